@@ -1,0 +1,57 @@
+# Muninn — one entry point for running, testing and linting the suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+UV_VERSION := 0.13.9
+TOOLS_DIR := .tools
+UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS_DIR)/bin/uv)
+VENV := .venv
+BIN := $(VENV)/bin
+MYPY_PACKAGES := muninn_shared muninn_gateway muninn_identity muninn_conversation muninn_memory muninn_scheduler muninn_integrations muninn_byod
+
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+
+.PHONY: help install run test test-unit test-integration lint format bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(TOOLS_DIR)/bin/uv:
+	$(PYTHON) -m venv $(TOOLS_DIR)
+	$(TOOLS_DIR)/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: uv.lock pyproject.toml libs/shared/pyproject.toml $(wildcard services/*/pyproject.toml) | $(UV)
+	$(UV) sync --all-packages --frozen
+	@touch $@
+
+install: $(VENV)/.synced ## install every package (editable) and the dev tools into .venv
+
+run: install ## start the whole suite locally (Kafka, MongoDB, every service); gateway on :8080
+	$(BIN)/python -m muninn_shared.devstack run
+
+test: install ## run every test: unit, integration (real Kafka/MongoDB protocols) and end-to-end
+	$(BIN)/python -m pytest
+
+test-unit: install ## only the in-process tests
+	$(BIN)/python -m pytest -m "not integration"
+
+test-integration: install ## only the tests against real servers
+	$(BIN)/python -m pytest -m integration
+
+lint: install ## ruff and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy $(addprefix -p ,$(MYPY_PACKAGES))
+
+format: install ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install ## run the benchmarks (they print figures; see bench/README.md)
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean: ## remove the virtual environment and local data
+	rm -rf $(VENV) $(TOOLS_DIR) .muninn

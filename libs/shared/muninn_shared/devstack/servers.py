@@ -1,0 +1,210 @@
+"""Start and stop the packaged servers that speak the real wire protocols.
+
+Kafka protocol: ``noida-db`` (MIT, a Rust binary shipped on PyPI). MongoDB protocol:
+``secantusdb`` (GPL-2.0), run strictly as a separate process and never imported. Both bind to
+127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
+        return True
+    return False
+
+
+def venv_executable(name: str) -> str:
+    """A console script of this environment (``.venv/bin/<name>``), else one on PATH."""
+    candidate = Path(sys.executable).parent / name
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which(name)
+    if found is None:
+        raise FileNotFoundError(f"{name} is not installed; run 'make install'")
+    return found
+
+
+@dataclass
+class ManagedProcess:
+    name: str
+    argv: list[str]
+    log_path: Path
+    env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+    _log: IO[bytes] | None = None
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            self.argv,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **self.env},
+            start_new_session=True,
+        )
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would."""
+        if self.alive() and self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.alive() and self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+def wait_until(
+    check: Callable[[], bool], *, timeout: float, what: str, process: ManagedProcess | None = None
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and not process.alive():
+            raise RuntimeError(f"{what} exited during start-up:\n{process.tail()}")
+        try:
+            if check():
+                return
+        except Exception:
+            pass
+        time.sleep(0.2)
+    tail = process.tail() if process else ""
+    raise TimeoutError(f"{what} did not become ready within {timeout:.0f}s\n{tail}")
+
+
+def kafka_server(data_dir: Path, port: int, log_path: Path) -> ManagedProcess:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return ManagedProcess(
+        name="kafka",
+        argv=[
+            venv_executable("noida-db"),
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--only",
+            "kafka",
+            "--kafka-port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+        ],
+        log_path=log_path,
+    )
+
+
+def mongo_server(data_dir: Path, port: int, log_path: Path) -> ManagedProcess:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return ManagedProcess(
+        name="mongodb",
+        argv=[
+            venv_executable("secantusd-py"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--storage-path",
+            str(data_dir),
+        ],
+        log_path=log_path,
+    )
+
+
+def kafka_ready(bootstrap: str) -> bool:
+    """A metadata round-trip, not just an open port."""
+    import asyncio
+
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    async def probe() -> bool:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+        try:
+            await admin.start()
+            await admin.list_topics()
+            return True
+        finally:
+            await admin.close()
+
+    return asyncio.run(probe())
+
+
+def mongo_ready(uri: str) -> bool:
+    from pymongo import MongoClient
+
+    client: MongoClient[dict[str, object]] = MongoClient(uri, serverSelectionTimeoutMS=1500)
+    try:
+        client.admin.command("ping")
+        return True
+    finally:
+        client.close()
+
+
+def start_kafka(data_dir: Path, port: int, log_path: Path, timeout: float = 60) -> ManagedProcess:
+    server = kafka_server(data_dir, port, log_path)
+    server.start()
+    wait_until(
+        lambda: port_open(port) and kafka_ready(f"127.0.0.1:{port}"),
+        timeout=timeout,
+        what="Kafka (noida-db)",
+        process=server,
+    )
+    return server
+
+
+def start_mongo(data_dir: Path, port: int, log_path: Path, timeout: float = 60) -> ManagedProcess:
+    server = mongo_server(data_dir, port, log_path)
+    server.start()
+    wait_until(
+        lambda: port_open(port) and mongo_ready(mongo_uri(port)),
+        timeout=timeout,
+        what="MongoDB (secantusdb)",
+        process=server,
+    )
+    return server
+
+
+def mongo_uri(port: int) -> str:
+    return f"mongodb://127.0.0.1:{port}/?directConnection=true"

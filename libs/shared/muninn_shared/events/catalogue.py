@@ -1,0 +1,102 @@
+"""Topics and event types: the contract between services, as code.
+
+Topics are named per domain; every event type lives on exactly one topic. Consumers subscribe
+to topics and pick the types they care about.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+from muninn_shared.events import payloads as p
+
+
+class Topic(StrEnum):
+    IDENTITY_USERS = "muninn.identity.users"
+    ERASURE_CONFIRMATIONS = "muninn.identity.erasure-confirmations"
+    CONVERSATION_MESSAGES = "muninn.conversation.messages"
+    CONVERSATION_CONVERSATIONS = "muninn.conversation.conversations"
+    MEMORY_RECORDS = "muninn.memory.records"
+    SCHEDULER_PROACTIVE = "muninn.scheduler.proactive"
+    INTEGRATIONS_RECORDS = "muninn.integrations.records"
+    BYOD_ROUTING = "muninn.byod.routing"
+
+
+def dead_letter_topic(topic: str) -> str:
+    return f"{topic}.dlq"
+
+
+PayloadModel = type[BaseModel]
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    type: str
+    topic: Topic
+    payload: PayloadModel
+    schema_version: int = 1
+    description: str = ""
+
+
+_SPECS = [
+    EventSpec(
+        "identity.user.registered",
+        Topic.IDENTITY_USERS,
+        p.UserRegistered,
+        description="A user signed up.",
+    ),
+    EventSpec(
+        "identity.user.updated",
+        Topic.IDENTITY_USERS,
+        p.UserUpdated,
+        description="Profile or preferences changed.",
+    ),
+    EventSpec(
+        "identity.user.erasure_requested",
+        Topic.IDENTITY_USERS,
+        p.ErasureRequested,
+        description="Every service must delete the user's data and confirm.",
+    ),
+    EventSpec(
+        "identity.user.erased",
+        Topic.IDENTITY_USERS,
+        p.UserErased,
+        description="Erasure confirmed by all services.",
+    ),
+    EventSpec(
+        "privacy.erasure.completed",
+        Topic.ERASURE_CONFIRMATIONS,
+        p.ErasureCompleted,
+        description="One service finished deleting a user's data.",
+    ),
+    EventSpec("conversation.message.created", Topic.CONVERSATION_MESSAGES, p.MessageEvent),
+    EventSpec("conversation.message.completed", Topic.CONVERSATION_MESSAGES, p.MessageEvent),
+    EventSpec(
+        "conversation.conversation.deleted", Topic.CONVERSATION_CONVERSATIONS, p.ConversationDeleted
+    ),
+    EventSpec("memory.record.changed", Topic.MEMORY_RECORDS, p.MemoryChanged),
+    EventSpec("scheduler.proactive.message", Topic.SCHEDULER_PROACTIVE, p.SchedulerProactive),
+    EventSpec("integrations.record.synced", Topic.INTEGRATIONS_RECORDS, p.IntegrationRecord),
+    EventSpec("byod.routing.changed", Topic.BYOD_ROUTING, p.ByodRoutingChanged),
+]
+
+CATALOGUE: dict[str, EventSpec] = {spec.type: spec for spec in _SPECS}
+
+
+class UnknownEventTypeError(KeyError):
+    pass
+
+
+def spec_for(type_: str) -> EventSpec:
+    try:
+        return CATALOGUE[type_]
+    except KeyError:
+        raise UnknownEventTypeError(type_) from None
+
+
+def all_topics() -> list[str]:
+    topics = [t.value for t in Topic]
+    return topics + [dead_letter_topic(t) for t in topics]

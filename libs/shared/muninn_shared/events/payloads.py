@@ -1,0 +1,94 @@
+"""Payload models of the events in the catalogue. Single source of truth for their shape."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class UserRegistered(BaseModel):
+    user_id: str
+    email: str
+    display_name: str | None = None
+    timezone: str = "UTC"
+
+
+class UserUpdated(BaseModel):
+    user_id: str
+    changed: list[str] = Field(description="Top-level fields that changed, e.g. 'preferences'.")
+    preferences: dict[str, Any] | None = None
+
+
+class ErasureRequested(BaseModel):
+    user_id: str
+    erasure_id: str
+    services: list[str]
+    requested_at: datetime
+
+
+class ErasureCompleted(BaseModel):
+    """A service confirms it deleted everything it held for the user."""
+
+    user_id: str
+    erasure_id: str
+    service: str
+    deleted: dict[str, int] = Field(
+        default_factory=dict, description="Documents deleted per collection."
+    )
+
+
+class UserErased(BaseModel):
+    user_id: str
+    erasure_id: str
+    completed_at: datetime
+
+
+class MessageEvent(BaseModel):
+    """A chat message, as memory and scheduler need it."""
+
+    user_id: str
+    conversation_id: str
+    message_id: str
+    role: Literal["user", "assistant", "system", "tool"]
+    content: str
+    created_at: datetime
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class ConversationDeleted(BaseModel):
+    user_id: str
+    conversation_id: str
+
+
+class MemoryChanged(BaseModel):
+    user_id: str
+    memory_id: str
+    operation: Literal["add", "update", "delete"]
+    content: str | None = None
+
+
+class SchedulerProactive(BaseModel):
+    """Something the scheduler wants said to the user in a conversation."""
+
+    user_id: str
+    conversation_id: str | None = None
+    kind: str
+    text: str
+    reference_id: str | None = None
+
+
+class IntegrationRecord(BaseModel):
+    user_id: str
+    connection_id: str
+    provider: str
+    record_type: Literal["calendar_event", "email", "contact", "interaction"]
+    record_id: str
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class ByodRoutingChanged(BaseModel):
+    user_id: str
+    store_id: str | None
+    status: Literal["active", "disconnected"]

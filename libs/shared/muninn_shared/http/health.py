@@ -1,0 +1,69 @@
+"""Liveness and readiness: /healthz says the process runs, /readyz that its dependencies answer."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from muninn_shared.problems import PROBLEM_MEDIA_TYPE
+
+ReadinessCheck = Callable[[], Awaitable[None]]
+
+
+class Health(BaseModel):
+    status: str
+    service: str
+
+
+class Readiness(BaseModel):
+    status: str
+    service: str
+    checks: dict[str, str]
+
+
+async def run_checks(checks: dict[str, ReadinessCheck], timeout: float = 2.0) -> dict[str, str]:
+    async def one(check: ReadinessCheck) -> str:
+        try:
+            await asyncio.wait_for(check(), timeout)
+        except Exception as exc:
+            return f"failing: {type(exc).__name__}: {exc}"[:300]
+        return "ok"
+
+    names = list(checks)
+    results = await asyncio.gather(*(one(checks[n]) for n in names))
+    return dict(zip(names, results, strict=True))
+
+
+def health_router(service: str) -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", response_model=Health)
+    async def healthz() -> Health:
+        return Health(status="ok", service=service)
+
+    @router.get(
+        "/readyz",
+        response_model=Readiness,
+        responses={503: {"model": Readiness, "description": "A dependency is not ready."}},
+    )
+    async def readyz(request: Request) -> JSONResponse:
+        checks: dict[str, ReadinessCheck] = getattr(request.app.state, "readiness_checks", {})
+        results = await run_checks(checks)
+        ready = all(v == "ok" for v in results.values())
+        body = Readiness(status="ready" if ready else "not-ready", service=service, checks=results)
+        if ready:
+            return JSONResponse(body.model_dump())
+        payload = {
+            "type": "https://muninn.dev/problems/not-ready",
+            "title": "Service unavailable",
+            "status": 503,
+            "detail": "One or more dependencies are not ready.",
+            **body.model_dump(),
+        }
+        return JSONResponse(payload, status_code=503, media_type=PROBLEM_MEDIA_TYPE)
+
+    return router

@@ -1,0 +1,61 @@
+"""The FastStream Kafka broker every service uses, with OpenTelemetry propagation in headers."""
+
+from __future__ import annotations
+
+import contextlib
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from opentelemetry.sdk.trace import TracerProvider
+
+from muninn_shared.events import EventEnvelope
+from muninn_shared.events.catalogue import all_topics
+from muninn_shared.logging import get_logger
+
+log = get_logger(__name__)
+
+
+def create_broker(
+    bootstrap: str, *, client_id: str, tracer_provider: TracerProvider | None
+) -> KafkaBroker:
+    return KafkaBroker(
+        bootstrap,
+        client_id=client_id,
+        enable_idempotence=True,
+        acks="all",
+        request_timeout_ms=15000,
+        graceful_timeout=10.0,
+        middlewares=[KafkaTelemetryMiddleware(tracer_provider=tracer_provider)],
+        description="Muninn event bus",
+    )
+
+
+async def publish_event(broker: KafkaBroker, topic: str, event: EventEnvelope) -> None:
+    headers = {"ce_type": event.type, "ce_id": str(event.id), "ce_source": event.source}
+    if event.traceparent:
+        headers["traceparent"] = event.traceparent
+    await broker.publish(event.model_dump(mode="json"), topic=topic, key=event.key, headers=headers)
+
+
+async def ensure_topics(
+    bootstrap: str, *, partitions: int = 3, topics: list[str] | None = None
+) -> None:
+    """Create the catalogue's topics (and their dead-letter topics) if missing. Idempotent."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [t for t in (topics or all_topics()) if t not in existing]
+        if wanted:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(
+                    [
+                        NewTopic(name=t, num_partitions=partitions, replication_factor=1)
+                        for t in wanted
+                    ]
+                )
+            log.info("kafka topics created", topics=wanted)
+    finally:
+        await admin.close()

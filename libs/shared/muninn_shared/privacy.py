@@ -1,0 +1,123 @@
+"""GDPR erasure and export, the part every content service does the same way.
+
+Erasure: on ``identity.user.erasure_requested`` a service deletes every document of the user
+in its database (plus anything else it registered, such as vectors), drops that user's
+unpublished events, records a hashed tombstone and confirms with
+``privacy.erasure.completed`` — all in one transaction with the applied-event marker.
+
+Export: ``GET /internal/privacy/export`` returns the caller's documents from this service;
+identity gathers every service's part into one archive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from bson import ObjectId
+from fastapi import APIRouter
+from fastapi.encoders import jsonable_encoder
+from pydantic import BaseModel
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from muninn_shared.auth import CurrentPrincipal
+from muninn_shared.events import EventEnvelope, Topic, new_event
+from muninn_shared.events.payloads import ErasureCompleted, ErasureRequested
+from muninn_shared.logging import get_logger
+from muninn_shared.runtime import ServiceRuntime
+from muninn_shared.storage.idempotency import PROCESSED
+from muninn_shared.storage.mongo import erase_user_documents
+from muninn_shared.storage.outbox import LEASES, OUTBOX
+from muninn_shared.storage.tombstones import TOMBSTONES
+
+log = get_logger(__name__)
+
+INFRASTRUCTURE_COLLECTIONS = frozenset({OUTBOX, LEASES, PROCESSED, TOMBSTONES})
+SECRET_FIELD_SUFFIXES = ("_hash", "_ciphertext", "_secret")
+
+ExtraEraser = Callable[[str], Awaitable[dict[str, int]]]
+
+
+class ServiceExport(BaseModel):
+    service: str
+    collections: dict[str, list[dict[str, Any]]]
+
+
+def _redact(doc: dict[str, Any]) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
+    for key, value in doc.items():
+        if key.endswith(SECRET_FIELD_SUFFIXES):
+            continue
+        clean[key] = _redact(value) if isinstance(value, dict) else value
+    return clean
+
+
+def _jsonable(doc: dict[str, Any]) -> dict[str, Any]:
+    """BSON (ObjectId, datetimes) to plain JSON values."""
+    converted: dict[str, Any] = jsonable_encoder(
+        doc, custom_encoder={ObjectId: str, bytes: lambda b: b.hex()}
+    )
+    return converted
+
+
+async def export_user_documents(runtime: ServiceRuntime, user_id: str) -> ServiceExport:
+    db = await runtime.stores.database_for(user_id)
+    collections: dict[str, list[dict[str, Any]]] = {}
+    for name in sorted(await db.list_collection_names()):
+        if name in INFRASTRUCTURE_COLLECTIONS or name.startswith("system."):
+            continue
+        docs = [_redact(d) async for d in db[name].find({"user_id": user_id})]
+        if docs:
+            collections[name] = [_jsonable(d) for d in docs]
+    return ServiceExport(service=runtime.settings.service_name, collections=collections)
+
+
+def install_erasure_consumer(
+    runtime: ServiceRuntime, extra_erasers: Sequence[ExtraEraser] = ()
+) -> None:
+    service = runtime.settings.service_name
+
+    @runtime.consumers.on(
+        Topic.IDENTITY_USERS, "identity.user.erasure_requested", name="privacy-erasure"
+    )
+    async def on_erasure_requested(event: EventEnvelope, session: AsyncClientSession) -> None:
+        """Delete everything this service holds for the user, then confirm."""
+        request = ErasureRequested.model_validate(event.data)
+        if service not in request.services:
+            return
+        db = await runtime.stores.database_for(request.user_id)
+        deleted = await erase_user_documents(
+            db, request.user_id, session=session, skip=INFRASTRUCTURE_COLLECTIONS
+        )
+        await runtime.outbox.discard_pending_for(request.user_id, session)
+        for eraser in extra_erasers:
+            deleted.update(await eraser(request.user_id))
+        await runtime.tombstones.record(request.user_id, session)
+        confirmation = ErasureCompleted(
+            user_id=request.user_id, erasure_id=request.erasure_id, service=service, deleted=deleted
+        )
+        await runtime.outbox.put(
+            new_event(
+                "privacy.erasure.completed",
+                source=service,
+                subject=request.user_id,
+                data=confirmation,
+            ),
+            session,
+        )
+        log.info(
+            "user data erased",
+            user_id=request.user_id,
+            erasure_id=request.erasure_id,
+            deleted=deleted,
+        )
+
+
+def privacy_router(runtime: ServiceRuntime) -> APIRouter:
+    router = APIRouter(prefix="/internal/privacy", tags=["internal"], include_in_schema=False)
+
+    @router.get("/export", response_model=ServiceExport)
+    async def export(principal: CurrentPrincipal) -> ServiceExport:
+        return await export_user_documents(runtime, principal.user_id)
+
+    return router

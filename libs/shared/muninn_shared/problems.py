@@ -1,0 +1,164 @@
+"""RFC 9457 problem details: one error shape for every service and the gateway."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from muninn_shared.logging import get_logger
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_BASE = "https://muninn.dev/problems/"
+
+log = get_logger(__name__)
+
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Validation failed",
+    429: "Too many requests",
+    500: "Internal server error",
+    502: "Bad gateway",
+    503: "Service unavailable",
+    504: "Gateway timeout",
+}
+
+
+class Problem(BaseModel):
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[dict[str, Any]] | None = Field(
+        default=None, description="Field-level validation errors."
+    )
+
+
+class ProblemError(Exception):
+    """Raise anywhere in request handling; rendered as problem+json."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        code: str | None = None,
+        title: str | None = None,
+        headers: dict[str, str] | None = None,
+        errors: list[dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.code = code or _TITLES.get(status, "error").lower().replace(" ", "-")
+        self.title = title or _TITLES.get(status, "Error")
+        self.headers = headers or {}
+        self.errors = errors
+
+
+def not_found(what: str) -> ProblemError:
+    return ProblemError(404, f"{what} not found", code="not-found")
+
+
+def problem_response(
+    status: int,
+    detail: str | None,
+    *,
+    code: str | None = None,
+    title: str | None = None,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    errors: list[dict[str, Any]] | None = None,
+) -> JSONResponse:
+    title = title or _TITLES.get(status, "Error")
+    body = Problem(
+        type=PROBLEM_BASE + (code or title.lower().replace(" ", "-")),
+        title=title,
+        status=status,
+        detail=detail,
+        instance=instance,
+        errors=errors,
+    )
+    return JSONResponse(
+        body.model_dump(exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def _jsonable_errors(errors: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for err in errors:
+        out.append(
+            {
+                "loc": [str(p) for p in err.get("loc", ())],
+                "msg": str(err.get("msg", "")),
+                "type": str(err.get("type", "")),
+            }
+        )
+    return out
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ProblemError)
+    async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
+        return problem_response(
+            exc.status,
+            exc.detail,
+            code=exc.code,
+            title=exc.title,
+            instance=request.url.path,
+            headers=exc.headers,
+            errors=exc.errors,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem_response(
+            422,
+            "The request is not valid; see errors.",
+            code="validation-failed",
+            instance=request.url.path,
+            errors=_jsonable_errors(exc.errors()),
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(exc.headers) if exc.headers else None
+        return problem_response(
+            exc.status_code, str(exc.detail), instance=request.url.path, headers=headers
+        )
+
+    @app.exception_handler(ServerSelectionTimeoutError)
+    @app.exception_handler(ConnectionFailure)
+    async def _store_down(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("store unavailable", error=str(exc), path=request.url.path)
+        return problem_response(
+            503,
+            "A storage backend is unavailable; try again shortly.",
+            code="store-unavailable",
+            instance=request.url.path,
+            headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", path=request.url.path)
+        return problem_response(
+            500, "An unexpected error occurred.", code="internal", instance=request.url.path
+        )

@@ -1,0 +1,158 @@
+"""Everything a content service runs besides its features: stores, broker, outbox relay.
+
+A service's ``main.py`` builds one :class:`ServiceRuntime`, registers its feature handlers
+on ``runtime.consumers`` and its routers on the app, and lets the runtime start and stop the
+infrastructure in the app's lifespan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from pymongo.errors import PyMongoError
+
+from muninn_shared.auth import TokenCodec
+from muninn_shared.events import EventEnvelope
+from muninn_shared.http.health import ReadinessCheck
+from muninn_shared.logging import configure_logging, get_logger
+from muninn_shared.messaging.broker import create_broker, ensure_topics, publish_event
+from muninn_shared.messaging.consumer import EventConsumers
+from muninn_shared.settings import ServiceSettings
+from muninn_shared.storage.idempotency import ProcessedEvents
+from muninn_shared.storage.mongo import create_mongo_client, ping
+from muninn_shared.storage.outbox import Outbox, OutboxRelay
+from muninn_shared.storage.routing import MainStoreRouter
+from muninn_shared.storage.tombstones import ErasureTombstones
+from muninn_shared.telemetry import configure_tracing
+
+log = get_logger(__name__)
+
+StartupHook = Callable[[], Awaitable[None]]
+
+_httpx_instrumented = False
+
+
+def token_codec_from(settings: ServiceSettings) -> TokenCodec:
+    return TokenCodec(
+        settings.jwt_secret.get_secret_value(),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        ttl_seconds=settings.access_token_ttl_seconds,
+    )
+
+
+def prepare_process(settings: ServiceSettings) -> Any:
+    """Logging and tracing for this process; returns the tracer provider."""
+    global _httpx_instrumented
+    configure_logging(settings.service_name, settings.log_level, settings.log_format)
+    provider = configure_tracing(settings)
+    if not _httpx_instrumented:
+        HTTPXClientInstrumentor().instrument(tracer_provider=provider)
+        _httpx_instrumented = True
+    return provider
+
+
+class ServiceRuntime:
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+        self.tracer_provider = prepare_process(settings)
+        self.mongo = create_mongo_client(settings.mongo_uri)
+        self.db = self.mongo[settings.mongo_database]
+        self.stores = MainStoreRouter(self.mongo, settings.mongo_database)
+        self.outbox = Outbox(self.db)
+        self.processed = ProcessedEvents(self.mongo, self.db)
+        self.tombstones = ErasureTombstones(self.db)
+        self.broker = create_broker(
+            settings.kafka_bootstrap,
+            client_id=f"{settings.kafka_client_prefix}-{settings.service_name}",
+            tracer_provider=self.tracer_provider,
+        )
+        self.consumers = EventConsumers(
+            self.broker,
+            service=settings.service_name,
+            instance_id=settings.instance_id,
+            processed=self.processed,
+            tombstones=self.tombstones,
+            max_attempts=settings.consumer_max_attempts,
+            retry_base_seconds=settings.consumer_retry_base_seconds,
+        )
+        self.relay = OutboxRelay(
+            self.db,
+            self.outbox,
+            self.publish,
+            name=settings.service_name,
+            poll_interval=settings.outbox_poll_interval_seconds,
+        )
+        self.token_codec = token_codec_from(settings)
+        self._startup_hooks: list[StartupHook] = []
+        self._shutdown_hooks: list[StartupHook] = []
+        self.started = False
+
+    async def publish(self, topic: str, event: EventEnvelope) -> None:
+        await publish_event(self.broker, topic, event)
+
+    def on_startup(self, hook: StartupHook) -> None:
+        self._startup_hooks.append(hook)
+
+    def on_shutdown(self, hook: StartupHook) -> None:
+        self._shutdown_hooks.append(hook)
+
+    @property
+    def readiness_checks(self) -> dict[str, ReadinessCheck]:
+        async def mongo_ready() -> None:
+            await ping(self.db)
+
+        async def kafka_ready() -> None:
+            if not self.started or not await self.broker.ping(timeout=1.5):
+                raise RuntimeError("broker not connected")
+
+        return {"mongodb": mongo_ready, "kafka": kafka_ready}
+
+    async def start(self, *, attempts: int = 60, delay: float = 1.0) -> None:
+        """Connect to MongoDB and Kafka, waiting for them (bounded) if they are still starting."""
+        for attempt in range(1, attempts + 1):
+            try:
+                await ping(self.db)
+                await self.outbox.ensure_indexes()
+                await self.processed.ensure_indexes()
+                await ensure_topics(self.settings.kafka_bootstrap)
+                break
+            except (PyMongoError, OSError, Exception) as exc:
+                if attempt == attempts:
+                    raise
+                log.warning("dependencies not ready yet", attempt=attempt, error=repr(exc))
+                await asyncio.sleep(delay)
+        for hook in self._startup_hooks:
+            await hook()
+        await self.broker.start()
+        self.relay.start()
+        self.started = True
+        log.info(
+            "service started",
+            kafka=self.settings.kafka_bootstrap,
+            database=self.settings.mongo_database,
+        )
+
+    async def stop(self) -> None:
+        self.started = False
+        await self.relay.stop()
+        for hook in reversed(self._shutdown_hooks):
+            await hook()
+        await self.broker.stop()
+        await self.mongo.close()
+
+    def lifespan(self) -> Callable[[FastAPI], Any]:
+        @asynccontextmanager
+        async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+            await self.start()
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        return lifespan

@@ -1,0 +1,87 @@
+"""Typed settings read from ``MUNINN_*`` environment variables.
+
+Every service subclasses :class:`ServiceSettings`; the fields here are the ones the shared
+runtime needs (stores, broker, auth, logging, telemetry) so one variable means the same thing
+in every process.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICE_NAMES = (
+    "gateway",
+    "identity",
+    "conversation",
+    "memory",
+    "scheduler",
+    "integrations",
+    "byod",
+)
+CONTENT_SERVICES = ("identity", "conversation", "memory", "scheduler", "integrations", "byod")
+
+DEFAULT_PORTS: dict[str, int] = {
+    "gateway": 8080,
+    "identity": 8081,
+    "conversation": 8082,
+    "memory": 8083,
+    "scheduler": 8084,
+    "integrations": 8085,
+    "byod": 8086,
+}
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MUNINN_", extra="ignore", env_file=None)
+
+    service_name: str = "muninn"
+    environment: Literal["dev", "test", "prod"] = "dev"
+    instance_id: str = Field(
+        default="0",
+        description="Stable per replica (a StatefulSet ordinal or pod name); Kafka static membership.",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+    kafka_bootstrap: str = "127.0.0.1:19092"
+    kafka_client_prefix: str = "muninn"
+    mongo_uri: str = "mongodb://127.0.0.1:27027/?directConnection=true"
+    mongo_database_prefix: str = "muninn_"
+    qdrant_url: str | None = None
+    qdrant_api_key: SecretStr | None = None
+    qdrant_path: Path | None = None
+    data_dir: Path = Path(".muninn/data")
+
+    jwt_secret: SecretStr = SecretStr("muninn-dev-secret-change-me-in-production-0123456789")
+    jwt_issuer: str = "muninn"
+    jwt_audience: str = "muninn"
+    access_token_ttl_seconds: int = Field(default=900, ge=30)
+
+    log_level: str = "INFO"
+    log_format: Literal["json", "console"] = "json"
+    otel_exporter: Literal["none", "console", "otlp"] = "none"
+    otel_endpoint: str | None = None
+
+    outbox_poll_interval_seconds: float = Field(default=0.2, gt=0)
+    consumer_max_attempts: int = Field(default=5, ge=1)
+    consumer_retry_base_seconds: float = Field(default=0.2, ge=0)
+
+    identity_url: str = "http://127.0.0.1:8081"
+    conversation_url: str = "http://127.0.0.1:8082"
+    memory_url: str = "http://127.0.0.1:8083"
+    scheduler_url: str = "http://127.0.0.1:8084"
+    integrations_url: str = "http://127.0.0.1:8085"
+    byod_url: str = "http://127.0.0.1:8086"
+    upstream_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    @property
+    def mongo_database(self) -> str:
+        return f"{self.mongo_database_prefix}{self.service_name}"
+
+    def service_url(self, service: str) -> str:
+        url: str = getattr(self, f"{service}_url")
+        return url.rstrip("/")

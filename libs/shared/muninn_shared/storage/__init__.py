@@ -1,0 +1,1 @@
+"""Store clients and the patterns built on them (outbox, idempotent consumers, routing)."""

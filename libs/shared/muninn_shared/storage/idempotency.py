@@ -1,0 +1,63 @@
+"""Idempotent consumers: an event's effects are applied once, however often it is delivered.
+
+The applied-event marker and the handler's own writes commit in one transaction, so a crash
+either leaves both or neither.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+PROCESSED = "processed_events"
+
+Work = Callable[[AsyncClientSession], Awaitable[None]]
+
+
+class ProcessedEvents:
+    def __init__(
+        self, client: AsyncMongoClient[dict[str, Any]], db: AsyncDatabase[dict[str, Any]]
+    ) -> None:
+        self._client = client
+        self._db = db
+
+    async def ensure_indexes(self) -> None:
+        await self._db[PROCESSED].create_index("applied_at")
+
+    async def already_applied(self, consumer: str, event_id: str) -> bool:
+        return await self._db[PROCESSED].find_one({"_id": f"{consumer}:{event_id}"}) is not None
+
+    async def apply_once(self, consumer: str, event_id: str, work: Work) -> bool:
+        """Run ``work`` unless this consumer already applied ``event_id``. True if it ran now.
+
+        The marker holds no user id, so erasing a user leaves nothing personal behind.
+        """
+        marker = {
+            "_id": f"{consumer}:{event_id}",
+            "consumer": consumer,
+            "event_id": event_id,
+            "applied_at": datetime.now(UTC),
+        }
+
+        async def txn(session: AsyncClientSession) -> bool:
+            try:
+                await self._db[PROCESSED].insert_one(marker, session=session)
+            except DuplicateKeyError:
+                return False
+            await work(session)
+            return True
+
+        if await self.already_applied(consumer, event_id):
+            return False
+        async with self._client.start_session() as session:
+            try:
+                ran: bool = await session.with_transaction(txn)
+            except DuplicateKeyError:
+                return False
+            return ran

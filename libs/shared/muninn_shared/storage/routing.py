@@ -1,0 +1,36 @@
+"""The one seam through which content services get a user's database.
+
+Today every user lives on the main store. The BYOD service will register users' own
+databases; this router is where that decision is made, so no feature code changes then.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+
+class StoreRouter(Protocol):
+    async def database_for(self, user_id: str) -> AsyncDatabase[dict[str, Any]]: ...
+
+    def client_for_database(
+        self, db: AsyncDatabase[dict[str, Any]]
+    ) -> AsyncMongoClient[dict[str, Any]]: ...
+
+
+class MainStoreRouter:
+    """Routes every user to the service's database on the main MongoDB."""
+
+    def __init__(self, client: AsyncMongoClient[dict[str, Any]], database: str) -> None:
+        self._client = client
+        self._db = client[database]
+
+    async def database_for(self, user_id: str) -> AsyncDatabase[dict[str, Any]]:
+        return self._db
+
+    def client_for_database(
+        self, db: AsyncDatabase[dict[str, Any]]
+    ) -> AsyncMongoClient[dict[str, Any]]:
+        return self._client

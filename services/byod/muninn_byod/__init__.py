@@ -1,0 +1,1 @@
+"""Muninn byod service: Bring-your-own-database registrations, schema provisioning and migrations."""

@@ -1,0 +1,28 @@
+"""Composition root of the byod service: settings, runtime (stores, broker, outbox), features."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from muninn_shared.http.app import create_service_app
+from muninn_shared.privacy import install_erasure_consumer, privacy_router
+from muninn_shared.runtime import ServiceRuntime
+
+from muninn_byod.settings import ByodSettings
+
+
+def create_app(settings: ByodSettings | None = None) -> FastAPI:
+    settings = settings or ByodSettings()
+    runtime = ServiceRuntime(settings)
+    install_erasure_consumer(runtime)
+    app = create_service_app(
+        service=settings.service_name,
+        title="Muninn byod",
+        description="Bring-your-own-database registrations, schema provisioning and migrations.",
+        routers=[privacy_router(runtime)],
+        lifespan=runtime.lifespan(),
+        readiness_checks=runtime.readiness_checks,
+        tracer_provider=runtime.tracer_provider,
+    )
+    app.state.runtime = runtime
+    app.state.token_codec = runtime.token_codec
+    return app

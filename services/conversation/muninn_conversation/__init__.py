@@ -1,0 +1,1 @@
+"""Muninn conversation service: Conversations, messages and streaming generation, advisors, workspace content, usage."""

@@ -1,0 +1,28 @@
+"""Composition root of the conversation service: settings, runtime (stores, broker, outbox), features."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from muninn_shared.http.app import create_service_app
+from muninn_shared.privacy import install_erasure_consumer, privacy_router
+from muninn_shared.runtime import ServiceRuntime
+
+from muninn_conversation.settings import ConversationSettings
+
+
+def create_app(settings: ConversationSettings | None = None) -> FastAPI:
+    settings = settings or ConversationSettings()
+    runtime = ServiceRuntime(settings)
+    install_erasure_consumer(runtime)
+    app = create_service_app(
+        service=settings.service_name,
+        title="Muninn conversation",
+        description="Conversations, messages and streaming generation, advisors, workspace content, usage.",
+        routers=[privacy_router(runtime)],
+        lifespan=runtime.lifespan(),
+        readiness_checks=runtime.readiness_checks,
+        tracer_provider=runtime.tracer_provider,
+    )
+    app.state.runtime = runtime
+    app.state.token_codec = runtime.token_codec
+    return app

@@ -1,0 +1,1 @@
+"""Muninn gateway service."""

@@ -1,0 +1,1 @@
+"""Muninn identity service."""

@@ -1,0 +1,1 @@
+"""Muninn integrations service: Calendar, mail and contacts connections, sync jobs, interactions."""

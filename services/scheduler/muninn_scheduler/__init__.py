@@ -1,0 +1,1 @@
+"""Muninn scheduler service: Reminders, tasks, experiences and follow-ups, notifications, durable timers."""

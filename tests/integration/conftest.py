@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from muninn_shared.storage.mongo import create_mongo_client
+from pymongo import AsyncMongoClient
+
+from tests.integration.infra import Infra, provide_infra
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/integration" in str(item.fspath):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
+    with provide_infra(tmp_path_factory.mktemp("infra")) as provided:
+        yield provided
+
+
+@pytest.fixture
+def unique() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+@pytest.fixture
+async def mongo(infra: Infra) -> AsyncIterator[AsyncMongoClient[dict[str, object]]]:
+    client = create_mongo_client(infra.mongo_uri)
+    yield client
+    await client.close()
