@@ -1,1 +1,1 @@
-"""Muninn identity service."""
+"""Muninn identity service: users, credentials, sessions, API keys, preferences, presence, audit, privacy."""

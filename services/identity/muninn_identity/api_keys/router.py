@@ -1,0 +1,51 @@
+"""/v1/me/api-keys, and the internal exchange the gateway uses."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from muninn_identity.api_keys.models import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyGrant,
+    ApiKeyList,
+    ApiKeyVerification,
+)
+from muninn_identity.deps import ActiveUser, ClientInfo, Services
+
+router = APIRouter(prefix="/v1/me/api-keys", tags=["api keys"])
+internal = APIRouter(prefix="/internal/api-keys", tags=["internal"], include_in_schema=False)
+
+
+@router.post(
+    "",
+    response_model=ApiKeyCreated,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an API key (shown once)",
+)
+async def create_key(
+    body: ApiKeyCreate, user: ActiveUser, services: Services, client: ClientInfo
+) -> ApiKeyCreated:
+    if user.via_api_key:
+        user.require("admin")
+    return await services.api_keys.create(user.user_id, body, client)
+
+
+@router.get("", response_model=ApiKeyList, summary="List API keys (without secrets)")
+async def list_keys(user: ActiveUser, services: Services) -> ApiKeyList:
+    return ApiKeyList(items=await services.api_keys.list(user.user_id))
+
+
+@router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke an API key")
+async def revoke_key(
+    key_id: str, user: ActiveUser, services: Services, client: ClientInfo
+) -> Response:
+    if user.via_api_key:
+        user.require("admin")
+    await services.api_keys.revoke(user.user_id, key_id, client)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@internal.post("/verify", response_model=ApiKeyGrant)
+async def verify_key(body: ApiKeyVerification, services: Services) -> ApiKeyGrant:
+    return await services.api_keys.verify(body.key)

@@ -1,0 +1,126 @@
+"""Create, list, revoke and verify API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from muninn_shared.auth import TokenCodec
+from muninn_shared.problems import ProblemError, not_found
+
+from muninn_identity.api_keys.models import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyGrant
+from muninn_identity.api_keys.store import ApiKeyStore
+from muninn_identity.audit.store import AuditStore, RequestInfo
+from muninn_identity.users.store import UserStore
+
+KEY_PREFIX = "mk_"
+
+
+def key_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def api_key_from_doc(doc: dict[str, Any]) -> ApiKey:
+    return ApiKey(
+        id=doc["_id"], **{k: v for k, v in doc.items() if k in ApiKey.model_fields and k != "id"}
+    )
+
+
+class ApiKeyService:
+    def __init__(
+        self,
+        *,
+        keys: ApiKeyStore,
+        users: UserStore,
+        audit: AuditStore,
+        codec: TokenCodec,
+        access_ttl_seconds: int,
+    ) -> None:
+        self._keys = keys
+        self._users = users
+        self._audit = audit
+        self._codec = codec
+        self._access_ttl = access_ttl_seconds
+
+    async def create(
+        self, user_id: str, request_body: ApiKeyCreate, request: RequestInfo
+    ) -> ApiKeyCreated:
+        secret = KEY_PREFIX + secrets.token_urlsafe(32)
+        now = datetime.now(UTC)
+        key_id = uuid.uuid4().hex
+        doc = {
+            "_id": key_id,
+            "user_id": user_id,
+            "name": request_body.name,
+            "prefix": secret[:10],
+            "key_hash": key_digest(secret),
+            "scopes": sorted(set(request_body.scopes)),
+            "created_at": now,
+            "expires_at": now + timedelta(days=request_body.expires_in_days)
+            if request_body.expires_in_days
+            else None,
+            "last_used_at": None,
+            "revoked_at": None,
+        }
+        await self._keys.insert(doc)
+        await self._audit.record(
+            user_id=user_id,
+            action="api_key.created",
+            resource_type="api_key",
+            resource_id=key_id,
+            request=request,
+            details={"name": request_body.name, "scopes": doc["scopes"]},
+        )
+        return ApiKeyCreated(key=secret, **api_key_from_doc(doc).model_dump())
+
+    async def list(self, user_id: str) -> list[ApiKey]:
+        return [api_key_from_doc(d) for d in await self._keys.list_for(user_id)]
+
+    async def revoke(self, user_id: str, key_id: str, request: RequestInfo) -> None:
+        doc = await self._keys.revoke(user_id, key_id)
+        if doc is None:
+            raise not_found("API key")
+        await self._audit.record(
+            user_id=user_id,
+            action="api_key.revoked",
+            resource_type="api_key",
+            resource_id=key_id,
+            request=request,
+        )
+
+    async def verify(self, key: str) -> ApiKeyGrant:
+        invalid = ProblemError(401, "The API key is not valid.", code="invalid-api-key")
+        if not key.startswith(KEY_PREFIX):
+            raise invalid
+        doc = await self._keys.by_hash(key_digest(key))
+        if doc is None or doc.get("revoked_at") is not None:
+            raise invalid
+        expires_at = _aware(doc.get("expires_at"))
+        if expires_at is not None and expires_at <= datetime.now(UTC):
+            raise ProblemError(401, "The API key has expired.", code="expired-api-key")
+        user = await self._users.get(doc["user_id"])
+        if user is None or user.get("status") != "active":
+            raise invalid
+        await self._keys.mark_used(doc["_id"])
+        ttl = self._access_ttl
+        if expires_at is not None:
+            ttl = max(1, min(ttl, int((expires_at - datetime.now(UTC)).total_seconds())))
+        token = self._codec.issue(
+            doc["user_id"], scopes=tuple(doc["scopes"]), api_key_id=doc["_id"], ttl_seconds=ttl
+        )
+        return ApiKeyGrant(
+            user_id=doc["user_id"],
+            api_key_id=doc["_id"],
+            scopes=doc["scopes"],
+            access_token=token,
+            expires_in=ttl,
+        )

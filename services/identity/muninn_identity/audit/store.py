@@ -1,0 +1,80 @@
+"""Append-only audit log in MongoDB."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo import DESCENDING
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+Doc = dict[str, Any]
+AUDIT = "audit_log"
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    """Where a security-relevant request came from."""
+
+    ip_address: str | None = None
+    user_agent: str | None = None
+    api_endpoint: str | None = None
+
+
+class AuditStore:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._log = db[AUDIT]
+
+    async def ensure_indexes(self) -> None:
+        await self._log.create_index(
+            [("user_id", 1), ("created_at", DESCENDING), ("_id", DESCENDING)]
+        )
+        await self._log.create_index("action")
+
+    async def record(
+        self,
+        *,
+        user_id: str | None,
+        action: str,
+        resource_type: str,
+        resource_id: str | None = None,
+        request: RequestInfo | None = None,
+        details: Doc | None = None,
+        session: AsyncClientSession | None = None,
+    ) -> None:
+        request = request or RequestInfo()
+        await self._log.insert_one(
+            {
+                "_id": uuid.uuid4().hex,
+                "user_id": user_id,
+                "action": action,
+                "resource_type": resource_type,
+                "resource_id": resource_id,
+                "ip_address": request.ip_address,
+                "user_agent": (request.user_agent or "")[:300] or None,
+                "api_endpoint": request.api_endpoint,
+                "details": details,
+                "created_at": datetime.now(UTC),
+            },
+            session=session,
+        )
+
+    async def page(
+        self, user_id: str, *, limit: int, before: tuple[datetime, str] | None
+    ) -> list[Doc]:
+        query: Doc = {"user_id": user_id}
+        if before is not None:
+            at, entry_id = before
+            query["$or"] = [
+                {"created_at": {"$lt": at}},
+                {"created_at": at, "_id": {"$lt": entry_id}},
+            ]
+        cursor = (
+            self._log.find(query)
+            .sort([("created_at", DESCENDING), ("_id", DESCENDING)])
+            .limit(limit)
+        )
+        return [doc async for doc in cursor]

@@ -1,0 +1,53 @@
+"""Request and response bodies of registration, login and token refresh."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from muninn_identity.users.models import TimeZoneName, User
+
+
+class Credentials(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr
+    password: str = Field(min_length=1, max_length=256)
+
+
+class Registration(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr
+    password: str = Field(min_length=10, max_length=256, description="At least 10 characters.")
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    timezone: TimeZoneName | None = Field(
+        default=None, description="IANA time zone, e.g. 'Europe/Lisbon'."
+    )
+    language: str | None = Field(default=None, max_length=35)
+
+
+class RefreshRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: str = Field(min_length=16, max_length=512)
+
+
+class LogoutRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: str = Field(min_length=16, max_length=512)
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the access token expires.")
+    refresh_token: str
+    refresh_expires_in: int
+
+
+class Session(BaseModel):
+    user: User
+    tokens: TokenPair

@@ -1,0 +1,227 @@
+"""Registration, sign-in and the refresh-token rotation that detects stolen tokens.
+
+Every refresh rotates the token. Presenting a token that was already rotated means two
+parties hold it — the legitimate client and a thief — so the whole family is revoked and
+both must sign in again (OAuth 2.0 Security BCP, refresh token rotation).
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from muninn_shared.auth import ALL_SCOPES, TokenCodec
+from muninn_shared.events import new_event
+from muninn_shared.events.payloads import UserRegistered
+from muninn_shared.logging import get_logger
+from muninn_shared.problems import ProblemError
+from muninn_shared.storage.mongo import in_transaction
+from muninn_shared.storage.outbox import Outbox
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
+
+from muninn_identity.audit.store import AuditStore, RequestInfo
+from muninn_identity.auth.models import Credentials, Registration, Session, TokenPair
+from muninn_identity.auth.passwords import Passwords
+from muninn_identity.auth.store import RefreshTokenStore
+from muninn_identity.users.models import Preferences, SubscriptionTier
+from muninn_identity.users.service import SOURCE, user_from_doc
+from muninn_identity.users.store import UserStore
+
+log = get_logger(__name__)
+
+INVALID_CREDENTIALS = "The email or password is incorrect."
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def new_refresh_token() -> str:
+    return "rt_" + secrets.token_urlsafe(40)
+
+
+class AuthService:
+    def __init__(
+        self,
+        *,
+        client: AsyncMongoClient[dict[str, Any]],
+        users: UserStore,
+        tokens: RefreshTokenStore,
+        passwords: Passwords,
+        codec: TokenCodec,
+        audit: AuditStore,
+        outbox: Outbox,
+        refresh_ttl: timedelta,
+    ) -> None:
+        self._client = client
+        self._users = users
+        self._tokens = tokens
+        self._passwords = passwords
+        self._codec = codec
+        self._audit = audit
+        self._outbox = outbox
+        self._refresh_ttl = refresh_ttl
+
+    def _pair(self, user_id: str, family_id: str, refresh_token: str) -> TokenPair:
+        return TokenPair(
+            access_token=self._codec.issue(user_id, scopes=ALL_SCOPES, session_id=family_id),
+            expires_in=self._codec.ttl_seconds,
+            refresh_token=refresh_token,
+            refresh_expires_in=int(self._refresh_ttl.total_seconds()),
+        )
+
+    async def register(self, registration: Registration, request: RequestInfo) -> Session:
+        email = normalize_email(str(registration.email))
+        password_hash = await self._passwords.hash(registration.password)
+        now = datetime.now(UTC)
+        user_id = uuid.uuid4().hex
+        chosen = {"timezone": registration.timezone, "language": registration.language}
+        preferences = Preferences.model_validate({k: v for k, v in chosen.items() if v is not None})
+        user_doc: dict[str, Any] = {
+            "_id": user_id,
+            "user_id": user_id,
+            "email": email,
+            "email_normalized": email,
+            "name": registration.name,
+            "avatar_url": None,
+            "assistant_name": None,
+            "preferences": preferences.model_dump(mode="json"),
+            "subscription_tier": SubscriptionTier.FREE.value,
+            "subscription_status": "active",
+            "onboarding_completed": False,
+            "status": "active",
+            "created_at": now,
+            "updated_at": now,
+            "last_active_at": now,
+            "last_login_at": now,
+        }
+        family_id = uuid.uuid4().hex
+        refresh_token = new_refresh_token()
+
+        async def work(session: AsyncClientSession) -> None:
+            await self._users.insert(user_doc, password_hash, session)
+            await self._tokens.issue(user_id, family_id, refresh_token, self._refresh_ttl, session)
+            await self._audit.record(
+                user_id=user_id,
+                action="user.registered",
+                resource_type="user",
+                resource_id=user_id,
+                request=request,
+                session=session,
+            )
+            payload = UserRegistered(
+                user_id=user_id,
+                email=email,
+                display_name=registration.name,
+                timezone=preferences.timezone,
+            )
+            await self._outbox.put(
+                new_event("identity.user.registered", source=SOURCE, subject=user_id, data=payload),
+                session,
+            )
+
+        try:
+            await in_transaction(self._client, work)
+        except DuplicateKeyError:
+            raise ProblemError(
+                409, "An account with this email already exists.", code="email-taken"
+            ) from None
+        log.info("user registered", user_id=user_id)
+        return Session(
+            user=user_from_doc(user_doc), tokens=self._pair(user_id, family_id, refresh_token)
+        )
+
+    async def login(self, credentials: Credentials, request: RequestInfo) -> Session:
+        doc = await self._users.by_email(normalize_email(str(credentials.email)))
+        stored = await self._users.password_hash(doc["_id"]) if doc else None
+        ok = await self._passwords.verify(stored, credentials.password)
+        if doc is None or not ok or doc.get("status") != "active":
+            if doc is not None:
+                await self._audit.record(
+                    user_id=doc["_id"],
+                    action="auth.login_failed",
+                    resource_type="session",
+                    request=request,
+                )
+            raise ProblemError(401, INVALID_CREDENTIALS, code="invalid-credentials")
+        user_id = doc["_id"]
+        if stored and self._passwords.needs_rehash(stored):
+            await self._users.set_password_hash(
+                user_id, await self._passwords.hash(credentials.password)
+            )
+        family_id = uuid.uuid4().hex
+        refresh_token = new_refresh_token()
+        await self._tokens.issue(user_id, family_id, refresh_token, self._refresh_ttl)
+        await self._users.touch(user_id, login=True)
+        await self._audit.record(
+            user_id=user_id,
+            action="auth.login_succeeded",
+            resource_type="session",
+            resource_id=family_id,
+            request=request,
+        )
+        fresh = await self._users.get(user_id)
+        return Session(
+            user=user_from_doc(fresh or doc), tokens=self._pair(user_id, family_id, refresh_token)
+        )
+
+    async def refresh(self, refresh_token: str, request: RequestInfo) -> TokenPair:
+        rotated = await self._tokens.rotate(refresh_token)
+        if rotated is None:
+            known = await self._tokens.find(refresh_token)
+            if known is not None and known["status"] == "rotated":
+                revoked = await self._tokens.revoke_family(known["family_id"])
+                await self._audit.record(
+                    user_id=known["user_id"],
+                    action="auth.refresh_token_reuse_detected",
+                    resource_type="session",
+                    resource_id=known["family_id"],
+                    request=request,
+                    details={"revoked_tokens": revoked},
+                )
+                log.warning(
+                    "refresh token reuse: family revoked",
+                    user_id=known["user_id"],
+                    family_id=known["family_id"],
+                )
+                raise ProblemError(
+                    401,
+                    "This refresh token was already used; the session has been revoked. Sign in again.",
+                    code="refresh-token-reused",
+                )
+            raise ProblemError(401, "The refresh token is not valid.", code="invalid-refresh-token")
+        expires_at = rotated["expires_at"]
+        if expires_at.tzinfo is None:
+            expires_at = expires_at.replace(tzinfo=UTC)
+        user = await self._users.get(rotated["user_id"])
+        if expires_at <= datetime.now(UTC) or user is None or user.get("status") != "active":
+            await self._tokens.revoke_family(rotated["family_id"])
+            raise ProblemError(
+                401, "The refresh token has expired. Sign in again.", code="invalid-refresh-token"
+            )
+        new_token = new_refresh_token()
+        await self._tokens.issue(
+            rotated["user_id"], rotated["family_id"], new_token, self._refresh_ttl
+        )
+        await self._users.touch(rotated["user_id"])
+        return self._pair(rotated["user_id"], rotated["family_id"], new_token)
+
+    async def logout(self, refresh_token: str, request: RequestInfo) -> None:
+        known = await self._tokens.find(refresh_token)
+        if known is None:
+            return  # logging out twice is not an error
+        await self._tokens.revoke_family(known["family_id"])
+        await self._audit.record(
+            user_id=known["user_id"],
+            action="auth.logout",
+            resource_type="session",
+            resource_id=known["family_id"],
+            request=request,
+        )
+
+    async def session_active(self, family_id: str) -> bool:
+        return await self._tokens.family_active(family_id)

@@ -1,0 +1,83 @@
+"""Refresh tokens, grouped in families: one family per sign-in, rotated on every refresh."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+Doc = dict[str, Any]
+REFRESH_TOKENS = "refresh_tokens"
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class RefreshTokenStore:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._tokens = db[REFRESH_TOKENS]
+
+    async def ensure_indexes(self) -> None:
+        await self._tokens.create_index("token_hash", unique=True)
+        await self._tokens.create_index([("user_id", 1), ("family_id", 1)])
+
+    async def issue(
+        self,
+        user_id: str,
+        family_id: str,
+        token: str,
+        ttl: timedelta,
+        session: AsyncClientSession | None = None,
+    ) -> None:
+        now = datetime.now(UTC)
+        await self._tokens.insert_one(
+            {
+                "_id": uuid.uuid4().hex,
+                "user_id": user_id,
+                "family_id": family_id,
+                "token_hash": token_digest(token),
+                "status": "active",
+                "created_at": now,
+                "expires_at": now + ttl,
+            },
+            session=session,
+        )
+
+    async def rotate(self, token: str) -> Doc | None:
+        """Atomically mark an active token rotated; None if it was not active."""
+        return await self._tokens.find_one_and_update(
+            {"token_hash": token_digest(token), "status": "active"},
+            {"$set": {"status": "rotated", "rotated_at": datetime.now(UTC)}},
+            return_document=ReturnDocument.BEFORE,
+        )
+
+    async def find(self, token: str) -> Doc | None:
+        return await self._tokens.find_one({"token_hash": token_digest(token)})
+
+    async def revoke_family(self, family_id: str, session: AsyncClientSession | None = None) -> int:
+        result = await self._tokens.update_many(
+            {"family_id": family_id, "status": {"$ne": "revoked"}},
+            {"$set": {"status": "revoked", "revoked_at": datetime.now(UTC)}},
+            session=session,
+        )
+        return result.modified_count
+
+    async def revoke_all(self, user_id: str, session: AsyncClientSession | None = None) -> int:
+        result = await self._tokens.update_many(
+            {"user_id": user_id, "status": {"$ne": "revoked"}},
+            {"$set": {"status": "revoked", "revoked_at": datetime.now(UTC)}},
+            session=session,
+        )
+        return result.modified_count
+
+    async def family_active(self, family_id: str) -> bool:
+        return (
+            await self._tokens.find_one({"family_id": family_id, "status": {"$ne": "revoked"}})
+            is not None
+        )

@@ -1,0 +1,69 @@
+"""FastAPI dependencies: the service container and the signed-in, still-active user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from muninn_shared.auth import Principal, current_principal
+from muninn_shared.problems import ProblemError
+
+from muninn_identity.api_keys.service import ApiKeyService
+from muninn_identity.audit.store import AuditStore, RequestInfo
+from muninn_identity.auth.service import AuthService
+from muninn_identity.privacy.service import PrivacyService
+from muninn_identity.users.service import UserService
+from muninn_identity.users.store import UserStore
+
+
+@dataclass(frozen=True)
+class IdentityServices:
+    users: UserService
+    user_store: UserStore
+    auth: AuthService
+    api_keys: ApiKeyService
+    audit: AuditStore
+    privacy: PrivacyService
+
+
+def get_services(request: Request) -> IdentityServices:
+    services: IdentityServices = request.app.state.services
+    return services
+
+
+Services = Annotated[IdentityServices, Depends(get_services)]
+
+
+def request_info(request: Request) -> RequestInfo:
+    forwarded = request.headers.get("x-forwarded-for", "")
+    ip = forwarded.split(",")[0].strip() or (request.client.host if request.client else None)
+    return RequestInfo(
+        ip_address=ip,
+        user_agent=request.headers.get("user-agent"),
+        api_endpoint=f"{request.method} {request.url.path}",
+    )
+
+
+ClientInfo = Annotated[RequestInfo, Depends(request_info)]
+
+_SIGNED_OUT = ProblemError(401, "This session has ended; sign in again.", code="session-revoked")
+
+
+async def active_principal(
+    principal: Annotated[Principal, Depends(current_principal)], services: Services
+) -> Principal:
+    """A valid token is not enough here: the account must exist and the session not be revoked."""
+    user = await services.user_store.get(principal.user_id)
+    if user is None or user.get("status") != "active":
+        raise ProblemError(
+            401, "This account no longer exists or is being erased.", code="account-inactive"
+        )
+    if principal.session_id and not await services.auth.session_active(principal.session_id):
+        raise _SIGNED_OUT
+    await services.user_store.touch(principal.user_id)
+    return principal
+
+
+ActiveUser = Annotated[Principal, Depends(active_principal)]
+TokenHolder = Annotated[Principal, Depends(current_principal)]

@@ -1,0 +1,111 @@
+"""Composition root of the identity service."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+from fastapi import FastAPI
+from muninn_shared.http.app import create_service_app
+from muninn_shared.privacy import privacy_router as export_router
+from muninn_shared.runtime import ServiceRuntime
+
+from muninn_identity.api_keys.router import internal as api_keys_internal
+from muninn_identity.api_keys.router import router as api_keys_router
+from muninn_identity.api_keys.service import ApiKeyService
+from muninn_identity.api_keys.store import ApiKeyStore
+from muninn_identity.audit.router import router as audit_router
+from muninn_identity.audit.store import AuditStore
+from muninn_identity.auth.passwords import Passwords
+from muninn_identity.auth.router import router as auth_router
+from muninn_identity.auth.service import AuthService
+from muninn_identity.auth.store import RefreshTokenStore
+from muninn_identity.deps import IdentityServices
+from muninn_identity.privacy.handlers import register_handlers as register_privacy_handlers
+from muninn_identity.privacy.router import router as privacy_router
+from muninn_identity.privacy.service import PrivacyService
+from muninn_identity.privacy.store import ErasureStore
+from muninn_identity.settings import IdentitySettings
+from muninn_identity.users.router import router as users_router
+from muninn_identity.users.service import UserService
+from muninn_identity.users.store import UserStore
+
+
+def create_app(settings: IdentitySettings | None = None) -> FastAPI:
+    settings = settings or IdentitySettings()
+    runtime = ServiceRuntime(settings)
+    db = runtime.db
+
+    users = UserStore(db)
+    tokens = RefreshTokenStore(db)
+    api_keys = ApiKeyStore(db)
+    audit = AuditStore(db)
+    erasures = ErasureStore(db)
+    http = httpx.AsyncClient(timeout=httpx.Timeout(settings.export_timeout_seconds, connect=2.0))
+
+    services = IdentityServices(
+        users=UserService(runtime.mongo, users, audit, runtime.outbox),
+        user_store=users,
+        auth=AuthService(
+            client=runtime.mongo,
+            users=users,
+            tokens=tokens,
+            passwords=Passwords(
+                time_cost=settings.argon2_time_cost, memory_cost_kib=settings.argon2_memory_cost_kib
+            ),
+            codec=runtime.token_codec,
+            audit=audit,
+            outbox=runtime.outbox,
+            refresh_ttl=timedelta(days=settings.refresh_token_ttl_days),
+        ),
+        api_keys=ApiKeyService(
+            keys=api_keys,
+            users=users,
+            audit=audit,
+            codec=runtime.token_codec,
+            access_ttl_seconds=settings.api_key_access_ttl_seconds,
+        ),
+        audit=audit,
+        privacy=PrivacyService(
+            runtime=runtime,
+            users=users,
+            tokens=tokens,
+            api_keys=api_keys,
+            audit=audit,
+            erasures=erasures,
+            codec=runtime.token_codec,
+            http=http,
+            service_urls={name: settings.service_url(name) for name in settings.erasure_services},
+            export_timeout=settings.export_timeout_seconds,
+        ),
+    )
+    register_privacy_handlers(runtime.consumers, services.privacy)
+
+    async def ensure_indexes() -> None:
+        for store in (users, tokens, api_keys, audit, erasures):
+            await store.ensure_indexes()
+
+    runtime.on_startup(ensure_indexes)
+    runtime.on_shutdown(http.aclose)
+
+    app = create_service_app(
+        service=settings.service_name,
+        title="Muninn identity",
+        description="Users, authentication, API keys, preferences, presence, audit log, export and erasure.",
+        routers=[
+            auth_router,
+            users_router,
+            api_keys_router,
+            audit_router,
+            privacy_router,
+            api_keys_internal,
+            export_router(runtime),
+        ],
+        lifespan=runtime.lifespan(),
+        readiness_checks=runtime.readiness_checks,
+        tracer_provider=runtime.tracer_provider,
+    )
+    app.state.runtime = runtime
+    app.state.token_codec = runtime.token_codec
+    app.state.services = services
+    return app

@@ -1,0 +1,197 @@
+"""Export everything a user has across services; erase it everywhere, confirmed by each service.
+
+Erasure is a saga over Kafka: identity marks the user as erasing, revokes every credential and
+announces ``identity.user.erasure_requested`` (one transaction, via the outbox). Each service
+deletes its part and confirms. When every service has confirmed, identity deletes its own
+documents and announces ``identity.user.erased``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from muninn_shared.auth import TokenCodec
+from muninn_shared.events import new_event
+from muninn_shared.events.payloads import ErasureCompleted, ErasureRequested, UserErased
+from muninn_shared.logging import get_logger
+from muninn_shared.privacy import INFRASTRUCTURE_COLLECTIONS
+from muninn_shared.problems import ProblemError, not_found
+from muninn_shared.runtime import ServiceRuntime
+from muninn_shared.storage.mongo import erase_user_documents, in_transaction
+from muninn_shared.storage.tombstones import subject_hash
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from muninn_identity.api_keys.store import ApiKeyStore
+from muninn_identity.audit.store import AuditStore, RequestInfo
+from muninn_identity.auth.store import RefreshTokenStore
+from muninn_identity.privacy.models import ErasureStatus, ExportArchive, ServiceErasure
+from muninn_identity.privacy.store import ErasureStore
+from muninn_identity.users.store import UserStore
+
+log = get_logger(__name__)
+SOURCE = "identity"
+
+
+def status_url(erasure_id: str) -> str:
+    return f"/v1/me/erasure/{erasure_id}"
+
+
+def erasure_status(doc: dict[str, Any]) -> ErasureStatus:
+    return ErasureStatus(
+        id=doc["_id"],
+        status=doc["status"],
+        requested_at=doc["requested_at"],
+        completed_at=doc.get("completed_at"),
+        services={name: ServiceErasure.model_validate(s) for name, s in doc["services"].items()},
+        status_url=status_url(doc["_id"]),
+    )
+
+
+class PrivacyService:
+    def __init__(
+        self,
+        *,
+        runtime: ServiceRuntime,
+        users: UserStore,
+        tokens: RefreshTokenStore,
+        api_keys: ApiKeyStore,
+        audit: AuditStore,
+        erasures: ErasureStore,
+        codec: TokenCodec,
+        http: httpx.AsyncClient,
+        service_urls: dict[str, str],
+        export_timeout: float,
+    ) -> None:
+        self._runtime = runtime
+        self._client: AsyncMongoClient[dict[str, Any]] = runtime.mongo
+        self._users = users
+        self._tokens = tokens
+        self._api_keys = api_keys
+        self._audit = audit
+        self._erasures = erasures
+        self._codec = codec
+        self._http = http
+        self._service_urls = service_urls
+        self._export_timeout = export_timeout
+
+    async def export(self, user_id: str, request: RequestInfo) -> ExportArchive:
+        from muninn_shared.privacy import export_user_documents
+
+        token = self._codec.issue(user_id, scopes=("read",), ttl_seconds=120)
+
+        async def fetch(service: str, base_url: str) -> tuple[str, dict[str, list[dict[str, Any]]]]:
+            try:
+                response = await self._http.get(
+                    f"{base_url}/internal/privacy/export",
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=self._export_timeout,
+                )
+            except httpx.HTTPError as exc:
+                raise ProblemError(
+                    503,
+                    f"The {service} service is unavailable, so the export would be incomplete. Try again shortly.",
+                    code="export-incomplete",
+                    headers={"Retry-After": "10"},
+                ) from exc
+            if response.status_code != 200:
+                raise ProblemError(
+                    503,
+                    f"The {service} service could not export (HTTP {response.status_code}). Try again shortly.",
+                    code="export-incomplete",
+                    headers={"Retry-After": "10"},
+                )
+            collections: dict[str, list[dict[str, Any]]] = response.json()["collections"]
+            return service, collections
+
+        remote = await asyncio.gather(*(fetch(s, url) for s, url in self._service_urls.items()))
+        own = await export_user_documents(self._runtime, user_id)
+        services = {"identity": own.collections, **dict(remote)}
+        await self._audit.record(
+            user_id=user_id,
+            action="privacy.exported",
+            resource_type="user",
+            resource_id=user_id,
+            request=request,
+        )
+        return ExportArchive(user_id=user_id, exported_at=datetime.now(UTC), services=services)
+
+    async def request_erasure(self, user_id: str, request: RequestInfo) -> ErasureStatus:
+        now = datetime.now(UTC)
+        erasure_id = uuid.uuid4().hex
+        services = list(self._service_urls)
+        doc: dict[str, Any] = {
+            "_id": erasure_id,
+            "subject_hash": subject_hash(user_id),
+            "status": "in_progress",
+            "requested_at": now,
+            "completed_at": None,
+            "services": {
+                name: {"status": "pending", "deleted": {}, "completed_at": None}
+                for name in [*services, "identity"]
+            },
+        }
+
+        async def work(session: AsyncClientSession) -> None:
+            if not await self._users.mark_erasing(user_id, session):
+                raise not_found("User")
+            await self._tokens.revoke_all(user_id, session)
+            await self._api_keys.revoke_all(user_id, session)
+            await self._erasures.insert(doc, session)
+            payload = ErasureRequested(
+                user_id=user_id, erasure_id=erasure_id, services=services, requested_at=now
+            )
+            await self._runtime.outbox.put(
+                new_event(
+                    "identity.user.erasure_requested", source=SOURCE, subject=user_id, data=payload
+                ),
+                session,
+            )
+
+        await in_transaction(self._client, work)
+        log.info("erasure requested", user_id=user_id, erasure_id=erasure_id)
+        return erasure_status(doc)
+
+    async def status(self, user_id: str, erasure_id: str) -> ErasureStatus:
+        doc = await self._erasures.get(erasure_id)
+        if doc is None or doc["subject_hash"] != subject_hash(user_id):
+            raise not_found("Erasure")
+        return erasure_status(doc)
+
+    async def confirm(self, confirmation: ErasureCompleted, session: AsyncClientSession) -> None:
+        """One service has erased; finalise when all have."""
+        doc = await self._erasures.confirm(
+            confirmation.erasure_id, confirmation.service, confirmation.deleted, session
+        )
+        if doc is None or doc["status"] == "completed":
+            return
+        pending = [
+            name
+            for name, s in doc["services"].items()
+            if name != "identity" and s["status"] != "completed"
+        ]
+        if pending:
+            return
+        deleted = await erase_user_documents(
+            self._runtime.db, confirmation.user_id, session=session, skip=INFRASTRUCTURE_COLLECTIONS
+        )
+        await self._runtime.outbox.discard_pending_for(confirmation.user_id, session)
+        await self._runtime.tombstones.record(confirmation.user_id, session)
+        await self._erasures.confirm(confirmation.erasure_id, "identity", deleted, session)
+        await self._erasures.complete(confirmation.erasure_id, session)
+        payload = UserErased(
+            user_id=confirmation.user_id,
+            erasure_id=confirmation.erasure_id,
+            completed_at=datetime.now(UTC),
+        )
+        await self._runtime.outbox.put(
+            new_event(
+                "identity.user.erased", source=SOURCE, subject=confirmation.user_id, data=payload
+            ),
+            session,
+        )
+        log.info("erasure completed", erasure_id=confirmation.erasure_id)

@@ -1,0 +1,20 @@
+"""Settings of the identity service (``MUNINN_*`` environment variables)."""
+
+from __future__ import annotations
+
+from muninn_shared.settings import DEFAULT_PORTS, ServiceSettings
+from pydantic import Field
+
+
+class IdentitySettings(ServiceSettings):
+    service_name: str = "identity"
+    port: int = DEFAULT_PORTS["identity"]
+    refresh_token_ttl_days: int = Field(default=30, ge=1)
+    api_key_access_ttl_seconds: int = Field(default=300, ge=60)
+    erasure_services: list[str] = Field(
+        default_factory=lambda: ["conversation", "memory", "scheduler", "integrations", "byod"],
+        description="Services that must confirm an erasure before identity finalises it.",
+    )
+    export_timeout_seconds: float = Field(default=20.0, gt=0)
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_cost_kib: int = Field(default=65536, ge=8192)

@@ -1,0 +1,137 @@
+"""Profile, preferences and presence of the signed-in user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from muninn_shared.events import new_event
+from muninn_shared.events.payloads import UserUpdated
+from muninn_shared.problems import ProblemError, not_found
+from muninn_shared.storage.mongo import in_transaction
+from muninn_shared.storage.outbox import Outbox
+from pydantic import ValidationError
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from muninn_identity.audit.store import AuditStore, RequestInfo
+from muninn_identity.users.models import (
+    Preferences,
+    Presence,
+    PresenceUpdate,
+    User,
+    UserPatch,
+    merge_patch,
+)
+from muninn_identity.users.store import UserStore
+
+SOURCE = "identity"
+
+
+def user_from_doc(doc: dict[str, Any]) -> User:
+    return User(
+        id=doc["_id"], **{k: v for k, v in doc.items() if k in User.model_fields and k != "id"}
+    )
+
+
+class UserService:
+    def __init__(
+        self,
+        client: AsyncMongoClient[dict[str, Any]],
+        users: UserStore,
+        audit: AuditStore,
+        outbox: Outbox,
+    ) -> None:
+        self._client = client
+        self._users = users
+        self._audit = audit
+        self._outbox = outbox
+
+    async def get(self, user_id: str) -> User:
+        doc = await self._users.get(user_id)
+        if doc is None or doc.get("status") != "active":
+            raise not_found("User")
+        return user_from_doc(doc)
+
+    async def update_profile(self, user_id: str, patch: UserPatch, request: RequestInfo) -> User:
+        changes = patch.model_dump(exclude_unset=True)
+        return await self._apply(
+            user_id, changes, request, action="profile.updated", preferences=None
+        )
+
+    async def update_preferences(
+        self, user_id: str, patch: dict[str, Any], request: RequestInfo
+    ) -> Preferences:
+        current = await self.get(user_id)
+        merged = merge_patch(current.preferences.model_dump(mode="json"), patch)
+        try:
+            preferences = Preferences.model_validate(merged)
+        except ValidationError as exc:
+            errors = [
+                {"loc": ["body", *[str(p) for p in e["loc"]]], "msg": e["msg"], "type": e["type"]}
+                for e in exc.errors()
+            ]
+            raise ProblemError(
+                422,
+                "The preferences are not valid; see errors.",
+                code="validation-failed",
+                errors=errors,
+            ) from None
+        user = await self._apply(
+            user_id,
+            {"preferences": preferences.model_dump(mode="json")},
+            request,
+            action="preferences.updated",
+            preferences=preferences,
+        )
+        return user.preferences
+
+    async def _apply(
+        self,
+        user_id: str,
+        changes: dict[str, Any],
+        request: RequestInfo,
+        *,
+        action: str,
+        preferences: Preferences | None,
+    ) -> User:
+        async def work(session: AsyncClientSession) -> dict[str, Any] | None:
+            doc = await self._users.update(user_id, changes, session)
+            if doc is None:
+                return None
+            await self._audit.record(
+                user_id=user_id,
+                action=action,
+                resource_type="user",
+                resource_id=user_id,
+                request=request,
+                details={"changed": sorted(changes)},
+                session=session,
+            )
+            payload = UserUpdated(
+                user_id=user_id,
+                changed=sorted(changes),
+                preferences=preferences.model_dump(mode="json") if preferences else None,
+            )
+            await self._outbox.put(
+                new_event("identity.user.updated", source=SOURCE, subject=user_id, data=payload),
+                session,
+            )
+            return doc
+
+        doc = await in_transaction(self._client, work)
+        if doc is None:
+            raise not_found("User")
+        return user_from_doc(doc)
+
+    async def presence(self, user_id: str) -> Presence:
+        doc = await self._users.get_presence(user_id)
+        if doc is None:
+            user = await self.get(user_id)
+            return Presence(is_online=False, last_seen_at=user.last_active_at)
+        return Presence.model_validate(doc)
+
+    async def set_presence(self, user_id: str, update: PresenceUpdate) -> Presence:
+        doc = await self._users.set_presence(
+            user_id, update.is_online, update.current_conversation_id
+        )
+        return Presence.model_validate(doc)

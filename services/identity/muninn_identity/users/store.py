@@ -1,0 +1,110 @@
+"""MongoDB persistence of users, their credentials and presence."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+Doc = dict[str, Any]
+
+USERS = "users"
+CREDENTIALS = "credentials"
+PRESENCE = "presence"
+
+
+class UserStore:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._users = db[USERS]
+        self._credentials = db[CREDENTIALS]
+        self._presence = db[PRESENCE]
+
+    async def ensure_indexes(self) -> None:
+        await self._users.create_index("email_normalized", unique=True)
+        await self._users.create_index([("last_active_at", DESCENDING)])
+        await self._users.create_index("user_id", unique=True)
+        await self._credentials.create_index("user_id", unique=True)
+        await self._presence.create_index([("is_online", ASCENDING)])
+
+    async def insert(self, user: Doc, password_hash: str, session: AsyncClientSession) -> None:
+        await self._users.insert_one(user, session=session)
+        await self._credentials.insert_one(
+            {
+                "_id": user["_id"],
+                "user_id": user["_id"],
+                "password_hash": password_hash,
+                "updated_at": user["created_at"],
+            },
+            session=session,
+        )
+
+    async def get(self, user_id: str) -> Doc | None:
+        return await self._users.find_one({"_id": user_id})
+
+    async def by_email(self, email_normalized: str) -> Doc | None:
+        return await self._users.find_one({"email_normalized": email_normalized})
+
+    async def password_hash(self, user_id: str) -> str | None:
+        doc = await self._credentials.find_one({"_id": user_id})
+        return None if doc is None else str(doc["password_hash"])
+
+    async def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        await self._credentials.update_one(
+            {"_id": user_id},
+            {"$set": {"password_hash": password_hash, "updated_at": datetime.now(UTC)}},
+        )
+
+    async def update(
+        self, user_id: str, changes: Doc, session: AsyncClientSession | None = None
+    ) -> Doc | None:
+        changes = {**changes, "updated_at": datetime.now(UTC)}
+        return await self._users.find_one_and_update(
+            {"_id": user_id, "status": "active"},
+            {"$set": changes},
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+
+    async def touch(self, user_id: str, *, login: bool = False) -> None:
+        """Record activity, at most once a minute per user unless it is a login."""
+        now = datetime.now(UTC)
+        changes: Doc = {"last_active_at": now}
+        query: Doc = {"_id": user_id}
+        if login:
+            changes["last_login_at"] = now
+        else:
+            query["last_active_at"] = {"$lt": now - timedelta(minutes=1)}
+        await self._users.update_one(query, {"$set": changes})
+
+    async def mark_erasing(self, user_id: str, session: AsyncClientSession) -> bool:
+        result = await self._users.update_one(
+            {"_id": user_id, "status": "active"},
+            {"$set": {"status": "erasing", "updated_at": datetime.now(UTC)}},
+            session=session,
+        )
+        return result.modified_count == 1
+
+    async def get_presence(self, user_id: str) -> Doc | None:
+        return await self._presence.find_one({"_id": user_id})
+
+    async def set_presence(self, user_id: str, is_online: bool, conversation_id: str | None) -> Doc:
+        now = datetime.now(UTC)
+        doc = await self._presence.find_one_and_update(
+            {"_id": user_id},
+            {
+                "$set": {
+                    "user_id": user_id,
+                    "is_online": is_online,
+                    "last_seen_at": now,
+                    "current_conversation_id": conversation_id,
+                }
+            },
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        await self._users.update_one({"_id": user_id}, {"$set": {"last_active_at": now}})
+        assert doc is not None
+        return doc

@@ -1,0 +1,324 @@
+"""Identity against real MongoDB and Kafka protocols: auth, tokens, keys, preferences, audit."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+import httpx
+import jwt
+import pytest
+from asgi_lifespan import LifespanManager
+from muninn_identity.main import create_app
+from muninn_identity.settings import IdentitySettings
+from pymongo import AsyncMongoClient
+
+from tests.integration.infra import Infra
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def settings(infra: Infra, unique: str) -> IdentitySettings:
+    return IdentitySettings(
+        kafka_bootstrap=infra.kafka_bootstrap,
+        mongo_uri=infra.mongo_uri,
+        mongo_database_prefix=f"muninn_it{unique}_",
+        argon2_time_cost=1,
+        argon2_memory_cost_kib=8192,
+        log_level="WARNING",
+    )
+
+
+@pytest.fixture
+async def client(settings: IdentitySettings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings)
+    async with (
+        LifespanManager(app, startup_timeout=60),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://identity"
+        ) as http,
+    ):
+        yield http
+
+
+async def register(client: httpx.AsyncClient, email: str, **extra: object) -> dict:
+    response = await client.post(
+        "/v1/auth/register", json={"email": email, "password": PASSWORD, **extra}
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == status
+    assert body["title"]
+    return body
+
+
+async def test_register_login_me(client: httpx.AsyncClient) -> None:
+    session = await register(client, "Ada@Example.com", name="Ada", timezone="Europe/Lisbon")
+    assert session["user"]["email"] == "ada@example.com"
+    assert session["user"]["preferences"]["timezone"] == "Europe/Lisbon"
+    assert session["tokens"]["token_type"] == "bearer"
+
+    login = await client.post(
+        "/v1/auth/login", json={"email": "ada@example.com", "password": PASSWORD}
+    )
+    assert login.status_code == 200
+    me = await client.get("/v1/me", headers=bearer(login.json()["tokens"]["access_token"]))
+    assert me.status_code == 200
+    assert me.json()["id"] == session["user"]["id"]
+    assert me.json()["last_login_at"] is not None
+
+
+async def test_bad_credentials_and_input_change_nothing(
+    client: httpx.AsyncClient, mongo: AsyncMongoClient, settings: IdentitySettings
+) -> None:
+    await register(client, "bob@example.com")
+    users = mongo[settings.mongo_database].users
+
+    assert_problem(
+        await client.post(
+            "/v1/auth/login", json={"email": "bob@example.com", "password": "nope-nope-nope"}
+        ),
+        401,
+    )
+    unknown = assert_problem(
+        await client.post(
+            "/v1/auth/login", json={"email": "who@example.com", "password": PASSWORD}
+        ),
+        401,
+    )
+    assert unknown["detail"] == "The email or password is incorrect."
+
+    malformed = assert_problem(
+        await client.post(
+            "/v1/auth/register", json={"email": "not-an-email", "password": PASSWORD}
+        ),
+        422,
+    )
+    assert any("email" in e["loc"] for e in malformed["errors"])
+    assert_problem(
+        await client.post(
+            "/v1/auth/register", json={"email": "c@example.com", "password": "short"}
+        ),
+        422,
+    )
+    assert_problem(
+        await client.post(
+            "/v1/auth/register", content=b"{not json", headers={"content-type": "application/json"}
+        ),
+        422,
+    )
+    duplicate = assert_problem(
+        await client.post(
+            "/v1/auth/register", json={"email": "BOB@example.com", "password": PASSWORD}
+        ),
+        409,
+    )
+    assert "already exists" in duplicate["detail"]
+    assert await users.count_documents({}) == 1
+
+
+async def test_tampered_and_expired_tokens(
+    client: httpx.AsyncClient, settings: IdentitySettings
+) -> None:
+    session = await register(client, "eve@example.com")
+    token = session["tokens"]["access_token"]
+    head, payload, signature = token.split(".")
+    tampered = f"{head}.{payload}.{signature[:-4]}AAAA"
+    assert assert_problem(await client.get("/v1/me", headers=bearer(tampered)), 401)[
+        "type"
+    ].endswith("invalid-token")
+
+    claims = jwt.decode(token, options={"verify_signature": False})
+    claims["exp"] = int(time.time()) - 10
+    expired = jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm="HS256")
+    assert assert_problem(await client.get("/v1/me", headers=bearer(expired)), 401)[
+        "type"
+    ].endswith("token-expired")
+
+    forged = jwt.encode({**claims, "exp": int(time.time()) + 600}, "x" * 40, algorithm="HS256")
+    assert_problem(await client.get("/v1/me", headers=bearer(forged)), 401)
+    response = await client.get("/v1/me")
+    assert_problem(response, 401)
+    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_refresh_rotation_and_reuse_revokes_family(client: httpx.AsyncClient) -> None:
+    session = await register(client, "rita@example.com")
+    first = session["tokens"]["refresh_token"]
+
+    rotated = await client.post("/v1/auth/refresh", json={"refresh_token": first})
+    assert rotated.status_code == 200
+    second = rotated.json()["refresh_token"]
+    assert second != first
+    new_access = rotated.json()["access_token"]
+    assert (await client.get("/v1/me", headers=bearer(new_access))).status_code == 200
+
+    reuse = assert_problem(
+        await client.post("/v1/auth/refresh", json={"refresh_token": first}), 401
+    )
+    assert reuse["type"].endswith("refresh-token-reused")
+    # The whole family is gone: the legitimate newer token and its access token too.
+    assert_problem(await client.post("/v1/auth/refresh", json={"refresh_token": second}), 401)
+    assert assert_problem(await client.get("/v1/me", headers=bearer(new_access)), 401)[
+        "type"
+    ].endswith("session-revoked")
+
+    audit = await client.post(
+        "/v1/auth/login", json={"email": "rita@example.com", "password": PASSWORD}
+    )
+    log = await client.get(
+        "/v1/me/audit-log", headers=bearer(audit.json()["tokens"]["access_token"])
+    )
+    actions = [entry["action"] for entry in log.json()["items"]]
+    assert "auth.refresh_token_reuse_detected" in actions
+    assert actions[0] == "auth.login_succeeded"
+
+
+async def test_logout_ends_session(client: httpx.AsyncClient) -> None:
+    tokens = (await register(client, "lou@example.com"))["tokens"]
+    assert (
+        await client.post("/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]})
+    ).status_code == 204
+    assert_problem(
+        await client.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}), 401
+    )
+    assert_problem(await client.get("/v1/me", headers=bearer(tokens["access_token"])), 401)
+
+
+async def test_preferences_merge_patch_and_validation(client: httpx.AsyncClient) -> None:
+    token = (await register(client, "pat@example.com"))["tokens"]["access_token"]
+    patch = {
+        "response_style": "detailed",
+        "notifications": {"quiet_hours": {"enabled": True, "start": "23:00"}},
+    }
+    updated = await client.patch("/v1/me/preferences", json=patch, headers=bearer(token))
+    assert updated.status_code == 200, updated.text
+    prefs = updated.json()
+    assert prefs["response_style"] == "detailed"
+    assert prefs["notifications"]["quiet_hours"] == {
+        "enabled": True,
+        "start": "23:00",
+        "end": "08:00",
+    }
+    assert prefs["notifications"]["proactive_messages"] is True
+
+    for bad in (
+        {"timezone": "Mars/Olympus"},
+        {"voice_speed": 9},
+        {"notifications": {"quiet_hours": {"start": "25:00"}}},
+        {"unknown": 1},
+    ):
+        assert_problem(
+            await client.patch("/v1/me/preferences", json=bad, headers=bearer(token)), 422
+        )
+    unchanged = await client.get("/v1/me/preferences", headers=bearer(token))
+    assert unchanged.json() == prefs
+
+    profile = await client.patch(
+        "/v1/me",
+        json={"assistant_name": "Muninn", "onboarding_completed": True},
+        headers=bearer(token),
+    )
+    assert profile.json()["assistant_name"] == "Muninn"
+    assert profile.json()["onboarding_completed"] is True
+    assert_problem(
+        await client.patch(
+            "/v1/me", json={"subscription_tier": "enterprise"}, headers=bearer(token)
+        ),
+        422,
+    )
+
+
+async def test_api_keys_shown_once_hashed_scoped_revocable(
+    client: httpx.AsyncClient, mongo: AsyncMongoClient, settings: IdentitySettings
+) -> None:
+    token = (await register(client, "kim@example.com"))["tokens"]["access_token"]
+    created = await client.post(
+        "/v1/me/api-keys", json={"name": "laptop", "scopes": ["read"]}, headers=bearer(token)
+    )
+    assert created.status_code == 201
+    key = created.json()["key"]
+    assert key.startswith("mk_")
+    stored = await mongo[settings.mongo_database].api_keys.find_one({"_id": created.json()["id"]})
+    assert stored is not None
+    assert key not in str(stored)
+
+    listing = await client.get("/v1/me/api-keys", headers=bearer(token))
+    assert [k["name"] for k in listing.json()["items"]] == ["laptop"]
+    assert "key" not in listing.json()["items"][0]
+
+    grant = await client.post("/internal/api-keys/verify", json={"key": key})
+    assert grant.status_code == 200
+    assert grant.json()["scopes"] == ["read"]
+    keyed = bearer(grant.json()["access_token"])
+    assert (await client.get("/v1/me", headers=keyed)).status_code == 200
+    assert_problem(await client.patch("/v1/me", json={"name": "x"}, headers=keyed), 403)
+
+    other = (await register(client, "oz@example.com"))["tokens"]["access_token"]
+    assert_problem(
+        await client.delete(f"/v1/me/api-keys/{created.json()['id']}", headers=bearer(other)), 404
+    )
+    assert (
+        await client.delete(f"/v1/me/api-keys/{created.json()['id']}", headers=bearer(token))
+    ).status_code == 204
+    assert_problem(await client.post("/internal/api-keys/verify", json={"key": key}), 401)
+    assert_problem(await client.post("/internal/api-keys/verify", json={"key": "mk_made_up"}), 401)
+
+
+async def test_presence(client: httpx.AsyncClient) -> None:
+    token = (await register(client, "pia@example.com"))["tokens"]["access_token"]
+    assert (await client.get("/v1/me/presence", headers=bearer(token))).json()["is_online"] is False
+    online = await client.put(
+        "/v1/me/presence",
+        json={"is_online": True, "current_conversation_id": "c1"},
+        headers=bearer(token),
+    )
+    assert online.json()["is_online"] is True
+    assert (await client.get("/v1/me/presence", headers=bearer(token))).json()[
+        "current_conversation_id"
+    ] == "c1"
+
+
+async def test_registration_event_goes_out_through_the_outbox(
+    client: httpx.AsyncClient, infra: Infra, mongo: AsyncMongoClient, settings: IdentitySettings
+) -> None:
+    from aiokafka import AIOKafkaConsumer
+    from muninn_shared.events import EventEnvelope, Topic
+
+    user_id = (await register(client, "evt@example.com"))["user"]["id"]
+    consumer = AIOKafkaConsumer(
+        Topic.IDENTITY_USERS.value,
+        bootstrap_servers=infra.kafka_bootstrap,
+        auto_offset_reset="earliest",
+        group_id=None,
+    )
+    await consumer.start()
+    try:
+        found = None
+        deadline = time.monotonic() + 30
+        while found is None and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            for records in batch.values():
+                for record in records:
+                    event = EventEnvelope.model_validate_json(record.value)
+                    if event.subject == user_id and event.type == "identity.user.registered":
+                        found = (event, record.key)
+        assert found is not None, "identity.user.registered never reached Kafka"
+        event, key = found
+        assert key == user_id.encode()
+        assert event.data["email"] == "evt@example.com"
+        assert event.source == "identity"
+    finally:
+        await consumer.stop()
+    assert await mongo[settings.mongo_database].outbox.count_documents({"user_id": user_id}) == 0
