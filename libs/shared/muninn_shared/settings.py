@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICE_NAMES = (
@@ -35,6 +35,9 @@ DEFAULT_PORTS: dict[str, int] = {
 }
 
 
+DEV_JWT_SECRET = "muninn-dev-secret-change-me-in-production-0123456789"
+
+
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MUNINN_", extra="ignore", env_file=None)
 
@@ -54,9 +57,8 @@ class ServiceSettings(BaseSettings):
     qdrant_url: str | None = None
     qdrant_api_key: SecretStr | None = None
     qdrant_path: Path | None = None
-    data_dir: Path = Path(".muninn/data")
 
-    jwt_secret: SecretStr = SecretStr("muninn-dev-secret-change-me-in-production-0123456789")
+    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     jwt_issuer: str = "muninn"
     jwt_audience: str = "muninn"
     access_token_ttl_seconds: int = Field(default=900, ge=30)
@@ -77,6 +79,14 @@ class ServiceSettings(BaseSettings):
     integrations_url: str = "http://127.0.0.1:8085"
     byod_url: str = "http://127.0.0.1:8086"
     upstream_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    @model_validator(mode="after")
+    def _no_dev_secret_in_production(self) -> ServiceSettings:
+        if self.environment == "prod" and self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
+            raise ValueError(
+                "MUNINN_JWT_SECRET must be set to a private value when MUNINN_ENVIRONMENT=prod"
+            )
+        return self
 
     @property
     def mongo_database(self) -> str:
