@@ -21,6 +21,7 @@ class Topic(StrEnum):
     CONVERSATION_CONVERSATIONS = "muninn.conversation.conversations"
     MEMORY_RECORDS = "muninn.memory.records"
     SCHEDULER_PROACTIVE = "muninn.scheduler.proactive"
+    SCHEDULER_ACTIVITY = "muninn.scheduler.activity"
     INTEGRATIONS_RECORDS = "muninn.integrations.records"
     BYOD_ROUTING = "muninn.byod.routing"
 
@@ -79,6 +80,18 @@ _SPECS = [
     ),
     EventSpec("memory.record.changed", Topic.MEMORY_RECORDS, p.MemoryChanged),
     EventSpec("scheduler.proactive.message", Topic.SCHEDULER_PROACTIVE, p.SchedulerProactive),
+    EventSpec(
+        "scheduler.timer.fired",
+        Topic.SCHEDULER_ACTIVITY,
+        p.TimerFired,
+        description="A durable timer fired (reminder due, follow-up due, deferred delivery, nudge).",
+    ),
+    EventSpec(
+        "scheduler.notification.changed",
+        Topic.SCHEDULER_ACTIVITY,
+        p.NotificationChanged,
+        description="A notification was created, delivered, deferred, failed or acted upon.",
+    ),
     EventSpec("integrations.record.synced", Topic.INTEGRATIONS_RECORDS, p.IntegrationRecord),
     EventSpec("byod.routing.changed", Topic.BYOD_ROUTING, p.ByodRoutingChanged),
 ]

@@ -69,6 +69,25 @@ class MemoryChanged(BaseModel):
     content: str | None = None
 
 
+class TimerFired(BaseModel):
+    user_id: str
+    timer_id: str
+    kind: str
+    ref_id: str | None = None
+    due_at: datetime
+    fired_at: datetime
+    late_seconds: float = 0.0
+
+
+class NotificationChanged(BaseModel):
+    user_id: str
+    notification_id: str
+    kind: str
+    status: str
+    channel: str | None = None
+    detail: str | None = None
+
+
 class SchedulerProactive(BaseModel):
     """Something the scheduler wants said to the user in a conversation."""
 

@@ -43,9 +43,14 @@ class Outbox:
         await self._db[OUTBOX].create_index("user_id")
         await self._db[OUTBOX].create_index("event_id", unique=True)
 
-    async def put(self, event: EventEnvelope, session: AsyncClientSession | None) -> None:
-        """Record ``event`` inside the caller's transaction (``session``)."""
-        topic = spec_for(event.type).topic.value
+    async def put(
+        self, event: EventEnvelope, session: AsyncClientSession | None, *, topic: str | None = None
+    ) -> None:
+        """Record ``event`` inside the caller's transaction (``session``).
+
+        ``topic`` overrides the catalogue's topic; only for dead-letter topics.
+        """
+        topic = topic or spec_for(event.type).topic.value
         await self._db[OUTBOX].insert_one(
             {
                 "_id": ObjectId(),

@@ -1,0 +1,27 @@
+"""FastAPI dependency: the scheduler service's container."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from muninn_scheduler.notifications.service import NotificationService
+from muninn_scheduler.reminders.service import ReminderService
+from muninn_scheduler.timers.wheel import TimerWheel
+
+
+@dataclass(frozen=True)
+class SchedulerServices:
+    reminders: ReminderService
+    notifications: NotificationService
+    wheel: TimerWheel
+
+
+def get_services(request: Request) -> SchedulerServices:
+    services: SchedulerServices = request.app.state.services
+    return services
+
+
+Services = Annotated[SchedulerServices, Depends(get_services)]

@@ -1,0 +1,117 @@
+"""Notifications (seed 003) and the channels they travel through."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class NotificationStatus(StrEnum):
+    SCHEDULED = "scheduled"  # deferred (quiet hours, rate limit) or not yet due
+    UNREAD = "unread"
+    READ = "read"
+    DISMISSED = "dismissed"
+    ACTED_UPON = "acted_upon"
+
+
+class ChannelName(StrEnum):
+    IN_APP = "in_app"
+    WEBHOOK = "webhook"
+    EMAIL = "email"
+
+
+class ChannelStatus(StrEnum):
+    PENDING = "pending"
+    RETRYING = "retrying"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class ChannelState(BaseModel):
+    status: ChannelStatus = ChannelStatus.PENDING
+    attempts: int = 0
+    last_error: str | None = None
+    delivered_at: datetime | None = None
+
+
+class Notification(BaseModel):
+    id: str
+    kind: str = Field(description="reminder, follow_up, birthday, going_cold, task_due, …")
+    title: str
+    body: str
+    priority: Priority
+    status: NotificationStatus
+    deliver_at: datetime
+    delivered_at: datetime | None = None
+    deferred_reason: str | None = Field(default=None, description="quiet_hours or rate_limit")
+    channels: dict[ChannelName, ChannelState] = Field(default_factory=dict)
+    ref_kind: str | None = None
+    ref_id: str | None = None
+    conversation_id: str | None = None
+    created_at: datetime
+    read_at: datetime | None = None
+    acted_at: datetime | None = None
+
+
+class NotificationPage(BaseModel):
+    items: list[Notification]
+    next_cursor: str | None = None
+    unread_count: int
+
+
+class StatusChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: NotificationStatus = Field(
+        description="read, dismissed or acted_upon (unread to mark it again)"
+    )
+
+
+class WebhookSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: AnyHttpUrl
+    enabled: bool = True
+
+
+class EmailSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    address: EmailStr
+    enabled: bool = True
+
+
+class ChannelSettingsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    in_app: bool = True
+    webhook: WebhookSettings | None = None
+    email: EmailSettings | None = None
+    max_per_hour: int = Field(
+        default=10,
+        ge=1,
+        le=1000,
+        description="Beyond this, notifications wait (urgent ones excepted).",
+    )
+    rotate_webhook_secret: bool = False
+
+
+class ChannelSettings(BaseModel):
+    in_app: bool = True
+    webhook: WebhookSettings | None = None
+    webhook_secret: str | None = Field(
+        default=None,
+        description="Shown in full only when it is created or rotated; sign checks use it.",
+    )
+    email: EmailSettings | None = None
+    max_per_hour: int = 10

@@ -1,0 +1,85 @@
+"""/v1/notifications: the inbox, and the channels notifications travel through."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from muninn_shared.auth import CurrentPrincipal
+
+from muninn_scheduler.deps import Services
+from muninn_scheduler.notifications.models import (
+    ChannelSettings,
+    ChannelSettingsIn,
+    Notification,
+    NotificationPage,
+    NotificationStatus,
+    StatusChange,
+)
+
+router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
+
+
+@router.get("", response_model=NotificationPage, summary="Delivered notifications, newest first")
+async def list_notifications(
+    principal: CurrentPrincipal,
+    services: Services,
+    status: NotificationStatus | None = None,
+    kind: Annotated[str | None, Query(max_length=40)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> NotificationPage:
+    return await services.notifications.page(
+        principal.user_id, status=status, kind=kind, limit=limit, cursor=cursor
+    )
+
+
+@router.get(
+    "/scheduled",
+    response_model=list[Notification],
+    summary="Notifications waiting (quiet hours, rate limit)",
+)
+async def scheduled(principal: CurrentPrincipal, services: Services) -> list[Notification]:
+    return await services.notifications.scheduled(principal.user_id)
+
+
+@router.get("/channels", response_model=ChannelSettings, summary="How notifications reach you")
+async def get_channels(principal: CurrentPrincipal, services: Services) -> ChannelSettings:
+    return services.notifications.masked(
+        await services.notifications.channel_settings(principal.user_id)
+    )
+
+
+@router.put(
+    "/channels",
+    response_model=ChannelSettings,
+    summary="Set channels (the webhook secret is shown once)",
+)
+async def put_channels(
+    body: ChannelSettingsIn, principal: CurrentPrincipal, services: Services
+) -> ChannelSettings:
+    principal.require("write")
+    return await services.notifications.update_channel_settings(principal.user_id, body)
+
+
+@router.get(
+    "/{notification_id}",
+    response_model=Notification,
+    summary="One notification, with per-channel delivery state",
+)
+async def get_notification(
+    notification_id: str, principal: CurrentPrincipal, services: Services
+) -> Notification:
+    return await services.notifications.get(principal.user_id, notification_id)
+
+
+@router.patch(
+    "/{notification_id}", response_model=Notification, summary="Mark read, dismissed or acted upon"
+)
+async def change_status(
+    notification_id: str, body: StatusChange, principal: CurrentPrincipal, services: Services
+) -> Notification:
+    principal.require("write")
+    return await services.notifications.change_status(
+        principal.user_id, notification_id, body.status
+    )

@@ -1,0 +1,53 @@
+"""Keep profiles current from identity's events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from muninn_shared.events import EventEnvelope, Topic
+from muninn_shared.events.payloads import UserRegistered, UserUpdated
+from muninn_shared.messaging.consumer import EventConsumers
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from muninn_scheduler.profiles.store import ProfileStore
+
+
+def preference_fields(preferences: dict[str, Any]) -> dict[str, Any]:
+    notifications = preferences.get("notifications") or {}
+    changes: dict[str, Any] = {}
+    if "timezone" in preferences:
+        changes["timezone"] = preferences["timezone"]
+    if "quiet_hours" in notifications:
+        changes["quiet_hours"] = notifications["quiet_hours"]
+    switches = {
+        k: notifications[k]
+        for k in ("push_notifications", "email_follow_ups", "proactive_messages")
+        if k in notifications
+    }
+    if switches:
+        changes["notifications"] = switches
+    if "preferred_contact_times" in preferences:
+        changes["preferred_contact_times"] = preferences["preferred_contact_times"]
+    return changes
+
+
+def register_handlers(consumers: EventConsumers, profiles: ProfileStore) -> None:
+    @consumers.on(
+        Topic.IDENTITY_USERS,
+        "identity.user.registered",
+        "identity.user.updated",
+        name="scheduler-profiles",
+    )
+    async def on_user_event(event: EventEnvelope, session: AsyncClientSession) -> None:
+        if event.type == "identity.user.registered":
+            user = UserRegistered.model_validate(event.data)
+            await profiles.merge(
+                user.user_id,
+                {"timezone": user.timezone, "email": user.email, "display_name": user.display_name},
+                session,
+            )
+            return
+        update = UserUpdated.model_validate(event.data)
+        changes = preference_fields(update.preferences or {})
+        if changes:
+            await profiles.merge(update.user_id, changes, session)

@@ -1,0 +1,36 @@
+"""Profiles in MongoDB (one document per user, ``_id`` = user id)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from muninn_scheduler.profiles.models import Profile
+
+PROFILES = "profiles"
+
+Doc = dict[str, Any]
+
+
+class ProfileStore:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._profiles = db[PROFILES]
+
+    async def get(self, user_id: str, session: AsyncClientSession | None = None) -> Profile:
+        doc = await self._profiles.find_one({"_id": user_id}, session=session)
+        if doc is None:
+            return Profile(user_id=user_id)
+        return Profile.model_validate({k: v for k, v in doc.items() if k != "_id"})
+
+    async def merge(
+        self, user_id: str, changes: Doc, session: AsyncClientSession | None = None
+    ) -> None:
+        await self._profiles.update_one(
+            {"_id": user_id},
+            {"$set": {**changes, "user_id": user_id, "updated_at": datetime.now(UTC)}},
+            upsert=True,
+            session=session,
+        )
