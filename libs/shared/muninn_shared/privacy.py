@@ -35,7 +35,8 @@ log = get_logger(__name__)
 INFRASTRUCTURE_COLLECTIONS = frozenset({OUTBOX, LEASES, PROCESSED, TOMBSTONES})
 SECRET_FIELD_SUFFIXES = ("_hash", "_ciphertext", "_secret")
 
-ExtraEraser = Callable[[str], Awaitable[dict[str, int]]]
+ExtraEraser = Callable[[str, AsyncClientSession], Awaitable[dict[str, int]]]
+"""Service-specific erasure run first, in the same transaction (cascades, vectors, …)."""
 
 
 class ServiceExport(BaseModel):
@@ -86,12 +87,16 @@ def install_erasure_consumer(
         if service not in request.services:
             return
         db = await runtime.stores.database_for(request.user_id)
-        deleted = await erase_user_documents(
-            db, request.user_id, session=session, skip=INFRASTRUCTURE_COLLECTIONS
-        )
-        await runtime.outbox.discard_pending_for(request.user_id, session)
+        deleted: dict[str, int] = {}
         for eraser in extra_erasers:
-            deleted.update(await eraser(request.user_id))
+            deleted.update(await eraser(request.user_id, session))
+        for name, count in (
+            await erase_user_documents(
+                db, request.user_id, session=session, skip=INFRASTRUCTURE_COLLECTIONS
+            )
+        ).items():
+            deleted[name] = deleted.get(name, 0) + count
+        await runtime.outbox.discard_pending_for(request.user_id, session)
         await runtime.tombstones.record(request.user_id, session)
         confirmation = ErasureCompleted(
             user_id=request.user_id, erasure_id=request.erasure_id, service=service, deleted=deleted

@@ -57,12 +57,14 @@ def health_router(service: str) -> APIRouter:
         body = Readiness(status="ready" if ready else "not-ready", service=service, checks=results)
         if ready:
             return JSONResponse(body.model_dump())
+        # problem+json owns "status" (the HTTP code); the readiness word moves to "readiness".
         payload = {
+            **body.model_dump(exclude={"status"}),
             "type": "https://muninn.dev/problems/not-ready",
             "title": "Service unavailable",
             "status": 503,
+            "readiness": body.status,
             "detail": "One or more dependencies are not ready.",
-            **body.model_dump(),
         }
         return JSONResponse(payload, status_code=503, media_type=PROBLEM_MEDIA_TYPE)
 

@@ -1,0 +1,129 @@
+"""/v1/conversations: create, list, read, change, delete; participants."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+from muninn_shared.auth import CurrentPrincipal
+
+from muninn_conversation.advisors.store import CONVERSATION_CASCADE
+from muninn_conversation.bookmarks.store import BOOKMARKS
+from muninn_conversation.conversations.models import (
+    Context,
+    Conversation,
+    ConversationCreate,
+    ConversationPage,
+    ConversationPatch,
+    Participant,
+    ParticipantAdd,
+)
+from muninn_conversation.deps import Services
+from muninn_conversation.messages.store import MESSAGES
+from muninn_conversation.tags.service import tag_param
+
+router = APIRouter(prefix="/v1/conversations", tags=["conversations"])
+
+
+@router.post(
+    "",
+    response_model=Conversation,
+    status_code=status.HTTP_201_CREATED,
+    summary="Start a conversation",
+)
+async def create(
+    body: ConversationCreate, principal: CurrentPrincipal, services: Services
+) -> Conversation:
+    principal.require("write")
+    return await services.conversations.create(principal.user_id, body)
+
+
+@router.get(
+    "", response_model=ConversationPage, summary="Conversations you take part in, most recent first"
+)
+async def list_conversations(
+    principal: CurrentPrincipal,
+    services: Services,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    context: Context | None = None,
+    archived: bool = False,
+    pinned: bool | None = None,
+    project_id: Annotated[str | None, Query(max_length=64)] = None,
+    tag: Annotated[str | None, Query(max_length=64)] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Search in titles.")] = None,
+) -> ConversationPage:
+    return await services.conversations.page(
+        principal.user_id,
+        limit=limit,
+        cursor=cursor,
+        context=context.value if context else None,
+        archived=archived,
+        pinned=pinned,
+        project_id=project_id,
+        tag=tag_param(tag) if tag is not None else None,
+        q=q,
+    )
+
+
+@router.get("/{conversation_id}", response_model=Conversation)
+async def get(
+    conversation_id: str, principal: CurrentPrincipal, services: Services
+) -> Conversation:
+    return await services.conversations.get(conversation_id, principal.user_id)
+
+
+@router.patch(
+    "/{conversation_id}",
+    response_model=Conversation,
+    summary="Rename, archive, pin, move, change settings",
+)
+async def patch(
+    conversation_id: str, body: ConversationPatch, principal: CurrentPrincipal, services: Services
+) -> Conversation:
+    principal.require("write")
+    return await services.conversations.update(conversation_id, principal.user_id, body)
+
+
+@router.delete(
+    "/{conversation_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a conversation and its messages",
+)
+async def delete(conversation_id: str, principal: CurrentPrincipal, services: Services) -> Response:
+    principal.require("write")
+    await services.conversations.delete(
+        conversation_id, principal.user_id, cascade=[MESSAGES, BOOKMARKS, *CONVERSATION_CASCADE]
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{conversation_id}/participants", response_model=list[Participant])
+async def participants(
+    conversation_id: str, principal: CurrentPrincipal, services: Services
+) -> list[Participant]:
+    return await services.conversations.participants(conversation_id, principal.user_id)
+
+
+@router.post(
+    "/{conversation_id}/participants",
+    response_model=list[Participant],
+    summary="Add a collaborator or viewer (owner only)",
+)
+async def add_participant(
+    conversation_id: str, body: ParticipantAdd, principal: CurrentPrincipal, services: Services
+) -> list[Participant]:
+    principal.require("write")
+    return await services.conversations.add_participant(conversation_id, principal.user_id, body)
+
+
+@router.delete(
+    "/{conversation_id}/participants/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove a participant, or leave",
+)
+async def remove_participant(
+    conversation_id: str, user_id: str, principal: CurrentPrincipal, services: Services
+) -> Response:
+    await services.conversations.remove_participant(conversation_id, principal.user_id, user_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,153 @@
+"""Conversations and participants in MongoDB."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+Doc = dict[str, Any]
+CONVERSATIONS = "conversations"
+PARTICIPANTS = "participants"
+
+
+class ConversationStore:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._conversations = db[CONVERSATIONS]
+        self._participants = db[PARTICIPANTS]
+
+    async def ensure_indexes(self) -> None:
+        await self._conversations.create_index(
+            [("user_id", ASCENDING), ("updated_at", DESCENDING), ("_id", DESCENDING)]
+        )
+        await self._conversations.create_index([("user_id", ASCENDING), ("context", ASCENDING)])
+        await self._conversations.create_index([("user_id", ASCENDING), ("project_id", ASCENDING)])
+        await self._conversations.create_index([("user_id", ASCENDING), ("client_key", ASCENDING)])
+        await self._participants.create_index(
+            [("conversation_id", ASCENDING), ("user_id", ASCENDING)], unique=True
+        )
+        await self._participants.create_index([("user_id", ASCENDING), ("joined_at", DESCENDING)])
+
+    async def insert(
+        self, conversation: Doc, owner: Doc, session: AsyncClientSession | None = None
+    ) -> None:
+        await self._conversations.insert_one(conversation, session=session)
+        await self._participants.insert_one(owner, session=session)
+
+    async def get(
+        self, conversation_id: str, session: AsyncClientSession | None = None
+    ) -> Doc | None:
+        return await self._conversations.find_one({"_id": conversation_id}, session=session)
+
+    async def latest_owned(
+        self, user_id: str, session: AsyncClientSession | None = None
+    ) -> Doc | None:
+        return await self._conversations.find_one(
+            {"user_id": user_id, "is_archived": False},
+            sort=[("updated_at", DESCENDING)],
+            session=session,
+        )
+
+    async def find_by_client_key(self, user_id: str, client_key: str) -> Doc | None:
+        return await self._conversations.find_one({"user_id": user_id, "client_key": client_key})
+
+    async def role_of(
+        self, conversation_id: str, user_id: str, session: AsyncClientSession | None = None
+    ) -> str | None:
+        doc = await self._participants.find_one(
+            {"conversation_id": conversation_id, "user_id": user_id}, session=session
+        )
+        return None if doc is None else str(doc["role"])
+
+    async def visible_ids(self, user_id: str) -> list[str]:
+        return [
+            d["conversation_id"]
+            async for d in self._participants.find({"user_id": user_id}, {"conversation_id": 1})
+        ]
+
+    async def page(
+        self, query: Doc, *, limit: int, before: tuple[datetime, str] | None
+    ) -> list[Doc]:
+        if before is not None:
+            at, conversation_id = before
+            query = {
+                "$and": [
+                    query,
+                    {
+                        "$or": [
+                            {"updated_at": {"$lt": at}},
+                            {"updated_at": at, "_id": {"$lt": conversation_id}},
+                        ]
+                    },
+                ]
+            }
+        cursor = (
+            self._conversations.find(query)
+            .sort([("updated_at", DESCENDING), ("_id", DESCENDING)])
+            .limit(limit)
+        )
+        return [d async for d in cursor]
+
+    async def update(
+        self, conversation_id: str, changes: Doc, session: AsyncClientSession | None = None
+    ) -> Doc | None:
+        return await self._conversations.find_one_and_update(
+            {"_id": conversation_id},
+            {"$set": changes},
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+
+    async def record_message(
+        self,
+        conversation_id: str,
+        *,
+        at: datetime,
+        preview: str,
+        leaf_id: str,
+        session: AsyncClientSession | None,
+    ) -> None:
+        await self._conversations.update_one(
+            {"_id": conversation_id},
+            {
+                "$inc": {"message_count": 1},
+                "$set": {
+                    "last_message_at": at,
+                    "last_message_preview": preview[:200],
+                    "updated_at": at,
+                    "active_leaf_id": leaf_id,
+                },
+            },
+            session=session,
+        )
+
+    async def delete(self, conversation_id: str, session: AsyncClientSession) -> None:
+        await self._conversations.delete_one({"_id": conversation_id}, session=session)
+        await self._participants.delete_many({"conversation_id": conversation_id}, session=session)
+
+    async def participants(self, conversation_id: str) -> list[Doc]:
+        return [
+            d
+            async for d in self._participants.find({"conversation_id": conversation_id}).sort(
+                "joined_at", ASCENDING
+            )
+        ]
+
+    async def add_participant(self, doc: Doc) -> None:
+        await self._participants.update_one(
+            {"conversation_id": doc["conversation_id"], "user_id": doc["user_id"]},
+            {
+                "$set": {"role": doc["role"]},
+                "$setOnInsert": {"_id": doc["_id"], "joined_at": doc["joined_at"]},
+            },
+            upsert=True,
+        )
+
+    async def remove_participant(self, conversation_id: str, user_id: str) -> bool:
+        result = await self._participants.delete_one(
+            {"conversation_id": conversation_id, "user_id": user_id, "role": {"$ne": "owner"}}
+        )
+        return result.deleted_count == 1

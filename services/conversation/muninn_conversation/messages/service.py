@@ -1,0 +1,656 @@
+"""Posting, branching and reading messages; each post starts an assistant reply.
+
+Branching: every message has a parent (``None`` for the first) and a ``branch_index`` among
+its siblings. Regenerating a reply adds a sibling assistant message; editing a user message
+adds a sibling user message with its own reply. The conversation's ``active_leaf_id`` picks
+the branch shown; the thread is the path from the root to it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from muninn_shared.auth import Principal
+from muninn_shared.events import new_event
+from muninn_shared.events.payloads import MessageEvent
+from muninn_shared.problems import ProblemError, not_found
+from muninn_shared.storage.mongo import in_transaction
+from muninn_shared.storage.outbox import Outbox
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from muninn_conversation.conversations.service import ConversationService, Need
+from muninn_conversation.conversations.store import ConversationStore
+from muninn_conversation.generation.engine import GenerationEngine, GenerationJob
+from muninn_conversation.generation.live import LiveGeneration
+from muninn_conversation.generation.prompt import title_from
+from muninn_conversation.messages.models import (
+    BranchInfo,
+    GenerationStatus,
+    Message,
+    MessageIn,
+    MessageRole,
+    Thread,
+)
+from muninn_conversation.messages.store import MessageStore
+from muninn_conversation.providers.models import ChatMessage
+from muninn_conversation.usage.service import UsageService
+
+SOURCE = "conversation"
+
+ProjectInstructions = Callable[[str | None, str], Awaitable[str | None]]
+
+
+class AnsweringAdvisor(Protocol):
+    @property
+    def advisor_id(self) -> str: ...
+
+    @property
+    def persona(self) -> str: ...
+
+    @property
+    def mentions(self) -> list[str]: ...
+
+
+TurnRouter = Callable[[dict[str, Any], str, str, str | None], Awaitable[AnsweringAdvisor | None]]
+DELETED_PLACEHOLDER = ""
+
+
+def message_from_doc(doc: dict[str, Any]) -> Message:
+    fields = {k: v for k, v in doc.items() if k in Message.model_fields and k != "id"}
+    return Message(id=doc["_id"], **fields)
+
+
+@dataclass
+class Started:
+    user_message: Message | None
+    assistant_message: Message
+    live: LiveGeneration
+
+
+class MessageService:
+    def __init__(
+        self,
+        *,
+        client: AsyncMongoClient[dict[str, Any]],
+        messages: MessageStore,
+        conversations: ConversationStore,
+        access: ConversationService,
+        engine: GenerationEngine,
+        outbox: Outbox,
+        usage: UsageService,
+    ) -> None:
+        self._usage = usage
+        self._project_instructions: ProjectInstructions | None = None
+        self._turn_router: TurnRouter | None = None
+        self._client = client
+        self._messages = messages
+        self._conversations = conversations
+        self._access = access
+        self._engine = engine
+        self._outbox = outbox
+
+    def use_turn_router(self, router: TurnRouter) -> None:
+        """Advisors: decide which persona answers a turn (explicit id, @mention, sole advisor)."""
+        self._turn_router = router
+
+    async def _route_turn(
+        self, conversation: dict[str, Any], user_id: str, content: str, explicit: str | None
+    ) -> tuple[str | None, str | None, list[str]]:
+        if self._turn_router is None:
+            return explicit, None, []
+        turn = await self._turn_router(conversation, user_id, content, explicit)
+        if turn is None:
+            return None, None, []
+        return turn.advisor_id, turn.persona, list(turn.mentions)
+
+    def use_project_instructions(self, lookup: ProjectInstructions) -> None:
+        """Conversations filed under a project follow that project's instructions."""
+        self._project_instructions = lookup
+
+    # -- reading ---------------------------------------------------------------------------
+
+    async def thread(self, conversation_id: str, user_id: str) -> Thread:
+        conversation, _ = await self._access.authorize(conversation_id, user_id, Need.READ)
+        docs = await self._messages.all_in(conversation_id)
+        by_id = {d["_id"]: d for d in docs}
+        children: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
+        for doc in docs:
+            children[doc.get("parent_id")].append(doc)
+        for siblings in children.values():
+            siblings.sort(key=lambda d: (d.get("branch_index", 0), d["created_at"]))
+        path: list[dict[str, Any]] = []
+        cursor = by_id.get(conversation.get("active_leaf_id") or "")
+        while cursor is not None:
+            path.append(cursor)
+            cursor = by_id.get(cursor.get("parent_id") or "")
+        path.reverse()
+        branches: dict[str, BranchInfo] = {}
+        for doc in path:
+            siblings = children[doc.get("parent_id")]
+            if len(siblings) > 1:
+                ids = [s["_id"] for s in siblings]
+                branches[doc["_id"]] = BranchInfo(sibling_ids=ids, index=ids.index(doc["_id"]))
+        return Thread(
+            items=[self._visible(d) for d in path],
+            branches=branches,
+            active_leaf_id=conversation.get("active_leaf_id"),
+        )
+
+    async def get(self, conversation_id: str, message_id: str, user_id: str) -> Message:
+        await self._access.authorize(conversation_id, user_id, Need.READ)
+        doc = await self._messages.get(conversation_id, message_id)
+        if doc is None:
+            raise not_found("Message")
+        return self._visible(doc)
+
+    @staticmethod
+    def _visible(doc: dict[str, Any]) -> Message:
+        message = message_from_doc(doc)
+        if message.is_deleted:
+            message.content = DELETED_PLACEHOLDER
+        return message
+
+    async def _path_to(self, conversation_id: str, leaf_id: str | None) -> list[dict[str, Any]]:
+        if leaf_id is None:
+            return []
+        docs = {d["_id"]: d for d in await self._messages.all_in(conversation_id)}
+        path = []
+        cursor = docs.get(leaf_id)
+        while cursor is not None:
+            path.append(cursor)
+            cursor = docs.get(cursor.get("parent_id") or "")
+        path.reverse()
+        return path
+
+    @staticmethod
+    def _history(path: list[dict[str, Any]]) -> list[ChatMessage]:
+        history = []
+        for doc in path:
+            if doc.get("is_deleted") or not doc.get("content"):
+                continue
+            if doc["role"] in (MessageRole.USER.value, MessageRole.ASSISTANT.value):
+                history.append(ChatMessage(role=doc["role"], content=doc["content"]))
+        return history
+
+    # -- writing ---------------------------------------------------------------------------
+
+    async def post(
+        self, conversation_id: str, principal: Principal, body: MessageIn, bearer_token: str
+    ) -> Started:
+        principal.require("write")
+        conversation, _ = await self._access.authorize(
+            conversation_id, principal.user_id, Need.WRITE
+        )
+        parent_id = body.parent_id or conversation.get("active_leaf_id")
+        if (
+            body.parent_id is not None
+            and await self._messages.get(conversation_id, body.parent_id) is None
+        ):
+            raise not_found("Parent message")
+        advisor_id, persona, mentions = await self._route_turn(
+            conversation, principal.user_id, body.content, body.advisor_id
+        )
+        await self._usage.admit(conversation["user_id"])
+        return await self._start_exchange(
+            conversation,
+            principal,
+            body.content,
+            parent_id,
+            bearer_token,
+            advisor_id=advisor_id,
+            persona=persona,
+            mentions=mentions,
+            user_fields={
+                "attachments": [
+                    {"id": uuid.uuid4().hex, **a.model_dump()} for a in body.attachments
+                ],
+                "metadata": {"input_method": body.input_method},
+            },
+        )
+
+    async def post_with_history(
+        self,
+        conversation: dict[str, Any],
+        principal: Principal,
+        content: str,
+        history: list[ChatMessage],
+        bearer_token: str,
+        settings_override: dict[str, Any],
+    ) -> Started:
+        """An exchange whose history the client supplies (OpenAI-style stateless calls).
+
+        The user's turn and the reply are stored in the conversation like any other, so
+        memory extraction and the scheduler see them; the prompt uses the client's history.
+        """
+        principal.require("write")
+        await self._usage.admit(conversation["user_id"])
+        return await self._start_exchange(
+            conversation,
+            principal,
+            content,
+            conversation.get("active_leaf_id"),
+            bearer_token,
+            advisor_id=None,
+            user_fields={"attachments": [], "metadata": {"input_method": "api"}},
+            history=history,
+            settings_override=settings_override,
+        )
+
+    async def post_proactive(
+        self,
+        *,
+        user_id: str,
+        conversation_id: str | None,
+        kind: str,
+        text: str,
+        reference_id: str | None,
+        session: AsyncClientSession,
+    ) -> dict[str, Any]:
+        """An assistant message nobody asked for (a reminder, a follow-up), inside ``session``.
+
+        It lands in the named conversation when the user is in it, else in their most recent
+        one, else in a new "Check-ins" conversation, so it is never dropped.
+        """
+        conversation = None
+        if conversation_id:
+            candidate = await self._conversations.get(conversation_id, session)
+            if candidate is not None and await self._conversations.role_of(
+                conversation_id, user_id, session
+            ):
+                conversation = candidate
+        if conversation is None:
+            conversation = await self._conversations.latest_owned(user_id, session)
+        if conversation is None:
+            conversation = await self._access.create_in_session(
+                user_id, title="Check-ins", session=session
+            )
+        now = datetime.now(UTC)
+        doc: dict[str, Any] = {
+            "_id": uuid.uuid4().hex,
+            "conversation_id": conversation["_id"],
+            "user_id": conversation["user_id"],
+            "author_id": None,
+            "role": MessageRole.ASSISTANT.value,
+            "content": text,
+            "status": GenerationStatus.COMPLETE.value,
+            "parent_id": conversation.get("active_leaf_id"),
+            "branch_index": await self._messages.sibling_count(
+                conversation["_id"], conversation.get("active_leaf_id"), session
+            ),
+            "advisor_id": None,
+            "metadata": {
+                "input_method": "proactive",
+                "proactive_type": kind,
+                "reference_id": reference_id,
+            },
+            "sources": [],
+            "tool_calls": [],
+            "attachments": [],
+            "is_edited": False,
+            "is_deleted": False,
+            "created_at": now,
+            "updated_at": now,
+        }
+        await self._messages.insert(doc, session)
+        await self._conversations.record_message(
+            conversation["_id"], at=now, preview=text, leaf_id=doc["_id"], session=session
+        )
+        await self._announce("conversation.message.completed", doc, session)
+        return doc
+
+    async def edit(
+        self,
+        conversation_id: str,
+        message_id: str,
+        principal: Principal,
+        content: str,
+        bearer_token: str,
+    ) -> Started:
+        principal.require("write")
+        conversation, _ = await self._access.authorize(
+            conversation_id, principal.user_id, Need.WRITE
+        )
+        original = await self._messages.get(conversation_id, message_id)
+        if original is None:
+            raise not_found("Message")
+        if original["role"] != MessageRole.USER.value:
+            raise ProblemError(
+                409,
+                "Only user messages can be edited; regenerate assistant replies instead.",
+                code="not-editable",
+            )
+        if (
+            original.get("author_id") != principal.user_id
+            and conversation["user_id"] != principal.user_id
+        ):
+            raise ProblemError(403, "You can only edit your own messages.", code="forbidden-role")
+        advisor_id, persona, mentions = await self._route_turn(
+            conversation, principal.user_id, content, original.get("advisor_id")
+        )
+        await self._usage.admit(conversation["user_id"])
+        return await self._start_exchange(
+            conversation,
+            principal,
+            content,
+            original.get("parent_id"),
+            bearer_token,
+            advisor_id=advisor_id,
+            persona=persona,
+            mentions=mentions,
+            user_fields={
+                "is_edited": True,
+                "metadata": {**original.get("metadata", {}), "edited_from": message_id},
+            },
+        )
+
+    async def regenerate(
+        self, conversation_id: str, message_id: str, principal: Principal, bearer_token: str
+    ) -> Started:
+        principal.require("write")
+        conversation, _ = await self._access.authorize(
+            conversation_id, principal.user_id, Need.WRITE
+        )
+        original = await self._messages.get(conversation_id, message_id)
+        if original is None:
+            raise not_found("Message")
+        if original["role"] != MessageRole.ASSISTANT.value:
+            raise ProblemError(
+                409, "Only assistant replies can be regenerated.", code="not-regenerable"
+            )
+        if original["status"] in (
+            GenerationStatus.PENDING.value,
+            GenerationStatus.GENERATING.value,
+        ):
+            raise ProblemError(
+                409,
+                "This reply is still being generated; stop it first.",
+                code="generation-in-progress",
+            )
+        parent = (
+            await self._messages.get(conversation_id, original["parent_id"])
+            if original.get("parent_id")
+            else None
+        )
+        if parent is None:
+            raise ProblemError(
+                409, "This reply has no user message to answer any more.", code="orphaned"
+            )
+        advisor_id, persona, _ = await self._route_turn(
+            conversation, principal.user_id, parent["content"], original.get("advisor_id")
+        )
+        await self._usage.admit(conversation["user_id"])
+        assistant = await self._insert_assistant(
+            conversation, parent["_id"], advisor_id, regenerated=True
+        )
+        path = await self._path_to(conversation_id, parent["_id"])
+        live = await self._launch(
+            conversation,
+            assistant,
+            parent["content"],
+            self._history(path),
+            bearer_token,
+            persona=persona,
+        )
+        return Started(None, message_from_doc(assistant), live)
+
+    async def _start_exchange(
+        self,
+        conversation: dict[str, Any],
+        principal: Principal,
+        content: str,
+        parent_id: str | None,
+        bearer_token: str,
+        *,
+        advisor_id: str | None,
+        user_fields: dict[str, Any],
+        persona: str | None = None,
+        mentions: list[str] | None = None,
+        history: list[ChatMessage] | None = None,
+        settings_override: dict[str, Any] | None = None,
+    ) -> Started:
+        if mentions:
+            user_fields = {
+                **user_fields,
+                "metadata": {**user_fields.get("metadata", {}), "mentions": mentions},
+            }
+        now = datetime.now(UTC)
+        conversation_id = conversation["_id"]
+        user_doc: dict[str, Any] = {
+            "_id": uuid.uuid4().hex,
+            "conversation_id": conversation_id,
+            "user_id": principal.user_id,
+            "author_id": principal.user_id,
+            "role": MessageRole.USER.value,
+            "content": content,
+            "status": GenerationStatus.COMPLETE.value,
+            "parent_id": parent_id,
+            "advisor_id": advisor_id,
+            "is_edited": False,
+            "is_deleted": False,
+            "created_at": now,
+            "updated_at": now,
+            **user_fields,
+        }
+        assistant_doc = self._assistant_doc(
+            conversation, user_doc["_id"], advisor_id, regenerated=False
+        )
+
+        async def work(session: AsyncClientSession) -> None:
+            user_doc["branch_index"] = await self._messages.sibling_count(
+                conversation_id, parent_id, session
+            )
+            await self._messages.insert(user_doc, session)
+            await self._messages.insert(assistant_doc, session)
+            await self._conversations.record_message(
+                conversation_id,
+                at=now,
+                preview=content,
+                leaf_id=assistant_doc["_id"],
+                session=session,
+            )
+            await self._announce("conversation.message.created", user_doc, session)
+
+        await in_transaction(self._client, work)
+        if history is None:
+            history = self._history(await self._path_to(conversation_id, user_doc["_id"]))
+        else:
+            history = [*history, ChatMessage(role="user", content=content)]
+        live = await self._launch(
+            conversation,
+            assistant_doc,
+            content,
+            history,
+            bearer_token,
+            settings_override,
+            persona=persona,
+        )
+        return Started(message_from_doc(user_doc), message_from_doc(assistant_doc), live)
+
+    def _assistant_doc(
+        self,
+        conversation: dict[str, Any],
+        parent_id: str,
+        advisor_id: str | None,
+        *,
+        regenerated: bool,
+    ) -> dict[str, Any]:
+        now = datetime.now(UTC)
+        return {
+            "_id": uuid.uuid4().hex,
+            "conversation_id": conversation["_id"],
+            "user_id": conversation["user_id"],
+            "author_id": None,
+            "role": MessageRole.ASSISTANT.value,
+            "content": "",
+            "status": GenerationStatus.PENDING.value,
+            "parent_id": parent_id,
+            "branch_index": 0,
+            "advisor_id": advisor_id,
+            "metadata": {"regenerated": regenerated},
+            "sources": [],
+            "tool_calls": [],
+            "attachments": [],
+            "is_edited": False,
+            "is_deleted": False,
+            "lease_until": self._engine.lease_until(),
+            "created_at": now,
+            "updated_at": now,
+        }
+
+    async def _insert_assistant(
+        self,
+        conversation: dict[str, Any],
+        parent_id: str,
+        advisor_id: str | None,
+        *,
+        regenerated: bool,
+    ) -> dict[str, Any]:
+        doc = self._assistant_doc(conversation, parent_id, advisor_id, regenerated=regenerated)
+
+        async def work(session: AsyncClientSession) -> None:
+            doc["branch_index"] = await self._messages.sibling_count(
+                conversation["_id"], parent_id, session
+            )
+            await self._messages.insert(doc, session)
+            await self._conversations.update(
+                conversation["_id"],
+                {"active_leaf_id": doc["_id"], "updated_at": doc["created_at"]},
+                session,
+            )
+
+        await in_transaction(self._client, work)
+        return doc
+
+    async def _launch(
+        self,
+        conversation: dict[str, Any],
+        assistant: dict[str, Any],
+        query: str,
+        history: list[ChatMessage],
+        bearer_token: str,
+        settings_override: dict[str, Any] | None = None,
+        *,
+        persona: str | None = None,
+    ) -> LiveGeneration:
+        settings = dict(conversation.get("settings") or {})
+        settings.update({k: v for k, v in (settings_override or {}).items() if v is not None})
+        if self._project_instructions is not None and conversation.get("project_id"):
+            instructions = await self._project_instructions(
+                conversation["project_id"], conversation["user_id"]
+            )
+            if instructions:
+                own = settings.get("system_prompt")
+                settings["system_prompt"] = f"{instructions}\n\n{own}" if own else instructions
+        job = GenerationJob(
+            message_id=assistant["_id"],
+            conversation_id=conversation["_id"],
+            owner_id=conversation["user_id"],
+            query=query,
+            history=history,
+            settings=settings,
+            bearer_token=bearer_token,
+            advisor_id=assistant.get("advisor_id"),
+            persona=persona,
+            on_finished=[self._after_reply],
+        )
+        return self._engine.launch(job)
+
+    async def _after_reply(self, doc: dict[str, Any]) -> None:
+        conversation_id = doc["conversation_id"]
+        await self._usage.record_reply(doc)
+
+        async def work(session: AsyncClientSession) -> None:
+            if doc["status"] == GenerationStatus.COMPLETE.value:
+                await self._announce("conversation.message.completed", doc, session)
+            await self._conversations.update(
+                conversation_id,
+                {
+                    "last_message_preview": (doc.get("content") or "")[:200],
+                    "last_message_at": doc["updated_at"],
+                    "updated_at": doc["updated_at"],
+                },
+                session,
+            )
+
+        await in_transaction(self._client, work)
+        conversation = await self._conversations.get(conversation_id)
+        if conversation is not None and not conversation.get("title") and doc.get("parent_id"):
+            first = await self._messages.get(conversation_id, doc["parent_id"])
+            if first is not None:
+                await self._conversations.update(
+                    conversation_id,
+                    {"title": title_from(first["content"]), "title_generated": True},
+                )
+
+    async def _announce(
+        self, event_type: str, doc: dict[str, Any], session: AsyncClientSession
+    ) -> None:
+        payload = MessageEvent(
+            user_id=doc["user_id"],
+            conversation_id=doc["conversation_id"],
+            message_id=doc["_id"],
+            role=doc["role"],
+            content=doc.get("content", ""),
+            created_at=doc["created_at"],
+            metadata={
+                k: v
+                for k, v in (doc.get("metadata") or {}).items()
+                if isinstance(v, str | int | float | bool)
+            },
+        )
+        await self._outbox.put(
+            new_event(event_type, source=SOURCE, subject=doc["user_id"], data=payload), session
+        )
+
+    async def stop(self, conversation_id: str, message_id: str, principal: Principal) -> Message:
+        await self._access.authorize(conversation_id, principal.user_id, Need.WRITE)
+        doc = await self._messages.get(conversation_id, message_id)
+        if doc is None:
+            raise not_found("Message")
+        if doc["status"] in (GenerationStatus.PENDING.value, GenerationStatus.GENERATING.value):
+            await self._engine.request_stop(message_id)
+        fresh = await self._messages.get(conversation_id, message_id)
+        return message_from_doc(fresh or doc)
+
+    async def activate(self, conversation_id: str, message_id: str, user_id: str) -> Thread:
+        await self._access.authorize(conversation_id, user_id, Need.READ)
+        docs = await self._messages.all_in(conversation_id)
+        if not any(d["_id"] == message_id for d in docs):
+            raise not_found("Message")
+        children: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
+        for d in docs:
+            children[d.get("parent_id")].append(d)
+        leaf = message_id
+        while children.get(leaf):
+            leaf = max(children[leaf], key=lambda d: d["created_at"])["_id"]
+        await self._conversations.update(conversation_id, {"active_leaf_id": leaf})
+        return await self.thread(conversation_id, user_id)
+
+    async def rate(
+        self, conversation_id: str, message_id: str, user_id: str, rating: int
+    ) -> Message:
+        await self._access.authorize(conversation_id, user_id, Need.WRITE)
+        doc = await self._messages.get(conversation_id, message_id)
+        if doc is None:
+            raise not_found("Message")
+        if doc["role"] != MessageRole.ASSISTANT.value:
+            raise ProblemError(409, "Only assistant replies can be rated.", code="not-ratable")
+        updated = await self._messages.update(message_id, {"rating": rating})
+        return message_from_doc(updated or doc)
+
+    async def soft_delete(self, conversation_id: str, message_id: str, user_id: str) -> None:
+        conversation, _ = await self._access.authorize(conversation_id, user_id, Need.WRITE)
+        doc = await self._messages.get(conversation_id, message_id)
+        if doc is None:
+            raise not_found("Message")
+        if doc.get("author_id") not in (user_id, None) and conversation["user_id"] != user_id:
+            raise ProblemError(403, "You can only delete your own messages.", code="forbidden-role")
+        await self._messages.update(
+            message_id, {"is_deleted": True, "deleted_at": datetime.now(UTC)}
+        )

@@ -1,0 +1,87 @@
+"""/v1/notes: create, list and search, read, change, delete."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from muninn_shared.auth import CurrentPrincipal
+
+from muninn_conversation.notes.models import Note, NoteCreate, NotePage, NotePatch
+from muninn_conversation.notes.service import NoteService
+from muninn_conversation.tags.service import tag_param
+
+
+def get_notes(request: Request) -> NoteService:
+    service: NoteService = request.app.state.workspace.notes
+    return service
+
+
+Notes = Annotated[NoteService, Depends(get_notes)]
+
+router = APIRouter(prefix="/v1/notes", tags=["notes"])
+
+
+@router.post(
+    "",
+    response_model=Note,
+    status_code=status.HTTP_201_CREATED,
+    summary="Write a note, or keep a message as one",
+)
+async def create(body: NoteCreate, principal: CurrentPrincipal, notes: Notes) -> Note:
+    principal.require("write")
+    return await notes.create(principal.user_id, body)
+
+
+@router.get(
+    "",
+    response_model=NotePage,
+    summary="Your notes, most recently changed first; with q, best matches first",
+)
+async def list_notes(
+    principal: CurrentPrincipal,
+    notes: Notes,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=500,
+            description="Full-text search in titles, tags and content; the last word matches as a prefix.",
+        ),
+    ] = None,
+    pinned: bool | None = None,
+    archived: bool = False,
+    project_id: Annotated[str | None, Query(max_length=64)] = None,
+    tag: Annotated[str | None, Query(min_length=1, max_length=80)] = None,
+) -> NotePage:
+    return await notes.list(
+        principal.user_id,
+        limit=limit,
+        cursor=cursor,
+        pinned=pinned,
+        archived=archived,
+        project_id=project_id,
+        tag=tag_param(tag) if tag else None,
+        q=q,
+    )
+
+
+@router.get("/{note_id}", response_model=Note)
+async def get(note_id: str, principal: CurrentPrincipal, notes: Notes) -> Note:
+    return await notes.get(principal.user_id, note_id)
+
+
+@router.patch(
+    "/{note_id}", response_model=Note, summary="Edit, pin, archive, move to a project, retag"
+)
+async def patch(note_id: str, body: NotePatch, principal: CurrentPrincipal, notes: Notes) -> Note:
+    principal.require("write")
+    return await notes.update(principal.user_id, note_id, body)
+
+
+@router.delete("/{note_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete(note_id: str, principal: CurrentPrincipal, notes: Notes) -> Response:
+    principal.require("write")
+    await notes.delete(principal.user_id, note_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

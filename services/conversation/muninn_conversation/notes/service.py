@@ -1,0 +1,233 @@
+"""Notes: create (from scratch or from a message), change, tag, list, search, delete.
+
+A note belongs to one user; any other user gets 404 for it. Notes taken from a message
+require that the user can read the conversation the message is in.
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from muninn_shared.pagination import decode_cursor, encode_cursor
+from muninn_shared.problems import not_found
+
+from muninn_conversation.conversations.service import ConversationService, Need
+from muninn_conversation.messages.store import MessageStore
+from muninn_conversation.notes.models import (
+    Note,
+    NoteCreate,
+    NotePage,
+    NotePatch,
+    NoteSummary,
+    SearchHit,
+)
+from muninn_conversation.notes.search import SEARCH_FIELDS, highlight, parse_query
+from muninn_conversation.notes.store import NoteStore, note_search_fields
+from muninn_conversation.projects.store import ProjectStore
+from muninn_conversation.tags.store import TagStore, change_item_tags
+
+Doc = dict[str, Any]
+UNTITLED = "Untitled note"
+EXCERPT_LENGTH = 200
+_MARKDOWN_LEAD = re.compile(r"^[\s#>*+\-`]+")
+
+
+def now() -> datetime:
+    """Millisecond precision: what MongoDB keeps, so a fresh response matches a later read."""
+    moment = datetime.now(UTC)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def title_from(content: str) -> str:
+    """The first non-empty line of markdown, without heading or list markers."""
+    for line in content.splitlines():
+        text = _MARKDOWN_LEAD.sub("", line).strip()
+        if text:
+            return text if len(text) <= 120 else text[:119].rstrip() + "…"
+    return UNTITLED
+
+
+def excerpt(content: str, length: int = EXCERPT_LENGTH) -> str:
+    flat = " ".join(content.split())
+    return flat if len(flat) <= length else flat[: length - 1].rstrip() + "…"
+
+
+def note_from_doc(doc: Doc, hit: SearchHit | None = None) -> Note:
+    fields = {k: v for k, v in doc.items() if k in Note.model_fields and k not in SEARCH_FIELDS}
+    return Note(
+        id=doc["_id"], search=hit, **{k: v for k, v in fields.items() if k not in ("id", "search")}
+    )
+
+
+def summary_from_doc(doc: Doc) -> NoteSummary:
+    return NoteSummary(
+        id=doc["_id"],
+        title=doc["title"],
+        excerpt=excerpt(doc["content"]),
+        is_pinned=doc.get("is_pinned", False),
+        is_archived=doc.get("is_archived", False),
+        tags=doc.get("tags", []),
+        updated_at=doc["updated_at"],
+    )
+
+
+async def readable_message(
+    conversations: ConversationService,
+    messages: MessageStore,
+    user_id: str,
+    conversation_id: str,
+    message_id: str,
+) -> Doc:
+    """The message, if the user may read its conversation; 404 otherwise (as for a stranger)."""
+    await conversations.authorize(conversation_id, user_id, Need.READ)
+    message = await messages.get(conversation_id, message_id)
+    if message is None or message.get("is_deleted"):
+        raise not_found("Message")
+    return message
+
+
+class NoteService:
+    def __init__(
+        self,
+        store: NoteStore,
+        projects: ProjectStore,
+        tags: TagStore,
+        conversations: ConversationService,
+        messages: MessageStore,
+    ) -> None:
+        self._store = store
+        self._projects = projects
+        self._tags = tags
+        self._conversations = conversations
+        self._messages = messages
+
+    async def _require_project(self, user_id: str, project_id: str) -> None:
+        if await self._projects.get(user_id, project_id) is None:
+            raise not_found("Project")
+
+    async def create(self, user_id: str, body: NoteCreate) -> Note:
+        if body.project_id is not None:
+            await self._require_project(user_id, body.project_id)
+        content = body.content
+        if body.conversation_id is not None and body.message_id is not None:
+            message = await readable_message(
+                self._conversations, self._messages, user_id, body.conversation_id, body.message_id
+            )
+            if content is None:
+                content = str(message.get("content") or "")
+        elif body.conversation_id is not None:
+            await self._conversations.authorize(body.conversation_id, user_id, Need.READ)
+        content = content or ""
+        title = body.title or title_from(content)
+        at = now()
+        doc: Doc = {
+            "_id": uuid.uuid4().hex,
+            "user_id": user_id,
+            "title": title,
+            "content": content,
+            "is_pinned": body.is_pinned,
+            "is_archived": False,
+            "project_id": body.project_id,
+            "tags": body.tags,
+            "conversation_id": body.conversation_id,
+            "message_id": body.message_id,
+            "created_at": at,
+            "updated_at": at,
+            **note_search_fields(title, content, body.tags),
+        }
+        await self._store.insert(doc)
+        await self._tags.ensure(user_id, body.tags, at)
+        return note_from_doc(doc)
+
+    async def get_doc(self, user_id: str, note_id: str) -> Doc:
+        doc = await self._store.get(user_id, note_id)
+        if doc is None:
+            raise not_found("Note")
+        return doc
+
+    async def get(self, user_id: str, note_id: str) -> Note:
+        return note_from_doc(await self.get_doc(user_id, note_id))
+
+    async def update(self, user_id: str, note_id: str, patch: NotePatch) -> Note:
+        current = await self.get_doc(user_id, note_id)
+        changes = patch.model_dump(exclude_unset=True)
+        if changes.get("project_id") is not None:
+            await self._require_project(user_id, changes["project_id"])
+        if {"title", "content", "tags"} & set(changes):
+            merged = {**current, **changes}
+            changes.update(
+                note_search_fields(merged["title"], merged["content"], merged.get("tags", []))
+            )
+        at = now()
+        changes["updated_at"] = at
+        doc = await self._store.update(user_id, note_id, changes)
+        if doc is None:
+            raise not_found("Note")
+        if patch.tags:
+            await self._tags.ensure(user_id, patch.tags, at)
+        return note_from_doc(doc)
+
+    async def delete(self, user_id: str, note_id: str) -> None:
+        if not await self._store.delete(user_id, note_id):
+            raise not_found("Note")
+
+    async def list(
+        self,
+        user_id: str,
+        *,
+        limit: int,
+        cursor: str | None,
+        pinned: bool | None = None,
+        archived: bool = False,
+        project_id: str | None = None,
+        tag: str | None = None,
+        q: str | None = None,
+    ) -> NotePage:
+        query: Doc = {"user_id": user_id, "is_archived": archived}
+        if pinned is not None:
+            query["is_pinned"] = pinned
+        if project_id is not None:
+            query["project_id"] = project_id
+        if tag is not None:
+            query["tags"] = tag
+        if q is not None and q.strip():
+            terms = parse_query(q)
+            ranked, next_cursor = await self._store.search(query, terms, limit=limit, cursor=cursor)
+            items = [
+                note_from_doc(doc, SearchHit(score=value, excerpt=highlight(doc["content"], terms)))
+                for doc, value in ranked
+            ]
+            return NotePage(items=items, next_cursor=next_cursor)
+        docs = await self._store.page(
+            query, limit=limit + 1, before=decode_cursor(cursor) if cursor else None
+        )
+        next_cursor = (
+            encode_cursor(docs[limit - 1]["updated_at"], docs[limit - 1]["_id"])
+            if len(docs) > limit
+            else None
+        )
+        return NotePage(items=[note_from_doc(d) for d in docs[:limit]], next_cursor=next_cursor)
+
+    async def add_tag(self, user_id: str, note_id: str, tag: str) -> builtins.list[str]:
+        tags, changed = await change_item_tags(
+            lambda: self.get_doc(user_id, note_id),
+            self._store.replace_tags_if_unchanged,
+            tag,
+            add=True,
+        )
+        if changed:
+            await self._tags.ensure(user_id, [tag], now())
+        return tags
+
+    async def remove_tag(self, user_id: str, note_id: str, tag: str) -> builtins.list[str]:
+        tags, _ = await change_item_tags(
+            lambda: self.get_doc(user_id, note_id),
+            self._store.replace_tags_if_unchanged,
+            tag,
+            add=False,
+        )
+        return tags

@@ -1,0 +1,150 @@
+"""/v1/projects: CRUD, contents, files, and filing conversations under a project."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from muninn_shared.auth import CurrentPrincipal
+
+from muninn_conversation.conversations.models import Conversation
+from muninn_conversation.projects.models import (
+    Project,
+    ProjectContents,
+    ProjectCreate,
+    ProjectFile,
+    ProjectFileIn,
+    ProjectPage,
+    ProjectPatch,
+)
+from muninn_conversation.projects.service import ProjectService
+
+
+def get_projects(request: Request) -> ProjectService:
+    service: ProjectService = request.app.state.workspace.projects
+    return service
+
+
+Projects = Annotated[ProjectService, Depends(get_projects)]
+
+router = APIRouter(prefix="/v1/projects", tags=["projects"])
+
+
+@router.post(
+    "", response_model=Project, status_code=status.HTTP_201_CREATED, summary="Create a project"
+)
+async def create(body: ProjectCreate, principal: CurrentPrincipal, projects: Projects) -> Project:
+    principal.require("write")
+    return await projects.create(principal.user_id, body)
+
+
+@router.get("", response_model=ProjectPage, summary="Your projects, most recently changed first")
+async def list_projects(
+    principal: CurrentPrincipal,
+    projects: Projects,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    archived: bool = False,
+    q: Annotated[str | None, Query(max_length=100, description="Search in names.")] = None,
+) -> ProjectPage:
+    return await projects.list(
+        principal.user_id, limit=limit, cursor=cursor, archived=archived, q=q
+    )
+
+
+@router.get(
+    "/{project_id}",
+    response_model=Project,
+    summary="A project with counts of its conversations, notes and files",
+)
+async def get(project_id: str, principal: CurrentPrincipal, projects: Projects) -> Project:
+    return await projects.get(principal.user_id, project_id)
+
+
+@router.patch(
+    "/{project_id}",
+    response_model=Project,
+    summary="Rename, describe, recolour, archive, set instructions",
+)
+async def patch(
+    project_id: str, body: ProjectPatch, principal: CurrentPrincipal, projects: Projects
+) -> Project:
+    principal.require("write")
+    return await projects.update(principal.user_id, project_id, body)
+
+
+@router.delete(
+    "/{project_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a project; its conversations and notes are kept, outside any project",
+)
+async def delete(project_id: str, principal: CurrentPrincipal, projects: Projects) -> Response:
+    principal.require("write")
+    await projects.delete(principal.user_id, project_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/{project_id}/contents",
+    response_model=ProjectContents,
+    summary="The project's conversations, notes and files",
+)
+async def contents(
+    project_id: str,
+    principal: CurrentPrincipal,
+    projects: Projects,
+    limit: Annotated[
+        int, Query(ge=1, le=200, description="Most items per kind, newest first.")
+    ] = 50,
+    include_archived: bool = False,
+) -> ProjectContents:
+    return await projects.contents(
+        principal.user_id, project_id, limit=limit, include_archived=include_archived
+    )
+
+
+@router.post(
+    "/{project_id}/files",
+    response_model=ProjectFile,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a file's metadata to the project",
+)
+async def add_file(
+    project_id: str, body: ProjectFileIn, principal: CurrentPrincipal, projects: Projects
+) -> ProjectFile:
+    principal.require("write")
+    return await projects.add_file(principal.user_id, project_id, body)
+
+
+@router.delete("/{project_id}/files/{file_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_file(
+    project_id: str, file_id: str, principal: CurrentPrincipal, projects: Projects
+) -> Response:
+    principal.require("write")
+    await projects.delete_file(principal.user_id, project_id, file_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.put(
+    "/{project_id}/conversations/{conversation_id}",
+    response_model=Conversation,
+    summary="File a conversation you own under the project",
+)
+async def add_conversation(
+    project_id: str, conversation_id: str, principal: CurrentPrincipal, projects: Projects
+) -> Conversation:
+    principal.require("write")
+    return await projects.add_conversation(principal.user_id, project_id, conversation_id)
+
+
+@router.delete(
+    "/{project_id}/conversations/{conversation_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Take a conversation out of the project",
+)
+async def remove_conversation(
+    project_id: str, conversation_id: str, principal: CurrentPrincipal, projects: Projects
+) -> Response:
+    principal.require("write")
+    await projects.remove_conversation(principal.user_id, project_id, conversation_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,161 @@
+"""Projects and the files attached to them, in MongoDB.
+
+A project's conversations and notes point at it (``project_id`` on their documents); its
+files are either attached to the project directly (``project_files``) or to messages in its
+conversations (the messages feature embeds those).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from muninn_conversation.conversations.store import CONVERSATIONS
+from muninn_conversation.messages.store import MESSAGES
+from muninn_conversation.notes.store import NEWEST_FIRST, keyset_after
+
+Doc = dict[str, Any]
+PROJECTS = "projects"
+PROJECT_FILES = "project_files"
+
+
+class ProjectStore:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._projects = db[PROJECTS]
+        self._files = db[PROJECT_FILES]
+        self._conversations = db[CONVERSATIONS]
+        self._messages = db[MESSAGES]
+
+    async def ensure_indexes(self) -> None:
+        await self._projects.create_index(
+            [("user_id", ASCENDING), ("updated_at", DESCENDING), ("_id", DESCENDING)]
+        )
+        await self._projects.create_index(
+            [("user_id", ASCENDING), ("name_key", ASCENDING)], unique=True
+        )
+        await self._files.create_index(
+            [("user_id", ASCENDING), ("project_id", ASCENDING), ("created_at", DESCENDING)]
+        )
+
+    async def insert(self, doc: Doc) -> None:
+        await self._projects.insert_one(doc)
+
+    async def get(self, user_id: str, project_id: str) -> Doc | None:
+        return await self._projects.find_one({"_id": project_id, "user_id": user_id})
+
+    async def update(self, user_id: str, project_id: str, changes: Doc) -> Doc | None:
+        return await self._projects.find_one_and_update(
+            {"_id": project_id, "user_id": user_id},
+            {"$set": changes},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def page(
+        self, query: Doc, *, limit: int, before: tuple[datetime, str] | None
+    ) -> list[Doc]:
+        cursor = self._projects.find(keyset_after(query, before)).sort(NEWEST_FIRST).limit(limit)
+        return [d async for d in cursor]
+
+    async def delete(self, user_id: str, project_id: str, session: AsyncClientSession) -> bool:
+        await self._files.delete_many(
+            {"user_id": user_id, "project_id": project_id}, session=session
+        )
+        await self._conversations.update_many(
+            {"user_id": user_id, "project_id": project_id},
+            {"$set": {"project_id": None}},
+            session=session,
+        )
+        result = await self._projects.delete_one(
+            {"_id": project_id, "user_id": user_id}, session=session
+        )
+        return result.deleted_count == 1
+
+    # The project's conversations (owned by the user; the conversations feature owns the docs).
+
+    async def conversations(
+        self, user_id: str, project_id: str, *, limit: int, archived: bool | None
+    ) -> list[Doc]:
+        query: Doc = {"user_id": user_id, "project_id": project_id}
+        if archived is not None:
+            query["is_archived"] = archived
+        cursor = self._conversations.find(query).sort(NEWEST_FIRST).limit(limit)
+        return [d async for d in cursor]
+
+    async def conversation_ids(self, user_id: str, project_id: str) -> list[str]:
+        cursor = self._conversations.find(
+            {"user_id": user_id, "project_id": project_id}, {"_id": 1}
+        )
+        return [d["_id"] async for d in cursor]
+
+    async def count_conversations(self, user_id: str, project_id: str) -> int:
+        return await self._conversations.count_documents(
+            {"user_id": user_id, "project_id": project_id}
+        )
+
+    async def set_conversation_project(self, conversation_id: str, project_id: str | None) -> None:
+        await self._conversations.update_one(
+            {"_id": conversation_id}, {"$set": {"project_id": project_id}}
+        )
+
+    # Files.
+
+    async def insert_file(self, doc: Doc) -> None:
+        await self._files.insert_one(doc)
+
+    async def files(self, user_id: str, project_id: str, *, limit: int) -> list[Doc]:
+        cursor = self._files.find({"user_id": user_id, "project_id": project_id})
+        return [
+            d
+            async for d in cursor.sort([("created_at", DESCENDING), ("_id", DESCENDING)]).limit(
+                limit
+            )
+        ]
+
+    async def count_files(self, user_id: str, project_id: str) -> int:
+        return await self._files.count_documents({"user_id": user_id, "project_id": project_id})
+
+    async def delete_file(self, user_id: str, project_id: str, file_id: str) -> bool:
+        result = await self._files.delete_one(
+            {"_id": file_id, "user_id": user_id, "project_id": project_id}
+        )
+        return result.deleted_count == 1
+
+    async def message_attachments(self, conversation_ids: list[str], *, limit: int) -> list[Doc]:
+        """Attachments on live messages of these conversations, newest message first."""
+        if not conversation_ids:
+            return []
+        pipeline: list[Doc] = [
+            {
+                "$match": {
+                    "conversation_id": {"$in": conversation_ids},
+                    "is_deleted": {"$ne": True},
+                    "attachments.0": {"$exists": True},
+                }
+            },
+            {"$sort": {"created_at": -1, "_id": -1}},
+            {"$project": {"conversation_id": 1, "attachments": 1, "created_at": 1}},
+            {"$unwind": "$attachments"},
+            {"$limit": limit},
+        ]
+        return [d async for d in await self._messages.aggregate(pipeline)]
+
+    async def count_message_attachments(self, conversation_ids: list[str]) -> int:
+        if not conversation_ids:
+            return 0
+        pipeline: list[Doc] = [
+            {
+                "$match": {
+                    "conversation_id": {"$in": conversation_ids},
+                    "is_deleted": {"$ne": True},
+                    "attachments.0": {"$exists": True},
+                }
+            },
+            {"$project": {"n": {"$size": "$attachments"}}},
+            {"$group": {"_id": None, "n": {"$sum": "$n"}}},
+        ]
+        totals = [d async for d in await self._messages.aggregate(pipeline)]
+        return int(totals[0]["n"]) if totals else 0

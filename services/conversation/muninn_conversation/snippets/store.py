@@ -1,0 +1,103 @@
+"""Snippets in MongoDB, searchable like notes (see ``notes.search``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from muninn_conversation.notes.search import Query, index_fields, ranked_page
+from muninn_conversation.notes.store import NEWEST_FIRST, TAG_WEIGHT, TITLE_WEIGHT, keyset_after
+from muninn_conversation.tags.store import replace_tag, tag_counts
+
+Doc = dict[str, Any]
+SNIPPETS = "snippets"
+
+
+def snippet_search_fields(title: str, content: str, language: str | None, tags: list[str]) -> Doc:
+    return index_fields(
+        [
+            (title, TITLE_WEIGHT),
+            (" ".join(tags), TAG_WEIGHT),
+            (language or "", TAG_WEIGHT),
+            (content, 1),
+        ]
+    )
+
+
+def _reindexed(doc: Doc, tags: list[str]) -> Doc:
+    return {
+        "tags": tags,
+        **snippet_search_fields(doc["title"], doc["content"], doc.get("language"), tags),
+    }
+
+
+class SnippetStore:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._snippets = db[SNIPPETS]
+
+    async def ensure_indexes(self) -> None:
+        await self._snippets.create_index(
+            [("user_id", ASCENDING), ("updated_at", DESCENDING), ("_id", DESCENDING)]
+        )
+        await self._snippets.create_index([("user_id", ASCENDING), ("search_terms", ASCENDING)])
+        await self._snippets.create_index([("user_id", ASCENDING), ("tags", ASCENDING)])
+        await self._snippets.create_index([("user_id", ASCENDING), ("language", ASCENDING)])
+
+    async def insert(self, doc: Doc) -> None:
+        await self._snippets.insert_one(doc)
+
+    async def get(self, user_id: str, snippet_id: str) -> Doc | None:
+        return await self._snippets.find_one({"_id": snippet_id, "user_id": user_id})
+
+    async def update(self, user_id: str, snippet_id: str, changes: Doc) -> Doc | None:
+        return await self._snippets.find_one_and_update(
+            {"_id": snippet_id, "user_id": user_id},
+            {"$set": changes},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def replace_tags_if_unchanged(self, doc: Doc, tags: list[str]) -> Doc | None:
+        return await self._snippets.find_one_and_update(
+            {"_id": doc["_id"], "user_id": doc["user_id"], "tags": doc.get("tags", [])},
+            {"$set": _reindexed(doc, tags)},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def delete(self, user_id: str, snippet_id: str) -> bool:
+        result = await self._snippets.delete_one({"_id": snippet_id, "user_id": user_id})
+        return result.deleted_count == 1
+
+    async def page(
+        self, query: Doc, *, limit: int, before: tuple[datetime, str] | None
+    ) -> list[Doc]:
+        cursor = self._snippets.find(keyset_after(query, before)).sort(NEWEST_FIRST).limit(limit)
+        return [d async for d in cursor]
+
+    async def search(
+        self, query: Doc, terms: Query, *, limit: int, cursor: str | None
+    ) -> tuple[list[tuple[Doc, float]], str | None]:
+        return await ranked_page(self._snippets, query, terms, limit=limit, cursor=cursor)
+
+    async def tag_counts(self, user_id: str) -> dict[str, int]:
+        return await tag_counts(self._snippets, {"user_id": user_id})
+
+    async def retag(
+        self, user_id: str, old: str, new: str | None, session: AsyncClientSession
+    ) -> int:
+        docs = [
+            d async for d in self._snippets.find({"user_id": user_id, "tags": old}, session=session)
+        ]
+        for doc in docs:
+            await self._snippets.update_one(
+                {"_id": doc["_id"]},
+                {"$set": _reindexed(doc, replace_tag(doc["tags"], old, new))},
+                session=session,
+            )
+        return len(docs)
+
+    async def tagged(self, user_id: str, tag: str) -> int:
+        return await self._snippets.count_documents({"user_id": user_id, "tags": tag})

@@ -1,0 +1,87 @@
+"""Daily usage per user, provider and model, and users' own caps."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+
+USAGE = "usage_daily"
+LIMITS = "usage_limits"
+
+Doc = dict[str, Any]
+
+
+def _day_key(day: date) -> str:
+    return day.isoformat()
+
+
+class UsageStore:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._usage = db[USAGE]
+        self._limits = db[LIMITS]
+
+    async def ensure_indexes(self) -> None:
+        await self._usage.create_index(
+            [
+                ("user_id", ASCENDING),
+                ("day", ASCENDING),
+                ("provider", ASCENDING),
+                ("model", ASCENDING),
+            ],
+            unique=True,
+        )
+
+    async def add(
+        self,
+        user_id: str,
+        day: date,
+        provider: str,
+        model: str,
+        *,
+        messages: int = 0,
+        input_tokens: int = 0,
+        output_tokens: int = 0,
+        cost_usd: float = 0.0,
+    ) -> None:
+        await self._usage.update_one(
+            {"user_id": user_id, "day": _day_key(day), "provider": provider, "model": model},
+            {
+                "$inc": {
+                    "messages": messages,
+                    "input_tokens": input_tokens,
+                    "output_tokens": output_tokens,
+                    "cost_usd": cost_usd,
+                },
+                "$set": {"updated_at": datetime.now(UTC)},
+            },
+            upsert=True,
+        )
+
+    async def days(self, user_id: str, start: date, end: date) -> list[Doc]:
+        # Days as an explicit list: ranges are at most a year, and an $in on the indexed key
+        # behaves the same on every MongoDB-protocol server (string $gte/$lte did not).
+        days = [_day_key(start + timedelta(days=n)) for n in range((end - start).days + 1)]
+        cursor = self._usage.find({"user_id": user_id, "day": {"$in": days}}).sort(
+            [("day", ASCENDING), ("provider", ASCENDING), ("model", ASCENDING)]
+        )
+        return [doc async for doc in cursor]
+
+    async def totals(self, user_id: str, start: date, end: date) -> Doc:
+        totals: Doc = {"messages": 0, "input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0}
+        for doc in await self.days(user_id, start, end):
+            for key in totals:
+                totals[key] += doc.get(key, 0)
+        return totals
+
+    async def caps(self, user_id: str) -> Doc:
+        return await self._limits.find_one({"_id": user_id}) or {}
+
+    async def set_caps(self, user_id: str, changes: Doc) -> None:
+        await self._limits.update_one(
+            {"_id": user_id},
+            {"$set": {**changes, "user_id": user_id, "updated_at": datetime.now(UTC)}},
+            upsert=True,
+        )

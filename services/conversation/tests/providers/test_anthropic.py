@@ -1,0 +1,412 @@
+"""The Anthropic adapter against a fake server speaking the Messages streaming events."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from muninn_conversation.providers.anthropic import AnthropicProvider, split_system
+from muninn_conversation.providers.config import ProviderConfig
+from muninn_conversation.providers.models import (
+    ChatMessage,
+    Completion,
+    GenerationRequest,
+    ProviderError,
+    TextDelta,
+)
+from muninn_conversation.providers.retry import RetryPolicy
+from pydantic import SecretStr
+
+MODEL = "claude-sonnet-4-5-20250929"
+
+
+@pytest.fixture
+def events(sse: Callable[..., bytes]) -> Callable[..., list[bytes]]:
+    """A stream exactly as the Messages API sends it, event line then data line."""
+
+    def build(
+        texts: list[str],
+        *,
+        stop_reason: str = "end_turn",
+        input_tokens: int = 25,
+        output_tokens: int = 15,
+        end: bool = True,
+    ) -> list[bytes]:
+        out = [
+            sse(
+                {
+                    "type": "message_start",
+                    "message": {
+                        "id": "msg_1nZdL29xx5MUA1yADyHTEsnR8uuvGzszyY",
+                        "type": "message",
+                        "role": "assistant",
+                        "content": [],
+                        "model": MODEL,
+                        "stop_reason": None,
+                        "stop_sequence": None,
+                        "usage": {
+                            "input_tokens": input_tokens,
+                            "cache_creation_input_tokens": 0,
+                            "cache_read_input_tokens": 0,
+                            "output_tokens": 1,
+                        },
+                    },
+                },
+                "message_start",
+            ),
+            sse(
+                {
+                    "type": "content_block_start",
+                    "index": 0,
+                    "content_block": {"type": "text", "text": ""},
+                },
+                "content_block_start",
+            ),
+            sse({"type": "ping"}, "ping"),
+        ]
+        out += [
+            sse(
+                {
+                    "type": "content_block_delta",
+                    "index": 0,
+                    "delta": {"type": "text_delta", "text": text},
+                },
+                "content_block_delta",
+            )
+            for text in texts
+        ]
+        if not end:
+            return out
+        out += [
+            sse({"type": "content_block_stop", "index": 0}, "content_block_stop"),
+            sse(
+                {
+                    "type": "message_delta",
+                    "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+                    "usage": {"output_tokens": output_tokens},
+                },
+                "message_delta",
+            ),
+            sse({"type": "message_stop"}, "message_stop"),
+        ]
+        return out
+
+    return build
+
+
+@pytest.fixture
+async def anthropic(
+    anthropic_server: Any, make_config: Callable[..., ProviderConfig], retry: RetryPolicy
+) -> AsyncIterator[AnthropicProvider]:
+    config = make_config(
+        name="anthropic",
+        kind="anthropic",
+        base_url=anthropic_server.root,
+        api_key=SecretStr("sk-ant-test"),
+        default_model="claude-sonnet-4-5",
+        anthropic_version="2023-06-01",
+        max_output_tokens=4096,
+    )
+    provider = AnthropicProvider(config, retry=retry, timeout_seconds=0.5)
+    yield provider
+    await provider.aclose()
+
+
+async def texts_until_error(provider: Any, request: GenerationRequest, into: list[str]) -> None:
+    async for event in provider.stream(request):
+        if isinstance(event, TextDelta):
+            into.append(event.text)
+
+
+async def collect(
+    provider: AnthropicProvider, request: GenerationRequest
+) -> tuple[list[str], Completion]:
+    deltas: list[str] = []
+    completions: list[Completion] = []
+    async for event in provider.stream(request):
+        if isinstance(event, TextDelta):
+            deltas.append(event.text)
+        else:
+            completions.append(event)
+    assert len(completions) == 1
+    return deltas, completions[0]
+
+
+async def test_streams_the_real_event_sequence_and_sends_the_documented_request(
+    anthropic: AnthropicProvider, anthropic_server: Any, events: Any, make_request: Any
+) -> None:
+    anthropic_server.then(anthropic_server.stream(events(["Hello", "! How", " can I help?"])))
+    request = make_request(
+        ("system", "You are Muninn."),
+        ("user", "Hi"),
+        ("assistant", "Hello."),
+        ("user", "Help me plan Friday."),
+        model="claude-sonnet-4-5",
+        temperature=0.4,
+    )
+
+    deltas, completion = await collect(anthropic, request)
+
+    assert deltas == ["Hello", "! How", " can I help?"]
+    assert completion.finish_reason == "stop"
+    assert (completion.usage.input_tokens, completion.usage.output_tokens) == (25, 15)
+    assert completion.usage.estimated is False
+    assert completion.model == MODEL
+    assert completion.provider == "anthropic"
+    [sent] = anthropic_server.requests
+    assert sent.path == "/v1/messages"
+    assert sent.headers["x-api-key"] == "sk-ant-test"
+    assert sent.headers["anthropic-version"] == "2023-06-01"
+    assert "authorization" not in sent.headers
+    assert sent.body == {
+        "model": "claude-sonnet-4-5",
+        "max_tokens": 4096,
+        "stream": True,
+        "system": "You are Muninn.",
+        "temperature": 0.4,
+        "messages": [
+            {"role": "user", "content": "Hi"},
+            {"role": "assistant", "content": "Hello."},
+            {"role": "user", "content": "Help me plan Friday."},
+        ],
+    }
+
+
+async def test_request_limits_are_passed_and_temperature_kept_in_range(
+    anthropic: AnthropicProvider, anthropic_server: Any, events: Any, make_request: Any
+) -> None:
+    anthropic_server.then(anthropic_server.stream(events(["ok"], stop_reason="max_tokens")))
+    _, completion = await collect(
+        anthropic, make_request(("user", "hi"), max_tokens=50, temperature=1.8)
+    )
+    body = anthropic_server.requests[0].body
+    assert body["max_tokens"] == 50
+    assert body["temperature"] == 1.0
+    assert "system" not in body
+    assert completion.finish_reason == "length"
+
+
+def test_turns_alternate_and_start_with_the_user() -> None:
+    system, turns = split_system(
+        [
+            ChatMessage(role="system", content="Persona."),
+            ChatMessage(role="assistant", content="Earlier answer."),
+            ChatMessage(role="system", content="Memories."),
+            ChatMessage(role="user", content="One."),
+            ChatMessage(role="user", content="Two."),
+            ChatMessage(role="tool", content="42", name="calc"),
+            ChatMessage(role="assistant", content="  "),
+        ]
+    )
+    assert system == "Persona.\n\nMemories."
+    assert turns == [
+        {"role": "user", "content": "(Earlier messages of this conversation are omitted.)"},
+        {"role": "assistant", "content": "Earlier answer."},
+        {"role": "user", "content": "One.\n\nTwo.\n\n[Output of tool calc]\n42"},
+    ]
+
+
+async def test_overloaded_event_before_any_text_is_retried(
+    anthropic: AnthropicProvider,
+    anthropic_server: Any,
+    events: Any,
+    sse: Any,
+    make_request: Any,
+    sleeps: Any,
+) -> None:
+    anthropic_server.then(
+        anthropic_server.stream(
+            [
+                sse(
+                    {
+                        "type": "error",
+                        "error": {"type": "overloaded_error", "message": "Overloaded"},
+                    },
+                    "error",
+                )
+            ]
+        ),
+        anthropic_server.stream(events(["Recovered"])),
+    )
+    deltas, _ = await collect(anthropic, make_request(("user", "hi")))
+    assert deltas == ["Recovered"]
+    assert len(anthropic_server.requests) == 2
+    assert len(sleeps.waits) == 1
+
+
+async def test_error_event_mid_reply_is_reported_not_retried(
+    anthropic: AnthropicProvider, anthropic_server: Any, events: Any, sse: Any, make_request: Any
+) -> None:
+    frames = events(["Partial"], end=False)
+    frames.append(
+        sse(
+            {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}},
+            "error",
+        )
+    )
+    anthropic_server.default = anthropic_server.stream(frames)
+    received: list[str] = []
+
+    with pytest.raises(ProviderError) as caught:
+        await texts_until_error(anthropic, make_request(("user", "hi")), received)
+
+    assert received == ["Partial"]
+    assert str(caught.value) == (
+        "The model provider 'anthropic' reported an error mid-reply (overloaded_error): Overloaded"
+    )
+    assert caught.value.retryable is True
+    assert len(anthropic_server.requests) == 1
+
+
+async def test_overloaded_status_exhausts_retries(
+    anthropic: AnthropicProvider, anthropic_server: Any, make_request: Any, sleeps: Any
+) -> None:
+    anthropic_server.default = anthropic_server.status(
+        529,
+        {
+            "type": "error",
+            "error": {"type": "overloaded_error", "message": "Overloaded"},
+            "request_id": "req_1",
+        },
+    )
+    with pytest.raises(ProviderError) as caught:
+        await collect(anthropic, make_request(("user", "hi")))
+    assert str(caught.value) == (
+        "The model provider 'anthropic' is unavailable (529 Overloaded): Overloaded (gave up after 3 attempts)"
+    )
+    assert caught.value.status == 529
+    assert len(anthropic_server.requests) == 3
+    assert len(sleeps.waits) == 2
+
+
+async def test_rate_limit_with_retry_after_then_success(
+    anthropic: AnthropicProvider, anthropic_server: Any, events: Any, make_request: Any, sleeps: Any
+) -> None:
+    anthropic_server.then(
+        anthropic_server.status(
+            429,
+            {
+                "type": "error",
+                "error": {
+                    "type": "rate_limit_error",
+                    "message": "Number of request tokens has exceeded your per-minute rate limit",
+                },
+            },
+            headers={"retry-after": "7"},
+        ),
+        anthropic_server.stream(events(["Fine"])),
+    )
+    deltas, _ = await collect(anthropic, make_request(("user", "hi")))
+    assert deltas == ["Fine"]
+    [wait] = sleeps.waits
+    assert 7.0 <= wait <= 7.7
+
+
+async def test_bad_key_is_not_retried(
+    anthropic: AnthropicProvider, anthropic_server: Any, make_request: Any, sleeps: Any
+) -> None:
+    anthropic_server.default = anthropic_server.status(
+        401,
+        {
+            "type": "error",
+            "error": {"type": "authentication_error", "message": "invalid x-api-key"},
+        },
+    )
+    with pytest.raises(ProviderError) as caught:
+        await collect(anthropic, make_request(("user", "hi")))
+    assert (
+        str(caught.value)
+        == "The model provider 'anthropic' rejected the request (401 Unauthorized): invalid x-api-key"
+    )
+    assert caught.value.retryable is False
+    assert len(anthropic_server.requests) == 1
+    assert sleeps.waits == []
+
+
+async def test_stream_without_message_stop_is_incomplete(
+    anthropic: AnthropicProvider, anthropic_server: Any, events: Any, make_request: Any
+) -> None:
+    anthropic_server.default = anthropic_server.stream(events(["Cut"], end=False))
+    with pytest.raises(ProviderError) as caught:
+        await collect(anthropic, make_request(("user", "hi")))
+    assert (
+        str(caught.value)
+        == "The model provider 'anthropic' closed the stream before the reply was complete"
+    )
+
+
+async def test_timeout_before_the_first_event(
+    anthropic: AnthropicProvider, anthropic_server: Any, make_request: Any
+) -> None:
+    anthropic_server.default = anthropic_server.hang()
+    with pytest.raises(ProviderError) as caught:
+        await collect(anthropic, make_request(("user", "hi")))
+    assert str(caught.value) == "The model provider 'anthropic' did not answer within 0.5 s"
+    assert len(anthropic_server.requests) == 1
+
+
+async def test_malformed_event_data(
+    anthropic: AnthropicProvider, anthropic_server: Any, make_request: Any
+) -> None:
+    anthropic_server.default = anthropic_server.stream([b"event: message_start\ndata: <html>\n\n"])
+    with pytest.raises(ProviderError) as caught:
+        await collect(anthropic, make_request(("user", "hi")))
+    assert caught.value.kind == "protocol"
+    assert "malformed stream" in str(caught.value)
+
+
+async def test_no_user_message_is_rejected_before_calling(
+    anthropic: AnthropicProvider, anthropic_server: Any, make_request: Any
+) -> None:
+    with pytest.raises(ProviderError) as caught:
+        await collect(anthropic, make_request(("system", "only a prompt")))
+    assert caught.value.retryable is False
+    assert anthropic_server.requests == []
+
+
+async def test_cached_prompt_tokens_count_as_input(
+    anthropic: AnthropicProvider, anthropic_server: Any, sse: Any, make_request: Any
+) -> None:
+    start = {
+        "type": "message_start",
+        "message": {
+            "id": "msg_2",
+            "type": "message",
+            "role": "assistant",
+            "content": [],
+            "model": MODEL,
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": {
+                "input_tokens": 3,
+                "cache_creation_input_tokens": 100,
+                "cache_read_input_tokens": 900,
+                "output_tokens": 1,
+            },
+        },
+    }
+    anthropic_server.default = anthropic_server.stream(
+        [
+            sse(start, "message_start"),
+            sse(
+                {
+                    "type": "content_block_delta",
+                    "index": 0,
+                    "delta": {"type": "text_delta", "text": "ok"},
+                },
+                "content_block_delta",
+            ),
+            sse(
+                {
+                    "type": "message_delta",
+                    "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                    "usage": {"output_tokens": 2},
+                },
+                "message_delta",
+            ),
+            sse({"type": "message_stop"}, "message_stop"),
+        ]
+    )
+    _, completion = await collect(anthropic, make_request(("user", "hi")))
+    assert (completion.usage.input_tokens, completion.usage.output_tokens) == (1003, 2)

@@ -1,0 +1,50 @@
+"""Authentication at the edge: JWTs are verified here, API keys exchanged for JWTs."""
+
+from __future__ import annotations
+
+from muninn_shared.auth import TokenCodec
+from muninn_shared.problems import ProblemError
+from starlette.datastructures import Headers
+
+from muninn_gateway.auth.api_keys import ApiKeyExchanger
+from muninn_gateway.auth.models import Caller
+from muninn_gateway.auth.problems import challenge, unauthenticated
+
+API_KEY_HEADER = "x-api-key"
+
+
+class Authenticator:
+    def __init__(self, codec: TokenCodec, keys: ApiKeyExchanger, *, api_key_prefix: str) -> None:
+        self._codec = codec
+        self._keys = keys
+        self._prefix = api_key_prefix
+
+    async def authenticate(self, headers: Headers) -> Caller:
+        """The caller behind ``Authorization: Bearer <jwt | key>`` or ``X-API-Key: <key>``."""
+        authorization = headers.get("authorization")
+        if authorization is not None:
+            scheme, _, credential = authorization.strip().partition(" ")
+            credential = credential.strip()
+            if scheme.lower() != "bearer" or not credential:
+                raise unauthenticated()
+            if credential.startswith(self._prefix):
+                return await self._by_key(credential)
+            principal = self._codec.verify(credential)
+            return Caller(user_id=principal.user_id, access_token=credential)
+        key = headers.get(API_KEY_HEADER)
+        if key is not None:
+            return await self._by_key(key.strip())
+        raise unauthenticated()
+
+    async def _by_key(self, key: str) -> Caller:
+        if not key.startswith(self._prefix) or len(key) > 256:
+            raise ProblemError(
+                401,
+                "The API key is not valid.",
+                code="invalid-api-key",
+                headers=challenge("invalid_token"),
+            )
+        grant = await self._keys.exchange(key)
+        return Caller(
+            user_id=grant.user_id, access_token=grant.access_token, api_key_id=grant.api_key_id
+        )

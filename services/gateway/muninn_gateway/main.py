@@ -1,0 +1,162 @@
+"""Composition root of the gateway: the public /v1 API in front of every service."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
+from muninn_shared.http.app import create_service_app
+from muninn_shared.logging import get_logger
+from muninn_shared.runtime import prepare_process, token_codec_from
+
+from muninn_gateway.auth.api_keys import ApiKeyExchanger
+from muninn_gateway.auth.cache import TtlCache
+from muninn_gateway.auth.models import ApiKeyGrant
+from muninn_gateway.auth.service import Authenticator
+from muninn_gateway.deps import Gateway
+from muninn_gateway.health.service import upstream_checks
+from muninn_gateway.openapi.router import openapi_document, swagger_ui
+from muninn_gateway.openapi.router import router as openapi_router
+from muninn_gateway.openapi.service import OpenApiCatalogue
+from muninn_gateway.proxy.router import router as proxy_router
+from muninn_gateway.proxy.service import UpstreamProxy
+from muninn_gateway.ratelimit.service import RateLimiter
+from muninn_gateway.routing.table import PublicRoutes, RouteTable
+from muninn_gateway.settings import GatewaySettings
+
+log = get_logger(__name__)
+
+TITLE = "Muninn API"
+DESCRIPTION = (
+    "The public API of Muninn: memory, conversations, follow-ups, integrations and "
+    "bring-your-own-database. Send `Authorization: Bearer <access token or API key>` "
+    "(or `X-API-Key`); errors are RFC 9457 problem details."
+)
+EXPOSED_HEADERS = [
+    "Location",
+    "Retry-After",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "WWW-Authenticate",
+    "X-Request-ID",
+]
+# FastAPI registers these itself; the gateway serves its own merged versions instead.
+_BUILTIN_DOC_PATHS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    settings = settings or GatewaySettings()
+    tracer_provider = prepare_process(settings)
+    client = httpx.AsyncClient(
+        timeout=httpx.Timeout(
+            settings.upstream_timeout_seconds, connect=settings.connect_timeout_seconds
+        ),
+        limits=httpx.Limits(
+            max_connections=settings.max_upstream_connections,
+            max_keepalive_connections=min(settings.max_upstream_connections, 100),
+        ),
+        follow_redirects=False,
+        trust_env=False,
+    )
+    urls = settings.upstream_urls()
+    routes = RouteTable.from_settings(settings)
+    public = PublicRoutes(settings.public_routes)
+    readiness_services = settings.readiness_upstreams or routes.services
+    own_document: dict[str, Any] = {}
+
+    def gateway_document() -> dict[str, Any]:
+        if not own_document:
+            own_document.update(get_openapi(title=TITLE, version=app.version, routes=app.routes))
+        return own_document
+
+    gateway = Gateway(
+        routes=routes,
+        public=public,
+        auth=Authenticator(
+            token_codec_from(settings),
+            ApiKeyExchanger(
+                client,
+                urls["identity"],
+                cache=TtlCache[ApiKeyGrant](settings.api_key_cache_size),
+                cache_ttl_seconds=settings.api_key_cache_ttl_seconds,
+                timeout_seconds=settings.api_key_exchange_timeout_seconds,
+                retry_after_seconds=settings.retry_after_seconds,
+            ),
+            api_key_prefix=settings.api_key_prefix,
+        ),
+        limiter=RateLimiter.from_settings(settings),
+        proxy=UpstreamProxy(
+            client,
+            connect_timeout=settings.connect_timeout_seconds,
+            stream_idle_timeout=settings.stream_idle_timeout_seconds,
+            retry_after_seconds=settings.retry_after_seconds,
+        ),
+        openapi=OpenApiCatalogue(
+            client,
+            routes=routes,
+            public=public,
+            service_urls=urls,
+            own_document=gateway_document,
+            info={"title": TITLE, "version": "0.1.0", "description": DESCRIPTION},
+            ttl_seconds=settings.openapi_cache_ttl_seconds,
+            fetch_timeout=settings.openapi_fetch_timeout_seconds,
+        ),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        log.info("gateway started", routes=len(settings.routes), upstreams=urls)
+        try:
+            yield
+        finally:
+            await client.aclose()
+
+    app = create_service_app(
+        service=settings.service_name,
+        title=TITLE,
+        description=DESCRIPTION,
+        routers=[openapi_router, proxy_router],
+        lifespan=lifespan,
+        readiness_checks=upstream_checks(
+            client,
+            {name: urls[name] for name in readiness_services},
+            timeout=settings.readiness_timeout_seconds,
+        ),
+        tracer_provider=tracer_provider,
+    )
+    app.router.routes[:] = [
+        route
+        for route in app.router.routes
+        if getattr(route, "path", None) not in _BUILTIN_DOC_PATHS
+        or getattr(route, "endpoint", None) in (openapi_document, swagger_ui)
+    ]
+    if settings.cors_allowed_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_allowed_origins,
+            allow_credentials=settings.cors_allow_credentials,
+            allow_methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "Accept",
+                "Accept-Language",
+                "Idempotency-Key",
+                "If-Match",
+                "If-None-Match",
+                "Last-Event-ID",
+                "X-API-Key",
+                "X-Request-ID",
+            ],
+            expose_headers=EXPOSED_HEADERS,
+            max_age=settings.cors_max_age_seconds,
+        )
+    app.state.gateway = gateway
+    app.state.settings = settings
+    return app

@@ -1,0 +1,121 @@
+"""The route table: which service owns a public path (longest prefix, on whole segments)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from muninn_gateway.settings import GatewaySettings
+
+T = TypeVar("T")
+
+Segments = tuple[str, ...]
+
+
+def split_path(path: str) -> Segments | None:
+    """The segments of a request path, or None when the path must not be routed at all.
+
+    Dot segments are refused rather than normalised: the gateway forwards the path as sent,
+    so ``/v1/me/../../internal`` must never reach a service that might resolve it.
+    """
+    if not path.startswith("/") or "\x00" in path:
+        return None
+    segments = tuple(path[1:].split("/"))
+    if any(segment in (".", "..") for segment in segments):
+        return None
+    if len(segments) > 1 and segments[-1] == "":
+        segments = segments[:-1]
+    return segments
+
+
+def prefix_segments(prefix: str) -> Segments:
+    return tuple(prefix.strip("/").split("/"))
+
+
+class PrefixMap(Generic[T]):
+    """Values keyed by path prefix; a lookup returns the value of the longest matching prefix."""
+
+    def __init__(self, entries: Mapping[str, T]) -> None:
+        self._entries: dict[Segments, T] = {prefix_segments(p): v for p, v in entries.items()}
+        self._longest = max((len(k) for k in self._entries), default=0)
+
+    def lookup(self, segments: Segments) -> T | None:
+        for length in range(min(len(segments), self._longest), 0, -1):
+            value = self._entries.get(segments[:length])
+            if value is not None:
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class Route:
+    service: str
+    base_url: str
+    read_timeout: float
+    max_body_bytes: int
+
+
+class RouteTable:
+    def __init__(
+        self,
+        routes: Mapping[str, str],
+        *,
+        service_urls: Mapping[str, str],
+        default_read_timeout: float,
+        read_timeouts: Mapping[str, float],
+        default_max_body_bytes: int,
+        max_body_bytes: Mapping[str, int],
+    ) -> None:
+        self._services = PrefixMap(routes)
+        self._service_urls = dict(service_urls)
+        self._default_read_timeout = default_read_timeout
+        self._read_timeouts = PrefixMap(read_timeouts)
+        self._default_max_body = default_max_body_bytes
+        self._max_body = PrefixMap(max_body_bytes)
+        self.services = sorted(set(routes.values()))
+
+    @classmethod
+    def from_settings(cls, settings: GatewaySettings) -> RouteTable:
+        return cls(
+            settings.routes,
+            service_urls=settings.upstream_urls(),
+            default_read_timeout=settings.upstream_timeout_seconds,
+            read_timeouts=settings.route_read_timeouts,
+            default_max_body_bytes=settings.max_body_bytes,
+            max_body_bytes=settings.route_max_body_bytes,
+        )
+
+    def service_for(self, path: str) -> str | None:
+        segments = split_path(path)
+        if segments is None or segments[0] != "v1":
+            return None
+        return self._services.lookup(segments)
+
+    def match(self, path: str) -> Route | None:
+        segments = split_path(path)
+        if segments is None or segments[0] != "v1":
+            return None
+        service = self._services.lookup(segments)
+        if service is None:
+            return None
+        return Route(
+            service=service,
+            base_url=self._service_urls[service],
+            read_timeout=self._read_timeouts.lookup(segments) or self._default_read_timeout,
+            max_body_bytes=self._max_body.lookup(segments) or self._default_max_body,
+        )
+
+
+class PublicRoutes:
+    """The few operations anyone may call (sign-up, sign-in, refresh)."""
+
+    def __init__(self, entries: list[str]) -> None:
+        self._entries: set[tuple[str, Segments]] = set()
+        for entry in entries:
+            method, _, path = entry.partition(" ")
+            self._entries.add((method.upper(), prefix_segments(path)))
+
+    def is_public(self, method: str, path: str) -> bool:
+        segments = split_path(path)
+        return segments is not None and (method.upper(), segments) in self._entries

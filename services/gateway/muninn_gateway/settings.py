@@ -1,0 +1,182 @@
+"""Settings of the gateway (``MUNINN_*`` environment variables).
+
+Dictionaries and lists are read as JSON, e.g.
+``MUNINN_ROUTES='{"/v1/widgets": "memory"}'`` or ``MUNINN_CORS_ALLOWED_ORIGINS='["https://app.example"]'``.
+"""
+
+from __future__ import annotations
+
+from muninn_shared.settings import CONTENT_SERVICES, DEFAULT_PORTS, ServiceSettings
+from pydantic import Field, field_validator, model_validator
+
+MIB = 1024 * 1024
+
+DEFAULT_ROUTES: dict[str, str] = {
+    "/v1/auth": "identity",
+    "/v1/me": "identity",
+    "/v1/conversations": "conversation",
+    "/v1/advisors": "conversation",
+    "/v1/advisor-board": "conversation",
+    "/v1/team-templates": "conversation",
+    "/v1/projects": "conversation",
+    "/v1/notes": "conversation",
+    "/v1/tags": "conversation",
+    "/v1/bookmarks": "conversation",
+    "/v1/snippets": "conversation",
+    "/v1/usage": "conversation",
+    "/v1/chat/completions": "conversation",
+    "/v1/models": "conversation",
+    "/v1/memories": "memory",
+    "/v1/entities": "memory",
+    "/v1/summaries": "memory",
+    "/v1/documents": "memory",
+    "/v1/interests": "memory",
+    "/v1/reminders": "scheduler",
+    "/v1/tasks": "scheduler",
+    "/v1/experiences": "scheduler",
+    "/v1/notifications": "scheduler",
+    "/v1/providers": "scheduler",
+    "/v1/integrations": "integrations",
+    "/v1/contacts": "integrations",
+    "/v1/calendar": "integrations",
+    "/v1/mail": "integrations",
+    "/v1/byod": "byod",
+}
+
+DEFAULT_PUBLIC_ROUTES = [
+    "POST /v1/auth/register",
+    "POST /v1/auth/login",
+    "POST /v1/auth/refresh",
+]
+
+
+def _normalise_prefix(prefix: str) -> str:
+    cleaned = "/" + prefix.strip().strip("/")
+    segments = cleaned.split("/")[1:]
+    if not cleaned.startswith("/v1") or segments[0] != "v1":
+        raise ValueError(f"route prefix {prefix!r} must lie under /v1")
+    if any(s in ("", ".", "..") for s in segments):
+        raise ValueError(f"route prefix {prefix!r} has an empty or dot segment")
+    return cleaned
+
+
+class GatewaySettings(ServiceSettings):
+    service_name: str = "gateway"
+    port: int = DEFAULT_PORTS["gateway"]
+
+    routes: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_ROUTES),
+        description="Path prefix (whole segments, under /v1) -> upstream service; longest prefix "
+        "wins. Setting it replaces the whole default table.",
+    )
+    public_routes: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_PUBLIC_ROUTES),
+        description="'METHOD /path' pairs that need no credential (they get the stricter per-IP limit).",
+    )
+    api_key_prefix: str = Field(
+        default="mk_", description="How identity's API keys begin; tells them apart from JWTs."
+    )
+
+    connect_timeout_seconds: float = Field(default=2.0, gt=0)
+    route_read_timeouts: dict[str, float] = Field(
+        default_factory=lambda: {"/v1/chat/completions": 300.0, "/v1/conversations": 300.0},
+        description="Per-prefix wait for response headers and between body chunks; "
+        "other routes use upstream_timeout_seconds.",
+    )
+    stream_idle_timeout_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="Longest silence tolerated inside a text/event-stream response.",
+    )
+    retry_after_seconds: int = Field(default=5, ge=1)
+    max_upstream_connections: int = Field(default=512, ge=1)
+
+    max_body_bytes: int = Field(default=MIB, ge=0)
+    route_max_body_bytes: dict[str, int] = Field(
+        default_factory=lambda: {"/v1/documents": 25 * MIB},
+        description="Per-prefix request body limits for routes that take uploads.",
+    )
+
+    api_key_cache_ttl_seconds: float = Field(
+        default=120.0,
+        ge=0,
+        description="How long an exchanged API key stays cached (also bounds revocation delay); "
+        "never more than half the exchanged token's lifetime.",
+    )
+    api_key_cache_size: int = Field(default=10_000, ge=1)
+    api_key_exchange_timeout_seconds: float = Field(default=3.0, gt=0)
+
+    rate_limit_enabled: bool = Field(
+        default=True,
+        description="Token buckets live in each gateway process: N replicas allow N times the rate.",
+    )
+    rate_limit_user_per_minute: float = Field(default=600.0, gt=0)
+    rate_limit_user_burst: int = Field(default=120, ge=1)
+    rate_limit_ip_per_minute: float = Field(default=1200.0, gt=0)
+    rate_limit_ip_burst: int = Field(default=240, ge=1)
+    rate_limit_public_per_minute: float = Field(
+        default=10.0, gt=0, description="Per IP, on the public auth routes (slows brute force)."
+    )
+    rate_limit_public_burst: int = Field(default=10, ge=1)
+    rate_limit_max_tracked_keys: int = Field(default=100_000, ge=100)
+
+    cors_allowed_origins: list[str] = Field(default_factory=list)
+    cors_allow_credentials: bool = False
+    cors_max_age_seconds: int = Field(default=600, ge=0)
+
+    readiness_timeout_seconds: float = Field(default=1.5, gt=0)
+    readiness_upstreams: list[str] | None = Field(
+        default=None,
+        description="Services whose /readyz gate the gateway's; default every routed service.",
+    )
+
+    openapi_cache_ttl_seconds: float = Field(default=60.0, ge=0)
+    openapi_fetch_timeout_seconds: float = Field(default=3.0, gt=0)
+
+    @field_validator("routes")
+    @classmethod
+    def _check_routes(cls, routes: dict[str, str]) -> dict[str, str]:
+        checked: dict[str, str] = {}
+        for prefix, service in routes.items():
+            if service not in CONTENT_SERVICES:
+                raise ValueError(f"route {prefix!r} names unknown service {service!r}")
+            checked[_normalise_prefix(prefix)] = service
+        return checked
+
+    @field_validator("route_read_timeouts", "route_max_body_bytes")
+    @classmethod
+    def _check_overrides(cls, overrides: dict[str, float]) -> dict[str, float]:
+        for value in overrides.values():
+            if value <= 0:
+                raise ValueError("per-route overrides must be positive")
+        return {_normalise_prefix(prefix): value for prefix, value in overrides.items()}
+
+    @field_validator("public_routes")
+    @classmethod
+    def _check_public(cls, routes: list[str]) -> list[str]:
+        checked = []
+        for entry in routes:
+            method, _, path = entry.strip().partition(" ")
+            if not method or not path.strip():
+                raise ValueError(f"public route {entry!r} must read 'METHOD /path'")
+            checked.append(f"{method.upper()} {_normalise_prefix(path)}")
+        return checked
+
+    @field_validator("readiness_upstreams")
+    @classmethod
+    def _check_readiness(cls, services: list[str] | None) -> list[str] | None:
+        for service in services or []:
+            if service not in CONTENT_SERVICES:
+                raise ValueError(f"unknown service {service!r}")
+        return services
+
+    @model_validator(mode="after")
+    def _api_key_prefix_given(self) -> GatewaySettings:
+        if not self.api_key_prefix:
+            raise ValueError("api_key_prefix must not be empty")
+        return self
+
+    def upstream_urls(self) -> dict[str, str]:
+        """Base URL of every service the route table (or API-key exchange) talks to."""
+        names = {*self.routes.values(), "identity"}
+        return {name: self.service_url(name) for name in sorted(names)}

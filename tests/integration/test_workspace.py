@@ -1,0 +1,895 @@
+"""Workspace content (projects, notes, tags, bookmarks, snippets) against real MongoDB and Kafka."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from muninn_conversation.main import create_app
+from muninn_conversation.notes.service import excerpt
+from muninn_conversation.settings import ConversationSettings
+from muninn_shared.runtime import token_codec_from
+from pymongo import AsyncMongoClient
+
+from tests.integration.infra import Infra
+
+PROBLEM = "application/problem+json"
+Doc = dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def settings(infra: Infra) -> ConversationSettings:
+    return ConversationSettings(
+        kafka_bootstrap=infra.kafka_bootstrap,
+        mongo_uri=infra.mongo_uri,
+        mongo_database_prefix=f"muninn_ws{uuid.uuid4().hex[:8]}_",
+        # Nothing listens here: memory and identity are "down"; the offline provider answers.
+        memory_url="http://127.0.0.1:9",
+        identity_url="http://127.0.0.1:9",
+        log_level="WARNING",
+    )
+
+
+@pytest.fixture(scope="module")
+async def client(settings: ConversationSettings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings)
+    async with (
+        LifespanManager(app, startup_timeout=60),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://conversation", timeout=30
+        ) as http,
+    ):
+        yield http
+
+
+@dataclass
+class User:
+    id: str
+    headers: dict[str, str]
+
+
+def new_user(
+    settings: ConversationSettings, *, scopes: tuple[str, ...] = ("read", "write")
+) -> User:
+    user_id = "u-" + uuid.uuid4().hex
+    token = token_codec_from(settings).issue(user_id, scopes=scopes)
+    return User(user_id, {"Authorization": f"Bearer {token}"})
+
+
+async def created(response: httpx.Response) -> Doc:
+    assert response.status_code == 201, response.text
+    body: Doc = response.json()
+    return body
+
+
+async def conversation(client: httpx.AsyncClient, user: User, **body: object) -> str:
+    response = await client.post("/v1/conversations", json=body, headers=user.headers)
+    return str((await created(response))["id"])
+
+
+async def exchange(
+    client: httpx.AsyncClient, user: User, cid: str, content: str, **body: object
+) -> Doc:
+    response = await client.post(
+        f"/v1/conversations/{cid}/messages", json={"content": content, **body}, headers=user.headers
+    )
+    return await created(response)
+
+
+async def note(client: httpx.AsyncClient, user: User, **body: object) -> Doc:
+    return await created(await client.post("/v1/notes", json=body, headers=user.headers))
+
+
+async def collect(
+    client: httpx.AsyncClient, user: User, path: str, **params: str | int | bool
+) -> list[Doc]:
+    """Every item of a cursor-paginated list, checking pages never overlap."""
+    items: list[Doc] = []
+    cursor = None
+    while True:
+        query: dict[str, str | int | bool] = {**params, **({"cursor": cursor} if cursor else {})}
+        response = await client.get(path, params=query, headers=user.headers)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    ids = [item["id"] for item in items]
+    assert len(ids) == len(set(ids)), "pages overlap"
+    return items
+
+
+def assert_newest_first(items: list[Doc], field: str = "updated_at") -> None:
+    keys = [(item[field], item["id"]) for item in items]
+    assert keys == sorted(keys, reverse=True)
+
+
+def ids(items: list[Doc]) -> set[str]:
+    return {item["id"] for item in items}
+
+
+# Projects.
+
+
+async def test_project_crud_counts_and_contents(
+    client: httpx.AsyncClient, settings: ConversationSettings
+) -> None:
+    me = new_user(settings)
+    project = await created(
+        await client.post(
+            "/v1/projects",
+            json={
+                "name": "Home renovation",
+                "description": "Kitchen first",
+                "color": "#336699",
+                "icon": "🏠",
+                "instructions": "Answer as a frugal contractor.",
+            },
+            headers=me.headers,
+        )
+    )
+    pid = project["id"]
+    assert project["counts"] == {"conversations": 0, "notes": 0, "files": 0}
+    assert project["instructions"] == "Answer as a frugal contractor."
+    duplicate = await client.post(
+        "/v1/projects", json={"name": "home RENOVATION"}, headers=me.headers
+    )
+    assert duplicate.status_code == 409
+    assert duplicate.headers["content-type"].startswith(PROBLEM)
+
+    cid = await conversation(client, me, title="Tiles")
+    filed = await client.put(f"/v1/projects/{pid}/conversations/{cid}", headers=me.headers)
+    assert filed.status_code == 200, filed.text
+    assert filed.json()["project_id"] == pid
+    elsewhere = await conversation(client, me, title="Not in the project")
+    await exchange(
+        client,
+        me,
+        cid,
+        "Here is the floor plan.",
+        attachments=[
+            {
+                "filename": "plan.pdf",
+                "mime_type": "application/pdf",
+                "size": 2048,
+                "storage_ref": "s3://b/plan.pdf",
+            }
+        ],
+    )
+    await exchange(
+        client,
+        me,
+        elsewhere,
+        "Unrelated photo.",
+        attachments=[{"filename": "cat.jpg", "mime_type": "image/jpeg", "size": 10}],
+    )
+    kept = await note(client, me, title="Budget", content="Tiles: 40/m2", project_id=pid)
+    await note(client, me, content="Unfiled thought")
+    file = await created(
+        await client.post(
+            f"/v1/projects/{pid}/files",
+            json={"filename": "quote.xlsx", "mime_type": "application/vnd.ms-excel", "size": 999},
+            headers=me.headers,
+        )
+    )
+
+    got = (await client.get(f"/v1/projects/{pid}", headers=me.headers)).json()
+    assert got["counts"] == {"conversations": 1, "notes": 1, "files": 2}
+    contents = (await client.get(f"/v1/projects/{pid}/contents", headers=me.headers)).json()
+    assert [c["id"] for c in contents["conversations"]] == [cid]
+    assert [n["id"] for n in contents["notes"]] == [kept["id"]]
+    assert contents["notes"][0]["excerpt"] == "Tiles: 40/m2"
+    files = {f["filename"]: f for f in contents["files"]}
+    assert set(files) == {"plan.pdf", "quote.xlsx"}
+    assert files["plan.pdf"]["source"] == "message"
+    assert files["plan.pdf"]["conversation_id"] == cid
+    assert files["plan.pdf"]["storage_ref"] == "s3://b/plan.pdf"
+    assert files["quote.xlsx"] == {**files["quote.xlsx"], "source": "project", "id": file["id"]}
+    listed = (
+        await client.get("/v1/conversations", params={"project_id": pid}, headers=me.headers)
+    ).json()
+    assert [c["id"] for c in listed["items"]] == [cid]
+
+    patched = await client.patch(
+        f"/v1/projects/{pid}", json={"is_archived": True, "color": None}, headers=me.headers
+    )
+    assert patched.status_code == 200
+    assert patched.json()["is_archived"] is True
+    assert patched.json()["color"] is None
+    assert pid not in [p["id"] for p in await collect(client, me, "/v1/projects")]
+    assert pid in [p["id"] for p in await collect(client, me, "/v1/projects", archived=True)]
+
+    assert (
+        await client.delete(f"/v1/projects/{pid}/files/{file['id']}", headers=me.headers)
+    ).status_code == 204
+    assert (
+        await client.delete(f"/v1/projects/{pid}/conversations/{elsewhere}", headers=me.headers)
+    ).status_code == 404
+    assert (await client.delete(f"/v1/projects/{pid}", headers=me.headers)).status_code == 204
+    assert (await client.get(f"/v1/projects/{pid}", headers=me.headers)).status_code == 404
+    unfiled_conversation = (await client.get(f"/v1/conversations/{cid}", headers=me.headers)).json()
+    assert unfiled_conversation["project_id"] is None
+    assert (await client.get(f"/v1/notes/{kept['id']}", headers=me.headers)).json()[
+        "project_id"
+    ] is None
+
+
+async def test_project_pagination_and_name_search(
+    client: httpx.AsyncClient, settings: ConversationSettings
+) -> None:
+    me = new_user(settings)
+    names = [f"Project {i}" for i in range(7)] + ["Garden"]
+    for name in names:
+        await created(await client.post("/v1/projects", json={"name": name}, headers=me.headers))
+    everything = await collect(client, me, "/v1/projects", limit=3)
+    assert sorted(p["name"] for p in everything) == sorted(names)
+    assert_newest_first(everything)
+    found = (await client.get("/v1/projects", params={"q": "gard"}, headers=me.headers)).json()
+    assert [p["name"] for p in found["items"]] == ["Garden"]
+
+
+async def test_only_the_conversation_owner_files_it_under_a_project(
+    client: httpx.AsyncClient, settings: ConversationSettings
+) -> None:
+    owner, collaborator = new_user(settings), new_user(settings)
+    cid = await conversation(client, owner)
+    await client.post(
+        f"/v1/conversations/{cid}/participants",
+        json={"user_id": collaborator.id, "role": "collaborator"},
+        headers=owner.headers,
+    )
+    theirs = await created(
+        await client.post("/v1/projects", json={"name": "Mine"}, headers=collaborator.headers)
+    )
+    response = await client.put(
+        f"/v1/projects/{theirs['id']}/conversations/{cid}", headers=collaborator.headers
+    )
+    assert response.status_code == 403
+    assert (await client.get(f"/v1/conversations/{cid}", headers=owner.headers)).json()[
+        "project_id"
+    ] is None
+
+
+# Notes.
+
+
+async def test_note_crud_filters_and_cursor(
+    client: httpx.AsyncClient, settings: ConversationSettings
+) -> None:
+    me = new_user(settings)
+    pinned = await note(
+        client,
+        me,
+        content="# Groceries\n- oat milk",
+        is_pinned=True,
+        tags=["Home", "home", "errands"],
+    )
+    assert pinned["title"] == "Groceries"
+    assert pinned["tags"] == ["home", "errands"]
+    assert "search_terms" not in pinned
+    others = [await note(client, me, title=f"Note {i}", content=f"body {i}") for i in range(5)]
+
+    everything = await collect(client, me, "/v1/notes", limit=2)
+    assert ids(everything) == ids([pinned, *others])
+    assert_newest_first(everything)
+    only_pinned = (
+        await client.get("/v1/notes", params={"pinned": True}, headers=me.headers)
+    ).json()
+    assert [n["id"] for n in only_pinned["items"]] == [pinned["id"]]
+    by_tag = (await client.get("/v1/notes", params={"tag": "HOME"}, headers=me.headers)).json()
+    assert [n["id"] for n in by_tag["items"]] == [pinned["id"]]
+
+    changed = await client.patch(
+        f"/v1/notes/{others[0]['id']}",
+        json={"is_archived": True, "content": "archived body"},
+        headers=me.headers,
+    )
+    assert changed.status_code == 200
+    assert changed.json()["content"] == "archived body"
+    assert others[0]["id"] not in [n["id"] for n in await collect(client, me, "/v1/notes")]
+    archived = (await client.get("/v1/notes", params={"archived": True}, headers=me.headers)).json()
+    assert [n["id"] for n in archived["items"]] == [others[0]["id"]]
+
+    assert (
+        await client.delete(f"/v1/notes/{others[1]['id']}", headers=me.headers)
+    ).status_code == 204
+    gone = await client.get(f"/v1/notes/{others[1]['id']}", headers=me.headers)
+    assert gone.status_code == 404
+    assert gone.headers["content-type"].startswith(PROBLEM)
+    assert (
+        await client.get("/v1/notes", params={"cursor": "garbage!"}, headers=me.headers)
+    ).status_code == 400
+
+
+async def test_note_search_ranks_filters_and_reindexes(
+    client: httpx.AsyncClient, settings: ConversationSettings
+) -> None:
+    me = new_user(settings)
+    strong = await note(
+        client,
+        me,
+        title="Sourdough starter",
+        content="Feed the sourdough starter daily with flour.",
+    )
+    weak = await note(
+        client, me, title="Weekend", content="Baked sourdough bread, then a long walk by the lake."
+    )
+    await note(client, me, title="Groceries", content="flour, eggs, milk")
+    cafe = await note(client, me, title="Café list", content="Best cafés in Oslo", tags=["travel"])
+
+    hits = (await client.get("/v1/notes", params={"q": "sourdough"}, headers=me.headers)).json()[
+        "items"
+    ]
+    assert [h["id"] for h in hits] == [strong["id"], weak["id"]]
+    assert hits[0]["search"]["score"] > hits[1]["search"]["score"] > 0
+    assert "sourdough" in hits[1]["search"]["excerpt"].lower()
+
+    assert [
+        h["id"]
+        for h in (await client.get("/v1/notes", params={"q": "sourd"}, headers=me.headers)).json()[
+            "items"
+        ]
+    ] == [strong["id"], weak["id"]], "the word being typed matches as a prefix"
+    both = (
+        await client.get("/v1/notes", params={"q": "sourdough walks "}, headers=me.headers)
+    ).json()["items"]
+    assert [h["id"] for h in both] == [weak["id"]], "every word must match; plurals fold"
+    accents = (await client.get("/v1/notes", params={"q": "CAFE "}, headers=me.headers)).json()[
+        "items"
+    ]
+    assert [h["id"] for h in accents] == [cafe["id"]]
+    by_tag = (await client.get("/v1/notes", params={"q": "travel"}, headers=me.headers)).json()[
+        "items"
+    ]
+    assert [h["id"] for h in by_tag] == [cafe["id"]], "tags are searchable"
+    filtered = (
+        await client.get(
+            "/v1/notes", params={"q": "sourdough", "tag": "travel"}, headers=me.headers
+        )
+    ).json()
+    assert filtered["items"] == []
+    assert (await client.get("/v1/notes", params={"q": "the "}, headers=me.headers)).json()[
+        "items"
+    ] == []
+
+    first = (
+        await client.get("/v1/notes", params={"q": "sourdough", "limit": 1}, headers=me.headers)
+    ).json()
+    assert [h["id"] for h in first["items"]] == [strong["id"]]
+    second = (
+        await client.get(
+            "/v1/notes",
+            params={"q": "sourdough", "limit": 1, "cursor": first["next_cursor"]},
+            headers=me.headers,
+        )
+    ).json()
+    assert [h["id"] for h in second["items"]] == [weak["id"]]
+    assert second["next_cursor"] is None
+
+    await client.patch(
+        f"/v1/notes/{weak['id']}", json={"content": "A long walk by the lake."}, headers=me.headers
+    )
+    hits = (await client.get("/v1/notes", params={"q": "sourdough "}, headers=me.headers)).json()[
+        "items"
+    ]
+    assert [h["id"] for h in hits] == [strong["id"]], "edits re-index"
+
+    stranger = new_user(settings)
+    assert (
+        await client.get("/v1/notes", params={"q": "sourdough"}, headers=stranger.headers)
+    ).json()["items"] == []
+
+
+async def test_note_from_a_message(
+    client: httpx.AsyncClient, settings: ConversationSettings
+) -> None:
+    me, stranger = new_user(settings), new_user(settings)
+    cid = await conversation(client, me)
+    reply = (await exchange(client, me, cid, "Remind me what a sourdough starter needs."))[
+        "assistant_message"
+    ]
+    kept = await note(client, me, conversation_id=cid, message_id=reply["id"])
+    assert kept["content"] == reply["content"]
+    assert (kept["conversation_id"], kept["message_id"]) == (cid, reply["id"])
+    refused = await client.post(
+        "/v1/notes",
+        json={"conversation_id": cid, "message_id": reply["id"]},
+        headers=stranger.headers,
+    )
+    assert refused.status_code == 404
+    missing = await client.post(
+        "/v1/notes", json={"conversation_id": cid, "message_id": "nope"}, headers=me.headers
+    )
+    assert missing.status_code == 404
+    foreign_project = await created(
+        await client.post("/v1/projects", json={"name": "Theirs"}, headers=stranger.headers)
+    )
+    moved = await client.patch(
+        f"/v1/notes/{kept['id']}", json={"project_id": foreign_project["id"]}, headers=me.headers
+    )
+    assert moved.status_code == 404
+
+
+# Tags.
+
+
+async def test_tags_counts_rename_merge_and_delete_cascade(
+    client: httpx.AsyncClient, settings: ConversationSettings
+) -> None:
+    me = new_user(settings)
+    cid = await conversation(client, me, title="Model tuning")
+    tagged = await client.put(f"/v1/conversations/{cid}/tags/ML", headers=me.headers)
+    assert tagged.status_code == 200
+    assert tagged.json() == {"tags": ["ml"]}
+    assert (await client.put(f"/v1/conversations/{cid}/tags/ml", headers=me.headers)).json() == {
+        "tags": ["ml"]
+    }
+    n = await note(client, me, content="Learning rates", tags=["ml", "ai"])
+    s = await created(
+        await client.post(
+            "/v1/snippets",
+            json={"title": "t", "content": "lr=3e-4", "tags": ["ml"]},
+            headers=me.headers,
+        )
+    )
+    await created(
+        await client.post(
+            "/v1/tags", json={"name": "Someday", "color": "#ff0000"}, headers=me.headers
+        )
+    )
+    assert (
+        await client.post("/v1/tags", json={"name": "someday"}, headers=me.headers)
+    ).status_code == 409
+
+    tags = {t["name"]: t for t in (await client.get("/v1/tags", headers=me.headers)).json()}
+    assert tags["ml"]["counts"] == {"conversations": 1, "notes": 1, "snippets": 1}
+    assert tags["ml"]["total"] == 3
+    assert tags["ai"]["total"] == 1
+    assert tags["someday"]["total"] == 0
+    assert tags["someday"]["color"] == "#ff0000"
+
+    renamed = await client.patch(
+        "/v1/tags/ml", json={"name": "AI", "color": "#00ff00"}, headers=me.headers
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["counts"] == {"conversations": 1, "notes": 1, "snippets": 1}
+    assert renamed.json()["color"] == "#00ff00"
+    assert (await client.get(f"/v1/notes/{n['id']}", headers=me.headers)).json()["tags"] == [
+        "ai"
+    ], "merged, no duplicate"
+    assert (await client.get(f"/v1/snippets/{s['id']}", headers=me.headers)).json()["tags"] == [
+        "ai"
+    ]
+    assert (await client.get(f"/v1/conversations/{cid}", headers=me.headers)).json()["tags"] == [
+        "ai"
+    ]
+    assert (await client.get("/v1/tags/ml", headers=me.headers)).status_code == 404
+    listed = (
+        await client.get("/v1/conversations", params={"tag": "ai"}, headers=me.headers)
+    ).json()
+    assert [c["id"] for c in listed["items"]] == [cid]
+    found = (await client.get("/v1/notes", params={"q": "ai "}, headers=me.headers)).json()["items"]
+    assert [x["id"] for x in found] == [n["id"]], "renamed tags are re-indexed for search"
+
+    assert (await client.delete("/v1/tags/ai", headers=me.headers)).status_code == 204
+    assert (await client.get(f"/v1/notes/{n['id']}", headers=me.headers)).json()["tags"] == []
+    assert (await client.get(f"/v1/conversations/{cid}", headers=me.headers)).json()["tags"] == []
+    assert [t["name"] for t in (await client.get("/v1/tags", headers=me.headers)).json()] == [
+        "someday"
+    ]
+    assert (await client.delete("/v1/tags/ai", headers=me.headers)).status_code == 404
+
+
+async def test_tagging_notes_and_invalid_tags(
+    client: httpx.AsyncClient, settings: ConversationSettings
+) -> None:
+    me = new_user(settings)
+    n = await note(client, me, content="Plain")
+    assert (
+        await client.put(f"/v1/notes/{n['id']}/tags/Deep%20Work", headers=me.headers)
+    ).json() == {"tags": ["deep work"]}
+    assert (await client.get("/v1/notes", params={"q": "deep work "}, headers=me.headers)).json()[
+        "items"
+    ][0]["id"] == n["id"]
+    assert (
+        await client.delete(f"/v1/notes/{n['id']}/tags/deep%20work", headers=me.headers)
+    ).status_code == 204
+    assert (await client.get(f"/v1/notes/{n['id']}", headers=me.headers)).json()["tags"] == []
+    for bad in ["a,b", "x" * 41, "%20%20"]:
+        response = await client.put(f"/v1/notes/{n['id']}/tags/{bad}", headers=me.headers)
+        assert response.status_code == 422, bad
+        assert response.headers["content-type"].startswith(PROBLEM)
+    bad_body = await client.post(
+        "/v1/notes", json={"content": "x", "tags": ["ok", "no,commas"]}, headers=me.headers
+    )
+    assert bad_body.status_code == 422
+    for i in range(50):
+        await client.put(f"/v1/notes/{n['id']}/tags/t{i}", headers=me.headers)
+    too_many = await client.put(f"/v1/notes/{n['id']}/tags/one-more", headers=me.headers)
+    assert too_many.status_code == 422
+    assert len((await client.get(f"/v1/notes/{n['id']}", headers=me.headers)).json()["tags"]) == 50
+
+
+async def test_conversation_tags_follow_roles(
+    client: httpx.AsyncClient, settings: ConversationSettings
+) -> None:
+    owner, collaborator, viewer, stranger = (new_user(settings) for _ in range(4))
+    cid = await conversation(client, owner)
+    for user, role in ((collaborator, "collaborator"), (viewer, "viewer")):
+        added = await client.post(
+            f"/v1/conversations/{cid}/participants",
+            json={"user_id": user.id, "role": role},
+            headers=owner.headers,
+        )
+        assert added.status_code == 200, added.text
+    assert (
+        await client.put(f"/v1/conversations/{cid}/tags/shared", headers=collaborator.headers)
+    ).status_code == 200
+    assert (
+        await client.put(f"/v1/conversations/{cid}/tags/nope", headers=viewer.headers)
+    ).status_code == 403
+    assert (
+        await client.put(f"/v1/conversations/{cid}/tags/nope", headers=stranger.headers)
+    ).status_code == 404
+    assert (
+        await client.delete(f"/v1/conversations/{cid}/tags/shared", headers=stranger.headers)
+    ).status_code == 404
+    assert (await client.get(f"/v1/conversations/{cid}", headers=owner.headers)).json()["tags"] == [
+        "shared"
+    ]
+
+
+# Bookmarks.
+
+
+async def test_bookmarks(client: httpx.AsyncClient, settings: ConversationSettings) -> None:
+    me, viewer, stranger = new_user(settings), new_user(settings), new_user(settings)
+    cid = await conversation(client, me, title="Trip planning")
+    other = await conversation(client, me, title="Other")
+    first = await exchange(client, me, cid, "Which trains go from Oslo to Bergen?")
+    second = await exchange(client, me, other, "Something else entirely.")
+    reply = first["assistant_message"]
+
+    body = {"conversation_id": cid, "message_id": reply["id"], "note": "train times"}
+    mark = await created(await client.post("/v1/bookmarks", json=body, headers=me.headers))
+    assert mark["message"]["role"] == "assistant"
+    assert mark["message"]["preview"] == excerpt(reply["content"], 300)
+    assert mark["conversation_title"] == "Trip planning"
+    again = await client.post("/v1/bookmarks", json=body, headers=me.headers)
+    assert again.status_code == 200
+    assert again.json()["id"] == mark["id"]
+    user_mark = await created(
+        await client.post(
+            "/v1/bookmarks",
+            json={"conversation_id": other, "message_id": second["user_message"]["id"]},
+            headers=me.headers,
+        )
+    )
+    wrong_pair = await client.post(
+        "/v1/bookmarks",
+        json={"conversation_id": other, "message_id": reply["id"]},
+        headers=me.headers,
+    )
+    assert wrong_pair.status_code == 404
+
+    marks = await collect(client, me, "/v1/bookmarks", limit=1)
+    assert ids(marks) == {user_mark["id"], mark["id"]}
+    assert_newest_first(marks, "created_at")
+    in_trip = (
+        await client.get("/v1/bookmarks", params={"conversation_id": cid}, headers=me.headers)
+    ).json()
+    assert [b["id"] for b in in_trip["items"]] == [mark["id"]]
+    noted = await client.patch(
+        f"/v1/bookmarks/{mark['id']}", json={"note": None}, headers=me.headers
+    )
+    assert noted.json()["note"] is None
+
+    assert (
+        await client.post("/v1/bookmarks", json=body, headers=stranger.headers)
+    ).status_code == 404
+    assert (
+        await client.get("/v1/bookmarks", params={"conversation_id": cid}, headers=stranger.headers)
+    ).status_code == 404
+    await client.post(
+        f"/v1/conversations/{cid}/participants",
+        json={"user_id": viewer.id, "role": "viewer"},
+        headers=me.headers,
+    )
+    theirs = await created(
+        await client.post(
+            "/v1/bookmarks",
+            json={"conversation_id": cid, "message_id": reply["id"]},
+            headers=viewer.headers,
+        )
+    )
+    assert (
+        await client.delete(
+            f"/v1/conversations/{cid}/participants/{viewer.id}", headers=viewer.headers
+        )
+    ).status_code == 204
+    assert (await client.get("/v1/bookmarks", headers=viewer.headers)).json()["items"] == [], (
+        "left: hidden"
+    )
+    assert (
+        await client.get(f"/v1/bookmarks/{theirs['id']}", headers=viewer.headers)
+    ).status_code == 404
+    assert (
+        await client.delete(f"/v1/bookmarks/{theirs['id']}", headers=viewer.headers)
+    ).status_code == 204
+
+    assert (
+        await client.delete(f"/v1/bookmarks/{mark['id']}", headers=me.headers)
+    ).status_code == 204
+    assert (await client.get(f"/v1/bookmarks/{mark['id']}", headers=me.headers)).status_code == 404
+
+
+# Snippets.
+
+
+async def test_snippets_crud_filters_and_search(
+    client: httpx.AsyncClient, settings: ConversationSettings
+) -> None:
+    me = new_user(settings)
+    code = await created(
+        await client.post(
+            "/v1/snippets",
+            json={
+                "title": "Parse JSON safely",
+                "content": "def parse_json(raw):\n    return json.loads(raw)",
+                "language": "Python",
+                "tags": ["Code"],
+            },
+            headers=me.headers,
+        )
+    )
+    prompt = await created(
+        await client.post(
+            "/v1/snippets",
+            json={
+                "title": "Summarise",
+                "content": "Summarise the text below in three bullet points.",
+                "language": "prompt",
+            },
+            headers=me.headers,
+        )
+    )
+    assert code["language"] == "python"
+    assert code["tags"] == ["code"]
+    snippets = await collect(client, me, "/v1/snippets", limit=1)
+    assert ids(snippets) == {prompt["id"], code["id"]}
+    assert_newest_first(snippets)
+    assert [
+        s["id"]
+        for s in (
+            await client.get("/v1/snippets", params={"language": "PROMPT"}, headers=me.headers)
+        ).json()["items"]
+    ] == [prompt["id"]]
+    assert [
+        s["id"]
+        for s in (
+            await client.get("/v1/snippets", params={"tag": "code"}, headers=me.headers)
+        ).json()["items"]
+    ] == [code["id"]]
+    hits = (await client.get("/v1/snippets", params={"q": "json"}, headers=me.headers)).json()[
+        "items"
+    ]
+    assert [s["id"] for s in hits] == [code["id"]]
+    assert hits[0]["search"]["score"] > 0
+    assert [
+        s["id"]
+        for s in (
+            await client.get("/v1/snippets", params={"q": "bullet points"}, headers=me.headers)
+        ).json()["items"]
+    ] == [prompt["id"]]
+
+    patched = await client.patch(
+        f"/v1/snippets/{prompt['id']}",
+        json={"content": "Translate the text below."},
+        headers=me.headers,
+    )
+    assert patched.status_code == 200
+    assert (await client.get("/v1/snippets", params={"q": "bullet "}, headers=me.headers)).json()[
+        "items"
+    ] == []
+    assert (
+        await client.put(f"/v1/snippets/{prompt['id']}/tags/favourite", headers=me.headers)
+    ).json() == {"tags": ["favourite"]}
+    assert (
+        await client.patch(f"/v1/snippets/{prompt['id']}", json={}, headers=me.headers)
+    ).status_code == 422
+    assert (
+        await client.delete(f"/v1/snippets/{prompt['id']}", headers=me.headers)
+    ).status_code == 204
+    assert (await client.get(f"/v1/snippets/{prompt['id']}", headers=me.headers)).status_code == 404
+
+
+# Isolation, scopes, bad input, erasure coverage.
+
+
+async def test_another_users_ids_are_404_everywhere(
+    client: httpx.AsyncClient, settings: ConversationSettings, mongo: AsyncMongoClient[Doc]
+) -> None:
+    owner, other = new_user(settings), new_user(settings)
+    cid = await conversation(client, owner)
+    message = (await exchange(client, owner, cid, "Private thoughts."))["user_message"]
+    project = await created(
+        await client.post("/v1/projects", json={"name": "Secret"}, headers=owner.headers)
+    )
+    pid = project["id"]
+    file = await created(
+        await client.post(
+            f"/v1/projects/{pid}/files",
+            json={"filename": "a.txt", "mime_type": "text/plain", "size": 1},
+            headers=owner.headers,
+        )
+    )
+    n = await note(client, owner, content="mine", tags=["private"])
+    s = await created(
+        await client.post(
+            "/v1/snippets",
+            json={"title": "t", "content": "c", "tags": ["private"]},
+            headers=owner.headers,
+        )
+    )
+    b = await created(
+        await client.post(
+            "/v1/bookmarks",
+            json={"conversation_id": cid, "message_id": message["id"]},
+            headers=owner.headers,
+        )
+    )
+    own_project = await created(
+        await client.post("/v1/projects", json={"name": "Own"}, headers=other.headers)
+    )
+    own_conversation = await conversation(client, other)
+
+    table: list[tuple[str, str, Doc | None]] = [
+        ("GET", f"/v1/projects/{pid}", None),
+        ("PATCH", f"/v1/projects/{pid}", {"name": "Hijacked"}),
+        ("DELETE", f"/v1/projects/{pid}", None),
+        ("GET", f"/v1/projects/{pid}/contents", None),
+        (
+            "POST",
+            f"/v1/projects/{pid}/files",
+            {"filename": "x", "mime_type": "text/plain", "size": 1},
+        ),
+        ("DELETE", f"/v1/projects/{pid}/files/{file['id']}", None),
+        ("PUT", f"/v1/projects/{pid}/conversations/{own_conversation}", None),
+        ("PUT", f"/v1/projects/{own_project['id']}/conversations/{cid}", None),
+        ("DELETE", f"/v1/projects/{pid}/conversations/{cid}", None),
+        ("GET", f"/v1/notes/{n['id']}", None),
+        ("PATCH", f"/v1/notes/{n['id']}", {"title": "Hijacked"}),
+        ("DELETE", f"/v1/notes/{n['id']}", None),
+        ("PUT", f"/v1/notes/{n['id']}/tags/x", None),
+        ("DELETE", f"/v1/notes/{n['id']}/tags/private", None),
+        ("POST", "/v1/notes", {"content": "x", "project_id": pid}),
+        ("POST", "/v1/notes", {"conversation_id": cid, "message_id": message["id"]}),
+        ("GET", f"/v1/snippets/{s['id']}", None),
+        ("PATCH", f"/v1/snippets/{s['id']}", {"title": "Hijacked"}),
+        ("DELETE", f"/v1/snippets/{s['id']}", None),
+        ("PUT", f"/v1/snippets/{s['id']}/tags/x", None),
+        ("DELETE", f"/v1/snippets/{s['id']}/tags/private", None),
+        (
+            "POST",
+            "/v1/snippets",
+            {"title": "t", "content": "c", "conversation_id": cid, "message_id": message["id"]},
+        ),
+        ("PUT", f"/v1/conversations/{cid}/tags/x", None),
+        ("DELETE", f"/v1/conversations/{cid}/tags/x", None),
+        ("GET", "/v1/tags/private", None),
+        ("PATCH", "/v1/tags/private", {"name": "hijacked"}),
+        ("DELETE", "/v1/tags/private", None),
+        ("GET", f"/v1/bookmarks/{b['id']}", None),
+        ("PATCH", f"/v1/bookmarks/{b['id']}", {"note": "x"}),
+        ("DELETE", f"/v1/bookmarks/{b['id']}", None),
+        ("POST", "/v1/bookmarks", {"conversation_id": cid, "message_id": message["id"]}),
+        ("GET", "/v1/bookmarks?conversation_id=" + cid, None),
+    ]
+    failures = []
+    for method, path, body in table:
+        response = await client.request(method, path, json=body, headers=other.headers)
+        if response.status_code != 404 or not response.headers["content-type"].startswith(PROBLEM):
+            failures.append((method, path, response.status_code))
+    assert failures == []
+
+    assert (await client.get(f"/v1/projects/{pid}", headers=owner.headers)).json()[
+        "name"
+    ] == "Secret"
+    assert (await client.get(f"/v1/notes/{n['id']}", headers=owner.headers)).json()["tags"] == [
+        "private"
+    ]
+    assert (await client.get(f"/v1/snippets/{s['id']}", headers=owner.headers)).json()["tags"] == [
+        "private"
+    ]
+    assert (await client.get(f"/v1/bookmarks/{b['id']}", headers=owner.headers)).json()[
+        "note"
+    ] is None
+    assert (await client.get(f"/v1/conversations/{cid}", headers=owner.headers)).json()[
+        "tags"
+    ] == []
+    assert (await client.get(f"/v1/projects/{pid}/contents", headers=owner.headers)).json()[
+        "files"
+    ][0]["id"] == file["id"]
+    mine = {pid, n["id"], s["id"], b["id"]}
+    for path in ("/v1/projects", "/v1/notes", "/v1/snippets", "/v1/bookmarks"):
+        assert not ids(await collect(client, other, path)) & mine, path
+    assert [t["name"] for t in (await client.get("/v1/tags", headers=other.headers)).json()] == []
+
+    db = mongo[settings.mongo_database]
+    for collection in ("projects", "project_files", "notes", "tags", "bookmarks", "snippets"):
+        assert await db[collection].count_documents({"user_id": owner.id}) >= 1, collection
+        assert await db[collection].count_documents({"user_id": {"$exists": False}}) == 0, (
+            collection
+        )
+
+
+async def test_read_only_tokens_cannot_change_anything(
+    client: httpx.AsyncClient, settings: ConversationSettings
+) -> None:
+    writer = new_user(settings)
+    reader = User(
+        writer.id,
+        {
+            "Authorization": f"Bearer {token_codec_from(settings).issue(writer.id, scopes=('read',))}"
+        },
+    )
+    n = await note(client, writer, content="x")
+    attempts = [
+        ("POST", "/v1/projects", {"name": "p"}),
+        ("POST", "/v1/notes", {"content": "x"}),
+        ("PATCH", f"/v1/notes/{n['id']}", {"title": "y"}),
+        ("PUT", f"/v1/notes/{n['id']}/tags/x", None),
+        ("POST", "/v1/tags", {"name": "x"}),
+        ("POST", "/v1/snippets", {"title": "t", "content": "c"}),
+        ("DELETE", f"/v1/notes/{n['id']}", None),
+    ]
+    for method, path, body in attempts:
+        response = await client.request(method, path, json=body, headers=reader.headers)
+        assert response.status_code == 403, (method, path)
+    assert (await client.get(f"/v1/notes/{n['id']}", headers=reader.headers)).json()["title"] == "x"
+    assert (await client.get("/v1/tags", headers=reader.headers)).json() == []
+
+
+async def test_bad_input_changes_nothing(
+    client: httpx.AsyncClient, settings: ConversationSettings, mongo: AsyncMongoClient[Doc]
+) -> None:
+    me = new_user(settings)
+    db = mongo[settings.mongo_database]
+    bad = [
+        ("POST", "/v1/projects", {"name": ""}),
+        ("POST", "/v1/projects", {"name": "ok", "color": "blue"}),
+        ("POST", "/v1/projects", {"name": "ok", "owner": "x"}),
+        ("POST", "/v1/notes", {"title": "no content"}),
+        ("POST", "/v1/notes", {"content": "x" * 200_001}),
+        ("POST", "/v1/snippets", {"title": "t"}),
+        ("POST", "/v1/snippets", {"title": "t", "content": "c", "language": "!!"}),
+        ("POST", "/v1/tags", {"name": "a/b"}),
+        ("POST", "/v1/bookmarks", {"message_id": "m"}),
+    ]
+    for method, path, body in bad:
+        response = await client.request(method, path, json=body, headers=me.headers)
+        assert response.status_code == 422, (path, body, response.text)
+        assert response.headers["content-type"].startswith(PROBLEM)
+    for collection in ("projects", "notes", "snippets", "tags", "bookmarks"):
+        assert await db[collection].count_documents({"user_id": me.id}) == 0
+    assert (
+        await client.get("/v1/notes", params={"limit": 0}, headers=me.headers)
+    ).status_code == 422
+    assert (await client.get("/v1/notes")).status_code == 401
+
+
+async def test_privacy_export_includes_workspace_content(
+    client: httpx.AsyncClient, settings: ConversationSettings
+) -> None:
+    me = new_user(settings)
+    await created(await client.post("/v1/projects", json={"name": "Exported"}, headers=me.headers))
+    await note(client, me, content="exported note", tags=["mine"])
+    export = (await client.get("/internal/privacy/export", headers=me.headers)).json()
+    assert {"projects", "notes", "tags"} <= set(export["collections"])
+    assert export["collections"]["notes"][0]["content"] == "exported note"
