@@ -540,3 +540,45 @@ async def test_mention_routes_the_turn_to_that_advisor(
     assert plain.json()["assistant_message"]["advisor_id"] is None, (
         "no mention with two advisors: the assistant answers"
     )
+
+
+async def test_typing_indicators_follow_roles_and_lapse(
+    app_client: httpx.AsyncClient, settings: ConversationSettings
+) -> None:
+    from muninn_conversation.typing_indicators.service import TypingService
+
+    owner_id, viewer_id = "u-" + uuid.uuid4().hex, "u-" + uuid.uuid4().hex
+    owner, viewer = auth(settings, owner_id), auth(settings, viewer_id)
+    stranger = auth(settings, "u-" + uuid.uuid4().hex)
+    cid = await new_conversation(app_client, owner)
+    added = await app_client.post(
+        f"/v1/conversations/{cid}/participants",
+        json={"user_id": viewer_id, "role": "viewer"},
+        headers=owner,
+    )
+    assert added.status_code == 200, added.text
+    path = f"/v1/conversations/{cid}/typing"
+
+    typing = await app_client.put(path, json={"is_typing": True}, headers=owner)
+    assert typing.status_code == 200, typing.text
+    seen = (await app_client.get(path, headers=viewer)).json()
+    assert [i["user_id"] for i in seen["typing"]] == [owner_id]
+    assert seen["assistant_generating"] is False
+
+    denied = await app_client.put(path, json={"is_typing": True}, headers=viewer)
+    assert denied.status_code == 403
+    assert (await app_client.get(path, headers=stranger)).status_code == 404
+    assert (await app_client.put(path, json={"is_typing": "x"}, headers=owner)).status_code == 422
+
+    # An indicator nobody renews lapses: seen from a clock past the TTL, nobody is typing.
+    service: TypingService = app_client.app.state.typing  # type: ignore[attr-defined]
+    later = TypingService(
+        service._store,
+        service._conversations,
+        ttl_seconds=8,
+        clock=lambda: datetime.now(UTC) + timedelta(seconds=30),
+    )
+    assert (await later.state(cid, owner_id)).typing == []
+
+    stopped = await app_client.put(path, json={"is_typing": False}, headers=owner)
+    assert stopped.json()["typing"] == []

@@ -68,7 +68,7 @@ class ServiceSettings(BaseSettings):
     otel_exporter: Literal["none", "console", "otlp"] = "none"
     otel_endpoint: str | None = None
 
-    outbox_poll_interval_seconds: float = Field(default=0.2, gt=0)
+    outbox_poll_interval_seconds: float = Field(default=0.5, gt=0)
     consumer_max_attempts: int = Field(default=5, ge=1)
     consumer_retry_base_seconds: float = Field(default=0.2, ge=0)
 

@@ -30,6 +30,9 @@ from muninn_conversation.providers.config import ProvidersSettings
 from muninn_conversation.providers.registry import ProviderRegistry
 from muninn_conversation.recall.client import MemoryRecallClient
 from muninn_conversation.settings import ConversationSettings
+from muninn_conversation.typing_indicators.router import router as typing_router
+from muninn_conversation.typing_indicators.service import TypingService
+from muninn_conversation.typing_indicators.store import TypingStore
 from muninn_conversation.usage.router import router as usage_router
 from muninn_conversation.usage.service import UsageService
 from muninn_conversation.usage.store import UsageStore
@@ -89,6 +92,10 @@ def create_app(
             registry=registry, conversations=conversations, messages=messages
         ),
     )
+    typing_store = TypingStore(db)
+    typing = TypingService(
+        typing_store, conversations, ttl_seconds=settings.typing_indicator_ttl_seconds
+    )
     register_proactive_handlers(runtime.consumers, messages)
     install_erasure_consumer(runtime, [owned_conversation_eraser(db), advisor_eraser(db)])
 
@@ -96,6 +103,7 @@ def create_app(
         await conversation_store.ensure_indexes()
         await message_store.ensure_indexes()
         await usage_store.ensure_indexes()
+        await typing_store.ensure_indexes()
         engine.start()
 
     async def stop_features() -> None:
@@ -113,6 +121,7 @@ def create_app(
         routers=[
             conversations_router,
             messages_router,
+            typing_router,
             usage_router,
             completions_router,
             privacy_router(runtime),
@@ -124,6 +133,7 @@ def create_app(
     app.state.runtime = runtime
     app.state.token_codec = runtime.token_codec
     app.state.services = services
+    app.state.typing = typing
     workspace = install_workspace(app, runtime, conversations=conversations)
     messages.use_project_instructions(workspace.projects.instructions)
     advisors = install_advisors(app, runtime, conversations)

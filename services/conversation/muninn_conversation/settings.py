@@ -22,6 +22,9 @@ class ConversationSettings(ServiceSettings):
         default=0.25, gt=0, description="How often streamed text is saved."
     )
     generation_sweep_interval_seconds: float = Field(default=10.0, gt=0)
+    typing_indicator_ttl_seconds: float = Field(
+        default=8.0, gt=0, le=120, description="A typing indicator not renewed within this lapses."
+    )
     usage_messages_per_day: int | None = Field(
         default=2000, ge=1, description="Replies per user per UTC day; unset for unlimited."
     )

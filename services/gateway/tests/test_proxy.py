@@ -157,6 +157,50 @@ async def test_closed_upstream_port_is_503_with_retry_after(
     assert response.headers["retry-after"] == "5"
 
 
+async def test_upstream_dying_mid_request_is_503_not_502(
+    make_gateway: Any, bearer: Bearer, problem_of: Problem
+) -> None:
+    """A service killed while it holds a request (connection accepted, then dropped)."""
+
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.close()
+
+    server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with make_gateway(scheduler_url=f"http://127.0.0.1:{port}") as gateway:
+            response = await gateway.get("/v1/reminders", headers=bearer())
+    finally:
+        server.close()
+        await server.wait_closed()
+    body = problem_of(response, 503)
+    assert "scheduler" in body["detail"]
+    assert "retry-after" in response.headers
+
+
+async def test_upstream_dying_between_headers_and_body_is_503_not_a_truncated_200(
+    make_gateway: Any, bearer: Bearer, problem_of: Problem
+) -> None:
+    async def die_mid_body(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"
+        )
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(die_mid_body, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with make_gateway(scheduler_url=f"http://127.0.0.1:{port}") as gateway:
+            response = await gateway.get("/v1/reminders", headers=bearer())
+    finally:
+        server.close()
+        await server.wait_closed()
+    problem_of(response, 503)
+
+
 async def test_slow_upstream_is_504(
     client: httpx.AsyncClient, bearer: Bearer, problem_of: Problem
 ) -> None:

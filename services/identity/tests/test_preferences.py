@@ -53,3 +53,25 @@ def test_valid_iana_zone_and_location() -> None:
     assert prefs.timezone == "America/New_York"
     assert prefs.location is not None
     assert prefs.location.timezone == "Europe/Lisbon"
+
+
+def test_registration_rejects_a_malformed_language_tag_before_anything_is_stored() -> None:
+    from muninn_identity.auth.models import Registration
+
+    with pytest.raises(ValidationError, match="BCP 47"):
+        Registration.model_validate(
+            {"email": "a@example.com", "password": "long enough pass", "language": "0000000"}
+        )
+    ok = Registration.model_validate(
+        {"email": "a@example.com", "password": "long enough pass", "language": "pt-BR"}
+    )
+    assert ok.language == "pt-BR"
+
+
+def test_profile_patch_refuses_null_for_the_onboarding_flag_but_lets_names_be_cleared() -> None:
+    from muninn_identity.users.models import UserPatch
+
+    with pytest.raises(ValidationError, match="onboarding_completed"):
+        UserPatch.model_validate({"onboarding_completed": None})
+    cleared = UserPatch.model_validate({"assistant_name": None})
+    assert cleared.model_fields_set == {"assistant_name"}

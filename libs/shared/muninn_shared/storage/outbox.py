@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import os
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -50,28 +50,41 @@ class Outbox:
 
         ``topic`` overrides the catalogue's topic; only for dead-letter topics.
         """
-        topic = topic or spec_for(event.type).topic.value
-        await self._db[OUTBOX].insert_one(
-            {
-                "_id": ObjectId(),
-                "event_id": str(event.id),
-                "topic": topic,
-                "user_id": event.subject,
-                "envelope": event.model_dump(mode="json"),
-                "created_at": datetime.now(UTC),
-                "published_at": None,
-            },
-            session=session,
-        )
+        await self._db[OUTBOX].insert_one(self._row(event, topic), session=session)
         self._wakeup.set()
+
+    async def put_many(
+        self, events: Sequence[EventEnvelope], session: AsyncClientSession | None
+    ) -> None:
+        """Record several events in one round trip, in order, inside the caller's transaction."""
+        if not events:
+            return
+        await self._db[OUTBOX].insert_many([self._row(e, None) for e in events], session=session)
+        self._wakeup.set()
+
+    @staticmethod
+    def _row(event: EventEnvelope, topic: str | None) -> dict[str, Any]:
+        return {
+            "_id": ObjectId(),
+            "event_id": str(event.id),
+            "topic": topic or spec_for(event.type).topic.value,
+            "user_id": event.subject,
+            "envelope": event.model_dump(mode="json"),
+            "created_at": datetime.now(UTC),
+            "published_at": None,
+        }
 
     def poke(self) -> None:
         self._wakeup.set()
 
-    async def wait(self, timeout: float) -> None:
+    async def wait(self, timeout: float) -> bool:
+        """Wait for a local put or the timeout; True when a put woke us."""
+        woken = False
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wakeup.wait(), timeout)
+            woken = True
         self._wakeup.clear()
+        return woken
 
     async def pending(self, limit: int) -> list[dict[str, Any]]:
         cursor = self._db[OUTBOX].find({"published_at": None}).sort("_id", ASCENDING).limit(limit)
@@ -86,6 +99,9 @@ class Outbox:
         """Drop unpublished events about an erased user so they cannot recreate data downstream."""
         result = await self._db[OUTBOX].delete_many({"user_id": user_id}, session=session)
         return result.deleted_count
+
+
+QUICK_RETRY_DELAYS = (0.02, 0.05, 0.1, 0.25)
 
 
 class OutboxRelay:
@@ -114,10 +130,16 @@ class OutboxRelay:
         self._lease = lease_seconds
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
         self._task: asyncio.Task[None] | None = None
+        self._lease_valid_until: datetime | None = None
         self.published = 0
 
     async def _hold_lease(self) -> bool:
         now = datetime.now(UTC)
+        # Renew only once half the lease has run out: an idle relay would otherwise write the
+        # lease document on every poll.
+        if self._lease_valid_until is not None and now < self._lease_valid_until:
+            return True
+        self._lease_valid_until = None
         try:
             doc = await self._db[LEASES].find_one_and_update(
                 {"_id": self._name, "$or": [{"owner": self._owner}, {"expires_at": {"$lt": now}}]},
@@ -132,7 +154,10 @@ class OutboxRelay:
             )
         except DuplicateKeyError:
             return False  # another replica holds a live lease
-        return doc is not None and doc.get("owner") == self._owner
+        held = doc is not None and doc.get("owner") == self._owner
+        if held:
+            self._lease_valid_until = now + timedelta(seconds=self._lease / 2)
+        return held
 
     async def run_once(self) -> int:
         """Publish one batch; returns how many events went out."""
@@ -152,6 +177,10 @@ class OutboxRelay:
         return len(done)
 
     async def _loop(self) -> None:
+        # A local put wakes the relay before its transaction has committed, so after a wake-up
+        # the relay looks again a few times at short intervals; idle, it polls every
+        # ``poll_interval`` for rows written by other replicas.
+        quick_retries = 0
         while True:
             try:
                 sent = await self.run_once()
@@ -159,10 +188,20 @@ class OutboxRelay:
                 raise
             except (PyMongoError, OSError, Exception) as exc:  # keep relaying through outages
                 log.warning("outbox relay error", relay=self._name, error=repr(exc))
+                self._lease_valid_until = None
                 sent = 0
                 await asyncio.sleep(min(self._poll * 5, 2.0))
-            if sent < self._batch:
-                await self._outbox.wait(self._poll)
+            if sent >= self._batch:
+                continue
+            if sent:
+                quick_retries = 0
+            if quick_retries:
+                quick_retries -= 1
+                if await self._outbox.wait(QUICK_RETRY_DELAYS[-1 - quick_retries]):
+                    quick_retries = len(QUICK_RETRY_DELAYS)
+                continue
+            if await self._outbox.wait(self._poll):
+                quick_retries = len(QUICK_RETRY_DELAYS)
 
     def start(self) -> None:
         if self._task is None:

@@ -21,6 +21,7 @@ from muninn_conversation.conversations.models import (
 from muninn_conversation.deps import Services
 from muninn_conversation.messages.store import MESSAGES
 from muninn_conversation.tags.service import tag_param
+from muninn_conversation.typing_indicators.store import TYPING_INDICATORS
 
 router = APIRouter(prefix="/v1/conversations", tags=["conversations"])
 
@@ -93,7 +94,9 @@ async def patch(
 async def delete(conversation_id: str, principal: CurrentPrincipal, services: Services) -> Response:
     principal.require("write")
     await services.conversations.delete(
-        conversation_id, principal.user_id, cascade=[MESSAGES, BOOKMARKS, *CONVERSATION_CASCADE]
+        conversation_id,
+        principal.user_id,
+        cascade=[MESSAGES, BOOKMARKS, TYPING_INDICATORS, *CONVERSATION_CASCADE],
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

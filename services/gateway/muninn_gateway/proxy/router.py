@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from muninn_shared.logging import bind_user
 from muninn_shared.problems import ProblemError
 
 from muninn_gateway.deps import gateway_of
 from muninn_gateway.proxy.body import declared_length, too_large
 from muninn_gateway.proxy.headers import RawHeaders, client_address
-from muninn_gateway.proxy.streaming import UpstreamResponse
 from muninn_gateway.ratelimit.buckets import Decision
 from muninn_gateway.ratelimit.service import tightest
 
@@ -19,7 +18,7 @@ router = APIRouter()
 
 
 @router.api_route("/{path:path}", methods=PROXIED_METHODS, include_in_schema=False)
-async def proxy(request: Request) -> UpstreamResponse:
+async def proxy(request: Request) -> Response:
     gateway = gateway_of(request)
     address = client_address(request.scope)
     client_decision = gateway.limiter.client(address)

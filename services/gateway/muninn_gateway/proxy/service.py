@@ -7,6 +7,7 @@ import httpx
 from muninn_shared.logging import get_logger
 from muninn_shared.problems import ProblemError
 from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
 from starlette.types import Scope
 
 from muninn_gateway.proxy.body import BodyTooLargeError, has_body, limited_body, too_large
@@ -15,7 +16,7 @@ from muninn_gateway.proxy.headers import (
     downstream_response_headers,
     upstream_request_headers,
 )
-from muninn_gateway.proxy.streaming import UpstreamResponse, is_event_stream
+from muninn_gateway.proxy.streaming import BufferedResponse, UpstreamResponse, is_event_stream
 from muninn_gateway.routing.table import Route
 
 log = get_logger(__name__)
@@ -42,7 +43,7 @@ class UpstreamProxy:
         *,
         authorization: str | None,
         extra_headers: RawHeaders,
-    ) -> UpstreamResponse:
+    ) -> Response:
         scope = request.scope
         url = _upstream_url(route.base_url, scope)
         headers = upstream_request_headers(
@@ -74,6 +75,10 @@ class UpstreamProxy:
             ) from None
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise self._unavailable(route, exc) from None
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            # The connection dropped before a response head arrived: the service died or
+            # restarted under the request. That is unavailability (retry), not a bad answer.
+            raise self._unavailable(route, exc) from None
         except (TimeoutError, httpx.TimeoutException) as exc:
             log.warning("upstream timed out", service=route.service, error=repr(exc))
             raise ProblemError(
@@ -91,11 +96,33 @@ class UpstreamProxy:
         response_headers = downstream_response_headers(
             upstream.headers.raw, upstream_base=route.base_url.encode("latin-1")
         )
+        if _small_and_finite(upstream):
+            # Read the whole body before answering: a service dying between its headers and
+            # its body then gives the client a 503, not a 200 with a truncated body.
+            body = await self._read_body(route, upstream)
+            return BufferedResponse(upstream.status_code, body, response_headers + extra_headers)
         return UpstreamResponse(
             upstream,
             response_headers + extra_headers,
             chunk_timeout=self._idle_timeout if is_event_stream(upstream) else route.read_timeout,
         )
+
+    async def _read_body(self, route: Route, upstream: httpx.Response) -> bytes:
+        try:
+            with anyio.fail_after(route.read_timeout):
+                # Raw bytes: the body is passed on with the service's own Content-Encoding.
+                return b"".join([chunk async for chunk in upstream.aiter_raw()])
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            log.warning("upstream body timed out", service=route.service, error=repr(exc))
+            raise ProblemError(
+                504,
+                f"The {route.service} service did not answer in time.",
+                code="upstream-timeout",
+            ) from None
+        except httpx.HTTPError as exc:
+            raise self._unavailable(route, exc) from None
+        finally:
+            await upstream.aclose()
 
     def _unavailable(self, route: Route, exc: Exception) -> ProblemError:
         log.warning("upstream unavailable", service=route.service, error=repr(exc))
@@ -105,6 +132,17 @@ class UpstreamProxy:
             code="upstream-unavailable",
             headers={"Retry-After": self._retry_after},
         )
+
+
+BUFFER_LIMIT_BYTES = 1024 * 1024
+
+
+def _small_and_finite(upstream: httpx.Response) -> bool:
+    """A body of announced, modest length (not an event stream): worth reading whole."""
+    if is_event_stream(upstream):
+        return False
+    length = upstream.headers.get("content-length", "")
+    return length.isdigit() and int(length) <= BUFFER_LIMIT_BYTES
 
 
 def _request_id(request: Request) -> str:

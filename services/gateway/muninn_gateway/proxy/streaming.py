@@ -21,6 +21,16 @@ def is_event_stream(response: httpx.Response) -> bool:
     return content_type.lower().startswith("text/event-stream")
 
 
+class BufferedResponse(Response):
+    """A service's complete answer, with its headers passed on as they were."""
+
+    def __init__(self, status_code: int, body: bytes, headers: RawHeaders) -> None:
+        self.status_code = status_code
+        self.background = None
+        self.body = body
+        self.raw_headers = headers
+
+
 class UpstreamResponse(Response):
     """Nothing is buffered, so server-sent events reach the client as the service emits them.
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from muninn_identity.users.models import TimeZoneName, User
+from muninn_identity.users.models import LanguageTag, TimeZoneName, User
 
 
 class Credentials(BaseModel):
@@ -25,7 +25,7 @@ class Registration(BaseModel):
     timezone: TimeZoneName | None = Field(
         default=None, description="IANA time zone, e.g. 'Europe/Lisbon'."
     )
-    language: str | None = Field(default=None, max_length=35)
+    language: LanguageTag | None = Field(default=None, description="BCP 47 tag, e.g. 'pt-BR'.")
 
 
 class RefreshRequest(BaseModel):

@@ -37,6 +37,15 @@ def _valid_timezone(value: str) -> str:
 TimeZoneName = Annotated[str, AfterValidator(_valid_timezone)]
 
 
+def _valid_language(value: str) -> str:
+    if not _LANGUAGE.match(value):
+        raise ValueError("must be a BCP 47 language tag such as 'en' or 'pt-BR'")
+    return value
+
+
+LanguageTag = Annotated[str, Field(max_length=35), AfterValidator(_valid_language)]
+
+
 class Context(StrEnum):
     WORK = "work"
     PERSONAL = "personal"
@@ -120,17 +129,10 @@ class Preferences(Strict):
     notifications: NotificationPreferences = Field(default_factory=NotificationPreferences)
     privacy: PrivacyPreferences = Field(default_factory=PrivacyPreferences)
     theme: Theme = Theme.SYSTEM
-    language: str = Field(default="en", max_length=35)
+    language: LanguageTag = "en"
     timezone: TimeZoneName = "UTC"
     preferred_contact_times: PreferredContactTimes = Field(default_factory=PreferredContactTimes)
     location: Location | None = None
-
-    @field_validator("language")
-    @classmethod
-    def _language(cls, value: str) -> str:
-        if not _LANGUAGE.match(value):
-            raise ValueError("must be a BCP 47 language tag such as 'en' or 'pt-BR'")
-        return value
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -173,6 +175,9 @@ class UserPatch(Strict):
     def _not_empty(self) -> UserPatch:
         if not self.model_fields_set:
             raise ValueError("give at least one field to change")
+        # name, avatar and assistant name can be cleared with null; the onboarding flag cannot.
+        if "onboarding_completed" in self.model_fields_set and self.onboarding_completed is None:
+            raise ValueError("onboarding_completed must be true or false, not null")
         return self
 
 

@@ -1,0 +1,150 @@
+"""What the local stack is made of: its services, their start order, ports and environment.
+
+The supervisor behind ``make run`` and the end-to-end test suite both build their processes
+from here, so a service started by one is started exactly as by the other.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from muninn_shared.devstack.servers import ManagedProcess
+from muninn_shared.settings import DEFAULT_PORTS, SERVICE_NAMES
+
+PORT_BASE_ENV = "MUNINN_DEVSTACK_PORT_BASE"
+"""Moves every service port: gateway on base+0, identity base+1 … byod base+6."""
+
+SERVICES_ENV = "MUNINN_DEVSTACK_SERVICES"
+"""Comma-separated subset of services to run (default: all that are installed)."""
+
+START_ORDER = (
+    "identity",
+    "conversation",
+    "memory",
+    "scheduler",
+    "integrations",
+    "byod",
+    "gateway",
+)
+"""The gateway last: its readiness aggregates the others."""
+
+LOOPBACK = "127.0.0.1"
+
+
+def module_of(service: str) -> str:
+    return f"muninn_{service}"
+
+
+def installed(service: str) -> bool:
+    """Whether ``python -m muninn_<service>`` can run in this environment."""
+    try:
+        return importlib.util.find_spec(f"{module_of(service)}.__main__") is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def ports_from_base(base: int | None) -> dict[str, int]:
+    """The service ports: the defaults, or consecutive ports from ``base`` in catalogue order."""
+    if base is None:
+        return dict(DEFAULT_PORTS)
+    if not 1024 <= base <= 65535 - len(SERVICE_NAMES):
+        raise ValueError(
+            f"{PORT_BASE_ENV}={base} is out of range; "
+            f"use a port between 1024 and {65535 - len(SERVICE_NAMES)}"
+        )
+    return {name: base + offset for offset, name in enumerate(SERVICE_NAMES)}
+
+
+def port_base_from_env(environ: Mapping[str, str] = os.environ) -> int | None:
+    raw = environ.get(PORT_BASE_ENV, "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{PORT_BASE_ENV} must be a port number, not {raw!r}") from None
+
+
+def selected_services(environ: Mapping[str, str] = os.environ) -> frozenset[str] | None:
+    raw = environ.get(SERVICES_ENV, "").strip()
+    if not raw:
+        return None
+    chosen = frozenset(part.strip() for part in raw.split(",") if part.strip())
+    unknown = sorted(chosen - set(SERVICE_NAMES))
+    if unknown:
+        raise ValueError(
+            f"{SERVICES_ENV} names unknown services: {', '.join(unknown)} "
+            f"(known: {', '.join(SERVICE_NAMES)})"
+        )
+    return chosen
+
+
+def url_env(service: str) -> str:
+    return f"MUNINN_{service.upper()}_URL"
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """Everything that decides how the service processes are started."""
+
+    kafka_bootstrap: str
+    mongo_uri: str
+    ports: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    qdrant_url: str | None = None
+    qdrant_path: Path | None = None
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+    """Set for every service (after the inherited environment, before the per-service values)."""
+    host: str = LOOPBACK
+    python: str = sys.executable
+    only: frozenset[str] | None = None
+    """Run just these services (all installed ones when None)."""
+
+    def url(self, service: str) -> str:
+        return f"http://{self.host}:{self.ports[service]}"
+
+    def readyz_url(self, service: str) -> str:
+        return f"{self.url(service)}/readyz"
+
+    def services(self) -> list[str]:
+        """The services to run, in start order: the selected ones this environment has."""
+        return [
+            name
+            for name in START_ORDER
+            if (self.only is None or name in self.only) and installed(name)
+        ]
+
+    def env_for(self, service: str) -> dict[str, str]:
+        env = dict(self.extra_env)
+        env.update(
+            {
+                "MUNINN_HOST": self.host,
+                "MUNINN_PORT": str(self.ports[service]),
+                "MUNINN_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
+                "MUNINN_MONGO_URI": self.mongo_uri,
+            }
+        )
+        for other in SERVICE_NAMES:
+            env[url_env(other)] = self.url(other)
+        if service == "memory":
+            # An embedded Qdrant directory can be opened by one process only: the memory service.
+            if self.qdrant_url:
+                env["MUNINN_QDRANT_URL"] = self.qdrant_url
+            elif self.qdrant_path is not None:
+                env["MUNINN_QDRANT_PATH"] = str(self.qdrant_path)
+        return env
+
+    def argv_for(self, service: str) -> list[str]:
+        return [self.python, "-m", module_of(service)]
+
+    def process(self, service: str, log_dir: Path) -> ManagedProcess:
+        return ManagedProcess(
+            name=service,
+            argv=self.argv_for(service),
+            log_path=log_dir / f"{service}.log",
+            env=self.env_for(service),
+        )

@@ -1,0 +1,57 @@
+"""Typing indicators in MongoDB: one document per participant and conversation, overwritten in place."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+
+from muninn_conversation.messages.store import MESSAGES
+
+Doc = dict[str, Any]
+TYPING_INDICATORS = "typing_indicators"
+
+
+class TypingStore:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._typing = db[TYPING_INDICATORS]
+        self._messages = db[MESSAGES]
+
+    async def ensure_indexes(self) -> None:
+        await self._typing.create_index(
+            [("conversation_id", ASCENDING), ("user_id", ASCENDING)], unique=True
+        )
+        await self._typing.create_index([("user_id", ASCENDING)])
+
+    async def set(self, conversation_id: str, user_id: str, is_typing: bool, at: datetime) -> None:
+        await self._typing.update_one(
+            {"_id": f"{conversation_id}:{user_id}"},
+            {
+                "$set": {
+                    "conversation_id": conversation_id,
+                    "user_id": user_id,
+                    "is_typing": is_typing,
+                    "last_typing_at": at,
+                }
+            },
+            upsert=True,
+        )
+
+    async def typing_since(self, conversation_id: str, since: datetime) -> list[Doc]:
+        cursor = self._typing.find(
+            {
+                "conversation_id": conversation_id,
+                "is_typing": True,
+                "last_typing_at": {"$gt": since},
+            }
+        ).sort("last_typing_at", ASCENDING)
+        return [doc async for doc in cursor]
+
+    async def generating(self, conversation_id: str) -> bool:
+        doc = await self._messages.find_one(
+            {"conversation_id": conversation_id, "status": {"$in": ["pending", "generating"]}},
+            projection={"_id": 1},
+        )
+        return doc is not None

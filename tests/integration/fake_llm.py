@@ -1,0 +1,104 @@
+"""A slow OpenAI-compatible chat server for end-to-end tests that need a reply still streaming.
+
+It speaks the real ``/v1/chat/completions`` SSE format (``data: {chunk}`` lines, then
+``data: [DONE]``), one word every ``WORD_INTERVAL`` seconds, so a test has time to kill the
+conversation service in the middle of a generation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
+WORD_INTERVAL = 0.25
+WORDS = 240
+MODEL = "slow-1"
+
+
+def _chunk(completion_id: str, delta: dict[str, Any], finish: str | None = None) -> bytes:
+    body = {
+        "id": completion_id,
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": MODEL,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+    return f"data: {json.dumps(body)}\n\n".encode()
+
+
+def create_app() -> FastAPI:
+    app = FastAPI()
+
+    @app.post("/v1/chat/completions")
+    async def completions(request: Request) -> Any:
+        payload = await request.json()
+        completion_id = f"chatcmpl-{uuid.uuid4().hex[:12]}"
+        words = [f"word{i}" for i in range(WORDS)]
+        if not payload.get("stream"):
+            return JSONResponse(
+                {
+                    "id": completion_id,
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": MODEL,
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": " ".join(words)},
+                            "finish_reason": "stop",
+                        }
+                    ],
+                    "usage": {
+                        "prompt_tokens": 10,
+                        "completion_tokens": WORDS,
+                        "total_tokens": WORDS + 10,
+                    },
+                }
+            )
+
+        async def stream() -> AsyncIterator[bytes]:
+            yield _chunk(completion_id, {"role": "assistant", "content": ""})
+            for word in words:
+                await asyncio.sleep(WORD_INTERVAL)
+                yield _chunk(completion_id, {"content": f"{word} "})
+            yield _chunk(completion_id, {}, "stop")
+            yield b"data: [DONE]\n\n"
+
+        return StreamingResponse(stream(), media_type="text/event-stream")
+
+    @app.get("/v1/models")
+    async def models() -> dict[str, Any]:
+        return {"object": "list", "data": [{"id": MODEL, "object": "model", "owned_by": "test"}]}
+
+    return app
+
+
+@contextlib.contextmanager
+def serve_fake_llm() -> Iterator[str]:
+    """Run the server on a free loopback port in a thread; yields its ``/v1`` base URL."""
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(), host="127.0.0.1", port=0, log_config=None, access_log=False)
+    )
+    thread = threading.Thread(target=server.run, name="fake-llm", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the fake LLM server did not start")
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

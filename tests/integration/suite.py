@@ -1,0 +1,162 @@
+"""The whole suite as real processes for end-to-end tests: every service plus the gateway.
+
+Built from the same topology as ``make run`` (``muninn_shared.devstack.topology``), on free
+ports, against the session's Kafka and MongoDB, with databases under a prefix of its own so
+the tests can read them directly and nothing collides with other tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from muninn_shared.devstack.readiness import StartupError, Target, wait_ready
+from muninn_shared.devstack.servers import ManagedProcess, free_port
+from muninn_shared.devstack.supervisor import STOP_GRACE_SECONDS, terminate
+from muninn_shared.devstack.topology import StackConfig
+from muninn_shared.settings import CONTENT_SERVICES, SERVICE_NAMES
+
+from tests.integration.infra import Infra
+
+READY_TIMEOUT = 180.0
+
+TEST_ENV = {
+    "MUNINN_ENVIRONMENT": "test",
+    "MUNINN_LOG_LEVEL": "INFO",
+    # Password hashing at production cost would dominate every register/login in the suite.
+    "MUNINN_ARGON2_TIME_COST": "1",
+    "MUNINN_ARGON2_MEMORY_COST_KIB": "8192",
+    # The tests register many users from one address; the gateway's own tests cover limits.
+    "MUNINN_RATE_LIMIT_PUBLIC_PER_MINUTE": "100000",
+    "MUNINN_RATE_LIMIT_PUBLIC_BURST": "10000",
+    "MUNINN_RATE_LIMIT_USER_PER_MINUTE": "100000",
+    "MUNINN_RATE_LIMIT_USER_BURST": "10000",
+    "MUNINN_RATE_LIMIT_IP_PER_MINUTE": "100000",
+    "MUNINN_RATE_LIMIT_IP_BURST": "10000",
+}
+
+
+class SuiteError(RuntimeError):
+    pass
+
+
+@dataclass
+class Suite:
+    config: StackConfig
+    infra: Infra
+    database_prefix: str
+    log_dir: Path
+    processes: dict[str, ManagedProcess] = field(default_factory=dict)
+
+    # -- where things are ----------------------------------------------------------------
+
+    @property
+    def services(self) -> list[str]:
+        return list(self.processes)
+
+    @property
+    def has_gateway(self) -> bool:
+        return "gateway" in self.processes
+
+    @property
+    def gateway_url(self) -> str:
+        if not self.has_gateway:
+            raise SuiteError("muninn_gateway is not installed, so the suite runs without it")
+        return self.config.url("gateway")
+
+    def url(self, service: str) -> str:
+        return self.config.url(service)
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return {name: self.config.url(name) for name in self.processes}
+
+    def database(self, service: str) -> str:
+        return f"{self.database_prefix}{service}"
+
+    @property
+    def databases(self) -> dict[str, str]:
+        """The MongoDB database of every content service (the gateway keeps none)."""
+        return {name: self.database(name) for name in CONTENT_SERVICES}
+
+    # -- life cycle ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        for name in self.config.services():
+            process = self.config.process(name, self.log_dir)
+            process.start()
+            self.processes[name] = process
+        self.wait_ready(self.services)
+
+    def wait_ready(self, names: list[str], timeout: float = READY_TIMEOUT) -> None:
+        try:
+            wait_ready(
+                {
+                    name: Target.http(self.config.readyz_url(name), self.processes[name])
+                    for name in names
+                },
+                timeout=timeout,
+            )
+        except StartupError as exc:
+            raise SuiteError(f"{exc}\n\n{self.tails()}") from None
+
+    def kill(self, service: str) -> None:
+        """SIGKILL, as a crash would: no graceful shutdown, nothing flushed."""
+        process = self.processes[service]
+        process.kill()
+        process.stop()
+
+    def restart(self, service: str, timeout: float = READY_TIMEOUT) -> None:
+        process = self.processes[service]
+        process.stop()
+        process.start()
+        self.wait_ready([service], timeout)
+
+    def alive(self, service: str) -> bool:
+        return self.processes[service].alive()
+
+    def stop(self) -> None:
+        ordered = [self.processes[n] for n in reversed(SERVICE_NAMES) if n in self.processes]
+        terminate(ordered, STOP_GRACE_SECONDS, force=threading.Event())
+
+    def tails(self, lines: int = 25, names: list[str] | None = None) -> str:
+        """The end of each service's log, for failure messages."""
+        parts = []
+        for name in names or self.services:
+            process = self.processes[name]
+            state = "running" if process.alive() else "NOT RUNNING"
+            parts.append(f"--- {name} ({state}, {process.log_path})\n{process.tail(lines)}")
+        return "\n".join(parts)
+
+
+def build_suite(infra: Infra, workdir: Path, env: Mapping[str, str] | None = None) -> Suite:
+    prefix = f"e2e{uuid.uuid4().hex[:10]}_"
+    config = StackConfig(
+        kafka_bootstrap=infra.kafka_bootstrap,
+        mongo_uri=infra.mongo_uri,
+        ports={name: free_port() for name in SERVICE_NAMES},
+        qdrant_path=workdir / "qdrant",
+        extra_env={
+            **TEST_ENV,
+            "MUNINN_MONGO_DATABASE_PREFIX": prefix,
+            "MUNINN_KAFKA_CLIENT_PREFIX": prefix.rstrip("_"),
+            **(env or {}),
+        },
+    )
+    return Suite(config=config, infra=infra, database_prefix=prefix, log_dir=workdir / "logs")
+
+
+@contextlib.contextmanager
+def provide_suite(
+    infra: Infra, workdir: Path, env: Mapping[str, str] | None = None
+) -> Iterator[Suite]:
+    suite = build_suite(infra, workdir, env)
+    try:
+        suite.start()
+        yield suite
+    finally:
+        suite.stop()
