@@ -80,6 +80,7 @@ class ServiceRuntime:
             tombstones=self.tombstones,
             max_attempts=settings.consumer_max_attempts,
             retry_base_seconds=settings.consumer_retry_base_seconds,
+            fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         )
         self.relay = OutboxRelay(
             self.db,

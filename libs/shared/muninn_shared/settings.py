@@ -71,6 +71,12 @@ class ServiceSettings(BaseSettings):
     outbox_poll_interval_seconds: float = Field(default=0.5, gt=0)
     consumer_max_attempts: int = Field(default=5, ge=1)
     consumer_retry_base_seconds: float = Field(default=0.2, ge=0)
+    kafka_fetch_max_wait_ms: int = Field(
+        default=100,
+        ge=10,
+        le=5000,
+        description="Longest a fetch waits for data; also the idle re-fetch interval.",
+    )
 
     identity_url: str = "http://127.0.0.1:8081"
     conversation_url: str = "http://127.0.0.1:8082"

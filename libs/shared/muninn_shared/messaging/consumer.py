@@ -22,6 +22,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_shared.events import EventEnvelope, Topic, dead_letter_topic
 from muninn_shared.logging import get_logger
+from muninn_shared.messaging.pacing import pace_empty_fetches
 from muninn_shared.storage.idempotency import ProcessedEvents
 from muninn_shared.storage.tombstones import ErasureTombstones
 
@@ -43,6 +44,7 @@ class EventConsumers:
         tombstones: ErasureTombstones,
         max_attempts: int = 5,
         retry_base_seconds: float = 0.2,
+        fetch_max_wait_ms: int = 100,
     ) -> None:
         self._broker = broker
         self._service = service
@@ -51,7 +53,9 @@ class EventConsumers:
         self._tombstones = tombstones
         self._max_attempts = max_attempts
         self._retry_base = retry_base_seconds
+        self._fetch_max_wait_ms = fetch_max_wait_ms
         self.registered: list[tuple[str, str, frozenset[str]]] = []
+        pace_empty_fetches()
 
     def on(
         self, topic: Topic, *types: str, name: str
@@ -72,6 +76,9 @@ class EventConsumers:
                 # instead of waiting for the broker to expire the dead member.
                 group_instance_id=f"{consumer}:{self._instance_id}",
                 auto_offset_reset="earliest",
+                # Also the idle re-fetch interval (see messaging/pacing.py): the most an event
+                # waits for an idle consumer on a broker that does not hold fetches itself.
+                fetch_max_wait_ms=self._fetch_max_wait_ms,
                 ack_policy=AckPolicy.NACK_ON_ERROR,
                 title=consumer,
                 description=handler.__doc__ or "",

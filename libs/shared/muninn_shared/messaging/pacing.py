@@ -1,0 +1,43 @@
+"""Client-side long polling for brokers that answer an empty fetch at once.
+
+A Kafka broker holds a fetch that finds no data for up to ``fetch.max.wait.ms`` before it
+answers, so an idle consumer costs next to nothing. Some Kafka-protocol servers (the embedded
+one ``make run`` uses among them) answer immediately, and aiokafka then re-fetches in a tight
+loop: each idle consumer burns a fifth of a core. After an empty fetch that came back early,
+the fetcher here waits out the rest of ``fetch_max_wait_ms`` itself. Against a real broker the
+wait has already happened server-side, so nothing changes there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from aiokafka.consumer.fetcher import Fetcher
+
+_PACED_MARKER = "_muninn_paced"
+
+
+def pace_empty_fetches() -> None:
+    """Install the pacing once per process (idempotent)."""
+    original = Fetcher._proc_fetch_request
+    if getattr(original, _PACED_MARKER, False):
+        return
+
+    async def paced(self: Fetcher, assignment: Any, node_id: Any, request: Any) -> bool:
+        started = time.monotonic()
+        got_records: bool = await original(self, assignment, node_id, request)
+        if not got_records:
+            remaining = self._fetch_max_wait_ms / 1000 - (time.monotonic() - started)
+            if remaining > 0:
+                try:
+                    await asyncio.sleep(remaining)
+                except asyncio.CancelledError:
+                    # aiokafka cancels fetch tasks on close or reassignment and expects them
+                    # to end quietly, as its own coroutine does.
+                    return False
+        return got_records
+
+    setattr(paced, _PACED_MARKER, True)
+    Fetcher._proc_fetch_request = paced  # type: ignore[method-assign]
