@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -168,7 +169,9 @@ def kafka_ready(bootstrap: str) -> bool:
         finally:
             await admin.close()
 
-    return asyncio.run(probe())
+    # Its own thread and loop: callers may already be inside an event loop (benchmarks).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, probe()).result()
 
 
 def mongo_ready(uri: str) -> bool:
@@ -182,7 +185,7 @@ def mongo_ready(uri: str) -> bool:
         client.close()
 
 
-def start_kafka(data_dir: Path, port: int, log_path: Path, timeout: float = 60) -> ManagedProcess:
+def start_kafka(data_dir: Path, port: int, log_path: Path, timeout: float = 180) -> ManagedProcess:
     server = kafka_server(data_dir, port, log_path)
     server.start()
     wait_until(
@@ -194,7 +197,7 @@ def start_kafka(data_dir: Path, port: int, log_path: Path, timeout: float = 60) 
     return server
 
 
-def start_mongo(data_dir: Path, port: int, log_path: Path, timeout: float = 60) -> ManagedProcess:
+def start_mongo(data_dir: Path, port: int, log_path: Path, timeout: float = 180) -> ManagedProcess:
     server = mongo_server(data_dir, port, log_path)
     server.start()
     wait_until(
