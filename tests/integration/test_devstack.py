@@ -20,7 +20,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from muninn_shared.devstack.lockfile import AlreadyRunningError, RunLock, pid_alive
+from muninn_shared.devstack.lockfile import (
+    AlreadyRunningError,
+    RunLock,
+    pid_alive,
+    process_cmdline,
+)
 from muninn_shared.devstack.state import ProcessRecord, RunState, end_leftovers, read_state
 from muninn_shared.devstack.supervisor import RESTART_LIMIT, restart_delay
 from muninn_shared.devstack.topology import (
@@ -289,6 +294,10 @@ def test_leftovers_of_a_killed_supervisor_are_ended(tmp_path: Path) -> None:
     argv = [sys.executable, "-c", "import time; time.sleep(300)"]
     orphan = subprocess.Popen(argv, start_new_session=True)
     try:
+        # Until the child has exec'd, /proc still shows the parent's command line.
+        deadline = time.monotonic() + 30
+        while process_cmdline(orphan.pid) != argv and time.monotonic() < deadline:
+            time.sleep(0.05)
         state = RunState(
             supervisor_pid=999999999,
             started_at=time.time(),

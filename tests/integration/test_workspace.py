@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -106,7 +107,8 @@ async def collect(
 
 
 def assert_newest_first(items: list[Doc], field: str = "updated_at") -> None:
-    keys = [(item[field], item["id"]) for item in items]
+    # Compared as instants: ISO strings without a fraction ("…:55Z") sort after "…:55.033Z".
+    keys = [(datetime.fromisoformat(item[field]), item["id"]) for item in items]
     assert keys == sorted(keys, reverse=True)
 
 

@@ -78,6 +78,34 @@ def install_erasure_consumer(
 ) -> None:
     service = runtime.settings.service_name
 
+    async def erase_all(user_id: str, session: AsyncClientSession) -> dict[str, int]:
+        db = await runtime.stores.database_for(user_id)
+        deleted: dict[str, int] = {}
+        for eraser in extra_erasers:
+            deleted.update(await eraser(user_id, session))
+        for name, count in (
+            await erase_user_documents(
+                db, user_id, session=session, skip=INFRASTRUCTURE_COLLECTIONS
+            )
+        ).items():
+            deleted[name] = deleted.get(name, 0) + count
+        return deleted
+
+    async def sweep_late_writes(user_id: str) -> None:
+        """Another consumer committed a write for the user while the erasure ran: remove it."""
+
+        async def txn(session: AsyncClientSession) -> dict[str, int]:
+            deleted = await erase_all(user_id, session)
+            await runtime.outbox.discard_pending_for(user_id, session)
+            return deleted
+
+        async with runtime.mongo.start_session() as session:
+            deleted = await session.with_transaction(txn)
+        if any(deleted.values()):
+            log.info("late writes of an erased user removed", user_id=user_id, deleted=deleted)
+
+    runtime.consumers.on_late_erasure(sweep_late_writes)
+
     @runtime.consumers.on(
         Topic.IDENTITY_USERS, "identity.user.erasure_requested", name="privacy-erasure"
     )
@@ -86,16 +114,7 @@ def install_erasure_consumer(
         request = ErasureRequested.model_validate(event.data)
         if service not in request.services:
             return
-        db = await runtime.stores.database_for(request.user_id)
-        deleted: dict[str, int] = {}
-        for eraser in extra_erasers:
-            deleted.update(await eraser(request.user_id, session))
-        for name, count in (
-            await erase_user_documents(
-                db, request.user_id, session=session, skip=INFRASTRUCTURE_COLLECTIONS
-            )
-        ).items():
-            deleted[name] = deleted.get(name, 0) + count
+        deleted = await erase_all(request.user_id, session)
         await runtime.outbox.discard_pending_for(request.user_id, session)
         await runtime.tombstones.record(request.user_id, session)
         confirmation = ErasureCompleted(

@@ -54,8 +54,18 @@ class EventConsumers:
         self._max_attempts = max_attempts
         self._retry_base = retry_base_seconds
         self._fetch_max_wait_ms = fetch_max_wait_ms
+        self._late_erasure: Callable[[str], Awaitable[None]] | None = None
         self.registered: list[tuple[str, str, frozenset[str]]] = []
         pace_empty_fetches()
+
+    def on_late_erasure(self, sweep: Callable[[str], Awaitable[None]]) -> None:
+        """Run ``sweep(user_id)`` when an event was applied for a user erased meanwhile.
+
+        The tombstone check before a handler and the erasure run in different transactions,
+        so a handler can commit just after the erasure did; checking again after the commit
+        and sweeping closes that window.
+        """
+        self._late_erasure = sweep
 
     def on(
         self, topic: Topic, *types: str, name: str
@@ -117,6 +127,12 @@ class EventConsumers:
                 await self._processed.apply_once(
                     consumer, str(event.id), lambda s: handler(event, s)
                 )
+                if (
+                    self._late_erasure is not None
+                    and not event.type.startswith("identity.user.eras")
+                    and await self._tombstones.is_erased(event.subject)
+                ):
+                    await self._late_erasure(event.subject)
                 return
             except asyncio.CancelledError:
                 raise
