@@ -7,6 +7,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,35 +34,55 @@ from tests.integration.kafka_tools import collect
 LISBON = ZoneInfo("Europe/Lisbon")
 
 
+def scheduler_settings(infra: Infra, unique: str, **overrides: Any) -> SchedulerSettings:
+    """Settings for an in-process scheduler on its own databases (shared by the scheduler tests)."""
+    values: dict[str, Any] = {
+        "kafka_bootstrap": infra.kafka_bootstrap,
+        "mongo_uri": infra.mongo_uri,
+        "mongo_database_prefix": f"muninn_it{unique}_",
+        "log_level": "WARNING",
+        "delivery_max_attempts": 3,
+        "delivery_retry_base_seconds": 60,
+        **overrides,
+    }
+    return SchedulerSettings(**values)
+
+
+def start_clock() -> ManualClock:
+    return ManualClock(datetime(2026, 6, 10, 9, 0, tzinfo=UTC))
+
+
+@asynccontextmanager
+async def running(
+    settings: SchedulerSettings, clock: ManualClock
+) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
+    """The app with its lifespan (Kafka consumers included), timers fired by hand."""
+    app = create_app(settings, clock, run_timers=False)
+    async with (
+        LifespanManager(app, startup_timeout=120),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://scheduler", timeout=60
+        ) as client,
+    ):
+        yield client, app
+
+
 @pytest.fixture
 def settings(infra: Infra, unique: str) -> SchedulerSettings:
-    return SchedulerSettings(
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_uri=infra.mongo_uri,
-        mongo_database_prefix=f"muninn_it{unique}_",
-        log_level="WARNING",
-        delivery_max_attempts=3,
-        delivery_retry_base_seconds=60,
-    )
+    return scheduler_settings(infra, unique)
 
 
 @pytest.fixture
 def clock() -> ManualClock:
-    return ManualClock(datetime(2026, 6, 10, 9, 0, tzinfo=UTC))
+    return start_clock()
 
 
 @pytest.fixture
 async def scheduler(
     settings: SchedulerSettings, clock: ManualClock
 ) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
-    app = create_app(settings, clock, run_timers=False)
-    async with (
-        LifespanManager(app, startup_timeout=60),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://scheduler", timeout=30
-        ) as client,
-    ):
-        yield client, app
+    async with running(settings, clock) as pair:
+        yield pair
 
 
 def auth(settings: SchedulerSettings, user_id: str) -> dict[str, str]:

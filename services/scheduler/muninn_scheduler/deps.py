@@ -7,8 +7,13 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from muninn_scheduler.experiences.service import ExperienceService
 from muninn_scheduler.notifications.service import NotificationService
+from muninn_scheduler.nudges.service import NudgeService
+from muninn_scheduler.plans.service import PlanService
+from muninn_scheduler.providers.service import ProviderRatings
 from muninn_scheduler.reminders.service import ReminderService
+from muninn_scheduler.tasks.service import TaskService
 from muninn_scheduler.timers.wheel import TimerWheel
 
 
@@ -16,6 +21,11 @@ from muninn_scheduler.timers.wheel import TimerWheel
 class SchedulerServices:
     reminders: ReminderService
     notifications: NotificationService
+    tasks: TaskService
+    experiences: ExperienceService
+    providers: ProviderRatings
+    plans: PlanService
+    nudges: NudgeService
     wheel: TimerWheel
 
 

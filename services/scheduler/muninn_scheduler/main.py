@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
+
 import httpx
 from fastapi import FastAPI
 from muninn_shared.http.app import create_service_app
@@ -9,18 +13,37 @@ from muninn_shared.privacy import install_erasure_consumer, privacy_router
 from muninn_shared.runtime import ServiceRuntime
 
 from muninn_scheduler.clock import Clock, SystemClock
+from muninn_scheduler.conversations.handlers import register_handlers as register_conversation
 from muninn_scheduler.delivery.email import EmailSender
 from muninn_scheduler.delivery.webhook import WebhookSender
 from muninn_scheduler.deps import SchedulerServices
+from muninn_scheduler.experiences.router import router as experiences_router
+from muninn_scheduler.experiences.service import ExperienceService
+from muninn_scheduler.experiences.store import ExperienceStore
+from muninn_scheduler.language.extract import Understanding
+from muninn_scheduler.language.llm import ChatExtractor
+from muninn_scheduler.notifications.outbound import OutboundChannels
 from muninn_scheduler.notifications.router import router as notifications_router
 from muninn_scheduler.notifications.service import NotificationService
 from muninn_scheduler.notifications.store import NotificationStore
+from muninn_scheduler.nudges.handlers import register_handlers as register_nudges
+from muninn_scheduler.nudges.router import router as nudges_router
+from muninn_scheduler.nudges.service import NudgeService
+from muninn_scheduler.nudges.store import NudgeStore
+from muninn_scheduler.plans.service import PlanService
+from muninn_scheduler.plans.store import PlanStore
 from muninn_scheduler.profiles.handlers import register_handlers as register_profile_handlers
 from muninn_scheduler.profiles.store import ProfileStore
+from muninn_scheduler.providers.router import router as providers_router
+from muninn_scheduler.providers.service import ProviderRatings
+from muninn_scheduler.providers.store import ProviderRatingStore
 from muninn_scheduler.reminders.router import router as reminders_router
 from muninn_scheduler.reminders.service import ReminderService
 from muninn_scheduler.reminders.store import ReminderStore
 from muninn_scheduler.settings import SchedulerSettings
+from muninn_scheduler.tasks.router import router as tasks_router
+from muninn_scheduler.tasks.service import TaskService
+from muninn_scheduler.tasks.store import TaskStore
 from muninn_scheduler.timers.store import TimerStore
 from muninn_scheduler.timers.wheel import TimerWheel
 
@@ -39,36 +62,78 @@ def email_sender(settings: SchedulerSettings) -> EmailSender | None:
     )
 
 
-def create_app(
-    settings: SchedulerSettings | None = None,
-    clock: Clock | None = None,
-    *,
-    run_timers: bool = True,
-) -> FastAPI:
-    """``clock`` and ``run_timers=False`` let tests drive time and firing themselves."""
-    settings = settings or SchedulerSettings()
-    clock = clock or SystemClock()
-    runtime = ServiceRuntime(settings)
-    db = runtime.db
+def understanding(settings: SchedulerSettings, http: httpx.AsyncClient) -> Understanding:
+    base_url, model = settings.scheduler_llm_base_url, settings.scheduler_llm_model
+    if not base_url or not model:
+        return Understanding()
+    key = settings.scheduler_llm_api_key
+    return Understanding(
+        ChatExtractor(
+            http,
+            base_url=base_url,
+            model=model,
+            api_key=key.get_secret_value() if key else None,
+            timeout=settings.scheduler_llm_timeout_seconds,
+        )
+    )
 
+
+class Indexed(Protocol):
+    async def ensure_indexes(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Features:
+    services: SchedulerServices
+    stores: tuple[Indexed, ...]
+
+
+def build_features(
+    settings: SchedulerSettings, clock: Clock, runtime: ServiceRuntime, http: httpx.AsyncClient
+) -> Features:
+    """Every store, service and timer handler, wired; Kafka consumers registered on ``runtime``."""
+    db = runtime.db
+    client = runtime.mongo
     timers = TimerStore(db)
     profiles = ProfileStore(db)
     notification_store = NotificationStore(db)
     reminder_store = ReminderStore(db)
-    http = httpx.AsyncClient(timeout=httpx.Timeout(settings.webhook_timeout_seconds, connect=3.0))
+    task_store = TaskStore(db)
+    experience_store = ExperienceStore(db)
+    rating_store = ProviderRatingStore(db)
+    plan_store = PlanStore(db)
+    nudge_store = NudgeStore(db)
+    stores: tuple[Indexed, ...] = (
+        timers,
+        notification_store,
+        reminder_store,
+        task_store,
+        experience_store,
+        rating_store,
+        plan_store,
+        nudge_store,
+    )
 
     wheel = TimerWheel(
-        client=runtime.mongo,
+        client=client,
         store=timers,
         outbox=runtime.outbox,
         clock=clock,
         owner=f"{settings.service_name}:{settings.instance_id}",
         lease_seconds=settings.timer_lease_seconds,
         batch_size=settings.timer_batch_size,
-        concurrency=settings.timer_concurrency,
         poll_interval=settings.timer_poll_interval_seconds,
         max_attempts=settings.timer_max_attempts,
         retry_base_seconds=settings.timer_retry_base_seconds,
+    )
+    outbound = OutboundChannels(
+        store=notification_store,
+        timers=timers,
+        outbox=runtime.outbox,
+        webhooks=WebhookSender(http, timeout=settings.webhook_timeout_seconds),
+        email=email_sender(settings),
+        max_attempts=settings.delivery_max_attempts,
+        retry_base_seconds=settings.delivery_retry_base_seconds,
     )
     notifications = NotificationService(
         store=notification_store,
@@ -76,26 +141,98 @@ def create_app(
         timers=timers,
         outbox=runtime.outbox,
         clock=clock,
-        webhooks=WebhookSender(http, timeout=settings.webhook_timeout_seconds),
-        email=email_sender(settings),
-        max_attempts=settings.delivery_max_attempts,
-        retry_base_seconds=settings.delivery_retry_base_seconds,
+        email_enabled=outbound.email_enabled,
     )
     reminders = ReminderService(
-        client=runtime.mongo,
+        client=client,
         store=reminder_store,
         timers=timers,
         profiles=profiles,
         notifications=notifications,
         clock=clock,
     )
-    notifications.register_timers(wheel)
-    reminders.register_timers(wheel)
+    tasks = TaskService(
+        client=client,
+        store=task_store,
+        timers=timers,
+        profiles=profiles,
+        notifications=notifications,
+        clock=clock,
+    )
+    reader = understanding(settings, http)
+    providers = ProviderRatings(store=rating_store, experiences=experience_store, clock=clock)
+    experiences = ExperienceService(
+        client=client,
+        store=experience_store,
+        timers=timers,
+        profiles=profiles,
+        notifications=notifications,
+        providers=providers,
+        understanding=reader,
+        clock=clock,
+        follow_up_delay_minutes=settings.follow_up_delay_minutes,
+        reply_window=timedelta(hours=settings.review_reply_window_hours),
+    )
+    plans = PlanService(
+        store=plan_store,
+        reminders=reminders,
+        experiences=experiences,
+        profiles=profiles,
+        understanding=reader,
+        outbox=runtime.outbox,
+        clock=clock,
+        enabled=settings.plans_from_conversation,
+        undo_window=timedelta(minutes=settings.undo_window_minutes),
+    )
+    nudges = NudgeService(
+        store=nudge_store,
+        timers=timers,
+        profiles=profiles,
+        notifications=notifications,
+        clock=clock,
+        hour=settings.nudge_hour,
+        cold_factor=settings.going_cold_factor,
+        cold_min_days=settings.going_cold_min_days,
+    )
+    for feature in (notifications, outbound, reminders, tasks, experiences, nudges):
+        feature.register_timers(wheel)
     register_profile_handlers(runtime.consumers, profiles)
+    register_conversation(runtime.consumers, plans, experiences)
+    register_nudges(runtime.consumers, nudges)
+    services = SchedulerServices(
+        reminders=reminders,
+        notifications=notifications,
+        tasks=tasks,
+        experiences=experiences,
+        providers=providers,
+        plans=plans,
+        nudges=nudges,
+        wheel=wheel,
+    )
+    return Features(services=services, stores=stores)
+
+
+def create_app(
+    settings: SchedulerSettings | None = None,
+    clock: Clock | None = None,
+    *,
+    run_timers: bool = True,
+    http: httpx.AsyncClient | None = None,
+) -> FastAPI:
+    """``clock`` and ``run_timers=False`` let tests drive time and firing themselves; ``http``
+    lets them put fake webhook receivers or LLM servers behind it."""
+    settings = settings or SchedulerSettings()
+    clock = clock or SystemClock()
+    runtime = ServiceRuntime(settings)
+    http = http or httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.webhook_timeout_seconds, connect=3.0)
+    )
+    features = build_features(settings, clock, runtime, http)
+    wheel = features.services.wheel
     install_erasure_consumer(runtime)
 
     async def start_features() -> None:
-        for store in (timers, notification_store, reminder_store):
+        for store in features.stores:
             await store.ensure_indexes()
         if run_timers:
             wheel.start()
@@ -110,15 +247,22 @@ def create_app(
     app = create_service_app(
         service=settings.service_name,
         title="Muninn scheduler",
-        description="Reminders, tasks, experiences and follow-ups, notifications, durable timers.",
-        routers=[reminders_router, notifications_router, privacy_router(runtime)],
+        description="Reminders, tasks, experiences and follow-ups, provider ratings, "
+        "notifications and nudges, on durable timers.",
+        routers=[
+            reminders_router,
+            tasks_router,
+            experiences_router,
+            providers_router,
+            nudges_router,  # before notifications: /v1/notifications/{id} would swallow it
+            notifications_router,
+            privacy_router(runtime),
+        ],
         lifespan=runtime.lifespan(),
         readiness_checks=runtime.readiness_checks,
         tracer_provider=runtime.tracer_provider,
     )
     app.state.runtime = runtime
     app.state.token_codec = runtime.token_codec
-    app.state.services = SchedulerServices(
-        reminders=reminders, notifications=notifications, wheel=wheel
-    )
+    app.state.services = features.services
     return app

@@ -14,7 +14,6 @@ class SchedulerSettings(ServiceSettings):
         default=30.0, ge=1, description="A replica that dies mid-fire loses its timers after this."
     )
     timer_batch_size: int = Field(default=200, ge=1, le=5000)
-    timer_concurrency: int = Field(default=8, ge=1, le=256)
     timer_poll_interval_seconds: float = Field(default=0.5, gt=0)
     timer_max_attempts: int = Field(default=5, ge=1)
     timer_retry_base_seconds: float = Field(default=5.0, ge=0)
@@ -32,3 +31,30 @@ class SchedulerSettings(ServiceSettings):
     smtp_use_tls: bool = False
     smtp_start_tls: bool | None = None
     smtp_sender: str = "Muninn <muninn@localhost>"
+
+    # Optional LLM extraction of plans and reviews (OpenAI-compatible /chat/completions);
+    # the offline rule-based extractors are used when unset or when the model fails.
+    scheduler_llm_base_url: str | None = None
+    scheduler_llm_api_key: SecretStr | None = None
+    scheduler_llm_model: str | None = None
+    scheduler_llm_timeout_seconds: float = Field(default=20.0, gt=0)
+
+    plans_from_conversation: bool = Field(
+        default=True, description="Create reminders and experiences from what users write."
+    )
+    undo_window_minutes: int = Field(
+        default=24 * 60, ge=1, description="How long replying 'undo' cancels the last plan."
+    )
+    follow_up_delay_minutes: int = Field(
+        default=60, ge=0, description="Default wait after an experience ends before asking."
+    )
+    review_reply_window_hours: int = Field(
+        default=72, ge=1, description="How long a reply to a follow-up counts as the review."
+    )
+    nudge_hour: int = Field(
+        default=9, ge=0, le=23, description="Local hour of the daily birthday/going-cold check."
+    )
+    going_cold_min_days: int = Field(default=14, ge=1)
+    going_cold_factor: float = Field(
+        default=2.0, gt=1, description="Cold when silent for this many usual gaps."
+    )

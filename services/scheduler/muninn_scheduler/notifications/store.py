@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+
+from muninn_scheduler.bulk import find_in, update_each
 
 NOTIFICATIONS = "notifications"
 CHANNELS = "notification_channels"
@@ -32,6 +35,24 @@ class NotificationStore:
     async def insert(self, doc: Doc, session: AsyncClientSession | None) -> None:
         await self._notifications.insert_one(doc, session=session)
 
+    async def insert_many(self, docs: list[Doc], session: AsyncClientSession | None) -> None:
+        if docs:
+            await self._notifications.insert_many(docs, session=session)
+
+    async def by_ids(
+        self, notification_ids: Iterable[str], session: AsyncClientSession | None = None
+    ) -> dict[str, Doc]:
+        docs = await find_in(self._notifications, "_id", notification_ids, session)
+        return {doc["_id"]: doc for doc in docs}
+
+    async def update_each(
+        self, changes: list[tuple[str, Doc]], session: AsyncClientSession | None
+    ) -> None:
+        """Apply per-document ``$set``s, batched."""
+        await update_each(
+            self._notifications, [(doc_id, {"$set": fields}) for doc_id, fields in changes], session
+        )
+
     async def get(
         self, user_id: str, notification_id: str, session: AsyncClientSession | None = None
     ) -> Doc | None:
@@ -54,15 +75,26 @@ class NotificationStore:
             session=session,
         )
 
-    async def delivered_since(
-        self, user_id: str, since: datetime, session: AsyncClientSession | None
-    ) -> list[datetime]:
-        cursor = self._notifications.find(
-            {"user_id": user_id, "delivered_at": {"$gte": since}, "priority": {"$ne": "urgent"}},
-            {"delivered_at": 1},
-            session=session,
-        ).sort("delivered_at", ASCENDING)
-        return [d["delivered_at"] async for d in cursor]
+    async def delivered_since_many(
+        self, user_ids: Iterable[str], since: datetime, session: AsyncClientSession | None
+    ) -> dict[str, list[datetime]]:
+        """Non-urgent deliveries since ``since`` per user, oldest first (for rate limits)."""
+        users = set(user_ids)
+        found: dict[str, list[datetime]] = {user: [] for user in users}
+        docs = await find_in(
+            self._notifications,
+            "user_id",
+            users,
+            session,
+            extra={"delivered_at": {"$gte": since}},
+            projection={"user_id": 1, "delivered_at": 1, "priority": 1},
+        )
+        for doc in docs:
+            if doc.get("priority") != "urgent":
+                found[doc["user_id"]].append(doc["delivered_at"])
+        for moments in found.values():
+            moments.sort()
+        return found
 
     async def page(
         self, query: Doc, *, limit: int, before: tuple[datetime, str] | None
@@ -94,6 +126,12 @@ class NotificationStore:
         self, user_id: str, session: AsyncClientSession | None = None
     ) -> Doc | None:
         return await self._channels.find_one({"_id": user_id}, session=session)
+
+    async def channel_settings_many(
+        self, user_ids: Iterable[str], session: AsyncClientSession | None
+    ) -> dict[str, Doc]:
+        docs = await find_in(self._channels, "_id", user_ids, session)
+        return {doc["_id"]: doc for doc in docs}
 
     async def save_channel_settings(self, user_id: str, doc: Doc) -> None:
         await self._channels.replace_one(

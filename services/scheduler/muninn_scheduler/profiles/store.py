@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from muninn_scheduler.bulk import find_in
 from muninn_scheduler.profiles.models import Profile
 
 PROFILES = "profiles"
@@ -24,6 +26,16 @@ class ProfileStore:
         if doc is None:
             return Profile(user_id=user_id)
         return Profile.model_validate({k: v for k, v in doc.items() if k != "_id"})
+
+    async def get_many(
+        self, user_ids: Iterable[str], session: AsyncClientSession | None = None
+    ) -> dict[str, Profile]:
+        """Profiles of several users (defaults for those not seen yet)."""
+        users = set(user_ids)
+        found = {user: Profile(user_id=user) for user in users}
+        for doc in await find_in(self._profiles, "_id", users, session):
+            found[doc["_id"]] = Profile.model_validate({k: v for k, v in doc.items() if k != "_id"})
+        return found
 
     async def merge(
         self, user_id: str, changes: Doc, session: AsyncClientSession | None = None

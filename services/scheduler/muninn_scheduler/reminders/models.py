@@ -5,37 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
-from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from muninn_scheduler.notifications.models import Priority
+from muninn_scheduler.schema import Context, Strict, TimeZoneName
 from muninn_scheduler.timers.models import Misfire
-
-
-def _timezone(value: str) -> str:
-    if value not in available_timezones():
-        raise ValueError("must be an IANA timezone such as 'Europe/Lisbon'")
-    return value
-
-
-TimeZoneName = Annotated[str, AfterValidator(_timezone)]
-
-
-class Context(StrEnum):
-    WORK = "work"
-    PERSONAL = "personal"
-    FAMILY = "family"
 
 
 class ReminderStatus(StrEnum):
     ACTIVE = "active"
     FIRED = "fired"  # a one-shot reminder that went off (snooze re-arms it)
     COMPLETED = "completed"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class ReminderIn(Strict):

@@ -9,7 +9,6 @@ from muninn_shared.auth import CurrentPrincipal
 
 from muninn_scheduler.deps import Services
 from muninn_scheduler.reminders.models import (
-    Context,
     Reminder,
     ReminderIn,
     ReminderPage,
@@ -17,6 +16,7 @@ from muninn_scheduler.reminders.models import (
     ReminderStatus,
     Snooze,
 )
+from muninn_scheduler.schema import Context
 
 router = APIRouter(prefix="/v1/reminders", tags=["reminders"])
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_scheduler.clock import Clock
 from muninn_scheduler.notifications.models import Priority
-from muninn_scheduler.notifications.service import NotificationService
+from muninn_scheduler.notifications.service import NotificationService, NotificationSpec
 from muninn_scheduler.profiles.store import ProfileStore
 from muninn_scheduler.reminders.models import (
     Reminder,
@@ -80,7 +81,7 @@ class ReminderService:
 
     def register_timers(self, wheel: TimerWheel) -> None:
         self._wheel = wheel
-        wheel.register(KIND, self._on_due)
+        wheel.register_batch(KIND, self._on_due)
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -180,7 +181,10 @@ class ReminderService:
         *,
         occurrence: datetime,
     ) -> None:
-        timer = new_timer(
+        await self._timers.add(self._timer(doc, due, occurrence=occurrence), session)
+
+    def _timer(self, doc: dict[str, Any], due: datetime, *, occurrence: datetime) -> dict[str, Any]:
+        return new_timer(
             user_id=doc["user_id"],
             kind=KIND,
             due_at=due,
@@ -189,7 +193,6 @@ class ReminderService:
             misfire=Misfire(doc["misfire"]),
             now=self._clock.now(),
         )
-        await self._timers.add(timer, session)
 
     def _poke(self) -> None:
         if self._wheel is not None:
@@ -307,19 +310,26 @@ class ReminderService:
         self._poke()
         return reminder_from_doc(updated or doc)
 
-    async def delete(self, user_id: str, reminder_id: str) -> None:
-        await self._owned(user_id, reminder_id)
+    async def delete(
+        self, user_id: str, reminder_id: str, *, session: AsyncClientSession | None = None
+    ) -> None:
+        await self._owned(user_id, reminder_id, session)
 
-        async def work(session: AsyncClientSession) -> None:
-            await self._timers.cancel_for(KIND, reminder_id, session)
-            await self._store.delete(reminder_id, session)
+        async def work(tx: AsyncClientSession) -> None:
+            await self._timers.cancel_for(KIND, reminder_id, tx)
+            await self._store.delete(reminder_id, tx)
 
-        await in_transaction(self._client, work)
+        if session is not None:
+            await work(session)
+        else:
+            await in_transaction(self._client, work)
 
     # -- reading -----------------------------------------------------------------------------
 
-    async def _owned(self, user_id: str, reminder_id: str) -> dict[str, Any]:
-        doc = await self._store.get(user_id, reminder_id)
+    async def _owned(
+        self, user_id: str, reminder_id: str, session: AsyncClientSession | None = None
+    ) -> dict[str, Any]:
+        doc = await self._store.get(user_id, reminder_id, session)
         if doc is None:
             raise not_found("Reminder")
         return doc
@@ -357,33 +367,60 @@ class ReminderService:
     # -- firing ------------------------------------------------------------------------------
 
     async def _on_due(
-        self, timer: DueTimer, context: FireContext, session: AsyncClientSession
-    ) -> Outcome:
-        doc = await self._store.by_id(timer.ref_id or "", session)
-        if doc is None or doc["status"] != ReminderStatus.ACTIVE.value:
-            return Outcome.SKIPPED
+        self, timers: Sequence[DueTimer], context: FireContext, session: AsyncClientSession
+    ) -> list[Outcome]:
+        docs = await self._store.by_ids((t.ref_id or "" for t in timers), session)
+        outcomes: list[Outcome] = []
+        notes: list[NotificationSpec] = []
+        arms: list[dict[str, Any]] = []
+        updates: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = []
+        for timer in timers:
+            doc = docs.get(timer.ref_id or "")
+            if doc is None or doc["status"] != ReminderStatus.ACTIVE.value:
+                outcomes.append(Outcome.SKIPPED)
+                continue
+            outcome, changes = self._fire_one(doc, timer, context, notes, arms)
+            outcomes.append(outcome)
+            updates.append(
+                (doc["_id"], changes, {"fired_count": 1} if outcome == Outcome.FIRED else None)
+            )
+        await self._notifications.create_many(session, notes)
+        await self._timers.add_many(arms, session)
+        await self._store.update_each(updates, session)
+        return outcomes
+
+    def _fire_one(
+        self,
+        doc: dict[str, Any],
+        timer: DueTimer,
+        context: FireContext,
+        notes: list[NotificationSpec],
+        arms: list[dict[str, Any]],
+    ) -> tuple[Outcome, dict[str, Any]]:
         occurrence = (
             datetime.fromisoformat(timer.payload["occurrence"])
             if timer.payload.get("occurrence")
             else timer.due_at
         )
+        missed = context.missed(timer)
         changes: dict[str, Any] = {"snoozed_until": None, "updated_at": context.now}
         outcome = Outcome.SKIPPED
         if not context.skip(timer):
-            missed_note = " (this was due while Muninn was offline)" if context.missed else ""
+            missed_note = " (this was due while Muninn was offline)" if missed else ""
             body = f"Reminder: {doc['title']}{missed_note}"
             if doc.get("notes"):
                 body += f"\n{doc['notes']}"
-            await self._notifications.create(
-                session,
-                user_id=doc["user_id"],
-                kind="reminder",
-                title=doc["title"],
-                body=body,
-                priority=Priority(doc["priority"]),
-                ref_kind=KIND,
-                ref_id=doc["_id"],
-                conversation_id=doc.get("conversation_id"),
+            notes.append(
+                NotificationSpec(
+                    user_id=doc["user_id"],
+                    kind="reminder",
+                    title=doc["title"],
+                    body=body,
+                    priority=Priority(doc["priority"]),
+                    ref_kind=KIND,
+                    ref_id=doc["_id"],
+                    conversation_id=doc.get("conversation_id"),
+                )
             )
             changes["last_fired_at"] = context.now
             outcome = Outcome.FIRED
@@ -393,7 +430,7 @@ class ReminderService:
             # Collapse and skip resume from now; fire-late walks through every missed occurrence.
             after = (
                 context.now
-                if context.missed and timer.misfire != Misfire.FIRE_LATE
+                if missed and timer.misfire != Misfire.FIRE_LATE
                 else max(occurrence, timer.due_at)
             )
             upcoming_due = next_occurrence(doc["rrule"], start, zone, after)
@@ -402,14 +439,8 @@ class ReminderService:
                 changes["status"] = ReminderStatus.COMPLETED.value
                 changes["completed_at"] = context.now
             else:
-                await self._arm(doc, upcoming_due, session, occurrence=upcoming_due)
+                arms.append(self._timer(doc, upcoming_due, occurrence=upcoming_due))
         else:
             changes["status"] = ReminderStatus.FIRED.value
             changes["next_due_at"] = None
-        await self._store.update(
-            doc["_id"],
-            changes,
-            session,
-            inc={"fired_count": 1} if outcome == Outcome.FIRED else None,
-        )
-        return outcome
+        return outcome, changes

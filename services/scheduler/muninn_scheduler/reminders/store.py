@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+
+from muninn_scheduler.bulk import find_in, update_each
 
 REMINDERS = "reminders"
 
@@ -44,6 +47,24 @@ class ReminderStore:
         self, reminder_id: str, session: AsyncClientSession | None = None
     ) -> Doc | None:
         return await self._reminders.find_one({"_id": reminder_id}, session=session)
+
+    async def by_ids(
+        self, reminder_ids: Iterable[str], session: AsyncClientSession | None = None
+    ) -> dict[str, Doc]:
+        docs = await find_in(self._reminders, "_id", reminder_ids, session)
+        return {doc["_id"]: doc for doc in docs}
+
+    async def update_each(
+        self, updates: list[tuple[str, Doc, Doc | None]], session: AsyncClientSession | None
+    ) -> None:
+        """Per-reminder ``$set`` (and ``$inc``), batched."""
+        requests: list[tuple[str, Doc]] = []
+        for reminder_id, changes, inc in updates:
+            update: Doc = {"$set": changes}
+            if inc:
+                update["$inc"] = inc
+            requests.append((reminder_id, update))
+        await update_each(self._reminders, requests, session)
 
     async def update(
         self,

@@ -1,0 +1,95 @@
+"""/v1/experiences: appointments and outings, their follow-ups and reviews."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+from muninn_shared.auth import CurrentPrincipal
+
+from muninn_scheduler.deps import Services
+from muninn_scheduler.experiences.models import (
+    TYPE_PATTERN,
+    Experience,
+    ExperienceIn,
+    ExperiencePage,
+    ExperiencePatch,
+    ExperienceStatus,
+    ReviewIn,
+)
+from muninn_scheduler.schema import Context
+
+router = APIRouter(prefix="/v1/experiences", tags=["experiences"])
+
+
+@router.post(
+    "",
+    response_model=Experience,
+    status_code=status.HTTP_201_CREATED,
+    summary="Track an experience (a follow-up is asked after it ends)",
+)
+async def create(body: ExperienceIn, principal: CurrentPrincipal, services: Services) -> Experience:
+    principal.require("write")
+    return await services.experiences.create(principal.user_id, body)
+
+
+@router.get("", response_model=ExperiencePage, summary="Your experiences, newest first")
+async def list_experiences(
+    principal: CurrentPrincipal,
+    services: Services,
+    status: ExperienceStatus | None = None,
+    experience_type: Annotated[
+        str | None, Query(alias="type", max_length=40, pattern=TYPE_PATTERN)
+    ] = None,
+    provider: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    context: Context | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> ExperiencePage:
+    return await services.experiences.page(
+        principal.user_id,
+        status=status,
+        experience_type=experience_type,
+        provider=provider,
+        context=context,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+@router.get("/{experience_id}", response_model=Experience, summary="One experience")
+async def get(experience_id: str, principal: CurrentPrincipal, services: Services) -> Experience:
+    return await services.experiences.get(principal.user_id, experience_id)
+
+
+@router.patch(
+    "/{experience_id}",
+    response_model=Experience,
+    summary="Change it (time changes move the follow-up; cancelling drops it)",
+)
+async def update(
+    experience_id: str, body: ExperiencePatch, principal: CurrentPrincipal, services: Services
+) -> Experience:
+    principal.require("write")
+    return await services.experiences.update(principal.user_id, experience_id, body)
+
+
+@router.post(
+    "/{experience_id}/review",
+    response_model=Experience,
+    summary="Review it in your own words (analysed like a reply to the follow-up)",
+)
+async def review(
+    experience_id: str, body: ReviewIn, principal: CurrentPrincipal, services: Services
+) -> Experience:
+    principal.require("write")
+    return await services.experiences.review(principal.user_id, experience_id, body.text)
+
+
+@router.delete(
+    "/{experience_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete an experience"
+)
+async def delete(experience_id: str, principal: CurrentPrincipal, services: Services) -> Response:
+    principal.require("write")
+    await services.experiences.delete(principal.user_id, experience_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

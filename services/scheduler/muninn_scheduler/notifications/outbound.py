@@ -1,0 +1,192 @@
+"""Webhook and e-mail delivery: one timer per attempt, backoff between them, dead letter at the end.
+
+Each attempt runs as its own timer so a slow or failing endpoint never holds up the inbox,
+and the attempt count, last error and final state are kept on the notification — a failure
+is visible to the person, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from muninn_shared.events import Topic, dead_letter_topic
+from muninn_shared.logging import get_logger
+from muninn_shared.storage.outbox import Outbox
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from muninn_scheduler.delivery.email import EmailSender
+from muninn_scheduler.delivery.webhook import DeliveryError, WebhookSender
+from muninn_scheduler.notifications import events
+from muninn_scheduler.notifications.channels import channel_settings
+from muninn_scheduler.notifications.models import ChannelName, ChannelStatus, Notification
+from muninn_scheduler.notifications.store import NotificationStore
+from muninn_scheduler.timers.models import DueTimer
+from muninn_scheduler.timers.store import TimerStore, new_timer
+from muninn_scheduler.timers.wheel import FireContext, Outcome, TimerWheel
+
+log = get_logger(__name__)
+
+WEBHOOK = "notification.webhook"
+EMAIL = "notification.email"
+
+
+def notification_from_doc(doc: dict[str, Any]) -> Notification:
+    return Notification(
+        id=doc["_id"],
+        **{k: v for k, v in doc.items() if k in Notification.model_fields and k != "id"},
+    )
+
+
+class OutboundChannels:
+    def __init__(
+        self,
+        *,
+        store: NotificationStore,
+        timers: TimerStore,
+        outbox: Outbox,
+        webhooks: WebhookSender,
+        email: EmailSender | None,
+        max_attempts: int = 6,
+        retry_base_seconds: float = 30.0,
+    ) -> None:
+        self._store = store
+        self._timers = timers
+        self._outbox = outbox
+        self._webhooks = webhooks
+        self._email = email
+        self._max_attempts = max_attempts
+        self._retry_base = retry_base_seconds
+
+    @property
+    def email_enabled(self) -> bool:
+        return self._email is not None
+
+    def register_timers(self, wheel: TimerWheel) -> None:
+        # One at a time: each attempt calls out over the network.
+        wheel.register(WEBHOOK, self._on_webhook_due)
+        wheel.register(EMAIL, self._on_email_due)
+
+    async def _on_webhook_due(
+        self, timer: DueTimer, context: FireContext, session: AsyncClientSession
+    ) -> Outcome:
+        doc = await self._store.by_id(timer.ref_id or "", session)
+        settings = await channel_settings(self._store, timer.user_id, session) if doc else None
+        if (
+            doc is None
+            or settings is None
+            or settings.webhook is None
+            or not settings.webhook_secret
+        ):
+            return Outcome.SKIPPED
+        payload = {
+            "id": doc["_id"],
+            "type": f"notification.{doc['kind']}",
+            "notification": notification_from_doc(doc).model_dump(mode="json"),
+        }
+        attempt = self._attempt(doc, ChannelName.WEBHOOK)
+        try:
+            await self._webhooks.send(
+                str(settings.webhook.url),
+                settings.webhook_secret,
+                payload,
+                delivery_id=f"{doc['_id']}:{attempt}",
+            )
+        except DeliveryError as exc:
+            await self._failed(
+                doc, ChannelName.WEBHOOK, WEBHOOK, attempt, exc, context.now, session
+            )
+            return Outcome.FIRED
+        await self._delivered(doc, ChannelName.WEBHOOK, attempt, context.now, session)
+        return Outcome.FIRED
+
+    async def _on_email_due(
+        self, timer: DueTimer, context: FireContext, session: AsyncClientSession
+    ) -> Outcome:
+        doc = await self._store.by_id(timer.ref_id or "", session)
+        settings = await channel_settings(self._store, timer.user_id, session) if doc else None
+        if doc is None or settings is None or settings.email is None or self._email is None:
+            return Outcome.SKIPPED
+        attempt = self._attempt(doc, ChannelName.EMAIL)
+        try:
+            await self._email.send(
+                str(settings.email.address),
+                doc["title"],
+                doc["body"],
+                message_id=f"{doc['_id']}.{attempt}",
+            )
+        except DeliveryError as exc:
+            await self._failed(doc, ChannelName.EMAIL, EMAIL, attempt, exc, context.now, session)
+            return Outcome.FIRED
+        await self._delivered(doc, ChannelName.EMAIL, attempt, context.now, session)
+        return Outcome.FIRED
+
+    @staticmethod
+    def _attempt(doc: dict[str, Any], channel: ChannelName) -> int:
+        return int(doc.get("channels", {}).get(channel.value, {}).get("attempts", 0)) + 1
+
+    async def _delivered(
+        self,
+        doc: dict[str, Any],
+        channel: ChannelName,
+        attempt: int,
+        now: datetime,
+        session: AsyncClientSession,
+    ) -> None:
+        await self._store.update(
+            doc["_id"],
+            {
+                f"channels.{channel.value}": {
+                    "status": ChannelStatus.DELIVERED.value,
+                    "attempts": attempt,
+                    "delivered_at": now,
+                    "last_error": None,
+                }
+            },
+            session,
+        )
+        await self._outbox.put(events.changed(doc, "delivered", channel.value), session)
+
+    async def _failed(
+        self,
+        doc: dict[str, Any],
+        channel: ChannelName,
+        kind: str,
+        attempt: int,
+        error: DeliveryError,
+        now: datetime,
+        session: AsyncClientSession,
+    ) -> None:
+        final = attempt >= self._max_attempts or not error.retryable
+        state = {
+            "status": (ChannelStatus.FAILED if final else ChannelStatus.RETRYING).value,
+            "attempts": attempt,
+            "delivered_at": None,
+            "last_error": str(error),
+        }
+        await self._store.update(doc["_id"], {f"channels.{channel.value}": state}, session)
+        if not final:
+            delay = self._retry_base * (2 ** (attempt - 1))
+            await self._timers.add(
+                new_timer(
+                    user_id=doc["user_id"],
+                    kind=kind,
+                    due_at=now + timedelta(seconds=delay),
+                    ref_id=doc["_id"],
+                    now=now,
+                ),
+                session,
+            )
+            return
+        log.warning(
+            "notification delivery failed for good",
+            notification_id=doc["_id"],
+            channel=channel.value,
+            error=str(error),
+        )
+        event = events.changed(doc, "failed", channel.value, str(error))
+        await self._outbox.put(
+            event, session, topic=dead_letter_topic(Topic.SCHEDULER_ACTIVITY.value)
+        )
+        await self._outbox.put(event.model_copy(update={"id": uuid.uuid4()}), session)

@@ -1,0 +1,336 @@
+"""Nudges: a daily look at each person's contacts for birthdays and relationships going cold.
+
+Contacts and interactions arrive from the integrations service (``integrations.record.synced``)
+and are kept as a small projection here. Once a user has contacts, a daily timer at their
+morning contact hour (local time) checks them and creates ``birthday`` and ``going_cold``
+notifications, which then go through the normal delivery policy (quiet hours, rate limits,
+channels). Each contact is nudged about going cold once per silence, and about a birthday
+once per year; snoozes and opt-outs apply per contact and for all nudges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from muninn_shared.events.payloads import IntegrationRecord
+from muninn_shared.problems import ProblemError, not_found
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from muninn_scheduler.clock import Clock
+from muninn_scheduler.notifications.models import Priority
+from muninn_scheduler.notifications.service import NotificationService, NotificationSpec
+from muninn_scheduler.nudges.models import (
+    ContactNudgeIn,
+    NudgeSettings,
+    NudgeSettingsIn,
+    SnoozeIn,
+    TrackedContact,
+    TrackedContactList,
+)
+from muninn_scheduler.nudges.rhythm import is_birthday, parse_birthday, rhythm
+from muninn_scheduler.nudges.store import NudgeStore
+from muninn_scheduler.profiles.models import Profile
+from muninn_scheduler.profiles.store import ProfileStore
+from muninn_scheduler.reminders.recurrence import localize
+from muninn_scheduler.timers.models import DueTimer, Misfire
+from muninn_scheduler.timers.store import TimerStore, new_timer
+from muninn_scheduler.timers.wheel import FireContext, Outcome, TimerWheel
+
+DAILY = "nudges.daily"
+NAME_FIELDS = ("name", "display_name", "full_name")
+WHEN_FIELDS = ("occurred_at", "interaction_date", "date", "timestamp")
+
+
+def _name(data: dict[str, Any]) -> str | None:
+    for field in NAME_FIELDS:
+        if isinstance(data.get(field), str) and data[field].strip():
+            return str(data[field]).strip()[:200]
+    parts = [data.get("first_name"), data.get("last_name")]
+    joined = " ".join(p.strip() for p in parts if isinstance(p, str) and p.strip())
+    return joined or None
+
+
+def _moment(data: dict[str, Any]) -> datetime | None:
+    for field in WHEN_FIELDS:
+        value = data.get(field)
+        if isinstance(value, datetime):
+            return value if value.tzinfo else value.replace(tzinfo=UTC)
+        if isinstance(value, str):
+            try:
+                parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+class NudgeService:
+    def __init__(
+        self,
+        *,
+        store: NudgeStore,
+        timers: TimerStore,
+        profiles: ProfileStore,
+        notifications: NotificationService,
+        clock: Clock,
+        hour: int = 9,
+        cold_factor: float = 2.0,
+        cold_min_days: float = 14,
+    ) -> None:
+        self._store = store
+        self._timers = timers
+        self._profiles = profiles
+        self._notifications = notifications
+        self._clock = clock
+        self._hour = hour
+        self._factor = cold_factor
+        self._min_days = cold_min_days
+
+    def register_timers(self, wheel: TimerWheel) -> None:
+        wheel.register_batch(DAILY, self._on_daily)
+
+    # -- the projection ----------------------------------------------------------------------
+
+    async def on_record(self, record: IntegrationRecord, session: AsyncClientSession) -> None:
+        if record.record_type == "contact":
+            data = record.data
+            birthday = parse_birthday(data.get("birthday"))
+            fields: dict[str, Any] = {
+                "name": _name(data),
+                "birthday_year": birthday[0] if birthday else None,
+                "birthday_month": birthday[1] if birthday else None,
+                "birthday_day": birthday[2] if birthday else None,
+                "archived": bool(data.get("is_archived") or data.get("deleted")),
+                "provider": record.provider,
+                "updated_at": self._clock.now(),
+            }
+            await self._store.upsert_contact(record.user_id, record.record_id, fields, session)
+        elif record.record_type == "interaction":
+            contact_id = record.data.get("contact_id")
+            at = _moment(record.data)
+            if not isinstance(contact_id, str) or not contact_id or at is None:
+                return
+            await self._store.add_interaction(
+                record.user_id, contact_id, record.record_id, at, session
+            )
+        else:
+            return
+        await self._ensure_daily(record.user_id, session)
+
+    async def _ensure_daily(self, user_id: str, session: AsyncClientSession) -> None:
+        settings = await self._store.settings(user_id, session)
+        if settings.get("next_check_at") is not None:
+            return
+        profile = await self._profiles.get(user_id, session)
+        at = self._next_check(self._clock.now(), profile)
+        await self._timers.add(self._daily_timer(user_id, at), session)
+        await self._store.save_settings(user_id, {"next_check_at": at}, session)
+
+    def _daily_timer(self, user_id: str, at: datetime) -> dict[str, Any]:
+        return new_timer(
+            user_id=user_id,
+            kind=DAILY,
+            due_at=at,
+            ref_id=user_id,
+            misfire=Misfire.FIRE_LATE,
+            misfire_grace_seconds=24 * 3600,
+            now=self._clock.now(),
+        )
+
+    def _next_check(self, now: datetime, profile: Profile) -> datetime:
+        """The next morning contact hour in the person's timezone (DST-safe)."""
+        zone = profile.zone()
+        hour = profile.preferred_contact_times.morning
+        local_day = now.astimezone(zone).date()
+        for offset in range(0, 3):
+            day = local_day + timedelta(days=offset)
+            at = localize(datetime.combine(day, time(self._hour if hour is None else hour)), zone)
+            if at > now:
+                return at.astimezone(UTC)
+        return now + timedelta(days=1)
+
+    # -- the daily check ---------------------------------------------------------------------
+
+    async def _on_daily(
+        self, timers: Sequence[DueTimer], context: FireContext, session: AsyncClientSession
+    ) -> list[Outcome]:
+        users = [t.ref_id or t.user_id for t in timers]
+        profiles = await self._profiles.get_many(users, session)
+        settings = await self._store.settings_many(users, session)
+        contacts: dict[str, list[dict[str, Any]]] = {}
+        for doc in await self._store.contacts_of(users, session):
+            contacts.setdefault(doc["user_id"], []).append(doc)
+        notes: list[NotificationSpec] = []
+        updates: list[tuple[str, dict[str, Any]]] = []
+        arms: list[dict[str, Any]] = []
+        outcomes: list[Outcome] = []
+        for user in users:
+            prefs = NudgeSettings.model_validate(settings.get(user, {}))
+            snoozed = prefs.snoozed_until is not None and prefs.snoozed_until > context.now
+            fired = False
+            if prefs.enabled and not snoozed:
+                today = context.now.astimezone(profiles[user].zone()).date()
+                for contact in contacts.get(user, []):
+                    fired |= self._check(contact, prefs, today, context.now, notes, updates)
+            next_at = self._next_check(context.now, profiles[user])
+            arms.append(self._daily_timer(user, next_at))
+            outcomes.append(Outcome.FIRED if fired else Outcome.SKIPPED)
+        await self._notifications.create_many(session, notes)
+        await self._store.update_contacts(updates, session)
+        await self._timers.add_many(arms, session)
+        for user, arm in zip(users, arms, strict=True):
+            await self._store.save_settings(user, {"next_check_at": arm["due_at"]}, session)
+        return outcomes
+
+    def _check(
+        self,
+        contact: dict[str, Any],
+        prefs: NudgeSettings,
+        today: date,
+        now: datetime,
+        notes: list[NotificationSpec],
+        updates: list[tuple[str, dict[str, Any]]],
+    ) -> bool:
+        snoozed = contact.get("snoozed_until") is not None and contact["snoozed_until"] > now
+        if contact.get("opt_out") or contact.get("archived") or snoozed:
+            return False
+        name = contact.get("name") or "a contact"
+        changes: dict[str, Any] = {}
+        month, day = contact.get("birthday_month"), contact.get("birthday_day")
+        if (
+            prefs.birthdays
+            and month
+            and day
+            and is_birthday(month, day, today)
+            and contact.get("last_birthday_year") != today.year
+        ):
+            year = contact.get("birthday_year")
+            turning = f" (turning {today.year - year})" if year else ""
+            notes.append(
+                self._spec(
+                    contact,
+                    "birthday",
+                    f"It's {name}'s birthday today",
+                    f"It's {name}'s birthday today{turning}. A message would make their day.",
+                    Priority.NORMAL,
+                )
+            )
+            changes["last_birthday_year"] = today.year
+        found = self._cold(contact, now)
+        if prefs.going_cold and found is not None:
+            silent_days, usual_days = found
+            notes.append(
+                self._spec(
+                    contact,
+                    "going_cold",
+                    f"Reconnect with {name}?",
+                    f"You haven't been in touch with {name} for {silent_days} days; you're "
+                    f"usually in touch every {usual_days} days or so.",
+                    Priority.LOW,
+                )
+            )
+            changes["cold_nudged_for"] = contact["last_interaction_at"]
+            changes["last_nudged_at"] = now
+        if changes:
+            updates.append((contact["_id"], changes))
+        return bool(changes)
+
+    def _cold(self, contact: dict[str, Any], now: datetime) -> tuple[int, int] | None:
+        """(days silent, usual gap in days) when the contact is going cold and not yet nudged."""
+        last = contact.get("last_interaction_at")
+        if last is None or contact.get("cold_nudged_for") == last:
+            return None
+        found = rhythm(
+            [i["at"] for i in contact.get("interactions", [])],
+            factor=self._factor,
+            min_days=self._min_days,
+        )
+        if found is None or now - last <= found.cold_after:
+            return None
+        return (now - last).days, max(1, round(found.usual_gap / timedelta(days=1)))
+
+    @staticmethod
+    def _spec(
+        contact: dict[str, Any], kind: str, title: str, body: str, priority: Priority
+    ) -> NotificationSpec:
+        return NotificationSpec(
+            user_id=contact["user_id"],
+            kind=kind,
+            title=title,
+            body=body,
+            priority=priority,
+            ref_kind="contact",
+            ref_id=contact["contact_id"],
+        )
+
+    # -- the API -----------------------------------------------------------------------------
+
+    async def settings(self, user_id: str) -> NudgeSettings:
+        return NudgeSettings.model_validate(await self._store.settings(user_id))
+
+    async def update_settings(self, user_id: str, body: NudgeSettingsIn) -> NudgeSettings:
+        fields = {name: getattr(body, name) for name in body.model_fields_set}
+        return NudgeSettings.model_validate(await self._store.save_settings(user_id, fields))
+
+    async def snooze(self, user_id: str, body: SnoozeIn | None) -> NudgeSettings:
+        until = None
+        if body is not None:
+            now = self._clock.now()
+            until = body.until or now + timedelta(days=body.days or 0)
+            if until <= now:
+                raise ProblemError(422, "Snooze until a time in the future.", code="in-the-past")
+        saved = await self._store.save_settings(user_id, {"snoozed_until": until})
+        return NudgeSettings.model_validate(saved)
+
+    def _tracked(self, doc: dict[str, Any]) -> TrackedContact:
+        found = rhythm(
+            [i["at"] for i in doc.get("interactions", [])],
+            factor=self._factor,
+            min_days=self._min_days,
+        )
+        last = doc.get("last_interaction_at")
+        month, day = doc.get("birthday_month"), doc.get("birthday_day")
+        year = doc.get("birthday_year")
+        birthday = None
+        if month and day:
+            birthday = f"{year:04d}-{month:02d}-{day:02d}" if year else f"{month:02d}-{day:02d}"
+        return TrackedContact(
+            contact_id=doc["contact_id"],
+            name=doc.get("name"),
+            birthday=birthday,
+            interaction_count=len(doc.get("interactions", [])),
+            last_interaction_at=last,
+            usual_gap_days=round(found.usual_gap / timedelta(days=1), 1) if found else None,
+            cold_after_days=round(found.cold_after / timedelta(days=1), 1) if found else None,
+            going_cold=bool(found and last and self._clock.now() - last > found.cold_after),
+            opt_out=bool(doc.get("opt_out")),
+            snoozed_until=doc.get("snoozed_until"),
+        )
+
+    async def contacts(self, user_id: str, going_cold: bool | None) -> TrackedContactList:
+        docs = sorted(
+            await self._store.contacts_of([user_id], None),
+            key=lambda d: ((d.get("name") or "").lower(), d["contact_id"]),
+        )
+        items = [self._tracked(d) for d in docs if not d.get("archived")]
+        if going_cold is not None:
+            items = [i for i in items if i.going_cold == going_cold]
+        return TrackedContactList(items=items)
+
+    async def update_contact(
+        self, user_id: str, contact_id: str, body: ContactNudgeIn
+    ) -> TrackedContact:
+        if await self._store.contact(user_id, contact_id) is None:
+            raise not_found("Contact")
+        fields: dict[str, Any] = {}
+        if "opt_out" in body.model_fields_set:
+            fields["opt_out"] = body.opt_out
+        if body.snooze_days is not None:
+            fields["snoozed_until"] = self._clock.now() + timedelta(days=body.snooze_days)
+        elif "snoozed_until" in body.model_fields_set:
+            fields["snoozed_until"] = body.snoozed_until
+        doc = await self._store.set_contact(user_id, contact_id, fields)
+        assert doc is not None
+        return self._tracked(doc)

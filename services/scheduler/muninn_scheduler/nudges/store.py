@@ -1,0 +1,113 @@
+"""The contacts projection (from integrations' records) and per-user nudge settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from muninn_scheduler.bulk import find_in, update_each
+
+CONTACTS = "nudge_contacts"
+SETTINGS = "nudge_settings"
+KEEP_INTERACTIONS = 50
+
+Doc = dict[str, Any]
+
+
+def contact_key(user_id: str, contact_id: str) -> str:
+    return f"{user_id}:{contact_id}"
+
+
+class NudgeStore:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._contacts = db[CONTACTS]
+        self._settings = db[SETTINGS]
+
+    async def ensure_indexes(self) -> None:
+        await self._contacts.create_index([("user_id", ASCENDING), ("name", ASCENDING)])
+
+    # -- contacts ----------------------------------------------------------------------------
+
+    async def upsert_contact(
+        self, user_id: str, contact_id: str, fields: Doc, session: AsyncClientSession
+    ) -> None:
+        defaults = {
+            "user_id": user_id,
+            "contact_id": contact_id,
+            "interactions": [],
+            "opt_out": False,
+            "snoozed_until": None,
+        }
+        await self._contacts.update_one(
+            {"_id": contact_key(user_id, contact_id)},
+            {
+                "$set": fields,
+                "$setOnInsert": {k: v for k, v in defaults.items() if k not in fields},
+            },
+            upsert=True,
+            session=session,
+        )
+
+    async def contact(
+        self, user_id: str, contact_id: str, session: AsyncClientSession | None = None
+    ) -> Doc | None:
+        return await self._contacts.find_one(
+            {"_id": contact_key(user_id, contact_id)}, session=session
+        )
+
+    async def add_interaction(
+        self,
+        user_id: str,
+        contact_id: str,
+        interaction_id: str,
+        at: datetime,
+        session: AsyncClientSession,
+    ) -> None:
+        """Record an interaction once (re-syncs repeat records), keeping the latest few."""
+        doc = await self.contact(user_id, contact_id, session)
+        known = {i["id"]: i for i in (doc or {}).get("interactions", [])}
+        known[interaction_id] = {"id": interaction_id, "at": at}
+        latest = sorted(known.values(), key=lambda i: i["at"])[-KEEP_INTERACTIONS:]
+        await self.upsert_contact(
+            user_id,
+            contact_id,
+            {"interactions": latest, "last_interaction_at": latest[-1]["at"]},
+            session,
+        )
+
+    async def contacts_of(
+        self, user_ids: Iterable[str], session: AsyncClientSession | None
+    ) -> list[Doc]:
+        return await find_in(self._contacts, "user_id", user_ids, session)
+
+    async def update_contacts(
+        self, updates: list[tuple[str, Doc]], session: AsyncClientSession | None
+    ) -> None:
+        await update_each(self._contacts, [(k, {"$set": v}) for k, v in updates], session)
+
+    async def set_contact(self, user_id: str, contact_id: str, fields: Doc) -> Doc | None:
+        await self._contacts.update_one({"_id": contact_key(user_id, contact_id)}, {"$set": fields})
+        return await self.contact(user_id, contact_id)
+
+    # -- settings ----------------------------------------------------------------------------
+
+    async def settings(self, user_id: str, session: AsyncClientSession | None = None) -> Doc:
+        return await self._settings.find_one({"_id": user_id}, session=session) or {}
+
+    async def settings_many(
+        self, user_ids: Iterable[str], session: AsyncClientSession
+    ) -> dict[str, Doc]:
+        return {d["_id"]: d for d in await find_in(self._settings, "_id", user_ids, session)}
+
+    async def save_settings(
+        self, user_id: str, fields: Doc, session: AsyncClientSession | None = None
+    ) -> Doc:
+        await self._settings.update_one(
+            {"_id": user_id}, {"$set": {**fields, "user_id": user_id}}, upsert=True, session=session
+        )
+        return await self.settings(user_id, session)

@@ -1,0 +1,48 @@
+"""Plans made from conversation: what was created from which message (for undo)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+PLANS = "plans"
+
+Doc = dict[str, Any]
+
+
+class PlanStore:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._plans = db[PLANS]
+
+    async def ensure_indexes(self) -> None:
+        await self._plans.create_index(
+            [("user_id", ASCENDING), ("conversation_id", ASCENDING), ("created_at", DESCENDING)]
+        )
+        await self._plans.create_index([("user_id", ASCENDING), ("message_id", ASCENDING)])
+
+    async def insert(self, doc: Doc, session: AsyncClientSession) -> None:
+        await self._plans.insert_one(doc, session=session)
+
+    async def for_message(
+        self, user_id: str, message_id: str, session: AsyncClientSession
+    ) -> Doc | None:
+        return await self._plans.find_one(
+            {"user_id": user_id, "message_id": message_id}, session=session
+        )
+
+    async def latest_undoable(
+        self, user_id: str, conversation_id: str, since: datetime, session: AsyncClientSession
+    ) -> Doc | None:
+        cursor = self._plans.find(
+            {"user_id": user_id, "conversation_id": conversation_id, "undone_at": None},
+            session=session,
+        )
+        candidates = [d async for d in cursor if d["created_at"] >= since]
+        return max(candidates, key=lambda d: d["created_at"], default=None)
+
+    async def mark_undone(self, plan_id: str, at: datetime, session: AsyncClientSession) -> None:
+        await self._plans.update_one({"_id": plan_id}, {"$set": {"undone_at": at}}, session=session)

@@ -1,0 +1,47 @@
+"""Provider ratings in MongoDB, one document per (user, provider)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+PROVIDER_RATINGS = "provider_ratings"
+
+Doc = dict[str, Any]
+
+
+class ProviderRatingStore:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._ratings = db[PROVIDER_RATINGS]
+
+    async def ensure_indexes(self) -> None:
+        await self._ratings.create_index([("user_id", ASCENDING), ("personal_rating", DESCENDING)])
+
+    @staticmethod
+    def _id(user_id: str, key: str) -> str:
+        return f"{user_id}:{key}"
+
+    async def save(self, user_id: str, doc: Doc, session: AsyncClientSession | None) -> None:
+        doc_id = self._id(user_id, doc["provider_key"])
+        await self._ratings.replace_one(
+            {"_id": doc_id},
+            {**doc, "_id": doc_id, "user_id": user_id},
+            upsert=True,
+            session=session,
+        )
+
+    async def remove(self, user_id: str, key: str, session: AsyncClientSession | None) -> None:
+        await self._ratings.delete_one({"_id": self._id(user_id, key)}, session=session)
+
+    async def get(self, user_id: str, key: str) -> Doc | None:
+        return await self._ratings.find_one({"_id": self._id(user_id, key)})
+
+    async def ranked(self, user_id: str, provider_type: str | None, limit: int) -> list[Doc]:
+        query: Doc = {"user_id": user_id}
+        if provider_type:
+            query["provider_type"] = provider_type
+        cursor = self._ratings.find(query).sort("personal_rating", DESCENDING).limit(limit)
+        return [d async for d in cursor]

@@ -1,0 +1,209 @@
+"""From conversation to plans: messages arrive over Kafka, reminders and experiences come out,
+the assistant confirms in the conversation, and "undo" takes it back."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from muninn_scheduler.clock import ManualClock
+from muninn_scheduler.settings import SchedulerSettings
+from muninn_shared.events import Topic, new_event
+from muninn_shared.events.payloads import MessageEvent
+
+from tests.integration.infra import Infra
+from tests.integration.kafka_tools import collect
+from tests.integration.test_scheduler import (
+    auth,
+    fire_due,
+    lisbon_user,
+    running,
+    scheduler_settings,
+    start_clock,
+)
+
+Scheduler = tuple[httpx.AsyncClient, FastAPI]
+T = TypeVar("T")
+
+
+@pytest.fixture
+def settings(infra: Infra, unique: str) -> SchedulerSettings:
+    return scheduler_settings(infra, unique)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return start_clock()
+
+
+@pytest.fixture
+async def scheduler(settings: SchedulerSettings, clock: ManualClock) -> AsyncIterator[Scheduler]:
+    async with running(settings, clock) as pair:
+        yield pair
+
+
+async def say(
+    app: FastAPI,
+    user_id: str,
+    conversation_id: str,
+    text: str,
+    at: datetime,
+    *,
+    role: str = "user",
+    event_type: str = "conversation.message.created",
+    metadata: dict[str, Any] | None = None,
+) -> str:
+    """Publish a message event as the conversation service would."""
+    message_id = uuid.uuid4().hex
+    payload = MessageEvent.model_validate(
+        {
+            "user_id": user_id,
+            "conversation_id": conversation_id,
+            "message_id": message_id,
+            "role": role,
+            "content": text,
+            "created_at": at,
+            "metadata": metadata or {},
+        }
+    )
+    event = new_event(event_type, source="conversation", subject=user_id, data=payload)
+    await app.state.runtime.publish(Topic.CONVERSATION_MESSAGES.value, event)
+    return message_id
+
+
+async def eventually(probe: Callable[[], Awaitable[T | None]], what: str, timeout: float = 90) -> T:
+    """Wait for a Kafka consumer to have done its work (polling the API, not the clock)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = await probe()
+        if found:
+            return found
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def test_remind_me_to_call_mom_tomorrow_at_6pm_fires_as_a_proactive_message(
+    scheduler: Scheduler, settings: SchedulerSettings, clock: ManualClock, infra: Infra
+) -> None:
+    client, app = scheduler
+    user_id = await lisbon_user(app)
+    me = auth(settings, user_id)
+    conversation = "conv-" + uuid.uuid4().hex
+    clock.set(datetime(2026, 6, 10, 14, 0, tzinfo=UTC))  # 15:00 in Lisbon
+    message_id = await say(
+        app, user_id, conversation, "remind me to call mom tomorrow at 6pm", clock.now()
+    )
+
+    async def reminders() -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = (await client.get("/v1/reminders", headers=me)).json()[
+            "items"
+        ]
+        return items
+
+    (reminder,) = await eventually(reminders, "the reminder")
+    assert reminder["title"] == "Call mom"
+    assert reminder["timezone"] == "Europe/Lisbon"
+    assert reminder["start_local"] == "2026-06-11T18:00:00"
+    assert datetime.fromisoformat(reminder["next_due_at"]) == datetime(
+        2026, 6, 11, 17, 0, tzinfo=UTC
+    ), "18:00 in Lisbon (UTC+1 in June)"
+    assert reminder["conversation_id"] == conversation
+    assert reminder["source"]["kind"] == "conversation"
+    assert reminder["source"]["message_id"] == message_id
+
+    (confirmation,) = await collect(
+        infra.kafka_bootstrap,
+        Topic.SCHEDULER_PROACTIVE.value,
+        lambda b: b.get("subject") == user_id and b["data"]["kind"] == "plan_confirmation",
+    )
+    assert confirmation["data"]["conversation_id"] == conversation
+    assert confirmation["data"]["reference_id"] == reminder["id"]
+    assert "tomorrow" in confirmation["data"]["text"]
+    assert "18:00" in confirmation["data"]["text"]
+    assert "undo" in confirmation["data"]["text"]
+
+    clock.set(datetime(2026, 6, 11, 16, 59, tzinfo=UTC))
+    assert await fire_due(app) == 0, "not before 18:00 local"
+    clock.set(datetime(2026, 6, 11, 17, 0, tzinfo=UTC))
+    assert await fire_due(app) == 1
+    (fired,) = await collect(
+        infra.kafka_bootstrap,
+        Topic.SCHEDULER_PROACTIVE.value,
+        lambda b: b.get("subject") == user_id and b["data"]["kind"] == "reminder",
+    )
+    assert fired["data"]["text"] == "Reminder: Call mom"
+    assert fired["data"]["conversation_id"] == conversation
+    assert fired["data"]["reference_id"] == reminder["id"]
+
+
+async def test_an_appointment_becomes_an_experience_and_undo_removes_it(
+    scheduler: Scheduler, settings: SchedulerSettings, clock: ManualClock, infra: Infra
+) -> None:
+    client, app = scheduler
+    user_id = await lisbon_user(app)
+    me = auth(settings, user_id)
+    conversation = "conv-" + uuid.uuid4().hex
+    await say(app, user_id, conversation, "Dentist with Dr. Mary next Tuesday at 3pm", clock.now())
+
+    async def experiences() -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = (await client.get("/v1/experiences", headers=me)).json()[
+            "items"
+        ]
+        return items
+
+    (experience,) = await eventually(experiences, "the experience")
+    assert experience["type"] == "dentist_appointment"
+    assert experience["provider"] == "Dr. Mary"
+    assert experience["created_from"] == "conversation"
+    assert datetime.fromisoformat(experience["scheduled_at"]) == datetime(
+        2026, 6, 16, 14, 0, tzinfo=UTC
+    ), "Tuesday 16 June, 15:00 Lisbon"
+    assert experience["follow_up_at"], "a follow-up is planned after it ends"
+
+    await say(app, user_id, conversation, "undo", clock.now())
+
+    async def gone() -> bool:
+        response = await client.get(f"/v1/experiences/{experience['id']}", headers=me)
+        return response.status_code == 404
+
+    await eventually(gone, "the undo")
+    (undone,) = await collect(
+        infra.kafka_bootstrap,
+        Topic.SCHEDULER_PROACTIVE.value,
+        lambda b: b.get("subject") == user_id and b["data"]["kind"] == "plan_undone",
+    )
+    assert "Dentist with Dr. Mary" in undone["data"]["text"]
+    clock.set(datetime(2026, 6, 20, tzinfo=UTC))
+    assert await fire_due(app) == 0, "the follow-up went with it"
+
+
+async def test_chatter_plans_nothing_and_undo_without_a_plan_is_silent(
+    scheduler: Scheduler, settings: SchedulerSettings, clock: ManualClock
+) -> None:
+    client, app = scheduler
+    user_id = await lisbon_user(app)
+    me = auth(settings, user_id)
+    conversation = "conv-" + uuid.uuid4().hex
+    for text in ("when is my dentist appointment?", "never mind", "I had lunch with Ana"):
+        await say(app, user_id, conversation, text, clock.now())
+    await say(app, user_id, conversation, "the assistant's words", clock.now(), role="assistant")
+    marker = await say(
+        app, user_id, conversation, "remind me to stretch in 30 minutes", clock.now()
+    )
+
+    async def reminders() -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = (await client.get("/v1/reminders", headers=me)).json()[
+            "items"
+        ]
+        return items
+
+    (only,) = await eventually(reminders, "the one real request")
+    assert only["source"]["message_id"] == marker, "messages are handled in order"
+    assert (await client.get("/v1/experiences", headers=me)).json()["items"] == []
