@@ -18,20 +18,30 @@ async def collect(
     count: int = 1,
     timeout: float = 60,
 ) -> list[dict[str, Any]]:
-    """Read ``topic`` from the beginning until ``count`` matching JSON bodies arrived."""
+    """Read ``topic`` from the beginning until ``count`` matching JSON bodies arrived.
+
+    Publishing is at least once (a relay that dies between publishing and marking may send
+    an event again; consumers skip it by id), so a redelivered envelope is counted once.
+    """
     consumer = AIOKafkaConsumer(
         topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None
     )
     await consumer.start()
     found: list[dict[str, Any]] = []
+    seen: set[str] = set()
     try:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and len(found) < count:
             for records in (await consumer.getmany(timeout_ms=500)).values():
                 for record in records:
                     body = json.loads(record.value)
+                    event_id = body.get("id") if isinstance(body, dict) else None
+                    if event_id is not None and event_id in seen:
+                        continue
                     if wanted(body):
                         found.append(body)
+                        if event_id is not None:
+                            seen.add(event_id)
     finally:
         await consumer.stop()
     return found

@@ -78,7 +78,9 @@ async def say(
     return message_id
 
 
-async def eventually(probe: Callable[[], Awaitable[T | None]], what: str, timeout: float = 90) -> T:
+async def eventually(
+    probe: Callable[[], Awaitable[T | None]], what: str, timeout: float = 180
+) -> T:
     """Wait for a Kafka consumer to have done its work (polling the API, not the clock)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
