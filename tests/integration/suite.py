@@ -143,6 +143,7 @@ def build_suite(infra: Infra, workdir: Path, env: Mapping[str, str] | None = Non
         extra_env={
             **TEST_ENV,
             "MUNINN_MONGO_DATABASE_PREFIX": prefix,
+            "MUNINN_KAFKA_GROUP_PREFIX": prefix.rstrip("_") + ".",
             "MUNINN_KAFKA_CLIENT_PREFIX": prefix.rstrip("_"),
             **(env or {}),
         },

@@ -37,6 +37,7 @@ def settings(infra: Infra, unique: str) -> ConversationSettings:
         kafka_bootstrap=infra.kafka_bootstrap,
         mongo_uri=infra.mongo_uri,
         mongo_database_prefix=f"muninn_it{unique}_",
+        kafka_group_prefix=f"it{unique}.",
         memory_url="http://127.0.0.1:9",
         identity_url="http://127.0.0.1:9",
         log_level="WARNING",

@@ -127,6 +127,7 @@ def stack_env(infra: Infra, base: int) -> dict[str, str]:
         "MUNINN_MONGO_URI": infra.mongo_uri,
         PORT_BASE_ENV: str(base),
         "MUNINN_MONGO_DATABASE_PREFIX": f"devstack{unique}_",
+        "MUNINN_KAFKA_GROUP_PREFIX": f"devstack{unique}.",
         "MUNINN_KAFKA_CLIENT_PREFIX": f"devstack{unique}",
         "MUNINN_ARGON2_TIME_COST": "1",
         "MUNINN_ARGON2_MEMORY_COST_KIB": "8192",

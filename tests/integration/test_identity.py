@@ -24,6 +24,7 @@ def settings(infra: Infra, unique: str) -> IdentitySettings:
         kafka_bootstrap=infra.kafka_bootstrap,
         mongo_uri=infra.mongo_uri,
         mongo_database_prefix=f"muninn_it{unique}_",
+        kafka_group_prefix=f"it{unique}.",
         argon2_time_cost=1,
         argon2_memory_cost_kib=8192,
         log_level="WARNING",

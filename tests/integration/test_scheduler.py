@@ -350,6 +350,7 @@ async def test_email_channel_over_smtp(infra: Infra, unique: str, clock: ManualC
             kafka_bootstrap=infra.kafka_bootstrap,
             mongo_uri=infra.mongo_uri,
             mongo_database_prefix=f"muninn_it{unique}_",
+            kafka_group_prefix=f"it{unique}.",
             log_level="WARNING",
             smtp_host="127.0.0.1",
             smtp_port=port,

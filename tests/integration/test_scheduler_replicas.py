@@ -38,6 +38,7 @@ def replica(name: str, infra: Infra, prefix: str, logs: Path) -> ManagedProcess:
             "MUNINN_KAFKA_BOOTSTRAP": infra.kafka_bootstrap,
             "MUNINN_MONGO_URI": infra.mongo_uri,
             "MUNINN_MONGO_DATABASE_PREFIX": prefix,
+            "MUNINN_KAFKA_GROUP_PREFIX": prefix.rstrip("_") + ".",
             # Long enough that a chunk on a busy machine finishes inside it; a killed
             # replica's claims come back after it.
             "MUNINN_TIMER_LEASE_SECONDS": "15",

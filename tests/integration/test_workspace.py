@@ -29,6 +29,7 @@ def settings(infra: Infra) -> ConversationSettings:
         kafka_bootstrap=infra.kafka_bootstrap,
         mongo_uri=infra.mongo_uri,
         mongo_database_prefix=f"muninn_ws{uuid.uuid4().hex[:8]}_",
+        kafka_group_prefix=f"ws{uuid.uuid4().hex[:8]}.",
         # Nothing listens here: memory and identity are "down"; the offline provider answers.
         memory_url="http://127.0.0.1:9",
         identity_url="http://127.0.0.1:9",

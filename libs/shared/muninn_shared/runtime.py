@@ -81,6 +81,7 @@ class ServiceRuntime:
             max_attempts=settings.consumer_max_attempts,
             retry_base_seconds=settings.consumer_retry_base_seconds,
             fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+            group_prefix=settings.kafka_group_prefix,
         )
         self.relay = OutboxRelay(
             self.db,

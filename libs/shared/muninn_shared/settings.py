@@ -52,6 +52,11 @@ class ServiceSettings(BaseSettings):
 
     kafka_bootstrap: str = "127.0.0.1:19092"
     kafka_client_prefix: str = "muninn"
+    kafka_group_prefix: str = Field(
+        default="",
+        max_length=60,
+        description="Prepended to consumer group ids: isolates stacks (or test apps) sharing a broker.",
+    )
     mongo_uri: str = "mongodb://127.0.0.1:27027/?directConnection=true"
     mongo_database_prefix: str = "muninn_"
     qdrant_url: str | None = None

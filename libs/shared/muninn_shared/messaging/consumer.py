@@ -45,6 +45,7 @@ class EventConsumers:
         max_attempts: int = 5,
         retry_base_seconds: float = 0.2,
         fetch_max_wait_ms: int = 100,
+        group_prefix: str = "",
     ) -> None:
         self._broker = broker
         self._service = service
@@ -54,6 +55,7 @@ class EventConsumers:
         self._max_attempts = max_attempts
         self._retry_base = retry_base_seconds
         self._fetch_max_wait_ms = fetch_max_wait_ms
+        self._group_prefix = group_prefix
         self._late_erasure: Callable[[str], Awaitable[None]] | None = None
         self.registered: list[tuple[str, str, frozenset[str]]] = []
         pace_empty_fetches()
@@ -73,6 +75,7 @@ class EventConsumers:
         """Decorate ``async def handler(event, session)``; its writes must use ``session``."""
         wanted = frozenset(types)
         consumer = f"{self._service}.{name}"
+        group = f"{self._group_prefix}{consumer}"
 
         def register(handler: TransactionalHandler) -> TransactionalHandler:
             async def consume(body: Any) -> None:
@@ -81,10 +84,10 @@ class EventConsumers:
             consume.__name__ = f"consume_{name.replace('-', '_').replace('.', '_')}"
             self._broker.subscriber(
                 topic.value,
-                group_id=consumer,
+                group_id=group,
                 # Static membership: a restarted process takes its partitions back at once
                 # instead of waiting for the broker to expire the dead member.
-                group_instance_id=f"{consumer}:{self._instance_id}",
+                group_instance_id=f"{group}:{self._instance_id}",
                 auto_offset_reset="earliest",
                 # Also the idle re-fetch interval (see messaging/pacing.py): the most an event
                 # waits for an idle consumer on a broker that does not hold fetches itself.
