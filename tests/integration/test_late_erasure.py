@@ -1,16 +1,21 @@
 """An event applied while the user's erasure commits leaves nothing behind.
 
 The tombstone check before a handler and the erasure are separate transactions, so a
-handler can commit a write just after the erasure did. The consumer checks the tombstone
-again after the commit and sweeps the user's data; without that the write would survive.
+handler can commit a write just after the erasure did, or while the erasure's transaction
+runs (invisible to its snapshot). The consumer checks the tombstone again after each commit,
+the erasure's own included, and sweeps the user's data; without that the write would survive.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
 
 from muninn_shared.events import EventEnvelope, Topic, new_event
+from muninn_shared.events.payloads import ErasureRequested
 from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.settings import ServiceSettings
@@ -53,6 +58,91 @@ async def test_a_write_racing_the_erasure_is_swept(infra: Infra, unique: str) ->
             ),
         )
         await asyncio.wait_for(applied.wait(), 90)
+        deadline = time.monotonic() + 30
+        while await runtime.db.profiles.count_documents({"user_id": user}) and (
+            time.monotonic() < deadline
+        ):
+            await asyncio.sleep(0.1)
+        assert await runtime.db.profiles.count_documents({"user_id": user}) == 0
+    finally:
+        await runtime.stop()
+
+
+async def test_a_write_committed_during_the_erasure_transaction_is_swept(
+    infra: Infra, unique: str
+) -> None:
+    service = f"midtest{unique}"
+    settings = ServiceSettings(
+        service_name=service,
+        kafka_bootstrap=infra.kafka_bootstrap,
+        mongo_uri=infra.mongo_uri,
+        log_level="WARNING",
+    )
+    runtime = ServiceRuntime(settings)
+    user = f"midway-{unique}"
+    probe_committed = asyncio.Event()
+
+    async def publish_probe() -> None:
+        await runtime.publish(
+            Topic.BYOD_ROUTING.value,
+            new_event(
+                "byod.routing.changed",
+                source="test",
+                subject=user,
+                data={"user_id": user, "store_id": None, "status": "active"},
+            ),
+        )
+
+    install_erasure_consumer(runtime)
+    record_tombstone = runtime.tombstones.record
+
+    async def record_once_the_probe_committed(user_id: str, session: Any) -> None:
+        # The erasure has deleted what it saw and not committed yet: the other consumer
+        # commits its write now, checking a tombstone that does not exist yet.
+        await publish_probe()
+        await asyncio.wait_for(probe_committed.wait(), 90)
+        await record_tombstone(user_id, session)
+
+    runtime.tombstones.record = record_once_the_probe_committed  # type: ignore[method-assign]
+
+    @runtime.consumers.on(Topic.BYOD_ROUTING, "byod.routing.changed", name="midway-probe")
+    async def remember(event: EventEnvelope, session: AsyncClientSession) -> None:
+        await runtime.db.profiles.insert_one(
+            {"_id": event.subject, "user_id": event.subject, "email": "y@example.com"},
+            session=session,
+        )
+
+    original_apply = runtime.processed.apply_once
+
+    async def apply_and_signal(consumer: str, event_id: str, work: object) -> bool:
+        ran = await original_apply(consumer, event_id, work)  # type: ignore[arg-type]
+        if consumer.endswith("midway-probe"):
+            probe_committed.set()
+        return ran
+
+    runtime.processed.apply_once = apply_and_signal  # type: ignore[method-assign]
+
+    await runtime.start()
+    try:
+        await runtime.publish(
+            Topic.IDENTITY_USERS.value,
+            new_event(
+                "identity.user.erasure_requested",
+                source="identity",
+                subject=user,
+                data=ErasureRequested(
+                    user_id=user,
+                    erasure_id=uuid.uuid4().hex,
+                    services=[service],
+                    requested_at=datetime.now(UTC),
+                ),
+            ),
+        )
+        deadline = time.monotonic() + 120
+        while not await runtime.tombstones.is_erased(user):
+            assert time.monotonic() < deadline, "the erasure never committed"
+            await asyncio.sleep(0.1)
+        assert probe_committed.is_set()
         deadline = time.monotonic() + 30
         while await runtime.db.profiles.count_documents({"user_id": user}) and (
             time.monotonic() < deadline

@@ -123,7 +123,13 @@ async def test_remind_me_to_call_mom_tomorrow_at_6pm_fires_as_a_proactive_messag
     (confirmation,) = await collect(
         infra.kafka_bootstrap,
         Topic.SCHEDULER_PROACTIVE.value,
-        lambda b: b.get("subject") == user_id and b["data"]["kind"] == "plan_confirmation",
+        # Filtered by what it refers to: any other scheduler on this broker hears these
+        # messages too and answers them from its own databases.
+        lambda b: (
+            b.get("subject") == user_id
+            and b["data"]["kind"] == "plan_confirmation"
+            and b["data"]["reference_id"] == reminder["id"]
+        ),
     )
     assert confirmation["data"]["conversation_id"] == conversation
     assert confirmation["data"]["reference_id"] == reminder["id"]
@@ -179,7 +185,11 @@ async def test_an_appointment_becomes_an_experience_and_undo_removes_it(
     (undone,) = await collect(
         infra.kafka_bootstrap,
         Topic.SCHEDULER_PROACTIVE.value,
-        lambda b: b.get("subject") == user_id and b["data"]["kind"] == "plan_undone",
+        lambda b: (
+            b.get("subject") == user_id
+            and b["data"]["kind"] == "plan_undone"
+            and b["data"]["reference_id"] == experience["id"]
+        ),
     )
     assert "Dentist with Dr. Mary" in undone["data"]["text"]
     clock.set(datetime(2026, 6, 20, tzinfo=UTC))

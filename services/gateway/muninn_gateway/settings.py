@@ -79,7 +79,12 @@ class GatewaySettings(ServiceSettings):
 
     connect_timeout_seconds: float = Field(default=2.0, gt=0)
     route_read_timeouts: dict[str, float] = Field(
-        default_factory=lambda: {"/v1/chat/completions": 300.0, "/v1/conversations": 300.0},
+        default_factory=lambda: {
+            "/v1/chat/completions": 300.0,
+            "/v1/conversations": 300.0,
+            # Parsing and embedding a large PDF happens before the upload is answered.
+            "/v1/documents": 120.0,
+        },
         description="Per-prefix wait for response headers and between body chunks; "
         "other routes use upstream_timeout_seconds.",
     )

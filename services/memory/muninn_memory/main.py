@@ -2,27 +2,240 @@
 
 from __future__ import annotations
 
+import httpx
 from fastapi import FastAPI
 from muninn_shared.http.app import create_service_app
 from muninn_shared.privacy import install_erasure_consumer, privacy_router
 from muninn_shared.runtime import ServiceRuntime
 
+from muninn_memory.deps import MemoryServices
+from muninn_memory.documents.indexing import ChunkSource
+from muninn_memory.documents.router import router as documents_router
+from muninn_memory.documents.service import DocumentService
+from muninn_memory.documents.store import DocumentStore
+from muninn_memory.entities.router import router as entities_router
+from muninn_memory.entities.service import EntityService
+from muninn_memory.entities.store import EntityStore
+from muninn_memory.extraction.llm import create_chat_client, create_extractor
+from muninn_memory.history.router import router as history_router
+from muninn_memory.history.service import HistoryService
+from muninn_memory.history.store import HistoryStore
+from muninn_memory.ingestion.handlers import install_message_consumer
+from muninn_memory.ingestion.pipeline import IngestionPipeline
+from muninn_memory.ingestion.router import router as ingestion_router
+from muninn_memory.ingestion.service import IngestionService
+from muninn_memory.ingestion.store import JobStore
+from muninn_memory.ingestion.worker import IngestionWorkers
+from muninn_memory.lifecycle.handlers import install_profile_consumer
+from muninn_memory.lifecycle.profiles import ProfileStore
+from muninn_memory.lifecycle.runner import PeriodicJob
+from muninn_memory.lifecycle.service import LifecycleService
+from muninn_memory.memories.erasure import memory_eraser
+from muninn_memory.memories.indexing import IndexSync
+from muninn_memory.memories.router import router as memories_router
+from muninn_memory.memories.search import MemorySearch
+from muninn_memory.memories.service import MemoryService
+from muninn_memory.memories.store import MemoryStore
+from muninn_memory.reconciliation.service import Reconciler
+from muninn_memory.retrieval.port import MemoryIndex
 from muninn_memory.settings import MemorySettings
+from muninn_memory.summaries.llm import LLMSummariser
+from muninn_memory.summaries.router import router as summaries_router
+from muninn_memory.summaries.service import SummaryService
+from muninn_memory.summaries.store import SummaryStore
 
 
-def create_app(settings: MemorySettings | None = None) -> FastAPI:
+def default_index(settings: MemorySettings) -> MemoryIndex:
+    from muninn_memory.retrieval.factory import create_memory_index
+
+    index: MemoryIndex = create_memory_index(settings)
+    return index
+
+
+def create_app(
+    settings: MemorySettings | None = None, *, index: MemoryIndex | None = None
+) -> FastAPI:
     settings = settings or MemorySettings()
     runtime = ServiceRuntime(settings)
-    install_erasure_consumer(runtime)
+    index = index or default_index(settings)
+    http = httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.memory_llm_timeout_seconds, connect=5.0)
+    )
+
+    memory_store = MemoryStore(runtime.stores)
+    history_store = HistoryStore(runtime.stores)
+    entity_store = EntityStore(runtime.stores)
+    document_store = DocumentStore(runtime.stores)
+    summary_store = SummaryStore(runtime.stores)
+    profiles = ProfileStore(runtime.db)
+    jobs = JobStore(runtime.db)
+    entities = EntityService(entity_store)
+    index_sync = IndexSync(
+        memory_store,
+        index,
+        sweep_db=runtime.db,
+        tombstones=runtime.tombstones,
+        interval=settings.index_sync_interval_seconds,
+    )
+    index_sync.register(ChunkSource(document_store))
+    chat = create_chat_client(settings, http)
+    reconciler = Reconciler(
+        memory_store,
+        index,
+        candidates=settings.reconciliation_candidates,
+        duplicate_similarity=settings.reconciliation_duplicate_similarity,
+        correction_similarity=settings.reconciliation_correction_similarity,
+    )
+    pipeline = IngestionPipeline(
+        client=runtime.mongo,
+        jobs=jobs,
+        memories=memory_store,
+        history=history_store,
+        entities=entities,
+        extractor=create_extractor(settings, http),
+        reconciler=reconciler,
+        index_sync=index_sync,
+        outbox=runtime.outbox,
+    )
+    workers = IngestionWorkers(
+        jobs,
+        pipeline,
+        workers=settings.ingestion_workers,
+        lease_seconds=settings.ingestion_lease_seconds,
+        poll_interval=settings.ingestion_poll_interval_seconds,
+        instance_id=settings.instance_id,
+        max_attempts=settings.ingestion_max_attempts,
+    )
+    ingestion = IngestionService(
+        jobs,
+        workers,
+        memory_store,
+        max_backlog=settings.ingestion_max_backlog,
+        max_messages=settings.ingestion_max_messages_per_job,
+        wait_timeout=settings.ingestion_wait_timeout_seconds,
+        ingest_assistant_messages=settings.ingest_assistant_messages,
+    )
+    memories = MemoryService(
+        client=runtime.mongo,
+        store=memory_store,
+        history=history_store,
+        entities=entities,
+        entity_store=entity_store,
+        index_sync=index_sync,
+        outbox=runtime.outbox,
+    )
+    documents = DocumentService(
+        client=runtime.mongo,
+        store=document_store,
+        index_sync=index_sync,
+        max_bytes=settings.documents_max_bytes,
+        chunk_tokens=settings.documents_chunk_tokens,
+        overlap_tokens=settings.documents_chunk_overlap_tokens,
+        max_chunks=settings.documents_max_chunks,
+    )
+    summaries = SummaryService(
+        memories=memory_store,
+        entities=entity_store,
+        store=summary_store,
+        sweep_db=runtime.db,
+        llm=LLMSummariser(chat) if chat is not None else None,
+    )
+    lifecycle = LifecycleService(
+        client=runtime.mongo,
+        sweep_db=runtime.db,
+        profiles=profiles,
+        memories=memory_store,
+        history=history_store,
+        entities=entity_store,
+        summaries=summary_store,
+        documents=documents,
+        jobs=jobs,
+        index_sync=index_sync,
+        outbox=runtime.outbox,
+        half_life_days=settings.decay_half_life_days,
+        decay_floor=settings.decay_floor,
+    )
+    background = [
+        PeriodicJob(
+            runtime.db, "lifecycle", lifecycle.run, interval=settings.lifecycle_interval_seconds
+        )
+    ]
+    if settings.summaries_enabled:
+        background.append(
+            PeriodicJob(
+                runtime.db,
+                "summaries",
+                summaries.summarise_recent,
+                interval=settings.summaries_interval_seconds,
+            )
+        )
+    services = MemoryServices(
+        memories=memories,
+        memory_store=memory_store,
+        history=HistoryService(memories, memory_store, history_store),
+        entities=entities,
+        ingestion=ingestion,
+        search=MemorySearch(
+            memories=memories,
+            store=memory_store,
+            documents=documents,
+            index=index,
+            overfetch=settings.search_overfetch,
+        ),
+        documents=documents,
+        summaries=summaries,
+    )
+    install_message_consumer(runtime.consumers, ingestion, profiles)
+    install_profile_consumer(runtime.consumers, profiles)
+    install_erasure_consumer(runtime, [memory_eraser(index, jobs, profiles)])
+
+    async def start_features() -> None:
+        await memory_store.ensure_indexes(runtime.db)
+        await history_store.ensure_indexes(runtime.db)
+        await entity_store.ensure_indexes(runtime.db)
+        await document_store.ensure_indexes(runtime.db)
+        await summary_store.ensure_indexes(runtime.db)
+        await profiles.ensure_indexes()
+        await jobs.ensure_indexes()
+        await workers.start()
+        index_sync.start()
+        for job in background:
+            job.start()
+
+    async def stop_features() -> None:
+        for job in background:
+            await job.stop()
+        await workers.stop()
+        await index_sync.stop()
+        await index.close()
+        await http.aclose()
+
+    runtime.on_startup(start_features)
+    runtime.on_shutdown(stop_features)
+
     app = create_service_app(
         service=settings.service_name,
         title="Muninn memory",
-        description="Long-term memory: records with history, entities, summaries, documents; vectors in Qdrant.",
-        routers=[privacy_router(runtime)],
+        description="Long-term memory: records with history, entities, summaries, documents; hybrid vector search.",
+        # Fixed paths (/summaries, /jobs, /search) before /v1/memories/{memory_id}.
+        routers=[
+            summaries_router,
+            ingestion_router,
+            memories_router,
+            history_router,
+            entities_router,
+            documents_router,
+            privacy_router(runtime),
+        ],
         lifespan=runtime.lifespan(),
         readiness_checks=runtime.readiness_checks,
         tracer_provider=runtime.tracer_provider,
     )
     app.state.runtime = runtime
     app.state.token_codec = runtime.token_codec
+    app.state.services = services
+    app.state.workers = workers
+    app.state.index_sync = index_sync
+    app.state.lifecycle = lifecycle
+    app.state.background = background
     return app

@@ -3,8 +3,83 @@
 from __future__ import annotations
 
 from muninn_shared.settings import DEFAULT_PORTS, ServiceSettings
+from pydantic import Field, SecretStr
 
 
 class MemorySettings(ServiceSettings):
     service_name: str = "memory"
     port: int = DEFAULT_PORTS["memory"]
+
+    # Ingestion: jobs are persisted before the 202, then worked off by a bounded pool.
+    ingestion_workers: int = Field(
+        default=2, ge=1, le=64, description="Concurrent ingestion jobs per process."
+    )
+    ingestion_lease_seconds: float = Field(
+        default=30.0, ge=1, description="A job whose worker stops renewing this is taken over."
+    )
+    ingestion_poll_interval_seconds: float = Field(
+        default=0.5, gt=0, description="How often idle workers look for queued jobs."
+    )
+    ingestion_max_backlog: int = Field(
+        default=100_000, ge=1, description="Queued jobs above which POST /v1/memories answers 429."
+    )
+    ingestion_max_messages_per_job: int = Field(default=500, ge=1, le=5000)
+    ingestion_wait_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Longest a wait=true request blocks."
+    )
+    ingestion_max_attempts: int = Field(
+        default=5, ge=1, description="Attempts before a job is marked failed."
+    )
+    ingest_assistant_messages: bool = Field(
+        default=False,
+        description="Store assistant replies from conversations as episodic memories.",
+    )
+
+    # Reconciliation: near-identical facts are duplicates, same-slot facts supersede.
+    reconciliation_candidates: int = Field(default=8, ge=1, le=50)
+    reconciliation_duplicate_similarity: float = Field(default=0.8, gt=0, le=1)
+    reconciliation_correction_similarity: float = Field(default=0.45, gt=0, le=1)
+
+    index_sync_interval_seconds: float = Field(
+        default=5.0, gt=0, description="Sweep for memories whose vectors are not yet written."
+    )
+    search_overfetch: int = Field(
+        default=3,
+        ge=1,
+        le=10,
+        description="Candidates fetched per requested result, before hydration filters.",
+    )
+
+    # Documents: uploaded files are chunked to fit the embedding model's window.
+    documents_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    documents_chunk_tokens: int = Field(default=200, ge=32, le=2000)
+    documents_chunk_overlap_tokens: int = Field(default=40, ge=0, le=500)
+    documents_max_chunks: int = Field(default=20_000, ge=1)
+
+    # Lifecycle: retention, expiry and decay sweeps, and periodic summaries (one replica at a time).
+    lifecycle_interval_seconds: float = Field(
+        default=3600.0, gt=0, description="How often retention, expiry and decay run."
+    )
+    decay_half_life_days: float = Field(
+        default=90.0,
+        gt=0,
+        description="Interests and preferences not mentioned again lose importance at this pace.",
+    )
+    decay_floor: int = Field(
+        default=2, ge=1, le=10, description="Decay never takes importance below this."
+    )
+    summaries_enabled: bool = Field(
+        default=True, description="Summarise each user's last week and month in the background."
+    )
+    summaries_interval_seconds: float = Field(default=6 * 3600.0, gt=0)
+
+    # Optional LLM extraction (OpenAI-compatible /chat/completions); offline rules otherwise.
+    memory_llm_base_url: str | None = None
+    memory_llm_api_key: SecretStr | None = None
+    memory_llm_model: str | None = None
+    memory_llm_timeout_seconds: float = Field(default=30.0, gt=0)
+    memory_llm_max_attempts: int = Field(default=3, ge=1, le=10)
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.memory_llm_base_url and self.memory_llm_model)

@@ -64,8 +64,8 @@ class EventConsumers:
         """Run ``sweep(user_id)`` when an event was applied for a user erased meanwhile.
 
         The tombstone check before a handler and the erasure run in different transactions,
-        so a handler can commit just after the erasure did; checking again after the commit
-        and sweeping closes that window.
+        so a handler can commit just before or after the erasure did; checking again after
+        each commit (the erasure's own included) and sweeping closes that window.
         """
         self._late_erasure = sweep
 
@@ -130,10 +130,11 @@ class EventConsumers:
                 await self._processed.apply_once(
                     consumer, str(event.id), lambda s: handler(event, s)
                 )
-                if (
-                    self._late_erasure is not None
-                    and not event.type.startswith("identity.user.eras")
-                    and await self._tombstones.is_erased(event.subject)
+                # Also after the erasure itself: a handler that committed while the erasure's
+                # transaction ran is invisible to that transaction's snapshot and checked the
+                # tombstone before it existed; only a pass after the erasure commits sees it.
+                if self._late_erasure is not None and await self._tombstones.is_erased(
+                    event.subject
                 ):
                     await self._late_erasure(event.subject)
                 return

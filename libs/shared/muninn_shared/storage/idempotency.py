@@ -15,6 +15,8 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from muninn_shared.storage.indexes import ensure_index
+
 PROCESSED = "processed_events"
 
 Work = Callable[[AsyncClientSession], Awaitable[None]]
@@ -28,7 +30,7 @@ class ProcessedEvents:
         self._db = db
 
     async def ensure_indexes(self) -> None:
-        await self._db[PROCESSED].create_index("applied_at")
+        await ensure_index(self._db[PROCESSED], "applied_at")
 
     async def already_applied(self, consumer: str, event_id: str) -> bool:
         return await self._db[PROCESSED].find_one({"_id": f"{consumer}:{event_id}"}) is not None

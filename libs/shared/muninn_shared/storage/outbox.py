@@ -24,6 +24,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from muninn_shared.events import EventEnvelope, spec_for
 from muninn_shared.logging import get_logger
+from muninn_shared.storage.indexes import ensure_index
 
 log = get_logger(__name__)
 
@@ -39,9 +40,9 @@ class Outbox:
         self._wakeup = asyncio.Event()
 
     async def ensure_indexes(self) -> None:
-        await self._db[OUTBOX].create_index([("published_at", ASCENDING), ("_id", ASCENDING)])
-        await self._db[OUTBOX].create_index("user_id")
-        await self._db[OUTBOX].create_index("event_id", unique=True)
+        await ensure_index(self._db[OUTBOX], [("published_at", ASCENDING), ("_id", ASCENDING)])
+        await ensure_index(self._db[OUTBOX], "user_id")
+        await ensure_index(self._db[OUTBOX], "event_id", unique=True)
 
     async def put(
         self, event: EventEnvelope, session: AsyncClientSession | None, *, topic: str | None = None

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import Any, TypeVar
 
+from muninn_shared.storage.indexes import ensure_index
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
@@ -67,19 +68,21 @@ class AdvisorStore:
         self._conversations = db[CONVERSATIONS]
 
     async def ensure_indexes(self) -> None:
-        await self._advisors.create_index(
-            [("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]
+        await ensure_index(
+            self._advisors,
+            [("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
         )
-        await self._advisors.create_index(
-            [("is_public", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)]
+        await ensure_index(
+            self._advisors,
+            [("is_public", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)],
         )
-        await self._advisors.create_index([("category", ASCENDING)])
-        await self._advisors.create_index([("tags", ASCENDING)])
-        await self._board.create_index(
-            [("user_id", ASCENDING), ("advisor_id", ASCENDING)], unique=True
+        await ensure_index(self._advisors, [("category", ASCENDING)])
+        await ensure_index(self._advisors, [("tags", ASCENDING)])
+        await ensure_index(
+            self._board, [("user_id", ASCENDING), ("advisor_id", ASCENDING)], unique=True
         )
-        await self._board.create_index([("advisor_id", ASCENDING)])
-        await self._templates.create_index([("sort_order", ASCENDING)])
+        await ensure_index(self._board, [("advisor_id", ASCENDING)])
+        await ensure_index(self._templates, [("sort_order", ASCENDING)])
 
     # -- the catalogue ---------------------------------------------------------------------
 
@@ -240,12 +243,13 @@ class MemoryStore:
         self._memories = db[ADVISOR_MEMORIES]
 
     async def ensure_indexes(self) -> None:
-        await self._memories.create_index(
+        await ensure_index(
+            self._memories,
             [("conversation_id", ASCENDING), ("advisor_id", ASCENDING), ("key", ASCENDING)],
             unique=True,
         )
-        await self._memories.create_index([("advisor_id", ASCENDING)])
-        await self._memories.create_index([("user_id", ASCENDING)])
+        await ensure_index(self._memories, [("advisor_id", ASCENDING)])
+        await ensure_index(self._memories, [("user_id", ASCENDING)])
 
     async def entries(self, conversation_id: str, advisor_id: str) -> list[Doc]:
         cursor = self._memories.find(
@@ -300,10 +304,10 @@ class SummaryStore:
         self._summaries = db[THREAD_SUMMARIES]
 
     async def ensure_indexes(self) -> None:
-        await self._summaries.create_index(
-            [("conversation_id", ASCENDING), ("created_at", ASCENDING)]
+        await ensure_index(
+            self._summaries, [("conversation_id", ASCENDING), ("created_at", ASCENDING)]
         )
-        await self._summaries.create_index([("user_id", ASCENDING)])
+        await ensure_index(self._summaries, [("user_id", ASCENDING)])
 
     async def insert(self, doc: Doc) -> None:
         await self._summaries.insert_one(doc)

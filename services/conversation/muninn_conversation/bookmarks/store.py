@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from muninn_shared.storage.indexes import ensure_index
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -24,13 +25,14 @@ class BookmarkStore:
         self._conversations = db[CONVERSATIONS]
 
     async def ensure_indexes(self) -> None:
-        await self._bookmarks.create_index(
-            [("user_id", ASCENDING), ("message_id", ASCENDING)], unique=True
+        await ensure_index(
+            self._bookmarks, [("user_id", ASCENDING), ("message_id", ASCENDING)], unique=True
         )
-        await self._bookmarks.create_index(
-            [("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]
+        await ensure_index(
+            self._bookmarks,
+            [("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
         )
-        await self._bookmarks.create_index([("conversation_id", ASCENDING)])
+        await ensure_index(self._bookmarks, [("conversation_id", ASCENDING)])
 
     async def insert(self, doc: Doc) -> None:
         await self._bookmarks.insert_one(doc)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from muninn_shared.storage.indexes import ensure_index
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -20,16 +21,19 @@ class ConversationStore:
         self._participants = db[PARTICIPANTS]
 
     async def ensure_indexes(self) -> None:
-        await self._conversations.create_index(
-            [("user_id", ASCENDING), ("updated_at", DESCENDING), ("_id", DESCENDING)]
+        await ensure_index(
+            self._conversations,
+            [("user_id", ASCENDING), ("updated_at", DESCENDING), ("_id", DESCENDING)],
         )
-        await self._conversations.create_index([("user_id", ASCENDING), ("context", ASCENDING)])
-        await self._conversations.create_index([("user_id", ASCENDING), ("project_id", ASCENDING)])
-        await self._conversations.create_index([("user_id", ASCENDING), ("client_key", ASCENDING)])
-        await self._participants.create_index(
-            [("conversation_id", ASCENDING), ("user_id", ASCENDING)], unique=True
+        await ensure_index(self._conversations, [("user_id", ASCENDING), ("context", ASCENDING)])
+        await ensure_index(self._conversations, [("user_id", ASCENDING), ("project_id", ASCENDING)])
+        await ensure_index(self._conversations, [("user_id", ASCENDING), ("client_key", ASCENDING)])
+        await ensure_index(
+            self._participants,
+            [("conversation_id", ASCENDING), ("user_id", ASCENDING)],
+            unique=True,
         )
-        await self._participants.create_index([("user_id", ASCENDING), ("joined_at", DESCENDING)])
+        await ensure_index(self._participants, [("user_id", ASCENDING), ("joined_at", DESCENDING)])
 
     async def insert(
         self, conversation: Doc, owner: Doc, session: AsyncClientSession | None = None

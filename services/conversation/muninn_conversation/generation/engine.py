@@ -176,8 +176,9 @@ class GenerationEngine:
                     "metadata.memory_status": recall.status,
                     "sources": [
                         {
-                            "kind": "memory",
+                            "kind": m.kind,
                             "ref_id": m.id,
+                            "title": m.title,
                             "snippet": m.content[:500],
                             "score": m.score,
                         }

@@ -29,13 +29,21 @@ def system_prompt(
         parts.append(f"The user's name is {user.display_name}.")
     if conversation_prompt:
         parts.append(conversation_prompt)
-    if memories:
+    remembered = [m for m in memories if m.kind == "memory"]
+    excerpts = [m for m in memories if m.kind == "document"]
+    if remembered:
         lines = [
             f"- {m.content}" + (f" (noted {m.created_at[:10]})" if m.created_at else "")
-            for m in memories
+            for m in remembered
         ]
         parts.append(
             "What you remember about the user (use it when relevant, do not recite it):\n"
+            + "\n".join(lines)
+        )
+    if excerpts:
+        lines = [f"- [{m.title or 'document'}] {m.content}" for m in excerpts]
+        parts.append(
+            "Excerpts from documents the user uploaded (cite the document when you use one):\n"
             + "\n".join(lines)
         )
     return "\n\n".join(parts)

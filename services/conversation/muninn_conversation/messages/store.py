@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from muninn_shared.storage.indexes import ensure_index
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -18,14 +19,15 @@ class MessageStore:
         self._messages = db[MESSAGES]
 
     async def ensure_indexes(self) -> None:
-        await self._messages.create_index(
-            [("conversation_id", ASCENDING), ("created_at", ASCENDING)]
+        await ensure_index(
+            self._messages, [("conversation_id", ASCENDING), ("created_at", ASCENDING)]
         )
-        await self._messages.create_index(
-            [("conversation_id", ASCENDING), ("parent_id", ASCENDING), ("branch_index", ASCENDING)]
+        await ensure_index(
+            self._messages,
+            [("conversation_id", ASCENDING), ("parent_id", ASCENDING), ("branch_index", ASCENDING)],
         )
-        await self._messages.create_index([("status", ASCENDING), ("lease_until", ASCENDING)])
-        await self._messages.create_index("user_id")
+        await ensure_index(self._messages, [("status", ASCENDING), ("lease_until", ASCENDING)])
+        await ensure_index(self._messages, "user_id")
 
     async def insert(self, doc: Doc, session: AsyncClientSession | None = None) -> None:
         await self._messages.insert_one(doc, session=session)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from muninn_shared.storage.indexes import ensure_index
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -39,13 +40,13 @@ class NoteStore:
         self._notes = db[NOTES]
 
     async def ensure_indexes(self) -> None:
-        await self._notes.create_index(
-            [("user_id", ASCENDING), ("updated_at", DESCENDING), ("_id", DESCENDING)]
+        await ensure_index(
+            self._notes, [("user_id", ASCENDING), ("updated_at", DESCENDING), ("_id", DESCENDING)]
         )
-        await self._notes.create_index([("user_id", ASCENDING), ("search_terms", ASCENDING)])
-        await self._notes.create_index([("user_id", ASCENDING), ("project_id", ASCENDING)])
-        await self._notes.create_index([("user_id", ASCENDING), ("tags", ASCENDING)])
-        await self._notes.create_index([("conversation_id", ASCENDING)])
+        await ensure_index(self._notes, [("user_id", ASCENDING), ("search_terms", ASCENDING)])
+        await ensure_index(self._notes, [("user_id", ASCENDING), ("project_id", ASCENDING)])
+        await ensure_index(self._notes, [("user_id", ASCENDING), ("tags", ASCENDING)])
+        await ensure_index(self._notes, [("conversation_id", ASCENDING)])
 
     async def insert(self, doc: Doc) -> None:
         await self._notes.insert_one(doc)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from muninn_shared.storage.indexes import ensure_index
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -31,14 +32,16 @@ class ProjectStore:
         self._messages = db[MESSAGES]
 
     async def ensure_indexes(self) -> None:
-        await self._projects.create_index(
-            [("user_id", ASCENDING), ("updated_at", DESCENDING), ("_id", DESCENDING)]
+        await ensure_index(
+            self._projects,
+            [("user_id", ASCENDING), ("updated_at", DESCENDING), ("_id", DESCENDING)],
         )
-        await self._projects.create_index(
-            [("user_id", ASCENDING), ("name_key", ASCENDING)], unique=True
+        await ensure_index(
+            self._projects, [("user_id", ASCENDING), ("name_key", ASCENDING)], unique=True
         )
-        await self._files.create_index(
-            [("user_id", ASCENDING), ("project_id", ASCENDING), ("created_at", DESCENDING)]
+        await ensure_index(
+            self._files,
+            [("user_id", ASCENDING), ("project_id", ASCENDING), ("created_at", DESCENDING)],
         )
 
     async def insert(self, doc: Doc) -> None:

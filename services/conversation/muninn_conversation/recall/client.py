@@ -19,11 +19,15 @@ RecallStatus = Literal["used", "none", "unavailable", "disabled"]
 
 @dataclass(frozen=True)
 class RecalledMemory:
+    """A memory or an uploaded document's chunk that bears on the message."""
+
     id: str
     content: str
     score: float
     created_at: str | None = None
     type: str | None = None
+    kind: Literal["memory", "document"] = "memory"
+    title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,18 @@ class MemoryRecallClient:
 
     @staticmethod
     def _parse(item: dict[str, Any]) -> RecalledMemory | None:
+        if item.get("kind") == "document":
+            chunk = item.get("document") or {}
+            if not chunk.get("content"):
+                return None
+            return RecalledMemory(
+                id=str(chunk.get("chunk_id", "")),
+                content=str(chunk["content"]),
+                score=float(item.get("score", 0.0)),
+                type="document",
+                kind="document",
+                title=chunk.get("title"),
+            )
         memory = item.get("memory") or {}
         content = memory.get("content")
         if not content:

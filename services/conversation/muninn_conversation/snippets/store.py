@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from muninn_shared.storage.indexes import ensure_index
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -40,12 +41,13 @@ class SnippetStore:
         self._snippets = db[SNIPPETS]
 
     async def ensure_indexes(self) -> None:
-        await self._snippets.create_index(
-            [("user_id", ASCENDING), ("updated_at", DESCENDING), ("_id", DESCENDING)]
+        await ensure_index(
+            self._snippets,
+            [("user_id", ASCENDING), ("updated_at", DESCENDING), ("_id", DESCENDING)],
         )
-        await self._snippets.create_index([("user_id", ASCENDING), ("search_terms", ASCENDING)])
-        await self._snippets.create_index([("user_id", ASCENDING), ("tags", ASCENDING)])
-        await self._snippets.create_index([("user_id", ASCENDING), ("language", ASCENDING)])
+        await ensure_index(self._snippets, [("user_id", ASCENDING), ("search_terms", ASCENDING)])
+        await ensure_index(self._snippets, [("user_id", ASCENDING), ("tags", ASCENDING)])
+        await ensure_index(self._snippets, [("user_id", ASCENDING), ("language", ASCENDING)])
 
     async def insert(self, doc: Doc) -> None:
         await self._snippets.insert_one(doc)

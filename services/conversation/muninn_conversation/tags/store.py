@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from muninn_shared.problems import ProblemError
+from muninn_shared.storage.indexes import ensure_index
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
@@ -51,8 +52,8 @@ class TagStore:
         self._conversations = db[CONVERSATIONS]
 
     async def ensure_indexes(self) -> None:
-        await self._tags.create_index([("user_id", ASCENDING), ("name", ASCENDING)], unique=True)
-        await self._conversations.create_index([("user_id", ASCENDING), ("tags", ASCENDING)])
+        await ensure_index(self._tags, [("user_id", ASCENDING), ("name", ASCENDING)], unique=True)
+        await ensure_index(self._conversations, [("user_id", ASCENDING), ("tags", ASCENDING)])
 
     # The registry.
 

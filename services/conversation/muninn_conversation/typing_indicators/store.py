@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from muninn_shared.storage.indexes import ensure_index
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -20,10 +21,10 @@ class TypingStore:
         self._messages = db[MESSAGES]
 
     async def ensure_indexes(self) -> None:
-        await self._typing.create_index(
-            [("conversation_id", ASCENDING), ("user_id", ASCENDING)], unique=True
+        await ensure_index(
+            self._typing, [("conversation_id", ASCENDING), ("user_id", ASCENDING)], unique=True
         )
-        await self._typing.create_index([("user_id", ASCENDING)])
+        await ensure_index(self._typing, [("user_id", ASCENDING)])
 
     async def set(self, conversation_id: str, user_id: str, is_typing: bool, at: datetime) -> None:
         await self._typing.update_one(

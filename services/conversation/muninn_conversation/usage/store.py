@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from muninn_shared.storage.indexes import ensure_index
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -24,7 +25,8 @@ class UsageStore:
         self._limits = db[LIMITS]
 
     async def ensure_indexes(self) -> None:
-        await self._usage.create_index(
+        await ensure_index(
+            self._usage,
             [
                 ("user_id", ASCENDING),
                 ("day", ASCENDING),

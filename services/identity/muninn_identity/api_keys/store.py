@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from muninn_shared.storage.indexes import ensure_index
 from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -18,8 +19,8 @@ class ApiKeyStore:
         self._keys = db[API_KEYS]
 
     async def ensure_indexes(self) -> None:
-        await self._keys.create_index("key_hash", unique=True)
-        await self._keys.create_index([("user_id", 1), ("created_at", -1)])
+        await ensure_index(self._keys, "key_hash", unique=True)
+        await ensure_index(self._keys, [("user_id", 1), ("created_at", -1)])
 
     async def insert(self, doc: Doc, session: AsyncClientSession | None = None) -> None:
         await self._keys.insert_one(doc, session=session)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from muninn_shared.storage.indexes import ensure_index
 from pymongo import DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -29,10 +30,10 @@ class AuditStore:
         self._log = db[AUDIT]
 
     async def ensure_indexes(self) -> None:
-        await self._log.create_index(
-            [("user_id", 1), ("created_at", DESCENDING), ("_id", DESCENDING)]
+        await ensure_index(
+            self._log, [("user_id", 1), ("created_at", DESCENDING), ("_id", DESCENDING)]
         )
-        await self._log.create_index("action")
+        await ensure_index(self._log, "action")
 
     async def record(
         self,

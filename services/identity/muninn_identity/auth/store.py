@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from muninn_shared.storage.indexes import ensure_index
 from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -24,8 +25,8 @@ class RefreshTokenStore:
         self._tokens = db[REFRESH_TOKENS]
 
     async def ensure_indexes(self) -> None:
-        await self._tokens.create_index("token_hash", unique=True)
-        await self._tokens.create_index([("user_id", 1), ("family_id", 1)])
+        await ensure_index(self._tokens, "token_hash", unique=True)
+        await ensure_index(self._tokens, [("user_id", 1), ("family_id", 1)])
 
     async def issue(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from muninn_shared.storage.indexes import ensure_index
 from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -18,7 +19,7 @@ class ErasureStore:
         self._erasures = db[ERASURES]
 
     async def ensure_indexes(self) -> None:
-        await self._erasures.create_index("subject_hash")
+        await ensure_index(self._erasures, "subject_hash")
 
     async def insert(self, doc: Doc, session: AsyncClientSession) -> None:
         await self._erasures.insert_one(doc, session=session)

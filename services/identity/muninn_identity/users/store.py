@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from muninn_shared.storage.indexes import ensure_index
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -23,11 +24,11 @@ class UserStore:
         self._presence = db[PRESENCE]
 
     async def ensure_indexes(self) -> None:
-        await self._users.create_index("email_normalized", unique=True)
-        await self._users.create_index([("last_active_at", DESCENDING)])
-        await self._users.create_index("user_id", unique=True)
-        await self._credentials.create_index("user_id", unique=True)
-        await self._presence.create_index([("is_online", ASCENDING)])
+        await ensure_index(self._users, "email_normalized", unique=True)
+        await ensure_index(self._users, [("last_active_at", DESCENDING)])
+        await ensure_index(self._users, "user_id", unique=True)
+        await ensure_index(self._credentials, "user_id", unique=True)
+        await ensure_index(self._presence, [("is_online", ASCENDING)])
 
     async def insert(self, user: Doc, password_hash: str, session: AsyncClientSession) -> None:
         await self._users.insert_one(user, session=session)

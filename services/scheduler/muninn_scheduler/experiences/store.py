@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from muninn_shared.storage.indexes import ensure_index
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -23,12 +24,14 @@ class ExperienceStore:
         self._experiences = db[EXPERIENCES]
 
     async def ensure_indexes(self) -> None:
-        await self._experiences.create_index(
-            [("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]
+        await ensure_index(
+            self._experiences,
+            [("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
         )
-        await self._experiences.create_index([("user_id", ASCENDING), ("provider_key", ASCENDING)])
-        await self._experiences.create_index(
-            [("follow_up_conversation_id", ASCENDING), ("awaiting_review", ASCENDING)]
+        await ensure_index(self._experiences, [("user_id", ASCENDING), ("provider_key", ASCENDING)])
+        await ensure_index(
+            self._experiences,
+            [("follow_up_conversation_id", ASCENDING), ("awaiting_review", ASCENDING)],
         )
 
     async def insert(self, doc: Doc, session: AsyncClientSession | None = None) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from muninn_shared.storage.indexes import ensure_index
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -24,13 +25,14 @@ class NotificationStore:
         self._channels = db[CHANNELS]
 
     async def ensure_indexes(self) -> None:
-        await self._notifications.create_index(
-            [("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]
+        await ensure_index(
+            self._notifications,
+            [("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
         )
-        await self._notifications.create_index(
-            [("user_id", ASCENDING), ("delivered_at", DESCENDING)]
+        await ensure_index(
+            self._notifications, [("user_id", ASCENDING), ("delivered_at", DESCENDING)]
         )
-        await self._notifications.create_index([("user_id", ASCENDING), ("status", ASCENDING)])
+        await ensure_index(self._notifications, [("user_id", ASCENDING), ("status", ASCENDING)])
 
     async def insert(self, doc: Doc, session: AsyncClientSession | None) -> None:
         await self._notifications.insert_one(doc, session=session)

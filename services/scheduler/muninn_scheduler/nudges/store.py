@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from muninn_shared.storage.indexes import ensure_index
 from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -29,7 +30,7 @@ class NudgeStore:
         self._settings = db[SETTINGS]
 
     async def ensure_indexes(self) -> None:
-        await self._contacts.create_index([("user_id", ASCENDING), ("name", ASCENDING)])
+        await ensure_index(self._contacts, [("user_id", ASCENDING), ("name", ASCENDING)])
 
     # -- contacts ----------------------------------------------------------------------------
 

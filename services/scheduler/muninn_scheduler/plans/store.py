@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from muninn_shared.storage.indexes import ensure_index
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -19,10 +20,11 @@ class PlanStore:
         self._plans = db[PLANS]
 
     async def ensure_indexes(self) -> None:
-        await self._plans.create_index(
-            [("user_id", ASCENDING), ("conversation_id", ASCENDING), ("created_at", DESCENDING)]
+        await ensure_index(
+            self._plans,
+            [("user_id", ASCENDING), ("conversation_id", ASCENDING), ("created_at", DESCENDING)],
         )
-        await self._plans.create_index([("user_id", ASCENDING), ("message_id", ASCENDING)])
+        await ensure_index(self._plans, [("user_id", ASCENDING), ("message_id", ASCENDING)])
 
     async def insert(self, doc: Doc, session: AsyncClientSession) -> None:
         await self._plans.insert_one(doc, session=session)

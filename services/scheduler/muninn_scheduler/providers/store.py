@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from muninn_shared.storage.indexes import ensure_index
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -18,7 +19,7 @@ class ProviderRatingStore:
         self._ratings = db[PROVIDER_RATINGS]
 
     async def ensure_indexes(self) -> None:
-        await self._ratings.create_index([("user_id", ASCENDING), ("personal_rating", DESCENDING)])
+        await ensure_index(self._ratings, [("user_id", ASCENDING), ("personal_rating", DESCENDING)])
 
     @staticmethod
     def _id(user_id: str, key: str) -> str:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from muninn_shared.storage.indexes import ensure_index
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -22,11 +23,13 @@ class ReminderStore:
         self._reminders = db[REMINDERS]
 
     async def ensure_indexes(self) -> None:
-        await self._reminders.create_index(
-            [("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]
+        await ensure_index(
+            self._reminders,
+            [("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
         )
-        await self._reminders.create_index(
-            [("user_id", ASCENDING), ("status", ASCENDING), ("next_due_at", ASCENDING)]
+        await ensure_index(
+            self._reminders,
+            [("user_id", ASCENDING), ("status", ASCENDING), ("next_due_at", ASCENDING)],
         )
 
     async def insert(self, doc: Doc, session: AsyncClientSession | None = None) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from muninn_shared.storage.indexes import ensure_index
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -23,13 +24,13 @@ class TaskStore:
         self._tasks = db[TASKS]
 
     async def ensure_indexes(self) -> None:
-        await self._tasks.create_index(
-            [("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]
+        await ensure_index(
+            self._tasks, [("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]
         )
-        await self._tasks.create_index(
-            [("user_id", ASCENDING), ("status", ASCENDING), ("due_at", ASCENDING)]
+        await ensure_index(
+            self._tasks, [("user_id", ASCENDING), ("status", ASCENDING), ("due_at", ASCENDING)]
         )
-        await self._tasks.create_index([("user_id", ASCENDING), ("series_id", ASCENDING)])
+        await ensure_index(self._tasks, [("user_id", ASCENDING), ("series_id", ASCENDING)])
 
     async def insert(self, doc: Doc, session: AsyncClientSession | None = None) -> None:
         await self._tasks.insert_one(doc, session=session)

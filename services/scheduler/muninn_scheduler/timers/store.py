@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from muninn_shared.storage.indexes import ensure_index
 from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -75,11 +76,11 @@ class TimerStore:
         self._timers = db[TIMERS]
 
     async def ensure_indexes(self) -> None:
-        await self._timers.create_index([("status", ASCENDING), ("due_at", ASCENDING)])
-        await self._timers.create_index([("status", ASCENDING), ("lease_until", ASCENDING)])
-        await self._timers.create_index([("kind", ASCENDING), ("ref_id", ASCENDING)])
-        await self._timers.create_index([("claim", ASCENDING)])
-        await self._timers.create_index("user_id")
+        await ensure_index(self._timers, [("status", ASCENDING), ("due_at", ASCENDING)])
+        await ensure_index(self._timers, [("status", ASCENDING), ("lease_until", ASCENDING)])
+        await ensure_index(self._timers, [("kind", ASCENDING), ("ref_id", ASCENDING)])
+        await ensure_index(self._timers, [("claim", ASCENDING)])
+        await ensure_index(self._timers, "user_id")
 
     async def add(self, timer: Doc, session: AsyncClientSession | None = None) -> None:
         await self._timers.insert_one(timer, session=session)

@@ -167,6 +167,7 @@ async def test_openai_sdk_works_against_the_gateway_with_an_api_key(
     assert completion.choices[0].message.content
     assert completion.usage is not None
     assert completion.usage.completion_tokens > 0
+    await searchable(client, user, "Where does my sister Ingrid live?", "Bergen")
 
     stream = await sdk.chat.completions.create(
         model="muninn",
@@ -183,8 +184,72 @@ async def test_openai_sdk_works_against_the_gateway_with_an_api_key(
     assert "".join(pieces).strip()
     assert finish == "stop"
 
+    # A later call, in a fresh thread, is answered from what the first one taught.
+    recalled = await sdk.chat.completions.create(
+        model="muninn",
+        messages=[{"role": "user", "content": "Where does my sister Ingrid live?"}],
+        user="sdk-later",
+    )
+    assert "Bergen" in (recalled.choices[0].message.content or "")
+
     # The exchange is stored in a conversation the user can see through the normal API.
     conversations = await client.get("/v1/conversations", headers=user.headers)
     assert conversations.status_code == 200
     assert conversations.json()["items"], "the SDK exchange was stored in a conversation"
     await sdk.close()
+
+
+async def searchable(client: httpx.AsyncClient, user: User, query: str, wanted: str) -> Doc:
+    """Waits until a memory search through the gateway returns a memory mentioning ``wanted``."""
+    deadline = time.monotonic() + SETTLE_TIMEOUT
+    last: Doc = {}
+    while time.monotonic() < deadline:
+        response = await client.post(
+            "/v1/memories/search", json={"query": query, "limit": 5}, headers=user.headers
+        )
+        assert response.status_code == 200, response.text
+        last = response.json()
+        for result in last["results"]:
+            if result["memory"] and wanted in result["memory"]["content"]:
+                found: Doc = result
+                return found
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"no memory mentioning {wanted!r} became searchable: {last}")
+
+
+async def test_a_fact_stated_in_a_conversation_is_searchable_with_provenance_and_history(
+    client: httpx.AsyncClient,
+) -> None:
+    user = await register(client, "fact")
+    conversation_id = await new_conversation(client, user)
+    posted = await client.post(
+        f"/v1/conversations/{conversation_id}/messages",
+        json={"content": "My sister Ingrid lives in Bergen."},
+        headers=user.headers,
+    )
+    assert posted.status_code == 201, posted.text
+    message_id = posted.json()["user_message"]["id"]
+
+    result = await searchable(client, user, "Where does Ingrid live?", "Bergen")
+    assert result["score"] > 0
+    assert result["provenance"]["source"] == "conversation"
+    assert result["provenance"]["message_ids"] == [message_id]
+    [source] = result["provenance"]["messages"]
+    assert source["conversation_id"] == conversation_id
+    assert "Bergen" in source["excerpt"]
+
+    memory_id = result["memory"]["id"]
+    history = await client.get(f"/v1/memories/{memory_id}/history", headers=user.headers)
+    assert history.status_code == 200, history.text
+    why = history.json()
+    assert [m["message_id"] for m in why["source_messages"]] == [message_id]
+    assert why["extraction"]["extractor"] != "none", "the fact was extracted, not copied"
+    assert [change["operation"] for change in why["changes"]][:1] == ["created"]
+
+    # Another user searching the same words finds nothing of it.
+    stranger = await register(client, "stranger")
+    other = await client.post(
+        "/v1/memories/search", json={"query": "Ingrid Bergen sister"}, headers=stranger.headers
+    )
+    assert other.status_code == 200
+    assert other.json()["results"] == []

@@ -1,0 +1,429 @@
+"""LoCoMo retrieval benchmark for the memory service (issue 4, item 10).
+
+Each LoCoMo conversation is one user. Every turn goes in through ``POST /v1/memories``
+(``messages`` with the session date as ``created_at``, ``speaker`` and ``dia_id`` metadata,
+``infer`` false or true); every question is asked through ``POST /v1/memories/search``. A
+returned memory covers the turns in its provenance. The memory service runs in-process
+(FastAPI app, ASGI transport, minted JWTs) against a real MongoDB and Kafka.
+
+``--index-only`` skips the service and drives the hybrid index directly, indexing each turn
+the way the service does for ``infer=false`` (``"<speaker>: <text> [shares a photo: …]"``,
+session time, recognised entities).
+
+    .venv/bin/python bench/locomo.py                  # service, infer=false and infer=true
+    .venv/bin/python bench/locomo.py --index-only     # hybrid index alone
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import re
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = ROOT.parent / "shared" / "eval" / "locomo10.json"
+KS = (5, 10, 20)
+BUDGET_TOKENS = 1000
+FETCH = 50  # results asked per question: enough for k = 20 and for the token budget
+HEADLINE = (1, 2, 3, 4)
+CATEGORY_NAMES = {
+    1: "multi-hop",
+    2: "temporal",
+    3: "open-domain",
+    4: "single-hop",
+    5: "adversarial",
+}
+_EVIDENCE = re.compile(r"D(\d+):(\d+)")
+
+
+# -- data ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Turn:
+    dia_id: str
+    speaker: str
+    text: str
+    caption: str | None
+    session: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    category: int
+    evidence: frozenset[str]
+
+
+@dataclass
+class Conversation:
+    sample_id: str
+    turns: list[Turn]
+    questions: list[Question]
+
+    def sessions(self) -> list[list[Turn]]:
+        out: dict[int, list[Turn]] = {}
+        for turn in self.turns:
+            out.setdefault(turn.session, []).append(turn)
+        return [out[k] for k in sorted(out)]
+
+
+def parse_session_date(raw: str) -> datetime:
+    return datetime.strptime(raw.strip(), "%I:%M %p on %d %B, %Y").replace(tzinfo=UTC)
+
+
+def load(path: Path) -> list[Conversation]:
+    out: list[Conversation] = []
+    for sample in json.loads(path.read_text()):
+        conv = sample["conversation"]
+        turns: list[Turn] = []
+        sessions = sorted(
+            (int(k.split("_")[1]) for k in conv if re.fullmatch(r"session_\d+", k)),
+        )
+        for n in sessions:
+            start = parse_session_date(conv[f"session_{n}_date_time"])
+            for i, t in enumerate(conv[f"session_{n}"]):
+                s, d = _EVIDENCE.fullmatch(t["dia_id"]).groups()  # type: ignore[union-attr]
+                turns.append(
+                    Turn(
+                        dia_id=f"D{int(s)}:{int(d)}",
+                        speaker=t["speaker"],
+                        text=t["text"],
+                        caption=t.get("blip_caption"),
+                        session=n,
+                        # Turns keep their order inside the session, a few seconds apart.
+                        at=start + timedelta(seconds=10 * i),
+                    )
+                )
+        known = {t.dia_id for t in turns}
+        questions = []
+        for qa in sample["qa"]:
+            evidence = {
+                f"D{int(s)}:{int(d)}"
+                for e in qa.get("evidence", [])
+                for s, d in _EVIDENCE.findall(e)
+            }
+            evidence &= known
+            if evidence:
+                questions.append(Question(qa["question"], int(qa["category"]), frozenset(evidence)))
+        out.append(Conversation(sample["sample_id"], turns, questions))
+    return out
+
+
+def turn_text(turn: Turn) -> str:
+    """What the service indexes for an ``infer=false`` turn (see memories/documents.py)."""
+    text = f"{turn.speaker}: {turn.text}"
+    if turn.caption:
+        text += f" [shares a photo: {turn.caption}]"
+    return text
+
+
+# -- scoring ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hit:
+    covers: frozenset[str]
+    text: str
+
+
+@dataclass
+class Scores:
+    counts: dict[int, dict[str, int]] = field(default_factory=dict)
+    totals: dict[int, int] = field(default_factory=dict)
+
+    def add(self, question: Question, hits: list[Hit]) -> None:
+        row = self.counts.setdefault(question.category, {})
+        self.totals[question.category] = self.totals.get(question.category, 0) + 1
+        cuts = {f"@{k}": hits[:k] for k in KS}
+        cuts["@1000tok"] = within_budget(hits, BUDGET_TOKENS)
+        for name, chosen in cuts.items():
+            covered: set[str] = set().union(*(h.covers for h in chosen)) if chosen else set()
+            row[f"all{name}"] = row.get(f"all{name}", 0) + int(question.evidence <= covered)
+            row[f"any{name}"] = row.get(f"any{name}", 0) + int(bool(question.evidence & covered))
+
+    def pct(self, categories: Iterable[int], metric: str) -> float:
+        cats = list(categories)
+        n = sum(self.totals.get(c, 0) for c in cats)
+        hit = sum(self.counts.get(c, {}).get(metric, 0) for c in cats)
+        return 100.0 * hit / n if n else 0.0
+
+    def n(self, categories: Iterable[int]) -> int:
+        return sum(self.totals.get(c, 0) for c in categories)
+
+
+def within_budget(hits: list[Hit], budget: int) -> list[Hit]:
+    chosen: list[Hit] = []
+    used = 0.0
+    for hit in hits:
+        cost = len(hit.text) / 4
+        if used + cost > budget:
+            break
+        chosen.append(hit)
+        used += cost
+    return chosen
+
+
+METRICS = [f"{kind}@{k}" for kind in ("all", "any") for k in KS] + ["all@1000tok", "any@1000tok"]
+
+
+def report(
+    title: str, scores: Scores, latencies: list[float], ingest: tuple[int, float] | None
+) -> str:
+    lines = [
+        f"## {title}",
+        "",
+        "| categories | n | " + " | ".join(METRICS) + " |",
+        "|---|---|" + "---|" * len(METRICS),
+    ]
+    rows: list[tuple[str, list[int]]] = [("1-4 (headline)", list(HEADLINE))]
+    rows += [(f"{c} {CATEGORY_NAMES[c]}", [c]) for c in (1, 2, 3, 4, 5)]
+    for name, cats in rows:
+        values = " | ".join(f"{scores.pct(cats, m):.1f}" for m in METRICS)
+        lines.append(f"| {name} | {scores.n(cats)} | {values} |")
+    if latencies:
+        ordered = sorted(latencies)
+        p50 = statistics.median(ordered) * 1000
+        p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] * 1000
+        lines.append("")
+        lines.append(
+            f"search latency: p50 {p50:.1f} ms, p95 {p95:.1f} ms over {len(ordered)} searches"
+        )
+    if ingest:
+        turns, seconds = ingest
+        lines.append(f"ingestion: {turns} turns in {seconds:.1f} s = {turns / seconds:.1f} turns/s")
+    return "\n".join(lines)
+
+
+# -- index-only mode -------------------------------------------------------------------------
+
+
+async def run_index_only(conversations: list[Conversation], *, fetch: int = FETCH) -> None:
+    from muninn_memory.embeddings.factory import create_embedder
+    from muninn_memory.entities.recognize import recognize
+    from muninn_memory.retrieval.hybrid import HybridIndex
+    from muninn_memory.retrieval.port import IndexedMemory
+    from muninn_memory.vectors.edge import EdgeBackend
+
+    with tempfile.TemporaryDirectory(prefix="locomo-index-") as tmp:
+        index = HybridIndex(EdgeBackend(Path(tmp)), create_embedder())
+        by_text: dict[tuple[str, str], str] = {}
+        started = time.perf_counter()
+        total = 0
+        for conv in conversations:
+            batch: list[IndexedMemory] = []
+            for turn in conv.turns:
+                text = turn_text(turn)
+                by_text[(conv.sample_id, turn.dia_id)] = text
+                names = [m.name for m in recognize(turn.text).mentions if m.name]
+                batch.append(
+                    IndexedMemory(
+                        turn.dia_id,
+                        conv.sample_id,
+                        text,
+                        "conversation",
+                        occurred_at=turn.at,
+                        entities=(turn.speaker, *names),
+                    )
+                )
+            for start in range(0, len(batch), 64):
+                await index.upsert(batch[start : start + 64])
+            total += len(batch)
+            print(f"indexed {conv.sample_id}: {len(batch)} turns", file=sys.stderr)
+        ingest = (total, time.perf_counter() - started)
+        scores, latencies = Scores(), []
+        for conv in conversations:
+            now = max(t.at for t in conv.turns) + timedelta(days=1)
+            for q in conv.questions:
+                t0 = time.perf_counter()
+                results = await index.search(conv.sample_id, q.text, limit=fetch, now=now)
+                latencies.append(time.perf_counter() - t0)
+                hits = [
+                    Hit(frozenset({r.memory_id}), by_text[(conv.sample_id, r.memory_id)])
+                    for r in results
+                ]
+                scores.add(q, hits)
+        await index.close()
+    print(report("index only (HybridIndex, infer=false equivalent)", scores, latencies, ingest))
+
+
+# -- service mode ----------------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def memory_service(workdir: Path) -> AsyncIterator[tuple[Any, Any, Any]]:
+    import httpx
+    from asgi_lifespan import LifespanManager
+    from muninn_memory.main import create_app
+    from muninn_memory.settings import MemorySettings
+
+    sys.path.insert(0, str(ROOT))
+    from tests.integration.infra import provide_infra
+
+    with provide_infra(workdir / "infra") as infra:
+        settings = MemorySettings(
+            kafka_bootstrap=infra.kafka_bootstrap,
+            mongo_uri=infra.mongo_uri,
+            mongo_database_prefix=f"muninn_locomo{uuid.uuid4().hex[:6]}_",
+            qdrant_path=workdir / "qdrant",
+            ingestion_poll_interval_seconds=0.05,
+            index_sync_interval_seconds=0.5,
+            ingestion_wait_timeout_seconds=300,
+            log_level="WARNING",
+        )
+        app = create_app(settings)
+        async with (
+            LifespanManager(app, startup_timeout=180, shutdown_timeout=60),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://memory", timeout=600
+            ) as http,
+        ):
+            yield app, settings, http
+
+
+def covered_turns(result: dict[str, Any]) -> frozenset[str]:
+    out: set[str] = set()
+    for message in result.get("provenance", {}).get("messages", []):
+        dia = (message.get("metadata") or {}).get("dia_id") or message.get("message_id")
+        if isinstance(dia, str):
+            out.add(dia)
+    return frozenset(out)
+
+
+async def ingest_conversation(
+    http: Any, headers: dict[str, str], conv: Conversation, infer: bool
+) -> None:
+    for session in conv.sessions():
+        messages = [
+            {
+                "role": "user",
+                "content": t.text,
+                "created_at": t.at.isoformat(),
+                "message_id": t.dia_id,
+                "conversation_id": conv.sample_id,
+                "metadata": {
+                    "speaker": t.speaker,
+                    "dia_id": t.dia_id,
+                    **({"blip_caption": t.caption} if t.caption else {}),
+                },
+            }
+            for t in session
+        ]
+        response = await http.post(
+            "/v1/memories",
+            json={"messages": messages, "infer": infer, "wait": True},
+            headers=headers,
+        )
+        if response.status_code >= 400:
+            raise RuntimeError(f"ingestion failed: {response.status_code} {response.text[:300]}")
+        job = response.json()
+        while job.get("status") not in ("succeeded", "failed", "completed", "done"):
+            await asyncio.sleep(0.2)
+            job = (await http.get(job["status_url"], headers=headers)).json()
+        if job["status"] == "failed":
+            raise RuntimeError(f"ingestion job failed: {job.get('error')}")
+
+
+async def run_service(
+    conversations: list[Conversation], infers: list[bool], *, parallel: int
+) -> None:
+    from muninn_shared.runtime import token_codec_from
+
+    with tempfile.TemporaryDirectory(prefix="locomo-service-") as tmp:
+        async with memory_service(Path(tmp)) as (app, settings, http):
+            codec = token_codec_from(settings)
+            for infer in infers:
+                label = "infer" if infer else "raw"
+                headers = {
+                    c.sample_id: {
+                        "Authorization": f"Bearer {codec.issue(f'locomo-{c.sample_id}-{label}')}"
+                    }
+                    for c in conversations
+                }
+                ingest = await ingest_all(app, http, headers, conversations, infer, parallel)
+                scores, latencies = await ask_all(http, headers, conversations)
+                title = f"service API, infer={'true' if infer else 'false'}"
+                print(report(title, scores, latencies, ingest))
+                print()
+
+
+async def ingest_all(
+    app: Any,
+    http: Any,
+    headers: dict[str, dict[str, str]],
+    conversations: list[Conversation],
+    infer: bool,
+    parallel: int,
+) -> tuple[int, float]:
+    gate = asyncio.Semaphore(parallel)
+
+    async def one(conv: Conversation) -> None:
+        async with gate:
+            await ingest_conversation(http, headers[conv.sample_id], conv, infer)
+            print(f"ingested {conv.sample_id} (infer={infer})", file=sys.stderr)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(c) for c in conversations))
+    # Vectors are written right after each commit; the sweep catches any straggler.
+    while await app.state.index_sync.sweep_once():
+        pass
+    return sum(len(c.turns) for c in conversations), time.perf_counter() - started
+
+
+async def ask_all(
+    http: Any, headers: dict[str, dict[str, str]], conversations: list[Conversation]
+) -> tuple[Scores, list[float]]:
+    scores, latencies = Scores(), []
+    for conv in conversations:
+        for q in conv.questions:
+            t0 = time.perf_counter()
+            response = await http.post(
+                "/v1/memories/search",
+                json={"query": q.text, "limit": FETCH},
+                headers=headers[conv.sample_id],
+            )
+            latencies.append(time.perf_counter() - t0)
+            response.raise_for_status()
+            hits = [
+                Hit(covered_turns(r), (r.get("memory") or {}).get("content") or "")
+                for r in response.json()["results"]
+            ]
+            scores.add(q, hits)
+    return scores, latencies
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--index-only", action="store_true", help="drive the hybrid index directly")
+    parser.add_argument("--infer", choices=["false", "true", "both"], default="both")
+    parser.add_argument(
+        "--conversations", type=int, default=None, help="only the first N conversations"
+    )
+    parser.add_argument("--parallel", type=int, default=2, help="conversations ingested at once")
+    args = parser.parse_args(argv)
+    conversations = load(args.data)[: args.conversations]
+    if args.index_only:
+        asyncio.run(run_index_only(conversations))
+        return
+    infers = {"false": [False], "true": [True], "both": [False, True]}[args.infer]
+    asyncio.run(run_service(conversations, infers, parallel=args.parallel))
+
+
+if __name__ == "__main__":
+    main()

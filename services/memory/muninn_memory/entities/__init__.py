@@ -1,0 +1,1 @@
+"""Entities (people, places, organisations…) and relationships between them."""

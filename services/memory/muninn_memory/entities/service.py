@@ -1,0 +1,401 @@
+"""Resolving mentions to entities (merging aliases), counting mentions, serving entities.
+
+Resolution, in order: a known alias ("Dr. Mary" and "Mary" share the key "mary"); for a
+person, the first name of a known full name or the reverse ("Mary" ↔ "Mary Johnson") when
+exactly one fits; a bare role ("the dentist") goes to the one entity in that role, or to a
+placeholder ("My dentist") that the first named mention in that role takes over.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from muninn_shared.pagination import decode_cursor, encode_cursor
+from muninn_shared.problems import not_found
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from muninn_memory.entities.models import Entity, EntityDetail, EntityPage, Relationship
+from muninn_memory.entities.recognize import EntityMention, Recognition, alias_key, strip_title
+from muninn_memory.entities.store import EntityStore
+from muninn_memory.extraction.rules import UNIQUE_ROLES
+
+Doc = dict[str, Any]
+
+CLOSE_ROLES = frozenset(
+    {
+        "self",
+        "wife",
+        "husband",
+        "partner",
+        "girlfriend",
+        "boyfriend",
+        "fiance",
+        "fiancee",
+        "mom",
+        "mother",
+        "mum",
+        "dad",
+        "father",
+        "sister",
+        "brother",
+        "son",
+        "daughter",
+        "best friend",
+        "pet",
+        "kid",
+        "child",
+        "home",
+        "employer",
+    }
+)
+TYPED_RELATION_BASE = 5
+LOOSE_RELATION_BASE = 2
+
+
+@dataclass(frozen=True)
+class ResolvedEntity:
+    id: str
+    name: str
+    type: str
+    aliases: tuple[str, ...]
+
+
+def importance(doc: Doc) -> int:
+    mentions = int(doc.get("mention_count", 1))
+    roles = set(doc.get("roles") or [])
+    bonus = 2 if roles & CLOSE_ROLES else 1 if roles else 0
+    return max(1, min(10, 1 + round(2 * math.log2(1 + mentions)) + bonus))
+
+
+def relation_strength(relationship: str, mentions: int) -> int:
+    base = LOOSE_RELATION_BASE if relationship == "mentioned with" else TYPED_RELATION_BASE
+    return max(1, min(10, base + mentions - 1))
+
+
+def entity_from_doc(doc: Doc) -> Entity:
+    contexts: dict[str, int] = doc.get("context_counts") or {}
+    primary = max(contexts, key=lambda c: contexts[c]) if contexts else "personal"
+    roles = list(doc.get("roles") or [])
+    return Entity(
+        id=doc["_id"],
+        name=doc["name"],
+        type=doc["type"],
+        aliases=list(doc.get("aliases") or []),
+        role=roles[0] if roles else None,
+        roles=roles,
+        description=doc.get("description"),
+        primary_context=primary,
+        contexts=sorted(contexts, key=lambda c: -contexts[c]),
+        mention_count=int(doc.get("mention_count", 0)),
+        first_mentioned_at=doc["first_mentioned_at"],
+        last_mentioned_at=doc["last_mentioned_at"],
+        importance=importance(doc),
+        created_at=doc["created_at"],
+        updated_at=doc["updated_at"],
+    )
+
+
+def _keys_for(name: str, aliases: tuple[str, ...], role: str | None, kind: str) -> list[str]:
+    keys = {
+        alias_key(a)
+        for a in (name, *aliases)
+        if alias_key(a) and not alias_key(a).startswith(("my ", "the "))
+    }
+    if kind == "person":
+        full = alias_key(name).split()
+        if len(full) > 1:
+            keys.add(f"first:{full[0]}")
+    if role:
+        keys.add(f"role:{role}")
+    return sorted(keys)
+
+
+class EntityService:
+    def __init__(self, store: EntityStore) -> None:
+        self._store = store
+
+    # -- ingestion ------------------------------------------------------------------------
+
+    async def record(
+        self,
+        user_id: str,
+        recognition: Recognition,
+        *,
+        at: datetime,
+        context: str,
+        session: AsyncClientSession | None = None,
+    ) -> list[ResolvedEntity | None]:
+        """Resolve every mention (creating or merging entities), count it, link co-mentions.
+
+        Returns one entry per mention (None when a bare role is ambiguous).
+        """
+        resolved: list[ResolvedEntity | None] = []
+        counted: set[str] = set()
+        for mention in recognition.mentions:
+            doc = await self._resolve(
+                user_id,
+                mention,
+                at=at,
+                context=context,
+                count=True,
+                counted=counted,
+                session=session,
+            )
+            resolved.append(
+                ResolvedEntity(
+                    doc["_id"], doc["name"], doc["type"], tuple(doc.get("aliases") or ())
+                )
+                if doc
+                else None
+            )
+        for first, second, relationship in recognition.links:
+            a, b = resolved[first], resolved[second]
+            if a is not None and b is not None and a.id != b.id:
+                await self._store.link(
+                    user_id, a.id, b.id, relationship, at=at, context=context, session=session
+                )
+        return resolved
+
+    async def _resolve(
+        self,
+        user_id: str,
+        mention: EntityMention,
+        *,
+        at: datetime,
+        context: str,
+        count: bool,
+        counted: set[str],
+        session: AsyncClientSession | None,
+    ) -> Doc | None:
+        match, rename = await self._find(user_id, mention, session)
+        if match is None and mention.name is None:
+            role = mention.role or "contact"
+            if role not in UNIQUE_ROLES and await self._store.by_role(user_id, role, session):
+                return None  # "my friend" with several friends known: who is meant is unclear
+            return await self._create(
+                user_id,
+                f"My {role}",
+                mention,
+                at=at,
+                context=context,
+                placeholder=True,
+                session=session,
+            )
+        if match is None:
+            assert mention.name is not None
+            return await self._create(
+                user_id,
+                mention.name,
+                mention,
+                at=at,
+                context=context,
+                placeholder=False,
+                session=session,
+            )
+        return await self._touch(
+            user_id,
+            match,
+            mention,
+            rename=rename,
+            at=at,
+            context=context,
+            count=match["_id"] not in counted,
+            counted=counted,
+            session=session,
+        )
+
+    async def _find(
+        self, user_id: str, mention: EntityMention, session: AsyncClientSession | None
+    ) -> tuple[Doc | None, str | None]:
+        """The entity a mention refers to, and a better name for it if the mention brings one."""
+        if mention.name is None:
+            in_role = await self._store.by_role(user_id, mention.role or "contact", session)
+            return (in_role[0], None) if len(in_role) == 1 else (None, None)
+        key = alias_key(mention.name)
+        compatible = [
+            d
+            for d in await self._store.by_keys(user_id, [key], session)
+            if d["type"] == mention.type or mention.type == "person"
+        ]
+        if compatible:
+            best = max(compatible, key=lambda d: d.get("mention_count", 0))
+            return best, None
+        if mention.type == "person":
+            tokens = key.split()
+            if len(tokens) == 1:
+                full = [
+                    d
+                    for d in await self._store.by_keys(user_id, [f"first:{tokens[0]}"], session)
+                    if d["type"] == "person"
+                ]
+                if len(full) == 1:
+                    return full[0], None
+            else:
+                short = [
+                    d
+                    for d in await self._store.by_keys(user_id, [tokens[0]], session)
+                    if d["type"] == "person"
+                    and len(alias_key(d["name"]).split()) == 1
+                    and not d.get("placeholder")
+                ]
+                if len(short) == 1:
+                    return short[0], strip_title(mention.name) if len(
+                        strip_title(mention.name)
+                    ) > len(strip_title(short[0]["name"])) else None
+        if mention.role and mention.role in UNIQUE_ROLES:
+            placeholders = [
+                d
+                for d in await self._store.by_role(user_id, mention.role, session)
+                if d.get("placeholder")
+            ]
+            if len(placeholders) == 1:
+                return placeholders[0], mention.name
+        return None, None
+
+    async def _create(
+        self,
+        user_id: str,
+        name: str,
+        mention: EntityMention,
+        *,
+        at: datetime,
+        context: str,
+        placeholder: bool,
+        session: AsyncClientSession | None,
+    ) -> Doc:
+        now = datetime.now(UTC)
+        aliases = tuple(a for a in dict.fromkeys((name, *mention.aliases)) if a)
+        doc: Doc = {
+            "_id": uuid.uuid4().hex,
+            "user_id": user_id,
+            "name": name,
+            "type": mention.type,
+            "aliases": list(aliases),
+            "keys": _keys_for(name, aliases if not placeholder else (), mention.role, mention.type),
+            "roles": [mention.role] if mention.role else [],
+            "placeholder": placeholder,
+            "description": None,
+            "context_counts": {context: 1},
+            "mention_count": 1,
+            "first_mentioned_at": at,
+            "last_mentioned_at": at,
+            "created_at": now,
+            "updated_at": now,
+        }
+        await self._store.insert(doc, session)
+        return doc
+
+    async def _touch(
+        self,
+        user_id: str,
+        doc: Doc,
+        mention: EntityMention,
+        *,
+        rename: str | None,
+        at: datetime,
+        context: str,
+        count: bool,
+        counted: set[str],
+        session: AsyncClientSession | None,
+    ) -> Doc:
+        counted.add(doc["_id"])
+        name = rename or doc["name"]
+        new_aliases = [a for a in (mention.name, *mention.aliases) if a]
+        keys = _keys_for(name, tuple(a for a in new_aliases), mention.role, doc["type"])
+        update: Doc = {
+            "$addToSet": {"aliases": {"$each": new_aliases}, "keys": {"$each": keys}},
+            "$max": {"last_mentioned_at": at},
+            "$min": {"first_mentioned_at": at},
+            "$set": {"updated_at": datetime.now(UTC)},
+            "$inc": {f"context_counts.{context}": 1, "mention_count": 1 if count else 0},
+        }
+        if mention.role:
+            update["$addToSet"]["roles"] = mention.role
+        if rename:
+            update["$set"].update({"name": rename, "placeholder": False})
+        updated = await self._store.update(user_id, doc["_id"], update, session)
+        return updated or doc
+
+    async def resolve_filter(self, user_id: str, names_or_ids: list[str]) -> list[ResolvedEntity]:
+        """Entities a search or list filter names, by id, name or alias."""
+        found: dict[str, Doc] = {d["_id"]: d for d in await self._store.many(user_id, names_or_ids)}
+        keys = [alias_key(n) for n in names_or_ids if alias_key(n)]
+        keys += [f"role:{k[3:]}" for k in keys if k.startswith(("my ", "the "))]
+        for doc in await self._store.by_keys(user_id, keys):
+            found[doc["_id"]] = doc
+        return [
+            ResolvedEntity(d["_id"], d["name"], d["type"], tuple(d.get("aliases") or ()))
+            for d in found.values()
+        ]
+
+    # -- reading --------------------------------------------------------------------------
+
+    async def page(
+        self,
+        user_id: str,
+        *,
+        type_: str | None,
+        query: str | None,
+        role: str | None,
+        cursor: str | None,
+        limit: int,
+    ) -> EntityPage:
+        after = decode_cursor(cursor) if cursor else None
+        docs = await self._store.page(
+            user_id, type_=type_, query=query, role=role, after=after, limit=limit + 1
+        )
+        items = [entity_from_doc(d) for d in docs[:limit]]
+        next_cursor = None
+        if len(docs) > limit:
+            last = docs[limit - 1]
+            next_cursor = encode_cursor(last["last_mentioned_at"], last["_id"])
+        return EntityPage(items=items, next_cursor=next_cursor)
+
+    async def get(self, user_id: str, entity_id: str) -> Doc:
+        doc = await self._store.get(user_id, entity_id)
+        if doc is None:
+            raise not_found("Entity")
+        return doc
+
+    async def relationships(self, user_id: str, entity_id: str) -> list[Relationship]:
+        rows = await self._store.relationships_of(user_id, entity_id)
+        others = {
+            d["_id"]: d
+            for d in await self._store.many(
+                user_id,
+                [r["target_id"] if r["source_id"] == entity_id else r["source_id"] for r in rows],
+            )
+        }
+        relationships: list[Relationship] = []
+        for row in rows:
+            other_id = row["target_id"] if row["source_id"] == entity_id else row["source_id"]
+            other = others.get(other_id)
+            if other is None:
+                continue
+            mentions = int(row.get("mentions", 1))
+            relationships.append(
+                Relationship(
+                    entity_id=other_id,
+                    name=other["name"],
+                    type=other["type"],
+                    relationship=row["relationship"],
+                    strength=relation_strength(row["relationship"], mentions),
+                    mentions=mentions,
+                    context=row.get("context"),
+                    last_seen_at=row["last_seen_at"],
+                )
+            )
+        return relationships
+
+    async def detail(self, user_id: str, entity_id: str, memories: list[Any]) -> EntityDetail:
+        doc = await self.get(user_id, entity_id)
+        entity = entity_from_doc(doc)
+        return EntityDetail(
+            **entity.model_dump(),
+            relationships=await self.relationships(user_id, entity_id),
+            memories=memories,
+        )

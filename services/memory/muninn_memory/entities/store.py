@@ -1,0 +1,241 @@
+"""Entities and their relationships in MongoDB, each user's in the database the router picks."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from muninn_shared.storage.indexes import ensure_index
+from muninn_shared.storage.routing import StoreRouter
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+Doc = dict[str, Any]
+ENTITIES = "entities"
+RELATIONSHIPS = "entity_relationships"
+
+
+class EntityStore:
+    def __init__(self, router: StoreRouter) -> None:
+        self._router = router
+
+    @staticmethod
+    async def ensure_indexes(db: AsyncDatabase[Doc]) -> None:
+        await ensure_index(db[ENTITIES], [("user_id", ASCENDING), ("keys", ASCENDING)])
+        await ensure_index(db[ENTITIES], [("user_id", ASCENDING), ("roles", ASCENDING)])
+        await ensure_index(
+            db[ENTITIES],
+            [("user_id", ASCENDING), ("last_mentioned_at", DESCENDING), ("_id", DESCENDING)],
+        )
+        await ensure_index(
+            db[RELATIONSHIPS],
+            [
+                ("user_id", ASCENDING),
+                ("source_id", ASCENDING),
+                ("target_id", ASCENDING),
+                ("relationship", ASCENDING),
+            ],
+            unique=True,
+        )
+        await ensure_index(db[RELATIONSHIPS], [("user_id", ASCENDING), ("target_id", ASCENDING)])
+
+    async def _db(self, user_id: str) -> AsyncDatabase[Doc]:
+        return await self._router.database_for(user_id)
+
+    async def by_keys(
+        self, user_id: str, keys: list[str], session: AsyncClientSession | None = None
+    ) -> list[Doc]:
+        db = await self._db(user_id)
+        return [
+            d
+            async for d in db[ENTITIES].find(
+                {"user_id": user_id, "keys": {"$in": keys}}, session=session
+            )
+        ]
+
+    async def by_role(
+        self, user_id: str, role: str, session: AsyncClientSession | None = None
+    ) -> list[Doc]:
+        db = await self._db(user_id)
+        return [
+            d async for d in db[ENTITIES].find({"user_id": user_id, "roles": role}, session=session)
+        ]
+
+    async def insert(self, doc: Doc, session: AsyncClientSession | None = None) -> None:
+        db = await self._db(doc["user_id"])
+        await db[ENTITIES].insert_one(doc, session=session)
+
+    async def update(
+        self, user_id: str, entity_id: str, update: Doc, session: AsyncClientSession | None = None
+    ) -> Doc | None:
+        db = await self._db(user_id)
+        return await db[ENTITIES].find_one_and_update(
+            {"_id": entity_id, "user_id": user_id},
+            update,
+            session=session,
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def get(self, user_id: str, entity_id: str) -> Doc | None:
+        db = await self._db(user_id)
+        return await db[ENTITIES].find_one({"_id": entity_id, "user_id": user_id})
+
+    async def many(self, user_id: str, ids: list[str]) -> list[Doc]:
+        if not ids:
+            return []
+        db = await self._db(user_id)
+        return [d async for d in db[ENTITIES].find({"_id": {"$in": ids}, "user_id": user_id})]
+
+    async def page(
+        self,
+        user_id: str,
+        *,
+        type_: str | None,
+        query: str | None,
+        role: str | None,
+        after: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[Doc]:
+        db = await self._db(user_id)
+        conditions: Doc = {"user_id": user_id}
+        if type_:
+            conditions["type"] = type_
+        if role:
+            conditions["roles"] = role
+        if query:
+            pattern = re.escape(query.strip().lower())
+            conditions["keys"] = {"$regex": f"^{pattern}|\\s{pattern}"}
+        if after is not None:
+            at, last_id = after
+            conditions["$or"] = [
+                {"last_mentioned_at": {"$lt": at}},
+                {"last_mentioned_at": at, "_id": {"$lt": last_id}},
+            ]
+        cursor = (
+            db[ENTITIES]
+            .find(conditions)
+            .sort([("last_mentioned_at", DESCENDING), ("_id", DESCENDING)])
+            .limit(limit)
+        )
+        return [d async for d in cursor]
+
+    async def link(
+        self,
+        user_id: str,
+        source_id: str,
+        target_id: str,
+        relationship: str,
+        *,
+        at: datetime,
+        context: str | None,
+        session: AsyncClientSession | None = None,
+    ) -> None:
+        db = await self._db(user_id)
+        await db[RELATIONSHIPS].update_one(
+            {
+                "user_id": user_id,
+                "source_id": source_id,
+                "target_id": target_id,
+                "relationship": relationship,
+            },
+            {
+                "$inc": {"mentions": 1},
+                "$max": {"last_seen_at": at},
+                "$min": {"first_seen_at": at},
+                "$set": {"context": context},
+            },
+            upsert=True,
+            session=session,
+        )
+
+    async def relationships_of(self, user_id: str, entity_id: str) -> list[Doc]:
+        db = await self._db(user_id)
+        cursor = (
+            db[RELATIONSHIPS]
+            .find({"user_id": user_id, "$or": [{"source_id": entity_id}, {"target_id": entity_id}]})
+            .sort("mentions", DESCENDING)
+        )
+        return [d async for d in cursor.limit(200)]
+
+    async def move_relationships(
+        self, user_id: str, from_id: str, to_id: str, session: AsyncClientSession | None = None
+    ) -> None:
+        """After a merge, the absorbed entity's relationships belong to the survivor."""
+        db = await self._db(user_id)
+        async for rel in db[RELATIONSHIPS].find(
+            {"user_id": user_id, "$or": [{"source_id": from_id}, {"target_id": from_id}]},
+            session=session,
+        ):
+            source = to_id if rel["source_id"] == from_id else rel["source_id"]
+            target = to_id if rel["target_id"] == from_id else rel["target_id"]
+            await db[RELATIONSHIPS].delete_one({"_id": rel["_id"]}, session=session)
+            if source == target:
+                continue
+            await db[RELATIONSHIPS].update_one(
+                {
+                    "user_id": user_id,
+                    "source_id": source,
+                    "target_id": target,
+                    "relationship": rel["relationship"],
+                },
+                {
+                    "$inc": {"mentions": rel.get("mentions", 1)},
+                    "$max": {"last_seen_at": rel["last_seen_at"]},
+                    "$min": {"first_seen_at": rel.get("first_seen_at", rel["last_seen_at"])},
+                    "$set": {"context": rel.get("context")},
+                },
+                upsert=True,
+                session=session,
+            )
+
+    async def delete(
+        self, user_id: str, entity_id: str, session: AsyncClientSession | None = None
+    ) -> None:
+        db = await self._db(user_id)
+        await db[ENTITIES].delete_one({"_id": entity_id, "user_id": user_id}, session=session)
+
+    async def all_for(self, user_id: str) -> list[Doc]:
+        db = await self._db(user_id)
+        return [d async for d in db[ENTITIES].find({"user_id": user_id})]
+
+    async def delete_stale(
+        self, user_id: str, cutoff: datetime, session: AsyncClientSession | None = None
+    ) -> int:
+        """Entities last mentioned before ``cutoff``, and relationships last seen before it."""
+        db = await self._db(user_id)
+        stale = [
+            d["_id"]
+            async for d in db[ENTITIES].find(
+                {"user_id": user_id, "last_mentioned_at": {"$lt": cutoff}},
+                {"_id": 1},
+                session=session,
+            )
+        ]
+        removed = 0
+        if stale:
+            result = await db[ENTITIES].delete_many(
+                {"user_id": user_id, "_id": {"$in": stale}}, session=session
+            )
+            removed = result.deleted_count
+            await db[RELATIONSHIPS].delete_many(
+                {
+                    "user_id": user_id,
+                    "$or": [{"source_id": {"$in": stale}}, {"target_id": {"$in": stale}}],
+                },
+                session=session,
+            )
+        await db[RELATIONSHIPS].delete_many(
+            {"user_id": user_id, "last_seen_at": {"$lt": cutoff}}, session=session
+        )
+        return removed
+
+    async def relationships_since(self, user_id: str, start: datetime, end: datetime) -> list[Doc]:
+        db = await self._db(user_id)
+        cursor = (
+            db[RELATIONSHIPS]
+            .find({"user_id": user_id, "first_seen_at": {"$gte": start, "$lt": end}})
+            .sort("mentions", DESCENDING)
+        )
+        return [d async for d in cursor.limit(200)]

@@ -1,0 +1,216 @@
+"""Small text helpers shared by extraction, entities and reconciliation.
+
+Deliberately dependency-free: the offline pipeline must work without models or network.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "then",
+        "so",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "from",
+        "about",
+        "as",
+        "into",
+        "over",
+        "after",
+        "before",
+        "under",
+        "again",
+        "further",
+        "once",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "am",
+        "do",
+        "does",
+        "did",
+        "doing",
+        "have",
+        "has",
+        "had",
+        "having",
+        "i",
+        "me",
+        "my",
+        "myself",
+        "we",
+        "our",
+        "ours",
+        "you",
+        "your",
+        "yours",
+        "he",
+        "him",
+        "his",
+        "she",
+        "her",
+        "hers",
+        "it",
+        "its",
+        "they",
+        "them",
+        "their",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "here",
+        "when",
+        "where",
+        "why",
+        "how",
+        "all",
+        "any",
+        "both",
+        "each",
+        "few",
+        "more",
+        "most",
+        "other",
+        "some",
+        "such",
+        "no",
+        "nor",
+        "not",
+        "only",
+        "own",
+        "same",
+        "than",
+        "too",
+        "very",
+        "can",
+        "will",
+        "just",
+        "should",
+        "now",
+        "also",
+        "really",
+        "actually",
+        "user",
+        "s",
+        "t",
+        "d",
+        "ll",
+        "m",
+        "re",
+        "ve",
+    ]
+)
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|\n+")
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_SPACES = re.compile(r"\s+")
+
+
+def clean(text: str) -> str:
+    """Unicode-normalised, single-spaced, straight quotes."""
+    text = unicodedata.normalize("NFKC", text)
+    text = (
+        text.replace("\u2019", "'")
+        .replace("\u2018", "'")
+        .replace("\u201c", '"')
+        .replace("\u201d", '"')
+    )
+    return _SPACES.sub(" ", text).strip()
+
+
+_ABBREVIATION = re.compile(
+    r"(?:^|\s)(?:dr|mr|mrs|ms|prof|st|jr|sr|vs|etc|e\.g|i\.e|mt|ft|no|approx)\.$", re.I
+)
+
+
+def sentences(text: str) -> list[str]:
+    merged: list[str] = []
+    for part in _SENTENCE_END.split(clean_keep_lines(text)):
+        part = part.strip() if part else ""
+        if not part:
+            continue
+        # "Dr. Mary" is one sentence, not two.
+        if merged and _ABBREVIATION.search(merged[-1]):
+            merged[-1] = f"{merged[-1]} {part}"
+        else:
+            merged.append(part)
+    return merged
+
+
+def clean_keep_lines(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    text = (
+        text.replace("\u2019", "'")
+        .replace("\u2018", "'")
+        .replace("\u201c", '"')
+        .replace("\u201d", '"')
+    )
+    return "\n".join(re.sub(r"[ \t]+", " ", line).strip() for line in text.splitlines())
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper: enough to match 'likes'/'liked'/'liking' for similarity."""
+    word = word.split("'")[0]
+    for suffix in ("ingly", "edly", "ing", "ies", "ied", "ed", "es", "s"):
+        if len(word) > len(suffix) + 2 and word.endswith(suffix):
+            base = word[: -len(suffix)]
+            return base + "y" if suffix in ("ies", "ied") else base
+    return word
+
+
+def content_terms(text: str) -> set[str]:
+    return {stem(w) for w in words(text) if w not in STOPWORDS}
+
+
+def normalized(text: str) -> str:
+    """Comparable form of a statement: lowercase words, punctuation and spacing dropped."""
+    return " ".join(words(text))
+
+
+def similarity(a: str, b: str) -> float:
+    """Overlap of content terms (Jaccard), 0..1; exact normalised equality is 1."""
+    if normalized(a) == normalized(b):
+        return 1.0
+    ta, tb = content_terms(a), content_terms(b)
+    if not ta or not tb:
+        return 0.0
+    return len(ta & tb) / len(ta | tb)
+
+
+def estimate_tokens(text: str) -> int:
+    """Tokens in the usual ~4 characters per token approximation, never less than 1."""
+    return max(1, (len(text) + 3) // 4)
+
+
+def truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"

@@ -1,0 +1,1 @@
+"""History of every memory: why it exists and every change since."""

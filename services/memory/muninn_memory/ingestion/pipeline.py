@@ -1,0 +1,594 @@
+"""One ingestion job, end to end: messages → episodic memories → facts → reconciliation → commit.
+
+Everything the job changes — new memories, superseded or deleted ones, history entries,
+entities and their mention counts, ``memory.record.changed`` events in the outbox, and the
+job's own status — commits in one MongoDB transaction, conditioned on the worker still
+holding the job. A job is therefore applied exactly once even if its worker dies at any
+point; the vector index follows from MongoDB right after (see ``memories/indexing.py``).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from muninn_shared.events import new_event
+from muninn_shared.events.payloads import MemoryChanged
+from muninn_shared.storage.mongo import in_transaction
+from muninn_shared.storage.outbox import Outbox
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from muninn_memory.entities.recognize import recognize
+from muninn_memory.entities.service import EntityService, ResolvedEntity
+from muninn_memory.extraction.models import ExtractedFact, Extraction, Extractor, SourceMessage
+from muninn_memory.extraction.rules import classify
+from muninn_memory.extraction.signals import context_of, importance_of, sentiment_of
+from muninn_memory.extraction.text import truncate
+from muninn_memory.history.store import HistoryStore, history_entry
+from muninn_memory.ingestion.models import JobOperation, JobResult
+from muninn_memory.ingestion.store import JobStore
+from muninn_memory.memories.documents import new_memory_doc
+from muninn_memory.memories.indexing import IndexSync
+from muninn_memory.memories.models import (
+    ExtractionInfo,
+    MemoryStatus,
+    MemoryType,
+    Provenance,
+    SourceMessageRef,
+)
+from muninn_memory.memories.store import PENDING, MemoryStore
+from muninn_memory.reconciliation.service import Decision, Reconciler
+
+Doc = dict[str, Any]
+SERVICE = "memory"
+
+
+def source_message(raw: Doc) -> SourceMessage:
+    metadata = dict(raw.get("metadata") or {})
+    speaker = metadata.get("speaker") or metadata.get("speaker_name") or metadata.get("name")
+    created = raw.get("created_at")
+    if isinstance(created, str):
+        created = datetime.fromisoformat(created)
+    if created is None:
+        created = datetime.now(UTC)
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=UTC)
+    return SourceMessage(
+        content=raw["content"],
+        created_at=created,
+        role=raw.get("role", "user"),
+        message_id=raw.get("message_id"),
+        conversation_id=raw.get("conversation_id"),
+        speaker=str(speaker) if speaker else None,
+        metadata=metadata,
+    )
+
+
+def _ref(message: SourceMessage, excerpt: str) -> SourceMessageRef:
+    return SourceMessageRef(
+        message_id=message.message_id,
+        conversation_id=message.conversation_id,
+        role=message.role,
+        speaker=message.speaker,
+        created_at=message.created_at,
+        excerpt=truncate(excerpt, 2000),
+        metadata=message.metadata,
+    )
+
+
+@dataclass
+class Plan:
+    """What a job will write, built before the transaction so the transaction stays short."""
+
+    new: list[Doc] = field(default_factory=list)
+    changes: dict[str, Doc] = field(default_factory=dict)
+    history: list[Doc] = field(default_factory=list)
+    events: list[tuple[str, str, str | None]] = field(default_factory=list)
+    operations: list[JobOperation] = field(default_factory=list)
+    retired: set[str] = field(default_factory=set)
+    origin: dict[str, tuple[int, str | None]] = field(default_factory=dict)
+    """Memory id → (message index, sentence it rests on; None for the whole message)."""
+
+    def active_facts(self) -> list[Doc]:
+        return [
+            d
+            for d in self.new
+            if d["status"] == MemoryStatus.ACTIVE.value
+            and d["type"] != MemoryType.CONVERSATION.value
+        ]
+
+    @property
+    def touched(self) -> list[str]:
+        return [d["_id"] for d in self.new] + list(self.changes)
+
+
+class IngestionPipeline:
+    def __init__(
+        self,
+        *,
+        client: AsyncMongoClient[Doc],
+        jobs: JobStore,
+        memories: MemoryStore,
+        history: HistoryStore,
+        entities: EntityService,
+        extractor: Extractor,
+        reconciler: Reconciler,
+        index_sync: IndexSync,
+        outbox: Outbox,
+    ) -> None:
+        self._client = client
+        self._jobs = jobs
+        self._memories = memories
+        self._history = history
+        self._entities = entities
+        self._extractor = extractor
+        self._reconciler = reconciler
+        self._index_sync = index_sync
+        self._outbox = outbox
+
+    @property
+    def extractor(self) -> Extractor:
+        return self._extractor
+
+    async def run(self, job: Doc) -> JobResult:
+        user_id: str = job["user_id"]
+        payload: Doc = job.get("payload") or {}
+        messages = [source_message(m) for m in payload.get("messages") or []]
+        plan = Plan()
+        extraction: Extraction | None
+        if job["kind"] == "memory":
+            extraction = await self._plan_direct(job, payload, messages[0], plan)
+        else:
+            extraction = await self._plan_messages(job, messages, plan)
+        counts = Counter(op.op for op in plan.operations)
+        result = JobResult(
+            operations=plan.operations,
+            extractor=extraction.extractor if extraction else None,
+            notes=extraction.notes if extraction else [],
+            counts=dict(counts),
+        )
+        recognitions = [recognize(m.content) if m.role == "user" else None for m in messages]
+
+        async def work(session: AsyncClientSession) -> None:
+            await self._jobs.finish(
+                job["_id"], job["claim"], result.model_dump(mode="python"), session
+            )
+            new_docs = copy.deepcopy(plan.new)
+            resolved: list[list[ResolvedEntity | None]] = []
+            for message, recognition in zip(messages, recognitions, strict=True):
+                if recognition is None or not recognition.mentions:
+                    resolved.append([])
+                    continue
+                context = payload.get("context") or context_of(message.content)
+                resolved.append(
+                    await self._entities.record(
+                        user_id,
+                        recognition,
+                        at=message.created_at,
+                        context=context,
+                        session=session,
+                    )
+                )
+            for doc in new_docs:
+                self._attach_entities(doc, plan.origin.get(doc["_id"]), resolved)
+            await self._memories.insert_many(user_id, new_docs, session)
+            for memory_id, changes in plan.changes.items():
+                await self._memories.update(user_id, memory_id, changes, session=session)
+            await self._history.add_many(user_id, copy.deepcopy(plan.history), session)
+            for memory_id, operation, content in plan.events:
+                event = new_event(
+                    "memory.record.changed",
+                    source=SERVICE,
+                    subject=user_id,
+                    data=MemoryChanged(
+                        user_id=user_id, memory_id=memory_id, operation=operation, content=content
+                    ),  # type: ignore[arg-type]
+                )
+                await self._outbox.put(event, session)
+
+        await in_transaction(self._client, work)
+        await self._index_sync.try_sync(user_id, plan.touched)
+        return result
+
+    # -- planning -------------------------------------------------------------------------
+
+    async def _plan_messages(
+        self, job: Doc, messages: list[SourceMessage], plan: Plan
+    ) -> Extraction | None:
+        user_id = job["user_id"]
+        payload = job.get("payload") or {}
+        known = await self._memories.by_message_ids(
+            user_id, [m.message_id for m in messages if m.message_id]
+        )
+        episodic_for = {
+            mid
+            for d in known
+            if d["type"] == MemoryType.CONVERSATION.value
+            for mid in d["provenance"].get("message_ids", [])
+        }
+        for index, message in enumerate(messages):
+            if message.message_id and message.message_id in episodic_for:
+                plan.operations.append(
+                    JobOperation(
+                        op="noop",
+                        content=truncate(message.content, 200),
+                        type="conversation",
+                        reason="message already remembered",
+                    )
+                )
+                continue
+            self._add_episodic(job, message, index, plan, context=payload.get("context"))
+        if not job.get("infer", True):
+            return None
+        extraction = await self._extractor.extract(messages)
+        for fact in extraction.facts:
+            message = messages[fact.message_index]
+            decision = await self._reconciler.decide(
+                user_id, fact, pending=plan.active_facts(), retired=plan.retired
+            )
+            memory_id = self._apply(
+                job, decision, message, extraction.extractor, plan, context=payload.get("context")
+            )
+            if decision.target is not None and decision.op in ("update", "delete"):
+                await self._outdate_sources(
+                    user_id,
+                    decision.target,
+                    memory_id or decision.target["_id"],
+                    plan,
+                    keep_index=fact.message_index,
+                )
+        return extraction
+
+    async def _outdate_sources(
+        self, user_id: str, target: Doc, by: str, plan: Plan, *, keep_index: int
+    ) -> None:
+        """Stored messages that stated a now-corrected fact leave search (they stay on record)."""
+        provenance = target.get("provenance") or {}
+        message_ids = list(provenance.get("message_ids") or [])
+        candidates = [d for d in plan.new if d["type"] == MemoryType.CONVERSATION.value]
+        if target["_id"] not in {d["_id"] for d in plan.new}:
+            if message_ids:
+                candidates += await self._memories.by_message_ids(user_id, message_ids)
+            elif provenance.get("job_id"):
+                candidates += await self._memories.find(
+                    user_id,
+                    {
+                        "user_id": user_id,
+                        "provenance.job_id": provenance["job_id"],
+                        "type": MemoryType.CONVERSATION.value,
+                        "occurred_at": target["occurred_at"],
+                    },
+                    limit=5,
+                )
+        for doc in candidates:
+            if doc["type"] != MemoryType.CONVERSATION.value or doc.get("outdated_by"):
+                continue
+            if doc["_id"] in plan.origin and plan.origin[doc["_id"]][0] == keep_index:
+                continue  # the message that makes the correction stays searchable
+            same_message = (
+                bool(set(doc["provenance"].get("message_ids") or []) & set(message_ids))
+                if message_ids
+                else (
+                    doc["provenance"].get("job_id") == provenance.get("job_id")
+                    and doc["occurred_at"] == target["occurred_at"]
+                )
+            )
+            if same_message:
+                self._change(plan, doc, {"outdated_by": by})
+
+    async def _plan_direct(
+        self, job: Doc, payload: Doc, message: SourceMessage, plan: Plan
+    ) -> Extraction:
+        """One memory given by the client: stored as given, deduplicated and, with infer, reconciled."""
+        content: str = payload["memory"]["content"]
+        given_type = payload["memory"].get("type")
+        match = classify(content) if job.get("infer", True) else None
+        category = match.category if match else "statement"
+        fact = ExtractedFact(
+            content=content,
+            category=category,
+            sentence=content,
+            slot=match.slot if match else None,
+            stated_at=message.created_at,
+            importance=payload["memory"].get("importance") or importance_of(category, content),
+            sentiment=payload["memory"].get("sentiment") or sentiment_of(content),
+            confidence=1.0,
+            context=payload["memory"].get("context") or context_of(content),
+        )
+        decision = await self._reconciler.decide(job["user_id"], fact, pending=[], retired=set())
+        self._apply(
+            job,
+            decision,
+            message,
+            "none",
+            plan,
+            context=fact.context,
+            type_override=given_type,
+            direct=payload["memory"],
+        )
+        return Extraction(facts=[fact], extractor="none" if not match else "rules-v1")
+
+    def _add_episodic(
+        self, job: Doc, message: SourceMessage, index: int, plan: Plan, *, context: str | None
+    ) -> None:
+        provenance = Provenance(
+            source=job["source"],
+            job_id=job["_id"],
+            event_id=job.get("event_id"),
+            message_ids=[message.message_id] if message.message_id else [],
+            messages=[_ref(message, message.content)],
+            extraction=ExtractionInfo(extractor="none", category="conversation", confidence=1.0),
+        )
+        doc = new_memory_doc(
+            user_id=job["user_id"],
+            content=message.content,
+            type_=MemoryType.CONVERSATION.value,
+            context=context or message.metadata.get("context") or context_of(message.content),
+            importance=3 if message.role == "user" else 2,
+            sentiment=sentiment_of(message.content),
+            occurred_at=message.created_at,
+            provenance=provenance,
+            metadata={
+                "role": message.role,
+                **({"speaker": message.speaker} if message.speaker else {}),
+            },
+            embedding_model=self._index_sync.index.model_id,
+        )
+        plan.new.append(doc)
+        plan.origin[doc["_id"]] = (index, None)
+        plan.events.append((doc["_id"], "add", doc["content"]))
+        plan.history.append(
+            history_entry(
+                user_id=job["user_id"],
+                memory_id=doc["_id"],
+                lineage_id=doc["lineage_id"],
+                operation="created",
+                actor="system",
+                reason="message stored as an episodic memory",
+                job_id=job["_id"],
+                source_messages=[doc["provenance"]["messages"][0]],
+                after={"content": doc["content"]},
+            )
+        )
+        plan.operations.append(
+            JobOperation(
+                op="add",
+                memory_id=doc["_id"],
+                content=truncate(doc["content"], 200),
+                type=doc["type"],
+                reason="episodic",
+            )
+        )
+
+    def _apply(
+        self,
+        job: Doc,
+        decision: Decision,
+        message: SourceMessage,
+        extractor: str,
+        plan: Plan,
+        *,
+        context: str | None,
+        type_override: str | None = None,
+        direct: Doc | None = None,
+    ) -> str | None:
+        """Plan the decision's writes; returns the id of the memory it creates, if any."""
+        fact = decision.fact
+        user_id = job["user_id"]
+        stated_at = fact.stated_at or message.created_at
+        ref = _ref(message, fact.sentence).model_dump(mode="python")
+        target = decision.target
+        target_id = target["_id"] if target else None
+        if decision.op == "noop":
+            if target is not None:
+                self._change(plan, target, reinforced(target, stated_at))
+                plan.history.append(
+                    history_entry(
+                        user_id=user_id,
+                        memory_id=target["_id"],
+                        lineage_id=str(target.get("lineage_id") or target["_id"]),
+                        operation="reinforced",
+                        actor="extraction",
+                        reason=decision.reason,
+                        job_id=job["_id"],
+                        source_messages=[ref],
+                    )
+                )
+            plan.operations.append(
+                JobOperation(
+                    op="noop",
+                    target_id=target_id,
+                    content=fact.content,
+                    type=fact.type.value,
+                    reason=decision.reason,
+                )
+            )
+            return None
+        if decision.op == "delete":
+            assert target is not None
+            self._change(
+                plan,
+                target,
+                {
+                    "status": MemoryStatus.DELETED.value,
+                    "valid_to": stated_at,
+                    "deleted_reason": decision.reason,
+                },
+            )
+            plan.retired.add(target["_id"])
+            plan.history.append(
+                history_entry(
+                    user_id=user_id,
+                    memory_id=target["_id"],
+                    lineage_id=str(target.get("lineage_id") or target["_id"]),
+                    operation="deleted",
+                    actor="extraction",
+                    reason=f"{decision.reason}: {truncate(fact.sentence, 300)}",
+                    before={"status": target["status"]},
+                    after={"status": MemoryStatus.DELETED.value, "valid_to": stated_at},
+                    job_id=job["_id"],
+                    source_messages=[ref],
+                )
+            )
+            plan.events.append((target["_id"], "delete", None))
+            plan.operations.append(
+                JobOperation(
+                    op="delete",
+                    target_id=target_id,
+                    content=target["content"],
+                    type=target["type"],
+                    reason=decision.reason,
+                )
+            )
+            return None
+        provenance = Provenance(
+            source=job["source"],
+            job_id=job["_id"],
+            event_id=job.get("event_id"),
+            message_ids=[message.message_id] if message.message_id else [],
+            messages=[SourceMessageRef.model_validate(ref)],
+            extraction=ExtractionInfo(
+                extractor=extractor,
+                category=fact.category,
+                slot=fact.slot,
+                confidence=fact.confidence,
+                sentence=fact.sentence if extractor != "none" else None,
+            ),
+        )
+        historical = decision.op == "historical"
+        memory = direct or {}
+        doc = new_memory_doc(
+            user_id=user_id,
+            content=fact.content,
+            type_=type_override or fact.type.value,
+            context=context or fact.context or "personal",
+            importance=fact.importance,
+            sentiment=fact.sentiment,
+            occurred_at=stated_at,
+            event_at=memory.get("event_at") or fact.event_at,
+            provenance=provenance,
+            slot=fact.slot,
+            tags=list(memory.get("tags") or []),
+            metadata=dict(memory.get("metadata") or {}),
+            expires_at=memory.get("expires_at"),
+            status=MemoryStatus.SUPERSEDED if historical else MemoryStatus.ACTIVE,
+            valid_to=target["valid_from"] if historical and target else None,
+            supersedes=target_id if decision.op == "update" else None,
+            superseded_by=target_id if historical else None,
+            lineage_id=target.get("lineage_id", target["_id"]) if target else None,
+            version=int(target.get("version", 1)) + 1 if target and decision.op == "update" else 1,
+            embedding_model=self._index_sync.index.model_id,
+        )
+        plan.new.append(doc)
+        plan.origin[doc["_id"]] = (fact.message_index, fact.sentence)
+        created = history_entry(
+            user_id=user_id,
+            memory_id=doc["_id"],
+            lineage_id=doc["lineage_id"],
+            operation="created",
+            actor="user" if direct is not None else "extraction",
+            reason=decision.reason,
+            job_id=job["_id"],
+            source_messages=[ref],
+            after={"content": doc["content"], "type": doc["type"], "slot": fact.slot},
+            before={"content": target["content"]} if target and decision.op == "update" else None,
+            related_memory_id=target_id,
+        )
+        plan.history.append(created)
+        if decision.op == "update" and target is not None:
+            self._change(
+                plan,
+                target,
+                {
+                    "status": MemoryStatus.SUPERSEDED.value,
+                    "valid_to": stated_at,
+                    "superseded_by": doc["_id"],
+                },
+            )
+            plan.retired.add(target["_id"])
+            plan.history.append(
+                history_entry(
+                    user_id=user_id,
+                    memory_id=target["_id"],
+                    lineage_id=doc["lineage_id"],
+                    operation="superseded",
+                    actor="extraction",
+                    reason=decision.reason,
+                    before={"content": target["content"], "status": MemoryStatus.ACTIVE.value},
+                    after={
+                        "content": doc["content"],
+                        "status": MemoryStatus.SUPERSEDED.value,
+                        "valid_to": stated_at,
+                    },
+                    related_memory_id=doc["_id"],
+                    job_id=job["_id"],
+                    source_messages=[ref],
+                )
+            )
+            plan.events.append((doc["_id"], "update", doc["content"]))
+        elif not historical:
+            plan.events.append((doc["_id"], "add", doc["content"]))
+        plan.operations.append(
+            JobOperation(
+                op=decision.op,
+                memory_id=doc["_id"],
+                target_id=target_id,
+                content=doc["content"],
+                type=doc["type"],
+                reason=decision.reason,
+            )
+        )
+        return str(doc["_id"])
+
+    @staticmethod
+    def _change(plan: Plan, target: Doc, changes: Doc) -> None:
+        """Change an existing memory, or one this same job is about to add."""
+        for doc in plan.new:
+            if doc["_id"] == target["_id"]:
+                doc.update(changes)
+                return
+        plan.changes.setdefault(target["_id"], {}).update(changes)
+
+    @staticmethod
+    def _attach_entities(
+        doc: Doc, origin: tuple[int, str | None] | None, resolved: list[list[ResolvedEntity | None]]
+    ) -> None:
+        if origin is None or origin[0] >= len(resolved):
+            return
+        index, sentence = origin
+        chosen: list[ResolvedEntity] = []
+        for entity in resolved[index]:
+            if entity is None or entity.id in {c.id for c in chosen}:
+                continue
+            if sentence is None or _mentions(sentence, entity):
+                chosen.append(entity)
+        doc["entity_ids"] = [e.id for e in chosen]
+        doc["entity_names"] = [e.name for e in chosen]
+        doc["index_state"] = PENDING
+
+
+def reinforced(target: Doc, at: datetime) -> Doc:
+    """A fact stated again: counted, and a decayed preference regains its importance."""
+    last = target.get("last_reinforced_at")
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=UTC)
+    return {
+        "reinforcements": int(target.get("reinforcements") or 0) + 1,
+        "last_reinforced_at": max(last, at) if last is not None else at,
+        "importance": int(target.get("base_importance") or target["importance"]),
+        "decay_factor": 1.0,
+    }
+
+
+def _mentions(sentence: str, entity: ResolvedEntity) -> bool:
+    lowered = sentence.lower()
+    for alias in (entity.name, *entity.aliases):
+        key = alias.lower().removeprefix("my ").removeprefix("the ")
+        if key and re.search(rf"\b{re.escape(key)}\b", lowered):
+            return True
+    return False

@@ -1,0 +1,76 @@
+"""POST /v1/memories (202 + job, or wait=true) and the job status endpoints."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+from muninn_shared.auth import CurrentPrincipal
+
+from muninn_memory.deps import Services
+from muninn_memory.ingestion.models import Job, JobStatus, MemoryCreate
+from muninn_memory.ingestion.service import job_from_doc
+from muninn_memory.memories.models import MemoryStatus
+
+router = APIRouter(prefix="/v1/memories", tags=["memories"])
+
+
+async def _job_with_memories(services: Services, user_id: str, doc: dict[str, object]) -> Job:
+    job = job_from_doc(doc)  # type: ignore[arg-type]
+    if job.status != JobStatus.DONE or job.result is None:
+        return job
+    ids = [op.memory_id for op in job.result.operations if op.memory_id]
+    docs = await services.memory_store.many(user_id, ids)
+    order = {memory_id: position for position, memory_id in enumerate(ids)}
+    docs = [d for d in docs if d["status"] != MemoryStatus.DELETED.value]
+    docs.sort(key=lambda d: order[d["_id"]])
+    job.memories = await services.memories.hydrate(user_id, docs)
+    return job
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=Job,
+    summary="Remember a memory or messages (202 with a job at once; wait=true answers when stored)",
+    responses={
+        200: {
+            "model": Job,
+            "description": "wait=true: the job finished; its memories are included.",
+        }
+    },
+)
+async def create_memories(
+    body: MemoryCreate,
+    principal: CurrentPrincipal,
+    services: Services,
+    wait: Annotated[bool | None, Query(description="Same as the body's 'wait'.")] = None,
+) -> JSONResponse:
+    principal.require("write")
+    doc = await services.ingestion.submit(principal.user_id, body)
+    headers = {"Location": f"/v1/memories/jobs/{doc['_id']}"}
+    if wait or (wait is None and body.wait):
+        doc = await services.ingestion.wait(principal.user_id, doc["_id"])
+        job = await _job_with_memories(services, principal.user_id, doc)
+        finished = job.status in (JobStatus.DONE, JobStatus.FAILED)
+        return JSONResponse(
+            job.model_dump(mode="json"), status_code=200 if finished else 202, headers=headers
+        )
+    return JSONResponse(job_from_doc(doc).model_dump(mode="json"), status_code=202, headers=headers)
+
+
+@router.get("/jobs/{job_id}", response_model=Job, summary="An ingestion job's status and outcome")
+async def get_job(job_id: str, principal: CurrentPrincipal, services: Services) -> Job:
+    principal.require("read")
+    return await _job_with_memories(
+        services, principal.user_id, await services.ingestion.get(principal.user_id, job_id)
+    )
+
+
+@router.post(
+    "/jobs/{job_id}/retry", response_model=Job, status_code=202, summary="Queue a failed job again"
+)
+async def retry_job(job_id: str, principal: CurrentPrincipal, services: Services) -> Job:
+    principal.require("write")
+    return job_from_doc(await services.ingestion.retry(principal.user_id, job_id))

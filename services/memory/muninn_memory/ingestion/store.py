@@ -1,0 +1,247 @@
+"""The durable ingestion queue: one MongoDB document per job.
+
+A job is written before the client gets its 202 (or, for a Kafka event, in the transaction
+that marks the event applied), so an accepted input survives any crash. Workers claim jobs
+atomically with a lease; a partial unique index allows one job in progress per user, which
+keeps each user's messages in order (a correction is never applied before the fact it
+corrects). A job's outcome commits in the same transaction as its memories, conditioned on
+the claim, so a job whose worker lost its lease cannot be applied twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from muninn_shared.storage.indexes import ensure_index
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from muninn_memory.ingestion.models import JobStatus
+
+Doc = dict[str, Any]
+JOBS = "ingestion_jobs"
+
+
+class LostClaimError(RuntimeError):
+    """The job was taken over (lease expired) or removed (user erased) while we worked on it."""
+
+
+class JobStore:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._jobs = db[JOBS]
+
+    async def ensure_indexes(self) -> None:
+        await ensure_index(
+            self._jobs, [("status", ASCENDING), ("enqueued_at", ASCENDING), ("_id", ASCENDING)]
+        )
+        await ensure_index(
+            self._jobs,
+            "user_id",
+            name="one_processing_job_per_user",
+            unique=True,
+            partialFilterExpression={"status": JobStatus.PROCESSING.value},
+        )
+        await ensure_index(self._jobs, [("user_id", ASCENDING), ("created_at", ASCENDING)])
+
+    async def insert(self, doc: Doc, session: AsyncClientSession | None = None) -> bool:
+        """False if a job with this id exists already (an event delivered twice)."""
+        try:
+            await self._jobs.insert_one(doc, session=session)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def get(self, job_id: str, user_id: str | None = None) -> Doc | None:
+        query: Doc = {"_id": job_id}
+        if user_id is not None:
+            query["user_id"] = user_id
+        return await self._jobs.find_one(query)
+
+    async def backlog(self) -> int:
+        return await self._jobs.count_documents({"status": JobStatus.QUEUED.value})
+
+    async def claim(
+        self, *, worker: str, instance_id: str, lease_seconds: float, skip_users: set[str]
+    ) -> Doc | None:
+        """Take the oldest runnable job of a user with nothing in progress."""
+        now = datetime.now(UTC)
+        runnable = {
+            "$or": [
+                {"status": JobStatus.QUEUED.value, "not_before": {"$lte": now}},
+                {"status": JobStatus.PROCESSING.value, "lease_until": {"$lt": now}},
+            ]
+        }
+        cursor = (
+            self._jobs.find(runnable, {"_id": 1, "user_id": 1, "status": 1, "claim": 1})
+            .sort([("enqueued_at", ASCENDING), ("_id", ASCENDING)])
+            .limit(200)
+        )
+        tried: set[str] = set(skip_users)
+        async for candidate in cursor:
+            user_id = candidate["user_id"]
+            if user_id in tried:
+                continue
+            tried.add(user_id)
+            claim = uuid.uuid4().hex
+            try:
+                doc = await self._jobs.find_one_and_update(
+                    {
+                        "_id": candidate["_id"],
+                        "status": candidate["status"],
+                        "claim": candidate.get("claim"),
+                    },
+                    {
+                        "$set": {
+                            "status": JobStatus.PROCESSING.value,
+                            "claim": claim,
+                            "worker": worker,
+                            "worker_instance": instance_id,
+                            "lease_until": now + timedelta(seconds=lease_seconds),
+                            "started_at": now,
+                            "updated_at": now,
+                        },
+                        "$inc": {"attempts": 1},
+                    },
+                    return_document=ReturnDocument.AFTER,
+                )
+            except DuplicateKeyError:
+                continue  # another job of this user is in progress
+            if doc is not None:
+                return doc
+        return None
+
+    async def renew(self, job_id: str, claim: str, lease_seconds: float) -> bool:
+        now = datetime.now(UTC)
+        result = await self._jobs.update_one(
+            {"_id": job_id, "claim": claim, "status": JobStatus.PROCESSING.value},
+            {"$set": {"lease_until": now + timedelta(seconds=lease_seconds), "updated_at": now}},
+        )
+        return result.matched_count == 1
+
+    async def finish(
+        self, job_id: str, claim: str, result: Doc, session: AsyncClientSession
+    ) -> None:
+        """Mark done inside the memories' transaction; raises if the claim is no longer ours."""
+        now = datetime.now(UTC)
+        outcome = await self._jobs.update_one(
+            {"_id": job_id, "claim": claim, "status": JobStatus.PROCESSING.value},
+            {
+                "$set": {
+                    "status": JobStatus.DONE.value,
+                    "result": result,
+                    "finished_at": now,
+                    "updated_at": now,
+                    "lease_until": None,
+                },
+                # The content now lives in memories, behind the store routing; the queue keeps no copy.
+                "$unset": {"payload": ""},
+            },
+            session=session,
+        )
+        if outcome.matched_count != 1:
+            raise LostClaimError(job_id)
+
+    async def retry_later(self, job_id: str, claim: str, error: str, delay_seconds: float) -> None:
+        now = datetime.now(UTC)
+        await self._jobs.update_one(
+            {"_id": job_id, "claim": claim, "status": JobStatus.PROCESSING.value},
+            {
+                "$set": {
+                    "status": JobStatus.QUEUED.value,
+                    "claim": None,
+                    "error": error,
+                    "not_before": now + timedelta(seconds=delay_seconds),
+                    "updated_at": now,
+                    "lease_until": None,
+                }
+            },
+        )
+
+    async def fail(self, job_id: str, claim: str, error: str) -> None:
+        """Give up after the last attempt; the payload stays so the job can be retried."""
+        now = datetime.now(UTC)
+        await self._jobs.update_one(
+            {"_id": job_id, "claim": claim, "status": JobStatus.PROCESSING.value},
+            {
+                "$set": {
+                    "status": JobStatus.FAILED.value,
+                    "error": error,
+                    "finished_at": now,
+                    "updated_at": now,
+                    "lease_until": None,
+                    "claim": None,
+                }
+            },
+        )
+
+    async def release(self, claims: list[str]) -> int:
+        """Hand jobs back to the queue at shutdown (they were not committed)."""
+        if not claims:
+            return 0
+        now = datetime.now(UTC)
+        result = await self._jobs.update_many(
+            {"claim": {"$in": claims}, "status": JobStatus.PROCESSING.value},
+            {
+                "$set": {
+                    "status": JobStatus.QUEUED.value,
+                    "claim": None,
+                    "lease_until": None,
+                    "updated_at": now,
+                    "not_before": now,
+                }
+            },
+        )
+        return result.modified_count
+
+    async def recover_instance(self, instance_id: str) -> int:
+        """At start-up: jobs this replica held before it restarted are dead claims; requeue them now."""
+        now = datetime.now(UTC)
+        result = await self._jobs.update_many(
+            {"worker_instance": instance_id, "status": JobStatus.PROCESSING.value},
+            {
+                "$set": {
+                    "status": JobStatus.QUEUED.value,
+                    "claim": None,
+                    "lease_until": None,
+                    "updated_at": now,
+                    "not_before": now,
+                }
+            },
+        )
+        return result.modified_count
+
+    async def delete_user(self, user_id: str, session: AsyncClientSession | None = None) -> int:
+        result = await self._jobs.delete_many({"user_id": user_id}, session=session)
+        return result.deleted_count
+
+    async def delete_finished_before(self, user_id: str, cutoff: datetime) -> int:
+        """Finished jobs keep short excerpts in their results: retention removes them too."""
+        result = await self._jobs.delete_many(
+            {
+                "user_id": user_id,
+                "created_at": {"$lt": cutoff},
+                "status": {"$in": [JobStatus.DONE.value, JobStatus.FAILED.value]},
+            }
+        )
+        return result.deleted_count
+
+    async def requeue_failed(self, job_id: str, user_id: str) -> Doc | None:
+        now = datetime.now(UTC)
+        return await self._jobs.find_one_and_update(
+            {"_id": job_id, "user_id": user_id, "status": JobStatus.FAILED.value},
+            {
+                "$set": {
+                    "status": JobStatus.QUEUED.value,
+                    "attempts": 0,
+                    "error": None,
+                    "not_before": now,
+                    "updated_at": now,
+                    "finished_at": None,
+                }
+            },
+            return_document=ReturnDocument.AFTER,
+        )

@@ -1,0 +1,167 @@
+"""A bounded pool of workers draining the durable job queue.
+
+Back-pressure: at most ``workers`` jobs run at once per process, whatever arrives; the rest
+wait in MongoDB (never in memory), and producers are slowed or told to retry once the
+backlog passes its limit (see ``service.py``). A failing job is retried with backoff and
+marked failed — with its input kept — after its last attempt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+from typing import Any
+
+from muninn_shared.logging import get_logger
+
+from muninn_memory.ingestion.pipeline import IngestionPipeline
+from muninn_memory.ingestion.store import JobStore, LostClaimError
+
+log = get_logger(__name__)
+
+Doc = dict[str, Any]
+
+
+class IngestionWorkers:
+    def __init__(
+        self,
+        jobs: JobStore,
+        pipeline: IngestionPipeline,
+        *,
+        workers: int,
+        lease_seconds: float,
+        poll_interval: float,
+        instance_id: str,
+        max_attempts: int,
+    ) -> None:
+        self._jobs = jobs
+        self._pipeline = pipeline
+        self._count = workers
+        self._lease = lease_seconds
+        self._poll = poll_interval
+        self._instance = instance_id
+        self._max_attempts = max_attempts
+        self._name = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
+        self._wakeup = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._busy_users: set[str] = set()
+        self._claims: set[str] = set()
+        self._finished: dict[str, asyncio.Event] = {}
+        self.processed = 0
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    def finished_event(self, job_id: str) -> asyncio.Event:
+        """Set when this process finishes ``job_id`` (waiters also poll: another replica may run it)."""
+        return self._finished.setdefault(job_id, asyncio.Event())
+
+    def forget(self, job_id: str) -> None:
+        self._finished.pop(job_id, None)
+
+    async def start(self) -> None:
+        recovered = await self._jobs.recover_instance(self._instance)
+        if recovered:
+            log.info("ingestion jobs recovered from before a restart", jobs=recovered)
+        for number in range(self._count):
+            self._tasks.append(asyncio.create_task(self._loop(), name=f"memory-ingestion-{number}"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        # Interrupted jobs did not commit; hand them straight back instead of waiting for leases.
+        with contextlib.suppress(Exception):
+            released = await self._jobs.release(list(self._claims))
+            if released:
+                log.info("ingestion jobs handed back at shutdown", jobs=released)
+        self._claims.clear()
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                job = await self._jobs.claim(
+                    worker=self._name,
+                    instance_id=self._instance,
+                    lease_seconds=self._lease,
+                    skip_users=set(self._busy_users),
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("ingestion queue unavailable", error=repr(exc))
+                await asyncio.sleep(min(self._poll * 4, 2.0))
+                continue
+            if job is None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), self._poll)
+                self._wakeup.clear()
+                continue
+            await self._process(job)
+
+    async def _process(self, job: Doc) -> None:
+        user_id, claim = job["user_id"], job["claim"]
+        self._busy_users.add(user_id)
+        self._claims.add(claim)
+        heartbeat = asyncio.create_task(self._heartbeat(job["_id"], claim))
+        interrupted = False
+        try:
+            await self._pipeline.run(job)
+            self.processed += 1
+            self._notify(job["_id"])
+        except LostClaimError:
+            log.warning("ingestion job taken over or removed; not applied here", job_id=job["_id"])
+        except asyncio.CancelledError:
+            interrupted = True
+            raise
+        except Exception as exc:
+            await self._failed(job, claim, exc)
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+            self._busy_users.discard(user_id)
+            if not interrupted:  # an interrupted claim is released by stop()
+                self._claims.discard(claim)
+            # The user's next job may be waiting on this one.
+            self._wakeup.set()
+
+    async def _failed(self, job: Doc, claim: str, exc: Exception) -> None:
+        error = f"{type(exc).__name__}: {exc}"[:1000]
+        attempts = int(job.get("attempts", 1))
+        try:
+            if attempts >= self._max_attempts:
+                log.error("ingestion job failed", job_id=job["_id"], attempts=attempts, error=error)
+                await self._jobs.fail(job["_id"], claim, error)
+                self._notify(job["_id"])
+            else:
+                log.warning(
+                    "ingestion job will be retried",
+                    job_id=job["_id"],
+                    attempts=attempts,
+                    error=error,
+                )
+                await self._jobs.retry_later(
+                    job["_id"], claim, error, min(30.0, 0.5 * 2 ** (attempts - 1))
+                )
+        except Exception as store_error:  # the lease will expire and another worker retries
+            log.warning(
+                "could not record an ingestion failure", job_id=job["_id"], error=repr(store_error)
+            )
+
+    def _notify(self, job_id: str) -> None:
+        event = self._finished.get(job_id)
+        if event is not None:
+            event.set()
+
+    async def _heartbeat(self, job_id: str, claim: str) -> None:
+        while True:
+            await asyncio.sleep(self._lease / 3)
+            with contextlib.suppress(Exception):
+                if not await self._jobs.renew(job_id, claim, self._lease):
+                    return

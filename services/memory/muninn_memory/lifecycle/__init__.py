@@ -1,0 +1,1 @@
+"""Memory lifecycle: user retention preferences, expiry, decay of interests, background runs."""

@@ -1,0 +1,98 @@
+"""What the memory service needs to know of a user's preferences, kept current from identity.
+
+Identity publishes the whole preferences object on ``identity.user.updated``; we keep the
+privacy choices (retention, long-term memory) and the time zone. Defaults until the first
+event: keep everything, remember everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from muninn_shared.storage.indexes import ensure_index
+from pymongo import ASCENDING
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+Doc = dict[str, Any]
+PROFILES = "memory_profiles"
+
+
+@dataclass(frozen=True)
+class MemoryProfile:
+    user_id: str
+    data_retention_days: int = 0
+    """0 keeps memories forever."""
+    long_term_memory: bool = True
+    timezone: str = "UTC"
+
+
+def _pick(source: dict[str, Any], *names: str) -> Any:
+    for name in names:
+        if name in source:
+            return source[name]
+    return None
+
+
+def profile_fields(preferences: dict[str, Any]) -> Doc:
+    """The fields we keep from identity's preferences (snake_case or the seed's camelCase)."""
+    changes: Doc = {}
+    privacy = _pick(preferences, "privacy") or {}
+    if isinstance(privacy, dict):
+        days = _pick(privacy, "data_retention_days", "dataRetentionDays")
+        if isinstance(days, int) and not isinstance(days, bool) and days >= 0:
+            changes["data_retention_days"] = days
+        long_term = _pick(privacy, "long_term_memory", "longTermMemory")
+        if isinstance(long_term, bool):
+            changes["long_term_memory"] = long_term
+    timezone = _pick(preferences, "timezone")
+    if isinstance(timezone, str) and timezone:
+        changes["timezone"] = timezone
+    return changes
+
+
+class ProfileStore:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._profiles = db[PROFILES]
+
+    async def ensure_indexes(self) -> None:
+        await ensure_index(self._profiles, [("data_retention_days", ASCENDING)])
+
+    async def get(self, user_id: str, session: AsyncClientSession | None = None) -> MemoryProfile:
+        doc = await self._profiles.find_one({"_id": user_id}, session=session)
+        if doc is None:
+            return MemoryProfile(user_id=user_id)
+        return MemoryProfile(
+            user_id=user_id,
+            data_retention_days=int(doc.get("data_retention_days") or 0),
+            long_term_memory=bool(doc.get("long_term_memory", True)),
+            timezone=str(doc.get("timezone") or "UTC"),
+        )
+
+    async def merge(
+        self, user_id: str, changes: Doc, session: AsyncClientSession | None = None
+    ) -> None:
+        await self._profiles.update_one(
+            {"_id": user_id},
+            {"$set": {**changes, "user_id": user_id, "updated_at": datetime.now(UTC)}},
+            upsert=True,
+            session=session,
+        )
+
+    async def with_retention(self, limit: int = 10_000) -> list[MemoryProfile]:
+        cursor = self._profiles.find({"data_retention_days": {"$gt": 0}}).limit(limit)
+        return [
+            MemoryProfile(
+                user_id=d["_id"],
+                data_retention_days=int(d["data_retention_days"]),
+                long_term_memory=bool(d.get("long_term_memory", True)),
+                timezone=str(d.get("timezone") or "UTC"),
+            )
+            async for d in cursor
+        ]
+
+    async def delete(self, user_id: str, session: AsyncClientSession | None = None) -> int:
+        result = await self._profiles.delete_many({"_id": user_id}, session=session)
+        return result.deleted_count

@@ -1,0 +1,106 @@
+"""Background work that one replica at a time does, at most once per interval.
+
+A lease document in MongoDB says who runs a job and when it last ran, so replicas share the
+schedule: whoever takes the lease first after the interval has passed runs it, the others
+skip, and a restarted replica does not re-run what ran a minute ago.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from muninn_shared.logging import get_logger
+from pymongo import ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+log = get_logger(__name__)
+
+Doc = dict[str, Any]
+LEASES = "memory_job_leases"
+Work = Callable[[datetime], Awaitable[Any]]
+
+
+class PeriodicJob:
+    def __init__(
+        self,
+        db: AsyncDatabase[Doc],
+        name: str,
+        work: Work,
+        *,
+        interval: float,
+        lease_seconds: float = 600.0,
+        poll: float | None = None,
+    ) -> None:
+        self._leases = db[LEASES]
+        self.name = name
+        self._work = work
+        self._interval = interval
+        self._lease = lease_seconds
+        self._poll = poll if poll is not None else min(interval, 60.0)
+        self._owner = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
+        self._task: asyncio.Task[None] | None = None
+
+    async def _acquire(self, now: datetime) -> bool:
+        try:
+            doc = await self._leases.find_one_and_update(
+                {
+                    "_id": self.name,
+                    "$or": [{"owner": self._owner}, {"until": {"$lt": now}}],
+                },
+                {"$set": {"owner": self._owner, "until": now + timedelta(seconds=self._lease)}},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+        except DuplicateKeyError:
+            return False  # another replica holds it
+        return doc is not None and doc.get("owner") == self._owner
+
+    async def run_once(self, *, force: bool = False) -> bool:
+        """Run the job if it is due (or ``force``) and no other replica is running it."""
+        now = datetime.now(UTC)
+        if not await self._acquire(now):
+            return False
+        try:
+            lease = await self._leases.find_one({"_id": self.name})
+            last = lease.get("last_run_at") if lease else None
+            if last is not None and last.tzinfo is None:
+                last = last.replace(tzinfo=UTC)
+            if not force and last is not None and now - last < timedelta(seconds=self._interval):
+                return False
+            await self._work(now)
+            await self._leases.update_one(
+                {"_id": self.name, "owner": self._owner}, {"$set": {"last_run_at": now}}
+            )
+            return True
+        finally:
+            await self._leases.update_one(
+                {"_id": self.name, "owner": self._owner}, {"$set": {"until": now}}
+            )
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the next round retries; the record is in MongoDB
+                log.warning("background memory job failed", job=self.name, error=repr(exc))
+            await asyncio.sleep(self._poll)
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop(), name=f"memory-job:{self.name}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None

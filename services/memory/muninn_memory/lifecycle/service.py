@@ -1,0 +1,217 @@
+"""Retention, expiry and decay over stored memories.
+
+- **Retention**: a user who chose ``dataRetentionDays`` keeps nothing older: memories (any
+  status) with their history and vectors, documents, summaries, stale entities and finished
+  jobs are removed for good. Vectors go first, so no vector outlives its record.
+- **Expiry**: a memory past its ``expires_at`` leaves search and is marked deleted, with an
+  ``expired`` entry in its history.
+- **Decay**: see ``decay.py``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from muninn_shared.events import new_event
+from muninn_shared.events.payloads import MemoryChanged
+from muninn_shared.logging import get_logger
+from muninn_shared.storage.mongo import in_transaction
+from muninn_shared.storage.outbox import Outbox
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from muninn_memory.documents.service import DocumentService
+from muninn_memory.entities.store import EntityStore
+from muninn_memory.history.store import HistoryStore, history_entry
+from muninn_memory.ingestion.store import JobStore
+from muninn_memory.lifecycle.decay import DECAYING_TYPES, decayed
+from muninn_memory.lifecycle.profiles import MemoryProfile, ProfileStore
+from muninn_memory.memories.indexing import IndexSync
+from muninn_memory.memories.models import MemoryStatus
+from muninn_memory.memories.store import MemoryStore
+from muninn_memory.summaries.store import SummaryStore
+
+log = get_logger(__name__)
+
+Doc = dict[str, Any]
+BATCH = 500
+SERVICE = "memory"
+DECAY_CHECK = timedelta(days=1)
+
+
+class LifecycleService:
+    def __init__(
+        self,
+        *,
+        client: AsyncMongoClient[Doc],
+        sweep_db: AsyncDatabase[Doc],
+        profiles: ProfileStore,
+        memories: MemoryStore,
+        history: HistoryStore,
+        entities: EntityStore,
+        summaries: SummaryStore,
+        documents: DocumentService,
+        jobs: JobStore,
+        index_sync: IndexSync,
+        outbox: Outbox,
+        half_life_days: float,
+        decay_floor: int,
+    ) -> None:
+        self._client = client
+        self._sweep_db = sweep_db
+        self._profiles = profiles
+        self._memories = memories
+        self._history = history
+        self._entities = entities
+        self._summaries = summaries
+        self._documents = documents
+        self._jobs = jobs
+        self._index_sync = index_sync
+        self._outbox = outbox
+        self._half_life = half_life_days
+        self._floor = decay_floor
+
+    async def run(self, now: datetime) -> dict[str, int]:
+        counts = {
+            "retention": await self.apply_retention(now),
+            "expired": await self.expire(now),
+            "decayed": await self.decay(now),
+        }
+        if any(counts.values()):
+            log.info("memory lifecycle applied", **counts)
+        return counts
+
+    # -- retention ------------------------------------------------------------------------
+
+    async def apply_retention(self, now: datetime) -> int:
+        removed = 0
+        for profile in await self._profiles.with_retention():
+            try:
+                removed += await self.retain(profile, now)
+            except Exception as exc:  # one user's failure must not stop the others
+                log.warning("retention failed", user_id=profile.user_id, error=repr(exc))
+        return removed
+
+    async def retain(self, profile: MemoryProfile, now: datetime) -> int:
+        if profile.data_retention_days <= 0:
+            return 0
+        user_id = profile.user_id
+        cutoff = now - timedelta(days=profile.data_retention_days)
+        removed = 0
+        while ids := await self._memories.ids_before(user_id, cutoff, BATCH):
+            await self._index_sync.index.delete(user_id, ids)
+
+            async def work(session: AsyncClientSession, ids: list[str] = ids) -> None:
+                await self._memories.delete(user_id, ids, session)
+                await self._history.delete_for(user_id, ids, session)
+
+            await in_transaction(self._client, work)
+            removed += len(ids)
+        while document_ids := await self._documents.old_ids(user_id, cutoff, BATCH):
+            await self._documents.delete_many(user_id, document_ids)
+            removed += len(document_ids)
+
+        async def tidy(session: AsyncClientSession) -> None:
+            await self._history.delete_before(user_id, cutoff, session)
+            await self._entities.delete_stale(user_id, cutoff, session)
+
+        await in_transaction(self._client, tidy)
+        await self._summaries.delete_before(user_id, cutoff)
+        await self._jobs.delete_finished_before(user_id, cutoff)
+        return removed
+
+    # -- expiry ---------------------------------------------------------------------------
+
+    async def expire(self, now: datetime) -> int:
+        expired = 0
+        while docs := await MemoryStore.expired_in(self._sweep_db, now, BATCH):
+            for ref in docs:
+                if await self._expire_one(ref["user_id"], ref["_id"], now):
+                    expired += 1
+            if len(docs) < BATCH:
+                break
+        return expired
+
+    async def _expire_one(self, user_id: str, memory_id: str, now: datetime) -> bool:
+        changed = False
+
+        async def work(session: AsyncClientSession) -> None:
+            nonlocal changed
+            doc = await self._memories.get(user_id, memory_id, session)
+            if doc is None or doc["status"] != MemoryStatus.ACTIVE.value:
+                return
+            changed = await self._memories.update(
+                user_id,
+                memory_id,
+                {
+                    "status": MemoryStatus.DELETED.value,
+                    "valid_to": doc["expires_at"],
+                    "deleted_reason": "expired",
+                    "updated_at": now,
+                },
+                expect_status=MemoryStatus.ACTIVE.value,
+                session=session,
+            )
+            if not changed:
+                return
+            await self._history.add_many(
+                user_id,
+                [
+                    history_entry(
+                        user_id=user_id,
+                        memory_id=memory_id,
+                        lineage_id=str(doc.get("lineage_id") or memory_id),
+                        operation="expired",
+                        actor="system",
+                        reason="its expiry time passed",
+                        before={"status": doc["status"]},
+                        after={"status": MemoryStatus.DELETED.value},
+                        at=now,
+                    )
+                ],
+                session,
+            )
+            event = new_event(
+                "memory.record.changed",
+                source=SERVICE,
+                subject=user_id,
+                data=MemoryChanged(user_id=user_id, memory_id=memory_id, operation="delete"),
+            )
+            await self._outbox.put(event, session)
+
+        await in_transaction(self._client, work)
+        if changed:
+            await self._index_sync.try_sync(user_id, [memory_id])
+        return changed
+
+    # -- decay ----------------------------------------------------------------------------
+
+    async def decay(self, now: datetime) -> int:
+        changed = 0
+        while docs := await MemoryStore.decay_candidates(
+            self._sweep_db, DECAYING_TYPES, now - DECAY_CHECK, BATCH
+        ):
+            for doc in docs:
+                importance, factor = decayed(
+                    doc, now, half_life_days=self._half_life, floor=self._floor
+                )
+                fields: Doc = {"decayed_at": now, "decay_factor": factor}
+                moved = importance != doc["importance"]
+                if moved:
+                    fields["importance"] = importance
+                    fields["base_importance"] = int(doc.get("base_importance") or doc["importance"])
+                await self._memories.update(
+                    doc["user_id"],
+                    doc["_id"],
+                    {**fields, "updated_at": doc["updated_at"]},
+                    reindex=moved,
+                    expect_status=MemoryStatus.ACTIVE.value,
+                )
+                if moved:
+                    changed += 1
+                    await self._index_sync.try_sync(doc["user_id"], [doc["_id"]])
+            if len(docs) < BATCH:
+                break
+        return changed

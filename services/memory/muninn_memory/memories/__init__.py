@@ -1,0 +1,1 @@
+"""Memory records: models, MongoDB store, management and search over HTTP."""

@@ -1,0 +1,26 @@
+"""Erasing a user also erases their vectors, queued jobs and profile, wherever those live."""
+
+from __future__ import annotations
+
+from muninn_shared.privacy import ExtraEraser
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from muninn_memory.ingestion.store import JOBS, JobStore
+from muninn_memory.lifecycle.profiles import PROFILES, ProfileStore
+from muninn_memory.retrieval.port import MemoryIndex
+
+
+def memory_eraser(index: MemoryIndex, jobs: JobStore, profiles: ProfileStore) -> ExtraEraser:
+    async def erase(user_id: str, session: AsyncClientSession) -> dict[str, int]:
+        # Vectors first: if the transaction is retried this runs again, and deleting twice is harmless.
+        vectors = await index.count(user_id)
+        await index.delete_user(user_id)
+        erased = {"memory_vectors": vectors} if vectors else {}
+        queued = await jobs.delete_user(user_id, session)
+        if queued:
+            erased[JOBS] = queued
+        if profile := await profiles.delete(user_id, session):
+            erased[PROFILES] = profile
+        return erased
+
+    return erase

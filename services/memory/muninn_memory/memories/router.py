@@ -1,0 +1,133 @@
+"""Management and search of memories: /v1/memories…"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+from muninn_shared.auth import CurrentPrincipal
+
+from muninn_memory.deps import Services
+from muninn_memory.memories.models import (
+    BulkDeleteRequest,
+    BulkDeleteResult,
+    ImportanceRange,
+    Memory,
+    MemoryExport,
+    MemoryFilters,
+    MemoryPage,
+    MemoryPatch,
+    MemorySource,
+    MemoryStatus,
+    MemoryType,
+    SearchRequest,
+    SearchResponse,
+    TimeRange,
+)
+
+router = APIRouter(prefix="/v1/memories", tags=["memories"])
+
+StatusFilter = Literal["active", "superseded", "deleted", "all"]
+
+
+@router.post(
+    "/search",
+    response_model=SearchResponse,
+    summary="Hybrid search over the caller's memories and documents",
+)
+async def search_memories(
+    body: SearchRequest, principal: CurrentPrincipal, services: Services
+) -> SearchResponse:
+    principal.require("read")
+    return await services.search.search(principal.user_id, body)
+
+
+@router.get("", response_model=MemoryPage, summary="List memories, newest first, with filters")
+async def list_memories(
+    principal: CurrentPrincipal,
+    services: Services,
+    type: Annotated[list[MemoryType] | None, Query()] = None,
+    context: Annotated[str | None, Query(max_length=64)] = None,
+    min_importance: Annotated[int | None, Query(ge=1, le=10)] = None,
+    max_importance: Annotated[int | None, Query(ge=1, le=10)] = None,
+    after: Annotated[datetime | None, Query(description="occurred_at at or after")] = None,
+    before: Annotated[datetime | None, Query(description="occurred_at before")] = None,
+    entity: Annotated[list[str] | None, Query(description="Entity id or name; repeatable.")] = None,
+    source: MemorySource | None = None,
+    tag: Annotated[list[str] | None, Query()] = None,
+    status: StatusFilter = "active",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> MemoryPage:
+    principal.require("read")
+    filters = MemoryFilters(
+        types=type or [],
+        context=context,
+        importance=ImportanceRange(min=min_importance, max=max_importance)
+        if min_importance or max_importance
+        else None,
+        time=TimeRange(after=after, before=before) if after or before else None,
+        entities=entity or [],
+        source=source,
+        tags=tag or [],
+    )
+    statuses = [s.value for s in MemoryStatus] if status == "all" else [status]
+    return await services.memories.page(
+        principal.user_id, filters, statuses=statuses, cursor=cursor, limit=limit
+    )
+
+
+@router.get(
+    "/export",
+    response_model=MemoryExport,
+    summary="Every memory, version, change, entity, document and summary of the caller",
+)
+async def export_memories(principal: CurrentPrincipal, services: Services) -> MemoryExport:
+    principal.require("read")
+    export = await services.memories.export(principal.user_id)
+    export.documents = await services.documents.all(principal.user_id)
+    export.summaries = await services.summaries.all(principal.user_id)
+    return export
+
+
+@router.post(
+    "/bulk-delete", response_model=BulkDeleteResult, summary="Delete the memories matching a filter"
+)
+async def bulk_delete(
+    body: BulkDeleteRequest, principal: CurrentPrincipal, services: Services
+) -> BulkDeleteResult:
+    principal.require("write")
+    return await services.memories.bulk_delete(principal.user_id, body)
+
+
+@router.get("/{memory_id}", response_model=Memory, summary="One memory")
+async def get_memory(memory_id: str, principal: CurrentPrincipal, services: Services) -> Memory:
+    principal.require("read")
+    return await services.memories.get(principal.user_id, memory_id)
+
+
+@router.patch(
+    "/{memory_id}",
+    response_model=Memory,
+    summary="Edit a memory (the change is kept in its history)",
+)
+async def patch_memory(
+    memory_id: str, body: MemoryPatch, principal: CurrentPrincipal, services: Services
+) -> Memory:
+    principal.require("write")
+    return await services.memories.patch(principal.user_id, memory_id, body)
+
+
+@router.delete(
+    "/{memory_id}", status_code=204, summary="Delete a memory (purge=true also erases its history)"
+)
+async def delete_memory(
+    memory_id: str,
+    principal: CurrentPrincipal,
+    services: Services,
+    purge: bool = False,
+) -> Response:
+    principal.require("write")
+    await services.memories.delete(principal.user_id, memory_id, purge=purge)
+    return Response(status_code=204)

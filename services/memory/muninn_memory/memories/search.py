@@ -1,0 +1,271 @@
+"""Search over a user's memories and documents.
+
+The index is asked for ids (always for one user); hits are then hydrated from MongoDB with
+the filters applied again and only current records kept — the index can lag, MongoDB is the
+record. Near-identical results are collapsed, and results stop at the token budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from muninn_shared.logging import get_logger
+from muninn_shared.problems import ProblemError
+
+from muninn_memory.documents.indexing import DOCUMENT_SOURCE, DOCUMENT_TYPE
+from muninn_memory.documents.models import DocumentHit
+from muninn_memory.documents.service import DocumentService
+from muninn_memory.extraction.text import estimate_tokens, similarity
+from muninn_memory.memories.models import (
+    DocumentSource,
+    ExtractionInfo,
+    MemoryFilters,
+    MemoryType,
+    Provenance,
+    SearchRequest,
+    SearchResponse,
+    SearchResult,
+)
+from muninn_memory.memories.service import MemoryService
+from muninn_memory.memories.store import MemoryStore, filter_query
+from muninn_memory.retrieval.port import MemoryIndex, ScoredMemory, SearchFilters
+
+log = get_logger(__name__)
+
+Doc = dict[str, Any]
+NEAR_DUPLICATE = 0.9
+MEMORY_TYPES = tuple(t.value for t in MemoryType)
+CHUNKER = "chunker-v1"
+MAX_CANDIDATES = 200
+
+
+@dataclass
+class Candidate:
+    score: float
+    components: dict[str, float]
+    content: str
+    doc: Doc
+    hit: DocumentHit | None = None
+    normalized: str = field(default="")
+
+    @property
+    def episodic(self) -> bool:
+        return self.hit is None and self.doc["type"] == MemoryType.CONVERSATION.value
+
+
+def memory_only(filters: MemoryFilters) -> bool:
+    """Filters only memories have; a document chunk can never match them."""
+    return bool(
+        filters.types
+        or filters.importance
+        or filters.entities
+        or filters.tags
+        or (filters.source and filters.source != DOCUMENT_SOURCE)
+    )
+
+
+def _near_duplicate(a: Candidate, b: Candidate) -> bool:
+    if a.normalized and a.normalized == b.normalized:
+        return True
+    return similarity(a.content, b.content) >= NEAR_DUPLICATE
+
+
+class MemorySearch:
+    def __init__(
+        self,
+        *,
+        memories: MemoryService,
+        store: MemoryStore,
+        documents: DocumentService,
+        index: MemoryIndex,
+        overfetch: int = 3,
+        timeout: float = 10.0,
+    ) -> None:
+        self._memories = memories
+        self._store = store
+        self._documents = documents
+        self._index = index
+        self._overfetch = overfetch
+        self._timeout = timeout
+
+    async def search(self, user_id: str, request: SearchRequest) -> SearchResponse:
+        filters = request.filters
+        want_documents = "documents" in request.sources
+        want_memories = "memories" in request.sources and filters.source != DOCUMENT_SOURCE
+        if want_memories and memory_only(filters):
+            want_documents = False
+        resolved, entity_ids = await self._memories.entity_filter(user_id, filters)
+        empty = SearchResponse(
+            query=request.query, results=[], token_count=0, embedding_model=self._index.model_id
+        )
+        if want_memories and entity_ids is not None and not entity_ids:
+            want_memories = False
+        if not (want_memories or want_documents):
+            return empty
+        index_filters = SearchFilters(
+            types=()
+            if want_memories and want_documents
+            else tuple(t.value for t in filters.types) or MEMORY_TYPES
+            if want_memories
+            else (DOCUMENT_TYPE,),
+            context=filters.context,
+            min_importance=filters.importance.min if want_memories and filters.importance else None,
+            max_importance=filters.importance.max if want_memories and filters.importance else None,
+            occurred_after=filters.time.after if filters.time else None,
+            occurred_before=filters.time.before if filters.time else None,
+            # The index requires every listed entity; MongoDB then keeps memories of any of
+            # them. So the index narrows only when one entity is meant.
+            entities=(resolved[0].name,) if want_memories and len(resolved) == 1 else (),
+            source=filters.source if want_memories and filters.source else None,
+        )
+        wide = want_memories and len(resolved) > 1
+        scored = await self._ask_index(user_id, request, index_filters, wide=wide)
+        now = datetime.now(UTC)
+        candidates: dict[str, Candidate] = {}
+        ids = [s.memory_id for s in scored]
+        if want_memories:
+            query = filter_query(user_id, filters, entity_ids=entity_ids)
+            query["_id"] = {"$in": ids}
+            query["outdated_by"] = None
+            for doc in await self._store.find(user_id, query):
+                if doc.get("expires_at") is not None and _aware(doc["expires_at"]) <= now:
+                    continue  # expired, not yet swept
+                candidates[doc["_id"]] = Candidate(
+                    0.0, {}, doc["content"], doc, normalized=doc.get("normalized") or ""
+                )
+        if want_documents:
+            missing = [i for i in ids if i not in candidates]
+            for chunk_id, (chunk, hit) in (await self._documents.hits(user_id, missing)).items():
+                if _chunk_matches(chunk, filters):
+                    candidates[chunk_id] = Candidate(0.0, {}, chunk["content"], chunk, hit)
+        chosen, tokens = self._choose(scored, candidates, request)
+        return SearchResponse(
+            query=request.query,
+            results=await self._results(user_id, chosen),
+            token_count=tokens,
+            embedding_model=self._index.model_id,
+        )
+
+    async def _ask_index(
+        self, user_id: str, request: SearchRequest, filters: SearchFilters, *, wide: bool
+    ) -> list[ScoredMemory]:
+        limit = MAX_CANDIDATES if wide else min(MAX_CANDIDATES, request.limit * self._overfetch)
+        try:
+            return await asyncio.wait_for(
+                self._index.search(
+                    user_id,
+                    request.query,
+                    limit=limit,
+                    filters=filters,
+                    now=datetime.now(UTC),
+                ),
+                self._timeout,
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("memory search failed", error=repr(exc))
+            raise ProblemError(
+                503,
+                "Memory search is unavailable; try again shortly.",
+                code="search-unavailable",
+                headers={"Retry-After": "2"},
+            ) from exc
+
+    @staticmethod
+    def _choose(
+        scored: list[ScoredMemory], candidates: dict[str, Candidate], request: SearchRequest
+    ) -> tuple[list[Candidate], int]:
+        chosen: list[Candidate] = []
+        tokens = 0
+        budget = request.token_budget
+        for hit in scored:
+            candidate = candidates.get(hit.memory_id)
+            if candidate is None:
+                continue
+            candidate.score, candidate.components = hit.score, dict(hit.components)
+            cost = estimate_tokens(candidate.content)
+            twin = next(
+                (i for i, kept in enumerate(chosen) if _near_duplicate(candidate, kept)), None
+            )
+            if twin is not None:
+                # A fact and the raw message it came from say the same thing: keep the fact
+                # (typed, third person, same provenance) at the better-ranked place.
+                kept = chosen[twin]
+                delta = cost - estimate_tokens(kept.content)
+                fits = budget is None or tokens + delta <= budget
+                if fits and kept.episodic and candidate.hit is None and not candidate.episodic:
+                    candidate.score, candidate.components = kept.score, kept.components
+                    chosen[twin] = candidate
+                    tokens += delta
+                continue
+            if budget is not None and tokens + cost > budget:
+                break
+            tokens += cost
+            chosen.append(candidate)
+            if len(chosen) >= request.limit:
+                break
+        return chosen, tokens
+
+    async def _results(self, user_id: str, chosen: list[Candidate]) -> list[SearchResult]:
+        memories = iter(
+            await self._memories.hydrate(user_id, [c.doc for c in chosen if c.hit is None])
+        )
+        results: list[SearchResult] = []
+        for candidate in chosen:
+            if candidate.hit is None:
+                memory = next(memories)
+                results.append(
+                    SearchResult(
+                        score=candidate.score,
+                        memory=memory,
+                        provenance=memory.provenance,
+                        components=candidate.components,
+                    )
+                )
+                continue
+            hit = candidate.hit
+            results.append(
+                SearchResult(
+                    kind="document",
+                    score=candidate.score,
+                    document=hit,
+                    provenance=Provenance(
+                        source="document",
+                        document=DocumentSource(
+                            document_id=hit.document_id,
+                            chunk_id=hit.chunk_id,
+                            filename=hit.filename,
+                            page=hit.page,
+                            heading=hit.heading,
+                        ),
+                        extraction=ExtractionInfo(
+                            extractor=CHUNKER, category="document", confidence=1.0
+                        ),
+                    ),
+                    components=candidate.components,
+                )
+            )
+        return results
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _chunk_matches(chunk: Doc, filters: MemoryFilters) -> bool:
+    if filters.context and chunk.get("context") != filters.context:
+        return False
+    if filters.time:
+        at = chunk.get("occurred_at")
+        if at is None:
+            return False
+        at = _aware(at)
+        if filters.time.after and at < _aware(filters.time.after):
+            return False
+        if filters.time.before and at >= _aware(filters.time.before):
+            return False
+    return True

@@ -1,0 +1,310 @@
+"""Memory records in MongoDB, each user's in the database the store router picks.
+
+MongoDB is the record; the vector index is derived from it. Every write that changes what
+should be searchable marks the memory ``index_state: pending`` in the same transaction, and
+:mod:`muninn_memory.memories.indexing` brings the index up to date — so a crash between the
+commit and the vector write is repaired, never lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from muninn_shared.storage.indexes import ensure_index
+from muninn_shared.storage.routing import StoreRouter
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from muninn_memory.memories.models import MemoryFilters, MemoryStatus
+
+Doc = dict[str, Any]
+MEMORIES = "memories"
+
+PENDING = "pending"
+SYNCED = "synced"
+
+
+def filter_query(
+    user_id: str,
+    filters: MemoryFilters | None,
+    *,
+    statuses: Iterable[str] = (MemoryStatus.ACTIVE.value,),
+    entity_ids: list[str] | None = None,
+) -> Doc:
+    """The MongoDB query for a user's memories matching ``filters`` (always scoped to the user)."""
+    query: Doc = {"user_id": user_id}
+    status_list = list(statuses)
+    if status_list:
+        query["status"] = status_list[0] if len(status_list) == 1 else {"$in": status_list}
+    if filters is None:
+        return query
+    if filters.types:
+        query["type"] = {"$in": [t.value for t in filters.types]}
+    if filters.context:
+        query["context"] = filters.context
+    if filters.importance and (
+        filters.importance.min is not None or filters.importance.max is not None
+    ):
+        bounds: Doc = {}
+        if filters.importance.min is not None:
+            bounds["$gte"] = filters.importance.min
+        if filters.importance.max is not None:
+            bounds["$lte"] = filters.importance.max
+        query["importance"] = bounds
+    if filters.time and (filters.time.after or filters.time.before):
+        window: Doc = {}
+        if filters.time.after:
+            window["$gte"] = filters.time.after
+        if filters.time.before:
+            window["$lt"] = filters.time.before
+        query["occurred_at"] = window
+    if filters.source:
+        query["provenance.source"] = filters.source
+    if filters.tags:
+        query["tags"] = {"$all": filters.tags}
+    if entity_ids is not None:
+        query["entity_ids"] = {"$in": entity_ids}
+    return query
+
+
+class MemoryStore:
+    def __init__(self, router: StoreRouter) -> None:
+        self._router = router
+
+    @staticmethod
+    async def ensure_indexes(db: AsyncDatabase[Doc]) -> None:
+        col = db[MEMORIES]
+        await ensure_index(
+            col,
+            [
+                ("user_id", ASCENDING),
+                ("status", ASCENDING),
+                ("occurred_at", DESCENDING),
+                ("_id", DESCENDING),
+            ],
+        )
+        await ensure_index(
+            col, [("user_id", ASCENDING), ("slot", ASCENDING), ("status", ASCENDING)]
+        )
+        await ensure_index(
+            col, [("user_id", ASCENDING), ("normalized", ASCENDING), ("status", ASCENDING)]
+        )
+        await ensure_index(col, [("user_id", ASCENDING), ("provenance.message_ids", ASCENDING)])
+        await ensure_index(col, [("user_id", ASCENDING), ("entity_ids", ASCENDING)])
+        await ensure_index(col, [("user_id", ASCENDING), ("lineage_id", ASCENDING)])
+        await ensure_index(col, [("index_state", ASCENDING), ("updated_at", ASCENDING)])
+        await ensure_index(col, [("expires_at", ASCENDING)], sparse=True)
+
+    async def database_for(self, user_id: str) -> AsyncDatabase[Doc]:
+        return await self._router.database_for(user_id)
+
+    async def insert_many(
+        self, user_id: str, docs: list[Doc], session: AsyncClientSession | None = None
+    ) -> None:
+        if docs:
+            db = await self.database_for(user_id)
+            await db[MEMORIES].insert_many(docs, session=session)
+
+    async def get(
+        self, user_id: str, memory_id: str, session: AsyncClientSession | None = None
+    ) -> Doc | None:
+        db = await self.database_for(user_id)
+        return await db[MEMORIES].find_one({"_id": memory_id, "user_id": user_id}, session=session)
+
+    async def many(
+        self,
+        user_id: str,
+        ids: list[str],
+        *,
+        statuses: Iterable[str] | None = None,
+        session: AsyncClientSession | None = None,
+    ) -> list[Doc]:
+        if not ids:
+            return []
+        db = await self.database_for(user_id)
+        query: Doc = {"_id": {"$in": ids}, "user_id": user_id}
+        if statuses is not None:
+            query["status"] = {"$in": list(statuses)}
+        return [d async for d in db[MEMORIES].find(query, session=session)]
+
+    async def find(
+        self, user_id: str, query: Doc, *, limit: int = 0, session: AsyncClientSession | None = None
+    ) -> list[Doc]:
+        if query.get("user_id") != user_id:
+            raise ValueError("memory queries are always scoped to their user")
+        db = await self.database_for(user_id)
+        cursor = (
+            db[MEMORIES]
+            .find(query, session=session)
+            .sort([("occurred_at", DESCENDING), ("_id", DESCENDING)])
+        )
+        if limit:
+            cursor = cursor.limit(limit)
+        return [d async for d in cursor]
+
+    async def count(self, user_id: str, query: Doc) -> int:
+        if query.get("user_id") != user_id:
+            raise ValueError("memory queries are always scoped to their user")
+        db = await self.database_for(user_id)
+        return await db[MEMORIES].count_documents(query)
+
+    async def page(
+        self, user_id: str, query: Doc, *, after: tuple[datetime, str] | None, limit: int
+    ) -> list[Doc]:
+        if after is not None:
+            at, last_id = after
+            query = {
+                "$and": [
+                    query,
+                    {
+                        "$or": [
+                            {"occurred_at": {"$lt": at}},
+                            {"occurred_at": at, "_id": {"$lt": last_id}},
+                        ]
+                    },
+                ],
+                "user_id": user_id,
+            }
+        return await self.find(user_id, query, limit=limit)
+
+    async def active_by_slot(
+        self, user_id: str, slot: str, session: AsyncClientSession | None = None
+    ) -> list[Doc]:
+        return await self.find(
+            user_id,
+            {"user_id": user_id, "slot": slot, "status": MemoryStatus.ACTIVE.value},
+            limit=20,
+            session=session,
+        )
+
+    async def active_by_normalized(
+        self, user_id: str, normalized: str, session: AsyncClientSession | None = None
+    ) -> list[Doc]:
+        return await self.find(
+            user_id,
+            {"user_id": user_id, "normalized": normalized, "status": MemoryStatus.ACTIVE.value},
+            limit=5,
+            session=session,
+        )
+
+    async def by_message_ids(
+        self, user_id: str, message_ids: list[str], session: AsyncClientSession | None = None
+    ) -> list[Doc]:
+        if not message_ids:
+            return []
+        return await self.find(
+            user_id,
+            {"user_id": user_id, "provenance.message_ids": {"$in": message_ids}},
+            session=session,
+        )
+
+    async def pending_for_job(self, user_id: str, job_id: str) -> int:
+        """Memories a job wrote that the index does not reflect yet."""
+        db = await self.database_for(user_id)
+        return await db[MEMORIES].count_documents(
+            {"user_id": user_id, "provenance.job_id": job_id, "index_state": PENDING}
+        )
+
+    async def lineage(self, user_id: str, lineage_id: str) -> list[Doc]:
+        db = await self.database_for(user_id)
+        cursor = (
+            db[MEMORIES]
+            .find({"user_id": user_id, "lineage_id": lineage_id})
+            .sort("version", ASCENDING)
+        )
+        return [d async for d in cursor]
+
+    async def update(
+        self,
+        user_id: str,
+        memory_id: str,
+        changes: Doc,
+        *,
+        reindex: bool = True,
+        expect_status: str | None = None,
+        session: AsyncClientSession | None = None,
+    ) -> bool:
+        db = await self.database_for(user_id)
+        query: Doc = {"_id": memory_id, "user_id": user_id}
+        if expect_status is not None:
+            query["status"] = expect_status
+        update: Doc = {
+            "$set": {**changes, "updated_at": changes.get("updated_at", datetime.now(UTC))}
+        }
+        if reindex:
+            update["$set"]["index_state"] = PENDING
+            update["$inc"] = {"index_rev": 1}
+        result = await db[MEMORIES].update_one(query, update, session=session)
+        return result.matched_count == 1
+
+    async def delete(
+        self, user_id: str, memory_ids: list[str], session: AsyncClientSession | None = None
+    ) -> int:
+        if not memory_ids:
+            return 0
+        db = await self.database_for(user_id)
+        result = await db[MEMORIES].delete_many(
+            {"_id": {"$in": memory_ids}, "user_id": user_id}, session=session
+        )
+        return result.deleted_count
+
+    async def mark_synced(self, user_id: str, revisions: dict[str, int], model_id: str) -> None:
+        """Record that the index reflects these revisions; a newer edit stays pending."""
+        db = await self.database_for(user_id)
+        for memory_id, revision in revisions.items():
+            await db[MEMORIES].update_one(
+                {"_id": memory_id, "user_id": user_id, "index_rev": revision},
+                {"$set": {"index_state": SYNCED, "embedding_model": model_id}},
+            )
+
+    @staticmethod
+    async def pending_in(db: AsyncDatabase[Doc], limit: int) -> list[Doc]:
+        cursor = (
+            db[MEMORIES].find({"index_state": PENDING}).sort("updated_at", ASCENDING).limit(limit)
+        )
+        return [d async for d in cursor]
+
+    async def ids_before(self, user_id: str, cutoff: datetime, limit: int) -> list[str]:
+        """Memories (any status) that happened before ``cutoff``: what retention removes."""
+        db = await self.database_for(user_id)
+        cursor = (
+            db[MEMORIES]
+            .find({"user_id": user_id, "occurred_at": {"$lt": cutoff}}, {"_id": 1})
+            .limit(limit)
+        )
+        return [d["_id"] async for d in cursor]
+
+    @staticmethod
+    async def decay_candidates(
+        db: AsyncDatabase[Doc], types: list[str], checked_before: datetime, limit: int
+    ) -> list[Doc]:
+        cursor = (
+            db[MEMORIES]
+            .find(
+                {
+                    "type": {"$in": types},
+                    "status": MemoryStatus.ACTIVE.value,
+                    "$or": [
+                        {"decayed_at": {"$exists": False}},
+                        {"decayed_at": {"$lt": checked_before}},
+                    ],
+                }
+            )
+            .limit(limit)
+        )
+        return [d async for d in cursor]
+
+    @staticmethod
+    async def expired_in(db: AsyncDatabase[Doc], now: datetime, limit: int) -> list[Doc]:
+        cursor = (
+            db[MEMORIES]
+            .find(
+                {"expires_at": {"$lte": now}, "status": MemoryStatus.ACTIVE.value},
+                {"_id": 1, "user_id": 1},
+            )
+            .limit(limit)
+        )
+        return [d async for d in cursor]

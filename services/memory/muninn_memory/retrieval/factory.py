@@ -1,0 +1,65 @@
+"""Builds the memory index the service runs with, from its settings."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from muninn_shared.settings import ServiceSettings
+from muninn_shared.storage.qdrant import create_qdrant_client
+
+from muninn_memory.embeddings.factory import create_embedder, embedder_from_spec, embedder_spec
+from muninn_memory.embeddings.settings import EmbeddingSettings
+from muninn_memory.retrieval.hybrid import HybridIndex
+from muninn_memory.retrieval.ranking import RankingTuning
+from muninn_memory.retrieval.settings import VectorSettings
+from muninn_memory.vectors.edge import EdgeBackend
+from muninn_memory.vectors.port import VectorBackend
+from muninn_memory.vectors.server import QdrantBackend
+
+# Sub-directory of MUNINN_QDRANT_PATH holding Edge shards, apart from local-mode files.
+EDGE_DIRECTORY = "edge"
+
+
+def create_vector_backend(
+    settings: ServiceSettings, vectors: VectorSettings | None = None
+) -> VectorBackend:
+    vectors = vectors or VectorSettings()
+    api_key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
+    if settings.qdrant_url:
+        return QdrantBackend(create_qdrant_client(settings.qdrant_url, api_key=api_key))
+    if vectors.backend == "qdrant-local":
+        return QdrantBackend(create_qdrant_client(None, path=settings.qdrant_path))
+    if settings.qdrant_path is not None:
+        return EdgeBackend(
+            Path(settings.qdrant_path) / EDGE_DIRECTORY,
+            search_threads=vectors.edge_search_threads,
+            optimize_after=vectors.edge_optimize_after,
+        )
+    # Nothing configured (tests, a throw-away run): a private directory removed on close.
+    return EdgeBackend(
+        Path(tempfile.mkdtemp(prefix="muninn-vectors-")),
+        search_threads=vectors.edge_search_threads,
+        optimize_after=vectors.edge_optimize_after,
+        remove_on_close=True,
+    )
+
+
+def create_memory_index(
+    settings: ServiceSettings,
+    *,
+    embeddings: EmbeddingSettings | None = None,
+    vectors: VectorSettings | None = None,
+) -> HybridIndex:
+    embeddings = embeddings or EmbeddingSettings()
+    vectors = vectors or VectorSettings()
+    current = embeddings
+    return HybridIndex(
+        create_vector_backend(settings, vectors),
+        create_embedder(embeddings),
+        embedder_spec=embedder_spec(embeddings),
+        previous_embedder=lambda spec: embedder_from_spec(spec, current),
+        keep_previous=vectors.keep_previous,
+        tuning=RankingTuning(fusion=vectors.fusion),
+        reembed_batch=vectors.reembed_batch,
+    )

@@ -1,0 +1,72 @@
+"""The contract between the memory features and the retrieval engine.
+
+The feature packages (ingestion, management, entities…) keep memories in MongoDB and hand
+the searchable part of each one to a :class:`MemoryIndex`; search returns ids with scores and
+the feature layer hydrates them. Every operation takes the user id: there is no way to search
+or delete across tenants.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class IndexedMemory:
+    memory_id: str
+    user_id: str
+    text: str
+    type: str
+    context: str | None = None
+    importance: int = 5
+    occurred_at: datetime | None = None
+    entities: tuple[str, ...] = ()
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    types: tuple[str, ...] = ()
+    context: str | None = None
+    min_importance: int | None = None
+    max_importance: int | None = None
+    occurred_after: datetime | None = None
+    occurred_before: datetime | None = None
+    entities: tuple[str, ...] = ()
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class ScoredMemory:
+    memory_id: str
+    score: float
+    components: dict[str, float] = field(default_factory=dict)
+
+
+class MemoryIndex(Protocol):
+    """Hybrid (dense + sparse) index of one embedding model's vector space."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    async def upsert(self, memories: list[IndexedMemory]) -> None: ...
+
+    async def delete(self, user_id: str, memory_ids: list[str]) -> None: ...
+
+    async def delete_user(self, user_id: str) -> None: ...
+
+    async def search(
+        self,
+        user_id: str,
+        query: str,
+        *,
+        limit: int = 10,
+        filters: SearchFilters | None = None,
+        now: datetime | None = None,
+    ) -> list[ScoredMemory]: ...
+
+    async def count(self, user_id: str) -> int: ...
+
+    async def close(self) -> None: ...

@@ -1,0 +1,289 @@
+"""Turns the dense and sparse candidate lists into one ranking.
+
+Scores are fused (relative-score fusion by default, reciprocal-rank fusion as an option),
+then nudged by what the question itself says: the people and things it names, the period it
+mentions, whether it asks *when* or about the latest state. Near-identical memories (the
+same sentence stored twice) are collapsed so they do not crowd out other evidence.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any, Literal
+
+from muninn_memory.retrieval.lexical import STOPWORDS, terms, words
+from muninn_memory.retrieval.port import ScoredMemory
+from muninn_memory.retrieval.timecues import TimeCues, mentions_time, time_cues
+from muninn_memory.vectors.port import Candidate
+from muninn_memory.vectors.schema import as_utc, parse_occurred_at
+
+
+@dataclass(frozen=True)
+class RankingTuning:
+    """Weights of the hybrid ranking; the defaults are the ones tuned on LoCoMo (bench/README.md)."""
+
+    fusion: Literal["score", "rrf"] = "score"
+    dense_weight: float = 1.0
+    sparse_weight: float = 1.3
+    rrf_k: int = 60
+    # Cosine band treated as the full dense scale: on a handful of candidates min-max
+    # stretching would turn a 0.01 difference into the whole range.
+    dense_min_spread: float = 0.1
+    # Candidates fetched from each list (or the limit, if larger). Fixed rather than scaled
+    # with the limit so the top results do not change with how many are asked for.
+    candidates: int = 200
+    entity_boost: float = 0.1
+    period_boost: float = 0.8
+    # Events are often told some days after they happen: memories this soon after the named
+    # period still get half its boost.
+    period_slack_days: float = 7.0
+    when_boost: float = 0.15
+    recency_boost: float = 0.15
+    recency_half_life_days: float = 30.0
+    dedupe_jaccard: float = 0.9
+    # Episode context: a memory said within this window of other strong hits (the same
+    # conversation) gains this share of the best such neighbour's score.
+    context_weight: float = 0.6
+    context_window_minutes: float = 120.0
+
+
+@dataclass(frozen=True)
+class QueryProfile:
+    text: str
+    names: frozenset[str]
+    cues: TimeCues
+    now: datetime
+
+
+_QUESTION_WORDS = frozenset(
+    {
+        "what",
+        "when",
+        "where",
+        "who",
+        "why",
+        "how",
+        "which",
+        "whose",
+        "did",
+        "does",
+        "do",
+        "is",
+        "are",
+        "was",
+        "were",
+        "has",
+        "have",
+        "can",
+        "could",
+        "would",
+        "should",
+        "tell",
+        "list",
+    }
+)
+_NAME = re.compile(r"\b[A-Z][\w'\-]*")
+
+
+def profile(query: str, now: datetime) -> QueryProfile:
+    names: set[str] = set()
+    for m in _NAME.finditer(query):
+        word = m.group(0).lower().removesuffix("'s")
+        if word in STOPWORDS or word in _QUESTION_WORDS or len(word) < 2:
+            continue
+        names.add(word)
+    return QueryProfile(
+        text=query, names=frozenset(names), cues=time_cues(query, now), now=as_utc(now)
+    )
+
+
+@dataclass
+class _Entry:
+    payload: dict[str, Any]
+    occurred: datetime | None = None
+    dense: float | None = None
+    sparse: float | None = None
+    dense_rank: int | None = None
+    sparse_rank: int | None = None
+    components: dict[str, float] = field(default_factory=dict)
+
+
+def _collect(dense: list[Candidate], sparse: list[Candidate]) -> dict[str, _Entry]:
+    entries: dict[str, _Entry] = {}
+    for position, c in enumerate(dense):
+        e = entries.get(c.memory_id) or entries.setdefault(c.memory_id, _entry(c))
+        e.dense, e.dense_rank = c.score, position
+    for position, c in enumerate(sparse):
+        e = entries.get(c.memory_id) or entries.setdefault(c.memory_id, _entry(c))
+        e.sparse, e.sparse_rank = c.score, position
+    return entries
+
+
+def _entry(c: Candidate) -> _Entry:
+    return _Entry(c.payload, parse_occurred_at(c.payload))
+
+
+# The same memories come back for query after query: their word and term sets are cached.
+@lru_cache(maxsize=50_000)
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(words(text))
+
+
+@lru_cache(maxsize=50_000)
+def _term_set_of(text: str) -> frozenset[str]:
+    return frozenset(terms(text))
+
+
+@lru_cache(maxsize=50_000)
+def _mentions_time(text: str) -> bool:
+    return mentions_time(list(_word_set(text)))
+
+
+def _fuse(entries: dict[str, _Entry], tuning: RankingTuning) -> dict[str, float]:
+    out: dict[str, float] = {}
+    if tuning.fusion == "rrf":
+        for mid, e in entries.items():
+            score = 0.0
+            if e.dense_rank is not None:
+                score += tuning.dense_weight / (tuning.rrf_k + e.dense_rank + 1)
+            if e.sparse_rank is not None:
+                score += tuning.sparse_weight / (tuning.rrf_k + e.sparse_rank + 1)
+            out[mid] = score
+        return out
+    dense_scores = [e.dense for e in entries.values() if e.dense is not None]
+    sparse_scores = [e.sparse for e in entries.values() if e.sparse is not None]
+    # Cosine similarities of one model sit in a narrow band: stretch them over the list so a
+    # 0.02 lead counts; BM25 is relative to its best hit. A missing score is below the list.
+    d_lo, d_hi = (min(dense_scores), max(dense_scores)) if dense_scores else (0.0, 0.0)
+    d_lo = min(d_lo, d_hi - tuning.dense_min_spread)
+    s_hi = max(sparse_scores) if sparse_scores else 0.0
+    for mid, e in entries.items():
+        d = (
+            (e.dense - d_lo) / (d_hi - d_lo)
+            if e.dense is not None and d_hi > d_lo
+            else (1.0 if e.dense is not None else 0.0)
+        )
+        s = e.sparse / s_hi if e.sparse is not None and s_hi > 0 else 0.0
+        e.components["dense"], e.components["sparse"] = d, s
+        out[mid] = tuning.dense_weight * d + tuning.sparse_weight * s
+    return out
+
+
+def _entity_match(payload: dict[str, Any], names: frozenset[str]) -> float:
+    if not names:
+        return 0.0
+    entity_words: set[str] = set()
+    for entity in payload.get("entities") or []:
+        entity_words.update(str(entity).split())
+    text_words = _word_set(str(payload.get("text", "")))
+    matched = sum(1 for n in names if n in entity_words or n in text_words)
+    return matched / len(names)
+
+
+def _time_factor(
+    e: _Entry, q: QueryProfile, tuning: RankingTuning, newest: datetime | None
+) -> dict[str, float]:
+    out: dict[str, float] = {}
+    occurred = e.occurred
+    cues = q.cues
+    if cues.period is not None and occurred is not None:
+        if cues.period.contains(occurred):
+            out["period"] = tuning.period_boost
+        elif (
+            cues.period.end <= occurred < cues.period.end + timedelta(days=tuning.period_slack_days)
+        ):
+            out["period"] = tuning.period_boost / 2
+    if cues.asks_when and _mentions_time(str(e.payload.get("text", ""))):
+        out["when"] = tuning.when_boost
+    if cues.wants_recent and occurred is not None and newest is not None:
+        age_days = max(0.0, (newest - occurred).total_seconds() / 86400.0)
+        out["recency"] = tuning.recency_boost * math.exp(
+            -math.log(2) * age_days / tuning.recency_half_life_days
+        )
+    return out
+
+
+def _term_set(payload: dict[str, Any]) -> frozenset[str]:
+    return _term_set_of(str(payload.get("text", "")))
+
+
+def _near_duplicate(a: frozenset[str], b: frozenset[str], threshold: float) -> bool:
+    if not a or not b:
+        return False
+    return len(a & b) / len(a | b) >= threshold
+
+
+def _episode_support(
+    entries: dict[str, _Entry], fused: dict[str, float], tuning: RankingTuning
+) -> dict[str, float]:
+    """Best fused score among the other candidates of the same episode.
+
+    An episode is a run of memories with no gap longer than the window between neighbours
+    (one conversation, one session): memories said together are often relevant together.
+    """
+    timed = sorted(
+        (e.occurred.timestamp(), mid) for mid, e in entries.items() if e.occurred is not None
+    )
+    window = tuning.context_window_minutes * 60.0
+    out: dict[str, float] = {}
+    start = 0
+    for end in range(1, len(timed) + 1):
+        if end < len(timed) and timed[end][0] - timed[end - 1][0] <= window:
+            continue
+        episode = [mid for _, mid in timed[start:end]]
+        if len(episode) > 1:
+            top = sorted(episode, key=lambda m: fused[m], reverse=True)[:2]
+            for mid in episode:
+                out[mid] = fused[top[1]] if mid == top[0] else fused[top[0]]
+        start = end
+    return out
+
+
+def rank(
+    dense: list[Candidate],
+    sparse: list[Candidate],
+    query: QueryProfile,
+    *,
+    limit: int,
+    tuning: RankingTuning,
+) -> list[ScoredMemory]:
+    entries = _collect(dense, sparse)
+    if not entries:
+        return []
+    fused = _fuse(entries, tuning)
+    occurred = [e.occurred for e in entries.values() if e.occurred is not None]
+    newest = max(occurred) if occurred else None
+    context = _episode_support(entries, fused, tuning) if tuning.context_weight else {}
+    final: dict[str, float] = {}
+    for mid, e in entries.items():
+        boosts = _time_factor(e, query, tuning, newest)
+        entity = _entity_match(e.payload, query.names)
+        if entity:
+            boosts["entity"] = tuning.entity_boost * entity
+        e.components.update(boosts)
+        e.components["fused"] = fused[mid]
+        base = fused[mid]
+        if context.get(mid):
+            e.components["context"] = context[mid]
+            base += tuning.context_weight * context[mid]
+        final[mid] = base * (1.0 + sum(boosts.values()))
+    ordered = sorted(final, key=lambda m: final[m], reverse=True)
+    kept: list[tuple[str, frozenset[str]]] = []
+    for mid in ordered:
+        term_set = _term_set(entries[mid].payload)
+        if any(_near_duplicate(term_set, other, tuning.dedupe_jaccard) for _, other in kept):
+            continue
+        kept.append((mid, term_set))
+        if len(kept) == limit:
+            break
+    return [
+        ScoredMemory(memory_id=mid, score=final[mid], components=dict(entries[mid].components))
+        for mid, _ in kept
+    ]
+
+
+__all__ = ["QueryProfile", "RankingTuning", "profile", "rank", "time_cues"]

@@ -1,0 +1,1 @@
+"""Periodic (week/month) summaries of a user's memories: insights, events, learned preferences."""

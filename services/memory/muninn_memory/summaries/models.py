@@ -1,0 +1,67 @@
+"""Memory summaries as the API shows them (seed 000's memory_summaries)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Period = Literal["week", "month"]
+
+
+class LearnedPreference(BaseModel):
+    preference: str
+    category: str = Field(examples=["food", "entertainment", "travel", "work_style"])
+    sentiment: Literal["positive", "negative", "neutral"] = "neutral"
+    confidence: float = Field(ge=0, le=1)
+    evidence: list[str] = Field(description="What the user said that supports it.")
+    memory_ids: list[str] = Field(description="The memories it rests on.")
+
+
+class NewRelationship(BaseModel):
+    entity1: str
+    entity2: str
+    relationship: str
+    strength: int = Field(ge=1, le=10)
+
+
+class TimeRange(BaseModel):
+    start: datetime
+    end: datetime = Field(description="Exclusive.")
+    period: Period
+
+
+class Summary(BaseModel):
+    id: str
+    time_range: TimeRange
+    summary: str
+    key_insights: list[str]
+    important_events: list[str]
+    learned_preferences: list[LearnedPreference]
+    entities: list[str]
+    new_relationships: list[NewRelationship]
+    context_breakdown: dict[str, float] = Field(
+        description="Share of the period's memories per context, in percent."
+    )
+    original_memory_count: int
+    compression_ratio: float = Field(
+        description="Characters of the period's memories per character of the summary."
+    )
+    generator: str = Field(description="'rules-v1' or 'llm:<model>'.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class SummaryPage(BaseModel):
+    items: list[Summary]
+    next_cursor: str | None = None
+
+
+class SummaryRequest(BaseModel):
+    period: Period = "week"
+    date: dt.date | None = Field(
+        default=None,
+        description="Any day of the period to summarise (UTC); default: the last completed one.",
+    )

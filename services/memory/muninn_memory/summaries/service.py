@@ -1,0 +1,168 @@
+"""Generating, storing and serving period summaries; the background run for recent periods."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from muninn_shared.logging import get_logger
+from muninn_shared.pagination import decode_cursor, encode_cursor
+from muninn_shared.problems import ProblemError, not_found
+from pymongo.asynchronous.database import AsyncDatabase
+
+from muninn_memory.entities.store import EntityStore
+from muninn_memory.memories.models import MemoryStatus
+from muninn_memory.memories.store import MEMORIES, MemoryStore
+from muninn_memory.summaries.llm import LLMSummariser
+from muninn_memory.summaries.models import (
+    LearnedPreference,
+    NewRelationship,
+    Period,
+    Summary,
+    SummaryPage,
+    TimeRange,
+)
+from muninn_memory.summaries.periods import bounds, last_completed
+from muninn_memory.summaries.rules import summarise
+from muninn_memory.summaries.store import SummaryStore
+
+log = get_logger(__name__)
+
+Doc = dict[str, Any]
+PERIODS: tuple[Period, ...] = ("week", "month")
+MAX_MEMORIES = 20_000
+KEPT = [MemoryStatus.ACTIVE.value, MemoryStatus.SUPERSEDED.value]
+
+
+def summary_from_doc(doc: Doc) -> Summary:
+    return Summary(
+        id=doc["_id"],
+        time_range=TimeRange(start=doc["start"], end=doc["end"], period=doc["period"]),
+        summary=doc["summary"],
+        key_insights=doc["key_insights"],
+        important_events=doc["important_events"],
+        learned_preferences=[
+            LearnedPreference.model_validate(p) for p in doc["learned_preferences"]
+        ],
+        entities=doc["entities"],
+        new_relationships=[NewRelationship.model_validate(r) for r in doc["new_relationships"]],
+        context_breakdown=doc["context_breakdown"],
+        original_memory_count=doc["original_memory_count"],
+        compression_ratio=doc["compression_ratio"],
+        generator=doc["generator"],
+        created_at=doc["created_at"],
+        updated_at=doc["updated_at"],
+    )
+
+
+class SummaryService:
+    def __init__(
+        self,
+        *,
+        memories: MemoryStore,
+        entities: EntityStore,
+        store: SummaryStore,
+        sweep_db: AsyncDatabase[Doc],
+        llm: LLMSummariser | None = None,
+    ) -> None:
+        self._memories = memories
+        self._entities = entities
+        self._store = store
+        self._sweep_db = sweep_db
+        self._llm = llm
+
+    async def generate(
+        self, user_id: str, period: Period, day: date | None = None, *, now: datetime | None = None
+    ) -> Summary:
+        now = now or datetime.now(UTC)
+        start, end = bounds(period, day) if day else last_completed(period, now)
+        docs = await self._memories.find(
+            user_id,
+            {
+                "user_id": user_id,
+                "occurred_at": {"$gte": start, "$lt": end},
+                "status": {"$in": KEPT},
+            },
+            limit=MAX_MEMORIES,
+        )
+        if not docs:
+            raise ProblemError(
+                422,
+                f"There are no memories between {start:%Y-%m-%d} and {end:%Y-%m-%d} to summarise.",
+                code="nothing-to-summarise",
+            )
+        relationships = await self._entities.relationships_since(user_id, start, end)
+        entity_ids = {e for d in docs for e in d.get("entity_ids") or []}
+        entity_ids |= {r[k] for r in relationships for k in ("source_id", "target_id")}
+        names = {
+            e["_id"]: e["name"] for e in await self._entities.many(user_id, sorted(entity_ids))
+        }
+        draft = summarise(period, start, end, docs, names, relationships)
+        if self._llm is not None:
+            draft = await self._llm.improve(draft, docs)
+        doc: Doc = {
+            "_id": uuid.uuid4().hex,
+            "user_id": user_id,
+            "period": period,
+            "start": start,
+            "end": end,
+            "summary": draft.summary,
+            "key_insights": draft.key_insights,
+            "important_events": draft.important_events,
+            "learned_preferences": [p.model_dump() for p in draft.learned_preferences],
+            "entities": draft.entities,
+            "new_relationships": [r.model_dump() for r in draft.new_relationships],
+            "context_breakdown": draft.context_breakdown,
+            "original_memory_count": draft.original_memory_count,
+            "compression_ratio": draft.compression_ratio,
+            "generator": draft.generator,
+            "created_at": now,
+            "updated_at": now,
+        }
+        return summary_from_doc(await self._store.put(doc))
+
+    async def page(
+        self, user_id: str, *, period: Period | None, cursor: str | None, limit: int
+    ) -> SummaryPage:
+        after = decode_cursor(cursor) if cursor else None
+        docs = await self._store.page(user_id, period=period, after=after, limit=limit + 1)
+        next_cursor = None
+        if len(docs) > limit:
+            last = docs[limit - 1]
+            next_cursor = encode_cursor(last["start"], last["_id"])
+        return SummaryPage(
+            items=[summary_from_doc(d) for d in docs[:limit]], next_cursor=next_cursor
+        )
+
+    async def all(self, user_id: str) -> list[Summary]:
+        return [
+            summary_from_doc(d)
+            for d in await self._store.page(user_id, period=None, after=None, limit=0)
+        ]
+
+    async def get(self, user_id: str, summary_id: str) -> Summary:
+        doc = await self._store.get(user_id, summary_id)
+        if doc is None:
+            raise not_found("Summary")
+        return summary_from_doc(doc)
+
+    async def summarise_recent(self, now: datetime) -> int:
+        """Summarise the last completed week and month of every user active in them."""
+        made = 0
+        for period in PERIODS:
+            start, end = last_completed(period, now)
+            users = await self._sweep_db[MEMORIES].distinct(
+                "user_id", {"occurred_at": {"$gte": start, "$lt": end}, "status": {"$in": KEPT}}
+            )
+            for user_id in sorted(users):
+                if await self._store.exists(user_id, period, start):
+                    continue
+                try:
+                    await self.generate(user_id, period, start.date(), now=now)
+                    made += 1
+                except ProblemError:
+                    continue  # its memories went meanwhile (deleted, erased)
+        if made:
+            log.info("memory summaries generated", count=made)
+        return made

@@ -1,0 +1,1 @@
+"""Vector store adapters behind the retrieval engine: embedded Qdrant Edge and Qdrant server."""

