@@ -635,15 +635,18 @@ async def test_no_job_lost_or_applied_twice_across_restarts(
             assert response.status_code == 202
             job_ids.append(response.json()["id"])
         # Stop while jobs are still queued or running: a graceful stop hands claims back.
-        await eventually(lambda: _done_at_least(db, 5), 30, "some jobs to finish")
-    assert await db.ingestion_jobs.count_documents({"status": {"$ne": "done"}}) > 0, (
-        "the restart happens mid-ingestion"
-    )
+        await eventually(lambda: _done_at_least(db, 5, job_ids), 30, "some jobs to finish")
+    assert (
+        await db.ingestion_jobs.count_documents(
+            {"_id": {"$in": job_ids}, "status": {"$ne": "done"}}
+        )
+        > 0
+    ), "the restart happens mid-ingestion"
 
     # A second life that dies hard: workers cancelled with claims left behind.
     crashed = create_app(settings, index=index)
     async with LifespanManager(crashed, startup_timeout=60, shutdown_timeout=30):
-        await eventually(lambda: _done_at_least(db, 15), 30, "more jobs to finish")
+        await eventually(lambda: _done_at_least(db, 15, job_ids), 30, "more jobs to finish")
         workers = crashed.state.workers
         for task in workers._tasks:
             task.cancel()
@@ -653,7 +656,7 @@ async def test_no_job_lost_or_applied_twice_across_restarts(
 
     final = create_app(settings, index=index)
     async with LifespanManager(final, startup_timeout=60, shutdown_timeout=30):
-        await eventually(lambda: _done_at_least(db, total), 90, "every job to finish")
+        await eventually(lambda: _done_at_least(db, total, job_ids), 90, "every job to finish")
 
     assert (
         await db.ingestion_jobs.count_documents({"_id": {"$in": job_ids}, "status": "done"})
@@ -670,8 +673,10 @@ async def test_no_job_lost_or_applied_twice_across_restarts(
         assert (episodic, facts) == (1, 1), f"message {i} stored {episodic} + {facts} times"
 
 
-async def _done_at_least(db: Any, count: int) -> bool:
-    return bool(await db.ingestion_jobs.count_documents({"status": "done"}) >= count)
+async def _done_at_least(db: Any, count: int, job_ids: list[str]) -> bool:
+    # Only this test's jobs: a fresh consumer group also ingests earlier tests' conversations.
+    done = await db.ingestion_jobs.count_documents({"_id": {"$in": job_ids}, "status": "done"})
+    return bool(done >= count)
 
 
 # -- erasure ------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from muninn_memory.memories.search import MemorySearch
 from muninn_memory.memories.service import MemoryService
 from muninn_memory.memories.store import MemoryStore
 from muninn_memory.reconciliation.service import Reconciler
+from muninn_memory.retrieval.hybrid import HybridIndex
 from muninn_memory.retrieval.port import MemoryIndex
 from muninn_memory.settings import MemorySettings
 from muninn_memory.summaries.llm import LLMSummariser
@@ -197,6 +198,8 @@ def create_app(
         await summary_store.ensure_indexes(runtime.db)
         await profiles.ensure_indexes()
         await jobs.ensure_indexes()
+        if isinstance(index, HybridIndex):
+            await index.warm_up()
         await workers.start()
         index_sync.start()
         for job in background:

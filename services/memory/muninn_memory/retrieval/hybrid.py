@@ -20,7 +20,7 @@ from typing import Any
 
 from muninn_shared.logging import get_logger
 
-from muninn_memory.embeddings.port import Embedder, Vector
+from muninn_memory.embeddings.port import Embedder, EmbeddingError, Vector
 from muninn_memory.retrieval.lexical import SparseEncoder
 from muninn_memory.retrieval.migration import MigrationStatus, Reembedder
 from muninn_memory.retrieval.port import IndexedMemory, ScoredMemory, SearchFilters
@@ -92,6 +92,15 @@ class HybridIndex:
 
     async def open(self) -> None:
         await self._ready()
+
+    async def warm_up(self) -> None:
+        """Open the collections and load the model now, not on the first search: a cold model
+        would make that search (and a conversation's recall waiting on it) time out."""
+        await self._ready()
+        try:
+            await self._embedder.embed_query("warm up")
+        except EmbeddingError as exc:  # a remote model may come up after this service
+            log.warning("embedding model not reachable at start-up", error=str(exc))
 
     async def wait_for_migration(self) -> None:
         await self._ready()

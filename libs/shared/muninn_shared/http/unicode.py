@@ -1,0 +1,105 @@
+"""Refuses JSON bodies whose strings are not valid Unicode, before any handler sees them.
+
+JSON may spell an unpaired surrogate (``"\\ud995"``); Python decodes it into a ``str`` that
+cannot be encoded as UTF-8, so MongoDB's BSON encoder, log lines and Kafka payloads would
+all fail on it mid-request. One check at the door answers 422 and leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from muninn_shared.problems import problem_response
+
+# Only a body that spells a surrogate escape can decode into one: the rest skip the parse.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# Larger bodies pass through unchecked (and unbuffered): size limits further in refuse them.
+MAX_CHECKED_BYTES = 4 * 1024 * 1024
+
+
+def _is_json(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            media: bytes = value.split(b";", 1)[0].strip().lower()
+            return media == b"application/json" or media.endswith(b"+json")
+    return False
+
+
+def has_invalid_text(value: Any) -> bool:
+    """Whether any string in a decoded JSON value (object keys included) is not valid Unicode."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+class UnicodeTextMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS or not _is_json(scope):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                await self.app(scope, _replay(chunks, message, receive, more=True), send)
+                return
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if not message.get("more_body", False):
+                break
+            if size > MAX_CHECKED_BYTES:
+                await self.app(scope, _replay(chunks, None, receive, more=True), send)
+                return
+        body = b"".join(chunks)
+        if _SURROGATE_ESCAPE.search(body):
+            try:
+                invalid = has_invalid_text(json.loads(body))
+            except ValueError:
+                invalid = False  # malformed JSON: the framework's own 422 says so
+            if invalid:
+                response = problem_response(
+                    422,
+                    "The body contains text that is not valid Unicode (an unpaired surrogate "
+                    "escape such as \\ud800); send UTF-8 text.",
+                    code="invalid-text",
+                    instance=scope.get("path"),
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, _replay([body], None, receive, more=False), send)
+
+
+def _replay(
+    bodies: list[bytes], pending: Message | None, receive: Receive, *, more: bool
+) -> Receive:
+    """A receive that hands the app what was already read, then the live connection."""
+    queue: list[Message] = [{"type": "http.request", "body": b"".join(bodies), "more_body": more}]
+    if pending is not None:
+        queue.append(pending)
+
+    async def replay() -> Message:
+        if queue:
+            return queue.pop(0)
+        return await receive()
+
+    return replay
