@@ -282,6 +282,8 @@ async def memory_service(workdir: Path) -> AsyncIterator[tuple[Any, Any, Any]]:
             ingestion_poll_interval_seconds=0.05,
             index_sync_interval_seconds=0.5,
             ingestion_wait_timeout_seconds=300,
+            # The run outlasts a default access token; these are minted for the bench only.
+            access_token_ttl_seconds=24 * 3600,
             log_level="WARNING",
         )
         app = create_app(settings)

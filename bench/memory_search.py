@@ -240,6 +240,39 @@ def processes(infra: Any, workdir: Path, prefix: str) -> Iterator[dict[str, str]
         terminate(list(reversed(started)), STOP_GRACE_SECONDS, force=threading.Event())
 
 
+async def freshness(base_url: str, tokens: dict[str, str], n: int = 50) -> list[float]:
+    """Seconds from a fact being posted (202, no wait) to a search returning it, via the gateway."""
+    latencies: list[float] = []
+    users = list(tokens)
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        for i in range(n):
+            headers = {"Authorization": f"Bearer {tokens[users[i % len(users)]]}"}
+            marker = f"zq{uuid.uuid4().hex[:8]}"
+            fact = f"My cousin {marker.capitalize()} moved to Tromsø last spring."
+            t0 = time.perf_counter()
+            accepted = await http.post(
+                "/v1/memories", json={"messages": [{"content": fact}]}, headers=headers
+            )
+            accepted.raise_for_status()
+            while True:
+                found = await http.post(
+                    "/v1/memories/search",
+                    json={"query": f"where did {marker} move?", "limit": 3},
+                    headers=headers,
+                )
+                found.raise_for_status()
+                texts = [
+                    (r.get("memory") or {}).get("content", "") for r in found.json()["results"]
+                ]
+                if any(marker.capitalize() in t for t in texts):
+                    break
+                if time.perf_counter() - t0 > 30:
+                    raise RuntimeError(f"fact {marker} not searchable after 30 s")
+                await asyncio.sleep(0.02)
+            latencies.append(time.perf_counter() - t0)
+    return latencies
+
+
 async def timed_searches(
     base_url: str,
     tokens: dict[str, str],
@@ -370,7 +403,7 @@ async def through_gateway(
             f"seeded {total} memories for {len(plan)} users: "
             f"vectors {vec_s:.1f} s, MongoDB {mongo_s:.1f} s"
         )
-        codec = token_codec_from(ServiceSettings())
+        codec = token_codec_from(ServiceSettings(access_token_ttl_seconds=24 * 3600))
         tokens = {user: codec.issue(user) for user, _ in plan}
         with processes(infra, workdir, prefix) as urls:
             await timed_searches(urls["gateway"], tokens, questions[::-1], 50)  # warm-up
@@ -383,6 +416,8 @@ async def through_gateway(
             )
             rate = len(lat) / wall
             print(f"search via gateway, 4 in flight: {percentiles(lat)}; {rate:.0f} searches/s")
+            fresh = await freshness(urls["gateway"], tokens)
+            print(f"fact posted -> searchable, via gateway: {percentiles(fresh)}")
 
 
 async def run(args: argparse.Namespace) -> None:

@@ -40,6 +40,8 @@ async def test_an_unpaired_surrogate_is_a_problem_and_the_handler_never_runs() -
         rb'{"text": "caf\ud995"}',
         rb'{"text": "ok", "tags": {"\uDC00": "key"}}',
         rb'{"text": "ok", "tags": {"k": "\ud83d"}}',
+        rb'{"text": "ok", "tags": {"a\u0000b": "nul in a key"}}',
+        rb'{"text": "ok", "tags": {"$where": "an operator as a key"}}',
     ):
         response = await post(app, body)
         assert response.status_code == 422, body
@@ -77,4 +79,7 @@ async def test_large_bodies_pass_through_to_the_size_limits() -> None:
 def test_the_walk_sees_keys_values_and_nesting() -> None:
     assert has_invalid_text({"a": [1, {"b": ["\udc00"]}]})
     assert has_invalid_text({"\ud800": 1})
+    assert has_invalid_text([{"x": {"k\x00": 1}}])
+    assert has_invalid_text({"x": [{"$gt": 1}]})
+    assert not has_invalid_text({"price": "$5", "text": "nul \x00 inside a value is text"})
     assert not has_invalid_text({"a": [1, None, True, {"b": "\U0001f600"}]})

@@ -15,8 +15,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from muninn_shared.problems import problem_response
 
-# Only a body that spells a surrogate escape can decode into one: the rest skip the parse.
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+# Only a body that spells a surrogate or NUL escape, or a "$" key, can hold what is refused:
+# the rest skip the parse.
+_SUSPECT = re.compile(rb'\\u[dD][89a-fA-F]|\\u0000|"\$')
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # Larger bodies pass through unchecked (and unbuffered): size limits further in refuse them.
 MAX_CHECKED_BYTES = 4 * 1024 * 1024
@@ -31,7 +32,8 @@ def _is_json(scope: Scope) -> bool:
 
 
 def has_invalid_text(value: Any) -> bool:
-    """Whether any string in a decoded JSON value (object keys included) is not valid Unicode."""
+    """Whether any string in a decoded JSON value is not valid Unicode, or any object key could
+    not be a field name (a NUL character, or a leading "$" that MongoDB reads as an operator)."""
     stack = [value]
     while stack:
         item = stack.pop()
@@ -41,6 +43,8 @@ def has_invalid_text(value: Any) -> bool:
             except UnicodeEncodeError:
                 return True
         elif isinstance(item, dict):
+            if any("\x00" in key or key.startswith("$") for key in item):
+                return True
             stack.extend(item.keys())
             stack.extend(item.values())
         elif isinstance(item, list):
@@ -71,7 +75,7 @@ class UnicodeTextMiddleware:
                 await self.app(scope, _replay(chunks, None, receive, more=True), send)
                 return
         body = b"".join(chunks)
-        if _SURROGATE_ESCAPE.search(body):
+        if _SUSPECT.search(body):
             try:
                 invalid = has_invalid_text(json.loads(body))
             except ValueError:
@@ -80,7 +84,8 @@ class UnicodeTextMiddleware:
                 response = problem_response(
                     422,
                     "The body contains text that is not valid Unicode (an unpaired surrogate "
-                    "escape such as \\ud800); send UTF-8 text.",
+                    "escape such as \\ud800) or an object key with a NUL character or a "
+                    "leading '$'; send UTF-8 text and plain keys.",
                     code="invalid-text",
                     instance=scope.get("path"),
                 )
