@@ -14,7 +14,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from muninn_shared.events import EventEnvelope, Topic, new_event
+from muninn_shared.events import EventEnvelope, Topic, new_event, spec_for
 from muninn_shared.events.payloads import ErasureRequested
 from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
@@ -22,6 +22,7 @@ from muninn_shared.settings import ServiceSettings
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from tests.integration.infra import Infra
+from tests.integration.kafka_tools import collect
 
 
 async def test_a_write_racing_the_erasure_is_swept(infra: Infra, unique: str) -> None:
@@ -149,5 +150,14 @@ async def test_a_write_committed_during_the_erasure_transaction_is_swept(
         ):
             await asyncio.sleep(0.1)
         assert await runtime.db.profiles.count_documents({"user_id": user}) == 0
+        # The sweep after the erasure drops the user's pending events, never its receipt.
+        receipts = await collect(
+            infra.kafka_bootstrap,
+            spec_for("privacy.erasure.completed").topic.value,
+            lambda b: b.get("subject") == user and b.get("type") == "privacy.erasure.completed",
+            timeout=60,
+        )
+        assert len(receipts) == 1, "the erasure is confirmed"
+        assert receipts[0]["data"]["service"] == service
     finally:
         await runtime.stop()

@@ -33,6 +33,9 @@ LEASES = "outbox_leases"
 
 Publish = Callable[[str, EventEnvelope], Awaitable[None]]
 
+# Events that confirm an erasure: never discarded with the erased user's pending events.
+ERASURE_RECEIPTS = frozenset({"privacy.erasure.completed", "identity.user.erased"})
+
 
 class Outbox:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
@@ -97,8 +100,15 @@ class Outbox:
         await self._db[OUTBOX].delete_many({"_id": {"$in": ids}})
 
     async def discard_pending_for(self, user_id: str, session: AsyncClientSession | None) -> int:
-        """Drop unpublished events about an erased user so they cannot recreate data downstream."""
-        result = await self._db[OUTBOX].delete_many({"user_id": user_id}, session=session)
+        """Drop unpublished events about an erased user so they cannot recreate data downstream.
+
+        The erasure's own receipt stays: it carries no personal data, and without it the
+        erasure would never be confirmed (a sweep after the erasure must not swallow it).
+        """
+        result = await self._db[OUTBOX].delete_many(
+            {"user_id": user_id, "envelope.type": {"$nin": list(ERASURE_RECEIPTS)}},
+            session=session,
+        )
         return result.deleted_count
 
 
