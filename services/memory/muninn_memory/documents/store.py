@@ -57,7 +57,9 @@ class DocumentStore:
         if not ids:
             return []
         db = await self._db(user_id)
-        return [d async for d in db[DOCUMENTS].find({"_id": {"$in": ids}, "user_id": user_id})]
+        # By id alone (primary index), then scoped here: see memories/matching.py.
+        found = [d async for d in db[DOCUMENTS].find({"_id": {"$in": ids}})]
+        return [d for d in found if d.get("user_id") == user_id]
 
     async def page(
         self, user_id: str, query: Doc, *, after: tuple[datetime, str] | None, limit: int
@@ -115,7 +117,8 @@ class DocumentStore:
         if not ids:
             return []
         db = await self._db(user_id)
-        return [d async for d in db[CHUNKS].find({"_id": {"$in": ids}, "user_id": user_id})]
+        found = [d async for d in db[CHUNKS].find({"_id": {"$in": ids}})]
+        return [d for d in found if d.get("user_id") == user_id]
 
     async def chunk_ids_of(self, user_id: str, document_ids: list[str]) -> list[str]:
         db = await self._db(user_id)

@@ -128,9 +128,8 @@ class MemorySearch:
         ids = [s.memory_id for s in scored]
         if want_memories:
             query = filter_query(user_id, filters, entity_ids=entity_ids)
-            query["_id"] = {"$in": ids}
             query["outdated_by"] = None
-            for doc in await self._store.find(user_id, query):
+            for doc in await self._store.by_ids(user_id, ids, query):
                 if doc.get("expires_at") is not None and _aware(doc["expires_at"]) <= now:
                     continue  # expired, not yet swept
                 candidates[doc["_id"]] = Candidate(

@@ -18,6 +18,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from muninn_memory.memories.matching import matches
 from muninn_memory.memories.models import MemoryFilters, MemoryStatus
 
 Doc = dict[str, Any]
@@ -144,6 +145,20 @@ class MemoryStore:
         if limit:
             cursor = cursor.limit(limit)
         return [d async for d in cursor]
+
+    async def by_ids(self, user_id: str, ids: list[str], query: Doc) -> list[Doc]:
+        """The memories among ``ids`` that satisfy ``query``, in no particular order.
+
+        Fetched by id alone (the primary index on every server) and matched here: see
+        :mod:`muninn_memory.memories.matching`.
+        """
+        if query.get("user_id") != user_id:
+            raise ValueError("memory queries are always scoped to their user")
+        if not ids:
+            return []
+        db = await self.database_for(user_id)
+        found = [d async for d in db[MEMORIES].find({"_id": {"$in": ids}})]
+        return [doc for doc in found if matches(doc, query)]
 
     async def count(self, user_id: str, query: Doc) -> int:
         if query.get("user_id") != user_id:
