@@ -52,7 +52,7 @@ def build_app(settings: ConversationSettings) -> FastAPI:
 async def app_client(settings: ConversationSettings) -> AsyncIterator[httpx.AsyncClient]:
     app = build_app(settings)
     async with (
-        LifespanManager(app, startup_timeout=60),
+        LifespanManager(app, startup_timeout=60, shutdown_timeout=60),
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://conversation", timeout=30
         ) as client,
@@ -159,7 +159,7 @@ async def test_catalogue_is_seeded_once_and_kept_across_restarts(
 
     restarted = build_app(settings)
     async with (
-        LifespanManager(restarted, startup_timeout=60),
+        LifespanManager(restarted, startup_timeout=60, shutdown_timeout=60),
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=restarted), base_url="http://conversation"
         ) as again,

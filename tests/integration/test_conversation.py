@@ -36,7 +36,7 @@ def settings(infra: Infra, unique: str) -> ConversationSettings:
 async def app_client(settings: ConversationSettings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
     async with (
-        LifespanManager(app, startup_timeout=60),
+        LifespanManager(app, startup_timeout=60, shutdown_timeout=60),
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://conversation", timeout=30
         ) as client,
@@ -336,7 +336,7 @@ async def test_daily_message_limit_answers_429_before_any_generation(
     app = create_app(limited_settings)
     me = auth(limited_settings, "u-" + uuid.uuid4().hex)
     async with (
-        LifespanManager(app, startup_timeout=60),
+        LifespanManager(app, startup_timeout=60, shutdown_timeout=60),
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://conversation", timeout=30
         ) as client,

@@ -35,7 +35,7 @@ def settings(infra: Infra, unique: str) -> IdentitySettings:
 async def client(settings: IdentitySettings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
     async with (
-        LifespanManager(app, startup_timeout=60),
+        LifespanManager(app, startup_timeout=60, shutdown_timeout=60),
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://identity"
         ) as http,

@@ -59,7 +59,7 @@ async def running(
     """The app with its lifespan (Kafka consumers included), timers fired by hand."""
     app = create_app(settings, clock, run_timers=False)
     async with (
-        LifespanManager(app, startup_timeout=120),
+        LifespanManager(app, startup_timeout=120, shutdown_timeout=60),
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://scheduler", timeout=60
         ) as client,
@@ -358,7 +358,7 @@ async def test_email_channel_over_smtp(infra: Infra, unique: str, clock: ManualC
         )
         app = create_app(settings, clock, run_timers=False)
         async with (
-            LifespanManager(app, startup_timeout=60),
+            LifespanManager(app, startup_timeout=60, shutdown_timeout=60),
             httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url="http://scheduler"
             ) as client,

@@ -41,7 +41,7 @@ def settings(infra: Infra) -> ConversationSettings:
 async def client(settings: ConversationSettings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
     async with (
-        LifespanManager(app, startup_timeout=60),
+        LifespanManager(app, startup_timeout=60, shutdown_timeout=60),
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://conversation", timeout=30
         ) as http,
