@@ -16,8 +16,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.integration)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
+    """Fresh Kafka and MongoDB servers for each test module (about 5 s to start here).
+
+    Shared servers made every module pay for the ones before it: a new consumer group reads
+    its topics from the earliest offset, so each test's services replayed every event the
+    run had published so far, and a module that left the database wedged (a killed
+    process's transaction holding locks) failed every module after it.
+    """
     with provide_infra(tmp_path_factory.mktemp("infra")) as provided:
         yield provided
 

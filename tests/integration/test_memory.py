@@ -143,12 +143,14 @@ def new_user() -> str:
     return "u-" + uuid.uuid4().hex[:12]
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float, what: str) -> None:
+async def eventually(
+    check: Callable[[], Awaitable[bool]], timeout: float, what: str, *, interval: float = 0.1
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if await check():
             return
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(interval)
     raise AssertionError(f"timed out waiting for {what}")
 
 
@@ -1194,6 +1196,8 @@ def embedding_server() -> Iterator[str]:
 
 
 STARTUP_TIMEOUT = 400.0
+# Counting a thousand memories is work for the database too: poll it gently while it ingests.
+POLL_SECONDS = 2.0
 
 
 async def _ingested(db: Any, users: list[str] | None = None) -> int:
@@ -1275,7 +1279,10 @@ async def test_sigkill_during_ingestion_of_1000_messages_loses_and_duplicates_no
                     assert accepted.status_code == 202, accepted.text
             await _publish_all(infra, Topic.CONVERSATION_MESSAGES, events)
             await eventually(
-                lambda: _at_least(db, total // 5, users), 300, "ingestion to be under way"
+                lambda: _at_least(db, total // 5, users),
+                300,
+                "ingestion to be under way",
+                interval=POLL_SECONDS,
             )
             process.kill()  # SIGKILL: no shutdown, claims and Kafka offsets left as they are
             at_kill = await _ingested(db, users)
@@ -1287,10 +1294,17 @@ async def test_sigkill_during_ingestion_of_1000_messages_loses_and_duplicates_no
             process.start()
             await asyncio.to_thread(wait_ready, ready, timeout=STARTUP_TIMEOUT)
             await eventually(
-                lambda: _at_least(db, total, users), 600, "every message to be ingested"
+                lambda: _at_least(db, total, users),
+                600,
+                "every message to be ingested",
+                interval=POLL_SECONDS,
             )
-            await eventually(lambda: _queue_empty(db), 120, "the queue to drain")
-            await eventually(lambda: _all_indexed(db), 120, "every memory to be indexed")
+            await eventually(
+                lambda: _queue_empty(db), 120, "the queue to drain", interval=POLL_SECONDS
+            )
+            await eventually(
+                lambda: _all_indexed(db), 120, "every memory to be indexed", interval=POLL_SECONDS
+            )
 
             kinds: dict[str, list[str]] = {}
             async for row in await db.memories.aggregate(

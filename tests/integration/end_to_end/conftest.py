@@ -13,8 +13,15 @@ import pytest
 
 from tests.integration.fake_llm import MODEL as FAKE_MODEL
 from tests.integration.fake_llm import serve_fake_llm
-from tests.integration.infra import Infra
+from tests.integration.infra import Infra, provide_infra
 from tests.integration.suite import Suite, provide_suite
+
+
+@pytest.fixture(scope="package")
+def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
+    """One pair of servers for the whole package: the suite outlives each module."""
+    with provide_infra(tmp_path_factory.mktemp("infra")) as provided:
+        yield provided
 
 
 @pytest.fixture(scope="package")

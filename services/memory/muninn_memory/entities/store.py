@@ -86,7 +86,9 @@ class EntityStore:
         if not ids:
             return []
         db = await self._db(user_id)
-        return [d async for d in db[ENTITIES].find({"_id": {"$in": ids}, "user_id": user_id})]
+        # By id alone, then the owner here: the embedded server scans for ids plus a field.
+        found = db[ENTITIES].find({"_id": {"$in": ids}})
+        return [d async for d in found if d.get("user_id") == user_id]
 
     async def page(
         self,

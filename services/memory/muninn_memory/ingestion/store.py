@@ -30,6 +30,9 @@ class LostClaimError(RuntimeError):
     """The job was taken over (lease expired) or removed (user erased) while we worked on it."""
 
 
+CLAIM_CANDIDATES = 200
+
+
 class JobStore:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self._jobs = db[JOBS]
@@ -69,19 +72,13 @@ class JobStore:
     ) -> Doc | None:
         """Take the oldest runnable job of a user with nothing in progress."""
         now = datetime.now(UTC)
-        runnable = {
-            "$or": [
-                {"status": JobStatus.QUEUED.value, "not_before": {"$lte": now}},
-                {"status": JobStatus.PROCESSING.value, "lease_until": {"$lt": now}},
-            ]
-        }
-        cursor = (
-            self._jobs.find(runnable, {"_id": 1, "user_id": 1, "status": 1, "claim": 1})
-            .sort([("enqueued_at", ASCENDING), ("_id", ASCENDING)])
-            .limit(200)
+        candidates = sorted(
+            await self._runnable(JobStatus.QUEUED, {"not_before": {"$lte": now}})
+            + await self._runnable(JobStatus.PROCESSING, {"lease_until": {"$lt": now}}),
+            key=lambda job: (job["enqueued_at"], job["_id"]),
         )
         tried: set[str] = set(skip_users)
-        async for candidate in cursor:
+        for candidate in candidates:
             user_id = candidate["user_id"]
             if user_id in tried:
                 continue
@@ -113,6 +110,19 @@ class JobStore:
             if doc is not None:
                 return doc
         return None
+
+    async def _runnable(self, status: JobStatus, condition: Doc) -> list[Doc]:
+        # One status at a time, not an $or of both: each query then walks the status index in
+        # queue order, where the embedded server scans every job ever queued for an $or.
+        cursor = (
+            self._jobs.find(
+                {"status": status.value, **condition},
+                {"_id": 1, "user_id": 1, "status": 1, "claim": 1, "enqueued_at": 1},
+            )
+            .sort([("status", ASCENDING), ("enqueued_at", ASCENDING), ("_id", ASCENDING)])
+            .limit(CLAIM_CANDIDATES)
+        )
+        return await cursor.to_list(None)
 
     async def renew(self, job_id: str, claim: str, lease_seconds: float) -> bool:
         now = datetime.now(UTC)

@@ -126,10 +126,13 @@ class MemoryStore:
         if not ids:
             return []
         db = await self.database_for(user_id)
-        query: Doc = {"_id": {"$in": ids}, "user_id": user_id}
-        if statuses is not None:
-            query["status"] = {"$in": list(statuses)}
-        return [d async for d in db[MEMORIES].find(query, session=session)]
+        # By id alone, then owner and status here: see memories.matching for why.
+        wanted = None if statuses is None else set(statuses)
+        return [
+            d
+            async for d in db[MEMORIES].find({"_id": {"$in": ids}}, session=session)
+            if d.get("user_id") == user_id and (wanted is None or d.get("status") in wanted)
+        ]
 
     async def find(
         self, user_id: str, query: Doc, *, limit: int = 0, session: AsyncClientSession | None = None
