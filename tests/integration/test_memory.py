@@ -22,6 +22,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from muninn_memory.extraction.text import content_terms
+from muninn_memory.lifecycle.runner import PeriodicJob
 from muninn_memory.main import create_app
 from muninn_memory.retrieval.port import IndexedMemory, MemoryIndex, ScoredMemory, SearchFilters
 from muninn_memory.settings import MemorySettings
@@ -1069,6 +1070,9 @@ async def test_expiry_and_decay(client: httpx.AsyncClient, settings: MemorySetti
         r["memory"]["id"] == parking["id"] for r in await search(client, me, "car parked spot")
     )
 
+    again = await lifecycle.run(now + timedelta(seconds=6))
+    assert again["decayed"] == 0, "a memory is checked for decay once a day, not every pass"
+
     decayed = (await client.get(f"/v1/memories/{jazz['id']}", headers=me)).json()
     assert decayed["importance"] < jazz["importance"], "an interest not mentioned for months fades"
     assert decayed["decay_factor"] < 0.5
@@ -1080,6 +1084,34 @@ async def test_expiry_and_decay(client: httpx.AsyncClient, settings: MemorySetti
     assert restored["importance"] == jazz["importance"], "mentioning it again restores it"
     assert restored["reinforcements"] == 1
     assert restored["decay_factor"] == 1.0
+
+
+async def test_background_jobs_wait_before_their_first_pass(
+    mongo: AsyncMongoClient[Any], unique: str
+) -> None:
+    db = mongo[f"muninn_jobs{unique}"]
+    runs: dict[str, int] = {"patient": 0, "eager": 0}
+
+    def counting(name: str) -> Callable[[datetime], Awaitable[None]]:
+        async def work(now: datetime) -> None:
+            runs[name] += 1
+
+        return work
+
+    patient = PeriodicJob(db, "patient", counting("patient"), interval=3600, start_delay=600)
+    eager = PeriodicJob(db, "eager", counting("eager"), interval=3600, start_delay=0)
+    patient.start()
+    eager.start()
+    try:
+
+        async def eager_ran() -> bool:
+            return runs["eager"] == 1
+
+        await eventually(eager_ran, 30, "the job without a delay to run")
+        assert runs["patient"] == 0, "a restarting replica serves before it sweeps"
+    finally:
+        await patient.stop()
+        await eager.stop()
 
 
 async def test_long_term_memory_off_stops_learning_from_conversations(

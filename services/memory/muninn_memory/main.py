@@ -155,10 +155,15 @@ def create_app(
         outbox=runtime.outbox,
         half_life_days=settings.decay_half_life_days,
         decay_floor=settings.decay_floor,
+        batch_pause_seconds=settings.lifecycle_batch_pause_seconds,
     )
     background = [
         PeriodicJob(
-            runtime.db, "lifecycle", lifecycle.run, interval=settings.lifecycle_interval_seconds
+            runtime.db,
+            "lifecycle",
+            lifecycle.run,
+            interval=settings.lifecycle_interval_seconds,
+            start_delay=settings.background_start_delay_seconds,
         )
     ]
     if settings.summaries_enabled:
@@ -168,6 +173,7 @@ def create_app(
                 "summaries",
                 summaries.summarise_recent,
                 interval=settings.summaries_interval_seconds,
+                start_delay=settings.background_start_delay_seconds,
             )
         )
     services = MemoryServices(

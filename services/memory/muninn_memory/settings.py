@@ -72,6 +72,18 @@ class MemorySettings(ServiceSettings):
         default=True, description="Summarise each user's last week and month in the background."
     )
     summaries_interval_seconds: float = Field(default=6 * 3600.0, gt=0)
+    background_start_delay_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="Wait this long after start-up before the first lifecycle or summaries "
+        "pass, so a (re)starting replica serves requests before it sweeps the store.",
+    )
+    lifecycle_batch_pause_seconds: float = Field(
+        default=0.05,
+        ge=0,
+        description="Pause between batches of 500 memories in the decay sweep, "
+        "leaving room for searches and ingestion.",
+    )
 
     # Optional LLM extraction (OpenAI-compatible /chat/completions); offline rules otherwise.
     memory_llm_base_url: str | None = None

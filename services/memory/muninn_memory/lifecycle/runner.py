@@ -37,6 +37,7 @@ class PeriodicJob:
         interval: float,
         lease_seconds: float = 600.0,
         poll: float | None = None,
+        start_delay: float = 0.0,
     ) -> None:
         self._leases = db[LEASES]
         self.name = name
@@ -44,6 +45,7 @@ class PeriodicJob:
         self._interval = interval
         self._lease = lease_seconds
         self._poll = poll if poll is not None else min(interval, 60.0)
+        self._start_delay = start_delay
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
         self._task: asyncio.Task[None] | None = None
 
@@ -85,6 +87,7 @@ class PeriodicJob:
             )
 
     async def _loop(self) -> None:
+        await asyncio.sleep(self._start_delay)
         while True:
             try:
                 await self.run_once()

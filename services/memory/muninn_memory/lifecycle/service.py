@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -58,6 +59,7 @@ class LifecycleService:
         outbox: Outbox,
         half_life_days: float,
         decay_floor: int,
+        batch_pause_seconds: float = 0.0,
     ) -> None:
         self._client = client
         self._sweep_db = sweep_db
@@ -72,6 +74,7 @@ class LifecycleService:
         self._outbox = outbox
         self._half_life = half_life_days
         self._floor = decay_floor
+        self._batch_pause = batch_pause_seconds
 
     async def run(self, now: datetime) -> dict[str, int]:
         counts = {
@@ -190,28 +193,34 @@ class LifecycleService:
 
     async def decay(self, now: datetime) -> int:
         changed = 0
-        while docs := await MemoryStore.decay_candidates(
+        seen = 0
+        cursor = MemoryStore.decay_candidates(
             self._sweep_db, DECAYING_TYPES, now - DECAY_CHECK, BATCH
-        ):
-            for doc in docs:
-                importance, factor = decayed(
-                    doc, now, half_life_days=self._half_life, floor=self._floor
-                )
-                fields: Doc = {"decayed_at": now, "decay_factor": factor}
-                moved = importance != doc["importance"]
-                if moved:
-                    fields["importance"] = importance
-                    fields["base_importance"] = int(doc.get("base_importance") or doc["importance"])
-                await self._memories.update(
-                    doc["user_id"],
-                    doc["_id"],
-                    {**fields, "updated_at": doc["updated_at"]},
-                    reindex=moved,
-                    expect_status=MemoryStatus.ACTIVE.value,
-                )
-                if moved:
-                    changed += 1
-                    await self._index_sync.try_sync(doc["user_id"], [doc["_id"]])
-            if len(docs) < BATCH:
-                break
+        )
+        async for doc in cursor:
+            if await self._decay_one(doc, now):
+                changed += 1
+            seen += 1
+            if seen % BATCH == 0:
+                # The first pass over a large store touches every memory: leave room for
+                # searches and ingestion between batches.
+                await asyncio.sleep(self._batch_pause)
         return changed
+
+    async def _decay_one(self, doc: Doc, now: datetime) -> bool:
+        importance, factor = decayed(doc, now, half_life_days=self._half_life, floor=self._floor)
+        fields: Doc = {"decayed_at": now, "decay_factor": factor}
+        moved = bool(importance != doc["importance"])
+        if moved:
+            fields["importance"] = importance
+            fields["base_importance"] = int(doc.get("base_importance") or doc["importance"])
+        await self._memories.update(
+            doc["user_id"],
+            doc["_id"],
+            {**fields, "updated_at": doc["updated_at"]},
+            reindex=moved,
+            expect_status=MemoryStatus.ACTIVE.value,
+        )
+        if moved:
+            await self._index_sync.try_sync(doc["user_id"], [doc["_id"]])
+        return moved

@@ -16,6 +16,7 @@ from muninn_shared.storage.indexes import ensure_index
 from muninn_shared.storage.routing import StoreRouter
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.asynchronous.database import AsyncDatabase
 
 from muninn_memory.memories.matching import matches
@@ -296,24 +297,25 @@ class MemoryStore:
         return [d["_id"] async for d in cursor]
 
     @staticmethod
-    async def decay_candidates(
-        db: AsyncDatabase[Doc], types: list[str], checked_before: datetime, limit: int
-    ) -> list[Doc]:
-        cursor = (
-            db[MEMORIES]
-            .find(
-                {
-                    "type": {"$in": types},
-                    "status": MemoryStatus.ACTIVE.value,
-                    "$or": [
-                        {"decayed_at": {"$exists": False}},
-                        {"decayed_at": {"$lt": checked_before}},
-                    ],
-                }
-            )
-            .limit(limit)
+    def decay_candidates(
+        db: AsyncDatabase[Doc], types: list[str], checked_before: datetime, batch_size: int
+    ) -> AsyncCursor[Doc]:
+        """One cursor over every memory due a decay check.
+
+        A single pass, not a query per batch: the filter has no index that serves it, so each
+        query would read the whole collection again.
+        """
+        return db[MEMORIES].find(
+            {
+                "type": {"$in": types},
+                "status": MemoryStatus.ACTIVE.value,
+                "$or": [
+                    {"decayed_at": {"$exists": False}},
+                    {"decayed_at": {"$lt": checked_before}},
+                ],
+            },
+            batch_size=batch_size,
         )
-        return [d async for d in cursor]
 
     @staticmethod
     async def expired_in(db: AsyncDatabase[Doc], now: datetime, limit: int) -> list[Doc]:
