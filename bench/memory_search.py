@@ -25,6 +25,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import hashlib
+import json
 import os
 import random
 import statistics
@@ -89,8 +91,24 @@ def pool_and_questions() -> tuple[list[str], list[str]]:
     return texts, questions
 
 
+CACHE_DIR = ROOT / ".muninn" / "bench-cache"
+
+
+def _cache_path(model_id: str, texts: list[str]) -> Path:
+    digest = hashlib.sha256("\n".join([model_id, *texts]).encode()).hexdigest()[:16]
+    return CACHE_DIR / f"pool-{digest}.json"
+
+
 async def embed_pool(texts: list[str]) -> list[Vector]:
+    """The pool's vectors, from the cache in .muninn/ when this model embedded these texts
+    before (embedding them takes minutes; they are deterministic)."""
     embedder = create_embedder()
+    cache = _cache_path(embedder.model_id, texts)
+    if cache.exists():
+        await embedder.close()
+        print(f"pool: {len(texts)} vectors read from {cache.relative_to(ROOT)}")
+        cached: list[Vector] = json.loads(cache.read_text())
+        return cached
     started = time.perf_counter()
     vectors: list[Vector] = []
     for start in range(0, len(texts), 256):
@@ -101,6 +119,8 @@ async def embed_pool(texts: list[str]) -> list[Vector]:
         f"pool: {len(texts)} distinct texts embedded in {seconds:.0f} s ({len(texts) / seconds:.0f}/s)"
     )
     await embedder.close()
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps(vectors))
     return vectors
 
 
