@@ -311,6 +311,18 @@ async def freshness(base_url: str, tokens: dict[str, str], n: int = 50) -> list[
     return latencies
 
 
+def server_timing(header: str) -> dict[str, float]:
+    """``embed;dur=21.3, index;dur=8.1`` -> {"embed": 21.3, "index": 8.1} (milliseconds)."""
+    found: dict[str, float] = {}
+    for entry in header.split(","):
+        name, _, params = entry.strip().partition(";")
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key == "dur" and name:
+                found[name] = found.get(name, 0.0) + float(value)
+    return found
+
+
 async def timed_searches(
     targets: dict[str, str],
     tokens: dict[str, str],
@@ -319,6 +331,7 @@ async def timed_searches(
     *,
     concurrency: int = 1,
     seed: int = 11,
+    stage_log: dict[str, list[float]] | None = None,
 ) -> tuple[dict[str, list[float]], float]:
     """``n`` searches, alternating between the targets (name -> base URL).
 
@@ -333,6 +346,7 @@ async def timed_searches(
         for i in range(n)
     ]
     latencies: dict[str, list[float]] = {name: [] for name in names}
+    stages = stage_log if stage_log is not None else {}
     gate = asyncio.Semaphore(concurrency)
     clients = {name: httpx.AsyncClient(base_url=url, timeout=30) for name, url in targets.items()}
     try:
@@ -347,6 +361,8 @@ async def timed_searches(
                 )
                 latencies[target].append(time.perf_counter() - t0)
                 response.raise_for_status()
+                for name, ms in server_timing(response.headers.get("server-timing", "")).items():
+                    stages.setdefault(f"{target}:{name}", []).append(ms / 1000)
                 if not response.json()["results"]:
                     raise RuntimeError(f"no results for {user}: {question}")
 
@@ -443,27 +459,42 @@ async def through_gateway(
     from tests.integration.infra import provide_infra
 
     total = sum(len(s) for _, s in plan)
+    marker = workdir / "seeded.json"
+    wanted = {"model_id": model_id, "users": len(plan), "memories": total}
+    seeded = json.loads(marker.read_text()) if marker.exists() else {}
     with provide_infra(workdir / "infra") as infra:
-        prefix = f"bench{uuid.uuid4().hex[:8]}_"
-        backend = EdgeBackend(workdir / "qdrant" / "edge")
-        spec = embedder_spec(settings)
-        vec_s = await seed_vectors(backend, model_id, 384, spec, texts, vectors, plan)
-        await backend.close()
-        mongo_s = await seed_mongo(infra.mongo_uri, f"{prefix}memory", model_id, texts, plan)
+        if {k: seeded.get(k) for k in wanted} == wanted:
+            prefix = seeded["prefix"]
+            print(f"reusing the {total} memories seeded in {workdir}")
+        else:
+            prefix = f"bench{uuid.uuid4().hex[:8]}_"
+            backend = EdgeBackend(workdir / "qdrant" / "edge")
+            spec = embedder_spec(settings)
+            vec_s = await seed_vectors(backend, model_id, 384, spec, texts, vectors, plan)
+            await backend.close()
+            mongo_s = await seed_mongo(infra.mongo_uri, f"{prefix}memory", model_id, texts, plan)
+            marker.write_text(json.dumps({**wanted, "prefix": prefix}))
+            print(
+                f"seeded {total} memories for {len(plan)} users: "
+                f"vectors {vec_s:.1f} s, MongoDB {mongo_s:.1f} s"
+            )
         await mark_maintenance_done(infra.mongo_uri, f"{prefix}memory")
-        print(
-            f"seeded {total} memories for {len(plan)} users: "
-            f"vectors {vec_s:.1f} s, MongoDB {mongo_s:.1f} s"
-        )
         codec = token_codec_from(ServiceSettings(access_token_ttl_seconds=24 * 3600))
         tokens = {user: codec.issue(user) for user, _ in plan}
         with processes(infra, workdir, prefix) as urls:
             both = {"gateway": urls["gateway"], "memory": urls["memory"]}
             # Warm-up: every user's vectors and documents read once, through both paths.
             await timed_searches(both, tokens, questions[::-1], 2 * len(tokens), seed=3)
-            measured, wall = await timed_searches(both, tokens, questions, 2 * args.searches)
+            stages: dict[str, list[float]] = {}
+            measured, wall = await timed_searches(
+                both, tokens, questions, 2 * args.searches, stage_log=stages
+            )
             for target, lat in measured.items():
                 print(f"search via {target}, sequential, interleaved: {percentiles(lat)}")
+            print("  inside the memory service (Server-Timing), searches via the gateway:")
+            for name, lat in stages.items():
+                if name.startswith("gateway:"):
+                    print(f"    {name.removeprefix('gateway:'):<10} {percentiles(lat)}")
             print(f"  {2 * args.searches / wall:.0f} searches/s in all")
             gateway_only = {"gateway": urls["gateway"]}
             measured, wall = await timed_searches(
@@ -483,8 +514,14 @@ async def run(args: argparse.Namespace) -> None:
     plan = assignments(args.users, args.per_user, len(texts))
     settings = EmbeddingSettings()
     model_id = create_embedder(settings).model_id
-    with tempfile.TemporaryDirectory(prefix="memory-search-") as tmp:
-        workdir = Path(tmp)
+    with contextlib.ExitStack() as stack:
+        if args.workdir is not None:
+            workdir = args.workdir.resolve()
+            workdir.mkdir(parents=True, exist_ok=True)
+        else:
+            workdir = Path(
+                stack.enter_context(tempfile.TemporaryDirectory(prefix="memory-search-"))
+            )
         if not args.compare_only:
             await through_gateway(
                 workdir, model_id, settings, texts, vectors, questions, plan, args
@@ -512,6 +549,11 @@ def main() -> None:
     parser.add_argument("--compare-searches", type=int, default=300)
     parser.add_argument("--skip-compare", action="store_true", help="no Edge vs local-mode part")
     parser.add_argument("--compare-only", action="store_true", help="only the store comparison")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        help="keep the seeded stores here and reuse them on the next run (seeding takes minutes)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("MUNINN_LOG_LEVEL", "WARNING")
     asyncio.run(run(args))

@@ -215,6 +215,20 @@ async def test_post_answers_202_at_once_then_the_job_completes(
         for m in finished["memories"]
     )
 
+    async def searchable() -> bool:
+        found = await client.post(
+            "/v1/memories/search", json={"query": "what sport do I love?"}, headers=me
+        )
+        results = found.json()["results"]
+        return bool(results) and "rock climbing" in results[0]["memory"]["content"]
+
+    await eventually(searchable, 10, "the memory to be searchable")
+    found = await client.post(  # a question not asked yet: its embedding is not cached
+        "/v1/memories/search", json={"query": "which sport do I enjoy?"}, headers=me
+    )
+    stages = [entry.split(";")[0] for entry in found.headers["server-timing"].split(", ")]
+    assert {"embed", "index", "rank", "records", "hydrate", "total"} <= set(stages)
+
 
 async def test_wait_true_returns_the_stored_memories(
     client: httpx.AsyncClient, settings: MemorySettings

@@ -130,7 +130,10 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def current_principal(request: Request) -> Principal:
+async def current_principal(request: Request) -> Principal:
+    # async although it never waits: FastAPI runs a plain-def dependency on a worker thread
+    # (a thread hop on every request), and the user bound to the log context there would
+    # not reach the request's own logs.
     codec: TokenCodec = request.app.state.token_codec
     principal = codec.verify(bearer_token(request))
     from muninn_shared.logging import bind_user

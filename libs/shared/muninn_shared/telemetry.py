@@ -6,6 +6,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 
 from muninn_shared.settings import ServiceSettings
 
@@ -17,8 +18,11 @@ def configure_tracing(settings: ServiceSettings) -> TracerProvider:
     global _provider
     if _provider is not None:
         return _provider
+    # With no exporter nothing would ever read a recorded span: spans are then not recorded,
+    # but trace context still flows (traceparent upstream, into events and logs).
     provider = TracerProvider(
-        resource=Resource.create({"service.name": f"muninn-{settings.service_name}"})
+        resource=Resource.create({"service.name": f"muninn-{settings.service_name}"}),
+        sampler=ALWAYS_OFF if settings.otel_exporter == "none" else None,
     )
     if settings.otel_exporter == "console":
         provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))

@@ -27,7 +27,7 @@ class ConversationServices:
     completions: CompletionService
 
 
-def get_services(request: Request) -> ConversationServices:
+async def get_services(request: Request) -> ConversationServices:
     services: ConversationServices = request.app.state.services
     return services
 

@@ -27,7 +27,7 @@ class IdentityServices:
     privacy: PrivacyService
 
 
-def get_services(request: Request) -> IdentityServices:
+async def get_services(request: Request) -> IdentityServices:
     services: IdentityServices = request.app.state.services
     return services
 
@@ -35,7 +35,7 @@ def get_services(request: Request) -> IdentityServices:
 Services = Annotated[IdentityServices, Depends(get_services)]
 
 
-def request_info(request: Request) -> RequestInfo:
+async def request_info(request: Request) -> RequestInfo:
     forwarded = request.headers.get("x-forwarded-for", "")
     ip = forwarded.split(",")[0].strip() or (request.client.host if request.client else None)
     return RequestInfo(

@@ -29,7 +29,7 @@ class MemoryServices:
     summaries: SummaryService
 
 
-def get_services(request: Request) -> MemoryServices:
+async def get_services(request: Request) -> MemoryServices:
     services: MemoryServices = request.app.state.services
     return services
 

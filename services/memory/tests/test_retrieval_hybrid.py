@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from muninn_memory.retrieval.lexical import term_id, terms
 from muninn_memory.retrieval.port import IndexedMemory, SearchFilters
 from muninn_memory.retrieval.settings import VectorSettings
 from muninn_memory.vectors.edge import EdgeBackend
+from muninn_memory.vectors.port import VectorQuery
 from muninn_memory.vectors.server import QdrantBackend
 from muninn_shared.settings import ServiceSettings
 from qdrant_client import AsyncQdrantClient
@@ -195,6 +197,43 @@ async def test_delete_and_erase(index: HybridIndex) -> None:
     with pytest.raises(ValueError, match="user_id"):
         await index.search("", "alpha")
     assert await index.search("v", "   ") == []
+
+
+class GatedEmbedder(BagEmbedder):
+    """Embeds a question only once the gate opens (or after a few seconds regardless)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+
+    async def embed_query(self, text: str) -> Vector:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.gate.wait(), 5)
+        return self.vector(text)
+
+
+async def test_the_keyword_leg_runs_while_the_question_is_embedded(tmp_path: Path) -> None:
+    embedder = GatedEmbedder()
+    idx = HybridIndex(EdgeBackend(tmp_path), embedder)
+    try:
+        await idx.upsert([mem("u", "m1", "the red bicycle"), mem("u", "m2", "a blue car")])
+        store = (await idx._ready()).store
+        asked: list[tuple[list[str], bool]] = []
+        query = store.query
+
+        async def watched(user_id: str, queries: list[VectorQuery], filters: object) -> object:
+            asked.append(([q.using for q in queries], embedder.gate.is_set()))
+            embedder.gate.set()
+            return await query(user_id, queries, filters)  # type: ignore[arg-type]
+
+        store.query = watched  # type: ignore[method-assign]
+        assert (await ids(idx, "u", "red bicycle"))[0] == "m1"
+        assert asked == [(["sparse"], False), (["dense"], True)]
+        asked.clear()
+        assert (await ids(idx, "u", "red bicycle"))[0] == "m1"
+        assert asked == [(["dense", "sparse"], True)], "a cached question goes in one batch"
+    finally:
+        await idx.close()
 
 
 async def test_with_the_offline_model(tmp_path: Path) -> None:

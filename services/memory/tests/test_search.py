@@ -28,12 +28,20 @@ def chunk(chunk_id: str, content: str) -> Candidate:
 def choose(
     scored: list[tuple[str, float]], candidates: list[Candidate], **request: Any
 ) -> tuple[list[str], list[float], int]:
-    chosen, tokens = MemorySearch._choose(
+    chosen, tokens, _ = MemorySearch._choose(
         [ScoredMemory(i, s) for i, s in scored],
         {c.doc["_id"]: c for c in candidates},
         SearchRequest(query="q", **request),
     )
     return [c.doc["_id"] for c in chosen], [c.score for c in chosen], tokens
+
+
+def final(scored: list[tuple[str, float]], candidates: list[Candidate], **request: Any) -> bool:
+    return MemorySearch._choose(
+        [ScoredMemory(i, s) for i, s in scored],
+        {c.doc["_id"]: c for c in candidates},
+        SearchRequest(query="q", **request),
+    )[2]
 
 
 def test_the_fact_replaces_its_own_message_at_the_better_rank() -> None:
@@ -82,3 +90,85 @@ def test_memory_only_filters() -> None:
     assert memory_only(MemoryFilters(types=["personal_info"]))
     assert memory_only(MemoryFilters(entities=["Mary"]))
     assert memory_only(MemoryFilters(source="conversation"))
+
+
+def test_results_are_final_only_when_the_page_or_the_budget_is_full() -> None:
+    candidates = [memory(f"m{i}", f"Memory number {i} " + "word " * 20) for i in range(3)]
+    scored = [(f"m{i}", 1.0 - i / 10) for i in range(4)]
+    assert final(scored, candidates, limit=3)
+    assert final(scored, candidates, limit=5, token_budget=40)
+    assert not final(scored, candidates, limit=5), "m3's record was not read yet"
+
+
+class _Index:
+    model_id = "test-model"
+
+    def __init__(self, ids: list[str]) -> None:
+        self.ids = ids
+
+    async def search(self, user_id: str, query: str, **_: Any) -> list[ScoredMemory]:
+        return [ScoredMemory(i, 1.0 - n / 100) for n, i in enumerate(self.ids)]
+
+
+class _Store:
+    """Records as the memory store keeps them; some are no longer current."""
+
+    def __init__(self, current: set[str]) -> None:
+        self.current = current
+        self.reads: list[list[str]] = []
+
+    async def by_ids(self, user_id: str, ids: list[str], query: dict[str, Any]) -> list[Any]:
+        self.reads.append(list(ids))
+        return [
+            {"_id": i, "content": f"Fact {i} stands alone.", "type": "personal_info"}
+            for i in ids
+            if i in self.current
+        ]
+
+
+class _Memories:
+    async def entity_filter(self, user_id: str, filters: Any) -> tuple[list[Any], None]:
+        return [], None
+
+    async def hydrate(self, user_id: str, docs: list[dict[str, Any]]) -> list[Any]:
+        return [_Hydrated(d["_id"]) for d in docs]
+
+
+class _Hydrated:
+    def __init__(self, memory_id: str) -> None:
+        self.id = memory_id
+        self.provenance = None
+
+
+class _Documents:
+    async def hits(self, user_id: str, ids: list[str]) -> dict[str, Any]:
+        return {}
+
+
+async def _search(store: _Store, ids: list[str], limit: int) -> list[str]:
+    search = MemorySearch(
+        memories=_Memories(),  # type: ignore[arg-type]
+        store=store,  # type: ignore[arg-type]
+        documents=_Documents(),  # type: ignore[arg-type]
+        index=_Index(ids),  # type: ignore[arg-type]
+    )
+    chosen: list[str] = []
+
+    async def results(user_id: str, picked: list[Candidate]) -> list[Any]:
+        chosen.extend(c.doc["_id"] for c in picked)
+        return []
+
+    search._results = results  # type: ignore[method-assign]
+    await search.search("u", SearchRequest(query="q", limit=limit, sources=["memories"]))
+    return chosen
+
+
+async def test_records_are_read_for_the_best_hits_first_and_the_rest_only_if_needed() -> None:
+    ids = [f"m{i:02d}" for i in range(30)]
+    store = _Store(set(ids))
+    assert await _search(store, ids, limit=10) == ids[:10]
+    assert store.reads == [ids[:15]], "one read of the best 15 fills a page of 10"
+
+    stale = _Store(set(ids[12:]))  # the best twelve were superseded since they were indexed
+    assert await _search(stale, ids, limit=10) == ids[12:22]
+    assert stale.reads == [ids[:15], ids[15:]]

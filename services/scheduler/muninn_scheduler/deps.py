@@ -29,7 +29,7 @@ class SchedulerServices:
     wheel: TimerWheel
 
 
-def get_services(request: Request) -> SchedulerServices:
+async def get_services(request: Request) -> SchedulerServices:
     services: SchedulerServices = request.app.state.services
     return services
 

@@ -43,7 +43,12 @@ def create_service_app(
     app.add_middleware(UnicodeTextMiddleware)
     app.add_middleware(RequestIdMiddleware)
     if tracer_provider is not None:
+        # One span per request, not one more per ASGI message: a streamed answer would
+        # otherwise add a span for every chunk it sends.
         FastAPIInstrumentor.instrument_app(
-            app, tracer_provider=tracer_provider, excluded_urls="healthz,readyz"
+            app,
+            tracer_provider=tracer_provider,
+            excluded_urls="healthz,readyz",
+            exclude_spans=["receive", "send"],
         )
     return app

@@ -19,7 +19,7 @@ class AdvisorServices:
     summaries: ThreadSummaryService
 
 
-def get_advisor_services(request: Request) -> AdvisorServices:
+async def get_advisor_services(request: Request) -> AdvisorServices:
     services: AdvisorServices = request.app.state.advisors
     return services
 

@@ -17,7 +17,7 @@ from muninn_conversation.bookmarks.models import (
 from muninn_conversation.bookmarks.service import BookmarkService
 
 
-def get_bookmarks(request: Request) -> BookmarkService:
+async def get_bookmarks(request: Request) -> BookmarkService:
     service: BookmarkService = request.app.state.workspace.bookmarks
     return service
 

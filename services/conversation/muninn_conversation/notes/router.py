@@ -12,7 +12,7 @@ from muninn_conversation.notes.service import NoteService
 from muninn_conversation.tags.service import tag_param
 
 
-def get_notes(request: Request) -> NoteService:
+async def get_notes(request: Request) -> NoteService:
     service: NoteService = request.app.state.workspace.notes
     return service
 

@@ -20,7 +20,7 @@ from muninn_conversation.projects.models import (
 from muninn_conversation.projects.service import ProjectService
 
 
-def get_projects(request: Request) -> ProjectService:
+async def get_projects(request: Request) -> ProjectService:
     service: ProjectService = request.app.state.workspace.projects
     return service
 

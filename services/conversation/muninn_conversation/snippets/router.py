@@ -12,7 +12,7 @@ from muninn_conversation.snippets.service import SnippetService
 from muninn_conversation.tags.service import tag_param
 
 
-def get_snippets(request: Request) -> SnippetService:
+async def get_snippets(request: Request) -> SnippetService:
     service: SnippetService = request.app.state.workspace.snippets
     return service
 

@@ -11,7 +11,7 @@ from muninn_conversation.tags.models import ItemTags, Tag, TagCreate, TagPatch
 from muninn_conversation.tags.service import TagService, tag_param
 
 
-def get_tags(request: Request) -> TagService:
+async def get_tags(request: Request) -> TagService:
     service: TagService = request.app.state.workspace.tags
     return service
 

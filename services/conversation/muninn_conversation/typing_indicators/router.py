@@ -11,7 +11,7 @@ from muninn_conversation.typing_indicators.models import TypingState, TypingUpda
 from muninn_conversation.typing_indicators.service import TypingService
 
 
-def get_typing(request: Request) -> TypingService:
+async def get_typing(request: Request) -> TypingService:
     service: TypingService = request.app.state.typing
     return service
 

