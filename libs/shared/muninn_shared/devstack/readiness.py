@@ -45,10 +45,22 @@ class Target:
         return cls(check, process)
 
 
+_client: httpx.Client | None = None
+
+
+def _probe_client() -> httpx.Client:
+    # One client for every probe: a new one per call builds a TLS context each time, which
+    # made polling a starting stack cost a tenth of a core.
+    global _client
+    if _client is None:
+        _client = httpx.Client()
+    return _client
+
+
 def probe(url: str, timeout: float = 2.0) -> tuple[bool, str]:
     """(ready, why not) for one ``/readyz`` URL."""
     try:
-        response = httpx.get(url, timeout=timeout)
+        response = _probe_client().get(url, timeout=timeout)
     except httpx.HTTPError as exc:
         return False, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     if response.status_code == 200:
