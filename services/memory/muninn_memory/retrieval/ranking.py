@@ -173,12 +173,15 @@ def _fuse(entries: dict[str, _Entry], tuning: RankingTuning) -> dict[str, float]
     return out
 
 
+@lru_cache(maxsize=50_000)
+def _entity_words(entities: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(word for entity in entities for word in entity.split())
+
+
 def _entity_match(payload: dict[str, Any], names: frozenset[str]) -> float:
     if not names:
         return 0.0
-    entity_words: set[str] = set()
-    for entity in payload.get("entities") or []:
-        entity_words.update(str(entity).split())
+    entity_words = _entity_words(tuple(str(e) for e in payload.get("entities") or ()))
     text_words = _word_set(str(payload.get("text", "")))
     matched = sum(1 for n in names if n in entity_words or n in text_words)
     return matched / len(names)

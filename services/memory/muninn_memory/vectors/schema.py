@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from muninn_memory.embeddings.port import slugify_model_id
@@ -115,6 +116,12 @@ def parse_occurred_at(payload: dict[str, Any]) -> datetime | None:
     raw = payload.get("occurred_at")
     if not isinstance(raw, str):
         return None
+    return _parse_rfc3339(raw)
+
+
+# Every search parses the times of a few hundred candidates, mostly the same ones again.
+@lru_cache(maxsize=50_000)
+def _parse_rfc3339(raw: str) -> datetime | None:
     try:
         return as_utc(datetime.fromisoformat(raw.replace("Z", "+00:00")))
     except ValueError:
