@@ -28,7 +28,8 @@ class Readiness(BaseModel):
 async def run_checks(checks: dict[str, ReadinessCheck], timeout: float = 2.0) -> dict[str, str]:
     async def one(check: ReadinessCheck) -> str:
         try:
-            await asyncio.wait_for(check(), timeout)
+            async with asyncio.timeout(timeout):
+                await check()
         except Exception as exc:
             return f"failing: {type(exc).__name__}: {exc}"[:300]
         return "ok"

@@ -85,7 +85,8 @@ class Outbox:
         """Wait for a local put or the timeout; True when a put woke us."""
         woken = False
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wakeup.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._wakeup.wait()
             woken = True
         self._wakeup.clear()
         return woken

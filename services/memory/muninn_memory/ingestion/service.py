@@ -252,7 +252,8 @@ class IngestionService:
                     await asyncio.sleep(0.05)
                     continue
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(finished.wait(), min(remaining, 0.25))
+                    async with asyncio.timeout(min(remaining, 0.25)):
+                        await finished.wait()
         finally:
             self._workers.forget(job_id)
 

@@ -98,8 +98,11 @@ class IngestionWorkers:
                 await asyncio.sleep(min(self._poll * 4, 2.0))
                 continue
             if job is None:
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for drops a cancellation
+                # that arrives as the event is set, and this loop would never stop.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), self._poll)
+                    async with asyncio.timeout(self._poll):
+                        await self._wakeup.wait()
                 self._wakeup.clear()
                 continue
             await self._process(job)

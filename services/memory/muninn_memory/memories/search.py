@@ -207,16 +207,10 @@ class MemorySearch:
     ) -> list[ScoredMemory]:
         limit = MAX_CANDIDATES if wide else min(MAX_CANDIDATES, request.limit * self._overfetch)
         try:
-            return await asyncio.wait_for(
-                self._index.search(
-                    user_id,
-                    request.query,
-                    limit=limit,
-                    filters=filters,
-                    now=datetime.now(UTC),
-                ),
-                self._timeout,
-            )
+            async with asyncio.timeout(self._timeout):
+                return await self._index.search(
+                    user_id, request.query, limit=limit, filters=filters, now=datetime.now(UTC)
+                )
         except asyncio.CancelledError:
             raise
         except Exception as exc:

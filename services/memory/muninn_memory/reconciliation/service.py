@@ -118,12 +118,10 @@ class Reconciler:
     async def _similar(self, user_id: str, fact: ExtractedFact) -> list[Doc]:
         query = positive_form(fact.content) if fact.negated else fact.content
         try:
-            scored = await asyncio.wait_for(
-                self._index.search(
+            async with asyncio.timeout(self._index_timeout):
+                scored = await self._index.search(
                     user_id, query, limit=self._limit, filters=SearchFilters(types=FACT_TYPES)
-                ),
-                self._index_timeout,
-            )
+                )
         except asyncio.CancelledError:
             raise
         except Exception as exc:

@@ -178,7 +178,8 @@ class TimerWheel:
                 log.warning("timer pass failed", error=repr(exc))
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+                async with asyncio.timeout(self._poll):
+                    await self._wake.wait()
 
     async def run_due(self) -> int:
         """Fire everything due now (including abandoned claims); returns how many fired.
