@@ -119,9 +119,6 @@ class Reembedder:
                 for user_id, ids in vanished.items():
                     await self._target.store.delete(user_id, ids)
         copied = self.status.copied + len(memories)
-        self.status = replace(
-            self.status, copied=copied, total=max(self.status.total, copied), error=None
-        )
         meta = await self._target.store.read_meta() or {}
         meta.update(
             state=CollectionState.BUILDING.value,
@@ -131,4 +128,8 @@ class Reembedder:
             updated_at=utc_now_iso(),
         )
         await self._target.store.write_meta(meta)
+        # Reported only once saved: progress shown is progress a restart keeps.
+        self.status = replace(
+            self.status, copied=copied, total=max(self.status.total, copied), error=None
+        )
         return page.next_offset
