@@ -202,6 +202,27 @@ async def test_upsert_overwrites_by_memory_id(store: VectorStore) -> None:
     assert [(h.memory_id, h.payload["text"]) for h in hits] == [("m", "new text")]
 
 
+async def test_a_query_after_a_write_sees_the_write(store: VectorStore) -> None:
+    """Edge keeps queried payloads in RAM: every write must show through it."""
+    await store.upsert([point("u", "m", "old text", unit(1), entities=("mary",))])
+    [hits] = await store.query("u", [VectorQuery("dense", unit(1), 5)], None)
+    assert [h.payload["text"] for h in hits] == ["old text"]
+
+    await store.upsert([point("u", "m", "new text", unit(1), entities=("lisbon",))])
+    [hits] = await store.query("u", [VectorQuery("dense", unit(1), 5)], None)
+    assert [(h.payload["text"], h.payload["entities"]) for h in hits] == [("new text", ["lisbon"])]
+
+    await store.upsert([point("u", "other", "another text", unit(1))])
+    await store.delete("u", ["m"])
+    [hits] = await store.query("u", [VectorQuery("dense", unit(1), 5)], None)
+    assert [h.memory_id for h in hits] == ["other"]
+
+    await store.delete_user("u")
+    await store.upsert([point("u", "other", "written again", unit(1))])
+    [hits] = await store.query("u", [VectorQuery("dense", unit(1), 5)], None)
+    assert [h.payload["text"] for h in hits] == ["written again"]
+
+
 async def test_scan_present_insert_missing_and_meta(store: VectorStore) -> None:
     await store.write_meta({"state": "complete", "model_id": "test-model"})
     await store.upsert([point(f"u{i % 3}", f"m{i}", f"text {i}", unit(1, i)) for i in range(25)])

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+import uuid
+from collections.abc import Callable, Hashable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,6 +21,7 @@ import qdrant_edge as qe
 from muninn_shared.logging import get_logger
 
 from muninn_memory.retrieval.port import SearchFilters
+from muninn_memory.vectors.payload_cache import Payload, PayloadCache
 from muninn_memory.vectors.port import Candidate, ScanPage, StoredPoint, VectorQuery, VectorStore
 from muninn_memory.vectors.schema import (
     COLLECTION_PREFIX,
@@ -107,6 +109,10 @@ class EdgeVectorStore:
         self._optimizing: asyncio.Future[bool] | None = None
         self._shard: qe.EdgeShard | None = None
         self._open_lock = asyncio.Lock()
+        self._payloads = PayloadCache()
+        # Reads still running on the shard: closing it under one fails in the engine
+        # ("Already borrowed"), and a cancelled search does not stop its read.
+        self._reading: set[Future[Any]] = set()
 
     @property
     def collection(self) -> str:
@@ -154,7 +160,10 @@ class EdgeVectorStore:
 
     async def _read(self, fn: Callable[[], T]) -> T:
         self._require()
-        return await asyncio.get_running_loop().run_in_executor(self._readers, fn)
+        running = self._readers.submit(fn)
+        self._reading.add(running)
+        running.add_done_callback(self._reading.discard)
+        return await asyncio.wrap_future(running)
 
     async def upsert(self, points: list[StoredPoint]) -> None:
         await self._put(points, qe.UpdateMode.Upsert)
@@ -172,7 +181,12 @@ class EdgeVectorStore:
                 batch = [_edge_point(p) for p in points[start : start + _UPSERT_BATCH]]
                 shard.update(qe.UpdateOperation.upsert_points(batch, update_mode=mode))
 
-        await self._write(run)
+        try:
+            await self._write(run)
+        finally:
+            self._payloads.invalidate(
+                uuid.UUID(point_id(p.memory.user_id, p.memory.memory_id)) for p in points
+            )
         self._unoptimized += len(points)
         self._maybe_optimize()
 
@@ -206,14 +220,20 @@ class EdgeVectorStore:
         tenant_condition(user_id)
         ids: list[qe.PointId] = [point_id(user_id, m) for m in memory_ids]
         shard = self._require()
-        await self._write(lambda: shard.update(qe.UpdateOperation.delete_points(ids)))
+        try:
+            await self._write(lambda: shard.update(qe.UpdateOperation.delete_points(ids)))
+        finally:
+            self._payloads.invalidate(uuid.UUID(str(i)) for i in ids)
 
     async def delete_user(self, user_id: str) -> None:
         selector = edge_filter([tenant_condition(user_id)])
         shard = self._require()
-        await self._write(
-            lambda: shard.update(qe.UpdateOperation.delete_points_by_filter(selector))
-        )
+        try:
+            await self._write(
+                lambda: shard.update(qe.UpdateOperation.delete_points_by_filter(selector))
+            )
+        finally:
+            self._payloads.clear()
 
     async def query(
         self, user_id: str, queries: list[VectorQuery], filters: SearchFilters | None
@@ -239,7 +259,7 @@ class EdgeVectorStore:
                 params = None
             requests.append(
                 qe.QueryRequest(
-                    limit=q.limit, query=query, filter=selector, with_payload=True, params=params
+                    limit=q.limit, query=query, filter=selector, with_payload=False, params=params
                 )
             )
             slots.append(i)
@@ -247,14 +267,36 @@ class EdgeVectorStore:
         if not requests:
             return out
         shard = self._require()
-        results = await self._read(lambda: shard.query_batch(qe.QueryBatchRequest(requests)))
-        for slot, points in zip(slots, results, strict=True):
-            found: list[Candidate] = []
-            for p in points:
-                payload = p.payload  # converted from the engine on every access: read once
+        cache = self._payloads
+        generation = cache.generation
+
+        def run() -> tuple[list[list[tuple[Payload | None, float]]], dict[Hashable, Payload]]:
+            # Point ids come back as uuid.UUID objects: used as they are (str() per hit
+            # doubled the cost of reading a result list).
+            hits: list[list[tuple[Hashable, float]]] = [
+                [(p.id, p.score) for p in points]
+                for points in shard.query_batch(qe.QueryBatchRequest(requests))
+            ]
+            known = {key: cache.get(key) for found in hits for key, _ in found}
+            missing: list[qe.PointId] = [str(k) for k, payload in known.items() if payload is None]
+            fetched: dict[Hashable, Payload] = {}
+            if missing:
+                records = shard.retrieve(missing, with_payload=True, with_vector=False)
+                fetched = {r.id: r.payload for r in records if r.payload}
+            # Payloads are resolved here, once: a write may drop cache entries meanwhile.
+            resolved = [
+                [(known[key] or fetched.get(key), score) for key, score in found] for found in hits
+            ]
+            return resolved, fetched
+
+        results, fetched = await self._read(run)
+        cache.fill(fetched, generation)
+        for slot, found in zip(slots, results, strict=True):
+            candidates: list[Candidate] = []
+            for payload, score in found:
                 if payload and payload.get(TENANT_FIELD) == user_id:
-                    found.append(Candidate(str(payload["memory_id"]), float(p.score), payload))
-            out[slot] = found
+                    candidates.append(Candidate(str(payload["memory_id"]), float(score), payload))
+            out[slot] = candidates
         return out
 
     async def count(self, user_id: str) -> int:
@@ -308,10 +350,13 @@ class EdgeVectorStore:
     async def close(self) -> None:
         shard = self._shard
         self._shard = None
+        self._payloads.clear()
         if shard is not None:
             if self._optimizing is not None:
                 # The optimiser runs on the writer thread: closing waits for it to finish.
                 await asyncio.wait([self._optimizing])
+            if self._reading:
+                await asyncio.wait([asyncio.wrap_future(f) for f in list(self._reading)])
 
             def shut() -> None:
                 shard.flush()
