@@ -23,6 +23,7 @@ from muninn_gateway.health.service import upstream_checks
 from muninn_gateway.openapi.router import openapi_document, swagger_ui
 from muninn_gateway.openapi.router import router as openapi_router
 from muninn_gateway.openapi.service import OpenApiCatalogue
+from muninn_gateway.proxy.pool import UpstreamPool
 from muninn_gateway.proxy.router import router as proxy_router
 from muninn_gateway.proxy.service import UpstreamProxy
 from muninn_gateway.ratelimit.service import RateLimiter
@@ -64,6 +65,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         follow_redirects=False,
         trust_env=False,
     )
+    pool = UpstreamPool(max_connections=settings.max_upstream_connections)
     urls = settings.upstream_urls()
     routes = RouteTable.from_settings(settings)
     public = PublicRoutes(settings.public_routes)
@@ -92,7 +94,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         ),
         limiter=RateLimiter.from_settings(settings),
         proxy=UpstreamProxy(
-            client,
+            pool,
             connect_timeout=settings.connect_timeout_seconds,
             stream_idle_timeout=settings.stream_idle_timeout_seconds,
             retry_after_seconds=settings.retry_after_seconds,
@@ -116,6 +118,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             yield
         finally:
             await client.aclose()
+            await pool.aclose()
 
     app = create_service_app(
         service=settings.service_name,

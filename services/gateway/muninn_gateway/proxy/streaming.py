@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import aiohttp
 import anyio
-import httpx
 from muninn_shared.logging import get_logger
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
@@ -16,7 +16,7 @@ from muninn_gateway.proxy.headers import RawHeaders
 log = get_logger(__name__)
 
 
-def is_event_stream(response: httpx.Response) -> bool:
+def is_event_stream(response: aiohttp.ClientResponse) -> bool:
     content_type: str = response.headers.get("content-type", "")
     return content_type.lower().startswith("text/event-stream")
 
@@ -40,9 +40,9 @@ class UpstreamResponse(Response):
     """
 
     def __init__(
-        self, upstream: httpx.Response, headers: RawHeaders, *, chunk_timeout: float
+        self, upstream: aiohttp.ClientResponse, headers: RawHeaders, *, chunk_timeout: float
     ) -> None:
-        self.status_code = upstream.status_code
+        self.status_code = upstream.status
         self.background = None
         self.raw_headers = headers
         self._upstream = upstream
@@ -50,7 +50,7 @@ class UpstreamResponse(Response):
         self._event_stream = is_event_stream(upstream)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        chunks = self._upstream.aiter_raw()
+        chunks = aiter(self._upstream.content.iter_any())
         try:
             async with anyio.create_task_group() as group:
 
@@ -65,9 +65,9 @@ class UpstreamResponse(Response):
                 group.start_soon(relay)
                 group.start_soon(watch)
         finally:
-            with anyio.CancelScope(shield=True):
-                await _close(chunks)
-                await self._upstream.aclose()
+            # A body read to its end has already returned its connection to the pool; one
+            # left unfinished cannot be reused, so its connection is closed.
+            self._upstream.close()
 
     async def _relay(self, chunks: AsyncIterator[bytes], send: Send) -> None:
         try:
@@ -84,7 +84,7 @@ class UpstreamResponse(Response):
                         chunk = await anext(chunks)
                 except StopAsyncIteration:
                     break
-                except (TimeoutError, httpx.HTTPError) as exc:
+                except (TimeoutError, aiohttp.ClientError) as exc:
                     log.warning(
                         "upstream body interrupted",
                         error=repr(exc),
@@ -109,12 +109,3 @@ async def _until_disconnect(receive: Receive) -> None:
         message = await receive()
         if message["type"] == "http.disconnect":
             return
-
-
-async def _close(chunks: AsyncIterator[bytes]) -> None:
-    aclose = getattr(chunks, "aclose", None)
-    if aclose is not None:
-        try:
-            await aclose()
-        except Exception as exc:
-            log.debug("closing upstream body iterator failed", error=repr(exc))
