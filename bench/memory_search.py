@@ -4,8 +4,9 @@ What runs: a real MongoDB and Kafka (the packaged servers, as in the integration
 memory service and the gateway as separate processes (``python -m muninn_memory`` /
 ``python -m muninn_gateway``) exactly as ``make run`` starts them; searches are timed from
 this process as HTTP calls to the gateway with a minted JWT, one at a time (and again with a
-few in flight). Each search embeds its question with the offline model inside the memory
-service, queries the vector store under the user's filter and hydrates from MongoDB.
+few in flight), over aiohttp (a lean client: httpx would add its own ~1.4 ms per call).
+Each search embeds its question with the offline model inside the memory service, queries
+the vector store under the user's filter and hydrates from MongoDB.
 
 Seeding: the offline model embeds ~30-80 sentences/s on this machine, so embedding 100,000
 texts would take most of an hour. Instead a pool of distinct texts (every LoCoMo turn) is
@@ -41,6 +42,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -350,17 +352,21 @@ async def timed_searches(
     latencies: dict[str, list[float]] = {name: [] for name in names}
     stages = stage_log if stage_log is not None else {}
     gate = asyncio.Semaphore(concurrency)
-    clients = {name: httpx.AsyncClient(base_url=url, timeout=30) for name, url in targets.items()}
+    # aiohttp, not httpx, for the timed calls: httpx alone adds ~1.4 ms per call at the
+    # median and ~3 ms at p95 on this machine (bench/http_clients.py), which would be counted
+    # as the server's time.
+    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
     try:
 
         async def one(target: str, user: str, question: str) -> None:
             async with gate:
                 t0 = time.perf_counter()
-                response = await clients[target].post(
-                    "/v1/memories/search",
+                async with session.post(
+                    f"{targets[target]}/v1/memories/search",
                     json={"query": question, "limit": 10},
                     headers={"Authorization": f"Bearer {tokens[user]}"},
-                )
+                ) as response:
+                    body = await response.read()
                 took = time.perf_counter() - t0
                 latencies[target].append(took)
                 response.raise_for_status()
@@ -369,15 +375,14 @@ async def timed_searches(
                     stages.setdefault(f"{target}:{name}", []).append(ms / 1000)
                 if "embed" in timing:  # the question was not in the service's query cache
                     stages.setdefault(f"{target}:embedded", []).append(took)
-                if not response.json()["results"]:
+                if not json.loads(body)["results"]:
                     raise RuntimeError(f"no results for {user}: {question}")
 
         started = time.perf_counter()
         await asyncio.gather(*(one(t, u, q) for t, u, q in jobs))
         wall = time.perf_counter() - started
     finally:
-        for client in clients.values():
-            await client.aclose()
+        await session.close()
     return latencies, wall
 
 
