@@ -231,6 +231,12 @@ def conversation_app(state: UpstreamState) -> FastAPI:
 
         return StreamingResponse(chunks(), media_type="text/plain")
 
+    @app.get("/v1/conversations/cookie-x1")
+    async def cookie() -> JSONResponse:
+        response = JSONResponse({"set": True})
+        response.set_cookie("session", "for-whoever-called-first")
+        return response
+
     @app.get("/v1/conversations/redirect-x1")
     async def redirect(request: Request) -> RedirectResponse:
         return RedirectResponse(str(request.base_url) + "v1/conversations/target", 307)

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from muninn_gateway.proxy.pool import UpstreamPool
 
 Problem = Callable[[httpx.Response, int], dict[str, Any]]
 Bearer = Callable[..., dict[str, str]]
@@ -97,6 +98,32 @@ async def test_redirects_never_reveal_the_service_address(
     response = await client.get("/v1/conversations/redirect-x1", headers=bearer())
     assert response.status_code == 307
     assert response.headers["location"] == "/v1/conversations/target"
+
+
+async def test_a_cookie_a_service_sets_is_never_sent_for_another_caller(
+    client: httpx.AsyncClient, bearer: Bearer
+) -> None:
+    first = await client.get("/v1/conversations/cookie-x1", headers=bearer())
+    assert "session=" in first.headers["set-cookie"], "the caller gets the service's cookie"
+    client.cookies.clear()
+    later = await client.get("/v1/conversations/anything", headers=bearer("someone-else"))
+    assert "cookie" not in later.json()["headers"], "the gateway keeps no cookie jar"
+
+
+async def test_the_upstream_pool_keeps_no_cookies_for_named_hosts(upstreams: Any) -> None:
+    # A host name, as in Compose or Kubernetes: a cookie jar would keep cookies set by a
+    # named host (it ignores those from IP addresses, so the test above alone proves less).
+    base = upstreams.conversation.replace("127.0.0.1", "localhost")
+    pool = UpstreamPool(max_connections=2)
+    try:
+        session = pool.session()
+        async with session.get(f"{base}/v1/conversations/cookie-x1") as first:
+            assert "session=" in first.headers["set-cookie"]
+        async with session.get(f"{base}/v1/conversations/anything") as later:
+            seen = await later.json()
+        assert "cookie" not in seen["headers"]
+    finally:
+        await pool.aclose()
 
 
 async def test_server_sent_events_arrive_as_they_are_sent(
