@@ -4,7 +4,7 @@ What runs: a real MongoDB and Kafka (the packaged servers, as in the integration
 memory service and the gateway as separate processes (``python -m muninn_memory`` /
 ``python -m muninn_gateway``) exactly as ``make run`` starts them; searches are timed from
 this process as HTTP calls to the gateway with a minted JWT, one at a time (and again with a
-few in flight), over aiohttp (a lean client: httpx would add its own ~1.4 ms per call).
+few in flight), over aiohttp (a lean client: httpx would add its own ~1-1.4 ms per call).
 Each search embeds its question with the offline model inside the memory service, queries
 the vector store under the user's filter and hydrates from MongoDB.
 
@@ -352,9 +352,9 @@ async def timed_searches(
     latencies: dict[str, list[float]] = {name: [] for name in names}
     stages = stage_log if stage_log is not None else {}
     gate = asyncio.Semaphore(concurrency)
-    # aiohttp, not httpx, for the timed calls: httpx alone adds ~1.4 ms per call at the
-    # median and ~3 ms at p95 on this machine (bench/http_clients.py), which would be counted
-    # as the server's time.
+    # aiohttp, not httpx, for the timed calls: httpx alone adds ~1-1.4 ms per call at the
+    # median and up to ~4 ms at p95 on this machine (bench/http_clients.py), which would be
+    # counted as the server's time.
     session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
     try:
 

@@ -1,8 +1,8 @@
 """The pooled HTTP/1.1 connections the gateway forwards over.
 
 aiohttp rather than httpx on this path: on loopback a small proxied call costs ~0.5 ms with
-aiohttp and ~1.9 ms (p95 ~4.5 ms) with httpx, whose pure-Python HTTP parser and anyio layers
-run for every request (bench/README.md). The gateway's other outbound calls (API-key
+aiohttp and 1.5-1.9 ms (p95 2-5 ms) with httpx, whose pure-Python HTTP parser and anyio layers
+run for every request (bench/http_clients.py, bench/README.md). The gateway's other outbound calls (API-key
 exchange, OpenAPI documents, health) stay on the shared httpx client.
 """
 
