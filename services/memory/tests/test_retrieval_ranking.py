@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -143,3 +144,74 @@ def test_sparse_query_terms_are_stemmed_content_words() -> None:
     assert terms("What did Caroline's sisters paint?") == ["carolin", "sister", "paint"]
     vector = encoder.query("paint painting painted")
     assert len(vector.indices) == 1
+
+
+_WORDS = [
+    "caroline",
+    "melanie",
+    "swim",
+    "paint",
+    "camp",
+    "support",
+    "group",
+    "adoption",
+    "career",
+    "park",
+    "dog",
+    "cake",
+]
+
+
+def _random_candidates(rng: random.Random, n: int) -> tuple[list[Candidate], list[Candidate]]:
+    dense: list[Candidate] = []
+    sparse: list[Candidate] = []
+    for i in range(n):
+        words = rng.sample(_WORDS, rng.randint(2, 6))
+        if i and rng.random() < 0.15:  # a near-copy of an earlier memory
+            words = dense[rng.randrange(len(dense))].payload["text"].split()
+        at = day(2023, rng.randint(1, 12), rng.randint(1, 28)) + timedelta(
+            minutes=rng.randint(0, 600)
+        )
+        payload = {
+            "memory_id": f"m{i}",
+            "text": " ".join(words),
+            "entities": [w for w in words if w in ("caroline", "melanie")],
+            "occurred_at": at.isoformat(),
+        }
+        dense.append(Candidate(f"m{i}", rng.uniform(0.6, 0.9), payload))
+        if rng.random() < 0.5:
+            sparse.append(Candidate(f"m{i}", rng.uniform(0.0, 12.0), payload))
+    dense.sort(key=lambda c: -c.score)
+    sparse.sort(key=lambda c: -c.score)
+    return dense, sparse
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did Caroline paint in May 2023?",
+        "When did Melanie go to the support group?",
+        "What is the latest news about the dog?",
+        "what cake?",
+    ],
+)
+def test_a_short_ranking_is_the_head_of_the_full_one(question: str) -> None:
+    # Most candidates are never scored in full (their score cannot reach the results): whatever
+    # the boosts do, asking for fewer results must give exactly the first of the full ranking.
+    rng = random.Random(question)
+    tunings = (
+        RankingTuning(),
+        RankingTuning(fusion="rrf"),
+        RankingTuning(period_boost=3.0),
+        RankingTuning(dense_weight=-1.0, entity_boost=-0.5, when_boost=-0.4),
+    )
+    for tuning in tunings:
+        for _ in range(25):
+            dense, sparse = _random_candidates(rng, rng.randint(40, 160))
+            query = profile(question, NOW)
+            full = rank(dense, sparse, query, limit=len(dense), tuning=tuning)
+            for limit in (1, 5, 10, 30):
+                head = rank(dense, sparse, query, limit=limit, tuning=tuning)
+                assert [(r.memory_id, r.score) for r in head] == [
+                    (r.memory_id, r.score) for r in full[:limit]
+                ]

@@ -214,12 +214,6 @@ def _term_set(payload: dict[str, Any]) -> frozenset[str]:
     return _term_set_of(str(payload.get("text", "")))
 
 
-def _near_duplicate(a: frozenset[str], b: frozenset[str], threshold: float) -> bool:
-    if not a or not b:
-        return False
-    return len(a & b) / len(a | b) >= threshold
-
-
 def _episode_support(
     entries: dict[str, _Entry], fused: dict[str, float], tuning: RankingTuning
 ) -> dict[str, float]:
@@ -246,6 +240,61 @@ def _episode_support(
     return out
 
 
+def _boost_range(query: QueryProfile, tuning: RankingTuning) -> tuple[float, float]:
+    """The least and the most ``1 + sum(boosts)`` can be for this question, whatever the memory
+    (each boost is between zero and its weight)."""
+    cues = query.cues
+    possible = [
+        tuning.period_boost if cues.period is not None else 0.0,
+        tuning.when_boost if cues.asks_when else 0.0,
+        tuning.recency_boost if cues.wants_recent else 0.0,
+        tuning.entity_boost if query.names else 0.0,
+    ]
+    return 1.0 + sum(min(0.0, b) for b in possible), 1.0 + sum(max(0.0, b) for b in possible)
+
+
+def _boosted(
+    e: _Entry, base: float, query: QueryProfile, tuning: RankingTuning, newest: datetime | None
+) -> float:
+    boosts = _time_factor(e, query, tuning, newest)
+    entity = _entity_match(e.payload, query.names)
+    if entity:
+        boosts["entity"] = tuning.entity_boost * entity
+    e.components.update(boosts)
+    return base * (1.0 + sum(boosts.values()))
+
+
+def _distinct(
+    scored: list[tuple[float, int, str]],
+    entries: dict[str, _Entry],
+    limit: int,
+    tuning: RankingTuning,
+) -> list[tuple[float, str]]:
+    """The best ``limit`` of ``scored`` (score, arrival, id), near-duplicates of better ones
+    (Jaccard similarity of their terms at or above ``dedupe_jaccard``) dropped."""
+    threshold = tuning.dedupe_jaccard
+    kept: list[tuple[float, str, frozenset[str], int]] = []
+    for score, _, mid in sorted(scored, key=lambda s: (-s[0], s[1])):
+        terms_ = _term_set(entries[mid].payload)
+        size = len(terms_)
+        duplicate = False
+        for *_, other, other_size in kept:
+            # Jaccard is at most the smaller set's size over the larger's: most pairs differ
+            # in size enough to be told apart without building intersection and union.
+            small, large = (size, other_size) if size <= other_size else (other_size, size)
+            if not small or small < threshold * large:
+                continue
+            if len(terms_ & other) / len(terms_ | other) >= threshold:
+                duplicate = True
+                break
+        if duplicate:
+            continue
+        kept.append((score, mid, terms_, size))
+        if len(kept) == limit:
+            break
+    return [(score, mid) for score, mid, *_ in kept]
+
+
 def rank(
     dense: list[Candidate],
     sparse: list[Candidate],
@@ -261,31 +310,33 @@ def rank(
     occurred = [e.occurred for e in entries.values() if e.occurred is not None]
     newest = max(occurred) if occurred else None
     context = _episode_support(entries, fused, tuning) if tuning.context_weight else {}
-    final: dict[str, float] = {}
-    for mid, e in entries.items():
-        boosts = _time_factor(e, query, tuning, newest)
-        entity = _entity_match(e.payload, query.names)
-        if entity:
-            boosts["entity"] = tuning.entity_boost * entity
-        e.components.update(boosts)
+    floor, ceiling = _boost_range(query, tuning)
+    bases: list[tuple[float, float, int, str]] = []  # (bound, base, arrival, id)
+    for arrival, (mid, e) in enumerate(entries.items()):
         e.components["fused"] = fused[mid]
         base = fused[mid]
         if context.get(mid):
             e.components["context"] = context[mid]
             base += tuning.context_weight * context[mid]
-        final[mid] = base * (1.0 + sum(boosts.values()))
-    ordered = sorted(final, key=lambda m: final[m], reverse=True)
-    kept: list[tuple[str, frozenset[str]]] = []
-    for mid in ordered:
-        term_set = _term_set(entries[mid].payload)
-        if any(_near_duplicate(term_set, other, tuning.dedupe_jaccard) for _, other in kept):
-            continue
-        kept.append((mid, term_set))
-        if len(kept) == limit:
+        bases.append((base * (ceiling if base > 0 else floor), base, arrival, mid))
+    # Boosts are bounded, so a memory whose base score times the largest possible boost stays
+    # below the last result cannot be one: most candidates are never scored in full. Candidates
+    # are scored best bound first until that holds (or all are), so the ranking is exact.
+    bases.sort(key=lambda b: -b[0])
+    scored: list[tuple[float, int, str]] = []
+    chosen: list[tuple[float, str]] = []
+    done, batch = 0, max(2 * limit, 16)
+    while done < len(bases):
+        for _, base, arrival, mid in bases[done : done + batch]:
+            scored.append((_boosted(entries[mid], base, query, tuning, newest), arrival, mid))
+        done = min(len(bases), done + batch)
+        chosen = _distinct(scored, entries, limit, tuning)
+        if len(chosen) == limit and done < len(bases) and bases[done][0] < chosen[-1][0]:
             break
+        batch *= 2
     return [
-        ScoredMemory(memory_id=mid, score=final[mid], components=dict(entries[mid].components))
-        for mid, _ in kept
+        ScoredMemory(memory_id=mid, score=score, components=dict(entries[mid].components))
+        for score, mid in chosen
     ]
 
 
