@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from muninn_memory.embeddings.port import Vector
 from muninn_memory.retrieval.lexical import SparseVector
@@ -30,8 +30,9 @@ class VectorQuery:
     limit: int
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
+    """One hit of a vector query (a few hundred per search: a tuple is the cheapest to build)."""
+
     memory_id: str
     score: float
     payload: dict[str, Any]
