@@ -85,7 +85,10 @@ class JobStore:
             tried.add(user_id)
             claim = uuid.uuid4().hex
             try:
-                doc = await self._jobs.find_one_and_update(
+                # A conditional update, then a read of what it claimed: the embedded server
+                # walks the whole collection for a findAndModify, even by _id (~70 ms at 2,000
+                # jobs, growing with every job kept), and answers these two by index.
+                taken = await self._jobs.update_one(
                     {
                         "_id": candidate["_id"],
                         "status": candidate["status"],
@@ -103,12 +106,13 @@ class JobStore:
                         },
                         "$inc": {"attempts": 1},
                     },
-                    return_document=ReturnDocument.AFTER,
                 )
             except DuplicateKeyError:
                 continue  # another job of this user is in progress
-            if doc is not None:
-                return doc
+            if taken.modified_count:
+                doc = await self._jobs.find_one({"_id": candidate["_id"], "claim": claim})
+                if doc is not None:  # else its lease already ran out and another worker took it
+                    return doc
         return None
 
     async def _runnable(self, status: JobStatus, condition: Doc) -> list[Doc]:
