@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 Document = dict[str, Any]
@@ -57,3 +58,52 @@ async def erase_user_documents(
         if result.deleted_count:
             deleted[name] = result.deleted_count
     return deleted
+
+
+async def update_one_and_read(
+    collection: AsyncCollection[Document],
+    query: Document,
+    update: Document | list[Document],
+    *,
+    upsert: bool = False,
+    projection: Document | None = None,
+    session: AsyncClientSession | None = None,
+) -> Document | None:
+    """Update the one document ``query`` matches and return it as it is afterwards.
+
+    What ``find_one_and_update(..., return_document=AFTER)`` answers, done as an update and a
+    read by ``_id``: the embedded MongoDB-protocol server (secantusdb) walks the whole
+    collection for every findAndModify, even one by ``_id`` (about 20 ms at 1,000 documents,
+    54 ms at 3,000), while its updates and reads go by index. The update is still one atomic
+    conditional write; the read may see a write that landed after it, as any later read would.
+
+    A query without a plain ``_id`` is first resolved to one (by index), so an update that
+    changes the fields it matched on is still read back. An upsert without a plain ``_id``
+    is read back by its ``upserted_id``, or by ``query`` when another writer inserted first.
+    """
+    doc_id = query.get("_id")
+    if doc_id is None or isinstance(doc_id, dict):
+        if upsert:
+            return await _upsert_and_read(collection, query, update, projection, session)
+        found = await collection.find_one(query, {"_id": 1}, session=session)
+        if found is None:
+            return None
+        doc_id = found["_id"]
+        query = {**query, "_id": doc_id}
+    result = await collection.update_one(query, update, upsert=upsert, session=session)
+    if result.matched_count == 0 and result.upserted_id is None:
+        return None
+    return await collection.find_one({"_id": doc_id}, projection, session=session)
+
+
+async def _upsert_and_read(
+    collection: AsyncCollection[Document],
+    query: Document,
+    update: Document | list[Document],
+    projection: Document | None,
+    session: AsyncClientSession | None,
+) -> Document | None:
+    result = await collection.update_one(query, update, upsert=True, session=session)
+    if result.upserted_id is not None:
+        return await collection.find_one({"_id": result.upserted_id}, projection, session=session)
+    return await collection.find_one(query, projection, session=session)

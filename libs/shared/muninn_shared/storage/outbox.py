@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
@@ -25,6 +25,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 from muninn_shared.events import EventEnvelope, spec_for
 from muninn_shared.logging import get_logger
 from muninn_shared.storage.indexes import ensure_index
+from muninn_shared.storage.mongo import update_one_and_read
 
 log = get_logger(__name__)
 
@@ -153,7 +154,8 @@ class OutboxRelay:
             return True
         self._lease_valid_until = None
         try:
-            doc = await self._db[LEASES].find_one_and_update(
+            doc = await update_one_and_read(
+                self._db[LEASES],
                 {"_id": self._name, "$or": [{"owner": self._owner}, {"expires_at": {"$lt": now}}]},
                 {
                     "$set": {
@@ -162,7 +164,6 @@ class OutboxRelay:
                     }
                 },
                 upsert=True,
-                return_document=ReturnDocument.AFTER,
             )
         except DuplicateKeyError:
             return False  # another replica holds a live lease

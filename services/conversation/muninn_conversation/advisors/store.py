@@ -12,7 +12,8 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from muninn_shared.storage.indexes import ensure_index
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from muninn_shared.storage.mongo import update_one_and_read
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -50,8 +51,11 @@ async def upsert_returning(collection: AsyncCollection[Doc], query: Doc, update:
     """
     for _ in range(3):
         doc = await once_more_on_race(
-            lambda: collection.find_one_and_update(
-                query, update, upsert=True, return_document=ReturnDocument.AFTER
+            lambda: update_one_and_read(
+                collection,
+                query,
+                update,
+                upsert=True,
             )
         )
         if doc is not None:
@@ -143,10 +147,10 @@ class AdvisorStore:
         return [d async for d in cursor]
 
     async def update(self, advisor_id: str, owner_id: str, changes: Doc) -> Doc | None:
-        return await self._advisors.find_one_and_update(
+        return await update_one_and_read(
+            self._advisors,
             {"_id": advisor_id, "user_id": owner_id},
             {"$set": changes},
-            return_document=ReturnDocument.AFTER,
         )
 
     async def delete(self, advisor_id: str, owner_id: str, session: AsyncClientSession) -> bool:
@@ -220,19 +224,19 @@ class AdvisorStore:
     async def add_to_conversation(
         self, conversation_id: str, advisor_id: str, now: datetime
     ) -> Doc | None:
-        return await self._conversations.find_one_and_update(
+        return await update_one_and_read(
+            self._conversations,
             {"_id": conversation_id},
             {"$addToSet": {"advisor_ids": advisor_id}, "$set": {"updated_at": now}},
-            return_document=ReturnDocument.AFTER,
         )
 
     async def remove_from_conversation(
         self, conversation_id: str, advisor_id: str, now: datetime
     ) -> Doc | None:
-        return await self._conversations.find_one_and_update(
+        return await update_one_and_read(
+            self._conversations,
             {"_id": conversation_id},
             {"$pull": {"advisor_ids": advisor_id}, "$set": {"updated_at": now}},
-            return_document=ReturnDocument.AFTER,
         )
 
 

@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from muninn_shared.storage.indexes import ensure_index
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from muninn_shared.storage.mongo import update_one_and_read
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from muninn_conversation.conversations.store import CONVERSATIONS
@@ -44,10 +45,10 @@ class BookmarkStore:
         return await self._bookmarks.find_one({"user_id": user_id, "message_id": message_id})
 
     async def update(self, user_id: str, bookmark_id: str, changes: Doc) -> Doc | None:
-        return await self._bookmarks.find_one_and_update(
+        return await update_one_and_read(
+            self._bookmarks,
             {"_id": bookmark_id, "user_id": user_id},
             {"$set": changes},
-            return_document=ReturnDocument.AFTER,
         )
 
     async def delete(self, user_id: str, bookmark_id: str) -> bool:

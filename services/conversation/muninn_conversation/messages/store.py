@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from muninn_shared.storage.indexes import ensure_index
-from pymongo import ASCENDING, ReturnDocument
+from muninn_shared.storage.mongo import update_one_and_read
+from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -60,15 +61,18 @@ class MessageStore:
         if only_if_status is not None:
             query["status"] = {"$in": only_if_status}
         changes = {**changes, "updated_at": datetime.now(UTC)}
-        return await self._messages.find_one_and_update(
-            query, {"$set": changes}, return_document=ReturnDocument.AFTER
+        return await update_one_and_read(
+            self._messages,
+            query,
+            {"$set": changes},
         )
 
     async def save_progress(
         self, message_id: str, content: str, lease_until: datetime
     ) -> Doc | None:
         """Persist streamed text so far; returns the doc (to see a stop requested elsewhere)."""
-        return await self._messages.find_one_and_update(
+        return await update_one_and_read(
+            self._messages,
             {"_id": message_id, "status": {"$in": ["pending", "generating"]}},
             {
                 "$set": {
@@ -77,7 +81,6 @@ class MessageStore:
                     "updated_at": datetime.now(UTC),
                 }
             },
-            return_document=ReturnDocument.AFTER,
         )
 
     async def expired_generations(self, now: datetime, limit: int = 100) -> list[Doc]:

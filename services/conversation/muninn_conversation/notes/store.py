@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from muninn_shared.storage.indexes import ensure_index
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from muninn_shared.storage.mongo import update_one_and_read
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -55,18 +56,18 @@ class NoteStore:
         return await self._notes.find_one({"_id": note_id, "user_id": user_id})
 
     async def update(self, user_id: str, note_id: str, changes: Doc) -> Doc | None:
-        return await self._notes.find_one_and_update(
+        return await update_one_and_read(
+            self._notes,
             {"_id": note_id, "user_id": user_id},
             {"$set": changes},
-            return_document=ReturnDocument.AFTER,
         )
 
     async def replace_tags_if_unchanged(self, doc: Doc, tags: list[str]) -> Doc | None:
         """Set a note's tags (and re-index) unless someone changed them since ``doc`` was read."""
-        return await self._notes.find_one_and_update(
+        return await update_one_and_read(
+            self._notes,
             {"_id": doc["_id"], "user_id": doc["user_id"], "tags": doc.get("tags", [])},
             {"$set": {"tags": tags, **note_search_fields(doc["title"], doc["content"], tags)}},
-            return_document=ReturnDocument.AFTER,
         )
 
     async def delete(self, user_id: str, note_id: str) -> bool:

@@ -11,7 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from muninn_shared.storage.indexes import ensure_index
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from muninn_shared.storage.mongo import update_one_and_read
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -51,10 +52,10 @@ class ProjectStore:
         return await self._projects.find_one({"_id": project_id, "user_id": user_id})
 
     async def update(self, user_id: str, project_id: str, changes: Doc) -> Doc | None:
-        return await self._projects.find_one_and_update(
+        return await update_one_and_read(
+            self._projects,
             {"_id": project_id, "user_id": user_id},
             {"$set": changes},
-            return_document=ReturnDocument.AFTER,
         )
 
     async def page(

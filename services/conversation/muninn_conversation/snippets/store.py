@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from muninn_shared.storage.indexes import ensure_index
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from muninn_shared.storage.mongo import update_one_and_read
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -56,17 +57,17 @@ class SnippetStore:
         return await self._snippets.find_one({"_id": snippet_id, "user_id": user_id})
 
     async def update(self, user_id: str, snippet_id: str, changes: Doc) -> Doc | None:
-        return await self._snippets.find_one_and_update(
+        return await update_one_and_read(
+            self._snippets,
             {"_id": snippet_id, "user_id": user_id},
             {"$set": changes},
-            return_document=ReturnDocument.AFTER,
         )
 
     async def replace_tags_if_unchanged(self, doc: Doc, tags: list[str]) -> Doc | None:
-        return await self._snippets.find_one_and_update(
+        return await update_one_and_read(
+            self._snippets,
             {"_id": doc["_id"], "user_id": doc["user_id"], "tags": doc.get("tags", [])},
             {"$set": _reindexed(doc, tags)},
-            return_document=ReturnDocument.AFTER,
         )
 
     async def delete(self, user_id: str, snippet_id: str) -> bool:

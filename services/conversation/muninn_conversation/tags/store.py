@@ -13,7 +13,8 @@ from typing import Any
 
 from muninn_shared.problems import ProblemError
 from muninn_shared.storage.indexes import ensure_index
-from pymongo import ASCENDING, ReturnDocument
+from muninn_shared.storage.mongo import update_one_and_read
+from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -94,10 +95,10 @@ class TagStore:
     async def update(
         self, user_id: str, name: str, changes: Doc, session: AsyncClientSession | None = None
     ) -> Doc | None:
-        return await self._tags.find_one_and_update(
+        return await update_one_and_read(
+            self._tags,
             {"user_id": user_id, "name": name},
             {"$set": changes},
-            return_document=ReturnDocument.AFTER,
             session=session,
         )
 
@@ -119,20 +120,20 @@ class TagStore:
     async def add_to_conversation(self, conversation_id: str, tag: str) -> list[str] | None:
         """The conversation's tags with ``tag`` added; ``None`` if it already has the most allowed."""
         room = {f"tags.{MAX_TAGS_PER_ITEM - 1}": {"$exists": False}}
-        doc = await self._conversations.find_one_and_update(
+        doc = await update_one_and_read(
+            self._conversations,
             {"_id": conversation_id, "$or": [{"tags": tag}, room]},
             {"$addToSet": {"tags": tag}},
             projection={"tags": 1},
-            return_document=ReturnDocument.AFTER,
         )
         return list(doc.get("tags", [])) if doc else None
 
     async def remove_from_conversation(self, conversation_id: str, tag: str) -> list[str]:
-        doc = await self._conversations.find_one_and_update(
+        doc = await update_one_and_read(
+            self._conversations,
             {"_id": conversation_id},
             {"$pull": {"tags": tag}},
             projection={"tags": 1},
-            return_document=ReturnDocument.AFTER,
         )
         return list(doc.get("tags", [])) if doc else []
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from muninn_shared.storage.indexes import ensure_index
-from pymongo import ReturnDocument
+from muninn_shared.storage.mongo import update_one_and_read
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -34,10 +34,10 @@ class ApiKeyStore:
     async def revoke(
         self, user_id: str, key_id: str, session: AsyncClientSession | None = None
     ) -> Doc | None:
-        return await self._keys.find_one_and_update(
+        return await update_one_and_read(
+            self._keys,
             {"_id": key_id, "user_id": user_id},
             {"$set": {"revoked_at": datetime.now(UTC)}},
-            return_document=ReturnDocument.AFTER,
             session=session,
         )
 

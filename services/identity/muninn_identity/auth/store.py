@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from muninn_shared.storage.indexes import ensure_index
-from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -51,12 +50,20 @@ class RefreshTokenStore:
         )
 
     async def rotate(self, token: str) -> Doc | None:
-        """Atomically mark an active token rotated; None if it was not active."""
-        return await self._tokens.find_one_and_update(
-            {"token_hash": token_digest(token), "status": "active"},
+        """Mark an active token rotated; the token as it was, or None if it was not active.
+
+        Only one of two concurrent rotations of the same token wins: the update is conditional
+        on the token still being active. (No findAndModify: see ``update_one_and_read``.)
+        """
+        active = {"token_hash": token_digest(token), "status": "active"}
+        doc = await self._tokens.find_one(active)
+        if doc is None:
+            return None
+        result = await self._tokens.update_one(
+            {**active, "_id": doc["_id"]},
             {"$set": {"status": "rotated", "rotated_at": datetime.now(UTC)}},
-            return_document=ReturnDocument.BEFORE,
         )
+        return doc if result.modified_count == 1 else None
 
     async def find(self, token: str) -> Doc | None:
         return await self._tokens.find_one({"token_hash": token_digest(token)})

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from muninn_shared.storage.indexes import ensure_index
-from pymongo import ReturnDocument
+from muninn_shared.storage.mongo import update_one_and_read
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -35,7 +35,8 @@ class ErasureStore:
     async def confirm(
         self, erasure_id: str, service: str, deleted: dict[str, int], session: AsyncClientSession
     ) -> Doc | None:
-        return await self._erasures.find_one_and_update(
+        return await update_one_and_read(
+            self._erasures,
             {"_id": erasure_id},
             {
                 "$set": {
@@ -44,7 +45,6 @@ class ErasureStore:
                     f"services.{service}.completed_at": datetime.now(UTC),
                 }
             },
-            return_document=ReturnDocument.AFTER,
             session=session,
         )
 

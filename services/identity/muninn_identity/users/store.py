@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from muninn_shared.storage.indexes import ensure_index
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from muninn_shared.storage.mongo import update_one_and_read
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -62,10 +63,10 @@ class UserStore:
         self, user_id: str, changes: Doc, session: AsyncClientSession | None = None
     ) -> Doc | None:
         changes = {**changes, "updated_at": datetime.now(UTC)}
-        return await self._users.find_one_and_update(
+        return await update_one_and_read(
+            self._users,
             {"_id": user_id, "status": "active"},
             {"$set": changes},
-            return_document=ReturnDocument.AFTER,
             session=session,
         )
 
@@ -93,7 +94,8 @@ class UserStore:
 
     async def set_presence(self, user_id: str, is_online: bool, conversation_id: str | None) -> Doc:
         now = datetime.now(UTC)
-        doc = await self._presence.find_one_and_update(
+        doc = await update_one_and_read(
+            self._presence,
             {"_id": user_id},
             {
                 "$set": {
@@ -104,7 +106,6 @@ class UserStore:
                 }
             },
             upsert=True,
-            return_document=ReturnDocument.AFTER,
         )
         await self._users.update_one({"_id": user_id}, {"$set": {"last_active_at": now}})
         assert doc is not None

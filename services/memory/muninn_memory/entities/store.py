@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from muninn_shared.storage.indexes import ensure_index
+from muninn_shared.storage.mongo import update_one_and_read
 from muninn_shared.storage.routing import StoreRouter
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -71,11 +72,11 @@ class EntityStore:
         self, user_id: str, entity_id: str, update: Doc, session: AsyncClientSession | None = None
     ) -> Doc | None:
         db = await self._db(user_id)
-        return await db[ENTITIES].find_one_and_update(
+        return await update_one_and_read(
+            db[ENTITIES],
             {"_id": entity_id, "user_id": user_id},
             update,
             session=session,
-            return_document=ReturnDocument.AFTER,
         )
 
     async def get(self, user_id: str, entity_id: str) -> Doc | None:

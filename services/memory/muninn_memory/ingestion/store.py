@@ -15,7 +15,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from muninn_shared.storage.indexes import ensure_index
-from pymongo import ASCENDING, ReturnDocument
+from muninn_shared.storage.mongo import update_one_and_read
+from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -245,7 +246,8 @@ class JobStore:
 
     async def requeue_failed(self, job_id: str, user_id: str) -> Doc | None:
         now = datetime.now(UTC)
-        return await self._jobs.find_one_and_update(
+        return await update_one_and_read(
+            self._jobs,
             {"_id": job_id, "user_id": user_id, "status": JobStatus.FAILED.value},
             {
                 "$set": {
@@ -257,5 +259,4 @@ class JobStore:
                     "finished_at": None,
                 }
             },
-            return_document=ReturnDocument.AFTER,
         )

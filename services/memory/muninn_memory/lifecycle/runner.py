@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from muninn_shared.logging import get_logger
-from pymongo import ReturnDocument
+from muninn_shared.storage.mongo import update_one_and_read
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -51,14 +51,14 @@ class PeriodicJob:
 
     async def _acquire(self, now: datetime) -> bool:
         try:
-            doc = await self._leases.find_one_and_update(
+            doc = await update_one_and_read(
+                self._leases,
                 {
                     "_id": self.name,
                     "$or": [{"owner": self._owner}, {"until": {"$lt": now}}],
                 },
                 {"$set": {"owner": self._owner, "until": now + timedelta(seconds=self._lease)}},
                 upsert=True,
-                return_document=ReturnDocument.AFTER,
             )
         except DuplicateKeyError:
             return False  # another replica holds it

@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from muninn_shared.storage.indexes import ensure_index
+from muninn_shared.storage.mongo import update_one_and_read
 from muninn_shared.storage.routing import StoreRouter
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 Doc = dict[str, Any]
@@ -37,14 +38,13 @@ class SummaryStore:
         db = await self._db(doc["user_id"])
         key = {"user_id": doc["user_id"], "period": doc["period"], "start": doc["start"]}
         fields = {k: v for k, v in doc.items() if k not in ("_id", "created_at")}
-        saved = await db[SUMMARIES].find_one_and_update(
+        saved = await update_one_and_read(
+            db[SUMMARIES],
             key,
             {"$set": fields, "$setOnInsert": {"_id": doc["_id"], "created_at": doc["created_at"]}},
             upsert=True,
-            return_document=ReturnDocument.AFTER,
         )
-        # A concurrent upsert can leave the loser without a document: read the winner's.
-        return saved or await db[SUMMARIES].find_one(key) or doc
+        return saved or doc
 
     async def get(self, user_id: str, summary_id: str) -> Doc | None:
         db = await self._db(user_id)

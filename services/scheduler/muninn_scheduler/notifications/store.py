@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from muninn_shared.storage.indexes import ensure_index
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from muninn_shared.storage.mongo import update_one_and_read
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -70,10 +71,10 @@ class NotificationStore:
     async def update(
         self, notification_id: str, changes: Doc, session: AsyncClientSession | None = None
     ) -> Doc | None:
-        return await self._notifications.find_one_and_update(
+        return await update_one_and_read(
+            self._notifications,
             {"_id": notification_id},
             {"$set": changes},
-            return_document=ReturnDocument.AFTER,
             session=session,
         )
 

@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from muninn_shared.storage.indexes import ensure_index
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from muninn_shared.storage.mongo import update_one_and_read
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -80,8 +81,8 @@ class ReminderStore:
         update: Doc = {"$set": changes}
         if inc:
             update["$inc"] = inc
-        return await self._reminders.find_one_and_update(
-            {"_id": reminder_id}, update, return_document=ReturnDocument.AFTER, session=session
+        return await update_one_and_read(
+            self._reminders, {"_id": reminder_id}, update, session=session
         )
 
     async def delete(self, reminder_id: str, session: AsyncClientSession | None = None) -> None:
