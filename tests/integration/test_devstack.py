@@ -26,6 +26,7 @@ from muninn_shared.devstack.lockfile import (
     pid_alive,
     process_cmdline,
 )
+from muninn_shared.devstack.servers import free_port_block
 from muninn_shared.devstack.state import ProcessRecord, RunState, end_leftovers, read_state
 from muninn_shared.devstack.supervisor import RESTART_LIMIT, restart_delay
 from muninn_shared.devstack.topology import (
@@ -40,29 +41,6 @@ from tests.integration.infra import Infra
 
 START_TIMEOUT = 240.0
 STOP_TIMEOUT = 60.0
-
-
-def free_port_block(size: int) -> int:
-    """A base port with ``size`` consecutive free ports above it."""
-    for _ in range(200):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base: int = probe.getsockname()[1]
-        if base + size >= 65535:
-            continue
-        sockets: list[socket.socket] = []
-        try:
-            for port in range(base, base + size):
-                sock = socket.socket()
-                sockets.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
-    raise RuntimeError("no block of free ports found")
 
 
 def devstack(*args: str) -> list[str]:

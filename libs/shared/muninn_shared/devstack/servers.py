@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -21,12 +22,46 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+LOWEST_CHOSEN_PORT = 15000
+
 
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    return free_port_block(1)
+
+
+def free_port_block(size: int) -> int:
+    """A base port with ``size`` free ports from it on, for servers started next.
+
+    Chosen below the kernel's ephemeral range where there is room: a port in that range can
+    be handed to an outgoing connection (a Kafka or MongoDB client of another process)
+    between this check and the server's bind, which then fails with "address in use".
+    """
+    below = ephemeral_port_floor() - size
+    for _ in range(200):
+        base = random.randrange(LOWEST_CHOSEN_PORT, below) if below > LOWEST_CHOSEN_PORT else 0
+        sockets: list[socket.socket] = []
+        try:
+            for offset in range(size):
+                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                sockets.append(sock)
+                sock.bind(("127.0.0.1", base + offset if base else 0))
+                if not base:
+                    base = sock.getsockname()[1]
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+    raise RuntimeError(f"no block of {size} free ports found")
+
+
+def ephemeral_port_floor() -> int:
+    try:
+        return int(EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default, and below macOS's 49152
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
