@@ -67,6 +67,26 @@ def facts_of(text: str, **message: object) -> list:
             "Dr. Mary is User's dentist.",
         ),
         ("I have a dog named Rex.", "relationship", "pet:rex", "User has a dog named Rex."),
+        (
+            "My sister Ingrid lives in Bergen.",
+            "relationship",
+            "residence:ingrid",
+            "User's sister Ingrid lives in Bergen.",
+        ),
+        (
+            "Actually Ingrid moved to Oslo.",
+            "relationship",
+            "residence:ingrid",
+            "Ingrid moved to Oslo.",
+        ),
+        (
+            "Dr. Mary is based in Lyon.",
+            "relationship",
+            "residence:mary",
+            "Dr. Mary is based in Lyon.",
+        ),
+        ("My mom lives in Porto.", "relationship", "residence:mom", "User's mom lives in Porto."),
+        ("She lives in Paris now.", "statement", None, "She lives in Paris now."),
         ("I'm married to Sam.", "relationship", "relation:partner", "User is married to Sam."),
         (
             "I have a dentist appointment on June 5th.",

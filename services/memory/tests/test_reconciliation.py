@@ -47,6 +47,22 @@ def test_same_slot_supersedes(reconciler: Reconciler) -> None:
     assert (decision.op, decision.target) == ("update", existing)
 
 
+def test_a_relative_who_moved_supersedes_where_they_lived(reconciler: Reconciler) -> None:
+    sister = memory("My sister Ingrid lives in Bergen.", _id="sister")
+    mine = memory("I live in Berlin.", _id="mine")
+    friend = memory("My friend Sam lives in Bergen.", _id="friend")
+    decision = reconciler.decide_among(
+        fact("Actually Ingrid moved to Oslo."), [mine, friend, sister]
+    )
+    assert (decision.op, decision.target) == ("update", sister)
+
+
+def test_someone_else_moving_leaves_the_users_home_alone(reconciler: Reconciler) -> None:
+    mine = memory("I live in Berlin.")
+    decision = reconciler.decide_among(fact("My brother Tom moved to Berlin."), [mine])
+    assert decision.op == "add"
+
+
 def test_most_recent_value_of_a_slot_is_the_one_superseded(reconciler: Reconciler) -> None:
     older = memory("I live in Berlin.", T0 - timedelta(days=400), _id="old")
     current = memory("I live in Madrid.", T0, _id="current")

@@ -252,6 +252,20 @@ _ROLE_NAME_RULE = _c(
     rf"\bmy\s+({_ROLE})(?:'s name is|,)?\s+(?:is\s+)?(?:(?:named|called)\s+)?({NAME})"
 )
 _NAME_ROLE_RULE = _c(rf"({NAME})\s+is\s+my\s+({_ROLE})\b")
+# Where someone else lives: "my sister Ingrid lives in Bergen", "Ingrid moved to Oslo", "my
+# mom is based in Porto". The slot is the person's, so a later move supersedes the earlier home.
+_NOT_A_NAME = (
+    r"(?!(?:He|She|They|It|We|You|This|That|These|Those|The|There|Then|Someone|Somebody"
+    r"|Everyone|Everybody|Nobody|Who|What|My|Our|His|Her|Their)\b)"
+)
+_TITLES = frozenset({"dr", "mr", "mrs", "ms", "prof"})
+_LIVES_IN = (
+    rf"\s+{_ADV}(?:(?:lives|resides)\s+in|(?:has\s+|had\s+)?{_ADV}(?:moved|relocated)\s+"
+    rf"(?:back\s+)?to|is\s+{_ADV}(?:living|based)\s+in)\b"
+)
+_OTHER_RESIDENCE_RULE = _c(
+    rf"(?:\bmy\s+({_ROLE}),?\s+)?\b{_NOT_A_NAME}({NAME}),?{_LIVES_IN}|\bmy\s+({_ROLE}){_LIVES_IN}"
+)
 _PET_RULE = _c(
     rf"\bI\s+{_ADV}(?:have|own|adopted|got|rescued)\s+(?:a|an|two|three|\d+)?\s*(?:[\w-]+\s+)?({_PET})\s+(?:named|called)\s+({NAME})|\bmy\s+({_PET})(?:'s name is|\s+is\s+named|\s+is\s+called|,)?\s+({NAME})"
 )
@@ -456,6 +470,9 @@ def classify(clause: str) -> Match | None:
     if m := _PET_RULE.search(clause):
         name = m.group(2) or m.group(4) or ""
         return Match("relationship", f"pet:{' '.join(words(name))}")
+    if m := _OTHER_RESIDENCE_RULE.search(clause):
+        person = [w for w in words(m.group(2) or m.group(3) or "") if w not in _TITLES]
+        return Match("relationship", f"residence:{' '.join(person)}")
     if m := _ROLE_NAME_RULE.search(clause):
         return Match("relationship", _role_slot(m.group(1), m.group(2)))
     if m := _NAME_ROLE_RULE.search(clause):
