@@ -255,16 +255,13 @@ class IngestionPipeline:
             if message_ids:
                 candidates += await self._memories.by_message_ids(user_id, message_ids)
             elif provenance.get("job_id"):
-                candidates += await self._memories.find(
-                    user_id,
-                    {
-                        "user_id": user_id,
-                        "provenance.job_id": provenance["job_id"],
-                        "type": MemoryType.CONVERSATION.value,
-                        "occurred_at": target["occurred_at"],
-                    },
-                    limit=5,
-                )
+                same_turn = {
+                    "type": MemoryType.CONVERSATION.value,
+                    "occurred_at": target["occurred_at"],
+                }
+                candidates += (
+                    await self._memories.of_job(user_id, provenance["job_id"], same_turn)
+                )[:5]
         for doc in candidates:
             if doc["type"] != MemoryType.CONVERSATION.value or doc.get("outdated_by"):
                 continue

@@ -95,6 +95,7 @@ class MemoryStore:
             col, [("user_id", ASCENDING), ("normalized", ASCENDING), ("status", ASCENDING)]
         )
         await ensure_index(col, [("user_id", ASCENDING), ("provenance.message_ids", ASCENDING)])
+        await ensure_index(col, [("user_id", ASCENDING), ("provenance.job_id", ASCENDING)])
         await ensure_index(col, [("user_id", ASCENDING), ("entity_ids", ASCENDING)])
         await ensure_index(col, [("user_id", ASCENDING), ("lineage_id", ASCENDING)])
         await ensure_index(col, [("index_state", ASCENDING), ("updated_at", ASCENDING)])
@@ -220,12 +221,23 @@ class MemoryStore:
             session=session,
         )
 
+    async def of_job(self, user_id: str, job_id: str, query: Doc | None = None) -> list[Doc]:
+        """The memories an ingestion job wrote that satisfy ``query``, newest first.
+
+        Asked by (user, job) alone — exactly the fields of their index — and matched here: the
+        embedded server plans a query with any field beyond an index's as a walk over every
+        document of the user (70 ms at 300 facts, growing with each), by index it takes ~2 ms.
+        """
+        query = {"user_id": user_id, **(query or {})}
+        db = await self.database_for(user_id)
+        cursor = db[MEMORIES].find({"user_id": user_id, "provenance.job_id": job_id})
+        found = [doc async for doc in cursor if matches(doc, query)]
+        found.sort(key=lambda d: (_aware(d["occurred_at"]), d["_id"]), reverse=True)
+        return found
+
     async def pending_for_job(self, user_id: str, job_id: str) -> int:
         """Memories a job wrote that the index does not reflect yet."""
-        db = await self.database_for(user_id)
-        return await db[MEMORIES].count_documents(
-            {"user_id": user_id, "provenance.job_id": job_id, "index_state": PENDING}
-        )
+        return len(await self.of_job(user_id, job_id, {"index_state": PENDING}))
 
     async def lineage(self, user_id: str, lineage_id: str) -> list[Doc]:
         db = await self.database_for(user_id)
@@ -328,3 +340,7 @@ class MemoryStore:
             .limit(limit)
         )
         return [d async for d in cursor]
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment

@@ -1,0 +1,48 @@
+"""Memory store queries the ingestion path runs per fact, against the real embedded server."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from muninn_memory.memories.store import PENDING, SYNCED, MemoryStore
+from muninn_shared.storage.routing import MainStoreRouter
+from pymongo import AsyncMongoClient
+
+Doc = dict[str, Any]
+T0 = datetime(2026, 3, 1, 18, 0, tzinfo=UTC)
+
+
+def memory(memory_id: str, user_id: str, job_id: str, **fields: Any) -> Doc:
+    return {
+        "_id": memory_id,
+        "user_id": user_id,
+        "type": "conversation",
+        "occurred_at": T0,
+        "index_state": SYNCED,
+        "provenance": {"job_id": job_id},
+        **fields,
+    }
+
+
+async def test_a_jobs_memories_are_found_by_job_and_matched_on_the_rest(
+    mongo: AsyncMongoClient[Doc], unique: str
+) -> None:
+    store = MemoryStore(MainStoreRouter(mongo, f"mem{unique}"))
+    db = mongo[f"mem{unique}"]
+    await MemoryStore.ensure_indexes(db)
+    await db["memories"].insert_many(
+        [
+            memory("a", "ada", "job-1", index_state=PENDING),
+            memory("b", "ada", "job-1", type="fact", index_state=PENDING),
+            memory("c", "ada", "job-1", occurred_at=T0 + timedelta(hours=1)),
+            memory("d", "ada", "job-2", index_state=PENDING),
+            memory("e", "bob", "job-1", index_state=PENDING),  # another user's, same job id
+        ]
+    )
+    assert [d["_id"] for d in await store.of_job("ada", "job-1")] == ["c", "b", "a"]
+    assert await store.pending_for_job("ada", "job-1") == 2
+    same_turn = {"type": "conversation", "occurred_at": T0}
+    assert [d["_id"] for d in await store.of_job("ada", "job-1", same_turn)] == ["a"]
+    assert await store.pending_for_job("bob", "job-1") == 1
+    assert await store.of_job("ada", "job-3") == []
