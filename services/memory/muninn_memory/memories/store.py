@@ -236,8 +236,13 @@ class MemoryStore:
         return found
 
     async def pending_for_job(self, user_id: str, job_id: str) -> int:
-        """Memories a job wrote that the index does not reflect yet."""
-        return len(await self.of_job(user_id, job_id, {"index_state": PENDING}))
+        """Memories a job wrote that the index does not reflect yet (asked as in ``of_job``;
+        only their index state travels, as a waiting request asks again and again)."""
+        db = await self.database_for(user_id)
+        cursor = db[MEMORIES].find(
+            {"user_id": user_id, "provenance.job_id": job_id}, {"_id": 0, "index_state": 1}
+        )
+        return sum([doc.get("index_state") == PENDING async for doc in cursor])
 
     async def lineage(self, user_id: str, lineage_id: str) -> list[Doc]:
         db = await self.database_for(user_id)
