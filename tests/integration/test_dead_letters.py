@@ -74,7 +74,7 @@ async def test_failing_handler_and_poison_message_are_dead_lettered(
         for user in (failing_user, healthy_user):
             event = new_event(
                 "byod.routing.changed",
-                source="test",
+                source="byod",
                 subject=user,
                 data={"user_id": user, "store_id": None, "status": "active"},
             )
