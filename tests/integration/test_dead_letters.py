@@ -19,6 +19,7 @@ from muninn_shared.settings import ServiceSettings
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from tests.integration.infra import Infra
+from tests.integration.kafka_tools import collect
 
 
 async def _collect_dead_letters(
@@ -266,14 +267,26 @@ async def test_forged_erasure_requests_are_not_applied(infra: Infra, unique: str
         assert not await runtime.tombstones.is_erased(victim)
 
         # The same request from identity about its own subject is applied.
-        await runtime.publish(
-            Topic.IDENTITY_USERS.value,
-            _erasure_request(victim, service, source="identity", subject=victim),
-        )
+        genuine = _erasure_request(victim, service, source="identity", subject=victim)
+        await runtime.publish(Topic.IDENTITY_USERS.value, genuine)
         deadline = time.monotonic() + 60
         while not await runtime.tombstones.is_erased(victim):
             assert time.monotonic() < deadline, "the genuine erasure was not applied"
             await asyncio.sleep(0.2)
+        assert await runtime.db.profiles.count_documents({"user_id": victim}) == 0
+
+        # Announced again (identity does so for a stuck erasure): erased and confirmed again.
+        again = genuine.model_copy(update={"id": uuid.uuid4()})
+        await runtime.publish(Topic.IDENTITY_USERS.value, again)
+        confirmations = await collect(
+            infra.kafka_bootstrap,
+            Topic.ERASURE_CONFIRMATIONS.value,
+            lambda body: body.get("subject") == victim,
+            count=2,
+        )
+        assert len(confirmations) == 2
+        assert {c["data"]["erasure_id"] for c in confirmations} == {genuine.data["erasure_id"]}
+        assert {c["source"] for c in confirmations} == {service}
         assert await runtime.db.profiles.count_documents({"user_id": victim}) == 0
     finally:
         await runtime.stop()
