@@ -18,17 +18,20 @@ import asyncio
 import getpass
 import json
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
 
 from muninn_shared.deadletters.records import REDRIVE_FORMAT, redrive_record
 from muninn_shared.events.catalogue import Topic, dead_letter_topic
 
 DLQ_SUFFIX = ".dlq"
+READ_STALL_SECONDS = 30.0
 REDRIVEN_HEADER = "x-muninn-redriven-from"
 
 
@@ -99,10 +102,7 @@ def dead_letter_topics(selected: str | None) -> list[str]:
 
 async def read_dead_letters(bootstrap: str, topics: Sequence[str]) -> list[DeadLetter]:
     """Every record of ``topics`` up to their current end, re-drive records joined in."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
-    )
-    await consumer.start()
+    consumer = await _started_consumer(bootstrap)
     try:
         existing = await consumer.topics()
         partitions = [
@@ -119,8 +119,14 @@ async def read_dead_letters(bootstrap: str, topics: Sequence[str]) -> list[DeadL
         letters: dict[str, DeadLetter] = {}
         redrives: list[dict[str, Any]] = []
         remaining = {tp for tp in partitions if ends[tp] > await consumer.position(tp)}
+        stalled_since = time.monotonic()
         while remaining:
             batch = await consumer.getmany(*remaining, timeout_ms=1000)
+            if batch:
+                stalled_since = time.monotonic()
+            elif time.monotonic() - stalled_since > READ_STALL_SECONDS:
+                unread = ", ".join(sorted(f"{tp.topic}[{tp.partition}]" for tp in remaining))
+                raise DeadLetterError(f"no records arrive from {unread}; is Kafka reachable?")
             for tp, records in batch.items():
                 for message in records:
                     if message.offset >= ends[tp]:
@@ -151,6 +157,18 @@ async def read_dead_letters(bootstrap: str, topics: Sequence[str]) -> list[DeadL
         await consumer.stop()
 
 
+async def _started_consumer(bootstrap: str) -> AIOKafkaConsumer:
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
+    )
+    try:
+        await consumer.start()
+    except BaseException:
+        await consumer.stop()
+        raise
+    return consumer
+
+
 def _json_object(value: bytes | None) -> dict[str, Any]:
     try:
         body = json.loads(value or b"")
@@ -170,10 +188,7 @@ async def read_original(bootstrap: str, letter: DeadLetter) -> bytes:
     partition, offset = record.get("partition"), record.get("offset")
     if not isinstance(partition, int) or not isinstance(offset, int):
         raise DeadLetterError(f"{letter.id}: the message was cut and its offset is unknown")
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
-    )
-    await consumer.start()
+    consumer = await _started_consumer(bootstrap)
     try:
         tp = TopicPartition(letter.origin_topic, partition)
         consumer.assign([tp])
@@ -201,8 +216,8 @@ async def redrive(
     """Re-publish each dead letter's original; returns the errors of those that could not be."""
     failures: list[str] = []
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
-    await producer.start()
     try:
+        await producer.start()
         for letter in letters:
             try:
                 original = await read_original(bootstrap, letter)
@@ -334,6 +349,9 @@ async def run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         return await _redrive_command(args, bootstrap, out, err)
     except DeadLetterError as exc:
         print(f"error: {exc}", file=err)
+        return 1
+    except KafkaError as exc:
+        print(f"error: Kafka at {bootstrap}: {exc}", file=err)
         return 1
 
 
