@@ -391,3 +391,18 @@ def test_a_small_message_is_kept_whole() -> None:
     )
     assert record["truncated"] is False
     assert record["message"] == json.loads(raw)
+
+
+def test_the_reason_for_refusing_an_event_is_short_whatever_the_forger_sent() -> None:
+    from muninn_shared.events.trust import untrusted_because
+
+    huge = "a" * 100_000
+    event = EventEnvelope.model_validate(erasure_request("victim", source=huge, subject=huge))
+    reason = untrusted_because(event)
+    assert reason is not None
+    assert len(reason) < 400
+    event = EventEnvelope.model_validate(erasure_request("victim", source="identity", subject=huge))
+    reason = untrusted_because(event)
+    assert reason is not None
+    assert "differs from data.user_id" in reason
+    assert len(reason) < 400
