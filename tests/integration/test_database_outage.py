@@ -268,3 +268,46 @@ async def _all_applied(runtimes: list[ServiceRuntime], wanted: int) -> bool:
 async def _failing(runtime: ServiceRuntime, check: str) -> dict[str, str] | None:
     checks = await run_checks(runtime.readiness_checks)
     return checks if checks[check] != "ok" else None
+
+
+@pytest.mark.timeout(600)
+async def test_a_service_stopped_while_waiting_for_mongodb_loses_nothing(
+    servers: Servers, unique: str
+) -> None:
+    user = f"stopper-{unique}"
+    runtime = content_runtime(servers, "memory", f"stop{unique}", user)
+    await runtime.start()
+    producer = AIOKafkaProducer(bootstrap_servers=servers.kafka_bootstrap, acks="all")
+    await producer.start()
+    try:
+        await asyncio.to_thread(servers.stop_mongo)
+        event = message_event(user, 1)
+        await producer.send_and_wait(
+            Topic.CONVERSATION_MESSAGES.value, event.model_dump_json().encode(), key=event.key
+        )
+        await until(
+            lambda: asyncio.sleep(0, result=runtime.consumers.waiting),
+            timeout=120,
+            what="the consumer to wait for MongoDB",
+        )
+        # Stops although a delivery is waiting; the delivery is given back, not acknowledged.
+        await asyncio.wait_for(runtime.stop(), 60)
+        await asyncio.to_thread(servers.restart_mongo)
+
+        successor = content_runtime(servers, "memory", f"stop{unique}", user)
+        await successor.start()
+        try:
+            applied = await until(
+                lambda: successor.db.applied.find_one({"_id": "m00001"}),
+                timeout=120,
+                what="the event applied by the next process",
+            )
+            assert applied["count"] == 1
+        finally:
+            await successor.stop()
+        dead = await read_dead_letters(servers.kafka_bootstrap, dead_letter_topics(None))
+        assert [d.summary() for d in dead if d.record.get("subject") == user] == []
+    finally:
+        await producer.stop()
+        if not servers.mongo.alive():
+            await asyncio.to_thread(servers.restart_mongo)
