@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import jwt
@@ -323,3 +325,97 @@ async def test_registration_event_goes_out_through_the_outbox(
     finally:
         await consumer.stop()
     assert await mongo[settings.mongo_database].outbox.count_documents({"user_id": user_id}) == 0
+
+
+async def test_a_stuck_erasure_is_announced_again_until_every_service_confirms(
+    infra: Infra, settings: IdentitySettings
+) -> None:
+    from aiokafka import AIOKafkaProducer
+
+    impatient = settings.model_copy(
+        update={
+            "erasure_services": ["conversation", "memory"],
+            "erasure_reannounce_after_seconds": 1.0,
+            "erasure_check_interval_seconds": 0.2,
+        }
+    )
+    app = create_app(impatient)
+    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap)
+    await producer.start()
+    try:
+        await _erasure_is_announced_until_confirmed(app, infra, producer)
+    finally:
+        await producer.stop()
+
+
+async def _erasure_is_announced_until_confirmed(app: Any, infra: Infra, producer: Any) -> None:
+    from datetime import timedelta
+
+    from muninn_shared.events import Topic, new_event
+
+    from tests.integration.kafka_tools import collect
+
+    async with (
+        LifespanManager(app, startup_timeout=60, shutdown_timeout=60),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://identity"
+        ) as http,
+    ):
+        registered = await register(http, "stuck@example.com")
+        user_id = registered["user"]["id"]
+        headers = bearer(registered["tokens"]["access_token"])
+        erasure = (await http.delete("/v1/me", headers=headers)).json()
+
+        async def confirm(service: str, deleted: dict[str, int] | None = None) -> None:
+            event = new_event(
+                "privacy.erasure.completed",
+                source=service,
+                subject=user_id,
+                data={
+                    "user_id": user_id,
+                    "erasure_id": erasure["id"],
+                    "service": service,
+                    "deleted": deleted or {},
+                },
+            )
+            await producer.send_and_wait(
+                Topic.ERASURE_CONFIRMATIONS.value,
+                event.model_dump_json().encode(),
+                key=user_id.encode(),
+            )
+
+        def request_for(services: list[str]) -> Any:
+            return lambda body: (
+                body.get("type") == "identity.user.erasure_requested"
+                and body["data"]["erasure_id"] == erasure["id"]
+                and body["data"]["services"] == services
+            )
+
+        # Nobody confirms: announced again, to both services, under the same erasure id.
+        both = await collect(
+            infra.kafka_bootstrap,
+            Topic.IDENTITY_USERS.value,
+            request_for(["conversation", "memory"]),
+            count=2,
+        )
+        assert len(both) == 2
+        assert both[0]["id"] != both[1]["id"]
+        await confirm("conversation")
+        # From then on only the service still pending is asked again.
+        only_memory = await collect(
+            infra.kafka_bootstrap, Topic.IDENTITY_USERS.value, request_for(["memory"])
+        )
+        assert only_memory, "the pending service was never asked again"
+        await confirm("memory", {"memories": 3})
+        # A service asked again may confirm twice; the first confirmation is the one kept.
+        await confirm("memory")
+        deadline = time.monotonic() + 60
+        status = (await http.get(erasure["status_url"], headers=headers)).json()
+        while status.get("status") != "completed":
+            assert time.monotonic() < deadline, status
+            await asyncio.sleep(0.2)
+            status = await app.state.services.privacy.status(user_id, erasure["id"])
+            status = status.model_dump(mode="json")
+        assert set(status["services"]) == {"conversation", "memory", "identity"}
+        assert status["services"]["memory"]["deleted"] == {"memories": 3}
+        assert await app.state.services.privacy.reannounce_stuck(timedelta(0)) == 0

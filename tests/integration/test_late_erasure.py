@@ -53,7 +53,7 @@ async def test_a_write_racing_the_erasure_is_swept(infra: Infra, unique: str) ->
             Topic.BYOD_ROUTING.value,
             new_event(
                 "byod.routing.changed",
-                source="test",
+                source="byod",
                 subject=user,
                 data={"user_id": user, "store_id": None, "status": "active"},
             ),
@@ -88,7 +88,7 @@ async def test_a_write_committed_during_the_erasure_transaction_is_swept(
             Topic.BYOD_ROUTING.value,
             new_event(
                 "byod.routing.changed",
-                source="test",
+                source="byod",
                 subject=user,
                 data={"user_id": user, "store_id": None, "status": "active"},
             ),

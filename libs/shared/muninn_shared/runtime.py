@@ -80,6 +80,8 @@ class ServiceRuntime:
             tombstones=self.tombstones,
             max_attempts=settings.consumer_max_attempts,
             retry_base_seconds=settings.consumer_retry_base_seconds,
+            outage_backoff_max_seconds=settings.consumer_outage_backoff_max_seconds,
+            dead_letter_max_bytes=settings.dead_letter_max_bytes,
             fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
             group_prefix=settings.kafka_group_prefix,
         )
@@ -113,7 +115,17 @@ class ServiceRuntime:
             if not self.started or not await self.broker.ping(timeout=1.5):
                 raise RuntimeError("broker not connected")
 
-        return {"mongodb": mongo_ready, "kafka": kafka_ready}
+        async def consumers_ready() -> None:
+            waiting = self.consumers.waiting
+            if waiting:
+                raise RuntimeError(
+                    "; ".join(
+                        f"{w.consumer} waits for {w.dependency} since {w.since:%H:%M:%S}"
+                        for w in waiting
+                    )
+                )
+
+        return {"mongodb": mongo_ready, "kafka": kafka_ready, "consumers": consumers_ready}
 
     async def start(self, *, attempts: int = 60, delay: float = 1.0) -> None:
         """Connect to MongoDB and Kafka, waiting for them (bounded) if they are still starting."""
@@ -131,6 +143,7 @@ class ServiceRuntime:
                 await asyncio.sleep(delay)
         for hook in self._startup_hooks:
             await hook()
+        self.consumers.start()
         await self.broker.start()
         self.relay.start()
         self.started = True
@@ -142,6 +155,7 @@ class ServiceRuntime:
 
     async def stop(self) -> None:
         self.started = False
+        self.consumers.stop()
         await self.relay.stop()
         for hook in reversed(self._shutdown_hooks):
             await hook()

@@ -76,6 +76,16 @@ class ServiceSettings(BaseSettings):
     outbox_poll_interval_seconds: float = Field(default=0.5, gt=0)
     consumer_max_attempts: int = Field(default=5, ge=1)
     consumer_retry_base_seconds: float = Field(default=0.2, ge=0)
+    consumer_outage_backoff_max_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Longest pause between retries while MongoDB or Kafka is unreachable.",
+    )
+    dead_letter_max_bytes: int = Field(
+        default=900_000,
+        ge=10_000,
+        description="Largest dead-letter record; keep it under the broker's message size.",
+    )
     kafka_fetch_max_wait_ms: int = Field(
         default=100,
         ge=10,

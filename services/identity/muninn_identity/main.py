@@ -25,6 +25,7 @@ from muninn_identity.privacy.handlers import register_handlers as register_priva
 from muninn_identity.privacy.router import router as privacy_router
 from muninn_identity.privacy.service import PrivacyService
 from muninn_identity.privacy.store import ErasureStore
+from muninn_identity.privacy.watch import StuckErasureWatch
 from muninn_identity.settings import IdentitySettings
 from muninn_identity.users.router import router as users_router
 from muninn_identity.users.service import UserService
@@ -85,8 +86,15 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         for store in (users, tokens, api_keys, audit, erasures):
             await store.ensure_indexes()
 
+    stuck_erasures = StuckErasureWatch(
+        services.privacy,
+        reannounce_after=timedelta(seconds=settings.erasure_reannounce_after_seconds),
+        interval_seconds=settings.erasure_check_interval_seconds,
+    )
     runtime.on_startup(ensure_indexes)
+    runtime.on_startup(stuck_erasures.start)
     runtime.on_shutdown(http.aclose)
+    runtime.on_shutdown(stuck_erasures.stop)
 
     app = create_service_app(
         service=settings.service_name,

@@ -15,6 +15,13 @@ class IdentitySettings(ServiceSettings):
         default_factory=lambda: ["conversation", "memory", "scheduler", "integrations", "byod"],
         description="Services that must confirm an erasure before identity finalises it.",
     )
+    erasure_reannounce_after_seconds: float = Field(
+        default=900.0,
+        gt=0,
+        description="An erasure some service has not confirmed this long after its last "
+        "announcement is announced again to the services still pending.",
+    )
+    erasure_check_interval_seconds: float = Field(default=60.0, gt=0)
     export_timeout_seconds: float = Field(default=20.0, gt=0)
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_cost_kib: int = Field(default=65536, ge=8192)

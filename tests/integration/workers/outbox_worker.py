@@ -24,7 +24,7 @@ async def produce(runtime: ServiceRuntime, user_id: str, total: int) -> None:
             await db.changes.insert_one({"_id": n, "user_id": user_id}, session=session)
             event = new_event(
                 "identity.user.updated",
-                source="outbox-test",
+                source="identity",
                 subject=user_id,
                 data={"user_id": user_id, "changed": [str(n)]},
             )

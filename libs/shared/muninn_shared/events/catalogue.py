@@ -33,13 +33,30 @@ def dead_letter_topic(topic: str) -> str:
 PayloadModel = type[BaseModel]
 
 
+IDENTITY = frozenset({"identity"})
+CONVERSATION = frozenset({"conversation"})
+MEMORY = frozenset({"memory"})
+SCHEDULER = frozenset({"scheduler"})
+INTEGRATIONS = frozenset({"integrations"})
+BYOD = frozenset({"byod"})
+ERASING_SERVICES = frozenset({"conversation", "memory", "scheduler", "integrations", "byod"})
+
+
 @dataclass(frozen=True)
 class EventSpec:
+    """One event type. Consumers refuse an event whose ``source`` is not one of ``producers``.
+
+    ``producer_field`` names a payload field that must equal the source too, for an event
+    several services emit each about themselves (an erasure confirmation).
+    """
+
     type: str
     topic: Topic
     payload: PayloadModel
+    producers: frozenset[str]
     schema_version: int = 1
     description: str = ""
+    producer_field: str | None = None
 
 
 _SPECS = [
@@ -47,53 +64,84 @@ _SPECS = [
         "identity.user.registered",
         Topic.IDENTITY_USERS,
         p.UserRegistered,
+        producers=IDENTITY,
         description="A user signed up.",
     ),
     EventSpec(
         "identity.user.updated",
         Topic.IDENTITY_USERS,
         p.UserUpdated,
+        producers=IDENTITY,
         description="Profile or preferences changed.",
     ),
     EventSpec(
         "identity.user.erasure_requested",
         Topic.IDENTITY_USERS,
         p.ErasureRequested,
+        producers=IDENTITY,
         description="Every service must delete the user's data and confirm.",
     ),
     EventSpec(
         "identity.user.erased",
         Topic.IDENTITY_USERS,
         p.UserErased,
+        producers=IDENTITY,
         description="Erasure confirmed by all services.",
     ),
     EventSpec(
         "privacy.erasure.completed",
         Topic.ERASURE_CONFIRMATIONS,
         p.ErasureCompleted,
+        producers=ERASING_SERVICES,
         description="One service finished deleting a user's data.",
+        producer_field="service",
     ),
-    EventSpec("conversation.message.created", Topic.CONVERSATION_MESSAGES, p.MessageEvent),
-    EventSpec("conversation.message.completed", Topic.CONVERSATION_MESSAGES, p.MessageEvent),
     EventSpec(
-        "conversation.conversation.deleted", Topic.CONVERSATION_CONVERSATIONS, p.ConversationDeleted
+        "conversation.message.created",
+        Topic.CONVERSATION_MESSAGES,
+        p.MessageEvent,
+        producers=CONVERSATION,
     ),
-    EventSpec("memory.record.changed", Topic.MEMORY_RECORDS, p.MemoryChanged),
-    EventSpec("scheduler.proactive.message", Topic.SCHEDULER_PROACTIVE, p.SchedulerProactive),
+    EventSpec(
+        "conversation.message.completed",
+        Topic.CONVERSATION_MESSAGES,
+        p.MessageEvent,
+        producers=CONVERSATION,
+    ),
+    EventSpec(
+        "conversation.conversation.deleted",
+        Topic.CONVERSATION_CONVERSATIONS,
+        p.ConversationDeleted,
+        producers=CONVERSATION,
+    ),
+    EventSpec("memory.record.changed", Topic.MEMORY_RECORDS, p.MemoryChanged, producers=MEMORY),
+    EventSpec(
+        "scheduler.proactive.message",
+        Topic.SCHEDULER_PROACTIVE,
+        p.SchedulerProactive,
+        producers=SCHEDULER,
+    ),
     EventSpec(
         "scheduler.timer.fired",
         Topic.SCHEDULER_ACTIVITY,
         p.TimerFired,
+        producers=SCHEDULER,
         description="A durable timer fired (reminder due, follow-up due, deferred delivery, nudge).",
     ),
     EventSpec(
         "scheduler.notification.changed",
         Topic.SCHEDULER_ACTIVITY,
         p.NotificationChanged,
+        producers=SCHEDULER,
         description="A notification was created, delivered, deferred, failed or acted upon.",
     ),
-    EventSpec("integrations.record.synced", Topic.INTEGRATIONS_RECORDS, p.IntegrationRecord),
-    EventSpec("byod.routing.changed", Topic.BYOD_ROUTING, p.ByodRoutingChanged),
+    EventSpec(
+        "integrations.record.synced",
+        Topic.INTEGRATIONS_RECORDS,
+        p.IntegrationRecord,
+        producers=INTEGRATIONS,
+    ),
+    EventSpec("byod.routing.changed", Topic.BYOD_ROUTING, p.ByodRoutingChanged, producers=BYOD),
 ]
 
 CATALOGUE: dict[str, EventSpec] = {spec.type: spec for spec in _SPECS}

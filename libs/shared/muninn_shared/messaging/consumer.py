@@ -1,27 +1,48 @@
 """Typed event handlers on FastStream subscribers.
 
 Each handler is registered for a topic and a set of event types. A delivery is:
-parsed into an :class:`EventEnvelope`, applied at most once per consumer (the applied marker
-and the handler's writes share one MongoDB transaction), retried with backoff on failure, and
-after the last attempt published to the topic's dead-letter topic with the error, then
-acknowledged — never silently dropped. If even the dead-letter publish fails the message is
-not acknowledged and Kafka redelivers it.
+parsed into an :class:`EventEnvelope`, checked against the catalogue (the source must be the
+event's producer and the subject the user in its data), applied at most once per consumer
+(the applied marker and the handler's writes share one MongoDB transaction), and retried with
+backoff when the handler fails on it; after the last attempt it is published to the topic's
+dead-letter topic with the error, then acknowledged — never silently dropped.
+
+A failure that says MongoDB or Kafka is down (see :mod:`muninn_shared.messaging.outages`) is
+not the event's fault: the consumer waits, with capped backoff and without committing its
+offset, for as long as the outage lasts, then applies the event. If even the dead-letter
+publish fails for another reason the message is not acknowledged and Kafka redelivers it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import traceback
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+import structlog
+from faststream.exceptions import NackMessage
 from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
 from pydantic import ValidationError
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from muninn_shared.deadletters.records import (
+    DEFAULT_MAX_BYTES,
+    MAX_ERROR_CHARS,
+    Origin,
+    Reason,
+    dead_letter_record,
+)
 from muninn_shared.events import EventEnvelope, Topic, dead_letter_topic
+from muninn_shared.events.trust import untrusted_because
 from muninn_shared.logging import get_logger
+from muninn_shared.messaging.outages import unavailable_dependency
 from muninn_shared.messaging.pacing import pace_empty_fetches
 from muninn_shared.storage.idempotency import ProcessedEvents
 from muninn_shared.storage.tombstones import ErasureTombstones
@@ -29,6 +50,16 @@ from muninn_shared.storage.tombstones import ErasureTombstones
 log = get_logger(__name__)
 
 TransactionalHandler = Callable[[EventEnvelope, AsyncClientSession], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A consumer holding its partition until a dependency answers again."""
+
+    consumer: str
+    dependency: str
+    since: datetime
+    error: str
 
 
 class EventConsumers:
@@ -44,6 +75,8 @@ class EventConsumers:
         tombstones: ErasureTombstones,
         max_attempts: int = 5,
         retry_base_seconds: float = 0.2,
+        outage_backoff_max_seconds: float = 30.0,
+        dead_letter_max_bytes: int = DEFAULT_MAX_BYTES,
         fetch_max_wait_ms: int = 100,
         group_prefix: str = "",
     ) -> None:
@@ -54,11 +87,31 @@ class EventConsumers:
         self._tombstones = tombstones
         self._max_attempts = max_attempts
         self._retry_base = retry_base_seconds
+        self._outage_backoff_max = outage_backoff_max_seconds
+        self._dead_letter_max_bytes = dead_letter_max_bytes
         self._fetch_max_wait_ms = fetch_max_wait_ms
         self._group_prefix = group_prefix
         self._late_erasure: Callable[[str], Awaitable[None]] | None = None
+        self._stopping = asyncio.Event()
+        self._waiting: dict[str, Waiting] = {}
         self.registered: list[tuple[str, str, frozenset[str]]] = []
         pace_empty_fetches()
+
+    @property
+    def waiting(self) -> list[Waiting]:
+        """Consumers currently waiting out an outage (readiness reports them)."""
+        return list(self._waiting.values())
+
+    def start(self) -> None:
+        self._stopping.clear()
+
+    def stop(self) -> None:
+        """Release deliveries that wait (for an outage or a retry) so the broker can stop.
+
+        Their messages are not acknowledged: whoever owns the partition next gets them again.
+        Without this the broker would wait its graceful timeout for them, then cancel them.
+        """
+        self._stopping.set()
 
     def on_late_erasure(self, sweep: Callable[[str], Awaitable[None]]) -> None:
         """Run ``sweep(user_id)`` when an event was applied for a user erased meanwhile.
@@ -78,8 +131,16 @@ class EventConsumers:
         group = f"{self._group_prefix}{consumer}"
 
         def register(handler: TransactionalHandler) -> TransactionalHandler:
-            async def consume(body: Any) -> None:
-                await self._deliver(topic, consumer, wanted, handler, body)
+            async def consume(body: Any, message: KafkaMessage) -> None:
+                record = message.raw_message
+                origin = Origin(
+                    topic.value,
+                    getattr(record, "partition", None),
+                    getattr(record, "offset", None),
+                )
+                await self._deliver(
+                    topic, consumer, wanted, handler, body, origin=origin, raw=message.body
+                )
 
             consume.__name__ = f"consume_{name.replace('-', '_').replace('.', '_')}"
             self._broker.subscriber(
@@ -108,50 +169,160 @@ class EventConsumers:
         wanted: frozenset[str],
         handler: TransactionalHandler,
         body: Any,
+        *,
+        origin: Origin,
+        raw: bytes,
     ) -> None:
         try:
             event = EventEnvelope.model_validate(body)
         except ValidationError as exc:
-            await self._dead_letter(topic, consumer, body, f"invalid envelope: {exc}")
+            await self._dead_letter(
+                consumer, origin, raw, "invalid-envelope", f"invalid envelope: {exc}"
+            )
             return
         if wanted and event.type not in wanted:
             return
         bound = log.bind(
             consumer=consumer, event_id=str(event.id), event_type=event.type, user_id=event.subject
         )
-        last_error = ""
-        for attempt in range(1, self._max_attempts + 1):
+        distrust = untrusted_because(event)
+        if distrust is not None:
+            bound.error("untrusted event refused", source=event.source, reason=distrust)
+            await self._dead_letter(
+                consumer, origin, raw, "untrusted", f"untrusted event: {distrust}"
+            )
+            return
+        failures = 0
+        outage_retries = 0
+        while True:
             try:
-                if await self._tombstones.is_erased(event.subject) and not event.type.startswith(
-                    "identity.user.eras"
-                ):
-                    bound.info("event for an erased user ignored")
-                    return
-                await self._processed.apply_once(
-                    consumer, str(event.id), lambda s: handler(event, s)
-                )
-                # Also after the erasure itself: a handler that committed while the erasure's
-                # transaction ran is invisible to that transaction's snapshot and checked the
-                # tombstone before it existed; only a pass after the erasure commits sees it.
-                if self._late_erasure is not None and await self._tombstones.is_erased(
-                    event.subject
-                ):
-                    await self._late_erasure(event.subject)
+                await self._apply_once(consumer, handler, event, bound)
+                self._resumed(consumer, bound)
                 return
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                last_error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-                bound.warning("event handler failed", attempt=attempt, error=last_error)
-                if attempt < self._max_attempts:
-                    await asyncio.sleep(self._retry_base * (2 ** (attempt - 1)))
-        await self._dead_letter(topic, consumer, body, last_error)
+                error = _describe(exc)
+                dependency = unavailable_dependency(exc)
+                if dependency is not None:
+                    self._wait_on(consumer, dependency, error, bound)
+                    await self._pause(self._outage_delay(outage_retries))
+                    outage_retries += 1
+                    continue
+                failures += 1
+                bound.warning("event handler failed", attempt=failures, error=error)
+                if failures >= self._max_attempts:
+                    await self._dead_letter(consumer, origin, raw, "handler-failed", error)
+                    return
+                await self._pause(self._retry_base * (2 ** (failures - 1)))
 
-    async def _dead_letter(self, topic: Topic, consumer: str, body: Any, error: str) -> None:
-        log.error("event dead-lettered", topic=topic.value, consumer=consumer, error=error)
-        await self._broker.publish(
-            {"consumer": consumer, "topic": topic.value, "error": error, "message": body},
-            topic=dead_letter_topic(topic.value),
-            key=(body.get("subject", "") if isinstance(body, dict) else "").encode() or None,
-            headers={"x-muninn-error": error[:500], "x-muninn-consumer": consumer},
+    async def _apply_once(
+        self,
+        consumer: str,
+        handler: TransactionalHandler,
+        event: EventEnvelope,
+        bound: structlog.stdlib.BoundLogger,
+    ) -> None:
+        if await self._tombstones.is_erased(event.subject) and not event.type.startswith(
+            "identity.user.eras"
+        ):
+            bound.info("event for an erased user ignored")
+            return
+        await self._processed.apply_once(consumer, str(event.id), lambda s: handler(event, s))
+        # Also after the erasure itself: a handler that committed while the erasure's
+        # transaction ran is invisible to that transaction's snapshot and checked the
+        # tombstone before it existed; only a pass after the erasure commits sees it.
+        if self._late_erasure is not None and await self._tombstones.is_erased(event.subject):
+            await self._late_erasure(event.subject)
+
+    def _outage_delay(self, retries: int) -> float:
+        growth = 2.0 ** min(retries, 20)
+        return min(self._outage_backoff_max, max(self._retry_base, 0.1) * growth)
+
+    def _wait_on(
+        self, consumer: str, dependency: str, error: str, bound: structlog.stdlib.BoundLogger
+    ) -> None:
+        current = self._waiting.get(consumer)
+        if current is None or current.dependency != dependency:
+            bound.warning(
+                "dependency unavailable: consumer waits", dependency=dependency, error=error
+            )
+            since = datetime.now(UTC) if current is None else current.since
+            self._waiting[consumer] = Waiting(consumer, dependency, since, error)
+
+    def _resumed(self, consumer: str, bound: structlog.stdlib.BoundLogger) -> None:
+        waited = self._waiting.pop(consumer, None)
+        if waited is not None:
+            bound.warning(
+                "dependency back: consumer resumes",
+                dependency=waited.dependency,
+                waited_seconds=round((datetime.now(UTC) - waited.since).total_seconds(), 1),
+            )
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep ``seconds``, or give the message back at once when the service stops."""
+        if not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), seconds)
+        if self._stopping.is_set():
+            raise NackMessage()
+
+    async def _dead_letter(
+        self, consumer: str, origin: Origin, raw: bytes, reason: Reason, error: str
+    ) -> None:
+        log.error(
+            "event dead-lettered",
+            topic=origin.topic,
+            partition=origin.partition,
+            offset=origin.offset,
+            consumer=consumer,
+            reason=reason,
+            error=error[:2000],
         )
+        record = dead_letter_record(
+            consumer=consumer,
+            origin=origin,
+            reason=reason,
+            error=error,
+            raw=raw,
+            max_bytes=self._dead_letter_max_bytes,
+        )
+        outage_retries = 0
+        while True:
+            try:
+                await self._broker.publish(
+                    record,
+                    topic=dead_letter_topic(origin.topic),
+                    key=_subject_of(raw),
+                    headers={
+                        "x-muninn-error": error[:500],
+                        "x-muninn-consumer": consumer,
+                        "x-muninn-reason": reason,
+                    },
+                )
+                self._resumed(consumer, log.bind(consumer=consumer))
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                dependency = unavailable_dependency(exc)
+                if dependency is None:
+                    raise
+                self._wait_on(consumer, dependency, _describe(exc), log.bind(consumer=consumer))
+                await self._pause(self._outage_delay(outage_retries))
+                outage_retries += 1
+
+
+def _describe(exc: BaseException) -> str:
+    # Bounded: an exception can carry the whole input (a validation error echoing a payload).
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip()[:MAX_ERROR_CHARS]
+
+
+def _subject_of(raw: bytes) -> bytes | None:
+    """The original's key (its subject), so a user's dead letters stay in order too."""
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return None
+    subject = body.get("subject") if isinstance(body, dict) else None
+    return subject.encode() if isinstance(subject, str) and subject else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -129,6 +129,8 @@ class PrivacyService:
             "subject_hash": subject_hash(user_id),
             "status": "in_progress",
             "requested_at": now,
+            "announced_at": now,
+            "announcements": 1,
             "completed_at": None,
             "services": {
                 name: {"status": "pending", "deleted": {}, "completed_at": None}
@@ -155,6 +157,68 @@ class PrivacyService:
         await in_transaction(self._client, work)
         log.info("erasure requested", user_id=user_id, erasure_id=erasure_id)
         return erasure_status(doc)
+
+    async def reannounce_stuck(self, older_than: timedelta) -> int:
+        """Announce again every erasure some service has not confirmed ``older_than`` after
+        its last announcement, to those services only. Returns how many were announced.
+
+        A confirmation can be lost in ways consumers cannot wait out (a dead-lettered request,
+        a service restored from a backup taken before it erased); announcing again under the
+        same erasure id is safe because erasing is idempotent in every service.
+        """
+        now = datetime.now(UTC)
+        stuck = await self._erasures.stuck(now - older_than)
+        if not stuck:
+            return 0
+        # Erasures hold only a hash of the user id; the user is still there, marked erasing.
+        erasing = {subject_hash(u): u for u in await self._users.erasing_user_ids()}
+        announced = 0
+        for erasure in stuck:
+            user_id = erasing.get(erasure["subject_hash"])
+            pending = [
+                name
+                for name, progress in erasure["services"].items()
+                if name != "identity" and progress["status"] != "completed"
+            ]
+            if user_id is None or not pending:
+                log.error(
+                    "stuck erasure cannot be announced again",
+                    erasure_id=erasure["_id"],
+                    user_found=user_id is not None,
+                    pending=pending,
+                )
+                continue
+            if await self._announce_again(erasure, user_id, pending, now):
+                announced += 1
+                log.warning(
+                    "stuck erasure announced again",
+                    erasure_id=erasure["_id"],
+                    pending=pending,
+                    announcements=erasure.get("announcements", 1) + 1,
+                )
+        return announced
+
+    async def _announce_again(
+        self, erasure: dict[str, Any], user_id: str, pending: list[str], now: datetime
+    ) -> bool:
+        async def work(session: AsyncClientSession) -> bool:
+            if not await self._erasures.claim_reannouncement(erasure, now, session):
+                return False
+            payload = ErasureRequested(
+                user_id=user_id,
+                erasure_id=erasure["_id"],
+                services=pending,
+                requested_at=erasure["requested_at"],
+            )
+            await self._runtime.outbox.put(
+                new_event(
+                    "identity.user.erasure_requested", source=SOURCE, subject=user_id, data=payload
+                ),
+                session,
+            )
+            return True
+
+        return await in_transaction(self._client, work)
 
     async def status(self, user_id: str, erasure_id: str) -> ErasureStatus:
         doc = await self._erasures.get(erasure_id)

@@ -20,6 +20,7 @@ class ErasureStore:
 
     async def ensure_indexes(self) -> None:
         await ensure_index(self._erasures, "subject_hash")
+        await ensure_index(self._erasures, [("status", 1), ("announced_at", 1)])
 
     async def insert(self, doc: Doc, session: AsyncClientSession) -> None:
         await self._erasures.insert_one(doc, session=session)
@@ -32,12 +33,42 @@ class ErasureStore:
             {"subject_hash": subject_hash, "status": "in_progress"}
         )
 
+    async def stuck(self, announced_before: datetime, limit: int = 100) -> list[Doc]:
+        """Erasures in progress whose last announcement is older than ``announced_before``."""
+        cursor = self._erasures.find(
+            {
+                "status": "in_progress",
+                "$or": [
+                    {"announced_at": {"$lt": announced_before}},
+                    # Requested before announcements were recorded.
+                    {"announced_at": {"$exists": False}, "requested_at": {"$lt": announced_before}},
+                ],
+            }
+        ).limit(limit)
+        return [doc async for doc in cursor]
+
+    async def claim_reannouncement(
+        self, erasure: Doc, now: datetime, session: AsyncClientSession
+    ) -> bool:
+        """Record a new announcement unless another replica made one since ``erasure`` was read."""
+        query: Doc = {"_id": erasure["_id"], "status": "in_progress"}
+        query["announced_at"] = erasure.get("announced_at", {"$exists": False})
+        result = await self._erasures.update_one(
+            query, {"$set": {"announced_at": now}, "$inc": {"announcements": 1}}, session=session
+        )
+        return result.modified_count == 1
+
     async def confirm(
         self, erasure_id: str, service: str, deleted: dict[str, int], session: AsyncClientSession
     ) -> Doc | None:
+        """Record ``service``'s confirmation; ``None`` if unknown or confirmed before.
+
+        A re-announced erasure can be confirmed twice by a service; the first confirmation
+        (with what it deleted) is the one kept.
+        """
         return await update_one_and_read(
             self._erasures,
-            {"_id": erasure_id},
+            {"_id": erasure_id, f"services.{service}.status": {"$ne": "completed"}},
             {
                 "$set": {
                     f"services.{service}.status": "completed",

@@ -89,6 +89,9 @@ class UserStore:
         )
         return result.modified_count == 1
 
+    async def erasing_user_ids(self) -> list[str]:
+        return [doc["_id"] async for doc in self._users.find({"status": "erasing"}, {"_id": 1})]
+
     async def get_presence(self, user_id: str) -> Doc | None:
         return await self._presence.find_one({"_id": user_id})
 
