@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -65,7 +66,11 @@ class ServiceRuntime:
         self.db = self.mongo[settings.mongo_database]
         self.stores = MainStoreRouter(self.mongo, settings.mongo_database)
         self.outbox = Outbox(self.db)
-        self.processed = ProcessedEvents(self.mongo, self.db)
+        self.processed = ProcessedEvents(
+            self.mongo,
+            self.db,
+            retention=timedelta(days=settings.processed_events_retention_days),
+        )
         self.tombstones = ErasureTombstones(self.db)
         self.broker = create_broker(
             settings.kafka_bootstrap,

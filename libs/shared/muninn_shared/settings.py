@@ -76,6 +76,12 @@ class ServiceSettings(BaseSettings):
     outbox_poll_interval_seconds: float = Field(default=0.5, gt=0)
     consumer_max_attempts: int = Field(default=5, ge=1)
     consumer_retry_base_seconds: float = Field(default=0.2, ge=0)
+    processed_events_retention_days: int = Field(
+        default=14,
+        ge=1,
+        description="How long an applied-event marker is kept: longer than the topics' "
+        "retention (7 days), so no redelivery of an event outlives its marker.",
+    )
     kafka_fetch_max_wait_ms: int = Field(
         default=100,
         ge=10,
