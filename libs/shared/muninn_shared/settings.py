@@ -52,6 +52,23 @@ class ServiceSettings(BaseSettings):
 
     kafka_bootstrap: str = "127.0.0.1:19092"
     kafka_client_prefix: str = "muninn"
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT",
+        description="SASL_SSL in Compose and Kubernetes (SCRAM over TLS, one user per service).",
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_ca_file: Path | None = Field(
+        default=None,
+        description="PEM file of the CA that signed the brokers' certificates; unset = the "
+        "system's trust store.",
+    )
+    kafka_create_topics: bool = Field(
+        default=True,
+        description="Create missing topics at start-up; off where the platform provisions them "
+        "and a service's Kafka user may not create topics.",
+    )
     kafka_group_prefix: str = Field(
         default="",
         max_length=60,
@@ -96,6 +113,17 @@ class ServiceSettings(BaseSettings):
     integrations_url: str = "http://127.0.0.1:8085"
     byod_url: str = "http://127.0.0.1:8086"
     upstream_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    @model_validator(mode="after")
+    def _sasl_needs_credentials(self) -> ServiceSettings:
+        if self.kafka_security_protocol.startswith("SASL_") and not (
+            self.kafka_sasl_username and self.kafka_sasl_password
+        ):
+            raise ValueError(
+                "MUNINN_KAFKA_SASL_USERNAME and MUNINN_KAFKA_SASL_PASSWORD must be set when "
+                "MUNINN_KAFKA_SECURITY_PROTOCOL is SASL_PLAINTEXT or SASL_SSL"
+            )
+        return self
 
     @model_validator(mode="after")
     def _no_dev_secret_in_production(self) -> ServiceSettings:
