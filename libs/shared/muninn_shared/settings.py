@@ -115,17 +115,6 @@ class ServiceSettings(BaseSettings):
     upstream_timeout_seconds: float = Field(default=10.0, gt=0)
 
     @model_validator(mode="after")
-    def _sasl_needs_credentials(self) -> ServiceSettings:
-        if self.kafka_security_protocol.startswith("SASL_") and not (
-            self.kafka_sasl_username and self.kafka_sasl_password
-        ):
-            raise ValueError(
-                "MUNINN_KAFKA_SASL_USERNAME and MUNINN_KAFKA_SASL_PASSWORD must be set when "
-                "MUNINN_KAFKA_SECURITY_PROTOCOL is SASL_PLAINTEXT or SASL_SSL"
-            )
-        return self
-
-    @model_validator(mode="after")
     def _no_dev_secret_in_production(self) -> ServiceSettings:
         if self.environment == "prod" and self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
             raise ValueError(
