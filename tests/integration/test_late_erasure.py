@@ -4,6 +4,10 @@ The tombstone check before a handler and the erasure are separate transactions, 
 handler can commit a write just after the erasure did, or while the erasure's transaction
 runs (invisible to its snapshot). The consumer checks the tombstone again after each commit,
 the erasure's own included, and sweeps the user's data; without that the write would survive.
+
+The tests wait for the handler's transaction to commit before they wait for the sweep: a
+handler signals from inside its transaction, and a read between that signal and the commit
+sees nothing yet, which would look like a sweep that already happened.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,47 +31,117 @@ from tests.integration.kafka_tools import collect
 
 
 async def test_a_write_racing_the_erasure_is_swept(infra: Infra, unique: str) -> None:
+    runtime, user = _racing_runtime(infra, unique, "latetest")
+    change = _routing_change(user)
+    commits = _observe_commits(runtime, change, "late-probe")
+
+    await runtime.start()
+    try:
+        await runtime.publish(Topic.BYOD_ROUTING.value, change)
+        await asyncio.wait_for(commits.done.wait(), 90)
+        assert commits.documents_left == [1], "the racing write committed"
+        await _wait_until_swept(runtime, user)
+    finally:
+        await runtime.stop()
+
+
+async def test_a_write_whose_sweep_failed_is_swept_on_redelivery(infra: Infra, unique: str) -> None:
+    """A failure after the commit (a failover during the sweep, a crash) retries the event.
+
+    The retry finds the tombstone before the handler and must still sweep what the first
+    attempt committed, not only skip the event.
+    """
+    runtime, user = _racing_runtime(infra, unique, "sweeptest")
+    change = _routing_change(user)
+    commits = _observe_commits(runtime, change, "late-probe")
+    sweep = runtime.consumers._late_erasure
+    assert sweep is not None
+    sweeps_tried: list[str] = []
+
+    async def sweep_failing_once(user_id: str) -> None:
+        sweeps_tried.append(user_id)
+        if len(sweeps_tried) == 1:
+            raise ConnectionError("the database went away during the sweep")
+        await sweep(user_id)
+
+    runtime.consumers.on_late_erasure(sweep_failing_once)
+
+    await runtime.start()
+    try:
+        await runtime.publish(Topic.BYOD_ROUTING.value, change)
+        await asyncio.wait_for(commits.done.wait(), 90)
+        assert commits.documents_left == [1], "the racing write committed"
+        await _wait_until_swept(runtime, user)
+        assert len(sweeps_tried) == 2
+    finally:
+        await runtime.stop()
+
+
+@dataclass
+class _Commits:
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+    documents_left: list[int] = field(default_factory=list)
+
+
+def _racing_runtime(infra: Infra, unique: str, prefix: str) -> tuple[ServiceRuntime, str]:
+    """A service whose handler sees the user's erasure land while it runs."""
     settings = ServiceSettings(
-        service_name=f"latetest{unique}",
+        service_name=f"{prefix}{unique}",
         kafka_bootstrap=infra.kafka_bootstrap,
         mongo_uri=infra.mongo_uri,
         log_level="WARNING",
+        consumer_retry_base_seconds=0.05,
     )
     runtime = ServiceRuntime(settings)
     install_erasure_consumer(runtime)
     user = f"racer-{unique}"
-    applied = asyncio.Event()
 
     @runtime.consumers.on(Topic.BYOD_ROUTING, "byod.routing.changed", name="late-probe")
     async def remember(event: EventEnvelope, session: AsyncClientSession) -> None:
+        if event.subject != user:
+            return  # another test's event on the module's topic
         # The erasure commits while this handler runs: its tombstone lands first.
         await runtime.tombstones.record(event.subject, None)
         await runtime.db.profiles.insert_one(
             {"_id": event.subject, "user_id": event.subject, "email": "x@example.com"},
             session=session,
         )
-        applied.set()
 
-    await runtime.start()
-    try:
-        await runtime.publish(
-            Topic.BYOD_ROUTING.value,
-            new_event(
-                "byod.routing.changed",
-                source="byod",
-                subject=user,
-                data={"user_id": user, "store_id": None, "status": "active"},
-            ),
-        )
-        await asyncio.wait_for(applied.wait(), 90)
-        deadline = time.monotonic() + 30
-        while await runtime.db.profiles.count_documents({"user_id": user}) and (
-            time.monotonic() < deadline
-        ):
-            await asyncio.sleep(0.1)
-        assert await runtime.db.profiles.count_documents({"user_id": user}) == 0
-    finally:
-        await runtime.stop()
+    return runtime, user
+
+
+def _observe_commits(runtime: ServiceRuntime, change: EventEnvelope, probe: str) -> _Commits:
+    """Done once the probe's transaction for ``change`` committed, noting what it left."""
+    commits = _Commits()
+    original_apply = runtime.processed.apply_once
+
+    async def apply_and_observe(consumer: str, event_id: str, work: object) -> bool:
+        ran = await original_apply(consumer, event_id, work)  # type: ignore[arg-type]
+        if consumer.endswith(probe) and event_id == str(change.id) and ran:
+            # The consumer has not checked for a late erasure yet: nothing was swept so far.
+            left = await runtime.db.profiles.count_documents({"user_id": change.subject})
+            commits.documents_left.append(left)
+            commits.done.set()
+        return ran
+
+    runtime.processed.apply_once = apply_and_observe  # type: ignore[method-assign]
+    return commits
+
+
+def _routing_change(user: str) -> EventEnvelope:
+    return new_event(
+        "byod.routing.changed",
+        source="byod",
+        subject=user,
+        data={"user_id": user, "store_id": None, "status": "active"},
+    )
+
+
+async def _wait_until_swept(runtime: ServiceRuntime, user: str) -> None:
+    deadline = time.monotonic() + 30
+    while await runtime.db.profiles.count_documents({"user_id": user}):
+        assert time.monotonic() < deadline, "the racing write was never swept"
+        await asyncio.sleep(0.1)
 
 
 async def test_a_write_committed_during_the_erasure_transaction_is_swept(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -22,6 +23,7 @@ from muninn_shared.http.health import ReadinessCheck
 from muninn_shared.logging import configure_logging, get_logger
 from muninn_shared.messaging.broker import create_broker, ensure_topics, publish_event
 from muninn_shared.messaging.consumer import EventConsumers
+from muninn_shared.messaging.security import kafka_security
 from muninn_shared.settings import ServiceSettings
 from muninn_shared.storage.idempotency import ProcessedEvents
 from muninn_shared.storage.mongo import create_mongo_client, ping
@@ -65,12 +67,18 @@ class ServiceRuntime:
         self.db = self.mongo[settings.mongo_database]
         self.stores = MainStoreRouter(self.mongo, settings.mongo_database)
         self.outbox = Outbox(self.db)
-        self.processed = ProcessedEvents(self.mongo, self.db)
+        self.processed = ProcessedEvents(
+            self.mongo,
+            self.db,
+            retention=timedelta(days=settings.processed_events_retention_days),
+        )
         self.tombstones = ErasureTombstones(self.db)
+        self.kafka_security = kafka_security(settings)
         self.broker = create_broker(
             settings.kafka_bootstrap,
             client_id=f"{settings.kafka_client_prefix}-{settings.service_name}",
             tracer_provider=self.tracer_provider,
+            security=self.kafka_security,
         )
         self.consumers = EventConsumers(
             self.broker,
@@ -134,7 +142,8 @@ class ServiceRuntime:
                 await ping(self.db)
                 await self.outbox.ensure_indexes()
                 await self.processed.ensure_indexes()
-                await ensure_topics(self.settings.kafka_bootstrap)
+                if self.settings.kafka_create_topics:
+                    await ensure_topics(self.settings.kafka_bootstrap, security=self.kafka_security)
                 break
             except (PyMongoError, OSError, Exception) as exc:
                 if attempt == attempts:

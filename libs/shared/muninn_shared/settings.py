@@ -52,6 +52,23 @@ class ServiceSettings(BaseSettings):
 
     kafka_bootstrap: str = "127.0.0.1:19092"
     kafka_client_prefix: str = "muninn"
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT",
+        description="SASL_SSL in Compose and Kubernetes (SCRAM over TLS, one user per service).",
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_ca_file: Path | None = Field(
+        default=None,
+        description="PEM file of the CA that signed the brokers' certificates; unset = the "
+        "system's trust store.",
+    )
+    kafka_create_topics: bool = Field(
+        default=True,
+        description="Create missing topics at start-up; off where the platform provisions them "
+        "and a service's Kafka user may not create topics.",
+    )
     kafka_group_prefix: str = Field(
         default="",
         max_length=60,
@@ -85,6 +102,12 @@ class ServiceSettings(BaseSettings):
         default=900_000,
         ge=10_000,
         description="Largest dead-letter record; keep it under the broker's message size.",
+    )
+    processed_events_retention_days: int = Field(
+        default=14,
+        ge=1,
+        description="How long an applied-event marker is kept: longer than the topics' "
+        "retention (7 days), so no redelivery of an event outlives its marker.",
     )
     kafka_fetch_max_wait_ms: int = Field(
         default=100,

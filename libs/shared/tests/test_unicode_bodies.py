@@ -83,3 +83,55 @@ def test_the_walk_sees_keys_values_and_nesting() -> None:
     assert has_invalid_text({"x": [{"$gt": 1}]})
     assert not has_invalid_text({"price": "$5", "text": "nul \x00 inside a value is text"})
     assert not has_invalid_text({"a": [1, None, True, {"b": "\U0001f600"}]})
+
+
+async def test_a_dollar_key_is_refused_however_the_body_spells_it() -> None:
+    seen: list[Note] = []
+    app = make_app(seen)
+    for body in (
+        rb'{"text": "ok", "tags": {"\u0024gt": "an escaped operator"}}',
+        # Fields the model ignores still reach a handler that reads the raw JSON.
+        rb'{"text": "ok", "extra": {"deep": [{"\u0024where": "1"}]}}',
+        '{"text": "ok", "tags": {"$gt": "in UTF-16"}}'.encode("utf-16"),
+        '{"text": "ok", "tags": {"$gt": "in UTF-32"}}'.encode("utf-32-le"),
+        # A surrogate as raw bytes: the JSON decoder passes it through as an unpaired one.
+        b'{"text": "caf\xed\xa0\x80"}',
+    ):
+        response = await post(app, body)
+        assert response.status_code == 422, body
+        assert response.json()["type"].endswith("invalid-text"), body
+    assert seen == []
+
+
+async def test_a_body_without_content_type_is_checked_as_json() -> None:
+    received: list[dict[str, object]] = []
+    # Routes that parse a body without a content type as JSON, as FastAPI did before
+    # strict_content_type and as a handler reading request.json() does.
+    router = APIRouter(strict_content_type=False)
+
+    @router.post("/notes")
+    async def create(note: dict[str, object]) -> dict[str, object]:
+        received.append(note)
+        return note
+
+    app = create_service_app(service="t", title="t", description="t", routers=[router])
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),  # type: ignore[arg-type]
+        base_url="http://t",
+    ) as client:
+        for headers in ({}, {"content-type": ""}):
+            for body in (rb'{"$where": "sleep(1000)"}', rb'{"\u0024where": "sleep(1000)"}'):
+                response = await client.post("/notes", content=body, headers=headers)
+                assert response.status_code == 422, (headers, body)
+                assert response.json()["type"].endswith("invalid-text")
+        plain = await client.post("/notes", content=b'{"price": "$5"}', headers={})
+        assert plain.status_code == 200, plain.text
+    assert received == [{"price": "$5"}]
+
+
+async def test_a_deeply_nested_suspect_body_is_a_client_error() -> None:
+    app = make_app([])
+    nested = b"[" * 100_000 + b"]" * 100_000
+    response = await post(app, b'{"text": "$", "tags": ' + nested + b"}")
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")

@@ -38,7 +38,9 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     db = runtime.db
 
     users = UserStore(db)
-    tokens = RefreshTokenStore(db)
+    tokens = RefreshTokenStore(
+        db, kept_after_expiry=timedelta(days=settings.refresh_token_reuse_window_days)
+    )
     api_keys = ApiKeyStore(db)
     audit = AuditStore(db)
     erasures = ErasureStore(db)

@@ -10,6 +10,12 @@ class IdentitySettings(ServiceSettings):
     service_name: str = "identity"
     port: int = DEFAULT_PORTS["identity"]
     refresh_token_ttl_days: int = Field(default=30, ge=1)
+    refresh_token_reuse_window_days: int = Field(
+        default=30,
+        ge=1,
+        description="How long past its expiry a refresh token is kept, so that presenting a "
+        "rotated one still revokes its session; then it is deleted.",
+    )
     api_key_access_ttl_seconds: int = Field(default=300, ge=60)
     erasure_services: list[str] = Field(
         default_factory=lambda: ["conversation", "memory", "scheduler", "integrations", "byod"],

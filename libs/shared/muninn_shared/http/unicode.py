@@ -3,10 +3,16 @@
 JSON may spell an unpaired surrogate (``"\\ud995"``); Python decodes it into a ``str`` that
 cannot be encoded as UTF-8, so MongoDB's BSON encoder, log lines and Kafka payloads would
 all fail on it mid-request. One check at the door answers 422 and leaves nothing half-written.
+
+What is checked is the decoded JSON, as a handler would see it: a key spelled ``"\u0024gt"``
+is ``"$gt"``, and a body in UTF-16 or UTF-32 decodes like UTF-8. A body without a content type
+is checked too: a lenient parser (FastAPI with ``strict_content_type=False``, a handler
+reading ``request.json()``) takes it as JSON.
 """
 
 from __future__ import annotations
 
+import email.message
 import json
 import re
 from typing import Any
@@ -15,20 +21,30 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from muninn_shared.problems import problem_response
 
-# Only a body that spells a surrogate or NUL escape, or a "$" key, can hold what is refused:
-# the rest skip the parse.
-_SUSPECT = re.compile(rb'\\u[dD][89a-fA-F]|\\u0000|"\$')
+# Only a body holding one of these can decode to what is refused; the rest skip the parse.
+# A leading "$" of a key, or the escapes of "$", NUL and surrogates; a NUL byte (JSON in
+# UTF-16 or UTF-32, where every ASCII character comes with NUL bytes); a surrogate encoded as raw
+# UTF-8-like bytes (the JSON decoder lets those through with "surrogatepass").
+_SUSPECT = re.compile(rb'"\$|\\u(?:[dD][89a-fA-F]|0000|0024)|\x00|\xed[\xa0-\xbf]')
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # Larger bodies pass through unchecked (and unbuffered): size limits further in refuse them.
 MAX_CHECKED_BYTES = 4 * 1024 * 1024
 
 
-def _is_json(scope: Scope) -> bool:
+def _may_be_read_as_json(scope: Scope) -> bool:
+    """Whether the body's declared type is one a JSON parser accepts, FastAPI's way, or none."""
     for name, value in scope["headers"]:
         if name == b"content-type":
-            media: bytes = value.split(b";", 1)[0].strip().lower()
-            return media == b"application/json" or media.endswith(b"+json")
-    return False
+            declared = value.decode("latin-1")
+            if not declared.strip():
+                return True
+            message = email.message.Message()
+            message["content-type"] = declared
+            subtype = message.get_content_subtype()
+            return message.get_content_maintype() == "application" and (
+                subtype == "json" or subtype.endswith("+json")
+            )
+    return True
 
 
 def has_invalid_text(value: Any) -> bool:
@@ -57,7 +73,11 @@ class UnicodeTextMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS or not _is_json(scope):
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in _BODY_METHODS
+            or not _may_be_read_as_json(scope)
+        ):
             await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []
@@ -78,8 +98,9 @@ class UnicodeTextMiddleware:
         if _SUSPECT.search(body):
             try:
                 invalid = has_invalid_text(json.loads(body))
-            except ValueError:
-                invalid = False  # malformed JSON: the framework's own 422 says so
+            except (ValueError, RecursionError):
+                # Malformed or too deeply nested JSON: the framework's own 4xx says so.
+                invalid = False
             if invalid:
                 response = problem_response(
                     422,

@@ -8,21 +8,28 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from faststream.security import BaseSecurity
 from opentelemetry.sdk.trace import TracerProvider
 
 from muninn_shared.events import EventEnvelope
 from muninn_shared.events.catalogue import all_topics
 from muninn_shared.logging import get_logger
+from muninn_shared.messaging.security import admin_client_options
 
 log = get_logger(__name__)
 
 
 def create_broker(
-    bootstrap: str, *, client_id: str, tracer_provider: TracerProvider | None
+    bootstrap: str,
+    *,
+    client_id: str,
+    tracer_provider: TracerProvider | None,
+    security: BaseSecurity | None = None,
 ) -> KafkaBroker:
     return KafkaBroker(
         bootstrap,
         client_id=client_id,
+        security=security,
         enable_idempotence=True,
         acks="all",
         request_timeout_ms=15000,
@@ -40,10 +47,16 @@ async def publish_event(broker: KafkaBroker, topic: str, event: EventEnvelope) -
 
 
 async def ensure_topics(
-    bootstrap: str, *, partitions: int = 3, topics: list[str] | None = None
+    bootstrap: str,
+    *,
+    partitions: int = 3,
+    topics: list[str] | None = None,
+    security: BaseSecurity | None = None,
 ) -> None:
     """Create the catalogue's topics (and their dead-letter topics) if missing. Idempotent."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=15000, **admin_client_options(security)
+    )
     await admin.start()
     try:
         existing = set(await admin.list_topics())

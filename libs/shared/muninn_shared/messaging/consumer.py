@@ -226,6 +226,12 @@ class EventConsumers:
         if await self._tombstones.is_erased(event.subject) and not event.type.startswith(
             "identity.user.eras"
         ):
+            # An earlier delivery may have committed its writes and failed (or died)
+            # before its sweep: this one is the last chance to remove them.
+            if self._late_erasure is not None and await self._processed.already_applied(
+                consumer, str(event.id)
+            ):
+                await self._late_erasure(event.subject)
             bound.info("event for an erased user ignored")
             return
         await self._processed.apply_once(consumer, str(event.id), lambda s: handler(event, s))

@@ -1,13 +1,14 @@
 """Idempotent consumers: an event's effects are applied once, however often it is delivered.
 
 The applied-event marker and the handler's own writes commit in one transaction, so a crash
-either leaves both or neither.
+either leaves both or neither. Markers expire (a TTL index) once no delivery of their event can
+still come: the retention must outlast the topics' retention and any redelivery after it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -24,13 +25,22 @@ Work = Callable[[AsyncClientSession], Awaitable[None]]
 
 class ProcessedEvents:
     def __init__(
-        self, client: AsyncMongoClient[dict[str, Any]], db: AsyncDatabase[dict[str, Any]]
+        self,
+        client: AsyncMongoClient[dict[str, Any]],
+        db: AsyncDatabase[dict[str, Any]],
+        *,
+        retention: timedelta = timedelta(days=14),
     ) -> None:
         self._client = client
         self._db = db
+        self._retention = retention
 
     async def ensure_indexes(self) -> None:
-        await ensure_index(self._db[PROCESSED], "applied_at")
+        await ensure_index(
+            self._db[PROCESSED],
+            "applied_at",
+            expireAfterSeconds=int(self._retention.total_seconds()),
+        )
 
     async def already_applied(self, consumer: str, event_id: str) -> bool:
         return await self._db[PROCESSED].find_one({"_id": f"{consumer}:{event_id}"}) is not None

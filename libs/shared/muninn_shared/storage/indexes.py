@@ -4,6 +4,9 @@
 may still take the collection's DDL lock for it, which waits on every write in flight. A
 replica restarting under load would then stall its peers' transactions at start-up; listing
 the indexes first keeps start-up to reads once the schema exists.
+
+A TTL index (``expireAfterSeconds``) is the exception: its expiry follows a setting, and an
+index made before it had one must gain it, so a differing expiry is retuned in place.
 """
 
 from __future__ import annotations
@@ -25,7 +28,15 @@ def index_name(keys: IndexKeys) -> str:
 async def ensure_index(collection: AsyncCollection[Any], keys: IndexKeys, **options: Any) -> str:
     """Create the index unless one of that name exists; returns its name."""
     name = str(options.get("name") or index_name(keys))
-    if name in await collection.index_information():
-        return name
-    created: str = await collection.create_index(keys, **options)
-    return created
+    existing = (await collection.index_information()).get(name)
+    if existing is None:
+        created: str = await collection.create_index(keys, **options)
+        return created
+    expiry = options.get("expireAfterSeconds")
+    if expiry is not None and existing.get("expireAfterSeconds") != expiry:
+        # collMod changes the expiry (or makes a plain single-field index a TTL one) without
+        # rebuilding the index or leaving a moment without it.
+        await collection.database.command(
+            "collMod", collection.name, index={"name": name, "expireAfterSeconds": expiry}
+        )
+    return name

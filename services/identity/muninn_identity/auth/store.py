@@ -1,4 +1,9 @@
-"""Refresh tokens, grouped in families: one family per sign-in, rotated on every refresh."""
+"""Refresh tokens, grouped in families: one family per sign-in, rotated on every refresh.
+
+A token is deleted (TTL index) a while after it expires, not at once: a rotated token
+presented again is how a stolen one is detected, and a thief who rotated first leaves the
+victim holding the old token, which may come back after its expiry.
+"""
 
 from __future__ import annotations
 
@@ -20,12 +25,20 @@ def token_digest(token: str) -> str:
 
 
 class RefreshTokenStore:
-    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+    def __init__(
+        self, db: AsyncDatabase[Doc], *, kept_after_expiry: timedelta = timedelta(days=30)
+    ) -> None:
         self._tokens = db[REFRESH_TOKENS]
+        self._kept_after_expiry = kept_after_expiry
 
     async def ensure_indexes(self) -> None:
         await ensure_index(self._tokens, "token_hash", unique=True)
         await ensure_index(self._tokens, [("user_id", 1), ("family_id", 1)])
+        await ensure_index(
+            self._tokens,
+            "expires_at",
+            expireAfterSeconds=int(self._kept_after_expiry.total_seconds()),
+        )
 
     async def issue(
         self,
