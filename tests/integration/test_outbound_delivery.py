@@ -478,3 +478,32 @@ async def test_any_error_while_mailing_marks_the_channel_failed(
         state = await channel_state(client, me, "email")
         assert state["status"] == "failed"
         assert state["last_error"] == "delivery failed"
+
+
+async def test_confirmation_mails_are_capped_per_day(
+    infra: Infra, unique: str, mailbox: Mailbox
+) -> None:
+    settings = mail_settings(infra, unique, mailbox)
+    clock = start_clock()
+    async with scheduler(settings, clock) as (client, app):
+        me = auth(settings, await lisbon_user(app))
+        answers = [
+            await client.put(
+                "/v1/notifications/channels",
+                json={"email": {"address": f"stranger{n}@example.org"}},
+                headers=me,
+            )
+            for n in range(6)
+        ]
+        assert [answer.status_code for answer in answers] == [200] * 5 + [429]
+        assert answers[-1].headers["content-type"].startswith("application/problem+json")
+        assert int(answers[-1].headers["retry-after"]) > 0
+        assert len(mailbox.messages) == 5
+        clock.advance(timedelta(days=1, seconds=1))
+        later = await client.put(
+            "/v1/notifications/channels",
+            json={"email": {"address": "stranger6@example.org"}},
+            headers=me,
+        )
+        assert later.status_code == 200
+        assert len(mailbox.messages) == 6

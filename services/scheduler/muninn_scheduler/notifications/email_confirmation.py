@@ -21,6 +21,10 @@ from muninn_scheduler.notifications.models import ChannelSettings, EmailSettings
 
 SUBJECT = "Confirm your e-mail address for Muninn notifications"
 
+# Confirmation e-mails a user can have sent in a day: changing the address back and forth
+# must not turn the confirmation itself into a way of mailing strangers.
+CONFIRMATIONS_PER_DAY = 5
+
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
@@ -33,6 +37,7 @@ class EmailState:
     confirmed: bool
     pending: dict[str, Any] | None = None  # stored beside the settings: hash, expiry, address
     token: str | None = None  # a fresh token to send; never stored
+    sent: tuple[datetime, ...] = ()  # confirmation e-mails of the last day, this one included
 
 
 class EmailConfirmations:
@@ -61,6 +66,20 @@ class EmailConfirmations:
             return EmailState(confirmed=False, pending=pending)
         if self._sender is None:  # no SMTP server: the address waits, unconfirmed
             return EmailState(confirmed=False)
+        day_ago = now - timedelta(days=1)
+        sent = sorted(
+            moment
+            for moment in map(_aware, (current_doc or {}).get("email_confirmations_sent", []))
+            if moment > day_ago
+        )
+        if len(sent) >= CONFIRMATIONS_PER_DAY:
+            wait = sent[-CONFIRMATIONS_PER_DAY] + timedelta(days=1) - now
+            raise ProblemError(
+                429,
+                "Too many confirmation e-mails today; try again later.",
+                code="too-many-confirmations",
+                headers={"Retry-After": str(max(1, int(wait.total_seconds())))},
+            )
         token = secrets.token_urlsafe(32)
         return EmailState(
             confirmed=False,
@@ -70,6 +89,7 @@ class EmailConfirmations:
                 "address": address,
             },
             token=token,
+            sent=(*sent, now),
         )
 
     async def send(self, address: str, token: str) -> None:

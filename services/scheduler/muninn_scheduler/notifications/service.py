@@ -372,6 +372,8 @@ class NotificationService:
         doc = saved.model_dump(mode="json")
         if email.pending is not None:
             doc["email_confirmation"] = email.pending
+        sent = email.sent or tuple((current_doc or {}).get("email_confirmations_sent", ()))
+        doc["email_confirmations_sent"] = list(sent)
         if email.token is not None and body.email is not None:
             await self._confirmations.send(str(body.email.address), email.token)
         await self._store.save_channel_settings(user_id, doc)
