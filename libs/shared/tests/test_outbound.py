@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from ipaddress import ip_address, ip_network
+from pathlib import Path
 
+import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from muninn_shared.outbound import (
     NOT_HTTPS,
     NOT_PUBLIC,
@@ -307,3 +315,58 @@ def test_no_proxy_from_the_environment_is_used(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("HTTPS_PROXY", "http://10.0.0.1:3128")
     client = guarded_client(OutboundGuard())
     assert not client._mounts
+
+
+def self_signed(tmp: Path, name: str) -> tuple[Path, Path]:
+    """A certificate for ``name`` only (no IP address in it), and its key."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp / "cert.pem", tmp / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+async def test_tls_verifies_the_name_while_connecting_to_the_checked_address(
+    tmp_path: Path,
+) -> None:
+    # The certificate names only hooks.example.test: the handshake succeeds only if SNI and
+    # verification use the name from the URL while the socket goes to the pinned address.
+    cert, key = self_signed(tmp_path, "hooks.example.test")
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    found = Receiver()
+    server = await asyncio.start_server(found.handle, "127.0.0.1", 0, ssl=server_tls)
+    found.port = server.sockets[0].getsockname()[1]
+    asked, resolve = resolving_to("127.0.0.1")
+    pinned = OutboundGuard(
+        OutboundPolicy(allow_cidrs=(ip_network("127.0.0.1/32"),), require_https=True),
+        resolver=resolve,
+    )
+    trusting = ssl.create_default_context(cafile=str(cert))
+    async with server, guarded_client(pinned, timeout=5, verify=trusting) as client:
+        response = await client.post(f"https://hooks.example.test:{found.port}/hook", content=b"{}")
+        assert response.status_code == 200
+        with pytest.raises(httpx.ConnectError):
+            await client.post(f"https://127.0.0.1:{found.port}/hook", content=b"{}")
+    assert asked == ["hooks.example.test"]
+    assert len(found.requests) == 1

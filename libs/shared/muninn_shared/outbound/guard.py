@@ -106,7 +106,7 @@ class OutboundGuard:
             try:
                 async with asyncio.timeout(self._resolve_timeout):
                     found = await self._resolve(name, port)
-            except (OSError, TimeoutError, UnicodeError) as exc:
+            except (OSError, TimeoutError, ValueError) as exc:
                 raise OutboundRefusedError(
                     NOT_PUBLIC, reason=f"{name} did not resolve ({exc})"
                 ) from None

@@ -8,6 +8,7 @@ the connect (rebinding) cannot steer a call inside the network. TLS still verifi
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterable
 
 import httpcore
@@ -61,7 +62,7 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
     """httpx's own transport (pooling, TLS, error mapping) over the guarded backend; no
     proxies, no environment settings, no unix sockets."""
 
-    def __init__(self, guard: OutboundGuard, *, verify: bool = True) -> None:
+    def __init__(self, guard: OutboundGuard, *, verify: ssl.SSLContext | bool = True) -> None:
         super().__init__(verify=verify, trust_env=False)
         self._guard = guard
         # httpx builds its pool without a way to pass a network backend; this one replaces
@@ -81,11 +82,15 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
 
 
 def guarded_client(
-    guard: OutboundGuard, *, timeout: httpx.Timeout | float = 10.0
+    guard: OutboundGuard,
+    *,
+    timeout: httpx.Timeout | float = 10.0,
+    verify: ssl.SSLContext | bool = True,
 ) -> httpx.AsyncClient:
-    """An HTTP client that reaches only what ``guard`` allows and follows no redirects."""
+    """An HTTP client that reaches only what ``guard`` allows and follows no redirects;
+    ``verify`` as in httpx (an SSL context trusting a private CA, say)."""
     return httpx.AsyncClient(
-        transport=GuardedTransport(guard),
+        transport=GuardedTransport(guard, verify=verify),
         follow_redirects=False,
         trust_env=False,
         timeout=timeout,

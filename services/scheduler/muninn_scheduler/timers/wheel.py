@@ -4,7 +4,9 @@ Firing runs the kind's handler over a chunk of claimed timers, marks them fired 
 ``scheduler.timer.fired`` in the outbox, all in one transaction that only commits while this
 replica still holds every claim in the chunk. A replica killed mid-fire leaves claims whose
 lease runs out; another replica (or this one, restarted) takes them over and the half-done
-transaction never happened.
+transaction never happened. A side effect outside the database (a webhook, an e-mail) is
+made before that transaction, never inside it (``register_call``), so retrying the
+transaction does not repeat it.
 
 Handlers work on chunks so a backlog costs a handful of bulk writes per chunk rather than a
 dozen round trips per timer. A chunk that fails (a poison timer, a lost claim) is split and
