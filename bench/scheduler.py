@@ -38,6 +38,7 @@ from muninn_scheduler.clock import SystemClock
 from muninn_scheduler.main import build_features
 from muninn_scheduler.settings import SchedulerSettings
 from muninn_shared.devstack.servers import free_port, mongo_uri, start_mongo
+from muninn_shared.outbound import guarded_client
 from muninn_shared.runtime import ServiceRuntime
 
 # The seeding helper is shared with the replica test; run from the repository root.
@@ -100,7 +101,8 @@ async def run(args: argparse.Namespace, uri: str) -> None:
     )
     runtime = ServiceRuntime(settings)
     http = httpx.AsyncClient()
-    features = build_features(settings, SystemClock(), runtime, http)
+    guard = settings.outbound_guard()
+    features = build_features(settings, SystemClock(), runtime, http, guard, guarded_client(guard))
     await runtime.outbox.ensure_indexes()
     for store in features.stores:
         await store.ensure_indexes()

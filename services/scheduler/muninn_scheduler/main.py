@@ -9,6 +9,7 @@ from typing import Protocol
 import httpx
 from fastapi import FastAPI
 from muninn_shared.http.app import create_service_app
+from muninn_shared.outbound import OutboundGuard, guarded_client
 from muninn_shared.privacy import install_erasure_consumer, privacy_router
 from muninn_shared.runtime import ServiceRuntime
 
@@ -22,6 +23,7 @@ from muninn_scheduler.experiences.service import ExperienceService
 from muninn_scheduler.experiences.store import ExperienceStore
 from muninn_scheduler.language.extract import Understanding
 from muninn_scheduler.language.llm import ChatExtractor
+from muninn_scheduler.notifications.email_confirmation import EmailConfirmations
 from muninn_scheduler.notifications.outbound import OutboundChannels
 from muninn_scheduler.notifications.router import router as notifications_router
 from muninn_scheduler.notifications.service import NotificationService
@@ -89,9 +91,17 @@ class Features:
 
 
 def build_features(
-    settings: SchedulerSettings, clock: Clock, runtime: ServiceRuntime, http: httpx.AsyncClient
+    settings: SchedulerSettings,
+    clock: Clock,
+    runtime: ServiceRuntime,
+    http: httpx.AsyncClient,
+    guard: OutboundGuard,
+    webhook_http: httpx.AsyncClient,
 ) -> Features:
-    """Every store, service and timer handler, wired; Kafka consumers registered on ``runtime``."""
+    """Every store, service and timer handler, wired; Kafka consumers registered on ``runtime``.
+
+    ``http`` reaches what the operator configured (a model server); ``webhook_http`` reaches
+    what users typed in, through ``guard``."""
     db = runtime.db
     client = runtime.mongo
     timers = TimerStore(db)
@@ -126,12 +136,13 @@ def build_features(
         max_attempts=settings.timer_max_attempts,
         retry_base_seconds=settings.timer_retry_base_seconds,
     )
+    email = email_sender(settings)
     outbound = OutboundChannels(
         store=notification_store,
         timers=timers,
         outbox=runtime.outbox,
-        webhooks=WebhookSender(http, timeout=settings.webhook_timeout_seconds),
-        email=email_sender(settings),
+        webhooks=WebhookSender(webhook_http, timeout=settings.webhook_timeout_seconds),
+        email=email,
         max_attempts=settings.delivery_max_attempts,
         retry_base_seconds=settings.delivery_retry_base_seconds,
     )
@@ -141,6 +152,12 @@ def build_features(
         timers=timers,
         outbox=runtime.outbox,
         clock=clock,
+        guard=guard,
+        confirmations=EmailConfirmations(
+            email,
+            link_template=settings.email_confirmation_url,
+            ttl=timedelta(hours=settings.email_confirmation_ttl_hours),
+        ),
         email_enabled=outbound.email_enabled,
     )
     reminders = ReminderService(
@@ -218,16 +235,22 @@ def create_app(
     *,
     run_timers: bool = True,
     http: httpx.AsyncClient | None = None,
+    guard: OutboundGuard | None = None,
 ) -> FastAPI:
     """``clock`` and ``run_timers=False`` let tests drive time and firing themselves; ``http``
-    lets them put fake webhook receivers or LLM servers behind it."""
+    lets them put fake LLM servers behind it, ``guard`` a resolver of their own behind the
+    webhooks (whose receivers they allow-list in the settings)."""
     settings = settings or SchedulerSettings()
     clock = clock or SystemClock()
     runtime = ServiceRuntime(settings)
     http = http or httpx.AsyncClient(
         timeout=httpx.Timeout(settings.webhook_timeout_seconds, connect=3.0)
     )
-    features = build_features(settings, clock, runtime, http)
+    guard = guard or settings.outbound_guard()
+    webhook_http = guarded_client(
+        guard, timeout=httpx.Timeout(settings.webhook_timeout_seconds, connect=3.0)
+    )
+    features = build_features(settings, clock, runtime, http, guard, webhook_http)
     wheel = features.services.wheel
     install_erasure_consumer(runtime)
 
@@ -240,6 +263,7 @@ def create_app(
     async def stop_features() -> None:
         await wheel.stop()
         await http.aclose()
+        await webhook_http.aclose()
 
     runtime.on_startup(start_features)
     runtime.on_shutdown(stop_features)

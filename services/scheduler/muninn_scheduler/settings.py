@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from muninn_shared.settings import DEFAULT_PORTS, ServiceSettings
+from muninn_shared.outbound import OutboundSettings
+from muninn_shared.settings import DEFAULT_PORTS
 from pydantic import Field, SecretStr
 
 
-class SchedulerSettings(ServiceSettings):
+class SchedulerSettings(OutboundSettings):
     service_name: str = "scheduler"
     port: int = DEFAULT_PORTS["scheduler"]
 
@@ -31,6 +32,13 @@ class SchedulerSettings(ServiceSettings):
     smtp_use_tls: bool = False
     smtp_start_tls: bool | None = None
     smtp_sender: str = "Muninn <muninn@localhost>"
+    email_confirmation_url: str | None = Field(
+        default=None,
+        description="Link sent to confirm a new e-mail address, with {token} where the token "
+        "goes (your app posts it to /v1/notifications/channels/email/confirm); unset = the "
+        "e-mail carries the token itself.",
+    )
+    email_confirmation_ttl_hours: int = Field(default=24, ge=1, le=24 * 14)
 
     # Optional LLM extraction of plans and reviews (OpenAI-compatible /chat/completions);
     # the offline rule-based extractors are used when unset or when the model fails.

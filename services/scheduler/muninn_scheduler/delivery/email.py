@@ -9,6 +9,13 @@ import aiosmtplib
 from muninn_scheduler.delivery.webhook import DeliveryError
 
 
+def header_text(value: str) -> str:
+    """One line of header text: every run of whitespace, line breaks included, becomes one
+    space. The e-mail library refuses CR/LF in a header value (it would start a new header,
+    e.g. a ``Bcc:``); it folds the long lines this leaves and encodes non-ASCII itself."""
+    return " ".join(value.split())
+
+
 class EmailSender:
     def __init__(
         self,
@@ -31,13 +38,22 @@ class EmailSender:
         self._start_tls = start_tls
         self._timeout = timeout
 
-    async def send(self, to: str, subject: str, text: str, *, message_id: str) -> None:
+    def message(self, to: str, subject: str, text: str, *, message_id: str) -> EmailMessage:
         message = EmailMessage()
         message["From"] = self._sender
-        message["To"] = to
-        message["Subject"] = subject
-        message["Message-ID"] = f"<{message_id}@muninn>"
+        message["To"] = header_text(to)
+        message["Subject"] = header_text(subject)
+        message["Message-ID"] = f"<{header_text(message_id)}@muninn>"
         message.set_content(text)
+        return message
+
+    async def send(self, to: str, subject: str, text: str, *, message_id: str) -> None:
+        try:
+            message = self.message(to, subject, text, message_id=message_id)
+        except (ValueError, TypeError) as exc:
+            raise DeliveryError(
+                f"the message could not be built ({exc!r})", retryable=False
+            ) from None
         try:
             await aiosmtplib.send(
                 message,
@@ -54,4 +70,4 @@ class EmailSender:
                 f"the mail server refused the recipient: {exc}", retryable=False
             ) from None
         except (aiosmtplib.SMTPException, OSError) as exc:
-            raise DeliveryError(f"sending e-mail failed ({type(exc).__name__})") from None
+            raise DeliveryError(f"sending e-mail failed ({exc!r})") from None

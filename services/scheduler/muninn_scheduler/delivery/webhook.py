@@ -2,6 +2,13 @@
 
 Signature header: ``X-Muninn-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">``
 with the user's webhook secret (the scheme Stripe popularised: the timestamp stops replays).
+``Idempotency-Key`` is the notification id, the same on every attempt: delivery is at least
+once, and a receiver drops what it has already seen.
+
+Calls go through the outbound guard (public addresses only, checked at connect time, no
+redirects). Whatever went wrong, the person sees only "delivery failed": telling a refused
+address from a timeout or a 404 would make the webhook a scanner of the operator's network.
+The detail goes to the operator's logs.
 """
 
 from __future__ import annotations
@@ -13,11 +20,17 @@ import time
 from typing import Any
 
 import httpx
+from muninn_shared.outbound import OutboundRefusedError
+
+DELIVERY_FAILED = "delivery failed"
 
 
 class DeliveryError(Exception):
-    def __init__(self, message: str, *, retryable: bool = True) -> None:
-        super().__init__(message)
+    """A failed attempt. ``str()`` is what the person sees; ``detail`` is for the logs."""
+
+    def __init__(self, detail: str, *, retryable: bool = True) -> None:
+        super().__init__(DELIVERY_FAILED)
+        self.detail = detail
         self.retryable = retryable
 
 
@@ -43,6 +56,7 @@ def verify(
 
 class WebhookSender:
     def __init__(self, http: httpx.AsyncClient, *, timeout: float = 10.0) -> None:
+        """``http`` must be a guarded client (``muninn_shared.outbound.guarded_client``)."""
         self._http = http
         self._timeout = timeout
 
@@ -55,21 +69,20 @@ class WebhookSender:
             "User-Agent": "Muninn-Webhooks/1",
             "X-Muninn-Signature": sign(secret, int(time.time()), body),
             "X-Muninn-Delivery": delivery_id,
-            "Idempotency-Key": payload.get("id", delivery_id),
+            "Idempotency-Key": str(payload.get("id", delivery_id)),
         }
+        # Every failure is retried alike: giving up sooner on a 404 than on a timeout would
+        # tell the two apart through the channel's state.
         try:
             response = await self._http.post(
                 url, content=body, headers=headers, timeout=self._timeout
             )
+            await response.aclose()
+        except OutboundRefusedError as exc:
+            raise DeliveryError(f"refused by the outbound guard: {exc.reason}") from None
         except httpx.TimeoutException:
-            raise DeliveryError(
-                f"the endpoint did not answer within {self._timeout:.0f} s"
-            ) from None
-        except httpx.HTTPError as exc:
-            raise DeliveryError(f"could not reach the endpoint ({type(exc).__name__})") from None
+            raise DeliveryError(f"no answer within {self._timeout:.0f} s") from None
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            raise DeliveryError(f"could not reach the endpoint ({exc!r})") from None
         if response.status_code >= 300:
-            # 4xx other than 408/429 will not get better by retrying.
-            retryable = response.status_code >= 500 or response.status_code in (408, 429)
-            raise DeliveryError(
-                f"the endpoint answered {response.status_code}", retryable=retryable
-            )
+            raise DeliveryError(f"the endpoint answered {response.status_code}")

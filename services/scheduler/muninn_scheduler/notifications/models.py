@@ -114,4 +114,15 @@ class ChannelSettings(BaseModel):
         description="Shown in full only when it is created or rotated; sign checks use it.",
     )
     email: EmailSettings | None = None
+    email_confirmed: bool = Field(
+        default=False,
+        description="Nothing is e-mailed to an address until its owner follows the "
+        "confirmation link sent to it.",
+    )
     max_per_hour: int = 10
+
+
+class EmailConfirmation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=1, max_length=200)

@@ -2,12 +2,15 @@
 
 Each attempt runs as its own timer so a slow or failing endpoint never holds up the inbox,
 and the attempt count, last error and final state are kept on the notification — a failure
-is visible to the person, never silently dropped.
+is visible to the person, never silently dropped. The call itself is made outside any
+MongoDB transaction and its outcome recorded after, so a retried transaction never sends
+twice; receivers de-duplicate the at-least-once delivery by the notification id.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,12 +27,28 @@ from muninn_scheduler.notifications.models import ChannelName, ChannelStatus, No
 from muninn_scheduler.notifications.store import NotificationStore
 from muninn_scheduler.timers.models import DueTimer
 from muninn_scheduler.timers.store import TimerStore, new_timer
-from muninn_scheduler.timers.wheel import FireContext, Outcome, TimerWheel
+from muninn_scheduler.timers.wheel import FireContext, Outcome, Recorder, TimerWheel
 
 log = get_logger(__name__)
 
 WEBHOOK = "notification.webhook"
 EMAIL = "notification.email"
+
+
+async def _skipped(session: AsyncClientSession) -> Outcome:
+    return Outcome.SKIPPED
+
+
+async def _attempted(sending: Awaitable[None]) -> DeliveryError | None:
+    """What went wrong with one attempt; any error at all marks the attempt failed."""
+    try:
+        await sending
+    except DeliveryError as exc:
+        return exc
+    except Exception as exc:
+        log.exception("notification sender raised")
+        return DeliveryError(repr(exc), retryable=False)
+    return None
 
 
 def notification_from_doc(doc: dict[str, Any]) -> Notification:
@@ -64,63 +83,85 @@ class OutboundChannels:
         return self._email is not None
 
     def register_timers(self, wheel: TimerWheel) -> None:
-        # One at a time: each attempt calls out over the network.
-        wheel.register(WEBHOOK, self._on_webhook_due)
-        wheel.register(EMAIL, self._on_email_due)
+        # One at a time, and outside the firing transaction: a retried transaction must
+        # record the attempt again, never make it again.
+        wheel.register_call(WEBHOOK, self._send_webhook)
+        wheel.register_call(EMAIL, self._send_email)
 
-    async def _on_webhook_due(
-        self, timer: DueTimer, context: FireContext, session: AsyncClientSession
-    ) -> Outcome:
-        doc = await self._store.by_id(timer.ref_id or "", session)
-        settings = await channel_settings(self._store, timer.user_id, session) if doc else None
+    async def _send_webhook(self, timer: DueTimer, context: FireContext) -> Recorder:
+        doc = await self._store.by_id(timer.ref_id or "")
+        settings = await channel_settings(self._store, timer.user_id) if doc else None
         if (
             doc is None
             or settings is None
             or settings.webhook is None
             or not settings.webhook_secret
         ):
-            return Outcome.SKIPPED
+            return _skipped
         payload = {
             "id": doc["_id"],
             "type": f"notification.{doc['kind']}",
             "notification": notification_from_doc(doc).model_dump(mode="json"),
         }
         attempt = self._attempt(doc, ChannelName.WEBHOOK)
-        try:
-            await self._webhooks.send(
+        error = await _attempted(
+            self._webhooks.send(
                 str(settings.webhook.url),
                 settings.webhook_secret,
                 payload,
                 delivery_id=f"{doc['_id']}:{attempt}",
             )
-        except DeliveryError as exc:
-            await self._failed(
-                doc, ChannelName.WEBHOOK, WEBHOOK, attempt, exc, context.now, session
-            )
-            return Outcome.FIRED
-        await self._delivered(doc, ChannelName.WEBHOOK, attempt, context.now, session)
-        return Outcome.FIRED
+        )
+        return self._recorder(doc, ChannelName.WEBHOOK, WEBHOOK, attempt, error, context.now)
 
-    async def _on_email_due(
-        self, timer: DueTimer, context: FireContext, session: AsyncClientSession
-    ) -> Outcome:
-        doc = await self._store.by_id(timer.ref_id or "", session)
-        settings = await channel_settings(self._store, timer.user_id, session) if doc else None
-        if doc is None or settings is None or settings.email is None or self._email is None:
-            return Outcome.SKIPPED
+    async def _send_email(self, timer: DueTimer, context: FireContext) -> Recorder:
+        doc = await self._store.by_id(timer.ref_id or "")
+        settings = await channel_settings(self._store, timer.user_id) if doc else None
+        if (
+            doc is None
+            or settings is None
+            or settings.email is None
+            or not settings.email_confirmed
+            or self._email is None
+        ):
+            return _skipped
         attempt = self._attempt(doc, ChannelName.EMAIL)
-        try:
-            await self._email.send(
+        error = await _attempted(
+            self._email.send(
                 str(settings.email.address),
                 doc["title"],
                 doc["body"],
                 message_id=f"{doc['_id']}.{attempt}",
             )
-        except DeliveryError as exc:
-            await self._failed(doc, ChannelName.EMAIL, EMAIL, attempt, exc, context.now, session)
+        )
+        return self._recorder(doc, ChannelName.EMAIL, EMAIL, attempt, error, context.now)
+
+    def _recorder(
+        self,
+        doc: dict[str, Any],
+        channel: ChannelName,
+        kind: str,
+        attempt: int,
+        error: DeliveryError | None,
+        now: datetime,
+    ) -> Recorder:
+        if error is not None:
+            log.warning(
+                "notification delivery attempt failed",
+                notification_id=doc["_id"],
+                channel=channel.value,
+                attempt=attempt,
+                detail=error.detail,
+            )
+
+        async def record(session: AsyncClientSession) -> Outcome:
+            if error is None:
+                await self._delivered(doc, channel, attempt, now, session)
+            else:
+                await self._failed(doc, channel, kind, attempt, error, now, session)
             return Outcome.FIRED
-        await self._delivered(doc, ChannelName.EMAIL, attempt, context.now, session)
-        return Outcome.FIRED
+
+        return record
 
     @staticmethod
     def _attempt(doc: dict[str, Any], channel: ChannelName) -> int:
@@ -163,7 +204,7 @@ class OutboundChannels:
             "status": (ChannelStatus.FAILED if final else ChannelStatus.RETRYING).value,
             "attempts": attempt,
             "delivered_at": None,
-            "last_error": str(error),
+            "last_error": str(error),  # the same words for every failure
         }
         await self._store.update(doc["_id"], {f"channels.{channel.value}": state}, session)
         if not final:
@@ -183,7 +224,7 @@ class OutboundChannels:
             "notification delivery failed for good",
             notification_id=doc["_id"],
             channel=channel.value,
-            error=str(error),
+            detail=error.detail,
         )
         event = events.changed(doc, "failed", channel.value, str(error))
         await self._outbox.put(

@@ -11,6 +11,7 @@ from muninn_scheduler.deps import Services
 from muninn_scheduler.notifications.models import (
     ChannelSettings,
     ChannelSettingsIn,
+    EmailConfirmation,
     Notification,
     NotificationPage,
     NotificationStatus,
@@ -60,6 +61,18 @@ async def put_channels(
 ) -> ChannelSettings:
     principal.require("write")
     return await services.notifications.update_channel_settings(principal.user_id, body)
+
+
+@router.post(
+    "/channels/email/confirm",
+    response_model=ChannelSettings,
+    summary="Confirm the e-mail address with the token sent to it",
+)
+async def confirm_email(
+    body: EmailConfirmation, principal: CurrentPrincipal, services: Services
+) -> ChannelSettings:
+    principal.require("write")
+    return await services.notifications.confirm_email(principal.user_id, body.token)
 
 
 @router.get(

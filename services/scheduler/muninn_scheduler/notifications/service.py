@@ -21,6 +21,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from muninn_shared.events import EventEnvelope
+from muninn_shared.logging import get_logger
+from muninn_shared.outbound import OutboundGuard, OutboundRefusedError
 from muninn_shared.pagination import decode_cursor, encode_cursor
 from muninn_shared.problems import ProblemError, not_found
 from muninn_shared.storage.outbox import Outbox
@@ -29,7 +31,12 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from muninn_scheduler.clock import Clock
 from muninn_scheduler.delivery.policy import quiet_until
 from muninn_scheduler.notifications import events
-from muninn_scheduler.notifications.channels import channel_settings, channel_settings_many
+from muninn_scheduler.notifications.channels import (
+    channel_settings,
+    channel_settings_many,
+    settings_from_doc,
+)
+from muninn_scheduler.notifications.email_confirmation import EmailConfirmations, token_hash
 from muninn_scheduler.notifications.models import (
     ChannelName,
     ChannelSettings,
@@ -49,6 +56,8 @@ from muninn_scheduler.timers.store import TimerStore, new_timer
 from muninn_scheduler.timers.wheel import FireContext, Outcome, TimerWheel
 
 DELIVER = "notification.deliver"
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,8 @@ class NotificationService:
         timers: TimerStore,
         outbox: Outbox,
         clock: Clock,
+        guard: OutboundGuard,
+        confirmations: EmailConfirmations,
         email_enabled: bool = False,
     ) -> None:
         self._store = store
@@ -88,6 +99,8 @@ class NotificationService:
         self._outbox = outbox
         self._clock = clock
         self._email_enabled = email_enabled
+        self._guard = guard
+        self._confirmations = confirmations
 
     def register_timers(self, wheel: TimerWheel) -> None:
         wheel.register_batch(DELIVER, self._on_deliver_due)
@@ -200,7 +213,12 @@ class NotificationService:
         outbound: list[tuple[ChannelName, str]] = []
         if settings.webhook is not None and settings.webhook.enabled:
             outbound.append((ChannelName.WEBHOOK, WEBHOOK))
-        wants_email = settings.email is not None and settings.email.enabled and self._email_enabled
+        wants_email = (
+            settings.email is not None
+            and settings.email.enabled
+            and settings.email_confirmed
+            and self._email_enabled
+        )
         if wants_email and (doc["kind"] != "follow_up" or profile.notifications.email_follow_ups):
             outbound.append((ChannelName.EMAIL, EMAIL))
         for channel, kind in outbound:
@@ -333,21 +351,55 @@ class NotificationService:
     async def update_channel_settings(
         self, user_id: str, body: ChannelSettingsIn
     ) -> ChannelSettings:
-        current = await self.channel_settings(user_id)
+        if body.webhook is not None:
+            await self._check_webhook_url(str(body.webhook.url))
+        current_doc = await self._store.channel_settings(user_id)
+        current = settings_from_doc(current_doc)
         secret = current.webhook_secret
         fresh_secret = False
         if body.webhook is not None and (secret is None or body.rotate_webhook_secret):
             secret = "whsec_" + secrets.token_urlsafe(32)
             fresh_secret = True
+        email = self._confirmations.decide(current_doc, current, body.email, self._clock.now())
         saved = ChannelSettings(
             in_app=body.in_app,
             webhook=body.webhook,
             webhook_secret=secret if body.webhook is not None else None,
             email=body.email,
+            email_confirmed=email.confirmed,
             max_per_hour=body.max_per_hour,
         )
-        await self._store.save_channel_settings(user_id, saved.model_dump(mode="json"))
+        doc = saved.model_dump(mode="json")
+        if email.pending is not None:
+            doc["email_confirmation"] = email.pending
+        sent = email.sent or tuple((current_doc or {}).get("email_confirmations_sent", ()))
+        doc["email_confirmations_sent"] = list(sent)
+        if email.token is not None and body.email is not None:
+            await self._confirmations.send(str(body.email.address), email.token)
+        await self._store.save_channel_settings(user_id, doc)
         return saved if fresh_secret else self.masked(saved)
+
+    async def _check_webhook_url(self, url: str) -> None:
+        try:
+            await self._guard.check_url(url)
+        except OutboundRefusedError as exc:
+            log.info("webhook URL refused", reason=exc.reason)
+            raise ProblemError(
+                422,
+                f"This webhook URL cannot be used. {exc.public_message}",
+                code="webhook-url-refused",
+                errors=[{"loc": ["body", "webhook", "url"], "msg": exc.public_message}],
+            ) from None
+
+    async def confirm_email(self, user_id: str, token: str) -> ChannelSettings:
+        if not await self._store.confirm_email(user_id, token_hash(token), self._clock.now()):
+            raise ProblemError(
+                422,
+                "This confirmation link is not valid or has expired; set the address again "
+                "to get a new one.",
+                code="invalid-confirmation",
+            )
+        return self.masked(await self.channel_settings(user_id))
 
     @staticmethod
     def masked(settings: ChannelSettings) -> ChannelSettings:

@@ -140,3 +140,15 @@ class NotificationStore:
         await self._channels.replace_one(
             {"_id": user_id}, {**doc, "_id": user_id, "user_id": user_id}, upsert=True
         )
+
+    async def confirm_email(self, user_id: str, token_hash: str, now: datetime) -> bool:
+        """Mark the address confirmed if ``token_hash`` is its pending, unexpired token."""
+        result = await self._channels.update_one(
+            {
+                "_id": user_id,
+                "email_confirmation.token_hash": token_hash,
+                "email_confirmation.expires_at": {"$gt": now},
+            },
+            {"$set": {"email_confirmed": True}, "$unset": {"email_confirmation": ""}},
+        )
+        return result.modified_count == 1

@@ -4,7 +4,9 @@ Firing runs the kind's handler over a chunk of claimed timers, marks them fired 
 ``scheduler.timer.fired`` in the outbox, all in one transaction that only commits while this
 replica still holds every claim in the chunk. A replica killed mid-fire leaves claims whose
 lease runs out; another replica (or this one, restarted) takes them over and the half-done
-transaction never happened.
+transaction never happened. A side effect outside the database (a webhook, an e-mail) is
+made before that transaction, never inside it (``register_call``), so retrying the
+transaction does not repeat it.
 
 Handlers work on chunks so a backlog costs a handful of bulk writes per chunk rather than a
 dozen round trips per timer. A chunk that fails (a poison timer, a lost claim) is split and
@@ -61,12 +63,22 @@ TimerHandler = Callable[[DueTimer, FireContext, AsyncClientSession], Awaitable[O
 BatchHandler = Callable[
     [Sequence[DueTimer], FireContext, AsyncClientSession], Awaitable[Sequence[Outcome]]
 ]
+Recorder = Callable[[AsyncClientSession], Awaitable[Outcome]]
+OutsideCall = Callable[[DueTimer, FireContext], Awaitable[Recorder]]
+Prepare = Callable[[Sequence[DueTimer], FireContext], Awaitable[BatchHandler]]
 
 
 @dataclass(frozen=True)
 class _Registration:
-    handler: BatchHandler
+    prepare: Prepare  # runs outside the transaction; answers the handler that runs inside
     max_batch: int
+
+
+def _ready(handler: BatchHandler) -> Prepare:
+    async def prepare(timers: Sequence[DueTimer], context: FireContext) -> BatchHandler:
+        return handler
+
+    return prepare
 
 
 class LostClaimError(Exception):
@@ -143,11 +155,34 @@ class TimerWheel:
         ) -> list[Outcome]:
             return [await handler(timer, context, session) for timer in timers]
 
-        self._add(kind, _Registration(one_by_one, 1))
+        self._add(kind, _Registration(_ready(one_by_one), 1))
 
     def register_batch(self, kind: str, handler: BatchHandler, *, max_batch: int = 0) -> None:
         """A handler that fires a chunk with bulk reads and writes; outcomes in input order."""
-        self._add(kind, _Registration(handler, max_batch or self._batch))
+        self._add(kind, _Registration(_ready(handler), max_batch or self._batch))
+
+    def register_call(self, kind: str, call: OutsideCall) -> None:
+        """A handler with a side effect no transaction can take back (an HTTP call, an
+        e-mail): ``call`` runs once per firing, outside any transaction, while this replica
+        holds the claim; the ``Recorder`` it answers writes the outcome inside the firing
+        transaction, and only that part is run again when the transaction is retried.
+
+        A crash between the call and the commit fires the timer again once the claim lapses:
+        such calls are at least once, and carry a stable id for the receiver to de-duplicate.
+        """
+
+        async def prepare(timers: Sequence[DueTimer], context: FireContext) -> BatchHandler:
+            (timer,) = timers
+            record = await call(timer, context)
+
+            async def recorded(
+                _: Sequence[DueTimer], __: FireContext, session: AsyncClientSession
+            ) -> list[Outcome]:
+                return [await record(session)]
+
+            return recorded
+
+        self._add(kind, _Registration(prepare, 1))
 
     def _add(self, kind: str, registration: _Registration) -> None:
         if kind in self._handlers:
@@ -233,7 +268,7 @@ class TimerWheel:
         context = FireContext(now=now)
 
         async def work(session: AsyncClientSession) -> Sequence[Outcome]:
-            outcomes = await registration.handler(chunk, context, session)
+            outcomes = await handler(chunk, context, session)
             fired = [t.id for t, o in zip(chunk, outcomes, strict=True) if o == Outcome.FIRED]
             skipped = [t.id for t, o in zip(chunk, outcomes, strict=True) if o != Outcome.FIRED]
             if not await self._store.complete(
@@ -244,6 +279,7 @@ class TimerWheel:
             return outcomes
 
         try:
+            handler = await registration.prepare(chunk, context)
             outcomes = await in_transaction(self._client, work)
         except LostClaimError:
             if len(chunk) > 1:
