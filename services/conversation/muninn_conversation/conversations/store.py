@@ -10,6 +10,7 @@ from muninn_shared.storage.mongo import update_one_and_read
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 Doc = dict[str, Any]
 CONVERSATIONS = "conversations"
@@ -157,27 +158,27 @@ class ConversationStore:
 
     async def invite(self, doc: Doc) -> bool:
         """Record (or renew) an invitation; ``False`` if the user already takes part."""
-        existing = await self._participants.find_one(
-            {"conversation_id": doc["conversation_id"], "user_id": doc["user_id"]}
-        )
+        who = {"conversation_id": doc["conversation_id"], "user_id": doc["user_id"]}
+        existing = await self._participants.find_one(who)
         if existing is not None and existing.get("status", _ACTIVE) == _ACTIVE:
             return False
-        await self._participants.update_one(
-            {
-                "conversation_id": doc["conversation_id"],
-                "user_id": doc["user_id"],
-                "status": _INVITED,
-            },
-            {
-                "$set": {
-                    "role": doc["role"],
-                    "invited_by": doc["invited_by"],
-                    "invited_at": doc["invited_at"],
+        try:
+            await self._participants.update_one(
+                {**who, "status": _INVITED},
+                {
+                    "$set": {
+                        "role": doc["role"],
+                        "invited_by": doc["invited_by"],
+                        "invited_at": doc["invited_at"],
+                    },
+                    "$setOnInsert": {"_id": doc["_id"], "joined_at": None},
                 },
-                "$setOnInsert": {"_id": doc["_id"], "joined_at": None},
-            },
-            upsert=True,
-        )
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            # A concurrent invitation or acceptance wrote the row first.
+            current = await self._participants.find_one(who)
+            return current is not None and current.get("status") == _INVITED
         return True
 
     async def invitations_for(self, user_id: str) -> list[Doc]:
