@@ -30,6 +30,7 @@ from muninn_shared.runtime import token_codec_from
 from pymongo import AsyncMongoClient
 
 from tests.integration.infra import Infra
+from tests.integration.kafka_tools import collect
 
 Headers = dict[str, str]
 CAREER_COACH = "builtin-career-coach"
@@ -654,3 +655,29 @@ async def test_erasing_the_poster_removes_their_recalled_memories_from_others_co
         ], "the owner's own sources stay"
     finally:
         await mongo.close()
+
+
+async def test_a_reply_is_announced_for_the_user_whose_turn_it_answers(
+    client: httpx.AsyncClient,
+    settings: ConversationSettings,
+    upstreams: FakeUpstreams,
+    infra: Infra,
+) -> None:
+    """Memory ingestion must not file a reply drawing on the poster's memories under the owner."""
+    owner, collaborator = new_user(settings), new_user(settings)
+    upstreams.add(owner, profile("Olivia", "Huginn"), [])
+    upstreams.add(collaborator, profile("Carl", "Jarvis"), [f"Carl takes {SECRET} daily."])
+    cid = await shared_conversation(client, owner, collaborator)
+    reply_id = (await post(client, cid, collaborator, "Hello"))["assistant_message"]["id"]
+
+    [announced] = await collect(
+        infra.kafka_bootstrap,
+        Topic.CONVERSATION_MESSAGES.value,
+        lambda body: (
+            body.get("type") == "conversation.message.completed"
+            and body["data"]["message_id"] == reply_id
+        ),
+        timeout=30,
+    )
+    assert announced["subject"] == collaborator.id
+    assert announced["data"]["user_id"] == collaborator.id

@@ -610,8 +610,12 @@ class MessageService:
     async def _announce(
         self, event_type: str, doc: dict[str, Any], session: AsyncClientSession
     ) -> None:
+        # A reply belongs with the turn it answers: consumers such as memory ingestion file it
+        # under the user who posted that turn, never under the owner of a shared conversation,
+        # since it may repeat what was recalled from the poster's memories.
+        user_id = doc.get("requested_by") or doc["user_id"]
         payload = MessageEvent(
-            user_id=doc["user_id"],
+            user_id=user_id,
             conversation_id=doc["conversation_id"],
             message_id=doc["_id"],
             role=doc["role"],
@@ -624,7 +628,7 @@ class MessageService:
             },
         )
         await self._outbox.put(
-            new_event(event_type, source=SOURCE, subject=doc["user_id"], data=payload), session
+            new_event(event_type, source=SOURCE, subject=user_id, data=payload), session
         )
 
     async def stop(self, conversation_id: str, message_id: str, principal: Principal) -> Message:
