@@ -681,3 +681,32 @@ async def test_a_reply_is_announced_for_the_user_whose_turn_it_answers(
     )
     assert announced["subject"] == collaborator.id
     assert announced["data"]["user_id"] == collaborator.id
+
+
+async def test_sources_stored_inside_messages_by_earlier_versions_are_never_shown_and_dropped(
+    client: httpx.AsyncClient, settings: ConversationSettings, infra: Infra
+) -> None:
+    owner, viewer = new_user(settings), new_user(settings)
+    cid = (await ok(client.post("/v1/conversations", json={}, headers=owner.headers), 201))["id"]
+    await invite(client, cid, owner, viewer, "viewer")
+    await accept(client, cid, viewer)
+    reply_id = (await post(client, cid, owner, "Hello"))["assistant_message"]["id"]
+    secret = f"{SECRET}-{uuid.uuid4().hex}"
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongo_uri)
+    messages = mongo[settings.mongo_database].messages
+    try:
+        await messages.update_one(
+            {"_id": reply_id},
+            {"$set": {"sources": [{"kind": "memory", "ref_id": "m-1", "snippet": secret}]}},
+        )
+        for user in (owner, viewer):
+            for path in ("/messages", f"/messages/{reply_id}"):
+                response = await client.get(f"/v1/conversations/{cid}{path}", headers=user.headers)
+                assert response.status_code == 200
+                assert secret not in response.text, path
+
+        store = client.app.state.services.message_store  # type: ignore[attr-defined]
+        assert await store.drop_inline_sources() >= 1
+        assert await messages.count_documents({"sources": {"$exists": True}}) == 0
+    finally:
+        await mongo.close()
