@@ -16,7 +16,7 @@ from muninn_conversation.advisors.deps import AdvisorServices
 from muninn_conversation.advisors.store import ADVISOR_MEMORIES, BOARD
 from muninn_conversation.advisors.store import ADVISORS as ADVISORS_COLLECTION
 from muninn_conversation.advisors.wiring import advisor_eraser, persona_for_turn
-from muninn_conversation.conversations.service import Need
+from muninn_conversation.conversations.permissions import Operation
 from muninn_conversation.main import create_app
 from muninn_conversation.settings import ConversationSettings
 from muninn_shared.problems import ProblemError
@@ -134,7 +134,7 @@ async def conversation_doc(
     client: httpx.AsyncClient, conversation_id: str, user_id: str
 ) -> dict[str, Any]:
     doc, _ = await app_of(client).state.services.conversations.authorize(
-        conversation_id, user_id, Need.READ
+        conversation_id, user_id, Operation.READ
     )
     return dict(doc)
 
@@ -462,6 +462,10 @@ async def test_who_may_change_a_conversations_advisors(
         f"/v1/conversations/{cid}/participants", json={"user_id": collaborator_id}, headers=owner
     )
     assert added.status_code == 200, added.text
+    accepted = await app_client.post(
+        f"/v1/conversations/invitations/{cid}/accept", headers=collaborator
+    )
+    assert accepted.status_code == 200, accepted.text
 
     private = await create_advisor(app_client, owner)
     response = await app_client.put(
@@ -502,13 +506,20 @@ async def test_advisor_memory_is_per_advisor_per_conversation_with_roles(
     _, stranger = new_user(settings)
     cid = await new_conversation(app_client, owner, advisor_ids=[MAYA, DANIEL])
     other_cid = await new_conversation(app_client, owner, advisor_ids=[MAYA])
-    for user_id, role in ((collaborator_id, "collaborator"), (viewer_id, "viewer")):
+    for user_id, role, headers in (
+        (collaborator_id, "collaborator", collaborator),
+        (viewer_id, "viewer", viewer),
+    ):
         response = await app_client.post(
             f"/v1/conversations/{cid}/participants",
             json={"user_id": user_id, "role": role},
             headers=owner,
         )
         assert response.status_code == 200, response.text
+        accepted = await app_client.post(
+            f"/v1/conversations/invitations/{cid}/accept", headers=headers
+        )
+        assert accepted.status_code == 200, accepted.text
     base = f"/v1/conversations/{cid}/advisors/{MAYA}/memory"
 
     first = await app_client.put(

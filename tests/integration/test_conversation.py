@@ -190,13 +190,20 @@ async def test_roles_collaborator_viewer_stranger(
         auth(settings, u) for u in (owner_id, collaborator_id, viewer_id, "u-" + uuid.uuid4().hex)
     )
     cid = await new_conversation(app_client, owner, title="Family trip")
-    for user, role in ((collaborator_id, "collaborator"), (viewer_id, "viewer")):
+    for user, role, headers in (
+        (collaborator_id, "collaborator", collaborator),
+        (viewer_id, "viewer", viewer),
+    ):
         added = await app_client.post(
             f"/v1/conversations/{cid}/participants",
             json={"user_id": user, "role": role},
             headers=owner,
         )
         assert added.status_code == 200, added.text
+        accepted = await app_client.post(
+            f"/v1/conversations/invitations/{cid}/accept", headers=headers
+        )
+        assert accepted.status_code == 200, accepted.text
     base = f"/v1/conversations/{cid}/messages"
     assert (
         await app_client.post(base, json={"content": "Let's go to Porto"}, headers=collaborator)
@@ -558,6 +565,8 @@ async def test_typing_indicators_follow_roles_and_lapse(
         headers=owner,
     )
     assert added.status_code == 200, added.text
+    accepted = await app_client.post(f"/v1/conversations/invitations/{cid}/accept", headers=viewer)
+    assert accepted.status_code == 200, accepted.text
     path = f"/v1/conversations/{cid}/typing"
 
     typing = await app_client.put(path, json={"is_typing": True}, headers=owner)

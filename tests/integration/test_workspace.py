@@ -247,6 +247,7 @@ async def test_only_the_conversation_owner_files_it_under_a_project(
         json={"user_id": collaborator.id, "role": "collaborator"},
         headers=owner.headers,
     )
+    await client.post(f"/v1/conversations/invitations/{cid}/accept", headers=collaborator.headers)
     theirs = await created(
         await client.post("/v1/projects", json={"name": "Mine"}, headers=collaborator.headers)
     )
@@ -531,6 +532,10 @@ async def test_conversation_tags_follow_roles(
             headers=owner.headers,
         )
         assert added.status_code == 200, added.text
+        accepted = await client.post(
+            f"/v1/conversations/invitations/{cid}/accept", headers=user.headers
+        )
+        assert accepted.status_code == 200, accepted.text
     assert (
         await client.put(f"/v1/conversations/{cid}/tags/shared", headers=collaborator.headers)
     ).status_code == 200
@@ -604,6 +609,7 @@ async def test_bookmarks(client: httpx.AsyncClient, settings: ConversationSettin
         json={"user_id": viewer.id, "role": "viewer"},
         headers=me.headers,
     )
+    await client.post(f"/v1/conversations/invitations/{cid}/accept", headers=viewer.headers)
     theirs = await created(
         await client.post(
             "/v1/bookmarks",

@@ -23,7 +23,7 @@ from muninn_conversation.deps import ConversationServices
 from muninn_conversation.generation.engine import GenerationEngine
 from muninn_conversation.messages.router import router as messages_router
 from muninn_conversation.messages.service import MessageService
-from muninn_conversation.messages.store import MessageStore
+from muninn_conversation.messages.store import MessageStore, SourceStore
 from muninn_conversation.proactive.handlers import register_handlers as register_proactive_handlers
 from muninn_conversation.profiles.client import ProfileClient
 from muninn_conversation.providers.config import ProvidersSettings
@@ -48,10 +48,12 @@ def create_app(
 
     conversation_store = ConversationStore(db)
     message_store = MessageStore(db)
+    source_store = SourceStore(db)
     http = httpx.AsyncClient(timeout=httpx.Timeout(settings.upstream_timeout_seconds, connect=2.0))
     registry = ProviderRegistry(providers or ProvidersSettings())
     engine = GenerationEngine(
         messages=message_store,
+        sources=source_store,
         registry=registry,
         recall=MemoryRecallClient(
             http,
@@ -75,6 +77,7 @@ def create_app(
     messages = MessageService(
         client=runtime.mongo,
         messages=message_store,
+        sources=source_store,
         conversations=conversation_store,
         access=conversations,
         engine=engine,
@@ -102,6 +105,8 @@ def create_app(
     async def start_features() -> None:
         await conversation_store.ensure_indexes()
         await message_store.ensure_indexes()
+        await message_store.drop_inline_sources()
+        await source_store.ensure_indexes()
         await usage_store.ensure_indexes()
         await typing_store.ensure_indexes()
         engine.start()

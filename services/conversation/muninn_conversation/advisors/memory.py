@@ -19,7 +19,8 @@ from pydantic import JsonValue
 from muninn_conversation.advisors.models import MEMORY_KEY, AdvisorMemory, MemoryEntry
 from muninn_conversation.advisors.service import is_visible
 from muninn_conversation.advisors.store import AdvisorStore, MemoryStore
-from muninn_conversation.conversations.service import ConversationService, Need
+from muninn_conversation.conversations.permissions import Operation
+from muninn_conversation.conversations.service import ConversationService
 
 Doc = dict[str, Any]
 MAX_KEYS = 100
@@ -112,9 +113,9 @@ class AdvisorMemoryService:
         self._max_value_bytes = max_value_bytes
 
     async def _authorize(
-        self, conversation_id: str, advisor_id: str, user_id: str, need: Need
+        self, conversation_id: str, advisor_id: str, user_id: str, operation: Operation
     ) -> Doc:
-        conversation, _ = await self._access.authorize(conversation_id, user_id, need)
+        conversation, _ = await self._access.authorize(conversation_id, user_id, operation)
         advisor = await self._advisors.get(advisor_id)
         in_conversation = advisor_id in (conversation.get("advisor_ids") or [])
         if advisor is None or not (in_conversation or is_visible(advisor, user_id)):
@@ -122,7 +123,7 @@ class AdvisorMemoryService:
         return conversation
 
     async def notes(self, conversation_id: str, advisor_id: str, user_id: str) -> AdvisorMemory:
-        await self._authorize(conversation_id, advisor_id, user_id, Need.READ)
+        await self._authorize(conversation_id, advisor_id, user_id, Operation.READ)
         docs = await self._store.entries(conversation_id, advisor_id)
         return AdvisorMemory(
             conversation_id=conversation_id,
@@ -133,7 +134,7 @@ class AdvisorMemoryService:
     async def get(
         self, conversation_id: str, advisor_id: str, key: str, user_id: str
     ) -> MemoryEntry:
-        await self._authorize(conversation_id, advisor_id, user_id, Need.READ)
+        await self._authorize(conversation_id, advisor_id, user_id, Operation.READ)
         doc = await self._store.get(conversation_id, advisor_id, key)
         if doc is None:
             raise not_found("Memory key")
@@ -145,7 +146,9 @@ class AdvisorMemoryService:
         """Set one note of an advisor in a conversation (creating or replacing it)."""
         check_key(key)
         check_value(value, max_bytes=self._max_value_bytes)
-        conversation = await self._authorize(conversation_id, advisor_id, user_id, Need.WRITE)
+        conversation = await self._authorize(
+            conversation_id, advisor_id, user_id, Operation.WRITE_ADVISOR_NOTES
+        )
         if (
             await self._store.get(conversation_id, advisor_id, key) is None
             and await self._store.count(conversation_id, advisor_id) >= self._max_keys
@@ -170,10 +173,10 @@ class AdvisorMemoryService:
         return entry_from_doc(doc)
 
     async def forget(self, conversation_id: str, advisor_id: str, key: str, user_id: str) -> None:
-        await self._authorize(conversation_id, advisor_id, user_id, Need.WRITE)
+        await self._authorize(conversation_id, advisor_id, user_id, Operation.WRITE_ADVISOR_NOTES)
         if not await self._store.delete(conversation_id, advisor_id, key):
             raise not_found("Memory key")
 
     async def clear(self, conversation_id: str, advisor_id: str, user_id: str) -> int:
-        await self._authorize(conversation_id, advisor_id, user_id, Need.WRITE)
+        await self._authorize(conversation_id, advisor_id, user_id, Operation.WRITE_ADVISOR_NOTES)
         return await self._store.clear(conversation_id, advisor_id)

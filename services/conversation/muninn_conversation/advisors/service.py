@@ -42,7 +42,8 @@ from muninn_conversation.advisors.models import (
 )
 from muninn_conversation.advisors.prompt import Companion, render_persona
 from muninn_conversation.advisors.store import AdvisorStore, MemoryStore
-from muninn_conversation.conversations.service import ConversationService, Need
+from muninn_conversation.conversations.permissions import Operation
+from muninn_conversation.conversations.service import ConversationService
 
 log = get_logger(__name__)
 
@@ -440,13 +441,15 @@ class AdvisorService:
     async def conversation_advisors(
         self, conversation_id: str, user_id: str
     ) -> ConversationAdvisors:
-        conversation, _ = await self._access.authorize(conversation_id, user_id, Need.READ)
+        conversation, _ = await self._access.authorize(conversation_id, user_id, Operation.READ)
         return await self._conversation_listing(conversation, user_id)
 
     async def add_to_conversation(
         self, conversation_id: str, user_id: str, advisor_id: str
     ) -> ConversationAdvisors:
-        conversation, _ = await self._access.authorize(conversation_id, user_id, Need.MANAGE)
+        conversation, _ = await self._access.authorize(
+            conversation_id, user_id, Operation.CHANGE_SETTINGS
+        )
         doc = await self.visible_doc(advisor_id, user_id)
         self._usable(doc)
         ids = conversation.get("advisor_ids") or []
@@ -468,7 +471,9 @@ class AdvisorService:
     async def remove_from_conversation(
         self, conversation_id: str, user_id: str, advisor_id: str
     ) -> None:
-        conversation, _ = await self._access.authorize(conversation_id, user_id, Need.MANAGE)
+        conversation, _ = await self._access.authorize(
+            conversation_id, user_id, Operation.CHANGE_SETTINGS
+        )
         if advisor_id not in (conversation.get("advisor_ids") or []):
             raise not_found("Advisor in this conversation")
         await self._store.remove_from_conversation(conversation_id, advisor_id, datetime.now(UTC))

@@ -25,7 +25,8 @@ from muninn_conversation.advisors.models import (
     ThreadSummary,
 )
 from muninn_conversation.advisors.store import AdvisorStore, SummaryStore
-from muninn_conversation.conversations.service import ConversationService, Need
+from muninn_conversation.conversations.permissions import Operation
+from muninn_conversation.conversations.service import ConversationService
 from muninn_conversation.messages.store import MessageStore
 
 Doc = dict[str, Any]
@@ -153,7 +154,7 @@ class ThreadSummaryService:
         self._access = access
 
     async def for_conversation(self, conversation_id: str, user_id: str) -> ThreadSummaries:
-        await self._access.authorize(conversation_id, user_id, Need.READ)
+        await self._access.authorize(conversation_id, user_id, Operation.READ)
         docs = await self._store.all_in(conversation_id)
         return ThreadSummaries(
             conversation_id=conversation_id, items=[summary_from_doc(d) for d in docs]
@@ -162,7 +163,9 @@ class ThreadSummaryService:
     async def create(
         self, conversation_id: str, user_id: str, body: SummaryCreate
     ) -> ThreadSummary:
-        conversation, _ = await self._access.authorize(conversation_id, user_id, Need.WRITE)
+        conversation, _ = await self._access.authorize(
+            conversation_id, user_id, Operation.SUMMARIZE
+        )
         return await self._summarize(
             conversation, body.up_to_message_id, body.content, created_by=user_id
         )

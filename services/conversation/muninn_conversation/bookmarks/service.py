@@ -21,7 +21,8 @@ from muninn_conversation.bookmarks.models import (
     BookmarkPatch,
 )
 from muninn_conversation.bookmarks.store import BookmarkStore
-from muninn_conversation.conversations.service import ConversationService, Need
+from muninn_conversation.conversations.permissions import Operation
+from muninn_conversation.conversations.service import ConversationService
 from muninn_conversation.conversations.store import ConversationStore
 from muninn_conversation.messages.store import MessageStore
 from muninn_conversation.notes.service import excerpt, now, readable_message
@@ -106,7 +107,7 @@ class BookmarkService:
         if doc is None:
             raise not_found("Bookmark")
         try:
-            await self._conversations.authorize(doc["conversation_id"], user_id, Need.READ)
+            await self._conversations.authorize(doc["conversation_id"], user_id, Operation.READ)
         except ProblemError:
             raise not_found("Bookmark") from None
         return doc
@@ -133,7 +134,7 @@ class BookmarkService:
     ) -> BookmarkPage:
         query: Doc = {"user_id": user_id}
         if conversation_id is not None:
-            await self._conversations.authorize(conversation_id, user_id, Need.READ)
+            await self._conversations.authorize(conversation_id, user_id, Operation.READ)
             query["conversation_id"] = conversation_id
         else:
             query["conversation_id"] = {"$in": await self._conversation_store.visible_ids(user_id)}

@@ -164,7 +164,11 @@ async def create_completion(
             "conversation_id": conversation["_id"],
             "message_id": message_id,
             "memory_status": (doc.get("metadata") or {}).get("memory_status"),
-            "sources": [s.get("ref_id") for s in doc.get("sources") or []],
+            "sources": [
+                s.ref_id for s in (await services.messages.present(doc, principal.user_id)).sources
+            ]
+            if doc
+            else [],
         },
     )
     return JSONResponse(

@@ -16,7 +16,8 @@ from muninn_shared.auth import Principal
 from muninn_shared.problems import ProblemError
 
 from muninn_conversation.completions.models import ChatCompletionRequest, ModelCard, ModelList
-from muninn_conversation.conversations.service import ConversationService, Need
+from muninn_conversation.conversations.permissions import Operation
+from muninn_conversation.conversations.service import ConversationService
 from muninn_conversation.messages.service import MessageService, Started
 from muninn_conversation.providers.models import ChatMessage
 from muninn_conversation.providers.registry import ProviderRegistry
@@ -80,7 +81,7 @@ class CompletionService:
         chosen = conversation_id or (body.metadata or {}).get("conversation_id")
         if chosen:
             conversation, _ = await self._conversations.authorize(
-                chosen, principal.user_id, Need.WRITE
+                chosen, principal.user_id, Operation.POST
             )
         else:
             client = body.user or "default"

@@ -1,4 +1,9 @@
-"""Erasing a user also erases the conversations they own — including collaborators' messages in them."""
+"""Erasing a user: the conversations they own go, and so does their trace in others' conversations.
+
+Their own messages, participations, invitations and recalled sources carry their ``user_id``
+and are removed by the generic erasure; what remains here is what other users own: the
+replies generated for their turns in someone else's conversation keep no link to them.
+"""
 
 from __future__ import annotations
 
@@ -9,24 +14,32 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from muninn_conversation.conversations.store import CONVERSATIONS, PARTICIPANTS
-from muninn_conversation.messages.store import MESSAGES
+from muninn_conversation.messages.store import MESSAGES, SOURCES
 
 
 def owned_conversation_eraser(db: AsyncDatabase[dict[str, Any]]) -> ExtraEraser:
     async def erase(user_id: str, session: AsyncClientSession) -> dict[str, int]:
+        unlinked = await db[MESSAGES].update_many(
+            {"requested_by": user_id}, {"$unset": {"requested_by": ""}}, session=session
+        )
         owned = [
             d["_id"]
             async for d in db[CONVERSATIONS].find({"user_id": user_id}, {"_id": 1}, session=session)
         ]
         if not owned:
-            return {}
+            return {"replies_unlinked": unlinked.modified_count}
         messages = await db[MESSAGES].delete_many(
             {"conversation_id": {"$in": owned}}, session=session
         )
         participants = await db[PARTICIPANTS].delete_many(
             {"conversation_id": {"$in": owned}}, session=session
         )
+        sources = await db[SOURCES].delete_many(
+            {"conversation_id": {"$in": owned}}, session=session
+        )
         return {
+            "replies_unlinked": unlinked.modified_count,
+            "sources_in_owned_conversations": sources.deleted_count,
             "messages_in_owned_conversations": messages.deleted_count,
             "participants_of_owned_conversations": participants.deleted_count,
         }

@@ -56,10 +56,18 @@ class ConversationPatch(Strict):
         return self
 
 
+class ParticipantStatus(StrEnum):
+    INVITED = "invited"
+    ACTIVE = "active"
+
+
 class Participant(BaseModel):
     user_id: str
     role: Role
-    joined_at: datetime
+    status: ParticipantStatus = ParticipantStatus.ACTIVE
+    joined_at: datetime | None = Field(default=None, description="When they accepted.")
+    invited_by: str | None = None
+    invited_at: datetime | None = None
 
 
 class ParticipantAdd(Strict):
@@ -71,6 +79,27 @@ class ParticipantAdd(Strict):
         if self.role == Role.OWNER:
             raise ValueError("a conversation has exactly one owner; add collaborators or viewers")
         return self
+
+
+class ParticipantRoleChange(Strict):
+    role: Role
+
+    @model_validator(mode="after")
+    def _not_owner(self) -> ParticipantRoleChange:
+        if self.role == Role.OWNER:
+            raise ValueError("a conversation has exactly one owner")
+        return self
+
+
+class Invitation(BaseModel):
+    """An invitation to a conversation, waiting for the invitee to accept or decline."""
+
+    conversation_id: str
+    title: str | None
+    owner_id: str
+    role: Role
+    invited_by: str
+    invited_at: datetime | None
 
 
 class Conversation(BaseModel):

@@ -15,11 +15,13 @@ from muninn_conversation.conversations.models import (
     ConversationCreate,
     ConversationPage,
     ConversationPatch,
+    Invitation,
     Participant,
     ParticipantAdd,
+    ParticipantRoleChange,
 )
 from muninn_conversation.deps import Services
-from muninn_conversation.messages.store import MESSAGES
+from muninn_conversation.messages.store import MESSAGES, SOURCES
 from muninn_conversation.tags.service import tag_param
 from muninn_conversation.typing_indicators.store import TYPING_INDICATORS
 
@@ -67,6 +69,39 @@ async def list_conversations(
     )
 
 
+# Registered before "/{conversation_id}" so that "invitations" is never read as an id.
+@router.get(
+    "/invitations",
+    response_model=list[Invitation],
+    summary="Conversations you are invited to and have not yet accepted or declined",
+)
+async def my_invitations(principal: CurrentPrincipal, services: Services) -> list[Invitation]:
+    return await services.conversations.invitations(principal.user_id)
+
+
+@router.post(
+    "/invitations/{conversation_id}/accept",
+    response_model=Conversation,
+    summary="Accept an invitation: the conversation becomes visible to you in the invited role",
+)
+async def accept_invitation(
+    conversation_id: str, principal: CurrentPrincipal, services: Services
+) -> Conversation:
+    return await services.conversations.accept(conversation_id, principal.user_id)
+
+
+@router.post(
+    "/invitations/{conversation_id}/decline",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Decline an invitation",
+)
+async def decline_invitation(
+    conversation_id: str, principal: CurrentPrincipal, services: Services
+) -> Response:
+    await services.conversations.decline(conversation_id, principal.user_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 @router.get("/{conversation_id}", response_model=Conversation)
 async def get(
     conversation_id: str, principal: CurrentPrincipal, services: Services
@@ -96,7 +131,7 @@ async def delete(conversation_id: str, principal: CurrentPrincipal, services: Se
     await services.conversations.delete(
         conversation_id,
         principal.user_id,
-        cascade=[MESSAGES, BOOKMARKS, TYPING_INDICATORS, *CONVERSATION_CASCADE],
+        cascade=[MESSAGES, SOURCES, BOOKMARKS, TYPING_INDICATORS, *CONVERSATION_CASCADE],
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -111,19 +146,36 @@ async def participants(
 @router.post(
     "/{conversation_id}/participants",
     response_model=list[Participant],
-    summary="Add a collaborator or viewer (owner only)",
+    summary="Invite a collaborator or viewer (owner only); they join when they accept",
 )
-async def add_participant(
+async def invite_participant(
     conversation_id: str, body: ParticipantAdd, principal: CurrentPrincipal, services: Services
 ) -> list[Participant]:
     principal.require("write")
-    return await services.conversations.add_participant(conversation_id, principal.user_id, body)
+    return await services.conversations.invite(conversation_id, principal.user_id, body)
+
+
+@router.patch(
+    "/{conversation_id}/participants/{user_id}",
+    response_model=list[Participant],
+    summary="Change a participant's role (owner only)",
+)
+async def change_participant_role(
+    conversation_id: str,
+    user_id: str,
+    body: ParticipantRoleChange,
+    principal: CurrentPrincipal,
+    services: Services,
+) -> list[Participant]:
+    return await services.conversations.change_role(
+        conversation_id, principal.user_id, user_id, body.role
+    )
 
 
 @router.delete(
     "/{conversation_id}/participants/{user_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    summary="Remove a participant, or leave",
+    summary="Remove a participant or withdraw an invitation (owner), or leave",
 )
 async def remove_participant(
     conversation_id: str, user_id: str, principal: CurrentPrincipal, services: Services

@@ -1,7 +1,9 @@
 """Conversations: create, list, change, delete — with roles enforced on every call.
 
-A stranger gets 404 (the conversation's existence is not revealed); a viewer may read but
-not write (403); only the owner may manage settings, participants or delete.
+Every call names the operation it performs and ``authorize`` looks it up in the permission
+table (``permissions.PERMISSIONS``): a stranger, or an invitee who has not accepted yet, gets
+404 (the conversation's existence is not revealed); a participant whose role does not allow
+the operation gets 403.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime
-from enum import IntEnum
 from typing import Any
 
 from muninn_shared.events import new_event
@@ -26,22 +27,16 @@ from muninn_conversation.conversations.models import (
     ConversationCreate,
     ConversationPage,
     ConversationPatch,
+    Invitation,
     Participant,
     ParticipantAdd,
+    ParticipantStatus,
     Role,
 )
+from muninn_conversation.conversations.permissions import Operation, allows, require
 from muninn_conversation.conversations.store import ConversationStore
 
 SOURCE = "conversation"
-
-
-class Need(IntEnum):
-    READ = 1
-    WRITE = 2
-    MANAGE = 3
-
-
-_ALLOWED = {Role.VIEWER: Need.READ, Role.COLLABORATOR: Need.WRITE, Role.OWNER: Need.MANAGE}
 
 
 def conversation_from_doc(doc: dict[str, Any], role: str) -> Conversation:
@@ -67,20 +62,15 @@ class ConversationService:
         self._outbox = outbox
 
     async def authorize(
-        self, conversation_id: str, user_id: str, need: Need
+        self, conversation_id: str, user_id: str, *operations: Operation
     ) -> tuple[dict[str, Any], Role]:
         doc = await self._store.get(conversation_id)
         role_name = await self._store.role_of(conversation_id, user_id) if doc else None
         if doc is None or role_name is None:
             raise not_found("Conversation")
         role = Role(role_name)
-        if _ALLOWED[role] < need:
-            action = {Need.WRITE: "post in", Need.MANAGE: "manage"}.get(need, "read")
-            raise ProblemError(
-                403,
-                f"As a {role.value} you cannot {action} this conversation.",
-                code="forbidden-role",
-            )
+        for operation in operations:
+            require(role, operation)
         return doc, role
 
     async def create(self, user_id: str, body: ConversationCreate) -> Conversation:
@@ -123,6 +113,7 @@ class ConversationService:
             "conversation_id": conversation_id,
             "user_id": user_id,
             "role": Role.OWNER.value,
+            "status": ParticipantStatus.ACTIVE.value,
             "joined_at": now,
         }
         return doc, owner
@@ -139,7 +130,7 @@ class ConversationService:
         return fresh
 
     async def get(self, conversation_id: str, user_id: str) -> Conversation:
-        doc, role = await self.authorize(conversation_id, user_id, Need.READ)
+        doc, role = await self.authorize(conversation_id, user_id, Operation.READ)
         return conversation_from_doc(doc, role.value)
 
     async def page(
@@ -190,20 +181,19 @@ class ConversationService:
         self, conversation_id: str, user_id: str, patch: ConversationPatch
     ) -> Conversation:
         changes = patch.model_dump(exclude_unset=True, mode="json")
-        need = Need.MANAGE if set(changes) - {"is_pinned", "is_archived"} else Need.WRITE
-        await self.authorize(conversation_id, user_id, need)
+        _, role = await self.authorize(
+            conversation_id, user_id, *(_PATCH_OPERATIONS[field] for field in changes)
+        )
         if "title" in changes:
             changes["title_generated"] = False
         changes["updated_at"] = datetime.now(UTC)
         doc = await self._store.update(conversation_id, changes)
         if doc is None:
             raise not_found("Conversation")
-        return conversation_from_doc(
-            doc, (await self._store.role_of(conversation_id, user_id)) or "viewer"
-        )
+        return conversation_from_doc(doc, role.value)
 
     async def delete(self, conversation_id: str, user_id: str, *, cascade: list[str]) -> None:
-        doc, _ = await self.authorize(conversation_id, user_id, Need.MANAGE)
+        doc, _ = await self.authorize(conversation_id, user_id, Operation.DELETE_CONVERSATION)
 
         async def work(session: AsyncClientSession) -> None:
             db = self._store._conversations.database
@@ -226,36 +216,104 @@ class ConversationService:
         await in_transaction(self._client, work)
 
     async def participants(self, conversation_id: str, user_id: str) -> list[Participant]:
-        await self.authorize(conversation_id, user_id, Need.READ)
+        _, role = await self.authorize(conversation_id, user_id, Operation.READ)
+        # Pending invitations are the owner's business until the invitee accepts.
         return [
-            Participant.model_validate(d) for d in await self._store.participants(conversation_id)
+            participant_from_doc(d)
+            for d in await self._store.participants(
+                conversation_id, include_invited=allows(role, Operation.INVITE)
+            )
         ]
 
-    async def add_participant(
+    async def invite(
         self, conversation_id: str, user_id: str, body: ParticipantAdd
     ) -> list[Participant]:
-        await self.authorize(conversation_id, user_id, Need.MANAGE)
+        """Invite a user; they take part only once they accept through their own invitations."""
+        await self.authorize(conversation_id, user_id, Operation.INVITE)
         if body.user_id == user_id:
             raise ProblemError(409, "The owner is already a participant.", code="already-owner")
-        await self._store.add_participant(
+        invited = await self._store.invite(
             {
                 "_id": uuid.uuid4().hex,
                 "conversation_id": conversation_id,
                 "user_id": body.user_id,
                 "role": body.role.value,
-                "joined_at": datetime.now(UTC),
+                "status": ParticipantStatus.INVITED.value,
+                "invited_by": user_id,
+                "invited_at": datetime.now(UTC),
+                "joined_at": None,
             }
         )
-        return [
-            Participant.model_validate(d) for d in await self._store.participants(conversation_id)
-        ]
+        if not invited:
+            raise ProblemError(
+                409,
+                "This user already takes part in the conversation; change their role instead.",
+                code="already-participant",
+            )
+        return await self.participants(conversation_id, user_id)
+
+    async def change_role(
+        self, conversation_id: str, user_id: str, participant_id: str, role: Role
+    ) -> list[Participant]:
+        await self.authorize(conversation_id, user_id, Operation.CHANGE_ROLE)
+        if not await self._store.set_role(conversation_id, participant_id, role.value):
+            raise not_found("Participant")
+        return await self.participants(conversation_id, user_id)
 
     async def remove_participant(
         self, conversation_id: str, user_id: str, participant_id: str
     ) -> None:
-        if participant_id != user_id:
-            await self.authorize(conversation_id, user_id, Need.MANAGE)
-        else:
-            await self.authorize(conversation_id, user_id, Need.READ)
+        """The owner removes anyone else (or withdraws an invitation); a participant may leave."""
+        operation = Operation.LEAVE if participant_id == user_id else Operation.REMOVE_PARTICIPANT
+        await self.authorize(conversation_id, user_id, operation)
         if not await self._store.remove_participant(conversation_id, participant_id):
             raise not_found("Participant")
+
+    async def invitations(self, user_id: str) -> list[Invitation]:
+        items = []
+        for doc in await self._store.invitations_for(user_id):
+            conversation = await self._store.get(doc["conversation_id"])
+            if conversation is not None:
+                items.append(invitation_from_docs(doc, conversation))
+        return items
+
+    async def accept(self, conversation_id: str, user_id: str) -> Conversation:
+        if not await self._store.accept(conversation_id, user_id, datetime.now(UTC)):
+            raise not_found("Invitation")
+        return await self.get(conversation_id, user_id)
+
+    async def decline(self, conversation_id: str, user_id: str) -> None:
+        if not await self._store.decline(conversation_id, user_id):
+            raise not_found("Invitation")
+
+
+_PATCH_OPERATIONS: dict[str, Operation] = {
+    "title": Operation.RENAME,
+    "is_pinned": Operation.PIN,
+    "is_archived": Operation.ARCHIVE,
+    "context": Operation.CHANGE_SETTINGS,
+    "project_id": Operation.CHANGE_SETTINGS,
+    "settings": Operation.CHANGE_SETTINGS,
+}
+
+
+def participant_from_doc(doc: dict[str, Any]) -> Participant:
+    return Participant(
+        user_id=doc["user_id"],
+        role=Role(doc["role"]),
+        status=ParticipantStatus(doc.get("status", ParticipantStatus.ACTIVE.value)),
+        joined_at=doc.get("joined_at"),
+        invited_by=doc.get("invited_by"),
+        invited_at=doc.get("invited_at"),
+    )
+
+
+def invitation_from_docs(participant: dict[str, Any], conversation: dict[str, Any]) -> Invitation:
+    return Invitation(
+        conversation_id=conversation["_id"],
+        title=conversation.get("title"),
+        owner_id=conversation["user_id"],
+        role=Role(participant["role"]),
+        invited_by=participant.get("invited_by") or conversation["user_id"],
+        invited_at=participant.get("invited_at") or participant.get("joined_at"),
+    )

@@ -10,10 +10,15 @@ from muninn_shared.storage.mongo import update_one_and_read
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 Doc = dict[str, Any]
 CONVERSATIONS = "conversations"
 PARTICIPANTS = "participants"
+_INVITED = "invited"
+_ACTIVE = "active"
+# Participants recorded before invitations existed carry no status: they had joined.
+_ACCEPTED: Doc = {"status": {"$ne": _INVITED}}
 
 
 class ConversationStore:
@@ -35,6 +40,7 @@ class ConversationStore:
             unique=True,
         )
         await ensure_index(self._participants, [("user_id", ASCENDING), ("joined_at", DESCENDING)])
+        await ensure_index(self._participants, [("user_id", ASCENDING), ("status", ASCENDING)])
 
     async def insert(
         self, conversation: Doc, owner: Doc, session: AsyncClientSession | None = None
@@ -62,16 +68,24 @@ class ConversationStore:
     async def role_of(
         self, conversation_id: str, user_id: str, session: AsyncClientSession | None = None
     ) -> str | None:
+        """The accepted role of the user; ``None`` for a stranger or a pending invitee."""
         doc = await self._participants.find_one(
-            {"conversation_id": conversation_id, "user_id": user_id}, session=session
+            {"conversation_id": conversation_id, "user_id": user_id, **_ACCEPTED}, session=session
         )
         return None if doc is None else str(doc["role"])
 
     async def visible_ids(self, user_id: str) -> list[str]:
         return [
             d["conversation_id"]
-            async for d in self._participants.find({"user_id": user_id}, {"conversation_id": 1})
+            async for d in self._participants.find(
+                {"user_id": user_id, **_ACCEPTED}, {"conversation_id": 1}
+            )
         ]
+
+    async def active_participant_count(self, conversation_id: str) -> int:
+        return await self._participants.count_documents(
+            {"conversation_id": conversation_id, **_ACCEPTED}
+        )
 
     async def page(
         self, query: Doc, *, limit: int, before: tuple[datetime, str] | None
@@ -133,23 +147,65 @@ class ConversationStore:
         await self._conversations.delete_one({"_id": conversation_id}, session=session)
         await self._participants.delete_many({"conversation_id": conversation_id}, session=session)
 
-    async def participants(self, conversation_id: str) -> list[Doc]:
-        return [
-            d
-            async for d in self._participants.find({"conversation_id": conversation_id}).sort(
-                "joined_at", ASCENDING
-            )
-        ]
-
-    async def add_participant(self, doc: Doc) -> None:
-        await self._participants.update_one(
-            {"conversation_id": doc["conversation_id"], "user_id": doc["user_id"]},
-            {
-                "$set": {"role": doc["role"]},
-                "$setOnInsert": {"_id": doc["_id"], "joined_at": doc["joined_at"]},
-            },
-            upsert=True,
+    async def participants(self, conversation_id: str, *, include_invited: bool) -> list[Doc]:
+        query: Doc = {"conversation_id": conversation_id}
+        if not include_invited:
+            query.update(_ACCEPTED)
+        cursor = self._participants.find(query).sort(
+            [("status", ASCENDING), ("joined_at", ASCENDING)]
         )
+        return [d async for d in cursor]
+
+    async def invite(self, doc: Doc) -> bool:
+        """Record (or renew) an invitation; ``False`` if the user already takes part."""
+        who = {"conversation_id": doc["conversation_id"], "user_id": doc["user_id"]}
+        existing = await self._participants.find_one(who)
+        if existing is not None and existing.get("status", _ACTIVE) == _ACTIVE:
+            return False
+        try:
+            await self._participants.update_one(
+                {**who, "status": _INVITED},
+                {
+                    "$set": {
+                        "role": doc["role"],
+                        "invited_by": doc["invited_by"],
+                        "invited_at": doc["invited_at"],
+                    },
+                    "$setOnInsert": {"_id": doc["_id"], "joined_at": None},
+                },
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            # A concurrent invitation or acceptance wrote the row first.
+            current = await self._participants.find_one(who)
+            return current is not None and current.get("status") == _INVITED
+        return True
+
+    async def invitations_for(self, user_id: str) -> list[Doc]:
+        cursor = self._participants.find({"user_id": user_id, "status": _INVITED}).sort(
+            "invited_at", DESCENDING
+        )
+        return [d async for d in cursor]
+
+    async def accept(self, conversation_id: str, user_id: str, at: datetime) -> bool:
+        result = await self._participants.update_one(
+            {"conversation_id": conversation_id, "user_id": user_id, "status": _INVITED},
+            {"$set": {"status": _ACTIVE, "joined_at": at}},
+        )
+        return result.modified_count == 1
+
+    async def decline(self, conversation_id: str, user_id: str) -> bool:
+        result = await self._participants.delete_one(
+            {"conversation_id": conversation_id, "user_id": user_id, "status": _INVITED}
+        )
+        return result.deleted_count == 1
+
+    async def set_role(self, conversation_id: str, user_id: str, role: str) -> bool:
+        result = await self._participants.update_one(
+            {"conversation_id": conversation_id, "user_id": user_id, "role": {"$ne": "owner"}},
+            {"$set": {"role": role}},
+        )
+        return result.matched_count == 1
 
     async def remove_participant(self, conversation_id: str, user_id: str) -> bool:
         result = await self._participants.delete_one(

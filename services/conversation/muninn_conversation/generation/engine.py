@@ -21,7 +21,7 @@ from muninn_shared.logging import get_logger
 from muninn_conversation.generation.live import EventName, LiveEvent, LiveGeneration
 from muninn_conversation.generation.prompt import system_prompt
 from muninn_conversation.messages.models import FINISHED, GenerationStatus
-from muninn_conversation.messages.store import MessageStore
+from muninn_conversation.messages.store import MessageStore, SourceStore
 from muninn_conversation.profiles.client import ProfileClient, UserContext
 from muninn_conversation.providers.models import (
     ChatMessage,
@@ -47,12 +47,15 @@ class GenerationJob:
     message_id: str
     conversation_id: str
     owner_id: str
+    requester_id: str
+    """Who posted (or regenerated) the turn: whose profile, token and memories the reply uses."""
     query: str
     history: list[ChatMessage]
     settings: dict[str, Any]
     bearer_token: str
     persona: str | None = None
     advisor_id: str | None = None
+    shared: bool = False
     on_finished: list[OnFinished] = field(default_factory=list)
 
 
@@ -61,6 +64,7 @@ class GenerationEngine:
         self,
         *,
         messages: MessageStore,
+        sources: SourceStore,
         registry: ProviderRegistry,
         recall: MemoryRecallClient,
         profiles: ProfileClient,
@@ -70,6 +74,7 @@ class GenerationEngine:
         sweep_interval: float = 10.0,
     ) -> None:
         self._messages = messages
+        self._sources = sources
         self._registry = registry
         self._recall = recall
         self._profiles = profiles
@@ -154,7 +159,7 @@ class GenerationEngine:
         started_at = datetime.now(UTC)
         first_token_ms: int | None = None
         try:
-            user = await self._profiles.context_for(job.owner_id, job.bearer_token)
+            user = await self._profiles.context_for(job.requester_id, job.bearer_token)
             recall = await self._recall.recall(
                 job.query, bearer_token=job.bearer_token, enabled=user.long_term_memory
             )
@@ -174,7 +179,14 @@ class GenerationEngine:
                     "lease_until": self.lease_until(),
                     "timing.generation_started_at": started_at,
                     "metadata.memory_status": recall.status,
-                    "sources": [
+                },
+            )
+            if recall.memories:
+                await self._sources.record(
+                    message_id=job.message_id,
+                    conversation_id=job.conversation_id,
+                    user_id=job.requester_id,
+                    sources=[
                         {
                             "kind": m.kind,
                             "ref_id": m.id,
@@ -184,8 +196,7 @@ class GenerationEngine:
                         }
                         for m in recall.memories
                     ],
-                },
-            )
+                )
             request = self._request(job, user, recall, model)
             completion: Completion | None = None
             last_save = time.monotonic()
@@ -285,13 +296,14 @@ class GenerationEngine:
             recall.memories,
             conversation_prompt=job.settings.get("system_prompt"),
             persona=job.persona,
+            shared=job.shared,
         )
         return GenerationRequest(
             messages=[ChatMessage(role="system", content=system), *job.history],
             model=model,
             temperature=job.settings.get("temperature"),
             max_tokens=job.settings.get("max_tokens"),
-            user_id=job.owner_id,
+            user_id=job.requester_id,
             memories=[
                 PromptMemory(id=m.id, content=m.content, score=m.score, created_at=m.created_at)
                 for m in recall.memories

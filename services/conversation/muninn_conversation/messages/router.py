@@ -19,7 +19,7 @@ from muninn_conversation.messages.models import (
     Rating,
     Thread,
 )
-from muninn_conversation.messages.service import Started, message_from_doc
+from muninn_conversation.messages.service import Started
 from muninn_conversation.messages.sse import frame, sse_response, wants_stream
 
 router = APIRouter(prefix="/v1/conversations/{conversation_id}/messages", tags=["messages"])
@@ -34,7 +34,7 @@ STREAM_DOC = {
 
 
 async def _exchange_response(
-    services: Services, started: Started, accept: str | None, status_code: int
+    services: Services, started: Started, reader_id: str, accept: str | None, status_code: int
 ) -> Response:
     engine = services.engine
     message_id = started.assistant_message.id
@@ -43,7 +43,7 @@ async def _exchange_response(
         doc = await services.message_store.by_id(message_id)
         if doc is None:
             raise not_found("Message")
-        return message_from_doc(doc)
+        return await services.messages.present(doc, reader_id)
 
     if wants_stream(accept):
 
@@ -98,7 +98,9 @@ async def post_message(
     accept: Accept = None,
 ) -> Response:
     started = await services.messages.post(conversation_id, principal, body, bearer_token(request))
-    return await _exchange_response(services, started, accept, status.HTTP_201_CREATED)
+    return await _exchange_response(
+        services, started, principal.user_id, accept, status.HTTP_201_CREATED
+    )
 
 
 @router.get(
@@ -134,7 +136,13 @@ async def resume_stream(
             if name in ("done", "error"):
                 doc = await services.message_store.by_id(message_id)
                 payload = (
-                    {"message": message_from_doc(doc).model_dump(mode="json")} if doc else data
+                    {
+                        "message": (
+                            await services.messages.present(doc, principal.user_id)
+                        ).model_dump(mode="json")
+                    }
+                    if doc
+                    else data
                 )
                 yield frame(name, payload)
                 return
@@ -172,7 +180,9 @@ async def regenerate(
     started = await services.messages.regenerate(
         conversation_id, message_id, principal, bearer_token(request)
     )
-    return await _exchange_response(services, started, accept, status.HTTP_201_CREATED)
+    return await _exchange_response(
+        services, started, principal.user_id, accept, status.HTTP_201_CREATED
+    )
 
 
 @router.post(
@@ -194,7 +204,9 @@ async def edit(
     started = await services.messages.edit(
         conversation_id, message_id, principal, body.content, bearer_token(request)
     )
-    return await _exchange_response(services, started, accept, status.HTTP_201_CREATED)
+    return await _exchange_response(
+        services, started, principal.user_id, accept, status.HTTP_201_CREATED
+    )
 
 
 @router.post(

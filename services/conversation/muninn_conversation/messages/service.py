@@ -24,7 +24,8 @@ from muninn_shared.storage.outbox import Outbox
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from muninn_conversation.conversations.service import ConversationService, Need
+from muninn_conversation.conversations.permissions import Operation, require
+from muninn_conversation.conversations.service import ConversationService
 from muninn_conversation.conversations.store import ConversationStore
 from muninn_conversation.generation.engine import GenerationEngine, GenerationJob
 from muninn_conversation.generation.live import LiveGeneration
@@ -37,7 +38,7 @@ from muninn_conversation.messages.models import (
     MessageRole,
     Thread,
 )
-from muninn_conversation.messages.store import MessageStore
+from muninn_conversation.messages.store import MessageStore, SourceStore
 from muninn_conversation.providers.models import ChatMessage
 from muninn_conversation.usage.service import UsageService
 
@@ -61,9 +62,17 @@ TurnRouter = Callable[[dict[str, Any], str, str, str | None], Awaitable[Answerin
 DELETED_PLACEHOLDER = ""
 
 
-def message_from_doc(doc: dict[str, Any]) -> Message:
-    fields = {k: v for k, v in doc.items() if k in Message.model_fields and k != "id"}
-    return Message(id=doc["_id"], **fields)
+def message_from_doc(doc: dict[str, Any], sources: list[dict[str, Any]] | None = None) -> Message:
+    """The message as one reader sees it: ``sources`` are the reader's own, never a document field."""
+    fields = {
+        k: v for k, v in doc.items() if k in Message.model_fields and k not in ("id", "sources")
+    }
+    return Message(id=doc["_id"], sources=sources or [], **fields)
+
+
+def is_own(doc: dict[str, Any], user_id: str) -> bool:
+    """A message the user wrote, or a reply generated for a turn they posted or regenerated."""
+    return user_id in (doc.get("author_id"), doc.get("requested_by"))
 
 
 @dataclass
@@ -79,6 +88,7 @@ class MessageService:
         *,
         client: AsyncMongoClient[dict[str, Any]],
         messages: MessageStore,
+        sources: SourceStore,
         conversations: ConversationStore,
         access: ConversationService,
         engine: GenerationEngine,
@@ -90,6 +100,7 @@ class MessageService:
         self._turn_router: TurnRouter | None = None
         self._client = client
         self._messages = messages
+        self._sources = sources
         self._conversations = conversations
         self._access = access
         self._engine = engine
@@ -116,7 +127,7 @@ class MessageService:
     # -- reading ---------------------------------------------------------------------------
 
     async def thread(self, conversation_id: str, user_id: str) -> Thread:
-        conversation, _ = await self._access.authorize(conversation_id, user_id, Need.READ)
+        conversation, _ = await self._access.authorize(conversation_id, user_id, Operation.READ)
         docs = await self._messages.all_in(conversation_id)
         by_id = {d["_id"]: d for d in docs}
         children: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
@@ -136,22 +147,28 @@ class MessageService:
             if len(siblings) > 1:
                 ids = [s["_id"] for s in siblings]
                 branches[doc["_id"]] = BranchInfo(sibling_ids=ids, index=ids.index(doc["_id"]))
+        sources = await self._sources.for_reader(conversation_id, user_id)
         return Thread(
-            items=[self._visible(d) for d in path],
+            items=[self._visible(d, sources.get(d["_id"])) for d in path],
             branches=branches,
             active_leaf_id=conversation.get("active_leaf_id"),
         )
 
     async def get(self, conversation_id: str, message_id: str, user_id: str) -> Message:
-        await self._access.authorize(conversation_id, user_id, Need.READ)
+        await self._access.authorize(conversation_id, user_id, Operation.READ)
         doc = await self._messages.get(conversation_id, message_id)
         if doc is None:
             raise not_found("Message")
-        return self._visible(doc)
+        return await self.present(doc, user_id)
+
+    async def present(self, doc: dict[str, Any], reader_id: str) -> Message:
+        """A message already authorized for the reader, with the reader's own sources."""
+        sources = await self._sources.for_reader(doc["conversation_id"], reader_id)
+        return self._visible(doc, sources.get(doc["_id"]))
 
     @staticmethod
-    def _visible(doc: dict[str, Any]) -> Message:
-        message = message_from_doc(doc)
+    def _visible(doc: dict[str, Any], sources: list[dict[str, Any]] | None) -> Message:
+        message = message_from_doc(doc, sources)
         if message.is_deleted:
             message.content = DELETED_PLACEHOLDER
         return message
@@ -185,7 +202,7 @@ class MessageService:
     ) -> Started:
         principal.require("write")
         conversation, _ = await self._access.authorize(
-            conversation_id, principal.user_id, Need.WRITE
+            conversation_id, principal.user_id, Operation.POST
         )
         parent_id = body.parent_id or conversation.get("active_leaf_id")
         if (
@@ -289,7 +306,6 @@ class MessageService:
                 "proactive_type": kind,
                 "reference_id": reference_id,
             },
-            "sources": [],
             "tool_calls": [],
             "attachments": [],
             "is_edited": False,
@@ -313,8 +329,8 @@ class MessageService:
         bearer_token: str,
     ) -> Started:
         principal.require("write")
-        conversation, _ = await self._access.authorize(
-            conversation_id, principal.user_id, Need.WRITE
+        conversation, role = await self._access.authorize(
+            conversation_id, principal.user_id, Operation.EDIT_OWN_MESSAGE
         )
         original = await self._messages.get(conversation_id, message_id)
         if original is None:
@@ -325,11 +341,8 @@ class MessageService:
                 "Only user messages can be edited; regenerate assistant replies instead.",
                 code="not-editable",
             )
-        if (
-            original.get("author_id") != principal.user_id
-            and conversation["user_id"] != principal.user_id
-        ):
-            raise ProblemError(403, "You can only edit your own messages.", code="forbidden-role")
+        if not is_own(original, principal.user_id):
+            require(role, Operation.EDIT_OTHERS_MESSAGE)
         advisor_id, persona, mentions = await self._route_turn(
             conversation, principal.user_id, content, original.get("advisor_id")
         )
@@ -354,7 +367,7 @@ class MessageService:
     ) -> Started:
         principal.require("write")
         conversation, _ = await self._access.authorize(
-            conversation_id, principal.user_id, Need.WRITE
+            conversation_id, principal.user_id, Operation.REGENERATE
         )
         original = await self._messages.get(conversation_id, message_id)
         if original is None:
@@ -386,7 +399,7 @@ class MessageService:
         )
         await self._usage.admit(conversation["user_id"])
         assistant = await self._insert_assistant(
-            conversation, parent["_id"], advisor_id, regenerated=True
+            conversation, parent["_id"], advisor_id, principal.user_id, regenerated=True
         )
         path = await self._path_to(conversation_id, parent["_id"])
         live = await self._launch(
@@ -438,7 +451,7 @@ class MessageService:
             **user_fields,
         }
         assistant_doc = self._assistant_doc(
-            conversation, user_doc["_id"], advisor_id, regenerated=False
+            conversation, user_doc["_id"], advisor_id, principal.user_id, regenerated=False
         )
 
         async def work(session: AsyncClientSession) -> None:
@@ -477,6 +490,7 @@ class MessageService:
         conversation: dict[str, Any],
         parent_id: str,
         advisor_id: str | None,
+        requested_by: str,
         *,
         regenerated: bool,
     ) -> dict[str, Any]:
@@ -486,6 +500,7 @@ class MessageService:
             "conversation_id": conversation["_id"],
             "user_id": conversation["user_id"],
             "author_id": None,
+            "requested_by": requested_by,
             "role": MessageRole.ASSISTANT.value,
             "content": "",
             "status": GenerationStatus.PENDING.value,
@@ -493,7 +508,6 @@ class MessageService:
             "branch_index": 0,
             "advisor_id": advisor_id,
             "metadata": {"regenerated": regenerated},
-            "sources": [],
             "tool_calls": [],
             "attachments": [],
             "is_edited": False,
@@ -508,10 +522,13 @@ class MessageService:
         conversation: dict[str, Any],
         parent_id: str,
         advisor_id: str | None,
+        requested_by: str,
         *,
         regenerated: bool,
     ) -> dict[str, Any]:
-        doc = self._assistant_doc(conversation, parent_id, advisor_id, regenerated=regenerated)
+        doc = self._assistant_doc(
+            conversation, parent_id, advisor_id, requested_by, regenerated=regenerated
+        )
 
         async def work(session: AsyncClientSession) -> None:
             doc["branch_index"] = await self._messages.sibling_count(
@@ -551,6 +568,8 @@ class MessageService:
             message_id=assistant["_id"],
             conversation_id=conversation["_id"],
             owner_id=conversation["user_id"],
+            requester_id=assistant["requested_by"],
+            shared=await self._conversations.active_participant_count(conversation["_id"]) > 1,
             query=query,
             history=history,
             settings=settings,
@@ -591,8 +610,12 @@ class MessageService:
     async def _announce(
         self, event_type: str, doc: dict[str, Any], session: AsyncClientSession
     ) -> None:
+        # A reply belongs with the turn it answers: consumers such as memory ingestion file it
+        # under the user who posted that turn, never under the owner of a shared conversation,
+        # since it may repeat what was recalled from the poster's memories.
+        user_id = doc.get("requested_by") or doc["user_id"]
         payload = MessageEvent(
-            user_id=doc["user_id"],
+            user_id=user_id,
             conversation_id=doc["conversation_id"],
             message_id=doc["_id"],
             role=doc["role"],
@@ -605,21 +628,21 @@ class MessageService:
             },
         )
         await self._outbox.put(
-            new_event(event_type, source=SOURCE, subject=doc["user_id"], data=payload), session
+            new_event(event_type, source=SOURCE, subject=user_id, data=payload), session
         )
 
     async def stop(self, conversation_id: str, message_id: str, principal: Principal) -> Message:
-        await self._access.authorize(conversation_id, principal.user_id, Need.WRITE)
+        await self._access.authorize(conversation_id, principal.user_id, Operation.STOP_GENERATION)
         doc = await self._messages.get(conversation_id, message_id)
         if doc is None:
             raise not_found("Message")
         if doc["status"] in (GenerationStatus.PENDING.value, GenerationStatus.GENERATING.value):
             await self._engine.request_stop(message_id)
         fresh = await self._messages.get(conversation_id, message_id)
-        return message_from_doc(fresh or doc)
+        return await self.present(fresh or doc, principal.user_id)
 
     async def activate(self, conversation_id: str, message_id: str, user_id: str) -> Thread:
-        await self._access.authorize(conversation_id, user_id, Need.READ)
+        await self._access.authorize(conversation_id, user_id, Operation.SET_ACTIVE_BRANCH)
         docs = await self._messages.all_in(conversation_id)
         if not any(d["_id"] == message_id for d in docs):
             raise not_found("Message")
@@ -635,22 +658,24 @@ class MessageService:
     async def rate(
         self, conversation_id: str, message_id: str, user_id: str, rating: int
     ) -> Message:
-        await self._access.authorize(conversation_id, user_id, Need.WRITE)
+        await self._access.authorize(conversation_id, user_id, Operation.RATE)
         doc = await self._messages.get(conversation_id, message_id)
         if doc is None:
             raise not_found("Message")
         if doc["role"] != MessageRole.ASSISTANT.value:
             raise ProblemError(409, "Only assistant replies can be rated.", code="not-ratable")
         updated = await self._messages.update(message_id, {"rating": rating})
-        return message_from_doc(updated or doc)
+        return await self.present(updated or doc, user_id)
 
     async def soft_delete(self, conversation_id: str, message_id: str, user_id: str) -> None:
-        conversation, _ = await self._access.authorize(conversation_id, user_id, Need.WRITE)
+        _, role = await self._access.authorize(
+            conversation_id, user_id, Operation.DELETE_OWN_MESSAGE
+        )
         doc = await self._messages.get(conversation_id, message_id)
         if doc is None:
             raise not_found("Message")
-        if doc.get("author_id") not in (user_id, None) and conversation["user_id"] != user_id:
-            raise ProblemError(403, "You can only delete your own messages.", code="forbidden-role")
+        if not is_own(doc, user_id):
+            require(role, Operation.DELETE_OTHERS_MESSAGE)
         await self._messages.update(
             message_id, {"is_deleted": True, "deleted_at": datetime.now(UTC)}
         )

@@ -30,6 +30,13 @@ class MessageStore:
         await ensure_index(self._messages, [("status", ASCENDING), ("lease_until", ASCENDING)])
         await ensure_index(self._messages, "user_id")
 
+    async def drop_inline_sources(self) -> int:
+        """Replies once carried their sources inline, readable by every participant: drop them."""
+        result = await self._messages.update_many(
+            {"sources": {"$exists": True}}, {"$unset": {"sources": ""}}
+        )
+        return result.modified_count
+
     async def insert(self, doc: Doc, session: AsyncClientSession | None = None) -> None:
         await self._messages.insert_one(doc, session=session)
 
@@ -88,3 +95,46 @@ class MessageStore:
             {"status": {"$in": ["pending", "generating"]}, "lease_until": {"$lt": now}}
         ).limit(limit)
         return [d async for d in cursor]
+
+
+SOURCES = "message_sources"
+
+
+class SourceStore:
+    """What a reply drew on, kept apart from the message and owned by the user it came from.
+
+    A reply in a shared conversation is read by every participant, but the memories recalled
+    for it belong to the one who posted the turn. Keeping them in their own documents under
+    that user's id means reads show each user only their own, export returns them to their
+    owner and erasure of that user removes them, whoever owns the conversation.
+    """
+
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._sources = db[SOURCES]
+
+    async def ensure_indexes(self) -> None:
+        await ensure_index(self._sources, [("conversation_id", ASCENDING), ("user_id", ASCENDING)])
+        await ensure_index(self._sources, [("message_id", ASCENDING), ("user_id", ASCENDING)])
+        await ensure_index(self._sources, "user_id")
+
+    async def record(
+        self, *, message_id: str, conversation_id: str, user_id: str, sources: list[Doc]
+    ) -> None:
+        await self._sources.update_one(
+            {"_id": message_id},
+            {
+                "$set": {
+                    "conversation_id": conversation_id,
+                    "message_id": message_id,
+                    "user_id": user_id,
+                    "sources": sources,
+                    "created_at": datetime.now(UTC),
+                }
+            },
+            upsert=True,
+        )
+
+    async def for_reader(self, conversation_id: str, user_id: str) -> dict[str, list[Doc]]:
+        """The user's own sources in the conversation, by message id."""
+        cursor = self._sources.find({"conversation_id": conversation_id, "user_id": user_id})
+        return {d["message_id"]: d["sources"] async for d in cursor}

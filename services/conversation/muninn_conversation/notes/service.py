@@ -15,7 +15,8 @@ from typing import Any
 from muninn_shared.pagination import decode_cursor, encode_cursor
 from muninn_shared.problems import not_found
 
-from muninn_conversation.conversations.service import ConversationService, Need
+from muninn_conversation.conversations.permissions import Operation
+from muninn_conversation.conversations.service import ConversationService
 from muninn_conversation.messages.store import MessageStore
 from muninn_conversation.notes.models import (
     Note,
@@ -83,7 +84,7 @@ async def readable_message(
     message_id: str,
 ) -> Doc:
     """The message, if the user may read its conversation; 404 otherwise (as for a stranger)."""
-    await conversations.authorize(conversation_id, user_id, Need.READ)
+    await conversations.authorize(conversation_id, user_id, Operation.READ)
     message = await messages.get(conversation_id, message_id)
     if message is None or message.get("is_deleted"):
         raise not_found("Message")
@@ -120,7 +121,7 @@ class NoteService:
             if content is None:
                 content = str(message.get("content") or "")
         elif body.conversation_id is not None:
-            await self._conversations.authorize(body.conversation_id, user_id, Need.READ)
+            await self._conversations.authorize(body.conversation_id, user_id, Operation.READ)
         content = content or ""
         title = body.title or title_from(content)
         at = now()

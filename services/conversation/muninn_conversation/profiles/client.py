@@ -1,4 +1,9 @@
-"""The user's assistant name and preferences, read from identity and cached briefly."""
+"""The user's assistant name and preferences, read from identity and cached briefly.
+
+The cache is keyed by the user the profile describes, and a profile is only ever fetched
+with that user's own token: in a shared conversation each participant's turn is answered
+with their own name, style and memory switch, never another participant's.
+"""
 
 from __future__ import annotations
 
@@ -41,6 +46,7 @@ class ProfileClient:
         self._cache: dict[str, tuple[float, UserContext]] = {}
 
     async def context_for(self, user_id: str, bearer_token: str) -> UserContext:
+        """The profile of ``user_id``, who must be the subject of ``bearer_token``."""
         cached = self._cache.get(user_id)
         if cached and cached[0] > time.monotonic():
             return cached[1]
@@ -54,7 +60,12 @@ class ProfileClient:
         except httpx.HTTPError as exc:
             log.info("profile unavailable, using defaults", error=type(exc).__name__)
             return cached[1] if cached else UserContext()
-        context = self._from_user(response.json())
+        user = response.json()
+        if user.get("id") != user_id:
+            # Never file one user's profile under another's id.
+            log.warning("profile answered for another user; using defaults")
+            return cached[1] if cached else UserContext()
+        context = self._from_user(user)
         if len(self._cache) > 10_000:
             self._cache.clear()
         self._cache[user_id] = (time.monotonic() + self._ttl, context)

@@ -18,9 +18,9 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from muninn_conversation.conversations.models import Conversation
+from muninn_conversation.conversations.permissions import Operation
 from muninn_conversation.conversations.service import (
     ConversationService,
-    Need,
     conversation_from_doc,
 )
 from muninn_conversation.notes.service import now, summary_from_doc
@@ -230,9 +230,9 @@ class ProjectService:
     async def add_conversation(
         self, user_id: str, project_id: str, conversation_id: str
     ) -> Conversation:
-        """File a conversation under the project; only its owner may (Need.MANAGE)."""
+        """File a conversation under the project; only its owner may."""
         await self._doc(user_id, project_id)
-        await self._conversations.authorize(conversation_id, user_id, Need.MANAGE)
+        await self._conversations.authorize(conversation_id, user_id, Operation.CHANGE_SETTINGS)
         await self._store.set_conversation_project(conversation_id, project_id)
         return await self._conversations.get(conversation_id, user_id)
 
@@ -240,7 +240,9 @@ class ProjectService:
         self, user_id: str, project_id: str, conversation_id: str
     ) -> None:
         await self._doc(user_id, project_id)
-        conversation, _ = await self._conversations.authorize(conversation_id, user_id, Need.MANAGE)
+        conversation, _ = await self._conversations.authorize(
+            conversation_id, user_id, Operation.CHANGE_SETTINGS
+        )
         if conversation.get("project_id") != project_id:
             raise not_found("Conversation in this project")
         await self._store.set_conversation_project(conversation_id, None)

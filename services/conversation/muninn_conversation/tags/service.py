@@ -17,7 +17,8 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
-from muninn_conversation.conversations.service import ConversationService, Need
+from muninn_conversation.conversations.permissions import Operation
+from muninn_conversation.conversations.service import ConversationService
 from muninn_conversation.notes.service import NoteService, now
 from muninn_conversation.notes.store import NoteStore
 from muninn_conversation.snippets.service import SnippetService
@@ -173,7 +174,7 @@ class TagService:
     # Tagging items.
 
     async def tag_conversation(self, user_id: str, conversation_id: str, tag: str) -> ItemTags:
-        await self._conversations.authorize(conversation_id, user_id, Need.WRITE)
+        await self._conversations.authorize(conversation_id, user_id, Operation.TAG)
         tags = await self._store.add_to_conversation(conversation_id, tag)
         if tags is None:
             raise ProblemError(
@@ -183,7 +184,7 @@ class TagService:
         return ItemTags(tags=tags)
 
     async def untag_conversation(self, user_id: str, conversation_id: str, tag: str) -> ItemTags:
-        await self._conversations.authorize(conversation_id, user_id, Need.WRITE)
+        await self._conversations.authorize(conversation_id, user_id, Operation.TAG)
         return ItemTags(tags=await self._store.remove_from_conversation(conversation_id, tag))
 
     async def tag_note(self, user_id: str, note_id: str, tag: str) -> ItemTags:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from muninn_conversation.conversations.service import ConversationService, Need
+from muninn_conversation.conversations.permissions import Operation
+from muninn_conversation.conversations.service import ConversationService
 from muninn_conversation.typing_indicators.models import TypingIndicator, TypingState
 from muninn_conversation.typing_indicators.store import TypingStore
 
@@ -33,12 +34,12 @@ class TypingService:
         self._clock = clock
 
     async def set(self, conversation_id: str, user_id: str, is_typing: bool) -> TypingState:
-        await self._conversations.authorize(conversation_id, user_id, Need.WRITE)
+        await self._conversations.authorize(conversation_id, user_id, Operation.TYPE)
         await self._store.set(conversation_id, user_id, is_typing, self._clock())
         return await self._state(conversation_id)
 
     async def state(self, conversation_id: str, user_id: str) -> TypingState:
-        await self._conversations.authorize(conversation_id, user_id, Need.READ)
+        await self._conversations.authorize(conversation_id, user_id, Operation.READ)
         return await self._state(conversation_id)
 
     async def _state(self, conversation_id: str) -> TypingState:
