@@ -268,8 +268,11 @@ class EventConsumers:
     async def _pause(self, seconds: float) -> None:
         """Sleep ``seconds``, or give the message back at once when the service stops."""
         if not self._stopping.is_set():
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # arrives as the event is set, and a stopping service would hang on this delivery.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), seconds)
+                async with asyncio.timeout(seconds):
+                    await self._stopping.wait()
         if self._stopping.is_set():
             raise NackMessage()
 
