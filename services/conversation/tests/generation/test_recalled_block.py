@@ -79,7 +79,3 @@ def test_each_prompt_draws_its_own_marker() -> None:
     first_nonce, second_nonce = marker.findall(first), marker.findall(second)
     assert len(first_nonce) == len(second_nonce) == 1
     assert first_nonce != second_nonce
-
-
-def test_no_memories_no_block() -> None:
-    assert "recalled-data" not in prompt_with()
