@@ -79,3 +79,11 @@ def test_each_prompt_draws_its_own_marker() -> None:
     first_nonce, second_nonce = marker.findall(first), marker.findall(second)
     assert len(first_nonce) == len(second_nonce) == 1
     assert first_nonce != second_nonce
+
+
+def test_a_shared_conversation_is_named_as_such_to_the_model() -> None:
+    memories = [RecalledMemory(id="m-1", content="tea", score=0.9)]
+    shared = system_prompt(UserContext(), memories, conversation_prompt=None, shared=True)
+    alone = system_prompt(UserContext(), memories, conversation_prompt=None, shared=False)
+    assert "other people read your replies" in shared
+    assert "other people read your replies" not in alone
