@@ -98,10 +98,14 @@ async def accept(client: httpx.AsyncClient, cid: str, invitee: User) -> None:
     await ok(client.post(f"/v1/conversations/invitations/{cid}/accept", headers=invitee.headers))
 
 
-async def post(client: httpx.AsyncClient, cid: str, user: User, content: str) -> dict[str, Any]:
+async def post(
+    client: httpx.AsyncClient, cid: str, user: User, content: str, parent_id: str | None = None
+) -> dict[str, Any]:
     exchange: dict[str, Any] = await ok(
         client.post(
-            f"/v1/conversations/{cid}/messages", json={"content": content}, headers=user.headers
+            f"/v1/conversations/{cid}/messages",
+            json={"content": content, "parent_id": parent_id},
+            headers=user.headers,
         ),
         201,
     )
@@ -265,7 +269,11 @@ ROLE_LETTERS = {"owner": "O", "collaborator": "C", "viewer": "V"}
 
 @dataclass(frozen=True)
 class Scene:
-    """A conversation where everyone has written: the viewer was a collaborator before."""
+    """A conversation where everyone has written: the viewer was a collaborator before.
+
+    The collaborator's and the viewer's turns branch off under the owner's first message, and
+    the viewer's branch is the one shown: choosing the owner's reply changes the active leaf.
+    """
 
     cid: str
     users: dict[str, User]
@@ -292,7 +300,13 @@ async def build_scene(client: httpx.AsyncClient, settings: ConversationSettings)
         await accept(client, cid, users[role])
     user_messages, replies = {}, {}
     for role in ("owner", "collaborator", "viewer"):
-        exchange = await post(client, cid, users[role], f"Note from the {role}: pack light.")
+        exchange = await post(
+            client,
+            cid,
+            users[role],
+            f"Note from the {role}: pack light.",
+            parent_id=user_messages.get("owner"),
+        )
         user_messages[role] = exchange["user_message"]["id"]
         replies[role] = exchange["assistant_message"]["id"]
     await ok(
@@ -300,12 +314,6 @@ async def build_scene(client: httpx.AsyncClient, settings: ConversationSettings)
             f"/v1/conversations/{cid}/participants/{users['viewer'].id}",
             json={"role": "viewer"},
             headers=owner.headers,
-        )
-    )
-    # The thread shows the owner's turn, so that choosing another branch changes something.
-    await ok(
-        client.post(
-            f"/v1/conversations/{cid}/messages/{replies['owner']}/activate", headers=owner.headers
         )
     )
     return Scene(cid, users, user_messages, replies)
@@ -347,9 +355,7 @@ REQUESTS: dict[str, Request] = {
     "delete_others_message": _act(
         "DELETE", lambda s, r: f"/messages/{s.user_messages[s.other_than(r)]}"
     ),
-    "set_active_branch": _act(
-        "POST", lambda s, r: f"/messages/{s.replies['collaborator']}/activate"
-    ),
+    "set_active_branch": _act("POST", lambda s, r: f"/messages/{s.replies['owner']}/activate"),
     "rate": _act("PUT", _message("/rating"), {"rating": 2}),
     "type": _act("PUT", lambda s, r: "/typing", {"is_typing": True}),
     "write_advisor_notes": _act(
@@ -405,6 +411,10 @@ async def snapshot(client: httpx.AsyncClient, scene: Scene) -> dict[str, Any]:
     }
 
 
+# Reading changes nothing; the scene's replies are complete, so stopping one is a no-op.
+NO_VISIBLE_EFFECT = {"read", "stop_generation"}
+
+
 @pytest.mark.parametrize("role", ["owner", "collaborator", "viewer"])
 @pytest.mark.parametrize("operation", sorted(ROLE_MATRIX))
 async def test_role_matrix_cell(
@@ -418,6 +428,11 @@ async def test_role_matrix_cell(
 
     if allowed:
         assert response.status_code in (200, 201, 204), (operation, role, response.text)
+        if operation == "delete_conversation":
+            gone = await client.get(scene.base(), headers=scene.users["owner"].headers)
+            assert gone.status_code == 404
+        elif operation not in NO_VISIBLE_EFFECT:
+            assert await snapshot(client, scene) != before, f"an allowed {operation} did nothing"
         return
     assert response.status_code == 403, (operation, role, response.status_code, response.text)
     assert response.headers["content-type"] == "application/problem+json"

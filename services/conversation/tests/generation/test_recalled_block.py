@@ -81,5 +81,9 @@ def test_each_prompt_draws_its_own_marker() -> None:
     assert first_nonce != second_nonce
 
 
-def test_no_memories_no_block() -> None:
-    assert "recalled-data" not in prompt_with()
+def test_a_shared_conversation_is_named_as_such_to_the_model() -> None:
+    memories = [RecalledMemory(id="m-1", content="tea", score=0.9)]
+    shared = system_prompt(UserContext(), memories, conversation_prompt=None, shared=True)
+    alone = system_prompt(UserContext(), memories, conversation_prompt=None, shared=False)
+    assert "other people read your replies" in shared
+    assert "other people read your replies" not in alone
