@@ -822,9 +822,16 @@ def test_k8s_config_points_at_the_services_and_the_infrastructure() -> None:
         )
 
     kafka = infra_object("Kafka")
-    (plain,) = [lst for lst in kafka["spec"]["kafka"]["listeners"] if not lst["tls"]]
+    # One listener, and it is SCRAM over TLS: no plaintext way in.
+    (listener,) = kafka["spec"]["kafka"]["listeners"]
+    assert listener["tls"] is True
+    assert listener["authentication"] == {"type": "scram-sha-512"}
+    assert kafka["spec"]["kafka"]["authorization"]["type"] == "simple"
     host, _, port = env["MUNINN_KAFKA_BOOTSTRAP"].partition(":")
-    assert (host, int(port)) == (f"{kafka['metadata']['name']}-kafka-bootstrap", plain["port"])
+    assert (host, int(port)) == (f"{kafka['metadata']['name']}-kafka-bootstrap", listener["port"])
+    assert env["MUNINN_KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+    assert env["MUNINN_KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512"
+    assert env["MUNINN_KAFKA_CREATE_TOPICS"] == "false", "users may not create topics"
 
     collector = infra_object("OpenTelemetryCollector")
     http = collector["spec"]["config"]["receivers"]["otlp"]["protocols"]["http"]["endpoint"]
@@ -1043,6 +1050,7 @@ def test_built_base_and_infra() -> None:
         "Kafka",
         "KafkaNodePool",
         "KafkaTopic",
+        "KafkaUser",
         "MongoDBCommunity",
         "OpenTelemetryCollector",
     }
