@@ -23,7 +23,8 @@ from muninn_shared.settings import CONTENT_SERVICES, SERVICE_NAMES
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 USERS_FILE = K8S / "infra" / "kafka-users.yaml"
-COMPOSE_ACLS = ROOT / "deploy" / "docker" / "kafka-acls.sh"
+COMPOSE_SETUP = ROOT / "deploy" / "docker" / "kafka-setup.sh"
+COMPOSE_FILE = ROOT / "docker-compose.yml"
 
 
 @cache
@@ -74,9 +75,9 @@ def test_committed_users_and_compose_acls_are_the_generators_output() -> None:
         "regenerate: .venv/bin/python deploy/k8s/generate_kafka_users.py"
         " > deploy/k8s/infra/kafka-users.yaml"
     )
-    assert COMPOSE_ACLS.read_text() == generator().render_compose(), (
+    assert COMPOSE_SETUP.read_text() == generator().render_compose(), (
         "regenerate: .venv/bin/python deploy/k8s/generate_kafka_users.py --compose"
-        " > deploy/docker/kafka-acls.sh"
+        " > deploy/docker/kafka-setup.sh"
     )
 
 
@@ -147,3 +148,48 @@ def test_each_deployment_signs_in_as_its_own_user_and_trusts_the_cluster_ca(
     )
     (item,) = volume["secret"]["items"]
     assert config["MUNINN_KAFKA_SSL_CA_FILE"] == f"{mount['mountPath']}/{item['path']}"
+
+
+def compose_services() -> dict[str, Any]:
+    services: dict[str, Any] = yaml.safe_load(COMPOSE_FILE.read_text())["services"]
+    return services
+
+
+def test_compose_kafka_takes_only_scram_over_tls_and_denies_by_default() -> None:
+    env = compose_services()["kafka"]["environment"]
+    listeners = dict(entry.split("://", 1) for entry in env["KAFKA_LISTENERS"].split(","))
+    protocols = dict(
+        entry.split(":", 1) for entry in env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(",")
+    )
+    for name, address in listeners.items():
+        if name == env["KAFKA_CONTROLLER_LISTENER_NAMES"]:
+            assert address.startswith("127.0.0.1:"), (
+                "the controller listener stays in the container"
+            )
+        else:
+            assert protocols[name] == "SASL_SSL", name
+    assert env["KAFKA_SASL_ENABLED_MECHANISMS"] == "SCRAM-SHA-512"
+    assert env["KAFKA_AUTHORIZER_CLASS_NAME"].endswith("StandardAuthorizer")
+    assert env["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false"
+    setup = compose_services()["kafka-setup"]
+    assert f"./{COMPOSE_SETUP.relative_to(ROOT)}:/muninn/kafka-setup.sh:ro" in setup["volumes"]
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_each_compose_service_signs_in_as_its_own_user(service: str) -> None:
+    spec = compose_services()[service]
+    env = spec["environment"]
+    if service not in CONTENT_SERVICES:
+        assert "MUNINN_KAFKA_SASL_USERNAME" not in env
+        return
+    assert env["MUNINN_KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+    assert env["MUNINN_KAFKA_SASL_USERNAME"] == service
+    password = f"KAFKA_PASSWORD_{service.upper()}"
+    assert env["MUNINN_KAFKA_SASL_PASSWORD"].startswith(f"${{MUNINN_{password}:?")
+    assert f"${password}" in COMPOSE_SETUP.read_text(), "kafka-setup gives the user that password"
+    assert compose_services()["kafka-setup"]["environment"][password].startswith(
+        f"${{MUNINN_{password}:?"
+    )
+    (mount,) = [m for m in spec["volumes"] if m.startswith("kafka-tls:")]
+    assert env["MUNINN_KAFKA_SSL_CA_FILE"] == f"{mount.split(':')[1]}/ca.crt"
+    assert spec["depends_on"]["kafka-setup"] == {"condition": "service_completed_successfully"}
