@@ -22,11 +22,15 @@ env | while IFS='=' read -r name value; do
 done
 jaas="org.apache.kafka.common.security.scram.ScramLoginModule required"
 jaas="$jaas username=\"admin\" password=\"$KAFKA_ADMIN_PASSWORD\";"
+# The node talks to itself over SASL_SSL too (inter-broker), as the admin, trusting its own
+# certificate.
 cat >> "$config" <<PROPERTIES
 listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=$jaas
 ssl.keystore.type=PKCS12
 ssl.keystore.location=/etc/kafka/secrets/kafka.p12
 ssl.keystore.password=$KAFKA_TLS_PASSWORD
+ssl.truststore.type=PEM
+ssl.truststore.location=/etc/kafka/secrets/ca.crt
 PROPERTIES
 # The health check's client configuration (the broker's admin, trusting its own certificate).
 cat > /tmp/admin.properties <<PROPERTIES
