@@ -50,6 +50,11 @@ SECRET_VALUES = {
     "MUNINN_JWT_SECRET": "a-test-secret-that-is-long-enough-for-the-codec-0123",
     "MUNINN_MONGO_URI": "mongodb://muninn:pw@muninn-mongodb-0.muninn-mongodb-svc:27017/admin?replicaSet=muninn-mongodb",
     "MUNINN_QDRANT_API_KEY": "qdrant-test-key",
+    "MUNINN_KAFKA_SASL_PASSWORD": "kafka-test-password",
+    **{
+        f"MUNINN_KAFKA_PASSWORD_{service.upper()}": f"kafka-{service}-password"
+        for service in SERVICE_NAMES
+    },
 }
 
 
@@ -575,7 +580,8 @@ def test_compose_wires_kafka_mongo_qdrant_and_the_collector() -> None:
     assert "controller" in kafka["KAFKA_PROCESS_ROLES"], "KRaft: the node is its own controller"
     assert not any("ZOOKEEPER" in name for name in kafka)
     assert services["kafka"]["image"].startswith("apache/kafka:")
-    advertised = urlsplit(kafka["KAFKA_ADVERTISED_LISTENERS"].split(",")[0]).netloc
+    # "SASL_SSL://kafka:9092": the listener name is not a URL scheme urlsplit accepts.
+    advertised = kafka["KAFKA_ADVERTISED_LISTENERS"].split(",")[0].split("://", 1)[1]
     mongo_command = services["mongo"]["command"]
     assert services["mongo"]["image"].startswith("mongo:7")
     replica_set = mongo_command[mongo_command.index("--replSet") + 1]
@@ -822,9 +828,16 @@ def test_k8s_config_points_at_the_services_and_the_infrastructure() -> None:
         )
 
     kafka = infra_object("Kafka")
-    (plain,) = [lst for lst in kafka["spec"]["kafka"]["listeners"] if not lst["tls"]]
+    # One listener, and it is SCRAM over TLS: no plaintext way in.
+    (listener,) = kafka["spec"]["kafka"]["listeners"]
+    assert listener["tls"] is True
+    assert listener["authentication"] == {"type": "scram-sha-512"}
+    assert kafka["spec"]["kafka"]["authorization"]["type"] == "simple"
     host, _, port = env["MUNINN_KAFKA_BOOTSTRAP"].partition(":")
-    assert (host, int(port)) == (f"{kafka['metadata']['name']}-kafka-bootstrap", plain["port"])
+    assert (host, int(port)) == (f"{kafka['metadata']['name']}-kafka-bootstrap", listener["port"])
+    assert env["MUNINN_KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+    assert env["MUNINN_KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512"
+    assert env["MUNINN_KAFKA_CREATE_TOPICS"] == "false", "users may not create topics"
 
     collector = infra_object("OpenTelemetryCollector")
     http = collector["spec"]["config"]["receivers"]["otlp"]["protocols"]["http"]["endpoint"]
@@ -1043,6 +1056,7 @@ def test_built_base_and_infra() -> None:
         "Kafka",
         "KafkaNodePool",
         "KafkaTopic",
+        "KafkaUser",
         "MongoDBCommunity",
         "OpenTelemetryCollector",
     }

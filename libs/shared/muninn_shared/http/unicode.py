@@ -4,7 +4,7 @@ JSON may spell an unpaired surrogate (``"\\ud995"``); Python decodes it into a `
 cannot be encoded as UTF-8, so MongoDB's BSON encoder, log lines and Kafka payloads would
 all fail on it mid-request. One check at the door answers 422 and leaves nothing half-written.
 
-What is checked is the decoded JSON, as a handler would see it: a key spelled ``"\u0024gt"``
+What is checked is the decoded JSON, as a handler would see it: a key spelled ``"\\u0024gt"``
 is ``"$gt"``, and a body in UTF-16 or UTF-32 decodes like UTF-8. A body without a content type
 is checked too: a lenient parser (FastAPI with ``strict_content_type=False``, a handler
 reading ``request.json()``) takes it as JSON.
@@ -21,10 +21,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from muninn_shared.problems import problem_response
 
-# Only a body holding one of these can decode to what is refused; the rest skip the parse.
-# A leading "$" of a key, or the escapes of "$", NUL and surrogates; a NUL byte (JSON in
-# UTF-16 or UTF-32, where every ASCII character comes with NUL bytes); a surrogate encoded as raw
-# UTF-8-like bytes (the JSON decoder lets those through with "surrogatepass").
+# Only a body holding one of these can decode to what is refused; the rest skip the parse:
+# a leading "$" of a key, or the escapes of "$", NUL and surrogates; a NUL byte (JSON in
+# UTF-16 or UTF-32, where every ASCII character comes with NUL bytes); a surrogate encoded
+# as raw bytes (the JSON decoder lets those through with "surrogatepass").
 _SUSPECT = re.compile(rb'"\$|\\u(?:[dD][89a-fA-F]|0000|0024)|\x00|\xed[\xa0-\xbf]')
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # Larger bodies pass through unchecked (and unbuffered): size limits further in refuse them.

@@ -26,7 +26,10 @@ def index_name(keys: IndexKeys) -> str:
 
 
 async def ensure_index(collection: AsyncCollection[Any], keys: IndexKeys, **options: Any) -> str:
-    """Create the index unless one of that name exists; returns its name."""
+    """Create the index unless one of that name exists; returns its name.
+
+    An existing index whose ``expireAfterSeconds`` differs from the one asked for is retuned.
+    """
     name = str(options.get("name") or index_name(keys))
     existing = (await collection.index_information()).get(name)
     if existing is None:
