@@ -13,6 +13,7 @@ The detail goes to the operator's logs.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -73,16 +74,21 @@ class WebhookSender:
         }
         # Every failure is retried alike: giving up sooner on a 404 than on a timeout would
         # tell the two apart through the channel's state.
+        # Only the status line and headers are read, within one deadline for the whole
+        # exchange: a receiver cannot hold a sender with an endless body or a slow drip.
         try:
-            response = await self._http.post(
-                url, content=body, headers=headers, timeout=self._timeout
-            )
-            await response.aclose()
+            async with (
+                asyncio.timeout(self._timeout),
+                self._http.stream(
+                    "POST", url, content=body, headers=headers, timeout=self._timeout
+                ) as response,
+            ):
+                status = response.status_code
         except OutboundRefusedError as exc:
             raise DeliveryError(f"refused by the outbound guard: {exc.reason}") from None
-        except httpx.TimeoutException:
+        except (httpx.TimeoutException, TimeoutError):
             raise DeliveryError(f"no answer within {self._timeout:.0f} s") from None
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise DeliveryError(f"could not reach the endpoint ({exc!r})") from None
-        if response.status_code >= 300:
-            raise DeliveryError(f"the endpoint answered {response.status_code}")
+        if status >= 300:
+            raise DeliveryError(f"the endpoint answered {status}")

@@ -39,15 +39,19 @@ async def _skipped(session: AsyncClientSession) -> Outcome:
     return Outcome.SKIPPED
 
 
-async def _attempted(sending: Awaitable[None]) -> DeliveryError | None:
-    """What went wrong with one attempt; any error at all marks the attempt failed."""
+async def _attempted(sending: Awaitable[None], *, retry_unforeseen: bool) -> DeliveryError | None:
+    """What went wrong with one attempt; any error at all marks the attempt failed.
+
+    An error the sender did not foresee is final for e-mail (a message it cannot build will
+    not build later) but retried for webhooks, where giving up sooner on some targets than
+    on others would tell them apart."""
     try:
         await sending
     except DeliveryError as exc:
         return exc
     except Exception as exc:
         log.exception("notification sender raised")
-        return DeliveryError(repr(exc), retryable=False)
+        return DeliveryError(repr(exc), retryable=retry_unforeseen)
     return None
 
 
@@ -110,7 +114,8 @@ class OutboundChannels:
                 settings.webhook_secret,
                 payload,
                 delivery_id=f"{doc['_id']}:{attempt}",
-            )
+            ),
+            retry_unforeseen=True,
         )
         return self._recorder(doc, ChannelName.WEBHOOK, WEBHOOK, attempt, error, context.now)
 
@@ -132,7 +137,8 @@ class OutboundChannels:
                 doc["title"],
                 doc["body"],
                 message_id=f"{doc['_id']}.{attempt}",
-            )
+            ),
+            retry_unforeseen=False,
         )
         return self._recorder(doc, ChannelName.EMAIL, EMAIL, attempt, error, context.now)
 
