@@ -35,6 +35,13 @@ class MemorySettings(ServiceSettings):
         description="Store assistant replies from conversations as episodic memories.",
     )
 
+    extraction_budget_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="Time the offline rules may spend on one message; a message past it is "
+        "stored as an episodic memory without extracted facts, and its job says so.",
+    )
+
     # Reconciliation: near-identical facts are duplicates, same-slot facts supersede.
     reconciliation_candidates: int = Field(default=8, ge=1, le=50)
     reconciliation_duplicate_similarity: float = Field(default=0.8, gt=0, le=1)

@@ -27,7 +27,9 @@ ENTITY_TYPES: tuple[EntityType, ...] = (
 TITLES = re.compile(
     r"^(?:dr|mr|mrs|ms|miss|prof|professor|sir|madam|aunt|uncle|grandma|grandpa)\.?\s+", re.I
 )
-_CAP = r"(?-i:[A-Z][a-zA-Z'&\-]*[a-zA-Z])"
+# A name's words are at most 40 letters: unbounded, every capital of a long run of capitals
+# began a match through the rest of the run (quadratic in its length).
+_CAP = r"(?-i:[A-Z][a-zA-Z'&\-]{0,40}[a-zA-Z])"
 _NAME = rf"(?-i:(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s+)?{_CAP}(?:\s+(?:of\s+|de\s+|van\s+|von\s+)?{_CAP}){{0,3}})"
 _ROLE = "|".join(sorted((re.escape(r) for r in UNIQUE_ROLES | MULTI_ROLES), key=len, reverse=True))
 _PET = "|".join(sorted((re.escape(p) for p in PETS), key=len, reverse=True))

@@ -216,7 +216,7 @@ class LLMExtractor:
         return f"llm:{self._client.model}"
 
     async def extract(self, messages: list[SourceMessage]) -> Extraction:
-        rules = self._rules.extract_sync(messages)
+        rules = await self._rules.extract(messages)
         if not any(m.role == "user" for m in messages):
             return rules
         try:
@@ -324,7 +324,8 @@ def create_chat_client(
 
 def create_extractor(settings: MemorySettings, http: httpx.AsyncClient) -> Extractor:
     """The LLM extractor when ``MUNINN_MEMORY_LLM_*`` is configured, else the offline rules."""
+    rules = RuleExtractor(budget_seconds=settings.extraction_budget_seconds)
     client = create_chat_client(settings, http)
     if client is None:
-        return RuleExtractor()
-    return LLMExtractor(client, max_attempts=settings.memory_llm_max_attempts)
+        return rules
+    return LLMExtractor(client, max_attempts=settings.memory_llm_max_attempts, fallback=rules)

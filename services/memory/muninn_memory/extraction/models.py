@@ -71,6 +71,8 @@ class Extraction:
     extractor: str
     notes: list[str] = field(default_factory=list)
     """Why a message yielded no fact (a question, small talk, …): never silently nothing."""
+    over_budget: list[int] = field(default_factory=list)
+    """Indexes of the messages whose extraction ran past its time budget (stored unread)."""
 
 
 class Extractor(Protocol):

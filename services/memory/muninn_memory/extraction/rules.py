@@ -9,7 +9,10 @@ a statement; when it returns nothing, ``notes`` say why (a question, small talk,
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -21,9 +24,9 @@ from muninn_memory.extraction.text import content_terms, sentences, words
 
 EXTRACTOR_NAME = "rules-v1"
 
-NAME = (
-    r"(?-i:(?:(?:Dr|Mr|Mrs|Ms|Prof|Aunt|Uncle)\.?\s+)?[A-Z][a-zA-Z'\-]+(?:\s+[A-Z][a-zA-Z'\-]+)?)"
-)
+# A name's words are at most 40 letters: unbounded, every capital of a long run of capitals
+# began a match through the rest of the run (quadratic in its length).
+NAME = r"(?-i:(?:(?:Dr|Mr|Mrs|Ms|Prof|Aunt|Uncle)\.?\s+)?[A-Z][a-zA-Z'\-]{1,40}(?:\s+[A-Z][a-zA-Z'\-]{1,40})?)"
 
 UNIQUE_ROLES = frozenset(
     [
@@ -296,9 +299,28 @@ _EXPERIENCE_RULE = _c(
     rf"\b{_I}\s+{_ADV}(?:went|visited|saw|watched|read|tried|attended|ate|met|took|bought|adopted|started|joined|ran|hiked|travell?ed|celebrated|painted|made|built|learned|learnt|signed up|played|cooked|baked|had|got|spent|volunteered|donated|lost|found|received|gave|wrote|drove|flew|moved|broke|fell|hurt|injured|became|decided)\b|\b{_I}{_BE}\s+{_ADV}back from\b"
 )
 
+# "I no longer …", "I don't X … anymore", "I'm not … anymore". The "… anymore" shapes are an
+# opener and a later marker, found by two scans instead of one ``.*`` pattern: that pattern
+# restarted its scan to the end of the clause at every opener (quadratic in their number).
 _RETRACTION = _c(
-    r"\bI\s+(?:no longer|don't\s+\w+.*\b(?:anymore|any more)|do not\s+\w+.*\b(?:anymore|any more)|never did|didn't actually|don't actually|do not actually)\b|\bI(?:'m|\s+am)\s+(?:not|no longer)\s+.*\b(?:anymore|any more)\b|\bI(?:'m|\s+am)\s+no\s+longer\b|\bI\s+(?:don't|do not)\s+(?:have|own)\s+(?:a|an|any)\b"
+    r"\bI\s+(?:no longer|never did|didn't actually|don't actually|do not actually)\b|\bI(?:'m|\s+am)\s+no\s+longer\b|\bI\s+(?:don't|do not)\s+(?:have|own)\s+(?:a|an|any)\b"
 )
+_RETRACTION_OPENERS = (
+    _c(r"\bI\s+(?:don't|do not)\s+\w"),
+    _c(r"\bI(?:'m|\s+am)\s+(?:not|no longer)\s"),
+)
+_NO_MORE = _c(r"\b(?:anymore|any more)\b")
+
+
+def is_retraction(clause: str) -> bool:
+    """Whether the clause takes a statement back ("I no longer work at Acme")."""
+    if _RETRACTION.search(clause):
+        return True
+    # The leftmost opener ends first; a marker after that end completes the shape.
+    ends = [m.end() for opener in _RETRACTION_OPENERS if (m := opener.search(clause))]
+    return bool(ends and _NO_MORE.search(clause, min(ends)))
+
+
 _FORGET = _c(
     r"^(?:please\s+)?(?:forget|ignore|disregard|scratch|delete|remove)\s+(?:that|the (?:fact|part) that|what I (?:said|told you) about|about)\s+(.+)"
 )
@@ -404,15 +426,20 @@ _FIRST_PERSON = _c(r"\b(?:I|I'm|I've|I'd|I'll|my|me|mine|myself|we|we're|we've|o
 _PRONOUN_OBJECTS = frozenset(
     {"it", "that", "this", "you", "them", "those", "these", "him", "her", "one", "so", "too"}
 )
+# Each whitespace run is tried from its first character only ((?<!\s)): a pattern that could
+# start anywhere inside a run rescanned the rest of it from every position (quadratic).
 _CLAUSE_SPLIT = re.compile(
-    r"(?:,\s*|\s+)(?:and|but|while)\s+(?=(?:I|I'm|I've|I'd|I'll|my|we|we're|our)\b)|;\s+(?=\S)"
+    r"(?:,\s*|(?<![\s,])\s+)(?:and|but|while)\s+(?=(?:I|I'm|I've|I'd|I'll|my|we|we're|our)\b)|;\s+(?=\S)"
 )
 _BARE_AND = _c(
-    r"\s+and\s+(?=(?:also\s+)?(?:work|live|love|like|enjoy|hate|study|have|speak|moved|play|own)\b)"
+    r"(?<!\s)\s+and\s+(?=(?:also\s+)?(?:work|live|love|like|enjoy|hate|study|have|speak|moved|play|own)\b)"
 )
 _OBJECT_END = _c(
-    r"\s+(?:a lot|so much|very much|too much|more than anything|but|because|since|when|although|though|whenever|if)\b.*$|[,;:(].*$|\s+and\s+(?:I|we|my)\b.*$"
+    r"(?<!\s)\s+(?:a lot|so much|very much|too much|more than anything|but|because|since|when|although|though|whenever|if)\b(?s:.*)\Z|[,;:(](?s:.*)\Z|(?<!\s)\s+and\s+(?:I|we|my)\b(?s:.*)\Z"
 )
+MAX_CLAUSE_CHARS = 600
+"""A longer clause is read up to its last word within this length: statements of fact are
+far shorter, and the bound keeps every rule's cost per clause small whatever the input."""
 
 
 def _obj_key(phrase: str, max_terms: int = 4) -> str:
@@ -560,38 +587,81 @@ def _skip_reason(clause: str) -> str | None:
     return None
 
 
+def bounded(clause: str) -> str:
+    """``clause`` cut after its last whole word within ``MAX_CLAUSE_CHARS``."""
+    if len(clause) <= MAX_CLAUSE_CHARS:
+        return clause
+    head = clause[:MAX_CLAUSE_CHARS]
+    cut = head.rfind(" ")
+    return head[:cut] if cut > 0 else head
+
+
+class OverBudgetError(Exception):
+    """A message's extraction ran past its time budget."""
+
+
 class RuleExtractor:
-    """Facts from messages by rules; deterministic and offline."""
+    """Facts from messages by rules; deterministic and offline.
+
+    With a ``budget_seconds``, each message gets that much time: the deadline is checked
+    between clauses, and a message past it yields no fact, only a note saying so. Linear
+    patterns and bounded clauses keep every clause cheap, so the check comes often; the
+    budget is the backstop should some input still be slow. ``extract`` runs in a worker
+    thread, so the event loop keeps serving between two patterns' runs.
+    """
+
+    def __init__(
+        self,
+        budget_seconds: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._budget = budget_seconds
+        self._clock = clock
 
     @property
     def name(self) -> str:
         return EXTRACTOR_NAME
 
     async def extract(self, messages: list[SourceMessage]) -> Extraction:
-        return self.extract_sync(messages)
+        return await asyncio.to_thread(self.extract_sync, messages)
 
     def extract_sync(self, messages: list[SourceMessage]) -> Extraction:
         facts: list[ExtractedFact] = []
         notes: list[str] = []
+        over_budget: list[int] = []
         for index, message in enumerate(messages):
-            found, reasons = self._from_message(message, index)
+            try:
+                found, reasons = self._from_message(message, index)
+            except OverBudgetError:
+                over_budget.append(index)
+                notes.append(
+                    f"message {index}: stored without extraction: reading its"
+                    f" {len(message.content):,} characters took longer than the extraction"
+                    f" budget of {self._budget:g} s"
+                )
+                continue
             facts.extend(found)
             if not found:
                 why = ", ".join(sorted(set(reasons))) or "no statement"
                 notes.append(f"message {index}: no fact ({why})")
-        return Extraction(facts=facts, extractor=EXTRACTOR_NAME, notes=notes)
+        return Extraction(
+            facts=facts, extractor=EXTRACTOR_NAME, notes=notes, over_budget=over_budget
+        )
 
     def _from_message(
         self, message: SourceMessage, index: int
     ) -> tuple[list[ExtractedFact], list[str]]:
         if message.role != "user":
             return [], [f"{message.role} message"]
+        deadline = None if self._budget is None else self._clock() + self._budget
         facts: list[ExtractedFact] = []
         reasons: list[str] = []
         seen: set[str] = set()
         for sentence in sentences(message.content):
             for raw_clause in _split_clauses(sentence):
-                fact, reason = self._from_clause(raw_clause, sentence, message, index)
+                if deadline is not None and self._clock() > deadline:
+                    raise OverBudgetError
+                fact, reason = self._from_clause(bounded(raw_clause), sentence, message, index)
                 if fact is None:
                     reasons.append(reason or "no statement")
                 elif fact.content.lower() not in seen:
@@ -612,7 +682,7 @@ class RuleExtractor:
             clause = re.sub(r"^that\s+", "", clause, flags=I_)
             negated = retract_only = correction = True
             match = classify(clause)
-        elif _RETRACTION.search(clause):
+        elif is_retraction(clause):
             positive = classify(positive_form(clause))
             correction = True
             if positive is not None and positive.category == "preference":

@@ -18,6 +18,7 @@ from typing import Any
 
 from muninn_shared.events import new_event
 from muninn_shared.events.payloads import MemoryChanged
+from muninn_shared.logging import get_logger
 from muninn_shared.storage.mongo import in_transaction
 from muninn_shared.storage.outbox import Outbox
 from pymongo import AsyncMongoClient
@@ -26,9 +27,9 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from muninn_memory.entities.recognize import recognize
 from muninn_memory.entities.service import EntityService, ResolvedEntity
 from muninn_memory.extraction.models import ExtractedFact, Extraction, Extractor, SourceMessage
-from muninn_memory.extraction.rules import classify
+from muninn_memory.extraction.rules import bounded, classify
 from muninn_memory.extraction.signals import context_of, importance_of, sentiment_of
-from muninn_memory.extraction.text import truncate
+from muninn_memory.extraction.text import clean, truncate
 from muninn_memory.history.store import HistoryStore, history_entry
 from muninn_memory.ingestion.models import JobOperation, JobResult
 from muninn_memory.ingestion.store import JobStore
@@ -43,6 +44,8 @@ from muninn_memory.memories.models import (
 )
 from muninn_memory.memories.store import PENDING, MemoryStore
 from muninn_memory.reconciliation.service import Decision, Reconciler
+
+log = get_logger(__name__)
 
 Doc = dict[str, Any]
 SERVICE = "memory"
@@ -226,6 +229,12 @@ class IngestionPipeline:
         if not job.get("infer", True):
             return None
         extraction = await self._extractor.extract(messages)
+        if extraction.over_budget:
+            log.warning(
+                "messages stored without extraction: over the extraction budget",
+                job_id=job["_id"],
+                messages=extraction.over_budget,
+            )
         for fact in extraction.facts:
             message = messages[fact.message_index]
             decision = await self._reconciler.decide(
@@ -284,7 +293,7 @@ class IngestionPipeline:
         """One memory given by the client: stored as given, deduplicated and, with infer, reconciled."""
         content: str = payload["memory"]["content"]
         given_type = payload["memory"].get("type")
-        match = classify(content) if job.get("infer", True) else None
+        match = classify(bounded(clean(content))) if job.get("infer", True) else None
         category = match.category if match else "statement"
         fact = ExtractedFact(
             content=content,

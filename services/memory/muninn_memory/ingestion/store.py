@@ -6,6 +6,13 @@ atomically with a lease; a partial unique index allows one job in progress per u
 keeps each user's messages in order (a correction is never applied before the fact it
 corrects). A job's outcome commits in the same transaction as its memories, conditioned on
 the claim, so a job whose worker lost its lease cannot be applied twice.
+
+Jobs are served in *turns*, not in arrival order, so one user's backlog never holds up
+another user (start-time fair queueing with one unit per job): a job's turn is the turn
+being served now (the lowest turn still queued) or, if its user already has jobs waiting,
+one after that user's last. A user who posts 1,000 messages gets turns t … t+999; another
+user's message posted next gets turn t and is claimed as soon as a worker is free, whatever
+the first backlog holds.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from typing import Any
 
 from muninn_shared.storage.indexes import ensure_index
 from muninn_shared.storage.mongo import update_one_and_read
-from pymongo import ASCENDING
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -43,6 +50,12 @@ class JobStore:
             self._jobs, [("status", ASCENDING), ("enqueued_at", ASCENDING), ("_id", ASCENDING)]
         )
         await ensure_index(
+            self._jobs, [("status", ASCENDING), ("turn", ASCENDING), ("_id", ASCENDING)]
+        )
+        await ensure_index(
+            self._jobs, [("user_id", ASCENDING), ("status", ASCENDING), ("turn", DESCENDING)]
+        )
+        await ensure_index(
             self._jobs,
             "user_id",
             name="one_processing_job_per_user",
@@ -53,6 +66,7 @@ class JobStore:
 
     async def insert(self, doc: Doc, session: AsyncClientSession | None = None) -> bool:
         """False if a job with this id exists already (an event delivered twice)."""
+        doc["turn"] = await self.next_turn(doc["user_id"], session)
         try:
             await self._jobs.insert_one(doc, session=session)
         except DuplicateKeyError:
@@ -65,18 +79,43 @@ class JobStore:
             query["user_id"] = user_id
         return await self._jobs.find_one(query)
 
+    async def next_turn(self, user_id: str, session: AsyncClientSession | None = None) -> int:
+        """The turn of a job this user queues now (see the module's docstring).
+
+        Two concurrent inserts may get the same turn; ties go by arrival, so the order is
+        still fair, only not strictly round-robin.
+        """
+        head = await self._jobs.find_one(
+            {"status": JobStatus.QUEUED.value},
+            {"turn": 1},
+            sort=[("status", ASCENDING), ("turn", ASCENDING), ("_id", ASCENDING)],
+            session=session,
+        )
+        turn = max(0, _turn_of(head)) if head is not None else 0
+        # One status at a time: the embedded server walks every job of the user for an $in.
+        for status in (JobStatus.QUEUED, JobStatus.PROCESSING):
+            last = await self._jobs.find_one(
+                {"user_id": user_id, "status": status.value},
+                {"turn": 1},
+                sort=[("user_id", ASCENDING), ("status", ASCENDING), ("turn", DESCENDING)],
+                session=session,
+            )
+            if last is not None:
+                turn = max(turn, _turn_of(last) + 1)
+        return turn
+
     async def backlog(self) -> int:
         return await self._jobs.count_documents({"status": JobStatus.QUEUED.value})
 
     async def claim(
         self, *, worker: str, instance_id: str, lease_seconds: float, skip_users: set[str]
     ) -> Doc | None:
-        """Take the oldest runnable job of a user with nothing in progress."""
+        """Take the runnable job with the lowest turn among users with nothing in progress."""
         now = datetime.now(UTC)
         candidates = sorted(
             await self._runnable(JobStatus.QUEUED, {"not_before": {"$lte": now}})
             + await self._runnable(JobStatus.PROCESSING, {"lease_until": {"$lt": now}}),
-            key=lambda job: (job["enqueued_at"], job["_id"]),
+            key=lambda job: (_turn_of(job), job["enqueued_at"], job["_id"]),
         )
         tried: set[str] = set(skip_users)
         for candidate in candidates:
@@ -122,9 +161,9 @@ class JobStore:
         cursor = (
             self._jobs.find(
                 {"status": status.value, **condition},
-                {"_id": 1, "user_id": 1, "status": 1, "claim": 1, "enqueued_at": 1},
+                {"_id": 1, "user_id": 1, "status": 1, "claim": 1, "enqueued_at": 1, "turn": 1},
             )
-            .sort([("status", ASCENDING), ("enqueued_at", ASCENDING), ("_id", ASCENDING)])
+            .sort([("status", ASCENDING), ("turn", ASCENDING), ("_id", ASCENDING)])
             .limit(CLAIM_CANDIDATES)
         )
         return await cursor.to_list(None)
@@ -246,6 +285,8 @@ class JobStore:
 
     async def requeue_failed(self, job_id: str, user_id: str) -> Doc | None:
         now = datetime.now(UTC)
+        # A retried job waits its turn like a new one instead of jumping the queue.
+        turn = await self.next_turn(user_id)
         return await update_one_and_read(
             self._jobs,
             {"_id": job_id, "user_id": user_id, "status": JobStatus.FAILED.value},
@@ -254,9 +295,17 @@ class JobStore:
                     "status": JobStatus.QUEUED.value,
                     "attempts": 0,
                     "error": None,
+                    "turn": turn,
+                    "enqueued_at": now,
                     "not_before": now,
                     "updated_at": now,
                     "finished_at": None,
                 }
             },
         )
+
+
+def _turn_of(job: Doc) -> int:
+    # Jobs queued before turns existed have none: they are the oldest, served first.
+    turn = job.get("turn")
+    return -1 if turn is None else int(turn)

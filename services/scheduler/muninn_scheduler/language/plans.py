@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from muninn_shared.whitespace import plain_whitespace
+
 from muninn_scheduler.language.when import When, cut, find_when
 
 
@@ -77,9 +79,8 @@ LEADING_FILLER = re.compile(
     r"(?:a|an|the|my)?\s*",
     re.IGNORECASE,
 )
-TRAILING_FILLER = re.compile(
-    r"[\s,;:.!?]*(?:please|pls|thanks|thank\s+you)?[\s,;:.!?]*$", re.IGNORECASE
-)
+TRAILING_PUNCTUATION = ",;:.!?"
+TRAILING_COURTESY = re.compile(r"(?:please|pls|thanks|thank\s+you)\Z", re.IGNORECASE)
 LEADING_LINK = re.compile(r"^(?:to|about|that|of|for|on|at)\s+", re.IGNORECASE)
 
 
@@ -87,8 +88,28 @@ def is_undo(text: str) -> bool:
     return bool(UNDO.match(text))
 
 
+def _without_trailing_filler(title: str) -> str:
+    """``title`` without trailing punctuation and one closing "please" or "thanks".
+
+    Stripped in two linear steps: a pattern of two starred punctuation classes around the
+    courtesy word backtracked cubically on a run of spaces or commas inside the title.
+    """
+    title = _rstrip_punctuation(title)
+    courtesy = TRAILING_COURTESY.search(title)
+    if courtesy is not None:
+        title = _rstrip_punctuation(title[: courtesy.start()])
+    return title
+
+
+def _rstrip_punctuation(text: str) -> str:
+    end = len(text)
+    while end and (text[end - 1].isspace() or text[end - 1] in TRAILING_PUNCTUATION):
+        end -= 1
+    return text[:end]
+
+
 def _tidy(title: str) -> str:
-    title = TRAILING_FILLER.sub("", title.strip())
+    title = _without_trailing_filler(title.strip())
     title = LEADING_LINK.sub("", title).strip(" ,;:-")
     return (title[:1].upper() + title[1:])[:200] if title else ""
 
@@ -114,7 +135,7 @@ def _provider(text: str, kind: str) -> tuple[str | None, str | None]:
 
 def parse_plan(text: str, now_local: datetime) -> Plan | None:
     """The plan in one message, read against the person's local ``now``; None when there is none."""
-    stripped = text.strip()
+    stripped = plain_whitespace(text)
     if not stripped or len(stripped) > 500:
         return None
     trigger = REMINDER_TRIGGER.search(stripped)

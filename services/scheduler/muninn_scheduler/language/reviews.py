@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from muninn_shared.whitespace import plain_whitespace
 from pydantic import BaseModel, Field
 
 Sentiment = Literal["positive", "negative", "neutral", "mixed"]
@@ -58,7 +59,11 @@ WORD = re.compile(r"[a-z']+")
 SENTENCES = re.compile(
     r"(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bProf\.)(?<!\bSt\.)(?<=[.!?;\n])\s+"
 )
-CONTRAST = re.compile(r",?\s+\b(?:but|although|though|however|except|yet)\b\s+", re.IGNORECASE)
+# Tried from the first character of a whitespace run only ((?<!\s)): started anywhere inside
+# a run, the pattern rescanned the rest of it from every position (quadratic in its length).
+CONTRAST = re.compile(
+    r",?(?<!\s)\s+\b(?:but|although|though|however|except|yet)\b\s+", re.IGNORECASE
+)
 RATING_OUT_OF = re.compile(r"(\d+(?:\.\d+)?)\s*(?:/|out\s+of)\s*(10|5)\b", re.IGNORECASE)
 RATING_STARS = re.compile(
     r"\b(\d(?:\.\d)?|one|two|three|four|five)\s*(?:-\s*)?stars?\b", re.IGNORECASE
@@ -161,6 +166,7 @@ def _short(clause: str) -> str:
 
 
 def analyse_review(text: str) -> ReviewInsights:
+    text = plain_whitespace(text)
     scored = [(clause, *_score(clause)) for clause in clauses(text)]
     positive = sum(score for _, score, _ in scored if score > 0)
     negative = -sum(score for _, score, _ in scored if score < 0)

@@ -1,0 +1,216 @@
+"""Another user's time to searchable while hostile messages are being ingested, beside the
+quiet figure, through the gateway.
+
+What runs: a real MongoDB and Kafka (the packaged servers), the memory service and the
+gateway as separate processes, as ``make run`` starts them, with their default settings (two
+ingestion workers, the offline extractor and embedder). First a quiet user posts one-line
+facts one at a time, each timed from the ``202`` to the first search that returns it. Then two
+hostile users keep a backlog of messages of 19,000 characters (within the API's 20,000) in
+the queue — runs of U+1680 and other Unicode whitespace between words, clause words
+repeated, nested punctuation — while the quiet user posts and times the same facts again.
+Each hostile message's time from ``202`` to its job done is printed too, with what the job
+says about its extraction.
+
+    .venv/bin/python bench/hostile_ingestion.py [--facts 20] [--backlog 6]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+LIMIT = 19_000
+HOSTILE_SHAPES = [
+    "I love" + "\u1680" * (LIMIT - 10) + "cats",
+    ("I love cats and I " + "\u3000" * 40) * (LIMIT // 58),
+    "I'm not " * (LIMIT // 8),
+    "I love cats" + ", and" * (LIMIT // 5 - 3),
+    ("My sister Ingrid" + "\u2028\u200b\t" * 30 + "lives in Bergen. ") * (LIMIT // 123),
+    "I love (" + "([" * (LIMIT // 2 - 5),
+    "Dr. " * (LIMIT // 4),
+    "Ab-" * (LIMIT // 3),
+    " ".join(f"I love dish number {i}." for i in range(LIMIT // 25)),  # ~760 distinct facts
+]
+BENCH_ENV = {
+    "MUNINN_ENVIRONMENT": "test",
+    "MUNINN_LOG_LEVEL": "WARNING",
+    "MUNINN_RATE_LIMIT_USER_PER_MINUTE": "1000000",
+    "MUNINN_RATE_LIMIT_USER_BURST": "100000",
+    "MUNINN_RATE_LIMIT_IP_PER_MINUTE": "1000000",
+    "MUNINN_RATE_LIMIT_IP_BURST": "100000",
+}
+
+
+def percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+    return (
+        f"p50 {statistics.median(ordered):.2f} s, p95 {at(0.95):.2f} s, max {ordered[-1]:.2f} s"
+        f" (n={len(ordered)})"
+    )
+
+
+@contextlib.contextmanager
+def processes(infra: Any, workdir: Path, prefix: str) -> Iterator[str]:
+    from muninn_shared.devstack.readiness import Target, wait_ready
+    from muninn_shared.devstack.servers import free_port
+    from muninn_shared.devstack.supervisor import STOP_GRACE_SECONDS, terminate
+    from muninn_shared.devstack.topology import StackConfig
+    from muninn_shared.settings import SERVICE_NAMES
+
+    config = StackConfig(
+        kafka_bootstrap=infra.kafka_bootstrap,
+        mongo_uri=infra.mongo_uri,
+        ports={name: free_port() for name in SERVICE_NAMES},
+        qdrant_path=workdir / "qdrant",
+        extra_env={
+            **BENCH_ENV,
+            "MUNINN_MONGO_DATABASE_PREFIX": prefix,
+            "MUNINN_KAFKA_CLIENT_PREFIX": prefix.rstrip("_"),
+        },
+        only=frozenset({"memory", "gateway"}),
+    )
+    started = []
+    try:
+        for name in ("memory", "gateway"):
+            process = config.process(name, workdir / "logs")
+            process.start()
+            started.append(process)
+        wait_ready(
+            {
+                "memory": Target.http(config.readyz_url("memory"), started[0]),
+                "gateway": Target.http(f"{config.url('gateway')}/healthz", started[1]),
+            },
+            timeout=300,
+        )
+        yield config.url("gateway")
+    finally:
+        terminate(list(reversed(started)), STOP_GRACE_SECONDS, force=threading.Event())
+
+
+async def time_to_searchable(http: httpx.AsyncClient, token: str) -> float:
+    headers = {"Authorization": f"Bearer {token}"}
+    marker = f"Zq{uuid.uuid4().hex[:8]}"
+    started = time.perf_counter()
+    accepted = await http.post(
+        "/v1/memories",
+        json={"messages": [{"content": f"My cousin {marker} moved to Tromsø last spring."}]},
+        headers=headers,
+    )
+    accepted.raise_for_status()
+    while True:
+        found = await http.post(
+            "/v1/memories/search",
+            json={"query": f"where did {marker} move?", "limit": 3},
+            headers=headers,
+        )
+        found.raise_for_status()
+        texts = [(r.get("memory") or {}).get("content", "") for r in found.json()["results"]]
+        if any(marker in text for text in texts):
+            return time.perf_counter() - started
+        if time.perf_counter() - started > 600:
+            raise RuntimeError(f"fact {marker} not searchable after 600 s")
+        await asyncio.sleep(0.05)
+
+
+async def quiet_user(http: httpx.AsyncClient, token: str, facts: int) -> list[float]:
+    return [await time_to_searchable(http, token) for _ in range(facts)]
+
+
+async def hostile_user(
+    http: httpx.AsyncClient,
+    token: str,
+    shapes: Iterator[str],
+    backlog: int,
+    stop: asyncio.Event,
+    done: list[tuple[float, str]],
+) -> None:
+    """Keep ``backlog`` hostile messages of this user queued until told to stop."""
+    headers = {"Authorization": f"Bearer {token}"}
+    waiting: dict[str, float] = {}
+    while not stop.is_set():
+        while len(waiting) < backlog:
+            response = await http.post(
+                "/v1/memories", json={"messages": [{"content": next(shapes)}]}, headers=headers
+            )
+            response.raise_for_status()
+            waiting[response.json()["status_url"]] = time.perf_counter()
+        for url, posted in list(waiting.items()):
+            job = (await http.get(url, headers=headers)).json()
+            if job["status"] in ("done", "failed"):
+                notes = (job.get("result") or {}).get("notes") or [job.get("error") or ""]
+                done.append((time.perf_counter() - posted, "; ".join(notes)[:120]))
+                del waiting[url]
+        await asyncio.sleep(0.2)
+
+
+async def run(args: argparse.Namespace) -> None:
+    from muninn_shared.runtime import token_codec_from
+    from muninn_shared.settings import ServiceSettings
+
+    from tests.integration.infra import provide_infra
+
+    codec = token_codec_from(ServiceSettings(access_token_ttl_seconds=24 * 3600))
+    quiet, attackers = codec.issue("quiet-user"), [codec.issue(f"hostile-{i}") for i in (1, 2)]
+    with (
+        tempfile.TemporaryDirectory(prefix="hostile-ingestion-") as tmp,
+        provide_infra(Path(tmp) / "infra") as infra,
+        processes(infra, Path(tmp), f"bench{uuid.uuid4().hex[:8]}_") as gateway,
+    ):
+        async with httpx.AsyncClient(base_url=gateway, timeout=120) as http:
+            await quiet_user(http, quiet, 3)  # warm-up: models loaded, caches filled
+            calm = await quiet_user(http, quiet, args.facts)
+            print(f"quiet: another user's fact posted -> searchable: {percentiles(calm)}")
+            stop, done = asyncio.Event(), []
+            shapes = itertools.cycle(HOSTILE_SHAPES)
+            attacks = [
+                asyncio.create_task(hostile_user(http, token, shapes, args.backlog, stop, done))
+                for token in attackers
+            ]
+            await asyncio.sleep(2)  # the hostile backlog is queued and being worked on
+            loaded = await quiet_user(http, quiet, args.facts)
+            stop.set()
+            await asyncio.gather(*attacks)
+            print(
+                f"while 2 users keep {args.backlog} hostile messages of {LIMIT:,} characters"
+                f" queued each: {percentiles(loaded)}"
+            )
+            if done:
+                print(f"hostile message posted -> job done: {percentiles([d for d, _ in done])}")
+                for note in sorted({note for _, note in done}):
+                    print(f"  job notes: {note}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--facts", type=int, default=20)
+    parser.add_argument("--backlog", type=int, default=6)
+    args = parser.parse_args()
+    os.environ.setdefault("MUNINN_LOG_LEVEL", "WARNING")
+    asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()

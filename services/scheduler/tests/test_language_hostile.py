@@ -1,0 +1,124 @@
+"""Hostile text in replies and plans: runs of unusual whitespace and separators read as one
+space, in time linear in their length; the rewritten patterns answer as before on ordinary text."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from muninn_scheduler.language import plans, reviews
+from muninn_scheduler.language.plans import parse_plan
+from muninn_scheduler.language.reviews import analyse_review
+from muninn_shared.whitespace import plain_whitespace
+
+NOW = datetime(2026, 3, 2, 9, 0)  # a Monday, local wall-clock time
+CONVERSATION_LIMIT = 100_000
+WHITESPACE = [chr(c) for c in range(0x3001) if chr(c).isspace()] + ["\ufeff"]
+SEPARATORS = ["\u200b", "\u2060", "\u180e", "\u200e", "\u202e", "\x00", "\x1b", "\x7f"]
+
+
+@pytest.mark.parametrize("run", ["\u1680", "\u3000", "\u2003", "\u00a0", "\t", "\u200b", "\x1f"])
+def test_a_run_of_unusual_whitespace_reads_as_one_space(run: str) -> None:
+    review = "The food was{}great, but the wait{}was long."
+    assert analyse_review(review.format(run * 8_000, run * 8_000)) == analyse_review(
+        review.format(" ", " ")
+    )
+    plan = "remind me tomorrow at 6pm to call{}mom please"
+    hostile = parse_plan(plan.format(run * 400), NOW)
+    assert hostile is not None
+    assert hostile == parse_plan(plan.format(" "), NOW)
+    assert hostile.title == "Call mom"
+
+
+def _runs() -> st.SearchStrategy[str]:
+    unit = st.one_of(
+        st.sampled_from(WHITESPACE + SEPARATORS),
+        st.sampled_from(
+            [
+                "but ",
+                "though ",
+                "however ",
+                "not ",
+                "never ",
+                "recommend ",
+                "remind me ",
+                "please ",
+                "thanks ",
+                "thank you ",
+                "tomorrow ",
+                "at 6pm ",
+                "Dr. ",
+                "with ",
+                "Ab-",
+            ]
+        ),
+        st.sampled_from([",", ";", ":", ".", "!", "?", "/", "-", "'"]),
+        st.text(min_size=1, max_size=3),
+    )
+    return st.builds(lambda piece, times: piece * times, unit, st.integers(1, 8_000))
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(st.lists(_runs(), min_size=1, max_size=8).map("".join))
+@example("The food was great" + "\u1680" * 19_000 + "but slow")
+@example("remind me tomorrow to call mom" + " ," * 230 + "x")
+@example(("it was great but " + "\u2028" * 30) * (CONVERSATION_LIMIT // 47))
+def test_hostile_text_reads_as_its_plain_whitespace(text: str) -> None:
+    normal = plain_whitespace(text)
+    assert len(normal) <= len(text)
+    assert not re.search(r"[^\S \n]|  |\n\n\n|^ | $", normal, re.M)
+    assert analyse_review(text) == analyse_review(normal)
+    assert parse_plan(text, NOW) == parse_plan(normal, NOW)
+
+
+OLD_CONTRAST = re.compile(r",?\s+\b(?:but|although|though|however|except|yet)\b\s+", re.I)
+OLD_TRAILING_FILLER = re.compile(
+    r"[\s,;:.!?]*(?:please|pls|thanks|thank\s+you)?[\s,;:.!?]*$", re.IGNORECASE
+)
+ordinary = st.lists(
+    st.sampled_from(
+        [
+            "it",
+            "was",
+            "great",
+            "but",
+            "though",
+            "yet",
+            "however",
+            "call",
+            "mom",
+            "please",
+            "pls",
+            "thanks",
+            "thank",
+            "you",
+            "Please",
+            "xplease",
+            ",",
+            ".",
+            "!",
+            "?",
+            ";",
+            "x",
+        ]
+    ),
+    max_size=10,
+).flatmap(
+    lambda words: st.lists(
+        st.sampled_from([" ", "  ", ", ", "\t", "", " ."]), min_size=len(words), max_size=len(words)
+    ).map(lambda gaps: "".join(w + g for w, g in zip(words, gaps, strict=True)))
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(ordinary)
+def test_rewritten_patterns_answer_as_before(text: str) -> None:
+    assert reviews.CONTRAST.split(text) == OLD_CONTRAST.split(text)
+    assert plans._without_trailing_filler(text.strip()) == OLD_TRAILING_FILLER.sub("", text.strip())
