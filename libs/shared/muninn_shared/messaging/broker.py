@@ -11,6 +11,7 @@ from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from opentelemetry.sdk.trace import TracerProvider
 
 from muninn_shared.events import EventEnvelope
+from muninn_shared.events.bounds import encode_envelope
 from muninn_shared.events.catalogue import all_topics
 from muninn_shared.logging import get_logger
 
@@ -33,10 +34,16 @@ def create_broker(
 
 
 async def publish_event(broker: KafkaBroker, topic: str, event: EventEnvelope) -> None:
-    headers = {"ce_type": event.type, "ce_id": str(event.id), "ce_source": event.source}
+    # The outbox measured these very bytes against its size cap when the event was written.
+    headers = {
+        "content-type": "application/json",
+        "ce_type": event.type,
+        "ce_id": str(event.id),
+        "ce_source": event.source,
+    }
     if event.traceparent:
         headers["traceparent"] = event.traceparent
-    await broker.publish(event.model_dump(mode="json"), topic=topic, key=event.key, headers=headers)
+    await broker.publish(encode_envelope(event), topic=topic, key=event.key, headers=headers)
 
 
 async def ensure_topics(

