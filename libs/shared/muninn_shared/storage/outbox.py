@@ -340,7 +340,8 @@ class OutboxRelay:
             event_id=row.get("event_id"),
             event_type=envelope.get("type") if isinstance(envelope, dict) else None,
             topic=row.get("topic"),
-            error=error[:500],
+            # The reason only: the error itself (kept with the dead letter) can quote the row.
+            reason=error.split(":", 1)[0],
             dead_letters=await self._outbox.dead_letter_count(),
             command="python -m muninn_shared.storage.outbox_dead_letters list",
         )
