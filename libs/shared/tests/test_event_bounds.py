@@ -121,3 +121,16 @@ async def test_the_broker_receives_the_bytes_the_cap_measured() -> None:
         [call] = record.mock.call_args_list  # type: ignore[attr-defined]
     assert received == [json.loads(encode_envelope(event))]
     assert EventEnvelope.model_validate(call.args[0]) == event
+
+
+def test_memory_changes_are_announced_by_id_only() -> None:
+    # Kafka keeps events for days whatever an erasure deletes; no consumer needs the text.
+    spec = CATALOGUE["memory.record.changed"]
+    assert set(spec.payload.model_fields) == {"user_id", "memory_id", "operation"}
+    event = new_event(
+        "memory.record.changed",
+        source="memory",
+        subject="u1",
+        data={"user_id": "u1", "memory_id": "m1", "operation": "add", "content": "Ingrid"},
+    )
+    assert "Ingrid" not in encode_envelope(event).decode()

@@ -80,12 +80,11 @@ class ConversationDeleted(BaseModel):
 
 
 class MemoryChanged(BaseModel):
+    """Ids only: no consumer needs a memory's text, and Kafka keeps events past an erasure."""
+
     user_id: str
     memory_id: str
     operation: Literal["add", "update", "delete"]
-    content: Annotated[str | None, Cuttable()] = None
-    content_truncated: bool = False
-    content_length: int | None = None
 
 
 class TimerFired(BaseModel):
