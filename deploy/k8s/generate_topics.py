@@ -13,16 +13,12 @@ import inspect
 import sys
 
 import yaml
-from muninn_shared.events.catalogue import Topic, all_topics
-from muninn_shared.messaging.broker import ensure_topics
+from muninn_shared.events.catalogue import all_topics
+from muninn_shared.messaging.broker import ensure_topics, retention_ms
 
 CLUSTER = "muninn"
 REPLICAS = 3
 MIN_INSYNC_REPLICAS = 2
-DAY_MS = 24 * 60 * 60 * 1000
-# Events are replayable for a week; dead letters wait a month for someone to look at them.
-EVENT_RETENTION_MS = 7 * DAY_MS
-DEAD_LETTER_RETENTION_MS = 30 * DAY_MS
 
 
 def partitions() -> int:
@@ -32,8 +28,6 @@ def partitions() -> int:
 
 
 def topic_resource(name: str) -> dict[str, object]:
-    # all_topics() lists the catalogue's topics, then a dead-letter topic for each.
-    dead_letter = name not in {t.value for t in Topic}
     return {
         "apiVersion": "kafka.strimzi.io/v1beta2",
         "kind": "KafkaTopic",
@@ -51,7 +45,9 @@ def topic_resource(name: str) -> dict[str, object]:
             "config": {
                 "cleanup.policy": "delete",
                 "min.insync.replicas": MIN_INSYNC_REPLICAS,
-                "retention.ms": DEAD_LETTER_RETENTION_MS if dead_letter else EVENT_RETENTION_MS,
+                # The same retention the services give the topics they create (a week: events
+                # and the dead letters wrapping them hold personal data).
+                "retention.ms": retention_ms(name),
             },
         },
     }

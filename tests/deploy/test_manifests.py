@@ -954,6 +954,12 @@ def test_kafka_topics_fit_the_cluster() -> None:
         assert spec["config"]["min.insync.replicas"] < spec["replicas"] <= pool["spec"]["replicas"]
 
 
+def test_no_kafka_topic_keeps_messages_longer_than_a_week() -> None:
+    week_ms = 7 * 24 * 60 * 60 * 1000
+    for doc in topic_documents():
+        assert 0 < doc["spec"]["config"]["retention.ms"] <= week_ms, doc["metadata"]["name"]
+
+
 def test_mongodb_is_a_three_member_replica_set() -> None:
     mongo = infra_object("MongoDBCommunity")
     assert mongo["spec"]["type"] == "ReplicaSet"

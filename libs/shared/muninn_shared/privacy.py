@@ -27,12 +27,12 @@ from muninn_shared.logging import get_logger
 from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.storage.idempotency import PROCESSED
 from muninn_shared.storage.mongo import erase_user_documents
-from muninn_shared.storage.outbox import LEASES, OUTBOX
+from muninn_shared.storage.outbox import DEAD_LETTERS, LEASES, OUTBOX
 from muninn_shared.storage.tombstones import TOMBSTONES
 
 log = get_logger(__name__)
 
-INFRASTRUCTURE_COLLECTIONS = frozenset({OUTBOX, LEASES, PROCESSED, TOMBSTONES})
+INFRASTRUCTURE_COLLECTIONS = frozenset({OUTBOX, DEAD_LETTERS, LEASES, PROCESSED, TOMBSTONES})
 SECRET_FIELD_SUFFIXES = ("_hash", "_ciphertext", "_secret")
 
 ExtraEraser = Callable[[str, AsyncClientSession], Awaitable[dict[str, int]]]

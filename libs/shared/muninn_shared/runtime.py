@@ -66,7 +66,7 @@ class ServiceRuntime:
         self.mongo = create_mongo_client(settings.mongo_uri)
         self.db = self.mongo[settings.mongo_database]
         self.stores = MainStoreRouter(self.mongo, settings.mongo_database)
-        self.outbox = Outbox(self.db)
+        self.outbox = Outbox(self.db, max_event_bytes=settings.event_max_bytes)
         self.processed = ProcessedEvents(
             self.mongo,
             self.db,
@@ -133,7 +133,18 @@ class ServiceRuntime:
                     )
                 )
 
-        return {"mongodb": mongo_ready, "kafka": kafka_ready, "consumers": consumers_ready}
+        async def outbox_dead_letters() -> str | None:
+            # Reported, not failing: the relay carries on past them, and taking the service
+            # out of rotation would not bring them back.
+            count = await self.outbox.dead_letter_count()
+            return f"{count} outbox dead letter{'s' if count != 1 else ''}" if count else None
+
+        return {
+            "mongodb": mongo_ready,
+            "kafka": kafka_ready,
+            "consumers": consumers_ready,
+            "outbox": outbox_dead_letters,
+        }
 
     async def start(self, *, attempts: int = 60, delay: float = 1.0) -> None:
         """Connect to MongoDB and Kafka, waiting for them (bounded) if they are still starting."""

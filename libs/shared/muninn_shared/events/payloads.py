@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
+
+
+@dataclass(frozen=True)
+class Cuttable:
+    """Marks a text field the outbox may cut to keep its event under ``MUNINN_EVENT_MAX_BYTES``.
+
+    A model with a cuttable field ``x`` also has ``x_truncated: bool`` and ``x_length: int |
+    None`` (the full text's length in characters), which the cut sets: consumers know they
+    hold a prefix, and how much is missing.
+    """
 
 
 class UserRegistered(BaseModel):
@@ -52,7 +63,13 @@ class MessageEvent(BaseModel):
     conversation_id: str
     message_id: str
     role: Literal["user", "assistant", "system", "tool"]
-    content: str
+    content: Annotated[str, Cuttable()]
+    content_truncated: bool = Field(
+        default=False, description="The content is a prefix: the message was too large to carry."
+    )
+    content_length: int | None = Field(
+        default=None, description="Length in characters of the whole message, when cut."
+    )
     created_at: datetime
     metadata: dict[str, Any] = Field(default_factory=dict)
 
@@ -63,10 +80,11 @@ class ConversationDeleted(BaseModel):
 
 
 class MemoryChanged(BaseModel):
+    """Ids only: no consumer needs a memory's text, and Kafka keeps events past an erasure."""
+
     user_id: str
     memory_id: str
     operation: Literal["add", "update", "delete"]
-    content: str | None = None
 
 
 class TimerFired(BaseModel):
@@ -94,7 +112,9 @@ class SchedulerProactive(BaseModel):
     user_id: str
     conversation_id: str | None = None
     kind: str
-    text: str
+    text: Annotated[str, Cuttable()]
+    text_truncated: bool = False
+    text_length: int | None = None
     reference_id: str | None = None
 
 

@@ -11,7 +11,8 @@ from pydantic import BaseModel
 
 from muninn_shared.problems import PROBLEM_MEDIA_TYPE
 
-ReadinessCheck = Callable[[], Awaitable[None]]
+ReadinessCheck = Callable[[], Awaitable[str | None]]
+"""Raises when its dependency is not ready; may return a note that does not fail readiness."""
 
 
 class Health(BaseModel):
@@ -29,14 +30,18 @@ async def run_checks(checks: dict[str, ReadinessCheck], timeout: float = 2.0) ->
     async def one(check: ReadinessCheck) -> str:
         try:
             async with asyncio.timeout(timeout):
-                await check()
+                note = await check()
         except Exception as exc:
             return f"failing: {type(exc).__name__}: {exc}"[:300]
-        return "ok"
+        return f"ok: {note}"[:300] if note else "ok"
 
     names = list(checks)
     results = await asyncio.gather(*(one(checks[n]) for n in names))
     return dict(zip(names, results, strict=True))
+
+
+def is_ok(result: str) -> bool:
+    return result == "ok" or result.startswith("ok: ")
 
 
 def health_router(service: str) -> APIRouter:
@@ -54,7 +59,7 @@ def health_router(service: str) -> APIRouter:
     async def readyz(request: Request) -> JSONResponse:
         checks: dict[str, ReadinessCheck] = getattr(request.app.state, "readiness_checks", {})
         results = await run_checks(checks)
-        ready = all(v == "ok" for v in results.values())
+        ready = all(is_ok(v) for v in results.values())
         body = Readiness(status="ready" if ready else "not-ready", service=service, checks=results)
         if ready:
             return JSONResponse(body.model_dump())

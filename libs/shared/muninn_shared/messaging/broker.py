@@ -12,11 +12,14 @@ from faststream.security import BaseSecurity
 from opentelemetry.sdk.trace import TracerProvider
 
 from muninn_shared.events import EventEnvelope
-from muninn_shared.events.catalogue import all_topics
+from muninn_shared.events.bounds import encode_envelope
+from muninn_shared.events.catalogue import all_topics, dead_letter_topic
 from muninn_shared.logging import get_logger
 from muninn_shared.messaging.security import admin_client_options
 
 log = get_logger(__name__)
+
+DEAD_LETTER_SUFFIX = dead_letter_topic("")
 
 
 def create_broker(
@@ -40,10 +43,37 @@ def create_broker(
 
 
 async def publish_event(broker: KafkaBroker, topic: str, event: EventEnvelope) -> None:
-    headers = {"ce_type": event.type, "ce_id": str(event.id), "ce_source": event.source}
+    # The outbox measured these very bytes against its size cap when the event was written.
+    headers = {
+        "content-type": "application/json",
+        "ce_type": event.type,
+        "ce_id": str(event.id),
+        "ce_source": event.source,
+    }
     if event.traceparent:
         headers["traceparent"] = event.traceparent
-    await broker.publish(event.model_dump(mode="json"), topic=topic, key=event.key, headers=headers)
+    await broker.publish(encode_envelope(event), topic=topic, key=event.key, headers=headers)
+
+
+DAY_MS = 24 * 60 * 60 * 1000
+# Events hold personal data an erasure cannot reach inside Kafka; a dead letter (which wraps
+# one) is kept no longer than the event itself.
+EVENT_RETENTION_MS = 7 * DAY_MS
+DEAD_LETTER_RETENTION_MS = 7 * DAY_MS
+
+
+def retention_ms(topic: str) -> int:
+    return DEAD_LETTER_RETENTION_MS if topic.endswith(DEAD_LETTER_SUFFIX) else EVENT_RETENTION_MS
+
+
+def new_topic(name: str, partitions: int) -> NewTopic:
+    """How a topic is created: with its retention, whatever the broker's default."""
+    return NewTopic(
+        name=name,
+        num_partitions=partitions,
+        replication_factor=1,
+        topic_configs={"retention.ms": str(retention_ms(name))},
+    )
 
 
 async def ensure_topics(
@@ -63,12 +93,7 @@ async def ensure_topics(
         wanted = [t for t in (topics or all_topics()) if t not in existing]
         if wanted:
             with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(
-                    [
-                        NewTopic(name=t, num_partitions=partitions, replication_factor=1)
-                        for t in wanted
-                    ]
-                )
+                await admin.create_topics([new_topic(t, partitions) for t in wanted])
             log.info("kafka topics created", topics=wanted)
     finally:
         await admin.close()

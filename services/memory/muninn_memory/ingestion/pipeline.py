@@ -91,7 +91,7 @@ class Plan:
     new: list[Doc] = field(default_factory=list)
     changes: dict[str, Doc] = field(default_factory=dict)
     history: list[Doc] = field(default_factory=list)
-    events: list[tuple[str, str, str | None]] = field(default_factory=list)
+    events: list[tuple[str, str]] = field(default_factory=list)
     operations: list[JobOperation] = field(default_factory=list)
     retired: set[str] = field(default_factory=set)
     origin: dict[str, tuple[int, str | None]] = field(default_factory=dict)
@@ -183,14 +183,12 @@ class IngestionPipeline:
             for memory_id, changes in plan.changes.items():
                 await self._memories.update(user_id, memory_id, changes, session=session)
             await self._history.add_many(user_id, copy.deepcopy(plan.history), session)
-            for memory_id, operation, content in plan.events:
+            for memory_id, operation in plan.events:
                 event = new_event(
                     "memory.record.changed",
                     source=SERVICE,
                     subject=user_id,
-                    data=MemoryChanged(
-                        user_id=user_id, memory_id=memory_id, operation=operation, content=content
-                    ),  # type: ignore[arg-type]
+                    data=MemoryChanged(user_id=user_id, memory_id=memory_id, operation=operation),  # type: ignore[arg-type]
                 )
                 await self._outbox.put(event, session)
 
@@ -347,7 +345,7 @@ class IngestionPipeline:
         )
         plan.new.append(doc)
         plan.origin[doc["_id"]] = (index, None)
-        plan.events.append((doc["_id"], "add", doc["content"]))
+        plan.events.append((doc["_id"], "add"))
         plan.history.append(
             history_entry(
                 user_id=job["user_id"],
@@ -441,7 +439,7 @@ class IngestionPipeline:
                     source_messages=[ref],
                 )
             )
-            plan.events.append((target["_id"], "delete", None))
+            plan.events.append((target["_id"], "delete"))
             plan.operations.append(
                 JobOperation(
                     op="delete",
@@ -536,9 +534,9 @@ class IngestionPipeline:
                     source_messages=[ref],
                 )
             )
-            plan.events.append((doc["_id"], "update", doc["content"]))
+            plan.events.append((doc["_id"], "update"))
         elif not historical:
-            plan.events.append((doc["_id"], "add", doc["content"]))
+            plan.events.append((doc["_id"], "add"))
         plan.operations.append(
             JobOperation(
                 op=decision.op,

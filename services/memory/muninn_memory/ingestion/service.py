@@ -168,6 +168,12 @@ class IngestionService:
     ) -> bool:
         """The job for a conversation message, in the transaction that marks the event applied."""
         job_id = uuid.uuid5(EVENT_JOBS, str(event.id)).hex
+        metadata = dict(message.metadata)
+        if message.content_truncated:
+            # The event carried a prefix of a message too large for it: what arrived is
+            # remembered, and its provenance says it is a part and how long the whole was.
+            metadata["content_truncated"] = True
+            metadata["content_length"] = message.content_length
         payload = {
             "context": message.metadata.get("context")
             if isinstance(message.metadata.get("context"), str)
@@ -179,7 +185,7 @@ class IngestionService:
                     "created_at": _utc(message.created_at),
                     "message_id": message.message_id,
                     "conversation_id": message.conversation_id,
-                    "metadata": message.metadata,
+                    "metadata": metadata,
                 }
             ],
         }

@@ -7,6 +7,7 @@ event: keep everything, remember everything.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -81,17 +82,29 @@ class ProfileStore:
             session=session,
         )
 
-    async def with_retention(self, limit: int = 10_000) -> list[MemoryProfile]:
-        cursor = self._profiles.find({"data_retention_days": {"$gt": 0}}).limit(limit)
-        return [
-            MemoryProfile(
-                user_id=d["_id"],
-                data_retention_days=int(d["data_retention_days"]),
-                long_term_memory=bool(d.get("long_term_memory", True)),
-                timezone=str(d.get("timezone") or "UTC"),
-            )
-            async for d in cursor
-        ]
+    async def with_retention(self, page_size: int = 500) -> AsyncIterator[MemoryProfile]:
+        """Every profile with a retention period, page by page in ``_id`` order.
+
+        Each page starts after the last id of the one before, so a sweep reaches every user
+        however many there are, and profiles added or removed meanwhile shift nothing.
+        """
+        after: str | None = None
+        while True:
+            query: Doc = {"data_retention_days": {"$gt": 0}}
+            if after is not None:
+                query["_id"] = {"$gt": after}
+            cursor = self._profiles.find(query).sort("_id", ASCENDING).limit(page_size)
+            page = [d async for d in cursor]
+            for d in page:
+                yield MemoryProfile(
+                    user_id=d["_id"],
+                    data_retention_days=int(d["data_retention_days"]),
+                    long_term_memory=bool(d.get("long_term_memory", True)),
+                    timezone=str(d.get("timezone") or "UTC"),
+                )
+            if len(page) < page_size:
+                return
+            after = page[-1]["_id"]
 
     async def delete(self, user_id: str, session: AsyncClientSession | None = None) -> int:
         result = await self._profiles.delete_many({"_id": user_id}, session=session)

@@ -90,7 +90,7 @@ class LifecycleService:
 
     async def apply_retention(self, now: datetime) -> int:
         removed = 0
-        for profile in await self._profiles.with_retention():
+        async for profile in self._profiles.with_retention():
             try:
                 removed += await self.retain(profile, now)
             except Exception as exc:  # one user's failure must not stop the others

@@ -157,9 +157,7 @@ class MemoryService:
                 ],
                 session,
             )
-            await self._announce(
-                user_id, memory_id, "update", changes.get("content", doc["content"]), session
-            )
+            await self._announce(user_id, memory_id, "update", session)
 
         await in_transaction(self._client, work)
         await self._index_sync.try_sync(user_id, [memory_id])
@@ -178,7 +176,7 @@ class MemoryService:
                 await self._history.delete_for(user_id, [memory_id], session)
             else:
                 await self._retire(user_id, doc, now, reason or "deleted by the user", session)
-            await self._announce(user_id, memory_id, "delete", None, session)
+            await self._announce(user_id, memory_id, "delete", session)
 
         await in_transaction(self._client, work)
         if purge:
@@ -255,7 +253,7 @@ class MemoryService:
             async def work(session: AsyncClientSession, chunk: list[Doc] = chunk) -> None:
                 for doc in chunk:
                     await self._retire(user_id, doc, now, "bulk deletion by the user", session)
-                    await self._announce(user_id, doc["_id"], "delete", None, session)
+                    await self._announce(user_id, doc["_id"], "delete", session)
 
             await in_transaction(self._client, work)
             deleted += len(chunk)
@@ -279,16 +277,13 @@ class MemoryService:
         user_id: str,
         memory_id: str,
         operation: str,
-        content: str | None,
         session: AsyncClientSession,
     ) -> None:
         event = new_event(
             "memory.record.changed",
             source=SERVICE,
             subject=user_id,
-            data=MemoryChanged(
-                user_id=user_id, memory_id=memory_id, operation=operation, content=content
-            ),  # type: ignore[arg-type]
+            data=MemoryChanged(user_id=user_id, memory_id=memory_id, operation=operation),  # type: ignore[arg-type]
         )
         await self._outbox.put(event, session)
 
