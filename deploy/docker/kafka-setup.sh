@@ -24,15 +24,15 @@ $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.scheduler.
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.scheduler.activity --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.integrations.records --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.byod.routing --partitions 3 --replication-factor 1 --config retention.ms=604800000
-$bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.identity.users.dlq --partitions 3 --replication-factor 1 --config retention.ms=2592000000
-$bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.identity.erasure-confirmations.dlq --partitions 3 --replication-factor 1 --config retention.ms=2592000000
-$bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.conversation.messages.dlq --partitions 3 --replication-factor 1 --config retention.ms=2592000000
-$bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.conversation.conversations.dlq --partitions 3 --replication-factor 1 --config retention.ms=2592000000
-$bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.memory.records.dlq --partitions 3 --replication-factor 1 --config retention.ms=2592000000
-$bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.scheduler.proactive.dlq --partitions 3 --replication-factor 1 --config retention.ms=2592000000
-$bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.scheduler.activity.dlq --partitions 3 --replication-factor 1 --config retention.ms=2592000000
-$bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.integrations.records.dlq --partitions 3 --replication-factor 1 --config retention.ms=2592000000
-$bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.byod.routing.dlq --partitions 3 --replication-factor 1 --config retention.ms=2592000000
+$bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.identity.users.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
+$bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.identity.erasure-confirmations.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
+$bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.conversation.messages.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
+$bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.conversation.conversations.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
+$bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.memory.records.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
+$bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.scheduler.proactive.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
+$bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.scheduler.activity.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
+$bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.integrations.records.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
+$bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.byod.routing.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-configs.sh $connect --alter --entity-type users --entity-name identity --add-config "SCRAM-SHA-512=[password=$KAFKA_PASSWORD_IDENTITY]"
 $bin/kafka-acls.sh $connect --add --allow-principal User:identity --operation Describe --operation Read --topic muninn.identity.erasure-confirmations --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:identity --operation Describe --operation Write --topic muninn.identity.erasure-confirmations.dlq --resource-pattern-type literal

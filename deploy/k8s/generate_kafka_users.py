@@ -173,8 +173,7 @@ def render_compose() -> str:
         "bin=/opt/kafka/bin",
     ]
     for name in all_topics():
-        dead_letter = name not in {t.value for t in Topic}
-        retention = topics.DEAD_LETTER_RETENTION_MS if dead_letter else topics.EVENT_RETENTION_MS
+        retention = topics.retention_ms(name)
         lines.append(
             f"$bin/kafka-topics.sh $connect --create --if-not-exists --topic {name}"
             f" --partitions {topics.partitions()} --replication-factor 1"
