@@ -24,5 +24,5 @@ def create_app(settings: ByodSettings | None = None) -> FastAPI:
         tracer_provider=runtime.tracer_provider,
     )
     app.state.runtime = runtime
-    app.state.token_codec = runtime.token_codec
+    app.state.token_verifier = runtime.token_verifier
     return app

@@ -131,7 +131,7 @@ def create_app(
         tracer_provider=runtime.tracer_provider,
     )
     app.state.runtime = runtime
-    app.state.token_codec = runtime.token_codec
+    app.state.token_verifier = runtime.token_verifier
     app.state.services = services
     app.state.typing = typing
     workspace = install_workspace(app, runtime, conversations=conversations)

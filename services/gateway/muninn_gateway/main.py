@@ -12,11 +12,12 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from muninn_shared.http.app import create_service_app
 from muninn_shared.logging import get_logger
-from muninn_shared.runtime import prepare_process, token_codec_from
+from muninn_shared.runtime import jwks_keys_from, prepare_process, token_verifier_from
 
 from muninn_gateway.auth.api_keys import ApiKeyExchanger
 from muninn_gateway.auth.cache import TtlCache
 from muninn_gateway.auth.models import ApiKeyGrant
+from muninn_gateway.auth.router import router as jwks_router
 from muninn_gateway.auth.service import Authenticator
 from muninn_gateway.deps import Gateway
 from muninn_gateway.health.service import upstream_checks
@@ -70,6 +71,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     routes = RouteTable.from_settings(settings)
     public = PublicRoutes(settings.public_routes)
     readiness_services = settings.readiness_upstreams or routes.services
+    token_keys = jwks_keys_from(settings, client)
     own_document: dict[str, Any] = {}
 
     def gateway_document() -> dict[str, Any]:
@@ -81,7 +83,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         routes=routes,
         public=public,
         auth=Authenticator(
-            token_codec_from(settings),
+            token_verifier_from(settings, token_keys),
             ApiKeyExchanger(
                 client,
                 urls["identity"],
@@ -124,7 +126,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         service=settings.service_name,
         title=TITLE,
         description=DESCRIPTION,
-        routers=[openapi_router, proxy_router],
+        routers=[openapi_router, jwks_router, proxy_router],
         lifespan=lifespan,
         readiness_checks=upstream_checks(
             client,
@@ -161,5 +163,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             max_age=settings.cors_max_age_seconds,
         )
     app.state.gateway = gateway
+    app.state.token_keys = token_keys
     app.state.settings = settings
     return app

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from muninn_shared.auth import TokenCodec
+from muninn_shared.auth import TokenVerifier
 from muninn_shared.problems import ProblemError
 from starlette.datastructures import Headers
 
@@ -14,8 +14,10 @@ API_KEY_HEADER = "x-api-key"
 
 
 class Authenticator:
-    def __init__(self, codec: TokenCodec, keys: ApiKeyExchanger, *, api_key_prefix: str) -> None:
-        self._codec = codec
+    def __init__(
+        self, verifier: TokenVerifier, keys: ApiKeyExchanger, *, api_key_prefix: str
+    ) -> None:
+        self._verifier = verifier
         self._keys = keys
         self._prefix = api_key_prefix
 
@@ -29,7 +31,7 @@ class Authenticator:
                 raise unauthenticated()
             if credential.startswith(self._prefix):
                 return await self._by_key(credential)
-            principal = self._codec.verify(credential)
+            principal = await self._verifier.verify(credential)
             return Caller(user_id=principal.user_id, access_token=credential)
         key = headers.get(API_KEY_HEADER)
         if key is not None:

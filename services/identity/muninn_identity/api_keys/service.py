@@ -8,8 +8,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from muninn_shared.auth import TokenCodec
 from muninn_shared.problems import ProblemError, not_found
+from muninn_shared.signing import TokenIssuer
 
 from muninn_identity.api_keys.models import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyGrant
 from muninn_identity.api_keys.store import ApiKeyStore
@@ -42,13 +42,13 @@ class ApiKeyService:
         keys: ApiKeyStore,
         users: UserStore,
         audit: AuditStore,
-        codec: TokenCodec,
+        token_issuer: TokenIssuer,
         access_ttl_seconds: int,
     ) -> None:
         self._keys = keys
         self._users = users
         self._audit = audit
-        self._codec = codec
+        self._token_issuer = token_issuer
         self._access_ttl = access_ttl_seconds
 
     async def create(
@@ -114,7 +114,7 @@ class ApiKeyService:
         ttl = self._access_ttl
         if expires_at is not None:
             ttl = max(1, min(ttl, int((expires_at - datetime.now(UTC)).total_seconds())))
-        token = self._codec.issue(
+        token = self._token_issuer.issue(
             doc["user_id"], scopes=tuple(doc["scopes"]), api_key_id=doc["_id"], ttl_seconds=ttl
         )
         return ApiKeyGrant(

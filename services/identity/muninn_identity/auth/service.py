@@ -12,11 +12,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from muninn_shared.auth import ALL_SCOPES, TokenCodec
+from muninn_shared.auth import ALL_SCOPES
 from muninn_shared.events import new_event
 from muninn_shared.events.payloads import UserRegistered
 from muninn_shared.logging import get_logger
 from muninn_shared.problems import ProblemError
+from muninn_shared.signing import TokenIssuer
 from muninn_shared.storage.mongo import in_transaction
 from muninn_shared.storage.outbox import Outbox
 from pymongo import AsyncMongoClient
@@ -52,7 +53,7 @@ class AuthService:
         users: UserStore,
         tokens: RefreshTokenStore,
         passwords: Passwords,
-        codec: TokenCodec,
+        token_issuer: TokenIssuer,
         audit: AuditStore,
         outbox: Outbox,
         refresh_ttl: timedelta,
@@ -61,15 +62,15 @@ class AuthService:
         self._users = users
         self._tokens = tokens
         self._passwords = passwords
-        self._codec = codec
+        self._token_issuer = token_issuer
         self._audit = audit
         self._outbox = outbox
         self._refresh_ttl = refresh_ttl
 
     def _pair(self, user_id: str, family_id: str, refresh_token: str) -> TokenPair:
         return TokenPair(
-            access_token=self._codec.issue(user_id, scopes=ALL_SCOPES, session_id=family_id),
-            expires_in=self._codec.ttl_seconds,
+            access_token=self._token_issuer.issue(user_id, scopes=ALL_SCOPES, session_id=family_id),
+            expires_in=self._token_issuer.ttl_seconds,
             refresh_token=refresh_token,
             refresh_expires_in=int(self._refresh_ttl.total_seconds()),
         )
