@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from muninn_shared.settings import DEFAULT_PORTS, ServiceSettings
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 
 class IdentitySettings(ServiceSettings):
@@ -24,7 +24,12 @@ class IdentitySettings(ServiceSettings):
     # Access-token signing: identity alone holds private keys.
     signing_keys_file: Path | None = Field(
         default=None,
-        description="The signing key ring (JSON, see muninn_shared.signing); required in prod.",
+        description="The signing key ring (JSON, see muninn_shared.signing).",
+    )
+    signing_keys: SecretStr | None = Field(
+        default=None,
+        description="The signing key ring itself, for deployments that pass secrets as "
+        "variables; one of the two is required in prod.",
     )
     dev_signing_keys_file: Path = Field(
         default=Path(".muninn/data/identity-signing-keys.json"),

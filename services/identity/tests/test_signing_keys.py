@@ -14,6 +14,7 @@ from muninn_shared.signing import SigningKeyRing
 def settings(tmp_path: Path, **overrides: object) -> IdentitySettings:
     values: dict[str, object] = {
         "signing_keys_file": None,
+        "signing_keys": None,
         "dev_signing_keys_file": tmp_path / "dev-keys.json",
         **overrides,
     }
@@ -50,6 +51,12 @@ def test_an_operator_ring_signs_on_any_bind(tmp_path: Path) -> None:
         settings(tmp_path, host="0.0.0.0", environment="prod", signing_keys_file=path)
     )
     assert not ring.development
+    from_variable = load_key_ring(
+        settings(tmp_path, host="0.0.0.0", environment="prod", signing_keys=path.read_text())
+    )
+    assert from_variable.signing.kid == ring.signing.kid
+    with pytest.raises(SigningKeyRefusedError, match="not both"):
+        load_key_ring(settings(tmp_path, signing_keys_file=path, signing_keys=path.read_text()))
 
 
 def test_rotation_with_the_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

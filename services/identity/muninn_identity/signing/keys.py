@@ -23,16 +23,24 @@ def is_loopback(host: str) -> bool:
 
 
 def load_key_ring(settings: IdentitySettings) -> SigningKeyRing:
-    """The operator's ring (MUNINN_SIGNING_KEYS_FILE), or the generated development ring.
+    """The operator's ring (MUNINN_SIGNING_KEYS_FILE or MUNINN_SIGNING_KEYS), or the generated
+    development ring.
 
     A development ring sits unencrypted in a working directory; it may sign only for a
     process nobody else can reach, so a non-loopback bind (or production) refuses it.
     """
+    if settings.signing_keys_file is not None and settings.signing_keys is not None:
+        raise SigningKeyRefusedError(
+            "set MUNINN_SIGNING_KEYS_FILE or MUNINN_SIGNING_KEYS, not both"
+        )
     if settings.signing_keys_file is not None:
         ring = SigningKeyRing.load(settings.signing_keys_file)
+    elif settings.signing_keys is not None:
+        ring = SigningKeyRing.from_json(settings.signing_keys.get_secret_value())
     elif settings.environment == "prod":
         raise SigningKeyRefusedError(
-            "MUNINN_SIGNING_KEYS_FILE is required when MUNINN_ENVIRONMENT=prod "
+            "MUNINN_SIGNING_KEYS_FILE or MUNINN_SIGNING_KEYS is required when "
+            "MUNINN_ENVIRONMENT=prod "
             "(create one with: python -m muninn_identity.signing add --file <path>)"
         )
     else:
