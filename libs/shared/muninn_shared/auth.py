@@ -125,51 +125,56 @@ class JwksKeys:
         self._jwks: dict[str, Any] | None = None
         self._fetched_at: float | None = None
         self._attempted_at: float | None = None
+        self._unknown_kid_fetched_at: float | None = None
         self._inflight: asyncio.Task[None] | None = None
-        self.fetches = 0
 
     async def key_for(self, kid: str) -> Ed25519PublicKey | None:
-        if self._jwks is None:
-            await self._refetch_if_allowed()
-            if self._jwks is None:
-                raise SigningKeysUnavailableError
-        elif self._stale():
-            self._refresh_in_background()
+        await self._ensure_keys()
         key = self._keys.get(kid)
-        if key is None and await self._refetch_if_allowed():
+        if key is None and await self._refetch_for_unknown_kid():
             key = self._keys.get(kid)
         return key
 
     async def jwks(self) -> dict[str, Any]:
+        await self._ensure_keys()
+        assert self._jwks is not None
+        return self._jwks
+
+    async def _ensure_keys(self) -> None:
         if self._jwks is None:
-            await self._refetch_if_allowed()
+            # Nothing known yet: one attempt per interval, so requests arriving while identity
+            # is down fail fast instead of each waiting on it.
+            if self._inflight is None and self._may_fetch(self._attempted_at):
+                self._start_fetch()
+            if self._inflight is not None:
+                await asyncio.shield(self._inflight)
             if self._jwks is None:
                 raise SigningKeysUnavailableError
         elif self._stale():
             self._refresh_in_background()
-        return self._jwks
 
     def _stale(self) -> bool:
-        return self._fetched_at is None or self._clock() - self._fetched_at >= self._refresh_seconds
-
-    def _may_fetch(self) -> bool:
         return (
-            self._attempted_at is None
-            or self._clock() - self._attempted_at >= self._min_refetch_seconds
+            self._fetched_at is None or self._clock() - self._fetched_at >= self._refresh_seconds
         )
 
-    async def _refetch_if_allowed(self) -> bool:
-        """Refetch unless one ran too recently; True when keys may have changed."""
+    def _may_fetch(self, last: float | None) -> bool:
+        return last is None or self._clock() - last >= self._min_refetch_seconds
+
+    async def _refetch_for_unknown_kid(self) -> bool:
+        """Refetch unless an unknown kid caused one within the interval; True if keys may have
+        changed."""
         if self._inflight is None:
-            if not self._may_fetch():
+            if not self._may_fetch(self._unknown_kid_fetched_at):
                 return False
+            self._unknown_kid_fetched_at = self._clock()
             self._start_fetch()
         assert self._inflight is not None
         await asyncio.shield(self._inflight)
         return True
 
     def _refresh_in_background(self) -> None:
-        if self._inflight is None and self._may_fetch():
+        if self._inflight is None and self._may_fetch(self._attempted_at):
             self._start_fetch()
 
     def _start_fetch(self) -> None:
@@ -178,7 +183,6 @@ class JwksKeys:
 
     async def _fetch_once(self) -> None:
         try:
-            self.fetches += 1
             jwks = await self._fetch()
             keys = keys_of(jwks)
         except Exception as exc:  # any failure keeps the keys already known
