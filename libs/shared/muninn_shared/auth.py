@@ -154,9 +154,7 @@ class JwksKeys:
             self._refresh_in_background()
 
     def _stale(self) -> bool:
-        return (
-            self._fetched_at is None or self._clock() - self._fetched_at >= self._refresh_seconds
-        )
+        return self._fetched_at is None or self._clock() - self._fetched_at >= self._refresh_seconds
 
     def _may_fetch(self, last: float | None) -> bool:
         return last is None or self._clock() - last >= self._min_refetch_seconds

@@ -39,9 +39,7 @@ async def test_tokens_carry_a_published_kid_and_verify_in_every_service(
     assert header["alg"] == "EdDSA"
 
     async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT) as direct:
-        published = (
-            await direct.get(f"{suite.url('identity')}/.well-known/jwks.json")
-        ).json()
+        published = (await direct.get(f"{suite.url('identity')}/.well-known/jwks.json")).json()
     at_the_edge = (await client.get("/.well-known/jwks.json")).json()
     assert at_the_edge == published
     assert header["kid"] in {key["kid"] for key in published["keys"]}
