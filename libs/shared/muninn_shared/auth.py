@@ -308,8 +308,12 @@ def bearer_token(request: Request) -> str:
 async def current_principal(request: Request) -> Principal:
     # async also because a plain-def dependency runs on a worker thread, and the user bound
     # to the log context there would not reach the request's own logs.
+    known: Principal | None = getattr(request.state, "principal", None)
+    if known is not None:
+        return known  # verified once per request, however many dependencies ask
     verifier: TokenVerifier = request.app.state.token_verifier
     principal = await verifier.verify(bearer_token(request))
+    request.state.principal = principal
     bind_user(principal.user_id)
     return principal
 
