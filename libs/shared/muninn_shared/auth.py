@@ -223,6 +223,11 @@ class TokenVerifier:
         self._audience = audience
 
     async def verify(self, token: str) -> Principal:
+        principal, _ = await self.verify_with_issued_at(token)
+        return principal
+
+    async def verify_with_issued_at(self, token: str) -> tuple[Principal, int]:
+        """The principal and the token's ``iat``, which revocations are compared with."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -270,13 +275,14 @@ class TokenVerifier:
                 code="invalid-token",
                 headers=_challenge("invalid_token"),
             )
-        return Principal(
+        principal = Principal(
             user_id=str(claims["sub"]),
             scopes=frozenset(str(claims.get("scope", "")).split()),
             session_id=claims.get("sid"),
             token_id=claims.get("jti"),
             via_api_key=claims.get("akid"),
         )
+        return principal, int(claims["iat"])
 
 
 def _invalid() -> ProblemError:

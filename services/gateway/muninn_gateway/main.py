@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from muninn_shared.http.app import create_service_app
+from muninn_shared.http.health import ReadinessCheck
 from muninn_shared.logging import get_logger
 from muninn_shared.runtime import jwks_keys_from, prepare_process, token_verifier_from
 
@@ -28,6 +29,8 @@ from muninn_gateway.proxy.pool import UpstreamPool
 from muninn_gateway.proxy.router import router as proxy_router
 from muninn_gateway.proxy.service import UpstreamProxy
 from muninn_gateway.ratelimit.service import RateLimiter
+from muninn_gateway.revocation.cache import RevocationCache
+from muninn_gateway.revocation.feed import RevocationFeed
 from muninn_gateway.routing.table import PublicRoutes, RouteTable
 from muninn_gateway.settings import GatewaySettings
 
@@ -52,6 +55,36 @@ EXPOSED_HEADERS = [
 _BUILTIN_DOC_PATHS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 
 
+def revocations_from(
+    settings: GatewaySettings,
+) -> tuple[RevocationCache | None, RevocationFeed | None]:
+    if not settings.revocation_feed_enabled:
+        return None, None
+    cache = RevocationCache(
+        max_entries=settings.revocation_cache_size,
+        lifetime_seconds=settings.revocation_lifetime_seconds,
+    )
+    feed = RevocationFeed(
+        settings.kafka_bootstrap,
+        cache,
+        replay_seconds=settings.revocation_lifetime_seconds,
+        client_id=f"{settings.kafka_client_prefix}-gateway-{settings.instance_id}",
+        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+    )
+    return cache, feed
+
+
+def revocation_checks(feed: RevocationFeed | None) -> dict[str, ReadinessCheck]:
+    if feed is None:
+        return {}
+
+    async def revocations_read() -> None:
+        if not feed.healthy:
+            raise RuntimeError("the revocation feed is not running")
+
+    return {"revocations": revocations_read}
+
+
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
     tracer_provider = prepare_process(settings)
@@ -72,6 +105,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     public = PublicRoutes(settings.public_routes)
     readiness_services = settings.readiness_upstreams or routes.services
     token_keys = jwks_keys_from(settings, client)
+    revocations, revocation_feed = revocations_from(settings)
     own_document: dict[str, Any] = {}
 
     def gateway_document() -> dict[str, Any]:
@@ -93,6 +127,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 retry_after_seconds=settings.retry_after_seconds,
             ),
             api_key_prefix=settings.api_key_prefix,
+            revocations=revocations,
         ),
         limiter=RateLimiter.from_settings(settings),
         proxy=UpstreamProxy(
@@ -115,10 +150,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if revocation_feed is not None:
+            # Not one request before the revocations of the last token lifetime are known.
+            await revocation_feed.start(timeout=settings.revocation_catch_up_timeout_seconds)
         log.info("gateway started", routes=len(settings.routes), upstreams=urls)
         try:
             yield
         finally:
+            if revocation_feed is not None:
+                await revocation_feed.stop()
             await client.aclose()
             await pool.aclose()
 
@@ -128,11 +168,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         description=DESCRIPTION,
         routers=[openapi_router, jwks_router, proxy_router],
         lifespan=lifespan,
-        readiness_checks=upstream_checks(
-            client,
-            {name: urls[name] for name in readiness_services},
-            timeout=settings.readiness_timeout_seconds,
-        ),
+        readiness_checks={
+            **upstream_checks(
+                client,
+                {name: urls[name] for name in readiness_services},
+                timeout=settings.readiness_timeout_seconds,
+            ),
+            **revocation_checks(revocation_feed),
+        },
         tracer_provider=tracer_provider,
     )
     app.router.routes[:] = [

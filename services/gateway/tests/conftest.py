@@ -354,6 +354,8 @@ def settings_for(upstreams: Upstreams, **overrides: Any) -> GatewaySettings:
         "rate_limit_public_burst": 100_000,
         "readiness_upstreams": ["identity", "conversation", "memory"],
         "cors_allowed_origins": ["https://app.example"],
+        # No broker here; tests/integration/test_gateway_revocations.py reads a real one.
+        "revocation_feed_enabled": False,
     }
     values.update(overrides)
     return GatewaySettings(**values)

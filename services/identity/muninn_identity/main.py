@@ -69,6 +69,8 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
             audit=audit,
             token_issuer=token_issuer,
             access_ttl_seconds=settings.api_key_access_ttl_seconds,
+            client=runtime.mongo,
+            outbox=runtime.outbox,
         ),
         audit=audit,
         privacy=PrivacyService(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jwt
 from muninn_shared.auth import TokenVerifier
 from muninn_shared.problems import ProblemError
 from starlette.datastructures import Headers
@@ -9,15 +10,22 @@ from starlette.datastructures import Headers
 from muninn_gateway.auth.api_keys import ApiKeyExchanger
 from muninn_gateway.auth.models import Caller
 from muninn_gateway.auth.problems import challenge, unauthenticated
+from muninn_gateway.revocation.cache import RevocationCache
 
 API_KEY_HEADER = "x-api-key"
 
 
 class Authenticator:
     def __init__(
-        self, verifier: TokenVerifier, keys: ApiKeyExchanger, *, api_key_prefix: str
+        self,
+        verifier: TokenVerifier,
+        keys: ApiKeyExchanger,
+        *,
+        api_key_prefix: str,
+        revocations: RevocationCache | None = None,
     ) -> None:
         self._verifier = verifier
+        self._revocations = revocations
         self._keys = keys
         self._prefix = api_key_prefix
 
@@ -31,7 +39,10 @@ class Authenticator:
                 raise unauthenticated()
             if credential.startswith(self._prefix):
                 return await self._by_key(credential)
-            principal = await self._verifier.verify(credential)
+            principal, issued_at = await self._verifier.verify_with_issued_at(credential)
+            self._refuse_revoked(
+                principal.user_id, principal.session_id, principal.via_api_key, issued_at
+            )
             return Caller(user_id=principal.user_id, access_token=credential)
         key = headers.get(API_KEY_HEADER)
         if key is not None:
@@ -47,6 +58,25 @@ class Authenticator:
                 headers=challenge("invalid_token"),
             )
         grant = await self._keys.exchange(key)
+        if self._revocations is not None:
+            # identity signed this token for us moments ago; only its issue time is read
+            issued_at = int(
+                jwt.decode(grant.access_token, options={"verify_signature": False})["iat"]
+            )
+            self._refuse_revoked(grant.user_id, None, grant.api_key_id, issued_at)
         return Caller(
             user_id=grant.user_id, access_token=grant.access_token, api_key_id=grant.api_key_id
         )
+
+    def _refuse_revoked(
+        self, user_id: str, session_id: str | None, api_key_id: str | None, issued_at: int
+    ) -> None:
+        if self._revocations is not None and self._revocations.refuses(
+            user_id=user_id, session_id=session_id, api_key_id=api_key_id, issued_at=issued_at
+        ):
+            raise ProblemError(
+                401,
+                "The access token has been revoked.",
+                code="token-revoked",
+                headers=challenge("invalid_token"),
+            )

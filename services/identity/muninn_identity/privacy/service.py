@@ -28,6 +28,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_identity.api_keys.store import ApiKeyStore
 from muninn_identity.audit.store import AuditStore, RequestInfo
+from muninn_identity.auth.revocations import session_revoked
 from muninn_identity.auth.store import RefreshTokenStore
 from muninn_identity.privacy.models import ErasureStatus, ExportArchive, ServiceErasure
 from muninn_identity.privacy.store import ErasureStore
@@ -141,6 +142,10 @@ class PrivacyService:
                 raise not_found("User")
             await self._tokens.revoke_all(user_id, session)
             await self._api_keys.revoke_all(user_id, session)
+            # Every access token issued so far, session or API key, is refused at the gateway.
+            await self._runtime.outbox.put(
+                session_revoked(user_id, "erasure", all_sessions_before=now), session
+            )
             await self._erasures.insert(doc, session)
             payload = ErasureRequested(
                 user_id=user_id, erasure_id=erasure_id, services=services, requested_at=now
