@@ -11,7 +11,6 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from muninn_shared.http.app import create_service_app
-from muninn_shared.http.health import ReadinessCheck
 from muninn_shared.logging import get_logger
 from muninn_shared.runtime import jwks_keys_from, prepare_process, token_verifier_from
 
@@ -29,8 +28,7 @@ from muninn_gateway.proxy.pool import UpstreamPool
 from muninn_gateway.proxy.router import router as proxy_router
 from muninn_gateway.proxy.service import UpstreamProxy
 from muninn_gateway.ratelimit.service import RateLimiter
-from muninn_gateway.revocation.cache import RevocationCache
-from muninn_gateway.revocation.feed import RevocationFeed
+from muninn_gateway.revocation.wiring import revocation_checks, revocations_from
 from muninn_gateway.routing.table import PublicRoutes, RouteTable
 from muninn_gateway.settings import GatewaySettings
 
@@ -53,36 +51,6 @@ EXPOSED_HEADERS = [
 ]
 # FastAPI registers these itself; the gateway serves its own merged versions instead.
 _BUILTIN_DOC_PATHS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
-
-
-def revocations_from(
-    settings: GatewaySettings,
-) -> tuple[RevocationCache | None, RevocationFeed | None]:
-    if not settings.revocation_feed_enabled:
-        return None, None
-    cache = RevocationCache(
-        max_entries=settings.revocation_cache_size,
-        lifetime_seconds=settings.revocation_lifetime_seconds,
-    )
-    feed = RevocationFeed(
-        settings.kafka_bootstrap,
-        cache,
-        replay_seconds=settings.revocation_lifetime_seconds,
-        client_id=f"{settings.kafka_client_prefix}-gateway-{settings.instance_id}",
-        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
-    )
-    return cache, feed
-
-
-def revocation_checks(feed: RevocationFeed | None) -> dict[str, ReadinessCheck]:
-    if feed is None:
-        return {}
-
-    async def revocations_read() -> None:
-        if not feed.healthy:
-            raise RuntimeError("the revocation feed is not running")
-
-    return {"revocations": revocations_read}
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:

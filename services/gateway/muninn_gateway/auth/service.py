@@ -8,7 +8,7 @@ from muninn_shared.problems import ProblemError
 from starlette.datastructures import Headers
 
 from muninn_gateway.auth.api_keys import ApiKeyExchanger
-from muninn_gateway.auth.models import Caller
+from muninn_gateway.auth.models import ApiKeyGrant, Caller
 from muninn_gateway.auth.problems import challenge, unauthenticated
 from muninn_gateway.revocation.cache import RevocationCache
 
@@ -59,11 +59,7 @@ class Authenticator:
             )
         grant = await self._keys.exchange(key)
         if self._revocations is not None:
-            # identity signed this token for us moments ago; only its issue time is read
-            issued_at = int(
-                jwt.decode(grant.access_token, options={"verify_signature": False})["iat"]
-            )
-            self._refuse_revoked(grant.user_id, None, grant.api_key_id, issued_at)
+            self._refuse_revoked(grant.user_id, None, grant.api_key_id, _issued_at(grant))
         return Caller(
             user_id=grant.user_id, access_token=grant.access_token, api_key_id=grant.api_key_id
         )
@@ -80,3 +76,15 @@ class Authenticator:
                 code="token-revoked",
                 headers=challenge("invalid_token"),
             )
+
+
+def _issued_at(grant: ApiKeyGrant) -> int:
+    """When identity issued the grant's token (it signed it for us moments ago, over HTTP).
+
+    An unreadable one counts as issued at the epoch: any revocation of its user covers it.
+    """
+    try:
+        claims = jwt.decode(grant.access_token, options={"verify_signature": False})
+        return int(claims.get("iat", 0))
+    except (jwt.PyJWTError, TypeError, ValueError):
+        return 0
