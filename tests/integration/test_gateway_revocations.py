@@ -37,6 +37,10 @@ async def identity_url() -> AsyncIterator[str]:
     async def me() -> dict[str, str]:
         return {"ok": "yes"}
 
+    @app.get("/v1/me/erasure/{erasure_id}")
+    async def erasure(erasure_id: str) -> dict[str, str]:
+        return {"id": erasure_id, "status": "in_progress"}
+
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", log_config=None)
@@ -101,7 +105,7 @@ async def refused_within_deadline(gateway: httpx.AsyncClient, token: str, publis
     while True:
         response = await gateway.get("/v1/me", headers=bearer(token))
         if response.status_code == 401:
-            assert response.json()["type"].endswith("token-revoked"), response.text
+            assert response.json()["type"].endswith("session-revoked"), response.text
             return
         assert response.status_code == 200, response.text
         assert time.monotonic() - published < REFUSAL_DEADLINE_SECONDS, "still accepted after 1 s"
@@ -145,7 +149,13 @@ async def test_a_gateway_started_after_revocations_refuses_them_from_its_first_r
         for token in (logged_out, erased, by_revoked_key):
             response = await gateway.get("/v1/me", headers=bearer(token))
             assert response.status_code == 401, response.text
-            assert response.json()["type"].endswith("token-revoked")
+            assert response.json()["type"].endswith("session-revoked")
         assert (await gateway.get("/v1/me", headers=bearer(kept))).status_code == 200
+        # the erased user may still follow the erasure's progress, and do nothing else
+        progress = await gateway.get("/v1/me/erasure/e1", headers=bearer(erased))
+        assert progress.status_code == 200, progress.text
+        for method in ("POST", "DELETE"):
+            response = await gateway.request(method, "/v1/me/erasure/e1", headers=bearer(erased))
+            assert response.status_code == 401, response.text
         ready = await gateway.get("/readyz")
         assert ready.json()["checks"]["revocations"] == "ok", ready.text

@@ -335,6 +335,8 @@ def settings_for(upstreams: Upstreams, **overrides: Any) -> GatewaySettings:
     values: dict[str, Any] = {
         "log_level": "WARNING",
         "identity_url": upstreams.identity,
+        # Explicit: a run that also holds the integration tests has MUNINN_JWKS_URL set.
+        "jwks_url": f"{upstreams.identity}/.well-known/jwks.json",
         "conversation_url": upstreams.conversation,
         "memory_url": upstreams.memory,
         "scheduler_url": upstreams.closed,

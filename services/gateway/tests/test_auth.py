@@ -152,8 +152,7 @@ async def test_concurrent_first_uses_of_a_key_share_one_exchange(
 async def test_identity_down_during_exchange_is_503(
     make_gateway: Any, upstreams: Any, codec: TokenIssuer, problem_of: Problem
 ) -> None:
-    jwks_url = f"{upstreams.identity}/.well-known/jwks.json"
-    async with make_gateway(identity_url=upstreams.closed, jwks_url=jwks_url) as gateway:
+    async with make_gateway(identity_url=upstreams.closed) as gateway:
         response = await gateway.get("/v1/conversations/c1", headers={"X-API-Key": VALID_KEY})
         problem_of(response, 503)
         assert response.headers["retry-after"] == "5"

@@ -63,7 +63,7 @@ async def test_the_gateway_serves_the_jwks_from_its_cache(
 async def test_no_keys_and_identity_unreachable_is_503(
     make_gateway: Any, upstreams: Any, codec: TokenIssuer, problem_of: Problem
 ) -> None:
-    async with make_gateway(identity_url=upstreams.closed) as gateway:
+    async with make_gateway(identity_url=upstreams.closed, jwks_url=None) as gateway:
         response = await gateway.get(
             "/v1/me", headers={"Authorization": f"Bearer {codec.issue('u')}"}
         )

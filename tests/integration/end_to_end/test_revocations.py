@@ -27,7 +27,7 @@ async def refused_within_a_second(
     while True:
         response = await client.get("/v1/conversations", headers=headers)
         if response.status_code == 401:
-            assert response.json()["type"].endswith("token-revoked"), response.text
+            assert response.json()["type"].endswith("session-revoked"), response.text
             return
         assert response.status_code == 200, response.text
         waited = time.monotonic() - revoked_at

@@ -14,6 +14,11 @@ from muninn_gateway.revocation.cache import RevocationCache
 
 API_KEY_HEADER = "x-api-key"
 
+ERASURE_PROGRESS_PREFIX = "/v1/me/erasure/"
+"""Erasure revokes every token of the user, yet the documented way to follow the erasure's
+progress is its status URL with the token that requested it (identity checks the erasure is
+that user's). Reading it is the one thing a revoked token may still do."""
+
 
 class Authenticator:
     def __init__(
@@ -29,8 +34,11 @@ class Authenticator:
         self._keys = keys
         self._prefix = api_key_prefix
 
-    async def authenticate(self, headers: Headers) -> Caller:
+    async def authenticate(
+        self, headers: Headers, *, method: str = "GET", path: str = ""
+    ) -> Caller:
         """The caller behind ``Authorization: Bearer <jwt | key>`` or ``X-API-Key: <key>``."""
+        revoked_may_pass = method == "GET" and path.startswith(ERASURE_PROGRESS_PREFIX)
         authorization = headers.get("authorization")
         if authorization is not None:
             scheme, _, credential = authorization.strip().partition(" ")
@@ -40,9 +48,10 @@ class Authenticator:
             if credential.startswith(self._prefix):
                 return await self._by_key(credential)
             principal, issued_at = await self._verifier.verify_with_issued_at(credential)
-            self._refuse_revoked(
-                principal.user_id, principal.session_id, principal.via_api_key, issued_at
-            )
+            if not revoked_may_pass:
+                self._refuse_revoked(
+                    principal.user_id, principal.session_id, principal.via_api_key, issued_at
+                )
             return Caller(user_id=principal.user_id, access_token=credential)
         key = headers.get(API_KEY_HEADER)
         if key is not None:
@@ -72,8 +81,8 @@ class Authenticator:
         ):
             raise ProblemError(
                 401,
-                "The access token has been revoked.",
-                code="token-revoked",
+                "This session has ended; sign in again.",
+                code="session-revoked",
                 headers=challenge("invalid_token"),
             )
 
