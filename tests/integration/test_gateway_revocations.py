@@ -85,12 +85,10 @@ async def publish(infra: Infra) -> AsyncIterator[Callable[..., Any]]:
     broker = create_broker(infra.kafka_bootstrap, client_id="it-identity", tracer_provider=None)
     await broker.start()
 
-    async def revoke(user_id: str, **fields: Any) -> None:
+    async def revoke(user_id: str, source: str = "identity", **fields: Any) -> None:
         values: dict[str, Any] = {"reason": "logout", "revoked_at": datetime.now(UTC), **fields}
         payload = SessionRevoked(user_id=user_id, **values)
-        event = new_event(
-            "identity.session.revoked", source="identity", subject=user_id, data=payload
-        )
+        event = new_event("identity.session.revoked", source=source, subject=user_id, data=payload)
         await publish_event(broker, Topic.IDENTITY_SESSIONS.value, event)
 
     yield revoke
@@ -141,6 +139,8 @@ async def test_a_gateway_started_after_revocations_refuses_them_from_its_first_r
     erased = issuer.issue(f"b-{unique}", session_id=f"t-{unique}")
     by_revoked_key = issuer.issue(f"c-{unique}", api_key_id=f"k-{unique}", scopes=("read",))
     kept = issuer.issue(f"d-{unique}", session_id=f"u-{unique}")
+    # only identity revokes: the same event from another producer is not believed
+    await publish(f"d-{unique}", source="memory", session_id=f"u-{unique}")
     await publish(f"a-{unique}", session_id=f"s-{unique}")
     await publish(f"b-{unique}", reason="erasure", all_sessions_before=datetime.now(UTC))
     await publish(f"c-{unique}", reason="api_key_revoked", api_key_id=f"k-{unique}")

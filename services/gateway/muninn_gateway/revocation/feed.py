@@ -28,6 +28,7 @@ log = get_logger(__name__)
 
 TOPIC = Topic.IDENTITY_SESSIONS.value
 REVOKED = "identity.session.revoked"
+PRODUCER = "identity"
 
 
 class RevocationFeedError(RuntimeError):
@@ -128,8 +129,8 @@ class RevocationFeed:
         except ValidationError:
             log.warning("unreadable message on the revocation topic skipped")
             return
-        if revoked.user_id != envelope.subject:
-            log.warning("revocation whose subject is not its user skipped")
+        if revoked.user_id != envelope.subject or envelope.source != PRODUCER:
+            log.warning("revocation not from identity or not about its subject skipped")
             return
         self._cache.apply(revoked)
         self.applied += 1
