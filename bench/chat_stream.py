@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import os
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -26,7 +27,9 @@ import uvicorn
 from muninn_conversation.main import create_app
 from muninn_conversation.settings import ConversationSettings
 from muninn_shared.devstack.servers import free_port, mongo_uri, start_kafka, start_mongo
-from muninn_shared.runtime import token_codec_from
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.integration.tokens import identity_token_issuer, provision_test_keys
 
 
 @contextlib.contextmanager
@@ -95,6 +98,7 @@ async def run(conversations: int, messages: int) -> None:
         tempfile.TemporaryDirectory(prefix="muninn-bench-") as tmp,
         infrastructure(Path(tmp)) as (kafka, mongo),
     ):
+        os.environ.update(provision_test_keys(Path(tmp) / "keys"))
         port = free_port()
         settings = ConversationSettings(
             kafka_bootstrap=kafka,
@@ -117,7 +121,7 @@ async def run(conversations: int, messages: int) -> None:
         serving = asyncio.create_task(server.serve())
         while not server.started:
             await asyncio.sleep(0.05)
-        codec = token_codec_from(settings)
+        codec = identity_token_issuer()
         limits = httpx.Limits(
             max_connections=conversations * 2, max_keepalive_connections=conversations * 2
         )

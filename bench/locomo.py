@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import re
 import statistics
 import sys
@@ -272,7 +273,9 @@ async def memory_service(workdir: Path) -> AsyncIterator[tuple[Any, Any, Any]]:
 
     sys.path.insert(0, str(ROOT))
     from tests.integration.infra import provide_infra
+    from tests.integration.tokens import provision_test_keys
 
+    os.environ.update(provision_test_keys(workdir / "keys"))
     with provide_infra(workdir / "infra") as infra:
         settings = MemorySettings(
             kafka_bootstrap=infra.kafka_bootstrap,
@@ -342,11 +345,11 @@ async def ingest_conversation(
 async def run_service(
     conversations: list[Conversation], infers: list[bool], *, parallel: int
 ) -> None:
-    from muninn_shared.runtime import token_codec_from
+    from tests.integration.tokens import identity_token_issuer
 
     with tempfile.TemporaryDirectory(prefix="locomo-service-") as tmp:
         async with memory_service(Path(tmp)) as (app, settings, http):
-            codec = token_codec_from(settings)
+            codec = identity_token_issuer(ttl_seconds=settings.access_token_ttl_seconds)
             for infer in infers:
                 label = "infer" if infer else "raw"
                 headers = {

@@ -464,10 +464,10 @@ async def through_gateway(
     plan: list[tuple[str, list[int]]],
     args: argparse.Namespace,
 ) -> None:
-    from muninn_shared.runtime import token_codec_from
-    from muninn_shared.settings import ServiceSettings
-
     from tests.integration.infra import provide_infra
+    from tests.integration.tokens import identity_token_issuer, provision_test_keys
+
+    os.environ.update(provision_test_keys(workdir / "keys"))
 
     total = sum(len(s) for _, s in plan)
     marker = workdir / "seeded.json"
@@ -490,7 +490,7 @@ async def through_gateway(
                 f"vectors {vec_s:.1f} s, MongoDB {mongo_s:.1f} s"
             )
         await mark_maintenance_done(infra.mongo_uri, f"{prefix}memory")
-        codec = token_codec_from(ServiceSettings(access_token_ttl_seconds=24 * 3600))
+        codec = identity_token_issuer(ttl_seconds=24 * 3600)
         tokens = {user: codec.issue(user) for user, _ in plan}
         with processes(infra, workdir, prefix) as urls:
             both = {"gateway": urls["gateway"], "memory": urls["memory"]}

@@ -30,6 +30,7 @@ import yaml
 from muninn_shared.events.catalogue import all_topics
 from muninn_shared.messaging.broker import ensure_topics
 from muninn_shared.settings import DEFAULT_PORTS, SERVICE_NAMES, ServiceSettings
+from muninn_shared.signing import SigningKeyRing
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -46,8 +47,10 @@ HELM_VALUES = {"qdrant-values.yaml"}
 # Keeps nothing in MongoDB (ARCHITECTURE.md: the gateway has no direct DB access).
 STATELESS_SERVICES = {"gateway"}
 # Values the manifests take from Secrets, standing in for them when settings are built.
+SIGNING_KEYS_SECRET = "muninn-identity-signing-keys"
+
 SECRET_VALUES = {
-    "MUNINN_JWT_SECRET": "a-test-secret-that-is-long-enough-for-the-codec-0123",
+    "MUNINN_SIGNING_KEYS": SigningKeyRing.generate().to_json(),
     "MUNINN_MONGO_URI": "mongodb://muninn:pw@muninn-mongodb-0.muninn-mongodb-svc:27017/admin?replicaSet=muninn-mongodb",
     "MUNINN_QDRANT_API_KEY": "qdrant-test-key",
     "MUNINN_KAFKA_SASL_PASSWORD": "kafka-test-password",
@@ -554,14 +557,18 @@ def test_compose_environment_is_real_settings(
     assert settings.otel_exporter == "otlp"
 
 
-def test_compose_requires_a_jwt_secret() -> None:
+def test_compose_gives_the_signing_keys_to_identity_alone() -> None:
+    raw = str(compose_services()["identity"]["environment"]["MUNINN_SIGNING_KEYS"])
+    assert raw.startswith("${MUNINN_SIGNING_KEYS:?")
+    with pytest.raises(LookupError):
+        compose_env("identity", env={})
+    with pytest.raises(LookupError):
+        compose_env("identity", env={"MUNINN_SIGNING_KEYS": ""})
     for service in SERVICE_NAMES:
-        raw = str(compose_services()[service]["environment"]["MUNINN_JWT_SECRET"])
-        assert raw.startswith("${MUNINN_JWT_SECRET:?")
-        with pytest.raises(LookupError):
-            compose_env(service, env={})
-        with pytest.raises(LookupError):
-            compose_env(service, env={"MUNINN_JWT_SECRET": ""})
+        env = compose_services()[service]["environment"]
+        assert "MUNINN_JWT_SECRET" not in env, service
+        if service != "identity":
+            assert not {"MUNINN_SIGNING_KEYS", "MUNINN_SIGNING_KEYS_FILE"} & set(env), service
 
 
 @pytest.mark.parametrize("service", SERVICE_NAMES)
@@ -651,6 +658,10 @@ def test_compose_keeps_data_in_declared_named_volumes() -> None:
 # Kubernetes: kustomizations reference exactly the files that exist
 
 
+OPERATOR_GENERATED = {(OVERLAYS / "dev" / "signing-keys.json").resolve()}
+"""Git-ignored files the operator creates before applying (a private key is never committed)."""
+
+
 def kustomize_paths(directory: Path) -> set[Path]:
     data = kustomization(directory)
     paths = {directory / entry for entry in data.get("resources", [])}
@@ -668,7 +679,7 @@ def kustomize_paths(directory: Path) -> set[Path]:
 )
 def test_kustomization_lists_every_file_and_every_listed_file_exists(directory: Path) -> None:
     listed = kustomize_paths(directory)
-    for path in listed:
+    for path in listed - OPERATOR_GENERATED:
         assert path.exists(), f"{path} is listed but missing"
         if path.is_dir():
             assert (path / "kustomization.yaml").is_file(), path
@@ -787,7 +798,6 @@ def test_k8s_environment_is_real_settings(service: str, monkeypatch: pytest.Monk
     cls = settings_class(service)
     deployment = base_objects("Deployment")[service]
     env = dict(config_map_env())
-    env.update({"MUNINN_JWT_SECRET": SECRET_VALUES["MUNINN_JWT_SECRET"]})
     for name, entry in deployment_env(deployment).items():
         env[name] = entry["value"] if "value" in entry else SECRET_VALUES.get(name, "pod-name-0")
     unknown = {name for name in env if name.startswith("MUNINN_")} - env_names(cls)
@@ -807,10 +817,24 @@ def test_overlay_config_and_secrets_are_real_settings() -> None:
             assert literal.partition("=")[0] in shared, literal
     (secrets,) = [g for g in dev["secretGenerator"] if g["name"] == "muninn-secrets"]
     for literal in secrets["literals"]:
-        name, _, value = literal.partition("=")
-        assert name in shared
-        if name == "MUNINN_JWT_SECRET":
-            assert len(value) >= 32
+        assert literal.partition("=")[0] in shared, literal
+    # The dev cluster's signing keys are generated on the operator's machine, never committed.
+    (keys,) = [g for g in dev["secretGenerator"] if g["name"] == SIGNING_KEYS_SECRET]
+    assert keys["files"] == ["signing-keys.json"]
+    ignored = (ROOT / ".gitignore").read_text().splitlines()
+    assert "deploy/k8s/overlays/dev/signing-keys.json" in ignored
+
+
+def test_only_identity_holds_the_signing_keys() -> None:
+    for name, deployment in base_objects("Deployment").items():
+        env = deployment_env(deployment)
+        assert "MUNINN_JWT_SECRET" not in env, name
+        if name == "identity":
+            ref = env["MUNINN_SIGNING_KEYS"]["valueFrom"]["secretKeyRef"]
+            assert ref == {"name": SIGNING_KEYS_SECRET, "key": "signing-keys.json"}
+        else:
+            assert "MUNINN_SIGNING_KEYS" not in env, name
+            assert SIGNING_KEYS_SECRET not in str(deployment), name
 
 
 def test_k8s_config_points_at_the_services_and_the_infrastructure() -> None:
@@ -1001,8 +1025,11 @@ def built(directory: Path) -> list[dict[str, Any]]:
     return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
 
 
-def test_built_dev_overlay_is_small_and_self_contained() -> None:
-    docs = built(OVERLAYS / "dev")
+def test_built_dev_overlay_is_small_and_self_contained(tmp_path: Path) -> None:
+    # A copy, with the signing keys an operator generates before applying the overlay.
+    shutil.copytree(K8S, tmp_path / "k8s")
+    SigningKeyRing.generate().save(tmp_path / "k8s" / "overlays" / "dev" / "signing-keys.json")
+    docs = built(tmp_path / "k8s" / "overlays" / "dev")
     by_kind: dict[str, dict[str, dict[str, Any]]] = {}
     for doc in docs:
         by_kind.setdefault(doc["kind"], {})[doc["metadata"]["name"]] = doc

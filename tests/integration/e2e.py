@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from muninn_shared.auth import TokenCodec
-from muninn_shared.settings import ServiceSettings
+from muninn_shared.signing import TokenIssuer
+
+from tests.integration.tokens import identity_token_issuer
 
 PASSWORD = "correct horse battery staple"
 REQUEST_TIMEOUT = httpx.Timeout(15.0)
@@ -61,12 +62,6 @@ async def register(client: httpx.AsyncClient, label: str = "user") -> User:
     )
 
 
-def token_codec() -> TokenCodec:
-    """Signs like identity does: the suite passes the same environment to every process."""
-    settings_ = ServiceSettings(environment="test")
-    return TokenCodec(
-        settings_.jwt_secret.get_secret_value(),
-        issuer=settings_.jwt_issuer,
-        audience=settings_.jwt_audience,
-        ttl_seconds=settings_.access_token_ttl_seconds,
-    )
+def token_issuer() -> TokenIssuer:
+    """Signs like identity does: the suite's identity signs with the run's test key ring."""
+    return identity_token_issuer()

@@ -8,6 +8,7 @@ the tests can read them directly and nothing collides with other tests.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import uuid
 from collections.abc import Iterator, Mapping
@@ -21,6 +22,7 @@ from muninn_shared.devstack.topology import StackConfig
 from muninn_shared.settings import CONTENT_SERVICES, SERVICE_NAMES
 
 from tests.integration.infra import Infra
+from tests.integration.tokens import JWKS_URL_ENV, SIGNING_KEYS_ENV
 
 READY_TIMEOUT = 180.0
 
@@ -140,8 +142,11 @@ def build_suite(infra: Infra, workdir: Path, env: Mapping[str, str] | None = Non
         mongo_uri=infra.mongo_uri,
         ports={name: free_port() for name in SERVICE_NAMES},
         qdrant_path=workdir / "qdrant",
+        signing_keys_file=Path(os.environ[SIGNING_KEYS_ENV]),
         extra_env={
             **TEST_ENV,
+            # Verifiers fetch identity's JWKS over HTTP, as in a deployment.
+            JWKS_URL_ENV: "",
             "MUNINN_MONGO_DATABASE_PREFIX": prefix,
             "MUNINN_KAFKA_GROUP_PREFIX": prefix.rstrip("_") + ".",
             "MUNINN_KAFKA_CLIENT_PREFIX": prefix.rstrip("_"),

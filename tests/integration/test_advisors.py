@@ -20,11 +20,11 @@ from muninn_conversation.conversations.permissions import Operation
 from muninn_conversation.main import create_app
 from muninn_conversation.settings import ConversationSettings
 from muninn_shared.problems import ProblemError
-from muninn_shared.runtime import token_codec_from
 from muninn_shared.storage.mongo import erase_user_documents, in_transaction
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from tests.integration.infra import Infra
+from tests.integration.tokens import identity_token_issuer
 
 MAYA = "builtin-career-coach"
 DANIEL = "builtin-financial-planner"
@@ -74,7 +74,7 @@ def advisor_services(client: httpx.AsyncClient) -> AdvisorServices:
 def auth(
     settings: ConversationSettings, user_id: str, scopes: tuple[str, ...] = ("read", "write")
 ) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token_codec_from(settings).issue(user_id, scopes=scopes)}"}
+    return {"Authorization": f"Bearer {identity_token_issuer().issue(user_id, scopes=scopes)}"}
 
 
 def new_user(settings: ConversationSettings) -> tuple[str, dict[str, str]]:

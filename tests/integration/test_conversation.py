@@ -12,10 +12,10 @@ import pytest
 from asgi_lifespan import LifespanManager
 from muninn_conversation.main import create_app
 from muninn_conversation.settings import ConversationSettings
-from muninn_shared.runtime import token_codec_from
 from pymongo import AsyncMongoClient
 
 from tests.integration.infra import Infra
+from tests.integration.tokens import identity_token_issuer
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ async def app_client(settings: ConversationSettings) -> AsyncIterator[httpx.Asyn
 
 
 def auth(settings: ConversationSettings, user_id: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token_codec_from(settings).issue(user_id)}"}
+    return {"Authorization": f"Bearer {identity_token_issuer().issue(user_id)}"}
 
 
 def parse_sse(body: str) -> list[tuple[str, dict]]:
@@ -395,7 +395,7 @@ async def test_openai_sdk_against_the_service(
     import openai
 
     user_id = "u-" + uuid.uuid4().hex
-    token = token_codec_from(settings).issue(user_id)
+    token = identity_token_issuer().issue(user_id)
     sdk = openai.AsyncOpenAI(
         api_key=token,
         base_url="http://conversation/v1",

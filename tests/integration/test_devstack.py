@@ -36,6 +36,7 @@ from muninn_shared.devstack.topology import (
     selected_services,
 )
 from muninn_shared.settings import DEFAULT_PORTS, SERVICE_NAMES
+from muninn_shared.signing import SigningKeyRing
 
 from tests.integration.infra import Infra
 
@@ -99,8 +100,14 @@ class Run:
 
 def stack_env(infra: Infra, base: int) -> dict[str, str]:
     unique = uuid.uuid4().hex[:8]
+    # As on a developer's machine: no signing keys configured, the run generates its own.
+    inherited = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("MUNINN_SIGNING_KEYS_FILE", "MUNINN_JWKS_URL")
+    }
     return {
-        **os.environ,
+        **inherited,
         "MUNINN_KAFKA_BOOTSTRAP": infra.kafka_bootstrap,
         "MUNINN_MONGO_URI": infra.mongo_uri,
         PORT_BASE_ENV: str(base),
@@ -171,6 +178,12 @@ def test_run_serves_supervises_and_stops_cleanly(stack: Run, infra: Infra) -> No
         assert ready.status_code == 200, f"{name}: {ready.text}\n{stack.diagnostics()}"
         assert (stack.muninn / "logs" / f"{name}.log").exists()
     assert (stack.muninn / "run.lock").read_text().strip() == str(stack.process.pid)
+    ring = SigningKeyRing.load(stack.muninn / "data" / "identity-signing-keys.json")
+    assert ring.development
+    assert (stack.muninn / "data" / "identity-signing-keys.json").stat().st_mode & 0o777 == 0o600
+    if "gateway" in expected:
+        published = httpx.get(f"{stack.url('gateway')}/.well-known/jwks.json", timeout=10).json()
+        assert published == ring.jwks()
 
     status = subprocess.run(devstack("status"), cwd=stack.project, capture_output=True, text=True)
     assert status.returncode == 0, status.stdout + status.stderr

@@ -16,6 +16,7 @@ from muninn_identity.settings import IdentitySettings
 from pymongo import AsyncMongoClient
 
 from tests.integration.infra import Infra
+from tests.integration.tokens import identity_token_issuer
 
 PASSWORD = "correct horse battery staple"
 
@@ -143,8 +144,9 @@ async def test_tampered_and_expired_tokens(
     ].endswith("invalid-token")
 
     claims = jwt.decode(token, options={"verify_signature": False})
-    claims["exp"] = int(time.time()) - 10
-    expired = jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm="HS256")
+    expired = identity_token_issuer().issue(
+        claims["sub"], session_id=claims["sid"], issued_at=int(time.time()) - 100, ttl_seconds=90
+    )
     assert assert_problem(await client.get("/v1/me", headers=bearer(expired)), 401)[
         "type"
     ].endswith("token-expired")

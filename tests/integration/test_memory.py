@@ -32,12 +32,12 @@ from muninn_shared.devstack.topology import StackConfig
 from muninn_shared.events import EventEnvelope, Topic, new_event
 from muninn_shared.events.payloads import ErasureRequested, MessageEvent, UserUpdated
 from muninn_shared.messaging.broker import create_broker, publish_event
-from muninn_shared.runtime import token_codec_from
 from muninn_shared.settings import DEFAULT_PORTS
 from pymongo import AsyncMongoClient
 
 from tests.integration.infra import Infra
 from tests.integration.kafka_tools import collect
+from tests.integration.tokens import identity_token_issuer
 
 
 class KeywordIndex:
@@ -132,7 +132,7 @@ async def client(settings: MemorySettings) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def auth(settings: MemorySettings, user_id: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token_codec_from(settings).issue(user_id)}"}
+    return {"Authorization": f"Bearer {identity_token_issuer().issue(user_id)}"}
 
 
 def index_of(client: httpx.AsyncClient) -> MemoryIndex:
@@ -1383,7 +1383,7 @@ async def test_sigkill_during_ingestion_of_1000_messages_loses_and_duplicates_no
 
 
 def _token(user: str) -> str:
-    return token_codec_from(MemorySettings()).issue(user)
+    return identity_token_issuer().issue(user)
 
 
 async def _at_least(db: Any, count: int, users: list[str] | None = None) -> bool:

@@ -27,11 +27,11 @@ from muninn_scheduler.profiles.store import ProfileStore
 from muninn_scheduler.settings import SchedulerSettings
 from muninn_shared.devstack.servers import free_port
 from muninn_shared.events import Topic, dead_letter_topic
-from muninn_shared.runtime import token_codec_from
 from pymongo import AsyncMongoClient
 
 from tests.integration.infra import Infra
 from tests.integration.kafka_tools import collect
+from tests.integration.tokens import identity_token_issuer
 
 LISBON = ZoneInfo("Europe/Lisbon")
 
@@ -91,7 +91,7 @@ async def scheduler(
 
 
 def auth(settings: SchedulerSettings, user_id: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token_codec_from(settings).issue(user_id)}"}
+    return {"Authorization": f"Bearer {identity_token_issuer().issue(user_id)}"}
 
 
 async def fire_due(app: FastAPI) -> int:

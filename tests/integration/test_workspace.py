@@ -14,10 +14,10 @@ from asgi_lifespan import LifespanManager
 from muninn_conversation.main import create_app
 from muninn_conversation.notes.service import excerpt
 from muninn_conversation.settings import ConversationSettings
-from muninn_shared.runtime import token_codec_from
 from pymongo import AsyncMongoClient
 
 from tests.integration.infra import Infra
+from tests.integration.tokens import identity_token_issuer
 
 PROBLEM = "application/problem+json"
 Doc = dict[str, Any]
@@ -59,7 +59,7 @@ def new_user(
     settings: ConversationSettings, *, scopes: tuple[str, ...] = ("read", "write")
 ) -> User:
     user_id = "u-" + uuid.uuid4().hex
-    token = token_codec_from(settings).issue(user_id, scopes=scopes)
+    token = identity_token_issuer().issue(user_id, scopes=scopes)
     return User(user_id, {"Authorization": f"Bearer {token}"})
 
 
@@ -844,9 +844,7 @@ async def test_read_only_tokens_cannot_change_anything(
     writer = new_user(settings)
     reader = User(
         writer.id,
-        {
-            "Authorization": f"Bearer {token_codec_from(settings).issue(writer.id, scopes=('read',))}"
-        },
+        {"Authorization": f"Bearer {identity_token_issuer().issue(writer.id, scopes=('read',))}"},
     )
     n = await note(client, writer, content="x")
     attempts = [

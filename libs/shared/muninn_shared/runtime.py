@@ -13,11 +13,12 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from pymongo.errors import PyMongoError
 
-from muninn_shared.auth import TokenCodec
+from muninn_shared.auth import JwksKeys, KeySource, TokenVerifier, jwks_fetcher
 from muninn_shared.events import EventEnvelope
 from muninn_shared.http.health import ReadinessCheck
 from muninn_shared.logging import configure_logging, get_logger
@@ -39,13 +40,16 @@ StartupHook = Callable[[], Awaitable[None]]
 _httpx_instrumented = False
 
 
-def token_codec_from(settings: ServiceSettings) -> TokenCodec:
-    return TokenCodec(
-        settings.jwt_secret.get_secret_value(),
-        issuer=settings.jwt_issuer,
-        audience=settings.jwt_audience,
-        ttl_seconds=settings.access_token_ttl_seconds,
+def jwks_keys_from(settings: ServiceSettings, client: httpx.AsyncClient) -> JwksKeys:
+    return JwksKeys(
+        jwks_fetcher(settings.jwks_location, client),
+        refresh_seconds=settings.jwks_refresh_seconds,
+        min_refetch_seconds=settings.jwks_min_refetch_seconds,
     )
+
+
+def token_verifier_from(settings: ServiceSettings, keys: KeySource) -> TokenVerifier:
+    return TokenVerifier(keys, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
 
 
 def prepare_process(settings: ServiceSettings) -> Any:
@@ -60,7 +64,8 @@ def prepare_process(settings: ServiceSettings) -> Any:
 
 
 class ServiceRuntime:
-    def __init__(self, settings: ServiceSettings) -> None:
+    def __init__(self, settings: ServiceSettings, *, token_keys: KeySource | None = None) -> None:
+        """``token_keys``: where access tokens' public keys come from (identity's JWKS if None)."""
         self.settings = settings
         self.tracer_provider = prepare_process(settings)
         self.mongo = create_mongo_client(settings.mongo_uri)
@@ -100,7 +105,10 @@ class ServiceRuntime:
             name=settings.service_name,
             poll_interval=settings.outbox_poll_interval_seconds,
         )
-        self.token_codec = token_codec_from(settings)
+        self._jwks_client = httpx.AsyncClient(timeout=httpx.Timeout(3.0), trust_env=False)
+        self.token_verifier = token_verifier_from(
+            settings, token_keys or jwks_keys_from(settings, self._jwks_client)
+        )
         self._startup_hooks: list[StartupHook] = []
         self._shutdown_hooks: list[StartupHook] = []
         self.started = False
@@ -181,6 +189,7 @@ class ServiceRuntime:
             await hook()
         await self.broker.stop()
         await self.mongo.close()
+        await self._jwks_client.aclose()
 
     def lifespan(self) -> Callable[[FastAPI], Any]:
         @asynccontextmanager

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICE_NAMES = (
@@ -33,9 +33,6 @@ DEFAULT_PORTS: dict[str, int] = {
     "integrations": 8085,
     "byod": 8086,
 }
-
-
-DEV_JWT_SECRET = "muninn-dev-secret-change-me-in-production-0123456789"
 
 
 class ServiceSettings(BaseSettings):
@@ -80,7 +77,6 @@ class ServiceSettings(BaseSettings):
     qdrant_api_key: SecretStr | None = None
     qdrant_path: Path | None = None
 
-    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     jwt_issuer: str = "muninn"
     jwt_audience: str = "muninn"
     access_token_ttl_seconds: int = Field(default=900, ge=30)
@@ -131,13 +127,20 @@ class ServiceSettings(BaseSettings):
     byod_url: str = "http://127.0.0.1:8086"
     upstream_timeout_seconds: float = Field(default=10.0, gt=0)
 
-    @model_validator(mode="after")
-    def _no_dev_secret_in_production(self) -> ServiceSettings:
-        if self.environment == "prod" and self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
-            raise ValueError(
-                "MUNINN_JWT_SECRET must be set to a private value when MUNINN_ENVIRONMENT=prod"
-            )
-        return self
+    # Access-token verification: identity's public keys only (identity alone signs).
+    jwks_url: str | None = Field(
+        default=None,
+        description="Where the public signing keys are read (http(s):// or file://); "
+        "default <identity_url>/.well-known/jwks.json.",
+    )
+    jwks_refresh_seconds: float = Field(
+        default=300.0, gt=0, description="Cached keys are refreshed in the background this often."
+    )
+    jwks_min_refetch_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="At most one refetch per interval for tokens with an unknown key id.",
+    )
 
     @property
     def mongo_database(self) -> str:
@@ -146,3 +149,7 @@ class ServiceSettings(BaseSettings):
     def service_url(self, service: str) -> str:
         url: str = getattr(self, f"{service}_url")
         return url.rstrip("/")
+
+    @property
+    def jwks_location(self) -> str:
+        return self.jwks_url or f"{self.service_url('identity')}/.well-known/jwks.json"

@@ -12,11 +12,12 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from muninn_shared.http.app import create_service_app
 from muninn_shared.logging import get_logger
-from muninn_shared.runtime import prepare_process, token_codec_from
+from muninn_shared.runtime import jwks_keys_from, prepare_process, token_verifier_from
 
 from muninn_gateway.auth.api_keys import ApiKeyExchanger
 from muninn_gateway.auth.cache import TtlCache
 from muninn_gateway.auth.models import ApiKeyGrant
+from muninn_gateway.auth.router import router as jwks_router
 from muninn_gateway.auth.service import Authenticator
 from muninn_gateway.deps import Gateway
 from muninn_gateway.health.service import upstream_checks
@@ -27,6 +28,7 @@ from muninn_gateway.proxy.pool import UpstreamPool
 from muninn_gateway.proxy.router import router as proxy_router
 from muninn_gateway.proxy.service import UpstreamProxy
 from muninn_gateway.ratelimit.service import RateLimiter
+from muninn_gateway.revocation.wiring import revocation_checks, revocations_from
 from muninn_gateway.routing.table import PublicRoutes, RouteTable
 from muninn_gateway.settings import GatewaySettings
 
@@ -70,6 +72,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     routes = RouteTable.from_settings(settings)
     public = PublicRoutes(settings.public_routes)
     readiness_services = settings.readiness_upstreams or routes.services
+    token_keys = jwks_keys_from(settings, client)
+    revocations, revocation_feed = revocations_from(settings)
     own_document: dict[str, Any] = {}
 
     def gateway_document() -> dict[str, Any]:
@@ -81,7 +85,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         routes=routes,
         public=public,
         auth=Authenticator(
-            token_codec_from(settings),
+            token_verifier_from(settings, token_keys),
             ApiKeyExchanger(
                 client,
                 urls["identity"],
@@ -91,6 +95,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 retry_after_seconds=settings.retry_after_seconds,
             ),
             api_key_prefix=settings.api_key_prefix,
+            revocations=revocations,
         ),
         limiter=RateLimiter.from_settings(settings),
         proxy=UpstreamProxy(
@@ -113,10 +118,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if revocation_feed is not None:
+            # Not one request before the revocations of the last token lifetime are known.
+            await revocation_feed.start(timeout=settings.revocation_catch_up_timeout_seconds)
         log.info("gateway started", routes=len(settings.routes), upstreams=urls)
         try:
             yield
         finally:
+            if revocation_feed is not None:
+                await revocation_feed.stop()
             await client.aclose()
             await pool.aclose()
 
@@ -124,13 +134,16 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         service=settings.service_name,
         title=TITLE,
         description=DESCRIPTION,
-        routers=[openapi_router, proxy_router],
+        routers=[openapi_router, jwks_router, proxy_router],
         lifespan=lifespan,
-        readiness_checks=upstream_checks(
-            client,
-            {name: urls[name] for name in readiness_services},
-            timeout=settings.readiness_timeout_seconds,
-        ),
+        readiness_checks={
+            **upstream_checks(
+                client,
+                {name: urls[name] for name in readiness_services},
+                timeout=settings.readiness_timeout_seconds,
+            ),
+            **revocation_checks(revocation_feed),
+        },
         tracer_provider=tracer_provider,
     )
     app.router.routes[:] = [
@@ -161,5 +174,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             max_age=settings.cors_max_age_seconds,
         )
     app.state.gateway = gateway
+    app.state.token_keys = token_keys
     app.state.settings = settings
     return app

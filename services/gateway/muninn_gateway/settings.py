@@ -138,6 +138,25 @@ class GatewaySettings(ServiceSettings):
     openapi_cache_ttl_seconds: float = Field(default=60.0, ge=0)
     openapi_fetch_timeout_seconds: float = Field(default=3.0, gt=0)
 
+    # Token revocations (identity.session.revoked), read from Kafka by every replica.
+    revocation_feed_enabled: bool = Field(
+        default=True,
+        description="Off only for tests without a broker: revoked tokens then work until expiry.",
+    )
+    revocation_cache_size: int = Field(default=200_000, ge=1000)
+    revocation_catch_up_timeout_seconds: float = Field(
+        default=60.0, gt=0, description="Start-up fails when the recent revocations cannot be read."
+    )
+    revocation_clock_skew_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="Kept beyond the access-token lifetime, for clocks that disagree.",
+    )
+
+    @property
+    def revocation_lifetime_seconds(self) -> float:
+        return self.access_token_ttl_seconds + self.revocation_clock_skew_seconds
+
     @field_validator("routes")
     @classmethod
     def _check_routes(cls, routes: dict[str, str]) -> dict[str, str]:

@@ -18,8 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 from muninn_gateway.main import create_app
 from muninn_gateway.settings import GatewaySettings
-from muninn_shared.auth import TokenCodec
-from muninn_shared.runtime import token_codec_from
+from muninn_shared.signing import SigningKeyRing, TokenIssuer
 from pydantic import BaseModel
 
 VALID_KEY = "mk_" + "k" * 43
@@ -29,6 +28,9 @@ KEY_USER = "user-with-key"
 @dataclass
 class UpstreamState:
     verify_calls: int = 0
+    jwks: dict[str, Any] = field(default_factory=dict)
+    """What the fake identity publishes at /.well-known/jwks.json."""
+    jwks_fetches: int = 0
     memory_ready: bool = True
     releases: dict[str, asyncio.Event] = field(default_factory=dict)
     finished: set[str] = field(default_factory=set)
@@ -109,8 +111,14 @@ def problem(status: int, detail: str) -> JSONResponse:
 ECHO_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 
 
-def identity_app(codec: TokenCodec, state: UpstreamState) -> FastAPI:
+def identity_app(codec: TokenIssuer, state: UpstreamState) -> FastAPI:
     app = FastAPI(title="fake identity")
+    state.jwks = codec.ring.jwks()
+
+    @app.get("/.well-known/jwks.json")
+    async def jwks() -> dict[str, Any]:
+        state.jwks_fetches += 1
+        return state.jwks
 
     @app.post("/v1/auth/login")
     async def login(request: Request) -> dict[str, Any]:
@@ -295,12 +303,19 @@ def memory_app(state: UpstreamState) -> FastAPI:
 
 
 @pytest.fixture(scope="session")
-def codec() -> TokenCodec:
-    return token_codec_from(GatewaySettings())
+def codec() -> TokenIssuer:
+    """Signs as identity does; the gateway knows only the public keys, from the fake identity."""
+    settings = GatewaySettings()
+    return TokenIssuer(
+        SigningKeyRing.generate(),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        ttl_seconds=settings.access_token_ttl_seconds,
+    )
 
 
 @pytest.fixture(scope="session")
-async def upstreams(codec: TokenCodec) -> AsyncIterator[Upstreams]:
+async def upstreams(codec: TokenIssuer) -> AsyncIterator[Upstreams]:
     state = UpstreamState()
     async with (
         serving(identity_app(codec, state)) as identity,
@@ -320,6 +335,8 @@ def settings_for(upstreams: Upstreams, **overrides: Any) -> GatewaySettings:
     values: dict[str, Any] = {
         "log_level": "WARNING",
         "identity_url": upstreams.identity,
+        # Explicit: a run that also holds the integration tests has MUNINN_JWKS_URL set.
+        "jwks_url": f"{upstreams.identity}/.well-known/jwks.json",
         "conversation_url": upstreams.conversation,
         "memory_url": upstreams.memory,
         "scheduler_url": upstreams.closed,
@@ -339,6 +356,8 @@ def settings_for(upstreams: Upstreams, **overrides: Any) -> GatewaySettings:
         "rate_limit_public_burst": 100_000,
         "readiness_upstreams": ["identity", "conversation", "memory"],
         "cors_allowed_origins": ["https://app.example"],
+        # No broker here; tests/integration/test_gateway_revocations.py reads a real one.
+        "revocation_feed_enabled": False,
     }
     values.update(overrides)
     return GatewaySettings(**values)
@@ -378,7 +397,7 @@ def make_gateway(upstreams: Upstreams) -> GatewayFactory:
 
 
 @pytest.fixture(scope="session")
-def bearer(codec: TokenCodec) -> Callable[[str], dict[str, str]]:
+def bearer(codec: TokenIssuer) -> Callable[[str], dict[str, str]]:
     def headers(user_id: str = "user-1") -> dict[str, str]:
         return {"Authorization": f"Bearer {codec.issue(user_id)}"}
 

@@ -13,9 +13,9 @@ import pytest
 from muninn_gateway.auth.api_keys import ApiKeyExchanger
 from muninn_gateway.auth.cache import TtlCache
 from muninn_gateway.auth.models import ApiKeyGrant
-from muninn_shared.auth import TokenCodec
+from muninn_shared.auth import StaticKeys, TokenVerifier
 from muninn_shared.problems import ProblemError
-from muninn_shared.settings import DEV_JWT_SECRET
+from muninn_shared.signing import SigningKeyRing, TokenIssuer
 
 Problem = Callable[[httpx.Response, int], dict[str, Any]]
 Bearer = Callable[..., dict[str, str]]
@@ -48,37 +48,28 @@ async def test_missing_credentials_are_401(
 
 
 async def test_tampered_expired_and_foreign_tokens_are_401(
-    client: httpx.AsyncClient, codec: TokenCodec, problem_of: Problem
+    client: httpx.AsyncClient, codec: TokenIssuer, problem_of: Problem
 ) -> None:
     good = codec.issue("user-1")
     header, payload, signature = good.split(".")
     forged_claims = jwt.decode(good, options={"verify_signature": False}) | {"sub": "admin"}
     forged_payload = jwt.encode(forged_claims, "x" * 40, algorithm="HS256").split(".")[1]
-    now = int(time.time())
-    expired = jwt.encode(
-        {
-            "sub": "user-1",
-            "iss": "muninn",
-            "aud": "muninn",
-            "iat": now - 600,
-            "nbf": now - 600,
-            "exp": now - 60,
-            "typ": "access",
-        },
-        DEV_JWT_SECRET,
-        algorithm="HS256",
+    expired = codec.issue("user-1", issued_at=int(time.time()) - 600, ttl_seconds=540)
+    other_key = TokenIssuer(
+        SigningKeyRing.generate(), issuer="muninn", audience="muninn", ttl_seconds=60
     )
-    other_secret = TokenCodec("y" * 40, issuer="muninn", audience="muninn", ttl_seconds=60)
+    signing = codec.ring.signing
     refresh_like = jwt.encode(
         jwt.decode(good, options={"verify_signature": False}) | {"typ": "refresh"},
-        DEV_JWT_SECRET,
-        algorithm="HS256",
+        signing.private_key,
+        algorithm="EdDSA",
+        headers={"kid": signing.kid},
     )
     cases = {
         "tampered payload": f"{header}.{forged_payload}.{signature}",
         "tampered signature": f"{header}.{payload}.{signature[:-3]}abc",
         "expired": expired,
-        "other secret": other_secret.issue("user-1"),
+        "other key": other_key.issue("user-1"),
         "not an access token": refresh_like,
         "garbage": "not-a-jwt",
         "none algorithm": jwt.encode(forged_claims, None, algorithm="none"),
@@ -110,7 +101,7 @@ async def test_other_auth_routes_still_need_a_token(
 
 
 async def test_api_key_is_exchanged_once_and_the_jwt_forwarded(
-    make_gateway: Any, upstreams: Any, codec: TokenCodec, problem_of: Problem
+    make_gateway: Any, upstreams: Any, codec: TokenIssuer, problem_of: Problem
 ) -> None:
     async with make_gateway() as gateway:
         before = upstreams.state.verify_calls
@@ -118,7 +109,9 @@ async def test_api_key_is_exchanged_once_and_the_jwt_forwarded(
         assert first.status_code == 200, first.text
         forwarded = first.json()["headers"]
         token = forwarded["authorization"].removeprefix("Bearer ")
-        principal = codec.verify(token)
+        principal = await TokenVerifier(
+            StaticKeys(codec.ring.jwks()), issuer="muninn", audience="muninn"
+        ).verify(token)
         assert principal.user_id == KEY_USER
         assert principal.via_api_key == "key-1"
         assert VALID_KEY not in str(forwarded)
@@ -157,13 +150,13 @@ async def test_concurrent_first_uses_of_a_key_share_one_exchange(
 
 
 async def test_identity_down_during_exchange_is_503(
-    make_gateway: Any, upstreams: Any, codec: TokenCodec, problem_of: Problem
+    make_gateway: Any, upstreams: Any, codec: TokenIssuer, problem_of: Problem
 ) -> None:
     async with make_gateway(identity_url=upstreams.closed) as gateway:
         response = await gateway.get("/v1/conversations/c1", headers={"X-API-Key": VALID_KEY})
         problem_of(response, 503)
         assert response.headers["retry-after"] == "5"
-        # A JWT needs no identity round trip.
+        # A JWT needs no identity round trip (beyond reading its public keys).
         jwt_call = await gateway.get(
             "/v1/conversations/c1", headers={"Authorization": f"Bearer {codec.issue('u')}"}
         )

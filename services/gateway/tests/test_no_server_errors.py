@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from muninn_gateway.settings import GatewaySettings
-from muninn_shared.auth import TokenCodec
+from muninn_shared.signing import TokenIssuer
 
 SEGMENTS = [
     "v1",
@@ -60,7 +60,7 @@ async def gateway(make_gateway: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture(scope="module")
-def token(codec: TokenCodec) -> str:
+def token(codec: TokenIssuer) -> str:
     return codec.issue("fuzz-user")
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
+from muninn_shared.auth import StaticKeys
 from muninn_shared.http.app import create_service_app
 from muninn_shared.privacy import privacy_router as export_router
 from muninn_shared.runtime import ServiceRuntime
@@ -27,6 +28,8 @@ from muninn_identity.privacy.service import PrivacyService
 from muninn_identity.privacy.store import ErasureStore
 from muninn_identity.privacy.watch import StuckErasureWatch
 from muninn_identity.settings import IdentitySettings
+from muninn_identity.signing.keys import load_key_ring, token_issuer_from
+from muninn_identity.signing.router import router as signing_router
 from muninn_identity.users.router import router as users_router
 from muninn_identity.users.service import UserService
 from muninn_identity.users.store import UserStore
@@ -34,7 +37,9 @@ from muninn_identity.users.store import UserStore
 
 def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     settings = settings or IdentitySettings()
-    runtime = ServiceRuntime(settings)
+    signing_keys = load_key_ring(settings)
+    token_issuer = token_issuer_from(settings, signing_keys)
+    runtime = ServiceRuntime(settings, token_keys=StaticKeys(signing_keys.jwks()))
     db = runtime.db
 
     users = UserStore(db)
@@ -56,7 +61,7 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
             passwords=Passwords(
                 time_cost=settings.argon2_time_cost, memory_cost_kib=settings.argon2_memory_cost_kib
             ),
-            codec=runtime.token_codec,
+            token_issuer=token_issuer,
             audit=audit,
             outbox=runtime.outbox,
             refresh_ttl=timedelta(days=settings.refresh_token_ttl_days),
@@ -65,8 +70,10 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
             keys=api_keys,
             users=users,
             audit=audit,
-            codec=runtime.token_codec,
+            token_issuer=token_issuer,
             access_ttl_seconds=settings.api_key_access_ttl_seconds,
+            client=runtime.mongo,
+            outbox=runtime.outbox,
         ),
         audit=audit,
         privacy=PrivacyService(
@@ -76,7 +83,7 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
             api_keys=api_keys,
             audit=audit,
             erasures=erasures,
-            codec=runtime.token_codec,
+            token_issuer=token_issuer,
             http=http,
             service_urls={name: settings.service_url(name) for name in settings.erasure_services},
             export_timeout=settings.export_timeout_seconds,
@@ -110,12 +117,14 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
             privacy_router,
             api_keys_internal,
             export_router(runtime),
+            signing_router,
         ],
         lifespan=runtime.lifespan(),
         readiness_checks=runtime.readiness_checks,
         tracer_provider=runtime.tracer_provider,
     )
     app.state.runtime = runtime
-    app.state.token_codec = runtime.token_codec
+    app.state.token_verifier = runtime.token_verifier
     app.state.services = services
+    app.state.signing_keys = signing_keys
     return app

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from muninn_shared.settings import DEFAULT_PORTS, ServiceSettings
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 
 class IdentitySettings(ServiceSettings):
@@ -31,3 +33,19 @@ class IdentitySettings(ServiceSettings):
     export_timeout_seconds: float = Field(default=20.0, gt=0)
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_cost_kib: int = Field(default=65536, ge=8192)
+
+    # Access-token signing: identity alone holds private keys.
+    signing_keys_file: Path | None = Field(
+        default=None,
+        description="The signing key ring (JSON, see muninn_shared.signing).",
+    )
+    signing_keys: SecretStr | None = Field(
+        default=None,
+        description="The signing key ring itself, for deployments that pass secrets as "
+        "variables; one of the two is required in prod.",
+    )
+    dev_signing_keys_file: Path = Field(
+        default=Path(".muninn/data/identity-signing-keys.json"),
+        description="Where a development ring is generated when no ring is configured; "
+        "used only while identity is bound to loopback.",
+    )

@@ -7,8 +7,9 @@ from datetime import timedelta
 from typing import Protocol
 
 import httpx
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from muninn_shared.http.app import create_service_app
+from muninn_shared.http.erased_users import refuse_writes_of_erased_users
 from muninn_shared.outbound import OutboundGuard, guarded_client
 from muninn_shared.privacy import install_erasure_consumer, privacy_router
 from muninn_shared.runtime import ServiceRuntime
@@ -283,10 +284,11 @@ def create_app(
             privacy_router(runtime),
         ],
         lifespan=runtime.lifespan(),
+        dependencies=[Depends(refuse_writes_of_erased_users(runtime.tombstones))],
         readiness_checks=runtime.readiness_checks,
         tracer_provider=runtime.tracer_provider,
     )
     app.state.runtime = runtime
-    app.state.token_codec = runtime.token_codec
+    app.state.token_verifier = runtime.token_verifier
     app.state.services = features.services
     return app

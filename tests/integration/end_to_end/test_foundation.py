@@ -18,7 +18,7 @@ import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
-from muninn_shared.auth import TokenCodec
+from muninn_shared.signing import SigningKeyRing, TokenIssuer
 from pymongo import AsyncMongoClient
 from schemathesis.checks import not_a_server_error
 
@@ -31,7 +31,7 @@ from tests.integration.e2e import (
     bearer,
     new_email,
     register,
-    token_codec,
+    token_issuer,
 )
 from tests.integration.suite import Suite
 
@@ -104,8 +104,7 @@ async def test_bad_credentials_and_bad_tokens_change_nothing(
     )
     assert any("email" in error["loc"] for error in malformed["errors"])
 
-    codec = token_codec()
-    expired = codec.issue(user.id, ttl_seconds=-60)
+    expired = token_issuer().issue(user.id, ttl_seconds=-60)
     assert assert_problem(await client.get("/v1/me", headers=bearer(expired)), 401)[
         "type"
     ].endswith("token-expired")
@@ -116,9 +115,9 @@ async def test_bad_credentials_and_bad_tokens_change_nothing(
     assert assert_problem(await client.get("/v1/me", headers=bearer(tampered)), 401)[
         "type"
     ].endswith("invalid-token")
-    forged = TokenCodec("x" * 40, issuer="muninn", audience="muninn", ttl_seconds=600).issue(
-        user.id
-    )
+    forged = TokenIssuer(
+        SigningKeyRing.generate(), issuer="muninn", audience="muninn", ttl_seconds=600
+    ).issue(user.id)
     assert_problem(await client.get("/v1/me", headers=bearer(forged)), 401)
     assert_problem(
         await client.patch(

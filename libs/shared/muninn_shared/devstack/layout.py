@@ -33,6 +33,11 @@ class Layout:
         return self.data_dir / "qdrant"
 
     @property
+    def signing_keys(self) -> Path:
+        """Identity's development signing key ring, generated on the first run."""
+        return self.data_dir / "identity-signing-keys.json"
+
+    @property
     def logs_dir(self) -> Path:
         return self.root / "logs"
 

@@ -55,6 +55,7 @@ from muninn_shared.devstack.topology import (
     ports_from_base,
     selected_services,
 )
+from muninn_shared.signing import development_key_ring
 
 READY_TIMEOUT_ENV = "MUNINN_DEVSTACK_READY_TIMEOUT"
 DEFAULT_READY_TIMEOUT = 180.0
@@ -270,6 +271,7 @@ class Supervisor:
             qdrant_url=qdrant_url,
             qdrant_path=Path(qdrant_path) if qdrant_path else self.layout.qdrant_data,
             only=only,
+            signing_keys_file=self._signing_keys_file(),
         )
         self.config = config
         services = config.services()
@@ -324,6 +326,14 @@ class Supervisor:
             return float(raw) if raw else DEFAULT_READY_TIMEOUT
         except ValueError:
             return DEFAULT_READY_TIMEOUT
+
+    def _signing_keys_file(self) -> Path:
+        """The operator's ring when MUNINN_SIGNING_KEYS_FILE is set, else the development one."""
+        configured = self.environ.get("MUNINN_SIGNING_KEYS_FILE", "").strip()
+        if configured:
+            return Path(configured)
+        development_key_ring(self.layout.signing_keys)
+        return self.layout.signing_keys
 
     def _check_service_ports(self, config: StackConfig, services: list[str]) -> None:
         for name in services:

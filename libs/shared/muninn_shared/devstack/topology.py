@@ -103,6 +103,8 @@ class StackConfig:
     python: str = sys.executable
     only: frozenset[str] | None = None
     """Run just these services (all installed ones when None)."""
+    signing_keys_file: Path | None = None
+    """Identity's signing key ring; given to identity alone (the others read its JWKS)."""
 
     def url(self, service: str) -> str:
         return f"http://{self.host}:{self.ports[service]}"
@@ -130,6 +132,8 @@ class StackConfig:
         )
         for other in SERVICE_NAMES:
             env[url_env(other)] = self.url(other)
+        if service == "identity" and self.signing_keys_file is not None:
+            env["MUNINN_SIGNING_KEYS_FILE"] = str(self.signing_keys_file)
         if service == "memory":
             # An embedded Qdrant directory can be opened by one process only: the memory service.
             if self.qdrant_url:

@@ -16,6 +16,7 @@ from muninn_shared.events import payloads as p
 
 class Topic(StrEnum):
     IDENTITY_USERS = "muninn.identity.users"
+    IDENTITY_SESSIONS = "muninn.identity.sessions"
     ERASURE_CONFIRMATIONS = "muninn.identity.erasure-confirmations"
     CONVERSATION_MESSAGES = "muninn.conversation.messages"
     CONVERSATION_CONVERSATIONS = "muninn.conversation.conversations"
@@ -87,6 +88,13 @@ _SPECS = [
         p.UserErased,
         producers=IDENTITY,
         description="Erasure confirmed by all services.",
+    ),
+    EventSpec(
+        "identity.session.revoked",
+        Topic.IDENTITY_SESSIONS,
+        p.SessionRevoked,
+        description="Access tokens of a session, an API key or all of a user's sessions must be "
+        "refused from now on (logout, refresh-token reuse, erasure, API key revoked).",
     ),
     EventSpec(
         "privacy.erasure.completed",

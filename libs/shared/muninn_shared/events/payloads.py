@@ -39,6 +39,17 @@ class ErasureRequested(BaseModel):
     requested_at: datetime
 
 
+class SessionRevoked(BaseModel):
+    """What to refuse: one session's tokens, one API key's, or every token issued before a time."""
+
+    user_id: str
+    reason: Literal["logout", "refresh_token_reuse", "erasure", "api_key_revoked"]
+    session_id: str | None = None
+    api_key_id: str | None = None
+    all_sessions_before: datetime | None = None
+    revoked_at: datetime
+
+
 class ErasureCompleted(BaseModel):
     """A service confirms it deleted everything it held for the user."""
 

@@ -33,8 +33,16 @@ def create_service_app(
     readiness_checks: dict[str, ReadinessCheck] | None = None,
     tracer_provider: TracerProvider | None = None,
     version: str = "0.1.0",
+    dependencies: Sequence[Any] = (),
 ) -> FastAPI:
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    """``dependencies`` apply to every route (``Depends(...)``), e.g. the erased-user guard."""
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        dependencies=list(dependencies),
+    )
     app.state.readiness_checks = dict(readiness_checks or {})
     install_problem_handlers(app)
     app.include_router(health_router(service))

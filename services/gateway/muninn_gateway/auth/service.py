@@ -2,25 +2,43 @@
 
 from __future__ import annotations
 
-from muninn_shared.auth import TokenCodec
+import jwt
+from muninn_shared.auth import TokenVerifier
 from muninn_shared.problems import ProblemError
 from starlette.datastructures import Headers
 
 from muninn_gateway.auth.api_keys import ApiKeyExchanger
-from muninn_gateway.auth.models import Caller
+from muninn_gateway.auth.models import ApiKeyGrant, Caller
 from muninn_gateway.auth.problems import challenge, unauthenticated
+from muninn_gateway.revocation.cache import RevocationCache
 
 API_KEY_HEADER = "x-api-key"
 
+ERASURE_PROGRESS_PREFIX = "/v1/me/erasure/"
+"""Erasure revokes every token of the user, yet the documented way to follow the erasure's
+progress is its status URL with the token that requested it (identity checks the erasure is
+that user's). Reading it is the one thing a revoked token may still do."""
+
 
 class Authenticator:
-    def __init__(self, codec: TokenCodec, keys: ApiKeyExchanger, *, api_key_prefix: str) -> None:
-        self._codec = codec
+    def __init__(
+        self,
+        verifier: TokenVerifier,
+        keys: ApiKeyExchanger,
+        *,
+        api_key_prefix: str,
+        revocations: RevocationCache | None = None,
+    ) -> None:
+        self._verifier = verifier
+        self._revocations = revocations
         self._keys = keys
         self._prefix = api_key_prefix
 
-    async def authenticate(self, headers: Headers) -> Caller:
+    async def authenticate(
+        self, headers: Headers, *, method: str = "GET", path: str = ""
+    ) -> Caller:
         """The caller behind ``Authorization: Bearer <jwt | key>`` or ``X-API-Key: <key>``."""
+        revoked_may_pass = method == "GET" and path.startswith(ERASURE_PROGRESS_PREFIX)
         authorization = headers.get("authorization")
         if authorization is not None:
             scheme, _, credential = authorization.strip().partition(" ")
@@ -29,7 +47,11 @@ class Authenticator:
                 raise unauthenticated()
             if credential.startswith(self._prefix):
                 return await self._by_key(credential)
-            principal = self._codec.verify(credential)
+            principal, issued_at = await self._verifier.verify_with_issued_at(credential)
+            if not revoked_may_pass:
+                self._refuse_revoked(
+                    principal.user_id, principal.session_id, principal.via_api_key, issued_at
+                )
             return Caller(user_id=principal.user_id, access_token=credential)
         key = headers.get(API_KEY_HEADER)
         if key is not None:
@@ -45,6 +67,33 @@ class Authenticator:
                 headers=challenge("invalid_token"),
             )
         grant = await self._keys.exchange(key)
+        if self._revocations is not None:
+            self._refuse_revoked(grant.user_id, None, grant.api_key_id, _issued_at(grant))
         return Caller(
             user_id=grant.user_id, access_token=grant.access_token, api_key_id=grant.api_key_id
         )
+
+    def _refuse_revoked(
+        self, user_id: str, session_id: str | None, api_key_id: str | None, issued_at: int
+    ) -> None:
+        if self._revocations is not None and self._revocations.refuses(
+            user_id=user_id, session_id=session_id, api_key_id=api_key_id, issued_at=issued_at
+        ):
+            raise ProblemError(
+                401,
+                "This session has ended; sign in again.",
+                code="session-revoked",
+                headers=challenge("invalid_token"),
+            )
+
+
+def _issued_at(grant: ApiKeyGrant) -> int:
+    """When identity issued the grant's token (it signed it for us moments ago, over HTTP).
+
+    An unreadable one counts as issued at the epoch: any revocation of its user covers it.
+    """
+    try:
+        claims = jwt.decode(grant.access_token, options={"verify_signature": False})
+        return int(claims.get("iat", 0))
+    except (jwt.PyJWTError, TypeError, ValueError):
+        return 0

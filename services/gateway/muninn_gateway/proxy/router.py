@@ -32,7 +32,7 @@ async def proxy(request: Request) -> Response:
     if gateway.public.is_public(request.method, path):
         scoped = gateway.limiter.public(address)
     else:
-        caller = await gateway.auth.authenticate(request.headers)
+        caller = await gateway.auth.authenticate(request.headers, method=request.method, path=path)
         bind_user(caller.user_id)
         authorization = caller.authorization
         scoped = gateway.limiter.user(caller.user_id)

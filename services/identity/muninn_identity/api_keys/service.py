@@ -8,12 +8,17 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from muninn_shared.auth import TokenCodec
 from muninn_shared.problems import ProblemError, not_found
+from muninn_shared.signing import TokenIssuer
+from muninn_shared.storage.mongo import in_transaction
+from muninn_shared.storage.outbox import Outbox
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_identity.api_keys.models import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyGrant
-from muninn_identity.api_keys.store import ApiKeyStore
+from muninn_identity.api_keys.store import ApiKeyStore, Doc
 from muninn_identity.audit.store import AuditStore, RequestInfo
+from muninn_identity.auth.revocations import session_revoked
 from muninn_identity.users.store import UserStore
 
 KEY_PREFIX = "mk_"
@@ -42,13 +47,17 @@ class ApiKeyService:
         keys: ApiKeyStore,
         users: UserStore,
         audit: AuditStore,
-        codec: TokenCodec,
+        token_issuer: TokenIssuer,
         access_ttl_seconds: int,
+        client: AsyncMongoClient[Doc],
+        outbox: Outbox,
     ) -> None:
+        self._client = client
+        self._outbox = outbox
         self._keys = keys
         self._users = users
         self._audit = audit
-        self._codec = codec
+        self._token_issuer = token_issuer
         self._access_ttl = access_ttl_seconds
 
     async def create(
@@ -86,8 +95,17 @@ class ApiKeyService:
         return [api_key_from_doc(d) for d in await self._keys.list_for(user_id)]
 
     async def revoke(self, user_id: str, key_id: str, request: RequestInfo) -> None:
-        doc = await self._keys.revoke(user_id, key_id)
-        if doc is None:
+        async def work(session: AsyncClientSession) -> Doc | None:
+            doc = await self._keys.revoke(user_id, key_id, session)
+            if doc is not None:
+                # Announced with the change: the gateway drops the key's cached grant and
+                # refuses the tokens it was exchanged for.
+                await self._outbox.put(
+                    session_revoked(user_id, "api_key_revoked", api_key_id=key_id), session
+                )
+            return doc
+
+        if await in_transaction(self._client, work) is None:
             raise not_found("API key")
         await self._audit.record(
             user_id=user_id,
@@ -114,7 +132,7 @@ class ApiKeyService:
         ttl = self._access_ttl
         if expires_at is not None:
             ttl = max(1, min(ttl, int((expires_at - datetime.now(UTC)).total_seconds())))
-        token = self._codec.issue(
+        token = self._token_issuer.issue(
             doc["user_id"], scopes=tuple(doc["scopes"]), api_key_id=doc["_id"], ttl_seconds=ttl
         )
         return ApiKeyGrant(

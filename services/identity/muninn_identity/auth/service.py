@@ -12,11 +12,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from muninn_shared.auth import ALL_SCOPES, TokenCodec
+from muninn_shared.auth import ALL_SCOPES
 from muninn_shared.events import new_event
 from muninn_shared.events.payloads import UserRegistered
 from muninn_shared.logging import get_logger
 from muninn_shared.problems import ProblemError
+from muninn_shared.signing import TokenIssuer
 from muninn_shared.storage.mongo import in_transaction
 from muninn_shared.storage.outbox import Outbox
 from pymongo import AsyncMongoClient
@@ -26,6 +27,7 @@ from pymongo.errors import DuplicateKeyError
 from muninn_identity.audit.store import AuditStore, RequestInfo
 from muninn_identity.auth.models import Credentials, Registration, Session, TokenPair
 from muninn_identity.auth.passwords import Passwords
+from muninn_identity.auth.revocations import Reason, session_revoked
 from muninn_identity.auth.store import RefreshTokenStore
 from muninn_identity.users.models import Preferences, SubscriptionTier
 from muninn_identity.users.service import SOURCE, user_from_doc
@@ -52,7 +54,7 @@ class AuthService:
         users: UserStore,
         tokens: RefreshTokenStore,
         passwords: Passwords,
-        codec: TokenCodec,
+        token_issuer: TokenIssuer,
         audit: AuditStore,
         outbox: Outbox,
         refresh_ttl: timedelta,
@@ -61,15 +63,15 @@ class AuthService:
         self._users = users
         self._tokens = tokens
         self._passwords = passwords
-        self._codec = codec
+        self._token_issuer = token_issuer
         self._audit = audit
         self._outbox = outbox
         self._refresh_ttl = refresh_ttl
 
     def _pair(self, user_id: str, family_id: str, refresh_token: str) -> TokenPair:
         return TokenPair(
-            access_token=self._codec.issue(user_id, scopes=ALL_SCOPES, session_id=family_id),
-            expires_in=self._codec.ttl_seconds,
+            access_token=self._token_issuer.issue(user_id, scopes=ALL_SCOPES, session_id=family_id),
+            expires_in=self._token_issuer.ttl_seconds,
             refresh_token=refresh_token,
             refresh_expires_in=int(self._refresh_ttl.total_seconds()),
         )
@@ -174,7 +176,9 @@ class AuthService:
         if rotated is None:
             known = await self._tokens.find(refresh_token)
             if known is not None and known["status"] == "rotated":
-                revoked = await self._tokens.revoke_family(known["family_id"])
+                revoked = await self._revoke_family(
+                    known["user_id"], known["family_id"], "refresh_token_reuse"
+                )
                 await self._audit.record(
                     user_id=known["user_id"],
                     action="auth.refresh_token_reuse_detected",
@@ -214,7 +218,7 @@ class AuthService:
         known = await self._tokens.find(refresh_token)
         if known is None:
             return  # logging out twice is not an error
-        await self._tokens.revoke_family(known["family_id"])
+        await self._revoke_family(known["user_id"], known["family_id"], "logout")
         await self._audit.record(
             user_id=known["user_id"],
             action="auth.logout",
@@ -222,6 +226,18 @@ class AuthService:
             resource_id=known["family_id"],
             request=request,
         )
+
+    async def _revoke_family(self, user_id: str, family_id: str, reason: Reason) -> int:
+        """Revoke the family and announce it (one transaction): its access tokens die too."""
+        revoked = 0
+
+        async def work(session: AsyncClientSession) -> None:
+            nonlocal revoked
+            revoked = await self._tokens.revoke_family(family_id, session)
+            await self._outbox.put(session_revoked(user_id, reason, session_id=family_id), session)
+
+        await in_transaction(self._client, work)
+        return revoked
 
     async def session_active(self, family_id: str) -> bool:
         return await self._tokens.family_active(family_id)

@@ -14,13 +14,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from muninn_shared.auth import TokenCodec
 from muninn_shared.events import new_event
 from muninn_shared.events.payloads import ErasureCompleted, ErasureRequested, UserErased
 from muninn_shared.logging import get_logger
 from muninn_shared.privacy import INFRASTRUCTURE_COLLECTIONS
 from muninn_shared.problems import ProblemError, not_found
 from muninn_shared.runtime import ServiceRuntime
+from muninn_shared.signing import TokenIssuer
 from muninn_shared.storage.mongo import erase_user_documents, in_transaction
 from muninn_shared.storage.tombstones import subject_hash
 from pymongo import AsyncMongoClient
@@ -28,6 +28,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_identity.api_keys.store import ApiKeyStore
 from muninn_identity.audit.store import AuditStore, RequestInfo
+from muninn_identity.auth.revocations import session_revoked
 from muninn_identity.auth.store import RefreshTokenStore
 from muninn_identity.privacy.models import ErasureStatus, ExportArchive, ServiceErasure
 from muninn_identity.privacy.store import ErasureStore
@@ -62,7 +63,7 @@ class PrivacyService:
         api_keys: ApiKeyStore,
         audit: AuditStore,
         erasures: ErasureStore,
-        codec: TokenCodec,
+        token_issuer: TokenIssuer,
         http: httpx.AsyncClient,
         service_urls: dict[str, str],
         export_timeout: float,
@@ -74,7 +75,7 @@ class PrivacyService:
         self._api_keys = api_keys
         self._audit = audit
         self._erasures = erasures
-        self._codec = codec
+        self._token_issuer = token_issuer
         self._http = http
         self._service_urls = service_urls
         self._export_timeout = export_timeout
@@ -82,7 +83,7 @@ class PrivacyService:
     async def export(self, user_id: str, request: RequestInfo) -> ExportArchive:
         from muninn_shared.privacy import export_user_documents
 
-        token = self._codec.issue(user_id, scopes=("read",), ttl_seconds=120)
+        token = self._token_issuer.issue(user_id, scopes=("read",), ttl_seconds=120)
 
         async def fetch(service: str, base_url: str) -> tuple[str, dict[str, list[dict[str, Any]]]]:
             try:
@@ -143,6 +144,10 @@ class PrivacyService:
                 raise not_found("User")
             await self._tokens.revoke_all(user_id, session)
             await self._api_keys.revoke_all(user_id, session)
+            # Every access token issued so far, session or API key, is refused at the gateway.
+            await self._runtime.outbox.put(
+                session_revoked(user_id, "erasure", all_sessions_before=now), session
+            )
             await self._erasures.insert(doc, session)
             payload = ErasureRequested(
                 user_id=user_id, erasure_id=erasure_id, services=services, requested_at=now
