@@ -192,13 +192,10 @@ def test_settings_read_the_allow_list_and_require_https_in_production(
     policy = settings.outbound_policy()
     assert policy.allow_cidrs == (ip_network("192.168.1.0/24"), ip_network("fd00::/8"))
     assert policy.require_https is False
-    prod = OutboundSettings(environment="prod", jwt_secret="x" * 40)
+    prod = OutboundSettings(environment="prod")
     assert prod.outbound_policy().require_https is True
     monkeypatch.setenv("MUNINN_OUTBOUND_REQUIRE_HTTPS", "false")
-    assert (
-        OutboundSettings(environment="prod", jwt_secret="x" * 40).outbound_policy().require_https
-        is False
-    )
+    assert OutboundSettings(environment="prod").outbound_policy().require_https is False
 
 
 # -- calls through the guarded client ------------------------------------------------------

@@ -93,6 +93,7 @@ _SPECS = [
         "identity.session.revoked",
         Topic.IDENTITY_SESSIONS,
         p.SessionRevoked,
+        producers=IDENTITY,
         description="Access tokens of a session, an API key or all of a user's sessions must be "
         "refused from now on (logout, refresh-token reuse, erasure, API key revoked).",
     ),
