@@ -165,12 +165,12 @@ async def hostile_user(
 
 
 async def run(args: argparse.Namespace) -> None:
-    from muninn_shared.runtime import token_codec_from
-    from muninn_shared.settings import ServiceSettings
-
     from tests.integration.infra import provide_infra
+    from tests.integration.tokens import identity_token_issuer, provision_test_keys
 
-    codec = token_codec_from(ServiceSettings(access_token_ttl_seconds=24 * 3600))
+    # The services started below read the ring's public half for as long as they run.
+    os.environ.update(provision_test_keys(Path(tempfile.mkdtemp(prefix="hostile-keys-"))))
+    codec = identity_token_issuer(ttl_seconds=24 * 3600)
     quiet, attackers = codec.issue("quiet-user"), [codec.issue(f"hostile-{i}") for i in (1, 2)]
     with (
         tempfile.TemporaryDirectory(prefix="hostile-ingestion-") as tmp,

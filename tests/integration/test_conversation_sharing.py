@@ -26,11 +26,11 @@ from muninn_conversation.settings import ConversationSettings
 from muninn_shared.events import Topic, new_event
 from muninn_shared.events.payloads import ErasureRequested
 from muninn_shared.messaging.broker import create_broker, publish_event
-from muninn_shared.runtime import token_codec_from
 from pymongo import AsyncMongoClient
 
 from tests.integration.infra import Infra
 from tests.integration.kafka_tools import collect
+from tests.integration.tokens import identity_token_issuer
 
 Headers = dict[str, str]
 CAREER_COACH = "builtin-career-coach"
@@ -72,7 +72,7 @@ class User:
 
 def new_user(settings: ConversationSettings) -> User:
     user_id = "u-" + uuid.uuid4().hex
-    token = token_codec_from(settings).issue(user_id)
+    token = identity_token_issuer().issue(user_id)
     return User(user_id, {"Authorization": f"Bearer {token}"}, token)
 
 

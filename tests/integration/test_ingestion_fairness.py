@@ -16,10 +16,10 @@ from muninn_memory.ingestion.service import IngestionService
 from muninn_memory.ingestion.store import JobStore
 from muninn_memory.main import create_app
 from muninn_memory.settings import MemorySettings
-from muninn_shared.runtime import token_codec_from
 from pymongo import AsyncMongoClient
 
 from tests.integration.infra import Infra
+from tests.integration.tokens import identity_token_issuer
 
 Doc = dict[str, Any]
 BACKLOG = 300  # above the 200 candidates a claim reads
@@ -119,7 +119,7 @@ async def client(infra: Infra, unique: str) -> AsyncIterator[httpx.AsyncClient]:
             transport=httpx.ASGITransport(app=app), base_url="http://memory", timeout=60
         ) as http,
     ):
-        token = token_codec_from(settings).issue("budget-user")
+        token = identity_token_issuer().issue("budget-user")
         http.headers["Authorization"] = f"Bearer {token}"
         yield http
 
