@@ -16,6 +16,7 @@ EOF
 connect="--bootstrap-server $KAFKA_BOOTSTRAP --command-config $admin"
 bin=/opt/kafka/bin
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.identity.users --partitions 3 --replication-factor 1 --config retention.ms=604800000
+$bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.identity.sessions --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.identity.erasure-confirmations --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.conversation.messages --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.conversation.conversations --partitions 3 --replication-factor 1 --config retention.ms=604800000
@@ -25,6 +26,7 @@ $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.scheduler.
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.integrations.records --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.byod.routing --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.identity.users.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
+$bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.identity.sessions.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.identity.erasure-confirmations.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.conversation.messages.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.conversation.conversations.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
@@ -36,6 +38,7 @@ $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.byod.routi
 $bin/kafka-configs.sh $connect --alter --entity-type users --entity-name identity --add-config "SCRAM-SHA-512=[password=$KAFKA_PASSWORD_IDENTITY]"
 $bin/kafka-acls.sh $connect --add --allow-principal User:identity --operation Describe --operation Read --topic muninn.identity.erasure-confirmations --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:identity --operation Describe --operation Write --topic muninn.identity.erasure-confirmations.dlq --resource-pattern-type literal
+$bin/kafka-acls.sh $connect --add --allow-principal User:identity --operation Describe --operation Write --topic muninn.identity.sessions --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:identity --operation Describe --operation Write --topic muninn.identity.users --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:identity --operation Describe --operation Read --group identity. --resource-pattern-type prefix
 $bin/kafka-configs.sh $connect --alter --entity-type users --entity-name conversation --add-config "SCRAM-SHA-512=[password=$KAFKA_PASSWORD_CONVERSATION]"
