@@ -134,8 +134,13 @@ async def current_principal(request: Request) -> Principal:
     # async although it never waits: FastAPI runs a plain-def dependency on a worker thread
     # (a thread hop on every request), and the user bound to the log context there would
     # not reach the request's own logs.
+    # The app-wide scope check (muninn_shared.http.scopes) verified it first: once is enough.
+    known: Principal | None = getattr(request.state, "principal", None)
+    if known is not None:
+        return known
     codec: TokenCodec = request.app.state.token_codec
     principal = codec.verify(bearer_token(request))
+    request.state.principal = principal
     from muninn_shared.logging import bind_user
 
     bind_user(principal.user_id)

@@ -6,12 +6,13 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 
 from muninn_shared.http.health import ReadinessCheck, health_router
 from muninn_shared.http.middleware import RequestIdMiddleware
+from muninn_shared.http.scopes import authorize_route
 from muninn_shared.http.unicode import UnicodeTextMiddleware
 from muninn_shared.problems import Problem, install_problem_handlers
 
@@ -34,7 +35,15 @@ def create_service_app(
     tracer_provider: TracerProvider | None = None,
     version: str = "0.1.0",
 ) -> FastAPI:
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        # Default-deny API-key scopes on every route that asks for the caller, ahead of the
+        # route's own dependencies.
+        dependencies=[Depends(authorize_route)],
+    )
     app.state.readiness_checks = dict(readiness_checks or {})
     install_problem_handlers(app)
     app.include_router(health_router(service))

@@ -35,7 +35,6 @@ router = APIRouter(prefix="/v1/conversations", tags=["conversations"])
 async def create(
     body: ConversationCreate, principal: CurrentPrincipal, services: Services
 ) -> Conversation:
-    principal.require("write")
     return await services.conversations.create(principal.user_id, body)
 
 
@@ -82,7 +81,6 @@ async def get(
 async def patch(
     conversation_id: str, body: ConversationPatch, principal: CurrentPrincipal, services: Services
 ) -> Conversation:
-    principal.require("write")
     return await services.conversations.update(conversation_id, principal.user_id, body)
 
 
@@ -92,7 +90,6 @@ async def patch(
     summary="Delete a conversation and its messages",
 )
 async def delete(conversation_id: str, principal: CurrentPrincipal, services: Services) -> Response:
-    principal.require("write")
     await services.conversations.delete(
         conversation_id,
         principal.user_id,
@@ -116,7 +113,6 @@ async def participants(
 async def add_participant(
     conversation_id: str, body: ParticipantAdd, principal: CurrentPrincipal, services: Services
 ) -> list[Participant]:
-    principal.require("write")
     return await services.conversations.add_participant(conversation_id, principal.user_id, body)
 
 
