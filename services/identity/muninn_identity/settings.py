@@ -5,6 +5,8 @@ from __future__ import annotations
 from muninn_shared.settings import DEFAULT_PORTS, ServiceSettings
 from pydantic import Field
 
+MIB_IN_KIB = 1024
+
 
 class IdentitySettings(ServiceSettings):
     service_name: str = "identity"
@@ -18,3 +20,21 @@ class IdentitySettings(ServiceSettings):
     export_timeout_seconds: float = Field(default=20.0, gt=0)
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_cost_kib: int = Field(default=65536, ge=8192)
+    argon2_memory_budget_mib: int = Field(
+        default=256,
+        ge=8,
+        description="Memory password hashing may hold at once; sizes the number of concurrent "
+        "hashes (each holds argon2_memory_cost_kib) unless argon2_max_concurrent is set.",
+    )
+    argon2_max_concurrent: int | None = Field(default=None, ge=1)
+    argon2_max_waiting: int = Field(
+        default=16, ge=0, description="Sign-ins queued for a hashing slot before 503."
+    )
+    argon2_max_wait_seconds: float = Field(default=3.0, gt=0)
+    argon2_retry_after_seconds: int = Field(default=2, ge=1)
+
+    def argon2_slots(self) -> int:
+        if self.argon2_max_concurrent is not None:
+            return self.argon2_max_concurrent
+        per_hash_mib = max(1, self.argon2_memory_cost_kib // MIB_IN_KIB)
+        return max(1, self.argon2_memory_budget_mib // per_hash_mib)
