@@ -26,7 +26,9 @@ from muninn_gateway.openapi.service import OpenApiCatalogue
 from muninn_gateway.proxy.pool import UpstreamPool
 from muninn_gateway.proxy.router import router as proxy_router
 from muninn_gateway.proxy.service import UpstreamProxy
+from muninn_gateway.ratelimit.clients import ClientAddresses
 from muninn_gateway.ratelimit.service import RateLimiter
+from muninn_gateway.ratelimit.setup import limit_store
 from muninn_gateway.routing.table import PublicRoutes, RouteTable
 from muninn_gateway.settings import GatewaySettings
 
@@ -71,6 +73,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     public = PublicRoutes(settings.public_routes)
     readiness_services = settings.readiness_upstreams or routes.services
     own_document: dict[str, Any] = {}
+    limits = limit_store(settings)
 
     def gateway_document() -> dict[str, Any]:
         if not own_document:
@@ -92,7 +95,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             ),
             api_key_prefix=settings.api_key_prefix,
         ),
-        limiter=RateLimiter.from_settings(settings),
+        limiter=RateLimiter.from_settings(settings, limits.store),
+        clients=ClientAddresses(settings.trusted_proxies),
         proxy=UpstreamProxy(
             pool,
             connect_timeout=settings.connect_timeout_seconds,
@@ -114,11 +118,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         log.info("gateway started", routes=len(settings.routes), upstreams=urls)
+        for start in limits.on_startup:
+            await start()
         try:
             yield
         finally:
             await client.aclose()
             await pool.aclose()
+            for stop in limits.on_shutdown:
+                await stop()
 
     app = create_service_app(
         service=settings.service_name,
