@@ -24,6 +24,7 @@ from pydantic import BaseModel
 
 VALID_KEY = "mk_" + "k" * 43
 KEY_USER = "user-with-key"
+WRONG_PASSWORD = "wrong password"
 
 
 @dataclass
@@ -113,7 +114,9 @@ def identity_app(codec: TokenCodec, state: UpstreamState) -> FastAPI:
     app = FastAPI(title="fake identity")
 
     @app.post("/v1/auth/login")
-    async def login(request: Request) -> dict[str, Any]:
+    async def login(request: Request) -> Any:
+        if (await request.json()).get("password") == WRONG_PASSWORD:
+            return problem(401, "Wrong e-mail or password.")
         return await echo(request)
 
     @app.post("/v1/auth/register")
