@@ -38,7 +38,12 @@ LOGINS = "login_throttle"
 
 class LoginBackoff:
     """After n failed sign-ins in a row an account takes its next attempt only after
-    min(cap, base * 2^(n-1)) seconds; one attempt at a time is in flight per account."""
+    min(cap, base * 2^(n-1)) seconds; one attempt at a time is in flight per account (held at
+    most ``hold_seconds``, should the gateway die before identity answers)."""
+
+    # What a caller turned away by an attempt still in flight is told to wait: that attempt
+    # is usually answered well within a second.
+    in_flight_retry_seconds = 1.0
 
     def __init__(
         self, *, base_seconds: float, cap_seconds: float, hold_seconds: float, forget_seconds: float
@@ -69,8 +74,8 @@ class MemoryStore:
         self._max_keys = max_keys
         self._clock = clock
         self._buckets: dict[str, TokenBuckets] = {}
-        # account -> (failures, blocked until, last failure)
-        self._logins: OrderedDict[str, tuple[int, float, float]] = OrderedDict()
+        # account -> (failures, blocked until, last failure, an attempt in flight)
+        self._logins: OrderedDict[str, tuple[int, float, float, bool]] = OrderedDict()
 
     async def take(self, policy: BucketPolicy, key: str) -> Decision:
         buckets = self._buckets.get(policy.name)
@@ -79,14 +84,16 @@ class MemoryStore:
             self._buckets[policy.name] = buckets
         return buckets.take(key)
 
-    def _login(self, account: str) -> tuple[int, float, float]:
+    def _login(self, account: str) -> tuple[int, float, float, bool]:
         now = self._clock()
-        failures, blocked_until, last_failure = self._logins.get(account, (0, 0.0, now))
+        failures, blocked_until, last_failure, in_flight = self._logins.get(
+            account, (0, 0.0, now, False)
+        )
         if failures and now - last_failure > self._backoff.forget:
             failures = 0
-        return failures, blocked_until, last_failure
+        return failures, blocked_until, last_failure, in_flight
 
-    def _remember(self, account: str, state: tuple[int, float, float]) -> None:
+    def _remember(self, account: str, state: tuple[int, float, float, bool]) -> None:
         self._logins[account] = state
         self._logins.move_to_end(account)
         while len(self._logins) > self._max_keys:
@@ -94,22 +101,24 @@ class MemoryStore:
 
     async def claim_login(self, account: str) -> float | None:
         now = self._clock()
-        failures, blocked_until, last_failure = self._login(account)
+        failures, blocked_until, last_failure, in_flight = self._login(account)
         if blocked_until > now:
+            if in_flight:
+                return min(self._backoff.in_flight_retry_seconds, blocked_until - now)
             return blocked_until - now
-        self._remember(account, (failures, now + self._backoff.hold, last_failure))
+        self._remember(account, (failures, now + self._backoff.hold, last_failure, True))
         return None
 
     async def settle_login(self, account: str, outcome: Outcome) -> None:
         now = self._clock()
-        failures, _, last_failure = self._login(account)
+        failures, _, last_failure, _ = self._login(account)
         if outcome == "succeeded":
             self._logins.pop(account, None)
         elif outcome == "failed":
             failures += 1
-            self._remember(account, (failures, now + self._backoff.delay(failures), now))
+            self._remember(account, (failures, now + self._backoff.delay(failures), now, False))
         else:
-            self._remember(account, (failures, now, last_failure))
+            self._remember(account, (failures, now, last_failure, False))
 
 
 def _utc(seconds: float) -> datetime:
@@ -171,7 +180,7 @@ class MongoStore:
             await self._logins.update_one(
                 {"_id": account, "blocked_until": {"$lte": now}},
                 {
-                    "$set": {"blocked_until": now + self._backoff.hold},
+                    "$set": {"blocked_until": now + self._backoff.hold, "in_flight": True},
                     "$setOnInsert": {
                         "failures": 0,
                         "expires_at": _utc(now + self._backoff.forget),
@@ -180,9 +189,15 @@ class MongoStore:
                 upsert=True,
             )
         except DuplicateKeyError:
-            current = await self._logins.find_one({"_id": account}, {"blocked_until": 1})
-            blocked_until = float(current["blocked_until"]) if current else now + 1
-            return max(blocked_until - now, 0.001)
+            current = await self._logins.find_one(
+                {"_id": account}, {"blocked_until": 1, "in_flight": 1}
+            )
+            if current is None:  # settled and reset in between: try again at once
+                return 0.001
+            wait = max(float(current["blocked_until"]) - now, 0.001)
+            if current.get("in_flight"):
+                return min(self._backoff.in_flight_retry_seconds, wait)
+            return wait
         return None
 
     async def settle_login(self, account: str, outcome: Outcome) -> None:
@@ -191,7 +206,9 @@ class MongoStore:
             await self._logins.delete_one({"_id": account})
             return
         if outcome == "undecided":
-            await self._logins.update_one({"_id": account}, {"$set": {"blocked_until": now}})
+            await self._logins.update_one(
+                {"_id": account}, {"$set": {"blocked_until": now, "in_flight": False}}
+            )
             return
         counted = await update_one_and_read(
             self._logins,
@@ -206,7 +223,7 @@ class MongoStore:
         await self._logins.update_one(
             {"_id": account},
             # Replaces the in-flight hold: one attempt per account is in flight at a time.
-            {"$set": {"blocked_until": now + self._backoff.delay(failures)}},
+            {"$set": {"blocked_until": now + self._backoff.delay(failures), "in_flight": False}},
         )
 
 
