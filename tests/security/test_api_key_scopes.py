@@ -135,16 +135,18 @@ async def operations(gateway: httpx.AsyncClient) -> list[Operation]:
     return found
 
 
-def read_only_token() -> str:
+def key_token(*scopes: str) -> str:
     codec = token_codec_from(GatewaySettings())
-    return codec.issue("reader-1", scopes=("read",), api_key_id="read-only-key", ttl_seconds=300)
+    return codec.issue("key-holder-1", scopes=scopes, api_key_id="key-1", ttl_seconds=300)
 
 
-async def call(gateway: httpx.AsyncClient, operation: Operation) -> httpx.Response:
+async def call(
+    gateway: httpx.AsyncClient, operation: Operation, scopes: tuple[str, ...] = ("read",)
+) -> httpx.Response:
     return await gateway.request(
         operation.method,
         operation.url(),
-        headers={"Authorization": f"Bearer {read_only_token()}"},
+        headers={"Authorization": f"Bearer {key_token(*scopes)}"},
         json=None if operation.method in SAFE_METHODS else {},
     )
 
@@ -157,10 +159,10 @@ def refused_for_scope(response: httpx.Response) -> bool:
 
 
 async def call_all(
-    gateway: httpx.AsyncClient, operations: list[Operation]
+    gateway: httpx.AsyncClient, operations: list[Operation], scopes: tuple[str, ...] = ("read",)
 ) -> list[tuple[Operation, httpx.Response]]:
     # Concurrently: a read waits out the services' MongoDB timeout before its error comes back.
-    responses = await asyncio.gather(*(call(gateway, o) for o in operations))
+    responses = await asyncio.gather(*(call(gateway, o, scopes) for o in operations))
     return list(zip(operations, responses, strict=True))
 
 
@@ -192,3 +194,18 @@ async def test_a_read_only_key_reads_everything(
         if refused_for_scope(response)
     ]
     assert not refused, "a read-only key was refused a read:\n" + "\n".join(refused)
+
+
+async def test_a_read_write_key_is_refused_only_the_admin_operations(
+    gateway: httpx.AsyncClient, operations: list[Operation]
+) -> None:
+    admin = {o for o in operations if o.declared_scope == "admin"}
+    assert {("POST", "/v1/me/api-keys"), ("DELETE", "/v1/me")} <= {
+        (o.method, o.path) for o in admin
+    }
+    refused = {
+        operation
+        for operation, response in await call_all(gateway, operations, ("read", "write"))
+        if refused_for_scope(response)
+    }
+    assert refused == admin
