@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from muninn_gateway.ratelimit.buckets import BucketPolicy, TokenBuckets
+from muninn_gateway.ratelimit.buckets import BucketPolicy, Decision, TokenBuckets
 from muninn_gateway.ratelimit.stores import FallbackStore, LoginBackoff, MemoryStore, MongoStore
 from muninn_shared.devstack.servers import free_port
 from muninn_shared.storage.mongo import create_mongo_client
@@ -207,6 +207,7 @@ async def test_an_unreachable_shared_store_falls_back_to_local_buckets() -> None
     store = FallbackStore(
         MongoStore(db["w"], db["l"], backoff),
         MemoryStore(backoff, max_keys=100),
+        timeout_seconds=5,
         cooldown_seconds=60,
     )
     policy = BucketPolicy.per_minute("t", rate=1, burst=2)
@@ -215,5 +216,32 @@ async def test_an_unreachable_shared_store_falls_back_to_local_buckets() -> None
         assert [d.allowed for d in decisions] == [True, True, False]
         assert await store.claim_login("a") is None
         assert await store.claim_login("a") is not None
+    finally:
+        await mongo.close()
+
+
+class SilentStore(MongoStore):
+    """A shared store whose server accepted the connection and never answers."""
+
+    async def take(self, policy: BucketPolicy, key: str) -> Decision:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+async def test_a_shared_store_that_never_answers_falls_back_within_its_timeout() -> None:
+    mongo = create_mongo_client(f"mongodb://127.0.0.1:{free_port()}/", timeout_ms=100)
+    backoff = LoginBackoff(base_seconds=1, cap_seconds=8, hold_seconds=30, forget_seconds=600)
+    db = mongo["unreachable"]
+    store = FallbackStore(
+        SilentStore(db["w"], db["l"], backoff),
+        MemoryStore(backoff, max_keys=100),
+        timeout_seconds=0.05,
+        cooldown_seconds=60,
+    )
+    try:
+        decision = await asyncio.wait_for(
+            store.take(BucketPolicy.per_minute("t", rate=1, burst=1), "k"), 5
+        )
+        assert decision.allowed
     finally:
         await mongo.close()

@@ -65,7 +65,13 @@ def limit_store(settings: GatewaySettings) -> LimitStoreSetup:
         await client.close()
 
     return LimitStoreSetup(
-        FallbackStore(shared, local, cooldown_seconds=settings.rate_limit_store_cooldown_seconds),
+        FallbackStore(
+            shared,
+            local,
+            # Two round trips per check, each bounded by the driver's own timeout.
+            timeout_seconds=2 * settings.rate_limit_store_timeout_ms / 1000,
+            cooldown_seconds=settings.rate_limit_store_cooldown_seconds,
+        ),
         on_startup=[ensure_indexes],
         on_shutdown=[close],
     )

@@ -12,6 +12,7 @@ loosening) and requests are never refused because the store is down.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections import OrderedDict
@@ -228,19 +229,21 @@ class MongoStore:
 
 
 class FallbackStore:
-    """The shared store while it answers; this process's own buckets for ``cooldown_seconds``
-    after it does not."""
+    """The shared store while it answers within ``timeout_seconds``; this process's own
+    buckets for ``cooldown_seconds`` after it does not."""
 
     def __init__(
         self,
         shared: MongoStore,
         local: MemoryStore,
         *,
+        timeout_seconds: float,
         cooldown_seconds: float,
         clock: Clock = time.monotonic,
     ) -> None:
         self._shared = shared
         self._local = local
+        self._timeout = timeout_seconds
         self._cooldown = cooldown_seconds
         self._clock = clock
         self._local_until = 0.0
@@ -251,8 +254,10 @@ class FallbackStore:
         if self._clock() < self._local_until:
             return await local()
         try:
-            return await shared()
-        except PyMongoError as exc:
+            # Bounded here too: a server that accepts connections and never answers would
+            # otherwise hold every request (the driver bounds only selecting and connecting).
+            return await asyncio.wait_for(shared(), self._timeout)
+        except (PyMongoError, TimeoutError) as exc:
             self._local_until = self._clock() + self._cooldown
             log.warning(
                 "rate-limit store unavailable; limiting in this process for a while",
