@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from argon2 import PasswordHasher
 from asgi_lifespan import LifespanManager
 from muninn_identity.main import create_app
 from muninn_identity.settings import IdentitySettings
@@ -421,3 +423,35 @@ async def _erasure_is_announced_until_confirmed(app: Any, infra: Infra, producer
         assert set(status["services"]) == {"conversation", "memory", "identity"}
         assert status["services"]["memory"]["deleted"] == {"memories": 3}
         assert await app.state.services.privacy.reannounce_stuck(timedelta(0)) == 0
+
+
+async def test_a_sign_in_beyond_the_hashing_bound_gets_503_with_retry_after(
+    settings: IdentitySettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bounded = settings.model_copy(update={"argon2_max_concurrent": 1, "argon2_max_waiting": 0})
+    app = create_app(bounded)
+    async with (
+        LifespanManager(app, startup_timeout=60, shutdown_timeout=60),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://identity"
+        ) as client,
+    ):
+        await register(client, "slow@example.com")
+        entered, release = threading.Event(), threading.Event()
+        real_verify = PasswordHasher.verify
+
+        def slow_verify(hasher: PasswordHasher, hash: str, password: str) -> bool:
+            entered.set()
+            assert release.wait(10), "the test never released the hasher"
+            return real_verify(hasher, hash, password)
+
+        monkeypatch.setattr(PasswordHasher, "verify", slow_verify)
+        credentials = {"email": "slow@example.com", "password": PASSWORD}
+        first = asyncio.create_task(client.post("/v1/auth/login", json=credentials))
+        assert await asyncio.to_thread(entered.wait, 10)
+        second = await client.post("/v1/auth/login", json=credentials)
+        assert_problem(second, 503)
+        assert second.headers["retry-after"] == str(bounded.argon2_retry_after_seconds)
+        release.set()
+        assert (await first).status_code == 200
+        assert (await client.post("/v1/auth/login", json=credentials)).status_code == 200

@@ -9,6 +9,7 @@ from fastapi import Request
 from muninn_gateway.auth.service import Authenticator
 from muninn_gateway.openapi.service import OpenApiCatalogue
 from muninn_gateway.proxy.service import UpstreamProxy
+from muninn_gateway.ratelimit.clients import ClientAddresses
 from muninn_gateway.ratelimit.service import RateLimiter
 from muninn_gateway.routing.table import PublicRoutes, RouteTable
 
@@ -19,6 +20,7 @@ class Gateway:
     public: PublicRoutes
     auth: Authenticator
     limiter: RateLimiter
+    clients: ClientAddresses
     proxy: UpstreamProxy
     openapi: OpenApiCatalogue
 

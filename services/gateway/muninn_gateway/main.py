@@ -27,7 +27,9 @@ from muninn_gateway.openapi.service import OpenApiCatalogue
 from muninn_gateway.proxy.pool import UpstreamPool
 from muninn_gateway.proxy.router import router as proxy_router
 from muninn_gateway.proxy.service import UpstreamProxy
+from muninn_gateway.ratelimit.clients import ClientAddresses
 from muninn_gateway.ratelimit.service import RateLimiter
+from muninn_gateway.ratelimit.setup import limit_store
 from muninn_gateway.revocation.wiring import revocation_checks, revocations_from
 from muninn_gateway.routing.table import PublicRoutes, RouteTable
 from muninn_gateway.settings import GatewaySettings
@@ -75,6 +77,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     token_keys = jwks_keys_from(settings, client)
     revocations, revocation_feed = revocations_from(settings)
     own_document: dict[str, Any] = {}
+    limits = limit_store(settings)
 
     def gateway_document() -> dict[str, Any]:
         if not own_document:
@@ -97,7 +100,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             api_key_prefix=settings.api_key_prefix,
             revocations=revocations,
         ),
-        limiter=RateLimiter.from_settings(settings),
+        limiter=RateLimiter.from_settings(settings, limits.store),
+        clients=ClientAddresses(settings.trusted_proxies),
         proxy=UpstreamProxy(
             pool,
             connect_timeout=settings.connect_timeout_seconds,
@@ -122,6 +126,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             # Not one request before the revocations of the last token lifetime are known.
             await revocation_feed.start(timeout=settings.revocation_catch_up_timeout_seconds)
         log.info("gateway started", routes=len(settings.routes), upstreams=urls)
+        for start in limits.on_startup:
+            await start()
         try:
             yield
         finally:
@@ -129,6 +135,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 await revocation_feed.stop()
             await client.aclose()
             await pool.aclose()
+            for stop in limits.on_shutdown:
+                await stop()
 
     app = create_service_app(
         service=settings.service_name,

@@ -6,6 +6,9 @@ Dictionaries and lists are read as JSON, e.g.
 
 from __future__ import annotations
 
+import ipaddress
+from typing import Literal
+
 from muninn_shared.settings import CONTENT_SERVICES, DEFAULT_PORTS, ServiceSettings
 from pydantic import Field, field_validator, model_validator
 
@@ -111,9 +114,29 @@ class GatewaySettings(ServiceSettings):
     api_key_cache_size: int = Field(default=10_000, ge=1)
     api_key_exchange_timeout_seconds: float = Field(default=3.0, gt=0)
 
-    rate_limit_enabled: bool = Field(
-        default=True,
-        description="Token buckets live in each gateway process: N replicas allow N times the rate.",
+    rate_limit_enabled: bool = Field(default=True)
+    rate_limit_store: Literal["memory", "mongodb"] = Field(
+        default="memory",
+        description="memory: token buckets in each gateway process (N replicas allow N times "
+        "the rate); mongodb: fixed windows shared by every replica (MUNINN_MONGO_URI).",
+    )
+    rate_limit_store_timeout_ms: int = Field(default=500, ge=50)
+    rate_limit_store_cooldown_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="After the shared store fails, limits are kept in this process this long.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="CIDRs of proxies whose X-Forwarded-For is believed (the right-most "
+        "address outside them is the client); empty: the connection's peer is the client.",
+    )
+    login_backoff_base_seconds: float = Field(default=1.0, gt=0)
+    login_backoff_cap_seconds: float = Field(
+        default=60.0, gt=0, description="Longest wait between sign-in attempts for one account."
+    )
+    login_backoff_forget_seconds: float = Field(
+        default=3600.0, gt=0, description="Failed sign-ins are forgotten after this long."
     )
     rate_limit_user_per_minute: float = Field(default=600.0, gt=0)
     rate_limit_user_burst: int = Field(default=120, ge=1)
@@ -185,6 +208,11 @@ class GatewaySettings(ServiceSettings):
                 raise ValueError(f"public route {entry!r} must read 'METHOD /path'")
             checked.append(f"{method.upper()} {_normalise_prefix(path)}")
         return checked
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, cidrs: list[str]) -> list[str]:
+        return [str(ipaddress.ip_network(cidr.strip(), strict=False)) for cidr in cidrs]
 
     @field_validator("readiness_upstreams")
     @classmethod

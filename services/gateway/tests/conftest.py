@@ -23,6 +23,7 @@ from pydantic import BaseModel
 
 VALID_KEY = "mk_" + "k" * 43
 KEY_USER = "user-with-key"
+WRONG_PASSWORD = "wrong password"
 
 
 @dataclass
@@ -121,7 +122,9 @@ def identity_app(codec: TokenIssuer, state: UpstreamState) -> FastAPI:
         return state.jwks
 
     @app.post("/v1/auth/login")
-    async def login(request: Request) -> dict[str, Any]:
+    async def login(request: Request) -> Any:
+        if (await request.json()).get("password") == WRONG_PASSWORD:
+            return problem(401, "Wrong e-mail or password.")
         return await echo(request)
 
     @app.post("/v1/auth/register")

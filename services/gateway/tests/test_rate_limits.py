@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
 import httpx
-from muninn_gateway.ratelimit.buckets import BucketPolicy, TokenBuckets
+from muninn_gateway.ratelimit.buckets import BucketPolicy, Decision, TokenBuckets
+from muninn_gateway.ratelimit.stores import FallbackStore, LoginBackoff, MemoryStore, MongoStore
+from muninn_shared.devstack.servers import free_port
+from muninn_shared.storage.mongo import create_mongo_client
+
+WRONG_PASSWORD = "wrong password"  # the one password the fake identity refuses (conftest.py)
 
 Problem = Callable[[httpx.Response, int], dict[str, Any]]
 Bearer = Callable[..., dict[str, str]]
@@ -90,3 +96,152 @@ def test_bucket_refills_at_its_rate_and_forgets_old_keys() -> None:
     buckets.take("b")
     buckets.take("c")
     assert len(buckets) == 2
+
+
+async def test_a_forwarded_for_from_an_untrusted_peer_is_ignored(
+    make_gateway: Any, bearer: Bearer, problem_of: Problem
+) -> None:
+    async with make_gateway(rate_limit_ip_burst=1, rate_limit_ip_per_minute=1) as gateway:
+        first = await gateway.get("/v1/me", headers={**bearer(), "X-Forwarded-For": "203.0.113.1"})
+        assert first.status_code == 200
+        assert first.json()["headers"]["x-forwarded-for"] == "127.0.0.1"
+        spoofed = await gateway.get(
+            "/v1/me", headers={**bearer(), "X-Forwarded-For": "203.0.113.2"}
+        )
+        assert_limited(spoofed, problem_of, 1)
+
+
+async def test_behind_trusted_proxies_the_right_most_untrusted_hop_is_the_client(
+    make_gateway: Any, bearer: Bearer, problem_of: Problem
+) -> None:
+    proxies = ["127.0.0.0/8", "10.0.0.0/8"]
+    async with make_gateway(
+        trusted_proxies=proxies, rate_limit_ip_burst=1, rate_limit_ip_per_minute=1
+    ) as gateway:
+
+        async def from_chain(chain: str) -> httpx.Response:
+            return await gateway.get("/v1/me", headers={**bearer(), "X-Forwarded-For": chain})
+
+        first = await from_chain("198.51.100.7, 10.1.2.3")
+        assert first.status_code == 200
+        assert first.json()["headers"]["x-forwarded-for"] == "198.51.100.7"
+        # What the client wrote itself (left of what the proxies appended) changes nothing.
+        assert_limited(await from_chain("192.0.2.99, 198.51.100.7, 10.1.2.3"), problem_of, 1)
+        assert (await from_chain("198.51.100.8, 10.1.2.3")).status_code == 200
+
+
+async def test_ipv6_clients_are_limited_per_64(
+    make_gateway: Any, bearer: Bearer, problem_of: Problem
+) -> None:
+    async with make_gateway(
+        trusted_proxies=["127.0.0.1/32"], rate_limit_ip_burst=1, rate_limit_ip_per_minute=1
+    ) as gateway:
+
+        async def from_address(address: str) -> httpx.Response:
+            return await gateway.get("/v1/me", headers={**bearer(), "X-Forwarded-For": address})
+
+        assert (await from_address("2001:db8:1:2::1")).status_code == 200
+        assert_limited(await from_address("2001:db8:1:2:ffff:ffff:ffff:9"), problem_of, 1)
+        assert (await from_address("2001:db8:1:3::1")).status_code == 200
+
+
+async def test_sign_ins_are_throttled_per_account_whatever_the_address(
+    make_gateway: Any, problem_of: Problem
+) -> None:
+    async with make_gateway(
+        trusted_proxies=["127.0.0.1/32"], login_backoff_base_seconds=0.05
+    ) as gateway:
+        addresses = (f"203.0.113.{n}" for n in range(1, 100))
+
+        async def login(email: str, password: str) -> httpx.Response:
+            return await gateway.post(
+                "/v1/auth/login",
+                json={"email": email, "password": password},
+                headers={"X-Forwarded-For": next(addresses)},
+            )
+
+        problem_of(await login("victim@example.com", WRONG_PASSWORD), 401)
+        throttled = await login(" Victim@Example.COM", WRONG_PASSWORD)
+        body = problem_of(throttled, 429)
+        assert body["type"].endswith("/login-throttled")
+        assert throttled.headers["retry-after"] == "1"
+        problem_of(await login("someone-else@example.com", WRONG_PASSWORD), 401)
+
+        await asyncio.sleep(0.1)
+        assert (await login("victim@example.com", "right")).status_code == 200
+        # A success resets the account: the next failure is judged, not throttled.
+        problem_of(await login("victim@example.com", WRONG_PASSWORD), 401)
+        problem_of(await login("victim@example.com", WRONG_PASSWORD), 429)
+
+
+async def test_sign_in_back_off_doubles_up_to_its_cap_and_is_forgotten() -> None:
+    now = [0.0]
+    backoff = LoginBackoff(base_seconds=1, cap_seconds=8, hold_seconds=30, forget_seconds=600)
+    store = MemoryStore(backoff, max_keys=100, clock=lambda: now[0])
+    assert await store.claim_login("a") is None
+    assert await store.claim_login("a") == 1, "one attempt in flight per account"
+    await store.settle_login("a", "failed")
+    waits = []
+    for _ in range(6):
+        wait = await store.claim_login("a")
+        assert wait is not None
+        waits.append(wait)
+        now[0] += wait
+        assert await store.claim_login("a") is None
+        await store.settle_login("a", "failed")
+    assert waits == [1, 2, 4, 8, 8, 8], "an attacker holds an account to one try per cap"
+    now[0] += 601
+    assert await store.claim_login("a") is None
+    await store.settle_login("a", "failed")
+    assert await store.claim_login("a") == 1, "old failures are forgotten"
+    now[0] += 1
+    assert await store.claim_login("a") is None
+    await store.settle_login("a", "undecided")
+    assert await store.claim_login("a") is None, "an attempt identity did not judge costs nothing"
+
+
+async def test_an_unreachable_shared_store_falls_back_to_local_buckets() -> None:
+    mongo = create_mongo_client(f"mongodb://127.0.0.1:{free_port()}/", timeout_ms=100)
+    backoff = LoginBackoff(base_seconds=1, cap_seconds=8, hold_seconds=30, forget_seconds=600)
+    db = mongo["unreachable"]
+    store = FallbackStore(
+        MongoStore(db["w"], db["l"], backoff),
+        MemoryStore(backoff, max_keys=100),
+        timeout_seconds=5,
+        cooldown_seconds=60,
+    )
+    policy = BucketPolicy.per_minute("t", rate=1, burst=2)
+    try:
+        decisions = [await store.take(policy, "k") for _ in range(3)]
+        assert [d.allowed for d in decisions] == [True, True, False]
+        assert await store.claim_login("a") is None
+        assert await store.claim_login("a") is not None
+    finally:
+        await mongo.close()
+
+
+class SilentStore(MongoStore):
+    """A shared store whose server accepted the connection and never answers."""
+
+    async def take(self, policy: BucketPolicy, key: str) -> Decision:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+async def test_a_shared_store_that_never_answers_falls_back_within_its_timeout() -> None:
+    mongo = create_mongo_client(f"mongodb://127.0.0.1:{free_port()}/", timeout_ms=100)
+    backoff = LoginBackoff(base_seconds=1, cap_seconds=8, hold_seconds=30, forget_seconds=600)
+    db = mongo["unreachable"]
+    store = FallbackStore(
+        SilentStore(db["w"], db["l"], backoff),
+        MemoryStore(backoff, max_keys=100),
+        timeout_seconds=0.05,
+        cooldown_seconds=60,
+    )
+    try:
+        decision = await asyncio.wait_for(
+            store.take(BucketPolicy.per_minute("t", rate=1, burst=1), "k"), 5
+        )
+        assert decision.allowed
+    finally:
+        await mongo.close()

@@ -17,7 +17,7 @@ from muninn_identity.api_keys.service import ApiKeyService
 from muninn_identity.api_keys.store import ApiKeyStore
 from muninn_identity.audit.router import router as audit_router
 from muninn_identity.audit.store import AuditStore
-from muninn_identity.auth.passwords import Passwords
+from muninn_identity.auth.passwords import HashingSlots, Passwords
 from muninn_identity.auth.router import router as auth_router
 from muninn_identity.auth.service import AuthService
 from muninn_identity.auth.store import RefreshTokenStore
@@ -59,7 +59,14 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
             users=users,
             tokens=tokens,
             passwords=Passwords(
-                time_cost=settings.argon2_time_cost, memory_cost_kib=settings.argon2_memory_cost_kib
+                time_cost=settings.argon2_time_cost,
+                memory_cost_kib=settings.argon2_memory_cost_kib,
+                slots=HashingSlots(
+                    size=settings.argon2_slots(),
+                    max_waiting=settings.argon2_max_waiting,
+                    max_wait_seconds=settings.argon2_max_wait_seconds,
+                    retry_after_seconds=settings.argon2_retry_after_seconds,
+                ),
             ),
             token_issuer=token_issuer,
             audit=audit,

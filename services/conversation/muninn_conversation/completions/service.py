@@ -74,7 +74,6 @@ class CompletionService:
         bearer_token: str,
         conversation_id: str | None,
     ) -> tuple[Started, dict[str, Any]]:
-        principal.require("write")
         overrides = self.route(body.model)
         overrides["temperature"] = body.temperature
         overrides["max_tokens"] = body.max_completion_tokens or body.max_tokens

@@ -37,7 +37,6 @@ router = APIRouter(prefix="/v1/conversations", tags=["conversations"])
 async def create(
     body: ConversationCreate, principal: CurrentPrincipal, services: Services
 ) -> Conversation:
-    principal.require("write")
     return await services.conversations.create(principal.user_id, body)
 
 
@@ -117,7 +116,6 @@ async def get(
 async def patch(
     conversation_id: str, body: ConversationPatch, principal: CurrentPrincipal, services: Services
 ) -> Conversation:
-    principal.require("write")
     return await services.conversations.update(conversation_id, principal.user_id, body)
 
 
@@ -127,7 +125,6 @@ async def patch(
     summary="Delete a conversation and its messages",
 )
 async def delete(conversation_id: str, principal: CurrentPrincipal, services: Services) -> Response:
-    principal.require("write")
     await services.conversations.delete(
         conversation_id,
         principal.user_id,
@@ -151,7 +148,6 @@ async def participants(
 async def invite_participant(
     conversation_id: str, body: ParticipantAdd, principal: CurrentPrincipal, services: Services
 ) -> list[Participant]:
-    principal.require("write")
     return await services.conversations.invite(conversation_id, principal.user_id, body)
 
 

@@ -200,7 +200,6 @@ class MessageService:
     async def post(
         self, conversation_id: str, principal: Principal, body: MessageIn, bearer_token: str
     ) -> Started:
-        principal.require("write")
         conversation, _ = await self._access.authorize(
             conversation_id, principal.user_id, Operation.POST
         )
@@ -245,7 +244,6 @@ class MessageService:
         The user's turn and the reply are stored in the conversation like any other, so
         memory extraction and the scheduler see them; the prompt uses the client's history.
         """
-        principal.require("write")
         await self._usage.admit(conversation["user_id"])
         return await self._start_exchange(
             conversation,
@@ -328,7 +326,6 @@ class MessageService:
         content: str,
         bearer_token: str,
     ) -> Started:
-        principal.require("write")
         conversation, role = await self._access.authorize(
             conversation_id, principal.user_id, Operation.EDIT_OWN_MESSAGE
         )
@@ -365,7 +362,6 @@ class MessageService:
     async def regenerate(
         self, conversation_id: str, message_id: str, principal: Principal, bearer_token: str
     ) -> Started:
-        principal.require("write")
         conversation, _ = await self._access.authorize(
             conversation_id, principal.user_id, Operation.REGENERATE
         )

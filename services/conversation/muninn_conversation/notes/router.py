@@ -29,7 +29,6 @@ router = APIRouter(prefix="/v1/notes", tags=["notes"])
     summary="Write a note, or keep a message as one",
 )
 async def create(body: NoteCreate, principal: CurrentPrincipal, notes: Notes) -> Note:
-    principal.require("write")
     return await notes.create(principal.user_id, body)
 
 
@@ -76,12 +75,10 @@ async def get(note_id: str, principal: CurrentPrincipal, notes: Notes) -> Note:
     "/{note_id}", response_model=Note, summary="Edit, pin, archive, move to a project, retag"
 )
 async def patch(note_id: str, body: NotePatch, principal: CurrentPrincipal, notes: Notes) -> Note:
-    principal.require("write")
     return await notes.update(principal.user_id, note_id, body)
 
 
 @router.delete("/{note_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete(note_id: str, principal: CurrentPrincipal, notes: Notes) -> Response:
-    principal.require("write")
     await notes.delete(principal.user_id, note_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

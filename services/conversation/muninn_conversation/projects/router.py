@@ -34,7 +34,6 @@ router = APIRouter(prefix="/v1/projects", tags=["projects"])
     "", response_model=Project, status_code=status.HTTP_201_CREATED, summary="Create a project"
 )
 async def create(body: ProjectCreate, principal: CurrentPrincipal, projects: Projects) -> Project:
-    principal.require("write")
     return await projects.create(principal.user_id, body)
 
 
@@ -69,7 +68,6 @@ async def get(project_id: str, principal: CurrentPrincipal, projects: Projects) 
 async def patch(
     project_id: str, body: ProjectPatch, principal: CurrentPrincipal, projects: Projects
 ) -> Project:
-    principal.require("write")
     return await projects.update(principal.user_id, project_id, body)
 
 
@@ -79,7 +77,6 @@ async def patch(
     summary="Delete a project; its conversations and notes are kept, outside any project",
 )
 async def delete(project_id: str, principal: CurrentPrincipal, projects: Projects) -> Response:
-    principal.require("write")
     await projects.delete(principal.user_id, project_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -112,7 +109,6 @@ async def contents(
 async def add_file(
     project_id: str, body: ProjectFileIn, principal: CurrentPrincipal, projects: Projects
 ) -> ProjectFile:
-    principal.require("write")
     return await projects.add_file(principal.user_id, project_id, body)
 
 
@@ -120,7 +116,6 @@ async def add_file(
 async def delete_file(
     project_id: str, file_id: str, principal: CurrentPrincipal, projects: Projects
 ) -> Response:
-    principal.require("write")
     await projects.delete_file(principal.user_id, project_id, file_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -133,7 +128,6 @@ async def delete_file(
 async def add_conversation(
     project_id: str, conversation_id: str, principal: CurrentPrincipal, projects: Projects
 ) -> Conversation:
-    principal.require("write")
     return await projects.add_conversation(principal.user_id, project_id, conversation_id)
 
 
@@ -145,6 +139,5 @@ async def add_conversation(
 async def remove_conversation(
     project_id: str, conversation_id: str, principal: CurrentPrincipal, projects: Projects
 ) -> Response:
-    principal.require("write")
     await projects.remove_conversation(principal.user_id, project_id, conversation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

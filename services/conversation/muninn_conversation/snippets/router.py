@@ -29,7 +29,6 @@ router = APIRouter(prefix="/v1/snippets", tags=["snippets"])
     summary="Keep a prompt or a piece of code",
 )
 async def create(body: SnippetCreate, principal: CurrentPrincipal, snippets: Snippets) -> Snippet:
-    principal.require("write")
     return await snippets.create(principal.user_id, body)
 
 
@@ -71,12 +70,10 @@ async def get(snippet_id: str, principal: CurrentPrincipal, snippets: Snippets) 
 async def patch(
     snippet_id: str, body: SnippetPatch, principal: CurrentPrincipal, snippets: Snippets
 ) -> Snippet:
-    principal.require("write")
     return await snippets.update(principal.user_id, snippet_id, body)
 
 
 @router.delete("/{snippet_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete(snippet_id: str, principal: CurrentPrincipal, snippets: Snippets) -> Response:
-    principal.require("write")
     await snippets.delete(principal.user_id, snippet_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

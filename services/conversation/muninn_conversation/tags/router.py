@@ -37,7 +37,6 @@ async def list_tags(principal: CurrentPrincipal, tags: Tags) -> list[Tag]:
     summary="Add a tag to your vocabulary",
 )
 async def create(body: TagCreate, principal: CurrentPrincipal, tags: Tags) -> Tag:
-    principal.require("write")
     return await tags.create(principal.user_id, body)
 
 
@@ -52,7 +51,6 @@ async def get(tag: str, principal: CurrentPrincipal, tags: Tags) -> Tag:
     summary="Recolour or rename (on every tagged item; merges into an existing tag)",
 )
 async def patch(tag: str, body: TagPatch, principal: CurrentPrincipal, tags: Tags) -> Tag:
-    principal.require("write")
     return await tags.update(principal.user_id, tag_param(tag), body)
 
 
@@ -60,7 +58,6 @@ async def patch(tag: str, body: TagPatch, principal: CurrentPrincipal, tags: Tag
     "/v1/tags/{tag}", status_code=NO_CONTENT, summary="Delete a tag and take it off every item"
 )
 async def delete(tag: str, principal: CurrentPrincipal, tags: Tags) -> Response:
-    principal.require("write")
     await tags.delete(principal.user_id, tag_param(tag))
     return Response(status_code=NO_CONTENT)
 
@@ -73,7 +70,6 @@ async def delete(tag: str, principal: CurrentPrincipal, tags: Tags) -> Response:
 async def tag_conversation(
     conversation_id: str, tag: str, principal: CurrentPrincipal, tags: Tags
 ) -> ItemTags:
-    principal.require("write")
     return await tags.tag_conversation(principal.user_id, conversation_id, tag_param(tag))
 
 
@@ -85,20 +81,17 @@ async def tag_conversation(
 async def untag_conversation(
     conversation_id: str, tag: str, principal: CurrentPrincipal, tags: Tags
 ) -> Response:
-    principal.require("write")
     await tags.untag_conversation(principal.user_id, conversation_id, tag_param(tag))
     return Response(status_code=NO_CONTENT)
 
 
 @router.put("/v1/notes/{note_id}/tags/{tag}", response_model=ItemTags, summary="Tag a note")
 async def tag_note(note_id: str, tag: str, principal: CurrentPrincipal, tags: Tags) -> ItemTags:
-    principal.require("write")
     return await tags.tag_note(principal.user_id, note_id, tag_param(tag))
 
 
 @router.delete("/v1/notes/{note_id}/tags/{tag}", status_code=NO_CONTENT, summary="Untag a note")
 async def untag_note(note_id: str, tag: str, principal: CurrentPrincipal, tags: Tags) -> Response:
-    principal.require("write")
     await tags.untag_note(principal.user_id, note_id, tag_param(tag))
     return Response(status_code=NO_CONTENT)
 
@@ -109,7 +102,6 @@ async def untag_note(note_id: str, tag: str, principal: CurrentPrincipal, tags: 
 async def tag_snippet(
     snippet_id: str, tag: str, principal: CurrentPrincipal, tags: Tags
 ) -> ItemTags:
-    principal.require("write")
     return await tags.tag_snippet(principal.user_id, snippet_id, tag_param(tag))
 
 
@@ -119,6 +111,5 @@ async def tag_snippet(
 async def untag_snippet(
     snippet_id: str, tag: str, principal: CurrentPrincipal, tags: Tags
 ) -> Response:
-    principal.require("write")
     await tags.untag_snippet(principal.user_id, snippet_id, tag_param(tag))
     return Response(status_code=NO_CONTENT)

@@ -30,7 +30,6 @@ router = APIRouter(prefix="/v1/conversations/{conversation_id}/typing", tags=["c
 async def set_typing(
     conversation_id: ConversationId, body: TypingUpdate, principal: CurrentPrincipal, typing: Typing
 ) -> TypingState:
-    principal.require("write")
     return await typing.set(conversation_id, principal.user_id, body.is_typing)
 
 

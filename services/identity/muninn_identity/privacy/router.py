@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 from fastapi.responses import JSONResponse
+from muninn_shared.http.scopes import ADMIN, READS
 
 from muninn_identity.deps import ActiveUser, ClientInfo, Services, TokenHolder
 from muninn_identity.privacy.models import ErasureStatus, ExportArchive
@@ -16,6 +17,7 @@ router = APIRouter(prefix="/v1/me", tags=["privacy"])
     response_model=ExportArchive,
     summary="Download everything Muninn holds about you (GDPR Art. 20)",
     description="One JSON archive gathered from every service. Secrets (password and key hashes) are left out.",
+    openapi_extra=READS,
 )
 async def export(user: ActiveUser, services: Services, client: ClientInfo) -> JSONResponse:
     archive = await services.privacy.export(user.user_id, client)
@@ -34,12 +36,11 @@ async def export(user: ActiveUser, services: Services, client: ClientInfo) -> JS
     summary="Erase your account and all your data everywhere (GDPR Art. 17)",
     description="Signs you out everywhere at once; every service deletes your data and confirms. "
     "Follow `status_url` for progress.",
+    openapi_extra=ADMIN,
 )
 async def erase(
     user: ActiveUser, services: Services, client: ClientInfo, response: Response
 ) -> ErasureStatus:
-    if user.via_api_key:
-        user.require("admin")
     result = await services.privacy.request_erasure(user.user_id, client)
     response.headers["Location"] = result.status_url
     return result

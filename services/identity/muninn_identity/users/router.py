@@ -21,7 +21,6 @@ async def get_me(user: ActiveUser, services: Services) -> User:
 async def patch_me(
     patch: UserPatch, user: ActiveUser, services: Services, client: ClientInfo
 ) -> User:
-    user.require("write")
     return await services.users.update_profile(user.user_id, patch, client)
 
 
@@ -45,7 +44,6 @@ async def patch_preferences(
         ..., examples=[{"timezone": "Europe/Lisbon", "response_style": "detailed"}]
     ),
 ) -> Preferences:
-    user.require("write")
     return await services.users.update_preferences(user.user_id, patch, client)
 
 

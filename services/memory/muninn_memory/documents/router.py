@@ -152,7 +152,6 @@ async def upload_document(
         str | None, Query(max_length=300, description="For a raw body: the file's name.")
     ] = None,
 ) -> Document:
-    principal.require("write")
     upload = await _upload_from(
         request,
         services.documents.max_bytes,
@@ -174,7 +173,6 @@ async def list_documents(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> DocumentPage:
-    principal.require("read")
     return await services.documents.page(
         principal.user_id,
         context=context,
@@ -189,7 +187,6 @@ async def list_documents(
 async def get_document(
     document_id: str, principal: CurrentPrincipal, services: Services
 ) -> Document:
-    principal.require("read")
     return await services.documents.get(principal.user_id, document_id)
 
 
@@ -205,7 +202,6 @@ async def document_chunks(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(pattern=r"^\d{1,9}$")] = None,
 ) -> DocumentChunkPage:
-    principal.require("read")
     return await services.documents.chunks(
         principal.user_id, document_id, start=int(cursor or 0), limit=limit
     )
@@ -217,6 +213,5 @@ async def document_chunks(
 async def delete_document(
     document_id: str, principal: CurrentPrincipal, services: Services
 ) -> Response:
-    principal.require("write")
     await services.documents.delete(principal.user_id, document_id)
     return Response(status_code=204)

@@ -30,7 +30,6 @@ async def list_entities(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> EntityPage:
-    principal.require("read")
     return await services.entities.page(
         principal.user_id, type_=type, query=q, role=role, cursor=cursor, limit=limit
     )
@@ -47,7 +46,6 @@ async def get_entity(
     services: Services,
     memory_limit: Annotated[int, Query(ge=0, le=500)] = 50,
 ) -> EntityDetail:
-    principal.require("read")
     await services.entities.get(principal.user_id, entity_id)
     memories = (
         await services.memories.for_entity(principal.user_id, entity_id, limit=memory_limit)

@@ -19,5 +19,4 @@ router = APIRouter(prefix="/v1/memories", tags=["memories"])
 async def memory_history(
     memory_id: str, principal: CurrentPrincipal, services: Services
 ) -> MemoryHistory:
-    principal.require("read")
     return await services.history.of(principal.user_id, memory_id)

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 from muninn_shared.auth import CurrentPrincipal
+from muninn_shared.http.scopes import READS
 
 from muninn_memory.deps import Services
 from muninn_memory.memories.models import (
@@ -36,11 +37,11 @@ StatusFilter = Literal["active", "superseded", "deleted", "all"]
     "/search",
     response_model=SearchResponse,
     summary="Hybrid search over the caller's memories and documents",
+    openapi_extra=READS,
 )
 async def search_memories(
     body: SearchRequest, principal: CurrentPrincipal, services: Services, response: Response
 ) -> SearchResponse:
-    principal.require("read")
     with recording() as timings:
         found = await services.search.search(principal.user_id, body)
     # Where the time went (embed, index, rank, records, hydrate), for operators and bench/.
@@ -65,7 +66,6 @@ async def list_memories(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> MemoryPage:
-    principal.require("read")
     filters = MemoryFilters(
         types=type or [],
         context=context,
@@ -89,7 +89,6 @@ async def list_memories(
     summary="Every memory, version, change, entity, document and summary of the caller",
 )
 async def export_memories(principal: CurrentPrincipal, services: Services) -> MemoryExport:
-    principal.require("read")
     export = await services.memories.export(principal.user_id)
     export.documents = await services.documents.all(principal.user_id)
     export.summaries = await services.summaries.all(principal.user_id)
@@ -102,13 +101,11 @@ async def export_memories(principal: CurrentPrincipal, services: Services) -> Me
 async def bulk_delete(
     body: BulkDeleteRequest, principal: CurrentPrincipal, services: Services
 ) -> BulkDeleteResult:
-    principal.require("write")
     return await services.memories.bulk_delete(principal.user_id, body)
 
 
 @router.get("/{memory_id}", response_model=Memory, summary="One memory")
 async def get_memory(memory_id: str, principal: CurrentPrincipal, services: Services) -> Memory:
-    principal.require("read")
     return await services.memories.get(principal.user_id, memory_id)
 
 
@@ -120,7 +117,6 @@ async def get_memory(memory_id: str, principal: CurrentPrincipal, services: Serv
 async def patch_memory(
     memory_id: str, body: MemoryPatch, principal: CurrentPrincipal, services: Services
 ) -> Memory:
-    principal.require("write")
     return await services.memories.patch(principal.user_id, memory_id, body)
 
 
@@ -133,6 +129,5 @@ async def delete_memory(
     services: Services,
     purge: bool = False,
 ) -> Response:
-    principal.require("write")
     await services.memories.delete(principal.user_id, memory_id, purge=purge)
     return Response(status_code=204)

@@ -21,7 +21,6 @@ async def list_summaries(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: str | None = None,
 ) -> SummaryPage:
-    principal.require("read")
     return await services.summaries.page(
         principal.user_id, period=period, cursor=cursor, limit=limit
     )
@@ -35,11 +34,9 @@ async def list_summaries(
 async def generate_summary(
     body: SummaryRequest, principal: CurrentPrincipal, services: Services
 ) -> Summary:
-    principal.require("write")
     return await services.summaries.generate(principal.user_id, body.period, body.date)
 
 
 @router.get("/{summary_id}", response_model=Summary, summary="One summary")
 async def get_summary(summary_id: str, principal: CurrentPrincipal, services: Services) -> Summary:
-    principal.require("read")
     return await services.summaries.get(principal.user_id, summary_id)

@@ -29,7 +29,6 @@ router = APIRouter(prefix="/v1/experiences", tags=["experiences"])
     summary="Track an experience (a follow-up is asked after it ends)",
 )
 async def create(body: ExperienceIn, principal: CurrentPrincipal, services: Services) -> Experience:
-    principal.require("write")
     return await services.experiences.create(principal.user_id, body)
 
 
@@ -70,7 +69,6 @@ async def get(experience_id: str, principal: CurrentPrincipal, services: Service
 async def update(
     experience_id: str, body: ExperiencePatch, principal: CurrentPrincipal, services: Services
 ) -> Experience:
-    principal.require("write")
     return await services.experiences.update(principal.user_id, experience_id, body)
 
 
@@ -82,7 +80,6 @@ async def update(
 async def review(
     experience_id: str, body: ReviewIn, principal: CurrentPrincipal, services: Services
 ) -> Experience:
-    principal.require("write")
     return await services.experiences.review(principal.user_id, experience_id, body.text)
 
 
@@ -90,6 +87,5 @@ async def review(
     "/{experience_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete an experience"
 )
 async def delete(experience_id: str, principal: CurrentPrincipal, services: Services) -> Response:
-    principal.require("write")
     await services.experiences.delete(principal.user_id, experience_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -25,7 +25,6 @@ router = APIRouter(prefix="/v1/reminders", tags=["reminders"])
     "", response_model=Reminder, status_code=status.HTTP_201_CREATED, summary="Create a reminder"
 )
 async def create(body: ReminderIn, principal: CurrentPrincipal, services: Services) -> Reminder:
-    principal.require("write")
     return await services.reminders.create(principal.user_id, body)
 
 
@@ -64,7 +63,6 @@ async def get(reminder_id: str, principal: CurrentPrincipal, services: Services)
 async def update(
     reminder_id: str, body: ReminderPatch, principal: CurrentPrincipal, services: Services
 ) -> Reminder:
-    principal.require("write")
     return await services.reminders.update(principal.user_id, reminder_id, body)
 
 
@@ -74,7 +72,6 @@ async def update(
     summary="Mark done (ends a recurring series)",
 )
 async def complete(reminder_id: str, principal: CurrentPrincipal, services: Services) -> Reminder:
-    principal.require("write")
     return await services.reminders.complete(principal.user_id, reminder_id)
 
 
@@ -82,7 +79,6 @@ async def complete(reminder_id: str, principal: CurrentPrincipal, services: Serv
 async def snooze(
     reminder_id: str, body: Snooze, principal: CurrentPrincipal, services: Services
 ) -> Reminder:
-    principal.require("write")
     return await services.reminders.snooze(principal.user_id, reminder_id, body)
 
 
@@ -90,6 +86,5 @@ async def snooze(
     "/{reminder_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a reminder"
 )
 async def delete(reminder_id: str, principal: CurrentPrincipal, services: Services) -> Response:
-    principal.require("write")
     await services.reminders.delete(principal.user_id, reminder_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -24,7 +24,6 @@ router = APIRouter(prefix="/v1/tasks", tags=["tasks"])
 
 @router.post("", response_model=Task, status_code=status.HTTP_201_CREATED, summary="Create a task")
 async def create(body: TaskIn, principal: CurrentPrincipal, services: Services) -> Task:
-    principal.require("write")
     return await services.tasks.create(principal.user_id, body)
 
 
@@ -61,7 +60,6 @@ async def get(task_id: str, principal: CurrentPrincipal, services: Services) -> 
 async def update(
     task_id: str, body: TaskPatch, principal: CurrentPrincipal, services: Services
 ) -> Task:
-    principal.require("write")
     return await services.tasks.update(principal.user_id, task_id, body)
 
 
@@ -71,12 +69,10 @@ async def update(
     summary="Mark done (a repeating task gets its next occurrence)",
 )
 async def complete(task_id: str, principal: CurrentPrincipal, services: Services) -> Completion:
-    principal.require("write")
     return await services.tasks.complete(principal.user_id, task_id)
 
 
 @router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a task")
 async def delete(task_id: str, principal: CurrentPrincipal, services: Services) -> Response:
-    principal.require("write")
     await services.tasks.delete(principal.user_id, task_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
