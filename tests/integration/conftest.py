@@ -8,22 +8,12 @@ from muninn_shared.storage.mongo import create_mongo_client
 from pymongo import AsyncMongoClient
 
 from tests.integration.infra import Infra, provide_infra
-from tests.integration.tokens import provision_test_keys
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/integration" in str(item.fspath):
             item.add_marker(pytest.mark.integration)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def signing_keys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Every app and process of the run signs and verifies with one test key ring."""
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in provision_test_keys(tmp_path_factory.mktemp("keys")).items():
-            patch.setenv(name, value)
-        yield
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,8 @@ from muninn_gateway.settings import GatewaySettings
 from muninn_shared.devstack.servers import free_port
 from muninn_shared.http.scopes import SAFE_METHODS, SCOPE_EXTENSION
 from muninn_shared.problems import PROBLEM_BASE
-from muninn_shared.runtime import token_codec_from
+
+from tests.integration.tokens import identity_token_issuer
 
 SERVICES = ("identity", "conversation", "memory", "scheduler", "integrations", "byod")
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
@@ -109,6 +110,7 @@ async def gateway() -> AsyncIterator[httpx.AsyncClient]:
                 **urls,
                 log_level="WARNING",
                 rate_limit_enabled=False,
+                revocation_feed_enabled=False,
                 upstream_timeout_seconds=20,
             )
         )
@@ -136,8 +138,9 @@ async def operations(gateway: httpx.AsyncClient) -> list[Operation]:
 
 
 def key_token(*scopes: str) -> str:
-    codec = token_codec_from(GatewaySettings())
-    return codec.issue("key-holder-1", scopes=scopes, api_key_id="key-1", ttl_seconds=300)
+    return identity_token_issuer(ttl_seconds=300).issue(
+        "key-holder-1", scopes=scopes, api_key_id="key-1", ttl_seconds=300
+    )
 
 
 async def call(

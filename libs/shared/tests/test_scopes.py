@@ -5,12 +5,15 @@ from __future__ import annotations
 import httpx
 import pytest
 from fastapi import APIRouter, Depends, FastAPI
-from muninn_shared.auth import CurrentPrincipal, TokenCodec
+from muninn_shared.auth import CurrentPrincipal, StaticKeys, TokenVerifier
 from muninn_shared.http.app import create_service_app
 from muninn_shared.http.scopes import ADMIN, READS, SCOPE_EXTENSION
 from muninn_shared.problems import PROBLEM_BASE
+from muninn_shared.signing import SigningKeyRing, TokenIssuer
 
-CODEC = TokenCodec("s" * 40, issuer="muninn", audience="muninn", ttl_seconds=60)
+RING = SigningKeyRing.generate()
+CODEC = TokenIssuer(RING, issuer="muninn", audience="muninn", ttl_seconds=60)
+VERIFIER = TokenVerifier(StaticKeys(RING.jwks()), issuer="muninn", audience="muninn")
 
 
 def make_app(touched: list[str]) -> FastAPI:
@@ -41,7 +44,7 @@ def make_app(touched: list[str]) -> FastAPI:
         return {"public": "yes"}
 
     app = create_service_app(service="t", title="t", description="t", routers=[router])
-    app.state.token_codec = CODEC
+    app.state.token_verifier = VERIFIER
     return app
 
 
@@ -117,7 +120,7 @@ async def test_an_unknown_declared_scope_fails_loudly() -> None:
         return None
 
     app = create_service_app(service="t", title="t", description="t", routers=[router])
-    app.state.token_codec = CODEC
+    app.state.token_verifier = VERIFIER
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         response = await client.post("/odd", headers=key("admin"))
