@@ -12,6 +12,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+DENSE_TEXT_CHARS = 2_000
+"""The part of a memory's text its dense vector is computed from: about the embedding model's
+512-token window. The offline engine reads every token of a longer text (a 19,000-character
+message held an ingestion worker for over a minute); keyword search still reads all of it."""
+
+
+def dense_text(text: str) -> str:
+    return text[:DENSE_TEXT_CHARS]
+
 
 @dataclass(frozen=True)
 class IndexedMemory:
