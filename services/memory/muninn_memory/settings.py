@@ -41,6 +41,12 @@ class MemorySettings(ServiceSettings):
         description="Time the offline rules may spend on one message; a message past it is "
         "stored as an episodic memory without extracted facts, and its job says so.",
     )
+    extraction_max_facts_per_message: int = Field(
+        default=50,
+        ge=1,
+        description="Facts the offline rules keep from one message (each is reconciled with a "
+        "search of its own); the job's notes say when a message had more.",
+    )
 
     # Reconciliation: near-identical facts are duplicates, same-slot facts supersede.
     reconciliation_candidates: int = Field(default=8, ge=1, le=50)

@@ -11,6 +11,7 @@ from itertools import count
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from muninn_memory.entities.recognize import recognize
 from muninn_memory.extraction import rules as rules_module
 from muninn_memory.extraction.models import SourceMessage
 from muninn_memory.extraction.rules import RuleExtractor, bounded, classify, is_retraction
@@ -109,6 +110,7 @@ def test_hostile_text_is_read_within_a_fixed_budget(text: str) -> None:
     assert plain(normal) == normal
     for sentence in sentences(text):
         assert len(bounded(sentence)) <= rules_module.MAX_CLAUSE_CHARS
+    recognize(text)  # entity recognition reads the same text, outside the budget
     budgeted = RuleExtractor(budget_seconds=GENEROUS_BUDGET_SECONDS)
     result = budgeted.extract_sync([SourceMessage(content=text, created_at=AT)])
     assert result.over_budget == [], result.notes
@@ -127,6 +129,15 @@ def test_a_message_over_its_budget_yields_no_fact_and_says_why() -> None:
     assert [f.message_index for f in result.facts] == [1]
     assert "message 0: stored without extraction" in result.notes[0]
     assert "budget of 2.5 s" in result.notes[0]
+
+
+def test_a_message_keeps_at_most_its_first_facts_and_says_so() -> None:
+    text = " ".join(f"I love dish number {i}." for i in range(120))
+    result = RuleExtractor(max_facts_per_message=50).extract_sync(
+        [SourceMessage(content=text, created_at=AT)]
+    )
+    assert [f.content for f in result.facts] == [f"User loves dish number {i}." for i in range(50)]
+    assert result.notes == ["message 0: only its first 50 of 120 facts were kept"]
 
 
 # -- the rewritten patterns answer as the ones they replace, on ordinary text ----------------

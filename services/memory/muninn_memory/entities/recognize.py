@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from muninn_memory.extraction.rules import MULTI_ROLES, PETS, UNIQUE_ROLES
-from muninn_memory.extraction.text import sentences, words
+from muninn_memory.extraction.rules import MAX_CLAUSE_CHARS, MULTI_ROLES, PETS, UNIQUE_ROLES
+from muninn_memory.extraction.text import pieces, sentences, words
 
 EntityType = Literal["person", "place", "organization", "project", "event", "product", "service"]
 ENTITY_TYPES: tuple[EntityType, ...] = (
@@ -308,7 +308,8 @@ def _role_aliases(role: str) -> tuple[str, ...]:
 def recognize(text: str) -> Recognition:
     result = Recognition()
     for sentence in sentences(text):
-        _recognize_sentence(sentence, result)
+        for piece in pieces(sentence, MAX_CLAUSE_CHARS):
+            _recognize_sentence(piece, result)
     return result
 
 

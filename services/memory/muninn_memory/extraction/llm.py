@@ -324,7 +324,10 @@ def create_chat_client(
 
 def create_extractor(settings: MemorySettings, http: httpx.AsyncClient) -> Extractor:
     """The LLM extractor when ``MUNINN_MEMORY_LLM_*`` is configured, else the offline rules."""
-    rules = RuleExtractor(budget_seconds=settings.extraction_budget_seconds)
+    rules = RuleExtractor(
+        budget_seconds=settings.extraction_budget_seconds,
+        max_facts_per_message=settings.extraction_max_facts_per_message,
+    )
     client = create_chat_client(settings, http)
     if client is None:
         return rules

@@ -614,9 +614,11 @@ class RuleExtractor:
         self,
         budget_seconds: float | None = None,
         clock: Callable[[], float] = time.monotonic,
+        max_facts_per_message: int | None = None,
     ) -> None:
         self._budget = budget_seconds
         self._clock = clock
+        self._max_facts = max_facts_per_message
 
     @property
     def name(self) -> str:
@@ -640,6 +642,14 @@ class RuleExtractor:
                     f" budget of {self._budget:g} s"
                 )
                 continue
+            if self._max_facts is not None and len(found) > self._max_facts:
+                # Each fact is reconciled with a search of its own: a message of hundreds
+                # of statements would hold a worker for minutes.
+                notes.append(
+                    f"message {index}: only its first {self._max_facts} of {len(found)} facts"
+                    " were kept"
+                )
+                found = found[: self._max_facts]
             facts.extend(found)
             if not found:
                 why = ", ".join(sorted(set(reasons))) or "no statement"

@@ -171,6 +171,21 @@ def sentences(text: str) -> list[str]:
     return [" ".join(group) for group in groups]
 
 
+def pieces(sentence: str, limit: int) -> list[str]:
+    """``sentence`` cut at spaces into pieces of at most ``limit`` characters (a word longer
+    than that is cut too): rules that compare each finding with the others found so far cost
+    the square of the findings in one piece, so a run-on sentence is read piece by piece."""
+    found: list[str] = []
+    while len(sentence) > limit:
+        cut = sentence.rfind(" ", 0, limit + 1)
+        cut = cut if cut > 0 else limit
+        found.append(sentence[:cut])
+        sentence = sentence[cut:].lstrip(" ")
+    if sentence:
+        found.append(sentence)
+    return found
+
+
 def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 

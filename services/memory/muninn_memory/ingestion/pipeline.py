@@ -9,6 +9,7 @@ point; the vector index follows from MongoDB right after (see ``memories/indexin
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import re
 from collections import Counter
@@ -155,7 +156,10 @@ class IngestionPipeline:
             notes=extraction.notes if extraction else [],
             counts=dict(counts),
         )
-        recognitions = [recognize(m.content) if m.role == "user" else None for m in messages]
+        # In a worker thread, as extraction: a long message's rules leave the event loop free.
+        recognitions = await asyncio.to_thread(
+            lambda: [recognize(m.content) if m.role == "user" else None for m in messages]
+        )
 
         async def work(session: AsyncClientSession) -> None:
             await self._jobs.finish(
