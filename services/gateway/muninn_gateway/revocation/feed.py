@@ -15,11 +15,13 @@ import time
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
+from faststream.security import BaseSecurity
 from muninn_shared.events import EventEnvelope
 from muninn_shared.events.catalogue import Topic
 from muninn_shared.events.payloads import SessionRevoked
 from muninn_shared.logging import get_logger
 from muninn_shared.messaging.broker import ensure_topics
+from muninn_shared.messaging.security import admin_client_options
 from pydantic import ValidationError
 
 from muninn_gateway.revocation.cache import RevocationCache
@@ -44,12 +46,16 @@ class RevocationFeed:
         replay_seconds: float,
         client_id: str,
         fetch_max_wait_ms: int,
+        security: BaseSecurity | None = None,
+        create_topic: bool = True,
     ) -> None:
         self._bootstrap = bootstrap
         self._cache = cache
         self._replay_seconds = replay_seconds
         self._client_id = client_id
         self._fetch_max_wait_ms = fetch_max_wait_ms
+        self._security = security
+        self._create_topic = create_topic
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
         self._caught_up = asyncio.Event()
@@ -74,9 +80,11 @@ class RevocationFeed:
         log.info("revocation feed caught up", applied=self.applied, cached=len(self._cache))
 
     async def _connect(self) -> None:
-        await ensure_topics(self._bootstrap, topics=[TOPIC])
+        if self._create_topic:
+            await ensure_topics(self._bootstrap, topics=[TOPIC], security=self._security)
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self._bootstrap,
+            **admin_client_options(self._security),
             client_id=self._client_id,
             group_id=None,
             enable_auto_commit=False,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from muninn_shared.http.health import ReadinessCheck
+from muninn_shared.messaging.security import kafka_security
 
 from muninn_gateway.revocation.cache import RevocationCache
 from muninn_gateway.revocation.feed import RevocationFeed
@@ -24,6 +25,8 @@ def revocations_from(
         replay_seconds=settings.revocation_lifetime_seconds,
         client_id=f"{settings.kafka_client_prefix}-gateway-{settings.instance_id}",
         fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+        security=kafka_security(settings),
+        create_topic=settings.kafka_create_topics,
     )
     return cache, feed
 
