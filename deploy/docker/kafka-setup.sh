@@ -80,3 +80,5 @@ $bin/kafka-acls.sh $connect --add --allow-principal User:byod --operation Descri
 $bin/kafka-acls.sh $connect --add --allow-principal User:byod --operation Describe --operation Write --topic muninn.identity.erasure-confirmations --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:byod --operation Describe --operation Write --topic muninn.identity.users.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:byod --operation Describe --operation Read --group byod. --resource-pattern-type prefix
+$bin/kafka-configs.sh $connect --alter --entity-type users --entity-name gateway --add-config "SCRAM-SHA-512=[password=$KAFKA_PASSWORD_GATEWAY]"
+$bin/kafka-acls.sh $connect --add --allow-principal User:gateway --operation Describe --operation Read --topic muninn.identity.sessions --resource-pattern-type literal

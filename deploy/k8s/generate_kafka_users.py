@@ -9,7 +9,10 @@ What a service may do is read from its code, not written by hand:
   ``self._announce("conversation.message.created", ...)``), the erasure confirmation when it
   installs the erasure consumer, the dead-letter topic of every topic it consumes (failed
   deliveries go there) and any ``dead_letter_topic(Topic.X.value)`` it names itself;
-- its consumer groups are ``<service>.<handler name>``: one prefixed group ACL.
+- its consumer groups are ``<service>.<handler name>``: one prefixed group ACL;
+- a group-less reader (``GROUPLESS_READERS``: the gateway, whose every replica assigns itself
+  every partition of the sessions topic, ``muninn_gateway.revocation.feed``) may read the
+  topics it names there and nothing more: no group, no dead-letter topic, no write.
 
 The committed ``infra/kafka-users.yaml`` is this script's output and
 ``deploy/docker/kafka-setup.sh`` its ``--compose`` output (the same users and ACLs for the
@@ -31,12 +34,16 @@ from pathlib import Path
 from types import ModuleType
 
 import yaml
+from muninn_gateway.revocation.feed import TOPIC as REVOCATIONS_TOPIC
 from muninn_shared.events.catalogue import CATALOGUE, Topic, all_topics, dead_letter_topic
 from muninn_shared.settings import CONTENT_SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
 CLUSTER = "muninn"
 ERASURE_CONSUMER = "install_erasure_consumer"
+# Services that read without a consumer group (manual assignment, group_id=None), and what:
+# named by the reading code itself, so the ACL follows the topic if it ever moves.
+GROUPLESS_READERS: dict[str, frozenset[str]] = {"gateway": frozenset({REVOCATIONS_TOPIC})}
 
 
 def kafka_user(service: str) -> str:
@@ -47,7 +54,10 @@ def kafka_user(service: str) -> str:
 @dataclass
 class ServiceAccess:
     produces: set[str] = field(default_factory=set)
+    # Read through the service's consumer groups (failed deliveries go to dead letters).
     consumes: set[str] = field(default_factory=set)
+    # Read without a group (every partition assigned by hand): reading only.
+    reads: set[str] = field(default_factory=set)
 
     @property
     def writes(self) -> set[str]:
@@ -92,15 +102,20 @@ def scan(source: str, access: ServiceAccess) -> None:
 
 
 def service_access(service: str) -> ServiceAccess:
-    access = ServiceAccess()
+    access = ServiceAccess(reads=set(GROUPLESS_READERS.get(service, ())))
     package = ROOT / "services" / service / f"muninn_{service}"
     for path in sorted(package.rglob("*.py")):
         scan(path.read_text(), access)
     return access
 
 
+def kafka_services() -> tuple[str, ...]:
+    """Every service that signs in to Kafka: the content services, then the group-less readers."""
+    return (*CONTENT_SERVICES, *GROUPLESS_READERS)
+
+
 def all_access() -> dict[str, ServiceAccess]:
-    return {service: service_access(service) for service in CONTENT_SERVICES}
+    return {service: service_access(service) for service in kafka_services()}
 
 
 def acls(service: str, access: ServiceAccess) -> list[dict[str, object]]:
@@ -111,7 +126,8 @@ def acls(service: str, access: ServiceAccess) -> list[dict[str, object]]:
             "host": "*",
         }
 
-    rules = [topic(name, ["Describe", "Read"]) for name in sorted(access.consumes)]
+    reads = access.consumes | access.reads
+    rules = [topic(name, ["Describe", "Read"]) for name in sorted(reads)]
     rules += [topic(name, ["Describe", "Write"]) for name in sorted(access.writes)]
     if access.consumes:
         rules.append(

@@ -7,6 +7,7 @@ handlers each service really registers, and the deployments against the users.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import importlib.util
 import sys
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
+from muninn_gateway.revocation import feed
 from muninn_shared.events.catalogue import CATALOGUE, Topic, all_topics, dead_letter_topic
 from muninn_shared.settings import CONTENT_SERVICES, SERVICE_NAMES
 
@@ -25,6 +27,9 @@ K8S = ROOT / "deploy" / "k8s"
 USERS_FILE = K8S / "infra" / "kafka-users.yaml"
 COMPOSE_SETUP = ROOT / "deploy" / "docker" / "kafka-setup.sh"
 COMPOSE_FILE = ROOT / "docker-compose.yml"
+DEPLOY_README = ROOT / "deploy" / "README.md"
+# The gateway reads the token revocations (muninn_gateway.revocation.feed) with no group.
+KAFKA_SERVICES = (*CONTENT_SERVICES, "gateway")
 
 
 @cache
@@ -82,7 +87,7 @@ def test_committed_users_and_compose_acls_are_the_generators_output() -> None:
 
 
 def test_there_is_one_user_per_service_that_uses_kafka() -> None:
-    assert set(kafka_users()) == {generator().kafka_user(s) for s in CONTENT_SERVICES}
+    assert set(kafka_users()) == {generator().kafka_user(s) for s in KAFKA_SERVICES}
     for user in kafka_users().values():
         assert user["spec"]["authentication"] == {"type": "scram-sha-512"}
         assert user["metadata"]["labels"]["strimzi.io/cluster"] == "muninn"
@@ -95,6 +100,27 @@ def test_a_users_acls_are_exactly_what_its_service_produces_and_consumes(service
     assert reads == access.consumes
     assert writes == access.produces | {dead_letter_topic(t) for t in access.consumes}
     assert groups == {f"{service}."}
+
+
+def test_the_gateway_may_only_read_the_revocations_and_needs_no_group() -> None:
+    user = kafka_users()[generator().kafka_user("gateway")]
+    reads, writes, groups = granted(user)
+    assert reads == {feed.TOPIC} == {Topic.IDENTITY_SESSIONS.value}
+    assert writes == set(), "no events to emit, no dead letters: a replica skips what it can't read"
+    assert groups == set()
+    (acl,) = user["spec"]["authorization"]["acls"]
+    assert sorted(acl["operations"]) == ["Describe", "Read"]
+    # No group ACL holds only while the feed assigns itself the partitions without a group.
+    calls = [
+        node
+        for node in ast.walk(ast.parse(Path(feed.__file__).read_text()))
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "AIOKafkaConsumer"
+    ]
+    assert calls
+    for call in calls:
+        (group,) = [k.value for k in call.keywords if k.arg == "group_id"]
+        assert isinstance(group, ast.Constant)
+        assert group.value is None
 
 
 @pytest.mark.parametrize("service", CONTENT_SERVICES)
@@ -131,7 +157,7 @@ def test_each_deployment_signs_in_as_its_own_user_and_trusts_the_cluster_ca(
     pod = deployment["spec"]["template"]["spec"]
     (container,) = pod["containers"]
     env = {entry["name"]: entry for entry in container.get("env", [])}
-    if service not in CONTENT_SERVICES:
+    if service not in KAFKA_SERVICES:
         assert not any(name.startswith("MUNINN_KAFKA_SASL") for name in env)
         return
     user = generator().kafka_user(service)
@@ -179,7 +205,7 @@ def test_compose_kafka_takes_only_scram_over_tls_and_denies_by_default() -> None
 def test_each_compose_service_signs_in_as_its_own_user(service: str) -> None:
     spec = compose_services()[service]
     env = spec["environment"]
-    if service not in CONTENT_SERVICES:
+    if service not in KAFKA_SERVICES:
         assert "MUNINN_KAFKA_SASL_USERNAME" not in env
         return
     assert env["MUNINN_KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
@@ -190,6 +216,10 @@ def test_each_compose_service_signs_in_as_its_own_user(service: str) -> None:
     assert compose_services()["kafka-setup"]["environment"][password].startswith(
         f"${{MUNINN_{password}:?"
     )
+    # The .env one-liners (the top of docker-compose.yml, deploy/README.md) make the password.
+    header = COMPOSE_FILE.read_text().split("\nname:", 1)[0]
+    assert f"MUNINN_{password}" in header
+    assert f"MUNINN_{password}" in DEPLOY_README.read_text()
     (mount,) = [m for m in spec["volumes"] if m.startswith("kafka-tls:")]
     assert env["MUNINN_KAFKA_SSL_CA_FILE"] == f"{mount.split(':')[1]}/ca.crt"
     assert spec["depends_on"]["kafka-setup"] == {"condition": "service_completed_successfully"}

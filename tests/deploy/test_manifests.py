@@ -14,6 +14,7 @@ import inspect
 import os
 import re
 import shutil
+import ssl
 import subprocess
 import threading
 import tomllib
@@ -27,7 +28,9 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from faststream.security import SASLScram512
 from muninn_shared.events.catalogue import all_topics
+from muninn_shared.messaging import security as kafka_auth
 from muninn_shared.messaging.broker import ensure_topics
 from muninn_shared.settings import DEFAULT_PORTS, SERVICE_NAMES, ServiceSettings
 from muninn_shared.signing import SigningKeyRing
@@ -206,6 +209,14 @@ def config_map_env() -> dict[str, str]:
     for literal in config.get("literals", []):
         name, _, value = literal.partition("=")
         env[name] = value
+    return env
+
+
+def k8s_env(service: str) -> dict[str, str]:
+    """The pod's environment: the ConfigMap, then its own entries (Secrets stood in for)."""
+    env = dict(config_map_env())
+    for name, entry in deployment_env(base_objects("Deployment")[service]).items():
+        env[name] = entry["value"] if "value" in entry else SECRET_VALUES.get(name, "pod-name-0")
     return env
 
 
@@ -796,16 +807,43 @@ def test_each_deployment_takes_config_secrets_and_a_per_pod_instance_id(service:
 @pytest.mark.parametrize("service", SERVICE_NAMES)
 def test_k8s_environment_is_real_settings(service: str, monkeypatch: pytest.MonkeyPatch) -> None:
     cls = settings_class(service)
-    deployment = base_objects("Deployment")[service]
-    env = dict(config_map_env())
-    for name, entry in deployment_env(deployment).items():
-        env[name] = entry["value"] if "value" in entry else SECRET_VALUES.get(name, "pod-name-0")
+    env = k8s_env(service)
     unknown = {name for name in env if name.startswith("MUNINN_")} - env_names(cls)
     assert not unknown, f"{service}: not fields of {cls.__name__}: {sorted(unknown)}"
     settings = build_settings(cls, env, monkeypatch)
     assert settings.port == DEFAULT_PORTS[service]
     assert settings.host == "0.0.0.0"
     assert settings.environment == "prod"
+
+
+@pytest.mark.parametrize("platform", ["compose", "k8s"])
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_each_service_has_the_kafka_credentials_it_starts_with(
+    service: str, platform: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every service connects to Kafka at start-up, the gateway too (its revocation feed).
+
+    kafka_security raises when SASL has no user: the process would exit before serving.
+    """
+    env = compose_env(service) if platform == "compose" else k8s_env(service)
+    settings = build_settings(settings_class(service), env, monkeypatch)
+    if service == "gateway":
+        assert settings.revocation_feed_enabled, "by default the gateway reads the revocations"
+    ca_files = []
+
+    def tls_context(settings: ServiceSettings) -> ssl.SSLContext:
+        ca_files.append(settings.kafka_ssl_ca_file)  # the mount is checked in test_kafka_users
+        return ssl.create_default_context()
+
+    monkeypatch.setattr(kafka_auth, "_tls_context", tls_context)
+    client = kafka_auth.kafka_security(settings)
+    assert isinstance(client, SASLScram512)
+    assert client.use_ssl
+    assert ca_files
+    assert ca_files[0] is not None
+    expected = service if platform == "compose" else f"muninn-{service}"
+    assert client.username == expected
+    assert client.password, "the user's password"
 
 
 def test_overlay_config_and_secrets_are_real_settings() -> None:
@@ -905,6 +943,37 @@ def test_autoscalers_ingress_and_network_policies_target_real_objects() -> None:
             for port in rule["ports"]:
                 for d in selected:
                     port_number(container(d), port["port"])
+
+
+def test_every_deployment_may_reach_the_kafka_listener() -> None:
+    """Every service, the gateway included, signs in to Kafka: no policy may cut it off.
+
+    The services' policies restrict ingress only, and Strimzi's policy for the listener names
+    no peers (everyone in the namespace may connect). Should either change, the Kafka clients
+    must stay allowed.
+    """
+    (listener,) = infra_object("Kafka")["spec"]["kafka"]["listeners"]
+    peers = listener.get("networkPolicyPeers")
+    policies = base_objects("NetworkPolicy").values()
+    for name, deployment in base_objects("Deployment").items():
+        labels = deployment["spec"]["template"]["metadata"]["labels"]
+        if peers is not None:
+            assert any(
+                peer.get("podSelector", {}).get("matchLabels", {}).items() <= labels.items()
+                for peer in peers
+            ), f"{name} is not a peer of the Kafka listener"
+        for policy in policies:
+            if not policy["spec"]["podSelector"]["matchLabels"].items() <= labels.items():
+                continue
+            if "Egress" in policy["spec"].get("policyTypes", []):
+                ports = [
+                    port.get("port")
+                    for rule in policy["spec"].get("egress", [])
+                    for port in rule.get("ports", [{}])
+                ]
+                assert None in ports or listener["port"] in ports, (
+                    f"{policy['metadata']['name']} cuts {name} off Kafka's listener"
+                )
 
 
 def test_prod_overlay_spreads_every_service() -> None:
