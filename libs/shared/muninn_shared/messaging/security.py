@@ -22,8 +22,8 @@ class KafkaCredentialsMissingError(ValueError):
 def kafka_security(settings: ServiceSettings) -> BaseSecurity | None:
     """The broker security the settings ask for; None for plaintext without authentication.
 
-    Checked here rather than when settings load: the gateway shares the configuration and
-    never connects to Kafka.
+    Checked here rather than when settings load: a process that turns its Kafka use off (a
+    gateway without its revocation feed, in tests) needs no credentials.
     """
     protocol = settings.kafka_security_protocol
     if protocol == "PLAINTEXT":
