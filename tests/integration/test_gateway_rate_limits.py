@@ -31,6 +31,7 @@ def gateway_settings(infra: Infra, unique: str, **overrides: Any) -> GatewaySett
     values: dict[str, Any] = {
         "log_level": "WARNING",
         "mongo_uri": infra.mongo_uri,
+        "kafka_bootstrap": infra.kafka_bootstrap,
         "mongo_database_prefix": f"muninn_it{unique}_",
         "rate_limit_store": "mongodb",
         "rate_limit_ip_burst": LIMIT,
