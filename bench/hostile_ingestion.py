@@ -18,23 +18,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import itertools
 import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+# The same two processes (memory, gateway) and settings as the search benchmark.
+from memory_search import processes  # noqa: E402
 
 LIMIT = 19_000
 HOSTILE_SHAPES = [
@@ -49,14 +49,6 @@ HOSTILE_SHAPES = [
     " ".join(f"I love dish number {i}." for i in range(LIMIT // 25)),  # ~760 distinct facts
 ]
 GIVE_UP_SECONDS = 300
-BENCH_ENV = {
-    "MUNINN_ENVIRONMENT": "test",
-    "MUNINN_LOG_LEVEL": "WARNING",
-    "MUNINN_RATE_LIMIT_USER_PER_MINUTE": "1000000",
-    "MUNINN_RATE_LIMIT_USER_BURST": "100000",
-    "MUNINN_RATE_LIMIT_IP_PER_MINUTE": "1000000",
-    "MUNINN_RATE_LIMIT_IP_BURST": "100000",
-}
 
 
 def percentiles(samples: list[float]) -> str:
@@ -69,44 +61,6 @@ def percentiles(samples: list[float]) -> str:
         f"p50 {statistics.median(ordered):.2f} s, p95 {at(0.95):.2f} s, max {ordered[-1]:.2f} s"
         f" (n={len(ordered)})"
     )
-
-
-@contextlib.contextmanager
-def processes(infra: Any, workdir: Path, prefix: str) -> Iterator[str]:
-    from muninn_shared.devstack.readiness import Target, wait_ready
-    from muninn_shared.devstack.servers import free_port
-    from muninn_shared.devstack.supervisor import STOP_GRACE_SECONDS, terminate
-    from muninn_shared.devstack.topology import StackConfig
-    from muninn_shared.settings import SERVICE_NAMES
-
-    config = StackConfig(
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_uri=infra.mongo_uri,
-        ports={name: free_port() for name in SERVICE_NAMES},
-        qdrant_path=workdir / "qdrant",
-        extra_env={
-            **BENCH_ENV,
-            "MUNINN_MONGO_DATABASE_PREFIX": prefix,
-            "MUNINN_KAFKA_CLIENT_PREFIX": prefix.rstrip("_"),
-        },
-        only=frozenset({"memory", "gateway"}),
-    )
-    started = []
-    try:
-        for name in ("memory", "gateway"):
-            process = config.process(name, workdir / "logs")
-            process.start()
-            started.append(process)
-        wait_ready(
-            {
-                "memory": Target.http(config.readyz_url("memory"), started[0]),
-                "gateway": Target.http(f"{config.url('gateway')}/healthz", started[1]),
-            },
-            timeout=300,
-        )
-        yield config.url("gateway")
-    finally:
-        terminate(list(reversed(started)), STOP_GRACE_SECONDS, force=threading.Event())
 
 
 async def time_to_searchable(http: httpx.AsyncClient, token: str) -> float:
@@ -179,9 +133,9 @@ async def run(args: argparse.Namespace) -> None:
     with (
         tempfile.TemporaryDirectory(prefix="hostile-ingestion-") as tmp,
         provide_infra(Path(tmp) / "infra") as infra,
-        processes(infra, Path(tmp), f"bench{uuid.uuid4().hex[:8]}_") as gateway,
+        processes(infra, Path(tmp), f"bench{uuid.uuid4().hex[:8]}_") as urls,
     ):
-        async with httpx.AsyncClient(base_url=gateway, timeout=120) as http:
+        async with httpx.AsyncClient(base_url=urls["gateway"], timeout=120) as http:
             await quiet_user(http, quiet, 3)  # warm-up: models loaded, caches filled
             calm = await quiet_user(http, quiet, args.facts)
             print(f"quiet: another user's fact posted -> searchable: {percentiles(calm)}")
