@@ -8,7 +8,7 @@ import pytest
 from muninn_identity.settings import IdentitySettings
 from muninn_identity.signing.__main__ import main as signing_command
 from muninn_identity.signing.keys import SigningKeyRefusedError, load_key_ring
-from muninn_shared.signing import SigningKeyRing
+from muninn_shared.signing import SigningKey, SigningKeyRing
 
 
 def settings(tmp_path: Path, **overrides: object) -> IdentitySettings:
@@ -80,3 +80,17 @@ def test_rotation_with_the_command(tmp_path: Path, capsys: pytest.CaptureFixture
     assert f"{new}  signing" in capsys.readouterr().out
     assert signing_command(["promote", "--file", str(path), "--kid", "nope"]) == 1
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_key_id_that_starts_with_a_dash_is_taken_as_a_key_id(tmp_path: Path) -> None:
+    # A kid is a base64url thumbprint: one in 64 starts with '-', which argparse took for an
+    # option ("--kid: expected one argument"), so rotation failed for that key.
+    signing = SigningKey.generate()
+    dashed = next(k for k in iter(SigningKey.generate, None) if k.kid.startswith("-"))
+    path = tmp_path / "keys.json"
+    SigningKeyRing([signing, dashed], signing.kid).save(path)
+
+    assert signing_command(["promote", "--file", str(path), "--kid", dashed.kid]) == 0
+    assert SigningKeyRing.load(path).signing.kid == dashed.kid
+    assert signing_command(["retire", "--file", str(path), "--kid", signing.kid]) == 0
+    assert [jwk["kid"] for jwk in SigningKeyRing.load(path).jwks()["keys"]] == [dashed.kid]

@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["list", "add", "promote", "retire"])
     parser.add_argument("--file", type=Path, required=True, help="the key ring file")
     parser.add_argument("--kid", help="key id (promote, retire)")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_kid_joined(sys.argv[1:] if argv is None else argv))
     try:
         if args.command == "add":
             key = SigningKey.generate()
@@ -49,6 +49,19 @@ def main(argv: list[str] | None = None) -> int:
     except KeyRingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+
+
+def _kid_joined(argv: list[str]) -> list[str]:
+    """``--kid X`` as ``--kid=X``: a key id is base64url and starts with '-' one time in 64,
+    which argparse would take for an option and refuse."""
+    joined: list[str] = []
+    arguments = iter(argv)
+    for argument in arguments:
+        if argument == "--kid":
+            joined.append(f"--kid={next(arguments, '')}")
+        else:
+            joined.append(argument)
+    return joined
 
 
 if __name__ == "__main__":
