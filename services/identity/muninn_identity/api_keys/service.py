@@ -28,12 +28,6 @@ def key_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
 def api_key_from_doc(doc: dict[str, Any]) -> ApiKey:
     return ApiKey(
         id=doc["_id"], **{k: v for k, v in doc.items() if k in ApiKey.model_fields and k != "id"}
@@ -122,7 +116,7 @@ class ApiKeyService:
         doc = await self._keys.by_hash(key_digest(key))
         if doc is None or doc.get("revoked_at") is not None:
             raise invalid
-        expires_at = _aware(doc.get("expires_at"))
+        expires_at = doc.get("expires_at")
         if expires_at is not None and expires_at <= datetime.now(UTC):
             raise ProblemError(401, "The API key has expired.", code="expired-api-key")
         user = await self._users.get(doc["user_id"])

@@ -28,11 +28,6 @@ class ErasureStore:
     async def get(self, erasure_id: str, session: AsyncClientSession | None = None) -> Doc | None:
         return await self._erasures.find_one({"_id": erasure_id}, session=session)
 
-    async def in_progress_for(self, subject_hash: str) -> Doc | None:
-        return await self._erasures.find_one(
-            {"subject_hash": subject_hash, "status": "in_progress"}
-        )
-
     async def stuck(self, announced_before: datetime, limit: int = 100) -> list[Doc]:
         """Erasures in progress whose last announcement is older than ``announced_before``."""
         cursor = self._erasures.find(
