@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,7 +18,28 @@ from muninn_shared.storage.indexes import ensure_index
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-Doc = dict[str, Any]
+
+@dataclass(frozen=True)
+class RefreshToken:
+    """A stored refresh token (only its digest is kept, so the record holds no secret)."""
+
+    id: str
+    user_id: str
+    family_id: str
+    status: str
+    expires_at: datetime
+
+
+def refresh_token_from(doc: Mapping[str, Any]) -> RefreshToken:
+    return RefreshToken(
+        id=doc["_id"],
+        user_id=doc["user_id"],
+        family_id=doc["family_id"],
+        status=doc["status"],
+        expires_at=doc["expires_at"],
+    )
+
+
 REFRESH_TOKENS = "refresh_tokens"
 
 
@@ -26,7 +49,10 @@ def token_digest(token: str) -> str:
 
 class RefreshTokenStore:
     def __init__(
-        self, db: AsyncDatabase[Doc], *, kept_after_expiry: timedelta = timedelta(days=30)
+        self,
+        db: AsyncDatabase[dict[str, Any]],
+        *,
+        kept_after_expiry: timedelta = timedelta(days=30),
     ) -> None:
         self._tokens = db[REFRESH_TOKENS]
         self._kept_after_expiry = kept_after_expiry
@@ -62,7 +88,7 @@ class RefreshTokenStore:
             session=session,
         )
 
-    async def rotate(self, token: str) -> Doc | None:
+    async def rotate(self, token: str) -> RefreshToken | None:
         """Mark an active token rotated; the token as it was, or None if it was not active.
 
         Only one of two concurrent rotations of the same token wins: the update is conditional
@@ -76,10 +102,11 @@ class RefreshTokenStore:
             {**active, "_id": doc["_id"]},
             {"$set": {"status": "rotated", "rotated_at": datetime.now(UTC)}},
         )
-        return doc if result.modified_count == 1 else None
+        return refresh_token_from(doc) if result.modified_count == 1 else None
 
-    async def find(self, token: str) -> Doc | None:
-        return await self._tokens.find_one({"token_hash": token_digest(token)})
+    async def find(self, token: str) -> RefreshToken | None:
+        doc = await self._tokens.find_one({"token_hash": token_digest(token)})
+        return None if doc is None else refresh_token_from(doc)
 
     async def revoke_family(self, family_id: str, session: AsyncClientSession | None = None) -> int:
         result = await self._tokens.update_many(
