@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -19,13 +18,10 @@ from muninn_identity.api_keys.models import ApiKey, ApiKeyCreate, ApiKeyCreated,
 from muninn_identity.api_keys.store import ApiKeyStore, StoredApiKey
 from muninn_identity.audit.store import AuditStore, RequestInfo
 from muninn_identity.auth.revocations import session_revoked
+from muninn_identity.digests import secret_digest
 from muninn_identity.users.store import UserStore
 
 KEY_PREFIX = "mk_"
-
-
-def key_digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 class ApiKeyService:
@@ -59,7 +55,7 @@ class ApiKeyService:
             user_id=user_id,
             name=request_body.name,
             prefix=secret[:10],
-            key_hash=key_digest(secret),
+            key_hash=secret_digest(secret),
             scopes=sorted(set(request_body.scopes)),
             created_at=now,
             expires_at=now + timedelta(days=request_body.expires_in_days)
@@ -105,7 +101,7 @@ class ApiKeyService:
         invalid = ProblemError(401, "The API key is not valid.", code="invalid-api-key")
         if not key.startswith(KEY_PREFIX):
             raise invalid
-        stored = await self._keys.by_hash(key_digest(key))
+        stored = await self._keys.by_hash(secret_digest(key))
         if stored is None or stored.revoked_at is not None:
             raise invalid
         expires_at = stored.expires_at

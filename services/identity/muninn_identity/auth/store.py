@@ -7,16 +7,17 @@ victim holding the old token, which may come back after its expiry.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from muninn_shared.storage.indexes import ensure_index
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+
+from muninn_identity.digests import secret_digest
 
 
 @dataclass(frozen=True)
@@ -31,20 +32,11 @@ class RefreshToken:
 
 
 def refresh_token_from(doc: Mapping[str, Any]) -> RefreshToken:
-    return RefreshToken(
-        id=doc["_id"],
-        user_id=doc["user_id"],
-        family_id=doc["family_id"],
-        status=doc["status"],
-        expires_at=doc["expires_at"],
-    )
+    stored = {field.name: doc[field.name] for field in fields(RefreshToken) if field.name != "id"}
+    return RefreshToken(id=doc["_id"], **stored)
 
 
 REFRESH_TOKENS = "refresh_tokens"
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class RefreshTokenStore:
@@ -80,7 +72,7 @@ class RefreshTokenStore:
                 "_id": uuid.uuid4().hex,
                 "user_id": user_id,
                 "family_id": family_id,
-                "token_hash": token_digest(token),
+                "token_hash": secret_digest(token),
                 "status": "active",
                 "created_at": now,
                 "expires_at": now + ttl,
@@ -94,7 +86,7 @@ class RefreshTokenStore:
         Only one of two concurrent rotations of the same token wins: the update is conditional
         on the token still being active. (No findAndModify: see ``update_one_and_read``.)
         """
-        active = {"token_hash": token_digest(token), "status": "active"}
+        active = {"token_hash": secret_digest(token), "status": "active"}
         doc = await self._tokens.find_one(active)
         if doc is None:
             return None
@@ -105,7 +97,7 @@ class RefreshTokenStore:
         return refresh_token_from(doc) if result.modified_count == 1 else None
 
     async def find(self, token: str) -> RefreshToken | None:
-        doc = await self._tokens.find_one({"token_hash": token_digest(token)})
+        doc = await self._tokens.find_one({"token_hash": secret_digest(token)})
         return None if doc is None else refresh_token_from(doc)
 
     async def revoke_family(self, family_id: str, session: AsyncClientSession | None = None) -> int:
