@@ -72,6 +72,12 @@ def verifier_of(
     return TokenVerifier(keys, **ISSUER)
 
 
+def watched(identity: FakeIdentity) -> tuple[TokenVerifier, FakeClock]:
+    """A verifier of ``identity``'s keys, and the clock its refreshes follow."""
+    clock = FakeClock()
+    return verifier_of(identity, clock), clock
+
+
 async def refused(verifier: TokenVerifier, token: str, code: str = "invalid-token") -> None:
     with pytest.raises(ProblemError) as raised:
         await verifier.verify(token)
@@ -166,8 +172,7 @@ def hmac_token(claims: dict[str, Any], secret: bytes, kid: str) -> str:
 async def test_an_unknown_kid_triggers_one_refetch_and_a_flood_no_more() -> None:
     old = SigningKeyRing.generate()
     identity = FakeIdentity(old)
-    clock = FakeClock()
-    verifier = verifier_of(identity, clock)
+    verifier, clock = watched(identity)
     await verifier.verify(issuer(old).issue("u"))
     assert identity.fetches == 1
 
@@ -188,8 +193,7 @@ async def test_an_unknown_kid_triggers_one_refetch_and_a_flood_no_more() -> None
 async def test_a_key_removed_from_the_jwks_stops_verifying() -> None:
     kept, removed = SigningKeyRing.generate(), SigningKeyRing.generate()
     identity = FakeIdentity(kept, removed)
-    clock = FakeClock()
-    verifier = verifier_of(identity, clock)
+    verifier, clock = watched(identity)
     token = issuer(removed).issue("u")
     await verifier.verify(token)
 
@@ -210,8 +214,7 @@ async def test_rotation_overlap_keeps_old_tokens_valid_until_the_key_is_retired(
     old_kid = ring.signing.kid
     ring = ring.promoted(added.kid)
     identity = FakeIdentity(ring)
-    clock = FakeClock()
-    verifier = verifier_of(identity, clock)
+    verifier, clock = watched(identity)
 
     after_rotation = issuer(ring).issue("u")
     assert jwt.get_unverified_header(after_rotation)["kid"] == added.kid
@@ -231,8 +234,7 @@ async def test_rotation_overlap_keeps_old_tokens_valid_until_the_key_is_retired(
 async def test_cached_keys_keep_serving_while_identity_is_down() -> None:
     ring = SigningKeyRing.generate()
     identity = FakeIdentity(ring)
-    clock = FakeClock()
-    verifier = verifier_of(identity, clock)
+    verifier, clock = watched(identity)
     await verifier.verify(issuer(ring).issue("u"))
     identity.down = True
     clock.now += 1000

@@ -132,11 +132,8 @@ def identity_app(codec: TokenIssuer, state: UpstreamState) -> FastAPI:
         return await echo(request)
 
     @app.api_route("/v1/me", methods=ECHO_METHODS, include_in_schema=False)
-    async def me(request: Request) -> dict[str, Any]:
-        return await echo(request)
-
     @app.api_route("/v1/me/{rest:path}", methods=ECHO_METHODS, include_in_schema=False)
-    async def me_sub(request: Request) -> dict[str, Any]:
+    async def me(request: Request) -> dict[str, Any]:
         return await echo(request)
 
     @app.post("/internal/api-keys/verify")
@@ -252,12 +249,9 @@ def conversation_app(state: UpstreamState) -> FastAPI:
     async def redirect(request: Request) -> RedirectResponse:
         return RedirectResponse(str(request.base_url) + "v1/conversations/target", 307)
 
+    @app.api_route("/v1/conversations", methods=ECHO_METHODS, include_in_schema=False)
     @app.api_route("/v1/conversations/{rest:path}", methods=ECHO_METHODS, include_in_schema=False)
     async def conversations(request: Request) -> dict[str, Any]:
-        return await echo(request)
-
-    @app.api_route("/v1/conversations", methods=ECHO_METHODS, include_in_schema=False)
-    async def conversations_root(request: Request) -> dict[str, Any]:
         return await echo(request)
 
     @app.get("/readyz")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -184,6 +184,24 @@ async def test_closed_upstream_port_is_503_with_retry_after(
     assert response.headers["retry-after"] == "5"
 
 
+RawHandler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+async def _reminders_from_raw_scheduler(
+    handle: RawHandler, make_gateway: Any, bearer: Bearer
+) -> httpx.Response:
+    """GET /v1/reminders through a gateway whose scheduler is ``handle`` on a raw socket."""
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with make_gateway(scheduler_url=f"http://127.0.0.1:{port}") as gateway:
+            response = await gateway.get("/v1/reminders", headers=bearer())
+    finally:
+        server.close()
+        await server.wait_closed()
+    return response
+
+
 async def test_upstream_dying_mid_request_is_503_not_502(
     make_gateway: Any, bearer: Bearer, problem_of: Problem
 ) -> None:
@@ -193,14 +211,7 @@ async def test_upstream_dying_mid_request_is_503_not_502(
         await reader.readuntil(b"\r\n\r\n")
         writer.close()
 
-    server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        async with make_gateway(scheduler_url=f"http://127.0.0.1:{port}") as gateway:
-            response = await gateway.get("/v1/reminders", headers=bearer())
-    finally:
-        server.close()
-        await server.wait_closed()
+    response = await _reminders_from_raw_scheduler(hang_up, make_gateway, bearer)
     body = problem_of(response, 503)
     assert "scheduler" in body["detail"]
     assert "retry-after" in response.headers
@@ -217,14 +228,7 @@ async def test_upstream_dying_between_headers_and_body_is_503_not_a_truncated_20
         await writer.drain()
         writer.close()
 
-    server = await asyncio.start_server(die_mid_body, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        async with make_gateway(scheduler_url=f"http://127.0.0.1:{port}") as gateway:
-            response = await gateway.get("/v1/reminders", headers=bearer())
-    finally:
-        server.close()
-        await server.wait_closed()
+    response = await _reminders_from_raw_scheduler(die_mid_body, make_gateway, bearer)
     problem_of(response, 503)
 
 

@@ -11,6 +11,7 @@ from muninn_gateway.ratelimit.buckets import BucketPolicy, Decision, TokenBucket
 from muninn_gateway.ratelimit.stores import FallbackStore, LoginBackoff, MemoryStore, MongoStore
 from muninn_shared.devstack.servers import free_port
 from muninn_shared.storage.mongo import create_mongo_client
+from pymongo import AsyncMongoClient
 
 WRONG_PASSWORD = "wrong password"  # the one password the fake identity refuses (conftest.py)
 
@@ -200,16 +201,24 @@ async def test_sign_in_back_off_doubles_up_to_its_cap_and_is_forgotten() -> None
     assert await store.claim_login("a") is None, "an attempt identity did not judge costs nothing"
 
 
-async def test_an_unreachable_shared_store_falls_back_to_local_buckets() -> None:
+def _fallback_over_unreachable(
+    shared: type[MongoStore], *, timeout_seconds: float
+) -> tuple[AsyncMongoClient[dict[str, Any]], FallbackStore]:
+    """A fallback store whose shared half points at a MongoDB port nobody listens on."""
     mongo = create_mongo_client(f"mongodb://127.0.0.1:{free_port()}/", timeout_ms=100)
     backoff = LoginBackoff(base_seconds=1, cap_seconds=8, hold_seconds=30, forget_seconds=600)
     db = mongo["unreachable"]
     store = FallbackStore(
-        MongoStore(db["w"], db["l"], backoff),
+        shared(db["w"], db["l"], backoff),
         MemoryStore(backoff, max_keys=100),
-        timeout_seconds=5,
+        timeout_seconds=timeout_seconds,
         cooldown_seconds=60,
     )
+    return mongo, store
+
+
+async def test_an_unreachable_shared_store_falls_back_to_local_buckets() -> None:
+    mongo, store = _fallback_over_unreachable(MongoStore, timeout_seconds=5)
     policy = BucketPolicy.per_minute("t", rate=1, burst=2)
     try:
         decisions = [await store.take(policy, "k") for _ in range(3)]
@@ -229,15 +238,7 @@ class SilentStore(MongoStore):
 
 
 async def test_a_shared_store_that_never_answers_falls_back_within_its_timeout() -> None:
-    mongo = create_mongo_client(f"mongodb://127.0.0.1:{free_port()}/", timeout_ms=100)
-    backoff = LoginBackoff(base_seconds=1, cap_seconds=8, hold_seconds=30, forget_seconds=600)
-    db = mongo["unreachable"]
-    store = FallbackStore(
-        SilentStore(db["w"], db["l"], backoff),
-        MemoryStore(backoff, max_keys=100),
-        timeout_seconds=0.05,
-        cooldown_seconds=60,
-    )
+    mongo, store = _fallback_over_unreachable(SilentStore, timeout_seconds=0.05)
     try:
         decision = await asyncio.wait_for(
             store.take(BucketPolicy.per_minute("t", rate=1, burst=1), "k"), 5

@@ -20,7 +20,6 @@ internal = APIRouter(prefix="/internal/api-keys", tags=["internal"], include_in_
 
 @router.post(
     "",
-    response_model=ApiKeyCreated,
     status_code=status.HTTP_201_CREATED,
     summary="Create an API key (shown once)",
     openapi_extra=ADMIN,
@@ -31,7 +30,7 @@ async def create_key(
     return await services.api_keys.create(user.user_id, body, client)
 
 
-@router.get("", response_model=ApiKeyList, summary="List API keys (without secrets)")
+@router.get("", summary="List API keys (without secrets)")
 async def list_keys(user: ActiveUser, services: Services) -> ApiKeyList:
     return ApiKeyList(items=await services.api_keys.list(user.user_id))
 
@@ -49,6 +48,6 @@ async def revoke_key(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@internal.post("/verify", response_model=ApiKeyGrant)
+@internal.post("/verify")
 async def verify_key(body: ApiKeyVerification, services: Services) -> ApiKeyGrant:
     return await services.api_keys.verify(body.key)

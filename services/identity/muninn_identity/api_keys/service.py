@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -16,28 +15,13 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_identity.api_keys.models import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyGrant
-from muninn_identity.api_keys.store import ApiKeyStore, Doc
+from muninn_identity.api_keys.store import ApiKeyStore, StoredApiKey
 from muninn_identity.audit.store import AuditStore, RequestInfo
 from muninn_identity.auth.revocations import session_revoked
+from muninn_identity.digests import secret_digest
 from muninn_identity.users.store import UserStore
 
 KEY_PREFIX = "mk_"
-
-
-def key_digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
-def api_key_from_doc(doc: dict[str, Any]) -> ApiKey:
-    return ApiKey(
-        id=doc["_id"], **{k: v for k, v in doc.items() if k in ApiKey.model_fields and k != "id"}
-    )
 
 
 class ApiKeyService:
@@ -49,7 +33,7 @@ class ApiKeyService:
         audit: AuditStore,
         token_issuer: TokenIssuer,
         access_ttl_seconds: int,
-        client: AsyncMongoClient[Doc],
+        client: AsyncMongoClient[dict[str, Any]],
         outbox: Outbox,
     ) -> None:
         self._client = client
@@ -66,44 +50,42 @@ class ApiKeyService:
         secret = KEY_PREFIX + secrets.token_urlsafe(32)
         now = datetime.now(UTC)
         key_id = uuid.uuid4().hex
-        doc = {
-            "_id": key_id,
-            "user_id": user_id,
-            "name": request_body.name,
-            "prefix": secret[:10],
-            "key_hash": key_digest(secret),
-            "scopes": sorted(set(request_body.scopes)),
-            "created_at": now,
-            "expires_at": now + timedelta(days=request_body.expires_in_days)
+        key = StoredApiKey(
+            id=key_id,
+            user_id=user_id,
+            name=request_body.name,
+            prefix=secret[:10],
+            key_hash=secret_digest(secret),
+            scopes=sorted(set(request_body.scopes)),
+            created_at=now,
+            expires_at=now + timedelta(days=request_body.expires_in_days)
             if request_body.expires_in_days
             else None,
-            "last_used_at": None,
-            "revoked_at": None,
-        }
-        await self._keys.insert(doc)
+        )
+        await self._keys.insert(key)
         await self._audit.record(
             user_id=user_id,
             action="api_key.created",
             resource_type="api_key",
             resource_id=key_id,
             request=request,
-            details={"name": request_body.name, "scopes": doc["scopes"]},
+            details={"name": request_body.name, "scopes": key.scopes},
         )
-        return ApiKeyCreated(key=secret, **api_key_from_doc(doc).model_dump())
+        return ApiKeyCreated(key=secret, **key.public().model_dump())
 
     async def list(self, user_id: str) -> list[ApiKey]:
-        return [api_key_from_doc(d) for d in await self._keys.list_for(user_id)]
+        return [key.public() for key in await self._keys.list_for(user_id)]
 
     async def revoke(self, user_id: str, key_id: str, request: RequestInfo) -> None:
-        async def work(session: AsyncClientSession) -> Doc | None:
-            doc = await self._keys.revoke(user_id, key_id, session)
-            if doc is not None:
+        async def work(session: AsyncClientSession) -> StoredApiKey | None:
+            revoked = await self._keys.revoke(user_id, key_id, session)
+            if revoked is not None:
                 # Announced with the change: the gateway drops the key's cached grant and
                 # refuses the tokens it was exchanged for.
                 await self._outbox.put(
                     session_revoked(user_id, "api_key_revoked", api_key_id=key_id), session
                 )
-            return doc
+            return revoked
 
         if await in_transaction(self._client, work) is None:
             raise not_found("API key")
@@ -119,26 +101,26 @@ class ApiKeyService:
         invalid = ProblemError(401, "The API key is not valid.", code="invalid-api-key")
         if not key.startswith(KEY_PREFIX):
             raise invalid
-        doc = await self._keys.by_hash(key_digest(key))
-        if doc is None or doc.get("revoked_at") is not None:
+        stored = await self._keys.by_hash(secret_digest(key))
+        if stored is None or stored.revoked_at is not None:
             raise invalid
-        expires_at = _aware(doc.get("expires_at"))
+        expires_at = stored.expires_at
         if expires_at is not None and expires_at <= datetime.now(UTC):
             raise ProblemError(401, "The API key has expired.", code="expired-api-key")
-        user = await self._users.get(doc["user_id"])
+        user = await self._users.get(stored.user_id)
         if user is None or user.get("status") != "active":
             raise invalid
-        await self._keys.mark_used(doc["_id"])
+        await self._keys.mark_used(stored.id)
         ttl = self._access_ttl
         if expires_at is not None:
             ttl = max(1, min(ttl, int((expires_at - datetime.now(UTC)).total_seconds())))
         token = self._token_issuer.issue(
-            doc["user_id"], scopes=tuple(doc["scopes"]), api_key_id=doc["_id"], ttl_seconds=ttl
+            stored.user_id, scopes=tuple(stored.scopes), api_key_id=stored.id, ttl_seconds=ttl
         )
         return ApiKeyGrant(
-            user_id=doc["user_id"],
-            api_key_id=doc["_id"],
-            scopes=doc["scopes"],
+            user_id=stored.user_id,
+            api_key_id=stored.id,
+            scopes=stored.scopes,
             access_token=token,
             expires_in=ttl,
         )

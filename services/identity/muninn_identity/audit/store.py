@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from muninn_shared.pagination import fetch_page
 from muninn_shared.storage.indexes import ensure_index
 from pymongo import DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-Doc = dict[str, Any]
+from muninn_identity.audit.models import AuditEntry
+
 AUDIT = "audit_log"
 
 
@@ -26,7 +29,7 @@ class RequestInfo:
 
 
 class AuditStore:
-    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self._log = db[AUDIT]
 
     async def ensure_indexes(self) -> None:
@@ -43,7 +46,7 @@ class AuditStore:
         resource_type: str,
         resource_id: str | None = None,
         request: RequestInfo | None = None,
-        details: Doc | None = None,
+        details: dict[str, Any] | None = None,
         session: AsyncClientSession | None = None,
     ) -> None:
         request = request or RequestInfo()
@@ -64,18 +67,15 @@ class AuditStore:
         )
 
     async def page(
-        self, user_id: str, *, limit: int, before: tuple[datetime, str] | None
-    ) -> list[Doc]:
-        query: Doc = {"user_id": user_id}
-        if before is not None:
-            at, entry_id = before
-            query["$or"] = [
-                {"created_at": {"$lt": at}},
-                {"created_at": at, "_id": {"$lt": entry_id}},
-            ]
-        cursor = (
-            self._log.find(query)
-            .sort([("created_at", DESCENDING), ("_id", DESCENDING)])
-            .limit(limit)
+        self, user_id: str, *, limit: int, cursor: str | None
+    ) -> tuple[list[AuditEntry], str | None]:
+        """One newest-first page of the user's entries, and the cursor to the next one."""
+        return await fetch_page(
+            self._log, {"user_id": user_id}, limit=limit, cursor=cursor, convert=audit_entry_from
         )
-        return [doc async for doc in cursor]
+
+
+def audit_entry_from(doc: Mapping[str, Any]) -> AuditEntry:
+    return AuditEntry(
+        id=doc["_id"], **{k: v for k, v in doc.items() if k in AuditEntry.model_fields}
+    )

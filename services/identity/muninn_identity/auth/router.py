@@ -19,7 +19,6 @@ router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
 @router.post(
     "/register",
-    response_model=Session,
     status_code=status.HTTP_201_CREATED,
     summary="Create an account",
 )
@@ -27,14 +26,13 @@ async def register(body: Registration, services: Services, client: ClientInfo) -
     return await services.auth.register(body, client)
 
 
-@router.post("/login", response_model=Session, summary="Sign in with email and password")
+@router.post("/login", summary="Sign in with email and password")
 async def login(body: Credentials, services: Services, client: ClientInfo) -> Session:
     return await services.auth.login(body, client)
 
 
 @router.post(
     "/refresh",
-    response_model=TokenPair,
     summary="Exchange a refresh token for new tokens (rotation)",
     description="Each refresh token works once. Reusing one revokes the whole session.",
 )

@@ -175,22 +175,22 @@ class AuthService:
         rotated = await self._tokens.rotate(refresh_token)
         if rotated is None:
             known = await self._tokens.find(refresh_token)
-            if known is not None and known["status"] == "rotated":
+            if known is not None and known.status == "rotated":
                 revoked = await self._revoke_family(
-                    known["user_id"], known["family_id"], "refresh_token_reuse"
+                    known.user_id, known.family_id, "refresh_token_reuse"
                 )
                 await self._audit.record(
-                    user_id=known["user_id"],
+                    user_id=known.user_id,
                     action="auth.refresh_token_reuse_detected",
                     resource_type="session",
-                    resource_id=known["family_id"],
+                    resource_id=known.family_id,
                     request=request,
                     details={"revoked_tokens": revoked},
                 )
                 log.warning(
                     "refresh token reuse: family revoked",
-                    user_id=known["user_id"],
-                    family_id=known["family_id"],
+                    user_id=known.user_id,
+                    family_id=known.family_id,
                 )
                 raise ProblemError(
                     401,
@@ -198,32 +198,31 @@ class AuthService:
                     code="refresh-token-reused",
                 )
             raise ProblemError(401, "The refresh token is not valid.", code="invalid-refresh-token")
-        expires_at = rotated["expires_at"]
-        if expires_at.tzinfo is None:
-            expires_at = expires_at.replace(tzinfo=UTC)
-        user = await self._users.get(rotated["user_id"])
-        if expires_at <= datetime.now(UTC) or user is None or user.get("status") != "active":
-            await self._tokens.revoke_family(rotated["family_id"])
+        user = await self._users.get(rotated.user_id)
+        if (
+            rotated.expires_at <= datetime.now(UTC)
+            or user is None
+            or user.get("status") != "active"
+        ):
+            await self._tokens.revoke_family(rotated.family_id)
             raise ProblemError(
                 401, "The refresh token has expired. Sign in again.", code="invalid-refresh-token"
             )
         new_token = new_refresh_token()
-        await self._tokens.issue(
-            rotated["user_id"], rotated["family_id"], new_token, self._refresh_ttl
-        )
-        await self._users.touch(rotated["user_id"])
-        return self._pair(rotated["user_id"], rotated["family_id"], new_token)
+        await self._tokens.issue(rotated.user_id, rotated.family_id, new_token, self._refresh_ttl)
+        await self._users.touch(rotated.user_id)
+        return self._pair(rotated.user_id, rotated.family_id, new_token)
 
     async def logout(self, refresh_token: str, request: RequestInfo) -> None:
         known = await self._tokens.find(refresh_token)
         if known is None:
             return  # logging out twice is not an error
-        await self._revoke_family(known["user_id"], known["family_id"], "logout")
+        await self._revoke_family(known.user_id, known.family_id, "logout")
         await self._audit.record(
-            user_id=known["user_id"],
+            user_id=known.user_id,
             action="auth.logout",
             resource_type="session",
-            resource_id=known["family_id"],
+            resource_id=known.family_id,
             request=request,
         )
 

@@ -7,8 +7,9 @@ victim holding the old token, which may come back after its expiry.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,17 +17,34 @@ from muninn_shared.storage.indexes import ensure_index
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-Doc = dict[str, Any]
+from muninn_identity.digests import secret_digest
+
+
+@dataclass(frozen=True)
+class RefreshToken:
+    """A stored refresh token (only its digest is kept, so the record holds no secret)."""
+
+    id: str
+    user_id: str
+    family_id: str
+    status: str
+    expires_at: datetime
+
+
+def refresh_token_from(doc: Mapping[str, Any]) -> RefreshToken:
+    stored = {field.name: doc[field.name] for field in fields(RefreshToken) if field.name != "id"}
+    return RefreshToken(id=doc["_id"], **stored)
+
+
 REFRESH_TOKENS = "refresh_tokens"
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class RefreshTokenStore:
     def __init__(
-        self, db: AsyncDatabase[Doc], *, kept_after_expiry: timedelta = timedelta(days=30)
+        self,
+        db: AsyncDatabase[dict[str, Any]],
+        *,
+        kept_after_expiry: timedelta = timedelta(days=30),
     ) -> None:
         self._tokens = db[REFRESH_TOKENS]
         self._kept_after_expiry = kept_after_expiry
@@ -54,7 +72,7 @@ class RefreshTokenStore:
                 "_id": uuid.uuid4().hex,
                 "user_id": user_id,
                 "family_id": family_id,
-                "token_hash": token_digest(token),
+                "token_hash": secret_digest(token),
                 "status": "active",
                 "created_at": now,
                 "expires_at": now + ttl,
@@ -62,13 +80,13 @@ class RefreshTokenStore:
             session=session,
         )
 
-    async def rotate(self, token: str) -> Doc | None:
+    async def rotate(self, token: str) -> RefreshToken | None:
         """Mark an active token rotated; the token as it was, or None if it was not active.
 
         Only one of two concurrent rotations of the same token wins: the update is conditional
         on the token still being active. (No findAndModify: see ``update_one_and_read``.)
         """
-        active = {"token_hash": token_digest(token), "status": "active"}
+        active = {"token_hash": secret_digest(token), "status": "active"}
         doc = await self._tokens.find_one(active)
         if doc is None:
             return None
@@ -76,10 +94,11 @@ class RefreshTokenStore:
             {**active, "_id": doc["_id"]},
             {"$set": {"status": "rotated", "rotated_at": datetime.now(UTC)}},
         )
-        return doc if result.modified_count == 1 else None
+        return refresh_token_from(doc) if result.modified_count == 1 else None
 
-    async def find(self, token: str) -> Doc | None:
-        return await self._tokens.find_one({"token_hash": token_digest(token)})
+    async def find(self, token: str) -> RefreshToken | None:
+        doc = await self._tokens.find_one({"token_hash": secret_digest(token)})
+        return None if doc is None else refresh_token_from(doc)
 
     async def revoke_family(self, family_id: str, session: AsyncClientSession | None = None) -> int:
         result = await self._tokens.update_many(

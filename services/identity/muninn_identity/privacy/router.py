@@ -31,7 +31,6 @@ async def export(user: ActiveUser, services: Services, client: ClientInfo) -> JS
 
 @router.delete(
     "",
-    response_model=ErasureStatus,
     status_code=status.HTTP_202_ACCEPTED,
     summary="Erase your account and all your data everywhere (GDPR Art. 17)",
     description="Signs you out everywhere at once; every service deletes your data and confirms. "
@@ -46,6 +45,6 @@ async def erase(
     return result
 
 
-@router.get("/erasure/{erasure_id}", response_model=ErasureStatus, summary="Progress of an erasure")
+@router.get("/erasure/{erasure_id}", summary="Progress of an erasure")
 async def erasure_status(erasure_id: str, holder: TokenHolder, services: Services) -> ErasureStatus:
     return await services.privacy.status(holder.user_id, erasure_id)

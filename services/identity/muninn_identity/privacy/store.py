@@ -3,37 +3,32 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from muninn_shared.storage.indexes import ensure_index
-from muninn_shared.storage.mongo import update_one_and_read
+from muninn_shared.storage.mongo import Document, update_one_and_read
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-Doc = dict[str, Any]
 ERASURES = "erasures"
 
 
 class ErasureStore:
-    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._erasures = db[ERASURES]
 
     async def ensure_indexes(self) -> None:
         await ensure_index(self._erasures, "subject_hash")
         await ensure_index(self._erasures, [("status", 1), ("announced_at", 1)])
 
-    async def insert(self, doc: Doc, session: AsyncClientSession) -> None:
+    async def insert(self, doc: Document, session: AsyncClientSession) -> None:
         await self._erasures.insert_one(doc, session=session)
 
-    async def get(self, erasure_id: str, session: AsyncClientSession | None = None) -> Doc | None:
+    async def get(
+        self, erasure_id: str, session: AsyncClientSession | None = None
+    ) -> Document | None:
         return await self._erasures.find_one({"_id": erasure_id}, session=session)
 
-    async def in_progress_for(self, subject_hash: str) -> Doc | None:
-        return await self._erasures.find_one(
-            {"subject_hash": subject_hash, "status": "in_progress"}
-        )
-
-    async def stuck(self, announced_before: datetime, limit: int = 100) -> list[Doc]:
+    async def stuck(self, announced_before: datetime, limit: int = 100) -> list[Document]:
         """Erasures in progress whose last announcement is older than ``announced_before``."""
         cursor = self._erasures.find(
             {
@@ -48,10 +43,10 @@ class ErasureStore:
         return [doc async for doc in cursor]
 
     async def claim_reannouncement(
-        self, erasure: Doc, now: datetime, session: AsyncClientSession
+        self, erasure: Document, now: datetime, session: AsyncClientSession
     ) -> bool:
         """Record a new announcement unless another replica made one since ``erasure`` was read."""
-        query: Doc = {"_id": erasure["_id"], "status": "in_progress"}
+        query: Document = {"_id": erasure["_id"], "status": "in_progress"}
         query["announced_at"] = erasure.get("announced_at", {"$exists": False})
         result = await self._erasures.update_one(
             query, {"$set": {"announced_at": now}, "$inc": {"announcements": 1}}, session=session
@@ -60,7 +55,7 @@ class ErasureStore:
 
     async def confirm(
         self, erasure_id: str, service: str, deleted: dict[str, int], session: AsyncClientSession
-    ) -> Doc | None:
+    ) -> Document | None:
         """Record ``service``'s confirmation; ``None`` if unknown or confirmed before.
 
         A re-announced erasure can be confirmed twice by a service; the first confirmation

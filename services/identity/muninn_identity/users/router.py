@@ -12,26 +12,25 @@ from muninn_identity.users.models import Preferences, Presence, PresenceUpdate, 
 router = APIRouter(prefix="/v1/me", tags=["me"])
 
 
-@router.get("", response_model=User, summary="The signed-in user")
+@router.get("", summary="The signed-in user")
 async def get_me(user: ActiveUser, services: Services) -> User:
     return await services.users.get(user.user_id)
 
 
-@router.patch("", response_model=User, summary="Change profile fields")
+@router.patch("", summary="Change profile fields")
 async def patch_me(
     patch: UserPatch, user: ActiveUser, services: Services, client: ClientInfo
 ) -> User:
     return await services.users.update_profile(user.user_id, patch, client)
 
 
-@router.get("/preferences", response_model=Preferences, summary="The full preferences object")
+@router.get("/preferences", summary="The full preferences object")
 async def get_preferences(user: ActiveUser, services: Services) -> Preferences:
     return (await services.users.get(user.user_id)).preferences
 
 
 @router.patch(
     "/preferences",
-    response_model=Preferences,
     summary="Change preferences (JSON Merge Patch, RFC 7396)",
     description='Send only what changes, e.g. `{"notifications": {"quiet_hours": {"enabled": true}}}`. '
     "The result is validated as a whole; an invalid result changes nothing.",
@@ -47,11 +46,11 @@ async def patch_preferences(
     return await services.users.update_preferences(user.user_id, patch, client)
 
 
-@router.get("/presence", response_model=Presence, summary="Online status")
+@router.get("/presence", summary="Online status")
 async def get_presence(user: ActiveUser, services: Services) -> Presence:
     return await services.users.presence(user.user_id)
 
 
-@router.put("/presence", response_model=Presence, summary="Report online status (heartbeat)")
+@router.put("/presence", summary="Report online status (heartbeat)")
 async def put_presence(update: PresenceUpdate, user: ActiveUser, services: Services) -> Presence:
     return await services.users.set_presence(user.user_id, update)

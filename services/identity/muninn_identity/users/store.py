@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from muninn_shared.storage.indexes import ensure_index
-from muninn_shared.storage.mongo import update_one_and_read
+from muninn_shared.storage.mongo import Document, update_one_and_read
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-
-Doc = dict[str, Any]
 
 USERS = "users"
 CREDENTIALS = "credentials"
@@ -19,7 +16,7 @@ PRESENCE = "presence"
 
 
 class UserStore:
-    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._users = db[USERS]
         self._credentials = db[CREDENTIALS]
         self._presence = db[PRESENCE]
@@ -31,7 +28,7 @@ class UserStore:
         await ensure_index(self._credentials, "user_id", unique=True)
         await ensure_index(self._presence, [("is_online", ASCENDING)])
 
-    async def insert(self, user: Doc, password_hash: str, session: AsyncClientSession) -> None:
+    async def insert(self, user: Document, password_hash: str, session: AsyncClientSession) -> None:
         await self._users.insert_one(user, session=session)
         await self._credentials.insert_one(
             {
@@ -43,10 +40,10 @@ class UserStore:
             session=session,
         )
 
-    async def get(self, user_id: str) -> Doc | None:
+    async def get(self, user_id: str) -> Document | None:
         return await self._users.find_one({"_id": user_id})
 
-    async def by_email(self, email_normalized: str) -> Doc | None:
+    async def by_email(self, email_normalized: str) -> Document | None:
         return await self._users.find_one({"email_normalized": email_normalized})
 
     async def password_hash(self, user_id: str) -> str | None:
@@ -60,8 +57,8 @@ class UserStore:
         )
 
     async def update(
-        self, user_id: str, changes: Doc, session: AsyncClientSession | None = None
-    ) -> Doc | None:
+        self, user_id: str, changes: Document, session: AsyncClientSession | None = None
+    ) -> Document | None:
         changes = {**changes, "updated_at": datetime.now(UTC)}
         return await update_one_and_read(
             self._users,
@@ -73,8 +70,8 @@ class UserStore:
     async def touch(self, user_id: str, *, login: bool = False) -> None:
         """Record activity, at most once a minute per user unless it is a login."""
         now = datetime.now(UTC)
-        changes: Doc = {"last_active_at": now}
-        query: Doc = {"_id": user_id}
+        changes: Document = {"last_active_at": now}
+        query: Document = {"_id": user_id}
         if login:
             changes["last_login_at"] = now
         else:
@@ -92,10 +89,12 @@ class UserStore:
     async def erasing_user_ids(self) -> list[str]:
         return [doc["_id"] async for doc in self._users.find({"status": "erasing"}, {"_id": 1})]
 
-    async def get_presence(self, user_id: str) -> Doc | None:
+    async def get_presence(self, user_id: str) -> Document | None:
         return await self._presence.find_one({"_id": user_id})
 
-    async def set_presence(self, user_id: str, is_online: bool, conversation_id: str | None) -> Doc:
+    async def set_presence(
+        self, user_id: str, is_online: bool, conversation_id: str | None
+    ) -> Document:
         now = datetime.now(UTC)
         doc = await update_one_and_read(
             self._presence,
