@@ -26,7 +26,7 @@ import httpx
 import uvicorn
 from muninn_conversation.main import create_app
 from muninn_conversation.settings import ConversationSettings
-from muninn_shared.devstack.servers import free_port, mongo_uri, start_kafka, start_mongo
+from muninn_devstack.servers import free_port, mongo_uri, start_kafka, start_mongo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.integration.tokens import identity_token_issuer, provision_test_keys

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from muninn_shared.devstack.servers import free_port, mongo_uri, start_kafka, start_mongo
+from muninn_devstack.servers import free_port, mongo_uri, start_kafka, start_mongo
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from muninn_shared.devstack.servers import ManagedProcess
 from muninn_shared.settings import DEFAULT_PORTS, SERVICE_NAMES
+
+from muninn_devstack.servers import ManagedProcess
 
 PORT_BASE_ENV = "MUNINN_DEVSTACK_PORT_BASE"
 """Moves every service port: gateway on base+0, identity base+1 … byod base+6."""
