@@ -273,6 +273,7 @@ class Supervisor:
             qdrant_path=Path(qdrant_path) if qdrant_path else self.layout.qdrant_data,
             only=only,
             signing_keys_file=self._signing_keys_file(),
+            development_broker=backing.kafka is not None,
         )
         self.config = config
         services = config.services()

@@ -36,6 +36,9 @@ START_ORDER = (
 
 LOOPBACK = "127.0.0.1"
 
+PACE_EMPTY_FETCHES_ENV = "MUNINN_KAFKA_PACE_EMPTY_FETCHES"
+"""Turns on the client-side long poll the packaged broker needs (muninn_shared.messaging.pacing)."""
+
 
 def module_of(service: str) -> str:
     return f"muninn_{service}"
@@ -106,6 +109,9 @@ class StackConfig:
     """Run just these services (all installed ones when None)."""
     signing_keys_file: Path | None = None
     """Identity's signing key ring; given to identity alone (the others read its JWKS)."""
+    development_broker: bool = False
+    """The Kafka broker is the packaged one, which answers empty fetches at once: the services
+    then pace their fetches themselves (never set against a real broker)."""
 
     def url(self, service: str) -> str:
         return f"http://{self.host}:{self.ports[service]}"
@@ -133,6 +139,8 @@ class StackConfig:
         )
         for other in SERVICE_NAMES:
             env[url_env(other)] = self.url(other)
+        if self.development_broker:
+            env[PACE_EMPTY_FETCHES_ENV] = "true"
         if service == "identity" and self.signing_keys_file is not None:
             env["MUNINN_SIGNING_KEYS_FILE"] = str(self.signing_keys_file)
         if service == "memory":
