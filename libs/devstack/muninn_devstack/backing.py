@@ -104,19 +104,20 @@ def check_server_ports(backing: Backing) -> None:
     """Fail with a clear message before starting a server whose port is taken."""
     from muninn_devstack.servers import port_open
 
-    if backing.kafka is not None and port_open(default_kafka_port()):
-        raise PortTakenError(
-            port_taken_message(
-                default_kafka_port(),
-                "the local Kafka broker",
-                "point Muninn at a running broker: MUNINN_KAFKA_BOOTSTRAP=host:port make run",
-            )
-        )
-    if backing.mongo is not None and port_open(default_mongo_port()):
-        raise PortTakenError(
-            port_taken_message(
-                default_mongo_port(),
-                "the local MongoDB server",
-                "point Muninn at a running server: MUNINN_MONGO_URI=mongodb://host:port make run",
-            )
-        )
+    planned = (
+        (
+            backing.kafka,
+            default_kafka_port(),
+            "the local Kafka broker",
+            "point Muninn at a running broker: MUNINN_KAFKA_BOOTSTRAP=host:port make run",
+        ),
+        (
+            backing.mongo,
+            default_mongo_port(),
+            "the local MongoDB server",
+            "point Muninn at a running server: MUNINN_MONGO_URI=mongodb://host:port make run",
+        ),
+    )
+    for server, port, what, remedy in planned:
+        if server is not None and port_open(port):
+            raise PortTakenError(port_taken_message(port, what, remedy))
