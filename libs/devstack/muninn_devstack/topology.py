@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from muninn_shared.settings import DEFAULT_PORTS, SERVICE_NAMES
+from muninn_shared.settings import CONTENT_SERVICES, DEFAULT_PORTS, SERVICE_NAMES
 
 from muninn_devstack.servers import ManagedProcess
 
@@ -23,15 +23,7 @@ PORT_BASE_ENV = "MUNINN_DEVSTACK_PORT_BASE"
 SERVICES_ENV = "MUNINN_DEVSTACK_SERVICES"
 """Comma-separated subset of services to run (default: all that are installed)."""
 
-START_ORDER = (
-    "identity",
-    "conversation",
-    "memory",
-    "scheduler",
-    "integrations",
-    "byod",
-    "gateway",
-)
+START_ORDER = (*CONTENT_SERVICES, "gateway")
 """The gateway last: its readiness aggregates the others."""
 
 LOOPBACK = "127.0.0.1"
