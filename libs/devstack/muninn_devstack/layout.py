@@ -11,43 +11,31 @@ HOME_DIRNAME = ".muninn"
 @dataclass(frozen=True)
 class Layout:
     root: Path
+    data_dir: Path
+    kafka_data: Path
+    mongo_data: Path
+    qdrant_data: Path
+    signing_keys: Path
+    """Identity's development signing key ring, generated on the first run."""
+    logs_dir: Path
+    lock_path: Path
+    state_path: Path
 
     @classmethod
     def in_directory(cls, directory: Path) -> Layout:
-        return cls(directory.resolve() / HOME_DIRNAME)
-
-    @property
-    def data_dir(self) -> Path:
-        return self.root / "data"
-
-    @property
-    def kafka_data(self) -> Path:
-        return self.data_dir / "kafka"
-
-    @property
-    def mongo_data(self) -> Path:
-        return self.data_dir / "mongo"
-
-    @property
-    def qdrant_data(self) -> Path:
-        return self.data_dir / "qdrant"
-
-    @property
-    def signing_keys(self) -> Path:
-        """Identity's development signing key ring, generated on the first run."""
-        return self.data_dir / "identity-signing-keys.json"
-
-    @property
-    def logs_dir(self) -> Path:
-        return self.root / "logs"
-
-    @property
-    def lock_path(self) -> Path:
-        return self.root / "run.lock"
-
-    @property
-    def state_path(self) -> Path:
-        return self.root / "run.json"
+        root = directory.resolve() / HOME_DIRNAME
+        data = root / "data"
+        return cls(
+            root=root,
+            data_dir=data,
+            kafka_data=data / "kafka",
+            mongo_data=data / "mongo",
+            qdrant_data=data / "qdrant",
+            signing_keys=data / "identity-signing-keys.json",
+            logs_dir=root / "logs",
+            lock_path=root / "run.lock",
+            state_path=root / "run.json",
+        )
 
     def log(self, name: str) -> Path:
         return self.logs_dir / f"{name}.log"
