@@ -26,7 +26,7 @@ import httpx
 import uvicorn
 from muninn_conversation.main import create_app
 from muninn_conversation.settings import ConversationSettings
-from muninn_shared.devstack.servers import free_port, mongo_uri, start_kafka, start_mongo
+from muninn_devstack.servers import free_port, mongo_uri, start_kafka, start_mongo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.integration.tokens import identity_token_issuer, provision_test_keys
@@ -37,13 +37,14 @@ def infrastructure(workdir: Path):  # type: ignore[no-untyped-def]
     kafka = os.environ.get("MUNINN_BENCH_KAFKA_BOOTSTRAP")
     mongo = os.environ.get("MUNINN_BENCH_MONGO_URI")
     if kafka and mongo:
-        yield kafka, mongo
+        yield kafka, mongo, False
         return
     kafka_port, mongo_port = free_port(), free_port()
     kafka_server = start_kafka(workdir / "kafka", kafka_port, workdir / "kafka.log")
     mongo_server = start_mongo(workdir / "mongo", mongo_port, workdir / "mongo.log")
     try:
-        yield f"127.0.0.1:{kafka_port}", mongo_uri(mongo_port)
+        # The packaged broker answers empty fetches at once: the consumers pace themselves.
+        yield f"127.0.0.1:{kafka_port}", mongo_uri(mongo_port), True
     finally:
         mongo_server.stop()
         kafka_server.stop()
@@ -96,13 +97,14 @@ async def converse(
 async def run(conversations: int, messages: int) -> None:
     with (
         tempfile.TemporaryDirectory(prefix="muninn-bench-") as tmp,
-        infrastructure(Path(tmp)) as (kafka, mongo),
+        infrastructure(Path(tmp)) as (kafka, mongo, development_broker),
     ):
         os.environ.update(provision_test_keys(Path(tmp) / "keys"))
         port = free_port()
         settings = ConversationSettings(
             kafka_bootstrap=kafka,
             mongo_uri=mongo,
+            kafka_pace_empty_fetches=development_broker,
             mongo_database_prefix=f"bench{uuid.uuid4().hex[:8]}_",
             memory_url="http://127.0.0.1:9",
             identity_url="http://127.0.0.1:9",

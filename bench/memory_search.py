@@ -246,10 +246,10 @@ async def mark_maintenance_done(mongo_uri: str, database: str) -> None:
 def processes(infra: Any, workdir: Path, prefix: str) -> Iterator[dict[str, str]]:
     import threading
 
-    from muninn_shared.devstack.readiness import Target, wait_ready
-    from muninn_shared.devstack.servers import free_port
-    from muninn_shared.devstack.supervisor import STOP_GRACE_SECONDS, terminate
-    from muninn_shared.devstack.topology import StackConfig
+    from muninn_devstack.readiness import Target, wait_ready
+    from muninn_devstack.servers import free_port
+    from muninn_devstack.supervisor import STOP_GRACE_SECONDS, terminate
+    from muninn_devstack.topology import StackConfig
     from muninn_shared.settings import SERVICE_NAMES
 
     config = StackConfig(

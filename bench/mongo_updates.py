@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from muninn_shared.devstack.servers import free_port, mongo_uri, start_mongo
+from muninn_devstack.servers import free_port, mongo_uri, start_mongo
 from muninn_shared.storage.mongo import create_mongo_client, update_one_and_read
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection

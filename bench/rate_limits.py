@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from muninn_devstack.servers import free_port, mongo_uri, start_mongo
 from muninn_gateway.ratelimit.buckets import BucketPolicy
 from muninn_gateway.ratelimit.stores import (
     LOGINS,
@@ -27,7 +28,6 @@ from muninn_gateway.ratelimit.stores import (
     MemoryStore,
     MongoStore,
 )
-from muninn_shared.devstack.servers import free_port, mongo_uri, start_mongo
 from muninn_shared.storage.mongo import create_mongo_client
 
 POLICY = BucketPolicy.per_minute("user", rate=600, burst=120)

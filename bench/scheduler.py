@@ -34,10 +34,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from muninn_devstack.servers import free_port, mongo_uri, start_mongo
 from muninn_scheduler.clock import SystemClock
 from muninn_scheduler.main import build_features
 from muninn_scheduler.settings import SchedulerSettings
-from muninn_shared.devstack.servers import free_port, mongo_uri, start_mongo
 from muninn_shared.outbound import guarded_client
 from muninn_shared.runtime import ServiceRuntime
 

@@ -12,8 +12,10 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
-from muninn_shared.devstack.servers import free_port, mongo_uri, start_kafka, start_mongo
+from muninn_devstack.servers import free_port, mongo_uri, start_kafka, start_mongo
+from muninn_devstack.topology import PACE_EMPTY_FETCHES_ENV
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,9 @@ def _packaged(workdir: Path) -> Iterator[Infra]:
     try:
         mongo = start_mongo(workdir / "mongo", mongo_port, workdir / "logs" / "mongo.log")
         try:
-            yield Infra(f"127.0.0.1:{kafka_port}", mongo_uri(mongo_port), "packaged")
+            # In-process runtimes and every service process a test starts inherit it.
+            with mock.patch.dict(os.environ, {PACE_EMPTY_FETCHES_ENV: "true"}):
+                yield Infra(f"127.0.0.1:{kafka_port}", mongo_uri(mongo_port), "packaged")
         finally:
             mongo.stop()
     finally:

@@ -1,6 +1,6 @@
 """The whole suite as real processes for end-to-end tests: every service plus the gateway.
 
-Built from the same topology as ``make run`` (``muninn_shared.devstack.topology``), on free
+Built from the same topology as ``make run`` (``muninn_devstack.topology``), on free
 ports, against the session's Kafka and MongoDB, with databases under a prefix of its own so
 the tests can read them directly and nothing collides with other tests.
 """
@@ -15,10 +15,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from muninn_shared.devstack.readiness import StartupError, Target, wait_ready
-from muninn_shared.devstack.servers import ManagedProcess, free_port
-from muninn_shared.devstack.supervisor import STOP_GRACE_SECONDS, terminate
-from muninn_shared.devstack.topology import StackConfig
+from muninn_devstack.readiness import StartupError, Target, wait_ready
+from muninn_devstack.servers import ManagedProcess, free_port
+from muninn_devstack.supervisor import STOP_GRACE_SECONDS, terminate
+from muninn_devstack.topology import StackConfig
 from muninn_shared.settings import CONTENT_SERVICES, SERVICE_NAMES
 
 from tests.integration.infra import Infra

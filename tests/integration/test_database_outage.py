@@ -19,16 +19,16 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from asgi_lifespan import LifespanManager
-from muninn_identity.main import create_app
-from muninn_identity.settings import IdentitySettings
-from muninn_shared.deadletters.cli import dead_letter_topics, read_dead_letters
-from muninn_shared.devstack.servers import (
+from muninn_devstack.servers import (
     ManagedProcess,
     free_port,
     mongo_uri,
     start_kafka,
     start_mongo,
 )
+from muninn_identity.main import create_app
+from muninn_identity.settings import IdentitySettings
+from muninn_shared.deadletters.cli import dead_letter_topics, read_dead_letters
 from muninn_shared.events import EventEnvelope, Topic, new_event
 from muninn_shared.http.health import run_checks
 from muninn_shared.privacy import install_erasure_consumer

@@ -1,4 +1,4 @@
-"""``python -m muninn_shared.devstack run`` (what ``make run`` starts), as a user would run it.
+"""``python -m muninn_devstack run`` (what ``make run`` starts), as a user would run it.
 
 The stack runs in a temporary project directory against the session's Kafka and MongoDB
 (``MUNINN_KAFKA_BOOTSTRAP`` / ``MUNINN_MONGO_URI``), with its services moved to free ports by
@@ -20,16 +20,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from muninn_shared.devstack.lockfile import (
+from muninn_devstack.lockfile import (
     AlreadyRunningError,
     RunLock,
     pid_alive,
     process_cmdline,
 )
-from muninn_shared.devstack.servers import free_port_block
-from muninn_shared.devstack.state import ProcessRecord, RunState, end_leftovers, read_state
-from muninn_shared.devstack.supervisor import RESTART_LIMIT, restart_delay
-from muninn_shared.devstack.topology import (
+from muninn_devstack.servers import free_port_block
+from muninn_devstack.state import ProcessRecord, RunState, end_leftovers, read_state
+from muninn_devstack.supervisor import RESTART_LIMIT, restart_delay
+from muninn_devstack.topology import (
     PORT_BASE_ENV,
     installed,
     ports_from_base,
@@ -45,7 +45,7 @@ STOP_TIMEOUT = 60.0
 
 
 def devstack(*args: str) -> list[str]:
-    return [sys.executable, "-m", "muninn_shared.devstack", *args]
+    return [sys.executable, "-m", "muninn_devstack", *args]
 
 
 @dataclass

@@ -11,11 +11,11 @@ from typing import Any
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from muninn_devstack.servers import free_port
 from muninn_gateway.main import create_app
 from muninn_gateway.ratelimit.buckets import BucketPolicy
 from muninn_gateway.ratelimit.stores import LOGINS, WINDOWS, LoginBackoff, MongoStore
 from muninn_gateway.settings import GatewaySettings
-from muninn_shared.devstack.servers import free_port
 from muninn_shared.storage.mongo import create_mongo_client
 
 from tests.integration.infra import Infra

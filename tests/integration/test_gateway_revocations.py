@@ -14,9 +14,9 @@ import pytest
 import uvicorn
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from muninn_devstack.servers import free_port
 from muninn_gateway.main import create_app
 from muninn_gateway.settings import GatewaySettings
-from muninn_shared.devstack.servers import free_port
 from muninn_shared.events import new_event
 from muninn_shared.events.catalogue import Topic
 from muninn_shared.events.payloads import SessionRevoked

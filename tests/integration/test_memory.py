@@ -21,14 +21,14 @@ from typing import Any
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from muninn_devstack.readiness import Target, wait_ready
+from muninn_devstack.servers import free_port
+from muninn_devstack.topology import StackConfig
 from muninn_memory.extraction.text import content_terms
 from muninn_memory.lifecycle.runner import PeriodicJob
 from muninn_memory.main import create_app
 from muninn_memory.retrieval.port import IndexedMemory, MemoryIndex, ScoredMemory, SearchFilters
 from muninn_memory.settings import MemorySettings
-from muninn_shared.devstack.readiness import Target, wait_ready
-from muninn_shared.devstack.servers import free_port
-from muninn_shared.devstack.topology import StackConfig
 from muninn_shared.events import EventEnvelope, Topic, new_event
 from muninn_shared.events.payloads import ErasureRequested, MessageEvent, UserUpdated
 from muninn_shared.messaging.broker import create_broker, publish_event

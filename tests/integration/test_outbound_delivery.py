@@ -20,10 +20,10 @@ import pytest
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from muninn_devstack.servers import free_port
 from muninn_scheduler.clock import ManualClock
 from muninn_scheduler.notifications.store import NotificationStore
 from muninn_scheduler.settings import SchedulerSettings
-from muninn_shared.devstack.servers import free_port
 from muninn_shared.outbound import NOT_HTTPS, NOT_PUBLIC, OutboundGuard
 from muninn_shared.outbound.addresses import IPAddress
 from pymongo.asynchronous.client_session import AsyncClientSession

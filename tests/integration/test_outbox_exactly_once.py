@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from muninn_shared.devstack.servers import ManagedProcess
+from muninn_devstack.servers import ManagedProcess
 from pymongo import AsyncMongoClient
 
 from tests.integration.infra import Infra

@@ -20,12 +20,12 @@ import uvicorn
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from muninn_devstack.servers import free_port
 from muninn_scheduler.clock import ManualClock
 from muninn_scheduler.delivery.webhook import verify
 from muninn_scheduler.main import create_app
 from muninn_scheduler.profiles.store import ProfileStore
 from muninn_scheduler.settings import SchedulerSettings
-from muninn_shared.devstack.servers import free_port
 from muninn_shared.events import Topic, dead_letter_topic
 from pymongo import AsyncMongoClient
 

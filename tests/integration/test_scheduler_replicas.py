@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from muninn_shared.devstack.servers import ManagedProcess, free_port, port_open, wait_until
+from muninn_devstack.servers import ManagedProcess, free_port, port_open, wait_until
 from pymongo import AsyncMongoClient
 
 from tests.integration.infra import Infra

@@ -20,9 +20,9 @@ from typing import Any, Literal
 import httpx
 import pytest
 import uvicorn
+from muninn_devstack.servers import free_port
 from muninn_gateway.main import create_app as create_gateway
 from muninn_gateway.settings import GatewaySettings
-from muninn_shared.devstack.servers import free_port
 from muninn_shared.http.scopes import SAFE_METHODS, SCOPE_EXTENSION
 from muninn_shared.problems import PROBLEM_BASE
 

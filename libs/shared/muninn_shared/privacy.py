@@ -17,10 +17,10 @@ from typing import Any
 from bson import ObjectId
 from fastapi import APIRouter
 from fastapi.encoders import jsonable_encoder
-from pydantic import BaseModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_shared.auth import CurrentPrincipal
+from muninn_shared.contracts.privacy import ServiceExport
 from muninn_shared.events import EventEnvelope, Topic, new_event
 from muninn_shared.events.payloads import ErasureCompleted, ErasureRequested
 from muninn_shared.logging import get_logger
@@ -37,11 +37,6 @@ SECRET_FIELD_SUFFIXES = ("_hash", "_ciphertext", "_secret")
 
 ExtraEraser = Callable[[str, AsyncClientSession], Awaitable[dict[str, int]]]
 """Service-specific erasure run first, in the same transaction (cascades, vectors, …)."""
-
-
-class ServiceExport(BaseModel):
-    service: str
-    collections: dict[str, list[dict[str, Any]]]
 
 
 def _redact(doc: dict[str, Any]) -> dict[str, Any]:

@@ -98,6 +98,7 @@ class ServiceRuntime:
             dead_letter_max_bytes=settings.dead_letter_max_bytes,
             fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
             group_prefix=settings.kafka_group_prefix,
+            pace_empty_fetches=settings.kafka_pace_empty_fetches,
         )
         self.relay = OutboxRelay(
             self.db,

@@ -118,6 +118,12 @@ class ServiceSettings(BaseSettings):
         le=5000,
         description="Longest a fetch waits for data; also the idle re-fetch interval.",
     )
+    kafka_pace_empty_fetches: bool = Field(
+        default=False,
+        description="Development broker only (make run and the test fixtures set it): wait "
+        "out fetch_max_wait_ms client-side after an empty fetch the broker answered at once. "
+        "Patches a private aiokafka method, so production processes never turn it on.",
+    )
 
     identity_url: str = "http://127.0.0.1:8081"
     conversation_url: str = "http://127.0.0.1:8082"

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from aiokafka.consumer.fetcher import Fetcher
+from faststream.kafka import KafkaBroker
 from muninn_shared.messaging import pacing
+from muninn_shared.messaging.consumer import EventConsumers
+from muninn_shared.settings import ServiceSettings
+from muninn_shared.storage.idempotency import ProcessedEvents
+from muninn_shared.storage.tombstones import ErasureTombstones
 
 
 class FakeFetcher:
@@ -49,3 +54,33 @@ def test_installing_twice_wraps_once(fetch_result: dict[str, Any]) -> None:
     pacing.pace_empty_fetches()
     assert Fetcher._proc_fetch_request is installed
     assert asyncio.iscoroutinefunction(installed)
+
+
+def build_consumers(**options: Any) -> EventConsumers:
+    return EventConsumers(
+        KafkaBroker(),
+        service="memory",
+        instance_id="test",
+        processed=cast(ProcessedEvents, None),
+        tombstones=cast(ErasureTombstones, None),
+        **options,
+    )
+
+
+def test_production_consumers_leave_aiokafka_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def untouched(self: Any, assignment: Any, node_id: Any, request: Any) -> bool:
+        return False
+
+    monkeypatch.setattr(Fetcher, "_proc_fetch_request", untouched)
+    build_consumers()
+    assert Fetcher._proc_fetch_request is untouched
+    assert ServiceSettings.model_fields["kafka_pace_empty_fetches"].default is False
+
+
+def test_consumers_against_the_development_broker_pace(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def untouched(self: Any, assignment: Any, node_id: Any, request: Any) -> bool:
+        return False
+
+    monkeypatch.setattr(Fetcher, "_proc_fetch_request", untouched)
+    build_consumers(pace_empty_fetches=True)
+    assert Fetcher._proc_fetch_request is not untouched

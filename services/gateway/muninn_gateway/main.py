@@ -10,13 +10,13 @@ import httpx
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
+from muninn_shared.contracts.api_keys import ApiKeyGrant
 from muninn_shared.http.app import create_service_app
 from muninn_shared.logging import get_logger
 from muninn_shared.runtime import jwks_keys_from, prepare_process, token_verifier_from
 
 from muninn_gateway.auth.api_keys import ApiKeyExchanger
 from muninn_gateway.auth.cache import TtlCache
-from muninn_gateway.auth.models import ApiKeyGrant
 from muninn_gateway.auth.router import router as jwks_router
 from muninn_gateway.auth.service import Authenticator
 from muninn_gateway.deps import Gateway

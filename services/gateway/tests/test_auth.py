@@ -12,8 +12,8 @@ import jwt
 import pytest
 from muninn_gateway.auth.api_keys import ApiKeyExchanger
 from muninn_gateway.auth.cache import TtlCache
-from muninn_gateway.auth.models import ApiKeyGrant
 from muninn_shared.auth import StaticKeys, TokenVerifier
+from muninn_shared.contracts.api_keys import ApiKeyGrant
 from muninn_shared.problems import ProblemError
 from muninn_shared.signing import SigningKeyRing, TokenIssuer
 

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+from muninn_devstack.servers import free_port
 from muninn_gateway.ratelimit.buckets import BucketPolicy, Decision, TokenBuckets
 from muninn_gateway.ratelimit.stores import FallbackStore, LoginBackoff, MemoryStore, MongoStore
-from muninn_shared.devstack.servers import free_port
 from muninn_shared.storage.mongo import create_mongo_client
 from pymongo import AsyncMongoClient
 

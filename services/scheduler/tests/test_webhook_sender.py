@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from ipaddress import ip_network
 
 import pytest
+from muninn_devstack.servers import free_port
 from muninn_scheduler.delivery.webhook import DELIVERY_FAILED, DeliveryError, WebhookSender
-from muninn_shared.devstack.servers import free_port
 from muninn_shared.outbound import OutboundGuard, OutboundPolicy, guarded_client
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]

@@ -43,7 +43,7 @@ from muninn_shared.events import EventEnvelope, Topic, dead_letter_topic
 from muninn_shared.events.trust import untrusted_because
 from muninn_shared.logging import get_logger
 from muninn_shared.messaging.outages import unavailable_dependency
-from muninn_shared.messaging.pacing import pace_empty_fetches
+from muninn_shared.messaging.pacing import pace_empty_fetches as install_fetch_pacing
 from muninn_shared.storage.idempotency import ProcessedEvents
 from muninn_shared.storage.tombstones import ErasureTombstones
 
@@ -79,7 +79,9 @@ class EventConsumers:
         dead_letter_max_bytes: int = DEFAULT_MAX_BYTES,
         fetch_max_wait_ms: int = 100,
         group_prefix: str = "",
+        pace_empty_fetches: bool = False,
     ) -> None:
+        """``pace_empty_fetches``: only against the development broker (see messaging/pacing.py)."""
         self._broker = broker
         self._service = service
         self._instance_id = instance_id
@@ -95,7 +97,8 @@ class EventConsumers:
         self._stopping = asyncio.Event()
         self._waiting: dict[str, Waiting] = {}
         self.registered: list[tuple[str, str, frozenset[str]]] = []
-        pace_empty_fetches()
+        if pace_empty_fetches:
+            install_fetch_pacing()
 
     @property
     def waiting(self) -> list[Waiting]:

@@ -4,8 +4,11 @@ A Kafka broker holds a fetch that finds no data for up to ``fetch.max.wait.ms`` 
 answers, so an idle consumer costs next to nothing. Some Kafka-protocol servers (the embedded
 one ``make run`` uses among them) answer immediately, and aiokafka then re-fetches in a tight
 loop: each idle consumer burns a fifth of a core. After an empty fetch that came back early,
-the fetcher here waits out the rest of ``fetch_max_wait_ms`` itself. Against a real broker the
-wait has already happened server-side, so nothing changes there.
+the fetcher here waits out the rest of ``fetch_max_wait_ms`` itself.
+
+It replaces a private aiokafka method, so it is installed only against the development broker:
+when ``MUNINN_KAFKA_PACE_EMPTY_FETCHES`` is set, which the dev stack (``muninn_devstack``) and the
+test fixtures do when they start the packaged broker. Production processes never install it.
 """
 
 from __future__ import annotations

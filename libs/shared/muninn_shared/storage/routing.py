@@ -2,6 +2,11 @@
 
 Today every user lives on the main store. The BYOD service will register users' own
 databases; this router is where that decision is made, so no feature code changes then.
+
+It stays in the shared library because every content service reaches its users' data through
+it at run time: ``ServiceRuntime.stores`` builds one, the shared privacy export and erasure
+(``muninn_shared.privacy``) read and erase through it, and memory's stores take it. A BYOD
+router replaces :class:`MainStoreRouter` there for all services at once.
 """
 
 from __future__ import annotations

@@ -7,10 +7,16 @@ down, the reply goes ahead and the message says memory was unavailable.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import httpx
+from muninn_shared.contracts.memory_search import (
+    MemorySearchHit,
+    MemorySearchQuery,
+    MemorySearchResults,
+)
 from muninn_shared.logging import get_logger
+from pydantic import ValidationError
 
 log = get_logger(__name__)
 
@@ -48,10 +54,11 @@ class MemoryRecallClient:
     async def recall(self, query: str, *, bearer_token: str, enabled: bool = True) -> Recall:
         if not enabled:
             return Recall([], "disabled")
+        asked = MemorySearchQuery(query=query[:2000], limit=self._limit)
         try:
             response = await self._http.post(
                 f"{self._base_url}/v1/memories/search",
-                json={"query": query[:2000], "limit": self._limit},
+                json=asked.model_dump(),
                 headers={"Authorization": f"Bearer {bearer_token}"},
                 timeout=self._timeout,
             )
@@ -61,32 +68,36 @@ class MemoryRecallClient:
         if response.status_code != 200:
             log.info("memory recall failed", status=response.status_code)
             return Recall([], "unavailable")
-        memories = [self._parse(item) for item in response.json().get("results", [])]
+        try:
+            results = MemorySearchResults.model_validate_json(response.content)
+        except ValidationError as exc:
+            log.warning("memory sent unreadable search results", errors=exc.error_count())
+            return Recall([], "unavailable")
+        memories = [self._recalled(hit) for hit in results.results]
         found = [m for m in memories if m is not None]
         return Recall(found, "used" if found else "none")
 
     @staticmethod
-    def _parse(item: dict[str, Any]) -> RecalledMemory | None:
-        if item.get("kind") == "document":
-            chunk = item.get("document") or {}
-            if not chunk.get("content"):
+    def _recalled(hit: MemorySearchHit) -> RecalledMemory | None:
+        if hit.kind == "document":
+            chunk = hit.document
+            if chunk is None or not chunk.content:
                 return None
             return RecalledMemory(
-                id=str(chunk.get("chunk_id", "")),
-                content=str(chunk["content"]),
-                score=float(item.get("score", 0.0)),
+                id=chunk.chunk_id,
+                content=chunk.content,
+                score=hit.score,
                 type="document",
                 kind="document",
-                title=chunk.get("title"),
+                title=chunk.title,
             )
-        memory = item.get("memory") or {}
-        content = memory.get("content")
-        if not content:
+        memory = hit.memory
+        if memory is None or not memory.content:
             return None
         return RecalledMemory(
-            id=str(memory.get("id", "")),
-            content=str(content),
-            score=float(item.get("score", 0.0)),
-            created_at=memory.get("occurred_at") or memory.get("created_at"),
-            type=memory.get("type"),
+            id=memory.id,
+            content=memory.content,
+            score=hit.score,
+            created_at=memory.occurred_at or memory.created_at,
+            type=memory.type,
         )

@@ -21,7 +21,7 @@ import uvicorn
 from muninn_conversation.providers.config import ProviderConfig
 from muninn_conversation.providers.models import ChatMessage, GenerationRequest
 from muninn_conversation.providers.retry import RetryPolicy
-from muninn_shared.devstack.servers import free_port
+from muninn_devstack.servers import free_port
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse

@@ -486,7 +486,7 @@ async def test_a_web_page_instead_of_the_api(
 async def test_unreachable_server_is_retried_then_reported(
     make_config: Any, make_request: Any, retry: RetryPolicy, sleeps: Any
 ) -> None:
-    from muninn_shared.devstack.servers import free_port
+    from muninn_devstack.servers import free_port
 
     base = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
     provider = OpenAICompatibleProvider(make_config(base_url=base), retry=retry, timeout_seconds=1)

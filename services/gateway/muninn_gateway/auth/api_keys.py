@@ -7,12 +7,12 @@ import hashlib
 from collections.abc import Callable
 
 import httpx
+from muninn_shared.contracts.api_keys import ApiKeyGrant
 from muninn_shared.logging import get_logger
 from muninn_shared.problems import ProblemError
 from pydantic import ValidationError
 
 from muninn_gateway.auth.cache import TtlCache
-from muninn_gateway.auth.models import ApiKeyGrant
 from muninn_gateway.auth.problems import challenge
 
 log = get_logger(__name__)

@@ -4,18 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import BaseModel, Field
-
-
-class ApiKeyGrant(BaseModel):
-    """Identity's answer to POST /internal/api-keys/verify."""
-
-    user_id: str = Field(min_length=1)
-    api_key_id: str
-    scopes: list[str]
-    access_token: str = Field(min_length=1)
-    expires_in: int = Field(ge=0)
-
 
 @dataclass(frozen=True)
 class Caller:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import jwt
 from muninn_shared.auth import TokenVerifier
+from muninn_shared.contracts.api_keys import ApiKeyGrant
 from muninn_shared.problems import ProblemError
 from starlette.datastructures import Headers
 
 from muninn_gateway.auth.api_keys import ApiKeyExchanger
-from muninn_gateway.auth.models import ApiKeyGrant, Caller
+from muninn_gateway.auth.models import Caller
 from muninn_gateway.auth.problems import challenge, unauthenticated
 from muninn_gateway.revocation.cache import RevocationCache
 

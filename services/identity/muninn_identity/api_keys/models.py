@@ -41,19 +41,3 @@ class ApiKeyCreated(ApiKey):
 
 class ApiKeyList(BaseModel):
     items: list[ApiKey]
-
-
-class ApiKeyVerification(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    key: str = Field(min_length=1, max_length=256)
-
-
-class ApiKeyGrant(BaseModel):
-    """What the gateway gets in exchange for a valid key: a short-lived access token."""
-
-    user_id: str
-    api_key_id: str
-    scopes: list[Scope]
-    access_token: str
-    expires_in: int

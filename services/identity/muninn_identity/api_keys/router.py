@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
+from muninn_shared.contracts.api_keys import ApiKeyGrant, ApiKeyVerification
 from muninn_shared.http.scopes import ADMIN
 
 from muninn_identity.api_keys.models import (
     ApiKeyCreate,
     ApiKeyCreated,
-    ApiKeyGrant,
     ApiKeyList,
-    ApiKeyVerification,
 )
 from muninn_identity.deps import ActiveUser, ClientInfo, Services
 

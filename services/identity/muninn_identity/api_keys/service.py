@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from muninn_shared.contracts.api_keys import ApiKeyGrant
 from muninn_shared.problems import ProblemError, not_found
 from muninn_shared.signing import TokenIssuer
 from muninn_shared.storage.mongo import in_transaction
@@ -14,7 +15,7 @@ from muninn_shared.storage.outbox import Outbox
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from muninn_identity.api_keys.models import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyGrant
+from muninn_identity.api_keys.models import ApiKey, ApiKeyCreate, ApiKeyCreated
 from muninn_identity.api_keys.store import ApiKeyStore, StoredApiKey
 from muninn_identity.audit.store import AuditStore, RequestInfo
 from muninn_identity.auth.revocations import session_revoked

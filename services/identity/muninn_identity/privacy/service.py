@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from muninn_shared.contracts.privacy import ServiceExport
 from muninn_shared.events import new_event
 from muninn_shared.events.payloads import ErasureCompleted, ErasureRequested, UserErased
 from muninn_shared.logging import get_logger
@@ -23,6 +24,7 @@ from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.signing import TokenIssuer
 from muninn_shared.storage.mongo import erase_user_documents, in_transaction
 from muninn_shared.storage.tombstones import subject_hash
+from pydantic import ValidationError
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -50,6 +52,16 @@ def erasure_status(doc: dict[str, Any]) -> ErasureStatus:
         completed_at=doc.get("completed_at"),
         services={name: ServiceErasure.model_validate(s) for name, s in doc["services"].items()},
         status_url=status_url(doc["_id"]),
+    )
+
+
+def export_incomplete(reason: str) -> ProblemError:
+    """A service's part of the export is missing: the user retries rather than get a partial one."""
+    return ProblemError(
+        503,
+        f"{reason} Try again shortly.",
+        code="export-incomplete",
+        headers={"Retry-After": "10"},
     )
 
 
@@ -93,21 +105,20 @@ class PrivacyService:
                     timeout=self._export_timeout,
                 )
             except httpx.HTTPError as exc:
-                raise ProblemError(
-                    503,
-                    f"The {service} service is unavailable, so the export would be incomplete. Try again shortly.",
-                    code="export-incomplete",
-                    headers={"Retry-After": "10"},
+                raise export_incomplete(
+                    f"The {service} service is unavailable, so the export would be incomplete."
                 ) from exc
             if response.status_code != 200:
-                raise ProblemError(
-                    503,
-                    f"The {service} service could not export (HTTP {response.status_code}). Try again shortly.",
-                    code="export-incomplete",
-                    headers={"Retry-After": "10"},
+                raise export_incomplete(
+                    f"The {service} service could not export (HTTP {response.status_code})."
                 )
-            collections: dict[str, list[dict[str, Any]]] = response.json()["collections"]
-            return service, collections
+            try:
+                exported = ServiceExport.model_validate_json(response.content)
+            except ValidationError as exc:
+                raise export_incomplete(
+                    f"The {service} service sent an unreadable export."
+                ) from exc
+            return service, exported.collections
 
         remote = await asyncio.gather(*(fetch(s, url) for s, url in self._service_urls.items()))
         own = await export_user_documents(self._runtime, user_id)

@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
+from muninn_shared.contracts.memory_search import MemorySearchQuery
 from pydantic import BaseModel, Field, model_validator
 
 from muninn_memory.documents.models import Document, DocumentHit
@@ -188,9 +189,9 @@ def _all_sources() -> list[SearchSource]:
     return ["memories", "documents"]
 
 
-class SearchRequest(BaseModel):
-    query: str = Field(min_length=1, max_length=4000)
-    limit: int = Field(default=10, ge=1, le=100)
+class SearchRequest(MemorySearchQuery):
+    """The shared search contract (query, limit) plus what memory's own API offers."""
+
     sources: list[SearchSource] = Field(
         default_factory=_all_sources,
         min_length=1,

@@ -6,7 +6,6 @@ import tempfile
 from pathlib import Path
 
 from muninn_shared.settings import ServiceSettings
-from muninn_shared.storage.qdrant import create_qdrant_client
 
 from muninn_memory.embeddings.factory import create_embedder, embedder_from_spec, embedder_spec
 from muninn_memory.embeddings.settings import EmbeddingSettings
@@ -15,6 +14,7 @@ from muninn_memory.retrieval.ranking import RankingTuning
 from muninn_memory.retrieval.settings import VectorSettings
 from muninn_memory.vectors.edge import EdgeBackend
 from muninn_memory.vectors.port import VectorBackend
+from muninn_memory.vectors.qdrant_client import create_qdrant_client
 from muninn_memory.vectors.server import QdrantBackend
 
 # Sub-directory of MUNINN_QDRANT_PATH holding Edge shards, apart from local-mode files.

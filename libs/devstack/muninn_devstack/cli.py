@@ -1,4 +1,4 @@
-"""``python -m muninn_shared.devstack run|status`` (``make run`` calls ``run``)."""
+"""``python -m muninn_devstack run|status`` (``make run`` calls ``run``)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from muninn_shared.devstack.layout import Layout
-from muninn_shared.devstack.lockfile import RunLock
-from muninn_shared.devstack.readiness import probe
-from muninn_shared.devstack.state import read_state, still_ours
-from muninn_shared.devstack.supervisor import (
+from muninn_devstack.layout import Layout
+from muninn_devstack.lockfile import RunLock
+from muninn_devstack.readiness import probe
+from muninn_devstack.state import read_state, still_ours
+from muninn_devstack.supervisor import (
     READY_TIMEOUT_ENV,
     Supervisor,
 )
-from muninn_shared.devstack.topology import PORT_BASE_ENV, SERVICES_ENV
+from muninn_devstack.topology import PORT_BASE_ENV, SERVICES_ENV
 
 DESCRIPTION = f"""\
 Run the whole Muninn suite on this machine: Kafka, MongoDB and every service as its own
@@ -59,7 +59,7 @@ def status(layout: Layout) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m muninn_shared.devstack",
+        prog="python -m muninn_devstack",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

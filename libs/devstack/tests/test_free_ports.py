@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from muninn_shared.devstack.servers import ephemeral_port_floor, free_port, free_port_block
+from muninn_devstack.servers import ephemeral_port_floor, free_port, free_port_block
 
 
 def test_a_block_of_free_ports_lies_below_the_ephemeral_range_and_can_be_bound() -> None:

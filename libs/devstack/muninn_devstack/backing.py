@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from muninn_shared.devstack.layout import Layout
-from muninn_shared.devstack.servers import (
+from muninn_shared.settings import ServiceSettings
+
+from muninn_devstack.layout import Layout
+from muninn_devstack.servers import (
     ManagedProcess,
     kafka_ready,
     kafka_server,
@@ -21,7 +23,6 @@ from muninn_shared.devstack.servers import (
     mongo_server,
     mongo_uri,
 )
-from muninn_shared.settings import ServiceSettings
 
 
 class PortTakenError(RuntimeError):
@@ -101,21 +102,22 @@ def server_probe(backing: Backing, server: ManagedProcess) -> bool:
 
 def check_server_ports(backing: Backing) -> None:
     """Fail with a clear message before starting a server whose port is taken."""
-    from muninn_shared.devstack.servers import port_open
+    from muninn_devstack.servers import port_open
 
-    if backing.kafka is not None and port_open(default_kafka_port()):
-        raise PortTakenError(
-            port_taken_message(
-                default_kafka_port(),
-                "the local Kafka broker",
-                "point Muninn at a running broker: MUNINN_KAFKA_BOOTSTRAP=host:port make run",
-            )
-        )
-    if backing.mongo is not None and port_open(default_mongo_port()):
-        raise PortTakenError(
-            port_taken_message(
-                default_mongo_port(),
-                "the local MongoDB server",
-                "point Muninn at a running server: MUNINN_MONGO_URI=mongodb://host:port make run",
-            )
-        )
+    planned = (
+        (
+            backing.kafka,
+            default_kafka_port(),
+            "the local Kafka broker",
+            "point Muninn at a running broker: MUNINN_KAFKA_BOOTSTRAP=host:port make run",
+        ),
+        (
+            backing.mongo,
+            default_mongo_port(),
+            "the local MongoDB server",
+            "point Muninn at a running server: MUNINN_MONGO_URI=mongodb://host:port make run",
+        ),
+    )
+    for server, port, what, remedy in planned:
+        if server is not None and port_open(port):
+            raise PortTakenError(port_taken_message(port, what, remedy))

@@ -22,7 +22,9 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Literal
 
-from muninn_shared.devstack.backing import (
+from muninn_shared.signing import development_key_ring
+
+from muninn_devstack.backing import (
     Backing,
     PortTakenError,
     check_server_ports,
@@ -30,17 +32,17 @@ from muninn_shared.devstack.backing import (
     port_taken_message,
     server_probe,
 )
-from muninn_shared.devstack.layout import Layout
-from muninn_shared.devstack.lockfile import AlreadyRunningError, RunLock
-from muninn_shared.devstack.readiness import (
+from muninn_devstack.layout import Layout
+from muninn_devstack.lockfile import AlreadyRunningError, RunLock
+from muninn_devstack.readiness import (
     StartupCancelledError,
     StartupError,
     Target,
     is_ready,
     wait_ready,
 )
-from muninn_shared.devstack.servers import ManagedProcess, port_open
-from muninn_shared.devstack.state import (
+from muninn_devstack.servers import ManagedProcess, port_open
+from muninn_devstack.state import (
     ProcessRecord,
     RunState,
     end_leftovers,
@@ -48,14 +50,13 @@ from muninn_shared.devstack.state import (
     remove_state,
     write_state,
 )
-from muninn_shared.devstack.topology import (
+from muninn_devstack.topology import (
     PORT_BASE_ENV,
     StackConfig,
     port_base_from_env,
     ports_from_base,
     selected_services,
 )
-from muninn_shared.signing import development_key_ring
 
 READY_TIMEOUT_ENV = "MUNINN_DEVSTACK_READY_TIMEOUT"
 DEFAULT_READY_TIMEOUT = 180.0
@@ -272,6 +273,7 @@ class Supervisor:
             qdrant_path=Path(qdrant_path) if qdrant_path else self.layout.qdrant_data,
             only=only,
             signing_keys_file=self._signing_keys_file(),
+            development_broker=backing.kafka is not None,
         )
         self.config = config
         services = config.services()
@@ -388,7 +390,7 @@ class Supervisor:
             f"  Logs       {self.layout.logs_dir}/<name>.log",
             f"  Data       {self.layout.data_dir}",
             f"Stop with Ctrl-C here (or: kill {os.getpid()}). "
-            f"Status: python -m muninn_shared.devstack status",
+            f"Status: python -m muninn_devstack status",
             "",
         ]
         self.reporter.say("\n".join(lines))

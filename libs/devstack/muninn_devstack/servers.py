@@ -152,40 +152,21 @@ def wait_until(
     raise TimeoutError(f"{what} did not become ready within {timeout:.0f}s\n{tail}")
 
 
-def kafka_server(data_dir: Path, port: int, log_path: Path) -> ManagedProcess:
+def packaged_server(name: str, data_dir: Path, log_path: Path, argv: list[str]) -> ManagedProcess:
     data_dir.mkdir(parents=True, exist_ok=True)
-    return ManagedProcess(
-        name="kafka",
-        argv=[
-            venv_executable("noida-db"),
-            "start",
-            "--host",
-            "127.0.0.1",
-            "--only",
-            "kafka",
-            "--kafka-port",
-            str(port),
-            "--data-dir",
-            str(data_dir),
-        ],
-        log_path=log_path,
-    )
+    return ManagedProcess(name=name, argv=argv, log_path=log_path)
+
+
+def kafka_server(data_dir: Path, port: int, log_path: Path) -> ManagedProcess:
+    noida = [venv_executable("noida-db"), "start", "--host", "127.0.0.1", "--only", "kafka"]
+    options = ["--kafka-port", str(port), "--data-dir", str(data_dir)]
+    return packaged_server("kafka", data_dir, log_path, noida + options)
 
 
 def mongo_server(data_dir: Path, port: int, log_path: Path) -> ManagedProcess:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    return ManagedProcess(
-        name="mongodb",
-        argv=[
-            venv_executable("secantusd-py"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--storage-path",
-            str(data_dir),
-        ],
-        log_path=log_path,
+    secantus = [venv_executable("secantusd-py"), "--host", "127.0.0.1", "--port", str(port)]
+    return packaged_server(
+        "mongodb", data_dir, log_path, [*secantus, "--storage-path", str(data_dir)]
     )
 
 

@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from muninn_shared.devstack.servers import ManagedProcess
-from muninn_shared.settings import DEFAULT_PORTS, SERVICE_NAMES
+from muninn_shared.settings import CONTENT_SERVICES, DEFAULT_PORTS, SERVICE_NAMES
+
+from muninn_devstack.servers import ManagedProcess
 
 PORT_BASE_ENV = "MUNINN_DEVSTACK_PORT_BASE"
 """Moves every service port: gateway on base+0, identity base+1 … byod base+6."""
@@ -22,18 +23,13 @@ PORT_BASE_ENV = "MUNINN_DEVSTACK_PORT_BASE"
 SERVICES_ENV = "MUNINN_DEVSTACK_SERVICES"
 """Comma-separated subset of services to run (default: all that are installed)."""
 
-START_ORDER = (
-    "identity",
-    "conversation",
-    "memory",
-    "scheduler",
-    "integrations",
-    "byod",
-    "gateway",
-)
+START_ORDER = (*CONTENT_SERVICES, "gateway")
 """The gateway last: its readiness aggregates the others."""
 
 LOOPBACK = "127.0.0.1"
+
+PACE_EMPTY_FETCHES_ENV = "MUNINN_KAFKA_PACE_EMPTY_FETCHES"
+"""Turns on the client-side long poll the packaged broker needs (muninn_shared.messaging.pacing)."""
 
 
 def module_of(service: str) -> str:
@@ -105,6 +101,9 @@ class StackConfig:
     """Run just these services (all installed ones when None)."""
     signing_keys_file: Path | None = None
     """Identity's signing key ring; given to identity alone (the others read its JWKS)."""
+    development_broker: bool = False
+    """The Kafka broker is the packaged one, which answers empty fetches at once: the services
+    then pace their fetches themselves (never set against a real broker)."""
 
     def url(self, service: str) -> str:
         return f"http://{self.host}:{self.ports[service]}"
@@ -132,6 +131,8 @@ class StackConfig:
         )
         for other in SERVICE_NAMES:
             env[url_env(other)] = self.url(other)
+        if self.development_broker:
+            env[PACE_EMPTY_FETCHES_ENV] = "true"
         if service == "identity" and self.signing_keys_file is not None:
             env["MUNINN_SIGNING_KEYS_FILE"] = str(self.signing_keys_file)
         if service == "memory":

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from muninn_shared.devstack.servers import ManagedProcess
+from muninn_devstack.servers import ManagedProcess
 
 
 class StartupError(RuntimeError):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from muninn_shared.devstack.lockfile import pid_alive, process_cmdline
+from muninn_devstack.lockfile import pid_alive, process_cmdline
 
 
 class ProcessRecord(BaseModel):

@@ -1,5 +1,0 @@
-import sys
-
-from muninn_shared.devstack.cli import main
-
-sys.exit(main())
