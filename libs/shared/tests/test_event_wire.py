@@ -22,24 +22,17 @@ from muninn_shared.events.wire import (
 from muninn_shared.messaging.broker import publish_event
 from pydantic import ValidationError
 
-TOPIC = "muninn.conversation.messages"
+TOPIC = "muninn.identity.users"
 # CloudEvents 1.0: attribute names are lowercase ASCII letters and digits, 20 at most.
 ATTRIBUTE_NAME = re.compile(r"^[a-z0-9]{1,20}$")
 
 
-def message_event() -> EventEnvelope:
+def user_event() -> EventEnvelope:
     return new_event(
-        "conversation.message.created",
-        source="conversation",
+        "identity.user.registered",
+        source="identity",
         subject="u1",
-        data={
-            "user_id": "u1",
-            "conversation_id": "c1",
-            "message_id": "m1",
-            "role": "user",
-            "content": "Hej \U0001f600",
-            "created_at": "2026-12-04T19:00:00Z",
-        },
+        data={"user_id": "u1", "email": "ingrid@example.com", "display_name": "Ingrid \U0001f600"},
     )
 
 
@@ -68,7 +61,7 @@ async def published_record(event: EventEnvelope) -> tuple[dict[str, str], bytes,
 
 
 async def test_the_record_is_a_structured_cloudevent_with_no_ce_headers() -> None:
-    event = message_event()
+    event = user_event()
     headers, value, key = await published_record(event)
 
     assert value == encode_envelope(event)
@@ -84,16 +77,16 @@ async def test_the_record_is_a_structured_cloudevent_with_no_ce_headers() -> Non
         CloudEvent,
     )
     assert parsed.get_id() == str(event.id)
-    assert parsed.get_type() == "conversation.message.created"
-    assert parsed.get_source() == "conversation"
+    assert parsed.get_type() == "identity.user.registered"
+    assert parsed.get_source() == "identity"
     assert parsed.get_subject() == "u1"
-    assert parsed.get_dataschema() == "urn:muninn:event:conversation.message.created:v1"
+    assert parsed.get_dataschema() == "urn:muninn:event:identity.user.registered:v1"
     assert parsed.get_data() == event.data
 
 
 @pytest.mark.parametrize("traced", [True, False])
 def test_every_attribute_name_is_legal_and_none_is_null(traced: bool) -> None:
-    event = message_event().model_copy(
+    event = user_event().model_copy(
         update={"traceparent": "00-" + "a" * 32 + "-" + "b" * 16 + "-01" if traced else None}
     )
     document = json.loads(encode_envelope(event))
@@ -107,7 +100,7 @@ def test_every_attribute_name_is_legal_and_none_is_null(traced: bool) -> None:
 
 
 def test_the_previous_shape_is_refused_by_the_reference_parser_and_read_here() -> None:
-    event = message_event()
+    event = user_event()
     old = previous_release_value(event, schema_version=1)
     with pytest.raises(Exception, match="schema_version"):
         JSONFormat().read(CloudEvent, old)
@@ -115,10 +108,10 @@ def test_the_previous_shape_is_refused_by_the_reference_parser_and_read_here() -
 
 
 def test_the_schema_version_round_trips(monkeypatch: pytest.MonkeyPatch) -> None:
-    spec = CATALOGUE["conversation.message.created"]
+    spec = CATALOGUE["identity.user.registered"]
     monkeypatch.setitem(CATALOGUE, spec.type, dataclasses.replace(spec, schema_version=3))
-    event = message_event()
-    assert event.dataschema == "urn:muninn:event:conversation.message.created:v3"
+    event = user_event()
+    assert event.dataschema == "urn:muninn:event:identity.user.registered:v3"
     assert event.schema_version == 3
     decoded = decode_envelope(encode_envelope(event))
     assert decoded.schema_version == 3
@@ -131,7 +124,7 @@ def test_the_schema_version_round_trips(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_an_event_without_dataschema_is_version_1() -> None:
-    document = json.loads(encode_envelope(message_event()))
+    document = json.loads(encode_envelope(user_event()))
     del document["dataschema"]
     assert decode_envelope(json.dumps(document).encode()).schema_version == 1
 
@@ -139,20 +132,20 @@ def test_an_event_without_dataschema_is_version_1() -> None:
 @pytest.mark.parametrize(
     "dataschema",
     [
-        "urn:muninn:event:conversation.message.created:v0",
-        "urn:muninn:event:conversation.message.created",
+        "urn:muninn:event:identity.user.registered:v0",
+        "urn:muninn:event:identity.user.registered",
         "https://example.com/schema.json",
     ],
 )
 def test_a_dataschema_that_names_no_version_is_refused(dataschema: str) -> None:
-    document = json.loads(encode_envelope(message_event()))
+    document = json.loads(encode_envelope(user_event()))
     document["dataschema"] = dataschema
     with pytest.raises(ValidationError, match="dataschema"):
         decode_envelope(json.dumps(document).encode())
 
 
 def test_only_cloudevents_1_0_is_read() -> None:
-    document = json.loads(encode_envelope(message_event()))
+    document = json.loads(encode_envelope(user_event()))
     document["specversion"] = "0.3"
     with pytest.raises(ValidationError):
         decode_envelope(json.dumps(document).encode())
