@@ -15,7 +15,7 @@ import pytest
 from aiokafka.errors import KafkaConnectionError, MessageSizeTooLargeError
 from bson import ObjectId
 from muninn_shared.events import EventEnvelope, new_event
-from muninn_shared.events.wire import encode_envelope
+from muninn_shared.events.bounds import encode_envelope
 from muninn_shared.http.health import run_checks
 from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.settings import ServiceSettings

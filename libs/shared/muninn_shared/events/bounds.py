@@ -20,6 +20,15 @@ from muninn_shared.events.payloads import Cuttable
 from muninn_shared.events.wire import encode_envelope
 from muninn_shared.problems import ProblemError
 
+# encode_envelope is named here too: what is measured is what goes on the wire.
+__all__ = [
+    "DEFAULT_EVENT_MAX_BYTES",
+    "EventTooLargeError",
+    "cuttable_fields",
+    "encode_envelope",
+    "fit_event",
+]
+
 DEFAULT_EVENT_MAX_BYTES = 256 * 1024
 
 

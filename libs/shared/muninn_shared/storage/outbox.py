@@ -38,9 +38,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from muninn_shared.events import EventEnvelope, spec_for
-from muninn_shared.events.bounds import DEFAULT_EVENT_MAX_BYTES, fit_event
+from muninn_shared.events.bounds import DEFAULT_EVENT_MAX_BYTES, encode_envelope, fit_event
 from muninn_shared.events.catalogue import UnknownEventTypeError
-from muninn_shared.events.wire import encode_envelope
 from muninn_shared.logging import get_logger
 from muninn_shared.storage.indexes import ensure_index
 from muninn_shared.storage.mongo import in_transaction, update_one_and_read
