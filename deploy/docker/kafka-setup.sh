@@ -20,7 +20,6 @@ $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.identity.s
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.identity.erasure-confirmations --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.conversation.messages --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.conversation.conversations --partitions 3 --replication-factor 1 --config retention.ms=604800000
-$bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.memory.records --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.scheduler.proactive --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.scheduler.activity --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.integrations.records --partitions 3 --replication-factor 1 --config retention.ms=604800000
@@ -30,7 +29,6 @@ $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.identity.s
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.identity.erasure-confirmations.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.conversation.messages.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.conversation.conversations.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
-$bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.memory.records.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.scheduler.proactive.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.scheduler.activity.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.integrations.records.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
@@ -56,7 +54,6 @@ $bin/kafka-acls.sh $connect --add --allow-principal User:memory --operation Desc
 $bin/kafka-acls.sh $connect --add --allow-principal User:memory --operation Describe --operation Write --topic muninn.conversation.messages.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:memory --operation Describe --operation Write --topic muninn.identity.erasure-confirmations --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:memory --operation Describe --operation Write --topic muninn.identity.users.dlq --resource-pattern-type literal
-$bin/kafka-acls.sh $connect --add --allow-principal User:memory --operation Describe --operation Write --topic muninn.memory.records --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:memory --operation Describe --operation Read --group memory. --resource-pattern-type prefix
 $bin/kafka-configs.sh $connect --alter --entity-type users --entity-name scheduler --add-config "SCRAM-SHA-512=[password=$KAFKA_PASSWORD_SCHEDULER]"
 $bin/kafka-acls.sh $connect --add --allow-principal User:scheduler --operation Describe --operation Read --topic muninn.conversation.messages --resource-pattern-type literal

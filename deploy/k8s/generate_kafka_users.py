@@ -5,7 +5,7 @@ What a service may do is read from its code, not written by hand:
 - it consumes a topic when a handler is registered on it (``consumers.on(Topic.X, ...)``, or
   the shared erasure consumer ``install_erasure_consumer``, which reads the users topic);
 - it produces a topic when it emits an event type of that topic (a catalogue event type as the
-  first argument of a call: ``new_event("memory.record.changed", ...)`` or a helper such as
+  first argument of a call: ``new_event("scheduler.timer.fired", ...)`` or a helper such as
   ``self._announce("conversation.message.created", ...)``), the erasure confirmation when it
   installs the erasure consumer, the dead-letter topic of every topic it consumes (failed
   deliveries go there) and any ``dead_letter_topic(Topic.X.value)`` it names itself;

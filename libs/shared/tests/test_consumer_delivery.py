@@ -100,7 +100,7 @@ async def deliver(
 ) -> None:
     raw = json.dumps(body).encode()
     await target._deliver(
-        topic, CONSUMER, frozenset(), handler, body, origin=Origin(topic.value, 2, 41), raw=raw
+        CONSUMER, frozenset(), handler, origin=Origin(topic.value, 2, 41), raw=raw
     )
 
 
@@ -406,3 +406,45 @@ def test_the_reason_for_refusing_an_event_is_short_whatever_the_forger_sent() ->
     assert reason is not None
     assert "differs from data.user_id" in reason
     assert len(reason) < 400
+
+
+async def test_a_subscriber_applies_the_structured_event_and_the_previous_shape() -> None:
+    from faststream.kafka import KafkaBroker, TestKafkaBroker
+    from muninn_shared.messaging.broker import publish_event
+
+    broker = KafkaBroker()
+    applied = Applied()
+    target = EventConsumers(
+        broker,
+        service="probe",
+        instance_id="0",
+        processed=applied,  # type: ignore[arg-type]
+        tombstones=NobodyErased(),  # type: ignore[arg-type]
+    )
+    seen: list[EventEnvelope] = []
+
+    @target.on(Topic.BYOD_ROUTING, "byod.routing.changed", name="wire")
+    async def record(event: EventEnvelope, session: Any) -> None:
+        seen.append(event)
+
+    current, previous = routing_event("u-1"), routing_event("u-2")
+    old_value = previous.model_dump(mode="json")
+    del old_value["dataschema"]
+    old_value["schema_version"] = 1
+    # Exactly what the previous release's publish_event sent: JSON content type, ce_* headers.
+    old_headers = {
+        "content-type": "application/json",
+        "ce_type": previous.type,
+        "ce_id": str(previous.id),
+        "ce_source": previous.source,
+    }
+    async with TestKafkaBroker(broker) as test_broker:
+        await publish_event(test_broker, Topic.BYOD_ROUTING.value, current)
+        await test_broker.publish(
+            json.dumps(old_value).encode(),
+            topic=Topic.BYOD_ROUTING.value,
+            key=previous.key,
+            headers=old_headers,
+        )
+    assert seen == [current, previous]
+    assert applied.ids == [str(current.id), str(previous.id)]

@@ -97,7 +97,6 @@ def create_app(
         extractor=create_extractor(settings, http),
         reconciler=reconciler,
         index_sync=index_sync,
-        outbox=runtime.outbox,
     )
     workers = IngestionWorkers(
         jobs,
@@ -124,7 +123,6 @@ def create_app(
         entities=entities,
         entity_store=entity_store,
         index_sync=index_sync,
-        outbox=runtime.outbox,
     )
     documents = DocumentService(
         client=runtime.mongo,
@@ -153,7 +151,6 @@ def create_app(
         documents=documents,
         jobs=jobs,
         index_sync=index_sync,
-        outbox=runtime.outbox,
         half_life_days=settings.decay_half_life_days,
         decay_floor=settings.decay_floor,
         batch_pause_seconds=settings.lifecycle_batch_pause_seconds,

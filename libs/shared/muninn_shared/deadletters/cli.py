@@ -29,6 +29,7 @@ from aiokafka.errors import KafkaError
 
 from muninn_shared.deadletters.records import REDRIVE_FORMAT, redrive_record
 from muninn_shared.events.catalogue import Topic, dead_letter_topic
+from muninn_shared.events.wire import STRUCTURED_CONTENT_TYPE
 
 DLQ_SUFFIX = ".dlq"
 READ_STALL_SECONDS = 30.0
@@ -224,11 +225,13 @@ async def redrive(
             except DeadLetterError as exc:
                 failures.append(str(exc))
                 continue
-            headers = [(REDRIVEN_HEADER, letter.id.encode())]
+            # The original value is a whole structured-mode event: it travels as it was, with
+            # the structured content type and no ce_* headers (see muninn_shared.events.wire).
+            headers = [
+                (REDRIVEN_HEADER, letter.id.encode()),
+                ("content-type", STRUCTURED_CONTENT_TYPE.encode()),
+            ]
             envelope = _json_object(original)
-            for header, name in (("ce_type", "type"), ("ce_id", "id"), ("ce_source", "source")):
-                if isinstance(envelope.get(name), str):
-                    headers.append((header, envelope[name].encode()))
             subject = envelope.get("subject")
             key = subject.encode() if isinstance(subject, str) and subject else letter.key
             await producer.send_and_wait(letter.origin_topic, original, key=key, headers=headers)

@@ -17,7 +17,17 @@ from pydantic import BaseModel
 from muninn_shared.events.catalogue import spec_for
 from muninn_shared.events.envelope import EventEnvelope
 from muninn_shared.events.payloads import Cuttable
+from muninn_shared.events.wire import encode_envelope
 from muninn_shared.problems import ProblemError
+
+# encode_envelope is named here too: what is measured is what goes on the wire.
+__all__ = [
+    "DEFAULT_EVENT_MAX_BYTES",
+    "EventTooLargeError",
+    "cuttable_fields",
+    "encode_envelope",
+    "fit_event",
+]
 
 DEFAULT_EVENT_MAX_BYTES = 256 * 1024
 
@@ -35,15 +45,6 @@ class EventTooLargeError(ProblemError):
         self.event_type = event_type
         self.size = size
         self.max_bytes = max_bytes
-
-
-def encode_envelope(event: EventEnvelope) -> bytes:
-    """The record value the relay publishes; sizes are measured on it.
-
-    ``json.dumps`` escapes every character outside ASCII (an emoji becomes 12 bytes), which is
-    why an event's size is not its text's UTF-8 length.
-    """
-    return json.dumps(event.model_dump(mode="json")).encode()
 
 
 def cuttable_fields(model: type[BaseModel]) -> list[str]:

@@ -20,7 +20,6 @@ class Topic(StrEnum):
     ERASURE_CONFIRMATIONS = "muninn.identity.erasure-confirmations"
     CONVERSATION_MESSAGES = "muninn.conversation.messages"
     CONVERSATION_CONVERSATIONS = "muninn.conversation.conversations"
-    MEMORY_RECORDS = "muninn.memory.records"
     SCHEDULER_PROACTIVE = "muninn.scheduler.proactive"
     SCHEDULER_ACTIVITY = "muninn.scheduler.activity"
     INTEGRATIONS_RECORDS = "muninn.integrations.records"
@@ -36,7 +35,6 @@ PayloadModel = type[BaseModel]
 
 IDENTITY = frozenset({"identity"})
 CONVERSATION = frozenset({"conversation"})
-MEMORY = frozenset({"memory"})
 SCHEDULER = frozenset({"scheduler"})
 INTEGRATIONS = frozenset({"integrations"})
 BYOD = frozenset({"byod"})
@@ -123,7 +121,6 @@ _SPECS = [
         p.ConversationDeleted,
         producers=CONVERSATION,
     ),
-    EventSpec("memory.record.changed", Topic.MEMORY_RECORDS, p.MemoryChanged, producers=MEMORY),
     EventSpec(
         "scheduler.proactive.message",
         Topic.SCHEDULER_PROACTIVE,

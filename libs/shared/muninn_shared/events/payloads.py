@@ -90,14 +90,6 @@ class ConversationDeleted(BaseModel):
     conversation_id: str
 
 
-class MemoryChanged(BaseModel):
-    """Ids only: no consumer needs a memory's text, and Kafka keeps events past an erasure."""
-
-    user_id: str
-    memory_id: str
-    operation: Literal["add", "update", "delete"]
-
-
 class TimerFired(BaseModel):
     user_id: str
     timer_id: str

@@ -12,8 +12,8 @@ from faststream.security import BaseSecurity
 from opentelemetry.sdk.trace import TracerProvider
 
 from muninn_shared.events import EventEnvelope
-from muninn_shared.events.bounds import encode_envelope
 from muninn_shared.events.catalogue import all_topics, dead_letter_topic
+from muninn_shared.events.wire import encode_envelope, record_headers
 from muninn_shared.logging import get_logger
 from muninn_shared.messaging.security import admin_client_options
 
@@ -44,15 +44,9 @@ def create_broker(
 
 async def publish_event(broker: KafkaBroker, topic: str, event: EventEnvelope) -> None:
     # The outbox measured these very bytes against its size cap when the event was written.
-    headers = {
-        "content-type": "application/json",
-        "ce_type": event.type,
-        "ce_id": str(event.id),
-        "ce_source": event.source,
-    }
-    if event.traceparent:
-        headers["traceparent"] = event.traceparent
-    await broker.publish(encode_envelope(event), topic=topic, key=event.key, headers=headers)
+    await broker.publish(
+        encode_envelope(event), topic=topic, key=event.key, headers=record_headers(event)
+    )
 
 
 DAY_MS = 24 * 60 * 60 * 1000

@@ -41,6 +41,7 @@ from muninn_shared.deadletters.records import (
 )
 from muninn_shared.events import EventEnvelope, Topic, dead_letter_topic
 from muninn_shared.events.trust import untrusted_because
+from muninn_shared.events.wire import decode_envelope
 from muninn_shared.logging import get_logger
 from muninn_shared.messaging.outages import unavailable_dependency
 from muninn_shared.messaging.pacing import pace_empty_fetches as install_fetch_pacing
@@ -141,9 +142,10 @@ class EventConsumers:
                     getattr(record, "partition", None),
                     getattr(record, "offset", None),
                 )
-                await self._deliver(
-                    topic, consumer, wanted, handler, body, origin=origin, raw=message.body
-                )
+                # The event is read from the record's bytes, not from FastStream's decoded
+                # body: FastStream decodes only ``application/json``, and this reads the
+                # structured CloudEvent and the previous release's shape alike.
+                await self._deliver(consumer, wanted, handler, origin=origin, raw=message.body)
 
             consume.__name__ = f"consume_{name.replace('-', '_').replace('.', '_')}"
             self._broker.subscriber(
@@ -167,17 +169,15 @@ class EventConsumers:
 
     async def _deliver(
         self,
-        topic: Topic,
         consumer: str,
         wanted: frozenset[str],
         handler: TransactionalHandler,
-        body: Any,
         *,
         origin: Origin,
         raw: bytes,
     ) -> None:
         try:
-            event = EventEnvelope.model_validate(body)
+            event = decode_envelope(raw)
         except ValidationError as exc:
             await self._dead_letter(
                 consumer, origin, raw, "invalid-envelope", f"invalid envelope: {exc}"

@@ -1,10 +1,9 @@
 """One ingestion job, end to end: messages → episodic memories → facts → reconciliation → commit.
 
 Everything the job changes — new memories, superseded or deleted ones, history entries,
-entities and their mention counts, ``memory.record.changed`` events in the outbox, and the
-job's own status — commits in one MongoDB transaction, conditioned on the worker still
-holding the job. A job is therefore applied exactly once even if its worker dies at any
-point; the vector index follows from MongoDB right after (see ``memories/indexing.py``).
+entities and their mention counts, and the job's own status — commits in one MongoDB
+transaction, conditioned on the worker still holding the job. A job is therefore applied
+exactly once even if its worker dies at any point; the vector index follows from MongoDB right after (see ``memories/indexing.py``).
 """
 
 from __future__ import annotations
@@ -17,11 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from muninn_shared.events import new_event
-from muninn_shared.events.payloads import MemoryChanged
 from muninn_shared.logging import get_logger
 from muninn_shared.storage.mongo import in_transaction
-from muninn_shared.storage.outbox import Outbox
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -49,7 +45,6 @@ from muninn_memory.reconciliation.service import Decision, Reconciler
 log = get_logger(__name__)
 
 Doc = dict[str, Any]
-SERVICE = "memory"
 
 
 def source_message(raw: Doc) -> SourceMessage:
@@ -92,7 +87,6 @@ class Plan:
     new: list[Doc] = field(default_factory=list)
     changes: dict[str, Doc] = field(default_factory=dict)
     history: list[Doc] = field(default_factory=list)
-    events: list[tuple[str, str]] = field(default_factory=list)
     operations: list[JobOperation] = field(default_factory=list)
     retired: set[str] = field(default_factory=set)
     origin: dict[str, tuple[int, str | None]] = field(default_factory=dict)
@@ -123,7 +117,6 @@ class IngestionPipeline:
         extractor: Extractor,
         reconciler: Reconciler,
         index_sync: IndexSync,
-        outbox: Outbox,
     ) -> None:
         self._client = client
         self._jobs = jobs
@@ -133,7 +126,6 @@ class IngestionPipeline:
         self._extractor = extractor
         self._reconciler = reconciler
         self._index_sync = index_sync
-        self._outbox = outbox
 
     @property
     def extractor(self) -> Extractor:
@@ -187,14 +179,6 @@ class IngestionPipeline:
             for memory_id, changes in plan.changes.items():
                 await self._memories.update(user_id, memory_id, changes, session=session)
             await self._history.add_many(user_id, copy.deepcopy(plan.history), session)
-            for memory_id, operation in plan.events:
-                event = new_event(
-                    "memory.record.changed",
-                    source=SERVICE,
-                    subject=user_id,
-                    data=MemoryChanged(user_id=user_id, memory_id=memory_id, operation=operation),  # type: ignore[arg-type]
-                )
-                await self._outbox.put(event, session)
 
         await in_transaction(self._client, work)
         await self._index_sync.try_sync(user_id, plan.touched)
@@ -349,7 +333,6 @@ class IngestionPipeline:
         )
         plan.new.append(doc)
         plan.origin[doc["_id"]] = (index, None)
-        plan.events.append((doc["_id"], "add"))
         plan.history.append(
             history_entry(
                 user_id=job["user_id"],
@@ -443,7 +426,6 @@ class IngestionPipeline:
                     source_messages=[ref],
                 )
             )
-            plan.events.append((target["_id"], "delete"))
             plan.operations.append(
                 JobOperation(
                     op="delete",
@@ -538,9 +520,6 @@ class IngestionPipeline:
                     source_messages=[ref],
                 )
             )
-            plan.events.append((doc["_id"], "update"))
-        elif not historical:
-            plan.events.append((doc["_id"], "add"))
         plan.operations.append(
             JobOperation(
                 op=decision.op,

@@ -14,11 +14,8 @@ import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
-from muninn_shared.events import new_event
-from muninn_shared.events.payloads import MemoryChanged
 from muninn_shared.logging import get_logger
 from muninn_shared.storage.mongo import in_transaction
-from muninn_shared.storage.outbox import Outbox
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -38,7 +35,6 @@ log = get_logger(__name__)
 
 Doc = dict[str, Any]
 BATCH = 500
-SERVICE = "memory"
 DECAY_CHECK = timedelta(days=1)
 
 
@@ -56,7 +52,6 @@ class LifecycleService:
         documents: DocumentService,
         jobs: JobStore,
         index_sync: IndexSync,
-        outbox: Outbox,
         half_life_days: float,
         decay_floor: int,
         batch_pause_seconds: float = 0.0,
@@ -71,7 +66,6 @@ class LifecycleService:
         self._documents = documents
         self._jobs = jobs
         self._index_sync = index_sync
-        self._outbox = outbox
         self._half_life = half_life_days
         self._floor = decay_floor
         self._batch_pause = batch_pause_seconds
@@ -176,13 +170,6 @@ class LifecycleService:
                 ],
                 session,
             )
-            event = new_event(
-                "memory.record.changed",
-                source=SERVICE,
-                subject=user_id,
-                data=MemoryChanged(user_id=user_id, memory_id=memory_id, operation="delete"),
-            )
-            await self._outbox.put(event, session)
 
         await in_transaction(self._client, work)
         if changed:

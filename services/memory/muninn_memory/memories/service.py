@@ -5,13 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from muninn_shared.events import new_event
-from muninn_shared.events.payloads import MemoryChanged
 from muninn_shared.logging import get_logger
 from muninn_shared.pagination import decode_cursor, encode_cursor
 from muninn_shared.problems import ProblemError, not_found
 from muninn_shared.storage.mongo import in_transaction
-from muninn_shared.storage.outbox import Outbox
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -36,7 +33,6 @@ from muninn_memory.memories.store import MemoryStore, filter_query
 log = get_logger(__name__)
 
 Doc = dict[str, Any]
-SERVICE = "memory"
 BULK_CHUNK = 500
 
 
@@ -50,7 +46,6 @@ class MemoryService:
         entities: EntityService,
         entity_store: EntityStore,
         index_sync: IndexSync,
-        outbox: Outbox,
     ) -> None:
         self._client = client
         self._store = store
@@ -58,7 +53,6 @@ class MemoryService:
         self._entities = entities
         self._entity_store = entity_store
         self._index_sync = index_sync
-        self._outbox = outbox
 
     # -- reading --------------------------------------------------------------------------
 
@@ -157,7 +151,6 @@ class MemoryService:
                 ],
                 session,
             )
-            await self._announce(user_id, memory_id, "update", session)
 
         await in_transaction(self._client, work)
         await self._index_sync.try_sync(user_id, [memory_id])
@@ -176,7 +169,6 @@ class MemoryService:
                 await self._history.delete_for(user_id, [memory_id], session)
             else:
                 await self._retire(user_id, doc, now, reason or "deleted by the user", session)
-            await self._announce(user_id, memory_id, "delete", session)
 
         await in_transaction(self._client, work)
         if purge:
@@ -253,7 +245,6 @@ class MemoryService:
             async def work(session: AsyncClientSession, chunk: list[Doc] = chunk) -> None:
                 for doc in chunk:
                     await self._retire(user_id, doc, now, "bulk deletion by the user", session)
-                    await self._announce(user_id, doc["_id"], "delete", session)
 
             await in_transaction(self._client, work)
             deleted += len(chunk)
@@ -271,21 +262,6 @@ class MemoryService:
             history=[_public(h) for h in history],
             entities=[_public(e) for e in entities],
         )
-
-    async def _announce(
-        self,
-        user_id: str,
-        memory_id: str,
-        operation: str,
-        session: AsyncClientSession,
-    ) -> None:
-        event = new_event(
-            "memory.record.changed",
-            source=SERVICE,
-            subject=user_id,
-            data=MemoryChanged(user_id=user_id, memory_id=memory_id, operation=operation),  # type: ignore[arg-type]
-        )
-        await self._outbox.put(event, session)
 
 
 def _public(doc: Doc) -> Doc:
