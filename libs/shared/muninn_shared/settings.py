@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICE_NAMES = (
@@ -119,6 +119,23 @@ class ServiceSettings(BaseSettings):
         description="Longest a fetch waits for data; also the idle re-fetch interval.",
     )
 
+    event_sealing: bool = Field(
+        default=True,
+        description="Seal events' personal fields under per-user keys that identity holds and "
+        "erasure destroys. Always on in prod; off only for tests that run a service without "
+        "identity.",
+    )
+    service_credential: SecretStr | None = Field(
+        default=None,
+        description="This service's own secret for identity's internal endpoints (one per "
+        "service; identity keeps its hash). Required in prod by every content service but identity.",
+    )
+    event_key_cache_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="How long a user's event key is kept in memory; an erasure drops it at once.",
+    )
+
     identity_url: str = "http://127.0.0.1:8081"
     conversation_url: str = "http://127.0.0.1:8082"
     memory_url: str = "http://127.0.0.1:8083"
@@ -141,6 +158,12 @@ class ServiceSettings(BaseSettings):
         ge=0,
         description="At most one refetch per interval for tokens with an unknown key id.",
     )
+
+    @model_validator(mode="after")
+    def _sealing_in_prod(self) -> ServiceSettings:
+        if self.environment == "prod" and not self.event_sealing:
+            raise ValueError("MUNINN_EVENT_SEALING cannot be off in prod")
+        return self
 
     @property
     def mongo_database(self) -> str:
