@@ -38,6 +38,11 @@ class Layout:
         return self.data_dir / "identity-signing-keys.json"
 
     @property
+    def event_key_encryption_key(self) -> Path:
+        """Identity's development key-encryption key for event keys, generated on the first run."""
+        return self.data_dir / "identity-event-key-encryption-key"
+
+    @property
     def logs_dir(self) -> Path:
         return self.root / "logs"
 

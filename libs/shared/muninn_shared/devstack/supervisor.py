@@ -272,6 +272,7 @@ class Supervisor:
             qdrant_path=Path(qdrant_path) if qdrant_path else self.layout.qdrant_data,
             only=only,
             signing_keys_file=self._signing_keys_file(),
+            event_key_encryption_key_file=self.layout.event_key_encryption_key,
         )
         self.config = config
         services = config.services()

@@ -7,6 +7,7 @@ from here, so a service started by one is started exactly as by the other.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
 from collections.abc import Mapping
@@ -14,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from muninn_shared.devstack.servers import ManagedProcess
-from muninn_shared.settings import DEFAULT_PORTS, SERVICE_NAMES
+from muninn_shared.service_credentials import generate_for, hashes_of
+from muninn_shared.settings import CONTENT_SERVICES, DEFAULT_PORTS, SERVICE_NAMES
 
 PORT_BASE_ENV = "MUNINN_DEVSTACK_PORT_BASE"
 """Moves every service port: gateway on base+0, identity base+1 … byod base+6."""
@@ -105,6 +107,13 @@ class StackConfig:
     """Run just these services (all installed ones when None)."""
     signing_keys_file: Path | None = None
     """Identity's signing key ring; given to identity alone (the others read its JWKS)."""
+    event_key_encryption_key_file: Path | None = None
+    """Where identity keeps its development key-encryption key (generated on first use)."""
+    service_credentials: Mapping[str, str] = field(
+        default_factory=lambda: generate_for(s for s in CONTENT_SERVICES if s != "identity")
+    )
+    """Each service's own secret for identity's internal endpoints, fresh for every stack;
+    identity is given only their hashes."""
 
     def url(self, service: str) -> str:
         return f"http://{self.host}:{self.ports[service]}"
@@ -134,6 +143,16 @@ class StackConfig:
             env[url_env(other)] = self.url(other)
         if service == "identity" and self.signing_keys_file is not None:
             env["MUNINN_SIGNING_KEYS_FILE"] = str(self.signing_keys_file)
+        if service == "identity":
+            env["MUNINN_SERVICE_CREDENTIAL_HASHES"] = json.dumps(
+                hashes_of(self.service_credentials)
+            )
+            if self.event_key_encryption_key_file is not None:
+                env["MUNINN_DEV_EVENT_KEY_ENCRYPTION_KEY_FILE"] = str(
+                    self.event_key_encryption_key_file
+                )
+        if service in self.service_credentials:
+            env["MUNINN_SERVICE_CREDENTIAL"] = self.service_credentials[service]
         if service == "memory":
             # An embedded Qdrant directory can be opened by one process only: the memory service.
             if self.qdrant_url:
