@@ -61,6 +61,13 @@ SECRET_VALUES = {
         f"MUNINN_KAFKA_PASSWORD_{service.upper()}": f"kafka-{service}-password"
         for service in SERVICE_NAMES
     },
+    "MUNINN_EVENT_KEY_ENCRYPTION_KEY": "q8gJ4mLhS9Xq2m0wYq3f1u6Z7w9VbKcRr5tN2pHdE0Y=",
+    "MUNINN_SERVICE_CREDENTIAL_HASHES": '{"memory": ["0f"]}',
+    "MUNINN_SERVICE_CREDENTIAL": "service-credential",
+    **{
+        f"MUNINN_SERVICE_CREDENTIAL_{service.upper()}": f"{service}-service-credential"
+        for service in SERVICE_NAMES
+    },
 }
 
 

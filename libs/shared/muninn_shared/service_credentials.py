@@ -6,8 +6,9 @@ allow-list of who may call what. A leaked secret speaks for one service only, an
 means a new secret for that service and its new hash at identity (both hashes may be listed
 during the change). The secrets are 256 random bits, so a fast hash is enough.
 
-``python -m muninn_shared.service_credentials memory conversation`` prints a fresh secret and
-its hash per service.
+``python -m muninn_shared.service_credentials memory conversation`` prints a fresh secret per
+service and identity's hashes of them as JSON; with ``--env``, as lines of a Compose ``.env``
+file (``MUNINN_SERVICE_CREDENTIAL_<SERVICE>`` and ``MUNINN_SERVICE_CREDENTIAL_HASHES``).
 """
 
 from __future__ import annotations
@@ -50,12 +51,27 @@ def hashes_of(credentials: Mapping[str, str]) -> dict[str, list[str]]:
     return {service: [credential_hash(secret)] for service, secret in credentials.items()}
 
 
+def env_lines(credentials: Mapping[str, str]) -> list[str]:
+    """``credentials`` and their hashes as lines of an environment file."""
+    lines = [
+        f"MUNINN_SERVICE_CREDENTIAL_{service.upper()}={secret}"
+        for service, secret in credentials.items()
+    ]
+    hashes = json.dumps(hashes_of(credentials), separators=(",", ":"))
+    return [*lines, f"MUNINN_SERVICE_CREDENTIAL_HASHES='{hashes}'"]
+
+
 def main(argv: list[str]) -> int:
-    if not argv:
-        print("usage: python -m muninn_shared.service_credentials SERVICE [SERVICE …]")
+    as_env = "--env" in argv
+    services = [arg for arg in argv if arg != "--env"]
+    if not services:
+        print("usage: python -m muninn_shared.service_credentials [--env] SERVICE [SERVICE …]")
         return 2
-    credentials = generate_for(argv)
-    print(json.dumps({"credentials": credentials, "hashes": hashes_of(credentials)}, indent=2))
+    credentials = generate_for(services)
+    if as_env:
+        print("\n".join(env_lines(credentials)))
+    else:
+        print(json.dumps({"credentials": credentials, "hashes": hashes_of(credentials)}, indent=2))
     return 0
 
 

@@ -23,6 +23,8 @@ SERVICE_NAMES = (
     "byod",
 )
 CONTENT_SERVICES = ("identity", "conversation", "memory", "scheduler", "integrations", "byod")
+KEY_READING_SERVICES = tuple(name for name in CONTENT_SERVICES if name != "identity")
+"""Services that fetch users' event keys from identity, each with its own credential."""
 
 DEFAULT_PORTS: dict[str, int] = {
     "gateway": 8080,
@@ -161,8 +163,15 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _sealing_in_prod(self) -> ServiceSettings:
-        if self.environment == "prod" and not self.event_sealing:
+        if self.environment != "prod":
+            return self
+        if not self.event_sealing:
             raise ValueError("MUNINN_EVENT_SEALING cannot be off in prod")
+        if self.service_name in KEY_READING_SERVICES and self.service_credential is None:
+            raise ValueError(
+                f"MUNINN_SERVICE_CREDENTIAL is required in prod: {self.service_name} fetches "
+                "event keys from identity"
+            )
         return self
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from muninn_shared.settings import DEFAULT_PORTS, ServiceSettings
+from muninn_shared.settings import DEFAULT_PORTS, KEY_READING_SERVICES, ServiceSettings
 from pydantic import Field, SecretStr
 
 MIB_IN_KIB = 1024
@@ -69,7 +69,7 @@ class IdentitySettings(ServiceSettings):
         "while rotating one.",
     )
     event_key_readers: list[str] = Field(
-        default_factory=lambda: ["conversation", "memory", "scheduler", "integrations", "byod"],
+        default_factory=lambda: list(KEY_READING_SERVICES),
         description="Services allowed to fetch users' event keys.",
     )
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from muninn_shared.devstack.servers import ManagedProcess
 from muninn_shared.service_credentials import generate_for, hashes_of
-from muninn_shared.settings import CONTENT_SERVICES, DEFAULT_PORTS, SERVICE_NAMES
+from muninn_shared.settings import DEFAULT_PORTS, KEY_READING_SERVICES, SERVICE_NAMES
 
 PORT_BASE_ENV = "MUNINN_DEVSTACK_PORT_BASE"
 """Moves every service port: gateway on base+0, identity base+1 … byod base+6."""
@@ -110,7 +110,7 @@ class StackConfig:
     event_key_encryption_key_file: Path | None = None
     """Where identity keeps its development key-encryption key (generated on first use)."""
     service_credentials: Mapping[str, str] = field(
-        default_factory=lambda: generate_for(s for s in CONTENT_SERVICES if s != "identity")
+        default_factory=lambda: generate_for(KEY_READING_SERVICES)
     )
     """Each service's own secret for identity's internal endpoints, fresh for every stack;
     identity is given only their hashes."""
