@@ -35,6 +35,8 @@ from muninn_shared.messaging.broker import ensure_topics
 from muninn_shared.settings import DEFAULT_PORTS, SERVICE_NAMES, ServiceSettings
 from muninn_shared.signing import SigningKeyRing
 
+from tests.deploy.scripts import load_script
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -1016,14 +1018,7 @@ def topic_documents() -> list[dict[str, Any]]:
 
 
 def generator_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "muninn_generate_topics", K8S / "generate_topics.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(K8S / "generate_topics.py", "muninn_generate_topics")
 
 
 def test_kafka_topics_are_exactly_the_catalogue_and_its_dead_letters() -> None:

@@ -8,8 +8,8 @@ key-encryption key.
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
+from functools import cache
 from types import ModuleType
 from typing import Any
 
@@ -18,6 +18,7 @@ import yaml
 from muninn_shared.service_credentials import credential_matches, env_lines
 from muninn_shared.settings import KEY_READING_SERVICES, SERVICE_NAMES
 
+from tests.deploy.scripts import load_script
 from tests.deploy.test_manifests import (
     K8S,
     base_objects,
@@ -28,15 +29,11 @@ from tests.deploy.test_manifests import (
 IDENTITY_ONLY = ("MUNINN_EVENT_KEY_ENCRYPTION_KEY", "MUNINN_SERVICE_CREDENTIAL_HASHES")
 
 
+@cache
 def generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "generate_service_credentials", K8S / "generate_service_credentials.py"
+    return load_script(
+        K8S / "generate_service_credentials.py", "muninn_generate_service_credentials"
     )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def secret_ref(env: dict[str, dict[str, Any]], name: str) -> dict[str, str]:

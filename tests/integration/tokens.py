@@ -27,13 +27,7 @@ def provision_test_keys(directory: Path) -> dict[str, str]:
     jwks_path = directory / "jwks.json"
     ring.save(ring_path)
     jwks_path.write_text(json.dumps(ring.jwks()), encoding="utf-8")
-    return {
-        SIGNING_KEYS_ENV: str(ring_path),
-        JWKS_URL_ENV: jwks_path.as_uri(),
-        # Services started in-process run without an identity to hold event keys; the suite
-        # of processes (tests/integration/suite.py) runs with sealing on.
-        SEALING_ENV: "false",
-    }
+    return {SIGNING_KEYS_ENV: str(ring_path), JWKS_URL_ENV: jwks_path.as_uri()}
 
 
 def identity_token_issuer(ttl_seconds: int | None = None) -> TokenIssuer:

@@ -34,6 +34,7 @@ from pymongo.errors import (
 )
 
 CONSUMER = "probe.deliveries"
+Message = Callable[..., EventEnvelope]
 
 
 class Applied:
@@ -428,21 +429,8 @@ class IdentityKeys:
         return self.keys.setdefault(user_id, uuid.uuid4().bytes * 2)
 
 
-def sealed_message(identity: IdentityKeys, user: str = "u-1") -> EventEnvelope:
-    event = new_event(
-        "conversation.message.created",
-        source="conversation",
-        subject=user,
-        data={
-            "user_id": user,
-            "conversation_id": "c-1",
-            "message_id": "m-1",
-            "role": "user",
-            "content": "my sister Ingrid lives in Bergen",
-            "created_at": datetime.now(UTC),
-        },
-    )
-    return seal_event(event, identity.keys.setdefault(user, uuid.uuid4().bytes * 2))
+def sealed(identity: IdentityKeys, event: EventEnvelope) -> EventEnvelope:
+    return seal_event(event, identity.keys.setdefault(event.subject, uuid.uuid4().bytes * 2))
 
 
 async def deliver_sealed(
@@ -460,17 +448,20 @@ async def deliver_sealed(
     return broker, applied, seen
 
 
-async def test_a_handler_sees_sealed_fields_opened() -> None:
+async def test_a_handler_sees_sealed_fields_opened(message_event: Message) -> None:
     identity = IdentityKeys()
-    _, applied, seen = await deliver_sealed(identity, sealed_message(identity))
+    event = sealed(identity, message_event(content="my sister Ingrid lives in Bergen"))
+    _, applied, seen = await deliver_sealed(identity, event)
     assert len(applied.ids) == 1
     assert seen[0].data["content"] == "my sister Ingrid lives in Bergen"
     assert SEALED not in seen[0].data
 
 
-async def test_an_erased_users_sealed_event_is_skipped_not_dead_lettered() -> None:
+async def test_an_erased_users_sealed_event_is_skipped_not_dead_lettered(
+    message_event: Message,
+) -> None:
     identity = IdentityKeys()
-    event = sealed_message(identity)
+    event = sealed(identity, message_event())
     identity.erased.add("u-1")
     broker, applied, seen = await deliver_sealed(identity, event)
     assert seen == []
@@ -478,19 +469,24 @@ async def test_an_erased_users_sealed_event_is_skipped_not_dead_lettered() -> No
     assert broker.published == [], "an erased user's event is acknowledged, not dead-lettered"
 
 
-async def test_identity_down_is_waited_out_and_the_event_applied_after() -> None:
+async def test_identity_down_is_waited_out_and_the_event_applied_after(
+    message_event: Message,
+) -> None:
     identity = IdentityKeys(unavailable_for=10)  # far more failures than max_attempts (3)
-    broker, _applied, seen = await deliver_sealed(identity, sealed_message(identity))
+    event = sealed(identity, message_event(content="my sister Ingrid lives in Bergen"))
+    broker, _applied, seen = await deliver_sealed(identity, event)
     assert identity.calls == 11
     assert len(seen) == 1
     assert seen[0].data["content"].startswith("my sister")
     assert broker.published == [], "nothing dead-lettered while identity is down"
 
 
-async def test_a_sealed_field_from_another_users_event_is_dead_lettered_as_untrusted() -> None:
+async def test_a_sealed_field_from_another_users_event_is_dead_lettered_as_untrusted(
+    message_event: Message,
+) -> None:
     identity = IdentityKeys()
-    victim = sealed_message(identity, "u-victim")
-    mine = sealed_message(identity, "u-1")
+    victim = sealed(identity, message_event("u-victim"))
+    mine = sealed(identity, message_event("u-1"))
     forged = mine.model_copy(update={"data": {**mine.data, SEALED: victim.data[SEALED]}})
     broker, applied, seen = await deliver_sealed(identity, forged)
     assert seen == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,22 +28,17 @@ from muninn_shared.storage.outbox import Outbox
 SECRET = "I moved to Lisbon last spring and my sister Ingrid lives in Bergen."
 
 
-def message(user: str = "u-1", content: str = SECRET, **data: Any) -> EventEnvelope:
-    return new_event(
-        "conversation.message.created",
-        source="conversation",
-        subject=user,
-        data={
-            "user_id": user,
-            "conversation_id": "c-1",
-            "message_id": "m-1",
-            "role": "user",
-            "content": content,
-            "created_at": datetime(2026, 3, 1, tzinfo=UTC),
-            "metadata": {"speaker": "Ada"},
-            **data,
-        },
-    )
+Message = Callable[..., EventEnvelope]
+
+
+@pytest.fixture
+def message(message_event: Message) -> Message:
+    """A message event whose personal fields say something: content and the speaker's name."""
+
+    def build(user: str = "u-1", content: str = SECRET, **fields: Any) -> EventEnvelope:
+        return message_event(user, content, metadata={"speaker": "Ada"}, **fields)
+
+    return build
 
 
 def key() -> bytes:
@@ -54,7 +50,7 @@ def test_personal_fields_are_the_marked_ones() -> None:
     assert personal_fields(UserRegistered) == ["email", "display_name"]
 
 
-def test_a_sealed_event_carries_no_plaintext_and_opens_to_the_original() -> None:
+def test_a_sealed_event_carries_no_plaintext_and_opens_to_the_original(message: Message) -> None:
     user_key = key()
     event = message()
     sealed = seal_event(event, user_key)
@@ -71,20 +67,20 @@ def test_a_sealed_event_carries_no_plaintext_and_opens_to_the_original() -> None
     assert opened.payload() == event.payload()
 
 
-def test_the_same_field_seals_differently_each_time() -> None:
+def test_the_same_field_seals_differently_each_time(message: Message) -> None:
     user_key = key()
     first = seal_event(message(), user_key).data[SEALED]["fields"]["content"]
     second = seal_event(message(), user_key).data[SEALED]["fields"]["content"]
     assert first != second
 
 
-def test_another_key_does_not_open() -> None:
+def test_another_key_does_not_open(message: Message) -> None:
     sealed = seal_event(message(), key())
     with pytest.raises(SealBrokenError):
         open_event(sealed, key())
 
 
-def test_a_sealed_field_moved_into_another_event_does_not_open() -> None:
+def test_a_sealed_field_moved_into_another_event_does_not_open(message: Message) -> None:
     user_key = key()
     sealed = seal_event(message(), user_key)
     other = seal_event(message(content="hello"), user_key)
@@ -93,7 +89,9 @@ def test_a_sealed_field_moved_into_another_event_does_not_open() -> None:
         open_event(moved, user_key)
 
 
-def test_a_sealed_field_moved_to_another_user_or_type_or_field_does_not_open() -> None:
+def test_a_sealed_field_moved_to_another_user_or_type_or_field_does_not_open(
+    message: Message,
+) -> None:
     user_key = key()
     sealed = seal_event(message(), user_key)
     other_user = sealed.model_copy(
@@ -110,7 +108,7 @@ def test_a_sealed_field_moved_to_another_user_or_type_or_field_does_not_open() -
             open_event(moved, user_key)
 
 
-def test_a_tampered_ciphertext_does_not_open() -> None:
+def test_a_tampered_ciphertext_does_not_open(message: Message) -> None:
     user_key = key()
     sealed = seal_event(message(), user_key)
     value = sealed.data[SEALED]["fields"]["content"]
@@ -123,7 +121,7 @@ def test_a_tampered_ciphertext_does_not_open() -> None:
         open_event(tampered, user_key)
 
 
-def test_events_without_personal_fields_and_unsealed_events_pass_through() -> None:
+def test_events_without_personal_fields_and_unsealed_events_pass_through(message: Message) -> None:
     routing = new_event(
         "byod.routing.changed",
         source="byod",
@@ -136,7 +134,7 @@ def test_events_without_personal_fields_and_unsealed_events_pass_through() -> No
     assert open_event(previous_shape, key()) is previous_shape
 
 
-def test_the_sealed_event_is_cut_to_fit_the_cap() -> None:
+def test_the_sealed_event_is_cut_to_fit_the_cap(message: Message) -> None:
     cap = 16 * 1024
     for text in ("é🙂x" * 20_000, "x" * 60_000):
         fitted = fit_sealed_event(message(content=text), cap)
@@ -146,7 +144,9 @@ def test_the_sealed_event_is_cut_to_fit_the_cap() -> None:
     assert len(encode_envelope(seal_event(fitted, key()))) > cap * 0.97
 
 
-def test_an_event_that_fits_unsealed_is_cut_when_sealing_makes_it_too_large() -> None:
+def test_an_event_that_fits_unsealed_is_cut_when_sealing_makes_it_too_large(
+    message: Message,
+) -> None:
     cap = 16 * 1024
     event = message(content="x" * 14_000)
     assert len(encode_envelope(event)) <= cap
@@ -166,7 +166,7 @@ def test_a_sealed_event_that_cannot_be_cut_is_refused() -> None:
         fit_sealed_event(event, 16 * 1024)
 
 
-def test_a_sealing_outbox_measures_the_sealed_size() -> None:
+def test_a_sealing_outbox_measures_the_sealed_size(message: Message) -> None:
     outbox = Outbox(None, max_event_bytes=16 * 1024, sealed=True)  # type: ignore[arg-type]
     row = outbox._row(message(content="x" * 14_000), None)
     envelope = EventEnvelope.model_validate(row["envelope"])
@@ -186,7 +186,7 @@ class Keys:
         return self.keys.setdefault(user_id, os.urandom(32))
 
 
-async def test_keys_are_cached_for_their_lifetime_then_fetched_again() -> None:
+async def test_keys_are_cached_for_their_lifetime_then_fetched_again(message: Message) -> None:
     source = Keys()
     now = [0.0]
     keys = EventKeys(source.fetch, ttl_seconds=300, clock=lambda: now[0])
@@ -198,7 +198,7 @@ async def test_keys_are_cached_for_their_lifetime_then_fetched_again() -> None:
     assert source.fetched == ["u-1", "u-1"]
 
 
-async def test_an_erasure_event_drops_the_cached_key() -> None:
+async def test_an_erasure_event_drops_the_cached_key(message: Message) -> None:
     source = Keys()
     keys = EventKeys(source.fetch)
     sealed = await keys.seal(message())

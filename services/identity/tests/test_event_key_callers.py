@@ -55,7 +55,9 @@ def test_a_genuine_service_not_on_the_allow_list_is_403() -> None:
 
 def test_prod_requires_an_operator_key_encryption_key() -> None:
     with pytest.raises(WrappingKeyRefusedError):
-        load_wrapping_key(IdentitySettings(environment="prod", service_credential=None))
+        load_wrapping_key(
+            IdentitySettings(environment="prod", event_sealing=True, event_key_encryption_key=None)
+        )
     with pytest.raises(WrappingKeyRefusedError):
         decode_wrapping_key("c2hvcnQ=")
 

@@ -7,9 +7,7 @@ without a service credential, and an identity outage delays events without losin
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -25,7 +23,14 @@ from muninn_shared.messaging.event_keys import (
 )
 from pymongo import AsyncMongoClient
 
-from tests.integration.e2e import REQUEST_TIMEOUT, Doc, User, assert_problem, register
+from tests.integration.e2e import (
+    REQUEST_TIMEOUT,
+    Doc,
+    User,
+    assert_problem,
+    register,
+    seconds_until_searchable,
+)
 from tests.integration.kafka_tools import collect
 from tests.integration.suite import Suite
 
@@ -69,19 +74,7 @@ async def user_message_events(suite: Suite, user: User, timeout: float = 60) -> 
 
 
 async def searchable(client: httpx.AsyncClient, user: User, query: str, wanted: str) -> bool:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        response = await client.post(
-            "/v1/memories/search", json={"query": query, "limit": 5}, headers=user.headers
-        )
-        assert response.status_code == 200, response.text
-        if any(
-            result["memory"] and wanted in result["memory"]["content"]
-            for result in response.json()["results"]
-        ):
-            return True
-        await asyncio.sleep(0.3)
-    return False
+    return await seconds_until_searchable(client, user, query, wanted, give_up_after=60) is not None
 
 
 async def test_kafka_keeps_no_plaintext_yet_memory_learns_and_erasure_makes_it_unreadable(
