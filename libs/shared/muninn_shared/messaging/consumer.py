@@ -206,8 +206,7 @@ class EventConsumers:
         outage_retries = 0
         while True:
             try:
-                opened = await self._keys.open(event) if self._keys is not None else event
-                await self._apply_once(consumer, handler, opened, bound)
+                await self._apply_once(consumer, handler, event, bound)
                 self._resumed(consumer, bound)
                 return
             except asyncio.CancelledError:
@@ -256,7 +255,9 @@ class EventConsumers:
                 await self._late_erasure(event.subject)
             bound.info("event for an erased user ignored")
             return
-        await self._processed.apply_once(consumer, str(event.id), lambda s: handler(event, s))
+        # Opened after the tombstone check: an erased user's event is swept, not opened.
+        opened = await self._keys.open(event) if self._keys is not None else event
+        await self._processed.apply_once(consumer, str(event.id), lambda s: handler(opened, s))
         # Also after the erasure itself: a handler that committed while the erasure's
         # transaction ran is invisible to that transaction's snapshot and checked the
         # tombstone before it existed; only a pass after the erasure commits sees it.
