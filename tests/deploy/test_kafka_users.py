@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import importlib
 import importlib.util
-import sys
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -21,6 +20,8 @@ import yaml
 from muninn_gateway.revocation import feed
 from muninn_shared.events.catalogue import CATALOGUE, Topic, all_topics, dead_letter_topic
 from muninn_shared.settings import CONTENT_SERVICES, SERVICE_NAMES
+
+from tests.deploy.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
@@ -34,15 +35,7 @@ KAFKA_SERVICES = (*CONTENT_SERVICES, "gateway")
 
 @cache
 def generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "muninn_generate_kafka_users", K8S / "generate_kafka_users.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return load_script(K8S / "generate_kafka_users.py", "muninn_generate_kafka_users")
 
 
 @cache

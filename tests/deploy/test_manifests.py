@@ -35,6 +35,8 @@ from muninn_shared.messaging.broker import ensure_topics
 from muninn_shared.settings import DEFAULT_PORTS, SERVICE_NAMES, ServiceSettings
 from muninn_shared.signing import SigningKeyRing
 
+from tests.deploy.scripts import load_script
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -59,6 +61,13 @@ SECRET_VALUES = {
     "MUNINN_KAFKA_SASL_PASSWORD": "kafka-test-password",
     **{
         f"MUNINN_KAFKA_PASSWORD_{service.upper()}": f"kafka-{service}-password"
+        for service in SERVICE_NAMES
+    },
+    "MUNINN_EVENT_KEY_ENCRYPTION_KEY": "q8gJ4mLhS9Xq2m0wYq3f1u6Z7w9VbKcRr5tN2pHdE0Y=",
+    "MUNINN_SERVICE_CREDENTIAL_HASHES": '{"memory": ["0f"]}',
+    "MUNINN_SERVICE_CREDENTIAL": "service-credential",
+    **{
+        f"MUNINN_SERVICE_CREDENTIAL_{service.upper()}": f"{service}-service-credential"
         for service in SERVICE_NAMES
     },
 }
@@ -1009,14 +1018,7 @@ def topic_documents() -> list[dict[str, Any]]:
 
 
 def generator_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "muninn_generate_topics", K8S / "generate_topics.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(K8S / "generate_topics.py", "muninn_generate_topics")
 
 
 def test_kafka_topics_are_exactly_the_catalogue_and_its_dead_letters() -> None:

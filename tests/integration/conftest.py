@@ -8,12 +8,24 @@ from muninn_shared.storage.mongo import create_mongo_client
 from pymongo import AsyncMongoClient
 
 from tests.integration.infra import Infra, provide_infra
+from tests.integration.tokens import SEALING_ENV
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/integration" in str(item.fspath):
             item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def unsealed_in_process() -> Iterator[None]:
+    """Services started in-process here run without an identity to hold event keys.
+
+    The suite of processes (tests/integration/suite.py) runs beside identity, sealing on.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(SEALING_ENV, "false")
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -65,3 +67,23 @@ async def register(client: httpx.AsyncClient, label: str = "user") -> User:
 def token_issuer() -> TokenIssuer:
     """Signs like identity does: the suite's identity signs with the run's test key ring."""
     return identity_token_issuer()
+
+
+async def seconds_until_searchable(
+    client: httpx.AsyncClient, user: User, query: str, wanted: str, give_up_after: float
+) -> float | None:
+    """How long until a search returns a memory mentioning ``wanted`` (None: not at all).
+
+    Polls past the deadline the test asserts, so a failure says how late it was.
+    """
+    started = time.monotonic()
+    while time.monotonic() - started < give_up_after:
+        response = await client.post(
+            "/v1/memories/search", json={"query": query, "limit": 5}, headers=user.headers
+        )
+        assert response.status_code == 200, response.text
+        for result in response.json()["results"]:
+            if result["memory"] and wanted in result["memory"]["content"]:
+                return time.monotonic() - started
+        await asyncio.sleep(0.2)
+    return None

@@ -22,7 +22,7 @@ from muninn_devstack.topology import StackConfig
 from muninn_shared.settings import CONTENT_SERVICES, SERVICE_NAMES
 
 from tests.integration.infra import Infra
-from tests.integration.tokens import JWKS_URL_ENV, SIGNING_KEYS_ENV
+from tests.integration.tokens import JWKS_URL_ENV, SEALING_ENV, SIGNING_KEYS_ENV
 
 READY_TIMEOUT = 180.0
 
@@ -143,8 +143,11 @@ def build_suite(infra: Infra, workdir: Path, env: Mapping[str, str] | None = Non
         ports={name: free_port() for name in SERVICE_NAMES},
         qdrant_path=workdir / "qdrant",
         signing_keys_file=Path(os.environ[SIGNING_KEYS_ENV]),
+        event_key_encryption_key_file=workdir / "identity-event-key-encryption-key",
         extra_env={
             **TEST_ENV,
+            # Every service runs beside identity here: events are sealed as in a deployment.
+            SEALING_ENV: "true",
             # Verifiers fetch identity's JWKS over HTTP, as in a deployment.
             JWKS_URL_ENV: "",
             "MUNINN_MONGO_DATABASE_PREFIX": prefix,

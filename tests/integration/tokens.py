@@ -16,6 +16,7 @@ from muninn_shared.signing import SigningKeyRing, TokenIssuer
 
 SIGNING_KEYS_ENV = "MUNINN_SIGNING_KEYS_FILE"
 JWKS_URL_ENV = "MUNINN_JWKS_URL"
+SEALING_ENV = "MUNINN_EVENT_SEALING"
 
 
 def provision_test_keys(directory: Path) -> dict[str, str]:

@@ -17,6 +17,8 @@ class Layout:
     qdrant_data: Path
     signing_keys: Path
     """Identity's development signing key ring, generated on the first run."""
+    event_key_encryption_key: Path
+    """Identity's development key-encryption key for event keys, generated on the first run."""
     logs_dir: Path
     lock_path: Path
     state_path: Path
@@ -32,6 +34,7 @@ class Layout:
             mongo_data=data / "mongo",
             qdrant_data=data / "qdrant",
             signing_keys=data / "identity-signing-keys.json",
+            event_key_encryption_key=data / "identity-event-key-encryption-key",
             logs_dir=root / "logs",
             lock_path=root / "run.lock",
             state_path=root / "run.json",

@@ -274,6 +274,7 @@ class Supervisor:
             only=only,
             signing_keys_file=self._signing_keys_file(),
             development_broker=backing.kafka is not None,
+            event_key_encryption_key_file=self.layout.event_key_encryption_key,
         )
         self.config = config
         services = config.services()

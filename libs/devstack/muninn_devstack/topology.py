@@ -7,13 +7,20 @@ from here, so a service started by one is started exactly as by the other.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from muninn_shared.settings import CONTENT_SERVICES, DEFAULT_PORTS, SERVICE_NAMES
+from muninn_shared.service_credentials import generate_for, hashes_of
+from muninn_shared.settings import (
+    CONTENT_SERVICES,
+    DEFAULT_PORTS,
+    KEY_READING_SERVICES,
+    SERVICE_NAMES,
+)
 
 from muninn_devstack.servers import ManagedProcess
 
@@ -104,6 +111,13 @@ class StackConfig:
     development_broker: bool = False
     """The Kafka broker is the packaged one, which answers empty fetches at once: the services
     then pace their fetches themselves (never set against a real broker)."""
+    event_key_encryption_key_file: Path | None = None
+    """Where identity keeps its development key-encryption key (generated on first use)."""
+    service_credentials: Mapping[str, str] = field(
+        default_factory=lambda: generate_for(KEY_READING_SERVICES)
+    )
+    """Each service's own secret for identity's internal endpoints, fresh for every stack;
+    identity is given only their hashes."""
 
     def url(self, service: str) -> str:
         return f"http://{self.host}:{self.ports[service]}"
@@ -135,6 +149,16 @@ class StackConfig:
             env[PACE_EMPTY_FETCHES_ENV] = "true"
         if service == "identity" and self.signing_keys_file is not None:
             env["MUNINN_SIGNING_KEYS_FILE"] = str(self.signing_keys_file)
+        if service == "identity":
+            env["MUNINN_SERVICE_CREDENTIAL_HASHES"] = json.dumps(
+                hashes_of(self.service_credentials)
+            )
+            if self.event_key_encryption_key_file is not None:
+                env["MUNINN_DEV_EVENT_KEY_ENCRYPTION_KEY_FILE"] = str(
+                    self.event_key_encryption_key_file
+                )
+        if service in self.service_credentials:
+            env["MUNINN_SERVICE_CREDENTIAL"] = self.service_credentials[service]
         if service == "memory":
             # An embedded Qdrant directory can be opened by one process only: the memory service.
             if self.qdrant_url:

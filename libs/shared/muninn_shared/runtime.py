@@ -25,6 +25,12 @@ from muninn_shared.http.health import ReadinessCheck
 from muninn_shared.logging import configure_logging, get_logger
 from muninn_shared.messaging.broker import create_broker, ensure_topics, publish_event
 from muninn_shared.messaging.consumer import EventConsumers
+from muninn_shared.messaging.event_keys import (
+    EventKeys,
+    IdentityUnavailableError,
+    KeyFetch,
+    http_key_fetcher,
+)
 from muninn_shared.messaging.security import kafka_security
 from muninn_shared.settings import ServiceSettings
 from muninn_shared.storage.idempotency import ProcessedEvents
@@ -72,13 +78,19 @@ class ServiceRuntime:
         self.mongo = create_mongo_client(settings.mongo_uri)
         self.db = self.mongo[settings.mongo_database]
         self.stores = MainStoreRouter(self.mongo, settings.mongo_database)
-        self.outbox = Outbox(self.db, max_event_bytes=settings.event_max_bytes)
+        self.outbox = Outbox(
+            self.db, max_event_bytes=settings.event_max_bytes, sealed=settings.event_sealing
+        )
         self.processed = ProcessedEvents(
             self.mongo,
             self.db,
             retention=timedelta(days=settings.processed_events_retention_days),
         )
         self.tombstones = ErasureTombstones(self.db)
+        self._identity_client = httpx.AsyncClient(timeout=httpx.Timeout(5.0), trust_env=False)
+        self.event_keys = EventKeys(
+            self._identity_key_fetcher(), ttl_seconds=settings.event_key_cache_seconds
+        )
         self.kafka_security = kafka_security(settings)
         self.broker = create_broker(
             settings.kafka_bootstrap,
@@ -99,6 +111,7 @@ class ServiceRuntime:
             fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
             group_prefix=settings.kafka_group_prefix,
             pace_empty_fetches=settings.kafka_pace_empty_fetches,
+            keys=self.event_keys,
         )
         self.relay = OutboxRelay(
             self.db,
@@ -106,6 +119,7 @@ class ServiceRuntime:
             self.publish,
             name=settings.service_name,
             poll_interval=settings.outbox_poll_interval_seconds,
+            seal=self.event_keys.seal if settings.event_sealing else None,
         )
         self.background = BackgroundTasks(settings.service_name)
         self.background.add("outbox-relay", self.relay.run)
@@ -116,6 +130,24 @@ class ServiceRuntime:
         self._startup_hooks: list[StartupHook] = []
         self._shutdown_hooks: list[StartupHook] = []
         self.started = False
+
+    def _identity_key_fetcher(self) -> KeyFetch:
+        credential = self.settings.service_credential
+        if credential is None:
+
+            async def unconfigured(user_id: str) -> bytes:
+                raise IdentityUnavailableError(
+                    f"{self.settings.service_name} has no MUNINN_SERVICE_CREDENTIAL to ask "
+                    "identity for event keys"
+                )
+
+            return unconfigured
+        return http_key_fetcher(
+            self._identity_client,
+            self.settings.service_url("identity"),
+            service=self.settings.service_name,
+            credential=credential.get_secret_value(),
+        )
 
     async def publish(self, topic: str, event: EventEnvelope) -> None:
         await publish_event(self.broker, topic, event)
@@ -195,6 +227,7 @@ class ServiceRuntime:
         await self.broker.stop()
         await self.mongo.close()
         await self._jwks_client.aclose()
+        await self._identity_client.aclose()
 
     def lifespan(self) -> Callable[[FastAPI], Any]:
         @asynccontextmanager

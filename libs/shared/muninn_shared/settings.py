@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICE_NAMES = (
@@ -23,6 +23,8 @@ SERVICE_NAMES = (
     "byod",
 )
 CONTENT_SERVICES = ("identity", "conversation", "memory", "scheduler", "integrations", "byod")
+KEY_READING_SERVICES = tuple(name for name in CONTENT_SERVICES if name != "identity")
+"""Services that fetch users' event keys from identity, each with its own credential."""
 
 DEFAULT_PORTS: dict[str, int] = {
     "gateway": 8080,
@@ -125,6 +127,23 @@ class ServiceSettings(BaseSettings):
         "Patches a private aiokafka method, so production processes never turn it on.",
     )
 
+    event_sealing: bool = Field(
+        default=True,
+        description="Seal events' personal fields under per-user keys that identity holds and "
+        "erasure destroys. Always on in prod; off only for tests that run a service without "
+        "identity.",
+    )
+    service_credential: SecretStr | None = Field(
+        default=None,
+        description="This service's own secret for identity's internal endpoints (one per "
+        "service; identity keeps its hash). Required in prod by every content service but identity.",
+    )
+    event_key_cache_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="How long a user's event key is kept in memory; an erasure drops it at once.",
+    )
+
     identity_url: str = "http://127.0.0.1:8081"
     conversation_url: str = "http://127.0.0.1:8082"
     memory_url: str = "http://127.0.0.1:8083"
@@ -147,6 +166,19 @@ class ServiceSettings(BaseSettings):
         ge=0,
         description="At most one refetch per interval for tokens with an unknown key id.",
     )
+
+    @model_validator(mode="after")
+    def _sealing_in_prod(self) -> ServiceSettings:
+        if self.environment != "prod":
+            return self
+        if not self.event_sealing:
+            raise ValueError("MUNINN_EVENT_SEALING cannot be off in prod")
+        if self.service_name in KEY_READING_SERVICES and self.service_credential is None:
+            raise ValueError(
+                f"MUNINN_SERVICE_CREDENTIAL is required in prod: {self.service_name} fetches "
+                "event keys from identity"
+            )
+        return self
 
     @property
     def mongo_database(self) -> str:

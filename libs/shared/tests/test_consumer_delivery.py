@@ -18,7 +18,9 @@ from aiokafka.errors import KafkaConnectionError
 from faststream.exceptions import NackMessage
 from muninn_shared.deadletters.records import Origin, dead_letter_record
 from muninn_shared.events import EventEnvelope, Topic, new_event
+from muninn_shared.events.sealing import SEALED, seal_event
 from muninn_shared.messaging.consumer import EventConsumers
+from muninn_shared.messaging.event_keys import EventKeys, IdentityUnavailableError, UserErasedError
 from muninn_shared.messaging.outages import unavailable_dependency
 from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.settings import ServiceSettings
@@ -32,6 +34,7 @@ from pymongo.errors import (
 )
 
 CONSUMER = "probe.deliveries"
+Message = Callable[..., EventEnvelope]
 
 
 class Applied:
@@ -448,3 +451,90 @@ async def test_a_subscriber_applies_the_structured_event_and_the_previous_shape(
         )
     assert seen == [current, previous]
     assert applied.ids == [str(current.id), str(previous.id)]
+
+
+class IdentityKeys:
+    """Stands in for identity's key endpoint: one key per user, erasures, outages."""
+
+    def __init__(self, *, unavailable_for: int = 0) -> None:
+        self.keys: dict[str, bytes] = {}
+        self.erased: set[str] = set()
+        self.unavailable_for = unavailable_for
+        self.calls = 0
+
+    async def fetch(self, user_id: str) -> bytes:
+        self.calls += 1
+        if self.calls <= self.unavailable_for:
+            raise IdentityUnavailableError("identity unreachable: ConnectError()")
+        if user_id in self.erased:
+            raise UserErasedError(user_id)
+        return self.keys.setdefault(user_id, uuid.uuid4().bytes * 2)
+
+
+def sealed(identity: IdentityKeys, event: EventEnvelope) -> EventEnvelope:
+    return seal_event(event, identity.keys.setdefault(event.subject, uuid.uuid4().bytes * 2))
+
+
+async def deliver_sealed(
+    identity: IdentityKeys, event: EventEnvelope
+) -> tuple[RecordingBroker, Applied, list[EventEnvelope]]:
+    broker, applied = RecordingBroker(), Applied()
+    target = consumers(broker, applied, keys=EventKeys(identity.fetch))
+    seen: list[EventEnvelope] = []
+
+    async def handler(opened: EventEnvelope, session: Any) -> None:
+        seen.append(opened)
+
+    await deliver(target, handler, event.model_dump(mode="json"), topic=Topic.CONVERSATION_MESSAGES)
+    assert target.waiting == []
+    return broker, applied, seen
+
+
+async def test_a_handler_sees_sealed_fields_opened(message_event: Message) -> None:
+    identity = IdentityKeys()
+    event = sealed(identity, message_event(content="my sister Ingrid lives in Bergen"))
+    _, applied, seen = await deliver_sealed(identity, event)
+    assert len(applied.ids) == 1
+    assert seen[0].data["content"] == "my sister Ingrid lives in Bergen"
+    assert SEALED not in seen[0].data
+
+
+async def test_an_erased_users_sealed_event_is_skipped_not_dead_lettered(
+    message_event: Message,
+) -> None:
+    identity = IdentityKeys()
+    event = sealed(identity, message_event())
+    identity.erased.add("u-1")
+    broker, applied, seen = await deliver_sealed(identity, event)
+    assert seen == []
+    assert applied.ids == []
+    assert broker.published == [], "an erased user's event is acknowledged, not dead-lettered"
+
+
+async def test_identity_down_is_waited_out_and_the_event_applied_after(
+    message_event: Message,
+) -> None:
+    identity = IdentityKeys(unavailable_for=10)  # far more failures than max_attempts (3)
+    event = sealed(identity, message_event(content="my sister Ingrid lives in Bergen"))
+    broker, _applied, seen = await deliver_sealed(identity, event)
+    assert identity.calls == 11
+    assert len(seen) == 1
+    assert seen[0].data["content"].startswith("my sister")
+    assert broker.published == [], "nothing dead-lettered while identity is down"
+
+
+async def test_a_sealed_field_from_another_users_event_is_dead_lettered_as_untrusted(
+    message_event: Message,
+) -> None:
+    identity = IdentityKeys()
+    victim = sealed(identity, message_event("u-victim"))
+    mine = sealed(identity, message_event("u-1"))
+    forged = mine.model_copy(update={"data": {**mine.data, SEALED: victim.data[SEALED]}})
+    broker, applied, seen = await deliver_sealed(identity, forged)
+    assert seen == []
+    assert applied.ids == []
+    assert [p["headers"]["x-muninn-reason"] for p in broker.published] == ["untrusted"]
+
+
+def test_identity_unavailable_counts_as_an_outage() -> None:
+    assert unavailable_dependency(IdentityUnavailableError("down")) == "identity"

@@ -22,6 +22,11 @@ from muninn_identity.auth.router import router as auth_router
 from muninn_identity.auth.service import AuthService
 from muninn_identity.auth.store import RefreshTokenStore
 from muninn_identity.deps import IdentityServices
+from muninn_identity.event_keys.callers import ServiceCallers
+from muninn_identity.event_keys.router import router as event_keys_router
+from muninn_identity.event_keys.service import EventKeyService
+from muninn_identity.event_keys.store import EventKeyStore
+from muninn_identity.event_keys.wrapping import load_wrapping_key
 from muninn_identity.privacy.handlers import register_handlers as register_privacy_handlers
 from muninn_identity.privacy.router import router as privacy_router
 from muninn_identity.privacy.service import PrivacyService
@@ -48,6 +53,9 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     api_keys = ApiKeyStore(db)
     audit = AuditStore(db)
     erasures = ErasureStore(db)
+    event_keys = EventKeyService(EventKeyStore(db), users, wrapping_key=load_wrapping_key(settings))
+    # Identity's own relay and consumers take keys straight from the service, not over HTTP.
+    runtime.event_keys.fetch_with(event_keys.key_for)
     http = httpx.AsyncClient(timeout=httpx.Timeout(settings.export_timeout_seconds, connect=2.0))
 
     services = IdentityServices(
@@ -89,6 +97,7 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
             api_keys=api_keys,
             audit=audit,
             erasures=erasures,
+            event_keys=event_keys,
             token_issuer=token_issuer,
             http=http,
             service_urls={name: settings.service_url(name) for name in settings.erasure_services},
@@ -126,12 +135,20 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
             audit_router,
             privacy_router,
             api_keys_internal,
+            event_keys_router,
             signing_router,
         ],
         background=background,
         on_startup=[ensure_indexes],
         on_shutdown=[http.aclose],
-        state={"services": services, "signing_keys": signing_keys},
+        state={
+            "services": services,
+            "signing_keys": signing_keys,
+            "event_keys": event_keys,
+            "service_callers": ServiceCallers(
+                settings.service_credential_hashes, settings.event_key_readers
+            ),
+        },
         # Identity carries out erasures itself; its own routes decide what an erased user may do.
         refuse_erased_writes=False,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from muninn_shared.settings import DEFAULT_PORTS, ServiceSettings
+from muninn_shared.settings import DEFAULT_PORTS, KEY_READING_SERVICES, ServiceSettings
 from pydantic import Field, SecretStr
 
 MIB_IN_KIB = 1024
@@ -50,6 +50,27 @@ class IdentitySettings(ServiceSettings):
         default=Path(".muninn/data/identity-signing-keys.json"),
         description="Where a development ring is generated when no ring is configured; "
         "used only while identity is bound to loopback.",
+    )
+
+    # Event keys: one per user, wrapped under the operator's key, handed to allowed services.
+    event_key_encryption_key: SecretStr | None = Field(
+        default=None,
+        description="Wraps every stored event key (32 random bytes, base64url); required in "
+        "prod and off loopback.",
+    )
+    dev_event_key_encryption_key_file: Path = Field(
+        default=Path(".muninn/data/identity-event-key-encryption-key"),
+        description="Where a development key-encryption key is generated when none is "
+        "configured; used only while identity is bound to loopback.",
+    )
+    service_credential_hashes: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="SHA-256 (hex) of each service's credential, by service name; list two "
+        "while rotating one.",
+    )
+    event_key_readers: list[str] = Field(
+        default_factory=lambda: list(KEY_READING_SERVICES),
+        description="Services allowed to fetch users' event keys.",
     )
 
     argon2_memory_budget_mib: int = Field(

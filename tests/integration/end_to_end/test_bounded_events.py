@@ -11,7 +11,7 @@ import httpx
 import pytest
 from pymongo import AsyncMongoClient
 
-from tests.integration.e2e import REQUEST_TIMEOUT, Doc, User, register
+from tests.integration.e2e import REQUEST_TIMEOUT, Doc, User, register, seconds_until_searchable
 from tests.integration.suite import Suite
 
 EMOJI = "\U0001f600"
@@ -41,26 +41,6 @@ async def post_raw_utf8(
         headers={**user.headers, "content-type": "application/json"},
         timeout=httpx.Timeout(120.0),
     )
-
-
-async def seconds_until_searchable(
-    client: httpx.AsyncClient, user: User, query: str, wanted: str, give_up_after: float
-) -> float | None:
-    """How long until a search returns a memory mentioning ``wanted`` (None: not at all).
-
-    Polls past the deadline the test asserts, so a failure says how late it was.
-    """
-    started = time.monotonic()
-    while time.monotonic() - started < give_up_after:
-        response = await client.post(
-            "/v1/memories/search", json={"query": query, "limit": 5}, headers=user.headers
-        )
-        assert response.status_code == 200, response.text
-        for result in response.json()["results"]:
-            if result["memory"] and wanted in result["memory"]["content"]:
-                return time.monotonic() - started
-        await asyncio.sleep(0.2)
-    return None
 
 
 async def test_a_huge_emoji_message_does_not_hold_back_another_users_memory(

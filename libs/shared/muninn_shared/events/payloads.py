@@ -19,17 +19,29 @@ class Cuttable:
     """
 
 
+@dataclass(frozen=True)
+class Personal:
+    """Marks a field that says something about its user: the outbox relay seals it.
+
+    Kafka keeps events for days (dead letters longer) and no one can delete one user's records
+    from a topic. Sealed under a key that erasure destroys, the field becomes unreadable in
+    every retained copy once the user is erased (see :mod:`muninn_shared.events.sealing`).
+    """
+
+
 class UserRegistered(BaseModel):
+    """The scheduler keeps ``email`` and ``display_name`` for notifications: both are sealed."""
+
     user_id: str
-    email: str
-    display_name: str | None = None
+    email: Annotated[str, Personal()]
+    display_name: Annotated[str | None, Personal()] = None
     timezone: str = "UTC"
 
 
 class UserUpdated(BaseModel):
     user_id: str
     changed: list[str] = Field(description="Top-level fields that changed, e.g. 'preferences'.")
-    preferences: dict[str, Any] | None = None
+    preferences: Annotated[dict[str, Any] | None, Personal()] = None
 
 
 class ErasureRequested(BaseModel):
@@ -74,7 +86,7 @@ class MessageEvent(BaseModel):
     conversation_id: str
     message_id: str
     role: Literal["user", "assistant", "system", "tool"]
-    content: Annotated[str, Cuttable()]
+    content: Annotated[str, Cuttable(), Personal()]
     content_truncated: bool = Field(
         default=False, description="The content is a prefix: the message was too large to carry."
     )
@@ -82,7 +94,7 @@ class MessageEvent(BaseModel):
         default=None, description="Length in characters of the whole message, when cut."
     )
     created_at: datetime
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    metadata: Annotated[dict[str, Any], Personal()] = Field(default_factory=dict)
 
 
 class ConversationDeleted(BaseModel):
@@ -106,7 +118,7 @@ class NotificationChanged(BaseModel):
     kind: str
     status: str
     channel: str | None = None
-    detail: str | None = None
+    detail: Annotated[str | None, Personal()] = None
 
 
 class SchedulerProactive(BaseModel):
@@ -115,7 +127,7 @@ class SchedulerProactive(BaseModel):
     user_id: str
     conversation_id: str | None = None
     kind: str
-    text: Annotated[str, Cuttable()]
+    text: Annotated[str, Cuttable(), Personal()]
     text_truncated: bool = False
     text_length: int | None = None
     reference_id: str | None = None
@@ -127,7 +139,7 @@ class IntegrationRecord(BaseModel):
     provider: str
     record_type: Literal["calendar_event", "email", "contact", "interaction"]
     record_id: str
-    data: dict[str, Any] = Field(default_factory=dict)
+    data: Annotated[dict[str, Any], Personal()] = Field(default_factory=dict)
 
 
 class ByodRoutingChanged(BaseModel):

@@ -11,6 +11,11 @@ A failure that says MongoDB or Kafka is down (see :mod:`muninn_shared.messaging.
 not the event's fault: the consumer waits, with capped backoff and without committing its
 offset, for as long as the outage lasts, then applies the event. If even the dead-letter
 publish fails for another reason the message is not acknowledged and Kafka redelivers it.
+
+Sealed personal fields (see :mod:`muninn_shared.events.sealing`) are opened with the user's
+key before the handler runs. Identity not handing out the key is an outage like the others;
+a user whose key erasure destroyed has nothing left to apply: the event is skipped (ids
+logged), never dead-lettered. A sealed field that does not open is dead-lettered as untrusted.
 """
 
 from __future__ import annotations
@@ -40,9 +45,11 @@ from muninn_shared.deadletters.records import (
     dead_letter_record,
 )
 from muninn_shared.events import EventEnvelope, Topic, dead_letter_topic
+from muninn_shared.events.sealing import SealBrokenError
 from muninn_shared.events.trust import untrusted_because
 from muninn_shared.events.wire import decode_envelope
 from muninn_shared.logging import get_logger
+from muninn_shared.messaging.event_keys import EventKeys, UserErasedError
 from muninn_shared.messaging.outages import unavailable_dependency
 from muninn_shared.messaging.pacing import pace_empty_fetches as install_fetch_pacing
 from muninn_shared.storage.idempotency import ProcessedEvents
@@ -81,9 +88,12 @@ class EventConsumers:
         fetch_max_wait_ms: int = 100,
         group_prefix: str = "",
         pace_empty_fetches: bool = False,
+        keys: EventKeys | None = None,
     ) -> None:
-        """``pace_empty_fetches``: only against the development broker (see messaging/pacing.py)."""
+        """``pace_empty_fetches``: only against the development broker (see messaging/pacing.py).
+        ``keys`` open sealed personal fields; None reads events as they come."""
         self._broker = broker
+        self._keys = keys
         self._service = service
         self._instance_id = instance_id
         self._processed = processed
@@ -204,6 +214,17 @@ class EventConsumers:
                 return
             except asyncio.CancelledError:
                 raise
+            except UserErasedError:
+                # Its key died with the user: nothing in it can be read or applied again.
+                self._resumed(consumer, bound)
+                bound.info("event of an erased user skipped: its key is destroyed")
+                return
+            except SealBrokenError as exc:
+                bound.error("sealed event refused", reason=str(exc))
+                await self._dead_letter(
+                    consumer, origin, raw, "untrusted", f"untrusted event: {exc}"
+                )
+                return
             except Exception as exc:
                 error = _describe(exc)
                 dependency = unavailable_dependency(exc)
@@ -237,7 +258,9 @@ class EventConsumers:
                 await self._late_erasure(event.subject)
             bound.info("event for an erased user ignored")
             return
-        await self._processed.apply_once(consumer, str(event.id), lambda s: handler(event, s))
+        # Opened after the tombstone check: an erased user's event is swept, not opened.
+        opened = await self._keys.open(event) if self._keys is not None else event
+        await self._processed.apply_once(consumer, str(event.id), lambda s: handler(opened, s))
         # Also after the erasure itself: a handler that committed while the erasure's
         # transaction ran is invisible to that transaction's snapshot and checked the
         # tombstone before it existed; only a pass after the erasure commits sees it.

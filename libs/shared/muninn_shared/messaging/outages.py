@@ -15,8 +15,11 @@ from __future__ import annotations
 from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
 from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
+from muninn_shared.messaging.event_keys import IdentityUnavailableError
+
 MONGODB = "mongodb"
 KAFKA = "kafka"
+IDENTITY = "identity"
 
 # Labels the server or driver attach to errors that succeed when the operation is retried
 # (a transaction that met a failover, a commit whose outcome is unknown). Retrying is safe
@@ -46,7 +49,7 @@ _UNAVAILABLE_CODES = frozenset(
 
 
 def unavailable_dependency(exc: BaseException) -> str | None:
-    """``"mongodb"`` or ``"kafka"`` if ``exc`` (or what caused it) says that one is down.
+    """``"mongodb"``, ``"kafka"`` or ``"identity"`` if ``exc`` (or what caused it) says that one is down.
 
     Causes are followed because handlers and libraries wrap errors (``raise X from exc``, or
     raising while handling one), and exception groups are searched member by member.
@@ -70,6 +73,8 @@ def unavailable_dependency(exc: BaseException) -> str | None:
 
 
 def _classify(exc: BaseException) -> str | None:
+    if isinstance(exc, IdentityUnavailableError):
+        return IDENTITY  # no key to seal or open with: the event waits, as for a broker outage
     if isinstance(exc, ConnectionFailure):
         return MONGODB
     if isinstance(exc, PyMongoError) and any(exc.has_error_label(x) for x in _RETRYABLE_LABELS):

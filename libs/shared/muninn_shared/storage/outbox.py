@@ -40,7 +40,9 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 from muninn_shared.events import EventEnvelope, spec_for
 from muninn_shared.events.bounds import DEFAULT_EVENT_MAX_BYTES, encode_envelope, fit_event
 from muninn_shared.events.catalogue import UnknownEventTypeError
+from muninn_shared.events.sealing import fit_sealed_event
 from muninn_shared.logging import get_logger
+from muninn_shared.messaging.event_keys import UserErasedError
 from muninn_shared.storage.indexes import ensure_index
 from muninn_shared.storage.mongo import in_transaction, update_one_and_read
 
@@ -51,6 +53,7 @@ LEASES = "outbox_leases"
 DEAD_LETTERS = "outbox_dead_letters"
 
 Publish = Callable[[str, EventEnvelope], Awaitable[None]]
+Seal = Callable[[EventEnvelope], Awaitable[EventEnvelope]]
 
 # Events that confirm an erasure: never discarded with the erased user's pending events.
 ERASURE_RECEIPTS = frozenset({"privacy.erasure.completed", "identity.user.erased"})
@@ -70,10 +73,16 @@ class UndeliverableRowError(Exception):
 
 class Outbox:
     def __init__(
-        self, db: AsyncDatabase[dict[str, Any]], *, max_event_bytes: int = DEFAULT_EVENT_MAX_BYTES
+        self,
+        db: AsyncDatabase[dict[str, Any]],
+        *,
+        max_event_bytes: int = DEFAULT_EVENT_MAX_BYTES,
+        sealed: bool = False,
     ) -> None:
+        """``sealed``: the relay seals personal fields, so the sealed event must fit the cap."""
         self._db = db
         self.max_event_bytes = max_event_bytes
+        self._fit = fit_sealed_event if sealed else fit_event
         self._wakeup = asyncio.Event()
 
     async def ensure_indexes(self) -> None:
@@ -103,7 +112,7 @@ class Outbox:
 
     def _row(self, event: EventEnvelope, topic: str | None) -> dict[str, Any]:
         """The row for ``event``, its payload cut to the cap (EventTooLargeError if it cannot be)."""
-        fitted = fit_event(event, self.max_event_bytes)
+        fitted = self._fit(event, self.max_event_bytes)
         if fitted is not event:
             log.info(
                 "event text cut to fit the event size cap",
@@ -257,8 +266,11 @@ class OutboxRelay:
         poll_interval: float = 0.2,
         batch_size: int = 100,
         lease_seconds: float = 10.0,
+        seal: Seal | None = None,
     ) -> None:
+        """``seal`` seals an event's personal fields before it is published."""
         self._db = db
+        self._seal = seal
         self._outbox = outbox
         self._publish = publish
         self._name = name
@@ -312,6 +324,8 @@ class OutboxRelay:
             for doc in docs:
                 try:
                     topic, envelope = self._outbox.checked(doc)
+                    if self._seal is not None:
+                        envelope = await self._seal(envelope)
                     await self._publish(topic, envelope)
                 except UndeliverableRowError as exc:
                     await self._set_aside(doc, str(exc))
@@ -321,6 +335,14 @@ class OutboxRelay:
                     await self._set_aside(doc, f"refused by Kafka: {exc!r}")
                     set_aside += 1
                     continue
+                except UserErasedError:
+                    # Erased meanwhile: its key is gone and nothing of it may be published.
+                    log.info(
+                        "outbox event of an erased user dropped",
+                        relay=self._name,
+                        event_id=doc.get("event_id"),
+                        user_id=doc.get("user_id"),
+                    )
                 done.append(doc["_id"])
         finally:
             if done:

@@ -32,6 +32,7 @@ from muninn_identity.api_keys.store import ApiKeyStore
 from muninn_identity.audit.store import AuditStore, RequestInfo
 from muninn_identity.auth.revocations import session_revoked
 from muninn_identity.auth.store import RefreshTokenStore
+from muninn_identity.event_keys.service import EventKeyService
 from muninn_identity.privacy.models import ErasureStatus, ExportArchive, ServiceErasure
 from muninn_identity.privacy.store import ErasureStore
 from muninn_identity.users.store import UserStore
@@ -75,6 +76,7 @@ class PrivacyService:
         api_keys: ApiKeyStore,
         audit: AuditStore,
         erasures: ErasureStore,
+        event_keys: EventKeyService,
         token_issuer: TokenIssuer,
         http: httpx.AsyncClient,
         service_urls: dict[str, str],
@@ -87,6 +89,7 @@ class PrivacyService:
         self._api_keys = api_keys
         self._audit = audit
         self._erasures = erasures
+        self._event_keys = event_keys
         self._token_issuer = token_issuer
         self._http = http
         self._service_urls = service_urls
@@ -153,6 +156,9 @@ class PrivacyService:
         async def work(session: AsyncClientSession) -> None:
             if not await self._users.mark_erasing(user_id, session):
                 raise not_found("User")
+            # First: every copy of the user's events retained in topics and dead letters is
+            # sealed under this key, and becomes unreadable with it.
+            await self._event_keys.destroy(user_id, session)
             await self._tokens.revoke_all(user_id, session)
             await self._api_keys.revoke_all(user_id, session)
             # Every access token issued so far, session or API key, is refused at the gateway.
@@ -260,6 +266,7 @@ class PrivacyService:
             self._runtime.db, confirmation.user_id, session=session, skip=INFRASTRUCTURE_COLLECTIONS
         )
         await self._runtime.outbox.discard_pending_for(confirmation.user_id, session)
+        await self._event_keys.destroy(confirmation.user_id, session)
         await self._runtime.tombstones.record(confirmation.user_id, session)
         await self._erasures.confirm(confirmation.erasure_id, "identity", deleted, session)
         await self._erasures.complete(confirmation.erasure_id, session)

@@ -1,0 +1,117 @@
+"""Each service reaches identity's event keys with its own credential; identity holds hashes.
+
+Compose takes each credential from its own variable, Kubernetes from its own Secret, and the
+generator prints those Secrets with matching hashes. Only identity sees the hashes and the
+key-encryption key.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from functools import cache
+from types import ModuleType
+from typing import Any
+
+import pytest
+import yaml
+from muninn_shared.service_credentials import credential_matches, env_lines
+from muninn_shared.settings import KEY_READING_SERVICES, SERVICE_NAMES
+
+from tests.deploy.scripts import load_script
+from tests.deploy.test_manifests import (
+    K8S,
+    base_objects,
+    compose_services,
+    deployment_env,
+)
+
+IDENTITY_ONLY = ("MUNINN_EVENT_KEY_ENCRYPTION_KEY", "MUNINN_SERVICE_CREDENTIAL_HASHES")
+
+
+@cache
+def generator() -> ModuleType:
+    return load_script(
+        K8S / "generate_service_credentials.py", "muninn_generate_service_credentials"
+    )
+
+
+def secret_ref(env: dict[str, dict[str, Any]], name: str) -> dict[str, str]:
+    ref: dict[str, str] = env[name]["valueFrom"]["secretKeyRef"]
+    return ref
+
+
+@pytest.mark.parametrize("service", KEY_READING_SERVICES)
+def test_compose_gives_each_service_its_own_credential(service: str) -> None:
+    env = compose_services()[service]["environment"]
+    expected = f"MUNINN_SERVICE_CREDENTIAL_{service.upper()}"
+    assert str(env["MUNINN_SERVICE_CREDENTIAL"]).startswith(f"${{{expected}:?")
+
+
+def test_compose_gives_the_hashes_and_the_key_encryption_key_to_identity_alone() -> None:
+    services = compose_services()
+    for name in IDENTITY_ONLY:
+        assert str(services["identity"]["environment"][name]).startswith(f"${{{name}:?")
+    for service in SERVICE_NAMES:
+        env = services[service]["environment"]
+        if service != "identity":
+            assert not set(IDENTITY_ONLY) & set(env), service
+        if service not in KEY_READING_SERVICES:
+            assert "MUNINN_SERVICE_CREDENTIAL" not in env, service
+
+
+@pytest.mark.parametrize("service", KEY_READING_SERVICES)
+def test_each_deployment_takes_its_own_credential_secret(service: str) -> None:
+    env = deployment_env(base_objects("Deployment")[service])
+    ref = secret_ref(env, "MUNINN_SERVICE_CREDENTIAL")
+    assert ref == {"name": generator().credential_secret(service), "key": "credential"}
+
+
+def test_only_identity_holds_the_hashes_and_the_key_encryption_key() -> None:
+    module = generator()
+    for name, deployment in base_objects("Deployment").items():
+        env = deployment_env(deployment)
+        if name == "identity":
+            assert secret_ref(env, "MUNINN_SERVICE_CREDENTIAL_HASHES") == {
+                "name": module.HASHES_SECRET,
+                "key": "hashes.json",
+            }
+            assert secret_ref(env, "MUNINN_EVENT_KEY_ENCRYPTION_KEY") == {
+                "name": module.KEY_ENCRYPTION_KEY_SECRET,
+                "key": "key",
+            }
+        else:
+            assert module.HASHES_SECRET not in str(deployment), name
+            assert module.KEY_ENCRYPTION_KEY_SECRET not in str(deployment), name
+        for other in KEY_READING_SERVICES:
+            if other != name:
+                assert module.credential_secret(other) not in str(deployment), name
+
+
+def test_the_generated_secrets_hold_matching_hashes_and_fresh_secrets() -> None:
+    module = generator()
+    first = {
+        d["metadata"]["name"]: d["stringData"] for d in module.secrets(key_encryption_key=True)
+    }
+    hashes = json.loads(first[module.HASHES_SECRET]["hashes.json"])
+    assert set(hashes) == set(KEY_READING_SERVICES)
+    for service in KEY_READING_SERVICES:
+        credential = first[module.credential_secret(service)]["credential"]
+        assert credential_matches(credential, hashes[service])
+        others = [h for s, accepted in hashes.items() if s != service for h in accepted]
+        assert not credential_matches(credential, others)
+    assert len(base64.urlsafe_b64decode(first[module.KEY_ENCRYPTION_KEY_SECRET]["key"])) == 32
+    rotated = {d["metadata"]["name"]: d for d in module.secrets(key_encryption_key=False)}
+    assert module.KEY_ENCRYPTION_KEY_SECRET not in rotated, "a rotation keeps the stored keys"
+    assert (
+        rotated[module.credential_secret("memory")]["stringData"]
+        != first[module.credential_secret("memory")]
+    )
+    assert all(yaml.safe_load(yaml.safe_dump(d)) == d for d in rotated.values())
+
+
+def test_the_compose_env_lines_name_each_credential_and_their_hashes() -> None:
+    lines = env_lines({"memory": "s1", "byod": "s2"})
+    assert lines[:2] == ["MUNINN_SERVICE_CREDENTIAL_MEMORY=s1", "MUNINN_SERVICE_CREDENTIAL_BYOD=s2"]
+    hashes = json.loads(lines[2].removeprefix("MUNINN_SERVICE_CREDENTIAL_HASHES=").strip("'"))
+    assert credential_matches("s1", hashes["memory"])
