@@ -24,8 +24,9 @@ from asgi_lifespan import LifespanManager
 from muninn_memory.extraction.text import content_terms
 from muninn_memory.lifecycle.runner import PeriodicJob
 from muninn_memory.main import create_app
-from muninn_memory.retrieval.port import IndexedMemory, MemoryIndex, ScoredMemory, SearchFilters
+from muninn_memory.retrieval.port import IndexedMemory, MemoryIndex, ScoredMemory
 from muninn_memory.settings import MemorySettings
+from muninn_memory.vectors.port import SearchFilters
 from muninn_shared.devstack.readiness import Target, wait_ready
 from muninn_shared.devstack.servers import free_port
 from muninn_shared.devstack.topology import StackConfig

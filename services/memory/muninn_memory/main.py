@@ -17,26 +17,27 @@ from muninn_memory.documents.store import DocumentStore
 from muninn_memory.entities.router import router as entities_router
 from muninn_memory.entities.service import EntityService
 from muninn_memory.entities.store import EntityStore
+from muninn_memory.erasure.service import memory_eraser
 from muninn_memory.extraction.llm import create_chat_client, create_extractor
 from muninn_memory.history.router import router as history_router
 from muninn_memory.history.service import HistoryService
 from muninn_memory.history.store import HistoryStore
+from muninn_memory.indexing.service import IndexSync
 from muninn_memory.ingestion.handlers import install_message_consumer
 from muninn_memory.ingestion.pipeline import IngestionPipeline
 from muninn_memory.ingestion.router import router as ingestion_router
 from muninn_memory.ingestion.service import IngestionService
 from muninn_memory.ingestion.store import JobStore
 from muninn_memory.ingestion.worker import IngestionWorkers
-from muninn_memory.lifecycle.handlers import install_profile_consumer
-from muninn_memory.lifecycle.profiles import ProfileStore
 from muninn_memory.lifecycle.runner import PeriodicJob
 from muninn_memory.lifecycle.service import LifecycleService
-from muninn_memory.memories.erasure import memory_eraser
-from muninn_memory.memories.indexing import IndexSync
+from muninn_memory.memories.indexing import MemorySource
 from muninn_memory.memories.router import router as memories_router
 from muninn_memory.memories.search import MemorySearch
 from muninn_memory.memories.service import MemoryService
 from muninn_memory.memories.store import MemoryStore
+from muninn_memory.profiles.handlers import install_profile_consumer
+from muninn_memory.profiles.store import ProfileStore
 from muninn_memory.reconciliation.service import Reconciler
 from muninn_memory.retrieval.hybrid import HybridIndex
 from muninn_memory.retrieval.port import MemoryIndex
@@ -73,12 +74,12 @@ def create_app(
     jobs = JobStore(runtime.db)
     entities = EntityService(entity_store)
     index_sync = IndexSync(
-        memory_store,
         index,
         sweep_db=runtime.db,
         tombstones=runtime.tombstones,
         interval=settings.index_sync_interval_seconds,
     )
+    index_sync.register(MemorySource(memory_store))
     index_sync.register(ChunkSource(document_store))
     chat = create_chat_client(settings, http)
     reconciler = Reconciler(

@@ -6,7 +6,8 @@ from datetime import datetime
 
 import pytest
 from muninn_memory.extraction.text import content_terms
-from muninn_memory.retrieval.port import IndexedMemory, ScoredMemory, SearchFilters
+from muninn_memory.retrieval.port import IndexedMemory, ScoredMemory
+from muninn_memory.vectors.port import SearchFilters
 
 
 class InMemoryIndex:

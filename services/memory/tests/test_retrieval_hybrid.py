@@ -15,10 +15,10 @@ from muninn_memory.embeddings.port import Vector
 from muninn_memory.retrieval.factory import create_memory_index, create_vector_backend
 from muninn_memory.retrieval.hybrid import HybridIndex
 from muninn_memory.retrieval.lexical import term_id, terms
-from muninn_memory.retrieval.port import DENSE_TEXT_CHARS, IndexedMemory, SearchFilters, dense_text
+from muninn_memory.retrieval.port import DENSE_TEXT_CHARS, IndexedMemory, dense_text
 from muninn_memory.retrieval.settings import VectorSettings
 from muninn_memory.vectors.edge import EdgeBackend
-from muninn_memory.vectors.port import VectorQuery
+from muninn_memory.vectors.port import SearchFilters, VectorQuery
 from muninn_memory.vectors.server import QdrantBackend
 from muninn_shared.settings import ServiceSettings
 from qdrant_client import AsyncQdrantClient

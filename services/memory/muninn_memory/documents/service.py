@@ -33,8 +33,8 @@ from muninn_memory.documents.parsing import (
 from muninn_memory.documents.store import DocumentStore
 from muninn_memory.extraction.signals import context_of
 from muninn_memory.extraction.text import estimate_tokens
-from muninn_memory.memories.indexing import IndexSync
-from muninn_memory.memories.store import PENDING
+from muninn_memory.indexing.models import PENDING
+from muninn_memory.indexing.service import IndexSync
 
 Doc = dict[str, Any]
 SYNC_BATCH = 64

@@ -4,7 +4,7 @@ Everything the job changes — new memories, superseded or deleted ones, history
 entities and their mention counts, ``memory.record.changed`` events in the outbox, and the
 job's own status — commits in one MongoDB transaction, conditioned on the worker still
 holding the job. A job is therefore applied exactly once even if its worker dies at any
-point; the vector index follows from MongoDB right after (see ``memories/indexing.py``).
+point; the vector index follows from MongoDB right after (see ``indexing/service.py``).
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ from muninn_memory.extraction.rules import bounded, classify
 from muninn_memory.extraction.signals import context_of, importance_of, sentiment_of
 from muninn_memory.extraction.text import clean, truncate
 from muninn_memory.history.store import HistoryStore, history_entry
+from muninn_memory.indexing.models import PENDING
+from muninn_memory.indexing.service import IndexSync
 from muninn_memory.ingestion.models import JobOperation, JobResult
 from muninn_memory.ingestion.store import JobStore
-from muninn_memory.memories.documents import new_memory_doc
-from muninn_memory.memories.indexing import IndexSync
 from muninn_memory.memories.models import (
     ExtractionInfo,
     MemoryStatus,
@@ -43,7 +43,8 @@ from muninn_memory.memories.models import (
     Provenance,
     SourceMessageRef,
 )
-from muninn_memory.memories.store import PENDING, MemoryStore
+from muninn_memory.memories.records import new_memory_doc
+from muninn_memory.memories.store import MemoryStore
 from muninn_memory.reconciliation.service import Decision, Reconciler
 
 log = get_logger(__name__)

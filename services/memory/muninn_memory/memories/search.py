@@ -31,8 +31,9 @@ from muninn_memory.memories.models import (
 )
 from muninn_memory.memories.service import MemoryService
 from muninn_memory.memories.store import MemoryStore, filter_query
-from muninn_memory.retrieval.port import MemoryIndex, ScoredMemory, SearchFilters
+from muninn_memory.retrieval.port import MemoryIndex, ScoredMemory
 from muninn_memory.retrieval.timing import stage
+from muninn_memory.vectors.port import SearchFilters
 
 log = get_logger(__name__)
 

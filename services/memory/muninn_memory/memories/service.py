@@ -19,8 +19,7 @@ from muninn_memory.entities.service import EntityService, ResolvedEntity
 from muninn_memory.entities.store import EntityStore
 from muninn_memory.extraction.text import normalized
 from muninn_memory.history.store import HistoryStore, history_entry
-from muninn_memory.memories.documents import memory_from_doc
-from muninn_memory.memories.indexing import IndexSync
+from muninn_memory.indexing.service import IndexSync
 from muninn_memory.memories.models import (
     BulkDeleteRequest,
     BulkDeleteResult,
@@ -31,6 +30,7 @@ from muninn_memory.memories.models import (
     MemoryPatch,
     MemoryStatus,
 )
+from muninn_memory.memories.records import memory_from_doc
 from muninn_memory.memories.store import MemoryStore, filter_query
 
 log = get_logger(__name__)

@@ -2,7 +2,7 @@
 
 MongoDB is the record; the vector index is derived from it. Every write that changes what
 should be searchable marks the memory ``index_state: pending`` in the same transaction, and
-:mod:`muninn_memory.memories.indexing` brings the index up to date — so a crash between the
+the index sync (:mod:`muninn_memory.indexing.service`) brings the index up to date — so a crash between the
 commit and the vector write is repaired, never lost.
 """
 
@@ -19,14 +19,12 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.asynchronous.database import AsyncDatabase
 
+from muninn_memory.indexing.models import PENDING, SYNCED
 from muninn_memory.memories.matching import matches
 from muninn_memory.memories.models import MemoryFilters, MemoryStatus
 
 Doc = dict[str, Any]
 MEMORIES = "memories"
-
-PENDING = "pending"
-SYNCED = "synced"
 
 
 def filter_query(

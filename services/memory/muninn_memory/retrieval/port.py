@@ -11,7 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from muninn_memory.vectors.port import SearchFilters
 
 DENSE_TEXT_CHARS = 2_000
 DENSE_TEXT_PIECES = 400
@@ -39,18 +42,6 @@ class IndexedMemory:
     context: str | None = None
     importance: int = 5
     occurred_at: datetime | None = None
-    entities: tuple[str, ...] = ()
-    source: str | None = None
-
-
-@dataclass(frozen=True)
-class SearchFilters:
-    types: tuple[str, ...] = ()
-    context: str | None = None
-    min_importance: int | None = None
-    max_importance: int | None = None
-    occurred_after: datetime | None = None
-    occurred_before: datetime | None = None
     entities: tuple[str, ...] = ()
     source: str | None = None
 
