@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from muninn_memory.ingestion.pipeline import reinforced
+from muninn_memory.ingestion.planning import reinforced
 from muninn_memory.lifecycle.decay import decayed, last_mentioned
 from muninn_memory.profiles.models import profile_fields
 

@@ -13,7 +13,6 @@ import asyncio
 import copy
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,17 +34,16 @@ from muninn_memory.history.store import HistoryStore, history_entry
 from muninn_memory.indexing.models import PENDING
 from muninn_memory.indexing.service import IndexSync
 from muninn_memory.ingestion.models import JobOperation, JobResult
+from muninn_memory.ingestion.planning import FactContext, Plan, plan_decision, source_ref
 from muninn_memory.ingestion.store import JobStore
 from muninn_memory.memories.models import (
     ExtractionInfo,
-    MemoryStatus,
     MemoryType,
     Provenance,
-    SourceMessageRef,
 )
 from muninn_memory.memories.records import new_memory_doc
 from muninn_memory.memories.store import MemoryStore
-from muninn_memory.reconciliation.service import Decision, Reconciler
+from muninn_memory.reconciliation.service import Reconciler
 
 log = get_logger(__name__)
 
@@ -72,44 +70,6 @@ def source_message(raw: Doc) -> SourceMessage:
         speaker=str(speaker) if speaker else None,
         metadata=metadata,
     )
-
-
-def _ref(message: SourceMessage, excerpt: str) -> SourceMessageRef:
-    return SourceMessageRef(
-        message_id=message.message_id,
-        conversation_id=message.conversation_id,
-        role=message.role,
-        speaker=message.speaker,
-        created_at=message.created_at,
-        excerpt=truncate(excerpt, 2000),
-        metadata=message.metadata,
-    )
-
-
-@dataclass
-class Plan:
-    """What a job will write, built before the transaction so the transaction stays short."""
-
-    new: list[Doc] = field(default_factory=list)
-    changes: dict[str, Doc] = field(default_factory=dict)
-    history: list[Doc] = field(default_factory=list)
-    events: list[tuple[str, str]] = field(default_factory=list)
-    operations: list[JobOperation] = field(default_factory=list)
-    retired: set[str] = field(default_factory=set)
-    origin: dict[str, tuple[int, str | None]] = field(default_factory=dict)
-    """Memory id → (message index, sentence it rests on; None for the whole message)."""
-
-    def active_facts(self) -> list[Doc]:
-        return [
-            d
-            for d in self.new
-            if d["status"] == MemoryStatus.ACTIVE.value
-            and d["type"] != MemoryType.CONVERSATION.value
-        ]
-
-    @property
-    def touched(self) -> list[str]:
-        return [d["_id"] for d in self.new] + list(self.changes)
 
 
 class IngestionPipeline:
@@ -243,8 +203,16 @@ class IngestionPipeline:
             decision = await self._reconciler.decide(
                 user_id, fact, pending=plan.active_facts(), retired=plan.retired
             )
-            memory_id = self._apply(
-                job, decision, message, extraction.extractor, plan, context=payload.get("context")
+            memory_id = plan_decision(
+                plan,
+                decision,
+                FactContext(
+                    job=job,
+                    message=message,
+                    extractor=extraction.extractor,
+                    embedding_model=self._index_sync.index.model_id,
+                    context=payload.get("context"),
+                ),
             )
             if decision.target is not None and decision.op in ("update", "delete"):
                 await self._outdate_sources(
@@ -288,7 +256,7 @@ class IngestionPipeline:
                 )
             )
             if same_message:
-                self._change(plan, doc, {"outdated_by": by})
+                plan.change(doc, {"outdated_by": by})
 
     async def _plan_direct(
         self, job: Doc, payload: Doc, message: SourceMessage, plan: Plan
@@ -310,15 +278,18 @@ class IngestionPipeline:
             context=payload["memory"].get("context") or context_of(content),
         )
         decision = await self._reconciler.decide(job["user_id"], fact, pending=[], retired=set())
-        self._apply(
-            job,
-            decision,
-            message,
-            "none",
+        plan_decision(
             plan,
-            context=fact.context,
-            type_override=given_type,
-            direct=payload["memory"],
+            decision,
+            FactContext(
+                job=job,
+                message=message,
+                extractor="none",
+                embedding_model=self._index_sync.index.model_id,
+                context=fact.context,
+                type_override=given_type,
+                direct=payload["memory"],
+            ),
         )
         return Extraction(facts=[fact], extractor="none" if not match else "rules-v1")
 
@@ -330,7 +301,7 @@ class IngestionPipeline:
             job_id=job["_id"],
             event_id=job.get("event_id"),
             message_ids=[message.message_id] if message.message_id else [],
-            messages=[_ref(message, message.content)],
+            messages=[source_ref(message, message.content)],
             extraction=ExtractionInfo(extractor="none", category="conversation", confidence=1.0),
         )
         doc = new_memory_doc(
@@ -374,195 +345,6 @@ class IngestionPipeline:
             )
         )
 
-    def _apply(
-        self,
-        job: Doc,
-        decision: Decision,
-        message: SourceMessage,
-        extractor: str,
-        plan: Plan,
-        *,
-        context: str | None,
-        type_override: str | None = None,
-        direct: Doc | None = None,
-    ) -> str | None:
-        """Plan the decision's writes; returns the id of the memory it creates, if any."""
-        fact = decision.fact
-        user_id = job["user_id"]
-        stated_at = fact.stated_at or message.created_at
-        ref = _ref(message, fact.sentence).model_dump(mode="python")
-        target = decision.target
-        target_id = target["_id"] if target else None
-        if decision.op == "noop":
-            if target is not None:
-                self._change(plan, target, reinforced(target, stated_at))
-                plan.history.append(
-                    history_entry(
-                        user_id=user_id,
-                        memory_id=target["_id"],
-                        lineage_id=str(target.get("lineage_id") or target["_id"]),
-                        operation="reinforced",
-                        actor="extraction",
-                        reason=decision.reason,
-                        job_id=job["_id"],
-                        source_messages=[ref],
-                    )
-                )
-            plan.operations.append(
-                JobOperation(
-                    op="noop",
-                    target_id=target_id,
-                    content=fact.content,
-                    type=fact.type.value,
-                    reason=decision.reason,
-                )
-            )
-            return None
-        if decision.op == "delete":
-            assert target is not None
-            self._change(
-                plan,
-                target,
-                {
-                    "status": MemoryStatus.DELETED.value,
-                    "valid_to": stated_at,
-                    "deleted_reason": decision.reason,
-                },
-            )
-            plan.retired.add(target["_id"])
-            plan.history.append(
-                history_entry(
-                    user_id=user_id,
-                    memory_id=target["_id"],
-                    lineage_id=str(target.get("lineage_id") or target["_id"]),
-                    operation="deleted",
-                    actor="extraction",
-                    reason=f"{decision.reason}: {truncate(fact.sentence, 300)}",
-                    before={"status": target["status"]},
-                    after={"status": MemoryStatus.DELETED.value, "valid_to": stated_at},
-                    job_id=job["_id"],
-                    source_messages=[ref],
-                )
-            )
-            plan.events.append((target["_id"], "delete"))
-            plan.operations.append(
-                JobOperation(
-                    op="delete",
-                    target_id=target_id,
-                    content=target["content"],
-                    type=target["type"],
-                    reason=decision.reason,
-                )
-            )
-            return None
-        provenance = Provenance(
-            source=job["source"],
-            job_id=job["_id"],
-            event_id=job.get("event_id"),
-            message_ids=[message.message_id] if message.message_id else [],
-            messages=[SourceMessageRef.model_validate(ref)],
-            extraction=ExtractionInfo(
-                extractor=extractor,
-                category=fact.category,
-                slot=fact.slot,
-                confidence=fact.confidence,
-                sentence=fact.sentence if extractor != "none" else None,
-            ),
-        )
-        historical = decision.op == "historical"
-        memory = direct or {}
-        doc = new_memory_doc(
-            user_id=user_id,
-            content=fact.content,
-            type_=type_override or fact.type.value,
-            context=context or fact.context or "personal",
-            importance=fact.importance,
-            sentiment=fact.sentiment,
-            occurred_at=stated_at,
-            event_at=memory.get("event_at") or fact.event_at,
-            provenance=provenance,
-            slot=fact.slot,
-            tags=list(memory.get("tags") or []),
-            metadata=dict(memory.get("metadata") or {}),
-            expires_at=memory.get("expires_at"),
-            status=MemoryStatus.SUPERSEDED if historical else MemoryStatus.ACTIVE,
-            valid_to=target["valid_from"] if historical and target else None,
-            supersedes=target_id if decision.op == "update" else None,
-            superseded_by=target_id if historical else None,
-            lineage_id=target.get("lineage_id", target["_id"]) if target else None,
-            version=int(target.get("version", 1)) + 1 if target and decision.op == "update" else 1,
-            embedding_model=self._index_sync.index.model_id,
-        )
-        plan.new.append(doc)
-        plan.origin[doc["_id"]] = (fact.message_index, fact.sentence)
-        created = history_entry(
-            user_id=user_id,
-            memory_id=doc["_id"],
-            lineage_id=doc["lineage_id"],
-            operation="created",
-            actor="user" if direct is not None else "extraction",
-            reason=decision.reason,
-            job_id=job["_id"],
-            source_messages=[ref],
-            after={"content": doc["content"], "type": doc["type"], "slot": fact.slot},
-            before={"content": target["content"]} if target and decision.op == "update" else None,
-            related_memory_id=target_id,
-        )
-        plan.history.append(created)
-        if decision.op == "update" and target is not None:
-            self._change(
-                plan,
-                target,
-                {
-                    "status": MemoryStatus.SUPERSEDED.value,
-                    "valid_to": stated_at,
-                    "superseded_by": doc["_id"],
-                },
-            )
-            plan.retired.add(target["_id"])
-            plan.history.append(
-                history_entry(
-                    user_id=user_id,
-                    memory_id=target["_id"],
-                    lineage_id=doc["lineage_id"],
-                    operation="superseded",
-                    actor="extraction",
-                    reason=decision.reason,
-                    before={"content": target["content"], "status": MemoryStatus.ACTIVE.value},
-                    after={
-                        "content": doc["content"],
-                        "status": MemoryStatus.SUPERSEDED.value,
-                        "valid_to": stated_at,
-                    },
-                    related_memory_id=doc["_id"],
-                    job_id=job["_id"],
-                    source_messages=[ref],
-                )
-            )
-            plan.events.append((doc["_id"], "update"))
-        elif not historical:
-            plan.events.append((doc["_id"], "add"))
-        plan.operations.append(
-            JobOperation(
-                op=decision.op,
-                memory_id=doc["_id"],
-                target_id=target_id,
-                content=doc["content"],
-                type=doc["type"],
-                reason=decision.reason,
-            )
-        )
-        return str(doc["_id"])
-
-    @staticmethod
-    def _change(plan: Plan, target: Doc, changes: Doc) -> None:
-        """Change an existing memory, or one this same job is about to add."""
-        for doc in plan.new:
-            if doc["_id"] == target["_id"]:
-                doc.update(changes)
-                return
-        plan.changes.setdefault(target["_id"], {}).update(changes)
-
     @staticmethod
     def _attach_entities(
         doc: Doc, origin: tuple[int, str | None] | None, resolved: list[list[ResolvedEntity | None]]
@@ -579,19 +361,6 @@ class IngestionPipeline:
         doc["entity_ids"] = [e.id for e in chosen]
         doc["entity_names"] = [e.name for e in chosen]
         doc["index_state"] = PENDING
-
-
-def reinforced(target: Doc, at: datetime) -> Doc:
-    """A fact stated again: counted, and a decayed preference regains its importance."""
-    last = target.get("last_reinforced_at")
-    if last is not None and last.tzinfo is None:
-        last = last.replace(tzinfo=UTC)
-    return {
-        "reinforcements": int(target.get("reinforcements") or 0) + 1,
-        "last_reinforced_at": max(last, at) if last is not None else at,
-        "importance": int(target.get("base_importance") or target["importance"]),
-        "decay_factor": 1.0,
-    }
 
 
 def _mentions(sentence: str, entity: ResolvedEntity) -> bool:
