@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from muninn_memory.extraction.models import SourceMessage
@@ -102,8 +102,6 @@ class FactContext:
 def reinforced(target: Doc, at: datetime) -> Doc:
     """A fact stated again: counted, and a decayed preference regains its importance."""
     last = target.get("last_reinforced_at")
-    if last is not None and last.tzinfo is None:
-        last = last.replace(tzinfo=UTC)
     return {
         "reinforcements": int(target.get("reinforcements") or 0) + 1,
         "last_reinforced_at": max(last, at) if last is not None else at,

@@ -189,7 +189,7 @@ class MemorySearch:
             with stage("records"):
                 docs = await self._store.by_ids(lookup.user_id, ids, query)
             for doc in docs:
-                if doc.get("expires_at") is not None and _aware(doc["expires_at"]) <= lookup.now:
+                if doc.get("expires_at") is not None and doc["expires_at"] <= lookup.now:
                     continue  # expired, not yet swept
                 candidates[doc["_id"]] = Candidate(
                     0.0, {}, doc["content"], doc, normalized=doc.get("normalized") or ""
@@ -302,7 +302,8 @@ class MemorySearch:
         return results
 
 
-def _aware(moment: datetime) -> datetime:
+def _request_time(moment: datetime) -> datetime:
+    """A time from the request, where a client may leave out the zone: read as UTC."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
@@ -313,9 +314,8 @@ def _chunk_matches(chunk: Doc, filters: MemoryFilters) -> bool:
         at = chunk.get("occurred_at")
         if at is None:
             return False
-        at = _aware(at)
-        if filters.time.after and at < _aware(filters.time.after):
+        if filters.time.after and at < _request_time(filters.time.after):
             return False
-        if filters.time.before and at >= _aware(filters.time.before):
+        if filters.time.before and at >= _request_time(filters.time.before):
             return False
     return True

@@ -230,7 +230,7 @@ class MemoryStore:
         db = await self.database_for(user_id)
         cursor = db[MEMORIES].find({"user_id": user_id, "provenance.job_id": job_id})
         found = [doc async for doc in cursor if matches(doc, query)]
-        found.sort(key=lambda d: (_aware(d["occurred_at"]), d["_id"]), reverse=True)
+        found.sort(key=lambda d: (d["occurred_at"], d["_id"]), reverse=True)
         return found
 
     async def pending_for_job(self, user_id: str, job_id: str) -> int:
@@ -343,7 +343,3 @@ class MemoryStore:
             .limit(limit)
         )
         return [d async for d in cursor]
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment

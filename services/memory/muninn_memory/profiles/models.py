@@ -28,7 +28,7 @@ def _pick(source: dict[str, Any], *names: str) -> Any:
 
 
 def profile_fields(preferences: dict[str, Any]) -> dict[str, Any]:
-    """The fields we keep from identity's preferences (snake_case or the seed's camelCase)."""
+    """The fields we keep from identity's preferences (snake_case, or camelCase as older identity records spell them)."""
     changes: dict[str, Any] = {}
     privacy = _pick(preferences, "privacy") or {}
     if isinstance(privacy, dict):
