@@ -110,8 +110,32 @@ def reinforced(target: Doc, at: datetime) -> Doc:
     }
 
 
-def _lineage(target: Doc) -> str:
-    return str(target.get("lineage_id") or target["_id"])
+def _target_entry(
+    source: FactContext,
+    decision: Decision,
+    target: Doc,
+    operation: str,
+    *,
+    reason: str | None = None,
+    lineage_id: str | None = None,
+    before: Doc | None = None,
+    after: Doc | None = None,
+    related_memory_id: str | None = None,
+) -> Doc:
+    """The history entry of what extraction did to an existing memory."""
+    return history_entry(
+        user_id=source.user_id,
+        memory_id=target["_id"],
+        lineage_id=lineage_id or str(target.get("lineage_id") or target["_id"]),
+        operation=operation,
+        actor="extraction",
+        reason=reason or decision.reason,
+        before=before,
+        after=after,
+        related_memory_id=related_memory_id,
+        job_id=source.job["_id"],
+        source_messages=[source.ref(decision)],
+    )
 
 
 def plan_noop(plan: Plan, decision: Decision, source: FactContext) -> str | None:
@@ -119,18 +143,7 @@ def plan_noop(plan: Plan, decision: Decision, source: FactContext) -> str | None
     fact, target = decision.fact, decision.target
     if target is not None:
         plan.change(target, reinforced(target, source.stated_at(decision)))
-        plan.history.append(
-            history_entry(
-                user_id=source.user_id,
-                memory_id=target["_id"],
-                lineage_id=_lineage(target),
-                operation="reinforced",
-                actor="extraction",
-                reason=decision.reason,
-                job_id=source.job["_id"],
-                source_messages=[source.ref(decision)],
-            )
-        )
+        plan.history.append(_target_entry(source, decision, target, "reinforced"))
     plan.operations.append(
         JobOperation(
             op="noop",
@@ -158,17 +171,14 @@ def plan_delete(plan: Plan, decision: Decision, source: FactContext) -> str | No
     )
     plan.retired.add(target["_id"])
     plan.history.append(
-        history_entry(
-            user_id=source.user_id,
-            memory_id=target["_id"],
-            lineage_id=_lineage(target),
-            operation="deleted",
-            actor="extraction",
+        _target_entry(
+            source,
+            decision,
+            target,
+            "deleted",
             reason=f"{decision.reason}: {truncate(decision.fact.sentence, 300)}",
             before={"status": target["status"]},
             after={"status": MemoryStatus.DELETED.value, "valid_to": stated_at},
-            job_id=source.job["_id"],
-            source_messages=[source.ref(decision)],
         )
     )
     plan.events.append((target["_id"], "delete"))
@@ -294,13 +304,12 @@ def plan_update(plan: Plan, decision: Decision, source: FactContext) -> str | No
     )
     plan.retired.add(target["_id"])
     plan.history.append(
-        history_entry(
-            user_id=source.user_id,
-            memory_id=target["_id"],
+        _target_entry(
+            source,
+            decision,
+            target,
+            "superseded",
             lineage_id=doc["lineage_id"],
-            operation="superseded",
-            actor="extraction",
-            reason=decision.reason,
             before={"content": target["content"], "status": MemoryStatus.ACTIVE.value},
             after={
                 "content": doc["content"],
@@ -308,8 +317,6 @@ def plan_update(plan: Plan, decision: Decision, source: FactContext) -> str | No
                 "valid_to": stated_at,
             },
             related_memory_id=doc["_id"],
-            job_id=source.job["_id"],
-            source_messages=[source.ref(decision)],
         )
     )
     plan.events.append((doc["_id"], "update"))
