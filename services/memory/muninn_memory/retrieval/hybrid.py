@@ -23,7 +23,7 @@ from muninn_shared.logging import get_logger
 from muninn_memory.embeddings.port import Embedder, EmbeddingError, Vector
 from muninn_memory.retrieval.lexical import SparseEncoder
 from muninn_memory.retrieval.migration import MigrationStatus, Reembedder
-from muninn_memory.retrieval.port import IndexedMemory, ScoredMemory, dense_text
+from muninn_memory.retrieval.port import IndexedMemory, ScoredMemory
 from muninn_memory.retrieval.ranking import RankingTuning, profile, rank
 from muninn_memory.retrieval.spaces import (
     CollectionState,
@@ -269,7 +269,7 @@ class HybridIndex:
         for m in memories:
             tenant_condition(m.user_id)
         await self._ready()
-        texts = [dense_text(m.text) for m in memories]
+        texts = [m.text for m in memories]
         sparse = [self._encoder.document(m.text) for m in memories]
         dense_by_model: dict[str, list[Vector]] = {}
         for space in list(self._writes):
