@@ -138,6 +138,13 @@ def _target_entry(
     )
 
 
+def _retire(plan: Plan, target: Doc, changes: Doc, entry: Doc) -> None:
+    """An existing memory leaves the current record (deleted or superseded), with its entry."""
+    plan.change(target, changes)
+    plan.retired.add(target["_id"])
+    plan.history.append(entry)
+
+
 def plan_noop(plan: Plan, decision: Decision, source: FactContext) -> str | None:
     """Already known: the memory it matches, if any, is reinforced."""
     fact, target = decision.fact, decision.target
@@ -161,26 +168,17 @@ def plan_delete(plan: Plan, decision: Decision, source: FactContext) -> str | No
     target = decision.target
     assert target is not None, "a delete decision names the memory it deletes"
     stated_at = source.stated_at(decision)
-    plan.change(
+    ended = {"status": MemoryStatus.DELETED.value, "valid_to": stated_at}
+    entry = _target_entry(
+        source,
+        decision,
         target,
-        {
-            "status": MemoryStatus.DELETED.value,
-            "valid_to": stated_at,
-            "deleted_reason": decision.reason,
-        },
+        "deleted",
+        reason=f"{decision.reason}: {truncate(decision.fact.sentence, 300)}",
+        before={"status": target["status"]},
+        after=ended,
     )
-    plan.retired.add(target["_id"])
-    plan.history.append(
-        _target_entry(
-            source,
-            decision,
-            target,
-            "deleted",
-            reason=f"{decision.reason}: {truncate(decision.fact.sentence, 300)}",
-            before={"status": target["status"]},
-            after={"status": MemoryStatus.DELETED.value, "valid_to": stated_at},
-        )
-    )
+    _retire(plan, target, {**ended, "deleted_reason": decision.reason}, entry)
     plan.events.append((target["_id"], "delete"))
     plan.operations.append(
         JobOperation(
@@ -293,32 +291,18 @@ def plan_update(plan: Plan, decision: Decision, source: FactContext) -> str | No
         plan.events.append((doc["_id"], "add"))
         plan.operations.append(_operation(decision, doc))
         return str(doc["_id"])
-    stated_at = source.stated_at(decision)
-    plan.change(
+    ended = {"status": MemoryStatus.SUPERSEDED.value, "valid_to": source.stated_at(decision)}
+    entry = _target_entry(
+        source,
+        decision,
         target,
-        {
-            "status": MemoryStatus.SUPERSEDED.value,
-            "valid_to": stated_at,
-            "superseded_by": doc["_id"],
-        },
+        "superseded",
+        lineage_id=doc["lineage_id"],
+        before={"content": target["content"], "status": MemoryStatus.ACTIVE.value},
+        after={"content": doc["content"], **ended},
+        related_memory_id=doc["_id"],
     )
-    plan.retired.add(target["_id"])
-    plan.history.append(
-        _target_entry(
-            source,
-            decision,
-            target,
-            "superseded",
-            lineage_id=doc["lineage_id"],
-            before={"content": target["content"], "status": MemoryStatus.ACTIVE.value},
-            after={
-                "content": doc["content"],
-                "status": MemoryStatus.SUPERSEDED.value,
-                "valid_to": stated_at,
-            },
-            related_memory_id=doc["_id"],
-        )
-    )
+    _retire(plan, target, {**ended, "superseded_by": doc["_id"]}, entry)
     plan.events.append((doc["_id"], "update"))
     plan.operations.append(_operation(decision, doc))
     return str(doc["_id"])

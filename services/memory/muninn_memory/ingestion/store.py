@@ -236,26 +236,17 @@ class JobStore:
         """Hand jobs back to the queue at shutdown (they were not committed)."""
         if not claims:
             return 0
-        now = datetime.now(UTC)
-        result = await self._jobs.update_many(
-            {"claim": {"$in": claims}, "status": JobStatus.PROCESSING.value},
-            {
-                "$set": {
-                    "status": JobStatus.QUEUED.value,
-                    "claim": None,
-                    "lease_until": None,
-                    "updated_at": now,
-                    "not_before": now,
-                }
-            },
-        )
-        return result.modified_count
+        return await self._requeue({"claim": {"$in": claims}})
 
     async def recover_instance(self, instance_id: str) -> int:
         """At start-up: jobs this replica held before it restarted are dead claims; requeue them now."""
+        return await self._requeue({"worker_instance": instance_id})
+
+    async def _requeue(self, held_by: Doc) -> int:
+        """Jobs in progress under these claims go back to the queue, runnable at once."""
         now = datetime.now(UTC)
         result = await self._jobs.update_many(
-            {"worker_instance": instance_id, "status": JobStatus.PROCESSING.value},
+            {**held_by, "status": JobStatus.PROCESSING.value},
             {
                 "$set": {
                     "status": JobStatus.QUEUED.value,

@@ -191,22 +191,18 @@ class MemoryStore:
     async def active_by_slot(
         self, user_id: str, slot: str, session: AsyncClientSession | None = None
     ) -> list[Doc]:
-        return await self.find(
-            user_id,
-            {"user_id": user_id, "slot": slot, "status": MemoryStatus.ACTIVE.value},
-            limit=20,
-            session=session,
-        )
+        return await self._active_with(user_id, "slot", slot, 20, session)
 
     async def active_by_normalized(
         self, user_id: str, normalized: str, session: AsyncClientSession | None = None
     ) -> list[Doc]:
-        return await self.find(
-            user_id,
-            {"user_id": user_id, "normalized": normalized, "status": MemoryStatus.ACTIVE.value},
-            limit=5,
-            session=session,
-        )
+        return await self._active_with(user_id, "normalized", normalized, 5, session)
+
+    async def _active_with(
+        self, user_id: str, field: str, value: str, limit: int, session: AsyncClientSession | None
+    ) -> list[Doc]:
+        query = {"user_id": user_id, field: value, "status": MemoryStatus.ACTIVE.value}
+        return await self.find(user_id, query, limit=limit, session=session)
 
     async def by_message_ids(
         self, user_id: str, message_ids: list[str], session: AsyncClientSession | None = None
