@@ -13,11 +13,10 @@ import asyncio
 import copy
 import re
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from muninn_shared.events import new_event
-from muninn_shared.events.payloads import MemoryChanged
 from muninn_shared.logging import get_logger
 from muninn_shared.storage.mongo import in_transaction
 from muninn_shared.storage.outbox import Outbox
@@ -36,6 +35,7 @@ from muninn_memory.indexing.service import IndexSync
 from muninn_memory.ingestion.models import JobOperation, JobResult
 from muninn_memory.ingestion.planning import FactContext, Plan, plan_decision, source_ref
 from muninn_memory.ingestion.store import JobStore
+from muninn_memory.memories.events import announce_change
 from muninn_memory.memories.models import (
     ExtractionInfo,
     MemoryType,
@@ -48,7 +48,6 @@ from muninn_memory.reconciliation.service import Reconciler
 log = get_logger(__name__)
 
 Doc = dict[str, Any]
-SERVICE = "memory"
 
 
 def source_message(raw: Doc) -> SourceMessage:
@@ -72,33 +71,19 @@ def source_message(raw: Doc) -> SourceMessage:
     )
 
 
+@dataclass(kw_only=True, eq=False)
 class IngestionPipeline:
-    def __init__(
-        self,
-        *,
-        client: AsyncMongoClient[Doc],
-        jobs: JobStore,
-        memories: MemoryStore,
-        history: HistoryStore,
-        entities: EntityService,
-        extractor: Extractor,
-        reconciler: Reconciler,
-        index_sync: IndexSync,
-        outbox: Outbox,
-    ) -> None:
-        self._client = client
-        self._jobs = jobs
-        self._memories = memories
-        self._history = history
-        self._entities = entities
-        self._extractor = extractor
-        self._reconciler = reconciler
-        self._index_sync = index_sync
-        self._outbox = outbox
+    """Runs one ingestion job: plans its writes, then commits them in one transaction."""
 
-    @property
-    def extractor(self) -> Extractor:
-        return self._extractor
+    client: AsyncMongoClient[Doc]
+    jobs: JobStore
+    memories: MemoryStore
+    history: HistoryStore
+    entities: EntityService
+    extractor: Extractor
+    reconciler: Reconciler
+    index_sync: IndexSync
+    outbox: Outbox
 
     async def run(self, job: Doc) -> JobResult:
         user_id: str = job["user_id"]
@@ -123,7 +108,7 @@ class IngestionPipeline:
         )
 
         async def work(session: AsyncClientSession) -> None:
-            await self._jobs.finish(
+            await self.jobs.finish(
                 job["_id"], job["claim"], result.model_dump(mode="python"), session
             )
             new_docs = copy.deepcopy(plan.new)
@@ -134,7 +119,7 @@ class IngestionPipeline:
                     continue
                 context = payload.get("context") or context_of(message.content)
                 resolved.append(
-                    await self._entities.record(
+                    await self.entities.record(
                         user_id,
                         recognition,
                         at=message.created_at,
@@ -144,21 +129,15 @@ class IngestionPipeline:
                 )
             for doc in new_docs:
                 self._attach_entities(doc, plan.origin.get(doc["_id"]), resolved)
-            await self._memories.insert_many(user_id, new_docs, session)
+            await self.memories.insert_many(user_id, new_docs, session)
             for memory_id, changes in plan.changes.items():
-                await self._memories.update(user_id, memory_id, changes, session=session)
-            await self._history.add_many(user_id, copy.deepcopy(plan.history), session)
+                await self.memories.update(user_id, memory_id, changes, session=session)
+            await self.history.add_many(user_id, copy.deepcopy(plan.history), session)
             for memory_id, operation in plan.events:
-                event = new_event(
-                    "memory.record.changed",
-                    source=SERVICE,
-                    subject=user_id,
-                    data=MemoryChanged(user_id=user_id, memory_id=memory_id, operation=operation),  # type: ignore[arg-type]
-                )
-                await self._outbox.put(event, session)
+                await announce_change(self.outbox, user_id, memory_id, operation, session)
 
-        await in_transaction(self._client, work)
-        await self._index_sync.try_sync(user_id, plan.touched)
+        await in_transaction(self.client, work)
+        await self.index_sync.try_sync(user_id, plan.touched)
         return result
 
     # -- planning -------------------------------------------------------------------------
@@ -168,7 +147,7 @@ class IngestionPipeline:
     ) -> Extraction | None:
         user_id = job["user_id"]
         payload = job.get("payload") or {}
-        known = await self._memories.by_message_ids(
+        known = await self.memories.by_message_ids(
             user_id, [m.message_id for m in messages if m.message_id]
         )
         episodic_for = {
@@ -191,7 +170,7 @@ class IngestionPipeline:
             self._add_episodic(job, message, index, plan, context=payload.get("context"))
         if not job.get("infer", True):
             return None
-        extraction = await self._extractor.extract(messages)
+        extraction = await self.extractor.extract(messages)
         if extraction.over_budget:
             log.warning(
                 "messages stored without extraction: over the extraction budget",
@@ -200,7 +179,7 @@ class IngestionPipeline:
             )
         for fact in extraction.facts:
             message = messages[fact.message_index]
-            decision = await self._reconciler.decide(
+            decision = await self.reconciler.decide(
                 user_id, fact, pending=plan.active_facts(), retired=plan.retired
             )
             memory_id = plan_decision(
@@ -210,7 +189,7 @@ class IngestionPipeline:
                     job=job,
                     message=message,
                     extractor=extraction.extractor,
-                    embedding_model=self._index_sync.index.model_id,
+                    embedding_model=self.index_sync.index.model_id,
                     context=payload.get("context"),
                 ),
             )
@@ -233,14 +212,14 @@ class IngestionPipeline:
         candidates = [d for d in plan.new if d["type"] == MemoryType.CONVERSATION.value]
         if target["_id"] not in {d["_id"] for d in plan.new}:
             if message_ids:
-                candidates += await self._memories.by_message_ids(user_id, message_ids)
+                candidates += await self.memories.by_message_ids(user_id, message_ids)
             elif provenance.get("job_id"):
                 same_turn = {
                     "type": MemoryType.CONVERSATION.value,
                     "occurred_at": target["occurred_at"],
                 }
                 candidates += (
-                    await self._memories.of_job(user_id, provenance["job_id"], same_turn)
+                    await self.memories.of_job(user_id, provenance["job_id"], same_turn)
                 )[:5]
         for doc in candidates:
             if doc["type"] != MemoryType.CONVERSATION.value or doc.get("outdated_by"):
@@ -277,7 +256,7 @@ class IngestionPipeline:
             confidence=1.0,
             context=payload["memory"].get("context") or context_of(content),
         )
-        decision = await self._reconciler.decide(job["user_id"], fact, pending=[], retired=set())
+        decision = await self.reconciler.decide(job["user_id"], fact, pending=[], retired=set())
         plan_decision(
             plan,
             decision,
@@ -285,7 +264,7 @@ class IngestionPipeline:
                 job=job,
                 message=message,
                 extractor="none",
-                embedding_model=self._index_sync.index.model_id,
+                embedding_model=self.index_sync.index.model_id,
                 context=fact.context,
                 type_override=given_type,
                 direct=payload["memory"],
@@ -317,7 +296,7 @@ class IngestionPipeline:
                 "role": message.role,
                 **({"speaker": message.speaker} if message.speaker else {}),
             },
-            embedding_model=self._index_sync.index.model_id,
+            embedding_model=self.index_sync.index.model_id,
         )
         plan.new.append(doc)
         plan.origin[doc["_id"]] = (index, None)

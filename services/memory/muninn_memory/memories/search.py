@@ -99,23 +99,16 @@ class _Lookup:
     now: datetime
 
 
+@dataclass(kw_only=True, eq=False)
 class MemorySearch:
-    def __init__(
-        self,
-        *,
-        memories: MemoryService,
-        store: MemoryStore,
-        documents: DocumentService,
-        index: MemoryIndex,
-        overfetch: int = 3,
-        timeout: float = 10.0,
-    ) -> None:
-        self._memories = memories
-        self._store = store
-        self._documents = documents
-        self._index = index
-        self._overfetch = overfetch
-        self._timeout = timeout
+    """Search over memories and document chunks: the index finds, MongoDB hydrates and filters."""
+
+    memories: MemoryService
+    store: MemoryStore
+    documents: DocumentService
+    index: MemoryIndex
+    overfetch: int = 3
+    timeout: float = 10.0
 
     async def search(self, user_id: str, request: SearchRequest) -> SearchResponse:
         filters = request.filters
@@ -123,9 +116,9 @@ class MemorySearch:
         want_memories = "memories" in request.sources and filters.source != DOCUMENT_SOURCE
         if want_memories and memory_only(filters):
             want_documents = False
-        resolved, entity_ids = await self._memories.entity_filter(user_id, filters)
+        resolved, entity_ids = await self.memories.entity_filter(user_id, filters)
         empty = SearchResponse(
-            query=request.query, results=[], token_count=0, embedding_model=self._index.model_id
+            query=request.query, results=[], token_count=0, embedding_model=self.index.model_id
         )
         if want_memories and entity_ids is not None and not entity_ids:
             want_memories = False
@@ -177,7 +170,7 @@ class MemorySearch:
             query=request.query,
             results=results,
             token_count=tokens,
-            embedding_model=self._index.model_id,
+            embedding_model=self.index.model_id,
         )
 
     async def _candidates(self, lookup: _Lookup, ids: list[str]) -> dict[str, Candidate]:
@@ -187,7 +180,7 @@ class MemorySearch:
             query = filter_query(lookup.user_id, lookup.filters, entity_ids=lookup.entity_ids)
             query["outdated_by"] = None
             with stage("records"):
-                docs = await self._store.by_ids(lookup.user_id, ids, query)
+                docs = await self.store.by_ids(lookup.user_id, ids, query)
             for doc in docs:
                 if doc.get("expires_at") is not None and doc["expires_at"] <= lookup.now:
                     continue  # expired, not yet swept
@@ -197,7 +190,7 @@ class MemorySearch:
         if lookup.documents:
             missing = [i for i in ids if i not in candidates]
             with stage("documents"):
-                hits = await self._documents.hits(lookup.user_id, missing)
+                hits = await self.documents.hits(lookup.user_id, missing)
             for chunk_id, (chunk, hit) in hits.items():
                 if _chunk_matches(chunk, lookup.filters):
                     candidates[chunk_id] = Candidate(0.0, {}, chunk["content"], chunk, hit)
@@ -206,10 +199,10 @@ class MemorySearch:
     async def _ask_index(
         self, user_id: str, request: SearchRequest, filters: SearchFilters, *, wide: bool
     ) -> list[ScoredMemory]:
-        limit = MAX_CANDIDATES if wide else min(MAX_CANDIDATES, request.limit * self._overfetch)
+        limit = MAX_CANDIDATES if wide else min(MAX_CANDIDATES, request.limit * self.overfetch)
         try:
-            async with asyncio.timeout(self._timeout):
-                return await self._index.search(
+            async with asyncio.timeout(self.timeout):
+                return await self.index.search(
                     user_id, request.query, limit=limit, filters=filters, now=datetime.now(UTC)
                 )
         except asyncio.CancelledError:
@@ -262,7 +255,7 @@ class MemorySearch:
 
     async def _results(self, user_id: str, chosen: list[Candidate]) -> list[SearchResult]:
         memories = iter(
-            await self._memories.hydrate(user_id, [c.doc for c in chosen if c.hit is None])
+            await self.memories.hydrate(user_id, [c.doc for c in chosen if c.hit is None])
         )
         results: list[SearchResult] = []
         for candidate in chosen:
