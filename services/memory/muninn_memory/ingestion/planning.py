@@ -111,30 +111,20 @@ def reinforced(target: Doc, at: datetime) -> Doc:
 
 
 def _target_entry(
-    source: FactContext,
-    decision: Decision,
-    target: Doc,
-    operation: str,
-    *,
-    reason: str | None = None,
-    lineage_id: str | None = None,
-    before: Doc | None = None,
-    after: Doc | None = None,
-    related_memory_id: str | None = None,
+    source: FactContext, decision: Decision, target: Doc, operation: str, **details: Any
 ) -> Doc:
-    """The history entry of what extraction did to an existing memory."""
+    """The history entry of what extraction did to an existing memory (``details`` as for
+    :func:`history_entry`: reason, before, after, related memory, another lineage)."""
+    details.setdefault("reason", decision.reason)
+    details.setdefault("lineage_id", str(target.get("lineage_id") or target["_id"]))
     return history_entry(
         user_id=source.user_id,
         memory_id=target["_id"],
-        lineage_id=lineage_id or str(target.get("lineage_id") or target["_id"]),
         operation=operation,
         actor="extraction",
-        reason=reason or decision.reason,
-        before=before,
-        after=after,
-        related_memory_id=related_memory_id,
         job_id=source.job["_id"],
         source_messages=[source.ref(decision)],
+        **details,
     )
 
 
