@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,24 +41,41 @@ BATCH = 500
 DECAY_CHECK = timedelta(days=1)
 
 
-@dataclass(kw_only=True, eq=False)
 class LifecycleService:
     """One lifecycle pass over every user: retention, then expiry, then decay."""
 
-    client: AsyncMongoClient[Doc]
-    sweep_db: AsyncDatabase[Doc]
-    profiles: ProfileStore
-    memories: MemoryStore
-    history: HistoryStore
-    entities: EntityStore
-    summaries: SummaryStore
-    documents: DocumentService
-    jobs: JobStore
-    index_sync: IndexSync
-    outbox: Outbox
-    half_life_days: float
-    decay_floor: int
-    batch_pause_seconds: float = 0.0
+    def __init__(
+        self,
+        *,
+        client: AsyncMongoClient[Doc],
+        sweep_db: AsyncDatabase[Doc],
+        profiles: ProfileStore,
+        memories: MemoryStore,
+        history: HistoryStore,
+        entities: EntityStore,
+        summaries: SummaryStore,
+        documents: DocumentService,
+        jobs: JobStore,
+        index_sync: IndexSync,
+        outbox: Outbox,
+        half_life_days: float,
+        decay_floor: int,
+        batch_pause_seconds: float = 0.0,
+    ) -> None:
+        self._client = client
+        self._sweep_db = sweep_db
+        self._profiles = profiles
+        self._memories = memories
+        self._history = history
+        self._entities = entities
+        self._summaries = summaries
+        self._documents = documents
+        self._jobs = jobs
+        self._index_sync = index_sync
+        self._outbox = outbox
+        self._half_life = half_life_days
+        self._floor = decay_floor
+        self._batch_pause = batch_pause_seconds
 
     async def run(self, now: datetime) -> dict[str, int]:
         counts = {
@@ -75,7 +91,7 @@ class LifecycleService:
 
     async def apply_retention(self, now: datetime) -> int:
         removed = 0
-        async for profile in self.profiles.with_retention():
+        async for profile in self._profiles.with_retention():
             try:
                 removed += await self.retain(profile, now)
             except Exception as exc:  # one user's failure must not stop the others
@@ -88,33 +104,33 @@ class LifecycleService:
         user_id = profile.user_id
         cutoff = now - timedelta(days=profile.data_retention_days)
         removed = 0
-        while ids := await self.memories.ids_before(user_id, cutoff, BATCH):
-            await self.index_sync.index.delete(user_id, ids)
+        while ids := await self._memories.ids_before(user_id, cutoff, BATCH):
+            await self._index_sync.index.delete(user_id, ids)
 
             async def work(session: AsyncClientSession, ids: list[str] = ids) -> None:
-                await self.memories.delete(user_id, ids, session)
-                await self.history.delete_for(user_id, ids, session)
+                await self._memories.delete(user_id, ids, session)
+                await self._history.delete_for(user_id, ids, session)
 
-            await in_transaction(self.client, work)
+            await in_transaction(self._client, work)
             removed += len(ids)
-        while document_ids := await self.documents.old_ids(user_id, cutoff, BATCH):
-            await self.documents.delete_many(user_id, document_ids)
+        while document_ids := await self._documents.old_ids(user_id, cutoff, BATCH):
+            await self._documents.delete_many(user_id, document_ids)
             removed += len(document_ids)
 
         async def tidy(session: AsyncClientSession) -> None:
-            await self.history.delete_before(user_id, cutoff, session)
-            await self.entities.delete_stale(user_id, cutoff, session)
+            await self._history.delete_before(user_id, cutoff, session)
+            await self._entities.delete_stale(user_id, cutoff, session)
 
-        await in_transaction(self.client, tidy)
-        await self.summaries.delete_before(user_id, cutoff)
-        await self.jobs.delete_finished_before(user_id, cutoff)
+        await in_transaction(self._client, tidy)
+        await self._summaries.delete_before(user_id, cutoff)
+        await self._jobs.delete_finished_before(user_id, cutoff)
         return removed
 
     # -- expiry ---------------------------------------------------------------------------
 
     async def expire(self, now: datetime) -> int:
         expired = 0
-        while docs := await MemoryStore.expired_in(self.sweep_db, now, BATCH):
+        while docs := await MemoryStore.expired_in(self._sweep_db, now, BATCH):
             for ref in docs:
                 if await self._expire_one(ref["user_id"], ref["_id"], now):
                     expired += 1
@@ -127,10 +143,10 @@ class LifecycleService:
 
         async def work(session: AsyncClientSession) -> None:
             nonlocal changed
-            doc = await self.memories.get(user_id, memory_id, session)
+            doc = await self._memories.get(user_id, memory_id, session)
             if doc is None or doc["status"] != MemoryStatus.ACTIVE.value:
                 return
-            changed = await self.memories.update(
+            changed = await self._memories.update(
                 user_id,
                 memory_id,
                 {
@@ -144,7 +160,7 @@ class LifecycleService:
             )
             if not changed:
                 return
-            await self.history.add_many(
+            await self._history.add_many(
                 user_id,
                 [
                     history_entry(
@@ -161,11 +177,11 @@ class LifecycleService:
                 ],
                 session,
             )
-            await announce_change(self.outbox, user_id, memory_id, "delete", session)
+            await announce_change(self._outbox, user_id, memory_id, "delete", session)
 
-        await in_transaction(self.client, work)
+        await in_transaction(self._client, work)
         if changed:
-            await self.index_sync.try_sync(user_id, [memory_id])
+            await self._index_sync.try_sync(user_id, [memory_id])
         return changed
 
     # -- decay ----------------------------------------------------------------------------
@@ -174,7 +190,7 @@ class LifecycleService:
         changed = 0
         seen = 0
         cursor = MemoryStore.decay_candidates(
-            self.sweep_db, DECAYING_TYPES, now - DECAY_CHECK, BATCH
+            self._sweep_db, DECAYING_TYPES, now - DECAY_CHECK, BATCH
         )
         async for doc in cursor:
             if await self._decay_one(doc, now):
@@ -183,19 +199,17 @@ class LifecycleService:
             if seen % BATCH == 0:
                 # The first pass over a large store touches every memory: leave room for
                 # searches and ingestion between batches.
-                await asyncio.sleep(self.batch_pause_seconds)
+                await asyncio.sleep(self._batch_pause)
         return changed
 
     async def _decay_one(self, doc: Doc, now: datetime) -> bool:
-        importance, factor = decayed(
-            doc, now, half_life_days=self.half_life_days, floor=self.decay_floor
-        )
+        importance, factor = decayed(doc, now, half_life_days=self._half_life, floor=self._floor)
         fields: Doc = {"decayed_at": now, "decay_factor": factor}
         moved = bool(importance != doc["importance"])
         if moved:
             fields["importance"] = importance
             fields["base_importance"] = int(doc.get("base_importance") or doc["importance"])
-        await self.memories.update(
+        await self._memories.update(
             doc["user_id"],
             doc["_id"],
             {**fields, "updated_at": doc["updated_at"]},
@@ -203,5 +217,5 @@ class LifecycleService:
             expect_status=MemoryStatus.ACTIVE.value,
         )
         if moved:
-            await self.index_sync.try_sync(doc["user_id"], [doc["_id"]])
+            await self._index_sync.try_sync(doc["user_id"], [doc["_id"]])
         return moved
