@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import httpx
-from fastapi import Depends, FastAPI
-from muninn_shared.http.app import create_service_app
-from muninn_shared.http.erased_users import refuse_writes_of_erased_users
-from muninn_shared.privacy import install_erasure_consumer, privacy_router
+from fastapi import FastAPI
+from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
+from muninn_shared.service import build_service_app
 
 from muninn_memory.deps import MemoryServices
 from muninn_memory.documents.indexing import ChunkSource
@@ -221,11 +220,11 @@ def create_app(
         await index.close()
         await http.aclose()
 
+    # Runtime hooks, not the app's: features start before the consumers and stop after them.
     runtime.on_startup(start_features)
     runtime.on_shutdown(stop_features)
-
-    app = create_service_app(
-        service=settings.service_name,
+    return build_service_app(
+        runtime,
         title="Muninn memory",
         description="Long-term memory: records with history, entities, summaries, documents; hybrid vector search.",
         # Fixed paths (/summaries, /jobs, /search) before /v1/memories/{memory_id}.
@@ -236,18 +235,12 @@ def create_app(
             history_router,
             entities_router,
             documents_router,
-            privacy_router(runtime),
         ],
-        lifespan=runtime.lifespan(),
-        dependencies=[Depends(refuse_writes_of_erased_users(runtime.tombstones))],
-        readiness_checks=runtime.readiness_checks,
-        tracer_provider=runtime.tracer_provider,
+        state={
+            "services": services,
+            "workers": workers,
+            "index_sync": index_sync,
+            "lifecycle": lifecycle,
+            "background": background,
+        },
     )
-    app.state.runtime = runtime
-    app.state.token_verifier = runtime.token_verifier
-    app.state.services = services
-    app.state.workers = workers
-    app.state.index_sync = index_sync
-    app.state.lifecycle = lifecycle
-    app.state.background = background
-    return app
