@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from muninn_shared.pagination import decode_cursor, encode_cursor
+from muninn_shared.pagination import decode_cursor, one_page
 from muninn_shared.problems import ProblemError, not_found
 from muninn_shared.storage.mongo import in_transaction
 from pymongo import AsyncMongoClient
@@ -52,7 +53,7 @@ class Upload:
     occurred_at: datetime | None = None
 
 
-def document_from_doc(doc: Doc) -> Document:
+def document_from_doc(doc: Mapping[str, Any]) -> Document:
     return Document(
         id=doc["_id"],
         title=doc["title"],
@@ -213,13 +214,8 @@ class DocumentService:
             query["media_type"] = media_type
         after = decode_cursor(cursor) if cursor else None
         docs = await self.store.page(user_id, query, after=after, limit=limit + 1)
-        next_cursor = None
-        if len(docs) > limit:
-            last = docs[limit - 1]
-            next_cursor = encode_cursor(last["created_at"], last["_id"])
-        return DocumentPage(
-            items=[document_from_doc(d) for d in docs[:limit]], next_cursor=next_cursor
-        )
+        items, next_cursor = one_page(docs, limit, document_from_doc)
+        return DocumentPage(items=items, next_cursor=next_cursor)
 
     async def all(self, user_id: str) -> list[Document]:
         return [document_from_doc(d) for d in await self.store.find(user_id, {})]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from muninn_shared.logging import get_logger
-from muninn_shared.pagination import decode_cursor, encode_cursor
+from muninn_shared.pagination import decode_cursor, one_page
 from muninn_shared.problems import ProblemError, not_found
 from muninn_shared.storage.mongo import in_transaction
 from muninn_shared.storage.outbox import Outbox
@@ -89,11 +89,8 @@ class MemoryService:
         query = filter_query(user_id, filters, statuses=statuses, entity_ids=entity_ids)
         after = decode_cursor(cursor) if cursor else None
         docs = await self.store.page(user_id, query, after=after, limit=limit + 1)
-        next_cursor = None
-        if len(docs) > limit:
-            last = docs[limit - 1]
-            next_cursor = encode_cursor(last["occurred_at"], last["_id"])
-        return MemoryPage(items=await self.hydrate(user_id, docs[:limit]), next_cursor=next_cursor)
+        page, next_cursor = one_page(docs, limit, dict)
+        return MemoryPage(items=await self.hydrate(user_id, page), next_cursor=next_cursor)
 
     async def for_entity(self, user_id: str, entity_id: str, limit: int = 50) -> list[Memory]:
         docs = await self.store.find(

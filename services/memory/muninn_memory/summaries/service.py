@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from muninn_shared.logging import get_logger
-from muninn_shared.pagination import decode_cursor, encode_cursor
+from muninn_shared.pagination import decode_cursor, one_page
 from muninn_shared.problems import ProblemError, not_found
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -36,7 +37,7 @@ MAX_MEMORIES = 20_000
 KEPT = [MemoryStatus.ACTIVE.value, MemoryStatus.SUPERSEDED.value]
 
 
-def summary_from_doc(doc: Doc) -> Summary:
+def summary_from_doc(doc: Mapping[str, Any]) -> Summary:
     return Summary(
         id=doc["_id"],
         time_range=TimeRange(start=doc["start"], end=doc["end"], period=doc["period"]),
@@ -120,13 +121,8 @@ class SummaryService:
     ) -> SummaryPage:
         after = decode_cursor(cursor) if cursor else None
         docs = await self.store.page(user_id, period=period, after=after, limit=limit + 1)
-        next_cursor = None
-        if len(docs) > limit:
-            last = docs[limit - 1]
-            next_cursor = encode_cursor(last["start"], last["_id"])
-        return SummaryPage(
-            items=[summary_from_doc(d) for d in docs[:limit]], next_cursor=next_cursor
-        )
+        items, next_cursor = one_page(docs, limit, summary_from_doc, field="start")
+        return SummaryPage(items=items, next_cursor=next_cursor)
 
     async def all(self, user_id: str) -> list[Summary]:
         return [
