@@ -208,7 +208,6 @@ def create_app(
         if isinstance(index, HybridIndex):
             await index.warm_up()
         await workers.start()
-        index_sync.start()
         for job in background:
             job.start()
 
@@ -216,12 +215,12 @@ def create_app(
         for job in background:
             await job.stop()
         await workers.stop()
-        await index_sync.stop()
         await index.close()
         await http.aclose()
 
     # Runtime hooks, not the app's: features start before the consumers and stop after them.
     runtime.on_startup(start_features)
+    runtime.background.add("memory-index-sweep", index_sync.run)
     runtime.on_shutdown(stop_features)
     return build_service_app(
         runtime,

@@ -9,7 +9,6 @@ what is current.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import defaultdict
 from typing import Any, Protocol
 
@@ -58,7 +57,6 @@ class IndexSync:
         self._tombstones = tombstones
         self._interval = interval
         self._batch = batch
-        self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
 
     @property
@@ -114,7 +112,9 @@ class IndexSync:
                 swept = max(swept, len(pending))
             return swept
 
-    async def _loop(self) -> None:
+    async def run(self) -> None:
+        """The sweep, for as long as the service runs: at once again while a batch comes back
+        full, else after the interval. A failed round is logged and retried."""
         while True:
             try:
                 swept = await self.sweep_once()
@@ -125,14 +125,3 @@ class IndexSync:
                 swept = 0
             if swept < self._batch:
                 await asyncio.sleep(self._interval)
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._loop(), name="memory-index-sweep")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
