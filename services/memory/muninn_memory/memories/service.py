@@ -89,7 +89,7 @@ class MemoryService:
         query = filter_query(user_id, filters, statuses=statuses, entity_ids=entity_ids)
         after = decode_cursor(cursor) if cursor else None
         docs = await self.store.page(user_id, query, after=after, limit=limit + 1)
-        page, next_cursor = one_page(docs, limit, dict)
+        page, next_cursor = one_page(docs, limit, dict, field="occurred_at")
         return MemoryPage(items=await self.hydrate(user_id, page), next_cursor=next_cursor)
 
     async def for_entity(self, user_id: str, entity_id: str, limit: int = 50) -> list[Memory]:
