@@ -24,10 +24,9 @@ from asgi_lifespan import LifespanManager
 from muninn_devstack.readiness import Target, wait_ready
 from muninn_devstack.servers import free_port
 from muninn_devstack.topology import StackConfig
-from muninn_memory.extraction.text import content_terms
 from muninn_memory.lifecycle.runner import PeriodicJob
 from muninn_memory.main import create_app
-from muninn_memory.retrieval.port import IndexedMemory, MemoryIndex, ScoredMemory, SearchFilters
+from muninn_memory.retrieval.port import MemoryIndex
 from muninn_memory.settings import MemorySettings
 from muninn_shared.events import EventEnvelope, Topic, new_event
 from muninn_shared.events.payloads import ErasureRequested, MessageEvent, UserUpdated
@@ -38,55 +37,7 @@ from pymongo import AsyncMongoClient
 from tests.integration.infra import Infra
 from tests.integration.kafka_tools import collect
 from tests.integration.tokens import identity_token_issuer
-
-
-class KeywordIndex:
-    """A small in-process MemoryIndex (term overlap) so these tests exercise the memory features
-    — jobs, reconciliation, history, isolation, erasure — independently of the embedding model.
-    It honours the same contract: per-user, filtered, ids and scores out."""
-
-    model_id = "test-keyword"
-
-    def __init__(self) -> None:
-        self.points: dict[str, dict[str, IndexedMemory]] = {}
-
-    async def upsert(self, memories: list[IndexedMemory]) -> None:
-        for memory in memories:
-            self.points.setdefault(memory.user_id, {})[memory.memory_id] = memory
-
-    async def delete(self, user_id: str, memory_ids: list[str]) -> None:
-        for memory_id in memory_ids:
-            self.points.get(user_id, {}).pop(memory_id, None)
-
-    async def delete_user(self, user_id: str) -> None:
-        self.points.pop(user_id, None)
-
-    async def search(
-        self,
-        user_id: str,
-        query: str,
-        *,
-        limit: int = 10,
-        filters: SearchFilters | None = None,
-        now: datetime | None = None,
-    ) -> list[ScoredMemory]:
-        wanted = content_terms(query)
-        scored = []
-        for memory in self.points.get(user_id, {}).values():
-            if filters and filters.types and memory.type not in filters.types:
-                continue
-            overlap = len(wanted & content_terms(memory.text))
-            if overlap:
-                recency = memory.occurred_at.timestamp() / 1e12 if memory.occurred_at else 0.0
-                scored.append(ScoredMemory(memory.memory_id, overlap + recency))
-        scored.sort(key=lambda s: -s.score)
-        return scored[:limit]
-
-    async def count(self, user_id: str) -> int:
-        return len(self.points.get(user_id, {}))
-
-    async def close(self) -> None:
-        return None
+from tests.keyword_index import KeywordIndex
 
 
 @pytest.fixture(autouse=True)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from muninn_memory.lifecycle.profiles import PROFILES, MemoryProfile, ProfileStore
 from muninn_memory.lifecycle.service import LifecycleService
+from muninn_memory.profiles.models import MemoryProfile
+from muninn_memory.profiles.store import PROFILES, ProfileStore
 from pymongo import AsyncMongoClient
 
 USERS_WITH_RETENTION = 10_050

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from muninn_memory.memories.store import PENDING, SYNCED, MemoryStore
+from muninn_memory.indexing.models import PENDING, SYNCED
+from muninn_memory.memories.store import MemoryStore
 from muninn_shared.storage.routing import MainStoreRouter
 from pymongo import AsyncMongoClient
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import httpx
-from fastapi import Depends, FastAPI
-from muninn_shared.http.app import create_service_app
-from muninn_shared.http.erased_users import refuse_writes_of_erased_users
-from muninn_shared.privacy import install_erasure_consumer, privacy_router
+from fastapi import FastAPI
+from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
+from muninn_shared.service import build_service_app
 
 from muninn_memory.deps import MemoryServices
 from muninn_memory.documents.indexing import ChunkSource
@@ -17,26 +16,27 @@ from muninn_memory.documents.store import DocumentStore
 from muninn_memory.entities.router import router as entities_router
 from muninn_memory.entities.service import EntityService
 from muninn_memory.entities.store import EntityStore
+from muninn_memory.erasure.service import memory_eraser
 from muninn_memory.extraction.llm import create_chat_client, create_extractor
 from muninn_memory.history.router import router as history_router
 from muninn_memory.history.service import HistoryService
 from muninn_memory.history.store import HistoryStore
+from muninn_memory.indexing.service import IndexSync
 from muninn_memory.ingestion.handlers import install_message_consumer
 from muninn_memory.ingestion.pipeline import IngestionPipeline
 from muninn_memory.ingestion.router import router as ingestion_router
 from muninn_memory.ingestion.service import IngestionService
 from muninn_memory.ingestion.store import JobStore
 from muninn_memory.ingestion.worker import IngestionWorkers
-from muninn_memory.lifecycle.handlers import install_profile_consumer
-from muninn_memory.lifecycle.profiles import ProfileStore
 from muninn_memory.lifecycle.runner import PeriodicJob
 from muninn_memory.lifecycle.service import LifecycleService
-from muninn_memory.memories.erasure import memory_eraser
-from muninn_memory.memories.indexing import IndexSync
+from muninn_memory.memories.indexing import MemorySource
 from muninn_memory.memories.router import router as memories_router
 from muninn_memory.memories.search import MemorySearch
 from muninn_memory.memories.service import MemoryService
 from muninn_memory.memories.store import MemoryStore
+from muninn_memory.profiles.handlers import install_profile_consumer
+from muninn_memory.profiles.store import ProfileStore
 from muninn_memory.reconciliation.service import Reconciler
 from muninn_memory.retrieval.hybrid import HybridIndex
 from muninn_memory.retrieval.port import MemoryIndex
@@ -73,12 +73,12 @@ def create_app(
     jobs = JobStore(runtime.db)
     entities = EntityService(entity_store)
     index_sync = IndexSync(
-        memory_store,
         index,
         sweep_db=runtime.db,
         tombstones=runtime.tombstones,
         interval=settings.index_sync_interval_seconds,
     )
+    index_sync.register(MemorySource(memory_store))
     index_sync.register(ChunkSource(document_store))
     chat = create_chat_client(settings, http)
     reconciler = Reconciler(
@@ -205,7 +205,6 @@ def create_app(
         if isinstance(index, HybridIndex):
             await index.warm_up()
         await workers.start()
-        index_sync.start()
         for job in background:
             job.start()
 
@@ -213,15 +212,15 @@ def create_app(
         for job in background:
             await job.stop()
         await workers.stop()
-        await index_sync.stop()
         await index.close()
         await http.aclose()
 
+    # Runtime hooks, not the app's: features start before the consumers and stop after them.
     runtime.on_startup(start_features)
+    runtime.background.add("memory-index-sweep", index_sync.run)
     runtime.on_shutdown(stop_features)
-
-    app = create_service_app(
-        service=settings.service_name,
+    return build_service_app(
+        runtime,
         title="Muninn memory",
         description="Long-term memory: records with history, entities, summaries, documents; hybrid vector search.",
         # Fixed paths (/summaries, /jobs, /search) before /v1/memories/{memory_id}.
@@ -232,18 +231,12 @@ def create_app(
             history_router,
             entities_router,
             documents_router,
-            privacy_router(runtime),
         ],
-        lifespan=runtime.lifespan(),
-        dependencies=[Depends(refuse_writes_of_erased_users(runtime.tombstones))],
-        readiness_checks=runtime.readiness_checks,
-        tracer_provider=runtime.tracer_provider,
+        state={
+            "services": services,
+            "workers": workers,
+            "index_sync": index_sync,
+            "lifecycle": lifecycle,
+            "background": background,
+        },
     )
-    app.state.runtime = runtime
-    app.state.token_verifier = runtime.token_verifier
-    app.state.services = services
-    app.state.workers = workers
-    app.state.index_sync = index_sync
-    app.state.lifecycle = lifecycle
-    app.state.background = background
-    return app

@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from muninn_memory.documents.indexing import ChunkSource
-from muninn_memory.memories.indexing import IndexSync
+from muninn_memory.indexing.service import IndexSync
+from muninn_memory.memories.indexing import MemorySource
 from muninn_memory.retrieval.port import MemoryIndex
 
 Doc = dict[str, Any]
@@ -50,12 +51,13 @@ def memory(memory_id: str, user_id: str = "u1", **extra: Any) -> Doc:
 
 
 def sync_for(records: Records, index: MemoryIndex, erased: set[str] | None = None) -> IndexSync:
-    return IndexSync(
-        records,  # type: ignore[arg-type]
+    sync = IndexSync(
         index,
         sweep_db=None,  # type: ignore[arg-type]  # no sweep here
         tombstones=Tombstones(erased or set()),  # type: ignore[arg-type]
     )
+    sync.register(MemorySource(records))  # type: ignore[arg-type]
+    return sync
 
 
 async def test_current_memories_are_indexed_and_retired_ones_removed(memory_index: Any) -> None:

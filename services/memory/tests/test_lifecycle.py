@@ -3,9 +3,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from muninn_memory.ingestion.pipeline import reinforced
+from muninn_memory.ingestion.planning import reinforced
 from muninn_memory.lifecycle.decay import decayed, last_mentioned
-from muninn_memory.lifecycle.profiles import profile_fields
+from muninn_memory.profiles.models import profile_fields
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 

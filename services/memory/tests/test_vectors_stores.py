@@ -9,9 +9,15 @@ from pathlib import Path
 
 import pytest
 from muninn_memory.retrieval.lexical import SparseEncoder
-from muninn_memory.retrieval.port import IndexedMemory, SearchFilters
+from muninn_memory.retrieval.port import IndexedMemory
 from muninn_memory.vectors.edge import EdgeBackend
-from muninn_memory.vectors.port import StoredPoint, VectorBackend, VectorQuery, VectorStore
+from muninn_memory.vectors.port import (
+    SearchFilters,
+    StoredPoint,
+    VectorBackend,
+    VectorQuery,
+    VectorStore,
+)
 from muninn_memory.vectors.schema import collection_name, parse_collection_name
 from muninn_memory.vectors.server import QdrantBackend
 from qdrant_client import AsyncQdrantClient

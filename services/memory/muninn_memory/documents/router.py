@@ -137,7 +137,6 @@ async def _upload_from(
 @router.post(
     "",
     status_code=201,
-    response_model=Document,
     summary="Upload a text, markdown or PDF document; it is chunked and made searchable",
     openapi_extra=_UPLOAD_BODY,
 )
@@ -163,7 +162,7 @@ async def upload_document(
     return await services.documents.upload(principal.user_id, upload)
 
 
-@router.get("", response_model=DocumentPage, summary="List documents, newest first")
+@router.get("", summary="List documents, newest first")
 async def list_documents(
     principal: CurrentPrincipal,
     services: Services,
@@ -183,7 +182,7 @@ async def list_documents(
     )
 
 
-@router.get("/{document_id}", response_model=Document, summary="One document")
+@router.get("/{document_id}", summary="One document")
 async def get_document(
     document_id: str, principal: CurrentPrincipal, services: Services
 ) -> Document:
@@ -192,7 +191,6 @@ async def get_document(
 
 @router.get(
     "/{document_id}/chunks",
-    response_model=DocumentChunkPage,
     summary="A document's chunks, in order",
 )
 async def document_chunks(

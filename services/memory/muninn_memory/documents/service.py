@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from muninn_shared.pagination import decode_cursor, encode_cursor
+from muninn_shared.pagination import decode_cursor, one_page
 from muninn_shared.problems import ProblemError, not_found
 from muninn_shared.storage.mongo import in_transaction
 from pymongo import AsyncMongoClient
@@ -33,8 +34,8 @@ from muninn_memory.documents.parsing import (
 from muninn_memory.documents.store import DocumentStore
 from muninn_memory.extraction.signals import context_of
 from muninn_memory.extraction.text import estimate_tokens
-from muninn_memory.memories.indexing import IndexSync
-from muninn_memory.memories.store import PENDING
+from muninn_memory.indexing.models import PENDING
+from muninn_memory.indexing.service import IndexSync
 
 Doc = dict[str, Any]
 SYNC_BATCH = 64
@@ -52,7 +53,7 @@ class Upload:
     occurred_at: datetime | None = None
 
 
-def document_from_doc(doc: Doc) -> Document:
+def document_from_doc(doc: Mapping[str, Any]) -> Document:
     return Document(
         id=doc["_id"],
         title=doc["title"],
@@ -100,36 +101,24 @@ def _title(upload: Upload, sections: list[Section]) -> str:
     return first.strip()[:120] or "Untitled document"
 
 
+@dataclass(kw_only=True, eq=False)
 class DocumentService:
-    def __init__(
-        self,
-        *,
-        client: AsyncMongoClient[Doc],
-        store: DocumentStore,
-        index_sync: IndexSync,
-        max_bytes: int,
-        chunk_tokens: int,
-        overlap_tokens: int,
-        max_chunks: int,
-    ) -> None:
-        self._client = client
-        self._store = store
-        self._index_sync = index_sync
-        self._max_bytes = max_bytes
-        self._chunk_tokens = chunk_tokens
-        self._overlap = overlap_tokens
-        self._max_chunks = max_chunks
+    """A user's documents: uploaded, parsed and chunked, listed, read and deleted."""
 
-    @property
-    def max_bytes(self) -> int:
-        return self._max_bytes
+    client: AsyncMongoClient[Doc]
+    store: DocumentStore
+    index_sync: IndexSync
+    max_bytes: int
+    chunk_tokens: int
+    overlap_tokens: int
+    max_chunks: int
 
     async def upload(self, user_id: str, upload: Upload) -> Document:
         if not upload.data:
             raise ProblemError(422, "The file is empty.", code="empty-document")
-        if len(upload.data) > self._max_bytes:
+        if len(upload.data) > self.max_bytes:
             raise ProblemError(
-                413, f"Documents are limited to {self._max_bytes} bytes.", code="document-too-large"
+                413, f"Documents are limited to {self.max_bytes} bytes.", code="document-too-large"
             )
         media_type = media_type_of(upload.content_type, upload.filename, upload.data)
         if media_type is None:
@@ -141,16 +130,16 @@ class DocumentService:
         try:
             # PDF parsing is CPU work: keep the event loop answering other requests meanwhile.
             sections, chunks = await asyncio.to_thread(
-                _parse, upload.data, media_type, self._chunk_tokens, self._overlap
+                _parse, upload.data, media_type, self.chunk_tokens, self.overlap_tokens
             )
         except UnreadableDocumentError as exc:
             raise ProblemError(
                 422, f"The document cannot be read: {exc}.", code="unreadable-document"
             ) from exc
-        if len(chunks) > self._max_chunks:
+        if len(chunks) > self.max_chunks:
             raise ProblemError(
                 413,
-                f"The document has more text than {self._max_chunks} chunks hold; split it.",
+                f"The document has more text than {self.max_chunks} chunks hold; split it.",
                 code="document-too-long",
             )
         now = datetime.now(UTC)
@@ -198,12 +187,12 @@ class DocumentService:
         ]
 
         async def work(session: AsyncClientSession) -> None:
-            await self._store.insert(user_id, document, chunk_docs, session)
+            await self.store.insert(user_id, document, chunk_docs, session)
 
-        await in_transaction(self._client, work)
+        await in_transaction(self.client, work)
         ids = [str(c["_id"]) for c in chunk_docs]
         for start in range(0, len(ids), SYNC_BATCH):
-            await self._index_sync.try_sync(user_id, ids[start : start + SYNC_BATCH], KIND)
+            await self.index_sync.try_sync(user_id, ids[start : start + SYNC_BATCH], KIND)
         return document_from_doc(document)
 
     async def page(
@@ -224,20 +213,15 @@ class DocumentService:
         if media_type:
             query["media_type"] = media_type
         after = decode_cursor(cursor) if cursor else None
-        docs = await self._store.page(user_id, query, after=after, limit=limit + 1)
-        next_cursor = None
-        if len(docs) > limit:
-            last = docs[limit - 1]
-            next_cursor = encode_cursor(last["created_at"], last["_id"])
-        return DocumentPage(
-            items=[document_from_doc(d) for d in docs[:limit]], next_cursor=next_cursor
-        )
+        docs = await self.store.page(user_id, query, after=after, limit=limit + 1)
+        items, next_cursor = one_page(docs, limit, document_from_doc)
+        return DocumentPage(items=items, next_cursor=next_cursor)
 
     async def all(self, user_id: str) -> list[Document]:
-        return [document_from_doc(d) for d in await self._store.find(user_id, {})]
+        return [document_from_doc(d) for d in await self.store.find(user_id, {})]
 
     async def _doc(self, user_id: str, document_id: str) -> Doc:
-        doc = await self._store.get(user_id, document_id)
+        doc = await self.store.get(user_id, document_id)
         if doc is None:
             raise not_found("Document")
         return doc
@@ -249,7 +233,7 @@ class DocumentService:
         self, user_id: str, document_id: str, *, start: int, limit: int
     ) -> DocumentChunkPage:
         await self._doc(user_id, document_id)
-        docs = await self._store.chunks_of(user_id, document_id, start=start, limit=limit + 1)
+        docs = await self.store.chunks_of(user_id, document_id, start=start, limit=limit + 1)
         next_cursor = str(docs[limit]["index"]) if len(docs) > limit else None
         return DocumentChunkPage(
             items=[chunk_from_doc(d) for d in docs[:limit]], next_cursor=next_cursor
@@ -260,7 +244,7 @@ class DocumentService:
         await self.delete_many(user_id, [document_id])
 
     async def old_ids(self, user_id: str, cutoff: datetime, limit: int) -> list[str]:
-        return await self._store.ids_created_before(user_id, cutoff, limit)
+        return await self.store.ids_created_before(user_id, cutoff, limit)
 
     async def delete_many(self, user_id: str, document_ids: list[str]) -> int:
         if not document_ids:
@@ -269,22 +253,20 @@ class DocumentService:
 
         async def work(session: AsyncClientSession) -> None:
             nonlocal removed
-            removed = await self._store.remove(user_id, document_ids, session)
+            removed = await self.store.remove(user_id, document_ids, session)
 
-        await in_transaction(self._client, work)
-        chunk_ids = await self._store.chunk_ids_of(user_id, document_ids)
+        await in_transaction(self.client, work)
+        chunk_ids = await self.store.chunk_ids_of(user_id, document_ids)
         for start in range(0, len(chunk_ids), SYNC_BATCH * 4):
-            await self._index_sync.try_sync(
-                user_id, chunk_ids[start : start + SYNC_BATCH * 4], KIND
-            )
+            await self.index_sync.try_sync(user_id, chunk_ids[start : start + SYNC_BATCH * 4], KIND)
         return removed
 
     async def hits(self, user_id: str, chunk_ids: list[str]) -> dict[str, tuple[Doc, DocumentHit]]:
         """Search hits for these chunk ids (current ones only), keyed by chunk id."""
-        chunks = [c for c in await self._store.chunks(user_id, chunk_ids) if not c.get("deleted")]
+        chunks = [c for c in await self.store.chunks(user_id, chunk_ids) if not c.get("deleted")]
         documents = {
             d["_id"]: d
-            for d in await self._store.many(user_id, sorted({c["document_id"] for c in chunks}))
+            for d in await self.store.many(user_id, sorted({c["document_id"] for c in chunks}))
         }
         found: dict[str, tuple[Doc, DocumentHit]] = {}
         for chunk in chunks:

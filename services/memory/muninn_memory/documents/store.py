@@ -17,7 +17,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from muninn_memory.memories.store import PENDING, SYNCED
+from muninn_memory.indexing.models import PENDING, SYNCED
 
 Doc = dict[str, Any]
 DOCUMENTS = "documents"

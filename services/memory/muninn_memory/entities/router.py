@@ -14,7 +14,7 @@ from muninn_memory.entities.recognize import EntityType
 router = APIRouter(prefix="/v1/entities", tags=["entities"])
 
 
-@router.get("", response_model=EntityPage, summary="List entities, most recently mentioned first")
+@router.get("", summary="List entities, most recently mentioned first")
 async def list_entities(
     principal: CurrentPrincipal,
     services: Services,
@@ -37,7 +37,6 @@ async def list_entities(
 
 @router.get(
     "/{entity_id}",
-    response_model=EntityDetail,
     summary="An entity with its relationships and memories",
 )
 async def get_entity(

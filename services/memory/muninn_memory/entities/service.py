@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from muninn_shared.pagination import decode_cursor, encode_cursor
+from muninn_shared.pagination import decode_cursor, one_page
 from muninn_shared.problems import not_found
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -64,7 +65,7 @@ class ResolvedEntity:
     aliases: tuple[str, ...]
 
 
-def importance(doc: Doc) -> int:
+def importance(doc: Mapping[str, Any]) -> int:
     mentions = int(doc.get("mention_count", 1))
     roles = set(doc.get("roles") or [])
     bonus = 2 if roles & CLOSE_ROLES else 1 if roles else 0
@@ -76,7 +77,7 @@ def relation_strength(relationship: str, mentions: int) -> int:
     return max(1, min(10, base + mentions - 1))
 
 
-def entity_from_doc(doc: Doc) -> Entity:
+def entity_from_doc(doc: Mapping[str, Any]) -> Entity:
     contexts: dict[str, int] = doc.get("context_counts") or {}
     primary = max(contexts, key=lambda c: contexts[c]) if contexts else "personal"
     roles = list(doc.get("roles") or [])
@@ -348,11 +349,7 @@ class EntityService:
         docs = await self._store.page(
             user_id, type_=type_, query=query, role=role, after=after, limit=limit + 1
         )
-        items = [entity_from_doc(d) for d in docs[:limit]]
-        next_cursor = None
-        if len(docs) > limit:
-            last = docs[limit - 1]
-            next_cursor = encode_cursor(last["last_mentioned_at"], last["_id"])
+        items, next_cursor = one_page(docs, limit, entity_from_doc, field="last_mentioned_at")
         return EntityPage(items=items, next_cursor=next_cursor)
 
     async def get(self, user_id: str, entity_id: str) -> Doc:

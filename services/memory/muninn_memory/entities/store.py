@@ -162,37 +162,6 @@ class EntityStore:
         )
         return [d async for d in cursor.limit(200)]
 
-    async def move_relationships(
-        self, user_id: str, from_id: str, to_id: str, session: AsyncClientSession | None = None
-    ) -> None:
-        """After a merge, the absorbed entity's relationships belong to the survivor."""
-        db = await self._db(user_id)
-        async for rel in db[RELATIONSHIPS].find(
-            {"user_id": user_id, "$or": [{"source_id": from_id}, {"target_id": from_id}]},
-            session=session,
-        ):
-            source = to_id if rel["source_id"] == from_id else rel["source_id"]
-            target = to_id if rel["target_id"] == from_id else rel["target_id"]
-            await db[RELATIONSHIPS].delete_one({"_id": rel["_id"]}, session=session)
-            if source == target:
-                continue
-            await db[RELATIONSHIPS].update_one(
-                {
-                    "user_id": user_id,
-                    "source_id": source,
-                    "target_id": target,
-                    "relationship": rel["relationship"],
-                },
-                {
-                    "$inc": {"mentions": rel.get("mentions", 1)},
-                    "$max": {"last_seen_at": rel["last_seen_at"]},
-                    "$min": {"first_seen_at": rel.get("first_seen_at", rel["last_seen_at"])},
-                    "$set": {"context": rel.get("context")},
-                },
-                upsert=True,
-                session=session,
-            )
-
     async def delete(
         self, user_id: str, entity_id: str, session: AsyncClientSession | None = None
     ) -> None:

@@ -10,29 +10,26 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, time
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import httpx
 from muninn_shared.logging import get_logger
 from pydantic import BaseModel, Field, ValidationError
 
-from muninn_memory.extraction.models import ExtractedFact, Extraction, Extractor, SourceMessage
+from muninn_memory.extraction.models import (
+    ExtractedFact,
+    Extraction,
+    Extractor,
+    FactCategory,
+    SourceMessage,
+)
 from muninn_memory.extraction.rules import RuleExtractor
 from muninn_memory.extraction.signals import context_of
 from muninn_memory.settings import MemorySettings
 
 log = get_logger(__name__)
 
-CATEGORIES = (
-    "personal_info",
-    "preference",
-    "relationship",
-    "plan",
-    "goal",
-    "experience",
-    "task",
-    "statement",
-)
+CATEGORIES: tuple[str, ...] = get_args(FactCategory)
 
 
 class ExtractionFailedError(RuntimeError):
@@ -42,16 +39,7 @@ class ExtractionFailedError(RuntimeError):
 class LLMFact(BaseModel):
     message_index: int = Field(ge=0)
     content: str = Field(min_length=3, max_length=1000)
-    category: Literal[
-        "personal_info",
-        "preference",
-        "relationship",
-        "plan",
-        "goal",
-        "experience",
-        "task",
-        "statement",
-    ]
+    category: FactCategory
     slot: str | None = Field(default=None, max_length=120)
     negated: bool = False
     correction: bool = False

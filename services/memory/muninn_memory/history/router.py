@@ -13,7 +13,6 @@ router = APIRouter(prefix="/v1/memories", tags=["memories"])
 
 @router.get(
     "/{memory_id}/history",
-    response_model=MemoryHistory,
     summary="Why a memory exists and every change to it",
 )
 async def memory_history(

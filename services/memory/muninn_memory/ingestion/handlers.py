@@ -13,7 +13,7 @@ from muninn_shared.messaging.consumer import EventConsumers
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_memory.ingestion.service import IngestionService
-from muninn_memory.lifecycle.profiles import ProfileStore
+from muninn_memory.profiles.store import ProfileStore
 
 log = get_logger(__name__)
 

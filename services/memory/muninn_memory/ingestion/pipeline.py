@@ -3,7 +3,7 @@
 Everything the job changes — new memories, superseded or deleted ones, history entries,
 entities and their mention counts, and the job's own status — commits in one MongoDB
 transaction, conditioned on the worker still holding the job. A job is therefore applied
-exactly once even if its worker dies at any point; the vector index follows from MongoDB right after (see ``memories/indexing.py``).
+exactly once even if its worker dies at any point; the vector index follows from MongoDB right after (see ``indexing/service.py``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import asyncio
 import copy
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,19 +28,19 @@ from muninn_memory.extraction.rules import bounded, classify
 from muninn_memory.extraction.signals import context_of, importance_of, sentiment_of
 from muninn_memory.extraction.text import clean, truncate
 from muninn_memory.history.store import HistoryStore, history_entry
+from muninn_memory.indexing.models import PENDING
+from muninn_memory.indexing.service import IndexSync
 from muninn_memory.ingestion.models import JobOperation, JobResult
+from muninn_memory.ingestion.planning import FactContext, Plan, plan_decision, source_ref
 from muninn_memory.ingestion.store import JobStore
-from muninn_memory.memories.documents import new_memory_doc
-from muninn_memory.memories.indexing import IndexSync
 from muninn_memory.memories.models import (
     ExtractionInfo,
-    MemoryStatus,
     MemoryType,
     Provenance,
-    SourceMessageRef,
 )
-from muninn_memory.memories.store import PENDING, MemoryStore
-from muninn_memory.reconciliation.service import Decision, Reconciler
+from muninn_memory.memories.records import new_memory_doc
+from muninn_memory.memories.store import MemoryStore
+from muninn_memory.reconciliation.service import Reconciler
 
 log = get_logger(__name__)
 
@@ -68,68 +68,18 @@ def source_message(raw: Doc) -> SourceMessage:
     )
 
 
-def _ref(message: SourceMessage, excerpt: str) -> SourceMessageRef:
-    return SourceMessageRef(
-        message_id=message.message_id,
-        conversation_id=message.conversation_id,
-        role=message.role,
-        speaker=message.speaker,
-        created_at=message.created_at,
-        excerpt=truncate(excerpt, 2000),
-        metadata=message.metadata,
-    )
-
-
-@dataclass
-class Plan:
-    """What a job will write, built before the transaction so the transaction stays short."""
-
-    new: list[Doc] = field(default_factory=list)
-    changes: dict[str, Doc] = field(default_factory=dict)
-    history: list[Doc] = field(default_factory=list)
-    operations: list[JobOperation] = field(default_factory=list)
-    retired: set[str] = field(default_factory=set)
-    origin: dict[str, tuple[int, str | None]] = field(default_factory=dict)
-    """Memory id → (message index, sentence it rests on; None for the whole message)."""
-
-    def active_facts(self) -> list[Doc]:
-        return [
-            d
-            for d in self.new
-            if d["status"] == MemoryStatus.ACTIVE.value
-            and d["type"] != MemoryType.CONVERSATION.value
-        ]
-
-    @property
-    def touched(self) -> list[str]:
-        return [d["_id"] for d in self.new] + list(self.changes)
-
-
+@dataclass(kw_only=True, eq=False)
 class IngestionPipeline:
-    def __init__(
-        self,
-        *,
-        client: AsyncMongoClient[Doc],
-        jobs: JobStore,
-        memories: MemoryStore,
-        history: HistoryStore,
-        entities: EntityService,
-        extractor: Extractor,
-        reconciler: Reconciler,
-        index_sync: IndexSync,
-    ) -> None:
-        self._client = client
-        self._jobs = jobs
-        self._memories = memories
-        self._history = history
-        self._entities = entities
-        self._extractor = extractor
-        self._reconciler = reconciler
-        self._index_sync = index_sync
+    """Runs one ingestion job: plans its writes, then commits them in one transaction."""
 
-    @property
-    def extractor(self) -> Extractor:
-        return self._extractor
+    client: AsyncMongoClient[Doc]
+    jobs: JobStore
+    memories: MemoryStore
+    history: HistoryStore
+    entities: EntityService
+    extractor: Extractor
+    reconciler: Reconciler
+    index_sync: IndexSync
 
     async def run(self, job: Doc) -> JobResult:
         user_id: str = job["user_id"]
@@ -154,7 +104,7 @@ class IngestionPipeline:
         )
 
         async def work(session: AsyncClientSession) -> None:
-            await self._jobs.finish(
+            await self.jobs.finish(
                 job["_id"], job["claim"], result.model_dump(mode="python"), session
             )
             new_docs = copy.deepcopy(plan.new)
@@ -165,7 +115,7 @@ class IngestionPipeline:
                     continue
                 context = payload.get("context") or context_of(message.content)
                 resolved.append(
-                    await self._entities.record(
+                    await self.entities.record(
                         user_id,
                         recognition,
                         at=message.created_at,
@@ -175,13 +125,13 @@ class IngestionPipeline:
                 )
             for doc in new_docs:
                 self._attach_entities(doc, plan.origin.get(doc["_id"]), resolved)
-            await self._memories.insert_many(user_id, new_docs, session)
+            await self.memories.insert_many(user_id, new_docs, session)
             for memory_id, changes in plan.changes.items():
-                await self._memories.update(user_id, memory_id, changes, session=session)
-            await self._history.add_many(user_id, copy.deepcopy(plan.history), session)
+                await self.memories.update(user_id, memory_id, changes, session=session)
+            await self.history.add_many(user_id, copy.deepcopy(plan.history), session)
 
-        await in_transaction(self._client, work)
-        await self._index_sync.try_sync(user_id, plan.touched)
+        await in_transaction(self.client, work)
+        await self.index_sync.try_sync(user_id, plan.touched)
         return result
 
     # -- planning -------------------------------------------------------------------------
@@ -191,7 +141,7 @@ class IngestionPipeline:
     ) -> Extraction | None:
         user_id = job["user_id"]
         payload = job.get("payload") or {}
-        known = await self._memories.by_message_ids(
+        known = await self.memories.by_message_ids(
             user_id, [m.message_id for m in messages if m.message_id]
         )
         episodic_for = {
@@ -214,7 +164,7 @@ class IngestionPipeline:
             self._add_episodic(job, message, index, plan, context=payload.get("context"))
         if not job.get("infer", True):
             return None
-        extraction = await self._extractor.extract(messages)
+        extraction = await self.extractor.extract(messages)
         if extraction.over_budget:
             log.warning(
                 "messages stored without extraction: over the extraction budget",
@@ -223,11 +173,19 @@ class IngestionPipeline:
             )
         for fact in extraction.facts:
             message = messages[fact.message_index]
-            decision = await self._reconciler.decide(
+            decision = await self.reconciler.decide(
                 user_id, fact, pending=plan.active_facts(), retired=plan.retired
             )
-            memory_id = self._apply(
-                job, decision, message, extraction.extractor, plan, context=payload.get("context")
+            memory_id = plan_decision(
+                plan,
+                decision,
+                FactContext(
+                    job=job,
+                    message=message,
+                    extractor=extraction.extractor,
+                    embedding_model=self.index_sync.index.model_id,
+                    context=payload.get("context"),
+                ),
             )
             if decision.target is not None and decision.op in ("update", "delete"):
                 await self._outdate_sources(
@@ -248,14 +206,14 @@ class IngestionPipeline:
         candidates = [d for d in plan.new if d["type"] == MemoryType.CONVERSATION.value]
         if target["_id"] not in {d["_id"] for d in plan.new}:
             if message_ids:
-                candidates += await self._memories.by_message_ids(user_id, message_ids)
+                candidates += await self.memories.by_message_ids(user_id, message_ids)
             elif provenance.get("job_id"):
                 same_turn = {
                     "type": MemoryType.CONVERSATION.value,
                     "occurred_at": target["occurred_at"],
                 }
                 candidates += (
-                    await self._memories.of_job(user_id, provenance["job_id"], same_turn)
+                    await self.memories.of_job(user_id, provenance["job_id"], same_turn)
                 )[:5]
         for doc in candidates:
             if doc["type"] != MemoryType.CONVERSATION.value or doc.get("outdated_by"):
@@ -271,7 +229,7 @@ class IngestionPipeline:
                 )
             )
             if same_message:
-                self._change(plan, doc, {"outdated_by": by})
+                plan.change(doc, {"outdated_by": by})
 
     async def _plan_direct(
         self, job: Doc, payload: Doc, message: SourceMessage, plan: Plan
@@ -292,16 +250,19 @@ class IngestionPipeline:
             confidence=1.0,
             context=payload["memory"].get("context") or context_of(content),
         )
-        decision = await self._reconciler.decide(job["user_id"], fact, pending=[], retired=set())
-        self._apply(
-            job,
-            decision,
-            message,
-            "none",
+        decision = await self.reconciler.decide(job["user_id"], fact, pending=[], retired=set())
+        plan_decision(
             plan,
-            context=fact.context,
-            type_override=given_type,
-            direct=payload["memory"],
+            decision,
+            FactContext(
+                job=job,
+                message=message,
+                extractor="none",
+                embedding_model=self.index_sync.index.model_id,
+                context=fact.context,
+                type_override=given_type,
+                direct=payload["memory"],
+            ),
         )
         return Extraction(facts=[fact], extractor="none" if not match else "rules-v1")
 
@@ -313,7 +274,7 @@ class IngestionPipeline:
             job_id=job["_id"],
             event_id=job.get("event_id"),
             message_ids=[message.message_id] if message.message_id else [],
-            messages=[_ref(message, message.content)],
+            messages=[source_ref(message, message.content)],
             extraction=ExtractionInfo(extractor="none", category="conversation", confidence=1.0),
         )
         doc = new_memory_doc(
@@ -329,7 +290,7 @@ class IngestionPipeline:
                 "role": message.role,
                 **({"speaker": message.speaker} if message.speaker else {}),
             },
-            embedding_model=self._index_sync.index.model_id,
+            embedding_model=self.index_sync.index.model_id,
         )
         plan.new.append(doc)
         plan.origin[doc["_id"]] = (index, None)
@@ -356,191 +317,6 @@ class IngestionPipeline:
             )
         )
 
-    def _apply(
-        self,
-        job: Doc,
-        decision: Decision,
-        message: SourceMessage,
-        extractor: str,
-        plan: Plan,
-        *,
-        context: str | None,
-        type_override: str | None = None,
-        direct: Doc | None = None,
-    ) -> str | None:
-        """Plan the decision's writes; returns the id of the memory it creates, if any."""
-        fact = decision.fact
-        user_id = job["user_id"]
-        stated_at = fact.stated_at or message.created_at
-        ref = _ref(message, fact.sentence).model_dump(mode="python")
-        target = decision.target
-        target_id = target["_id"] if target else None
-        if decision.op == "noop":
-            if target is not None:
-                self._change(plan, target, reinforced(target, stated_at))
-                plan.history.append(
-                    history_entry(
-                        user_id=user_id,
-                        memory_id=target["_id"],
-                        lineage_id=str(target.get("lineage_id") or target["_id"]),
-                        operation="reinforced",
-                        actor="extraction",
-                        reason=decision.reason,
-                        job_id=job["_id"],
-                        source_messages=[ref],
-                    )
-                )
-            plan.operations.append(
-                JobOperation(
-                    op="noop",
-                    target_id=target_id,
-                    content=fact.content,
-                    type=fact.type.value,
-                    reason=decision.reason,
-                )
-            )
-            return None
-        if decision.op == "delete":
-            assert target is not None
-            self._change(
-                plan,
-                target,
-                {
-                    "status": MemoryStatus.DELETED.value,
-                    "valid_to": stated_at,
-                    "deleted_reason": decision.reason,
-                },
-            )
-            plan.retired.add(target["_id"])
-            plan.history.append(
-                history_entry(
-                    user_id=user_id,
-                    memory_id=target["_id"],
-                    lineage_id=str(target.get("lineage_id") or target["_id"]),
-                    operation="deleted",
-                    actor="extraction",
-                    reason=f"{decision.reason}: {truncate(fact.sentence, 300)}",
-                    before={"status": target["status"]},
-                    after={"status": MemoryStatus.DELETED.value, "valid_to": stated_at},
-                    job_id=job["_id"],
-                    source_messages=[ref],
-                )
-            )
-            plan.operations.append(
-                JobOperation(
-                    op="delete",
-                    target_id=target_id,
-                    content=target["content"],
-                    type=target["type"],
-                    reason=decision.reason,
-                )
-            )
-            return None
-        provenance = Provenance(
-            source=job["source"],
-            job_id=job["_id"],
-            event_id=job.get("event_id"),
-            message_ids=[message.message_id] if message.message_id else [],
-            messages=[SourceMessageRef.model_validate(ref)],
-            extraction=ExtractionInfo(
-                extractor=extractor,
-                category=fact.category,
-                slot=fact.slot,
-                confidence=fact.confidence,
-                sentence=fact.sentence if extractor != "none" else None,
-            ),
-        )
-        historical = decision.op == "historical"
-        memory = direct or {}
-        doc = new_memory_doc(
-            user_id=user_id,
-            content=fact.content,
-            type_=type_override or fact.type.value,
-            context=context or fact.context or "personal",
-            importance=fact.importance,
-            sentiment=fact.sentiment,
-            occurred_at=stated_at,
-            event_at=memory.get("event_at") or fact.event_at,
-            provenance=provenance,
-            slot=fact.slot,
-            tags=list(memory.get("tags") or []),
-            metadata=dict(memory.get("metadata") or {}),
-            expires_at=memory.get("expires_at"),
-            status=MemoryStatus.SUPERSEDED if historical else MemoryStatus.ACTIVE,
-            valid_to=target["valid_from"] if historical and target else None,
-            supersedes=target_id if decision.op == "update" else None,
-            superseded_by=target_id if historical else None,
-            lineage_id=target.get("lineage_id", target["_id"]) if target else None,
-            version=int(target.get("version", 1)) + 1 if target and decision.op == "update" else 1,
-            embedding_model=self._index_sync.index.model_id,
-        )
-        plan.new.append(doc)
-        plan.origin[doc["_id"]] = (fact.message_index, fact.sentence)
-        created = history_entry(
-            user_id=user_id,
-            memory_id=doc["_id"],
-            lineage_id=doc["lineage_id"],
-            operation="created",
-            actor="user" if direct is not None else "extraction",
-            reason=decision.reason,
-            job_id=job["_id"],
-            source_messages=[ref],
-            after={"content": doc["content"], "type": doc["type"], "slot": fact.slot},
-            before={"content": target["content"]} if target and decision.op == "update" else None,
-            related_memory_id=target_id,
-        )
-        plan.history.append(created)
-        if decision.op == "update" and target is not None:
-            self._change(
-                plan,
-                target,
-                {
-                    "status": MemoryStatus.SUPERSEDED.value,
-                    "valid_to": stated_at,
-                    "superseded_by": doc["_id"],
-                },
-            )
-            plan.retired.add(target["_id"])
-            plan.history.append(
-                history_entry(
-                    user_id=user_id,
-                    memory_id=target["_id"],
-                    lineage_id=doc["lineage_id"],
-                    operation="superseded",
-                    actor="extraction",
-                    reason=decision.reason,
-                    before={"content": target["content"], "status": MemoryStatus.ACTIVE.value},
-                    after={
-                        "content": doc["content"],
-                        "status": MemoryStatus.SUPERSEDED.value,
-                        "valid_to": stated_at,
-                    },
-                    related_memory_id=doc["_id"],
-                    job_id=job["_id"],
-                    source_messages=[ref],
-                )
-            )
-        plan.operations.append(
-            JobOperation(
-                op=decision.op,
-                memory_id=doc["_id"],
-                target_id=target_id,
-                content=doc["content"],
-                type=doc["type"],
-                reason=decision.reason,
-            )
-        )
-        return str(doc["_id"])
-
-    @staticmethod
-    def _change(plan: Plan, target: Doc, changes: Doc) -> None:
-        """Change an existing memory, or one this same job is about to add."""
-        for doc in plan.new:
-            if doc["_id"] == target["_id"]:
-                doc.update(changes)
-                return
-        plan.changes.setdefault(target["_id"], {}).update(changes)
-
     @staticmethod
     def _attach_entities(
         doc: Doc, origin: tuple[int, str | None] | None, resolved: list[list[ResolvedEntity | None]]
@@ -557,19 +333,6 @@ class IngestionPipeline:
         doc["entity_ids"] = [e.id for e in chosen]
         doc["entity_names"] = [e.name for e in chosen]
         doc["index_state"] = PENDING
-
-
-def reinforced(target: Doc, at: datetime) -> Doc:
-    """A fact stated again: counted, and a decayed preference regains its importance."""
-    last = target.get("last_reinforced_at")
-    if last is not None and last.tzinfo is None:
-        last = last.replace(tzinfo=UTC)
-    return {
-        "reinforcements": int(target.get("reinforcements") or 0) + 1,
-        "last_reinforced_at": max(last, at) if last is not None else at,
-        "importance": int(target.get("base_importance") or target["importance"]),
-        "decay_factor": 1.0,
-    }
 
 
 def _mentions(sentence: str, entity: ResolvedEntity) -> bool:

@@ -59,15 +59,13 @@ async def create_memories(
     return JSONResponse(job_from_doc(doc).model_dump(mode="json"), status_code=202, headers=headers)
 
 
-@router.get("/jobs/{job_id}", response_model=Job, summary="An ingestion job's status and outcome")
+@router.get("/jobs/{job_id}", summary="An ingestion job's status and outcome")
 async def get_job(job_id: str, principal: CurrentPrincipal, services: Services) -> Job:
     return await _job_with_memories(
         services, principal.user_id, await services.ingestion.get(principal.user_id, job_id)
     )
 
 
-@router.post(
-    "/jobs/{job_id}/retry", response_model=Job, status_code=202, summary="Queue a failed job again"
-)
+@router.post("/jobs/{job_id}/retry", status_code=202, summary="Queue a failed job again")
 async def retry_job(job_id: str, principal: CurrentPrincipal, services: Services) -> Job:
     return job_from_doc(await services.ingestion.retry(principal.user_id, job_id))

@@ -201,33 +201,43 @@ class JobStore:
 
     async def retry_later(self, job_id: str, claim: str, error: str, delay_seconds: float) -> None:
         now = datetime.now(UTC)
-        await self._jobs.update_one(
-            {"_id": job_id, "claim": claim, "status": JobStatus.PROCESSING.value},
-            {
-                "$set": {
-                    "status": JobStatus.QUEUED.value,
-                    "claim": None,
-                    "error": error,
-                    "not_before": now + timedelta(seconds=delay_seconds),
-                    "updated_at": now,
-                    "lease_until": None,
-                }
-            },
+        await self._let_go(
+            job_id,
+            claim,
+            status=JobStatus.QUEUED,
+            error=error,
+            now=now,
+            not_before=now + timedelta(seconds=delay_seconds),
         )
 
     async def fail(self, job_id: str, claim: str, error: str) -> None:
         """Give up after the last attempt; the payload stays so the job can be retried."""
         now = datetime.now(UTC)
+        await self._let_go(
+            job_id, claim, status=JobStatus.FAILED, error=error, now=now, finished_at=now
+        )
+
+    async def _let_go(
+        self,
+        job_id: str,
+        claim: str,
+        *,
+        status: JobStatus,
+        error: str,
+        now: datetime,
+        **times: datetime,
+    ) -> None:
+        """The worker holding this claim gives the job up: its lease and claim end."""
         await self._jobs.update_one(
             {"_id": job_id, "claim": claim, "status": JobStatus.PROCESSING.value},
             {
                 "$set": {
-                    "status": JobStatus.FAILED.value,
-                    "error": error,
-                    "finished_at": now,
-                    "updated_at": now,
-                    "lease_until": None,
+                    "status": status.value,
                     "claim": None,
+                    "lease_until": None,
+                    "error": error,
+                    "updated_at": now,
+                    **times,
                 }
             },
         )
@@ -236,26 +246,17 @@ class JobStore:
         """Hand jobs back to the queue at shutdown (they were not committed)."""
         if not claims:
             return 0
-        now = datetime.now(UTC)
-        result = await self._jobs.update_many(
-            {"claim": {"$in": claims}, "status": JobStatus.PROCESSING.value},
-            {
-                "$set": {
-                    "status": JobStatus.QUEUED.value,
-                    "claim": None,
-                    "lease_until": None,
-                    "updated_at": now,
-                    "not_before": now,
-                }
-            },
-        )
-        return result.modified_count
+        return await self._requeue({"claim": {"$in": claims}})
 
     async def recover_instance(self, instance_id: str) -> int:
         """At start-up: jobs this replica held before it restarted are dead claims; requeue them now."""
+        return await self._requeue({"worker_instance": instance_id})
+
+    async def _requeue(self, held_by: Doc) -> int:
+        """Jobs in progress under these claims go back to the queue, runnable at once."""
         now = datetime.now(UTC)
         result = await self._jobs.update_many(
-            {"worker_instance": instance_id, "status": JobStatus.PROCESSING.value},
+            {**held_by, "status": JobStatus.PROCESSING.value},
             {
                 "$set": {
                     "status": JobStatus.QUEUED.value,

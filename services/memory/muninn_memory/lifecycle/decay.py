@@ -6,7 +6,7 @@ never goes below a floor, so an old preference stays findable, just ranked lower
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from muninn_memory.memories.models import MemoryType
@@ -15,14 +15,10 @@ Doc = dict[str, Any]
 DECAYING_TYPES = [MemoryType.PREFERENCE_LEARNED.value]
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
 def last_mentioned(doc: Doc) -> datetime:
-    moments = [_aware(doc["occurred_at"])]
+    moments: list[datetime] = [doc["occurred_at"]]
     if doc.get("last_reinforced_at") is not None:
-        moments.append(_aware(doc["last_reinforced_at"]))
+        moments.append(doc["last_reinforced_at"])
     return max(moments)
 
 

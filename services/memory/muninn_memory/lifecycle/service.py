@@ -23,12 +23,13 @@ from pymongo.asynchronous.database import AsyncDatabase
 from muninn_memory.documents.service import DocumentService
 from muninn_memory.entities.store import EntityStore
 from muninn_memory.history.store import HistoryStore, history_entry
+from muninn_memory.indexing.service import IndexSync
 from muninn_memory.ingestion.store import JobStore
 from muninn_memory.lifecycle.decay import DECAYING_TYPES, decayed
-from muninn_memory.lifecycle.profiles import MemoryProfile, ProfileStore
-from muninn_memory.memories.indexing import IndexSync
 from muninn_memory.memories.models import MemoryStatus
 from muninn_memory.memories.store import MemoryStore
+from muninn_memory.profiles.models import MemoryProfile
+from muninn_memory.profiles.store import ProfileStore
 from muninn_memory.summaries.store import SummaryStore
 
 log = get_logger(__name__)
@@ -39,6 +40,8 @@ DECAY_CHECK = timedelta(days=1)
 
 
 class LifecycleService:
+    """One lifecycle pass over every user: retention, then expiry, then decay."""
+
     def __init__(
         self,
         *,

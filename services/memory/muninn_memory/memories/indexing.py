@@ -1,47 +1,16 @@
-"""Keeps the vector index in step with MongoDB.
-
-Writers mark memories ``index_state: pending`` in their transaction and call :meth:`sync`
-right after committing; a background sweep picks up whatever a crash left pending. Active
-memories are upserted; superseded and deleted ones are removed, so search only ever sees
-what is current.
-"""
+"""Memories as index entries: what the vector index mirrors from ``memories``."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections import defaultdict
-from typing import Any, Protocol
+from typing import Any
 
-from muninn_shared.logging import get_logger
-from muninn_shared.storage.tombstones import ErasureTombstones
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import PyMongoError
 
-from muninn_memory.memories.documents import indexed_from_doc, searchable
+from muninn_memory.memories.records import indexed_from_doc, searchable
 from muninn_memory.memories.store import MemoryStore
-from muninn_memory.retrieval.port import IndexedMemory, MemoryIndex
-
-log = get_logger(__name__)
+from muninn_memory.retrieval.port import IndexedMemory
 
 Doc = dict[str, Any]
-
-
-class IndexSource(Protocol):
-    """A MongoDB collection whose documents the index mirrors (memories, document chunks)."""
-
-    @property
-    def kind(self) -> str: ...
-
-    async def many(self, user_id: str, ids: list[str]) -> list[Doc]: ...
-
-    async def pending_in(self, db: AsyncDatabase[Doc], limit: int) -> list[Doc]: ...
-
-    async def mark_synced(self, user_id: str, revisions: dict[str, int], model_id: str) -> None: ...
-
-    def searchable(self, doc: Doc) -> bool: ...
-
-    def to_indexed(self, doc: Doc) -> IndexedMemory: ...
 
 
 class MemorySource:
@@ -64,100 +33,3 @@ class MemorySource:
 
     def to_indexed(self, doc: Doc) -> IndexedMemory:
         return indexed_from_doc(doc)
-
-
-class IndexSync:
-    def __init__(
-        self,
-        store: MemoryStore,
-        index: MemoryIndex,
-        *,
-        sweep_db: AsyncDatabase[Doc],
-        tombstones: ErasureTombstones,
-        interval: float = 5.0,
-        batch: int = 256,
-    ) -> None:
-        self._sources: dict[str, IndexSource] = {"memory": MemorySource(store)}
-        self._index = index
-        self._sweep_db = sweep_db
-        self._tombstones = tombstones
-        self._interval = interval
-        self._batch = batch
-        self._task: asyncio.Task[None] | None = None
-        self._lock = asyncio.Lock()
-
-    @property
-    def index(self) -> MemoryIndex:
-        return self._index
-
-    def register(self, source: IndexSource) -> None:
-        self._sources[source.kind] = source
-
-    async def sync(self, user_id: str, ids: list[str], kind: str = "memory") -> None:
-        """Bring the index up to date for these records (any status)."""
-        if not ids:
-            return
-        source = self._sources[kind]
-        await self._apply(source, user_id, await source.many(user_id, ids))
-
-    async def try_sync(self, user_id: str, ids: list[str], kind: str = "memory") -> None:
-        """:meth:`sync`, leaving failures to the sweep: the write is already safe in MongoDB."""
-        try:
-            await self.sync(user_id, ids, kind)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.warning("index write deferred to the sweep", user_id=user_id, error=repr(exc))
-
-    async def _apply(self, source: IndexSource, user_id: str, docs: list[Doc]) -> None:
-        if not docs:
-            return
-        active = [d for d in docs if source.searchable(d)]
-        gone = [d["_id"] for d in docs if not source.searchable(d)]
-        if active:
-            await self._index.upsert([source.to_indexed(d) for d in active])
-        if gone:
-            await self._index.delete(user_id, gone)
-        # An erasure can commit between our read and the vector write: never leave its vectors.
-        if await self._tombstones.is_erased(user_id):
-            await self._index.delete_user(user_id)
-            return
-        await source.mark_synced(
-            user_id, {d["_id"]: int(d.get("index_rev", 1)) for d in docs}, self._index.model_id
-        )
-
-    async def sweep_once(self) -> int:
-        async with self._lock:
-            swept = 0
-            for source in list(self._sources.values()):
-                pending = await source.pending_in(self._sweep_db, self._batch)
-                by_user: dict[str, list[Doc]] = defaultdict(list)
-                for doc in pending:
-                    by_user[doc["user_id"]].append(doc)
-                for user_id, docs in by_user.items():
-                    await self._apply(source, user_id, docs)
-                swept = max(swept, len(pending))
-            return swept
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                swept = await self.sweep_once()
-            except asyncio.CancelledError:
-                raise
-            except (PyMongoError, Exception) as exc:
-                log.warning("index sweep failed", error=repr(exc))
-                swept = 0
-            if swept < self._batch:
-                await asyncio.sleep(self._interval)
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._loop(), name="memory-index-sweep")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None

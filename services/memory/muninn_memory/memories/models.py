@@ -14,7 +14,7 @@ from muninn_memory.summaries.models import Summary
 
 
 class MemoryType(StrEnum):
-    """The memory types of seed 000."""
+    """The memory types a record may have; stored as their string values."""
 
     CONVERSATION = "conversation"
     TASK_COMPLETION = "task_completion"

@@ -35,7 +35,6 @@ StatusFilter = Literal["active", "superseded", "deleted", "all"]
 
 @router.post(
     "/search",
-    response_model=SearchResponse,
     summary="Hybrid search over the caller's memories and documents",
     openapi_extra=READS,
 )
@@ -49,7 +48,7 @@ async def search_memories(
     return found
 
 
-@router.get("", response_model=MemoryPage, summary="List memories, newest first, with filters")
+@router.get("", summary="List memories, newest first, with filters")
 async def list_memories(
     principal: CurrentPrincipal,
     services: Services,
@@ -85,7 +84,6 @@ async def list_memories(
 
 @router.get(
     "/export",
-    response_model=MemoryExport,
     summary="Every memory, version, change, entity, document and summary of the caller",
 )
 async def export_memories(principal: CurrentPrincipal, services: Services) -> MemoryExport:
@@ -95,23 +93,20 @@ async def export_memories(principal: CurrentPrincipal, services: Services) -> Me
     return export
 
 
-@router.post(
-    "/bulk-delete", response_model=BulkDeleteResult, summary="Delete the memories matching a filter"
-)
+@router.post("/bulk-delete", summary="Delete the memories matching a filter")
 async def bulk_delete(
     body: BulkDeleteRequest, principal: CurrentPrincipal, services: Services
 ) -> BulkDeleteResult:
     return await services.memories.bulk_delete(principal.user_id, body)
 
 
-@router.get("/{memory_id}", response_model=Memory, summary="One memory")
+@router.get("/{memory_id}", summary="One memory")
 async def get_memory(memory_id: str, principal: CurrentPrincipal, services: Services) -> Memory:
     return await services.memories.get(principal.user_id, memory_id)
 
 
 @router.patch(
     "/{memory_id}",
-    response_model=Memory,
     summary="Edit a memory (the change is kept in its history)",
 )
 async def patch_memory(

@@ -31,8 +31,9 @@ from muninn_memory.memories.models import (
 )
 from muninn_memory.memories.service import MemoryService
 from muninn_memory.memories.store import MemoryStore, filter_query
-from muninn_memory.retrieval.port import MemoryIndex, ScoredMemory, SearchFilters
+from muninn_memory.retrieval.port import MemoryIndex, ScoredMemory
 from muninn_memory.retrieval.timing import stage
+from muninn_memory.vectors.port import SearchFilters
 
 log = get_logger(__name__)
 
@@ -98,23 +99,16 @@ class _Lookup:
     now: datetime
 
 
+@dataclass(kw_only=True, eq=False)
 class MemorySearch:
-    def __init__(
-        self,
-        *,
-        memories: MemoryService,
-        store: MemoryStore,
-        documents: DocumentService,
-        index: MemoryIndex,
-        overfetch: int = 3,
-        timeout: float = 10.0,
-    ) -> None:
-        self._memories = memories
-        self._store = store
-        self._documents = documents
-        self._index = index
-        self._overfetch = overfetch
-        self._timeout = timeout
+    """Search over memories and document chunks: the index finds, MongoDB hydrates and filters."""
+
+    memories: MemoryService
+    store: MemoryStore
+    documents: DocumentService
+    index: MemoryIndex
+    overfetch: int = 3
+    timeout: float = 10.0
 
     async def search(self, user_id: str, request: SearchRequest) -> SearchResponse:
         filters = request.filters
@@ -122,9 +116,9 @@ class MemorySearch:
         want_memories = "memories" in request.sources and filters.source != DOCUMENT_SOURCE
         if want_memories and memory_only(filters):
             want_documents = False
-        resolved, entity_ids = await self._memories.entity_filter(user_id, filters)
+        resolved, entity_ids = await self.memories.entity_filter(user_id, filters)
         empty = SearchResponse(
-            query=request.query, results=[], token_count=0, embedding_model=self._index.model_id
+            query=request.query, results=[], token_count=0, embedding_model=self.index.model_id
         )
         if want_memories and entity_ids is not None and not entity_ids:
             want_memories = False
@@ -176,7 +170,7 @@ class MemorySearch:
             query=request.query,
             results=results,
             token_count=tokens,
-            embedding_model=self._index.model_id,
+            embedding_model=self.index.model_id,
         )
 
     async def _candidates(self, lookup: _Lookup, ids: list[str]) -> dict[str, Candidate]:
@@ -186,9 +180,9 @@ class MemorySearch:
             query = filter_query(lookup.user_id, lookup.filters, entity_ids=lookup.entity_ids)
             query["outdated_by"] = None
             with stage("records"):
-                docs = await self._store.by_ids(lookup.user_id, ids, query)
+                docs = await self.store.by_ids(lookup.user_id, ids, query)
             for doc in docs:
-                if doc.get("expires_at") is not None and _aware(doc["expires_at"]) <= lookup.now:
+                if doc.get("expires_at") is not None and doc["expires_at"] <= lookup.now:
                     continue  # expired, not yet swept
                 candidates[doc["_id"]] = Candidate(
                     0.0, {}, doc["content"], doc, normalized=doc.get("normalized") or ""
@@ -196,7 +190,7 @@ class MemorySearch:
         if lookup.documents:
             missing = [i for i in ids if i not in candidates]
             with stage("documents"):
-                hits = await self._documents.hits(lookup.user_id, missing)
+                hits = await self.documents.hits(lookup.user_id, missing)
             for chunk_id, (chunk, hit) in hits.items():
                 if _chunk_matches(chunk, lookup.filters):
                     candidates[chunk_id] = Candidate(0.0, {}, chunk["content"], chunk, hit)
@@ -205,10 +199,10 @@ class MemorySearch:
     async def _ask_index(
         self, user_id: str, request: SearchRequest, filters: SearchFilters, *, wide: bool
     ) -> list[ScoredMemory]:
-        limit = MAX_CANDIDATES if wide else min(MAX_CANDIDATES, request.limit * self._overfetch)
+        limit = MAX_CANDIDATES if wide else min(MAX_CANDIDATES, request.limit * self.overfetch)
         try:
-            async with asyncio.timeout(self._timeout):
-                return await self._index.search(
+            async with asyncio.timeout(self.timeout):
+                return await self.index.search(
                     user_id, request.query, limit=limit, filters=filters, now=datetime.now(UTC)
                 )
         except asyncio.CancelledError:
@@ -261,7 +255,7 @@ class MemorySearch:
 
     async def _results(self, user_id: str, chosen: list[Candidate]) -> list[SearchResult]:
         memories = iter(
-            await self._memories.hydrate(user_id, [c.doc for c in chosen if c.hit is None])
+            await self.memories.hydrate(user_id, [c.doc for c in chosen if c.hit is None])
         )
         results: list[SearchResult] = []
         for candidate in chosen:
@@ -301,7 +295,8 @@ class MemorySearch:
         return results
 
 
-def _aware(moment: datetime) -> datetime:
+def _request_time(moment: datetime) -> datetime:
+    """A time from the request, where a client may leave out the zone: read as UTC."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
@@ -312,9 +307,8 @@ def _chunk_matches(chunk: Doc, filters: MemoryFilters) -> bool:
         at = chunk.get("occurred_at")
         if at is None:
             return False
-        at = _aware(at)
-        if filters.time.after and at < _aware(filters.time.after):
+        if filters.time.after and at < _request_time(filters.time.after):
             return False
-        if filters.time.before and at >= _aware(filters.time.before):
+        if filters.time.before and at >= _request_time(filters.time.before):
             return False
     return True

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from muninn_shared.logging import get_logger
-from muninn_shared.pagination import decode_cursor, encode_cursor
+from muninn_shared.pagination import decode_cursor, one_page
 from muninn_shared.problems import ProblemError, not_found
 from muninn_shared.storage.mongo import in_transaction
 from pymongo import AsyncMongoClient
@@ -16,8 +17,7 @@ from muninn_memory.entities.service import EntityService, ResolvedEntity
 from muninn_memory.entities.store import EntityStore
 from muninn_memory.extraction.text import normalized
 from muninn_memory.history.store import HistoryStore, history_entry
-from muninn_memory.memories.documents import memory_from_doc
-from muninn_memory.memories.indexing import IndexSync
+from muninn_memory.indexing.service import IndexSync
 from muninn_memory.memories.models import (
     BulkDeleteRequest,
     BulkDeleteResult,
@@ -28,6 +28,7 @@ from muninn_memory.memories.models import (
     MemoryPatch,
     MemoryStatus,
 )
+from muninn_memory.memories.records import memory_from_doc
 from muninn_memory.memories.store import MemoryStore, filter_query
 
 log = get_logger(__name__)
@@ -36,33 +37,26 @@ Doc = dict[str, Any]
 BULK_CHUNK = 500
 
 
+@dataclass(kw_only=True, eq=False)
 class MemoryService:
-    def __init__(
-        self,
-        *,
-        client: AsyncMongoClient[Doc],
-        store: MemoryStore,
-        history: HistoryStore,
-        entities: EntityService,
-        entity_store: EntityStore,
-        index_sync: IndexSync,
-    ) -> None:
-        self._client = client
-        self._store = store
-        self._history = history
-        self._entities = entities
-        self._entity_store = entity_store
-        self._index_sync = index_sync
+    """Reading, editing and deleting memories; each change commits with its history and event."""
+
+    client: AsyncMongoClient[Doc]
+    store: MemoryStore
+    history: HistoryStore
+    entities: EntityService
+    entity_store: EntityStore
+    index_sync: IndexSync
 
     # -- reading --------------------------------------------------------------------------
 
     async def hydrate(self, user_id: str, docs: list[Doc]) -> list[Memory]:
         ids = sorted({e for d in docs for e in d.get("entity_ids") or []})
-        entities = {e["_id"]: e for e in await self._entity_store.many(user_id, ids)}
+        entities = {e["_id"]: e for e in await self.entity_store.many(user_id, ids)}
         return [memory_from_doc(d, entities) for d in docs]
 
     async def get_doc(self, user_id: str, memory_id: str, *, include_deleted: bool = False) -> Doc:
-        doc = await self._store.get(user_id, memory_id)
+        doc = await self.store.get(user_id, memory_id)
         if doc is None or (doc["status"] == MemoryStatus.DELETED.value and not include_deleted):
             raise not_found("Memory")
         return doc
@@ -76,7 +70,7 @@ class MemoryService:
     ) -> tuple[list[ResolvedEntity], list[str] | None]:
         if filters is None or not filters.entities:
             return [], None
-        resolved = await self._entities.resolve_filter(user_id, filters.entities)
+        resolved = await self.entities.resolve_filter(user_id, filters.entities)
         return resolved, [e.id for e in resolved]
 
     async def page(
@@ -91,15 +85,12 @@ class MemoryService:
         _, entity_ids = await self.entity_filter(user_id, filters)
         query = filter_query(user_id, filters, statuses=statuses, entity_ids=entity_ids)
         after = decode_cursor(cursor) if cursor else None
-        docs = await self._store.page(user_id, query, after=after, limit=limit + 1)
-        next_cursor = None
-        if len(docs) > limit:
-            last = docs[limit - 1]
-            next_cursor = encode_cursor(last["occurred_at"], last["_id"])
-        return MemoryPage(items=await self.hydrate(user_id, docs[:limit]), next_cursor=next_cursor)
+        docs = await self.store.page(user_id, query, after=after, limit=limit + 1)
+        page, next_cursor = one_page(docs, limit, dict, field="occurred_at")
+        return MemoryPage(items=await self.hydrate(user_id, page), next_cursor=next_cursor)
 
     async def for_entity(self, user_id: str, entity_id: str, limit: int = 50) -> list[Memory]:
-        docs = await self._store.find(
+        docs = await self.store.find(
             user_id,
             {"user_id": user_id, "entity_ids": entity_id, "status": MemoryStatus.ACTIVE.value},
             limit=limit,
@@ -122,7 +113,7 @@ class MemoryService:
         now = datetime.now(UTC)
 
         async def work(session: AsyncClientSession) -> None:
-            if not await self._store.update(
+            if not await self.store.update(
                 user_id,
                 memory_id,
                 {**changes, "updated_at": now},
@@ -134,7 +125,7 @@ class MemoryService:
                     "The memory changed meanwhile; read it again and retry.",
                     code="memory-changed",
                 )
-            await self._history.add_many(
+            await self.history.add_many(
                 user_id,
                 [
                     history_entry(
@@ -152,8 +143,8 @@ class MemoryService:
                 session,
             )
 
-        await in_transaction(self._client, work)
-        await self._index_sync.try_sync(user_id, [memory_id])
+        await in_transaction(self.client, work)
+        await self.index_sync.try_sync(user_id, [memory_id])
         return await self.get(user_id, memory_id)
 
     async def delete(
@@ -165,21 +156,21 @@ class MemoryService:
         async def work(session: AsyncClientSession) -> None:
             if purge:
                 # The user wants it gone, not archived: the record and its history go.
-                await self._store.delete(user_id, [memory_id], session)
-                await self._history.delete_for(user_id, [memory_id], session)
+                await self.store.delete(user_id, [memory_id], session)
+                await self.history.delete_for(user_id, [memory_id], session)
             else:
                 await self._retire(user_id, doc, now, reason or "deleted by the user", session)
 
-        await in_transaction(self._client, work)
+        await in_transaction(self.client, work)
         if purge:
-            await self._index_sync.index.delete(user_id, [memory_id])
+            await self.index_sync.index.delete(user_id, [memory_id])
         else:
-            await self._index_sync.try_sync(user_id, [memory_id])
+            await self.index_sync.try_sync(user_id, [memory_id])
 
     async def _retire(
         self, user_id: str, doc: Doc, now: datetime, reason: str, session: AsyncClientSession
     ) -> None:
-        await self._store.update(
+        await self.store.update(
             user_id,
             doc["_id"],
             {
@@ -190,7 +181,7 @@ class MemoryService:
             },
             session=session,
         )
-        await self._history.add_many(
+        await self.history.add_many(
             user_id,
             [
                 history_entry(
@@ -234,7 +225,7 @@ class MemoryService:
         if entity_ids is not None and not entity_ids:
             return BulkDeleteResult(matched=0, deleted=0, dry_run=request.dry_run)
         query = filter_query(user_id, filters, statuses=statuses, entity_ids=entity_ids)
-        docs = await self._store.find(user_id, query)
+        docs = await self.store.find(user_id, query)
         if request.dry_run or not docs:
             return BulkDeleteResult(matched=len(docs), deleted=0, dry_run=request.dry_run)
         now = datetime.now(UTC)
@@ -246,15 +237,15 @@ class MemoryService:
                 for doc in chunk:
                     await self._retire(user_id, doc, now, "bulk deletion by the user", session)
 
-            await in_transaction(self._client, work)
+            await in_transaction(self.client, work)
             deleted += len(chunk)
-            await self._index_sync.try_sync(user_id, [d["_id"] for d in chunk])
+            await self.index_sync.try_sync(user_id, [d["_id"] for d in chunk])
         return BulkDeleteResult(matched=len(docs), deleted=deleted, dry_run=False)
 
     async def export(self, user_id: str) -> MemoryExport:
-        docs = await self._store.find(user_id, {"user_id": user_id})
-        history = await self._history.all_for(user_id)
-        entities = await self._entity_store.all_for(user_id)
+        docs = await self.store.find(user_id, {"user_id": user_id})
+        history = await self.history.all_for(user_id)
+        entities = await self.entity_store.all_for(user_id)
         return MemoryExport(
             user_id=user_id,
             exported_at=datetime.now(UTC),

@@ -2,7 +2,7 @@
 
 MongoDB is the record; the vector index is derived from it. Every write that changes what
 should be searchable marks the memory ``index_state: pending`` in the same transaction, and
-:mod:`muninn_memory.memories.indexing` brings the index up to date — so a crash between the
+the index sync (:mod:`muninn_memory.indexing.service`) brings the index up to date — so a crash between the
 commit and the vector write is repaired, never lost.
 """
 
@@ -19,14 +19,12 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.asynchronous.database import AsyncDatabase
 
+from muninn_memory.indexing.models import PENDING, SYNCED
 from muninn_memory.memories.matching import matches
 from muninn_memory.memories.models import MemoryFilters, MemoryStatus
 
 Doc = dict[str, Any]
 MEMORIES = "memories"
-
-PENDING = "pending"
-SYNCED = "synced"
 
 
 def filter_query(
@@ -193,22 +191,18 @@ class MemoryStore:
     async def active_by_slot(
         self, user_id: str, slot: str, session: AsyncClientSession | None = None
     ) -> list[Doc]:
-        return await self.find(
-            user_id,
-            {"user_id": user_id, "slot": slot, "status": MemoryStatus.ACTIVE.value},
-            limit=20,
-            session=session,
-        )
+        return await self._active_with(user_id, "slot", slot, 20, session)
 
     async def active_by_normalized(
         self, user_id: str, normalized: str, session: AsyncClientSession | None = None
     ) -> list[Doc]:
-        return await self.find(
-            user_id,
-            {"user_id": user_id, "normalized": normalized, "status": MemoryStatus.ACTIVE.value},
-            limit=5,
-            session=session,
-        )
+        return await self._active_with(user_id, "normalized", normalized, 5, session)
+
+    async def _active_with(
+        self, user_id: str, field: str, value: str, limit: int, session: AsyncClientSession | None
+    ) -> list[Doc]:
+        query = {"user_id": user_id, field: value, "status": MemoryStatus.ACTIVE.value}
+        return await self.find(user_id, query, limit=limit, session=session)
 
     async def by_message_ids(
         self, user_id: str, message_ids: list[str], session: AsyncClientSession | None = None
@@ -232,7 +226,7 @@ class MemoryStore:
         db = await self.database_for(user_id)
         cursor = db[MEMORIES].find({"user_id": user_id, "provenance.job_id": job_id})
         found = [doc async for doc in cursor if matches(doc, query)]
-        found.sort(key=lambda d: (_aware(d["occurred_at"]), d["_id"]), reverse=True)
+        found.sort(key=lambda d: (d["occurred_at"], d["_id"]), reverse=True)
         return found
 
     async def pending_for_job(self, user_id: str, job_id: str) -> int:
@@ -345,7 +339,3 @@ class MemoryStore:
             .limit(limit)
         )
         return [d async for d in cursor]
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment

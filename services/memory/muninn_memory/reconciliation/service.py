@@ -28,7 +28,8 @@ from muninn_memory.extraction.rules import positive_form
 from muninn_memory.extraction.text import content_terms, normalized, similarity
 from muninn_memory.memories.models import MemoryStatus, MemoryType
 from muninn_memory.memories.store import MemoryStore
-from muninn_memory.retrieval.port import MemoryIndex, SearchFilters
+from muninn_memory.retrieval.port import MemoryIndex
+from muninn_memory.vectors.port import SearchFilters
 
 log = get_logger(__name__)
 

@@ -23,7 +23,7 @@ from muninn_shared.logging import get_logger
 from muninn_memory.embeddings.port import Embedder, EmbeddingError, Vector
 from muninn_memory.retrieval.lexical import SparseEncoder
 from muninn_memory.retrieval.migration import MigrationStatus, Reembedder
-from muninn_memory.retrieval.port import IndexedMemory, ScoredMemory, SearchFilters, dense_text
+from muninn_memory.retrieval.port import IndexedMemory, ScoredMemory
 from muninn_memory.retrieval.ranking import RankingTuning, profile, rank
 from muninn_memory.retrieval.spaces import (
     CollectionState,
@@ -34,7 +34,13 @@ from muninn_memory.retrieval.spaces import (
     utc_now_iso,
 )
 from muninn_memory.retrieval.timing import stage
-from muninn_memory.vectors.port import Candidate, StoredPoint, VectorBackend, VectorQuery
+from muninn_memory.vectors.port import (
+    Candidate,
+    SearchFilters,
+    StoredPoint,
+    VectorBackend,
+    VectorQuery,
+)
 from muninn_memory.vectors.schema import collection_name, parse_collection_name, tenant_condition
 
 log = get_logger(__name__)
@@ -263,7 +269,7 @@ class HybridIndex:
         for m in memories:
             tenant_condition(m.user_id)
         await self._ready()
-        texts = [dense_text(m.text) for m in memories]
+        texts = [m.text for m in memories]
         sparse = [self._encoder.document(m.text) for m in memories]
         dense_by_model: dict[str, list[Vector]] = {}
         for space in list(self._writes):

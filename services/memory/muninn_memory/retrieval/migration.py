@@ -18,7 +18,6 @@ from typing import Literal
 from muninn_shared.logging import get_logger
 
 from muninn_memory.retrieval.lexical import SparseEncoder
-from muninn_memory.retrieval.port import dense_text
 from muninn_memory.retrieval.spaces import CollectionState, Space, utc_now_iso
 from muninn_memory.vectors.port import StoredPoint
 
@@ -104,9 +103,7 @@ class Reembedder:
         memories = page.memories
         if memories:
             assert self._target.embedder is not None
-            dense = await self._target.embedder.embed_documents(
-                [dense_text(m.text) for m in memories]
-            )
+            dense = await self._target.embedder.embed_documents([m.text for m in memories])
             points = [
                 StoredPoint(m, d, self._encoder.document(m.text))
                 for m, d in zip(memories, dense, strict=True)

@@ -8,26 +8,12 @@ or delete across tenants.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-DENSE_TEXT_CHARS = 2_000
-DENSE_TEXT_PIECES = 400
-"""A memory's dense vector is computed from its head: at most 2,000 characters and 400 words
-or punctuation marks, about the embedding model's 512-token window. The offline engine reads
-every token of a longer text (a 19,000-character message took minutes), and punctuation is a
-token a character ("([([…" took 10 s at 2,000 characters); keyword search reads all of it."""
-_PIECE = re.compile(r"\w+|[^\w\s]")
-
-
-def dense_text(text: str) -> str:
-    head = text[:DENSE_TEXT_CHARS]
-    for number, piece in enumerate(_PIECE.finditer(head), start=1):
-        if number > DENSE_TEXT_PIECES:
-            return head[: piece.start()].rstrip()
-    return head
+if TYPE_CHECKING:
+    from muninn_memory.vectors.port import SearchFilters
 
 
 @dataclass(frozen=True)
@@ -39,18 +25,6 @@ class IndexedMemory:
     context: str | None = None
     importance: int = 5
     occurred_at: datetime | None = None
-    entities: tuple[str, ...] = ()
-    source: str | None = None
-
-
-@dataclass(frozen=True)
-class SearchFilters:
-    types: tuple[str, ...] = ()
-    context: str | None = None
-    min_importance: int | None = None
-    max_importance: int | None = None
-    occurred_after: datetime | None = None
-    occurred_before: datetime | None = None
     entities: tuple[str, ...] = ()
     source: str | None = None
 

@@ -1,4 +1,4 @@
-"""Memory summaries as the API shows them (seed 000's memory_summaries)."""
+"""Memory summaries as the API shows them (stored in the ``memory_summaries`` collection)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from muninn_memory.summaries.models import Period, Summary, SummaryPage, Summary
 router = APIRouter(prefix="/v1/memories/summaries", tags=["summaries"])
 
 
-@router.get("", response_model=SummaryPage, summary="Summaries, most recent period first")
+@router.get("", summary="Summaries, most recent period first")
 async def list_summaries(
     principal: CurrentPrincipal,
     services: Services,
@@ -28,7 +28,6 @@ async def list_summaries(
 
 @router.post(
     "",
-    response_model=Summary,
     summary="Summarise a week or month now (replaces that period's summary)",
 )
 async def generate_summary(
@@ -37,6 +36,6 @@ async def generate_summary(
     return await services.summaries.generate(principal.user_id, body.period, body.date)
 
 
-@router.get("/{summary_id}", response_model=Summary, summary="One summary")
+@router.get("/{summary_id}", summary="One summary")
 async def get_summary(summary_id: str, principal: CurrentPrincipal, services: Services) -> Summary:
     return await services.summaries.get(principal.user_id, summary_id)

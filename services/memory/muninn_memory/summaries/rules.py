@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from muninn_memory.entities.service import relation_strength
@@ -207,10 +207,6 @@ def context_breakdown(docs: list[Doc]) -> dict[str, float]:
     return shares
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
 def _evidence(doc: Doc) -> str:
     messages = (doc.get("provenance") or {}).get("messages") or []
     excerpt = messages[0].get("excerpt") if messages else None
@@ -226,7 +222,7 @@ def learned_preferences(docs: list[Doc]) -> list[LearnedPreference]:
             )
     preferences: list[LearnedPreference] = []
     for members in groups.values():
-        members.sort(key=lambda d: _aware(d["occurred_at"]))
+        members.sort(key=lambda d: d["occurred_at"])
         latest = members[-1]
         stated = len(members) + sum(int(d.get("reinforcements") or 0) for d in members)
         extraction = ((latest.get("provenance") or {}).get("extraction") or {}).get("confidence")
@@ -251,9 +247,9 @@ def important_events(docs: list[Doc], start: datetime, end: datetime) -> list[st
     events: list[tuple[datetime, str]] = []
     for doc in docs:
         event_at = doc.get("event_at")
-        in_period = event_at is not None and start <= _aware(event_at) < end
+        in_period = event_at is not None and start <= event_at < end
         if (doc["type"] in EVENT_TYPES and int(doc.get("importance", 5)) >= 5) or in_period:
-            when = _aware(event_at) if event_at is not None else _aware(doc["occurred_at"])
+            when = event_at if event_at is not None else doc["occurred_at"]
             events.append((when, f"{when:%Y-%m-%d}: {doc['content']}"))
     events.sort()
     return list(dict.fromkeys(text for _, text in events))[:MAX_EVENTS]
@@ -268,7 +264,7 @@ def key_insights(
             insights.append(f"Changed: {doc['content']}")
     ranked = sorted(
         (d for d in facts if d["type"] in INSIGHT_TYPES),
-        key=lambda d: (-int(d.get("importance", 5)), -_aware(d["occurred_at"]).timestamp()),
+        key=lambda d: (-int(d.get("importance", 5)), -d["occurred_at"].timestamp()),
     )
     insights.extend(d["content"] for d in ranked)
     leading = max(breakdown, key=lambda c: breakdown[c]) if breakdown else None

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from muninn_shared.logging import get_logger
-from muninn_shared.pagination import decode_cursor, encode_cursor
+from muninn_shared.pagination import decode_cursor, one_page
 from muninn_shared.problems import ProblemError, not_found
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -35,7 +37,7 @@ MAX_MEMORIES = 20_000
 KEPT = [MemoryStatus.ACTIVE.value, MemoryStatus.SUPERSEDED.value]
 
 
-def summary_from_doc(doc: Doc) -> Summary:
+def summary_from_doc(doc: Mapping[str, Any]) -> Summary:
     return Summary(
         id=doc["_id"],
         time_range=TimeRange(start=doc["start"], end=doc["end"], period=doc["period"]),
@@ -56,28 +58,22 @@ def summary_from_doc(doc: Doc) -> Summary:
     )
 
 
+@dataclass(kw_only=True, eq=False)
 class SummaryService:
-    def __init__(
-        self,
-        *,
-        memories: MemoryStore,
-        entities: EntityStore,
-        store: SummaryStore,
-        sweep_db: AsyncDatabase[Doc],
-        llm: LLMSummariser | None = None,
-    ) -> None:
-        self._memories = memories
-        self._entities = entities
-        self._store = store
-        self._sweep_db = sweep_db
-        self._llm = llm
+    """Period summaries: generated on request, stored, served, and made for recent periods in the background."""
+
+    memories: MemoryStore
+    entities: EntityStore
+    store: SummaryStore
+    sweep_db: AsyncDatabase[Doc]
+    llm: LLMSummariser | None = None
 
     async def generate(
         self, user_id: str, period: Period, day: date | None = None, *, now: datetime | None = None
     ) -> Summary:
         now = now or datetime.now(UTC)
         start, end = bounds(period, day) if day else last_completed(period, now)
-        docs = await self._memories.find(
+        docs = await self.memories.find(
             user_id,
             {
                 "user_id": user_id,
@@ -92,15 +88,13 @@ class SummaryService:
                 f"There are no memories between {start:%Y-%m-%d} and {end:%Y-%m-%d} to summarise.",
                 code="nothing-to-summarise",
             )
-        relationships = await self._entities.relationships_since(user_id, start, end)
+        relationships = await self.entities.relationships_since(user_id, start, end)
         entity_ids = {e for d in docs for e in d.get("entity_ids") or []}
         entity_ids |= {r[k] for r in relationships for k in ("source_id", "target_id")}
-        names = {
-            e["_id"]: e["name"] for e in await self._entities.many(user_id, sorted(entity_ids))
-        }
+        names = {e["_id"]: e["name"] for e in await self.entities.many(user_id, sorted(entity_ids))}
         draft = summarise(period, start, end, docs, names, relationships)
-        if self._llm is not None:
-            draft = await self._llm.improve(draft, docs)
+        if self.llm is not None:
+            draft = await self.llm.improve(draft, docs)
         doc: Doc = {
             "_id": uuid.uuid4().hex,
             "user_id": user_id,
@@ -120,29 +114,24 @@ class SummaryService:
             "created_at": now,
             "updated_at": now,
         }
-        return summary_from_doc(await self._store.put(doc))
+        return summary_from_doc(await self.store.put(doc))
 
     async def page(
         self, user_id: str, *, period: Period | None, cursor: str | None, limit: int
     ) -> SummaryPage:
         after = decode_cursor(cursor) if cursor else None
-        docs = await self._store.page(user_id, period=period, after=after, limit=limit + 1)
-        next_cursor = None
-        if len(docs) > limit:
-            last = docs[limit - 1]
-            next_cursor = encode_cursor(last["start"], last["_id"])
-        return SummaryPage(
-            items=[summary_from_doc(d) for d in docs[:limit]], next_cursor=next_cursor
-        )
+        docs = await self.store.page(user_id, period=period, after=after, limit=limit + 1)
+        items, next_cursor = one_page(docs, limit, summary_from_doc, field="start")
+        return SummaryPage(items=items, next_cursor=next_cursor)
 
     async def all(self, user_id: str) -> list[Summary]:
         return [
             summary_from_doc(d)
-            for d in await self._store.page(user_id, period=None, after=None, limit=0)
+            for d in await self.store.page(user_id, period=None, after=None, limit=0)
         ]
 
     async def get(self, user_id: str, summary_id: str) -> Summary:
-        doc = await self._store.get(user_id, summary_id)
+        doc = await self.store.get(user_id, summary_id)
         if doc is None:
             raise not_found("Summary")
         return summary_from_doc(doc)
@@ -152,11 +141,11 @@ class SummaryService:
         made = 0
         for period in PERIODS:
             start, end = last_completed(period, now)
-            users = await self._sweep_db[MEMORIES].distinct(
+            users = await self.sweep_db[MEMORIES].distinct(
                 "user_id", {"occurred_at": {"$gte": start, "$lt": end}, "status": {"$in": KEPT}}
             )
             for user_id in sorted(users):
-                if await self._store.exists(user_id, period, start):
+                if await self.store.exists(user_id, period, start):
                     continue
                 try:
                     await self.generate(user_id, period, start.date(), now=now)

@@ -20,9 +20,15 @@ from typing import Any, TypeVar
 import qdrant_edge as qe
 from muninn_shared.logging import get_logger
 
-from muninn_memory.retrieval.port import SearchFilters
 from muninn_memory.vectors.payload_cache import Payload, PayloadCache
-from muninn_memory.vectors.port import Candidate, ScanPage, StoredPoint, VectorQuery, VectorStore
+from muninn_memory.vectors.port import (
+    Candidate,
+    ScanPage,
+    SearchFilters,
+    StoredPoint,
+    VectorQuery,
+    VectorStore,
+)
 from muninn_memory.vectors.schema import (
     COLLECTION_PREFIX,
     DATETIME_FIELDS,

@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal, NamedTuple, Protocol
 
 from muninn_memory.embeddings.port import Vector
 from muninn_memory.retrieval.lexical import SparseVector
-from muninn_memory.retrieval.port import IndexedMemory, SearchFilters
+from muninn_memory.retrieval.port import IndexedMemory
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """What a search keeps, applied by the vector store to the points' payload."""
+
+    types: tuple[str, ...] = ()
+    context: str | None = None
+    min_importance: int | None = None
+    max_importance: int | None = None
+    occurred_after: datetime | None = None
+    occurred_before: datetime | None = None
+    entities: tuple[str, ...] = ()
+    source: str | None = None
 
 
 @dataclass(frozen=True)

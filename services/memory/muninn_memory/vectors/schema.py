@@ -14,7 +14,8 @@ from functools import lru_cache
 from typing import Any
 
 from muninn_memory.embeddings.port import slugify_model_id
-from muninn_memory.retrieval.port import IndexedMemory, SearchFilters
+from muninn_memory.retrieval.port import IndexedMemory
+from muninn_memory.vectors.port import SearchFilters
 
 DENSE_VECTOR = "dense"
 SPARSE_VECTOR = "sparse"

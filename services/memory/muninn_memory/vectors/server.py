@@ -13,8 +13,14 @@ from typing import Any
 from qdrant_client import AsyncQdrantClient
 from qdrant_client import models as qm
 
-from muninn_memory.retrieval.port import SearchFilters
-from muninn_memory.vectors.port import Candidate, ScanPage, StoredPoint, VectorQuery, VectorStore
+from muninn_memory.vectors.port import (
+    Candidate,
+    ScanPage,
+    SearchFilters,
+    StoredPoint,
+    VectorQuery,
+    VectorStore,
+)
 from muninn_memory.vectors.schema import (
     COLLECTION_PREFIX,
     DATETIME_FIELDS,

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from muninn_memory.extraction.text import normalized
+from muninn_memory.indexing.models import PENDING
 from muninn_memory.memories.models import EntityRef, Memory, MemoryStatus, Provenance
-from muninn_memory.memories.store import PENDING
 from muninn_memory.retrieval.port import IndexedMemory
 
 Doc = dict[str, Any]

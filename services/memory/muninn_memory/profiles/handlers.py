@@ -7,7 +7,8 @@ from muninn_shared.events.payloads import UserRegistered, UserUpdated
 from muninn_shared.messaging.consumer import EventConsumers
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from muninn_memory.lifecycle.profiles import ProfileStore, profile_fields
+from muninn_memory.profiles.models import profile_fields
+from muninn_memory.profiles.store import ProfileStore
 
 
 def install_profile_consumer(consumers: EventConsumers, profiles: ProfileStore) -> None:

@@ -6,7 +6,7 @@ from muninn_shared.privacy import ExtraEraser
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_memory.ingestion.store import JOBS, JobStore
-from muninn_memory.lifecycle.profiles import PROFILES, ProfileStore
+from muninn_memory.profiles.store import PROFILES, ProfileStore
 from muninn_memory.retrieval.port import MemoryIndex
 
 

@@ -1,0 +1,1 @@
+"""Keeping the vector index in step with the MongoDB records it mirrors (memories, chunks)."""
