@@ -24,7 +24,6 @@ router = APIRouter(prefix="/v1/experiences", tags=["experiences"])
 
 @router.post(
     "",
-    response_model=Experience,
     status_code=status.HTTP_201_CREATED,
     summary="Track an experience (a follow-up is asked after it ends)",
 )
@@ -32,7 +31,7 @@ async def create(body: ExperienceIn, principal: CurrentPrincipal, services: Serv
     return await services.experiences.create(principal.user_id, body)
 
 
-@router.get("", response_model=ExperiencePage, summary="Your experiences, newest first")
+@router.get("", summary="Your experiences, newest first")
 async def list_experiences(
     principal: CurrentPrincipal,
     services: Services,
@@ -56,14 +55,13 @@ async def list_experiences(
     )
 
 
-@router.get("/{experience_id}", response_model=Experience, summary="One experience")
+@router.get("/{experience_id}", summary="One experience")
 async def get(experience_id: str, principal: CurrentPrincipal, services: Services) -> Experience:
     return await services.experiences.get(principal.user_id, experience_id)
 
 
 @router.patch(
     "/{experience_id}",
-    response_model=Experience,
     summary="Change it (time changes move the follow-up; cancelling drops it)",
 )
 async def update(
@@ -74,7 +72,6 @@ async def update(
 
 @router.post(
     "/{experience_id}/review",
-    response_model=Experience,
     summary="Review it in your own words (analysed like a reply to the follow-up)",
 )
 async def review(

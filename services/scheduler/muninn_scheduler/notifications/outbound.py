@@ -23,8 +23,8 @@ from muninn_scheduler.delivery.email import EmailSender
 from muninn_scheduler.delivery.webhook import DeliveryError, WebhookSender
 from muninn_scheduler.notifications import events
 from muninn_scheduler.notifications.channels import channel_settings
-from muninn_scheduler.notifications.models import ChannelName, ChannelStatus, Notification
-from muninn_scheduler.notifications.store import NotificationStore
+from muninn_scheduler.notifications.models import ChannelName, ChannelStatus
+from muninn_scheduler.notifications.store import NotificationStore, notification_from_doc
 from muninn_scheduler.timers.models import DueTimer
 from muninn_scheduler.timers.store import TimerStore, new_timer
 from muninn_scheduler.timers.wheel import FireContext, Outcome, Recorder, TimerWheel
@@ -53,13 +53,6 @@ async def _attempted(sending: Awaitable[None], *, retry_unforeseen: bool) -> Del
         log.exception("notification sender raised")
         return DeliveryError(repr(exc), retryable=retry_unforeseen)
     return None
-
-
-def notification_from_doc(doc: dict[str, Any]) -> Notification:
-    return Notification(
-        id=doc["_id"],
-        **{k: v for k, v in doc.items() if k in Notification.model_fields and k != "id"},
-    )
 
 
 class OutboundChannels:

@@ -21,7 +21,7 @@ from muninn_scheduler.notifications.models import (
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
 
 
-@router.get("", response_model=NotificationPage, summary="Delivered notifications, newest first")
+@router.get("", summary="Delivered notifications, newest first")
 async def list_notifications(
     principal: CurrentPrincipal,
     services: Services,
@@ -37,14 +37,13 @@ async def list_notifications(
 
 @router.get(
     "/scheduled",
-    response_model=list[Notification],
     summary="Notifications waiting (quiet hours, rate limit)",
 )
 async def scheduled(principal: CurrentPrincipal, services: Services) -> list[Notification]:
     return await services.notifications.scheduled(principal.user_id)
 
 
-@router.get("/channels", response_model=ChannelSettings, summary="How notifications reach you")
+@router.get("/channels", summary="How notifications reach you")
 async def get_channels(principal: CurrentPrincipal, services: Services) -> ChannelSettings:
     return services.notifications.masked(
         await services.notifications.channel_settings(principal.user_id)
@@ -53,7 +52,6 @@ async def get_channels(principal: CurrentPrincipal, services: Services) -> Chann
 
 @router.put(
     "/channels",
-    response_model=ChannelSettings,
     summary="Set channels (the webhook secret is shown once)",
 )
 async def put_channels(
@@ -64,7 +62,6 @@ async def put_channels(
 
 @router.post(
     "/channels/email/confirm",
-    response_model=ChannelSettings,
     summary="Confirm the e-mail address with the token sent to it",
 )
 async def confirm_email(
@@ -75,7 +72,6 @@ async def confirm_email(
 
 @router.get(
     "/{notification_id}",
-    response_model=Notification,
     summary="One notification, with per-channel delivery state",
 )
 async def get_notification(
@@ -84,9 +80,7 @@ async def get_notification(
     return await services.notifications.get(principal.user_id, notification_id)
 
 
-@router.patch(
-    "/{notification_id}", response_model=Notification, summary="Mark read, dismissed or acted upon"
-)
+@router.patch("/{notification_id}", summary="Mark read, dismissed or acted upon")
 async def change_status(
     notification_id: str, body: StatusChange, principal: CurrentPrincipal, services: Services
 ) -> Notification:

@@ -22,12 +22,12 @@ from muninn_scheduler.tasks.models import (
 router = APIRouter(prefix="/v1/tasks", tags=["tasks"])
 
 
-@router.post("", response_model=Task, status_code=status.HTTP_201_CREATED, summary="Create a task")
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a task")
 async def create(body: TaskIn, principal: CurrentPrincipal, services: Services) -> Task:
     return await services.tasks.create(principal.user_id, body)
 
 
-@router.get("", response_model=TaskPage, summary="Your tasks, newest first")
+@router.get("", summary="Your tasks, newest first")
 async def list_tasks(
     principal: CurrentPrincipal,
     services: Services,
@@ -51,12 +51,12 @@ async def list_tasks(
     )
 
 
-@router.get("/{task_id}", response_model=Task, summary="One task")
+@router.get("/{task_id}", summary="One task")
 async def get(task_id: str, principal: CurrentPrincipal, services: Services) -> Task:
     return await services.tasks.get(principal.user_id, task_id)
 
 
-@router.patch("/{task_id}", response_model=Task, summary="Change a task")
+@router.patch("/{task_id}", summary="Change a task")
 async def update(
     task_id: str, body: TaskPatch, principal: CurrentPrincipal, services: Services
 ) -> Task:
@@ -65,7 +65,6 @@ async def update(
 
 @router.post(
     "/{task_id}/complete",
-    response_model=Completion,
     summary="Mark done (a repeating task gets its next occurrence)",
 )
 async def complete(task_id: str, principal: CurrentPrincipal, services: Services) -> Completion:

@@ -1,0 +1,119 @@
+"""What the reminder, task, experience and notification stores share: one collection of
+documents that each belong to one user (``user_id``), keyed by ``_id``, listed newest first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from enum import StrEnum
+from typing import Any, ClassVar, TypeVar
+
+from muninn_shared.pagination import decode_cursor
+from muninn_shared.problems import not_found
+from muninn_shared.storage.indexes import ensure_index
+from muninn_shared.storage.mongo import Document, update_one_and_read
+from pydantic import BaseModel
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
+
+from muninn_scheduler.bulk import find_in, update_each
+from muninn_scheduler.pages import before_cursor, one_page
+
+T = TypeVar("T")
+Record = TypeVar("Record", bound=BaseModel)
+
+
+def record_from(model: type[Record], doc: Mapping[str, Any], **derived: Any) -> Record:
+    """``model`` filled from the fields ``doc`` shares with it, ``_id`` as its ``id``."""
+    fields = {k: v for k, v in doc.items() if k in model.model_fields and k not in derived}
+    fields.pop("id", None)
+    return model(id=doc["_id"], **fields, **derived)
+
+
+def owner_query(user_id: str, **equal: str | StrEnum | None) -> Document:
+    """``user_id``'s documents whose fields equal the given values (``None``: any value)."""
+    return {"user_id": user_id, **{name: str(v) for name, v in equal.items() if v is not None}}
+
+
+class UserDocuments:
+    what: ClassVar[str]  # one of the documents, as a 404 names it
+
+    def __init__(self, collection: AsyncCollection[Document]) -> None:
+        self._collection = collection
+
+    async def ensure_listing_index(self) -> None:
+        """The index behind ``page``: a user's documents newest first."""
+        await ensure_index(
+            self._collection,
+            [("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
+        )
+
+    async def insert(self, doc: Document, session: AsyncClientSession | None = None) -> None:
+        await self._collection.insert_one(doc, session=session)
+
+    async def get(
+        self, user_id: str, doc_id: str, session: AsyncClientSession | None = None
+    ) -> Document | None:
+        """The document, if it is ``user_id``'s (another user's id reads as missing)."""
+        return await self._collection.find_one({"_id": doc_id, "user_id": user_id}, session=session)
+
+    async def owned(
+        self, user_id: str, doc_id: str, session: AsyncClientSession | None = None
+    ) -> Document:
+        """``get``, or a 404 problem when there is no such document of ``user_id``'s."""
+        doc = await self.get(user_id, doc_id, session)
+        if doc is None:
+            raise not_found(self.what)
+        return doc
+
+    async def by_ids(
+        self, doc_ids: Iterable[str], session: AsyncClientSession | None = None
+    ) -> dict[str, Document]:
+        docs = await find_in(self._collection, "_id", doc_ids, session)
+        return {doc["_id"]: doc for doc in docs}
+
+    async def update(
+        self, doc_id: str, changes: Document, session: AsyncClientSession | None = None
+    ) -> Document | None:
+        """``$set`` the changes; the document as it is afterwards."""
+        return await update_one_and_read(
+            self._collection, {"_id": doc_id}, {"$set": changes}, session=session
+        )
+
+    async def update_each(
+        self,
+        updates: Sequence[tuple[str, Document, Document | None]],
+        session: AsyncClientSession | None,
+    ) -> None:
+        """Per-document ``$set`` (and ``$inc``), batched: ``(id, changes, counters)``."""
+        await update_each(
+            self._collection,
+            [(doc_id, _set_and_inc(changes, inc)) for doc_id, changes, inc in updates],
+            session,
+        )
+
+    async def delete(self, doc_id: str, session: AsyncClientSession | None = None) -> None:
+        await self._collection.delete_one({"_id": doc_id}, session=session)
+
+    async def page(
+        self,
+        query: Document,
+        *,
+        limit: int,
+        cursor: str | None,
+        convert: Callable[[Mapping[str, Any]], T],
+    ) -> tuple[list[T], str | None]:
+        """One page of what ``query`` matches, newest first, and the cursor to the next."""
+        found = (
+            self._collection.find(before_cursor(query, decode_cursor(cursor) if cursor else None))
+            .sort([("created_at", DESCENDING), ("_id", DESCENDING)])
+            .limit(limit + 1)
+        )
+        return one_page([d async for d in found], limit, convert)
+
+
+def _set_and_inc(changes: Document, inc: Document | None) -> Document:
+    update: Document = {"$set": changes}
+    if inc:
+        update["$inc"] = inc
+    return update

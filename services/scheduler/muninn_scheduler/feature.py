@@ -1,0 +1,74 @@
+"""What reminders, tasks and experiences share: each is a user's own document with timers of
+one kind, written in its own transaction or in a caller's (a plan made from conversation)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Sequence
+from typing import ClassVar, Generic, TypeVar
+
+from muninn_shared.storage.mongo import Document, in_transaction
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from muninn_scheduler.clock import Clock
+from muninn_scheduler.documents import UserDocuments
+from muninn_scheduler.notifications.service import NotificationService
+from muninn_scheduler.profiles.store import ProfileStore
+from muninn_scheduler.timers.models import DueTimer
+from muninn_scheduler.timers.store import TimerStore
+from muninn_scheduler.timers.wheel import FireContext, Outcome, TimerWheel
+
+StoreT = TypeVar("StoreT", bound=UserDocuments)
+
+
+class TimedFeature(ABC, Generic[StoreT]):
+    timer_kind: ClassVar[str]
+
+    def __init__(
+        self,
+        *,
+        client: AsyncMongoClient[Document],
+        store: StoreT,
+        timers: TimerStore,
+        profiles: ProfileStore,
+        notifications: NotificationService,
+        clock: Clock,
+    ) -> None:
+        self._client = client
+        self._store = store
+        self._timers = timers
+        self._profiles = profiles
+        self._notifications = notifications
+        self._clock = clock
+        self._wheel: TimerWheel | None = None
+
+    def register_timers(self, wheel: TimerWheel) -> None:
+        self._wheel = wheel
+        wheel.register_batch(self.timer_kind, self._fire)
+
+    @abstractmethod
+    async def _fire(
+        self, timers: Sequence[DueTimer], context: FireContext, session: AsyncClientSession
+    ) -> list[Outcome]:
+        """Act on a batch of this feature's due timers, one outcome each."""
+
+    async def _write(
+        self,
+        work: Callable[[AsyncClientSession], Awaitable[None]],
+        session: AsyncClientSession | None,
+    ) -> None:
+        """``work`` inside the caller's transaction, or in one of its own.
+
+        The wheel is woken only after a transaction of our own commits: a caller's may still
+        roll back, so its timers wait for the wheel's next poll."""
+        if session is not None:
+            await work(session)
+            return
+        await in_transaction(self._client, work)
+        self._poke()
+
+    def _poke(self) -> None:
+        """A timer may be due soon: let the wheel look now rather than at its next poll."""
+        if self._wheel is not None:
+            self._wheel.poke()
