@@ -30,7 +30,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import OperationFailure
 
 from tests.integration.infra import Infra
-from tests.integration.test_scheduler import (
+from tests.integration.scheduler.harness import (
     auth,
     confirm_email,
     confirmation_token,

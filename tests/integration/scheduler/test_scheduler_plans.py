@@ -3,92 +3,24 @@ the assistant confirms in the conversation, and "undo" takes it back."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-import httpx
-import pytest
-from fastapi import FastAPI
 from muninn_scheduler.clock import ManualClock
 from muninn_scheduler.settings import SchedulerSettings
-from muninn_shared.events import Topic, new_event
-from muninn_shared.events.payloads import MessageEvent
+from muninn_shared.events import Topic
 
 from tests.integration.infra import Infra
 from tests.integration.kafka_tools import collect
-from tests.integration.test_scheduler import (
+from tests.integration.scheduler.harness import (
+    Scheduler,
     auth,
+    eventually,
     fire_due,
     lisbon_user,
-    running,
-    scheduler_settings,
-    start_clock,
+    say,
 )
-
-Scheduler = tuple[httpx.AsyncClient, FastAPI]
-T = TypeVar("T")
-
-
-@pytest.fixture
-def settings(infra: Infra, unique: str) -> SchedulerSettings:
-    return scheduler_settings(infra, unique)
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return start_clock()
-
-
-@pytest.fixture
-async def scheduler(settings: SchedulerSettings, clock: ManualClock) -> AsyncIterator[Scheduler]:
-    async with running(settings, clock) as pair:
-        yield pair
-
-
-async def say(
-    app: FastAPI,
-    user_id: str,
-    conversation_id: str,
-    text: str,
-    at: datetime,
-    *,
-    role: str = "user",
-    event_type: str = "conversation.message.created",
-    metadata: dict[str, Any] | None = None,
-) -> str:
-    """Publish a message event as the conversation service would."""
-    message_id = uuid.uuid4().hex
-    payload = MessageEvent.model_validate(
-        {
-            "user_id": user_id,
-            "conversation_id": conversation_id,
-            "message_id": message_id,
-            "role": role,
-            "content": text,
-            "created_at": at,
-            "metadata": metadata or {},
-        }
-    )
-    event = new_event(event_type, source="conversation", subject=user_id, data=payload)
-    await app.state.runtime.publish(Topic.CONVERSATION_MESSAGES.value, event)
-    return message_id
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[T | None]], what: str, timeout: float = 180
-) -> T:
-    """Wait for a Kafka consumer to have done its work (polling the API, not the clock)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = await probe()
-        if found:
-            return found
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def test_remind_me_to_call_mom_tomorrow_at_6pm_fires_as_a_proactive_message(
