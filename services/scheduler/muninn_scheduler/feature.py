@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import ClassVar, Generic, TypeVar
 
 from muninn_shared.storage.mongo import Document, in_transaction
@@ -22,25 +23,27 @@ from muninn_scheduler.timers.wheel import FireContext, Outcome, TimerWheel
 StoreT = TypeVar("StoreT", bound=UserDocuments)
 
 
+@dataclass(frozen=True)
+class FeatureDeps:
+    """What every timed feature works with besides its own store."""
+
+    client: AsyncMongoClient[Document]
+    timers: TimerStore
+    profiles: ProfileStore
+    notifications: NotificationService
+    clock: Clock
+
+
 class TimedFeature(ABC, Generic[StoreT]):
     timer_kind: ClassVar[str]
 
-    def __init__(
-        self,
-        *,
-        client: AsyncMongoClient[Document],
-        store: StoreT,
-        timers: TimerStore,
-        profiles: ProfileStore,
-        notifications: NotificationService,
-        clock: Clock,
-    ) -> None:
-        self._client = client
+    def __init__(self, deps: FeatureDeps, store: StoreT) -> None:
+        self._client = deps.client
         self._store = store
-        self._timers = timers
-        self._profiles = profiles
-        self._notifications = notifications
-        self._clock = clock
+        self._timers = deps.timers
+        self._profiles = deps.profiles
+        self._notifications = deps.notifications
+        self._clock = deps.clock
         self._wheel: TimerWheel | None = None
 
     def register_timers(self, wheel: TimerWheel) -> None:

@@ -22,6 +22,7 @@ from muninn_scheduler.deps import SchedulerServices
 from muninn_scheduler.experiences.router import router as experiences_router
 from muninn_scheduler.experiences.service import ExperienceService
 from muninn_scheduler.experiences.store import ExperienceStore
+from muninn_scheduler.feature import FeatureDeps
 from muninn_scheduler.language.extract import Understanding
 from muninn_scheduler.language.llm import ChatExtractor
 from muninn_scheduler.notifications.email_confirmation import EmailConfirmations
@@ -161,33 +162,18 @@ def build_features(
         ),
         email_enabled=outbound.email_enabled,
     )
-    reminders = ReminderService(
-        client=client,
-        store=reminder_store,
-        timers=timers,
-        profiles=profiles,
-        notifications=notifications,
-        clock=clock,
+    feature_deps = FeatureDeps(
+        client=client, timers=timers, profiles=profiles, notifications=notifications, clock=clock
     )
-    tasks = TaskService(
-        client=client,
-        store=task_store,
-        timers=timers,
-        profiles=profiles,
-        notifications=notifications,
-        clock=clock,
-    )
+    reminders = ReminderService(feature_deps, reminder_store)
+    tasks = TaskService(feature_deps, task_store)
     reader = understanding(settings, http)
     providers = ProviderRatings(store=rating_store, experiences=experience_store, clock=clock)
     experiences = ExperienceService(
-        client=client,
-        store=experience_store,
-        timers=timers,
-        profiles=profiles,
-        notifications=notifications,
+        feature_deps,
+        experience_store,
         providers=providers,
         understanding=reader,
-        clock=clock,
         follow_up_delay_minutes=settings.follow_up_delay_minutes,
         reply_window=timedelta(hours=settings.review_reply_window_hours),
     )

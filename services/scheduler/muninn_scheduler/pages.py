@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from muninn_shared.pagination import encode_cursor
+from muninn_shared.storage.mongo import Document
 
 T = TypeVar("T")
 
-Doc = dict[str, Any]
 
-
-def before_cursor(query: Doc, before: tuple[datetime, str] | None) -> Doc:
+def before_cursor(query: Document, before: tuple[datetime, str] | None) -> Document:
     """``query`` narrowed to the documents after a cursor (in newest-first order)."""
     if before is None:
         return query
@@ -27,7 +26,7 @@ def before_cursor(query: Doc, before: tuple[datetime, str] | None) -> Doc:
 
 
 def one_page(
-    docs: Sequence[Doc], limit: int, convert: Callable[[Doc], T]
+    docs: Sequence[Document], limit: int, convert: Callable[[Document], T]
 ) -> tuple[list[T], str | None]:
     """``docs`` was fetched with ``limit + 1``: the page, and a cursor when there is more."""
     more = len(docs) > limit

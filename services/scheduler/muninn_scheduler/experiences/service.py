@@ -18,10 +18,8 @@ from zoneinfo import ZoneInfo
 
 from muninn_shared.problems import ProblemError
 from muninn_shared.storage.mongo import Document, in_transaction
-from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from muninn_scheduler.clock import Clock
 from muninn_scheduler.documents import owner_query
 from muninn_scheduler.experiences.models import (
     Experience,
@@ -32,17 +30,16 @@ from muninn_scheduler.experiences.models import (
     NaturalReview,
 )
 from muninn_scheduler.experiences.store import ExperienceStore, experience_from_doc
-from muninn_scheduler.feature import TimedFeature
+from muninn_scheduler.feature import FeatureDeps, TimedFeature
 from muninn_scheduler.language.extract import Understanding
 from muninn_scheduler.language.reviews import summary
-from muninn_scheduler.notifications.service import NotificationService, NotificationSpec
-from muninn_scheduler.profiles.store import ProfileStore
+from muninn_scheduler.notifications.service import NotificationSpec
 from muninn_scheduler.providers.models import provider_key
 from muninn_scheduler.providers.service import ProviderRatings
 from muninn_scheduler.reminders.recurrence import localize
 from muninn_scheduler.schema import Context
 from muninn_scheduler.timers.models import DueTimer, Misfire
-from muninn_scheduler.timers.store import TimerStore, new_timer
+from muninn_scheduler.timers.store import new_timer
 from muninn_scheduler.timers.wheel import FireContext, Outcome
 
 FOLLOW_UP = "experience.follow_up"
@@ -64,26 +61,15 @@ class ExperienceService(TimedFeature[ExperienceStore]):
 
     def __init__(
         self,
-        *,
-        client: AsyncMongoClient[Document],
+        deps: FeatureDeps,
         store: ExperienceStore,
-        timers: TimerStore,
-        profiles: ProfileStore,
-        notifications: NotificationService,
+        *,
         providers: ProviderRatings,
         understanding: Understanding,
-        clock: Clock,
         follow_up_delay_minutes: int = 60,
         reply_window: timedelta = timedelta(hours=72),
     ) -> None:
-        super().__init__(
-            client=client,
-            store=store,
-            timers=timers,
-            profiles=profiles,
-            notifications=notifications,
-            clock=clock,
-        )
+        super().__init__(deps, store)
         self._providers = providers
         self._understanding = understanding
         self._delay = follow_up_delay_minutes

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from muninn_shared.storage.indexes import ensure_index
+from muninn_shared.storage.mongo import Document
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 PROVIDER_RATINGS = "provider_ratings"
 
-Doc = dict[str, Any]
-
 
 class ProviderRatingStore:
-    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._ratings = db[PROVIDER_RATINGS]
 
     async def ensure_indexes(self) -> None:
@@ -25,7 +22,7 @@ class ProviderRatingStore:
     def _id(user_id: str, key: str) -> str:
         return f"{user_id}:{key}"
 
-    async def save(self, user_id: str, doc: Doc, session: AsyncClientSession | None) -> None:
+    async def save(self, user_id: str, doc: Document, session: AsyncClientSession | None) -> None:
         doc_id = self._id(user_id, doc["provider_key"])
         await self._ratings.replace_one(
             {"_id": doc_id},
@@ -37,11 +34,11 @@ class ProviderRatingStore:
     async def remove(self, user_id: str, key: str, session: AsyncClientSession | None) -> None:
         await self._ratings.delete_one({"_id": self._id(user_id, key)}, session=session)
 
-    async def get(self, user_id: str, key: str) -> Doc | None:
+    async def get(self, user_id: str, key: str) -> Document | None:
         return await self._ratings.find_one({"_id": self._id(user_id, key)})
 
-    async def ranked(self, user_id: str, provider_type: str | None, limit: int) -> list[Doc]:
-        query: Doc = {"user_id": user_id}
+    async def ranked(self, user_id: str, provider_type: str | None, limit: int) -> list[Document]:
+        query: Document = {"user_id": user_id}
         if provider_type:
             query["provider_type"] = provider_type
         cursor = self._ratings.find(query).sort("personal_rating", DESCENDING).limit(limit)
