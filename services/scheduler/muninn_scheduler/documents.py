@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
 
 from muninn_scheduler.bulk import find_in, update_each
 from muninn_scheduler.pages import before_cursor, one_page
@@ -35,18 +36,23 @@ def owner_query(user_id: str, **equal: str | StrEnum | None) -> Document:
     return {"user_id": user_id, **{name: str(v) for name, v in equal.items() if v is not None}}
 
 
+Index = list[tuple[str, int]]
+
+# Behind ``page``: a user's documents newest first.
+LISTING: Index = [("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]
+
+
 class UserDocuments:
+    collection: ClassVar[str]
     what: ClassVar[str]  # one of the documents, as a 404 names it
+    indexes: ClassVar[tuple[Index, ...]] = ()  # besides LISTING, for the feature's own queries
 
-    def __init__(self, collection: AsyncCollection[Document]) -> None:
-        self._collection = collection
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._collection: AsyncCollection[Document] = db[self.collection]
 
-    async def ensure_listing_index(self) -> None:
-        """The index behind ``page``: a user's documents newest first."""
-        await ensure_index(
-            self._collection,
-            [("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
-        )
+    async def ensure_indexes(self) -> None:
+        for keys in (LISTING, *self.indexes):
+            await ensure_index(self._collection, keys)
 
     async def insert(self, doc: Document, session: AsyncClientSession | None = None) -> None:
         await self._collection.insert_one(doc, session=session)

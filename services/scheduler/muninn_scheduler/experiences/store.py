@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from muninn_shared.storage.indexes import ensure_index
 from muninn_shared.storage.mongo import Document
 from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.asynchronous.database import AsyncDatabase
 
 from muninn_scheduler.documents import UserDocuments, record_from
 from muninn_scheduler.experiences.models import Experience
@@ -22,18 +20,12 @@ def experience_from_doc(doc: Mapping[str, Any]) -> Experience:
 
 
 class ExperienceStore(UserDocuments):
+    collection = EXPERIENCES
     what = "Experience"
-
-    def __init__(self, db: AsyncDatabase[Document]) -> None:
-        super().__init__(db[EXPERIENCES])
-
-    async def ensure_indexes(self) -> None:
-        await self.ensure_listing_index()
-        await ensure_index(self._collection, [("user_id", ASCENDING), ("provider_key", ASCENDING)])
-        await ensure_index(
-            self._collection,
-            [("follow_up_conversation_id", ASCENDING), ("awaiting_review", ASCENDING)],
-        )
+    indexes = (
+        [("user_id", ASCENDING), ("provider_key", ASCENDING)],
+        [("follow_up_conversation_id", ASCENDING), ("awaiting_review", ASCENDING)],
+    )
 
     async def awaiting_reply(
         self, user_id: str, conversation_id: str, session: AsyncClientSession

@@ -6,7 +6,6 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from muninn_shared.storage.indexes import ensure_index
 from muninn_shared.storage.mongo import Document
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -25,16 +24,16 @@ def notification_from_doc(doc: Mapping[str, Any]) -> Notification:
 
 
 class NotificationStore(UserDocuments):
+    collection = NOTIFICATIONS
     what = "Notification"
+    indexes = (
+        [("user_id", ASCENDING), ("delivered_at", DESCENDING)],
+        [("user_id", ASCENDING), ("status", ASCENDING)],
+    )
 
     def __init__(self, db: AsyncDatabase[Document]) -> None:
-        super().__init__(db[NOTIFICATIONS])
+        super().__init__(db)
         self._channels = db[CHANNELS]
-
-    async def ensure_indexes(self) -> None:
-        await self.ensure_listing_index()
-        await ensure_index(self._collection, [("user_id", ASCENDING), ("delivered_at", DESCENDING)])
-        await ensure_index(self._collection, [("user_id", ASCENDING), ("status", ASCENDING)])
 
     async def insert_many(self, docs: list[Document], session: AsyncClientSession | None) -> None:
         if docs:

@@ -7,10 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from muninn_shared.storage.indexes import ensure_index
-from muninn_shared.storage.mongo import Document
 from pymongo import ASCENDING
-from pymongo.asynchronous.database import AsyncDatabase
 
 from muninn_scheduler.documents import UserDocuments, record_from
 from muninn_scheduler.reminders.models import Reminder, ReminderStatus
@@ -36,14 +33,6 @@ def reminder_from_doc(doc: Mapping[str, Any], *, preview: int = 0) -> Reminder:
 
 
 class ReminderStore(UserDocuments):
+    collection = REMINDERS
     what = "Reminder"
-
-    def __init__(self, db: AsyncDatabase[Document]) -> None:
-        super().__init__(db[REMINDERS])
-
-    async def ensure_indexes(self) -> None:
-        await self.ensure_listing_index()
-        await ensure_index(
-            self._collection,
-            [("user_id", ASCENDING), ("status", ASCENDING), ("next_due_at", ASCENDING)],
-        )
+    indexes = ([("user_id", ASCENDING), ("status", ASCENDING), ("next_due_at", ASCENDING)],)
