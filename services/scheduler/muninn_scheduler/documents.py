@@ -19,6 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from muninn_scheduler.bulk import find_in, update_each
 from muninn_scheduler.pages import before_cursor, one_page
+from muninn_scheduler.schema import PageQuery
 
 T = TypeVar("T")
 Record = TypeVar("Record", bound=BaseModel)
@@ -104,18 +105,17 @@ class UserDocuments:
     async def page(
         self,
         query: Document,
-        *,
-        limit: int,
-        cursor: str | None,
+        paging: PageQuery,
         convert: Callable[[Mapping[str, Any]], T],
     ) -> tuple[list[T], str | None]:
         """One page of what ``query`` matches, newest first, and the cursor to the next."""
+        cursor = paging.cursor
         found = (
             self._collection.find(before_cursor(query, decode_cursor(cursor) if cursor else None))
             .sort([("created_at", DESCENDING), ("_id", DESCENDING)])
-            .limit(limit + 1)
+            .limit(paging.limit + 1)
         )
-        return one_page([d async for d in found], limit, convert)
+        return one_page([d async for d in found], paging.limit, convert)
 
 
 def _set_and_inc(changes: Document, inc: Document | None) -> Document:

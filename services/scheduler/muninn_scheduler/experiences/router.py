@@ -17,7 +17,7 @@ from muninn_scheduler.experiences.models import (
     ExperienceStatus,
     ReviewIn,
 )
-from muninn_scheduler.schema import Context
+from muninn_scheduler.schema import Context, Paging
 
 router = APIRouter(prefix="/v1/experiences", tags=["experiences"])
 
@@ -35,23 +35,21 @@ async def create(body: ExperienceIn, principal: CurrentPrincipal, services: Serv
 async def list_experiences(
     principal: CurrentPrincipal,
     services: Services,
+    paging: Paging,
     status: ExperienceStatus | None = None,
     experience_type: Annotated[
         str | None, Query(alias="type", max_length=40, pattern=TYPE_PATTERN)
     ] = None,
     provider: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     context: Context | None = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> ExperiencePage:
     return await services.experiences.page(
         principal.user_id,
+        paging,
         status=status,
         experience_type=experience_type,
         provider=provider,
         context=context,
-        limit=limit,
-        cursor=cursor,
     )
 
 

@@ -37,7 +37,7 @@ from muninn_scheduler.notifications.service import NotificationSpec
 from muninn_scheduler.providers.models import provider_key
 from muninn_scheduler.providers.service import ProviderRatings
 from muninn_scheduler.reminders.recurrence import localize
-from muninn_scheduler.schema import Context
+from muninn_scheduler.schema import Context, PageQuery
 from muninn_scheduler.timers.models import DueTimer, Misfire
 from muninn_scheduler.timers.store import new_timer
 from muninn_scheduler.timers.wheel import FireContext, Outcome
@@ -320,13 +320,12 @@ class ExperienceService(TimedFeature[ExperienceStore]):
     async def page(
         self,
         user_id: str,
+        paging: PageQuery,
         *,
         status: ExperienceStatus | None,
         experience_type: str | None,
         provider: str | None,
         context: Context | None,
-        limit: int,
-        cursor: str | None,
     ) -> ExperiencePage:
         query = owner_query(
             user_id,
@@ -335,9 +334,7 @@ class ExperienceService(TimedFeature[ExperienceStore]):
             provider_key=provider_key(provider) if provider is not None else None,
             context=context,
         )
-        items, next_cursor = await self._store.page(
-            query, limit=limit, cursor=cursor, convert=experience_from_doc
-        )
+        items, next_cursor = await self._store.page(query, paging, convert=experience_from_doc)
         return ExperiencePage(items=items, next_cursor=next_cursor)
 
     # -- firing ------------------------------------------------------------------------------

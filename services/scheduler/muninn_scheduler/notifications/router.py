@@ -17,6 +17,7 @@ from muninn_scheduler.notifications.models import (
     NotificationStatus,
     StatusChange,
 )
+from muninn_scheduler.schema import Paging
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
 
@@ -25,14 +26,11 @@ router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
 async def list_notifications(
     principal: CurrentPrincipal,
     services: Services,
+    paging: Paging,
     status: NotificationStatus | None = None,
     kind: Annotated[str | None, Query(max_length=40)] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> NotificationPage:
-    return await services.notifications.page(
-        principal.user_id, status=status, kind=kind, limit=limit, cursor=cursor
-    )
+    return await services.notifications.page(principal.user_id, paging, status=status, kind=kind)
 
 
 @router.get(

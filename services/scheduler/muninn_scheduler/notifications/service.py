@@ -51,6 +51,7 @@ from muninn_scheduler.notifications.outbound import EMAIL, WEBHOOK
 from muninn_scheduler.notifications.store import NotificationStore, notification_from_doc
 from muninn_scheduler.profiles.models import Profile
 from muninn_scheduler.profiles.store import ProfileStore
+from muninn_scheduler.schema import PageQuery
 from muninn_scheduler.timers.models import DueTimer
 from muninn_scheduler.timers.store import TimerStore, new_timer
 from muninn_scheduler.timers.wheel import FireContext, Outcome, TimerWheel
@@ -270,11 +271,10 @@ class NotificationService:
     async def page(
         self,
         user_id: str,
+        paging: PageQuery,
         *,
         status: NotificationStatus | None,
         kind: str | None,
-        limit: int,
-        cursor: str | None,
     ) -> NotificationPage:
         query: dict[str, Any] = {"user_id": user_id}
         if status is not None:
@@ -283,9 +283,7 @@ class NotificationService:
             query["status"] = {"$ne": NotificationStatus.SCHEDULED.value}
         if kind is not None:
             query["kind"] = kind
-        items, next_cursor = await self._store.page(
-            query, limit=limit, cursor=cursor, convert=notification_from_doc
-        )
+        items, next_cursor = await self._store.page(query, paging, convert=notification_from_doc)
         unread = await self._store.count(
             {"user_id": user_id, "status": NotificationStatus.UNREAD.value}
         )
@@ -298,8 +296,7 @@ class NotificationService:
     async def scheduled(self, user_id: str) -> list[Notification]:
         waiting, _ = await self._store.page(
             owner_query(user_id, status=NotificationStatus.SCHEDULED),
-            limit=200,
-            cursor=None,
+            PageQuery(limit=200),
             convert=notification_from_doc,
         )
         return waiting

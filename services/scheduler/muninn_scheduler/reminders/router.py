@@ -16,7 +16,7 @@ from muninn_scheduler.reminders.models import (
     ReminderStatus,
     Snooze,
 )
-from muninn_scheduler.schema import Context
+from muninn_scheduler.schema import Context, Paging
 
 router = APIRouter(prefix="/v1/reminders", tags=["reminders"])
 
@@ -30,19 +30,17 @@ async def create(body: ReminderIn, principal: CurrentPrincipal, services: Servic
 async def list_reminders(
     principal: CurrentPrincipal,
     services: Services,
+    paging: Paging,
     status: ReminderStatus | None = None,
     context: Context | None = None,
     tag: Annotated[str | None, Query(max_length=40)] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> ReminderPage:
     return await services.reminders.page(
         principal.user_id,
+        paging,
         status=status,
         context=context.value if context else None,
         tag=tag,
-        limit=limit,
-        cursor=cursor,
     )
 
 

@@ -32,6 +32,7 @@ from muninn_scheduler.reminders.recurrence import (
     parse_rule,
 )
 from muninn_scheduler.reminders.store import ReminderStore, reminder_from_doc
+from muninn_scheduler.schema import PageQuery
 from muninn_scheduler.timers.models import DueTimer, Misfire
 from muninn_scheduler.timers.store import new_timer
 from muninn_scheduler.timers.wheel import FireContext, Outcome
@@ -281,17 +282,15 @@ class ReminderService(TimedFeature[ReminderStore]):
     async def page(
         self,
         user_id: str,
+        paging: PageQuery,
         *,
         status: ReminderStatus | None,
         context: str | None,
         tag: str | None,
-        limit: int,
-        cursor: str | None,
     ) -> ReminderPage:
         items, next_cursor = await self._store.page(
             owner_query(user_id, status=status, context=context, tags=tag),
-            limit=limit,
-            cursor=cursor,
+            paging,
             convert=reminder_from_doc,
         )
         return ReminderPage(items=items, next_cursor=next_cursor)

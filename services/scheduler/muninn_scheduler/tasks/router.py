@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 from muninn_shared.auth import CurrentPrincipal
 
 from muninn_scheduler.deps import Services
-from muninn_scheduler.schema import AwareDatetime, Context
+from muninn_scheduler.schema import AwareDatetime, Context, Paging
 from muninn_scheduler.tasks.models import (
     Completion,
     Task,
@@ -31,23 +31,21 @@ async def create(body: TaskIn, principal: CurrentPrincipal, services: Services) 
 async def list_tasks(
     principal: CurrentPrincipal,
     services: Services,
+    paging: Paging,
     status: TaskStatus | None = None,
     context: Context | None = None,
     priority: TaskPriority | None = None,
     tag: Annotated[str | None, Query(max_length=40)] = None,
     due_before: Annotated[AwareDatetime | None, Query(description="With offset.")] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> TaskPage:
     return await services.tasks.page(
         principal.user_id,
+        paging,
         status=status,
         context=context,
         priority=priority,
         tag=tag,
         due_before=due_before,
-        limit=limit,
-        cursor=cursor,
     )
 
 

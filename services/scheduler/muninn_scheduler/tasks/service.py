@@ -17,7 +17,7 @@ from muninn_scheduler.documents import owner_query
 from muninn_scheduler.feature import TimedFeature
 from muninn_scheduler.notifications.service import NotificationSpec
 from muninn_scheduler.reminders.recurrence import RecurrenceError, next_occurrence, parse_rule
-from muninn_scheduler.schema import Context
+from muninn_scheduler.schema import Context, PageQuery
 from muninn_scheduler.tasks.models import (
     OPEN,
     Completion,
@@ -256,21 +256,18 @@ class TaskService(TimedFeature[TaskStore]):
     async def page(
         self,
         user_id: str,
+        paging: PageQuery,
         *,
         status: TaskStatus | None,
         context: Context | None,
         priority: TaskPriority | None,
         tag: str | None,
         due_before: datetime | None,
-        limit: int,
-        cursor: str | None,
     ) -> TaskPage:
         query = owner_query(user_id, status=status, context=context, priority=priority, tags=tag)
         if due_before is not None:
             query["due_at"] = {"$lte": due_before}
-        items, next_cursor = await self._store.page(
-            query, limit=limit, cursor=cursor, convert=task_from_doc
-        )
+        items, next_cursor = await self._store.page(query, paging, convert=task_from_doc)
         return TaskPage(items=items, next_cursor=next_cursor)
 
     # -- firing ------------------------------------------------------------------------------
