@@ -17,6 +17,7 @@ from typing import Any
 
 from muninn_shared.events import Topic, dead_letter_topic
 from muninn_shared.logging import get_logger
+from muninn_shared.storage.mongo import Document
 from muninn_shared.storage.outbox import Outbox
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -24,7 +25,7 @@ from muninn_scheduler.delivery.email import EmailSender
 from muninn_scheduler.delivery.webhook import DeliveryError, WebhookSender
 from muninn_scheduler.notifications import events
 from muninn_scheduler.notifications.channels import channel_settings
-from muninn_scheduler.notifications.models import ChannelName, ChannelStatus
+from muninn_scheduler.notifications.models import ChannelName, ChannelSettings, ChannelStatus
 from muninn_scheduler.notifications.store import NotificationStore, notification_from_doc
 from muninn_scheduler.timers.models import DueTimer
 from muninn_scheduler.timers.store import TimerStore, new_timer
@@ -76,15 +77,21 @@ class OutboundChannels:
         wheel.register_call(WEBHOOK, self._send_webhook)
         wheel.register_call(EMAIL, self._send_email)
 
-    async def _send_webhook(self, timer: DueTimer, context: FireContext) -> Recorder:
+    async def _notification_and_settings(
+        self, timer: DueTimer
+    ) -> tuple[Document, ChannelSettings] | None:
+        """The notification an attempt is for and its user's channels (None: it is gone)."""
         doc = await self.store.by_id(timer.ref_id or "")
-        settings = await channel_settings(self.store, timer.user_id) if doc else None
-        if (
-            doc is None
-            or settings is None
-            or settings.webhook is None
-            or not settings.webhook_secret
-        ):
+        if doc is None:
+            return None
+        return doc, await channel_settings(self.store, timer.user_id)
+
+    async def _send_webhook(self, timer: DueTimer, context: FireContext) -> Recorder:
+        found = await self._notification_and_settings(timer)
+        if found is None:
+            return _skipped
+        doc, settings = found
+        if settings.webhook is None or not settings.webhook_secret:
             return _skipped
         payload = {
             "id": doc["_id"],
@@ -104,15 +111,11 @@ class OutboundChannels:
         return self._recorder(doc, ChannelName.WEBHOOK, WEBHOOK, attempt, error, context.now)
 
     async def _send_email(self, timer: DueTimer, context: FireContext) -> Recorder:
-        doc = await self.store.by_id(timer.ref_id or "")
-        settings = await channel_settings(self.store, timer.user_id) if doc else None
-        if (
-            doc is None
-            or settings is None
-            or settings.email is None
-            or not settings.email_confirmed
-            or self.email is None
-        ):
+        found = await self._notification_and_settings(timer)
+        if found is None:
+            return _skipped
+        doc, settings = found
+        if settings.email is None or not settings.email_confirmed or self.email is None:
             return _skipped
         attempt = self._attempt(doc, ChannelName.EMAIL)
         error = await _attempted(
