@@ -4,7 +4,7 @@ one kind, written in its own transaction or in a caller's (a plan made from conv
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Generic, TypeVar
 
@@ -21,6 +21,8 @@ from muninn_scheduler.timers.store import TimerStore
 from muninn_scheduler.timers.wheel import FireContext, Outcome, TimerWheel
 
 StoreT = TypeVar("StoreT", bound=UserDocuments)
+DueBatch = Sequence[DueTimer]
+ById = Mapping[str, Document]  # the documents a batch of timers refers to, by id
 
 
 @dataclass(frozen=True)
@@ -48,13 +50,20 @@ class TimedFeature(ABC, Generic[StoreT]):
 
     def register_timers(self, wheel: TimerWheel) -> None:
         self._wheel = wheel
-        wheel.register_batch(self.timer_kind, self._fire)
+        wheel.register_batch(self.timer_kind, self._fire_batch)
+
+    async def _fire_batch(
+        self, timers: Sequence[DueTimer], context: FireContext, session: AsyncClientSession
+    ) -> list[Outcome]:
+        docs = await self._store.by_ids((t.ref_id or "" for t in timers), session)
+        return await self._fire(timers, docs, context, session)
 
     @abstractmethod
     async def _fire(
-        self, timers: Sequence[DueTimer], context: FireContext, session: AsyncClientSession
+        self, timers: DueBatch, docs: ById, context: FireContext, session: AsyncClientSession
     ) -> list[Outcome]:
-        """Act on a batch of this feature's due timers, one outcome each."""
+        """Act on a batch of this feature's due timers, one outcome each; ``docs`` are the
+        documents they refer to that still exist, by id."""
 
     async def _write(
         self,

@@ -11,7 +11,6 @@ person's next message there, within a window, is the reply we turn into a review
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,7 +29,7 @@ from muninn_scheduler.experiences.models import (
     NaturalReview,
 )
 from muninn_scheduler.experiences.store import ExperienceStore, experience_from_doc
-from muninn_scheduler.feature import FeatureDeps, TimedFeature
+from muninn_scheduler.feature import ById, DueBatch, FeatureDeps, TimedFeature
 from muninn_scheduler.language.extract import Understanding
 from muninn_scheduler.language.reviews import summary
 from muninn_scheduler.notifications.service import NotificationSpec
@@ -38,7 +37,7 @@ from muninn_scheduler.providers.models import provider_key
 from muninn_scheduler.providers.service import ProviderRatings
 from muninn_scheduler.reminders.recurrence import localize
 from muninn_scheduler.schema import Context, PageQuery
-from muninn_scheduler.timers.models import DueTimer, Misfire
+from muninn_scheduler.timers.models import Misfire
 from muninn_scheduler.timers.store import new_timer
 from muninn_scheduler.timers.wheel import FireContext, Outcome
 
@@ -340,9 +339,8 @@ class ExperienceService(TimedFeature[ExperienceStore]):
     # -- firing ------------------------------------------------------------------------------
 
     async def _fire(
-        self, timers: Sequence[DueTimer], context: FireContext, session: AsyncClientSession
+        self, timers: DueBatch, docs: ById, context: FireContext, session: AsyncClientSession
     ) -> list[Outcome]:
-        docs = await self._store.by_ids((t.ref_id or "" for t in timers), session)
         outcomes: list[Outcome] = []
         notes: list[NotificationSpec] = []
         updates: list[tuple[str, Document, Document | None]] = []

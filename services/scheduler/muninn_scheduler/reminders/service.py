@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,7 +12,7 @@ from muninn_shared.storage.mongo import in_transaction
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_scheduler.documents import owner_query
-from muninn_scheduler.feature import TimedFeature
+from muninn_scheduler.feature import ById, DueBatch, TimedFeature
 from muninn_scheduler.notifications.models import Priority
 from muninn_scheduler.notifications.service import NotificationSpec
 from muninn_scheduler.reminders.models import (
@@ -298,9 +297,8 @@ class ReminderService(TimedFeature[ReminderStore]):
     # -- firing ------------------------------------------------------------------------------
 
     async def _fire(
-        self, timers: Sequence[DueTimer], context: FireContext, session: AsyncClientSession
+        self, timers: DueBatch, docs: ById, context: FireContext, session: AsyncClientSession
     ) -> list[Outcome]:
-        docs = await self._store.by_ids((t.ref_id or "" for t in timers), session)
         outcomes: list[Outcome] = []
         notes: list[NotificationSpec] = []
         arms: list[dict[str, Any]] = []

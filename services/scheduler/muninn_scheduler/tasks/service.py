@@ -4,7 +4,6 @@ reminder a task with a due time can send ahead of it."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,7 +13,7 @@ from muninn_shared.storage.mongo import in_transaction
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_scheduler.documents import owner_query
-from muninn_scheduler.feature import TimedFeature
+from muninn_scheduler.feature import ById, DueBatch, TimedFeature
 from muninn_scheduler.notifications.service import NotificationSpec
 from muninn_scheduler.reminders.recurrence import RecurrenceError, next_occurrence, parse_rule
 from muninn_scheduler.schema import Context, PageQuery
@@ -29,7 +28,7 @@ from muninn_scheduler.tasks.models import (
     TaskStatus,
 )
 from muninn_scheduler.tasks.store import TaskStore, task_from_doc
-from muninn_scheduler.timers.models import DueTimer, Misfire
+from muninn_scheduler.timers.models import Misfire
 from muninn_scheduler.timers.store import new_timer
 from muninn_scheduler.timers.wheel import FireContext, Outcome
 
@@ -273,9 +272,8 @@ class TaskService(TimedFeature[TaskStore]):
     # -- firing ------------------------------------------------------------------------------
 
     async def _fire(
-        self, timers: Sequence[DueTimer], context: FireContext, session: AsyncClientSession
+        self, timers: DueBatch, docs: ById, context: FireContext, session: AsyncClientSession
     ) -> list[Outcome]:
-        docs = await self._store.by_ids((t.ref_id or "" for t in timers), session)
         notes: list[NotificationSpec] = []
         outcomes: list[Outcome] = []
         for timer in timers:

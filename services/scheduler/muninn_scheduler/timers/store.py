@@ -244,32 +244,20 @@ class TimerStore:
         return done == len(fired) + len(skipped)
 
     async def fail(self, timer_id: str, token: str, now: datetime, error: str) -> None:
-        await self._settle(
-            timer_id,
-            token,
-            status=TimerStatus.FAILED.value,
-            fired_at=now,
-            updated_at=now,
-            lease_until=None,
-            error=error,
-        )
+        await self._settle(timer_id, token, TimerStatus.FAILED, error, fired_at=now, updated_at=now)
 
     async def release(self, timer_id: str, token: str, retry_at: datetime, error: str) -> None:
         await self._settle(
-            timer_id,
-            token,
-            status=TimerStatus.SCHEDULED.value,
-            due_at=retry_at,
-            claim=None,
-            lease_until=None,
-            error=error,
+            timer_id, token, TimerStatus.SCHEDULED, error, due_at=retry_at, claim=None
         )
 
-    async def _settle(self, timer_id: str, token: str, **changes: Any) -> None:
-        """Change a timer we still hold the claim of (a lost claim is left alone)."""
+    async def _settle(
+        self, timer_id: str, token: str, status: TimerStatus, error: str, **changes: Any
+    ) -> None:
+        """End the firing of a timer we still hold the claim of (a lost claim is left alone)."""
         await self._timers.update_one(
             {"_id": timer_id, "claim": token, "status": TimerStatus.FIRING.value},
-            {"$set": changes},
+            {"$set": {"status": status.value, **changes, "lease_until": None, "error": error}},
         )
 
     async def count(self, query: Document) -> int:
