@@ -59,8 +59,7 @@ async def get(experience_id: str, principal: CurrentPrincipal, services: Service
 
 
 @router.patch(
-    "/{experience_id}",
-    summary="Change it (time changes move the follow-up; cancelling drops it)",
+    "/{experience_id}", summary="Change it (time changes move the follow-up; cancelling drops it)"
 )
 async def update(
     experience_id: str, body: ExperiencePatch, principal: CurrentPrincipal, services: Services

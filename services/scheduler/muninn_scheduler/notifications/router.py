@@ -33,10 +33,7 @@ async def list_notifications(
     return await services.notifications.page(principal.user_id, paging, status=status, kind=kind)
 
 
-@router.get(
-    "/scheduled",
-    summary="Notifications waiting (quiet hours, rate limit)",
-)
+@router.get("/scheduled", summary="Notifications waiting (quiet hours, rate limit)")
 async def scheduled(principal: CurrentPrincipal, services: Services) -> list[Notification]:
     return await services.notifications.scheduled(principal.user_id)
 
@@ -48,10 +45,7 @@ async def get_channels(principal: CurrentPrincipal, services: Services) -> Chann
     )
 
 
-@router.put(
-    "/channels",
-    summary="Set channels (the webhook secret is shown once)",
-)
+@router.put("/channels", summary="Set channels (the webhook secret is shown once)")
 async def put_channels(
     body: ChannelSettingsIn, principal: CurrentPrincipal, services: Services
 ) -> ChannelSettings:
@@ -59,8 +53,7 @@ async def put_channels(
 
 
 @router.post(
-    "/channels/email/confirm",
-    summary="Confirm the e-mail address with the token sent to it",
+    "/channels/email/confirm", summary="Confirm the e-mail address with the token sent to it"
 )
 async def confirm_email(
     body: EmailConfirmation, principal: CurrentPrincipal, services: Services
@@ -68,10 +61,7 @@ async def confirm_email(
     return await services.notifications.confirm_email(principal.user_id, body.token)
 
 
-@router.get(
-    "/{notification_id}",
-    summary="One notification, with per-channel delivery state",
-)
+@router.get("/{notification_id}", summary="One notification, with per-channel delivery state")
 async def get_notification(
     notification_id: str, principal: CurrentPrincipal, services: Services
 ) -> Notification:

@@ -44,20 +44,14 @@ async def unsnooze(principal: CurrentPrincipal, services: Services) -> NudgeSett
     return await services.nudges.snooze(principal.user_id, None)
 
 
-@router.get(
-    "/contacts",
-    summary="Contacts we watch: birthday, usual rhythm, going cold?",
-)
+@router.get("/contacts", summary="Contacts we watch: birthday, usual rhythm, going cold?")
 async def contacts(
     principal: CurrentPrincipal, services: Services, going_cold: bool | None = None
 ) -> TrackedContactList:
     return await services.nudges.contacts(principal.user_id, going_cold)
 
 
-@router.patch(
-    "/contacts/{contact_id}",
-    summary="Opt a contact out of nudges, or snooze them",
-)
+@router.patch("/contacts/{contact_id}", summary="Opt a contact out of nudges, or snooze them")
 async def update_contact(
     contact_id: ContactId, body: ContactNudgeIn, principal: CurrentPrincipal, services: Services
 ) -> TrackedContact:

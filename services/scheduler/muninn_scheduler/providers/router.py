@@ -26,8 +26,7 @@ async def ratings(
 
 
 @router.get(
-    "/ratings/{provider}",
-    summary="One provider's rating (by name, case and punctuation ignored)",
+    "/ratings/{provider}", summary="One provider's rating (by name, case and punctuation ignored)"
 )
 async def rating(
     provider: Annotated[str, Path(min_length=1, max_length=200)],

@@ -36,11 +36,7 @@ async def list_reminders(
     tag: Annotated[str | None, Query(max_length=40)] = None,
 ) -> ReminderPage:
     return await services.reminders.page(
-        principal.user_id,
-        paging,
-        status=status,
-        context=context.value if context else None,
-        tag=tag,
+        principal.user_id, paging, status=status, context=context, tag=tag
     )
 
 
@@ -49,20 +45,14 @@ async def get(reminder_id: str, principal: CurrentPrincipal, services: Services)
     return await services.reminders.get(principal.user_id, reminder_id)
 
 
-@router.patch(
-    "/{reminder_id}",
-    summary="Change a reminder (time changes reschedule it)",
-)
+@router.patch("/{reminder_id}", summary="Change a reminder (time changes reschedule it)")
 async def update(
     reminder_id: str, body: ReminderPatch, principal: CurrentPrincipal, services: Services
 ) -> Reminder:
     return await services.reminders.update(principal.user_id, reminder_id, body)
 
 
-@router.post(
-    "/{reminder_id}/complete",
-    summary="Mark done (ends a recurring series)",
-)
+@router.post("/{reminder_id}/complete", summary="Mark done (ends a recurring series)")
 async def complete(reminder_id: str, principal: CurrentPrincipal, services: Services) -> Reminder:
     return await services.reminders.complete(principal.user_id, reminder_id)
 

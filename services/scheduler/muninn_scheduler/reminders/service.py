@@ -31,7 +31,7 @@ from muninn_scheduler.reminders.recurrence import (
     parse_rule,
 )
 from muninn_scheduler.reminders.store import ReminderStore, reminder_from_doc
-from muninn_scheduler.schema import PageQuery
+from muninn_scheduler.schema import Context, PageQuery
 from muninn_scheduler.timers.models import DueTimer, Misfire
 from muninn_scheduler.timers.store import new_timer
 from muninn_scheduler.timers.wheel import FireContext, Outcome
@@ -284,7 +284,7 @@ class ReminderService(TimedFeature[ReminderStore]):
         paging: PageQuery,
         *,
         status: ReminderStatus | None,
-        context: str | None,
+        context: Context | None,
         tag: str | None,
     ) -> ReminderPage:
         items, next_cursor = await self._store.page(

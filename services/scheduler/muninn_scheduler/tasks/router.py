@@ -61,10 +61,7 @@ async def update(
     return await services.tasks.update(principal.user_id, task_id, body)
 
 
-@router.post(
-    "/{task_id}/complete",
-    summary="Mark done (a repeating task gets its next occurrence)",
-)
+@router.post("/{task_id}/complete", summary="Mark done (a repeating task gets its next occurrence)")
 async def complete(task_id: str, principal: CurrentPrincipal, services: Services) -> Completion:
     return await services.tasks.complete(principal.user_id, task_id)
 
