@@ -22,6 +22,7 @@ from muninn_scheduler.profiles.store import ProfileStore
 from muninn_scheduler.settings import SchedulerSettings
 from muninn_shared.events import Topic, new_event
 from muninn_shared.events.payloads import MessageEvent
+from muninn_shared.outbound import OutboundGuard
 
 from tests.integration.infra import Infra
 from tests.integration.tokens import identity_token_issuer
@@ -52,9 +53,12 @@ def start_clock() -> ManualClock:
 
 
 @asynccontextmanager
-async def running(settings: SchedulerSettings, clock: ManualClock) -> AsyncIterator[Scheduler]:
-    """The app with its lifespan (Kafka consumers included), timers fired by hand."""
-    app = create_app(settings, clock, run_timers=False)
+async def running(
+    settings: SchedulerSettings, clock: ManualClock, guard: OutboundGuard | None = None
+) -> AsyncIterator[Scheduler]:
+    """The app with its lifespan (Kafka consumers included), timers fired by hand; ``guard``
+    replaces the one the settings describe (a test's own resolver behind the webhooks)."""
+    app = create_app(settings, clock, run_timers=False, guard=guard)
     async with (
         LifespanManager(app, startup_timeout=120, shutdown_timeout=60),
         httpx.AsyncClient(
@@ -66,6 +70,12 @@ async def running(settings: SchedulerSettings, clock: ManualClock) -> AsyncItera
 
 def auth(settings: SchedulerSettings, user_id: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {identity_token_issuer().issue(user_id)}"}
+
+
+async def listed(client: httpx.AsyncClient, path: str, me: dict[str, str]) -> list[dict[str, Any]]:
+    """The items of the first page of a list endpoint."""
+    items: list[dict[str, Any]] = (await client.get(path, headers=me)).json()["items"]
+    return items
 
 
 async def fire_due(app: FastAPI) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from muninn_scheduler.clock import ManualClock
 from muninn_scheduler.settings import SchedulerSettings
@@ -19,6 +18,7 @@ from tests.integration.scheduler.harness import (
     eventually,
     fire_due,
     lisbon_user,
+    listed,
     say,
 )
 
@@ -35,13 +35,7 @@ async def test_remind_me_to_call_mom_tomorrow_at_6pm_fires_as_a_proactive_messag
         app, user_id, conversation, "remind me to call mom tomorrow at 6pm", clock.now()
     )
 
-    async def reminders() -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = (await client.get("/v1/reminders", headers=me)).json()[
-            "items"
-        ]
-        return items
-
-    (reminder,) = await eventually(reminders, "the reminder")
+    (reminder,) = await eventually(lambda: listed(client, "/v1/reminders", me), "the reminder")
     assert reminder["title"] == "Call mom"
     assert reminder["timezone"] == "Europe/Lisbon"
     assert reminder["start_local"] == "2026-06-11T18:00:00"
@@ -92,13 +86,9 @@ async def test_an_appointment_becomes_an_experience_and_undo_removes_it(
     conversation = "conv-" + uuid.uuid4().hex
     await say(app, user_id, conversation, "Dentist with Dr. Mary next Tuesday at 3pm", clock.now())
 
-    async def experiences() -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = (await client.get("/v1/experiences", headers=me)).json()[
-            "items"
-        ]
-        return items
-
-    (experience,) = await eventually(experiences, "the experience")
+    (experience,) = await eventually(
+        lambda: listed(client, "/v1/experiences", me), "the experience"
+    )
     assert experience["type"] == "dentist_appointment"
     assert experience["provider"] == "Dr. Mary"
     assert experience["created_from"] == "conversation"
@@ -142,12 +132,6 @@ async def test_chatter_plans_nothing_and_undo_without_a_plan_is_silent(
         app, user_id, conversation, "remind me to stretch in 30 minutes", clock.now()
     )
 
-    async def reminders() -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = (await client.get("/v1/reminders", headers=me)).json()[
-            "items"
-        ]
-        return items
-
-    (only,) = await eventually(reminders, "the one real request")
+    (only,) = await eventually(lambda: listed(client, "/v1/reminders", me), "the one real request")
     assert only["source"]["message_id"] == marker, "messages are handled in order"
     assert (await client.get("/v1/experiences", headers=me)).json()["items"] == []
