@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from muninn_shared.storage.indexes import ensure_index
 from muninn_shared.storage.mongo import Document
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from muninn_scheduler.providers.models import ProviderRating
+
 PROVIDER_RATINGS = "provider_ratings"
+
+
+def rating_from_doc(doc: Mapping[str, Any]) -> ProviderRating:
+    return ProviderRating.model_validate(
+        {k: v for k, v in doc.items() if k in ProviderRating.model_fields}
+    )
 
 
 class ProviderRatingStore:
@@ -34,12 +45,15 @@ class ProviderRatingStore:
     async def remove(self, user_id: str, key: str, session: AsyncClientSession | None) -> None:
         await self._ratings.delete_one({"_id": self._id(user_id, key)}, session=session)
 
-    async def get(self, user_id: str, key: str) -> Document | None:
-        return await self._ratings.find_one({"_id": self._id(user_id, key)})
+    async def get(self, user_id: str, key: str) -> ProviderRating | None:
+        doc = await self._ratings.find_one({"_id": self._id(user_id, key)})
+        return rating_from_doc(doc) if doc is not None else None
 
-    async def ranked(self, user_id: str, provider_type: str | None, limit: int) -> list[Document]:
+    async def ranked(
+        self, user_id: str, provider_type: str | None, limit: int
+    ) -> list[ProviderRating]:
         query: Document = {"user_id": user_id}
         if provider_type:
             query["provider_type"] = provider_type
         cursor = self._ratings.find(query).sort("personal_rating", DESCENDING).limit(limit)
-        return [d async for d in cursor]
+        return [rating_from_doc(d) async for d in cursor]
