@@ -27,7 +27,7 @@ ById = Mapping[str, Document]  # the documents a batch of timers refers to, by i
 
 @dataclass(frozen=True)
 class FeatureDeps:
-    """What every timed feature works with besides its own store."""
+    """What every feature that arms timers and notifies works with besides its own store."""
 
     client: AsyncMongoClient[Document]
     timers: TimerStore

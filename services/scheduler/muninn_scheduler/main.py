@@ -189,11 +189,8 @@ def build_features(
         undo_window=timedelta(minutes=settings.undo_window_minutes),
     )
     nudges = NudgeService(
+        deps=feature_deps,
         store=nudge_store,
-        timers=timers,
-        profiles=profiles,
-        notifications=notifications,
-        clock=clock,
         hour=settings.nudge_hour,
         cold_factor=settings.going_cold_factor,
         cold_min_days=settings.going_cold_min_days,

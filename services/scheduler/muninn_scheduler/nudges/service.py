@@ -19,9 +19,9 @@ from muninn_shared.events.payloads import IntegrationRecord
 from muninn_shared.problems import ProblemError, not_found
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from muninn_scheduler.clock import Clock
+from muninn_scheduler.feature import FeatureDeps
 from muninn_scheduler.notifications.models import Priority
-from muninn_scheduler.notifications.service import NotificationService, NotificationSpec
+from muninn_scheduler.notifications.service import NotificationSpec
 from muninn_scheduler.nudges.models import (
     ContactNudgeIn,
     NudgeSettings,
@@ -33,10 +33,9 @@ from muninn_scheduler.nudges.models import (
 from muninn_scheduler.nudges.rhythm import is_birthday, parse_birthday, rhythm
 from muninn_scheduler.nudges.store import NudgeStore
 from muninn_scheduler.profiles.models import Profile
-from muninn_scheduler.profiles.store import ProfileStore
 from muninn_scheduler.reminders.recurrence import localize
 from muninn_scheduler.timers.models import DueTimer, Misfire
-from muninn_scheduler.timers.store import TimerStore, new_timer
+from muninn_scheduler.timers.store import new_timer
 from muninn_scheduler.timers.wheel import FireContext, Outcome, TimerWheel
 
 DAILY = "nudges.daily"
@@ -69,11 +68,8 @@ def _moment(data: dict[str, Any]) -> datetime | None:
 
 @dataclass(kw_only=True, eq=False, repr=False)
 class NudgeService:
+    deps: FeatureDeps
     store: NudgeStore
-    timers: TimerStore
-    profiles: ProfileStore
-    notifications: NotificationService
-    clock: Clock
     hour: int = 9
     cold_factor: float = 2.0
     cold_min_days: float = 14
@@ -94,7 +90,7 @@ class NudgeService:
                 "birthday_day": birthday[2] if birthday else None,
                 "archived": bool(data.get("is_archived") or data.get("deleted")),
                 "provider": record.provider,
-                "updated_at": self.clock.now(),
+                "updated_at": self.deps.clock.now(),
             }
             await self.store.upsert_contact(record.user_id, record.record_id, fields, session)
         elif record.record_type == "interaction":
@@ -113,9 +109,9 @@ class NudgeService:
         settings = await self.store.settings(user_id, session)
         if settings.get("next_check_at") is not None:
             return
-        profile = await self.profiles.get(user_id, session)
-        at = self._next_check(self.clock.now(), profile)
-        await self.timers.add(self._daily_timer(user_id, at), session)
+        profile = await self.deps.profiles.get(user_id, session)
+        at = self._next_check(self.deps.clock.now(), profile)
+        await self.deps.timers.add(self._daily_timer(user_id, at), session)
         await self.store.save_settings(user_id, {"next_check_at": at}, session)
 
     def _daily_timer(self, user_id: str, at: datetime) -> dict[str, Any]:
@@ -126,7 +122,7 @@ class NudgeService:
             ref_id=user_id,
             misfire=Misfire.FIRE_LATE,
             misfire_grace_seconds=24 * 3600,
-            now=self.clock.now(),
+            now=self.deps.clock.now(),
         )
 
     def _next_check(self, now: datetime, profile: Profile) -> datetime:
@@ -147,7 +143,7 @@ class NudgeService:
         self, timers: Sequence[DueTimer], context: FireContext, session: AsyncClientSession
     ) -> list[Outcome]:
         users = [t.ref_id or t.user_id for t in timers]
-        profiles = await self.profiles.get_many(users, session)
+        profiles = await self.deps.profiles.get_many(users, session)
         settings = await self.store.settings_many(users, session)
         contacts: dict[str, list[dict[str, Any]]] = {}
         for doc in await self.store.contacts_of(users, session):
@@ -167,9 +163,9 @@ class NudgeService:
             next_at = self._next_check(context.now, profiles[user])
             arms.append(self._daily_timer(user, next_at))
             outcomes.append(Outcome.FIRED if fired else Outcome.SKIPPED)
-        await self.notifications.create_many(session, notes)
+        await self.deps.notifications.create_many(session, notes)
         await self.store.update_contacts(updates, session)
-        await self.timers.add_many(arms, session)
+        await self.deps.timers.add_many(arms, session)
         for user, arm in zip(users, arms, strict=True):
             await self.store.save_settings(user, {"next_check_at": arm["due_at"]}, session)
         return outcomes
@@ -267,7 +263,7 @@ class NudgeService:
     async def snooze(self, user_id: str, body: SnoozeIn | None) -> NudgeSettings:
         until = None
         if body is not None:
-            now = self.clock.now()
+            now = self.deps.clock.now()
             until = body.until or now + timedelta(days=body.days or 0)
             if until <= now:
                 raise ProblemError(422, "Snooze until a time in the future.", code="in-the-past")
@@ -294,7 +290,7 @@ class NudgeService:
             last_interaction_at=last,
             usual_gap_days=round(found.usual_gap / timedelta(days=1), 1) if found else None,
             cold_after_days=round(found.cold_after / timedelta(days=1), 1) if found else None,
-            going_cold=bool(found and last and self.clock.now() - last > found.cold_after),
+            going_cold=bool(found and last and self.deps.clock.now() - last > found.cold_after),
             opt_out=bool(doc.get("opt_out")),
             snoozed_until=doc.get("snoozed_until"),
         )
@@ -318,7 +314,7 @@ class NudgeService:
         if "opt_out" in body.model_fields_set:
             fields["opt_out"] = body.opt_out
         if body.snooze_days is not None:
-            fields["snoozed_until"] = self.clock.now() + timedelta(days=body.snooze_days)
+            fields["snoozed_until"] = self.deps.clock.now() + timedelta(days=body.snooze_days)
         elif "snoozed_until" in body.model_fields_set:
             fields["snoozed_until"] = body.snoozed_until
         doc = await self.store.set_contact(user_id, contact_id, fields)
