@@ -25,6 +25,7 @@ from muninn_shared.events.payloads import MessageEvent
 from muninn_shared.outbound import OutboundGuard
 
 from tests.integration.infra import Infra
+from tests.integration.kafka_tools import collect
 from tests.integration.tokens import identity_token_issuer
 
 Scheduler = tuple[httpx.AsyncClient, FastAPI]
@@ -76,6 +77,24 @@ async def listed(client: httpx.AsyncClient, path: str, me: dict[str, str]) -> li
     """The items of the first page of a list endpoint."""
     items: list[dict[str, Any]] = (await client.get(path, headers=me)).json()["items"]
     return items
+
+
+async def proactive_about(
+    infra: Infra, user_id: str, kind: str, reference_id: str
+) -> list[dict[str, Any]]:
+    """The proactive message of ``kind`` the scheduler sent ``user_id`` about ``reference_id``.
+
+    Filtered by what it refers to: any other scheduler on this broker hears the same
+    conversation messages and answers them from its own databases."""
+    return await collect(
+        infra.kafka_bootstrap,
+        Topic.SCHEDULER_PROACTIVE.value,
+        lambda b: (
+            b.get("subject") == user_id
+            and b["data"]["kind"] == kind
+            and b["data"]["reference_id"] == reference_id
+        ),
+    )
 
 
 async def fire_due(app: FastAPI) -> int:

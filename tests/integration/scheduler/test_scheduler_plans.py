@@ -19,6 +19,7 @@ from tests.integration.scheduler.harness import (
     fire_due,
     lisbon_user,
     listed,
+    proactive_about,
     say,
 )
 
@@ -46,17 +47,7 @@ async def test_remind_me_to_call_mom_tomorrow_at_6pm_fires_as_a_proactive_messag
     assert reminder["source"]["kind"] == "conversation"
     assert reminder["source"]["message_id"] == message_id
 
-    (confirmation,) = await collect(
-        infra.kafka_bootstrap,
-        Topic.SCHEDULER_PROACTIVE.value,
-        # Filtered by what it refers to: any other scheduler on this broker hears these
-        # messages too and answers them from its own databases.
-        lambda b: (
-            b.get("subject") == user_id
-            and b["data"]["kind"] == "plan_confirmation"
-            and b["data"]["reference_id"] == reminder["id"]
-        ),
-    )
+    (confirmation,) = await proactive_about(infra, user_id, "plan_confirmation", reminder["id"])
     assert confirmation["data"]["conversation_id"] == conversation
     assert confirmation["data"]["reference_id"] == reminder["id"]
     assert "tomorrow" in confirmation["data"]["text"]
@@ -104,15 +95,7 @@ async def test_an_appointment_becomes_an_experience_and_undo_removes_it(
         return response.status_code == 404
 
     await eventually(gone, "the undo")
-    (undone,) = await collect(
-        infra.kafka_bootstrap,
-        Topic.SCHEDULER_PROACTIVE.value,
-        lambda b: (
-            b.get("subject") == user_id
-            and b["data"]["kind"] == "plan_undone"
-            and b["data"]["reference_id"] == experience["id"]
-        ),
-    )
+    (undone,) = await proactive_about(infra, user_id, "plan_undone", experience["id"])
     assert "Dentist with Dr. Mary" in undone["data"]["text"]
     clock.set(datetime(2026, 6, 20, tzinfo=UTC))
     assert await fire_due(app) == 0, "the follow-up went with it"
