@@ -1,12 +1,19 @@
-"""Opaque cursors for newest-first lists ordered by (timestamp, id)."""
+"""Opaque cursors and newest-first pages of lists ordered by (timestamp, id)."""
 
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from typing import Any, TypeVar
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 
 from muninn_shared.problems import ProblemError
+
+T = TypeVar("T")
 
 
 def encode_cursor(at: datetime, item_id: str) -> str:
@@ -25,3 +32,51 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
             "The cursor is not valid; use next_cursor from a previous page.",
             code="invalid-cursor",
         ) from None
+
+
+def after_cursor(
+    query: Mapping[str, Any], cursor: str | None, *, field: str = "created_at"
+) -> dict[str, Any]:
+    """``query`` narrowed to the documents after ``cursor`` in newest-first (field, _id) order.
+
+    A cursor that does not decode is the caller's mistake: a 400 problem.
+    """
+    if cursor is None:
+        return dict(query)
+    at, item_id = decode_cursor(cursor)
+    return {
+        "$and": [
+            dict(query),
+            {"$or": [{field: {"$lt": at}}, {field: at, "_id": {"$lt": item_id}}]},
+        ]
+    }
+
+
+def one_page(
+    docs: Sequence[Mapping[str, Any]],
+    limit: int,
+    convert: Callable[[Mapping[str, Any]], T],
+    *,
+    field: str = "created_at",
+) -> tuple[list[T], str | None]:
+    """``docs`` were fetched with ``limit + 1``: the page, and a cursor when there is more."""
+    page = list(docs[:limit])
+    more = len(docs) > limit and bool(page)
+    cursor = encode_cursor(page[-1][field], str(page[-1]["_id"])) if more else None
+    return [convert(doc) for doc in page], cursor
+
+
+async def fetch_page(
+    collection: AsyncCollection[Any],
+    query: Mapping[str, Any],
+    *,
+    limit: int,
+    cursor: str | None,
+    convert: Callable[[Mapping[str, Any]], T],
+    field: str = "created_at",
+    session: AsyncClientSession | None = None,
+) -> tuple[list[T], str | None]:
+    """One newest-first page of ``collection`` matching ``query``, and the next cursor."""
+    found = collection.find(after_cursor(query, cursor, field=field), session=session)
+    docs = await found.sort([(field, -1), ("_id", -1)]).to_list(limit + 1)
+    return one_page(docs, limit, convert, field=field)

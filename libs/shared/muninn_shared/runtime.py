@@ -19,6 +19,7 @@ from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from pymongo.errors import PyMongoError
 
 from muninn_shared.auth import JwksKeys, KeySource, TokenVerifier, jwks_fetcher
+from muninn_shared.background import BackgroundTasks
 from muninn_shared.events import EventEnvelope
 from muninn_shared.http.health import ReadinessCheck
 from muninn_shared.logging import configure_logging, get_logger
@@ -105,6 +106,8 @@ class ServiceRuntime:
             name=settings.service_name,
             poll_interval=settings.outbox_poll_interval_seconds,
         )
+        self.background = BackgroundTasks(settings.service_name)
+        self.background.add("outbox-relay", self.relay.run)
         self._jwks_client = httpx.AsyncClient(timeout=httpx.Timeout(3.0), trust_env=False)
         self.token_verifier = token_verifier_from(
             settings, token_keys or jwks_keys_from(settings, self._jwks_client)
@@ -173,7 +176,7 @@ class ServiceRuntime:
             await hook()
         self.consumers.start()
         await self.broker.start()
-        self.relay.start()
+        await self.background.start()
         self.started = True
         log.info(
             "service started",
@@ -184,7 +187,8 @@ class ServiceRuntime:
     async def stop(self) -> None:
         self.started = False
         self.consumers.stop()
-        await self.relay.stop()
+        await self.background.stop()
+        await self.relay.release_lease()
         for hook in reversed(self._shutdown_hooks):
             await hook()
         await self.broker.stop()

@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import Depends, FastAPI
-from muninn_shared.http.app import create_service_app
-from muninn_shared.http.erased_users import refuse_writes_of_erased_users
-from muninn_shared.privacy import install_erasure_consumer, privacy_router
+from fastapi import FastAPI
+from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
+from muninn_shared.service import build_service_app
 
 from muninn_byod.settings import ByodSettings
 
 
 def create_app(settings: ByodSettings | None = None) -> FastAPI:
-    settings = settings or ByodSettings()
-    runtime = ServiceRuntime(settings)
+    runtime = ServiceRuntime(settings or ByodSettings())
     install_erasure_consumer(runtime)
-    app = create_service_app(
-        service=settings.service_name,
+    return build_service_app(
+        runtime,
         title="Muninn byod",
         description="Bring-your-own-database registrations, schema provisioning and migrations.",
-        routers=[privacy_router(runtime)],
-        lifespan=runtime.lifespan(),
-        dependencies=[Depends(refuse_writes_of_erased_users(runtime.tombstones))],
-        readiness_checks=runtime.readiness_checks,
-        tracer_provider=runtime.tracer_provider,
+        routers=[],
     )
-    app.state.runtime = runtime
-    app.state.token_verifier = runtime.token_verifier
-    return app

@@ -7,9 +7,9 @@ from datetime import timedelta
 import httpx
 from fastapi import FastAPI
 from muninn_shared.auth import StaticKeys
-from muninn_shared.http.app import create_service_app
-from muninn_shared.privacy import privacy_router as export_router
+from muninn_shared.background import BackgroundTasks
 from muninn_shared.runtime import ServiceRuntime
+from muninn_shared.service import build_service_app
 
 from muninn_identity.api_keys.router import internal as api_keys_internal
 from muninn_identity.api_keys.router import router as api_keys_router
@@ -26,7 +26,6 @@ from muninn_identity.privacy.handlers import register_handlers as register_priva
 from muninn_identity.privacy.router import router as privacy_router
 from muninn_identity.privacy.service import PrivacyService
 from muninn_identity.privacy.store import ErasureStore
-from muninn_identity.privacy.watch import StuckErasureWatch
 from muninn_identity.settings import IdentitySettings
 from muninn_identity.signing.keys import load_key_ring, token_issuer_from
 from muninn_identity.signing.router import router as signing_router
@@ -102,18 +101,22 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         for store in (users, tokens, api_keys, audit, erasures):
             await store.ensure_indexes()
 
-    stuck_erasures = StuckErasureWatch(
-        services.privacy,
-        reannounce_after=timedelta(seconds=settings.erasure_reannounce_after_seconds),
-        interval_seconds=settings.erasure_check_interval_seconds,
-    )
-    runtime.on_startup(ensure_indexes)
-    runtime.on_startup(stuck_erasures.start)
-    runtime.on_shutdown(http.aclose)
-    runtime.on_shutdown(stuck_erasures.stop)
+    reannounce_after = timedelta(seconds=settings.erasure_reannounce_after_seconds)
 
-    app = create_service_app(
-        service=settings.service_name,
+    async def reannounce_stuck_erasures() -> None:
+        await services.privacy.reannounce_stuck(reannounce_after)
+
+    background = BackgroundTasks(settings.service_name)
+    # Announces stuck erasures again until every service has confirmed them; the first
+    # round waits one interval, as a service just started has nothing stuck yet.
+    background.every(
+        "stuck-erasure-watch",
+        settings.erasure_check_interval_seconds,
+        reannounce_stuck_erasures,
+        start_delay=settings.erasure_check_interval_seconds,
+    )
+    return build_service_app(
+        runtime,
         title="Muninn identity",
         description="Users, authentication, API keys, preferences, presence, audit log, export and erasure.",
         routers=[
@@ -123,15 +126,12 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
             audit_router,
             privacy_router,
             api_keys_internal,
-            export_router(runtime),
             signing_router,
         ],
-        lifespan=runtime.lifespan(),
-        readiness_checks=runtime.readiness_checks,
-        tracer_provider=runtime.tracer_provider,
+        background=background,
+        on_startup=[ensure_indexes],
+        on_shutdown=[http.aclose],
+        state={"services": services, "signing_keys": signing_keys},
+        # Identity carries out erasures itself; its own routes decide what an erased user may do.
+        refuse_erased_writes=False,
     )
-    app.state.runtime = runtime
-    app.state.token_verifier = runtime.token_verifier
-    app.state.services = services
-    app.state.signing_keys = signing_keys
-    return app

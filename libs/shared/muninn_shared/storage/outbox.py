@@ -266,7 +266,6 @@ class OutboxRelay:
         self._batch = batch_size
         self._lease = lease_seconds
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
-        self._task: asyncio.Task[None] | None = None
         self._lease_valid_until: datetime | None = None
         self.published = 0
         self.dead_lettered = 0
@@ -357,7 +356,8 @@ class OutboxRelay:
                     command="python -m muninn_shared.storage.outbox_dead_letters list",
                 )
 
-    async def _loop(self) -> None:
+    async def run(self) -> None:
+        """The relay loop; it runs under the service's background tasks until cancelled."""
         # A local put wakes the relay before its transaction has committed, so after a wake-up
         # the relay looks again a few times at short intervals; idle, it polls every
         # ``poll_interval`` for rows written by other replicas.
@@ -385,15 +385,7 @@ class OutboxRelay:
             if await self._outbox.wait(self._poll):
                 quick_retries = len(QUICK_RETRY_DELAYS)
 
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._loop(), name=f"outbox-relay:{self._name}")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    async def release_lease(self) -> None:
+        """Once the loop has stopped: let another replica take over without waiting."""
         with contextlib.suppress(PyMongoError):
             await self._db[LEASES].delete_one({"_id": self._name, "owner": self._owner})

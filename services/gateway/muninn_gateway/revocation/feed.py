@@ -10,12 +10,12 @@ down.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 from faststream.security import BaseSecurity
+from muninn_shared.background import BackgroundTasks
 from muninn_shared.events import EventEnvelope
 from muninn_shared.events.catalogue import Topic
 from muninn_shared.events.payloads import SessionRevoked
@@ -31,6 +31,7 @@ log = get_logger(__name__)
 TOPIC = Topic.IDENTITY_SESSIONS.value
 REVOKED = "identity.session.revoked"
 PRODUCER = "identity"
+FOLLOW_TASK = "revocation-feed"
 
 
 class RevocationFeedError(RuntimeError):
@@ -43,6 +44,7 @@ class RevocationFeed:
         bootstrap: str,
         cache: RevocationCache,
         *,
+        background: BackgroundTasks,
         replay_seconds: float,
         client_id: str,
         fetch_max_wait_ms: int,
@@ -57,20 +59,23 @@ class RevocationFeed:
         self._security = security
         self._create_topic = create_topic
         self._consumer: AIOKafkaConsumer | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._background = background
         self._caught_up = asyncio.Event()
         self._targets: dict[TopicPartition, int] = {}
         self.applied = 0
 
     @property
     def healthy(self) -> bool:
-        return self._caught_up.is_set() and self._task is not None and not self._task.done()
+        following = self._background.status().get(FOLLOW_TASK) == "running"
+        return self._caught_up.is_set() and following
 
     async def start(self, *, timeout: float) -> None:
         """Connect, replay the recent revocations and return once caught up."""
         try:
             await asyncio.wait_for(self._connect(), timeout)
-            self._task = asyncio.create_task(self._run(), name="revocation-feed")
+            if FOLLOW_TASK not in self._background.status():
+                self._background.add(FOLLOW_TASK, self._follow)
+            await self._background.start()
             await asyncio.wait_for(self._caught_up.wait(), timeout)
         except (TimeoutError, KafkaError, OSError) as exc:
             await self.stop()
@@ -113,7 +118,7 @@ class RevocationFeed:
         self._targets = await consumer.end_offsets(partitions)
         await self._check_caught_up()
 
-    async def _run(self) -> None:
+    async def _follow(self) -> None:
         assert self._consumer is not None
         while True:
             try:
@@ -151,11 +156,7 @@ class RevocationFeed:
         self._caught_up.set()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()
         if self._consumer is not None:
             await self._consumer.stop()
             self._consumer = None

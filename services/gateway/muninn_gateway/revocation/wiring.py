@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from muninn_shared.background import BackgroundTasks
 from muninn_shared.http.health import ReadinessCheck
 from muninn_shared.messaging.security import kafka_security
 
@@ -22,6 +23,7 @@ def revocations_from(
     feed = RevocationFeed(
         settings.kafka_bootstrap,
         cache,
+        background=BackgroundTasks(settings.service_name),
         replay_seconds=settings.revocation_lifetime_seconds,
         client_id=f"{settings.kafka_client_prefix}-gateway-{settings.instance_id}",
         fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
