@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 
-from muninn_shared.pagination import decode_cursor
+from muninn_shared.pagination import fetch_page
 from muninn_shared.problems import not_found
 from muninn_shared.storage.indexes import ensure_index
 from muninn_shared.storage.mongo import Document, update_one_and_read
@@ -18,7 +18,6 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from muninn_scheduler.bulk import find_in, update_each
-from muninn_scheduler.pages import before_cursor, one_page
 from muninn_scheduler.schema import PageQuery
 
 T = TypeVar("T")
@@ -109,13 +108,9 @@ class UserDocuments:
         convert: Callable[[Mapping[str, Any]], T],
     ) -> tuple[list[T], str | None]:
         """One page of what ``query`` matches, newest first, and the cursor to the next."""
-        cursor = paging.cursor
-        found = (
-            self._collection.find(before_cursor(query, decode_cursor(cursor) if cursor else None))
-            .sort([("created_at", DESCENDING), ("_id", DESCENDING)])
-            .limit(paging.limit + 1)
+        return await fetch_page(
+            self._collection, query, limit=paging.limit, cursor=paging.cursor, convert=convert
         )
-        return one_page([d async for d in found], paging.limit, convert)
 
 
 def _set_and_inc(changes: Document, inc: Document | None) -> Document:
