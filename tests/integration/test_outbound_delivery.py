@@ -30,12 +30,13 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import OperationFailure
 
 from tests.integration.infra import Infra
-from tests.integration.test_scheduler import (
+from tests.integration.scheduler.harness import (
     auth,
     confirm_email,
     confirmation_token,
     fire_due,
     lisbon_user,
+    running,
     scheduler_settings,
     start_clock,
 )
@@ -110,22 +111,13 @@ async def receiving() -> AsyncIterator[Receiver]:
 async def scheduler(
     settings: SchedulerSettings, clock: ManualClock, names: Names | None = None
 ) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
-    from asgi_lifespan import LifespanManager
-    from muninn_scheduler.main import create_app
-
     guard = (
         OutboundGuard(settings.outbound_policy(), resolver=names.resolve)
         if names is not None
         else None
     )
-    app = create_app(settings, clock, run_timers=False, guard=guard)
-    async with (
-        LifespanManager(app, startup_timeout=120, shutdown_timeout=60),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://scheduler", timeout=60
-        ) as client,
-    ):
-        yield client, app
+    async with running(settings, clock, guard) as pair:
+        yield pair
 
 
 async def remind_at_noon(client: httpx.AsyncClient, me: dict[str, str], title: str) -> None:

@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from muninn_shared.storage.mongo import Document
 from pymongo import UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
 IN_LIMIT = 50
-
-Doc = dict[str, Any]
 
 
 def slices(keys: Sequence[str], size: int = IN_LIMIT) -> Iterator[list[str]]:
@@ -25,16 +24,16 @@ def slices(keys: Sequence[str], size: int = IN_LIMIT) -> Iterator[list[str]]:
 
 
 async def find_in(
-    collection: AsyncCollection[Doc],
+    collection: AsyncCollection[Document],
     field: str,
     keys: Iterable[str],
     session: AsyncClientSession | None,
     *,
-    extra: Doc | None = None,
-    projection: Doc | None = None,
-) -> list[Doc]:
+    extra: Document | None = None,
+    projection: Document | None = None,
+) -> list[Document]:
     """Documents whose ``field`` is one of ``keys`` (and which match ``extra``)."""
-    found: list[Doc] = []
+    found: list[Document] = []
     for part in slices(sorted(set(keys))):
         query = {field: {"$in": part}, **(extra or {})}
         found += [d async for d in collection.find(query, projection, session=session)]
@@ -50,8 +49,8 @@ def _frozen(value: Any) -> Any:
 
 
 async def update_each(
-    collection: AsyncCollection[Doc],
-    updates: Sequence[tuple[str, Doc]],
+    collection: AsyncCollection[Document],
+    updates: Sequence[tuple[str, Document]],
     session: AsyncClientSession | None,
 ) -> None:
     """Apply one update document per ``_id``; identical updates go out together.
@@ -59,7 +58,7 @@ async def update_each(
     Firing a chunk of one-shot reminders gives each the same change, so one ``update_many``
     per slice replaces a bulk write of per-document updates (cheaper on every server).
     """
-    groups: dict[Any, tuple[Doc, list[str]]] = {}
+    groups: dict[Any, tuple[Document, list[str]]] = {}
     for doc_id, update in updates:
         groups.setdefault(_frozen(update), (update, []))[1].append(doc_id)
     singles: list[UpdateOne] = []

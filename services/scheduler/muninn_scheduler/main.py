@@ -7,12 +7,12 @@ from datetime import timedelta
 from typing import Protocol
 
 import httpx
-from fastapi import Depends, FastAPI
-from muninn_shared.http.app import create_service_app
-from muninn_shared.http.erased_users import refuse_writes_of_erased_users
+from fastapi import FastAPI
+from muninn_shared.background import BackgroundTasks
 from muninn_shared.outbound import OutboundGuard, guarded_client
-from muninn_shared.privacy import install_erasure_consumer, privacy_router
+from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
+from muninn_shared.service import build_service_app
 
 from muninn_scheduler.clock import Clock, SystemClock
 from muninn_scheduler.conversations.handlers import register_handlers as register_conversation
@@ -22,6 +22,7 @@ from muninn_scheduler.deps import SchedulerServices
 from muninn_scheduler.experiences.router import router as experiences_router
 from muninn_scheduler.experiences.service import ExperienceService
 from muninn_scheduler.experiences.store import ExperienceStore
+from muninn_scheduler.feature import FeatureDeps
 from muninn_scheduler.language.extract import Understanding
 from muninn_scheduler.language.llm import ChatExtractor
 from muninn_scheduler.notifications.email_confirmation import EmailConfirmations
@@ -161,33 +162,18 @@ def build_features(
         ),
         email_enabled=outbound.email_enabled,
     )
-    reminders = ReminderService(
-        client=client,
-        store=reminder_store,
-        timers=timers,
-        profiles=profiles,
-        notifications=notifications,
-        clock=clock,
+    feature_deps = FeatureDeps(
+        client=client, timers=timers, profiles=profiles, notifications=notifications, clock=clock
     )
-    tasks = TaskService(
-        client=client,
-        store=task_store,
-        timers=timers,
-        profiles=profiles,
-        notifications=notifications,
-        clock=clock,
-    )
+    reminders = ReminderService(feature_deps, reminder_store)
+    tasks = TaskService(feature_deps, task_store)
     reader = understanding(settings, http)
     providers = ProviderRatings(store=rating_store, experiences=experience_store, clock=clock)
     experiences = ExperienceService(
-        client=client,
-        store=experience_store,
-        timers=timers,
-        profiles=profiles,
-        notifications=notifications,
+        feature_deps,
+        experience_store,
         providers=providers,
         understanding=reader,
-        clock=clock,
         follow_up_delay_minutes=settings.follow_up_delay_minutes,
         reply_window=timedelta(hours=settings.review_reply_window_hours),
     )
@@ -203,11 +189,8 @@ def build_features(
         undo_window=timedelta(minutes=settings.undo_window_minutes),
     )
     nudges = NudgeService(
+        deps=feature_deps,
         store=nudge_store,
-        timers=timers,
-        profiles=profiles,
-        notifications=notifications,
-        clock=clock,
         hour=settings.nudge_hour,
         cold_factor=settings.going_cold_factor,
         cold_min_days=settings.going_cold_min_days,
@@ -244,33 +227,22 @@ def create_app(
     settings = settings or SchedulerSettings()
     clock = clock or SystemClock()
     runtime = ServiceRuntime(settings)
-    http = http or httpx.AsyncClient(
-        timeout=httpx.Timeout(settings.webhook_timeout_seconds, connect=3.0)
-    )
+    timeout = httpx.Timeout(settings.webhook_timeout_seconds, connect=3.0)
+    http = http or httpx.AsyncClient(timeout=timeout)
     guard = guard or settings.outbound_guard()
-    webhook_http = guarded_client(
-        guard, timeout=httpx.Timeout(settings.webhook_timeout_seconds, connect=3.0)
-    )
+    webhook_http = guarded_client(guard, timeout=timeout)
     features = build_features(settings, clock, runtime, http, guard, webhook_http)
-    wheel = features.services.wheel
     install_erasure_consumer(runtime)
+    background = BackgroundTasks(settings.service_name)
+    if run_timers:
+        background.add("timer-wheel", features.services.wheel.run)
 
-    async def start_features() -> None:
+    async def ensure_indexes() -> None:
         for store in features.stores:
             await store.ensure_indexes()
-        if run_timers:
-            wheel.start()
 
-    async def stop_features() -> None:
-        await wheel.stop()
-        await http.aclose()
-        await webhook_http.aclose()
-
-    runtime.on_startup(start_features)
-    runtime.on_shutdown(stop_features)
-
-    app = create_service_app(
-        service=settings.service_name,
+    return build_service_app(
+        runtime,
         title="Muninn scheduler",
         description="Reminders, tasks, experiences and follow-ups, provider ratings, "
         "notifications and nudges, on durable timers.",
@@ -281,14 +253,9 @@ def create_app(
             providers_router,
             nudges_router,  # before notifications: /v1/notifications/{id} would swallow it
             notifications_router,
-            privacy_router(runtime),
         ],
-        lifespan=runtime.lifespan(),
-        dependencies=[Depends(refuse_writes_of_erased_users(runtime.tombstones))],
-        readiness_checks=runtime.readiness_checks,
-        tracer_provider=runtime.tracer_provider,
+        background=background,
+        on_startup=[ensure_indexes],
+        on_shutdown=[http.aclose, webhook_http.aclose],
+        state={"services": features.services},
     )
-    app.state.runtime = runtime
-    app.state.token_verifier = runtime.token_verifier
-    app.state.services = features.services
-    return app

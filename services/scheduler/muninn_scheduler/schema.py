@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 from zoneinfo import available_timezones
 
+from fastapi import Depends, Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
@@ -32,6 +34,17 @@ class Context(StrEnum):
     WORK = "work"
     PERSONAL = "personal"
     FAMILY = "family"
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    """Which page of a newest-first list: how many items, after which cursor."""
+
+    limit: Annotated[int, Query(ge=1, le=100)] = 20
+    cursor: Annotated[str | None, Query(max_length=500)] = None
+
+
+Paging = Annotated[PageQuery, Depends()]
 
 
 class Strict(BaseModel):

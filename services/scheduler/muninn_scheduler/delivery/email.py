@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from email.message import EmailMessage
 
 import aiosmtplib
@@ -16,31 +17,20 @@ def header_text(value: str) -> str:
     return " ".join(value.split())
 
 
+@dataclass(kw_only=True, eq=False, repr=False)
 class EmailSender:
-    def __init__(
-        self,
-        *,
-        host: str,
-        port: int,
-        sender: str,
-        username: str | None = None,
-        password: str | None = None,
-        use_tls: bool = False,
-        start_tls: bool | None = None,
-        timeout: float = 10.0,
-    ) -> None:
-        self._host = host
-        self._port = port
-        self._sender = sender
-        self._username = username
-        self._password = password
-        self._use_tls = use_tls
-        self._start_tls = start_tls
-        self._timeout = timeout
+    host: str
+    port: int
+    sender: str
+    username: str | None = None
+    password: str | None = None
+    use_tls: bool = False
+    start_tls: bool | None = None
+    timeout: float = 10.0
 
     def message(self, to: str, subject: str, text: str, *, message_id: str) -> EmailMessage:
         message = EmailMessage()
-        message["From"] = self._sender
+        message["From"] = self.sender
         message["To"] = header_text(to)
         message["Subject"] = header_text(subject)
         message["Message-ID"] = f"<{header_text(message_id)}@muninn>"
@@ -57,13 +47,13 @@ class EmailSender:
         try:
             await aiosmtplib.send(
                 message,
-                hostname=self._host,
-                port=self._port,
-                username=self._username,
-                password=self._password,
-                use_tls=self._use_tls,
-                start_tls=self._start_tls,
-                timeout=self._timeout,
+                hostname=self.host,
+                port=self.port,
+                username=self.username,
+                password=self.password,
+                use_tls=self.use_tls,
+                start_tls=self.start_tls,
+                timeout=self.timeout,
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             raise DeliveryError(

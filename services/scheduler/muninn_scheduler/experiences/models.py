@@ -1,4 +1,5 @@
-"""Experiences (seed 000): appointments and outings that get a follow-up and a natural review."""
+"""Experiences: appointments and outings; after one ends the person is asked how it went, and
+the reply becomes a review."""
 
 from __future__ import annotations
 

@@ -17,14 +17,13 @@ from muninn_scheduler.experiences.models import (
     ExperienceStatus,
     ReviewIn,
 )
-from muninn_scheduler.schema import Context
+from muninn_scheduler.schema import Context, Paging
 
 router = APIRouter(prefix="/v1/experiences", tags=["experiences"])
 
 
 @router.post(
     "",
-    response_model=Experience,
     status_code=status.HTTP_201_CREATED,
     summary="Track an experience (a follow-up is asked after it ends)",
 )
@@ -32,39 +31,35 @@ async def create(body: ExperienceIn, principal: CurrentPrincipal, services: Serv
     return await services.experiences.create(principal.user_id, body)
 
 
-@router.get("", response_model=ExperiencePage, summary="Your experiences, newest first")
+@router.get("", summary="Your experiences, newest first")
 async def list_experiences(
     principal: CurrentPrincipal,
     services: Services,
+    paging: Paging,
     status: ExperienceStatus | None = None,
     experience_type: Annotated[
         str | None, Query(alias="type", max_length=40, pattern=TYPE_PATTERN)
     ] = None,
     provider: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     context: Context | None = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> ExperiencePage:
     return await services.experiences.page(
         principal.user_id,
+        paging,
         status=status,
         experience_type=experience_type,
         provider=provider,
         context=context,
-        limit=limit,
-        cursor=cursor,
     )
 
 
-@router.get("/{experience_id}", response_model=Experience, summary="One experience")
+@router.get("/{experience_id}", summary="One experience")
 async def get(experience_id: str, principal: CurrentPrincipal, services: Services) -> Experience:
     return await services.experiences.get(principal.user_id, experience_id)
 
 
 @router.patch(
-    "/{experience_id}",
-    response_model=Experience,
-    summary="Change it (time changes move the follow-up; cancelling drops it)",
+    "/{experience_id}", summary="Change it (time changes move the follow-up; cancelling drops it)"
 )
 async def update(
     experience_id: str, body: ExperiencePatch, principal: CurrentPrincipal, services: Services
@@ -74,7 +69,6 @@ async def update(
 
 @router.post(
     "/{experience_id}/review",
-    response_model=Experience,
     summary="Review it in your own words (analysed like a reply to the follow-up)",
 )
 async def review(

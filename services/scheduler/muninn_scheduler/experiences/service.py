@@ -11,18 +11,15 @@ person's next message there, within a window, is the reply we turn into a review
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from muninn_shared.pagination import decode_cursor
-from muninn_shared.problems import ProblemError, not_found
-from muninn_shared.storage.mongo import in_transaction
-from pymongo import AsyncMongoClient
+from muninn_shared.problems import ProblemError
+from muninn_shared.storage.mongo import Document, in_transaction
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from muninn_scheduler.clock import Clock
+from muninn_scheduler.documents import owner_query
 from muninn_scheduler.experiences.models import (
     Experience,
     ExperienceIn,
@@ -31,28 +28,22 @@ from muninn_scheduler.experiences.models import (
     ExperienceStatus,
     NaturalReview,
 )
-from muninn_scheduler.experiences.store import ExperienceStore
+from muninn_scheduler.experiences.store import ExperienceStore, experience_from_doc
+from muninn_scheduler.feature import ById, DueBatch, FeatureDeps, TimedFeature
 from muninn_scheduler.language.extract import Understanding
 from muninn_scheduler.language.reviews import summary
-from muninn_scheduler.notifications.service import NotificationService, NotificationSpec
-from muninn_scheduler.pages import one_page
-from muninn_scheduler.profiles.store import ProfileStore
+from muninn_scheduler.notifications.service import NotificationSpec
 from muninn_scheduler.providers.models import provider_key
 from muninn_scheduler.providers.service import ProviderRatings
 from muninn_scheduler.reminders.recurrence import localize
-from muninn_scheduler.schema import Context
-from muninn_scheduler.timers.models import DueTimer, Misfire
-from muninn_scheduler.timers.store import TimerStore, new_timer
-from muninn_scheduler.timers.wheel import FireContext, Outcome, TimerWheel
+from muninn_scheduler.schema import Context, PageQuery
+from muninn_scheduler.timers.models import Misfire
+from muninn_scheduler.timers.store import new_timer
+from muninn_scheduler.timers.wheel import FireContext, Outcome
 
 FOLLOW_UP = "experience.follow_up"
 ENDED = (ExperienceStatus.CANCELLED.value, ExperienceStatus.NO_SHOW.value)
 VENUES = {"restaurant", "event", "spa", "hair_salon", "hotel", "bar", "cafe"}
-
-
-def experience_from_doc(doc: dict[str, Any]) -> Experience:
-    fields = {k: v for k, v in doc.items() if k in Experience.model_fields and k != "id"}
-    return Experience(id=doc["_id"], **fields)
 
 
 def follow_up_question(doc: dict[str, Any]) -> str:
@@ -64,36 +55,24 @@ def follow_up_question(doc: dict[str, Any]) -> str:
     return f"How did “{doc['title']}” go?"
 
 
-class ExperienceService:
+class ExperienceService(TimedFeature[ExperienceStore]):
+    timer_kind = FOLLOW_UP
+
     def __init__(
         self,
-        *,
-        client: AsyncMongoClient[dict[str, Any]],
+        deps: FeatureDeps,
         store: ExperienceStore,
-        timers: TimerStore,
-        profiles: ProfileStore,
-        notifications: NotificationService,
+        *,
         providers: ProviderRatings,
         understanding: Understanding,
-        clock: Clock,
         follow_up_delay_minutes: int = 60,
         reply_window: timedelta = timedelta(hours=72),
     ) -> None:
-        self._client = client
-        self._store = store
-        self._timers = timers
-        self._profiles = profiles
-        self._notifications = notifications
+        super().__init__(deps, store)
         self._providers = providers
         self._understanding = understanding
-        self._clock = clock
         self._delay = follow_up_delay_minutes
         self._reply_window = reply_window
-        self._wheel: TimerWheel | None = None
-
-    def register_timers(self, wheel: TimerWheel) -> None:
-        self._wheel = wheel
-        wheel.register_batch(FOLLOW_UP, self._on_follow_up)
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -157,11 +136,7 @@ class ExperienceService:
             await self._store.insert(doc, tx)
             await self._arm(doc, tx)
 
-        if session is not None:
-            await work(session)
-        else:
-            await in_transaction(self._client, work)
-            self._poke()
+        await self._write(work, session)
         return experience_from_doc(doc)
 
     async def _arm(self, doc: dict[str, Any], session: AsyncClientSession) -> None:
@@ -181,12 +156,8 @@ class ExperienceService:
             session,
         )
 
-    def _poke(self) -> None:
-        if self._wheel is not None:
-            self._wheel.poke()
-
     async def update(self, user_id: str, experience_id: str, body: ExperiencePatch) -> Experience:
-        doc = await self._owned(user_id, experience_id)
+        doc = await self._store.owned(user_id, experience_id)
         changes: dict[str, Any] = {}
         simple = (
             "type",
@@ -236,7 +207,7 @@ class ExperienceService:
     async def delete(
         self, user_id: str, experience_id: str, *, session: AsyncClientSession | None = None
     ) -> None:
-        doc = await self._owned(user_id, experience_id, session)
+        doc = await self._store.owned(user_id, experience_id, session)
 
         async def work(tx: AsyncClientSession) -> None:
             await self._timers.cancel_for(FOLLOW_UP, experience_id, tx)
@@ -244,15 +215,12 @@ class ExperienceService:
             if doc.get("provider_key"):
                 await self._providers.refresh(user_id, doc["provider_key"], tx)
 
-        if session is not None:
-            await work(session)
-        else:
-            await in_transaction(self._client, work)
+        await self._write(work, session)
 
     # -- reviews -----------------------------------------------------------------------------
 
     async def review(self, user_id: str, experience_id: str, text: str) -> Experience:
-        doc = await self._owned(user_id, experience_id)
+        doc = await self._store.owned(user_id, experience_id)
         if doc["status"] in ENDED:
             raise ProblemError(
                 409, "A cancelled or missed experience cannot be reviewed.", code="not-reviewable"
@@ -345,52 +313,37 @@ class ExperienceService:
 
     # -- reading -----------------------------------------------------------------------------
 
-    async def _owned(
-        self, user_id: str, experience_id: str, session: AsyncClientSession | None = None
-    ) -> dict[str, Any]:
-        doc = await self._store.get(user_id, experience_id, session)
-        if doc is None:
-            raise not_found("Experience")
-        return doc
-
     async def get(self, user_id: str, experience_id: str) -> Experience:
-        return experience_from_doc(await self._owned(user_id, experience_id))
+        return experience_from_doc(await self._store.owned(user_id, experience_id))
 
     async def page(
         self,
         user_id: str,
+        paging: PageQuery,
         *,
         status: ExperienceStatus | None,
         experience_type: str | None,
         provider: str | None,
         context: Context | None,
-        limit: int,
-        cursor: str | None,
     ) -> ExperiencePage:
-        query: dict[str, Any] = {"user_id": user_id}
-        if status is not None:
-            query["status"] = status.value
-        if experience_type is not None:
-            query["type"] = experience_type
-        if provider is not None:
-            query["provider_key"] = provider_key(provider)
-        if context is not None:
-            query["context"] = context.value
-        docs = await self._store.page(
-            query, limit=limit + 1, before=decode_cursor(cursor) if cursor else None
+        query = owner_query(
+            user_id,
+            status=status,
+            type=experience_type,
+            provider_key=provider_key(provider) if provider is not None else None,
+            context=context,
         )
-        items, next_cursor = one_page(docs, limit, experience_from_doc)
+        items, next_cursor = await self._store.page(query, paging, convert=experience_from_doc)
         return ExperiencePage(items=items, next_cursor=next_cursor)
 
     # -- firing ------------------------------------------------------------------------------
 
-    async def _on_follow_up(
-        self, timers: Sequence[DueTimer], context: FireContext, session: AsyncClientSession
+    async def _fire(
+        self, timers: DueBatch, docs: ById, context: FireContext, session: AsyncClientSession
     ) -> list[Outcome]:
-        docs = await self._store.by_ids((t.ref_id or "" for t in timers), session)
         outcomes: list[Outcome] = []
         notes: list[NotificationSpec] = []
-        updates: list[tuple[str, dict[str, Any]]] = []
+        updates: list[tuple[str, Document, Document | None]] = []
         for timer in timers:
             doc = docs.get(timer.ref_id or "")
             if (
@@ -426,7 +379,7 @@ class ExperienceService:
             ):
                 changes["status"] = ExperienceStatus.COMPLETED.value
                 changes["completed_at"] = doc["ends_at"]
-            updates.append((doc["_id"], {"$set": changes}))
+            updates.append((doc["_id"], changes, None))
             outcomes.append(Outcome.FIRED)
         await self._notifications.create_many(session, notes)
         await self._store.update_each(updates, session)

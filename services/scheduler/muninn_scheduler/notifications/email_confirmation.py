@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from muninn_shared.problems import ProblemError
@@ -62,14 +62,14 @@ class EmailConfirmations:
         if same and current.email_confirmed:
             return EmailState(confirmed=True)
         pending = (current_doc or {}).get("email_confirmation")
-        if same and pending and _aware(pending["expires_at"]) > now:
+        if same and pending and pending["expires_at"] > now:
             return EmailState(confirmed=False, pending=pending)
         if self._sender is None:  # no SMTP server: the address waits, unconfirmed
             return EmailState(confirmed=False)
         day_ago = now - timedelta(days=1)
         sent = sorted(
             moment
-            for moment in map(_aware, (current_doc or {}).get("email_confirmations_sent", []))
+            for moment in (current_doc or {}).get("email_confirmations_sent", [])
             if moment > day_ago
         )
         if len(sent) >= CONFIRMATIONS_PER_DAY:
@@ -114,7 +114,3 @@ class EmailConfirmations:
                 "The confirmation e-mail could not be sent; nothing was saved. Try again later.",
                 code="email-unavailable",
             ) from None
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

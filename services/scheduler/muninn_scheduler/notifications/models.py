@@ -1,4 +1,4 @@
-"""Notifications (seed 003) and the channels they travel through."""
+"""Notifications and the channels they travel through (in-app, webhook, confirmed e-mail)."""
 
 from __future__ import annotations
 

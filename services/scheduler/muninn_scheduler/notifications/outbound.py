@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from muninn_shared.events import Topic, dead_letter_topic
 from muninn_shared.logging import get_logger
+from muninn_shared.storage.mongo import Document
 from muninn_shared.storage.outbox import Outbox
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -23,8 +25,8 @@ from muninn_scheduler.delivery.email import EmailSender
 from muninn_scheduler.delivery.webhook import DeliveryError, WebhookSender
 from muninn_scheduler.notifications import events
 from muninn_scheduler.notifications.channels import channel_settings
-from muninn_scheduler.notifications.models import ChannelName, ChannelStatus, Notification
-from muninn_scheduler.notifications.store import NotificationStore
+from muninn_scheduler.notifications.models import ChannelName, ChannelSettings, ChannelStatus
+from muninn_scheduler.notifications.store import NotificationStore, notification_from_doc
 from muninn_scheduler.timers.models import DueTimer
 from muninn_scheduler.timers.store import TimerStore, new_timer
 from muninn_scheduler.timers.wheel import FireContext, Outcome, Recorder, TimerWheel
@@ -55,36 +57,19 @@ async def _attempted(sending: Awaitable[None], *, retry_unforeseen: bool) -> Del
     return None
 
 
-def notification_from_doc(doc: dict[str, Any]) -> Notification:
-    return Notification(
-        id=doc["_id"],
-        **{k: v for k, v in doc.items() if k in Notification.model_fields and k != "id"},
-    )
-
-
+@dataclass(kw_only=True, eq=False, repr=False)
 class OutboundChannels:
-    def __init__(
-        self,
-        *,
-        store: NotificationStore,
-        timers: TimerStore,
-        outbox: Outbox,
-        webhooks: WebhookSender,
-        email: EmailSender | None,
-        max_attempts: int = 6,
-        retry_base_seconds: float = 30.0,
-    ) -> None:
-        self._store = store
-        self._timers = timers
-        self._outbox = outbox
-        self._webhooks = webhooks
-        self._email = email
-        self._max_attempts = max_attempts
-        self._retry_base = retry_base_seconds
+    store: NotificationStore
+    timers: TimerStore
+    outbox: Outbox
+    webhooks: WebhookSender
+    email: EmailSender | None
+    max_attempts: int = 6
+    retry_base_seconds: float = 30.0
 
     @property
     def email_enabled(self) -> bool:
-        return self._email is not None
+        return self.email is not None
 
     def register_timers(self, wheel: TimerWheel) -> None:
         # One at a time, and outside the firing transaction: a retried transaction must
@@ -92,15 +77,21 @@ class OutboundChannels:
         wheel.register_call(WEBHOOK, self._send_webhook)
         wheel.register_call(EMAIL, self._send_email)
 
+    async def _notification_and_settings(
+        self, timer: DueTimer
+    ) -> tuple[Document, ChannelSettings] | None:
+        """The notification an attempt is for and its user's channels (None: it is gone)."""
+        doc = await self.store.by_id(timer.ref_id or "")
+        if doc is None:
+            return None
+        return doc, await channel_settings(self.store, timer.user_id)
+
     async def _send_webhook(self, timer: DueTimer, context: FireContext) -> Recorder:
-        doc = await self._store.by_id(timer.ref_id or "")
-        settings = await channel_settings(self._store, timer.user_id) if doc else None
-        if (
-            doc is None
-            or settings is None
-            or settings.webhook is None
-            or not settings.webhook_secret
-        ):
+        found = await self._notification_and_settings(timer)
+        if found is None:
+            return _skipped
+        doc, settings = found
+        if settings.webhook is None or not settings.webhook_secret:
             return _skipped
         payload = {
             "id": doc["_id"],
@@ -109,7 +100,7 @@ class OutboundChannels:
         }
         attempt = self._attempt(doc, ChannelName.WEBHOOK)
         error = await _attempted(
-            self._webhooks.send(
+            self.webhooks.send(
                 str(settings.webhook.url),
                 settings.webhook_secret,
                 payload,
@@ -120,19 +111,15 @@ class OutboundChannels:
         return self._recorder(doc, ChannelName.WEBHOOK, WEBHOOK, attempt, error, context.now)
 
     async def _send_email(self, timer: DueTimer, context: FireContext) -> Recorder:
-        doc = await self._store.by_id(timer.ref_id or "")
-        settings = await channel_settings(self._store, timer.user_id) if doc else None
-        if (
-            doc is None
-            or settings is None
-            or settings.email is None
-            or not settings.email_confirmed
-            or self._email is None
-        ):
+        found = await self._notification_and_settings(timer)
+        if found is None:
+            return _skipped
+        doc, settings = found
+        if settings.email is None or not settings.email_confirmed or self.email is None:
             return _skipped
         attempt = self._attempt(doc, ChannelName.EMAIL)
         error = await _attempted(
-            self._email.send(
+            self.email.send(
                 str(settings.email.address),
                 doc["title"],
                 doc["body"],
@@ -181,7 +168,7 @@ class OutboundChannels:
         now: datetime,
         session: AsyncClientSession,
     ) -> None:
-        await self._store.update(
+        await self.store.update(
             doc["_id"],
             {
                 f"channels.{channel.value}": {
@@ -193,7 +180,7 @@ class OutboundChannels:
             },
             session,
         )
-        await self._outbox.put(events.changed(doc, "delivered", channel.value), session)
+        await self.outbox.put(events.changed(doc, "delivered", channel.value), session)
 
     async def _failed(
         self,
@@ -205,17 +192,17 @@ class OutboundChannels:
         now: datetime,
         session: AsyncClientSession,
     ) -> None:
-        final = attempt >= self._max_attempts or not error.retryable
+        final = attempt >= self.max_attempts or not error.retryable
         state = {
             "status": (ChannelStatus.FAILED if final else ChannelStatus.RETRYING).value,
             "attempts": attempt,
             "delivered_at": None,
             "last_error": str(error),  # the same words for every failure
         }
-        await self._store.update(doc["_id"], {f"channels.{channel.value}": state}, session)
+        await self.store.update(doc["_id"], {f"channels.{channel.value}": state}, session)
         if not final:
-            delay = self._retry_base * (2 ** (attempt - 1))
-            await self._timers.add(
+            delay = self.retry_base_seconds * (2 ** (attempt - 1))
+            await self.timers.add(
                 new_timer(
                     user_id=doc["user_id"],
                     kind=kind,
@@ -233,7 +220,7 @@ class OutboundChannels:
             detail=error.detail,
         )
         event = events.changed(doc, "failed", channel.value, str(error))
-        await self._outbox.put(
+        await self.outbox.put(
             event, session, topic=dead_letter_topic(Topic.SCHEDULER_ACTIVITY.value)
         )
-        await self._outbox.put(event.model_copy(update={"id": uuid.uuid4()}), session)
+        await self.outbox.put(event.model_copy(update={"id": uuid.uuid4()}), session)

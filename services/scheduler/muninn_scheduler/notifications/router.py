@@ -17,45 +17,35 @@ from muninn_scheduler.notifications.models import (
     NotificationStatus,
     StatusChange,
 )
+from muninn_scheduler.schema import Paging
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
 
 
-@router.get("", response_model=NotificationPage, summary="Delivered notifications, newest first")
+@router.get("", summary="Delivered notifications, newest first")
 async def list_notifications(
     principal: CurrentPrincipal,
     services: Services,
+    paging: Paging,
     status: NotificationStatus | None = None,
     kind: Annotated[str | None, Query(max_length=40)] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> NotificationPage:
-    return await services.notifications.page(
-        principal.user_id, status=status, kind=kind, limit=limit, cursor=cursor
-    )
+    return await services.notifications.page(principal.user_id, paging, status=status, kind=kind)
 
 
-@router.get(
-    "/scheduled",
-    response_model=list[Notification],
-    summary="Notifications waiting (quiet hours, rate limit)",
-)
+@router.get("/scheduled", summary="Notifications waiting (quiet hours, rate limit)")
 async def scheduled(principal: CurrentPrincipal, services: Services) -> list[Notification]:
     return await services.notifications.scheduled(principal.user_id)
 
 
-@router.get("/channels", response_model=ChannelSettings, summary="How notifications reach you")
+@router.get("/channels", summary="How notifications reach you")
 async def get_channels(principal: CurrentPrincipal, services: Services) -> ChannelSettings:
     return services.notifications.masked(
         await services.notifications.channel_settings(principal.user_id)
     )
 
 
-@router.put(
-    "/channels",
-    response_model=ChannelSettings,
-    summary="Set channels (the webhook secret is shown once)",
-)
+@router.put("/channels", summary="Set channels (the webhook secret is shown once)")
 async def put_channels(
     body: ChannelSettingsIn, principal: CurrentPrincipal, services: Services
 ) -> ChannelSettings:
@@ -63,9 +53,7 @@ async def put_channels(
 
 
 @router.post(
-    "/channels/email/confirm",
-    response_model=ChannelSettings,
-    summary="Confirm the e-mail address with the token sent to it",
+    "/channels/email/confirm", summary="Confirm the e-mail address with the token sent to it"
 )
 async def confirm_email(
     body: EmailConfirmation, principal: CurrentPrincipal, services: Services
@@ -73,20 +61,14 @@ async def confirm_email(
     return await services.notifications.confirm_email(principal.user_id, body.token)
 
 
-@router.get(
-    "/{notification_id}",
-    response_model=Notification,
-    summary="One notification, with per-channel delivery state",
-)
+@router.get("/{notification_id}", summary="One notification, with per-channel delivery state")
 async def get_notification(
     notification_id: str, principal: CurrentPrincipal, services: Services
 ) -> Notification:
     return await services.notifications.get(principal.user_id, notification_id)
 
 
-@router.patch(
-    "/{notification_id}", response_model=Notification, summary="Mark read, dismissed or acted upon"
-)
+@router.patch("/{notification_id}", summary="Mark read, dismissed or acted upon")
 async def change_status(
     notification_id: str, body: StatusChange, principal: CurrentPrincipal, services: Services
 ) -> Notification:

@@ -23,13 +23,13 @@ from typing import Any
 from muninn_shared.events import EventEnvelope
 from muninn_shared.logging import get_logger
 from muninn_shared.outbound import OutboundGuard, OutboundRefusedError
-from muninn_shared.pagination import decode_cursor, encode_cursor
-from muninn_shared.problems import ProblemError, not_found
+from muninn_shared.problems import ProblemError
 from muninn_shared.storage.outbox import Outbox
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_scheduler.clock import Clock
 from muninn_scheduler.delivery.policy import quiet_until
+from muninn_scheduler.documents import owner_query
 from muninn_scheduler.notifications import events
 from muninn_scheduler.notifications.channels import (
     channel_settings,
@@ -47,10 +47,11 @@ from muninn_scheduler.notifications.models import (
     NotificationStatus,
     Priority,
 )
-from muninn_scheduler.notifications.outbound import EMAIL, WEBHOOK, notification_from_doc
-from muninn_scheduler.notifications.store import NotificationStore
+from muninn_scheduler.notifications.outbound import EMAIL, WEBHOOK
+from muninn_scheduler.notifications.store import NotificationStore, notification_from_doc
 from muninn_scheduler.profiles.models import Profile
 from muninn_scheduler.profiles.store import ProfileStore
+from muninn_scheduler.schema import PageQuery
 from muninn_scheduler.timers.models import DueTimer
 from muninn_scheduler.timers.store import TimerStore, new_timer
 from muninn_scheduler.timers.wheel import FireContext, Outcome, TimerWheel
@@ -256,7 +257,7 @@ class NotificationService:
         fields = ("status", "deliver_at", "delivered_at", "deferred_reason", "channels")
         await self._store.update_each(
             [
-                (doc["_id"], {**{k: doc[k] for k in fields}, "updated_at": context.now})
+                (doc["_id"], {**{k: doc[k] for k in fields}, "updated_at": context.now}, None)
                 for doc in docs
             ],
             session,
@@ -270,11 +271,10 @@ class NotificationService:
     async def page(
         self,
         user_id: str,
+        paging: PageQuery,
         *,
         status: NotificationStatus | None,
         kind: str | None,
-        limit: int,
-        cursor: str | None,
     ) -> NotificationPage:
         query: dict[str, Any] = {"user_id": user_id}
         if status is not None:
@@ -283,43 +283,31 @@ class NotificationService:
             query["status"] = {"$ne": NotificationStatus.SCHEDULED.value}
         if kind is not None:
             query["kind"] = kind
-        docs = await self._store.page(
-            query, limit=limit + 1, before=decode_cursor(cursor) if cursor else None
-        )
-        more = len(docs) > limit
-        docs = docs[:limit]
-        next_cursor = (
-            encode_cursor(docs[-1]["created_at"], docs[-1]["_id"]) if more and docs else None
-        )
+        items, next_cursor = await self._store.page(query, paging, convert=notification_from_doc)
         unread = await self._store.count(
             {"user_id": user_id, "status": NotificationStatus.UNREAD.value}
         )
         return NotificationPage(
-            items=[notification_from_doc(d) for d in docs],
+            items=items,
             next_cursor=next_cursor,
             unread_count=unread,
         )
 
     async def scheduled(self, user_id: str) -> list[Notification]:
-        docs = await self._store.page(
-            {"user_id": user_id, "status": NotificationStatus.SCHEDULED.value},
-            limit=200,
-            before=None,
+        waiting, _ = await self._store.page(
+            owner_query(user_id, status=NotificationStatus.SCHEDULED),
+            PageQuery(limit=200),
+            convert=notification_from_doc,
         )
-        return [notification_from_doc(d) for d in docs]
+        return waiting
 
     async def get(self, user_id: str, notification_id: str) -> Notification:
-        doc = await self._store.get(user_id, notification_id)
-        if doc is None:
-            raise not_found("Notification")
-        return notification_from_doc(doc)
+        return notification_from_doc(await self._store.owned(user_id, notification_id))
 
     async def change_status(
         self, user_id: str, notification_id: str, status: NotificationStatus
     ) -> Notification:
-        doc = await self._store.get(user_id, notification_id)
-        if doc is None:
-            raise not_found("Notification")
+        doc = await self._store.owned(user_id, notification_id)
         if status == NotificationStatus.SCHEDULED:
             raise ProblemError(
                 422, "A notification cannot be scheduled again by hand.", code="invalid-status"

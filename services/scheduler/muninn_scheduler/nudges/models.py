@@ -1,4 +1,4 @@
-"""Nudges (seed 003): birthdays and relationships going cold, with snooze and opt-out."""
+"""Nudges: birthdays, and relationships going cold; each can be snoozed or opted out of."""
 
 from __future__ import annotations
 

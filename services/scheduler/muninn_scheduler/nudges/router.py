@@ -22,44 +22,36 @@ router = APIRouter(prefix="/v1/notifications/nudges", tags=["nudges"])
 ContactId = Annotated[str, Path(min_length=1, max_length=200)]
 
 
-@router.get("", response_model=NudgeSettings, summary="Your nudge settings")
+@router.get("", summary="Your nudge settings")
 async def get_settings(principal: CurrentPrincipal, services: Services) -> NudgeSettings:
     return await services.nudges.settings(principal.user_id)
 
 
-@router.patch("", response_model=NudgeSettings, summary="Turn nudges (or one kind) on or off")
+@router.patch("", summary="Turn nudges (or one kind) on or off")
 async def update_settings(
     body: NudgeSettingsIn, principal: CurrentPrincipal, services: Services
 ) -> NudgeSettings:
     return await services.nudges.update_settings(principal.user_id, body)
 
 
-@router.post("/snooze", response_model=NudgeSettings, summary="Pause all nudges for a while")
+@router.post("/snooze", summary="Pause all nudges for a while")
 async def snooze(body: SnoozeIn, principal: CurrentPrincipal, services: Services) -> NudgeSettings:
     return await services.nudges.snooze(principal.user_id, body)
 
 
-@router.delete("/snooze", response_model=NudgeSettings, summary="Resume nudges now")
+@router.delete("/snooze", summary="Resume nudges now")
 async def unsnooze(principal: CurrentPrincipal, services: Services) -> NudgeSettings:
     return await services.nudges.snooze(principal.user_id, None)
 
 
-@router.get(
-    "/contacts",
-    response_model=TrackedContactList,
-    summary="Contacts we watch: birthday, usual rhythm, going cold?",
-)
+@router.get("/contacts", summary="Contacts we watch: birthday, usual rhythm, going cold?")
 async def contacts(
     principal: CurrentPrincipal, services: Services, going_cold: bool | None = None
 ) -> TrackedContactList:
     return await services.nudges.contacts(principal.user_id, going_cold)
 
 
-@router.patch(
-    "/contacts/{contact_id}",
-    response_model=TrackedContact,
-    summary="Opt a contact out of nudges, or snooze them",
-)
+@router.patch("/contacts/{contact_id}", summary="Opt a contact out of nudges, or snooze them")
 async def update_contact(
     contact_id: ContactId, body: ContactNudgeIn, principal: CurrentPrincipal, services: Services
 ) -> TrackedContact:

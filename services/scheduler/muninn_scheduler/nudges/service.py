@@ -11,6 +11,7 @@ once per year; snoozes and opt-outs apply per contact and for all nudges.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -18,9 +19,9 @@ from muninn_shared.events.payloads import IntegrationRecord
 from muninn_shared.problems import ProblemError, not_found
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from muninn_scheduler.clock import Clock
+from muninn_scheduler.feature import FeatureDeps
 from muninn_scheduler.notifications.models import Priority
-from muninn_scheduler.notifications.service import NotificationService, NotificationSpec
+from muninn_scheduler.notifications.service import NotificationSpec
 from muninn_scheduler.nudges.models import (
     ContactNudgeIn,
     NudgeSettings,
@@ -32,10 +33,9 @@ from muninn_scheduler.nudges.models import (
 from muninn_scheduler.nudges.rhythm import is_birthday, parse_birthday, rhythm
 from muninn_scheduler.nudges.store import NudgeStore
 from muninn_scheduler.profiles.models import Profile
-from muninn_scheduler.profiles.store import ProfileStore
 from muninn_scheduler.reminders.recurrence import localize
 from muninn_scheduler.timers.models import DueTimer, Misfire
-from muninn_scheduler.timers.store import TimerStore, new_timer
+from muninn_scheduler.timers.store import new_timer
 from muninn_scheduler.timers.wheel import FireContext, Outcome, TimerWheel
 
 DAILY = "nudges.daily"
@@ -66,27 +66,13 @@ def _moment(data: dict[str, Any]) -> datetime | None:
     return None
 
 
+@dataclass(kw_only=True, eq=False, repr=False)
 class NudgeService:
-    def __init__(
-        self,
-        *,
-        store: NudgeStore,
-        timers: TimerStore,
-        profiles: ProfileStore,
-        notifications: NotificationService,
-        clock: Clock,
-        hour: int = 9,
-        cold_factor: float = 2.0,
-        cold_min_days: float = 14,
-    ) -> None:
-        self._store = store
-        self._timers = timers
-        self._profiles = profiles
-        self._notifications = notifications
-        self._clock = clock
-        self._hour = hour
-        self._factor = cold_factor
-        self._min_days = cold_min_days
+    deps: FeatureDeps
+    store: NudgeStore
+    hour: int = 9
+    cold_factor: float = 2.0
+    cold_min_days: float = 14
 
     def register_timers(self, wheel: TimerWheel) -> None:
         wheel.register_batch(DAILY, self._on_daily)
@@ -104,15 +90,15 @@ class NudgeService:
                 "birthday_day": birthday[2] if birthday else None,
                 "archived": bool(data.get("is_archived") or data.get("deleted")),
                 "provider": record.provider,
-                "updated_at": self._clock.now(),
+                "updated_at": self.deps.clock.now(),
             }
-            await self._store.upsert_contact(record.user_id, record.record_id, fields, session)
+            await self.store.upsert_contact(record.user_id, record.record_id, fields, session)
         elif record.record_type == "interaction":
             contact_id = record.data.get("contact_id")
             at = _moment(record.data)
             if not isinstance(contact_id, str) or not contact_id or at is None:
                 return
-            await self._store.add_interaction(
+            await self.store.add_interaction(
                 record.user_id, contact_id, record.record_id, at, session
             )
         else:
@@ -120,13 +106,13 @@ class NudgeService:
         await self._ensure_daily(record.user_id, session)
 
     async def _ensure_daily(self, user_id: str, session: AsyncClientSession) -> None:
-        settings = await self._store.settings(user_id, session)
+        settings = await self.store.settings(user_id, session)
         if settings.get("next_check_at") is not None:
             return
-        profile = await self._profiles.get(user_id, session)
-        at = self._next_check(self._clock.now(), profile)
-        await self._timers.add(self._daily_timer(user_id, at), session)
-        await self._store.save_settings(user_id, {"next_check_at": at}, session)
+        profile = await self.deps.profiles.get(user_id, session)
+        at = self._next_check(self.deps.clock.now(), profile)
+        await self.deps.timers.add(self._daily_timer(user_id, at), session)
+        await self.store.save_settings(user_id, {"next_check_at": at}, session)
 
     def _daily_timer(self, user_id: str, at: datetime) -> dict[str, Any]:
         return new_timer(
@@ -136,7 +122,7 @@ class NudgeService:
             ref_id=user_id,
             misfire=Misfire.FIRE_LATE,
             misfire_grace_seconds=24 * 3600,
-            now=self._clock.now(),
+            now=self.deps.clock.now(),
         )
 
     def _next_check(self, now: datetime, profile: Profile) -> datetime:
@@ -146,7 +132,7 @@ class NudgeService:
         local_day = now.astimezone(zone).date()
         for offset in range(0, 3):
             day = local_day + timedelta(days=offset)
-            at = localize(datetime.combine(day, time(self._hour if hour is None else hour)), zone)
+            at = localize(datetime.combine(day, time(self.hour if hour is None else hour)), zone)
             if at > now:
                 return at.astimezone(UTC)
         return now + timedelta(days=1)
@@ -157,10 +143,10 @@ class NudgeService:
         self, timers: Sequence[DueTimer], context: FireContext, session: AsyncClientSession
     ) -> list[Outcome]:
         users = [t.ref_id or t.user_id for t in timers]
-        profiles = await self._profiles.get_many(users, session)
-        settings = await self._store.settings_many(users, session)
+        profiles = await self.deps.profiles.get_many(users, session)
+        settings = await self.store.settings_many(users, session)
         contacts: dict[str, list[dict[str, Any]]] = {}
-        for doc in await self._store.contacts_of(users, session):
+        for doc in await self.store.contacts_of(users, session):
             contacts.setdefault(doc["user_id"], []).append(doc)
         notes: list[NotificationSpec] = []
         updates: list[tuple[str, dict[str, Any]]] = []
@@ -177,11 +163,11 @@ class NudgeService:
             next_at = self._next_check(context.now, profiles[user])
             arms.append(self._daily_timer(user, next_at))
             outcomes.append(Outcome.FIRED if fired else Outcome.SKIPPED)
-        await self._notifications.create_many(session, notes)
-        await self._store.update_contacts(updates, session)
-        await self._timers.add_many(arms, session)
+        await self.deps.notifications.create_many(session, notes)
+        await self.store.update_contacts(updates, session)
+        await self.deps.timers.add_many(arms, session)
         for user, arm in zip(users, arms, strict=True):
-            await self._store.save_settings(user, {"next_check_at": arm["due_at"]}, session)
+            await self.store.save_settings(user, {"next_check_at": arm["due_at"]}, session)
         return outcomes
 
     def _check(
@@ -244,8 +230,8 @@ class NudgeService:
             return None
         found = rhythm(
             [i["at"] for i in contact.get("interactions", [])],
-            factor=self._factor,
-            min_days=self._min_days,
+            factor=self.cold_factor,
+            min_days=self.cold_min_days,
         )
         if found is None or now - last <= found.cold_after:
             return None
@@ -268,27 +254,27 @@ class NudgeService:
     # -- the API -----------------------------------------------------------------------------
 
     async def settings(self, user_id: str) -> NudgeSettings:
-        return NudgeSettings.model_validate(await self._store.settings(user_id))
+        return NudgeSettings.model_validate(await self.store.settings(user_id))
 
     async def update_settings(self, user_id: str, body: NudgeSettingsIn) -> NudgeSettings:
         fields = {name: getattr(body, name) for name in body.model_fields_set}
-        return NudgeSettings.model_validate(await self._store.save_settings(user_id, fields))
+        return NudgeSettings.model_validate(await self.store.save_settings(user_id, fields))
 
     async def snooze(self, user_id: str, body: SnoozeIn | None) -> NudgeSettings:
         until = None
         if body is not None:
-            now = self._clock.now()
+            now = self.deps.clock.now()
             until = body.until or now + timedelta(days=body.days or 0)
             if until <= now:
                 raise ProblemError(422, "Snooze until a time in the future.", code="in-the-past")
-        saved = await self._store.save_settings(user_id, {"snoozed_until": until})
+        saved = await self.store.save_settings(user_id, {"snoozed_until": until})
         return NudgeSettings.model_validate(saved)
 
     def _tracked(self, doc: dict[str, Any]) -> TrackedContact:
         found = rhythm(
             [i["at"] for i in doc.get("interactions", [])],
-            factor=self._factor,
-            min_days=self._min_days,
+            factor=self.cold_factor,
+            min_days=self.cold_min_days,
         )
         last = doc.get("last_interaction_at")
         month, day = doc.get("birthday_month"), doc.get("birthday_day")
@@ -304,14 +290,14 @@ class NudgeService:
             last_interaction_at=last,
             usual_gap_days=round(found.usual_gap / timedelta(days=1), 1) if found else None,
             cold_after_days=round(found.cold_after / timedelta(days=1), 1) if found else None,
-            going_cold=bool(found and last and self._clock.now() - last > found.cold_after),
+            going_cold=bool(found and last and self.deps.clock.now() - last > found.cold_after),
             opt_out=bool(doc.get("opt_out")),
             snoozed_until=doc.get("snoozed_until"),
         )
 
     async def contacts(self, user_id: str, going_cold: bool | None) -> TrackedContactList:
         docs = sorted(
-            await self._store.contacts_of([user_id], None),
+            await self.store.contacts_of([user_id], None),
             key=lambda d: ((d.get("name") or "").lower(), d["contact_id"]),
         )
         items = [self._tracked(d) for d in docs if not d.get("archived")]
@@ -322,15 +308,15 @@ class NudgeService:
     async def update_contact(
         self, user_id: str, contact_id: str, body: ContactNudgeIn
     ) -> TrackedContact:
-        if await self._store.contact(user_id, contact_id) is None:
+        if await self.store.contact(user_id, contact_id) is None:
             raise not_found("Contact")
         fields: dict[str, Any] = {}
         if "opt_out" in body.model_fields_set:
             fields["opt_out"] = body.opt_out
         if body.snooze_days is not None:
-            fields["snoozed_until"] = self._clock.now() + timedelta(days=body.snooze_days)
+            fields["snoozed_until"] = self.deps.clock.now() + timedelta(days=body.snooze_days)
         elif "snoozed_until" in body.model_fields_set:
             fields["snoozed_until"] = body.snoozed_until
-        doc = await self._store.set_contact(user_id, contact_id, fields)
+        doc = await self.store.set_contact(user_id, contact_id, fields)
         assert doc is not None
         return self._tracked(doc)

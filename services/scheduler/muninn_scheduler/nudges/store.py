@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from muninn_shared.storage.indexes import ensure_index
+from muninn_shared.storage.mongo import Document
 from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -17,15 +17,13 @@ CONTACTS = "nudge_contacts"
 SETTINGS = "nudge_settings"
 KEEP_INTERACTIONS = 50
 
-Doc = dict[str, Any]
-
 
 def contact_key(user_id: str, contact_id: str) -> str:
     return f"{user_id}:{contact_id}"
 
 
 class NudgeStore:
-    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._contacts = db[CONTACTS]
         self._settings = db[SETTINGS]
 
@@ -35,7 +33,7 @@ class NudgeStore:
     # -- contacts ----------------------------------------------------------------------------
 
     async def upsert_contact(
-        self, user_id: str, contact_id: str, fields: Doc, session: AsyncClientSession
+        self, user_id: str, contact_id: str, fields: Document, session: AsyncClientSession
     ) -> None:
         defaults = {
             "user_id": user_id,
@@ -56,7 +54,7 @@ class NudgeStore:
 
     async def contact(
         self, user_id: str, contact_id: str, session: AsyncClientSession | None = None
-    ) -> Doc | None:
+    ) -> Document | None:
         return await self._contacts.find_one(
             {"_id": contact_key(user_id, contact_id)}, session=session
         )
@@ -83,31 +81,31 @@ class NudgeStore:
 
     async def contacts_of(
         self, user_ids: Iterable[str], session: AsyncClientSession | None
-    ) -> list[Doc]:
+    ) -> list[Document]:
         return await find_in(self._contacts, "user_id", user_ids, session)
 
     async def update_contacts(
-        self, updates: list[tuple[str, Doc]], session: AsyncClientSession | None
+        self, updates: list[tuple[str, Document]], session: AsyncClientSession | None
     ) -> None:
         await update_each(self._contacts, [(k, {"$set": v}) for k, v in updates], session)
 
-    async def set_contact(self, user_id: str, contact_id: str, fields: Doc) -> Doc | None:
+    async def set_contact(self, user_id: str, contact_id: str, fields: Document) -> Document | None:
         await self._contacts.update_one({"_id": contact_key(user_id, contact_id)}, {"$set": fields})
         return await self.contact(user_id, contact_id)
 
     # -- settings ----------------------------------------------------------------------------
 
-    async def settings(self, user_id: str, session: AsyncClientSession | None = None) -> Doc:
+    async def settings(self, user_id: str, session: AsyncClientSession | None = None) -> Document:
         return await self._settings.find_one({"_id": user_id}, session=session) or {}
 
     async def settings_many(
         self, user_ids: Iterable[str], session: AsyncClientSession
-    ) -> dict[str, Doc]:
+    ) -> dict[str, Document]:
         return {d["_id"]: d for d in await find_in(self._settings, "_id", user_ids, session)}
 
     async def save_settings(
-        self, user_id: str, fields: Doc, session: AsyncClientSession | None = None
-    ) -> Doc:
+        self, user_id: str, fields: Document, session: AsyncClientSession | None = None
+    ) -> Document:
         await self._settings.update_one(
             {"_id": user_id}, {"$set": {**fields, "user_id": user_id}}, upsert=True, session=session
         )

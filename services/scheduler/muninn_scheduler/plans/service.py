@@ -10,6 +10,7 @@ the reminder or experience can also be deleted through the API at any time.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -47,29 +48,17 @@ def when_text(local: datetime, now_local: datetime) -> str:
     return f"on {local.strftime('%a %d %b')} at {clock}"
 
 
+@dataclass(kw_only=True, eq=False, repr=False)
 class PlanService:
-    def __init__(
-        self,
-        *,
-        store: PlanStore,
-        reminders: ReminderService,
-        experiences: ExperienceService,
-        profiles: ProfileStore,
-        understanding: Understanding,
-        outbox: Outbox,
-        clock: Clock,
-        enabled: bool = True,
-        undo_window: timedelta = timedelta(hours=24),
-    ) -> None:
-        self._store = store
-        self._reminders = reminders
-        self._experiences = experiences
-        self._profiles = profiles
-        self._understanding = understanding
-        self._outbox = outbox
-        self._clock = clock
-        self._enabled = enabled
-        self._undo_window = undo_window
+    store: PlanStore
+    reminders: ReminderService
+    experiences: ExperienceService
+    profiles: ProfileStore
+    understanding: Understanding
+    outbox: Outbox
+    clock: Clock
+    enabled: bool = True
+    undo_window: timedelta = timedelta(hours=24)
 
     async def on_user_message(self, message: MessageEvent, session: AsyncClientSession) -> None:
         text = message.content.strip()
@@ -78,7 +67,7 @@ class PlanService:
         if is_undo(text):
             await self._undo(message, session)
             return
-        if await self._experiences.take_reply(
+        if await self.experiences.take_reply(
             message.user_id,
             message.conversation_id,
             message.message_id,
@@ -87,14 +76,14 @@ class PlanService:
             session,
         ):
             return
-        if not self._enabled or await self._store.for_message(
+        if not self.enabled or await self.store.for_message(
             message.user_id, message.message_id, session
         ):
             return
-        profile = await self._profiles.get(message.user_id, session)
+        profile = await self.profiles.get(message.user_id, session)
         zone = profile.zone()
         now_local = message.created_at.astimezone(zone).replace(tzinfo=None)
-        plan, extractor = await self._understanding.plan(text, now_local, profile.timezone)
+        plan, extractor = await self.understanding.plan(text, now_local, profile.timezone)
         if plan is None:
             return
         try:
@@ -102,7 +91,7 @@ class PlanService:
         except ProblemError as exc:
             log.info("plan not created", reason=exc.detail, user_id=message.user_id)
             return
-        await self._store.insert(
+        await self.store.insert(
             {
                 "_id": uuid.uuid4().hex,
                 "user_id": message.user_id,
@@ -114,7 +103,7 @@ class PlanService:
                 "local_time": plan.local.isoformat(),
                 "timezone": profile.timezone,
                 "extractor": extractor,
-                "created_at": self._clock.now(),
+                "created_at": self.clock.now(),
                 "undone_at": None,
             },
             session,
@@ -127,7 +116,7 @@ class PlanService:
         now_local = message.created_at.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
         when = when_text(plan.local, now_local)
         if plan.kind == PlanKind.REMINDER:
-            reminder = await self._reminders.create(
+            reminder = await self.reminders.create(
                 message.user_id,
                 ReminderIn(
                     title=plan.title,
@@ -146,7 +135,7 @@ class PlanService:
             return reminder.id, (
                 f"Okay — I'll remind you “{plan.title}” {when}. Reply “undo” to cancel it."
             )
-        experience = await self._experiences.create(
+        experience = await self.experiences.create(
             message.user_id,
             ExperienceIn(
                 type=plan.experience_type,
@@ -167,22 +156,22 @@ class PlanService:
         )
 
     async def _undo(self, message: MessageEvent, session: AsyncClientSession) -> None:
-        plan = await self._store.latest_undoable(
+        plan = await self.store.latest_undoable(
             message.user_id,
             message.conversation_id,
-            message.created_at - self._undo_window,
+            message.created_at - self.undo_window,
             session,
         )
         if plan is None:
             return  # "never mind" about something else: nothing to say
         try:
             if plan["kind"] == PlanKind.REMINDER.value:
-                await self._reminders.delete(message.user_id, plan["ref_id"], session=session)
+                await self.reminders.delete(message.user_id, plan["ref_id"], session=session)
             else:
-                await self._experiences.delete(message.user_id, plan["ref_id"], session=session)
+                await self.experiences.delete(message.user_id, plan["ref_id"], session=session)
         except ProblemError:
             pass  # already deleted through the API
-        await self._store.mark_undone(plan["_id"], self._clock.now(), session)
+        await self.store.mark_undone(plan["_id"], self.clock.now(), session)
         what = "reminder" if plan["kind"] == PlanKind.REMINDER.value else "plan"
         await self._say(
             message,
@@ -207,7 +196,7 @@ class PlanService:
             text=text,
             reference_id=reference_id,
         )
-        await self._outbox.put(
+        await self.outbox.put(
             new_event(
                 "scheduler.proactive.message", source=SOURCE, subject=message.user_id, data=payload
             ),

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from muninn_shared.storage.indexes import ensure_index
+from muninn_shared.storage.mongo import Document
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 PLANS = "plans"
 
-Doc = dict[str, Any]
-
 
 class PlanStore:
-    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._plans = db[PLANS]
 
     async def ensure_indexes(self) -> None:
@@ -26,19 +24,19 @@ class PlanStore:
         )
         await ensure_index(self._plans, [("user_id", ASCENDING), ("message_id", ASCENDING)])
 
-    async def insert(self, doc: Doc, session: AsyncClientSession) -> None:
+    async def insert(self, doc: Document, session: AsyncClientSession) -> None:
         await self._plans.insert_one(doc, session=session)
 
     async def for_message(
         self, user_id: str, message_id: str, session: AsyncClientSession
-    ) -> Doc | None:
+    ) -> Document | None:
         return await self._plans.find_one(
             {"user_id": user_id, "message_id": message_id}, session=session
         )
 
     async def latest_undoable(
         self, user_id: str, conversation_id: str, since: datetime, session: AsyncClientSession
-    ) -> Doc | None:
+    ) -> Document | None:
         cursor = self._plans.find(
             {"user_id": user_id, "conversation_id": conversation_id, "undone_at": None},
             session=session,

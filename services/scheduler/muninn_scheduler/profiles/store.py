@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
 
+from muninn_shared.storage.mongo import Document
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -14,11 +14,9 @@ from muninn_scheduler.profiles.models import Profile
 
 PROFILES = "profiles"
 
-Doc = dict[str, Any]
-
 
 class ProfileStore:
-    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._profiles = db[PROFILES]
 
     async def get(self, user_id: str, session: AsyncClientSession | None = None) -> Profile:
@@ -38,7 +36,7 @@ class ProfileStore:
         return found
 
     async def merge(
-        self, user_id: str, changes: Doc, session: AsyncClientSession | None = None
+        self, user_id: str, changes: Document, session: AsyncClientSession | None = None
     ) -> None:
         await self._profiles.update_one(
             {"_id": user_id},

@@ -1,4 +1,4 @@
-"""Provider ratings (seed 000): what a person thinks of a provider, across experiences."""
+"""Provider ratings: what a person thinks of a provider, gathered from their reviewed experiences."""
 
 from __future__ import annotations
 

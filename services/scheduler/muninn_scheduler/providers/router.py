@@ -13,9 +13,7 @@ from muninn_scheduler.providers.models import ProviderRating, ProviderRatingList
 router = APIRouter(prefix="/v1/providers", tags=["providers"])
 
 
-@router.get(
-    "/ratings", response_model=ProviderRatingList, summary="Your providers, best rated first"
-)
+@router.get("/ratings", summary="Your providers, best rated first")
 async def ratings(
     principal: CurrentPrincipal,
     services: Services,
@@ -28,9 +26,7 @@ async def ratings(
 
 
 @router.get(
-    "/ratings/{provider}",
-    response_model=ProviderRating,
-    summary="One provider's rating (by name, case and punctuation ignored)",
+    "/ratings/{provider}", summary="One provider's rating (by name, case and punctuation ignored)"
 )
 async def rating(
     provider: Annotated[str, Path(min_length=1, max_length=200)],

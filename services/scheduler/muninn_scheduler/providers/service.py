@@ -67,12 +67,6 @@ def aggregate(experiences: list[dict[str, Any]], now: Any) -> dict[str, Any] | N
     }
 
 
-def rating_from_doc(doc: dict[str, Any]) -> ProviderRating:
-    return ProviderRating.model_validate(
-        {k: v for k, v in doc.items() if k in ProviderRating.model_fields}
-    )
-
-
 class ProviderRatings:
     def __init__(
         self, *, store: ProviderRatingStore, experiences: ExperienceStore, clock: Clock
@@ -92,11 +86,10 @@ class ProviderRatings:
     async def ranked(
         self, user_id: str, provider_type: str | None, limit: int
     ) -> ProviderRatingList:
-        docs = await self._store.ranked(user_id, provider_type, limit)
-        return ProviderRatingList(items=[rating_from_doc(d) for d in docs])
+        return ProviderRatingList(items=await self._store.ranked(user_id, provider_type, limit))
 
     async def get(self, user_id: str, provider: str) -> ProviderRating:
-        doc = await self._store.get(user_id, provider_key(provider))
-        if doc is None:
+        rating = await self._store.get(user_id, provider_key(provider))
+        if rating is None:
             raise not_found("Provider rating")
-        return rating_from_doc(doc)
+        return rating

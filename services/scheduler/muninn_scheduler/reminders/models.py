@@ -1,4 +1,5 @@
-"""Reminders (seed 001) with RFC 5545 recurrence in the person's timezone."""
+"""Reminders with RFC 5545 recurrence, read in the person's timezone so a series keeps its
+wall-clock time across DST changes."""
 
 from __future__ import annotations
 

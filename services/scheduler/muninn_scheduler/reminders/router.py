@@ -16,66 +16,48 @@ from muninn_scheduler.reminders.models import (
     ReminderStatus,
     Snooze,
 )
-from muninn_scheduler.schema import Context
+from muninn_scheduler.schema import Context, Paging
 
 router = APIRouter(prefix="/v1/reminders", tags=["reminders"])
 
 
-@router.post(
-    "", response_model=Reminder, status_code=status.HTTP_201_CREATED, summary="Create a reminder"
-)
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a reminder")
 async def create(body: ReminderIn, principal: CurrentPrincipal, services: Services) -> Reminder:
     return await services.reminders.create(principal.user_id, body)
 
 
-@router.get("", response_model=ReminderPage, summary="Your reminders, newest first")
+@router.get("", summary="Your reminders, newest first")
 async def list_reminders(
     principal: CurrentPrincipal,
     services: Services,
+    paging: Paging,
     status: ReminderStatus | None = None,
     context: Context | None = None,
     tag: Annotated[str | None, Query(max_length=40)] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> ReminderPage:
     return await services.reminders.page(
-        principal.user_id,
-        status=status,
-        context=context.value if context else None,
-        tag=tag,
-        limit=limit,
-        cursor=cursor,
+        principal.user_id, paging, status=status, context=context, tag=tag
     )
 
 
-@router.get(
-    "/{reminder_id}", response_model=Reminder, summary="One reminder with its next occurrences"
-)
+@router.get("/{reminder_id}", summary="One reminder with its next occurrences")
 async def get(reminder_id: str, principal: CurrentPrincipal, services: Services) -> Reminder:
     return await services.reminders.get(principal.user_id, reminder_id)
 
 
-@router.patch(
-    "/{reminder_id}",
-    response_model=Reminder,
-    summary="Change a reminder (time changes reschedule it)",
-)
+@router.patch("/{reminder_id}", summary="Change a reminder (time changes reschedule it)")
 async def update(
     reminder_id: str, body: ReminderPatch, principal: CurrentPrincipal, services: Services
 ) -> Reminder:
     return await services.reminders.update(principal.user_id, reminder_id, body)
 
 
-@router.post(
-    "/{reminder_id}/complete",
-    response_model=Reminder,
-    summary="Mark done (ends a recurring series)",
-)
+@router.post("/{reminder_id}/complete", summary="Mark done (ends a recurring series)")
 async def complete(reminder_id: str, principal: CurrentPrincipal, services: Services) -> Reminder:
     return await services.reminders.complete(principal.user_id, reminder_id)
 
 
-@router.post("/{reminder_id}/snooze", response_model=Reminder, summary="Remind me again later")
+@router.post("/{reminder_id}/snooze", summary="Remind me again later")
 async def snooze(
     reminder_id: str, body: Snooze, principal: CurrentPrincipal, services: Services
 ) -> Reminder:

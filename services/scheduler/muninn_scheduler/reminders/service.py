@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from muninn_shared.pagination import decode_cursor, encode_cursor
-from muninn_shared.problems import ProblemError, not_found
+from muninn_shared.problems import ProblemError
 from muninn_shared.storage.mongo import in_transaction
-from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from muninn_scheduler.clock import Clock
+from muninn_scheduler.documents import owner_query
+from muninn_scheduler.feature import ById, DueBatch, TimedFeature
 from muninn_scheduler.notifications.models import Priority
-from muninn_scheduler.notifications.service import NotificationService, NotificationSpec
-from muninn_scheduler.profiles.store import ProfileStore
+from muninn_scheduler.notifications.service import NotificationSpec
 from muninn_scheduler.reminders.models import (
     Reminder,
     ReminderIn,
@@ -32,56 +29,19 @@ from muninn_scheduler.reminders.recurrence import (
     localize,
     next_occurrence,
     parse_rule,
-    upcoming,
 )
-from muninn_scheduler.reminders.store import ReminderStore
+from muninn_scheduler.reminders.store import ReminderStore, reminder_from_doc
+from muninn_scheduler.schema import Context, PageQuery
 from muninn_scheduler.timers.models import DueTimer, Misfire
-from muninn_scheduler.timers.store import TimerStore, new_timer
-from muninn_scheduler.timers.wheel import FireContext, Outcome, TimerWheel
+from muninn_scheduler.timers.store import new_timer
+from muninn_scheduler.timers.wheel import FireContext, Outcome
 
 KIND = "reminder"
 PAST_TOLERANCE = timedelta(minutes=1)
 
 
-def reminder_from_doc(doc: dict[str, Any], *, preview: int = 0) -> Reminder:
-    fields = {k: v for k, v in doc.items() if k in Reminder.model_fields and k != "id"}
-    reminder = Reminder(id=doc["_id"], **fields)
-    if (
-        preview
-        and doc.get("rrule")
-        and doc.get("next_due_at")
-        and doc["status"] == ReminderStatus.ACTIVE.value
-    ):
-        zone = ZoneInfo(doc["timezone"])
-        start = datetime.fromisoformat(doc["start_local"])
-        after = doc["next_due_at"] - timedelta(seconds=1)
-        reminder.upcoming = upcoming(doc["rrule"], start, zone, after, preview)
-    return reminder
-
-
-class ReminderService:
-    def __init__(
-        self,
-        *,
-        client: AsyncMongoClient[dict[str, Any]],
-        store: ReminderStore,
-        timers: TimerStore,
-        profiles: ProfileStore,
-        notifications: NotificationService,
-        clock: Clock,
-        wheel: TimerWheel | None = None,
-    ) -> None:
-        self._client = client
-        self._store = store
-        self._timers = timers
-        self._profiles = profiles
-        self._notifications = notifications
-        self._clock = clock
-        self._wheel = wheel
-
-    def register_timers(self, wheel: TimerWheel) -> None:
-        self._wheel = wheel
-        wheel.register_batch(KIND, self._on_due)
+class ReminderService(TimedFeature[ReminderStore]):
+    timer_kind = KIND
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -166,11 +126,7 @@ class ReminderService:
             await self._store.insert(doc, tx)
             await self._arm(doc, due, tx, occurrence=due)
 
-        if session is not None:
-            await work(session)
-        else:
-            await in_transaction(self._client, work)
-            self._poke()
+        await self._write(work, session)
         return reminder_from_doc(doc, preview=3)
 
     async def _arm(
@@ -194,12 +150,8 @@ class ReminderService:
             now=self._clock.now(),
         )
 
-    def _poke(self) -> None:
-        if self._wheel is not None:
-            self._wheel.poke()
-
     async def update(self, user_id: str, reminder_id: str, body: ReminderPatch) -> Reminder:
-        doc = await self._owned(user_id, reminder_id)
+        doc = await self._store.owned(user_id, reminder_id)
         changes: dict[str, Any] = {}
         for name in ("title", "notes", "conversation_id", "tags"):
             if name in body.model_fields_set:
@@ -251,7 +203,7 @@ class ReminderService:
         return reminder_from_doc(updated or doc, preview=3)
 
     async def complete(self, user_id: str, reminder_id: str) -> Reminder:
-        await self._owned(user_id, reminder_id)
+        await self._store.owned(user_id, reminder_id)
         now = self._clock.now()
 
         async def work(session: AsyncClientSession) -> dict[str, Any] | None:
@@ -272,7 +224,7 @@ class ReminderService:
         return reminder_from_doc(updated)
 
     async def snooze(self, user_id: str, reminder_id: str, body: Snooze) -> Reminder:
-        doc = await self._owned(user_id, reminder_id)
+        doc = await self._store.owned(user_id, reminder_id)
         if doc["status"] == ReminderStatus.COMPLETED.value:
             raise ProblemError(
                 409,
@@ -313,63 +265,40 @@ class ReminderService:
     async def delete(
         self, user_id: str, reminder_id: str, *, session: AsyncClientSession | None = None
     ) -> None:
-        await self._owned(user_id, reminder_id, session)
+        await self._store.owned(user_id, reminder_id, session)
 
         async def work(tx: AsyncClientSession) -> None:
             await self._timers.cancel_for(KIND, reminder_id, tx)
             await self._store.delete(reminder_id, tx)
 
-        if session is not None:
-            await work(session)
-        else:
-            await in_transaction(self._client, work)
+        await self._write(work, session)
 
     # -- reading -----------------------------------------------------------------------------
 
-    async def _owned(
-        self, user_id: str, reminder_id: str, session: AsyncClientSession | None = None
-    ) -> dict[str, Any]:
-        doc = await self._store.get(user_id, reminder_id, session)
-        if doc is None:
-            raise not_found("Reminder")
-        return doc
-
     async def get(self, user_id: str, reminder_id: str) -> Reminder:
-        return reminder_from_doc(await self._owned(user_id, reminder_id), preview=5)
+        return reminder_from_doc(await self._store.owned(user_id, reminder_id), preview=5)
 
     async def page(
         self,
         user_id: str,
+        paging: PageQuery,
         *,
         status: ReminderStatus | None,
-        context: str | None,
+        context: Context | None,
         tag: str | None,
-        limit: int,
-        cursor: str | None,
     ) -> ReminderPage:
-        query: dict[str, Any] = {"user_id": user_id}
-        if status is not None:
-            query["status"] = status.value
-        if context is not None:
-            query["context"] = context
-        if tag is not None:
-            query["tags"] = tag
-        docs = await self._store.page(
-            query, limit=limit + 1, before=decode_cursor(cursor) if cursor else None
+        items, next_cursor = await self._store.page(
+            owner_query(user_id, status=status, context=context, tags=tag),
+            paging,
+            convert=reminder_from_doc,
         )
-        more = len(docs) > limit
-        docs = docs[:limit]
-        next_cursor = (
-            encode_cursor(docs[-1]["created_at"], docs[-1]["_id"]) if more and docs else None
-        )
-        return ReminderPage(items=[reminder_from_doc(d) for d in docs], next_cursor=next_cursor)
+        return ReminderPage(items=items, next_cursor=next_cursor)
 
     # -- firing ------------------------------------------------------------------------------
 
-    async def _on_due(
-        self, timers: Sequence[DueTimer], context: FireContext, session: AsyncClientSession
+    async def _fire(
+        self, timers: DueBatch, docs: ById, context: FireContext, session: AsyncClientSession
     ) -> list[Outcome]:
-        docs = await self._store.by_ids((t.ref_id or "" for t in timers), session)
         outcomes: list[Outcome] = []
         notes: list[NotificationSpec] = []
         arms: list[dict[str, Any]] = []

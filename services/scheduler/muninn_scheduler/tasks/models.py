@@ -1,4 +1,5 @@
-"""Tasks (seed 000): priority, context, due and scheduled dates, estimates, recurrence."""
+"""Tasks: each has a priority and a context, may have due and scheduled dates, an estimate and
+a recurrence rule, and can send a reminder ahead of its due time."""
 
 from __future__ import annotations
 

@@ -4,23 +4,19 @@ reminder a task with a due time can send ahead of it."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from muninn_shared.pagination import decode_cursor
-from muninn_shared.problems import ProblemError, not_found
+from muninn_shared.problems import ProblemError
 from muninn_shared.storage.mongo import in_transaction
-from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from muninn_scheduler.clock import Clock
-from muninn_scheduler.notifications.service import NotificationService, NotificationSpec
-from muninn_scheduler.pages import one_page
-from muninn_scheduler.profiles.store import ProfileStore
+from muninn_scheduler.documents import owner_query
+from muninn_scheduler.feature import ById, DueBatch, TimedFeature
+from muninn_scheduler.notifications.service import NotificationSpec
 from muninn_scheduler.reminders.recurrence import RecurrenceError, next_occurrence, parse_rule
-from muninn_scheduler.schema import Context
+from muninn_scheduler.schema import Context, PageQuery
 from muninn_scheduler.tasks.models import (
     OPEN,
     Completion,
@@ -31,17 +27,12 @@ from muninn_scheduler.tasks.models import (
     TaskPriority,
     TaskStatus,
 )
-from muninn_scheduler.tasks.store import TaskStore
-from muninn_scheduler.timers.models import DueTimer, Misfire
-from muninn_scheduler.timers.store import TimerStore, new_timer
-from muninn_scheduler.timers.wheel import FireContext, Outcome, TimerWheel
+from muninn_scheduler.tasks.store import TaskStore, task_from_doc
+from muninn_scheduler.timers.models import Misfire
+from muninn_scheduler.timers.store import new_timer
+from muninn_scheduler.timers.wheel import FireContext, Outcome
 
 KIND = "task.due"
-
-
-def task_from_doc(doc: dict[str, Any]) -> Task:
-    fields = {k: v for k, v in doc.items() if k in Task.model_fields and k != "id"}
-    return Task(id=doc["_id"], completed=doc["status"] == TaskStatus.COMPLETED.value, **fields)
 
 
 def remind_at(doc: dict[str, Any]) -> datetime | None:
@@ -55,28 +46,8 @@ def local_text(moment: datetime, timezone: str) -> str:
     return moment.astimezone(ZoneInfo(timezone)).strftime("%a %d %b, %H:%M")
 
 
-class TaskService:
-    def __init__(
-        self,
-        *,
-        client: AsyncMongoClient[dict[str, Any]],
-        store: TaskStore,
-        timers: TimerStore,
-        profiles: ProfileStore,
-        notifications: NotificationService,
-        clock: Clock,
-    ) -> None:
-        self._client = client
-        self._store = store
-        self._timers = timers
-        self._profiles = profiles
-        self._notifications = notifications
-        self._clock = clock
-        self._wheel: TimerWheel | None = None
-
-    def register_timers(self, wheel: TimerWheel) -> None:
-        self._wheel = wheel
-        wheel.register_batch(KIND, self._on_due)
+class TaskService(TimedFeature[TaskStore]):
+    timer_kind = KIND
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -133,11 +104,7 @@ class TaskService:
             await self._store.insert(doc, tx)
             await self._arm(doc, tx)
 
-        if session is not None:
-            await work(session)
-        else:
-            await in_transaction(self._client, work)
-            self._poke()
+        await self._write(work, session)
         return task_from_doc(doc)
 
     async def _arm(self, doc: dict[str, Any], session: AsyncClientSession) -> None:
@@ -160,12 +127,8 @@ class TaskService:
             session,
         )
 
-    def _poke(self) -> None:
-        if self._wheel is not None:
-            self._wheel.poke()
-
     async def update(self, user_id: str, task_id: str, body: TaskPatch) -> Task:
-        doc = await self._owned(user_id, task_id)
+        doc = await self._store.owned(user_id, task_id)
         changes: dict[str, Any] = {}
         for name in (
             "title",
@@ -212,7 +175,7 @@ class TaskService:
         return task_from_doc(updated or doc)
 
     async def complete(self, user_id: str, task_id: str) -> Completion:
-        doc = await self._owned(user_id, task_id)
+        doc = await self._store.owned(user_id, task_id)
         if doc["status"] == TaskStatus.COMPLETED.value:
             raise ProblemError(409, "This task is already completed.", code="already-completed")
         now = self._clock.now()
@@ -276,60 +239,41 @@ class TaskService:
         return follower
 
     async def delete(self, user_id: str, task_id: str) -> None:
-        await self._owned(user_id, task_id)
+        await self._store.owned(user_id, task_id)
 
         async def work(session: AsyncClientSession) -> None:
             await self._timers.cancel_for(KIND, task_id, session)
             await self._store.delete(task_id, session)
 
-        await in_transaction(self._client, work)
+        await self._write(work, None)
 
     # -- reading -----------------------------------------------------------------------------
 
-    async def _owned(self, user_id: str, task_id: str) -> dict[str, Any]:
-        doc = await self._store.get(user_id, task_id)
-        if doc is None:
-            raise not_found("Task")
-        return doc
-
     async def get(self, user_id: str, task_id: str) -> Task:
-        return task_from_doc(await self._owned(user_id, task_id))
+        return task_from_doc(await self._store.owned(user_id, task_id))
 
     async def page(
         self,
         user_id: str,
+        paging: PageQuery,
         *,
         status: TaskStatus | None,
         context: Context | None,
         priority: TaskPriority | None,
         tag: str | None,
         due_before: datetime | None,
-        limit: int,
-        cursor: str | None,
     ) -> TaskPage:
-        query: dict[str, Any] = {"user_id": user_id}
-        if status is not None:
-            query["status"] = status.value
-        if context is not None:
-            query["context"] = context.value
-        if priority is not None:
-            query["priority"] = priority.value
-        if tag is not None:
-            query["tags"] = tag
+        query = owner_query(user_id, status=status, context=context, priority=priority, tags=tag)
         if due_before is not None:
             query["due_at"] = {"$lte": due_before}
-        docs = await self._store.page(
-            query, limit=limit + 1, before=decode_cursor(cursor) if cursor else None
-        )
-        items, next_cursor = one_page(docs, limit, task_from_doc)
+        items, next_cursor = await self._store.page(query, paging, convert=task_from_doc)
         return TaskPage(items=items, next_cursor=next_cursor)
 
     # -- firing ------------------------------------------------------------------------------
 
-    async def _on_due(
-        self, timers: Sequence[DueTimer], context: FireContext, session: AsyncClientSession
+    async def _fire(
+        self, timers: DueBatch, docs: ById, context: FireContext, session: AsyncClientSession
     ) -> list[Outcome]:
-        docs = await self._store.by_ids((t.ref_id or "" for t in timers), session)
         notes: list[NotificationSpec] = []
         outcomes: list[Outcome] = []
         for timer in timers:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from muninn_shared.storage.indexes import ensure_index
+from muninn_shared.storage.mongo import Document
 from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -27,7 +28,6 @@ from muninn_scheduler.bulk import slices
 from muninn_scheduler.timers.models import Misfire, TimerStatus
 
 TIMERS = "timers"
-Doc = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class DueRef:
     ref_id: str | None
 
     @classmethod
-    def from_doc(cls, doc: Doc) -> DueRef:
+    def from_doc(cls, doc: Document) -> DueRef:
         return cls(id=doc["_id"], kind=doc["kind"], ref_id=doc.get("ref_id"))
 
 
@@ -51,7 +51,7 @@ def new_timer(
     misfire: Misfire = Misfire.FIRE_LATE,
     misfire_grace_seconds: float = 3600,
     now: datetime,
-) -> Doc:
+) -> Document:
     return {
         "_id": uuid.uuid4().hex,
         "user_id": user_id,
@@ -71,7 +71,7 @@ def new_timer(
 
 
 class TimerStore:
-    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._client = db.client
         self._timers = db[TIMERS]
 
@@ -82,10 +82,12 @@ class TimerStore:
         await ensure_index(self._timers, [("claim", ASCENDING)])
         await ensure_index(self._timers, "user_id")
 
-    async def add(self, timer: Doc, session: AsyncClientSession | None = None) -> None:
+    async def add(self, timer: Document, session: AsyncClientSession | None = None) -> None:
         await self._timers.insert_one(timer, session=session)
 
-    async def add_many(self, timers: list[Doc], session: AsyncClientSession | None = None) -> None:
+    async def add_many(
+        self, timers: list[Document], session: AsyncClientSession | None = None
+    ) -> None:
         if timers:
             await self._timers.insert_many(timers, ordered=False, session=session)
 
@@ -101,7 +103,7 @@ class TimerStore:
 
     async def pending_for(
         self, kind: str, ref_id: str, session: AsyncClientSession | None = None
-    ) -> list[Doc]:
+    ) -> list[Document]:
         cursor = self._timers.find(
             {
                 "kind": kind,
@@ -129,7 +131,7 @@ class TimerStore:
 
     async def claim(
         self, ids: Sequence[str], owner: str, now: datetime, *, lease: timedelta
-    ) -> tuple[str, list[Doc]]:
+    ) -> tuple[str, list[Document]]:
         """Claim those of ``ids`` that are still due or abandoned; returns the token and docs.
 
         The due/abandoned condition is re-checked per document inside the update, so a timer
@@ -154,7 +156,7 @@ class TimerStore:
         docs = [d async for d in self._timers.find({"claim": token})]
         return token, docs
 
-    async def _claim_part(self, ids: list[str], now: datetime, stamp: Doc) -> bool:
+    async def _claim_part(self, ids: list[str], now: datetime, stamp: Document) -> bool:
         """One short transaction, so a conflict fails fast instead of waiting.
 
         A replica killed mid-transaction leaves its writes locked until the server gives up
@@ -242,32 +244,21 @@ class TimerStore:
         return done == len(fired) + len(skipped)
 
     async def fail(self, timer_id: str, token: str, now: datetime, error: str) -> None:
-        await self._timers.update_one(
-            {"_id": timer_id, "claim": token, "status": TimerStatus.FIRING.value},
-            {
-                "$set": {
-                    "status": TimerStatus.FAILED.value,
-                    "fired_at": now,
-                    "updated_at": now,
-                    "lease_until": None,
-                    "error": error,
-                }
-            },
-        )
+        await self._settle(timer_id, token, TimerStatus.FAILED, error, fired_at=now, updated_at=now)
 
     async def release(self, timer_id: str, token: str, retry_at: datetime, error: str) -> None:
-        await self._timers.update_one(
-            {"_id": timer_id, "claim": token, "status": TimerStatus.FIRING.value},
-            {
-                "$set": {
-                    "status": TimerStatus.SCHEDULED.value,
-                    "due_at": retry_at,
-                    "claim": None,
-                    "lease_until": None,
-                    "error": error,
-                }
-            },
+        await self._settle(
+            timer_id, token, TimerStatus.SCHEDULED, error, due_at=retry_at, claim=None
         )
 
-    async def count(self, query: Doc) -> int:
+    async def _settle(
+        self, timer_id: str, token: str, status: TimerStatus, error: str, **changes: Any
+    ) -> None:
+        """End the firing of a timer we still hold the claim of (a lost claim is left alone)."""
+        await self._timers.update_one(
+            {"_id": timer_id, "claim": token, "status": TimerStatus.FIRING.value},
+            {"$set": {"status": status.value, **changes, "lease_until": None, "error": error}},
+        )
+
+    async def count(self, query: Document) -> int:
         return await self._timers.count_documents(query)

@@ -196,7 +196,7 @@ class TimerWheel:
     # -- running -----------------------------------------------------------------------------
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name=f"timer-wheel:{self._owner}")
+        self._task = asyncio.create_task(self.run(), name=f"timer-wheel:{self._owner}")
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -205,7 +205,8 @@ class TimerWheel:
                 await self._task
             self._task = None
 
-    async def _loop(self) -> None:
+    async def run(self) -> None:
+        """Fire what is due, then wait for the poll interval or a poke; until cancelled."""
         while True:
             try:
                 await self.run_due()

@@ -4,47 +4,18 @@ going cold, opt-out and snooze — all through the normal delivery policy."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
-import pytest
 from fastapi import FastAPI
 from muninn_scheduler.clock import ManualClock
 from muninn_scheduler.settings import SchedulerSettings
 from muninn_shared.events import Topic, new_event
 from muninn_shared.events.payloads import IntegrationRecord
 
-from tests.integration.infra import Infra
-from tests.integration.test_scheduler import (
-    auth,
-    fire_due,
-    lisbon_user,
-    running,
-    scheduler_settings,
-    start_clock,
-)
-from tests.integration.test_scheduler_plans import eventually
+from tests.integration.scheduler.harness import Scheduler, auth, eventually, fire_due, lisbon_user
 
-Scheduler = tuple[httpx.AsyncClient, FastAPI]
 NOW = datetime(2026, 6, 10, 9, 0, tzinfo=UTC)  # 10:00 in Lisbon
-
-
-@pytest.fixture
-def settings(infra: Infra, unique: str) -> SchedulerSettings:
-    return scheduler_settings(infra, unique)
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return start_clock()
-
-
-@pytest.fixture
-async def scheduler(settings: SchedulerSettings, clock: ManualClock) -> AsyncIterator[Scheduler]:
-    async with running(settings, clock) as pair:
-        yield pair
 
 
 async def synced(

@@ -3,44 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-import httpx
-import pytest
-from fastapi import FastAPI
 from muninn_scheduler.clock import ManualClock
 from muninn_scheduler.settings import SchedulerSettings
 
-from tests.integration.infra import Infra
-from tests.integration.test_scheduler import (
-    auth,
-    fire_due,
-    lisbon_user,
-    running,
-    scheduler_settings,
-    start_clock,
-)
+from tests.integration.scheduler.harness import Scheduler, auth, fire_due, lisbon_user
 
 LISBON = ZoneInfo("Europe/Lisbon")
-Scheduler = tuple[httpx.AsyncClient, FastAPI]
-
-
-@pytest.fixture
-def settings(infra: Infra, unique: str) -> SchedulerSettings:
-    return scheduler_settings(infra, unique)
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return start_clock()
-
-
-@pytest.fixture
-async def scheduler(settings: SchedulerSettings, clock: ManualClock) -> AsyncIterator[Scheduler]:
-    async with running(settings, clock) as pair:
-        yield pair
 
 
 async def test_task_lifecycle_and_filters(

@@ -3,92 +3,25 @@ the assistant confirms in the conversation, and "undo" takes it back."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
 
-import httpx
-import pytest
-from fastapi import FastAPI
 from muninn_scheduler.clock import ManualClock
 from muninn_scheduler.settings import SchedulerSettings
-from muninn_shared.events import Topic, new_event
-from muninn_shared.events.payloads import MessageEvent
+from muninn_shared.events import Topic
 
 from tests.integration.infra import Infra
 from tests.integration.kafka_tools import collect
-from tests.integration.test_scheduler import (
+from tests.integration.scheduler.harness import (
+    Scheduler,
     auth,
+    eventually,
     fire_due,
     lisbon_user,
-    running,
-    scheduler_settings,
-    start_clock,
+    listed,
+    proactive_about,
+    say,
 )
-
-Scheduler = tuple[httpx.AsyncClient, FastAPI]
-T = TypeVar("T")
-
-
-@pytest.fixture
-def settings(infra: Infra, unique: str) -> SchedulerSettings:
-    return scheduler_settings(infra, unique)
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return start_clock()
-
-
-@pytest.fixture
-async def scheduler(settings: SchedulerSettings, clock: ManualClock) -> AsyncIterator[Scheduler]:
-    async with running(settings, clock) as pair:
-        yield pair
-
-
-async def say(
-    app: FastAPI,
-    user_id: str,
-    conversation_id: str,
-    text: str,
-    at: datetime,
-    *,
-    role: str = "user",
-    event_type: str = "conversation.message.created",
-    metadata: dict[str, Any] | None = None,
-) -> str:
-    """Publish a message event as the conversation service would."""
-    message_id = uuid.uuid4().hex
-    payload = MessageEvent.model_validate(
-        {
-            "user_id": user_id,
-            "conversation_id": conversation_id,
-            "message_id": message_id,
-            "role": role,
-            "content": text,
-            "created_at": at,
-            "metadata": metadata or {},
-        }
-    )
-    event = new_event(event_type, source="conversation", subject=user_id, data=payload)
-    await app.state.runtime.publish(Topic.CONVERSATION_MESSAGES.value, event)
-    return message_id
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[T | None]], what: str, timeout: float = 180
-) -> T:
-    """Wait for a Kafka consumer to have done its work (polling the API, not the clock)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = await probe()
-        if found:
-            return found
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def test_remind_me_to_call_mom_tomorrow_at_6pm_fires_as_a_proactive_message(
@@ -103,13 +36,7 @@ async def test_remind_me_to_call_mom_tomorrow_at_6pm_fires_as_a_proactive_messag
         app, user_id, conversation, "remind me to call mom tomorrow at 6pm", clock.now()
     )
 
-    async def reminders() -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = (await client.get("/v1/reminders", headers=me)).json()[
-            "items"
-        ]
-        return items
-
-    (reminder,) = await eventually(reminders, "the reminder")
+    (reminder,) = await eventually(lambda: listed(client, "/v1/reminders", me), "the reminder")
     assert reminder["title"] == "Call mom"
     assert reminder["timezone"] == "Europe/Lisbon"
     assert reminder["start_local"] == "2026-06-11T18:00:00"
@@ -120,17 +47,7 @@ async def test_remind_me_to_call_mom_tomorrow_at_6pm_fires_as_a_proactive_messag
     assert reminder["source"]["kind"] == "conversation"
     assert reminder["source"]["message_id"] == message_id
 
-    (confirmation,) = await collect(
-        infra.kafka_bootstrap,
-        Topic.SCHEDULER_PROACTIVE.value,
-        # Filtered by what it refers to: any other scheduler on this broker hears these
-        # messages too and answers them from its own databases.
-        lambda b: (
-            b.get("subject") == user_id
-            and b["data"]["kind"] == "plan_confirmation"
-            and b["data"]["reference_id"] == reminder["id"]
-        ),
-    )
+    (confirmation,) = await proactive_about(infra, user_id, "plan_confirmation", reminder["id"])
     assert confirmation["data"]["conversation_id"] == conversation
     assert confirmation["data"]["reference_id"] == reminder["id"]
     assert "tomorrow" in confirmation["data"]["text"]
@@ -160,13 +77,9 @@ async def test_an_appointment_becomes_an_experience_and_undo_removes_it(
     conversation = "conv-" + uuid.uuid4().hex
     await say(app, user_id, conversation, "Dentist with Dr. Mary next Tuesday at 3pm", clock.now())
 
-    async def experiences() -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = (await client.get("/v1/experiences", headers=me)).json()[
-            "items"
-        ]
-        return items
-
-    (experience,) = await eventually(experiences, "the experience")
+    (experience,) = await eventually(
+        lambda: listed(client, "/v1/experiences", me), "the experience"
+    )
     assert experience["type"] == "dentist_appointment"
     assert experience["provider"] == "Dr. Mary"
     assert experience["created_from"] == "conversation"
@@ -182,15 +95,7 @@ async def test_an_appointment_becomes_an_experience_and_undo_removes_it(
         return response.status_code == 404
 
     await eventually(gone, "the undo")
-    (undone,) = await collect(
-        infra.kafka_bootstrap,
-        Topic.SCHEDULER_PROACTIVE.value,
-        lambda b: (
-            b.get("subject") == user_id
-            and b["data"]["kind"] == "plan_undone"
-            and b["data"]["reference_id"] == experience["id"]
-        ),
-    )
+    (undone,) = await proactive_about(infra, user_id, "plan_undone", experience["id"])
     assert "Dentist with Dr. Mary" in undone["data"]["text"]
     clock.set(datetime(2026, 6, 20, tzinfo=UTC))
     assert await fire_due(app) == 0, "the follow-up went with it"
@@ -210,12 +115,6 @@ async def test_chatter_plans_nothing_and_undo_without_a_plan_is_silent(
         app, user_id, conversation, "remind me to stretch in 30 minutes", clock.now()
     )
 
-    async def reminders() -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = (await client.get("/v1/reminders", headers=me)).json()[
-            "items"
-        ]
-        return items
-
-    (only,) = await eventually(reminders, "the one real request")
+    (only,) = await eventually(lambda: listed(client, "/v1/reminders", me), "the one real request")
     assert only["source"]["message_id"] == marker, "messages are handled in order"
     assert (await client.get("/v1/experiences", headers=me)).json()["items"] == []

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import email
 import json
-import re
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-import pytest
 import uvicorn
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI, Request
@@ -31,85 +26,19 @@ from pymongo import AsyncMongoClient
 
 from tests.integration.infra import Infra
 from tests.integration.kafka_tools import collect
-from tests.integration.tokens import identity_token_issuer
+from tests.integration.scheduler.harness import (
+    Scheduler,
+    auth,
+    confirm_email,
+    fire_due,
+    lisbon_user,
+)
 
 LISBON = ZoneInfo("Europe/Lisbon")
 
 
-def scheduler_settings(infra: Infra, unique: str, **overrides: Any) -> SchedulerSettings:
-    """Settings for an in-process scheduler on its own databases (shared by the scheduler tests)."""
-    values: dict[str, Any] = {
-        "kafka_bootstrap": infra.kafka_bootstrap,
-        "mongo_uri": infra.mongo_uri,
-        "mongo_database_prefix": f"muninn_it{unique}_",
-        "log_level": "WARNING",
-        "delivery_max_attempts": 3,
-        "delivery_retry_base_seconds": 60,
-        # Webhook receivers in these tests listen on loopback, which the outbound guard
-        # refuses unless the operator allow-lists it.
-        "outbound_allow_cidrs": ["127.0.0.0/8"],
-        **overrides,
-    }
-    return SchedulerSettings(**values)
-
-
-def start_clock() -> ManualClock:
-    return ManualClock(datetime(2026, 6, 10, 9, 0, tzinfo=UTC))
-
-
-@asynccontextmanager
-async def running(
-    settings: SchedulerSettings, clock: ManualClock
-) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
-    """The app with its lifespan (Kafka consumers included), timers fired by hand."""
-    app = create_app(settings, clock, run_timers=False)
-    async with (
-        LifespanManager(app, startup_timeout=120, shutdown_timeout=60),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://scheduler", timeout=60
-        ) as client,
-    ):
-        yield client, app
-
-
-@pytest.fixture
-def settings(infra: Infra, unique: str) -> SchedulerSettings:
-    return scheduler_settings(infra, unique)
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return start_clock()
-
-
-@pytest.fixture
-async def scheduler(
-    settings: SchedulerSettings, clock: ManualClock
-) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
-    async with running(settings, clock) as pair:
-        yield pair
-
-
-def auth(settings: SchedulerSettings, user_id: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {identity_token_issuer().issue(user_id)}"}
-
-
-async def fire_due(app: FastAPI) -> int:
-    fired: int = await app.state.services.wheel.run_due()
-    return fired
-
-
-async def lisbon_user(app: FastAPI, **quiet: Any) -> str:
-    user_id = "u-" + uuid.uuid4().hex
-    changes: dict[str, Any] = {"timezone": "Europe/Lisbon"}
-    if quiet:
-        changes["quiet_hours"] = {"enabled": True, **quiet}
-    await ProfileStore(app.state.runtime.db).merge(user_id, changes)
-    return user_id
-
-
 async def test_reminder_fires_at_local_time_as_a_proactive_message(
-    scheduler: tuple[httpx.AsyncClient, FastAPI],
+    scheduler: Scheduler,
     settings: SchedulerSettings,
     clock: ManualClock,
     infra: Infra,
@@ -161,7 +90,7 @@ async def test_reminder_fires_at_local_time_as_a_proactive_message(
 
 
 async def test_reminder_due_in_quiet_hours_arrives_when_they_end(
-    scheduler: tuple[httpx.AsyncClient, FastAPI], settings: SchedulerSettings, clock: ManualClock
+    scheduler: Scheduler, settings: SchedulerSettings, clock: ManualClock
 ) -> None:
     client, app = scheduler
     user_id = await lisbon_user(app, start="22:00", end="07:30")
@@ -198,7 +127,7 @@ async def test_reminder_due_in_quiet_hours_arrives_when_they_end(
 
 
 async def test_weekly_reminder_keeps_wall_clock_time_across_dst(
-    scheduler: tuple[httpx.AsyncClient, FastAPI], settings: SchedulerSettings, clock: ManualClock
+    scheduler: Scheduler, settings: SchedulerSettings, clock: ManualClock
 ) -> None:
     client, app = scheduler
     user_id = await lisbon_user(app)
@@ -228,7 +157,7 @@ async def test_weekly_reminder_keeps_wall_clock_time_across_dst(
 
 
 async def test_missed_recurring_reminder_collapses_after_downtime(
-    scheduler: tuple[httpx.AsyncClient, FastAPI], settings: SchedulerSettings, clock: ManualClock
+    scheduler: Scheduler, settings: SchedulerSettings, clock: ManualClock
 ) -> None:
     client, app = scheduler
     me = auth(settings, await lisbon_user(app))
@@ -248,7 +177,7 @@ async def test_missed_recurring_reminder_collapses_after_downtime(
 
 
 async def test_failing_webhook_retries_with_backoff_then_dead_letters(
-    scheduler: tuple[httpx.AsyncClient, FastAPI],
+    scheduler: Scheduler,
     settings: SchedulerSettings,
     clock: ManualClock,
     infra: Infra,
@@ -393,27 +322,8 @@ async def test_email_channel_over_smtp(infra: Infra, unique: str, clock: ManualC
         controller.stop()
 
 
-def confirmation_token(mail: Any) -> str:
-    """The token a confirmation e-mail carries (alone on its line, or ending the link)."""
-    text = email.message_from_bytes(mail.content).get_payload(decode=True).decode()
-    found = re.search(r"([A-Za-z0-9_-]{40,})\s*$", text.split("It expires")[0])
-    assert found, text
-    return found.group(1)
-
-
-async def confirm_email(client: httpx.AsyncClient, headers: dict[str, str], mail: Any) -> None:
-    """Confirm an address with the token its confirmation e-mail carries."""
-    confirmed = await client.post(
-        "/v1/notifications/channels/email/confirm",
-        json={"token": confirmation_token(mail)},
-        headers=headers,
-    )
-    assert confirmed.status_code == 200, confirmed.text
-    assert confirmed.json()["email_confirmed"] is True
-
-
 async def test_profile_follows_identity_events(
-    scheduler: tuple[httpx.AsyncClient, FastAPI], infra: Infra, unique: str
+    scheduler: Scheduler, infra: Infra, unique: str
 ) -> None:
     _, app = scheduler
     runtime = app.state.runtime
@@ -448,7 +358,7 @@ async def test_profile_follows_identity_events(
 
 
 async def test_validation_and_isolation(
-    scheduler: tuple[httpx.AsyncClient, FastAPI],
+    scheduler: Scheduler,
     settings: SchedulerSettings,
     mongo: AsyncMongoClient,
 ) -> None:

@@ -3,46 +3,31 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from muninn_scheduler.clock import ManualClock
 from muninn_scheduler.settings import SchedulerSettings
 from muninn_shared.events import Topic
 
 from tests.integration.infra import Infra
 from tests.integration.kafka_tools import collect
-from tests.integration.test_scheduler import (
+from tests.integration.scheduler.harness import (
+    Scheduler,
     auth,
+    eventually,
     fire_due,
     lisbon_user,
-    running,
+    say,
     scheduler_settings,
-    start_clock,
 )
-from tests.integration.test_scheduler_plans import eventually, say
-
-Scheduler = tuple[httpx.AsyncClient, FastAPI]
 
 
 @pytest.fixture
 def settings(infra: Infra, unique: str) -> SchedulerSettings:
     return scheduler_settings(infra, unique, follow_up_delay_minutes=30)
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return start_clock()
-
-
-@pytest.fixture
-async def scheduler(settings: SchedulerSettings, clock: ManualClock) -> AsyncIterator[Scheduler]:
-    async with running(settings, clock) as pair:
-        yield pair
 
 
 async def visit(
