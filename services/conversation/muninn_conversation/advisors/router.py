@@ -43,7 +43,6 @@ conversation_router = APIRouter(prefix="/v1/conversations/{conversation_id}", ta
 
 @advisors_router.get(
     "",
-    response_model=AdvisorPage,
     summary="The marketplace: built-in, public and your own advisors, newest first",
 )
 async def list_advisors(
@@ -74,7 +73,6 @@ async def list_advisors(
 
 @advisors_router.post(
     "",
-    response_model=Advisor,
     status_code=status.HTTP_201_CREATED,
     summary="Create a custom advisor (private unless is_public)",
 )
@@ -84,7 +82,9 @@ async def create_advisor(
     return await services.advisors.create(principal.user_id, body)
 
 
-@advisors_router.get("/{advisor_id}", response_model=Advisor)
+@advisors_router.get(
+    "/{advisor_id}",
+)
 async def get_advisor(
     advisor_id: AdvisorId, principal: CurrentPrincipal, services: Advisors
 ) -> Advisor:
@@ -93,7 +93,6 @@ async def get_advisor(
 
 @advisors_router.patch(
     "/{advisor_id}",
-    response_model=Advisor,
     summary="Change your advisor (persona and role are replaced whole)",
 )
 async def patch_advisor(
@@ -117,16 +116,12 @@ async def delete_advisor(
 # -- the advisory board -------------------------------------------------------------------------
 
 
-@board_router.get(
-    "", response_model=Board, summary="Your advisory board, in the order you chose them"
-)
+@board_router.get("", summary="Your advisory board, in the order you chose them")
 async def get_board(principal: CurrentPrincipal, services: Advisors) -> Board:
     return await services.advisors.board(principal.user_id)
 
 
-@board_router.put(
-    "/{advisor_id}", response_model=BoardEntry, summary="Put an advisor on your board"
-)
+@board_router.put("/{advisor_id}", summary="Put an advisor on your board")
 async def select_advisor(
     advisor_id: AdvisorId,
     principal: CurrentPrincipal,
@@ -151,7 +146,7 @@ async def deselect_advisor(
 # -- team templates -----------------------------------------------------------------------------
 
 
-@templates_router.get("", response_model=list[TeamTemplate], summary="Predefined advisor teams")
+@templates_router.get("", summary="Predefined advisor teams")
 async def list_templates(
     principal: CurrentPrincipal,
     services: Advisors,
@@ -165,7 +160,6 @@ async def list_templates(
 
 @templates_router.post(
     "/{template_id}/apply",
-    response_model=TemplateApplied,
     summary="Add a team's advisors to your board",
 )
 async def apply_template(
@@ -181,7 +175,6 @@ async def apply_template(
 
 @conversation_router.get(
     "/advisors",
-    response_model=ConversationAdvisors,
     summary="The advisors taking part in a conversation",
 )
 async def conversation_advisors(
@@ -192,7 +185,6 @@ async def conversation_advisors(
 
 @conversation_router.put(
     "/advisors/{advisor_id}",
-    response_model=ConversationAdvisors,
     summary="Bring an advisor into a conversation (owner)",
 )
 async def add_conversation_advisor(
@@ -217,7 +209,6 @@ async def remove_conversation_advisor(
 
 @conversation_router.get(
     "/advisors/{advisor_id}/memory",
-    response_model=AdvisorMemory,
     summary="An advisor's notes in this conversation",
 )
 async def list_memory(
@@ -238,7 +229,9 @@ async def clear_memory(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@conversation_router.get("/advisors/{advisor_id}/memory/{key}", response_model=MemoryEntry)
+@conversation_router.get(
+    "/advisors/{advisor_id}/memory/{key}",
+)
 async def get_memory(
     conversation_id: str,
     advisor_id: AdvisorId,
@@ -251,7 +244,6 @@ async def get_memory(
 
 @conversation_router.put(
     "/advisors/{advisor_id}/memory/{key}",
-    response_model=MemoryEntry,
     summary="Set one note (any JSON value)",
 )
 async def put_memory(
@@ -283,7 +275,6 @@ async def delete_memory(
 
 @conversation_router.get(
     "/summaries",
-    response_model=ThreadSummaries,
     summary="Summaries of the conversation, oldest first",
 )
 async def list_summaries(
@@ -294,7 +285,6 @@ async def list_summaries(
 
 @conversation_router.post(
     "/summaries",
-    response_model=ThreadSummary,
     status_code=status.HTTP_201_CREATED,
     summary="Summarise the messages since the last summary",
 )

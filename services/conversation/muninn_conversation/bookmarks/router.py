@@ -44,7 +44,7 @@ async def create(
     )
 
 
-@router.get("", response_model=BookmarkPage, summary="Your bookmarks, newest first")
+@router.get("", summary="Your bookmarks, newest first")
 async def list_bookmarks(
     principal: CurrentPrincipal,
     bookmarks: Bookmarks,
@@ -57,12 +57,12 @@ async def list_bookmarks(
     )
 
 
-@router.get("/{bookmark_id}", response_model=Bookmark)
+@router.get("/{bookmark_id}")
 async def get(bookmark_id: str, principal: CurrentPrincipal, bookmarks: Bookmarks) -> Bookmark:
     return await bookmarks.get(principal.user_id, bookmark_id)
 
 
-@router.patch("/{bookmark_id}", response_model=Bookmark, summary="Change the bookmark's note")
+@router.patch("/{bookmark_id}", summary="Change the bookmark's note")
 async def patch(
     bookmark_id: str, body: BookmarkPatch, principal: CurrentPrincipal, bookmarks: Bookmarks
 ) -> Bookmark:

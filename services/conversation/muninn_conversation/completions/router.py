@@ -57,7 +57,6 @@ def _served_model(doc: dict[str, Any], requested: str) -> str:
 
 @router.get(
     "/models",
-    response_model=ModelList,
     summary="Models this server can answer with (OpenAI format)",
 )
 async def list_models(principal: CurrentPrincipal, services: Services) -> ModelList:

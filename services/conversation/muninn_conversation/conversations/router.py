@@ -30,7 +30,6 @@ router = APIRouter(prefix="/v1/conversations", tags=["conversations"])
 
 @router.post(
     "",
-    response_model=Conversation,
     status_code=status.HTTP_201_CREATED,
     summary="Start a conversation",
 )
@@ -40,9 +39,7 @@ async def create(
     return await services.conversations.create(principal.user_id, body)
 
 
-@router.get(
-    "", response_model=ConversationPage, summary="Conversations you take part in, most recent first"
-)
+@router.get("", summary="Conversations you take part in, most recent first")
 async def list_conversations(
     principal: CurrentPrincipal,
     services: Services,
@@ -71,7 +68,6 @@ async def list_conversations(
 # Registered before "/{conversation_id}" so that "invitations" is never read as an id.
 @router.get(
     "/invitations",
-    response_model=list[Invitation],
     summary="Conversations you are invited to and have not yet accepted or declined",
 )
 async def my_invitations(principal: CurrentPrincipal, services: Services) -> list[Invitation]:
@@ -80,7 +76,6 @@ async def my_invitations(principal: CurrentPrincipal, services: Services) -> lis
 
 @router.post(
     "/invitations/{conversation_id}/accept",
-    response_model=Conversation,
     summary="Accept an invitation: the conversation becomes visible to you in the invited role",
 )
 async def accept_invitation(
@@ -101,7 +96,7 @@ async def decline_invitation(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/{conversation_id}", response_model=Conversation)
+@router.get("/{conversation_id}")
 async def get(
     conversation_id: str, principal: CurrentPrincipal, services: Services
 ) -> Conversation:
@@ -110,7 +105,6 @@ async def get(
 
 @router.patch(
     "/{conversation_id}",
-    response_model=Conversation,
     summary="Rename, archive, pin, move, change settings",
 )
 async def patch(
@@ -133,7 +127,7 @@ async def delete(conversation_id: str, principal: CurrentPrincipal, services: Se
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/{conversation_id}/participants", response_model=list[Participant])
+@router.get("/{conversation_id}/participants")
 async def participants(
     conversation_id: str, principal: CurrentPrincipal, services: Services
 ) -> list[Participant]:
@@ -142,7 +136,6 @@ async def participants(
 
 @router.post(
     "/{conversation_id}/participants",
-    response_model=list[Participant],
     summary="Invite a collaborator or viewer (owner only); they join when they accept",
 )
 async def invite_participant(
@@ -153,7 +146,6 @@ async def invite_participant(
 
 @router.patch(
     "/{conversation_id}/participants/{user_id}",
-    response_model=list[Participant],
     summary="Change a participant's role (owner only)",
 )
 async def change_participant_role(

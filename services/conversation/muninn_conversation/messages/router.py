@@ -103,18 +103,14 @@ async def post_message(
     )
 
 
-@router.get(
-    "", response_model=Thread, summary="The active branch, with the branch choices at each fork"
-)
+@router.get("", summary="The active branch, with the branch choices at each fork")
 async def list_messages(
     conversation_id: str, principal: CurrentPrincipal, services: Services
 ) -> Thread:
     return await services.messages.thread(conversation_id, principal.user_id)
 
 
-@router.get(
-    "/{message_id}", response_model=Message, summary="One message (poll it to follow a generation)"
-)
+@router.get("/{message_id}", summary="One message (poll it to follow a generation)")
 async def get_message(
     conversation_id: str, message_id: str, principal: CurrentPrincipal, services: Services
 ) -> Message:
@@ -153,7 +149,6 @@ async def resume_stream(
 
 @router.post(
     "/{message_id}/stop",
-    response_model=Message,
     summary="Stop a reply being generated (partial text kept)",
 )
 async def stop(
@@ -211,7 +206,6 @@ async def edit(
 
 @router.post(
     "/{message_id}/activate",
-    response_model=Thread,
     summary="Show the branch that contains this message",
 )
 async def activate(
@@ -220,7 +214,7 @@ async def activate(
     return await services.messages.activate(conversation_id, message_id, principal.user_id)
 
 
-@router.put("/{message_id}/rating", response_model=Message, summary="Rate an assistant reply (1-5)")
+@router.put("/{message_id}/rating", summary="Rate an assistant reply (1-5)")
 async def rate(
     conversation_id: str,
     message_id: str,

@@ -24,7 +24,6 @@ router = APIRouter(prefix="/v1/notes", tags=["notes"])
 
 @router.post(
     "",
-    response_model=Note,
     status_code=status.HTTP_201_CREATED,
     summary="Write a note, or keep a message as one",
 )
@@ -34,7 +33,6 @@ async def create(body: NoteCreate, principal: CurrentPrincipal, notes: Notes) ->
 
 @router.get(
     "",
-    response_model=NotePage,
     summary="Your notes, most recently changed first; with q, best matches first",
 )
 async def list_notes(
@@ -66,14 +64,12 @@ async def list_notes(
     )
 
 
-@router.get("/{note_id}", response_model=Note)
+@router.get("/{note_id}")
 async def get(note_id: str, principal: CurrentPrincipal, notes: Notes) -> Note:
     return await notes.get(principal.user_id, note_id)
 
 
-@router.patch(
-    "/{note_id}", response_model=Note, summary="Edit, pin, archive, move to a project, retag"
-)
+@router.patch("/{note_id}", summary="Edit, pin, archive, move to a project, retag")
 async def patch(note_id: str, body: NotePatch, principal: CurrentPrincipal, notes: Notes) -> Note:
     return await notes.update(principal.user_id, note_id, body)
 

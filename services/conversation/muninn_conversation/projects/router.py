@@ -30,14 +30,12 @@ Projects = Annotated[ProjectService, Depends(get_projects)]
 router = APIRouter(prefix="/v1/projects", tags=["projects"])
 
 
-@router.post(
-    "", response_model=Project, status_code=status.HTTP_201_CREATED, summary="Create a project"
-)
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a project")
 async def create(body: ProjectCreate, principal: CurrentPrincipal, projects: Projects) -> Project:
     return await projects.create(principal.user_id, body)
 
 
-@router.get("", response_model=ProjectPage, summary="Your projects, most recently changed first")
+@router.get("", summary="Your projects, most recently changed first")
 async def list_projects(
     principal: CurrentPrincipal,
     projects: Projects,
@@ -53,7 +51,6 @@ async def list_projects(
 
 @router.get(
     "/{project_id}",
-    response_model=Project,
     summary="A project with counts of its conversations, notes and files",
 )
 async def get(project_id: str, principal: CurrentPrincipal, projects: Projects) -> Project:
@@ -62,7 +59,6 @@ async def get(project_id: str, principal: CurrentPrincipal, projects: Projects) 
 
 @router.patch(
     "/{project_id}",
-    response_model=Project,
     summary="Rename, describe, recolour, archive, set instructions",
 )
 async def patch(
@@ -83,7 +79,6 @@ async def delete(project_id: str, principal: CurrentPrincipal, projects: Project
 
 @router.get(
     "/{project_id}/contents",
-    response_model=ProjectContents,
     summary="The project's conversations, notes and files",
 )
 async def contents(
@@ -102,7 +97,6 @@ async def contents(
 
 @router.post(
     "/{project_id}/files",
-    response_model=ProjectFile,
     status_code=status.HTTP_201_CREATED,
     summary="Add a file's metadata to the project",
 )
@@ -122,7 +116,6 @@ async def delete_file(
 
 @router.put(
     "/{project_id}/conversations/{conversation_id}",
-    response_model=Conversation,
     summary="File a conversation you own under the project",
 )
 async def add_conversation(

@@ -24,7 +24,6 @@ router = APIRouter(prefix="/v1/snippets", tags=["snippets"])
 
 @router.post(
     "",
-    response_model=Snippet,
     status_code=status.HTTP_201_CREATED,
     summary="Keep a prompt or a piece of code",
 )
@@ -34,7 +33,6 @@ async def create(body: SnippetCreate, principal: CurrentPrincipal, snippets: Sni
 
 @router.get(
     "",
-    response_model=SnippetPage,
     summary="Your snippets, most recently changed first; with q, best matches first",
 )
 async def list_snippets(
@@ -61,12 +59,12 @@ async def list_snippets(
     )
 
 
-@router.get("/{snippet_id}", response_model=Snippet)
+@router.get("/{snippet_id}")
 async def get(snippet_id: str, principal: CurrentPrincipal, snippets: Snippets) -> Snippet:
     return await snippets.get(principal.user_id, snippet_id)
 
 
-@router.patch("/{snippet_id}", response_model=Snippet)
+@router.patch("/{snippet_id}")
 async def patch(
     snippet_id: str, body: SnippetPatch, principal: CurrentPrincipal, snippets: Snippets
 ) -> Snippet:

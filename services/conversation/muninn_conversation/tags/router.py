@@ -23,16 +23,13 @@ router = APIRouter(tags=["tags"])
 NO_CONTENT = status.HTTP_204_NO_CONTENT
 
 
-@router.get(
-    "/v1/tags", response_model=list[Tag], summary="Your tags with how many items carry each"
-)
+@router.get("/v1/tags", summary="Your tags with how many items carry each")
 async def list_tags(principal: CurrentPrincipal, tags: Tags) -> list[Tag]:
     return await tags.list(principal.user_id)
 
 
 @router.post(
     "/v1/tags",
-    response_model=Tag,
     status_code=status.HTTP_201_CREATED,
     summary="Add a tag to your vocabulary",
 )
@@ -40,14 +37,13 @@ async def create(body: TagCreate, principal: CurrentPrincipal, tags: Tags) -> Ta
     return await tags.create(principal.user_id, body)
 
 
-@router.get("/v1/tags/{tag}", response_model=Tag)
+@router.get("/v1/tags/{tag}")
 async def get(tag: str, principal: CurrentPrincipal, tags: Tags) -> Tag:
     return await tags.get(principal.user_id, tag_param(tag))
 
 
 @router.patch(
     "/v1/tags/{tag}",
-    response_model=Tag,
     summary="Recolour or rename (on every tagged item; merges into an existing tag)",
 )
 async def patch(tag: str, body: TagPatch, principal: CurrentPrincipal, tags: Tags) -> Tag:
@@ -64,7 +60,6 @@ async def delete(tag: str, principal: CurrentPrincipal, tags: Tags) -> Response:
 
 @router.put(
     "/v1/conversations/{conversation_id}/tags/{tag}",
-    response_model=ItemTags,
     summary="Tag a conversation",
 )
 async def tag_conversation(
@@ -85,7 +80,7 @@ async def untag_conversation(
     return Response(status_code=NO_CONTENT)
 
 
-@router.put("/v1/notes/{note_id}/tags/{tag}", response_model=ItemTags, summary="Tag a note")
+@router.put("/v1/notes/{note_id}/tags/{tag}", summary="Tag a note")
 async def tag_note(note_id: str, tag: str, principal: CurrentPrincipal, tags: Tags) -> ItemTags:
     return await tags.tag_note(principal.user_id, note_id, tag_param(tag))
 
@@ -96,9 +91,7 @@ async def untag_note(note_id: str, tag: str, principal: CurrentPrincipal, tags: 
     return Response(status_code=NO_CONTENT)
 
 
-@router.put(
-    "/v1/snippets/{snippet_id}/tags/{tag}", response_model=ItemTags, summary="Tag a snippet"
-)
+@router.put("/v1/snippets/{snippet_id}/tags/{tag}", summary="Tag a snippet")
 async def tag_snippet(
     snippet_id: str, tag: str, principal: CurrentPrincipal, tags: Tags
 ) -> ItemTags:

@@ -24,7 +24,6 @@ router = APIRouter(prefix="/v1/conversations/{conversation_id}/typing", tags=["c
 
 @router.put(
     "",
-    response_model=TypingState,
     summary="Say you are typing (renew every few seconds) or have stopped; collaborators and owner",
 )
 async def set_typing(
@@ -33,9 +32,7 @@ async def set_typing(
     return await typing.set(conversation_id, principal.user_id, body.is_typing)
 
 
-@router.get(
-    "", response_model=TypingState, summary="Who is typing, and whether a reply is being generated"
-)
+@router.get("", summary="Who is typing, and whether a reply is being generated")
 async def get_typing_state(
     conversation_id: ConversationId, principal: CurrentPrincipal, typing: Typing
 ) -> TypingState:
