@@ -581,7 +581,7 @@ async def test_typing_indicators_follow_roles_and_lapse(
     assert (await app_client.put(path, json={"is_typing": "x"}, headers=owner)).status_code == 422
 
     # An indicator nobody renews lapses: seen from a clock past the TTL, nobody is typing.
-    service: TypingService = app_client.app.state.typing  # type: ignore[attr-defined]
+    service: TypingService = app_client.app.state.services.typing  # type: ignore[attr-defined]
     later = TypingService(
         service._store,
         service._conversations,

@@ -20,6 +20,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from muninn_conversation.main import create_app
+from muninn_conversation.messages.store import MessageStore
 from muninn_conversation.profiles.client import ProfileClient
 from muninn_conversation.recall.client import MemoryRecallClient
 from muninn_conversation.settings import ConversationSettings
@@ -720,7 +721,7 @@ async def test_sources_stored_inside_messages_by_earlier_versions_are_never_show
                 assert response.status_code == 200
                 assert secret not in response.text, path
 
-        store = client.app.state.services.message_store  # type: ignore[attr-defined]
+        store = MessageStore(client.app.state.runtime.db)  # type: ignore[attr-defined]
         assert await store.drop_inline_sources() >= 1
         assert await messages.count_documents({"sources": {"$exists": True}}) == 0
     finally:

@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 from muninn_shared.auth import CurrentPrincipal
 
-from muninn_conversation.advisors.deps import Advisors
 from muninn_conversation.advisors.models import (
     MEMORY_KEY,
     SLUG,
@@ -28,6 +27,7 @@ from muninn_conversation.advisors.models import (
     ThreadSummaries,
     ThreadSummary,
 )
+from muninn_conversation.deps import Services
 
 AdvisorId = Annotated[str, Path(min_length=1, max_length=64)]
 MemoryKey = Annotated[str, Path(pattern=MEMORY_KEY, description="1-64 letters, digits or _ . : -")]
@@ -47,7 +47,7 @@ conversation_router = APIRouter(prefix="/v1/conversations/{conversation_id}", ta
 )
 async def list_advisors(
     principal: CurrentPrincipal,
-    services: Advisors,
+    services: Services,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     category: Annotated[str | None, Query(pattern=SLUG)] = None,
@@ -77,7 +77,7 @@ async def list_advisors(
     summary="Create a custom advisor (private unless is_public)",
 )
 async def create_advisor(
-    body: AdvisorCreate, principal: CurrentPrincipal, services: Advisors
+    body: AdvisorCreate, principal: CurrentPrincipal, services: Services
 ) -> Advisor:
     return await services.advisors.create(principal.user_id, body)
 
@@ -86,7 +86,7 @@ async def create_advisor(
     "/{advisor_id}",
 )
 async def get_advisor(
-    advisor_id: AdvisorId, principal: CurrentPrincipal, services: Advisors
+    advisor_id: AdvisorId, principal: CurrentPrincipal, services: Services
 ) -> Advisor:
     return await services.advisors.get(advisor_id, principal.user_id)
 
@@ -96,7 +96,7 @@ async def get_advisor(
     summary="Change your advisor (persona and role are replaced whole)",
 )
 async def patch_advisor(
-    advisor_id: AdvisorId, body: AdvisorPatch, principal: CurrentPrincipal, services: Advisors
+    advisor_id: AdvisorId, body: AdvisorPatch, principal: CurrentPrincipal, services: Services
 ) -> Advisor:
     return await services.advisors.update(advisor_id, principal.user_id, body)
 
@@ -107,7 +107,7 @@ async def patch_advisor(
     summary="Delete your advisor, from every board and its notes",
 )
 async def delete_advisor(
-    advisor_id: AdvisorId, principal: CurrentPrincipal, services: Advisors
+    advisor_id: AdvisorId, principal: CurrentPrincipal, services: Services
 ) -> Response:
     await services.advisors.delete(advisor_id, principal.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -117,7 +117,7 @@ async def delete_advisor(
 
 
 @board_router.get("", summary="Your advisory board, in the order you chose them")
-async def get_board(principal: CurrentPrincipal, services: Advisors) -> Board:
+async def get_board(principal: CurrentPrincipal, services: Services) -> Board:
     return await services.advisors.board(principal.user_id)
 
 
@@ -125,7 +125,7 @@ async def get_board(principal: CurrentPrincipal, services: Advisors) -> Board:
 async def select_advisor(
     advisor_id: AdvisorId,
     principal: CurrentPrincipal,
-    services: Advisors,
+    services: Services,
     body: BoardSelect | None = None,
 ) -> BoardEntry:
     return await services.advisors.select(principal.user_id, advisor_id, body or BoardSelect())
@@ -137,7 +137,7 @@ async def select_advisor(
     summary="Take an advisor off your board",
 )
 async def deselect_advisor(
-    advisor_id: AdvisorId, principal: CurrentPrincipal, services: Advisors
+    advisor_id: AdvisorId, principal: CurrentPrincipal, services: Services
 ) -> Response:
     await services.advisors.deselect(principal.user_id, advisor_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -149,7 +149,7 @@ async def deselect_advisor(
 @templates_router.get("", summary="Predefined advisor teams")
 async def list_templates(
     principal: CurrentPrincipal,
-    services: Advisors,
+    services: Services,
     category: Annotated[str | None, Query(pattern=SLUG)] = None,
     featured: bool | None = None,
 ) -> list[TeamTemplate]:
@@ -165,7 +165,7 @@ async def list_templates(
 async def apply_template(
     template_id: Annotated[str, Path(min_length=1, max_length=64)],
     principal: CurrentPrincipal,
-    services: Advisors,
+    services: Services,
 ) -> TemplateApplied:
     return await services.advisors.apply_template(principal.user_id, template_id)
 
@@ -178,7 +178,7 @@ async def apply_template(
     summary="The advisors taking part in a conversation",
 )
 async def conversation_advisors(
-    conversation_id: str, principal: CurrentPrincipal, services: Advisors
+    conversation_id: str, principal: CurrentPrincipal, services: Services
 ) -> ConversationAdvisors:
     return await services.advisors.conversation_advisors(conversation_id, principal.user_id)
 
@@ -188,7 +188,7 @@ async def conversation_advisors(
     summary="Bring an advisor into a conversation (owner)",
 )
 async def add_conversation_advisor(
-    conversation_id: str, advisor_id: AdvisorId, principal: CurrentPrincipal, services: Advisors
+    conversation_id: str, advisor_id: AdvisorId, principal: CurrentPrincipal, services: Services
 ) -> ConversationAdvisors:
     return await services.advisors.add_to_conversation(
         conversation_id, principal.user_id, advisor_id
@@ -201,7 +201,7 @@ async def add_conversation_advisor(
     summary="Remove an advisor from a conversation (owner)",
 )
 async def remove_conversation_advisor(
-    conversation_id: str, advisor_id: AdvisorId, principal: CurrentPrincipal, services: Advisors
+    conversation_id: str, advisor_id: AdvisorId, principal: CurrentPrincipal, services: Services
 ) -> Response:
     await services.advisors.remove_from_conversation(conversation_id, principal.user_id, advisor_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -212,9 +212,9 @@ async def remove_conversation_advisor(
     summary="An advisor's notes in this conversation",
 )
 async def list_memory(
-    conversation_id: str, advisor_id: AdvisorId, principal: CurrentPrincipal, services: Advisors
+    conversation_id: str, advisor_id: AdvisorId, principal: CurrentPrincipal, services: Services
 ) -> AdvisorMemory:
-    return await services.memory.notes(conversation_id, advisor_id, principal.user_id)
+    return await services.advisor_memory.notes(conversation_id, advisor_id, principal.user_id)
 
 
 @conversation_router.delete(
@@ -223,9 +223,9 @@ async def list_memory(
     summary="Forget all of an advisor's notes here",
 )
 async def clear_memory(
-    conversation_id: str, advisor_id: AdvisorId, principal: CurrentPrincipal, services: Advisors
+    conversation_id: str, advisor_id: AdvisorId, principal: CurrentPrincipal, services: Services
 ) -> Response:
-    await services.memory.clear(conversation_id, advisor_id, principal.user_id)
+    await services.advisor_memory.clear(conversation_id, advisor_id, principal.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -237,9 +237,9 @@ async def get_memory(
     advisor_id: AdvisorId,
     key: MemoryKey,
     principal: CurrentPrincipal,
-    services: Advisors,
+    services: Services,
 ) -> MemoryEntry:
-    return await services.memory.get(conversation_id, advisor_id, key, principal.user_id)
+    return await services.advisor_memory.get(conversation_id, advisor_id, key, principal.user_id)
 
 
 @conversation_router.put(
@@ -252,9 +252,9 @@ async def put_memory(
     key: MemoryKey,
     body: MemoryValue,
     principal: CurrentPrincipal,
-    services: Advisors,
+    services: Services,
 ) -> MemoryEntry:
-    return await services.memory.remember(
+    return await services.advisor_memory.remember(
         advisor_id, conversation_id, principal.user_id, key, body.value
     )
 
@@ -267,9 +267,9 @@ async def delete_memory(
     advisor_id: AdvisorId,
     key: MemoryKey,
     principal: CurrentPrincipal,
-    services: Advisors,
+    services: Services,
 ) -> Response:
-    await services.memory.forget(conversation_id, advisor_id, key, principal.user_id)
+    await services.advisor_memory.forget(conversation_id, advisor_id, key, principal.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -278,7 +278,7 @@ async def delete_memory(
     summary="Summaries of the conversation, oldest first",
 )
 async def list_summaries(
-    conversation_id: str, principal: CurrentPrincipal, services: Advisors
+    conversation_id: str, principal: CurrentPrincipal, services: Services
 ) -> ThreadSummaries:
     return await services.summaries.for_conversation(conversation_id, principal.user_id)
 
@@ -291,7 +291,7 @@ async def list_summaries(
 async def create_summary(
     conversation_id: str,
     principal: CurrentPrincipal,
-    services: Advisors,
+    services: Services,
     body: SummaryCreate | None = None,
 ) -> ThreadSummary:
     return await services.summaries.create(

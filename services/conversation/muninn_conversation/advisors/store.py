@@ -28,9 +28,6 @@ TEAM_TEMPLATES = "team_templates"
 ADVISOR_MEMORIES = "advisor_memories"
 THREAD_SUMMARIES = "thread_summaries"
 
-CONVERSATION_CASCADE = (ADVISOR_MEMORIES, THREAD_SUMMARIES)
-"""Collections keyed by ``conversation_id`` that go when their conversation is deleted."""
-
 T = TypeVar("T")
 
 

@@ -7,8 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from muninn_shared.auth import CurrentPrincipal
 
-from muninn_conversation.advisors.store import CONVERSATION_CASCADE
-from muninn_conversation.bookmarks.store import BOOKMARKS
 from muninn_conversation.conversations.models import (
     Context,
     Conversation,
@@ -21,9 +19,7 @@ from muninn_conversation.conversations.models import (
     ParticipantRoleChange,
 )
 from muninn_conversation.deps import Services
-from muninn_conversation.messages.store import MESSAGES, SOURCES
 from muninn_conversation.tags.service import tag_param
-from muninn_conversation.typing_indicators.store import TYPING_INDICATORS
 
 router = APIRouter(prefix="/v1/conversations", tags=["conversations"])
 
@@ -119,11 +115,7 @@ async def patch(
     summary="Delete a conversation and its messages",
 )
 async def delete(conversation_id: str, principal: CurrentPrincipal, services: Services) -> Response:
-    await services.conversations.delete(
-        conversation_id,
-        principal.user_id,
-        cascade=[MESSAGES, SOURCES, BOOKMARKS, TYPING_INDICATORS, *CONVERSATION_CASCADE],
-    )
+    await services.conversations.delete(conversation_id, principal.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -40,10 +40,10 @@ async def _exchange_response(
     message_id = started.assistant_message.id
 
     async def final_message() -> Message:
-        doc = await services.message_store.by_id(message_id)
-        if doc is None:
+        message = await services.messages.reply_as_seen_by(message_id, reader_id)
+        if message is None:
             raise not_found("Message")
-        return await services.messages.present(doc, reader_id)
+        return message
 
     if wants_stream(accept):
 
@@ -130,16 +130,8 @@ async def resume_stream(
     async def events() -> AsyncIterator[bytes]:
         async for name, data in services.engine.follow(message_id):
             if name in ("done", "error"):
-                doc = await services.message_store.by_id(message_id)
-                payload = (
-                    {
-                        "message": (
-                            await services.messages.present(doc, principal.user_id)
-                        ).model_dump(mode="json")
-                    }
-                    if doc
-                    else data
-                )
+                message = await services.messages.reply_as_seen_by(message_id, principal.user_id)
+                payload = {"message": message.model_dump(mode="json")} if message else data
                 yield frame(name, payload)
                 return
             yield frame(name, data)
