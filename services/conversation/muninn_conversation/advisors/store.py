@@ -174,9 +174,6 @@ class AdvisorStore:
             d["advisor_id"] async for d in self._board.find({"user_id": user_id}, {"advisor_id": 1})
         }
 
-    async def board_size(self, user_id: str) -> int:
-        return await self._board.count_documents({"user_id": user_id})
-
     async def select(self, entry: Doc) -> Doc:
         """Put an advisor on a board; selecting it again updates how it was chosen."""
         return await upsert_returning(

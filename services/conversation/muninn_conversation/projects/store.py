@@ -95,11 +95,6 @@ class ProjectStore:
         )
         return [d["_id"] async for d in cursor]
 
-    async def count_conversations(self, user_id: str, project_id: str) -> int:
-        return await self._conversations.count_documents(
-            {"user_id": user_id, "project_id": project_id}
-        )
-
     async def set_conversation_project(self, conversation_id: str, project_id: str | None) -> None:
         await self._conversations.update_one(
             {"_id": conversation_id}, {"$set": {"project_id": project_id}}

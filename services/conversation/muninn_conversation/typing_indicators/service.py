@@ -50,9 +50,7 @@ class TypingService:
                 TypingIndicator(
                     user_id=doc["user_id"],
                     is_typing=True,
-                    last_typing_at=doc["last_typing_at"].replace(tzinfo=UTC)
-                    if doc["last_typing_at"].tzinfo is None
-                    else doc["last_typing_at"],
+                    last_typing_at=doc["last_typing_at"],
                 )
                 for doc in docs
             ],
