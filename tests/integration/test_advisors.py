@@ -23,6 +23,7 @@ from muninn_shared.problems import ProblemError
 from muninn_shared.storage.mongo import erase_user_documents, in_transaction
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from tests.integration.conversation_app import conversation_settings, running
 from tests.integration.infra import Infra
 from tests.integration.tokens import identity_token_issuer
 
@@ -33,15 +34,7 @@ AVA = "builtin-listener"
 
 @pytest.fixture
 def settings(infra: Infra, unique: str) -> ConversationSettings:
-    return ConversationSettings(
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_uri=infra.mongo_uri,
-        mongo_database_prefix=f"muninn_it{unique}_",
-        kafka_group_prefix=f"it{unique}.",
-        memory_url="http://127.0.0.1:9",
-        identity_url="http://127.0.0.1:9",
-        log_level="WARNING",
-    )
+    return conversation_settings(infra, unique)
 
 
 def build_app(settings: ConversationSettings) -> FastAPI:
@@ -50,14 +43,7 @@ def build_app(settings: ConversationSettings) -> FastAPI:
 
 @pytest.fixture
 async def app_client(settings: ConversationSettings) -> AsyncIterator[httpx.AsyncClient]:
-    app = build_app(settings)
-    async with (
-        LifespanManager(app, startup_timeout=60, shutdown_timeout=60),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://conversation", timeout=30
-        ) as client,
-    ):
-        client.app = app  # type: ignore[attr-defined]
+    async with running(build_app(settings)) as client:
         yield client
 
 
