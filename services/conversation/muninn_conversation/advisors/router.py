@@ -28,6 +28,7 @@ from muninn_conversation.advisors.models import (
     ThreadSummary,
 )
 from muninn_conversation.deps import Services
+from muninn_conversation.paging import PageCursor, PageLimit
 
 AdvisorId = Annotated[str, Path(min_length=1, max_length=64)]
 MemoryKey = Annotated[str, Path(pattern=MEMORY_KEY, description="1-64 letters, digits or _ . : -")]
@@ -48,8 +49,8 @@ conversation_router = APIRouter(prefix="/v1/conversations/{conversation_id}", ta
 async def list_advisors(
     principal: CurrentPrincipal,
     services: Services,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: PageLimit = 20,
+    cursor: PageCursor = None,
     category: Annotated[str | None, Query(pattern=SLUG)] = None,
     tag: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
     featured: bool | None = None,

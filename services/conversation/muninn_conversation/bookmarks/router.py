@@ -15,6 +15,7 @@ from muninn_conversation.bookmarks.models import (
     BookmarkPatch,
 )
 from muninn_conversation.deps import Services
+from muninn_conversation.paging import PageCursor, PageLimit
 
 router = APIRouter(prefix="/v1/bookmarks", tags=["bookmarks"])
 
@@ -38,8 +39,8 @@ async def create(body: BookmarkCreate, principal: CurrentPrincipal, services: Se
 async def list_bookmarks(
     principal: CurrentPrincipal,
     services: Services,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: PageLimit = 20,
+    cursor: PageCursor = None,
     conversation_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
 ) -> BookmarkPage:
     return await services.bookmarks.list(

@@ -18,10 +18,7 @@ from muninn_conversation.deps import Services
 router = APIRouter(prefix="/v1", tags=["openai compatible"])
 
 
-@router.get(
-    "/models",
-    summary="Models this server can answer with (OpenAI format)",
-)
+@router.get("/models", summary="Models this server can answer with (OpenAI format)")
 async def list_models(principal: CurrentPrincipal, services: Services) -> ModelList:
     return services.completions.models()
 

@@ -19,16 +19,13 @@ from muninn_conversation.conversations.models import (
     ParticipantRoleChange,
 )
 from muninn_conversation.deps import Services
+from muninn_conversation.paging import PageCursor, PageLimit
 from muninn_conversation.tags.service import tag_param
 
 router = APIRouter(prefix="/v1/conversations", tags=["conversations"])
 
 
-@router.post(
-    "",
-    status_code=status.HTTP_201_CREATED,
-    summary="Start a conversation",
-)
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Start a conversation")
 async def create(
     body: ConversationCreate, principal: CurrentPrincipal, services: Services
 ) -> Conversation:
@@ -39,8 +36,8 @@ async def create(
 async def list_conversations(
     principal: CurrentPrincipal,
     services: Services,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: PageLimit = 20,
+    cursor: PageCursor = None,
     context: Context | None = None,
     archived: bool = False,
     pinned: bool | None = None,
@@ -63,8 +60,7 @@ async def list_conversations(
 
 # Registered before "/{conversation_id}" so that "invitations" is never read as an id.
 @router.get(
-    "/invitations",
-    summary="Conversations you are invited to and have not yet accepted or declined",
+    "/invitations", summary="Conversations you are invited to and have not yet accepted or declined"
 )
 async def my_invitations(principal: CurrentPrincipal, services: Services) -> list[Invitation]:
     return await services.conversations.invitations(principal.user_id)
@@ -99,10 +95,7 @@ async def get(
     return await services.conversations.get(conversation_id, principal.user_id)
 
 
-@router.patch(
-    "/{conversation_id}",
-    summary="Rename, archive, pin, move, change settings",
-)
+@router.patch("/{conversation_id}", summary="Rename, archive, pin, move, change settings")
 async def patch(
     conversation_id: str, body: ConversationPatch, principal: CurrentPrincipal, services: Services
 ) -> Conversation:
@@ -137,8 +130,7 @@ async def invite_participant(
 
 
 @router.patch(
-    "/{conversation_id}/participants/{user_id}",
-    summary="Change a participant's role (owner only)",
+    "/{conversation_id}/participants/{user_id}", summary="Change a participant's role (owner only)"
 )
 async def change_participant_role(
     conversation_id: str,

@@ -139,10 +139,7 @@ async def resume_stream(
     return sse_response(events())
 
 
-@router.post(
-    "/{message_id}/stop",
-    summary="Stop a reply being generated (partial text kept)",
-)
+@router.post("/{message_id}/stop", summary="Stop a reply being generated (partial text kept)")
 async def stop(
     conversation_id: str, message_id: str, principal: CurrentPrincipal, services: Services
 ) -> Message:
@@ -196,10 +193,7 @@ async def edit(
     )
 
 
-@router.post(
-    "/{message_id}/activate",
-    summary="Show the branch that contains this message",
-)
+@router.post("/{message_id}/activate", summary="Show the branch that contains this message")
 async def activate(
     conversation_id: str, message_id: str, principal: CurrentPrincipal, services: Services
 ) -> Thread:

@@ -9,29 +9,25 @@ from muninn_shared.auth import CurrentPrincipal
 
 from muninn_conversation.deps import Services
 from muninn_conversation.notes.models import Note, NoteCreate, NotePage, NotePatch
+from muninn_conversation.paging import PageCursor, PageLimit
 from muninn_conversation.tags.service import tag_param
 
 router = APIRouter(prefix="/v1/notes", tags=["notes"])
 
 
 @router.post(
-    "",
-    status_code=status.HTTP_201_CREATED,
-    summary="Write a note, or keep a message as one",
+    "", status_code=status.HTTP_201_CREATED, summary="Write a note, or keep a message as one"
 )
 async def create(body: NoteCreate, principal: CurrentPrincipal, services: Services) -> Note:
     return await services.notes.create(principal.user_id, body)
 
 
-@router.get(
-    "",
-    summary="Your notes, most recently changed first; with q, best matches first",
-)
+@router.get("", summary="Your notes, most recently changed first; with q, best matches first")
 async def list_notes(
     principal: CurrentPrincipal,
     services: Services,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: PageLimit = 20,
+    cursor: PageCursor = None,
     q: Annotated[
         str | None,
         Query(

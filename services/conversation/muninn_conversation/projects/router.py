@@ -9,6 +9,7 @@ from muninn_shared.auth import CurrentPrincipal
 
 from muninn_conversation.conversations.models import Conversation
 from muninn_conversation.deps import Services
+from muninn_conversation.paging import PageCursor, PageLimit
 from muninn_conversation.projects.models import (
     Project,
     ProjectContents,
@@ -31,8 +32,8 @@ async def create(body: ProjectCreate, principal: CurrentPrincipal, services: Ser
 async def list_projects(
     principal: CurrentPrincipal,
     services: Services,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: PageLimit = 20,
+    cursor: PageCursor = None,
     archived: bool = False,
     q: Annotated[str | None, Query(max_length=100, description="Search in names.")] = None,
 ) -> ProjectPage:
@@ -41,18 +42,12 @@ async def list_projects(
     )
 
 
-@router.get(
-    "/{project_id}",
-    summary="A project with counts of its conversations, notes and files",
-)
+@router.get("/{project_id}", summary="A project with counts of its conversations, notes and files")
 async def get(project_id: str, principal: CurrentPrincipal, services: Services) -> Project:
     return await services.projects.get(principal.user_id, project_id)
 
 
-@router.patch(
-    "/{project_id}",
-    summary="Rename, describe, recolour, archive, set instructions",
-)
+@router.patch("/{project_id}", summary="Rename, describe, recolour, archive, set instructions")
 async def patch(
     project_id: str, body: ProjectPatch, principal: CurrentPrincipal, services: Services
 ) -> Project:
@@ -69,10 +64,7 @@ async def delete(project_id: str, principal: CurrentPrincipal, services: Service
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get(
-    "/{project_id}/contents",
-    summary="The project's conversations, notes and files",
-)
+@router.get("/{project_id}/contents", summary="The project's conversations, notes and files")
 async def contents(
     project_id: str,
     principal: CurrentPrincipal,

@@ -8,30 +8,24 @@ from fastapi import APIRouter, Query, Response, status
 from muninn_shared.auth import CurrentPrincipal
 
 from muninn_conversation.deps import Services
+from muninn_conversation.paging import PageCursor, PageLimit
 from muninn_conversation.snippets.models import Snippet, SnippetCreate, SnippetPage, SnippetPatch
 from muninn_conversation.tags.service import tag_param
 
 router = APIRouter(prefix="/v1/snippets", tags=["snippets"])
 
 
-@router.post(
-    "",
-    status_code=status.HTTP_201_CREATED,
-    summary="Keep a prompt or a piece of code",
-)
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Keep a prompt or a piece of code")
 async def create(body: SnippetCreate, principal: CurrentPrincipal, services: Services) -> Snippet:
     return await services.snippets.create(principal.user_id, body)
 
 
-@router.get(
-    "",
-    summary="Your snippets, most recently changed first; with q, best matches first",
-)
+@router.get("", summary="Your snippets, most recently changed first; with q, best matches first")
 async def list_snippets(
     principal: CurrentPrincipal,
     services: Services,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: PageLimit = 20,
+    cursor: PageCursor = None,
     q: Annotated[
         str | None,
         Query(

@@ -20,9 +20,7 @@ async def list_tags(principal: CurrentPrincipal, services: Services) -> list[Tag
 
 
 @router.post(
-    "/v1/tags",
-    status_code=status.HTTP_201_CREATED,
-    summary="Add a tag to your vocabulary",
+    "/v1/tags", status_code=status.HTTP_201_CREATED, summary="Add a tag to your vocabulary"
 )
 async def create(body: TagCreate, principal: CurrentPrincipal, services: Services) -> Tag:
     return await services.tags.create(principal.user_id, body)
@@ -49,10 +47,7 @@ async def delete(tag: str, principal: CurrentPrincipal, services: Services) -> R
     return Response(status_code=NO_CONTENT)
 
 
-@router.put(
-    "/v1/conversations/{conversation_id}/tags/{tag}",
-    summary="Tag a conversation",
-)
+@router.put("/v1/conversations/{conversation_id}/tags/{tag}", summary="Tag a conversation")
 async def tag_conversation(
     conversation_id: str, tag: str, principal: CurrentPrincipal, services: Services
 ) -> ItemTags:

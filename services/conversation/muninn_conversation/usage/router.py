@@ -27,10 +27,7 @@ async def report(
     return await services.usage.report(principal.user_id, start, end)
 
 
-@router.get(
-    "/limits",
-    summary="The limits that apply and how much of them is used",
-)
+@router.get("/limits", summary="The limits that apply and how much of them is used")
 async def limits(principal: CurrentPrincipal, services: Services) -> UsageLimits:
     return await services.usage.limits(principal.user_id)
 
