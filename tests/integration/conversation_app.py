@@ -35,11 +35,10 @@ def conversation_settings(infra: Infra, unique: str | None = None) -> Conversati
 @asynccontextmanager
 async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """The app started, with a client of it; ``client.app`` is the app, for its state."""
-    async with (
-        LifespanManager(app, startup_timeout=60, shutdown_timeout=60),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://conversation", timeout=30
-        ) as client,
-    ):
-        client.app = app  # type: ignore[attr-defined]
-        yield client
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://conversation", timeout=30
+        ) as client:
+            client.app = app  # type: ignore[attr-defined]
+            yield client

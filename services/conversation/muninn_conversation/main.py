@@ -109,19 +109,17 @@ def create_app(
         messages_per_day=settings.usage_messages_per_day,
         spend_per_month_usd=settings.usage_spend_per_month_usd,
     )
-    project_store = ProjectStore(db)
-    note_store = NoteStore(db)
-    tag_store = TagStore(db)
-    bookmark_store = BookmarkStore(db)
-    snippet_store = SnippetStore(db)
-    typing_store = TypingStore(db)
-    advisor_store = AdvisorStore(db)
-    advisor_memory_store = MemoryStore(db)
-    summary_store = SummaryStore(db)
+    # Projects, notes and snippets read each other's stores (counts, tag vocabulary).
+    project_store, note_store, tag_store = ProjectStore(db), NoteStore(db), TagStore(db)
     projects = ProjectService(runtime.mongo, project_store, note_store, conversations)
     notes = NoteService(note_store, project_store, tag_store, conversations, message_store)
+    snippet_store = SnippetStore(db)
     snippets = SnippetService(snippet_store, tag_store, conversations, message_store)
+    advisor_store, advisor_memory_store = AdvisorStore(db), MemoryStore(db)
     advisors = AdvisorService(runtime.mongo, advisor_store, advisor_memory_store, conversations)
+    bookmark_store = BookmarkStore(db)
+    typing_store = TypingStore(db)
+    summary_store = SummaryStore(db)
     messages = MessageService(
         client=runtime.mongo,
         messages=message_store,
