@@ -12,17 +12,18 @@ import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from muninn_conversation.advisors.catalogue import ADVISORS, TEAMS
-from muninn_conversation.advisors.deps import AdvisorServices
+from muninn_conversation.advisors.erasure import advisor_eraser
 from muninn_conversation.advisors.store import ADVISOR_MEMORIES, BOARD
 from muninn_conversation.advisors.store import ADVISORS as ADVISORS_COLLECTION
-from muninn_conversation.advisors.wiring import advisor_eraser, persona_for_turn
 from muninn_conversation.conversations.permissions import Operation
+from muninn_conversation.deps import ConversationServices
 from muninn_conversation.main import create_app
 from muninn_conversation.settings import ConversationSettings
 from muninn_shared.problems import ProblemError
 from muninn_shared.storage.mongo import erase_user_documents, in_transaction
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from tests.integration.conversation_app import conversation_settings, running
 from tests.integration.infra import Infra
 from tests.integration.tokens import identity_token_issuer
 
@@ -33,15 +34,7 @@ AVA = "builtin-listener"
 
 @pytest.fixture
 def settings(infra: Infra, unique: str) -> ConversationSettings:
-    return ConversationSettings(
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_uri=infra.mongo_uri,
-        mongo_database_prefix=f"muninn_it{unique}_",
-        kafka_group_prefix=f"it{unique}.",
-        memory_url="http://127.0.0.1:9",
-        identity_url="http://127.0.0.1:9",
-        log_level="WARNING",
-    )
+    return conversation_settings(infra, unique)
 
 
 def build_app(settings: ConversationSettings) -> FastAPI:
@@ -50,14 +43,7 @@ def build_app(settings: ConversationSettings) -> FastAPI:
 
 @pytest.fixture
 async def app_client(settings: ConversationSettings) -> AsyncIterator[httpx.AsyncClient]:
-    app = build_app(settings)
-    async with (
-        LifespanManager(app, startup_timeout=60, shutdown_timeout=60),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://conversation", timeout=30
-        ) as client,
-    ):
-        client.app = app  # type: ignore[attr-defined]
+    async with running(build_app(settings)) as client:
         yield client
 
 
@@ -66,8 +52,8 @@ def app_of(client: httpx.AsyncClient) -> FastAPI:
     return app
 
 
-def advisor_services(client: httpx.AsyncClient) -> AdvisorServices:
-    services: AdvisorServices = app_of(client).state.advisors
+def advisor_services(client: httpx.AsyncClient) -> ConversationServices:
+    services: ConversationServices = app_of(client).state.services
     return services
 
 
@@ -405,13 +391,12 @@ async def test_an_explicit_advisor_then_a_mention_then_the_only_advisor_answers(
     assert [a["id"] for a in listed["items"]] == [MAYA, DANIEL]
 
     conversation = await conversation_doc(app_client, cid, me_id)
-    assert (
-        await persona_for_turn(advisors, conversation, me_id, "What should I do next?", None)
-        is None
-    ), "two advisors, no mention"
+    assert await advisors.for_turn(conversation, me_id, "What should I do next?", None) is None, (
+        "two advisors, no mention"
+    )
 
-    mention = await persona_for_turn(
-        advisors, conversation, me_id, "@Daniel can I afford a pay cut? cc @career-coach", None
+    mention = await advisors.for_turn(
+        conversation, me_id, "@Daniel can I afford a pay cut? cc @career-coach", None
     )
     assert mention is not None
     assert (mention.advisor_id, mention.reason, mention.mentions) == (
@@ -422,21 +407,21 @@ async def test_an_explicit_advisor_then_a_mention_then_the_only_advisor_answers(
     assert mention.persona.startswith("You are Daniel Reyes, Financial Planner.")
     assert "Maya Okafor (Career Coach, @career-coach)" in mention.persona
 
-    explicit = await persona_for_turn(advisors, conversation, me_id, "@daniel thoughts?", MAYA)
+    explicit = await advisors.for_turn(conversation, me_id, "@daniel thoughts?", MAYA)
     assert explicit is not None
     assert (explicit.advisor_id, explicit.reason) == (MAYA, "explicit")
-    outside = await persona_for_turn(advisors, conversation, me_id, "hello", AVA)
+    outside = await advisors.for_turn(conversation, me_id, "hello", AVA)
     assert outside is not None
     assert outside.advisor_id == AVA, "any advisor the user can see may be asked explicitly"
     with pytest.raises(ProblemError) as unknown:
-        await persona_for_turn(advisors, conversation, me_id, "hello", "no-such-advisor")
+        await advisors.for_turn(conversation, me_id, "hello", "no-such-advisor")
     assert unknown.value.status == 404
 
     assert (
         await app_client.delete(f"/v1/conversations/{cid}/advisors/{DANIEL}", headers=me)
     ).status_code == 204
     conversation = await conversation_doc(app_client, cid, me_id)
-    sole = await persona_for_turn(advisors, conversation, me_id, "What should I do next?", None)
+    sole = await advisors.for_turn(conversation, me_id, "What should I do next?", None)
     assert sole is not None
     assert (sole.advisor_id, sole.reason) == (MAYA, "sole")
 
@@ -446,7 +431,7 @@ async def test_an_explicit_advisor_then_a_mention_then_the_only_advisor_answers(
         headers=me,
     )
     assert put.status_code == 200, put.text
-    remembered = await persona_for_turn(advisors, conversation, me_id, "next step?", None)
+    remembered = await advisors.for_turn(conversation, me_id, "next step?", None)
     assert remembered is not None
     assert "- goal: Senior PM role by June" in remembered.persona
 
@@ -479,8 +464,8 @@ async def test_who_may_change_a_conversations_advisors(
     seen = (await app_client.get(f"/v1/conversations/{cid}/advisors", headers=collaborator)).json()
     assert [a["id"] for a in seen["items"]] == [private["id"]]
     conversation = await conversation_doc(app_client, cid, owner_id)
-    turn = await persona_for_turn(
-        advisor_services(app_client).advisors, conversation, collaborator_id, "@iris help", None
+    turn = await advisor_services(app_client).advisors.for_turn(
+        conversation, collaborator_id, "@iris help", None
     )
     assert turn is not None
     assert turn.advisor_id == private["id"]

@@ -14,34 +14,19 @@ from muninn_conversation.main import create_app
 from muninn_conversation.settings import ConversationSettings
 from pymongo import AsyncMongoClient
 
+from tests.integration.conversation_app import conversation_settings, running
 from tests.integration.infra import Infra
 from tests.integration.tokens import identity_token_issuer
 
 
 @pytest.fixture
 def settings(infra: Infra, unique: str) -> ConversationSettings:
-    return ConversationSettings(
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_uri=infra.mongo_uri,
-        mongo_database_prefix=f"muninn_it{unique}_",
-        kafka_group_prefix=f"it{unique}.",
-        # Nothing listens here: memory and identity are "down" for these tests.
-        memory_url="http://127.0.0.1:9",
-        identity_url="http://127.0.0.1:9",
-        log_level="WARNING",
-    )
+    return conversation_settings(infra, unique)
 
 
 @pytest.fixture
 async def app_client(settings: ConversationSettings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
-    async with (
-        LifespanManager(app, startup_timeout=60, shutdown_timeout=60),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://conversation", timeout=30
-        ) as client,
-    ):
-        client.app = app  # type: ignore[attr-defined]
+    async with running(create_app(settings)) as client:
         yield client
 
 
@@ -581,7 +566,7 @@ async def test_typing_indicators_follow_roles_and_lapse(
     assert (await app_client.put(path, json={"is_typing": "x"}, headers=owner)).status_code == 422
 
     # An indicator nobody renews lapses: seen from a clock past the TTL, nobody is typing.
-    service: TypingService = app_client.app.state.typing  # type: ignore[attr-defined]
+    service: TypingService = app_client.app.state.services.typing  # type: ignore[attr-defined]
     later = TypingService(
         service._store,
         service._conversations,

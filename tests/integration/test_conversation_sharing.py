@@ -18,8 +18,8 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from muninn_conversation.main import create_app
+from muninn_conversation.messages.store import MessageStore
 from muninn_conversation.profiles.client import ProfileClient
 from muninn_conversation.recall.client import MemoryRecallClient
 from muninn_conversation.settings import ConversationSettings
@@ -28,6 +28,7 @@ from muninn_shared.events.payloads import ErasureRequested
 from muninn_shared.messaging.broker import create_broker, publish_event
 from pymongo import AsyncMongoClient
 
+from tests.integration.conversation_app import conversation_settings, running
 from tests.integration.infra import Infra
 from tests.integration.kafka_tools import collect
 from tests.integration.tokens import identity_token_issuer
@@ -38,28 +39,12 @@ CAREER_COACH = "builtin-career-coach"
 
 @pytest.fixture(scope="module")
 def settings(infra: Infra) -> ConversationSettings:
-    unique = uuid.uuid4().hex[:10]
-    return ConversationSettings(
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_uri=infra.mongo_uri,
-        mongo_database_prefix=f"muninn_it{unique}_",
-        kafka_group_prefix=f"it{unique}.",
-        memory_url="http://127.0.0.1:9",
-        identity_url="http://127.0.0.1:9",
-        log_level="WARNING",
-    )
+    return conversation_settings(infra)
 
 
 @pytest.fixture(scope="module")
 async def client(settings: ConversationSettings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
-    async with (
-        LifespanManager(app, startup_timeout=60, shutdown_timeout=60),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://conversation", timeout=30
-        ) as http,
-    ):
-        http.app = app  # type: ignore[attr-defined]
+    async with running(create_app(settings)) as http:
         yield http
 
 
@@ -720,7 +705,7 @@ async def test_sources_stored_inside_messages_by_earlier_versions_are_never_show
                 assert response.status_code == 200
                 assert secret not in response.text, path
 
-        store = client.app.state.services.message_store  # type: ignore[attr-defined]
+        store = MessageStore(client.app.state.runtime.db)  # type: ignore[attr-defined]
         assert await store.drop_inline_sources() >= 1
         assert await messages.count_documents({"sources": {"$exists": True}}) == 0
     finally:

@@ -10,12 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from muninn_conversation.main import create_app
 from muninn_conversation.notes.service import excerpt
 from muninn_conversation.settings import ConversationSettings
 from pymongo import AsyncMongoClient
 
+from tests.integration.conversation_app import conversation_settings, running
 from tests.integration.infra import Infra
 from tests.integration.tokens import identity_token_issuer
 
@@ -25,27 +25,12 @@ Doc = dict[str, Any]
 
 @pytest.fixture(scope="module")
 def settings(infra: Infra) -> ConversationSettings:
-    return ConversationSettings(
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_uri=infra.mongo_uri,
-        mongo_database_prefix=f"muninn_ws{uuid.uuid4().hex[:8]}_",
-        kafka_group_prefix=f"ws{uuid.uuid4().hex[:8]}.",
-        # Nothing listens here: memory and identity are "down"; the offline provider answers.
-        memory_url="http://127.0.0.1:9",
-        identity_url="http://127.0.0.1:9",
-        log_level="WARNING",
-    )
+    return conversation_settings(infra)
 
 
 @pytest.fixture(scope="module")
 async def client(settings: ConversationSettings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
-    async with (
-        LifespanManager(app, startup_timeout=60, shutdown_timeout=60),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://conversation", timeout=30
-        ) as http,
-    ):
+    async with running(create_app(settings)) as http:
         yield http
 
 

@@ -1,4 +1,7 @@
-"""FastAPI dependency: the conversation service's container."""
+"""The conversation service's dependency container, built once by main.py.
+
+Every router reaches its feature's service the same way: a ``services: Services`` parameter.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +10,20 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from muninn_conversation.advisors.memory import AdvisorMemoryService
+from muninn_conversation.advisors.service import AdvisorService
+from muninn_conversation.advisors.summaries import ThreadSummaryService
+from muninn_conversation.bookmarks.service import BookmarkService
 from muninn_conversation.completions.service import CompletionService
 from muninn_conversation.conversations.service import ConversationService
 from muninn_conversation.generation.engine import GenerationEngine
 from muninn_conversation.messages.service import MessageService
-from muninn_conversation.messages.store import MessageStore
+from muninn_conversation.notes.service import NoteService
+from muninn_conversation.projects.service import ProjectService
 from muninn_conversation.providers.registry import ProviderRegistry
+from muninn_conversation.snippets.service import SnippetService
+from muninn_conversation.tags.service import TagService
+from muninn_conversation.typing_indicators.service import TypingService
 from muninn_conversation.usage.service import UsageService
 
 
@@ -20,11 +31,19 @@ from muninn_conversation.usage.service import UsageService
 class ConversationServices:
     conversations: ConversationService
     messages: MessageService
-    message_store: MessageStore
     engine: GenerationEngine
     registry: ProviderRegistry
     usage: UsageService
     completions: CompletionService
+    typing: TypingService
+    projects: ProjectService
+    notes: NoteService
+    tags: TagService
+    bookmarks: BookmarkService
+    snippets: SnippetService
+    advisors: AdvisorService
+    advisor_memory: AdvisorMemoryService
+    summaries: ThreadSummaryService
 
 
 async def get_services(request: Request) -> ConversationServices:

@@ -1,8 +1,6 @@
-"""Composition root of the conversation service: settings, runtime (stores, broker, outbox), features."""
+"""Composition root of the conversation service: every store, service and router is built here."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import httpx
 from fastapi import Depends, FastAPI
@@ -11,9 +9,21 @@ from muninn_shared.http.erased_users import refuse_writes_of_erased_users
 from muninn_shared.privacy import install_erasure_consumer, privacy_router
 from muninn_shared.runtime import ServiceRuntime
 
-from muninn_conversation.advisors.service import TurnAdvisor
-from muninn_conversation.advisors.wiring import advisor_eraser, persona_for_turn
-from muninn_conversation.advisors.wiring import install as install_advisors
+from muninn_conversation.advisors.erasure import advisor_eraser
+from muninn_conversation.advisors.memory import AdvisorMemoryService
+from muninn_conversation.advisors.router import routers as advisor_routers
+from muninn_conversation.advisors.service import AdvisorService
+from muninn_conversation.advisors.store import (
+    ADVISOR_MEMORIES,
+    THREAD_SUMMARIES,
+    AdvisorStore,
+    MemoryStore,
+    SummaryStore,
+)
+from muninn_conversation.advisors.summaries import ThreadSummaryService
+from muninn_conversation.bookmarks.router import router as bookmarks_router
+from muninn_conversation.bookmarks.service import BookmarkService
+from muninn_conversation.bookmarks.store import BOOKMARKS, BookmarkStore
 from muninn_conversation.completions.router import router as completions_router
 from muninn_conversation.completions.service import CompletionService
 from muninn_conversation.conversations.erasure import owned_conversation_eraser
@@ -24,20 +34,31 @@ from muninn_conversation.deps import ConversationServices
 from muninn_conversation.generation.engine import GenerationEngine
 from muninn_conversation.messages.router import router as messages_router
 from muninn_conversation.messages.service import MessageService
-from muninn_conversation.messages.store import MessageStore, SourceStore
+from muninn_conversation.messages.store import MESSAGES, SOURCES, MessageStore, SourceStore
+from muninn_conversation.notes.router import router as notes_router
+from muninn_conversation.notes.service import NoteService
+from muninn_conversation.notes.store import NoteStore
 from muninn_conversation.proactive.handlers import register_handlers as register_proactive_handlers
 from muninn_conversation.profiles.client import ProfileClient
+from muninn_conversation.projects.router import router as projects_router
+from muninn_conversation.projects.service import ProjectService
+from muninn_conversation.projects.store import ProjectStore
 from muninn_conversation.providers.config import ProvidersSettings
 from muninn_conversation.providers.registry import ProviderRegistry
 from muninn_conversation.recall.client import MemoryRecallClient
 from muninn_conversation.settings import ConversationSettings
+from muninn_conversation.snippets.router import router as snippets_router
+from muninn_conversation.snippets.service import SnippetService
+from muninn_conversation.snippets.store import SnippetStore
+from muninn_conversation.tags.router import router as tags_router
+from muninn_conversation.tags.service import TagService
+from muninn_conversation.tags.store import TagStore
 from muninn_conversation.typing_indicators.router import router as typing_router
 from muninn_conversation.typing_indicators.service import TypingService
-from muninn_conversation.typing_indicators.store import TypingStore
+from muninn_conversation.typing_indicators.store import TYPING_INDICATORS, TypingStore
 from muninn_conversation.usage.router import router as usage_router
 from muninn_conversation.usage.service import UsageService
 from muninn_conversation.usage.store import UsageStore
-from muninn_conversation.workspace_wiring import install as install_workspace
 
 
 def create_app(
@@ -68,13 +89,37 @@ def create_app(
         save_interval=settings.generation_save_interval_seconds,
         sweep_interval=settings.generation_sweep_interval_seconds,
     )
-    conversations = ConversationService(runtime.mongo, conversation_store, runtime.outbox)
+    # Deleting a conversation takes every document that belongs to it along.
+    conversations = ConversationService(
+        runtime.mongo,
+        conversation_store,
+        runtime.outbox,
+        cascade=[
+            MESSAGES,
+            SOURCES,
+            BOOKMARKS,
+            TYPING_INDICATORS,
+            ADVISOR_MEMORIES,
+            THREAD_SUMMARIES,
+        ],
+    )
     usage_store = UsageStore(db)
     usage = UsageService(
         usage_store,
         messages_per_day=settings.usage_messages_per_day,
         spend_per_month_usd=settings.usage_spend_per_month_usd,
     )
+    # Projects, notes and snippets read each other's stores (counts, tag vocabulary).
+    project_store, note_store, tag_store = ProjectStore(db), NoteStore(db), TagStore(db)
+    projects = ProjectService(runtime.mongo, project_store, note_store, conversations)
+    notes = NoteService(note_store, project_store, tag_store, conversations, message_store)
+    snippet_store = SnippetStore(db)
+    snippets = SnippetService(snippet_store, tag_store, conversations, message_store)
+    advisor_store, advisor_memory_store = AdvisorStore(db), MemoryStore(db)
+    advisors = AdvisorService(runtime.mongo, advisor_store, advisor_memory_store, conversations)
+    bookmark_store = BookmarkStore(db)
+    typing_store = TypingStore(db)
+    summary_store = SummaryStore(db)
     messages = MessageService(
         client=runtime.mongo,
         messages=message_store,
@@ -84,32 +129,55 @@ def create_app(
         engine=engine,
         outbox=runtime.outbox,
         usage=usage,
+        route_turn=advisors.for_turn,
+        project_instructions=projects.instructions,
     )
     services = ConversationServices(
         conversations=conversations,
         messages=messages,
-        message_store=message_store,
         engine=engine,
         registry=registry,
         usage=usage,
         completions=CompletionService(
-            registry=registry, conversations=conversations, messages=messages
+            registry=registry, conversations=conversations, messages=messages, engine=engine
         ),
-    )
-    typing_store = TypingStore(db)
-    typing = TypingService(
-        typing_store, conversations, ttl_seconds=settings.typing_indicator_ttl_seconds
+        typing=TypingService(
+            typing_store, conversations, ttl_seconds=settings.typing_indicator_ttl_seconds
+        ),
+        projects=projects,
+        notes=notes,
+        tags=TagService(
+            runtime.mongo, tag_store, notes, note_store, snippets, snippet_store, conversations
+        ),
+        bookmarks=BookmarkService(bookmark_store, conversations, conversation_store, message_store),
+        snippets=snippets,
+        advisors=advisors,
+        advisor_memory=AdvisorMemoryService(advisor_memory_store, advisor_store, conversations),
+        summaries=ThreadSummaryService(summary_store, message_store, advisor_store, conversations),
     )
     register_proactive_handlers(runtime.consumers, messages)
     install_erasure_consumer(runtime, [owned_conversation_eraser(db), advisor_eraser(db)])
+    stores = (
+        conversation_store,
+        message_store,
+        source_store,
+        usage_store,
+        typing_store,
+        project_store,
+        note_store,
+        tag_store,
+        bookmark_store,
+        snippet_store,
+        advisor_store,
+        advisor_memory_store,
+        summary_store,
+    )
 
     async def start_features() -> None:
-        await conversation_store.ensure_indexes()
-        await message_store.ensure_indexes()
+        for store in stores:
+            await store.ensure_indexes()
         await message_store.drop_inline_sources()
-        await source_store.ensure_indexes()
-        await usage_store.ensure_indexes()
-        await typing_store.ensure_indexes()
+        await advisors.seed_catalogue()
         engine.start()
 
     async def stop_features() -> None:
@@ -130,6 +198,12 @@ def create_app(
             typing_router,
             usage_router,
             completions_router,
+            projects_router,
+            notes_router,
+            tags_router,
+            bookmarks_router,
+            snippets_router,
+            *advisor_routers,
             privacy_router(runtime),
         ],
         lifespan=runtime.lifespan(),
@@ -140,15 +214,4 @@ def create_app(
     app.state.runtime = runtime
     app.state.token_verifier = runtime.token_verifier
     app.state.services = services
-    app.state.typing = typing
-    workspace = install_workspace(app, runtime, conversations=conversations)
-    messages.use_project_instructions(workspace.projects.instructions)
-    advisors = install_advisors(app, runtime, conversations)
-
-    async def route_turn(
-        conversation: dict[str, Any], user_id: str, content: str, explicit: str | None
-    ) -> TurnAdvisor | None:
-        return await persona_for_turn(advisors.advisors, conversation, user_id, content, explicit)
-
-    messages.use_turn_router(route_turn)
     return app

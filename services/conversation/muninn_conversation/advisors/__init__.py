@@ -1,1 +1,1 @@
-"""Advisors (seed 002): personas, the marketplace, advisory boards, team templates, advisor memory, thread summaries."""
+"""Advisors: personas, the marketplace, advisory boards, team templates, advisor memory, thread summaries."""

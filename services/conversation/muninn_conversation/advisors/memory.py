@@ -1,4 +1,4 @@
-"""Each advisor's own key/value notes in a conversation (seed 002 ``advisorMemories``).
+"""Each advisor's own key/value notes in a conversation.
 
 Access goes through the conversation: participants read, collaborators and the owner write.
 The notes belong to the conversation, so they carry its owner's ``user_id`` (erased with the

@@ -1,4 +1,4 @@
-"""Advisors: personas, the marketplace, a user's advisory board, team templates (seed 002)."""
+"""Advisors: personas, the marketplace, a user's advisory board, team templates."""
 
 from __future__ import annotations
 

@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 from muninn_shared.auth import CurrentPrincipal
 
-from muninn_conversation.advisors.deps import Advisors
 from muninn_conversation.advisors.models import (
     MEMORY_KEY,
     SLUG,
@@ -28,6 +27,8 @@ from muninn_conversation.advisors.models import (
     ThreadSummaries,
     ThreadSummary,
 )
+from muninn_conversation.deps import Services
+from muninn_conversation.paging import PageCursor, PageLimit
 
 AdvisorId = Annotated[str, Path(min_length=1, max_length=64)]
 MemoryKey = Annotated[str, Path(pattern=MEMORY_KEY, description="1-64 letters, digits or _ . : -")]
@@ -43,14 +44,13 @@ conversation_router = APIRouter(prefix="/v1/conversations/{conversation_id}", ta
 
 @advisors_router.get(
     "",
-    response_model=AdvisorPage,
     summary="The marketplace: built-in, public and your own advisors, newest first",
 )
 async def list_advisors(
     principal: CurrentPrincipal,
-    services: Advisors,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    services: Services,
+    limit: PageLimit = 20,
+    cursor: PageCursor = None,
     category: Annotated[str | None, Query(pattern=SLUG)] = None,
     tag: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
     featured: bool | None = None,
@@ -74,30 +74,30 @@ async def list_advisors(
 
 @advisors_router.post(
     "",
-    response_model=Advisor,
     status_code=status.HTTP_201_CREATED,
     summary="Create a custom advisor (private unless is_public)",
 )
 async def create_advisor(
-    body: AdvisorCreate, principal: CurrentPrincipal, services: Advisors
+    body: AdvisorCreate, principal: CurrentPrincipal, services: Services
 ) -> Advisor:
     return await services.advisors.create(principal.user_id, body)
 
 
-@advisors_router.get("/{advisor_id}", response_model=Advisor)
+@advisors_router.get(
+    "/{advisor_id}",
+)
 async def get_advisor(
-    advisor_id: AdvisorId, principal: CurrentPrincipal, services: Advisors
+    advisor_id: AdvisorId, principal: CurrentPrincipal, services: Services
 ) -> Advisor:
     return await services.advisors.get(advisor_id, principal.user_id)
 
 
 @advisors_router.patch(
     "/{advisor_id}",
-    response_model=Advisor,
     summary="Change your advisor (persona and role are replaced whole)",
 )
 async def patch_advisor(
-    advisor_id: AdvisorId, body: AdvisorPatch, principal: CurrentPrincipal, services: Advisors
+    advisor_id: AdvisorId, body: AdvisorPatch, principal: CurrentPrincipal, services: Services
 ) -> Advisor:
     return await services.advisors.update(advisor_id, principal.user_id, body)
 
@@ -108,7 +108,7 @@ async def patch_advisor(
     summary="Delete your advisor, from every board and its notes",
 )
 async def delete_advisor(
-    advisor_id: AdvisorId, principal: CurrentPrincipal, services: Advisors
+    advisor_id: AdvisorId, principal: CurrentPrincipal, services: Services
 ) -> Response:
     await services.advisors.delete(advisor_id, principal.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -117,20 +117,16 @@ async def delete_advisor(
 # -- the advisory board -------------------------------------------------------------------------
 
 
-@board_router.get(
-    "", response_model=Board, summary="Your advisory board, in the order you chose them"
-)
-async def get_board(principal: CurrentPrincipal, services: Advisors) -> Board:
+@board_router.get("", summary="Your advisory board, in the order you chose them")
+async def get_board(principal: CurrentPrincipal, services: Services) -> Board:
     return await services.advisors.board(principal.user_id)
 
 
-@board_router.put(
-    "/{advisor_id}", response_model=BoardEntry, summary="Put an advisor on your board"
-)
+@board_router.put("/{advisor_id}", summary="Put an advisor on your board")
 async def select_advisor(
     advisor_id: AdvisorId,
     principal: CurrentPrincipal,
-    services: Advisors,
+    services: Services,
     body: BoardSelect | None = None,
 ) -> BoardEntry:
     return await services.advisors.select(principal.user_id, advisor_id, body or BoardSelect())
@@ -142,7 +138,7 @@ async def select_advisor(
     summary="Take an advisor off your board",
 )
 async def deselect_advisor(
-    advisor_id: AdvisorId, principal: CurrentPrincipal, services: Advisors
+    advisor_id: AdvisorId, principal: CurrentPrincipal, services: Services
 ) -> Response:
     await services.advisors.deselect(principal.user_id, advisor_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -151,10 +147,10 @@ async def deselect_advisor(
 # -- team templates -----------------------------------------------------------------------------
 
 
-@templates_router.get("", response_model=list[TeamTemplate], summary="Predefined advisor teams")
+@templates_router.get("", summary="Predefined advisor teams")
 async def list_templates(
     principal: CurrentPrincipal,
-    services: Advisors,
+    services: Services,
     category: Annotated[str | None, Query(pattern=SLUG)] = None,
     featured: bool | None = None,
 ) -> list[TeamTemplate]:
@@ -165,13 +161,12 @@ async def list_templates(
 
 @templates_router.post(
     "/{template_id}/apply",
-    response_model=TemplateApplied,
     summary="Add a team's advisors to your board",
 )
 async def apply_template(
     template_id: Annotated[str, Path(min_length=1, max_length=64)],
     principal: CurrentPrincipal,
-    services: Advisors,
+    services: Services,
 ) -> TemplateApplied:
     return await services.advisors.apply_template(principal.user_id, template_id)
 
@@ -181,22 +176,20 @@ async def apply_template(
 
 @conversation_router.get(
     "/advisors",
-    response_model=ConversationAdvisors,
     summary="The advisors taking part in a conversation",
 )
 async def conversation_advisors(
-    conversation_id: str, principal: CurrentPrincipal, services: Advisors
+    conversation_id: str, principal: CurrentPrincipal, services: Services
 ) -> ConversationAdvisors:
     return await services.advisors.conversation_advisors(conversation_id, principal.user_id)
 
 
 @conversation_router.put(
     "/advisors/{advisor_id}",
-    response_model=ConversationAdvisors,
     summary="Bring an advisor into a conversation (owner)",
 )
 async def add_conversation_advisor(
-    conversation_id: str, advisor_id: AdvisorId, principal: CurrentPrincipal, services: Advisors
+    conversation_id: str, advisor_id: AdvisorId, principal: CurrentPrincipal, services: Services
 ) -> ConversationAdvisors:
     return await services.advisors.add_to_conversation(
         conversation_id, principal.user_id, advisor_id
@@ -209,7 +202,7 @@ async def add_conversation_advisor(
     summary="Remove an advisor from a conversation (owner)",
 )
 async def remove_conversation_advisor(
-    conversation_id: str, advisor_id: AdvisorId, principal: CurrentPrincipal, services: Advisors
+    conversation_id: str, advisor_id: AdvisorId, principal: CurrentPrincipal, services: Services
 ) -> Response:
     await services.advisors.remove_from_conversation(conversation_id, principal.user_id, advisor_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -217,13 +210,12 @@ async def remove_conversation_advisor(
 
 @conversation_router.get(
     "/advisors/{advisor_id}/memory",
-    response_model=AdvisorMemory,
     summary="An advisor's notes in this conversation",
 )
 async def list_memory(
-    conversation_id: str, advisor_id: AdvisorId, principal: CurrentPrincipal, services: Advisors
+    conversation_id: str, advisor_id: AdvisorId, principal: CurrentPrincipal, services: Services
 ) -> AdvisorMemory:
-    return await services.memory.notes(conversation_id, advisor_id, principal.user_id)
+    return await services.advisor_memory.notes(conversation_id, advisor_id, principal.user_id)
 
 
 @conversation_router.delete(
@@ -232,26 +224,27 @@ async def list_memory(
     summary="Forget all of an advisor's notes here",
 )
 async def clear_memory(
-    conversation_id: str, advisor_id: AdvisorId, principal: CurrentPrincipal, services: Advisors
+    conversation_id: str, advisor_id: AdvisorId, principal: CurrentPrincipal, services: Services
 ) -> Response:
-    await services.memory.clear(conversation_id, advisor_id, principal.user_id)
+    await services.advisor_memory.clear(conversation_id, advisor_id, principal.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@conversation_router.get("/advisors/{advisor_id}/memory/{key}", response_model=MemoryEntry)
+@conversation_router.get(
+    "/advisors/{advisor_id}/memory/{key}",
+)
 async def get_memory(
     conversation_id: str,
     advisor_id: AdvisorId,
     key: MemoryKey,
     principal: CurrentPrincipal,
-    services: Advisors,
+    services: Services,
 ) -> MemoryEntry:
-    return await services.memory.get(conversation_id, advisor_id, key, principal.user_id)
+    return await services.advisor_memory.get(conversation_id, advisor_id, key, principal.user_id)
 
 
 @conversation_router.put(
     "/advisors/{advisor_id}/memory/{key}",
-    response_model=MemoryEntry,
     summary="Set one note (any JSON value)",
 )
 async def put_memory(
@@ -260,9 +253,9 @@ async def put_memory(
     key: MemoryKey,
     body: MemoryValue,
     principal: CurrentPrincipal,
-    services: Advisors,
+    services: Services,
 ) -> MemoryEntry:
-    return await services.memory.remember(
+    return await services.advisor_memory.remember(
         advisor_id, conversation_id, principal.user_id, key, body.value
     )
 
@@ -275,33 +268,31 @@ async def delete_memory(
     advisor_id: AdvisorId,
     key: MemoryKey,
     principal: CurrentPrincipal,
-    services: Advisors,
+    services: Services,
 ) -> Response:
-    await services.memory.forget(conversation_id, advisor_id, key, principal.user_id)
+    await services.advisor_memory.forget(conversation_id, advisor_id, key, principal.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @conversation_router.get(
     "/summaries",
-    response_model=ThreadSummaries,
     summary="Summaries of the conversation, oldest first",
 )
 async def list_summaries(
-    conversation_id: str, principal: CurrentPrincipal, services: Advisors
+    conversation_id: str, principal: CurrentPrincipal, services: Services
 ) -> ThreadSummaries:
     return await services.summaries.for_conversation(conversation_id, principal.user_id)
 
 
 @conversation_router.post(
     "/summaries",
-    response_model=ThreadSummary,
     status_code=status.HTTP_201_CREATED,
     summary="Summarise the messages since the last summary",
 )
 async def create_summary(
     conversation_id: str,
     principal: CurrentPrincipal,
-    services: Advisors,
+    services: Services,
     body: SummaryCreate | None = None,
 ) -> ThreadSummary:
     return await services.summaries.create(

@@ -420,15 +420,6 @@ class AdvisorService:
 
     # -- advisors in a conversation ----------------------------------------------------------
 
-    async def check_usable(self, user_id: str, advisor_ids: list[str]) -> None:
-        """Every advisor exists, is visible to the user and active (for creating a conversation with them)."""
-        docs = await self._store.get_many(advisor_ids)
-        for advisor_id in advisor_ids:
-            doc = docs.get(advisor_id)
-            if doc is None or not is_visible(doc, user_id):
-                raise not_found(f"Advisor {advisor_id}")
-            self._usable(doc)
-
     async def _conversation_listing(self, conversation: Doc, user_id: str) -> ConversationAdvisors:
         ids = conversation.get("advisor_ids") or []
         docs = await self._store.get_many(ids)

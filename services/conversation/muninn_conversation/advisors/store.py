@@ -28,9 +28,6 @@ TEAM_TEMPLATES = "team_templates"
 ADVISOR_MEMORIES = "advisor_memories"
 THREAD_SUMMARIES = "thread_summaries"
 
-CONVERSATION_CASCADE = (ADVISOR_MEMORIES, THREAD_SUMMARIES)
-"""Collections keyed by ``conversation_id`` that go when their conversation is deleted."""
-
 T = TypeVar("T")
 
 
@@ -176,9 +173,6 @@ class AdvisorStore:
         return {
             d["advisor_id"] async for d in self._board.find({"user_id": user_id}, {"advisor_id": 1})
         }
-
-    async def board_size(self, user_id: str) -> int:
-        return await self._board.count_documents({"user_id": user_id})
 
     async def select(self, entry: Doc) -> Doc:
         """Put an advisor on a board; selecting it again updates how it was chosen."""

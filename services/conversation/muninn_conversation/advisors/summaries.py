@@ -1,4 +1,4 @@
-"""Thread summaries: a long conversation condensed, part by part (seed 002 ``threadSummaries``).
+"""Thread summaries: a long conversation condensed, part by part.
 
 Each summary covers the messages of the active branch after the previous summary, up to a
 message. The text is either given by the client (a summary it wrote, or one a model wrote

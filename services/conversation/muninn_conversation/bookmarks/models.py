@@ -1,4 +1,4 @@
-"""Bookmarks: messages a user marked to find again, with an optional note (seed 004)."""
+"""Bookmarks: messages a user marked to find again, with an optional note."""
 
 from __future__ import annotations
 

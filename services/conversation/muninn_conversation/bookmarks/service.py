@@ -9,7 +9,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from muninn_shared.pagination import decode_cursor, encode_cursor
 from muninn_shared.problems import ProblemError, not_found
 from pymongo.errors import DuplicateKeyError
 
@@ -25,7 +24,8 @@ from muninn_conversation.conversations.permissions import Operation
 from muninn_conversation.conversations.service import ConversationService
 from muninn_conversation.conversations.store import ConversationStore
 from muninn_conversation.messages.store import MessageStore
-from muninn_conversation.notes.service import excerpt, now, readable_message
+from muninn_conversation.notes.service import excerpt, readable_message
+from muninn_conversation.owned import now
 
 Doc = dict[str, Any]
 PREVIEW_LENGTH = 300
@@ -138,15 +138,7 @@ class BookmarkService:
             query["conversation_id"] = conversation_id
         else:
             query["conversation_id"] = {"$in": await self._conversation_store.visible_ids(user_id)}
-        docs = await self._store.page(
-            query, limit=limit + 1, before=decode_cursor(cursor) if cursor else None
-        )
-        next_cursor = (
-            encode_cursor(docs[limit - 1]["created_at"], docs[limit - 1]["_id"])
-            if len(docs) > limit
-            else None
-        )
-        page = docs[:limit]
+        page, next_cursor = await self._store.newest_page(query, limit=limit, cursor=cursor)
         messages = await self._store.messages([d["message_id"] for d in page])
         titles = await self._store.conversation_titles(list({d["conversation_id"] for d in page}))
         items = [

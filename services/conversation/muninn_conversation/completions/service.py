@@ -10,20 +10,47 @@ to the prompt transparently.
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 from muninn_shared.auth import Principal
 from muninn_shared.problems import ProblemError
 
-from muninn_conversation.completions.models import ChatCompletionRequest, ModelCard, ModelList
+from muninn_conversation.completions import encoding
+from muninn_conversation.completions.models import (
+    ChatCompletion,
+    ChatCompletionRequest,
+    Choice,
+    CompletionMessage,
+    ModelCard,
+    ModelList,
+)
 from muninn_conversation.conversations.permissions import Operation
 from muninn_conversation.conversations.service import ConversationService
-from muninn_conversation.messages.service import MessageService, Started
+from muninn_conversation.generation.engine import GenerationEngine
+from muninn_conversation.messages.models import GenerationStatus
+from muninn_conversation.messages.service import MessageService
 from muninn_conversation.providers.models import ChatMessage
 from muninn_conversation.providers.registry import ProviderRegistry
 
 DEFAULT_MODEL = "muninn"
 _ROLE_MAP = {"developer": "system", "function": "tool"}
+
+
+@dataclass(frozen=True)
+class StartedCompletion:
+    """A completion whose reply is being generated into ``message_id`` of the conversation."""
+
+    conversation_id: str
+    message_id: str
+    reader_id: str
+    requested_model: str
+    created: int
+
+    @property
+    def completion_id(self) -> str:
+        return f"chatcmpl-{self.message_id}"
 
 
 class CompletionService:
@@ -33,7 +60,9 @@ class CompletionService:
         registry: ProviderRegistry,
         conversations: ConversationService,
         messages: MessageService,
+        engine: GenerationEngine,
     ) -> None:
+        self._engine = engine
         self._registry = registry
         self._conversations = conversations
         self._messages = messages
@@ -73,7 +102,7 @@ class CompletionService:
         body: ChatCompletionRequest,
         bearer_token: str,
         conversation_id: str | None,
-    ) -> tuple[Started, dict[str, Any]]:
+    ) -> StartedCompletion:
         overrides = self.route(body.model)
         overrides["temperature"] = body.temperature
         overrides["max_tokens"] = body.max_completion_tokens or body.max_tokens
@@ -97,4 +126,75 @@ class CompletionService:
         started = await self._messages.post_with_history(
             conversation, principal, body.messages[-1].text(), history, bearer_token, overrides
         )
-        return started, conversation
+        return StartedCompletion(
+            conversation_id=conversation["_id"],
+            message_id=started.assistant_message.id,
+            reader_id=principal.user_id,
+            requested_model=body.model,
+            created=int(time.time()),
+        )
+
+    async def stream(
+        self, started: StartedCompletion, *, include_usage: bool
+    ) -> AsyncIterator[bytes]:
+        """The reply as ``chat.completion.chunk`` events, ending with ``[DONE]`` (or an error)."""
+        completion_id, created, requested = (
+            started.completion_id,
+            started.created,
+            started.requested_model,
+        )
+        yield encoding.chunk(
+            completion_id, created, requested, {"role": "assistant", "content": ""}
+        )
+        async for name, data in self._engine.follow(started.message_id):
+            if name == "snapshot":
+                if data["content"]:
+                    yield encoding.chunk(
+                        completion_id, created, requested, {"content": data["content"]}
+                    )
+                continue
+            if name == "delta":
+                yield encoding.chunk(completion_id, created, requested, {"content": data["text"]})
+                continue
+            reply = await self._messages.reply_as_seen_by(started.message_id, started.reader_id)
+            if name == "error":
+                yield encoding.error_chunk(reply)
+                return
+            model = encoding.served_model(reply, requested)
+            yield encoding.chunk(completion_id, created, model, {}, encoding.finish_reason(reply))
+            if include_usage:
+                yield encoding.usage_chunk(completion_id, created, model, reply)
+            yield encoding.DONE
+            return
+
+    async def complete(self, started: StartedCompletion) -> ChatCompletion:
+        """The finished reply as one ``chat.completion``; 502 problem when the provider failed."""
+        async for name, _ in self._engine.follow(started.message_id):
+            if name in ("done", "error"):
+                break
+        reply = await self._messages.reply_as_seen_by(started.message_id, started.reader_id)
+        if reply is not None and reply.status == GenerationStatus.ERROR:
+            raise ProblemError(
+                502,
+                reply.error or "The model provider failed.",
+                code="provider-error",
+                title="Bad Gateway",
+            )
+        return ChatCompletion(
+            id=started.completion_id,
+            created=started.created,
+            model=encoding.served_model(reply, started.requested_model),
+            choices=[
+                Choice(
+                    message=CompletionMessage(content=reply.content if reply else ""),
+                    finish_reason=encoding.finish_reason(reply),
+                )
+            ],
+            usage=encoding.usage_of(reply),
+            muninn={
+                "conversation_id": started.conversation_id,
+                "message_id": started.message_id,
+                "memory_status": reply.metadata.memory_status if reply else None,
+                "sources": [source.ref_id for source in reply.sources] if reply else [],
+            },
+        )

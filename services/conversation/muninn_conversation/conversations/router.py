@@ -7,8 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from muninn_shared.auth import CurrentPrincipal
 
-from muninn_conversation.advisors.store import CONVERSATION_CASCADE
-from muninn_conversation.bookmarks.store import BOOKMARKS
 from muninn_conversation.conversations.models import (
     Context,
     Conversation,
@@ -21,33 +19,25 @@ from muninn_conversation.conversations.models import (
     ParticipantRoleChange,
 )
 from muninn_conversation.deps import Services
-from muninn_conversation.messages.store import MESSAGES, SOURCES
+from muninn_conversation.paging import PageCursor, PageLimit
 from muninn_conversation.tags.service import tag_param
-from muninn_conversation.typing_indicators.store import TYPING_INDICATORS
 
 router = APIRouter(prefix="/v1/conversations", tags=["conversations"])
 
 
-@router.post(
-    "",
-    response_model=Conversation,
-    status_code=status.HTTP_201_CREATED,
-    summary="Start a conversation",
-)
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Start a conversation")
 async def create(
     body: ConversationCreate, principal: CurrentPrincipal, services: Services
 ) -> Conversation:
     return await services.conversations.create(principal.user_id, body)
 
 
-@router.get(
-    "", response_model=ConversationPage, summary="Conversations you take part in, most recent first"
-)
+@router.get("", summary="Conversations you take part in, most recent first")
 async def list_conversations(
     principal: CurrentPrincipal,
     services: Services,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: PageLimit = 20,
+    cursor: PageCursor = None,
     context: Context | None = None,
     archived: bool = False,
     pinned: bool | None = None,
@@ -70,9 +60,7 @@ async def list_conversations(
 
 # Registered before "/{conversation_id}" so that "invitations" is never read as an id.
 @router.get(
-    "/invitations",
-    response_model=list[Invitation],
-    summary="Conversations you are invited to and have not yet accepted or declined",
+    "/invitations", summary="Conversations you are invited to and have not yet accepted or declined"
 )
 async def my_invitations(principal: CurrentPrincipal, services: Services) -> list[Invitation]:
     return await services.conversations.invitations(principal.user_id)
@@ -80,7 +68,6 @@ async def my_invitations(principal: CurrentPrincipal, services: Services) -> lis
 
 @router.post(
     "/invitations/{conversation_id}/accept",
-    response_model=Conversation,
     summary="Accept an invitation: the conversation becomes visible to you in the invited role",
 )
 async def accept_invitation(
@@ -101,18 +88,14 @@ async def decline_invitation(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/{conversation_id}", response_model=Conversation)
+@router.get("/{conversation_id}")
 async def get(
     conversation_id: str, principal: CurrentPrincipal, services: Services
 ) -> Conversation:
     return await services.conversations.get(conversation_id, principal.user_id)
 
 
-@router.patch(
-    "/{conversation_id}",
-    response_model=Conversation,
-    summary="Rename, archive, pin, move, change settings",
-)
+@router.patch("/{conversation_id}", summary="Rename, archive, pin, move, change settings")
 async def patch(
     conversation_id: str, body: ConversationPatch, principal: CurrentPrincipal, services: Services
 ) -> Conversation:
@@ -125,15 +108,11 @@ async def patch(
     summary="Delete a conversation and its messages",
 )
 async def delete(conversation_id: str, principal: CurrentPrincipal, services: Services) -> Response:
-    await services.conversations.delete(
-        conversation_id,
-        principal.user_id,
-        cascade=[MESSAGES, SOURCES, BOOKMARKS, TYPING_INDICATORS, *CONVERSATION_CASCADE],
-    )
+    await services.conversations.delete(conversation_id, principal.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/{conversation_id}/participants", response_model=list[Participant])
+@router.get("/{conversation_id}/participants")
 async def participants(
     conversation_id: str, principal: CurrentPrincipal, services: Services
 ) -> list[Participant]:
@@ -142,7 +121,6 @@ async def participants(
 
 @router.post(
     "/{conversation_id}/participants",
-    response_model=list[Participant],
     summary="Invite a collaborator or viewer (owner only); they join when they accept",
 )
 async def invite_participant(
@@ -152,9 +130,7 @@ async def invite_participant(
 
 
 @router.patch(
-    "/{conversation_id}/participants/{user_id}",
-    response_model=list[Participant],
-    summary="Change a participant's role (owner only)",
+    "/{conversation_id}/participants/{user_id}", summary="Change a participant's role (owner only)"
 )
 async def change_participant_role(
     conversation_id: str,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,8 +56,15 @@ def conversation_from_doc(doc: dict[str, Any], role: str) -> Conversation:
 
 class ConversationService:
     def __init__(
-        self, client: AsyncMongoClient[dict[str, Any]], store: ConversationStore, outbox: Outbox
+        self,
+        client: AsyncMongoClient[dict[str, Any]],
+        store: ConversationStore,
+        outbox: Outbox,
+        *,
+        cascade: Sequence[str],
     ) -> None:
+        """``cascade``: the collections whose documents of a conversation go when it is deleted."""
+        self._cascade = tuple(cascade)
         self._client = client
         self._store = store
         self._outbox = outbox
@@ -192,16 +200,11 @@ class ConversationService:
             raise not_found("Conversation")
         return conversation_from_doc(doc, role.value)
 
-    async def delete(self, conversation_id: str, user_id: str, *, cascade: list[str]) -> None:
+    async def delete(self, conversation_id: str, user_id: str) -> None:
         doc, _ = await self.authorize(conversation_id, user_id, Operation.DELETE_CONVERSATION)
 
         async def work(session: AsyncClientSession) -> None:
-            db = self._store._conversations.database
-            for collection in cascade:
-                await db[collection].delete_many(
-                    {"conversation_id": conversation_id}, session=session
-                )
-            await self._store.delete(conversation_id, session)
+            await self._store.delete(conversation_id, session, cascade=self._cascade)
             payload = ConversationDeleted(user_id=doc["user_id"], conversation_id=conversation_id)
             await self._outbox.put(
                 new_event(

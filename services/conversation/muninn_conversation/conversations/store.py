@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -143,7 +144,13 @@ class ConversationStore:
             session=session,
         )
 
-    async def delete(self, conversation_id: str, session: AsyncClientSession) -> None:
+    async def delete(
+        self, conversation_id: str, session: AsyncClientSession, *, cascade: Sequence[str]
+    ) -> None:
+        """Delete the conversation, its participants and its documents in ``cascade``."""
+        db = self._conversations.database
+        for collection in cascade:
+            await db[collection].delete_many({"conversation_id": conversation_id}, session=session)
         await self._conversations.delete_one({"_id": conversation_id}, session=session)
         await self._participants.delete_many({"conversation_id": conversation_id}, session=session)
 

@@ -40,10 +40,10 @@ async def _exchange_response(
     message_id = started.assistant_message.id
 
     async def final_message() -> Message:
-        doc = await services.message_store.by_id(message_id)
-        if doc is None:
+        message = await services.messages.reply_as_seen_by(message_id, reader_id)
+        if message is None:
             raise not_found("Message")
-        return await services.messages.present(doc, reader_id)
+        return message
 
     if wants_stream(accept):
 
@@ -103,18 +103,14 @@ async def post_message(
     )
 
 
-@router.get(
-    "", response_model=Thread, summary="The active branch, with the branch choices at each fork"
-)
+@router.get("", summary="The active branch, with the branch choices at each fork")
 async def list_messages(
     conversation_id: str, principal: CurrentPrincipal, services: Services
 ) -> Thread:
     return await services.messages.thread(conversation_id, principal.user_id)
 
 
-@router.get(
-    "/{message_id}", response_model=Message, summary="One message (poll it to follow a generation)"
-)
+@router.get("/{message_id}", summary="One message (poll it to follow a generation)")
 async def get_message(
     conversation_id: str, message_id: str, principal: CurrentPrincipal, services: Services
 ) -> Message:
@@ -134,16 +130,8 @@ async def resume_stream(
     async def events() -> AsyncIterator[bytes]:
         async for name, data in services.engine.follow(message_id):
             if name in ("done", "error"):
-                doc = await services.message_store.by_id(message_id)
-                payload = (
-                    {
-                        "message": (
-                            await services.messages.present(doc, principal.user_id)
-                        ).model_dump(mode="json")
-                    }
-                    if doc
-                    else data
-                )
+                message = await services.messages.reply_as_seen_by(message_id, principal.user_id)
+                payload = {"message": message.model_dump(mode="json")} if message else data
                 yield frame(name, payload)
                 return
             yield frame(name, data)
@@ -151,11 +139,7 @@ async def resume_stream(
     return sse_response(events())
 
 
-@router.post(
-    "/{message_id}/stop",
-    response_model=Message,
-    summary="Stop a reply being generated (partial text kept)",
-)
+@router.post("/{message_id}/stop", summary="Stop a reply being generated (partial text kept)")
 async def stop(
     conversation_id: str, message_id: str, principal: CurrentPrincipal, services: Services
 ) -> Message:
@@ -209,18 +193,14 @@ async def edit(
     )
 
 
-@router.post(
-    "/{message_id}/activate",
-    response_model=Thread,
-    summary="Show the branch that contains this message",
-)
+@router.post("/{message_id}/activate", summary="Show the branch that contains this message")
 async def activate(
     conversation_id: str, message_id: str, principal: CurrentPrincipal, services: Services
 ) -> Thread:
     return await services.messages.activate(conversation_id, message_id, principal.user_id)
 
 
-@router.put("/{message_id}/rating", response_model=Message, summary="Rate an assistant reply (1-5)")
+@router.put("/{message_id}/rating", summary="Rate an assistant reply (1-5)")
 async def rate(
     conversation_id: str,
     message_id: str,

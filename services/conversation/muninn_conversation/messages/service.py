@@ -94,10 +94,15 @@ class MessageService:
         engine: GenerationEngine,
         outbox: Outbox,
         usage: UsageService,
+        route_turn: TurnRouter,
+        project_instructions: ProjectInstructions,
     ) -> None:
+        """``route_turn``: which advisor persona answers a turn (explicit id, @mention, sole
+        advisor); ``project_instructions``: the instructions of the project a conversation is
+        filed under, which its prompts follow."""
         self._usage = usage
-        self._project_instructions: ProjectInstructions | None = None
-        self._turn_router: TurnRouter | None = None
+        self._project_instructions = project_instructions
+        self._turn_router = route_turn
         self._client = client
         self._messages = messages
         self._sources = sources
@@ -106,23 +111,13 @@ class MessageService:
         self._engine = engine
         self._outbox = outbox
 
-    def use_turn_router(self, router: TurnRouter) -> None:
-        """Advisors: decide which persona answers a turn (explicit id, @mention, sole advisor)."""
-        self._turn_router = router
-
     async def _route_turn(
         self, conversation: dict[str, Any], user_id: str, content: str, explicit: str | None
     ) -> tuple[str | None, str | None, list[str]]:
-        if self._turn_router is None:
-            return explicit, None, []
         turn = await self._turn_router(conversation, user_id, content, explicit)
         if turn is None:
             return None, None, []
         return turn.advisor_id, turn.persona, list(turn.mentions)
-
-    def use_project_instructions(self, lookup: ProjectInstructions) -> None:
-        """Conversations filed under a project follow that project's instructions."""
-        self._project_instructions = lookup
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -160,6 +155,11 @@ class MessageService:
         if doc is None:
             raise not_found("Message")
         return await self.present(doc, user_id)
+
+    async def reply_as_seen_by(self, message_id: str, reader_id: str) -> Message | None:
+        """A message as it is stored now, presented to ``reader_id``; None once it is gone."""
+        doc = await self._messages.by_id(message_id)
+        return None if doc is None else await self.present(doc, reader_id)
 
     async def present(self, doc: dict[str, Any], reader_id: str) -> Message:
         """A message already authorized for the reader, with the reader's own sources."""

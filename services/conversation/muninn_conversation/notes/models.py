@@ -1,4 +1,4 @@
-"""Notes: markdown a user keeps, optionally in a project and taken from a message (seed 004)."""
+"""Notes: markdown a user keeps, optionally in a project and taken from a message."""
 
 from __future__ import annotations
 

@@ -9,10 +9,8 @@ from __future__ import annotations
 import builtins
 import re
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
-from muninn_shared.pagination import decode_cursor, encode_cursor
 from muninn_shared.problems import not_found
 
 from muninn_conversation.conversations.permissions import Operation
@@ -28,19 +26,14 @@ from muninn_conversation.notes.models import (
 )
 from muninn_conversation.notes.search import SEARCH_FIELDS, highlight, parse_query
 from muninn_conversation.notes.store import NoteStore, note_search_fields
+from muninn_conversation.owned import now, owned_or_404
 from muninn_conversation.projects.store import ProjectStore
-from muninn_conversation.tags.store import TagStore, change_item_tags
+from muninn_conversation.tags.store import TagStore, add_item_tag, remove_item_tag
 
 Doc = dict[str, Any]
 UNTITLED = "Untitled note"
 EXCERPT_LENGTH = 200
 _MARKDOWN_LEAD = re.compile(r"^[\s#>*+\-`]+")
-
-
-def now() -> datetime:
-    """Millisecond precision: what MongoDB keeps, so a fresh response matches a later read."""
-    moment = datetime.now(UTC)
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def title_from(content: str) -> str:
@@ -145,10 +138,7 @@ class NoteService:
         return note_from_doc(doc)
 
     async def get_doc(self, user_id: str, note_id: str) -> Doc:
-        doc = await self._store.get(user_id, note_id)
-        if doc is None:
-            raise not_found("Note")
-        return doc
+        return await owned_or_404(self._store, user_id, note_id, "Note")
 
     async def get(self, user_id: str, note_id: str) -> Note:
         return note_from_doc(await self.get_doc(user_id, note_id))
@@ -203,32 +193,19 @@ class NoteService:
                 for doc, value in ranked
             ]
             return NotePage(items=items, next_cursor=next_cursor)
-        docs = await self._store.page(
-            query, limit=limit + 1, before=decode_cursor(cursor) if cursor else None
-        )
-        next_cursor = (
-            encode_cursor(docs[limit - 1]["updated_at"], docs[limit - 1]["_id"])
-            if len(docs) > limit
-            else None
-        )
-        return NotePage(items=[note_from_doc(d) for d in docs[:limit]], next_cursor=next_cursor)
+        docs, next_cursor = await self._store.newest_page(query, limit=limit, cursor=cursor)
+        return NotePage(items=[note_from_doc(d) for d in docs], next_cursor=next_cursor)
 
     async def add_tag(self, user_id: str, note_id: str, tag: str) -> builtins.list[str]:
-        tags, changed = await change_item_tags(
+        return await add_item_tag(
+            self._tags,
+            user_id,
+            tag,
             lambda: self.get_doc(user_id, note_id),
             self._store.replace_tags_if_unchanged,
-            tag,
-            add=True,
         )
-        if changed:
-            await self._tags.ensure(user_id, [tag], now())
-        return tags
 
     async def remove_tag(self, user_id: str, note_id: str, tag: str) -> builtins.list[str]:
-        tags, _ = await change_item_tags(
-            lambda: self.get_doc(user_id, note_id),
-            self._store.replace_tags_if_unchanged,
-            tag,
-            add=False,
+        return await remove_item_tag(
+            tag, lambda: self.get_doc(user_id, note_id), self._store.replace_tags_if_unchanged
         )
-        return tags

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from muninn_shared.storage.indexes import ensure_index
@@ -12,6 +11,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from muninn_conversation.notes.search import Query, index_fields, ranked_page
+from muninn_conversation.owned import OwnedDocuments
 from muninn_conversation.tags.store import replace_tag, tag_counts
 
 Doc = dict[str, Any]
@@ -24,21 +24,13 @@ def note_search_fields(title: str, content: str, tags: list[str]) -> Doc:
     return index_fields([(title, TITLE_WEIGHT), (" ".join(tags), TAG_WEIGHT), (content, 1)])
 
 
-def keyset_after(query: Doc, before: tuple[datetime, str] | None, field: str = "updated_at") -> Doc:
-    """``query`` narrowed to what sorts after a (timestamp, id) cursor, newest first."""
-    if before is None:
-        return query
-    at, item_id = before
-    older = {"$or": [{field: {"$lt": at}}, {field: at, "_id": {"$lt": item_id}}]}
-    return {"$and": [query, older]}
-
-
 NEWEST_FIRST = [("updated_at", DESCENDING), ("_id", DESCENDING)]
 
 
-class NoteStore:
+class NoteStore(OwnedDocuments):
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
-        self._notes = db[NOTES]
+        super().__init__(db[NOTES])
+        self._notes = self._owned
 
     async def ensure_indexes(self) -> None:
         await ensure_index(
@@ -49,19 +41,6 @@ class NoteStore:
         await ensure_index(self._notes, [("user_id", ASCENDING), ("tags", ASCENDING)])
         await ensure_index(self._notes, [("conversation_id", ASCENDING)])
 
-    async def insert(self, doc: Doc) -> None:
-        await self._notes.insert_one(doc)
-
-    async def get(self, user_id: str, note_id: str) -> Doc | None:
-        return await self._notes.find_one({"_id": note_id, "user_id": user_id})
-
-    async def update(self, user_id: str, note_id: str, changes: Doc) -> Doc | None:
-        return await update_one_and_read(
-            self._notes,
-            {"_id": note_id, "user_id": user_id},
-            {"$set": changes},
-        )
-
     async def replace_tags_if_unchanged(self, doc: Doc, tags: list[str]) -> Doc | None:
         """Set a note's tags (and re-index) unless someone changed them since ``doc`` was read."""
         return await update_one_and_read(
@@ -69,16 +48,6 @@ class NoteStore:
             {"_id": doc["_id"], "user_id": doc["user_id"], "tags": doc.get("tags", [])},
             {"$set": {"tags": tags, **note_search_fields(doc["title"], doc["content"], tags)}},
         )
-
-    async def delete(self, user_id: str, note_id: str) -> bool:
-        result = await self._notes.delete_one({"_id": note_id, "user_id": user_id})
-        return result.deleted_count == 1
-
-    async def page(
-        self, query: Doc, *, limit: int, before: tuple[datetime, str] | None
-    ) -> list[Doc]:
-        cursor = self._notes.find(keyset_after(query, before)).sort(NEWEST_FIRST).limit(limit)
-        return [d async for d in cursor]
 
     async def search(
         self, query: Doc, terms: Query, *, limit: int, cursor: str | None

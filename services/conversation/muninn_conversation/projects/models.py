@@ -1,4 +1,4 @@
-"""Projects: a user's workspaces grouping conversations, notes and files (seed 004)."""
+"""Projects: a user's workspaces grouping conversations, notes and files."""
 
 from __future__ import annotations
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 from muninn_shared.auth import CurrentPrincipal
 
 from muninn_conversation.conversations.models import Conversation
+from muninn_conversation.deps import Services
+from muninn_conversation.paging import PageCursor, PageLimit
 from muninn_conversation.projects.models import (
     Project,
     ProjectContents,
@@ -17,58 +19,39 @@ from muninn_conversation.projects.models import (
     ProjectPage,
     ProjectPatch,
 )
-from muninn_conversation.projects.service import ProjectService
-
-
-async def get_projects(request: Request) -> ProjectService:
-    service: ProjectService = request.app.state.workspace.projects
-    return service
-
-
-Projects = Annotated[ProjectService, Depends(get_projects)]
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"])
 
 
-@router.post(
-    "", response_model=Project, status_code=status.HTTP_201_CREATED, summary="Create a project"
-)
-async def create(body: ProjectCreate, principal: CurrentPrincipal, projects: Projects) -> Project:
-    return await projects.create(principal.user_id, body)
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a project")
+async def create(body: ProjectCreate, principal: CurrentPrincipal, services: Services) -> Project:
+    return await services.projects.create(principal.user_id, body)
 
 
-@router.get("", response_model=ProjectPage, summary="Your projects, most recently changed first")
+@router.get("", summary="Your projects, most recently changed first")
 async def list_projects(
     principal: CurrentPrincipal,
-    projects: Projects,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    services: Services,
+    limit: PageLimit = 20,
+    cursor: PageCursor = None,
     archived: bool = False,
     q: Annotated[str | None, Query(max_length=100, description="Search in names.")] = None,
 ) -> ProjectPage:
-    return await projects.list(
+    return await services.projects.list(
         principal.user_id, limit=limit, cursor=cursor, archived=archived, q=q
     )
 
 
-@router.get(
-    "/{project_id}",
-    response_model=Project,
-    summary="A project with counts of its conversations, notes and files",
-)
-async def get(project_id: str, principal: CurrentPrincipal, projects: Projects) -> Project:
-    return await projects.get(principal.user_id, project_id)
+@router.get("/{project_id}", summary="A project with counts of its conversations, notes and files")
+async def get(project_id: str, principal: CurrentPrincipal, services: Services) -> Project:
+    return await services.projects.get(principal.user_id, project_id)
 
 
-@router.patch(
-    "/{project_id}",
-    response_model=Project,
-    summary="Rename, describe, recolour, archive, set instructions",
-)
+@router.patch("/{project_id}", summary="Rename, describe, recolour, archive, set instructions")
 async def patch(
-    project_id: str, body: ProjectPatch, principal: CurrentPrincipal, projects: Projects
+    project_id: str, body: ProjectPatch, principal: CurrentPrincipal, services: Services
 ) -> Project:
-    return await projects.update(principal.user_id, project_id, body)
+    return await services.projects.update(principal.user_id, project_id, body)
 
 
 @router.delete(
@@ -76,59 +59,53 @@ async def patch(
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a project; its conversations and notes are kept, outside any project",
 )
-async def delete(project_id: str, principal: CurrentPrincipal, projects: Projects) -> Response:
-    await projects.delete(principal.user_id, project_id)
+async def delete(project_id: str, principal: CurrentPrincipal, services: Services) -> Response:
+    await services.projects.delete(principal.user_id, project_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get(
-    "/{project_id}/contents",
-    response_model=ProjectContents,
-    summary="The project's conversations, notes and files",
-)
+@router.get("/{project_id}/contents", summary="The project's conversations, notes and files")
 async def contents(
     project_id: str,
     principal: CurrentPrincipal,
-    projects: Projects,
+    services: Services,
     limit: Annotated[
         int, Query(ge=1, le=200, description="Most items per kind, newest first.")
     ] = 50,
     include_archived: bool = False,
 ) -> ProjectContents:
-    return await projects.contents(
+    return await services.projects.contents(
         principal.user_id, project_id, limit=limit, include_archived=include_archived
     )
 
 
 @router.post(
     "/{project_id}/files",
-    response_model=ProjectFile,
     status_code=status.HTTP_201_CREATED,
     summary="Add a file's metadata to the project",
 )
 async def add_file(
-    project_id: str, body: ProjectFileIn, principal: CurrentPrincipal, projects: Projects
+    project_id: str, body: ProjectFileIn, principal: CurrentPrincipal, services: Services
 ) -> ProjectFile:
-    return await projects.add_file(principal.user_id, project_id, body)
+    return await services.projects.add_file(principal.user_id, project_id, body)
 
 
 @router.delete("/{project_id}/files/{file_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_file(
-    project_id: str, file_id: str, principal: CurrentPrincipal, projects: Projects
+    project_id: str, file_id: str, principal: CurrentPrincipal, services: Services
 ) -> Response:
-    await projects.delete_file(principal.user_id, project_id, file_id)
+    await services.projects.delete_file(principal.user_id, project_id, file_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.put(
     "/{project_id}/conversations/{conversation_id}",
-    response_model=Conversation,
     summary="File a conversation you own under the project",
 )
 async def add_conversation(
-    project_id: str, conversation_id: str, principal: CurrentPrincipal, projects: Projects
+    project_id: str, conversation_id: str, principal: CurrentPrincipal, services: Services
 ) -> Conversation:
-    return await projects.add_conversation(principal.user_id, project_id, conversation_id)
+    return await services.projects.add_conversation(principal.user_id, project_id, conversation_id)
 
 
 @router.delete(
@@ -137,7 +114,7 @@ async def add_conversation(
     summary="Take a conversation out of the project",
 )
 async def remove_conversation(
-    project_id: str, conversation_id: str, principal: CurrentPrincipal, projects: Projects
+    project_id: str, conversation_id: str, principal: CurrentPrincipal, services: Services
 ) -> Response:
-    await projects.remove_conversation(principal.user_id, project_id, conversation_id)
+    await services.projects.remove_conversation(principal.user_id, project_id, conversation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -10,7 +10,6 @@ import re
 import uuid
 from typing import Any
 
-from muninn_shared.pagination import decode_cursor, encode_cursor
 from muninn_shared.problems import ProblemError, not_found
 from muninn_shared.storage.mongo import in_transaction
 from pymongo import AsyncMongoClient
@@ -23,8 +22,9 @@ from muninn_conversation.conversations.service import (
     ConversationService,
     conversation_from_doc,
 )
-from muninn_conversation.notes.service import now, summary_from_doc
+from muninn_conversation.notes.service import summary_from_doc
 from muninn_conversation.notes.store import NoteStore
+from muninn_conversation.owned import now, owned_or_404
 from muninn_conversation.projects.models import (
     Project,
     ProjectContents,
@@ -94,10 +94,7 @@ class ProjectService:
         self._conversations = conversations
 
     async def _doc(self, user_id: str, project_id: str) -> Doc:
-        doc = await self._store.get(user_id, project_id)
-        if doc is None:
-            raise not_found("Project")
-        return doc
+        return await owned_or_404(self._store, user_id, project_id, "Project")
 
     async def create(self, user_id: str, body: ProjectCreate) -> Project:
         at = now()
@@ -139,17 +136,8 @@ class ProjectService:
         query: Doc = {"user_id": user_id, "is_archived": archived}
         if q:
             query["name"] = {"$regex": re.escape(q), "$options": "i"}
-        docs = await self._store.page(
-            query, limit=limit + 1, before=decode_cursor(cursor) if cursor else None
-        )
-        next_cursor = (
-            encode_cursor(docs[limit - 1]["updated_at"], docs[limit - 1]["_id"])
-            if len(docs) > limit
-            else None
-        )
-        return ProjectPage(
-            items=[project_from_doc(d) for d in docs[:limit]], next_cursor=next_cursor
-        )
+        docs, next_cursor = await self._store.newest_page(query, limit=limit, cursor=cursor)
+        return ProjectPage(items=[project_from_doc(d) for d in docs], next_cursor=next_cursor)
 
     async def update(self, user_id: str, project_id: str, patch: ProjectPatch) -> Project:
         await self._doc(user_id, project_id)

@@ -7,27 +7,27 @@ conversations (the messages feature embeds those).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from muninn_shared.storage.indexes import ensure_index
-from muninn_shared.storage.mongo import update_one_and_read
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from muninn_conversation.conversations.store import CONVERSATIONS
 from muninn_conversation.messages.store import MESSAGES
-from muninn_conversation.notes.store import NEWEST_FIRST, keyset_after
+from muninn_conversation.notes.store import NEWEST_FIRST
+from muninn_conversation.owned import OwnedDocuments
 
 Doc = dict[str, Any]
 PROJECTS = "projects"
 PROJECT_FILES = "project_files"
 
 
-class ProjectStore:
+class ProjectStore(OwnedDocuments):
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
-        self._projects = db[PROJECTS]
+        super().__init__(db[PROJECTS])
+        self._projects = self._owned
         self._files = db[PROJECT_FILES]
         self._conversations = db[CONVERSATIONS]
         self._messages = db[MESSAGES]
@@ -45,26 +45,10 @@ class ProjectStore:
             [("user_id", ASCENDING), ("project_id", ASCENDING), ("created_at", DESCENDING)],
         )
 
-    async def insert(self, doc: Doc) -> None:
-        await self._projects.insert_one(doc)
-
-    async def get(self, user_id: str, project_id: str) -> Doc | None:
-        return await self._projects.find_one({"_id": project_id, "user_id": user_id})
-
-    async def update(self, user_id: str, project_id: str, changes: Doc) -> Doc | None:
-        return await update_one_and_read(
-            self._projects,
-            {"_id": project_id, "user_id": user_id},
-            {"$set": changes},
-        )
-
-    async def page(
-        self, query: Doc, *, limit: int, before: tuple[datetime, str] | None
-    ) -> list[Doc]:
-        cursor = self._projects.find(keyset_after(query, before)).sort(NEWEST_FIRST).limit(limit)
-        return [d async for d in cursor]
-
-    async def delete(self, user_id: str, project_id: str, session: AsyncClientSession) -> bool:
+    async def delete(
+        self, user_id: str, project_id: str, session: AsyncClientSession | None = None
+    ) -> bool:
+        """The project and its files go; its conversations stay, outside any project."""
         await self._files.delete_many(
             {"user_id": user_id, "project_id": project_id}, session=session
         )
@@ -73,10 +57,7 @@ class ProjectStore:
             {"$set": {"project_id": None}},
             session=session,
         )
-        result = await self._projects.delete_one(
-            {"_id": project_id, "user_id": user_id}, session=session
-        )
-        return result.deleted_count == 1
+        return await super().delete(user_id, project_id, session)
 
     # The project's conversations (owned by the user; the conversations feature owns the docs).
 
@@ -94,11 +75,6 @@ class ProjectStore:
             {"user_id": user_id, "project_id": project_id}, {"_id": 1}
         )
         return [d["_id"] async for d in cursor]
-
-    async def count_conversations(self, user_id: str, project_id: str) -> int:
-        return await self._conversations.count_documents(
-            {"user_id": user_id, "project_id": project_id}
-        )
 
     async def set_conversation_project(self, conversation_id: str, project_id: str | None) -> None:
         await self._conversations.update_one(

@@ -9,15 +9,13 @@ by the provider's ``*`` entry. No match means the cost is unknown, never guessed
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from muninn_conversation.providers.models import Usage
-
-if TYPE_CHECKING:
-    from muninn_conversation.providers.config import ProviderConfig
 
 WILDCARD = "*"
 _MILLION = Decimal(1_000_000)
@@ -104,7 +102,7 @@ def merged_prices(
     return prices
 
 
-def price_for(prices: dict[str, ModelPrice], model: str) -> ModelPrice | None:
+def price_for(prices: Mapping[str, ModelPrice], model: str) -> ModelPrice | None:
     if model in prices:
         return prices[model]
     family = [key for key in prices if key != WILDCARD and model.startswith(key + "-")]
@@ -113,7 +111,14 @@ def price_for(prices: dict[str, ModelPrice], model: str) -> ModelPrice | None:
     return prices.get(WILDCARD)
 
 
-def cost_usd(config: ProviderConfig, model: str, usage: Usage) -> Decimal | None:
+class Priced(Protocol):
+    """What pricing needs of a provider's configuration (``ProviderConfig`` is one)."""
+
+    @property
+    def prices(self) -> Mapping[str, ModelPrice]: ...
+
+
+def cost_usd(config: Priced, model: str, usage: Usage) -> Decimal | None:
     """The reply's cost in USD (8 decimal places), or None when the model has no known price."""
     price = price_for(config.prices, model)
     if price is None:

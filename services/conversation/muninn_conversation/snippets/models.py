@@ -1,4 +1,4 @@
-"""Snippets: reusable prompts and code a user keeps at hand (seed 004)."""
+"""Snippets: reusable prompts and code a user keeps at hand."""
 
 from __future__ import annotations
 

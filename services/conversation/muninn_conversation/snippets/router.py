@@ -4,44 +4,28 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 from muninn_shared.auth import CurrentPrincipal
 
+from muninn_conversation.deps import Services
+from muninn_conversation.paging import PageCursor, PageLimit
 from muninn_conversation.snippets.models import Snippet, SnippetCreate, SnippetPage, SnippetPatch
-from muninn_conversation.snippets.service import SnippetService
 from muninn_conversation.tags.service import tag_param
-
-
-async def get_snippets(request: Request) -> SnippetService:
-    service: SnippetService = request.app.state.workspace.snippets
-    return service
-
-
-Snippets = Annotated[SnippetService, Depends(get_snippets)]
 
 router = APIRouter(prefix="/v1/snippets", tags=["snippets"])
 
 
-@router.post(
-    "",
-    response_model=Snippet,
-    status_code=status.HTTP_201_CREATED,
-    summary="Keep a prompt or a piece of code",
-)
-async def create(body: SnippetCreate, principal: CurrentPrincipal, snippets: Snippets) -> Snippet:
-    return await snippets.create(principal.user_id, body)
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Keep a prompt or a piece of code")
+async def create(body: SnippetCreate, principal: CurrentPrincipal, services: Services) -> Snippet:
+    return await services.snippets.create(principal.user_id, body)
 
 
-@router.get(
-    "",
-    response_model=SnippetPage,
-    summary="Your snippets, most recently changed first; with q, best matches first",
-)
+@router.get("", summary="Your snippets, most recently changed first; with q, best matches first")
 async def list_snippets(
     principal: CurrentPrincipal,
-    snippets: Snippets,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    services: Services,
+    limit: PageLimit = 20,
+    cursor: PageCursor = None,
     q: Annotated[
         str | None,
         Query(
@@ -51,7 +35,7 @@ async def list_snippets(
     language: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
     tag: Annotated[str | None, Query(min_length=1, max_length=80)] = None,
 ) -> SnippetPage:
-    return await snippets.list(
+    return await services.snippets.list(
         principal.user_id,
         limit=limit,
         cursor=cursor,
@@ -61,19 +45,19 @@ async def list_snippets(
     )
 
 
-@router.get("/{snippet_id}", response_model=Snippet)
-async def get(snippet_id: str, principal: CurrentPrincipal, snippets: Snippets) -> Snippet:
-    return await snippets.get(principal.user_id, snippet_id)
+@router.get("/{snippet_id}")
+async def get(snippet_id: str, principal: CurrentPrincipal, services: Services) -> Snippet:
+    return await services.snippets.get(principal.user_id, snippet_id)
 
 
-@router.patch("/{snippet_id}", response_model=Snippet)
+@router.patch("/{snippet_id}")
 async def patch(
-    snippet_id: str, body: SnippetPatch, principal: CurrentPrincipal, snippets: Snippets
+    snippet_id: str, body: SnippetPatch, principal: CurrentPrincipal, services: Services
 ) -> Snippet:
-    return await snippets.update(principal.user_id, snippet_id, body)
+    return await services.snippets.update(principal.user_id, snippet_id, body)
 
 
 @router.delete("/{snippet_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete(snippet_id: str, principal: CurrentPrincipal, snippets: Snippets) -> Response:
-    await snippets.delete(principal.user_id, snippet_id)
+async def delete(snippet_id: str, principal: CurrentPrincipal, services: Services) -> Response:
+    await services.snippets.delete(principal.user_id, snippet_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -10,17 +10,17 @@ import builtins
 import uuid
 from typing import Any
 
-from muninn_shared.pagination import decode_cursor, encode_cursor
 from muninn_shared.problems import not_found
 
 from muninn_conversation.conversations.service import ConversationService
 from muninn_conversation.messages.store import MessageStore
 from muninn_conversation.notes.models import SearchHit
 from muninn_conversation.notes.search import SEARCH_FIELDS, highlight, parse_query
-from muninn_conversation.notes.service import now, readable_message
+from muninn_conversation.notes.service import readable_message
+from muninn_conversation.owned import now, owned_or_404
 from muninn_conversation.snippets.models import Snippet, SnippetCreate, SnippetPage, SnippetPatch
 from muninn_conversation.snippets.store import SnippetStore, snippet_search_fields
-from muninn_conversation.tags.store import TagStore, change_item_tags
+from muninn_conversation.tags.store import TagStore, add_item_tag, remove_item_tag
 
 Doc = dict[str, Any]
 
@@ -69,10 +69,7 @@ class SnippetService:
         return snippet_from_doc(doc)
 
     async def get_doc(self, user_id: str, snippet_id: str) -> Doc:
-        doc = await self._store.get(user_id, snippet_id)
-        if doc is None:
-            raise not_found("Snippet")
-        return doc
+        return await owned_or_404(self._store, user_id, snippet_id, "Snippet")
 
     async def get(self, user_id: str, snippet_id: str) -> Snippet:
         return snippet_from_doc(await self.get_doc(user_id, snippet_id))
@@ -124,34 +121,19 @@ class SnippetService:
                 for doc, value in ranked
             ]
             return SnippetPage(items=items, next_cursor=next_cursor)
-        docs = await self._store.page(
-            query, limit=limit + 1, before=decode_cursor(cursor) if cursor else None
-        )
-        next_cursor = (
-            encode_cursor(docs[limit - 1]["updated_at"], docs[limit - 1]["_id"])
-            if len(docs) > limit
-            else None
-        )
-        return SnippetPage(
-            items=[snippet_from_doc(d) for d in docs[:limit]], next_cursor=next_cursor
-        )
+        docs, next_cursor = await self._store.newest_page(query, limit=limit, cursor=cursor)
+        return SnippetPage(items=[snippet_from_doc(d) for d in docs], next_cursor=next_cursor)
 
     async def add_tag(self, user_id: str, snippet_id: str, tag: str) -> builtins.list[str]:
-        tags, changed = await change_item_tags(
+        return await add_item_tag(
+            self._tags,
+            user_id,
+            tag,
             lambda: self.get_doc(user_id, snippet_id),
             self._store.replace_tags_if_unchanged,
-            tag,
-            add=True,
         )
-        if changed:
-            await self._tags.ensure(user_id, [tag], now())
-        return tags
 
     async def remove_tag(self, user_id: str, snippet_id: str, tag: str) -> builtins.list[str]:
-        tags, _ = await change_item_tags(
-            lambda: self.get_doc(user_id, snippet_id),
-            self._store.replace_tags_if_unchanged,
-            tag,
-            add=False,
+        return await remove_item_tag(
+            tag, lambda: self.get_doc(user_id, snippet_id), self._store.replace_tags_if_unchanged
         )
-        return tags

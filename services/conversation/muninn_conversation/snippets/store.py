@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from muninn_shared.storage.indexes import ensure_index
@@ -12,7 +11,8 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from muninn_conversation.notes.search import Query, index_fields, ranked_page
-from muninn_conversation.notes.store import NEWEST_FIRST, TAG_WEIGHT, TITLE_WEIGHT, keyset_after
+from muninn_conversation.notes.store import TAG_WEIGHT, TITLE_WEIGHT
+from muninn_conversation.owned import OwnedDocuments
 from muninn_conversation.tags.store import replace_tag, tag_counts
 
 Doc = dict[str, Any]
@@ -37,9 +37,10 @@ def _reindexed(doc: Doc, tags: list[str]) -> Doc:
     }
 
 
-class SnippetStore:
+class SnippetStore(OwnedDocuments):
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
-        self._snippets = db[SNIPPETS]
+        super().__init__(db[SNIPPETS])
+        self._snippets = self._owned
 
     async def ensure_indexes(self) -> None:
         await ensure_index(
@@ -50,35 +51,12 @@ class SnippetStore:
         await ensure_index(self._snippets, [("user_id", ASCENDING), ("tags", ASCENDING)])
         await ensure_index(self._snippets, [("user_id", ASCENDING), ("language", ASCENDING)])
 
-    async def insert(self, doc: Doc) -> None:
-        await self._snippets.insert_one(doc)
-
-    async def get(self, user_id: str, snippet_id: str) -> Doc | None:
-        return await self._snippets.find_one({"_id": snippet_id, "user_id": user_id})
-
-    async def update(self, user_id: str, snippet_id: str, changes: Doc) -> Doc | None:
-        return await update_one_and_read(
-            self._snippets,
-            {"_id": snippet_id, "user_id": user_id},
-            {"$set": changes},
-        )
-
     async def replace_tags_if_unchanged(self, doc: Doc, tags: list[str]) -> Doc | None:
         return await update_one_and_read(
             self._snippets,
             {"_id": doc["_id"], "user_id": doc["user_id"], "tags": doc.get("tags", [])},
             {"$set": _reindexed(doc, tags)},
         )
-
-    async def delete(self, user_id: str, snippet_id: str) -> bool:
-        result = await self._snippets.delete_one({"_id": snippet_id, "user_id": user_id})
-        return result.deleted_count == 1
-
-    async def page(
-        self, query: Doc, *, limit: int, before: tuple[datetime, str] | None
-    ) -> list[Doc]:
-        cursor = self._snippets.find(keyset_after(query, before)).sort(NEWEST_FIRST).limit(limit)
-        return [d async for d in cursor]
 
     async def search(
         self, query: Doc, terms: Query, *, limit: int, cursor: str | None

@@ -1,4 +1,4 @@
-"""Tags: one vocabulary per user, shared by conversations, notes and snippets (seed 004)."""
+"""Tags: one vocabulary per user, shared by conversations, notes and snippets."""
 
 from __future__ import annotations
 

@@ -19,8 +19,9 @@ from pymongo.errors import DuplicateKeyError
 
 from muninn_conversation.conversations.permissions import Operation
 from muninn_conversation.conversations.service import ConversationService
-from muninn_conversation.notes.service import NoteService, now
+from muninn_conversation.notes.service import NoteService
 from muninn_conversation.notes.store import NoteStore
+from muninn_conversation.owned import now
 from muninn_conversation.snippets.service import SnippetService
 from muninn_conversation.snippets.store import SnippetStore
 from muninn_conversation.tags.models import (

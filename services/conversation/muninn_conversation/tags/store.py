@@ -20,6 +20,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from muninn_conversation.conversations.store import CONVERSATIONS
+from muninn_conversation.owned import now
 from muninn_conversation.tags.models import MAX_TAGS_PER_ITEM
 
 Doc = dict[str, Any]
@@ -179,3 +180,27 @@ async def change_item_tags(
         if await replace_if_unchanged(doc, tags) is not None:
             return tags, True
     raise ProblemError(409, "The item's tags changed concurrently; try again.", code="conflict")
+
+
+async def add_item_tag(
+    vocabulary: TagStore,
+    user_id: str,
+    tag: str,
+    load: Callable[[], Awaitable[Doc]],
+    replace_if_unchanged: Callable[[Doc, list[str]], Awaitable[Doc | None]],
+) -> list[str]:
+    """Tag an item; a tag new to the item joins the user's vocabulary."""
+    tags, changed = await change_item_tags(load, replace_if_unchanged, tag, add=True)
+    if changed:
+        await vocabulary.ensure(user_id, [tag], now())
+    return tags
+
+
+async def remove_item_tag(
+    tag: str,
+    load: Callable[[], Awaitable[Doc]],
+    replace_if_unchanged: Callable[[Doc, list[str]], Awaitable[Doc | None]],
+) -> list[str]:
+    """Untag an item; the tag stays in the user's vocabulary."""
+    tags, _ = await change_item_tags(load, replace_if_unchanged, tag, add=False)
+    return tags

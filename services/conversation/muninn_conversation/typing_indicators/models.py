@@ -1,4 +1,4 @@
-"""Who is typing in a conversation (seed 002 ``typingIndicators``), and whether a reply is being written."""
+"""Who is typing in a conversation, and whether a reply is being written."""
 
 from __future__ import annotations
 

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path
 from muninn_shared.auth import CurrentPrincipal
 
+from muninn_conversation.deps import Services
 from muninn_conversation.typing_indicators.models import TypingState, TypingUpdate
-from muninn_conversation.typing_indicators.service import TypingService
 
-
-async def get_typing(request: Request) -> TypingService:
-    service: TypingService = request.app.state.typing
-    return service
-
-
-Typing = Annotated[TypingService, Depends(get_typing)]
 ConversationId = Annotated[str, Path(min_length=1, max_length=64)]
 
 router = APIRouter(prefix="/v1/conversations/{conversation_id}/typing", tags=["conversations"])
@@ -24,19 +17,19 @@ router = APIRouter(prefix="/v1/conversations/{conversation_id}/typing", tags=["c
 
 @router.put(
     "",
-    response_model=TypingState,
     summary="Say you are typing (renew every few seconds) or have stopped; collaborators and owner",
 )
 async def set_typing(
-    conversation_id: ConversationId, body: TypingUpdate, principal: CurrentPrincipal, typing: Typing
+    conversation_id: ConversationId,
+    body: TypingUpdate,
+    principal: CurrentPrincipal,
+    services: Services,
 ) -> TypingState:
-    return await typing.set(conversation_id, principal.user_id, body.is_typing)
+    return await services.typing.set(conversation_id, principal.user_id, body.is_typing)
 
 
-@router.get(
-    "", response_model=TypingState, summary="Who is typing, and whether a reply is being generated"
-)
+@router.get("", summary="Who is typing, and whether a reply is being generated")
 async def get_typing_state(
-    conversation_id: ConversationId, principal: CurrentPrincipal, typing: Typing
+    conversation_id: ConversationId, principal: CurrentPrincipal, services: Services
 ) -> TypingState:
-    return await typing.state(conversation_id, principal.user_id)
+    return await services.typing.state(conversation_id, principal.user_id)

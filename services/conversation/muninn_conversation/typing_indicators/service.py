@@ -43,18 +43,16 @@ class TypingService:
         return await self._state(conversation_id)
 
     async def _state(self, conversation_id: str) -> TypingState:
-        docs = await self._store.typing_since(conversation_id, self._clock() - self._ttl)
+        records = await self._store.typing_since(conversation_id, self._clock() - self._ttl)
         return TypingState(
             conversation_id=conversation_id,
             typing=[
                 TypingIndicator(
-                    user_id=doc["user_id"],
+                    user_id=record.user_id,
                     is_typing=True,
-                    last_typing_at=doc["last_typing_at"].replace(tzinfo=UTC)
-                    if doc["last_typing_at"].tzinfo is None
-                    else doc["last_typing_at"],
+                    last_typing_at=record.last_typing_at,
                 )
-                for doc in docs
+                for record in records
             ],
             assistant_generating=await self._store.generating(conversation_id),
             ttl_seconds=self._ttl.total_seconds(),

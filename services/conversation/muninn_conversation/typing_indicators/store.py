@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,12 +13,30 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from muninn_conversation.messages.store import MESSAGES
 
-Doc = dict[str, Any]
 TYPING_INDICATORS = "typing_indicators"
 
 
+@dataclass(frozen=True)
+class TypingRecord:
+    """One participant's typing state in one conversation, as last reported."""
+
+    conversation_id: str
+    user_id: str
+    is_typing: bool
+    last_typing_at: datetime
+
+
+def typing_record(doc: Mapping[str, Any]) -> TypingRecord:
+    return TypingRecord(
+        conversation_id=doc["conversation_id"],
+        user_id=doc["user_id"],
+        is_typing=doc["is_typing"],
+        last_typing_at=doc["last_typing_at"],
+    )
+
+
 class TypingStore:
-    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self._typing = db[TYPING_INDICATORS]
         self._messages = db[MESSAGES]
 
@@ -40,7 +60,7 @@ class TypingStore:
             upsert=True,
         )
 
-    async def typing_since(self, conversation_id: str, since: datetime) -> list[Doc]:
+    async def typing_since(self, conversation_id: str, since: datetime) -> list[TypingRecord]:
         cursor = self._typing.find(
             {
                 "conversation_id": conversation_id,
@@ -48,7 +68,7 @@ class TypingStore:
                 "last_typing_at": {"$gt": since},
             }
         ).sort("last_typing_at", ASCENDING)
-        return [doc async for doc in cursor]
+        return [typing_record(doc) async for doc in cursor]
 
     async def generating(self, conversation_id: str) -> bool:
         doc = await self._messages.find_one(

@@ -1,4 +1,4 @@
-"""Usage records, limits and the summaries the API returns (seed 004 usage)."""
+"""Usage records, limits and the summaries the API returns."""
 
 from __future__ import annotations
 

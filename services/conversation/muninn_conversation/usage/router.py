@@ -14,7 +14,7 @@ from muninn_conversation.usage.models import LimitsUpdate, UsageLimits, UsageRep
 router = APIRouter(prefix="/v1/usage", tags=["usage"])
 
 
-@router.get("", response_model=UsageReport, summary="Tokens, messages and cost per day and model")
+@router.get("", summary="Tokens, messages and cost per day and model")
 async def report(
     principal: CurrentPrincipal,
     services: Services,
@@ -27,18 +27,12 @@ async def report(
     return await services.usage.report(principal.user_id, start, end)
 
 
-@router.get(
-    "/limits",
-    response_model=UsageLimits,
-    summary="The limits that apply and how much of them is used",
-)
+@router.get("/limits", summary="The limits that apply and how much of them is used")
 async def limits(principal: CurrentPrincipal, services: Services) -> UsageLimits:
     return await services.usage.limits(principal.user_id)
 
 
-@router.patch(
-    "/limits", response_model=UsageLimits, summary="Set your own caps (below the server's limits)"
-)
+@router.patch("/limits", summary="Set your own caps (below the server's limits)")
 async def update_limits(
     body: LimitsUpdate, principal: CurrentPrincipal, services: Services
 ) -> UsageLimits:

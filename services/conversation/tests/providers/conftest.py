@@ -19,7 +19,12 @@ from typing import Any
 import pytest
 import uvicorn
 from muninn_conversation.providers.config import ProviderConfig
-from muninn_conversation.providers.models import ChatMessage, GenerationRequest
+from muninn_conversation.providers.models import (
+    ChatMessage,
+    Completion,
+    GenerationRequest,
+    TextDelta,
+)
 from muninn_conversation.providers.retry import RetryPolicy
 from muninn_devstack.servers import free_port
 from starlette.applications import Starlette
@@ -226,3 +231,33 @@ def make_request() -> Callable[..., GenerationRequest]:
 @pytest.fixture
 def make_config() -> Callable[..., ProviderConfig]:
     return _provider_config
+
+
+async def _texts_until_error(provider: Any, request: GenerationRequest, into: list[str]) -> None:
+    async for event in provider.stream(request):
+        if isinstance(event, TextDelta):
+            into.append(event.text)
+
+
+async def _collect(provider: Any, request: GenerationRequest) -> tuple[list[str], Completion]:
+    deltas: list[str] = []
+    completions: list[Completion] = []
+    async for event in provider.stream(request):
+        if isinstance(event, TextDelta):
+            deltas.append(event.text)
+        else:
+            completions.append(event)
+    assert len(completions) == 1
+    return deltas, completions[0]
+
+
+@pytest.fixture
+def collect() -> Callable[[Any, GenerationRequest], Awaitable[tuple[list[str], Completion]]]:
+    """Stream a request: the text deltas and the one final completion."""
+    return _collect
+
+
+@pytest.fixture
+def texts_until_error() -> Callable[[Any, GenerationRequest, list[str]], Awaitable[None]]:
+    """Stream a request, keeping its text deltas in ``into`` until the stream raises."""
+    return _texts_until_error

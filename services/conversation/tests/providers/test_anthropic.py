@@ -10,10 +10,7 @@ from muninn_conversation.providers.anthropic import AnthropicProvider, split_sys
 from muninn_conversation.providers.config import ProviderConfig
 from muninn_conversation.providers.models import (
     ChatMessage,
-    Completion,
-    GenerationRequest,
     ProviderError,
-    TextDelta,
 )
 from muninn_conversation.providers.retry import RetryPolicy
 from pydantic import SecretStr
@@ -113,28 +110,12 @@ async def anthropic(
     await provider.aclose()
 
 
-async def texts_until_error(provider: Any, request: GenerationRequest, into: list[str]) -> None:
-    async for event in provider.stream(request):
-        if isinstance(event, TextDelta):
-            into.append(event.text)
-
-
-async def collect(
-    provider: AnthropicProvider, request: GenerationRequest
-) -> tuple[list[str], Completion]:
-    deltas: list[str] = []
-    completions: list[Completion] = []
-    async for event in provider.stream(request):
-        if isinstance(event, TextDelta):
-            deltas.append(event.text)
-        else:
-            completions.append(event)
-    assert len(completions) == 1
-    return deltas, completions[0]
-
-
 async def test_streams_the_real_event_sequence_and_sends_the_documented_request(
-    anthropic: AnthropicProvider, anthropic_server: Any, events: Any, make_request: Any
+    collect: Any,
+    anthropic: AnthropicProvider,
+    anthropic_server: Any,
+    events: Any,
+    make_request: Any,
 ) -> None:
     anthropic_server.then(anthropic_server.stream(events(["Hello", "! How", " can I help?"])))
     request = make_request(
@@ -174,7 +155,11 @@ async def test_streams_the_real_event_sequence_and_sends_the_documented_request(
 
 
 async def test_request_limits_are_passed_and_temperature_kept_in_range(
-    anthropic: AnthropicProvider, anthropic_server: Any, events: Any, make_request: Any
+    collect: Any,
+    anthropic: AnthropicProvider,
+    anthropic_server: Any,
+    events: Any,
+    make_request: Any,
 ) -> None:
     anthropic_server.then(anthropic_server.stream(events(["ok"], stop_reason="max_tokens")))
     _, completion = await collect(
@@ -208,6 +193,7 @@ def test_turns_alternate_and_start_with_the_user() -> None:
 
 
 async def test_overloaded_event_before_any_text_is_retried(
+    collect: Any,
     anthropic: AnthropicProvider,
     anthropic_server: Any,
     events: Any,
@@ -236,7 +222,12 @@ async def test_overloaded_event_before_any_text_is_retried(
 
 
 async def test_error_event_mid_reply_is_reported_not_retried(
-    anthropic: AnthropicProvider, anthropic_server: Any, events: Any, sse: Any, make_request: Any
+    texts_until_error: Any,
+    anthropic: AnthropicProvider,
+    anthropic_server: Any,
+    events: Any,
+    sse: Any,
+    make_request: Any,
 ) -> None:
     frames = events(["Partial"], end=False)
     frames.append(
@@ -260,7 +251,11 @@ async def test_error_event_mid_reply_is_reported_not_retried(
 
 
 async def test_overloaded_status_exhausts_retries(
-    anthropic: AnthropicProvider, anthropic_server: Any, make_request: Any, sleeps: Any
+    collect: Any,
+    anthropic: AnthropicProvider,
+    anthropic_server: Any,
+    make_request: Any,
+    sleeps: Any,
 ) -> None:
     anthropic_server.default = anthropic_server.status(
         529,
@@ -281,7 +276,12 @@ async def test_overloaded_status_exhausts_retries(
 
 
 async def test_rate_limit_with_retry_after_then_success(
-    anthropic: AnthropicProvider, anthropic_server: Any, events: Any, make_request: Any, sleeps: Any
+    collect: Any,
+    anthropic: AnthropicProvider,
+    anthropic_server: Any,
+    events: Any,
+    make_request: Any,
+    sleeps: Any,
 ) -> None:
     anthropic_server.then(
         anthropic_server.status(
@@ -304,7 +304,11 @@ async def test_rate_limit_with_retry_after_then_success(
 
 
 async def test_bad_key_is_not_retried(
-    anthropic: AnthropicProvider, anthropic_server: Any, make_request: Any, sleeps: Any
+    collect: Any,
+    anthropic: AnthropicProvider,
+    anthropic_server: Any,
+    make_request: Any,
+    sleeps: Any,
 ) -> None:
     anthropic_server.default = anthropic_server.status(
         401,
@@ -325,7 +329,11 @@ async def test_bad_key_is_not_retried(
 
 
 async def test_stream_without_message_stop_is_incomplete(
-    anthropic: AnthropicProvider, anthropic_server: Any, events: Any, make_request: Any
+    collect: Any,
+    anthropic: AnthropicProvider,
+    anthropic_server: Any,
+    events: Any,
+    make_request: Any,
 ) -> None:
     anthropic_server.default = anthropic_server.stream(events(["Cut"], end=False))
     with pytest.raises(ProviderError) as caught:
@@ -337,7 +345,7 @@ async def test_stream_without_message_stop_is_incomplete(
 
 
 async def test_timeout_before_the_first_event(
-    anthropic: AnthropicProvider, anthropic_server: Any, make_request: Any
+    collect: Any, anthropic: AnthropicProvider, anthropic_server: Any, make_request: Any
 ) -> None:
     anthropic_server.default = anthropic_server.hang()
     with pytest.raises(ProviderError) as caught:
@@ -347,7 +355,7 @@ async def test_timeout_before_the_first_event(
 
 
 async def test_malformed_event_data(
-    anthropic: AnthropicProvider, anthropic_server: Any, make_request: Any
+    collect: Any, anthropic: AnthropicProvider, anthropic_server: Any, make_request: Any
 ) -> None:
     anthropic_server.default = anthropic_server.stream([b"event: message_start\ndata: <html>\n\n"])
     with pytest.raises(ProviderError) as caught:
@@ -357,7 +365,7 @@ async def test_malformed_event_data(
 
 
 async def test_no_user_message_is_rejected_before_calling(
-    anthropic: AnthropicProvider, anthropic_server: Any, make_request: Any
+    collect: Any, anthropic: AnthropicProvider, anthropic_server: Any, make_request: Any
 ) -> None:
     with pytest.raises(ProviderError) as caught:
         await collect(anthropic, make_request(("system", "only a prompt")))
@@ -366,7 +374,7 @@ async def test_no_user_message_is_rejected_before_calling(
 
 
 async def test_cached_prompt_tokens_count_as_input(
-    anthropic: AnthropicProvider, anthropic_server: Any, sse: Any, make_request: Any
+    collect: Any, anthropic: AnthropicProvider, anthropic_server: Any, sse: Any, make_request: Any
 ) -> None:
     start = {
         "type": "message_start",

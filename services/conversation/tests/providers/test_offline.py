@@ -8,7 +8,6 @@ import pytest
 from muninn_conversation.providers.models import (
     ChatMessage,
     ChatProvider,
-    Completion,
     GenerationRequest,
     RecalledMemory,
     TextDelta,
@@ -59,21 +58,10 @@ def ask(
     )
 
 
-async def run(request: GenerationRequest) -> tuple[list[str], Completion]:
-    deltas: list[str] = []
-    completions: list[Completion] = []
-    async for event in OfflineProvider().stream(request):
-        if isinstance(event, TextDelta):
-            deltas.append(event.text)
-        else:
-            completions.append(event)
-    assert len(completions) == 1
-    return deltas, completions[0]
-
-
 async def reply(request: GenerationRequest) -> str:
-    deltas, _ = await run(request)
-    return "".join(deltas)
+    """The whole text of the offline provider's reply."""
+    stream = OfflineProvider().stream(request)
+    return "".join([event.text async for event in stream if isinstance(event, TextDelta)])
 
 
 def test_it_is_a_chat_provider() -> None:
@@ -83,16 +71,20 @@ def test_it_is_a_chat_provider() -> None:
     assert provider.models == ["muninn-offline-1"]
 
 
-async def test_same_request_same_reply_and_same_deltas() -> None:
+async def test_same_request_same_reply_and_same_deltas(
+    collect: Any,
+) -> None:
     request = ask("I'm flying to Lisbon next week to see my sister", memories=[DENTIST, SISTER])
-    first = await run(request)
-    second = await run(request.model_copy(deep=True))
+    first = await collect(OfflineProvider(), request)
+    second = await collect(OfflineProvider(), request.model_copy(deep=True))
     assert first == second
 
 
-async def test_streams_word_by_word_and_reports_an_estimate() -> None:
+async def test_streams_word_by_word_and_reports_an_estimate(
+    collect: Any,
+) -> None:
     request = ask("Hello!")
-    deltas, completion = await run(request)
+    deltas, completion = await collect(OfflineProvider(), request)
     text = "".join(deltas)
     assert len(deltas) > 3
     assert all(len(d.split()) == 1 for d in deltas)
@@ -209,9 +201,12 @@ async def test_non_english_users_are_told_the_reply_is_english() -> None:
     assert "(While offline I can only reply in English.)" in text
 
 
-async def test_max_tokens_cuts_the_reply_and_says_so() -> None:
-    deltas, completion = await run(
-        ask("What do you remember?", memories=[DENTIST, SISTER, PEANUTS], max_tokens=8)
+async def test_max_tokens_cuts_the_reply_and_says_so(
+    collect: Any,
+) -> None:
+    deltas, completion = await collect(
+        OfflineProvider(),
+        ask("What do you remember?", memories=[DENTIST, SISTER, PEANUTS], max_tokens=8),
     )
     text = "".join(deltas)
     assert completion.finish_reason == "length"

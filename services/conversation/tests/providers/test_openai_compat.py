@@ -9,11 +9,7 @@ import pytest
 from muninn_conversation.providers.config import ProviderConfig, ProvidersSettings
 from muninn_conversation.providers.models import (
     ChatMessage,
-    ChatProvider,
-    Completion,
-    GenerationRequest,
     ProviderError,
-    TextDelta,
 )
 from muninn_conversation.providers.openai_compat import OpenAICompatibleProvider
 from muninn_conversation.providers.registry import ProviderRegistry, cost_usd
@@ -94,28 +90,12 @@ async def openai(
     await provider.aclose()
 
 
-async def texts_until_error(provider: Any, request: GenerationRequest, into: list[str]) -> None:
-    async for event in provider.stream(request):
-        if isinstance(event, TextDelta):
-            into.append(event.text)
-
-
-async def collect(
-    provider: ChatProvider, request: GenerationRequest
-) -> tuple[list[str], Completion]:
-    deltas: list[str] = []
-    completions: list[Completion] = []
-    async for event in provider.stream(request):
-        if isinstance(event, TextDelta):
-            deltas.append(event.text)
-        else:
-            completions.append(event)
-    assert len(completions) == 1
-    return deltas, completions[0]
-
-
 async def test_streams_deltas_usage_and_sends_the_documented_request(
-    openai: OpenAICompatibleProvider, openai_server: Any, frames: Any, make_request: Any
+    collect: Any,
+    openai: OpenAICompatibleProvider,
+    openai_server: Any,
+    frames: Any,
+    make_request: Any,
 ) -> None:
     openai_server.then(openai_server.stream(frames(["Hello", " Sam", "!"])))
     request = make_request(
@@ -156,7 +136,12 @@ async def test_streams_deltas_usage_and_sends_the_documented_request(
 
 
 async def test_compatible_server_without_key_or_usage_gets_an_estimate(
-    openai_server: Any, frames: Any, make_config: Any, make_request: Any, retry: RetryPolicy
+    collect: Any,
+    openai_server: Any,
+    frames: Any,
+    make_config: Any,
+    make_request: Any,
+    retry: RetryPolicy,
 ) -> None:
     config = make_config(
         name="ollama",
@@ -187,7 +172,11 @@ async def test_compatible_server_without_key_or_usage_gets_an_estimate(
 
 
 async def test_tool_turns_and_names_are_sent_in_a_form_the_api_accepts(
-    openai: OpenAICompatibleProvider, openai_server: Any, frames: Any, make_request: Any
+    collect: Any,
+    openai: OpenAICompatibleProvider,
+    openai_server: Any,
+    frames: Any,
+    make_request: Any,
 ) -> None:
     openai_server.then(openai_server.stream(frames(["ok"])))
     request = make_request(("user", "weather?"), model="gpt-4o")
@@ -202,7 +191,11 @@ async def test_tool_turns_and_names_are_sent_in_a_form_the_api_accepts(
 
 
 async def test_reasoning_models_get_no_temperature(
-    openai: OpenAICompatibleProvider, openai_server: Any, frames: Any, make_request: Any
+    collect: Any,
+    openai: OpenAICompatibleProvider,
+    openai_server: Any,
+    frames: Any,
+    make_request: Any,
 ) -> None:
     openai_server.then(openai_server.stream(frames(["ok"])))
     await collect(openai, make_request(("user", "hi"), model="o4-mini", temperature=0.2))
@@ -210,6 +203,7 @@ async def test_reasoning_models_get_no_temperature(
 
 
 async def test_rate_limit_then_success_honours_retry_after(
+    collect: Any,
     openai: OpenAICompatibleProvider,
     openai_server: Any,
     frames: Any,
@@ -241,6 +235,7 @@ async def test_rate_limit_then_success_honours_retry_after(
 
 
 async def test_retry_after_ms_is_preferred(
+    collect: Any,
     openai: OpenAICompatibleProvider,
     openai_server: Any,
     frames: Any,
@@ -261,7 +256,11 @@ async def test_retry_after_ms_is_preferred(
 
 
 async def test_retry_after_longer_than_the_limit_fails_fast(
-    openai: OpenAICompatibleProvider, openai_server: Any, make_request: Any, sleeps: Any
+    collect: Any,
+    openai: OpenAICompatibleProvider,
+    openai_server: Any,
+    make_request: Any,
+    sleeps: Any,
 ) -> None:
     openai_server.then(
         openai_server.status(
@@ -282,7 +281,11 @@ async def test_retry_after_longer_than_the_limit_fails_fast(
 
 
 async def test_server_errors_are_retried_with_backoff_then_reported(
-    openai: OpenAICompatibleProvider, openai_server: Any, make_request: Any, sleeps: Any
+    collect: Any,
+    openai: OpenAICompatibleProvider,
+    openai_server: Any,
+    make_request: Any,
+    sleeps: Any,
 ) -> None:
     openai_server.default = openai_server.status(
         500,
@@ -313,7 +316,11 @@ async def test_server_errors_are_retried_with_backoff_then_reported(
 
 
 async def test_unauthorized_is_not_retried_and_says_why(
-    openai: OpenAICompatibleProvider, openai_server: Any, make_request: Any, sleeps: Any
+    collect: Any,
+    openai: OpenAICompatibleProvider,
+    openai_server: Any,
+    make_request: Any,
+    sleeps: Any,
 ) -> None:
     openai_server.default = openai_server.status(
         401,
@@ -342,7 +349,7 @@ async def test_unauthorized_is_not_retried_and_says_why(
 
 
 async def test_an_error_without_a_body_still_explains(
-    openai: OpenAICompatibleProvider, openai_server: Any, make_request: Any
+    collect: Any, openai: OpenAICompatibleProvider, openai_server: Any, make_request: Any
 ) -> None:
     openai_server.default = openai_server.raw(403, b"", "text/plain")
     with pytest.raises(ProviderError) as caught:
@@ -353,7 +360,11 @@ async def test_an_error_without_a_body_still_explains(
 
 
 async def test_no_answer_within_the_timeout(
-    openai: OpenAICompatibleProvider, openai_server: Any, make_request: Any, sleeps: Any
+    collect: Any,
+    openai: OpenAICompatibleProvider,
+    openai_server: Any,
+    make_request: Any,
+    sleeps: Any,
 ) -> None:
     openai_server.default = openai_server.hang()
 
@@ -367,7 +378,11 @@ async def test_no_answer_within_the_timeout(
 
 
 async def test_a_stream_that_stalls_mid_reply_keeps_what_arrived(
-    openai: OpenAICompatibleProvider, openai_server: Any, frames: Any, make_request: Any
+    texts_until_error: Any,
+    openai: OpenAICompatibleProvider,
+    openai_server: Any,
+    frames: Any,
+    make_request: Any,
 ) -> None:
     openai_server.then(
         openai_server.stream(frames(["Partial", " answer", " never", " ends"]), stall_after=3)
@@ -386,7 +401,7 @@ async def test_a_stream_that_stalls_mid_reply_keeps_what_arrived(
 
 
 async def test_malformed_stream(
-    openai: OpenAICompatibleProvider, openai_server: Any, sse: Any, make_request: Any
+    collect: Any, openai: OpenAICompatibleProvider, openai_server: Any, sse: Any, make_request: Any
 ) -> None:
     openai_server.default = openai_server.stream(
         [sse(chunk({"content": "ok"})), b'data: {"choices": [\n\n']
@@ -403,7 +418,12 @@ async def test_malformed_stream(
 
 
 async def test_stream_cut_before_any_text_is_retried(
-    openai: OpenAICompatibleProvider, openai_server: Any, sse: Any, frames: Any, make_request: Any
+    collect: Any,
+    openai: OpenAICompatibleProvider,
+    openai_server: Any,
+    sse: Any,
+    frames: Any,
+    make_request: Any,
 ) -> None:
     openai_server.then(
         openai_server.stream([sse(chunk({"role": "assistant", "content": ""}))]),
@@ -415,7 +435,7 @@ async def test_stream_cut_before_any_text_is_retried(
 
 
 async def test_stream_cut_after_text_is_an_error_not_a_retry(
-    openai: OpenAICompatibleProvider, openai_server: Any, sse: Any, make_request: Any
+    collect: Any, openai: OpenAICompatibleProvider, openai_server: Any, sse: Any, make_request: Any
 ) -> None:
     openai_server.default = openai_server.stream([sse(chunk({"content": "Half"}))])
     with pytest.raises(ProviderError) as caught:
@@ -428,7 +448,7 @@ async def test_stream_cut_after_text_is_an_error_not_a_retry(
 
 
 async def test_error_reported_inside_the_stream(
-    openai: OpenAICompatibleProvider, openai_server: Any, sse: Any, make_request: Any
+    collect: Any, openai: OpenAICompatibleProvider, openai_server: Any, sse: Any, make_request: Any
 ) -> None:
     openai_server.default = openai_server.stream(
         [
@@ -445,7 +465,7 @@ async def test_error_reported_inside_the_stream(
 
 
 async def test_server_that_ignores_stream_true_still_answers(
-    openai: OpenAICompatibleProvider, openai_server: Any, make_request: Any
+    collect: Any, openai: OpenAICompatibleProvider, openai_server: Any, make_request: Any
 ) -> None:
     openai_server.default = openai_server.json(
         {
@@ -475,7 +495,7 @@ async def test_server_that_ignores_stream_true_still_answers(
 
 
 async def test_a_web_page_instead_of_the_api(
-    openai: OpenAICompatibleProvider, openai_server: Any, make_request: Any
+    collect: Any, openai: OpenAICompatibleProvider, openai_server: Any, make_request: Any
 ) -> None:
     openai_server.default = openai_server.raw(200, b"<html>Open WebUI</html>", "text/html")
     with pytest.raises(ProviderError) as caught:
@@ -484,7 +504,7 @@ async def test_a_web_page_instead_of_the_api(
 
 
 async def test_unreachable_server_is_retried_then_reported(
-    make_config: Any, make_request: Any, retry: RetryPolicy, sleeps: Any
+    collect: Any, make_config: Any, make_request: Any, retry: RetryPolicy, sleeps: Any
 ) -> None:
     from muninn_devstack.servers import free_port
 
@@ -502,7 +522,7 @@ async def test_unreachable_server_is_retried_then_reported(
 
 
 async def test_registry_wires_settings_into_the_adapter(
-    openai_server: Any, frames: Any, make_request: Any
+    collect: Any, openai_server: Any, frames: Any, make_request: Any
 ) -> None:
     registry = ProviderRegistry(
         ProvidersSettings(
