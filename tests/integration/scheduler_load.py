@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from muninn_scheduler.reminders.store import REMINDERS
-from muninn_scheduler.timers.models import Misfire
-from muninn_scheduler.timers.store import TIMERS, new_timer
+from muninn_scheduler.timers.models import Misfire, new_timer
+from muninn_scheduler.timers.store import TIMERS
 from pymongo import AsyncMongoClient
 
 

@@ -10,20 +10,19 @@ from muninn_shared.auth import Principal, current_principal
 from muninn_shared.problems import ProblemError
 
 from muninn_identity.api_keys.service import ApiKeyService
-from muninn_identity.audit.store import AuditStore, RequestInfo
+from muninn_identity.audit.models import RequestInfo
+from muninn_identity.audit.service import AuditLog
 from muninn_identity.auth.service import AuthService
 from muninn_identity.privacy.service import PrivacyService
 from muninn_identity.users.service import UserService
-from muninn_identity.users.store import UserStore
 
 
 @dataclass(frozen=True)
 class IdentityServices:
     users: UserService
-    user_store: UserStore
     auth: AuthService
     api_keys: ApiKeyService
-    audit: AuditStore
+    audit: AuditLog
     privacy: PrivacyService
 
 
@@ -54,14 +53,13 @@ async def active_principal(
     principal: Annotated[Principal, Depends(current_principal)], services: Services
 ) -> Principal:
     """A valid token is not enough here: the account must exist and the session not be revoked."""
-    user = await services.user_store.get(principal.user_id)
-    if user is None or user.get("status") != "active":
+    if not await services.users.is_active(principal.user_id):
         raise ProblemError(
             401, "This account no longer exists or is being erased.", code="account-inactive"
         )
     if principal.session_id and not await services.auth.session_active(principal.session_id):
         raise _SIGNED_OUT
-    await services.user_store.touch(principal.user_id)
+    await services.users.touch(principal.user_id)
     return principal
 
 

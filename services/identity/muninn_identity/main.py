@@ -16,6 +16,7 @@ from muninn_identity.api_keys.router import router as api_keys_router
 from muninn_identity.api_keys.service import ApiKeyService
 from muninn_identity.api_keys.store import ApiKeyStore
 from muninn_identity.audit.router import router as audit_router
+from muninn_identity.audit.service import AuditLog
 from muninn_identity.audit.store import AuditStore
 from muninn_identity.auth.passwords import HashingSlots, Passwords
 from muninn_identity.auth.router import router as auth_router
@@ -51,50 +52,55 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         db, kept_after_expiry=timedelta(days=settings.refresh_token_reuse_window_days)
     )
     api_keys = ApiKeyStore(db)
-    audit = AuditStore(db)
+    audit_store = AuditStore(db)
+    audit = AuditLog(audit_store)
     erasures = ErasureStore(db)
-    event_keys = EventKeyService(EventKeyStore(db), users, wrapping_key=load_wrapping_key(settings))
+    user_service = UserService(runtime.mongo, users, audit, runtime.outbox)
+    event_keys = EventKeyService(
+        EventKeyStore(db), user_service, wrapping_key=load_wrapping_key(settings)
+    )
     # Identity's own relay and consumers take keys straight from the service, not over HTTP.
     runtime.event_keys.fetch_with(event_keys.key_for)
     http = httpx.AsyncClient(timeout=httpx.Timeout(settings.export_timeout_seconds, connect=2.0))
 
-    services = IdentityServices(
-        users=UserService(runtime.mongo, users, audit, runtime.outbox),
-        user_store=users,
-        auth=AuthService(
-            client=runtime.mongo,
-            users=users,
-            tokens=tokens,
-            passwords=Passwords(
-                time_cost=settings.argon2_time_cost,
-                memory_cost_kib=settings.argon2_memory_cost_kib,
-                slots=HashingSlots(
-                    size=settings.argon2_slots(),
-                    max_waiting=settings.argon2_max_waiting,
-                    max_wait_seconds=settings.argon2_max_wait_seconds,
-                    retry_after_seconds=settings.argon2_retry_after_seconds,
-                ),
+    auth = AuthService(
+        client=runtime.mongo,
+        users=user_service,
+        tokens=tokens,
+        passwords=Passwords(
+            time_cost=settings.argon2_time_cost,
+            memory_cost_kib=settings.argon2_memory_cost_kib,
+            slots=HashingSlots(
+                size=settings.argon2_slots(),
+                max_waiting=settings.argon2_max_waiting,
+                max_wait_seconds=settings.argon2_max_wait_seconds,
+                retry_after_seconds=settings.argon2_retry_after_seconds,
             ),
-            token_issuer=token_issuer,
-            audit=audit,
-            outbox=runtime.outbox,
-            refresh_ttl=timedelta(days=settings.refresh_token_ttl_days),
         ),
-        api_keys=ApiKeyService(
-            keys=api_keys,
-            users=users,
-            audit=audit,
-            token_issuer=token_issuer,
-            access_ttl_seconds=settings.api_key_access_ttl_seconds,
-            client=runtime.mongo,
-            outbox=runtime.outbox,
-        ),
+        token_issuer=token_issuer,
+        audit=audit,
+        outbox=runtime.outbox,
+        refresh_ttl=timedelta(days=settings.refresh_token_ttl_days),
+    )
+    api_key_service = ApiKeyService(
+        keys=api_keys,
+        users=user_service,
+        audit=audit,
+        token_issuer=token_issuer,
+        access_ttl_seconds=settings.api_key_access_ttl_seconds,
+        client=runtime.mongo,
+        outbox=runtime.outbox,
+    )
+    services = IdentityServices(
+        users=user_service,
+        auth=auth,
+        api_keys=api_key_service,
         audit=audit,
         privacy=PrivacyService(
             runtime=runtime,
-            users=users,
-            tokens=tokens,
-            api_keys=api_keys,
+            users=user_service,
+            auth=auth,
+            api_keys=api_key_service,
             audit=audit,
             erasures=erasures,
             event_keys=event_keys,
@@ -107,7 +113,7 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     register_privacy_handlers(runtime.consumers, services.privacy)
 
     async def ensure_indexes() -> None:
-        for store in (users, tokens, api_keys, audit, erasures):
+        for store in (users, tokens, api_keys, audit_store, erasures):
             await store.ensure_indexes()
 
     reannounce_after = timedelta(seconds=settings.erasure_reannounce_after_seconds)

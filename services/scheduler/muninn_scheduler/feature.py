@@ -15,9 +15,9 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from muninn_scheduler.clock import Clock
 from muninn_scheduler.documents import UserDocuments
 from muninn_scheduler.notifications.service import NotificationService
-from muninn_scheduler.profiles.store import ProfileStore
+from muninn_scheduler.profiles.service import ProfileService
 from muninn_scheduler.timers.models import DueTimer
-from muninn_scheduler.timers.store import TimerStore
+from muninn_scheduler.timers.service import TimerService
 from muninn_scheduler.timers.wheel import FireContext, Outcome, TimerWheel
 
 StoreT = TypeVar("StoreT", bound=UserDocuments)
@@ -30,8 +30,8 @@ class FeatureDeps:
     """What every feature that arms timers and notifies works with besides its own store."""
 
     client: AsyncMongoClient[Document]
-    timers: TimerStore
-    profiles: ProfileStore
+    timers: TimerService
+    profiles: ProfileService
     notifications: NotificationService
     clock: Clock
 

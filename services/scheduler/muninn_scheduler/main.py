@@ -37,6 +37,7 @@ from muninn_scheduler.nudges.store import NudgeStore
 from muninn_scheduler.plans.service import PlanService
 from muninn_scheduler.plans.store import PlanStore
 from muninn_scheduler.profiles.handlers import register_handlers as register_profile_handlers
+from muninn_scheduler.profiles.service import ProfileService
 from muninn_scheduler.profiles.store import ProfileStore
 from muninn_scheduler.providers.router import router as providers_router
 from muninn_scheduler.providers.service import ProviderRatings
@@ -48,6 +49,7 @@ from muninn_scheduler.settings import SchedulerSettings
 from muninn_scheduler.tasks.router import router as tasks_router
 from muninn_scheduler.tasks.service import TaskService
 from muninn_scheduler.tasks.store import TaskStore
+from muninn_scheduler.timers.service import TimerService
 from muninn_scheduler.timers.store import TimerStore
 from muninn_scheduler.timers.wheel import TimerWheel
 
@@ -138,10 +140,12 @@ def build_features(
         max_attempts=settings.timer_max_attempts,
         retry_base_seconds=settings.timer_retry_base_seconds,
     )
+    timer_service = TimerService(timers)
+    profile_service = ProfileService(profiles)
     email = email_sender(settings)
     outbound = OutboundChannels(
         store=notification_store,
-        timers=timers,
+        timers=timer_service,
         outbox=runtime.outbox,
         webhooks=WebhookSender(webhook_http, timeout=settings.webhook_timeout_seconds),
         email=email,
@@ -150,8 +154,8 @@ def build_features(
     )
     notifications = NotificationService(
         store=notification_store,
-        profiles=profiles,
-        timers=timers,
+        profiles=profile_service,
+        timers=timer_service,
         outbox=runtime.outbox,
         clock=clock,
         guard=guard,
@@ -163,12 +167,16 @@ def build_features(
         email_enabled=outbound.email_enabled,
     )
     feature_deps = FeatureDeps(
-        client=client, timers=timers, profiles=profiles, notifications=notifications, clock=clock
+        client=client,
+        timers=timer_service,
+        profiles=profile_service,
+        notifications=notifications,
+        clock=clock,
     )
     reminders = ReminderService(feature_deps, reminder_store)
     tasks = TaskService(feature_deps, task_store)
     reader = understanding(settings, http)
-    providers = ProviderRatings(store=rating_store, experiences=experience_store, clock=clock)
+    providers = ProviderRatings(store=rating_store, clock=clock)
     experiences = ExperienceService(
         feature_deps,
         experience_store,
@@ -181,7 +189,7 @@ def build_features(
         store=plan_store,
         reminders=reminders,
         experiences=experiences,
-        profiles=profiles,
+        profiles=profile_service,
         understanding=reader,
         outbox=runtime.outbox,
         clock=clock,

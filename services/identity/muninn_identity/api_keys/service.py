@@ -17,10 +17,11 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_identity.api_keys.models import ApiKey, ApiKeyCreate, ApiKeyCreated
 from muninn_identity.api_keys.store import ApiKeyStore, StoredApiKey
-from muninn_identity.audit.store import AuditStore, RequestInfo
+from muninn_identity.audit.models import RequestInfo
+from muninn_identity.audit.service import AuditLog
 from muninn_identity.auth.revocations import session_revoked
 from muninn_identity.digests import secret_digest
-from muninn_identity.users.store import UserStore
+from muninn_identity.users.service import UserService
 
 KEY_PREFIX = "mk_"
 
@@ -30,8 +31,8 @@ class ApiKeyService:
         self,
         *,
         keys: ApiKeyStore,
-        users: UserStore,
-        audit: AuditStore,
+        users: UserService,
+        audit: AuditLog,
         token_issuer: TokenIssuer,
         access_ttl_seconds: int,
         client: AsyncMongoClient[dict[str, Any]],
@@ -98,6 +99,10 @@ class ApiKeyService:
             request=request,
         )
 
+    async def revoke_all(self, user_id: str, session: AsyncClientSession) -> None:
+        """Every key of the user, in the caller's transaction (erasure); announced by the caller."""
+        await self._keys.revoke_all(user_id, session)
+
     async def verify(self, key: str) -> ApiKeyGrant:
         invalid = ProblemError(401, "The API key is not valid.", code="invalid-api-key")
         if not key.startswith(KEY_PREFIX):
@@ -108,8 +113,7 @@ class ApiKeyService:
         expires_at = stored.expires_at
         if expires_at is not None and expires_at <= datetime.now(UTC):
             raise ProblemError(401, "The API key has expired.", code="expired-api-key")
-        user = await self._users.get(stored.user_id)
-        if user is None or user.get("status") != "active":
+        if not await self._users.is_active(stored.user_id):
             raise invalid
         await self._keys.mark_used(stored.id)
         ttl = self._access_ttl

@@ -1,7 +1,8 @@
-"""Security and privacy events a user can review (seed 003's audit log)."""
+"""Security and privacy events a user can review: sign-ins, key changes, exports, erasure."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -23,3 +24,12 @@ class AuditEntry(BaseModel):
 class AuditPage(BaseModel):
     items: list[AuditEntry]
     next_cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    """Where a security-relevant request came from."""
+
+    ip_address: str | None = None
+    user_agent: str | None = None
+    api_endpoint: str | None = None

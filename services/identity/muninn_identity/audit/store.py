@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,18 +13,9 @@ from pymongo import DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from muninn_identity.audit.models import AuditEntry
+from muninn_identity.audit.models import AuditEntry, RequestInfo
 
 AUDIT = "audit_log"
-
-
-@dataclass(frozen=True)
-class RequestInfo:
-    """Where a security-relevant request came from."""
-
-    ip_address: str | None = None
-    user_agent: str | None = None
-    api_endpoint: str | None = None
 
 
 class AuditStore:

@@ -24,14 +24,14 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
-from muninn_identity.audit.store import AuditStore, RequestInfo
+from muninn_identity.audit.models import RequestInfo
+from muninn_identity.audit.service import AuditLog
 from muninn_identity.auth.models import Credentials, Registration, Session, TokenPair
 from muninn_identity.auth.passwords import Passwords
 from muninn_identity.auth.revocations import Reason, session_revoked
 from muninn_identity.auth.store import RefreshTokenStore
 from muninn_identity.users.models import Preferences, SubscriptionTier
-from muninn_identity.users.service import SOURCE, user_from_doc
-from muninn_identity.users.store import UserStore
+from muninn_identity.users.service import SOURCE, UserService, user_from_doc
 
 log = get_logger(__name__)
 
@@ -51,11 +51,11 @@ class AuthService:
         self,
         *,
         client: AsyncMongoClient[dict[str, Any]],
-        users: UserStore,
+        users: UserService,
         tokens: RefreshTokenStore,
         passwords: Passwords,
         token_issuer: TokenIssuer,
-        audit: AuditStore,
+        audit: AuditLog,
         outbox: Outbox,
         refresh_ttl: timedelta,
     ) -> None:
@@ -105,7 +105,7 @@ class AuthService:
         refresh_token = new_refresh_token()
 
         async def work(session: AsyncClientSession) -> None:
-            await self._users.insert(user_doc, password_hash, session)
+            await self._users.create(user_doc, password_hash, session)
             await self._tokens.issue(user_id, family_id, refresh_token, self._refresh_ttl, session)
             await self._audit.record(
                 user_id=user_id,
@@ -166,7 +166,7 @@ class AuthService:
             resource_id=family_id,
             request=request,
         )
-        fresh = await self._users.get(user_id)
+        fresh = await self._users.account(user_id)
         return Session(
             user=user_from_doc(fresh or doc), tokens=self._pair(user_id, family_id, refresh_token)
         )
@@ -198,11 +198,8 @@ class AuthService:
                     code="refresh-token-reused",
                 )
             raise ProblemError(401, "The refresh token is not valid.", code="invalid-refresh-token")
-        user = await self._users.get(rotated.user_id)
-        if (
-            rotated.expires_at <= datetime.now(UTC)
-            or user is None
-            or user.get("status") != "active"
+        if rotated.expires_at <= datetime.now(UTC) or not await self._users.is_active(
+            rotated.user_id
         ):
             await self._tokens.revoke_family(rotated.family_id)
             raise ProblemError(
@@ -237,6 +234,10 @@ class AuthService:
 
         await in_transaction(self._client, work)
         return revoked
+
+    async def revoke_all(self, user_id: str, session: AsyncClientSession) -> None:
+        """Every refresh token of the user, in the caller's transaction (erasure)."""
+        await self._tokens.revoke_all(user_id, session)
 
     async def session_active(self, family_id: str) -> bool:
         return await self._tokens.family_active(family_id)

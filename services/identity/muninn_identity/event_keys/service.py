@@ -18,7 +18,7 @@ from muninn_shared.messaging.event_keys import UserErasedError
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_identity.event_keys.store import EventKeyStore
-from muninn_identity.users.store import UserStore
+from muninn_identity.users.service import UserService
 
 log = get_logger(__name__)
 
@@ -28,7 +28,7 @@ class KeyUnwrapError(RuntimeError):
 
 
 class EventKeyService:
-    def __init__(self, keys: EventKeyStore, users: UserStore, *, wrapping_key: bytes) -> None:
+    def __init__(self, keys: EventKeyStore, users: UserService, *, wrapping_key: bytes) -> None:
         self._keys = keys
         self._users = users
         self._wrapping = AESGCM(wrapping_key)
@@ -52,8 +52,7 @@ class EventKeyService:
             log.info("event key destroyed", user_id=user_id)
 
     async def _active(self, user_id: str) -> bool:
-        user = await self._users.get(user_id)
-        return user is not None and user.get("status") == "active"
+        return await self._users.is_active(user_id)
 
     def _wrap(self, user_id: str, key: bytes) -> bytes:
         nonce = os.urandom(NONCE_BYTES)

@@ -28,14 +28,15 @@ from pydantic import ValidationError
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from muninn_identity.api_keys.store import ApiKeyStore
-from muninn_identity.audit.store import AuditStore, RequestInfo
+from muninn_identity.api_keys.service import ApiKeyService
+from muninn_identity.audit.models import RequestInfo
+from muninn_identity.audit.service import AuditLog
 from muninn_identity.auth.revocations import session_revoked
-from muninn_identity.auth.store import RefreshTokenStore
+from muninn_identity.auth.service import AuthService
 from muninn_identity.event_keys.service import EventKeyService
 from muninn_identity.privacy.models import ErasureStatus, ExportArchive, ServiceErasure
 from muninn_identity.privacy.store import ErasureStore
-from muninn_identity.users.store import UserStore
+from muninn_identity.users.service import UserService
 
 log = get_logger(__name__)
 SOURCE = "identity"
@@ -71,10 +72,10 @@ class PrivacyService:
         self,
         *,
         runtime: ServiceRuntime,
-        users: UserStore,
-        tokens: RefreshTokenStore,
-        api_keys: ApiKeyStore,
-        audit: AuditStore,
+        users: UserService,
+        auth: AuthService,
+        api_keys: ApiKeyService,
+        audit: AuditLog,
         erasures: ErasureStore,
         event_keys: EventKeyService,
         token_issuer: TokenIssuer,
@@ -85,7 +86,7 @@ class PrivacyService:
         self._runtime = runtime
         self._client: AsyncMongoClient[dict[str, Any]] = runtime.mongo
         self._users = users
-        self._tokens = tokens
+        self._auth = auth
         self._api_keys = api_keys
         self._audit = audit
         self._erasures = erasures
@@ -159,7 +160,7 @@ class PrivacyService:
             # First: every copy of the user's events retained in topics and dead letters is
             # sealed under this key, and becomes unreadable with it.
             await self._event_keys.destroy(user_id, session)
-            await self._tokens.revoke_all(user_id, session)
+            await self._auth.revoke_all(user_id, session)
             await self._api_keys.revoke_all(user_id, session)
             # Every access token issued so far, session or API key, is refused at the gateway.
             await self._runtime.outbox.put(

@@ -13,7 +13,8 @@ from pydantic import ValidationError
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from muninn_identity.audit.store import AuditStore, RequestInfo
+from muninn_identity.audit.models import RequestInfo
+from muninn_identity.audit.service import AuditLog
 from muninn_identity.users.models import (
     Preferences,
     Presence,
@@ -38,13 +39,51 @@ class UserService:
         self,
         client: AsyncMongoClient[dict[str, Any]],
         users: UserStore,
-        audit: AuditStore,
+        audit: AuditLog,
         outbox: Outbox,
     ) -> None:
         self._client = client
         self._users = users
         self._audit = audit
         self._outbox = outbox
+
+    # -- the account, for the other identity features ---------------------------------------
+
+    async def account(self, user_id: str) -> dict[str, Any] | None:
+        """The stored account whatever its status (active, erasing), or None."""
+        return await self._users.get(user_id)
+
+    async def is_active(self, user_id: str) -> bool:
+        """The account exists and is not being erased: it may sign in and hold keys."""
+        doc = await self._users.get(user_id)
+        return doc is not None and doc.get("status") == "active"
+
+    async def by_email(self, email_normalized: str) -> dict[str, Any] | None:
+        return await self._users.by_email(email_normalized)
+
+    async def create(
+        self, user: dict[str, Any], password_hash: str, session: AsyncClientSession
+    ) -> None:
+        """Insert a new account (DuplicateKeyError when the email is taken)."""
+        await self._users.insert(user, password_hash, session)
+
+    async def password_hash(self, user_id: str) -> str | None:
+        return await self._users.password_hash(user_id)
+
+    async def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        await self._users.set_password_hash(user_id, password_hash)
+
+    async def touch(self, user_id: str, *, login: bool = False) -> None:
+        await self._users.touch(user_id, login=login)
+
+    async def mark_erasing(self, user_id: str, session: AsyncClientSession) -> bool:
+        """Start the account's erasure; False when it is already erasing or gone."""
+        return await self._users.mark_erasing(user_id, session)
+
+    async def erasing_user_ids(self) -> list[str]:
+        return await self._users.erasing_user_ids()
+
+    # -- the signed-in user's own profile ----------------------------------------------------
 
     async def get(self, user_id: str) -> User:
         doc = await self._users.get(user_id)

@@ -37,8 +37,7 @@ from muninn_scheduler.providers.models import provider_key
 from muninn_scheduler.providers.service import ProviderRatings
 from muninn_scheduler.reminders.recurrence import localize
 from muninn_scheduler.schema import Context, PageQuery
-from muninn_scheduler.timers.models import Misfire
-from muninn_scheduler.timers.store import new_timer
+from muninn_scheduler.timers.models import Misfire, new_timer
 from muninn_scheduler.timers.wheel import FireContext, Outcome
 
 FOLLOW_UP = "experience.follow_up"
@@ -197,7 +196,7 @@ class ExperienceService(TimedFeature[ExperienceStore]):
                 return None
             await self._arm(updated, session)
             for key in {old_key, updated.get("provider_key")} - {None}:
-                await self._providers.refresh(user_id, str(key), session)
+                await self._rate_provider(user_id, str(key), session)
             return updated
 
         updated = await in_transaction(self._client, work)
@@ -213,7 +212,7 @@ class ExperienceService(TimedFeature[ExperienceStore]):
             await self._timers.cancel_for(FOLLOW_UP, experience_id, tx)
             await self._store.delete(experience_id, tx)
             if doc.get("provider_key"):
-                await self._providers.refresh(user_id, doc["provider_key"], tx)
+                await self._rate_provider(user_id, doc["provider_key"], tx)
 
         await self._write(work, session)
 
@@ -264,8 +263,12 @@ class ExperienceService(TimedFeature[ExperienceStore]):
             changes["completed_at"] = now
         updated = await self._store.update(doc["_id"], changes, session)
         if doc.get("provider_key"):
-            await self._providers.refresh(doc["user_id"], doc["provider_key"], session)
+            await self._rate_provider(doc["user_id"], doc["provider_key"], session)
         return updated
+
+    async def _rate_provider(self, user_id: str, key: str, session: AsyncClientSession) -> None:
+        reviewed = await self._store.reviewed_for(user_id, key, session)
+        await self._providers.refresh(user_id, key, reviewed, session)
 
     async def follow_up_posted(
         self,

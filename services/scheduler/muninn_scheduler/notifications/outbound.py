@@ -27,8 +27,8 @@ from muninn_scheduler.notifications import events
 from muninn_scheduler.notifications.channels import channel_settings
 from muninn_scheduler.notifications.models import ChannelName, ChannelSettings, ChannelStatus
 from muninn_scheduler.notifications.store import NotificationStore, notification_from_doc
-from muninn_scheduler.timers.models import DueTimer
-from muninn_scheduler.timers.store import TimerStore, new_timer
+from muninn_scheduler.timers.models import DueTimer, new_timer
+from muninn_scheduler.timers.service import TimerService
 from muninn_scheduler.timers.wheel import FireContext, Outcome, Recorder, TimerWheel
 
 log = get_logger(__name__)
@@ -60,7 +60,7 @@ async def _attempted(sending: Awaitable[None], *, retry_unforeseen: bool) -> Del
 @dataclass(kw_only=True, eq=False, repr=False)
 class OutboundChannels:
     store: NotificationStore
-    timers: TimerStore
+    timers: TimerService
     outbox: Outbox
     webhooks: WebhookSender
     email: EmailSender | None

@@ -50,10 +50,10 @@ from muninn_scheduler.notifications.models import (
 from muninn_scheduler.notifications.outbound import EMAIL, WEBHOOK
 from muninn_scheduler.notifications.store import NotificationStore, notification_from_doc
 from muninn_scheduler.profiles.models import Profile
-from muninn_scheduler.profiles.store import ProfileStore
+from muninn_scheduler.profiles.service import ProfileService
 from muninn_scheduler.schema import PageQuery
-from muninn_scheduler.timers.models import DueTimer
-from muninn_scheduler.timers.store import TimerStore, new_timer
+from muninn_scheduler.timers.models import DueTimer, new_timer
+from muninn_scheduler.timers.service import TimerService
 from muninn_scheduler.timers.wheel import FireContext, Outcome, TimerWheel
 
 DELIVER = "notification.deliver"
@@ -86,8 +86,8 @@ class NotificationService:
         self,
         *,
         store: NotificationStore,
-        profiles: ProfileStore,
-        timers: TimerStore,
+        profiles: ProfileService,
+        timers: TimerService,
         outbox: Outbox,
         clock: Clock,
         guard: OutboundGuard,

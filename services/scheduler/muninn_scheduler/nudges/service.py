@@ -34,8 +34,7 @@ from muninn_scheduler.nudges.rhythm import is_birthday, parse_birthday, rhythm
 from muninn_scheduler.nudges.store import NudgeStore
 from muninn_scheduler.profiles.models import Profile
 from muninn_scheduler.reminders.recurrence import localize
-from muninn_scheduler.timers.models import DueTimer, Misfire
-from muninn_scheduler.timers.store import new_timer
+from muninn_scheduler.timers.models import DueTimer, Misfire, new_timer
 from muninn_scheduler.timers.wheel import FireContext, Outcome, TimerWheel
 
 DAILY = "nudges.daily"

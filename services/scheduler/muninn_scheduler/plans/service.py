@@ -27,7 +27,7 @@ from muninn_scheduler.experiences.service import ExperienceService
 from muninn_scheduler.language.extract import Understanding
 from muninn_scheduler.language.plans import Plan, PlanKind, is_undo
 from muninn_scheduler.plans.store import PlanStore
-from muninn_scheduler.profiles.store import ProfileStore
+from muninn_scheduler.profiles.service import ProfileService
 from muninn_scheduler.reminders.models import ReminderIn, ReminderSource
 from muninn_scheduler.reminders.service import ReminderService
 
@@ -53,7 +53,7 @@ class PlanService:
     store: PlanStore
     reminders: ReminderService
     experiences: ExperienceService
-    profiles: ProfileStore
+    profiles: ProfileService
     understanding: Understanding
     outbox: Outbox
     clock: Clock

@@ -15,7 +15,6 @@ from muninn_shared.problems import not_found
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_scheduler.clock import Clock
-from muninn_scheduler.experiences.store import ExperienceStore
 from muninn_scheduler.language.reviews import ReviewInsights, inferred_rating
 from muninn_scheduler.providers.models import ProviderRating, ProviderRatingList, provider_key
 from muninn_scheduler.providers.store import ProviderRatingStore
@@ -68,15 +67,18 @@ def aggregate(experiences: list[dict[str, Any]], now: Any) -> dict[str, Any] | N
 
 
 class ProviderRatings:
-    def __init__(
-        self, *, store: ProviderRatingStore, experiences: ExperienceStore, clock: Clock
-    ) -> None:
+    def __init__(self, *, store: ProviderRatingStore, clock: Clock) -> None:
         self._store = store
-        self._experiences = experiences
         self._clock = clock
 
-    async def refresh(self, user_id: str, key: str, session: AsyncClientSession | None) -> None:
-        reviewed = await self._experiences.reviewed_for(user_id, key, session)
+    async def refresh(
+        self,
+        user_id: str,
+        key: str,
+        reviewed: list[dict[str, Any]],
+        session: AsyncClientSession | None,
+    ) -> None:
+        """Rate the provider anew from every reviewed experience the user had with it."""
         doc = aggregate(reviewed, self._clock.now())
         if doc is None:
             await self._store.remove(user_id, key, session)

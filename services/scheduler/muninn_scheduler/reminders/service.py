@@ -32,8 +32,7 @@ from muninn_scheduler.reminders.recurrence import (
 )
 from muninn_scheduler.reminders.store import ReminderStore, reminder_from_doc
 from muninn_scheduler.schema import Context, PageQuery
-from muninn_scheduler.timers.models import DueTimer, Misfire
-from muninn_scheduler.timers.store import new_timer
+from muninn_scheduler.timers.models import DueTimer, Misfire, new_timer
 from muninn_scheduler.timers.wheel import FireContext, Outcome
 
 KIND = "reminder"

@@ -28,8 +28,7 @@ from muninn_scheduler.tasks.models import (
     TaskStatus,
 )
 from muninn_scheduler.tasks.store import TaskStore, task_from_doc
-from muninn_scheduler.timers.models import Misfire
-from muninn_scheduler.timers.store import new_timer
+from muninn_scheduler.timers.models import Misfire, new_timer
 from muninn_scheduler.timers.wheel import FireContext, Outcome
 
 KIND = "task.due"

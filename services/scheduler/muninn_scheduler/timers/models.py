@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -53,3 +54,32 @@ class DueTimer:
 
     def missed(self, now: datetime) -> bool:
         return (now - self.due_at).total_seconds() > self.misfire_grace_seconds
+
+
+def new_timer(
+    *,
+    user_id: str,
+    kind: str,
+    due_at: datetime,
+    ref_id: str | None = None,
+    payload: dict[str, Any] | None = None,
+    misfire: Misfire = Misfire.FIRE_LATE,
+    misfire_grace_seconds: float = 3600,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "_id": uuid.uuid4().hex,
+        "user_id": user_id,
+        "kind": kind,
+        "ref_id": ref_id,
+        "due_at": due_at,
+        "status": TimerStatus.SCHEDULED.value,
+        "misfire": misfire.value,
+        "misfire_grace_seconds": misfire_grace_seconds,
+        "payload": payload or {},
+        "attempts": 0,
+        "claim": None,
+        "lease_until": None,
+        "created_at": now,
+        "updated_at": now,
+    }

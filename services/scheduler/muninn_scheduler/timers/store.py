@@ -25,7 +25,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
 from muninn_scheduler.bulk import slices
-from muninn_scheduler.timers.models import Misfire, TimerStatus
+from muninn_scheduler.timers.models import TimerStatus
 
 TIMERS = "timers"
 
@@ -39,35 +39,6 @@ class DueRef:
     @classmethod
     def from_doc(cls, doc: Document) -> DueRef:
         return cls(id=doc["_id"], kind=doc["kind"], ref_id=doc.get("ref_id"))
-
-
-def new_timer(
-    *,
-    user_id: str,
-    kind: str,
-    due_at: datetime,
-    ref_id: str | None = None,
-    payload: dict[str, Any] | None = None,
-    misfire: Misfire = Misfire.FIRE_LATE,
-    misfire_grace_seconds: float = 3600,
-    now: datetime,
-) -> Document:
-    return {
-        "_id": uuid.uuid4().hex,
-        "user_id": user_id,
-        "kind": kind,
-        "ref_id": ref_id,
-        "due_at": due_at,
-        "status": TimerStatus.SCHEDULED.value,
-        "misfire": misfire.value,
-        "misfire_grace_seconds": misfire_grace_seconds,
-        "payload": payload or {},
-        "attempts": 0,
-        "claim": None,
-        "lease_until": None,
-        "created_at": now,
-        "updated_at": now,
-    }
 
 
 class TimerStore:
