@@ -1,4 +1,4 @@
-"""The user and the full preferences object of seed 000 (MAGIS), plus presence (seed 002)."""
+"""The user, their full preferences (assistant, notifications, privacy, appearance) and presence."""
 
 from __future__ import annotations
 
