@@ -64,6 +64,7 @@ SECRET_VALUES = {
         for service in SERVICE_NAMES
     },
     "MUNINN_EVENT_KEY_ENCRYPTION_KEY": "q8gJ4mLhS9Xq2m0wYq3f1u6Z7w9VbKcRr5tN2pHdE0Y=",
+    "MUNINN_ENCRYPTION_KEYS": "k1:q8gJ4mLhS9Xq2m0wYq3f1u6Z7w9VbKcRr5tN2pHdE0Y=",
     "MUNINN_SERVICE_CREDENTIAL_HASHES": '{"memory": ["0f"]}',
     "MUNINN_SERVICE_CREDENTIAL": "service-credential",
     **{

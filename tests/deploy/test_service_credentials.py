@@ -115,3 +115,35 @@ def test_the_compose_env_lines_name_each_credential_and_their_hashes() -> None:
     assert lines[:2] == ["MUNINN_SERVICE_CREDENTIAL_MEMORY=s1", "MUNINN_SERVICE_CREDENTIAL_BYOD=s2"]
     hashes = json.loads(lines[2].removeprefix("MUNINN_SERVICE_CREDENTIAL_HASHES=").strip("'"))
     assert credential_matches("s1", hashes["memory"])
+
+
+def test_integrations_alone_holds_the_vault_key_ring() -> None:
+    module = generator()
+    for name, deployment in base_objects("Deployment").items():
+        env = deployment_env(deployment)
+        if name == "integrations":
+            assert secret_ref(env, "MUNINN_ENCRYPTION_KEYS") == {
+                "name": module.VAULT_KEYS_SECRET,
+                "key": "keys",
+            }
+        else:
+            assert module.VAULT_KEYS_SECRET not in str(deployment), name
+    services = compose_services()
+    assert str(services["integrations"]["environment"]["MUNINN_ENCRYPTION_KEYS"]).startswith(
+        "${MUNINN_ENCRYPTION_KEYS:?"
+    )
+    for name, service in services.items():
+        if name != "integrations":
+            assert "MUNINN_ENCRYPTION_KEYS" not in service.get("environment", {}), name
+
+
+def test_the_first_install_prints_a_vault_key_ring_the_service_accepts() -> None:
+    from muninn_integrations.vault.keyring import parse_key_ring
+
+    module = generator()
+    documents = {d["metadata"]["name"]: d for d in module.secrets(key_encryption_key=True)}
+    ring = parse_key_ring(documents[module.VAULT_KEYS_SECRET]["stringData"]["keys"])
+    assert ring.primary == "k1"
+    assert module.VAULT_KEYS_SECRET not in {
+        d["metadata"]["name"] for d in module.secrets(key_encryption_key=False)
+    }

@@ -7,6 +7,7 @@ in every process.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
@@ -35,6 +36,15 @@ DEFAULT_PORTS: dict[str, int] = {
     "integrations": 8085,
     "byod": 8086,
 }
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class ServiceSettings(BaseSettings):
@@ -179,6 +189,11 @@ class ServiceSettings(BaseSettings):
                 "event keys from identity"
             )
         return self
+
+    def allows_development_secrets(self) -> bool:
+        """A secret generated into the working directory serves only a non-production process
+        nobody else can reach (bound to loopback); anywhere else the operator must supply one."""
+        return self.environment != "prod" and is_loopback(self.host)
 
     @property
     def mongo_database(self) -> str:

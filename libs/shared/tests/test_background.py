@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+import structlog
 from muninn_shared import background
 from muninn_shared.background import BackgroundTasks
 from structlog.testing import capture_logs
@@ -14,6 +15,13 @@ from structlog.testing import capture_logs
 def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(background, "FIRST_BACKOFF_SECONDS", 0.01)
     monkeypatch.setattr(background, "MAX_BACKOFF_SECONDS", 0.04)
+
+
+@pytest.fixture(autouse=True)
+def uncached_logger(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A logger not yet bound: once a service app configured logging, the module's logger is
+    cached on first use and ``capture_logs`` would see nothing, whatever ran before."""
+    monkeypatch.setattr(background, "log", structlog.get_logger(background.__name__))
 
 
 async def _until(condition: object, timeout: float = 2.0) -> None:

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from muninn_shared.settings import DEFAULT_PORTS, ServiceSettings
+from pydantic import Field, SecretStr
 
 
 class IntegrationsSettings(ServiceSettings):
     service_name: str = "integrations"
     port: int = DEFAULT_PORTS["integrations"]
+
+    # The credentials vault: connection secrets sealed under per-connection data keys.
+    encryption_keys: SecretStr | None = Field(
+        default=None,
+        description="Key-encryption keys as 'id:key,id:key' (32 random bytes each, base64url); "
+        "the first wraps new data keys, all unwrap. Required in prod and off loopback.",
+    )
+    dev_encryption_keys_file: Path = Field(
+        default=Path(".muninn/data/integrations-encryption-keys"),
+        description="Where a development key ring is generated when none is configured; used "
+        "only while the service is bound to loopback.",
+    )

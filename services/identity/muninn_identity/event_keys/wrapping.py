@@ -10,7 +10,6 @@ from pathlib import Path
 from muninn_shared.events.sealing import KEY_BYTES
 
 from muninn_identity.settings import IdentitySettings
-from muninn_identity.signing.keys import is_loopback
 
 
 class WrappingKeyRefusedError(RuntimeError):
@@ -25,7 +24,7 @@ def load_wrapping_key(settings: IdentitySettings) -> bytes:
     """
     if settings.event_key_encryption_key is not None:
         return decode_wrapping_key(settings.event_key_encryption_key.get_secret_value())
-    if settings.environment == "prod" or not is_loopback(settings.host):
+    if not settings.allows_development_secrets():
         raise WrappingKeyRefusedError(
             "MUNINN_EVENT_KEY_ENCRYPTION_KEY is required in prod and off loopback (32 random "
             "bytes, base64url: python -c 'import base64,os; "

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
-
 from muninn_shared.signing import SigningKeyRing, TokenIssuer, development_key_ring
 
 from muninn_identity.settings import IdentitySettings
@@ -11,15 +9,6 @@ from muninn_identity.settings import IdentitySettings
 
 class SigningKeyRefusedError(RuntimeError):
     """Identity would sign with a key that must not be used in this setting."""
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def load_key_ring(settings: IdentitySettings) -> SigningKeyRing:
@@ -45,7 +34,7 @@ def load_key_ring(settings: IdentitySettings) -> SigningKeyRing:
         )
     else:
         ring = development_key_ring(settings.dev_signing_keys_file)
-    if ring.development and (settings.environment == "prod" or not is_loopback(settings.host)):
+    if ring.development and not settings.allows_development_secrets():
         raise SigningKeyRefusedError(
             f"refusing to sign with a development key while bound to {settings.host!r} "
             f"(environment {settings.environment}): set MUNINN_SIGNING_KEYS_FILE to a key ring "

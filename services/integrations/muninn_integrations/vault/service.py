@@ -1,0 +1,142 @@
+"""The credentials vault: seal a connection's secret, open it for a sync, destroy it on disconnect.
+
+Each connection gets its own random data key; the secret is sealed under it and the data key
+is wrapped by the ring's primary key-encryption key. Destroying the entry destroys the data
+key, so nothing sealed under it opens again, wherever a copy of the ciphertext went.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from muninn_shared.logging import get_logger
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from muninn_integrations.vault.envelope import (
+    key_context,
+    new_data_key,
+    open_sealed,
+    seal,
+    secret_context,
+)
+from muninn_integrations.vault.keyring import KeyRing
+from muninn_integrations.vault.models import MAX_SECRET_BYTES, VaultRecord, VaultSecret
+from muninn_integrations.vault.store import VaultStore
+
+log = get_logger(__name__)
+
+
+class UnknownKeyError(RuntimeError):
+    """A data key is wrapped by a key no longer in the ring: restore that key to read it."""
+
+
+class SecretTooLargeError(ValueError):
+    pass
+
+
+class Vault:
+    def __init__(self, store: VaultStore, ring: KeyRing) -> None:
+        self._store = store
+        self._ring = ring
+
+    async def put(
+        self,
+        user_id: str,
+        connection_id: str,
+        secret: Mapping[str, str],
+        session: AsyncClientSession | None = None,
+    ) -> None:
+        """Seal ``secret`` for the connection, replacing what it held (a refreshed token)."""
+        plaintext = json.dumps(dict(secret), separators=(",", ":")).encode()
+        if len(plaintext) > MAX_SECRET_BYTES:
+            raise SecretTooLargeError(
+                f"a connection's secret is limited to {MAX_SECRET_BYTES} bytes"
+            )
+        now = datetime.now(UTC)
+        existing = await self._store.get(user_id, connection_id, session)
+        data_key = self._data_key(existing) if existing is not None else new_data_key()
+        record = VaultRecord(
+            connection_id=connection_id,
+            user_id=user_id,
+            key_id=self._ring.primary,
+            data_key_ciphertext=seal(
+                self._ring.keys[self._ring.primary], data_key, key_context(user_id, connection_id)
+            ),
+            secret_ciphertext=seal(data_key, plaintext, secret_context(user_id, connection_id)),
+            created_at=existing.created_at if existing is not None else now,
+            updated_at=now,
+        )
+        await self._store.save(record, session)
+
+    async def get(self, user_id: str, connection_id: str) -> VaultSecret | None:
+        record = await self._store.get(user_id, connection_id)
+        if record is None:
+            return None
+        plaintext = open_sealed(
+            self._data_key(record),
+            record.secret_ciphertext,
+            secret_context(user_id, connection_id),
+        )
+        values = json.loads(plaintext)
+        return VaultSecret({str(k): str(v) for k, v in values.items()})
+
+    async def destroy(
+        self, user_id: str, connection_id: str, session: AsyncClientSession | None = None
+    ) -> bool:
+        return await self._store.delete(user_id, connection_id, session)
+
+    async def rewrap(self, batch_size: int = 200) -> int:
+        """Wrap every data key under the primary key; the number re-wrapped.
+
+        Safe beside running services: a key changed meanwhile (a token refresh re-sealed it
+        under the primary already) is left as the other writer stored it.
+        """
+        rewrapped = 0
+        skipped: set[str] = set()
+        while True:
+            records = [
+                r
+                for r in await self._store.wrapped_by_other_keys(
+                    self._ring.primary, batch_size + len(skipped)
+                )
+                if r.connection_id not in skipped
+            ]
+            if not records:
+                return rewrapped
+            for record in records:
+                try:
+                    data_key = self._data_key(record)
+                except UnknownKeyError:
+                    skipped.add(record.connection_id)
+                    log.warning(
+                        "vault entry wrapped by a key not in the ring",
+                        connection_id=record.connection_id,
+                        key_id=record.key_id,
+                    )
+                    continue
+                wrapped = seal(
+                    self._ring.keys[self._ring.primary],
+                    data_key,
+                    key_context(record.user_id, record.connection_id),
+                )
+                if await self._store.replace_data_key(
+                    record, key_id=self._ring.primary, data_key_ciphertext=wrapped
+                ):
+                    rewrapped += 1
+                else:
+                    skipped.add(record.connection_id)
+
+    def _data_key(self, record: VaultRecord) -> bytes:
+        wrapping_key = self._ring.key(record.key_id)
+        if wrapping_key is None:
+            raise UnknownKeyError(
+                f"connection {record.connection_id}: its key {record.key_id!r} is not in "
+                "MUNINN_ENCRYPTION_KEYS"
+            )
+        return open_sealed(
+            wrapping_key,
+            record.data_key_ciphertext,
+            key_context(record.user_id, record.connection_id),
+        )
