@@ -7,27 +7,50 @@ from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.service import build_service_app
 
+from muninn_integrations.connections.router import router as connections_router
+from muninn_integrations.connections.service import ConnectionService
+from muninn_integrations.connections.store import ConnectionStore
+from muninn_integrations.connectors.registry import ConnectorRegistry
+from muninn_integrations.deps import IntegrationsServices
 from muninn_integrations.settings import IntegrationsSettings
 from muninn_integrations.vault.service import Vault
 from muninn_integrations.vault.store import VaultStore
 from muninn_integrations.vault.wiring import key_ring
 
 
-def create_app(settings: IntegrationsSettings | None = None) -> FastAPI:
+def create_app(
+    settings: IntegrationsSettings | None = None, registry: ConnectorRegistry | None = None
+) -> FastAPI:
+    """``registry`` replaces the protocol adapters this instance offers (tests)."""
     settings = settings or IntegrationsSettings()
     # Refuses to start without key-encryption keys where a development ring is not allowed.
     ring = key_ring(settings)
     runtime = ServiceRuntime(settings)
     vault_store = VaultStore(runtime.db)
+    connection_store = ConnectionStore(runtime.db)
     vault = Vault(vault_store, ring)
+    services = IntegrationsServices(
+        connections=ConnectionService(
+            client=runtime.mongo,
+            store=connection_store,
+            vault=vault,
+            registry=registry if registry is not None else ConnectorRegistry(),
+            check_timeout=settings.connect_check_timeout_seconds,
+        )
+    )
     # Erasure removes every document carrying the user's id, the vault's sealed secrets and
     # wrapped data keys included, so nothing synced for the user can be opened again.
     install_erasure_consumer(runtime)
+
+    async def ensure_indexes() -> None:
+        for store in (vault_store, connection_store):
+            await store.ensure_indexes()
+
     return build_service_app(
         runtime,
         title="Muninn integrations",
         description="Calendar, mail and contacts connections, sync jobs, interactions.",
-        routers=[],
-        on_startup=[vault_store.ensure_indexes],
-        state={"vault": vault},
+        routers=[connections_router],
+        on_startup=[ensure_indexes],
+        state={"services": services},
     )

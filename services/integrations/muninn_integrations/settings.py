@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from muninn_shared.settings import DEFAULT_PORTS, ServiceSettings
+from muninn_shared.outbound import OutboundSettings
+from muninn_shared.settings import DEFAULT_PORTS
 from pydantic import Field, SecretStr
 
 
-class IntegrationsSettings(ServiceSettings):
+class IntegrationsSettings(OutboundSettings):
     service_name: str = "integrations"
     port: int = DEFAULT_PORTS["integrations"]
 
@@ -22,4 +23,11 @@ class IntegrationsSettings(ServiceSettings):
         default=Path(".muninn/data/integrations-encryption-keys"),
         description="Where a development key ring is generated when none is configured; used "
         "only while the service is bound to loopback.",
+    )
+
+    connect_check_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=120,
+        description="How long connecting (or re-checking) an account may wait for its server.",
     )

@@ -1,0 +1,214 @@
+"""Connect, inspect, re-check and disconnect the accounts a user's data is synced from."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from muninn_shared.problems import ProblemError, not_found
+from muninn_shared.storage.mongo import in_transaction
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
+
+from muninn_integrations.connections.checks import (
+    account_key,
+    checked_server_url,
+    feed_host_url,
+    reach,
+)
+from muninn_integrations.connections.models import (
+    Connection,
+    ConnectionPage,
+    ConnectionPatch,
+    ConnectionStatus,
+    CredentialsConnect,
+    Provider,
+    ProviderInfo,
+    ProviderList,
+)
+from muninn_integrations.connections.store import ConnectionStore
+from muninn_integrations.connectors.registry import ConnectorRegistry, Endpoint
+from muninn_integrations.vault.models import VaultSecret
+from muninn_integrations.vault.service import Vault
+
+# Removes what was synced through a connection (calendar events, mail, contacts) in the
+# disconnecting transaction; each record feature hands one to the service in main.py.
+Purge = Callable[[str, str, AsyncClientSession], Awaitable[int]]
+
+
+def scopes_of(info: ProviderInfo) -> list[str]:
+    scopes = [f"{kind.value}:read" for kind in info.kinds]
+    if info.writable:
+        scopes += [f"{kind.value}:write" for kind in info.kinds]
+    return scopes
+
+
+class ConnectionService:
+    def __init__(
+        self,
+        *,
+        client: AsyncMongoClient[dict[str, Any]],
+        store: ConnectionStore,
+        vault: Vault,
+        registry: ConnectorRegistry,
+        check_timeout: float,
+        purges: Sequence[Purge] = (),
+    ) -> None:
+        self._client = client
+        self._store = store
+        self._vault = vault
+        self._registry = registry
+        self._check_timeout = check_timeout
+        self._purges = tuple(purges)
+
+    def providers(self) -> ProviderList:
+        return ProviderList(items=self._registry.providers())
+
+    async def connect(self, user_id: str, request: CredentialsConnect) -> Connection:
+        info = self._registry.info(request.provider)
+        if info is None or not info.available:
+            raise ProblemError(
+                422,
+                f"This instance does not offer {request.provider.value} connections.",
+                code="provider-unavailable",
+            )
+        if info.auth != "app_password" and info.auth != "none":
+            raise ProblemError(
+                422,
+                f"{info.name} connects through its sign-in page, not with a password.",
+                code="wrong-connect-flow",
+            )
+        if info.auth == "app_password" and (request.username is None or request.password is None):
+            raise ProblemError(
+                422,
+                f"{info.name} needs a user name and an app password.",
+                code="credentials-required",
+            )
+        server_url = checked_server_url(request.provider, request.server_url)
+        secret_values: dict[str, str] = {}
+        if request.password is not None:
+            secret_values["password"] = request.password.get_secret_value()
+        shown_url = server_url
+        if request.provider is Provider.ICS:
+            # A calendar's private feed address is its password: it goes to the vault, and
+            # only the host is kept in the clear.
+            secret_values["url"] = server_url
+            shown_url = feed_host_url(server_url)
+        secret = VaultSecret(secret_values) if secret_values else None
+        endpoint = Endpoint(request.provider, server_url, request.username, secret)
+        collections = await reach(self._registry, endpoint, timeout=self._check_timeout)
+
+        now = datetime.now(UTC)
+        connection_id = uuid.uuid4().hex
+        doc: dict[str, Any] = {
+            "_id": connection_id,
+            "user_id": user_id,
+            "provider": request.provider.value,
+            "display_name": request.display_name or urlsplit(server_url).hostname or shown_url,
+            "server_url": shown_url,
+            "username": request.username,
+            "account_key": account_key(server_url, request.username),
+            "status": ConnectionStatus.CONNECTED.value,
+            "error_message": None,
+            "enabled": True,
+            "scopes": scopes_of(info),
+            "token_expires_at": None,
+            "sync_frequency": request.sync_frequency.value,
+            "collections": [c.model_dump(mode="json") for c in collections],
+            "last_sync_at": None,
+            "sync_count": 0,
+            "error_count": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+
+        async def work(session: AsyncClientSession) -> None:
+            await self._store.insert(doc, session)
+            if secret is not None:
+                await self._vault.put(user_id, connection_id, secret, session)
+
+        try:
+            await in_transaction(self._client, work)
+        except DuplicateKeyError:
+            raise ProblemError(
+                409,
+                "This account is already connected; re-check or disconnect it instead.",
+                code="already-connected",
+            ) from None
+        return await self.get(user_id, connection_id)
+
+    async def get(self, user_id: str, connection_id: str) -> Connection:
+        connection = await self._store.get(user_id, connection_id)
+        if connection is None:
+            raise not_found("Connection")
+        return connection
+
+    async def page(self, user_id: str, *, limit: int, cursor: str | None) -> ConnectionPage:
+        items, next_cursor = await self._store.page(user_id, limit=limit, cursor=cursor)
+        return ConnectionPage(items=items, next_cursor=next_cursor)
+
+    async def update(self, user_id: str, connection_id: str, patch: ConnectionPatch) -> Connection:
+        changes = patch.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+        if not changes:
+            return await self.get(user_id, connection_id)
+        changes["updated_at"] = datetime.now(UTC)
+        connection = await self._store.update(user_id, connection_id, changes)
+        if connection is None:
+            raise not_found("Connection")
+        return connection
+
+    async def recheck(self, user_id: str, connection_id: str) -> Connection:
+        """Reach the source again; the connection's status says what was found."""
+        connection = await self.get(user_id, connection_id)
+        secret = await self._vault.get(user_id, connection_id)
+        server_url = connection.server_url
+        if secret is not None and "url" in secret:
+            server_url = secret["url"]
+        endpoint = Endpoint(connection.provider, server_url, connection.username, secret)
+        now = datetime.now(UTC)
+        try:
+            collections = await reach(self._registry, endpoint, timeout=self._check_timeout)
+        except ProblemError as problem:
+            if problem.code == "credentials-rejected":
+                await self._store.update(
+                    user_id,
+                    connection_id,
+                    {
+                        "status": ConnectionStatus.EXPIRED.value,
+                        "error_message": problem.detail,
+                        "updated_at": now,
+                    },
+                )
+            raise
+        updated = await self._store.update(
+            user_id,
+            connection_id,
+            {
+                "status": ConnectionStatus.CONNECTED.value,
+                "error_message": None,
+                "collections": [c.model_dump(mode="json") for c in collections],
+                "updated_at": now,
+            },
+        )
+        if updated is None:
+            raise not_found("Connection")
+        return updated
+
+    async def disconnect(self, user_id: str, connection_id: str, *, purge: bool) -> None:
+        """Forget the connection and destroy its secret; ``purge`` also removes what it synced."""
+
+        async def work(session: AsyncClientSession) -> bool:
+            if not await self._store.delete(user_id, connection_id, session):
+                return False
+            await self._vault.destroy(user_id, connection_id, session)
+            if purge:
+                for remove in self._purges:
+                    await remove(user_id, connection_id, session)
+            return True
+
+        if not await in_transaction(self._client, work):
+            raise not_found("Connection")

@@ -1,0 +1,262 @@
+"""Connections through the real app, MongoDB and Kafka: connect, refuse, re-check, disconnect.
+
+The protocol adapters are replaced by a scripted connector here: these tests are about what
+the service does with what a source answers. Each adapter is tested against its real server
+in its own module.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from muninn_integrations.connections.models import Provider, ProviderInfo
+from muninn_integrations.connectors.port import (
+    Collection,
+    Connector,
+    CredentialsRejectedError,
+    RecordKind,
+    SourceUnavailableError,
+    SyncPage,
+)
+from muninn_integrations.connectors.registry import ConnectorRegistry, Endpoint
+from muninn_integrations.main import create_app
+from muninn_integrations.settings import IntegrationsSettings
+from muninn_integrations.vault.store import VAULT
+from pymongo import AsyncMongoClient
+
+from tests.integration.infra import Infra
+from tests.integration.tokens import identity_token_issuer
+
+PASSWORD = "app-password-7f3c"
+FEED_TOKEN = "private-feed-token-91ab"
+
+
+@dataclass
+class Source:
+    """What the scripted server answers, and what it was asked."""
+
+    password: str = PASSWORD
+    down: bool = False
+    seen: list[Endpoint] = field(default_factory=list)
+
+
+class ScriptedConnector:
+    def __init__(self, source: Source, endpoint: Endpoint) -> None:
+        self._source = source
+        self._endpoint = endpoint
+
+    async def check(self) -> list[Collection]:
+        self._source.seen.append(self._endpoint)
+        if self._source.down:
+            raise SourceUnavailableError("The calendar server is not answering.", retry_after=7)
+        secret = self._endpoint.secret
+        if self._endpoint.provider is not Provider.ICS and (
+            secret is None or secret.get("password") != self._source.password
+        ):
+            raise CredentialsRejectedError("The server refused the user name or app password.")
+        return [Collection(id="/cal/home/", name="Home", kind=RecordKind.CALENDAR_EVENT)]
+
+    async def changes(self, cursor: str | None, *, page_size: int) -> SyncPage[Any]:
+        return SyncPage(changes=[], cursor=cursor or "")
+
+    async def aclose(self) -> None:
+        return None
+
+
+def registry_for(source: Source) -> ConnectorRegistry:
+    registry = ConnectorRegistry()
+
+    def opener(endpoint: Endpoint) -> Connector[Any]:
+        return ScriptedConnector(source, endpoint)
+
+    for provider, auth in ((Provider.CALDAV, "app_password"), (Provider.ICS, "none")):
+        registry.register(
+            ProviderInfo(
+                provider=provider,
+                name=provider.value,
+                kinds=[RecordKind.CALENDAR_EVENT],
+                auth=auth,
+                writable=provider is Provider.CALDAV,
+                available=True,
+            ),
+            opener,
+        )
+    return registry
+
+
+@dataclass
+class Running:
+    client: httpx.AsyncClient
+    source: Source
+    db: Any
+
+
+@pytest.fixture
+async def running(
+    infra: Infra, unique: str, mongo: AsyncMongoClient[dict[str, Any]]
+) -> AsyncIterator[Running]:
+    settings = IntegrationsSettings(
+        kafka_bootstrap=infra.kafka_bootstrap,
+        mongo_uri=infra.mongo_uri,
+        mongo_database_prefix=f"muninn_it{unique}_",
+        log_level="WARNING",
+    )
+    source = Source()
+    app = create_app(settings, registry=registry_for(source))
+    async with (
+        LifespanManager(app, startup_timeout=120, shutdown_timeout=60),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://integrations", timeout=60
+        ) as client,
+    ):
+        yield Running(client, source, mongo[settings.mongo_database])
+
+
+def me(user_id: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {identity_token_issuer().issue(user_id)}"}
+
+
+def caldav(**overrides: Any) -> dict[str, Any]:
+    return {
+        "provider": "caldav",
+        "server_url": "https://dav.example.org/remote.php/dav/",
+        "username": "ana",
+        "password": PASSWORD,
+        **overrides,
+    }
+
+
+async def test_connecting_seals_the_password_and_never_shows_it(running: Running) -> None:
+    ana = me(f"ana-{uuid.uuid4().hex[:6]}")
+    created = await running.client.post("/v1/integrations/connections", json=caldav(), headers=ana)
+    assert created.status_code == 201, created.text
+    connection = created.json()
+    assert connection["status"] == "connected"
+    assert connection["scopes"] == ["calendar_event:read", "calendar_event:write"]
+    assert connection["collections"] == [
+        {"id": "/cal/home/", "name": "Home", "kind": "calendar_event", "read_only": False}
+    ]
+    assert PASSWORD not in created.text
+
+    listed = await running.client.get("/v1/integrations/connections", headers=ana)
+    assert [c["id"] for c in listed.json()["items"]] == [connection["id"]]
+    assert PASSWORD not in listed.text
+    stored = await running.db["connections"].find_one({"_id": connection["id"]})
+    assert stored is not None
+    assert PASSWORD not in repr(stored)
+    sealed = await running.db[VAULT].find_one({"_id": connection["id"]})
+    assert sealed is not None
+    assert PASSWORD.encode() not in sealed["secret_ciphertext"]
+
+    # The same account again is a conflict, however its URL or name is capitalised.
+    again = await running.client.post(
+        "/v1/integrations/connections",
+        json=caldav(server_url="https://DAV.example.org/remote.php/dav", username="ANA"),
+        headers=ana,
+    )
+    assert again.status_code == 409
+    assert again.json()["type"].endswith("already-connected")
+
+
+async def test_refusals_are_problems_and_store_nothing(running: Running) -> None:
+    ana = me(f"ana-{uuid.uuid4().hex[:6]}")
+    cases = [
+        (caldav(password="wrong"), 422, "credentials-rejected"),
+        (caldav(password=None), 422, "credentials-required"),
+        (caldav(server_url="ftp://dav.example.org/"), 422, "invalid-server-url"),
+        (caldav(server_url="https://ana:pw@dav.example.org/"), 422, "invalid-server-url"),
+        (caldav(provider="google"), 422, "provider-unavailable"),
+    ]
+    for body, status, code in cases:
+        answer = await running.client.post("/v1/integrations/connections", json=body, headers=ana)
+        assert answer.status_code == status, (body, answer.text)
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert answer.json()["type"].endswith(code)
+        assert "pw@" not in answer.text
+    running.source.down = True
+    down = await running.client.post("/v1/integrations/connections", json=caldav(), headers=ana)
+    assert down.status_code == 502
+    assert down.json()["type"].endswith("source-unavailable")
+    assert down.headers["retry-after"] == "7"
+    assert await running.db["connections"].count_documents({}) == 0
+    assert await running.db[VAULT].count_documents({}) == 0
+
+
+async def test_a_private_feed_address_is_kept_as_a_secret(running: Running) -> None:
+    ana = me(f"ana-{uuid.uuid4().hex[:6]}")
+    url = f"https://calendar.example.org/ical/{FEED_TOKEN}/basic.ics"
+    created = await running.client.post(
+        "/v1/integrations/connections", json={"provider": "ics", "server_url": url}, headers=ana
+    )
+    assert created.status_code == 201, created.text
+    assert FEED_TOKEN not in created.text
+    assert created.json()["server_url"] == "https://calendar.example.org/…"
+    stored = await running.db["connections"].find_one({"_id": created.json()["id"]})
+    assert FEED_TOKEN not in repr(stored)
+    # A re-check still reaches the full, private address.
+    checked = await running.client.post(
+        f"/v1/integrations/connections/{created.json()['id']}/test", headers=ana
+    )
+    assert checked.status_code == 200
+    assert running.source.seen[-1].server_url == url
+
+
+async def test_another_users_connection_is_not_found_and_unchanged(running: Running) -> None:
+    ana, bob = me(f"ana-{uuid.uuid4().hex[:6]}"), me(f"bob-{uuid.uuid4().hex[:6]}")
+    created = await running.client.post("/v1/integrations/connections", json=caldav(), headers=ana)
+    connection_id = created.json()["id"]
+    path = f"/v1/integrations/connections/{connection_id}"
+    for method, extra in (
+        ("GET", {}),
+        ("PATCH", {"json": {"display_name": "mine now"}}),
+        ("POST", {}),
+        ("DELETE", {}),
+    ):
+        target = f"{path}/test" if method == "POST" else path
+        answer = await running.client.request(method, target, headers=bob, **extra)
+        assert answer.status_code == 404, (method, answer.text)
+    mine = await running.client.get(path, headers=ana)
+    assert mine.json()["display_name"] == "dav.example.org"
+    assert await running.db[VAULT].count_documents({"_id": connection_id}) == 1
+
+
+async def test_a_revoked_password_turns_the_connection_expired(running: Running) -> None:
+    ana = me(f"ana-{uuid.uuid4().hex[:6]}")
+    created = await running.client.post("/v1/integrations/connections", json=caldav(), headers=ana)
+    path = f"/v1/integrations/connections/{created.json()['id']}"
+    running.source.password = "rotated-at-the-provider"
+    refused = await running.client.post(f"{path}/test", headers=ana)
+    assert refused.status_code == 422
+    assert refused.json()["type"].endswith("credentials-rejected")
+    after = (await running.client.get(path, headers=ana)).json()
+    assert after["status"] == "expired"
+    assert after["error_message"] == "The server refused the user name or app password."
+
+
+async def test_update_and_disconnect_destroys_the_secret(running: Running) -> None:
+    ana = me(f"ana-{uuid.uuid4().hex[:6]}")
+    created = await running.client.post("/v1/integrations/connections", json=caldav(), headers=ana)
+    connection_id = created.json()["id"]
+    path = f"/v1/integrations/connections/{connection_id}"
+    patched = await running.client.patch(
+        path, json={"display_name": "Work calendar", "sync_frequency": "daily"}, headers=ana
+    )
+    assert patched.status_code == 200
+    assert patched.json()["display_name"] == "Work calendar"
+    assert patched.json()["sync_frequency"] == "daily"
+    bad = await running.client.patch(path, json={"sync_frequency": "weekly"}, headers=ana)
+    assert bad.status_code == 422
+    unknown = await running.client.patch(path, json={"password": "x"}, headers=ana)
+    assert unknown.status_code == 422
+
+    gone = await running.client.delete(path, headers=ana)
+    assert gone.status_code == 204
+    assert (await running.client.get(path, headers=ana)).status_code == 404
+    assert await running.db[VAULT].count_documents({"_id": connection_id}) == 0
+    assert (await running.client.delete(path, headers=ana)).status_code == 404
