@@ -53,6 +53,7 @@ from muninn_conversation.snippets.store import SnippetStore
 from muninn_conversation.tags.router import router as tags_router
 from muninn_conversation.tags.service import TagService
 from muninn_conversation.tags.store import TagStore
+from muninn_conversation.tags.tagging import TagVocabulary
 from muninn_conversation.typing_indicators.router import router as typing_router
 from muninn_conversation.typing_indicators.service import TypingService
 from muninn_conversation.typing_indicators.store import TYPING_INDICATORS, TypingStore
@@ -112,9 +113,10 @@ def create_app(
     # Projects, notes and snippets read each other's stores (counts, tag vocabulary).
     project_store, note_store, tag_store = ProjectStore(db), NoteStore(db), TagStore(db)
     projects = ProjectService(runtime.mongo, project_store, note_store, conversations)
-    notes = NoteService(note_store, project_store, tag_store, conversations, message_store)
+    vocabulary = TagVocabulary(tag_store)
+    notes = NoteService(note_store, project_store, vocabulary, conversations, message_store)
     snippet_store = SnippetStore(db)
-    snippets = SnippetService(snippet_store, tag_store, conversations, message_store)
+    snippets = SnippetService(snippet_store, vocabulary, conversations, message_store)
     advisor_store, advisor_memory_store = AdvisorStore(db), MemoryStore(db)
     advisors = AdvisorService(runtime.mongo, advisor_store, advisor_memory_store, conversations)
     bookmark_store = BookmarkStore(db)

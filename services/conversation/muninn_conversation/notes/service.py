@@ -28,7 +28,7 @@ from muninn_conversation.notes.search import SEARCH_FIELDS, highlight, parse_que
 from muninn_conversation.notes.store import NoteStore, note_search_fields
 from muninn_conversation.owned import now, owned_or_404
 from muninn_conversation.projects.store import ProjectStore
-from muninn_conversation.tags.store import TagStore, add_item_tag, remove_item_tag
+from muninn_conversation.tags.tagging import TagVocabulary, add_item_tag, remove_item_tag
 
 Doc = dict[str, Any]
 UNTITLED = "Untitled note"
@@ -89,7 +89,7 @@ class NoteService:
         self,
         store: NoteStore,
         projects: ProjectStore,
-        tags: TagStore,
+        tags: TagVocabulary,
         conversations: ConversationService,
         messages: MessageStore,
     ) -> None:

@@ -20,7 +20,7 @@ from muninn_conversation.notes.service import readable_message
 from muninn_conversation.owned import now, owned_or_404
 from muninn_conversation.snippets.models import Snippet, SnippetCreate, SnippetPage, SnippetPatch
 from muninn_conversation.snippets.store import SnippetStore, snippet_search_fields
-from muninn_conversation.tags.store import TagStore, add_item_tag, remove_item_tag
+from muninn_conversation.tags.tagging import TagVocabulary, add_item_tag, remove_item_tag
 
 Doc = dict[str, Any]
 
@@ -36,7 +36,7 @@ class SnippetService:
     def __init__(
         self,
         store: SnippetStore,
-        tags: TagStore,
+        tags: TagVocabulary,
         conversations: ConversationService,
         messages: MessageStore,
     ) -> None:

@@ -7,45 +7,21 @@ rewrites the items in the same transaction as the registry.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from muninn_shared.problems import ProblemError
 from muninn_shared.storage.indexes import ensure_index
 from muninn_shared.storage.mongo import update_one_and_read
 from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from muninn_conversation.conversations.store import CONVERSATIONS
-from muninn_conversation.owned import now
-from muninn_conversation.tags.models import MAX_TAGS_PER_ITEM
+from muninn_conversation.tags.counting import tag_counts
+from muninn_conversation.tags.models import MAX_TAGS_PER_ITEM, replace_tag
 
 Doc = dict[str, Any]
 TAGS = "tags"
-
-
-def replace_tag(tags: list[str], old: str, new: str | None) -> list[str]:
-    """``old`` swapped for ``new`` in place (or dropped), without creating a duplicate."""
-    out: list[str] = []
-    for tag in tags:
-        value = new if tag == old else tag
-        if value is not None and value not in out:
-            out.append(value)
-    return out
-
-
-async def tag_counts(collection: AsyncCollection[Doc], match: Doc) -> dict[str, int]:
-    """How many documents matching ``match`` carry each tag."""
-    pipeline: list[Doc] = [
-        {"$match": {**match, "tags.0": {"$exists": True}}},
-        {"$project": {"tags": 1}},
-        {"$unwind": "$tags"},
-        {"$group": {"_id": "$tags", "n": {"$sum": 1}}},
-    ]
-    return {str(d["_id"]): int(d["n"]) async for d in await collection.aggregate(pipeline)}
 
 
 class TagStore:
@@ -153,54 +129,3 @@ class TagStore:
                 session=session,
             )
         return len(docs)
-
-
-async def change_item_tags(
-    load: Callable[[], Awaitable[Doc]],
-    replace_if_unchanged: Callable[[Doc, list[str]], Awaitable[Doc | None]],
-    tag: str,
-    *,
-    add: bool,
-) -> tuple[list[str], bool]:
-    """Add or remove one tag on a searchable item; returns its tags and whether they changed.
-
-    Compare-and-set on the tags list: the list and the item's search index must change
-    together, and a plain ``$addToSet`` could not re-index.
-    """
-    for _ in range(5):
-        doc = await load()
-        tags: list[str] = list(doc.get("tags", []))
-        if add == (tag in tags):
-            return tags, False
-        if add and len(tags) >= MAX_TAGS_PER_ITEM:
-            raise ProblemError(
-                422, f"An item carries at most {MAX_TAGS_PER_ITEM} tags.", code="too-many-tags"
-            )
-        tags = [*tags, tag] if add else [t for t in tags if t != tag]
-        if await replace_if_unchanged(doc, tags) is not None:
-            return tags, True
-    raise ProblemError(409, "The item's tags changed concurrently; try again.", code="conflict")
-
-
-async def add_item_tag(
-    vocabulary: TagStore,
-    user_id: str,
-    tag: str,
-    load: Callable[[], Awaitable[Doc]],
-    replace_if_unchanged: Callable[[Doc, list[str]], Awaitable[Doc | None]],
-) -> list[str]:
-    """Tag an item; a tag new to the item joins the user's vocabulary."""
-    tags, changed = await change_item_tags(load, replace_if_unchanged, tag, add=True)
-    if changed:
-        await vocabulary.ensure(user_id, [tag], now())
-    return tags
-
-
-async def remove_item_tag(
-    tag: str,
-    load: Callable[[], Awaitable[Doc]],
-    replace_if_unchanged: Callable[[Doc, list[str]], Awaitable[Doc | None]],
-) -> list[str]:
-    """Untag an item; the tag stays in the user's vocabulary."""
-    tags, _ = await change_item_tags(load, replace_if_unchanged, tag, add=False)
-    return tags
