@@ -126,8 +126,7 @@ def create_app(
         client=runtime.mongo,
         messages=message_store,
         sources=source_store,
-        conversations=conversation_store,
-        access=conversations,
+        conversations=conversations,
         engine=engine,
         outbox=runtime.outbox,
         usage=usage,
@@ -151,7 +150,7 @@ def create_app(
         tags=TagService(
             runtime.mongo, tag_store, notes, note_store, snippets, snippet_store, conversations
         ),
-        bookmarks=BookmarkService(bookmark_store, conversations, conversation_store, message_store),
+        bookmarks=BookmarkService(bookmark_store, conversations, message_store),
         snippets=snippets,
         advisors=advisors,
         advisor_memory=AdvisorMemoryService(advisor_memory_store, advisor_store, conversations),

@@ -174,7 +174,7 @@ class ThreadSummaryService:
         self, conversation_id: str, *, threshold: int = AUTO_SUMMARY_AFTER
     ) -> ThreadSummary | None:
         """Add an extractive summary once ``threshold`` messages are not covered by one (no access check)."""
-        conversation = await self._advisors.conversation(conversation_id)
+        conversation = await self._access.find(conversation_id)
         if conversation is None:
             return None
         previous = await self._store.latest(conversation_id)

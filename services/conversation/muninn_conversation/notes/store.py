@@ -29,9 +29,6 @@ def note_search_fields(title: str, content: str, tags: list[str]) -> Doc:
     return index_fields([(title, TITLE_WEIGHT), (" ".join(tags), TAG_WEIGHT), (content, 1)])
 
 
-NEWEST_FIRST = [("updated_at", DESCENDING), ("_id", DESCENDING)]
-
-
 class NoteStore(OwnedDocuments):
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         super().__init__(db[NOTES])

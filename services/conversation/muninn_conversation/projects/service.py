@@ -18,10 +18,7 @@ from pymongo.errors import DuplicateKeyError
 
 from muninn_conversation.conversations.models import Conversation
 from muninn_conversation.conversations.permissions import Operation
-from muninn_conversation.conversations.service import (
-    ConversationService,
-    conversation_from_doc,
-)
+from muninn_conversation.conversations.service import ConversationService
 from muninn_conversation.notes.service import summary_from_doc
 from muninn_conversation.notes.store import NoteStore
 from muninn_conversation.owned import now, owned_or_404
@@ -118,7 +115,7 @@ class ProjectService:
         return project_from_doc(doc, await self._counts(user_id, project_id))
 
     async def _counts(self, user_id: str, project_id: str) -> ProjectCounts:
-        conversation_ids = await self._store.conversation_ids(user_id, project_id)
+        conversation_ids = await self._conversations.ids_in_project(user_id, project_id)
         files = await self._store.count_files(user_id, project_id)
         files += await self._store.count_message_attachments(conversation_ids)
         notes = await self._notes.count({"user_id": user_id, "project_id": project_id})
@@ -159,6 +156,7 @@ class ProjectService:
 
         async def work(session: AsyncClientSession) -> bool:
             await self._notes.detach_project(user_id, project_id, session)
+            await self._conversations.unfile(user_id, project_id, session)
             return await self._store.delete(user_id, project_id, session)
 
         if not await in_transaction(self._client, work):
@@ -169,12 +167,9 @@ class ProjectService:
     ) -> ProjectContents:
         doc = await self._doc(user_id, project_id)
         archived = None if include_archived else False
-        conversations = [
-            conversation_from_doc(c, "owner")
-            for c in await self._store.conversations(
-                user_id, project_id, limit=limit, archived=archived
-            )
-        ]
+        conversations = await self._conversations.owned_in_project(
+            user_id, project_id, limit=limit, archived=archived
+        )
         note_query: Doc = {"user_id": user_id, "project_id": project_id}
         if not include_archived:
             note_query["is_archived"] = False
@@ -182,7 +177,7 @@ class ProjectService:
             summary_from_doc(n)
             for n in await self._notes.page(note_query, limit=limit, before=None)
         ]
-        conversation_ids = await self._store.conversation_ids(user_id, project_id)
+        conversation_ids = await self._conversations.ids_in_project(user_id, project_id)
         files = [
             file_from_doc(f) for f in await self._store.files(user_id, project_id, limit=limit)
         ]
@@ -221,7 +216,7 @@ class ProjectService:
         """File a conversation under the project; only its owner may."""
         await self._doc(user_id, project_id)
         await self._conversations.authorize(conversation_id, user_id, Operation.CHANGE_SETTINGS)
-        await self._store.set_conversation_project(conversation_id, project_id)
+        await self._conversations.set_project(conversation_id, project_id)
         return await self._conversations.get(conversation_id, user_id)
 
     async def remove_conversation(
@@ -233,7 +228,7 @@ class ProjectService:
         )
         if conversation.get("project_id") != project_id:
             raise not_found("Conversation in this project")
-        await self._store.set_conversation_project(conversation_id, None)
+        await self._conversations.set_project(conversation_id, None)
 
     async def instructions(self, project_id: str | None, owner_id: str) -> str | None:
         """The project instructions for a conversation's prompt (``None`` when there are none).
