@@ -32,6 +32,9 @@ from muninn_conversation.conversations.service import ConversationService
 from muninn_conversation.conversations.store import ConversationStore
 from muninn_conversation.deps import ConversationServices
 from muninn_conversation.generation.engine import GenerationEngine
+from muninn_conversation.messages.erasure import MessageEraser
+from muninn_conversation.messages.reading import MessageReader
+from muninn_conversation.messages.replies import Replies
 from muninn_conversation.messages.router import router as messages_router
 from muninn_conversation.messages.service import MessageService
 from muninn_conversation.messages.store import MESSAGES, SOURCES, MessageStore, SourceStore
@@ -72,11 +75,11 @@ def create_app(
     conversation_store = ConversationStore(db)
     message_store = MessageStore(db)
     source_store = SourceStore(db)
+    message_reader = MessageReader(message_store)
     http = httpx.AsyncClient(timeout=httpx.Timeout(settings.upstream_timeout_seconds, connect=2.0))
     registry = ProviderRegistry(providers or ProvidersSettings())
     engine = GenerationEngine(
-        messages=message_store,
-        sources=source_store,
+        replies=Replies(message_store, source_store),
         registry=registry,
         recall=MemoryRecallClient(
             http,
@@ -112,11 +115,13 @@ def create_app(
     )
     # Projects, notes and snippets read each other's stores (counts, tag vocabulary).
     project_store, note_store, tag_store = ProjectStore(db), NoteStore(db), TagStore(db)
-    projects = ProjectService(runtime.mongo, project_store, note_store, conversations)
+    projects = ProjectService(
+        runtime.mongo, project_store, note_store, conversations, message_reader
+    )
     vocabulary = TagVocabulary(tag_store)
-    notes = NoteService(note_store, project_store, vocabulary, conversations, message_store)
+    notes = NoteService(note_store, project_store, vocabulary, conversations, message_reader)
     snippet_store = SnippetStore(db)
-    snippets = SnippetService(snippet_store, vocabulary, conversations, message_store)
+    snippets = SnippetService(snippet_store, vocabulary, conversations, message_reader)
     advisor_store, advisor_memory_store = AdvisorStore(db), MemoryStore(db)
     advisors = AdvisorService(runtime.mongo, advisor_store, advisor_memory_store, conversations)
     bookmark_store = BookmarkStore(db)
@@ -143,21 +148,30 @@ def create_app(
             registry=registry, conversations=conversations, messages=messages, engine=engine
         ),
         typing=TypingService(
-            typing_store, conversations, ttl_seconds=settings.typing_indicator_ttl_seconds
+            typing_store,
+            conversations,
+            message_reader,
+            ttl_seconds=settings.typing_indicator_ttl_seconds,
         ),
         projects=projects,
         notes=notes,
         tags=TagService(
             runtime.mongo, tag_store, notes, note_store, snippets, snippet_store, conversations
         ),
-        bookmarks=BookmarkService(bookmark_store, conversations, message_store),
+        bookmarks=BookmarkService(bookmark_store, conversations, message_reader),
         snippets=snippets,
         advisors=advisors,
         advisor_memory=AdvisorMemoryService(advisor_memory_store, advisor_store, conversations),
-        summaries=ThreadSummaryService(summary_store, message_store, advisor_store, conversations),
+        summaries=ThreadSummaryService(summary_store, message_reader, advisor_store, conversations),
     )
     register_proactive_handlers(runtime.consumers, messages)
-    install_erasure_consumer(runtime, [owned_conversation_eraser(db), advisor_eraser(db)])
+    install_erasure_consumer(
+        runtime,
+        [
+            owned_conversation_eraser(db, MessageEraser(message_store, source_store)),
+            advisor_eraser(db),
+        ],
+    )
     stores = (
         conversation_store,
         message_store,

@@ -27,7 +27,7 @@ from muninn_conversation.advisors.models import (
 from muninn_conversation.advisors.store import AdvisorStore, SummaryStore
 from muninn_conversation.conversations.permissions import Operation
 from muninn_conversation.conversations.service import ConversationService
-from muninn_conversation.messages.store import MessageStore
+from muninn_conversation.messages.reading import MessageReader
 
 Doc = dict[str, Any]
 POINT_CHARS = 160
@@ -144,7 +144,7 @@ class ThreadSummaryService:
     def __init__(
         self,
         store: SummaryStore,
-        messages: MessageStore,
+        messages: MessageReader,
         advisors: AdvisorStore,
         access: ConversationService,
     ) -> None:

@@ -15,7 +15,7 @@ from muninn_shared.problems import not_found
 
 from muninn_conversation.conversations.permissions import Operation
 from muninn_conversation.conversations.service import ConversationService
-from muninn_conversation.messages.store import MessageStore
+from muninn_conversation.messages.reading import MessageReader
 from muninn_conversation.notes.models import (
     Note,
     NoteCreate,
@@ -71,7 +71,7 @@ def summary_from_doc(doc: Doc) -> NoteSummary:
 
 async def readable_message(
     conversations: ConversationService,
-    messages: MessageStore,
+    messages: MessageReader,
     user_id: str,
     conversation_id: str,
     message_id: str,
@@ -91,7 +91,7 @@ class NoteService:
         projects: ProjectStore,
         tags: TagVocabulary,
         conversations: ConversationService,
-        messages: MessageStore,
+        messages: MessageReader,
     ) -> None:
         self._store = store
         self._projects = projects

@@ -19,6 +19,7 @@ from pymongo.errors import DuplicateKeyError
 from muninn_conversation.conversations.models import Conversation
 from muninn_conversation.conversations.permissions import Operation
 from muninn_conversation.conversations.service import ConversationService
+from muninn_conversation.messages.reading import MessageReader
 from muninn_conversation.notes.service import summary_from_doc
 from muninn_conversation.notes.store import NoteStore
 from muninn_conversation.owned import now, owned_or_404
@@ -56,7 +57,7 @@ def file_from_doc(doc: Doc) -> ProjectFile:
 
 
 def attachment_file(doc: Doc) -> ProjectFile:
-    """An attachment unwound from its message (see ``ProjectStore.message_attachments``)."""
+    """An attachment unwound from its message (see ``MessageReader.attachments_in``)."""
     attachment = doc["attachments"]
     return ProjectFile(
         id=attachment["id"],
@@ -84,11 +85,13 @@ class ProjectService:
         store: ProjectStore,
         notes: NoteStore,
         conversations: ConversationService,
+        messages: MessageReader,
     ) -> None:
         self._client = client
         self._store = store
         self._notes = notes
         self._conversations = conversations
+        self._messages = messages
 
     async def _doc(self, user_id: str, project_id: str) -> Doc:
         return await owned_or_404(self._store, user_id, project_id, "Project")
@@ -117,7 +120,7 @@ class ProjectService:
     async def _counts(self, user_id: str, project_id: str) -> ProjectCounts:
         conversation_ids = await self._conversations.ids_in_project(user_id, project_id)
         files = await self._store.count_files(user_id, project_id)
-        files += await self._store.count_message_attachments(conversation_ids)
+        files += await self._messages.count_attachments_in(conversation_ids)
         notes = await self._notes.count({"user_id": user_id, "project_id": project_id})
         return ProjectCounts(conversations=len(conversation_ids), notes=notes, files=files)
 
@@ -183,7 +186,7 @@ class ProjectService:
         ]
         files += [
             attachment_file(a)
-            for a in await self._store.message_attachments(conversation_ids, limit=limit)
+            for a in await self._messages.attachments_in(conversation_ids, limit=limit)
         ]
         files.sort(key=lambda f: (f.created_at, f.id), reverse=True)
         return ProjectContents(

@@ -14,7 +14,6 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from muninn_conversation.messages.store import MESSAGES
 from muninn_conversation.owned import OwnedDocuments
 
 Doc = dict[str, Any]
@@ -27,7 +26,6 @@ class ProjectStore(OwnedDocuments):
         super().__init__(db[PROJECTS])
         self._projects = self._owned
         self._files = db[PROJECT_FILES]
-        self._messages = db[MESSAGES]
 
     async def ensure_indexes(self) -> None:
         await ensure_index(
@@ -73,39 +71,3 @@ class ProjectStore(OwnedDocuments):
             {"_id": file_id, "user_id": user_id, "project_id": project_id}
         )
         return result.deleted_count == 1
-
-    async def message_attachments(self, conversation_ids: list[str], *, limit: int) -> list[Doc]:
-        """Attachments on live messages of these conversations, newest message first."""
-        if not conversation_ids:
-            return []
-        pipeline: list[Doc] = [
-            {
-                "$match": {
-                    "conversation_id": {"$in": conversation_ids},
-                    "is_deleted": {"$ne": True},
-                    "attachments.0": {"$exists": True},
-                }
-            },
-            {"$sort": {"created_at": -1, "_id": -1}},
-            {"$project": {"conversation_id": 1, "attachments": 1, "created_at": 1}},
-            {"$unwind": "$attachments"},
-            {"$limit": limit},
-        ]
-        return [d async for d in await self._messages.aggregate(pipeline)]
-
-    async def count_message_attachments(self, conversation_ids: list[str]) -> int:
-        if not conversation_ids:
-            return 0
-        pipeline: list[Doc] = [
-            {
-                "$match": {
-                    "conversation_id": {"$in": conversation_ids},
-                    "is_deleted": {"$ne": True},
-                    "attachments.0": {"$exists": True},
-                }
-            },
-            {"$project": {"n": {"$size": "$attachments"}}},
-            {"$group": {"_id": None, "n": {"$sum": "$n"}}},
-        ]
-        totals = [d async for d in await self._messages.aggregate(pipeline)]
-        return int(totals[0]["n"]) if totals else 0

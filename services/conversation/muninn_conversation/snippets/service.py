@@ -13,7 +13,7 @@ from typing import Any
 from muninn_shared.problems import not_found
 
 from muninn_conversation.conversations.service import ConversationService
-from muninn_conversation.messages.store import MessageStore
+from muninn_conversation.messages.reading import MessageReader
 from muninn_conversation.notes.models import SearchHit
 from muninn_conversation.notes.search import SEARCH_FIELDS, highlight, parse_query
 from muninn_conversation.notes.service import readable_message
@@ -38,7 +38,7 @@ class SnippetService:
         store: SnippetStore,
         tags: TagVocabulary,
         conversations: ConversationService,
-        messages: MessageStore,
+        messages: MessageReader,
     ) -> None:
         self._store = store
         self._tags = tags
