@@ -38,6 +38,7 @@ from muninn_conversation.messages.replies import Replies
 from muninn_conversation.messages.router import router as messages_router
 from muninn_conversation.messages.service import MessageService
 from muninn_conversation.messages.store import MESSAGES, SOURCES, MessageStore, SourceStore
+from muninn_conversation.notes.project_notes import ProjectNotes
 from muninn_conversation.notes.router import router as notes_router
 from muninn_conversation.notes.service import NoteService
 from muninn_conversation.notes.store import NoteStore
@@ -113,13 +114,14 @@ def create_app(
         messages_per_day=settings.usage_messages_per_day,
         spend_per_month_usd=settings.usage_spend_per_month_usd,
     )
-    # Projects, notes and snippets read each other's stores (counts, tag vocabulary).
     project_store, note_store, tag_store = ProjectStore(db), NoteStore(db), TagStore(db)
     projects = ProjectService(
-        runtime.mongo, project_store, note_store, conversations, message_reader
+        runtime.mongo, project_store, ProjectNotes(note_store), conversations, message_reader
     )
     vocabulary = TagVocabulary(tag_store)
-    notes = NoteService(note_store, project_store, vocabulary, conversations, message_reader)
+    notes = NoteService(
+        note_store, vocabulary, conversations, message_reader, project_exists=projects.exists
+    )
     snippet_store = SnippetStore(db)
     snippets = SnippetService(snippet_store, vocabulary, conversations, message_reader)
     advisor_store, advisor_memory_store = AdvisorStore(db), MemoryStore(db)
@@ -155,9 +157,7 @@ def create_app(
         ),
         projects=projects,
         notes=notes,
-        tags=TagService(
-            runtime.mongo, tag_store, notes, note_store, snippets, snippet_store, conversations
-        ),
+        tags=TagService(runtime.mongo, tag_store, notes, snippets, conversations),
         bookmarks=BookmarkService(bookmark_store, conversations, message_reader),
         snippets=snippets,
         advisors=advisors,

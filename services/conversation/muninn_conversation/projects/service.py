@@ -20,8 +20,7 @@ from muninn_conversation.conversations.models import Conversation
 from muninn_conversation.conversations.permissions import Operation
 from muninn_conversation.conversations.service import ConversationService
 from muninn_conversation.messages.reading import MessageReader
-from muninn_conversation.notes.service import summary_from_doc
-from muninn_conversation.notes.store import NoteStore
+from muninn_conversation.notes.project_notes import ProjectNotes
 from muninn_conversation.owned import now, owned_or_404
 from muninn_conversation.projects.models import (
     Project,
@@ -83,7 +82,7 @@ class ProjectService:
         self,
         client: AsyncMongoClient[Doc],
         store: ProjectStore,
-        notes: NoteStore,
+        notes: ProjectNotes,
         conversations: ConversationService,
         messages: MessageReader,
     ) -> None:
@@ -121,7 +120,7 @@ class ProjectService:
         conversation_ids = await self._conversations.ids_in_project(user_id, project_id)
         files = await self._store.count_files(user_id, project_id)
         files += await self._messages.count_attachments_in(conversation_ids)
-        notes = await self._notes.count({"user_id": user_id, "project_id": project_id})
+        notes = await self._notes.count(user_id, project_id)
         return ProjectCounts(conversations=len(conversation_ids), notes=notes, files=files)
 
     async def list(
@@ -158,7 +157,7 @@ class ProjectService:
         await self._doc(user_id, project_id)
 
         async def work(session: AsyncClientSession) -> bool:
-            await self._notes.detach_project(user_id, project_id, session)
+            await self._notes.unfile(user_id, project_id, session)
             await self._conversations.unfile(user_id, project_id, session)
             return await self._store.delete(user_id, project_id, session)
 
@@ -173,13 +172,9 @@ class ProjectService:
         conversations = await self._conversations.owned_in_project(
             user_id, project_id, limit=limit, archived=archived
         )
-        note_query: Doc = {"user_id": user_id, "project_id": project_id}
-        if not include_archived:
-            note_query["is_archived"] = False
-        notes = [
-            summary_from_doc(n)
-            for n in await self._notes.page(note_query, limit=limit, before=None)
-        ]
+        notes = await self._notes.summaries(
+            user_id, project_id, limit=limit, include_archived=include_archived
+        )
         conversation_ids = await self._conversations.ids_in_project(user_id, project_id)
         files = [
             file_from_doc(f) for f in await self._store.files(user_id, project_id, limit=limit)
@@ -232,6 +227,10 @@ class ProjectService:
         if conversation.get("project_id") != project_id:
             raise not_found("Conversation in this project")
         await self._conversations.set_project(conversation_id, None)
+
+    async def exists(self, user_id: str, project_id: str) -> bool:
+        """Whether the user has this project (another user's id finds nothing)."""
+        return await self._store.get(user_id, project_id) is not None
 
     async def instructions(self, project_id: str | None, owner_id: str) -> str | None:
         """The project instructions for a conversation's prompt (``None`` when there are none).

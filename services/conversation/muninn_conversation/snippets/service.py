@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 from muninn_shared.problems import not_found
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_conversation.conversations.service import ConversationService
 from muninn_conversation.messages.reading import MessageReader
@@ -137,3 +138,17 @@ class SnippetService:
         return await remove_item_tag(
             tag, lambda: self.get_doc(user_id, snippet_id), self._store.replace_tags_if_unchanged
         )
+
+    # What the tags feature counts and renames on the user's snippets.
+
+    async def tag_counts(self, user_id: str) -> dict[str, int]:
+        return await self._store.tag_counts(user_id)
+
+    async def tagged(self, user_id: str, tag: str) -> int:
+        return await self._store.tagged(user_id, tag)
+
+    async def retag(
+        self, user_id: str, old: str, new: str | None, session: AsyncClientSession
+    ) -> int:
+        """Rename or drop a tag on every snippet of the user, re-indexing each for search."""
+        return await self._store.retag(user_id, old, new, session)
