@@ -30,8 +30,11 @@ class MessageReader:
         return await self._messages.generating_in(conversation_id)
 
     async def attachments_in(self, conversation_ids: list[str], *, limit: int) -> list[Doc]:
-        """Attachments on live messages of these conversations, one document each (see
-        ``MessageStore.attachments_in``), newest message first."""
+        """Attachments on live messages of these conversations, newest message first.
+
+        One document per attachment: the message's ``_id``, ``conversation_id`` and
+        ``created_at``, with ``attachments`` holding that one attachment.
+        """
         return await self._messages.attachments_in(conversation_ids, limit=limit)
 
     async def count_attachments_in(self, conversation_ids: list[str]) -> int:

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from muninn_shared.problems import ProblemError
-from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_conversation.owned import now
 from muninn_conversation.tags.models import MAX_TAGS_PER_ITEM
@@ -22,15 +21,9 @@ class TagVocabulary:
     def __init__(self, store: TagStore) -> None:
         self._store = store
 
-    async def ensure(
-        self,
-        user_id: str,
-        names: list[str],
-        at: datetime,
-        session: AsyncClientSession | None = None,
-    ) -> None:
+    async def ensure(self, user_id: str, names: list[str], at: datetime) -> None:
         """Register tags an item was given, keeping existing colours."""
-        await self._store.ensure(user_id, names, at, session)
+        await self._store.ensure(user_id, names, at)
 
 
 async def change_item_tags(
