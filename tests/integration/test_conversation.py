@@ -570,6 +570,7 @@ async def test_typing_indicators_follow_roles_and_lapse(
     later = TypingService(
         service._store,
         service._conversations,
+        service._messages,
         ttl_seconds=8,
         clock=lambda: datetime.now(UTC) + timedelta(seconds=30),
     )

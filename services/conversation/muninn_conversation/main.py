@@ -32,9 +32,13 @@ from muninn_conversation.conversations.service import ConversationService
 from muninn_conversation.conversations.store import ConversationStore
 from muninn_conversation.deps import ConversationServices
 from muninn_conversation.generation.engine import GenerationEngine
+from muninn_conversation.messages.erasure import MessageEraser
+from muninn_conversation.messages.reading import MessageReader
+from muninn_conversation.messages.replies import Replies
 from muninn_conversation.messages.router import router as messages_router
 from muninn_conversation.messages.service import MessageService
 from muninn_conversation.messages.store import MESSAGES, SOURCES, MessageStore, SourceStore
+from muninn_conversation.notes.project_notes import ProjectNotes
 from muninn_conversation.notes.router import router as notes_router
 from muninn_conversation.notes.service import NoteService
 from muninn_conversation.notes.store import NoteStore
@@ -53,6 +57,7 @@ from muninn_conversation.snippets.store import SnippetStore
 from muninn_conversation.tags.router import router as tags_router
 from muninn_conversation.tags.service import TagService
 from muninn_conversation.tags.store import TagStore
+from muninn_conversation.tags.tagging import TagVocabulary
 from muninn_conversation.typing_indicators.router import router as typing_router
 from muninn_conversation.typing_indicators.service import TypingService
 from muninn_conversation.typing_indicators.store import TYPING_INDICATORS, TypingStore
@@ -71,11 +76,11 @@ def create_app(
     conversation_store = ConversationStore(db)
     message_store = MessageStore(db)
     source_store = SourceStore(db)
+    message_reader = MessageReader(message_store)
     http = httpx.AsyncClient(timeout=httpx.Timeout(settings.upstream_timeout_seconds, connect=2.0))
     registry = ProviderRegistry(providers or ProvidersSettings())
     engine = GenerationEngine(
-        messages=message_store,
-        sources=source_store,
+        replies=Replies(message_store, source_store),
         registry=registry,
         recall=MemoryRecallClient(
             http,
@@ -109,12 +114,16 @@ def create_app(
         messages_per_day=settings.usage_messages_per_day,
         spend_per_month_usd=settings.usage_spend_per_month_usd,
     )
-    # Projects, notes and snippets read each other's stores (counts, tag vocabulary).
     project_store, note_store, tag_store = ProjectStore(db), NoteStore(db), TagStore(db)
-    projects = ProjectService(runtime.mongo, project_store, note_store, conversations)
-    notes = NoteService(note_store, project_store, tag_store, conversations, message_store)
+    projects = ProjectService(
+        runtime.mongo, project_store, ProjectNotes(note_store), conversations, message_reader
+    )
+    vocabulary = TagVocabulary(tag_store)
+    notes = NoteService(
+        note_store, vocabulary, conversations, message_reader, project_exists=projects.exists
+    )
     snippet_store = SnippetStore(db)
-    snippets = SnippetService(snippet_store, tag_store, conversations, message_store)
+    snippets = SnippetService(snippet_store, vocabulary, conversations, message_reader)
     advisor_store, advisor_memory_store = AdvisorStore(db), MemoryStore(db)
     advisors = AdvisorService(runtime.mongo, advisor_store, advisor_memory_store, conversations)
     bookmark_store = BookmarkStore(db)
@@ -124,8 +133,7 @@ def create_app(
         client=runtime.mongo,
         messages=message_store,
         sources=source_store,
-        conversations=conversation_store,
-        access=conversations,
+        conversations=conversations,
         engine=engine,
         outbox=runtime.outbox,
         usage=usage,
@@ -142,21 +150,28 @@ def create_app(
             registry=registry, conversations=conversations, messages=messages, engine=engine
         ),
         typing=TypingService(
-            typing_store, conversations, ttl_seconds=settings.typing_indicator_ttl_seconds
+            typing_store,
+            conversations,
+            message_reader,
+            ttl_seconds=settings.typing_indicator_ttl_seconds,
         ),
         projects=projects,
         notes=notes,
-        tags=TagService(
-            runtime.mongo, tag_store, notes, note_store, snippets, snippet_store, conversations
-        ),
-        bookmarks=BookmarkService(bookmark_store, conversations, conversation_store, message_store),
+        tags=TagService(runtime.mongo, tag_store, notes, snippets, conversations),
+        bookmarks=BookmarkService(bookmark_store, conversations, message_reader),
         snippets=snippets,
         advisors=advisors,
         advisor_memory=AdvisorMemoryService(advisor_memory_store, advisor_store, conversations),
-        summaries=ThreadSummaryService(summary_store, message_store, advisor_store, conversations),
+        summaries=ThreadSummaryService(summary_store, message_reader, advisor_store, conversations),
     )
     register_proactive_handlers(runtime.consumers, messages)
-    install_erasure_consumer(runtime, [owned_conversation_eraser(db), advisor_eraser(db)])
+    install_erasure_consumer(
+        runtime,
+        [
+            owned_conversation_eraser(db, MessageEraser(message_store, source_store)),
+            advisor_eraser(db),
+        ],
+    )
     stores = (
         conversation_store,
         message_store,

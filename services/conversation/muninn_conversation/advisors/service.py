@@ -451,9 +451,7 @@ class AdvisorService:
                     f"A conversation has at most {CONVERSATION_ADVISOR_LIMIT} advisors.",
                     code="too-many-advisors",
                 )
-            updated = await self._store.add_to_conversation(
-                conversation_id, advisor_id, datetime.now(UTC)
-            )
+            updated = await self._access.add_advisor(conversation_id, advisor_id, datetime.now(UTC))
             if updated is None:
                 raise not_found("Conversation")
             conversation = updated
@@ -467,7 +465,7 @@ class AdvisorService:
         )
         if advisor_id not in (conversation.get("advisor_ids") or []):
             raise not_found("Advisor in this conversation")
-        await self._store.remove_from_conversation(conversation_id, advisor_id, datetime.now(UTC))
+        await self._access.remove_advisor(conversation_id, advisor_id, datetime.now(UTC))
 
     # -- who answers a turn ----------------------------------------------------------------
 

@@ -19,8 +19,6 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from muninn_conversation.conversations.store import CONVERSATIONS
-
 Doc = dict[str, Any]
 ADVISORS = "advisors"
 BOARD = "advisor_board"
@@ -66,7 +64,6 @@ class AdvisorStore:
         self._board = db[BOARD]
         self._templates = db[TEAM_TEMPLATES]
         self._memories = db[ADVISOR_MEMORIES]
-        self._conversations = db[CONVERSATIONS]
 
     async def ensure_indexes(self) -> None:
         await ensure_index(
@@ -208,30 +205,6 @@ class AdvisorStore:
 
     async def template(self, template_id: str) -> Doc | None:
         return await self._templates.find_one({"_id": template_id})
-
-    # -- advisors of a conversation ----------------------------------------------------------
-
-    async def conversation(self, conversation_id: str) -> Doc | None:
-        """A conversation without an access check, for background steps (never for a request)."""
-        return await self._conversations.find_one({"_id": conversation_id})
-
-    async def add_to_conversation(
-        self, conversation_id: str, advisor_id: str, now: datetime
-    ) -> Doc | None:
-        return await update_one_and_read(
-            self._conversations,
-            {"_id": conversation_id},
-            {"$addToSet": {"advisor_ids": advisor_id}, "$set": {"updated_at": now}},
-        )
-
-    async def remove_from_conversation(
-        self, conversation_id: str, advisor_id: str, now: datetime
-    ) -> Doc | None:
-        return await update_one_and_read(
-            self._conversations,
-            {"_id": conversation_id},
-            {"$pull": {"advisor_ids": advisor_id}, "$set": {"updated_at": now}},
-        )
 
 
 class MemoryStore:

@@ -27,7 +27,7 @@ from muninn_conversation.advisors.models import (
 from muninn_conversation.advisors.store import AdvisorStore, SummaryStore
 from muninn_conversation.conversations.permissions import Operation
 from muninn_conversation.conversations.service import ConversationService
-from muninn_conversation.messages.store import MessageStore
+from muninn_conversation.messages.reading import MessageReader
 
 Doc = dict[str, Any]
 POINT_CHARS = 160
@@ -144,7 +144,7 @@ class ThreadSummaryService:
     def __init__(
         self,
         store: SummaryStore,
-        messages: MessageStore,
+        messages: MessageReader,
         advisors: AdvisorStore,
         access: ConversationService,
     ) -> None:
@@ -174,7 +174,7 @@ class ThreadSummaryService:
         self, conversation_id: str, *, threshold: int = AUTO_SUMMARY_AFTER
     ) -> ThreadSummary | None:
         """Add an extractive summary once ``threshold`` messages are not covered by one (no access check)."""
-        conversation = await self._advisors.conversation(conversation_id)
+        conversation = await self._access.find(conversation_id)
         if conversation is None:
             return None
         previous = await self._store.latest(conversation_id)

@@ -22,13 +22,13 @@ from muninn_conversation.bookmarks.models import (
 from muninn_conversation.bookmarks.store import BookmarkStore
 from muninn_conversation.conversations.permissions import Operation
 from muninn_conversation.conversations.service import ConversationService
-from muninn_conversation.conversations.store import ConversationStore
-from muninn_conversation.messages.store import MessageStore
+from muninn_conversation.messages.reading import MessageReader
 from muninn_conversation.notes.service import excerpt, readable_message
 from muninn_conversation.owned import now
 
 Doc = dict[str, Any]
 PREVIEW_LENGTH = 300
+MESSAGE_FIELDS = ("role", "author_id", "content", "is_deleted", "created_at")
 
 
 def bookmarked_message(doc: Doc) -> BookmarkedMessage:
@@ -60,12 +60,10 @@ class BookmarkService:
         self,
         store: BookmarkStore,
         conversations: ConversationService,
-        conversation_store: ConversationStore,
-        messages: MessageStore,
+        messages: MessageReader,
     ) -> None:
         self._store = store
         self._conversations = conversations
-        self._conversation_store = conversation_store
         self._messages = messages
 
     async def create(self, user_id: str, body: BookmarkCreate) -> tuple[Bookmark, bool]:
@@ -98,8 +96,9 @@ class BookmarkService:
 
     async def _expand(self, doc: Doc, message: Doc | None = None) -> Bookmark:
         if message is None:
-            message = (await self._store.messages([doc["message_id"]])).get(doc["message_id"])
-        titles = await self._store.conversation_titles([doc["conversation_id"]])
+            shown = await self._messages.by_ids([doc["message_id"]], MESSAGE_FIELDS)
+            message = shown.get(doc["message_id"])
+        titles = await self._conversations.titles([doc["conversation_id"]])
         return bookmark_from_doc(doc, message, titles.get(doc["conversation_id"]))
 
     async def _readable(self, user_id: str, bookmark_id: str) -> Doc:
@@ -137,10 +136,10 @@ class BookmarkService:
             await self._conversations.authorize(conversation_id, user_id, Operation.READ)
             query["conversation_id"] = conversation_id
         else:
-            query["conversation_id"] = {"$in": await self._conversation_store.visible_ids(user_id)}
+            query["conversation_id"] = {"$in": await self._conversations.visible_ids(user_id)}
         page, next_cursor = await self._store.newest_page(query, limit=limit, cursor=cursor)
-        messages = await self._store.messages([d["message_id"] for d in page])
-        titles = await self._store.conversation_titles(list({d["conversation_id"] for d in page}))
+        messages = await self._messages.by_ids([d["message_id"] for d in page], MESSAGE_FIELDS)
+        titles = await self._conversations.titles(list({d["conversation_id"] for d in page}))
         items = [
             bookmark_from_doc(d, messages.get(d["message_id"]), titles.get(d["conversation_id"]))
             for d in page

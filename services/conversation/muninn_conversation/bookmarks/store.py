@@ -8,8 +8,6 @@ from muninn_shared.storage.indexes import ensure_index
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from muninn_conversation.conversations.store import CONVERSATIONS
-from muninn_conversation.messages.store import MESSAGES
 from muninn_conversation.owned import OwnedDocuments
 
 Doc = dict[str, Any]
@@ -20,8 +18,6 @@ class BookmarkStore(OwnedDocuments):
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         super().__init__(db[BOOKMARKS], order_field="created_at")
         self._bookmarks = self._owned
-        self._messages = db[MESSAGES]
-        self._conversations = db[CONVERSATIONS]
 
     async def ensure_indexes(self) -> None:
         await ensure_index(
@@ -35,12 +31,3 @@ class BookmarkStore(OwnedDocuments):
 
     async def for_message(self, user_id: str, message_id: str) -> Doc | None:
         return await self._bookmarks.find_one({"user_id": user_id, "message_id": message_id})
-
-    async def messages(self, message_ids: list[str]) -> dict[str, Doc]:
-        projection = {"role": 1, "author_id": 1, "content": 1, "is_deleted": 1, "created_at": 1}
-        cursor = self._messages.find({"_id": {"$in": message_ids}}, projection)
-        return {d["_id"]: d async for d in cursor}
-
-    async def conversation_titles(self, conversation_ids: list[str]) -> dict[str, str | None]:
-        cursor = self._conversations.find({"_id": {"$in": conversation_ids}}, {"title": 1})
-        return {d["_id"]: d.get("title") async for d in cursor}

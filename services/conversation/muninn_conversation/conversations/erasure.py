@@ -14,33 +14,29 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from muninn_conversation.conversations.store import CONVERSATIONS, PARTICIPANTS
-from muninn_conversation.messages.store import MESSAGES, SOURCES
+from muninn_conversation.messages.erasure import MessageEraser
 
 
-def owned_conversation_eraser(db: AsyncDatabase[dict[str, Any]]) -> ExtraEraser:
+def owned_conversation_eraser(
+    db: AsyncDatabase[dict[str, Any]], messages: MessageEraser
+) -> ExtraEraser:
     async def erase(user_id: str, session: AsyncClientSession) -> dict[str, int]:
-        unlinked = await db[MESSAGES].update_many(
-            {"requested_by": user_id}, {"$unset": {"requested_by": ""}}, session=session
-        )
+        unlinked = await messages.unlink_requester(user_id, session)
         owned = [
             d["_id"]
             async for d in db[CONVERSATIONS].find({"user_id": user_id}, {"_id": 1}, session=session)
         ]
         if not owned:
-            return {"replies_unlinked": unlinked.modified_count}
-        messages = await db[MESSAGES].delete_many(
-            {"conversation_id": {"$in": owned}}, session=session
-        )
+            return {"replies_unlinked": unlinked}
+        deleted_messages = await messages.delete_messages_in(owned, session)
         participants = await db[PARTICIPANTS].delete_many(
             {"conversation_id": {"$in": owned}}, session=session
         )
-        sources = await db[SOURCES].delete_many(
-            {"conversation_id": {"$in": owned}}, session=session
-        )
+        sources = await messages.delete_sources_in(owned, session)
         return {
-            "replies_unlinked": unlinked.modified_count,
-            "sources_in_owned_conversations": sources.deleted_count,
-            "messages_in_owned_conversations": messages.deleted_count,
+            "replies_unlinked": unlinked,
+            "sources_in_owned_conversations": sources,
+            "messages_in_owned_conversations": deleted_messages,
             "participants_of_owned_conversations": participants.deleted_count,
         }
 

@@ -289,6 +289,104 @@ class ConversationService:
         if not await self._store.decline(conversation_id, user_id):
             raise not_found("Invitation")
 
+    # -- for the other features of the service: no access check, their caller authorizes --
+
+    async def find(
+        self, conversation_id: str, session: AsyncClientSession | None = None
+    ) -> dict[str, Any] | None:
+        """The conversation without an access check, for background steps (never for a request)."""
+        return await self._store.get(conversation_id, session)
+
+    async def role_of(
+        self, conversation_id: str, user_id: str, session: AsyncClientSession | None = None
+    ) -> str | None:
+        """The accepted role of the user; ``None`` for a stranger or a pending invitee."""
+        return await self._store.role_of(conversation_id, user_id, session)
+
+    async def latest_owned(
+        self, user_id: str, session: AsyncClientSession | None = None
+    ) -> dict[str, Any] | None:
+        return await self._store.latest_owned(user_id, session)
+
+    async def visible_ids(self, user_id: str) -> list[str]:
+        """The conversations the user takes part in (invitations not accepted yet excluded)."""
+        return await self._store.visible_ids(user_id)
+
+    async def titles(self, conversation_ids: list[str]) -> dict[str, str | None]:
+        return await self._store.titles(conversation_ids)
+
+    async def active_participant_count(self, conversation_id: str) -> int:
+        return await self._store.active_participant_count(conversation_id)
+
+    async def set_fields(
+        self,
+        conversation_id: str,
+        changes: dict[str, Any],
+        session: AsyncClientSession | None = None,
+    ) -> dict[str, Any] | None:
+        return await self._store.update(conversation_id, changes, session)
+
+    async def record_message(
+        self,
+        conversation_id: str,
+        *,
+        at: datetime,
+        preview: str,
+        leaf_id: str,
+        session: AsyncClientSession | None,
+    ) -> None:
+        """Count a new message and make it the conversation's latest and active leaf."""
+        await self._store.record_message(
+            conversation_id, at=at, preview=preview, leaf_id=leaf_id, session=session
+        )
+
+    async def add_advisor(
+        self, conversation_id: str, advisor_id: str, at: datetime
+    ) -> dict[str, Any] | None:
+        return await self._store.add_advisor(conversation_id, advisor_id, at)
+
+    async def remove_advisor(
+        self, conversation_id: str, advisor_id: str, at: datetime
+    ) -> dict[str, Any] | None:
+        return await self._store.remove_advisor(conversation_id, advisor_id, at)
+
+    async def owned_in_project(
+        self, user_id: str, project_id: str, *, limit: int, archived: bool | None
+    ) -> list[Conversation]:
+        """The user's own conversations filed under the project, newest first."""
+        docs = await self._store.in_project(user_id, project_id, limit=limit, archived=archived)
+        return [conversation_from_doc(d, Role.OWNER.value) for d in docs]
+
+    async def ids_in_project(self, user_id: str, project_id: str) -> list[str]:
+        return await self._store.ids_in_project(user_id, project_id)
+
+    async def set_project(self, conversation_id: str, project_id: str | None) -> None:
+        await self._store.set_project(conversation_id, project_id)
+
+    async def unfile(self, user_id: str, project_id: str, session: AsyncClientSession) -> None:
+        """Take the user's conversations out of a project that is going away."""
+        await self._store.unfile(user_id, project_id, session)
+
+    async def tag_counts(self, user_id: str) -> dict[str, int]:
+        """How many of the user's own conversations carry each tag."""
+        return await self._store.tag_counts(user_id)
+
+    async def tagged(self, user_id: str, tag: str) -> int:
+        return await self._store.tagged(user_id, tag)
+
+    async def add_tag(self, conversation_id: str, tag: str) -> list[str] | None:
+        """The conversation's tags with ``tag`` added; ``None`` if it already has the most allowed."""
+        return await self._store.add_tag(conversation_id, tag)
+
+    async def remove_tag(self, conversation_id: str, tag: str) -> list[str]:
+        return await self._store.remove_tag(conversation_id, tag)
+
+    async def retag(
+        self, user_id: str, old: str, new: str | None, session: AsyncClientSession
+    ) -> int:
+        """Rename or drop a tag on the conversations the user owns."""
+        return await self._store.retag(user_id, old, new, session)
+
 
 _PATCH_OPERATIONS: dict[str, Operation] = {
     "title": Operation.RENAME,

@@ -13,6 +13,9 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from muninn_conversation.tags.counting import tag_counts
+from muninn_conversation.tags.models import MAX_TAGS_PER_ITEM, replace_tag
+
 Doc = dict[str, Any]
 CONVERSATIONS = "conversations"
 PARTICIPANTS = "participants"
@@ -35,6 +38,7 @@ class ConversationStore:
         await ensure_index(self._conversations, [("user_id", ASCENDING), ("context", ASCENDING)])
         await ensure_index(self._conversations, [("user_id", ASCENDING), ("project_id", ASCENDING)])
         await ensure_index(self._conversations, [("user_id", ASCENDING), ("client_key", ASCENDING)])
+        await ensure_index(self._conversations, [("user_id", ASCENDING), ("tags", ASCENDING)])
         await ensure_index(
             self._participants,
             [("conversation_id", ASCENDING), ("user_id", ASCENDING)],
@@ -82,6 +86,10 @@ class ConversationStore:
                 {"user_id": user_id, **_ACCEPTED}, {"conversation_id": 1}
             )
         ]
+
+    async def titles(self, conversation_ids: list[str]) -> dict[str, str | None]:
+        cursor = self._conversations.find({"_id": {"$in": conversation_ids}}, {"title": 1})
+        return {d["_id"]: d.get("title") async for d in cursor}
 
     async def active_participant_count(self, conversation_id: str) -> int:
         return await self._participants.count_documents(
@@ -219,3 +227,99 @@ class ConversationStore:
             {"conversation_id": conversation_id, "user_id": user_id, "role": {"$ne": "owner"}}
         )
         return result.deleted_count == 1
+
+    # Advisors taking part (the advisors feature decides who may join).
+
+    async def add_advisor(self, conversation_id: str, advisor_id: str, at: datetime) -> Doc | None:
+        return await update_one_and_read(
+            self._conversations,
+            {"_id": conversation_id},
+            {"$addToSet": {"advisor_ids": advisor_id}, "$set": {"updated_at": at}},
+        )
+
+    async def remove_advisor(
+        self, conversation_id: str, advisor_id: str, at: datetime
+    ) -> Doc | None:
+        return await update_one_and_read(
+            self._conversations,
+            {"_id": conversation_id},
+            {"$pull": {"advisor_ids": advisor_id}, "$set": {"updated_at": at}},
+        )
+
+    # The project a conversation is filed under (a user's own conversations only).
+
+    async def in_project(
+        self, user_id: str, project_id: str, *, limit: int, archived: bool | None
+    ) -> list[Doc]:
+        query: Doc = {"user_id": user_id, "project_id": project_id}
+        if archived is not None:
+            query["is_archived"] = archived
+        cursor = (
+            self._conversations.find(query)
+            .sort([("updated_at", DESCENDING), ("_id", DESCENDING)])
+            .limit(limit)
+        )
+        return [d async for d in cursor]
+
+    async def ids_in_project(self, user_id: str, project_id: str) -> list[str]:
+        cursor = self._conversations.find(
+            {"user_id": user_id, "project_id": project_id}, {"_id": 1}
+        )
+        return [d["_id"] async for d in cursor]
+
+    async def set_project(self, conversation_id: str, project_id: str | None) -> None:
+        await self._conversations.update_one(
+            {"_id": conversation_id}, {"$set": {"project_id": project_id}}
+        )
+
+    async def unfile(self, user_id: str, project_id: str, session: AsyncClientSession) -> None:
+        """Take the user's conversations out of a project that is going away."""
+        await self._conversations.update_many(
+            {"user_id": user_id, "project_id": project_id},
+            {"$set": {"project_id": None}},
+            session=session,
+        )
+
+    # Tags on conversations (the tags feature keeps the vocabulary and decides who may tag).
+
+    async def tag_counts(self, user_id: str) -> dict[str, int]:
+        return await tag_counts(self._conversations, {"user_id": user_id})
+
+    async def tagged(self, user_id: str, tag: str) -> int:
+        return await self._conversations.count_documents({"user_id": user_id, "tags": tag})
+
+    async def add_tag(self, conversation_id: str, tag: str) -> list[str] | None:
+        """The conversation's tags with ``tag`` added; ``None`` if it already has the most allowed."""
+        room = {f"tags.{MAX_TAGS_PER_ITEM - 1}": {"$exists": False}}
+        doc = await update_one_and_read(
+            self._conversations,
+            {"_id": conversation_id, "$or": [{"tags": tag}, room]},
+            {"$addToSet": {"tags": tag}},
+            projection={"tags": 1},
+        )
+        return list(doc.get("tags", [])) if doc else None
+
+    async def remove_tag(self, conversation_id: str, tag: str) -> list[str]:
+        doc = await update_one_and_read(
+            self._conversations,
+            {"_id": conversation_id},
+            {"$pull": {"tags": tag}},
+            projection={"tags": 1},
+        )
+        return list(doc.get("tags", [])) if doc else []
+
+    async def retag(
+        self, user_id: str, old: str, new: str | None, session: AsyncClientSession
+    ) -> int:
+        """Rename or drop a tag on the conversations the user owns."""
+        cursor = self._conversations.find(
+            {"user_id": user_id, "tags": old}, {"tags": 1}, session=session
+        )
+        docs = [d async for d in cursor]
+        for doc in docs:
+            await self._conversations.update_one(
+                {"_id": doc["_id"]},
+                {"$set": {"tags": replace_tag(doc["tags"], old, new)}},
+                session=session,
+            )
+        return len(docs)

@@ -21,7 +21,7 @@ from muninn_shared.logging import get_logger
 from muninn_conversation.generation.live import EventName, LiveEvent, LiveGeneration
 from muninn_conversation.generation.prompt import system_prompt
 from muninn_conversation.messages.models import FINISHED, GenerationStatus
-from muninn_conversation.messages.store import MessageStore, SourceStore
+from muninn_conversation.messages.replies import Replies
 from muninn_conversation.profiles.client import ProfileClient, UserContext
 from muninn_conversation.providers.models import (
     ChatMessage,
@@ -63,8 +63,7 @@ class GenerationEngine:
     def __init__(
         self,
         *,
-        messages: MessageStore,
-        sources: SourceStore,
+        replies: Replies,
         registry: ProviderRegistry,
         recall: MemoryRecallClient,
         profiles: ProfileClient,
@@ -73,8 +72,7 @@ class GenerationEngine:
         save_interval: float = 0.25,
         sweep_interval: float = 10.0,
     ) -> None:
-        self._messages = messages
-        self._sources = sources
+        self._replies = replies
         self._registry = registry
         self._recall = recall
         self._profiles = profiles
@@ -105,10 +103,10 @@ class GenerationEngine:
         """Mark generations abandoned by a dead process as errors (partial text kept)."""
         now = datetime.now(UTC)
         swept = 0
-        for doc in await self._messages.expired_generations(now):
+        for doc in await self._replies.expired_generations(now):
             if doc["_id"] in self._live:
                 continue
-            updated = await self._messages.update(
+            updated = await self._replies.update(
                 doc["_id"],
                 {
                     "status": GenerationStatus.ERROR.value,
@@ -150,7 +148,7 @@ class GenerationEngine:
         live = self._live.get(message_id)
         if live is not None:
             live.stop_requested.set()
-        await self._messages.update(
+        await self._replies.update(
             message_id, {"stop_requested": True}, only_if_status=["pending", "generating"]
         )
 
@@ -169,7 +167,7 @@ class GenerationEngine:
                 preferred_provider=user.ai_provider,
                 preferred_model=user.ai_model,
             )
-            await self._messages.update(
+            await self._replies.update(
                 job.message_id,
                 {
                     "status": GenerationStatus.GENERATING.value,
@@ -182,7 +180,7 @@ class GenerationEngine:
                 },
             )
             if recall.memories:
-                await self._sources.record(
+                await self._replies.record_sources(
                     message_id=job.message_id,
                     conversation_id=job.conversation_id,
                     user_id=job.requester_id,
@@ -317,14 +315,14 @@ class GenerationEngine:
         )
 
     async def _save_and_check_stop(self, message_id: str, live: LiveGeneration) -> bool:
-        doc = await self._messages.save_progress(message_id, live.text, self.lease_until())
+        doc = await self._replies.save_progress(message_id, live.text, self.lease_until())
         if doc is None or doc.get("stop_requested"):
             live.stop_requested.set()
             return True
         return False
 
     async def _stop_flagged(self, message_id: str) -> bool:
-        doc = await self._messages.by_id(message_id)
+        doc = await self._replies.by_id(message_id)
         return bool(doc and doc.get("stop_requested"))
 
     async def _finish(
@@ -364,11 +362,11 @@ class GenerationEngine:
                 "cost_usd": float(cost) if cost is not None else None,
                 "estimated": usage.estimated,
             }
-        doc = await self._messages.update(
+        doc = await self._replies.update(
             job.message_id, changes, only_if_status=["pending", "generating"]
         )
         if doc is None:
-            doc = await self._messages.by_id(job.message_id)
+            doc = await self._replies.by_id(job.message_id)
         if doc is None:
             return
         for callback in job.on_finished:
@@ -409,7 +407,7 @@ class GenerationEngine:
         sent = ""
         first = True
         while True:
-            doc = await self._messages.by_id(message_id)
+            doc = await self._replies.by_id(message_id)
             if doc is None:
                 yield (
                     "error",

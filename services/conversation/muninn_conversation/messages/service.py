@@ -26,7 +26,6 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_conversation.conversations.permissions import Operation, require
 from muninn_conversation.conversations.service import ConversationService
-from muninn_conversation.conversations.store import ConversationStore
 from muninn_conversation.generation.engine import GenerationEngine, GenerationJob
 from muninn_conversation.generation.live import LiveGeneration
 from muninn_conversation.generation.prompt import title_from
@@ -89,8 +88,7 @@ class MessageService:
         client: AsyncMongoClient[dict[str, Any]],
         messages: MessageStore,
         sources: SourceStore,
-        conversations: ConversationStore,
-        access: ConversationService,
+        conversations: ConversationService,
         engine: GenerationEngine,
         outbox: Outbox,
         usage: UsageService,
@@ -107,7 +105,6 @@ class MessageService:
         self._messages = messages
         self._sources = sources
         self._conversations = conversations
-        self._access = access
         self._engine = engine
         self._outbox = outbox
 
@@ -122,7 +119,9 @@ class MessageService:
     # -- reading ---------------------------------------------------------------------------
 
     async def thread(self, conversation_id: str, user_id: str) -> Thread:
-        conversation, _ = await self._access.authorize(conversation_id, user_id, Operation.READ)
+        conversation, _ = await self._conversations.authorize(
+            conversation_id, user_id, Operation.READ
+        )
         docs = await self._messages.all_in(conversation_id)
         by_id = {d["_id"]: d for d in docs}
         children: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
@@ -150,7 +149,7 @@ class MessageService:
         )
 
     async def get(self, conversation_id: str, message_id: str, user_id: str) -> Message:
-        await self._access.authorize(conversation_id, user_id, Operation.READ)
+        await self._conversations.authorize(conversation_id, user_id, Operation.READ)
         doc = await self._messages.get(conversation_id, message_id)
         if doc is None:
             raise not_found("Message")
@@ -200,7 +199,7 @@ class MessageService:
     async def post(
         self, conversation_id: str, principal: Principal, body: MessageIn, bearer_token: str
     ) -> Started:
-        conversation, _ = await self._access.authorize(
+        conversation, _ = await self._conversations.authorize(
             conversation_id, principal.user_id, Operation.POST
         )
         parent_id = body.parent_id or conversation.get("active_leaf_id")
@@ -274,7 +273,7 @@ class MessageService:
         """
         conversation = None
         if conversation_id:
-            candidate = await self._conversations.get(conversation_id, session)
+            candidate = await self._conversations.find(conversation_id, session)
             if candidate is not None and await self._conversations.role_of(
                 conversation_id, user_id, session
             ):
@@ -282,7 +281,7 @@ class MessageService:
         if conversation is None:
             conversation = await self._conversations.latest_owned(user_id, session)
         if conversation is None:
-            conversation = await self._access.create_in_session(
+            conversation = await self._conversations.create_in_session(
                 user_id, title="Check-ins", session=session
             )
         now = datetime.now(UTC)
@@ -326,7 +325,7 @@ class MessageService:
         content: str,
         bearer_token: str,
     ) -> Started:
-        conversation, role = await self._access.authorize(
+        conversation, role = await self._conversations.authorize(
             conversation_id, principal.user_id, Operation.EDIT_OWN_MESSAGE
         )
         original = await self._messages.get(conversation_id, message_id)
@@ -362,7 +361,7 @@ class MessageService:
     async def regenerate(
         self, conversation_id: str, message_id: str, principal: Principal, bearer_token: str
     ) -> Started:
-        conversation, _ = await self._access.authorize(
+        conversation, _ = await self._conversations.authorize(
             conversation_id, principal.user_id, Operation.REGENERATE
         )
         original = await self._messages.get(conversation_id, message_id)
@@ -531,7 +530,7 @@ class MessageService:
                 conversation["_id"], parent_id, session
             )
             await self._messages.insert(doc, session)
-            await self._conversations.update(
+            await self._conversations.set_fields(
                 conversation["_id"],
                 {"active_leaf_id": doc["_id"], "updated_at": doc["created_at"]},
                 session,
@@ -583,7 +582,7 @@ class MessageService:
         async def work(session: AsyncClientSession) -> None:
             if doc["status"] == GenerationStatus.COMPLETE.value:
                 await self._announce("conversation.message.completed", doc, session)
-            await self._conversations.update(
+            await self._conversations.set_fields(
                 conversation_id,
                 {
                     "last_message_preview": (doc.get("content") or "")[:200],
@@ -594,11 +593,11 @@ class MessageService:
             )
 
         await in_transaction(self._client, work)
-        conversation = await self._conversations.get(conversation_id)
+        conversation = await self._conversations.find(conversation_id)
         if conversation is not None and not conversation.get("title") and doc.get("parent_id"):
             first = await self._messages.get(conversation_id, doc["parent_id"])
             if first is not None:
-                await self._conversations.update(
+                await self._conversations.set_fields(
                     conversation_id,
                     {"title": title_from(first["content"]), "title_generated": True},
                 )
@@ -628,7 +627,9 @@ class MessageService:
         )
 
     async def stop(self, conversation_id: str, message_id: str, principal: Principal) -> Message:
-        await self._access.authorize(conversation_id, principal.user_id, Operation.STOP_GENERATION)
+        await self._conversations.authorize(
+            conversation_id, principal.user_id, Operation.STOP_GENERATION
+        )
         doc = await self._messages.get(conversation_id, message_id)
         if doc is None:
             raise not_found("Message")
@@ -638,7 +639,7 @@ class MessageService:
         return await self.present(fresh or doc, principal.user_id)
 
     async def activate(self, conversation_id: str, message_id: str, user_id: str) -> Thread:
-        await self._access.authorize(conversation_id, user_id, Operation.SET_ACTIVE_BRANCH)
+        await self._conversations.authorize(conversation_id, user_id, Operation.SET_ACTIVE_BRANCH)
         docs = await self._messages.all_in(conversation_id)
         if not any(d["_id"] == message_id for d in docs):
             raise not_found("Message")
@@ -648,13 +649,13 @@ class MessageService:
         leaf = message_id
         while children.get(leaf):
             leaf = max(children[leaf], key=lambda d: d["created_at"])["_id"]
-        await self._conversations.update(conversation_id, {"active_leaf_id": leaf})
+        await self._conversations.set_fields(conversation_id, {"active_leaf_id": leaf})
         return await self.thread(conversation_id, user_id)
 
     async def rate(
         self, conversation_id: str, message_id: str, user_id: str, rating: int
     ) -> Message:
-        await self._access.authorize(conversation_id, user_id, Operation.RATE)
+        await self._conversations.authorize(conversation_id, user_id, Operation.RATE)
         doc = await self._messages.get(conversation_id, message_id)
         if doc is None:
             raise not_found("Message")
@@ -664,7 +665,7 @@ class MessageService:
         return await self.present(updated or doc, user_id)
 
     async def soft_delete(self, conversation_id: str, message_id: str, user_id: str) -> None:
-        _, role = await self._access.authorize(
+        _, role = await self._conversations.authorize(
             conversation_id, user_id, Operation.DELETE_OWN_MESSAGE
         )
         doc = await self._messages.get(conversation_id, message_id)

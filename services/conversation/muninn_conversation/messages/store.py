@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,6 +48,11 @@ class MessageStore:
 
     async def by_id(self, message_id: str) -> Doc | None:
         return await self._messages.find_one({"_id": message_id})
+
+    async def by_ids(self, message_ids: list[str], fields: Sequence[str]) -> dict[str, Doc]:
+        """The messages with these ids, by id, each with only ``fields``."""
+        cursor = self._messages.find({"_id": {"$in": message_ids}}, dict.fromkeys(fields, 1))
+        return {d["_id"]: d async for d in cursor}
 
     async def all_in(self, conversation_id: str) -> list[Doc]:
         cursor = self._messages.find({"conversation_id": conversation_id}).sort(
@@ -96,6 +102,67 @@ class MessageStore:
         ).limit(limit)
         return [d async for d in cursor]
 
+    async def generating_in(self, conversation_id: str) -> bool:
+        """Whether a reply is being generated in the conversation."""
+        doc = await self._messages.find_one(
+            {"conversation_id": conversation_id, "status": {"$in": ["pending", "generating"]}},
+            projection={"_id": 1},
+        )
+        return doc is not None
+
+    async def attachments_in(self, conversation_ids: list[str], *, limit: int) -> list[Doc]:
+        """Attachments on live messages of these conversations, newest message first.
+
+        One document per attachment: the message's ``_id``, ``conversation_id`` and
+        ``created_at``, with ``attachments`` holding that one attachment.
+        """
+        if not conversation_ids:
+            return []
+        pipeline: list[Doc] = [
+            {
+                "$match": {
+                    "conversation_id": {"$in": conversation_ids},
+                    "is_deleted": {"$ne": True},
+                    "attachments.0": {"$exists": True},
+                }
+            },
+            {"$sort": {"created_at": -1, "_id": -1}},
+            {"$project": {"conversation_id": 1, "attachments": 1, "created_at": 1}},
+            {"$unwind": "$attachments"},
+            {"$limit": limit},
+        ]
+        return [d async for d in await self._messages.aggregate(pipeline)]
+
+    async def count_attachments_in(self, conversation_ids: list[str]) -> int:
+        if not conversation_ids:
+            return 0
+        pipeline: list[Doc] = [
+            {
+                "$match": {
+                    "conversation_id": {"$in": conversation_ids},
+                    "is_deleted": {"$ne": True},
+                    "attachments.0": {"$exists": True},
+                }
+            },
+            {"$project": {"n": {"$size": "$attachments"}}},
+            {"$group": {"_id": None, "n": {"$sum": "$n"}}},
+        ]
+        totals = [d async for d in await self._messages.aggregate(pipeline)]
+        return int(totals[0]["n"]) if totals else 0
+
+    async def unlink_requester(self, user_id: str, session: AsyncClientSession) -> int:
+        """Replies generated for the user's turns keep no link to them."""
+        result = await self._messages.update_many(
+            {"requested_by": user_id}, {"$unset": {"requested_by": ""}}, session=session
+        )
+        return result.modified_count
+
+    async def delete_in(self, conversation_ids: list[str], session: AsyncClientSession) -> int:
+        result = await self._messages.delete_many(
+            {"conversation_id": {"$in": conversation_ids}}, session=session
+        )
+        return result.deleted_count
+
 
 SOURCES = "message_sources"
 
@@ -138,3 +205,9 @@ class SourceStore:
         """The user's own sources in the conversation, by message id."""
         cursor = self._sources.find({"conversation_id": conversation_id, "user_id": user_id})
         return {d["message_id"]: d["sources"] async for d in cursor}
+
+    async def delete_in(self, conversation_ids: list[str], session: AsyncClientSession) -> int:
+        result = await self._sources.delete_many(
+            {"conversation_id": {"$in": conversation_ids}}, session=session
+        )
+        return result.deleted_count

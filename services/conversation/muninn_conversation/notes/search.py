@@ -32,6 +32,9 @@ K1 = 1.2
 B = 0.75
 PREFIX_DISCOUNT = 0.8
 TITLE_PHRASE_BONUS = 1.5
+# How much more a term counts in a title, or in a tag (or a snippet's language), than in the body.
+TITLE_WEIGHT = 3
+TAG_WEIGHT = 2
 
 STOPWORDS = frozenset(
     [

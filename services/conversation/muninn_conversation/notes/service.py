@@ -9,13 +9,15 @@ from __future__ import annotations
 import builtins
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from muninn_shared.problems import not_found
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_conversation.conversations.permissions import Operation
 from muninn_conversation.conversations.service import ConversationService
-from muninn_conversation.messages.store import MessageStore
+from muninn_conversation.messages.reading import MessageReader
 from muninn_conversation.notes.models import (
     Note,
     NoteCreate,
@@ -27,13 +29,14 @@ from muninn_conversation.notes.models import (
 from muninn_conversation.notes.search import SEARCH_FIELDS, highlight, parse_query
 from muninn_conversation.notes.store import NoteStore, note_search_fields
 from muninn_conversation.owned import now, owned_or_404
-from muninn_conversation.projects.store import ProjectStore
-from muninn_conversation.tags.store import TagStore, add_item_tag, remove_item_tag
+from muninn_conversation.tags.tagging import TagVocabulary, add_item_tag, remove_item_tag
 
 Doc = dict[str, Any]
 UNTITLED = "Untitled note"
 EXCERPT_LENGTH = 200
 _MARKDOWN_LEAD = re.compile(r"^[\s#>*+\-`]+")
+
+ProjectExists = Callable[[str, str], Awaitable[bool]]
 
 
 def title_from(content: str) -> str:
@@ -71,7 +74,7 @@ def summary_from_doc(doc: Doc) -> NoteSummary:
 
 async def readable_message(
     conversations: ConversationService,
-    messages: MessageStore,
+    messages: MessageReader,
     user_id: str,
     conversation_id: str,
     message_id: str,
@@ -88,19 +91,21 @@ class NoteService:
     def __init__(
         self,
         store: NoteStore,
-        projects: ProjectStore,
-        tags: TagStore,
+        tags: TagVocabulary,
         conversations: ConversationService,
-        messages: MessageStore,
+        messages: MessageReader,
+        *,
+        project_exists: ProjectExists,
     ) -> None:
+        """``project_exists``: whether a user has a project (by user and project id)."""
         self._store = store
-        self._projects = projects
+        self._project_exists = project_exists
         self._tags = tags
         self._conversations = conversations
         self._messages = messages
 
     async def _require_project(self, user_id: str, project_id: str) -> None:
-        if await self._projects.get(user_id, project_id) is None:
+        if not await self._project_exists(user_id, project_id):
             raise not_found("Project")
 
     async def create(self, user_id: str, body: NoteCreate) -> Note:
@@ -209,3 +214,17 @@ class NoteService:
         return await remove_item_tag(
             tag, lambda: self.get_doc(user_id, note_id), self._store.replace_tags_if_unchanged
         )
+
+    # What the tags feature counts and renames on the user's notes.
+
+    async def tag_counts(self, user_id: str) -> dict[str, int]:
+        return await self._store.tag_counts(user_id)
+
+    async def tagged(self, user_id: str, tag: str) -> int:
+        return await self._store.tagged(user_id, tag)
+
+    async def retag(
+        self, user_id: str, old: str, new: str | None, session: AsyncClientSession
+    ) -> int:
+        """Rename or drop a tag on every note of the user, re-indexing each for search."""
+        return await self._store.retag(user_id, old, new, session)

@@ -10,21 +10,23 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from muninn_conversation.notes.search import Query, index_fields, ranked_page
+from muninn_conversation.notes.search import (
+    TAG_WEIGHT,
+    TITLE_WEIGHT,
+    Query,
+    index_fields,
+    ranked_page,
+)
 from muninn_conversation.owned import OwnedDocuments
-from muninn_conversation.tags.store import replace_tag, tag_counts
+from muninn_conversation.tags.counting import tag_counts
+from muninn_conversation.tags.models import replace_tag
 
 Doc = dict[str, Any]
 NOTES = "notes"
-TITLE_WEIGHT = 3
-TAG_WEIGHT = 2
 
 
 def note_search_fields(title: str, content: str, tags: list[str]) -> Doc:
     return index_fields([(title, TITLE_WEIGHT), (" ".join(tags), TAG_WEIGHT), (content, 1)])
-
-
-NEWEST_FIRST = [("updated_at", DESCENDING), ("_id", DESCENDING)]
 
 
 class NoteStore(OwnedDocuments):

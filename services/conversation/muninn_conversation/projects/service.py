@@ -18,12 +18,9 @@ from pymongo.errors import DuplicateKeyError
 
 from muninn_conversation.conversations.models import Conversation
 from muninn_conversation.conversations.permissions import Operation
-from muninn_conversation.conversations.service import (
-    ConversationService,
-    conversation_from_doc,
-)
-from muninn_conversation.notes.service import summary_from_doc
-from muninn_conversation.notes.store import NoteStore
+from muninn_conversation.conversations.service import ConversationService
+from muninn_conversation.messages.reading import MessageReader
+from muninn_conversation.notes.project_notes import ProjectNotes
 from muninn_conversation.owned import now, owned_or_404
 from muninn_conversation.projects.models import (
     Project,
@@ -59,7 +56,7 @@ def file_from_doc(doc: Doc) -> ProjectFile:
 
 
 def attachment_file(doc: Doc) -> ProjectFile:
-    """An attachment unwound from its message (see ``ProjectStore.message_attachments``)."""
+    """An attachment unwound from its message (see ``MessageReader.attachments_in``)."""
     attachment = doc["attachments"]
     return ProjectFile(
         id=attachment["id"],
@@ -85,13 +82,15 @@ class ProjectService:
         self,
         client: AsyncMongoClient[Doc],
         store: ProjectStore,
-        notes: NoteStore,
+        notes: ProjectNotes,
         conversations: ConversationService,
+        messages: MessageReader,
     ) -> None:
         self._client = client
         self._store = store
         self._notes = notes
         self._conversations = conversations
+        self._messages = messages
 
     async def _doc(self, user_id: str, project_id: str) -> Doc:
         return await owned_or_404(self._store, user_id, project_id, "Project")
@@ -118,10 +117,10 @@ class ProjectService:
         return project_from_doc(doc, await self._counts(user_id, project_id))
 
     async def _counts(self, user_id: str, project_id: str) -> ProjectCounts:
-        conversation_ids = await self._store.conversation_ids(user_id, project_id)
+        conversation_ids = await self._conversations.ids_in_project(user_id, project_id)
         files = await self._store.count_files(user_id, project_id)
-        files += await self._store.count_message_attachments(conversation_ids)
-        notes = await self._notes.count({"user_id": user_id, "project_id": project_id})
+        files += await self._messages.count_attachments_in(conversation_ids)
+        notes = await self._notes.count(user_id, project_id)
         return ProjectCounts(conversations=len(conversation_ids), notes=notes, files=files)
 
     async def list(
@@ -158,7 +157,8 @@ class ProjectService:
         await self._doc(user_id, project_id)
 
         async def work(session: AsyncClientSession) -> bool:
-            await self._notes.detach_project(user_id, project_id, session)
+            await self._notes.unfile(user_id, project_id, session)
+            await self._conversations.unfile(user_id, project_id, session)
             return await self._store.delete(user_id, project_id, session)
 
         if not await in_transaction(self._client, work):
@@ -169,26 +169,19 @@ class ProjectService:
     ) -> ProjectContents:
         doc = await self._doc(user_id, project_id)
         archived = None if include_archived else False
-        conversations = [
-            conversation_from_doc(c, "owner")
-            for c in await self._store.conversations(
-                user_id, project_id, limit=limit, archived=archived
-            )
-        ]
-        note_query: Doc = {"user_id": user_id, "project_id": project_id}
-        if not include_archived:
-            note_query["is_archived"] = False
-        notes = [
-            summary_from_doc(n)
-            for n in await self._notes.page(note_query, limit=limit, before=None)
-        ]
-        conversation_ids = await self._store.conversation_ids(user_id, project_id)
+        conversations = await self._conversations.owned_in_project(
+            user_id, project_id, limit=limit, archived=archived
+        )
+        notes = await self._notes.summaries(
+            user_id, project_id, limit=limit, include_archived=include_archived
+        )
+        conversation_ids = await self._conversations.ids_in_project(user_id, project_id)
         files = [
             file_from_doc(f) for f in await self._store.files(user_id, project_id, limit=limit)
         ]
         files += [
             attachment_file(a)
-            for a in await self._store.message_attachments(conversation_ids, limit=limit)
+            for a in await self._messages.attachments_in(conversation_ids, limit=limit)
         ]
         files.sort(key=lambda f: (f.created_at, f.id), reverse=True)
         return ProjectContents(
@@ -221,7 +214,7 @@ class ProjectService:
         """File a conversation under the project; only its owner may."""
         await self._doc(user_id, project_id)
         await self._conversations.authorize(conversation_id, user_id, Operation.CHANGE_SETTINGS)
-        await self._store.set_conversation_project(conversation_id, project_id)
+        await self._conversations.set_project(conversation_id, project_id)
         return await self._conversations.get(conversation_id, user_id)
 
     async def remove_conversation(
@@ -233,7 +226,11 @@ class ProjectService:
         )
         if conversation.get("project_id") != project_id:
             raise not_found("Conversation in this project")
-        await self._store.set_conversation_project(conversation_id, None)
+        await self._conversations.set_project(conversation_id, None)
+
+    async def exists(self, user_id: str, project_id: str) -> bool:
+        """Whether the user has this project (another user's id finds nothing)."""
+        return await self._store.get(user_id, project_id) is not None
 
     async def instructions(self, project_id: str | None, owner_id: str) -> str | None:
         """The project instructions for a conversation's prompt (``None`` when there are none).

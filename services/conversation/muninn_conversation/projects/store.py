@@ -14,9 +14,6 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from muninn_conversation.conversations.store import CONVERSATIONS
-from muninn_conversation.messages.store import MESSAGES
-from muninn_conversation.notes.store import NEWEST_FIRST
 from muninn_conversation.owned import OwnedDocuments
 
 Doc = dict[str, Any]
@@ -29,8 +26,6 @@ class ProjectStore(OwnedDocuments):
         super().__init__(db[PROJECTS])
         self._projects = self._owned
         self._files = db[PROJECT_FILES]
-        self._conversations = db[CONVERSATIONS]
-        self._messages = db[MESSAGES]
 
     async def ensure_indexes(self) -> None:
         await ensure_index(
@@ -48,38 +43,11 @@ class ProjectStore(OwnedDocuments):
     async def delete(
         self, user_id: str, project_id: str, session: AsyncClientSession | None = None
     ) -> bool:
-        """The project and its files go; its conversations stay, outside any project."""
+        """The project and its files go (its conversations and notes are unfiled by their features)."""
         await self._files.delete_many(
             {"user_id": user_id, "project_id": project_id}, session=session
         )
-        await self._conversations.update_many(
-            {"user_id": user_id, "project_id": project_id},
-            {"$set": {"project_id": None}},
-            session=session,
-        )
         return await super().delete(user_id, project_id, session)
-
-    # The project's conversations (owned by the user; the conversations feature owns the docs).
-
-    async def conversations(
-        self, user_id: str, project_id: str, *, limit: int, archived: bool | None
-    ) -> list[Doc]:
-        query: Doc = {"user_id": user_id, "project_id": project_id}
-        if archived is not None:
-            query["is_archived"] = archived
-        cursor = self._conversations.find(query).sort(NEWEST_FIRST).limit(limit)
-        return [d async for d in cursor]
-
-    async def conversation_ids(self, user_id: str, project_id: str) -> list[str]:
-        cursor = self._conversations.find(
-            {"user_id": user_id, "project_id": project_id}, {"_id": 1}
-        )
-        return [d["_id"] async for d in cursor]
-
-    async def set_conversation_project(self, conversation_id: str, project_id: str | None) -> None:
-        await self._conversations.update_one(
-            {"_id": conversation_id}, {"$set": {"project_id": project_id}}
-        )
 
     # Files.
 
@@ -103,39 +71,3 @@ class ProjectStore(OwnedDocuments):
             {"_id": file_id, "user_id": user_id, "project_id": project_id}
         )
         return result.deleted_count == 1
-
-    async def message_attachments(self, conversation_ids: list[str], *, limit: int) -> list[Doc]:
-        """Attachments on live messages of these conversations, newest message first."""
-        if not conversation_ids:
-            return []
-        pipeline: list[Doc] = [
-            {
-                "$match": {
-                    "conversation_id": {"$in": conversation_ids},
-                    "is_deleted": {"$ne": True},
-                    "attachments.0": {"$exists": True},
-                }
-            },
-            {"$sort": {"created_at": -1, "_id": -1}},
-            {"$project": {"conversation_id": 1, "attachments": 1, "created_at": 1}},
-            {"$unwind": "$attachments"},
-            {"$limit": limit},
-        ]
-        return [d async for d in await self._messages.aggregate(pipeline)]
-
-    async def count_message_attachments(self, conversation_ids: list[str]) -> int:
-        if not conversation_ids:
-            return 0
-        pipeline: list[Doc] = [
-            {
-                "$match": {
-                    "conversation_id": {"$in": conversation_ids},
-                    "is_deleted": {"$ne": True},
-                    "attachments.0": {"$exists": True},
-                }
-            },
-            {"$project": {"n": {"$size": "$attachments"}}},
-            {"$group": {"_id": None, "n": {"$sum": "$n"}}},
-        ]
-        totals = [d async for d in await self._messages.aggregate(pipeline)]
-        return int(totals[0]["n"]) if totals else 0

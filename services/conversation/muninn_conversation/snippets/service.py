@@ -11,16 +11,17 @@ import uuid
 from typing import Any
 
 from muninn_shared.problems import not_found
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_conversation.conversations.service import ConversationService
-from muninn_conversation.messages.store import MessageStore
+from muninn_conversation.messages.reading import MessageReader
 from muninn_conversation.notes.models import SearchHit
 from muninn_conversation.notes.search import SEARCH_FIELDS, highlight, parse_query
 from muninn_conversation.notes.service import readable_message
 from muninn_conversation.owned import now, owned_or_404
 from muninn_conversation.snippets.models import Snippet, SnippetCreate, SnippetPage, SnippetPatch
 from muninn_conversation.snippets.store import SnippetStore, snippet_search_fields
-from muninn_conversation.tags.store import TagStore, add_item_tag, remove_item_tag
+from muninn_conversation.tags.tagging import TagVocabulary, add_item_tag, remove_item_tag
 
 Doc = dict[str, Any]
 
@@ -36,9 +37,9 @@ class SnippetService:
     def __init__(
         self,
         store: SnippetStore,
-        tags: TagStore,
+        tags: TagVocabulary,
         conversations: ConversationService,
-        messages: MessageStore,
+        messages: MessageReader,
     ) -> None:
         self._store = store
         self._tags = tags
@@ -137,3 +138,17 @@ class SnippetService:
         return await remove_item_tag(
             tag, lambda: self.get_doc(user_id, snippet_id), self._store.replace_tags_if_unchanged
         )
+
+    # What the tags feature counts and renames on the user's snippets.
+
+    async def tag_counts(self, user_id: str) -> dict[str, int]:
+        return await self._store.tag_counts(user_id)
+
+    async def tagged(self, user_id: str, tag: str) -> int:
+        return await self._store.tagged(user_id, tag)
+
+    async def retag(
+        self, user_id: str, old: str, new: str | None, session: AsyncClientSession
+    ) -> int:
+        """Rename or drop a tag on every snippet of the user, re-indexing each for search."""
+        return await self._store.retag(user_id, old, new, session)

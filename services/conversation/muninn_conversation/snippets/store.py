@@ -10,10 +10,16 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from muninn_conversation.notes.search import Query, index_fields, ranked_page
-from muninn_conversation.notes.store import TAG_WEIGHT, TITLE_WEIGHT
+from muninn_conversation.notes.search import (
+    TAG_WEIGHT,
+    TITLE_WEIGHT,
+    Query,
+    index_fields,
+    ranked_page,
+)
 from muninn_conversation.owned import OwnedDocuments
-from muninn_conversation.tags.store import replace_tag, tag_counts
+from muninn_conversation.tags.counting import tag_counts
+from muninn_conversation.tags.models import replace_tag
 
 Doc = dict[str, Any]
 SNIPPETS = "snippets"

@@ -38,6 +38,16 @@ def normalize_tags(names: list[str]) -> list[str]:
     return list(dict.fromkeys(normalize_tag(name) for name in names))
 
 
+def replace_tag(tags: list[str], old: str, new: str | None) -> list[str]:
+    """``old`` swapped for ``new`` in place (or dropped), without creating a duplicate."""
+    out: list[str] = []
+    for tag in tags:
+        value = new if tag == old else tag
+        if value is not None and value not in out:
+            out.append(value)
+    return out
+
+
 TagName = Annotated[str, AfterValidator(normalize_tag)]
 TagList = Annotated[list[str], Field(max_length=MAX_TAGS_PER_ITEM), AfterValidator(normalize_tags)]
 Color = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$", description="Hex colour, #RRGGBB.")]

@@ -20,10 +20,8 @@ from pymongo.errors import DuplicateKeyError
 from muninn_conversation.conversations.permissions import Operation
 from muninn_conversation.conversations.service import ConversationService
 from muninn_conversation.notes.service import NoteService
-from muninn_conversation.notes.store import NoteStore
 from muninn_conversation.owned import now
 from muninn_conversation.snippets.service import SnippetService
-from muninn_conversation.snippets.store import SnippetStore
 from muninn_conversation.tags.models import (
     MAX_TAGS_PER_ITEM,
     ItemTags,
@@ -67,24 +65,20 @@ class TagService:
         client: AsyncMongoClient[Doc],
         store: TagStore,
         notes: NoteService,
-        note_store: NoteStore,
         snippets: SnippetService,
-        snippet_store: SnippetStore,
         conversations: ConversationService,
     ) -> None:
         self._client = client
         self._store = store
         self._notes = notes
-        self._note_store = note_store
         self._snippets = snippets
-        self._snippet_store = snippet_store
         self._conversations = conversations
 
     async def list(self, user_id: str) -> list[Tag]:
         registry = {d["name"]: d for d in await self._store.all(user_id)}
-        conversations = await self._store.conversation_counts(user_id)
-        notes = await self._note_store.tag_counts(user_id)
-        snippets = await self._snippet_store.tag_counts(user_id)
+        conversations = await self._conversations.tag_counts(user_id)
+        notes = await self._notes.tag_counts(user_id)
+        snippets = await self._snippets.tag_counts(user_id)
         names = sorted(set(registry) | set(conversations) | set(notes) | set(snippets))
         return [
             tag_from(
@@ -101,9 +95,9 @@ class TagService:
 
     async def _counts(self, user_id: str, name: str) -> TagCounts:
         return TagCounts(
-            conversations=await self._store.conversations_tagged(user_id, name),
-            notes=await self._note_store.tagged(user_id, name),
-            snippets=await self._snippet_store.tagged(user_id, name),
+            conversations=await self._conversations.tagged(user_id, name),
+            notes=await self._notes.tagged(user_id, name),
+            snippets=await self._snippets.tagged(user_id, name),
         )
 
     async def get(self, user_id: str, name: str) -> Tag:
@@ -168,15 +162,15 @@ class TagService:
     async def _cascade(
         self, user_id: str, old: str, new: str | None, session: AsyncClientSession
     ) -> None:
-        await self._store.retag_conversations(user_id, old, new, session)
-        await self._note_store.retag(user_id, old, new, session)
-        await self._snippet_store.retag(user_id, old, new, session)
+        await self._conversations.retag(user_id, old, new, session)
+        await self._notes.retag(user_id, old, new, session)
+        await self._snippets.retag(user_id, old, new, session)
 
     # Tagging items.
 
     async def tag_conversation(self, user_id: str, conversation_id: str, tag: str) -> ItemTags:
         await self._conversations.authorize(conversation_id, user_id, Operation.TAG)
-        tags = await self._store.add_to_conversation(conversation_id, tag)
+        tags = await self._conversations.add_tag(conversation_id, tag)
         if tags is None:
             raise ProblemError(
                 422, f"An item carries at most {MAX_TAGS_PER_ITEM} tags.", code="too-many-tags"
@@ -186,7 +180,7 @@ class TagService:
 
     async def untag_conversation(self, user_id: str, conversation_id: str, tag: str) -> ItemTags:
         await self._conversations.authorize(conversation_id, user_id, Operation.TAG)
-        return ItemTags(tags=await self._store.remove_from_conversation(conversation_id, tag))
+        return ItemTags(tags=await self._conversations.remove_tag(conversation_id, tag))
 
     async def tag_note(self, user_id: str, note_id: str, tag: str) -> ItemTags:
         return ItemTags(tags=await self._notes.add_tag(user_id, note_id, tag))

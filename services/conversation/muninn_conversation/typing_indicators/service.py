@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from muninn_conversation.conversations.permissions import Operation
 from muninn_conversation.conversations.service import ConversationService
+from muninn_conversation.messages.reading import MessageReader
 from muninn_conversation.typing_indicators.models import TypingIndicator, TypingState
 from muninn_conversation.typing_indicators.store import TypingStore
 
@@ -24,12 +25,14 @@ class TypingService:
         self,
         store: TypingStore,
         conversations: ConversationService,
+        messages: MessageReader,
         *,
         ttl_seconds: float = 8.0,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         self._store = store
         self._conversations = conversations
+        self._messages = messages
         self._ttl = timedelta(seconds=ttl_seconds)
         self._clock = clock
 
@@ -54,6 +57,6 @@ class TypingService:
                 )
                 for record in records
             ],
-            assistant_generating=await self._store.generating(conversation_id),
+            assistant_generating=await self._messages.generating_in(conversation_id),
             ttl_seconds=self._ttl.total_seconds(),
         )

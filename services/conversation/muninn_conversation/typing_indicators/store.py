@@ -11,8 +11,6 @@ from muninn_shared.storage.indexes import ensure_index
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from muninn_conversation.messages.store import MESSAGES
-
 TYPING_INDICATORS = "typing_indicators"
 
 
@@ -38,7 +36,6 @@ def typing_record(doc: Mapping[str, Any]) -> TypingRecord:
 class TypingStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self._typing = db[TYPING_INDICATORS]
-        self._messages = db[MESSAGES]
 
     async def ensure_indexes(self) -> None:
         await ensure_index(
@@ -69,10 +66,3 @@ class TypingStore:
             }
         ).sort("last_typing_at", ASCENDING)
         return [typing_record(doc) async for doc in cursor]
-
-    async def generating(self, conversation_id: str) -> bool:
-        doc = await self._messages.find_one(
-            {"conversation_id": conversation_id, "status": {"$in": ["pending", "generating"]}},
-            projection={"_id": 1},
-        )
-        return doc is not None

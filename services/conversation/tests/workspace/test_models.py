@@ -8,9 +8,14 @@ from muninn_conversation.notes.models import NoteCreate, NotePatch
 from muninn_conversation.notes.service import excerpt, title_from
 from muninn_conversation.projects.models import ProjectCreate, ProjectFileIn, ProjectPatch
 from muninn_conversation.snippets.models import SnippetCreate, SnippetPatch
-from muninn_conversation.tags.models import TagCreate, TagPatch, normalize_tag, normalize_tags
+from muninn_conversation.tags.models import (
+    TagCreate,
+    TagPatch,
+    normalize_tag,
+    normalize_tags,
+    replace_tag,
+)
 from muninn_conversation.tags.service import tag_param
-from muninn_conversation.tags.store import replace_tag
 from muninn_shared.problems import ProblemError
 from pydantic import ValidationError
 
