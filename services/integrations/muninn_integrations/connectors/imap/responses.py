@@ -133,6 +133,7 @@ def parse_fetch(lines: Sequence[bytes | bytearray]) -> list[FetchedMessage]:
         if known is not item:
             known.sections.update(item.sections)
             known.size = known.size if item.size is None else item.size
+            known.flags = item.flags or known.flags  # a later FLAGS is the newer news
     return list(merged.values())
 
 
