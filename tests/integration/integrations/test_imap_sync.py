@@ -105,6 +105,7 @@ async def test_full_sync_pages_every_message_exactly_once(
     pages, cursor = await sync_all(mail, None, page_size=50)
 
     assert [len(page.changes) for page in pages] == [50, 50, 20]
+    assert pages[0].items_total == 120
     records = [change.record for page in pages for change in page.changes]
     assert all(record is not None for record in records)
     subjects = [record.subject for record in records if record is not None]

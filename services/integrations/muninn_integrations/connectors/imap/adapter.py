@@ -98,6 +98,10 @@ class ImapConnector:
         gone = sorted(set(state.m) - set(chosen))
         if gone:
             raise CursorExpiredError("A synced mailbox is gone from the server; syncing again.")
+        # A full sync's first page says how much is coming, for the job's progress.
+        total = None
+        if not state.m:
+            total = sum([await session.message_count(name) for name in chosen])
         found: list[Change[MailMessage]] = []
         more = False
         for name in chosen:
@@ -112,7 +116,7 @@ class ImapConnector:
             if box_more or len(found) >= limit:
                 more = True
                 break
-        return SyncPage(changes=found, cursor=state.encode(), more=more)
+        return SyncPage(changes=found, cursor=state.encode(), more=more, items_total=total)
 
     @staticmethod
     def _box_state(state: ImapCursor, name: str, status: MailboxStatus) -> MailboxCursor:

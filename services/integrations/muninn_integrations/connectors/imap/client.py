@@ -4,6 +4,7 @@ every failure turned into the port's errors with nothing secret in them."""
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
@@ -39,6 +40,7 @@ PLAIN_REFUSED = (
     "The mail server must be reached over TLS (the operator has not allowed plain IMAP)."
 )
 _CHANGE_PUSHES = (b"EXISTS", b"EXPUNGE", b"VANISHED")
+_MESSAGES = re.compile(rb"MESSAGES (\d+)")
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,14 @@ class ImapSession:
 
     async def list_mailboxes(self) -> list[ListedMailbox]:
         return parse_list(await self._ok(self._client.list('""', "*")))
+
+    async def message_count(self, mailbox: str) -> int:
+        lines = await self._ok(self._client.status(quote(mailbox), "(MESSAGES)"))
+        for line in lines[:-1]:
+            found = _MESSAGES.search(bytes(line))
+            if found:
+                return int(found.group(1))
+        return 0
 
     async def examine(self, mailbox: str) -> MailboxStatus | None:
         """Open ``mailbox`` read-only; None when the server says it does not exist."""
