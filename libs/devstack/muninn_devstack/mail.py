@@ -7,6 +7,7 @@ on the command line. Helpers put mail in it the way a mail client would, over IM
 from __future__ import annotations
 
 import imaplib
+import socket
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -63,6 +64,9 @@ def _logs_in(server: MailServer) -> bool:
 @contextmanager
 def mailbox_admin(server: MailServer) -> Iterator[MailboxAdmin]:
     connection = imaplib.IMAP4(server.host, server.port, timeout=10)
+    # imaplib writes a command and its literal separately; Nagle would hold each APPEND's
+    # literal until the server's delayed ACK (tens of milliseconds a message).
+    connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         _ok(connection.login(server.user, server.password))
         yield MailboxAdmin(connection)

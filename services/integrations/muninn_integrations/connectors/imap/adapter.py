@@ -1,9 +1,16 @@
 """The IMAP connector (read-only mail): mailboxes as collections, new and deleted messages
 as changes, paged by UID after a per-mailbox UIDVALIDITY + UID cursor (``cursor.py``).
 
-A UIDVALIDITY change, or a synced mailbox gone from the server, raises CursorExpiredError:
-the old UIDs name nothing any more and only the caller's full sync (which sweeps what it no
-longer sees) can retire the records under them.
+A UIDVALIDITY change, or a synced mailbox gone from the server (or dropped from
+``ImapOptions.mailboxes``), raises CursorExpiredError: the old UIDs name nothing any more and
+only the caller's full sync (which sweeps what it no longer sees) can retire the records
+under them.
+
+Deletions are found by the counted sweep of ``cursor.py``, which works on every server.
+QRESYNC's VANISHED is not used yet (pymap, the test server, offers neither CONDSTORE nor
+QRESYNC, so that path could not be proven); HIGHESTMODSEQ is kept in the cursor for it. Flag
+changes (seen, flagged) are not synced; a message moved between synced mailboxes arrives as
+a deletion in one and a new message in the other.
 """
 
 from __future__ import annotations

@@ -83,11 +83,9 @@ def _parsed(
         to=_addresses(message, "to", limits),
         cc=_addresses(message, "cc", limits),
         sent_at=_date(message),
-        message_id=_first_id(_header_text(message, "message-id")),
-        in_reply_to=_first_id(_header_text(message, "in-reply-to")),
-        references=_MESSAGE_ID.findall(_header_text(message, "references"))[
-            : limits.max_references
-        ],
+        message_id=_first_id(_raw_header(message, "message-id")),
+        in_reply_to=_first_id(_raw_header(message, "in-reply-to")),
+        references=_MESSAGE_ID.findall(_raw_header(message, "references"))[: limits.max_references],
         body=body,
         body_truncated=body_truncated,
         attachments=attachments,
@@ -108,6 +106,15 @@ def _header(message: Message, name: str) -> Any:
         return message.get(name)
     except Exception:  # a header the policy cannot parse is only missing
         return None
+
+
+def _raw_header(message: Message, name: str) -> str:
+    """An identifier header as sent: only <...> ids are read from it, so the policy's
+    (slow) structured parse is skipped."""
+    for key, value in message.raw_items():
+        if key.lower() == name:
+            return value if isinstance(value, str) else str(value)
+    return ""
 
 
 def _header_text(message: Message, name: str) -> str:
