@@ -120,6 +120,8 @@ class ImapConnector:
                 session, _Box(name, status), box_state, limit - len(found)
             )
             found.extend(got)
+            if not box_more and status.highestmodseq is not None:
+                box_state.ms = status.highestmodseq  # caught up to it, not merely shown it
             if box_more or len(found) >= limit:
                 more = True
                 break
@@ -133,8 +135,6 @@ class ImapConnector:
         elif known.uv != status.uidvalidity:
             log.info("imap.uidvalidity_changed")
             raise CursorExpiredError("The mailbox was rebuilt at the server; syncing again.")
-        if status.highestmodseq is not None:
-            known.ms = status.highestmodseq
         return known
 
     async def _box_changes(

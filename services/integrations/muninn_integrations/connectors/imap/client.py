@@ -36,11 +36,13 @@ log = get_logger(__name__)
 
 UNREACHABLE = "The mail server could not be reached; trying again later."
 REJECTED = "The mail server refused the user name or app password."
+BAD_CERTIFICATE = "The mail server's TLS certificate is not valid for its name."
 PLAIN_REFUSED = (
     "The mail server must be reached over TLS (the operator has not allowed plain IMAP)."
 )
 _CHANGE_PUSHES = (b"EXISTS", b"EXPUNGE", b"VANISHED")
 _MESSAGES = re.compile(rb"MESSAGES (\d+)")
+_LINE_BREAKING = re.compile(r"[\x00\r\n]")
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,9 @@ class ImapSession:
                 )
                 try:
                     await client.wait_hello_from_server()
+                except ssl.SSLCertVerificationError:
+                    _close_transport(client)
+                    raise SourceRejectedError(BAD_CERTIFICATE) from None
                 except (OSError, TimeoutError):
                     _close_transport(client)
                     if position == len(addresses) - 1:
@@ -155,6 +160,9 @@ class ImapSession:
         return session
 
     async def _login(self, account: ImapAccount) -> None:
+        if _LINE_BREAKING.search(account.username + account.password):
+            await self.close()
+            raise CredentialsRejectedError(REJECTED)
         try:
             async with source_errors():
                 response = await self._client.login(quote(account.username), account.password)
