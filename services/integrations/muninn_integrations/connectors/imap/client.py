@@ -4,6 +4,7 @@ every failure turned into the port's errors with nothing secret in them."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import ssl
 from collections.abc import AsyncIterator, Sequence
@@ -33,6 +34,10 @@ from muninn_integrations.connectors.port import (
 )
 
 log = get_logger(__name__)
+
+# aioimaplib logs every line sent and received at DEBUG: mail content, and LOGIN's password
+# whenever quoting changed it (a quote or backslash in it) so that its scrubbing misses.
+logging.getLogger("aioimaplib").setLevel(logging.WARNING)
 
 UNREACHABLE = "The mail server could not be reached; trying again later."
 REJECTED = "The mail server refused the user name or app password."
