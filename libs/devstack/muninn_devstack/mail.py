@@ -106,6 +106,12 @@ class MailboxAdmin:
         _ok(self._connection.expunge())
         _ok(self._connection.close())
 
+    def move(self, mailbox: str, uids: Sequence[int], target: str) -> None:
+        _ok(self._connection.select(_quoted(mailbox)))
+        uid_set = ",".join(str(uid) for uid in uids)
+        _ok(self._connection.uid("MOVE", uid_set, _quoted(target)))
+        _ok(self._connection.close())
+
     def uids(self, mailbox: str) -> list[int]:
         _ok(self._connection.select(_quoted(mailbox), readonly=True))
         found = _ok(self._connection.uid("SEARCH", "ALL"))

@@ -1,52 +1,29 @@
-"""The IMAP adapter against a real IMAP server (pymap, a separate process on 127.0.0.1)."""
+"""The IMAP adapter against a real IMAP server (pymap, a separate process on 127.0.0.1):
+sync, paging, new mail, deletions, moves, IDLE, refusals and outages."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterator
-from email.message import EmailMessage
-from ipaddress import ip_network
 from pathlib import Path
 
 import pytest
-from muninn_devstack.mail import MailServer, mailbox_admin, start_pymap
-from muninn_devstack.servers import free_port
-from muninn_integrations.connectors.imap import (
-    IdleOutcome,
-    ImapAccount,
-    ImapConnector,
-    ImapOptions,
-)
+from muninn_devstack.mail import MailServer, mailbox_admin
+from muninn_integrations.connectors.imap import IdleOutcome, ImapConnector
 from muninn_integrations.connectors.port import (
     CredentialsRejectedError,
     CursorExpiredError,
     SourceUnavailableError,
-    SyncPage,
-)
-from muninn_integrations.mail.models import MailMessage
-from muninn_shared.outbound import OutboundGuard, OutboundPolicy
-
-USER = "ana@example.org"
-PASSWORD = "app-password-4711"
-LOOPBACK = OutboundGuard(
-    OutboundPolicy(allow_cidrs=(ip_network("127.0.0.1/32"),), require_https=False)
 )
 
-
-def message(number: int, *, subject: str | None = None, body: str | None = None) -> bytes:
-    mail = EmailMessage()
-    mail["From"] = "Bea <bea@example.org>"
-    mail["To"] = f"Ana <{USER}>"
-    mail["Subject"] = subject or f"Message {number}"
-    mail["Message-ID"] = f"<m{number}@example.org>"
-    mail["Date"] = "Fri, 04 Dec 2026 10:00:00 +0000"
-    mail.set_content(body or f"Body of message {number}.")
-    return bytes(mail)
-
-
-def start(tmp: Path) -> MailServer:
-    return start_pymap(free_port(), tmp / "pymap.log", user=USER, password=PASSWORD)
+from tests.integration.integrations.imap_support import (
+    append,
+    connector,
+    message,
+    start,
+    sync_all,
+)
 
 
 @pytest.fixture(scope="module")
@@ -54,18 +31,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailServer]:
     started = start(tmp_path_factory.mktemp("pymap"))
     yield started
     started.process.stop()
-
-
-def connector(
-    server: MailServer, *mailboxes: str, password: str = PASSWORD, **options: int
-) -> ImapConnector:
-    account = ImapAccount(
-        host=server.host, port=server.port, username=USER, password=password, tls=False
-    )
-    settings = ImapOptions(
-        mailboxes=mailboxes or ("INBOX",), allow_plaintext=True, timeout=10, **options
-    )
-    return ImapConnector(account, LOOPBACK, settings)
 
 
 @pytest.fixture
@@ -80,22 +45,7 @@ async def mail(server: MailServer, request: pytest.FixtureRequest) -> AsyncItera
 
 
 def box_of(mail: ImapConnector) -> str:
-    return mail._options.mailboxes[0]
-
-
-def append(server: MailServer, box: str, *messages: bytes) -> list[int]:
-    with mailbox_admin(server) as admin:
-        return admin.append(box, messages)
-
-
-async def sync_all(
-    mail: ImapConnector, cursor: str | None, page_size: int = 100
-) -> tuple[list[SyncPage[MailMessage]], str]:
-    pages = [await mail.changes(cursor, page_size=page_size)]
-    while pages[-1].more:
-        assert len(pages) < 100
-        pages.append(await mail.changes(pages[-1].cursor, page_size=page_size))
-    return pages, pages[-1].cursor
+    return mail.options.mailboxes[0]
 
 
 async def test_full_sync_pages_every_message_exactly_once(
@@ -157,6 +107,33 @@ async def test_an_expunged_message_is_reported_deleted(
     assert (await mail.changes(cursor, page_size=10)).changes == []
 
 
+async def test_a_moved_message_leaves_one_mailbox_and_arrives_in_the_other(
+    server: MailServer,
+) -> None:
+    with mailbox_admin(server) as admin:
+        admin.create("move-from")
+        admin.create("move-to")
+        uids = admin.append("move-from", [message(1), message(2)])
+    mail = connector(server, "move-from", "move-to")
+    try:
+        _, cursor = await sync_all(mail, None)
+        with mailbox_admin(server) as admin:
+            admin.move("move-from", [uids[0]], "move-to")
+        pages, _ = await sync_all(mail, cursor)
+    finally:
+        await mail.aclose()
+
+    changes = [change for page in pages for change in page.changes]
+    assert [(c.collection_id, c.deleted) for c in changes] == [
+        ("move-from", True),
+        ("move-to", False),
+    ]
+    assert changes[0].external_id.endswith(f"/{uids[0]}")
+    moved = changes[1].record
+    assert moved is not None
+    assert moved.email_id == "m1@example.org"
+
+
 async def test_a_rebuilt_mailbox_expires_the_cursor(
     server: MailServer, mail: ImapConnector
 ) -> None:
@@ -183,65 +160,6 @@ async def test_idle_wakes_on_a_new_message(server: MailServer, mail: ImapConnect
     assert await waiting == IdleOutcome.CHANGED
     page = await mail.changes(None, page_size=10)
     assert [c.record.subject for c in page.changes if c.record] == ["Message 1"]
-
-
-async def test_an_oversized_message_is_truncated_not_fetched_whole(
-    server: MailServer, request: pytest.FixtureRequest
-) -> None:
-    box = "oversized"
-    with mailbox_admin(server) as admin:
-        admin.create(box)
-    big = EmailMessage()
-    big["From"] = "bea@example.org"
-    big["Subject"] = "Holiday photos"
-    big.set_content("Photos from the trip attached.")
-    big.add_attachment(b"\x89PNG" * 100_000, maintype="image", subtype="png", filename="a.png")
-    small = message(2)
-    append(server, box, bytes(big), small)
-    mail = connector(server, box, max_message_bytes=64_000, truncated_text_bytes=8_000)
-    try:
-        page = await mail.changes(None, page_size=10)
-    finally:
-        await mail.aclose()
-
-    records = [change.record for change in page.changes if change.record]
-    assert [record.subject for record in records] == ["Holiday photos", "Message 2"]
-    assert records[0].truncated
-    assert records[0].body == "Photos from the trip attached."
-    assert records[0].size > 400_000
-    assert not records[1].truncated
-
-
-async def test_hostile_messages_are_parsed_or_skipped(
-    server: MailServer, mail: ImapConnector
-) -> None:
-    nested = b"From: x@example.org\r\nSubject: deep\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n"
-    # Deeper than the walk's bound; pymap itself cannot store a message nested 1000 deep.
-    for depth in range(150):
-        nested += b"--b%d\r\nContent-Type: multipart/mixed; boundary=b%d\r\n\r\n" % (
-            depth,
-            depth + 1,
-        )
-    bad_charset = (
-        b"From: \xff\xfe <broken@@>\r\nSubject: charset\r\n"
-        b"Content-Type: text/plain; charset=x-no-such-charset\r\n\r\nna\xefve \xff text\r\n"
-    )
-    huge_header = b"From: y@example.org\r\nSubject: " + b"A" * 300_000 + b"\r\n\r\nbody\r\n"
-    append(server, box_of(mail), nested, bad_charset, huge_header, message(9))
-
-    page = await mail.changes(None, page_size=10)
-
-    records = {change.record.uid: change.record for change in page.changes if change.record}
-    assert len(records) + mail.skipped == 4
-    subjects = [record.subject for record in records.values()]
-    assert "Message 9" in subjects
-    assert "charset" in subjects
-    charset = next(record for record in records.values() if record.subject == "charset")
-    assert "text" in charset.body
-    long_subject = next(record for record in records.values() if record.subject.startswith("AAA"))
-    assert len(long_subject.subject) <= 1_000
-    deep = next(record for record in records.values() if record.subject == "deep")
-    assert "nesting too deep" in deep.metadata["defects"]
 
 
 async def test_a_wrong_password_is_rejected_and_never_shown(

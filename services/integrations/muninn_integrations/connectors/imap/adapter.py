@@ -67,6 +67,10 @@ class ImapConnector:
         self._session: ImapSession | None = None
         self.skipped = 0
 
+    @property
+    def options(self) -> ImapOptions:
+        return self._options
+
     def __repr__(self) -> str:
         return f"ImapConnector(host={self._account.host!r}, user={self._account.username!r})"
 
