@@ -1,0 +1,1 @@
+"""Mail synced from the user's mailboxes (read-only)."""
