@@ -12,12 +12,8 @@ from datetime import UTC, datetime, tzinfo
 
 import recurring_ical_events
 
-from muninn_integrations.calendar.models import (
-    CalendarEvent,
-    MalformedCalendarError,
-    event_from_component,
-    parse_calendar,
-)
+from muninn_integrations.calendar.ical import event_from_component, parse_calendar
+from muninn_integrations.calendar.models import CalendarEvent, MalformedCalendarError
 from muninn_integrations.calendar.serialize import event_to_ical
 
 DEFAULT_LIMIT = 1_000

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import httpx
 from muninn_shared.outbound import OutboundGuard
 
-from muninn_integrations.calendar.models import CalendarEvent, event_from_ical
+from muninn_integrations.calendar.ical import event_from_ical
+from muninn_integrations.calendar.models import CalendarEvent
 from muninn_integrations.calendar.serialize import event_to_ical
 from muninn_integrations.connectors.dav.client import DavCredentials
 from muninn_integrations.connectors.dav.connector import DEFAULT_TIMEOUT, DavConnector

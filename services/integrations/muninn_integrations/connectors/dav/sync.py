@@ -107,6 +107,8 @@ class DavSync(Generic[RecordT]):
                 Entry(response.href, response.text(DAV, "getetag"), removed=response.status == 404)
                 for response in listing.responses
                 if _is_member(collection.path, response.href)
+                # A full pass has nothing to delete (some servers list past members).
+                and not (state.token is None and response.status == 404)
             ),
             key=lambda entry: entry.href,
         )
