@@ -65,6 +65,8 @@ def _component(event: CalendarEvent) -> icalendar.Event:
         if attendee.email:
             address = _address(attendee)
             address.params["PARTSTAT"] = attendee.response_status.value.upper()
+            if attendee.role:
+                address.params["ROLE"] = attendee.role
             component.add("ATTENDEE", address)
     for alarm in event.alarms:
         valarm = icalendar.Alarm()

@@ -50,7 +50,11 @@ class DavResponse:
         element = self.props.get(tag(namespace, name))
         if element is None:
             return []
-        return [h.text.strip() for h in element.iter(tag(DAV, "href")) if h.text and h.text.strip()]
+        # A path on the server this client talks to: an absolute href naming another host is
+        # read as a path here, so the credentials never travel to that host.
+        return [
+            href_path(h.text) for h in element.iter(tag(DAV, "href")) if h.text and h.text.strip()
+        ]
 
     def has_child(self, namespace: str, name: str, child: str) -> bool:
         element = self.props.get(tag(namespace, name))
