@@ -3,6 +3,7 @@ bounded answers, same-host redirects only, and HTTP failures mapped to the port'
 
 from __future__ import annotations
 
+import base64
 import email.utils
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,9 +32,8 @@ class DavCredentials:
     password: str = field(repr=False)
 
     def header(self) -> str:
-        auth = httpx.BasicAuth(self.username, self.password)
-        request = next(auth.auth_flow(httpx.Request("GET", "http://auth.invalid/")))
-        return request.headers["Authorization"]
+        pair = f"{self.username}:{self.password}".encode()
+        return "Basic " + base64.b64encode(pair).decode("ascii")
 
 
 @dataclass(frozen=True)
