@@ -212,3 +212,20 @@ def test_a_new_event_is_written_in_its_zone() -> None:
 
     assert "DTSTART;TZID=Europe/Lisbon:20260501T130000" in text
     assert "BEGIN:VTIMEZONE" in text
+
+
+def test_write_back_keeps_what_the_model_does_not_say() -> None:
+    source = calendar(
+        "UID:kept\nDTSTART:20260401T100000Z\nSUMMARY:Old title\nCATEGORIES:work,travel\n"
+        "X-CUSTOM-FLAG:yes\nPRIORITY:1"
+    )
+    event = event_from_ical(source)
+    assert event is not None
+
+    text = event_to_ical(event.model_copy(update={"title": "New title"}))
+
+    assert "SUMMARY:New title" in text
+    assert "Old title" not in text
+    assert "CATEGORIES:work,travel" in text
+    assert "X-CUSTOM-FLAG:yes" in text
+    assert "PRIORITY:1" in text

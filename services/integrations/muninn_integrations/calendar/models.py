@@ -5,7 +5,7 @@ One calendar object (a CalDAV resource, one UID of a feed) becomes one ``Calenda
 the series master, or the single event, carrying its overridden occurrences in ``overrides``
 and the iCalendar text it came from in ``ical`` so recurrences can be expanded for reads
 (``calendar.recurrence``). ``calendar.ical`` reads the text, ``calendar.serialize`` writes
-an event back (from these fields only).
+an event back.
 """
 
 from __future__ import annotations

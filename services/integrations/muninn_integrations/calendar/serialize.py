@@ -1,32 +1,59 @@
 """A ``CalendarEvent`` written back as iCalendar text (CalDAV write-back).
 
-The text is built from the model's fields, the series master first and its overrides after;
-properties the model does not carry are not kept.
+The text is built from the model's fields, the series master first and its overrides after.
+When the event was read from a source (``ical`` set), the master's properties the model does
+not carry (categories, X- properties, attachments...) are kept as they were.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 
-from muninn_integrations.calendar.models import CalendarEvent, Person
+from muninn_integrations.calendar.ical import parse_calendar
+from muninn_integrations.calendar.models import CalendarEvent, MalformedCalendarError, Person
 
 PRODID = "-//Muninn//Integrations//EN"
+# What the model says; everything else on a source's master is kept on write-back.
+_MODELLED = frozenset(
+    {
+        "UID", "DTSTAMP", "SUMMARY", "DTSTART", "DTEND", "DURATION", "DESCRIPTION", "LOCATION",
+        "URL", "STATUS", "SEQUENCE", "RRULE", "EXDATE", "RECURRENCE-ID", "ORGANIZER",
+        "ATTENDEE", "LAST-MODIFIED",
+    }
+)  # fmt: skip
 
 
 def event_to_ical(event: CalendarEvent) -> str:
     calendar = icalendar.Calendar()
     calendar.add("PRODID", PRODID)
     calendar.add("VERSION", "2.0")
-    calendar.add_component(_component(event))
+    master = _component(event)
+    for name, value in _unmodelled_properties(event):
+        master[name] = value
+    calendar.add_component(master)
     for override in event.overrides:
         calendar.add_component(_component(override.model_copy(update={"uid": event.uid})))
     if not event.all_day:
         calendar.add_missing_timezones()
     text: bytes = calendar.to_ical()
     return text.decode()
+
+
+def _unmodelled_properties(event: CalendarEvent) -> list[tuple[str, Any]]:
+    if not event.ical:
+        return []
+    try:
+        source = parse_calendar(event.ical)
+    except MalformedCalendarError:
+        return []
+    for component in source.walk("VEVENT"):
+        if str(component.get("UID")) == event.uid and component.get("RECURRENCE-ID") is None:
+            return [(name, value) for name, value in component.items() if name not in _MODELLED]
+    return []
 
 
 def _component(event: CalendarEvent) -> icalendar.Event:
