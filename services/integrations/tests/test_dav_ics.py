@@ -107,3 +107,4 @@ async def test_redirects_are_followed_and_the_feed_url_stays_secret() -> None:
     assert collection.id == ics.collection_id == page.changes[0].collection_id
     assert "s3cret" not in collection.id + repr(ics) + page.cursor
     assert feed_url_of("webcal://x.example/a.ics") == httpx.URL("https://x.example/a.ics")
+    assert feed_url_of("WEBCALS://x.example/a.ics") == httpx.URL("https://x.example/a.ics")

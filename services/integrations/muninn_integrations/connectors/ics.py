@@ -167,10 +167,11 @@ class IcsFeedConnector:
 
 
 def feed_url_of(text: str) -> httpx.URL:
-    """``webcal://`` is how calendar apps link a feed; it means https."""
+    """``webcal://`` (or ``webcals://``) is how calendar apps link a feed; it means https."""
     stripped = text.strip()
-    if stripped.lower().startswith("webcal://"):
-        stripped = "https://" + stripped[len("webcal://") :]
+    for scheme in ("webcal://", "webcals://"):
+        if stripped.lower().startswith(scheme):
+            stripped = "https://" + stripped[len(scheme) :]
     try:
         return httpx.URL(stripped)
     except (httpx.InvalidURL, TypeError, ValueError):
