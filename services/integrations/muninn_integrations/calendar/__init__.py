@@ -1,0 +1,1 @@
+"""Calendar events normalized from iCalendar, and their recurrences expanded for reads."""

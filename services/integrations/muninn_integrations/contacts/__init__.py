@@ -1,0 +1,1 @@
+"""Contacts normalized from vCard 3 and 4."""
