@@ -10,6 +10,7 @@ from muninn_shared.service import build_service_app
 from muninn_integrations.connections.router import router as connections_router
 from muninn_integrations.connections.service import ConnectionService
 from muninn_integrations.connections.store import ConnectionStore
+from muninn_integrations.connectors.catalogue import default_registry
 from muninn_integrations.connectors.registry import ConnectorRegistry
 from muninn_integrations.deps import IntegrationsServices
 from muninn_integrations.settings import IntegrationsSettings
@@ -34,7 +35,13 @@ def create_app(
             client=runtime.mongo,
             store=connection_store,
             vault=vault,
-            registry=registry if registry is not None else ConnectorRegistry(),
+            registry=registry
+            if registry is not None
+            else default_registry(
+                settings.outbound_guard(),
+                imap_allow_plaintext=settings.imap_allow_plaintext,
+                timeout=settings.connector_timeout_seconds,
+            ),
             check_timeout=settings.connect_check_timeout_seconds,
         )
     )

@@ -31,3 +31,13 @@ class IntegrationsSettings(OutboundSettings):
         le=120,
         description="How long connecting (or re-checking) an account may wait for its server.",
     )
+    connector_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=300,
+        description="Each network call to a calendar, contacts or mail server.",
+    )
+    imap_allow_plaintext: bool = Field(
+        default=False,
+        description="Allow imap:// (no TLS) mail servers; for a server on a trusted LAN only.",
+    )

@@ -13,6 +13,7 @@ from muninn_shared.problems import ProblemError
 
 from muninn_integrations.connections.models import Provider, SourceCollection
 from muninn_integrations.connectors.port import (
+    AddressRefusedError,
     ConnectorError,
     CredentialsRejectedError,
     SourceUnavailableError,
@@ -85,7 +86,10 @@ async def reach(
     registry: ConnectorRegistry, endpoint: Endpoint, *, timeout: float
 ) -> list[SourceCollection]:
     """The collections the source offers to these credentials, or a ProblemError saying why not."""
-    connector = registry.open(endpoint)
+    try:
+        connector = registry.open(endpoint)
+    except ConnectorError as exc:
+        raise ProblemError(422, exc.public_message, code="credentials-rejected") from None
     try:
         async with asyncio.timeout(timeout):
             found = await connector.check()
@@ -97,6 +101,8 @@ async def reach(
         raise ProblemError(422, exc.public_message, code="address-refused") from None
     except CredentialsRejectedError as exc:
         raise ProblemError(422, exc.public_message, code="credentials-rejected") from None
+    except AddressRefusedError as exc:
+        raise ProblemError(422, exc.public_message, code="address-refused") from None
     except SourceUnavailableError as exc:
         raise source_unavailable(exc) from None
     except ConnectorError as exc:

@@ -25,6 +25,7 @@ from muninn_integrations.calendar.ical import read_events
 from muninn_integrations.calendar.models import CalendarEvent, MalformedCalendarError
 from muninn_integrations.connectors.dav.client import retry_after
 from muninn_integrations.connectors.port import (
+    AddressRefusedError,
     Change,
     Collection,
     CredentialsRejectedError,
@@ -159,7 +160,7 @@ class IcsFeedConnector:
                     chunks.append(chunk)
                 return response.status_code, response.headers, b"".join(chunks)
         except OutboundRefusedError as exc:
-            raise SourceRejectedError(exc.public_message) from None
+            raise AddressRefusedError(exc.public_message) from None
         except httpx.TimeoutException:
             raise SourceUnavailableError("The feed did not answer in time.") from None
         except (httpx.TransportError, httpx.DecodingError):

@@ -92,6 +92,10 @@ class SourceRejectedError(ConnectorError):
     """The source refused a write (412 precondition failed, 403 read-only calendar, bad data)."""
 
 
+class AddressRefusedError(SourceRejectedError):
+    """The outbound guard refused the server's address (a private network not allow-listed)."""
+
+
 class Connector(Protocol[RecordT]):
     async def check(self) -> list[Collection]:
         """Reach the source with the credentials; the collections it offers."""

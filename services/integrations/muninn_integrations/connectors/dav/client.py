@@ -13,6 +13,7 @@ import httpx
 from muninn_shared.outbound import OutboundRefusedError
 
 from muninn_integrations.connectors.port import (
+    AddressRefusedError,
     CredentialsRejectedError,
     CursorExpiredError,
     SourceRejectedError,
@@ -125,7 +126,7 @@ class DavClient:
                     chunks.append(chunk)
                 return DavReply(response.status_code, response.headers, b"".join(chunks), url)
         except OutboundRefusedError as exc:
-            raise SourceRejectedError(exc.public_message) from None
+            raise AddressRefusedError(exc.public_message) from None
         except httpx.TimeoutException:
             raise SourceUnavailableError("The server did not answer in time.") from None
         except (httpx.TransportError, httpx.DecodingError):

@@ -18,6 +18,7 @@ from muninn_integrations.connectors.dav.multistatus import (
     tag,
 )
 from muninn_integrations.connectors.port import (
+    AddressRefusedError,
     ConnectorError,
     CredentialsRejectedError,
     SourceRejectedError,
@@ -62,7 +63,7 @@ async def _principal(client: DavClient, namespace: str) -> str:
     for start in starts:
         try:
             found = await _propfind_one(client, start, [(DAV, "current-user-principal")])
-        except (CredentialsRejectedError, SourceUnavailableError):
+        except (AddressRefusedError, CredentialsRejectedError, SourceUnavailableError):
             raise
         except ConnectorError:
             continue  # no well-known redirect here: try the base URL itself

@@ -28,6 +28,7 @@ from muninn_integrations.connectors.imap.responses import (
     quote,
 )
 from muninn_integrations.connectors.port import (
+    AddressRefusedError,
     CredentialsRejectedError,
     SourceRejectedError,
     SourceUnavailableError,
@@ -140,7 +141,7 @@ class ImapSession:
             addresses = await guard.addresses(account.host, port)
         except OutboundRefusedError as refused:
             log.warning("imap.host_refused", reason=refused.reason)
-            raise SourceRejectedError(refused.public_message) from None
+            raise AddressRefusedError(refused.public_message) from None
         context = (options.ssl_context or ssl.create_default_context()) if account.tls else None
         session: ImapSession | None = None
         async with source_errors():

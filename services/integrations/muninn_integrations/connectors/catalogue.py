@@ -1,0 +1,127 @@
+"""The protocol adapters this instance offers, opened for one connection at a time."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from muninn_shared.outbound import OutboundGuard
+
+from muninn_integrations.connections.models import Provider, ProviderInfo
+from muninn_integrations.connectors.dav.caldav import CalDavConnector
+from muninn_integrations.connectors.dav.carddav import CardDavConnector
+from muninn_integrations.connectors.dav.client import DavCredentials
+from muninn_integrations.connectors.ics import IcsFeedConnector
+from muninn_integrations.connectors.imap import ImapAccount, ImapConnector, ImapOptions
+from muninn_integrations.connectors.port import Connector, CredentialsRejectedError, RecordKind
+from muninn_integrations.connectors.registry import ConnectorRegistry, Endpoint
+
+
+class MissingCredentialsError(CredentialsRejectedError):
+    """A connection that signs in has no user name or password stored: the user reconnects."""
+
+    def __init__(self) -> None:
+        super().__init__("The stored credentials are missing; connect the account again.")
+
+
+def dav_credentials(endpoint: Endpoint) -> DavCredentials:
+    if endpoint.username is None or endpoint.secret is None or "password" not in endpoint.secret:
+        raise MissingCredentialsError
+    return DavCredentials(endpoint.username, endpoint.secret["password"])
+
+
+def imap_account(endpoint: Endpoint) -> ImapAccount:
+    if endpoint.username is None or endpoint.secret is None or "password" not in endpoint.secret:
+        raise MissingCredentialsError
+    parts = urlsplit(endpoint.server_url)
+    return ImapAccount(
+        host=parts.hostname or "",
+        username=endpoint.username,
+        password=endpoint.secret["password"],
+        port=parts.port,
+        tls=parts.scheme.lower() == "imaps",
+    )
+
+
+def feed_url(endpoint: Endpoint) -> str:
+    url = endpoint.server_url
+    scheme, _, rest = url.partition("://")
+    # webcal:// is how calendar apps link a feed; it is served over HTTP(S).
+    if scheme.lower() == "webcal":
+        return f"http://{rest}"
+    if scheme.lower() == "webcals":
+        return f"https://{rest}"
+    return url
+
+
+def default_registry(
+    guard: OutboundGuard, *, imap_allow_plaintext: bool, timeout: float
+) -> ConnectorRegistry:
+    registry = ConnectorRegistry()
+
+    def caldav(endpoint: Endpoint) -> Connector[Any]:
+        return CalDavConnector(
+            endpoint.server_url, dav_credentials(endpoint), guard=guard, timeout=timeout
+        )
+
+    def carddav(endpoint: Endpoint) -> Connector[Any]:
+        return CardDavConnector(
+            endpoint.server_url, dav_credentials(endpoint), guard=guard, timeout=timeout
+        )
+
+    def ics(endpoint: Endpoint) -> Connector[Any]:
+        return IcsFeedConnector(feed_url(endpoint), guard=guard, timeout=timeout)
+
+    def imap(endpoint: Endpoint) -> Connector[Any]:
+        options = ImapOptions(allow_plaintext=imap_allow_plaintext, timeout=timeout)
+        return ImapConnector(imap_account(endpoint), guard, options)
+
+    registry.register(
+        ProviderInfo(
+            provider=Provider.CALDAV,
+            name="Calendar (CalDAV)",
+            kinds=[RecordKind.CALENDAR_EVENT],
+            auth="app_password",
+            writable=True,
+            available=True,
+            note="Nextcloud, Fastmail, iCloud, mailbox.org, Radicale, Baïkal: the server's "
+            "address and an app password.",
+        ),
+        caldav,
+    )
+    registry.register(
+        ProviderInfo(
+            provider=Provider.CARDDAV,
+            name="Contacts (CardDAV)",
+            kinds=[RecordKind.CONTACT],
+            auth="app_password",
+            writable=False,
+            available=True,
+        ),
+        carddav,
+    )
+    registry.register(
+        ProviderInfo(
+            provider=Provider.IMAP,
+            name="Mail (IMAP, read-only)",
+            kinds=[RecordKind.EMAIL],
+            auth="app_password",
+            writable=False,
+            available=True,
+            note="imaps://host[:port] and an app password.",
+        ),
+        imap,
+    )
+    registry.register(
+        ProviderInfo(
+            provider=Provider.ICS,
+            name="Calendar feed (ICS, read-only)",
+            kinds=[RecordKind.CALENDAR_EVENT],
+            auth="none",
+            writable=False,
+            available=True,
+            note="A subscription address (holidays, sports, a private calendar link).",
+        ),
+        ics,
+    )
+    return registry
