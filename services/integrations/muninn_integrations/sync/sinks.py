@@ -1,0 +1,69 @@
+"""Where a sync puts what it fetched: one sink per record kind (calendar, contacts, mail).
+
+The sync service hands each page of changes to the sink for its kind inside one MongoDB
+transaction, writes the events the sink returns to the outbox in that same transaction, and
+only then saves the connector's cursor. A page replayed after a crash must change nothing
+the second time (upserts keyed by user, connection and external id).
+
+A full sync stamps every record it sees with the sync's ``generation`` (the job id); when it
+completes, ``sweep`` removes the connection's records of that kind left with an older
+generation: they are gone at the source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from muninn_integrations.connectors.port import Change, RecordKind
+
+
+class Action(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    DELETED = "deleted"
+
+
+@dataclass(frozen=True)
+class Applied:
+    """One record that changed in Muninn, for the ``integrations.record.synced`` event.
+
+    ``data`` carries what consumers need (titles, times, people, a short excerpt), never a
+    whole mail body; ``record_id`` is Muninn's id of the record, stable across syncs.
+    """
+
+    record_id: str
+    action: Action
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SyncScope:
+    user_id: str
+    connection_id: str
+    provider: str
+    generation: str | None  # the full sync's job id; None for an incremental sync
+
+
+class RecordSink(Protocol):
+    kind: RecordKind
+
+    async def apply(
+        self, scope: SyncScope, changes: Sequence[Change[Any]], session: AsyncClientSession
+    ) -> list[Applied]:
+        """Upsert or delete each change; the records that really changed (none on a replay)."""
+        ...
+
+    async def sweep(self, scope: SyncScope, session: AsyncClientSession) -> list[Applied]:
+        """After a full sync: delete the connection's records not stamped with its generation."""
+        ...
+
+    async def purge_connection(
+        self, user_id: str, connection_id: str, session: AsyncClientSession
+    ) -> int:
+        """Every record synced through the connection (a disconnect with purge)."""
+        ...
