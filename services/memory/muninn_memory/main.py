@@ -36,6 +36,7 @@ from muninn_memory.memories.search import MemorySearch
 from muninn_memory.memories.service import MemoryService
 from muninn_memory.memories.store import MemoryStore
 from muninn_memory.profiles.handlers import install_profile_consumer
+from muninn_memory.profiles.service import ProfileService
 from muninn_memory.profiles.store import ProfileStore
 from muninn_memory.reconciliation.service import Reconciler
 from muninn_memory.retrieval.hybrid import HybridIndex
@@ -70,6 +71,7 @@ def create_app(
     document_store = DocumentStore(runtime.stores)
     summary_store = SummaryStore(runtime.stores)
     profiles = ProfileStore(runtime.db)
+    profile_service = ProfileService(profiles)
     jobs = JobStore(runtime.db)
     entities = EntityService(entity_store)
     index_sync = IndexSync(
@@ -143,13 +145,13 @@ def create_app(
     lifecycle = LifecycleService(
         client=runtime.mongo,
         sweep_db=runtime.db,
-        profiles=profiles,
+        profiles=profile_service,
         memories=memory_store,
         history=history_store,
         entities=entity_store,
         summaries=summary_store,
         documents=documents,
-        jobs=jobs,
+        ingestion=ingestion,
         index_sync=index_sync,
         half_life_days=settings.decay_half_life_days,
         decay_floor=settings.decay_floor,
@@ -190,9 +192,9 @@ def create_app(
         documents=documents,
         summaries=summaries,
     )
-    install_message_consumer(runtime.consumers, ingestion, profiles)
+    install_message_consumer(runtime.consumers, ingestion, profile_service)
     install_profile_consumer(runtime.consumers, profiles)
-    install_erasure_consumer(runtime, [memory_eraser(index, jobs, profiles)])
+    install_erasure_consumer(runtime, [memory_eraser(index, ingestion, profile_service)])
 
     async def start_features() -> None:
         await memory_store.ensure_indexes(runtime.db)

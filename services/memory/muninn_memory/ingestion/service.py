@@ -263,6 +263,14 @@ class IngestionService:
         finally:
             self._workers.forget(job_id)
 
+    async def erase_user(self, user_id: str, session: AsyncClientSession) -> int:
+        """Remove every job of the user, queued or finished, in the erasure's transaction."""
+        return await self._jobs.delete_user(user_id, session)
+
+    async def delete_finished_before(self, user_id: str, cutoff: datetime) -> int:
+        """Finished jobs created before ``cutoff``: retention removes their excerpts too."""
+        return await self._jobs.delete_finished_before(user_id, cutoff)
+
     async def retry(self, user_id: str, job_id: str) -> Doc:
         doc = await self._jobs.requeue_failed(job_id, user_id)
         if doc is None:

@@ -24,12 +24,12 @@ from muninn_memory.documents.service import DocumentService
 from muninn_memory.entities.store import EntityStore
 from muninn_memory.history.store import HistoryStore, history_entry
 from muninn_memory.indexing.service import IndexSync
-from muninn_memory.ingestion.store import JobStore
+from muninn_memory.ingestion.service import IngestionService
 from muninn_memory.lifecycle.decay import DECAYING_TYPES, decayed
 from muninn_memory.memories.models import MemoryStatus
 from muninn_memory.memories.store import MemoryStore
 from muninn_memory.profiles.models import MemoryProfile
-from muninn_memory.profiles.store import ProfileStore
+from muninn_memory.profiles.service import ProfileService
 from muninn_memory.summaries.store import SummaryStore
 
 log = get_logger(__name__)
@@ -47,13 +47,13 @@ class LifecycleService:
         *,
         client: AsyncMongoClient[Doc],
         sweep_db: AsyncDatabase[Doc],
-        profiles: ProfileStore,
+        profiles: ProfileService,
         memories: MemoryStore,
         history: HistoryStore,
         entities: EntityStore,
         summaries: SummaryStore,
         documents: DocumentService,
-        jobs: JobStore,
+        ingestion: IngestionService,
         index_sync: IndexSync,
         half_life_days: float,
         decay_floor: int,
@@ -67,7 +67,7 @@ class LifecycleService:
         self._entities = entities
         self._summaries = summaries
         self._documents = documents
-        self._jobs = jobs
+        self._ingestion = ingestion
         self._index_sync = index_sync
         self._half_life = half_life_days
         self._floor = decay_floor
@@ -119,7 +119,7 @@ class LifecycleService:
 
         await in_transaction(self._client, tidy)
         await self._summaries.delete_before(user_id, cutoff)
-        await self._jobs.delete_finished_before(user_id, cutoff)
+        await self._ingestion.delete_finished_before(user_id, cutoff)
         return removed
 
     # -- expiry ---------------------------------------------------------------------------
