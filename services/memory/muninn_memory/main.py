@@ -18,6 +18,7 @@ from muninn_memory.entities.service import EntityService
 from muninn_memory.entities.store import EntityStore
 from muninn_memory.erasure.service import memory_eraser
 from muninn_memory.extraction.llm import create_chat_client, create_extractor
+from muninn_memory.history.log import HistoryLog
 from muninn_memory.history.router import router as history_router
 from muninn_memory.history.service import HistoryService
 from muninn_memory.history.store import HistoryStore
@@ -67,6 +68,7 @@ def create_app(
 
     memory_store = MemoryStore(runtime.stores)
     history_store = HistoryStore(runtime.stores)
+    history_log = HistoryLog(history_store)
     entity_store = EntityStore(runtime.stores)
     document_store = DocumentStore(runtime.stores)
     summary_store = SummaryStore(runtime.stores)
@@ -94,7 +96,7 @@ def create_app(
         client=runtime.mongo,
         jobs=jobs,
         memories=memory_store,
-        history=history_store,
+        history=history_log,
         entities=entities,
         extractor=create_extractor(settings, http),
         reconciler=reconciler,
@@ -121,7 +123,7 @@ def create_app(
     memories = MemoryService(
         client=runtime.mongo,
         store=memory_store,
-        history=history_store,
+        history=history_log,
         entities=entities,
         entity_store=entity_store,
         index_sync=index_sync,
@@ -147,7 +149,7 @@ def create_app(
         sweep_db=runtime.db,
         profiles=profile_service,
         memories=memory_store,
-        history=history_store,
+        history=history_log,
         entities=entity_store,
         summaries=summary_store,
         documents=documents,
@@ -179,7 +181,7 @@ def create_app(
     services = MemoryServices(
         memories=memories,
         memory_store=memory_store,
-        history=HistoryService(memories, memory_store, history_store),
+        history=HistoryService(memories, memory_store, history_log),
         entities=entities,
         ingestion=ingestion,
         search=MemorySearch(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from muninn_memory.history.log import HistoryLog
 from muninn_memory.history.models import HistoryEntry, MemoryHistory
-from muninn_memory.history.store import HistoryStore
 from muninn_memory.memories.models import SourceMessageRef
 from muninn_memory.memories.service import MemoryService
 from muninn_memory.memories.store import MemoryStore
@@ -32,7 +32,7 @@ def entry_from_doc(doc: Doc) -> HistoryEntry:
 
 
 class HistoryService:
-    def __init__(self, memories: MemoryService, store: MemoryStore, history: HistoryStore) -> None:
+    def __init__(self, memories: MemoryService, store: MemoryStore, history: HistoryLog) -> None:
         self._memories = memories
         self._store = store
         self._history = history

@@ -27,7 +27,8 @@ from muninn_memory.extraction.models import ExtractedFact, Extraction, Extractor
 from muninn_memory.extraction.rules import bounded, classify
 from muninn_memory.extraction.signals import context_of, importance_of, sentiment_of
 from muninn_memory.extraction.text import clean, truncate
-from muninn_memory.history.store import HistoryStore, history_entry
+from muninn_memory.history.log import HistoryLog
+from muninn_memory.history.records import history_entry
 from muninn_memory.indexing.models import PENDING
 from muninn_memory.indexing.service import IndexSync
 from muninn_memory.ingestion.models import JobOperation, JobResult
@@ -75,7 +76,7 @@ class IngestionPipeline:
     client: AsyncMongoClient[Doc]
     jobs: JobStore
     memories: MemoryStore
-    history: HistoryStore
+    history: HistoryLog
     entities: EntityService
     extractor: Extractor
     reconciler: Reconciler

@@ -22,7 +22,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from muninn_memory.documents.service import DocumentService
 from muninn_memory.entities.store import EntityStore
-from muninn_memory.history.store import HistoryStore, history_entry
+from muninn_memory.history.log import HistoryLog
+from muninn_memory.history.records import history_entry
 from muninn_memory.indexing.service import IndexSync
 from muninn_memory.ingestion.service import IngestionService
 from muninn_memory.lifecycle.decay import DECAYING_TYPES, decayed
@@ -49,7 +50,7 @@ class LifecycleService:
         sweep_db: AsyncDatabase[Doc],
         profiles: ProfileService,
         memories: MemoryStore,
-        history: HistoryStore,
+        history: HistoryLog,
         entities: EntityStore,
         summaries: SummaryStore,
         documents: DocumentService,

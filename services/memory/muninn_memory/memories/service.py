@@ -16,7 +16,8 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from muninn_memory.entities.service import EntityService, ResolvedEntity
 from muninn_memory.entities.store import EntityStore
 from muninn_memory.extraction.text import normalized
-from muninn_memory.history.store import HistoryStore, history_entry
+from muninn_memory.history.log import HistoryLog
+from muninn_memory.history.records import history_entry
 from muninn_memory.indexing.service import IndexSync
 from muninn_memory.memories.models import (
     BulkDeleteRequest,
@@ -43,7 +44,7 @@ class MemoryService:
 
     client: AsyncMongoClient[Doc]
     store: MemoryStore
-    history: HistoryStore
+    history: HistoryLog
     entities: EntityService
     entity_store: EntityStore
     index_sync: IndexSync
