@@ -125,7 +125,6 @@ def create_app(
         store=memory_store,
         history=history_log,
         entities=entities,
-        entity_store=entity_store,
         index_sync=index_sync,
     )
     documents = DocumentService(
@@ -139,7 +138,7 @@ def create_app(
     )
     summaries = SummaryService(
         memories=memory_store,
-        entities=entity_store,
+        entities=entities,
         store=summary_store,
         sweep_db=runtime.db,
         llm=LLMSummariser(chat) if chat is not None else None,
@@ -150,8 +149,8 @@ def create_app(
         profiles=profile_service,
         memories=memory_store,
         history=history_log,
-        entities=entity_store,
-        summaries=summary_store,
+        entities=entities,
+        summaries=summaries,
         documents=documents,
         ingestion=ingestion,
         index_sync=index_sync,

@@ -21,7 +21,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from muninn_memory.documents.service import DocumentService
-from muninn_memory.entities.store import EntityStore
+from muninn_memory.entities.service import EntityService
 from muninn_memory.history.log import HistoryLog
 from muninn_memory.history.records import history_entry
 from muninn_memory.indexing.service import IndexSync
@@ -31,7 +31,7 @@ from muninn_memory.memories.models import MemoryStatus
 from muninn_memory.memories.store import MemoryStore
 from muninn_memory.profiles.models import MemoryProfile
 from muninn_memory.profiles.service import ProfileService
-from muninn_memory.summaries.store import SummaryStore
+from muninn_memory.summaries.service import SummaryService
 
 log = get_logger(__name__)
 
@@ -51,8 +51,8 @@ class LifecycleService:
         profiles: ProfileService,
         memories: MemoryStore,
         history: HistoryLog,
-        entities: EntityStore,
-        summaries: SummaryStore,
+        entities: EntityService,
+        summaries: SummaryService,
         documents: DocumentService,
         ingestion: IngestionService,
         index_sync: IndexSync,

@@ -14,7 +14,6 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_memory.entities.service import EntityService, ResolvedEntity
-from muninn_memory.entities.store import EntityStore
 from muninn_memory.extraction.text import normalized
 from muninn_memory.history.log import HistoryLog
 from muninn_memory.history.records import history_entry
@@ -46,14 +45,13 @@ class MemoryService:
     store: MemoryStore
     history: HistoryLog
     entities: EntityService
-    entity_store: EntityStore
     index_sync: IndexSync
 
     # -- reading --------------------------------------------------------------------------
 
     async def hydrate(self, user_id: str, docs: list[Doc]) -> list[Memory]:
         ids = sorted({e for d in docs for e in d.get("entity_ids") or []})
-        entities = {e["_id"]: e for e in await self.entity_store.many(user_id, ids)}
+        entities = {e["_id"]: e for e in await self.entities.docs(user_id, ids)}
         return [memory_from_doc(d, entities) for d in docs]
 
     async def get_doc(self, user_id: str, memory_id: str, *, include_deleted: bool = False) -> Doc:
@@ -246,7 +244,7 @@ class MemoryService:
     async def export(self, user_id: str) -> MemoryExport:
         docs = await self.store.find(user_id, {"user_id": user_id})
         history = await self.history.all_for(user_id)
-        entities = await self.entity_store.all_for(user_id)
+        entities = await self.entities.all_docs(user_id)
         return MemoryExport(
             user_id=user_id,
             exported_at=datetime.now(UTC),

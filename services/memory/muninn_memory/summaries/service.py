@@ -13,7 +13,7 @@ from muninn_shared.pagination import decode_cursor, one_page
 from muninn_shared.problems import ProblemError, not_found
 from pymongo.asynchronous.database import AsyncDatabase
 
-from muninn_memory.entities.store import EntityStore
+from muninn_memory.entities.service import EntityService
 from muninn_memory.memories.models import MemoryStatus
 from muninn_memory.memories.store import MEMORIES, MemoryStore
 from muninn_memory.summaries.llm import LLMSummariser
@@ -63,7 +63,7 @@ class SummaryService:
     """Period summaries: generated on request, stored, served, and made for recent periods in the background."""
 
     memories: MemoryStore
-    entities: EntityStore
+    entities: EntityService
     store: SummaryStore
     sweep_db: AsyncDatabase[Doc]
     llm: LLMSummariser | None = None
@@ -91,7 +91,7 @@ class SummaryService:
         relationships = await self.entities.relationships_since(user_id, start, end)
         entity_ids = {e for d in docs for e in d.get("entity_ids") or []}
         entity_ids |= {r[k] for r in relationships for k in ("source_id", "target_id")}
-        names = {e["_id"]: e["name"] for e in await self.entities.many(user_id, sorted(entity_ids))}
+        names = {e["_id"]: e["name"] for e in await self.entities.docs(user_id, sorted(entity_ids))}
         draft = summarise(period, start, end, docs, names, relationships)
         if self.llm is not None:
             draft = await self.llm.improve(draft, docs)
@@ -135,6 +135,10 @@ class SummaryService:
         if doc is None:
             raise not_found("Summary")
         return summary_from_doc(doc)
+
+    async def delete_before(self, user_id: str, cutoff: datetime) -> int:
+        """Summaries of periods that ended by ``cutoff``: retention removes them."""
+        return await self.store.delete_before(user_id, cutoff)
 
     async def summarise_recent(self, now: datetime) -> int:
         """Summarise the last completed week and month of every user active in them."""
