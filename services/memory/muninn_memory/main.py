@@ -84,9 +84,17 @@ def create_app(
     )
     index_sync.register(MemorySource(memory_store))
     index_sync.register(ChunkSource(document_store))
+    memories = MemoryService(
+        client=runtime.mongo,
+        store=memory_store,
+        sweep_db=runtime.db,
+        history=history_log,
+        entities=entities,
+        index_sync=index_sync,
+    )
     chat = create_chat_client(settings, http)
     reconciler = Reconciler(
-        memory_store,
+        memories,
         index,
         candidates=settings.reconciliation_candidates,
         duplicate_similarity=settings.reconciliation_duplicate_similarity,
@@ -95,8 +103,7 @@ def create_app(
     pipeline = IngestionPipeline(
         client=runtime.mongo,
         jobs=jobs,
-        memories=memory_store,
-        history=history_log,
+        memories=memories,
         entities=entities,
         extractor=create_extractor(settings, http),
         reconciler=reconciler,
@@ -114,18 +121,11 @@ def create_app(
     ingestion = IngestionService(
         jobs,
         workers,
-        memory_store,
+        memories,
         max_backlog=settings.ingestion_max_backlog,
         max_messages=settings.ingestion_max_messages_per_job,
         wait_timeout=settings.ingestion_wait_timeout_seconds,
         ingest_assistant_messages=settings.ingest_assistant_messages,
-    )
-    memories = MemoryService(
-        client=runtime.mongo,
-        store=memory_store,
-        history=history_log,
-        entities=entities,
-        index_sync=index_sync,
     )
     documents = DocumentService(
         client=runtime.mongo,
@@ -137,17 +137,15 @@ def create_app(
         max_chunks=settings.documents_max_chunks,
     )
     summaries = SummaryService(
-        memories=memory_store,
+        memories=memories,
         entities=entities,
         store=summary_store,
-        sweep_db=runtime.db,
         llm=LLMSummariser(chat) if chat is not None else None,
     )
     lifecycle = LifecycleService(
         client=runtime.mongo,
-        sweep_db=runtime.db,
         profiles=profile_service,
-        memories=memory_store,
+        memories=memories,
         history=history_log,
         entities=entities,
         summaries=summaries,
@@ -180,7 +178,7 @@ def create_app(
     services = MemoryServices(
         memories=memories,
         memory_store=memory_store,
-        history=HistoryService(memories, memory_store, history_log),
+        history=HistoryService(memories, history_log),
         entities=entities,
         ingestion=ingestion,
         search=MemorySearch(

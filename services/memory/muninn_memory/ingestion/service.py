@@ -19,7 +19,7 @@ from muninn_memory.ingestion.models import Job, JobResult, JobStatus, MemoryCrea
 from muninn_memory.ingestion.store import JobStore
 from muninn_memory.ingestion.worker import IngestionWorkers
 from muninn_memory.memories.models import Memory
-from muninn_memory.memories.store import MemoryStore
+from muninn_memory.memories.service import MemoryService
 
 log = get_logger(__name__)
 
@@ -59,7 +59,7 @@ class IngestionService:
         self,
         jobs: JobStore,
         workers: IngestionWorkers,
-        memories: MemoryStore,
+        memories: MemoryService,
         *,
         max_backlog: int,
         max_messages: int,

@@ -11,11 +11,10 @@ from typing import Any
 from muninn_shared.logging import get_logger
 from muninn_shared.pagination import decode_cursor, one_page
 from muninn_shared.problems import ProblemError, not_found
-from pymongo.asynchronous.database import AsyncDatabase
 
 from muninn_memory.entities.service import EntityService
 from muninn_memory.memories.models import MemoryStatus
-from muninn_memory.memories.store import MEMORIES, MemoryStore
+from muninn_memory.memories.service import MemoryService
 from muninn_memory.summaries.llm import LLMSummariser
 from muninn_memory.summaries.models import (
     LearnedPreference,
@@ -62,10 +61,9 @@ def summary_from_doc(doc: Mapping[str, Any]) -> Summary:
 class SummaryService:
     """Period summaries: generated on request, stored, served, and made for recent periods in the background."""
 
-    memories: MemoryStore
+    memories: MemoryService
     entities: EntityService
     store: SummaryStore
-    sweep_db: AsyncDatabase[Doc]
     llm: LLMSummariser | None = None
 
     async def generate(
@@ -73,15 +71,7 @@ class SummaryService:
     ) -> Summary:
         now = now or datetime.now(UTC)
         start, end = bounds(period, day) if day else last_completed(period, now)
-        docs = await self.memories.find(
-            user_id,
-            {
-                "user_id": user_id,
-                "occurred_at": {"$gte": start, "$lt": end},
-                "status": {"$in": KEPT},
-            },
-            limit=MAX_MEMORIES,
-        )
+        docs = await self.memories.in_period(user_id, start, end, statuses=KEPT, limit=MAX_MEMORIES)
         if not docs:
             raise ProblemError(
                 422,
@@ -145,9 +135,7 @@ class SummaryService:
         made = 0
         for period in PERIODS:
             start, end = last_completed(period, now)
-            users = await self.sweep_db[MEMORIES].distinct(
-                "user_id", {"occurred_at": {"$gte": start, "$lt": end}, "status": {"$in": KEPT}}
-            )
+            users = await self.memories.users_in_period(start, end, statuses=KEPT)
             for user_id in sorted(users):
                 if await self.store.exists(user_id, period, start):
                     continue
