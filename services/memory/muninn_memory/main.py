@@ -32,6 +32,7 @@ from muninn_memory.ingestion.worker import IngestionWorkers
 from muninn_memory.lifecycle.runner import PeriodicJob
 from muninn_memory.lifecycle.service import LifecycleService
 from muninn_memory.memories.indexing import MemorySource
+from muninn_memory.memories.ledger import MemoryLedger
 from muninn_memory.memories.router import router as memories_router
 from muninn_memory.memories.search import MemorySearch
 from muninn_memory.memories.service import MemoryService
@@ -84,17 +85,16 @@ def create_app(
     )
     index_sync.register(MemorySource(memory_store))
     index_sync.register(ChunkSource(document_store))
-    memories = MemoryService(
+    ledger = MemoryLedger(
         client=runtime.mongo,
         store=memory_store,
         sweep_db=runtime.db,
         history=history_log,
-        entities=entities,
         index_sync=index_sync,
     )
     chat = create_chat_client(settings, http)
     reconciler = Reconciler(
-        memories,
+        ledger,
         index,
         candidates=settings.reconciliation_candidates,
         duplicate_similarity=settings.reconciliation_duplicate_similarity,
@@ -103,7 +103,7 @@ def create_app(
     pipeline = IngestionPipeline(
         client=runtime.mongo,
         jobs=jobs,
-        memories=memories,
+        memories=ledger,
         entities=entities,
         extractor=create_extractor(settings, http),
         reconciler=reconciler,
@@ -121,11 +121,18 @@ def create_app(
     ingestion = IngestionService(
         jobs,
         workers,
-        memories,
+        ledger,
         max_backlog=settings.ingestion_max_backlog,
         max_messages=settings.ingestion_max_messages_per_job,
         wait_timeout=settings.ingestion_wait_timeout_seconds,
         ingest_assistant_messages=settings.ingest_assistant_messages,
+    )
+    memories = MemoryService(
+        client=runtime.mongo,
+        store=memory_store,
+        history=history_log,
+        entities=entities,
+        index_sync=index_sync,
     )
     documents = DocumentService(
         client=runtime.mongo,
@@ -137,7 +144,7 @@ def create_app(
         max_chunks=settings.documents_max_chunks,
     )
     summaries = SummaryService(
-        memories=memories,
+        memories=ledger,
         entities=entities,
         store=summary_store,
         llm=LLMSummariser(chat) if chat is not None else None,
@@ -145,7 +152,7 @@ def create_app(
     lifecycle = LifecycleService(
         client=runtime.mongo,
         profiles=profile_service,
-        memories=memories,
+        memories=ledger,
         history=history_log,
         entities=entities,
         summaries=summaries,

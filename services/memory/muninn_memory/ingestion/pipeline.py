@@ -33,13 +33,13 @@ from muninn_memory.indexing.service import IndexSync
 from muninn_memory.ingestion.models import JobOperation, JobResult
 from muninn_memory.ingestion.planning import FactContext, Plan, plan_decision, source_ref
 from muninn_memory.ingestion.store import JobStore
+from muninn_memory.memories.ledger import MemoryLedger
 from muninn_memory.memories.models import (
     ExtractionInfo,
     MemoryType,
     Provenance,
 )
 from muninn_memory.memories.records import new_memory_doc
-from muninn_memory.memories.service import MemoryService
 from muninn_memory.reconciliation.service import Reconciler
 
 log = get_logger(__name__)
@@ -74,7 +74,7 @@ class IngestionPipeline:
 
     client: AsyncMongoClient[Doc]
     jobs: JobStore
-    memories: MemoryService
+    memories: MemoryLedger
     entities: EntityService
     extractor: Extractor
     reconciler: Reconciler

@@ -18,8 +18,8 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from muninn_memory.ingestion.models import Job, JobResult, JobStatus, MemoryCreate
 from muninn_memory.ingestion.store import JobStore
 from muninn_memory.ingestion.worker import IngestionWorkers
+from muninn_memory.memories.ledger import MemoryLedger
 from muninn_memory.memories.models import Memory
-from muninn_memory.memories.service import MemoryService
 
 log = get_logger(__name__)
 
@@ -59,7 +59,7 @@ class IngestionService:
         self,
         jobs: JobStore,
         workers: IngestionWorkers,
-        memories: MemoryService,
+        memories: MemoryLedger,
         *,
         max_backlog: int,
         max_messages: int,

@@ -25,7 +25,7 @@ from muninn_memory.history.log import HistoryLog
 from muninn_memory.indexing.service import IndexSync
 from muninn_memory.ingestion.service import IngestionService
 from muninn_memory.lifecycle.decay import DECAYING_TYPES, decayed
-from muninn_memory.memories.service import MemoryService
+from muninn_memory.memories.ledger import MemoryLedger
 from muninn_memory.profiles.models import MemoryProfile
 from muninn_memory.profiles.service import ProfileService
 from muninn_memory.summaries.service import SummaryService
@@ -45,7 +45,7 @@ class LifecycleService:
         *,
         client: AsyncMongoClient[Doc],
         profiles: ProfileService,
-        memories: MemoryService,
+        memories: MemoryLedger,
         history: HistoryLog,
         entities: EntityService,
         summaries: SummaryService,

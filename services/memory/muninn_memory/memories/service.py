@@ -1,4 +1,5 @@
-"""Reading, editing and deleting a user's memories (search lives in ``search.py``)."""
+"""Reading, editing and deleting a user's memories (search lives in ``search.py``, what
+other features of the service use in ``ledger.py``)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,6 @@ from muninn_shared.problems import ProblemError, not_found
 from muninn_shared.storage.mongo import in_transaction
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.asynchronous.cursor import AsyncCursor
-from pymongo.asynchronous.database import AsyncDatabase
 
 from muninn_memory.entities.service import EntityService, ResolvedEntity
 from muninn_memory.extraction.text import normalized
@@ -45,8 +44,6 @@ class MemoryService:
 
     client: AsyncMongoClient[Doc]
     store: MemoryStore
-    sweep_db: AsyncDatabase[Doc]
-    """Where the sweeps over every user's memories (expiry, decay, summaries) read."""
     history: HistoryLog
     entities: EntityService
     index_sync: IndexSync
@@ -163,7 +160,8 @@ class MemoryService:
         async def work(session: AsyncClientSession) -> None:
             if purge:
                 # The user wants it gone, not archived: the record and its history go.
-                await self.purge(user_id, [memory_id], session)
+                await self.store.delete(user_id, [memory_id], session)
+                await self.history.delete_for(user_id, [memory_id], session)
             else:
                 await self._retire(user_id, doc, now, reason or "deleted by the user", session)
 
@@ -258,140 +256,6 @@ class MemoryService:
             memories=await self.hydrate(user_id, docs),
             history=[_public(h) for h in history],
             entities=[_public(e) for e in entities],
-        )
-
-    async def purge(self, user_id: str, memory_ids: list[str], session: AsyncClientSession) -> None:
-        """Remove memories for good, with their history, in the caller's transaction."""
-        await self.store.delete(user_id, memory_ids, session)
-        await self.history.delete_for(user_id, memory_ids, session)
-
-    # -- for ingestion and reconciliation -------------------------------------------------
-
-    async def by_message_ids(self, user_id: str, message_ids: list[str]) -> list[Doc]:
-        return await self.store.by_message_ids(user_id, message_ids)
-
-    async def of_job(self, user_id: str, job_id: str, query: Doc | None = None) -> list[Doc]:
-        """The memories an ingestion job wrote that satisfy ``query``, newest first."""
-        return await self.store.of_job(user_id, job_id, query)
-
-    async def pending_for_job(self, user_id: str, job_id: str) -> int:
-        """Memories a job wrote that the index does not reflect yet."""
-        return await self.store.pending_for_job(user_id, job_id)
-
-    async def active_by_slot(self, user_id: str, slot: str) -> list[Doc]:
-        return await self.store.active_by_slot(user_id, slot)
-
-    async def active_by_normalized(self, user_id: str, text: str) -> list[Doc]:
-        return await self.store.active_by_normalized(user_id, text)
-
-    async def active_among(self, user_id: str, ids: list[str]) -> list[Doc]:
-        return await self.store.many(user_id, ids, statuses=[MemoryStatus.ACTIVE.value])
-
-    async def apply_job(
-        self,
-        user_id: str,
-        *,
-        new: list[Doc],
-        changes: dict[str, Doc],
-        history: list[Doc],
-        session: AsyncClientSession,
-    ) -> None:
-        """Write a job's new memories, changes to existing ones and their history entries, in
-        the job's transaction (the index follows after the commit)."""
-        await self.store.insert_many(user_id, new, session)
-        for memory_id, fields in changes.items():
-            await self.store.update(user_id, memory_id, fields, session=session)
-        await self.history.add_many(user_id, history, session)
-
-    # -- for the lifecycle and summaries --------------------------------------------------
-
-    async def in_period(
-        self, user_id: str, start: datetime, end: datetime, *, statuses: list[str], limit: int
-    ) -> list[Doc]:
-        """The user's memories of ``statuses`` that happened in ``[start, end)``, newest first."""
-        query = {
-            "user_id": user_id,
-            "occurred_at": {"$gte": start, "$lt": end},
-            "status": {"$in": statuses},
-        }
-        return await self.store.find(user_id, query, limit=limit)
-
-    async def users_in_period(
-        self, start: datetime, end: datetime, *, statuses: list[str]
-    ) -> list[str]:
-        return await MemoryStore.users_in_period(self.sweep_db, start, end, statuses)
-
-    async def ids_before(self, user_id: str, cutoff: datetime, limit: int) -> list[str]:
-        """Memories (any status) that happened before ``cutoff``: what retention removes."""
-        return await self.store.ids_before(user_id, cutoff, limit)
-
-    async def expired(self, now: datetime, limit: int) -> list[Doc]:
-        """Active memories of any user past their expiry time (``_id`` and ``user_id`` only)."""
-        return await MemoryStore.expired_in(self.sweep_db, now, limit)
-
-    async def expire(self, user_id: str, memory_id: str, now: datetime) -> bool:
-        """Mark an expired memory deleted, with an ``expired`` entry; False if it is no longer
-        active."""
-        changed = False
-
-        async def work(session: AsyncClientSession) -> None:
-            nonlocal changed
-            doc = await self.store.get(user_id, memory_id, session)
-            if doc is None or doc["status"] != MemoryStatus.ACTIVE.value:
-                return
-            changed = await self.store.update(
-                user_id,
-                memory_id,
-                {
-                    "status": MemoryStatus.DELETED.value,
-                    "valid_to": doc["expires_at"],
-                    "deleted_reason": "expired",
-                    "updated_at": now,
-                },
-                expect_status=MemoryStatus.ACTIVE.value,
-                session=session,
-            )
-            if not changed:
-                return
-            await self.history.add_many(
-                user_id,
-                [
-                    history_entry(
-                        user_id=user_id,
-                        memory_id=memory_id,
-                        lineage_id=str(doc.get("lineage_id") or memory_id),
-                        operation="expired",
-                        actor="system",
-                        reason="its expiry time passed",
-                        before={"status": doc["status"]},
-                        after={"status": MemoryStatus.DELETED.value},
-                        at=now,
-                    )
-                ],
-                session,
-            )
-
-        await in_transaction(self.client, work)
-        if changed:
-            await self.index_sync.try_sync(user_id, [memory_id])
-        return changed
-
-    def decay_candidates(
-        self, types: list[str], checked_before: datetime, batch_size: int
-    ) -> AsyncCursor[Doc]:
-        """One cursor over every user's memories due a decay check."""
-        return MemoryStore.decay_candidates(self.sweep_db, types, checked_before, batch_size)
-
-    async def set_if_active(
-        self, user_id: str, memory_id: str, changes: Doc, *, reindex: bool
-    ) -> bool:
-        """Change a memory's fields unless it left the active record meanwhile."""
-        return await self.store.update(
-            user_id,
-            memory_id,
-            changes,
-            reindex=reindex,
-            expect_status=MemoryStatus.ACTIVE.value,
         )
 
 

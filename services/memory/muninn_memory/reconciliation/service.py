@@ -26,8 +26,8 @@ from muninn_shared.logging import get_logger
 from muninn_memory.extraction.models import ExtractedFact
 from muninn_memory.extraction.rules import positive_form
 from muninn_memory.extraction.text import content_terms, normalized, similarity
+from muninn_memory.memories.ledger import MemoryLedger
 from muninn_memory.memories.models import MemoryStatus, MemoryType
-from muninn_memory.memories.service import MemoryService
 from muninn_memory.retrieval.port import MemoryIndex
 from muninn_memory.vectors.port import SearchFilters
 
@@ -78,7 +78,7 @@ def containment(retraction: str, candidate: str) -> float:
 class Reconciler:
     def __init__(
         self,
-        memories: MemoryService,
+        memories: MemoryLedger,
         index: MemoryIndex,
         *,
         candidates: int = 8,

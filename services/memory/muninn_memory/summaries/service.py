@@ -13,8 +13,8 @@ from muninn_shared.pagination import decode_cursor, one_page
 from muninn_shared.problems import ProblemError, not_found
 
 from muninn_memory.entities.service import EntityService
+from muninn_memory.memories.ledger import MemoryLedger
 from muninn_memory.memories.models import MemoryStatus
-from muninn_memory.memories.service import MemoryService
 from muninn_memory.summaries.llm import LLMSummariser
 from muninn_memory.summaries.models import (
     LearnedPreference,
@@ -61,7 +61,7 @@ def summary_from_doc(doc: Mapping[str, Any]) -> Summary:
 class SummaryService:
     """Period summaries: generated on request, stored, served, and made for recent periods in the background."""
 
-    memories: MemoryService
+    memories: MemoryLedger
     entities: EntityService
     store: SummaryStore
     llm: LLMSummariser | None = None
