@@ -18,6 +18,7 @@ from muninn_memory.entities.service import EntityService
 from muninn_memory.entities.store import EntityStore
 from muninn_memory.erasure.service import memory_eraser
 from muninn_memory.extraction.llm import create_chat_client, create_extractor
+from muninn_memory.history.log import HistoryLog
 from muninn_memory.history.router import router as history_router
 from muninn_memory.history.service import HistoryService
 from muninn_memory.history.store import HistoryStore
@@ -31,11 +32,13 @@ from muninn_memory.ingestion.worker import IngestionWorkers
 from muninn_memory.lifecycle.runner import PeriodicJob
 from muninn_memory.lifecycle.service import LifecycleService
 from muninn_memory.memories.indexing import MemorySource
+from muninn_memory.memories.ledger import MemoryLedger
 from muninn_memory.memories.router import router as memories_router
 from muninn_memory.memories.search import MemorySearch
 from muninn_memory.memories.service import MemoryService
 from muninn_memory.memories.store import MemoryStore
 from muninn_memory.profiles.handlers import install_profile_consumer
+from muninn_memory.profiles.service import ProfileService
 from muninn_memory.profiles.store import ProfileStore
 from muninn_memory.reconciliation.service import Reconciler
 from muninn_memory.retrieval.hybrid import HybridIndex
@@ -66,10 +69,12 @@ def create_app(
 
     memory_store = MemoryStore(runtime.stores)
     history_store = HistoryStore(runtime.stores)
+    history_log = HistoryLog(history_store)
     entity_store = EntityStore(runtime.stores)
     document_store = DocumentStore(runtime.stores)
     summary_store = SummaryStore(runtime.stores)
     profiles = ProfileStore(runtime.db)
+    profile_service = ProfileService(profiles)
     jobs = JobStore(runtime.db)
     entities = EntityService(entity_store)
     index_sync = IndexSync(
@@ -80,9 +85,16 @@ def create_app(
     )
     index_sync.register(MemorySource(memory_store))
     index_sync.register(ChunkSource(document_store))
+    ledger = MemoryLedger(
+        client=runtime.mongo,
+        store=memory_store,
+        sweep_db=runtime.db,
+        history=history_log,
+        index_sync=index_sync,
+    )
     chat = create_chat_client(settings, http)
     reconciler = Reconciler(
-        memory_store,
+        ledger,
         index,
         candidates=settings.reconciliation_candidates,
         duplicate_similarity=settings.reconciliation_duplicate_similarity,
@@ -91,8 +103,7 @@ def create_app(
     pipeline = IngestionPipeline(
         client=runtime.mongo,
         jobs=jobs,
-        memories=memory_store,
-        history=history_store,
+        memories=ledger,
         entities=entities,
         extractor=create_extractor(settings, http),
         reconciler=reconciler,
@@ -110,7 +121,7 @@ def create_app(
     ingestion = IngestionService(
         jobs,
         workers,
-        memory_store,
+        ledger,
         max_backlog=settings.ingestion_max_backlog,
         max_messages=settings.ingestion_max_messages_per_job,
         wait_timeout=settings.ingestion_wait_timeout_seconds,
@@ -119,9 +130,8 @@ def create_app(
     memories = MemoryService(
         client=runtime.mongo,
         store=memory_store,
-        history=history_store,
+        history=history_log,
         entities=entities,
-        entity_store=entity_store,
         index_sync=index_sync,
     )
     documents = DocumentService(
@@ -134,22 +144,20 @@ def create_app(
         max_chunks=settings.documents_max_chunks,
     )
     summaries = SummaryService(
-        memories=memory_store,
-        entities=entity_store,
+        memories=ledger,
+        entities=entities,
         store=summary_store,
-        sweep_db=runtime.db,
         llm=LLMSummariser(chat) if chat is not None else None,
     )
     lifecycle = LifecycleService(
         client=runtime.mongo,
-        sweep_db=runtime.db,
-        profiles=profiles,
-        memories=memory_store,
-        history=history_store,
-        entities=entity_store,
-        summaries=summary_store,
+        profiles=profile_service,
+        memories=ledger,
+        history=history_log,
+        entities=entities,
+        summaries=summaries,
         documents=documents,
-        jobs=jobs,
+        ingestion=ingestion,
         index_sync=index_sync,
         half_life_days=settings.decay_half_life_days,
         decay_floor=settings.decay_floor,
@@ -177,7 +185,7 @@ def create_app(
     services = MemoryServices(
         memories=memories,
         memory_store=memory_store,
-        history=HistoryService(memories, memory_store, history_store),
+        history=HistoryService(memories, history_log),
         entities=entities,
         ingestion=ingestion,
         search=MemorySearch(
@@ -190,9 +198,9 @@ def create_app(
         documents=documents,
         summaries=summaries,
     )
-    install_message_consumer(runtime.consumers, ingestion, profiles)
+    install_message_consumer(runtime.consumers, ingestion, profile_service)
     install_profile_consumer(runtime.consumers, profiles)
-    install_erasure_consumer(runtime, [memory_eraser(index, jobs, profiles)])
+    install_erasure_consumer(runtime, [memory_eraser(index, ingestion, profile_service)])
 
     async def start_features() -> None:
         await memory_store.ensure_indexes(runtime.db)

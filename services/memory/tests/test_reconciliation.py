@@ -32,7 +32,7 @@ def memory(text: str, at: datetime = T0, **extra: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def reconciler() -> Reconciler:
-    return Reconciler(store=None, index=None)  # type: ignore[arg-type]  # decide_among needs neither
+    return Reconciler(memories=None, index=None)  # type: ignore[arg-type]  # decide_among needs neither
 
 
 def test_duplicate_is_a_noop(reconciler: Reconciler) -> None:

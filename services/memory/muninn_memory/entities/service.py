@@ -396,3 +396,23 @@ class EntityService:
             relationships=await self.relationships(user_id, entity_id),
             memories=memories,
         )
+
+    async def docs(self, user_id: str, ids: list[str]) -> list[Doc]:
+        """The stored entities among ``ids`` (for hydrating memories and summaries)."""
+        return await self._store.many(user_id, ids)
+
+    async def all_docs(self, user_id: str) -> list[Doc]:
+        """Every stored entity of the user, as an export carries them."""
+        return await self._store.all_for(user_id)
+
+    async def relationships_since(self, user_id: str, start: datetime, end: datetime) -> list[Doc]:
+        """Relationships first seen in ``[start, end)``, most mentioned first."""
+        return await self._store.relationships_since(user_id, start, end)
+
+    # -- retention ------------------------------------------------------------------------
+
+    async def delete_stale(
+        self, user_id: str, cutoff: datetime, session: AsyncClientSession | None = None
+    ) -> int:
+        """Entities last mentioned before ``cutoff``, and relationships last seen before it."""
+        return await self._store.delete_stale(user_id, cutoff, session)

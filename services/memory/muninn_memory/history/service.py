@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from muninn_memory.history.log import HistoryLog
 from muninn_memory.history.models import HistoryEntry, MemoryHistory
-from muninn_memory.history.store import HistoryStore
 from muninn_memory.memories.models import SourceMessageRef
 from muninn_memory.memories.service import MemoryService
-from muninn_memory.memories.store import MemoryStore
 
 Doc = dict[str, Any]
 
@@ -32,16 +31,15 @@ def entry_from_doc(doc: Doc) -> HistoryEntry:
 
 
 class HistoryService:
-    def __init__(self, memories: MemoryService, store: MemoryStore, history: HistoryStore) -> None:
+    def __init__(self, memories: MemoryService, history: HistoryLog) -> None:
         self._memories = memories
-        self._store = store
         self._history = history
 
     async def of(self, user_id: str, memory_id: str) -> MemoryHistory:
         doc = await self._memories.get_doc(user_id, memory_id, include_deleted=True)
         lineage_id = doc.get("lineage_id", memory_id)
         versions = sorted(
-            await self._store.lineage(user_id, lineage_id),
+            await self._memories.versions(user_id, lineage_id),
             key=lambda d: (d["valid_from"], d.get("version", 1)),
         )
         if not any(v["_id"] == memory_id for v in versions):

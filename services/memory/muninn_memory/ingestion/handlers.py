@@ -13,13 +13,13 @@ from muninn_shared.messaging.consumer import EventConsumers
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_memory.ingestion.service import IngestionService
-from muninn_memory.profiles.store import ProfileStore
+from muninn_memory.profiles.service import ProfileService
 
 log = get_logger(__name__)
 
 
 def install_message_consumer(
-    consumers: EventConsumers, ingestion: IngestionService, profiles: ProfileStore
+    consumers: EventConsumers, ingestion: IngestionService, profiles: ProfileService
 ) -> None:
     @consumers.on(
         Topic.CONVERSATION_MESSAGES,

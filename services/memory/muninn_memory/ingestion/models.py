@@ -10,6 +10,9 @@ from pydantic import BaseModel, Field, model_validator
 
 from muninn_memory.memories.models import Memory, MemoryType, Role, Sentiment
 
+JOBS = "ingestion_jobs"
+"""The collection of the ingestion queue, and the name erasure reports its count under."""
+
 
 class MessageIn(BaseModel):
     role: Role = "user"

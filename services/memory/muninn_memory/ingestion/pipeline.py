@@ -27,19 +27,19 @@ from muninn_memory.extraction.models import ExtractedFact, Extraction, Extractor
 from muninn_memory.extraction.rules import bounded, classify
 from muninn_memory.extraction.signals import context_of, importance_of, sentiment_of
 from muninn_memory.extraction.text import clean, truncate
-from muninn_memory.history.store import HistoryStore, history_entry
+from muninn_memory.history.records import history_entry
 from muninn_memory.indexing.models import PENDING
 from muninn_memory.indexing.service import IndexSync
 from muninn_memory.ingestion.models import JobOperation, JobResult
 from muninn_memory.ingestion.planning import FactContext, Plan, plan_decision, source_ref
 from muninn_memory.ingestion.store import JobStore
+from muninn_memory.memories.ledger import MemoryLedger
 from muninn_memory.memories.models import (
     ExtractionInfo,
     MemoryType,
     Provenance,
 )
 from muninn_memory.memories.records import new_memory_doc
-from muninn_memory.memories.store import MemoryStore
 from muninn_memory.reconciliation.service import Reconciler
 
 log = get_logger(__name__)
@@ -74,8 +74,7 @@ class IngestionPipeline:
 
     client: AsyncMongoClient[Doc]
     jobs: JobStore
-    memories: MemoryStore
-    history: HistoryStore
+    memories: MemoryLedger
     entities: EntityService
     extractor: Extractor
     reconciler: Reconciler
@@ -125,10 +124,13 @@ class IngestionPipeline:
                 )
             for doc in new_docs:
                 self._attach_entities(doc, plan.origin.get(doc["_id"]), resolved)
-            await self.memories.insert_many(user_id, new_docs, session)
-            for memory_id, changes in plan.changes.items():
-                await self.memories.update(user_id, memory_id, changes, session=session)
-            await self.history.add_many(user_id, copy.deepcopy(plan.history), session)
+            await self.memories.apply_job(
+                user_id,
+                new=new_docs,
+                changes=plan.changes,
+                history=copy.deepcopy(plan.history),
+                session=session,
+            )
 
         await in_transaction(self.client, work)
         await self.index_sync.try_sync(user_id, plan.touched)

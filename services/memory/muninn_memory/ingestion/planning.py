@@ -14,7 +14,7 @@ from typing import Any
 
 from muninn_memory.extraction.models import SourceMessage
 from muninn_memory.extraction.text import truncate
-from muninn_memory.history.store import history_entry
+from muninn_memory.history.records import history_entry
 from muninn_memory.ingestion.models import JobOperation
 from muninn_memory.memories.models import (
     ExtractionInfo,

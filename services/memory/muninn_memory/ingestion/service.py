@@ -18,8 +18,8 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from muninn_memory.ingestion.models import Job, JobResult, JobStatus, MemoryCreate
 from muninn_memory.ingestion.store import JobStore
 from muninn_memory.ingestion.worker import IngestionWorkers
+from muninn_memory.memories.ledger import MemoryLedger
 from muninn_memory.memories.models import Memory
-from muninn_memory.memories.store import MemoryStore
 
 log = get_logger(__name__)
 
@@ -59,7 +59,7 @@ class IngestionService:
         self,
         jobs: JobStore,
         workers: IngestionWorkers,
-        memories: MemoryStore,
+        memories: MemoryLedger,
         *,
         max_backlog: int,
         max_messages: int,
@@ -262,6 +262,14 @@ class IngestionService:
                         await finished.wait()
         finally:
             self._workers.forget(job_id)
+
+    async def erase_user(self, user_id: str, session: AsyncClientSession) -> int:
+        """Remove every job of the user, queued or finished, in the erasure's transaction."""
+        return await self._jobs.delete_user(user_id, session)
+
+    async def delete_finished_before(self, user_id: str, cutoff: datetime) -> int:
+        """Finished jobs created before ``cutoff``: retention removes their excerpts too."""
+        return await self._jobs.delete_finished_before(user_id, cutoff)
 
     async def retry(self, user_id: str, job_id: str) -> Doc:
         doc = await self._jobs.requeue_failed(job_id, user_id)

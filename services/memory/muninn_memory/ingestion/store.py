@@ -28,10 +28,9 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from muninn_memory.ingestion.models import JobStatus
+from muninn_memory.ingestion.models import JOBS, JobStatus
 
 Doc = dict[str, Any]
-JOBS = "ingestion_jobs"
 
 
 class LostClaimError(RuntimeError):

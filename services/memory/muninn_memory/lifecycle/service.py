@@ -18,19 +18,17 @@ from muninn_shared.logging import get_logger
 from muninn_shared.storage.mongo import in_transaction
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.asynchronous.database import AsyncDatabase
 
 from muninn_memory.documents.service import DocumentService
-from muninn_memory.entities.store import EntityStore
-from muninn_memory.history.store import HistoryStore, history_entry
+from muninn_memory.entities.service import EntityService
+from muninn_memory.history.log import HistoryLog
 from muninn_memory.indexing.service import IndexSync
-from muninn_memory.ingestion.store import JobStore
+from muninn_memory.ingestion.service import IngestionService
 from muninn_memory.lifecycle.decay import DECAYING_TYPES, decayed
-from muninn_memory.memories.models import MemoryStatus
-from muninn_memory.memories.store import MemoryStore
+from muninn_memory.memories.ledger import MemoryLedger
 from muninn_memory.profiles.models import MemoryProfile
-from muninn_memory.profiles.store import ProfileStore
-from muninn_memory.summaries.store import SummaryStore
+from muninn_memory.profiles.service import ProfileService
+from muninn_memory.summaries.service import SummaryService
 
 log = get_logger(__name__)
 
@@ -46,28 +44,26 @@ class LifecycleService:
         self,
         *,
         client: AsyncMongoClient[Doc],
-        sweep_db: AsyncDatabase[Doc],
-        profiles: ProfileStore,
-        memories: MemoryStore,
-        history: HistoryStore,
-        entities: EntityStore,
-        summaries: SummaryStore,
+        profiles: ProfileService,
+        memories: MemoryLedger,
+        history: HistoryLog,
+        entities: EntityService,
+        summaries: SummaryService,
         documents: DocumentService,
-        jobs: JobStore,
+        ingestion: IngestionService,
         index_sync: IndexSync,
         half_life_days: float,
         decay_floor: int,
         batch_pause_seconds: float = 0.0,
     ) -> None:
         self._client = client
-        self._sweep_db = sweep_db
         self._profiles = profiles
         self._memories = memories
         self._history = history
         self._entities = entities
         self._summaries = summaries
         self._documents = documents
-        self._jobs = jobs
+        self._ingestion = ingestion
         self._index_sync = index_sync
         self._half_life = half_life_days
         self._floor = decay_floor
@@ -104,8 +100,7 @@ class LifecycleService:
             await self._index_sync.index.delete(user_id, ids)
 
             async def work(session: AsyncClientSession, ids: list[str] = ids) -> None:
-                await self._memories.delete(user_id, ids, session)
-                await self._history.delete_for(user_id, ids, session)
+                await self._memories.purge(user_id, ids, session)
 
             await in_transaction(self._client, work)
             removed += len(ids)
@@ -119,74 +114,27 @@ class LifecycleService:
 
         await in_transaction(self._client, tidy)
         await self._summaries.delete_before(user_id, cutoff)
-        await self._jobs.delete_finished_before(user_id, cutoff)
+        await self._ingestion.delete_finished_before(user_id, cutoff)
         return removed
 
     # -- expiry ---------------------------------------------------------------------------
 
     async def expire(self, now: datetime) -> int:
         expired = 0
-        while docs := await MemoryStore.expired_in(self._sweep_db, now, BATCH):
+        while docs := await self._memories.expired(now, BATCH):
             for ref in docs:
-                if await self._expire_one(ref["user_id"], ref["_id"], now):
+                if await self._memories.expire(ref["user_id"], ref["_id"], now):
                     expired += 1
             if len(docs) < BATCH:
                 break
         return expired
-
-    async def _expire_one(self, user_id: str, memory_id: str, now: datetime) -> bool:
-        changed = False
-
-        async def work(session: AsyncClientSession) -> None:
-            nonlocal changed
-            doc = await self._memories.get(user_id, memory_id, session)
-            if doc is None or doc["status"] != MemoryStatus.ACTIVE.value:
-                return
-            changed = await self._memories.update(
-                user_id,
-                memory_id,
-                {
-                    "status": MemoryStatus.DELETED.value,
-                    "valid_to": doc["expires_at"],
-                    "deleted_reason": "expired",
-                    "updated_at": now,
-                },
-                expect_status=MemoryStatus.ACTIVE.value,
-                session=session,
-            )
-            if not changed:
-                return
-            await self._history.add_many(
-                user_id,
-                [
-                    history_entry(
-                        user_id=user_id,
-                        memory_id=memory_id,
-                        lineage_id=str(doc.get("lineage_id") or memory_id),
-                        operation="expired",
-                        actor="system",
-                        reason="its expiry time passed",
-                        before={"status": doc["status"]},
-                        after={"status": MemoryStatus.DELETED.value},
-                        at=now,
-                    )
-                ],
-                session,
-            )
-
-        await in_transaction(self._client, work)
-        if changed:
-            await self._index_sync.try_sync(user_id, [memory_id])
-        return changed
 
     # -- decay ----------------------------------------------------------------------------
 
     async def decay(self, now: datetime) -> int:
         changed = 0
         seen = 0
-        cursor = MemoryStore.decay_candidates(
-            self._sweep_db, DECAYING_TYPES, now - DECAY_CHECK, BATCH
-        )
+        cursor = self._memories.decay_candidates(DECAYING_TYPES, now - DECAY_CHECK, BATCH)
         async for doc in cursor:
             if await self._decay_one(doc, now):
                 changed += 1
@@ -204,12 +152,8 @@ class LifecycleService:
         if moved:
             fields["importance"] = importance
             fields["base_importance"] = int(doc.get("base_importance") or doc["importance"])
-        await self._memories.update(
-            doc["user_id"],
-            doc["_id"],
-            {**fields, "updated_at": doc["updated_at"]},
-            reindex=moved,
-            expect_status=MemoryStatus.ACTIVE.value,
+        await self._memories.set_if_active(
+            doc["user_id"], doc["_id"], {**fields, "updated_at": doc["updated_at"]}, reindex=moved
         )
         if moved:
             await self._index_sync.try_sync(doc["user_id"], [doc["_id"]])

@@ -1,4 +1,5 @@
-"""Reading, editing and deleting a user's memories (search lives in ``search.py``)."""
+"""Reading, editing and deleting a user's memories (search lives in ``search.py``, what
+other features of the service use in ``ledger.py``)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_memory.entities.service import EntityService, ResolvedEntity
-from muninn_memory.entities.store import EntityStore
 from muninn_memory.extraction.text import normalized
-from muninn_memory.history.store import HistoryStore, history_entry
+from muninn_memory.history.log import HistoryLog
+from muninn_memory.history.records import history_entry
 from muninn_memory.indexing.service import IndexSync
 from muninn_memory.memories.models import (
     BulkDeleteRequest,
@@ -43,16 +44,15 @@ class MemoryService:
 
     client: AsyncMongoClient[Doc]
     store: MemoryStore
-    history: HistoryStore
+    history: HistoryLog
     entities: EntityService
-    entity_store: EntityStore
     index_sync: IndexSync
 
     # -- reading --------------------------------------------------------------------------
 
     async def hydrate(self, user_id: str, docs: list[Doc]) -> list[Memory]:
         ids = sorted({e for d in docs for e in d.get("entity_ids") or []})
-        entities = {e["_id"]: e for e in await self.entity_store.many(user_id, ids)}
+        entities = {e["_id"]: e for e in await self.entities.docs(user_id, ids)}
         return [memory_from_doc(d, entities) for d in docs]
 
     async def get_doc(self, user_id: str, memory_id: str, *, include_deleted: bool = False) -> Doc:
@@ -96,6 +96,10 @@ class MemoryService:
             limit=limit,
         )
         return await self.hydrate(user_id, docs)
+
+    async def versions(self, user_id: str, lineage_id: str) -> list[Doc]:
+        """Every version of a fact (its lineage), any status."""
+        return await self.store.lineage(user_id, lineage_id)
 
     # -- changes --------------------------------------------------------------------------
 
@@ -245,7 +249,7 @@ class MemoryService:
     async def export(self, user_id: str) -> MemoryExport:
         docs = await self.store.find(user_id, {"user_id": user_id})
         history = await self.history.all_for(user_id)
-        entities = await self.entity_store.all_for(user_id)
+        entities = await self.entities.all_docs(user_id)
         return MemoryExport(
             user_id=user_id,
             exported_at=datetime.now(UTC),

@@ -329,6 +329,16 @@ class MemoryStore:
         )
 
     @staticmethod
+    async def users_in_period(
+        db: AsyncDatabase[Doc], start: datetime, end: datetime, statuses: list[str]
+    ) -> list[str]:
+        """Users with a memory of one of ``statuses`` that happened in ``[start, end)``."""
+        users: list[str] = await db[MEMORIES].distinct(
+            "user_id", {"occurred_at": {"$gte": start, "$lt": end}, "status": {"$in": statuses}}
+        )
+        return users
+
+    @staticmethod
     async def expired_in(db: AsyncDatabase[Doc], now: datetime, limit: int) -> list[Doc]:
         cursor = (
             db[MEMORIES]

@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+PROFILES = "memory_profiles"
+"""The collection of profiles, and the name erasure reports their count under."""
+
 
 @dataclass(frozen=True)
 class MemoryProfile:

@@ -11,10 +11,9 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from muninn_memory.profiles.models import MemoryProfile
+from muninn_memory.profiles.models import PROFILES, MemoryProfile
 
 Doc = dict[str, Any]
-PROFILES = "memory_profiles"
 
 
 class ProfileStore:

@@ -26,8 +26,8 @@ from muninn_shared.logging import get_logger
 from muninn_memory.extraction.models import ExtractedFact
 from muninn_memory.extraction.rules import positive_form
 from muninn_memory.extraction.text import content_terms, normalized, similarity
+from muninn_memory.memories.ledger import MemoryLedger
 from muninn_memory.memories.models import MemoryStatus, MemoryType
-from muninn_memory.memories.store import MemoryStore
 from muninn_memory.retrieval.port import MemoryIndex
 from muninn_memory.vectors.port import SearchFilters
 
@@ -78,7 +78,7 @@ def containment(retraction: str, candidate: str) -> float:
 class Reconciler:
     def __init__(
         self,
-        store: MemoryStore,
+        memories: MemoryLedger,
         index: MemoryIndex,
         *,
         candidates: int = 8,
@@ -86,7 +86,7 @@ class Reconciler:
         correction_similarity: float = 0.45,
         index_timeout: float = 5.0,
     ) -> None:
-        self._store = store
+        self._memories = memories
         self._index = index
         self._limit = candidates
         self._duplicate = duplicate_similarity
@@ -98,9 +98,9 @@ class Reconciler:
     ) -> list[Doc]:
         found: dict[str, Doc] = {}
         if fact.slot:
-            for doc in await self._store.active_by_slot(user_id, fact.slot):
+            for doc in await self._memories.active_by_slot(user_id, fact.slot):
                 found[doc["_id"]] = doc
-        for doc in await self._store.active_by_normalized(user_id, normalized(fact.content)):
+        for doc in await self._memories.active_by_normalized(user_id, normalized(fact.content)):
             found[doc["_id"]] = doc
         for doc in await self._similar(user_id, fact):
             found.setdefault(doc["_id"], doc)
@@ -130,7 +130,7 @@ class Reconciler:
             log.warning("similar-memory lookup failed", user_id=user_id, error=repr(exc))
             return []
         ids = [s.memory_id for s in scored]
-        return await self._store.many(user_id, ids, statuses=[MemoryStatus.ACTIVE.value])
+        return await self._memories.active_among(user_id, ids)
 
     async def decide(
         self, user_id: str, fact: ExtractedFact, *, pending: list[Doc], retired: set[str]

@@ -11,11 +11,10 @@ from typing import Any
 from muninn_shared.logging import get_logger
 from muninn_shared.pagination import decode_cursor, one_page
 from muninn_shared.problems import ProblemError, not_found
-from pymongo.asynchronous.database import AsyncDatabase
 
-from muninn_memory.entities.store import EntityStore
+from muninn_memory.entities.service import EntityService
+from muninn_memory.memories.ledger import MemoryLedger
 from muninn_memory.memories.models import MemoryStatus
-from muninn_memory.memories.store import MEMORIES, MemoryStore
 from muninn_memory.summaries.llm import LLMSummariser
 from muninn_memory.summaries.models import (
     LearnedPreference,
@@ -62,10 +61,9 @@ def summary_from_doc(doc: Mapping[str, Any]) -> Summary:
 class SummaryService:
     """Period summaries: generated on request, stored, served, and made for recent periods in the background."""
 
-    memories: MemoryStore
-    entities: EntityStore
+    memories: MemoryLedger
+    entities: EntityService
     store: SummaryStore
-    sweep_db: AsyncDatabase[Doc]
     llm: LLMSummariser | None = None
 
     async def generate(
@@ -73,15 +71,7 @@ class SummaryService:
     ) -> Summary:
         now = now or datetime.now(UTC)
         start, end = bounds(period, day) if day else last_completed(period, now)
-        docs = await self.memories.find(
-            user_id,
-            {
-                "user_id": user_id,
-                "occurred_at": {"$gte": start, "$lt": end},
-                "status": {"$in": KEPT},
-            },
-            limit=MAX_MEMORIES,
-        )
+        docs = await self.memories.in_period(user_id, start, end, statuses=KEPT, limit=MAX_MEMORIES)
         if not docs:
             raise ProblemError(
                 422,
@@ -91,7 +81,7 @@ class SummaryService:
         relationships = await self.entities.relationships_since(user_id, start, end)
         entity_ids = {e for d in docs for e in d.get("entity_ids") or []}
         entity_ids |= {r[k] for r in relationships for k in ("source_id", "target_id")}
-        names = {e["_id"]: e["name"] for e in await self.entities.many(user_id, sorted(entity_ids))}
+        names = {e["_id"]: e["name"] for e in await self.entities.docs(user_id, sorted(entity_ids))}
         draft = summarise(period, start, end, docs, names, relationships)
         if self.llm is not None:
             draft = await self.llm.improve(draft, docs)
@@ -136,14 +126,16 @@ class SummaryService:
             raise not_found("Summary")
         return summary_from_doc(doc)
 
+    async def delete_before(self, user_id: str, cutoff: datetime) -> int:
+        """Summaries of periods that ended by ``cutoff``: retention removes them."""
+        return await self.store.delete_before(user_id, cutoff)
+
     async def summarise_recent(self, now: datetime) -> int:
         """Summarise the last completed week and month of every user active in them."""
         made = 0
         for period in PERIODS:
             start, end = last_completed(period, now)
-            users = await self.sweep_db[MEMORIES].distinct(
-                "user_id", {"occurred_at": {"$gte": start, "$lt": end}, "status": {"$in": KEPT}}
-            )
+            users = await self.memories.users_in_period(start, end, statuses=KEPT)
             for user_id in sorted(users):
                 if await self.store.exists(user_id, period, start):
                     continue

@@ -1,0 +1,173 @@
+"""The memory record as the service's other features use it: raw documents for ingestion
+and reconciliation, written in their transactions, and the sweeps over every user that the
+lifecycle and summaries run. The API's reading and editing is ``service.py``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from muninn_shared.storage.mongo import in_transaction
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.cursor import AsyncCursor
+from pymongo.asynchronous.database import AsyncDatabase
+
+from muninn_memory.history.log import HistoryLog
+from muninn_memory.history.records import history_entry
+from muninn_memory.indexing.service import IndexSync
+from muninn_memory.memories.models import MemoryStatus
+from muninn_memory.memories.store import MemoryStore
+
+Doc = dict[str, Any]
+
+
+class MemoryLedger:
+    def __init__(
+        self,
+        *,
+        client: AsyncMongoClient[Doc],
+        store: MemoryStore,
+        sweep_db: AsyncDatabase[Doc],
+        history: HistoryLog,
+        index_sync: IndexSync,
+    ) -> None:
+        self._client = client
+        self._store = store
+        self._sweep_db = sweep_db  # the sweeps read every user's memories, not one user's
+        self._history = history
+        self._index_sync = index_sync
+
+    # -- for ingestion and reconciliation -------------------------------------------------
+
+    async def by_message_ids(self, user_id: str, message_ids: list[str]) -> list[Doc]:
+        return await self._store.by_message_ids(user_id, message_ids)
+
+    async def of_job(self, user_id: str, job_id: str, query: Doc | None = None) -> list[Doc]:
+        """The memories an ingestion job wrote that satisfy ``query``, newest first."""
+        return await self._store.of_job(user_id, job_id, query)
+
+    async def pending_for_job(self, user_id: str, job_id: str) -> int:
+        """Memories a job wrote that the index does not reflect yet."""
+        return await self._store.pending_for_job(user_id, job_id)
+
+    async def active_by_slot(self, user_id: str, slot: str) -> list[Doc]:
+        return await self._store.active_by_slot(user_id, slot)
+
+    async def active_by_normalized(self, user_id: str, text: str) -> list[Doc]:
+        return await self._store.active_by_normalized(user_id, text)
+
+    async def active_among(self, user_id: str, ids: list[str]) -> list[Doc]:
+        return await self._store.many(user_id, ids, statuses=[MemoryStatus.ACTIVE.value])
+
+    async def apply_job(
+        self,
+        user_id: str,
+        *,
+        new: list[Doc],
+        changes: dict[str, Doc],
+        history: list[Doc],
+        session: AsyncClientSession,
+    ) -> None:
+        """Write a job's new memories, changes to existing ones and their history entries, in
+        the job's transaction (the index follows after the commit)."""
+        await self._store.insert_many(user_id, new, session)
+        for memory_id, fields in changes.items():
+            await self._store.update(user_id, memory_id, fields, session=session)
+        await self._history.add_many(user_id, history, session)
+
+    # -- for the lifecycle and summaries --------------------------------------------------
+
+    async def in_period(
+        self, user_id: str, start: datetime, end: datetime, *, statuses: list[str], limit: int
+    ) -> list[Doc]:
+        """The user's memories of ``statuses`` that happened in ``[start, end)``, newest first."""
+        query = {
+            "user_id": user_id,
+            "occurred_at": {"$gte": start, "$lt": end},
+            "status": {"$in": statuses},
+        }
+        return await self._store.find(user_id, query, limit=limit)
+
+    async def users_in_period(
+        self, start: datetime, end: datetime, *, statuses: list[str]
+    ) -> list[str]:
+        return await MemoryStore.users_in_period(self._sweep_db, start, end, statuses)
+
+    async def ids_before(self, user_id: str, cutoff: datetime, limit: int) -> list[str]:
+        """Memories (any status) that happened before ``cutoff``: what retention removes."""
+        return await self._store.ids_before(user_id, cutoff, limit)
+
+    async def purge(self, user_id: str, memory_ids: list[str], session: AsyncClientSession) -> None:
+        """Remove memories for good, with their history, in the caller's transaction."""
+        await self._store.delete(user_id, memory_ids, session)
+        await self._history.delete_for(user_id, memory_ids, session)
+
+    async def expired(self, now: datetime, limit: int) -> list[Doc]:
+        """Active memories of any user past their expiry time (``_id`` and ``user_id`` only)."""
+        return await MemoryStore.expired_in(self._sweep_db, now, limit)
+
+    async def expire(self, user_id: str, memory_id: str, now: datetime) -> bool:
+        """Mark an expired memory deleted, with an ``expired`` entry; False if it is no longer
+        active."""
+        changed = False
+
+        async def work(session: AsyncClientSession) -> None:
+            nonlocal changed
+            doc = await self._store.get(user_id, memory_id, session)
+            if doc is None or doc["status"] != MemoryStatus.ACTIVE.value:
+                return
+            changed = await self._store.update(
+                user_id,
+                memory_id,
+                {
+                    "status": MemoryStatus.DELETED.value,
+                    "valid_to": doc["expires_at"],
+                    "deleted_reason": "expired",
+                    "updated_at": now,
+                },
+                expect_status=MemoryStatus.ACTIVE.value,
+                session=session,
+            )
+            if not changed:
+                return
+            await self._history.add_many(
+                user_id,
+                [
+                    history_entry(
+                        user_id=user_id,
+                        memory_id=memory_id,
+                        lineage_id=str(doc.get("lineage_id") or memory_id),
+                        operation="expired",
+                        actor="system",
+                        reason="its expiry time passed",
+                        before={"status": doc["status"]},
+                        after={"status": MemoryStatus.DELETED.value},
+                        at=now,
+                    )
+                ],
+                session,
+            )
+
+        await in_transaction(self._client, work)
+        if changed:
+            await self._index_sync.try_sync(user_id, [memory_id])
+        return changed
+
+    def decay_candidates(
+        self, types: list[str], checked_before: datetime, batch_size: int
+    ) -> AsyncCursor[Doc]:
+        """One cursor over every user's memories due a decay check."""
+        return MemoryStore.decay_candidates(self._sweep_db, types, checked_before, batch_size)
+
+    async def set_if_active(
+        self, user_id: str, memory_id: str, changes: Doc, *, reindex: bool
+    ) -> bool:
+        """Change a memory's fields unless it left the active record meanwhile."""
+        return await self._store.update(
+            user_id,
+            memory_id,
+            changes,
+            reindex=reindex,
+            expect_status=MemoryStatus.ACTIVE.value,
+        )
