@@ -41,10 +41,11 @@ test-unit: install ## only the in-process tests
 test-integration: install ## only the tests against real servers
 	$(BIN)/python -m pytest -m integration
 
-lint: install ## ruff and mypy
+lint: install ## ruff, mypy and the architecture's import contracts
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy $(addprefix -p ,$(MYPY_PACKAGES))
+	$(BIN)/mypy $(addprefix -p ,$(MYPY_PACKAGES)) -p tools
+	$(BIN)/lint-imports --no-cache
 
 format: install ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
