@@ -8,11 +8,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from muninn_integrations.connections.service import ConnectionService
+from muninn_integrations.sync.service import SyncService
 
 
 @dataclass(frozen=True)
 class IntegrationsServices:
     connections: ConnectionService
+    sync: SyncService
 
 
 async def get_services(request: Request) -> IntegrationsServices:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import FastAPI
+from muninn_shared.background import BackgroundTasks
 from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.service import build_service_app
@@ -14,6 +17,10 @@ from muninn_integrations.connectors.catalogue import default_registry
 from muninn_integrations.connectors.registry import ConnectorRegistry
 from muninn_integrations.deps import IntegrationsServices
 from muninn_integrations.settings import IntegrationsSettings
+from muninn_integrations.sync.router import router as sync_router
+from muninn_integrations.sync.service import SyncService
+from muninn_integrations.sync.sinks import RecordSink
+from muninn_integrations.sync.store import SyncStore
 from muninn_integrations.vault.service import Vault
 from muninn_integrations.vault.store import VaultStore
 from muninn_integrations.vault.wiring import key_ring
@@ -27,37 +34,64 @@ def create_app(
     # Refuses to start without key-encryption keys where a development ring is not allowed.
     ring = key_ring(settings)
     runtime = ServiceRuntime(settings)
-    vault_store = VaultStore(runtime.db)
-    connection_store = ConnectionStore(runtime.db)
-    vault = Vault(vault_store, ring)
-    services = IntegrationsServices(
-        connections=ConnectionService(
-            client=runtime.mongo,
-            store=connection_store,
-            vault=vault,
-            registry=registry
-            if registry is not None
-            else default_registry(
-                settings.outbound_guard(),
-                imap_allow_plaintext=settings.imap_allow_plaintext,
-                timeout=settings.connector_timeout_seconds,
-            ),
-            check_timeout=settings.connect_check_timeout_seconds,
+    db = runtime.db
+    if registry is None:
+        registry = default_registry(
+            settings.outbound_guard(),
+            imap_allow_plaintext=settings.imap_allow_plaintext,
+            timeout=settings.connector_timeout_seconds,
         )
+
+    vault_store = VaultStore(db)
+    connection_store = ConnectionStore(db)
+    sync_store = SyncStore(db)
+    sinks: list[RecordSink] = []
+
+    connections = ConnectionService(
+        client=runtime.mongo,
+        store=connection_store,
+        vault=Vault(vault_store, ring),
+        registry=registry,
+        check_timeout=settings.connect_check_timeout_seconds,
+        purges=[sink.purge_connection for sink in sinks],
+        on_disconnect=[sync_store.forget_connection],
     )
+    sync = SyncService(
+        client=runtime.mongo,
+        store=sync_store,
+        connections=connections,
+        registry=registry,
+        sinks=sinks,
+        outbox=runtime.outbox,
+        owner=f"{settings.service_name}:{settings.instance_id}",
+        lease=timedelta(seconds=settings.sync_lease_seconds),
+        page_size=settings.sync_page_size,
+        max_attempts=settings.sync_max_attempts,
+        retry_base_seconds=settings.sync_retry_base_seconds,
+        poll_seconds=settings.sync_poll_seconds,
+    )
+    services = IntegrationsServices(connections=connections, sync=sync)
     # Erasure removes every document carrying the user's id, the vault's sealed secrets and
     # wrapped data keys included, so nothing synced for the user can be opened again.
     install_erasure_consumer(runtime)
 
     async def ensure_indexes() -> None:
-        for store in (vault_store, connection_store):
+        for store in (vault_store, connection_store, sync_store):
             await store.ensure_indexes()
 
+    async def queue_due_syncs() -> None:
+        await sync.queue_due()
+
+    background = BackgroundTasks(settings.service_name)
+    if settings.sync_workers_enabled:
+        background.add("sync-worker", sync.work_forever)
+        background.every("sync-schedule", settings.sync_schedule_interval_seconds, queue_due_syncs)
     return build_service_app(
         runtime,
         title="Muninn integrations",
         description="Calendar, mail and contacts connections, sync jobs, interactions.",
-        routers=[connections_router],
+        routers=[connections_router, sync_router],
+        background=background,
         on_startup=[ensure_indexes],
-        state={"services": services},
+        state={"services": services, "sinks": sinks},
     )

@@ -41,3 +41,22 @@ class IntegrationsSettings(OutboundSettings):
         default=False,
         description="Allow imap:// (no TLS) mail servers; for a server on a trusted LAN only.",
     )
+
+    # Sync jobs.
+    sync_workers_enabled: bool = Field(
+        default=True, description="Run sync jobs in this replica (off: it only serves the API)."
+    )
+    sync_schedule_interval_seconds: float = Field(
+        default=30.0, gt=0, description="How often due connections are looked for."
+    )
+    sync_poll_seconds: float = Field(default=5.0, gt=0, description="Idle wait between job claims.")
+    sync_page_size: int = Field(default=200, ge=1, le=2000)
+    sync_lease_seconds: float = Field(
+        default=120.0, gt=0, description="A job whose replica stopped is taken over after this."
+    )
+    sync_max_attempts: int = Field(
+        default=6, ge=1, description="Tries of a job while its source is unavailable."
+    )
+    sync_retry_base_seconds: float = Field(
+        default=30.0, gt=0, description="First back-off while a source is unavailable; doubles."
+    )

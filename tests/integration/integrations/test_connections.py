@@ -106,6 +106,7 @@ async def running(
         mongo_uri=infra.mongo_uri,
         mongo_database_prefix=f"muninn_it{unique}_",
         log_level="WARNING",
+        sync_workers_enabled=False,
     )
     source = Source()
     app = create_app(settings, registry=registry_for(source))
@@ -260,3 +261,33 @@ async def test_update_and_disconnect_destroys_the_secret(running: Running) -> No
     assert (await running.client.get(path, headers=ana)).status_code == 404
     assert await running.db[VAULT].count_documents({"_id": connection_id}) == 0
     assert (await running.client.delete(path, headers=ana)).status_code == 404
+
+
+async def test_sync_jobs_through_the_api(running: Running) -> None:
+    ana, bob = me(f"ana-{uuid.uuid4().hex[:6]}"), me(f"bob-{uuid.uuid4().hex[:6]}")
+    created = await running.client.post("/v1/integrations/connections", json=caldav(), headers=ana)
+    path = f"/v1/integrations/connections/{created.json()['id']}/sync"
+    queued = await running.client.post(path, json={"full": True}, headers=ana)
+    assert queued.status_code == 202, queued.text
+    job = queued.json()
+    assert (job["job_type"], job["status"], job["trigger"]) == ("full_sync", "pending", "manual")
+    again = await running.client.post(path, headers=ana)
+    assert again.status_code == 200
+    assert again.json()["id"] == job["id"]
+    assert (await running.client.post(path, headers=bob)).status_code == 404
+
+    listed = await running.client.get("/v1/integrations/jobs", headers=ana)
+    assert [j["id"] for j in listed.json()["items"]] == [job["id"]]
+    assert (await running.client.get("/v1/integrations/jobs", headers=bob)).json()["items"] == []
+    job_path = f"/v1/integrations/jobs/{job['id']}"
+    assert (await running.client.get(job_path, headers=bob)).status_code == 404
+    assert (await running.client.post(f"{job_path}/cancel", headers=bob)).status_code == 404
+    cancelled = await running.client.post(f"{job_path}/cancel", headers=ana)
+    assert cancelled.json()["status"] == "cancelled"
+    ended = await running.client.post(f"{job_path}/cancel", headers=ana)
+    assert ended.status_code == 409
+    retried = await running.client.post(f"{job_path}/retry", headers=ana)
+    assert retried.status_code == 202
+    assert retried.json()["trigger"] == "retry"
+    bad = await running.client.get("/v1/integrations/jobs?limit=0", headers=ana)
+    assert bad.status_code == 422

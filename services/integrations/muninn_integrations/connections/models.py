@@ -6,7 +6,7 @@ show its owner: which scopes were granted and when the token expires, never the 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
@@ -30,9 +30,16 @@ class ConnectionStatus(StrEnum):
 
 
 class SyncFrequency(StrEnum):
-    REALTIME = "realtime"  # IMAP IDLE where offered, else every few minutes
+    REALTIME = "realtime"  # every few minutes
     HOURLY = "hourly"
     DAILY = "daily"
+
+
+SYNC_INTERVALS: dict[SyncFrequency, timedelta] = {
+    SyncFrequency.REALTIME: timedelta(minutes=5),
+    SyncFrequency.HOURLY: timedelta(hours=1),
+    SyncFrequency.DAILY: timedelta(days=1),
+}
 
 
 class ProviderInfo(BaseModel):

@@ -21,6 +21,7 @@ from muninn_integrations.connections.checks import (
     reach,
 )
 from muninn_integrations.connections.models import (
+    SYNC_INTERVALS,
     Connection,
     ConnectionPage,
     ConnectionPatch,
@@ -57,6 +58,7 @@ class ConnectionService:
         registry: ConnectorRegistry,
         check_timeout: float,
         purges: Sequence[Purge] = (),
+        on_disconnect: Sequence[Purge] = (),
     ) -> None:
         self._client = client
         self._store = store
@@ -64,6 +66,7 @@ class ConnectionService:
         self._registry = registry
         self._check_timeout = check_timeout
         self._purges = tuple(purges)
+        self._on_disconnect = tuple(on_disconnect)
 
     def providers(self) -> ProviderList:
         return ProviderList(items=self._registry.providers())
@@ -120,6 +123,7 @@ class ConnectionService:
             "sync_frequency": request.sync_frequency.value,
             "collections": [c.model_dump(mode="json") for c in collections],
             "last_sync_at": None,
+            "next_sync_at": now,
             "sync_count": 0,
             "error_count": 0,
             "created_at": now,
@@ -198,6 +202,53 @@ class ConnectionService:
             raise not_found("Connection")
         return updated
 
+    # -- for the sync feature ------------------------------------------------------------------
+
+    def info(self, provider: Provider) -> ProviderInfo | None:
+        return self._registry.info(provider)
+
+    async def due_for_sync(self, now: datetime, limit: int) -> list[tuple[str, Connection]]:
+        """(owner, connection) pairs whose scheduled sync time has come."""
+        return await self._store.due(now, limit)
+
+    async def schedule_next(self, connection: Connection, now: datetime) -> None:
+        """The next scheduled sync, one interval of the connection's frequency from ``now``."""
+        await self._store.set_fields(
+            connection.id, {"next_sync_at": now + SYNC_INTERVALS[connection.sync_frequency]}
+        )
+
+    async def endpoint(self, user_id: str, connection_id: str) -> tuple[Connection, Endpoint]:
+        """The connection and where (and with which secret) its connector signs in."""
+        connection = await self.get(user_id, connection_id)
+        secret = await self._vault.get(user_id, connection_id)
+        server_url = secret["url"] if secret is not None and "url" in secret else None
+        return connection, Endpoint(
+            connection.provider,
+            server_url or connection.server_url,
+            connection.username,
+            secret,
+        )
+
+    async def record_sync(
+        self,
+        connection_id: str,
+        *,
+        status: ConnectionStatus,
+        error_message: str | None,
+        at: datetime,
+    ) -> None:
+        """What the last sync found: synced, or why it stopped (expired, error)."""
+        changes: dict[str, Any] = {
+            "status": status.value,
+            "error_message": error_message,
+            "updated_at": at,
+        }
+        if status is ConnectionStatus.CONNECTED:
+            changes["last_sync_at"] = at
+            await self._store.set_fields(connection_id, changes, increment={"sync_count": 1})
+        else:
+            await self._store.set_fields(connection_id, changes, increment={"error_count": 1})
+
     async def disconnect(self, user_id: str, connection_id: str, *, purge: bool) -> None:
         """Forget the connection and destroy its secret; ``purge`` also removes what it synced."""
 
@@ -205,6 +256,8 @@ class ConnectionService:
             if not await self._store.delete(user_id, connection_id, session):
                 return False
             await self._vault.destroy(user_id, connection_id, session)
+            for forget in self._on_disconnect:
+                await forget(user_id, connection_id, session)
             if purge:
                 for remove in self._purges:
                     await remove(user_id, connection_id, session)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from muninn_shared.pagination import fetch_page
@@ -66,6 +67,34 @@ class ConnectionStore:
             {"$set": dict(changes)},
         )
         return connection_from_doc(doc) if doc is not None else None
+
+    async def due(self, now: datetime, limit: int) -> list[tuple[str, Connection]]:
+        """Enabled, connected accounts whose next sync time has come (any user)."""
+        cursor = (
+            self._connections.find(
+                {"next_sync_at": {"$lte": now}, "enabled": True, "status": "connected"}
+            )
+            .sort("next_sync_at", ASCENDING)
+            .limit(limit)
+        )
+        return [(doc["user_id"], connection_from_doc(doc)) async for doc in cursor]
+
+    async def owned(self, connection_id: str) -> tuple[str, Connection] | None:
+        """The connection and its owner, for background work that starts from an id."""
+        doc = await self._connections.find_one({"_id": connection_id})
+        return (doc["user_id"], connection_from_doc(doc)) if doc is not None else None
+
+    async def set_fields(
+        self,
+        connection_id: str,
+        changes: Mapping[str, Any],
+        *,
+        increment: Mapping[str, int] | None = None,
+    ) -> None:
+        update: dict[str, Any] = {"$set": dict(changes)}
+        if increment:
+            update["$inc"] = dict(increment)
+        await self._connections.update_one({"_id": connection_id}, update)
 
     async def delete(
         self, user_id: str, connection_id: str, session: AsyncClientSession | None = None
