@@ -51,9 +51,11 @@ $bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operatio
 $bin/kafka-configs.sh $connect --alter --entity-type users --entity-name memory --add-config "SCRAM-SHA-512=[password=$KAFKA_PASSWORD_MEMORY]"
 $bin/kafka-acls.sh $connect --add --allow-principal User:memory --operation Describe --operation Read --topic muninn.conversation.messages --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:memory --operation Describe --operation Read --topic muninn.identity.users --resource-pattern-type literal
+$bin/kafka-acls.sh $connect --add --allow-principal User:memory --operation Describe --operation Read --topic muninn.integrations.records --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:memory --operation Describe --operation Write --topic muninn.conversation.messages.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:memory --operation Describe --operation Write --topic muninn.identity.erasure-confirmations --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:memory --operation Describe --operation Write --topic muninn.identity.users.dlq --resource-pattern-type literal
+$bin/kafka-acls.sh $connect --add --allow-principal User:memory --operation Describe --operation Write --topic muninn.integrations.records.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:memory --operation Describe --operation Read --group memory. --resource-pattern-type prefix
 $bin/kafka-configs.sh $connect --alter --entity-type users --entity-name scheduler --add-config "SCRAM-SHA-512=[password=$KAFKA_PASSWORD_SCHEDULER]"
 $bin/kafka-acls.sh $connect --add --allow-principal User:scheduler --operation Describe --operation Read --topic muninn.conversation.messages --resource-pattern-type literal
@@ -71,6 +73,7 @@ $bin/kafka-configs.sh $connect --alter --entity-type users --entity-name integra
 $bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Read --topic muninn.identity.users --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Write --topic muninn.identity.erasure-confirmations --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Write --topic muninn.identity.users.dlq --resource-pattern-type literal
+$bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Write --topic muninn.integrations.records --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Read --group integrations. --resource-pattern-type prefix
 $bin/kafka-configs.sh $connect --alter --entity-type users --entity-name byod --add-config "SCRAM-SHA-512=[password=$KAFKA_PASSWORD_BYOD]"
 $bin/kafka-acls.sh $connect --add --allow-principal User:byod --operation Describe --operation Read --topic muninn.identity.users --resource-pattern-type literal

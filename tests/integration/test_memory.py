@@ -29,7 +29,12 @@ from muninn_memory.main import create_app
 from muninn_memory.retrieval.port import MemoryIndex
 from muninn_memory.settings import MemorySettings
 from muninn_shared.events import EventEnvelope, Topic, new_event
-from muninn_shared.events.payloads import ErasureRequested, MessageEvent, UserUpdated
+from muninn_shared.events.payloads import (
+    ErasureRequested,
+    IntegrationRecord,
+    MessageEvent,
+    UserUpdated,
+)
 from muninn_shared.messaging.broker import create_broker, publish_event
 from muninn_shared.settings import DEFAULT_PORTS
 from pymongo import AsyncMongoClient
@@ -302,6 +307,78 @@ async def test_message_event_from_kafka_becomes_a_searchable_memory(
     everything = (await client.get("/v1/memories", headers=me)).json()["items"]
     assert len([m for m in everything if m["type"] == "conversation"]) == 1, (
         "a redelivered event is ingested once"
+    )
+
+
+async def test_synced_meetings_and_mail_become_memories_with_their_source(
+    client: httpx.AsyncClient, settings: MemorySettings, infra: Infra
+) -> None:
+    user = new_user()
+    me = auth(settings, user)
+    meeting = IntegrationRecord(
+        user_id=user,
+        connection_id="conn-cal",
+        provider="caldav",
+        record_type="calendar_event",
+        record_id="rec-" + uuid.uuid4().hex[:8],
+        data={
+            "action": "created",
+            "title": "Lunch with Ana",
+            "start": "2026-11-20T13:00:00+00:00",
+            "end": "2026-11-20T14:00:00+00:00",
+            "location": "Cafe Lisboa",
+            "attendees": [{"name": "Ana Silva", "email": "ana@example.org"}],
+            "url": "https://cal.example.org/event/1",
+        },
+    )
+    mail = IntegrationRecord(
+        user_id=user,
+        connection_id="conn-mail",
+        provider="imap",
+        record_type="email",
+        record_id="rec-" + uuid.uuid4().hex[:8],
+        data={
+            "action": "created",
+            "subject": "Your deposit",
+            "from": {"name": "Landlord Bob", "email": "bob@example.org"},
+            "sent_at": "2026-11-28T09:30:00+00:00",
+            "snippet": "The deposit will be returned within 30 days of the inspection.",
+        },
+    )
+    contact = IntegrationRecord(
+        user_id=user,
+        connection_id="conn-book",
+        provider="carddav",
+        record_type="contact",
+        record_id="rec-contact",
+        data={"action": "created", "name": "Ana Silva"},
+    )
+    for record in (meeting, mail, contact):
+        event = new_event(
+            "integrations.record.synced", source="integrations", subject=user, data=record
+        )
+        await _publish(infra, Topic.INTEGRATIONS_RECORDS, event, twice=True)
+
+    async def both_found() -> bool:
+        listed = (await client.get("/v1/memories", headers=me)).json()["items"]
+        return len(listed) >= 2
+
+    await eventually(both_found, 30, "the synced records to become memories")
+    lunch = await search(client, me, "when did I last meet Ana?")
+    top = lunch[0]["memory"]
+    assert top["type"] == "calendar_event"
+    assert "Lunch with Ana" in top["content"]
+    assert top["metadata"]["source"] == "calendar"
+    assert top["metadata"]["record_id"] == meeting.record_id
+    assert top["metadata"]["link"] == "https://cal.example.org/event/1"
+    assert lunch[0]["provenance"]["source"] == "integration"
+    deposit = await search(client, me, "what did the landlord say about the deposit?")
+    assert deposit[0]["memory"]["type"] == "email"
+    assert "returned within 30 days" in deposit[0]["memory"]["content"]
+    await asyncio.sleep(1.0)
+    everything = (await client.get("/v1/memories", headers=me)).json()["items"]
+    assert sorted(m["type"] for m in everything) == ["calendar_event", "email"], (
+        "each record remembered once, contacts not at all"
     )
 
 

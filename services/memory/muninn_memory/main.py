@@ -23,7 +23,7 @@ from muninn_memory.history.router import router as history_router
 from muninn_memory.history.service import HistoryService
 from muninn_memory.history.store import HistoryStore
 from muninn_memory.indexing.service import IndexSync
-from muninn_memory.ingestion.handlers import install_message_consumer
+from muninn_memory.ingestion.handlers import install_message_consumer, install_record_consumer
 from muninn_memory.ingestion.pipeline import IngestionPipeline
 from muninn_memory.ingestion.router import router as ingestion_router
 from muninn_memory.ingestion.service import IngestionService
@@ -199,6 +199,7 @@ def create_app(
         summaries=summaries,
     )
     install_message_consumer(runtime.consumers, ingestion, profile_service)
+    install_record_consumer(runtime.consumers, ingestion, profile_service)
     install_profile_consumer(runtime.consumers, profiles)
     install_erasure_consumer(runtime, [memory_eraser(index, ingestion, profile_service)])
 

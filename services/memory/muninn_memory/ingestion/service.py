@@ -16,6 +16,7 @@ from muninn_shared.problems import ProblemError, not_found
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_memory.ingestion.models import Job, JobResult, JobStatus, MemoryCreate
+from muninn_memory.ingestion.records import RecordMemory
 from muninn_memory.ingestion.store import JobStore
 from muninn_memory.ingestion.worker import IngestionWorkers
 from muninn_memory.memories.ledger import MemoryLedger
@@ -201,6 +202,48 @@ class IngestionService:
         doc["event_id"] = str(event.id)
         inserted = await self._jobs.insert(doc, session)
         # The transaction commits after the handler returns; wake the workers just after.
+        asyncio.get_running_loop().call_later(0.05, self._workers.wake)
+        return inserted
+
+    async def enqueue_record(
+        self, event: EventEnvelope, memory: RecordMemory, user_id: str, session: AsyncClientSession
+    ) -> bool:
+        """The job for a synced calendar event or e-mail, in the transaction marking it applied."""
+        job_id = uuid.uuid5(EVENT_JOBS, str(event.id)).hex
+        now = datetime.now(UTC)
+        payload: Doc = {
+            "context": None,
+            "memory": {
+                "content": memory.content,
+                "type": memory.type.value,
+                "context": None,
+                "importance": None,
+                "sentiment": None,
+                "tags": [],
+                "metadata": memory.metadata,
+                "event_at": memory.event_at,
+                "expires_at": None,
+            },
+            "messages": [
+                {
+                    "role": "user",
+                    "content": memory.content,
+                    "created_at": memory.event_at or now,
+                    "metadata": memory.metadata,
+                }
+            ],
+        }
+        doc = self._job_doc(
+            job_id,
+            user_id,
+            kind="memory",
+            source="integration",
+            infer=False,
+            payload=payload,
+            now=now,
+        )
+        doc["event_id"] = str(event.id)
+        inserted = await self._jobs.insert(doc, session)
         asyncio.get_running_loop().call_later(0.05, self._workers.wake)
         return inserted
 

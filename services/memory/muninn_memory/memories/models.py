@@ -24,6 +24,8 @@ class MemoryType(StrEnum):
     EXPERIENCE_REVIEW = "experience_review"
     GOAL_SETTING = "goal_setting"
     RELATIONSHIP_INFO = "relationship_info"
+    CALENDAR_EVENT = "calendar_event"  # a meeting or appointment synced from a calendar
+    EMAIL = "email"  # a message synced from a mailbox
 
 
 class MemoryStatus(StrEnum):
