@@ -14,6 +14,9 @@ from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.service import build_service_app
 
+from muninn_scheduler.calendar_events.handlers import register_handlers as register_calendar
+from muninn_scheduler.calendar_events.service import CalendarFollowUps
+from muninn_scheduler.calendar_events.store import CalendarLinkStore
 from muninn_scheduler.clock import Clock, SystemClock
 from muninn_scheduler.conversations.handlers import register_handlers as register_conversation
 from muninn_scheduler.delivery.email import EmailSender
@@ -117,6 +120,7 @@ def build_features(
     rating_store = ProviderRatingStore(db)
     plan_store = PlanStore(db)
     nudge_store = NudgeStore(db)
+    calendar_links = CalendarLinkStore(db)
     stores: tuple[Indexed, ...] = (
         timers,
         notification_store,
@@ -126,6 +130,7 @@ def build_features(
         rating_store,
         plan_store,
         nudge_store,
+        calendar_links,
     )
 
     wheel = TimerWheel(
@@ -208,6 +213,16 @@ def build_features(
     register_profile_handlers(runtime.consumers, profiles)
     register_conversation(runtime.consumers, plans, experiences)
     register_nudges(runtime.consumers, nudges)
+    register_calendar(
+        runtime.consumers,
+        CalendarFollowUps(
+            store=calendar_links,
+            reminders=reminders,
+            experiences=experiences,
+            profiles=profile_service,
+            clock=clock,
+        ),
+    )
     services = SchedulerServices(
         reminders=reminders,
         notifications=notifications,

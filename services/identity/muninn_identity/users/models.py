@@ -94,6 +94,13 @@ class NotificationPreferences(Strict):
     email_follow_ups: bool = False
     proactive_messages: bool = True
     quiet_hours: QuietHours = Field(default_factory=QuietHours)
+    event_reminder_minutes: int | None = Field(
+        default=30,
+        ge=0,
+        le=10080,
+        description="Remind this many minutes before an event in a connected calendar; "
+        "null turns calendar reminders off.",
+    )
 
 
 class PrivacyPreferences(Strict):

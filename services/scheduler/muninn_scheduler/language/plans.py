@@ -114,14 +114,14 @@ def _tidy(title: str) -> str:
     return (title[:1].upper() + title[1:])[:200] if title else ""
 
 
-def _appointment_type(text: str) -> str | None:
+def appointment_type(text: str) -> str | None:
     for pattern, kind in APPOINTMENT_TYPES:
         if re.search(pattern, text, re.IGNORECASE):
             return kind
     return None
 
 
-def _provider(text: str, kind: str) -> tuple[str | None, str | None]:
+def provider_of(text: str, kind: str) -> tuple[str | None, str | None]:
     """(provider, location): a named person ('with Dr. Mary'), else a named place ('at Tony's')."""
     person = WITH_PERSON.search(text) or HONORIFIC_PERSON.search(text)
     place = AT_PLACE.search(text)
@@ -153,10 +153,10 @@ def parse_plan(text: str, now_local: datetime) -> Plan | None:
 
 
 def _appointment(text: str, when: When) -> Plan | None:
-    kind = _appointment_type(text)
+    kind = appointment_type(text)
     if kind is None:
         return None
-    provider, location = _provider(text, kind)
+    provider, location = provider_of(text, kind)
     duration = DURATION.search(text)
     minutes = 60
     spans = list(when.spans)

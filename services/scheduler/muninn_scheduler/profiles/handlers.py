@@ -26,6 +26,8 @@ def preference_fields(preferences: dict[str, Any]) -> dict[str, Any]:
     }
     if switches:
         changes["notifications"] = switches
+    if "event_reminder_minutes" in notifications:
+        changes["event_reminder_minutes"] = notifications["event_reminder_minutes"]
     if "preferred_contact_times" in preferences:
         changes["preferred_contact_times"] = preferences["preferred_contact_times"]
     return changes

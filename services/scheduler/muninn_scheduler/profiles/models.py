@@ -42,6 +42,9 @@ class Profile(BaseModel):
     quiet_hours: QuietHours = Field(default_factory=QuietHours)
     preferred_contact_times: ContactTimes = Field(default_factory=ContactTimes)
     notifications: NotificationSwitches = Field(default_factory=NotificationSwitches)
+    event_reminder_minutes: int | None = Field(
+        default=30, description="Remind this long before a synced calendar event; None: never."
+    )
 
     def zone(self) -> ZoneInfo:
         try:
