@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
@@ -140,6 +140,17 @@ class IntegrationRecord(BaseModel):
     record_type: Literal["calendar_event", "email", "contact", "interaction"]
     record_id: str
     data: Annotated[dict[str, Any], Personal()] = Field(default_factory=dict)
+
+    def moment(self, field: str) -> datetime | None:
+        """``data[field]`` as an aware datetime (ISO text; UTC when it has no offset), or None."""
+        value = self.data.get(field)
+        if not isinstance(value, str) or not value:
+            return None
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 class ByodRoutingChanged(BaseModel):

@@ -14,7 +14,7 @@ from muninn_integrations.connectors.dav.client import DavCredentials
 from muninn_integrations.connectors.ics import IcsFeedConnector
 from muninn_integrations.connectors.imap import ImapAccount, ImapConnector, ImapOptions
 from muninn_integrations.connectors.port import Connector, CredentialsRejectedError, RecordKind
-from muninn_integrations.connectors.registry import ConnectorRegistry, Endpoint
+from muninn_integrations.connectors.registry import ConnectorRegistry, Endpoint, Opener
 
 
 class MissingCredentialsError(CredentialsRejectedError):
@@ -76,52 +76,54 @@ def default_registry(
         options = ImapOptions(allow_plaintext=imap_allow_plaintext, timeout=timeout)
         return ImapConnector(imap_account(endpoint), guard, options)
 
-    registry.register(
-        ProviderInfo(
-            provider=Provider.CALDAV,
-            name="Calendar (CalDAV)",
-            kinds=[RecordKind.CALENDAR_EVENT],
-            auth="app_password",
-            writable=True,
-            available=True,
-            note="Nextcloud, Fastmail, iCloud, mailbox.org, Radicale, Baïkal: the server's "
-            "address and an app password.",
+    offered: list[tuple[Provider, str, RecordKind, str, bool, Opener, str | None]] = [
+        (
+            Provider.CALDAV,
+            "Calendar (CalDAV)",
+            RecordKind.CALENDAR_EVENT,
+            "app_password",
+            True,
+            caldav,
+            "Nextcloud, Fastmail, iCloud, mailbox.org, Radicale, Baïkal: the server's address "
+            "and an app password.",
         ),
-        caldav,
-    )
-    registry.register(
-        ProviderInfo(
-            provider=Provider.CARDDAV,
-            name="Contacts (CardDAV)",
-            kinds=[RecordKind.CONTACT],
-            auth="app_password",
-            writable=False,
-            available=True,
+        (
+            Provider.CARDDAV,
+            "Contacts (CardDAV)",
+            RecordKind.CONTACT,
+            "app_password",
+            False,
+            carddav,
+            None,
         ),
-        carddav,
-    )
-    registry.register(
-        ProviderInfo(
-            provider=Provider.IMAP,
-            name="Mail (IMAP, read-only)",
-            kinds=[RecordKind.EMAIL],
-            auth="app_password",
-            writable=False,
-            available=True,
-            note="imaps://host[:port] and an app password.",
+        (
+            Provider.IMAP,
+            "Mail (IMAP, read-only)",
+            RecordKind.EMAIL,
+            "app_password",
+            False,
+            imap,
+            "imaps://host[:port] and an app password.",
         ),
-        imap,
-    )
-    registry.register(
-        ProviderInfo(
-            provider=Provider.ICS,
-            name="Calendar feed (ICS, read-only)",
-            kinds=[RecordKind.CALENDAR_EVENT],
-            auth="none",
-            writable=False,
-            available=True,
-            note="A subscription address (holidays, sports, a private calendar link).",
+        (
+            Provider.ICS,
+            "Calendar feed (ICS, read-only)",
+            RecordKind.CALENDAR_EVENT,
+            "none",
+            False,
+            ics,
+            "A subscription address (holidays, sports, a private calendar link).",
         ),
-        ics,
-    )
+    ]
+    for provider, name, kind, auth, writable, opener, note in offered:
+        info = ProviderInfo(
+            provider=provider,
+            name=name,
+            kinds=[kind],
+            auth=auth,
+            writable=writable,
+            available=True,
+            note=note,
+        )
+        registry.register(info, opener)
     return registry

@@ -8,7 +8,7 @@ provenance in its metadata: which source, connection and record, and the link ba
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from muninn_shared.events.payloads import IntegrationRecord
@@ -25,16 +25,6 @@ class RecordMemory:
     type: MemoryType
     event_at: datetime | None
     metadata: dict[str, Any]
-
-
-def moment(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def text(value: object, limit: int = MAX_TEXT) -> str:
@@ -60,9 +50,10 @@ def when(at: datetime, all_day: bool) -> str:
     return day if all_day else f"{day} at {at:%H:%M}"
 
 
-def calendar_memory(data: dict[str, Any]) -> RecordMemory | None:
+def calendar_memory(record: IntegrationRecord) -> RecordMemory | None:
+    data = record.data
     title = text(data.get("title"), 200)
-    start = moment(data.get("start"))
+    start = record.moment("start")
     if not title or start is None or data.get("status") == "cancelled":
         return None
     parts = [f"Calendar: {title}, {when(start, bool(data.get('all_day')))}"]
@@ -78,14 +69,15 @@ def calendar_memory(data: dict[str, Any]) -> RecordMemory | None:
     )
 
 
-def mail_memory(data: dict[str, Any]) -> RecordMemory | None:
+def mail_memory(record: IntegrationRecord) -> RecordMemory | None:
+    data = record.data
     subject = text(data.get("subject"), 200)
     sender = data.get("from")
     sender_name = people([sender])[0] if people([sender]) else ""
     snippet = text(data.get("snippet"), MAX_TEXT)
     if not (subject or snippet):
         return None
-    sent = moment(data.get("sent_at"))
+    sent = record.moment("sent_at")
     head = f"E-mail from {sender_name or 'someone'}"
     if recipients := people(data.get("to")):
         head += " to " + ", ".join(recipients)
@@ -107,9 +99,9 @@ def record_memory(record: IntegrationRecord) -> RecordMemory | None:
     if record.data.get("action") == "deleted":
         return None
     if record.record_type == "calendar_event":
-        memory = calendar_memory(record.data)
+        memory = calendar_memory(record)
     elif record.record_type == "email":
-        memory = mail_memory(record.data)
+        memory = mail_memory(record)
     else:
         return None
     if memory is None:

@@ -10,7 +10,7 @@ deleted one removes what has not happened yet. Recurring and all-day events get 
 from __future__ import annotations
 
 from contextlib import suppress
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from muninn_shared.events.payloads import IntegrationRecord
@@ -30,16 +30,6 @@ from muninn_scheduler.reminders.service import ReminderService
 
 log = get_logger(__name__)
 MAX_DURATION_MINUTES = 24 * 60
-
-
-def moment(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def text(value: object, limit: int) -> str | None:
@@ -69,7 +59,7 @@ class CalendarFollowUps:
         data: dict[str, Any] = record.data
         link = await self._store.get(record.user_id, record.record_id, session)
         title = text(data.get("title"), 200)
-        start = moment(data.get("start"))
+        start = record.moment("start")
         now = self._clock.now()
         plannable = (
             data.get("action") != "deleted"
@@ -134,7 +124,7 @@ class CalendarFollowUps:
         if kind is None:
             return None
         provider, place = provider_of(title, kind)
-        end = moment(record.data.get("end"))
+        end = record.moment("end")
         minutes = int((end - start).total_seconds() // 60) if end is not None else 60
         experience = await self._experiences.create(
             record.user_id,
