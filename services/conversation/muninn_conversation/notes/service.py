@@ -6,14 +6,12 @@ require that the user can read the conversation the message is in.
 
 from __future__ import annotations
 
-import builtins
 import re
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from muninn_shared.problems import not_found
-from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_conversation.conversations.permissions import Operation
 from muninn_conversation.conversations.service import ConversationService
@@ -29,7 +27,7 @@ from muninn_conversation.notes.models import (
 from muninn_conversation.notes.search import SEARCH_FIELDS, highlight, parse_query
 from muninn_conversation.notes.store import NoteStore, note_search_fields
 from muninn_conversation.owned import now, owned_or_404
-from muninn_conversation.tags.tagging import TagVocabulary, add_item_tag, remove_item_tag
+from muninn_conversation.tags.tagging import TaggedItems, TagVocabulary
 
 Doc = dict[str, Any]
 UNTITLED = "Untitled note"
@@ -87,7 +85,7 @@ async def readable_message(
     return message
 
 
-class NoteService:
+class NoteService(TaggedItems[NoteStore]):
     def __init__(
         self,
         store: NoteStore,
@@ -200,31 +198,3 @@ class NoteService:
             return NotePage(items=items, next_cursor=next_cursor)
         docs, next_cursor = await self._store.newest_page(query, limit=limit, cursor=cursor)
         return NotePage(items=[note_from_doc(d) for d in docs], next_cursor=next_cursor)
-
-    async def add_tag(self, user_id: str, note_id: str, tag: str) -> builtins.list[str]:
-        return await add_item_tag(
-            self._tags,
-            user_id,
-            tag,
-            lambda: self.get_doc(user_id, note_id),
-            self._store.replace_tags_if_unchanged,
-        )
-
-    async def remove_tag(self, user_id: str, note_id: str, tag: str) -> builtins.list[str]:
-        return await remove_item_tag(
-            tag, lambda: self.get_doc(user_id, note_id), self._store.replace_tags_if_unchanged
-        )
-
-    # What the tags feature counts and renames on the user's notes.
-
-    async def tag_counts(self, user_id: str) -> dict[str, int]:
-        return await self._store.tag_counts(user_id)
-
-    async def tagged(self, user_id: str, tag: str) -> int:
-        return await self._store.tagged(user_id, tag)
-
-    async def retag(
-        self, user_id: str, old: str, new: str | None, session: AsyncClientSession
-    ) -> int:
-        """Rename or drop a tag on every note of the user, re-indexing each for search."""
-        return await self._store.retag(user_id, old, new, session)

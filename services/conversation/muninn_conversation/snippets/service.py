@@ -6,12 +6,10 @@ requires that the user can read that message's conversation.
 
 from __future__ import annotations
 
-import builtins
 import uuid
 from typing import Any
 
 from muninn_shared.problems import not_found
-from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_conversation.conversations.service import ConversationService
 from muninn_conversation.messages.reading import MessageReader
@@ -21,7 +19,7 @@ from muninn_conversation.notes.service import readable_message
 from muninn_conversation.owned import now, owned_or_404
 from muninn_conversation.snippets.models import Snippet, SnippetCreate, SnippetPage, SnippetPatch
 from muninn_conversation.snippets.store import SnippetStore, snippet_search_fields
-from muninn_conversation.tags.tagging import TagVocabulary, add_item_tag, remove_item_tag
+from muninn_conversation.tags.tagging import TaggedItems, TagVocabulary
 
 Doc = dict[str, Any]
 
@@ -33,7 +31,7 @@ def snippet_from_doc(doc: Doc, hit: SearchHit | None = None) -> Snippet:
     )
 
 
-class SnippetService:
+class SnippetService(TaggedItems[SnippetStore]):
     def __init__(
         self,
         store: SnippetStore,
@@ -124,31 +122,3 @@ class SnippetService:
             return SnippetPage(items=items, next_cursor=next_cursor)
         docs, next_cursor = await self._store.newest_page(query, limit=limit, cursor=cursor)
         return SnippetPage(items=[snippet_from_doc(d) for d in docs], next_cursor=next_cursor)
-
-    async def add_tag(self, user_id: str, snippet_id: str, tag: str) -> builtins.list[str]:
-        return await add_item_tag(
-            self._tags,
-            user_id,
-            tag,
-            lambda: self.get_doc(user_id, snippet_id),
-            self._store.replace_tags_if_unchanged,
-        )
-
-    async def remove_tag(self, user_id: str, snippet_id: str, tag: str) -> builtins.list[str]:
-        return await remove_item_tag(
-            tag, lambda: self.get_doc(user_id, snippet_id), self._store.replace_tags_if_unchanged
-        )
-
-    # What the tags feature counts and renames on the user's snippets.
-
-    async def tag_counts(self, user_id: str) -> dict[str, int]:
-        return await self._store.tag_counts(user_id)
-
-    async def tagged(self, user_id: str, tag: str) -> int:
-        return await self._store.tagged(user_id, tag)
-
-    async def retag(
-        self, user_id: str, old: str, new: str | None, session: AsyncClientSession
-    ) -> int:
-        """Rename or drop a tag on every snippet of the user, re-indexing each for search."""
-        return await self._store.retag(user_id, old, new, session)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from muninn_shared.problems import ProblemError
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_conversation.owned import now
 from muninn_conversation.tags.models import MAX_TAGS_PER_ITEM
@@ -75,3 +77,56 @@ async def remove_item_tag(
     """Untag an item; the tag stays in the user's vocabulary."""
     tags, _ = await change_item_tags(load, replace_if_unchanged, tag, add=False)
     return tags
+
+
+class TaggedItemStore(Protocol):
+    async def replace_tags_if_unchanged(self, doc: Doc, tags: list[str]) -> Doc | None: ...
+
+    async def tag_counts(self, user_id: str) -> dict[str, int]: ...
+
+    async def tagged(self, user_id: str, tag: str) -> int: ...
+
+    async def retag(
+        self, user_id: str, old: str, new: str | None, session: AsyncClientSession
+    ) -> int: ...
+
+
+StoreT = TypeVar("StoreT", bound=TaggedItemStore)
+
+
+class TaggedItems(ABC, Generic[StoreT]):
+    """What every taggable item's service offers: tagging one item, and what the tags
+    feature counts and renames across the user's items."""
+
+    _store: StoreT
+    _tags: TagVocabulary
+
+    @abstractmethod
+    async def get_doc(self, user_id: str, item_id: str) -> Doc:
+        """The user's item (404 when it is not theirs)."""
+
+    async def add_tag(self, user_id: str, item_id: str, tag: str) -> list[str]:
+        return await add_item_tag(
+            self._tags,
+            user_id,
+            tag,
+            lambda: self.get_doc(user_id, item_id),
+            self._store.replace_tags_if_unchanged,
+        )
+
+    async def remove_tag(self, user_id: str, item_id: str, tag: str) -> list[str]:
+        return await remove_item_tag(
+            tag, lambda: self.get_doc(user_id, item_id), self._store.replace_tags_if_unchanged
+        )
+
+    async def tag_counts(self, user_id: str) -> dict[str, int]:
+        return await self._store.tag_counts(user_id)
+
+    async def tagged(self, user_id: str, tag: str) -> int:
+        return await self._store.tagged(user_id, tag)
+
+    async def retag(
+        self, user_id: str, old: str, new: str | None, session: AsyncClientSession
+    ) -> int:
+        """Rename or drop a tag on every item of the user, re-indexing each for search."""
+        return await self._store.retag(user_id, old, new, session)
