@@ -7,12 +7,14 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from muninn_integrations.calendar.service import CalendarService
 from muninn_integrations.connections.service import ConnectionService
 
 
 @dataclass(frozen=True)
 class IntegrationsServices:
     connections: ConnectionService
+    calendar: CalendarService
 
 
 async def get_services(request: Request) -> IntegrationsServices:
