@@ -80,7 +80,11 @@ def stored_event_from_doc(doc: Mapping[str, Any]) -> StoredCalendarEvent:
 
 
 def digest_of(event: CalendarEvent) -> str:
-    return hashlib.sha256(event.model_dump_json().encode()).hexdigest()
+    """The event's content, whatever line endings the text came with (a multiget's XML
+    turns CRLF into LF, a GET does not)."""
+    text = "\n".join(line.rstrip("\r") for line in (event.ical or "").strip().splitlines())
+    fields = event.model_dump_json(exclude={"ical"})
+    return hashlib.sha256(f"{fields}\0{text}".encode()).hexdigest()
 
 
 def _aware(moment: datetime) -> datetime:
@@ -166,12 +170,15 @@ class CalendarEventStore:
         digest = digest_of(event)
         now = datetime.now(UTC)
         existing = await self._events.find_one(
-            _key(source), {"_id": 1, "digest": 1, "collection_id": 1}, session=session
+            _key(source), {"_id": 1, "digest": 1, "etag": 1, "collection_id": 1}, session=session
         )
         if (
             existing is not None
-            and existing.get("digest") == digest
             and existing.get("collection_id") == source.collection_id
+            and (
+                existing.get("digest") == digest
+                or (etag is not None and existing.get("etag") == etag)
+            )
         ):
             stamp: dict[str, Any] = {"etag": etag}
             if generation is not None:
