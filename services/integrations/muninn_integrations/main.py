@@ -59,6 +59,9 @@ def create_app(
     async def open_connection_calendar(user_id: str, connection_id: str) -> CalDavConnector:
         """A CalDAV connector for one of the user's connections, with its stored secret."""
         connection = await services.connections.get(user_id, connection_id)  # 404 if not theirs
+        info = registry.info(connection.provider)
+        if info is None or not info.writable:  # an ICS feed
+            raise ReadOnlyCalendarError(connection.provider.value)
         secret = await vault.get(user_id, connection_id)
         endpoint = Endpoint(connection.provider, connection.server_url, connection.username, secret)
         connector = registry.open(endpoint)

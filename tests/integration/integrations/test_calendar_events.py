@@ -638,3 +638,65 @@ async def test_hostile_and_invalid_input_is_a_problem_never_a_500(running: Runni
     assert timedelta(hours=1) == datetime.fromisoformat(
         unchanged.json()["end"]
     ) - datetime.fromisoformat(unchanged.json()["start"])
+
+
+async def test_write_back_through_a_connection_made_with_the_api_and_purge(
+    infra: Infra, unique: str, mongo: AsyncMongoClient[dict[str, Any]], radicale: RadicaleServer
+) -> None:
+    """No connector injected: the app opens the connection with its sealed password, and a
+    disconnect with purge removes what was written through it."""
+    settings = IntegrationsSettings(
+        kafka_bootstrap=infra.kafka_bootstrap,
+        mongo_uri=infra.mongo_uri,
+        mongo_database_prefix=f"muninn_it{unique}_",
+        log_level="WARNING",
+        outbound_allow_cidrs=["127.0.0.0/8"],
+        outbound_require_https=False,
+        connect_check_timeout_seconds=20,
+    )
+    dav_user = f"cal{next(_accounts)}"
+    path = create_calendar(radicale.url, dav_user, USERS[dav_user], "work")
+    ana = me(f"user-{uuid.uuid4().hex[:8]}")
+    app = create_app(settings)
+    async with (
+        LifespanManager(app, startup_timeout=120, shutdown_timeout=60),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://integrations", timeout=60
+        ) as client,
+    ):
+        connected = await client.post(
+            "/v1/integrations/connections",
+            json={
+                "provider": "caldav",
+                "server_url": radicale.url,
+                "username": dav_user,
+                "password": USERS[dav_user],
+            },
+            headers=ana,
+        )
+        assert connected.status_code == 201, connected.text
+        connection_id = connected.json()["id"]
+        created = await client.post(
+            "/v1/calendar/events",
+            json={
+                "connection_id": connection_id,
+                "calendar": path,
+                "title": "Dentist",
+                "start": "2026-04-01T08:00:00Z",
+                "end": "2026-04-01T09:00:00Z",
+            },
+            headers=ana,
+        )
+        assert created.status_code == 201, created.text
+        async with httpx.AsyncClient(
+            base_url=radicale.url, auth=(dav_user, USERS[dav_user]), timeout=10
+        ) as source:
+            listing = await source.request("PROPFIND", path, headers={"Depth": "1"})
+            assert listing.text.count(".ics") == 1
+        disconnected = await client.delete(
+            f"/v1/integrations/connections/{connection_id}", params={"purge": "true"}, headers=ana
+        )
+        assert disconnected.status_code == 204
+        gone = await client.get(f"/v1/calendar/events/{created.json()['id']}", headers=ana)
+        assert gone.status_code == 404
+        assert await mongo[settings.mongo_database][CALENDAR_EVENTS].count_documents({}) == 0
