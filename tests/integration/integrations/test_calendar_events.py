@@ -548,6 +548,14 @@ async def test_every_route_is_scoped_to_its_caller(running: Running) -> None:
         )
         assert answer.status_code == 404, (method, answer.text)
         assert answer.headers["content-type"].startswith("application/problem+json")
+    # Ranges at the edges of time are answered, not crashed on.
+    for edge in (
+        {"start": "0001-01-01T00:00:00Z", "end": "0001-12-01T00:00:00Z"},
+        {"start": "9999-01-01T00:00:00Z", "end": "9999-12-31T00:00:00+00:00"},
+        {"start": "2026-01-01T00:00:00+14:00", "end": "2026-01-31T00:00:00-12:00"},
+    ):
+        answer = await running.client.get("/v1/calendar/events", params=edge, headers=ana.headers)
+        assert answer.status_code in (200, 422), (edge, answer.text)
     # Ana's connection is not Mallory's to write through.
     borrowed = await running.client.post(
         "/v1/calendar/events",

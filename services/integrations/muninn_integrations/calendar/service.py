@@ -165,7 +165,7 @@ def _expand(
     for record in records:
         try:
             occurrences = expand_event(record.event, start, end, limit=limit + 1)
-        except MalformedCalendarError:
+        except (MalformedCalendarError, OverflowError, ValueError):
             log.warning("calendar_event_not_expandable", event_id=record.id)
             continue
         if len(occurrences) > limit:
