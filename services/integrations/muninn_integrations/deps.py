@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from muninn_integrations.calendar.service import CalendarService
 from muninn_integrations.connections.service import ConnectionService
 from muninn_integrations.sync.service import SyncService
 
@@ -15,6 +16,7 @@ from muninn_integrations.sync.service import SyncService
 class IntegrationsServices:
     connections: ConnectionService
     sync: SyncService
+    calendar: CalendarService
 
 
 async def get_services(request: Request) -> IntegrationsServices:

@@ -10,10 +10,19 @@ from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.service import build_service_app
 
+from muninn_integrations.calendar.router import router as calendar_router
+from muninn_integrations.calendar.service import (
+    CalendarService,
+    OpenCalendar,
+    ReadOnlyCalendarError,
+)
+from muninn_integrations.calendar.sink import CalendarEventSink
+from muninn_integrations.calendar.store import CalendarEventStore
 from muninn_integrations.connections.router import router as connections_router
 from muninn_integrations.connections.service import ConnectionService
 from muninn_integrations.connections.store import ConnectionStore
 from muninn_integrations.connectors.catalogue import default_registry
+from muninn_integrations.connectors.dav.caldav import CalDavConnector
 from muninn_integrations.connectors.registry import ConnectorRegistry
 from muninn_integrations.deps import IntegrationsServices
 from muninn_integrations.settings import IntegrationsSettings
@@ -27,9 +36,12 @@ from muninn_integrations.vault.wiring import key_ring
 
 
 def create_app(
-    settings: IntegrationsSettings | None = None, registry: ConnectorRegistry | None = None
+    settings: IntegrationsSettings | None = None,
+    registry: ConnectorRegistry | None = None,
+    open_calendar: OpenCalendar | None = None,
 ) -> FastAPI:
-    """``registry`` replaces the protocol adapters this instance offers (tests)."""
+    """``registry`` replaces the protocol adapters this instance offers (tests);
+    ``open_calendar`` how calendar write-back reaches a connection's server (tests)."""
     settings = settings or IntegrationsSettings()
     # Refuses to start without key-encryption keys where a development ring is not allowed.
     ring = key_ring(settings)
@@ -45,7 +57,8 @@ def create_app(
     vault_store = VaultStore(db)
     connection_store = ConnectionStore(db)
     sync_store = SyncStore(db)
-    sinks: list[RecordSink] = []
+    calendar_store = CalendarEventStore(db)
+    sinks: list[RecordSink] = [CalendarEventSink(calendar_store)]
 
     connections = ConnectionService(
         client=runtime.mongo,
@@ -70,13 +83,34 @@ def create_app(
         retry_base_seconds=settings.sync_retry_base_seconds,
         poll_seconds=settings.sync_poll_seconds,
     )
-    services = IntegrationsServices(connections=connections, sync=sync)
+
+    async def open_connection_calendar(user_id: str, connection_id: str) -> CalDavConnector:
+        """A CalDAV connector for one of the user's connections, with its stored secret."""
+        connection, endpoint = await connections.endpoint(user_id, connection_id)  # 404
+        info = registry.info(connection.provider)
+        if info is None or not info.writable:  # an ICS feed
+            raise ReadOnlyCalendarError(connection.provider.value)
+        connector = registry.open(endpoint)
+        if not isinstance(connector, CalDavConnector):
+            await connector.aclose()
+            raise ReadOnlyCalendarError(connection.provider.value)
+        return connector
+
+    services = IntegrationsServices(
+        connections=connections,
+        sync=sync,
+        calendar=CalendarService(
+            store=calendar_store,
+            open_calendar=open_calendar or open_connection_calendar,
+            write_timeout=settings.connector_timeout_seconds * 2,
+        ),
+    )
     # Erasure removes every document carrying the user's id, the vault's sealed secrets and
     # wrapped data keys included, so nothing synced for the user can be opened again.
     install_erasure_consumer(runtime)
 
     async def ensure_indexes() -> None:
-        for store in (vault_store, connection_store, sync_store):
+        for store in (vault_store, connection_store, sync_store, calendar_store):
             await store.ensure_indexes()
 
     async def queue_due_syncs() -> None:
@@ -90,7 +124,7 @@ def create_app(
         runtime,
         title="Muninn integrations",
         description="Calendar, mail and contacts connections, sync jobs, interactions.",
-        routers=[connections_router, sync_router],
+        routers=[connections_router, sync_router, calendar_router],
         background=background,
         on_startup=[ensure_indexes],
         state={"services": services, "sinks": sinks},

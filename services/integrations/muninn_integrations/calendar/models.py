@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 MAX_TITLE = 1_000
 MAX_DESCRIPTION = 20_000
@@ -84,3 +85,116 @@ class CalendarEvent(BaseModel):
     @property
     def recurring(self) -> bool:
         return self.recurrence_rule is not None
+
+
+# --- The calendar API (/v1/calendar): what is read and written through the service. ---
+
+MAX_RANGE_DAYS = 366
+MAX_OCCURRENCES = 2_000
+MAX_WRITE_ATTENDEES = 100
+ConnectionIdField = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+CollectionIdField = Annotated[str, Field(min_length=1, max_length=1024)]
+TitleField = Annotated[str, Field(min_length=1, max_length=MAX_TITLE)]
+ShortText = Annotated[str, Field(max_length=MAX_SHORT_TEXT)]
+LongText = Annotated[str, Field(max_length=MAX_DESCRIPTION)]
+# A plain address: no spaces, separators or line breaks that could reach the iCalendar text.
+EmailField = Annotated[
+    str, Field(min_length=3, max_length=320, pattern=r"^[^\s@<>,;:\"]+@[^\s@<>,;:\"]+$")
+]
+
+
+class EventOccurrence(BaseModel):
+    """One occurrence in a time range: a single event, or one instance of a series."""
+
+    event_id: str
+    connection_id: str | None
+    calendar: str
+    title: str
+    start: datetime
+    end: datetime
+    all_day: bool
+    time_zone: str | None = None
+    location: str | None = None
+    status: EventStatus
+    recurring: bool
+    recurrence_id: datetime | None = None
+
+
+class OccurrenceList(BaseModel):
+    items: list[EventOccurrence]
+    truncated: bool = Field(
+        default=False, description="more occurrences fall in the range than were returned"
+    )
+
+
+class OverrideSummary(BaseModel):
+    recurrence_id: datetime | None
+    title: str
+    start: datetime
+    end: datetime
+    status: EventStatus
+
+
+class EventDetail(BaseModel):
+    """A series master (or single event) as stored, with its people and alarms."""
+
+    id: str
+    connection_id: str | None
+    calendar: str
+    uid: str
+    title: str
+    description: str | None = None
+    location: str | None = None
+    start: datetime
+    end: datetime
+    all_day: bool
+    time_zone: str | None = None
+    status: EventStatus
+    organizer: Person | None = None
+    attendees: list[Attendee]
+    alarms: list[Alarm]
+    recurring: bool
+    recurrence_rule: str | None = None
+    excluded_dates: list[datetime] = Field(default_factory=list)
+    overrides: list[OverrideSummary] = Field(default_factory=list)
+    url: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class AttendeeWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailField
+    name: ShortText | None = None
+
+
+class _EventFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    location: ShortText | None = None
+    description: LongText | None = None
+    time_zone: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
+        default=None, description="IANA zone the event is written in (default: UTC)"
+    )
+    attendees: Annotated[list[AttendeeWrite], Field(max_length=MAX_WRITE_ATTENDEES)] | None = None
+
+
+class EventCreate(_EventFields):
+    """A new event, written to the calendar at the source and stored once it is there."""
+
+    connection_id: ConnectionIdField
+    calendar: CollectionIdField = Field(description="the calendar's collection id")
+    title: TitleField
+    start: AwareDatetime
+    end: AwareDatetime
+    all_day: bool = False
+
+
+class EventPatch(_EventFields):
+    """The fields to change; absent fields stay as they are."""
+
+    title: TitleField | None = None
+    start: AwareDatetime | None = None
+    end: AwareDatetime | None = None
+    all_day: bool | None = None

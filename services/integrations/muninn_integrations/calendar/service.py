@@ -1,0 +1,420 @@
+"""Calendar events: read by time range (recurrences expanded), read one, and write back to the
+source (create, update, delete on CalDAV with If-Match), storing what the source then holds so
+a read right after shows it and the next sync finds nothing changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from muninn_shared.logging import get_logger
+from muninn_shared.problems import ProblemError, not_found
+
+from muninn_integrations.calendar.ical import event_from_ical
+from muninn_integrations.calendar.models import (
+    MAX_OCCURRENCES,
+    MAX_RANGE_DAYS,
+    Attendee,
+    CalendarEvent,
+    EventCreate,
+    EventDetail,
+    EventOccurrence,
+    EventPatch,
+    MalformedCalendarError,
+    OccurrenceList,
+    OverrideSummary,
+)
+from muninn_integrations.calendar.recurrence import expand_event
+from muninn_integrations.calendar.serialize import event_to_ical
+from muninn_integrations.calendar.store import (
+    CalendarEventStore,
+    Source,
+    StoredCalendarEvent,
+)
+from muninn_integrations.connectors.dav.caldav import CalDavConnector, StoredEvent
+from muninn_integrations.connectors.port import (
+    AddressRefusedError,
+    ConnectorError,
+    CredentialsRejectedError,
+    SourceUnavailableError,
+)
+
+log = get_logger(__name__)
+
+MAX_SERIES = 1_000  # recurring records expanded for one range query
+WRITE_PROVIDER = "caldav"
+READ_ONLY_PROVIDERS = frozenset({"ics"})
+
+
+class ReadOnlyCalendarError(Exception):
+    """Raised by an ``OpenCalendar`` for a connection that cannot be written (an ICS feed)."""
+
+
+# Opens a CalDAV connector for one of the user's connections with its stored secret; raises
+# ProblemError 404 for an unknown connection and ReadOnlyCalendarError for a read-only one.
+OpenCalendar = Callable[[str, str], Awaitable[CalDavConnector]]
+
+
+def read_only_calendar() -> ProblemError:
+    return ProblemError(
+        409, "This calendar is read-only; change it at its source.", code="read-only-calendar"
+    )
+
+
+def changed_at_source() -> ProblemError:
+    return ProblemError(
+        409,
+        "The event changed at its source since it was last synced; read it again and retry.",
+        code="changed-at-source",
+    )
+
+
+def source_problem(error: ConnectorError) -> ProblemError:
+    message = error.public_message
+    if isinstance(error, SourceUnavailableError):
+        return ProblemError(
+            502,
+            f"{message} Try again shortly.",
+            code="source-unavailable",
+            headers={"Retry-After": str(max(1, math.ceil(error.retry_after or 30)))},
+        )
+    if isinstance(error, CredentialsRejectedError):
+        return ProblemError(422, message, code="credentials-rejected")
+    if isinstance(error, AddressRefusedError):
+        return ProblemError(422, message, code="address-refused")
+    lowered = message.lower()
+    if "changed at the server" in lowered or "no such event" in lowered:
+        return changed_at_source()
+    if "read-only" in lowered:
+        return read_only_calendar()
+    if "no such calendar" in lowered:
+        return ProblemError(
+            422,
+            "No such calendar for this connection.",
+            code="unknown-calendar",
+            errors=[{"loc": ["body", "calendar"], "msg": "unknown", "type": "value_error"}],
+        )
+    return ProblemError(422, message, code="source-refused")
+
+
+def occurrence_of(record: StoredCalendarEvent, occurrence: CalendarEvent) -> EventOccurrence:
+    return EventOccurrence(
+        event_id=record.id,
+        connection_id=record.connection_id,
+        calendar=record.collection_id,
+        title=occurrence.title,
+        start=occurrence.start,
+        end=occurrence.end,
+        all_day=occurrence.all_day,
+        time_zone=occurrence.time_zone,
+        location=occurrence.location,
+        status=occurrence.status,
+        recurring=record.event.recurring,
+        recurrence_id=occurrence.recurrence_id,
+    )
+
+
+def detail_of(record: StoredCalendarEvent) -> EventDetail:
+    event = record.event
+    return EventDetail(
+        id=record.id,
+        connection_id=record.connection_id,
+        calendar=record.collection_id,
+        uid=event.uid,
+        title=event.title,
+        description=event.description,
+        location=event.location,
+        start=event.start,
+        end=event.end,
+        all_day=event.all_day,
+        time_zone=event.time_zone,
+        status=event.status,
+        organizer=event.organizer,
+        attendees=event.attendees,
+        alarms=event.alarms,
+        recurring=event.recurring,
+        recurrence_rule=event.recurrence_rule,
+        excluded_dates=event.excluded_dates,
+        overrides=[
+            OverrideSummary(
+                recurrence_id=o.recurrence_id,
+                title=o.title,
+                start=o.start,
+                end=o.end,
+                status=o.status,
+            )
+            for o in event.overrides
+        ],
+        url=event.url,
+        created_at=record.created_at,
+        updated_at=record.updated_at,
+    )
+
+
+def _expand(
+    records: list[StoredCalendarEvent], start: datetime, end: datetime, limit: int
+) -> tuple[list[EventOccurrence], bool]:
+    found: list[EventOccurrence] = []
+    truncated = False
+    for record in records:
+        try:
+            occurrences = expand_event(record.event, start, end, limit=limit + 1)
+        except (MalformedCalendarError, OverflowError, ValueError):
+            log.warning("calendar_event_not_expandable", event_id=record.id)
+            continue
+        if len(occurrences) > limit:
+            truncated = True
+        found.extend(occurrence_of(record, o) for o in occurrences[:limit])
+    return found, truncated
+
+
+class CalendarService:
+    def __init__(
+        self,
+        *,
+        store: CalendarEventStore,
+        open_calendar: OpenCalendar,
+        write_timeout: float = 60.0,
+    ) -> None:
+        self._store = store
+        self._open_calendar = open_calendar
+        self._write_timeout = write_timeout
+
+    # --- reads ---
+
+    async def occurrences(
+        self,
+        user_id: str,
+        start: datetime,
+        end: datetime,
+        *,
+        limit: int = 500,
+        connection_id: str | None = None,
+        collection_id: str | None = None,
+    ) -> OccurrenceList:
+        if end <= start:
+            raise invalid_range("end must be after start")
+        if end - start > timedelta(days=MAX_RANGE_DAYS):
+            raise invalid_range(f"the range spans at most {MAX_RANGE_DAYS} days")
+        limit = max(1, min(limit, MAX_OCCURRENCES))
+        filters: dict[str, Any] = {"connection_id": connection_id, "collection_id": collection_id}
+        singles = await self._store.in_range(
+            user_id, start, end, recurring=False, limit=limit + 1, **filters
+        )
+        series = await self._store.in_range(
+            user_id, start, end, recurring=True, limit=MAX_SERIES + 1, **filters
+        )
+        truncated = len(series) > MAX_SERIES
+        found, cut = await asyncio.to_thread(
+            _expand, singles + series[:MAX_SERIES], start, end, limit
+        )
+        found.sort(key=lambda o: (o.start, o.event_id))
+        truncated = truncated or cut or len(found) > limit
+        return OccurrenceList(items=found[:limit], truncated=truncated)
+
+    async def get(self, user_id: str, event_id: str) -> EventDetail:
+        return detail_of(await self._record(user_id, event_id))
+
+    async def _record(self, user_id: str, event_id: str) -> StoredCalendarEvent:
+        record = await self._store.get(user_id, event_id)
+        if record is None:
+            raise not_found("Event")
+        return record
+
+    # --- write-back ---
+
+    async def create(self, user_id: str, body: EventCreate) -> EventDetail:
+        event = CalendarEvent(
+            uid=f"{uuid.uuid4().hex}-muninn",
+            title=body.title,
+            description=body.description,
+            location=body.location,
+            start=body.start,
+            end=body.end,
+            all_day=body.all_day,
+            time_zone=checked_zone(body.time_zone),
+            attendees=[Attendee(email=a.email, name=a.name) for a in (body.attendees or [])],
+        )
+        event = normalized_times(event)
+        connector = await self._open(user_id, body.connection_id)
+        try:
+            async with asyncio.timeout(self._write_timeout):
+                written = await connector.create_event(body.calendar, event)
+                stored = await self._read_back(connector, written, event)
+        except TimeoutError:
+            raise source_problem(
+                SourceUnavailableError("The server did not answer in time.")
+            ) from None
+        except ConnectorError as exc:
+            raise source_problem(exc) from None
+        finally:
+            await connector.aclose()
+        source = Source(user_id, body.connection_id, WRITE_PROVIDER, stored.href, body.calendar)
+        return await self._keep(source, stored)
+
+    async def update(self, user_id: str, event_id: str, patch: EventPatch) -> EventDetail:
+        record = await self._writable_record(user_id, event_id)
+        event = record.event
+        changes: dict[str, Any] = {}
+        for name in ("title", "start", "end", "all_day", "location", "description"):
+            if name in patch.model_fields_set:
+                value = getattr(patch, name)
+                if value is None and name in ("title", "start", "end", "all_day"):
+                    raise ProblemError(
+                        422,
+                        f"{name} cannot be removed.",
+                        code="validation-error",
+                        errors=[
+                            {"loc": ["body", name], "msg": "may not be null", "type": "value_error"}
+                        ],
+                    )
+                changes[name] = value
+        if "time_zone" in patch.model_fields_set:
+            changes["time_zone"] = checked_zone(patch.time_zone)
+        if patch.attendees is not None:
+            known = {a.email.lower(): a for a in event.attendees if a.email}
+            changes["attendees"] = [
+                known[a.email.lower()].model_copy(
+                    update={"name": a.name or known[a.email.lower()].name}
+                )
+                if a.email.lower() in known
+                else Attendee(email=a.email, name=a.name)
+                for a in patch.attendees
+            ]
+        if not changes:
+            return detail_of(record)
+        changes["sequence"] = event.sequence + 1
+        updated = normalized_times(event.model_copy(update=changes))
+        assert record.connection_id is not None  # _writable_record checked it
+        connector = await self._open(user_id, record.connection_id)
+        try:
+            async with asyncio.timeout(self._write_timeout):
+                etag = record.etag or await self._current_etag(connector, record.external_id)
+                written = await connector.update_event(record.external_id, updated, etag=etag)
+                stored = await self._read_back(connector, written, updated)
+        except TimeoutError:
+            raise source_problem(
+                SourceUnavailableError("The server did not answer in time.")
+            ) from None
+        except ConnectorError as exc:
+            raise source_problem(exc) from None
+        finally:
+            await connector.aclose()
+        source = Source(
+            user_id, record.connection_id, record.provider, record.external_id, record.collection_id
+        )
+        return await self._keep(source, stored)
+
+    async def delete(self, user_id: str, event_id: str) -> None:
+        record = await self._writable_record(user_id, event_id)
+        assert record.connection_id is not None
+        connector = await self._open(user_id, record.connection_id)
+        try:
+            async with asyncio.timeout(self._write_timeout):
+                etag = record.etag or await self._current_etag(connector, record.external_id)
+                await connector.delete_event(record.external_id, etag=etag)
+        except TimeoutError:
+            raise source_problem(
+                SourceUnavailableError("The server did not answer in time.")
+            ) from None
+        except ConnectorError as exc:
+            raise source_problem(exc) from None
+        finally:
+            await connector.aclose()
+        await self._store.delete_by_id(user_id, event_id)
+
+    async def _writable_record(self, user_id: str, event_id: str) -> StoredCalendarEvent:
+        record = await self._record(user_id, event_id)
+        if record.connection_id is None or record.provider in READ_ONLY_PROVIDERS:
+            raise read_only_calendar()
+        return record
+
+    async def _open(self, user_id: str, connection_id: str) -> CalDavConnector:
+        try:
+            return await self._open_calendar(user_id, connection_id)
+        except ReadOnlyCalendarError:
+            raise read_only_calendar() from None
+        except ConnectorError as exc:
+            raise source_problem(exc) from None
+
+    @staticmethod
+    async def _current_etag(connector: CalDavConnector, href: str) -> str:
+        current = await connector.get_event(href)
+        if current.etag is None:
+            raise changed_at_source()
+        return current.etag
+
+    @staticmethod
+    async def _read_back(
+        connector: CalDavConnector, written: StoredEvent, sent: CalendarEvent
+    ) -> StoredEvent:
+        """What the server holds now, as the next sync will see it."""
+        current = await connector.get_event(written.href)
+        if current.event is not None:
+            return current
+        # The server gave back nothing readable: keep what was sent.
+        text = event_to_ical(sent)
+        return StoredEvent(written.href, current.etag or written.etag, event_from_ical(text))
+
+    async def _keep(self, source: Source, stored: StoredEvent) -> EventDetail:
+        if stored.event is None:
+            raise changed_at_source()
+        await self._store.upsert(source, stored.event, etag=stored.etag, generation=None)
+        record = await self._store.find(source)
+        if record is None:  # removed meanwhile by a sync
+            raise changed_at_source()
+        return detail_of(record)
+
+
+def invalid_range(why: str) -> ProblemError:
+    return ProblemError(
+        422,
+        f"The time range is not valid: {why}.",
+        code="invalid-range",
+        errors=[{"loc": ["query", "end"], "msg": why, "type": "value_error"}],
+    )
+
+
+def checked_zone(name: str | None) -> str | None:
+    if name is None:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ProblemError(
+            422,
+            "time_zone must be an IANA time zone name, e.g. Europe/Lisbon.",
+            code="validation-error",
+            errors=[{"loc": ["body", "time_zone"], "msg": "unknown zone", "type": "value_error"}],
+        ) from None
+    return name
+
+
+def normalized_times(event: CalendarEvent) -> CalendarEvent:
+    """An all-day event spans whole days (at least one); a timed one ends after it starts."""
+    if event.all_day:
+        end = event.end
+        if end.date() <= event.start.date():
+            end = event.start + timedelta(days=1)
+        return event.model_copy(update={"end": end})
+    if event.end <= event.start:
+        raise ProblemError(
+            422,
+            "end must be after start.",
+            code="validation-error",
+            errors=[{"loc": ["body", "end"], "msg": "must be after start", "type": "value_error"}],
+        )
+    if event.end - event.start > timedelta(days=MAX_RANGE_DAYS):
+        raise ProblemError(
+            422,
+            f"An event lasts at most {MAX_RANGE_DAYS} days.",
+            code="validation-error",
+            errors=[{"loc": ["body", "end"], "msg": "too long", "type": "value_error"}],
+        )
+    return event
