@@ -7,6 +7,7 @@ connection expired on its next check.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -25,12 +26,15 @@ from tests.integration.infra import Infra
 from tests.integration.tokens import identity_token_issuer
 
 DAV_USER, DAV_PASSWORD = "ana", "dav-app-password-5521"
+SYNC_USER, SYNC_PASSWORD = "bea", "dav-app-password-9034"
 MAIL_USER, MAIL_PASSWORD = "ana@example.org", "mail-app-password-8812"
 
 
 @pytest.fixture(scope="module")
 def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RadicaleServer]:
-    server = start_radicale(tmp_path_factory.mktemp("radicale"), {DAV_USER: DAV_PASSWORD})
+    server = start_radicale(
+        tmp_path_factory.mktemp("radicale"), {DAV_USER: DAV_PASSWORD, SYNC_USER: SYNC_PASSWORD}
+    )
     create_calendar(server.url, DAV_USER, DAV_PASSWORD, "Personal")
     create_address_book(server.url, DAV_USER, DAV_PASSWORD, "Friends")
     yield server
@@ -57,6 +61,7 @@ async def client(infra: Infra, unique: str) -> AsyncIterator[httpx.AsyncClient]:
         outbound_require_https=False,
         imap_allow_plaintext=True,
         connect_check_timeout_seconds=20,
+        sync_poll_seconds=0.2,
     )
     app = create_app(settings)
     async with (
@@ -183,3 +188,89 @@ async def test_a_private_address_is_refused_unless_allow_listed(
         assert refused.json()["type"].endswith("address-refused")
         listed = await http.get("/v1/integrations/connections", headers=me())
         assert listed.json()["items"] == []
+
+
+def vevent(uid: str, title: str, start: str) -> str:
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//muninn-test//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:{uid}\r\nDTSTAMP:20261201T000000Z\r\nDTSTART:{start}\r\n"
+        f"DURATION:PT1H\r\nSUMMARY:{title}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+
+
+async def finished(http: httpx.AsyncClient, who: dict[str, str], job_id: str) -> dict[str, Any]:
+    for _ in range(300):
+        job = (await http.get(f"/v1/integrations/jobs/{job_id}", headers=who)).json()
+        if job["status"] in ("completed", "failed", "cancelled"):
+            return dict(job)
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"sync job {job_id} did not finish: {job}")
+
+
+async def test_a_calendar_syncs_into_muninn_and_changes_follow(
+    client: httpx.AsyncClient, radicale: RadicaleServer
+) -> None:
+    path = create_calendar(radicale.url, SYNC_USER, SYNC_PASSWORD, "Work")
+    source = httpx.AsyncClient(base_url=radicale.url, auth=(SYNC_USER, SYNC_PASSWORD), timeout=10)
+    for n in range(3):
+        (
+            await source.put(
+                f"{path}e{n}.ics",
+                content=vevent(f"e{n}", f"Review {n}", f"2027010{n + 1}T100000Z"),
+                headers={"Content-Type": "text/calendar"},
+            )
+        ).raise_for_status()
+    bea = me()
+    connected = await connect(
+        client,
+        bea,
+        provider="caldav",
+        server_url=radicale.url + "/",
+        username=SYNC_USER,
+        password=SYNC_PASSWORD,
+    )
+    assert connected.status_code == 201, connected.text
+    connection_id = connected.json()["id"]
+
+    first = await client.post(f"/v1/integrations/connections/{connection_id}/sync", headers=bea)
+    job = await finished(client, bea, first.json()["id"])
+    assert (job["status"], job["job_type"], job["items_processed"]) == ("completed", "full_sync", 3)
+    window = {"start": "2027-01-01T00:00:00Z", "end": "2027-02-01T00:00:00Z"}
+    events = (await client.get("/v1/calendar/events", params=window, headers=bea)).json()
+    assert sorted(e["title"] for e in events["items"]) == ["Review 0", "Review 1", "Review 2"]
+
+    # Changed at the source: the next (incremental) sync brings exactly the change.
+    (await source.delete(f"{path}e0.ics")).raise_for_status()
+    (
+        await source.put(
+            f"{path}e3.ics",
+            content=vevent("e3", "Planning", "20270110T090000Z"),
+            headers={"Content-Type": "text/calendar"},
+        )
+    ).raise_for_status()
+    second = await client.post(f"/v1/integrations/connections/{connection_id}/sync", headers=bea)
+    job = await finished(client, bea, second.json()["id"])
+    assert (job["status"], job["job_type"]) == ("completed", "incremental_sync")
+    events = (await client.get("/v1/calendar/events", params=window, headers=bea)).json()
+    assert sorted(e["title"] for e in events["items"]) == ["Planning", "Review 1", "Review 2"]
+    connection = (
+        await client.get(f"/v1/integrations/connections/{connection_id}", headers=bea)
+    ).json()
+    assert connection["sync_count"] == 2
+    assert connection["last_sync_at"] is not None
+
+    # A password changed at the server: the next sync fails and the connection is expired.
+    (radicale.root / "users").write_text(
+        f"{DAV_USER}:{DAV_PASSWORD}\n{SYNC_USER}:changed-at-the-server\n"
+    )
+    third = await client.post(f"/v1/integrations/connections/{connection_id}/sync", headers=bea)
+    job = await finished(client, bea, third.json()["id"])
+    assert job["status"] == "failed"
+    connection = (
+        await client.get(f"/v1/integrations/connections/{connection_id}", headers=bea)
+    ).json()
+    assert connection["status"] == "expired"
+    (radicale.root / "users").write_text(
+        f"{DAV_USER}:{DAV_PASSWORD}\n{SYNC_USER}:{SYNC_PASSWORD}\n"
+    )
+    await source.aclose()
