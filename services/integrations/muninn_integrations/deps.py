@@ -8,11 +8,15 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from muninn_integrations.connections.service import ConnectionService
+from muninn_integrations.contacts.service import ContactService
+from muninn_integrations.mail.service import MailService
 
 
 @dataclass(frozen=True)
 class IntegrationsServices:
     connections: ConnectionService
+    contacts: ContactService
+    mail: MailService
 
 
 async def get_services(request: Request) -> IntegrationsServices:
