@@ -9,6 +9,8 @@ from fastapi import Depends, Request
 
 from muninn_integrations.calendar.service import CalendarService
 from muninn_integrations.connections.service import ConnectionService
+from muninn_integrations.contacts.service import ContactService
+from muninn_integrations.mail.service import MailService
 from muninn_integrations.sync.service import SyncService
 
 
@@ -17,6 +19,8 @@ class IntegrationsServices:
     connections: ConnectionService
     sync: SyncService
     calendar: CalendarService
+    contacts: ContactService
+    mail: MailService
 
 
 async def get_services(request: Request) -> IntegrationsServices:

@@ -24,7 +24,15 @@ from muninn_integrations.connections.store import ConnectionStore
 from muninn_integrations.connectors.catalogue import default_registry
 from muninn_integrations.connectors.dav.caldav import CalDavConnector
 from muninn_integrations.connectors.registry import ConnectorRegistry
+from muninn_integrations.contacts.router import router as contacts_router
+from muninn_integrations.contacts.service import ContactService
+from muninn_integrations.contacts.sink import ContactSink
+from muninn_integrations.contacts.store import ContactStore
 from muninn_integrations.deps import IntegrationsServices
+from muninn_integrations.mail.router import router as mail_router
+from muninn_integrations.mail.service import MailService
+from muninn_integrations.mail.sink import MailSink
+from muninn_integrations.mail.store import MailStore
 from muninn_integrations.settings import IntegrationsSettings
 from muninn_integrations.sync.router import router as sync_router
 from muninn_integrations.sync.service import SyncService
@@ -58,7 +66,13 @@ def create_app(
     connection_store = ConnectionStore(db)
     sync_store = SyncStore(db)
     calendar_store = CalendarEventStore(db)
-    sinks: list[RecordSink] = [CalendarEventSink(calendar_store)]
+    contact_store = ContactStore(db)
+    mail_store = MailStore(db)
+    sinks: list[RecordSink] = [
+        CalendarEventSink(calendar_store),
+        ContactSink(contact_store),
+        MailSink(mail_store),
+    ]
 
     connections = ConnectionService(
         client=runtime.mongo,
@@ -104,13 +118,22 @@ def create_app(
             open_calendar=open_calendar or open_connection_calendar,
             write_timeout=settings.connector_timeout_seconds * 2,
         ),
+        contacts=ContactService(client=runtime.mongo, store=contact_store),
+        mail=MailService(mail_store),
     )
     # Erasure removes every document carrying the user's id, the vault's sealed secrets and
     # wrapped data keys included, so nothing synced for the user can be opened again.
     install_erasure_consumer(runtime)
 
     async def ensure_indexes() -> None:
-        for store in (vault_store, connection_store, sync_store, calendar_store):
+        for store in (
+            vault_store,
+            connection_store,
+            sync_store,
+            calendar_store,
+            contact_store,
+            mail_store,
+        ):
             await store.ensure_indexes()
 
     async def queue_due_syncs() -> None:
@@ -124,7 +147,13 @@ def create_app(
         runtime,
         title="Muninn integrations",
         description="Calendar, mail and contacts connections, sync jobs, interactions.",
-        routers=[connections_router, sync_router, calendar_router],
+        routers=[
+            connections_router,
+            sync_router,
+            calendar_router,
+            contacts_router,
+            mail_router,
+        ],
         background=background,
         on_startup=[ensure_indexes],
         state={"services": services, "sinks": sinks},

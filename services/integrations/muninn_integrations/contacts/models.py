@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import vobject
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 MAX_VCARD_CHARS = 512_000
 MAX_TEXT = 1_000
@@ -244,3 +244,132 @@ def _revision(value: Any) -> datetime | None:
             continue
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return None
+
+
+# --- The contacts Muninn keeps (synced, merged across sources, or made by hand) -------------
+
+BIRTHDAY_PATTERN = r"^(\d{4}-\d{2}-\d{2}|--\d{2}-\d{2})$"
+_EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]{1,255}$"
+
+
+def birthday_text(birthday: Birthday | None) -> str | None:
+    """'YYYY-MM-DD', or '--MM-DD' when the year is not known (what the scheduler reads)."""
+    if birthday is None:
+        return None
+    if birthday.year is None:
+        return f"--{birthday.month:02d}-{birthday.day:02d}"
+    return f"{birthday.year:04d}-{birthday.month:02d}-{birthday.day:02d}"
+
+
+def birthday_from_text(text: str) -> Birthday:
+    """Parse what ``BIRTHDAY_PATTERN`` accepted; a date that does not exist is a ValueError."""
+    if text.startswith("--"):
+        month, day = int(text[2:4]), int(text[5:7])
+        datetime(2000, month, day)  # a leap year: --02-29 exists
+        return Birthday(month=month, day=day)
+    moment = datetime.strptime(text, "%Y-%m-%d")
+    return Birthday(year=moment.year, month=moment.month, day=moment.day)
+
+
+class ContactSource(BaseModel):
+    """One account a contact is synced from (a contact merged from two sources has two)."""
+
+    connection_id: str
+    external_id: str
+    etag: str | None = None
+    provider: str | None = None
+
+
+class ContactRecord(BaseModel):
+    id: str
+    connection_id: str | None = Field(
+        default=None, description="The account it was first synced from; null when made by hand."
+    )
+    display_name: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    emails: list[LabeledValue] = Field(default_factory=list)
+    phones: list[LabeledValue] = Field(default_factory=list)
+    company: str | None = None
+    title: str | None = None
+    birthday: str | None = Field(default=None, description="'YYYY-MM-DD' or '--MM-DD'")
+    addresses: list[PostalAddress] = Field(default_factory=list)
+    notes: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    photo_url: str | None = None
+    is_archived: bool = False
+    source_provider: str = Field(description="'manual' or the provider it was first synced from")
+    sources: list[ContactSource] = Field(default_factory=list)
+    edited_by_hand: bool = False
+    created_at: datetime
+    updated_at: datetime
+
+
+class ContactPage(BaseModel):
+    items: list[ContactRecord]
+    next_cursor: str | None = None
+
+
+class EmailIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    value: Annotated[str, Field(max_length=320, pattern=_EMAIL_PATTERN)]
+    kinds: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=30)]], Field(max_length=10)
+    ] = Field(default_factory=list)
+    preferred: bool = False
+
+
+class PhoneIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    value: Annotated[str, Field(min_length=3, max_length=50, pattern=r"^[0-9+()./ \-x#*]+$")]
+    kinds: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=30)]], Field(max_length=10)
+    ] = Field(default_factory=list)
+    preferred: bool = False
+
+
+Name = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+Tag = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class ContactFields(BaseModel):
+    """What a person can write on a contact (create, or patch where each given field replaces)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: Name | None = None
+    first_name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    last_name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    emails: Annotated[list[EmailIn], Field(max_length=MAX_ITEMS)] | None = None
+    phones: Annotated[list[PhoneIn], Field(max_length=MAX_ITEMS)] | None = None
+    company: Annotated[str, Field(min_length=1, max_length=255)] | None = None
+    title: Annotated[str, Field(min_length=1, max_length=255)] | None = None
+    birthday: Annotated[str, Field(pattern=BIRTHDAY_PATTERN)] | None = Field(
+        default=None, description="'YYYY-MM-DD', or '--MM-DD' without a year"
+    )
+    notes: Annotated[str, Field(max_length=MAX_NOTE)] | None = None
+    tags: Annotated[list[Tag], Field(max_length=MAX_ITEMS)] | None = None
+
+    @field_validator("birthday")
+    @classmethod
+    def _real_date(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                birthday_from_text(value)
+            except ValueError:
+                raise ValueError("not a date that exists") from None
+        return value
+
+
+class ContactCreate(ContactFields):
+    @model_validator(mode="after")
+    def _named(self) -> ContactCreate:
+        if not (self.display_name or self.first_name or self.last_name or self.emails):
+            raise ValueError("a contact needs a name or an e-mail address")
+        return self
+
+
+class ContactPatch(ContactFields):
+    """Fields not sent are left as they are; a field sent as null is cleared."""

@@ -59,3 +59,41 @@ class MailMessage(BaseModel):
     @property
     def recipients(self) -> list[MailAddress]:
         return [*self.to, *self.cc]
+
+
+# --- What the mail API answers ----------------------------------------------------------------
+
+
+class MailSummary(BaseModel):
+    """A message in a list: everything but the body (a short snippet of it instead)."""
+
+    id: str
+    connection_id: str
+    mailbox: str
+    thread_id: str
+    email_id: str | None = None
+    subject: str = ""
+    sender: MailAddress | None = None
+    to: list[MailAddress] = Field(default_factory=list)
+    cc: list[MailAddress] = Field(default_factory=list)
+    sent_at: datetime | None = None
+    received_at: datetime | None = None
+    snippet: str = ""
+    flags: list[str] = Field(default_factory=list)
+    attachments: list[Attachment] = Field(default_factory=list)
+    has_attachments: bool = False
+    size: int = 0
+    created_at: datetime
+    updated_at: datetime
+
+
+class MailMessageDetail(MailSummary):
+    in_reply_to: str | None = None
+    references: list[str] = Field(default_factory=list)
+    body: str = ""
+    body_truncated: bool = False
+
+
+class MailPage(BaseModel):
+    items: list[MailSummary]
+    next_cursor: str | None = None

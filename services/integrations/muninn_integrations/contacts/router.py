@@ -1,0 +1,87 @@
+"""/v1/contacts: the user's contacts, synced and made by hand."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+from muninn_shared.auth import CurrentPrincipal
+
+from muninn_integrations.contacts.models import (
+    ContactCreate,
+    ContactPage,
+    ContactPatch,
+    ContactRecord,
+)
+from muninn_integrations.deps import Services
+
+router = APIRouter(prefix="/v1/contacts", tags=["contacts"])
+
+ContactId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+@router.get("", summary="Your contacts, newest first")
+async def list_contacts(
+    principal: CurrentPrincipal,
+    services: Services,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    q: Annotated[
+        str | None, Query(max_length=100, description="Prefix of a name or e-mail address")
+    ] = None,
+    tag: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    archived: Annotated[bool, Query(description="true lists the archived ones")] = False,
+) -> ContactPage:
+    return await services.contacts.page(
+        principal.user_id, limit=limit, cursor=cursor, q=q, tag=tag, archived=archived
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Add a contact by hand")
+async def create_contact(
+    body: ContactCreate, principal: CurrentPrincipal, services: Services
+) -> ContactRecord:
+    return await services.contacts.create(principal.user_id, body)
+
+
+@router.get("/{contact_id}", summary="One contact")
+async def get_contact(
+    contact_id: ContactId, principal: CurrentPrincipal, services: Services
+) -> ContactRecord:
+    return await services.contacts.get(principal.user_id, contact_id)
+
+
+@router.patch(
+    "/{contact_id}",
+    summary="Edit a contact; what you set stays over what its sources say",
+)
+async def update_contact(
+    contact_id: ContactId, body: ContactPatch, principal: CurrentPrincipal, services: Services
+) -> ContactRecord:
+    return await services.contacts.update(principal.user_id, contact_id, body)
+
+
+@router.post("/{contact_id}/archive", summary="Archive a contact (hidden from lists and nudges)")
+async def archive_contact(
+    contact_id: ContactId, principal: CurrentPrincipal, services: Services
+) -> ContactRecord:
+    return await services.contacts.set_archived(principal.user_id, contact_id, True)
+
+
+@router.post("/{contact_id}/unarchive", summary="Bring an archived contact back")
+async def unarchive_contact(
+    contact_id: ContactId, principal: CurrentPrincipal, services: Services
+) -> ContactRecord:
+    return await services.contacts.set_archived(principal.user_id, contact_id, False)
+
+
+@router.delete(
+    "/{contact_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a contact made by hand (a synced one is archived instead: 409)",
+)
+async def delete_contact(
+    contact_id: ContactId, principal: CurrentPrincipal, services: Services
+) -> Response:
+    await services.contacts.delete(principal.user_id, contact_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

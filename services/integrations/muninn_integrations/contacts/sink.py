@@ -1,0 +1,259 @@
+"""The contacts sink: synced vCards merged into the user's contacts, never duplicated.
+
+A synced record is a *source* (``contact_sources``, keyed by user, connection and external
+id). A new source joins the contact that already has one of its e-mail addresses or phone
+numbers (synced from another account or made by hand), or starts a new contact. A deletion
+at the source removes that source only; a contact left with no source is archived, not
+deleted, unless its owner edited it by hand: then it stays, as if made by hand, with the
+fields it had.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from muninn_integrations.connectors.port import Change, RecordKind
+from muninn_integrations.contacts.merge import (
+    digest,
+    event_data,
+    fields_from_contact,
+    match_keys,
+    merge_fields,
+    name_keys,
+)
+from muninn_integrations.contacts.models import Contact
+from muninn_integrations.contacts.store import ContactStore
+from muninn_integrations.sync.sinks import Action, Applied, SyncScope
+
+Doc = dict[str, Any]
+
+
+def compose(contact: Mapping[str, Any], sources: Sequence[Mapping[str, Any]]) -> Doc:
+    """The contact's derived fields from its sources (oldest first) and its hand edits."""
+    fields = merge_fields([s.get("fields") or {} for s in sources], contact.get("hand") or {})
+    return {
+        **fields,
+        "match_keys": match_keys(fields),
+        "name_keys": name_keys(fields),
+        "digest": digest(fields),
+        "sources": [
+            {
+                "connection_id": s["connection_id"],
+                "external_id": s["external_id"],
+                "etag": s.get("etag"),
+                "provider": s.get("provider"),
+            }
+            for s in sources
+        ],
+    }
+
+
+def _fields_of(record: Any) -> Doc | None:
+    if isinstance(record, Contact):
+        return fields_from_contact(record)
+    if isinstance(record, Mapping):
+        return fields_from_contact(Contact.model_validate(record))
+    return None
+
+
+class ContactSink:
+    kind = RecordKind.CONTACT
+
+    def __init__(self, store: ContactStore) -> None:
+        self._store = store
+
+    async def apply(
+        self, scope: SyncScope, changes: Sequence[Change[Any]], session: AsyncClientSession
+    ) -> list[Applied]:
+        applied: list[Applied] = []
+        for change in changes:
+            if change.kind is not RecordKind.CONTACT:
+                continue
+            if change.deleted:
+                done = await self._remove(
+                    scope.user_id, scope.connection_id, change.external_id, session
+                )
+            else:
+                done = await self._upsert(scope, change, session)
+            if done is not None:
+                applied.append(done)
+        return applied
+
+    async def sweep(self, scope: SyncScope, session: AsyncClientSession) -> list[Applied]:
+        if scope.generation is None:
+            return []
+        applied: list[Applied] = []
+        stale = await self._store.stale_sources(
+            scope.user_id, scope.connection_id, scope.generation, session
+        )
+        for source in stale:
+            done = await self._remove(
+                scope.user_id, scope.connection_id, source["external_id"], session
+            )
+            if done is not None:
+                applied.append(done)
+        return applied
+
+    async def purge_connection(
+        self, user_id: str, connection_id: str, session: AsyncClientSession
+    ) -> int:
+        sources = await self._store.sources_of_connection(user_id, connection_id, session)
+        for source in sources:
+            await self._remove(user_id, connection_id, source["external_id"], session, purge=True)
+        return len(sources)
+
+    async def _upsert(
+        self, scope: SyncScope, change: Change[Any], session: AsyncClientSession
+    ) -> Applied | None:
+        fields = _fields_of(change.record)
+        if fields is None:
+            return None
+        now = datetime.now(UTC)
+        stamp: Doc = {"generation": scope.generation} if scope.generation is not None else {}
+        store = self._store
+        source = await store.source(scope.user_id, scope.connection_id, change.external_id, session)
+        source_digest = digest(fields)
+        if source is not None:
+            contact = await store.get_doc(scope.user_id, source["contact_id"], session)
+            if (
+                contact is not None
+                and source.get("digest") == source_digest
+                and source.get("etag") == change.etag
+                and source.get("collection_id") == change.collection_id
+            ):
+                if stamp and source.get("generation") != scope.generation:
+                    await store.set_source(source["_id"], stamp, session)
+                return None
+            await store.set_source(
+                source["_id"],
+                {
+                    "fields": fields,
+                    "digest": source_digest,
+                    "etag": change.etag,
+                    "collection_id": change.collection_id,
+                    "updated_at": now,
+                    **stamp,
+                },
+                session,
+            )
+            if contact is not None:
+                return await self._refresh(scope.user_id, contact, session, now)
+            # The contact went away under its source (should not happen): start it again.
+            await store.delete_source(source["_id"], session)
+
+        contact = await store.matching(scope.user_id, match_keys(fields), session)
+        contact_id = contact["_id"] if contact is not None else uuid.uuid4().hex
+        await store.insert_source(
+            {
+                "_id": uuid.uuid4().hex,
+                "user_id": scope.user_id,
+                "connection_id": scope.connection_id,
+                "external_id": change.external_id,
+                "collection_id": change.collection_id,
+                "etag": change.etag,
+                "provider": scope.provider,
+                "generation": scope.generation,
+                "contact_id": contact_id,
+                "fields": fields,
+                "digest": source_digest,
+                "created_at": now,
+                "updated_at": now,
+            },
+            session,
+        )
+        if contact is not None:
+            if contact.get("is_archived") and contact.get("archived_by") == "sync":
+                await store.set(
+                    scope.user_id,
+                    contact_id,
+                    {"is_archived": False, "archived_by": None},
+                    session,
+                )
+            return await self._refresh(scope.user_id, contact, session, now)
+
+        doc: Doc = {
+            "_id": contact_id,
+            "user_id": scope.user_id,
+            "connection_id": scope.connection_id,
+            "external_id": change.external_id,
+            "collection_id": change.collection_id,
+            "etag": change.etag,
+            "generation": scope.generation,
+            "source_provider": scope.provider,
+            "hand": {},
+            "edited_by_hand": False,
+            "is_archived": False,
+            "archived_by": None,
+            "created_at": now,
+            "updated_at": now,
+        }
+        sources = await store.sources_of(scope.user_id, contact_id, session)
+        doc.update(compose(doc, sources))
+        await store.insert(doc, session)
+        return Applied(record_id=contact_id, action=Action.CREATED, data=event_data(doc))
+
+    async def _refresh(
+        self, user_id: str, contact: Mapping[str, Any], session: AsyncClientSession, now: datetime
+    ) -> Applied | None:
+        """Recompose ``contact`` from its sources; an Applied when what it shows changed."""
+        current = await self._store.get_doc(user_id, contact["_id"], session) or dict(contact)
+        sources = await self._store.sources_of(user_id, current["_id"], session)
+        changes = compose(current, sources)
+        changed = changes["digest"] != current.get("digest") or bool(
+            current.get("is_archived")
+        ) != bool(contact.get("is_archived"))
+        if changed:
+            changes["updated_at"] = now
+        await self._store.set(user_id, current["_id"], changes, session)
+        if not changed:
+            return None
+        after = {**current, **changes}
+        return Applied(record_id=current["_id"], action=Action.UPDATED, data=event_data(after))
+
+    async def _remove(
+        self,
+        user_id: str,
+        connection_id: str,
+        external_id: str,
+        session: AsyncClientSession,
+        *,
+        purge: bool = False,
+    ) -> Applied | None:
+        store = self._store
+        source = await store.source(user_id, connection_id, external_id, session)
+        if source is None:
+            return None
+        await store.delete_source(source["_id"], session)
+        contact = await store.get_doc(user_id, source["contact_id"], session)
+        if contact is None:
+            return None
+        now = datetime.now(UTC)
+        remaining = await store.sources_of(user_id, contact["_id"], session)
+        if remaining:
+            return await self._refresh(user_id, contact, session, now)
+        if contact.get("edited_by_hand"):
+            # Edited by its owner: it stays, now as if made by hand, with what it showed.
+            kept = merge_fields([source.get("fields") or {}], contact.get("hand") or {})
+            await store.set(
+                user_id,
+                contact["_id"],
+                {"hand": kept, "connection_id": None, **compose({"hand": kept}, [])},
+                session,
+            )
+            return None
+        if purge:
+            await store.delete(user_id, contact["_id"], session)
+            return None
+        await store.set(
+            user_id,
+            contact["_id"],
+            {"sources": [], "is_archived": True, "archived_by": "sync", "updated_at": now},
+            session,
+        )
+        data = event_data({**contact, "is_archived": True})
+        return Applied(record_id=contact["_id"], action=Action.DELETED, data=data)
