@@ -34,6 +34,7 @@ from muninn_integrations.mail.service import MailService
 from muninn_integrations.mail.sink import MailSink
 from muninn_integrations.mail.store import MailStore
 from muninn_integrations.settings import IntegrationsSettings
+from muninn_integrations.sync.announce import RecordAnnouncer
 from muninn_integrations.sync.router import router as sync_router
 from muninn_integrations.sync.service import SyncService
 from muninn_integrations.sync.sinks import RecordSink
@@ -74,6 +75,7 @@ def create_app(
         MailSink(mail_store),
     ]
 
+    announcer = RecordAnnouncer(runtime.outbox)
     connections = ConnectionService(
         client=runtime.mongo,
         store=connection_store,
@@ -89,7 +91,7 @@ def create_app(
         connections=connections,
         registry=registry,
         sinks=sinks,
-        outbox=runtime.outbox,
+        announcer=announcer,
         owner=f"{settings.service_name}:{settings.instance_id}",
         lease=timedelta(seconds=settings.sync_lease_seconds),
         page_size=settings.sync_page_size,
@@ -114,7 +116,9 @@ def create_app(
         connections=connections,
         sync=sync,
         calendar=CalendarService(
+            client=runtime.mongo,
             store=calendar_store,
+            announcer=announcer,
             open_calendar=open_calendar or open_connection_calendar,
             write_timeout=settings.connector_timeout_seconds * 2,
         ),

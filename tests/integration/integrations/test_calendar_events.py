@@ -26,6 +26,7 @@ from muninn_integrations.connectors.port import Change, RecordKind
 from muninn_integrations.main import create_app
 from muninn_integrations.settings import IntegrationsSettings
 from muninn_integrations.sync.sinks import Action, Applied, SyncScope
+from muninn_shared.events import Topic
 from muninn_shared.outbound import OutboundGuard, OutboundPolicy
 from muninn_shared.problems import not_found
 from muninn_shared.storage.mongo import in_transaction
@@ -33,6 +34,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from tests.integration.infra import Infra
+from tests.integration.kafka_tools import collect
 from tests.integration.tokens import identity_token_issuer
 
 USERS = {f"cal{number}": f"app-password-{number}" for number in range(12)}
@@ -383,7 +385,7 @@ async def test_range_reads_expand_recurrences_and_filter(running: Running) -> No
 
 
 async def test_write_back_is_read_back_and_the_next_sync_changes_nothing(
-    running: Running,
+    running: Running, infra: Infra
 ) -> None:
     ana = running.account()
     path = create_calendar(running.radicale.url, ana.dav_user, ana.password, "work")
@@ -466,6 +468,20 @@ async def test_write_back_is_read_back_and_the_next_sync_changes_nothing(
     assert gone.status_code == 404
     applied, _ = await running.sync(ana, cursor)
     assert applied == []
+
+    # Every write made here was announced, as a change at the source would have been.
+    bodies = await collect(
+        infra.kafka_bootstrap,
+        Topic.INTEGRATIONS_RECORDS.value,
+        lambda body: body["data"]["record_id"] == event["id"],
+        count=3,
+    )
+    announced = [(b["data"]["data"]["action"], b["data"]["data"].get("title")) for b in bodies]
+    assert announced == [
+        ("created", "Lunch with Ana"),
+        ("updated", "Lunch with Ana and Bruno"),
+        ("deleted", "Changed elsewhere"),
+    ]
 
 
 async def test_read_only_connections_and_calendars_refuse_writes(running: Running) -> None:

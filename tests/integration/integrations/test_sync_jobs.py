@@ -37,6 +37,7 @@ from muninn_integrations.connectors.port import (
     SyncPage,
 )
 from muninn_integrations.connectors.registry import ConnectorRegistry, Endpoint
+from muninn_integrations.sync.announce import RecordAnnouncer
 from muninn_integrations.sync.models import JobKind, JobStatus
 from muninn_integrations.sync.service import SyncService
 from muninn_integrations.sync.sinks import Action, Applied, SyncScope
@@ -200,7 +201,7 @@ class World:
             connections=self.connections,
             registry=registry,
             sinks=[MemorySink(self.db)],
-            outbox=Outbox(self.db),
+            announcer=RecordAnnouncer(Outbox(self.db)),
             owner=owner,
             lease=timedelta(seconds=60),
             page_size=10,

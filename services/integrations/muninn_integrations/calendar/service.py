@@ -15,6 +15,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from muninn_shared.logging import get_logger
 from muninn_shared.problems import ProblemError, not_found
+from muninn_shared.storage.mongo import in_transaction
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_integrations.calendar.ical import event_from_ical
 from muninn_integrations.calendar.models import (
@@ -32,8 +35,10 @@ from muninn_integrations.calendar.models import (
 )
 from muninn_integrations.calendar.recurrence import expand_event
 from muninn_integrations.calendar.serialize import event_to_ical
+from muninn_integrations.calendar.sink import event_data
 from muninn_integrations.calendar.store import (
     CalendarEventStore,
+    Outcome,
     Source,
     StoredCalendarEvent,
 )
@@ -42,8 +47,11 @@ from muninn_integrations.connectors.port import (
     AddressRefusedError,
     ConnectorError,
     CredentialsRejectedError,
+    RecordKind,
     SourceUnavailableError,
 )
+from muninn_integrations.sync.announce import RecordAnnouncer
+from muninn_integrations.sync.sinks import Action, Applied, SyncScope
 
 log = get_logger(__name__)
 
@@ -178,11 +186,15 @@ class CalendarService:
     def __init__(
         self,
         *,
+        client: AsyncMongoClient[dict[str, Any]],
         store: CalendarEventStore,
+        announcer: RecordAnnouncer,
         open_calendar: OpenCalendar,
         write_timeout: float = 60.0,
     ) -> None:
+        self._client = client
         self._store = store
+        self._announcer = announcer
         self._open_calendar = open_calendar
         self._write_timeout = write_timeout
 
@@ -327,7 +339,20 @@ class CalendarService:
             raise source_problem(exc) from None
         finally:
             await connector.aclose()
-        await self._store.delete_by_id(user_id, event_id)
+        scope = SyncScope(user_id, record.connection_id, record.provider or WRITE_PROVIDER, None)
+        gone = Applied(
+            event_id,
+            Action.DELETED,
+            {"title": record.event.title, "calendar": record.collection_id},
+        )
+
+        async def forget(session: AsyncClientSession) -> None:
+            # Announced with the change: memory and the scheduler hear of edits made here as
+            # they do of edits made at the source (the next sync sees nothing new).
+            if await self._store.delete_by_id(user_id, event_id, session):
+                await self._announcer.announce(scope, RecordKind.CALENDAR_EVENT, [gone], session)
+
+        await in_transaction(self._client, forget)
 
     async def _writable_record(self, user_id: str, event_id: str) -> StoredCalendarEvent:
         record = await self._record(user_id, event_id)
@@ -365,7 +390,22 @@ class CalendarService:
     async def _keep(self, source: Source, stored: StoredEvent) -> EventDetail:
         if stored.event is None:
             raise changed_at_source()
-        await self._store.upsert(source, stored.event, etag=stored.etag, generation=None)
+        event = stored.event
+
+        async def keep(session: AsyncClientSession) -> None:
+            record_id, outcome = await self._store.upsert(
+                source, event, etag=stored.etag, generation=None, session=session
+            )
+            if outcome is Outcome.UNCHANGED or source.connection_id is None:
+                return
+            action = Action.CREATED if outcome is Outcome.CREATED else Action.UPDATED
+            scope = SyncScope(
+                source.user_id, source.connection_id, source.provider or WRITE_PROVIDER, None
+            )
+            changed = Applied(record_id, action, event_data(event, source.collection_id))
+            await self._announcer.announce(scope, RecordKind.CALENDAR_EVENT, [changed], session)
+
+        await in_transaction(self._client, keep)
         record = await self._store.find(source)
         if record is None:  # removed meanwhile by a sync
             raise changed_at_source()

@@ -229,8 +229,12 @@ class CalendarEventStore:
         await self._events.delete_one({"_id": doc["_id"]}, session=session)
         return stored_event_from_doc(doc)
 
-    async def delete_by_id(self, user_id: str, event_id: str) -> bool:
-        result = await self._events.delete_one({"_id": event_id, "user_id": user_id})
+    async def delete_by_id(
+        self, user_id: str, event_id: str, session: AsyncClientSession | None = None
+    ) -> bool:
+        result = await self._events.delete_one(
+            {"_id": event_id, "user_id": user_id}, session=session
+        )
         return result.deleted_count == 1
 
     async def stale(

@@ -17,12 +17,9 @@ from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from muninn_shared.events import new_event
-from muninn_shared.events.payloads import IntegrationRecord
 from muninn_shared.logging import get_logger
 from muninn_shared.problems import ProblemError, not_found
 from muninn_shared.storage.mongo import in_transaction
-from muninn_shared.storage.outbox import Outbox
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
@@ -37,12 +34,12 @@ from muninn_integrations.connectors.port import (
     SourceUnavailableError,
 )
 from muninn_integrations.connectors.registry import ConnectorRegistry
+from muninn_integrations.sync.announce import RecordAnnouncer
 from muninn_integrations.sync.models import JobKind, JobStatus, SyncJob, SyncJobPage
-from muninn_integrations.sync.sinks import Applied, RecordSink, SyncScope
+from muninn_integrations.sync.sinks import RecordSink, SyncScope
 from muninn_integrations.sync.store import SyncStore, sync_job_from_doc
 
 log = get_logger(__name__)
-SOURCE = "integrations"
 
 
 class LeaseLostError(RuntimeError):
@@ -62,7 +59,7 @@ class SyncService:
         connections: ConnectionService,
         registry: ConnectorRegistry,
         sinks: Sequence[RecordSink],
-        outbox: Outbox,
+        announcer: RecordAnnouncer,
         owner: str,
         lease: timedelta,
         page_size: int,
@@ -76,7 +73,7 @@ class SyncService:
         self._connections = connections
         self._registry = registry
         self._sinks: Mapping[RecordKind, RecordSink] = {sink.kind: sink for sink in sinks}
-        self._outbox = outbox
+        self._announcer = announcer
         self._owner = owner
         self._lease = lease
         self._page_size = page_size
@@ -301,7 +298,7 @@ class SyncService:
                 session: AsyncClientSession, page: Any = page, fields: Any = fields
             ) -> dict[str, Any]:
                 applied = await sink.apply(scope, page.changes, session)
-                await self._announce(scope, sink.kind, applied, session)
+                await self._announcer.announce(scope, sink.kind, applied, session)
                 saved = await self._store.save_page(
                     job_id,
                     self._owner,
@@ -337,7 +334,7 @@ class SyncService:
         async def work(session: AsyncClientSession) -> None:
             if scope.generation is not None:
                 removed = await sink.sweep(scope, session)
-                await self._announce(scope, sink.kind, removed, session)
+                await self._announcer.announce(scope, sink.kind, removed, session)
             ended = await self._store.update_held(
                 job_id,
                 self._owner,
@@ -360,33 +357,6 @@ class SyncService:
         await self._connections.record_sync(
             connection.id, status=ConnectionStatus.CONNECTED, error_message=None, at=now
         )
-
-    async def _announce(
-        self,
-        scope: SyncScope,
-        kind: RecordKind,
-        applied: Sequence[Applied],
-        session: AsyncClientSession,
-    ) -> None:
-        if not applied:
-            return
-        events = [
-            new_event(
-                "integrations.record.synced",
-                source=SOURCE,
-                subject=scope.user_id,
-                data=IntegrationRecord(
-                    user_id=scope.user_id,
-                    connection_id=scope.connection_id,
-                    provider=scope.provider,
-                    record_type=kind.value,  # type: ignore[arg-type]
-                    record_id=item.record_id,
-                    data={**item.data, "action": item.action.value},
-                ),
-            )
-            for item in applied
-        ]
-        await self._outbox.put_many(events, session)
 
     async def _stop_for_credentials(
         self, doc: dict[str, Any], connection: Connection, refused: CredentialsRejectedError
