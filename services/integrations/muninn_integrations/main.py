@@ -29,6 +29,7 @@ from muninn_integrations.contacts.service import ContactService
 from muninn_integrations.contacts.sink import ContactSink
 from muninn_integrations.contacts.store import ContactStore
 from muninn_integrations.deps import IntegrationsServices
+from muninn_integrations.interactions.service import InteractionLog
 from muninn_integrations.mail.router import router as mail_router
 from muninn_integrations.mail.service import MailService
 from muninn_integrations.mail.sink import MailSink
@@ -85,6 +86,8 @@ def create_app(
         purges=[sink.purge_connection for sink in sinks],
         on_disconnect=[sync_store.forget_connection],
     )
+    contacts = ContactService(client=runtime.mongo, store=contact_store)
+    interactions = InteractionLog(contacts, announcer)
     sync = SyncService(
         client=runtime.mongo,
         store=sync_store,
@@ -92,6 +95,7 @@ def create_app(
         registry=registry,
         sinks=sinks,
         announcer=announcer,
+        followers=[interactions.follow],
         owner=f"{settings.service_name}:{settings.instance_id}",
         lease=timedelta(seconds=settings.sync_lease_seconds),
         page_size=settings.sync_page_size,
@@ -122,7 +126,7 @@ def create_app(
             open_calendar=open_calendar or open_connection_calendar,
             write_timeout=settings.connector_timeout_seconds * 2,
         ),
-        contacts=ContactService(client=runtime.mongo, store=contact_store),
+        contacts=contacts,
         mail=MailService(mail_store),
     )
     # Erasure removes every document carrying the user's id, the vault's sealed secrets and

@@ -192,6 +192,12 @@ class World:
     services: list[SyncService]
     user_id: str
     connection_id: str = ""
+    followed: list[tuple[RecordKind, int]] = field(default_factory=list)
+
+    async def follow(
+        self, scope: SyncScope, kind: RecordKind, applied: Sequence[Applied], session: Any
+    ) -> None:
+        self.followed.append((kind, len(applied)))
 
     def replica(self, owner: str) -> SyncService:
         registry = self.connections._registry
@@ -202,6 +208,7 @@ class World:
             registry=registry,
             sinks=[MemorySink(self.db)],
             announcer=RecordAnnouncer(Outbox(self.db)),
+            followers=[self.follow],
             owner=owner,
             lease=timedelta(seconds=60),
             page_size=10,
@@ -287,6 +294,11 @@ async def test_a_full_sync_applies_every_page_once_then_syncs_incrementally(worl
     assert (done.items_processed, done.items_total, done.progress_percentage) == (25, 25, 100)
     assert world.script.served_from == [None, "10", "20"]
     assert len(await world.records()) == 25
+    assert world.followed == [
+        (RecordKind.CONTACT, 10),
+        (RecordKind.CONTACT, 10),
+        (RecordKind.CONTACT, 5),
+    ]
     events = await world.events()
     assert len(events) == 25
     assert {e["data"]["data"]["action"] for e in events} == {"created"}

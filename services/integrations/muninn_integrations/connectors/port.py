@@ -20,6 +20,7 @@ class RecordKind(StrEnum):
     CALENDAR_EVENT = "calendar_event"
     CONTACT = "contact"
     EMAIL = "email"
+    INTERACTION = "interaction"  # derived here: an e-mail or meeting with a known contact
 
 
 @dataclass(frozen=True)

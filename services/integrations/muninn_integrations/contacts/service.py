@@ -11,7 +11,7 @@ from muninn_shared.storage.mongo import in_transaction
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from muninn_integrations.contacts.merge import fields_from_request, search_condition
+from muninn_integrations.contacts.merge import email_key, fields_from_request, search_condition
 from muninn_integrations.contacts.models import (
     ContactCreate,
     ContactPage,
@@ -26,6 +26,14 @@ class ContactService:
     def __init__(self, *, client: AsyncMongoClient[dict[str, Any]], store: ContactStore) -> None:
         self._client = client
         self._store = store
+
+    async def ids_by_email(
+        self, user_id: str, addresses: list[str], session: AsyncClientSession
+    ) -> dict[str, str]:
+        """E-mail address (lower-cased) → the user's contact with it, for those known."""
+        keys = {key: address for address in addresses if (key := email_key(address))}
+        found = await self._store.ids_by_key(user_id, list(keys), session)
+        return {keys[key].strip().lower(): contact_id for key, contact_id in found.items()}
 
     async def page(
         self,

@@ -101,6 +101,23 @@ class ContactStore:
         docs.sort(key=lambda doc: bool(doc.get("is_archived")))
         return docs[0] if docs else None
 
+    async def ids_by_key(self, user_id: str, keys: list[str], session: Session) -> dict[str, str]:
+        """Match key → the id of the user's contact carrying it (live contacts first)."""
+        if not keys:
+            return {}
+        found = self._contacts.find(
+            {"user_id": user_id, "match_keys": {"$in": keys}},
+            {"match_keys": 1, "is_archived": 1},
+            session=session,
+        )
+        docs = sorted(await found.to_list(len(keys) * 4), key=lambda d: bool(d.get("is_archived")))
+        ids: dict[str, str] = {}
+        for doc in docs:
+            for key in doc.get("match_keys") or []:
+                if key in keys:
+                    ids.setdefault(key, doc["_id"])
+        return ids
+
     async def insert(self, doc: Doc, session: Session = None) -> None:
         await self._contacts.insert_one(doc, session=session)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,10 +36,14 @@ from muninn_integrations.connectors.port import (
 from muninn_integrations.connectors.registry import ConnectorRegistry
 from muninn_integrations.sync.announce import RecordAnnouncer
 from muninn_integrations.sync.models import JobKind, JobStatus, SyncJob, SyncJobPage
-from muninn_integrations.sync.sinks import RecordSink, SyncScope
+from muninn_integrations.sync.sinks import Applied, RecordSink, SyncScope
 from muninn_integrations.sync.store import SyncStore, sync_job_from_doc
 
 log = get_logger(__name__)
+
+
+# Derives more from a page just applied, in its transaction (interactions from mail).
+Follower = Callable[[SyncScope, RecordKind, Sequence[Applied], AsyncClientSession], Awaitable[None]]
 
 
 class LeaseLostError(RuntimeError):
@@ -60,6 +64,7 @@ class SyncService:
         registry: ConnectorRegistry,
         sinks: Sequence[RecordSink],
         announcer: RecordAnnouncer,
+        followers: Sequence[Follower] = (),
         owner: str,
         lease: timedelta,
         page_size: int,
@@ -74,6 +79,7 @@ class SyncService:
         self._registry = registry
         self._sinks: Mapping[RecordKind, RecordSink] = {sink.kind: sink for sink in sinks}
         self._announcer = announcer
+        self._followers = tuple(followers)
         self._owner = owner
         self._lease = lease
         self._page_size = page_size
@@ -299,6 +305,8 @@ class SyncService:
             ) -> dict[str, Any]:
                 applied = await sink.apply(scope, page.changes, session)
                 await self._announcer.announce(scope, sink.kind, applied, session)
+                for follow in self._followers:
+                    await follow(scope, sink.kind, applied, session)
                 saved = await self._store.save_page(
                     job_id,
                     self._owner,

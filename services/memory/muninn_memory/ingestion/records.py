@@ -37,7 +37,11 @@ def people(values: object) -> list[str]:
         return names
     for person in values[:MAX_PEOPLE]:
         if isinstance(person, dict):
-            name = text(person.get("name"), 80) or text(person.get("email"), 120)
+            name = (
+                text(person.get("name"), 80)
+                or text(person.get("email"), 120)
+                or text(person.get("address"), 120)
+            )
         else:
             name = text(person, 120)
         if name:
