@@ -11,6 +11,7 @@ from muninn_integrations.calendar.service import CalendarService
 from muninn_integrations.connections.service import ConnectionService
 from muninn_integrations.contacts.service import ContactService
 from muninn_integrations.mail.service import MailService
+from muninn_integrations.oauth.service import OAuthService
 from muninn_integrations.sync.service import SyncService
 
 
@@ -21,6 +22,7 @@ class IntegrationsServices:
     calendar: CalendarService
     contacts: ContactService
     mail: MailService
+    oauth: OAuthService
 
 
 async def get_services(request: Request) -> IntegrationsServices:

@@ -21,8 +21,8 @@ from muninn_integrations.calendar.store import CalendarEventStore
 from muninn_integrations.connections.router import router as connections_router
 from muninn_integrations.connections.service import ConnectionService
 from muninn_integrations.connections.store import ConnectionStore
+from muninn_integrations.connectors.calendar_writer import CalendarWriter
 from muninn_integrations.connectors.catalogue import default_registry
-from muninn_integrations.connectors.dav.caldav import CalDavConnector
 from muninn_integrations.connectors.registry import ConnectorRegistry
 from muninn_integrations.contacts.router import router as contacts_router
 from muninn_integrations.contacts.service import ContactService
@@ -34,6 +34,9 @@ from muninn_integrations.mail.router import router as mail_router
 from muninn_integrations.mail.service import MailService
 from muninn_integrations.mail.sink import MailSink
 from muninn_integrations.mail.store import MailStore
+from muninn_integrations.oauth.router import router as oauth_router
+from muninn_integrations.oauth.service import OAuthService
+from muninn_integrations.oauth.store import OAuthStateStore
 from muninn_integrations.settings import IntegrationsSettings
 from muninn_integrations.sync.announce import RecordAnnouncer
 from muninn_integrations.sync.router import router as sync_router
@@ -55,6 +58,7 @@ def create_app(
     settings = settings or IntegrationsSettings()
     # Refuses to start without key-encryption keys where a development ring is not allowed.
     ring = key_ring(settings)
+    google = settings.google_config()  # refuses a client id without its secret and redirect
     runtime = ServiceRuntime(settings)
     db = runtime.db
     if registry is None:
@@ -62,9 +66,12 @@ def create_app(
             settings.outbound_guard(),
             imap_allow_plaintext=settings.imap_allow_plaintext,
             timeout=settings.connector_timeout_seconds,
+            google=google,
         )
 
     vault_store = VaultStore(db)
+    vault = Vault(vault_store, ring)
+    oauth_store = OAuthStateStore(db)
     connection_store = ConnectionStore(db)
     sync_store = SyncStore(db)
     calendar_store = CalendarEventStore(db)
@@ -80,7 +87,7 @@ def create_app(
     connections = ConnectionService(
         client=runtime.mongo,
         store=connection_store,
-        vault=Vault(vault_store, ring),
+        vault=vault,
         registry=registry,
         check_timeout=settings.connect_check_timeout_seconds,
         purges=[sink.purge_connection for sink in sinks],
@@ -104,14 +111,15 @@ def create_app(
         poll_seconds=settings.sync_poll_seconds,
     )
 
-    async def open_connection_calendar(user_id: str, connection_id: str) -> CalDavConnector:
-        """A CalDAV connector for one of the user's connections, with its stored secret."""
+    async def open_connection_calendar(user_id: str, connection_id: str) -> CalendarWriter:
+        """A calendar writer (CalDAV, Google) for one of the user's connections, with its
+        stored secret."""
         connection, endpoint = await connections.endpoint(user_id, connection_id)  # 404
         info = registry.info(connection.provider)
         if info is None or not info.writable:  # an ICS feed
             raise ReadOnlyCalendarError(connection.provider.value)
         connector = registry.open(endpoint)
-        if not isinstance(connector, CalDavConnector):
+        if not isinstance(connector, CalendarWriter):
             await connector.aclose()
             raise ReadOnlyCalendarError(connection.provider.value)
         return connector
@@ -128,6 +136,15 @@ def create_app(
         ),
         contacts=contacts,
         mail=MailService(mail_store),
+        oauth=OAuthService(
+            store=oauth_store,
+            vault=vault,
+            connections=connections,
+            google=google,
+            guard=settings.outbound_guard(),
+            timeout=settings.connect_check_timeout_seconds,
+            state_ttl=timedelta(seconds=settings.google_oauth_state_ttl_seconds),
+        ),
     )
     # Erasure removes every document carrying the user's id, the vault's sealed secrets and
     # wrapped data keys included, so nothing synced for the user can be opened again.
@@ -136,6 +153,7 @@ def create_app(
     async def ensure_indexes() -> None:
         for store in (
             vault_store,
+            oauth_store,
             connection_store,
             sync_store,
             calendar_store,
@@ -157,6 +175,7 @@ def create_app(
         description="Calendar, mail and contacts connections, sync jobs, interactions.",
         routers=[
             connections_router,
+            oauth_router,
             sync_router,
             calendar_router,
             contacts_router,

@@ -8,6 +8,16 @@ from muninn_shared.outbound import OutboundSettings
 from muninn_shared.settings import DEFAULT_PORTS
 from pydantic import Field, SecretStr
 
+from muninn_integrations.connectors.google.config import (
+    AUTHORIZE_URL,
+    CALENDAR_API,
+    GMAIL_API,
+    PEOPLE_API,
+    REVOKE_URL,
+    TOKEN_URL,
+    GoogleConfig,
+)
+
 
 class IntegrationsSettings(OutboundSettings):
     service_name: str = "integrations"
@@ -60,3 +70,50 @@ class IntegrationsSettings(OutboundSettings):
     sync_retry_base_seconds: float = Field(
         default=30.0, gt=0, description="First back-off while a source is unavailable; doubles."
     )
+
+    # Google (Calendar, Contacts, Gmail) over OAuth; offered only with a client id.
+    google_client_id: str | None = Field(
+        default=None,
+        description="OAuth client id of the Google Cloud project (a 'Web application' client); "
+        "unset: Google is not offered.",
+    )
+    google_client_secret: SecretStr | None = Field(
+        default=None, description="That client's secret."
+    )
+    google_redirect_uri: str | None = Field(
+        default=None,
+        description="The redirect URI registered on the client: the page of the product's own "
+        "front end that receives Google's answer and forwards code and state to "
+        "/v1/integrations/oauth/google/complete.",
+    )
+    google_oauth_state_ttl_seconds: float = Field(
+        default=600.0, gt=0, le=3600, description="How long a started Google sign-in may take."
+    )
+    google_authorize_url: str = Field(default=AUTHORIZE_URL, description="Google's consent page.")
+    google_token_url: str = Field(default=TOKEN_URL, description="Google's token endpoint.")
+    google_revoke_url: str = Field(default=REVOKE_URL, description="Google's revocation endpoint.")
+    google_calendar_api_url: str = Field(default=CALENDAR_API, description="Calendar API v3 base.")
+    google_gmail_api_url: str = Field(default=GMAIL_API, description="Gmail API v1 base.")
+    google_people_api_url: str = Field(default=PEOPLE_API, description="People API v1 base.")
+
+    def google_config(self) -> GoogleConfig | None:
+        """The Google OAuth client, when one is configured in full."""
+        if not self.google_client_id:
+            return None
+        if self.google_client_secret is None or not self.google_redirect_uri:
+            raise ValueError(
+                "MUNINN_GOOGLE_CLIENT_ID needs MUNINN_GOOGLE_CLIENT_SECRET and "
+                "MUNINN_GOOGLE_REDIRECT_URI"
+            )
+        return GoogleConfig(
+            client_id=self.google_client_id,
+            client_secret=self.google_client_secret.get_secret_value(),
+            redirect_uri=self.google_redirect_uri,
+            authorize_url=self.google_authorize_url,
+            token_url=self.google_token_url,
+            revoke_url=self.google_revoke_url,
+            calendar_api=self.google_calendar_api_url,
+            gmail_api=self.google_gmail_api_url,
+            people_api=self.google_people_api_url,
+            timeout=self.connector_timeout_seconds,
+        )

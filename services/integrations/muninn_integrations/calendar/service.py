@@ -1,5 +1,5 @@
 """Calendar events: read by time range (recurrences expanded), read one, and write back to the
-source (create, update, delete on CalDAV with If-Match), storing what the source then holds so
+source (create, update, delete with If-Match, on CalDAV or Google), storing what the source then holds so
 a read right after shows it and the next sync finds nothing changed.
 """
 
@@ -42,7 +42,7 @@ from muninn_integrations.calendar.store import (
     Source,
     StoredCalendarEvent,
 )
-from muninn_integrations.connectors.dav.caldav import CalDavConnector, StoredEvent
+from muninn_integrations.connectors.calendar_writer import CalendarWriter, StoredEvent
 from muninn_integrations.connectors.port import (
     AddressRefusedError,
     ConnectorError,
@@ -64,9 +64,10 @@ class ReadOnlyCalendarError(Exception):
     """Raised by an ``OpenCalendar`` for a connection that cannot be written (an ICS feed)."""
 
 
-# Opens a CalDAV connector for one of the user's connections with its stored secret; raises
-# ProblemError 404 for an unknown connection and ReadOnlyCalendarError for a read-only one.
-OpenCalendar = Callable[[str, str], Awaitable[CalDavConnector]]
+# Opens a calendar writer (CalDAV, Google) for one of the user's connections with its stored
+# secret; raises ProblemError 404 for an unknown connection and ReadOnlyCalendarError for a
+# read-only one.
+OpenCalendar = Callable[[str, str], Awaitable[CalendarWriter]]
 
 
 def read_only_calendar() -> ProblemError:
@@ -267,7 +268,7 @@ class CalendarService:
             raise source_problem(exc) from None
         finally:
             await connector.aclose()
-        source = Source(user_id, body.connection_id, WRITE_PROVIDER, stored.href, body.calendar)
+        source = Source(user_id, body.connection_id, connector.provider, stored.href, body.calendar)
         return await self._keep(source, stored)
 
     async def update(self, user_id: str, event_id: str, patch: EventPatch) -> EventDetail:
@@ -360,7 +361,7 @@ class CalendarService:
             raise read_only_calendar()
         return record
 
-    async def _open(self, user_id: str, connection_id: str) -> CalDavConnector:
+    async def _open(self, user_id: str, connection_id: str) -> CalendarWriter:
         try:
             return await self._open_calendar(user_id, connection_id)
         except ReadOnlyCalendarError:
@@ -369,7 +370,7 @@ class CalendarService:
             raise source_problem(exc) from None
 
     @staticmethod
-    async def _current_etag(connector: CalDavConnector, href: str) -> str:
+    async def _current_etag(connector: CalendarWriter, href: str) -> str:
         current = await connector.get_event(href)
         if current.etag is None:
             raise changed_at_source()
@@ -377,7 +378,7 @@ class CalendarService:
 
     @staticmethod
     async def _read_back(
-        connector: CalDavConnector, written: StoredEvent, sent: CalendarEvent
+        connector: CalendarWriter, written: StoredEvent, sent: CalendarEvent
     ) -> StoredEvent:
         """What the server holds now, as the next sync will see it."""
         current = await connector.get_event(written.href)

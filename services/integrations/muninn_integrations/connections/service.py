@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from muninn_shared.logging import get_logger
 from muninn_shared.problems import ProblemError, not_found
 from muninn_shared.storage.mongo import in_transaction
 from pymongo import AsyncMongoClient
@@ -30,11 +32,15 @@ from muninn_integrations.connections.models import (
     Provider,
     ProviderInfo,
     ProviderList,
+    SourceCollection,
 )
 from muninn_integrations.connections.store import ConnectionStore
+from muninn_integrations.connectors.port import ConnectorError, RevocableConnector
 from muninn_integrations.connectors.registry import ConnectorRegistry, Endpoint
 from muninn_integrations.vault.models import VaultSecret
 from muninn_integrations.vault.service import Vault
+
+log = get_logger(__name__)
 
 # Removes what was synced through a connection (calendar events, mail, contacts) in the
 # disconnecting transaction; each record feature hands one to the service in main.py.
@@ -167,12 +173,7 @@ class ConnectionService:
 
     async def recheck(self, user_id: str, connection_id: str) -> Connection:
         """Reach the source again; the connection's status says what was found."""
-        connection = await self.get(user_id, connection_id)
-        secret = await self._vault.get(user_id, connection_id)
-        server_url = connection.server_url
-        if secret is not None and "url" in secret:
-            server_url = secret["url"]
-        endpoint = Endpoint(connection.provider, server_url, connection.username, secret)
+        _, endpoint = await self.endpoint(user_id, connection_id)
         now = datetime.now(UTC)
         try:
             collections = await reach(self._registry, endpoint, timeout=self._check_timeout)
@@ -222,11 +223,20 @@ class ConnectionService:
         connection = await self.get(user_id, connection_id)
         secret = await self._vault.get(user_id, connection_id)
         server_url = secret["url"] if secret is not None and "url" in secret else None
+
+        async def save_secret(values: Mapping[str, str], expires_at: datetime | None) -> None:
+            # A refreshed OAuth token: sealed again, and its expiry shown on the connection.
+            await self._vault.put(user_id, connection_id, values)
+            await self._store.set_fields(
+                connection_id, {"token_expires_at": expires_at, "updated_at": datetime.now(UTC)}
+            )
+
         return connection, Endpoint(
             connection.provider,
             server_url or connection.server_url,
             connection.username,
             secret,
+            save_secret=save_secret,
         )
 
     async def record_sync(
@@ -249,8 +259,101 @@ class ConnectionService:
         else:
             await self._store.set_fields(connection_id, changes, increment={"error_count": 1})
 
+    async def connect_oauth(
+        self,
+        user_id: str,
+        *,
+        provider: Provider,
+        server_url: str,
+        account: str,
+        display_name: str,
+        scopes: Sequence[str],
+        token_expires_at: datetime | None,
+        collections: Sequence[SourceCollection],
+        secret: Mapping[str, str],
+    ) -> Connection:
+        """A connection signed in through the provider's consent page. The same account
+        signing in again (an expired connection, or new permissions) renews that connection
+        rather than adding a second one."""
+        now = datetime.now(UTC)
+        key = account_key(server_url, account)
+        fields: dict[str, Any] = {
+            "status": ConnectionStatus.CONNECTED.value,
+            "error_message": None,
+            "scopes": list(scopes),
+            "token_expires_at": token_expires_at,
+            "collections": [c.model_dump(mode="json") for c in collections],
+            "next_sync_at": now,
+            "updated_at": now,
+        }
+        existing = await self._store.find_account(user_id, provider.value, key)
+        if existing is not None:
+
+            async def renew(session: AsyncClientSession) -> None:
+                await self._store.set_fields(existing.id, fields, session=session)
+                await self._vault.put(user_id, existing.id, secret, session)
+
+            await in_transaction(self._client, renew)
+            return await self.get(user_id, existing.id)
+
+        connection_id = uuid.uuid4().hex
+        doc: dict[str, Any] = {
+            "_id": connection_id,
+            "user_id": user_id,
+            "provider": provider.value,
+            "display_name": display_name,
+            "server_url": server_url,
+            "username": account,
+            "account_key": key,
+            "enabled": True,
+            "sync_frequency": "hourly",
+            "last_sync_at": None,
+            "sync_count": 0,
+            "error_count": 0,
+            "created_at": now,
+            **fields,
+        }
+
+        async def work(session: AsyncClientSession) -> None:
+            await self._store.insert(doc, session)
+            await self._vault.put(user_id, connection_id, secret, session)
+
+        try:
+            await in_transaction(self._client, work)
+        except DuplicateKeyError:  # the same account, signed in twice at once
+            raise ProblemError(
+                409, "This account is already connected.", code="already-connected"
+            ) from None
+        return await self.get(user_id, connection_id)
+
+    async def _revoke(self, user_id: str, connection_id: str) -> None:
+        """Revoke an OAuth grant at its source, best effort: the secret is destroyed here
+        whatever the source answers."""
+        _, endpoint = await self.endpoint(user_id, connection_id)
+        if endpoint.secret is None:
+            return
+        bound = log.bind(user_id=user_id, connection_id=connection_id)
+        try:
+            connector = self._registry.open(endpoint)
+        except (ConnectorError, LookupError):
+            return
+        try:
+            if isinstance(connector, RevocableConnector):
+                async with asyncio.timeout(self._check_timeout):
+                    await connector.revoke()
+                bound.info("grant revoked at the source")
+        except (ConnectorError, TimeoutError) as exc:
+            bound.warning("revoking the grant at the source failed", error=type(exc).__name__)
+        finally:
+            await connector.aclose()
+
     async def disconnect(self, user_id: str, connection_id: str, *, purge: bool) -> None:
-        """Forget the connection and destroy its secret; ``purge`` also removes what it synced."""
+        """Forget the connection and destroy its secret; ``purge`` also removes what it synced.
+        An OAuth grant is revoked at its source first."""
+        connection = await self.get(user_id, connection_id)
+        info = self._registry.info(connection.provider)
+        if info is not None and info.auth == "oauth":
+            await self._revoke(user_id, connection_id)
 
         async def work(session: AsyncClientSession) -> bool:
             if not await self._store.delete(user_id, connection_id, session):

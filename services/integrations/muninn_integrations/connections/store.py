@@ -68,6 +68,12 @@ class ConnectionStore:
         )
         return connection_from_doc(doc) if doc is not None else None
 
+    async def find_account(self, user_id: str, provider: str, key: str) -> Connection | None:
+        doc = await self._connections.find_one(
+            {"user_id": user_id, "provider": provider, "account_key": key}
+        )
+        return connection_from_doc(doc) if doc is not None else None
+
     async def due(self, now: datetime, limit: int) -> list[tuple[str, Connection]]:
         """Enabled, connected accounts whose next sync time has come (any user)."""
         cursor = (
@@ -90,11 +96,12 @@ class ConnectionStore:
         changes: Mapping[str, Any],
         *,
         increment: Mapping[str, int] | None = None,
+        session: AsyncClientSession | None = None,
     ) -> None:
         update: dict[str, Any] = {"$set": dict(changes)}
         if increment:
             update["$inc"] = dict(increment)
-        await self._connections.update_one({"_id": connection_id}, update)
+        await self._connections.update_one({"_id": connection_id}, update, session=session)
 
     async def delete(
         self, user_id: str, connection_id: str, session: AsyncClientSession | None = None

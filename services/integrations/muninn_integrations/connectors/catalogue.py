@@ -11,6 +11,8 @@ from muninn_integrations.connections.models import Provider, ProviderInfo
 from muninn_integrations.connectors.dav.caldav import CalDavConnector
 from muninn_integrations.connectors.dav.carddav import CardDavConnector
 from muninn_integrations.connectors.dav.client import DavCredentials
+from muninn_integrations.connectors.google import GoogleConfig, GoogleConnector, GoogleTokens
+from muninn_integrations.connectors.google.api import SaveTokens
 from muninn_integrations.connectors.ics import IcsFeedConnector
 from muninn_integrations.connectors.imap import ImapAccount, ImapConnector, ImapOptions
 from muninn_integrations.connectors.port import Connector, CredentialsRejectedError, RecordKind
@@ -43,6 +45,23 @@ def imap_account(endpoint: Endpoint) -> ImapAccount:
     )
 
 
+def google_tokens(endpoint: Endpoint) -> GoogleTokens:
+    if endpoint.secret is None or "access_token" not in endpoint.secret:
+        raise MissingCredentialsError
+    return GoogleTokens.from_secret(endpoint.secret)
+
+
+def token_saver(endpoint: Endpoint) -> SaveTokens | None:
+    save_secret = endpoint.save_secret
+    if save_secret is None:
+        return None
+
+    async def save(tokens: GoogleTokens) -> None:
+        await save_secret(tokens.to_secret(), tokens.expires_at)
+
+    return save
+
+
 def feed_url(endpoint: Endpoint) -> str:
     url = endpoint.server_url
     scheme, _, rest = url.partition("://")
@@ -55,8 +74,13 @@ def feed_url(endpoint: Endpoint) -> str:
 
 
 def default_registry(
-    guard: OutboundGuard, *, imap_allow_plaintext: bool, timeout: float
+    guard: OutboundGuard,
+    *,
+    imap_allow_plaintext: bool,
+    timeout: float,
+    google: GoogleConfig | None = None,
 ) -> ConnectorRegistry:
+    """The adapters on offer; Google only where the operator registered an OAuth client."""
     registry = ConnectorRegistry()
 
     def caldav(endpoint: Endpoint) -> Connector[Any]:
@@ -115,6 +139,20 @@ def default_registry(
             "A subscription address (holidays, sports, a private calendar link).",
         ),
     ]
+    if google is not None:
+        registry.register(
+            ProviderInfo(
+                provider=Provider.GOOGLE,
+                name="Google (Calendar, Contacts, Gmail)",
+                kinds=[RecordKind.CALENDAR_EVENT, RecordKind.CONTACT, RecordKind.EMAIL],
+                auth="oauth",
+                writable=True,
+                available=True,
+                note="Sign in with Google: POST /v1/integrations/oauth/google/start. Gmail "
+                "and contacts are read-only; the calendar is written back.",
+            ),
+            google_opener(google, guard),
+        )
     for provider, name, kind, auth, writable, opener, note in offered:
         info = ProviderInfo(
             provider=provider,
@@ -127,3 +165,12 @@ def default_registry(
         )
         registry.register(info, opener)
     return registry
+
+
+def google_opener(config: GoogleConfig, guard: OutboundGuard) -> Opener:
+    def google(endpoint: Endpoint) -> Connector[Any]:
+        return GoogleConnector(
+            config, google_tokens(endpoint), guard=guard, save=token_saver(endpoint)
+        )
+
+    return google

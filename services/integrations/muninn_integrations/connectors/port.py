@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 RecordT = TypeVar("RecordT")
 
@@ -107,3 +107,10 @@ class Connector(Protocol[RecordT]):
         ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class RevocableConnector(Protocol):
+    """A connector whose grant can be revoked at the source (OAuth): on disconnect."""
+
+    async def revoke(self) -> None: ...

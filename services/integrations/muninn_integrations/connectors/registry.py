@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from muninn_integrations.connections.models import Provider, ProviderInfo
 from muninn_integrations.connectors.port import Connector
 from muninn_integrations.vault.models import VaultSecret
+
+SaveSecret = Callable[[Mapping[str, str], datetime | None], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -16,13 +19,16 @@ class Endpoint:
     """Where and as whom a connector signs in; the secret comes from the vault.
 
     ``server_url`` is the full address (for a feed, the private one the vault holds as
-    ``secret["url"]``, never the redacted one shown to the user).
+    ``secret["url"]``, never the redacted one shown to the user). ``save_secret`` seals a
+    secret the connector renewed (a refreshed OAuth token, and when it expires) back into
+    the vault; None where nothing is saved (a check before the connection exists).
     """
 
     provider: Provider
     server_url: str
     username: str | None
     secret: VaultSecret | None
+    save_secret: SaveSecret | None = field(default=None, compare=False)
 
 
 Opener = Callable[[Endpoint], Connector[Any]]

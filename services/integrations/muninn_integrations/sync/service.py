@@ -27,6 +27,7 @@ from pymongo.errors import DuplicateKeyError
 from muninn_integrations.connections.models import Connection, ConnectionStatus
 from muninn_integrations.connections.service import ConnectionService
 from muninn_integrations.connectors.port import (
+    Change,
     ConnectorError,
     CredentialsRejectedError,
     CursorExpiredError,
@@ -235,8 +236,10 @@ class SyncService:
             await self._end(doc, JobStatus.CANCELLED, "The connection was removed.")
             return
         info = self._connections.info(connection.provider)
-        sink = self._sinks.get(info.kinds[0]) if info is not None and info.kinds else None
-        if sink is None:
+        kinds = info.kinds if info is not None else []
+        # A connection may bring several kinds (a Google account: calendar, contacts, mail).
+        sinks = [self._sinks[kind] for kind in kinds if kind in self._sinks]
+        if not sinks or len(sinks) != len(kinds):
             await self._end(doc, JobStatus.FAILED, "This instance cannot sync this provider.")
             return
         try:
@@ -245,7 +248,7 @@ class SyncService:
             await self._stop_for_credentials(doc, connection, refused)
             return
         try:
-            await self._pages(doc, connection, connector, sink)
+            await self._pages(doc, connection, connector, sinks)
         except CursorExpiredError:
             bound.info("sync cursor expired at the source; syncing in full")
             restarted = await self._store.update_held(
@@ -280,7 +283,11 @@ class SyncService:
             await connector.aclose()
 
     async def _pages(
-        self, doc: dict[str, Any], connection: Connection, connector: Any, sink: RecordSink
+        self,
+        doc: dict[str, Any],
+        connection: Connection,
+        connector: Any,
+        sinks: Sequence[RecordSink],
     ) -> None:
         job_id, user_id = doc["_id"], doc["user_id"]
         scope = SyncScope(user_id, connection.id, connection.provider.value, doc.get("generation"))
@@ -303,17 +310,20 @@ class SyncService:
             async def apply(
                 session: AsyncClientSession, page: Any = page, fields: Any = fields
             ) -> dict[str, Any]:
-                applied = await sink.apply(scope, page.changes, session)
-                await self._announcer.announce(scope, sink.kind, applied, session)
-                for follow in self._followers:
-                    await follow(scope, sink.kind, applied, session)
+                changed = 0
+                for sink, changes in routed(sinks, page.changes):
+                    applied = await sink.apply(scope, changes, session)
+                    await self._announcer.announce(scope, sink.kind, applied, session)
+                    for follow in self._followers:
+                        await follow(scope, sink.kind, applied, session)
+                    changed += len(applied)
                 saved = await self._store.save_page(
                     job_id,
                     self._owner,
                     fields,
                     session,
                     processed=len(page.changes),
-                    changed=len(applied),
+                    changed=changed,
                 )
                 if saved is None:
                     raise LeaseLostError(job_id)
@@ -326,13 +336,13 @@ class SyncService:
                 return
             if not page.more:
                 break
-        await self._complete(doc, scope, sink, cursor, connection)
+        await self._complete(doc, scope, sinks, cursor, connection)
 
     async def _complete(
         self,
         doc: dict[str, Any],
         scope: SyncScope,
-        sink: RecordSink,
+        sinks: Sequence[RecordSink],
         cursor: str | None,
         connection: Connection,
     ) -> None:
@@ -341,8 +351,9 @@ class SyncService:
 
         async def work(session: AsyncClientSession) -> None:
             if scope.generation is not None:
-                removed = await sink.sweep(scope, session)
-                await self._announcer.announce(scope, sink.kind, removed, session)
+                for sink in sinks:
+                    removed = await sink.sweep(scope, session)
+                    await self._announcer.announce(scope, sink.kind, removed, session)
             ended = await self._store.update_held(
                 job_id,
                 self._owner,
@@ -426,6 +437,21 @@ class SyncService:
             await self._store.release_slot(doc["connection_id"], job_id, session)
 
         await in_transaction(self._client, work)
+
+
+def routed(
+    sinks: Sequence[RecordSink], changes: Sequence[Change[Any]]
+) -> list[tuple[RecordSink, Sequence[Change[Any]]]]:
+    """Each sink with the changes of its kind. A connection of one kind hands its sink the
+    whole page, as it always did; one of several kinds hands each sink only its own."""
+    if len(sinks) == 1:
+        return [(sinks[0], changes)]
+    routes: list[tuple[RecordSink, Sequence[Change[Any]]]] = []
+    for sink in sinks:
+        mine = [change for change in changes if change.kind == sink.kind]
+        if mine:
+            routes.append((sink, mine))
+    return routes
 
 
 def progress(processed: int, total: int | None, more: bool) -> int:

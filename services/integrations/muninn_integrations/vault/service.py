@@ -70,6 +70,18 @@ class Vault:
         )
         await self._store.save(record, session)
 
+    def seal_note(self, context: str, plaintext: bytes) -> tuple[str, bytes]:
+        """Seal a short-lived value (an OAuth flow's PKCE verifier) under the primary key,
+        bound to ``context``; the key id and the ciphertext."""
+        key = self._ring.keys[self._ring.primary]
+        return self._ring.primary, seal(key, plaintext, f"muninn-vault-note\x00{context}".encode())
+
+    def open_note(self, key_id: str, sealed: bytes, context: str) -> bytes:
+        key = self._ring.key(key_id)
+        if key is None:
+            raise UnknownKeyError(f"a note sealed by the key {key_id!r}, no longer in the ring")
+        return open_sealed(key, sealed, f"muninn-vault-note\x00{context}".encode())
+
     async def get(self, user_id: str, connection_id: str) -> VaultSecret | None:
         record = await self._store.get(user_id, connection_id)
         if record is None:

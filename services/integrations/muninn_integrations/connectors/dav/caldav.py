@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 
 import httpx
 from muninn_shared.outbound import OutboundGuard
@@ -17,6 +16,7 @@ from muninn_shared.outbound import OutboundGuard
 from muninn_integrations.calendar.ical import event_from_ical
 from muninn_integrations.calendar.models import CalendarEvent
 from muninn_integrations.calendar.serialize import event_to_ical
+from muninn_integrations.connectors.calendar_writer import StoredEvent
 from muninn_integrations.connectors.dav.client import DavCredentials
 from muninn_integrations.connectors.dav.connector import DEFAULT_TIMEOUT, DavConnector
 from muninn_integrations.connectors.dav.discovery import DavCollection
@@ -27,16 +27,12 @@ _SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 _CALENDAR_TYPE = "text/calendar; charset=utf-8"
 
 
-@dataclass(frozen=True)
-class StoredEvent:
-    """Where an event lives at the server, and the ETag to send with the next write."""
-
-    href: str
-    etag: str | None
-    event: CalendarEvent | None = None
+__all__ = ["CalDavConnector", "StoredEvent", "resource_name"]
 
 
 class CalDavConnector(DavConnector[CalendarEvent]):
+    provider = "caldav"  # the calendar write-back seam (connectors.calendar_writer)
+
     def __init__(
         self,
         base_url: str,
