@@ -63,7 +63,8 @@ def test_a_timed_event_keeps_its_zone_people_and_reminders() -> None:
         False,
         EventStatus.CONFIRMED,
     )
-    assert event.organizer is not None and event.organizer.email == "ana@example.org"
+    assert event.organizer is not None
+    assert event.organizer.email == "ana@example.org"
     assert [(a.email, a.response_status, a.role) for a in event.attendees] == [
         ("bruno@example.org", ResponseStatus.ACCEPTED, "REQ-PARTICIPANT"),
         ("carla@example.org", ResponseStatus.DECLINED, "OPT-PARTICIPANT"),

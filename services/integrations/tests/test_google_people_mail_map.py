@@ -74,7 +74,8 @@ def test_a_sparse_person_still_maps() -> None:
     )
     assert contact.full_name is None
     assert [e.value for e in contact.emails] == ["x@example.org"]
-    assert contact.birthday is None and contact.photo_url is None
+    assert contact.birthday is None
+    assert contact.photo_url is None
 
 
 RAW = (
@@ -105,7 +106,8 @@ def test_a_gmail_message_maps_as_imap_would() -> None:
     assert message.external_id == "gmail/18c0000000000001"
     assert message.mailbox == "INBOX"
     assert message.subject == "Almoço"
-    assert message.sender is not None and message.sender.address == "bruno@example.org"
+    assert message.sender is not None
+    assert message.sender.address == "bruno@example.org"
     assert [a.address for a in message.recipients] == ["ana@example.org", "carla@example.org"]
     assert message.email_id == "m1@example.org"
     assert message.in_reply_to == "m0@example.org"
@@ -127,7 +129,8 @@ def test_the_imap_mime_limits_apply() -> None:
     )
     assert message.mailbox == "SENT"
     assert message.flags == []
-    assert len(message.body) <= 100 and message.body_truncated is True
+    assert len(message.body) <= 100
+    assert message.body_truncated is True
 
 
 def test_a_message_too_large_keeps_its_headers() -> None:
@@ -147,4 +150,5 @@ def test_a_message_too_large_keeps_its_headers() -> None:
     message = message_from_gmail(item, raw, ImapOptions(), truncated=True)
     assert message.subject.split() == ["Huge", "Injected:", "header"]  # no header injected
     assert message.body.strip() == "The leading text"
-    assert message.truncated is True and message.body_truncated is True
+    assert message.truncated is True
+    assert message.body_truncated is True
