@@ -240,13 +240,25 @@ class FakeGoogle:
             self.events[calendar_id][event_id] = tombstone
             self.event_changed[(calendar_id, event_id)] = seq
 
-    def expire_sync_tokens(self) -> None:
-        """Every calendar and contacts sync token issued so far, and every Gmail history id
-        so far, is too old from now on (410 / EXPIRED_SYNC_TOKEN / 404)."""
+    def forget_event(self, calendar_id: str, event_id: str) -> None:
+        """Gone with no tombstone left (Google drops them after a while): only a full sync
+        can tell."""
         with self.lock:
-            self.calendar_token_floor = self.seq + 1
-            self.people_token_floor = self.seq + 1
-            self.history_floor = self.history_id + 1
+            del self.events[calendar_id][event_id]
+            del self.event_changed[(calendar_id, event_id)]
+
+    def expire_sync_tokens(
+        self, *, calendar: bool = True, contacts: bool = True, mail: bool = True
+    ) -> None:
+        """Calendar and contacts sync tokens and Gmail history ids issued so far are too old
+        from now on (410 / EXPIRED_SYNC_TOKEN / 404)."""
+        with self.lock:
+            if calendar:
+                self.calendar_token_floor = self.seq + 1
+            if contacts:
+                self.people_token_floor = self.seq + 1
+            if mail:
+                self.history_floor = self.history_id + 1
 
     # -- Gmail hooks -----------------------------------------------------------------------
 
@@ -284,6 +296,11 @@ class FakeGoogle:
             message = self.messages.pop(message_id)
             self._history("messagesDeleted", message)
 
+    def forget_message(self, message_id: str) -> None:
+        """Gone with no history left."""
+        with self.lock:
+            del self.messages[message_id]
+
     # -- People hooks ----------------------------------------------------------------------
 
     def put_person(self, person: dict[str, Any], resource_name: str | None = None) -> str:
@@ -313,6 +330,11 @@ class FakeGoogle:
                 "metadata": {"deleted": True, "objectType": "PERSON"},
             }
             self.person_changed[resource_name] = seq
+
+    def forget_person(self, resource_name: str) -> None:
+        with self.lock:
+            del self.people[resource_name]
+            del self.person_changed[resource_name]
 
     # -- helpers for the routes ------------------------------------------------------------
 
