@@ -253,12 +253,15 @@ class FakeGoogle:
         """Calendar and contacts sync tokens and Gmail history ids issued so far are too old
         from now on (410 / EXPIRED_SYNC_TOKEN / 404)."""
         with self.lock:
+            # The counters move on, so tokens issued from now on are younger than the floor.
+            floor = self.bump()
             if calendar:
-                self.calendar_token_floor = self.seq + 1
+                self.calendar_token_floor = floor
             if contacts:
-                self.people_token_floor = self.seq + 1
+                self.people_token_floor = floor
             if mail:
-                self.history_floor = self.history_id + 1
+                self.history_id += 1
+                self.history_floor = self.history_id
 
     # -- Gmail hooks -----------------------------------------------------------------------
 

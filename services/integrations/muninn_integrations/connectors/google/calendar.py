@@ -200,9 +200,10 @@ class GoogleCalendar:
         except MalformedCalendarError:
             log.warning("google_series_skipped", calendar=calendar_id)
             return []
-        return [
-            Change(RecordKind.CALENDAR_EVENT, identity, calendar_id, event, etag=master.get("etag"))
-        ]
+        # The master's ETag does not change when one occurrence does: a series with
+        # exceptions is compared by content (the write-back reads the ETag when it needs it).
+        etag = None if exceptions else master.get("etag")
+        return [Change(RecordKind.CALENDAR_EVENT, identity, calendar_id, event, etag=etag)]
 
     async def _series_items(
         self, calendar_id: str, master_id: str, ical_uid: str | None
