@@ -12,6 +12,7 @@ Cursor: ``{"p": "mail", "h": historyId, "hp": history pageToken}`` between syncs
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 from datetime import UTC, datetime
@@ -43,6 +44,8 @@ WANTED_LABELS = ("INBOX", "SENT")
 MAX_PAGE = 500  # messages.list and history.list maxima
 _HISTORY_TYPES = ["messageAdded", "messageDeleted", "labelAdded", "labelRemoved"]
 _JSON_SLACK = 64 * 1024
+# Messages are fetched one request each: a few at a time, well under Gmail's per-user limits.
+FETCH_CONCURRENCY = 8
 
 
 def gmail_external_id(message_id: str) -> str:
@@ -161,7 +164,7 @@ class GoogleMail:
             {"q": QUERY, "maxResults": limit, "pageToken": state.get("page")},
         )
         ids = [str(m["id"]) for m in answer.get("messages", []) or [] if isinstance(m, dict)]
-        changes = [await self._change(message_id) for message_id in ids]
+        changes = await self._changes_of(ids)
         if answer.get("nextPageToken"):
             following: dict[str, Any] = {"full": 1, "start": start, "page": answer["nextPageToken"]}
             return SyncPage(changes=changes, cursor=encode_cursor(following, PRODUCT), more=True)
@@ -194,17 +197,30 @@ class GoogleMail:
                     message = entry.get("message") if isinstance(entry, dict) else None
                     if isinstance(message, dict) and message.get("id"):
                         touched[str(message["id"])] = key == "messagesDeleted"
-        changes: list[Change[MailMessage]] = []
-        for message_id, deleted in touched.items():
-            if deleted:
-                changes.append(self._deletion(message_id))
-            else:
-                changes.append(await self._change(message_id))
+        fetched = iter(await self._changes_of([m for m, deleted in touched.items() if not deleted]))
+        changes = [
+            self._deletion(message_id) if deleted else next(fetched)
+            for message_id, deleted in touched.items()
+        ]
         if answer.get("nextPageToken"):
             following: dict[str, Any] = {"h": start, "hp": answer["nextPageToken"]}
             return SyncPage(changes=changes, cursor=encode_cursor(following, PRODUCT), more=True)
         latest = answer.get("historyId") or start
         return SyncPage(changes=changes, cursor=encode_cursor({"h": latest}, PRODUCT))
+
+    async def _changes_of(self, ids: list[str]) -> list[Change[MailMessage]]:
+        """Each message as it is now, in the order given."""
+        gate = asyncio.Semaphore(FETCH_CONCURRENCY)
+
+        async def one(message_id: str) -> Change[MailMessage]:
+            async with gate:
+                return await self._change(message_id)
+
+        results = await asyncio.gather(*(one(m) for m in ids), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return [r for r in results if not isinstance(r, BaseException)]
 
     def _deletion(self, message_id: str) -> Change[MailMessage]:
         return Change(RecordKind.EMAIL, gmail_external_id(message_id), COLLECTION_ID, None)
