@@ -188,3 +188,19 @@ def test_google_errors_map_to_the_port() -> None:
     deleted = google_error(reply(410), writing=True)
     assert isinstance(deleted, SourceRejectedError)
     assert "No such event" in deleted.public_message
+
+
+def test_google_is_configured_only_in_full() -> None:
+    from muninn_integrations.settings import IntegrationsSettings
+
+    assert IntegrationsSettings().google_config() is None
+    with pytest.raises(ValueError, match="MUNINN_GOOGLE_CLIENT_SECRET"):
+        IntegrationsSettings(google_client_id="id").google_config()
+    config = IntegrationsSettings(
+        google_client_id="id",
+        google_client_secret="s",
+        google_redirect_uri="https://muninn.example/cb",
+    ).google_config()
+    assert config is not None
+    assert config.token_url == "https://oauth2.googleapis.com/token"
+    assert "client_secret" not in repr(config)  # the secret never reaches a log line

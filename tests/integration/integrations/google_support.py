@@ -71,6 +71,8 @@ async def running(infra: Infra, unique: str, google: GoogleFakeServer) -> AsyncI
         connect_check_timeout_seconds=20,
         sync_poll_seconds=0.2,
         sync_retry_base_seconds=0.2,
+        # Small pages: every listing (events, messages, history, contacts) is paged.
+        sync_page_size=2,
         sync_schedule_interval_seconds=3600,
         google_client_id=CLIENT_ID,
         google_client_secret=CLIENT_SECRET,

@@ -64,10 +64,12 @@ def seed(running: Running) -> dict[str, str]:
         },
     )
     first = fake.add_message(mail("Hello Ana"))
+    fake.add_message(mail("Newsletter"), labels=("INBOX",))
     fake.add_message(mail("Sent by Ana", sender=ACCOUNT), labels=("SENT",))
     fake.add_message(mail("Spam offer"), labels=("SPAM",))
     bea = fake.put_person(person("Beatriz", "Costa", "bea@example.org"))
     fake.put_person(person("Duarte", "Lima", "duarte@example.org"))
+    fake.put_person(person("Eva", "Mar", "eva@example.org"))
     return {"review": review["id"], "lunch": lunch["id"], "first": first, "bea": bea}
 
 
@@ -77,6 +79,9 @@ async def test_full_then_incremental_sync_of_calendar_mail_and_contacts(running:
     connected = await sign_in(running, ana)
     job = await sync(running, ana, connected["id"])
     assert (job["status"], job["job_type"]) == ("completed", "full_sync"), job
+    # Listed in pages (the service's page size is 2 here).
+    assert running.fake.requests.count(("GET", "/gmail/v1/users/me/messages")) == 2
+    assert running.fake.requests.count(("GET", "/v1/people/me/connections")) == 2
     assert await event_titles(running, ana) == [
         "Lunch",
         "Review",
@@ -99,9 +104,9 @@ async def test_full_then_incremental_sync_of_calendar_mail_and_contacts(running:
         ("bruno@example.org", "accepted"),
         ("carla@example.org", "declined"),
     ]
-    assert await mail_subjects(running, ana) == ["Hello Ana", "Sent by Ana"]  # not the spam
+    assert await mail_subjects(running, ana) == ["Hello Ana", "Newsletter", "Sent by Ana"]  # not the spam
     people = await contacts(running, ana)
-    assert set(people) == {"Beatriz Costa", "Duarte Lima"}
+    assert set(people) == {"Beatriz Costa", "Duarte Lima", "Eva Mar"}
     assert people["Beatriz Costa"]["source_provider"] == "google"
 
     # Changes at Google: a new event, one moved, one deleted; new mail, one deleted; a
@@ -129,7 +134,7 @@ async def test_full_then_incremental_sync_of_calendar_mail_and_contacts(running:
         headers=ana,
     )
     assert moved.json()["items"][0]["start"].startswith("2026-01-06T16:00:00+01:00")
-    assert await mail_subjects(running, ana) == ["Second mail", "Sent by Ana"]
+    assert await mail_subjects(running, ana) == ["Newsletter", "Second mail", "Sent by Ana"]
     people = await contacts(running, ana)
     assert "Beatriz Costa-Silva" in people
     assert [e["value"] for e in people["Beatriz Costa-Silva"]["emails"]] == ["bea@new.example"]
@@ -216,8 +221,8 @@ async def test_an_expired_sync_position_syncs_in_full_and_sweeps(
     assert (job["status"], job["job_type"]) == ("completed", "full_sync"), job
     assert "Lunch" not in await event_titles(running, ana)
     assert "Review" in await event_titles(running, ana)
-    assert await mail_subjects(running, ana) == ["Sent by Ana"]
-    assert set(await contacts(running, ana)) == {"Duarte Lima"}
+    assert await mail_subjects(running, ana) == ["Newsletter", "Sent by Ana"]
+    assert set(await contacts(running, ana)) == {"Duarte Lima", "Eva Mar"}
     # And incremental again afterwards.
     job = await sync(running, ana, connected["id"])
     assert (job["status"], job["job_type"]) == ("completed", "incremental_sync"), job
@@ -232,7 +237,7 @@ async def test_rate_limits_are_waited_out(running: Running) -> None:
     job = await sync(running, ana, connected["id"])
     assert job["status"] == "completed", job
     assert job["attempts"] == 2  # one back-off for each
-    assert await mail_subjects(running, ana) == ["Hello Ana", "Sent by Ana"]
+    assert await mail_subjects(running, ana) == ["Hello Ana", "Newsletter", "Sent by Ana"]
     assert (await connection(running, ana, connected["id"]))["status"] == "connected"
 
 

@@ -33,6 +33,7 @@ from muninn_integrations.connections.models import (
     ProviderInfo,
     ProviderList,
     SourceCollection,
+    SyncFrequency,
 )
 from muninn_integrations.connections.store import ConnectionStore
 from muninn_integrations.connectors.port import ConnectorError, RevocableConnector
@@ -306,7 +307,7 @@ class ConnectionService:
             "username": account,
             "account_key": key,
             "enabled": True,
-            "sync_frequency": "hourly",
+            "sync_frequency": SyncFrequency.HOURLY.value,
             "last_sync_at": None,
             "sync_count": 0,
             "error_count": 0,

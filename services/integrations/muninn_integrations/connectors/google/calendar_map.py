@@ -150,6 +150,13 @@ def _recurrence(lines: Any, start: datetime) -> tuple[str | None, list[datetime]
     )
 
 
+def _int(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 def event_from_google(item: dict[str, Any]) -> CalendarEvent:
     """One Google event (a single event, a series master or one changed occurrence)."""
     start, all_day, zone_name = parse_time(item.get("start"))
@@ -185,7 +192,7 @@ def event_from_google(item: dict[str, Any]) -> CalendarEvent:
         recurrence_id=recurrence_id,
         url=clip(item.get("hangoutLink"), MAX_SHORT_TEXT),
         last_modified=_stamp(item.get("updated")),
-        sequence=int(item.get("sequence") or 0),
+        sequence=_int(item.get("sequence")),
     )
 
 
