@@ -46,6 +46,8 @@ from muninn_integrations.sync.store import SyncStore
 from muninn_integrations.vault.service import Vault
 from muninn_integrations.vault.store import VaultStore
 from muninn_integrations.vault.wiring import key_ring
+from muninn_integrations.watch.service import SyncWatcher, WatchPolicy
+from muninn_integrations.watch.store import WatchStore
 
 
 def create_app(
@@ -77,6 +79,7 @@ def create_app(
     calendar_store = CalendarEventStore(db)
     contact_store = ContactStore(db)
     mail_store = MailStore(db)
+    watch_store = WatchStore(db)
     sinks: list[RecordSink] = [
         CalendarEventSink(calendar_store),
         ContactSink(contact_store),
@@ -159,6 +162,7 @@ def create_app(
             calendar_store,
             contact_store,
             mail_store,
+            watch_store,
         ):
             await store.ensure_indexes()
 
@@ -169,6 +173,21 @@ def create_app(
     if settings.sync_workers_enabled:
         background.add("sync-worker", sync.work_forever)
         background.every("sync-schedule", settings.sync_schedule_interval_seconds, queue_due_syncs)
+    if settings.sync_workers_enabled and settings.sync_watch_max_connections > 0:
+        watcher = SyncWatcher(
+            store=watch_store,
+            connections=connections,
+            registry=registry,
+            sync=sync,
+            owner=f"{settings.service_name}:{settings.instance_id}",
+            policy=WatchPolicy(
+                max_watches=settings.sync_watch_max_connections,
+                wait_seconds=settings.sync_watch_wait_seconds,
+                scan_seconds=settings.sync_watch_scan_seconds,
+                rest_after_unsupported=timedelta(seconds=settings.sync_watch_rest_seconds),
+            ),
+        )
+        background.add("sync-watch", watcher.run_forever)
     return build_service_app(
         runtime,
         title="Muninn integrations",

@@ -71,6 +71,25 @@ class IntegrationsSettings(OutboundSettings):
         default=30.0, gt=0, description="First back-off while a source is unavailable; doubles."
     )
 
+    # Push: realtime connections whose server can tell of changes (IMAP IDLE).
+    sync_watch_max_connections: int = Field(
+        default=100,
+        ge=0,
+        description="Realtime connections one replica keeps a push wait open for (one server "
+        "connection each); 0 turns push off and realtime connections are polled.",
+    )
+    sync_watch_wait_seconds: float = Field(
+        default=600.0, gt=0, le=1740, description="One push wait (IMAP IDLE is renewed in it)."
+    )
+    sync_watch_scan_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How often watches are renewed and new realtime connections picked up.",
+    )
+    sync_watch_rest_seconds: float = Field(
+        default=3600.0, gt=0, description="A server found unable to push is tried again after it."
+    )
+
     # Google (Calendar, Contacts, Gmail) over OAuth; offered only with a client id.
     google_client_id: str | None = Field(
         default=None,

@@ -104,7 +104,11 @@ async def test_full_then_incremental_sync_of_calendar_mail_and_contacts(running:
         ("bruno@example.org", "accepted"),
         ("carla@example.org", "declined"),
     ]
-    assert await mail_subjects(running, ana) == ["Hello Ana", "Newsletter", "Sent by Ana"]  # not the spam
+    assert await mail_subjects(running, ana) == [
+        "Hello Ana",
+        "Newsletter",
+        "Sent by Ana",
+    ]  # not the spam
     people = await contacts(running, ana)
     assert set(people) == {"Beatriz Costa", "Duarte Lima", "Eva Mar"}
     assert people["Beatriz Costa"]["source_provider"] == "google"

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 from muninn_devstack.mail import MailServer, mailbox_admin
-from muninn_integrations.connectors.imap import IdleOutcome, ImapConnector
+from muninn_integrations.connectors.imap import ImapConnector
 from muninn_integrations.connectors.port import (
     CredentialsRejectedError,
     CursorExpiredError,
     SourceUnavailableError,
+    WatchOutcome,
 )
 
 from tests.integration.integrations.imap_support import (
@@ -157,7 +158,7 @@ async def test_idle_wakes_on_a_new_message(server: MailServer, mail: ImapConnect
 
     await asyncio.to_thread(append, server, box_of(mail), message(1))
 
-    assert await waiting == IdleOutcome.CHANGED
+    assert await waiting == WatchOutcome.CHANGED
     page = await mail.changes(None, page_size=10)
     assert [c.record.subject for c in page.changes if c.record] == ["Message 1"]
 

@@ -6,7 +6,6 @@ one stored is only re-stamped (ETag, full-sync generation).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from muninn_shared.logging import get_logger
@@ -15,7 +14,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from muninn_integrations.calendar.models import CalendarEvent
 from muninn_integrations.calendar.store import CalendarEventStore, Outcome, Source
 from muninn_integrations.connectors.port import Change, RecordKind
-from muninn_integrations.sync.sinks import Action, Applied, SyncScope
+from muninn_integrations.sync.sinks import Action, Applied, KindSink, SyncScope
 
 MAX_EVENT_ATTENDEES = 100
 MAX_DATA_TEXT = 1_000
@@ -49,72 +48,47 @@ def event_data(event: CalendarEvent, collection_id: str) -> dict[str, Any]:
     }
 
 
-class CalendarEventSink:
+class CalendarEventSink(KindSink):
     kind = RecordKind.CALENDAR_EVENT
 
     def __init__(self, store: CalendarEventStore) -> None:
         self._store = store
 
-    async def apply(
-        self, scope: SyncScope, changes: Sequence[Change[Any]], session: AsyncClientSession
-    ) -> list[Applied]:
-        applied: list[Applied] = []
-        for change in changes:
-            if change.kind is not RecordKind.CALENDAR_EVENT:
-                continue
-            source = Source(
-                scope.user_id,
-                scope.connection_id,
-                scope.provider,
-                change.external_id,
-                change.collection_id,
-            )
-            if change.record is None:
-                gone = await self._store.delete(source, session)
-                if gone is not None:
-                    applied.append(
-                        Applied(
-                            gone.id,
-                            Action.DELETED,
-                            {
-                                "title": gone.event.title[:MAX_DATA_TEXT],
-                                "calendar": gone.collection_id,
-                            },
-                        )
-                    )
-                continue
-            if not isinstance(change.record, CalendarEvent):
-                log.warning("calendar_sink_unexpected_record", type=type(change.record).__name__)
-                continue
-            record_id, outcome = await self._store.upsert(
-                source,
-                change.record,
-                etag=change.etag,
-                generation=scope.generation,
-                session=session,
-            )
-            if outcome is not Outcome.UNCHANGED:
-                action = Action.CREATED if outcome is Outcome.CREATED else Action.UPDATED
-                applied.append(
-                    Applied(record_id, action, event_data(change.record, change.collection_id))
-                )
-        return applied
-
-    async def sweep(self, scope: SyncScope, session: AsyncClientSession) -> list[Applied]:
-        if scope.generation is None:
-            return []
-        stale = await self._store.stale(
-            scope.user_id, scope.connection_id, scope.generation, session
+    async def upsert(
+        self, scope: SyncScope, change: Change[Any], session: AsyncClientSession
+    ) -> Applied | None:
+        if not isinstance(change.record, CalendarEvent):
+            log.warning("calendar_sink_unexpected_record", type=type(change.record).__name__)
+            return None
+        source = Source(
+            scope.user_id,
+            scope.connection_id,
+            scope.provider,
+            change.external_id,
+            change.collection_id,
         )
-        await self._store.delete_ids([record_id for record_id, _, _ in stale], session)
-        return [
-            Applied(
-                record_id,
-                Action.DELETED,
-                {"title": title[:MAX_DATA_TEXT], "calendar": collection_id},
-            )
-            for record_id, title, collection_id in stale
-        ]
+        record_id, outcome = await self._store.upsert(
+            source, change.record, etag=change.etag, generation=scope.generation, session=session
+        )
+        if outcome is Outcome.UNCHANGED:
+            return None
+        action = Action.CREATED if outcome is Outcome.CREATED else Action.UPDATED
+        return Applied(record_id, action, event_data(change.record, change.collection_id))
+
+    async def remove(
+        self, scope: SyncScope, external_id: str, session: AsyncClientSession
+    ) -> Applied | None:
+        source = Source(scope.user_id, scope.connection_id, scope.provider, external_id, "")
+        gone = await self._store.delete(source, session)
+        if gone is None:
+            return None
+        data = {"title": gone.event.title[:MAX_DATA_TEXT], "calendar": gone.collection_id}
+        return Applied(gone.id, Action.DELETED, data)
+
+    async def stale(
+        self, scope: SyncScope, generation: str, session: AsyncClientSession
+    ) -> list[str]:
+        return await self._store.stale(scope.user_id, scope.connection_id, generation, session)
 
     async def purge_connection(
         self, user_id: str, connection_id: str, session: AsyncClientSession

@@ -239,18 +239,14 @@ class CalendarEventStore:
 
     async def stale(
         self, user_id: str, connection_id: str, generation: str, session: AsyncClientSession
-    ) -> list[tuple[str, str, str]]:
-        """(id, title, collection id) of the connection's records not stamped ``generation``."""
+    ) -> list[str]:
+        """External ids of the connection's records not stamped ``generation``."""
         found = self._events.find(
             {"user_id": user_id, "connection_id": connection_id, "generation": {"$ne": generation}},
-            {"_id": 1, "title": 1, "collection_id": 1},
+            {"external_id": 1},
             session=session,
         )
-        return [(doc["_id"], doc.get("title", ""), doc["collection_id"]) async for doc in found]
-
-    async def delete_ids(self, ids: list[str], session: AsyncClientSession) -> None:
-        if ids:
-            await self._events.delete_many({"_id": {"$in": ids}}, session=session)
+        return [doc["external_id"] async for doc in found]
 
     async def purge_connection(
         self, user_id: str, connection_id: str, session: AsyncClientSession

@@ -213,6 +213,10 @@ class ConnectionService:
         """(owner, connection) pairs whose scheduled sync time has come."""
         return await self._store.due(now, limit)
 
+    async def realtime(self, limit: int) -> list[tuple[str, str]]:
+        """(connection id, owner) of the connections to watch for pushed changes."""
+        return await self._store.realtime(limit)
+
     async def schedule_next(self, connection: Connection, now: datetime) -> None:
         """The next scheduled sync, one interval of the connection's frequency from ``now``."""
         await self._store.set_fields(

@@ -85,6 +85,18 @@ class ConnectionStore:
         )
         return [(doc["user_id"], connection_from_doc(doc)) async for doc in cursor]
 
+    async def realtime(self, limit: int) -> list[tuple[str, str]]:
+        """(connection id, owner) of enabled, connected accounts synced in realtime."""
+        cursor = (
+            self._connections.find(
+                {"sync_frequency": "realtime", "enabled": True, "status": "connected"},
+                {"user_id": 1},
+            )
+            .sort("_id", ASCENDING)
+            .limit(limit)
+        )
+        return [(doc["_id"], doc["user_id"]) async for doc in cursor]
+
     async def owned(self, connection_id: str) -> tuple[str, Connection] | None:
         """The connection and its owner, for background work that starts from an id."""
         doc = await self._connections.find_one({"_id": connection_id})

@@ -8,6 +8,7 @@ may see a page again, never skip one. ``cursor=None`` asks for everything (a ful
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -107,6 +108,24 @@ class Connector(Protocol[RecordT]):
         ...
 
     async def aclose(self) -> None: ...
+
+
+class WatchOutcome(StrEnum):
+    CHANGED = "changed"  # the source says something changed: sync now
+    TIMEOUT = "timeout"  # nothing happened in the time given: wait again
+    UNSUPPORTED = "unsupported"  # the source cannot push: the schedule polls it instead
+
+
+@runtime_checkable
+class Watchable(Protocol):
+    """An adapter whose source can tell it about changes as they happen (IMAP IDLE)."""
+
+    async def wait_for_change(
+        self, *, timeout: float, listening: asyncio.Event | None = None
+    ) -> WatchOutcome:
+        """Wait at most ``timeout`` seconds for a change; ``listening`` is set once the source
+        listens, so a change made after it is never missed."""
+        ...
 
 
 @runtime_checkable

@@ -28,7 +28,7 @@ from muninn_integrations.contacts.merge import (
 )
 from muninn_integrations.contacts.models import Contact
 from muninn_integrations.contacts.store import ContactStore
-from muninn_integrations.sync.sinks import Action, Applied, SyncScope
+from muninn_integrations.sync.sinks import Action, Applied, KindSink, SyncScope
 
 Doc = dict[str, Any]
 
@@ -61,43 +61,24 @@ def _fields_of(record: Any) -> Doc | None:
     return None
 
 
-class ContactSink:
+class ContactSink(KindSink):
     kind = RecordKind.CONTACT
 
     def __init__(self, store: ContactStore) -> None:
         self._store = store
 
-    async def apply(
-        self, scope: SyncScope, changes: Sequence[Change[Any]], session: AsyncClientSession
-    ) -> list[Applied]:
-        applied: list[Applied] = []
-        for change in changes:
-            if change.kind is not RecordKind.CONTACT:
-                continue
-            if change.deleted:
-                done = await self._remove(
-                    scope.user_id, scope.connection_id, change.external_id, session
-                )
-            else:
-                done = await self._upsert(scope, change, session)
-            if done is not None:
-                applied.append(done)
-        return applied
+    async def remove(
+        self, scope: SyncScope, external_id: str, session: AsyncClientSession
+    ) -> Applied | None:
+        return await self._remove(scope.user_id, scope.connection_id, external_id, session)
 
-    async def sweep(self, scope: SyncScope, session: AsyncClientSession) -> list[Applied]:
-        if scope.generation is None:
-            return []
-        applied: list[Applied] = []
-        stale = await self._store.stale_sources(
-            scope.user_id, scope.connection_id, scope.generation, session
+    async def stale(
+        self, scope: SyncScope, generation: str, session: AsyncClientSession
+    ) -> list[str]:
+        found = await self._store.stale_sources(
+            scope.user_id, scope.connection_id, generation, session
         )
-        for source in stale:
-            done = await self._remove(
-                scope.user_id, scope.connection_id, source["external_id"], session
-            )
-            if done is not None:
-                applied.append(done)
-        return applied
+        return [source["external_id"] for source in found]
 
     async def purge_connection(
         self, user_id: str, connection_id: str, session: AsyncClientSession
@@ -107,7 +88,7 @@ class ContactSink:
             await self._remove(user_id, connection_id, source["external_id"], session, purge=True)
         return len(sources)
 
-    async def _upsert(
+    async def upsert(
         self, scope: SyncScope, change: Change[Any], session: AsyncClientSession
     ) -> Applied | None:
         fields = _fields_of(change.record)

@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +16,7 @@ from muninn_integrations.connectors.port import Change, RecordKind
 from muninn_integrations.mail.models import MailMessage
 from muninn_integrations.mail.search import search_terms
 from muninn_integrations.mail.store import MailStore
-from muninn_integrations.sync.sinks import Action, Applied, SyncScope
+from muninn_integrations.sync.sinks import Action, Applied, KindSink, SyncScope
 
 MAX_BODY_CHARS = 200_000
 MAX_SNIPPET = 500
@@ -98,49 +98,39 @@ def _message_of(record: Any) -> MailMessage | None:
     return None
 
 
-class MailSink:
+class MailSink(KindSink):
     kind = RecordKind.EMAIL
 
     def __init__(self, store: MailStore) -> None:
         self._store = store
 
-    async def apply(
-        self, scope: SyncScope, changes: Sequence[Change[Any]], session: AsyncClientSession
-    ) -> list[Applied]:
-        applied: list[Applied] = []
-        for change in changes:
-            if change.kind is not RecordKind.EMAIL:
-                continue
-            existing = await self._store.by_external_id(
-                scope.user_id, scope.connection_id, change.external_id, session
-            )
-            if change.deleted:
-                if existing is not None:
-                    await self._store.delete(existing["_id"], session)
-                    applied.append(self._deleted(existing))
-                continue
-            message = _message_of(change.record)
-            if message is None:
-                continue
-            done = await self._upsert(scope, change, message, existing, session)
-            if done is not None:
-                applied.append(done)
-        return applied
+    async def upsert(
+        self, scope: SyncScope, change: Change[Any], session: AsyncClientSession
+    ) -> Applied | None:
+        message = _message_of(change.record)
+        if message is None:
+            return None
+        existing = await self._store.by_external_id(
+            scope.user_id, scope.connection_id, change.external_id, session
+        )
+        return await self._upsert(scope, change, message, existing, session)
 
-    async def sweep(self, scope: SyncScope, session: AsyncClientSession) -> list[Applied]:
-        if scope.generation is None:
-            return []
-        applied: list[Applied] = []
-        for stale in await self._store.stale(
-            scope.user_id, scope.connection_id, scope.generation, session
-        ):
-            existing = await self._store.by_external_id(
-                scope.user_id, scope.connection_id, stale["external_id"], session
-            )
-            if existing is not None:
-                await self._store.delete(existing["_id"], session)
-                applied.append(self._deleted(existing))
-        return applied
+    async def remove(
+        self, scope: SyncScope, external_id: str, session: AsyncClientSession
+    ) -> Applied | None:
+        existing = await self._store.by_external_id(
+            scope.user_id, scope.connection_id, external_id, session
+        )
+        if existing is None:
+            return None
+        await self._store.delete(existing["_id"], session)
+        return self._deleted(existing)
+
+    async def stale(
+        self, scope: SyncScope, generation: str, session: AsyncClientSession
+    ) -> list[str]:
+        found = await self._store.stale(scope.user_id, scope.connection_id, generation, session)
+        return [doc["external_id"] for doc in found]
 
     async def purge_connection(
         self, user_id: str, connection_id: str, session: AsyncClientSession

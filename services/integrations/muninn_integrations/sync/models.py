@@ -36,7 +36,9 @@ class SyncJob(BaseModel):
     attempts: int = 0
     error_message: str | None = None
     cancel_requested: bool = False
-    trigger: str = Field(description="manual, schedule or retry")
+    trigger: str = Field(
+        description="manual, schedule, push (the server told of a change) or retry"
+    )
     created_at: datetime
     started_at: datetime | None = None
     completed_at: datetime | None = None

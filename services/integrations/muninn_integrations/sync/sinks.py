@@ -12,10 +12,11 @@ generation: they are gone at the source.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -50,7 +51,7 @@ class SyncScope:
 
 
 class RecordSink(Protocol):
-    kind: RecordKind
+    kind: ClassVar[RecordKind]
 
     async def apply(
         self, scope: SyncScope, changes: Sequence[Change[Any]], session: AsyncClientSession
@@ -67,3 +68,59 @@ class RecordSink(Protocol):
     ) -> int:
         """Every record synced through the connection (a disconnect with purge)."""
         ...
+
+
+class KindSink(ABC):
+    """The part every sink does alike: only changes of its own kind, deletions and upserts
+    apart, and after a full sync the stale records removed one by one like deletions. A sink
+    says how one record is upserted or removed, and which of its records are stale."""
+
+    kind: ClassVar[RecordKind]
+
+    async def apply(
+        self, scope: SyncScope, changes: Sequence[Change[Any]], session: AsyncClientSession
+    ) -> list[Applied]:
+        applied: list[Applied] = []
+        for change in changes:
+            if change.kind is not self.kind:
+                continue
+            if change.deleted:
+                done = await self.remove(scope, change.external_id, session)
+            else:
+                done = await self.upsert(scope, change, session)
+            if done is not None:
+                applied.append(done)
+        return applied
+
+    async def sweep(self, scope: SyncScope, session: AsyncClientSession) -> list[Applied]:
+        if scope.generation is None:
+            return []
+        applied: list[Applied] = []
+        for external_id in await self.stale(scope, scope.generation, session):
+            done = await self.remove(scope, external_id, session)
+            if done is not None:
+                applied.append(done)
+        return applied
+
+    @abstractmethod
+    async def upsert(
+        self, scope: SyncScope, change: Change[Any], session: AsyncClientSession
+    ) -> Applied | None:
+        """Store the record; what changed, or None when nothing did (a replay)."""
+
+    @abstractmethod
+    async def remove(
+        self, scope: SyncScope, external_id: str, session: AsyncClientSession
+    ) -> Applied | None:
+        """The record is gone at the source; what changed, or None when it was not here."""
+
+    @abstractmethod
+    async def stale(
+        self, scope: SyncScope, generation: str, session: AsyncClientSession
+    ) -> list[str]:
+        """External ids of the connection's records this full sync did not see."""
+
+    @abstractmethod
+    async def purge_connection(
+        self, user_id: str, connection_id: str, session: AsyncClientSession
+    ) -> int: ...

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from enum import StrEnum
 
 from muninn_shared.logging import get_logger
 from muninn_shared.outbound import OutboundGuard
@@ -34,18 +33,13 @@ from muninn_integrations.connectors.port import (
     RecordKind,
     SourceUnavailableError,
     SyncPage,
+    WatchOutcome,
 )
 from muninn_integrations.mail.models import MailMessage
 
 log = get_logger(__name__)
 
 MAX_PAGE_SIZE = 1000
-
-
-class IdleOutcome(StrEnum):
-    CHANGED = "changed"
-    TIMEOUT = "timeout"
-    UNSUPPORTED = "unsupported"
 
 
 @dataclass(frozen=True)
@@ -164,13 +158,13 @@ class ImapConnector:
         *,
         timeout: float = 300.0,
         listening: asyncio.Event | None = None,
-    ) -> IdleOutcome:
+    ) -> WatchOutcome:
         """Wait for a message to arrive in or leave ``mailbox`` (IDLE), at most ``timeout``
         seconds; UNSUPPORTED at once when the server has no IDLE (poll instead).
         ``listening`` is set once the server listens: what arrives after it wakes the wait."""
         session = await self._connect()
         if "IDLE" not in session.capabilities:
-            return IdleOutcome.UNSUPPORTED
+            return WatchOutcome.UNSUPPORTED
         if await session.examine(mailbox) is None:
             raise CursorExpiredError("The mailbox is gone from the server; syncing again.")
         try:
@@ -178,7 +172,18 @@ class ImapConnector:
         except SourceUnavailableError:
             await self.aclose()
             raise
-        return IdleOutcome.CHANGED if changed else IdleOutcome.TIMEOUT
+        return WatchOutcome.CHANGED if changed else WatchOutcome.TIMEOUT
+
+    async def wait_for_change(
+        self, *, timeout: float, listening: asyncio.Event | None = None
+    ) -> WatchOutcome:
+        """New mail lands in the first synced mailbox (the inbox by default): that one is
+        watched."""
+        session = await self._connect()
+        chosen = self._chosen(await session.list_mailboxes())
+        if not chosen:
+            raise CursorExpiredError("No synced mailbox is left on the server; syncing again.")
+        return await self.idle(chosen[0].name, timeout=timeout, listening=listening)
 
     async def aclose(self) -> None:
         session, self._session = self._session, None
