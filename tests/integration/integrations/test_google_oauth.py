@@ -14,10 +14,17 @@ from tests.integration.integrations.google_support import (
     REDIRECT_URI,
     Running,
     authorize,
+    contacts,
+    event_titles,
     google,
+    mail,
+    mail_subjects,
     me,
+    person,
     running,
     sign_in,
+    sync,
+    timed,
 )
 
 __all__ = ["google", "running"]  # fixtures
@@ -175,6 +182,22 @@ async def test_only_the_products_granted_are_connected(running: Running) -> None
     ] == []
     # The useless grant is not left behind at Google.
     assert len(running.fake.revocations) == 1
+
+
+async def test_asking_for_contacts_only_syncs_contacts_only(running: Running) -> None:
+    running.fake.put_person(person("Beatriz", "Costa", "bea@example.org"))
+    running.fake.put_event(ACCOUNT, timed("Review", 5, 10))
+    running.fake.add_message(mail("Hello Ana"))
+    ana = me()
+    connection = await sign_in(running, ana, {"products": ["contacts"]})
+    assert connection["scopes"] == ["https://www.googleapis.com/auth/contacts.readonly"]
+    assert [c["kind"] for c in connection["collections"]] == ["contact"]
+    job = await sync(running, ana, connection["id"])
+    assert job["status"] == "completed", job
+    assert set(await contacts(running, ana)) == {"Beatriz Costa"}
+    assert await event_titles(running, ana) == []
+    assert await mail_subjects(running, ana) == []
+    assert not any(path.startswith(("/gmail", "/calendar")) for _, path in running.fake.requests)
 
 
 async def test_disconnecting_revokes_the_grant_at_google(running: Running) -> None:
