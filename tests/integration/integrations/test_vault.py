@@ -61,6 +61,12 @@ async def test_a_secret_is_sealed_at_rest_and_opens_for_its_owner_only(
     assert after is not None
     assert after["created_at"] == stored["created_at"]
 
+    # A token refreshed after the connection was disconnected does not bring it back.
+    assert await vault.put("ana", "c1", {"access_token": "t3"}, only_existing=True) is True
+    assert await vault.destroy("ana", "c1")
+    assert await vault.put("ana", "c1", {"access_token": "t4"}, only_existing=True) is False
+    assert await db[VAULT].count_documents({"_id": "c1"}) == 0
+
 
 async def test_a_copied_ciphertext_does_not_open_for_another_connection(
     mongo: AsyncMongoClient[dict[str, Any]], unique: str, keys: dict[str, str]

@@ -230,8 +230,10 @@ class ConnectionService:
         server_url = secret["url"] if secret is not None and "url" in secret else None
 
         async def save_secret(values: Mapping[str, str], expires_at: datetime | None) -> None:
-            # A refreshed OAuth token: sealed again, and its expiry shown on the connection.
-            await self._vault.put(user_id, connection_id, values)
+            # A refreshed OAuth token: sealed again, and its expiry shown on the connection;
+            # nothing is written back once the connection was disconnected meanwhile.
+            if not await self._vault.put(user_id, connection_id, values, only_existing=True):
+                return
             await self._store.set_fields(
                 connection_id, {"token_expires_at": expires_at, "updated_at": datetime.now(UTC)}
             )

@@ -47,8 +47,12 @@ class Vault:
         connection_id: str,
         secret: Mapping[str, str],
         session: AsyncClientSession | None = None,
-    ) -> None:
-        """Seal ``secret`` for the connection, replacing what it held (a refreshed token)."""
+        *,
+        only_existing: bool = False,
+    ) -> bool:
+        """Seal ``secret`` for the connection, replacing what it held (a refreshed token).
+        ``only_existing``: never create the entry (a refresh finishing after a disconnect
+        must not bring the secret back); False when there was none."""
         plaintext = json.dumps(dict(secret), separators=(",", ":")).encode()
         if len(plaintext) > MAX_SECRET_BYTES:
             raise SecretTooLargeError(
@@ -56,6 +60,8 @@ class Vault:
             )
         now = datetime.now(UTC)
         existing = await self._store.get(user_id, connection_id, session)
+        if existing is None and only_existing:
+            return False
         data_key = self._data_key(existing) if existing is not None else new_data_key()
         record = VaultRecord(
             connection_id=connection_id,
@@ -68,7 +74,7 @@ class Vault:
             created_at=existing.created_at if existing is not None else now,
             updated_at=now,
         )
-        await self._store.save(record, session)
+        return await self._store.save(record, session, create=not only_existing)
 
     def seal_note(self, context: str, plaintext: bytes) -> tuple[str, bytes]:
         """Seal a short-lived value (an OAuth flow's PKCE verifier) under the primary key,

@@ -33,8 +33,15 @@ class VaultStore:
         )
         return vault_record(doc) if doc is not None else None
 
-    async def save(self, record: VaultRecord, session: AsyncClientSession | None = None) -> None:
-        await self._entries.update_one(
+    async def save(
+        self,
+        record: VaultRecord,
+        session: AsyncClientSession | None = None,
+        *,
+        create: bool = True,
+    ) -> bool:
+        """Store the entry; with ``create=False`` only over an entry that still exists."""
+        result = await self._entries.update_one(
             {"_id": record.connection_id, "user_id": record.user_id},
             {
                 "$set": {
@@ -45,9 +52,10 @@ class VaultStore:
                 },
                 "$setOnInsert": {"created_at": record.created_at},
             },
-            upsert=True,
+            upsert=create,
             session=session,
         )
+        return result.matched_count == 1 or result.upserted_id is not None
 
     async def delete(
         self, user_id: str, connection_id: str, session: AsyncClientSession | None = None
