@@ -237,6 +237,8 @@ def register_calendar(app: FastAPI, fake: FakeGoogle) -> None:
         with fake.lock:
             if calendar_id not in fake.events:
                 return google_error(404, "Not Found", "NOT_FOUND", "notFound")
+            if fake.calendars[calendar_id]["accessRole"] == "freeBusyReader":
+                return google_error(403, "Forbidden", "PERMISSION_DENIED", "forbidden")
             state = read_page_token(query.get("pageToken"))
             if state is None:
                 since: int | None = None

@@ -75,8 +75,11 @@ def seed(running: Running) -> dict[str, str]:
 
 async def test_full_then_incremental_sync_of_calendar_mail_and_contacts(running: Running) -> None:
     ids = seed(running)
+    # A colleague's calendar shared as free/busy only: nothing to read, not offered.
+    running.fake.add_calendar("bruno@example.org", "Bruno", access_role="freeBusyReader")
     ana = me()
     connected = await sign_in(running, ana)
+    assert [c["name"] for c in connected["collections"] if c["kind"] == "calendar_event"] == ["Ana"]
     job = await sync(running, ana, connected["id"])
     assert (job["status"], job["job_type"]) == ("completed", "full_sync"), job
     # Listed in pages (the service's page size is 2 here).

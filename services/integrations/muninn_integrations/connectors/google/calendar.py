@@ -73,7 +73,15 @@ class GoogleCalendar:
                     f"{self._base}/users/me/calendarList",
                     {"maxResults": 250, "pageToken": page},
                 )
-                found += [c for c in answer.get("items", []) if isinstance(c, dict) and c.get("id")]
+                # A calendar shared as free/busy only has no events to read (listing them
+                # answers 403): it is not offered.
+                found += [
+                    c
+                    for c in answer.get("items", [])
+                    if isinstance(c, dict)
+                    and c.get("id")
+                    and c.get("accessRole") != "freeBusyReader"
+                ]
                 page = answer.get("nextPageToken")
                 if not page:
                     break
