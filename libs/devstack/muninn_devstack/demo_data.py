@@ -197,10 +197,28 @@ def _escape(text: str) -> str:
 
 
 def ical(meeting: Meeting, stamp: datetime) -> str:
+    """One meeting as a CalDAV object."""
+    return _calendar(_vevent(meeting, stamp))
+
+
+def ical_feed(meetings: tuple[Meeting, ...], stamp: datetime) -> str:
+    """Every meeting in one calendar, as a published ICS feed serves them."""
+    return _calendar([line for meeting in meetings for line in _vevent(meeting, stamp)])
+
+
+def _calendar(events: list[str]) -> str:
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         "PRODID:-//Muninn//Demo//EN",
+        *events,
+        "END:VCALENDAR",
+    ]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _vevent(meeting: Meeting, stamp: datetime) -> list[str]:
+    return [
         "BEGIN:VEVENT",
         f"UID:{meeting.uid}",
         f"DTSTAMP:{_ical_time(stamp)}",
@@ -211,9 +229,7 @@ def ical(meeting: Meeting, stamp: datetime) -> str:
         f"ORGANIZER;CN={DEMO_NAME}:mailto:{DEMO_ADDRESS}",
         *(f"ATTENDEE;CN={person.name}:mailto:{person.email}" for person in meeting.attendees),
         "END:VEVENT",
-        "END:VCALENDAR",
     ]
-    return "\r\n".join(lines) + "\r\n"
 
 
 def vcard(contact: Contact) -> str:

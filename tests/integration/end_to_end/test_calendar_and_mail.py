@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +35,7 @@ from muninn_devstack.demo import (
     seed_calendar,
     seed_mailbox,
 )
-from muninn_devstack.demo_data import ANA, DemoData, demo_data
+from muninn_devstack.demo_data import ANA, DemoData, demo_data, ical_feed
 from muninn_devstack.mail import MailServer, start_pymap
 from muninn_devstack.servers import free_port
 from muninn_shared.privacy import SECRET_FIELD_SUFFIXES
@@ -70,11 +74,16 @@ FORBIDDEN_EXPORT_FIELDS = (
 """Parts of a field name that would mean a credential or a key reached the export."""
 
 
+FEED_TOKEN = "feed-token-" + uuid.uuid4().hex
+"""The private part of a published calendar's address: a password by another name."""
+
+
 @dataclass(frozen=True)
 class Sources:
     radicale: RadicaleServer
     mail: MailServer
     data: DemoData
+    feed_port: int
 
     @property
     def dav_url(self) -> str:
@@ -83,6 +92,37 @@ class Sources:
     @property
     def imap_url(self) -> str:
         return f"imap://{self.mail.host}:{self.mail.port}"
+
+    @property
+    def feed_url(self) -> str:
+        return f"http://127.0.0.1:{self.feed_port}/calendars/{FEED_TOKEN}.ics"
+
+
+@contextmanager
+def published(feed: bytes) -> Iterator[int]:
+    """The demo calendar as a published ICS feed at its private address; the port."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            found = self.path == f"/calendars/{FEED_TOKEN}.ics"
+            self.send_response(200 if found else 404)
+            self.send_header("Content-Type", "text/calendar; charset=utf-8")
+            self.send_header("Content-Length", str(len(feed) if found else 0))
+            self.end_headers()
+            if found:
+                self.wfile.write(feed)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -96,11 +136,13 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sources]:
         password=IMAP_PASSWORD,
     )
     try:
-        data = demo_data(datetime.now(UTC), upcoming_in=UPCOMING_IN)
+        now = datetime.now(UTC)
+        data = demo_data(now, upcoming_in=UPCOMING_IN)
         seed_calendar(radicale.url, DAV_USER, DAV_PASSWORD, data)
         seed_address_book(radicale.url, DAV_USER, DAV_PASSWORD, data)
         seed_mailbox(mail, data)
-        yield Sources(radicale=radicale, mail=mail, data=data)
+        with published(ical_feed(data.meetings, now).encode()) as feed_port:
+            yield Sources(radicale=radicale, mail=mail, data=data, feed_port=feed_port)
     finally:
         mail.process.stop()
         radicale.stop()
@@ -124,16 +166,21 @@ async def client(suite: Suite) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def connect(
-    client: httpx.AsyncClient, user: User, provider: str, url: str, username: str, password: str
+    client: httpx.AsyncClient,
+    user: User,
+    provider: str,
+    url: str,
+    username: str | None = None,
+    password: str | None = None,
 ) -> str:
+    body = {"provider": provider, "server_url": url}
+    if username is not None and password is not None:
+        body |= {"username": username, "password": password}
     response = await client.post(
-        "/v1/integrations/connections",
-        json={"provider": provider, "server_url": url, "username": username, "password": password},
-        headers=user.headers,
-        timeout=60,
+        "/v1/integrations/connections", json=body, headers=user.headers, timeout=60
     )
     assert response.status_code == 201, response.text
-    assert password not in response.text
+    assert password is None or password not in response.text
     connection_id: str = response.json()["id"]
     return connection_id
 
@@ -143,6 +190,7 @@ async def connect_all(client: httpx.AsyncClient, user: User, sources: Sources) -
         await connect(client, user, "caldav", sources.dav_url, DAV_USER, DAV_PASSWORD),
         await connect(client, user, "carddav", sources.dav_url, DAV_USER, DAV_PASSWORD),
         await connect(client, user, "imap", sources.imap_url, IMAP_USER, IMAP_PASSWORD),
+        await connect(client, user, "ics", sources.feed_url),
     ]
 
 
@@ -316,6 +364,9 @@ async def test_export_shows_synced_records_without_secrets_and_erasure_removes_t
         assert before.get(name, 0) > 0, f"nothing in {name} to erase: {before}"
         assert kept_before.get(name, 0) > 0, f"nothing in {name} to keep: {kept_before}"
 
+    # The feed's private address is stored nowhere in the clear (only sealed in the vault).
+    assert not await mentions(db, [FEED_TOKEN])
+
     # -- export: the synced records, and no secret in any form
     exported = await client.post("/v1/me/export", headers=erased.headers)
     assert exported.status_code == 200, exported.text
@@ -332,8 +383,8 @@ async def test_export_shows_synced_records_without_secrets_and_erasure_removes_t
     assert not [k for k in keys if k.endswith(SECRET_FIELD_SUFFIXES)], keys
     assert not [k for k in keys if any(word in k.lower() for word in FORBIDDEN_EXPORT_FIELDS)], keys
     text = exported.text
-    for password in (DAV_PASSWORD, IMAP_PASSWORD):
-        assert password not in text
+    for secret in (DAV_PASSWORD, IMAP_PASSWORD, FEED_TOKEN):
+        assert secret not in text
     async for entry in db["vault_entries"].find({"user_id": erased.id}):
         for name in ("data_key_ciphertext", "secret_ciphertext"):
             sealed = bytes(entry[name])
