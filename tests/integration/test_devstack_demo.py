@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import socket
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -33,7 +35,7 @@ from muninn_devstack.demo_data import UPCOMING_MEETING, demo_data
 from muninn_devstack.mail import MailServer, mailbox_admin
 from muninn_devstack.servers import ManagedProcess, free_port, free_port_block
 from muninn_devstack.state import read_state
-from muninn_devstack.topology import SERVICES_ENV
+from muninn_devstack.topology import PORT_BASE_ENV, SERVICES_ENV
 from muninn_shared.settings import SERVICE_NAMES
 
 from tests.integration.infra import Infra
@@ -155,4 +157,38 @@ def test_run_demo_serves_seeded_accounts_the_integrations_service_may_reach(
             assert connected.status_code == 201, f"{connected.text}\n{run.diagnostics()}"
             assert collection in [c["name"] for c in connected.json()["collections"]]
 
+    # pymap keeps mail in memory: restarted after a crash, it is seeded again.
+    pymap = next(r for r in state.processes if r.name == "pymap")
+    os.kill(pymap.pid, signal.SIGKILL)
+    run.wait_for_output("The demo mailbox was seeded again", 60)
+    with mailbox_admin(mail) as admin:
+        assert len(admin.uids(MAILBOX)) == len(expected.mails)
+
     assert run.stop() == 0, run.diagnostics()
+
+
+def test_a_taken_demo_port_is_reported_with_how_to_move_it(tmp_path: Path) -> None:
+    taken = free_port()
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", taken))
+        squatter.listen()
+        result = subprocess.run(
+            devstack("run", "--demo"),
+            cwd=tmp_path,
+            env={
+                **os.environ,
+                PORT_BASE_ENV: str(free_port_block(len(SERVICE_NAMES))),
+                DAV_PORT_ENV: str(taken),
+                IMAP_PORT_ENV: str(free_port()),
+                # Never contacted: the port checks come first.
+                "MUNINN_KAFKA_BOOTSTRAP": "127.0.0.1:9",
+                "MUNINN_MONGO_URI": "mongodb://127.0.0.1:9/?directConnection=true",
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"Port {taken} is already in use" in result.stderr
+    assert "CalDAV" in result.stderr
+    assert f"{DAV_PORT_ENV}=<port> make run-demo" in result.stderr

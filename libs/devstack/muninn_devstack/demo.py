@@ -123,11 +123,12 @@ class DemoServers:
     def processes(self) -> list[ManagedProcess]:
         return [self.radicale, self.pymap]
 
-    def ports(self) -> dict[str, int]:
-        return {
-            "the demo CalDAV/CardDAV server": self.dav_port,
-            "the demo IMAP server": self.imap_port,
-        }
+    def ports(self) -> list[tuple[str, int, str]]:
+        """(what, port, the variable that moves it) of each demo server."""
+        return [
+            ("the demo CalDAV/CardDAV server", self.dav_port, DAV_PORT_ENV),
+            ("the demo IMAP server", self.imap_port, IMAP_PORT_ENV),
+        ]
 
     def ready(self, process: ManagedProcess) -> bool:
         if process is self.radicale:

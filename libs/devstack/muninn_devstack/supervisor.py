@@ -290,7 +290,9 @@ class Supervisor:
             signing_keys_file=self._signing_keys_file(),
             development_broker=backing.kafka is not None,
             event_key_encryption_key_file=self.layout.event_key_encryption_key,
-            service_env={"integrations": integrations_env(self.environ)} if demo else {},
+            service_env={"integrations": integrations_env(self.environ)}
+            if demo is not None
+            else {},
         )
         self.config = config
         services = config.services()
@@ -518,8 +520,8 @@ class Supervisor:
 
 def check_demo_ports(demo: DemoServers) -> None:
     """The demo servers listen on fixed ports, so the accounts printed stay the same."""
-    for what, port in demo.ports().items():
+    for what, port, variable in demo.ports():
         if port_open(port):
             raise PortTakenError(
-                port_taken_message(port, what, "run without the demo servers: make run")
+                port_taken_message(port, what, f"move it: {variable}=<port> make run-demo")
             )
