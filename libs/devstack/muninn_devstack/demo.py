@@ -45,6 +45,8 @@ MAILBOX = "INBOX"
 DAV_PORT_ENV = "MUNINN_DEVSTACK_DEMO_DAV_PORT"
 IMAP_PORT_ENV = "MUNINN_DEVSTACK_DEMO_IMAP_PORT"
 ALLOW_CIDRS_ENV = "MUNINN_OUTBOUND_ALLOW_CIDRS"
+SHORTER_LEAD = {"notifications": {"event_reminder_minutes": 10}}
+"""The default lead (30 minutes) is longer than the 15 minutes to the demo's lunch."""
 IMAP_PLAINTEXT_ENV = "MUNINN_IMAP_ALLOW_PLAINTEXT"
 
 
@@ -166,7 +168,9 @@ class DemoServers:
             f"  Calendar   caldav  {self.dav_url}   user {DAV_USER}   password {DAV_PASSWORD}",
             f"  Contacts   carddav {self.dav_url}   user {DAV_USER}   password {DAV_PASSWORD}",
             f"  Mail       imap    {self.imap_url}   user {IMAP_USER}   password {IMAP_PASSWORD}",
-            f"  Coming up  {upcoming.title!r} at {at} (moved to 15 minutes after each start)",
+            f"  Coming up  {upcoming.title!r} at {at} (moved to 15 minutes after each start);",
+            "             for a reminder, shorten the lead (default 30 min) before connecting:",
+            f"             PATCH /v1/me/preferences {json.dumps(SHORTER_LEAD)}",
             f"  e.g. body  {json.dumps(connect)}",
         ]
 
