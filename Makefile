@@ -14,7 +14,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 
-.PHONY: help install run test test-unit test-integration lint format bench clean
+.PHONY: help install run run-demo test test-unit test-integration lint format bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ install: $(VENV)/.synced ## install every package (editable) and the dev tools i
 
 run: install ## start the whole suite locally (Kafka, MongoDB, every service); gateway on :8080
 	$(BIN)/python -m muninn_devstack run
+
+run-demo: install ## like run, plus seeded demo calendar, contacts (Radicale) and mail (pymap) to connect
+	$(BIN)/python -m muninn_devstack run --demo
 
 test: install ## run every test: unit, integration (real Kafka/MongoDB protocols) and end-to-end
 	$(BIN)/python -m pytest

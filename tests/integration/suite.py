@@ -135,7 +135,12 @@ class Suite:
         return "\n".join(parts)
 
 
-def build_suite(infra: Infra, workdir: Path, env: Mapping[str, str] | None = None) -> Suite:
+def build_suite(
+    infra: Infra,
+    workdir: Path,
+    env: Mapping[str, str] | None = None,
+    service_env: Mapping[str, Mapping[str, str]] | None = None,
+) -> Suite:
     prefix = f"e2e{uuid.uuid4().hex[:10]}_"
     config = StackConfig(
         kafka_bootstrap=infra.kafka_bootstrap,
@@ -155,15 +160,19 @@ def build_suite(infra: Infra, workdir: Path, env: Mapping[str, str] | None = Non
             "MUNINN_KAFKA_CLIENT_PREFIX": prefix.rstrip("_"),
             **(env or {}),
         },
+        service_env=service_env or {},
     )
     return Suite(config=config, infra=infra, database_prefix=prefix, log_dir=workdir / "logs")
 
 
 @contextlib.contextmanager
 def provide_suite(
-    infra: Infra, workdir: Path, env: Mapping[str, str] | None = None
+    infra: Infra,
+    workdir: Path,
+    env: Mapping[str, str] | None = None,
+    service_env: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Iterator[Suite]:
-    suite = build_suite(infra, workdir, env)
+    suite = build_suite(infra, workdir, env, service_env)
     try:
         suite.start()
         yield suite

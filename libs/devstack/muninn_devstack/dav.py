@@ -75,7 +75,7 @@ class RadicaleServer:
 
     def start(self, timeout: float = 60) -> None:
         """(Re)start on the same port and storage, e.g. after ``stop()`` in an outage test."""
-        self.process = _process(self.root, self.port)
+        self.process = radicale_process(self.root, self.port)
         self.process.start()
         wait_until(
             lambda: port_open(self.port), timeout=timeout, what="Radicale", process=self.process
@@ -85,21 +85,28 @@ class RadicaleServer:
         self.process.stop()
 
 
-def start_radicale(root: Path, users: dict[str, str], timeout: float = 60) -> RadicaleServer:
+def start_radicale(
+    root: Path, users: dict[str, str], timeout: float = 60, *, port: int | None = None
+) -> RadicaleServer:
     """Radicale serving ``users`` (name → password) from folders under ``root``."""
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "storage").mkdir(exist_ok=True)
-    (root / "users").write_text("".join(f"{name}:{password}\n" for name, password in users.items()))
-    port = free_port()
-    (root / "config").write_text(
-        _CONFIG.format(port=port, htpasswd=root / "users", storage=root / "storage")
-    )
-    server = RadicaleServer(root=root, port=port, process=_process(root, port))
+    port = port or free_port()
+    configure_radicale(root, users, port)
+    server = RadicaleServer(root=root, port=port, process=radicale_process(root, port))
     server.start(timeout)
     return server
 
 
-def _process(root: Path, port: int) -> ManagedProcess:
+def configure_radicale(root: Path, users: dict[str, str], port: int) -> None:
+    """Config and users under ``root``; the storage already there is kept."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "storage").mkdir(exist_ok=True)
+    (root / "users").write_text("".join(f"{name}:{password}\n" for name, password in users.items()))
+    (root / "config").write_text(
+        _CONFIG.format(port=port, htpasswd=root / "users", storage=root / "storage")
+    )
+
+
+def radicale_process(root: Path, port: int) -> ManagedProcess:
     argv = [venv_executable("radicale"), "--config", str(root / "config")]
     return ManagedProcess(name=f"radicale-{port}", argv=argv, log_path=root / "radicale.log")
 
@@ -114,10 +121,42 @@ def create_address_book(base_url: str, user: str, password: str, name: str) -> s
     return _make(base_url, user, password, name, "MKCOL", _MKCOL_ADDRESSBOOK)
 
 
-def _make(base_url: str, user: str, password: str, name: str, method: str, body: str) -> str:
+def ensure_calendar(base_url: str, user: str, password: str, name: str) -> str:
+    """The calendar ``/<user>/<name>/``, created unless an earlier run left it."""
+    return _make(base_url, user, password, name, "MKCALENDAR", _MKCALENDAR, reuse=True)
+
+
+def ensure_address_book(base_url: str, user: str, password: str, name: str) -> str:
+    """The address book ``/<user>/<name>/``, created unless an earlier run left it."""
+    return _make(base_url, user, password, name, "MKCOL", _MKCOL_ADDRESSBOOK, reuse=True)
+
+
+def put_object(
+    base_url: str, user: str, password: str, href: str, body: str, content_type: str
+) -> None:
+    """PUT an event or a card at ``href``, replacing what is there."""
+    with httpx.Client(base_url=base_url, auth=(user, password), timeout=10) as client:
+        response = client.put(href, content=body.encode(), headers={"Content-Type": content_type})
+        response.raise_for_status()
+
+
+def _make(
+    base_url: str,
+    user: str,
+    password: str,
+    name: str,
+    method: str,
+    body: str,
+    *,
+    reuse: bool = False,
+) -> str:
     path = f"/{user}/{name}/"
     with httpx.Client(base_url=base_url, auth=(user, password), timeout=10) as client:
         client.request("PROPFIND", f"/{user}/", headers={"Depth": "0"})  # creates the principal
+        if reuse:
+            found = client.request("PROPFIND", path, headers={"Depth": "0"})
+            if found.status_code == 207:
+                return path
         response = client.request(
             method,
             path,

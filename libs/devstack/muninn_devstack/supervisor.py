@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import imaplib
 import os
 import signal
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +33,8 @@ from muninn_devstack.backing import (
     port_taken_message,
     server_probe,
 )
+from muninn_devstack.demo import DemoSeedError, DemoServers, integrations_env, plan_demo
+from muninn_devstack.demo_data import DemoData
 from muninn_devstack.layout import Layout
 from muninn_devstack.lockfile import AlreadyRunningError, RunLock
 from muninn_devstack.readiness import (
@@ -41,7 +44,7 @@ from muninn_devstack.readiness import (
     is_ready,
     wait_ready,
 )
-from muninn_devstack.servers import ManagedProcess, port_open
+from muninn_devstack.servers import ManagedProcess, port_open, wait_until
 from muninn_devstack.state import (
     ProcessRecord,
     RunState,
@@ -132,6 +135,8 @@ class Supervised:
     restart_at: float | None = None
     awaiting_ready: bool = False
     given_up: bool = False
+    on_restart: Callable[[], None] | None = None
+    """Called after a restart (the demo mail server forgets its mail when it stops)."""
 
     @property
     def name(self) -> str:
@@ -179,8 +184,12 @@ class Supervisor:
         environ: Mapping[str, str] | None = None,
         out: IO[str] | None = None,
         err: IO[str] | None = None,
+        demo: bool = False,
     ) -> None:
         self.layout = layout
+        self.demo = demo
+        self.demo_servers: DemoServers | None = None
+        self.demo_data: DemoData | None = None
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
         self.reporter = Reporter(out or sys.stdout, err or sys.stderr)
         self.lock = RunLock(layout.lock_path)
@@ -263,6 +272,12 @@ class Supervisor:
     def _start(self, ports: Mapping[str, int], only: frozenset[str] | None) -> None:
         backing = plan_backing(self.layout, self.environ)
         self.backing = backing
+        demo = (
+            plan_demo(self.layout.data_dir, self.layout.logs_dir, self.environ)
+            if self.demo
+            else None
+        )
+        self.demo_servers = demo
         qdrant_url = self.environ.get("MUNINN_QDRANT_URL", "").strip() or None
         qdrant_path = self.environ.get("MUNINN_QDRANT_PATH", "").strip()
         config = StackConfig(
@@ -275,25 +290,46 @@ class Supervisor:
             signing_keys_file=self._signing_keys_file(),
             development_broker=backing.kafka is not None,
             event_key_encryption_key_file=self.layout.event_key_encryption_key,
+            service_env={"integrations": integrations_env(self.environ)}
+            if demo is not None
+            else {},
         )
         self.config = config
         services = config.services()
         self._check_service_ports(config, services)
         check_server_ports(backing)
+        if demo is not None:
+            check_demo_ports(demo)
 
         servers = backing.servers()
+        probes: dict[str, Callable[[], bool]] = {
+            s.name: functools.partial(server_probe, backing, s) for s in servers
+        }
+        if demo is not None:
+            servers += demo.processes()
+            probes.update({s.name: functools.partial(demo.ready, s) for s in demo.processes()})
         if servers:
             self.reporter.say(f"Starting {' and '.join(s.name for s in servers)} …")
             for server in servers:
-                self._launch(Supervised(server, "server"))
+                restart_hook = (
+                    self._reseed_after_restart
+                    if demo is not None and server is demo.pymap
+                    else None
+                )
+                self._launch(Supervised(server, "server", on_restart=restart_hook))
             wait_ready(
-                {
-                    s.name: Target.predicate(functools.partial(server_probe, backing, s), s)
-                    for s in servers
-                },
+                {s.name: Target.predicate(probes[s.name], s) for s in servers},
                 timeout=self._ready_timeout(),
                 cancelled=self.stop_requested.is_set,
             )
+        if demo is not None:
+            try:
+                self.demo_data = demo.seed(datetime.now(UTC))
+            except DemoSeedError as exc:
+                raise StartupError(
+                    f"{exc}\n{demo.radicale.tail(10)}\n{demo.pymap.tail(10)}"
+                ) from None
+            self.reporter.say("Demo calendar, address book and mailbox seeded.")
         if "gateway" not in services and (only is None or "gateway" in only):
             self.reporter.say(
                 "muninn_gateway is not installed: starting the services without the gateway."
@@ -317,6 +353,28 @@ class Supervisor:
             cancelled=self.stop_requested.is_set,
             on_ready=lambda name, seconds: self.reporter.say(f"  {name} ready ({seconds:.1f}s)"),
         )
+
+    def _reseed_after_restart(self) -> None:
+        """Seed the restarted demo mail server in the background: the supervision loop goes on."""
+        demo = self.demo_servers
+        if demo is None:
+            return
+
+        def reseed() -> None:
+            try:
+                wait_until(
+                    lambda: demo.ready(demo.pymap),
+                    timeout=self._ready_timeout(),
+                    what="IMAP (pymap)",
+                    process=demo.pymap,
+                )
+                demo.reseed_mail(datetime.now(UTC))
+            except (OSError, RuntimeError, TimeoutError, imaplib.IMAP4.error) as exc:
+                self.reporter.say(f"The demo mailbox could not be seeded again: {exc}", error=True)
+                return
+            self.reporter.say("The demo mailbox was seeded again after pymap's restart.")
+
+        threading.Thread(target=reseed, name="demo-reseed", daemon=True).start()
 
     def _launch(self, child: Supervised) -> None:
         child.start()
@@ -387,6 +445,8 @@ class Supervisor:
         lines.append("  Services   " + ", ".join(f"{n} :{config.ports[n]}" for n in others))
         for label, value in backing.describe().items():
             lines.append(f"  {label:<10} {value}")
+        if self.demo_servers is not None and self.demo_data is not None:
+            lines += self.demo_servers.describe(self.demo_data)
         lines += [
             f"  Logs       {self.layout.logs_dir}/<name>.log",
             f"  Data       {self.layout.data_dir}",
@@ -413,6 +473,8 @@ class Supervisor:
                 child.awaiting_ready = child.url is not None
                 self._write_state()
                 self.reporter.say(f"{child.name} restarted (pid {child.process.pid})")
+                if child.on_restart is not None:
+                    child.on_restart()
             return
         if child.process.alive():
             if child.awaiting_ready and child.url is not None and is_ready(child.url, 1.0):
@@ -454,3 +516,12 @@ class Supervisor:
         terminate(servers, STOP_GRACE_SECONDS, self.force_requested)
         self.children.clear()
         self.reporter.say("Muninn stopped.")
+
+
+def check_demo_ports(demo: DemoServers) -> None:
+    """The demo servers listen on fixed ports, so the accounts printed stay the same."""
+    for what, port, variable in demo.ports():
+        if port_open(port):
+            raise PortTakenError(
+                port_taken_message(port, what, f"move it: {variable}=<port> make run-demo")
+            )

@@ -102,6 +102,9 @@ class StackConfig:
     qdrant_path: Path | None = None
     extra_env: Mapping[str, str] = field(default_factory=dict)
     """Set for every service (after the inherited environment, before the per-service values)."""
+    service_env: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Set for one service only, after ``extra_env`` (e.g. the demo's outbound allowance for
+    integrations, which no other service should be given)."""
     host: str = LOOPBACK
     python: str = sys.executable
     only: frozenset[str] | None = None
@@ -135,6 +138,7 @@ class StackConfig:
 
     def env_for(self, service: str) -> dict[str, str]:
         env = dict(self.extra_env)
+        env.update(self.service_env.get(service, {}))
         env.update(
             {
                 "MUNINN_HOST": self.host,

@@ -39,13 +39,18 @@ ExtraEraser = Callable[[str, AsyncClientSession], Awaitable[dict[str, int]]]
 """Service-specific erasure run first, in the same transaction (cascades, vectors, …)."""
 
 
-def _redact(doc: dict[str, Any]) -> dict[str, Any]:
-    clean: dict[str, Any] = {}
-    for key, value in doc.items():
-        if key.endswith(SECRET_FIELD_SUFFIXES):
-            continue
-        clean[key] = _redact(value) if isinstance(value, dict) else value
-    return clean
+def redacted(value: Any) -> Any:
+    """``value`` without any field named like a secret, at any depth: inside lists too, since
+    a list of sub-documents (credentials, sources) is as likely to hold one as a sub-document."""
+    if isinstance(value, dict):
+        return {
+            key: redacted(item)
+            for key, item in value.items()
+            if not (isinstance(key, str) and key.endswith(SECRET_FIELD_SUFFIXES))
+        }
+    if isinstance(value, list):
+        return [redacted(item) for item in value]
+    return value
 
 
 def _jsonable(doc: dict[str, Any]) -> dict[str, Any]:
@@ -62,7 +67,7 @@ async def export_user_documents(runtime: ServiceRuntime, user_id: str) -> Servic
     for name in sorted(await db.list_collection_names()):
         if name in INFRASTRUCTURE_COLLECTIONS or name.startswith("system."):
             continue
-        docs = [_redact(d) async for d in db[name].find({"user_id": user_id})]
+        docs = [redacted(d) async for d in db[name].find({"user_id": user_id})]
         if docs:
             collections[name] = [_jsonable(d) for d in docs]
     return ServiceExport(service=runtime.settings.service_name, collections=collections)

@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from muninn_devstack.demo import integrations_env
 
 from tests.integration.fake_llm import MODEL as FAKE_MODEL
 from tests.integration.fake_llm import serve_fake_llm
@@ -43,5 +44,8 @@ def suite(infra: Infra, fake_llm: str, tmp_path_factory: pytest.TempPathFactory)
         "MUNINN_GENERATION_SAVE_INTERVAL_SECONDS": "0.5",
         "MUNINN_GENERATION_SWEEP_INTERVAL_SECONDS": "1",
     }
-    with provide_suite(infra, tmp_path_factory.mktemp("suite"), env) as running:
+    # As in `make run-demo`: integrations alone may reach the calendar and mail servers the
+    # tests start on loopback (over plain HTTP and IMAP).
+    service_env = {"integrations": integrations_env({})}
+    with provide_suite(infra, tmp_path_factory.mktemp("suite"), env, service_env) as running:
         yield running
