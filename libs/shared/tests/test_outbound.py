@@ -187,6 +187,8 @@ async def test_allow_list_opens_exactly_the_listed_networks() -> None:
 def test_settings_read_the_allow_list_and_require_https_in_production(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Integration tests switch sealing off for the whole session; prod refuses that.
+    monkeypatch.delenv("MUNINN_EVENT_SEALING", raising=False)
     monkeypatch.setenv("MUNINN_OUTBOUND_ALLOW_CIDRS", '["192.168.1.0/24", "fd00::/8"]')
     settings = OutboundSettings()
     policy = settings.outbound_policy()
