@@ -18,6 +18,8 @@ from muninn_shared.logging import get_logger
 log = get_logger(__name__)
 
 Run = Callable[[], Awaitable[None]]
+# A periodic step may answer something (how much it did, whether it ran); it is not used.
+Step = Callable[[], Awaitable[object]]
 
 FIRST_BACKOFF_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 60.0
@@ -49,7 +51,7 @@ class BackgroundTasks:
         if self._started:
             self._launch(task)
 
-    def every(self, name: str, interval: float, step: Run, *, start_delay: float = 0.0) -> None:
+    def every(self, name: str, interval: float, step: Step, *, start_delay: float = 0.0) -> None:
         """Run ``step`` every ``interval`` seconds; a failing step is retried at the next tick."""
         bound = log.bind(service=self._service, task=name)
 

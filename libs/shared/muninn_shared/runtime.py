@@ -1,20 +1,18 @@
 """Everything a content service runs besides its features: stores, broker, outbox relay.
 
 A service's ``main.py`` builds one :class:`ServiceRuntime`, registers its feature handlers
-on ``runtime.consumers`` and its routers on the app, and lets the runtime start and stop the
-infrastructure in the app's lifespan.
+on ``runtime.consumers``, and hands it to ``muninn_shared.service.build_service_app``, whose
+lifespan starts and stops the infrastructure around the app.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 import httpx
-from fastapi import FastAPI
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from pymongo.errors import PyMongoError
 
@@ -228,14 +226,3 @@ class ServiceRuntime:
         await self.mongo.close()
         await self._jwks_client.aclose()
         await self._identity_client.aclose()
-
-    def lifespan(self) -> Callable[[FastAPI], Any]:
-        @asynccontextmanager
-        async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-            await self.start()
-            try:
-                yield
-            finally:
-                await self.stop()
-
-        return lifespan

@@ -65,6 +65,8 @@ def build_service_app(
     )
     app.state.runtime = runtime
     app.state.token_verifier = runtime.token_verifier
+    # Tests and status pages read the loops' states (and stop them to simulate a crash).
+    app.state.background = background
     for name, value in (state or {}).items():
         setattr(app.state, name, value)
     return app

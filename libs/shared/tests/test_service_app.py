@@ -56,6 +56,7 @@ async def test_lifespan_runs_hooks_and_background_around_the_runtime() -> None:
     assert app.state.runtime is runtime
     assert app.state.token_verifier is runtime.token_verifier
     assert app.state.services == "the services"
+    assert app.state.background is background
 
 
 def test_the_privacy_router_and_the_erased_user_guard_are_installed() -> None:

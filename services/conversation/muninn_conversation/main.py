@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import httpx
-from fastapi import Depends, FastAPI
-from muninn_shared.http.app import create_service_app
-from muninn_shared.http.erased_users import refuse_writes_of_erased_users
-from muninn_shared.privacy import install_erasure_consumer, privacy_router
+from fastapi import FastAPI
+from muninn_shared.background import BackgroundTasks
+from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
+from muninn_shared.service import build_service_app
 
 from muninn_conversation.advisors.erasure import advisor_eraser
 from muninn_conversation.advisors.memory import AdvisorMemoryService
@@ -92,7 +92,6 @@ def create_app(
         instance_id=settings.instance_id,
         lease_seconds=settings.generation_lease_seconds,
         save_interval=settings.generation_save_interval_seconds,
-        sweep_interval=settings.generation_sweep_interval_seconds,
     )
     # Deleting a conversation takes every document that belongs to it along.
     conversations = ConversationService(
@@ -193,18 +192,20 @@ def create_app(
             await store.ensure_indexes()
         await message_store.drop_inline_sources()
         await advisors.seed_catalogue()
-        engine.start()
 
     async def stop_features() -> None:
         await engine.shutdown()
         await registry.aclose()
         await http.aclose()
 
+    # Runtime hooks, not the app's: features start before the consumers and stop after them.
     runtime.on_startup(start_features)
     runtime.on_shutdown(stop_features)
-
-    app = create_service_app(
-        service=settings.service_name,
+    background = BackgroundTasks(settings.service_name)
+    # Turns replies whose process died mid-generation into visible errors.
+    background.every("generation-sweeper", settings.generation_sweep_interval_seconds, engine.sweep)
+    return build_service_app(
+        runtime,
         title="Muninn conversation",
         description="Conversations, messages and streaming generation, advisors, workspace content, usage.",
         routers=[
@@ -219,14 +220,7 @@ def create_app(
             bookmarks_router,
             snippets_router,
             *advisor_routers,
-            privacy_router(runtime),
         ],
-        lifespan=runtime.lifespan(),
-        dependencies=[Depends(refuse_writes_of_erased_users(runtime.tombstones))],
-        readiness_checks=runtime.readiness_checks,
-        tracer_provider=runtime.tracer_provider,
+        background=background,
+        state={"services": services},
     )
-    app.state.runtime = runtime
-    app.state.token_verifier = runtime.token_verifier
-    app.state.services = services
-    return app

@@ -70,7 +70,6 @@ class GenerationEngine:
         instance_id: str,
         lease_seconds: float = 30.0,
         save_interval: float = 0.25,
-        sweep_interval: float = 10.0,
     ) -> None:
         self._replies = replies
         self._registry = registry
@@ -79,28 +78,23 @@ class GenerationEngine:
         self._instance = instance_id
         self._lease = timedelta(seconds=lease_seconds)
         self._save_interval = save_interval
-        self._sweep_interval = sweep_interval
         self._live: dict[str, LiveGeneration] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self._sweeper: asyncio.Task[None] | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
 
-    def start(self) -> None:
-        self._sweeper = asyncio.create_task(self._sweep_forever(), name="generation-sweeper")
-
     async def shutdown(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
+        """Interrupt the generations still running here; each is saved as an error that
+        keeps its partial text. (The sweeper runs under the service's BackgroundTasks.)"""
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def sweep(self) -> int:
-        """Mark generations abandoned by a dead process as errors (partial text kept)."""
+        """Mark generations abandoned by a dead process as errors (partial text kept).
+
+        One pass of the sweeper, which main.py runs periodically under BackgroundTasks."""
         now = datetime.now(UTC)
         swept = 0
         for doc in await self._replies.expired_generations(now):
@@ -119,14 +113,6 @@ class GenerationEngine:
                 swept += 1
                 log.warning("abandoned generation marked as error", message_id=doc["_id"])
         return swept
-
-    async def _sweep_forever(self) -> None:
-        while True:
-            try:
-                await self.sweep()
-            except Exception as exc:  # the sweeper must outlive store hiccups
-                log.warning("generation sweep failed", error=repr(exc))
-            await asyncio.sleep(self._sweep_interval)
 
     # -- generations -----------------------------------------------------------------------
 
