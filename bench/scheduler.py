@@ -38,6 +38,7 @@ from muninn_devstack.servers import free_port, mongo_uri, start_mongo
 from muninn_scheduler.clock import SystemClock
 from muninn_scheduler.main import build_features
 from muninn_scheduler.settings import SchedulerSettings
+from muninn_shared.background import BackgroundTasks
 from muninn_shared.outbound import guarded_client
 from muninn_shared.runtime import ServiceRuntime
 
@@ -108,6 +109,9 @@ async def run(args: argparse.Namespace, uri: str) -> None:
         await store.ensure_indexes()
     database = settings.mongo_database
     wheel = features.services.wheel
+    # As the service runs it: one supervised task, started once the timers are seeded.
+    background = BackgroundTasks(settings.service_name)
+    background.add("timer-wheel", wheel.run)
     users = max(1, args.timers // 10)
     try:
         started = time.monotonic()
@@ -134,7 +138,7 @@ async def run(args: argparse.Namespace, uri: str) -> None:
         print(f"seeded {args.timers:,} reminders and timers in {seeding:.0f} s")
 
         began = datetime.now(UTC)
-        wheel.start()
+        await background.start()
         fired = await wait_fired(runtime, backlog, now, args.timeout)
         last = max(d["fired_at"] for d in fired)
         drained = (last - began).total_seconds()
@@ -177,7 +181,7 @@ async def run(args: argparse.Namespace, uri: str) -> None:
         load = os.getloadavg()
         print(f"machine: {os.cpu_count()} cpus, load average {load[0]:.1f} / {load[1]:.1f}")
     finally:
-        await wheel.stop()
+        await background.stop()
         await http.aclose()
         await runtime.mongo.drop_database(database)
         await runtime.mongo.close()

@@ -28,6 +28,7 @@ from muninn_memory.lifecycle.runner import PeriodicJob
 from muninn_memory.main import create_app
 from muninn_memory.retrieval.port import MemoryIndex
 from muninn_memory.settings import MemorySettings
+from muninn_shared.background import BackgroundTasks
 from muninn_shared.events import EventEnvelope, Topic, new_event
 from muninn_shared.events.payloads import (
     ErasureRequested,
@@ -693,10 +694,7 @@ async def test_no_job_lost_or_applied_twice_across_restarts(
     async with LifespanManager(crashed, startup_timeout=60, shutdown_timeout=30):
         await eventually(lambda: _done_at_least(db, 15, job_ids), 30, "more jobs to finish")
         workers = crashed.state.workers
-        for task in workers._tasks:
-            task.cancel()
-        await asyncio.gather(*workers._tasks, return_exceptions=True)
-        workers._tasks.clear()
+        await crashed.state.background.stop()  # the worker loops are cancelled mid-job
         workers._claims.clear()  # as after a SIGKILL: nothing is handed back
 
     final = create_app(settings, index=index)
@@ -1142,8 +1140,10 @@ async def test_background_jobs_wait_before_their_first_pass(
 
     patient = PeriodicJob(db, "patient", counting("patient"), interval=3600, start_delay=600)
     eager = PeriodicJob(db, "eager", counting("eager"), interval=3600, start_delay=0)
-    patient.start()
-    eager.start()
+    background = BackgroundTasks("memory")
+    patient.schedule(background)
+    eager.schedule(background)
+    await background.start()
     try:
 
         async def eager_ran() -> bool:
@@ -1152,8 +1152,7 @@ async def test_background_jobs_wait_before_their_first_pass(
         await eventually(eager_ran, 30, "the job without a delay to run")
         assert runs["patient"] == 0, "a restarting replica serves before it sweeps"
     finally:
-        await patient.stop()
-        await eager.stop()
+        await background.stop()
 
 
 async def test_long_term_memory_off_stops_learning_from_conversations(

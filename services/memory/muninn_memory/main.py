@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 from fastapi import FastAPI
+from muninn_shared.background import BackgroundTasks
 from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.service import build_service_app
@@ -163,25 +164,25 @@ def create_app(
         decay_floor=settings.decay_floor,
         batch_pause_seconds=settings.lifecycle_batch_pause_seconds,
     )
-    background = [
+    background = BackgroundTasks(settings.service_name)
+    # Picks up index writes a crash left pending.
+    background.add("memory-index-sweep", index_sync.run)
+    workers.schedule(background)
+    PeriodicJob(
+        runtime.db,
+        "lifecycle",
+        lifecycle.run,
+        interval=settings.lifecycle_interval_seconds,
+        start_delay=settings.background_start_delay_seconds,
+    ).schedule(background)
+    if settings.summaries_enabled:
         PeriodicJob(
             runtime.db,
-            "lifecycle",
-            lifecycle.run,
-            interval=settings.lifecycle_interval_seconds,
+            "summaries",
+            summaries.summarise_recent,
+            interval=settings.summaries_interval_seconds,
             start_delay=settings.background_start_delay_seconds,
-        )
-    ]
-    if settings.summaries_enabled:
-        background.append(
-            PeriodicJob(
-                runtime.db,
-                "summaries",
-                summaries.summarise_recent,
-                interval=settings.summaries_interval_seconds,
-                start_delay=settings.background_start_delay_seconds,
-            )
-        )
+        ).schedule(background)
     services = MemoryServices(
         memories=memories,
         memory_store=memory_store,
@@ -213,20 +214,16 @@ def create_app(
         await jobs.ensure_indexes()
         if isinstance(index, HybridIndex):
             await index.warm_up()
-        await workers.start()
-        for job in background:
-            job.start()
+        await workers.recover()
 
     async def stop_features() -> None:
-        for job in background:
-            await job.stop()
-        await workers.stop()
+        await workers.hand_back()
         await index.close()
         await http.aclose()
 
-    # Runtime hooks, not the app's: features start before the consumers and stop after them.
+    # Runtime hooks, not the app's: features start before the consumers and stop after them;
+    # the background loops run in between (the app's lifespan stops them before these hooks).
     runtime.on_startup(start_features)
-    runtime.background.add("memory-index-sweep", index_sync.run)
     runtime.on_shutdown(stop_features)
     return build_service_app(
         runtime,
@@ -241,11 +238,11 @@ def create_app(
             entities_router,
             documents_router,
         ],
+        background=background,
         state={
             "services": services,
             "workers": workers,
             "index_sync": index_sync,
             "lifecycle": lifecycle,
-            "background": background,
         },
     )

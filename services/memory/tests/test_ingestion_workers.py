@@ -31,8 +31,8 @@ async def test_stop_is_never_lost_when_a_wake_up_arrives_with_it() -> None:
                 instance_id="i",
                 max_attempts=3,
             )
-            await workers.start()
-            [task] = workers._tasks
+            # One worker loop, as BackgroundTasks runs it (its supervisor awaits the loop).
+            task = asyncio.create_task(workers.run())
             await asyncio.sleep(0)  # the worker is now waiting for a wake-up
             workers.wake()
             for _ in range(ticks):
@@ -40,5 +40,3 @@ async def test_stop_is_never_lost_when_a_wake_up_arrives_with_it() -> None:
             task.cancel()
             done, _pending = await asyncio.wait([task], timeout=2)
             assert done, f"the worker ignored its stop ({ticks} ticks after the wake-up)"
-            if not task.done():
-                await workers.stop()

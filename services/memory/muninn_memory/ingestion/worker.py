@@ -4,6 +4,10 @@ Back-pressure: at most ``workers`` jobs run at once per process, whatever arrive
 wait in MongoDB (never in memory), and producers are slowed or told to retry once the
 backlog passes its limit (see ``service.py``). A failing job is retried with backoff and
 marked failed — with its input kept — after its last attempt.
+
+The worker loops run under the service's BackgroundTasks (:meth:`IngestionWorkers.schedule`):
+claims left by an earlier life are recovered before they start (:meth:`recover`) and claims
+interrupted by a stop are handed back after they end (:meth:`hand_back`).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import os
 import socket
 from typing import Any
 
+from muninn_shared.background import BackgroundTasks
 from muninn_shared.logging import get_logger
 
 from muninn_memory.ingestion.pipeline import IngestionPipeline
@@ -45,7 +50,6 @@ class IngestionWorkers:
         self._max_attempts = max_attempts
         self._name = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
         self._wakeup = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
         self._busy_users: set[str] = set()
         self._claims: set[str] = set()
         self._finished: dict[str, asyncio.Event] = {}
@@ -61,28 +65,28 @@ class IngestionWorkers:
     def forget(self, job_id: str) -> None:
         self._finished.pop(job_id, None)
 
-    async def start(self) -> None:
+    async def recover(self) -> None:
+        """Take back this instance's claims from before a restart; before the loops start."""
         recovered = await self._jobs.recover_instance(self._instance)
         if recovered:
             log.info("ingestion jobs recovered from before a restart", jobs=recovered)
-        for number in range(self._count):
-            self._tasks.append(asyncio.create_task(self._loop(), name=f"memory-ingestion-{number}"))
 
-    async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
-        # Interrupted jobs did not commit; hand them straight back instead of waiting for leases.
+    def schedule(self, background: BackgroundTasks) -> None:
+        """The ``workers`` loops, each a task of ``background``."""
+        for number in range(self._count):
+            background.add(f"memory-ingestion-{number}", self.run)
+
+    async def hand_back(self) -> None:
+        """Once the loops are stopped: interrupted jobs did not commit; hand them straight
+        back instead of waiting for their leases to lapse."""
         with contextlib.suppress(Exception):
             released = await self._jobs.release(list(self._claims))
             if released:
                 log.info("ingestion jobs handed back at shutdown", jobs=released)
         self._claims.clear()
 
-    async def _loop(self) -> None:
+    async def run(self) -> None:
+        """One worker: claim a job, run it, repeat; wait for a wake-up or the poll when idle."""
         while True:
             try:
                 job = await self._jobs.claim(
@@ -129,7 +133,7 @@ class IngestionWorkers:
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
             self._busy_users.discard(user_id)
-            if not interrupted:  # an interrupted claim is released by stop()
+            if not interrupted:  # an interrupted claim is released by hand_back()
                 self._claims.discard(claim)
             # The user's next job may be waiting on this one.
             self._wakeup.set()

@@ -2,25 +2,22 @@
 
 A lease document in MongoDB says who runs a job and when it last ran, so replicas share the
 schedule: whoever takes the lease first after the interval has passed runs it, the others
-skip, and a restarted replica does not re-run what ran a minute ago.
+skip, and a restarted replica does not re-run what ran a minute ago. The checking itself
+runs as a periodic step of the service's BackgroundTasks (see :meth:`PeriodicJob.schedule`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
 import socket
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from muninn_shared.logging import get_logger
+from muninn_shared.background import BackgroundTasks
 from muninn_shared.storage.mongo import update_one_and_read
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
-
-log = get_logger(__name__)
 
 Doc = dict[str, Any]
 LEASES = "memory_job_leases"
@@ -47,7 +44,6 @@ class PeriodicJob:
         self._poll = poll if poll is not None else min(interval, 60.0)
         self._start_delay = start_delay
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
-        self._task: asyncio.Task[None] | None = None
 
     async def _acquire(self, now: datetime) -> bool:
         try:
@@ -86,24 +82,9 @@ class PeriodicJob:
                 {"_id": self.name, "owner": self._owner}, {"$set": {"until": now}}
             )
 
-    async def _loop(self) -> None:
-        await asyncio.sleep(self._start_delay)
-        while True:
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the next round retries; the record is in MongoDB
-                log.warning("background memory job failed", job=self.name, error=repr(exc))
-            await asyncio.sleep(self._poll)
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._loop(), name=f"memory-job:{self.name}")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    def schedule(self, background: BackgroundTasks) -> None:
+        """Check whether the job is due every poll, the first check after ``start_delay``; a
+        failed round is logged there and retried at the next check (the record is in MongoDB)."""
+        background.every(
+            f"memory-job:{self.name}", self._poll, self.run_once, start_delay=self._start_delay
+        )

@@ -144,7 +144,6 @@ class TimerWheel:
         self._retry_base = retry_base_seconds
         self._handlers: dict[str, _Registration] = {}
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self.fired = 0
 
     def register(self, kind: str, handler: TimerHandler) -> None:
@@ -195,18 +194,10 @@ class TimerWheel:
 
     # -- running -----------------------------------------------------------------------------
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self.run(), name=f"timer-wheel:{self._owner}")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
     async def run(self) -> None:
-        """Fire what is due, then wait for the poll interval or a poke; until cancelled."""
+        """Fire what is due, then wait for the poll interval or a poke; until cancelled.
+
+        The service runs it under its BackgroundTasks (restarted with back-off if it crashes)."""
         while True:
             try:
                 await self.run_due()
