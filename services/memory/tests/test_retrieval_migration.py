@@ -174,6 +174,36 @@ async def test_interrupted_copy_resumes_and_keep_previous_retires_the_old_collec
     await fourth.close()
 
 
+async def test_a_crashed_reembed_is_restarted_and_does_not_copy_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = index(tmp_path, SlowBagEmbedder("model-a", 32), {})
+    await first.upsert(memories(40))
+    await first.close()
+
+    b = SlowBagEmbedder("model-b", 48)
+    second = index(tmp_path, b, {})
+    drop = second.backend.drop
+    failed: list[str] = []
+
+    async def drop_failing_once(name: str) -> None:
+        if not failed:
+            failed.append(name)
+            raise OSError("the disk hiccuped")
+        await drop(name)
+
+    # The switch-over at the end of the copy fails once: the run crashes and is restarted.
+    monkeypatch.setattr(second.backend, "drop", drop_failing_once)
+    await second.open()
+    await asyncio.wait_for(second.wait_for_migration(), 30)
+    assert failed == [collection_name("model-a", 32)]
+    assert b.document_calls == 3  # 40 memories in pages of 16, copied once only
+    assert second.migration_status().state == "complete"
+    assert await second.backend.collections() == [collection_name("model-b", 48)]
+    assert await second.count("ann") + await second.count("ben") + await second.count("cat") == 40
+    await second.close()
+
+
 async def test_closed_index_refuses_work(tmp_path: Path) -> None:
     idx = index(tmp_path, SlowBagEmbedder("model-a", 8), {})
     await idx.close()

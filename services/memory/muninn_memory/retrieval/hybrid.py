@@ -13,11 +13,11 @@ that starts with it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from muninn_shared.background import BackgroundTasks
 from muninn_shared.logging import get_logger
 
 from muninn_memory.embeddings.port import Embedder, EmbeddingError, Vector
@@ -75,7 +75,10 @@ class HybridIndex:
         self._write_lock = asyncio.Lock()
         self._open_lock = asyncio.Lock()
         self._reembedder: Reembedder | None = None
-        self._task: asyncio.Task[None] | None = None
+        # The re-embed starts when the index opens and ends with it, not with a service: an
+        # index outlives the app in tests, so it supervises its own background task.
+        self._background = BackgroundTasks("memory")
+        self._migrated: asyncio.Future[None] | None = None
         self._closed = False
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -111,8 +114,8 @@ class HybridIndex:
 
     async def wait_for_migration(self) -> None:
         await self._ready()
-        if self._task is not None:
-            await asyncio.shield(self._task)
+        if self._migrated is not None:
+            await asyncio.shield(self._migrated)  # cancelled if the index is closed first
 
     async def _ready(self) -> Space:
         if self._read is not None:
@@ -182,7 +185,7 @@ class HybridIndex:
             await target.store.write_meta(target_meta)
         self._read = source
         self._writes = [target, source]
-        self._reembedder = Reembedder(
+        reembedder = self._reembedder = Reembedder(
             source,
             target,
             encoder=self._encoder,
@@ -195,10 +198,15 @@ class HybridIndex:
         log.info(
             "re-embedding memories for a new model", source=source.collection, target=target_name
         )
-        self._task = asyncio.create_task(
-            self._reembedder.run(),
-            name=f"reembed-{target_name}",
-        )
+        migrated = self._migrated = asyncio.get_running_loop().create_future()
+
+        async def reembed() -> None:
+            await reembedder.run()
+            if not migrated.done():
+                migrated.set_result(None)
+
+        self._background.add(f"reembed-{target_name}", reembed)
+        await self._background.start()
 
     def _serve(self, space: Space) -> None:
         self._read = space
@@ -252,11 +260,9 @@ class HybridIndex:
 
     async def close(self) -> None:
         self._closed = True
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-            self._task = None
+        await self._background.stop()
+        if self._migrated is not None and not self._migrated.done():
+            self._migrated.cancel()
         await self._backend.close()
         for embedder in self._owned_embedders:
             await embedder.close()

@@ -64,18 +64,20 @@ class Reembedder:
         self._batch = batch
         self._max_backoff = max_backoff
         self._cursor = cursor
+        self._copied_all = False
         self.status = MigrationStatus(
             "running", source.collection, target.collection, copied=copied
         )
 
     async def run(self) -> None:
+        """Copy page after page, then switch over. Run again after a crash (its supervisor
+        restarts it), it goes on after the last page copied rather than from the start."""
         backoff = 1.0
-        cursor = self._cursor
         total = await self._source.store.size()
         self.status = replace(self.status, total=max(total, self.status.copied))
-        while True:
+        while not self._copied_all:
             try:
-                cursor = await self._page(cursor)
+                self._cursor = await self._page(self._cursor)
                 backoff = 1.0
             except asyncio.CancelledError:
                 raise
@@ -90,8 +92,7 @@ class Reembedder:
                 await asyncio.sleep(backoff)
                 backoff = min(self._max_backoff, backoff * 2)
                 continue
-            if cursor is None:
-                break
+            self._copied_all = self._cursor is None
         await self._on_complete()
         self.status = replace(self.status, state="complete", error=None)
         log.info(
