@@ -30,7 +30,7 @@ from muninn_memory.ingestion.router import router as ingestion_router
 from muninn_memory.ingestion.service import IngestionService
 from muninn_memory.ingestion.store import JobStore
 from muninn_memory.ingestion.worker import IngestionWorkers
-from muninn_memory.lifecycle.runner import PeriodicJob
+from muninn_memory.lifecycle.runner import PeriodicJob, Work
 from muninn_memory.lifecycle.service import LifecycleService
 from muninn_memory.memories.indexing import MemorySource
 from muninn_memory.memories.ledger import MemoryLedger
@@ -168,19 +168,20 @@ def create_app(
     # Picks up index writes a crash left pending.
     background.add("memory-index-sweep", index_sync.run)
     workers.schedule(background)
-    PeriodicJob(
-        runtime.db,
-        "lifecycle",
-        lifecycle.run,
-        interval=settings.lifecycle_interval_seconds,
-        start_delay=settings.background_start_delay_seconds,
-    ).schedule(background)
+    # Once per interval across the replicas (a lease in MongoDB), not once per replica.
+    periodic: list[tuple[str, Work, float]] = [
+        ("lifecycle", lifecycle.run, settings.lifecycle_interval_seconds)
+    ]
     if settings.summaries_enabled:
+        periodic.append(
+            ("summaries", summaries.summarise_recent, settings.summaries_interval_seconds)
+        )
+    for name, work, interval in periodic:
         PeriodicJob(
             runtime.db,
-            "summaries",
-            summaries.summarise_recent,
-            interval=settings.summaries_interval_seconds,
+            name,
+            work,
+            interval=interval,
             start_delay=settings.background_start_delay_seconds,
         ).schedule(background)
     services = MemoryServices(
