@@ -7,14 +7,8 @@ from muninn_memory.ingestion.worker import IngestionWorkers
 
 
 class _EmptyQueue:
-    async def recover_instance(self, instance_id: str) -> int:
-        return 0
-
     async def claim(self, **_: Any) -> None:
         return None
-
-    async def release(self, claims: list[str]) -> int:
-        return 0
 
 
 async def test_stop_is_never_lost_when_a_wake_up_arrives_with_it() -> None:
