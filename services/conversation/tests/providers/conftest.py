@@ -23,6 +23,7 @@ from muninn_conversation.providers.models import (
     ChatMessage,
     Completion,
     GenerationRequest,
+    ProviderError,
     TextDelta,
 )
 from muninn_conversation.providers.retry import RetryPolicy
@@ -261,3 +262,52 @@ def collect() -> Callable[[Any, GenerationRequest], Awaitable[tuple[list[str], C
 def texts_until_error() -> Callable[[Any, GenerationRequest, list[str]], Awaitable[None]]:
     """Stream a request, keeping its text deltas in ``into`` until the stream raises."""
     return _texts_until_error
+
+
+@dataclass
+class AdapterUnderTest:
+    """A provider adapter, the fake server it calls and the retry waits it asked for.
+
+    What an adapter test takes together; the requests default to one user turn, "hi".
+    """
+
+    provider: Any
+    server: FakeServer
+    sleeps: SleepRecorder
+
+    async def reply(
+        self, *messages: tuple[str, str], **overrides: Any
+    ) -> tuple[list[str], Completion]:
+        """Streams a request: the text deltas and the one final completion."""
+        return await self.stream(_request(*(messages or (("user", "hi"),)), **overrides))
+
+    async def stream(self, request: GenerationRequest) -> tuple[list[str], Completion]:
+        return await _collect(self.provider, request)
+
+    async def failure(self, *messages: tuple[str, str], **overrides: Any) -> ProviderError:
+        """Streams a request that must fail: the error it raised."""
+        with pytest.raises(ProviderError) as caught:
+            await self.reply(*messages, **overrides)
+        return caught.value
+
+    async def failure_after(self, received: list[str]) -> ProviderError:
+        """Streams "hi" until it fails, keeping the text deltas that arrived in ``received``."""
+        with pytest.raises(ProviderError) as caught:
+            await _texts_until_error(self.provider, _request(("user", "hi")), received)
+        return caught.value
+
+
+@pytest.fixture
+async def adapter_under_test(
+    sleeps: SleepRecorder,
+) -> AsyncIterator[Callable[[Any, FakeServer], AdapterUnderTest]]:
+    """Bundles a provider with the fake server it calls and this test's retry waits; closes it after."""
+    bundled: list[AdapterUnderTest] = []
+
+    def bundle(provider: Any, server: FakeServer) -> AdapterUnderTest:
+        bundled.append(AdapterUnderTest(provider, server, sleeps))
+        return bundled[-1]
+
+    yield bundle
+    for adapter in bundled:
+        await adapter.provider.aclose()
