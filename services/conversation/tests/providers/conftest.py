@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import uvicorn
 from muninn_conversation.providers.config import ProviderConfig
 from muninn_conversation.providers.models import (
     ChatMessage,
@@ -32,6 +31,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+
+from tests.loopback import serving
 
 Action = Callable[[], Awaitable[Response]]
 
@@ -132,26 +133,11 @@ def _sse(data: Any, event: str | None = None) -> bytes:
 async def _serve(fake: FakeServer) -> AsyncIterator[FakeServer]:
     fake.port = free_port()
     app = Starlette(routes=[Route(fake.path, fake.handle, methods=["POST"])])
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=fake.port,
-        log_level="warning",
-        lifespan="off",
-        timeout_graceful_shutdown=1,
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    try:
-        yield fake
-    finally:
-        fake.release.set()
-        server.should_exit = True
-        await task
+    async with serving(app, port=fake.port, lifespan="off"):
+        try:
+            yield fake
+        finally:
+            fake.release.set()  # hung handlers finish before the server stops
 
 
 @pytest.fixture(scope="module")
