@@ -53,14 +53,27 @@ def slots(size: int, max_waiting: int, max_wait_seconds: float = 5.0) -> Hashing
     )
 
 
+RIGHT = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("right")
+"""The stored hash of the password "right"."""
+
+
+def slow_passwords(size: int, max_waiting: int) -> tuple[Passwords, SlowHasher]:
+    """Passwords over ``size`` hashing slots and a queue of ``max_waiting``, with a hasher that
+    holds each verification until the test releases it."""
+    hasher = SlowHasher()
+    passwords = Passwords(
+        time_cost=1, memory_cost_kib=8, slots=slots(size, max_waiting), hasher=hasher
+    )
+    return passwords, hasher
+
+
 async def wait_for(event: threading.Event) -> None:
     assert await asyncio.to_thread(event.wait, 10)
 
 
 async def test_a_second_concurrent_login_beyond_the_bound_gets_503_with_retry_after() -> None:
-    hasher = SlowHasher()
-    passwords = Passwords(time_cost=1, memory_cost_kib=8, slots=slots(1, 0), hasher=hasher)
-    stored = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("right")
+    passwords, hasher = slow_passwords(1, 0)
+    stored = RIGHT
     async with login_app(passwords, stored) as client:
         first = asyncio.create_task(client.post("/login", json={"password": "right"}))
         await wait_for(hasher.entered)
@@ -75,9 +88,8 @@ async def test_a_second_concurrent_login_beyond_the_bound_gets_503_with_retry_af
 
 
 async def test_a_queued_login_waits_for_the_slot_and_then_proceeds() -> None:
-    hasher = SlowHasher()
-    passwords = Passwords(time_cost=1, memory_cost_kib=8, slots=slots(1, 1), hasher=hasher)
-    stored = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("right")
+    passwords, hasher = slow_passwords(1, 1)
+    stored = RIGHT
     first = asyncio.create_task(passwords.verify(stored, "right"))
     await wait_for(hasher.entered)
     queued = asyncio.create_task(passwords.verify(stored, "wrong"))
@@ -89,9 +101,8 @@ async def test_a_queued_login_waits_for_the_slot_and_then_proceeds() -> None:
 
 
 async def test_a_cancelled_login_keeps_its_slot_until_the_hash_finishes() -> None:
-    hasher = SlowHasher()
-    passwords = Passwords(time_cost=1, memory_cost_kib=8, slots=slots(1, 0), hasher=hasher)
-    stored = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("right")
+    passwords, hasher = slow_passwords(1, 0)
+    stored = RIGHT
     abandoned = asyncio.create_task(passwords.verify(stored, "right"))
     await wait_for(hasher.entered)
     abandoned.cancel()
