@@ -30,7 +30,6 @@ from muninn_memory.retrieval.port import MemoryIndex
 from muninn_memory.settings import MemorySettings
 from muninn_shared.events import EventEnvelope, Topic, new_event
 from muninn_shared.events.payloads import (
-    ErasureRequested,
     IntegrationRecord,
     MessageEvent,
     UserUpdated,
@@ -39,10 +38,14 @@ from muninn_shared.messaging.broker import create_broker, publish_event
 from muninn_shared.settings import DEFAULT_PORTS
 from pymongo import AsyncMongoClient
 
+from tests.integration.events import erasure_requested
+from tests.integration.in_process import started
 from tests.integration.infra import Infra
 from tests.integration.kafka_tools import collect
 from tests.integration.tokens import identity_token_issuer
 from tests.keyword_index import KeywordIndex
+
+MEMORY = "http://memory"
 
 
 @pytest.fixture(autouse=True)
@@ -54,11 +57,7 @@ def _one_embedding_thread(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def settings(infra: Infra, unique: str) -> MemorySettings:
     return MemorySettings(
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_uri=infra.mongo_uri,
-        mongo_database_prefix=f"muninn_it{unique}_",
-        # Each test app its own consumer groups: consecutive apps must not fence each other.
-        kafka_group_prefix=f"it{unique}.",
+        **infra.service_fields(unique),
         ingestion_poll_interval_seconds=0.1,
         ingestion_lease_seconds=3,
         ingestion_wait_timeout_seconds=120,
@@ -76,14 +75,7 @@ def index() -> KeywordIndex:
 @pytest.fixture
 async def client(settings: MemorySettings) -> AsyncIterator[httpx.AsyncClient]:
     """The memory app in-process with its real hybrid index (offline embedder, embedded store)."""
-    app = create_app(settings)
-    async with (
-        LifespanManager(app, startup_timeout=60, shutdown_timeout=30),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://memory", timeout=60
-        ) as http,
-    ):
-        http.app = app  # type: ignore[attr-defined]
+    async with started(create_app(settings), MEMORY, timeout=60, shutdown_timeout=30) as http:
         yield http
 
 
@@ -310,19 +302,37 @@ async def test_message_event_from_kafka_becomes_a_searchable_memory(
     )
 
 
+def synced_record(
+    user: str,
+    connection_id: str,
+    provider: str,
+    record_type: str,
+    data: dict[str, Any],
+    *,
+    record_id: str | None = None,
+) -> IntegrationRecord:
+    """A record the integrations service announces as newly synced."""
+    return IntegrationRecord(
+        user_id=user,
+        connection_id=connection_id,
+        provider=provider,
+        record_type=record_type,
+        record_id=record_id or "rec-" + uuid.uuid4().hex[:8],
+        data={"action": "created", **data},
+    )
+
+
 async def test_synced_meetings_and_mail_become_memories_with_their_source(
     client: httpx.AsyncClient, settings: MemorySettings, infra: Infra
 ) -> None:
     user = new_user()
     me = auth(settings, user)
-    meeting = IntegrationRecord(
-        user_id=user,
-        connection_id="conn-cal",
-        provider="caldav",
-        record_type="calendar_event",
-        record_id="rec-" + uuid.uuid4().hex[:8],
-        data={
-            "action": "created",
+    meeting = synced_record(
+        user,
+        "conn-cal",
+        "caldav",
+        "calendar_event",
+        {
             "title": "Lunch with Ana",
             "start": "2026-11-20T13:00:00+00:00",
             "end": "2026-11-20T14:00:00+00:00",
@@ -331,27 +341,20 @@ async def test_synced_meetings_and_mail_become_memories_with_their_source(
             "url": "https://cal.example.org/event/1",
         },
     )
-    mail = IntegrationRecord(
-        user_id=user,
-        connection_id="conn-mail",
-        provider="imap",
-        record_type="email",
-        record_id="rec-" + uuid.uuid4().hex[:8],
-        data={
-            "action": "created",
+    mail = synced_record(
+        user,
+        "conn-mail",
+        "imap",
+        "email",
+        {
             "subject": "Your deposit",
             "from": {"name": "Landlord Bob", "email": "bob@example.org"},
             "sent_at": "2026-11-28T09:30:00+00:00",
             "snippet": "The deposit will be returned within 30 days of the inspection.",
         },
     )
-    contact = IntegrationRecord(
-        user_id=user,
-        connection_id="conn-book",
-        provider="carddav",
-        record_type="contact",
-        record_id="rec-contact",
-        data={"action": "created", "name": "Ana Silva"},
+    contact = synced_record(
+        user, "conn-book", "carddav", "contact", {"name": "Ana Silva"}, record_id="rec-contact"
     )
     for record in (meeting, mail, contact):
         event = new_event(
@@ -659,10 +662,7 @@ async def test_no_job_lost_or_applied_twice_across_restarts(
     db = mongo[settings.mongo_database]
     app = create_app(settings, index=index)
     job_ids: list[str] = []
-    async with (
-        LifespanManager(app, startup_timeout=60, shutdown_timeout=30),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://memory") as http,
-    ):
+    async with started(app, MEMORY, shutdown_timeout=30) as http:
         for i in range(total):
             user = users[i % len(users)]
             response = await http.post(
@@ -745,17 +745,8 @@ async def test_erasure_removes_memories_documents_and_vectors_and_confirms(
     assert uploaded.status_code == 201, uploaded.text
     index = index_of(client)
     assert await index.count(user) > 0
-    request = ErasureRequested(
-        user_id=user,
-        erasure_id="e-" + uuid.uuid4().hex[:8],
-        services=["memory"],
-        requested_at=datetime.now(UTC),
-    )
-    await _publish(
-        infra,
-        Topic.IDENTITY_USERS,
-        new_event("identity.user.erasure_requested", source="identity", subject=user, data=request),
-    )
+    request = erasure_requested(user, "memory")
+    await _publish(infra, Topic.IDENTITY_USERS, request)
     db = mongo[settings.mongo_database]
 
     async def erased() -> bool:
@@ -780,7 +771,7 @@ async def test_erasure_removes_memories_documents_and_vectors_and_confirms(
         Topic.ERASURE_CONFIRMATIONS.value,
         lambda body: (
             body.get("type") == "privacy.erasure.completed"
-            and body["data"]["erasure_id"] == request.erasure_id
+            and body["data"]["erasure_id"] == request.data["erasure_id"]
         ),
     )
     assert confirmation["data"]["service"] == "memory"
@@ -791,14 +782,17 @@ async def test_erasure_removes_memories_documents_and_vectors_and_confirms(
 async def _publish(
     infra: Infra, topic: Topic, event: EventEnvelope, *, twice: bool = False
 ) -> None:
-    broker = create_broker(infra.kafka_bootstrap, client_id="memory-test", tracer_provider=None)
-    await broker.start()
-    try:
-        await publish_event(broker, topic.value, event)
-        if twice:
-            await publish_event(broker, topic.value, event)
-    finally:
-        await broker.stop()
+    await _publish_all(infra, topic, [event, event] if twice else [event])
+
+
+async def _announce_privacy(infra: Infra, user: str, privacy: dict[str, Any]) -> None:
+    """Identity announces that ``user`` changed their privacy preferences to ``privacy``."""
+    update = UserUpdated(user_id=user, changed=["preferences"], preferences={"privacy": privacy})
+    await _publish(
+        infra,
+        Topic.IDENTITY_USERS,
+        new_event("identity.user.updated", source="identity", subject=user, data=update),
+    )
 
 
 # -- documents ----------------------------------------------------------------------------
@@ -1053,16 +1047,7 @@ async def test_retention_preference_from_identity_removes_old_memories_and_vecto
     now = datetime.now(UTC)
     old = await remember(client, me, "I lived in Oslo as a student.", at=now - timedelta(days=90))
     recent = await remember(client, me, "I live in Bergen now.", at=now - timedelta(days=5))
-    update = UserUpdated(
-        user_id=user,
-        changed=["preferences"],
-        preferences={"privacy": {"data_retention_days": 30, "long_term_memory": True}},
-    )
-    await _publish(
-        infra,
-        Topic.IDENTITY_USERS,
-        new_event("identity.user.updated", source="identity", subject=user, data=update),
-    )
+    await _announce_privacy(infra, user, {"data_retention_days": 30, "long_term_memory": True})
     profiles = client.app.state.lifecycle._profiles  # type: ignore[attr-defined]
 
     async def learned() -> bool:
@@ -1161,14 +1146,7 @@ async def test_long_term_memory_off_stops_learning_from_conversations(
 ) -> None:
     user = new_user()
     me = auth(settings, user)
-    off = UserUpdated(
-        user_id=user, changed=["preferences"], preferences={"privacy": {"long_term_memory": False}}
-    )
-    await _publish(
-        infra,
-        Topic.IDENTITY_USERS,
-        new_event("identity.user.updated", source="identity", subject=user, data=off),
-    )
+    await _announce_privacy(infra, user, {"long_term_memory": False})
     profiles = client.app.state.lifecycle._profiles  # type: ignore[attr-defined]
 
     async def learned() -> bool:
@@ -1185,14 +1163,7 @@ async def test_long_term_memory_off_stops_learning_from_conversations(
         return await db.processed_events.find_one({"_id": marker}) is not None
 
     await eventually(handled, 60, "the message to be handled")
-    on = UserUpdated(
-        user_id=user, changed=["preferences"], preferences={"privacy": {"long_term_memory": True}}
-    )
-    await _publish(
-        infra,
-        Topic.IDENTITY_USERS,
-        new_event("identity.user.updated", source="identity", subject=user, data=on),
-    )
+    await _announce_privacy(infra, user, {"long_term_memory": True})
 
     async def back_on() -> bool:
         return bool((await profiles.get(user)).long_term_memory)
