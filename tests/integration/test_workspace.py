@@ -16,6 +16,7 @@ from muninn_conversation.settings import ConversationSettings
 from pymongo import AsyncMongoClient
 
 from tests.integration.conversation_app import conversation_settings, running
+from tests.integration.conversation_app import join as join_conversation
 from tests.integration.infra import Infra
 from tests.integration.tokens import identity_token_issuer
 
@@ -106,16 +107,7 @@ async def join(
     client: httpx.AsyncClient, owner: User, cid: str, participant: User, role: str
 ) -> None:
     """``owner`` invites ``participant`` to conversation ``cid`` as ``role``, who accepts."""
-    added = await client.post(
-        f"/v1/conversations/{cid}/participants",
-        json={"user_id": participant.id, "role": role},
-        headers=owner.headers,
-    )
-    assert added.status_code == 200, added.text
-    accepted = await client.post(
-        f"/v1/conversations/invitations/{cid}/accept", headers=participant.headers
-    )
-    assert accepted.status_code == 200, accepted.text
+    await join_conversation(client, cid, owner.headers, participant.id, participant.headers, role)
 
 
 async def collect(
