@@ -271,17 +271,8 @@ async def test_message_event_from_kafka_becomes_a_searchable_memory(
 ) -> None:
     user = new_user()
     me = auth(settings, user)
-    message = MessageEvent(
-        user_id=user,
-        conversation_id="c-" + uuid.uuid4().hex[:8],
-        message_id="m-" + uuid.uuid4().hex[:8],
-        role="user",
-        content="I just adopted a cat named Miso.",
-        created_at=datetime.now(UTC),
-    )
-    event = new_event(
-        "conversation.message.created", source="conversation", subject=user, data=message
-    )
+    event = _message_event(user, "I just adopted a cat named Miso.")
+    message_id = event.data["message_id"]
     await _publish(infra, Topic.CONVERSATION_MESSAGES, event, twice=True)
 
     async def found() -> bool:
@@ -290,10 +281,10 @@ async def test_message_event_from_kafka_becomes_a_searchable_memory(
     await eventually(found, 30, "the message to become searchable")
     results = await search(client, me, "cat named Miso")
     fact = next(r for r in results if r["memory"]["type"] != "conversation")
-    assert fact["provenance"]["message_ids"] == [message.message_id]
+    assert fact["provenance"]["message_ids"] == [message_id]
     assert fact["provenance"]["source"] == "conversation"
     history = (await client.get(f"/v1/memories/{fact['memory']['id']}/history", headers=me)).json()
-    assert history["source_messages"][0]["message_id"] == message.message_id
+    assert history["source_messages"][0]["message_id"] == message_id
     assert history["changes"][0]["operation"] == "created"
     await asyncio.sleep(1.0)
     everything = (await client.get("/v1/memories", headers=me)).json()["items"]
