@@ -35,8 +35,10 @@ from tests.integration.scheduler.harness import (
     confirmation_token,
     deliver_at,
     lisbon_user,
+    remind_at_noon,
     running,
     scheduler_settings,
+    set_email,
     start_clock,
 )
 from tests.loopback import serving
@@ -107,13 +109,6 @@ async def scheduler(
     )
     async with running(settings, clock, guard) as pair:
         yield pair
-
-
-async def remind_at_noon(client: httpx.AsyncClient, me: dict[str, str], title: str) -> None:
-    created = await client.post(
-        "/v1/reminders", json={"title": title, "local_time": "2026-06-10T12:00:00"}, headers=me
-    )
-    assert created.status_code == 201, created.text
 
 
 async def set_webhook(client: httpx.AsyncClient, me: dict[str, str], url: str) -> httpx.Response:
@@ -326,13 +321,6 @@ def mail_settings(infra: Infra, unique: str, mailbox: Mailbox, **extra: Any) -> 
         smtp_port=mailbox.port,
         smtp_start_tls=False,
         **extra,
-    )
-
-
-async def set_email(client: httpx.AsyncClient, me: dict[str, str], address: str) -> httpx.Response:
-    """Saves ``address`` as the e-mail channel (a new address is sent a confirmation)."""
-    return await client.put(
-        "/v1/notifications/channels", json={"email": {"address": address}}, headers=me
     )
 
 

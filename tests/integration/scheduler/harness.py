@@ -131,6 +131,21 @@ async def fire_due(app: FastAPI) -> int:
     return fired
 
 
+async def remind_at_noon(client: httpx.AsyncClient, me: dict[str, str], title: str) -> None:
+    """A reminder at noon, Lisbon time, on the day the test clock starts (11:00 UTC)."""
+    created = await client.post(
+        "/v1/reminders", json={"title": title, "local_time": "2026-06-10T12:00:00"}, headers=me
+    )
+    assert created.status_code == 201, created.text
+
+
+async def set_email(client: httpx.AsyncClient, me: dict[str, str], address: str) -> httpx.Response:
+    """Saves ``address`` as the e-mail channel (a new address is sent a confirmation)."""
+    return await client.put(
+        "/v1/notifications/channels", json={"email": {"address": address}}, headers=me
+    )
+
+
 async def deliver_at(app: FastAPI, clock: ManualClock, when: datetime) -> None:
     """Moves the clock to ``when`` and fires twice: what is due, then the notifications it sent."""
     clock.set(when)

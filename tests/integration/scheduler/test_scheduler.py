@@ -35,6 +35,8 @@ from tests.integration.scheduler.harness import (
     deliver_at,
     fire_due,
     lisbon_user,
+    remind_at_noon,
+    set_email,
 )
 from tests.loopback import serving
 
@@ -210,11 +212,7 @@ async def test_failing_webhook_retries_with_backoff_then_dead_letters(
             .endswith("…")
         )
 
-        await client.post(
-            "/v1/reminders",
-            json={"title": "Pay rent", "local_time": "2026-06-10T12:00:00"},
-            headers=me,
-        )
+        await remind_at_noon(client, me, "Pay rent")
         # reminder -> notification -> webhook attempt 1
         await deliver_at(app, clock, datetime(2026, 6, 10, 11, 0, tzinfo=UTC))
         assert len(received) == 1
@@ -272,18 +270,10 @@ async def test_email_channel_over_smtp(infra: Infra, unique: str, clock: ManualC
         app = create_app(settings, clock, run_timers=False)
         async with started(app, "http://scheduler") as client:
             me = auth(settings, await lisbon_user(app))
-            await client.put(
-                "/v1/notifications/channels",
-                json={"email": {"address": "ana@example.org"}},
-                headers=me,
-            )
+            await set_email(client, me, "ana@example.org")
             assert len(messages) == 1, "a confirmation goes to a new address first"
             await confirm_email(client, me, messages.pop())
-            await client.post(
-                "/v1/reminders",
-                json={"title": "Book flights", "local_time": "2026-06-10T12:00:00"},
-                headers=me,
-            )
+            await remind_at_noon(client, me, "Book flights")
             await deliver_at(app, clock, datetime(2026, 6, 10, 11, 0, tzinfo=UTC))
             assert len(messages) == 1
             assert messages[0].rcpt_tos == ["ana@example.org"]
