@@ -496,14 +496,7 @@ def test_every_dockerfile_copy_source_is_in_the_build_context(service: str) -> N
 
 
 def healthcheck_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "muninn_container_healthcheck", HEALTHCHECK_SCRIPT
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(HEALTHCHECK_SCRIPT, "muninn_container_healthcheck")
 
 
 def test_healthcheck_port_follows_muninn_port_then_the_services_default() -> None:
