@@ -53,8 +53,7 @@ def slots(size: int, max_waiting: int, max_wait_seconds: float = 5.0) -> Hashing
     )
 
 
-RIGHT = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("right")
-"""The stored hash of the password "right"."""
+STORED_HASH_OF_RIGHT = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("right")
 
 
 def slow_passwords(size: int, max_waiting: int) -> tuple[Passwords, SlowHasher]:
@@ -73,8 +72,7 @@ async def wait_for(event: threading.Event) -> None:
 
 async def test_a_second_concurrent_login_beyond_the_bound_gets_503_with_retry_after() -> None:
     passwords, hasher = slow_passwords(1, 0)
-    stored = RIGHT
-    async with login_app(passwords, stored) as client:
+    async with login_app(passwords, STORED_HASH_OF_RIGHT) as client:
         first = asyncio.create_task(client.post("/login", json={"password": "right"}))
         await wait_for(hasher.entered)
         second = await client.post("/login", json={"password": "right"})
@@ -89,10 +87,9 @@ async def test_a_second_concurrent_login_beyond_the_bound_gets_503_with_retry_af
 
 async def test_a_queued_login_waits_for_the_slot_and_then_proceeds() -> None:
     passwords, hasher = slow_passwords(1, 1)
-    stored = RIGHT
-    first = asyncio.create_task(passwords.verify(stored, "right"))
+    first = asyncio.create_task(passwords.verify(STORED_HASH_OF_RIGHT, "right"))
     await wait_for(hasher.entered)
-    queued = asyncio.create_task(passwords.verify(stored, "wrong"))
+    queued = asyncio.create_task(passwords.verify(STORED_HASH_OF_RIGHT, "wrong"))
     await asyncio.sleep(0.05)
     assert not queued.done(), "it waits rather than running a second hash"
     hasher.release.set()
@@ -102,18 +99,17 @@ async def test_a_queued_login_waits_for_the_slot_and_then_proceeds() -> None:
 
 async def test_a_cancelled_login_keeps_its_slot_until_the_hash_finishes() -> None:
     passwords, hasher = slow_passwords(1, 0)
-    stored = RIGHT
-    abandoned = asyncio.create_task(passwords.verify(stored, "right"))
+    abandoned = asyncio.create_task(passwords.verify(STORED_HASH_OF_RIGHT, "right"))
     await wait_for(hasher.entered)
     abandoned.cancel()
     with pytest.raises(asyncio.CancelledError):
         await abandoned
     with pytest.raises(Exception, match="Too many sign-ins"):
-        await passwords.verify(stored, "right")
+        await passwords.verify(STORED_HASH_OF_RIGHT, "right")
     hasher.release.set()
     for _ in range(100):
         try:
-            assert await passwords.verify(stored, "right")
+            assert await passwords.verify(STORED_HASH_OF_RIGHT, "right")
             break
         except Exception:
             await asyncio.sleep(0.02)
