@@ -46,6 +46,7 @@ from tests.integration.tokens import identity_token_issuer
 from tests.keyword_index import KeywordIndex
 
 MEMORY = "http://memory"
+Headers = dict[str, str]
 
 
 @pytest.fixture(autouse=True)
@@ -79,8 +80,14 @@ async def client(settings: MemorySettings) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-def auth(settings: MemorySettings, user_id: str) -> dict[str, str]:
+def auth(settings: MemorySettings, user_id: str) -> Headers:
     return {"Authorization": f"Bearer {identity_token_issuer().issue(user_id)}"}
+
+
+@pytest.fixture
+def me(settings: MemorySettings) -> Headers:
+    """The headers of a new user of the test's own."""
+    return auth(settings, new_user())
 
 
 def index_of(client: httpx.AsyncClient) -> MemoryIndex:
@@ -139,9 +146,8 @@ async def search(
 
 
 async def test_post_answers_202_at_once_then_the_job_completes(
-    client: httpx.AsyncClient, settings: MemorySettings
+    client: httpx.AsyncClient, me: Headers
 ) -> None:
-    me = auth(settings, new_user())
     response = await client.post(
         "/v1/memories", json={"messages": [{"content": "I love rock climbing."}]}, headers=me
     )
@@ -179,9 +185,8 @@ async def test_post_answers_202_at_once_then_the_job_completes(
 
 
 async def test_wait_true_returns_the_stored_memories(
-    client: httpx.AsyncClient, settings: MemorySettings
+    client: httpx.AsyncClient, me: Headers
 ) -> None:
-    me = auth(settings, new_user())
     response = await client.post(
         "/v1/memories",
         json={
@@ -206,10 +211,7 @@ async def test_wait_true_returns_the_stored_memories(
     assert memory["embedding_model"] == index_of(client).model_id
 
 
-async def test_historical_timestamps_are_honoured(
-    client: httpx.AsyncClient, settings: MemorySettings
-) -> None:
-    me = auth(settings, new_user())
+async def test_historical_timestamps_are_honoured(client: httpx.AsyncClient, me: Headers) -> None:
     said_at = datetime(2023, 5, 8, 13, 56, tzinfo=UTC)
     job = await remember(client, me, "I'm flying to Paris tomorrow for a conference.", at=said_at)
     by_type = {m["type"]: m for m in job["memories"]}
@@ -227,18 +229,16 @@ async def test_historical_timestamps_are_honoured(
 
 
 async def test_infer_false_stores_each_message_as_episodic(
-    client: httpx.AsyncClient, settings: MemorySettings
+    client: httpx.AsyncClient, me: Headers
 ) -> None:
-    me = auth(settings, new_user())
     job = await remember(client, me, "I live in Oslo.", "Hello there!", infer=False)
     assert [m["type"] for m in job["memories"]] == ["conversation", "conversation"]
     assert job["result"]["extractor"] is None
 
 
 async def test_offline_extractor_finds_facts_with_provenance(
-    client: httpx.AsyncClient, settings: MemorySettings
+    client: httpx.AsyncClient, me: Headers
 ) -> None:
-    me = auth(settings, new_user())
     job = await remember(
         client,
         me,
@@ -380,9 +380,8 @@ async def test_synced_meetings_and_mail_become_memories_with_their_source(
 
 
 async def test_correction_supersedes_and_history_keeps_the_old_fact(
-    client: httpx.AsyncClient, settings: MemorySettings
+    client: httpx.AsyncClient, me: Headers
 ) -> None:
-    me = auth(settings, new_user())
     start = datetime(2024, 1, 10, 9, 0, tzinfo=UTC)
     await remember(client, me, "I live in Berlin.", at=start)
     job = await remember(
@@ -410,10 +409,7 @@ async def test_correction_supersedes_and_history_keeps_the_old_fact(
     assert superseded["status"] == "superseded"
 
 
-async def test_a_retraction_deletes_the_fact(
-    client: httpx.AsyncClient, settings: MemorySettings
-) -> None:
-    me = auth(settings, new_user())
+async def test_a_retraction_deletes_the_fact(client: httpx.AsyncClient, me: Headers) -> None:
     first = await remember(client, me, "I work at Acme Corp.")
     employer = next(m for m in first["memories"] if m["type"] == "personal_info")
     job = await remember(client, me, "I no longer work at Acme.")
@@ -429,8 +425,7 @@ async def test_a_retraction_deletes_the_fact(
     )
 
 
-async def test_duplicates_are_a_no_op(client: httpx.AsyncClient, settings: MemorySettings) -> None:
-    me = auth(settings, new_user())
+async def test_duplicates_are_a_no_op(client: httpx.AsyncClient, me: Headers) -> None:
     first = await remember(client, me, "I love Italian food.")
     again = await remember(client, me, "I love Italian food!")
     fact = next(m for m in first["memories"] if m["type"] == "preference_learned")
@@ -446,9 +441,8 @@ async def test_duplicates_are_a_no_op(client: httpx.AsyncClient, settings: Memor
 
 
 async def test_user_edit_keeps_history_and_delete_hides(
-    client: httpx.AsyncClient, settings: MemorySettings
+    client: httpx.AsyncClient, me: Headers
 ) -> None:
-    me = auth(settings, new_user())
     job = await remember(client, me, "My favorite color is blue.")
     fact = next(m for m in job["memories"] if m["type"] == "preference_learned")
     edited = await client.patch(
@@ -479,9 +473,8 @@ async def test_user_edit_keeps_history_and_delete_hides(
 
 
 async def test_list_filters_cursor_bulk_delete_and_export(
-    client: httpx.AsyncClient, settings: MemorySettings
+    client: httpx.AsyncClient, me: Headers
 ) -> None:
-    me = auth(settings, new_user())
     base = datetime(2024, 3, 1, tzinfo=UTC)
     await remember(
         client, me, *[f"Note number {i} about the garden." for i in range(7)], at=base, infer=False
@@ -533,9 +526,8 @@ async def test_list_filters_cursor_bulk_delete_and_export(
 
 
 async def test_entities_merge_aliases_and_count_mentions(
-    client: httpx.AsyncClient, settings: MemorySettings
+    client: httpx.AsyncClient, me: Headers
 ) -> None:
-    me = auth(settings, new_user())
     await remember(
         client,
         me,
@@ -557,9 +549,8 @@ async def test_entities_merge_aliases_and_count_mentions(
 
 
 async def test_bad_input_is_a_problem_and_changes_nothing(
-    client: httpx.AsyncClient, settings: MemorySettings
+    client: httpx.AsyncClient, me: Headers
 ) -> None:
-    me = auth(settings, new_user())
     for body in (  # type: ignore[var-annotated]
         {},
         {"content": "x", "messages": [{"content": "y"}]},
@@ -821,9 +812,8 @@ def minimal_pdf(*pages: str) -> bytes:
 
 
 async def test_documents_upload_chunk_and_search_alongside_or_apart_from_memories(
-    client: httpx.AsyncClient, settings: MemorySettings
+    client: httpx.AsyncClient, settings: MemorySettings, me: Headers
 ) -> None:
-    me = auth(settings, new_user())
     await remember(client, me, "I keep my bike in the garage.")
     guide = "\n\n".join(
         [
@@ -900,9 +890,8 @@ async def test_documents_upload_chunk_and_search_alongside_or_apart_from_memorie
 
 
 async def test_documents_refuse_what_they_cannot_read(
-    client: httpx.AsyncClient, settings: MemorySettings
+    client: httpx.AsyncClient, me: Headers
 ) -> None:
-    me = auth(settings, new_user())
     cases = [
         (b"\x89PNG\r\n\x1a\n\x00\x00", "image/png", 415),
         (b"%PDF-1.4 this is not really a pdf", "application/pdf", 422),
@@ -924,9 +913,8 @@ async def test_documents_refuse_what_they_cannot_read(
 
 
 async def test_entity_detail_has_relationships_and_memories(
-    client: httpx.AsyncClient, settings: MemorySettings
+    client: httpx.AsyncClient, me: Headers
 ) -> None:
-    me = auth(settings, new_user())
     await remember(client, me, "My brother Luis works at Google in Lisbon.", "Luis loves surfing.")
     people = (await client.get("/v1/entities", params={"q": "luis"}, headers=me)).json()["items"]
     [luis] = people
@@ -947,9 +935,8 @@ async def test_entity_detail_has_relationships_and_memories(
 
 
 async def test_week_summary_has_insights_events_preferences_and_ratio(
-    client: httpx.AsyncClient, settings: MemorySettings
+    client: httpx.AsyncClient, settings: MemorySettings, me: Headers
 ) -> None:
-    me = auth(settings, new_user())
     monday = datetime(2024, 4, 8, 9, 0, tzinfo=UTC)
     await remember(
         client,
@@ -1058,8 +1045,7 @@ async def test_retention_preference_from_identity_removes_old_memories_and_vecto
     assert await index_of(client).count(user) == len(recent["memories"])
 
 
-async def test_expiry_and_decay(client: httpx.AsyncClient, settings: MemorySettings) -> None:
-    me = auth(settings, new_user())
+async def test_expiry_and_decay(client: httpx.AsyncClient, me: Headers) -> None:
     now = datetime.now(UTC)
     parking = (
         await client.post(
