@@ -496,14 +496,7 @@ def test_every_dockerfile_copy_source_is_in_the_build_context(service: str) -> N
 
 
 def healthcheck_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "muninn_container_healthcheck", HEALTHCHECK_SCRIPT
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(HEALTHCHECK_SCRIPT, "muninn_container_healthcheck")
 
 
 def test_healthcheck_port_follows_muninn_port_then_the_services_default() -> None:
@@ -567,15 +560,23 @@ def test_compose_publishes_only_the_gateway_on_loopback() -> None:
 def test_compose_environment_is_real_settings(
     service: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    settings = production_settings_from(service, compose_env(service), monkeypatch)
+    assert settings.otel_exporter == "otlp"
+
+
+def production_settings_from(
+    service: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> ServiceSettings:
+    """The service's settings built from ``env``, which names only real settings fields: the
+    service's own port, on every interface, in production."""
     cls = settings_class(service)
-    env = compose_env(service)
     unknown = {name for name in env if name.startswith("MUNINN_")} - env_names(cls)
     assert not unknown, f"{service}: not fields of {cls.__name__}: {sorted(unknown)}"
     settings = build_settings(cls, env, monkeypatch)
     assert settings.port == DEFAULT_PORTS[service]
     assert settings.host == "0.0.0.0"
     assert settings.environment == "prod"
-    assert settings.otel_exporter == "otlp"
+    return settings
 
 
 def test_compose_gives_the_signing_keys_to_identity_alone() -> None:
@@ -816,14 +817,7 @@ def test_each_deployment_takes_config_secrets_and_a_per_pod_instance_id(service:
 
 @pytest.mark.parametrize("service", SERVICE_NAMES)
 def test_k8s_environment_is_real_settings(service: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    cls = settings_class(service)
-    env = k8s_env(service)
-    unknown = {name for name in env if name.startswith("MUNINN_")} - env_names(cls)
-    assert not unknown, f"{service}: not fields of {cls.__name__}: {sorted(unknown)}"
-    settings = build_settings(cls, env, monkeypatch)
-    assert settings.port == DEFAULT_PORTS[service]
-    assert settings.host == "0.0.0.0"
-    assert settings.environment == "prod"
+    production_settings_from(service, k8s_env(service), monkeypatch)
 
 
 @pytest.mark.parametrize("platform", ["compose", "k8s"])

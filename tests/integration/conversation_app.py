@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from muninn_conversation.settings import ConversationSettings
 
+from tests.integration.in_process import started
 from tests.integration.infra import Infra
 
 
@@ -22,10 +22,7 @@ def conversation_settings(infra: Infra, unique: str | None = None) -> Conversati
     """Settings over the test's Kafka and MongoDB, in a database and consumer group of its own."""
     unique = unique or uuid.uuid4().hex[:10]
     return ConversationSettings(
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_uri=infra.mongo_uri,
-        mongo_database_prefix=f"muninn_it{unique}_",
-        kafka_group_prefix=f"it{unique}.",
+        **infra.service_fields(unique),
         memory_url="http://127.0.0.1:9",
         identity_url="http://127.0.0.1:9",
         log_level="WARNING",
@@ -35,10 +32,24 @@ def conversation_settings(infra: Infra, unique: str | None = None) -> Conversati
 @asynccontextmanager
 async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """The app started, with a client of it; ``client.app`` is the app, for its state."""
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://conversation", timeout=30
-        ) as client:
-            client.app = app  # type: ignore[attr-defined]
-            yield client
+    async with started(app, "http://conversation", timeout=30) as client:
+        yield client
+
+
+async def join(
+    client: httpx.AsyncClient,
+    cid: str,
+    owner: dict[str, str],
+    user_id: str,
+    headers: dict[str, str],
+    role: str | None = None,
+) -> None:
+    """The owner invites ``user_id`` to conversation ``cid`` (as ``role``, else the default role),
+    who accepts with ``headers``."""
+    invitation = {"user_id": user_id, **({"role": role} if role else {})}
+    added = await client.post(
+        f"/v1/conversations/{cid}/participants", json=invitation, headers=owner
+    )
+    assert added.status_code == 200, added.text
+    accepted = await client.post(f"/v1/conversations/invitations/{cid}/accept", headers=headers)
+    assert accepted.status_code == 200, accepted.text

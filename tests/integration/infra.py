@@ -12,10 +12,13 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 from muninn_devstack.servers import free_port, mongo_uri, start_kafka, start_mongo
 from muninn_devstack.topology import PACE_EMPTY_FETCHES_ENV
+from muninn_shared.runtime import ServiceRuntime
+from muninn_shared.settings import ServiceSettings
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,29 @@ class Infra:
     kafka_bootstrap: str
     mongo_uri: str
     origin: str
+
+    def runtime(self, service_name: str, **settings: Any) -> ServiceRuntime:
+        """A service runtime alone (no app) on these servers: its own Kafka clients and database."""
+        return ServiceRuntime(
+            ServiceSettings(
+                service_name=service_name,
+                kafka_bootstrap=self.kafka_bootstrap,
+                mongo_uri=self.mongo_uri,
+                **settings,
+            )
+        )
+
+    def service_fields(self, unique: str) -> dict[str, str]:
+        """Service settings for these servers, with databases and consumer groups of its own.
+
+        Its own groups matter when apps follow one another: they must not fence each other.
+        """
+        return {
+            "kafka_bootstrap": self.kafka_bootstrap,
+            "mongo_uri": self.mongo_uri,
+            "mongo_database_prefix": f"muninn_it{unique}_",
+            "kafka_group_prefix": f"it{unique}.",
+        }
 
 
 def docker_available() -> bool:

@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from muninn_conversation.advisors.catalogue import ADVISORS, TEAMS
 from muninn_conversation.advisors.erasure import advisor_eraser
@@ -23,7 +22,8 @@ from muninn_shared.problems import ProblemError
 from muninn_shared.storage.mongo import erase_user_documents, in_transaction
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from tests.integration.conversation_app import conversation_settings, running
+from tests.integration.conversation_app import conversation_settings, join, running
+from tests.integration.in_process import started
 from tests.integration.infra import Infra
 from tests.integration.tokens import identity_token_issuer
 
@@ -144,12 +144,7 @@ async def test_catalogue_is_seeded_once_and_kept_across_restarts(
     assert all(len(t["advisors"]) == len(t["advisor_ids"]) for t in templates)
 
     restarted = build_app(settings)
-    async with (
-        LifespanManager(restarted, startup_timeout=60, shutdown_timeout=60),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=restarted), base_url="http://conversation"
-        ) as again,
-    ):
+    async with started(restarted, "http://conversation") as again:
         second = await all_pages(again, me, limit=100)
         assert len(second) == len(ADVISORS), "seeding twice adds nothing"
         assert {a["id"]: a["created_at"] for a in second} == {
@@ -443,14 +438,7 @@ async def test_who_may_change_a_conversations_advisors(
     collaborator_id, collaborator = new_user(settings)
     _, stranger = new_user(settings)
     cid = await new_conversation(app_client, owner)
-    added = await app_client.post(
-        f"/v1/conversations/{cid}/participants", json={"user_id": collaborator_id}, headers=owner
-    )
-    assert added.status_code == 200, added.text
-    accepted = await app_client.post(
-        f"/v1/conversations/invitations/{cid}/accept", headers=collaborator
-    )
-    assert accepted.status_code == 200, accepted.text
+    await join(app_client, cid, owner, collaborator_id, collaborator)
 
     private = await create_advisor(app_client, owner)
     response = await app_client.put(
@@ -491,20 +479,8 @@ async def test_advisor_memory_is_per_advisor_per_conversation_with_roles(
     _, stranger = new_user(settings)
     cid = await new_conversation(app_client, owner, advisor_ids=[MAYA, DANIEL])
     other_cid = await new_conversation(app_client, owner, advisor_ids=[MAYA])
-    for user_id, role, headers in (
-        (collaborator_id, "collaborator", collaborator),
-        (viewer_id, "viewer", viewer),
-    ):
-        response = await app_client.post(
-            f"/v1/conversations/{cid}/participants",
-            json={"user_id": user_id, "role": role},
-            headers=owner,
-        )
-        assert response.status_code == 200, response.text
-        accepted = await app_client.post(
-            f"/v1/conversations/invitations/{cid}/accept", headers=headers
-        )
-        assert accepted.status_code == 200, accepted.text
+    await join(app_client, cid, owner, collaborator_id, collaborator, "collaborator")
+    await join(app_client, cid, owner, viewer_id, viewer, "viewer")
     base = f"/v1/conversations/{cid}/advisors/{MAYA}/memory"
 
     first = await app_client.put(

@@ -6,15 +6,16 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from muninn_conversation.main import create_app
 from muninn_conversation.settings import ConversationSettings
 from pymongo import AsyncMongoClient
 
-from tests.integration.conversation_app import conversation_settings, running
+from tests.integration.conversation_app import conversation_settings, join, running
+from tests.integration.in_process import started
 from tests.integration.infra import Infra
 from tests.integration.tokens import identity_token_issuer
 
@@ -51,18 +52,24 @@ async def new_conversation(
     return response.json()["id"]
 
 
+async def send(
+    client: httpx.AsyncClient, headers: dict[str, str], cid: str, content: str
+) -> dict[str, Any]:
+    """Posts a message and waits for the whole reply: the exchange (user and assistant message)."""
+    response = await client.post(
+        f"/v1/conversations/{cid}/messages", json={"content": content}, headers=headers
+    )
+    assert response.status_code == 201, response.text
+    exchange: dict[str, Any] = response.json()
+    return exchange
+
+
 async def test_send_message_gets_complete_reply_with_usage(
     app_client: httpx.AsyncClient, settings: ConversationSettings
 ) -> None:
     me = auth(settings, "u-" + uuid.uuid4().hex)
     cid = await new_conversation(app_client, me, context="work")
-    response = await app_client.post(
-        f"/v1/conversations/{cid}/messages",
-        json={"content": "I just adopted a cat named Miso."},
-        headers=me,
-    )
-    assert response.status_code == 201, response.text
-    exchange = response.json()
+    exchange = await send(app_client, me, cid, "I just adopted a cat named Miso.")
     reply = exchange["assistant_message"]
     assert exchange["user_message"]["content"] == "I just adopted a cat named Miso."
     assert reply["status"] == "complete"
@@ -175,20 +182,8 @@ async def test_roles_collaborator_viewer_stranger(
         auth(settings, u) for u in (owner_id, collaborator_id, viewer_id, "u-" + uuid.uuid4().hex)
     )
     cid = await new_conversation(app_client, owner, title="Family trip")
-    for user, role, headers in (
-        (collaborator_id, "collaborator", collaborator),
-        (viewer_id, "viewer", viewer),
-    ):
-        added = await app_client.post(
-            f"/v1/conversations/{cid}/participants",
-            json={"user_id": user, "role": role},
-            headers=owner,
-        )
-        assert added.status_code == 200, added.text
-        accepted = await app_client.post(
-            f"/v1/conversations/invitations/{cid}/accept", headers=headers
-        )
-        assert accepted.status_code == 200, accepted.text
+    await join(app_client, cid, owner, collaborator_id, collaborator, "collaborator")
+    await join(app_client, cid, owner, viewer_id, viewer, "viewer")
     base = f"/v1/conversations/{cid}/messages"
     assert (
         await app_client.post(base, json={"content": "Let's go to Porto"}, headers=collaborator)
@@ -327,12 +322,7 @@ async def test_daily_message_limit_answers_429_before_any_generation(
 ) -> None:
     app = create_app(limited_settings)
     me = auth(limited_settings, "u-" + uuid.uuid4().hex)
-    async with (
-        LifespanManager(app, startup_timeout=60, shutdown_timeout=60),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://conversation", timeout=30
-        ) as client,
-    ):
+    async with started(app, "http://conversation", timeout=30) as client:
         cid = await new_conversation(client, me)
         for n in range(3):
             ok = await client.post(
@@ -518,13 +508,7 @@ async def test_mention_routes_the_turn_to_that_advisor(
     cid = await new_conversation(
         app_client, me, advisor_ids=["builtin-career-coach", "builtin-financial-planner"]
     )
-    response = await app_client.post(
-        f"/v1/conversations/{cid}/messages",
-        json={"content": "@Maya should I ask for a raise this year?"},
-        headers=me,
-    )
-    assert response.status_code == 201, response.text
-    exchange = response.json()
+    exchange = await send(app_client, me, cid, "@Maya should I ask for a raise this year?")
     assert exchange["assistant_message"]["advisor_id"] == "builtin-career-coach"
     assert exchange["user_message"]["metadata"]["mentions"]
     plain = await app_client.post(
@@ -544,14 +528,7 @@ async def test_typing_indicators_follow_roles_and_lapse(
     owner, viewer = auth(settings, owner_id), auth(settings, viewer_id)
     stranger = auth(settings, "u-" + uuid.uuid4().hex)
     cid = await new_conversation(app_client, owner)
-    added = await app_client.post(
-        f"/v1/conversations/{cid}/participants",
-        json={"user_id": viewer_id, "role": "viewer"},
-        headers=owner,
-    )
-    assert added.status_code == 200, added.text
-    accepted = await app_client.post(f"/v1/conversations/invitations/{cid}/accept", headers=viewer)
-    assert accepted.status_code == 200, accepted.text
+    await join(app_client, cid, owner, viewer_id, viewer, "viewer")
     path = f"/v1/conversations/{cid}/typing"
 
     typing = await app_client.put(path, json={"is_typing": True}, headers=owner)

@@ -13,7 +13,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -23,12 +22,12 @@ from muninn_conversation.messages.store import MessageStore
 from muninn_conversation.profiles.client import ProfileClient
 from muninn_conversation.recall.client import MemoryRecallClient
 from muninn_conversation.settings import ConversationSettings
-from muninn_shared.events import Topic, new_event
-from muninn_shared.events.payloads import ErasureRequested
+from muninn_shared.events import Topic
 from muninn_shared.messaging.broker import create_broker, publish_event
 from pymongo import AsyncMongoClient
 
 from tests.integration.conversation_app import conversation_settings, running
+from tests.integration.events import erasure_requested
 from tests.integration.infra import Infra
 from tests.integration.kafka_tools import collect
 from tests.integration.tokens import identity_token_issuer
@@ -77,6 +76,11 @@ async def invite(
             headers=owner.headers,
         )
     )
+
+
+async def new_conversation(client: httpx.AsyncClient, owner: User) -> str:
+    created = await ok(client.post("/v1/conversations", json={}, headers=owner.headers), 201)
+    return str(created["id"])
 
 
 async def accept(client: httpx.AsyncClient, cid: str, invitee: User) -> None:
@@ -174,7 +178,7 @@ async def test_a_declined_or_withdrawn_invitation_gives_no_access(
     client: httpx.AsyncClient, settings: ConversationSettings
 ) -> None:
     owner, declining, withdrawn = (new_user(settings) for _ in range(3))
-    cid = (await ok(client.post("/v1/conversations", json={}, headers=owner.headers), 201))["id"]
+    cid = await new_conversation(client, owner)
     await invite(client, cid, owner, declining, "viewer")
     await invite(client, cid, owner, withdrawn, "viewer")
 
@@ -210,7 +214,7 @@ async def test_only_the_owner_sees_pending_invitations(
     client: httpx.AsyncClient, settings: ConversationSettings
 ) -> None:
     owner, collaborator, pending = (new_user(settings) for _ in range(3))
-    cid = (await ok(client.post("/v1/conversations", json={}, headers=owner.headers), 201))["id"]
+    cid = await new_conversation(client, owner)
     await invite(client, cid, owner, collaborator, "collaborator")
     await accept(client, cid, collaborator)
     await invite(client, cid, owner, pending, "viewer")
@@ -621,24 +625,13 @@ async def test_erasing_the_poster_removes_their_recalled_memories_from_others_co
         return found
 
     assert await documents_mentioning(secret), "recalled before the erasure"
-    request = ErasureRequested(
-        user_id=collaborator.id,
-        erasure_id="e-" + uuid.uuid4().hex[:8],
-        services=["conversation"],
-        requested_at=datetime.now(UTC),
-    )
     broker = create_broker(infra.kafka_bootstrap, client_id="sharing-test", tracer_provider=None)
     await broker.start()
     try:
         await publish_event(
             broker,
             Topic.IDENTITY_USERS.value,
-            new_event(
-                "identity.user.erasure_requested",
-                source="identity",
-                subject=collaborator.id,
-                data=request,
-            ),
+            erasure_requested(collaborator.id, "conversation"),
         )
     finally:
         await broker.stop()
@@ -687,7 +680,7 @@ async def test_sources_stored_inside_messages_by_earlier_versions_are_never_show
     client: httpx.AsyncClient, settings: ConversationSettings, infra: Infra
 ) -> None:
     owner, viewer = new_user(settings), new_user(settings)
-    cid = (await ok(client.post("/v1/conversations", json={}, headers=owner.headers), 201))["id"]
+    cid = await new_conversation(client, owner)
     await invite(client, cid, owner, viewer, "viewer")
     await accept(client, cid, viewer)
     reply_id = (await post(client, cid, owner, "Hello"))["assistant_message"]["id"]

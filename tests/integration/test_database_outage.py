@@ -18,7 +18,6 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
-from asgi_lifespan import LifespanManager
 from muninn_devstack.servers import (
     ManagedProcess,
     free_port,
@@ -35,6 +34,8 @@ from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.settings import ServiceSettings
 from pymongo.asynchronous.client_session import AsyncClientSession
+
+from tests.integration.in_process import started
 
 OUTAGE_SECONDS = 60
 CONTENT_SERVICES = ("conversation", "memory")
@@ -150,12 +151,7 @@ async def identity(servers: Servers, unique: str) -> AsyncIterator[tuple[Any, ht
             log_level="ERROR",
         )
     )
-    async with (
-        LifespanManager(app, startup_timeout=60, shutdown_timeout=60),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://identity"
-        ) as http,
-    ):
+    async with started(app, "http://identity") as http:
         yield app, http
 
 

@@ -7,17 +7,15 @@ import io
 import json
 import time
 import uuid
-from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from muninn_shared.deadletters import cli as deadletters_cli
 from muninn_shared.events import EventEnvelope, Topic, dead_letter_topic, new_event
-from muninn_shared.events.payloads import ErasureRequested
 from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
-from muninn_shared.settings import ServiceSettings
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from tests.integration.events import erasure_requested
 from tests.integration.infra import Infra
 from tests.integration.kafka_tools import collect
 
@@ -54,15 +52,12 @@ async def _collect_dead_letters(
 async def test_failing_handler_and_poison_message_are_dead_lettered(
     infra: Infra, unique: str
 ) -> None:
-    settings = ServiceSettings(
-        service_name=f"dlqtest{unique}",
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_uri=infra.mongo_uri,
+    runtime = infra.runtime(
+        f"dlqtest{unique}",
         consumer_max_attempts=3,
         consumer_retry_base_seconds=0.01,
         log_level="WARNING",
     )
-    runtime = ServiceRuntime(settings)
     attempts: list[str] = []
     failing_user, poison_user, healthy_user = f"fail-{unique}", f"poison-{unique}", f"ok-{unique}"
 
@@ -108,7 +103,7 @@ async def test_failing_handler_and_poison_message_are_dead_lettered(
     assert len(attempts) == 3, "bounded retries before dead-lettering"
     assert "invalid envelope" in dead[poison_user]["body"]["error"]
     # The healthy message behind them was still applied.
-    check = ServiceRuntime(settings)
+    check = ServiceRuntime(runtime.settings)
     try:
         assert await check.db.applied.count_documents({}) == 1
     finally:
@@ -139,16 +134,13 @@ async def _listed(
 
 
 async def test_dead_letters_are_listed_shown_and_redriven(infra: Infra, unique: str) -> None:
-    settings = ServiceSettings(
-        service_name=f"redrive{unique}",
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_uri=infra.mongo_uri,
+    runtime = infra.runtime(
+        f"redrive{unique}",
         consumer_max_attempts=2,
         consumer_retry_base_seconds=0.01,
         dead_letter_max_bytes=10_000,
         log_level="ERROR",
     )
-    runtime = ServiceRuntime(settings)
     small_user, large_user = f"small-{unique}", f"large-{unique}"
     store_is_broken = True
 
@@ -222,37 +214,17 @@ async def test_dead_letters_are_listed_shown_and_redriven(infra: Infra, unique: 
         await runtime.stop()
 
 
-def _erasure_request(user: str, service: str, *, source: str, subject: str) -> EventEnvelope:
-    return new_event(
-        "identity.user.erasure_requested",
-        source=source,
-        subject=subject,
-        data=ErasureRequested(
-            user_id=user,
-            erasure_id=uuid.uuid4().hex,
-            services=[service],
-            requested_at=datetime.now(UTC),
-        ),
-    )
-
-
 async def test_forged_erasure_requests_are_not_applied(infra: Infra, unique: str) -> None:
     service = f"forgetest{unique}"
-    settings = ServiceSettings(
-        service_name=service,
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_uri=infra.mongo_uri,
-        log_level="CRITICAL",
-    )
-    runtime = ServiceRuntime(settings)
+    runtime = infra.runtime(service, log_level="CRITICAL")
     install_erasure_consumer(runtime)
     victim, attacker = f"victim-{unique}", f"attacker-{unique}"
     await runtime.db.profiles.insert_one({"_id": victim, "user_id": victim})
     await runtime.start()
     try:
         forged = [
-            _erasure_request(victim, service, source="memory", subject=victim),
-            _erasure_request(victim, service, source="identity", subject=attacker),
+            erasure_requested(victim, service, source="memory"),
+            erasure_requested(victim, service, subject=attacker),
         ]
         for event in forged:
             await runtime.publish(Topic.IDENTITY_USERS.value, event)
@@ -267,7 +239,7 @@ async def test_forged_erasure_requests_are_not_applied(infra: Infra, unique: str
         assert not await runtime.tombstones.is_erased(victim)
 
         # The same request from identity about its own subject is applied.
-        genuine = _erasure_request(victim, service, source="identity", subject=victim)
+        genuine = erasure_requested(victim, service)
         await runtime.publish(Topic.IDENTITY_USERS.value, genuine)
         deadline = time.monotonic() + 60
         while not await runtime.tombstones.is_erased(victim):

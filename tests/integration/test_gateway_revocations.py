@@ -11,10 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from muninn_devstack.servers import free_port
 from muninn_gateway.main import create_app
 from muninn_gateway.settings import GatewaySettings
 from muninn_shared.events import new_event
@@ -24,6 +22,7 @@ from muninn_shared.messaging.broker import create_broker, ensure_topics, publish
 
 from tests.integration.infra import Infra
 from tests.integration.tokens import identity_token_issuer
+from tests.loopback import serving
 
 REFUSAL_DEADLINE_SECONDS = 1.0
 
@@ -41,16 +40,8 @@ async def identity_url() -> AsyncIterator[str]:
     async def erasure(erasure_id: str) -> dict[str, str]:
         return {"id": erasure_id, "status": "in_progress"}
 
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", log_config=None)
-    )
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await serving
+    async with serving(app) as url:
+        yield url
 
 
 GatewayFactory = Callable[[], contextlib.AbstractAsyncContextManager[httpx.AsyncClient]]

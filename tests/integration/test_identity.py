@@ -12,24 +12,22 @@ import httpx
 import jwt
 import pytest
 from argon2 import PasswordHasher
-from asgi_lifespan import LifespanManager
 from muninn_identity.main import create_app
 from muninn_identity.settings import IdentitySettings
 from pymongo import AsyncMongoClient
 
+from tests.integration.in_process import started
 from tests.integration.infra import Infra
 from tests.integration.tokens import identity_token_issuer
 
 PASSWORD = "correct horse battery staple"
+IDENTITY = "http://identity"
 
 
 @pytest.fixture
 def settings(infra: Infra, unique: str) -> IdentitySettings:
     return IdentitySettings(
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_uri=infra.mongo_uri,
-        mongo_database_prefix=f"muninn_it{unique}_",
-        kafka_group_prefix=f"it{unique}.",
+        **infra.service_fields(unique),
         argon2_time_cost=1,
         argon2_memory_cost_kib=8192,
         log_level="WARNING",
@@ -38,13 +36,7 @@ def settings(infra: Infra, unique: str) -> IdentitySettings:
 
 @pytest.fixture
 async def client(settings: IdentitySettings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
-    async with (
-        LifespanManager(app, startup_timeout=60, shutdown_timeout=60),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://identity"
-        ) as http,
-    ):
+    async with started(create_app(settings), IDENTITY) as http:
         yield http
 
 
@@ -359,12 +351,7 @@ async def _erasure_is_announced_until_confirmed(app: Any, infra: Infra, producer
 
     from tests.integration.kafka_tools import collect
 
-    async with (
-        LifespanManager(app, startup_timeout=60, shutdown_timeout=60),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://identity"
-        ) as http,
-    ):
+    async with started(app, IDENTITY) as http:
         registered = await register(http, "stuck@example.com")
         user_id = registered["user"]["id"]
         headers = bearer(registered["tokens"]["access_token"])
@@ -429,13 +416,7 @@ async def test_a_sign_in_beyond_the_hashing_bound_gets_503_with_retry_after(
     settings: IdentitySettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bounded = settings.model_copy(update={"argon2_max_concurrent": 1, "argon2_max_waiting": 0})
-    app = create_app(bounded)
-    async with (
-        LifespanManager(app, startup_timeout=60, shutdown_timeout=60),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://identity"
-        ) as client,
-    ):
+    async with started(create_app(bounded), IDENTITY) as client:
         await register(client, "slow@example.com")
         entered, release = threading.Event(), threading.Event()
         real_verify = PasswordHasher.verify

@@ -11,13 +11,13 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from muninn_memory.ingestion.service import IngestionService
 from muninn_memory.ingestion.store import JobStore
 from muninn_memory.main import create_app
 from muninn_memory.settings import MemorySettings
 from pymongo import AsyncMongoClient
 
+from tests.integration.in_process import started
 from tests.integration.infra import Infra
 from tests.integration.tokens import identity_token_issuer
 
@@ -103,22 +103,15 @@ async def test_a_retried_job_waits_its_turn(jobs: JobStore) -> None:
 @pytest.fixture
 async def client(infra: Infra, unique: str) -> AsyncIterator[httpx.AsyncClient]:
     settings = MemorySettings(
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_uri=infra.mongo_uri,
-        mongo_database_prefix=f"muninn_it{unique}_",
-        kafka_group_prefix=f"it{unique}.",
+        **infra.service_fields(unique),
         ingestion_poll_interval_seconds=0.1,
         ingestion_wait_timeout_seconds=120,
         extraction_budget_seconds=1e-9,  # every message with a clause is past it
         log_level="WARNING",
     )
-    app = create_app(settings)
-    async with (
-        LifespanManager(app, startup_timeout=60, shutdown_timeout=30),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://memory", timeout=60
-        ) as http,
-    ):
+    async with started(
+        create_app(settings), "http://memory", timeout=60, shutdown_timeout=30
+    ) as http:
         token = identity_token_issuer().issue("budget-user")
         http.headers["Authorization"] = f"Bearer {token}"
         yield http

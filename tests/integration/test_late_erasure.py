@@ -14,18 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from muninn_shared.events import EventEnvelope, Topic, new_event, spec_for
-from muninn_shared.events.payloads import ErasureRequested
 from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
-from muninn_shared.settings import ServiceSettings
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from tests.integration.events import erasure_requested
 from tests.integration.infra import Infra
 from tests.integration.kafka_tools import collect
 
@@ -37,10 +34,7 @@ async def test_a_write_racing_the_erasure_is_swept(infra: Infra, unique: str) ->
 
     await runtime.start()
     try:
-        await runtime.publish(Topic.BYOD_ROUTING.value, change)
-        await asyncio.wait_for(commits.done.wait(), 90)
-        assert commits.documents_left == [1], "the racing write committed"
-        await _wait_until_swept(runtime, user)
+        await _race_the_erasure_and_wait_for_the_sweep(runtime, user, change, commits)
     finally:
         await runtime.stop()
 
@@ -68,10 +62,7 @@ async def test_a_write_whose_sweep_failed_is_swept_on_redelivery(infra: Infra, u
 
     await runtime.start()
     try:
-        await runtime.publish(Topic.BYOD_ROUTING.value, change)
-        await asyncio.wait_for(commits.done.wait(), 90)
-        assert commits.documents_left == [1], "the racing write committed"
-        await _wait_until_swept(runtime, user)
+        await _race_the_erasure_and_wait_for_the_sweep(runtime, user, change, commits)
         assert len(sweeps_tried) == 2
     finally:
         await runtime.stop()
@@ -85,14 +76,9 @@ class _Commits:
 
 def _racing_runtime(infra: Infra, unique: str, prefix: str) -> tuple[ServiceRuntime, str]:
     """A service whose handler sees the user's erasure land while it runs."""
-    settings = ServiceSettings(
-        service_name=f"{prefix}{unique}",
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_uri=infra.mongo_uri,
-        log_level="WARNING",
-        consumer_retry_base_seconds=0.05,
+    runtime = infra.runtime(
+        f"{prefix}{unique}", log_level="WARNING", consumer_retry_base_seconds=0.05
     )
-    runtime = ServiceRuntime(settings)
     install_erasure_consumer(runtime)
     user = f"racer-{unique}"
 
@@ -137,6 +123,16 @@ def _routing_change(user: str) -> EventEnvelope:
     )
 
 
+async def _race_the_erasure_and_wait_for_the_sweep(
+    runtime: ServiceRuntime, user: str, change: EventEnvelope, commits: _Commits
+) -> None:
+    """Publishes the change whose write races the erasure; it commits, then is swept."""
+    await runtime.publish(Topic.BYOD_ROUTING.value, change)
+    await asyncio.wait_for(commits.done.wait(), 90)
+    assert commits.documents_left == [1], "the racing write committed"
+    await _wait_until_swept(runtime, user)
+
+
 async def _wait_until_swept(runtime: ServiceRuntime, user: str) -> None:
     deadline = time.monotonic() + 30
     while await runtime.db.profiles.count_documents({"user_id": user}):
@@ -148,13 +144,7 @@ async def test_a_write_committed_during_the_erasure_transaction_is_swept(
     infra: Infra, unique: str
 ) -> None:
     service = f"midtest{unique}"
-    settings = ServiceSettings(
-        service_name=service,
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_uri=infra.mongo_uri,
-        log_level="WARNING",
-    )
-    runtime = ServiceRuntime(settings)
+    runtime = infra.runtime(service, log_level="WARNING")
     user = f"midway-{unique}"
     probe_committed = asyncio.Event()
 
@@ -202,17 +192,7 @@ async def test_a_write_committed_during_the_erasure_transaction_is_swept(
     try:
         await runtime.publish(
             Topic.IDENTITY_USERS.value,
-            new_event(
-                "identity.user.erasure_requested",
-                source="identity",
-                subject=user,
-                data=ErasureRequested(
-                    user_id=user,
-                    erasure_id=uuid.uuid4().hex,
-                    services=[service],
-                    requested_at=datetime.now(UTC),
-                ),
-            ),
+            erasure_requested(user, service),
         )
         deadline = time.monotonic() + 120
         while not await runtime.tombstones.is_erased(user):

@@ -31,7 +31,6 @@ from muninn_memory.settings import MemorySettings
 from muninn_shared.background import BackgroundTasks
 from muninn_shared.events import EventEnvelope, Topic, new_event
 from muninn_shared.events.payloads import (
-    ErasureRequested,
     IntegrationRecord,
     MessageEvent,
     UserUpdated,
@@ -40,10 +39,15 @@ from muninn_shared.messaging.broker import create_broker, publish_event
 from muninn_shared.settings import DEFAULT_PORTS
 from pymongo import AsyncMongoClient
 
+from tests.integration.events import erasure_requested
+from tests.integration.in_process import started
 from tests.integration.infra import Infra
 from tests.integration.kafka_tools import collect
 from tests.integration.tokens import identity_token_issuer
 from tests.keyword_index import KeywordIndex
+
+MEMORY = "http://memory"
+Headers = dict[str, str]
 
 
 @pytest.fixture(autouse=True)
@@ -55,11 +59,7 @@ def _one_embedding_thread(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def settings(infra: Infra, unique: str) -> MemorySettings:
     return MemorySettings(
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_uri=infra.mongo_uri,
-        mongo_database_prefix=f"muninn_it{unique}_",
-        # Each test app its own consumer groups: consecutive apps must not fence each other.
-        kafka_group_prefix=f"it{unique}.",
+        **infra.service_fields(unique),
         ingestion_poll_interval_seconds=0.1,
         ingestion_lease_seconds=3,
         ingestion_wait_timeout_seconds=120,
@@ -77,19 +77,18 @@ def index() -> KeywordIndex:
 @pytest.fixture
 async def client(settings: MemorySettings) -> AsyncIterator[httpx.AsyncClient]:
     """The memory app in-process with its real hybrid index (offline embedder, embedded store)."""
-    app = create_app(settings)
-    async with (
-        LifespanManager(app, startup_timeout=60, shutdown_timeout=30),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://memory", timeout=60
-        ) as http,
-    ):
-        http.app = app  # type: ignore[attr-defined]
+    async with started(create_app(settings), MEMORY, timeout=60, shutdown_timeout=30) as http:
         yield http
 
 
-def auth(settings: MemorySettings, user_id: str) -> dict[str, str]:
+def auth(settings: MemorySettings, user_id: str) -> Headers:
     return {"Authorization": f"Bearer {identity_token_issuer().issue(user_id)}"}
+
+
+@pytest.fixture
+def me(settings: MemorySettings) -> Headers:
+    """The headers of a new user of the test's own."""
+    return auth(settings, new_user())
 
 
 def index_of(client: httpx.AsyncClient) -> MemoryIndex:
@@ -148,9 +147,8 @@ async def search(
 
 
 async def test_post_answers_202_at_once_then_the_job_completes(
-    client: httpx.AsyncClient, settings: MemorySettings
+    client: httpx.AsyncClient, me: Headers
 ) -> None:
-    me = auth(settings, new_user())
     response = await client.post(
         "/v1/memories", json={"messages": [{"content": "I love rock climbing."}]}, headers=me
     )
@@ -188,9 +186,8 @@ async def test_post_answers_202_at_once_then_the_job_completes(
 
 
 async def test_wait_true_returns_the_stored_memories(
-    client: httpx.AsyncClient, settings: MemorySettings
+    client: httpx.AsyncClient, me: Headers
 ) -> None:
-    me = auth(settings, new_user())
     response = await client.post(
         "/v1/memories",
         json={
@@ -215,10 +212,7 @@ async def test_wait_true_returns_the_stored_memories(
     assert memory["embedding_model"] == index_of(client).model_id
 
 
-async def test_historical_timestamps_are_honoured(
-    client: httpx.AsyncClient, settings: MemorySettings
-) -> None:
-    me = auth(settings, new_user())
+async def test_historical_timestamps_are_honoured(client: httpx.AsyncClient, me: Headers) -> None:
     said_at = datetime(2023, 5, 8, 13, 56, tzinfo=UTC)
     job = await remember(client, me, "I'm flying to Paris tomorrow for a conference.", at=said_at)
     by_type = {m["type"]: m for m in job["memories"]}
@@ -236,18 +230,16 @@ async def test_historical_timestamps_are_honoured(
 
 
 async def test_infer_false_stores_each_message_as_episodic(
-    client: httpx.AsyncClient, settings: MemorySettings
+    client: httpx.AsyncClient, me: Headers
 ) -> None:
-    me = auth(settings, new_user())
     job = await remember(client, me, "I live in Oslo.", "Hello there!", infer=False)
     assert [m["type"] for m in job["memories"]] == ["conversation", "conversation"]
     assert job["result"]["extractor"] is None
 
 
 async def test_offline_extractor_finds_facts_with_provenance(
-    client: httpx.AsyncClient, settings: MemorySettings
+    client: httpx.AsyncClient, me: Headers
 ) -> None:
-    me = auth(settings, new_user())
     job = await remember(
         client,
         me,
@@ -280,17 +272,8 @@ async def test_message_event_from_kafka_becomes_a_searchable_memory(
 ) -> None:
     user = new_user()
     me = auth(settings, user)
-    message = MessageEvent(
-        user_id=user,
-        conversation_id="c-" + uuid.uuid4().hex[:8],
-        message_id="m-" + uuid.uuid4().hex[:8],
-        role="user",
-        content="I just adopted a cat named Miso.",
-        created_at=datetime.now(UTC),
-    )
-    event = new_event(
-        "conversation.message.created", source="conversation", subject=user, data=message
-    )
+    event = _message_event(user, "I just adopted a cat named Miso.")
+    message_id = event.data["message_id"]
     await _publish(infra, Topic.CONVERSATION_MESSAGES, event, twice=True)
 
     async def found() -> bool:
@@ -299,10 +282,10 @@ async def test_message_event_from_kafka_becomes_a_searchable_memory(
     await eventually(found, 30, "the message to become searchable")
     results = await search(client, me, "cat named Miso")
     fact = next(r for r in results if r["memory"]["type"] != "conversation")
-    assert fact["provenance"]["message_ids"] == [message.message_id]
+    assert fact["provenance"]["message_ids"] == [message_id]
     assert fact["provenance"]["source"] == "conversation"
     history = (await client.get(f"/v1/memories/{fact['memory']['id']}/history", headers=me)).json()
-    assert history["source_messages"][0]["message_id"] == message.message_id
+    assert history["source_messages"][0]["message_id"] == message_id
     assert history["changes"][0]["operation"] == "created"
     await asyncio.sleep(1.0)
     everything = (await client.get("/v1/memories", headers=me)).json()["items"]
@@ -311,19 +294,37 @@ async def test_message_event_from_kafka_becomes_a_searchable_memory(
     )
 
 
+def synced_record(
+    user: str,
+    connection_id: str,
+    provider: str,
+    record_type: str,
+    data: dict[str, Any],
+    *,
+    record_id: str | None = None,
+) -> IntegrationRecord:
+    """A record the integrations service announces as newly synced."""
+    return IntegrationRecord(
+        user_id=user,
+        connection_id=connection_id,
+        provider=provider,
+        record_type=record_type,
+        record_id=record_id or "rec-" + uuid.uuid4().hex[:8],
+        data={"action": "created", **data},
+    )
+
+
 async def test_synced_meetings_and_mail_become_memories_with_their_source(
     client: httpx.AsyncClient, settings: MemorySettings, infra: Infra
 ) -> None:
     user = new_user()
     me = auth(settings, user)
-    meeting = IntegrationRecord(
-        user_id=user,
-        connection_id="conn-cal",
-        provider="caldav",
-        record_type="calendar_event",
-        record_id="rec-" + uuid.uuid4().hex[:8],
-        data={
-            "action": "created",
+    meeting = synced_record(
+        user,
+        "conn-cal",
+        "caldav",
+        "calendar_event",
+        {
             "title": "Lunch with Ana",
             "start": "2026-11-20T13:00:00+00:00",
             "end": "2026-11-20T14:00:00+00:00",
@@ -332,27 +333,20 @@ async def test_synced_meetings_and_mail_become_memories_with_their_source(
             "url": "https://cal.example.org/event/1",
         },
     )
-    mail = IntegrationRecord(
-        user_id=user,
-        connection_id="conn-mail",
-        provider="imap",
-        record_type="email",
-        record_id="rec-" + uuid.uuid4().hex[:8],
-        data={
-            "action": "created",
+    mail = synced_record(
+        user,
+        "conn-mail",
+        "imap",
+        "email",
+        {
             "subject": "Your deposit",
             "from": {"name": "Landlord Bob", "email": "bob@example.org"},
             "sent_at": "2026-11-28T09:30:00+00:00",
             "snippet": "The deposit will be returned within 30 days of the inspection.",
         },
     )
-    contact = IntegrationRecord(
-        user_id=user,
-        connection_id="conn-book",
-        provider="carddav",
-        record_type="contact",
-        record_id="rec-contact",
-        data={"action": "created", "name": "Ana Silva"},
+    contact = synced_record(
+        user, "conn-book", "carddav", "contact", {"name": "Ana Silva"}, record_id="rec-contact"
     )
     for record in (meeting, mail, contact):
         event = new_event(
@@ -387,9 +381,8 @@ async def test_synced_meetings_and_mail_become_memories_with_their_source(
 
 
 async def test_correction_supersedes_and_history_keeps_the_old_fact(
-    client: httpx.AsyncClient, settings: MemorySettings
+    client: httpx.AsyncClient, me: Headers
 ) -> None:
-    me = auth(settings, new_user())
     start = datetime(2024, 1, 10, 9, 0, tzinfo=UTC)
     await remember(client, me, "I live in Berlin.", at=start)
     job = await remember(
@@ -417,10 +410,7 @@ async def test_correction_supersedes_and_history_keeps_the_old_fact(
     assert superseded["status"] == "superseded"
 
 
-async def test_a_retraction_deletes_the_fact(
-    client: httpx.AsyncClient, settings: MemorySettings
-) -> None:
-    me = auth(settings, new_user())
+async def test_a_retraction_deletes_the_fact(client: httpx.AsyncClient, me: Headers) -> None:
     first = await remember(client, me, "I work at Acme Corp.")
     employer = next(m for m in first["memories"] if m["type"] == "personal_info")
     job = await remember(client, me, "I no longer work at Acme.")
@@ -436,8 +426,7 @@ async def test_a_retraction_deletes_the_fact(
     )
 
 
-async def test_duplicates_are_a_no_op(client: httpx.AsyncClient, settings: MemorySettings) -> None:
-    me = auth(settings, new_user())
+async def test_duplicates_are_a_no_op(client: httpx.AsyncClient, me: Headers) -> None:
     first = await remember(client, me, "I love Italian food.")
     again = await remember(client, me, "I love Italian food!")
     fact = next(m for m in first["memories"] if m["type"] == "preference_learned")
@@ -453,9 +442,8 @@ async def test_duplicates_are_a_no_op(client: httpx.AsyncClient, settings: Memor
 
 
 async def test_user_edit_keeps_history_and_delete_hides(
-    client: httpx.AsyncClient, settings: MemorySettings
+    client: httpx.AsyncClient, me: Headers
 ) -> None:
-    me = auth(settings, new_user())
     job = await remember(client, me, "My favorite color is blue.")
     fact = next(m for m in job["memories"] if m["type"] == "preference_learned")
     edited = await client.patch(
@@ -486,9 +474,8 @@ async def test_user_edit_keeps_history_and_delete_hides(
 
 
 async def test_list_filters_cursor_bulk_delete_and_export(
-    client: httpx.AsyncClient, settings: MemorySettings
+    client: httpx.AsyncClient, me: Headers
 ) -> None:
-    me = auth(settings, new_user())
     base = datetime(2024, 3, 1, tzinfo=UTC)
     await remember(
         client, me, *[f"Note number {i} about the garden." for i in range(7)], at=base, infer=False
@@ -540,9 +527,8 @@ async def test_list_filters_cursor_bulk_delete_and_export(
 
 
 async def test_entities_merge_aliases_and_count_mentions(
-    client: httpx.AsyncClient, settings: MemorySettings
+    client: httpx.AsyncClient, me: Headers
 ) -> None:
-    me = auth(settings, new_user())
     await remember(
         client,
         me,
@@ -564,9 +550,8 @@ async def test_entities_merge_aliases_and_count_mentions(
 
 
 async def test_bad_input_is_a_problem_and_changes_nothing(
-    client: httpx.AsyncClient, settings: MemorySettings
+    client: httpx.AsyncClient, me: Headers
 ) -> None:
-    me = auth(settings, new_user())
     for body in (  # type: ignore[var-annotated]
         {},
         {"content": "x", "messages": [{"content": "y"}]},
@@ -660,10 +645,7 @@ async def test_no_job_lost_or_applied_twice_across_restarts(
     db = mongo[settings.mongo_database]
     app = create_app(settings, index=index)
     job_ids: list[str] = []
-    async with (
-        LifespanManager(app, startup_timeout=60, shutdown_timeout=30),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://memory") as http,
-    ):
+    async with started(app, MEMORY, shutdown_timeout=30) as http:
         for i in range(total):
             user = users[i % len(users)]
             response = await http.post(
@@ -743,17 +725,8 @@ async def test_erasure_removes_memories_documents_and_vectors_and_confirms(
     assert uploaded.status_code == 201, uploaded.text
     index = index_of(client)
     assert await index.count(user) > 0
-    request = ErasureRequested(
-        user_id=user,
-        erasure_id="e-" + uuid.uuid4().hex[:8],
-        services=["memory"],
-        requested_at=datetime.now(UTC),
-    )
-    await _publish(
-        infra,
-        Topic.IDENTITY_USERS,
-        new_event("identity.user.erasure_requested", source="identity", subject=user, data=request),
-    )
+    request = erasure_requested(user, "memory")
+    await _publish(infra, Topic.IDENTITY_USERS, request)
     db = mongo[settings.mongo_database]
 
     async def erased() -> bool:
@@ -778,7 +751,7 @@ async def test_erasure_removes_memories_documents_and_vectors_and_confirms(
         Topic.ERASURE_CONFIRMATIONS.value,
         lambda body: (
             body.get("type") == "privacy.erasure.completed"
-            and body["data"]["erasure_id"] == request.erasure_id
+            and body["data"]["erasure_id"] == request.data["erasure_id"]
         ),
     )
     assert confirmation["data"]["service"] == "memory"
@@ -789,14 +762,17 @@ async def test_erasure_removes_memories_documents_and_vectors_and_confirms(
 async def _publish(
     infra: Infra, topic: Topic, event: EventEnvelope, *, twice: bool = False
 ) -> None:
-    broker = create_broker(infra.kafka_bootstrap, client_id="memory-test", tracer_provider=None)
-    await broker.start()
-    try:
-        await publish_event(broker, topic.value, event)
-        if twice:
-            await publish_event(broker, topic.value, event)
-    finally:
-        await broker.stop()
+    await _publish_all(infra, topic, [event, event] if twice else [event])
+
+
+async def _announce_privacy(infra: Infra, user: str, privacy: dict[str, Any]) -> None:
+    """Identity announces that ``user`` changed their privacy preferences to ``privacy``."""
+    update = UserUpdated(user_id=user, changed=["preferences"], preferences={"privacy": privacy})
+    await _publish(
+        infra,
+        Topic.IDENTITY_USERS,
+        new_event("identity.user.updated", source="identity", subject=user, data=update),
+    )
 
 
 # -- documents ----------------------------------------------------------------------------
@@ -834,9 +810,8 @@ def minimal_pdf(*pages: str) -> bytes:
 
 
 async def test_documents_upload_chunk_and_search_alongside_or_apart_from_memories(
-    client: httpx.AsyncClient, settings: MemorySettings
+    client: httpx.AsyncClient, settings: MemorySettings, me: Headers
 ) -> None:
-    me = auth(settings, new_user())
     await remember(client, me, "I keep my bike in the garage.")
     guide = "\n\n".join(
         [
@@ -913,9 +888,8 @@ async def test_documents_upload_chunk_and_search_alongside_or_apart_from_memorie
 
 
 async def test_documents_refuse_what_they_cannot_read(
-    client: httpx.AsyncClient, settings: MemorySettings
+    client: httpx.AsyncClient, me: Headers
 ) -> None:
-    me = auth(settings, new_user())
     cases = [
         (b"\x89PNG\r\n\x1a\n\x00\x00", "image/png", 415),
         (b"%PDF-1.4 this is not really a pdf", "application/pdf", 422),
@@ -937,9 +911,8 @@ async def test_documents_refuse_what_they_cannot_read(
 
 
 async def test_entity_detail_has_relationships_and_memories(
-    client: httpx.AsyncClient, settings: MemorySettings
+    client: httpx.AsyncClient, me: Headers
 ) -> None:
-    me = auth(settings, new_user())
     await remember(client, me, "My brother Luis works at Google in Lisbon.", "Luis loves surfing.")
     people = (await client.get("/v1/entities", params={"q": "luis"}, headers=me)).json()["items"]
     [luis] = people
@@ -960,9 +933,8 @@ async def test_entity_detail_has_relationships_and_memories(
 
 
 async def test_week_summary_has_insights_events_preferences_and_ratio(
-    client: httpx.AsyncClient, settings: MemorySettings
+    client: httpx.AsyncClient, settings: MemorySettings, me: Headers
 ) -> None:
-    me = auth(settings, new_user())
     monday = datetime(2024, 4, 8, 9, 0, tzinfo=UTC)
     await remember(
         client,
@@ -1051,16 +1023,7 @@ async def test_retention_preference_from_identity_removes_old_memories_and_vecto
     now = datetime.now(UTC)
     old = await remember(client, me, "I lived in Oslo as a student.", at=now - timedelta(days=90))
     recent = await remember(client, me, "I live in Bergen now.", at=now - timedelta(days=5))
-    update = UserUpdated(
-        user_id=user,
-        changed=["preferences"],
-        preferences={"privacy": {"data_retention_days": 30, "long_term_memory": True}},
-    )
-    await _publish(
-        infra,
-        Topic.IDENTITY_USERS,
-        new_event("identity.user.updated", source="identity", subject=user, data=update),
-    )
+    await _announce_privacy(infra, user, {"data_retention_days": 30, "long_term_memory": True})
     profiles = client.app.state.lifecycle._profiles  # type: ignore[attr-defined]
 
     async def learned() -> bool:
@@ -1080,8 +1043,7 @@ async def test_retention_preference_from_identity_removes_old_memories_and_vecto
     assert await index_of(client).count(user) == len(recent["memories"])
 
 
-async def test_expiry_and_decay(client: httpx.AsyncClient, settings: MemorySettings) -> None:
-    me = auth(settings, new_user())
+async def test_expiry_and_decay(client: httpx.AsyncClient, me: Headers) -> None:
     now = datetime.now(UTC)
     parking = (
         await client.post(
@@ -1160,14 +1122,7 @@ async def test_long_term_memory_off_stops_learning_from_conversations(
 ) -> None:
     user = new_user()
     me = auth(settings, user)
-    off = UserUpdated(
-        user_id=user, changed=["preferences"], preferences={"privacy": {"long_term_memory": False}}
-    )
-    await _publish(
-        infra,
-        Topic.IDENTITY_USERS,
-        new_event("identity.user.updated", source="identity", subject=user, data=off),
-    )
+    await _announce_privacy(infra, user, {"long_term_memory": False})
     profiles = client.app.state.lifecycle._profiles  # type: ignore[attr-defined]
 
     async def learned() -> bool:
@@ -1184,14 +1139,7 @@ async def test_long_term_memory_off_stops_learning_from_conversations(
         return await db.processed_events.find_one({"_id": marker}) is not None
 
     await eventually(handled, 60, "the message to be handled")
-    on = UserUpdated(
-        user_id=user, changed=["preferences"], preferences={"privacy": {"long_term_memory": True}}
-    )
-    await _publish(
-        infra,
-        Topic.IDENTITY_USERS,
-        new_event("identity.user.updated", source="identity", subject=user, data=on),
-    )
+    await _announce_privacy(infra, user, {"long_term_memory": True})
 
     async def back_on() -> bool:
         return bool((await profiles.get(user)).long_term_memory)

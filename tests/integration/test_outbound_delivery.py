@@ -13,11 +13,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from ipaddress import ip_address
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from muninn_devstack.servers import free_port
@@ -34,12 +33,15 @@ from tests.integration.scheduler.harness import (
     auth,
     confirm_email,
     confirmation_token,
-    fire_due,
+    deliver_at,
     lisbon_user,
+    remind_at_noon,
     running,
     scheduler_settings,
+    set_email,
     start_clock,
 )
+from tests.loopback import serving
 
 PUBLIC = "93.184.215.14"
 
@@ -92,19 +94,8 @@ async def receiving() -> AsyncIterator[Receiver]:
             await asyncio.sleep(5)
         return JSONResponse({"ok": True})
 
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, host="127.0.0.1", port=receiver.port, log_level="warning", log_config=None
-        )
-    )
-    serving = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            await asyncio.sleep(0.05)
+    async with serving(app, port=receiver.port, timeout_graceful_shutdown=None):
         yield receiver
-    finally:
-        server.should_exit = True
-        await serving
 
 
 @asynccontextmanager
@@ -118,13 +109,6 @@ async def scheduler(
     )
     async with running(settings, clock, guard) as pair:
         yield pair
-
-
-async def remind_at_noon(client: httpx.AsyncClient, me: dict[str, str], title: str) -> None:
-    created = await client.post(
-        "/v1/reminders", json={"title": title, "local_time": "2026-06-10T12:00:00"}, headers=me
-    )
-    assert created.status_code == 201, created.text
 
 
 async def set_webhook(client: httpx.AsyncClient, me: dict[str, str], url: str) -> httpx.Response:
@@ -215,9 +199,7 @@ async def test_a_name_that_turns_internal_after_registration_is_not_called(
             url = receiver.url("/hook", host="rebind.example.org")
             assert (await set_webhook(client, me, url)).status_code == 200
             await remind_at_noon(client, me, "Pay rent")
-            clock.set(datetime(2026, 6, 10, 11, 0, tzinfo=UTC))
-            await fire_due(app)
-            await fire_due(app)
+            await deliver_at(app, clock, datetime(2026, 6, 10, 11, 0, tzinfo=UTC))
             assert names.asked == ["rebind.example.org", "rebind.example.org"]
             assert receiver.hits == []
             state = await channel_state(client, me, "webhook")
@@ -247,9 +229,7 @@ async def test_failures_read_the_same_whatever_answered(infra: Infra, unique: st
                 assert (await set_webhook(client, me, url)).status_code == 200, what
                 await remind_at_noon(client, me, f"Ping {what}")
                 users[what] = me
-            clock.set(datetime(2026, 6, 10, 11, 0, tzinfo=UTC))
-            await fire_due(app)
-            await fire_due(app)
+            await deliver_at(app, clock, datetime(2026, 6, 10, 11, 0, tzinfo=UTC))
             states = {
                 what: await channel_state(client, me, "webhook") for what, me in users.items()
             }
@@ -294,9 +274,7 @@ async def test_a_retried_transaction_sends_the_webhook_once(
         me = auth(settings, await lisbon_user(app))
         assert (await set_webhook(client, me, receiver.url("/hook"))).status_code == 200
         await remind_at_noon(client, me, "Water the plants")
-        clock.set(datetime(2026, 6, 10, 11, 0, tzinfo=UTC))
-        await fire_due(app)
-        await fire_due(app)
+        await deliver_at(app, clock, datetime(2026, 6, 10, 11, 0, tzinfo=UTC))
         assert forced, "the recording transaction was retried"
         assert len(receiver.hits) == 1
         _, _, headers = receiver.hits[0]
@@ -346,6 +324,31 @@ def mail_settings(infra: Infra, unique: str, mailbox: Mailbox, **extra: Any) -> 
     )
 
 
+async def use_confirmed_email(
+    client: httpx.AsyncClient, me: dict[str, str], mailbox: Mailbox, address: str
+) -> None:
+    """Saves ``address`` as the e-mail channel and confirms it from the mail it is sent."""
+    await set_email(client, me, address)
+    await confirm_email(client, me, mailbox.messages.pop())
+
+
+class Mailing(NamedTuple):
+    """A scheduler that mails through the test's mailbox, its clock, and one user's headers."""
+
+    client: httpx.AsyncClient
+    app: FastAPI
+    clock: ManualClock
+    me: dict[str, str]
+
+
+@pytest.fixture
+async def mailing(infra: Infra, unique: str, mailbox: Mailbox) -> AsyncIterator[Mailing]:
+    settings = mail_settings(infra, unique, mailbox)
+    clock = start_clock()
+    async with scheduler(settings, clock) as (client, app):
+        yield Mailing(client, app, clock, auth(settings, await lisbon_user(app)))
+
+
 async def test_nothing_is_mailed_to_an_address_until_it_is_confirmed(
     infra: Infra, unique: str, mailbox: Mailbox, mongo: Any
 ) -> None:
@@ -356,9 +359,7 @@ async def test_nothing_is_mailed_to_an_address_until_it_is_confirmed(
     async with scheduler(settings, clock) as (client, app):
         user_id = await lisbon_user(app)
         me = auth(settings, user_id)
-        put = await client.put(
-            "/v1/notifications/channels", json={"email": {"address": "ana@example.org"}}, headers=me
-        )
+        put = await set_email(client, me, "ana@example.org")
         assert put.status_code == 200, put.text
         assert put.json()["email_confirmed"] is False
         assert len(mailbox.messages) == 1
@@ -373,9 +374,7 @@ async def test_nothing_is_mailed_to_an_address_until_it_is_confirmed(
         assert token not in str(stored), "only a hash of the token is kept"
 
         await remind_at_noon(client, me, "Book flights")
-        clock.set(datetime(2026, 6, 10, 11, 0, tzinfo=UTC))
-        await fire_due(app)
-        await fire_due(app)
+        await deliver_at(app, clock, datetime(2026, 6, 10, 11, 0, tzinfo=UTC))
         assert len(mailbox.messages) == 1, "no notification to an unconfirmed address"
         assert await channel_state(client, me, "email") == {}
 
@@ -396,22 +395,16 @@ async def test_nothing_is_mailed_to_an_address_until_it_is_confirmed(
             "/v1/notifications/channels/email/confirm", json={"token": token}, headers=me
         )
         assert again.status_code == 422, "a token works once"
-        same = await client.put(
-            "/v1/notifications/channels", json={"email": {"address": "ana@example.org"}}, headers=me
-        )
+        same = await set_email(client, me, "ana@example.org")
         assert same.json()["email_confirmed"] is True
         assert len(mailbox.messages) == 1, "saving the same address again sends nothing"
 
         await remind_at_noon(client, me, "Renew passport")
-        clock.set(datetime(2026, 6, 11, 11, 0, tzinfo=UTC))
-        await fire_due(app)
-        await fire_due(app)
+        await deliver_at(app, clock, datetime(2026, 6, 11, 11, 0, tzinfo=UTC))
         assert len(mailbox.messages) == 2
         assert b"Subject: Renew passport" in mailbox.messages[1].content
 
-        changed = await client.put(
-            "/v1/notifications/channels", json={"email": {"address": "bo@example.org"}}, headers=me
-        )
+        changed = await set_email(client, me, "bo@example.org")
         assert changed.json()["email_confirmed"] is False, "a new address starts unconfirmed"
         assert mailbox.messages[2].rcpt_tos == ["bo@example.org"]
         clock.advance(timedelta(hours=settings.email_confirmation_ttl_hours, seconds=1))
@@ -424,78 +417,46 @@ async def test_nothing_is_mailed_to_an_address_until_it_is_confirmed(
 
 
 async def test_a_title_with_line_breaks_cannot_add_headers(
-    infra: Infra, unique: str, mailbox: Mailbox
+    mailing: Mailing, mailbox: Mailbox
 ) -> None:
-    settings = mail_settings(infra, unique, mailbox)
-    clock = start_clock()
-    async with scheduler(settings, clock) as (client, app):
-        me = auth(settings, await lisbon_user(app))
-        await client.put(
-            "/v1/notifications/channels", json={"email": {"address": "ana@example.org"}}, headers=me
-        )
-        await confirm_email(client, me, mailbox.messages.pop())
-        await remind_at_noon(client, me, "Pay rent\r\nBcc: victim@example.net\r\n\r\nspam")
-        clock.set(datetime(2026, 6, 10, 11, 0, tzinfo=UTC))
-        await fire_due(app)
-        await fire_due(app)
-        assert len(mailbox.messages) == 1
-        mail = mailbox.messages[0]
-        assert mail.rcpt_tos == ["ana@example.org"]
-        parsed = email.message_from_bytes(mail.content)
-        assert parsed["Subject"] == "Pay rent Bcc: victim@example.net spam"
-        assert parsed["Bcc"] is None
-        assert (await channel_state(client, me, "email"))["status"] == "delivered"
+    client, app, clock, me = mailing
+    await use_confirmed_email(client, me, mailbox, "ana@example.org")
+    await remind_at_noon(client, me, "Pay rent\r\nBcc: victim@example.net\r\n\r\nspam")
+    await deliver_at(app, clock, datetime(2026, 6, 10, 11, 0, tzinfo=UTC))
+    assert len(mailbox.messages) == 1
+    mail = mailbox.messages[0]
+    assert mail.rcpt_tos == ["ana@example.org"]
+    parsed = email.message_from_bytes(mail.content)
+    assert parsed["Subject"] == "Pay rent Bcc: victim@example.net spam"
+    assert parsed["Bcc"] is None
+    assert (await channel_state(client, me, "email"))["status"] == "delivered"
 
 
 async def test_any_error_while_mailing_marks_the_channel_failed(
-    infra: Infra, unique: str, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+    mailing: Mailing, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = mail_settings(infra, unique, mailbox)
-    clock = start_clock()
-    async with scheduler(settings, clock) as (client, app):
-        me = auth(settings, await lisbon_user(app))
-        await client.put(
-            "/v1/notifications/channels", json={"email": {"address": "ana@example.org"}}, headers=me
-        )
-        await confirm_email(client, me, mailbox.messages.pop())
+    client, app, clock, me = mailing
+    await use_confirmed_email(client, me, mailbox, "ana@example.org")
 
-        async def broken(*args: Any, **kwargs: Any) -> None:
-            raise RuntimeError("the SMTP library tripped over something unforeseen")
+    async def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the SMTP library tripped over something unforeseen")
 
-        monkeypatch.setattr("aiosmtplib.send", broken)
-        await remind_at_noon(client, me, "Call the bank")
-        clock.set(datetime(2026, 6, 10, 11, 0, tzinfo=UTC))
-        await fire_due(app)
-        await fire_due(app)
-        state = await channel_state(client, me, "email")
-        assert state["status"] == "failed"
-        assert state["last_error"] == "delivery failed"
+    monkeypatch.setattr("aiosmtplib.send", broken)
+    await remind_at_noon(client, me, "Call the bank")
+    await deliver_at(app, clock, datetime(2026, 6, 10, 11, 0, tzinfo=UTC))
+    state = await channel_state(client, me, "email")
+    assert state["status"] == "failed"
+    assert state["last_error"] == "delivery failed"
 
 
-async def test_confirmation_mails_are_capped_per_day(
-    infra: Infra, unique: str, mailbox: Mailbox
-) -> None:
-    settings = mail_settings(infra, unique, mailbox)
-    clock = start_clock()
-    async with scheduler(settings, clock) as (client, app):
-        me = auth(settings, await lisbon_user(app))
-        answers = [
-            await client.put(
-                "/v1/notifications/channels",
-                json={"email": {"address": f"stranger{n}@example.org"}},
-                headers=me,
-            )
-            for n in range(6)
-        ]
-        assert [answer.status_code for answer in answers] == [200] * 5 + [429]
-        assert answers[-1].headers["content-type"].startswith("application/problem+json")
-        assert int(answers[-1].headers["retry-after"]) > 0
-        assert len(mailbox.messages) == 5
-        clock.advance(timedelta(days=1, seconds=1))
-        later = await client.put(
-            "/v1/notifications/channels",
-            json={"email": {"address": "stranger6@example.org"}},
-            headers=me,
-        )
-        assert later.status_code == 200
-        assert len(mailbox.messages) == 6
+async def test_confirmation_mails_are_capped_per_day(mailing: Mailing, mailbox: Mailbox) -> None:
+    client, _, clock, me = mailing
+    answers = [await set_email(client, me, f"stranger{n}@example.org") for n in range(6)]
+    assert [answer.status_code for answer in answers] == [200] * 5 + [429]
+    assert answers[-1].headers["content-type"].startswith("application/problem+json")
+    assert int(answers[-1].headers["retry-after"]) > 0
+    assert len(mailbox.messages) == 5
+    clock.advance(timedelta(days=1, seconds=1))
+    later = await set_email(client, me, "stranger6@example.org")
+    assert later.status_code == 200
+    assert len(mailbox.messages) == 6

@@ -17,8 +17,6 @@ from bson import ObjectId
 from muninn_shared.events import EventEnvelope, new_event
 from muninn_shared.events.bounds import encode_envelope
 from muninn_shared.http.health import run_checks
-from muninn_shared.runtime import ServiceRuntime
-from muninn_shared.settings import ServiceSettings
 from muninn_shared.storage import outbox_dead_letters
 from muninn_shared.storage.outbox import DEAD_LETTERS, OUTBOX, Outbox, OutboxRelay
 from pymongo import AsyncMongoClient
@@ -237,13 +235,7 @@ async def test_an_erasure_discards_the_users_dead_letters(db: AsyncDatabase[Doc]
 async def test_readiness_stays_ready_and_shows_the_dead_letter_count(
     infra: Infra, unique: str
 ) -> None:
-    settings = ServiceSettings(
-        service_name=f"outboxready{unique}",
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_uri=infra.mongo_uri,
-        log_level="WARNING",
-    )
-    runtime = ServiceRuntime(settings)
+    runtime = infra.runtime(f"outboxready{unique}", log_level="WARNING")
     try:
         checks = {"outbox": runtime.readiness_checks["outbox"]}
         assert await run_checks(checks) == {"outbox": "ok"}

@@ -16,6 +16,7 @@ from muninn_conversation.settings import ConversationSettings
 from pymongo import AsyncMongoClient
 
 from tests.integration.conversation_app import conversation_settings, running
+from tests.integration.conversation_app import join as join_conversation
 from tests.integration.infra import Infra
 from tests.integration.tokens import identity_token_issuer
 
@@ -54,22 +55,59 @@ async def created(response: httpx.Response) -> Doc:
     return body
 
 
+async def create(client: httpx.AsyncClient, user: User, path: str, **body: object) -> Doc:
+    """POSTs ``body`` to ``path`` as ``user``, expecting 201 Created: the created document."""
+    return await created(await client.post(path, json=body, headers=user.headers))
+
+
+async def read(client: httpx.AsyncClient, user: User, path: str, **params: str | int | bool) -> Any:
+    """The JSON body of a GET of ``path`` as ``user``, expecting 200."""
+    response = await client.get(path, params=params, headers=user.headers)
+    assert response.status_code == 200, (path, response.text)
+    return response.json()
+
+
+async def first_page_ids(
+    client: httpx.AsyncClient, user: User, path: str, **params: str | int | bool
+) -> list[str]:
+    """The ids on the first page of a list (or search) of ``path``, in order."""
+    return [item["id"] for item in (await read(client, user, path, **params))["items"]]
+
+
+async def status(
+    client: httpx.AsyncClient, user: User, method: str, path: str, body: object = None
+) -> int:
+    """The status code of one request as ``user``."""
+    return (await client.request(method, path, json=body, headers=user.headers)).status_code
+
+
 async def conversation(client: httpx.AsyncClient, user: User, **body: object) -> str:
-    response = await client.post("/v1/conversations", json=body, headers=user.headers)
-    return str((await created(response))["id"])
+    return str((await create(client, user, "/v1/conversations", **body))["id"])
 
 
 async def exchange(
     client: httpx.AsyncClient, user: User, cid: str, content: str, **body: object
 ) -> Doc:
-    response = await client.post(
-        f"/v1/conversations/{cid}/messages", json={"content": content, **body}, headers=user.headers
-    )
-    return await created(response)
+    return await create(client, user, f"/v1/conversations/{cid}/messages", content=content, **body)
 
 
 async def note(client: httpx.AsyncClient, user: User, **body: object) -> Doc:
-    return await created(await client.post("/v1/notes", json=body, headers=user.headers))
+    return await create(client, user, "/v1/notes", **body)
+
+
+async def snippet(client: httpx.AsyncClient, user: User, **body: object) -> Doc:
+    return await create(client, user, "/v1/snippets", **body)
+
+
+async def bookmark(client: httpx.AsyncClient, user: User, cid: str, message_id: str) -> Doc:
+    return await create(client, user, "/v1/bookmarks", conversation_id=cid, message_id=message_id)
+
+
+async def join(
+    client: httpx.AsyncClient, owner: User, cid: str, participant: User, role: str
+) -> None:
+    """``owner`` invites ``participant`` to conversation ``cid`` as ``role``, who accepts."""
+    await join_conversation(client, cid, owner.headers, participant.id, participant.headers, role)
 
 
 async def collect(
@@ -80,9 +118,7 @@ async def collect(
     cursor = None
     while True:
         query: dict[str, str | int | bool] = {**params, **({"cursor": cursor} if cursor else {})}
-        response = await client.get(path, params=query, headers=user.headers)
-        assert response.status_code == 200, response.text
-        page = response.json()
+        page = await read(client, user, path, **query)
         items += page["items"]
         cursor = page["next_cursor"]
         if cursor is None:
@@ -102,25 +138,25 @@ def ids(items: list[Doc]) -> set[str]:
     return {item["id"] for item in items}
 
 
+@pytest.fixture
+def me(settings: ConversationSettings) -> User:
+    """A new user of the test's own, allowed to read and write."""
+    return new_user(settings)
+
+
 # Projects.
 
 
-async def test_project_crud_counts_and_contents(
-    client: httpx.AsyncClient, settings: ConversationSettings
-) -> None:
-    me = new_user(settings)
-    project = await created(
-        await client.post(
-            "/v1/projects",
-            json={
-                "name": "Home renovation",
-                "description": "Kitchen first",
-                "color": "#336699",
-                "icon": "🏠",
-                "instructions": "Answer as a frugal contractor.",
-            },
-            headers=me.headers,
-        )
+async def test_project_crud_counts_and_contents(client: httpx.AsyncClient, me: User) -> None:
+    project = await create(
+        client,
+        me,
+        "/v1/projects",
+        name="Home renovation",
+        description="Kitchen first",
+        color="#336699",
+        icon="🏠",
+        instructions="Answer as a frugal contractor.",
     )
     pid = project["id"]
     assert project["counts"] == {"conversations": 0, "notes": 0, "files": 0}
@@ -159,17 +195,18 @@ async def test_project_crud_counts_and_contents(
     )
     kept = await note(client, me, title="Budget", content="Tiles: 40/m2", project_id=pid)
     await note(client, me, content="Unfiled thought")
-    file = await created(
-        await client.post(
-            f"/v1/projects/{pid}/files",
-            json={"filename": "quote.xlsx", "mime_type": "application/vnd.ms-excel", "size": 999},
-            headers=me.headers,
-        )
+    file = await create(
+        client,
+        me,
+        f"/v1/projects/{pid}/files",
+        filename="quote.xlsx",
+        mime_type="application/vnd.ms-excel",
+        size=999,
     )
 
-    got = (await client.get(f"/v1/projects/{pid}", headers=me.headers)).json()
+    got = await read(client, me, f"/v1/projects/{pid}")
     assert got["counts"] == {"conversations": 1, "notes": 1, "files": 2}
-    contents = (await client.get(f"/v1/projects/{pid}/contents", headers=me.headers)).json()
+    contents = await read(client, me, f"/v1/projects/{pid}/contents")
     assert [c["id"] for c in contents["conversations"]] == [cid]
     assert [n["id"] for n in contents["notes"]] == [kept["id"]]
     assert contents["notes"][0]["excerpt"] == "Tiles: 40/m2"
@@ -179,10 +216,7 @@ async def test_project_crud_counts_and_contents(
     assert files["plan.pdf"]["conversation_id"] == cid
     assert files["plan.pdf"]["storage_ref"] == "s3://b/plan.pdf"
     assert files["quote.xlsx"] == {**files["quote.xlsx"], "source": "project", "id": file["id"]}
-    listed = (
-        await client.get("/v1/conversations", params={"project_id": pid}, headers=me.headers)
-    ).json()
-    assert [c["id"] for c in listed["items"]] == [cid]
+    assert await first_page_ids(client, me, "/v1/conversations", project_id=pid) == [cid]
 
     patched = await client.patch(
         f"/v1/projects/{pid}", json={"is_archived": True, "color": None}, headers=me.headers
@@ -193,32 +227,24 @@ async def test_project_crud_counts_and_contents(
     assert pid not in [p["id"] for p in await collect(client, me, "/v1/projects")]
     assert pid in [p["id"] for p in await collect(client, me, "/v1/projects", archived=True)]
 
+    assert await status(client, me, "DELETE", f"/v1/projects/{pid}/files/{file['id']}") == 204
     assert (
-        await client.delete(f"/v1/projects/{pid}/files/{file['id']}", headers=me.headers)
-    ).status_code == 204
-    assert (
-        await client.delete(f"/v1/projects/{pid}/conversations/{elsewhere}", headers=me.headers)
-    ).status_code == 404
-    assert (await client.delete(f"/v1/projects/{pid}", headers=me.headers)).status_code == 204
-    assert (await client.get(f"/v1/projects/{pid}", headers=me.headers)).status_code == 404
-    unfiled_conversation = (await client.get(f"/v1/conversations/{cid}", headers=me.headers)).json()
-    assert unfiled_conversation["project_id"] is None
-    assert (await client.get(f"/v1/notes/{kept['id']}", headers=me.headers)).json()[
-        "project_id"
-    ] is None
+        await status(client, me, "DELETE", f"/v1/projects/{pid}/conversations/{elsewhere}") == 404
+    )
+    assert await status(client, me, "DELETE", f"/v1/projects/{pid}") == 204
+    assert await status(client, me, "GET", f"/v1/projects/{pid}") == 404
+    assert (await read(client, me, f"/v1/conversations/{cid}"))["project_id"] is None
+    assert (await read(client, me, f"/v1/notes/{kept['id']}"))["project_id"] is None
 
 
-async def test_project_pagination_and_name_search(
-    client: httpx.AsyncClient, settings: ConversationSettings
-) -> None:
-    me = new_user(settings)
+async def test_project_pagination_and_name_search(client: httpx.AsyncClient, me: User) -> None:
     names = [f"Project {i}" for i in range(7)] + ["Garden"]
     for name in names:
-        await created(await client.post("/v1/projects", json={"name": name}, headers=me.headers))
+        await create(client, me, "/v1/projects", name=name)
     everything = await collect(client, me, "/v1/projects", limit=3)
     assert sorted(p["name"] for p in everything) == sorted(names)
     assert_newest_first(everything)
-    found = (await client.get("/v1/projects", params={"q": "gard"}, headers=me.headers)).json()
+    found = await read(client, me, "/v1/projects", q="gard")
     assert [p["name"] for p in found["items"]] == ["Garden"]
 
 
@@ -227,31 +253,19 @@ async def test_only_the_conversation_owner_files_it_under_a_project(
 ) -> None:
     owner, collaborator = new_user(settings), new_user(settings)
     cid = await conversation(client, owner)
-    await client.post(
-        f"/v1/conversations/{cid}/participants",
-        json={"user_id": collaborator.id, "role": "collaborator"},
-        headers=owner.headers,
-    )
-    await client.post(f"/v1/conversations/invitations/{cid}/accept", headers=collaborator.headers)
-    theirs = await created(
-        await client.post("/v1/projects", json={"name": "Mine"}, headers=collaborator.headers)
-    )
+    await join(client, owner, cid, collaborator, "collaborator")
+    theirs = await create(client, collaborator, "/v1/projects", name="Mine")
     response = await client.put(
         f"/v1/projects/{theirs['id']}/conversations/{cid}", headers=collaborator.headers
     )
     assert response.status_code == 403
-    assert (await client.get(f"/v1/conversations/{cid}", headers=owner.headers)).json()[
-        "project_id"
-    ] is None
+    assert (await read(client, owner, f"/v1/conversations/{cid}"))["project_id"] is None
 
 
 # Notes.
 
 
-async def test_note_crud_filters_and_cursor(
-    client: httpx.AsyncClient, settings: ConversationSettings
-) -> None:
-    me = new_user(settings)
+async def test_note_crud_filters_and_cursor(client: httpx.AsyncClient, me: User) -> None:
     pinned = await note(
         client,
         me,
@@ -267,12 +281,8 @@ async def test_note_crud_filters_and_cursor(
     everything = await collect(client, me, "/v1/notes", limit=2)
     assert ids(everything) == ids([pinned, *others])
     assert_newest_first(everything)
-    only_pinned = (
-        await client.get("/v1/notes", params={"pinned": True}, headers=me.headers)
-    ).json()
-    assert [n["id"] for n in only_pinned["items"]] == [pinned["id"]]
-    by_tag = (await client.get("/v1/notes", params={"tag": "HOME"}, headers=me.headers)).json()
-    assert [n["id"] for n in by_tag["items"]] == [pinned["id"]]
+    assert await first_page_ids(client, me, "/v1/notes", pinned=True) == [pinned["id"]]
+    assert await first_page_ids(client, me, "/v1/notes", tag="HOME") == [pinned["id"]]
 
     changed = await client.patch(
         f"/v1/notes/{others[0]['id']}",
@@ -282,24 +292,18 @@ async def test_note_crud_filters_and_cursor(
     assert changed.status_code == 200
     assert changed.json()["content"] == "archived body"
     assert others[0]["id"] not in [n["id"] for n in await collect(client, me, "/v1/notes")]
-    archived = (await client.get("/v1/notes", params={"archived": True}, headers=me.headers)).json()
-    assert [n["id"] for n in archived["items"]] == [others[0]["id"]]
+    assert await first_page_ids(client, me, "/v1/notes", archived=True) == [others[0]["id"]]
 
-    assert (
-        await client.delete(f"/v1/notes/{others[1]['id']}", headers=me.headers)
-    ).status_code == 204
+    assert await status(client, me, "DELETE", f"/v1/notes/{others[1]['id']}") == 204
     gone = await client.get(f"/v1/notes/{others[1]['id']}", headers=me.headers)
     assert gone.status_code == 404
     assert gone.headers["content-type"].startswith(PROBLEM)
-    assert (
-        await client.get("/v1/notes", params={"cursor": "garbage!"}, headers=me.headers)
-    ).status_code == 400
+    assert await status(client, me, "GET", "/v1/notes?cursor=garbage!") == 400
 
 
 async def test_note_search_ranks_filters_and_reindexes(
-    client: httpx.AsyncClient, settings: ConversationSettings
+    client: httpx.AsyncClient, settings: ConversationSettings, me: User
 ) -> None:
-    me = new_user(settings)
     strong = await note(
         client,
         me,
@@ -312,67 +316,42 @@ async def test_note_search_ranks_filters_and_reindexes(
     await note(client, me, title="Groceries", content="flour, eggs, milk")
     cafe = await note(client, me, title="Café list", content="Best cafés in Oslo", tags=["travel"])
 
-    hits = (await client.get("/v1/notes", params={"q": "sourdough"}, headers=me.headers)).json()[
-        "items"
-    ]
+    hits = (await read(client, me, "/v1/notes", q="sourdough"))["items"]
     assert [h["id"] for h in hits] == [strong["id"], weak["id"]]
     assert hits[0]["search"]["score"] > hits[1]["search"]["score"] > 0
     assert "sourdough" in hits[1]["search"]["excerpt"].lower()
 
-    assert [
-        h["id"]
-        for h in (await client.get("/v1/notes", params={"q": "sourd"}, headers=me.headers)).json()[
-            "items"
-        ]
-    ] == [strong["id"], weak["id"]], "the word being typed matches as a prefix"
-    both = (
-        await client.get("/v1/notes", params={"q": "sourdough walks "}, headers=me.headers)
-    ).json()["items"]
-    assert [h["id"] for h in both] == [weak["id"]], "every word must match; plurals fold"
-    accents = (await client.get("/v1/notes", params={"q": "CAFE "}, headers=me.headers)).json()[
-        "items"
-    ]
-    assert [h["id"] for h in accents] == [cafe["id"]]
-    by_tag = (await client.get("/v1/notes", params={"q": "travel"}, headers=me.headers)).json()[
-        "items"
-    ]
-    assert [h["id"] for h in by_tag] == [cafe["id"]], "tags are searchable"
-    filtered = (
-        await client.get(
-            "/v1/notes", params={"q": "sourdough", "tag": "travel"}, headers=me.headers
-        )
-    ).json()
-    assert filtered["items"] == []
-    assert (await client.get("/v1/notes", params={"q": "the "}, headers=me.headers)).json()[
-        "items"
-    ] == []
+    assert await first_page_ids(client, me, "/v1/notes", q="sourd") == [
+        strong["id"],
+        weak["id"],
+    ], "the word being typed matches as a prefix"
+    assert await first_page_ids(client, me, "/v1/notes", q="sourdough walks ") == [weak["id"]], (
+        "every word must match; plurals fold"
+    )
+    assert await first_page_ids(client, me, "/v1/notes", q="CAFE ") == [cafe["id"]]
+    assert await first_page_ids(client, me, "/v1/notes", q="travel") == [cafe["id"]], (
+        "tags are searchable"
+    )
+    assert await first_page_ids(client, me, "/v1/notes", q="sourdough", tag="travel") == []
+    assert await first_page_ids(client, me, "/v1/notes", q="the ") == []
 
-    first = (
-        await client.get("/v1/notes", params={"q": "sourdough", "limit": 1}, headers=me.headers)
-    ).json()
+    first = await read(client, me, "/v1/notes", q="sourdough", limit=1)
     assert [h["id"] for h in first["items"]] == [strong["id"]]
-    second = (
-        await client.get(
-            "/v1/notes",
-            params={"q": "sourdough", "limit": 1, "cursor": first["next_cursor"]},
-            headers=me.headers,
-        )
-    ).json()
+    second = await read(
+        client, me, "/v1/notes", q="sourdough", limit=1, cursor=first["next_cursor"]
+    )
     assert [h["id"] for h in second["items"]] == [weak["id"]]
     assert second["next_cursor"] is None
 
     await client.patch(
         f"/v1/notes/{weak['id']}", json={"content": "A long walk by the lake."}, headers=me.headers
     )
-    hits = (await client.get("/v1/notes", params={"q": "sourdough "}, headers=me.headers)).json()[
-        "items"
-    ]
-    assert [h["id"] for h in hits] == [strong["id"]], "edits re-index"
+    assert await first_page_ids(client, me, "/v1/notes", q="sourdough ") == [strong["id"]], (
+        "edits re-index"
+    )
 
     stranger = new_user(settings)
-    assert (
-        await client.get("/v1/notes", params={"q": "sourdough"}, headers=stranger.headers)
-    ).json()["items"] == []
+    assert await first_page_ids(client, stranger, "/v1/notes", q="sourdough") == []
 
 
 async def test_note_from_a_message(
@@ -386,32 +365,21 @@ async def test_note_from_a_message(
     kept = await note(client, me, conversation_id=cid, message_id=reply["id"])
     assert kept["content"] == reply["content"]
     assert (kept["conversation_id"], kept["message_id"]) == (cid, reply["id"])
-    refused = await client.post(
-        "/v1/notes",
-        json={"conversation_id": cid, "message_id": reply["id"]},
-        headers=stranger.headers,
-    )
-    assert refused.status_code == 404
-    missing = await client.post(
-        "/v1/notes", json={"conversation_id": cid, "message_id": "nope"}, headers=me.headers
-    )
-    assert missing.status_code == 404
-    foreign_project = await created(
-        await client.post("/v1/projects", json={"name": "Theirs"}, headers=stranger.headers)
-    )
-    moved = await client.patch(
-        f"/v1/notes/{kept['id']}", json={"project_id": foreign_project["id"]}, headers=me.headers
-    )
-    assert moved.status_code == 404
+    from_message = {"conversation_id": cid, "message_id": reply["id"]}
+    assert await status(client, stranger, "POST", "/v1/notes", from_message) == 404
+    missing = {"conversation_id": cid, "message_id": "nope"}
+    assert await status(client, me, "POST", "/v1/notes", missing) == 404
+    foreign_project = await create(client, stranger, "/v1/projects", name="Theirs")
+    move = {"project_id": foreign_project["id"]}
+    assert await status(client, me, "PATCH", f"/v1/notes/{kept['id']}", move) == 404
 
 
 # Tags.
 
 
 async def test_tags_counts_rename_merge_and_delete_cascade(
-    client: httpx.AsyncClient, settings: ConversationSettings
+    client: httpx.AsyncClient, me: User
 ) -> None:
-    me = new_user(settings)
     cid = await conversation(client, me, title="Model tuning")
     tagged = await client.put(f"/v1/conversations/{cid}/tags/ML", headers=me.headers)
     assert tagged.status_code == 200
@@ -420,23 +388,11 @@ async def test_tags_counts_rename_merge_and_delete_cascade(
         "tags": ["ml"]
     }
     n = await note(client, me, content="Learning rates", tags=["ml", "ai"])
-    s = await created(
-        await client.post(
-            "/v1/snippets",
-            json={"title": "t", "content": "lr=3e-4", "tags": ["ml"]},
-            headers=me.headers,
-        )
-    )
-    await created(
-        await client.post(
-            "/v1/tags", json={"name": "Someday", "color": "#ff0000"}, headers=me.headers
-        )
-    )
-    assert (
-        await client.post("/v1/tags", json={"name": "someday"}, headers=me.headers)
-    ).status_code == 409
+    s = await snippet(client, me, title="t", content="lr=3e-4", tags=["ml"])
+    await create(client, me, "/v1/tags", name="Someday", color="#ff0000")
+    assert await status(client, me, "POST", "/v1/tags", {"name": "someday"}) == 409
 
-    tags = {t["name"]: t for t in (await client.get("/v1/tags", headers=me.headers)).json()}
+    tags = {t["name"]: t for t in await read(client, me, "/v1/tags")}
     assert tags["ml"]["counts"] == {"conversations": 1, "notes": 1, "snippets": 1}
     assert tags["ml"]["total"] == 3
     assert tags["ai"]["total"] == 1
@@ -449,60 +405,42 @@ async def test_tags_counts_rename_merge_and_delete_cascade(
     assert renamed.status_code == 200, renamed.text
     assert renamed.json()["counts"] == {"conversations": 1, "notes": 1, "snippets": 1}
     assert renamed.json()["color"] == "#00ff00"
-    assert (await client.get(f"/v1/notes/{n['id']}", headers=me.headers)).json()["tags"] == [
-        "ai"
-    ], "merged, no duplicate"
-    assert (await client.get(f"/v1/snippets/{s['id']}", headers=me.headers)).json()["tags"] == [
-        "ai"
-    ]
-    assert (await client.get(f"/v1/conversations/{cid}", headers=me.headers)).json()["tags"] == [
-        "ai"
-    ]
-    assert (await client.get("/v1/tags/ml", headers=me.headers)).status_code == 404
-    listed = (
-        await client.get("/v1/conversations", params={"tag": "ai"}, headers=me.headers)
-    ).json()
-    assert [c["id"] for c in listed["items"]] == [cid]
-    found = (await client.get("/v1/notes", params={"q": "ai "}, headers=me.headers)).json()["items"]
-    assert [x["id"] for x in found] == [n["id"]], "renamed tags are re-indexed for search"
+    assert (await read(client, me, f"/v1/notes/{n['id']}"))["tags"] == ["ai"], (
+        "merged, no duplicate"
+    )
+    assert (await read(client, me, f"/v1/snippets/{s['id']}"))["tags"] == ["ai"]
+    assert (await read(client, me, f"/v1/conversations/{cid}"))["tags"] == ["ai"]
+    assert await status(client, me, "GET", "/v1/tags/ml") == 404
+    assert await first_page_ids(client, me, "/v1/conversations", tag="ai") == [cid]
+    assert await first_page_ids(client, me, "/v1/notes", q="ai ") == [n["id"]], (
+        "renamed tags are re-indexed for search"
+    )
 
-    assert (await client.delete("/v1/tags/ai", headers=me.headers)).status_code == 204
-    assert (await client.get(f"/v1/notes/{n['id']}", headers=me.headers)).json()["tags"] == []
-    assert (await client.get(f"/v1/conversations/{cid}", headers=me.headers)).json()["tags"] == []
-    assert [t["name"] for t in (await client.get("/v1/tags", headers=me.headers)).json()] == [
-        "someday"
-    ]
-    assert (await client.delete("/v1/tags/ai", headers=me.headers)).status_code == 404
+    assert await status(client, me, "DELETE", "/v1/tags/ai") == 204
+    assert (await read(client, me, f"/v1/notes/{n['id']}"))["tags"] == []
+    assert (await read(client, me, f"/v1/conversations/{cid}"))["tags"] == []
+    assert [t["name"] for t in await read(client, me, "/v1/tags")] == ["someday"]
+    assert await status(client, me, "DELETE", "/v1/tags/ai") == 404
 
 
-async def test_tagging_notes_and_invalid_tags(
-    client: httpx.AsyncClient, settings: ConversationSettings
-) -> None:
-    me = new_user(settings)
+async def test_tagging_notes_and_invalid_tags(client: httpx.AsyncClient, me: User) -> None:
     n = await note(client, me, content="Plain")
     assert (
         await client.put(f"/v1/notes/{n['id']}/tags/Deep%20Work", headers=me.headers)
     ).json() == {"tags": ["deep work"]}
-    assert (await client.get("/v1/notes", params={"q": "deep work "}, headers=me.headers)).json()[
-        "items"
-    ][0]["id"] == n["id"]
-    assert (
-        await client.delete(f"/v1/notes/{n['id']}/tags/deep%20work", headers=me.headers)
-    ).status_code == 204
-    assert (await client.get(f"/v1/notes/{n['id']}", headers=me.headers)).json()["tags"] == []
+    assert (await first_page_ids(client, me, "/v1/notes", q="deep work "))[0] == n["id"]
+    assert await status(client, me, "DELETE", f"/v1/notes/{n['id']}/tags/deep%20work") == 204
+    assert (await read(client, me, f"/v1/notes/{n['id']}"))["tags"] == []
     for bad in ["a,b", "x" * 41, "%20%20"]:
         response = await client.put(f"/v1/notes/{n['id']}/tags/{bad}", headers=me.headers)
         assert response.status_code == 422, bad
         assert response.headers["content-type"].startswith(PROBLEM)
-    bad_body = await client.post(
-        "/v1/notes", json={"content": "x", "tags": ["ok", "no,commas"]}, headers=me.headers
-    )
-    assert bad_body.status_code == 422
+    bad_body = {"content": "x", "tags": ["ok", "no,commas"]}
+    assert await status(client, me, "POST", "/v1/notes", bad_body) == 422
     for i in range(50):
         await client.put(f"/v1/notes/{n['id']}/tags/t{i}", headers=me.headers)
-    too_many = await client.put(f"/v1/notes/{n['id']}/tags/one-more", headers=me.headers)
-    assert too_many.status_code == 422
-    assert len((await client.get(f"/v1/notes/{n['id']}", headers=me.headers)).json()["tags"]) == 50
+    assert await status(client, me, "PUT", f"/v1/notes/{n['id']}/tags/one-more") == 422
+    assert len((await read(client, me, f"/v1/notes/{n['id']}"))["tags"]) == 50
 
 
 async def test_conversation_tags_follow_roles(
@@ -511,31 +449,13 @@ async def test_conversation_tags_follow_roles(
     owner, collaborator, viewer, stranger = (new_user(settings) for _ in range(4))
     cid = await conversation(client, owner)
     for user, role in ((collaborator, "collaborator"), (viewer, "viewer")):
-        added = await client.post(
-            f"/v1/conversations/{cid}/participants",
-            json={"user_id": user.id, "role": role},
-            headers=owner.headers,
-        )
-        assert added.status_code == 200, added.text
-        accepted = await client.post(
-            f"/v1/conversations/invitations/{cid}/accept", headers=user.headers
-        )
-        assert accepted.status_code == 200, accepted.text
-    assert (
-        await client.put(f"/v1/conversations/{cid}/tags/shared", headers=collaborator.headers)
-    ).status_code == 200
-    assert (
-        await client.put(f"/v1/conversations/{cid}/tags/nope", headers=viewer.headers)
-    ).status_code == 403
-    assert (
-        await client.put(f"/v1/conversations/{cid}/tags/nope", headers=stranger.headers)
-    ).status_code == 404
-    assert (
-        await client.delete(f"/v1/conversations/{cid}/tags/shared", headers=stranger.headers)
-    ).status_code == 404
-    assert (await client.get(f"/v1/conversations/{cid}", headers=owner.headers)).json()["tags"] == [
-        "shared"
-    ]
+        await join(client, owner, cid, user, role)
+    tags = f"/v1/conversations/{cid}/tags"
+    assert await status(client, collaborator, "PUT", f"{tags}/shared") == 200
+    assert await status(client, viewer, "PUT", f"{tags}/nope") == 403
+    assert await status(client, stranger, "PUT", f"{tags}/nope") == 404
+    assert await status(client, stranger, "DELETE", f"{tags}/shared") == 404
+    assert (await read(client, owner, f"/v1/conversations/{cid}"))["tags"] == ["shared"]
 
 
 # Bookmarks.
@@ -550,137 +470,72 @@ async def test_bookmarks(client: httpx.AsyncClient, settings: ConversationSettin
     reply = first["assistant_message"]
 
     body = {"conversation_id": cid, "message_id": reply["id"], "note": "train times"}
-    mark = await created(await client.post("/v1/bookmarks", json=body, headers=me.headers))
+    mark = await create(client, me, "/v1/bookmarks", **body)
     assert mark["message"]["role"] == "assistant"
     assert mark["message"]["preview"] == excerpt(reply["content"], 300)
     assert mark["conversation_title"] == "Trip planning"
     again = await client.post("/v1/bookmarks", json=body, headers=me.headers)
     assert again.status_code == 200
     assert again.json()["id"] == mark["id"]
-    user_mark = await created(
-        await client.post(
-            "/v1/bookmarks",
-            json={"conversation_id": other, "message_id": second["user_message"]["id"]},
-            headers=me.headers,
-        )
-    )
-    wrong_pair = await client.post(
-        "/v1/bookmarks",
-        json={"conversation_id": other, "message_id": reply["id"]},
-        headers=me.headers,
-    )
-    assert wrong_pair.status_code == 404
+    user_mark = await bookmark(client, me, other, second["user_message"]["id"])
+    wrong_pair = {"conversation_id": other, "message_id": reply["id"]}
+    assert await status(client, me, "POST", "/v1/bookmarks", wrong_pair) == 404
 
     marks = await collect(client, me, "/v1/bookmarks", limit=1)
     assert ids(marks) == {user_mark["id"], mark["id"]}
     assert_newest_first(marks, "created_at")
-    in_trip = (
-        await client.get("/v1/bookmarks", params={"conversation_id": cid}, headers=me.headers)
-    ).json()
-    assert [b["id"] for b in in_trip["items"]] == [mark["id"]]
+    assert await first_page_ids(client, me, "/v1/bookmarks", conversation_id=cid) == [mark["id"]]
     noted = await client.patch(
         f"/v1/bookmarks/{mark['id']}", json={"note": None}, headers=me.headers
     )
     assert noted.json()["note"] is None
 
+    assert await status(client, stranger, "POST", "/v1/bookmarks", body) == 404
+    assert await status(client, stranger, "GET", f"/v1/bookmarks?conversation_id={cid}") == 404
+    await join(client, me, cid, viewer, "viewer")
+    theirs = await bookmark(client, viewer, cid, reply["id"])
     assert (
-        await client.post("/v1/bookmarks", json=body, headers=stranger.headers)
-    ).status_code == 404
-    assert (
-        await client.get("/v1/bookmarks", params={"conversation_id": cid}, headers=stranger.headers)
-    ).status_code == 404
-    await client.post(
-        f"/v1/conversations/{cid}/participants",
-        json={"user_id": viewer.id, "role": "viewer"},
-        headers=me.headers,
+        await status(client, viewer, "DELETE", f"/v1/conversations/{cid}/participants/{viewer.id}")
+        == 204
     )
-    await client.post(f"/v1/conversations/invitations/{cid}/accept", headers=viewer.headers)
-    theirs = await created(
-        await client.post(
-            "/v1/bookmarks",
-            json={"conversation_id": cid, "message_id": reply["id"]},
-            headers=viewer.headers,
-        )
-    )
-    assert (
-        await client.delete(
-            f"/v1/conversations/{cid}/participants/{viewer.id}", headers=viewer.headers
-        )
-    ).status_code == 204
-    assert (await client.get("/v1/bookmarks", headers=viewer.headers)).json()["items"] == [], (
-        "left: hidden"
-    )
-    assert (
-        await client.get(f"/v1/bookmarks/{theirs['id']}", headers=viewer.headers)
-    ).status_code == 404
-    assert (
-        await client.delete(f"/v1/bookmarks/{theirs['id']}", headers=viewer.headers)
-    ).status_code == 204
+    assert (await read(client, viewer, "/v1/bookmarks"))["items"] == [], "left: hidden"
+    assert await status(client, viewer, "GET", f"/v1/bookmarks/{theirs['id']}") == 404
+    assert await status(client, viewer, "DELETE", f"/v1/bookmarks/{theirs['id']}") == 204
 
-    assert (
-        await client.delete(f"/v1/bookmarks/{mark['id']}", headers=me.headers)
-    ).status_code == 204
-    assert (await client.get(f"/v1/bookmarks/{mark['id']}", headers=me.headers)).status_code == 404
+    assert await status(client, me, "DELETE", f"/v1/bookmarks/{mark['id']}") == 204
+    assert await status(client, me, "GET", f"/v1/bookmarks/{mark['id']}") == 404
 
 
 # Snippets.
 
 
-async def test_snippets_crud_filters_and_search(
-    client: httpx.AsyncClient, settings: ConversationSettings
-) -> None:
-    me = new_user(settings)
-    code = await created(
-        await client.post(
-            "/v1/snippets",
-            json={
-                "title": "Parse JSON safely",
-                "content": "def parse_json(raw):\n    return json.loads(raw)",
-                "language": "Python",
-                "tags": ["Code"],
-            },
-            headers=me.headers,
-        )
+async def test_snippets_crud_filters_and_search(client: httpx.AsyncClient, me: User) -> None:
+    code = await snippet(
+        client,
+        me,
+        title="Parse JSON safely",
+        content="def parse_json(raw):\n    return json.loads(raw)",
+        language="Python",
+        tags=["Code"],
     )
-    prompt = await created(
-        await client.post(
-            "/v1/snippets",
-            json={
-                "title": "Summarise",
-                "content": "Summarise the text below in three bullet points.",
-                "language": "prompt",
-            },
-            headers=me.headers,
-        )
+    prompt = await snippet(
+        client,
+        me,
+        title="Summarise",
+        content="Summarise the text below in three bullet points.",
+        language="prompt",
     )
     assert code["language"] == "python"
     assert code["tags"] == ["code"]
     snippets = await collect(client, me, "/v1/snippets", limit=1)
     assert ids(snippets) == {prompt["id"], code["id"]}
     assert_newest_first(snippets)
-    assert [
-        s["id"]
-        for s in (
-            await client.get("/v1/snippets", params={"language": "PROMPT"}, headers=me.headers)
-        ).json()["items"]
-    ] == [prompt["id"]]
-    assert [
-        s["id"]
-        for s in (
-            await client.get("/v1/snippets", params={"tag": "code"}, headers=me.headers)
-        ).json()["items"]
-    ] == [code["id"]]
-    hits = (await client.get("/v1/snippets", params={"q": "json"}, headers=me.headers)).json()[
-        "items"
-    ]
+    assert await first_page_ids(client, me, "/v1/snippets", language="PROMPT") == [prompt["id"]]
+    assert await first_page_ids(client, me, "/v1/snippets", tag="code") == [code["id"]]
+    hits = (await read(client, me, "/v1/snippets", q="json"))["items"]
     assert [s["id"] for s in hits] == [code["id"]]
     assert hits[0]["search"]["score"] > 0
-    assert [
-        s["id"]
-        for s in (
-            await client.get("/v1/snippets", params={"q": "bullet points"}, headers=me.headers)
-        ).json()["items"]
-    ] == [prompt["id"]]
+    assert await first_page_ids(client, me, "/v1/snippets", q="bullet points") == [prompt["id"]]
 
     patched = await client.patch(
         f"/v1/snippets/{prompt['id']}",
@@ -688,19 +543,13 @@ async def test_snippets_crud_filters_and_search(
         headers=me.headers,
     )
     assert patched.status_code == 200
-    assert (await client.get("/v1/snippets", params={"q": "bullet "}, headers=me.headers)).json()[
-        "items"
-    ] == []
+    assert await first_page_ids(client, me, "/v1/snippets", q="bullet ") == []
     assert (
         await client.put(f"/v1/snippets/{prompt['id']}/tags/favourite", headers=me.headers)
     ).json() == {"tags": ["favourite"]}
-    assert (
-        await client.patch(f"/v1/snippets/{prompt['id']}", json={}, headers=me.headers)
-    ).status_code == 422
-    assert (
-        await client.delete(f"/v1/snippets/{prompt['id']}", headers=me.headers)
-    ).status_code == 204
-    assert (await client.get(f"/v1/snippets/{prompt['id']}", headers=me.headers)).status_code == 404
+    assert await status(client, me, "PATCH", f"/v1/snippets/{prompt['id']}", {}) == 422
+    assert await status(client, me, "DELETE", f"/v1/snippets/{prompt['id']}") == 204
+    assert await status(client, me, "GET", f"/v1/snippets/{prompt['id']}") == 404
 
 
 # Isolation, scopes, bad input, erasure coverage.
@@ -712,35 +561,15 @@ async def test_another_users_ids_are_404_everywhere(
     owner, other = new_user(settings), new_user(settings)
     cid = await conversation(client, owner)
     message = (await exchange(client, owner, cid, "Private thoughts."))["user_message"]
-    project = await created(
-        await client.post("/v1/projects", json={"name": "Secret"}, headers=owner.headers)
-    )
+    project = await create(client, owner, "/v1/projects", name="Secret")
     pid = project["id"]
-    file = await created(
-        await client.post(
-            f"/v1/projects/{pid}/files",
-            json={"filename": "a.txt", "mime_type": "text/plain", "size": 1},
-            headers=owner.headers,
-        )
+    file = await create(
+        client, owner, f"/v1/projects/{pid}/files", filename="a.txt", mime_type="text/plain", size=1
     )
     n = await note(client, owner, content="mine", tags=["private"])
-    s = await created(
-        await client.post(
-            "/v1/snippets",
-            json={"title": "t", "content": "c", "tags": ["private"]},
-            headers=owner.headers,
-        )
-    )
-    b = await created(
-        await client.post(
-            "/v1/bookmarks",
-            json={"conversation_id": cid, "message_id": message["id"]},
-            headers=owner.headers,
-        )
-    )
-    own_project = await created(
-        await client.post("/v1/projects", json={"name": "Own"}, headers=other.headers)
-    )
+    s = await snippet(client, owner, title="t", content="c", tags=["private"])
+    b = await bookmark(client, owner, cid, message["id"])
+    own_project = await create(client, other, "/v1/projects", name="Own")
     own_conversation = await conversation(client, other)
 
     table: list[tuple[str, str, Doc | None]] = [
@@ -792,28 +621,17 @@ async def test_another_users_ids_are_404_everywhere(
             failures.append((method, path, response.status_code))
     assert failures == []
 
-    assert (await client.get(f"/v1/projects/{pid}", headers=owner.headers)).json()[
-        "name"
-    ] == "Secret"
-    assert (await client.get(f"/v1/notes/{n['id']}", headers=owner.headers)).json()["tags"] == [
-        "private"
-    ]
-    assert (await client.get(f"/v1/snippets/{s['id']}", headers=owner.headers)).json()["tags"] == [
-        "private"
-    ]
-    assert (await client.get(f"/v1/bookmarks/{b['id']}", headers=owner.headers)).json()[
-        "note"
-    ] is None
-    assert (await client.get(f"/v1/conversations/{cid}", headers=owner.headers)).json()[
-        "tags"
-    ] == []
-    assert (await client.get(f"/v1/projects/{pid}/contents", headers=owner.headers)).json()[
-        "files"
-    ][0]["id"] == file["id"]
+    assert (await read(client, owner, f"/v1/projects/{pid}"))["name"] == "Secret"
+    assert (await read(client, owner, f"/v1/notes/{n['id']}"))["tags"] == ["private"]
+    assert (await read(client, owner, f"/v1/snippets/{s['id']}"))["tags"] == ["private"]
+    assert (await read(client, owner, f"/v1/bookmarks/{b['id']}"))["note"] is None
+    assert (await read(client, owner, f"/v1/conversations/{cid}"))["tags"] == []
+    contents = await read(client, owner, f"/v1/projects/{pid}/contents")
+    assert contents["files"][0]["id"] == file["id"]
     mine = {pid, n["id"], s["id"], b["id"]}
     for path in ("/v1/projects", "/v1/notes", "/v1/snippets", "/v1/bookmarks"):
         assert not ids(await collect(client, other, path)) & mine, path
-    assert [t["name"] for t in (await client.get("/v1/tags", headers=other.headers)).json()] == []
+    assert [t["name"] for t in await read(client, other, "/v1/tags")] == []
 
     db = mongo[settings.mongo_database]
     for collection in ("projects", "project_files", "notes", "tags", "bookmarks", "snippets"):
@@ -842,16 +660,17 @@ async def test_read_only_tokens_cannot_change_anything(
         ("DELETE", f"/v1/notes/{n['id']}", None),
     ]
     for method, path, body in attempts:
-        response = await client.request(method, path, json=body, headers=reader.headers)
-        assert response.status_code == 403, (method, path)
-    assert (await client.get(f"/v1/notes/{n['id']}", headers=reader.headers)).json()["title"] == "x"
-    assert (await client.get("/v1/tags", headers=reader.headers)).json() == []
+        assert await status(client, reader, method, path, body) == 403, (method, path)
+    assert (await read(client, reader, f"/v1/notes/{n['id']}"))["title"] == "x"
+    assert await read(client, reader, "/v1/tags") == []
 
 
 async def test_bad_input_changes_nothing(
-    client: httpx.AsyncClient, settings: ConversationSettings, mongo: AsyncMongoClient[Doc]
+    client: httpx.AsyncClient,
+    settings: ConversationSettings,
+    mongo: AsyncMongoClient[Doc],
+    me: User,
 ) -> None:
-    me = new_user(settings)
     db = mongo[settings.mongo_database]
     bad = [
         ("POST", "/v1/projects", {"name": ""}),
@@ -870,18 +689,15 @@ async def test_bad_input_changes_nothing(
         assert response.headers["content-type"].startswith(PROBLEM)
     for collection in ("projects", "notes", "snippets", "tags", "bookmarks"):
         assert await db[collection].count_documents({"user_id": me.id}) == 0
-    assert (
-        await client.get("/v1/notes", params={"limit": 0}, headers=me.headers)
-    ).status_code == 422
+    assert await status(client, me, "GET", "/v1/notes?limit=0") == 422
     assert (await client.get("/v1/notes")).status_code == 401
 
 
 async def test_privacy_export_includes_workspace_content(
-    client: httpx.AsyncClient, settings: ConversationSettings
+    client: httpx.AsyncClient, me: User
 ) -> None:
-    me = new_user(settings)
-    await created(await client.post("/v1/projects", json={"name": "Exported"}, headers=me.headers))
+    await create(client, me, "/v1/projects", name="Exported")
     await note(client, me, content="exported note", tags=["mine"])
-    export = (await client.get("/internal/privacy/export", headers=me.headers)).json()
+    export = await read(client, me, "/internal/privacy/export")
     assert {"projects", "notes", "tags"} <= set(export["collections"])
     assert export["collections"]["notes"][0]["content"] == "exported note"

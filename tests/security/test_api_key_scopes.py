@@ -13,19 +13,19 @@ import asyncio
 import importlib
 import re
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import httpx
 import pytest
-import uvicorn
 from muninn_devstack.servers import free_port
 from muninn_gateway.main import create_app as create_gateway
 from muninn_gateway.settings import GatewaySettings
 from muninn_shared.http.scopes import SAFE_METHODS, SCOPE_EXTENSION
 from muninn_shared.problems import PROBLEM_BASE
 
+from tests import loopback
 from tests.integration.tokens import identity_token_issuer
 
 SERVICES = ("identity", "conversation", "memory", "scheduler", "integrations", "byod")
@@ -54,31 +54,8 @@ class Operation:
         return PATH_PARAMETER.sub("scope-check-1", self.path)
 
 
-@asynccontextmanager
-async def serving(app: Any, *, lifespan: Literal["on", "off"]) -> AsyncIterator[str]:
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=0,
-        log_config=None,
-        access_log=False,
-        lifespan=lifespan,
-        proxy_headers=False,
-        timeout_graceful_shutdown=1,
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-            raise RuntimeError("uvicorn stopped before starting")
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+def serving(app: Any, *, lifespan: Literal["on", "off"]) -> AbstractAsyncContextManager[str]:
+    return loopback.serving(app, lifespan=lifespan, proxy_headers=False)
 
 
 def unreachable_infrastructure() -> dict[str, Any]:

@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
@@ -20,6 +19,8 @@ from muninn_gateway.main import create_app
 from muninn_gateway.settings import GatewaySettings
 from muninn_shared.signing import SigningKeyRing, TokenIssuer
 from pydantic import BaseModel
+
+from tests import loopback
 
 VALID_KEY = "mk_" + "k" * 43
 KEY_USER = "user-with-key"
@@ -61,32 +62,9 @@ def free_closed_port() -> int:
     return port
 
 
-@asynccontextmanager
-async def serving(app: Any) -> AsyncIterator[str]:
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=0,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-        # The test client is on loopback, which uvicorn would otherwise trust as a proxy.
-        proxy_headers=False,
-        timeout_graceful_shutdown=1,
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-            raise RuntimeError("uvicorn stopped before starting")
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+def serving(app: Any) -> AbstractAsyncContextManager[str]:
+    # The test client is on loopback, which uvicorn would otherwise trust as a proxy.
+    return loopback.serving(app, lifespan="on", proxy_headers=False)
 
 
 async def echo(request: Request) -> dict[str, Any]:

@@ -53,15 +53,26 @@ def slots(size: int, max_waiting: int, max_wait_seconds: float = 5.0) -> Hashing
     )
 
 
+STORED_HASH_OF_RIGHT = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("right")
+
+
+def slow_passwords(size: int, max_waiting: int) -> tuple[Passwords, SlowHasher]:
+    """Passwords over ``size`` hashing slots and a queue of ``max_waiting``, with a hasher that
+    holds each verification until the test releases it."""
+    hasher = SlowHasher()
+    passwords = Passwords(
+        time_cost=1, memory_cost_kib=8, slots=slots(size, max_waiting), hasher=hasher
+    )
+    return passwords, hasher
+
+
 async def wait_for(event: threading.Event) -> None:
     assert await asyncio.to_thread(event.wait, 10)
 
 
 async def test_a_second_concurrent_login_beyond_the_bound_gets_503_with_retry_after() -> None:
-    hasher = SlowHasher()
-    passwords = Passwords(time_cost=1, memory_cost_kib=8, slots=slots(1, 0), hasher=hasher)
-    stored = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("right")
-    async with login_app(passwords, stored) as client:
+    passwords, hasher = slow_passwords(1, 0)
+    async with login_app(passwords, STORED_HASH_OF_RIGHT) as client:
         first = asyncio.create_task(client.post("/login", json={"password": "right"}))
         await wait_for(hasher.entered)
         second = await client.post("/login", json={"password": "right"})
@@ -75,12 +86,10 @@ async def test_a_second_concurrent_login_beyond_the_bound_gets_503_with_retry_af
 
 
 async def test_a_queued_login_waits_for_the_slot_and_then_proceeds() -> None:
-    hasher = SlowHasher()
-    passwords = Passwords(time_cost=1, memory_cost_kib=8, slots=slots(1, 1), hasher=hasher)
-    stored = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("right")
-    first = asyncio.create_task(passwords.verify(stored, "right"))
+    passwords, hasher = slow_passwords(1, 1)
+    first = asyncio.create_task(passwords.verify(STORED_HASH_OF_RIGHT, "right"))
     await wait_for(hasher.entered)
-    queued = asyncio.create_task(passwords.verify(stored, "wrong"))
+    queued = asyncio.create_task(passwords.verify(STORED_HASH_OF_RIGHT, "wrong"))
     await asyncio.sleep(0.05)
     assert not queued.done(), "it waits rather than running a second hash"
     hasher.release.set()
@@ -89,20 +98,18 @@ async def test_a_queued_login_waits_for_the_slot_and_then_proceeds() -> None:
 
 
 async def test_a_cancelled_login_keeps_its_slot_until_the_hash_finishes() -> None:
-    hasher = SlowHasher()
-    passwords = Passwords(time_cost=1, memory_cost_kib=8, slots=slots(1, 0), hasher=hasher)
-    stored = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("right")
-    abandoned = asyncio.create_task(passwords.verify(stored, "right"))
+    passwords, hasher = slow_passwords(1, 0)
+    abandoned = asyncio.create_task(passwords.verify(STORED_HASH_OF_RIGHT, "right"))
     await wait_for(hasher.entered)
     abandoned.cancel()
     with pytest.raises(asyncio.CancelledError):
         await abandoned
     with pytest.raises(Exception, match="Too many sign-ins"):
-        await passwords.verify(stored, "right")
+        await passwords.verify(STORED_HASH_OF_RIGHT, "right")
     hasher.release.set()
     for _ in range(100):
         try:
-            assert await passwords.verify(stored, "right")
+            assert await passwords.verify(STORED_HASH_OF_RIGHT, "right")
             break
         except Exception:
             await asyncio.sleep(0.02)

@@ -17,15 +17,14 @@ from muninn_memory.extraction.models import SourceMessage
 from muninn_memory.extraction.rules import RuleExtractor, bounded, classify, is_retraction
 from muninn_memory.extraction.text import plain, sentences
 
+from tests.hostile_text import SEPARATORS, UNUSUAL_SPACES, repeated_pieces
+
 AT = datetime(2023, 5, 8, 13, 56, tzinfo=UTC)
 MEMORY_LIMIT = 20_000  # MessageIn.content and MemoryCreate.content
 CONVERSATION_LIMIT = 100_000  # a conversation message, which reaches memory over Kafka
 # Far above what linear rules take on 100,000 characters on a loaded machine (about 1-2 s),
 # far below what the quadratic patterns took on such input (minutes).
 GENEROUS_BUDGET_SECONDS = 30.0
-
-WHITESPACE = [chr(c) for c in range(0x3001) if chr(c).isspace()] + ["\ufeff"]
-SEPARATORS = ["\u200b", "\u2060", "\u180e", "\u200e", "\u202e", "\x00", "\x1b", "\x7f", "\u00ad"]
 
 
 def extraction(text: str, extractor: RuleExtractor | None = None) -> list[tuple[object, ...]]:
@@ -35,7 +34,7 @@ def extraction(text: str, extractor: RuleExtractor | None = None) -> list[tuple[
     return [(f.content, f.category, f.slot, f.negated, f.sentence) for f in found.facts]
 
 
-@pytest.mark.parametrize("run", ["\u1680", "\u3000", "\u2003", "\u00a0", "\t", "\u200b", "\x1f"])
+@pytest.mark.parametrize("run", UNUSUAL_SPACES)
 def test_a_run_of_unusual_whitespace_reads_as_one_space(run: str) -> None:
     assert extraction("I love " + run * 8_000) == extraction("I love ")
     for template in (
@@ -54,33 +53,29 @@ def test_a_direct_memory_reads_its_content_as_plain_text() -> None:
 
 def _runs() -> st.SearchStrategy[str]:
     """One adversarial piece, repeated: whitespace, separators, clause words, punctuation."""
-    unit = st.one_of(
-        st.sampled_from(WHITESPACE + SEPARATORS),
-        st.sampled_from(
-            [
-                "and ",
-                "but ",
-                "while ",
-                "I ",
-                "I'm not ",
-                "I don't ",
-                "anymore ",
-                "my ",
-                "we ",
-                "because ",
-                "Dr. ",
-                "Ab-",
-                "AB",
-                "remind me ",
-                "please ",
-                "I love ",
-                "no longer ",
-            ]
-        ),
-        st.sampled_from([",", ";", ":", "(", ")", "[", ".", "!", "?", '"', "'", "-", "\u2019"]),
-        st.text(min_size=1, max_size=3),
+    return repeated_pieces(
+        [
+            "and ",
+            "but ",
+            "while ",
+            "I ",
+            "I'm not ",
+            "I don't ",
+            "anymore ",
+            "my ",
+            "we ",
+            "because ",
+            "Dr. ",
+            "Ab-",
+            "AB",
+            "remind me ",
+            "please ",
+            "I love ",
+            "no longer ",
+        ],
+        [",", ";", ":", "(", ")", "[", ".", "!", "?", '"', "'", "-", "\u2019"],
+        separators=[*SEPARATORS, "\u00ad"],
     )
-    return st.builds(lambda piece, times: piece * times, unit, st.integers(1, 8_000))
 
 
 hostile_texts = st.lists(_runs(), min_size=1, max_size=8).map(

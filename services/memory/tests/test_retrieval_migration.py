@@ -3,55 +3,36 @@
 from __future__ import annotations
 
 import asyncio
-import math
 from pathlib import Path
 
 import pytest
 from muninn_memory.embeddings.port import Vector
 from muninn_memory.retrieval.hybrid import HybridIndex
-from muninn_memory.retrieval.lexical import term_id, terms
+from muninn_memory.retrieval.lexical import term_id
 from muninn_memory.retrieval.port import IndexedMemory
 from muninn_memory.vectors.edge import EdgeBackend
 from muninn_memory.vectors.schema import collection_name
 
+from tests.bag_embedder import BagEmbedder
 
-class SlowBagEmbedder:
-    """Deterministic bag-of-words vectors; ``allowed`` holds document embedding after that many calls."""
+
+class SlowBagEmbedder(BagEmbedder):
+    """Vectors that differ from model to model; ``allowed`` holds document embedding after that many calls."""
 
     def __init__(self, model_id: str, dimension: int) -> None:
-        self._model_id = model_id
-        self._dimension = dimension
+        super().__init__(model_id, dimension)
         self.allowed: int | None = None
         self.document_calls = 0
 
-    @property
-    def model_id(self) -> str:
-        return self._model_id
-
-    @property
-    def dimension(self) -> int:
-        return self._dimension
-
-    def _vector(self, text: str) -> Vector:
-        v = [0.0] * self._dimension
-        v[0] = 0.01
-        for t in terms(text):
-            v[(term_id(t) * 7 + len(self._model_id)) % self._dimension] += 1.0
-        n = math.sqrt(sum(x * x for x in v))
-        return [x / n for x in v]
+    def slot(self, term: str) -> int:
+        return (term_id(term) * 7 + len(self.model_id)) % self.dimension
 
     async def embed_documents(self, texts: list[str]) -> list[Vector]:
         self.document_calls += 1
         call = self.document_calls
         while self.allowed is not None and call > self.allowed:
             await asyncio.sleep(0.005)
-        return [self._vector(t) for t in texts]
-
-    async def embed_query(self, text: str) -> Vector:
-        return self._vector(text)
-
-    async def close(self) -> None:
-        return None
+        return [self.vector(t) for t in texts]
 
 
 USERS = ("ann", "ben", "cat")

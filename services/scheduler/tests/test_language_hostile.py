@@ -14,13 +14,13 @@ from muninn_scheduler.language.plans import parse_plan
 from muninn_scheduler.language.reviews import analyse_review
 from muninn_shared.whitespace import plain_whitespace
 
+from tests.hostile_text import UNUSUAL_SPACES, repeated_pieces
+
 NOW = datetime(2026, 3, 2, 9, 0)  # a Monday, local wall-clock time
 CONVERSATION_LIMIT = 100_000
-WHITESPACE = [chr(c) for c in range(0x3001) if chr(c).isspace()] + ["\ufeff"]
-SEPARATORS = ["\u200b", "\u2060", "\u180e", "\u200e", "\u202e", "\x00", "\x1b", "\x7f"]
 
 
-@pytest.mark.parametrize("run", ["\u1680", "\u3000", "\u2003", "\u00a0", "\t", "\u200b", "\x1f"])
+@pytest.mark.parametrize("run", UNUSUAL_SPACES)
 def test_a_run_of_unusual_whitespace_reads_as_one_space(run: str) -> None:
     review = "The food was{}great, but the wait{}was long."
     assert analyse_review(review.format(run * 8_000, run * 8_000)) == analyse_review(
@@ -34,31 +34,26 @@ def test_a_run_of_unusual_whitespace_reads_as_one_space(run: str) -> None:
 
 
 def _runs() -> st.SearchStrategy[str]:
-    unit = st.one_of(
-        st.sampled_from(WHITESPACE + SEPARATORS),
-        st.sampled_from(
-            [
-                "but ",
-                "though ",
-                "however ",
-                "not ",
-                "never ",
-                "recommend ",
-                "remind me ",
-                "please ",
-                "thanks ",
-                "thank you ",
-                "tomorrow ",
-                "at 6pm ",
-                "Dr. ",
-                "with ",
-                "Ab-",
-            ]
-        ),
-        st.sampled_from([",", ";", ":", ".", "!", "?", "/", "-", "'"]),
-        st.text(min_size=1, max_size=3),
+    return repeated_pieces(
+        [
+            "but ",
+            "though ",
+            "however ",
+            "not ",
+            "never ",
+            "recommend ",
+            "remind me ",
+            "please ",
+            "thanks ",
+            "thank you ",
+            "tomorrow ",
+            "at 6pm ",
+            "Dr. ",
+            "with ",
+            "Ab-",
+        ],
+        [",", ";", ":", ".", "!", "?", "/", "-", "'"],
     )
-    return st.builds(lambda piece, times: piece * times, unit, st.integers(1, 8_000))
 
 
 @settings(

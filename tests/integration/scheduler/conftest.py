@@ -11,7 +11,10 @@ from muninn_scheduler.settings import SchedulerSettings
 
 from tests.integration.infra import Infra
 from tests.integration.scheduler.harness import (
+    LisbonUser,
     Scheduler,
+    auth,
+    lisbon_user,
     running,
     scheduler_settings,
     start_clock,
@@ -32,3 +35,10 @@ def clock() -> ManualClock:
 async def scheduler(settings: SchedulerSettings, clock: ManualClock) -> AsyncIterator[Scheduler]:
     async with running(settings, clock) as pair:
         yield pair
+
+
+@pytest.fixture
+async def lisbon(scheduler: Scheduler, settings: SchedulerSettings) -> LisbonUser:
+    client, app = scheduler
+    user_id = await lisbon_user(app)
+    return LisbonUser(client, app, user_id, auth(settings, user_id))

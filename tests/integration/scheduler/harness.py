@@ -11,10 +11,9 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import httpx
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from muninn_scheduler.clock import ManualClock
 from muninn_scheduler.main import create_app
@@ -24,6 +23,7 @@ from muninn_shared.events import Topic, new_event
 from muninn_shared.events.payloads import MessageEvent
 from muninn_shared.outbound import OutboundGuard
 
+from tests.integration.in_process import started
 from tests.integration.infra import Infra
 from tests.integration.kafka_tools import collect
 from tests.integration.tokens import identity_token_issuer
@@ -60,17 +60,46 @@ async def running(
     """The app with its lifespan (Kafka consumers included), timers fired by hand; ``guard``
     replaces the one the settings describe (a test's own resolver behind the webhooks)."""
     app = create_app(settings, clock, run_timers=False, guard=guard)
-    async with (
-        LifespanManager(app, startup_timeout=120, shutdown_timeout=60),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://scheduler", timeout=60
-        ) as client,
-    ):
+    async with started(app, "http://scheduler", timeout=60, startup_timeout=120) as client:
         yield client, app
 
 
 def auth(settings: SchedulerSettings, user_id: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {identity_token_issuer().issue(user_id)}"}
+
+
+class LisbonUser(NamedTuple):
+    """Someone living in Lisbon (no quiet hours), and the scheduler they talk to."""
+
+    client: httpx.AsyncClient
+    app: FastAPI
+    user_id: str
+    headers: dict[str, str]
+
+
+def alice_and_bob(settings: SchedulerSettings) -> tuple[dict[str, str], dict[str, str]]:
+    """The headers of two new users: one owns things, the other must not reach them."""
+    return auth(settings, "alice-" + uuid.uuid4().hex), auth(settings, "bob-" + uuid.uuid4().hex)
+
+
+async def assert_not_found(
+    client: httpx.AsyncClient, requests: list[tuple[str, str, Any]], headers: dict[str, str]
+) -> None:
+    """Each (method, path, body) is answered 404 with a problem document: someone else's."""
+    for method, path, body in requests:
+        response = await client.request(method, path, json=body, headers=headers)
+        assert response.status_code == 404, (method, path, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def assert_all_refused(
+    client: httpx.AsyncClient, path: str, bodies: list[dict[str, Any]], headers: dict[str, str]
+) -> None:
+    """Each body POSTed to ``path`` is refused as invalid (422, a problem document)."""
+    for body in bodies:
+        response = await client.post(path, json=body, headers=headers)
+        assert response.status_code == 422, (body, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
 
 
 async def listed(client: httpx.AsyncClient, path: str, me: dict[str, str]) -> list[dict[str, Any]]:
@@ -100,6 +129,28 @@ async def proactive_about(
 async def fire_due(app: FastAPI) -> int:
     fired: int = await app.state.services.wheel.run_due()
     return fired
+
+
+async def remind_at_noon(client: httpx.AsyncClient, me: dict[str, str], title: str) -> None:
+    """A reminder at noon, Lisbon time, on the day the test clock starts (11:00 UTC)."""
+    created = await client.post(
+        "/v1/reminders", json={"title": title, "local_time": "2026-06-10T12:00:00"}, headers=me
+    )
+    assert created.status_code == 201, created.text
+
+
+async def set_email(client: httpx.AsyncClient, me: dict[str, str], address: str) -> httpx.Response:
+    """Saves ``address`` as the e-mail channel (a new address is sent a confirmation)."""
+    return await client.put(
+        "/v1/notifications/channels", json={"email": {"address": address}}, headers=me
+    )
+
+
+async def deliver_at(app: FastAPI, clock: ManualClock, when: datetime) -> None:
+    """Moves the clock to ``when`` and fires twice: what is due, then the notifications it sent."""
+    clock.set(when)
+    await fire_due(app)
+    await fire_due(app)
 
 
 async def lisbon_user(app: FastAPI, **quiet: Any) -> str:

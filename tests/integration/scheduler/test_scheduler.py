@@ -10,9 +10,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
-import uvicorn
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from muninn_devstack.servers import free_port
@@ -24,28 +21,34 @@ from muninn_scheduler.settings import SchedulerSettings
 from muninn_shared.events import Topic, dead_letter_topic
 from pymongo import AsyncMongoClient
 
+from tests.integration.in_process import started
 from tests.integration.infra import Infra
 from tests.integration.kafka_tools import collect
 from tests.integration.scheduler.harness import (
+    LisbonUser,
     Scheduler,
+    alice_and_bob,
+    assert_all_refused,
+    assert_not_found,
     auth,
     confirm_email,
+    deliver_at,
     fire_due,
     lisbon_user,
+    remind_at_noon,
+    set_email,
 )
+from tests.loopback import serving
 
 LISBON = ZoneInfo("Europe/Lisbon")
 
 
 async def test_reminder_fires_at_local_time_as_a_proactive_message(
-    scheduler: Scheduler,
-    settings: SchedulerSettings,
+    lisbon: LisbonUser,
     clock: ManualClock,
     infra: Infra,
 ) -> None:
-    client, app = scheduler
-    user_id = await lisbon_user(app)
-    me = auth(settings, user_id)
+    client, app, user_id, me = lisbon
     created = await client.post(
         "/v1/reminders",
         json={"title": "Call mom", "local_time": "2026-06-10T18:00:00", "conversation_id": "c-1"},
@@ -127,11 +130,9 @@ async def test_reminder_due_in_quiet_hours_arrives_when_they_end(
 
 
 async def test_weekly_reminder_keeps_wall_clock_time_across_dst(
-    scheduler: Scheduler, settings: SchedulerSettings, clock: ManualClock
+    lisbon: LisbonUser, clock: ManualClock
 ) -> None:
-    client, app = scheduler
-    user_id = await lisbon_user(app)
-    me = auth(settings, user_id)
+    client, app, _, me = lisbon
     clock.set(datetime(2026, 10, 12, 12, 0, tzinfo=UTC))
     created = (
         await client.post(
@@ -157,10 +158,9 @@ async def test_weekly_reminder_keeps_wall_clock_time_across_dst(
 
 
 async def test_missed_recurring_reminder_collapses_after_downtime(
-    scheduler: Scheduler, settings: SchedulerSettings, clock: ManualClock
+    lisbon: LisbonUser, clock: ManualClock
 ) -> None:
-    client, app = scheduler
-    me = auth(settings, await lisbon_user(app))
+    client, app, _, me = lisbon
     created = (
         await client.post(
             "/v1/reminders",
@@ -177,14 +177,11 @@ async def test_missed_recurring_reminder_collapses_after_downtime(
 
 
 async def test_failing_webhook_retries_with_backoff_then_dead_letters(
-    scheduler: Scheduler,
-    settings: SchedulerSettings,
+    lisbon: LisbonUser,
     clock: ManualClock,
     infra: Infra,
 ) -> None:
-    client, app = scheduler
-    user_id = await lisbon_user(app)
-    me = auth(settings, user_id)
+    client, app, user_id, me = lisbon
     received: list[tuple[bytes, dict[str, str]]] = []
     receiver = FastAPI()
 
@@ -193,17 +190,16 @@ async def test_failing_webhook_retries_with_backoff_then_dead_letters(
         received.append((await request.body(), dict(request.headers)))
         return JSONResponse({"down": True}, status_code=503)
 
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(receiver, host="127.0.0.1", port=port, log_level="warning", log_config=None)
-    )
-    serving = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            await asyncio.sleep(0.05)
+    async def attempts_after(wait: timedelta) -> int:
+        """How many deliveries the receiver has seen once ``wait`` has passed and timers fired."""
+        clock.advance(wait)
+        await fire_due(app)
+        return len(received)
+
+    async with serving(receiver) as receiver_url:
         channels = await client.put(
             "/v1/notifications/channels",
-            json={"webhook": {"url": f"http://127.0.0.1:{port}/hook"}},
+            json={"webhook": {"url": f"{receiver_url}/hook"}},
             headers=me,
         )
         assert channels.status_code == 200, channels.text
@@ -216,14 +212,9 @@ async def test_failing_webhook_retries_with_backoff_then_dead_letters(
             .endswith("…")
         )
 
-        await client.post(
-            "/v1/reminders",
-            json={"title": "Pay rent", "local_time": "2026-06-10T12:00:00"},
-            headers=me,
-        )
-        clock.set(datetime(2026, 6, 10, 11, 0, tzinfo=UTC))
-        await fire_due(app)  # reminder -> notification -> webhook attempt 1
-        await fire_due(app)
+        await remind_at_noon(client, me, "Pay rent")
+        # reminder -> notification -> webhook attempt 1
+        await deliver_at(app, clock, datetime(2026, 6, 10, 11, 0, tzinfo=UTC))
         assert len(received) == 1
         body, headers = received[0]
         assert verify(secret, headers["x-muninn-signature"], body, now=time.time())
@@ -235,21 +226,13 @@ async def test_failing_webhook_retries_with_backoff_then_dead_letters(
         assert state["attempts"] == 1
         assert state["last_error"] == "delivery failed", "what answered stays in the logs"
 
-        clock.advance(timedelta(seconds=59))
-        await fire_due(app)
-        assert len(received) == 1, "backoff: not before the first retry delay"
-        clock.advance(timedelta(seconds=1))
-        await fire_due(app)
-        assert len(received) == 2
-        clock.advance(timedelta(seconds=119))
-        await fire_due(app)
-        assert len(received) == 2, "the delay doubles"
-        clock.advance(timedelta(seconds=1))
-        await fire_due(app)
-        assert len(received) == 3
-        clock.advance(timedelta(hours=1))
-        await fire_due(app)
-        assert len(received) == 3, "gave up after max attempts"
+        assert await attempts_after(timedelta(seconds=59)) == 1, (
+            "backoff: not before the first retry delay"
+        )
+        assert await attempts_after(timedelta(seconds=1)) == 2
+        assert await attempts_after(timedelta(seconds=119)) == 2, "the delay doubles"
+        assert await attempts_after(timedelta(seconds=1)) == 3
+        assert await attempts_after(timedelta(hours=1)) == 3, "gave up after max attempts"
         final = (await client.get(f"/v1/notifications/{note_id}", headers=me)).json()
         assert final["channels"]["webhook"]["status"] == "failed"
         assert final["channels"]["in_app"]["status"] == "delivered", "the inbox copy is unaffected"
@@ -261,9 +244,6 @@ async def test_failing_webhook_retries_with_backoff_then_dead_letters(
         assert dead[0]["data"]["notification_id"] == note_id
         assert dead[0]["data"]["status"] == "failed"
         assert dead[0]["data"]["channel"] == "webhook"
-    finally:
-        server.should_exit = True
-        await serving
 
 
 async def test_email_channel_over_smtp(infra: Infra, unique: str, clock: ManualClock) -> None:
@@ -281,38 +261,20 @@ async def test_email_channel_over_smtp(infra: Infra, unique: str, clock: ManualC
     controller.start()
     try:
         settings = SchedulerSettings(
-            kafka_bootstrap=infra.kafka_bootstrap,
-            mongo_uri=infra.mongo_uri,
-            mongo_database_prefix=f"muninn_it{unique}_",
-            kafka_group_prefix=f"it{unique}.",
+            **infra.service_fields(unique),
             log_level="WARNING",
             smtp_host="127.0.0.1",
             smtp_port=port,
             smtp_start_tls=False,
         )
         app = create_app(settings, clock, run_timers=False)
-        async with (
-            LifespanManager(app, startup_timeout=60, shutdown_timeout=60),
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://scheduler"
-            ) as client,
-        ):
+        async with started(app, "http://scheduler") as client:
             me = auth(settings, await lisbon_user(app))
-            await client.put(
-                "/v1/notifications/channels",
-                json={"email": {"address": "ana@example.org"}},
-                headers=me,
-            )
+            await set_email(client, me, "ana@example.org")
             assert len(messages) == 1, "a confirmation goes to a new address first"
             await confirm_email(client, me, messages.pop())
-            await client.post(
-                "/v1/reminders",
-                json={"title": "Book flights", "local_time": "2026-06-10T12:00:00"},
-                headers=me,
-            )
-            clock.set(datetime(2026, 6, 10, 11, 0, tzinfo=UTC))
-            await fire_due(app)
-            await fire_due(app)
+            await remind_at_noon(client, me, "Book flights")
+            await deliver_at(app, clock, datetime(2026, 6, 10, 11, 0, tzinfo=UTC))
             assert len(messages) == 1
             assert messages[0].rcpt_tos == ["ana@example.org"]
             assert b"Subject: Book flights" in messages[0].content
@@ -363,10 +325,7 @@ async def test_validation_and_isolation(
     mongo: AsyncMongoClient,
 ) -> None:
     client, app = scheduler
-    alice, bob = (
-        auth(settings, "alice-" + uuid.uuid4().hex),
-        auth(settings, "bob-" + uuid.uuid4().hex),
-    )
+    alice, bob = alice_and_bob(settings)
     bad = [
         {"title": "x"},
         {"title": "x", "due_at": "2026-06-11T10:00:00"},
@@ -378,10 +337,7 @@ async def test_validation_and_isolation(
     ]
     db = app.state.runtime.db
     before = await db["reminders"].count_documents({})
-    for body in bad:
-        response = await client.post("/v1/reminders", json=body, headers=alice)
-        assert response.status_code == 422, (body, response.text)
-        assert response.headers["content-type"].startswith("application/problem+json")
+    await assert_all_refused(client, "/v1/reminders", bad, alice)
     assert await db["reminders"].count_documents({}) == before
 
     rid = (
@@ -389,14 +345,13 @@ async def test_validation_and_isolation(
             "/v1/reminders", json={"title": "Mine", "due_at": "2026-06-12T10:00:00Z"}, headers=alice
         )
     ).json()["id"]
-    for method, path, body in [
+    reminders_of_alice = [
         ("GET", f"/v1/reminders/{rid}", None),
         ("PATCH", f"/v1/reminders/{rid}", {"title": "stolen"}),
         ("POST", f"/v1/reminders/{rid}/complete", None),
         ("POST", f"/v1/reminders/{rid}/snooze", {"minutes": 5}),
         ("DELETE", f"/v1/reminders/{rid}", None),
-    ]:
-        response = await client.request(method, path, json=body, headers=bob)
-        assert response.status_code == 404, (method, path, response.text)
+    ]
+    await assert_not_found(client, reminders_of_alice, bob)
     assert (await client.get(f"/v1/reminders/{rid}", headers=alice)).json()["title"] == "Mine"
     assert (await client.get("/v1/reminders", headers=bob)).json()["items"] == []

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from fastapi import FastAPI
 from muninn_scheduler.clock import ManualClock
 from muninn_scheduler.profiles.store import ProfileStore
-from muninn_scheduler.settings import SchedulerSettings
 
-from tests.integration.scheduler.harness import Scheduler, auth, eventually, lisbon_user
+from tests.integration.scheduler.harness import LisbonUser, eventually
 from tests.integration.scheduler.test_scheduler_nudges import synced
 
 NOW = datetime(2026, 6, 10, 9, 0, tzinfo=UTC)
@@ -26,36 +26,26 @@ def event(title: str, start: datetime, **extra: Any) -> dict[str, Any]:
     }
 
 
+async def event_synced(app: FastAPI, user_id: str, record_id: str, data: dict[str, Any]) -> None:
+    """The integrations service announces a change to the calendar event ``record_id``."""
+    await synced(app, user_id, "calendar_event", record_id, data)
+
+
 async def test_calendar_events_get_reminders_and_appointments_follow_ups(
-    scheduler: Scheduler, settings: SchedulerSettings, clock: ManualClock
+    lisbon: LisbonUser, clock: ManualClock
 ) -> None:
-    client, app = scheduler
-    user_id = await lisbon_user(app)
-    me = auth(settings, user_id)
+    client, app, user_id, me = lisbon
     dentist_at = NOW + timedelta(days=2)
-    await synced(
+    await event_synced(
         app,
         user_id,
-        "calendar_event",
         "ev-dentist",
         event("Dentist with Dr. Costa", dentist_at, location="Rua Augusta 5"),
     )
-    await synced(
-        app,
-        user_id,
-        "calendar_event",
-        "ev-standup",
-        event("Team standup", NOW + timedelta(hours=5)),
-    )
-    await synced(
-        app, user_id, "calendar_event", "ev-past", event("Dentist again", NOW - timedelta(days=1))
-    )
-    await synced(
-        app,
-        user_id,
-        "calendar_event",
-        "ev-weekly",
-        event("Gym", NOW + timedelta(days=1), recurring=True),
+    await event_synced(app, user_id, "ev-standup", event("Team standup", NOW + timedelta(hours=5)))
+    await event_synced(app, user_id, "ev-past", event("Dentist again", NOW - timedelta(days=1)))
+    await event_synced(
+        app, user_id, "ev-weekly", event("Gym", NOW + timedelta(days=1), recurring=True)
     )
 
     async def reminders() -> list[dict[str, Any]] | None:
@@ -76,10 +66,9 @@ async def test_calendar_events_get_reminders_and_appointments_follow_ups(
 
     # Moved at the source: the reminder and the experience follow.
     moved_to = dentist_at + timedelta(days=1)
-    await synced(
+    await event_synced(
         app,
         user_id,
-        "calendar_event",
         "ev-dentist",
         {
             **event("Dentist with Dr. Costa", moved_to, location="Rua Augusta 5"),
@@ -101,14 +90,13 @@ async def test_calendar_events_get_reminders_and_appointments_follow_ups(
     assert datetime.fromisoformat(experiences[0]["scheduled_at"]) == moved_to
 
     # Cancelled and deleted events take what was planned for them away.
-    await synced(
+    await event_synced(
         app,
         user_id,
-        "calendar_event",
         "ev-dentist",
         {**event("Dentist with Dr. Costa", moved_to), "status": "cancelled", "action": "updated"},
     )
-    await synced(app, user_id, "calendar_event", "ev-standup", {"action": "deleted"})
+    await event_synced(app, user_id, "ev-standup", {"action": "deleted"})
 
     async def cleared() -> bool:
         items = (await client.get("/v1/reminders", headers=me)).json()["items"]
@@ -118,19 +106,11 @@ async def test_calendar_events_get_reminders_and_appointments_follow_ups(
     assert (await client.get("/v1/experiences", headers=me)).json()["items"] == []
 
 
-async def test_a_user_who_turned_calendar_reminders_off_gets_none(
-    scheduler: Scheduler, settings: SchedulerSettings
-) -> None:
-    client, app = scheduler
-    user_id = await lisbon_user(app)
+async def test_a_user_who_turned_calendar_reminders_off_gets_none(lisbon: LisbonUser) -> None:
+    client, app, user_id, me = lisbon
     await ProfileStore(app.state.runtime.db).merge(user_id, {"event_reminder_minutes": None})
-    me = auth(settings, user_id)
-    await synced(
-        app,
-        user_id,
-        "calendar_event",
-        "ev-1",
-        event("Haircut at Barber Joe", NOW + timedelta(days=3)),
+    await event_synced(
+        app, user_id, "ev-1", event("Haircut at Barber Joe", NOW + timedelta(days=3))
     )
 
     async def experience() -> list[dict[str, Any]] | None:

@@ -15,11 +15,13 @@ from muninn_shared.events import Topic
 from tests.integration.infra import Infra
 from tests.integration.kafka_tools import collect
 from tests.integration.scheduler.harness import (
+    LisbonUser,
     Scheduler,
-    auth,
+    alice_and_bob,
+    assert_all_refused,
+    assert_not_found,
     eventually,
     fire_due,
-    lisbon_user,
     say,
     scheduler_settings,
 )
@@ -48,11 +50,9 @@ async def visit(
 
 
 async def test_follow_up_after_the_end_and_the_reply_becomes_a_review(
-    scheduler: Scheduler, settings: SchedulerSettings, clock: ManualClock, infra: Infra
+    lisbon: LisbonUser, clock: ManualClock, infra: Infra
 ) -> None:
-    client, app = scheduler
-    user_id = await lisbon_user(app)
-    me = auth(settings, user_id)
+    client, app, user_id, me = lisbon
     conversation = "conv-" + uuid.uuid4().hex
     experience = await visit(
         client, me, "2026-06-12T15:00:00", conversation_id=conversation, location="Baixa clinic"
@@ -156,10 +156,9 @@ async def test_follow_up_after_the_end_and_the_reply_becomes_a_review(
 
 
 async def test_cancelling_drops_the_follow_up_and_moving_moves_it(
-    scheduler: Scheduler, settings: SchedulerSettings, clock: ManualClock
+    lisbon: LisbonUser, clock: ManualClock
 ) -> None:
-    client, app = scheduler
-    me = auth(settings, await lisbon_user(app))
+    client, app, _, me = lisbon
     cancelled = await visit(client, me, "2026-06-12T15:00:00")
     moved = await visit(
         client, me, "2026-06-12T15:00:00", provider="Tony's Pizza", type="restaurant"
@@ -193,8 +192,7 @@ async def test_experience_validation_and_isolation(
     scheduler: Scheduler, settings: SchedulerSettings
 ) -> None:
     client, _ = scheduler
-    alice = auth(settings, "alice-" + uuid.uuid4().hex)
-    bob = auth(settings, "bob-" + uuid.uuid4().hex)
+    alice, bob = alice_and_bob(settings)
     bad = [
         {"title": "x"},
         {"title": "x", "local_time": "2026-06-12T15:00:00", "scheduled_at": "2026-06-12T15:00Z"},
@@ -206,10 +204,7 @@ async def test_experience_validation_and_isolation(
         {"title": "", "local_time": "2026-06-12T15:00:00"},
         {"title": "x", "local_time": "2026-06-12T15:00:00", "rating": 5},
     ]
-    for body in bad:
-        response = await client.post("/v1/experiences", json=body, headers=alice)
-        assert response.status_code == 422, (body, response.text)
-        assert response.headers["content-type"].startswith("application/problem+json")
+    await assert_all_refused(client, "/v1/experiences", bad, alice)
     eid = (await visit(client, alice, "2026-06-12T15:00:00"))["id"]
     for body in ({}, {"status": "finished"}, {"title": None}):
         response = await client.patch(f"/v1/experiences/{eid}", json=body, headers=alice)
@@ -218,16 +213,14 @@ async def test_experience_validation_and_isolation(
         f"/v1/experiences/{eid}/review", json={"text": ""}, headers=alice
     )
     assert empty_review.status_code == 422
-    for method, path, body in [
+    experiences_of_alice = [
         ("GET", f"/v1/experiences/{eid}", None),
         ("PATCH", f"/v1/experiences/{eid}", {"title": "stolen"}),
         ("POST", f"/v1/experiences/{eid}/review", {"text": "awful"}),
         ("DELETE", f"/v1/experiences/{eid}", None),
         ("GET", "/v1/providers/ratings/Dr. Mary", None),
-    ]:
-        response = await client.request(method, path, json=body, headers=bob)
-        assert response.status_code == 404, (method, path, response.text)
-        assert response.headers["content-type"].startswith("application/problem+json")
+    ]
+    await assert_not_found(client, experiences_of_alice, bob)
     await client.post(f"/v1/experiences/{eid}/review", json={"text": "lovely"}, headers=alice)
     assert (await client.get("/v1/providers/ratings", headers=bob)).json()["items"] == []
     assert len((await client.get("/v1/providers/ratings", headers=alice)).json()["items"]) == 1

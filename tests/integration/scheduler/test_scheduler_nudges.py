@@ -13,7 +13,7 @@ from muninn_scheduler.settings import SchedulerSettings
 from muninn_shared.events import Topic, new_event
 from muninn_shared.events.payloads import IntegrationRecord
 
-from tests.integration.scheduler.harness import Scheduler, auth, eventually, fire_due, lisbon_user
+from tests.integration.scheduler.harness import LisbonUser, Scheduler, auth, eventually, fire_due
 
 NOW = datetime(2026, 6, 10, 9, 0, tzinfo=UTC)  # 10:00 in Lisbon
 
@@ -53,11 +53,9 @@ async def contact_with_rhythm(
 
 
 async def test_birthday_and_going_cold_nudges_with_opt_out_and_snooze(
-    scheduler: Scheduler, settings: SchedulerSettings, clock: ManualClock
+    lisbon: LisbonUser, clock: ManualClock
 ) -> None:
-    client, app = scheduler
-    user_id = await lisbon_user(app)
-    me = auth(settings, user_id)
+    client, app, user_id, me = lisbon
     weekly_then_silent = [60, 53, 46, 39, 32]
     await synced(app, user_id, "contact", "c-ana", {"name": "Ana", "birthday": "1990-06-11"})
     await contact_with_rhythm(app, user_id, "c-ben", "Ben", weekly_then_silent)

@@ -7,17 +7,14 @@ import uuid
 from datetime import UTC, datetime
 
 from muninn_scheduler.clock import ManualClock
-from muninn_scheduler.settings import SchedulerSettings
 from muninn_shared.events import Topic
 
 from tests.integration.infra import Infra
 from tests.integration.kafka_tools import collect
 from tests.integration.scheduler.harness import (
-    Scheduler,
-    auth,
+    LisbonUser,
     eventually,
     fire_due,
-    lisbon_user,
     listed,
     proactive_about,
     say,
@@ -25,11 +22,9 @@ from tests.integration.scheduler.harness import (
 
 
 async def test_remind_me_to_call_mom_tomorrow_at_6pm_fires_as_a_proactive_message(
-    scheduler: Scheduler, settings: SchedulerSettings, clock: ManualClock, infra: Infra
+    lisbon: LisbonUser, clock: ManualClock, infra: Infra
 ) -> None:
-    client, app = scheduler
-    user_id = await lisbon_user(app)
-    me = auth(settings, user_id)
+    client, app, user_id, me = lisbon
     conversation = "conv-" + uuid.uuid4().hex
     clock.set(datetime(2026, 6, 10, 14, 0, tzinfo=UTC))  # 15:00 in Lisbon
     message_id = await say(
@@ -69,11 +64,9 @@ async def test_remind_me_to_call_mom_tomorrow_at_6pm_fires_as_a_proactive_messag
 
 
 async def test_an_appointment_becomes_an_experience_and_undo_removes_it(
-    scheduler: Scheduler, settings: SchedulerSettings, clock: ManualClock, infra: Infra
+    lisbon: LisbonUser, clock: ManualClock, infra: Infra
 ) -> None:
-    client, app = scheduler
-    user_id = await lisbon_user(app)
-    me = auth(settings, user_id)
+    client, app, user_id, me = lisbon
     conversation = "conv-" + uuid.uuid4().hex
     await say(app, user_id, conversation, "Dentist with Dr. Mary next Tuesday at 3pm", clock.now())
 
@@ -102,11 +95,9 @@ async def test_an_appointment_becomes_an_experience_and_undo_removes_it(
 
 
 async def test_chatter_plans_nothing_and_undo_without_a_plan_is_silent(
-    scheduler: Scheduler, settings: SchedulerSettings, clock: ManualClock
+    lisbon: LisbonUser, clock: ManualClock
 ) -> None:
-    client, app = scheduler
-    user_id = await lisbon_user(app)
-    me = auth(settings, user_id)
+    client, app, user_id, me = lisbon
     conversation = "conv-" + uuid.uuid4().hex
     for text in ("when is my dentist appointment?", "never mind", "I had lunch with Ana"):
         await say(app, user_id, conversation, text, clock.now())

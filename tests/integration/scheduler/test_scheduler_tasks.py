@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from muninn_scheduler.clock import ManualClock
 from muninn_scheduler.settings import SchedulerSettings
 
-from tests.integration.scheduler.harness import Scheduler, auth, fire_due, lisbon_user
+from tests.integration.scheduler.harness import (
+    LisbonUser,
+    Scheduler,
+    alice_and_bob,
+    assert_all_refused,
+    assert_not_found,
+    fire_due,
+)
 
 LISBON = ZoneInfo("Europe/Lisbon")
 
 
 async def test_task_lifecycle_and_filters(
-    scheduler: Scheduler, settings: SchedulerSettings
+    lisbon: LisbonUser,
 ) -> None:
-    client, app = scheduler
-    me = auth(settings, await lisbon_user(app))
+    client, me = lisbon.client, lisbon.headers
     created = await client.post(
         "/v1/tasks",
         json={
@@ -84,10 +89,9 @@ async def test_task_lifecycle_and_filters(
 
 
 async def test_completing_a_recurring_task_creates_the_next_one_across_dst(
-    scheduler: Scheduler, settings: SchedulerSettings, clock: ManualClock
+    lisbon: LisbonUser, clock: ManualClock
 ) -> None:
-    client, app = scheduler
-    me = auth(settings, await lisbon_user(app))
+    client, me = lisbon.client, lisbon.headers
     clock.set(datetime(2026, 10, 15, 12, 0, tzinfo=UTC))
     task = (
         await client.post(
@@ -120,10 +124,9 @@ async def test_completing_a_recurring_task_creates_the_next_one_across_dst(
 
 
 async def test_a_due_task_reminds_ahead_of_time_unless_done(
-    scheduler: Scheduler, settings: SchedulerSettings, clock: ManualClock
+    lisbon: LisbonUser, clock: ManualClock
 ) -> None:
-    client, app = scheduler
-    me = auth(settings, await lisbon_user(app))
+    client, app, _, me = lisbon
     reminded = (
         await client.post(
             "/v1/tasks",
@@ -174,8 +177,7 @@ async def test_task_validation_and_isolation(
     scheduler: Scheduler, settings: SchedulerSettings
 ) -> None:
     client, _ = scheduler
-    alice = auth(settings, "alice-" + uuid.uuid4().hex)
-    bob = auth(settings, "bob-" + uuid.uuid4().hex)
+    alice, bob = alice_and_bob(settings)
     bad = [
         {},
         {"title": ""},
@@ -190,25 +192,20 @@ async def test_task_validation_and_isolation(
         {"title": "x", "unknown": 1},
         {"title": "x", "tags": ["a" * 41]},
     ]
-    for body in bad:
-        response = await client.post("/v1/tasks", json=body, headers=alice)
-        assert response.status_code == 422, (body, response.text)
-        assert response.headers["content-type"].startswith("application/problem+json")
+    await assert_all_refused(client, "/v1/tasks", bad, alice)
     bad_query = await client.get("/v1/tasks", params={"due_before": "2026-06-11"}, headers=alice)
     assert bad_query.status_code == 422
     tid = (await client.post("/v1/tasks", json={"title": "Mine"}, headers=alice)).json()["id"]
     for body in ({}, {"status": "completed"}, {"title": None}):
         response = await client.patch(f"/v1/tasks/{tid}", json=body, headers=alice)
         assert response.status_code == 422, (body, response.text)
-    for method, path, body in [
+    tasks_of_alice = [
         ("GET", f"/v1/tasks/{tid}", None),
         ("PATCH", f"/v1/tasks/{tid}", {"title": "stolen"}),
         ("POST", f"/v1/tasks/{tid}/complete", None),
         ("DELETE", f"/v1/tasks/{tid}", None),
-    ]:
-        response = await client.request(method, path, json=body, headers=bob)
-        assert response.status_code == 404, (method, path, response.text)
-        assert response.headers["content-type"].startswith("application/problem+json")
+    ]
+    await assert_not_found(client, tasks_of_alice, bob)
     assert (await client.get("/v1/tasks", headers=bob)).json()["items"] == []
     assert (await client.get(f"/v1/tasks/{tid}", headers=alice)).json()["title"] == "Mine"
     assert (await client.get("/v1/tasks", headers={})).status_code == 401

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import uvicorn
 from muninn_conversation.providers.config import ProviderConfig
 from muninn_conversation.providers.models import (
     ChatMessage,
     Completion,
     GenerationRequest,
+    ProviderError,
     TextDelta,
 )
 from muninn_conversation.providers.retry import RetryPolicy
@@ -31,6 +31,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+
+from tests.loopback import serving
 
 Action = Callable[[], Awaitable[Response]]
 
@@ -131,26 +133,11 @@ def _sse(data: Any, event: str | None = None) -> bytes:
 async def _serve(fake: FakeServer) -> AsyncIterator[FakeServer]:
     fake.port = free_port()
     app = Starlette(routes=[Route(fake.path, fake.handle, methods=["POST"])])
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=fake.port,
-        log_level="warning",
-        lifespan="off",
-        timeout_graceful_shutdown=1,
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    try:
-        yield fake
-    finally:
-        fake.release.set()
-        server.should_exit = True
-        await task
+    async with serving(app, port=fake.port, lifespan="off"):
+        try:
+            yield fake
+        finally:
+            fake.release.set()  # hung handlers finish before the server stops
 
 
 @pytest.fixture(scope="module")
@@ -261,3 +248,52 @@ def collect() -> Callable[[Any, GenerationRequest], Awaitable[tuple[list[str], C
 def texts_until_error() -> Callable[[Any, GenerationRequest, list[str]], Awaitable[None]]:
     """Stream a request, keeping its text deltas in ``into`` until the stream raises."""
     return _texts_until_error
+
+
+@dataclass
+class AdapterUnderTest:
+    """A provider adapter, the fake server it calls and the retry waits it asked for.
+
+    What an adapter test takes together; the requests default to one user turn, "hi".
+    """
+
+    provider: Any
+    server: FakeServer
+    sleeps: SleepRecorder
+
+    async def reply(
+        self, *messages: tuple[str, str], **overrides: Any
+    ) -> tuple[list[str], Completion]:
+        """Streams a request: the text deltas and the one final completion."""
+        return await self.stream(_request(*(messages or (("user", "hi"),)), **overrides))
+
+    async def stream(self, request: GenerationRequest) -> tuple[list[str], Completion]:
+        return await _collect(self.provider, request)
+
+    async def failure(self, *messages: tuple[str, str], **overrides: Any) -> ProviderError:
+        """Streams a request that must fail: the error it raised."""
+        with pytest.raises(ProviderError) as caught:
+            await self.reply(*messages, **overrides)
+        return caught.value
+
+    async def failure_after(self, received: list[str]) -> ProviderError:
+        """Streams "hi" until it fails, keeping the text deltas that arrived in ``received``."""
+        with pytest.raises(ProviderError) as caught:
+            await _texts_until_error(self.provider, _request(("user", "hi")), received)
+        return caught.value
+
+
+@pytest.fixture
+async def adapter_under_test(
+    sleeps: SleepRecorder,
+) -> AsyncIterator[Callable[[Any, FakeServer], AdapterUnderTest]]:
+    """Bundles a provider with the fake server it calls and this test's retry waits; closes it after."""
+    bundled: list[AdapterUnderTest] = []
+
+    def bundle(provider: Any, server: FakeServer) -> AdapterUnderTest:
+        bundled.append(AdapterUnderTest(provider, server, sleeps))
+        return bundled[-1]
+
+    yield bundle
+    for adapter in bundled:
+        await adapter.provider.aclose()

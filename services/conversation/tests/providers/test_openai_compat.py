@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -78,27 +78,32 @@ def frames(sse: Callable[..., bytes]) -> Callable[..., list[bytes]]:
 
 
 @pytest.fixture
-async def openai(
-    openai_server: Any, make_config: Callable[..., ProviderConfig], retry: RetryPolicy
-) -> AsyncIterator[OpenAICompatibleProvider]:
+def openai(
+    openai_server: Any,
+    make_config: Callable[..., ProviderConfig],
+    retry: RetryPolicy,
+    adapter_under_test: Callable[..., Any],
+) -> Any:
+    """The adapter against the fake Chat Completions server, bundled with it and the retry waits."""
     provider = OpenAICompatibleProvider(
         make_config(base_url=f"{openai_server.root}/v1", api_key=SecretStr("sk-test-123")),
         retry=retry,
         timeout_seconds=0.5,
     )
-    yield provider
-    await provider.aclose()
+    return adapter_under_test(provider, openai_server)
+
+
+def error_body(message: str, **details: Any) -> dict[str, Any]:
+    """An error answer as the Chat Completions API writes it."""
+    return {"error": {"message": message, **details}}
 
 
 async def test_streams_deltas_usage_and_sends_the_documented_request(
-    collect: Any,
-    openai: OpenAICompatibleProvider,
-    openai_server: Any,
-    frames: Any,
-    make_request: Any,
+    openai: Any, frames: Any
 ) -> None:
-    openai_server.then(openai_server.stream(frames(["Hello", " Sam", "!"])))
-    request = make_request(
+    openai.server.then(openai.server.stream(frames(["Hello", " Sam", "!"])))
+
+    deltas, completion = await openai.reply(
         ("system", "You are Muninn."),
         ("user", "Hi"),
         ("assistant", "Hello."),
@@ -108,8 +113,6 @@ async def test_streams_deltas_usage_and_sends_the_documented_request(
         max_tokens=200,
     )
 
-    deltas, completion = await collect(openai, request)
-
     assert deltas == ["Hello", " Sam", "!"]
     assert completion.finish_reason == "stop"
     assert completion.usage.input_tokens == 19
@@ -117,7 +120,7 @@ async def test_streams_deltas_usage_and_sends_the_documented_request(
     assert completion.usage.estimated is False
     assert completion.model == SNAPSHOT
     assert completion.provider == "openai"
-    [sent] = openai_server.requests
+    [sent] = openai.server.requests
     assert sent.path == "/v1/chat/completions"
     assert sent.headers["authorization"] == "Bearer sk-test-123"
     assert sent.headers["content-type"] == "application/json"
@@ -136,12 +139,11 @@ async def test_streams_deltas_usage_and_sends_the_documented_request(
 
 
 async def test_compatible_server_without_key_or_usage_gets_an_estimate(
-    collect: Any,
     openai_server: Any,
     frames: Any,
     make_config: Any,
-    make_request: Any,
     retry: RetryPolicy,
+    adapter_under_test: Any,
 ) -> None:
     config = make_config(
         name="ollama",
@@ -150,21 +152,22 @@ async def test_compatible_server_without_key_or_usage_gets_an_estimate(
         default_model="llama3.1:8b",
         headers={"x-tenant": "home"},
     )
-    provider = OpenAICompatibleProvider(config, retry=retry, timeout_seconds=1)
-    openai_server.then(
-        openai_server.stream(frames(["Four", " words", " right", " here"], usage=None))
+    ollama = adapter_under_test(
+        OpenAICompatibleProvider(config, retry=retry, timeout_seconds=1), openai_server
     )
-    request = make_request(("user", "x" * 40), model="llama3.1:8b", max_tokens=64, temperature=1.7)
-    try:
-        deltas, completion = await collect(provider, request)
-    finally:
-        await provider.aclose()
+    ollama.server.then(
+        ollama.server.stream(frames(["Four", " words", " right", " here"], usage=None))
+    )
+
+    deltas, completion = await ollama.reply(
+        ("user", "x" * 40), model="llama3.1:8b", max_tokens=64, temperature=1.7
+    )
 
     assert "".join(deltas) == "Four words right here"
     assert completion.usage.estimated is True
     assert completion.usage.input_tokens == 10  # 40 characters / 4
     assert completion.usage.output_tokens == 6  # 21 characters / 4, rounded up
-    [sent] = openai_server.requests
+    [sent] = ollama.server.requests
     assert "authorization" not in sent.headers
     assert sent.headers["x-tenant"] == "home"
     assert sent.body["max_tokens"] == 64  # the name compatible servers understand
@@ -172,136 +175,86 @@ async def test_compatible_server_without_key_or_usage_gets_an_estimate(
 
 
 async def test_tool_turns_and_names_are_sent_in_a_form_the_api_accepts(
-    collect: Any,
-    openai: OpenAICompatibleProvider,
-    openai_server: Any,
-    frames: Any,
-    make_request: Any,
+    openai: Any, frames: Any, make_request: Any
 ) -> None:
-    openai_server.then(openai_server.stream(frames(["ok"])))
+    openai.server.then(openai.server.stream(frames(["ok"])))
     request = make_request(("user", "weather?"), model="gpt-4o")
     request.messages.append(ChatMessage(role="tool", content='{"temp": 21}', name="weather"))
     request.messages.append(ChatMessage(role="user", content="thanks", name="Sam Smith!"))
 
-    await collect(openai, request)
+    await openai.stream(request)
 
-    messages = openai_server.requests[0].body["messages"]
+    messages = openai.server.requests[0].body["messages"]
     assert messages[1] == {"role": "user", "content": '[Output of tool weather]\n{"temp": 21}'}
     assert messages[2] == {"role": "user", "content": "thanks", "name": "Sam_Smith_"}
 
 
-async def test_reasoning_models_get_no_temperature(
-    collect: Any,
-    openai: OpenAICompatibleProvider,
-    openai_server: Any,
-    frames: Any,
-    make_request: Any,
-) -> None:
-    openai_server.then(openai_server.stream(frames(["ok"])))
-    await collect(openai, make_request(("user", "hi"), model="o4-mini", temperature=0.2))
-    assert "temperature" not in openai_server.requests[0].body
+async def test_reasoning_models_get_no_temperature(openai: Any, frames: Any) -> None:
+    openai.server.then(openai.server.stream(frames(["ok"])))
+    await openai.reply(("user", "hi"), model="o4-mini", temperature=0.2)
+    assert "temperature" not in openai.server.requests[0].body
 
 
-async def test_rate_limit_then_success_honours_retry_after(
-    collect: Any,
-    openai: OpenAICompatibleProvider,
-    openai_server: Any,
-    frames: Any,
-    make_request: Any,
-    sleeps: Any,
-) -> None:
-    openai_server.then(
-        openai_server.status(
+async def test_rate_limit_then_success_honours_retry_after(openai: Any, frames: Any) -> None:
+    openai.server.then(
+        openai.server.status(
             429,
-            {
-                "error": {
-                    "message": "Rate limit reached for gpt-4o-mini",
-                    "type": "requests",
-                    "code": "rate_limit_exceeded",
-                }
-            },
+            error_body(
+                "Rate limit reached for gpt-4o-mini", type="requests", code="rate_limit_exceeded"
+            ),
             headers={"retry-after": "3"},
         ),
-        openai_server.stream(frames(["Back", " again"])),
+        openai.server.stream(frames(["Back", " again"])),
     )
 
-    deltas, completion = await collect(openai, make_request(("user", "hi")))
+    deltas, completion = await openai.reply()
 
     assert "".join(deltas) == "Back again"
     assert completion.finish_reason == "stop"
-    assert len(openai_server.requests) == 2
-    [wait] = sleeps.waits
+    assert len(openai.server.requests) == 2
+    [wait] = openai.sleeps.waits
     assert 3.0 <= wait <= 3.3
 
 
-async def test_retry_after_ms_is_preferred(
-    collect: Any,
-    openai: OpenAICompatibleProvider,
-    openai_server: Any,
-    frames: Any,
-    make_request: Any,
-    sleeps: Any,
-) -> None:
-    openai_server.then(
-        openai_server.status(
+async def test_retry_after_ms_is_preferred(openai: Any, frames: Any) -> None:
+    openai.server.then(
+        openai.server.status(
             429,
-            {"error": {"message": "slow down"}},
+            error_body("slow down"),
             headers={"retry-after-ms": "1500", "retry-after": "2"},
         ),
-        openai_server.stream(frames(["ok"])),
+        openai.server.stream(frames(["ok"])),
     )
-    await collect(openai, make_request(("user", "hi")))
-    [wait] = sleeps.waits
+    await openai.reply()
+    [wait] = openai.sleeps.waits
     assert 1.5 <= wait <= 1.65
 
 
-async def test_retry_after_longer_than_the_limit_fails_fast(
-    collect: Any,
-    openai: OpenAICompatibleProvider,
-    openai_server: Any,
-    make_request: Any,
-    sleeps: Any,
-) -> None:
-    openai_server.then(
-        openai_server.status(
-            429, {"error": {"message": "quota window"}}, headers={"retry-after": "120"}
-        )
+async def test_retry_after_longer_than_the_limit_fails_fast(openai: Any) -> None:
+    openai.server.then(
+        openai.server.status(429, error_body("quota window"), headers={"retry-after": "120"})
     )
 
-    with pytest.raises(ProviderError) as caught:
-        await collect(openai, make_request(("user", "hi")))
+    error = await openai.failure()
 
-    assert sleeps.waits == []
-    assert caught.value.kind == "rate_limited"
-    assert caught.value.retryable is True
-    assert str(caught.value) == (
+    assert openai.sleeps.waits == []
+    assert error.kind == "rate_limited"
+    assert error.retryable is True
+    assert str(error) == (
         "The model provider 'openai' is rate-limiting requests (429 Too Many Requests): quota window; "
         "it asked to retry after 120 s"
     )
 
 
-async def test_server_errors_are_retried_with_backoff_then_reported(
-    collect: Any,
-    openai: OpenAICompatibleProvider,
-    openai_server: Any,
-    make_request: Any,
-    sleeps: Any,
-) -> None:
-    openai_server.default = openai_server.status(
+async def test_server_errors_are_retried_with_backoff_then_reported(openai: Any) -> None:
+    openai.server.default = openai.server.status(
         500,
-        {
-            "error": {
-                "message": "The server had an error while processing your request.",
-                "type": "server_error",
-            }
-        },
+        error_body("The server had an error while processing your request.", type="server_error"),
     )
 
-    with pytest.raises(ProviderError) as caught:
-        await collect(openai, make_request(("user", "hi")))
+    error = await openai.failure()
 
-    error = caught.value
-    assert len(openai_server.requests) == 3  # the first try and max_retries=2
+    assert len(openai.server.requests) == 3  # the first try and max_retries=2
     assert error.status == 500
     assert error.kind == "unavailable"
     assert error.retryable is True
@@ -310,36 +263,26 @@ async def test_server_errors_are_retried_with_backoff_then_reported(
         "The server had an error while processing your request. (gave up after 3 attempts)"
     )
     # Exponential backoff with jitter: base 0.5 s → [0.25, 0.5], then 1 s → [0.5, 1].
-    assert len(sleeps.waits) == 2
-    assert 0.25 <= sleeps.waits[0] <= 0.5
-    assert 0.5 <= sleeps.waits[1] <= 1.0
+    assert len(openai.sleeps.waits) == 2
+    assert 0.25 <= openai.sleeps.waits[0] <= 0.5
+    assert 0.5 <= openai.sleeps.waits[1] <= 1.0
 
 
-async def test_unauthorized_is_not_retried_and_says_why(
-    collect: Any,
-    openai: OpenAICompatibleProvider,
-    openai_server: Any,
-    make_request: Any,
-    sleeps: Any,
-) -> None:
-    openai_server.default = openai_server.status(
+async def test_unauthorized_is_not_retried_and_says_why(openai: Any) -> None:
+    openai.server.default = openai.server.status(
         401,
-        {
-            "error": {
-                "message": "Incorrect API key provided: sk-test-***123. You can find your API key at https://platform.openai.com/account/api-keys.",
-                "type": "invalid_request_error",
-                "param": None,
-                "code": "invalid_api_key",
-            }
-        },
+        error_body(
+            "Incorrect API key provided: sk-test-***123. You can find your API key at https://platform.openai.com/account/api-keys.",
+            type="invalid_request_error",
+            param=None,
+            code="invalid_api_key",
+        ),
     )
 
-    with pytest.raises(ProviderError) as caught:
-        await collect(openai, make_request(("user", "hi")))
+    error = await openai.failure()
 
-    error = caught.value
-    assert len(openai_server.requests) == 1
-    assert sleeps.waits == []
+    assert len(openai.server.requests) == 1
+    assert openai.sleeps.waits == []
     assert error.status == 401
     assert error.retryable is False
     assert error.provider == "openai"
@@ -348,126 +291,85 @@ async def test_unauthorized_is_not_retried_and_says_why(
     )
 
 
-async def test_an_error_without_a_body_still_explains(
-    collect: Any, openai: OpenAICompatibleProvider, openai_server: Any, make_request: Any
-) -> None:
-    openai_server.default = openai_server.raw(403, b"", "text/plain")
-    with pytest.raises(ProviderError) as caught:
-        await collect(openai, make_request(("user", "hi")))
-    assert str(caught.value) == (
+async def test_an_error_without_a_body_still_explains(openai: Any) -> None:
+    openai.server.default = openai.server.raw(403, b"", "text/plain")
+    assert str(await openai.failure()) == (
         "The model provider 'openai' rejected the request (403 Forbidden): check the provider's API key"
     )
 
 
-async def test_no_answer_within_the_timeout(
-    collect: Any,
-    openai: OpenAICompatibleProvider,
-    openai_server: Any,
-    make_request: Any,
-    sleeps: Any,
-) -> None:
-    openai_server.default = openai_server.hang()
+async def test_no_answer_within_the_timeout(openai: Any) -> None:
+    openai.server.default = openai.server.hang()
 
-    with pytest.raises(ProviderError) as caught:
-        await collect(openai, make_request(("user", "hi")))
+    error = await openai.failure()
 
-    assert str(caught.value) == "The model provider 'openai' did not answer within 0.5 s"
-    assert caught.value.kind == "timeout"
-    assert len(openai_server.requests) == 1  # the user already waited the whole timeout once
-    assert sleeps.waits == []
+    assert str(error) == "The model provider 'openai' did not answer within 0.5 s"
+    assert error.kind == "timeout"
+    assert len(openai.server.requests) == 1  # the user already waited the whole timeout once
+    assert openai.sleeps.waits == []
 
 
-async def test_a_stream_that_stalls_mid_reply_keeps_what_arrived(
-    texts_until_error: Any,
-    openai: OpenAICompatibleProvider,
-    openai_server: Any,
-    frames: Any,
-    make_request: Any,
-) -> None:
-    openai_server.then(
-        openai_server.stream(frames(["Partial", " answer", " never", " ends"]), stall_after=3)
+async def test_a_stream_that_stalls_mid_reply_keeps_what_arrived(openai: Any, frames: Any) -> None:
+    openai.server.then(
+        openai.server.stream(frames(["Partial", " answer", " never", " ends"]), stall_after=3)
     )
     received: list[str] = []
 
-    with pytest.raises(ProviderError) as caught:
-        await texts_until_error(openai, make_request(("user", "hi")), received)
+    error = await openai.failure_after(received)
 
     assert received == ["Partial", " answer"]
     assert (
-        str(caught.value)
-        == "The model provider 'openai' stopped responding mid-reply (nothing for 0.5 s)"
+        str(error) == "The model provider 'openai' stopped responding mid-reply (nothing for 0.5 s)"
     )
-    assert len(openai_server.requests) == 1  # never retried once text went out
+    assert len(openai.server.requests) == 1  # never retried once text went out
 
 
-async def test_malformed_stream(
-    collect: Any, openai: OpenAICompatibleProvider, openai_server: Any, sse: Any, make_request: Any
-) -> None:
-    openai_server.default = openai_server.stream(
+async def test_malformed_stream(openai: Any, sse: Any) -> None:
+    openai.server.default = openai.server.stream(
         [sse(chunk({"content": "ok"})), b'data: {"choices": [\n\n']
     )
 
-    with pytest.raises(ProviderError) as caught:
-        await collect(openai, make_request(("user", "hi")))
+    error = await openai.failure()
 
-    assert caught.value.kind == "protocol"
-    assert caught.value.retryable is False
-    assert str(caught.value).startswith(
-        "The model provider 'openai' sent a malformed stream: not JSON"
+    assert error.kind == "protocol"
+    assert error.retryable is False
+    assert str(error).startswith("The model provider 'openai' sent a malformed stream: not JSON")
+
+
+async def test_stream_cut_before_any_text_is_retried(openai: Any, sse: Any, frames: Any) -> None:
+    openai.server.then(
+        openai.server.stream([sse(chunk({"role": "assistant", "content": ""}))]),
+        openai.server.stream(frames(["Second", " try"])),
     )
-
-
-async def test_stream_cut_before_any_text_is_retried(
-    collect: Any,
-    openai: OpenAICompatibleProvider,
-    openai_server: Any,
-    sse: Any,
-    frames: Any,
-    make_request: Any,
-) -> None:
-    openai_server.then(
-        openai_server.stream([sse(chunk({"role": "assistant", "content": ""}))]),
-        openai_server.stream(frames(["Second", " try"])),
-    )
-    deltas, _ = await collect(openai, make_request(("user", "hi")))
+    deltas, _ = await openai.reply()
     assert "".join(deltas) == "Second try"
-    assert len(openai_server.requests) == 2
+    assert len(openai.server.requests) == 2
 
 
-async def test_stream_cut_after_text_is_an_error_not_a_retry(
-    collect: Any, openai: OpenAICompatibleProvider, openai_server: Any, sse: Any, make_request: Any
-) -> None:
-    openai_server.default = openai_server.stream([sse(chunk({"content": "Half"}))])
-    with pytest.raises(ProviderError) as caught:
-        await collect(openai, make_request(("user", "hi")))
+async def test_stream_cut_after_text_is_an_error_not_a_retry(openai: Any, sse: Any) -> None:
+    openai.server.default = openai.server.stream([sse(chunk({"content": "Half"}))])
     assert (
-        str(caught.value)
+        str(await openai.failure())
         == "The model provider 'openai' closed the stream before the reply was complete"
     )
-    assert len(openai_server.requests) == 1
+    assert len(openai.server.requests) == 1
 
 
-async def test_error_reported_inside_the_stream(
-    collect: Any, openai: OpenAICompatibleProvider, openai_server: Any, sse: Any, make_request: Any
-) -> None:
-    openai_server.default = openai_server.stream(
+async def test_error_reported_inside_the_stream(openai: Any, sse: Any) -> None:
+    openai.server.default = openai.server.stream(
         [
             sse(chunk({"content": "Some"})),
-            sse({"error": {"message": "The model is overloaded", "type": "server_error"}}),
+            sse(error_body("The model is overloaded", type="server_error")),
         ]
     )
-    with pytest.raises(ProviderError) as caught:
-        await collect(openai, make_request(("user", "hi")))
-    assert str(caught.value) == (
+    assert str(await openai.failure()) == (
         "The model provider 'openai' reported an error mid-reply (server_error): The model is overloaded"
     )
-    assert len(openai_server.requests) == 1
+    assert len(openai.server.requests) == 1
 
 
-async def test_server_that_ignores_stream_true_still_answers(
-    collect: Any, openai: OpenAICompatibleProvider, openai_server: Any, make_request: Any
-) -> None:
-    openai_server.default = openai_server.json(
+async def test_server_that_ignores_stream_true_still_answers(openai: Any) -> None:
+    openai.server.default = openai.server.json(
         {
             "id": "chatcmpl-1",
             "object": "chat.completion",
@@ -483,7 +385,7 @@ async def test_server_that_ignores_stream_true_still_answers(
             "usage": {"prompt_tokens": 7, "completion_tokens": 2, "total_tokens": 9},
         }
     )
-    deltas, completion = await collect(openai, make_request(("user", "hi")))
+    deltas, completion = await openai.reply()
     assert deltas == ["Whole reply"]
     assert completion.finish_reason == "length"
     assert (
@@ -494,13 +396,9 @@ async def test_server_that_ignores_stream_true_still_answers(
     assert completion.model == "qwen2.5-7b-instruct"
 
 
-async def test_a_web_page_instead_of_the_api(
-    collect: Any, openai: OpenAICompatibleProvider, openai_server: Any, make_request: Any
-) -> None:
-    openai_server.default = openai_server.raw(200, b"<html>Open WebUI</html>", "text/html")
-    with pytest.raises(ProviderError) as caught:
-        await collect(openai, make_request(("user", "hi")))
-    assert "instead of an event stream" in str(caught.value)
+async def test_a_web_page_instead_of_the_api(openai: Any) -> None:
+    openai.server.default = openai.server.raw(200, b"<html>Open WebUI</html>", "text/html")
+    assert "instead of an event stream" in str(await openai.failure())
 
 
 async def test_unreachable_server_is_retried_then_reported(
@@ -532,7 +430,7 @@ async def test_registry_wires_settings_into_the_adapter(
             max_retries=0,
         )
     )
-    openai_server.then(openai_server.status(503, {"error": {"message": "warming up"}}))
+    openai_server.then(openai_server.status(503, error_body("warming up")))
     try:
         provider, model = registry.resolve(
             conversation_provider=None,

@@ -20,6 +20,7 @@ from muninn_conversation.providers.openai_compat import OpenAICompatibleProvider
 from muninn_conversation.providers.registry import ProviderRegistry
 from pydantic import SecretStr, ValidationError
 
+OFFLINE = ("offline", "muninn-offline-1")
 OLLAMA = {
     "name": "ollama",
     "base_url": "http://127.0.0.1:11434/v1/",
@@ -66,10 +67,7 @@ async def test_a_fresh_install_has_only_the_offline_responder(
     registry = ProviderRegistry.from_env()
     assert registry.names() == ["offline"]
     assert registry.all_models() == [("offline", "muninn-offline-1")]
-    assert resolve(registry, preferred_provider="openai", preferred_model="gpt-4o") == (
-        "offline",
-        "muninn-offline-1",
-    )
+    assert resolve(registry, preferred_provider="openai", preferred_model="gpt-4o") == OFFLINE
     await registry.aclose()
 
 
@@ -108,88 +106,95 @@ async def test_all_models_lists_each_providers_default_first(full: ProviderRegis
     assert [m for p, m in models if p == "ollama"] == ["llama3.1:8b", "qwen2.5:7b"]
 
 
-async def test_conversation_settings_win_over_the_user_preference(full: ProviderRegistry) -> None:
-    assert resolve(
-        full,
-        conversation_provider="anthropic",
-        conversation_model="claude-haiku-4-5",
-        preferred_provider="openai",
-        preferred_model="gpt-4o",
-    ) == ("anthropic", "claude-haiku-4-5")
-
-
-async def test_a_level_without_model_uses_that_providers_default(full: ProviderRegistry) -> None:
-    assert resolve(
-        full,
-        conversation_provider="anthropic",
-        preferred_provider="openai",
-        preferred_model="gpt-4o",
-    ) == (
-        "anthropic",
-        "claude-sonnet-4-5",
-    )
-
-
-async def test_user_preference_wins_over_the_server_default(full: ProviderRegistry) -> None:
-    assert resolve(full, preferred_provider="openai", preferred_model="gpt-4.1") == (
-        "openai",
-        "gpt-4.1",
-    )
-    assert resolve(full) == ("offline", "muninn-offline-1")
-
-
-async def test_unknown_providers_fall_through_to_the_next_level(full: ProviderRegistry) -> None:
-    assert resolve(
-        full,
-        conversation_provider="mistral",
-        conversation_model="large",
-        preferred_provider="ollama",
-    ) == (
-        "ollama",
-        "llama3.1:8b",
-    )
-    assert resolve(full, conversation_provider="mistral", preferred_provider="gemini") == (
-        "offline",
-        "muninn-offline-1",
-    )
-
-
-async def test_aliases_case_and_blank_values(full: ProviderRegistry) -> None:
-    assert resolve(full, preferred_provider="Claude") == ("anthropic", "claude-sonnet-4-5")
-    assert resolve(
-        full, conversation_provider=" ", conversation_model="", preferred_provider="OpenAI"
-    ) == (
-        "openai",
-        "gpt-4o-mini",
-    )
-
-
-async def test_a_model_alone_picks_the_provider_that_serves_it(full: ProviderRegistry) -> None:
-    assert resolve(full, conversation_model="qwen2.5:7b", preferred_provider="openai") == (
-        "ollama",
-        "qwen2.5:7b",
-    )
-    assert resolve(full, conversation_model="anthropic/claude-opus-4-5") == (
-        "anthropic",
-        "claude-opus-4-5",
-    )
-    assert resolve(full, conversation_model="unheard-of", preferred_provider="anthropic") == (
-        "anthropic",
-        "claude-sonnet-4-5",
-    )
-
-
-async def test_offline_ignores_a_foreign_model(full: ProviderRegistry) -> None:
-    assert resolve(full, conversation_provider="offline", conversation_model="gpt-4o") == (
-        "offline",
-        "muninn-offline-1",
-    )
+@pytest.mark.parametrize(
+    ("levels", "answers"),
+    [
+        pytest.param(
+            {
+                "conversation_provider": "anthropic",
+                "conversation_model": "claude-haiku-4-5",
+                "preferred_provider": "openai",
+                "preferred_model": "gpt-4o",
+            },
+            ("anthropic", "claude-haiku-4-5"),
+            id="conversation settings win over the user preference",
+        ),
+        pytest.param(
+            {
+                "conversation_provider": "anthropic",
+                "preferred_provider": "openai",
+                "preferred_model": "gpt-4o",
+            },
+            ("anthropic", "claude-sonnet-4-5"),
+            id="a level without model uses that provider's default",
+        ),
+        pytest.param(
+            {"preferred_provider": "openai", "preferred_model": "gpt-4.1"},
+            ("openai", "gpt-4.1"),
+            id="the user preference wins over the server default",
+        ),
+        pytest.param({}, OFFLINE, id="no level set: the server default"),
+        pytest.param(
+            {
+                "conversation_provider": "mistral",
+                "conversation_model": "large",
+                "preferred_provider": "ollama",
+            },
+            ("ollama", "llama3.1:8b"),
+            id="an unknown conversation provider falls through to the user's",
+        ),
+        pytest.param(
+            {"conversation_provider": "mistral", "preferred_provider": "gemini"},
+            OFFLINE,
+            id="unknown providers at every level fall through to the server default",
+        ),
+        pytest.param(
+            {"preferred_provider": "Claude"},
+            ("anthropic", "claude-sonnet-4-5"),
+            id="an alias names a provider",
+        ),
+        pytest.param(
+            {
+                "conversation_provider": " ",
+                "conversation_model": "",
+                "preferred_provider": "OpenAI",
+            },
+            ("openai", "gpt-4o-mini"),
+            id="blank values are unset and case does not matter",
+        ),
+        pytest.param(
+            {"conversation_model": "qwen2.5:7b", "preferred_provider": "openai"},
+            ("ollama", "qwen2.5:7b"),
+            id="a model alone picks the provider that serves it",
+        ),
+        pytest.param(
+            {"conversation_model": "anthropic/claude-opus-4-5"},
+            ("anthropic", "claude-opus-4-5"),
+            id="a model prefixed with its provider",
+        ),
+        pytest.param(
+            {"conversation_model": "unheard-of", "preferred_provider": "anthropic"},
+            ("anthropic", "claude-sonnet-4-5"),
+            id="a model no provider serves leaves the provider's default",
+        ),
+        pytest.param(
+            {"conversation_provider": "offline", "conversation_model": "gpt-4o"},
+            OFFLINE,
+            id="offline ignores a foreign model",
+        ),
+    ],
+)
+async def test_which_provider_and_model_answer(
+    full: ProviderRegistry, levels: dict[str, str], answers: tuple[str, str]
+) -> None:
+    """Conversation settings, then the user's preference, then the server default."""
+    assert resolve(full, **levels) == answers
 
 
 async def test_an_unconfigured_server_default_means_offline() -> None:
     registry = ProviderRegistry(ProvidersSettings(default_provider="anthropic"))
     assert registry.default_provider == "offline"
-    assert resolve(registry) == ("offline", "muninn-offline-1")
+    assert resolve(registry) == OFFLINE
 
 
 async def test_the_server_default_applies_when_configured() -> None:
