@@ -354,11 +354,15 @@ async def test_synced_meetings_and_mail_become_memories_with_their_source(
         )
         await _publish(infra, Topic.INTEGRATIONS_RECORDS, event, twice=True)
 
-    async def both_found() -> bool:
+    async def both_searchable() -> bool:
+        # Stored is not yet searchable: the search index follows the store a moment later.
         listed = (await client.get("/v1/memories", headers=me)).json()["items"]
-        return len(listed) >= 2
+        if len(listed) < 2:
+            return False
+        found = await search(client, me, "Lunch with Ana deposit", limit=10)
+        return {r["memory"]["type"] for r in found} >= {"calendar_event", "email"}
 
-    await eventually(both_found, 30, "the synced records to become memories")
+    await eventually(both_searchable, 30, "the synced records to become searchable memories")
     lunch = await search(client, me, "when did I last meet Ana?")
     top = lunch[0]["memory"]
     assert top["type"] == "calendar_event"

@@ -87,6 +87,11 @@ class GatewaySettings(ServiceSettings):
             "/v1/conversations": 300.0,
             # Parsing and embedding a large PDF happens before the upload is answered.
             "/v1/documents": 120.0,
+            # Connecting an account waits for its server (discovery, a first listing): up to
+            # the integrations service's connect check, 120 s at the most.
+            "/v1/integrations": 130.0,
+            # A calendar write waits for the user's server, twice the connector timeout.
+            "/v1/calendar": 90.0,
         },
         description="Per-prefix wait for response headers and between body chunks; "
         "other routes use upstream_timeout_seconds.",

@@ -1,0 +1,31 @@
+"""The gateway waits at least as long as the service behind it may take to answer.
+
+A connect check against a slow calendar server (a large calendar listed for the first time)
+took 22 s while the gateway gave up after its default 10 s: the user saw a 504 for an account
+that was in fact connected.
+"""
+
+from __future__ import annotations
+
+from muninn_gateway.settings import GatewaySettings
+from muninn_integrations.settings import IntegrationsSettings
+
+
+def _most(model: type[IntegrationsSettings], field: str) -> float:
+    for rule in model.model_fields[field].metadata:
+        if hasattr(rule, "le"):
+            return float(rule.le)
+    raise AssertionError(f"{field} has no upper bound")
+
+
+def test_connecting_an_account_is_waited_for_as_long_as_its_check_may_take() -> None:
+    timeouts = GatewaySettings().route_read_timeouts
+    assert timeouts["/v1/integrations"] > _most(
+        IntegrationsSettings, "connect_check_timeout_seconds"
+    )
+
+
+def test_a_calendar_write_is_waited_for_as_long_as_the_server_may_take() -> None:
+    timeouts = GatewaySettings().route_read_timeouts
+    write_timeout = 2 * IntegrationsSettings().connector_timeout_seconds
+    assert timeouts["/v1/calendar"] > write_timeout
