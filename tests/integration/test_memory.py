@@ -1010,13 +1010,22 @@ async def test_background_job_summarises_last_week_once(
     last_week = now - timedelta(days=now.weekday() + 4)
     await remember(client, me, "I started learning the cello.", at=last_week)
     summaries = client.app.state.services.summaries  # type: ignore[attr-defined]
+
+    async def weekly() -> list[dict[str, Any]]:
+        response = await client.get(
+            "/v1/memories/summaries", params={"period": "week"}, headers=me
+        )
+        return list(response.json()["items"])
+
     assert await summaries.summarise_recent(now) >= 1
-    assert await summaries.summarise_recent(now) == 0, "a period is summarised once"
-    listed = (
-        await client.get("/v1/memories/summaries", params={"period": "week"}, headers=me)
-    ).json()["items"]
-    assert len(listed) == 1
-    assert any("cello" in i for i in listed[0]["key_insights"])
+    first = await weekly()
+    # Other users of this module's stack may gain a summary on the second run (their
+    # memories keep arriving); what must not happen is a second one for this user.
+    await summaries.summarise_recent(now)
+    again = await weekly()
+    assert len(first) == 1
+    assert again == first, "a period is summarised once"
+    assert any("cello" in i for i in first[0]["key_insights"])
 
 
 async def test_retention_preference_from_identity_removes_old_memories_and_vectors(
