@@ -137,7 +137,7 @@ class IntegrationRecord(BaseModel):
     user_id: str
     connection_id: str
     provider: str
-    record_type: Literal["calendar_event", "email", "contact", "interaction"]
+    record_type: Literal["calendar_event", "email", "contact", "interaction", "contact_memory"]
     record_id: str
     data: Annotated[dict[str, Any], Personal()] = Field(default_factory=dict)
 

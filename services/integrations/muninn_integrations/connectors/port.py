@@ -22,6 +22,7 @@ class RecordKind(StrEnum):
     CONTACT = "contact"
     EMAIL = "email"
     INTERACTION = "interaction"  # derived here: an e-mail or meeting with a known contact
+    CONTACT_MEMORY = "contact_memory"  # derived here: a briefing, summary or talking point
 
 
 @dataclass(frozen=True)
