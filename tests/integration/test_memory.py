@@ -1012,9 +1012,7 @@ async def test_background_job_summarises_last_week_once(
     summaries = client.app.state.services.summaries  # type: ignore[attr-defined]
 
     async def weekly() -> list[dict[str, Any]]:
-        response = await client.get(
-            "/v1/memories/summaries", params={"period": "week"}, headers=me
-        )
+        response = await client.get("/v1/memories/summaries", params={"period": "week"}, headers=me)
         return list(response.json()["items"])
 
     assert await summaries.summarise_recent(now) >= 1

@@ -10,6 +10,10 @@ from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.service import build_service_app
 
+from muninn_integrations.audit.context import RequestOriginMiddleware
+from muninn_integrations.audit.router import router as audit_router
+from muninn_integrations.audit.service import AuditLog
+from muninn_integrations.audit.store import AuditStore
 from muninn_integrations.calendar.router import router as calendar_router
 from muninn_integrations.calendar.service import (
     CalendarService,
@@ -80,6 +84,8 @@ def create_app(
     contact_store = ContactStore(db)
     mail_store = MailStore(db)
     watch_store = WatchStore(db)
+    audit_store = AuditStore(db, retention=timedelta(days=settings.audit_retention_days))
+    audit = AuditLog(audit_store)
     sinks: list[RecordSink] = [
         CalendarEventSink(calendar_store),
         ContactSink(contact_store),
@@ -95,6 +101,7 @@ def create_app(
         check_timeout=settings.connect_check_timeout_seconds,
         purges=[sink.purge_connection for sink in sinks],
         on_disconnect=[sync_store.forget_connection],
+        audit=audit,
     )
     contacts = ContactService(client=runtime.mongo, store=contact_store)
     interactions = InteractionLog(contacts, announcer)
@@ -148,6 +155,7 @@ def create_app(
             timeout=settings.connect_check_timeout_seconds,
             state_ttl=timedelta(seconds=settings.google_oauth_state_ttl_seconds),
         ),
+        audit=audit,
     )
     # Erasure removes every document carrying the user's id, the vault's sealed secrets and
     # wrapped data keys included, so nothing synced for the user can be opened again.
@@ -163,6 +171,7 @@ def create_app(
             contact_store,
             mail_store,
             watch_store,
+            audit_store,
         ):
             await store.ensure_indexes()
 
@@ -188,7 +197,7 @@ def create_app(
             ),
         )
         background.add("sync-watch", watcher.run_forever)
-    return build_service_app(
+    app = build_service_app(
         runtime,
         title="Muninn integrations",
         description="Calendar, mail and contacts connections, sync jobs, interactions.",
@@ -199,8 +208,12 @@ def create_app(
             calendar_router,
             contacts_router,
             mail_router,
+            audit_router,
         ],
         background=background,
         on_startup=[ensure_indexes],
         state={"services": services, "sinks": sinks},
     )
+    # The audit log records the client address and endpoint of each change made over HTTP.
+    app.add_middleware(RequestOriginMiddleware)
+    return app

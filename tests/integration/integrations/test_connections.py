@@ -291,3 +291,70 @@ async def test_sync_jobs_through_the_api(running: Running) -> None:
     assert retried.json()["trigger"] == "retry"
     bad = await running.client.get("/v1/integrations/jobs?limit=0", headers=ana)
     assert bad.status_code == 422
+
+
+async def test_every_change_to_a_connection_is_in_the_audit_log(running: Running) -> None:
+    ana_id = f"ana-{uuid.uuid4().hex[:6]}"
+    ana = {**me(ana_id), "User-Agent": "muninn-tests/1.0"}
+    created = await running.client.post("/v1/integrations/connections", json=caldav(), headers=ana)
+    connection_id = created.json()["id"]
+    renamed = await running.client.patch(
+        f"/v1/integrations/connections/{connection_id}?note=secret-words",
+        json={"display_name": "Work calendar"},
+        headers=ana,
+    )
+    assert renamed.status_code == 200, renamed.text
+    running.source.password = "rotated"
+    expired = await running.client.post(
+        f"/v1/integrations/connections/{connection_id}/test", headers=ana
+    )
+    assert expired.status_code == 422
+    gone = await running.client.delete(f"/v1/integrations/connections/{connection_id}", headers=ana)
+    assert gone.status_code == 204
+
+    log = await running.client.get("/v1/me/audit-log", headers=ana)
+    assert log.status_code == 200, log.text
+    entries = log.json()["items"]
+    assert [(e["action"], e["resource_type"]) for e in entries] == [
+        ("disconnect", "integration"),
+        ("update", "integration"),
+        ("update", "integration"),
+        ("connect", "integration"),
+    ]
+    assert all(e["resource_id"] == connection_id for e in entries)
+    disconnect, expiry, rename, connect = entries
+    assert rename["old_values"]["display_name"] == "dav.example.org"
+    assert rename["new_values"] == {"display_name": "Work calendar"}
+    assert expiry["new_values"]["status"] == "expired"
+    assert expiry["old_values"]["status"] == "connected"
+    assert connect["old_values"] is None
+    assert connect["new_values"]["provider"] == "caldav"
+    assert disconnect["new_values"] is None
+    assert disconnect["old_values"]["username"] == "ana"
+    for entry in entries:
+        assert entry["actor"] == {"kind": "user", "id": ana_id}
+        assert entry["ip_address"] == "127.0.0.1"
+        assert entry["user_agent"] == "muninn-tests/1.0"
+    assert rename["api_endpoint"] == f"PATCH /v1/integrations/connections/{connection_id}"
+    assert PASSWORD not in log.text
+    assert "secret-words" not in log.text
+
+    only_connects = await running.client.get(
+        "/v1/me/audit-log", params={"action": "connect", "limit": 1}, headers=ana
+    )
+    assert [e["action"] for e in only_connects.json()["items"]] == ["connect"]
+    paged = await running.client.get("/v1/me/audit-log", params={"limit": 3}, headers=ana)
+    rest = await running.client.get(
+        "/v1/me/audit-log", params={"cursor": paged.json()["next_cursor"]}, headers=ana
+    )
+    assert [e["id"] for e in paged.json()["items"] + rest.json()["items"]] == [
+        e["id"] for e in entries
+    ]
+
+    bea = me(f"bea-{uuid.uuid4().hex[:6]}")
+    assert (await running.client.get("/v1/me/audit-log", headers=bea)).json()["items"] == []
+    bad = await running.client.get(
+        "/v1/me/audit-log", params={"resource_type": "password"}, headers=ana
+    )
+    assert bad.status_code == 422
+    assert bad.headers["content-type"].startswith("application/problem+json")

@@ -16,6 +16,8 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
+from muninn_integrations.audit.models import AuditAction, ResourceType
+from muninn_integrations.audit.service import AuditLog
 from muninn_integrations.connections.checks import (
     account_key,
     checked_server_url,
@@ -66,6 +68,7 @@ class ConnectionService:
         check_timeout: float,
         purges: Sequence[Purge] = (),
         on_disconnect: Sequence[Purge] = (),
+        audit: AuditLog | None = None,
     ) -> None:
         self._client = client
         self._store = store
@@ -74,6 +77,27 @@ class ConnectionService:
         self._check_timeout = check_timeout
         self._purges = tuple(purges)
         self._on_disconnect = tuple(on_disconnect)
+        self._audit = audit
+
+    async def _audited(
+        self,
+        user_id: str,
+        action: AuditAction,
+        connection_id: str,
+        old: Connection | None,
+        new: Connection | None,
+        session: AsyncClientSession | None = None,
+    ) -> None:
+        if self._audit is not None:
+            await self._audit.record(
+                user_id,
+                action=action,
+                resource_type=ResourceType.INTEGRATION,
+                resource_id=connection_id,
+                old=old,
+                new=new,
+                session=session,
+            )
 
     def providers(self) -> ProviderList:
         return ProviderList(items=self._registry.providers())
@@ -150,7 +174,9 @@ class ConnectionService:
                 "This account is already connected; re-check or disconnect it instead.",
                 code="already-connected",
             ) from None
-        return await self.get(user_id, connection_id)
+        connection = await self.get(user_id, connection_id)
+        await self._audited(user_id, AuditAction.CONNECT, connection_id, None, connection)
+        return connection
 
     async def get(self, user_id: str, connection_id: str) -> Connection:
         connection = await self._store.get(user_id, connection_id)
@@ -167,20 +193,22 @@ class ConnectionService:
         if not changes:
             return await self.get(user_id, connection_id)
         changes["updated_at"] = datetime.now(UTC)
+        before = await self.get(user_id, connection_id)
         connection = await self._store.update(user_id, connection_id, changes)
         if connection is None:
             raise not_found("Connection")
+        await self._audited(user_id, AuditAction.UPDATE, connection_id, before, connection)
         return connection
 
     async def recheck(self, user_id: str, connection_id: str) -> Connection:
         """Reach the source again; the connection's status says what was found."""
-        _, endpoint = await self.endpoint(user_id, connection_id)
+        before, endpoint = await self.endpoint(user_id, connection_id)
         now = datetime.now(UTC)
         try:
             collections = await reach(self._registry, endpoint, timeout=self._check_timeout)
         except ProblemError as problem:
             if problem.code == "credentials-rejected":
-                await self._store.update(
+                expired = await self._store.update(
                     user_id,
                     connection_id,
                     {
@@ -189,6 +217,7 @@ class ConnectionService:
                         "updated_at": now,
                     },
                 )
+                await self._audited(user_id, AuditAction.UPDATE, connection_id, before, expired)
             raise
         updated = await self._store.update(
             user_id,
@@ -202,6 +231,7 @@ class ConnectionService:
         )
         if updated is None:
             raise not_found("Connection")
+        await self._audited(user_id, AuditAction.UPDATE, connection_id, before, updated)
         return updated
 
     # -- for the sync feature ------------------------------------------------------------------
@@ -301,7 +331,9 @@ class ConnectionService:
                 await self._vault.put(user_id, existing.id, secret, session)
 
             await in_transaction(self._client, renew)
-            return await self.get(user_id, existing.id)
+            renewed = await self.get(user_id, existing.id)
+            await self._audited(user_id, AuditAction.CONNECT, existing.id, existing, renewed)
+            return renewed
 
         connection_id = uuid.uuid4().hex
         doc: dict[str, Any] = {
@@ -331,7 +363,9 @@ class ConnectionService:
             raise ProblemError(
                 409, "This account is already connected.", code="already-connected"
             ) from None
-        return await self.get(user_id, connection_id)
+        connection = await self.get(user_id, connection_id)
+        await self._audited(user_id, AuditAction.CONNECT, connection_id, None, connection)
+        return connection
 
     async def _revoke(self, user_id: str, connection_id: str) -> None:
         """Revoke an OAuth grant at its source, best effort: the secret is destroyed here
@@ -371,6 +405,9 @@ class ConnectionService:
             if purge:
                 for remove in self._purges:
                     await remove(user_id, connection_id, session)
+            await self._audited(
+                user_id, AuditAction.DISCONNECT, connection_id, connection, None, session
+            )
             return True
 
         if not await in_transaction(self._client, work):
