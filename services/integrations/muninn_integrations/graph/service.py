@@ -318,7 +318,7 @@ class GraphService:
                 (everyone[m] for m in members),
                 key=lambda p: (-p.relationship_strength, (p.display_name or "").casefold()),
             )
-            label = most_common(p.company.strip() for p in people if p.company) or most_common(
+            label = company_label(people) or most_common(
                 d for p in people for d in sorted(work_domains(p))
             )
             found.append(
@@ -472,6 +472,17 @@ class GraphService:
                 updates.append((d["_id"], {"strength": strength, "mutual_connections": mutual}))
         await self._store.write(updates, gone)
         return len(updates) + len(gone)
+
+
+def company_label(people: Sequence[ContactPerson]) -> str | None:
+    """The company most of ``people`` name (case-insensitively), as the first of them spells it."""
+    spelled: dict[str, str] = {}
+    for p in people:
+        key = company_key(p.company)
+        if key is not None and p.company:
+            spelled.setdefault(key, p.company.strip())
+    key = most_common(company_key(p.company) for p in people)
+    return spelled[key] if key is not None else None
 
 
 def merged(
