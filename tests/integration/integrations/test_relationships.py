@@ -531,6 +531,13 @@ async def test_graph_queries_over_http_answer_their_owner_only(app: App) -> None
         await c.get("/v1/people/at-company", params={"company": "   "}, headers=headers)
     ).status_code == 422
 
+    # The user's export carries both collections (erasure removes every document with user_id).
+    export = (await c.get("/internal/privacy/export", headers=headers)).json()["collections"]
+    assert {d["a"] for d in export["contact_links"]} | {
+        d["b"] for d in export["contact_links"]
+    } <= {ana, bo, cy, dee, eve, fay}
+    assert {d["topic"] for d in export["contact_interests"]} == {"hiking"}
+
     # The daily sweep refreshes strengths and mutual counts; a deleted contact's links go.
     assert (await c.delete(f"/v1/contacts/{fay}", headers=headers)).status_code == 204
     await app.services.graph.sweep(NOW + timedelta(days=90))

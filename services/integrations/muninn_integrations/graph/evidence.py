@@ -63,7 +63,9 @@ def absorb(
     doc: Mapping[str, Any], sightings: Sequence[Sighting], now: datetime, half_life_days: float
 ) -> Doc | None:
     """The fields of ``doc`` changed by ``sightings``; None when all were already counted
-    (a replayed or re-synced record)."""
+    (a replayed or re-synced record). Records are recognised among the kept evidence: one
+    older than a pair's last fifty could count again, which a replay (pages are replayed
+    soon after they were applied) never is."""
     known = {str(item["record_id"]) for item in doc.get("evidence") or []}
     new = [s for s in sightings if s.record_id not in known]
     new = list({s.record_id: s for s in new}.values())
