@@ -10,6 +10,7 @@ from typing import Any
 
 from muninn_shared.problems import not_found
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
 
 from muninn_integrations.connectors.port import RecordKind
 from muninn_integrations.contacts.service import ContactService
@@ -146,15 +147,20 @@ class InterestService:
                     "created_at": now,
                     "updated_at": now,
                 }
-                await self._store.insert(doc, session)
-                touched.append(self._view(doc, now))
-                continue
+                raced = await self._create(doc, session)
+                if raced is None:
+                    touched.append(self._view(doc, now))
+                    continue
+                doc = raced
+                if source_id in (doc.get("source_interactions") or []):
+                    touched.append(self._view(doc, now))
+                    continue
             last = aware(doc["last_reinforced_at"])
             if doc.get("source") == "user":
                 confidence = float(doc.get("confidence") or 1.0)
             else:
-                # Decayed to the mention's moment, then reinforced (a mention older than the
-                # last one reinforces from the confidence it had then).
+                # Decayed to the mention's moment, then reinforced; a mention older than the
+                # last one (mail synced out of order) reinforces the confidence as it stands.
                 current = decayed(
                     float(doc.get("confidence") or 0), last, at, self._policy.half_life_days
                 )
@@ -170,6 +176,23 @@ class InterestService:
             if updated is not None:
                 touched.append(self._view(updated, now))
         return touched
+
+    async def _create(
+        self, doc: dict[str, Any], session: AsyncClientSession | None
+    ) -> dict[str, Any] | None:
+        """Insert a first detection; None when inserted, else the interest another writer
+        added meanwhile (outside a transaction: inside one, the conflict aborts and the
+        transaction is retried)."""
+        if session is not None:
+            await self._store.insert(doc, session)
+            return None
+        try:
+            await self._store.insert(doc)
+        except DuplicateKeyError:
+            return await self._store.topic(
+                doc["user_id"], doc["contact_id"], doc["category"], doc["topic"]
+            )
+        return None
 
     # --- reads and edits -------------------------------------------------------------------
 

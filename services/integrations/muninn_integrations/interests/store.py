@@ -47,6 +47,11 @@ class InterestStore:
             {"_id": interest_id, "user_id": user_id, "contact_id": contact_id}
         )
 
+    async def topic(self, user_id: str, contact_id: str, category: str, topic: str) -> Doc | None:
+        return await self._interests.find_one(
+            {"user_id": user_id, "contact_id": contact_id, "category": category, "topic": topic}
+        )
+
     async def insert(self, doc: Doc, session: Session = None) -> None:
         await self._interests.insert_one(doc, session=session)
 
