@@ -11,6 +11,8 @@ from muninn_integrations.audit.service import AuditLog
 from muninn_integrations.calendar.service import CalendarService
 from muninn_integrations.connections.service import ConnectionService
 from muninn_integrations.contacts.service import ContactService
+from muninn_integrations.graph.service import GraphService
+from muninn_integrations.interests.service import InterestService
 from muninn_integrations.mail.service import MailService
 from muninn_integrations.oauth.service import OAuthService
 from muninn_integrations.sync.service import SyncService
@@ -25,6 +27,8 @@ class IntegrationsServices:
     mail: MailService
     oauth: OAuthService
     audit: AuditLog
+    graph: GraphService
+    interests: InterestService
 
 
 async def get_services(request: Request) -> IntegrationsServices:

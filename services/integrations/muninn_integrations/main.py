@@ -33,7 +33,15 @@ from muninn_integrations.contacts.service import ContactService
 from muninn_integrations.contacts.sink import ContactSink
 from muninn_integrations.contacts.store import ContactStore
 from muninn_integrations.deps import IntegrationsServices
+from muninn_integrations.graph.router import relationships_router
+from muninn_integrations.graph.router import router as people_router
+from muninn_integrations.graph.service import GraphPolicy, GraphService
+from muninn_integrations.graph.store import LinkStore
 from muninn_integrations.interactions.service import InteractionLog
+from muninn_integrations.interests.router import router as interests_router
+from muninn_integrations.interests.scoring import InterestPolicy
+from muninn_integrations.interests.service import InterestService
+from muninn_integrations.interests.store import InterestStore
 from muninn_integrations.mail.router import router as mail_router
 from muninn_integrations.mail.service import MailService
 from muninn_integrations.mail.sink import MailSink
@@ -86,6 +94,8 @@ def create_app(
     watch_store = WatchStore(db)
     audit_store = AuditStore(db, retention=timedelta(days=settings.audit_retention_days))
     audit = AuditLog(audit_store)
+    link_store = LinkStore(db)
+    interest_store = InterestStore(db)
     sinks: list[RecordSink] = [
         CalendarEventSink(calendar_store),
         ContactSink(contact_store),
@@ -105,6 +115,25 @@ def create_app(
     )
     contacts = ContactService(client=runtime.mongo, store=contact_store)
     interactions = InteractionLog(contacts, announcer)
+    graph = GraphService(
+        link_store,
+        contacts,
+        GraphPolicy(
+            half_life_days=settings.graph_recency_half_life_days,
+            max_participants=settings.graph_max_participants,
+        ),
+    )
+    interests = InterestService(
+        interest_store,
+        contacts,
+        InterestPolicy(
+            base=settings.interest_base_confidence,
+            gain=settings.interest_gain,
+            half_life_days=settings.interest_half_life_days,
+            floor=settings.interest_floor,
+            max_participants=settings.interest_max_participants,
+        ),
+    )
     sync = SyncService(
         client=runtime.mongo,
         store=sync_store,
@@ -112,7 +141,7 @@ def create_app(
         registry=registry,
         sinks=sinks,
         announcer=announcer,
-        followers=[interactions.follow],
+        followers=[interactions.follow, graph.follow, interests.follow],
         owner=f"{settings.service_name}:{settings.instance_id}",
         lease=timedelta(seconds=settings.sync_lease_seconds),
         page_size=settings.sync_page_size,
@@ -156,6 +185,8 @@ def create_app(
             state_ttl=timedelta(seconds=settings.google_oauth_state_ttl_seconds),
         ),
         audit=audit,
+        graph=graph,
+        interests=interests,
     )
     # Erasure removes every document carrying the user's id, the vault's sealed secrets and
     # wrapped data keys included, so nothing synced for the user can be opened again.
@@ -172,13 +203,25 @@ def create_app(
             mail_store,
             watch_store,
             audit_store,
+            link_store,
+            interest_store,
         ):
             await store.ensure_indexes()
 
     async def queue_due_syncs() -> None:
         await sync.queue_due()
 
+    async def sweep_relationships() -> None:
+        await graph.sweep()
+        await interests.sweep()
+
     background = BackgroundTasks(settings.service_name)
+    background.every(
+        "relationships-sweep",
+        settings.relationships_sweep_interval_seconds,
+        sweep_relationships,
+        start_delay=60.0,
+    )
     if settings.sync_workers_enabled:
         background.add("sync-worker", sync.work_forever)
         background.every("sync-schedule", settings.sync_schedule_interval_seconds, queue_due_syncs)
@@ -209,6 +252,9 @@ def create_app(
             contacts_router,
             mail_router,
             audit_router,
+            people_router,
+            relationships_router,
+            interests_router,
         ],
         background=background,
         on_startup=[ensure_indexes],

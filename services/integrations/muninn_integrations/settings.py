@@ -97,6 +97,41 @@ class IntegrationsSettings(OutboundSettings):
         default=3600.0, gt=0, description="A server found unable to push is tried again after it."
     )
 
+    # Relationships: the contact graph and contacts' interests (docs/relationships.md).
+    graph_recency_half_life_days: float = Field(
+        default=90.0, gt=0, le=3650, description="A tie's strength halves over this much silence."
+    )
+    graph_max_participants: int = Field(
+        default=25,
+        ge=2,
+        le=100,
+        description="A meeting or e-mail with more of the user's contacts says little about who "
+        "knows whom and links nobody (a 300-person all-hands would write 45,000 pairs).",
+    )
+    interest_base_confidence: float = Field(
+        default=0.4, gt=0, le=1, description="An interest's confidence when first detected."
+    )
+    interest_gain: float = Field(
+        default=0.25, gt=0, le=1, description="Each further mention: c ← c + (1 - c)·gain."
+    )
+    interest_half_life_days: float = Field(
+        default=60.0, gt=0, le=3650, description="Unmentioned, an interest's confidence halves."
+    )
+    interest_floor: float = Field(
+        default=0.1, ge=0, lt=1, description="The daily sweep drops interests decayed under it."
+    )
+    interest_max_participants: int = Field(
+        default=10,
+        ge=1,
+        le=100,
+        description="A record with more of the user's contacts gives none of them interests.",
+    )
+    relationships_sweep_interval_seconds: float = Field(
+        default=86_400.0,
+        gt=0,
+        description="How often tie strengths are refreshed and faded interests dropped.",
+    )
+
     # Google (Calendar, Contacts, Gmail) over OAuth; offered only with a client id.
     google_client_id: str | None = Field(
         default=None,

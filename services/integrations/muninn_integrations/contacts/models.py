@@ -7,6 +7,7 @@ not name. Every list and text is bounded.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -373,3 +374,15 @@ class ContactCreate(ContactFields):
 
 class ContactPatch(ContactFields):
     """Fields not sent are left as they are; a field sent as null is cleared."""
+
+
+@dataclass(frozen=True)
+class ContactPerson:
+    """What other features (the contact graph) read of a contact: who, where, how close."""
+
+    id: str
+    display_name: str | None
+    company: str | None
+    email_domains: tuple[str, ...]
+    relationship_strength: float
+    is_archived: bool

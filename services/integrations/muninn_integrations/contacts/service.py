@@ -16,10 +16,13 @@ from muninn_integrations.contacts.models import (
     ContactCreate,
     ContactPage,
     ContactPatch,
+    ContactPerson,
     ContactRecord,
 )
 from muninn_integrations.contacts.sink import compose
 from muninn_integrations.contacts.store import ContactStore
+
+MAX_PEOPLE = 50_000
 
 
 class ContactService:
@@ -140,3 +143,16 @@ class ContactService:
 
         if not await in_transaction(self._client, work):
             raise not_found("Contact")
+
+    async def people(
+        self,
+        user_id: str,
+        contact_ids: list[str] | None = None,
+        session: AsyncClientSession | None = None,
+    ) -> dict[str, ContactPerson]:
+        """Id → name, company, e-mail domains and relationship strength (0.0 until one is
+        computed) of the named contacts, or of all the user's; another user's ids are absent."""
+        if contact_ids is not None and not contact_ids:
+            return {}
+        limit = len(set(contact_ids)) if contact_ids is not None else MAX_PEOPLE
+        return await self._store.people(user_id, contact_ids, limit, session)

@@ -16,6 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from muninn_integrations.contacts.merge import display_name
 from muninn_integrations.contacts.models import (
     Birthday,
+    ContactPerson,
     ContactRecord,
     ContactSource,
     birthday_text,
@@ -26,6 +27,15 @@ CONTACT_SOURCES = "contact_sources"
 
 Doc = dict[str, Any]
 Session = AsyncClientSession | None
+PERSON_FIELDS = {
+    "display_name": 1,
+    "first_name": 1,
+    "last_name": 1,
+    "emails": 1,
+    "company": 1,
+    "relationship_strength": 1,
+    "is_archived": 1,
+}
 
 
 def contact_from_doc(doc: Mapping[str, Any]) -> ContactRecord:
@@ -51,6 +61,27 @@ def contact_from_doc(doc: Mapping[str, Any]) -> ContactRecord:
         edited_by_hand=bool(doc.get("edited_by_hand")),
         created_at=doc["created_at"],
         updated_at=doc["updated_at"],
+    )
+
+
+def person_from_doc(doc: Mapping[str, Any]) -> ContactPerson:
+    domains: list[str] = []
+    for email in doc.get("emails") or []:
+        value = str(email.get("value", "")) if isinstance(email, Mapping) else ""
+        domain = value.rpartition("@")[2].strip().lower()
+        if "@" in value and domain and domain not in domains:
+            domains.append(domain)
+    strength = doc.get("relationship_strength")
+    return ContactPerson(
+        id=doc["_id"],
+        display_name=display_name(doc),
+        company=doc.get("company"),
+        email_domains=tuple(domains),
+        # Absent until the relationship-strength sweep has scored the contact.
+        relationship_strength=(
+            min(1.0, max(0.0, float(strength))) if isinstance(strength, int | float) else 0.0
+        ),
+        is_archived=bool(doc.get("is_archived")),
     )
 
 
@@ -187,3 +218,15 @@ class ContactStore:
             {"user_id": user_id, "connection_id": connection_id}, session=session
         )
         return await found.to_list(None)
+
+    # --- what other features read -----------------------------------------------------------
+
+    async def people(
+        self, user_id: str, contact_ids: list[str] | None, limit: int, session: Session = None
+    ) -> dict[str, ContactPerson]:
+        """The named contacts (all of the user's when ``contact_ids`` is None)."""
+        query: Doc = {"user_id": user_id}
+        if contact_ids is not None:
+            query["_id"] = {"$in": contact_ids}
+        found = self._contacts.find(query, PERSON_FIELDS, session=session)
+        return {doc["_id"]: person_from_doc(doc) for doc in await found.to_list(limit)}

@@ -1,0 +1,104 @@
+"""What a page of synced mail or meetings says about who knows whom, and how a link's
+document takes it in or gives it back (pure functions, no I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from muninn_integrations.connectors.port import RecordKind
+from muninn_integrations.graph.scoring import MAX_EVIDENCE, tie_strength
+
+Doc = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """One record (meeting or e-mail) a pair of contacts both took part in."""
+
+    record_id: str
+    kind: str  # meeting | email
+    at: datetime
+
+    def as_doc(self) -> Doc:
+        return {"record_id": self.record_id, "kind": self.kind, "at": self.at}
+
+
+def evidence_kind(kind: RecordKind) -> str:
+    return "email" if kind is RecordKind.EMAIL else "meeting"
+
+
+def parse_moment(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    # MongoDB hands datetimes back naive (UTC) unless the client is tz-aware.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def latest(evidence: Iterable[Mapping[str, Any]]) -> datetime | None:
+    moments = [_aware(item["at"]) for item in evidence if isinstance(item.get("at"), datetime)]
+    return max(moments) if moments else None
+
+
+def recent(evidence: Iterable[Mapping[str, Any]]) -> list[Doc]:
+    """The last ``MAX_EVIDENCE`` items, oldest first, each record once."""
+    seen: dict[str, Doc] = {}
+    for item in evidence:
+        seen.setdefault(str(item["record_id"]), dict(item))
+    ordered = sorted(seen.values(), key=lambda item: (_aware(item["at"]), item["record_id"]))
+    return ordered[-MAX_EVIDENCE:]
+
+
+def absorb(
+    doc: Mapping[str, Any], sightings: Sequence[Sighting], now: datetime, half_life_days: float
+) -> Doc | None:
+    """The fields of ``doc`` changed by ``sightings``; None when all were already counted
+    (a replayed or re-synced record). Records are recognised among the kept evidence: one
+    older than a pair's last fifty could count again, which a replay (pages are replayed
+    soon after they were applied) never is."""
+    known = {str(item["record_id"]) for item in doc.get("evidence") or []}
+    new = [s for s in sightings if s.record_id not in known]
+    new = list({s.record_id: s for s in new}.values())
+    if not new:
+        return None
+    evidence = recent([*(doc.get("evidence") or []), *(s.as_doc() for s in new)])
+    shared = int(doc.get("shared_interactions") or 0) + len(new)
+    previous = doc.get("last_evidence_at")
+    moments = [s.at for s in new] + ([_aware(previous)] if isinstance(previous, datetime) else [])
+    last = max(moments)
+    return {
+        "evidence": evidence,
+        "shared_interactions": shared,
+        "last_evidence_at": last,
+        "strength": tie_strength(shared, last, now, half_life_days),
+    }
+
+
+def release(
+    doc: Mapping[str, Any], record_ids: set[str], now: datetime, half_life_days: float
+) -> Doc:
+    """The fields of ``doc`` once the evidence of deleted records is taken back."""
+    evidence = list(doc.get("evidence") or [])
+    kept = [item for item in evidence if str(item["record_id"]) not in record_ids]
+    shared = max(0, int(doc.get("shared_interactions") or 0) - (len(evidence) - len(kept)))
+    last = latest(kept)
+    if last is None and shared > 0:
+        # The rest fell out of the kept window earlier: its moment stays as it was.
+        previous = doc.get("last_evidence_at")
+        last = _aware(previous) if isinstance(previous, datetime) else None
+    return {
+        "evidence": kept,
+        "shared_interactions": shared,
+        "last_evidence_at": last,
+        "strength": tie_strength(shared, last, now, half_life_days),
+    }

@@ -1,0 +1,65 @@
+"""Stored links and contacts as the API shows them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from muninn_integrations.contacts.models import ContactPerson
+from muninn_integrations.graph.models import ContactLink, Evidence, GraphEdge, LinkType, Person
+
+
+def ends(docs: Iterable[Mapping[str, Any]]) -> list[str]:
+    return sorted({end for d in docs for end in (d["a"], d["b"])})
+
+
+def person(p: ContactPerson) -> Person:
+    return Person(
+        id=p.id,
+        display_name=p.display_name,
+        company=p.company,
+        relationship_strength=p.relationship_strength,
+    )
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _type(doc: Mapping[str, Any]) -> LinkType:
+    try:
+        return LinkType(str(doc.get("type")))
+    except ValueError:
+        return LinkType.ACQUAINTANCE
+
+
+def link(doc: Mapping[str, Any], mutual: int) -> ContactLink:
+    return ContactLink(
+        id=doc["_id"],
+        a=doc["a"],
+        b=doc["b"],
+        type=_type(doc),
+        type_source="user" if doc.get("type_source") == "user" else "inferred",
+        strength=min(1.0, max(0.0, float(doc.get("strength") or 0))),
+        shared_interactions=int(doc.get("shared_interactions") or 0),
+        evidence=[
+            Evidence(record_id=e["record_id"], kind=e["kind"], at=_aware(e["at"]))
+            for e in reversed(doc.get("evidence") or [])
+        ],
+        mutual_connections=mutual,
+        detected_at=_aware(doc["detected_at"]),
+        updated_at=_aware(doc["updated_at"]),
+    )
+
+
+def edge(doc: Mapping[str, Any], mutual: int) -> GraphEdge:
+    return GraphEdge(
+        a=doc["a"],
+        b=doc["b"],
+        type=_type(doc),
+        type_source="user" if doc.get("type_source") == "user" else "inferred",
+        strength=min(1.0, max(0.0, float(doc.get("strength") or 0))),
+        shared_interactions=int(doc.get("shared_interactions") or 0),
+        mutual_connections=mutual,
+    )

@@ -1,0 +1,310 @@
+"""Contacts' interests: detected in the mail and meetings they take part in (a sync follower),
+reinforced by each mention, decayed on read, dropped by the daily sweep once faded."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from muninn_shared.problems import not_found
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
+
+from muninn_integrations.connectors.port import RecordKind
+from muninn_integrations.contacts.service import ContactService
+from muninn_integrations.interactions.service import addresses_in, moment_of
+from muninn_integrations.interests.detect import detect
+from muninn_integrations.interests.models import ContactInterest, InterestCreate, InterestList
+from muninn_integrations.interests.scoring import InterestPolicy, aware, decayed, reinforced
+from muninn_integrations.interests.store import MAX_SOURCES, InterestStore
+from muninn_integrations.sync.sinks import Action, Applied, SyncScope
+
+
+def text_of(kind: RecordKind, data: Mapping[str, Any]) -> str:
+    """What a record says about its people's interests: an e-mail's subject and snippet, a
+    meeting's title and description."""
+    fields = ("subject", "snippet") if kind is RecordKind.EMAIL else ("title", "description")
+    return "\n".join(str(data[f]) for f in fields if isinstance(data.get(f), str))
+
+
+def _moment(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return aware(datetime.fromisoformat(value))
+    except ValueError:
+        return None
+
+
+class InterestService:
+    def __init__(
+        self, store: InterestStore, contacts: ContactService, policy: InterestPolicy
+    ) -> None:
+        self._store = store
+        self._contacts = contacts
+        self._policy = policy
+
+    def _view(self, doc: Mapping[str, Any], now: datetime) -> ContactInterest:
+        by_hand = doc.get("source") == "user"
+        reinforced_at = aware(doc["last_reinforced_at"])
+        confidence = float(doc.get("confidence") or 0)
+        if not by_hand:
+            confidence = decayed(confidence, reinforced_at, now, self._policy.half_life_days)
+        return ContactInterest(
+            id=doc["_id"],
+            contact_id=doc["contact_id"],
+            category=doc["category"],
+            topic=doc["topic"],
+            confidence=round(min(1.0, max(0.0, confidence)), 6),
+            evidence_count=int(doc.get("evidence_count") or 0),
+            source="user" if by_hand else "inferred",
+            source_interactions=list(doc.get("source_interactions") or []),
+            first_detected_at=aware(doc["first_detected_at"]),
+            last_reinforced_at=reinforced_at,
+            created_at=aware(doc["created_at"]),
+            updated_at=aware(doc["updated_at"]),
+        )
+
+    # --- detection -------------------------------------------------------------------------
+
+    async def follow(
+        self,
+        scope: SyncScope,
+        kind: RecordKind,
+        applied: Sequence[Applied],
+        session: AsyncClientSession,
+    ) -> None:
+        """Each contact on a new e-mail or meeting gains the interests its text mentions."""
+        if kind not in (RecordKind.EMAIL, RecordKind.CALENDAR_EVENT):
+            return
+        fresh = [a for a in applied if a.action is Action.CREATED and text_of(kind, a.data)]
+        wanted = sorted({address for a in fresh for address in addresses_in(kind, a.data)})
+        if not wanted:
+            return
+        known = await self._contacts.ids_by_email(scope.user_id, wanted, session)
+        for item in fresh:
+            at = _moment(moment_of(kind, item.data))
+            ids = sorted({known[a] for a in addresses_in(kind, item.data) if a in known})
+            if at is None or not ids or len(ids) > self._policy.max_participants:
+                continue
+            text = text_of(kind, item.data)
+            for contact_id in ids:
+                await self.reinforce_from_text(
+                    scope.user_id,
+                    contact_id,
+                    text,
+                    source_id=f"{item.record_id}:{contact_id}",
+                    at=at,
+                    session=session,
+                )
+
+    async def reinforce_from_text(
+        self,
+        user_id: str,
+        contact_id: str,
+        text: str,
+        *,
+        source_id: str,
+        at: datetime,
+        session: AsyncClientSession | None = None,
+    ) -> list[ContactInterest]:
+        """Detect the topics ``text`` mentions and reinforce each for the contact, once per
+        (source_id, topic): a replayed source changes nothing. The interests touched, as of
+        now. A first mention already faded under the floor by now is not kept."""
+        topics = detect(text)
+        if not topics:
+            return []
+        at = aware(at)
+        now = datetime.now(UTC)
+        existing = {
+            (doc["category"], doc["topic"]): doc
+            for doc in await self._store.of_contact(user_id, contact_id, session)
+        }
+        touched: list[ContactInterest] = []
+        for topic in topics:
+            doc = existing.get((topic.category, topic.topic))
+            if doc is not None and source_id in (doc.get("source_interactions") or []):
+                touched.append(self._view(doc, now))
+                continue
+            if doc is None:
+                start = self._policy.base
+                if decayed(start, at, now, self._policy.half_life_days) < self._policy.floor:
+                    continue
+                doc = {
+                    "_id": uuid.uuid4().hex,
+                    "user_id": user_id,
+                    "contact_id": contact_id,
+                    "category": topic.category,
+                    "topic": topic.topic,
+                    "confidence": start,
+                    "evidence_count": 1,
+                    "source": "inferred",
+                    "source_interactions": [source_id],
+                    "first_detected_at": at,
+                    "last_reinforced_at": at,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                raced = await self._create(doc, session)
+                if raced is None:
+                    touched.append(self._view(doc, now))
+                    continue
+                doc = raced
+                if source_id in (doc.get("source_interactions") or []):
+                    touched.append(self._view(doc, now))
+                    continue
+            last = aware(doc["last_reinforced_at"])
+            if doc.get("source") == "user":
+                confidence = float(doc.get("confidence") or 1.0)
+            else:
+                # Decayed to the mention's moment, then reinforced; a mention older than the
+                # last one (mail synced out of order) reinforces the confidence as it stands.
+                current = decayed(
+                    float(doc.get("confidence") or 0), last, at, self._policy.half_life_days
+                )
+                confidence = reinforced(current, self._policy.gain)
+            updated = await self._store.reinforce(
+                doc["_id"],
+                confidence=confidence,
+                reinforced_at=max(last, at),
+                source_id=source_id,
+                now=now,
+                session=session,
+            )
+            if updated is not None:
+                touched.append(self._view(updated, now))
+        return touched
+
+    async def _create(
+        self, doc: dict[str, Any], session: AsyncClientSession | None
+    ) -> dict[str, Any] | None:
+        """Insert a first detection; None when inserted, else the interest another writer
+        added meanwhile (outside a transaction: inside one, the conflict aborts and the
+        transaction is retried)."""
+        if session is not None:
+            await self._store.insert(doc, session)
+            return None
+        try:
+            await self._store.insert(doc)
+        except DuplicateKeyError:
+            return await self._store.topic(
+                doc["user_id"], doc["contact_id"], doc["category"], doc["topic"]
+            )
+        return None
+
+    # --- reads and edits -------------------------------------------------------------------
+
+    async def _ensure_contact(self, user_id: str, contact_id: str) -> None:
+        if contact_id not in await self._contacts.people(user_id, [contact_id]):
+            raise not_found("Contact")
+
+    async def top(
+        self, user_id: str, contact_id: str, limit: int = 5, now: datetime | None = None
+    ) -> list[ContactInterest]:
+        """The contact's strongest interests by confidence decayed to ``now``."""
+        now = aware(now) if now else datetime.now(UTC)
+        views = [self._view(d, now) for d in await self._store.of_contact(user_id, contact_id)]
+        views.sort(key=lambda i: (-i.confidence, i.category, i.topic))
+        return views[: max(0, limit)]
+
+    async def of_contact(self, user_id: str, contact_id: str, limit: int) -> InterestList:
+        await self._ensure_contact(user_id, contact_id)
+        return InterestList(items=await self.top(user_id, contact_id, limit))
+
+    async def add(self, user_id: str, contact_id: str, body: InterestCreate) -> ContactInterest:
+        """The user says the contact cares about it: kept at full confidence, never fading."""
+        await self._ensure_contact(user_id, contact_id)
+        now = datetime.now(UTC)
+        doc = await self._store.put_by_hand(
+            user_id,
+            contact_id,
+            body.category,
+            body.topic,
+            on_insert={
+                "_id": uuid.uuid4().hex,
+                "evidence_count": 0,
+                "source_interactions": [],
+                "first_detected_at": now,
+                "created_at": now,
+            },
+            now=now,
+        )
+        return self._view(doc, now)
+
+    async def remove(self, user_id: str, contact_id: str, interest_id: str) -> None:
+        await self._ensure_contact(user_id, contact_id)
+        if not await self._store.delete(user_id, contact_id, interest_id):
+            raise not_found("Interest")
+
+    # --- merging contacts and the daily sweep ----------------------------------------------
+
+    async def repoint(
+        self, user_id: str, from_id: str, into_id: str, session: AsyncClientSession
+    ) -> None:
+        """``from_id`` was merged into ``into_id``: its interests become ``into_id``'s; one
+        both had becomes one (evidence summed, the higher confidence, sources joined)."""
+        if from_id == into_id:
+            return
+        now = datetime.now(UTC)
+        targets = {
+            (d["category"], d["topic"]): d
+            for d in await self._store.of_contact(user_id, into_id, session)
+        }
+        moved: list[str] = []
+        for doc in await self._store.of_contact(user_id, from_id, session):
+            target = targets.get((doc["category"], doc["topic"]))
+            if target is None:
+                await self._store.set(
+                    doc["_id"], {"contact_id": into_id, "updated_at": now}, session
+                )
+                continue
+            await self._store.set(target["_id"], self._merged(target, doc, now), session)
+            moved.append(doc["_id"])
+        if moved:
+            await self._store.delete_ids(moved, session)
+
+    def _merged(
+        self, target: Mapping[str, Any], other: Mapping[str, Any], now: datetime
+    ) -> dict[str, Any]:
+        last = max(aware(target["last_reinforced_at"]), aware(other["last_reinforced_at"]))
+        by_hand = "user" in (target.get("source"), other.get("source"))
+        # Each side's confidence brought to the later of their last mentions, then the higher.
+        confidence = max(
+            decayed(
+                float(d.get("confidence") or 0),
+                aware(d["last_reinforced_at"]),
+                last,
+                self._policy.half_life_days,
+            )
+            if d.get("source") != "user"
+            else float(d.get("confidence") or 0)
+            for d in (target, other)
+        )
+        sources = list(
+            dict.fromkeys(
+                [
+                    *(other.get("source_interactions") or []),
+                    *(target.get("source_interactions") or []),
+                ]
+            )
+        )
+        return {
+            "confidence": 1.0 if by_hand else confidence,
+            "source": "user" if by_hand else "inferred",
+            "evidence_count": int(target.get("evidence_count") or 0)
+            + int(other.get("evidence_count") or 0),
+            "source_interactions": sources[-MAX_SOURCES:],
+            "first_detected_at": min(
+                aware(target["first_detected_at"]), aware(other["first_detected_at"])
+            ),
+            "last_reinforced_at": last,
+            "updated_at": now,
+        }
+
+    async def sweep(self, now: datetime | None = None) -> int:
+        """Drop every inferred interest decayed under the floor; how many went."""
+        return await self._store.delete_faded(
+            now or datetime.now(UTC), self._policy.half_life_days, self._policy.floor
+        )
