@@ -113,7 +113,7 @@ class ContactService:
             **composed,
             "said": said,
             "job_history": with_entry(doc.get("job_history"), entry),
-            "updated_at": detected_at,
+            "updated_at": datetime.now(UTC),
         }
         await self._store.set(user_id, contact_id, changes, session)
         return {**event_data({**doc, **changes}), "job_change": entry}
