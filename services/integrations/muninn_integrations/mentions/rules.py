@@ -64,292 +64,57 @@ _TITLE = r"[^\W\d_][\w&/+.\-]{0,40}(?: [^\W\d_&][\w&/+.\-]{0,40}){0,5}"
 _AS_TITLE = rf"(?: as (?:(?:a|an|the|their|its|our|her|his) )?(?P<title>{_TITLE}))?"
 _ARTICLE = r"(?:(?:a|an|the) )?"
 
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 SUBJECT_PRONOUNS = frozenset({"she", "he", "they"})
 OBJECT_PRONOUNS = frozenset({"her", "him", "them"})
 # Words that stand where a name could but are nobody's name: not looked up.
 STOP = (
     frozenset(
-        [
-            "i",
-            "i'm",
-            "me",
-            "my",
-            "we",
-            "us",
-            "our",
-            "you",
-            "your",
-            "he",
-            "she",
-            "they",
-            "her",
-            "him",
-            "them",
-            "his",
-            "hers",
-            "their",
-            "it",
-            "its",
-            "this",
-            "that",
-            "these",
-            "those",
-            "the",
-            "a",
-            "an",
-            "today",
-            "yesterday",
-            "tomorrow",
-            "tonight",
-            "had",
-            "have",
-            "has",
-            "met",
-            "called",
-            "talked",
-            "spoke",
-            "also",
-            "then",
-            "just",
-            "and",
-            "but",
-            "so",
-            "oh",
-            "ok",
-            "okay",
-            "yes",
-            "no",
-            "hey",
-            "hi",
-            "hello",
-            "thanks",
-            "thank",
-            "please",
-            "what",
-            "when",
-            "where",
-            "why",
-            "how",
-            "who",
-            "whom",
-            "which",
-            "did",
-            "do",
-            "does",
-            "was",
-            "were",
-            "is",
-            "are",
-            "be",
-            "been",
-            "will",
-            "would",
-            "could",
-            "should",
-            "can",
-            "may",
-            "might",
-            "must",
-            "last",
-            "next",
-            "morning",
-            "afternoon",
-            "evening",
-            "night",
-            "week",
-            "month",
-            "year",
-            "lunch",
-            "dinner",
-            "coffee",
-            "breakfast",
-            "brunch",
-            "drinks",
-            "everyone",
-            "someone",
-            "somebody",
-            "nobody",
-            "anyone",
-            "people",
-            "friends",
-            "friend",
-            "guys",
-            "team",
-            "colleagues",
-            "colleague",
-            "boss",
-            "after",
-            "before",
-            "since",
-            "for",
-            "with",
-            "at",
-            "in",
-            "on",
-            "of",
-            "to",
-            "from",
-            "about",
-            "not",
-            "never",
-            "really",
-            "very",
-            "finally",
-            "recently",
-            "there",
-            "here",
-            "some",
-            "all",
-            "both",
-            "each",
-            "one",
-            "two",
-            "if",
-            "because",
-            "while",
-            "as",
-            "again",
-            "later",
-            "earlier",
-            "soon",
-            "now",
-            "well",
-            "maybe",
-            "sure",
-            "great",
-            "nice",
-            "good",
-            "mum",
-            "mom",
-            "dad",
-        ]
+        _words(
+            """i i'm me my we us our you your he she they her him them his hers their it its this that
+    these those the a an today yesterday tomorrow tonight had have has met called talked
+    spoke also then just and but so oh ok okay yes no hey hi hello thanks thank please what
+    when where why how who whom which did do does was were is are be been will would could
+    should can may might must last next morning afternoon evening night week month year
+    lunch dinner coffee breakfast brunch drinks everyone someone somebody nobody anyone
+    people friends friend guys team colleagues colleague boss after before since for with at
+    in on of to from about not never really very finally recently there here some all both
+    each one two if because while as again later earlier soon now well maybe sure great nice
+    good mum mom dad longer anymore still even always ever only"""
+        )
     )
     | frozenset(WEEKDAYS)
     | frozenset(MONTHS)
 )
 # Where "moved to X" is a move of house, not of employer.
 PLACES = frozenset(
-    [
-        "london",
-        "paris",
-        "berlin",
-        "lisbon",
-        "porto",
-        "madrid",
-        "barcelona",
-        "rome",
-        "milan",
-        "amsterdam",
-        "brussels",
-        "dublin",
-        "vienna",
-        "prague",
-        "warsaw",
-        "stockholm",
-        "oslo",
-        "copenhagen",
-        "helsinki",
-        "zurich",
-        "geneva",
-        "munich",
-        "hamburg",
-        "new",
-        "york",
-        "boston",
-        "chicago",
-        "seattle",
-        "austin",
-        "denver",
-        "miami",
-        "toronto",
-        "vancouver",
-        "montreal",
-        "sydney",
-        "melbourne",
-        "tokyo",
-        "singapore",
-        "dubai",
-        "mumbai",
-        "bangalore",
-        "delhi",
-        "beijing",
-        "shanghai",
-        "europe",
-        "asia",
-        "africa",
-        "america",
-        "canada",
-        "mexico",
-        "brazil",
-        "portugal",
-        "spain",
-        "france",
-        "germany",
-        "italy",
-        "ireland",
-        "england",
-        "scotland",
-        "wales",
-        "uk",
-        "us",
-        "usa",
-        "japan",
-        "china",
-        "india",
-        "australia",
-        "switzerland",
-        "netherlands",
-        "belgium",
-        "austria",
-        "sweden",
-        "norway",
-        "denmark",
-        "finland",
-        "poland",
-        "the",
-        "city",
-        "town",
-    ]
-)
+    _words(
+        """london paris berlin lisbon porto madrid barcelona rome milan amsterdam brussels dublin
+    vienna prague warsaw stockholm oslo copenhagen helsinki zurich geneva munich hamburg new
+    york boston chicago seattle austin denver miami toronto vancouver montreal sydney
+    melbourne tokyo singapore dubai mumbai bangalore delhi beijing shanghai europe asia
+    africa america canada mexico brazil portugal spain france germany italy ireland england
+    scotland wales uk us usa japan china india australia switzerland netherlands belgium
+    austria sweden norway denmark finland poland the city town"""
+    )
+) | {"new york", "los angeles", "san francisco", "hong kong", "buenos aires", "mexico city"}
 _TRAILING_NOT_NAME = frozenset(
     {"today", "tomorrow", "tonight", "yesterday", "next", "last", "this", "i"}
     | set(WEEKDAYS)
     | set(MONTHS)
 )
 _TITLE_ENDS = frozenset(
-    [
-        "next",
-        "this",
-        "on",
-        "in",
-        "from",
-        "starting",
-        "today",
-        "tomorrow",
-        "and",
-        "but",
-        "so",
-        "because",
-        "which",
-        "after",
-        "before",
-        "last",
-        "soon",
-        "at",
-        "with",
-        "for",
-        "since",
-        "yesterday",
-        "now",
-        "when",
-        "while",
-        "then",
-    ]
+    _words(
+        """next this on in from starting today tomorrow and but so because which after before last
+    soon at with for since yesterday now when while then"""
+    )
 )
 _INTEREST_ENDS = (" and i ", " but ", " so ", " because ", " which ", " when ", " although ")
-_NOT_INTERESTS = frozenset(
-    ["me", "you", "him", "her", "them", "us", "it", "that", "this", "when", "how", "what"]
-)
+_NOT_INTERESTS = frozenset(_words("""me you him her them us it that this when how what"""))
 
 _SENTENCE = re.compile(r"(?:[^.!?;\n]|[.!?](?=[^\s.!?;]))+[.!?;]*")
 _UNREAL = re.compile(
@@ -360,21 +125,7 @@ _UNREAL = re.compile(
     re.IGNORECASE,
 )
 _CALLER = frozenset(
-    [
-        "i",
-        "we",
-        "just",
-        "also",
-        "finally",
-        "then",
-        "and",
-        "quickly",
-        "briefly",
-        "already",
-        "i've",
-        "we've",
-        "i'd",
-    ]
+    _words("""i we just also finally then and quickly briefly already i've we've i'd""")
 )
 _FREE_NAME = re.compile(rf"(?<![\w'\-]){NAME}(?![\w])")
 
@@ -547,11 +298,10 @@ def _job_patterns() -> list[tuple[str, bool, bool, re.Pattern[str]]]:
 
 
 _INTEREST = re.compile(
-    rf"{_SUBJ}(?: really| absolutely| just| totally| truly| also| still)? "
-    r"(?:loves|adores|likes|enjoys|(?:is|'s) (?:really |so |very |totally |super )?"
-    r"(?:into|passionate about|obsessed with|crazy about|mad about|nuts about|"
-    r"a (?:big |huge )?fan of)|has a passion for|(?:is|'s) learning|has taken up|took up|"
-    r"got into) (?P<what>[^,;.!?]{2,120})",
+    rf"{_SUBJ}(?:(?: is|'s)(?: really| so| very| totally| super| quite)? (?:into|passionate about|"
+    r"obsessed with|crazy about|mad about|nuts about|a (?:big |huge )?fan of|learning)"
+    r"|(?: really| absolutely| just| totally| truly| also| still)? (?:loves|adores|likes|"
+    r"enjoys|has a passion for|has taken up|took up|got into)) (?P<what>[^,;.!?]{2,120})",
     re.IGNORECASE,
 )
 _INTERACTIONS = _interaction_patterns()
@@ -597,6 +347,13 @@ def _clause_around(sentence: str, start: int, end: int) -> tuple[str, str]:
     before = sentence[:start]
     after = sentence[end:]
     return before[before.rfind(",") + 1 :], after.split(",", 1)[0]
+
+
+def _said_from(found: re.Match[str]) -> int:
+    """Where the words after a job change start: past the company (a title said after it
+    may run into "next week"), or the title."""
+    groups = found.groupdict()
+    return found.end("company") if groups.get("company") else found.start("title")
 
 
 def _unreal(before: str) -> bool:
@@ -698,7 +455,7 @@ def _jobs(
 ) -> Iterator[tuple[JobMention, tuple[int, int]]]:
     for kind, past, employer_only, pattern in _JOBS:
         for found in pattern.finditer(sentence):
-            before, after = _clause_around(sentence, found.start(), found.end())
+            before, after = _clause_around(sentence, found.start(), _said_from(found))
             if _unreal(before):
                 continue
             person = _subject(found.group("who"), offset + found.start("who"))
