@@ -89,6 +89,8 @@ def interests(text: str) -> list[tuple[str | None, str]]:
         ),
         ("had lunch with ana", [(("ana",), "meeting", NOW)]),
         ("had lunch with her", [((None,), "meeting", NOW)]),
+        ("Yesterday Ana and I had lunch", [(("Ana",), "meeting", noon(4))]),
+        ("talked to Ana about admin stuff", [(("Ana",), "meeting", NOW)]),
         ("Ana said hi, then I met her on Friday", [((None,), "meeting", noon(4))]),
     ],
 )
@@ -136,6 +138,11 @@ def test_no_interaction(text: str) -> None:
         ("Ana is now at Stripe", [("Ana", "joined", "Stripe", None, TODAY, False)]),
         ("Ana got a job at X", [("Ana", "joined", "X", None, TODAY, False)]),
         ("Ana left Acme", [("Ana", "left", "Acme", None, TODAY, False)]),
+        ("Last week Ana left Acme", [("Ana", "left", "Acme", None, date(2026, 11, 28), False)]),
+        (
+            "Yesterday Ana joined Google",
+            [("Ana", "joined", "Google", None, date(2026, 12, 4), False)],
+        ),
         (
             "Ana joined Google last week",
             [("Ana", "joined", "Google", None, date(2026, 11, 28), False)],

@@ -127,6 +127,11 @@ _UNREAL = re.compile(
 _CALLER = frozenset(
     _words("""i we just also finally then and quickly briefly already i've we've i'd""")
 )
+_BY_CALL = re.compile(r"\b(?:phone|video|zoom|facetime|skype|teams call)\b", re.IGNORECASE)
+_BY_MESSAGE = re.compile(
+    r"\b(?:text|texts|whatsapp|signal|telegram|slack|messenger|dm|dms|email|e-mail|chat)\b",
+    re.IGNORECASE,
+)
 _FREE_NAME = re.compile(rf"(?<![\w'\-]){NAME}(?![\w])")
 
 
@@ -377,17 +382,16 @@ def _interactions(sentence: str, offset: int, now: datetime) -> Iterator[Interac
             yield InteractionMention(
                 people=people,
                 kind=kind or _talk_kind(after),
-                occurred_at=when_it_happened([after, before], now),
+                occurred_at=when_it_happened([after, before, found.group()], now),
                 sentence=sentence.strip()[:SUMMARY_CHARS],
                 position=offset + found.start("who"),
             )
 
 
 def _talk_kind(after: str) -> MeetingKind:
-    lowered = after.lower()
-    if "phone" in lowered or "video" in lowered or "zoom" in lowered:
+    if _BY_CALL.search(after):
         return "call"
-    if any(word in lowered for word in ("text", "whatsapp", "signal", "telegram", "slack", "dm")):
+    if _BY_MESSAGE.search(after):
         return "message"
     return "meeting"
 
@@ -467,7 +471,11 @@ def _jobs(
                 continue
             statement = JobStatement(
                 kind=kind,  # type: ignore[arg-type]
-                effective_on=effective_day([after, before], now.date(), past=past),
+                effective_on=effective_day(
+                    [after, before, found.group("who")],
+                    now.date(),
+                    past=past,
+                ),
                 company=company,
                 title=_title(groups.get("title")),
                 needs_company=employer_only,
