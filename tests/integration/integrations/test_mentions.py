@@ -213,6 +213,20 @@ async def test_names_resolve_to_one_live_contact_of_this_user(setup: Setup) -> N
     assert (await setup.contacts.get(user, costa)).company is None
 
 
+async def test_an_edited_message_restates_the_interaction_of_its_original(setup: Setup) -> None:
+    user = uuid.uuid4().hex
+    ana = await setup.contact(user, display_name="Ana Silva")
+    first = message(user, "met Ana yesterday")
+    edit = message(user, "met Ana Silva yesterday").model_copy(
+        update={"metadata": {"edited_from": first.message_id}}
+    )
+    await setup.say(first)
+    await setup.say(edit)
+    assert [call[2].external_id for call in setup.recorder.calls] == [
+        f"conversation:{first.message_id}:{ana}"
+    ] * 2
+
+
 async def test_only_the_users_own_messages_are_read(setup: Setup) -> None:
     user = uuid.uuid4().hex
     await setup.contact(user, display_name="Ana Silva", company="Acme")

@@ -5,12 +5,14 @@ user's live contacts (a full name, else a first name only one contact has; a pro
 contact named last before it in the message) and applies what was said:
 
 - an interaction goes to the interactions feature, with the external id
-  ``conversation:<message id>:<contact id>`` so a message replayed counts once;
+  ``conversation:<message id>:<contact id>`` so a message replayed counts once (an edited
+  message keeps the id of the message it replaced: the edit restates the same meeting);
 - a job change is applied to the contact and its ``contact`` record announced with a
   ``job_change`` (a change already shown does nothing);
 - an interest goes to the interests feature with the words said.
 
-A name no contact has, or two contacts share, changes nothing (and is not logged: names are
+A message cut to fit its event (``content_truncated``) is read as far as it arrived. A name
+no contact has, or two contacts share, changes nothing (and is not logged: names are
 personal). The interactions and interests features are optional collaborators: without
 them, only job changes apply.
 """
@@ -42,6 +44,12 @@ from muninn_integrations.sync.sinks import Action, Applied, SyncScope
 log = get_logger(__name__)
 
 SOURCE = "conversation"
+
+
+def said_in(message: MessageEvent) -> str:
+    """The message a statement belongs to: an edit's original, else the message itself."""
+    original = message.metadata.get("edited_from")
+    return original if isinstance(original, str) and original else message.message_id
 
 
 class InteractionRecorder(Protocol):
@@ -147,7 +155,7 @@ class MentionService:
             direction="mutual",
             summary=mention.sentence,
             occurred_at=mention.occurred_at,
-            external_id=f"{SOURCE}:{message.message_id}:{contact.id}",
+            external_id=f"{SOURCE}:{said_in(message)}:{contact.id}",
             source=SOURCE,
             metadata={
                 "conversation_id": message.conversation_id,
@@ -192,7 +200,7 @@ class MentionService:
             message.user_id,
             contact.id,
             mention.text,
-            source_id=f"{SOURCE}:{message.message_id}",
+            source_id=f"{SOURCE}:{said_in(message)}",
             at=message.created_at,
             session=session,
         )
