@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import vobject
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -288,7 +288,7 @@ class JobChange(BaseModel):
     company: str | None = None
     title: str | None = None
     effective_on: str = Field(description="'YYYY-MM-DD'")
-    source: str = Field(description="'sync' or 'conversation'")
+    source: Literal["sync", "conversation"]
     detected_at: datetime
 
 
