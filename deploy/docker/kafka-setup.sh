@@ -70,7 +70,9 @@ $bin/kafka-acls.sh $connect --add --allow-principal User:scheduler --operation D
 $bin/kafka-acls.sh $connect --add --allow-principal User:scheduler --operation Describe --operation Write --topic muninn.scheduler.proactive --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:scheduler --operation Describe --operation Read --group scheduler. --resource-pattern-type prefix
 $bin/kafka-configs.sh $connect --alter --entity-type users --entity-name integrations --add-config "SCRAM-SHA-512=[password=$KAFKA_PASSWORD_INTEGRATIONS]"
+$bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Read --topic muninn.conversation.messages --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Read --topic muninn.identity.users --resource-pattern-type literal
+$bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Write --topic muninn.conversation.messages.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Write --topic muninn.identity.erasure-confirmations --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Write --topic muninn.identity.users.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Write --topic muninn.integrations.records --resource-pattern-type literal

@@ -46,6 +46,8 @@ from muninn_integrations.mail.router import router as mail_router
 from muninn_integrations.mail.service import MailService
 from muninn_integrations.mail.sink import MailSink
 from muninn_integrations.mail.store import MailStore
+from muninn_integrations.mentions.handlers import register_handlers as register_mention_handlers
+from muninn_integrations.mentions.service import MentionService
 from muninn_integrations.oauth.router import router as oauth_router
 from muninn_integrations.oauth.service import OAuthService
 from muninn_integrations.oauth.store import OAuthStateStore
@@ -187,6 +189,10 @@ def create_app(
         audit=audit,
         graph=graph,
         interests=interests,
+    )
+    # The interactions and interests features hand their recorder and reinforcer here.
+    register_mention_handlers(
+        runtime.consumers, MentionService(contacts=contacts, announcer=announcer)
     )
     # Erasure removes every document carrying the user's id, the vault's sealed secrets and
     # wrapped data keys included, so nothing synced for the user can be opened again.

@@ -151,6 +151,23 @@ def name_keys(fields: Mapping[str, Any]) -> list[str]:
     return keys
 
 
+def full_names(fields: Mapping[str, Any]) -> set[str]:
+    """The folded full names a contact goes by: its display name, and first and last name."""
+    joined = " ".join(str(fields[n]) for n in ("first_name", "last_name") if fields.get(n))
+    return {
+        " ".join(fold(str(name)).split())
+        for name in (fields.get("display_name"), joined)
+        if name and str(name).strip()
+    }
+
+
+def first_name_key(fields: Mapping[str, Any]) -> str | None:
+    """The folded first name: the given name, else the display name's first word."""
+    name = fields.get("first_name") or fields.get("display_name")
+    words = fold(str(name)).split() if name else []
+    return words[0] if words else None
+
+
 def search_condition(q: str) -> dict[str, Any]:
     """Every word of ``q`` must start one of a contact's name keys."""
     words = re.findall(r"[^\s]+", fold(q))[:5]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import vobject
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -281,6 +281,18 @@ class ContactSource(BaseModel):
     provider: str | None = None
 
 
+class JobChange(BaseModel):
+    """A change of a contact's company or title, at the source or said in conversation."""
+
+    previous_company: str | None = None
+    previous_title: str | None = None
+    company: str | None = None
+    title: str | None = None
+    effective_on: str = Field(description="'YYYY-MM-DD'")
+    source: Literal["sync", "conversation"]
+    detected_at: datetime
+
+
 class ContactRecord(BaseModel):
     id: str
     connection_id: str | None = Field(
@@ -302,6 +314,9 @@ class ContactRecord(BaseModel):
     source_provider: str = Field(description="'manual' or the provider it was first synced from")
     sources: list[ContactSource] = Field(default_factory=list)
     edited_by_hand: bool = False
+    job_history: list[JobChange] = Field(
+        default_factory=list, description="Its latest job changes, oldest first."
+    )
     created_at: datetime
     updated_at: datetime
 

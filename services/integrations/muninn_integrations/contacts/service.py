@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,7 +12,23 @@ from muninn_shared.storage.mongo import in_transaction
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from muninn_integrations.contacts.merge import email_key, fields_from_request, search_condition
+from muninn_integrations.contacts.jobs import (
+    JobStatement,
+    change_entry,
+    next_job,
+    statement_doc,
+    with_entry,
+)
+from muninn_integrations.contacts.merge import (
+    email_key,
+    event_data,
+    fields_from_request,
+    first_name_key,
+    fold,
+    full_names,
+    merge_fields,
+    search_condition,
+)
 from muninn_integrations.contacts.models import (
     ContactCreate,
     ContactPage,
@@ -20,7 +37,9 @@ from muninn_integrations.contacts.models import (
     ContactRecord,
 )
 from muninn_integrations.contacts.sink import compose
-from muninn_integrations.contacts.store import ContactStore
+from muninn_integrations.contacts.store import ContactStore, contact_from_doc
+
+MAX_NAME_LOOKUPS = 30
 
 MAX_PEOPLE = 50_000
 
@@ -37,6 +56,70 @@ class ContactService:
         keys = {key: address for address in addresses if (key := email_key(address))}
         found = await self._store.ids_by_key(user_id, list(keys), session)
         return {keys[key].strip().lower(): contact_id for key, contact_id in found.items()}
+
+    async def find_by_names(
+        self, user_id: str, names: Sequence[str], session: AsyncClientSession | None = None
+    ) -> dict[str, list[ContactRecord]]:
+        """Each name → the user's live contacts it designates: those whose full name it is
+        (case and accents aside), else those whose first name it is. A name with two
+        contacts is ambiguous to the caller; a name with none is no one it knows."""
+        wanted = {name: fold(" ".join(name.split())) for name in names[:MAX_NAME_LOOKUPS]}
+        # A full name is a key only when it is a display name: its first word finds the
+        # contacts whose first and last names make it.
+        keys = sorted({part for key in wanted.values() if key for part in (key, key.split()[0])})
+        docs = await self._store.named(user_id, keys, session) if keys else []
+        found: dict[str, list[ContactRecord]] = {}
+        for name, key in wanted.items():
+            full = [doc for doc in docs if key in full_names(doc)]
+            chosen = full or [doc for doc in docs if first_name_key(doc) == key]
+            found[name] = [contact_from_doc(doc) for doc in chosen]
+        return found
+
+    async def find_by_name(
+        self, user_id: str, name: str, session: AsyncClientSession | None = None
+    ) -> list[ContactRecord]:
+        return (await self.find_by_names(user_id, [name], session)).get(name, [])
+
+    async def record_job_change(
+        self,
+        user_id: str,
+        contact_id: str,
+        statement: JobStatement,
+        *,
+        detected_at: datetime,
+        session: AsyncClientSession | None = None,
+    ) -> dict[str, Any] | None:
+        """Apply what the user said about a contact's job (see ``contacts/jobs.py``).
+
+        Returns the ``contact`` record's data with its ``job_change`` for the caller to
+        announce, or None when the contact is unknown or archived, or already shows it (a
+        statement repeated changes nothing)."""
+        doc = await self._store.get_doc(user_id, contact_id, session)
+        if doc is None or doc.get("is_archived"):
+            return None
+        before = {"company": doc.get("company"), "title": doc.get("title")}
+        job = next_job(before["company"], before["title"], statement)
+        if job is None:
+            return None
+        sources = await self._store.sources_of(user_id, contact_id, session)
+        synced = merge_fields([source.get("fields") or {} for source in sources], {})
+        said = statement_doc(*job, synced, detected_at)
+        composed = compose({**doc, "said": said}, sources)
+        entry = change_entry(
+            before,
+            composed,
+            effective_on=statement.effective_on,
+            source="conversation",
+            detected_at=detected_at,
+        )
+        changes = {
+            **composed,
+            "said": said,
+            "job_history": with_entry(doc.get("job_history"), entry),
+            "updated_at": datetime.now(UTC),
+        }
+        await self._store.set(user_id, contact_id, changes, session)
+        return {**event_data({**doc, **changes}), "job_change": entry}
 
     async def page(
         self,
@@ -95,12 +178,15 @@ class ContactService:
             if not changes:
                 return True
             hand = {**(doc.get("hand") or {}), **changes}
+            # An edit of the company or title is newer than what was said in conversation.
+            said = None if {"company", "title"} & changes.keys() else doc.get("said")
             sources = await self._store.sources_of(user_id, contact_id, session)
-            composed = compose({**doc, "hand": hand}, sources)
+            composed = compose({**doc, "hand": hand, "said": said}, sources)
             await self._store.set(
                 user_id,
                 contact_id,
                 {
+                    "said": said,
                     **composed,
                     "hand": hand,
                     "edited_by_hand": True,

@@ -18,7 +18,14 @@ from typing import Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_integrations.connectors.port import Change, RecordKind
+from muninn_integrations.contacts.jobs import (
+    change_entry,
+    is_sync_job_change,
+    statement_holds,
+    with_entry,
+)
 from muninn_integrations.contacts.merge import (
+    FIELDS,
     digest,
     event_data,
     fields_from_contact,
@@ -34,9 +41,20 @@ Doc = dict[str, Any]
 
 
 def compose(contact: Mapping[str, Any], sources: Sequence[Mapping[str, Any]]) -> Doc:
-    """The contact's derived fields from its sources (oldest first) and its hand edits."""
-    fields = merge_fields([s.get("fields") or {} for s in sources], contact.get("hand") or {})
+    """The contact's derived fields from its sources (oldest first), its hand edits, and
+    what its owner said in conversation about its job while the sources still agree (see
+    ``contacts/jobs.py``); a statement the sources moved past is dropped (``said`` None)."""
+    synced = [s.get("fields") or {} for s in sources]
+    fields = merge_fields(synced, contact.get("hand") or {})
+    extra: Doc = {}
+    said = contact.get("said")
+    if said:
+        if statement_holds(said, merge_fields(synced, {})):
+            fields.update(company=said.get("company"), title=said.get("title"))
+        else:
+            extra["said"] = None
     return {
+        **extra,
         **fields,
         "match_keys": match_keys(fields),
         "name_keys": name_keys(fields),
@@ -123,7 +141,7 @@ class ContactSink(KindSink):
                 session,
             )
             if contact is not None:
-                return await self._refresh(scope.user_id, contact, session, now)
+                return await self._refresh(scope.user_id, contact, session, now, job_changes=True)
             # The contact went away under its source (should not happen): start it again.
             await store.delete_source(source["_id"], session)
 
@@ -179,22 +197,40 @@ class ContactSink(KindSink):
         return Applied(record_id=contact_id, action=Action.CREATED, data=event_data(doc))
 
     async def _refresh(
-        self, user_id: str, contact: Mapping[str, Any], session: AsyncClientSession, now: datetime
+        self,
+        user_id: str,
+        contact: Mapping[str, Any],
+        session: AsyncClientSession,
+        now: datetime,
+        *,
+        job_changes: bool = False,
     ) -> Applied | None:
-        """Recompose ``contact`` from its sources; an Applied when what it shows changed."""
+        """Recompose ``contact`` from its sources; an Applied when what it shows changed.
+
+        ``job_changes``: one of the contact's sources was edited, so another company or title
+        than before is a job change at the source (announced, and kept in ``job_history``);
+        a source joining or leaving the contact only brings or takes its own fields."""
         current = await self._store.get_doc(user_id, contact["_id"], session) or dict(contact)
         sources = await self._store.sources_of(user_id, current["_id"], session)
         changes = compose(current, sources)
         changed = changes["digest"] != current.get("digest") or bool(
             current.get("is_archived")
         ) != bool(contact.get("is_archived"))
+        job_change = None
         if changed:
             changes["updated_at"] = now
+            if job_changes and is_sync_job_change(current, changes):
+                job_change = change_entry(
+                    current, changes, effective_on=now.date(), source="sync", detected_at=now
+                )
+                changes["job_history"] = with_entry(current.get("job_history"), job_change)
         await self._store.set(user_id, current["_id"], changes, session)
         if not changed:
             return None
-        after = {**current, **changes}
-        return Applied(record_id=current["_id"], action=Action.UPDATED, data=event_data(after))
+        data = event_data({**current, **changes})
+        if job_change is not None:
+            data["job_change"] = job_change
+        return Applied(record_id=current["_id"], action=Action.UPDATED, data=data)
 
     async def _remove(
         self,
@@ -219,11 +255,17 @@ class ContactSink(KindSink):
             return await self._refresh(user_id, contact, session, now)
         if contact.get("edited_by_hand"):
             # Edited by its owner: it stays, now as if made by hand, with what it showed.
-            kept = merge_fields([source.get("fields") or {}], contact.get("hand") or {})
+            kept = compose({**contact, "sources": []}, [source])
+            shown = {name: kept[name] for name in FIELDS}
             await store.set(
                 user_id,
                 contact["_id"],
-                {"hand": kept, "connection_id": None, **compose({"hand": kept}, [])},
+                {
+                    "hand": shown,
+                    "said": None,
+                    "connection_id": None,
+                    **compose({"hand": shown}, []),
+                },
                 session,
             )
             return None

@@ -19,6 +19,7 @@ from muninn_integrations.contacts.models import (
     ContactPerson,
     ContactRecord,
     ContactSource,
+    JobChange,
     birthday_text,
 )
 
@@ -59,6 +60,7 @@ def contact_from_doc(doc: Mapping[str, Any]) -> ContactRecord:
         source_provider=doc.get("source_provider") or "manual",
         sources=[ContactSource.model_validate(s) for s in doc.get("sources") or []],
         edited_by_hand=bool(doc.get("edited_by_hand")),
+        job_history=[JobChange.model_validate(j) for j in doc.get("job_history") or []],
         created_at=doc["created_at"],
         updated_at=doc["updated_at"],
     )
@@ -148,6 +150,16 @@ class ContactStore:
                 if key in keys:
                     ids.setdefault(key, doc["_id"])
         return ids
+
+    async def named(
+        self, user_id: str, keys: list[str], session: Session = None, limit: int = 200
+    ) -> list[Doc]:
+        """Live contacts with one of ``keys`` (folded names) among their name keys."""
+        found = self._contacts.find(
+            {"user_id": user_id, "name_keys": {"$in": keys}, "is_archived": False},
+            session=session,
+        )
+        return await found.sort([("created_at", ASCENDING), ("_id", ASCENDING)]).to_list(limit)
 
     async def insert(self, doc: Doc, session: Session = None) -> None:
         await self._contacts.insert_one(doc, session=session)
