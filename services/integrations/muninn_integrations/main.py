@@ -190,9 +190,9 @@ def create_app(
         graph=graph,
         interests=interests,
     )
-    # The interactions and interests features hand their recorder and reinforcer here.
     register_mention_handlers(
-        runtime.consumers, MentionService(contacts=contacts, announcer=announcer)
+        runtime.consumers,
+        MentionService(contacts=contacts, announcer=announcer, interests=interests),
     )
     # Erasure removes every document carrying the user's id, the vault's sealed secrets and
     # wrapped data keys included, so nothing synced for the user can be opened again.
