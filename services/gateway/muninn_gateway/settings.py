@@ -44,7 +44,6 @@ DEFAULT_ROUTES: dict[str, str] = {
     "/v1/interactions": "integrations",
     "/v1/people": "integrations",
     "/v1/people/search": "memory",
-    "/v1/me/audit-log": "integrations",
     "/v1/calendar": "integrations",
     "/v1/mail": "integrations",
     "/v1/byod": "byod",
