@@ -9,7 +9,9 @@ from fastapi import Depends, Request
 
 from muninn_integrations.calendar.service import CalendarService
 from muninn_integrations.connections.service import ConnectionService
+from muninn_integrations.contacts.merging import ContactMerger
 from muninn_integrations.contacts.service import ContactService
+from muninn_integrations.interactions.service import InteractionService
 from muninn_integrations.mail.service import MailService
 from muninn_integrations.oauth.service import OAuthService
 from muninn_integrations.sync.service import SyncService
@@ -23,6 +25,8 @@ class IntegrationsServices:
     contacts: ContactService
     mail: MailService
     oauth: OAuthService
+    interactions: InteractionService
+    merges: ContactMerger
 
 
 async def get_services(request: Request) -> IntegrationsServices:

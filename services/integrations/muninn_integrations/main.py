@@ -24,12 +24,16 @@ from muninn_integrations.connections.store import ConnectionStore
 from muninn_integrations.connectors.calendar_writer import CalendarWriter
 from muninn_integrations.connectors.catalogue import default_registry
 from muninn_integrations.connectors.registry import ConnectorRegistry
+from muninn_integrations.contacts.merging import ContactMerger
 from muninn_integrations.contacts.router import router as contacts_router
 from muninn_integrations.contacts.service import ContactService
 from muninn_integrations.contacts.sink import ContactSink
 from muninn_integrations.contacts.store import ContactStore
 from muninn_integrations.deps import IntegrationsServices
-from muninn_integrations.interactions.service import InteractionLog
+from muninn_integrations.interactions.relationships import RelationshipService
+from muninn_integrations.interactions.router import router as interactions_router
+from muninn_integrations.interactions.service import InteractionLog, InteractionService
+from muninn_integrations.interactions.store import InteractionStore
 from muninn_integrations.mail.router import router as mail_router
 from muninn_integrations.mail.service import MailService
 from muninn_integrations.mail.sink import MailSink
@@ -80,6 +84,7 @@ def create_app(
     contact_store = ContactStore(db)
     mail_store = MailStore(db)
     watch_store = WatchStore(db)
+    interaction_store = InteractionStore(db)
     sinks: list[RecordSink] = [
         CalendarEventSink(calendar_store),
         ContactSink(contact_store),
@@ -87,17 +92,30 @@ def create_app(
     ]
 
     announcer = RecordAnnouncer(runtime.outbox)
+    contacts = ContactService(client=runtime.mongo, store=contact_store)
+    relationships = RelationshipService(
+        client=runtime.mongo,
+        store=interaction_store,
+        contacts=contacts,
+        announcer=announcer,
+        tuning=settings.relationship_tuning(),
+    )
+    interactions = InteractionService(
+        client=runtime.mongo,
+        store=interaction_store,
+        contacts=contacts,
+        announcer=announcer,
+        relationships=relationships,
+    )
     connections = ConnectionService(
         client=runtime.mongo,
         store=connection_store,
         vault=vault,
         registry=registry,
         check_timeout=settings.connect_check_timeout_seconds,
-        purges=[sink.purge_connection for sink in sinks],
+        purges=[*(sink.purge_connection for sink in sinks), interactions.purge_connection],
         on_disconnect=[sync_store.forget_connection],
     )
-    contacts = ContactService(client=runtime.mongo, store=contact_store)
-    interactions = InteractionLog(contacts, announcer)
     sync = SyncService(
         client=runtime.mongo,
         store=sync_store,
@@ -105,7 +123,7 @@ def create_app(
         registry=registry,
         sinks=sinks,
         announcer=announcer,
-        followers=[interactions.follow],
+        followers=[InteractionLog(interactions).follow],
         owner=f"{settings.service_name}:{settings.instance_id}",
         lease=timedelta(seconds=settings.sync_lease_seconds),
         page_size=settings.sync_page_size,
@@ -148,6 +166,14 @@ def create_app(
             timeout=settings.connect_check_timeout_seconds,
             state_ttl=timedelta(seconds=settings.google_oauth_state_ttl_seconds),
         ),
+        interactions=interactions,
+        merges=ContactMerger(
+            client=runtime.mongo,
+            store=contact_store,
+            announcer=announcer,
+            repoint=[interactions.repoint],
+            refreshed=[relationships.refresh],
+        ),
     )
     # Erasure removes every document carrying the user's id, the vault's sealed secrets and
     # wrapped data keys included, so nothing synced for the user can be opened again.
@@ -163,13 +189,17 @@ def create_app(
             contact_store,
             mail_store,
             watch_store,
+            interaction_store,
         ):
             await store.ensure_indexes()
+        await contacts.backfill()
 
     async def queue_due_syncs() -> None:
         await sync.queue_due()
 
     background = BackgroundTasks(settings.service_name)
+    # Hourly look: the first replica to claim the day recomputes every contact's strength.
+    background.every("relationship-sweep", 3600, relationships.sweep, start_delay=60)
     if settings.sync_workers_enabled:
         background.add("sync-worker", sync.work_forever)
         background.every("sync-schedule", settings.sync_schedule_interval_seconds, queue_due_syncs)
@@ -198,6 +228,7 @@ def create_app(
             sync_router,
             calendar_router,
             contacts_router,
+            interactions_router,
             mail_router,
         ],
         background=background,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,12 +12,18 @@ from muninn_shared.storage.mongo import in_transaction
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from muninn_integrations.contacts.merge import email_key, fields_from_request, search_condition
+from muninn_integrations.contacts.merge import (
+    company_key,
+    email_key,
+    fields_from_request,
+    search_condition,
+)
 from muninn_integrations.contacts.models import (
     ContactCreate,
     ContactPage,
     ContactPatch,
     ContactRecord,
+    ContactSort,
 )
 from muninn_integrations.contacts.sink import compose
 from muninn_integrations.contacts.store import ContactStore
@@ -44,14 +51,55 @@ class ContactService:
         q: str | None = None,
         tag: str | None = None,
         archived: bool = False,
+        company: str | None = None,
+        min_strength: float | None = None,
+        max_strength: float | None = None,
+        going_cold: bool | None = None,
+        sort: ContactSort = "recent",
     ) -> ContactPage:
         query: dict[str, Any] = {"is_archived": archived}
         if tag:
             query["tags"] = tag
+        if company is not None:
+            query["company_key"] = company_key(company)
+        strength: dict[str, float] = {}
+        if min_strength is not None:
+            strength["$gte"] = min_strength
+        if max_strength is not None:
+            strength["$lte"] = max_strength
+        if strength:
+            query["relationship_strength"] = strength
+        if going_cold is not None:
+            query["going_cold"] = going_cold
         if q and q.strip():
             query.update(search_condition(q))
-        items, next_cursor = await self._store.page(user_id, query, limit=limit, cursor=cursor)
+        items, next_cursor = await self._store.page(
+            user_id, query, limit=limit, cursor=cursor, sort=sort
+        )
         return ContactPage(items=items, next_cursor=next_cursor)
+
+    # --- for the features that keep per-contact data (interactions, strength) ----------------
+
+    async def owned(
+        self, user_id: str, contact_ids: Sequence[str], session: AsyncClientSession | None = None
+    ) -> list[dict[str, Any]]:
+        """The user's contacts among ``contact_ids`` (stored documents; others are left out)."""
+        return await self._store.docs(user_id, list(dict.fromkeys(contact_ids)), session)
+
+    def everyone(self, batch: int) -> AsyncIterator[list[dict[str, Any]]]:
+        """Every contact of every user, ordered by user, in batches (the daily sweep)."""
+        return self._store.all_in_batches(batch)
+
+    async def save_relationships(
+        self,
+        changes: Sequence[tuple[str, str, Mapping[str, Any]]],
+        session: AsyncClientSession | None,
+    ) -> None:
+        """Store computed strength and rhythm fields, ``(user_id, contact_id, fields)`` each."""
+        await self._store.set_many(changes, session)
+
+    async def backfill(self) -> int:
+        return await self._store.backfill_list_keys()
 
     async def get(self, user_id: str, contact_id: str) -> ContactRecord:
         contact = await self._store.get(user_id, contact_id)

@@ -22,6 +22,7 @@ from muninn_integrations.contacts.merge import (
     digest,
     event_data,
     fields_from_contact,
+    list_keys,
     match_keys,
     merge_fields,
     name_keys,
@@ -40,6 +41,7 @@ def compose(contact: Mapping[str, Any], sources: Sequence[Mapping[str, Any]]) ->
         **fields,
         "match_keys": match_keys(fields),
         "name_keys": name_keys(fields),
+        **list_keys(fields),
         "digest": digest(fields),
         "sources": [
             {
