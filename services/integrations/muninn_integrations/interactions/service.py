@@ -210,6 +210,10 @@ class InteractionService:
         await self._store.write(operations, session)
         await self._announce(user_id, changes, session)
 
+    async def recompute_all(self, now: datetime) -> int:
+        """Every contact's strength and rhythm at ``now`` (the daily sweep's work)."""
+        return await self._relationships.recompute_all(now)
+
     async def purge_connection(
         self, user_id: str, connection_id: str, session: AsyncClientSession
     ) -> int:
