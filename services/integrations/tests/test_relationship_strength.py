@@ -119,7 +119,9 @@ def test_going_cold_flips_when_the_contacts_own_rhythm_lapses() -> None:
     assert relationship(activity(monthly), NOW + timedelta(days=61), TUNING).going_cold is True
 
 
-def test_daily_contacts_are_not_cold_before_the_minimum_and_two_interactions_teach_nothing() -> None:
+def test_daily_contacts_are_not_cold_before_the_minimum_and_two_interactions_teach_nothing() -> (
+    None
+):
     daily = every(1, 10)
     assert relationship(activity(daily), NOW + timedelta(days=13), TUNING).going_cold is False
     assert relationship(activity(daily), NOW + timedelta(days=15), TUNING).going_cold is True

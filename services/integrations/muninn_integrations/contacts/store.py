@@ -100,7 +100,6 @@ class ContactStore:
                 ],
             )
         await ensure_index(self._contacts, [("user_id", ASCENDING), ("company_key", ASCENDING)])
-        await ensure_index(self._contacts, [("user_id", ASCENDING), ("going_cold", ASCENDING)])
         await ensure_index(self._contacts, [("user_id", ASCENDING), ("_id", ASCENDING)])
 
     async def backfill_list_keys(self) -> int:
@@ -168,23 +167,20 @@ class ContactStore:
         return await found.to_list(None)
 
     async def all_in_batches(self, batch: int) -> AsyncIterator[list[Doc]]:
-        """Every contact of every user, a user's contacts together, ``batch`` at a time."""
-        last: tuple[str, str] | None = None
+        """Every contact of every user, about ``batch`` at a time, never splitting a user's
+        contacts over two batches (so a batch's interactions are read once, by user)."""
+        after_user: str | None = None
         while True:
-            query: Doc = {}
-            if last is not None:
-                query = {
-                    "$or": [
-                        {"user_id": {"$gt": last[0]}},
-                        {"user_id": last[0], "_id": {"$gt": last[1]}},
-                    ]
-                }
+            query: Doc = {} if after_user is None else {"user_id": {"$gt": after_user}}
             found = self._contacts.find(query).sort([("user_id", ASCENDING), ("_id", ASCENDING)])
             docs = await found.to_list(batch)
             if not docs:
                 return
+            last = docs[-1]
+            rest = self._contacts.find({"user_id": last["user_id"], "_id": {"$gt": last["_id"]}})
+            docs += await rest.sort("_id", ASCENDING).to_list(None)
             yield docs
-            last = (docs[-1]["user_id"], docs[-1]["_id"])
+            after_user = last["user_id"]
 
     async def set_many(
         self, changes: Sequence[tuple[str, str, Mapping[str, Any]]], session: Session

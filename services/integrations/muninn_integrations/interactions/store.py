@@ -25,6 +25,7 @@ INTERACTIONS = "interactions"
 SWEEPS = "relationship_sweeps"  # one document per day the strength sweep ran (no user data)
 RHYTHM_MOMENTS = 50  # the most recent interactions a contact's rhythm is learnt from
 MAX_THREAD_SCAN = 500
+FEW_CONTACTS = 50
 SWEEP_KEPT_SECONDS = 30 * 86_400
 
 Doc = dict[str, Any]
@@ -206,43 +207,25 @@ class InteractionStore:
         window_start: datetime,
         session: Session = None,
     ) -> dict[ContactKey, Activity]:
-        """One aggregate: each contact's activity up to ``now`` (see ``strength.Activity``)."""
+        """Each contact's activity up to ``now`` (see ``strength.Activity``), from one
+        aggregate: a few contacts are matched by id, a batch by its users (every contact of
+        theirs is in it), which a MongoDB-protocol server answers faster than a long ``$in``.
+        """
         if not contacts:
             return {}
         users = sorted({user for user, _ in contacts})
-        ids = sorted({contact for _, contact in contacts})
-        in_window = {"$gte": ["$occurred_at", window_start]}
-
-        def counted(direction: str) -> Doc:
-            both = {"$and": [in_window, {"$eq": ["$direction", direction]}]}
-            return {"$sum": {"$cond": [both, 1, 0]}}
-
+        match: Doc = {
+            "user_id": users[0] if len(users) == 1 else {"$in": users},
+            "occurred_at": {"$lte": now},
+        }
+        if len(contacts) <= FEW_CONTACTS:
+            match["contact_id"] = {"$in": sorted({contact for _, contact in contacts})}
         pipeline: list[Doc] = [
-            {
-                "$match": {
-                    "user_id": users[0] if len(users) == 1 else {"$in": users},
-                    "contact_id": {"$in": ids},
-                    "occurred_at": {"$lte": now},
-                }
-            },
+            {"$match": match},
             {
                 "$group": {
                     "_id": {"u": "$user_id", "c": "$contact_id"},
-                    "last_at": {"$max": "$occurred_at"},
-                    "moments": {
-                        "$topN": {
-                            "n": RHYTHM_MOMENTS,
-                            "sortBy": {"occurred_at": -1},
-                            "output": "$occurred_at",
-                        }
-                    },
-                    "in_window": {"$sum": {"$cond": [in_window, 1, 0]}},
-                    "inbound": counted("inbound"),
-                    "outbound": counted("outbound"),
-                    "mutual": counted("mutual"),
-                    "sentiment_sum": {
-                        "$sum": {"$cond": [in_window, {"$ifNull": ["$sentiment", 0]}, 0]}
-                    },
+                    "seen": {"$push": ["$occurred_at", "$direction", "$sentiment"]},
                 }
             },
         ]
@@ -250,15 +233,30 @@ class InteractionStore:
         found: dict[ContactKey, Activity] = {}
         async for row in await self._interactions.aggregate(pipeline, session=session):
             key = (row["_id"]["u"], row["_id"]["c"])
-            if key not in wanted:
-                continue
-            found[key] = Activity(
-                last_at=row["last_at"],
-                moments=list(row["moments"]),
-                in_window=int(row["in_window"]),
-                inbound=int(row["inbound"]),
-                outbound=int(row["outbound"]),
-                mutual=int(row["mutual"]),
-                sentiment_sum=float(row["sentiment_sum"]),
-            )
+            if key in wanted:
+                found[key] = activity_of(row["seen"], window_start)
         return found
+
+
+def activity_of(seen: Sequence[Sequence[Any]], window_start: datetime) -> Activity:
+    """``seen``: (occurred_at, direction, sentiment) of each interaction, in any order."""
+    moments = sorted((item[0] for item in seen), reverse=True)
+    directions = {"inbound": 0, "outbound": 0, "mutual": 0}
+    in_window = 0
+    mood = 0.0
+    for at, direction, sentiment in seen:
+        if at < window_start:
+            continue
+        in_window += 1
+        if direction in directions:
+            directions[direction] += 1
+        mood += float(sentiment or 0.0)
+    return Activity(
+        last_at=moments[0] if moments else None,
+        moments=moments[:RHYTHM_MOMENTS],
+        in_window=in_window,
+        inbound=directions["inbound"],
+        outbound=directions["outbound"],
+        mutual=directions["mutual"],
+        sentiment_sum=mood,
+    )
