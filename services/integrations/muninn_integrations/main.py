@@ -107,6 +107,7 @@ def create_app(
         announcer=announcer,
         relationships=relationships,
     )
+    contacts.when_deleted(interactions.forget_contact)
     connections = ConnectionService(
         client=runtime.mongo,
         store=connection_store,

@@ -357,6 +357,11 @@ async def test_interactions_by_hand_over_http(running: Running) -> None:
     )
     assert bad_cursor.status_code == 400
 
+    # Deleting the contact takes its interactions with it.
+    assert (await running.client.delete(f"/v1/contacts/{bea}", headers=headers)).status_code == 204
+    left = await running.client.get(f"/v1/interactions/{logged[0]['id']}", headers=headers)
+    assert left.status_code == 404
+
 
 async def test_synced_interactions_cannot_be_edited_and_record_is_idempotent(
     running: Running,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,11 +28,20 @@ from muninn_integrations.contacts.models import (
 from muninn_integrations.contacts.sink import compose
 from muninn_integrations.contacts.store import ContactStore
 
+DeletedHook = Callable[[str, str, AsyncClientSession], Awaitable[None]]
+"""(user_id, contact_id, session): a contact was deleted; drop what was kept for it."""
+
 
 class ContactService:
     def __init__(self, *, client: AsyncMongoClient[dict[str, Any]], store: ContactStore) -> None:
         self._client = client
         self._store = store
+        self._on_delete: list[DeletedHook] = []
+
+    def when_deleted(self, hook: DeletedHook) -> None:
+        """Run ``hook`` in the transaction deleting a contact. Registered after construction:
+        the features keeping per-contact data are built on this service."""
+        self._on_delete.append(hook)
 
     async def ids_by_email(
         self, user_id: str, addresses: list[str], session: AsyncClientSession
@@ -184,7 +193,11 @@ class ContactService:
                     "at the source.",
                     code="contact-synced",
                 )
-            return await self._store.delete(user_id, contact_id, session)
+            if not await self._store.delete(user_id, contact_id, session):
+                return False
+            for hook in self._on_delete:
+                await hook(user_id, contact_id, session)
+            return True
 
         if not await in_transaction(self._client, work):
             raise not_found("Contact")

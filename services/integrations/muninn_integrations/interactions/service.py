@@ -214,6 +214,14 @@ class InteractionService:
         """Every contact's strength and rhythm at ``now`` (the daily sweep's work)."""
         return await self._relationships.recompute_all(now)
 
+    async def forget_contact(
+        self, user_id: str, contact_id: str, session: AsyncClientSession
+    ) -> None:
+        """The contact was deleted: its interactions go too."""
+        docs = await self._store.of_contact(user_id, contact_id, session)
+        await self._store.delete(user_id, [d["_id"] for d in docs], session)
+        await self._announce(user_id, [(d, Action.DELETED) for d in docs], session)
+
     async def purge_connection(
         self, user_id: str, connection_id: str, session: AsyncClientSession
     ) -> int:
