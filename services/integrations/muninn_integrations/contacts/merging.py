@@ -104,8 +104,6 @@ class ContactMerger:
                 "hand": hand,
                 # A merge is the owner's own edit: the survivor stays if its sources go.
                 "edited_by_hand": True,
-                "is_archived": False,
-                "archived_by": None,
                 "updated_at": now,
             }
             await store.set(user_id, body.into, changes, session)
