@@ -88,7 +88,9 @@ def moment(value: Any) -> datetime | None:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else None
+    if parsed.tzinfo is None:
+        return None
+    return parsed.replace(microsecond=parsed.microsecond // 1000 * 1000)  # as MongoDB keeps it
 
 
 def occurred_at(kind: RecordKind, data: Mapping[str, Any]) -> datetime | None:

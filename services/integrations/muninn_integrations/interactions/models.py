@@ -25,7 +25,10 @@ Minutes = Annotated[int, Field(ge=0, le=1440)]
 
 
 def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    """UTC when no offset is given, to the millisecond (what MongoDB keeps), so a stored
+    interaction reads back as it was given."""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.replace(microsecond=aware.microsecond // 1000 * 1000)
 
 
 def clip(text: str | None, limit: int) -> str | None:

@@ -39,17 +39,6 @@ from muninn_integrations.sync.sinks import Action, Applied, SyncScope
 
 Doc = dict[str, Any]
 SYNCED_KINDS = (RecordKind.EMAIL, RecordKind.CALENDAR_EVENT)
-COMPARED = (
-    "kind",
-    "direction",
-    "subject",
-    "summary",
-    "sentiment",
-    "occurred_at",
-    "duration_minutes",
-    "attendees",
-    "thread_id",
-)
 
 
 def event_data(doc: Mapping[str, Any]) -> dict[str, Any]:
@@ -81,12 +70,6 @@ def scope_of(user_id: str, doc: Mapping[str, Any]) -> SyncScope:
 
 def text_sentiment(subject: str | None, summary: str | None) -> float:
     return score(" ".join(t for t in (subject, summary) if t))
-
-
-def same(a: Any, b: Any) -> bool:
-    if isinstance(a, datetime) and isinstance(b, datetime):
-        return a == b
-    return bool(a == b)
 
 
 class InteractionService:
@@ -267,7 +250,7 @@ class InteractionService:
 
         async def work(session: AsyncClientSession) -> Doc:
             doc = self._editable(await self._store.get(user_id, interaction_id, session))
-            changes: Doc = {k: v for k, v in sent.items() if not same(doc.get(k), v)}
+            changes: Doc = {k: v for k, v in sent.items() if doc.get(k) != v}
             # A sentiment the text gave follows the text; one the user set stays until reset.
             was_scored = bool(doc.get("sentiment_scored", True))
             scored = sent["sentiment"] is None if "sentiment" in sent else was_scored
@@ -361,7 +344,7 @@ class InteractionService:
                     operations.append(InsertOne(doc))
                     changes.append((doc, Action.CREATED))
                     continue
-                diff = {k: v for k, v in fields.items() if not same(old.get(k), v)}
+                diff = {k: v for k, v in fields.items() if old.get(k) != v}
                 if diff:
                     diff["updated_at"] = now
                     operations.append(UpdateOne({"_id": old["_id"]}, {"$set": diff}))
