@@ -75,8 +75,9 @@ def test_activity_counts_the_window_and_keeps_the_latest_moments() -> None:
         [datetime(2026, 7, 1, tzinfo=UTC), "outbound", 0.5],
         [datetime(2026, 8, 1, tzinfo=UTC), "mutual", None],
         [datetime(2026, 9, 1, tzinfo=UTC), "inbound", -0.25],
+        [datetime(2026, 12, 24, tzinfo=UTC), "mutual", 1.0],  # not yet
     ]
-    found = activity_of(seen, start)
+    found = activity_of(seen, start, datetime(2026, 12, 1, tzinfo=UTC))
     assert found.last_at == datetime(2026, 9, 1, tzinfo=UTC)
     assert found.moments[0] == found.last_at
     assert len(found.moments) == 4

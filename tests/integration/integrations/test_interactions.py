@@ -544,6 +544,10 @@ async def test_strength_rises_and_going_cold_flips_on_the_rhythm(
         user, rare, InteractionDraft(kind="email", occurred_at=now - timedelta(days=40))
     )
 
+    # A meeting still to come is not contact yet.
+    await service.record(
+        user, silent, InteractionDraft(kind="meeting", occurred_at=now + timedelta(days=30))
+    )
     assert await service.recompute_all(now) >= 3
     strong = await contact(running, headers, weekly)
     weak = await contact(running, headers, rare)

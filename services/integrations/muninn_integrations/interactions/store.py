@@ -214,12 +214,10 @@ class InteractionStore:
         if not contacts:
             return {}
         users = sorted({user for user, _ in contacts})
-        match: Doc = {
-            "user_id": users[0] if len(users) == 1 else {"$in": users},
-            "occurred_at": {"$lte": now},
-        }
+        match: Doc = {"user_id": users[0] if len(users) == 1 else {"$in": users}}
         if len(contacts) <= FEW_CONTACTS:
             match["contact_id"] = {"$in": sorted({contact for _, contact in contacts})}
+            match["occurred_at"] = {"$lte": now}
         pipeline: list[Doc] = [
             {"$match": match},
             {
@@ -234,17 +232,19 @@ class InteractionStore:
         async for row in await self._interactions.aggregate(pipeline, session=session):
             key = (row["_id"]["u"], row["_id"]["c"])
             if key in wanted:
-                found[key] = activity_of(row["seen"], window_start)
+                found[key] = activity_of(row["seen"], window_start, now)
         return found
 
 
-def activity_of(seen: Sequence[Sequence[Any]], window_start: datetime) -> Activity:
-    """``seen``: (occurred_at, direction, sentiment) of each interaction, in any order."""
-    moments = sorted((item[0] for item in seen), reverse=True)
+def activity_of(seen: Sequence[Sequence[Any]], window_start: datetime, now: datetime) -> Activity:
+    """``seen``: (occurred_at, direction, sentiment) of each interaction, in any order; those
+    after ``now`` have not happened yet and do not count."""
+    past = [item for item in seen if item[0] <= now]
+    moments = sorted((item[0] for item in past), reverse=True)
     directions = {"inbound": 0, "outbound": 0, "mutual": 0}
     in_window = 0
     mood = 0.0
-    for at, direction, sentiment in seen:
+    for at, direction, sentiment in past:
         if at < window_start:
             continue
         in_window += 1
