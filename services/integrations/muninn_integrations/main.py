@@ -85,11 +85,6 @@ def create_app(
     mail_store = MailStore(db)
     watch_store = WatchStore(db)
     interaction_store = InteractionStore(db)
-    sinks: list[RecordSink] = [
-        CalendarEventSink(calendar_store),
-        ContactSink(contact_store),
-        MailSink(mail_store),
-    ]
 
     announcer = RecordAnnouncer(runtime.outbox)
     contacts = ContactService(client=runtime.mongo, store=contact_store)
@@ -108,6 +103,11 @@ def create_app(
         relationships=relationships,
     )
     contacts.when_deleted(interactions.forget_contact)
+    sinks: list[RecordSink] = [
+        CalendarEventSink(calendar_store),
+        ContactSink(contact_store, deleted=[interactions.forget_contact]),
+        MailSink(mail_store),
+    ]
     connections = ConnectionService(
         client=runtime.mongo,
         store=connection_store,

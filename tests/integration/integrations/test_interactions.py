@@ -13,7 +13,7 @@ import pytest
 from muninn_integrations.calendar.models import Attendee, CalendarEvent, Person, ResponseStatus
 from muninn_integrations.connectors.port import Change, RecordKind
 from muninn_integrations.contacts.merging import ContactMerger
-from muninn_integrations.contacts.models import ContactMerge
+from muninn_integrations.contacts.models import Contact, ContactMerge, LabeledValue
 from muninn_integrations.contacts.store import ContactStore
 from muninn_integrations.interactions.models import InteractionDraft
 from muninn_integrations.mail.models import MailAddress, MailMessage
@@ -640,3 +640,22 @@ async def test_export_lists_the_users_interactions(running: Running) -> None:
     assert [(i["contact_id"], i["summary"], i["user_id"]) for i in exported] == [
         (bea, "Coffee", user)
     ]
+
+
+async def test_a_contact_purged_with_its_account_takes_its_interactions(running: Running) -> None:
+    user, headers = new_user("ana")
+    connection = uuid.uuid4().hex
+    card = Contact(uid="c1", full_name="Bea", emails=[LabeledValue(value="bea@example.org")])
+    [created] = await running.apply(
+        SyncScope(user, connection, "carddav", None),
+        [Change(RecordKind.CONTACT, "/ab/c1.vcf", "/ab/", card, "e1")],
+        RecordKind.CONTACT,
+    )
+    bea = created.record_id
+    answer = await running.client.post(
+        f"/v1/contacts/{bea}/interactions", json={"summary": "Coffee"}, headers=headers
+    )
+    assert answer.status_code == 201, answer.text
+    assert await running.purge(user, connection, RecordKind.CONTACT) == 1
+    left = await running.client.get(f"/v1/interactions/{answer.json()['id']}", headers=headers)
+    assert left.status_code == 404

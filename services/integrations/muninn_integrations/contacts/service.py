@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,11 +25,8 @@ from muninn_integrations.contacts.models import (
     ContactRecord,
     ContactSort,
 )
-from muninn_integrations.contacts.sink import compose
+from muninn_integrations.contacts.sink import DeletedHook, compose
 from muninn_integrations.contacts.store import ContactStore
-
-DeletedHook = Callable[[str, str, AsyncClientSession], Awaitable[None]]
-"""(user_id, contact_id, session): a contact was deleted; drop what was kept for it."""
 
 
 class ContactService:
