@@ -73,7 +73,7 @@ class RelationshipService:
     ) -> None:
         """Recompute these contacts of the user (inside the caller's transaction)."""
         docs = await self._contacts.owned(user_id, contact_ids, session)
-        await self._apply(docs, now or datetime.now(UTC), session)
+        await self._apply(docs, now or datetime.now(UTC), session, whole_users=False)
 
     async def recompute_all(self, now: datetime) -> int:
         """Every contact of every user at ``now``; how many contacts were looked at."""
@@ -82,7 +82,7 @@ class RelationshipService:
             seen += len(docs)
 
             async def work(session: AsyncClientSession, docs: list[Doc] = docs) -> None:
-                await self._apply(docs, now, session)
+                await self._apply(docs, now, session, whole_users=True)
 
             await in_transaction(self._client, work)
         return seen
@@ -95,12 +95,14 @@ class RelationshipService:
         count = await self.recompute_all(now)
         log.info("relationship strengths recomputed", contacts=count)
 
-    async def _apply(self, docs: Sequence[Doc], now: datetime, session: AsyncClientSession) -> None:
+    async def _apply(
+        self, docs: Sequence[Doc], now: datetime, session: AsyncClientSession, *, whole_users: bool
+    ) -> None:
         if not docs:
             return
         keys: list[ContactKey] = [(doc["user_id"], doc["_id"]) for doc in docs]
         start = now - timedelta(days=self._tuning.window_days)
-        activity = await self._store.activity(keys, now, start, session)
+        activity = await self._store.activity(keys, now, start, session, whole_users=whole_users)
         writes: list[tuple[str, str, Mapping[str, Any]]] = []
         announced: list[Doc] = []
         for doc, key in zip(docs, keys, strict=True):

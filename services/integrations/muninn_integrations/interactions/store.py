@@ -206,33 +206,44 @@ class InteractionStore:
         now: datetime,
         window_start: datetime,
         session: Session = None,
+        *,
+        whole_users: bool = False,
     ) -> dict[ContactKey, Activity]:
-        """Each contact's activity up to ``now`` (see ``strength.Activity``), from one
-        aggregate: a few contacts are matched by id, a batch by its users (every contact of
-        theirs is in it), which a MongoDB-protocol server answers faster than a long ``$in``.
+        """Each contact's activity up to ``now`` (see ``strength.Activity``).
+
+        A few contacts are matched by id (a short ``$in`` per user, by index); a batch of
+        ``whole_users`` (every contact of its users) by user alone. The match names no time:
+        a time range beside an ``$in`` sends the embedded MongoDB-protocol server scanning,
+        so interactions still to come are left out afterwards.
         """
         if not contacts:
             return {}
         users = sorted({user for user, _ in contacts})
-        match: Doc = {"user_id": users[0] if len(users) == 1 else {"$in": users}}
-        if len(contacts) <= FEW_CONTACTS:
-            match["contact_id"] = {"$in": sorted({contact for _, contact in contacts})}
-            match["occurred_at"] = {"$lte": now}
-        pipeline: list[Doc] = [
-            {"$match": match},
-            {
-                "$group": {
-                    "_id": {"u": "$user_id", "c": "$contact_id"},
-                    "seen": {"$push": ["$occurred_at", "$direction", "$sentiment"]},
-                }
-            },
-        ]
+        matches: list[Doc] = []
+        if whole_users:
+            matches.append({"user_id": users[0] if len(users) == 1 else {"$in": users}})
+        else:
+            for user in users:
+                ids = sorted({contact for owner, contact in contacts if owner == user})
+                for start in range(0, len(ids), FEW_CONTACTS):
+                    chunk = ids[start : start + FEW_CONTACTS]
+                    matches.append({"user_id": user, "contact_id": {"$in": chunk}})
         wanted = set(contacts)
         found: dict[ContactKey, Activity] = {}
-        async for row in await self._interactions.aggregate(pipeline, session=session):
-            key = (row["_id"]["u"], row["_id"]["c"])
-            if key in wanted:
-                found[key] = activity_of(row["seen"], window_start, now)
+        for match in matches:
+            pipeline: list[Doc] = [
+                {"$match": match},
+                {
+                    "$group": {
+                        "_id": {"u": "$user_id", "c": "$contact_id"},
+                        "seen": {"$push": ["$occurred_at", "$direction", "$sentiment"]},
+                    }
+                },
+            ]
+            async for row in await self._interactions.aggregate(pipeline, session=session):
+                key = (row["_id"]["u"], row["_id"]["c"])
+                if key in wanted:
+                    found[key] = activity_of(row["seen"], window_start, now)
         return found
 
 
