@@ -10,8 +10,10 @@ from fastapi import Depends, Request
 from muninn_integrations.audit.service import AuditLog
 from muninn_integrations.calendar.service import CalendarService
 from muninn_integrations.connections.service import ConnectionService
+from muninn_integrations.contacts.merging import ContactMerger
 from muninn_integrations.contacts.service import ContactService
 from muninn_integrations.graph.service import GraphService
+from muninn_integrations.interactions.service import InteractionService
 from muninn_integrations.interests.service import InterestService
 from muninn_integrations.mail.service import MailService
 from muninn_integrations.oauth.service import OAuthService
@@ -29,6 +31,8 @@ class IntegrationsServices:
     audit: AuditLog
     graph: GraphService
     interests: InterestService
+    interactions: InteractionService
+    merges: ContactMerger
 
 
 async def get_services(request: Request) -> IntegrationsServices:

@@ -28,6 +28,7 @@ from muninn_integrations.connections.store import ConnectionStore
 from muninn_integrations.connectors.calendar_writer import CalendarWriter
 from muninn_integrations.connectors.catalogue import default_registry
 from muninn_integrations.connectors.registry import ConnectorRegistry
+from muninn_integrations.contacts.merging import ContactMerger
 from muninn_integrations.contacts.router import router as contacts_router
 from muninn_integrations.contacts.service import ContactService
 from muninn_integrations.contacts.sink import ContactSink
@@ -37,7 +38,10 @@ from muninn_integrations.graph.router import relationships_router
 from muninn_integrations.graph.router import router as people_router
 from muninn_integrations.graph.service import GraphPolicy, GraphService
 from muninn_integrations.graph.store import LinkStore
-from muninn_integrations.interactions.service import InteractionLog
+from muninn_integrations.interactions.relationships import RelationshipService
+from muninn_integrations.interactions.router import router as interactions_router
+from muninn_integrations.interactions.service import InteractionLog, InteractionService
+from muninn_integrations.interactions.store import InteractionStore
 from muninn_integrations.interests.router import router as interests_router
 from muninn_integrations.interests.scoring import InterestPolicy
 from muninn_integrations.interests.service import InterestService
@@ -98,25 +102,40 @@ def create_app(
     audit = AuditLog(audit_store)
     link_store = LinkStore(db)
     interest_store = InterestStore(db)
-    sinks: list[RecordSink] = [
-        CalendarEventSink(calendar_store),
-        ContactSink(contact_store),
-        MailSink(mail_store),
-    ]
+    interaction_store = InteractionStore(db)
 
     announcer = RecordAnnouncer(runtime.outbox)
+    contacts = ContactService(client=runtime.mongo, store=contact_store)
+    relationships = RelationshipService(
+        client=runtime.mongo,
+        store=interaction_store,
+        contacts=contacts,
+        announcer=announcer,
+        tuning=settings.relationship_tuning(),
+    )
+    interactions = InteractionService(
+        client=runtime.mongo,
+        store=interaction_store,
+        contacts=contacts,
+        announcer=announcer,
+        relationships=relationships,
+    )
+    contacts.when_deleted(interactions.forget_contact)
+    sinks: list[RecordSink] = [
+        CalendarEventSink(calendar_store),
+        ContactSink(contact_store, deleted=[interactions.forget_contact]),
+        MailSink(mail_store),
+    ]
     connections = ConnectionService(
         client=runtime.mongo,
         store=connection_store,
         vault=vault,
         registry=registry,
         check_timeout=settings.connect_check_timeout_seconds,
-        purges=[sink.purge_connection for sink in sinks],
+        purges=[*(sink.purge_connection for sink in sinks), interactions.purge_connection],
         on_disconnect=[sync_store.forget_connection],
         audit=audit,
     )
-    contacts = ContactService(client=runtime.mongo, store=contact_store)
-    interactions = InteractionLog(contacts, announcer)
     graph = GraphService(
         link_store,
         contacts,
@@ -143,7 +162,7 @@ def create_app(
         registry=registry,
         sinks=sinks,
         announcer=announcer,
-        followers=[interactions.follow, graph.follow, interests.follow],
+        followers=[InteractionLog(interactions).follow, graph.follow, interests.follow],
         owner=f"{settings.service_name}:{settings.instance_id}",
         lease=timedelta(seconds=settings.sync_lease_seconds),
         page_size=settings.sync_page_size,
@@ -189,10 +208,20 @@ def create_app(
         audit=audit,
         graph=graph,
         interests=interests,
+        interactions=interactions,
+        merges=ContactMerger(
+            client=runtime.mongo,
+            store=contact_store,
+            announcer=announcer,
+            repoint=[interactions.repoint, graph.repoint, interests.repoint],
+            refreshed=[relationships.refresh],
+        ),
     )
     register_mention_handlers(
         runtime.consumers,
-        MentionService(contacts=contacts, announcer=announcer, interests=interests),
+        MentionService(
+            contacts=contacts, announcer=announcer, recorder=interactions, interests=interests
+        ),
     )
     # Erasure removes every document carrying the user's id, the vault's sealed secrets and
     # wrapped data keys included, so nothing synced for the user can be opened again.
@@ -211,8 +240,10 @@ def create_app(
             audit_store,
             link_store,
             interest_store,
+            interaction_store,
         ):
             await store.ensure_indexes()
+        await contacts.backfill()
 
     async def queue_due_syncs() -> None:
         await sync.queue_due()
@@ -228,6 +259,8 @@ def create_app(
         sweep_relationships,
         start_delay=60.0,
     )
+    # Hourly look: the first replica to claim the day recomputes every contact's strength.
+    background.every("relationship-strengths", 3600, relationships.sweep, start_delay=60)
     if settings.sync_workers_enabled:
         background.add("sync-worker", sync.work_forever)
         background.every("sync-schedule", settings.sync_schedule_interval_seconds, queue_due_syncs)
@@ -256,6 +289,7 @@ def create_app(
             sync_router,
             calendar_router,
             contacts_router,
+            interactions_router,
             mail_router,
             audit_router,
             people_router,

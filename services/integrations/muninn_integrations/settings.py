@@ -17,6 +17,7 @@ from muninn_integrations.connectors.google.config import (
     TOKEN_URL,
     GoogleConfig,
 )
+from muninn_integrations.interactions.strength import Tuning
 
 
 class IntegrationsSettings(OutboundSettings):
@@ -156,6 +157,48 @@ class IntegrationsSettings(OutboundSettings):
     google_calendar_api_url: str = Field(default=CALENDAR_API, description="Calendar API v3 base.")
     google_gmail_api_url: str = Field(default=GMAIL_API, description="Gmail API v1 base.")
     google_people_api_url: str = Field(default=PEOPLE_API, description="People API v1 base.")
+
+    # Relationship strength and rhythm (docs/relationships.md, "Relationship strength").
+    relationship_weight_recency: float = Field(default=0.35, ge=0, le=1)
+    relationship_weight_frequency: float = Field(default=0.35, ge=0, le=1)
+    relationship_weight_reciprocity: float = Field(default=0.15, ge=0, le=1)
+    relationship_weight_sentiment: float = Field(default=0.15, ge=0, le=1)
+    relationship_recency_half_life_days: float = Field(
+        default=30.0, gt=0, description="Days after which recency counts half."
+    )
+    relationship_window_days: float = Field(
+        default=180.0, gt=0, description="Interactions counted for frequency and reciprocity."
+    )
+    relationship_frequency_saturation: float = Field(
+        default=24.0, gt=0, description="Interactions in the window that make frequency 1."
+    )
+    relationship_cold_factor: float = Field(
+        default=2.0, gt=0, description="Going cold: silence over this many usual gaps."
+    )
+    relationship_cold_min_days: float = Field(
+        default=14.0, ge=0, description="Going cold: never before this many silent days."
+    )
+
+    def relationship_tuning(self) -> Tuning:
+        weights = (
+            self.relationship_weight_recency,
+            self.relationship_weight_frequency,
+            self.relationship_weight_reciprocity,
+            self.relationship_weight_sentiment,
+        )
+        if abs(sum(weights) - 1.0) > 1e-6:
+            raise ValueError("MUNINN_RELATIONSHIP_WEIGHT_* must add up to 1")
+        return Tuning(
+            w_recency=self.relationship_weight_recency,
+            w_frequency=self.relationship_weight_frequency,
+            w_reciprocity=self.relationship_weight_reciprocity,
+            w_sentiment=self.relationship_weight_sentiment,
+            recency_half_life_days=self.relationship_recency_half_life_days,
+            window_days=self.relationship_window_days,
+            frequency_saturation=self.relationship_frequency_saturation,
+            cold_factor=self.relationship_cold_factor,
+            cold_min_days=self.relationship_cold_min_days,
+        )
 
     def google_config(self) -> GoogleConfig | None:
         """The Google OAuth client, when one is configured in full."""

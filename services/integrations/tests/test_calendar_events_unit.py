@@ -61,8 +61,8 @@ def test_event_data_carries_what_consumers_read_and_is_bounded() -> None:
     assert data["calendar"] == "/ana/work/"
     assert data["recurring"] is False
     assert set(data) == {
-        "title", "start", "end", "all_day", "location", "attendees", "organizer", "url",
-        "status", "recurring", "calendar",
+        "title", "start", "end", "all_day", "location", "description", "attendees",
+        "organizer", "url", "status", "recurring", "calendar",
     }  # fmt: skip
 
 

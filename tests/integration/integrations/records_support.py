@@ -11,6 +11,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from muninn_integrations.connectors.port import Change, RecordKind
+from muninn_integrations.deps import IntegrationsServices
 from muninn_integrations.main import create_app
 from muninn_integrations.settings import IntegrationsSettings
 from muninn_integrations.sync.sinks import Applied, RecordSink, SyncScope
@@ -30,6 +31,7 @@ class Running:
     mongo: AsyncMongoClient[dict[str, Any]]
     db: Any
     sinks: dict[RecordKind, RecordSink]
+    services: IntegrationsServices
 
     async def txn(self, work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
         return await in_transaction(self.mongo, work)
@@ -69,7 +71,7 @@ async def running(infra: Infra, unique: str) -> AsyncIterator[Running]:
     ):
         # Sessions must come from the client the app's stores use.
         runtime = app.state.runtime
-        yield Running(client, runtime.mongo, runtime.db, sinks)
+        yield Running(client, runtime.mongo, runtime.db, sinks, app.state.services)
 
 
 def me(user_id: str) -> dict[str, str]:

@@ -237,6 +237,7 @@ async def test_sync_is_idempotent_and_propagates_changes_and_deletions(
         "end": "2026-01-05T12:30:00+00:00",
         "all_day": False,
         "location": "Café Tasca",
+        "description": None,
         "attendees": [
             {"name": "Bruno", "email": "bruno@example.org", "status": "accepted"},
             {"name": "Carla", "email": "carla@example.org", "status": "declined"},

@@ -1,93 +1,661 @@
-"""Interactions: a new e-mail or meeting with a known contact is announced once per contact."""
+"""Interactions through the real app and MongoDB: derived from synced mail and meetings,
+logged by hand, announced, moved by a contact merge; and the relationship strength, rhythm
+and contact-list filters they feed."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from muninn_integrations.connectors.port import RecordKind
-from muninn_integrations.contacts.models import ContactCreate
-from muninn_integrations.contacts.service import ContactService
+import pytest
+from muninn_integrations.calendar.models import Attendee, CalendarEvent, Person, ResponseStatus
+from muninn_integrations.connectors.port import Change, RecordKind
+from muninn_integrations.contacts.merging import ContactMerger
+from muninn_integrations.contacts.models import Contact, ContactMerge, LabeledValue
 from muninn_integrations.contacts.store import ContactStore
-from muninn_integrations.interactions.service import InteractionLog
+from muninn_integrations.interactions.models import InteractionDraft
+from muninn_integrations.mail.models import MailAddress, MailMessage
 from muninn_integrations.sync.announce import RecordAnnouncer
-from muninn_integrations.sync.sinks import Action, Applied, SyncScope
-from muninn_shared.storage.mongo import in_transaction
-from muninn_shared.storage.outbox import OUTBOX, Outbox
-from pymongo import AsyncMongoClient
+from muninn_integrations.sync.sinks import Applied, SyncScope
+from muninn_shared.events import Topic
+from muninn_shared.problems import ProblemError
+from muninn_shared.storage.outbox import Outbox
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from tests.integration.infra import Infra
+from tests.integration.integrations.records_support import HOSTILE, Running, new_user, running
+from tests.integration.kafka_tools import collect
 
-async def test_mail_and_meetings_with_known_contacts_become_interactions(
-    mongo: AsyncMongoClient[dict[str, Any]], unique: str
-) -> None:
-    db = mongo[f"interactions_{unique}"]
-    store = ContactStore(db)
-    await store.ensure_indexes()
-    contacts = ContactService(client=mongo, store=store)
-    user = uuid.uuid4().hex
-    bea = await contacts.create(
-        user,
-        ContactCreate.model_validate(
-            {"display_name": "Bea", "emails": [{"value": "Bea@Example.org"}]}
-        ),
+__all__ = ["running"]
+
+EMAIL = RecordKind.EMAIL
+EVENT = RecordKind.CALENDAR_EVENT
+ME = "me@home.example"
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+DATA_FIELDS = {
+    "contact_id",
+    "occurred_at",
+    "kind",
+    "direction",
+    "subject",
+    "summary",
+    "sentiment",
+    "duration_minutes",
+    "thread_id",
+    "source",
+    "source_record_id",
+    "action",
+}
+
+
+def mail(uid: int, sender: str, to: Sequence[str], subject: str, body: str = "") -> MailMessage:
+    return MailMessage(
+        external_id=f"INBOX/7/{uid}",
+        mailbox="INBOX",
+        uid=uid,
+        uidvalidity=7,
+        thread_id=f"t-{uid}",
+        subject=subject,
+        sender=MailAddress(address=sender, name=""),
+        to=[MailAddress(address=a, name="") for a in to],
+        sent_at=T0 + timedelta(hours=uid),
+        body=body,
     )
-    stranger_owner = uuid.uuid4().hex
-    await contacts.create(
-        stranger_owner,
-        ContactCreate.model_validate(
-            {"display_name": "Cy", "emails": [{"value": "cy@example.org"}]}
-        ),
+
+
+def meeting(uid: str, start: datetime, attendees: Sequence[str], **extra: Any) -> CalendarEvent:
+    return CalendarEvent(
+        uid=uid,
+        title="Planning lunch",
+        description="A great chat about the launch",
+        start=start,
+        end=start + timedelta(minutes=45),
+        organizer=Person(email=ME, name="Me"),
+        attendees=[Attendee(email=a, response_status=ResponseStatus.ACCEPTED) for a in attendees],
+        **extra,
     )
-    log = InteractionLog(contacts, RecordAnnouncer(Outbox(db)))
-    scope = SyncScope(user, "conn-1", "imap", None)
-    mail = [
-        Applied(
-            "m1",
-            Action.CREATED,
-            {
-                "from": {"address": "bea@example.org", "name": "Bea"},
-                "to": [{"address": "me@example.org"}, {"address": "cy@example.org"}],
-                "sent_at": "2026-11-30T10:00:00+00:00",
-            },
-        ),
-        Applied(
-            "m2",
-            Action.UPDATED,
-            {"from": {"address": "bea@example.org"}, "sent_at": "2026-11-30T11:00:00+00:00"},
-        ),
-        Applied(
-            "m3",
-            Action.CREATED,
-            {"from": {"address": "nobody@example.org"}, "sent_at": "2026-11-30T12:00:00+00:00"},
-        ),
-    ]
-    meeting = [
-        Applied(
-            "e1",
-            Action.CREATED,
-            {
-                "attendees": [{"email": "BEA@example.org", "name": "Bea"}],
-                "start": "2026-12-02T13:00:00+00:00",
-            },
+
+
+async def sync(
+    running: Running, scope: SyncScope, kind: RecordKind, changes: list[Change[Any]]
+) -> list[Applied]:
+    """One page applied as the sync service does: sink, announcement and followers, one
+    transaction."""
+    sink = running.sinks[kind]
+    interactions = running.services.interactions
+
+    async def work(session: AsyncClientSession) -> list[Applied]:
+        applied = await sink.apply(scope, changes, session)
+        await interactions.follow(scope, kind, applied, session)
+        return applied
+
+    return await running.txn(work)
+
+
+async def add_contact(
+    running: Running, headers: dict[str, str], name: str, email: str, **extra: Any
+) -> str:
+    body = {"display_name": name, "emails": [{"value": email}], **extra}
+    answer = await running.client.post("/v1/contacts", json=body, headers=headers)
+    assert answer.status_code == 201, answer.text
+    contact_id: str = answer.json()["id"]
+    return contact_id
+
+
+async def listed(
+    running: Running, headers: dict[str, str], contact_id: str, **params: Any
+) -> list[dict[str, Any]]:
+    answer = await running.client.get(
+        f"/v1/contacts/{contact_id}/interactions", params=params, headers=headers
+    )
+    assert answer.status_code == 200, answer.text
+    items: list[dict[str, Any]] = answer.json()["items"]
+    return items
+
+
+async def announced(
+    infra: Infra,
+    user_id: str,
+    record_type: str,
+    count: int,
+    *,
+    timeout: float = 30,
+    where: Callable[[dict[str, Any]], bool] = lambda record: True,
+) -> list[dict[str, Any]]:
+    """The user's ``integrations.record.synced`` records of a type, in the order published
+    (one partition per user), once ``count`` arrived or ``timeout`` passed."""
+
+    def wanted(body: dict[str, Any]) -> bool:
+        record = body.get("data") or {}
+        return (
+            body.get("type") == "integrations.record.synced"
+            and record.get("user_id") == user_id
+            and record.get("record_type") == record_type
+            and where(record)
         )
+
+    bodies = await collect(
+        infra.kafka_bootstrap,
+        Topic.INTEGRATIONS_RECORDS.value,
+        wanted,
+        count=count,
+        timeout=timeout,
+    )
+    return [body["data"] for body in bodies]
+
+
+async def contact(running: Running, headers: dict[str, str], contact_id: str) -> dict[str, Any]:
+    answer = await running.client.get(f"/v1/contacts/{contact_id}", headers=headers)
+    assert answer.status_code == 200, answer.text
+    found: dict[str, Any] = answer.json()
+    return found
+
+
+async def test_synced_mail_and_meetings_are_stored_moved_and_removed(
+    running: Running, infra: Infra
+) -> None:
+    user, headers = new_user("ana")
+    bea = await add_contact(running, headers, "Bea", "Bea@Example.org")
+    cy = await add_contact(running, headers, "Cy", "cy@example.org")
+    dan = await add_contact(running, headers, "Dan", "dan@example.org")
+    other, other_headers = new_user("zed")
+    await add_contact(running, other_headers, "Not Ana's", "eve@example.org")
+    scope = SyncScope(user, uuid.uuid4().hex, "imap", None)
+
+    inbound = mail(1, "bea@example.org", [ME, "eve@example.org"], "Thanks!", "Great lunch, thanks")
+    outbound = mail(2, ME, ["cy@example.org", "nobody@example.org"], "Delay", "Sorry, late again")
+    stranger = mail(3, "nobody@example.org", [ME], "Offer")
+    pages = [Change(EMAIL, m.external_id, "INBOX", m, None) for m in (inbound, outbound, stranger)]
+    applied = await sync(running, scope, EMAIL, pages)
+    ids = {a.data["subject"]: a.record_id for a in applied}
+
+    [from_bea] = await listed(running, headers, bea)
+    assert from_bea["id"] == f"{ids['Thanks!']}:{bea}"
+    assert from_bea["direction"] == "inbound"
+    assert from_bea["kind"] == "email"
+    assert from_bea["source"] == "mail"
+    assert from_bea["thread_id"] == "t-1"
+    assert from_bea["subject"] == "Thanks!"
+    assert from_bea["sentiment"] > 0
+    assert from_bea["editable"] is False
+    [to_cy] = await listed(running, headers, cy)
+    assert to_cy["direction"] == "outbound"
+    assert to_cy["sentiment"] < 0
+    assert await listed(running, headers, dan) == []
+
+    calendar = SyncScope(user, uuid.uuid4().hex, "caldav", None)
+    lunch = meeting(
+        "lunch", T0 + timedelta(days=1), ["bea@example.org", "CY@example.org", "dan@example.org"]
+    )
+    [event] = await sync(
+        running, calendar, EVENT, [Change(EVENT, "/cal/lunch.ics", "/cal/", lunch)]
+    )
+    met = [await listed(running, headers, c, kind="meeting") for c in (bea, cy, dan)]
+    assert [len(m) for m in met] == [1, 1, 1]
+    assert {m[0]["id"] for m in met} == {f"{event.record_id}:{c}" for c in (bea, cy, dan)}
+    assert all(m[0]["direction"] == "mutual" for m in met)
+    assert all(m[0]["duration_minutes"] == 45 for m in met)
+    assert met[0][0]["summary"] == "A great chat about the launch"
+    assert len(await listed(running, headers, bea)) == 2
+
+    records = await announced(infra, user, "interaction", 5)
+    assert len(records) == 5
+    assert all(set(r["data"]) == DATA_FIELDS for r in records)
+    first = next(r for r in records if r["record_id"] == f"{ids['Thanks!']}:{bea}")
+    assert first["data"]["occurred_at"] == inbound.sent_at.isoformat()
+    assert first["data"]["source_record_id"] == ids["Thanks!"]
+    assert first["connection_id"] == scope.connection_id
+
+    # Moved, and Dan declined: the interactions follow.
+    moved = meeting(
+        "lunch", T0 + timedelta(days=3), ["bea@example.org", "cy@example.org"]
+    ).model_copy(update={"sequence": 1})
+    moved.attendees.append(
+        Attendee(email="dan@example.org", response_status=ResponseStatus.DECLINED)
+    )
+    await sync(running, calendar, EVENT, [Change(EVENT, "/cal/lunch.ics", "/cal/", moved, "e2")])
+    [bea_meeting] = await listed(running, headers, bea, kind="meeting")
+    assert bea_meeting["occurred_at"].startswith((T0 + timedelta(days=3)).date().isoformat())
+    assert await listed(running, headers, dan) == []
+    records = await announced(infra, user, "interaction", 8)
+    actions = [(r["record_id"], r["data"]["action"]) for r in records[5:]]
+    assert sorted(actions) == sorted(
+        [
+            (f"{event.record_id}:{bea}", "updated"),
+            (f"{event.record_id}:{cy}", "updated"),
+            (f"{event.record_id}:{dan}", "deleted"),
+        ]
+    )
+
+    # A deleted mail takes its interaction with it; the meeting stays.
+    await sync(running, scope, EMAIL, [Change(EMAIL, inbound.external_id, "INBOX", None, None)])
+    assert [i["kind"] for i in await listed(running, headers, bea)] == ["meeting"]
+    last = (await announced(infra, user, "interaction", 9))[-1]
+    assert (last["record_id"], last["data"]["action"]) == (f"{ids['Thanks!']}:{bea}", "deleted")
+
+    # Replaying a page changes nothing.
+    await sync(running, scope, EMAIL, pages[1:2])
+    assert len(await announced(infra, user, "interaction", 10, timeout=3)) == 9
+
+    # The contacts' strength followed: Bea's meeting is in the past.
+    assert (await contact(running, headers, bea))["relationship_strength"] > 0
+    assert (await contact(running, headers, dan))["relationship_strength"] == 0
+    assert await announced(infra, other, "interaction", 1, timeout=2) == []
+
+
+async def test_interactions_by_hand_over_http(running: Running) -> None:
+    _user, headers = new_user("ana")
+    bea = await add_contact(running, headers, "Bea", "bea@example.org")
+    now = datetime.now(UTC)
+    logged = []
+    for days in range(5):
+        body = {
+            "kind": "call" if days % 2 else "manual",
+            "subject": f"Catch-up {days}",
+            "content": "Lovely call, really happy",
+            "occurred_at": (now - timedelta(days=days)).isoformat(),
+            "duration_minutes": 20,
+            "attendees": ["bea@example.org"],
+        }
+        answer = await running.client.post(
+            f"/v1/contacts/{bea}/interactions", json=body, headers=headers
+        )
+        assert answer.status_code == 201, answer.text
+        logged.append(answer.json())
+    assert logged[0]["summary"] == "Lovely call, really happy"
+    assert logged[0]["sentiment"] > 0
+    assert logged[0]["editable"] is True
+    plain = await running.client.post(f"/v1/contacts/{bea}/interactions", json={}, headers=headers)
+    assert plain.status_code == 201, plain.text
+    assert plain.json()["kind"] == "manual"
+    assert plain.json()["sentiment"] == 0
+
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 2}
+        if cursor:
+            params["cursor"] = cursor
+        answer = await running.client.get(
+            f"/v1/contacts/{bea}/interactions", params=params, headers=headers
+        )
+        assert answer.status_code == 200, answer.text
+        seen += [item["id"] for item in answer.json()["items"]]
+        cursor = answer.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen)) == 6
+    assert seen[0] == plain.json()["id"]  # newest first
+    assert [i["kind"] for i in await listed(running, headers, bea, kind="call")] == ["call"] * 2
+
+    one = logged[1]["id"]
+    patched = await running.client.patch(
+        f"/v1/interactions/{one}",
+        json={"summary": "Terrible call, very upset", "duration_minutes": 30},
+        headers=headers,
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["sentiment"] < 0  # rescored with the text
+    assert patched.json()["duration_minutes"] == 30
+    fixed = await running.client.patch(
+        f"/v1/interactions/{one}", json={"sentiment": 0.5}, headers=headers
+    )
+    assert fixed.json()["sentiment"] == 0.5
+    assert (await running.client.get(f"/v1/interactions/{one}", headers=headers)).json()[
+        "summary"
+    ] == "Terrible call, very upset"
+    gone = await running.client.delete(f"/v1/interactions/{one}", headers=headers)
+    assert gone.status_code == 204
+    assert (await running.client.get(f"/v1/interactions/{one}", headers=headers)).status_code == 404
+
+    # Another user sees none of it.
+    _zed, zed = new_user("zed")
+    for method, url in [
+        ("GET", f"/v1/contacts/{bea}/interactions"),
+        ("POST", f"/v1/contacts/{bea}/interactions"),
+        ("GET", f"/v1/interactions/{logged[0]['id']}"),
+        ("PATCH", f"/v1/interactions/{logged[0]['id']}"),
+        ("DELETE", f"/v1/interactions/{logged[0]['id']}"),
+    ]:
+        body = {} if method in ("POST", "PATCH") else None
+        answer = await running.client.request(method, url, json=body, headers=zed)
+        assert answer.status_code == 404, (method, url, answer.text)
+
+    # Bad input is a 422 problem, never a 500.
+    for bad in [
+        {"kind": "telepathy"},
+        {"direction": "sideways"},
+        {"duration_minutes": 1441},
+        {"duration_minutes": -1},
+        {"sentiment": 1.5},
+        {"occurred_at": (now + timedelta(days=2)).isoformat()},
+        {"occurred_at": "yesterday"},
+        {"subject": "x" * 201},
+        {"summary": "x" * 501},
+        {"summary": "a", "content": "b"},
+        {"attendees": ["not an address"]},
+        {"attendees": [f"p{i}@example.org" for i in range(51)]},
+        {"unknown": 1},
+    ]:
+        answer = await running.client.post(
+            f"/v1/contacts/{bea}/interactions", json=bad, headers=headers
+        )
+        assert answer.status_code == 422, (bad, answer.text)
+    for bad in [{"kind": None}, {"occurred_at": None}, {"duration_minutes": 5000}]:
+        answer = await running.client.patch(
+            f"/v1/interactions/{logged[0]['id']}", json=bad, headers=headers
+        )
+        assert answer.status_code == 422, (bad, answer.text)
+    for hostile in HOSTILE:
+        for url in (f"/v1/interactions/{hostile}", f"/v1/contacts/{hostile}/interactions"):
+            answer = await running.client.get(url, headers=headers)
+            assert answer.status_code in (404, 422), (url, answer.status_code)
+    bad_cursor = await running.client.get(
+        f"/v1/contacts/{bea}/interactions", params={"cursor": "nope"}, headers=headers
+    )
+    assert bad_cursor.status_code == 400
+
+    # Deleting the contact takes its interactions with it.
+    assert (await running.client.delete(f"/v1/contacts/{bea}", headers=headers)).status_code == 204
+    left = await running.client.get(f"/v1/interactions/{logged[0]['id']}", headers=headers)
+    assert left.status_code == 404
+
+
+async def test_synced_interactions_cannot_be_edited_and_record_is_idempotent(
+    running: Running,
+) -> None:
+    user, headers = new_user("ana")
+    bea = await add_contact(running, headers, "Bea", "bea@example.org")
+    scope = SyncScope(user, uuid.uuid4().hex, "imap", None)
+    message = mail(1, "bea@example.org", [ME], "Hello")
+    await sync(running, scope, EMAIL, [Change(EMAIL, message.external_id, "INBOX", message, None)])
+    [synced] = await listed(running, headers, bea)
+    for method, body in (("PATCH", {"subject": "Changed"}), ("DELETE", None)):
+        answer = await running.client.request(
+            method, f"/v1/interactions/{synced['id']}", json=body, headers=headers
+        )
+        assert answer.status_code == 409, answer.text
+        assert answer.json()["type"].endswith("interaction-synced")
+        assert "synced e-mail" in answer.json()["detail"]
+
+    service = running.services.interactions
+    draft = InteractionDraft(
+        kind="message",
+        occurred_at=T0,
+        external_id="conversation:msg-1",
+        source="conversation",
+        summary="Had coffee with Bea, great fun",
+    )
+    first = await service.record(user, bea, draft)
+    again = await service.record(user, bea, draft)
+    assert first.id == again.id
+    assert first.sentiment > 0
+    assert first.editable is True
+    assert len(await listed(running, headers, bea, kind="message")) == 1
+    zed, _ = new_user("zed")
+    with pytest.raises(ProblemError) as refused:
+        await service.record(zed, bea, draft)
+    assert refused.value.status == 404
+
+    # Open threads: an inbound mail without a later reply in its thread.
+    reply = mail(5, ME, ["bea@example.org"], "Re: Hello").model_copy(
+        update={"thread_id": "t-1", "sent_at": T0 + timedelta(days=1)}
+    )
+    unanswered = mail(6, "bea@example.org", [ME], "Question")
+    await sync(
+        running,
+        scope,
+        EMAIL,
+        [Change(EMAIL, m.external_id, "INBOX", m, None) for m in (reply, unanswered)],
+    )
+    assert [i.subject for i in await service.open_threads(user, bea)] == ["Question"]
+    recent = await service.recent(user, bea, limit=2)
+    assert [i.subject for i in recent] == ["Re: Hello", "Question"]
+
+
+async def test_merge_keeps_every_interaction_and_calls_the_hooks(
+    running: Running, infra: Infra
+) -> None:
+    user, headers = new_user("ana")
+    ana_work = await add_contact(running, headers, "Ana", "ana@work.example", company="Acme")
+    ana_home = await add_contact(
+        running, headers, "Ana Silva", "ana@home.example", title="Engineer", tags=["friend"]
+    )
+    scope = SyncScope(user, uuid.uuid4().hex, "imap", None)
+    both = mail(1, ME, ["ana@work.example", "ana@home.example"], "To both of you")
+    home_only = mail(2, "ana@home.example", [ME], "From home")
+    await sync(
+        running,
+        scope,
+        EMAIL,
+        [Change(EMAIL, m.external_id, "INBOX", m, None) for m in (both, home_only)],
+    )
+    service = running.services.interactions
+    await service.record(
+        user, ana_home, InteractionDraft(kind="call", occurred_at=T0, summary="Phone call")
+    )
+    assert len(await listed(running, headers, ana_work)) == 1
+    assert len(await listed(running, headers, ana_home)) == 3
+
+    answer = await running.client.post(
+        "/v1/contacts/merge", json={"into": ana_work, "merge": [ana_home]}, headers=headers
+    )
+    assert answer.status_code == 200, answer.text
+    merged = answer.json()
+    assert merged["id"] == ana_work
+    assert {e["value"] for e in merged["emails"]} == {"ana@work.example", "ana@home.example"}
+    assert merged["company"] == "Acme"
+    assert merged["title"] == "Engineer"
+    assert merged["display_name"] == "Ana"  # the survivor's own name stays
+    assert merged["tags"] == ["friend"]
+    assert merged["relationship_strength"] > 0
+    kept = await listed(running, headers, ana_work)
+    # The mail to both counts once; the other mail and the call moved.
+    assert sorted(i["subject"] or i["summary"] for i in kept) == [
+        "From home",
+        "Phone call",
+        "To both of you",
+    ]
+    assert all(i["contact_id"] == ana_work for i in kept)
+    gone = await running.client.get(f"/v1/contacts/{ana_home}", headers=headers)
+    assert gone.status_code == 404
+    deleted = (
+        await announced(infra, user, "contact", 1, where=lambda r: r["data"]["action"] == "deleted")
+    )[0]
+    assert deleted["record_id"] == ana_home
+    survivor = (
+        await announced(infra, user, "contact", 1, where=lambda r: len(r["data"]["emails"]) == 2)
+    )[0]
+    assert (survivor["record_id"], survivor["data"]["action"]) == (ana_work, "updated")
+    assert survivor["data"]["relationship_strength"] == merged["relationship_strength"]
+
+    # A new mail from the merged address now reaches the survivor.
+    later = mail(3, "ana@home.example", [ME], "Still me")
+    await sync(running, scope, EMAIL, [Change(EMAIL, later.external_id, "INBOX", later, None)])
+    assert len(await listed(running, headers, ana_work)) == 4
+
+    # Hooks: each merged contact is re-pointed, then the survivor refreshed, in the transaction.
+    calls: list[tuple[str, ...]] = []
+
+    async def repoint(
+        user_id: str, from_id: str, into_id: str, session: AsyncClientSession
+    ) -> None:
+        assert session.in_transaction
+        calls.append(("repoint", user_id, from_id, into_id))
+
+    async def refreshed(user_id: str, ids: Sequence[str], session: AsyncClientSession) -> None:
+        calls.append(("refreshed", user_id, *ids))
+
+    bo = await add_contact(running, headers, "Bo", "bo@example.org")
+    bo2 = await add_contact(running, headers, "Bo B", "bo2@example.org")
+    bo3 = await add_contact(running, headers, "Bo C", "bo3@example.org")
+    merger = ContactMerger(
+        client=running.mongo,
+        store=ContactStore(running.db),
+        announcer=RecordAnnouncer(Outbox(running.db)),
+        repoint=[service.repoint, repoint],
+        refreshed=[refreshed],
+    )
+    await merger.merge(user, ContactMerge(into=bo, merge=[bo2, bo3]))
+    assert calls == [
+        ("repoint", user, bo2, bo),
+        ("repoint", user, bo3, bo),
+        ("refreshed", user, bo),
     ]
 
-    async def work(session: AsyncClientSession) -> None:
-        await log.follow(scope, RecordKind.EMAIL, mail, session)
-        await log.follow(scope, RecordKind.CALENDAR_EVENT, meeting, session)
-        await log.follow(scope, RecordKind.CONTACT, mail, session)
+    # Refusals: unknown or another user's contacts are 404, bad bodies 422; nothing changes.
+    _zed, zed = new_user("zed")
+    for body, status in [
+        ({"into": ana_work, "merge": [bo]}, 404),
+        ({"into": bo, "merge": ["nope"]}, 404),
+        ({"into": bo, "merge": [bo]}, 422),
+        ({"into": bo, "merge": []}, 422),
+        ({"into": bo, "merge": [f"c{i}" for i in range(21)]}, 422),
+        ({"into": bo, "merge": [ana_work, ana_work]}, 422),
+        ({"into": "../x", "merge": [ana_work]}, 422),
+        ({"into": bo}, 422),
+    ]:
+        answer = await running.client.post("/v1/contacts/merge", json=body, headers=zed)
+        assert answer.status_code == status, (body, answer.text)
+    assert (await contact(running, headers, ana_work))["id"] == ana_work
+    assert (await contact(running, headers, bo))["id"] == bo
 
-    await in_transaction(mongo, work)
-    rows = db[OUTBOX].find({"envelope.type": "integrations.record.synced"}).sort("_id", 1)
-    records = [row["envelope"]["data"] async for row in rows]
-    assert [(r["record_type"], r["record_id"]) for r in records] == [
-        ("interaction", f"m1:{bea.id}"),
-        ("interaction", f"e1:{bea.id}"),
+
+async def test_strength_rises_and_going_cold_flips_on_the_rhythm(
+    running: Running, infra: Infra
+) -> None:
+    user, headers = new_user("ana")
+    weekly = await add_contact(running, headers, "Weekly", "w@example.org", company="Acme")
+    rare = await add_contact(running, headers, "Rare", "r@example.org", company="ACME ")
+    silent = await add_contact(running, headers, "Silent", "s@example.org", company="Other")
+    service = running.services.interactions
+    now = datetime.now(UTC).replace(microsecond=0)
+    for week in range(1, 7):  # six calls, a week apart, the last one a week ago
+        draft = InteractionDraft(
+            kind="call",
+            direction="inbound" if week % 2 else "outbound",
+            occurred_at=now - timedelta(days=7 * week),
+            summary="Good talk",
+        )
+        await service.record(user, weekly, draft)
+    await service.record(
+        user, rare, InteractionDraft(kind="email", occurred_at=now - timedelta(days=40))
+    )
+
+    # A meeting still to come is not contact yet.
+    await service.record(
+        user, silent, InteractionDraft(kind="meeting", occurred_at=now + timedelta(days=30))
+    )
+    assert await service.recompute_all(now) >= 3
+    strong = await contact(running, headers, weekly)
+    weak = await contact(running, headers, rare)
+    assert strong["relationship_strength"] > weak["relationship_strength"] > 0
+    assert (await contact(running, headers, silent))["relationship_strength"] == 0
+    assert strong["interaction_frequency"] == "weekly"
+    assert strong["usual_gap_days"] == 7
+    assert strong["cold_after_days"] == 14
+    assert strong["going_cold"] is False
+    assert weak["interaction_frequency"] == "rarely"
+
+    # More and more recent interactions: stronger.
+    await service.record(user, rare, InteractionDraft(kind="call", occurred_at=now))
+    await service.recompute_all(now)
+    assert (await contact(running, headers, rare))["relationship_strength"] > weak[
+        "relationship_strength"
     ]
-    assert records[0]["data"]["contact_id"] == bea.id
-    assert records[0]["data"]["occurred_at"] == "2026-11-30T10:00:00+00:00"
-    assert records[0]["data"]["kind"] == "email"
-    assert records[1]["data"]["kind"] == "meeting"
-    # Another user's contact with a participant's address is not this user's interaction.
-    assert all(r["user_id"] == user for r in records)
+
+    # The last call was 7 days ago and the rhythm allows 14: cold from now + 7 days on.
+    await service.recompute_all(now + timedelta(days=7) - timedelta(minutes=1))
+    assert (await contact(running, headers, weekly))["going_cold"] is False
+    await service.recompute_all(now + timedelta(days=7, minutes=1))
+    cold = await contact(running, headers, weekly)
+    assert cold["going_cold"] is True
+    assert cold["relationship_strength"] < strong["relationship_strength"]
+    flip = (
+        await announced(infra, user, "contact", 1, where=lambda r: r["data"]["going_cold"] is True)
+    )[0]
+    assert flip["record_id"] == weekly
+    assert flip["data"]["interaction_frequency"] == "weekly"
+
+    # The list filters and sorts by it, paging each sort.
+    async def page_all(**params: Any) -> list[str]:
+        seen: list[str] = []
+        cursor = None
+        while True:
+            query = {**params, "limit": 1, **({"cursor": cursor} if cursor else {})}
+            answer = await running.client.get("/v1/contacts", params=query, headers=headers)
+            assert answer.status_code == 200, answer.text
+            seen += [c["id"] for c in answer.json()["items"]]
+            cursor = answer.json()["next_cursor"]
+            if cursor is None:
+                return seen
+
+    assert await page_all(company="acme") == [rare, weekly]
+    assert await page_all(going_cold=True) == [weekly]
+    assert set(await page_all(going_cold=False)) == {rare, silent}
+    assert set(await page_all(min_strength=0.0001)) == {rare, weekly}
+    assert await page_all(max_strength=0) == [silent]
+    by_strength = await page_all(sort="strength")
+    strengths = [(await contact(running, headers, c))["relationship_strength"] for c in by_strength]
+    assert strengths == sorted(strengths, reverse=True)
+    assert len(by_strength) == 3
+    assert await page_all(sort="name") == [rare, silent, weekly]
+    assert await page_all(sort="last_interaction") == [rare, weekly, silent]
+    assert await page_all(sort="strength", company="ACME") == [
+        c for c in by_strength if c in (rare, weekly)
+    ]
+
+    first = await running.client.get(
+        "/v1/contacts", params={"sort": "name", "limit": 1}, headers=headers
+    )
+    mismatched = await running.client.get(
+        "/v1/contacts",
+        params={"sort": "strength", "cursor": first.json()["next_cursor"]},
+        headers=headers,
+    )
+    assert mismatched.status_code == 400
+    for bad in [
+        {"sort": "age"},
+        {"min_strength": 2},
+        {"max_strength": -0.1},
+        {"min_strength": 0.8, "max_strength": 0.2},
+        {"going_cold": "maybe"},
+        {"company": " "},
+    ]:
+        answer = await running.client.get("/v1/contacts", params=bad, headers=headers)
+        assert answer.status_code == 422, (bad, answer.text)
+
+
+async def test_export_lists_the_users_interactions(running: Running) -> None:
+    user, headers = new_user("ana")
+    bea = await add_contact(running, headers, "Bea", "bea@example.org")
+    await running.client.post(
+        f"/v1/contacts/{bea}/interactions", json={"summary": "Coffee"}, headers=headers
+    )
+    answer = await running.client.get("/internal/privacy/export", headers=headers)
+    assert answer.status_code == 200, answer.text
+    exported = answer.json()["collections"]["interactions"]
+    assert [(i["contact_id"], i["summary"], i["user_id"]) for i in exported] == [
+        (bea, "Coffee", user)
+    ]
+
+
+async def test_a_contact_purged_with_its_account_takes_its_interactions(running: Running) -> None:
+    user, headers = new_user("ana")
+    connection = uuid.uuid4().hex
+    card = Contact(uid="c1", full_name="Bea", emails=[LabeledValue(value="bea@example.org")])
+    [created] = await running.apply(
+        SyncScope(user, connection, "carddav", None),
+        [Change(RecordKind.CONTACT, "/ab/c1.vcf", "/ab/", card, "e1")],
+        RecordKind.CONTACT,
+    )
+    bea = created.record_id
+    answer = await running.client.post(
+        f"/v1/contacts/{bea}/interactions", json={"summary": "Coffee"}, headers=headers
+    )
+    assert answer.status_code == 201, answer.text
+    assert await running.purge(user, connection, RecordKind.CONTACT) == 1
+    left = await running.client.get(f"/v1/interactions/{answer.json()['id']}", headers=headers)
+    assert left.status_code == 404

@@ -22,7 +22,7 @@ from muninn_integrations.contacts.models import (
 )
 from muninn_integrations.contacts.service import ContactService
 from muninn_integrations.contacts.store import ContactStore
-from muninn_integrations.interactions.draft import InteractionDraft
+from muninn_integrations.interactions.models import InteractionDraft
 from muninn_integrations.mentions.service import MentionService
 from muninn_integrations.sync.announce import RecordAnnouncer
 from muninn_integrations.sync.sinks import Action

@@ -21,6 +21,9 @@ MAX_DATA_TEXT = 1_000
 log = get_logger(__name__)
 
 
+MAX_DATA_DESCRIPTION = 500  # an interaction's summary (docs/relationships.md)
+
+
 def event_data(event: CalendarEvent, collection_id: str) -> dict[str, Any]:
     """What consumers (memory, the scheduler) read from ``integrations.record.synced``."""
     organizer = event.organizer
@@ -30,6 +33,7 @@ def event_data(event: CalendarEvent, collection_id: str) -> dict[str, Any]:
         "end": event.end.isoformat(),
         "all_day": event.all_day,
         "location": event.location[:MAX_DATA_TEXT] if event.location else None,
+        "description": event.description[:MAX_DATA_DESCRIPTION] if event.description else None,
         "attendees": [
             {
                 "name": attendee.name,

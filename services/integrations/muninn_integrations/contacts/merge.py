@@ -14,6 +14,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from muninn_integrations.contacts.models import (
@@ -168,6 +169,21 @@ def first_name_key(fields: Mapping[str, Any]) -> str | None:
     return words[0] if words else None
 
 
+def company_key(company: Any) -> str | None:
+    """What the company filter compares: case and surrounding spaces ignored."""
+    text = " ".join(str(company).split()).casefold() if company else ""
+    return text[:255] or None
+
+
+def list_keys(fields: Mapping[str, Any]) -> Fields:
+    """The keys the contact list sorts by name and filters by company on."""
+    name = display_name(fields)
+    return {
+        "sort_name": fold(name).strip()[:200] if name else None,
+        "company_key": company_key(fields.get("company")),
+    }
+
+
 def search_condition(q: str) -> dict[str, Any]:
     """Every word of ``q`` must start one of a contact's name keys."""
     words = re.findall(r"[^\s]+", fold(q))[:5]
@@ -204,4 +220,15 @@ def event_data(doc: Mapping[str, Any]) -> dict[str, Any]:
         "birthday": birthday_text(Birthday.model_validate(birthday)) if birthday else None,
         "is_archived": bool(doc.get("is_archived")),
         "company": doc.get("company"),
+        **relationship_data(doc),
+    }
+
+
+def relationship_data(doc: Mapping[str, Any]) -> dict[str, Any]:
+    last = doc.get("last_interaction_at")
+    return {
+        "relationship_strength": float(doc.get("relationship_strength") or 0.0),
+        "interaction_frequency": doc.get("interaction_frequency"),
+        "last_interaction_at": last.isoformat() if isinstance(last, datetime) else None,
+        "going_cold": bool(doc.get("going_cold")),
     }

@@ -317,8 +317,56 @@ class ContactRecord(BaseModel):
     job_history: list[JobChange] = Field(
         default_factory=list, description="Its latest job changes, oldest first."
     )
+    relationship_strength: float = Field(default=0.0, ge=0.0, le=1.0)
+    interaction_frequency: str | None = Field(
+        default=None, description="daily, weekly, biweekly, monthly, quarterly or rarely"
+    )
+    last_interaction_at: datetime | None = None
+    going_cold: bool = Field(
+        default=False, description="Silent for longer than this contact's own rhythm allows."
+    )
+    usual_gap_days: float | None = Field(
+        default=None, description="Median days between interactions."
+    )
+    cold_after_days: float | None = Field(
+        default=None, description="Silence after which the contact is going cold."
+    )
+    strength_updated_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
+
+
+RELATIONSHIP_DEFAULTS: dict[str, Any] = {
+    "relationship_strength": 0.0,
+    "interaction_frequency": None,
+    "last_interaction_at": None,
+    "going_cold": False,
+    "usual_gap_days": None,
+    "cold_after_days": None,
+    "strength_updated_at": None,
+}
+
+ContactSort = Literal["recent", "name", "strength", "last_interaction"]
+CONTACT_ID_PATTERN = r"^[A-Za-z0-9_-]+$"
+ContactIdText = Annotated[str, Field(min_length=1, max_length=64, pattern=CONTACT_ID_PATTERN)]
+MAX_MERGE = 20
+
+
+class ContactMerge(BaseModel):
+    """Merge ``merge`` into ``into``: one person kept, the others' history moved to it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    into: ContactIdText
+    merge: Annotated[list[ContactIdText], Field(min_length=1, max_length=MAX_MERGE)]
+
+    @model_validator(mode="after")
+    def _distinct(self) -> ContactMerge:
+        if self.into in self.merge:
+            raise ValueError("a contact cannot be merged into itself")
+        if len(set(self.merge)) != len(self.merge):
+            raise ValueError("each contact to merge may be named once")
+        return self
 
 
 class ContactPage(BaseModel):

@@ -6,21 +6,26 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 from muninn_shared.auth import CurrentPrincipal
+from muninn_shared.problems import ProblemError
 
 from muninn_integrations.contacts.models import (
+    CONTACT_ID_PATTERN,
     ContactCreate,
+    ContactMerge,
     ContactPage,
     ContactPatch,
     ContactRecord,
+    ContactSort,
 )
 from muninn_integrations.deps import Services
 
 router = APIRouter(prefix="/v1/contacts", tags=["contacts"])
 
-ContactId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+ContactId = Annotated[str, Path(min_length=1, max_length=64, pattern=CONTACT_ID_PATTERN)]
+Strength = Annotated[float | None, Query(ge=0.0, le=1.0)]
 
 
-@router.get("", summary="Your contacts, newest first")
+@router.get("", summary="Your contacts, newest first unless sorted otherwise")
 async def list_contacts(
     principal: CurrentPrincipal,
     services: Services,
@@ -31,10 +36,52 @@ async def list_contacts(
     ] = None,
     tag: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     archived: Annotated[bool, Query(description="true lists the archived ones")] = False,
+    company: Annotated[
+        str | None,
+        Query(max_length=255, pattern=r"\S", description="Works at (case-insensitive, exact)"),
+    ] = None,
+    min_strength: Strength = None,
+    max_strength: Strength = None,
+    going_cold: Annotated[
+        bool | None, Query(description="Only contacts whose rhythm has (or has not) lapsed")
+    ] = None,
+    sort: Annotated[
+        ContactSort,
+        Query(
+            description="recent (newest first), name (A to Z), strength (strongest first), "
+            "last_interaction (most recent first)"
+        ),
+    ] = "recent",
 ) -> ContactPage:
+    if min_strength is not None and max_strength is not None and min_strength > max_strength:
+        raise ProblemError(
+            422, "min_strength may not exceed max_strength.", code="invalid-strength-range"
+        )
     return await services.contacts.page(
-        principal.user_id, limit=limit, cursor=cursor, q=q, tag=tag, archived=archived
+        principal.user_id,
+        limit=limit,
+        cursor=cursor,
+        q=q,
+        tag=tag,
+        archived=archived,
+        company=company,
+        min_strength=min_strength,
+        max_strength=max_strength,
+        going_cold=going_cold,
+        sort=sort,
     )
+
+
+@router.post(
+    "/merge",
+    summary="Merge contacts that are one person into one of them",
+    description="Every interaction, source and list of the merged contacts moves to `into`; "
+    "fields `into` lacks are filled, its hand edits kept; the merged contacts are deleted.",
+)
+async def merge_contacts(
+    body: ContactMerge, principal: CurrentPrincipal, services: Services
+) -> ContactRecord:
+    return await services.merges.merge(principal.user_id, body)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Add a contact by hand")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +20,7 @@ from muninn_integrations.contacts.jobs import (
     with_entry,
 )
 from muninn_integrations.contacts.merge import (
+    company_key,
     email_key,
     event_data,
     fields_from_request,
@@ -35,8 +36,9 @@ from muninn_integrations.contacts.models import (
     ContactPatch,
     ContactPerson,
     ContactRecord,
+    ContactSort,
 )
-from muninn_integrations.contacts.sink import compose
+from muninn_integrations.contacts.sink import DeletedHook, compose
 from muninn_integrations.contacts.store import ContactStore, contact_from_doc
 
 MAX_NAME_LOOKUPS = 30
@@ -48,6 +50,12 @@ class ContactService:
     def __init__(self, *, client: AsyncMongoClient[dict[str, Any]], store: ContactStore) -> None:
         self._client = client
         self._store = store
+        self._on_delete: list[DeletedHook] = []
+
+    def when_deleted(self, hook: DeletedHook) -> None:
+        """Run ``hook`` in the transaction deleting a contact. Registered after construction:
+        the features keeping per-contact data are built on this service."""
+        self._on_delete.append(hook)
 
     async def ids_by_email(
         self, user_id: str, addresses: list[str], session: AsyncClientSession
@@ -130,14 +138,55 @@ class ContactService:
         q: str | None = None,
         tag: str | None = None,
         archived: bool = False,
+        company: str | None = None,
+        min_strength: float | None = None,
+        max_strength: float | None = None,
+        going_cold: bool | None = None,
+        sort: ContactSort = "recent",
     ) -> ContactPage:
         query: dict[str, Any] = {"is_archived": archived}
         if tag:
             query["tags"] = tag
+        if company is not None:
+            query["company_key"] = company_key(company)
+        strength: dict[str, float] = {}
+        if min_strength is not None:
+            strength["$gte"] = min_strength
+        if max_strength is not None:
+            strength["$lte"] = max_strength
+        if strength:
+            query["relationship_strength"] = strength
+        if going_cold is not None:
+            query["going_cold"] = going_cold
         if q and q.strip():
             query.update(search_condition(q))
-        items, next_cursor = await self._store.page(user_id, query, limit=limit, cursor=cursor)
+        items, next_cursor = await self._store.page(
+            user_id, query, limit=limit, cursor=cursor, sort=sort
+        )
         return ContactPage(items=items, next_cursor=next_cursor)
+
+    # --- for the features that keep per-contact data (interactions, strength) ----------------
+
+    async def owned(
+        self, user_id: str, contact_ids: Sequence[str], session: AsyncClientSession | None = None
+    ) -> list[dict[str, Any]]:
+        """The user's contacts among ``contact_ids`` (stored documents; others are left out)."""
+        return await self._store.docs(user_id, list(dict.fromkeys(contact_ids)), session)
+
+    def everyone(self, batch: int) -> AsyncIterator[list[dict[str, Any]]]:
+        """Every contact of every user, ordered by user, in batches (the daily sweep)."""
+        return self._store.all_in_batches(batch)
+
+    async def save_relationships(
+        self,
+        changes: Sequence[tuple[str, str, Mapping[str, Any]]],
+        session: AsyncClientSession | None,
+    ) -> None:
+        """Store computed strength and rhythm fields, ``(user_id, contact_id, fields)`` each."""
+        await self._store.set_many(changes, session)
+
+    async def backfill(self) -> int:
+        return await self._store.backfill_list_keys()
 
     async def get(self, user_id: str, contact_id: str) -> ContactRecord:
         contact = await self._store.get(user_id, contact_id)
@@ -225,7 +274,11 @@ class ContactService:
                     "at the source.",
                     code="contact-synced",
                 )
-            return await self._store.delete(user_id, contact_id, session)
+            if not await self._store.delete(user_id, contact_id, session):
+                return False
+            for hook in self._on_delete:
+                await hook(user_id, contact_id, session)
+            return True
 
         if not await in_transaction(self._client, work):
             raise not_found("Contact")

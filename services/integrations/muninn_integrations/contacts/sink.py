@@ -11,7 +11,7 @@ fields it had.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +29,7 @@ from muninn_integrations.contacts.merge import (
     digest,
     event_data,
     fields_from_contact,
+    list_keys,
     match_keys,
     merge_fields,
     name_keys,
@@ -38,6 +39,8 @@ from muninn_integrations.contacts.store import ContactStore
 from muninn_integrations.sync.sinks import Action, Applied, KindSink, SyncScope
 
 Doc = dict[str, Any]
+DeletedHook = Callable[[str, str, AsyncClientSession], Awaitable[None]]
+"""(user_id, contact_id, session): a contact was deleted; drop what was kept for it."""
 
 
 def compose(contact: Mapping[str, Any], sources: Sequence[Mapping[str, Any]]) -> Doc:
@@ -58,6 +61,7 @@ def compose(contact: Mapping[str, Any], sources: Sequence[Mapping[str, Any]]) ->
         **fields,
         "match_keys": match_keys(fields),
         "name_keys": name_keys(fields),
+        **list_keys(fields),
         "digest": digest(fields),
         "sources": [
             {
@@ -82,8 +86,10 @@ def _fields_of(record: Any) -> Doc | None:
 class ContactSink(KindSink):
     kind = RecordKind.CONTACT
 
-    def __init__(self, store: ContactStore) -> None:
+    def __init__(self, store: ContactStore, deleted: Sequence[DeletedHook] = ()) -> None:
+        """``deleted``: run for each contact a purge deletes (its per-contact data goes too)."""
         self._store = store
+        self._deleted = tuple(deleted)
 
     async def remove(
         self, scope: SyncScope, external_id: str, session: AsyncClientSession
@@ -270,7 +276,9 @@ class ContactSink(KindSink):
             )
             return None
         if purge:
-            await store.delete(user_id, contact["_id"], session)
+            if await store.delete(user_id, contact["_id"], session):
+                for hook in self._deleted:
+                    await hook(user_id, contact["_id"], session)
             return None
         await store.set(
             user_id,

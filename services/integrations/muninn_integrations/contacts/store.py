@@ -4,20 +4,23 @@ contact it was merged into)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from muninn_shared.pagination import fetch_page
 from muninn_shared.storage.indexes import ensure_index
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from muninn_integrations.contacts.merge import display_name
+from muninn_integrations.contacts import listing
+from muninn_integrations.contacts.merge import display_name, list_keys
 from muninn_integrations.contacts.models import (
+    RELATIONSHIP_DEFAULTS,
     Birthday,
     ContactPerson,
     ContactRecord,
+    ContactSort,
     ContactSource,
     JobChange,
     birthday_text,
@@ -61,6 +64,13 @@ def contact_from_doc(doc: Mapping[str, Any]) -> ContactRecord:
         sources=[ContactSource.model_validate(s) for s in doc.get("sources") or []],
         edited_by_hand=bool(doc.get("edited_by_hand")),
         job_history=[JobChange.model_validate(j) for j in doc.get("job_history") or []],
+        relationship_strength=float(doc.get("relationship_strength") or 0.0),
+        interaction_frequency=doc.get("interaction_frequency"),
+        last_interaction_at=doc.get("last_interaction_at"),
+        going_cold=bool(doc.get("going_cold")),
+        usual_gap_days=doc.get("usual_gap_days"),
+        cold_after_days=doc.get("cold_after_days"),
+        strength_updated_at=doc.get("strength_updated_at"),
         created_at=doc["created_at"],
         updated_at=doc["updated_at"],
     )
@@ -110,6 +120,33 @@ class ContactStore:
         await ensure_index(self._contacts, [("user_id", ASCENDING), ("match_keys", ASCENDING)])
         await ensure_index(self._contacts, [("user_id", ASCENDING), ("name_keys", ASCENDING)])
         await ensure_index(self._contacts, [("user_id", ASCENDING), ("tags", ASCENDING)])
+        for sort in listing.SORTS.values():
+            if sort.field == "created_at":
+                continue
+            await ensure_index(
+                self._contacts,
+                [
+                    ("user_id", ASCENDING),
+                    ("is_archived", ASCENDING),
+                    (sort.field, sort.direction),
+                    ("_id", sort.direction),
+                ],
+            )
+        await ensure_index(self._contacts, [("user_id", ASCENDING), ("company_key", ASCENDING)])
+        await ensure_index(self._contacts, [("user_id", ASCENDING), ("_id", ASCENDING)])
+
+    async def backfill_list_keys(self) -> int:
+        """Give contacts stored before the list's sort and filter keys existed those keys."""
+        missing = self._contacts.find({"sort_name": {"$exists": False}})
+        operations: list[UpdateOne] = []
+        async for doc in missing:
+            defaults = {k: v for k, v in RELATIONSHIP_DEFAULTS.items() if k not in doc}
+            operations.append(
+                UpdateOne({"_id": doc["_id"]}, {"$set": {**list_keys(doc), **defaults}})
+            )
+        if operations:
+            await self._contacts.bulk_write(operations, ordered=False)
+        return len(operations)
 
     # --- contacts ---------------------------------------------------------------------------
 
@@ -162,7 +199,50 @@ class ContactStore:
         return await found.sort([("created_at", ASCENDING), ("_id", ASCENDING)]).to_list(limit)
 
     async def insert(self, doc: Doc, session: Session = None) -> None:
-        await self._contacts.insert_one(doc, session=session)
+        await self._contacts.insert_one({**RELATIONSHIP_DEFAULTS, **doc}, session=session)
+
+    async def docs(self, user_id: str, contact_ids: Sequence[str], session: Session) -> list[Doc]:
+        if not contact_ids:
+            return []
+        found = self._contacts.find(
+            {"user_id": user_id, "_id": {"$in": list(contact_ids)}}, session=session
+        )
+        return await found.to_list(None)
+
+    async def all_in_batches(self, batch: int) -> AsyncIterator[list[Doc]]:
+        """Every contact of every user, about ``batch`` at a time, never splitting a user's
+        contacts over two batches (so a batch's interactions are read once, by user)."""
+        after_user: str | None = None
+        while True:
+            query: Doc = {} if after_user is None else {"user_id": {"$gt": after_user}}
+            found = self._contacts.find(query).sort([("user_id", ASCENDING), ("_id", ASCENDING)])
+            docs = await found.to_list(batch)
+            if not docs:
+                return
+            last = docs[-1]
+            rest = self._contacts.find({"user_id": last["user_id"], "_id": {"$gt": last["_id"]}})
+            docs += await rest.sort("_id", ASCENDING).to_list(None)
+            yield docs
+            after_user = last["user_id"]
+
+    async def set_many(
+        self, changes: Sequence[tuple[str, str, Mapping[str, Any]]], session: Session
+    ) -> None:
+        """One bulk write of ``(user_id, contact_id, fields)`` updates, for contacts this store
+        just read for that user (ids are unique: matching ``_id`` alone is a third faster on
+        the embedded server and names the same document)."""
+        operations = [
+            UpdateOne({"_id": contact_id}, {"$set": dict(fields)})
+            for _user_id, contact_id, fields in changes
+        ]
+        if operations:
+            await self._contacts.bulk_write(operations, ordered=False, session=session)
+
+    async def delete_many(self, user_id: str, contact_ids: Sequence[str], session: Session) -> int:
+        result = await self._contacts.delete_many(
+            {"user_id": user_id, "_id": {"$in": list(contact_ids)}}, session=session
+        )
+        return result.deleted_count
 
     async def set(
         self, user_id: str, contact_id: str, changes: Mapping[str, Any], session: Session = None
@@ -179,15 +259,39 @@ class ContactStore:
         return result.deleted_count == 1
 
     async def page(
-        self, user_id: str, query: Mapping[str, Any], *, limit: int, cursor: str | None
+        self,
+        user_id: str,
+        query: Mapping[str, Any],
+        *,
+        limit: int,
+        cursor: str | None,
+        sort: ContactSort = "recent",
     ) -> tuple[list[ContactRecord], str | None]:
-        return await fetch_page(
-            self._contacts,
-            {**query, "user_id": user_id},
-            limit=limit,
-            cursor=cursor,
-            convert=contact_from_doc,
+        if sort == "recent":
+            return await fetch_page(
+                self._contacts,
+                {**query, "user_id": user_id},
+                limit=limit,
+                cursor=cursor,
+                convert=contact_from_doc,
+            )
+        conditions: list[Doc] = [{**query, "user_id": user_id}]
+        if cursor is not None:
+            conditions.append(listing.after(sort, cursor))
+        found = self._contacts.find(conditions[0] if len(conditions) == 1 else {"$and": conditions})
+        docs = await found.sort(listing.SORTS[sort].mongo()).to_list(limit + 1)
+        page = docs[:limit]
+        more = len(docs) > limit and bool(page)
+        next_cursor = listing.encode_cursor(sort, page[-1]) if more else None
+        return [contact_from_doc(doc) for doc in page], next_cursor
+
+    async def move_sources(self, user_id: str, from_id: str, into_id: str, session: Session) -> int:
+        result = await self._sources.update_many(
+            {"user_id": user_id, "contact_id": from_id},
+            {"$set": {"contact_id": into_id}},
+            session=session,
         )
+        return result.modified_count
 
     # --- sources ----------------------------------------------------------------------------
 

@@ -30,16 +30,6 @@ def evidence_kind(kind: RecordKind) -> str:
     return "email" if kind is RecordKind.EMAIL else "meeting"
 
 
-def parse_moment(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _aware(value: datetime) -> datetime:
     # MongoDB hands datetimes back naive (UTC) unless the client is tz-aware.
     return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -23,7 +23,6 @@ from muninn_integrations.graph.evidence import (
     Sighting,
     absorb,
     evidence_kind,
-    parse_moment,
     recent,
     release,
 )
@@ -51,7 +50,7 @@ from muninn_integrations.graph.scoring import (
     work_domains,
 )
 from muninn_integrations.graph.store import SWEEP_FIELDS, LinkStore
-from muninn_integrations.interactions.service import addresses_in, moment_of
+from muninn_integrations.interactions.derive import addresses_in, occurred_at
 from muninn_integrations.sync.sinks import Action, Applied, SyncScope
 
 log = get_logger(__name__)
@@ -99,7 +98,7 @@ class GraphService:
         known = await self._contacts.ids_by_email(scope.user_id, wanted, session)
         seen: dict[tuple[str, str], list[Sighting]] = {}
         for item in fresh:
-            at = parse_moment(moment_of(kind, item.data))
+            at = occurred_at(kind, item.data)
             ids = {known[a] for a in addresses_in(kind, item.data) if a in known}
             if at is None or not 2 <= len(ids) <= self._policy.max_participants:
                 continue

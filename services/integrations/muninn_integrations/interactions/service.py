@@ -1,55 +1,285 @@
-"""Interactions: an e-mail or a meeting with someone among the user's contacts.
+"""Interactions: stored, announced, and the contacts' strength kept in step.
 
-Derived while a page of mail or calendar events is applied, in the same transaction, and
-announced as ``integrations.record.synced`` records of type ``interaction``: the scheduler's
-going-cold nudges learn each relationship's rhythm from them. An interaction's id joins the
-record and the contact, so a re-synced message counts once.
+``InteractionLog.follow`` derives them from each page of mail and calendar events a sync
+applies, in that page's transaction; ``InteractionService`` logs them by hand (HTTP) or for
+other features (conversation mentions), serves them, and moves them when contacts merge.
+Every change is announced as an ``integrations.record.synced`` record of type
+``interaction`` and recomputes the strength of the contacts it touched.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
+from muninn_shared.problems import ProblemError, not_found
+from muninn_shared.storage.mongo import in_transaction
+from pymongo import AsyncMongoClient, DeleteOne, InsertOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
 
 from muninn_integrations.connectors.port import RecordKind
 from muninn_integrations.contacts.service import ContactService
+from muninn_integrations.interactions import derive
+from muninn_integrations.interactions.models import (
+    EDITABLE_SOURCES,
+    InteractionDraft,
+    InteractionIn,
+    InteractionPage,
+    InteractionPatch,
+    InteractionRecord,
+)
+from muninn_integrations.interactions.relationships import RelationshipService
+from muninn_integrations.interactions.sentiment import score
+from muninn_integrations.interactions.store import InteractionStore, interaction_from_doc
 from muninn_integrations.sync.announce import RecordAnnouncer
 from muninn_integrations.sync.sinks import Action, Applied, SyncScope
 
-MAX_PEOPLE = 50
+Doc = dict[str, Any]
+SYNCED_KINDS = (RecordKind.EMAIL, RecordKind.CALENDAR_EVENT)
 
 
-def addresses_in(kind: RecordKind, data: dict[str, Any]) -> list[str]:
-    """Who took part: an e-mail's sender and recipients, a meeting's attendees and organiser."""
-    people: list[Any] = []
-    if kind is RecordKind.EMAIL:
-        people = [data.get("from"), *(data.get("to") or [])]
-    elif kind is RecordKind.CALENDAR_EVENT:
-        people = [*(data.get("attendees") or []), data.get("organizer")]
-    found: list[str] = []
-    for person in people[:MAX_PEOPLE]:
-        if isinstance(person, dict):
-            address = person.get("address") or person.get("email")
-        else:
-            address = person
-        if isinstance(address, str) and "@" in address:
-            cleaned = address.strip().lower()
-            if cleaned not in found:
-                found.append(cleaned)
-    return found
+def event_data(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``integrations.record.synced`` carries for an interaction (docs/relationships.md)."""
+    return {
+        "contact_id": doc["contact_id"],
+        "occurred_at": doc["occurred_at"].isoformat(),
+        "kind": doc["kind"],
+        "direction": doc["direction"],
+        "subject": doc.get("subject"),
+        "summary": doc.get("summary"),
+        "sentiment": doc.get("sentiment", 0.0),
+        "duration_minutes": doc.get("duration_minutes"),
+        "thread_id": doc.get("thread_id"),
+        "source": doc["source"],
+        "source_record_id": doc.get("source_record_id"),
+    }
 
 
-def moment_of(kind: RecordKind, data: dict[str, Any]) -> str | None:
-    value = data.get("sent_at") if kind is RecordKind.EMAIL else data.get("start")
-    return value if isinstance(value, str) and value else None
+def scope_of(user_id: str, doc: Mapping[str, Any]) -> SyncScope:
+    """A synced interaction is announced for its account; others for their source."""
+    return SyncScope(
+        user_id,
+        doc.get("connection_id") or doc["source"],
+        doc.get("provider") or doc["source"],
+        None,
+    )
 
 
-class InteractionLog:
-    def __init__(self, contacts: ContactService, announcer: RecordAnnouncer) -> None:
+def text_sentiment(subject: str | None, summary: str | None) -> float:
+    return score(" ".join(t for t in (subject, summary) if t))
+
+
+class InteractionService:
+    def __init__(
+        self,
+        *,
+        client: AsyncMongoClient[dict[str, Any]],
+        store: InteractionStore,
+        contacts: ContactService,
+        announcer: RecordAnnouncer,
+        relationships: RelationshipService,
+    ) -> None:
+        self._client = client
+        self._store = store
         self._contacts = contacts
         self._announcer = announcer
+        self._relationships = relationships
+
+    # --- for other features -------------------------------------------------------------
+
+    async def record(
+        self,
+        user_id: str,
+        contact_id: str,
+        draft: InteractionDraft,
+        session: AsyncClientSession | None = None,
+    ) -> InteractionRecord:
+        """Store and announce one interaction with the user's contact (404 when it is not
+        theirs); the same ``external_id`` again returns the interaction stored the first time."""
+
+        async def work(session: AsyncClientSession) -> Doc:
+            if not await self._contacts.owned(user_id, [contact_id], session):
+                raise not_found("Contact")
+            if draft.external_id is not None:
+                existing = await self._store.by_external_id(
+                    user_id, contact_id, draft.external_id, session
+                )
+                if existing is not None:
+                    return existing
+            now = datetime.now(UTC)
+            doc = self._new_doc(user_id, contact_id, draft, now)
+            await self._store.insert(doc, session)
+            await self._announce(user_id, [(doc, Action.CREATED)], session)
+            await self._relationships.refresh(user_id, [contact_id], session)
+            return doc
+
+        if session is not None:
+            return interaction_from_doc(await work(session))
+        try:
+            return interaction_from_doc(await in_transaction(self._client, work))
+        except DuplicateKeyError:
+            # The same external id recorded at the same moment by another request.
+            if draft.external_id is None:
+                raise
+            existing = await self._store.by_external_id(user_id, contact_id, draft.external_id)
+            if existing is None:
+                raise
+            return interaction_from_doc(existing)
+
+    async def recent(
+        self, user_id: str, contact_id: str, limit: int = 5
+    ) -> list[InteractionRecord]:
+        """The contact's latest interactions that already happened, newest first."""
+        docs = await self._store.recent(
+            user_id, contact_id, max(1, min(limit, 100)), before=datetime.now(UTC)
+        )
+        return [interaction_from_doc(doc) for doc in docs]
+
+    async def open_threads(self, user_id: str, contact_id: str) -> list[InteractionRecord]:
+        """The latest inbound e-mail of each thread the user has not answered since (no later
+        outbound interaction with the contact in that thread), newest first."""
+        open_: dict[str, Doc] = {}
+        answered: set[str] = set()
+        for doc in await self._store.threaded_mail(user_id, contact_id):  # newest first
+            thread = doc["thread_id"]
+            if thread in answered or thread in open_:
+                continue
+            if doc["direction"] == "outbound":
+                answered.add(thread)
+            elif doc["direction"] == "inbound":
+                open_[thread] = doc
+        return [interaction_from_doc(doc) for doc in open_.values()]
+
+    async def repoint(
+        self, user_id: str, from_id: str, into_id: str, session: AsyncClientSession
+    ) -> None:
+        """Move a merged contact's interactions to the one it was merged into; one the
+        survivor already has (the same external id) is dropped."""
+        moving = await self._store.of_contact(user_id, from_id, session)
+        if not moving:
+            return
+        kept = {
+            doc["external_id"]
+            for doc in await self._store.of_contact(user_id, into_id, session)
+            if doc.get("external_id")
+        }
+        now = datetime.now(UTC)
+        operations: list[InsertOne[Doc] | UpdateOne | DeleteOne] = []
+        changes: list[tuple[Doc, Action]] = []
+        for doc in moving:
+            external_id = doc.get("external_id")
+            if external_id and external_id in kept:
+                operations.append(DeleteOne({"_id": doc["_id"]}))
+                changes.append((doc, Action.DELETED))
+                continue
+            if external_id:
+                kept.add(external_id)
+            moved = {**doc, "contact_id": into_id, "updated_at": now}
+            if doc.get("source_record_id"):
+                # A synced interaction's id names its contact: it is a new record there.
+                moved["_id"] = f"{doc['source_record_id']}:{into_id}"
+                operations += [DeleteOne({"_id": doc["_id"]}), InsertOne(moved)]
+                changes += [(doc, Action.DELETED), (moved, Action.CREATED)]
+            else:
+                operations.append(
+                    UpdateOne(
+                        {"_id": doc["_id"]}, {"$set": {"contact_id": into_id, "updated_at": now}}
+                    )
+                )
+                changes.append((moved, Action.UPDATED))
+        await self._store.write(operations, session)
+        await self._announce(user_id, changes, session)
+
+    async def recompute_all(self, now: datetime) -> int:
+        """Every contact's strength and rhythm at ``now`` (the daily sweep's work)."""
+        return await self._relationships.recompute_all(now)
+
+    async def forget_contact(
+        self, user_id: str, contact_id: str, session: AsyncClientSession
+    ) -> None:
+        """The contact was deleted: its interactions go too."""
+        docs = await self._store.of_contact(user_id, contact_id, session)
+        await self._store.delete(user_id, [d["_id"] for d in docs], session)
+        await self._announce(user_id, [(d, Action.DELETED) for d in docs], session)
+
+    async def purge_connection(
+        self, user_id: str, connection_id: str, session: AsyncClientSession
+    ) -> int:
+        """A disconnect with purge: the interactions its mail and events gave go with them."""
+        docs = await self._store.of_connection(user_id, connection_id, session)
+        removed = await self._store.delete(user_id, [d["_id"] for d in docs], session)
+        contacts = sorted({d["contact_id"] for d in docs})
+        if contacts:
+            await self._relationships.refresh(user_id, contacts, session)
+        return removed
+
+    # --- HTTP ---------------------------------------------------------------------------
+
+    async def log(self, user_id: str, contact_id: str, body: InteractionIn) -> InteractionRecord:
+        return await self.record(user_id, contact_id, body.draft(datetime.now(UTC)))
+
+    async def page(
+        self,
+        user_id: str,
+        contact_id: str,
+        *,
+        kind: str | None,
+        limit: int,
+        cursor: str | None,
+    ) -> InteractionPage:
+        if not await self._contacts.owned(user_id, [contact_id]):
+            raise not_found("Contact")
+        items, next_cursor = await self._store.page(
+            user_id, contact_id, kind=kind, limit=limit, cursor=cursor
+        )
+        return InteractionPage(items=items, next_cursor=next_cursor)
+
+    async def get(self, user_id: str, interaction_id: str) -> InteractionRecord:
+        doc = await self._store.get(user_id, interaction_id)
+        if doc is None:
+            raise not_found("Interaction")
+        return interaction_from_doc(doc)
+
+    async def update(
+        self, user_id: str, interaction_id: str, patch: InteractionPatch
+    ) -> InteractionRecord:
+        sent = patch.model_dump(exclude_unset=True)
+
+        async def work(session: AsyncClientSession) -> Doc:
+            doc = self._editable(await self._store.get(user_id, interaction_id, session))
+            changes: Doc = {k: v for k, v in sent.items() if doc.get(k) != v}
+            # A sentiment the text gave follows the text; one the user set stays until reset.
+            was_scored = bool(doc.get("sentiment_scored", True))
+            scored = sent["sentiment"] is None if "sentiment" in sent else was_scored
+            if scored and ("sentiment" in sent or {"subject", "summary"} & set(changes)):
+                merged = {**doc, **changes}
+                changes["sentiment"] = text_sentiment(merged.get("subject"), merged.get("summary"))
+            if scored != was_scored:
+                changes["sentiment_scored"] = scored
+            if not changes:
+                return doc
+            changes["updated_at"] = datetime.now(UTC)
+            await self._store.set(user_id, interaction_id, changes, session)
+            after = {**doc, **changes}
+            await self._announce(user_id, [(after, Action.UPDATED)], session)
+            await self._relationships.refresh(user_id, [doc["contact_id"]], session)
+            return after
+
+        return interaction_from_doc(await in_transaction(self._client, work))
+
+    async def delete(self, user_id: str, interaction_id: str) -> None:
+        async def work(session: AsyncClientSession) -> None:
+            doc = self._editable(await self._store.get(user_id, interaction_id, session))
+            await self._store.delete(user_id, [interaction_id], session)
+            await self._announce(user_id, [(doc, Action.DELETED)], session)
+            await self._relationships.refresh(user_id, [doc["contact_id"]], session)
+
+        await in_transaction(self._client, work)
+
+    # --- sync ---------------------------------------------------------------------------
 
     async def follow(
         self,
@@ -58,26 +288,145 @@ class InteractionLog:
         applied: Sequence[Applied],
         session: AsyncClientSession,
     ) -> None:
-        """Announce an interaction for each new message or meeting with a known contact."""
-        if kind not in (RecordKind.EMAIL, RecordKind.CALENDAR_EVENT):
+        """Bring the interactions of a page of synced mail or events in line with it."""
+        if kind not in SYNCED_KINDS or not applied:
             return
-        fresh = [a for a in applied if a.action is Action.CREATED and moment_of(kind, a.data)]
-        wanted = sorted({address for a in fresh for address in addresses_in(kind, a.data)})
-        known = await self._contacts.ids_by_email(scope.user_id, wanted, session) if wanted else {}
-        interactions: list[Applied] = []
-        for item in fresh:
-            contact_ids = {known[a] for a in addresses_in(kind, item.data) if a in known}
-            for contact_id in sorted(contact_ids):
-                interactions.append(
-                    Applied(
-                        f"{item.record_id}:{contact_id}",
-                        Action.CREATED,
-                        {
-                            "contact_id": contact_id,
-                            "occurred_at": moment_of(kind, item.data),
-                            "kind": "email" if kind is RecordKind.EMAIL else "meeting",
-                            "source_record_id": item.record_id,
-                        },
-                    )
-                )
-        await self._announcer.announce(scope, RecordKind.INTERACTION, interactions, session)
+        user_id = scope.user_id
+        live = [a for a in applied if a.action is not Action.DELETED]
+        wanted = sorted({address for a in live for address in derive.addresses_in(kind, a.data)})
+        known = await self._contacts.ids_by_email(user_id, wanted, session) if wanted else {}
+        existing: dict[str, dict[str, Doc]] = {}
+        record_ids = list(dict.fromkeys(a.record_id for a in applied))
+        for doc in await self._store.from_records(user_id, record_ids, session):
+            existing.setdefault(doc["source_record_id"], {})[doc["contact_id"]] = doc
+        now = datetime.now(UTC)
+        operations: list[InsertOne[Doc] | UpdateOne | DeleteOne] = []
+        changes: list[tuple[Doc, Action]] = []
+        seen: set[str] = set()
+        for item in applied:
+            if item.record_id in seen:
+                continue
+            seen.add(item.record_id)
+            before = existing.get(item.record_id, {})
+            at = derive.occurred_at(kind, item.data)
+            parties = (
+                {}
+                if item.action is Action.DELETED or at is None
+                else derive.parties(kind, item.data, known)
+            )
+            for contact_id, doc in before.items():
+                if contact_id not in parties:
+                    operations.append(DeleteOne({"_id": doc["_id"]}))
+                    changes.append((doc, Action.DELETED))
+            if not parties or at is None:
+                continue
+            facts = derive.facts(kind, item.data)
+            facts["sentiment"] = text_sentiment(facts["subject"], facts["summary"])
+            facts["occurred_at"] = at
+            for contact_id, direction in parties.items():
+                fields = {**facts, "direction": direction}
+                old = before.get(contact_id)
+                if old is None:
+                    doc = {
+                        "_id": f"{item.record_id}:{contact_id}",
+                        "user_id": user_id,
+                        "contact_id": contact_id,
+                        "external_id": item.record_id,
+                        "source_record_id": item.record_id,
+                        "connection_id": scope.connection_id,
+                        "provider": scope.provider,
+                        "metadata": {},
+                        "sentiment_scored": True,
+                        "created_at": now,
+                        "updated_at": now,
+                        **fields,
+                    }
+                    operations.append(InsertOne(doc))
+                    changes.append((doc, Action.CREATED))
+                    continue
+                diff = {k: v for k, v in fields.items() if old.get(k) != v}
+                if diff:
+                    diff["updated_at"] = now
+                    operations.append(UpdateOne({"_id": old["_id"]}, {"$set": diff}))
+                    changes.append(({**old, **diff}, Action.UPDATED))
+        if not operations:
+            return
+        await self._store.write(operations, session)
+        await self._announce(user_id, changes, session)
+        touched = sorted({doc["contact_id"] for doc, _ in changes})
+        await self._relationships.refresh(user_id, touched, session)
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def _new_doc(
+        self, user_id: str, contact_id: str, draft: InteractionDraft, now: datetime
+    ) -> Doc:
+        scored = draft.sentiment is None
+        sentiment = (
+            text_sentiment(draft.subject, draft.summary)
+            if draft.sentiment is None
+            else draft.sentiment
+        )
+        return {
+            "_id": uuid.uuid4().hex,
+            "user_id": user_id,
+            "contact_id": contact_id,
+            "kind": draft.kind,
+            "direction": draft.direction,
+            "subject": draft.subject,
+            "summary": draft.summary,
+            "sentiment": sentiment,
+            "sentiment_scored": scored,
+            "occurred_at": draft.occurred_at,
+            "duration_minutes": draft.duration_minutes,
+            "attendees": list(draft.attendees),
+            "external_id": draft.external_id,
+            "source": draft.source,
+            "source_record_id": None,
+            "connection_id": None,
+            "provider": None,
+            "thread_id": draft.thread_id,
+            "metadata": dict(draft.metadata),
+            "created_at": now,
+            "updated_at": now,
+        }
+
+    @staticmethod
+    def _editable(doc: Doc | None) -> Doc:
+        if doc is None:
+            raise not_found("Interaction")
+        if doc["source"] not in EDITABLE_SOURCES:
+            origin = "e-mail" if doc["source"] == "mail" else "calendar"
+            raise ProblemError(
+                409,
+                f"This interaction comes from your synced {origin}; it changes when the "
+                f"{'message' if origin == 'e-mail' else 'event'} does, so it cannot be edited "
+                "or deleted here. Only interactions logged by hand or from conversation can.",
+                code="interaction-synced",
+            )
+        return doc
+
+    async def _announce(
+        self, user_id: str, changes: Sequence[tuple[Doc, Action]], session: AsyncClientSession
+    ) -> None:
+        for doc, action in changes:
+            applied = Applied(doc["_id"], action, event_data(doc))
+            await self._announcer.announce(
+                scope_of(user_id, doc), RecordKind.INTERACTION, [applied], session
+            )
+
+
+class InteractionLog:
+    """The sync's follower: ``SyncService(followers=[log.follow])``."""
+
+    def __init__(self, interactions: InteractionService) -> None:
+        self._interactions = interactions
+
+    async def follow(
+        self,
+        scope: SyncScope,
+        kind: RecordKind,
+        applied: Sequence[Applied],
+        session: AsyncClientSession,
+    ) -> None:
+        await self._interactions.follow(scope, kind, applied, session)

@@ -14,7 +14,7 @@ from pymongo.errors import DuplicateKeyError
 
 from muninn_integrations.connectors.port import RecordKind
 from muninn_integrations.contacts.service import ContactService
-from muninn_integrations.interactions.service import addresses_in, moment_of
+from muninn_integrations.interactions.derive import addresses_in, occurred_at
 from muninn_integrations.interests.detect import detect
 from muninn_integrations.interests.models import ContactInterest, InterestCreate, InterestList
 from muninn_integrations.interests.scoring import InterestPolicy, aware, decayed, reinforced
@@ -27,15 +27,6 @@ def text_of(kind: RecordKind, data: Mapping[str, Any]) -> str:
     meeting's title and description."""
     fields = ("subject", "snippet") if kind is RecordKind.EMAIL else ("title", "description")
     return "\n".join(str(data[f]) for f in fields if isinstance(data.get(f), str))
-
-
-def _moment(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return aware(datetime.fromisoformat(value))
-    except ValueError:
-        return None
 
 
 class InterestService:
@@ -85,7 +76,7 @@ class InterestService:
             return
         known = await self._contacts.ids_by_email(scope.user_id, wanted, session)
         for item in fresh:
-            at = _moment(moment_of(kind, item.data))
+            at = occurred_at(kind, item.data)
             ids = sorted({known[a] for a in addresses_in(kind, item.data) if a in known})
             if at is None or not ids or len(ids) > self._policy.max_participants:
                 continue

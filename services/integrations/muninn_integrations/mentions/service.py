@@ -29,7 +29,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from muninn_integrations.connectors.port import RecordKind
 from muninn_integrations.contacts.models import ContactRecord
 from muninn_integrations.contacts.service import ContactService
-from muninn_integrations.interactions.draft import InteractionDraft
+from muninn_integrations.interactions.models import InteractionDraft
 from muninn_integrations.mentions.models import (
     InteractionMention,
     InterestMention,
