@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from muninn_integrations.briefings.service import BriefingService
 from muninn_integrations.calendar.service import CalendarService
 from muninn_integrations.connections.service import ConnectionService
 from muninn_integrations.contacts.service import ContactService
@@ -23,6 +24,7 @@ class IntegrationsServices:
     contacts: ContactService
     mail: MailService
     oauth: OAuthService
+    briefings: BriefingService
 
 
 async def get_services(request: Request) -> IntegrationsServices:

@@ -10,6 +10,11 @@ from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.service import build_service_app
 
+from muninn_integrations.briefings.llm import create_writer
+from muninn_integrations.briefings.router import router as briefings_router
+from muninn_integrations.briefings.service import BriefingPolicy, BriefingService
+from muninn_integrations.briefings.sources import BriefingSources, ServiceSources
+from muninn_integrations.briefings.store import BriefingStore
 from muninn_integrations.calendar.router import router as calendar_router
 from muninn_integrations.calendar.service import (
     CalendarService,
@@ -54,9 +59,11 @@ def create_app(
     settings: IntegrationsSettings | None = None,
     registry: ConnectorRegistry | None = None,
     open_calendar: OpenCalendar | None = None,
+    briefing_sources: BriefingSources | None = None,
 ) -> FastAPI:
     """``registry`` replaces the protocol adapters this instance offers (tests);
-    ``open_calendar`` how calendar write-back reaches a connection's server (tests)."""
+    ``open_calendar`` how calendar write-back reaches a connection's server (tests);
+    ``briefing_sources`` where briefings read interactions and interests (tests)."""
     settings = settings or IntegrationsSettings()
     # Refuses to start without key-encryption keys where a development ring is not allowed.
     ring = key_ring(settings)
@@ -80,6 +87,7 @@ def create_app(
     contact_store = ContactStore(db)
     mail_store = MailStore(db)
     watch_store = WatchStore(db)
+    briefing_store = BriefingStore(db)
     sinks: list[RecordSink] = [
         CalendarEventSink(calendar_store),
         ContactSink(contact_store),
@@ -98,21 +106,6 @@ def create_app(
     )
     contacts = ContactService(client=runtime.mongo, store=contact_store)
     interactions = InteractionLog(contacts, announcer)
-    sync = SyncService(
-        client=runtime.mongo,
-        store=sync_store,
-        connections=connections,
-        registry=registry,
-        sinks=sinks,
-        announcer=announcer,
-        followers=[interactions.follow],
-        owner=f"{settings.service_name}:{settings.instance_id}",
-        lease=timedelta(seconds=settings.sync_lease_seconds),
-        page_size=settings.sync_page_size,
-        max_attempts=settings.sync_max_attempts,
-        retry_base_seconds=settings.sync_retry_base_seconds,
-        poll_seconds=settings.sync_poll_seconds,
-    )
 
     async def open_connection_calendar(user_id: str, connection_id: str) -> CalendarWriter:
         """A calendar writer (CalDAV, Google) for one of the user's connections, with its
@@ -127,16 +120,51 @@ def create_app(
             raise ReadOnlyCalendarError(connection.provider.value)
         return connector
 
+    calendar = CalendarService(
+        client=runtime.mongo,
+        store=calendar_store,
+        announcer=announcer,
+        open_calendar=open_calendar or open_connection_calendar,
+        write_timeout=settings.connector_timeout_seconds * 2,
+    )
+    briefing_writer = create_writer(settings)
+    briefings = BriefingService(
+        client=runtime.mongo,
+        store=briefing_store,
+        contacts=contacts,
+        calendar=calendar,
+        # The interactions and interests services plug in here as they are persisted.
+        sources=briefing_sources or ServiceSources(interactions=None, interests=None),
+        writer=briefing_writer,
+        announcer=announcer,
+        owner=f"{settings.service_name}:{settings.instance_id}",
+        policy=BriefingPolicy(
+            lead=timedelta(minutes=settings.briefing_lead_minutes),
+            prepare=timedelta(minutes=settings.briefing_prepare_minutes),
+            summary_every=timedelta(seconds=settings.briefing_summary_interval_seconds),
+            summary_batch=settings.briefing_summary_batch,
+        ),
+    )
+    sync = SyncService(
+        client=runtime.mongo,
+        store=sync_store,
+        connections=connections,
+        registry=registry,
+        sinks=sinks,
+        announcer=announcer,
+        followers=[interactions.follow, briefings.follow],
+        owner=f"{settings.service_name}:{settings.instance_id}",
+        lease=timedelta(seconds=settings.sync_lease_seconds),
+        page_size=settings.sync_page_size,
+        max_attempts=settings.sync_max_attempts,
+        retry_base_seconds=settings.sync_retry_base_seconds,
+        poll_seconds=settings.sync_poll_seconds,
+    )
+
     services = IntegrationsServices(
         connections=connections,
         sync=sync,
-        calendar=CalendarService(
-            client=runtime.mongo,
-            store=calendar_store,
-            announcer=announcer,
-            open_calendar=open_calendar or open_connection_calendar,
-            write_timeout=settings.connector_timeout_seconds * 2,
-        ),
+        calendar=calendar,
         contacts=contacts,
         mail=MailService(mail_store),
         oauth=OAuthService(
@@ -148,6 +176,7 @@ def create_app(
             timeout=settings.connect_check_timeout_seconds,
             state_ttl=timedelta(seconds=settings.google_oauth_state_ttl_seconds),
         ),
+        briefings=briefings,
     )
     # Erasure removes every document carrying the user's id, the vault's sealed secrets and
     # wrapped data keys included, so nothing synced for the user can be opened again.
@@ -163,6 +192,7 @@ def create_app(
             contact_store,
             mail_store,
             watch_store,
+            briefing_store,
         ):
             await store.ensure_indexes()
 
@@ -188,6 +218,13 @@ def create_app(
             ),
         )
         background.add("sync-watch", watcher.run_forever)
+    if settings.sync_workers_enabled:
+        background.every("briefings", settings.briefing_interval_seconds, briefings.write_due)
+        background.every(
+            "contact-summaries",
+            settings.briefing_summary_interval_seconds,
+            briefings.refresh_summaries,
+        )
     return build_service_app(
         runtime,
         title="Muninn integrations",
@@ -199,8 +236,10 @@ def create_app(
             calendar_router,
             contacts_router,
             mail_router,
+            briefings_router,
         ],
         background=background,
         on_startup=[ensure_indexes],
+        on_shutdown=[briefing_writer.aclose],
         state={"services": services, "sinks": sinks},
     )
