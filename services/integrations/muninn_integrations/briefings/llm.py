@@ -136,7 +136,9 @@ class LLMWriter:
         )
 
     async def _ask(self, facts: BriefingFacts) -> str:
+        # Escaped angle brackets keep a subject from closing the <facts> element early.
         data = json.dumps(facts_payload(facts), ensure_ascii=False)
+        data = data.replace("<", "\\u003c").replace(">", "\\u003e")
         body = {
             "model": self._model,
             "temperature": 0.2,
