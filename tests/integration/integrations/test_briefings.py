@@ -288,17 +288,23 @@ async def test_briefings_follow_the_meeting_and_are_announced_near_it(world: Wor
 
 async def test_a_deleted_event_withdraws_and_attendees_are_capped(world: World) -> None:
     user = uuid.uuid4().hex
-    for n in range(12):
+    ids = [
         await add_contact(world.contacts, user, f"Person {n}", f"p{n}@example.org")
+        for n in range(12)
+    ]
     scope = SyncScope(user, "conn-1", "caldav", None)
     start = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=2)
     record_id = await world.apply(scope, meeting(start, [f"p{n}@example.org" for n in range(12)]))
     assert await world.db["briefings"].count_documents({"event_record_id": record_id}) == 10
+    # An archived contact is briefed for no more.
+    await world.contacts.set_archived(user, ids[0], True)
     assert await world.briefings.write_due(start - LEAD) == 10
+    announced = [r for r in await world.announced() if r["data"]["kind"] == "briefing"]
+    assert sorted(r["data"]["contact_id"] for r in announced) == sorted(ids[1:10])
     await world.apply(scope, None)  # deleted at the source
     assert await world.db["briefings"].count_documents({"event_record_id": record_id}) == 0
     deleted = [r for r in await world.announced() if r["data"]["action"] == "deleted"]
-    assert len([r for r in deleted if r["data"]["kind"] == "briefing"]) == 10
+    assert len([r for r in deleted if r["data"]["kind"] == "briefing"]) == 9
 
 
 async def test_summaries_are_written_for_contacts_in_touch_since_theirs(world: World) -> None:
@@ -466,3 +472,11 @@ async def test_briefing_and_memories_over_http_answer_only_the_owner(api: Api) -
             f"/v1/contacts/{cy}/memories", params={"cursor": "garbage"}, headers=ana_headers
         )
     ).status_code == 400
+
+    # The user's export holds their briefings and contact memories.
+    export = await api.client.get("/internal/privacy/export", headers=ana_headers)
+    assert export.status_code == 200, export.text
+    collections = export.json()["collections"]
+    assert [d["_id"] for d in collections["briefings"]] == [f"briefing:{event_id}:{cy}"]
+    assert len(collections["contact_memories"]) == 4
+    assert "briefing_jobs" not in collections

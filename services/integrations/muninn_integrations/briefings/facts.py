@@ -136,4 +136,5 @@ def contact_facts(contact: ContactRecord, fields: Mapping[str, Any], now: dateti
         last_interaction_at=aware(fields.get("last_interaction_at")),
         going_cold=fields.get("going_cold") is True,
         job_change=job_change_of(fields.get("job_history"), now),
+        archived=contact.is_archived,
     )

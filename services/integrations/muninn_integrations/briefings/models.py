@@ -64,6 +64,7 @@ class ContactFacts:
     last_interaction_at: datetime | None = None
     going_cold: bool = False
     job_change: JobChange | None = None
+    archived: bool = False
 
 
 @dataclass(frozen=True)

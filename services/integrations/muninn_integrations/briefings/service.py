@@ -175,13 +175,15 @@ class BriefingService:
             if addresses
             else {}
         )
+        briefed = await self._store.briefings_for_events(scope.user_id, list(meetings), session)
         for record_id, meeting in meetings.items():
             wanted: list[str] = []
             for address in meeting.addresses if meeting else ():
                 contact_id = known.get(address)
                 if contact_id and contact_id not in wanted and len(wanted) < MAX_ATTENDEES:
                     wanted.append(contact_id)
-            await self._reconcile(scope, record_id, meeting, wanted, now, session)
+            existing = {d["contact_id"]: d for d in briefed if d["event_record_id"] == record_id}
+            await self._reconcile(scope, record_id, meeting, wanted, existing, now, session)
 
     async def _reconcile(
         self,
@@ -189,13 +191,10 @@ class BriefingService:
         record_id: str,
         meeting: Meeting | None,
         wanted: list[str],
+        existing: dict[str, dict[str, Any]],
         now: datetime,
         session: AsyncClientSession,
     ) -> None:
-        existing = {
-            doc["contact_id"]: doc
-            for doc in await self._store.briefings_for_event(scope.user_id, record_id, session)
-        }
         for contact_id, gone in existing.items():
             if contact_id not in wanted:
                 await self._withdraw(gone, session)
@@ -343,11 +342,13 @@ class BriefingService:
     async def _write(self, doc: dict[str, Any], now: datetime) -> None:
         user_id, contact_id = doc["user_id"], doc["contact_id"]
         event = event_of(doc)
+        facts: BriefingFacts | None = None
         try:
             facts = await self._facts(user_id, contact_id, event, now)
         except ProblemError as exc:
             if exc.status != 404:
                 raise
+        if facts is None or facts.contact.archived:  # deleted or archived: no more briefings
 
             async def gone(session: AsyncClientSession) -> None:
                 current = await self._store.briefing(doc["_id"], session)

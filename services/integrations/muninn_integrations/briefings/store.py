@@ -88,11 +88,12 @@ class BriefingStore:
 
     # --- pending briefings ------------------------------------------------------------------
 
-    async def briefings_for_event(
-        self, user_id: str, event_record_id: str, session: Session
+    async def briefings_for_events(
+        self, user_id: str, event_record_ids: Sequence[str], session: Session
     ) -> list[Doc]:
         found = self._briefings.find(
-            {"user_id": user_id, "event_record_id": event_record_id}, session=session
+            {"user_id": user_id, "event_record_id": {"$in": list(event_record_ids)}},
+            session=session,
         )
         return await found.to_list(None)
 
