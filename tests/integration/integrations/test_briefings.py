@@ -480,3 +480,37 @@ async def test_briefing_and_memories_over_http_answer_only_the_owner(api: Api) -
     assert [d["_id"] for d in collections["briefings"]] == [f"briefing:{event_id}:{cy}"]
     assert len(collections["contact_memories"]) == 4
     assert "briefing_jobs" not in collections
+
+
+async def test_a_weekly_meeting_is_briefed_for_each_next_occurrence(world: World) -> None:
+    user = uuid.uuid4().hex
+    ana = await add_contact(world.contacts, user, "Ana Lima", "ana@example.org")
+    scope = SyncScope(user, "conn-1", "caldav", None)
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    first = now - timedelta(days=14, hours=-3)  # a series begun two weeks ago
+    series = meeting(first, ["ana@example.org"], title="Weekly 1:1").model_copy(
+        update={"recurrence_rule": "FREQ=WEEKLY"}
+    )
+    record_id = await world.apply(scope, series)
+    [pending] = await world.db["briefings"].find({"user_id": user}).to_list(None)
+    upcoming = first + timedelta(days=14)  # three hours from now
+    assert pending["event_start"].replace(tzinfo=UTC) == upcoming
+    assert pending["deliver_at"].replace(tzinfo=UTC) == upcoming - LEAD
+
+    assert await world.briefings.write_due(upcoming - LEAD) == 1
+    [announced] = [r for r in await world.announced() if r["data"]["kind"] == "briefing"]
+    assert announced["record_id"] == f"briefing:{record_id}:{ana}"
+    assert datetime.fromisoformat(announced["data"]["event_start"]) == upcoming
+
+    # Once this week's meeting has begun, the briefing moves on to next week's.
+    assert await world.briefings.write_due(upcoming + timedelta(minutes=5)) == 0
+    [rolled] = await world.db["briefings"].find({"user_id": user}).to_list(None)
+    following = upcoming + timedelta(days=7)
+    assert rolled["event_start"].replace(tzinfo=UTC) == following
+    assert await world.briefings.write_due(following - LEAD) == 1
+    briefings = [r for r in await world.announced() if r["data"]["kind"] == "briefing"]
+    assert len(briefings) == 2
+    # Same id; last week's had expired (a day after its meeting) and was forgotten.
+    assert briefings[1]["record_id"] == announced["record_id"]
+    assert briefings[1]["data"]["action"] == "created"
+    assert datetime.fromisoformat(briefings[1]["data"]["deliver_at"]) == following - LEAD

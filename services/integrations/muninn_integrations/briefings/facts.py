@@ -42,6 +42,7 @@ class Meeting:
     start: datetime
     end: datetime
     addresses: tuple[str, ...]  # attendees who did not decline, then the organiser
+    recurring: bool = False  # times are the series' first: its next occurrence is looked up
 
 
 def _address(person: Any) -> str | None:
@@ -54,13 +55,15 @@ def _address(person: Any) -> str | None:
 
 
 def meeting_of(item: Applied, now: datetime) -> Meeting | None:
-    """The meeting a changed calendar record is, when it deserves briefings: ahead, timed,
-    not cancelled. None otherwise (deleted, past, all-day, cancelled, unreadable)."""
+    """The meeting a changed calendar record is, when it deserves briefings: ahead (or a
+    series), timed, not cancelled. None otherwise (deleted, past, all-day, cancelled,
+    unreadable)."""
     data = item.data
     if item.action is Action.DELETED or data.get("all_day") or data.get("status") == "cancelled":
         return None
     start, end = aware(data.get("start")), aware(data.get("end"))
-    if start is None or start <= now:
+    recurring = data.get("recurring") is True
+    if start is None or (start <= now and not recurring):
         return None
     if end is None or end < start:
         end = start
@@ -79,6 +82,7 @@ def meeting_of(item: Applied, now: datetime) -> Meeting | None:
         start=start,
         end=end,
         addresses=tuple(addresses),
+        recurring=recurring,
     )
 
 

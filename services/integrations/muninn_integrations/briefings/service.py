@@ -11,7 +11,7 @@ talking points; content announced before is announced again only when it changed
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -68,6 +68,7 @@ LEASE = timedelta(minutes=5)
 BRIEFING_TTL_AFTER_MEETING = timedelta(days=1)
 SUMMARY_SCAN = 200
 SUMMARY_JOB = "summaries"
+SERIES_HORIZON = timedelta(days=60)  # how far ahead a series' next occurrence is looked for
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,10 @@ class BriefingService:
         )
         briefed = await self._store.briefings_for_events(scope.user_id, list(meetings), session)
         for record_id, meeting in meetings.items():
+            if meeting is not None and meeting.recurring:
+                meeting = await self._next_of_series(
+                    scope.user_id, record_id, meeting, now, session
+                )
             wanted: list[str] = []
             for address in meeting.addresses if meeting else ():
                 contact_id = known.get(address)
@@ -184,6 +189,22 @@ class BriefingService:
                     wanted.append(contact_id)
             existing = {d["contact_id"]: d for d in briefed if d["event_record_id"] == record_id}
             await self._reconcile(scope, record_id, meeting, wanted, existing, now, session)
+
+    async def _next_of_series(
+        self,
+        user_id: str,
+        record_id: str,
+        series: Meeting,
+        now: datetime,
+        session: AsyncClientSession | None,
+    ) -> Meeting | None:
+        """A series is briefed for its next occurrence (None: none ahead within the horizon)."""
+        found = await self._calendar.next_occurrence(
+            user_id, record_id, now, within=SERIES_HORIZON, session=session
+        )
+        if found is None or found.all_day:
+            return None
+        return replace(series, title=found.title[:1000], start=found.start, end=found.end)
 
     async def _reconcile(
         self,
@@ -208,6 +229,7 @@ class BriefingService:
             "deliver_at": deliver_at,
             "connection_id": scope.connection_id,
             "provider": scope.provider,
+            "recurring": meeting.recurring,
         }
         for contact_id in wanted:
             doc = existing.get(contact_id)
@@ -326,6 +348,7 @@ class BriefingService:
         """Write the briefings whose delivery is within the preparation window (and rewrite
         written ones now and then until their meeting); how many were written."""
         now = now or self._clock()
+        await self._roll_series(now, limit)
         await self._store.forget_past(now - BRIEFING_TTL_AFTER_MEETING)
         written = 0
         while written < limit:
@@ -338,6 +361,41 @@ class BriefingService:
             except Exception:  # its lease runs out and it is tried again; the others go on
                 log.exception("briefing not written", briefing_id=doc["_id"])
         return written
+
+    async def _roll_series(self, now: datetime, limit: int) -> None:
+        """Briefings of a series whose occurrence has begun move on to its next one."""
+        for _ in range(limit):
+            doc = await self._store.claim_passed_series(now, self._owner, now + LEASE)
+            if doc is None:
+                return
+            await self._roll(doc, now)
+
+    async def _roll(self, doc: dict[str, Any], now: datetime) -> None:
+        series = Meeting(doc["event_title"], now, now, (), recurring=True)
+        meeting = await self._next_of_series(
+            doc["user_id"], doc["event_record_id"], series, now, None
+        )
+
+        async def roll(session: AsyncClientSession) -> None:
+            current = await self._store.briefing(doc["_id"], session)
+            if current is None or current.get("lease_owner") != self._owner:
+                return
+            if meeting is None:
+                await self._withdraw(current, session)
+                return
+            deliver_at = meeting.start - self._policy.lead
+            changes = {
+                "event_title": meeting.title,
+                "event_start": meeting.start,
+                "event_end": meeting.end,
+                "deliver_at": deliver_at,
+                "due_at": deliver_at - self._policy.prepare,
+                "generated_at": None,
+                "updated_at": now,
+            }
+            await self._store.finish(doc["_id"], self._owner, changes, session)
+
+        await in_transaction(self._client, roll)
 
     async def _write(self, doc: dict[str, Any], now: datetime) -> None:
         user_id, contact_id = doc["user_id"], doc["contact_id"]

@@ -74,6 +74,7 @@ class BriefingStore:
         )
         await ensure_index(self._briefings, [("due_at", ASCENDING)])
         await ensure_index(self._briefings, [("event_end", ASCENDING)])
+        await ensure_index(self._briefings, [("recurring", ASCENDING), ("event_start", ASCENDING)])
         await ensure_index(
             self._memories,
             [
@@ -129,6 +130,18 @@ class BriefingStore:
             {
                 "due_at": {"$lte": now},
                 "event_start": {"$gt": now},
+                "$or": [{"lease_until": None}, {"lease_until": {"$lte": now}}],
+            },
+            {"$set": {"lease_owner": owner, "lease_until": until}},
+        )
+
+    async def claim_passed_series(self, now: datetime, owner: str, until: datetime) -> Doc | None:
+        """A briefing of a recurring meeting whose occurrence has begun, leased to ``owner``."""
+        return await update_one_and_read(
+            self._briefings,
+            {
+                "recurring": True,
+                "event_start": {"$lte": now},
                 "$or": [{"lease_until": None}, {"lease_until": {"$lte": now}}],
             },
             {"$set": {"lease_owner": owner, "lease_until": until}},
