@@ -36,6 +36,11 @@ def aware(value: Any) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def to_ms(moment: datetime) -> datetime:
+    """``moment`` at MongoDB's precision, so a stored time compares equal to a fresh one."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
 @dataclass(frozen=True)
 class Meeting:
     title: str
@@ -79,8 +84,8 @@ def meeting_of(item: Applied, now: datetime) -> Meeting | None:
     title = data.get("title")
     return Meeting(
         title=title[:1000] if isinstance(title, str) else "",
-        start=start,
-        end=end,
+        start=to_ms(start),
+        end=to_ms(end),
         addresses=tuple(addresses),
         recurring=recurring,
     )

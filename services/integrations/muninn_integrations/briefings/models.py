@@ -168,3 +168,44 @@ class ContactMemoryOut(BaseModel):
 class ContactMemoryPage(BaseModel):
     items: list[ContactMemoryOut]
     next_cursor: str | None = None
+
+
+def _interaction_out(item: InteractionFacts) -> InteractionFactOut:
+    return InteractionFactOut(
+        id=item.id,
+        kind=item.kind,
+        direction=item.direction,
+        occurred_at=item.occurred_at,
+        subject=item.subject,
+    )
+
+
+def briefing_out(facts: BriefingFacts, composed: Composition) -> BriefingOut:
+    contact, event = facts.contact, facts.event
+    return BriefingOut(
+        contact_id=contact.id,
+        event_record_id=event.record_id if event else None,
+        event_title=event.title if event else None,
+        event_start=event.start if event else None,
+        title=composed.title,
+        content=composed.content,
+        talking_points=[p.text for p in composed.talking_points],
+        confidence=composed.confidence,
+        source_interactions=list(composed.source_interactions),
+        writer=composed.writer,
+        facts=BriefingFactsOut(
+            contact_id=contact.id,
+            name=contact.name,
+            title=contact.title,
+            company=contact.company,
+            relationship_strength=contact.relationship_strength,
+            interaction_frequency=contact.interaction_frequency,
+            going_cold=contact.going_cold,
+            recent_interactions=[_interaction_out(i) for i in facts.recent],
+            open_threads=[_interaction_out(i) for i in facts.open_threads],
+            interests=[
+                InterestFactOut(category=i.category, topic=i.topic, confidence=i.confidence)
+                for i in facts.interests
+            ],
+        ),
+    )

@@ -21,53 +21,46 @@ from muninn_shared.storage.mongo import in_transaction
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from muninn_integrations.briefings.compose import (
-    MAX_INTERESTS,
-    MAX_OPEN,
-    MAX_RECENT,
-    briefing_title,
-    compose_briefing,
-    compose_summary,
-)
+from muninn_integrations.briefings.compose import compose_briefing
 from muninn_integrations.briefings.facts import (
-    CONTACT_FIELDS,
     MAX_ATTENDEES,
     Meeting,
     aware,
-    contact_facts,
     meeting_of,
+    to_ms,
 )
 from muninn_integrations.briefings.llm import BriefingWriter
+from muninn_integrations.briefings.memories import (
+    MemoryLog,
+    briefing_entries,
+    briefing_id,
+    moved_entries,
+    stored,
+)
 from muninn_integrations.briefings.models import (
     BriefingFacts,
-    BriefingFactsOut,
     BriefingOut,
     Composition,
     ContactMemoryPage,
     EventFacts,
-    InteractionFactOut,
-    InteractionFacts,
-    InterestFactOut,
     MemoryKind,
+    briefing_out,
 )
+from muninn_integrations.briefings.reader import FactReader
 from muninn_integrations.briefings.sources import BriefingSources
-from muninn_integrations.briefings.store import BriefingStore, digest_of
+from muninn_integrations.briefings.store import BriefingStore
+from muninn_integrations.briefings.summaries import SummaryWriter
 from muninn_integrations.calendar.service import CalendarService
 from muninn_integrations.connectors.port import RecordKind
 from muninn_integrations.contacts.service import ContactService
 from muninn_integrations.sync.announce import RecordAnnouncer
-from muninn_integrations.sync.sinks import Action, Applied, SyncScope
+from muninn_integrations.sync.sinks import Applied, SyncScope
 
 log = get_logger(__name__)
 
-# Summaries belong to no account: announced under Muninn's own name.
-DERIVED_CONNECTION = "muninn"
-DERIVED_PROVIDER = "muninn"
 REWRITE_AFTER = timedelta(minutes=30)  # a written briefing is refreshed until its meeting
 LEASE = timedelta(minutes=5)
 BRIEFING_TTL_AFTER_MEETING = timedelta(days=1)
-SUMMARY_SCAN = 200
-SUMMARY_JOB = "summaries"
 SERIES_HORIZON = timedelta(days=60)  # how far ahead a series' next occurrence is looked for
 
 
@@ -77,33 +70,6 @@ class BriefingPolicy:
     prepare: timedelta = timedelta(minutes=120)
     summary_every: timedelta = timedelta(days=1)
     summary_batch: int = 500
-
-
-@dataclass(frozen=True)
-class MemoryEntry:
-    id: str
-    contact_id: str
-    kind: MemoryKind
-    data: dict[str, Any]
-    event_record_id: str | None = None
-    expires_at: datetime | None = None
-    basis_at: datetime | None = None
-
-
-def briefing_id(event_record_id: str, contact_id: str) -> str:
-    return f"briefing:{event_record_id}:{contact_id}"
-
-
-def iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat() if moment is not None else None
-
-
-def stored(value: Any) -> datetime:
-    """A moment this package stored itself (always set)."""
-    moment = aware(value)
-    if moment is None:
-        raise ValueError(f"not a stored moment: {value!r}")
-    return moment
 
 
 def event_of(doc: dict[str, Any]) -> EventFacts:
@@ -117,16 +83,6 @@ def event_of(doc: dict[str, Any]) -> EventFacts:
 
 def scope_of(doc: dict[str, Any]) -> SyncScope:
     return SyncScope(doc["user_id"], doc["connection_id"], doc["provider"], None)
-
-
-def _interaction_out(item: InteractionFacts) -> InteractionFactOut:
-    return InteractionFactOut(
-        id=item.id,
-        kind=item.kind,
-        direction=item.direction,
-        occurred_at=item.occurred_at,
-        subject=item.subject,
-    )
 
 
 class BriefingService:
@@ -154,6 +110,19 @@ class BriefingService:
         self._owner = owner
         self._policy = policy or BriefingPolicy()
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._reader = FactReader(contacts, sources)
+        self._memories = MemoryLog(store, announcer)
+        self._summaries = SummaryWriter(
+            client=client,
+            store=store,
+            contacts=contacts,
+            reader=self._reader,
+            memories=self._memories,
+            owner=owner,
+            every=self._policy.summary_every,
+            batch=self._policy.summary_batch,
+            clock=self._clock,
+        )
 
     # --- following the calendar -------------------------------------------------------------
 
@@ -204,7 +173,9 @@ class BriefingService:
         )
         if found is None or found.all_day:
             return None
-        return replace(series, title=found.title[:1000], start=found.start, end=found.end)
+        return replace(
+            series, title=found.title[:1000], start=to_ms(found.start), end=to_ms(found.end)
+        )
 
     async def _reconcile(
         self,
@@ -271,28 +242,9 @@ class BriefingService:
             doc["user_id"], doc["event_record_id"], doc["contact_id"], session
         )
         expires_at = stored(doc["event_end"]) + BRIEFING_TTL_AFTER_MEETING
-        entries: list[MemoryEntry] = []
-        for memory in announced:
-            data = {**memory["data"], "expires_at": iso(expires_at)}
-            if memory["kind"] == MemoryKind.BRIEFING:
-                data.update(
-                    title=briefing_title(memory.get("name") or "", doc["event_title"]),
-                    event_title=doc["event_title"],
-                    event_start=iso(aware(doc["event_start"])),
-                    deliver_at=iso(aware(doc["deliver_at"])),
-                )
-            entries.append(
-                MemoryEntry(
-                    memory["_id"],
-                    doc["contact_id"],
-                    MemoryKind(memory["kind"]),
-                    data,
-                    doc["event_record_id"],
-                    expires_at,
-                )
-            )
+        entries = moved_entries(doc, announced, expires_at)
         name = announced[0].get("name") if announced else None
-        await self._announce_changed(scope_of(doc), doc["user_id"], entries, name, now, session)
+        await self._memories.announce(scope_of(doc), entries, name, now, session)
 
     async def _withdraw(self, doc: dict[str, Any], session: AsyncClientSession) -> None:
         """The meeting is gone or the contact no longer attends: the briefing and its talking
@@ -301,46 +253,7 @@ class BriefingService:
         announced = await self._store.memories_of_briefing(
             doc["user_id"], doc["event_record_id"], doc["contact_id"], session
         )
-        await self._announce_deleted(scope_of(doc), announced, session)
-
-    async def _announce_deleted(
-        self, scope: SyncScope, memories: list[dict[str, Any]], session: AsyncClientSession
-    ) -> None:
-        gone = [Applied(m["_id"], Action.DELETED, dict(m["data"])) for m in memories]
-        await self._store.delete_memories([m["_id"] for m in memories], session)
-        await self._announcer.announce(scope, RecordKind.CONTACT_MEMORY, gone, session)
-
-    async def _announce_changed(
-        self,
-        scope: SyncScope,
-        user_id: str,
-        entries: list[MemoryEntry],
-        name: str | None,
-        now: datetime,
-        session: AsyncClientSession,
-    ) -> None:
-        stored = await self._store.memories([e.id for e in entries], session)
-        changed: list[Applied] = []
-        for entry in entries:
-            digest = digest_of(entry.data)
-            before = stored.get(entry.id)
-            if before is not None and before.get("digest") == digest:
-                continue
-            action = Action.UPDATED if before is not None else Action.CREATED
-            changed.append(Applied(entry.id, action, entry.data))
-            fields: dict[str, Any] = {
-                "contact_id": entry.contact_id,
-                "kind": entry.kind.value,
-                "event_record_id": entry.event_record_id,
-                "name": name,
-                "data": entry.data,
-                "digest": digest,
-                "expires_at": entry.expires_at,
-            }
-            if entry.basis_at is not None:
-                fields["basis_at"] = entry.basis_at
-            await self._store.save_memory(entry.id, user_id, fields, now, session)
-        await self._announcer.announce(scope, RecordKind.CONTACT_MEMORY, changed, session)
+        await self._memories.withdraw(scope_of(doc), announced, session)
 
     # --- writing briefings --------------------------------------------------------------------
 
@@ -402,7 +315,7 @@ class BriefingService:
         event = event_of(doc)
         facts: BriefingFacts | None = None
         try:
-            facts = await self._facts(user_id, contact_id, event, now)
+            facts = await self._reader.read(user_id, contact_id, event, now)
         except ProblemError as exc:
             if exc.status != 404:
                 raise
@@ -439,141 +352,26 @@ class BriefingService:
         now: datetime,
         session: AsyncClientSession,
     ) -> None:
-        record_id, contact_id = doc["event_record_id"], doc["contact_id"]
         expires_at = stored(doc["event_end"]) + BRIEFING_TTL_AFTER_MEETING
-        sources = list(composed.source_interactions)
-        entries = [
-            MemoryEntry(
-                briefing_id(record_id, contact_id),
-                contact_id,
-                MemoryKind.BRIEFING,
-                {
-                    "contact_id": contact_id,
-                    "kind": MemoryKind.BRIEFING.value,
-                    "title": briefing_title(name, doc["event_title"]),
-                    "content": composed.content,
-                    "confidence": composed.confidence,
-                    "source_interactions": sources,
-                    "expires_at": iso(expires_at),
-                    "event_record_id": record_id,
-                    "event_title": doc["event_title"],
-                    "event_start": iso(aware(doc["event_start"])),
-                    "deliver_at": iso(aware(doc["deliver_at"])),
-                },
-                record_id,
-                expires_at,
-            )
-        ]
-        for n, point in enumerate(composed.talking_points):
-            entries.append(
-                MemoryEntry(
-                    f"talking_point:{record_id}:{contact_id}:{n}",
-                    contact_id,
-                    MemoryKind.TALKING_POINT,
-                    {
-                        "contact_id": contact_id,
-                        "kind": MemoryKind.TALKING_POINT.value,
-                        "title": point.text,
-                        "content": point.text,
-                        "confidence": composed.confidence,
-                        "source_interactions": list(point.source_interactions) or sources,
-                        "expires_at": iso(expires_at),
-                    },
-                    record_id,
-                    expires_at,
-                )
-            )
+        entries = briefing_entries(doc, name, composed, expires_at)
         kept = {e.id for e in entries}
         announced = await self._store.memories_of_briefing(
-            doc["user_id"], record_id, contact_id, session
+            doc["user_id"], doc["event_record_id"], doc["contact_id"], session
         )
         dropped = [m for m in announced if m["_id"] not in kept]
-        await self._announce_deleted(scope_of(doc), dropped, session)
-        await self._announce_changed(scope_of(doc), doc["user_id"], entries, name, now, session)
-
-    async def _facts(
-        self, user_id: str, contact_id: str, event: EventFacts | None, now: datetime
-    ) -> BriefingFacts:
-        record = await self._contacts.get(user_id, contact_id)  # 404
-        fields = await self._contacts.fields_of(user_id, contact_id, CONTACT_FIELDS)
-        recent = await self._sources.recent_interactions(user_id, contact_id, MAX_RECENT)
-        threads = await self._sources.open_threads(user_id, contact_id)
-        interests = await self._sources.interests(user_id, contact_id, MAX_INTERESTS)
-        return BriefingFacts(
-            contact=contact_facts(record, fields, now),
-            recent=recent[:MAX_RECENT],
-            open_threads=threads[:MAX_OPEN],
-            interests=interests[:MAX_INTERESTS],
-            event=event,
-        )
+        await self._memories.withdraw(scope_of(doc), dropped, session)
+        await self._memories.announce(scope_of(doc), entries, name, now, session)
 
     # --- summaries ------------------------------------------------------------------------------
 
     async def refresh_summaries(self, now: datetime | None = None) -> int:
         """Rewrite the summary of contacts in touch since their last one (at most a batch);
         one replica a day does it. How many were written."""
-        now = now or self._clock()
-        every = self._policy.summary_every
-        if not await self._store.claim_job(SUMMARY_JOB, self._owner, now, now + every * 0.9):
-            return 0
-        since = now - every * 2  # a day's pass missed is caught by the next
-        after: tuple[datetime, str] | None = None
-        written = 0
-        while written < self._policy.summary_batch:
-            rows = await self._contacts.interacted_since(since, limit=SUMMARY_SCAN, after=after)
-            if not rows:
-                break
-            after = (rows[-1][2], rows[-1][1])
-            for user_id, contact_id, last_at in rows:
-                if written >= self._policy.summary_batch:
-                    break
-                before = await self._store.memory(f"summary:{contact_id}")
-                basis = aware(before.get("basis_at")) if before else None
-                if basis is not None and basis >= last_at:
-                    continue
-                try:
-                    await self.summarise(user_id, contact_id, basis_at=last_at, now=now)
-                except ProblemError:  # deleted meanwhile
-                    continue
-                written += 1
-        return written
+        return await self._summaries.refresh(now)
 
-    async def summarise(
-        self,
-        user_id: str,
-        contact_id: str,
-        *,
-        basis_at: datetime | None = None,
-        now: datetime | None = None,
-    ) -> None:
-        """Write and announce (when changed) the contact's ``summary`` memory."""
-        now = now or self._clock()
-        facts = await self._facts(user_id, contact_id, None, now)
-        composed = compose_summary(facts)
-        memory_id = f"summary:{contact_id}"
-        entry = MemoryEntry(
-            memory_id,
-            contact_id,
-            MemoryKind.SUMMARY,
-            {
-                "contact_id": contact_id,
-                "kind": MemoryKind.SUMMARY.value,
-                "title": composed.title,
-                "content": composed.content,
-                "confidence": composed.confidence,
-                "source_interactions": list(composed.source_interactions),
-                "expires_at": None,
-            },
-            basis_at=basis_at or facts.contact.last_interaction_at or now,
-        )
-        scope = SyncScope(user_id, DERIVED_CONNECTION, DERIVED_PROVIDER, None)
-
-        async def publish(session: AsyncClientSession) -> None:
-            await self._announce_changed(scope, user_id, [entry], facts.contact.name, now, session)
-            if entry.basis_at is not None:  # unchanged content still moves the basis on
-                await self._store.set_basis(memory_id, entry.basis_at, session)
-
-        await in_transaction(self._client, publish)
+    async def summarise(self, user_id: str, contact_id: str) -> None:
+        """Write and announce (when changed) the contact's ``summary`` memory now."""
+        await self._summaries.summarise(user_id, contact_id)
 
     # --- HTTP -----------------------------------------------------------------------------------
 
@@ -590,36 +388,9 @@ class BriefingService:
             event = EventFacts(detail.id, detail.title, detail.start, detail.end)
         elif (doc := await self._store.next_briefing(user_id, contact_id, now)) is not None:
             event = event_of(doc)
-        facts = await self._facts(user_id, contact_id, event, now)
+        facts = await self._reader.read(user_id, contact_id, event, now)
         composed = await self._writer.write(facts, compose_briefing(facts))
-        contact = facts.contact
-        return BriefingOut(
-            contact_id=contact_id,
-            event_record_id=event.record_id if event else None,
-            event_title=event.title if event else None,
-            event_start=event.start if event else None,
-            title=composed.title,
-            content=composed.content,
-            talking_points=[p.text for p in composed.talking_points],
-            confidence=composed.confidence,
-            source_interactions=list(composed.source_interactions),
-            writer=composed.writer,
-            facts=BriefingFactsOut(
-                contact_id=contact_id,
-                name=contact.name,
-                title=contact.title,
-                company=contact.company,
-                relationship_strength=contact.relationship_strength,
-                interaction_frequency=contact.interaction_frequency,
-                going_cold=contact.going_cold,
-                recent_interactions=[_interaction_out(i) for i in facts.recent],
-                open_threads=[_interaction_out(i) for i in facts.open_threads],
-                interests=[
-                    InterestFactOut(category=i.category, topic=i.topic, confidence=i.confidence)
-                    for i in facts.interests
-                ],
-            ),
-        )
+        return briefing_out(facts, composed)
 
     async def memories(
         self,
