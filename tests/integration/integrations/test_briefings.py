@@ -514,3 +514,10 @@ async def test_a_weekly_meeting_is_briefed_for_each_next_occurrence(world: World
     assert briefings[1]["record_id"] == announced["record_id"]
     assert briefings[1]["data"]["action"] == "created"
     assert datetime.fromisoformat(briefings[1]["data"]["deliver_at"]) == following - LEAD
+
+    # The series is cut short at the source: no occurrence is left, its briefing is withdrawn.
+    ended = series.model_copy(update={"recurrence_rule": "FREQ=WEEKLY;COUNT=2"})
+    await world.apply(scope, ended)
+    assert await world.db["briefings"].count_documents({"user_id": user}) == 0
+    withdrawn = [r for r in await world.announced() if r["data"]["action"] == "deleted"]
+    assert f"briefing:{record_id}:{ana}" in {r["record_id"] for r in withdrawn}

@@ -147,15 +147,15 @@ class BriefingService:
         )
         briefed = await self._store.briefings_for_events(scope.user_id, list(meetings), session)
         for record_id, meeting in meetings.items():
-            if meeting is not None and meeting.recurring:
-                meeting = await self._next_of_series(
-                    scope.user_id, record_id, meeting, now, session
-                )
             wanted: list[str] = []
             for address in meeting.addresses if meeting else ():
                 contact_id = known.get(address)
                 if contact_id and contact_id not in wanted and len(wanted) < MAX_ATTENDEES:
                     wanted.append(contact_id)
+            if meeting is not None and meeting.recurring and wanted:
+                meeting = await self._next_of_series(
+                    scope.user_id, record_id, meeting, now, session
+                )
             existing = {d["contact_id"]: d for d in briefed if d["event_record_id"] == record_id}
             await self._reconcile(scope, record_id, meeting, wanted, existing, now, session)
 
@@ -188,7 +188,7 @@ class BriefingService:
         session: AsyncClientSession,
     ) -> None:
         for contact_id, gone in existing.items():
-            if contact_id not in wanted:
+            if meeting is None or contact_id not in wanted:
                 await self._withdraw(gone, session)
         if meeting is None:
             return
