@@ -9,6 +9,7 @@ from muninn_shared.background import BackgroundTasks
 from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.service import build_service_app
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_integrations.briefings.llm import create_writer
 from muninn_integrations.briefings.router import router as briefings_router
@@ -95,13 +96,18 @@ def create_app(
     ]
 
     announcer = RecordAnnouncer(runtime.outbox)
+
+    async def purge_briefings(user_id: str, connection_id: str, session: AsyncClientSession) -> int:
+        # Bound late: briefings read the calendar, whose writes go through the connections.
+        return await briefings.purge_connection(user_id, connection_id, session)
+
     connections = ConnectionService(
         client=runtime.mongo,
         store=connection_store,
         vault=vault,
         registry=registry,
         check_timeout=settings.connect_check_timeout_seconds,
-        purges=[sink.purge_connection for sink in sinks],
+        purges=[*(sink.purge_connection for sink in sinks), purge_briefings],
         on_disconnect=[sync_store.forget_connection],
     )
     contacts = ContactService(client=runtime.mongo, store=contact_store)

@@ -521,3 +521,20 @@ async def test_a_weekly_meeting_is_briefed_for_each_next_occurrence(world: World
     assert await world.db["briefings"].count_documents({"user_id": user}) == 0
     withdrawn = [r for r in await world.announced() if r["data"]["action"] == "deleted"]
     assert f"briefing:{record_id}:{ana}" in {r["record_id"] for r in withdrawn}
+
+
+async def test_a_purged_connection_withdraws_its_briefings(world: World) -> None:
+    user = uuid.uuid4().hex
+    ana = await add_contact(world.contacts, user, "Ana Lima", "ana@example.org")
+    scope = SyncScope(user, "conn-9", "caldav", None)
+    start = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=1)
+    record_id = await world.apply(scope, meeting(start, ["ana@example.org"]))
+    assert await world.briefings.write_due(start - LEAD) == 1
+
+    async def purge(session: AsyncClientSession) -> int:
+        return await world.briefings.purge_connection(user, "conn-9", session)
+
+    assert await in_transaction(world.mongo, purge) == 1
+    assert await world.db["briefings"].count_documents({"user_id": user}) == 0
+    deleted = {r["record_id"] for r in await world.announced() if r["data"]["action"] == "deleted"}
+    assert f"briefing:{record_id}:{ana}" in deleted

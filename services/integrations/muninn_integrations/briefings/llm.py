@@ -91,9 +91,8 @@ def facts_payload(facts: BriefingFacts) -> dict[str, Any]:
                 "previous_title": plain(change.previous_title) or None,
             },
         },
-        "meeting": None
-        if facts.event is None
-        else {"title": plain(facts.event.title, 200), "start": facts.event.start.isoformat()},
+        # The meeting's title only: its time would go stale in the text when it moves.
+        "meeting": None if facts.event is None else {"title": plain(facts.event.title, 200)},
         "recent_interactions": [_interaction(i) for i in facts.recent[:MAX_RECENT]],
         "awaiting_reply": [_interaction(i) for i in facts.open_threads[:MAX_OPEN]],
         "interests": [plain(i.topic, 60) for i in facts.interests[:MAX_INTERESTS]],

@@ -159,6 +159,15 @@ class BriefingService:
             existing = {d["contact_id"]: d for d in briefed if d["event_record_id"] == record_id}
             await self._reconcile(scope, record_id, meeting, wanted, existing, now, session)
 
+    async def purge_connection(
+        self, user_id: str, connection_id: str, session: AsyncClientSession
+    ) -> int:
+        """The connection's calendar is purged: its meetings' briefings are withdrawn."""
+        docs = await self._store.briefings_of_connection(user_id, connection_id, session)
+        for doc in docs:
+            await self._withdraw(doc, session)
+        return len(docs)
+
     async def _next_of_series(
         self,
         user_id: str,

@@ -72,6 +72,7 @@ class BriefingStore:
             self._briefings,
             [("user_id", ASCENDING), ("contact_id", ASCENDING), ("event_start", ASCENDING)],
         )
+        await ensure_index(self._briefings, [("user_id", ASCENDING), ("connection_id", ASCENDING)])
         await ensure_index(self._briefings, [("due_at", ASCENDING)])
         await ensure_index(self._briefings, [("event_end", ASCENDING)])
         await ensure_index(self._briefings, [("recurring", ASCENDING), ("event_start", ASCENDING)])
@@ -95,6 +96,14 @@ class BriefingStore:
         found = self._briefings.find(
             {"user_id": user_id, "event_record_id": {"$in": list(event_record_ids)}},
             session=session,
+        )
+        return await found.to_list(None)
+
+    async def briefings_of_connection(
+        self, user_id: str, connection_id: str, session: Session
+    ) -> list[Doc]:
+        found = self._briefings.find(
+            {"user_id": user_id, "connection_id": connection_id}, session=session
         )
         return await found.to_list(None)
 
