@@ -104,9 +104,7 @@ class BriefingService:
         self._store = store
         self._contacts = contacts
         self._calendar = calendar
-        self._sources = sources
         self._writer = writer
-        self._announcer = announcer
         self._owner = owner
         self._policy = policy or BriefingPolicy()
         self._clock = clock or (lambda: datetime.now(UTC))
