@@ -208,3 +208,15 @@ async def test_without_a_model_the_offline_writer_is_used() -> None:
     assert isinstance(writer, OfflineWriter)
     offline = compose_briefing(facts())
     assert await writer.write(facts(), offline) is offline
+
+
+async def test_a_caller_can_wait_less_than_the_configured_timeout(
+    llm_url: str, behaviour: Behaviour
+) -> None:
+    behaviour.delay = 2.0
+    writer = create_writer(settings(llm_url, timeout=30.0))
+    offline = compose_briefing(facts())
+    try:
+        assert await writer.write(facts(), offline, timeout=0.3) == offline
+    finally:
+        await writer.aclose()

@@ -46,15 +46,20 @@ they care about, and what to bring up."""
 
 
 class BriefingWriter(Protocol):
-    async def write(self, facts: BriefingFacts, offline: Composition) -> Composition:
-        """The briefing's prose for ``facts``; ``offline`` is what is said without a model."""
+    async def write(
+        self, facts: BriefingFacts, offline: Composition, *, timeout: float | None = None
+    ) -> Composition:
+        """The briefing's prose for ``facts``; ``offline`` is what is said without a model
+        (or when it has not answered within ``timeout`` seconds, default its own)."""
         ...
 
     async def aclose(self) -> None: ...
 
 
 class OfflineWriter:
-    async def write(self, facts: BriefingFacts, offline: Composition) -> Composition:
+    async def write(
+        self, facts: BriefingFacts, offline: Composition, *, timeout: float | None = None
+    ) -> Composition:
         return offline
 
     async def aclose(self) -> None:
@@ -118,9 +123,12 @@ class LLMWriter:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def write(self, facts: BriefingFacts, offline: Composition) -> Composition:
+    async def write(
+        self, facts: BriefingFacts, offline: Composition, *, timeout: float | None = None
+    ) -> Composition:
+        budget = min(timeout, self._timeout) if timeout is not None else self._timeout
         try:
-            async with asyncio.timeout(self._timeout):
+            async with asyncio.timeout(budget):
                 prose = await self._ask(facts)
         except (TimeoutError, httpx.HTTPError, OutboundRefusedError, ValueError) as exc:
             log.warning("briefing LLM failed; the offline briefing is used", error=repr(exc))

@@ -61,7 +61,9 @@ log = get_logger(__name__)
 REWRITE_AFTER = timedelta(minutes=30)  # a written briefing is refreshed until its meeting
 LEASE = timedelta(minutes=5)
 BRIEFING_TTL_AFTER_MEETING = timedelta(days=1)
-SERIES_HORIZON = timedelta(days=60)  # how far ahead a series' next occurrence is looked for
+SERIES_HORIZON = timedelta(days=60)
+# A briefing asked for over HTTP is answered before the gateway's 10 s wait runs out.
+HTTP_LLM_BUDGET = 7.0  # how far ahead a series' next occurrence is looked for
 
 
 @dataclass(frozen=True)
@@ -396,7 +398,7 @@ class BriefingService:
         elif (doc := await self._store.next_briefing(user_id, contact_id, now)) is not None:
             event = event_of(doc)
         facts = await self._reader.read(user_id, contact_id, event, now)
-        composed = await self._writer.write(facts, compose_briefing(facts))
+        composed = await self._writer.write(facts, compose_briefing(facts), timeout=HTTP_LLM_BUDGET)
         return briefing_out(facts, composed)
 
     async def memories(
