@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from muninn_integrations.audit.service import AuditLog
+from muninn_integrations.briefings.service import BriefingService
 from muninn_integrations.calendar.service import CalendarService
 from muninn_integrations.connections.service import ConnectionService
 from muninn_integrations.contacts.merging import ContactMerger
@@ -33,6 +34,7 @@ class IntegrationsServices:
     interests: InterestService
     interactions: InteractionService
     merges: ContactMerger
+    briefings: BriefingService
 
 
 async def get_services(request: Request) -> IntegrationsServices:

@@ -9,11 +9,17 @@ from muninn_shared.background import BackgroundTasks
 from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.service import build_service_app
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_integrations.audit.context import RequestOriginMiddleware
 from muninn_integrations.audit.router import router as audit_router
 from muninn_integrations.audit.service import AuditLog
 from muninn_integrations.audit.store import AuditStore
+from muninn_integrations.briefings.llm import create_writer
+from muninn_integrations.briefings.router import router as briefings_router
+from muninn_integrations.briefings.service import BriefingPolicy, BriefingService
+from muninn_integrations.briefings.sources import BriefingSources, ServiceSources
+from muninn_integrations.briefings.store import BriefingStore
 from muninn_integrations.calendar.router import router as calendar_router
 from muninn_integrations.calendar.service import (
     CalendarService,
@@ -72,9 +78,11 @@ def create_app(
     settings: IntegrationsSettings | None = None,
     registry: ConnectorRegistry | None = None,
     open_calendar: OpenCalendar | None = None,
+    briefing_sources: BriefingSources | None = None,
 ) -> FastAPI:
     """``registry`` replaces the protocol adapters this instance offers (tests);
-    ``open_calendar`` how calendar write-back reaches a connection's server (tests)."""
+    ``open_calendar`` how calendar write-back reaches a connection's server (tests);
+    ``briefing_sources`` where briefings read interactions and interests (tests)."""
     settings = settings or IntegrationsSettings()
     # Refuses to start without key-encryption keys where a development ring is not allowed.
     ring = key_ring(settings)
@@ -103,6 +111,7 @@ def create_app(
     link_store = LinkStore(db)
     interest_store = InterestStore(db)
     interaction_store = InteractionStore(db)
+    briefing_store = BriefingStore(db)
 
     announcer = RecordAnnouncer(runtime.outbox)
     contacts = ContactService(client=runtime.mongo, store=contact_store)
@@ -126,13 +135,22 @@ def create_app(
         ContactSink(contact_store, deleted=[interactions.forget_contact]),
         MailSink(mail_store),
     ]
+
+    async def purge_briefings(user_id: str, connection_id: str, session: AsyncClientSession) -> int:
+        # Bound late: briefings read the calendar, whose writes go through the connections.
+        return await briefings.purge_connection(user_id, connection_id, session)
+
     connections = ConnectionService(
         client=runtime.mongo,
         store=connection_store,
         vault=vault,
         registry=registry,
         check_timeout=settings.connect_check_timeout_seconds,
-        purges=[*(sink.purge_connection for sink in sinks), interactions.purge_connection],
+        purges=[
+            *(sink.purge_connection for sink in sinks),
+            interactions.purge_connection,
+            purge_briefings,
+        ],
         on_disconnect=[sync_store.forget_connection],
         audit=audit,
     )
@@ -155,21 +173,6 @@ def create_app(
             max_participants=settings.interest_max_participants,
         ),
     )
-    sync = SyncService(
-        client=runtime.mongo,
-        store=sync_store,
-        connections=connections,
-        registry=registry,
-        sinks=sinks,
-        announcer=announcer,
-        followers=[InteractionLog(interactions).follow, graph.follow, interests.follow],
-        owner=f"{settings.service_name}:{settings.instance_id}",
-        lease=timedelta(seconds=settings.sync_lease_seconds),
-        page_size=settings.sync_page_size,
-        max_attempts=settings.sync_max_attempts,
-        retry_base_seconds=settings.sync_retry_base_seconds,
-        poll_seconds=settings.sync_poll_seconds,
-    )
 
     async def open_connection_calendar(user_id: str, connection_id: str) -> CalendarWriter:
         """A calendar writer (CalDAV, Google) for one of the user's connections, with its
@@ -184,16 +187,55 @@ def create_app(
             raise ReadOnlyCalendarError(connection.provider.value)
         return connector
 
+    calendar = CalendarService(
+        client=runtime.mongo,
+        store=calendar_store,
+        announcer=announcer,
+        open_calendar=open_calendar or open_connection_calendar,
+        write_timeout=settings.connector_timeout_seconds * 2,
+    )
+    briefing_writer = create_writer(settings)
+    briefings = BriefingService(
+        client=runtime.mongo,
+        store=briefing_store,
+        contacts=contacts,
+        calendar=calendar,
+        sources=briefing_sources or ServiceSources(interactions=interactions, interests=interests),
+        writer=briefing_writer,
+        announcer=announcer,
+        owner=f"{settings.service_name}:{settings.instance_id}",
+        policy=BriefingPolicy(
+            lead=timedelta(minutes=settings.briefing_lead_minutes),
+            prepare=timedelta(minutes=settings.briefing_prepare_minutes),
+            summary_every=timedelta(seconds=settings.briefing_summary_interval_seconds),
+            summary_batch=settings.briefing_summary_batch,
+        ),
+    )
+    sync = SyncService(
+        client=runtime.mongo,
+        store=sync_store,
+        connections=connections,
+        registry=registry,
+        sinks=sinks,
+        announcer=announcer,
+        followers=[
+            InteractionLog(interactions).follow,
+            graph.follow,
+            interests.follow,
+            briefings.follow,
+        ],
+        owner=f"{settings.service_name}:{settings.instance_id}",
+        lease=timedelta(seconds=settings.sync_lease_seconds),
+        page_size=settings.sync_page_size,
+        max_attempts=settings.sync_max_attempts,
+        retry_base_seconds=settings.sync_retry_base_seconds,
+        poll_seconds=settings.sync_poll_seconds,
+    )
+
     services = IntegrationsServices(
         connections=connections,
         sync=sync,
-        calendar=CalendarService(
-            client=runtime.mongo,
-            store=calendar_store,
-            announcer=announcer,
-            open_calendar=open_calendar or open_connection_calendar,
-            write_timeout=settings.connector_timeout_seconds * 2,
-        ),
+        calendar=calendar,
         contacts=contacts,
         mail=MailService(mail_store),
         oauth=OAuthService(
@@ -209,6 +251,7 @@ def create_app(
         graph=graph,
         interests=interests,
         interactions=interactions,
+        briefings=briefings,
         merges=ContactMerger(
             client=runtime.mongo,
             store=contact_store,
@@ -241,6 +284,7 @@ def create_app(
             link_store,
             interest_store,
             interaction_store,
+            briefing_store,
         ):
             await store.ensure_indexes()
         await contacts.backfill()
@@ -279,6 +323,13 @@ def create_app(
             ),
         )
         background.add("sync-watch", watcher.run_forever)
+    if settings.sync_workers_enabled:
+        background.every("briefings", settings.briefing_interval_seconds, briefings.write_due)
+        background.every(
+            "contact-summaries",
+            settings.briefing_summary_interval_seconds,
+            briefings.refresh_summaries,
+        )
     app = build_service_app(
         runtime,
         title="Muninn integrations",
@@ -295,9 +346,11 @@ def create_app(
             people_router,
             relationships_router,
             interests_router,
+            briefings_router,
         ],
         background=background,
         on_startup=[ensure_indexes],
+        on_shutdown=[briefing_writer.aclose],
         state={"services": services, "sinks": sinks},
     )
     # The audit log records the client address and endpoint of each change made over HTTP.

@@ -200,6 +200,36 @@ class IntegrationsSettings(OutboundSettings):
             cold_min_days=self.relationship_cold_min_days,
         )
 
+    # Briefings before meetings and per-contact summaries (contact memories).
+    briefing_lead_minutes: int = Field(
+        default=60, ge=0, le=1440, description="A briefing is delivered this long before a meeting."
+    )
+    briefing_prepare_minutes: int = Field(
+        default=120,
+        ge=1,
+        le=2880,
+        description="A briefing is written when its delivery is this close, so facts are fresh.",
+    )
+    briefing_interval_seconds: float = Field(
+        default=300.0, gt=0, description="How often due briefings are looked for."
+    )
+    briefing_summary_interval_seconds: float = Field(
+        default=86_400.0, gt=0, description="How often contact summaries are refreshed."
+    )
+    briefing_summary_batch: int = Field(
+        default=500, ge=1, le=10_000, description="Summaries written in one refresh at most."
+    )
+    briefing_llm_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible API base (…/v1); unset: offline briefings."
+    )
+    briefing_llm_api_key: SecretStr | None = None
+    briefing_llm_model: str | None = None
+    briefing_llm_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
+
+    @property
+    def briefing_llm_configured(self) -> bool:
+        return bool(self.briefing_llm_base_url and self.briefing_llm_model)
+
     def google_config(self) -> GoogleConfig | None:
         """The Google OAuth client, when one is configured in full."""
         if not self.google_client_id:

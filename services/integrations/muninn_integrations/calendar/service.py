@@ -29,6 +29,7 @@ from muninn_integrations.calendar.models import (
     EventDetail,
     EventOccurrence,
     EventPatch,
+    EventStatus,
     MalformedCalendarError,
     OccurrenceList,
     OverrideSummary,
@@ -56,6 +57,7 @@ from muninn_integrations.sync.sinks import Action, Applied, SyncScope
 log = get_logger(__name__)
 
 MAX_SERIES = 1_000  # recurring records expanded for one range query
+NEXT_OCCURRENCE_SCAN = 50  # occurrences looked through for the next one not cancelled
 WRITE_PROVIDER = "caldav"
 READ_ONLY_PROVIDERS = frozenset({"ics"})
 
@@ -233,6 +235,33 @@ class CalendarService:
 
     async def get(self, user_id: str, event_id: str) -> EventDetail:
         return detail_of(await self._record(user_id, event_id))
+
+    async def next_occurrence(
+        self,
+        user_id: str,
+        event_id: str,
+        after: datetime,
+        *,
+        within: timedelta,
+        session: AsyncClientSession | None = None,
+    ) -> EventOccurrence | None:
+        """The event's first occurrence starting after ``after`` (and before ``after +
+        within``) that is not cancelled; None when there is none or it cannot be expanded.
+        ``session``: read inside a transaction that just changed the event."""
+        record = await self._store.get(user_id, event_id, session)
+        if record is None:
+            return None
+        try:
+            found = await asyncio.to_thread(
+                expand_event, record.event, after, after + within, limit=NEXT_OCCURRENCE_SCAN
+            )
+        except (MalformedCalendarError, OverflowError, ValueError):
+            log.warning("calendar_event_not_expandable", event_id=record.id)
+            return None
+        for occurrence in found:
+            if occurrence.start > after and occurrence.status is not EventStatus.CANCELLED:
+                return occurrence_of(record, occurrence)
+        return None
 
     async def _record(self, user_id: str, event_id: str) -> StoredCalendarEvent:
         record = await self._store.get(user_id, event_id)

@@ -147,8 +147,10 @@ class CalendarEventStore:
             [("user_id", ASCENDING), ("connection_id", ASCENDING), ("generation", ASCENDING)],
         )
 
-    async def get(self, user_id: str, event_id: str) -> StoredCalendarEvent | None:
-        doc = await self._events.find_one({"_id": event_id, "user_id": user_id})
+    async def get(
+        self, user_id: str, event_id: str, session: AsyncClientSession | None = None
+    ) -> StoredCalendarEvent | None:
+        doc = await self._events.find_one({"_id": event_id, "user_id": user_id}, session=session)
         return stored_event_from_doc(doc) if doc is not None else None
 
     async def find(

@@ -295,3 +295,25 @@ class ContactService:
             return {}
         limit = len(set(contact_ids)) if contact_ids is not None else MAX_PEOPLE
         return await self._store.people(user_id, contact_ids, limit, session)
+
+    async def fields_of(
+        self, user_id: str, contact_id: str, names: Sequence[str]
+    ) -> dict[str, Any]:
+        """Stored fields of the contact beyond ``ContactRecord`` (those present among
+        ``names``); 404 when the user has no such contact."""
+        doc = await self._store.fields_of(user_id, contact_id, names)
+        if doc is None:
+            raise not_found("Contact")
+        return {name: doc[name] for name in names if name in doc}
+
+    async def interacted_since(
+        self, since: datetime, *, limit: int, after: tuple[datetime, str] | None = None
+    ) -> list[tuple[str, str, datetime]]:
+        """(user id, contact id, last interaction) of contacts of any user in touch since
+        ``since``, oldest first, after ``after``: for background passes over all users."""
+        docs = await self._store.interacted_since(since, limit=limit, after=after)
+        found: list[tuple[str, str, datetime]] = []
+        for doc in docs:
+            at = doc["last_interaction_at"]
+            found.append((doc["user_id"], doc["_id"], at if at.tzinfo else at.replace(tzinfo=UTC)))
+        return found

@@ -5,6 +5,7 @@ contact it was merged into)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from muninn_shared.pagination import fetch_page
@@ -147,6 +148,7 @@ class ContactStore:
         if operations:
             await self._contacts.bulk_write(operations, ordered=False)
         return len(operations)
+        await ensure_index(self._contacts, [("last_interaction_at", ASCENDING), ("_id", ASCENDING)])
 
     # --- contacts ---------------------------------------------------------------------------
 
@@ -257,6 +259,34 @@ class ContactStore:
             {"_id": contact_id, "user_id": user_id}, session=session
         )
         return result.deleted_count == 1
+
+    async def fields_of(self, user_id: str, contact_id: str, names: Sequence[str]) -> Doc | None:
+        return await self._contacts.find_one(
+            {"_id": contact_id, "user_id": user_id}, {name: 1 for name in names}
+        )
+
+    async def interacted_since(
+        self, since: datetime, *, limit: int, after: tuple[datetime, str] | None
+    ) -> list[Doc]:
+        """Contacts of any user whose last interaction is at or after ``since``, oldest first,
+        from after ``after`` (a previous batch's last (time, id))."""
+        query: Doc = {"last_interaction_at": {"$gte": since}}
+        if after is not None:
+            at, contact_id = after
+            query = {
+                "$and": [
+                    query,
+                    {
+                        "$or": [
+                            {"last_interaction_at": {"$gt": at}},
+                            {"last_interaction_at": at, "_id": {"$gt": contact_id}},
+                        ]
+                    },
+                ]
+            }
+        found = self._contacts.find(query, {"user_id": 1, "last_interaction_at": 1})
+        order = [("last_interaction_at", ASCENDING), ("_id", ASCENDING)]
+        return await found.sort(order).limit(limit).to_list(limit)
 
     async def page(
         self,

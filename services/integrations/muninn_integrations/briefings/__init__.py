@@ -1,0 +1,1 @@
+"""Meeting briefings and per-contact AI memories (summary, briefing, talking points)."""
