@@ -81,6 +81,8 @@ def test_job_change_wording_and_identity() -> None:
         "title": "CTO",
     }
     assert jobs.describe("Ana Silva", promoted)[0] == "Ana Silva is now CTO at Acme"
+    same_place = {"previous_title": "VP", "company": "Acme", "title": "CTO"}
+    assert jobs.describe("Ana Silva", same_place)[0] == "Ana Silva is now CTO at Acme"
     assert jobs.change_key(moved) == jobs.change_key({**moved, "detected_at": "later"})
     assert jobs.change_key(moved) != jobs.change_key(promoted)
     assert jobs.change_key({"previous_company": "Acme"}) is None

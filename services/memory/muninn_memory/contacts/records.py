@@ -213,7 +213,9 @@ def job_change_memory(
     before_title = text(change.get("previous_title"), 200)
     if not (company or title):
         return None
-    if company and company.lower() != before_company.lower():
+    # Without a previous company, a previous title says it is a new role at the same place.
+    new_place = bool(before_company) or not before_title
+    if company and new_place and company.lower() != before_company.lower():
         content = f"{name} started at {company}" + (f" as {title}" if title else "")
         if before_company:
             content += f" (from {before_company})"

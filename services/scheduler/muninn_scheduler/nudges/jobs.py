@@ -28,7 +28,9 @@ def describe(name: str, change: dict[str, Any]) -> tuple[str, str]:
     company, title = _text(change, "company"), _text(change, "title")
     before_company = _text(change, "previous_company")
     before_title = _text(change, "previous_title")
-    moved = company is not None and (before_company or "").lower() != company.lower()
+    # Without a previous company, a previous title says it is a new role at the same place.
+    new_place = before_company is not None or before_title is None
+    moved = company is not None and new_place and (before_company or "").lower() != company.lower()
     if moved:
         headline = f"{name} is starting at {company}"
     elif title and company:
