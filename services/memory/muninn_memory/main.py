@@ -236,6 +236,7 @@ def create_app(
 
     async def stop_features() -> None:
         await workers.hand_back()
+        await contacts.close()
         await index.close()
         await http.aclose()
 

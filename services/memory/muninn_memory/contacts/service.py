@@ -191,6 +191,12 @@ class ContactMemories:
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
+    async def close(self) -> None:
+        """Stop index writes still waiting (the sweep of the next start writes them)."""
+        for task in list(self._pending):
+            task.cancel()
+        await asyncio.gather(*self._pending, return_exceptions=True)
+
     # -- for ingestion ----------------------------------------------------------------------
 
     async def contacts_of_records(

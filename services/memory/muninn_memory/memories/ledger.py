@@ -35,6 +35,8 @@ OWNED_FIELDS = (
     "occurred_at",
     "valid_from",
 )
+# An owned memory announced again with the same details is unchanged, whatever its time.
+_DECIDING = tuple(f for f in OWNED_FIELDS if f not in ("occurred_at", "valid_from"))
 
 
 class MemoryLedger:
@@ -111,7 +113,7 @@ class MemoryLedger:
             await self._history.add_many(user_id, [entry], session)
             return True
         active = existing["status"] == MemoryStatus.ACTIVE.value
-        if active and all(existing.get(k) == doc.get(k) for k in OWNED_FIELDS):
+        if active and all(existing.get(k) == doc.get(k) for k in _DECIDING):
             return False
         changes = {k: doc.get(k) for k in OWNED_FIELDS}
         changes.update(
