@@ -76,6 +76,7 @@ def memory_only(filters: MemoryFilters) -> bool:
         or filters.importance
         or filters.entities
         or filters.tags
+        or filters.contact_id
         or (filters.source and filters.source != DOCUMENT_SOURCE)
     )
 
@@ -147,6 +148,7 @@ class MemorySearch:
             if want_memories and len(resolved) == 1 and not linked
             else (),
             source=filters.source if want_memories and filters.source else None,
+            contact_ids=(filters.contact_id,) if want_memories and filters.contact_id else (),
         )
         wide = want_memories and (len(resolved) > 1 or bool(linked))
         scored = await self._ask_index(user_id, request, index_filters, wide=wide)
