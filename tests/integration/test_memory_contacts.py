@@ -275,6 +275,10 @@ async def test_interactions_contacts_entities_and_people_search(
         return await db.memories.count_documents({"user_id": user}) == 0
 
     await eventually(erased, 30, "the erasure")
+    index = client.app.state.index_sync.index  # type: ignore[attr-defined]
+    assert await index.count(user) == 0
+    assert await people(client, me, "designer Lisbon") == []
+    assert await db.entities.count_documents({"user_id": user}) == 0
     assert await db.contact_record_links.count_documents({"user_id": user}) == 0
     assert await db.memories.count_documents({"user_id": other, "contact_id": "c-ana"}) > 0
 

@@ -250,6 +250,12 @@ async def test_briefing_delivered_at_deliver_at_and_moved_by_an_update(
     clock.set(now + timedelta(hours=4, minutes=30))
     await fire_due(app)
     assert len([n for n in await inbox(lisbon) if n["kind"] == "briefing"]) == 2
+    # The next daily check forgets the briefings of meetings that have started.
+    check = (await client.get("/v1/notifications/nudges", headers=me)).json()["next_check_at"]
+    clock.set(datetime.fromisoformat(check))
+    await fire_due(app)
+    briefings = app.state.runtime.db["nudge_briefings"]
+    assert await briefings.count_documents({"user_id": user_id}) == 0
 
 
 async def test_briefings_toggle_and_contact_opt_out(lisbon: LisbonUser, clock: ManualClock) -> None:

@@ -231,6 +231,7 @@ class NudgeService:
             outcomes.append(Outcome.FIRED if fired else Outcome.SKIPPED)
         await self.deps.notifications.create_many(session, notes)
         await self.store.update_contacts(updates, session)
+        await self.store.delete_briefings_before(users, context.now, session)
         await self.deps.timers.add_many(arms, session)
         for user, arm in zip(users, arms, strict=True):
             await self.store.save_settings(user, {"next_check_at": arm["due_at"]}, session)

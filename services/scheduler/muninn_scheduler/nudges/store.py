@@ -31,7 +31,7 @@ class NudgeStore:
 
     async def ensure_indexes(self) -> None:
         await ensure_index(self._contacts, [("user_id", ASCENDING), ("name", ASCENDING)])
-        await ensure_index(self._briefings, [("user_id", ASCENDING)])
+        await ensure_index(self._briefings, [("user_id", ASCENDING), ("event_start", ASCENDING)])
 
     # -- contacts ----------------------------------------------------------------------------
 
@@ -125,6 +125,14 @@ class NudgeStore:
 
     async def delete_briefing(self, key: str, session: AsyncClientSession) -> None:
         await self._briefings.delete_one({"_id": key}, session=session)
+
+    async def delete_briefings_before(
+        self, user_ids: list[str], before: datetime, session: AsyncClientSession
+    ) -> None:
+        """Briefings of meetings that have started: nothing can deliver or move them now."""
+        await self._briefings.delete_many(
+            {"user_id": {"$in": user_ids}, "event_start": {"$lt": before}}, session=session
+        )
 
     # -- settings ----------------------------------------------------------------------------
 
