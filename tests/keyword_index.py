@@ -20,6 +20,8 @@ def _kept(memory: IndexedMemory, filters: SearchFilters) -> bool:
         and (not filters.source or memory.source == filters.source)
         and (not filters.context or memory.context == filters.context)
         and all(e in memory.entities for e in filters.entities)
+        and (not filters.contact_ids or bool(set(filters.contact_ids) & set(memory.contact_ids)))
+        and (not filters.any_contact or bool(memory.contact_ids))
     )
 
 

@@ -376,9 +376,14 @@ async def test_synced_meetings_and_mail_become_memories_with_their_source(
     assert "returned within 30 days" in deposit[0]["memory"]["content"]
     await asyncio.sleep(1.0)
     everything = (await client.get("/v1/memories", headers=me)).json()["items"]
-    assert sorted(m["type"] for m in everything) == ["calendar_event", "email"], (
-        "each record remembered once, contacts not at all"
-    )
+    assert sorted(m["type"] for m in everything) == [
+        "calendar_event",
+        "email",
+        "relationship_info",
+    ], "each record remembered once, the contact as its card"
+    (card,) = [m for m in everything if m["contact_id"]]
+    assert card["contact_id"] == "rec-contact"
+    assert card["content"] == "Ana Silva"
 
 
 # -- reconciliation -----------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from muninn_memory.contacts.service import ContactMemories
 from muninn_memory.documents.service import DocumentService
 from muninn_memory.entities.service import EntityService
 from muninn_memory.history.service import HistoryService
@@ -27,6 +28,7 @@ class MemoryServices:
     search: MemorySearch
     documents: DocumentService
     summaries: SummaryService
+    contacts: ContactMemories
 
 
 async def get_services(request: Request) -> MemoryServices:

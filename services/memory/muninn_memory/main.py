@@ -9,6 +9,10 @@ from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.service import build_service_app
 
+from muninn_memory.contacts.handlers import install_contact_consumer
+from muninn_memory.contacts.router import router as people_router
+from muninn_memory.contacts.service import ContactMemories
+from muninn_memory.contacts.store import ContactLinkStore
 from muninn_memory.deps import MemoryServices
 from muninn_memory.documents.indexing import ChunkSource
 from muninn_memory.documents.router import router as documents_router
@@ -74,6 +78,7 @@ def create_app(
     entity_store = EntityStore(runtime.stores)
     document_store = DocumentStore(runtime.stores)
     summary_store = SummaryStore(runtime.stores)
+    contact_links = ContactLinkStore(runtime.stores)
     profiles = ProfileStore(runtime.db)
     profile_service = ProfileService(profiles)
     jobs = JobStore(runtime.db)
@@ -109,6 +114,7 @@ def create_app(
         extractor=create_extractor(settings, http),
         reconciler=reconciler,
         index_sync=index_sync,
+        record_contacts=contact_links.contacts_of,
     )
     workers = IngestionWorkers(
         jobs,
@@ -184,24 +190,34 @@ def create_app(
             interval=interval,
             start_delay=settings.background_start_delay_seconds,
         ).schedule(background)
+    search = MemorySearch(
+        memories=memories,
+        store=memory_store,
+        documents=documents,
+        index=index,
+        overfetch=settings.search_overfetch,
+    )
+    contacts = ContactMemories(
+        memories=ledger,
+        entities=entities,
+        links=contact_links,
+        index_sync=index_sync,
+        search=search,
+    )
     services = MemoryServices(
         memories=memories,
         memory_store=memory_store,
         history=HistoryService(memories, history_log),
         entities=entities,
         ingestion=ingestion,
-        search=MemorySearch(
-            memories=memories,
-            store=memory_store,
-            documents=documents,
-            index=index,
-            overfetch=settings.search_overfetch,
-        ),
+        search=search,
         documents=documents,
         summaries=summaries,
+        contacts=contacts,
     )
     install_message_consumer(runtime.consumers, ingestion, profile_service)
     install_record_consumer(runtime.consumers, ingestion, profile_service)
+    install_contact_consumer(runtime.consumers, contacts, profile_service)
     install_profile_consumer(runtime.consumers, profiles)
     install_erasure_consumer(runtime, [memory_eraser(index, ingestion, profile_service)])
 
@@ -211,6 +227,7 @@ def create_app(
         await entity_store.ensure_indexes(runtime.db)
         await document_store.ensure_indexes(runtime.db)
         await summary_store.ensure_indexes(runtime.db)
+        await contact_links.ensure_indexes(runtime.db)
         await profiles.ensure_indexes()
         await jobs.ensure_indexes()
         if isinstance(index, HybridIndex):
@@ -219,6 +236,7 @@ def create_app(
 
     async def stop_features() -> None:
         await workers.hand_back()
+        await contacts.close()
         await index.close()
         await http.aclose()
 
@@ -238,6 +256,7 @@ def create_app(
             history_router,
             entities_router,
             documents_router,
+            people_router,
         ],
         background=background,
         state={

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -281,3 +282,23 @@ async def test_edge_persists_on_disk(tmp_path: Path) -> None:
     await s2.open()
     assert await dense_ids(s2, "u", unit(1)) == ["m1"]
     await second.close()
+
+
+async def test_contact_filters(store: VectorStore) -> None:
+    def about(mid: str, *contacts: str) -> StoredPoint:
+        base = point("u", mid, mid, unit(1))
+        return StoredPoint(replace(base.memory, contact_ids=contacts), base.dense, base.sparse)
+
+    other = point("v", "theirs", "theirs", unit(1))
+    await store.upsert(
+        [
+            about("card", "c1"),
+            about("mail", "c1", "c2"),
+            about("plain"),
+            StoredPoint(replace(other.memory, contact_ids=("c1",)), other.dense, other.sparse),
+        ]
+    )
+    v = unit(1)
+    assert set(await dense_ids(store, "u", v, SearchFilters(any_contact=True))) == {"card", "mail"}
+    assert set(await dense_ids(store, "u", v, SearchFilters(contact_ids=("c2",)))) == {"mail"}
+    assert set(await dense_ids(store, "v", v, SearchFilters(contact_ids=("c1",)))) == {"theirs"}

@@ -38,6 +38,9 @@ class Entity(BaseModel):
     first_mentioned_at: datetime
     last_mentioned_at: datetime
     importance: int = Field(ge=1, le=10)
+    contact_ids: list[str] = Field(
+        default_factory=list, description="The user's contacts that are this person."
+    )
     created_at: datetime
     updated_at: datetime
 

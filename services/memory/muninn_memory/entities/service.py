@@ -63,6 +63,7 @@ class ResolvedEntity:
     name: str
     type: str
     aliases: tuple[str, ...]
+    contact_ids: tuple[str, ...] = ()
 
 
 def importance(doc: Mapping[str, Any]) -> int:
@@ -95,8 +96,19 @@ def entity_from_doc(doc: Mapping[str, Any]) -> Entity:
         first_mentioned_at=doc["first_mentioned_at"],
         last_mentioned_at=doc["last_mentioned_at"],
         importance=importance(doc),
+        contact_ids=list(doc.get("contact_ids") or []),
         created_at=doc["created_at"],
         updated_at=doc["updated_at"],
+    )
+
+
+def _resolved(doc: Doc) -> ResolvedEntity:
+    return ResolvedEntity(
+        doc["_id"],
+        doc["name"],
+        doc["type"],
+        tuple(doc.get("aliases") or ()),
+        tuple(doc.get("contact_ids") or ()),
     )
 
 
@@ -328,10 +340,97 @@ class EntityService:
         keys += [f"role:{k[3:]}" for k in keys if k.startswith(("my ", "the "))]
         for doc in await self._store.by_keys(user_id, keys):
             found[doc["_id"]] = doc
-        return [
-            ResolvedEntity(d["_id"], d["name"], d["type"], tuple(d.get("aliases") or ()))
-            for d in found.values()
+        return [_resolved(d) for d in found.values()]
+
+    # -- contacts -------------------------------------------------------------------------
+
+    async def link_contact(
+        self,
+        user_id: str,
+        contact_id: str,
+        *,
+        name: str | None,
+        emails: list[str],
+        phones: list[str],
+        session: AsyncClientSession,
+    ) -> str | None:
+        """Link a contact to the person entity that is the same person; the entity's id.
+
+        The same person is the one entity that knows one of the contact's e-mail addresses or
+        phone numbers, else the one person whose full name is exactly the contact's. A
+        contact whose details changed moves to its new match; one without a match is
+        unlinked. The entity learns the contact's addresses, so a later rename still matches.
+        """
+        match = await self._contact_match(user_id, name, emails, phones, session)
+        for doc in await self._store.linked_to(user_id, contact_id, session):
+            if match is None or doc["_id"] != match["_id"]:
+                await self._store.update(
+                    user_id, doc["_id"], {"$pull": {"contact_ids": contact_id}}, session
+                )
+        if match is None:
+            return None
+        await self._store.update(
+            user_id,
+            match["_id"],
+            {
+                "$addToSet": {
+                    "contact_ids": contact_id,
+                    "emails": {"$each": emails},
+                    "phones": {"$each": phones},
+                },
+                "$set": {"updated_at": datetime.now(UTC)},
+            },
+            session,
+        )
+        return str(match["_id"])
+
+    async def _contact_match(
+        self,
+        user_id: str,
+        name: str | None,
+        emails: list[str],
+        phones: list[str],
+        session: AsyncClientSession,
+    ) -> Doc | None:
+        reached = await self._store.people_reached_at(user_id, emails, phones, session)
+        if len(reached) == 1:
+            return reached[0]
+        if reached or not name or not alias_key(name):
+            return None  # two people share an address: no guess
+        key = alias_key(name)
+        same_name = [
+            d
+            for d in await self._store.by_keys(user_id, [key], session)
+            if d["type"] == "person" and alias_key(d["name"]) == key and not d.get("placeholder")
         ]
+        return same_name[0] if len(same_name) == 1 else None
+
+    async def unlink_contact(
+        self, user_id: str, contact_id: str, session: AsyncClientSession
+    ) -> None:
+        for doc in await self._store.linked_to(user_id, contact_id, session):
+            await self._store.update(
+                user_id, doc["_id"], {"$pull": {"contact_ids": contact_id}}, session
+            )
+
+    async def people_named(self, user_id: str, names: list[str]) -> list[ResolvedEntity]:
+        """The person entities these names stand for: an exact name or alias, or a first name
+        that only one known full name has."""
+        found: dict[str, Doc] = {}
+        for name in names:
+            key = alias_key(name)
+            if not key:
+                continue
+            exact = [d for d in await self._store.by_keys(user_id, [key]) if d["type"] == "person"]
+            if not exact and len(key.split()) == 1:
+                exact = [
+                    d
+                    for d in await self._store.by_keys(user_id, [f"first:{key}"])
+                    if d["type"] == "person"
+                ]
+                exact = exact if len(exact) == 1 else []
+            found.update((d["_id"], d) for d in exact)
+        return [_resolved(d) for d in found.values()]
 
     # -- reading --------------------------------------------------------------------------
 

@@ -26,6 +26,9 @@ class EntityStore:
     async def ensure_indexes(db: AsyncDatabase[Doc]) -> None:
         await ensure_index(db[ENTITIES], [("user_id", ASCENDING), ("keys", ASCENDING)])
         await ensure_index(db[ENTITIES], [("user_id", ASCENDING), ("roles", ASCENDING)])
+        await ensure_index(db[ENTITIES], [("user_id", ASCENDING), ("contact_ids", ASCENDING)])
+        await ensure_index(db[ENTITIES], [("user_id", ASCENDING), ("emails", ASCENDING)])
+        await ensure_index(db[ENTITIES], [("user_id", ASCENDING), ("phones", ASCENDING)])
         await ensure_index(
             db[ENTITIES],
             [("user_id", ASCENDING), ("last_mentioned_at", DESCENDING), ("_id", DESCENDING)],
@@ -161,6 +164,28 @@ class EntityStore:
             .sort("mentions", DESCENDING)
         )
         return [d async for d in cursor.limit(200)]
+
+    async def people_reached_at(
+        self,
+        user_id: str,
+        emails: list[str],
+        phones: list[str],
+        session: AsyncClientSession | None = None,
+    ) -> list[Doc]:
+        """Person entities that know one of these e-mail addresses or phone numbers."""
+        if not (emails or phones):
+            return []
+        db = await self._db(user_id)
+        either = [{"emails": {"$in": emails}}, {"phones": {"$in": phones}}]
+        query = {"user_id": user_id, "type": "person", "$or": either}
+        return [d async for d in db[ENTITIES].find(query, session=session).limit(20)]
+
+    async def linked_to(
+        self, user_id: str, contact_id: str, session: AsyncClientSession | None = None
+    ) -> list[Doc]:
+        db = await self._db(user_id)
+        query = {"user_id": user_id, "contact_ids": contact_id}
+        return [d async for d in db[ENTITIES].find(query, session=session)]
 
     async def delete(
         self, user_id: str, entity_id: str, session: AsyncClientSession | None = None

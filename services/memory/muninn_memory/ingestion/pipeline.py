@@ -12,6 +12,7 @@ import asyncio
 import copy
 import re
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -45,6 +46,8 @@ from muninn_memory.reconciliation.service import Reconciler
 log = get_logger(__name__)
 
 Doc = dict[str, Any]
+# The contacts already tied to synced records, by record id (see contacts/store.py).
+RecordContacts = Callable[[str, list[str], AsyncClientSession], Awaitable[dict[str, list[str]]]]
 
 
 def source_message(raw: Doc) -> SourceMessage:
@@ -79,6 +82,7 @@ class IngestionPipeline:
     extractor: Extractor
     reconciler: Reconciler
     index_sync: IndexSync
+    record_contacts: RecordContacts | None = None
 
     async def run(self, job: Doc) -> JobResult:
         user_id: str = job["user_id"]
@@ -124,6 +128,7 @@ class IngestionPipeline:
                 )
             for doc in new_docs:
                 self._attach_entities(doc, plan.origin.get(doc["_id"]), resolved)
+            await self._attach_contacts(user_id, new_docs, session)
             await self.memories.apply_job(
                 user_id,
                 new=new_docs,
@@ -318,6 +323,23 @@ class IngestionPipeline:
                 reason="episodic",
             )
         )
+
+    async def _attach_contacts(
+        self, user_id: str, docs: list[Doc], session: AsyncClientSession
+    ) -> None:
+        """A synced e-mail or meeting an interaction named before its memory existed."""
+        by_record = {
+            str(d["metadata"]["record_id"]): d
+            for d in docs
+            if isinstance((d.get("metadata") or {}).get("record_id"), str)
+        }
+        if self.record_contacts is None or not by_record:
+            return
+        for record_id, contacts in (
+            await self.record_contacts(user_id, list(by_record), session)
+        ).items():
+            doc = by_record[record_id]
+            doc["contact_ids"] = sorted({*(doc.get("contact_ids") or []), *contacts})
 
     @staticmethod
     def _attach_entities(

@@ -4,7 +4,7 @@ lifecycle and summaries run. The API's reading and editing is ``service.py``."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from muninn_shared.storage.mongo import in_transaction
@@ -20,6 +20,23 @@ from muninn_memory.memories.models import MemoryStatus
 from muninn_memory.memories.store import MemoryStore
 
 Doc = dict[str, Any]
+
+# What a record that owns a memory (a contact memory, a contact card) decides about it.
+OWNED_FIELDS = (
+    "content",
+    "normalized",
+    "type",
+    "context",
+    "metadata",
+    "contact_id",
+    "contact_ids",
+    "expires_at",
+    "event_at",
+    "occurred_at",
+    "valid_from",
+)
+# An owned memory announced again with the same details is unchanged, whatever its time.
+_DECIDING = tuple(f for f in OWNED_FIELDS if f not in ("occurred_at", "valid_from"))
 
 
 class MemoryLedger:
@@ -75,6 +92,99 @@ class MemoryLedger:
         for memory_id, fields in changes.items():
             await self._store.update(user_id, memory_id, fields, session=session)
         await self._history.add_many(user_id, history, session)
+
+    # -- for memories other records own (contacts) ------------------------------------------
+
+    async def upsert_owned(self, user_id: str, doc: Doc, session: AsyncClientSession) -> bool:
+        """Write a memory whose id its owning record decides: created, or its text and details
+        replaced (a new version, kept in history); False when nothing changed."""
+        existing = await self._store.get(user_id, doc["_id"], session)
+        if existing is None:
+            await self._store.insert_many(user_id, [doc], session)
+            entry = history_entry(
+                user_id=user_id,
+                memory_id=doc["_id"],
+                lineage_id=doc["lineage_id"],
+                operation="created",
+                actor="system",
+                reason="from a synced contact record",
+                after={"content": doc["content"]},
+            )
+            await self._history.add_many(user_id, [entry], session)
+            return True
+        active = existing["status"] == MemoryStatus.ACTIVE.value
+        if active and all(existing.get(k) == doc.get(k) for k in _DECIDING):
+            return False
+        changes = {k: doc.get(k) for k in OWNED_FIELDS}
+        changes.update(
+            status=MemoryStatus.ACTIVE.value,
+            valid_to=None,
+            deleted_reason=None,
+            version=int(existing.get("version", 1)) + 1,
+        )
+        await self._store.update(user_id, doc["_id"], changes, session=session)
+        entry = history_entry(
+            user_id=user_id,
+            memory_id=doc["_id"],
+            lineage_id=str(existing.get("lineage_id") or doc["_id"]),
+            operation="updated" if active else "restored",
+            actor="system",
+            reason="its contact record changed",
+            before={"content": existing["content"], "status": existing["status"]},
+            after={"content": doc["content"], "status": MemoryStatus.ACTIVE.value},
+        )
+        await self._history.add_many(user_id, [entry], session)
+        return True
+
+    async def retire_owned(
+        self, user_id: str, memory_id: str, reason: str, session: AsyncClientSession
+    ) -> bool:
+        """Delete a memory whose owning record was deleted (history keeps it); False if it
+        was not active."""
+        existing = await self._store.get(user_id, memory_id, session)
+        if existing is None or existing["status"] != MemoryStatus.ACTIVE.value:
+            return False
+        now = datetime.now(UTC)
+        changes = {
+            "status": MemoryStatus.DELETED.value,
+            "valid_to": now,
+            "deleted_reason": reason,
+            "updated_at": now,
+        }
+        await self._store.update(user_id, memory_id, changes, session=session)
+        entry = history_entry(
+            user_id=user_id,
+            memory_id=memory_id,
+            lineage_id=str(existing.get("lineage_id") or memory_id),
+            operation="deleted",
+            actor="system",
+            reason=reason,
+            before={"status": existing["status"]},
+            after={"status": MemoryStatus.DELETED.value},
+            at=now,
+        )
+        await self._history.add_many(user_id, [entry], session)
+        return True
+
+    async def tag_contacts(
+        self, user_id: str, record_id: str, contact_ids: list[str], session: AsyncClientSession
+    ) -> list[str]:
+        """Add contacts to the memories made from one synced record; the ids changed."""
+        query = {"user_id": user_id, "metadata.record_id": record_id}
+        changed: list[str] = []
+        for doc in await self._store.find(user_id, query, limit=20, session=session):
+            have = list(doc.get("contact_ids") or [])
+            wanted = sorted({*have, *contact_ids})
+            if wanted != sorted(have):
+                await self._store.update(
+                    user_id, doc["_id"], {"contact_ids": wanted}, session=session
+                )
+                changed.append(doc["_id"])
+        return changed
+
+    async def owned(self, user_id: str, ids: list[str]) -> list[Doc]:
+        """The active memories among ``ids``."""
+        return await self._store.many(user_id, ids, statuses=[MemoryStatus.ACTIVE.value])
 
     # -- for the lifecycle and summaries --------------------------------------------------
 

@@ -76,6 +76,10 @@ _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
 def matches(doc: Doc, query: Doc) -> bool:
     """Whether ``doc`` satisfies ``query`` (implicit AND of field conditions)."""
     for path, condition in query.items():
+        if path == "$or":
+            if not any(matches(doc, option) for option in condition):
+                return False
+            continue
         value = _path(doc, path)
         if isinstance(condition, dict) and condition and all(k.startswith("$") for k in condition):
             for operator, argument in condition.items():

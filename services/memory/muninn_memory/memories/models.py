@@ -100,6 +100,12 @@ class Memory(BaseModel):
     entities: list[EntityRef] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
     metadata: dict[str, Any] = Field(default_factory=dict)
+    contact_id: str | None = Field(
+        default=None, description="The contact this memory belongs to (a contact memory)."
+    )
+    contact_ids: list[str] = Field(
+        default_factory=list, description="Every contact the memory is about."
+    )
     status: MemoryStatus
     version: int = 1
     occurred_at: datetime = Field(
@@ -182,6 +188,13 @@ class MemoryFilters(BaseModel):
     )
     source: MemorySource | None = None
     tags: list[str] = Field(default_factory=list)
+    contact_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="Memories about this contact.",
+    )
 
 
 SearchSource = Literal["memories", "documents"]

@@ -41,6 +41,8 @@ def new_memory_doc(
     version: int = 1,
     embedding_model: str | None = None,
     memory_id: str | None = None,
+    contact_id: str | None = None,
+    contact_ids: list[str] | None = None,
 ) -> Doc:
     now = datetime.now(UTC)
     memory_id = memory_id or uuid.uuid4().hex
@@ -58,6 +60,8 @@ def new_memory_doc(
         "entity_names": entity_names or [],
         "tags": tags or [],
         "metadata": metadata or {},
+        "contact_id": contact_id,
+        "contact_ids": sorted({*(contact_ids or []), *([contact_id] if contact_id else [])}),
         "status": status.value,
         "version": version,
         "lineage_id": lineage_id or memory_id,
@@ -96,6 +100,8 @@ def memory_from_doc(doc: Doc, entities: dict[str, Doc] | None = None) -> Memory:
         entities=refs,
         tags=list(doc.get("tags") or []),
         metadata=dict(doc.get("metadata") or {}),
+        contact_id=doc.get("contact_id"),
+        contact_ids=list(doc.get("contact_ids") or []),
         status=doc["status"],
         version=doc.get("version", 1),
         occurred_at=doc["occurred_at"],
@@ -154,4 +160,5 @@ def indexed_from_doc(doc: Doc) -> IndexedMemory:
         occurred_at=doc.get("occurred_at"),
         entities=tuple(dict.fromkeys(doc.get("entity_names") or [])),
         source=(doc.get("provenance") or {}).get("source"),
+        contact_ids=tuple(doc.get("contact_ids") or ()),
     )

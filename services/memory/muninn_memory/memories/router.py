@@ -61,6 +61,9 @@ async def list_memories(
     entity: Annotated[list[str] | None, Query(description="Entity id or name; repeatable.")] = None,
     source: MemorySource | None = None,
     tag: Annotated[list[str] | None, Query()] = None,
+    contact_id: Annotated[
+        str | None, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    ] = None,
     status: StatusFilter = "active",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
@@ -75,6 +78,7 @@ async def list_memories(
         entities=entity or [],
         source=source,
         tags=tag or [],
+        contact_id=contact_id,
     )
     statuses = [s.value for s in MemoryStatus] if status == "all" else [status]
     return await services.memories.page(

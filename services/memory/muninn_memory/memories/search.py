@@ -8,7 +8,7 @@ record. Near-identical results are collapsed, and results stop at the token budg
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from muninn_shared.problems import ProblemError
 from muninn_memory.documents.indexing import DOCUMENT_SOURCE, DOCUMENT_TYPE
 from muninn_memory.documents.models import DocumentHit
 from muninn_memory.documents.service import DocumentService
+from muninn_memory.entities.recognize import recognize
 from muninn_memory.extraction.text import content_terms, estimate_tokens, normalized
 from muninn_memory.memories.models import (
     DocumentSource,
@@ -43,6 +44,7 @@ MEMORY_TYPES = tuple(t.value for t in MemoryType)
 CHUNKER = "chunker-v1"
 MAX_CANDIDATES = 200
 FETCH_MARGIN = 5
+CONTACT_SHARE = 0.9
 
 
 @dataclass
@@ -74,6 +76,7 @@ def memory_only(filters: MemoryFilters) -> bool:
         or filters.importance
         or filters.entities
         or filters.tags
+        or filters.contact_id
         or (filters.source and filters.source != DOCUMENT_SOURCE)
     )
 
@@ -94,6 +97,7 @@ class _Lookup:
     user_id: str
     filters: MemoryFilters
     entity_ids: list[str] | None
+    contact_ids: list[str]
     memories: bool
     documents: bool
     now: datetime
@@ -124,6 +128,9 @@ class MemorySearch:
             want_memories = False
         if not (want_memories or want_documents):
             return empty
+        # A person linked to contacts is also what the user's contact memories say about them.
+        linked = sorted({c for e in resolved for c in e.contact_ids})
+        about = linked if entity_ids is not None else await self._contacts_named(user_id, request)
         index_filters = SearchFilters(
             types=()
             if want_memories and want_documents
@@ -137,15 +144,21 @@ class MemorySearch:
             occurred_before=filters.time.before if filters.time else None,
             # The index requires every listed entity; MongoDB then keeps memories of any of
             # them. So the index narrows only when one entity is meant.
-            entities=(resolved[0].name,) if want_memories and len(resolved) == 1 else (),
+            entities=(resolved[0].name,)
+            if want_memories and len(resolved) == 1 and not linked
+            else (),
             source=filters.source if want_memories and filters.source else None,
+            contact_ids=(filters.contact_id,) if want_memories and filters.contact_id else (),
         )
-        wide = want_memories and len(resolved) > 1
+        wide = want_memories and (len(resolved) > 1 or bool(linked))
         scored = await self._ask_index(user_id, request, index_filters, wide=wide)
+        if want_memories and about:
+            scored = await self._with_contacts(user_id, request, index_filters, about, scored)
         lookup = _Lookup(
             user_id,
             filters,
             entity_ids,
+            linked,
             memories=want_memories,
             documents=want_documents,
             now=datetime.now(UTC),
@@ -177,7 +190,12 @@ class MemorySearch:
         """The current records behind these hits that pass the filters, by id."""
         candidates: dict[str, Candidate] = {}
         if lookup.memories:
-            query = filter_query(lookup.user_id, lookup.filters, entity_ids=lookup.entity_ids)
+            query = filter_query(
+                lookup.user_id,
+                lookup.filters,
+                entity_ids=lookup.entity_ids,
+                contact_ids=lookup.contact_ids,
+            )
             query["outdated_by"] = None
             with stage("records"):
                 docs = await self.store.by_ids(lookup.user_id, ids, query)
@@ -195,6 +213,67 @@ class MemorySearch:
                 if _chunk_matches(chunk, lookup.filters):
                     candidates[chunk_id] = Candidate(0.0, {}, chunk["content"], chunk, hit)
         return candidates
+
+    async def _contacts_named(self, user_id: str, request: SearchRequest) -> list[str]:
+        """Contacts linked to the people the query names ("what do I know about Ana?")."""
+        names = [m.name for m in recognize(request.query).mentions if m.type == "person" and m.name]
+        if not names:
+            return []
+        people = await self.memories.entities.people_named(user_id, names[:5])
+        return sorted({c for person in people for c in person.contact_ids})
+
+    async def _with_contacts(
+        self,
+        user_id: str,
+        request: SearchRequest,
+        filters: SearchFilters,
+        contact_ids: list[str],
+        scored: list[ScoredMemory],
+    ) -> list[ScoredMemory]:
+        """``scored`` plus the best memories about these contacts, which a search over
+        everything may rank out of its candidates.
+
+        Fused scores are relative to their own candidate list, so the narrowed list is
+        rescaled: its best sits just under the overall best, and the rest keep their spacing.
+        """
+        narrowed = replace(filters, entities=(), contact_ids=tuple(contact_ids))
+        extra = await self._ask_index(user_id, request, narrowed, wide=False)
+        if not extra:
+            return scored
+        top = scored[0].score if scored else extra[0].score
+        scale = CONTACT_SHARE * top / extra[0].score if extra[0].score > 0 else 0.0
+        merged = {s.memory_id: s for s in scored}
+        for hit in extra:
+            if hit.memory_id not in merged:
+                merged[hit.memory_id] = ScoredMemory(
+                    hit.memory_id, hit.score * scale, {**hit.components, "contact": 1.0}
+                )
+        return sorted(merged.values(), key=lambda s: -s.score)
+
+    async def contact_hits(
+        self, user_id: str, query: str, *, limit: int
+    ) -> list[tuple[Doc, float]]:
+        """The user's current memories about some contact that match ``query``, best first
+        (people search): the same index and tenant filter as every search."""
+        request = SearchRequest(query=query, limit=min(100, limit), sources=["memories"])
+        filters = SearchFilters(types=MEMORY_TYPES, any_contact=True)
+        scored = await self._ask_index(user_id, request, filters, wide=True)
+        query_doc = filter_query(user_id, None)
+        query_doc["outdated_by"] = None
+        docs = {
+            d["_id"]: d
+            for d in await self.store.by_ids(user_id, [s.memory_id for s in scored], query_doc)
+        }
+        now = datetime.now(UTC)
+        found: list[tuple[Doc, float]] = []
+        for hit in scored:
+            doc = docs.get(hit.memory_id)
+            if doc is None or not doc.get("contact_ids"):
+                continue
+            if doc.get("expires_at") is not None and doc["expires_at"] <= now:
+                continue
+            found.append((doc, hit.score))
+        return found
 
     async def _ask_index(
         self, user_id: str, request: SearchRequest, filters: SearchFilters, *, wide: bool

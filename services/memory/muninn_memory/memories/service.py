@@ -82,8 +82,11 @@ class MemoryService:
         cursor: str | None,
         limit: int,
     ) -> MemoryPage:
-        _, entity_ids = await self.entity_filter(user_id, filters)
-        query = filter_query(user_id, filters, statuses=statuses, entity_ids=entity_ids)
+        resolved, entity_ids = await self.entity_filter(user_id, filters)
+        contact_ids = sorted({c for e in resolved for c in e.contact_ids})
+        query = filter_query(
+            user_id, filters, statuses=statuses, entity_ids=entity_ids, contact_ids=contact_ids
+        )
         after = decode_cursor(cursor) if cursor else None
         docs = await self.store.page(user_id, query, after=after, limit=limit + 1)
         page, next_cursor = one_page(docs, limit, dict, field="occurred_at")
@@ -213,6 +216,7 @@ class MemoryService:
             or filters.entities
             or filters.source
             or filters.tags
+            or filters.contact_id
         )
         if not has_filter and not request.all:
             raise ProblemError(

@@ -33,6 +33,7 @@ def filter_query(
     *,
     statuses: Iterable[str] = (MemoryStatus.ACTIVE.value,),
     entity_ids: list[str] | None = None,
+    contact_ids: list[str] | None = None,
 ) -> Doc:
     """The MongoDB query for a user's memories matching ``filters`` (always scoped to the user)."""
     query: Doc = {"user_id": user_id}
@@ -65,7 +66,12 @@ def filter_query(
         query["provenance.source"] = filters.source
     if filters.tags:
         query["tags"] = {"$all": filters.tags}
-    if entity_ids is not None:
+    if filters.contact_id:
+        query["contact_ids"] = filters.contact_id
+    if entity_ids is not None and contact_ids:
+        # A person linked to contacts: what was said about them, and their contact memories.
+        query["$or"] = [{"entity_ids": {"$in": entity_ids}}, {"contact_ids": {"$in": contact_ids}}]
+    elif entity_ids is not None:
         query["entity_ids"] = {"$in": entity_ids}
     return query
 
@@ -95,6 +101,8 @@ class MemoryStore:
         await ensure_index(col, [("user_id", ASCENDING), ("provenance.message_ids", ASCENDING)])
         await ensure_index(col, [("user_id", ASCENDING), ("provenance.job_id", ASCENDING)])
         await ensure_index(col, [("user_id", ASCENDING), ("entity_ids", ASCENDING)])
+        await ensure_index(col, [("user_id", ASCENDING), ("contact_ids", ASCENDING)])
+        await ensure_index(col, [("user_id", ASCENDING), ("metadata.record_id", ASCENDING)])
         await ensure_index(col, [("user_id", ASCENDING), ("lineage_id", ASCENDING)])
         await ensure_index(col, [("index_state", ASCENDING), ("updated_at", ASCENDING)])
         await ensure_index(col, [("expires_at", ASCENDING)], sparse=True)

@@ -110,10 +110,14 @@ class Reconciler:
                 and doc["type"] != MemoryType.CONVERSATION.value
             ):
                 found[doc["_id"]] = doc
+        # A contact memory belongs to its synced record: that record changes it, not a
+        # fact from conversation (which is remembered beside it).
         return [
             d
             for d in found.values()
-            if d["_id"] not in retired and d["type"] != MemoryType.CONVERSATION.value
+            if d["_id"] not in retired
+            and d["type"] != MemoryType.CONVERSATION.value
+            and not d.get("contact_id")
         ]
 
     async def _similar(self, user_id: str, fact: ExtractedFact) -> list[Doc]:

@@ -27,6 +27,7 @@ class IndexedMemory:
     occurred_at: datetime | None = None
     entities: tuple[str, ...] = ()
     source: str | None = None
+    contact_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

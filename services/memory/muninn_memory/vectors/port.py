@@ -23,6 +23,10 @@ class SearchFilters:
     occurred_before: datetime | None = None
     entities: tuple[str, ...] = ()
     source: str | None = None
+    contact_ids: tuple[str, ...] = ()
+    """Keep memories about any of these contacts."""
+    any_contact: bool = False
+    """Keep only memories about some contact (people search)."""
 
 
 @dataclass(frozen=True)

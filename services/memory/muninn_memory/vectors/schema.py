@@ -22,7 +22,10 @@ SPARSE_VECTOR = "sparse"
 COLLECTION_PREFIX = "memories"
 
 # Fields with a payload index, and their kind.
-KEYWORD_FIELDS = ("memory_id", "type", "context", "entities", "source")
+KEYWORD_FIELDS = ("memory_id", "type", "context", "entities", "source", "contact_ids")
+# Listed among a memory's contact ids when it has any: "about some contact" is then one
+# keyword match, which both adapters and their payload indexes already serve.
+ANY_CONTACT = "*"
 TENANT_FIELD = "user_id"
 INTEGER_FIELDS = ("importance",)
 DATETIME_FIELDS = ("occurred_at",)
@@ -87,6 +90,8 @@ def payload_of(memory: IndexedMemory) -> dict[str, Any]:
         payload["occurred_at"] = rfc3339(memory.occurred_at)
     if memory.source is not None:
         payload["source"] = memory.source
+    if memory.contact_ids:
+        payload["contact_ids"] = [ANY_CONTACT, *sorted(set(memory.contact_ids))]
     return payload
 
 
@@ -100,6 +105,7 @@ def memory_from_payload(payload: dict[str, Any]) -> IndexedMemory | None:
     context = payload.get("context")
     source = payload.get("source")
     entities = payload.get("entities") or []
+    contacts = [str(c) for c in payload.get("contact_ids") or [] if c != ANY_CONTACT]
     return IndexedMemory(
         memory_id=memory_id,
         user_id=user_id,
@@ -110,6 +116,7 @@ def memory_from_payload(payload: dict[str, Any]) -> IndexedMemory | None:
         occurred_at=parse_occurred_at(payload),
         entities=tuple(str(e) for e in entities),
         source=source if isinstance(source, str) else None,
+        contact_ids=tuple(contacts),
     )
 
 
@@ -192,4 +199,8 @@ def conditions(user_id: str, filters: SearchFilters | None) -> list[Condition]:
     for entity in filters.entities:
         if entity.strip():
             out.append(MatchValue("entities", normalise_entity(entity)))
+    if filters.contact_ids:
+        out.append(MatchAny("contact_ids", tuple(filters.contact_ids)))
+    if filters.any_contact:
+        out.append(MatchValue("contact_ids", ANY_CONTACT))
     return out

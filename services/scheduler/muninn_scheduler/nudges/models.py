@@ -13,6 +13,12 @@ class NudgeSettings(BaseModel):
     enabled: bool = True
     birthdays: bool = True
     going_cold: bool = True
+    job_changes: bool = True
+    follow_ups: bool = True
+    briefings: bool = True
+    follow_up_after_days: int = Field(
+        default=3, description="Days an e-mail from a contact waits for a reply before a nudge."
+    )
     snoozed_until: datetime | None = None
     next_check_at: datetime | None = Field(
         default=None, description="The next daily check, at your morning contact hour."
@@ -23,11 +29,18 @@ class NudgeSettingsIn(Strict):
     enabled: bool | None = None
     birthdays: bool | None = None
     going_cold: bool | None = None
+    job_changes: bool | None = None
+    follow_ups: bool | None = None
+    briefings: bool | None = None
+    follow_up_after_days: int | None = Field(default=None, ge=1, le=30)
 
     @model_validator(mode="after")
     def _some(self) -> NudgeSettingsIn:
         if not self.model_fields_set:
-            raise ValueError("give at least one of enabled, birthdays, going_cold")
+            raise ValueError(
+                "give at least one of enabled, birthdays, going_cold, job_changes, follow_ups, "
+                "briefings, follow_up_after_days"
+            )
         for name in self.model_fields_set:
             if getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")

@@ -1,11 +1,14 @@
-"""Nudges: a daily look at each person's contacts for birthdays and relationships going cold.
+"""Nudges: a daily look at each person's contacts for birthdays, relationships going cold and
+e-mails waiting for a reply; job changes as they are detected; briefings before meetings.
 
 Contacts and interactions arrive from the integrations service (``integrations.record.synced``)
 and are kept as a small projection here. Once a user has contacts, a daily timer at their
-morning contact hour (local time) checks them and creates ``birthday`` and ``going_cold``
-notifications, which then go through the normal delivery policy (quiet hours, rate limits,
-channels). Each contact is nudged about going cold once per silence, and about a birthday
-once per year; snoozes and opt-outs apply per contact and for all nudges.
+morning contact hour (local time) checks them and creates ``birthday``, ``going_cold`` and
+``follow_up`` notifications, which then go through the normal delivery policy (quiet hours,
+rate limits, channels). Each contact is nudged about going cold once per silence, about a
+birthday once per year, about an unanswered e-mail once per message, and about a job change
+once per change; snoozes and opt-outs apply per contact, per kind and for all nudges.
+Briefings have their own timers (``briefings.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from muninn_scheduler.feature import FeatureDeps
 from muninn_scheduler.notifications.models import Priority
 from muninn_scheduler.notifications.service import NotificationSpec
+from muninn_scheduler.nudges import jobs, threads
+from muninn_scheduler.nudges.briefings import Briefings
+from muninn_scheduler.nudges.gate import contact_allows, user_allows
 from muninn_scheduler.nudges.models import (
     ContactNudgeIn,
     NudgeSettings,
@@ -39,6 +45,7 @@ from muninn_scheduler.timers.wheel import FireContext, Outcome, TimerWheel
 
 DAILY = "nudges.daily"
 NAME_FIELDS = ("name", "display_name", "full_name")
+KEEP_JOB_CHANGES = 20
 WHEN_FIELDS = ("occurred_at", "interaction_date", "date", "timestamp")
 
 
@@ -73,36 +80,96 @@ class NudgeService:
     cold_factor: float = 2.0
     cold_min_days: float = 14
 
+    def __post_init__(self) -> None:
+        self._briefings = Briefings(deps=self.deps, store=self.store)
+
     def register_timers(self, wheel: TimerWheel) -> None:
         wheel.register_batch(DAILY, self._on_daily)
+        self._briefings.register_timers(wheel)
 
     # -- the projection ----------------------------------------------------------------------
 
     async def on_record(self, record: IntegrationRecord, session: AsyncClientSession) -> None:
+        deleted = record.data.get("action") == "deleted"
         if record.record_type == "contact":
-            data = record.data
-            birthday = parse_birthday(data.get("birthday"))
-            fields: dict[str, Any] = {
-                "name": _name(data),
-                "birthday_year": birthday[0] if birthday else None,
-                "birthday_month": birthday[1] if birthday else None,
-                "birthday_day": birthday[2] if birthday else None,
-                "archived": bool(data.get("is_archived") or data.get("deleted")),
-                "provider": record.provider,
-                "updated_at": self.deps.clock.now(),
-            }
-            await self.store.upsert_contact(record.user_id, record.record_id, fields, session)
+            await self._on_contact(record, deleted, session)
         elif record.record_type == "interaction":
             contact_id = record.data.get("contact_id")
+            if not isinstance(contact_id, str) or not contact_id:
+                return
+            if deleted:
+                await self._forget_interaction(record, contact_id, session)
+                return
             at = _moment(record.data)
-            if not isinstance(contact_id, str) or not contact_id or at is None:
+            if at is None:
                 return
             await self.store.add_interaction(
                 record.user_id, contact_id, record.record_id, at, session
             )
+            message = threads.message_of(record.record_id, record.data, at)
+            if message is not None:
+                doc = await self.store.contact(record.user_id, contact_id, session) or {}
+                tracked = threads.track(doc.get("threads", []), message)
+                await self.store.upsert_contact(
+                    record.user_id, contact_id, {"threads": tracked}, session
+                )
+        elif record.record_type == "contact_memory":
+            if record.data.get("kind") == "briefing":
+                await self._briefings.on_record(record, session)
+            return
         else:
             return
         await self._ensure_daily(record.user_id, session)
+
+    async def _on_contact(
+        self, record: IntegrationRecord, deleted: bool, session: AsyncClientSession
+    ) -> None:
+        data = record.data
+        birthday = parse_birthday(data.get("birthday"))
+        fields: dict[str, Any] = {
+            "name": _name(data),
+            "birthday_year": birthday[0] if birthday else None,
+            "birthday_month": birthday[1] if birthday else None,
+            "birthday_day": birthday[2] if birthday else None,
+            "archived": bool(deleted or data.get("is_archived") or data.get("deleted")),
+            "provider": record.provider,
+            "updated_at": self.deps.clock.now(),
+        }
+        await self.store.upsert_contact(record.user_id, record.record_id, fields, session)
+        change = data.get("job_change")
+        if not deleted and isinstance(change, dict):
+            await self._job_change(record, change, session)
+
+    async def _job_change(
+        self, record: IntegrationRecord, change: dict[str, Any], session: AsyncClientSession
+    ) -> None:
+        """Notify once per distinct change: redeliveries and later syncs repeat it."""
+        key = jobs.change_key(change)
+        contact = await self.store.contact(record.user_id, record.record_id, session)
+        if key is None or contact is None or key in contact.get("job_changes_seen", []):
+            return
+        seen = [*contact.get("job_changes_seen", []), key][-KEEP_JOB_CHANGES:]
+        await self.store.upsert_contact(
+            record.user_id, record.record_id, {"job_changes_seen": seen}, session
+        )
+        now = self.deps.clock.now()
+        prefs = NudgeSettings.model_validate(await self.store.settings(record.user_id, session))
+        if not (user_allows(prefs, "job_change", now) and contact_allows(contact, now)):
+            return
+        title, body = jobs.describe(contact.get("name") or "A contact", change)
+        await self.deps.notifications.create(
+            session, self._spec(contact, "job_change", title, body, Priority.NORMAL)
+        )
+
+    async def _forget_interaction(
+        self, record: IntegrationRecord, contact_id: str, session: AsyncClientSession
+    ) -> None:
+        doc = await self.store.remove_interaction(
+            record.user_id, contact_id, record.record_id, session
+        )
+        if doc is not None:
+            kept = threads.forget(doc.get("threads", []), record.record_id)
+            await self.store.upsert_contact(record.user_id, contact_id, {"threads": kept}, session)
 
     async def _ensure_daily(self, user_id: str, session: AsyncClientSession) -> None:
         settings = await self.store.settings(user_id, session)
@@ -164,6 +231,7 @@ class NudgeService:
             outcomes.append(Outcome.FIRED if fired else Outcome.SKIPPED)
         await self.deps.notifications.create_many(session, notes)
         await self.store.update_contacts(updates, session)
+        await self.store.delete_briefings_before(users, context.now, session)
         await self.deps.timers.add_many(arms, session)
         for user, arm in zip(users, arms, strict=True):
             await self.store.save_settings(user, {"next_check_at": arm["due_at"]}, session)
@@ -178,8 +246,7 @@ class NudgeService:
         notes: list[NotificationSpec],
         updates: list[tuple[str, dict[str, Any]]],
     ) -> bool:
-        snoozed = contact.get("snoozed_until") is not None and contact["snoozed_until"] > now
-        if contact.get("opt_out") or contact.get("archived") or snoozed:
+        if not contact_allows(contact, now):
             return False
         name = contact.get("name") or "a contact"
         changes: dict[str, Any] = {}
@@ -218,9 +285,43 @@ class NudgeService:
             )
             changes["cold_nudged_for"] = contact["last_interaction_at"]
             changes["last_nudged_at"] = now
+        if prefs.follow_ups:
+            self._follow_ups(contact, prefs, now, notes, changes)
         if changes:
             updates.append((contact["_id"], changes))
         return bool(changes)
+
+    def _follow_ups(
+        self,
+        contact: dict[str, Any],
+        prefs: NudgeSettings,
+        now: datetime,
+        notes: list[NotificationSpec],
+        changes: dict[str, Any],
+    ) -> None:
+        """One nudge per unanswered inbound e-mail, ``follow_up_after_days`` after it came."""
+        tracked = contact.get("threads", [])
+        waiting = threads.unanswered(tracked, now, timedelta(days=prefs.follow_up_after_days))
+        if not waiting:
+            return
+        name = contact.get("name") or "a contact"
+        for thread in waiting:
+            count = (now - thread["inbound_at"]).days
+            days = f"{count} day" if count == 1 else f"{count} days"
+            about = f" about '{thread['subject']}'" if thread.get("subject") else ""
+            notes.append(
+                self._spec(
+                    contact,
+                    "follow_up",
+                    f"You haven't replied to {name}{about} ({days})"[:200],
+                    f"{name} wrote to you {days} ago{about} and is waiting for a reply.",
+                    Priority.NORMAL,
+                )
+            )
+        nudged = {t["thread_id"] for t in waiting}
+        changes["threads"] = [
+            {**t, "nudged_for": t["inbound_id"]} if t["thread_id"] in nudged else t for t in tracked
+        ]
 
     def _cold(self, contact: dict[str, Any], now: datetime) -> tuple[int, int] | None:
         """(days silent, usual gap in days) when the contact is going cold and not yet nudged."""

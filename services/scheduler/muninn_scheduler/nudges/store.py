@@ -15,6 +15,7 @@ from muninn_scheduler.bulk import find_in, update_each
 
 CONTACTS = "nudge_contacts"
 SETTINGS = "nudge_settings"
+BRIEFINGS = "nudge_briefings"
 KEEP_INTERACTIONS = 50
 
 
@@ -26,9 +27,11 @@ class NudgeStore:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._contacts = db[CONTACTS]
         self._settings = db[SETTINGS]
+        self._briefings = db[BRIEFINGS]
 
     async def ensure_indexes(self) -> None:
         await ensure_index(self._contacts, [("user_id", ASCENDING), ("name", ASCENDING)])
+        await ensure_index(self._briefings, [("user_id", ASCENDING), ("event_start", ASCENDING)])
 
     # -- contacts ----------------------------------------------------------------------------
 
@@ -79,6 +82,18 @@ class NudgeStore:
             session,
         )
 
+    async def remove_interaction(
+        self, user_id: str, contact_id: str, interaction_id: str, session: AsyncClientSession
+    ) -> Document | None:
+        """Forget a deleted interaction; the contact as it is now (None when unknown)."""
+        doc = await self.contact(user_id, contact_id, session)
+        if doc is None:
+            return None
+        kept = [i for i in doc.get("interactions", []) if i["id"] != interaction_id]
+        fields = {"interactions": kept, "last_interaction_at": kept[-1]["at"] if kept else None}
+        await self.upsert_contact(user_id, contact_id, fields, session)
+        return {**doc, **fields}
+
     async def contacts_of(
         self, user_ids: Iterable[str], session: AsyncClientSession | None
     ) -> list[Document]:
@@ -92,6 +107,32 @@ class NudgeStore:
     async def set_contact(self, user_id: str, contact_id: str, fields: Document) -> Document | None:
         await self._contacts.update_one({"_id": contact_key(user_id, contact_id)}, {"$set": fields})
         return await self.contact(user_id, contact_id)
+
+    # -- briefings ---------------------------------------------------------------------------
+
+    async def briefing(self, key: str, session: AsyncClientSession | None) -> Document | None:
+        return await self._briefings.find_one({"_id": key}, session=session)
+
+    async def briefings(
+        self, keys: Iterable[str], session: AsyncClientSession
+    ) -> dict[str, Document]:
+        return {d["_id"]: d for d in await find_in(self._briefings, "_id", keys, session)}
+
+    async def save_briefing(self, key: str, fields: Document, session: AsyncClientSession) -> None:
+        await self._briefings.update_one(
+            {"_id": key}, {"$set": fields}, upsert=True, session=session
+        )
+
+    async def delete_briefing(self, key: str, session: AsyncClientSession) -> None:
+        await self._briefings.delete_one({"_id": key}, session=session)
+
+    async def delete_briefings_before(
+        self, user_ids: list[str], before: datetime, session: AsyncClientSession
+    ) -> None:
+        """Briefings of meetings that have started: nothing can deliver or move them now."""
+        await self._briefings.delete_many(
+            {"user_id": {"$in": user_ids}, "event_start": {"$lt": before}}, session=session
+        )
 
     # -- settings ----------------------------------------------------------------------------
 
