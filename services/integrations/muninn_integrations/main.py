@@ -114,7 +114,7 @@ def create_app(
     briefing_store = BriefingStore(db)
 
     announcer = RecordAnnouncer(runtime.outbox)
-    contacts = ContactService(client=runtime.mongo, store=contact_store)
+    contacts = ContactService(client=runtime.mongo, store=contact_store, audit=audit)
     relationships = RelationshipService(
         client=runtime.mongo,
         store=interaction_store,
@@ -128,11 +128,12 @@ def create_app(
         contacts=contacts,
         announcer=announcer,
         relationships=relationships,
+        audit=audit,
     )
     contacts.when_deleted(interactions.forget_contact)
     sinks: list[RecordSink] = [
         CalendarEventSink(calendar_store),
-        ContactSink(contact_store, deleted=[interactions.forget_contact]),
+        ContactSink(contact_store, deleted=[interactions.forget_contact], audit=audit),
         MailSink(mail_store),
     ]
 
@@ -161,6 +162,7 @@ def create_app(
             half_life_days=settings.graph_recency_half_life_days,
             max_participants=settings.graph_max_participants,
         ),
+        audit=audit,
     )
     interests = InterestService(
         interest_store,
@@ -172,6 +174,7 @@ def create_app(
             floor=settings.interest_floor,
             max_participants=settings.interest_max_participants,
         ),
+        audit=audit,
     )
 
     async def open_connection_calendar(user_id: str, connection_id: str) -> CalendarWriter:
@@ -258,6 +261,7 @@ def create_app(
             announcer=announcer,
             repoint=[interactions.repoint, graph.repoint, interests.repoint],
             refreshed=[relationships.refresh],
+            audit=audit,
         ),
     )
     register_mention_handlers(

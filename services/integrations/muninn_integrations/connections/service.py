@@ -16,6 +16,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
+from muninn_integrations.audit.hooks import audit_change
 from muninn_integrations.audit.models import AuditAction, ResourceType
 from muninn_integrations.audit.service import AuditLog
 from muninn_integrations.connections.checks import (
@@ -88,16 +89,16 @@ class ConnectionService:
         new: Connection | None,
         session: AsyncClientSession | None = None,
     ) -> None:
-        if self._audit is not None:
-            await self._audit.record(
-                user_id,
-                action=action,
-                resource_type=ResourceType.INTEGRATION,
-                resource_id=connection_id,
-                old=old,
-                new=new,
-                session=session,
-            )
+        await audit_change(
+            self._audit,
+            user_id,
+            action,
+            ResourceType.INTEGRATION,
+            connection_id,
+            old=old,
+            new=new,
+            session=session,
+        )
 
     def providers(self) -> ProviderList:
         return ProviderList(items=self._registry.providers())

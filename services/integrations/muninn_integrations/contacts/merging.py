@@ -18,7 +18,10 @@ from muninn_shared.storage.mongo import in_transaction
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from muninn_integrations.audit.models import AuditAction
+from muninn_integrations.audit.service import AuditLog
 from muninn_integrations.connectors.port import RecordKind
+from muninn_integrations.contacts.audit import audit_contact
 from muninn_integrations.contacts.merge import LIST_FIELDS, TEXT_FIELDS, event_data, merge_fields
 from muninn_integrations.contacts.models import ContactMerge, ContactRecord
 from muninn_integrations.contacts.sink import compose
@@ -73,7 +76,9 @@ class ContactMerger:
         announcer: RecordAnnouncer,
         repoint: Sequence[RepointHook] = (),
         refreshed: Sequence[RefreshHook] = (),
+        audit: AuditLog | None = None,
     ) -> None:
+        self._audit = audit
         self._client = client
         self._store = store
         self._announcer = announcer
@@ -111,6 +116,17 @@ class ContactMerger:
             for refresh in self._refreshed:
                 await refresh(user_id, [body.into], session)
             after = await store.get_doc(user_id, body.into, session) or {**survivor, **changes}
+            for other in others:
+                await audit_contact(
+                    self._audit,
+                    user_id,
+                    AuditAction.MERGE,
+                    other,
+                    None,
+                    session,
+                    new={"merged_into": body.into},
+                )
+            await audit_contact(self._audit, user_id, AuditAction.MERGE, survivor, after, session)
             for other in others:
                 gone = Applied(other["_id"], Action.DELETED, event_data(other))
                 await self._announcer.announce(

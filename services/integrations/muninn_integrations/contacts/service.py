@@ -12,6 +12,9 @@ from muninn_shared.storage.mongo import in_transaction
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from muninn_integrations.audit.models import AuditAction
+from muninn_integrations.audit.service import AuditLog
+from muninn_integrations.contacts.audit import audit_contact
 from muninn_integrations.contacts.jobs import (
     JobStatement,
     change_entry,
@@ -47,9 +50,16 @@ MAX_PEOPLE = 50_000
 
 
 class ContactService:
-    def __init__(self, *, client: AsyncMongoClient[dict[str, Any]], store: ContactStore) -> None:
+    def __init__(
+        self,
+        *,
+        client: AsyncMongoClient[dict[str, Any]],
+        store: ContactStore,
+        audit: AuditLog | None = None,
+    ) -> None:
         self._client = client
         self._store = store
+        self._audit = audit
         self._on_delete: list[DeletedHook] = []
 
     def when_deleted(self, hook: DeletedHook) -> None:
@@ -127,6 +137,7 @@ class ContactService:
             "updated_at": datetime.now(UTC),
         }
         await self._store.set(user_id, contact_id, changes, session)
+        await self._audited(user_id, AuditAction.UPDATE, doc, {**doc, **changes}, session)
         return {**event_data({**doc, **changes}), "job_change": entry}
 
     async def page(
@@ -214,7 +225,12 @@ class ContactService:
             "updated_at": now,
         }
         doc.update(compose(doc, []))
-        await self._store.insert(doc)
+
+        async def work(session: AsyncClientSession) -> None:
+            await self._store.insert(doc, session)
+            await self._audited(user_id, AuditAction.CREATE, None, doc, session)
+
+        await in_transaction(self._client, work)
         return await self.get(user_id, doc["_id"])
 
     async def update(self, user_id: str, contact_id: str, patch: ContactPatch) -> ContactRecord:
@@ -231,18 +247,15 @@ class ContactService:
             said = None if {"company", "title"} & changes.keys() else doc.get("said")
             sources = await self._store.sources_of(user_id, contact_id, session)
             composed = compose({**doc, "hand": hand, "said": said}, sources)
-            await self._store.set(
-                user_id,
-                contact_id,
-                {
-                    "said": said,
-                    **composed,
-                    "hand": hand,
-                    "edited_by_hand": True,
-                    "updated_at": datetime.now(UTC),
-                },
-                session,
-            )
+            changed = {
+                "said": said,
+                **composed,
+                "hand": hand,
+                "edited_by_hand": True,
+                "updated_at": datetime.now(UTC),
+            }
+            await self._store.set(user_id, contact_id, changed, session)
+            await self._audited(user_id, AuditAction.UPDATE, doc, {**doc, **changed}, session)
             return True
 
         if not await in_transaction(self._client, work):
@@ -255,7 +268,17 @@ class ContactService:
             "archived_by": "user" if archived else None,
             "updated_at": datetime.now(UTC),
         }
-        if not await self._store.set(user_id, contact_id, changes):
+        action = AuditAction.ARCHIVE if archived else AuditAction.UNARCHIVE
+
+        async def work(session: AsyncClientSession) -> bool:
+            doc = await self._store.get_doc(user_id, contact_id, session)
+            if doc is None or not await self._store.set(user_id, contact_id, changes, session):
+                return False
+            if bool(doc.get("is_archived")) != archived:
+                await self._audited(user_id, action, doc, {**doc, **changes}, session)
+            return True
+
+        if not await in_transaction(self._client, work):
             raise not_found("Contact")
         return await self.get(user_id, contact_id)
 
@@ -276,12 +299,23 @@ class ContactService:
                 )
             if not await self._store.delete(user_id, contact_id, session):
                 return False
+            await self._audited(user_id, AuditAction.DELETE, doc, None, session)
             for hook in self._on_delete:
                 await hook(user_id, contact_id, session)
             return True
 
         if not await in_transaction(self._client, work):
             raise not_found("Contact")
+
+    async def _audited(
+        self,
+        user_id: str,
+        action: AuditAction,
+        before: Mapping[str, Any] | None,
+        after: Mapping[str, Any] | None,
+        session: AsyncClientSession | None,
+    ) -> None:
+        await audit_contact(self._audit, user_id, action, before, after, session)
 
     async def people(
         self,

@@ -17,7 +17,10 @@ from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from muninn_integrations.audit.models import ActorKind, AuditAction
+from muninn_integrations.audit.service import AuditLog
 from muninn_integrations.connectors.port import Change, RecordKind
+from muninn_integrations.contacts.audit import audit_contact
 from muninn_integrations.contacts.jobs import (
     change_entry,
     is_sync_job_change,
@@ -86,10 +89,28 @@ def _fields_of(record: Any) -> Doc | None:
 class ContactSink(KindSink):
     kind = RecordKind.CONTACT
 
-    def __init__(self, store: ContactStore, deleted: Sequence[DeletedHook] = ()) -> None:
+    def __init__(
+        self,
+        store: ContactStore,
+        deleted: Sequence[DeletedHook] = (),
+        audit: AuditLog | None = None,
+    ) -> None:
         """``deleted``: run for each contact a purge deletes (its per-contact data goes too)."""
         self._store = store
         self._deleted = tuple(deleted)
+        self._audit = audit
+
+    async def _audited(
+        self,
+        user_id: str,
+        action: AuditAction,
+        before: Mapping[str, Any] | None,
+        after: Mapping[str, Any] | None,
+        session: AsyncClientSession,
+    ) -> None:
+        await audit_contact(
+            self._audit, user_id, action, before, after, session, actor=ActorKind.SYNC
+        )
 
     async def remove(
         self, scope: SyncScope, external_id: str, session: AsyncClientSession
@@ -200,6 +221,7 @@ class ContactSink(KindSink):
         sources = await store.sources_of(scope.user_id, contact_id, session)
         doc.update(compose(doc, sources))
         await store.insert(doc, session)
+        await self._audited(scope.user_id, AuditAction.CREATE, None, doc, session)
         return Applied(record_id=contact_id, action=Action.CREATED, data=event_data(doc))
 
     async def _refresh(
@@ -233,6 +255,10 @@ class ContactSink(KindSink):
         await self._store.set(user_id, current["_id"], changes, session)
         if not changed:
             return None
+        after = {**current, **changes}
+        if contact.get("is_archived") and not after.get("is_archived"):
+            await self._audited(user_id, AuditAction.UNARCHIVE, contact, after, session)
+        await self._audited(user_id, AuditAction.UPDATE, current, after, session)
         data = event_data({**current, **changes})
         if job_change is not None:
             data["job_change"] = job_change
@@ -263,20 +289,20 @@ class ContactSink(KindSink):
             # Edited by its owner: it stays, now as if made by hand, with what it showed.
             kept = compose({**contact, "sources": []}, [source])
             shown = {name: kept[name] for name in FIELDS}
-            await store.set(
-                user_id,
-                contact["_id"],
-                {
-                    "hand": shown,
-                    "said": None,
-                    "connection_id": None,
-                    **compose({"hand": shown}, []),
-                },
-                session,
+            kept_changes = {
+                "hand": shown,
+                "said": None,
+                "connection_id": None,
+                **compose({"hand": shown}, []),
+            }
+            await store.set(user_id, contact["_id"], kept_changes, session)
+            await self._audited(
+                user_id, AuditAction.UPDATE, contact, {**contact, **kept_changes}, session
             )
             return None
         if purge:
             if await store.delete(user_id, contact["_id"], session):
+                await self._audited(user_id, AuditAction.DELETE, contact, None, session)
                 for hook in self._deleted:
                     await hook(user_id, contact["_id"], session)
             return None
@@ -286,5 +312,7 @@ class ContactSink(KindSink):
             {"sources": [], "is_archived": True, "archived_by": "sync", "updated_at": now},
             session,
         )
+        archived = {**contact, "is_archived": True, "archived_by": "sync"}
+        await self._audited(user_id, AuditAction.ARCHIVE, contact, archived, session)
         data = event_data({**contact, "is_archived": True})
         return Applied(record_id=contact["_id"], action=Action.DELETED, data=data)

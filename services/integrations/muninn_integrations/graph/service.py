@@ -14,6 +14,9 @@ from muninn_shared.logging import get_logger
 from muninn_shared.problems import ProblemError, not_found
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from muninn_integrations.audit.hooks import audit_change
+from muninn_integrations.audit.models import AuditAction, ResourceType
+from muninn_integrations.audit.service import AuditLog
 from muninn_integrations.connectors.port import RecordKind
 from muninn_integrations.contacts.models import ContactPerson
 from muninn_integrations.contacts.service import ContactService
@@ -67,8 +70,19 @@ class GraphPolicy:
     max_participants: int
 
 
+# What the audit log keeps of a link changed by hand (not its evidence list).
+AUDITED_LINK = ("type", "type_source", "strength", "shared_interactions")
+
+
 class GraphService:
-    def __init__(self, store: LinkStore, contacts: ContactService, policy: GraphPolicy) -> None:
+    def __init__(
+        self,
+        store: LinkStore,
+        contacts: ContactService,
+        policy: GraphPolicy,
+        audit: AuditLog | None = None,
+    ) -> None:
+        self._audit = audit
         self._store = store
         self._contacts = contacts
         self._policy = policy
@@ -359,6 +373,7 @@ class GraphService:
             raise not_found("Contact")
         a, b = ordered(contact_id, other_id)
         now = datetime.now(UTC)
+        before = await self._store.pair(user_id, a, b)
         doc = await self._store.upsert_type(
             user_id,
             a,
@@ -374,6 +389,12 @@ class GraphService:
                 "created_at": now,
             },
             changes={"type": link_type.value, "type_source": "user", "updated_at": now},
+        )
+        await self._audited(
+            user_id,
+            AuditAction.CREATE if before is None else AuditAction.UPDATE,
+            before,
+            doc,
         )
         mutual = await self._mutual(user_id, [doc])
         return Relationship(
@@ -400,14 +421,37 @@ class GraphService:
             )
         if not doc.get("shared_interactions"):
             await self._store.delete(doc["_id"])
+            await self._audited(user_id, AuditAction.DELETE, doc, None)
             return
-        await self._store.set(
-            doc["_id"],
-            {
-                "type": inferred_type(people[a], people[b]),
-                "type_source": "inferred",
-                "updated_at": datetime.now(UTC),
-            },
+        changes = {
+            "type": inferred_type(people[a], people[b]),
+            "type_source": "inferred",
+            "updated_at": datetime.now(UTC),
+        }
+        await self._store.set(doc["_id"], changes)
+        await self._audited(user_id, AuditAction.UPDATE, doc, {**doc, **changes})
+
+    async def _audited(
+        self,
+        user_id: str,
+        action: AuditAction,
+        before: Mapping[str, Any] | None,
+        after: Mapping[str, Any] | None,
+    ) -> None:
+        def shown(doc: Mapping[str, Any] | None) -> dict[str, Any] | None:
+            if doc is None:
+                return None
+            return {"contact_ids": [doc["a"], doc["b"]], **{k: doc.get(k) for k in AUDITED_LINK}}
+
+        link_id = str((after or before or {})["_id"])
+        await audit_change(
+            self._audit,
+            user_id,
+            action,
+            ResourceType.RELATIONSHIP,
+            link_id,
+            old=shown(before),
+            new=shown(after),
         )
 
     # --- merging contacts and the daily sweep ----------------------------------------------

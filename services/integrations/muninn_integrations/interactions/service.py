@@ -20,6 +20,8 @@ from pymongo import AsyncMongoClient, DeleteOne, InsertOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
+from muninn_integrations.audit.models import ActorKind, AuditAction, ResourceType
+from muninn_integrations.audit.service import AuditLog, Values
 from muninn_integrations.connectors.port import RecordKind
 from muninn_integrations.contacts.service import ContactService
 from muninn_integrations.interactions import derive
@@ -81,7 +83,9 @@ class InteractionService:
         contacts: ContactService,
         announcer: RecordAnnouncer,
         relationships: RelationshipService,
+        audit: AuditLog | None = None,
     ) -> None:
+        self._audit = audit
         self._client = client
         self._store = store
         self._contacts = contacts
@@ -169,6 +173,7 @@ class InteractionService:
         now = datetime.now(UTC)
         operations: list[InsertOne[Doc] | UpdateOne | DeleteOne] = []
         changes: list[tuple[Doc, Action]] = []
+        previous: dict[str, Doc] = {}
         for doc in moving:
             external_id = doc.get("external_id")
             if external_id and external_id in kept:
@@ -190,8 +195,9 @@ class InteractionService:
                     )
                 )
                 changes.append((moved, Action.UPDATED))
+                previous[doc["_id"]] = doc
         await self._store.write(operations, session)
-        await self._announce(user_id, changes, session)
+        await self._announce(user_id, changes, session, previous=previous)
 
     async def recompute_all(self, now: datetime) -> int:
         """Every contact's strength and rhythm at ``now`` (the daily sweep's work)."""
@@ -264,7 +270,9 @@ class InteractionService:
             changes["updated_at"] = datetime.now(UTC)
             await self._store.set(user_id, interaction_id, changes, session)
             after = {**doc, **changes}
-            await self._announce(user_id, [(after, Action.UPDATED)], session)
+            await self._announce(
+                user_id, [(after, Action.UPDATED)], session, previous={doc["_id"]: doc}
+            )
             await self._relationships.refresh(user_id, [doc["contact_id"]], session)
             return after
 
@@ -302,6 +310,7 @@ class InteractionService:
         now = datetime.now(UTC)
         operations: list[InsertOne[Doc] | UpdateOne | DeleteOne] = []
         changes: list[tuple[Doc, Action]] = []
+        previous: dict[str, Doc] = {}
         seen: set[str] = set()
         for item in applied:
             if item.record_id in seen:
@@ -349,10 +358,11 @@ class InteractionService:
                     diff["updated_at"] = now
                     operations.append(UpdateOne({"_id": old["_id"]}, {"$set": diff}))
                     changes.append(({**old, **diff}, Action.UPDATED))
+                    previous[old["_id"]] = old
         if not operations:
             return
         await self._store.write(operations, session)
-        await self._announce(user_id, changes, session)
+        await self._announce(user_id, changes, session, previous=previous, actor=ActorKind.SYNC)
         touched = sorted({doc["contact_id"] for doc, _ in changes})
         await self._relationships.refresh(user_id, touched, session)
 
@@ -407,13 +417,39 @@ class InteractionService:
         return doc
 
     async def _announce(
-        self, user_id: str, changes: Sequence[tuple[Doc, Action]], session: AsyncClientSession
+        self,
+        user_id: str,
+        changes: Sequence[tuple[Doc, Action]],
+        session: AsyncClientSession,
+        *,
+        previous: Mapping[str, Doc] | None = None,
+        actor: ActorKind | None = None,
     ) -> None:
+        """Tell other services, and the audit log, of each change; ``previous`` holds an
+        updated interaction as it was, by id."""
         for doc, action in changes:
             applied = Applied(doc["_id"], action, event_data(doc))
             await self._announcer.announce(
                 scope_of(user_id, doc), RecordKind.INTERACTION, [applied], session
             )
+        if self._audit is None or not changes:
+            return
+        entries: list[tuple[AuditAction, ResourceType, str, Values, Values]] = []
+        for doc, action in changes:
+            shown = interaction_from_doc(doc)
+            if action is Action.CREATED:
+                entries.append(
+                    (AuditAction.CREATE, ResourceType.INTERACTION, shown.id, None, shown)
+                )
+            elif action is Action.DELETED:
+                entries.append(
+                    (AuditAction.DELETE, ResourceType.INTERACTION, shown.id, shown, None)
+                )
+            else:
+                before = (previous or {}).get(doc["_id"])
+                old = interaction_from_doc(before) if before is not None else None
+                entries.append((AuditAction.UPDATE, ResourceType.INTERACTION, shown.id, old, shown))
+        await self._audit.record_many(user_id, entries, actor=actor, session=session)
 
 
 class InteractionLog:

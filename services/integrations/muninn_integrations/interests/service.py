@@ -12,6 +12,9 @@ from muninn_shared.problems import not_found
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
+from muninn_integrations.audit.hooks import audit_change
+from muninn_integrations.audit.models import AuditAction, ResourceType
+from muninn_integrations.audit.service import AuditLog
 from muninn_integrations.connectors.port import RecordKind
 from muninn_integrations.contacts.service import ContactService
 from muninn_integrations.interactions.derive import addresses_in, occurred_at
@@ -31,8 +34,13 @@ def text_of(kind: RecordKind, data: Mapping[str, Any]) -> str:
 
 class InterestService:
     def __init__(
-        self, store: InterestStore, contacts: ContactService, policy: InterestPolicy
+        self,
+        store: InterestStore,
+        contacts: ContactService,
+        policy: InterestPolicy,
+        audit: AuditLog | None = None,
     ) -> None:
+        self._audit = audit
         self._store = store
         self._contacts = contacts
         self._policy = policy
@@ -208,6 +216,7 @@ class InterestService:
         """The user says the contact cares about it: kept at full confidence, never fading."""
         await self._ensure_contact(user_id, contact_id)
         now = datetime.now(UTC)
+        before = await self._store.topic(user_id, contact_id, body.category, body.topic)
         doc = await self._store.put_by_hand(
             user_id,
             contact_id,
@@ -222,12 +231,31 @@ class InterestService:
             },
             now=now,
         )
-        return self._view(doc, now)
+        added = self._view(doc, now)
+        await audit_change(
+            self._audit,
+            user_id,
+            AuditAction.CREATE if before is None else AuditAction.UPDATE,
+            ResourceType.INTEREST,
+            added.id,
+            old=self._view(before, now) if before is not None else None,
+            new=added,
+        )
+        return added
 
     async def remove(self, user_id: str, contact_id: str, interest_id: str) -> None:
         await self._ensure_contact(user_id, contact_id)
-        if not await self._store.delete(user_id, contact_id, interest_id):
+        before = await self._store.get(user_id, contact_id, interest_id)
+        if before is None or not await self._store.delete(user_id, contact_id, interest_id):
             raise not_found("Interest")
+        await audit_change(
+            self._audit,
+            user_id,
+            AuditAction.DELETE,
+            ResourceType.INTEREST,
+            interest_id,
+            old=self._view(before, datetime.now(UTC)),
+        )
 
     # --- merging contacts and the daily sweep ----------------------------------------------
 
