@@ -18,6 +18,7 @@ from muninn_integrations.interactions.service import InteractionService
 from muninn_integrations.interests.service import InterestService
 from muninn_integrations.mail.service import MailService
 from muninn_integrations.oauth.service import OAuthService
+from muninn_integrations.profiles.service import ProfileService
 from muninn_integrations.sync.service import SyncService
 
 
@@ -34,6 +35,7 @@ class IntegrationsServices:
     interests: InterestService
     interactions: InteractionService
     merges: ContactMerger
+    profiles: ProfileService
     briefings: BriefingService
 
 

@@ -61,6 +61,7 @@ from muninn_integrations.mentions.service import MentionService
 from muninn_integrations.oauth.router import router as oauth_router
 from muninn_integrations.oauth.service import OAuthService
 from muninn_integrations.oauth.store import OAuthStateStore
+from muninn_integrations.profiles.service import ProfileService
 from muninn_integrations.settings import IntegrationsSettings
 from muninn_integrations.sync.announce import RecordAnnouncer
 from muninn_integrations.sync.router import router as sync_router
@@ -255,6 +256,13 @@ def create_app(
         interests=interests,
         interactions=interactions,
         briefings=briefings,
+        profiles=ProfileService(
+            contacts=contacts,
+            interactions=interactions,
+            interests=interests,
+            graph=graph,
+            briefings=briefings,
+        ),
         merges=ContactMerger(
             client=runtime.mongo,
             store=contact_store,

@@ -628,6 +628,62 @@ async def test_strength_rises_and_going_cold_flips_on_the_rhythm(
         assert answer.status_code == 422, (bad, answer.text)
 
 
+async def test_a_contact_comes_with_the_parts_asked_for(running: Running) -> None:
+    _user, headers = new_user("ana")
+    bea = await add_contact(running, headers, "Bea", "bea@example.org", company="Acme")
+    cal = await add_contact(running, headers, "Cal", "cal@example.org")
+    for subject in ("Lunch", "Sailing plans"):
+        answer = await running.client.post(
+            f"/v1/contacts/{bea}/interactions", json={"subject": subject}, headers=headers
+        )
+        assert answer.status_code == 201, answer.text
+    interest = await running.client.post(
+        f"/v1/contacts/{bea}/interests",
+        json={"category": "sports", "topic": "sailing"},
+        headers=headers,
+    )
+    assert interest.status_code == 201, interest.text
+    linked = await running.client.put(
+        f"/v1/contacts/{bea}/relationships/{cal}", json={"type": "friend"}, headers=headers
+    )
+    assert linked.status_code == 200, linked.text
+
+    plain = await contact(running, headers, bea)
+    assert "interactions" not in plain and "interests" not in plain
+
+    answer = await running.client.get(
+        f"/v1/contacts/{bea}",
+        params={"include": "interactions,interests,relationships,memories"},
+        headers=headers,
+    )
+    assert answer.status_code == 200, answer.text
+    profile = answer.json()
+    assert profile["id"] == bea and profile["company"] == "Acme"
+    assert [i["subject"] for i in profile["interactions"]] == ["Sailing plans", "Lunch"]
+    assert [(i["category"], i["topic"]) for i in profile["interests"]] == [("sports", "sailing")]
+    assert [(r["other"]["id"], r["link"]["type"]) for r in profile["relationships"]] == [
+        (cal, "friend")
+    ]
+    assert profile["memories"] == []
+
+    only = await running.client.get(
+        f"/v1/contacts/{bea}", params=[("include", "interests")], headers=headers
+    )
+    assert only.status_code == 200, only.text
+    assert only.json()["interests"] and only.json()["interactions"] is None
+
+    bad = await running.client.get(
+        f"/v1/contacts/{bea}", params={"include": "passwords"}, headers=headers
+    )
+    assert bad.status_code == 422, bad.text
+    assert bad.headers["content-type"].startswith("application/problem+json")
+    _other, other_headers = new_user("bob")
+    stolen = await running.client.get(
+        f"/v1/contacts/{bea}", params={"include": "interactions"}, headers=other_headers
+    )
+    assert stolen.status_code == 404, stolen.text
+
+
 async def test_export_lists_the_users_interactions(running: Running) -> None:
     user, headers = new_user("ana")
     bea = await add_contact(running, headers, "Bea", "bea@example.org")

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 from muninn_shared.auth import CurrentPrincipal
 from muninn_shared.problems import ProblemError
+from pydantic import BeforeValidator
 
 from muninn_integrations.contacts.models import (
     CONTACT_ID_PATTERN,
@@ -18,6 +19,7 @@ from muninn_integrations.contacts.models import (
     ContactSort,
 )
 from muninn_integrations.deps import Services
+from muninn_integrations.profiles.models import ContactProfile, ProfilePart
 
 router = APIRouter(prefix="/v1/contacts", tags=["contacts"])
 
@@ -91,11 +93,30 @@ async def create_contact(
     return await services.contacts.create(principal.user_id, body)
 
 
-@router.get("/{contact_id}", summary="One contact")
+def comma_separated(values: object) -> object:
+    if isinstance(values, list):
+        return [part.strip() for value in values for part in str(value).split(",")]
+    return values
+
+
+@router.get("/{contact_id}", summary="One contact, with its interactions, interests, links…")
 async def get_contact(
-    contact_id: ContactId, principal: CurrentPrincipal, services: Services
-) -> ContactRecord:
-    return await services.contacts.get(principal.user_id, contact_id)
+    contact_id: ContactId,
+    principal: CurrentPrincipal,
+    services: Services,
+    include: Annotated[
+        list[ProfilePart] | None,
+        BeforeValidator(comma_separated),
+        Query(
+            max_length=4,
+            description="Parts to add, each the latest ten: interactions, interests, "
+            "relationships, memories (repeat the parameter or separate with commas)",
+        ),
+    ] = None,
+) -> ContactProfile | ContactRecord:
+    if not include:
+        return await services.contacts.get(principal.user_id, contact_id)
+    return await services.profiles.profile(principal.user_id, contact_id, set(include))
 
 
 @router.patch(
