@@ -649,7 +649,8 @@ async def test_a_contact_comes_with_the_parts_asked_for(running: Running) -> Non
     assert linked.status_code == 200, linked.text
 
     plain = await contact(running, headers, bea)
-    assert "interactions" not in plain and "interests" not in plain
+    assert "interactions" not in plain
+    assert "interests" not in plain
 
     answer = await running.client.get(
         f"/v1/contacts/{bea}",
@@ -658,7 +659,8 @@ async def test_a_contact_comes_with_the_parts_asked_for(running: Running) -> Non
     )
     assert answer.status_code == 200, answer.text
     profile = answer.json()
-    assert profile["id"] == bea and profile["company"] == "Acme"
+    assert profile["id"] == bea
+    assert profile["company"] == "Acme"
     assert [i["subject"] for i in profile["interactions"]] == ["Sailing plans", "Lunch"]
     assert [(i["category"], i["topic"]) for i in profile["interests"]] == [("sports", "sailing")]
     assert [(r["other"]["id"], r["link"]["type"]) for r in profile["relationships"]] == [
@@ -670,7 +672,8 @@ async def test_a_contact_comes_with_the_parts_asked_for(running: Running) -> Non
         f"/v1/contacts/{bea}", params=[("include", "interests")], headers=headers
     )
     assert only.status_code == 200, only.text
-    assert only.json()["interests"] and only.json()["interactions"] is None
+    assert only.json()["interests"]
+    assert only.json()["interactions"] is None
 
     bad = await running.client.get(
         f"/v1/contacts/{bea}", params={"include": "passwords"}, headers=headers
