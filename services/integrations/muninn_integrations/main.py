@@ -66,7 +66,7 @@ from muninn_integrations.settings import IntegrationsSettings
 from muninn_integrations.sync.announce import RecordAnnouncer
 from muninn_integrations.sync.router import router as sync_router
 from muninn_integrations.sync.service import SyncService
-from muninn_integrations.sync.sinks import RecordSink
+from muninn_integrations.sync.sinks import RecordSink, SyncScope
 from muninn_integrations.sync.store import SyncStore
 from muninn_integrations.vault.service import Vault
 from muninn_integrations.vault.store import VaultStore
@@ -138,6 +138,20 @@ def create_app(
         MailSink(mail_store),
     ]
 
+    async def purge_synced(user_id: str, connection_id: str, session: AsyncClientSession) -> int:
+        """A disconnect with purge: what the connection synced goes, and every service that
+        kept something of a record (memories, reminders, nudges) hears it went."""
+        connection = await connection_store.get(user_id, connection_id, session)
+        if connection is None:
+            return 0
+        scope = SyncScope(user_id, connection_id, connection.provider.value, None)
+        removed = 0
+        for sink in sinks:
+            gone = await sink.purge_connection(user_id, connection_id, session)
+            await announcer.announce(scope, sink.kind, gone, session)
+            removed += len(gone)
+        return removed
+
     async def purge_briefings(user_id: str, connection_id: str, session: AsyncClientSession) -> int:
         # Bound late: briefings read the calendar, whose writes go through the connections.
         return await briefings.purge_connection(user_id, connection_id, session)
@@ -149,7 +163,7 @@ def create_app(
         registry=registry,
         check_timeout=settings.connect_check_timeout_seconds,
         purges=[
-            *(sink.purge_connection for sink in sinks),
+            purge_synced,
             interactions.purge_connection,
             purge_briefings,
         ],

@@ -46,7 +46,7 @@ class Running:
         sink = self.sinks[kind]
         return await self.txn(lambda session: sink.sweep(scope, session))
 
-    async def purge(self, user_id: str, connection_id: str, kind: RecordKind) -> int:
+    async def purge(self, user_id: str, connection_id: str, kind: RecordKind) -> list[Applied]:
         sink = self.sinks[kind]
         return await self.txn(
             lambda session: sink.purge_connection(user_id, connection_id, session)

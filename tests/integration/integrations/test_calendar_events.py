@@ -311,10 +311,12 @@ async def test_sweep_removes_only_stale_records_of_that_connection_and_purge(
     assert await events.count_documents({"connection_id": other.connection_id}) == 3
     assert await events.count_documents({"user_id": bruno.user_id}) == 3
 
-    async def purge(session: AsyncClientSession) -> int:
+    async def purge(session: AsyncClientSession) -> list[Applied]:
         return await running.sink.purge_connection(ana.user_id, other.connection_id, session)
 
-    assert await in_transaction(running.mongo, purge) == 3
+    purged = await in_transaction(running.mongo, purge)
+    assert len(purged) == 3
+    assert all(a.action is Action.DELETED for a in purged)
     assert await events.count_documents({"connection_id": other.connection_id}) == 0
     assert await events.count_documents({"connection_id": ana.connection_id}) == 1
     assert await events.count_documents({"user_id": bruno.user_id}) == 3
@@ -725,3 +727,13 @@ async def test_write_back_through_a_connection_made_with_the_api_and_purge(
         gone = await client.get(f"/v1/calendar/events/{created.json()['id']}", headers=ana)
         assert gone.status_code == 404
         assert await mongo[settings.mongo_database][CALENDAR_EVENTS].count_documents({}) == 0
+        # Memory and the scheduler hear the purged event went, as if deleted at the source.
+        bodies = await collect(
+            infra.kafka_bootstrap,
+            Topic.INTEGRATIONS_RECORDS.value,
+            lambda body: body["data"]["record_id"] == created.json()["id"],
+            count=2,
+        )
+        assert [b["data"]["data"]["action"] for b in bodies] == ["created", "deleted"]
+        assert bodies[-1]["data"]["connection_id"] == connection_id
+        assert bodies[-1]["data"]["provider"] == "caldav"

@@ -210,9 +210,13 @@ async def test_purge_removes_what_only_that_connection_brought(running: Running)
     await running.apply(
         scope(ana, other), [change("s2", card("s2", "Shared", email="s@x.example"))], CONTACT
     )
-    assert await running.purge(ana, conn, CONTACT) == 2
+    purged = await running.purge(ana, conn, CONTACT)
     [shared] = await contacts_of(running, headers)
     assert shared["display_name"] == "Shared"
+    # The contact only this account brought is announced gone; the shared one is not.
+    gone = [a.record_id for a in purged if a.action is Action.DELETED]
+    assert len(gone) == 1
+    assert shared["id"] not in gone
     assert [s["connection_id"] for s in shared["sources"]] == [other]
     assert await running.db["contact_sources"].count_documents({"connection_id": conn}) == 0
 

@@ -18,7 +18,7 @@ from muninn_integrations.contacts.store import ContactStore
 from muninn_integrations.interactions.models import InteractionDraft
 from muninn_integrations.mail.models import MailAddress, MailMessage
 from muninn_integrations.sync.announce import RecordAnnouncer
-from muninn_integrations.sync.sinks import Applied, SyncScope
+from muninn_integrations.sync.sinks import Action, Applied, SyncScope
 from muninn_shared.events import Topic
 from muninn_shared.problems import ProblemError
 from muninn_shared.storage.outbox import Outbox
@@ -715,6 +715,7 @@ async def test_a_contact_purged_with_its_account_takes_its_interactions(running:
         f"/v1/contacts/{bea}/interactions", json={"summary": "Coffee"}, headers=headers
     )
     assert answer.status_code == 201, answer.text
-    assert await running.purge(user, connection, RecordKind.CONTACT) == 1
+    purged = await running.purge(user, connection, RecordKind.CONTACT)
+    assert [(a.record_id, a.action) for a in purged] == [(bea, Action.DELETED)]
     left = await running.client.get(f"/v1/interactions/{answer.json()['id']}", headers=headers)
     assert left.status_code == 404

@@ -168,11 +168,11 @@ class MemorySink:
 
     async def purge_connection(
         self, user_id: str, connection_id: str, session: AsyncClientSession
-    ) -> int:
-        result = await self._records.delete_many(
-            {"user_id": user_id, "connection_id": connection_id}, session=session
-        )
-        return result.deleted_count
+    ) -> list[Applied]:
+        query = {"user_id": user_id, "connection_id": connection_id}
+        gone = [doc["_id"] async for doc in self._records.find(query, {"_id": 1}, session=session)]
+        await self._records.delete_many(query, session=session)
+        return [Applied(record_id, Action.DELETED) for record_id in gone]
 
 
 @dataclass

@@ -96,5 +96,6 @@ class CalendarEventSink(KindSink):
 
     async def purge_connection(
         self, user_id: str, connection_id: str, session: AsyncClientSession
-    ) -> int:
-        return await self._store.purge_connection(user_id, connection_id, session)
+    ) -> list[Applied]:
+        gone = await self._store.purge_connection(user_id, connection_id, session)
+        return [Applied(record_id, Action.DELETED, {}) for record_id in gone]

@@ -252,11 +252,12 @@ class CalendarEventStore:
 
     async def purge_connection(
         self, user_id: str, connection_id: str, session: AsyncClientSession
-    ) -> int:
-        result = await self._events.delete_many(
-            {"user_id": user_id, "connection_id": connection_id}, session=session
-        )
-        return result.deleted_count
+    ) -> list[str]:
+        """Delete the connection's events; their ids."""
+        query = {"user_id": user_id, "connection_id": connection_id}
+        ids = [doc["_id"] async for doc in self._events.find(query, {"_id": 1}, session=session)]
+        await self._events.delete_many(query, session=session)
+        return ids
 
     async def in_range(
         self,

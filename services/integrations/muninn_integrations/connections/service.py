@@ -398,14 +398,18 @@ class ConnectionService:
             await self._revoke(user_id, connection_id)
 
         async def work(session: AsyncClientSession) -> bool:
+            if await self._store.get(user_id, connection_id, session) is None:
+                return False
+            # Purged while the connection is still there: the purge announces what went
+            # under the connection's provider.
+            if purge:
+                for remove in self._purges:
+                    await remove(user_id, connection_id, session)
             if not await self._store.delete(user_id, connection_id, session):
                 return False
             await self._vault.destroy(user_id, connection_id, session)
             for forget in self._on_disconnect:
                 await forget(user_id, connection_id, session)
-            if purge:
-                for remove in self._purges:
-                    await remove(user_id, connection_id, session)
             await self._audited(
                 user_id, AuditAction.DISCONNECT, connection_id, connection, None, session
             )

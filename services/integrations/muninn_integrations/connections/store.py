@@ -43,8 +43,12 @@ class ConnectionStore:
     async def insert(self, doc: dict[str, Any], session: AsyncClientSession | None = None) -> None:
         await self._connections.insert_one(doc, session=session)
 
-    async def get(self, user_id: str, connection_id: str) -> Connection | None:
-        doc = await self._connections.find_one({"_id": connection_id, "user_id": user_id})
+    async def get(
+        self, user_id: str, connection_id: str, session: AsyncClientSession | None = None
+    ) -> Connection | None:
+        doc = await self._connections.find_one(
+            {"_id": connection_id, "user_id": user_id}, session=session
+        )
         return connection_from_doc(doc) if doc is not None else None
 
     async def page(

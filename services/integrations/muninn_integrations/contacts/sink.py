@@ -127,11 +127,16 @@ class ContactSink(KindSink):
 
     async def purge_connection(
         self, user_id: str, connection_id: str, session: AsyncClientSession
-    ) -> int:
+    ) -> list[Applied]:
         sources = await self._store.sources_of_connection(user_id, connection_id, session)
+        applied: dict[str, Applied] = {}
         for source in sources:
-            await self._remove(user_id, connection_id, source["external_id"], session, purge=True)
-        return len(sources)
+            change = await self._remove(
+                user_id, connection_id, source["external_id"], session, purge=True
+            )
+            if change is not None:
+                applied[change.record_id] = change  # the contact's latest state
+        return list(applied.values())
 
     async def upsert(
         self, scope: SyncScope, change: Change[Any], session: AsyncClientSession
@@ -301,11 +306,14 @@ class ContactSink(KindSink):
             )
             return None
         if purge:
-            if await store.delete(user_id, contact["_id"], session):
-                await self._audited(user_id, AuditAction.DELETE, contact, None, session)
-                for hook in self._deleted:
-                    await hook(user_id, contact["_id"], session)
-            return None
+            if not await store.delete(user_id, contact["_id"], session):
+                return None
+            await self._audited(user_id, AuditAction.DELETE, contact, None, session)
+            for hook in self._deleted:
+                await hook(user_id, contact["_id"], session)
+            return Applied(
+                record_id=contact["_id"], action=Action.DELETED, data=event_data(contact)
+            )
         await store.set(
             user_id,
             contact["_id"],

@@ -217,6 +217,7 @@ class InteractionService:
         """A disconnect with purge: the interactions its mail and events gave go with them."""
         docs = await self._store.of_connection(user_id, connection_id, session)
         removed = await self._store.delete(user_id, [d["_id"] for d in docs], session)
+        await self._announce(user_id, [(d, Action.DELETED) for d in docs], session)
         contacts = sorted({d["contact_id"] for d in docs})
         if contacts:
             await self._relationships.refresh(user_id, contacts, session)

@@ -134,8 +134,9 @@ class MailSink(KindSink):
 
     async def purge_connection(
         self, user_id: str, connection_id: str, session: AsyncClientSession
-    ) -> int:
-        return await self._store.delete_connection(user_id, connection_id, session)
+    ) -> list[Applied]:
+        gone = await self._store.delete_connection(user_id, connection_id, session)
+        return [Applied(record_id, Action.DELETED, {}) for record_id in gone]
 
     @staticmethod
     def _deleted(doc: Mapping[str, Any]) -> Applied:

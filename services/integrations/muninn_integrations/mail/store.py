@@ -86,11 +86,12 @@ class MailStore:
 
     async def delete_connection(
         self, user_id: str, connection_id: str, session: AsyncClientSession
-    ) -> int:
-        result = await self._messages.delete_many(
-            {"user_id": user_id, "connection_id": connection_id}, session=session
-        )
-        return result.deleted_count
+    ) -> list[str]:
+        """Delete the connection's messages; their ids."""
+        query = {"user_id": user_id, "connection_id": connection_id}
+        ids = [doc["_id"] async for doc in self._messages.find(query, {"_id": 1}, session=session)]
+        await self._messages.delete_many(query, session=session)
+        return ids
 
     async def get(self, user_id: str, message_id: str) -> MailMessageDetail | None:
         doc = await self._messages.find_one(

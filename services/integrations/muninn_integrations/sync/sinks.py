@@ -65,8 +65,9 @@ class RecordSink(Protocol):
 
     async def purge_connection(
         self, user_id: str, connection_id: str, session: AsyncClientSession
-    ) -> int:
-        """Every record synced through the connection (a disconnect with purge)."""
+    ) -> list[Applied]:
+        """Remove every record synced through the connection (a disconnect with purge); what
+        went, for other services to forget too."""
         ...
 
 
@@ -123,4 +124,4 @@ class KindSink(ABC):
     @abstractmethod
     async def purge_connection(
         self, user_id: str, connection_id: str, session: AsyncClientSession
-    ) -> int: ...
+    ) -> list[Applied]: ...
