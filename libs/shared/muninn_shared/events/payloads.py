@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
+
+from muninn_shared.moments import parse_moment
 
 
 @dataclass(frozen=True)
@@ -144,13 +146,7 @@ class IntegrationRecord(BaseModel):
     def moment(self, field: str) -> datetime | None:
         """``data[field]`` as an aware datetime (ISO text; UTC when it has no offset), or None."""
         value = self.data.get(field)
-        if not isinstance(value, str) or not value:
-            return None
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return parse_moment(value) if isinstance(value, str) else None
 
 
 class ByodRoutingChanged(BaseModel):

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
+
+from muninn_shared.moments import parse_moment
 
 from muninn_integrations.briefings.models import ContactFacts, JobChange
 from muninn_integrations.contacts.models import ContactRecord
@@ -23,18 +25,6 @@ CONTACT_FIELDS = (
     "job_history",
     "strength_updated_at",
 )
-
-
-def aware(value: Any) -> datetime | None:
-    """A stored or announced moment (datetime or ISO text) as an aware datetime."""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    if not isinstance(value, datetime):
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def to_ms(moment: datetime) -> datetime:
@@ -67,7 +57,7 @@ def meeting_of(item: Applied, now: datetime) -> Meeting | None:
     data = item.data
     if item.action is Action.DELETED or data.get("all_day") or data.get("status") == "cancelled":
         return None
-    start, end = aware(data.get("start")), aware(data.get("end"))
+    start, end = parse_moment(data.get("start")), parse_moment(data.get("end"))
     recurring = data.get("recurring") is True
     if start is None or (start <= now and not recurring):
         return None
@@ -104,7 +94,7 @@ def job_change_of(history: Any, now: datetime) -> JobChange | None:
     for entry in history[-50:]:
         if not isinstance(entry, Mapping):
             continue
-        when = aware(entry.get("detected_at")) or aware(entry.get("effective_on"))
+        when = parse_moment(entry.get("detected_at")) or parse_moment(entry.get("effective_on"))
         if when is None or now - when > RECENT_JOB_CHANGE:
             continue
         if latest is None or when >= latest[0]:
@@ -144,7 +134,7 @@ def contact_facts(contact: ContactRecord, fields: Mapping[str, Any], now: dateti
         if isinstance(strength, int | float) and not isinstance(strength, bool)
         else None,
         interaction_frequency=frequency if isinstance(frequency, str) else None,
-        last_interaction_at=aware(fields.get("last_interaction_at")),
+        last_interaction_at=parse_moment(fields.get("last_interaction_at")),
         going_cold=fields.get("going_cold") is True,
         job_change=job_change_of(fields.get("job_history"), now),
         archived=contact.is_archived,

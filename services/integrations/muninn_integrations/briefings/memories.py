@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from muninn_shared.moments import parse_moment
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_integrations.briefings.compose import briefing_title
-from muninn_integrations.briefings.facts import aware
 from muninn_integrations.briefings.models import Composition, MemoryKind
 from muninn_integrations.briefings.store import BriefingStore, digest_of
 from muninn_integrations.connectors.port import RecordKind
@@ -41,7 +41,7 @@ def iso(moment: datetime | None) -> str | None:
 
 def stored(value: Any) -> datetime:
     """A moment this package stored itself (always set)."""
-    moment = aware(value)
+    moment = parse_moment(value)
     if moment is None:
         raise ValueError(f"not a stored moment: {value!r}")
     return moment

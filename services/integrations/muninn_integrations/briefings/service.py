@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from muninn_shared.logging import get_logger
+from muninn_shared.moments import parse_moment
 from muninn_shared.problems import ProblemError
 from muninn_shared.storage.mongo import in_transaction
 from pymongo import AsyncMongoClient
@@ -25,7 +26,6 @@ from muninn_integrations.briefings.compose import compose_briefing
 from muninn_integrations.briefings.facts import (
     MAX_ATTENDEES,
     Meeting,
-    aware,
     meeting_of,
     to_ms,
 )
@@ -231,9 +231,9 @@ class BriefingService:
                     session,
                 )
                 continue
-            moved = aware(doc.get("event_start")) != meeting.start
+            moved = parse_moment(doc.get("event_start")) != meeting.start
             if not moved and all(
-                aware(doc.get(k)) == v if isinstance(v, datetime) else doc.get(k) == v
+                parse_moment(doc.get(k)) == v if isinstance(v, datetime) else doc.get(k) == v
                 for k, v in fields.items()
             ):
                 continue

@@ -8,8 +8,10 @@ grow fields without this package changing. A reader not wired yields no facts of
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
+
+from muninn_shared.moments import parse_moment
 
 from muninn_integrations.briefings.models import InteractionFacts, InterestFacts
 
@@ -51,17 +53,6 @@ def _text(value: Any, limit: int = MAX_TEXT) -> str | None:
     return cleaned[:limit] or None
 
 
-def _moment(value: Any) -> datetime | None:
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    if not isinstance(value, datetime):
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
@@ -77,7 +68,7 @@ def _field(record: Any, name: str) -> Any:
 def interaction_facts(record: Any) -> InteractionFacts | None:
     """An interaction record (model, dataclass or document) as facts; None when unusable."""
     record_id = _field(record, "id") or _field(record, "_id")
-    occurred_at = _moment(_field(record, "occurred_at"))
+    occurred_at = parse_moment(_field(record, "occurred_at"))
     if not isinstance(record_id, str) or occurred_at is None:
         return None
     return InteractionFacts(

@@ -7,13 +7,13 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from muninn_shared.moments import parse_moment
 from muninn_shared.problems import ProblemError
 from muninn_shared.storage.mongo import in_transaction
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_integrations.briefings.compose import compose_summary
-from muninn_integrations.briefings.facts import aware
 from muninn_integrations.briefings.memories import MemoryEntry, MemoryLog
 from muninn_integrations.briefings.models import MemoryKind
 from muninn_integrations.briefings.reader import FactReader
@@ -71,7 +71,7 @@ class SummaryWriter:
                 if written >= self._batch:
                     break
                 before = await self._store.memory(f"summary:{contact_id}")
-                basis = aware(before.get("basis_at")) if before else None
+                basis = parse_moment(before.get("basis_at")) if before else None
                 if basis is not None and basis >= last_at:
                     continue
                 try:

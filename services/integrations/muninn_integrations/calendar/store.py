@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from muninn_shared.moments import as_utc
 from muninn_shared.storage.indexes import ensure_index
 from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -74,8 +75,8 @@ def stored_event_from_doc(doc: Mapping[str, Any]) -> StoredCalendarEvent:
         digest=doc.get("digest", ""),
         generation=doc.get("generation"),
         event=event,
-        created_at=_aware(doc["created_at"]),
-        updated_at=_aware(doc["updated_at"]),
+        created_at=as_utc(doc["created_at"]),
+        updated_at=as_utc(doc["updated_at"]),
     )
 
 
@@ -85,10 +86,6 @@ def digest_of(event: CalendarEvent) -> str:
     text = "\n".join(line.rstrip("\r") for line in (event.ical or "").strip().splitlines())
     fields = event.model_dump_json(exclude={"ical"})
     return hashlib.sha256(f"{fields}\0{text}".encode()).hexdigest()
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def summary_of(event: CalendarEvent) -> dict[str, Any]:

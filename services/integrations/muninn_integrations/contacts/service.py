@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from muninn_shared.moments import as_utc
 from muninn_shared.problems import ProblemError, not_found
 from muninn_shared.storage.mongo import in_transaction
 from pymongo import AsyncMongoClient
@@ -349,5 +350,5 @@ class ContactService:
         found: list[tuple[str, str, datetime]] = []
         for doc in docs:
             at = doc["last_interaction_at"]
-            found.append((doc["user_id"], doc["_id"], at if at.tzinfo else at.replace(tzinfo=UTC)))
+            found.append((doc["user_id"], doc["_id"], as_utc(at)))
         return found

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+from muninn_shared.moments import as_utc
 
 from muninn_integrations.connectors.port import RecordKind
 from muninn_integrations.graph.scoring import MAX_EVIDENCE, tie_strength
@@ -30,13 +32,8 @@ def evidence_kind(kind: RecordKind) -> str:
     return "email" if kind is RecordKind.EMAIL else "meeting"
 
 
-def _aware(value: datetime) -> datetime:
-    # MongoDB hands datetimes back naive (UTC) unless the client is tz-aware.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def latest(evidence: Iterable[Mapping[str, Any]]) -> datetime | None:
-    moments = [_aware(item["at"]) for item in evidence if isinstance(item.get("at"), datetime)]
+    moments = [as_utc(item["at"]) for item in evidence if isinstance(item.get("at"), datetime)]
     return max(moments) if moments else None
 
 
@@ -45,7 +42,7 @@ def recent(evidence: Iterable[Mapping[str, Any]]) -> list[Doc]:
     seen: dict[str, Doc] = {}
     for item in evidence:
         seen.setdefault(str(item["record_id"]), dict(item))
-    ordered = sorted(seen.values(), key=lambda item: (_aware(item["at"]), item["record_id"]))
+    ordered = sorted(seen.values(), key=lambda item: (as_utc(item["at"]), item["record_id"]))
     return ordered[-MAX_EVIDENCE:]
 
 
@@ -64,7 +61,7 @@ def absorb(
     evidence = recent([*(doc.get("evidence") or []), *(s.as_doc() for s in new)])
     shared = int(doc.get("shared_interactions") or 0) + len(new)
     previous = doc.get("last_evidence_at")
-    moments = [s.at for s in new] + ([_aware(previous)] if isinstance(previous, datetime) else [])
+    moments = [s.at for s in new] + ([as_utc(previous)] if isinstance(previous, datetime) else [])
     last = max(moments)
     return {
         "evidence": evidence,
@@ -85,7 +82,7 @@ def release(
     if last is None and shared > 0:
         # The rest fell out of the kept window earlier: its moment stays as it was.
         previous = doc.get("last_evidence_at")
-        last = _aware(previous) if isinstance(previous, datetime) else None
+        last = as_utc(previous) if isinstance(previous, datetime) else None
     return {
         "evidence": kept,
         "shared_interactions": shared,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any
+
+from muninn_shared.moments import as_utc
 
 from muninn_integrations.contacts.models import ContactPerson
 from muninn_integrations.graph.models import ContactLink, Evidence, GraphEdge, LinkType, Person
@@ -21,10 +22,6 @@ def person(p: ContactPerson) -> Person:
         company=p.company,
         relationship_strength=p.relationship_strength,
     )
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _type(doc: Mapping[str, Any]) -> LinkType:
@@ -44,12 +41,12 @@ def link(doc: Mapping[str, Any], mutual: int) -> ContactLink:
         strength=min(1.0, max(0.0, float(doc.get("strength") or 0))),
         shared_interactions=int(doc.get("shared_interactions") or 0),
         evidence=[
-            Evidence(record_id=e["record_id"], kind=e["kind"], at=_aware(e["at"]))
+            Evidence(record_id=e["record_id"], kind=e["kind"], at=as_utc(e["at"]))
             for e in reversed(doc.get("evidence") or [])
         ],
         mutual_connections=mutual,
-        detected_at=_aware(doc["detected_at"]),
-        updated_at=_aware(doc["updated_at"]),
+        detected_at=as_utc(doc["detected_at"]),
+        updated_at=as_utc(doc["updated_at"]),
     )
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+
+from muninn_shared.moments import as_utc
 
 
 @dataclass(frozen=True)
@@ -15,15 +17,11 @@ class InterestPolicy:
     max_participants: int
 
 
-def aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def decayed(
     confidence: float, reinforced_at: datetime, now: datetime, half_life_days: float
 ) -> float:
     """``c · 0.5 ^ (days since last reinforced / half-life)``; never more than ``c``."""
-    days = max(0.0, (aware(now) - aware(reinforced_at)).total_seconds() / 86_400)
+    days = max(0.0, (as_utc(now) - as_utc(reinforced_at)).total_seconds() / 86_400)
     return float(confidence * 0.5 ** (days / half_life_days))
 
 

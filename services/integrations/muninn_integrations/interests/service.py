@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from muninn_shared.moments import as_utc
 from muninn_shared.problems import not_found
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
@@ -20,7 +21,7 @@ from muninn_integrations.contacts.service import ContactService
 from muninn_integrations.interactions.derive import addresses_in, occurred_at
 from muninn_integrations.interests.detect import detect
 from muninn_integrations.interests.models import ContactInterest, InterestCreate, InterestList
-from muninn_integrations.interests.scoring import InterestPolicy, aware, decayed, reinforced
+from muninn_integrations.interests.scoring import InterestPolicy, decayed, reinforced
 from muninn_integrations.interests.store import MAX_SOURCES, InterestStore
 from muninn_integrations.sync.sinks import Action, Applied, SyncScope
 
@@ -47,7 +48,7 @@ class InterestService:
 
     def _view(self, doc: Mapping[str, Any], now: datetime) -> ContactInterest:
         by_hand = doc.get("source") == "user"
-        reinforced_at = aware(doc["last_reinforced_at"])
+        reinforced_at = as_utc(doc["last_reinforced_at"])
         confidence = float(doc.get("confidence") or 0)
         if not by_hand:
             confidence = decayed(confidence, reinforced_at, now, self._policy.half_life_days)
@@ -60,10 +61,10 @@ class InterestService:
             evidence_count=int(doc.get("evidence_count") or 0),
             source="user" if by_hand else "inferred",
             source_interactions=list(doc.get("source_interactions") or []),
-            first_detected_at=aware(doc["first_detected_at"]),
+            first_detected_at=as_utc(doc["first_detected_at"]),
             last_reinforced_at=reinforced_at,
-            created_at=aware(doc["created_at"]),
-            updated_at=aware(doc["updated_at"]),
+            created_at=as_utc(doc["created_at"]),
+            updated_at=as_utc(doc["updated_at"]),
         )
 
     # --- detection -------------------------------------------------------------------------
@@ -115,7 +116,7 @@ class InterestService:
         topics = detect(text)
         if not topics:
             return []
-        at = aware(at)
+        at = as_utc(at)
         now = datetime.now(UTC)
         existing = {
             (doc["category"], doc["topic"]): doc
@@ -154,7 +155,7 @@ class InterestService:
                 if source_id in (doc.get("source_interactions") or []):
                     touched.append(self._view(doc, now))
                     continue
-            last = aware(doc["last_reinforced_at"])
+            last = as_utc(doc["last_reinforced_at"])
             if doc.get("source") == "user":
                 confidence = float(doc.get("confidence") or 1.0)
             else:
@@ -203,7 +204,7 @@ class InterestService:
         self, user_id: str, contact_id: str, limit: int = 5, now: datetime | None = None
     ) -> list[ContactInterest]:
         """The contact's strongest interests by confidence decayed to ``now``."""
-        now = aware(now) if now else datetime.now(UTC)
+        now = as_utc(now) if now else datetime.now(UTC)
         views = [self._view(d, now) for d in await self._store.of_contact(user_id, contact_id)]
         views.sort(key=lambda i: (-i.confidence, i.category, i.topic))
         return views[: max(0, limit)]
@@ -287,13 +288,13 @@ class InterestService:
     def _merged(
         self, target: Mapping[str, Any], other: Mapping[str, Any], now: datetime
     ) -> dict[str, Any]:
-        last = max(aware(target["last_reinforced_at"]), aware(other["last_reinforced_at"]))
+        last = max(as_utc(target["last_reinforced_at"]), as_utc(other["last_reinforced_at"]))
         by_hand = "user" in (target.get("source"), other.get("source"))
         # Each side's confidence brought to the later of their last mentions, then the higher.
         confidence = max(
             decayed(
                 float(d.get("confidence") or 0),
-                aware(d["last_reinforced_at"]),
+                as_utc(d["last_reinforced_at"]),
                 last,
                 self._policy.half_life_days,
             )
@@ -316,7 +317,7 @@ class InterestService:
             + int(other.get("evidence_count") or 0),
             "source_interactions": sources[-MAX_SOURCES:],
             "first_detected_at": min(
-                aware(target["first_detected_at"]), aware(other["first_detected_at"])
+                as_utc(target["first_detected_at"]), as_utc(other["first_detected_at"])
             ),
             "last_reinforced_at": last,
             "updated_at": now,

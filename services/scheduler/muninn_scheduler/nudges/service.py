@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from muninn_shared.events.payloads import IntegrationRecord
+from muninn_shared.moments import parse_moment
 from muninn_shared.problems import ProblemError, not_found
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -60,15 +61,8 @@ def _name(data: dict[str, Any]) -> str | None:
 
 def _moment(data: dict[str, Any]) -> datetime | None:
     for field in WHEN_FIELDS:
-        value = data.get(field)
-        if isinstance(value, datetime):
-            return value if value.tzinfo else value.replace(tzinfo=UTC)
-        if isinstance(value, str):
-            try:
-                parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                continue
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        if (moment := parse_moment(data.get(field))) is not None:
+            return moment
     return None
 
 
