@@ -11,9 +11,7 @@ from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.service import build_service_app
 
 from muninn_integrations.audit.context import RequestOriginMiddleware
-from muninn_integrations.audit.router import router as audit_router
 from muninn_integrations.audit.service import AuditLog
-from muninn_integrations.audit.store import AuditStore
 from muninn_integrations.calendar.router import router as calendar_router
 from muninn_integrations.calendar.service import (
     CalendarService,
@@ -94,8 +92,8 @@ def create_app(
     contact_store = ContactStore(db)
     mail_store = MailStore(db)
     watch_store = WatchStore(db)
-    audit_store = AuditStore(db, retention=timedelta(days=settings.audit_retention_days))
-    audit = AuditLog(audit_store)
+    # Entries go to identity's audit log as events, through the outbox.
+    audit = AuditLog(runtime.outbox)
     link_store = LinkStore(db)
     interest_store = InterestStore(db)
     sinks: list[RecordSink] = [
@@ -208,7 +206,6 @@ def create_app(
             contact_store,
             mail_store,
             watch_store,
-            audit_store,
             link_store,
             interest_store,
         ):
@@ -257,7 +254,6 @@ def create_app(
             calendar_router,
             contacts_router,
             mail_router,
-            audit_router,
             people_router,
             relationships_router,
             interests_router,
