@@ -79,30 +79,31 @@ class AuditStore:
     async def record_change(self, change: AuditChangeRecorded, session: AsyncClientSession) -> bool:
         """Keep ``change`` under its entry id; False when it was kept already (a redelivery).
 
-        An upsert rather than an insert: a duplicate key would abort the caller's transaction.
+        Looked up first: a duplicate key would abort the caller's transaction. (Two deliveries
+        racing both miss it; the second transaction then fails on the key and its event is
+        taken as applied.) An insert, not an upsert, so values keep any key they may hold.
         """
-        result = await self._log.update_one(
-            {"_id": change.entry_id},
+        if await self._log.find_one({"_id": change.entry_id}, {"_id": 1}, session=session):
+            return False
+        await self._log.insert_one(
             {
-                "$setOnInsert": {
-                    "user_id": change.user_id,
-                    "kind": CHANGE,
-                    "action": change.action,
-                    "resource_type": change.resource_type,
-                    "resource_id": change.resource_id,
-                    "old_values": change.old_values,
-                    "new_values": change.new_values,
-                    "actor": change.actor.model_dump(mode="json"),
-                    "ip_address": change.ip_address,
-                    "user_agent": change.user_agent,
-                    "api_endpoint": change.api_endpoint,
-                    "created_at": change.created_at,
-                }
+                "_id": change.entry_id,
+                "user_id": change.user_id,
+                "kind": CHANGE,
+                "action": change.action,
+                "resource_type": change.resource_type,
+                "resource_id": change.resource_id,
+                "old_values": change.old_values,
+                "new_values": change.new_values,
+                "actor": change.actor.model_dump(mode="json"),
+                "ip_address": change.ip_address,
+                "user_agent": change.user_agent,
+                "api_endpoint": change.api_endpoint,
+                "created_at": change.created_at,
             },
-            upsert=True,
             session=session,
         )
-        return result.upserted_id is not None
+        return True
 
     async def forget_user(self, user_id: str) -> int:
         """Remove every entry of an erased user (what a late delivery may have added)."""
