@@ -23,6 +23,7 @@ $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.conversati
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.scheduler.proactive --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.scheduler.activity --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.integrations.records --partitions 3 --replication-factor 1 --config retention.ms=604800000
+$bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.integrations.audit --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.byod.routing --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.identity.users.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.identity.sessions.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
@@ -32,12 +33,15 @@ $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.conversati
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.scheduler.proactive.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.scheduler.activity.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.integrations.records.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
+$bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.integrations.audit.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.byod.routing.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-configs.sh $connect --alter --entity-type users --entity-name identity --add-config "SCRAM-SHA-512=[password=$KAFKA_PASSWORD_IDENTITY]"
 $bin/kafka-acls.sh $connect --add --allow-principal User:identity --operation Describe --operation Read --topic muninn.identity.erasure-confirmations --resource-pattern-type literal
+$bin/kafka-acls.sh $connect --add --allow-principal User:identity --operation Describe --operation Read --topic muninn.integrations.audit --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:identity --operation Describe --operation Write --topic muninn.identity.erasure-confirmations.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:identity --operation Describe --operation Write --topic muninn.identity.sessions --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:identity --operation Describe --operation Write --topic muninn.identity.users --resource-pattern-type literal
+$bin/kafka-acls.sh $connect --add --allow-principal User:identity --operation Describe --operation Write --topic muninn.integrations.audit.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:identity --operation Describe --operation Read --group identity. --resource-pattern-type prefix
 $bin/kafka-configs.sh $connect --alter --entity-type users --entity-name conversation --add-config "SCRAM-SHA-512=[password=$KAFKA_PASSWORD_CONVERSATION]"
 $bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Read --topic muninn.identity.users --resource-pattern-type literal
@@ -75,6 +79,7 @@ $bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operatio
 $bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Write --topic muninn.conversation.messages.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Write --topic muninn.identity.erasure-confirmations --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Write --topic muninn.identity.users.dlq --resource-pattern-type literal
+$bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Write --topic muninn.integrations.audit --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Write --topic muninn.integrations.records --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Read --group integrations. --resource-pattern-type prefix
 $bin/kafka-configs.sh $connect --alter --entity-type users --entity-name byod --add-config "SCRAM-SHA-512=[password=$KAFKA_PASSWORD_BYOD]"

@@ -436,3 +436,175 @@ async def test_a_sign_in_beyond_the_hashing_bound_gets_503_with_retry_after(
         release.set()
         assert (await first).status_code == 200
         assert (await client.post("/v1/auth/login", json=credentials)).status_code == 200
+
+
+# -- the audit log: changes other services record ------------------------------------------
+
+
+def audit_change(
+    user_id: str,
+    action: str,
+    created_at: Any,
+    *,
+    entry_id: str | None = None,
+    resource_type: str = "integration",
+    resource_id: str = "c1",
+    **values: Any,
+) -> Any:
+    """An ``integrations.audit.recorded`` event as the integrations service publishes it."""
+    import uuid
+
+    from muninn_shared.events import new_event
+
+    return new_event(
+        "integrations.audit.recorded",
+        source="integrations",
+        subject=user_id,
+        data={
+            "user_id": user_id,
+            "entry_id": entry_id or uuid.uuid4().hex,
+            "action": action,
+            "resource_type": resource_type,
+            "resource_id": resource_id,
+            "actor": {"kind": "user", "id": user_id},
+            "ip_address": "203.0.113.9",
+            "user_agent": "tests/1.0",
+            "api_endpoint": f"PATCH /v1/integrations/connections/{resource_id}",
+            "created_at": created_at,
+            **values,
+        },
+    )
+
+
+async def test_changes_recorded_by_integrations_join_the_audit_log_once(
+    client: httpx.AsyncClient, infra: Infra, mongo: AsyncMongoClient, settings: IdentitySettings
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from muninn_identity.audit.store import AUDIT, CHANGE_EXPIRY_INDEX
+    from muninn_shared.events import Topic
+    from muninn_shared.messaging.broker import create_broker, publish_event
+    from muninn_shared.storage.idempotency import PROCESSED
+
+    session = await register(client, "audited@example.com")
+    user_id = session["user"]["id"]
+    me = bearer(session["tokens"]["access_token"])
+    db = mongo[settings.mongo_database]
+    start = datetime.now(UTC) + timedelta(seconds=1)
+    connect = audit_change(
+        user_id, "connect", start, new_values={"provider": "caldav", "display_name": "Home"}
+    )
+    rename = audit_change(
+        user_id,
+        "update",
+        start + timedelta(seconds=1),
+        old_values={"display_name": "Home"},
+        new_values={"display_name": "Work"},
+    )
+    # The same entry delivered again under another envelope (a producer retrying) is kept once.
+    rename_again = audit_change(
+        user_id,
+        "update",
+        start + timedelta(seconds=1),
+        entry_id=rename.data["entry_id"],
+        old_values={"display_name": "Home"},
+        new_values={"display_name": "Overwritten"},
+    )
+    contact = audit_change(
+        user_id,
+        "create",
+        start + timedelta(seconds=2),
+        resource_type="contact",
+        resource_id="k1",
+        new_values={"display_name": "Ana"},
+    )
+    stranger = audit_change("no-such-user", "connect", start)
+
+    broker = create_broker(infra.kafka_bootstrap, client_id="audit-test", tracer_provider=None)
+    await broker.start()
+    try:
+        for event in (connect, rename, rename, rename_again, contact, stranger):
+            await publish_event(broker, Topic.INTEGRATIONS_AUDIT.value, event)
+    finally:
+        await broker.stop()
+
+    # One user's events are applied in order: once the last is in, the others were applied.
+    deadline = time.monotonic() + 60
+    while True:
+        changes = await client.get(
+            "/v1/me/audit-log", params={"resource_type": "contact"}, headers=me
+        )
+        assert changes.status_code == 200, changes.text
+        if changes.json()["items"]:
+            break
+        assert time.monotonic() < deadline, "the change never reached the audit log"
+        await asyncio.sleep(0.2)
+    while not await db[PROCESSED].find_one({"event_id": str(stranger.id)}):
+        assert time.monotonic() < deadline, "the unknown user's entry was never handled"
+        await asyncio.sleep(0.2)
+
+    everything = (await client.get("/v1/me/audit-log", headers=me)).json()["items"]
+    changed = [e for e in everything if e["actor"] is not None]
+    assert [(e["action"], e["resource_type"]) for e in changed] == [
+        ("create", "contact"),
+        ("update", "integration"),
+        ("connect", "integration"),
+    ]
+    assert [e["id"] for e in changed] == [
+        contact.data["entry_id"],
+        rename.data["entry_id"],
+        connect.data["entry_id"],
+    ]
+    # Security events stay beside them, as they were.
+    security = [e for e in everything if e["actor"] is None]
+    assert "user.registered" in [e["action"] for e in security]
+    assert all(e["old_values"] is None and e["new_values"] is None for e in security)
+    _, renamed, connected = changed
+    assert renamed["old_values"] == {"display_name": "Home"}
+    assert renamed["new_values"] == {"display_name": "Work"}
+    assert renamed["actor"] == {"kind": "user", "id": user_id}
+    assert renamed["ip_address"] == "203.0.113.9"
+    assert renamed["user_agent"] == "tests/1.0"
+    assert renamed["api_endpoint"] == "PATCH /v1/integrations/connections/c1"
+    assert connected["old_values"] is None
+    assert await db[AUDIT].count_documents({"user_id": user_id, "kind": "change"}) == 3
+    assert await db[AUDIT].count_documents({"user_id": "no-such-user"}) == 0
+
+    # Filters, each on its own and together, with cursor paging.
+    async def page(**params: Any) -> dict:
+        response = await client.get("/v1/me/audit-log", params=params, headers=me)
+        assert response.status_code == 200, response.text
+        body: dict = response.json()
+        return body
+
+    only_connections = await page(resource_type="integration")
+    assert [e["action"] for e in only_connections["items"]] == ["update", "connect"]
+    assert [e["action"] for e in (await page(action="connect"))["items"]] == ["connect"]
+    assert [e["action"] for e in (await page(resource_id="k1"))["items"]] == ["create"]
+    assert [e["action"] for e in (await page(action="user.registered"))["items"]] == [
+        "user.registered"
+    ]
+    both = await page(resource_type="integration", action="update")
+    assert [e["id"] for e in both["items"]] == [rename.data["entry_id"]]
+    first = await page(resource_type="integration", limit=1)
+    assert [e["action"] for e in first["items"]] == ["update"]
+    assert first["next_cursor"]
+    second = await page(resource_type="integration", limit=1, cursor=first["next_cursor"])
+    assert [e["action"] for e in second["items"]] == ["connect"]
+    assert second["next_cursor"] is None
+
+    for bad in (
+        {"resource_type": "Contact"},
+        {"resource_type": "contact;drop"},
+        {"action": "x" * 65},
+        {"action": ""},
+        {"resource_id": "a/b"},
+        {"resource_id": "k" * 201},
+    ):
+        assert_problem(await client.get("/v1/me/audit-log", params=bad, headers=me), 422)
+
+    # Change entries expire after the change retention; security entries do not.
+    index = (await db[AUDIT].index_information())[CHANGE_EXPIRY_INDEX]
+    assert index["expireAfterSeconds"] == settings.audit_change_retention_days * 86_400
+    assert index["partialFilterExpression"] == {"kind": "change"}
+    assert await db[AUDIT].count_documents({"user_id": user_id, "kind": {"$exists": False}}) >= 1

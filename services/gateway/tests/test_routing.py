@@ -26,6 +26,8 @@ def table() -> RouteTable:
         ("/v1/me", "identity"),
         ("/v1/me/", "identity"),
         ("/v1/me/api-keys/k1", "identity"),
+        # One audit log, identity's: integrations' changes reach it as events.
+        ("/v1/me/audit-log", "identity"),
         ("/v1/conversations", "conversation"),
         ("/v1/conversations/c1/messages", "conversation"),
         ("/v1/conversations/exports/e1", "memory"),

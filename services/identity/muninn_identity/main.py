@@ -15,6 +15,7 @@ from muninn_identity.api_keys.router import internal as api_keys_internal
 from muninn_identity.api_keys.router import router as api_keys_router
 from muninn_identity.api_keys.service import ApiKeyService
 from muninn_identity.api_keys.store import ApiKeyStore
+from muninn_identity.audit.handlers import register_handlers as register_audit_handlers
 from muninn_identity.audit.router import router as audit_router
 from muninn_identity.audit.service import AuditLog
 from muninn_identity.audit.store import AuditStore
@@ -52,7 +53,9 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         db, kept_after_expiry=timedelta(days=settings.refresh_token_reuse_window_days)
     )
     api_keys = ApiKeyStore(db)
-    audit_store = AuditStore(db)
+    audit_store = AuditStore(
+        db, change_retention=timedelta(days=settings.audit_change_retention_days)
+    )
     audit = AuditLog(audit_store)
     erasures = ErasureStore(db)
     user_service = UserService(runtime.mongo, users, audit, runtime.outbox)
@@ -111,6 +114,7 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         ),
     )
     register_privacy_handlers(runtime.consumers, services.privacy)
+    register_audit_handlers(runtime.consumers, audit, user_service)
 
     async def ensure_indexes() -> None:
         for store in (users, tokens, api_keys, audit_store, erasures):

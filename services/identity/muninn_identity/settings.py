@@ -32,6 +32,13 @@ class IdentitySettings(ServiceSettings):
         "announcement is announced again to the services still pending.",
     )
     erasure_check_interval_seconds: float = Field(default=60.0, gt=0)
+    audit_change_retention_days: int = Field(
+        default=400,
+        ge=1,
+        le=3650,
+        description="How long changes to contacts, interactions and connections stay in "
+        "/v1/me/audit-log before they expire; security events are kept with the account.",
+    )
     export_timeout_seconds: float = Field(default=20.0, gt=0)
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_cost_kib: int = Field(default=65536, ge=8192)

@@ -12,9 +12,7 @@ from muninn_shared.service import build_service_app
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_integrations.audit.context import RequestOriginMiddleware
-from muninn_integrations.audit.router import router as audit_router
 from muninn_integrations.audit.service import AuditLog
-from muninn_integrations.audit.store import AuditStore
 from muninn_integrations.briefings.llm import create_writer
 from muninn_integrations.briefings.router import router as briefings_router
 from muninn_integrations.briefings.service import BriefingPolicy, BriefingService
@@ -107,8 +105,8 @@ def create_app(
     contact_store = ContactStore(db)
     mail_store = MailStore(db)
     watch_store = WatchStore(db)
-    audit_store = AuditStore(db, retention=timedelta(days=settings.audit_retention_days))
-    audit = AuditLog(audit_store)
+    # Entries go to identity's audit log as events, through the outbox.
+    audit = AuditLog(runtime.outbox)
     link_store = LinkStore(db)
     interest_store = InterestStore(db)
     interaction_store = InteractionStore(db)
@@ -306,7 +304,6 @@ def create_app(
             contact_store,
             mail_store,
             watch_store,
-            audit_store,
             link_store,
             interest_store,
             interaction_store,
@@ -368,7 +365,6 @@ def create_app(
             contacts_router,
             interactions_router,
             mail_router,
-            audit_router,
             people_router,
             relationships_router,
             interests_router,

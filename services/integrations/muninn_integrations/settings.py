@@ -53,13 +53,6 @@ class IntegrationsSettings(OutboundSettings):
         description="Allow imap:// (no TLS) mail servers; for a server on a trusted LAN only.",
     )
 
-    audit_retention_days: int = Field(
-        default=400,
-        ge=1,
-        le=3650,
-        description="How long entries of /v1/me/audit-log are kept before they expire.",
-    )
-
     # Sync jobs.
     sync_workers_enabled: bool = Field(
         default=True, description="Run sync jobs in this replica (off: it only serves the API)."

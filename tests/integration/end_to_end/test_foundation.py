@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
+from muninn_devstack.servers import free_port
 from muninn_shared.signing import SigningKeyRing, TokenIssuer
 from pymongo import AsyncMongoClient
 from schemathesis.checks import not_a_server_error
@@ -36,6 +40,8 @@ from tests.integration.e2e import (
 from tests.integration.suite import Suite
 
 ERASURE_TIMEOUT = 120.0
+AUDIT_TIMEOUT = 60.0
+FEED_TOKEN = "feed-token-" + uuid.uuid4().hex
 
 
 # -- fixtures ----------------------------------------------------------------------------------
@@ -166,6 +172,102 @@ async def test_reused_refresh_token_revokes_the_whole_family(
     fresh = login.json()["tokens"]
     audit = await client.get("/v1/me/audit-log", headers=bearer(fresh["access_token"]))
     assert "auth.refresh_token_reuse_detected" in [e["action"] for e in audit.json()["items"]]
+
+
+# -- the audit log: security events and changes made in other services ------------------------
+
+
+@contextmanager
+def calendar_feed() -> Iterator[str]:
+    """A published calendar on loopback; its address, whose path is a secret of its own."""
+    body = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//muninn tests//EN\r\nEND:VCALENDAR\r\n"
+
+    class Feed(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            found = self.path == f"/calendars/{FEED_TOKEN}.ics"
+            self.send_response(200 if found else 404)
+            self.send_header("Content-Type", "text/calendar; charset=utf-8")
+            self.send_header("Content-Length", str(len(body) if found else 0))
+            self.end_headers()
+            if found:
+                self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Feed)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/calendars/{FEED_TOKEN}.ics"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+async def test_changes_to_a_connection_reach_the_audit_log_beside_security_events(
+    client: httpx.AsyncClient,
+) -> None:
+    """Integrations records the change, identity keeps it: one log at /v1/me/audit-log."""
+    user = await register(client, "audit")
+    login = await client.post("/v1/auth/login", json={"email": user.email, "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    headers = {**bearer(login.json()["tokens"]["access_token"]), "User-Agent": "audit-e2e/1.0"}
+    with calendar_feed() as feed_url:
+        connected = await client.post(
+            "/v1/integrations/connections",
+            json={"provider": "ics", "server_url": feed_url},
+            headers=headers,
+            timeout=60,
+        )
+        assert connected.status_code == 201, connected.text
+        connection_id = connected.json()["id"]
+        renamed = await client.patch(
+            f"/v1/integrations/connections/{connection_id}",
+            json={"display_name": "Team calendar"},
+            headers=headers,
+        )
+        assert renamed.status_code == 200, renamed.text
+
+    deadline = time.monotonic() + AUDIT_TIMEOUT
+    while True:
+        changes = await client.get(
+            "/v1/me/audit-log", params={"resource_type": "integration"}, headers=headers
+        )
+        assert changes.status_code == 200, changes.text
+        if len(changes.json()["items"]) >= 2:
+            break
+        assert time.monotonic() < deadline, f"no change in the audit log: {changes.text}"
+        await asyncio.sleep(0.5)
+    rename, connect = changes.json()["items"]
+    assert (rename["action"], connect["action"]) == ("update", "connect")
+    assert rename["resource_id"] == connect["resource_id"] == connection_id
+    assert rename["old_values"] == {"display_name": "127.0.0.1"}
+    assert rename["new_values"] == {"display_name": "Team calendar"}
+    assert connect["old_values"] is None
+    assert connect["new_values"]["provider"] == "ics"
+    for entry in (rename, connect):
+        assert entry["actor"] == {"kind": "user", "id": user.id}
+        assert entry["ip_address"] == "127.0.0.1"
+        assert entry["user_agent"] == "audit-e2e/1.0"
+    assert rename["api_endpoint"] == f"PATCH /v1/integrations/connections/{connection_id}"
+    assert connect["api_endpoint"] == "POST /v1/integrations/connections"
+    assert FEED_TOKEN not in changes.text
+
+    # The security events are in the same log, and the filters tell them apart.
+    everything = await client.get("/v1/me/audit-log", params={"limit": 200}, headers=headers)
+    actions = [entry["action"] for entry in everything.json()["items"]]
+    assert {"user.registered", "auth.login_succeeded", "connect", "update"} <= set(actions)
+    signed_in = await client.get(
+        "/v1/me/audit-log", params={"action": "auth.login_succeeded"}, headers=headers
+    )
+    assert [entry["actor"] for entry in signed_in.json()["items"]] == [None]
+    assert_problem(
+        await client.get(
+            "/v1/me/audit-log", params={"resource_type": "Integration!"}, headers=headers
+        ),
+        422,
+    )
 
 
 # -- tenant isolation: one row per id-bearing endpoint -----------------------------------------

@@ -7,6 +7,7 @@ in its own module.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -28,9 +29,11 @@ from muninn_integrations.connectors.registry import ConnectorRegistry, Endpoint
 from muninn_integrations.main import create_app
 from muninn_integrations.settings import IntegrationsSettings
 from muninn_integrations.vault.store import VAULT
+from muninn_shared.events import Topic
 from pymongo import AsyncMongoClient
 
 from tests.integration.infra import Infra
+from tests.integration.kafka_tools import collect
 from tests.integration.tokens import identity_token_issuer
 
 PASSWORD = "app-password-7f3c"
@@ -293,7 +296,11 @@ async def test_sync_jobs_through_the_api(running: Running) -> None:
     assert bad.status_code == 422
 
 
-async def test_every_change_to_a_connection_is_in_the_audit_log(running: Running) -> None:
+async def test_every_change_to_a_connection_is_in_the_audit_log(
+    running: Running, infra: Infra
+) -> None:
+    """Each change leaves as one ``integrations.audit.recorded`` event for identity's audit
+    log (``GET /v1/me/audit-log``): old and new values, actor, address, agent, endpoint."""
     ana_id = f"ana-{uuid.uuid4().hex[:6]}"
     ana = {**me(ana_id), "User-Agent": "muninn-tests/1.0"}
     created = await running.client.post("/v1/integrations/connections", json=caldav(), headers=ana)
@@ -311,18 +318,32 @@ async def test_every_change_to_a_connection_is_in_the_audit_log(running: Running
     assert expired.status_code == 422
     gone = await running.client.delete(f"/v1/integrations/connections/{connection_id}", headers=ana)
     assert gone.status_code == 204
+    # A last change marks the end: everything before it has been published by then.
+    feed = {"provider": "ics", "server_url": "https://calendar.example.org/basic.ics"}
+    last = await running.client.post("/v1/integrations/connections", json=feed, headers=ana)
+    assert last.status_code == 201, last.text
 
-    log = await running.client.get("/v1/me/audit-log", headers=ana)
-    assert log.status_code == 200, log.text
-    entries = log.json()["items"]
+    published = await collect(
+        infra.kafka_bootstrap,
+        Topic.INTEGRATIONS_AUDIT.value,
+        lambda body: body.get("subject") == ana_id,
+        count=5,
+    )
+    # One user's events share a partition: they arrive in the order of the changes.
+    assert [body["data"]["resource_id"] for body in published][-1] == last.json()["id"]
+    entries = [body["data"] for body in published[:-1]]
     assert [(e["action"], e["resource_type"]) for e in entries] == [
-        ("disconnect", "integration"),
-        ("update", "integration"),
-        ("update", "integration"),
         ("connect", "integration"),
+        ("update", "integration"),
+        ("update", "integration"),
+        ("disconnect", "integration"),
     ]
+    assert all(body["type"] == "integrations.audit.recorded" for body in published)
+    assert all(body["source"] == "integrations" for body in published)
+    assert all(e["user_id"] == ana_id for e in entries)
     assert all(e["resource_id"] == connection_id for e in entries)
-    disconnect, expiry, rename, connect = entries
+    assert len({e["entry_id"] for e in entries}) == 4
+    connect, rename, expiry, disconnect = entries
     assert rename["old_values"]["display_name"] == "dav.example.org"
     assert rename["new_values"] == {"display_name": "Work calendar"}
     assert expiry["new_values"]["status"] == "expired"
@@ -336,25 +357,12 @@ async def test_every_change_to_a_connection_is_in_the_audit_log(running: Running
         assert entry["ip_address"] == "127.0.0.1"
         assert entry["user_agent"] == "muninn-tests/1.0"
     assert rename["api_endpoint"] == f"PATCH /v1/integrations/connections/{connection_id}"
-    assert PASSWORD not in log.text
-    assert "secret-words" not in log.text
+    assert disconnect["api_endpoint"] == f"DELETE /v1/integrations/connections/{connection_id}"
+    text = json.dumps(entries)
+    assert PASSWORD not in text
+    assert "rotated" not in text
+    assert "secret-words" not in text
 
-    only_connects = await running.client.get(
-        "/v1/me/audit-log", params={"action": "connect", "limit": 1}, headers=ana
-    )
-    assert [e["action"] for e in only_connects.json()["items"]] == ["connect"]
-    paged = await running.client.get("/v1/me/audit-log", params={"limit": 3}, headers=ana)
-    rest = await running.client.get(
-        "/v1/me/audit-log", params={"cursor": paged.json()["next_cursor"]}, headers=ana
-    )
-    assert [e["id"] for e in paged.json()["items"] + rest.json()["items"]] == [
-        e["id"] for e in entries
-    ]
-
-    bea = me(f"bea-{uuid.uuid4().hex[:6]}")
-    assert (await running.client.get("/v1/me/audit-log", headers=bea)).json()["items"] == []
-    bad = await running.client.get(
-        "/v1/me/audit-log", params={"resource_type": "password"}, headers=ana
-    )
-    assert bad.status_code == 422
-    assert bad.headers["content-type"].startswith("application/problem+json")
+    # The log is read from identity now; integrations keeps no copy and serves no route.
+    assert (await running.client.get("/v1/me/audit-log", headers=ana)).status_code == 404
+    assert "audit_logs" not in await running.db.list_collection_names()

@@ -23,6 +23,7 @@ class Topic(StrEnum):
     SCHEDULER_PROACTIVE = "muninn.scheduler.proactive"
     SCHEDULER_ACTIVITY = "muninn.scheduler.activity"
     INTEGRATIONS_RECORDS = "muninn.integrations.records"
+    INTEGRATIONS_AUDIT = "muninn.integrations.audit"
     BYOD_ROUTING = "muninn.byod.routing"
 
 
@@ -146,6 +147,14 @@ _SPECS = [
         Topic.INTEGRATIONS_RECORDS,
         p.IntegrationRecord,
         producers=INTEGRATIONS,
+    ),
+    EventSpec(
+        "integrations.audit.recorded",
+        Topic.INTEGRATIONS_AUDIT,
+        p.AuditChangeRecorded,
+        producers=INTEGRATIONS,
+        description="A change to a contact, interaction or connection, with its old and new "
+        "values, actor and origin; identity keeps it in the user's audit log.",
     ),
     EventSpec("byod.routing.changed", Topic.BYOD_ROUTING, p.ByodRoutingChanged, producers=BYOD),
 ]

@@ -149,6 +149,47 @@ class IntegrationRecord(BaseModel):
         return parse_moment(value) if isinstance(value, str) else None
 
 
+AUDIT_NAME_PATTERN = r"^[a-z][a-z0-9_.]{0,63}$"
+"""An audit entry's ``action`` or ``resource_type``: ``connect``, ``auth.login``, ``api_key``."""
+AUDIT_NAME_MAX = 64
+AUDIT_RESOURCE_ID_MAX = 500
+AUDIT_ORIGIN_MAX = 500
+
+
+class AuditActor(BaseModel):
+    """Who made a change: the user (through the API), a sync of a connected account, or
+    Muninn itself (a conversation mention, a sweep, an expired credential)."""
+
+    kind: Literal["user", "sync", "system"]
+    id: str | None = Field(default=None, max_length=200, description="The user's id, if they acted")
+
+
+class AuditChangeRecorded(BaseModel):
+    """One change to a user's contact, interaction or connection, for identity's audit log.
+
+    ``entry_id`` is stable across redeliveries (identity stores the entry under it, once).
+    The producer keeps only the fields that changed, bounded, never a secret; what would
+    still exceed the event size cap is replaced by ``"…"`` before it is written.
+    """
+
+    user_id: str
+    entry_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    action: str = Field(max_length=AUDIT_NAME_MAX, pattern=AUDIT_NAME_PATTERN)
+    resource_type: str = Field(max_length=AUDIT_NAME_MAX, pattern=AUDIT_NAME_PATTERN)
+    resource_id: str = Field(min_length=1, max_length=AUDIT_RESOURCE_ID_MAX)
+    old_values: Annotated[dict[str, Any] | None, Personal()] = None
+    new_values: Annotated[dict[str, Any] | None, Personal()] = None
+    actor: AuditActor
+    ip_address: Annotated[str | None, Personal(), Field(max_length=100)] = None
+    user_agent: Annotated[str | None, Personal(), Field(max_length=AUDIT_ORIGIN_MAX)] = None
+    api_endpoint: Annotated[
+        str | None,
+        Personal(),
+        Field(max_length=AUDIT_ORIGIN_MAX, description="Method and path, never the query"),
+    ] = None
+    created_at: datetime
+
+
 class ByodRoutingChanged(BaseModel):
     user_id: str
     store_id: str | None

@@ -1,13 +1,18 @@
-"""The audit trail: every identity feature records what it did here, and users read it back."""
+"""The audit trail: every identity feature records what it did here, integrations' changes
+arrive as events, and users read it all back."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from muninn_shared.events.payloads import AuditChangeRecorded
+from muninn_shared.logging import get_logger
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from muninn_identity.audit.models import AuditEntry, RequestInfo
+from muninn_identity.audit.models import AuditEntry, AuditFilter, RequestInfo
 from muninn_identity.audit.store import AuditStore
+
+log = get_logger(__name__)
 
 
 class AuditLog:
@@ -36,7 +41,22 @@ class AuditLog:
             session=session,
         )
 
+    async def record_change(self, change: AuditChangeRecorded, session: AsyncClientSession) -> bool:
+        """Keep a change another service recorded; False when it is already kept."""
+        return await self._store.record_change(change, session)
+
+    async def forget_user(self, user_id: str) -> None:
+        """An erased user's entries that a late delivery wrote after the erasure: removed."""
+        removed = await self._store.forget_user(user_id)
+        if removed:
+            log.info("late audit entries of an erased user removed", removed=removed)
+
     async def page(
-        self, user_id: str, *, limit: int, cursor: str | None
+        self,
+        user_id: str,
+        *,
+        limit: int,
+        cursor: str | None,
+        only: AuditFilter | None = None,
     ) -> tuple[list[AuditEntry], str | None]:
-        return await self._store.page(user_id, limit=limit, cursor=cursor)
+        return await self._store.page(user_id, limit=limit, cursor=cursor, only=only)
