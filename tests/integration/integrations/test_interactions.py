@@ -687,6 +687,86 @@ async def test_a_contact_comes_with_the_parts_asked_for(running: Running) -> Non
     assert stolen.status_code == 404, stolen.text
 
 
+async def test_every_change_to_contacts_and_interactions_is_audited(
+    running: Running, infra: Infra
+) -> None:
+    """Each change leaves as an ``integrations.audit.recorded`` event for identity's log:
+    by the user over HTTP (with address and endpoint), by a sync, with old and new values."""
+    user, headers = new_user("ana")
+    bea = await add_contact(running, headers, "Bea", "bea@example.org")
+    cal = await add_contact(running, headers, "Cal", "cal@example.org")
+    renamed = await running.client.patch(
+        f"/v1/contacts/{bea}", json={"display_name": "Bea Lima"}, headers=headers
+    )
+    assert renamed.status_code == 200, renamed.text
+    logged = await running.client.post(
+        f"/v1/contacts/{bea}/interactions", json={"subject": "Lunch"}, headers=headers
+    )
+    assert logged.status_code == 201, logged.text
+    interaction = logged.json()["id"]
+    edited = await running.client.patch(
+        f"/v1/interactions/{interaction}", json={"subject": "Long lunch"}, headers=headers
+    )
+    assert edited.status_code == 200, edited.text
+    interest = await running.client.post(
+        f"/v1/contacts/{bea}/interests",
+        json={"category": "sports", "topic": "sailing"},
+        headers=headers,
+    )
+    assert interest.status_code == 201, interest.text
+    linked = await running.client.put(
+        f"/v1/contacts/{bea}/relationships/{cal}", json={"type": "friend"}, headers=headers
+    )
+    assert linked.status_code == 200, linked.text
+    archived = await running.client.post(f"/v1/contacts/{cal}/archive", headers=headers)
+    assert archived.status_code == 200, archived.text
+    await sync(
+        running,
+        SyncScope(user, "conn-mail", "imap", None),
+        EMAIL,
+        [Change(EMAIL, "INBOX/7/1", "INBOX", mail(1, "bea@example.org", [ME], "Hello"), None)],
+    )
+    deleted = await running.client.delete(f"/v1/interactions/{interaction}", headers=headers)
+    assert deleted.status_code == 204, deleted.text
+
+    published = await collect(
+        infra.kafka_bootstrap,
+        Topic.INTEGRATIONS_AUDIT.value,
+        lambda body: body.get("subject") == user,
+        count=10,
+    )
+    entries = [body["data"] for body in published]
+    assert [(e["action"], e["resource_type"], e["actor"]["kind"]) for e in entries] == [
+        ("create", "contact", "user"),
+        ("create", "contact", "user"),
+        ("update", "contact", "user"),
+        ("create", "interaction", "user"),
+        ("update", "interaction", "user"),
+        ("create", "interest", "user"),
+        ("create", "relationship", "user"),
+        ("archive", "contact", "user"),
+        ("create", "interaction", "sync"),
+        ("delete", "interaction", "user"),
+    ]
+    by_kind = {(e["action"], e["resource_type"], e["resource_id"]): e for e in entries}
+    rename = by_kind[("update", "contact", bea)]
+    assert rename["old_values"] == {"display_name": "Bea"}
+    assert rename["new_values"] == {"display_name": "Bea Lima"}
+    assert rename["api_endpoint"] == f"PATCH /v1/contacts/{bea}"
+    assert rename["ip_address"] == "127.0.0.1"
+    edit = by_kind[("update", "interaction", interaction)]
+    assert edit["old_values"]["subject"] == "Lunch"
+    assert edit["new_values"]["subject"] == "Long lunch"
+    assert by_kind[("archive", "contact", cal)]["new_values"]["is_archived"] is True
+    assert by_kind[("delete", "interaction", interaction)]["new_values"] is None
+    [synced] = [e for e in entries if e["actor"]["kind"] == "sync"]
+    assert synced["new_values"]["subject"] == "Hello"
+    assert synced["ip_address"] is None
+    assert synced["api_endpoint"] is None
+    internal = {"match_keys", "name_keys", "sort_name", "company_key", "hand", "digest"}
+    assert not [k for e in entries for k in (e["new_values"] or {}) if k in internal]
+
+
 async def test_export_lists_the_users_interactions(running: Running) -> None:
     user, headers = new_user("ana")
     bea = await add_contact(running, headers, "Bea", "bea@example.org")
