@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import math
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -284,19 +285,9 @@ class CalendarService:
             attendees=[Attendee(email=a.email, name=a.name) for a in (body.attendees or [])],
         )
         event = normalized_times(event)
-        connector = await self._open(user_id, body.connection_id)
-        try:
-            async with asyncio.timeout(self._write_timeout):
-                written = await connector.create_event(body.calendar, event)
-                stored = await self._read_back(connector, written, event)
-        except TimeoutError:
-            raise source_problem(
-                SourceUnavailableError("The server did not answer in time.")
-            ) from None
-        except ConnectorError as exc:
-            raise source_problem(exc) from None
-        finally:
-            await connector.aclose()
+        async with self._writing(user_id, body.connection_id) as connector:
+            written = await connector.create_event(body.calendar, event)
+            stored = await self._read_back(connector, written, event)
         source = Source(user_id, body.connection_id, connector.provider, stored.href, body.calendar)
         return await self._keep(source, stored)
 
@@ -334,20 +325,10 @@ class CalendarService:
         changes["sequence"] = event.sequence + 1
         updated = normalized_times(event.model_copy(update=changes))
         assert record.connection_id is not None  # _writable_record checked it
-        connector = await self._open(user_id, record.connection_id)
-        try:
-            async with asyncio.timeout(self._write_timeout):
-                etag = record.etag or await self._current_etag(connector, record.external_id)
-                written = await connector.update_event(record.external_id, updated, etag=etag)
-                stored = await self._read_back(connector, written, updated)
-        except TimeoutError:
-            raise source_problem(
-                SourceUnavailableError("The server did not answer in time.")
-            ) from None
-        except ConnectorError as exc:
-            raise source_problem(exc) from None
-        finally:
-            await connector.aclose()
+        async with self._writing(user_id, record.connection_id) as connector:
+            etag = record.etag or await self._current_etag(connector, record.external_id)
+            written = await connector.update_event(record.external_id, updated, etag=etag)
+            stored = await self._read_back(connector, written, updated)
         source = Source(
             user_id, record.connection_id, record.provider, record.external_id, record.collection_id
         )
@@ -356,19 +337,9 @@ class CalendarService:
     async def delete(self, user_id: str, event_id: str) -> None:
         record = await self._writable_record(user_id, event_id)
         assert record.connection_id is not None
-        connector = await self._open(user_id, record.connection_id)
-        try:
-            async with asyncio.timeout(self._write_timeout):
-                etag = record.etag or await self._current_etag(connector, record.external_id)
-                await connector.delete_event(record.external_id, etag=etag)
-        except TimeoutError:
-            raise source_problem(
-                SourceUnavailableError("The server did not answer in time.")
-            ) from None
-        except ConnectorError as exc:
-            raise source_problem(exc) from None
-        finally:
-            await connector.aclose()
+        async with self._writing(user_id, record.connection_id) as connector:
+            etag = record.etag or await self._current_etag(connector, record.external_id)
+            await connector.delete_event(record.external_id, etag=etag)
         scope = SyncScope(user_id, record.connection_id, record.provider or WRITE_PROVIDER, None)
         gone = Applied(
             event_id,
@@ -389,6 +360,24 @@ class CalendarService:
         if record.connection_id is None or record.provider in READ_ONLY_PROVIDERS:
             raise read_only_calendar()
         return record
+
+    @asynccontextmanager
+    async def _writing(self, user_id: str, connection_id: str) -> AsyncIterator[CalendarWriter]:
+        """The connection's calendar for one write, bounded by the write timeout: a server
+        that fails or stays silent is a problem (never a 500), and the connector is closed
+        whatever happens."""
+        connector = await self._open(user_id, connection_id)
+        try:
+            async with asyncio.timeout(self._write_timeout):
+                yield connector
+        except TimeoutError:
+            raise source_problem(
+                SourceUnavailableError("The server did not answer in time.")
+            ) from None
+        except ConnectorError as exc:
+            raise source_problem(exc) from None
+        finally:
+            await connector.aclose()
 
     async def _open(self, user_id: str, connection_id: str) -> CalendarWriter:
         try:
