@@ -144,8 +144,8 @@ def event_from_component(
         organizer=_person(component.get("ORGANIZER")),
         attendees=_attendees(component.get("ATTENDEE")),
         alarms=_alarms(component),
-        recurrence_rule=_rrule_text(rrule),
-        excluded_dates=_exdates(component.get("EXDATE"), default_tz),
+        recurrence_rule=rrule_text(rrule),
+        excluded_dates=excluded_dates(component.get("EXDATE"), default_tz),
         recurrence_id=_aware(recurrence_id.dt, default_tz) if recurrence_id is not None else None,
         url=clip(component.get("URL"), MAX_SHORT_TEXT),
         last_modified=_aware(modified.dt, UTC) if modified is not None else None,
@@ -236,7 +236,8 @@ def _alarms(component: icalendar.cal.Component) -> list[Alarm]:
     return alarms
 
 
-def _rrule_text(value: Any) -> str | None:
+def rrule_text(value: Any) -> str | None:
+    """An iCalendar RRULE property as its text (``FREQ=WEEKLY;BYDAY=MO``), bounded."""
     if value is None:
         return None
     rule = value[0] if isinstance(value, list) and value else value
@@ -246,7 +247,8 @@ def _rrule_text(value: Any) -> str | None:
         return None
 
 
-def _exdates(value: Any, default_tz: tzinfo) -> list[datetime]:
+def excluded_dates(value: Any, default_tz: tzinfo) -> list[datetime]:
+    """The moments of EXDATE properties, aware (``default_tz`` for floating ones), bounded."""
     lists = value if isinstance(value, list) else [value] if value is not None else []
     found: list[datetime] = []
     for listing in lists:

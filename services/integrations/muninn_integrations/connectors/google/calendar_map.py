@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 
-from muninn_integrations.calendar.ical import _exdates, _rrule_text, clip
+from muninn_integrations.calendar.ical import excluded_dates, rrule_text, clip
 from muninn_integrations.calendar.models import (
     MAX_ALARMS,
     MAX_ATTENDEES,
@@ -145,7 +145,7 @@ def _recurrence(lines: Any, start: datetime) -> tuple[str | None, list[datetime]
         component = icalendar.Event.from_ical(text)
     except Exception:  # icalendar raises ValueError, KeyError, IndexError...
         raise MalformedCalendarError("recurrence unreadable") from None
-    return _rrule_text(component.get("RRULE")), _exdates(
+    return rrule_text(component.get("RRULE")), excluded_dates(
         component.get("EXDATE"), start.tzinfo or UTC
     )
 
