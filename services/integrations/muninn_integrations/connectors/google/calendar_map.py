@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 
-from muninn_integrations.calendar.ical import excluded_dates, rrule_text, clip
+from muninn_integrations.calendar.ical import clip, excluded_dates, rrule_text
 from muninn_integrations.calendar.models import (
     MAX_ALARMS,
     MAX_ATTENDEES,
