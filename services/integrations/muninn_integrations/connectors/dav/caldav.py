@@ -10,15 +10,11 @@ from __future__ import annotations
 import hashlib
 import re
 
-import httpx
-from muninn_shared.outbound import OutboundGuard
-
 from muninn_integrations.calendar.ical import event_from_ical
 from muninn_integrations.calendar.models import CalendarEvent
 from muninn_integrations.calendar.serialize import event_to_ical
 from muninn_integrations.connectors.calendar_writer import StoredEvent
-from muninn_integrations.connectors.dav.client import DavCredentials
-from muninn_integrations.connectors.dav.connector import DEFAULT_TIMEOUT, DavConnector
+from muninn_integrations.connectors.dav.connector import DavConnector
 from muninn_integrations.connectors.dav.discovery import DavCollection
 from muninn_integrations.connectors.dav.multistatus import CALDAV
 from muninn_integrations.connectors.port import RecordKind, SourceRejectedError
@@ -32,26 +28,11 @@ __all__ = ["CalDavConnector", "StoredEvent", "resource_name"]
 
 class CalDavConnector(DavConnector[CalendarEvent]):
     provider = "caldav"  # the calendar write-back seam (connectors.calendar_writer)
+    namespace = CALDAV
+    kind = RecordKind.CALENDAR_EVENT
 
-    def __init__(
-        self,
-        base_url: str,
-        credentials: DavCredentials,
-        *,
-        guard: OutboundGuard | None = None,
-        http: httpx.AsyncClient | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
-    ) -> None:
-        super().__init__(
-            base_url,
-            credentials,
-            namespace=CALDAV,
-            kind=RecordKind.CALENDAR_EVENT,
-            parse=event_from_ical,
-            guard=guard,
-            http=http,
-            timeout=timeout,
-        )
+    def parse(self, text: str) -> CalendarEvent | None:
+        return event_from_ical(text)
 
     async def create_event(self, collection_id: str, event: CalendarEvent) -> StoredEvent:
         collection = await self._writable(collection_id)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Generic, TypeVar
+from abc import abstractmethod
+from typing import ClassVar, Generic, TypeVar
 
 import httpx
 from muninn_shared.outbound import OutboundGuard, guarded_client
@@ -24,16 +24,23 @@ DEFAULT_TIMEOUT = 30.0
 
 class DavConnector(Generic[RecordT]):
     """Collections are discovered once per connector and kept: a connector lives for one
-    sync run, and a collection created meanwhile is found by the next run."""
+    sync run, and a collection created meanwhile is found by the next run.
+
+    A protocol (CalDAV, CardDAV) says its XML namespace, the kind of record it syncs, and
+    how a resource's text becomes a record."""
+
+    namespace: ClassVar[str]
+    kind: ClassVar[RecordKind]
+
+    @abstractmethod
+    def parse(self, text: str) -> RecordT | None:
+        """The record a resource holds; None when it holds none this adapter reads."""
 
     def __init__(
         self,
         base_url: str,
         credentials: DavCredentials,
         *,
-        namespace: str,
-        kind: RecordKind,
-        parse: Callable[[str], RecordT | None],
         guard: OutboundGuard | None = None,
         http: httpx.AsyncClient | None = None,
         timeout: float = DEFAULT_TIMEOUT,
@@ -44,9 +51,9 @@ class DavConnector(Generic[RecordT]):
             http = guarded_client(guard, timeout=timeout)
         self._http = http
         self._client = DavClient(http, base_url, credentials)
-        self._namespace = namespace
-        self._kind = kind
-        self._sync = DavSync(self._client, namespace=namespace, kind=kind, parse=parse)
+        self._sync = DavSync(
+            self._client, namespace=self.namespace, kind=self.kind, parse=self.parse
+        )
         self._collections: list[DavCollection] | None = None
 
     def __repr__(self) -> str:
@@ -58,7 +65,7 @@ class DavConnector(Generic[RecordT]):
 
     async def collections(self, *, refresh: bool = False) -> list[DavCollection]:
         if self._collections is None or refresh:
-            self._collections = await discover_collections(self._client, self._namespace)
+            self._collections = await discover_collections(self._client, self.namespace)
         return self._collections
 
     async def check(self) -> list[Collection]:
@@ -66,7 +73,7 @@ class DavConnector(Generic[RecordT]):
             Collection(
                 id=collection.path,
                 name=collection.name,
-                kind=self._kind,
+                kind=self.kind,
                 read_only=collection.read_only,
                 extras={"color": collection.color} if collection.color else {},
             )
