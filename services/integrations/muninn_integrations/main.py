@@ -7,6 +7,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 from muninn_shared.background import BackgroundTasks
 from muninn_shared.privacy import install_erasure_consumer
+from muninn_shared.problems import ProblemError
 from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.service import build_service_app
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -62,8 +63,9 @@ from muninn_integrations.oauth.store import OAuthStateStore
 from muninn_integrations.profiles.service import ProfileService
 from muninn_integrations.settings import IntegrationsSettings
 from muninn_integrations.sync.announce import RecordAnnouncer
+from muninn_integrations.sync.catchup import CatchUp
 from muninn_integrations.sync.router import router as sync_router
-from muninn_integrations.sync.service import SyncService
+from muninn_integrations.sync.service import Follower, SyncService
 from muninn_integrations.sync.sinks import RecordSink, SyncScope
 from muninn_integrations.sync.store import SyncStore
 from muninn_integrations.vault.service import Vault
@@ -130,10 +132,12 @@ def create_app(
         audit=audit,
     )
     contacts.when_deleted(interactions.forget_contact)
+    calendar_sink = CalendarEventSink(calendar_store)
+    mail_sink = MailSink(mail_store)
     sinks: list[RecordSink] = [
-        CalendarEventSink(calendar_store),
+        calendar_sink,
         ContactSink(contact_store, deleted=[interactions.forget_contact], audit=audit),
-        MailSink(mail_store),
+        mail_sink,
     ]
 
     async def purge_synced(user_id: str, connection_id: str, session: AsyncClientSession) -> int:
@@ -227,6 +231,21 @@ def create_app(
             summary_batch=settings.briefing_summary_batch,
         ),
     )
+    derived: list[Follower] = [
+        InteractionLog(interactions).follow,
+        graph.follow,
+        interests.follow,
+        briefings.follow,
+    ]
+
+    async def provider_of(user_id: str, connection_id: str) -> str | None:
+        try:
+            return (await connections.get(user_id, connection_id)).provider.value
+        except ProblemError:
+            return None
+
+    # Contacts synced after the mail and meetings they are on catch up with them.
+    catch_up = CatchUp([calendar_sink, mail_sink], derived, provider_of)
     sync = SyncService(
         client=runtime.mongo,
         store=sync_store,
@@ -234,12 +253,7 @@ def create_app(
         registry=registry,
         sinks=sinks,
         announcer=announcer,
-        followers=[
-            InteractionLog(interactions).follow,
-            graph.follow,
-            interests.follow,
-            briefings.follow,
-        ],
+        followers=[*derived, catch_up.follow],
         owner=f"{settings.service_name}:{settings.instance_id}",
         lease=timedelta(seconds=settings.sync_lease_seconds),
         page_size=settings.sync_page_size,

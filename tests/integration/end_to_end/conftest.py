@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 from muninn_devstack.demo import integrations_env
 
+from tests.integration.end_to_end.pim import relationships_env
 from tests.integration.fake_llm import MODEL as FAKE_MODEL
 from tests.integration.fake_llm import serve_fake_llm
 from tests.integration.infra import Infra, provide_infra
@@ -45,7 +46,8 @@ def suite(infra: Infra, fake_llm: str, tmp_path_factory: pytest.TempPathFactory)
         "MUNINN_GENERATION_SWEEP_INTERVAL_SECONDS": "1",
     }
     # As in `make run-demo`: integrations alone may reach the calendar and mail servers the
-    # tests start on loopback (over plain HTTP and IMAP).
-    service_env = {"integrations": integrations_env({})}
+    # tests start on loopback (over plain HTTP and IMAP). Briefings go out a minute before a
+    # meeting and are looked for every few seconds, so one can be seen delivered.
+    service_env = {"integrations": {**integrations_env({}), **relationships_env()}}
     with provide_suite(infra, tmp_path_factory.mktemp("suite"), env, service_env) as running:
         yield running

@@ -15,13 +15,12 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -41,15 +40,26 @@ from muninn_devstack.servers import free_port
 from muninn_shared.privacy import SECRET_FIELD_SUFFIXES
 from pymongo import AsyncMongoClient
 
-from tests.integration.e2e import REQUEST_TIMEOUT, Doc, User, register
+from tests.integration.e2e import Doc, User, register
+from tests.integration.end_to_end.pim import (
+    ERASURE_TIMEOUT,
+    client,
+    connect,
+    counts,
+    erase,
+    field_names,
+    log_tails_on_failure,
+    mentions,
+    synced,
+)
 from tests.integration.suite import Suite
+
+__all__ = ["client", "log_tails_on_failure"]
 
 MEMORY_DEADLINE = 60.0
 """The acceptance bound: connected calendar and mail answer memory search within a minute."""
 UPCOMING_IN = timedelta(minutes=3)
 REMINDER_LEAD_MINUTES = 1
-ERASURE_TIMEOUT = 120.0
-SYNC_TIMEOUT = 90.0
 
 INTEGRATIONS_COLLECTIONS = (
     "connections",
@@ -60,8 +70,13 @@ INTEGRATIONS_COLLECTIONS = (
     "contacts",
     "contact_sources",
     "mail_messages",
+    "interactions",
+    "contact_links",
+    "contact_interests",
 )
-"""Where the integrations service keeps a user who synced a calendar, contacts and mail."""
+"""Where the integrations service keeps a user who synced a calendar, contacts and mail (and
+what it derived: interactions, who knows whom, interests; see test_relationships.py for
+briefings and contact memories)."""
 FORBIDDEN_EXPORT_FIELDS = (
     "password",
     "ciphertext",
@@ -152,41 +167,7 @@ def sources(suite: Suite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         radicale.stop()
 
 
-@pytest.fixture(autouse=True)
-def log_tails_on_failure(request: pytest.FixtureRequest, suite: Suite) -> Iterator[None]:
-    failed_before = request.session.testsfailed
-    yield
-    if request.session.testsfailed > failed_before:
-        print(f"\n===== service logs =====\n{suite.tails(20)}")
-
-
-@pytest.fixture
-async def client(suite: Suite) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=suite.gateway_url, timeout=REQUEST_TIMEOUT) as http:
-        yield http
-
-
 # -- helpers -------------------------------------------------------------------------------------
-
-
-async def connect(
-    client: httpx.AsyncClient,
-    user: User,
-    provider: str,
-    url: str,
-    username: str | None = None,
-    password: str | None = None,
-) -> str:
-    body = {"provider": provider, "server_url": url}
-    if username is not None and password is not None:
-        body |= {"username": username, "password": password}
-    response = await client.post(
-        "/v1/integrations/connections", json=body, headers=user.headers, timeout=60
-    )
-    assert response.status_code == 201, response.text
-    assert password is None or password not in response.text
-    connection_id: str = response.json()["id"]
-    return connection_id
 
 
 async def connect_all(client: httpx.AsyncClient, user: User, sources: Sources) -> list[str]:
@@ -227,55 +208,6 @@ async def first_answer(
                 return Answer(str(content), time.monotonic() - started)
         await asyncio.sleep(0.5)
     return None
-
-
-async def synced(client: httpx.AsyncClient, user: User, connection_ids: list[str]) -> None:
-    """Sync each connection now and wait until every one has completed a sync."""
-    for connection_id in connection_ids:
-        queued = await client.post(
-            f"/v1/integrations/connections/{connection_id}/sync", headers=user.headers
-        )
-        assert queued.status_code in (200, 202), queued.text
-    deadline = time.monotonic() + SYNC_TIMEOUT
-    while True:
-        listed = await client.get("/v1/integrations/connections", headers=user.headers)
-        assert listed.status_code == 200, listed.text
-        pending = [c for c in listed.json()["items"] if c["sync_count"] < 1]
-        if not pending:
-            return
-        assert time.monotonic() < deadline, f"not synced after {SYNC_TIMEOUT}s: {pending}"
-        await asyncio.sleep(0.5)
-
-
-async def counts(db: Any, user_id: str) -> dict[str, int]:
-    return {
-        name: await db[name].count_documents({"user_id": user_id})
-        for name in sorted(await db.list_collection_names())
-        if not name.startswith("system.")
-    }
-
-
-async def mentions(db: Any, needles: list[str]) -> list[str]:
-    """Every document of the database whose stored form contains one of ``needles``."""
-    found = []
-    for name in await db.list_collection_names():
-        if name.startswith("system."):
-            continue
-        async for doc in db[name].find({}):
-            text = json.dumps(doc, default=str)
-            hits = [needle for needle in needles if needle in text]
-            if hits:
-                found.append(f"{name} {doc.get('_id')!r}: {hits}")
-    return found
-
-
-def field_names(value: object) -> set[str]:
-    """Every key at any depth of a JSON value, inside lists too."""
-    if isinstance(value, dict):
-        return set(value) | {name for item in value.values() for name in field_names(item)}
-    if isinstance(value, list):
-        return {name for item in value for name in field_names(item)}
-    return set()
 
 
 # -- calendar and mail answer memory, and remind -------------------------------------------------
@@ -409,17 +341,7 @@ async def test_export_shows_synced_records_without_secrets_and_erasure_removes_t
             assert sealed.hex()[:32] not in text, name
 
     # -- erasure: nothing of the user is left, the other user's data is untouched
-    requested = await client.delete("/v1/me", headers=erased.headers)
-    assert requested.status_code == 202, requested.text
-    status_url = requested.json()["status_url"]
-    deadline = time.monotonic() + ERASURE_TIMEOUT
-    status: Doc = requested.json()
-    while status["status"] != "completed":
-        assert time.monotonic() < deadline, f"erasure still {status} after {ERASURE_TIMEOUT}s"
-        await asyncio.sleep(0.5)
-        response = await client.get(status_url, headers=erased.headers)
-        assert response.status_code == 200, response.text
-        status = response.json()
+    status = await erase(client, erased)
     assert status["services"]["integrations"]["status"] == "completed", status
 
     after = await counts(db, erased.id)
@@ -428,6 +350,7 @@ async def test_export_shows_synced_records_without_secrets_and_erasure_removes_t
     # erasure's own receipt leaves through the outbox shortly after, so give it that.
     needles = [erased.id, *erased_connections]
     leftovers = await mentions(db, needles)
+    deadline = time.monotonic() + ERASURE_TIMEOUT
     while leftovers and time.monotonic() < deadline:
         await asyncio.sleep(0.5)
         leftovers = await mentions(db, needles)

@@ -79,6 +79,20 @@ class CalendarEventSink(KindSink):
         action = Action.CREATED if outcome is Outcome.CREATED else Action.UPDATED
         return Applied(record_id, action, event_data(change.record, change.collection_id))
 
+    async def recent(
+        self, user_id: str, limit: int, session: AsyncClientSession
+    ) -> list[tuple[str, Applied]]:
+        """The user's latest synced events as their sync applied them, each with its
+        connection (``sync/catchup.py``)."""
+        return [
+            (
+                event.connection_id,
+                Applied(event.id, Action.CREATED, event_data(event.event, event.collection_id)),
+            )
+            for event in await self._store.latest(user_id, limit, session)
+            if event.connection_id
+        ]
+
     async def remove(
         self, scope: SyncScope, external_id: str, session: AsyncClientSession
     ) -> Applied | None:

@@ -20,7 +20,7 @@ from typing import Any
 
 from muninn_shared.moments import as_utc
 from muninn_shared.storage.indexes import ensure_index
-from pymongo import ASCENDING
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -149,6 +149,19 @@ class CalendarEventStore:
     ) -> StoredCalendarEvent | None:
         doc = await self._events.find_one({"_id": event_id, "user_id": user_id}, session=session)
         return stored_event_from_doc(doc) if doc is not None else None
+
+    async def latest(
+        self, user_id: str, limit: int, session: AsyncClientSession | None = None
+    ) -> list[StoredCalendarEvent]:
+        """The user's ``limit`` events with the latest starts and as many series (a series'
+        first start may be long past), without their iCalendar text."""
+        docs: list[dict[str, Any]] = []
+        for recurring in (False, True):
+            found = self._events.find(
+                {"user_id": user_id, "recurring": recurring}, {"ical": 0}, session=session
+            )
+            docs += await found.sort("starts_at", DESCENDING).limit(limit).to_list(limit)
+        return [stored_event_from_doc(doc) for doc in docs]
 
     async def find(
         self, source: Source, session: AsyncClientSession | None = None

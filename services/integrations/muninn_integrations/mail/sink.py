@@ -115,6 +115,17 @@ class MailSink(KindSink):
         )
         return await self._upsert(scope, change, message, existing, session)
 
+    async def recent(
+        self, user_id: str, limit: int, session: AsyncClientSession
+    ) -> list[tuple[str, Applied]]:
+        """The user's newest messages as their sync applied them, each with its connection
+        (``sync/catchup.py``)."""
+        return [
+            (doc["connection_id"], Applied(doc["_id"], Action.CREATED, event_data(doc)))
+            for doc in await self._store.latest(user_id, limit, session)
+            if doc.get("connection_id")
+        ]
+
     async def remove(
         self, scope: SyncScope, external_id: str, session: AsyncClientSession
     ) -> Applied | None:

@@ -61,6 +61,12 @@ class MailStore:
             session=session,
         )
 
+    async def latest(self, user_id: str, limit: int, session: AsyncClientSession) -> list[Doc]:
+        """The user's ``limit`` newest messages, without bodies."""
+        found = self._messages.find({"user_id": user_id}, SUMMARY_PROJECTION, session=session)
+        sort = [(SORT, DESCENDING), ("_id", DESCENDING)]
+        return await found.sort(sort).limit(limit).to_list(limit)
+
     async def insert(self, doc: Doc, session: AsyncClientSession) -> None:
         await self._messages.insert_one(doc, session=session)
 
