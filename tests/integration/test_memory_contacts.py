@@ -219,13 +219,16 @@ async def test_interactions_contacts_entities_and_people_search(
     assert next(e for e in entities if e["name"] == "Ana Silva")["contact_ids"] == ["c-ana"]
 
     async def found_in_lisbon() -> list[dict[str, Any]] | None:
+        # The card and the interaction memory are indexed independently: wait for both.
         items = await people(client, me, "who was the designer I met in Lisbon?")
-        return items if items and items[0]["contact_id"] == "c-ana" else None
+        if not items or items[0]["contact_id"] != "c-ana":
+            return None
+        kinds = {m["kind"] for m in items[0]["matches"]}
+        return items if {"card", "interaction"} <= kinds else None
 
-    hits = await eventually_value(found_in_lisbon, "people search")
+    hits = await eventually_value(found_in_lisbon, "people search with card and interaction")
     assert hits[0]["name"] == "Ana Costa"
-    kinds = {m["kind"] for m in hits[0]["matches"]}
-    assert {"card", "interaction"} <= kinds
+    assert {"card", "interaction"} <= {m["kind"] for m in hits[0]["matches"]}
     lawyers = await people(client, me, "lawyer")
     assert lawyers[0]["contact_id"] == "c-ben"
 
