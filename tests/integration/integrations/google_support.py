@@ -3,7 +3,6 @@ it: sign in as a browser would, sync and wait, read what Muninn holds."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -12,7 +11,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from muninn_devstack.google_fake import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -21,11 +19,11 @@ from muninn_devstack.google_fake import (
     start_google_fake,
 )
 from muninn_integrations.main import create_app
-from muninn_integrations.settings import IntegrationsSettings
 from pymongo import AsyncMongoClient
 
 from tests.integration.infra import Infra
-from tests.integration.tokens import identity_token_issuer
+from tests.integration.integrations import app_support
+from tests.integration.integrations.app_support import ON_LOOPBACK, serving, settings_for
 
 REDIRECT_URI = "https://muninn.example/oauth/google/callback"
 ALL_SCOPES = [
@@ -47,10 +45,6 @@ class Running:
         return self.google.fake
 
 
-def me() -> dict[str, str]:
-    return {"Authorization": f"Bearer {identity_token_issuer().issue(uuid.uuid4().hex)}"}
-
-
 @pytest.fixture
 def google() -> Iterator[GoogleFakeServer]:
     server = start_google_fake(REDIRECT_URI)
@@ -60,15 +54,10 @@ def google() -> Iterator[GoogleFakeServer]:
 
 @pytest.fixture
 async def running(infra: Infra, unique: str, google: GoogleFakeServer) -> AsyncIterator[Running]:
-    settings = IntegrationsSettings(
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_uri=infra.mongo_uri,
-        mongo_database_prefix=f"muninn_it{unique}_",
-        log_level="WARNING",
-        # The fake listens on loopback over plain HTTP.
-        outbound_allow_cidrs=["127.0.0.0/8"],
-        outbound_require_https=False,
-        connect_check_timeout_seconds=20,
+    settings = settings_for(
+        infra,
+        unique,
+        **ON_LOOPBACK,
         sync_poll_seconds=0.2,
         sync_retry_base_seconds=0.2,
         # Small pages: every listing (events, messages, history, contacts) is paged.
@@ -86,12 +75,7 @@ async def running(infra: Infra, unique: str, google: GoogleFakeServer) -> AsyncI
     )
     app = create_app(settings)
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongo_uri)
-    async with (
-        LifespanManager(app, startup_timeout=120, shutdown_timeout=60),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://integrations", timeout=60
-        ) as http,
-    ):
+    async with serving(app) as http:
         yield Running(http, google, mongo[settings.mongo_database])
     await mongo.close()
 
@@ -135,13 +119,7 @@ async def sync(
 
 
 async def finished(running: Running, who: dict[str, str], job_id: str) -> dict[str, Any]:
-    job: dict[str, Any] = {}
-    for _ in range(400):
-        job = (await running.client.get(f"/v1/integrations/jobs/{job_id}", headers=who)).json()
-        if job["status"] in ("completed", "failed", "cancelled"):
-            return job
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"sync job {job_id} did not finish: {job}")
+    return await app_support.finished(running.client, who, job_id, tries=400)
 
 
 async def connection(running: Running, who: dict[str, str], connection_id: str) -> dict[str, Any]:

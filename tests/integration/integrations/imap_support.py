@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from email.message import EmailMessage
-from ipaddress import ip_network
 from pathlib import Path
 
+import pytest
 from muninn_devstack.mail import MailServer, mailbox_admin, start_pymap
 from muninn_devstack.servers import free_port
 from muninn_integrations.connectors.imap import ImapAccount, ImapConnector, ImapOptions
 from muninn_integrations.connectors.port import SyncPage
 from muninn_integrations.mail.models import MailMessage
-from muninn_shared.outbound import OutboundGuard, OutboundPolicy
+
+from tests.integration.integrations.dav_support import loopback_guard
 
 USER = "ana@example.org"
 PASSWORD = "app-password-4711"
-LOOPBACK = OutboundGuard(
-    OutboundPolicy(allow_cidrs=(ip_network("127.0.0.1/32"),), require_https=False)
-)
+LOOPBACK = loopback_guard()
 
 
 def message(number: int, *, subject: str | None = None, body: str | None = None) -> bytes:
@@ -29,6 +29,18 @@ def message(number: int, *, subject: str | None = None, body: str | None = None)
     mail["Date"] = "Fri, 04 Dec 2026 10:00:00 +0000"
     mail.set_content(body or f"Body of message {number}.")
     return bytes(mail)
+
+
+@pytest.fixture(scope="module")
+def pymap(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[MailServer]:
+    """A pymap of the test module's own, for its ``MAIL_USER`` with ``MAIL_PASSWORD``."""
+    log = Path(tmp_path_factory.mktemp("pymap")) / "pymap.log"
+    module = request.module
+    server = start_pymap(free_port(), log, user=module.MAIL_USER, password=module.MAIL_PASSWORD)
+    yield server
+    server.process.stop()
 
 
 def start(tmp: Path) -> MailServer:

@@ -9,18 +9,16 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from muninn_integrations.connectors.port import Change, RecordKind
 from muninn_integrations.deps import IntegrationsServices
 from muninn_integrations.main import create_app
-from muninn_integrations.settings import IntegrationsSettings
 from muninn_integrations.sync.sinks import Applied, RecordSink, SyncScope
 from muninn_shared.storage.mongo import in_transaction
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from tests.integration.infra import Infra
-from tests.integration.tokens import identity_token_issuer
+from tests.integration.integrations.app_support import me, serving, settings_for
 
 T = TypeVar("T")
 
@@ -55,27 +53,26 @@ class Running:
 
 @pytest.fixture
 async def running(infra: Infra, unique: str) -> AsyncIterator[Running]:
-    settings = IntegrationsSettings(
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_uri=infra.mongo_uri,
-        mongo_database_prefix=f"muninn_it{unique}_",
-        log_level="WARNING",
+    settings = settings_for(
+        infra,
+        unique,
     )
     app = create_app(settings)
     sinks = {sink.kind: sink for sink in app.state.sinks}
-    async with (
-        LifespanManager(app, startup_timeout=120, shutdown_timeout=60),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://integrations", timeout=60
-        ) as client,
-    ):
+    async with serving(app) as client:
         # Sessions must come from the client the app's stores use.
         runtime = app.state.runtime
         yield Running(client, runtime.mongo, runtime.db, sinks, app.state.services)
 
 
-def me(user_id: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {identity_token_issuer().issue(user_id)}"}
+async def items_at(
+    running: Running, path: str, headers: dict[str, str], **params: Any
+) -> list[Any]:
+    """The ``items`` of a listing the user asked for (asserted answered)."""
+    answer = await running.client.get(path, params=params, headers=headers)
+    assert answer.status_code == 200, answer.text
+    items: list[Any] = answer.json()["items"]
+    return items
 
 
 def new_user(name: str) -> tuple[str, dict[str, str]]:

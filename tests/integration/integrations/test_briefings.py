@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from muninn_integrations.briefings.llm import OfflineWriter
 from muninn_integrations.briefings.models import InteractionFacts, InterestFacts
 from muninn_integrations.briefings.service import BriefingPolicy, BriefingService
@@ -27,7 +26,6 @@ from muninn_integrations.contacts.models import ContactCreate
 from muninn_integrations.contacts.service import ContactService
 from muninn_integrations.contacts.store import ContactStore
 from muninn_integrations.main import create_app
-from muninn_integrations.settings import IntegrationsSettings
 from muninn_integrations.sync.announce import RecordAnnouncer
 from muninn_integrations.sync.sinks import SyncScope
 from muninn_shared.storage.mongo import in_transaction
@@ -36,6 +34,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from tests.integration.infra import Infra
+from tests.integration.integrations.app_support import serving, settings_for
 from tests.integration.integrations.records_support import new_user
 
 CONTACT_MEMORY = "contact_memory"
@@ -347,21 +346,14 @@ class Api:
 
 @pytest.fixture
 async def api(infra: Infra, unique: str) -> AsyncIterator[Api]:
-    settings = IntegrationsSettings(
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_uri=infra.mongo_uri,
-        mongo_database_prefix=f"muninn_it{unique}_",
-        log_level="WARNING",
+    settings = settings_for(
+        infra,
+        unique,
         sync_workers_enabled=False,
     )
     app = create_app(settings, briefing_sources=FixedSources())
     sink = next(s for s in app.state.sinks if s.kind is RecordKind.CALENDAR_EVENT)
-    async with (
-        LifespanManager(app, startup_timeout=120, shutdown_timeout=60),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://integrations", timeout=60
-        ) as client,
-    ):
+    async with serving(app) as client:
         yield Api(client, app.state.services.briefings, sink, app.state.runtime.mongo)
 
 

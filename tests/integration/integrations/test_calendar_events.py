@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from ipaddress import ip_network
 from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
-from muninn_devstack.dav import RadicaleServer, create_calendar, start_radicale
+from muninn_devstack.dav import RadicaleServer, create_calendar
 from muninn_integrations.calendar.models import CalendarEvent
 from muninn_integrations.calendar.service import ReadOnlyCalendarError
 from muninn_integrations.calendar.sink import CalendarEventSink
@@ -24,18 +22,19 @@ from muninn_integrations.calendar.store import CALENDAR_EVENTS, CalendarEventSto
 from muninn_integrations.connectors.dav import CalDavConnector, DavCredentials
 from muninn_integrations.connectors.port import Change, RecordKind
 from muninn_integrations.main import create_app
-from muninn_integrations.settings import IntegrationsSettings
 from muninn_integrations.sync.sinks import Action, Applied, SyncScope
 from muninn_shared.events import Topic
-from muninn_shared.outbound import OutboundGuard, OutboundPolicy
 from muninn_shared.problems import not_found
 from muninn_shared.storage.mongo import in_transaction
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from tests.integration.infra import Infra
+from tests.integration.integrations.app_support import ON_LOOPBACK, me, serving, settings_for
+from tests.integration.integrations.dav_support import RECURRING, loopback_guard, radicale
 from tests.integration.kafka_tools import collect
-from tests.integration.tokens import identity_token_issuer
+
+__all__ = ["radicale"]  # fixture
 
 USERS = {f"cal{number}": f"app-password-{number}" for number in range(12)}
 _accounts = itertools.count()
@@ -63,43 +62,7 @@ END:VEVENT\r
 END:VCALENDAR\r
 """
 
-RECURRING = """BEGIN:VCALENDAR\r
-VERSION:2.0\r
-PRODID:-//test//EN\r
-BEGIN:VEVENT\r
-UID:standup\r
-DTSTAMP:20260101T000000Z\r
-DTSTART;TZID=Europe/Berlin:20260105T093000\r
-DTEND;TZID=Europe/Berlin:20260105T094500\r
-RRULE:FREQ=WEEKLY;COUNT=6\r
-EXDATE;TZID=Europe/Berlin:20260112T093000\r
-SUMMARY:Standup\r
-END:VEVENT\r
-BEGIN:VEVENT\r
-UID:standup\r
-DTSTAMP:20260101T000000Z\r
-RECURRENCE-ID;TZID=Europe/Berlin:20260119T093000\r
-DTSTART;TZID=Europe/Berlin:20260119T140000\r
-DTEND;TZID=Europe/Berlin:20260119T141500\r
-SUMMARY:Standup (afternoon)\r
-END:VEVENT\r
-END:VCALENDAR\r
-"""
-
 JANUARY = {"start": "2026-01-01T00:00:00Z", "end": "2026-02-01T00:00:00Z"}
-
-
-@pytest.fixture(scope="module")
-def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RadicaleServer]:
-    server = start_radicale(tmp_path_factory.mktemp("radicale"), USERS)
-    yield server
-    server.stop()
-
-
-def loopback_guard() -> OutboundGuard:
-    return OutboundGuard(
-        OutboundPolicy(allow_cidrs=(ip_network("127.0.0.1/32"),), require_https=False)
-    )
 
 
 @dataclass
@@ -168,10 +131,6 @@ class Running:
             await connector.aclose()
 
 
-def me(user_id: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {identity_token_issuer().issue(user_id)}"}
-
-
 @pytest.fixture
 async def running(
     infra: Infra,
@@ -179,11 +138,9 @@ async def running(
     mongo: AsyncMongoClient[dict[str, Any]],
     radicale: RadicaleServer,
 ) -> AsyncIterator[Running]:
-    settings = IntegrationsSettings(
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_uri=infra.mongo_uri,
-        mongo_database_prefix=f"muninn_it{unique}_",
-        log_level="WARNING",
+    settings = settings_for(
+        infra,
+        unique,
     )
     accounts: dict[tuple[str, str], tuple[str, str]] = {}
     read_only: set[tuple[str, str]] = set()
@@ -198,12 +155,7 @@ async def running(
 
     app = create_app(settings, open_calendar=open_calendar)
     db = mongo[settings.mongo_database]
-    async with (
-        LifespanManager(app, startup_timeout=120, shutdown_timeout=60),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://integrations", timeout=60
-        ) as client,
-    ):
+    async with serving(app) as client:
         sink = CalendarEventSink(CalendarEventStore(db))
         yield Running(client, radicale, mongo, db, sink, accounts, read_only)
 
@@ -672,25 +624,12 @@ async def test_write_back_through_a_connection_made_with_the_api_and_purge(
 ) -> None:
     """No connector injected: the app opens the connection with its sealed password, and a
     disconnect with purge removes what was written through it."""
-    settings = IntegrationsSettings(
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_uri=infra.mongo_uri,
-        mongo_database_prefix=f"muninn_it{unique}_",
-        log_level="WARNING",
-        outbound_allow_cidrs=["127.0.0.0/8"],
-        outbound_require_https=False,
-        connect_check_timeout_seconds=20,
-    )
+    settings = settings_for(infra, unique, **ON_LOOPBACK)
     dav_user = f"cal{next(_accounts)}"
     path = create_calendar(radicale.url, dav_user, USERS[dav_user], "work")
     ana = me(f"user-{uuid.uuid4().hex[:8]}")
     app = create_app(settings)
-    async with (
-        LifespanManager(app, startup_timeout=120, shutdown_timeout=60),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://integrations", timeout=60
-        ) as client,
-    ):
+    async with serving(app) as client:
         connected = await client.post(
             "/v1/integrations/connections",
             json={

@@ -7,23 +7,26 @@ connection expired on its next check.
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from muninn_devstack.dav import RadicaleServer, create_address_book, create_calendar, start_radicale
-from muninn_devstack.mail import MailServer, start_pymap
-from muninn_devstack.servers import free_port
+from muninn_devstack.mail import MailServer
 from muninn_integrations.main import create_app
-from muninn_integrations.settings import IntegrationsSettings
 
 from tests.integration.infra import Infra
-from tests.integration.tokens import identity_token_issuer
+from tests.integration.integrations.app_support import (
+    ON_LOOPBACK,
+    finished,
+    me,
+    serving,
+    settings_for,
+)
+from tests.integration.integrations.imap_support import pymap
+
+__all__ = ["pymap"]  # fixture
 
 DAV_USER, DAV_PASSWORD = "ana", "dav-app-password-5521"
 SYNC_USER, SYNC_PASSWORD = "bea", "dav-app-password-9034"
@@ -41,44 +44,39 @@ def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RadicaleServe
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def pymap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailServer]:
-    log = Path(tmp_path_factory.mktemp("pymap")) / "pymap.log"
-    server = start_pymap(free_port(), log, user=MAIL_USER, password=MAIL_PASSWORD)
-    yield server
-    server.process.stop()
-
-
 @pytest.fixture
 async def client(infra: Infra, unique: str) -> AsyncIterator[httpx.AsyncClient]:
-    settings = IntegrationsSettings(
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_uri=infra.mongo_uri,
-        mongo_database_prefix=f"muninn_it{unique}_",
-        log_level="WARNING",
-        # The test servers listen on loopback, over plain HTTP and IMAP.
-        outbound_allow_cidrs=["127.0.0.0/8"],
-        outbound_require_https=False,
-        imap_allow_plaintext=True,
-        connect_check_timeout_seconds=20,
+    settings = settings_for(
+        infra,
+        unique,
+        **ON_LOOPBACK,
         sync_poll_seconds=0.2,
     )
-    app = create_app(settings)
-    async with (
-        LifespanManager(app, startup_timeout=120, shutdown_timeout=60),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://integrations", timeout=60
-        ) as http,
-    ):
+    async with serving(create_app(settings)) as http:
         yield http
-
-
-def me() -> dict[str, str]:
-    return {"Authorization": f"Bearer {identity_token_issuer().issue(uuid.uuid4().hex)}"}
 
 
 async def connect(http: httpx.AsyncClient, who: dict[str, str], **body: Any) -> httpx.Response:
     return await http.post("/v1/integrations/connections", json=body, headers=who)
+
+
+async def connect_dav(
+    http: httpx.AsyncClient,
+    who: dict[str, str],
+    radicale: RadicaleServer,
+    provider: str = "caldav",
+    *,
+    username: str = DAV_USER,
+    password: str = DAV_PASSWORD,
+) -> httpx.Response:
+    return await connect(
+        http,
+        who,
+        provider=provider,
+        server_url=radicale.url + "/",
+        username=username,
+        password=password,
+    )
 
 
 async def test_the_providers_on_offer(client: httpx.AsyncClient) -> None:
@@ -94,39 +92,18 @@ async def test_calendar_and_contacts_are_discovered_at_the_server(
     client: httpx.AsyncClient, radicale: RadicaleServer
 ) -> None:
     ana = me()
-    calendar = await connect(
-        client,
-        ana,
-        provider="caldav",
-        server_url=radicale.url + "/",
-        username=DAV_USER,
-        password=DAV_PASSWORD,
-    )
+    calendar = await connect_dav(client, ana, radicale)
     assert calendar.status_code == 201, calendar.text
     assert [c["name"] for c in calendar.json()["collections"]] == ["Personal"]
     assert DAV_PASSWORD not in calendar.text
 
-    contacts = await connect(
-        client,
-        ana,
-        provider="carddav",
-        server_url=radicale.url + "/",
-        username=DAV_USER,
-        password=DAV_PASSWORD,
-    )
+    contacts = await connect_dav(client, ana, radicale, "carddav")
     assert contacts.status_code == 201, contacts.text
     assert [(c["name"], c["kind"]) for c in contacts.json()["collections"]] == [
         ("Friends", "contact")
     ]
 
-    wrong = await connect(
-        client,
-        me(),
-        provider="caldav",
-        server_url=radicale.url + "/",
-        username=DAV_USER,
-        password="not-it",
-    )
+    wrong = await connect_dav(client, me(), radicale, password="not-it")
     assert wrong.status_code == 422
     assert wrong.json()["type"].endswith("credentials-rejected")
     assert "not-it" not in wrong.text
@@ -162,49 +139,27 @@ async def test_a_mailbox_connects_and_a_changed_password_expires_it(
 async def test_a_private_address_is_refused_unless_allow_listed(
     infra: Infra, unique: str, radicale: RadicaleServer
 ) -> None:
-    settings = IntegrationsSettings(
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_uri=infra.mongo_uri,
-        mongo_database_prefix=f"muninn_it{unique}_",
-        log_level="WARNING",
-        outbound_require_https=False,
-    )
-    app = create_app(settings)
-    async with (
-        LifespanManager(app, startup_timeout=120, shutdown_timeout=60),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://integrations", timeout=60
-        ) as http,
-    ):
-        refused = await connect(
-            http,
-            me(),
-            provider="caldav",
-            server_url=radicale.url + "/",
-            username=DAV_USER,
-            password=DAV_PASSWORD,
-        )
+    settings = settings_for(infra, unique, outbound_require_https=False)
+    async with serving(create_app(settings)) as http:
+        refused = await connect_dav(http, me(), radicale)
         assert refused.status_code == 422, refused.text
         assert refused.json()["type"].endswith("address-refused")
         listed = await http.get("/v1/integrations/connections", headers=me())
         assert listed.json()["items"] == []
 
 
-def vevent(uid: str, title: str, start: str) -> str:
-    return (
+async def put_vevent(
+    source: httpx.AsyncClient, path: str, uid: str, title: str, start: str
+) -> None:
+    vevent = (
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//muninn-test//EN\r\nBEGIN:VEVENT\r\n"
         f"UID:{uid}\r\nDTSTAMP:20261201T000000Z\r\nDTSTART:{start}\r\n"
         f"DURATION:PT1H\r\nSUMMARY:{title}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
     )
-
-
-async def finished(http: httpx.AsyncClient, who: dict[str, str], job_id: str) -> dict[str, Any]:
-    for _ in range(300):
-        job = (await http.get(f"/v1/integrations/jobs/{job_id}", headers=who)).json()
-        if job["status"] in ("completed", "failed", "cancelled"):
-            return dict(job)
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"sync job {job_id} did not finish: {job}")
+    response = await source.put(
+        f"{path}{uid}.ics", content=vevent, headers={"Content-Type": "text/calendar"}
+    )
+    response.raise_for_status()
 
 
 async def test_a_calendar_syncs_into_muninn_and_changes_follow(
@@ -213,22 +168,9 @@ async def test_a_calendar_syncs_into_muninn_and_changes_follow(
     path = create_calendar(radicale.url, SYNC_USER, SYNC_PASSWORD, "Work")
     source = httpx.AsyncClient(base_url=radicale.url, auth=(SYNC_USER, SYNC_PASSWORD), timeout=10)
     for n in range(3):
-        (
-            await source.put(
-                f"{path}e{n}.ics",
-                content=vevent(f"e{n}", f"Review {n}", f"2027010{n + 1}T100000Z"),
-                headers={"Content-Type": "text/calendar"},
-            )
-        ).raise_for_status()
+        await put_vevent(source, path, f"e{n}", f"Review {n}", f"2027010{n + 1}T100000Z")
     bea = me()
-    connected = await connect(
-        client,
-        bea,
-        provider="caldav",
-        server_url=radicale.url + "/",
-        username=SYNC_USER,
-        password=SYNC_PASSWORD,
-    )
+    connected = await connect_dav(client, bea, radicale, username=SYNC_USER, password=SYNC_PASSWORD)
     assert connected.status_code == 201, connected.text
     connection_id = connected.json()["id"]
 
@@ -241,13 +183,7 @@ async def test_a_calendar_syncs_into_muninn_and_changes_follow(
 
     # Changed at the source: the next (incremental) sync brings exactly the change.
     (await source.delete(f"{path}e0.ics")).raise_for_status()
-    (
-        await source.put(
-            f"{path}e3.ics",
-            content=vevent("e3", "Planning", "20270110T090000Z"),
-            headers={"Content-Type": "text/calendar"},
-        )
-    ).raise_for_status()
+    await put_vevent(source, path, "e3", "Planning", "20270110T090000Z")
     second = await client.post(f"/v1/integrations/connections/{connection_id}/sync", headers=bea)
     job = await finished(client, bea, second.json()["id"])
     assert (job["status"], job["job_type"]) == ("completed", "incremental_sync")

@@ -15,8 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
-from muninn_integrations.connections.models import Provider, ProviderInfo
+from muninn_integrations.connections.models import Provider
 from muninn_integrations.connectors.port import (
     Collection,
     Connector,
@@ -27,14 +26,13 @@ from muninn_integrations.connectors.port import (
 )
 from muninn_integrations.connectors.registry import ConnectorRegistry, Endpoint
 from muninn_integrations.main import create_app
-from muninn_integrations.settings import IntegrationsSettings
 from muninn_integrations.vault.store import VAULT
 from muninn_shared.events import Topic
 from pymongo import AsyncMongoClient
 
 from tests.integration.infra import Infra
+from tests.integration.integrations.app_support import me, registry_of, serving, settings_for
 from tests.integration.kafka_tools import collect
-from tests.integration.tokens import identity_token_issuer
 
 PASSWORD = "app-password-7f3c"
 FEED_TOKEN = "private-feed-token-91ab"
@@ -73,24 +71,16 @@ class ScriptedConnector:
 
 
 def registry_for(source: Source) -> ConnectorRegistry:
-    registry = ConnectorRegistry()
-
     def opener(endpoint: Endpoint) -> Connector[Any]:
         return ScriptedConnector(source, endpoint)
 
-    for provider, auth in ((Provider.CALDAV, "app_password"), (Provider.ICS, "none")):
-        registry.register(
-            ProviderInfo(
-                provider=provider,
-                name=provider.value,
-                kinds=[RecordKind.CALENDAR_EVENT],
-                auth=auth,
-                writable=provider is Provider.CALDAV,
-                available=True,
-            ),
-            opener,
-        )
-    return registry
+    return registry_of(
+        opener,
+        [
+            (Provider.CALDAV, RecordKind.CALENDAR_EVENT, "app_password", True),
+            (Provider.ICS, RecordKind.CALENDAR_EVENT, "none", False),
+        ],
+    )
 
 
 @dataclass
@@ -104,26 +94,15 @@ class Running:
 async def running(
     infra: Infra, unique: str, mongo: AsyncMongoClient[dict[str, Any]]
 ) -> AsyncIterator[Running]:
-    settings = IntegrationsSettings(
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_uri=infra.mongo_uri,
-        mongo_database_prefix=f"muninn_it{unique}_",
-        log_level="WARNING",
+    settings = settings_for(
+        infra,
+        unique,
         sync_workers_enabled=False,
     )
     source = Source()
     app = create_app(settings, registry=registry_for(source))
-    async with (
-        LifespanManager(app, startup_timeout=120, shutdown_timeout=60),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://integrations", timeout=60
-        ) as client,
-    ):
+    async with serving(app) as client:
         yield Running(client, source, mongo[settings.mongo_database])
-
-
-def me(user_id: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {identity_token_issuer().issue(user_id)}"}
 
 
 def caldav(**overrides: Any) -> dict[str, Any]:

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from ipaddress import ip_network
 from typing import TypeVar
 
 import httpx
@@ -17,7 +16,6 @@ from muninn_devstack.dav import (
     RadicaleServer,
     create_address_book,
     create_calendar,
-    start_radicale,
 )
 from muninn_integrations.calendar.models import CalendarEvent
 from muninn_integrations.calendar.recurrence import expand_event
@@ -31,7 +29,10 @@ from muninn_integrations.connectors.port import (
     SourceUnavailableError,
 )
 from muninn_integrations.contacts.models import Contact
-from muninn_shared.outbound import OutboundGuard, OutboundPolicy
+
+from tests.integration.integrations.dav_support import RECURRING, loopback_guard, radicale
+
+__all__ = ["radicale"]  # fixture
 
 RecordT = TypeVar("RecordT")
 USERS = {f"user{number}": f"app-password-{number}" for number in range(12)}
@@ -50,29 +51,6 @@ END:VEVENT\r
 END:VCALENDAR\r
 """
 
-RECURRING = """BEGIN:VCALENDAR\r
-VERSION:2.0\r
-PRODID:-//test//EN\r
-BEGIN:VEVENT\r
-UID:standup\r
-DTSTAMP:20260101T000000Z\r
-DTSTART;TZID=Europe/Berlin:20260105T093000\r
-DTEND;TZID=Europe/Berlin:20260105T094500\r
-RRULE:FREQ=WEEKLY;COUNT=6\r
-EXDATE;TZID=Europe/Berlin:20260112T093000\r
-SUMMARY:Standup\r
-END:VEVENT\r
-BEGIN:VEVENT\r
-UID:standup\r
-DTSTAMP:20260101T000000Z\r
-RECURRENCE-ID;TZID=Europe/Berlin:20260119T093000\r
-DTSTART;TZID=Europe/Berlin:20260119T140000\r
-DTEND;TZID=Europe/Berlin:20260119T141500\r
-SUMMARY:Standup (afternoon)\r
-END:VEVENT\r
-END:VCALENDAR\r
-"""
-
 CARD = """BEGIN:VCARD\r
 VERSION:3.0\r
 UID:{uid}\r
@@ -84,24 +62,11 @@ END:VCARD\r
 """
 
 
-@pytest.fixture(scope="module")
-def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RadicaleServer]:
-    server = start_radicale(tmp_path_factory.mktemp("radicale"), USERS)
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def account() -> tuple[str, str]:
     """A user of its own for each test: discovery sees only that user's collections."""
     name = f"user{next(_accounts)}"
     return name, USERS[name]
-
-
-def loopback_guard() -> OutboundGuard:
-    return OutboundGuard(
-        OutboundPolicy(allow_cidrs=(ip_network("127.0.0.1/32"),), require_https=False)
-    )
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from muninn_devstack.google_fake import ACCOUNT, CLIENT_ID
 
+from tests.integration.integrations.app_support import me
 from tests.integration.integrations.google_support import (
     ALL_SCOPES,
     REDIRECT_URI,
@@ -19,7 +20,6 @@ from tests.integration.integrations.google_support import (
     google,
     mail,
     mail_subjects,
-    me,
     person,
     running,
     sign_in,

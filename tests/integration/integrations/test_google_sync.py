@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from muninn_devstack.google_fake import ACCOUNT
 
+from tests.integration.integrations.app_support import me
 from tests.integration.integrations.google_support import (
     Running,
     connection,
@@ -17,7 +18,6 @@ from tests.integration.integrations.google_support import (
     google,
     mail,
     mail_subjects,
-    me,
     person,
     running,
     sign_in,

@@ -628,15 +628,8 @@ async def test_strength_rises_and_going_cold_flips_on_the_rhythm(
         assert answer.status_code == 422, (bad, answer.text)
 
 
-async def test_a_contact_comes_with_the_parts_asked_for(running: Running) -> None:
-    _user, headers = new_user("ana")
-    bea = await add_contact(running, headers, "Bea", "bea@example.org", company="Acme")
-    cal = await add_contact(running, headers, "Cal", "cal@example.org")
-    for subject in ("Lunch", "Sailing plans"):
-        answer = await running.client.post(
-            f"/v1/contacts/{bea}/interactions", json={"subject": subject}, headers=headers
-        )
-        assert answer.status_code == 201, answer.text
+async def sailing_friend_of(running: Running, headers: dict[str, str], bea: str, cal: str) -> None:
+    """Bea is into sailing and a friend of Cal's, said by hand."""
     interest = await running.client.post(
         f"/v1/contacts/{bea}/interests",
         json={"category": "sports", "topic": "sailing"},
@@ -647,6 +640,18 @@ async def test_a_contact_comes_with_the_parts_asked_for(running: Running) -> Non
         f"/v1/contacts/{bea}/relationships/{cal}", json={"type": "friend"}, headers=headers
     )
     assert linked.status_code == 200, linked.text
+
+
+async def test_a_contact_comes_with_the_parts_asked_for(running: Running) -> None:
+    _user, headers = new_user("ana")
+    bea = await add_contact(running, headers, "Bea", "bea@example.org", company="Acme")
+    cal = await add_contact(running, headers, "Cal", "cal@example.org")
+    for subject in ("Lunch", "Sailing plans"):
+        answer = await running.client.post(
+            f"/v1/contacts/{bea}/interactions", json={"subject": subject}, headers=headers
+        )
+        assert answer.status_code == 201, answer.text
+    await sailing_friend_of(running, headers, bea, cal)
 
     plain = await contact(running, headers, bea)
     assert "interactions" not in plain
@@ -708,16 +713,7 @@ async def test_every_change_to_contacts_and_interactions_is_audited(
         f"/v1/interactions/{interaction}", json={"subject": "Long lunch"}, headers=headers
     )
     assert edited.status_code == 200, edited.text
-    interest = await running.client.post(
-        f"/v1/contacts/{bea}/interests",
-        json={"category": "sports", "topic": "sailing"},
-        headers=headers,
-    )
-    assert interest.status_code == 201, interest.text
-    linked = await running.client.put(
-        f"/v1/contacts/{bea}/relationships/{cal}", json={"type": "friend"}, headers=headers
-    )
-    assert linked.status_code == 200, linked.text
+    await sailing_friend_of(running, headers, bea, cal)
     archived = await running.client.post(f"/v1/contacts/{cal}/archive", headers=headers)
     assert archived.status_code == 200, archived.text
     await sync(

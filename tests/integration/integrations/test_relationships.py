@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from muninn_integrations.connectors.port import RecordKind
 from muninn_integrations.contacts.models import ContactCreate
 from muninn_integrations.contacts.service import ContactService
@@ -27,13 +26,13 @@ from muninn_integrations.interests.scoring import InterestPolicy
 from muninn_integrations.interests.service import InterestService
 from muninn_integrations.interests.store import CONTACT_INTERESTS, InterestStore
 from muninn_integrations.main import create_app
-from muninn_integrations.settings import IntegrationsSettings
 from muninn_integrations.sync.sinks import Action, Applied, SyncScope
 from muninn_shared.storage.mongo import in_transaction
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from tests.integration.infra import Infra
+from tests.integration.integrations.app_support import serving, settings_for
 from tests.integration.integrations.records_support import HOSTILE, new_user
 
 NOW = datetime.now(UTC)
@@ -301,20 +300,13 @@ class App:
 
 @pytest.fixture
 async def app(infra: Infra, unique: str) -> AsyncIterator[App]:
-    settings = IntegrationsSettings(
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_uri=infra.mongo_uri,
-        mongo_database_prefix=f"muninn_it{unique}_",
-        log_level="WARNING",
+    settings = settings_for(
+        infra,
+        unique,
         sync_workers_enabled=False,
     )
     created = create_app(settings)
-    async with (
-        LifespanManager(created, startup_timeout=120, shutdown_timeout=60),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=created), base_url="http://integrations", timeout=60
-        ) as client,
-    ):
+    async with serving(created) as client:
         runtime = created.state.runtime
         yield App(client, created.state.services, runtime.db, runtime.mongo)
 

@@ -16,9 +16,8 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from muninn_integrations.calendar.models import Attendee, CalendarEvent, Person, ResponseStatus
-from muninn_integrations.connections.models import Provider, ProviderInfo
+from muninn_integrations.connections.models import Provider
 from muninn_integrations.connectors.port import (
     Change,
     Collection,
@@ -31,9 +30,9 @@ from muninn_integrations.contacts.models import Contact, LabeledValue
 from muninn_integrations.deps import IntegrationsServices
 from muninn_integrations.mail.models import MailAddress, MailMessage
 from muninn_integrations.main import create_app
-from muninn_integrations.settings import IntegrationsSettings
 
 from tests.integration.infra import Infra
+from tests.integration.integrations.app_support import registry_of, serving, settings_for
 from tests.integration.integrations.records_support import new_user
 
 ME = "me@home.example"
@@ -101,24 +100,10 @@ class ScriptedConnector:
 
 
 def registry_for(sources: Sources) -> ConnectorRegistry:
-    registry = ConnectorRegistry()
-
     def opener(endpoint: Endpoint) -> Connector[Any]:
         return ScriptedConnector(sources, endpoint.provider)
 
-    for provider, kind in KINDS.items():
-        registry.register(
-            ProviderInfo(
-                provider=provider,
-                name=provider.value,
-                kinds=[kind],
-                auth="app_password",
-                writable=False,
-                available=True,
-            ),
-            opener,
-        )
-    return registry
+    return registry_of(opener, [(p, kind, "app_password", False) for p, kind in KINDS.items()])
 
 
 @dataclass
@@ -131,21 +116,14 @@ class Running:
 
 @pytest.fixture
 async def running(infra: Infra, unique: str) -> AsyncIterator[Running]:
-    settings = IntegrationsSettings(
-        kafka_bootstrap=infra.kafka_bootstrap,
-        mongo_uri=infra.mongo_uri,
-        mongo_database_prefix=f"muninn_it{unique}_",
-        log_level="WARNING",
+    settings = settings_for(
+        infra,
+        unique,
         sync_workers_enabled=False,  # the test runs each job itself, in its order
     )
     sources = Sources()
     app = create_app(settings, registry=registry_for(sources))
-    async with (
-        LifespanManager(app, startup_timeout=120, shutdown_timeout=60),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://integrations", timeout=60
-        ) as client,
-    ):
+    async with serving(app) as client:
         yield Running(client, app.state.services, sources, app.state.runtime.db)
 
 

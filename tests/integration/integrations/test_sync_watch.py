@@ -4,73 +4,36 @@ not at the next scheduled poll; one replica watches a connection at a time."""
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
-from asgi_lifespan import LifespanManager
-from muninn_devstack.mail import MailServer, start_pymap
-from muninn_devstack.servers import free_port
+from muninn_devstack.mail import MailServer
 from muninn_integrations.main import create_app
 from muninn_integrations.settings import IntegrationsSettings
 from muninn_integrations.watch.store import WatchStore
 from pymongo import AsyncMongoClient
 
 from tests.integration.infra import Infra
-from tests.integration.integrations.imap_support import append, message
-from tests.integration.tokens import identity_token_issuer
+from tests.integration.integrations.app_support import ON_LOOPBACK, me, serving, settings_for
+from tests.integration.integrations.imap_support import append, message, pymap
+
+__all__ = ["pymap"]  # fixture
 
 MAIL_USER, MAIL_PASSWORD = "ana@example.org", "mail-app-password-3318"
 
 
-@pytest.fixture(scope="module")
-def pymap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailServer]:
-    log = Path(tmp_path_factory.mktemp("pymap")) / "pymap.log"
-    server = start_pymap(free_port(), log, user=MAIL_USER, password=MAIL_PASSWORD)
-    yield server
-    server.process.stop()
-
-
-def settings_for(infra: Infra, unique: str, **overrides: Any) -> IntegrationsSettings:
-    values: dict[str, Any] = {
-        "kafka_bootstrap": infra.kafka_bootstrap,
-        "mongo_uri": infra.mongo_uri,
-        "mongo_database_prefix": f"muninn_it{unique}_",
-        "log_level": "WARNING",
-        "outbound_allow_cidrs": ["127.0.0.0/8"],
-    }
-    values.update(
-        outbound_require_https=False,
-        imap_allow_plaintext=True,
+def watch_settings(infra: Infra, unique: str) -> IntegrationsSettings:
+    return settings_for(
+        infra,
+        unique,
+        **ON_LOOPBACK,
         sync_poll_seconds=0.2,
         # The schedule would poll only after an hour: whatever syncs sooner was pushed.
         sync_schedule_interval_seconds=3600,
         sync_watch_scan_seconds=0.5,
         sync_watch_wait_seconds=30,
     )
-    values.update(overrides)
-    return IntegrationsSettings(**values)
-
-
-@asynccontextmanager
-async def serving(settings: IntegrationsSettings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
-    async with (
-        LifespanManager(app, startup_timeout=120, shutdown_timeout=60),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://integrations", timeout=60
-        ) as http,
-    ):
-        yield http
-
-
-def me() -> dict[str, str]:
-    return {"Authorization": f"Bearer {identity_token_issuer().issue(uuid.uuid4().hex)}"}
 
 
 async def jobs_of(http: httpx.AsyncClient, who: dict[str, str], connection_id: str) -> list[Any]:
@@ -97,7 +60,7 @@ async def eventually(check: Any, *, seconds: float = 60.0) -> None:
 async def test_new_mail_on_a_realtime_connection_is_synced_when_the_server_says_so(
     infra: Infra, unique: str, pymap: MailServer
 ) -> None:
-    async with serving(settings_for(infra, unique)) as http:
+    async with serving(create_app(watch_settings(infra, unique))) as http:
         ana = me()
         connected = await http.post(
             "/v1/integrations/connections",
