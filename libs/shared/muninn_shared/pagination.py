@@ -6,14 +6,19 @@ import base64
 import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
+from fastapi import Query
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
 from muninn_shared.problems import ProblemError
 
 T = TypeVar("T")
+
+# The query parameters of a paged list: how many items, and where the previous page ended.
+PageLimit = Annotated[int, Query(ge=1, le=100)]
+PageCursor = Annotated[str | None, Query(max_length=512)]
 
 
 def encode_cursor(at: datetime, item_id: str) -> str:

@@ -1,11 +1,13 @@
-"""FastAPI dependency: the integrations service's container."""
+"""What every route of the integrations service takes: the caller, the services that answer
+them, and the ids Muninn gave its records, in a path."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
+from muninn_shared.auth import CurrentPrincipal
 
 from muninn_integrations.audit.service import AuditLog
 from muninn_integrations.briefings.service import BriefingService
@@ -45,3 +47,23 @@ async def get_services(request: Request) -> IntegrationsServices:
 
 
 Services = Annotated[IntegrationsServices, Depends(get_services)]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who calls (the authenticated user) and the services that answer them: what every
+    route of this service starts from."""
+
+    user_id: str
+    services: IntegrationsServices
+
+
+async def get_caller(principal: CurrentPrincipal, services: Services) -> Caller:
+    return Caller(principal.user_id, services)
+
+
+CurrentCaller = Annotated[Caller, Depends(get_caller)]
+
+# The ids Muninn gives (contacts, events, messages, connections, jobs…).
+ID_PATTERN = r"^[A-Za-z0-9_-]+$"
+PathId = Annotated[str, Path(min_length=1, max_length=64, pattern=ID_PATTERN)]

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
-from muninn_shared.auth import CurrentPrincipal
+from fastapi import APIRouter, Query
+from muninn_shared.pagination import PageCursor, PageLimit
 
 from muninn_integrations.briefings.models import BriefingOut, ContactMemoryPage, MemoryKind
-from muninn_integrations.deps import Services
+from muninn_integrations.deps import ID_PATTERN, CurrentCaller, PathId
 
 router = APIRouter(prefix="/v1/contacts", tags=["briefings"])
-
-Id = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
 @router.get(
@@ -21,21 +19,20 @@ Id = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$
     summary="A briefing about a contact, written now from the latest facts (not stored)",
 )
 async def contact_briefing(
-    contact_id: Id,
-    principal: CurrentPrincipal,
-    services: Services,
+    contact_id: PathId,
+    caller: CurrentCaller,
     event_id: Annotated[
         str | None,
         Query(
             min_length=1,
             max_length=64,
-            pattern=r"^[A-Za-z0-9_-]+$",
+            pattern=ID_PATTERN,
             description="One of your synced calendar events to brief for; default: the "
             "contact's next meeting with a briefing, if any",
         ),
     ] = None,
 ) -> BriefingOut:
-    return await services.briefings.briefing_now(principal.user_id, contact_id, event_id)
+    return await caller.services.briefings.briefing_now(caller.user_id, contact_id, event_id)
 
 
 @router.get(
@@ -43,13 +40,12 @@ async def contact_briefing(
     summary="Current contact memories (summary, briefing, talking points), newest first",
 )
 async def contact_memories(
-    contact_id: Id,
-    principal: CurrentPrincipal,
-    services: Services,
+    contact_id: PathId,
+    caller: CurrentCaller,
     kind: MemoryKind | None = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> ContactMemoryPage:
-    return await services.briefings.memories(
-        principal.user_id, contact_id, kind=kind, limit=limit, cursor=cursor
+    return await caller.services.briefings.memories(
+        caller.user_id, contact_id, kind=kind, limit=limit, cursor=cursor
     )

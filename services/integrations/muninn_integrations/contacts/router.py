@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
-from muninn_shared.auth import CurrentPrincipal
+from fastapi import APIRouter, Query, Response, status
+from muninn_shared.pagination import PageCursor, PageLimit
 from muninn_shared.problems import ProblemError
 from pydantic import BeforeValidator
 
 from muninn_integrations.contacts.models import (
-    CONTACT_ID_PATTERN,
     ContactCreate,
     ContactMerge,
     ContactPage,
@@ -18,21 +17,19 @@ from muninn_integrations.contacts.models import (
     ContactRecord,
     ContactSort,
 )
-from muninn_integrations.deps import Services
+from muninn_integrations.deps import CurrentCaller, PathId
 from muninn_integrations.profiles.models import ContactProfile, ProfilePart
 
 router = APIRouter(prefix="/v1/contacts", tags=["contacts"])
 
-ContactId = Annotated[str, Path(min_length=1, max_length=64, pattern=CONTACT_ID_PATTERN)]
 Strength = Annotated[float | None, Query(ge=0.0, le=1.0)]
 
 
 @router.get("", summary="Your contacts, newest first unless sorted otherwise")
 async def list_contacts(
-    principal: CurrentPrincipal,
-    services: Services,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    caller: CurrentCaller,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
     q: Annotated[
         str | None, Query(max_length=100, description="Prefix of a name or e-mail address")
     ] = None,
@@ -59,8 +56,8 @@ async def list_contacts(
         raise ProblemError(
             422, "min_strength may not exceed max_strength.", code="invalid-strength-range"
         )
-    return await services.contacts.page(
-        principal.user_id,
+    return await caller.services.contacts.page(
+        caller.user_id,
         limit=limit,
         cursor=cursor,
         q=q,
@@ -80,17 +77,13 @@ async def list_contacts(
     description="Every interaction, source and list of the merged contacts moves to `into`; "
     "fields `into` lacks are filled, its hand edits kept; the merged contacts are deleted.",
 )
-async def merge_contacts(
-    body: ContactMerge, principal: CurrentPrincipal, services: Services
-) -> ContactRecord:
-    return await services.merges.merge(principal.user_id, body)
+async def merge_contacts(body: ContactMerge, caller: CurrentCaller) -> ContactRecord:
+    return await caller.services.merges.merge(caller.user_id, body)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Add a contact by hand")
-async def create_contact(
-    body: ContactCreate, principal: CurrentPrincipal, services: Services
-) -> ContactRecord:
-    return await services.contacts.create(principal.user_id, body)
+async def create_contact(body: ContactCreate, caller: CurrentCaller) -> ContactRecord:
+    return await caller.services.contacts.create(caller.user_id, body)
 
 
 def comma_separated(values: object) -> object:
@@ -101,9 +94,8 @@ def comma_separated(values: object) -> object:
 
 @router.get("/{contact_id}", summary="One contact, with its interactions, interests, links…")
 async def get_contact(
-    contact_id: ContactId,
-    principal: CurrentPrincipal,
-    services: Services,
+    contact_id: PathId,
+    caller: CurrentCaller,
     include: Annotated[
         list[ProfilePart] | None,
         BeforeValidator(comma_separated),
@@ -115,8 +107,8 @@ async def get_contact(
     ] = None,
 ) -> ContactProfile | ContactRecord:
     if not include:
-        return await services.contacts.get(principal.user_id, contact_id)
-    return await services.profiles.profile(principal.user_id, contact_id, set(include))
+        return await caller.services.contacts.get(caller.user_id, contact_id)
+    return await caller.services.profiles.profile(caller.user_id, contact_id, set(include))
 
 
 @router.patch(
@@ -124,23 +116,19 @@ async def get_contact(
     summary="Edit a contact; what you set stays over what its sources say",
 )
 async def update_contact(
-    contact_id: ContactId, body: ContactPatch, principal: CurrentPrincipal, services: Services
+    contact_id: PathId, body: ContactPatch, caller: CurrentCaller
 ) -> ContactRecord:
-    return await services.contacts.update(principal.user_id, contact_id, body)
+    return await caller.services.contacts.update(caller.user_id, contact_id, body)
 
 
 @router.post("/{contact_id}/archive", summary="Archive a contact (hidden from lists and nudges)")
-async def archive_contact(
-    contact_id: ContactId, principal: CurrentPrincipal, services: Services
-) -> ContactRecord:
-    return await services.contacts.set_archived(principal.user_id, contact_id, True)
+async def archive_contact(contact_id: PathId, caller: CurrentCaller) -> ContactRecord:
+    return await caller.services.contacts.set_archived(caller.user_id, contact_id, True)
 
 
 @router.post("/{contact_id}/unarchive", summary="Bring an archived contact back")
-async def unarchive_contact(
-    contact_id: ContactId, principal: CurrentPrincipal, services: Services
-) -> ContactRecord:
-    return await services.contacts.set_archived(principal.user_id, contact_id, False)
+async def unarchive_contact(contact_id: PathId, caller: CurrentCaller) -> ContactRecord:
+    return await caller.services.contacts.set_archived(caller.user_id, contact_id, False)
 
 
 @router.delete(
@@ -148,8 +136,6 @@ async def unarchive_contact(
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a contact made by hand (a synced one is archived instead: 409)",
 )
-async def delete_contact(
-    contact_id: ContactId, principal: CurrentPrincipal, services: Services
-) -> Response:
-    await services.contacts.delete(principal.user_id, contact_id)
+async def delete_contact(contact_id: PathId, caller: CurrentCaller) -> Response:
+    await caller.services.contacts.delete(caller.user_id, contact_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

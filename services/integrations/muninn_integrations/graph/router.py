@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
-from muninn_shared.auth import CurrentPrincipal
+from fastapi import APIRouter, Query, Response, status
 
-from muninn_integrations.deps import Services
+from muninn_integrations.deps import ID_PATTERN, CurrentCaller, PathId
 from muninn_integrations.graph.models import (
     ClusterList,
     CompanyContacts,
@@ -25,22 +24,19 @@ from muninn_integrations.graph.models import (
 router = APIRouter(prefix="/v1/people", tags=["people"])
 relationships_router = APIRouter(prefix="/v1/contacts", tags=["contacts"])
 
-ID_PATTERN = r"^[A-Za-z0-9_-]+$"
-ContactId = Annotated[str, Path(min_length=1, max_length=64, pattern=ID_PATTERN)]
 Strength = Annotated[float, Query(ge=0, le=1, description="Only links at least this strong")]
 
 
 @router.get("/graph", summary="A contact's circle: who they know, up to three links away")
 async def graph(
-    principal: CurrentPrincipal,
-    services: Services,
+    caller: CurrentCaller,
     contact_id: Annotated[str, Query(min_length=1, max_length=64, pattern=ID_PATTERN)],
     depth: Annotated[int, Query(ge=1, le=3)] = 1,
     min_strength: Strength = 0.0,
     limit: Annotated[int, Query(ge=1, le=200, description="Most contacts returned")] = 50,
 ) -> Neighbourhood:
-    return await services.graph.neighbourhood(
-        principal.user_id, contact_id, depth=depth, min_strength=min_strength, limit=limit
+    return await caller.services.graph.neighbourhood(
+        caller.user_id, contact_id, depth=depth, min_strength=min_strength, limit=limit
     )
 
 
@@ -50,8 +46,7 @@ async def graph(
     responses={404: {"description": "An unknown contact, or no path"}},
 )
 async def path(
-    principal: CurrentPrincipal,
-    services: Services,
+    caller: CurrentCaller,
     to: Annotated[str, Query(min_length=1, max_length=64, pattern=ID_PATTERN)],
     origin: Annotated[
         str | None,
@@ -64,22 +59,20 @@ async def path(
         ),
     ] = None,
 ) -> ConnectionPath:
-    return await services.graph.path(principal.user_id, to, origin)
+    return await caller.services.graph.path(caller.user_id, to, origin)
 
 
 @router.get("/ties", summary="The strongest ties among your contacts")
 async def ties(
-    principal: CurrentPrincipal,
-    services: Services,
+    caller: CurrentCaller,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> TieList:
-    return await services.graph.ties(principal.user_id, limit)
+    return await caller.services.graph.ties(caller.user_id, limit)
 
 
 @router.get("/at-company", summary="Who you know at a company, closest first")
 async def at_company(
-    principal: CurrentPrincipal,
-    services: Services,
+    caller: CurrentCaller,
     company: Annotated[
         str,
         Query(
@@ -91,29 +84,27 @@ async def at_company(
     ],
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> CompanyContacts:
-    return await services.graph.at_company(principal.user_id, company, limit)
+    return await caller.services.graph.at_company(caller.user_id, company, limit)
 
 
 @router.get("/clusters", summary="Groups of your contacts who know each other, largest first")
 async def clusters(
-    principal: CurrentPrincipal,
-    services: Services,
+    caller: CurrentCaller,
     min_strength: Strength = 0.2,
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> ClusterList:
-    return await services.graph.clusters(principal.user_id, min_strength, limit)
+    return await caller.services.graph.clusters(caller.user_id, min_strength, limit)
 
 
 @relationships_router.get(
     "/{contact_id}/relationships", summary="Whom a contact knows, strongest link first"
 )
 async def relationships(
-    contact_id: ContactId,
-    principal: CurrentPrincipal,
-    services: Services,
+    contact_id: PathId,
+    caller: CurrentCaller,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> RelationshipList:
-    return await services.graph.relationships(principal.user_id, contact_id, limit)
+    return await caller.services.graph.relationships(caller.user_id, contact_id, limit)
 
 
 @relationships_router.put(
@@ -121,13 +112,12 @@ async def relationships(
     summary="Say what two contacts are to each other (kept over what is inferred)",
 )
 async def set_relationship(
-    contact_id: ContactId,
-    other_id: ContactId,
+    contact_id: PathId,
+    other_id: PathId,
     body: LinkTypeBody,
-    principal: CurrentPrincipal,
-    services: Services,
+    caller: CurrentCaller,
 ) -> Relationship:
-    return await services.graph.set_type(principal.user_id, contact_id, other_id, body.type)
+    return await caller.services.graph.set_type(caller.user_id, contact_id, other_id, body.type)
 
 
 @relationships_router.delete(
@@ -137,7 +127,7 @@ async def set_relationship(
     "inferred type; an inferred link itself cannot be deleted (409)",
 )
 async def delete_relationship(
-    contact_id: ContactId, other_id: ContactId, principal: CurrentPrincipal, services: Services
+    contact_id: PathId, other_id: PathId, caller: CurrentCaller
 ) -> Response:
-    await services.graph.clear_type(principal.user_id, contact_id, other_id)
+    await caller.services.graph.clear_type(caller.user_id, contact_id, other_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
-from muninn_shared.auth import CurrentPrincipal
+from muninn_shared.pagination import PageCursor, PageLimit
 
-from muninn_integrations.contacts.models import CONTACT_ID_PATTERN
-from muninn_integrations.deps import Services
+from muninn_integrations.deps import CurrentCaller, PathId
 from muninn_integrations.interactions.models import (
     InteractionIn,
     InteractionPage,
@@ -19,7 +18,6 @@ from muninn_integrations.interactions.models import (
 
 router = APIRouter(tags=["interactions"])
 
-ContactId = Annotated[str, Path(min_length=1, max_length=64, pattern=CONTACT_ID_PATTERN)]
 # A synced interaction's id is '<record id>:<contact id>'.
 InteractionId = Annotated[
     str, Path(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_-]+(:[A-Za-z0-9_-]+)?$")
@@ -32,9 +30,9 @@ InteractionId = Annotated[
     summary="Log an interaction by hand (a call, a coffee, a message elsewhere)",
 )
 async def log_interaction(
-    contact_id: ContactId, body: InteractionIn, principal: CurrentPrincipal, services: Services
+    contact_id: PathId, body: InteractionIn, caller: CurrentCaller
 ) -> InteractionRecord:
-    return await services.interactions.log(principal.user_id, contact_id, body)
+    return await caller.services.interactions.log(caller.user_id, contact_id, body)
 
 
 @router.get(
@@ -42,23 +40,22 @@ async def log_interaction(
     summary="A contact's interactions, newest first",
 )
 async def list_interactions(
-    contact_id: ContactId,
-    principal: CurrentPrincipal,
-    services: Services,
+    contact_id: PathId,
+    caller: CurrentCaller,
     kind: Annotated[Kind | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> InteractionPage:
-    return await services.interactions.page(
-        principal.user_id, contact_id, kind=kind, limit=limit, cursor=cursor
+    return await caller.services.interactions.page(
+        caller.user_id, contact_id, kind=kind, limit=limit, cursor=cursor
     )
 
 
 @router.get("/v1/interactions/{interaction_id}", summary="One interaction")
 async def get_interaction(
-    interaction_id: InteractionId, principal: CurrentPrincipal, services: Services
+    interaction_id: InteractionId, caller: CurrentCaller
 ) -> InteractionRecord:
-    return await services.interactions.get(principal.user_id, interaction_id)
+    return await caller.services.interactions.get(caller.user_id, interaction_id)
 
 
 @router.patch(
@@ -68,10 +65,9 @@ async def get_interaction(
 async def update_interaction(
     interaction_id: InteractionId,
     body: InteractionPatch,
-    principal: CurrentPrincipal,
-    services: Services,
+    caller: CurrentCaller,
 ) -> InteractionRecord:
-    return await services.interactions.update(principal.user_id, interaction_id, body)
+    return await caller.services.interactions.update(caller.user_id, interaction_id, body)
 
 
 @router.delete(
@@ -79,8 +75,6 @@ async def update_interaction(
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete an interaction logged by hand or from conversation (a synced one: 409)",
 )
-async def delete_interaction(
-    interaction_id: InteractionId, principal: CurrentPrincipal, services: Services
-) -> Response:
-    await services.interactions.delete(principal.user_id, interaction_id)
+async def delete_interaction(interaction_id: InteractionId, caller: CurrentCaller) -> Response:
+    await caller.services.interactions.delete(caller.user_id, interaction_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
-from muninn_shared.auth import CurrentPrincipal
+from fastapi import APIRouter, Query, Response, status
 
-from muninn_integrations.deps import Services
+from muninn_integrations.deps import CurrentCaller, PathId
 from muninn_integrations.interests.models import ContactInterest, InterestCreate, InterestList
 
 router = APIRouter(prefix="/v1/contacts", tags=["contacts"])
-
-Id = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
 @router.get(
@@ -20,12 +17,11 @@ Id = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$
     summary="A contact's interests, by confidence decayed to now, strongest first",
 )
 async def list_interests(
-    contact_id: Id,
-    principal: CurrentPrincipal,
-    services: Services,
+    contact_id: PathId,
+    caller: CurrentCaller,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> InterestList:
-    return await services.interests.of_contact(principal.user_id, contact_id, limit)
+    return await caller.services.interests.of_contact(caller.user_id, contact_id, limit)
 
 
 @router.post(
@@ -34,9 +30,9 @@ async def list_interests(
     summary="Say a contact cares about something (kept at full confidence, never fading)",
 )
 async def add_interest(
-    contact_id: Id, body: InterestCreate, principal: CurrentPrincipal, services: Services
+    contact_id: PathId, body: InterestCreate, caller: CurrentCaller
 ) -> ContactInterest:
-    return await services.interests.add(principal.user_id, contact_id, body)
+    return await caller.services.interests.add(caller.user_id, contact_id, body)
 
 
 @router.delete(
@@ -45,7 +41,7 @@ async def add_interest(
     summary="Forget an interest (an inferred one comes back if mentioned again)",
 )
 async def delete_interest(
-    contact_id: Id, interest_id: Id, principal: CurrentPrincipal, services: Services
+    contact_id: PathId, interest_id: PathId, caller: CurrentCaller
 ) -> Response:
-    await services.interests.remove(principal.user_id, contact_id, interest_id)
+    await caller.services.interests.remove(caller.user_id, contact_id, interest_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -10,10 +10,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, status
-from muninn_shared.auth import CurrentPrincipal
 
 from muninn_integrations.connections.models import Connection
-from muninn_integrations.deps import Services
+from muninn_integrations.deps import CurrentCaller
 from muninn_integrations.oauth.models import OAuthComplete, OAuthStart, OAuthStarted
 
 router = APIRouter(prefix="/v1/integrations/oauth", tags=["integrations"])
@@ -27,11 +26,10 @@ ProviderName = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[a-z0
 )
 async def start(
     provider: ProviderName,
-    principal: CurrentPrincipal,
-    services: Services,
+    caller: CurrentCaller,
     body: OAuthStart | None = None,
 ) -> OAuthStarted:
-    return await services.oauth.start(principal.user_id, provider, body or OAuthStart())
+    return await caller.services.oauth.start(caller.user_id, provider, body or OAuthStart())
 
 
 @router.post(
@@ -42,7 +40,6 @@ async def start(
 async def complete(
     provider: ProviderName,
     body: OAuthComplete,
-    principal: CurrentPrincipal,
-    services: Services,
+    caller: CurrentCaller,
 ) -> Connection:
-    return await services.oauth.complete(principal.user_id, provider, body)
+    return await caller.services.oauth.complete(caller.user_id, provider, body)

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
-from muninn_shared.auth import CurrentPrincipal
+from fastapi import APIRouter, Query, Response, status
+from muninn_shared.pagination import PageCursor, PageLimit
 
-from muninn_integrations.connections.router import ConnectionId
-from muninn_integrations.deps import Services
+from muninn_integrations.deps import ID_PATTERN, CurrentCaller, PathId
 from muninn_integrations.sync.models import SyncJob, SyncJobPage, SyncRequest
 
 router = APIRouter(prefix="/v1/integrations", tags=["integrations"])
-
-JobId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
 @router.post(
@@ -22,14 +19,13 @@ JobId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-
     summary="Sync now (the job already queued or running, if there is one)",
 )
 async def sync_now(
-    connection_id: ConnectionId,
-    principal: CurrentPrincipal,
-    services: Services,
+    connection_id: PathId,
+    caller: CurrentCaller,
     response: Response,
     body: SyncRequest | None = None,
 ) -> SyncJob:
-    job, new = await services.sync.request(
-        principal.user_id, connection_id, full=body.full if body is not None else False
+    job, new = await caller.services.sync.request(
+        caller.user_id, connection_id, full=body.full if body is not None else False
     )
     if not new:
         response.status_code = status.HTTP_200_OK
@@ -38,25 +34,24 @@ async def sync_now(
 
 @router.get("/jobs", summary="Sync jobs, newest first")
 async def list_jobs(
-    principal: CurrentPrincipal,
-    services: Services,
-    connection_id: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    caller: CurrentCaller,
+    connection_id: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> SyncJobPage:
-    return await services.sync.page(
-        principal.user_id, connection_id=connection_id, limit=limit, cursor=cursor
+    return await caller.services.sync.page(
+        caller.user_id, connection_id=connection_id, limit=limit, cursor=cursor
     )
 
 
 @router.get("/jobs/{job_id}", summary="One sync job and its progress")
-async def get_job(job_id: JobId, principal: CurrentPrincipal, services: Services) -> SyncJob:
-    return await services.sync.get(principal.user_id, job_id)
+async def get_job(job_id: PathId, caller: CurrentCaller) -> SyncJob:
+    return await caller.services.sync.get(caller.user_id, job_id)
 
 
 @router.post("/jobs/{job_id}/cancel", summary="Cancel a queued sync, or stop a running one")
-async def cancel_job(job_id: JobId, principal: CurrentPrincipal, services: Services) -> SyncJob:
-    return await services.sync.cancel(principal.user_id, job_id)
+async def cancel_job(job_id: PathId, caller: CurrentCaller) -> SyncJob:
+    return await caller.services.sync.cancel(caller.user_id, job_id)
 
 
 @router.post(
@@ -64,5 +59,5 @@ async def cancel_job(job_id: JobId, principal: CurrentPrincipal, services: Servi
     status_code=status.HTTP_202_ACCEPTED,
     summary="Run a failed or cancelled sync again",
 )
-async def retry_job(job_id: JobId, principal: CurrentPrincipal, services: Services) -> SyncJob:
-    return await services.sync.retry(principal.user_id, job_id)
+async def retry_job(job_id: PathId, caller: CurrentCaller) -> SyncJob:
+    return await caller.services.sync.retry(caller.user_id, job_id)
