@@ -10,7 +10,7 @@ talking points; content announced before is announced again only when it changed
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -54,7 +54,8 @@ from muninn_integrations.calendar.service import CalendarService
 from muninn_integrations.connectors.port import RecordKind
 from muninn_integrations.contacts.service import ContactService
 from muninn_integrations.sync.announce import RecordAnnouncer
-from muninn_integrations.sync.sinks import Applied, SyncScope
+from muninn_integrations.sync.followers import AppliedPage, PageFollower
+from muninn_integrations.sync.sinks import SyncScope
 
 log = get_logger(__name__)
 
@@ -87,7 +88,9 @@ def scope_of(doc: dict[str, Any]) -> SyncScope:
     return SyncScope(doc["user_id"], doc["connection_id"], doc["provider"], None)
 
 
-class BriefingService:
+class BriefingService(PageFollower):
+    follows = (RecordKind.CALENDAR_EVENT,)
+
     def __init__(
         self,
         *,
@@ -126,17 +129,10 @@ class BriefingService:
 
     # --- following the calendar -------------------------------------------------------------
 
-    async def follow(
-        self,
-        scope: SyncScope,
-        kind: RecordKind,
-        applied: Sequence[Applied],
-        session: AsyncClientSession,
-    ) -> None:
+    async def follow_page(self, page: AppliedPage) -> None:
         """Keep one pending briefing per (meeting ahead, contact attending) of a changed page
         of calendar events, in the transaction applying it."""
-        if kind is not RecordKind.CALENDAR_EVENT or not applied:
-            return
+        scope, applied, session = page.scope, page.applied, page.session
         now = self._clock()
         meetings = {item.record_id: meeting_of(item, now) for item in applied}
         addresses = sorted({a for m in meetings.values() if m for a in m.addresses})

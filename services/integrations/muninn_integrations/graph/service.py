@@ -54,7 +54,8 @@ from muninn_integrations.graph.scoring import (
 )
 from muninn_integrations.graph.store import SWEEP_FIELDS, LinkStore
 from muninn_integrations.interactions.derive import addresses_in, occurred_at
-from muninn_integrations.sync.sinks import Action, Applied, SyncScope
+from muninn_integrations.sync.followers import AppliedPage, PageFollower
+from muninn_integrations.sync.sinks import Action
 
 log = get_logger(__name__)
 
@@ -74,7 +75,9 @@ class GraphPolicy:
 AUDITED_LINK = ("type", "type_source", "strength", "shared_interactions")
 
 
-class GraphService:
+class GraphService(PageFollower):
+    follows = (RecordKind.EMAIL, RecordKind.CALENDAR_EVENT)
+
     def __init__(
         self,
         store: LinkStore,
@@ -89,27 +92,20 @@ class GraphService:
 
     # --- inference (a sync follower) ------------------------------------------------------
 
-    async def follow(
-        self,
-        scope: SyncScope,
-        kind: RecordKind,
-        applied: Sequence[Applied],
-        session: AsyncClientSession,
-    ) -> None:
+    async def follow_page(self, page: AppliedPage) -> None:
         """Every pair of the user's contacts on a new e-mail or meeting gains its evidence; a
         deleted record's evidence is taken back. Counted once per record, so a replay or a
         re-sync adds nothing."""
-        if kind not in (RecordKind.EMAIL, RecordKind.CALENDAR_EVENT):
-            return
+        user_id, kind, applied, session = page.scope.user_id, page.kind, page.applied, page.session
         now = datetime.now(UTC)
         gone = {a.record_id for a in applied if a.action is Action.DELETED}
         if gone:
-            await self._forget(scope.user_id, gone, now, session)
+            await self._forget(user_id, gone, now, session)
         fresh = [a for a in applied if a.action is Action.CREATED]
         wanted = sorted({address for a in fresh for address in addresses_in(kind, a.data)})
         if not wanted:
             return
-        known = await self._contacts.ids_by_email(scope.user_id, wanted, session)
+        known = await self._contacts.ids_by_email(user_id, wanted, session)
         seen: dict[tuple[str, str], list[Sighting]] = {}
         for item in fresh:
             at = occurred_at(kind, item.data)
@@ -120,7 +116,7 @@ class GraphService:
             for pair in pairs(ids):
                 seen.setdefault(pair, []).append(sighting)
         if seen:
-            await self._record(scope.user_id, seen, now, session)
+            await self._record(user_id, seen, now, session)
 
     async def _record(
         self,

@@ -37,6 +37,7 @@ from muninn_integrations.interactions.relationships import RelationshipService
 from muninn_integrations.interactions.sentiment import score
 from muninn_integrations.interactions.store import InteractionStore, interaction_from_doc
 from muninn_integrations.sync.announce import RecordAnnouncer
+from muninn_integrations.sync.followers import AppliedPage, PageFollower
 from muninn_integrations.sync.sinks import Action, Applied, SyncScope
 
 Doc = dict[str, Any]
@@ -74,7 +75,9 @@ def text_sentiment(subject: str | None, summary: str | None) -> float:
     return score(" ".join(t for t in (subject, summary) if t))
 
 
-class InteractionService:
+class InteractionService(PageFollower):
+    follows = SYNCED_KINDS
+
     def __init__(
         self,
         *,
@@ -290,16 +293,9 @@ class InteractionService:
 
     # --- sync ---------------------------------------------------------------------------
 
-    async def follow(
-        self,
-        scope: SyncScope,
-        kind: RecordKind,
-        applied: Sequence[Applied],
-        session: AsyncClientSession,
-    ) -> None:
+    async def follow_page(self, page: AppliedPage) -> None:
         """Bring the interactions of a page of synced mail or events in line with it."""
-        if kind not in SYNCED_KINDS or not applied:
-            return
+        scope, kind, applied, session = page.scope, page.kind, page.applied, page.session
         user_id = scope.user_id
         live = [a for a in applied if a.action is not Action.DELETED]
         wanted = sorted({address for a in live for address in derive.addresses_in(kind, a.data)})
@@ -457,13 +453,4 @@ class InteractionLog:
     """The sync's follower: ``SyncService(followers=[log.follow])``."""
 
     def __init__(self, interactions: InteractionService) -> None:
-        self._interactions = interactions
-
-    async def follow(
-        self,
-        scope: SyncScope,
-        kind: RecordKind,
-        applied: Sequence[Applied],
-        session: AsyncClientSession,
-    ) -> None:
-        await self._interactions.follow(scope, kind, applied, session)
+        self.follow = interactions.follow

@@ -4,7 +4,7 @@ reinforced by each mention, decayed on read, dropped by the daily sweep once fad
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,7 +23,8 @@ from muninn_integrations.interests.detect import detect
 from muninn_integrations.interests.models import ContactInterest, InterestCreate, InterestList
 from muninn_integrations.interests.scoring import InterestPolicy, decayed, reinforced
 from muninn_integrations.interests.store import MAX_SOURCES, InterestStore
-from muninn_integrations.sync.sinks import Action, Applied, SyncScope
+from muninn_integrations.sync.followers import AppliedPage, PageFollower
+from muninn_integrations.sync.sinks import Action
 
 
 def text_of(kind: RecordKind, data: Mapping[str, Any]) -> str:
@@ -33,7 +34,9 @@ def text_of(kind: RecordKind, data: Mapping[str, Any]) -> str:
     return "\n".join(str(data[f]) for f in fields if isinstance(data.get(f), str))
 
 
-class InterestService:
+class InterestService(PageFollower):
+    follows = (RecordKind.EMAIL, RecordKind.CALENDAR_EVENT)
+
     def __init__(
         self,
         store: InterestStore,
@@ -69,16 +72,9 @@ class InterestService:
 
     # --- detection -------------------------------------------------------------------------
 
-    async def follow(
-        self,
-        scope: SyncScope,
-        kind: RecordKind,
-        applied: Sequence[Applied],
-        session: AsyncClientSession,
-    ) -> None:
+    async def follow_page(self, page: AppliedPage) -> None:
         """Each contact on a new e-mail or meeting gains the interests its text mentions."""
-        if kind not in (RecordKind.EMAIL, RecordKind.CALENDAR_EVENT):
-            return
+        scope, kind, applied, session = page.scope, page.kind, page.applied, page.session
         fresh = [a for a in applied if a.action is Action.CREATED and text_of(kind, a.data)]
         wanted = sorted({address for a in fresh for address in addresses_in(kind, a.data)})
         if not wanted:
