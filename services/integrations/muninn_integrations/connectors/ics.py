@@ -19,13 +19,13 @@ from typing import Any
 
 import httpx
 from muninn_shared.logging import get_logger
-from muninn_shared.outbound import OutboundGuard, OutboundRefusedError, guarded_client
+from muninn_shared.outbound import OutboundGuard, guarded_client
 
 from muninn_integrations.calendar.ical import read_events
 from muninn_integrations.calendar.models import CalendarEvent, MalformedCalendarError
 from muninn_integrations.connectors.dav.client import retry_after
+from muninn_integrations.connectors.http import reaching, read_body
 from muninn_integrations.connectors.port import (
-    AddressRefusedError,
     Change,
     Collection,
     CredentialsRejectedError,
@@ -149,22 +149,13 @@ class IcsFeedConnector:
         self, url: httpx.URL, conditions: dict[str, str]
     ) -> tuple[int, httpx.Headers, bytes]:
         headers = {"Accept": "text/calendar, */*;q=0.5", **conditions}
-        try:
+        too_large = SourceRejectedError("The feed is too large.")
+        with reaching("The feed"):
             async with self._http.stream("GET", url, headers=headers) as response:
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > self._max_bytes:
-                        raise SourceRejectedError("The feed is too large.")
-                    chunks.append(chunk)
-                return response.status_code, response.headers, b"".join(chunks)
-        except OutboundRefusedError as exc:
-            raise AddressRefusedError(exc.public_message) from None
-        except httpx.TimeoutException:
-            raise SourceUnavailableError("The feed did not answer in time.") from None
-        except (httpx.TransportError, httpx.DecodingError):
-            raise SourceUnavailableError("The feed could not be reached.") from None
+                content = await read_body(
+                    response, self._max_bytes, too_large, check_declared=False
+                )
+                return response.status_code, response.headers, content
 
 
 def feed_url_of(text: str) -> httpx.URL:

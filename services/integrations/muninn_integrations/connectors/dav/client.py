@@ -10,10 +10,9 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 import httpx
-from muninn_shared.outbound import OutboundRefusedError
 
+from muninn_integrations.connectors.http import reaching, read_body
 from muninn_integrations.connectors.port import (
-    AddressRefusedError,
     CredentialsRejectedError,
     CursorExpiredError,
     SourceRejectedError,
@@ -112,25 +111,11 @@ class DavClient:
     async def _send(
         self, method: str, url: httpx.URL, body: bytes | None, headers: dict[str, str]
     ) -> DavReply:
-        try:
+        too_large = SourceUnavailableError("The server's answer was too large.")
+        with reaching("The server"):
             async with self._http.stream(method, url, content=body, headers=headers) as response:
-                declared = response.headers.get("Content-Length", "")
-                if declared.isdigit() and int(declared) > self._max_response_bytes:
-                    raise SourceUnavailableError("The server's answer was too large.")
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > self._max_response_bytes:
-                        raise SourceUnavailableError("The server's answer was too large.")
-                    chunks.append(chunk)
-                return DavReply(response.status_code, response.headers, b"".join(chunks), url)
-        except OutboundRefusedError as exc:
-            raise AddressRefusedError(exc.public_message) from None
-        except httpx.TimeoutException:
-            raise SourceUnavailableError("The server did not answer in time.") from None
-        except (httpx.TransportError, httpx.DecodingError):
-            raise SourceUnavailableError("The server could not be reached.") from None
+                content = await read_body(response, self._max_response_bytes, too_large)
+                return DavReply(response.status_code, response.headers, content, url)
 
 
 def raise_for_status(reply: DavReply, *, writing: bool) -> None:

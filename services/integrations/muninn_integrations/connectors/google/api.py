@@ -12,12 +12,11 @@ from typing import Any
 
 import httpx
 from muninn_shared.logging import get_logger
-from muninn_shared.outbound import OutboundRefusedError
 
 from muninn_integrations.connectors.dav.client import retry_after
 from muninn_integrations.connectors.google.oauth import GoogleOAuth, GoogleTokens
+from muninn_integrations.connectors.http import reaching, read_body
 from muninn_integrations.connectors.port import (
-    AddressRefusedError,
     CredentialsRejectedError,
     CursorExpiredError,
     SourceRejectedError,
@@ -138,27 +137,13 @@ class GoogleApi:
         if body is not None:
             content = json.dumps(body).encode()
             send_headers["Content-Type"] = "application/json"
-        try:
+        too_large = ResponseTooLargeError("Google's answer was too large.")
+        with reaching("Google"):
             async with self._http.stream(
                 method, url, params=_params(params), content=content, headers=send_headers
             ) as response:
-                declared = response.headers.get("Content-Length", "")
-                if declared.isdigit() and int(declared) > max_bytes:
-                    raise ResponseTooLargeError("Google's answer was too large.")
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise ResponseTooLargeError("Google's answer was too large.")
-                    chunks.append(chunk)
-                return GoogleReply(response.status_code, response.headers, b"".join(chunks))
-        except OutboundRefusedError as exc:
-            raise AddressRefusedError(exc.public_message) from None
-        except httpx.TimeoutException:
-            raise SourceUnavailableError("Google did not answer in time.") from None
-        except (httpx.TransportError, httpx.DecodingError):
-            raise SourceUnavailableError("Google could not be reached.") from None
+                reply = await read_body(response, max_bytes, too_large)
+                return GoogleReply(response.status_code, response.headers, reply)
 
 
 def _params(
