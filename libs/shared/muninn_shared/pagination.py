@@ -40,19 +40,25 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 
 def after_cursor(
-    query: Mapping[str, Any], cursor: str | None, *, field: str = "created_at"
+    query: Mapping[str, Any],
+    cursor: str | None,
+    *,
+    field: str = "created_at",
+    oldest_first: bool = False,
 ) -> dict[str, Any]:
-    """``query`` narrowed to the documents after ``cursor`` in newest-first (field, _id) order.
+    """``query`` narrowed to the documents after ``cursor`` in newest-first (field, _id) order,
+    or oldest-first with ``oldest_first``.
 
     A cursor that does not decode is the caller's mistake: a 400 problem.
     """
     if cursor is None:
         return dict(query)
     at, item_id = decode_cursor(cursor)
+    beyond = "$gt" if oldest_first else "$lt"
     return {
         "$and": [
             dict(query),
-            {"$or": [{field: {"$lt": at}}, {field: at, "_id": {"$lt": item_id}}]},
+            {"$or": [{field: {beyond: at}}, {field: at, "_id": {beyond: item_id}}]},
         ]
     }
 

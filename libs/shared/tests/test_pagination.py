@@ -41,6 +41,16 @@ def test_a_cursor_narrows_to_older_documents_and_ties_on_id() -> None:
     }
 
 
+def test_oldest_first_a_cursor_narrows_to_newer_documents() -> None:
+    query = after_cursor({"user_id": "u"}, encode_cursor(AT, "id3"), oldest_first=True)
+    assert query == {
+        "$and": [
+            {"user_id": "u"},
+            {"$or": [{"created_at": {"$gt": AT}}, {"created_at": AT, "_id": {"$gt": "id3"}}]},
+        ]
+    }
+
+
 def test_a_bad_cursor_is_a_400_problem() -> None:
     with pytest.raises(ProblemError) as raised:
         after_cursor({}, "not a cursor")

@@ -25,6 +25,11 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from muninn_integrations.calendar.models import CalendarEvent
+from muninn_integrations.synced_records import (
+    delete_connection_records,
+    ensure_synced_indexes,
+    stale_query,
+)
 
 CALENDAR_EVENTS = "calendar_events"
 
@@ -130,18 +135,10 @@ class CalendarEventStore:
         self._events = db[CALENDAR_EVENTS]
 
     async def ensure_indexes(self) -> None:
-        await ensure_index(
-            self._events,
-            [("user_id", ASCENDING), ("connection_id", ASCENDING), ("external_id", ASCENDING)],
-            unique=True,
-        )
+        await ensure_synced_indexes(self._events)
         await ensure_index(
             self._events,
             [("user_id", ASCENDING), ("recurring", ASCENDING), ("starts_at", ASCENDING)],
-        )
-        await ensure_index(
-            self._events,
-            [("user_id", ASCENDING), ("connection_id", ASCENDING), ("generation", ASCENDING)],
         )
 
     async def get(
@@ -254,7 +251,7 @@ class CalendarEventStore:
     ) -> list[str]:
         """External ids of the connection's records not stamped ``generation``."""
         found = self._events.find(
-            {"user_id": user_id, "connection_id": connection_id, "generation": {"$ne": generation}},
+            stale_query(user_id, connection_id, generation),
             {"external_id": 1},
             session=session,
         )
@@ -264,10 +261,7 @@ class CalendarEventStore:
         self, user_id: str, connection_id: str, session: AsyncClientSession
     ) -> list[str]:
         """Delete the connection's events; their ids."""
-        query = {"user_id": user_id, "connection_id": connection_id}
-        ids = [doc["_id"] async for doc in self._events.find(query, {"_id": 1}, session=session)]
-        await self._events.delete_many(query, session=session)
-        return ids
+        return await delete_connection_records(self._events, user_id, connection_id, session)
 
     async def in_range(
         self,

@@ -26,6 +26,7 @@ from muninn_integrations.contacts.models import (
     JobChange,
     birthday_text,
 )
+from muninn_integrations.synced_records import ensure_synced_indexes, stale_query
 
 CONTACTS = "contacts"
 CONTACT_SOURCES = "contact_sources"
@@ -104,15 +105,7 @@ class ContactStore:
         self._sources = db[CONTACT_SOURCES]
 
     async def ensure_indexes(self) -> None:
-        await ensure_index(
-            self._sources,
-            [("user_id", ASCENDING), ("connection_id", ASCENDING), ("external_id", ASCENDING)],
-            unique=True,
-        )
-        await ensure_index(
-            self._sources,
-            [("user_id", ASCENDING), ("connection_id", ASCENDING), ("generation", ASCENDING)],
-        )
+        await ensure_synced_indexes(self._sources)
         await ensure_index(self._sources, [("user_id", ASCENDING), ("contact_id", ASCENDING)])
         await ensure_index(
             self._contacts,
@@ -352,7 +345,7 @@ class ContactStore:
         self, user_id: str, connection_id: str, generation: str, session: Session
     ) -> list[Doc]:
         found = self._sources.find(
-            {"user_id": user_id, "connection_id": connection_id, "generation": {"$ne": generation}},
+            stale_query(user_id, connection_id, generation),
             session=session,
         )
         return await found.to_list(None)

@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from muninn_shared.pagination import after_cursor, decode_cursor, encode_cursor, one_page
+from muninn_shared.pagination import after_cursor, one_page
 from muninn_shared.storage.indexes import ensure_index
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from muninn_integrations.mail.models import MailMessageDetail, MailSummary
+from muninn_integrations.synced_records import (
+    delete_connection_records,
+    ensure_synced_indexes,
+    stale_query,
+)
 
 MAIL_MESSAGES = "mail_messages"
 SORT = "sort_at"  # the Date header, else when the server got it, else when Muninn did
@@ -35,15 +40,7 @@ class MailStore:
         self._messages = db[MAIL_MESSAGES]
 
     async def ensure_indexes(self) -> None:
-        await ensure_index(
-            self._messages,
-            [("user_id", ASCENDING), ("connection_id", ASCENDING), ("external_id", ASCENDING)],
-            unique=True,
-        )
-        await ensure_index(
-            self._messages,
-            [("user_id", ASCENDING), ("connection_id", ASCENDING), ("generation", ASCENDING)],
-        )
+        await ensure_synced_indexes(self._messages)
         await ensure_index(
             self._messages, [("user_id", ASCENDING), (SORT, DESCENDING), ("_id", DESCENDING)]
         )
@@ -84,7 +81,7 @@ class MailStore:
         self, user_id: str, connection_id: str, generation: str, session: AsyncClientSession
     ) -> list[Doc]:
         found = self._messages.find(
-            {"user_id": user_id, "connection_id": connection_id, "generation": {"$ne": generation}},
+            stale_query(user_id, connection_id, generation),
             {"_id": 1, "external_id": 1},
             session=session,
         )
@@ -94,10 +91,7 @@ class MailStore:
         self, user_id: str, connection_id: str, session: AsyncClientSession
     ) -> list[str]:
         """Delete the connection's messages; their ids."""
-        query = {"user_id": user_id, "connection_id": connection_id}
-        ids = [doc["_id"] async for doc in self._messages.find(query, {"_id": 1}, session=session)]
-        await self._messages.delete_many(query, session=session)
-        return ids
+        return await delete_connection_records(self._messages, user_id, connection_id, session)
 
     async def get(self, user_id: str, message_id: str) -> MailMessageDetail | None:
         doc = await self._messages.find_one(
@@ -119,19 +113,9 @@ class MailStore:
         self, user_id: str, thread_id: str, *, limit: int, cursor: str | None
     ) -> tuple[list[MailSummary], str | None]:
         """A thread's messages, oldest first."""
-        query: Doc = {"user_id": user_id, "thread_id": thread_id}
-        if cursor is not None:
-            at, after_id = decode_cursor(cursor)
-            query = {
-                "$and": [
-                    query,
-                    {"$or": [{SORT: {"$gt": at}}, {SORT: at, "_id": {"$gt": after_id}}]},
-                ]
-            }
-        found = self._messages.find(query, SUMMARY_PROJECTION)
-        docs = await found.sort([(SORT, ASCENDING), ("_id", ASCENDING)]).to_list(limit + 1)
-        page = docs[:limit]
-        next_cursor = (
-            encode_cursor(page[-1][SORT], page[-1]["_id"]) if len(docs) > limit and page else None
+        query = {"user_id": user_id, "thread_id": thread_id}
+        found = self._messages.find(
+            after_cursor(query, cursor, field=SORT, oldest_first=True), SUMMARY_PROJECTION
         )
-        return [summary_from_doc(doc) for doc in page], next_cursor
+        docs = await found.sort([(SORT, ASCENDING), ("_id", ASCENDING)]).to_list(limit + 1)
+        return one_page(docs, limit, summary_from_doc, field=SORT)
