@@ -182,6 +182,15 @@ class BriefingService(PageFollower):
             series, title=found.title[:1000], start=to_ms(found.start), end=to_ms(found.end)
         )
 
+    def _timing(self, meeting: Meeting) -> dict[str, Any]:
+        """What a briefing keeps of its meeting, and when it is delivered."""
+        return {
+            "event_title": meeting.title,
+            "event_start": meeting.start,
+            "event_end": meeting.end,
+            "deliver_at": meeting.start - self._policy.lead,
+        }
+
     async def _reconcile(
         self,
         scope: SyncScope,
@@ -197,12 +206,8 @@ class BriefingService(PageFollower):
                 await self._withdraw(gone, session)
         if meeting is None:
             return
-        deliver_at = meeting.start - self._policy.lead
         fields = {
-            "event_title": meeting.title,
-            "event_start": meeting.start,
-            "event_end": meeting.end,
-            "deliver_at": deliver_at,
+            **self._timing(meeting),
             "connection_id": scope.connection_id,
             "provider": scope.provider,
             "recurring": meeting.recurring,
@@ -217,7 +222,7 @@ class BriefingService(PageFollower):
                         "contact_id": contact_id,
                         "event_record_id": record_id,
                         **fields,
-                        "due_at": deliver_at - self._policy.prepare,
+                        "due_at": fields["deliver_at"] - self._policy.prepare,
                         "lease_owner": None,
                         "lease_until": None,
                         "generated_at": None,
@@ -235,7 +240,7 @@ class BriefingService(PageFollower):
                 continue
             changes: dict[str, Any] = {**fields, "updated_at": now}
             if moved:
-                changes["due_at"] = deliver_at - self._policy.prepare
+                changes["due_at"] = fields["deliver_at"] - self._policy.prepare
             await self._store.set_briefing(doc["_id"], changes, session)
             await self._reannounce({**doc, **changes}, now, session)
 
@@ -301,13 +306,10 @@ class BriefingService(PageFollower):
             if meeting is None:
                 await self._withdraw(current, session)
                 return
-            deliver_at = meeting.start - self._policy.lead
+            timing = self._timing(meeting)
             changes = {
-                "event_title": meeting.title,
-                "event_start": meeting.start,
-                "event_end": meeting.end,
-                "deliver_at": deliver_at,
-                "due_at": deliver_at - self._policy.prepare,
+                **timing,
+                "due_at": timing["deliver_at"] - self._policy.prepare,
                 "generated_at": None,
                 "updated_at": now,
             }

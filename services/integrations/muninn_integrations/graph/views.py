@@ -31,15 +31,22 @@ def _type(doc: Mapping[str, Any]) -> LinkType:
         return LinkType.ACQUAINTANCE
 
 
+def _tie(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """What a stored link says of two contacts, as a link and as a graph's edge alike."""
+    return {
+        "a": doc["a"],
+        "b": doc["b"],
+        "type": _type(doc),
+        "type_source": "user" if doc.get("type_source") == "user" else "inferred",
+        "strength": min(1.0, max(0.0, float(doc.get("strength") or 0))),
+        "shared_interactions": int(doc.get("shared_interactions") or 0),
+    }
+
+
 def link(doc: Mapping[str, Any], mutual: int) -> ContactLink:
     return ContactLink(
         id=doc["_id"],
-        a=doc["a"],
-        b=doc["b"],
-        type=_type(doc),
-        type_source="user" if doc.get("type_source") == "user" else "inferred",
-        strength=min(1.0, max(0.0, float(doc.get("strength") or 0))),
-        shared_interactions=int(doc.get("shared_interactions") or 0),
+        **_tie(doc),
         evidence=[
             Evidence(record_id=e["record_id"], kind=e["kind"], at=as_utc(e["at"]))
             for e in reversed(doc.get("evidence") or [])
@@ -51,12 +58,4 @@ def link(doc: Mapping[str, Any], mutual: int) -> ContactLink:
 
 
 def edge(doc: Mapping[str, Any], mutual: int) -> GraphEdge:
-    return GraphEdge(
-        a=doc["a"],
-        b=doc["b"],
-        type=_type(doc),
-        type_source="user" if doc.get("type_source") == "user" else "inferred",
-        strength=min(1.0, max(0.0, float(doc.get("strength") or 0))),
-        shared_interactions=int(doc.get("shared_interactions") or 0),
-        mutual_connections=mutual,
-    )
+    return GraphEdge(**_tie(doc), mutual_connections=mutual)
