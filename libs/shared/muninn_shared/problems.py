@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,6 +13,8 @@ from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from muninn_shared.logging import get_logger
+
+T = TypeVar("T")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://muninn.dev/problems/"
@@ -72,6 +75,23 @@ class ProblemError(Exception):
 
 def not_found(what: str) -> ProblemError:
     return ProblemError(404, f"{what} not found", code="not-found")
+
+
+def or_not_found(value: T | None, what: str) -> T:
+    """``value``, or a 404 problem saying ``what`` was not found when there is none."""
+    if value is None:
+        raise not_found(what)
+    return value
+
+
+def invalid_field(
+    detail: str, *, loc: Sequence[str], msg: str, code: str = "validation-error"
+) -> ProblemError:
+    """A 422 problem about one input (``loc``: where, as FastAPI says it, e.g. ("body", "end"))
+    with its error in the shape of FastAPI's own validation errors."""
+    return ProblemError(
+        422, detail, code=code, errors=[{"loc": list(loc), "msg": msg, "type": "value_error"}]
+    )
 
 
 def problem_response(

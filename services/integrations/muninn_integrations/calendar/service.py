@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from muninn_shared.logging import get_logger
-from muninn_shared.problems import ProblemError, not_found
+from muninn_shared.problems import ProblemError, invalid_field, or_not_found
 from muninn_shared.storage.mongo import in_transaction
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -106,11 +106,11 @@ def source_problem(error: ConnectorError) -> ProblemError:
     if "read-only" in lowered:
         return read_only_calendar()
     if "no such calendar" in lowered:
-        return ProblemError(
-            422,
+        return invalid_field(
             "No such calendar for this connection.",
+            loc=("body", "calendar"),
+            msg="unknown",
             code="unknown-calendar",
-            errors=[{"loc": ["body", "calendar"], "msg": "unknown", "type": "value_error"}],
         )
     return ProblemError(422, message, code="source-refused")
 
@@ -265,10 +265,7 @@ class CalendarService:
         return None
 
     async def _record(self, user_id: str, event_id: str) -> StoredCalendarEvent:
-        record = await self._store.get(user_id, event_id)
-        if record is None:
-            raise not_found("Event")
-        return record
+        return or_not_found(await self._store.get(user_id, event_id), "Event")
 
     # --- write-back ---
 
@@ -299,13 +296,8 @@ class CalendarService:
             if name in patch.model_fields_set:
                 value = getattr(patch, name)
                 if value is None and name in ("title", "start", "end", "all_day"):
-                    raise ProblemError(
-                        422,
-                        f"{name} cannot be removed.",
-                        code="validation-error",
-                        errors=[
-                            {"loc": ["body", name], "msg": "may not be null", "type": "value_error"}
-                        ],
+                    raise invalid_field(
+                        f"{name} cannot be removed.", loc=("body", name), msg="may not be null"
                     )
                 changes[name] = value
         if "time_zone" in patch.model_fields_set:
@@ -432,11 +424,8 @@ class CalendarService:
 
 
 def invalid_range(why: str) -> ProblemError:
-    return ProblemError(
-        422,
-        f"The time range is not valid: {why}.",
-        code="invalid-range",
-        errors=[{"loc": ["query", "end"], "msg": why, "type": "value_error"}],
+    return invalid_field(
+        f"The time range is not valid: {why}.", loc=("query", "end"), msg=why, code="invalid-range"
     )
 
 
@@ -446,11 +435,10 @@ def checked_zone(name: str | None) -> str | None:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ProblemError(
-            422,
+        raise invalid_field(
             "time_zone must be an IANA time zone name, e.g. Europe/Lisbon.",
-            code="validation-error",
-            errors=[{"loc": ["body", "time_zone"], "msg": "unknown zone", "type": "value_error"}],
+            loc=("body", "time_zone"),
+            msg="unknown zone",
         ) from None
     return name
 
@@ -463,17 +451,11 @@ def normalized_times(event: CalendarEvent) -> CalendarEvent:
             end = event.start + timedelta(days=1)
         return event.model_copy(update={"end": end})
     if event.end <= event.start:
-        raise ProblemError(
-            422,
-            "end must be after start.",
-            code="validation-error",
-            errors=[{"loc": ["body", "end"], "msg": "must be after start", "type": "value_error"}],
+        raise invalid_field(
+            "end must be after start.", loc=("body", "end"), msg="must be after start"
         )
     if event.end - event.start > timedelta(days=MAX_RANGE_DAYS):
-        raise ProblemError(
-            422,
-            f"An event lasts at most {MAX_RANGE_DAYS} days.",
-            code="validation-error",
-            errors=[{"loc": ["body", "end"], "msg": "too long", "type": "value_error"}],
+        raise invalid_field(
+            f"An event lasts at most {MAX_RANGE_DAYS} days.", loc=("body", "end"), msg="too long"
         )
     return event

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from muninn_shared.logging import get_logger
 from muninn_shared.outbound import OutboundRefusedError
-from muninn_shared.problems import ProblemError
+from muninn_shared.problems import ProblemError, invalid_field
 
 from muninn_integrations.connections.models import Provider, SourceCollection
 from muninn_integrations.connectors.port import (
@@ -61,11 +61,8 @@ def feed_host_url(server_url: str) -> str:
 
 
 def invalid_url(why: str) -> ProblemError:
-    return ProblemError(
-        422,
-        f"The server URL {why}.",
-        code="invalid-server-url",
-        errors=[{"loc": ["body", "server_url"], "msg": why, "type": "value_error"}],
+    return invalid_field(
+        f"The server URL {why}.", loc=("body", "server_url"), msg=why, code="invalid-server-url"
     )
 
 

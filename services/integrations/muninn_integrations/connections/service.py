@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from muninn_shared.logging import get_logger
-from muninn_shared.problems import ProblemError, not_found
+from muninn_shared.problems import ProblemError, not_found, or_not_found
 from muninn_shared.storage.mongo import in_transaction
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -180,10 +180,7 @@ class ConnectionService:
         return connection
 
     async def get(self, user_id: str, connection_id: str) -> Connection:
-        connection = await self._store.get(user_id, connection_id)
-        if connection is None:
-            raise not_found("Connection")
-        return connection
+        return or_not_found(await self._store.get(user_id, connection_id), "Connection")
 
     async def page(self, user_id: str, *, limit: int, cursor: str | None) -> ConnectionPage:
         items, next_cursor = await self._store.page(user_id, limit=limit, cursor=cursor)

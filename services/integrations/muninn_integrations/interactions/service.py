@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from muninn_shared.problems import ProblemError, not_found
+from muninn_shared.problems import ProblemError, not_found, or_not_found
 from muninn_shared.storage.mongo import in_transaction
 from pymongo import AsyncMongoClient, DeleteOne, InsertOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -248,10 +248,9 @@ class InteractionService(PageFollower):
         return InteractionPage(items=items, next_cursor=next_cursor)
 
     async def get(self, user_id: str, interaction_id: str) -> InteractionRecord:
-        doc = await self._store.get(user_id, interaction_id)
-        if doc is None:
-            raise not_found("Interaction")
-        return interaction_from_doc(doc)
+        return interaction_from_doc(
+            or_not_found(await self._store.get(user_id, interaction_id), "Interaction")
+        )
 
     async def update(
         self, user_id: str, interaction_id: str, patch: InteractionPatch

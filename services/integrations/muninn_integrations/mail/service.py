@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from muninn_shared.problems import not_found
+from muninn_shared.problems import not_found, or_not_found
 
 from muninn_integrations.mail.models import MailMessageDetail, MailPage
 from muninn_integrations.mail.search import search_condition
@@ -39,10 +39,7 @@ class MailService:
         return MailPage(items=items, next_cursor=next_cursor)
 
     async def get(self, user_id: str, message_id: str) -> MailMessageDetail:
-        message = await self._store.get(user_id, message_id)
-        if message is None:
-            raise not_found("Message")
-        return message
+        return or_not_found(await self._store.get(user_id, message_id), "Message")
 
     async def thread(
         self, user_id: str, thread_id: str, *, limit: int, cursor: str | None

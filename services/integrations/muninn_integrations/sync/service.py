@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from muninn_shared.logging import get_logger
-from muninn_shared.problems import ProblemError, not_found
+from muninn_shared.problems import ProblemError, or_not_found
 from muninn_shared.storage.mongo import in_transaction
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -144,10 +144,7 @@ class SyncService:
         return sync_job_from_doc(doc), True
 
     async def get(self, user_id: str, job_id: str) -> SyncJob:
-        job = await self._store.get(user_id, job_id)
-        if job is None:
-            raise not_found("Sync job")
-        return job
+        return or_not_found(await self._store.get(user_id, job_id), "Sync job")
 
     async def page(
         self, user_id: str, *, connection_id: str | None, limit: int, cursor: str | None
