@@ -93,25 +93,14 @@ def message_from_gmail(
         mailbox=clean(mailbox)[:200],
         uid=0,
         uidvalidity=0,
-        email_id=parsed.message_id,
         thread_id=f"gm:{thread}",
-        subject=parsed.subject,
-        sender=parsed.sender,
-        to=parsed.to,
-        cc=parsed.cc,
-        sent_at=parsed.sent_at,
         received_at=datetime.fromtimestamp(int(str(received)) / 1000, UTC)
         if str(received or "").isdigit()
         else None,
-        in_reply_to=parsed.in_reply_to,
-        references=parsed.references,
-        body=parsed.body,
-        body_truncated=parsed.body_truncated or truncated,
-        truncated=truncated,
-        attachments=parsed.attachments,
         flags=flags,
         size=int(item.get("sizeEstimate") or len(raw)),
         metadata=metadata,
+        **parsed.stored_fields(truncated=truncated),
     )
 
 

@@ -48,6 +48,24 @@ class ParsedMail:
     attachments: list[Attachment] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
 
+    def stored_fields(self, *, truncated: bool) -> dict[str, Any]:
+        """What a stored ``MailMessage`` takes from the message's own text, whichever source
+        fetched it; ``truncated``: only its head was fetched."""
+        return {
+            "email_id": self.message_id,
+            "subject": self.subject,
+            "sender": self.sender,
+            "to": self.to,
+            "cc": self.cc,
+            "sent_at": self.sent_at,
+            "in_reply_to": self.in_reply_to,
+            "references": self.references,
+            "body": self.body,
+            "body_truncated": self.body_truncated or truncated,
+            "truncated": truncated,
+            "attachments": self.attachments,
+        }
+
     @property
     def thread_root(self) -> str | None:
         """The first message of the conversation as the headers tell it."""
