@@ -9,6 +9,18 @@ import pytest
 from muninn_devstack.dav import RadicaleServer, start_radicale
 from muninn_shared.outbound import OutboundGuard, OutboundPolicy
 
+
+def event_template(more: str = "") -> str:
+    """A calendar object of one event, to ``.format(uid=…, title=…, hour=…)`` (a half-hour on
+    5 January 2026, UTC); ``more``: further lines of its VEVENT."""
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
+        "UID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260105T{hour:02d}0000Z\r\n"
+        "DTEND:20260105T{hour:02d}3000Z\r\nSUMMARY:{title}\r\n"
+        f"{more}END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+
+
 # A weekly standup in Berlin time: one date excluded, one occurrence moved to the afternoon.
 RECURRING = """BEGIN:VCALENDAR\r
 VERSION:2.0\r

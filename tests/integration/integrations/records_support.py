@@ -31,6 +31,13 @@ class Running:
     sinks: dict[RecordKind, RecordSink]
     services: IntegrationsServices
 
+    async def items_at(self, path: str, headers: dict[str, str], **params: Any) -> list[Any]:
+        """The ``items`` of a listing the user asked for (asserted answered)."""
+        answer = await self.client.get(path, params=params, headers=headers)
+        assert answer.status_code == 200, answer.text
+        items: list[Any] = answer.json()["items"]
+        return items
+
     async def txn(self, work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
         return await in_transaction(self.mongo, work)
 
@@ -63,16 +70,6 @@ async def running(infra: Infra, unique: str) -> AsyncIterator[Running]:
         # Sessions must come from the client the app's stores use.
         runtime = app.state.runtime
         yield Running(client, runtime.mongo, runtime.db, sinks, app.state.services)
-
-
-async def items_at(
-    running: Running, path: str, headers: dict[str, str], **params: Any
-) -> list[Any]:
-    """The ``items`` of a listing the user asked for (asserted answered)."""
-    answer = await running.client.get(path, params=params, headers=headers)
-    assert answer.status_code == 200, answer.text
-    items: list[Any] = answer.json()["items"]
-    return items
 
 
 def new_user(name: str) -> tuple[str, dict[str, str]]:

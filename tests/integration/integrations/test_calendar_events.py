@@ -31,7 +31,12 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from tests.integration.infra import Infra
 from tests.integration.integrations.app_support import ON_LOOPBACK, me, serving, settings_for
-from tests.integration.integrations.dav_support import RECURRING, loopback_guard, radicale
+from tests.integration.integrations.dav_support import (
+    RECURRING,
+    event_template,
+    loopback_guard,
+    radicale,
+)
 from tests.integration.kafka_tools import collect
 
 __all__ = ["radicale"]  # fixture
@@ -39,16 +44,7 @@ __all__ = ["radicale"]  # fixture
 USERS = {f"cal{number}": f"app-password-{number}" for number in range(12)}
 _accounts = itertools.count()
 
-EVENT = """BEGIN:VCALENDAR\r
-VERSION:2.0\r
-PRODID:-//test//EN\r
-BEGIN:VEVENT\r
-UID:{uid}\r
-DTSTAMP:20260101T000000Z\r
-DTSTART:20260105T{hour:02d}0000Z\r
-DTEND:20260105T{hour:02d}3000Z\r
-SUMMARY:{title}\r
-LOCATION:Café Tasca\r
+EVENT = event_template("""LOCATION:Café Tasca\r
 URL:https://meet.example.org/{uid}\r
 ORGANIZER;CN=Ana Silva:mailto:ana@example.org\r
 ATTENDEE;CN=Bruno;PARTSTAT=ACCEPTED:mailto:bruno@example.org\r
@@ -58,9 +54,7 @@ ACTION:DISPLAY\r
 DESCRIPTION:Reminder\r
 TRIGGER:-PT15M\r
 END:VALARM\r
-END:VEVENT\r
-END:VCALENDAR\r
-"""
+""")
 
 JANUARY = {"start": "2026-01-01T00:00:00Z", "end": "2026-02-01T00:00:00Z"}
 

@@ -13,7 +13,6 @@ from muninn_integrations.sync.sinks import Action
 from tests.integration.integrations.records_support import (
     HOSTILE,
     Running,
-    items_at,
     new_user,
     running,
     scope,
@@ -41,7 +40,7 @@ def change(external_id: str, record: Contact | None, etag: str | None = "e1") ->
 
 
 async def contacts_of(running: Running, headers: dict[str, str], **params: Any) -> list[Any]:
-    return await items_at(running, "/v1/contacts", headers, **params)
+    return await running.items_at("/v1/contacts", headers, **params)
 
 
 async def test_apply_is_idempotent_and_updates_and_deletions_propagate(running: Running) -> None:

@@ -30,7 +30,12 @@ from muninn_integrations.connectors.port import (
 )
 from muninn_integrations.contacts.models import Contact
 
-from tests.integration.integrations.dav_support import RECURRING, loopback_guard, radicale
+from tests.integration.integrations.dav_support import (
+    RECURRING,
+    event_template,
+    loopback_guard,
+    radicale,
+)
 
 __all__ = ["radicale"]  # fixture
 
@@ -38,18 +43,7 @@ RecordT = TypeVar("RecordT")
 USERS = {f"user{number}": f"app-password-{number}" for number in range(12)}
 _accounts = itertools.count()
 
-EVENT = """BEGIN:VCALENDAR\r
-VERSION:2.0\r
-PRODID:-//test//EN\r
-BEGIN:VEVENT\r
-UID:{uid}\r
-DTSTAMP:20260101T000000Z\r
-DTSTART:20260105T{hour:02d}0000Z\r
-DTEND:20260105T{hour:02d}3000Z\r
-SUMMARY:{title}\r
-END:VEVENT\r
-END:VCALENDAR\r
-"""
+EVENT = event_template()
 
 CARD = """BEGIN:VCARD\r
 VERSION:3.0\r

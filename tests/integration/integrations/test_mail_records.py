@@ -12,13 +12,7 @@ from muninn_integrations.connectors.port import Change, RecordKind
 from muninn_integrations.mail.models import Attachment, MailAddress, MailMessage
 from muninn_integrations.sync.sinks import Action, SyncScope
 
-from tests.integration.integrations.records_support import (
-    HOSTILE,
-    Running,
-    items_at,
-    new_user,
-    running,
-)
+from tests.integration.integrations.records_support import HOSTILE, Running, new_user, running
 
 __all__ = ["running"]
 
@@ -60,7 +54,7 @@ def imap(user_id: str, connection_id: str, generation: str | None = None) -> Syn
 
 
 async def listed(running: Running, headers: dict[str, str], **params: Any) -> list[Any]:
-    return await items_at(running, "/v1/mail/messages", headers, **params)
+    return await running.items_at("/v1/mail/messages", headers, **params)
 
 
 async def test_apply_is_idempotent_and_updates_and_deletions_propagate(running: Running) -> None:
