@@ -53,7 +53,7 @@ from muninn_integrations.graph.scoring import (
     work_domains,
 )
 from muninn_integrations.graph.store import SWEEP_FIELDS, LinkStore
-from muninn_integrations.interactions.derive import addresses_in, occurred_at
+from muninn_integrations.interactions.derive import addresses_on, contacts_on
 from muninn_integrations.sync.followers import AppliedPage, PageFollower
 from muninn_integrations.sync.sinks import Action
 
@@ -102,15 +102,13 @@ class GraphService(PageFollower):
         if gone:
             await self._forget(user_id, gone, now, session)
         fresh = [a for a in applied if a.action is Action.CREATED]
-        wanted = sorted({address for a in fresh for address in addresses_in(kind, a.data)})
+        wanted = addresses_on(kind, fresh)
         if not wanted:
             return
         known = await self._contacts.ids_by_email(user_id, wanted, session)
         seen: dict[tuple[str, str], list[Sighting]] = {}
-        for item in fresh:
-            at = occurred_at(kind, item.data)
-            ids = {known[a] for a in addresses_in(kind, item.data) if a in known}
-            if at is None or not 2 <= len(ids) <= self._policy.max_participants:
+        for item, at, ids in contacts_on(kind, fresh, known):
+            if not 2 <= len(ids) <= self._policy.max_participants:
                 continue
             sighting = Sighting(item.record_id, evidence_kind(kind), at)
             for pair in pairs(ids):

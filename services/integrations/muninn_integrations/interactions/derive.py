@@ -7,7 +7,7 @@ declined did not meet) and the organiser; a cancelled meeting yields none.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +19,7 @@ from muninn_integrations.interactions.models import (
     Direction,
     clip,
 )
+from muninn_integrations.sync.sinks import Applied
 
 MAX_MINUTES = 1440
 
@@ -63,6 +64,22 @@ def addresses_in(kind: RecordKind, data: Mapping[str, Any]) -> list[str]:
     if kind is RecordKind.CALENDAR_EVENT:
         return attendees_of(data)
     return []
+
+
+def addresses_on(kind: RecordKind, records: Iterable[Applied]) -> list[str]:
+    """Everyone the records may concern, each once, sorted: what to look contacts up by."""
+    return sorted({address for item in records for address in addresses_in(kind, item.data)})
+
+
+def contacts_on(
+    kind: RecordKind, records: Iterable[Applied], known: Mapping[str, str]
+) -> Iterator[tuple[Applied, datetime, set[str]]]:
+    """Each record that says when it happened, with that moment and the user's contacts on it
+    (``known``: address → contact id)."""
+    for item in records:
+        at = occurred_at(kind, item.data)
+        if at is not None:
+            yield item, at, {known[a] for a in addresses_in(kind, item.data) if a in known}
 
 
 def parties(

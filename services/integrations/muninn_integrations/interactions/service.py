@@ -297,7 +297,7 @@ class InteractionService(PageFollower):
         scope, kind, applied, session = page.scope, page.kind, page.applied, page.session
         user_id = scope.user_id
         live = [a for a in applied if a.action is not Action.DELETED]
-        wanted = sorted({address for a in live for address in derive.addresses_in(kind, a.data)})
+        wanted = derive.addresses_on(kind, live)
         known = await self._contacts.ids_by_email(user_id, wanted, session) if wanted else {}
         existing: dict[str, dict[str, Doc]] = {}
         record_ids = list(dict.fromkeys(a.record_id for a in applied))

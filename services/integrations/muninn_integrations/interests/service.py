@@ -18,7 +18,7 @@ from muninn_integrations.audit.models import AuditAction, ResourceType
 from muninn_integrations.audit.service import AuditLog
 from muninn_integrations.connectors.port import RecordKind
 from muninn_integrations.contacts.service import ContactService
-from muninn_integrations.interactions.derive import addresses_in, occurred_at
+from muninn_integrations.interactions.derive import addresses_on, contacts_on
 from muninn_integrations.interests.detect import detect
 from muninn_integrations.interests.models import ContactInterest, InterestCreate, InterestList
 from muninn_integrations.interests.scoring import InterestPolicy, decayed, reinforced
@@ -76,17 +76,15 @@ class InterestService(PageFollower):
         """Each contact on a new e-mail or meeting gains the interests its text mentions."""
         scope, kind, applied, session = page.scope, page.kind, page.applied, page.session
         fresh = [a for a in applied if a.action is Action.CREATED and text_of(kind, a.data)]
-        wanted = sorted({address for a in fresh for address in addresses_in(kind, a.data)})
+        wanted = addresses_on(kind, fresh)
         if not wanted:
             return
         known = await self._contacts.ids_by_email(scope.user_id, wanted, session)
-        for item in fresh:
-            at = occurred_at(kind, item.data)
-            ids = sorted({known[a] for a in addresses_in(kind, item.data) if a in known})
-            if at is None or not ids or len(ids) > self._policy.max_participants:
+        for item, at, ids in contacts_on(kind, fresh, known):
+            if not ids or len(ids) > self._policy.max_participants:
                 continue
             text = text_of(kind, item.data)
-            for contact_id in ids:
+            for contact_id in sorted(ids):
                 await self.reinforce_from_text(
                     scope.user_id,
                     contact_id,
