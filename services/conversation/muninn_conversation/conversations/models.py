@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from muninn_shared.patches import require_change
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
@@ -51,8 +52,7 @@ class ConversationPatch(Strict):
 
     @model_validator(mode="after")
     def _not_empty(self) -> ConversationPatch:
-        if not self.model_fields_set:
-            raise ValueError("give at least one field to change")
+        require_change(self)
         return self
 
 

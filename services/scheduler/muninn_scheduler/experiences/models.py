@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from muninn_shared.patches import refuse_null, require_change
 from pydantic import BaseModel, Field, model_validator
 
 from muninn_scheduler.language.reviews import ReviewInsights
@@ -78,15 +79,12 @@ class ExperiencePatch(Strict):
 
     @model_validator(mode="after")
     def _valid(self) -> ExperiencePatch:
-        if not self.model_fields_set:
-            raise ValueError("give at least one field to change")
+        require_change(self)
         if self.scheduled_at is not None and self.local_time is not None:
             raise ValueError("give scheduled_at or local_time, not both")
         if self.local_time is not None and self.local_time.tzinfo is not None:
             raise ValueError("local_time is a wall-clock time without offset")
-        for name in ("type", "title", "duration_minutes", "status", "context", "follow_up"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
+        refuse_null(self, "type", "title", "duration_minutes", "status", "context", "follow_up")
         return self
 
 
