@@ -28,6 +28,11 @@ def keyset_after(query: Doc, before: tuple[datetime, str] | None, field: str = "
     return {"$and": [query, older]}
 
 
+def matching(**equal: Any) -> Doc:
+    """Equality conditions on the fields given a value (``None``: any value)."""
+    return {name: value for name, value in equal.items() if value is not None}
+
+
 def now() -> datetime:
     """Millisecond precision: what MongoDB keeps, so a fresh response matches a later read."""
     moment = datetime.now(UTC)

@@ -7,7 +7,6 @@ require that the user can read the conversation the message is in.
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -23,8 +22,8 @@ from muninn_conversation.notes.models import (
     NotePatch,
     NoteSummary,
 )
-from muninn_conversation.notes.store import NoteStore, note_search_fields
-from muninn_conversation.owned import now
+from muninn_conversation.notes.store import NoteStore
+from muninn_conversation.owned import matching
 from muninn_conversation.tags.searchable_items import SearchableItems
 from muninn_conversation.tags.tagging import TagVocabulary
 
@@ -80,6 +79,7 @@ async def readable_message(
 class NoteService(SearchableItems[NoteStore, Note]):
     _item = Note
     _noun = "Note"
+    _indexed = frozenset({"title", "content", "tags"})
 
     def __init__(
         self,
@@ -115,23 +115,16 @@ class NoteService(SearchableItems[NoteStore, Note]):
             await self._conversations.authorize(body.conversation_id, user_id, Operation.READ)
         content = content or ""
         title = body.title or title_from(content)
-        at = now()
         return await self._insert(
+            user_id,
+            body,
             {
-                "_id": uuid.uuid4().hex,
-                "user_id": user_id,
                 "title": title,
                 "content": content,
                 "is_pinned": body.is_pinned,
                 "is_archived": False,
                 "project_id": body.project_id,
-                "tags": body.tags,
-                "conversation_id": body.conversation_id,
-                "message_id": body.message_id,
-                "created_at": at,
-                "updated_at": at,
-                **note_search_fields(title, content, body.tags),
-            }
+            },
         )
 
     async def update(self, user_id: str, note_id: str, patch: NotePatch) -> Note:
@@ -139,12 +132,7 @@ class NoteService(SearchableItems[NoteStore, Note]):
         changes = patch.model_dump(exclude_unset=True)
         if changes.get("project_id") is not None:
             await self._require_project(user_id, changes["project_id"])
-        if {"title", "content", "tags"} & set(changes):
-            merged = {**current, **changes}
-            changes.update(
-                note_search_fields(merged["title"], merged["content"], merged.get("tags", []))
-            )
-        return await self._save(user_id, note_id, changes, patch.tags)
+        return await self._save(current, changes, patch.tags)
 
     async def list(
         self,
@@ -158,12 +146,10 @@ class NoteService(SearchableItems[NoteStore, Note]):
         tag: str | None = None,
         q: str | None = None,
     ) -> NotePage:
-        query: Doc = {"user_id": user_id, "is_archived": archived}
-        if pinned is not None:
-            query["is_pinned"] = pinned
-        if project_id is not None:
-            query["project_id"] = project_id
-        if tag is not None:
-            query["tags"] = tag
+        query: Doc = {
+            "user_id": user_id,
+            "is_archived": archived,
+            **matching(is_pinned=pinned, project_id=project_id, tags=tag),
+        }
         items, next_cursor = await self._page(query, q, limit=limit, cursor=cursor)
         return NotePage(items=items, next_cursor=next_cursor)

@@ -6,15 +6,14 @@ requires that the user can read that message's conversation.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from muninn_conversation.conversations.service import ConversationService
 from muninn_conversation.messages.reading import MessageReader
 from muninn_conversation.notes.service import readable_message
-from muninn_conversation.owned import now
+from muninn_conversation.owned import matching
 from muninn_conversation.snippets.models import Snippet, SnippetCreate, SnippetPage, SnippetPatch
-from muninn_conversation.snippets.store import SnippetStore, snippet_search_fields
+from muninn_conversation.snippets.store import SnippetStore
 from muninn_conversation.tags.searchable_items import SearchableItems
 from muninn_conversation.tags.tagging import TagVocabulary
 
@@ -24,6 +23,7 @@ Doc = dict[str, Any]
 class SnippetService(SearchableItems[SnippetStore, Snippet]):
     _item = Snippet
     _noun = "Snippet"
+    _indexed = frozenset({"title", "content", "language", "tags"})
 
     def __init__(
         self,
@@ -42,33 +42,15 @@ class SnippetService(SearchableItems[SnippetStore, Snippet]):
             await readable_message(
                 self._conversations, self._messages, user_id, body.conversation_id, body.message_id
             )
-        at = now()
         return await self._insert(
-            {
-                "_id": uuid.uuid4().hex,
-                "user_id": user_id,
-                "title": body.title,
-                "content": body.content,
-                "language": body.language,
-                "tags": body.tags,
-                "conversation_id": body.conversation_id,
-                "message_id": body.message_id,
-                "created_at": at,
-                "updated_at": at,
-                **snippet_search_fields(body.title, body.content, body.language, body.tags),
-            }
+            user_id,
+            body,
+            {"title": body.title, "content": body.content, "language": body.language},
         )
 
     async def update(self, user_id: str, snippet_id: str, patch: SnippetPatch) -> Snippet:
         current = await self.get_doc(user_id, snippet_id)
-        changes = patch.model_dump(exclude_unset=True)
-        merged = {**current, **changes}
-        changes.update(
-            snippet_search_fields(
-                merged["title"], merged["content"], merged.get("language"), merged.get("tags", [])
-            )
-        )
-        return await self._save(user_id, snippet_id, changes, patch.tags)
+        return await self._save(current, patch.model_dump(exclude_unset=True), patch.tags)
 
     async def list(
         self,
@@ -80,10 +62,6 @@ class SnippetService(SearchableItems[SnippetStore, Snippet]):
         tag: str | None = None,
         q: str | None = None,
     ) -> SnippetPage:
-        query: Doc = {"user_id": user_id}
-        if language is not None:
-            query["language"] = language
-        if tag is not None:
-            query["tags"] = tag
+        query: Doc = {"user_id": user_id, **matching(language=language, tags=tag)}
         items, next_cursor = await self._page(query, q, limit=limit, cursor=cursor)
         return SnippetPage(items=items, next_cursor=next_cursor)

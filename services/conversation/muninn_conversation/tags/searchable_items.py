@@ -4,7 +4,8 @@ model its documents become and how they are named in a 404."""
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+import uuid
+from typing import Any, Generic, Protocol, TypeVar
 
 from muninn_shared.problems import not_found
 from pydantic import BaseModel
@@ -30,9 +31,18 @@ def item_from_doc(model: type[ItemT], doc: Doc, hit: SearchHit | None = None) ->
     return model(id=doc["_id"], search=hit, **fields)
 
 
+class Sourced(Protocol):
+    """What a new item says besides its own fields: its tags, and the message it came from."""
+
+    tags: list[str]
+    conversation_id: str | None
+    message_id: str | None
+
+
 class SearchableItems(TaggedItems[SearchableT], Generic[SearchableT, ItemT]):
     _item: type[ItemT]
     _noun: str
+    _indexed: frozenset[str]  # the fields its search index is built from
 
     def _from_doc(self, doc: Doc, hit: SearchHit | None = None) -> ItemT:
         return item_from_doc(self._item, doc, hit)
@@ -47,16 +57,31 @@ class SearchableItems(TaggedItems[SearchableT], Generic[SearchableT, ItemT]):
         if not await self._store.delete(user_id, item_id):
             raise not_found(self._noun)
 
-    async def _insert(self, doc: Doc) -> ItemT:
-        """Store a new item; its tags join the user's vocabulary."""
+    async def _insert(self, user_id: str, body: Sourced, fields: Doc) -> ItemT:
+        """Store a new item of ``fields``, indexed for search; its tags join the user's vocabulary."""
+        at = now()
+        doc: Doc = {
+            "_id": uuid.uuid4().hex,
+            "user_id": user_id,
+            **fields,
+            "tags": body.tags,
+            "conversation_id": body.conversation_id,
+            "message_id": body.message_id,
+            "created_at": at,
+            "updated_at": at,
+        }
+        doc.update(self._store.search_fields(doc, body.tags))
         await self._store.insert(doc)
-        await self._tags.ensure(doc["user_id"], doc["tags"], doc["created_at"])
+        await self._tags.ensure(user_id, body.tags, at)
         return self._from_doc(doc)
 
-    async def _save(
-        self, user_id: str, item_id: str, changes: Doc, tags: list[str] | None
-    ) -> ItemT:
-        """Apply ``changes`` (stamped now); tags given in the patch join the vocabulary."""
+    async def _save(self, current: Doc, changes: Doc, tags: list[str] | None) -> ItemT:
+        """Apply ``changes`` to the ``current`` item (stamped now, re-indexed when an indexed
+        field changes); tags given in the patch join the vocabulary."""
+        user_id, item_id = current["user_id"], current["_id"]
+        if self._indexed & set(changes):
+            merged = {**current, **changes}
+            changes.update(self._store.search_fields(merged, merged.get("tags", [])))
         at = now()
         changes["updated_at"] = at
         doc = await self._store.update(user_id, item_id, changes)
