@@ -209,8 +209,7 @@ class ExperienceService(TimedFeature[ExperienceStore]):
         doc = await self._store.owned(user_id, experience_id, session)
 
         async def work(tx: AsyncClientSession) -> None:
-            await self._timers.cancel_for(FOLLOW_UP, experience_id, tx)
-            await self._store.delete(experience_id, tx)
+            await self._delete_timed(experience_id, tx)
             if doc.get("provider_key"):
                 await self._rate_provider(user_id, doc["provider_key"], tx)
 

@@ -265,12 +265,7 @@ class ReminderService(TimedFeature[ReminderStore]):
         self, user_id: str, reminder_id: str, *, session: AsyncClientSession | None = None
     ) -> None:
         await self._store.owned(user_id, reminder_id, session)
-
-        async def work(tx: AsyncClientSession) -> None:
-            await self._timers.cancel_for(KIND, reminder_id, tx)
-            await self._store.delete(reminder_id, tx)
-
-        await self._write(work, session)
+        await self._write(lambda tx: self._delete_timed(reminder_id, tx), session)
 
     # -- reading -----------------------------------------------------------------------------
 

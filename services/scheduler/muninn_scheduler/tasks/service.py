@@ -239,12 +239,7 @@ class TaskService(TimedFeature[TaskStore]):
 
     async def delete(self, user_id: str, task_id: str) -> None:
         await self._store.owned(user_id, task_id)
-
-        async def work(session: AsyncClientSession) -> None:
-            await self._timers.cancel_for(KIND, task_id, session)
-            await self._store.delete(task_id, session)
-
-        await self._write(work, None)
+        await self._write(lambda session: self._delete_timed(task_id, session), None)
 
     # -- reading -----------------------------------------------------------------------------
 
