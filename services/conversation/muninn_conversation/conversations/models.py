@@ -5,14 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from muninn_shared.contexts import Context
 from muninn_shared.patches import require_change
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-
-class Context(StrEnum):
-    WORK = "work"
-    PERSONAL = "personal"
-    FAMILY = "family"
 
 
 class Role(StrEnum):

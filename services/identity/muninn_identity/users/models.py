@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from muninn_shared.contexts import Context
 from muninn_shared.patches import require_change
 from pydantic import (
     AfterValidator,
@@ -45,12 +46,6 @@ def _valid_language(value: str) -> str:
 
 
 LanguageTag = Annotated[str, Field(max_length=35), AfterValidator(_valid_language)]
-
-
-class Context(StrEnum):
-    WORK = "work"
-    PERSONAL = "personal"
-    FAMILY = "family"
 
 
 class ResponseStyle(StrEnum):

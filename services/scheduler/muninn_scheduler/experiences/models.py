@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from muninn_shared.contexts import Context
 from muninn_shared.patches import refuse_null, require_change
 from pydantic import BaseModel, Field, model_validator
 
 from muninn_scheduler.language.reviews import ReviewInsights
-from muninn_scheduler.schema import AwareDatetime, Context, Strict, TimeZoneName
+from muninn_scheduler.schema import AwareDatetime, Strict, TimeZoneName
 
 MAX_DURATION_MINUTES = 60 * 24 * 14
 MAX_FOLLOW_UP_DELAY = 60 * 24 * 7

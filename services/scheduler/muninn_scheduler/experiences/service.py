@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from muninn_shared.contexts import Context
 from muninn_shared.problems import ProblemError
 from muninn_shared.storage.mongo import Document, in_transaction
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -36,7 +37,7 @@ from muninn_scheduler.notifications.service import NotificationSpec
 from muninn_scheduler.providers.models import provider_key
 from muninn_scheduler.providers.service import ProviderRatings
 from muninn_scheduler.reminders.recurrence import localize
-from muninn_scheduler.schema import Context, PageQuery
+from muninn_scheduler.schema import PageQuery
 from muninn_scheduler.timers.models import Misfire, new_timer
 from muninn_scheduler.timers.wheel import FireContext, Outcome
 

@@ -7,11 +7,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
+from muninn_shared.contexts import Context
 from muninn_shared.patches import require_change
 from pydantic import BaseModel, Field, model_validator
 
 from muninn_scheduler.notifications.models import Priority
-from muninn_scheduler.schema import Context, Strict, TimeZoneName
+from muninn_scheduler.schema import Strict, TimeZoneName
 from muninn_scheduler.timers.models import Misfire
 
 

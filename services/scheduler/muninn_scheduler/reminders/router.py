@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 from muninn_shared.auth import CurrentPrincipal
+from muninn_shared.contexts import Context
 from muninn_shared.http.owned import add_owned_item_routes
 
 from muninn_scheduler.deps import Services
@@ -18,7 +19,7 @@ from muninn_scheduler.reminders.models import (
     Snooze,
 )
 from muninn_scheduler.reminders.service import ReminderService
-from muninn_scheduler.schema import Context, Paging
+from muninn_scheduler.schema import Paging
 
 router = APIRouter(prefix="/v1/reminders", tags=["reminders"])
 

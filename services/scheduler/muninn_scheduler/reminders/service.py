@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from muninn_shared.contexts import Context
 from muninn_shared.problems import ProblemError
 from muninn_shared.storage.mongo import in_transaction
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -31,7 +32,7 @@ from muninn_scheduler.reminders.recurrence import (
     parse_rule,
 )
 from muninn_scheduler.reminders.store import ReminderStore, reminder_from_doc
-from muninn_scheduler.schema import Context, PageQuery
+from muninn_scheduler.schema import PageQuery
 from muninn_scheduler.timers.models import DueTimer, Misfire, new_timer
 from muninn_scheduler.timers.wheel import FireContext, Outcome
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from muninn_shared.contexts import Context
 from muninn_shared.patches import refuse_null, require_change
 from pydantic import BaseModel, Field, model_validator
 
 from muninn_scheduler.notifications.models import Priority
-from muninn_scheduler.schema import AwareDatetime, Context, Strict, Tags, TimeZoneName
+from muninn_scheduler.schema import AwareDatetime, Strict, Tags, TimeZoneName
 
 MAX_ESTIMATE_MINUTES = 60 * 24 * 7
 MAX_LEAD_MINUTES = 60 * 24 * 30

@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 from muninn_shared.auth import CurrentPrincipal
+from muninn_shared.contexts import Context
 from muninn_shared.http.owned import add_owned_item_routes
 
 from muninn_scheduler.deps import Services
-from muninn_scheduler.schema import AwareDatetime, Context, Paging
+from muninn_scheduler.schema import AwareDatetime, Paging
 from muninn_scheduler.tasks.models import (
     Completion,
     Task,

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from muninn_shared.contexts import Context
 from muninn_shared.problems import ProblemError
 from muninn_shared.storage.mongo import in_transaction
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -16,7 +17,7 @@ from muninn_scheduler.documents import owner_query
 from muninn_scheduler.feature import ById, DueBatch, TimedFeature
 from muninn_scheduler.notifications.service import NotificationSpec
 from muninn_scheduler.reminders.recurrence import RecurrenceError, next_occurrence, parse_rule
-from muninn_scheduler.schema import Context, PageQuery
+from muninn_scheduler.schema import PageQuery
 from muninn_scheduler.tasks.models import (
     OPEN,
     Completion,
