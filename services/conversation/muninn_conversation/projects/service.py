@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime
 from typing import Any
 
 from muninn_shared.problems import ProblemError, not_found
@@ -44,30 +45,33 @@ def project_from_doc(doc: Doc, counts: ProjectCounts | None = None) -> Project:
     return Project(id=doc["_id"], counts=counts, **fields)
 
 
-def file_from_doc(doc: Doc) -> ProjectFile:
+def _project_file(file: Doc, file_id: str, created_at: datetime, **origin: Any) -> ProjectFile:
+    """A file's metadata (``file``: filename, mime_type, size, storage_ref) as the API shows it."""
     return ProjectFile(
-        id=doc["_id"],
-        filename=doc["filename"],
-        mime_type=doc["mime_type"],
-        size=doc["size"],
-        storage_ref=doc.get("storage_ref"),
-        created_at=doc["created_at"],
+        id=file_id,
+        filename=file["filename"],
+        mime_type=file["mime_type"],
+        size=file["size"],
+        storage_ref=file.get("storage_ref"),
+        created_at=created_at,
+        **origin,
     )
+
+
+def file_from_doc(doc: Doc) -> ProjectFile:
+    return _project_file(doc, doc["_id"], doc["created_at"])
 
 
 def attachment_file(doc: Doc) -> ProjectFile:
     """An attachment unwound from its message (see ``MessageReader.attachments_in``)."""
     attachment = doc["attachments"]
-    return ProjectFile(
-        id=attachment["id"],
-        filename=attachment["filename"],
-        mime_type=attachment["mime_type"],
-        size=attachment["size"],
-        storage_ref=attachment.get("storage_ref"),
+    return _project_file(
+        attachment,
+        attachment["id"],
+        doc["created_at"],
         source="message",
         conversation_id=doc["conversation_id"],
         message_id=doc["_id"],
-        created_at=doc["created_at"],
     )
 
 
