@@ -22,7 +22,7 @@ from muninn_conversation.conversations.permissions import Operation
 from muninn_conversation.conversations.service import ConversationService
 from muninn_conversation.messages.reading import MessageReader
 from muninn_conversation.notes.project_notes import ProjectNotes
-from muninn_conversation.owned import now, owned_or_404
+from muninn_conversation.owned import new_owned, now, owned_or_404
 from muninn_conversation.projects.models import (
     Project,
     ProjectContents,
@@ -100,16 +100,9 @@ class ProjectService:
         return await owned_or_404(self._store, user_id, project_id, "Project")
 
     async def create(self, user_id: str, body: ProjectCreate) -> Project:
-        at = now()
-        doc: Doc = {
-            "_id": uuid.uuid4().hex,
-            "user_id": user_id,
-            **body.model_dump(),
-            "name_key": body.name.casefold(),
-            "is_archived": False,
-            "created_at": at,
-            "updated_at": at,
-        }
+        doc = new_owned(
+            user_id, **body.model_dump(), name_key=body.name.casefold(), is_archived=False
+        )
         try:
             await self._store.insert(doc)
         except DuplicateKeyError:

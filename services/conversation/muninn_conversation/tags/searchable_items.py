@@ -4,7 +4,6 @@ model its documents become and how they are named in a 404."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any, Generic, Protocol, TypeVar
 
 from muninn_shared.problems import not_found
@@ -12,7 +11,7 @@ from pydantic import BaseModel
 
 from muninn_conversation.notes.models import SearchHit
 from muninn_conversation.notes.search import SEARCH_FIELDS, highlight, parse_query
-from muninn_conversation.owned import now, owned_or_404
+from muninn_conversation.owned import new_owned, now, owned_or_404
 from muninn_conversation.tags.searchable import TaggedSearchable
 from muninn_conversation.tags.tagging import TaggedItems
 
@@ -59,20 +58,16 @@ class SearchableItems(TaggedItems[SearchableT], Generic[SearchableT, ItemT]):
 
     async def _insert(self, user_id: str, body: Sourced, fields: Doc) -> ItemT:
         """Store a new item of ``fields``, indexed for search; its tags join the user's vocabulary."""
-        at = now()
-        doc: Doc = {
-            "_id": uuid.uuid4().hex,
-            "user_id": user_id,
+        doc = new_owned(
+            user_id,
             **fields,
-            "tags": body.tags,
-            "conversation_id": body.conversation_id,
-            "message_id": body.message_id,
-            "created_at": at,
-            "updated_at": at,
-        }
+            tags=body.tags,
+            conversation_id=body.conversation_id,
+            message_id=body.message_id,
+        )
         doc.update(self._store.search_fields(doc, body.tags))
         await self._store.insert(doc)
-        await self._tags.ensure(user_id, body.tags, at)
+        await self._tags.ensure(user_id, body.tags, doc["created_at"])
         return self._from_doc(doc)
 
     async def _save(self, current: Doc, changes: Doc, tags: list[str] | None) -> ItemT:
