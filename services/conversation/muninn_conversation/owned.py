@@ -6,6 +6,7 @@ service answers 404, never 403). Pages run newest first on ``order_field``, ties
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +27,23 @@ def keyset_after(query: Doc, before: tuple[datetime, str] | None, field: str = "
     at, item_id = before
     older = {"$or": [{field: {"$lt": at}}, {field: at, "_id": {"$lt": item_id}}]}
     return {"$and": [query, older]}
+
+
+def matching(**equal: Any) -> Doc:
+    """Equality conditions on the fields given a value (``None``: any value)."""
+    return {name: value for name, value in equal.items() if value is not None}
+
+
+def new_owned(user_id: str, **fields: Any) -> Doc:
+    """A new document of the user's, with a fresh id, created and updated now."""
+    at = now()
+    return {
+        "_id": uuid.uuid4().hex,
+        "user_id": user_id,
+        **fields,
+        "created_at": at,
+        "updated_at": at,
+    }
 
 
 def now() -> datetime:

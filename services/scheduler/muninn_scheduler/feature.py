@@ -80,6 +80,11 @@ class TimedFeature(ABC, Generic[StoreT]):
         await in_transaction(self._client, work)
         self._poke()
 
+    async def _delete_timed(self, doc_id: str, session: AsyncClientSession) -> None:
+        """Delete one of this feature's documents and cancel its timers."""
+        await self._timers.cancel_for(self.timer_kind, doc_id, session)
+        await self._store.delete(doc_id, session)
+
     def _poke(self) -> None:
         """A timer may be due soon: let the wheel look now rather than at its next poll."""
         if self._wheel is not None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated
 from zoneinfo import available_timezones
 
@@ -28,12 +27,6 @@ TimeZoneName = Annotated[str, AfterValidator(_timezone)]
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 Tag = Annotated[str, Field(min_length=1, max_length=40)]
 Tags = Annotated[list[Tag], Field(max_length=20)]
-
-
-class Context(StrEnum):
-    WORK = "work"
-    PERSONAL = "personal"
-    FAMILY = "family"
 
 
 @dataclass(frozen=True)

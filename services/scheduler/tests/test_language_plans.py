@@ -88,13 +88,32 @@ def test_undo_phrases() -> None:
     assert not is_undo("undo the dentist and book the vet")
 
 
-def test_bare_hours_and_passed_times() -> None:
-    when = find_when("call the bank at 9", NOW)
+@pytest.mark.parametrize(
+    ("text", "local"),
+    [
+        pytest.param(
+            "call the bank at 9", datetime(2026, 6, 11, 9, 0), id="09:00 has passed today: tomorrow"
+        ),
+        pytest.param(
+            "today at 9", datetime(2026, 6, 10, 21, 0), id="today at 9 after 9am means 21:00"
+        ),
+        pytest.param(
+            "I sat with Ana at 3pm",
+            datetime(2026, 6, 10, 15, 0),
+            id="weekday abbreviations need a cue: 'sat' is a verb here, not Saturday",
+        ),
+        pytest.param(
+            "lunch on fri at 1pm", datetime(2026, 6, 12, 13, 0), id="'on fri' is a Friday"
+        ),
+    ],
+)
+def test_when_bare_hours_and_weekdays_fall(text: str, local: datetime) -> None:
+    when = find_when(text, NOW)
     assert when is not None
-    assert when.local == datetime(2026, 6, 11, 9, 0), "09:00 has passed today: tomorrow"
-    when = find_when("today at 9", NOW)
-    assert when is not None
-    assert when.local == datetime(2026, 6, 10, 21, 0), "today at 9 after 9am means 21:00"
+    assert when.local == local
+
+
+def test_no_time_in_plain_text() -> None:
     assert find_when("nothing here", NOW) is None
 
 
@@ -103,12 +122,3 @@ def test_cut_removes_the_time_expression() -> None:
     when = find_when(text, NOW)
     assert when is not None
     assert cut(text, when.spans) == "remind me to call mom"
-
-
-def test_weekday_abbreviations_need_a_cue() -> None:
-    sat = find_when("I sat with Ana at 3pm", NOW)
-    assert sat is not None
-    assert sat.local == datetime(2026, 6, 10, 15, 0), "'sat' is a verb here, not Saturday"
-    friday = find_when("lunch on fri at 1pm", NOW)
-    assert friday is not None
-    assert friday.local == datetime(2026, 6, 12, 13, 0)

@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
+from muninn_shared.patches import refuse_null, require_change
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -170,11 +171,8 @@ class AdvisorPatch(Strict):
 
     @model_validator(mode="after")
     def _not_empty(self) -> AdvisorPatch:
-        if not self.model_fields_set:
-            raise ValueError("give at least one field to change")
-        for required in ("persona", "handle", "is_public", "status", "tags"):
-            if required in self.model_fields_set and getattr(self, required) is None:
-                raise ValueError(f"{required} cannot be null")
+        require_change(self)
+        refuse_null(self, "persona", "handle", "is_public", "status", "tags")
         return self
 
 

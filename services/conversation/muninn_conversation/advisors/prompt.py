@@ -93,17 +93,15 @@ def render_persona(
     if background:
         parts.append("Background: " + " ".join(background))
 
-    traits = []
-    if persona.expertise:
-        traits.append(f"Expertise: {_join(persona.expertise)}.")
-    if persona.specialties:
-        traits.append(f"Specialties: {_join(persona.specialties)}.")
-    if persona.personality:
-        traits.append(f"Personality: {_join(persona.personality)}.")
-    if persona.temperament:
-        traits.append(f"Temperament: {persona.temperament}.")
-    if persona.archetype:
-        traits.append(f"Archetype: {persona.archetype}.")
+    listed = (
+        ("Expertise", persona.expertise),
+        ("Specialties", persona.specialties),
+        ("Personality", persona.personality),
+    )
+    traits = [f"{label}: {_join(values)}." for label, values in listed if values]
+    for label, text in (("Temperament", persona.temperament), ("Archetype", persona.archetype)):
+        if text:
+            traits.append(f"{label}: {text}.")
     if persona.personal_interests:
         traits.append(f"Outside work you enjoy {_join(persona.personal_interests)}.")
     if traits:

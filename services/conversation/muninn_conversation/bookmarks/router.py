@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import JSONResponse
 from muninn_shared.auth import CurrentPrincipal
+from muninn_shared.http.owned import add_owned_item_routes
 
 from muninn_conversation.bookmarks.models import (
     Bookmark,
@@ -14,6 +15,7 @@ from muninn_conversation.bookmarks.models import (
     BookmarkPage,
     BookmarkPatch,
 )
+from muninn_conversation.bookmarks.service import BookmarkService
 from muninn_conversation.deps import Services
 from muninn_conversation.paging import PageCursor, PageLimit
 
@@ -48,19 +50,15 @@ async def list_bookmarks(
     )
 
 
-@router.get("/{bookmark_id}")
-async def get(bookmark_id: str, principal: CurrentPrincipal, services: Services) -> Bookmark:
-    return await services.bookmarks.get(principal.user_id, bookmark_id)
+def _bookmarks(services: Services) -> BookmarkService:
+    return services.bookmarks
 
 
-@router.patch("/{bookmark_id}", summary="Change the bookmark's note")
-async def patch(
-    bookmark_id: str, body: BookmarkPatch, principal: CurrentPrincipal, services: Services
-) -> Bookmark:
-    return await services.bookmarks.update(principal.user_id, bookmark_id, body)
-
-
-@router.delete("/{bookmark_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete(bookmark_id: str, principal: CurrentPrincipal, services: Services) -> Response:
-    await services.bookmarks.delete(principal.user_id, bookmark_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+add_owned_item_routes(
+    router,
+    _bookmarks,
+    id_name="bookmark_id",
+    model=Bookmark,
+    patch_model=BookmarkPatch,
+    patch_summary="Change the bookmark's note",
+)

@@ -6,7 +6,6 @@ still read: leaving a conversation hides its bookmarks rather than leaking its m
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from muninn_shared.problems import ProblemError, not_found
@@ -24,7 +23,7 @@ from muninn_conversation.conversations.permissions import Operation
 from muninn_conversation.conversations.service import ConversationService
 from muninn_conversation.messages.reading import MessageReader
 from muninn_conversation.notes.service import excerpt, readable_message
-from muninn_conversation.owned import now
+from muninn_conversation.owned import new_owned, now
 
 Doc = dict[str, Any]
 PREVIEW_LENGTH = 300
@@ -74,16 +73,12 @@ class BookmarkService:
         existing = await self._store.for_message(user_id, body.message_id)
         if existing is not None:
             return await self._expand(existing, message), False
-        at = now()
-        doc: Doc = {
-            "_id": uuid.uuid4().hex,
-            "user_id": user_id,
-            "conversation_id": body.conversation_id,
-            "message_id": body.message_id,
-            "note": body.note,
-            "created_at": at,
-            "updated_at": at,
-        }
+        doc = new_owned(
+            user_id,
+            conversation_id=body.conversation_id,
+            message_id=body.message_id,
+            note=body.note,
+        )
         try:
             await self._store.insert(doc)
         except DuplicateKeyError:

@@ -5,13 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from muninn_shared.contexts import Context
+from muninn_shared.patches import require_change
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-
-class Context(StrEnum):
-    WORK = "work"
-    PERSONAL = "personal"
-    FAMILY = "family"
 
 
 class Role(StrEnum):
@@ -51,8 +47,7 @@ class ConversationPatch(Strict):
 
     @model_validator(mode="after")
     def _not_empty(self) -> ConversationPatch:
-        if not self.model_fields_set:
-            raise ValueError("give at least one field to change")
+        require_change(self)
         return self
 
 

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 from muninn_shared.auth import CurrentPrincipal
+from muninn_shared.contexts import Context
 
 from muninn_conversation.conversations.models import (
-    Context,
     Conversation,
     ConversationCreate,
     ConversationPage,

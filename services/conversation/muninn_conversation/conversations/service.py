@@ -36,6 +36,7 @@ from muninn_conversation.conversations.models import (
 )
 from muninn_conversation.conversations.permissions import Operation, allows, require
 from muninn_conversation.conversations.store import ConversationStore
+from muninn_conversation.owned import matching
 
 SOURCE = "conversation"
 
@@ -155,16 +156,11 @@ class ConversationService:
         q: str | None = None,
     ) -> ConversationPage:
         ids = await self._store.visible_ids(user_id)
-        query: dict[str, Any] = {"_id": {"$in": ids}}
-        if context is not None:
-            query["context"] = context
-        query["is_archived"] = bool(archived)
-        if pinned is not None:
-            query["is_pinned"] = pinned
-        if project_id is not None:
-            query["project_id"] = project_id
-        if tag is not None:
-            query["tags"] = tag
+        query: dict[str, Any] = {
+            "_id": {"$in": ids},
+            "is_archived": bool(archived),
+            **matching(context=context, is_pinned=pinned, project_id=project_id, tags=tag),
+        }
         if q:
             query["title"] = {"$regex": re.escape(q), "$options": "i"}
         docs = await self._store.page(

@@ -204,70 +204,33 @@ class GenerationEngine:
                 close = getattr(events, "aclose", None)
                 if close is not None:
                     await close()
-            if live.stop_requested.is_set() or (
+            stopped = live.stop_requested.is_set() or (
                 completion is None and await self._stop_flagged(job.message_id)
-            ):
-                await self._finish(
-                    job,
-                    live,
-                    GenerationStatus.STOPPED,
-                    started,
-                    first_token_ms,
-                    completion,
-                    provider.name,
-                    model,
-                )
-            else:
-                await self._finish(
-                    job,
-                    live,
-                    GenerationStatus.COMPLETE,
-                    started,
-                    first_token_ms,
-                    completion,
-                    provider.name,
-                    model,
-                )
-        except ProviderError as exc:
+            )
             await self._finish(
                 job,
                 live,
-                GenerationStatus.ERROR,
+                GenerationStatus.STOPPED if stopped else GenerationStatus.COMPLETE,
                 started,
                 first_token_ms,
-                None,
-                None,
-                None,
-                error=str(exc),
+                completion,
+                provider.name,
+                model,
             )
+        except ProviderError as exc:
+            await self._fail(job, live, started, first_token_ms, str(exc))
         except asyncio.CancelledError:
             with contextlib.suppress(Exception):
-                await asyncio.shield(
-                    self._finish(
-                        job,
-                        live,
-                        GenerationStatus.ERROR,
-                        started,
-                        first_token_ms,
-                        None,
-                        None,
-                        None,
-                        error=INTERRUPTED,
-                    )
-                )
+                await asyncio.shield(self._fail(job, live, started, first_token_ms, INTERRUPTED))
             raise
         except Exception as exc:
             log.exception("generation failed", message_id=job.message_id)
-            await self._finish(
+            await self._fail(
                 job,
                 live,
-                GenerationStatus.ERROR,
                 started,
                 first_token_ms,
-                None,
-                None,
-                None,
-                error=f"The reply failed unexpectedly ({type(exc).__name__}). Regenerate to try again.",
+                f"The reply failed unexpectedly ({type(exc).__name__}). Regenerate to try again.",
             )
         finally:
             self._live.pop(job.message_id, None)
@@ -310,6 +273,27 @@ class GenerationEngine:
     async def _stop_flagged(self, message_id: str) -> bool:
         doc = await self._replies.by_id(message_id)
         return bool(doc and doc.get("stop_requested"))
+
+    async def _fail(
+        self,
+        job: GenerationJob,
+        live: LiveGeneration,
+        started: float,
+        first_token_ms: int | None,
+        error: str,
+    ) -> None:
+        """Save the reply as an error, keeping the text generated so far."""
+        await self._finish(
+            job,
+            live,
+            GenerationStatus.ERROR,
+            started,
+            first_token_ms,
+            None,
+            None,
+            None,
+            error=error,
+        )
 
     async def _finish(
         self,

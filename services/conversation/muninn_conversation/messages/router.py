@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Header, Request, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -25,6 +25,7 @@ from muninn_conversation.messages.sse import frame, sse_response, wants_stream
 router = APIRouter(prefix="/v1/conversations/{conversation_id}/messages", tags=["messages"])
 
 Accept = Annotated[str | None, Header()]
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
 STREAM_DOC = {
     "description": "With `Accept: text/event-stream`: `message` (the stored user message and the pending reply), "
@@ -33,9 +34,23 @@ STREAM_DOC = {
 }
 
 
+def _starts_exchange(path: str, summary: str) -> Callable[[Endpoint], Endpoint]:
+    """A route that starts an exchange: 201 with the finished reply, or its SSE stream."""
+    return router.post(
+        path,
+        response_model=Exchange,
+        status_code=status.HTTP_201_CREATED,
+        summary=summary,
+        responses={201: STREAM_DOC},
+    )
+
+
 async def _exchange_response(
-    services: Services, started: Started, reader_id: str, accept: str | None, status_code: int
+    services: Services, starting: Awaitable[Started], reader_id: str, accept: str | None
 ) -> Response:
+    """Start the exchange, then answer with the finished reply or stream it."""
+    status_code = status.HTTP_201_CREATED
+    started = await starting
     engine = services.engine
     message_id = started.assistant_message.id
 
@@ -82,12 +97,9 @@ async def _exchange_response(
     return JSONResponse(exchange.model_dump(mode="json"), status_code=status_code)
 
 
-@router.post(
+@_starts_exchange(
     "",
-    response_model=Exchange,
-    status_code=status.HTTP_201_CREATED,
-    summary="Send a message; the assistant replies (streamed with SSE, or the finished reply)",
-    responses={201: STREAM_DOC},
+    "Send a message; the assistant replies (streamed with SSE, or the finished reply)",
 )
 async def post_message(
     conversation_id: str,
@@ -97,9 +109,11 @@ async def post_message(
     request: Request,
     accept: Accept = None,
 ) -> Response:
-    started = await services.messages.post(conversation_id, principal, body, bearer_token(request))
     return await _exchange_response(
-        services, started, principal.user_id, accept, status.HTTP_201_CREATED
+        services,
+        services.messages.post(conversation_id, principal, body, bearer_token(request)),
+        principal.user_id,
+        accept,
     )
 
 
@@ -146,12 +160,9 @@ async def stop(
     return await services.messages.stop(conversation_id, message_id, principal)
 
 
-@router.post(
+@_starts_exchange(
     "/{message_id}/regenerate",
-    response_model=Exchange,
-    status_code=status.HTTP_201_CREATED,
-    summary="Generate another reply as a sibling branch",
-    responses={201: STREAM_DOC},
+    "Generate another reply as a sibling branch",
 )
 async def regenerate(
     conversation_id: str,
@@ -161,20 +172,17 @@ async def regenerate(
     request: Request,
     accept: Accept = None,
 ) -> Response:
-    started = await services.messages.regenerate(
-        conversation_id, message_id, principal, bearer_token(request)
-    )
     return await _exchange_response(
-        services, started, principal.user_id, accept, status.HTTP_201_CREATED
+        services,
+        services.messages.regenerate(conversation_id, message_id, principal, bearer_token(request)),
+        principal.user_id,
+        accept,
     )
 
 
-@router.post(
+@_starts_exchange(
     "/{message_id}/edit",
-    response_model=Exchange,
-    status_code=status.HTTP_201_CREATED,
-    summary="Edit a user message: a new branch with its own reply (the original is kept)",
-    responses={201: STREAM_DOC},
+    "Edit a user message: a new branch with its own reply (the original is kept)",
 )
 async def edit(
     conversation_id: str,
@@ -185,11 +193,13 @@ async def edit(
     request: Request,
     accept: Accept = None,
 ) -> Response:
-    started = await services.messages.edit(
-        conversation_id, message_id, principal, body.content, bearer_token(request)
-    )
     return await _exchange_response(
-        services, started, principal.user_id, accept, status.HTTP_201_CREATED
+        services,
+        services.messages.edit(
+            conversation_id, message_id, principal, body.content, bearer_token(request)
+        ),
+        principal.user_id,
+        accept,
     )
 
 

@@ -24,6 +24,7 @@ from muninn_shared.storage.outbox import Outbox
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from muninn_conversation.conversations.models import Role
 from muninn_conversation.conversations.permissions import Operation, require
 from muninn_conversation.conversations.service import ConversationService
 from muninn_conversation.generation.engine import GenerationEngine, GenerationJob
@@ -148,11 +149,23 @@ class MessageService:
             active_leaf_id=conversation.get("active_leaf_id"),
         )
 
-    async def get(self, conversation_id: str, message_id: str, user_id: str) -> Message:
-        await self._conversations.authorize(conversation_id, user_id, Operation.READ)
+    async def _authorized_message(
+        self, conversation_id: str, message_id: str, user_id: str, operation: Operation
+    ) -> tuple[dict[str, Any], Role, dict[str, Any]]:
+        """The conversation, the user's role in it (allowed ``operation``) and the message in
+        it; 404 when the message is not there."""
+        conversation, role = await self._conversations.authorize(
+            conversation_id, user_id, operation
+        )
         doc = await self._messages.get(conversation_id, message_id)
         if doc is None:
             raise not_found("Message")
+        return conversation, role, doc
+
+    async def get(self, conversation_id: str, message_id: str, user_id: str) -> Message:
+        _, _, doc = await self._authorized_message(
+            conversation_id, message_id, user_id, Operation.READ
+        )
         return await self.present(doc, user_id)
 
     async def reply_as_seen_by(self, message_id: str, reader_id: str) -> Message | None:
@@ -325,12 +338,9 @@ class MessageService:
         content: str,
         bearer_token: str,
     ) -> Started:
-        conversation, role = await self._conversations.authorize(
-            conversation_id, principal.user_id, Operation.EDIT_OWN_MESSAGE
+        conversation, role, original = await self._authorized_message(
+            conversation_id, message_id, principal.user_id, Operation.EDIT_OWN_MESSAGE
         )
-        original = await self._messages.get(conversation_id, message_id)
-        if original is None:
-            raise not_found("Message")
         if original["role"] != MessageRole.USER.value:
             raise ProblemError(
                 409,
@@ -361,12 +371,9 @@ class MessageService:
     async def regenerate(
         self, conversation_id: str, message_id: str, principal: Principal, bearer_token: str
     ) -> Started:
-        conversation, _ = await self._conversations.authorize(
-            conversation_id, principal.user_id, Operation.REGENERATE
+        conversation, _, original = await self._authorized_message(
+            conversation_id, message_id, principal.user_id, Operation.REGENERATE
         )
-        original = await self._messages.get(conversation_id, message_id)
-        if original is None:
-            raise not_found("Message")
         if original["role"] != MessageRole.ASSISTANT.value:
             raise ProblemError(
                 409, "Only assistant replies can be regenerated.", code="not-regenerable"
@@ -627,12 +634,9 @@ class MessageService:
         )
 
     async def stop(self, conversation_id: str, message_id: str, principal: Principal) -> Message:
-        await self._conversations.authorize(
-            conversation_id, principal.user_id, Operation.STOP_GENERATION
+        _, _, doc = await self._authorized_message(
+            conversation_id, message_id, principal.user_id, Operation.STOP_GENERATION
         )
-        doc = await self._messages.get(conversation_id, message_id)
-        if doc is None:
-            raise not_found("Message")
         if doc["status"] in (GenerationStatus.PENDING.value, GenerationStatus.GENERATING.value):
             await self._engine.request_stop(message_id)
         fresh = await self._messages.get(conversation_id, message_id)
@@ -655,22 +659,18 @@ class MessageService:
     async def rate(
         self, conversation_id: str, message_id: str, user_id: str, rating: int
     ) -> Message:
-        await self._conversations.authorize(conversation_id, user_id, Operation.RATE)
-        doc = await self._messages.get(conversation_id, message_id)
-        if doc is None:
-            raise not_found("Message")
+        _, _, doc = await self._authorized_message(
+            conversation_id, message_id, user_id, Operation.RATE
+        )
         if doc["role"] != MessageRole.ASSISTANT.value:
             raise ProblemError(409, "Only assistant replies can be rated.", code="not-ratable")
         updated = await self._messages.update(message_id, {"rating": rating})
         return await self.present(updated or doc, user_id)
 
     async def soft_delete(self, conversation_id: str, message_id: str, user_id: str) -> None:
-        _, role = await self._conversations.authorize(
-            conversation_id, user_id, Operation.DELETE_OWN_MESSAGE
+        _, role, doc = await self._authorized_message(
+            conversation_id, message_id, user_id, Operation.DELETE_OWN_MESSAGE
         )
-        doc = await self._messages.get(conversation_id, message_id)
-        if doc is None:
-            raise not_found("Message")
         if not is_own(doc, user_id):
             require(role, Operation.DELETE_OTHERS_MESSAGE)
         await self._messages.update(

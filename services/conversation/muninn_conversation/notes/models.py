@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from muninn_shared.patches import refuse_null, require_change
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from muninn_conversation.tags.models import TagList
@@ -58,11 +59,8 @@ class NotePatch(Strict):
 
     @model_validator(mode="after")
     def _not_empty(self) -> NotePatch:
-        if not self.model_fields_set:
-            raise ValueError("give at least one field to change")
-        for field in ("title", "content", "is_pinned", "is_archived", "tags"):
-            if field in self.model_fields_set and getattr(self, field) is None:
-                raise ValueError(f"{field} cannot be null")
+        require_change(self)
+        refuse_null(self, "title", "content", "is_pinned", "is_archived", "tags")
         return self
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, status
 from muninn_shared.auth import CurrentPrincipal
+from muninn_shared.http.owned import add_owned_item_routes
 
 from muninn_conversation.deps import Services
 from muninn_conversation.notes.models import Note, NoteCreate, NotePage, NotePatch
+from muninn_conversation.notes.service import NoteService
 from muninn_conversation.paging import PageCursor, PageLimit
 from muninn_conversation.tags.service import tag_param
 
@@ -52,19 +54,15 @@ async def list_notes(
     )
 
 
-@router.get("/{note_id}")
-async def get(note_id: str, principal: CurrentPrincipal, services: Services) -> Note:
-    return await services.notes.get(principal.user_id, note_id)
+def _notes(services: Services) -> NoteService:
+    return services.notes
 
 
-@router.patch("/{note_id}", summary="Edit, pin, archive, move to a project, retag")
-async def patch(
-    note_id: str, body: NotePatch, principal: CurrentPrincipal, services: Services
-) -> Note:
-    return await services.notes.update(principal.user_id, note_id, body)
-
-
-@router.delete("/{note_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete(note_id: str, principal: CurrentPrincipal, services: Services) -> Response:
-    await services.notes.delete(principal.user_id, note_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+add_owned_item_routes(
+    router,
+    _notes,
+    id_name="note_id",
+    model=Note,
+    patch_model=NotePatch,
+    patch_summary="Edit, pin, archive, move to a project, retag",
+)

@@ -7,7 +7,6 @@ require that the user can read the conversation the message is in.
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,12 +21,11 @@ from muninn_conversation.notes.models import (
     NotePage,
     NotePatch,
     NoteSummary,
-    SearchHit,
 )
-from muninn_conversation.notes.search import SEARCH_FIELDS, highlight, parse_query
-from muninn_conversation.notes.store import NoteStore, note_search_fields
-from muninn_conversation.owned import now, owned_or_404
-from muninn_conversation.tags.tagging import TaggedItems, TagVocabulary
+from muninn_conversation.notes.store import NoteStore
+from muninn_conversation.owned import matching
+from muninn_conversation.tags.searchable_items import SearchableItems
+from muninn_conversation.tags.tagging import TagVocabulary
 
 Doc = dict[str, Any]
 UNTITLED = "Untitled note"
@@ -49,13 +47,6 @@ def title_from(content: str) -> str:
 def excerpt(content: str, length: int = EXCERPT_LENGTH) -> str:
     flat = " ".join(content.split())
     return flat if len(flat) <= length else flat[: length - 1].rstrip() + "…"
-
-
-def note_from_doc(doc: Doc, hit: SearchHit | None = None) -> Note:
-    fields = {k: v for k, v in doc.items() if k in Note.model_fields and k not in SEARCH_FIELDS}
-    return Note(
-        id=doc["_id"], search=hit, **{k: v for k, v in fields.items() if k not in ("id", "search")}
-    )
 
 
 def summary_from_doc(doc: Doc) -> NoteSummary:
@@ -85,7 +76,11 @@ async def readable_message(
     return message
 
 
-class NoteService(TaggedItems[NoteStore]):
+class NoteService(SearchableItems[NoteStore, Note]):
+    _item = Note
+    _noun = "Note"
+    _indexed = frozenset({"title", "content", "tags"})
+
     def __init__(
         self,
         store: NoteStore,
@@ -120,54 +115,24 @@ class NoteService(TaggedItems[NoteStore]):
             await self._conversations.authorize(body.conversation_id, user_id, Operation.READ)
         content = content or ""
         title = body.title or title_from(content)
-        at = now()
-        doc: Doc = {
-            "_id": uuid.uuid4().hex,
-            "user_id": user_id,
-            "title": title,
-            "content": content,
-            "is_pinned": body.is_pinned,
-            "is_archived": False,
-            "project_id": body.project_id,
-            "tags": body.tags,
-            "conversation_id": body.conversation_id,
-            "message_id": body.message_id,
-            "created_at": at,
-            "updated_at": at,
-            **note_search_fields(title, content, body.tags),
-        }
-        await self._store.insert(doc)
-        await self._tags.ensure(user_id, body.tags, at)
-        return note_from_doc(doc)
-
-    async def get_doc(self, user_id: str, note_id: str) -> Doc:
-        return await owned_or_404(self._store, user_id, note_id, "Note")
-
-    async def get(self, user_id: str, note_id: str) -> Note:
-        return note_from_doc(await self.get_doc(user_id, note_id))
+        return await self._insert(
+            user_id,
+            body,
+            {
+                "title": title,
+                "content": content,
+                "is_pinned": body.is_pinned,
+                "is_archived": False,
+                "project_id": body.project_id,
+            },
+        )
 
     async def update(self, user_id: str, note_id: str, patch: NotePatch) -> Note:
         current = await self.get_doc(user_id, note_id)
         changes = patch.model_dump(exclude_unset=True)
         if changes.get("project_id") is not None:
             await self._require_project(user_id, changes["project_id"])
-        if {"title", "content", "tags"} & set(changes):
-            merged = {**current, **changes}
-            changes.update(
-                note_search_fields(merged["title"], merged["content"], merged.get("tags", []))
-            )
-        at = now()
-        changes["updated_at"] = at
-        doc = await self._store.update(user_id, note_id, changes)
-        if doc is None:
-            raise not_found("Note")
-        if patch.tags:
-            await self._tags.ensure(user_id, patch.tags, at)
-        return note_from_doc(doc)
-
-    async def delete(self, user_id: str, note_id: str) -> None:
-        if not await self._store.delete(user_id, note_id):
-            raise not_found("Note")
+        return await self._save(current, changes, patch.tags)
 
     async def list(
         self,
@@ -181,20 +146,10 @@ class NoteService(TaggedItems[NoteStore]):
         tag: str | None = None,
         q: str | None = None,
     ) -> NotePage:
-        query: Doc = {"user_id": user_id, "is_archived": archived}
-        if pinned is not None:
-            query["is_pinned"] = pinned
-        if project_id is not None:
-            query["project_id"] = project_id
-        if tag is not None:
-            query["tags"] = tag
-        if q is not None and q.strip():
-            terms = parse_query(q)
-            ranked, next_cursor = await self._store.search(query, terms, limit=limit, cursor=cursor)
-            items = [
-                note_from_doc(doc, SearchHit(score=value, excerpt=highlight(doc["content"], terms)))
-                for doc, value in ranked
-            ]
-            return NotePage(items=items, next_cursor=next_cursor)
-        docs, next_cursor = await self._store.newest_page(query, limit=limit, cursor=cursor)
-        return NotePage(items=[note_from_doc(d) for d in docs], next_cursor=next_cursor)
+        query: Doc = {
+            "user_id": user_id,
+            "is_archived": archived,
+            **matching(is_pinned=pinned, project_id=project_id, tags=tag),
+        }
+        items, next_cursor = await self._page(query, q, limit=limit, cursor=cursor)
+        return NotePage(items=items, next_cursor=next_cursor)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from muninn_shared.patches import refuse_null, require_change
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from muninn_conversation.conversations.models import Conversation
@@ -60,11 +61,8 @@ class ProjectPatch(Strict):
 
     @model_validator(mode="after")
     def _not_empty(self) -> ProjectPatch:
-        if not self.model_fields_set:
-            raise ValueError("give at least one field to change")
-        for field in ("name", "is_archived"):
-            if field in self.model_fields_set and getattr(self, field) is None:
-                raise ValueError(f"{field} cannot be null")
+        require_change(self)
+        refuse_null(self, "name", "is_archived")
         return self
 
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 from muninn_shared.auth import CurrentPrincipal
+from muninn_shared.http.owned import add_owned_item_routes
 
 from muninn_conversation.conversations.models import Conversation
 from muninn_conversation.deps import Services
@@ -19,6 +20,7 @@ from muninn_conversation.projects.models import (
     ProjectPage,
     ProjectPatch,
 )
+from muninn_conversation.projects.service import ProjectService
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"])
 
@@ -42,26 +44,20 @@ async def list_projects(
     )
 
 
-@router.get("/{project_id}", summary="A project with counts of its conversations, notes and files")
-async def get(project_id: str, principal: CurrentPrincipal, services: Services) -> Project:
-    return await services.projects.get(principal.user_id, project_id)
+def _projects(services: Services) -> ProjectService:
+    return services.projects
 
 
-@router.patch("/{project_id}", summary="Rename, describe, recolour, archive, set instructions")
-async def patch(
-    project_id: str, body: ProjectPatch, principal: CurrentPrincipal, services: Services
-) -> Project:
-    return await services.projects.update(principal.user_id, project_id, body)
-
-
-@router.delete(
-    "/{project_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="Delete a project; its conversations and notes are kept, outside any project",
+add_owned_item_routes(
+    router,
+    _projects,
+    id_name="project_id",
+    model=Project,
+    patch_model=ProjectPatch,
+    get_summary="A project with counts of its conversations, notes and files",
+    patch_summary="Rename, describe, recolour, archive, set instructions",
+    delete_summary="Delete a project; its conversations and notes are kept, outside any project",
 )
-async def delete(project_id: str, principal: CurrentPrincipal, services: Services) -> Response:
-    await services.projects.delete(principal.user_id, project_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/{project_id}/contents", summary="The project's conversations, notes and files")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime
 from typing import Any
 
 from muninn_shared.problems import ProblemError, not_found
@@ -21,7 +22,7 @@ from muninn_conversation.conversations.permissions import Operation
 from muninn_conversation.conversations.service import ConversationService
 from muninn_conversation.messages.reading import MessageReader
 from muninn_conversation.notes.project_notes import ProjectNotes
-from muninn_conversation.owned import now, owned_or_404
+from muninn_conversation.owned import new_owned, now, owned_or_404
 from muninn_conversation.projects.models import (
     Project,
     ProjectContents,
@@ -44,30 +45,33 @@ def project_from_doc(doc: Doc, counts: ProjectCounts | None = None) -> Project:
     return Project(id=doc["_id"], counts=counts, **fields)
 
 
-def file_from_doc(doc: Doc) -> ProjectFile:
+def _project_file(file: Doc, file_id: str, created_at: datetime, **origin: Any) -> ProjectFile:
+    """A file's metadata (``file``: filename, mime_type, size, storage_ref) as the API shows it."""
     return ProjectFile(
-        id=doc["_id"],
-        filename=doc["filename"],
-        mime_type=doc["mime_type"],
-        size=doc["size"],
-        storage_ref=doc.get("storage_ref"),
-        created_at=doc["created_at"],
+        id=file_id,
+        filename=file["filename"],
+        mime_type=file["mime_type"],
+        size=file["size"],
+        storage_ref=file.get("storage_ref"),
+        created_at=created_at,
+        **origin,
     )
+
+
+def file_from_doc(doc: Doc) -> ProjectFile:
+    return _project_file(doc, doc["_id"], doc["created_at"])
 
 
 def attachment_file(doc: Doc) -> ProjectFile:
     """An attachment unwound from its message (see ``MessageReader.attachments_in``)."""
     attachment = doc["attachments"]
-    return ProjectFile(
-        id=attachment["id"],
-        filename=attachment["filename"],
-        mime_type=attachment["mime_type"],
-        size=attachment["size"],
-        storage_ref=attachment.get("storage_ref"),
+    return _project_file(
+        attachment,
+        attachment["id"],
+        doc["created_at"],
         source="message",
         conversation_id=doc["conversation_id"],
         message_id=doc["_id"],
-        created_at=doc["created_at"],
     )
 
 
@@ -96,16 +100,9 @@ class ProjectService:
         return await owned_or_404(self._store, user_id, project_id, "Project")
 
     async def create(self, user_id: str, body: ProjectCreate) -> Project:
-        at = now()
-        doc: Doc = {
-            "_id": uuid.uuid4().hex,
-            "user_id": user_id,
-            **body.model_dump(),
-            "name_key": body.name.casefold(),
-            "is_archived": False,
-            "created_at": at,
-            "updated_at": at,
-        }
+        doc = new_owned(
+            user_id, **body.model_dump(), name_key=body.name.casefold(), is_archived=False
+        )
         try:
             await self._store.insert(doc)
         except DuplicateKeyError:

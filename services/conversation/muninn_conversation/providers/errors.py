@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from muninn_conversation.providers.models import ProviderError
+from muninn_conversation.providers.models import ErrorKind, ProviderError
 from muninn_conversation.providers.retry import parse_retry_after
 
 _DETAIL_LIMIT = 300
@@ -73,19 +73,17 @@ def from_status(provider: str, response: httpx.Response, body: bytes) -> Provide
     label = status_label(status)
     detail = error_detail(body)
     suffix = f": {detail}" if detail else ""
+    transient: tuple[ErrorKind, str] | None = None
     if status == 429:
+        transient = ("rate_limited", "is rate-limiting requests")
+    elif status >= 500 or status in _TRANSIENT_4XX:
+        transient = ("unavailable", "is unavailable")
+    if transient is not None:
+        kind, state = transient
         return ProviderError(
-            f"The model provider '{provider}' is rate-limiting requests ({label}){suffix}",
+            f"The model provider '{provider}' {state} ({label}){suffix}",
             provider=provider,
-            kind="rate_limited",
-            status=status,
-            retry_after=parse_retry_after(response.headers),
-        )
-    if status >= 500 or status in _TRANSIENT_4XX:
-        return ProviderError(
-            f"The model provider '{provider}' is unavailable ({label}){suffix}",
-            provider=provider,
-            kind="unavailable",
+            kind=kind,
             status=status,
             retry_after=parse_retry_after(response.headers),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
+from muninn_shared.patches import refuse_null, require_change
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from muninn_conversation.notes.models import SearchHit
@@ -48,11 +49,8 @@ class SnippetPatch(Strict):
 
     @model_validator(mode="after")
     def _not_empty(self) -> SnippetPatch:
-        if not self.model_fields_set:
-            raise ValueError("give at least one field to change")
-        for field in ("title", "content", "tags"):
-            if field in self.model_fields_set and getattr(self, field) is None:
-                raise ValueError(f"{field} cannot be null")
+        require_change(self)
+        refuse_null(self, "title", "content", "tags")
         return self
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, status
 from muninn_shared.auth import CurrentPrincipal
+from muninn_shared.http.owned import add_owned_item_routes
 
 from muninn_conversation.deps import Services
 from muninn_conversation.paging import PageCursor, PageLimit
 from muninn_conversation.snippets.models import Snippet, SnippetCreate, SnippetPage, SnippetPatch
+from muninn_conversation.snippets.service import SnippetService
 from muninn_conversation.tags.service import tag_param
 
 router = APIRouter(prefix="/v1/snippets", tags=["snippets"])
@@ -45,19 +47,14 @@ async def list_snippets(
     )
 
 
-@router.get("/{snippet_id}")
-async def get(snippet_id: str, principal: CurrentPrincipal, services: Services) -> Snippet:
-    return await services.snippets.get(principal.user_id, snippet_id)
+def _snippets(services: Services) -> SnippetService:
+    return services.snippets
 
 
-@router.patch("/{snippet_id}")
-async def patch(
-    snippet_id: str, body: SnippetPatch, principal: CurrentPrincipal, services: Services
-) -> Snippet:
-    return await services.snippets.update(principal.user_id, snippet_id, body)
-
-
-@router.delete("/{snippet_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete(snippet_id: str, principal: CurrentPrincipal, services: Services) -> Response:
-    await services.snippets.delete(principal.user_id, snippet_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+add_owned_item_routes(
+    router,
+    _snippets,
+    id_name="snippet_id",
+    model=Snippet,
+    patch_model=SnippetPatch,
+)

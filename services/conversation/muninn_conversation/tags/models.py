@@ -7,6 +7,7 @@ import unicodedata
 from datetime import datetime
 from typing import Annotated
 
+from muninn_shared.patches import require_change
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 MAX_TAG_LENGTH = 40
@@ -70,8 +71,7 @@ class TagPatch(Strict):
 
     @model_validator(mode="after")
     def _not_empty(self) -> TagPatch:
-        if not self.model_fields_set:
-            raise ValueError("give at least one field to change")
+        require_change(self)
         if "name" in self.model_fields_set and self.name is None:
             raise ValueError("a tag's name cannot be removed")
         return self

@@ -8,7 +8,6 @@ another user's conversation. Tasks live in the scheduler service and are not cou
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from muninn_shared.problems import ProblemError, not_found
@@ -20,7 +19,7 @@ from pymongo.errors import DuplicateKeyError
 from muninn_conversation.conversations.permissions import Operation
 from muninn_conversation.conversations.service import ConversationService
 from muninn_conversation.notes.service import NoteService
-from muninn_conversation.owned import now
+from muninn_conversation.owned import new_owned, now
 from muninn_conversation.snippets.service import SnippetService
 from muninn_conversation.tags.models import (
     MAX_TAGS_PER_ITEM,
@@ -110,15 +109,7 @@ class TagService:
     async def create(self, user_id: str, body: TagCreate) -> Tag:
         if await self._store.get(user_id, body.name) is not None:
             raise ProblemError(409, "You already have this tag.", code="tag-exists")
-        at = now()
-        doc: Doc = {
-            "_id": uuid.uuid4().hex,
-            "user_id": user_id,
-            "name": body.name,
-            "color": body.color,
-            "created_at": at,
-            "updated_at": at,
-        }
+        doc = new_owned(user_id, name=body.name, color=body.color)
         try:
             await self._store.insert(doc)
         except DuplicateKeyError:

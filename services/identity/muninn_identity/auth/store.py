@@ -101,16 +101,15 @@ class RefreshTokenStore:
         return None if doc is None else refresh_token_from(doc)
 
     async def revoke_family(self, family_id: str, session: AsyncClientSession | None = None) -> int:
-        result = await self._tokens.update_many(
-            {"family_id": family_id, "status": {"$ne": "revoked"}},
-            {"$set": {"status": "revoked", "revoked_at": datetime.now(UTC)}},
-            session=session,
-        )
-        return result.modified_count
+        return await self._revoke({"family_id": family_id}, session)
 
     async def revoke_all(self, user_id: str, session: AsyncClientSession | None = None) -> int:
+        return await self._revoke({"user_id": user_id}, session)
+
+    async def _revoke(self, which: dict[str, Any], session: AsyncClientSession | None) -> int:
+        """Revoke the matching tokens not revoked yet; how many were."""
         result = await self._tokens.update_many(
-            {"user_id": user_id, "status": {"$ne": "revoked"}},
+            {**which, "status": {"$ne": "revoked"}},
             {"$set": {"status": "revoked", "revoked_at": datetime.now(UTC)}},
             session=session,
         )

@@ -8,6 +8,8 @@ from enum import StrEnum
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from muninn_shared.contexts import Context
+from muninn_shared.patches import require_change
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -44,12 +46,6 @@ def _valid_language(value: str) -> str:
 
 
 LanguageTag = Annotated[str, Field(max_length=35), AfterValidator(_valid_language)]
-
-
-class Context(StrEnum):
-    WORK = "work"
-    PERSONAL = "personal"
-    FAMILY = "family"
 
 
 class ResponseStyle(StrEnum):
@@ -180,8 +176,7 @@ class UserPatch(Strict):
 
     @model_validator(mode="after")
     def _not_empty(self) -> UserPatch:
-        if not self.model_fields_set:
-            raise ValueError("give at least one field to change")
+        require_change(self)
         # name, avatar and assistant name can be cleared with null; the onboarding flag cannot.
         if "onboarding_completed" in self.model_fields_set and self.onboarding_completed is None:
             raise ValueError("onboarding_completed must be true or false, not null")

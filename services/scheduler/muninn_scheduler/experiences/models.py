@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from muninn_shared.contexts import Context
+from muninn_shared.patches import refuse_null, require_change
 from pydantic import BaseModel, Field, model_validator
 
 from muninn_scheduler.language.reviews import ReviewInsights
-from muninn_scheduler.schema import AwareDatetime, Context, Strict, TimeZoneName
+from muninn_scheduler.schema import AwareDatetime, Strict, TimeZoneName
 
 MAX_DURATION_MINUTES = 60 * 24 * 14
 MAX_FOLLOW_UP_DELAY = 60 * 24 * 7
@@ -78,15 +80,12 @@ class ExperiencePatch(Strict):
 
     @model_validator(mode="after")
     def _valid(self) -> ExperiencePatch:
-        if not self.model_fields_set:
-            raise ValueError("give at least one field to change")
+        require_change(self)
         if self.scheduled_at is not None and self.local_time is not None:
             raise ValueError("give scheduled_at or local_time, not both")
         if self.local_time is not None and self.local_time.tzinfo is not None:
             raise ValueError("local_time is a wall-clock time without offset")
-        for name in ("type", "title", "duration_minutes", "status", "context", "follow_up"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
+        refuse_null(self, "type", "title", "duration_minutes", "status", "context", "follow_up")
         return self
 
 

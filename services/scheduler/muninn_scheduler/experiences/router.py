@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, status
 from muninn_shared.auth import CurrentPrincipal
+from muninn_shared.contexts import Context
+from muninn_shared.http.owned import add_owned_item_routes
 
 from muninn_scheduler.deps import Services
 from muninn_scheduler.experiences.models import (
@@ -17,7 +19,8 @@ from muninn_scheduler.experiences.models import (
     ExperienceStatus,
     ReviewIn,
 )
-from muninn_scheduler.schema import Context, Paging
+from muninn_scheduler.experiences.service import ExperienceService
+from muninn_scheduler.schema import Paging
 
 router = APIRouter(prefix="/v1/experiences", tags=["experiences"])
 
@@ -53,18 +56,21 @@ async def list_experiences(
     )
 
 
-@router.get("/{experience_id}", summary="One experience")
-async def get(experience_id: str, principal: CurrentPrincipal, services: Services) -> Experience:
-    return await services.experiences.get(principal.user_id, experience_id)
+def _experiences(services: Services) -> ExperienceService:
+    return services.experiences
 
 
-@router.patch(
-    "/{experience_id}", summary="Change it (time changes move the follow-up; cancelling drops it)"
+add_owned_item_routes(
+    router,
+    _experiences,
+    id_name="experience_id",
+    model=Experience,
+    patch_model=ExperiencePatch,
+    get_summary="One experience",
+    patch_summary="Change it (time changes move the follow-up; cancelling drops it)",
+    delete_summary="Delete an experience",
+    patch_name="update",
 )
-async def update(
-    experience_id: str, body: ExperiencePatch, principal: CurrentPrincipal, services: Services
-) -> Experience:
-    return await services.experiences.update(principal.user_id, experience_id, body)
 
 
 @router.post(
@@ -75,11 +81,3 @@ async def review(
     experience_id: str, body: ReviewIn, principal: CurrentPrincipal, services: Services
 ) -> Experience:
     return await services.experiences.review(principal.user_id, experience_id, body.text)
-
-
-@router.delete(
-    "/{experience_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete an experience"
-)
-async def delete(experience_id: str, principal: CurrentPrincipal, services: Services) -> Response:
-    await services.experiences.delete(principal.user_id, experience_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)

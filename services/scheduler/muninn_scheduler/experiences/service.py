@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from muninn_shared.contexts import Context
 from muninn_shared.problems import ProblemError
 from muninn_shared.storage.mongo import Document, in_transaction
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -36,7 +37,7 @@ from muninn_scheduler.notifications.service import NotificationSpec
 from muninn_scheduler.providers.models import provider_key
 from muninn_scheduler.providers.service import ProviderRatings
 from muninn_scheduler.reminders.recurrence import localize
-from muninn_scheduler.schema import Context, PageQuery
+from muninn_scheduler.schema import PageQuery
 from muninn_scheduler.timers.models import Misfire, new_timer
 from muninn_scheduler.timers.wheel import FireContext, Outcome
 
@@ -209,8 +210,7 @@ class ExperienceService(TimedFeature[ExperienceStore]):
         doc = await self._store.owned(user_id, experience_id, session)
 
         async def work(tx: AsyncClientSession) -> None:
-            await self._timers.cancel_for(FOLLOW_UP, experience_id, tx)
-            await self._store.delete(experience_id, tx)
+            await self._delete_timed(experience_id, tx)
             if doc.get("provider_key"):
                 await self._rate_provider(user_id, doc["provider_key"], tx)
 

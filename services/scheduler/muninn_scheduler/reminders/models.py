@@ -7,10 +7,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
+from muninn_shared.contexts import Context
+from muninn_shared.patches import require_change
 from pydantic import BaseModel, Field, model_validator
 
 from muninn_scheduler.notifications.models import Priority
-from muninn_scheduler.schema import Context, Strict, TimeZoneName
+from muninn_scheduler.schema import Strict, TimeZoneName
 from muninn_scheduler.timers.models import Misfire
 
 
@@ -76,8 +78,7 @@ class ReminderPatch(Strict):
 
     @model_validator(mode="after")
     def _valid(self) -> ReminderPatch:
-        if not self.model_fields_set:
-            raise ValueError("give at least one field to change")
+        require_change(self)
         if self.due_at is not None and self.local_time is not None:
             raise ValueError("give due_at or local_time, not both")
         if self.due_at is not None and self.due_at.tzinfo is None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, status
 from muninn_shared.auth import CurrentPrincipal
+from muninn_shared.contexts import Context
+from muninn_shared.http.owned import add_owned_item_routes
 
 from muninn_scheduler.deps import Services
 from muninn_scheduler.reminders.models import (
@@ -16,7 +18,8 @@ from muninn_scheduler.reminders.models import (
     ReminderStatus,
     Snooze,
 )
-from muninn_scheduler.schema import Context, Paging
+from muninn_scheduler.reminders.service import ReminderService
+from muninn_scheduler.schema import Paging
 
 router = APIRouter(prefix="/v1/reminders", tags=["reminders"])
 
@@ -40,16 +43,21 @@ async def list_reminders(
     )
 
 
-@router.get("/{reminder_id}", summary="One reminder with its next occurrences")
-async def get(reminder_id: str, principal: CurrentPrincipal, services: Services) -> Reminder:
-    return await services.reminders.get(principal.user_id, reminder_id)
+def _reminders(services: Services) -> ReminderService:
+    return services.reminders
 
 
-@router.patch("/{reminder_id}", summary="Change a reminder (time changes reschedule it)")
-async def update(
-    reminder_id: str, body: ReminderPatch, principal: CurrentPrincipal, services: Services
-) -> Reminder:
-    return await services.reminders.update(principal.user_id, reminder_id, body)
+add_owned_item_routes(
+    router,
+    _reminders,
+    id_name="reminder_id",
+    model=Reminder,
+    patch_model=ReminderPatch,
+    get_summary="One reminder with its next occurrences",
+    patch_summary="Change a reminder (time changes reschedule it)",
+    delete_summary="Delete a reminder",
+    patch_name="update",
+)
 
 
 @router.post("/{reminder_id}/complete", summary="Mark done (ends a recurring series)")
@@ -62,11 +70,3 @@ async def snooze(
     reminder_id: str, body: Snooze, principal: CurrentPrincipal, services: Services
 ) -> Reminder:
     return await services.reminders.snooze(principal.user_id, reminder_id, body)
-
-
-@router.delete(
-    "/{reminder_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a reminder"
-)
-async def delete(reminder_id: str, principal: CurrentPrincipal, services: Services) -> Response:
-    await services.reminders.delete(principal.user_id, reminder_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from muninn_shared.contexts import Context
 from muninn_shared.problems import ProblemError
 from muninn_shared.storage.mongo import in_transaction
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -31,7 +32,7 @@ from muninn_scheduler.reminders.recurrence import (
     parse_rule,
 )
 from muninn_scheduler.reminders.store import ReminderStore, reminder_from_doc
-from muninn_scheduler.schema import Context, PageQuery
+from muninn_scheduler.schema import PageQuery
 from muninn_scheduler.timers.models import DueTimer, Misfire, new_timer
 from muninn_scheduler.timers.wheel import FireContext, Outcome
 
@@ -265,12 +266,7 @@ class ReminderService(TimedFeature[ReminderStore]):
         self, user_id: str, reminder_id: str, *, session: AsyncClientSession | None = None
     ) -> None:
         await self._store.owned(user_id, reminder_id, session)
-
-        async def work(tx: AsyncClientSession) -> None:
-            await self._timers.cancel_for(KIND, reminder_id, tx)
-            await self._store.delete(reminder_id, tx)
-
-        await self._write(work, session)
+        await self._write(lambda tx: self._delete_timed(reminder_id, tx), session)
 
     # -- reading -----------------------------------------------------------------------------
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from muninn_shared.contexts import Context
+from muninn_shared.patches import refuse_null, require_change
 from pydantic import BaseModel, Field, model_validator
 
 from muninn_scheduler.notifications.models import Priority
-from muninn_scheduler.schema import AwareDatetime, Context, Strict, Tags, TimeZoneName
+from muninn_scheduler.schema import AwareDatetime, Strict, Tags, TimeZoneName
 
 MAX_ESTIMATE_MINUTES = 60 * 24 * 7
 MAX_LEAD_MINUTES = 60 * 24 * 30
@@ -89,13 +91,10 @@ class TaskPatch(Strict):
 
     @model_validator(mode="after")
     def _valid(self) -> TaskPatch:
-        if not self.model_fields_set:
-            raise ValueError("give at least one field to change")
+        require_change(self)
         if self.status == TaskStatus.COMPLETED:
             raise ValueError("complete a task with POST /v1/tasks/{id}/complete")
-        for name in ("title", "priority", "context", "status", "tags"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
+        refuse_null(self, "title", "priority", "context", "status", "tags")
         return self
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, status
 from muninn_shared.auth import CurrentPrincipal
+from muninn_shared.contexts import Context
+from muninn_shared.http.owned import add_owned_item_routes
 
 from muninn_scheduler.deps import Services
-from muninn_scheduler.schema import AwareDatetime, Context, Paging
+from muninn_scheduler.schema import AwareDatetime, Paging
 from muninn_scheduler.tasks.models import (
     Completion,
     Task,
@@ -18,6 +20,7 @@ from muninn_scheduler.tasks.models import (
     TaskPriority,
     TaskStatus,
 )
+from muninn_scheduler.tasks.service import TaskService
 
 router = APIRouter(prefix="/v1/tasks", tags=["tasks"])
 
@@ -49,24 +52,23 @@ async def list_tasks(
     )
 
 
-@router.get("/{task_id}", summary="One task")
-async def get(task_id: str, principal: CurrentPrincipal, services: Services) -> Task:
-    return await services.tasks.get(principal.user_id, task_id)
+def _tasks(services: Services) -> TaskService:
+    return services.tasks
 
 
-@router.patch("/{task_id}", summary="Change a task")
-async def update(
-    task_id: str, body: TaskPatch, principal: CurrentPrincipal, services: Services
-) -> Task:
-    return await services.tasks.update(principal.user_id, task_id, body)
+add_owned_item_routes(
+    router,
+    _tasks,
+    id_name="task_id",
+    model=Task,
+    patch_model=TaskPatch,
+    get_summary="One task",
+    patch_summary="Change a task",
+    delete_summary="Delete a task",
+    patch_name="update",
+)
 
 
 @router.post("/{task_id}/complete", summary="Mark done (a repeating task gets its next occurrence)")
 async def complete(task_id: str, principal: CurrentPrincipal, services: Services) -> Completion:
     return await services.tasks.complete(principal.user_id, task_id)
-
-
-@router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a task")
-async def delete(task_id: str, principal: CurrentPrincipal, services: Services) -> Response:
-    await services.tasks.delete(principal.user_id, task_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from muninn_shared.contexts import Context
 from muninn_shared.problems import ProblemError
 from muninn_shared.storage.mongo import in_transaction
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -16,7 +17,7 @@ from muninn_scheduler.documents import owner_query
 from muninn_scheduler.feature import ById, DueBatch, TimedFeature
 from muninn_scheduler.notifications.service import NotificationSpec
 from muninn_scheduler.reminders.recurrence import RecurrenceError, next_occurrence, parse_rule
-from muninn_scheduler.schema import Context, PageQuery
+from muninn_scheduler.schema import PageQuery
 from muninn_scheduler.tasks.models import (
     OPEN,
     Completion,
@@ -239,12 +240,7 @@ class TaskService(TimedFeature[TaskStore]):
 
     async def delete(self, user_id: str, task_id: str) -> None:
         await self._store.owned(user_id, task_id)
-
-        async def work(session: AsyncClientSession) -> None:
-            await self._timers.cancel_for(KIND, task_id, session)
-            await self._store.delete(task_id, session)
-
-        await self._write(work, None)
+        await self._write(lambda session: self._delete_timed(task_id, session), None)
 
     # -- reading -----------------------------------------------------------------------------
 
