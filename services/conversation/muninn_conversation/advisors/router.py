@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 from muninn_shared.auth import CurrentPrincipal
+from muninn_shared.pagination import PageCursor, PageLimit
 
 from muninn_conversation.advisors.models import (
     MEMORY_KEY,
@@ -28,7 +29,6 @@ from muninn_conversation.advisors.models import (
     ThreadSummary,
 )
 from muninn_conversation.deps import Services
-from muninn_conversation.paging import PageCursor, PageLimit
 
 AdvisorId = Annotated[str, Path(min_length=1, max_length=64)]
 MemoryKey = Annotated[str, Path(pattern=MEMORY_KEY, description="1-64 letters, digits or _ . : -")]

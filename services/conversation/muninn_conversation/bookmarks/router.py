@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import JSONResponse
 from muninn_shared.auth import CurrentPrincipal
 from muninn_shared.http.owned import add_owned_item_routes
+from muninn_shared.pagination import PageCursor, PageLimit
 
 from muninn_conversation.bookmarks.models import (
     Bookmark,
@@ -17,7 +18,6 @@ from muninn_conversation.bookmarks.models import (
 )
 from muninn_conversation.bookmarks.service import BookmarkService
 from muninn_conversation.deps import Services
-from muninn_conversation.paging import PageCursor, PageLimit
 
 router = APIRouter(prefix="/v1/bookmarks", tags=["bookmarks"])
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from muninn_shared.auth import CurrentPrincipal
 from muninn_shared.contexts import Context
+from muninn_shared.pagination import PageCursor, PageLimit
 
 from muninn_conversation.conversations.models import (
     Conversation,
@@ -19,7 +20,6 @@ from muninn_conversation.conversations.models import (
     ParticipantRoleChange,
 )
 from muninn_conversation.deps import Services
-from muninn_conversation.paging import PageCursor, PageLimit
 from muninn_conversation.tags.service import tag_param
 
 router = APIRouter(prefix="/v1/conversations", tags=["conversations"])

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from muninn_shared.auth import CurrentPrincipal
 from muninn_shared.http.owned import add_owned_item_routes
+from muninn_shared.pagination import PageCursor, PageLimit
 
 from muninn_conversation.deps import Services
 from muninn_conversation.notes.models import Note, NoteCreate, NotePage, NotePatch
 from muninn_conversation.notes.service import NoteService
-from muninn_conversation.paging import PageCursor, PageLimit
 from muninn_conversation.tags.service import tag_param
 
 router = APIRouter(prefix="/v1/notes", tags=["notes"])

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from muninn_shared.auth import CurrentPrincipal
 from muninn_shared.http.owned import add_owned_item_routes
+from muninn_shared.pagination import PageCursor, PageLimit
 
 from muninn_conversation.conversations.models import Conversation
 from muninn_conversation.deps import Services
-from muninn_conversation.paging import PageCursor, PageLimit
 from muninn_conversation.projects.models import (
     Project,
     ProjectContents,

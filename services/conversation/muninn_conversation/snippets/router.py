@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from muninn_shared.auth import CurrentPrincipal
 from muninn_shared.http.owned import add_owned_item_routes
+from muninn_shared.pagination import PageCursor, PageLimit
 
 from muninn_conversation.deps import Services
-from muninn_conversation.paging import PageCursor, PageLimit
 from muninn_conversation.snippets.models import Snippet, SnippetCreate, SnippetPage, SnippetPatch
 from muninn_conversation.snippets.service import SnippetService
 from muninn_conversation.tags.service import tag_param
