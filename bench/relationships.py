@@ -931,28 +931,11 @@ async def memory_part(
 ) -> None:
     from muninn_memory.contacts.handlers import RECORD_TYPES
     from muninn_memory.contacts.service import ContactMemories
-    from muninn_memory.contacts.store import ContactLinkStore
-    from muninn_memory.documents.service import DocumentService
-    from muninn_memory.documents.store import DocumentStore
-    from muninn_memory.embeddings.factory import create_embedder, embedder_spec
-    from muninn_memory.embeddings.settings import EmbeddingSettings
-    from muninn_memory.entities.service import EntityService
-    from muninn_memory.entities.store import EntityStore
-    from muninn_memory.history.log import HistoryLog
-    from muninn_memory.history.store import HistoryStore
-    from muninn_memory.indexing.service import IndexSync
-    from muninn_memory.memories.indexing import MemorySource
-    from muninn_memory.memories.ledger import MemoryLedger
-    from muninn_memory.memories.search import MemorySearch
-    from muninn_memory.memories.service import MemoryService
-    from muninn_memory.memories.store import MemoryStore
-    from muninn_memory.retrieval.factory import create_vector_backend
-    from muninn_memory.retrieval.hybrid import HybridIndex
-    from muninn_memory.retrieval.ranking import RankingTuning
-    from muninn_memory.retrieval.settings import VectorSettings
+    from muninn_memory.embeddings.port import Embedder
+    from muninn_memory.main import build_memory
+    from muninn_memory.retrieval.factory import create_memory_index
     from muninn_memory.settings import MemorySettings
-    from muninn_shared.storage.routing import MainStoreRouter
-    from muninn_shared.storage.tombstones import ErasureTombstones
+    from muninn_shared.runtime import ServiceRuntime
 
     class SweptContactMemories(ContactMemories):
         """As the service runs it, except that each record's memories are left to the index
@@ -967,65 +950,28 @@ async def memory_part(
         qdrant_path=workdir / "qdrant",
         log_level="WARNING",
     )
-    embeddings, vectors = EmbeddingSettings(), VectorSettings()
-    inner = create_embedder(embeddings)
-    embedder = CachedEmbedder(inner, CACHE_DIR / f"relationships-{inner.model_id}.json")
-    # As retrieval.factory.create_memory_index builds it, around the caching embedder.
-    index = HybridIndex(
-        create_vector_backend(settings, vectors),
-        embedder,
-        embedder_spec=embedder_spec(embeddings),
-        tuning=RankingTuning(fusion=vectors.fusion),
-        reembed_batch=vectors.reembed_batch,
-    )
-    client: AsyncMongoClient[Doc] = create_mongo_client(uri, timeout_ms=60_000)
-    db = client[settings.mongo_database]
-    router = MainStoreRouter(client, settings.mongo_database)
-    memory_store, history_store = MemoryStore(router), HistoryStore(router)
-    entity_store, document_store = EntityStore(router), DocumentStore(router)
-    links = ContactLinkStore(router)
-    for ensure in (
-        memory_store.ensure_indexes,
-        history_store.ensure_indexes,
-        entity_store.ensure_indexes,
-        document_store.ensure_indexes,
-        links.ensure_indexes,
-    ):
-        await ensure(db)
-    await index.warm_up()
-    history = HistoryLog(history_store)
-    entities = EntityService(entity_store)
-    index_sync = IndexSync(index, sweep_db=db, tombstones=ErasureTombstones(db))
-    index_sync.register(MemorySource(memory_store))
-    ledger = MemoryLedger(
-        client=client, store=memory_store, sweep_db=db, history=history, index_sync=index_sync
-    )
-    memories = MemoryService(
-        client=client,
-        store=memory_store,
-        history=history,
-        entities=entities,
-        index_sync=index_sync,
-    )
-    documents = DocumentService(
-        client=client,
-        store=document_store,
-        index_sync=index_sync,
-        max_bytes=settings.documents_max_bytes,
-        chunk_tokens=settings.documents_chunk_tokens,
-        overlap_tokens=settings.documents_chunk_overlap_tokens,
-        max_chunks=settings.documents_max_chunks,
-    )
-    search = MemorySearch(
-        memories=memories,
-        store=memory_store,
-        documents=documents,
-        index=index,
-        overfetch=settings.search_overfetch,
-    )
+    embedders: list[CachedEmbedder] = []  # the one the index embeds with
+
+    def cached(inner: Embedder) -> Embedder:
+        embedders.append(CachedEmbedder(inner, CACHE_DIR / f"relationships-{inner.model_id}.json"))
+        return embedders[-1]
+
+    index = create_memory_index(settings, wrap_embedder=cached)
+    [embedder] = embedders
+    # The service's own wiring (muninn_memory.main), on a runtime that is never started:
+    # no Kafka, no loops; its stores' indexes and the index's warm-up as at the service's start.
+    runtime = ServiceRuntime(settings)
+    memory = build_memory(settings, runtime, index)
+    await memory.start()
+    client, db, services = runtime.mongo, runtime.db, memory.services
     contacts = SweptContactMemories(
-        memories=ledger, entities=entities, links=links, index_sync=index_sync, search=search
+        memories=memory.ledger,
+        entities=services.entities,
+        links=services.contacts.links,
+        index_sync=memory.index_sync,
+        search=services.search,
     )
+    index_sync = memory.index_sync
 
     # What integrations announced, in order, through memory's record consumer.
     started = time.perf_counter()
@@ -1082,7 +1028,7 @@ async def memory_part(
         f"asked about among the results in {answered / max(1, len(samples)):.0%}",
     )
     await contacts.close()
-    await index.close()
+    await memory.stop()
     await client.close()
 
 
