@@ -1,8 +1,7 @@
 """Helpers for the end-to-end tests that connect calendars, address books and mailboxes.
 
 Accounts are connected through the gateway's ``/v1/integrations``, synced, and a user's
-data checked in the export and after erasure. The fixtures here are imported by the test
-modules that use them (``__all__``), so each module keeps its own.
+data checked in the export and after erasure.
 """
 
 from __future__ import annotations
@@ -10,14 +9,11 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.integration.e2e import REQUEST_TIMEOUT, Doc, User
-from tests.integration.suite import Suite
+from tests.integration.e2e import Doc, User
 
 ERASURE_TIMEOUT = 120.0
 SYNC_TIMEOUT = 90.0
@@ -35,23 +31,6 @@ def relationships_env() -> dict[str, str]:
         "MUNINN_BRIEFING_LEAD_MINUTES": str(BRIEFING_LEAD_MINUTES),
         "MUNINN_BRIEFING_INTERVAL_SECONDS": str(BRIEFING_INTERVAL_SECONDS),
     }
-
-
-__all__ = ["client", "log_tails_on_failure"]
-
-
-@pytest.fixture(autouse=True)
-def log_tails_on_failure(request: pytest.FixtureRequest, suite: Suite) -> Iterator[None]:
-    failed_before = request.session.testsfailed
-    yield
-    if request.session.testsfailed > failed_before:
-        print(f"\n===== service logs =====\n{suite.tails(20)}")
-
-
-@pytest.fixture
-async def client(suite: Suite) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=suite.gateway_url, timeout=REQUEST_TIMEOUT) as http:
-        yield http
 
 
 async def connect(

@@ -11,7 +11,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -45,21 +45,6 @@ FEED_TOKEN = "feed-token-" + uuid.uuid4().hex
 
 
 # -- fixtures ----------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def log_tails_on_failure(request: pytest.FixtureRequest, suite: Suite) -> Iterator[None]:
-    """A failing test prints the end of every service log (shown with its report)."""
-    failed_before = request.session.testsfailed
-    yield
-    if request.session.testsfailed > failed_before:
-        print(f"\n===== service logs =====\n{suite.tails(15)}")
-
-
-@pytest.fixture
-async def client(suite: Suite) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=suite.gateway_url, timeout=REQUEST_TIMEOUT) as http:
-        yield http
 
 
 @pytest.fixture
