@@ -7,7 +7,6 @@ where the claim is about what is stored (bad input changes nothing, erasure leav
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 import time
 import uuid
@@ -37,6 +36,7 @@ from tests.integration.e2e import (
     register,
     token_issuer,
 )
+from tests.integration.end_to_end.pim import mentions
 from tests.integration.suite import Suite
 
 ERASURE_TIMEOUT = 120.0
@@ -441,17 +441,8 @@ async def documents_mentioning(
     """Every stored document, in every database of the suite, that contains one of ``needles``."""
     found = []
     for database in await mongo.list_database_names():
-        if not database.startswith(prefix):
-            continue
-        db = mongo[database]
-        for collection in await db.list_collection_names():
-            if collection.startswith("system."):
-                continue
-            async for doc in db[collection].find({}):
-                text = json.dumps(doc, default=str)
-                hits = [needle for needle in needles if needle in text]
-                if hits:
-                    found.append(f"{database}.{collection} {doc.get('_id')!r}: {hits}")
+        if database.startswith(prefix):
+            found += [f"{database}.{hit}" for hit in await mentions(mongo[database], needles)]
     return found
 
 
