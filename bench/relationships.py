@@ -65,7 +65,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from muninn_devstack.servers import free_port, mongo_uri, start_mongo
+from muninn_devstack.servers import running_mongo
 from muninn_integrations.connectors.port import RecordKind
 from muninn_integrations.contacts.merge import event_data as contact_event_data
 from muninn_integrations.contacts.merge import fields_from_request
@@ -1050,12 +1050,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="muninn-bench-") as name:
         workdir = Path(name)
-        port = free_port()
-        server = start_mongo(workdir / "mongo", port, workdir / "mongo.log")
-        try:
-            figures = asyncio.run(measure(mongo_uri(port), workdir, args))
-        finally:
-            server.stop()
+        with running_mongo(workdir) as uri:
+            figures = asyncio.run(measure(uri, workdir, args))
     print(
         f"\n{args.contacts:,} contacts over {args.users} users, {args.interactions:,} "
         f"interactions, a day of {args.day_interactions:,}\n\n| what | figure |\n|---|---|"
