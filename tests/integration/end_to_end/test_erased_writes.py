@@ -9,7 +9,7 @@ import httpx
 from pymongo import AsyncMongoClient
 
 from tests.integration.e2e import REQUEST_TIMEOUT, Doc, assert_problem, register
-from tests.integration.end_to_end.test_foundation import ERASURE_TIMEOUT, documents_mentioning
+from tests.integration.end_to_end.pim import ERASURE_TIMEOUT, documents_mentioning
 from tests.integration.suite import Suite
 
 

@@ -36,10 +36,13 @@ from tests.integration.e2e import (
     register,
     token_issuer,
 )
-from tests.integration.end_to_end.pim import mentions
+from tests.integration.end_to_end.pim import (
+    ERASURE_TIMEOUT,
+    documents_mentioning,
+    erasure_completed,
+)
 from tests.integration.suite import Suite
 
-ERASURE_TIMEOUT = 120.0
 AUDIT_TIMEOUT = 60.0
 FEED_TOKEN = "feed-token-" + uuid.uuid4().hex
 
@@ -435,17 +438,6 @@ async def test_identity_crash_gives_503_never_a_hang_and_keeps_acknowledged_writ
 # -- erasure -----------------------------------------------------------------------------------
 
 
-async def documents_mentioning(
-    mongo: AsyncMongoClient[Doc], prefix: str, needles: list[str]
-) -> list[str]:
-    """Every stored document, in every database of the suite, that contains one of ``needles``."""
-    found = []
-    for database in await mongo.list_database_names():
-        if database.startswith(prefix):
-            found += [f"{database}.{hit}" for hit in await mentions(mongo[database], needles)]
-    return found
-
-
 async def test_erasure_removes_the_user_from_every_service(
     suite: Suite, client: httpx.AsyncClient, mongo: AsyncMongoClient[Doc]
 ) -> None:
@@ -470,13 +462,7 @@ async def test_erasure_removes_the_user_from_every_service(
     assert status_url == f"/v1/me/erasure/{erased.json()['id']}"
 
     deadline = time.monotonic() + ERASURE_TIMEOUT
-    status: Doc = erased.json()
-    while status["status"] != "completed":
-        assert time.monotonic() < deadline, f"erasure still {status} after {ERASURE_TIMEOUT}s"
-        await asyncio.sleep(0.5)
-        response = await client.get(status_url, headers=user.headers)
-        assert response.status_code == 200, response.text
-        status = response.json()
+    status = await erasure_completed(client, user, erased)
     assert status["completed_at"] is not None
     assert status["services"], status
     assert all(s["status"] == "completed" for s in status["services"].values()), status
