@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 # The same two processes (memory, gateway) and settings as the search benchmark.
-from memory_search import processes  # noqa: E402
+from memory_search import processes, seconds_to_searchable  # noqa: E402
 
 LIMIT = 19_000
 HOSTILE_SHAPES = [
@@ -65,28 +65,11 @@ def percentiles(samples: list[float]) -> str:
 
 async def time_to_searchable(http: httpx.AsyncClient, token: str) -> float:
     headers = {"Authorization": f"Bearer {token}"}
-    marker = f"Zq{uuid.uuid4().hex[:8]}"
-    started = time.perf_counter()
-    accepted = await http.post(
-        "/v1/memories",
-        json={"messages": [{"content": f"My cousin {marker} moved to Tromsø last spring."}]},
-        headers=headers,
-    )
-    accepted.raise_for_status()
-    while True:
-        found = await http.post(
-            "/v1/memories/search",
-            json={"query": f"where did {marker} move?", "limit": 3},
-            headers=headers,
-        )
-        found.raise_for_status()
-        texts = [(r.get("memory") or {}).get("content", "") for r in found.json()["results"]]
-        if any(marker in text for text in texts):
-            return time.perf_counter() - started
-        if time.perf_counter() - started > GIVE_UP_SECONDS:
-            print(f"  fact {marker} not searchable after {GIVE_UP_SECONDS} s; counted as that")
-            return time.perf_counter() - started
-        await asyncio.sleep(0.05)
+    marker, seconds = await seconds_to_searchable(http, headers, give_up=GIVE_UP_SECONDS, poll=0.05)
+    if seconds is None:
+        print(f"  fact {marker} not searchable after {GIVE_UP_SECONDS} s; counted as that")
+        return GIVE_UP_SECONDS
+    return seconds
 
 
 async def quiet_user(http: httpx.AsyncClient, token: str, facts: int) -> list[float]:

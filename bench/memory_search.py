@@ -282,6 +282,34 @@ def processes(infra: Any, workdir: Path, prefix: str) -> Iterator[dict[str, str]
         terminate(list(reversed(started)), STOP_GRACE_SECONDS, force=threading.Event())
 
 
+async def seconds_to_searchable(
+    http: httpx.AsyncClient, headers: dict[str, str], *, give_up: float, poll: float
+) -> tuple[str, float | None]:
+    """Posts a new fact (202, no wait) and searches for it until a result holds it: the fact's
+    marker and the seconds from the post to that search (None: not within ``give_up``)."""
+    marker = f"Zq{uuid.uuid4().hex[:8]}"
+    started = time.perf_counter()
+    accepted = await http.post(
+        "/v1/memories",
+        json={"messages": [{"content": f"My cousin {marker} moved to Tromsø last spring."}]},
+        headers=headers,
+    )
+    accepted.raise_for_status()
+    while True:
+        found = await http.post(
+            "/v1/memories/search",
+            json={"query": f"where did {marker} move?", "limit": 3},
+            headers=headers,
+        )
+        found.raise_for_status()
+        texts = [(r.get("memory") or {}).get("content", "") for r in found.json()["results"]]
+        if any(marker in text for text in texts):
+            return marker, time.perf_counter() - started
+        if time.perf_counter() - started > give_up:
+            return marker, None
+        await asyncio.sleep(poll)
+
+
 async def freshness(base_url: str, tokens: dict[str, str], n: int = 50) -> list[float]:
     """Seconds from a fact being posted (202, no wait) to a search returning it, via the gateway."""
     latencies: list[float] = []
@@ -289,29 +317,10 @@ async def freshness(base_url: str, tokens: dict[str, str], n: int = 50) -> list[
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
         for i in range(n):
             headers = {"Authorization": f"Bearer {tokens[users[i % len(users)]]}"}
-            marker = f"zq{uuid.uuid4().hex[:8]}"
-            fact = f"My cousin {marker.capitalize()} moved to Tromsø last spring."
-            t0 = time.perf_counter()
-            accepted = await http.post(
-                "/v1/memories", json={"messages": [{"content": fact}]}, headers=headers
-            )
-            accepted.raise_for_status()
-            while True:
-                found = await http.post(
-                    "/v1/memories/search",
-                    json={"query": f"where did {marker} move?", "limit": 3},
-                    headers=headers,
-                )
-                found.raise_for_status()
-                texts = [
-                    (r.get("memory") or {}).get("content", "") for r in found.json()["results"]
-                ]
-                if any(marker.capitalize() in t for t in texts):
-                    break
-                if time.perf_counter() - t0 > 30:
-                    raise RuntimeError(f"fact {marker} not searchable after 30 s")
-                await asyncio.sleep(0.02)
-            latencies.append(time.perf_counter() - t0)
+            marker, seconds = await seconds_to_searchable(http, headers, give_up=30, poll=0.02)
+            if seconds is None:
+                raise RuntimeError(f"fact {marker} not searchable after 30 s")
+            latencies.append(seconds)
     return latencies
 
 

@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from muninn_devstack.servers import free_port, mongo_uri, start_mongo
+from muninn_devstack.servers import running_mongo
 from muninn_shared.storage.mongo import create_mongo_client, update_one_and_read
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
@@ -103,13 +103,11 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 3000, 10000])
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="muninn-bench-updates-") as workdir:
-        port = free_port()
-        server = start_mongo(Path(workdir) / "mongo", port, Path(workdir) / "mongo.log")
-        try:
-            asyncio.run(measure(mongo_uri(port), sorted(args.sizes), args.repeat))
-        finally:
-            server.stop()
+    with (
+        tempfile.TemporaryDirectory(prefix="muninn-bench-updates-") as workdir,
+        running_mongo(Path(workdir)) as uri,
+    ):
+        asyncio.run(measure(uri, sorted(args.sizes), args.repeat))
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from muninn_devstack.servers import free_port, mongo_uri, start_mongo
+from muninn_devstack.servers import running_mongo
 from muninn_gateway.ratelimit.buckets import BucketPolicy
 from muninn_gateway.ratelimit.stores import (
     LOGINS,
@@ -81,13 +81,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=500)
     parser.add_argument("--keys", type=int, default=1000)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="muninn-bench-limits-") as workdir:
-        port = free_port()
-        server = start_mongo(Path(workdir) / "mongo", port, Path(workdir) / "mongo.log")
-        try:
-            asyncio.run(measure(mongo_uri(port), args.repeat, args.keys))
-        finally:
-            server.stop()
+    with (
+        tempfile.TemporaryDirectory(prefix="muninn-bench-limits-") as workdir,
+        running_mongo(Path(workdir)) as uri,
+    ):
+        asyncio.run(measure(uri, args.repeat, args.keys))
 
 
 if __name__ == "__main__":

@@ -58,7 +58,6 @@ import random
 import statistics
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -66,7 +65,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from muninn_devstack.servers import free_port, mongo_uri, start_mongo
+from muninn_devstack.servers import running_mongo
 from muninn_integrations.connectors.port import RecordKind
 from muninn_integrations.contacts.merge import event_data as contact_event_data
 from muninn_integrations.contacts.merge import fields_from_request
@@ -74,36 +73,35 @@ from muninn_integrations.contacts.merging import contact_scope
 from muninn_integrations.contacts.models import RELATIONSHIP_DEFAULTS, ContactCreate, EmailIn
 from muninn_integrations.contacts.service import ContactService
 from muninn_integrations.contacts.sink import compose
-from muninn_integrations.contacts.store import CONTACTS, ContactStore, person_from_doc
+from muninn_integrations.contacts.store import CONTACTS, person_from_doc
 from muninn_integrations.graph.evidence import Sighting, absorb, evidence_kind
-from muninn_integrations.graph.models import LinkType
 from muninn_integrations.graph.scoring import inferred_type, pairs
-from muninn_integrations.graph.service import GraphPolicy, GraphService
-from muninn_integrations.graph.store import CONTACT_LINKS, LinkStore
+from muninn_integrations.graph.service import GraphPolicy, new_link
+from muninn_integrations.graph.store import CONTACT_LINKS
 from muninn_integrations.interactions import derive
 from muninn_integrations.interactions.models import InteractionDraft
 from muninn_integrations.interactions.relationships import RelationshipService
 from muninn_integrations.interactions.service import (
     InteractionLog,
-    InteractionService,
     text_sentiment,
 )
-from muninn_integrations.interactions.store import INTERACTIONS, InteractionStore
+from muninn_integrations.interactions.store import INTERACTIONS
+from muninn_integrations.main import build_integrations
 from muninn_integrations.settings import IntegrationsSettings
 from muninn_integrations.sync.announce import RecordAnnouncer
 from muninn_integrations.sync.sinks import Action, Applied, SyncScope
 from muninn_shared.events import Topic
 from muninn_shared.events.payloads import IntegrationRecord
 from muninn_shared.problems import ProblemError
-from muninn_shared.storage.mongo import create_mongo_client, in_transaction
-from muninn_shared.storage.outbox import OUTBOX, Outbox
-from pymongo import AsyncMongoClient
+from muninn_shared.runtime import ServiceRuntime
+from muninn_shared.storage.mongo import in_transaction
+from muninn_shared.storage.outbox import OUTBOX
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE_DIR = ROOT / ".muninn" / "bench-cache"
-INTEGRATIONS_DB = "muninn_bench_integrations"
-MEMORY_PREFIX = "muninn_bench_"
+DATABASE_PREFIX = "muninn_bench_"
+INTEGRATIONS_DB = f"{DATABASE_PREFIX}integrations"
 PAGE_SIZE = IntegrationsSettings().sync_page_size
 SEARCH_LIMIT = 10  # GET /v1/people/search's default
 CIRCLE_LIMIT = 50  # GET /v1/people/graph's default
@@ -520,19 +518,8 @@ def link_docs(
     persons = {i: person_from_doc(doc) for i, doc in people.items()}
     docs: list[Doc] = []
     for (a, b), sightings in sorted(seen.items()):
-        doc: Doc = {
-            "_id": uuid.uuid4().hex,
-            "user_id": user.user_id,
-            "a": a,
-            "b": b,
-            "type": LinkType.ACQUAINTANCE.value,
-            "type_source": "inferred",
-            "evidence": [],
-            "shared_interactions": 0,
-            "mutual_connections": 0,
-            "detected_at": min(s.at for s in sightings),
-            "created_at": now,
-        }
+        detected = min(s.at for s in sightings)
+        doc = new_link(user.user_id, a, b, detected_at=detected, created_at=now)
         changes = absorb(doc, sightings, now, policy.half_life_days) or {}
         changes["type"] = inferred_type(persons[a], persons[b])
         docs.append({**doc, **changes, "updated_at": now})
@@ -562,39 +549,38 @@ def p50_p95(samples: Sequence[float]) -> str:
     )
 
 
-class TimedRelationships(RelationshipService):
-    """The service as it is, with the time each per-contact refresh took."""
+@dataclass
+class Probes:
+    """Read off the services as they are: the contacts whose strength fields were written
+    (``ContactService.save_relationships``) and, once ``refreshes`` is a list, the time each
+    per-contact strength refresh took (``RelationshipService.refresh``)."""
 
-    refreshes: list[float]
+    written: int = 0
+    refreshes: list[float] | None = None
 
-    def start_timing(self) -> None:
-        self.refreshes = []
+    def attach(self, contacts: ContactService, relationships: RelationshipService) -> None:
+        save, refresh = contacts.save_relationships, relationships.refresh
 
-    async def refresh(
-        self,
-        user_id: str,
-        contact_ids: Sequence[str],
-        session: AsyncClientSession,
-        now: datetime | None = None,
-    ) -> None:
-        started = time.perf_counter()
-        await super().refresh(user_id, contact_ids, session, now)
-        if hasattr(self, "refreshes"):
-            self.refreshes.append(time.perf_counter() - started)
+        async def counted(
+            changes: Sequence[tuple[str, str, Mapping[str, Any]]],
+            session: AsyncClientSession | None,
+        ) -> None:
+            self.written += len(changes)
+            await save(changes, session)
 
+        async def timed(
+            user_id: str,
+            contact_ids: Sequence[str],
+            session: AsyncClientSession,
+            now: datetime | None = None,
+        ) -> None:
+            started = time.perf_counter()
+            await refresh(user_id, contact_ids, session, now)
+            if self.refreshes is not None:
+                self.refreshes.append(time.perf_counter() - started)
 
-class CountingContacts(ContactService):
-    """The service as it is, counting the contacts whose strength fields were written."""
-
-    written = 0
-
-    async def save_relationships(
-        self,
-        changes: Sequence[tuple[str, str, Mapping[str, Any]]],
-        session: AsyncClientSession | None,
-    ) -> None:
-        self.written += len(changes)
-        await super().save_relationships(changes, session)
+        contacts.save_relationships = counted  # type: ignore[method-assign]
+        relationships.refresh = timed  # type: ignore[method-assign]
 
 
 @dataclass
@@ -612,35 +598,23 @@ class Figures:
 async def integrations_part(
     uri: str, world: list[UserWorld], now: datetime, args: argparse.Namespace, figures: Figures
 ) -> None:
-    client: AsyncMongoClient[Doc] = create_mongo_client(uri, timeout_ms=60_000)
-    db = client[INTEGRATIONS_DB]
-    settings = IntegrationsSettings()
-    contact_store, interaction_store, link_store = (
-        ContactStore(db),
-        InteractionStore(db),
-        LinkStore(db),
+    settings = IntegrationsSettings(
+        mongo_uri=uri, mongo_database_prefix=DATABASE_PREFIX, log_level="WARNING"
     )
-    announcer = RecordAnnouncer(Outbox(db))
-    contacts = CountingContacts(client=client, store=contact_store)
-    relationships = TimedRelationships(
-        client=client,
-        store=interaction_store,
-        contacts=contacts,
-        announcer=announcer,
-        tuning=settings.relationship_tuning(),
-    )
-    interactions = InteractionService(
-        client=client,
-        store=interaction_store,
-        contacts=contacts,
-        announcer=announcer,
-        relationships=relationships,
-    )
+    # The service's own wiring (muninn_integrations.main), on a runtime that is never started:
+    # no Kafka, no loops.
+    runtime = ServiceRuntime(settings)
+    service = build_integrations(settings, runtime)
+    client, db = runtime.mongo, runtime.db
+    contacts, relationships = service.services.contacts, service.relationships
+    interactions, graph = service.services.interactions, service.services.graph
+    announcer = RecordAnnouncer(runtime.outbox)  # as a contacts sync announces what it applied
+    probes = Probes()
+    probes.attach(contacts, relationships)
     policy = GraphPolicy(
         half_life_days=settings.graph_recency_half_life_days,
         max_participants=settings.graph_max_participants,
     )
-    graph = GraphService(link_store, contacts, policy)
     followers = {"interactions": InteractionLog(interactions).follow, "graph": graph.follow}
 
     # 1. Seeding: the bulk load, then the indexes (faster than keeping them up meanwhile).
@@ -660,8 +634,7 @@ async def integrations_part(
         found = link_docs(user, user.history, known, docs_by_user[user.user_id], policy, now)
         await insert_in_batches(db[CONTACT_LINKS], found)
         links += len(found)
-    for store in (contact_store, interaction_store, link_store):
-        await store.ensure_indexes()
+    await service.start()  # the stores' indexes, as at the service's start
     bulk_seconds = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -702,12 +675,12 @@ async def integrations_part(
 
     # 2. Yesterday's full recompute: every contact written.
     yesterday = now - timedelta(days=1)
-    contacts.written = 0
+    probes.written = 0
     started = time.perf_counter()
     seen = await relationships.recompute_all(yesterday)
     figures.add(
         "full strength recompute (first sweep)",
-        f"{time.perf_counter() - started:.2f} s ({seen:,} contacts, {contacts.written:,} written)",
+        f"{time.perf_counter() - started:.2f} s ({seen:,} contacts, {probes.written:,} written)",
     )
 
     # 3. A day's sync, page by page, then the daily sweep.
@@ -725,7 +698,8 @@ async def integrations_part(
             touched |= set(derive.parties(record.kind, record.data, known))
     spent: dict[str, list[float]] = {name: [] for name in followers}
     page_times: list[float] = []
-    relationships.start_timing()
+    refreshes: list[float] = []
+    probes.refreshes = refreshes
     started = time.perf_counter()
     for user, kind, page in pages:
         scope = scope_of(user, kind)
@@ -754,7 +728,7 @@ async def integrations_part(
     )
     figures.add(
         "— strength refresh of the touched contacts",
-        f"{sum(relationships.refreshes):.2f} s (per page {p50_p95(relationships.refreshes)})",
+        f"{sum(refreshes):.2f} s (per page {p50_p95(refreshes)})",
     )
     figures.add(
         "— interactions follower, refresh included",
@@ -764,12 +738,12 @@ async def integrations_part(
         "— graph follower",
         f"{sum(spent['graph']):.2f} s (per page {p50_p95(spent['graph'])})",
     )
-    contacts.written = 0
+    probes.written = 0
     started = time.perf_counter()
     seen = await relationships.recompute_all(now)
     figures.add(
         "daily sweep after the day's sync",
-        f"{time.perf_counter() - started:.2f} s ({seen:,} contacts, {contacts.written:,} written)",
+        f"{time.perf_counter() - started:.2f} s ({seen:,} contacts, {probes.written:,} written)",
     )
 
     # 4. Graph queries.
@@ -835,6 +809,7 @@ async def integrations_part(
             f"path {label} (GET /v1/people/path)",
             f"{p50_p95(samples)}; {missing} without a path (404)",
         )
+    await service.stop()
     await client.close()
 
 
@@ -931,28 +906,10 @@ async def memory_part(
 ) -> None:
     from muninn_memory.contacts.handlers import RECORD_TYPES
     from muninn_memory.contacts.service import ContactMemories
-    from muninn_memory.contacts.store import ContactLinkStore
-    from muninn_memory.documents.service import DocumentService
-    from muninn_memory.documents.store import DocumentStore
-    from muninn_memory.embeddings.factory import create_embedder, embedder_spec
-    from muninn_memory.embeddings.settings import EmbeddingSettings
-    from muninn_memory.entities.service import EntityService
-    from muninn_memory.entities.store import EntityStore
-    from muninn_memory.history.log import HistoryLog
-    from muninn_memory.history.store import HistoryStore
-    from muninn_memory.indexing.service import IndexSync
-    from muninn_memory.memories.indexing import MemorySource
-    from muninn_memory.memories.ledger import MemoryLedger
-    from muninn_memory.memories.search import MemorySearch
-    from muninn_memory.memories.service import MemoryService
-    from muninn_memory.memories.store import MemoryStore
-    from muninn_memory.retrieval.factory import create_vector_backend
-    from muninn_memory.retrieval.hybrid import HybridIndex
-    from muninn_memory.retrieval.ranking import RankingTuning
-    from muninn_memory.retrieval.settings import VectorSettings
+    from muninn_memory.embeddings.port import Embedder
+    from muninn_memory.main import build_memory
+    from muninn_memory.retrieval.factory import create_memory_index
     from muninn_memory.settings import MemorySettings
-    from muninn_shared.storage.routing import MainStoreRouter
-    from muninn_shared.storage.tombstones import ErasureTombstones
 
     class SweptContactMemories(ContactMemories):
         """As the service runs it, except that each record's memories are left to the index
@@ -963,69 +920,32 @@ async def memory_part(
 
     settings = MemorySettings(
         mongo_uri=uri,
-        mongo_database_prefix=MEMORY_PREFIX,
+        mongo_database_prefix=DATABASE_PREFIX,
         qdrant_path=workdir / "qdrant",
         log_level="WARNING",
     )
-    embeddings, vectors = EmbeddingSettings(), VectorSettings()
-    inner = create_embedder(embeddings)
-    embedder = CachedEmbedder(inner, CACHE_DIR / f"relationships-{inner.model_id}.json")
-    # As retrieval.factory.create_memory_index builds it, around the caching embedder.
-    index = HybridIndex(
-        create_vector_backend(settings, vectors),
-        embedder,
-        embedder_spec=embedder_spec(embeddings),
-        tuning=RankingTuning(fusion=vectors.fusion),
-        reembed_batch=vectors.reembed_batch,
-    )
-    client: AsyncMongoClient[Doc] = create_mongo_client(uri, timeout_ms=60_000)
-    db = client[settings.mongo_database]
-    router = MainStoreRouter(client, settings.mongo_database)
-    memory_store, history_store = MemoryStore(router), HistoryStore(router)
-    entity_store, document_store = EntityStore(router), DocumentStore(router)
-    links = ContactLinkStore(router)
-    for ensure in (
-        memory_store.ensure_indexes,
-        history_store.ensure_indexes,
-        entity_store.ensure_indexes,
-        document_store.ensure_indexes,
-        links.ensure_indexes,
-    ):
-        await ensure(db)
-    await index.warm_up()
-    history = HistoryLog(history_store)
-    entities = EntityService(entity_store)
-    index_sync = IndexSync(index, sweep_db=db, tombstones=ErasureTombstones(db))
-    index_sync.register(MemorySource(memory_store))
-    ledger = MemoryLedger(
-        client=client, store=memory_store, sweep_db=db, history=history, index_sync=index_sync
-    )
-    memories = MemoryService(
-        client=client,
-        store=memory_store,
-        history=history,
-        entities=entities,
-        index_sync=index_sync,
-    )
-    documents = DocumentService(
-        client=client,
-        store=document_store,
-        index_sync=index_sync,
-        max_bytes=settings.documents_max_bytes,
-        chunk_tokens=settings.documents_chunk_tokens,
-        overlap_tokens=settings.documents_chunk_overlap_tokens,
-        max_chunks=settings.documents_max_chunks,
-    )
-    search = MemorySearch(
-        memories=memories,
-        store=memory_store,
-        documents=documents,
-        index=index,
-        overfetch=settings.search_overfetch,
-    )
+    embedders: list[CachedEmbedder] = []  # the one the index embeds with
+
+    def cached(inner: Embedder) -> Embedder:
+        embedders.append(CachedEmbedder(inner, CACHE_DIR / f"relationships-{inner.model_id}.json"))
+        return embedders[-1]
+
+    index = create_memory_index(settings, wrap_embedder=cached)
+    [embedder] = embedders
+    # The service's own wiring (muninn_memory.main), on a runtime that is never started:
+    # no Kafka, no loops; its stores' indexes and the index's warm-up as at the service's start.
+    runtime = ServiceRuntime(settings)
+    memory = build_memory(settings, runtime, index)
+    await memory.start()
+    client, db, services = runtime.mongo, runtime.db, memory.services
     contacts = SweptContactMemories(
-        memories=ledger, entities=entities, links=links, index_sync=index_sync, search=search
+        memories=memory.ledger,
+        entities=services.entities,
+        links=services.contacts.links,
+        index_sync=memory.index_sync,
+        search=services.search,
     )
+    index_sync = memory.index_sync
 
     # What integrations announced, in order, through memory's record consumer.
     started = time.perf_counter()
@@ -1082,7 +1002,7 @@ async def memory_part(
         f"asked about among the results in {answered / max(1, len(samples)):.0%}",
     )
     await contacts.close()
-    await index.close()
+    await memory.stop()
     await client.close()
 
 
@@ -1130,12 +1050,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="muninn-bench-") as name:
         workdir = Path(name)
-        port = free_port()
-        server = start_mongo(workdir / "mongo", port, workdir / "mongo.log")
-        try:
-            figures = asyncio.run(measure(mongo_uri(port), workdir, args))
-        finally:
-            server.stop()
+        with running_mongo(workdir) as uri:
+            figures = asyncio.run(measure(uri, workdir, args))
     print(
         f"\n{args.contacts:,} contacts over {args.users} users, {args.interactions:,} "
         f"interactions, a day of {args.day_interactions:,}\n\n| what | figure |\n|---|---|"

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from muninn_devstack.servers import free_port, mongo_uri, start_mongo
+from muninn_devstack.servers import running_mongo
 from muninn_scheduler.clock import SystemClock
 from muninn_scheduler.main import build_features
 from muninn_scheduler.settings import SchedulerSettings
@@ -53,12 +53,8 @@ def mongo(workdir: Path) -> Iterator[str]:
     if existing:
         yield existing
         return
-    port = free_port()
-    server = start_mongo(workdir / "mongo", port, workdir / "mongo.log")
-    try:
-        yield mongo_uri(port)
-    finally:
-        server.stop()
+    with running_mongo(workdir) as uri:
+        yield uri
 
 
 def percentile(values: list[float], q: float) -> float:

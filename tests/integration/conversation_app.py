@@ -11,7 +11,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
+import pytest
 from fastapi import FastAPI
+from muninn_conversation.main import create_app
 from muninn_conversation.settings import ConversationSettings
 
 from tests.integration.in_process import started
@@ -34,6 +36,18 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """The app started, with a client of it; ``client.app`` is the app, for its state."""
     async with started(app, "http://conversation", timeout=30) as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+def settings(infra: Infra) -> ConversationSettings:
+    """One conversation service for a test module that imports this fixture and ``client``."""
+    return conversation_settings(infra)
+
+
+@pytest.fixture(scope="module")
+async def client(settings: ConversationSettings) -> AsyncIterator[httpx.AsyncClient]:
+    async with running(create_app(settings)) as http:
+        yield http
 
 
 async def join(

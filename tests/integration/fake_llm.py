@@ -10,15 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
+from muninn_devstack.in_thread import serve_in_thread
 
 WORD_INTERVAL = 0.25
 WORDS = 240
@@ -86,19 +85,5 @@ def create_app() -> FastAPI:
 @contextlib.contextmanager
 def serve_fake_llm() -> Iterator[str]:
     """Run the server on a free loopback port in a thread; yields its ``/v1`` base URL."""
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(), host="127.0.0.1", port=0, log_config=None, access_log=False)
-    )
-    thread = threading.Thread(target=server.run, name="fake-llm", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the fake LLM server did not start")
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve_in_thread(create_app(), "fake-llm") as running:
+        yield f"{running.url}/v1"

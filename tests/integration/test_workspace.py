@@ -3,36 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import httpx
 import pytest
-from muninn_conversation.main import create_app
 from muninn_conversation.notes.service import excerpt
 from muninn_conversation.settings import ConversationSettings
 from pymongo import AsyncMongoClient
 
-from tests.integration.conversation_app import conversation_settings, running
+from tests.integration.conversation_app import client, settings
 from tests.integration.conversation_app import join as join_conversation
-from tests.integration.infra import Infra
 from tests.integration.tokens import identity_token_issuer
 
 PROBLEM = "application/problem+json"
 Doc = dict[str, Any]
 
-
-@pytest.fixture(scope="module")
-def settings(infra: Infra) -> ConversationSettings:
-    return conversation_settings(infra)
-
-
-@pytest.fixture(scope="module")
-async def client(settings: ConversationSettings) -> AsyncIterator[httpx.AsyncClient]:
-    async with running(create_app(settings)) as http:
-        yield http
+__all__ = ["client", "settings"]  # one conversation service for the module
 
 
 @dataclass

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
 from typing import Any
 
-import uvicorn
+from muninn_devstack.in_thread import ThreadedApp, serve_in_thread
 
 CLIENT_ID = "muninn-test-client.apps.googleusercontent.com"
 CLIENT_SECRET = "fake-google-client-secret"  # a test value, not a secret
@@ -346,16 +346,9 @@ class FakeGoogle:
         return [{"name": name, "value": str(value)} for name, value in parsed.items()]
 
 
-@dataclass
-class GoogleFakeServer:
+@dataclass(kw_only=True)
+class GoogleFakeServer(ThreadedApp):
     fake: FakeGoogle
-    server: uvicorn.Server
-    thread: threading.Thread
-    port: int
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     @property
     def authorize_url(self) -> str:
@@ -381,27 +374,13 @@ class GoogleFakeServer:
     def people_api(self) -> str:
         return f"{self.url}/v1"
 
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
 
 def start_google_fake(redirect_uri: str, *, fake: FakeGoogle | None = None) -> GoogleFakeServer:
     from muninn_devstack.google_fake_routes import create_app
 
     fake = fake or FakeGoogle()
     fake.redirect_uris.add(redirect_uri)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(fake), host="127.0.0.1", port=0, log_config=None, access_log=False
-        )
+    running = serve_in_thread(create_app(fake), "google-fake")
+    return GoogleFakeServer(
+        fake=fake, server=running.server, thread=running.thread, port=running.port
     )
-    thread = threading.Thread(target=server.run, name="google-fake", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the Google fake did not start")
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    return GoogleFakeServer(fake=fake, server=server, thread=thread, port=port)

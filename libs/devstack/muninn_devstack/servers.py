@@ -16,7 +16,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -227,3 +227,14 @@ def start_mongo(data_dir: Path, port: int, log_path: Path, timeout: float = 180)
 
 def mongo_uri(port: int) -> str:
     return f"mongodb://127.0.0.1:{port}/?directConnection=true"
+
+
+@contextlib.contextmanager
+def running_mongo(workdir: Path) -> Iterator[str]:
+    """A MongoDB-protocol server for the block, its data and log in ``workdir``; yields its URI."""
+    port = free_port()
+    server = start_mongo(workdir / "mongo", port, workdir / "mongo.log")
+    try:
+        yield mongo_uri(port)
+    finally:
+        server.stop()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from fastapi import FastAPI
@@ -75,20 +77,35 @@ from muninn_integrations.watch.service import SyncWatcher, WatchPolicy
 from muninn_integrations.watch.store import WatchStore
 
 
-def create_app(
-    settings: IntegrationsSettings | None = None,
+@dataclass(frozen=True, kw_only=True)
+class IntegrationsGraph:
+    """The integrations service's objects, wired; ``start`` and ``stop`` run in the app's
+    lifespan around the background loops."""
+
+    services: IntegrationsServices
+    relationships: RelationshipService
+    sinks: list[RecordSink]
+    background: BackgroundTasks
+    start: Callable[[], Awaitable[None]]
+    stop: Callable[[], Awaitable[None]]
+
+
+def build_integrations(
+    settings: IntegrationsSettings,
+    runtime: ServiceRuntime,
     registry: ConnectorRegistry | None = None,
     open_calendar: OpenCalendar | None = None,
     briefing_sources: BriefingSources | None = None,
-) -> FastAPI:
-    """``registry`` replaces the protocol adapters this instance offers (tests);
+) -> IntegrationsGraph:
+    """Stores, services, consumers and background loops of integrations on ``runtime``;
+    nothing runs until ``start`` (or the loops of ``background``).
+
+    ``registry`` replaces the protocol adapters this instance offers (tests);
     ``open_calendar`` how calendar write-back reaches a connection's server (tests);
     ``briefing_sources`` where briefings read interactions and interests (tests)."""
-    settings = settings or IntegrationsSettings()
     # Refuses to start without key-encryption keys where a development ring is not allowed.
     ring = key_ring(settings)
     google = settings.google_config()  # refuses a client id without its secret and redirect
-    runtime = ServiceRuntime(settings)
     db = runtime.db
     if registry is None:
         registry = default_registry(
@@ -367,6 +384,26 @@ def create_app(
             settings.briefing_summary_interval_seconds,
             briefings.refresh_summaries,
         )
+    return IntegrationsGraph(
+        services=services,
+        relationships=relationships,
+        sinks=sinks,
+        background=background,
+        start=ensure_indexes,
+        stop=briefing_writer.aclose,
+    )
+
+
+def create_app(
+    settings: IntegrationsSettings | None = None,
+    registry: ConnectorRegistry | None = None,
+    open_calendar: OpenCalendar | None = None,
+    briefing_sources: BriefingSources | None = None,
+) -> FastAPI:
+    """The arguments as :func:`build_integrations` takes them."""
+    settings = settings or IntegrationsSettings()
+    runtime = ServiceRuntime(settings)
+    integrations = build_integrations(settings, runtime, registry, open_calendar, briefing_sources)
     app = build_service_app(
         runtime,
         title="Muninn integrations",
@@ -384,10 +421,10 @@ def create_app(
             interests_router,
             briefings_router,
         ],
-        background=background,
-        on_startup=[ensure_indexes],
-        on_shutdown=[briefing_writer.aclose],
-        state={"services": services, "sinks": sinks},
+        background=integrations.background,
+        on_startup=[integrations.start],
+        on_shutdown=[integrations.stop],
+        state={"services": integrations.services, "sinks": integrations.sinks},
     )
     # The audit log records the client address and endpoint of each change made over HTTP.
     app.add_middleware(RequestOriginMiddleware)

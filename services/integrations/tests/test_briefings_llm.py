@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from muninn_devstack.in_thread import serve_in_thread
 from muninn_integrations.briefings.compose import compose_briefing
 from muninn_integrations.briefings.llm import LLMWriter, OfflineWriter, create_writer
 from muninn_integrations.briefings.models import (
@@ -69,24 +68,8 @@ def chat_app(behaviour: Behaviour) -> FastAPI:
 
 @contextlib.contextmanager
 def serve(behaviour: Behaviour) -> Iterator[str]:
-    server = uvicorn.Server(
-        uvicorn.Config(
-            chat_app(behaviour), host="127.0.0.1", port=0, log_config=None, access_log=False
-        )
-    )
-    thread = threading.Thread(target=server.run, name="chat-completions", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the chat-completions server did not start")
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve_in_thread(chat_app(behaviour), "chat-completions") as running:
+        yield f"{running.url}/v1"
 
 
 @pytest.fixture(scope="module")

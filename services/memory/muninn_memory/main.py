@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
 import httpx
 from fastapi import FastAPI
 from muninn_shared.background import BackgroundTasks
@@ -62,12 +65,27 @@ def default_index(settings: MemorySettings) -> MemoryIndex:
     return index
 
 
-def create_app(
-    settings: MemorySettings | None = None, *, index: MemoryIndex | None = None
-) -> FastAPI:
-    settings = settings or MemorySettings()
-    runtime = ServiceRuntime(settings)
-    index = index or default_index(settings)
+@dataclass(frozen=True, kw_only=True)
+class MemoryGraph:
+    """The memory service's objects, wired; ``start`` and ``stop`` are the runtime's hooks
+    (features start before the consumers and stop after them)."""
+
+    services: MemoryServices
+    ledger: MemoryLedger
+    workers: IngestionWorkers
+    index: MemoryIndex
+    index_sync: IndexSync
+    lifecycle: LifecycleService
+    background: BackgroundTasks
+    start: Callable[[], Awaitable[None]]
+    stop: Callable[[], Awaitable[None]]
+
+
+def build_memory(
+    settings: MemorySettings, runtime: ServiceRuntime, index: MemoryIndex
+) -> MemoryGraph:
+    """Stores, services, consumers and background loops of memory on ``runtime``; nothing
+    runs until ``start`` (or the loops of ``background``)."""
     http = httpx.AsyncClient(
         timeout=httpx.Timeout(settings.memory_llm_timeout_seconds, connect=5.0)
     )
@@ -240,10 +258,29 @@ def create_app(
         await index.close()
         await http.aclose()
 
+    return MemoryGraph(
+        services=services,
+        ledger=ledger,
+        workers=workers,
+        index=index,
+        index_sync=index_sync,
+        lifecycle=lifecycle,
+        background=background,
+        start=start_features,
+        stop=stop_features,
+    )
+
+
+def create_app(
+    settings: MemorySettings | None = None, *, index: MemoryIndex | None = None
+) -> FastAPI:
+    settings = settings or MemorySettings()
+    runtime = ServiceRuntime(settings)
+    memory = build_memory(settings, runtime, index or default_index(settings))
     # Runtime hooks, not the app's: features start before the consumers and stop after them;
     # the background loops run in between (the app's lifespan stops them before these hooks).
-    runtime.on_startup(start_features)
-    runtime.on_shutdown(stop_features)
+    runtime.on_startup(memory.start)
+    runtime.on_shutdown(memory.stop)
     return build_service_app(
         runtime,
         title="Muninn memory",
@@ -258,11 +295,11 @@ def create_app(
             documents_router,
             people_router,
         ],
-        background=background,
+        background=memory.background,
         state={
-            "services": services,
-            "workers": workers,
-            "index_sync": index_sync,
-            "lifecycle": lifecycle,
+            "services": memory.services,
+            "workers": memory.workers,
+            "index_sync": memory.index_sync,
+            "lifecycle": memory.lifecycle,
         },
     )

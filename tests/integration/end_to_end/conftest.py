@@ -7,11 +7,13 @@ events later tests publish nor compete with them for the machine.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
+import httpx
 import pytest
 from muninn_devstack.demo import integrations_env
 
+from tests.integration.e2e import REQUEST_TIMEOUT
 from tests.integration.end_to_end.pim import relationships_env
 from tests.integration.fake_llm import MODEL as FAKE_MODEL
 from tests.integration.fake_llm import serve_fake_llm
@@ -51,3 +53,19 @@ def suite(infra: Infra, fake_llm: str, tmp_path_factory: pytest.TempPathFactory)
     service_env = {"integrations": {**integrations_env({}), **relationships_env()}}
     with provide_suite(infra, tmp_path_factory.mktemp("suite"), env, service_env) as running:
         yield running
+
+
+@pytest.fixture(autouse=True)
+def log_tails_on_failure(request: pytest.FixtureRequest, suite: Suite) -> Iterator[None]:
+    """A failing test prints the end of every service log (shown with its report)."""
+    failed_before = request.session.testsfailed
+    yield
+    if request.session.testsfailed > failed_before:
+        print(f"\n===== service logs =====\n{suite.tails(20)}")
+
+
+@pytest.fixture
+async def client(suite: Suite) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of the gateway, as a user's app would be."""
+    async with httpx.AsyncClient(base_url=suite.gateway_url, timeout=REQUEST_TIMEOUT) as http:
+        yield http

@@ -1,8 +1,8 @@
 """Helpers for the end-to-end tests that connect calendars, address books and mailboxes.
 
 Accounts are connected through the gateway's ``/v1/integrations``, synced, and a user's
-data checked in the export and after erasure. The fixtures here are imported by the test
-modules that use them (``__all__``), so each module keeps its own.
+data checked in the export and after erasure (the erasure helpers serve every end-to-end
+test that erases a user).
 """
 
 from __future__ import annotations
@@ -10,14 +10,12 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
-import pytest
+from pymongo import AsyncMongoClient
 
-from tests.integration.e2e import REQUEST_TIMEOUT, Doc, User
-from tests.integration.suite import Suite
+from tests.integration.e2e import Doc, User
 
 ERASURE_TIMEOUT = 120.0
 SYNC_TIMEOUT = 90.0
@@ -35,23 +33,6 @@ def relationships_env() -> dict[str, str]:
         "MUNINN_BRIEFING_LEAD_MINUTES": str(BRIEFING_LEAD_MINUTES),
         "MUNINN_BRIEFING_INTERVAL_SECONDS": str(BRIEFING_INTERVAL_SECONDS),
     }
-
-
-__all__ = ["client", "log_tails_on_failure"]
-
-
-@pytest.fixture(autouse=True)
-def log_tails_on_failure(request: pytest.FixtureRequest, suite: Suite) -> Iterator[None]:
-    failed_before = request.session.testsfailed
-    yield
-    if request.session.testsfailed > failed_before:
-        print(f"\n===== service logs =====\n{suite.tails(20)}")
-
-
-@pytest.fixture
-async def client(suite: Suite) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=suite.gateway_url, timeout=REQUEST_TIMEOUT) as http:
-        yield http
 
 
 async def connect(
@@ -96,6 +77,14 @@ async def erase(client: httpx.AsyncClient, user: User) -> Doc:
     """Ask for the user's erasure and wait until every service has completed it; its status."""
     requested = await client.delete("/v1/me", headers=user.headers)
     assert requested.status_code == 202, requested.text
+    return await erasure_completed(client, user, requested)
+
+
+async def erasure_completed(
+    client: httpx.AsyncClient, user: User, requested: httpx.Response
+) -> Doc:
+    """The status of the erasure ``requested`` (``DELETE /v1/me``'s answer) once every service
+    has completed it."""
     status_url = requested.json()["status_url"]
     deadline = time.monotonic() + ERASURE_TIMEOUT
     status: Doc = requested.json()
@@ -127,6 +116,17 @@ async def mentions(db: Any, needles: list[str]) -> list[str]:
             hits = [needle for needle in needles if needle in text]
             if hits:
                 found.append(f"{name} {doc.get('_id')!r}: {hits}")
+    return found
+
+
+async def documents_mentioning(
+    mongo: AsyncMongoClient[Doc], prefix: str, needles: list[str]
+) -> list[str]:
+    """Every stored document, in every database of the suite, that contains one of ``needles``."""
+    found = []
+    for database in await mongo.list_database_names():
+        if database.startswith(prefix):
+            found += [f"{database}.{hit}" for hit in await mentions(mongo[database], needles)]
     return found
 
 

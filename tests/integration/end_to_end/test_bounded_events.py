@@ -5,23 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 from pymongo import AsyncMongoClient
 
-from tests.integration.e2e import REQUEST_TIMEOUT, Doc, User, register, seconds_until_searchable
+from tests.integration.e2e import Doc, User, register, seconds_until_searchable
 from tests.integration.suite import Suite
 
 EMOJI = "\U0001f600"
 SEARCHABLE_WITHIN_SECONDS = 5.0
-
-
-@pytest.fixture
-async def client(suite: Suite) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=suite.gateway_url, timeout=REQUEST_TIMEOUT) as http:
-        yield http
 
 
 async def new_conversation(client: httpx.AsyncClient, user: User) -> str:

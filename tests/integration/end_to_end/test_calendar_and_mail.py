@@ -43,18 +43,14 @@ from pymongo import AsyncMongoClient
 from tests.integration.e2e import Doc, User, register
 from tests.integration.end_to_end.pim import (
     ERASURE_TIMEOUT,
-    client,
     connect,
     counts,
     erase,
     field_names,
-    log_tails_on_failure,
     mentions,
     synced,
 )
 from tests.integration.suite import Suite
-
-__all__ = ["client", "log_tails_on_failure"]
 
 MEMORY_DEADLINE = 60.0
 """The acceptance bound: connected calendar and mail answer memory search within a minute."""

@@ -9,19 +9,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 from openai import AsyncOpenAI
 
-from tests.integration.e2e import REQUEST_TIMEOUT, Doc, User, register
+from tests.integration.e2e import Doc, User, register
 from tests.integration.suite import Suite
 
 SETTLE_TIMEOUT = 60.0
-
-
-@pytest.fixture
-async def client(suite: Suite) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=suite.gateway_url, timeout=REQUEST_TIMEOUT) as http:
-        yield http
 
 
 async def new_conversation(client: httpx.AsyncClient, user: User, **body: object) -> str:

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 from pymongo import AsyncMongoClient
 
 from tests.integration.e2e import REQUEST_TIMEOUT, Doc, assert_problem, register
-from tests.integration.end_to_end.test_foundation import ERASURE_TIMEOUT, documents_mentioning
+from tests.integration.end_to_end.pim import ERASURE_TIMEOUT, documents_mentioning
 from tests.integration.suite import Suite
-
-
-@pytest.fixture
-async def client(suite: Suite) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=suite.gateway_url, timeout=REQUEST_TIMEOUT) as http:
-        yield http
 
 
 async def test_after_erasure_the_old_token_writes_nothing_in_any_service(

@@ -8,7 +8,6 @@ without a service credential, and an identity outage delays events without losin
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -33,12 +32,6 @@ from tests.integration.e2e import (
 )
 from tests.integration.kafka_tools import collect
 from tests.integration.suite import Suite
-
-
-@pytest.fixture
-async def client(suite: Suite) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=suite.gateway_url, timeout=REQUEST_TIMEOUT) as http:
-        yield http
 
 
 def keys_as(suite: Suite, service: str, http: httpx.AsyncClient) -> EventKeys:

@@ -7,11 +7,10 @@ where the claim is about what is stored (bad input changes nothing, erasure leav
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -37,29 +36,18 @@ from tests.integration.e2e import (
     register,
     token_issuer,
 )
+from tests.integration.end_to_end.pim import (
+    ERASURE_TIMEOUT,
+    documents_mentioning,
+    erasure_completed,
+)
 from tests.integration.suite import Suite
 
-ERASURE_TIMEOUT = 120.0
 AUDIT_TIMEOUT = 60.0
 FEED_TOKEN = "feed-token-" + uuid.uuid4().hex
 
 
 # -- fixtures ----------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def log_tails_on_failure(request: pytest.FixtureRequest, suite: Suite) -> Iterator[None]:
-    """A failing test prints the end of every service log (shown with its report)."""
-    failed_before = request.session.testsfailed
-    yield
-    if request.session.testsfailed > failed_before:
-        print(f"\n===== service logs =====\n{suite.tails(15)}")
-
-
-@pytest.fixture
-async def client(suite: Suite) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=suite.gateway_url, timeout=REQUEST_TIMEOUT) as http:
-        yield http
 
 
 @pytest.fixture
@@ -450,26 +438,6 @@ async def test_identity_crash_gives_503_never_a_hang_and_keeps_acknowledged_writ
 # -- erasure -----------------------------------------------------------------------------------
 
 
-async def documents_mentioning(
-    mongo: AsyncMongoClient[Doc], prefix: str, needles: list[str]
-) -> list[str]:
-    """Every stored document, in every database of the suite, that contains one of ``needles``."""
-    found = []
-    for database in await mongo.list_database_names():
-        if not database.startswith(prefix):
-            continue
-        db = mongo[database]
-        for collection in await db.list_collection_names():
-            if collection.startswith("system."):
-                continue
-            async for doc in db[collection].find({}):
-                text = json.dumps(doc, default=str)
-                hits = [needle for needle in needles if needle in text]
-                if hits:
-                    found.append(f"{database}.{collection} {doc.get('_id')!r}: {hits}")
-    return found
-
-
 async def test_erasure_removes_the_user_from_every_service(
     suite: Suite, client: httpx.AsyncClient, mongo: AsyncMongoClient[Doc]
 ) -> None:
@@ -494,13 +462,7 @@ async def test_erasure_removes_the_user_from_every_service(
     assert status_url == f"/v1/me/erasure/{erased.json()['id']}"
 
     deadline = time.monotonic() + ERASURE_TIMEOUT
-    status: Doc = erased.json()
-    while status["status"] != "completed":
-        assert time.monotonic() < deadline, f"erasure still {status} after {ERASURE_TIMEOUT}s"
-        await asyncio.sleep(0.5)
-        response = await client.get(status_url, headers=user.headers)
-        assert response.status_code == 200, response.text
-        status = response.json()
+    status = await erasure_completed(client, user, erased)
     assert status["completed_at"] is not None
     assert status["services"], status
     assert all(s["status"] == "completed" for s in status["services"].values()), status

@@ -37,17 +37,13 @@ from tests.integration.e2e import Doc, User, register
 from tests.integration.end_to_end.pim import (
     BRIEFING_LEAD_MINUTES,
     ERASURE_TIMEOUT,
-    client,
     connect,
     counts,
     erase,
-    log_tails_on_failure,
     mentions,
     synced,
 )
 from tests.integration.suite import Suite
-
-__all__ = ["client", "log_tails_on_failure"]
 
 T = TypeVar("T")
 

@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 
-from tests.integration.e2e import REQUEST_TIMEOUT, assert_problem, bearer, register
-from tests.integration.suite import Suite
+from tests.integration.e2e import assert_problem, bearer, register
 
 REFUSAL_DEADLINE_SECONDS = 1.0
-
-
-@pytest.fixture
-async def client(suite: Suite) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=suite.gateway_url, timeout=REQUEST_TIMEOUT) as http:
-        yield http
 
 
 async def refused_within_a_second(

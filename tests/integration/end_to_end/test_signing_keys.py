@@ -6,20 +6,12 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import AsyncIterator
 
 import httpx
 import jwt
-import pytest
 
 from tests.integration.e2e import REQUEST_TIMEOUT, assert_problem, bearer, register
 from tests.integration.suite import Suite
-
-
-@pytest.fixture
-async def client(suite: Suite) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=suite.gateway_url, timeout=REQUEST_TIMEOUT) as http:
-        yield http
 
 
 def hs256(claims: dict[str, object], secret: bytes, kid: str) -> str:

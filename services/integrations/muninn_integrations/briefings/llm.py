@@ -14,6 +14,7 @@ import json
 from typing import Any, Protocol
 
 import httpx
+from muninn_shared.llm import ChatEndpoint
 from muninn_shared.logging import get_logger
 from muninn_shared.outbound import OutboundRefusedError, guarded_client
 
@@ -104,25 +105,7 @@ def facts_payload(facts: BriefingFacts) -> dict[str, Any]:
     }
 
 
-class LLMWriter:
-    def __init__(
-        self,
-        http: httpx.AsyncClient,
-        *,
-        base_url: str,
-        model: str,
-        api_key: str | None,
-        timeout: float,
-    ) -> None:
-        self._http = http
-        self._url = base_url.rstrip("/") + "/chat/completions"
-        self._model = model
-        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._timeout = timeout
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
+class LLMWriter(ChatEndpoint):
     async def write(
         self, facts: BriefingFacts, offline: Composition, *, timeout: float | None = None
     ) -> Composition:
@@ -139,7 +122,7 @@ class LLMWriter:
             talking_points=offline.talking_points,
             source_interactions=offline.source_interactions,
             confidence=offline.confidence,
-            writer=f"llm:{self._model}",
+            writer=f"llm:{self.model}",
         )
 
     async def _ask(self, facts: BriefingFacts) -> str:
@@ -147,7 +130,6 @@ class LLMWriter:
         data = json.dumps(facts_payload(facts), ensure_ascii=False)
         data = data.replace("<", "\\u003c").replace(">", "\\u003e")
         body = {
-            "model": self._model,
             "temperature": 0.2,
             "max_tokens": MAX_ANSWER_TOKENS,
             "messages": [
@@ -155,17 +137,7 @@ class LLMWriter:
                 {"role": "user", "content": f"<facts>\n{data}\n</facts>"},
             ],
         }
-        response = await self._http.post(
-            self._url, json=body, headers=self._headers, timeout=self._timeout
-        )
-        if response.status_code >= 400:
-            raise ValueError(f"LLM endpoint answered {response.status_code}")
-        try:
-            content = response.json()["choices"][0]["message"]["content"]
-        except (KeyError, IndexError, TypeError) as exc:
-            raise ValueError("LLM endpoint gave no message") from exc
-        if not isinstance(content, str):
-            raise ValueError("LLM message has no text")
+        content = await self.complete(body)
         lines = [plain(line, MAX_CONTENT) for line in content.strip().splitlines()]
         prose = bounded("\n".join(line for line in lines if line))
         if not prose:

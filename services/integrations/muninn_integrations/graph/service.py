@@ -75,6 +75,26 @@ class GraphPolicy:
 AUDITED_LINK = ("type", "type_source", "strength", "shared_interactions")
 
 
+def new_link(
+    user_id: str, a: str, b: str, *, detected_at: datetime, created_at: datetime
+) -> dict[str, Any]:
+    """The link between contacts ``a`` and ``b`` before its first evidence is absorbed: an
+    inferred acquaintance."""
+    return {
+        "_id": uuid.uuid4().hex,
+        "user_id": user_id,
+        "a": a,
+        "b": b,
+        "type": LinkType.ACQUAINTANCE.value,
+        "type_source": "inferred",
+        "evidence": [],
+        "shared_interactions": 0,
+        "mutual_connections": 0,
+        "detected_at": detected_at,
+        "created_at": created_at,
+    }
+
+
 class GraphService(PageFollower):
     follows = (RecordKind.EMAIL, RecordKind.CALENDAR_EVENT)
 
@@ -130,19 +150,7 @@ class GraphService(PageFollower):
         for (a, b), sightings in sorted(seen.items()):
             doc = existing.get((a, b))
             if doc is None:
-                doc = {
-                    "_id": uuid.uuid4().hex,
-                    "user_id": user_id,
-                    "a": a,
-                    "b": b,
-                    "type": LinkType.ACQUAINTANCE.value,
-                    "type_source": "inferred",
-                    "evidence": [],
-                    "shared_interactions": 0,
-                    "mutual_connections": 0,
-                    "detected_at": now,
-                    "created_at": now,
-                }
+                doc = new_link(user_id, a, b, detected_at=now, created_at=now)
             changes = absorb(doc, sightings, now, self._policy.half_life_days)
             if changes is None:
                 continue

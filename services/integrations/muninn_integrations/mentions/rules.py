@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterator
 from datetime import datetime
 
+from muninn_shared.calendar_words import MONTHS, WEEKDAYS
 from muninn_shared.whitespace import plain_whitespace
 
 from muninn_integrations.contacts.jobs import JobStatement
@@ -37,7 +38,7 @@ from muninn_integrations.mentions.models import (
     Reading,
     Step,
 )
-from muninn_integrations.mentions.when import MONTHS, WEEKDAYS, effective_day, when_it_happened
+from muninn_integrations.mentions.when import effective_day, when_it_happened
 
 MAX_SCAN_CHARS = 4_000
 MAX_SENTENCE_CHARS = 400

@@ -11,21 +11,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-MONTHS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
+from muninn_shared.calendar_words import MONTHS, WEEKDAYS
+
 _NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 _DAYS = "|".join(WEEKDAYS)
 _MONTHS = "|".join(m for m in MONTHS if m != "may")  # "may" is a verb far more often

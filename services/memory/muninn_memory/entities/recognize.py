@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from muninn_shared.calendar_words import MONTHS, WEEKDAYS
+
 from muninn_memory.extraction.rules import MAX_CLAUSE_CHARS, MULTI_ROLES, PETS, UNIQUE_ROLES
 from muninn_memory.extraction.text import pieces, sentences, words
 
@@ -165,25 +167,8 @@ COMMON_CAPITALISED = frozenset(
         "five",
         "first",
         "second",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
+        *WEEKDAYS,
+        *MONTHS,
         "christmas",
         "easter",
         "god",

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from muninn_shared.calendar_words import COUNTS
+
 Direction = Literal["future", "past", "any"]
 
 MONTHS = {
@@ -49,25 +51,7 @@ WEEKDAYS = {
     )
     for name in names
 }
-NUMBERS = {
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "a couple of": 2,
-    "a few": 3,
-    "several": 3,
-}
+NUMBERS = {**COUNTS, "eleven": 11, "twelve": 12, "a couple of": 2, "a few": 3, "several": 3}
 
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 # Abbreviations such as "sat", "sun" or "wed" are ordinary words too often to be dates.

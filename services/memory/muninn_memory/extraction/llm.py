@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any, Literal, get_args
 
 import httpx
+from muninn_shared.llm import ChatEndpoint, ChatEndpointError
 from muninn_shared.logging import get_logger
 from pydantic import BaseModel, Field, ValidationError
 
@@ -114,33 +115,13 @@ Return JSON matching the schema. One fact per distinct piece of information, fro
 Questions, greetings and requests to the assistant hold no facts. Never invent facts."""
 
 
-class ChatCompletionsClient:
+class ChatCompletionsClient(ChatEndpoint):
     """The minimal OpenAI-compatible chat client extraction needs."""
-
-    def __init__(
-        self,
-        http: httpx.AsyncClient,
-        *,
-        base_url: str,
-        model: str,
-        api_key: str | None,
-        timeout: float,
-    ) -> None:
-        self._http = http
-        self._url = base_url.rstrip("/") + "/chat/completions"
-        self._model = model
-        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._timeout = timeout
-
-    @property
-    def model(self) -> str:
-        return self._model
 
     async def complete_json(
         self, messages: list[dict[str, str]], schema: dict[str, Any], *, name: str = "memory_facts"
     ) -> str:
         body = {
-            "model": self._model,
             "messages": messages,
             "temperature": 0,
             "response_format": {
@@ -148,20 +129,10 @@ class ChatCompletionsClient:
                 "json_schema": {"name": name, "strict": True, "schema": schema},
             },
         }
-        response = await self._http.post(
-            self._url, json=body, headers=self._headers, timeout=self._timeout
-        )
-        if response.status_code >= 400:
-            raise ExtractionFailedError(
-                f"LLM endpoint answered {response.status_code}: {response.text[:300]}"
-            )
         try:
-            content = response.json()["choices"][0]["message"]["content"]
-        except (KeyError, IndexError, TypeError, ValueError) as exc:
-            raise ExtractionFailedError(f"LLM endpoint gave no message: {exc!r}") from exc
-        if not isinstance(content, str):
-            raise ExtractionFailedError("LLM message has no text content")
-        return content
+            return await self.complete(body)
+        except ChatEndpointError as exc:
+            raise ExtractionFailedError(str(exc)) from exc
 
 
 def _strip_fences(text: str) -> str:

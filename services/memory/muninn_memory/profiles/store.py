@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
+from muninn_shared.profiles import ProfileDocuments
 from muninn_shared.storage.indexes import ensure_index
 from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -16,9 +16,9 @@ from muninn_memory.profiles.models import PROFILES, MemoryProfile
 Doc = dict[str, Any]
 
 
-class ProfileStore:
+class ProfileStore(ProfileDocuments):
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
-        self._profiles = db[PROFILES]
+        super().__init__(db[PROFILES])
 
     async def ensure_indexes(self) -> None:
         await ensure_index(self._profiles, [("data_retention_days", ASCENDING)])
@@ -32,16 +32,6 @@ class ProfileStore:
             data_retention_days=int(doc.get("data_retention_days") or 0),
             long_term_memory=bool(doc.get("long_term_memory", True)),
             timezone=str(doc.get("timezone") or "UTC"),
-        )
-
-    async def merge(
-        self, user_id: str, changes: Doc, session: AsyncClientSession | None = None
-    ) -> None:
-        await self._profiles.update_one(
-            {"_id": user_id},
-            {"$set": {**changes, "user_id": user_id, "updated_at": datetime.now(UTC)}},
-            upsert=True,
-            session=session,
         )
 
     async def with_retention(self, page_size: int = 500) -> AsyncIterator[MemoryProfile]:

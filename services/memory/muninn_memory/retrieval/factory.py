@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from muninn_shared.settings import ServiceSettings
 
 from muninn_memory.embeddings.factory import create_embedder, embedder_from_spec, embedder_spec
+from muninn_memory.embeddings.port import Embedder
 from muninn_memory.embeddings.settings import EmbeddingSettings
 from muninn_memory.retrieval.hybrid import HybridIndex
 from muninn_memory.retrieval.ranking import RankingTuning
@@ -50,13 +52,16 @@ def create_memory_index(
     *,
     embeddings: EmbeddingSettings | None = None,
     vectors: VectorSettings | None = None,
+    wrap_embedder: Callable[[Embedder], Embedder] | None = None,
 ) -> HybridIndex:
+    """``wrap_embedder`` wraps the embedder of ``embeddings`` (the benchmarks cache vectors)."""
     embeddings = embeddings or EmbeddingSettings()
     vectors = vectors or VectorSettings()
     current = embeddings
+    embedder = create_embedder(embeddings)
     return HybridIndex(
         create_vector_backend(settings, vectors),
-        create_embedder(embeddings),
+        wrap_embedder(embedder) if wrap_embedder else embedder,
         embedder_spec=embedder_spec(embeddings),
         previous_embedder=lambda spec: embedder_from_spec(spec, current),
         keep_previous=vectors.keep_previous,

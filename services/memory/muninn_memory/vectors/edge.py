@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import qdrant_edge as qe
 from muninn_shared.logging import get_logger
 
+from muninn_memory.vectors.dialect import Dialect, candidates, meta_of, scan_page
 from muninn_memory.vectors.payload_cache import Payload, PayloadCache
 from muninn_memory.vectors.port import (
     Candidate,
@@ -31,22 +32,12 @@ from muninn_memory.vectors.port import (
 )
 from muninn_memory.vectors.schema import (
     COLLECTION_PREFIX,
-    DATETIME_FIELDS,
     DENSE_VECTOR,
-    INTEGER_FIELDS,
-    KEYWORD_FIELDS,
     META_FIELD,
     META_POINT_ID,
     SPARSE_VECTOR,
-    TENANT_FIELD,
     Condition,
-    IntRange,
-    MatchAny,
-    MatchValue,
-    TimeRange,
     conditions,
-    memory_from_payload,
-    payload_of,
     point_id,
     tenant_condition,
 )
@@ -60,39 +51,58 @@ _UPSERT_BATCH = 512
 DEFAULT_OPTIMIZE_AFTER = 20_000
 
 
+class EdgeDialect(Dialect):
+    tenant_index = qe.KeywordIndexParams(is_tenant=True)
+    keyword_index = qe.PayloadSchemaType.Keyword
+    integer_index = qe.PayloadSchemaType.Integer
+    datetime_index = qe.PayloadSchemaType.Datetime
+
+    def match_value(self, key: str, value: Any) -> qe.FieldCondition:
+        return qe.FieldCondition(key, match=qe.MatchValue(value))
+
+    def match_any(self, key: str, values: list[Any]) -> qe.FieldCondition:
+        return qe.FieldCondition(key, match=qe.MatchAny(values))
+
+    def int_range(self, key: str, gte: int | None, lte: int | None) -> qe.FieldCondition:
+        return qe.FieldCondition(
+            key,
+            range=qe.RangeFloat(
+                gte=float(gte) if gte is not None else None,
+                lte=float(lte) if lte is not None else None,
+            ),
+        )
+
+    def time_range(self, key: str, gte: str | None, lte: str | None) -> qe.FieldCondition:
+        return qe.FieldCondition(key, range=qe.RangeDateTime(gte=gte, lte=lte))
+
+    def all_of(self, must: list[Any]) -> qe.Filter:
+        return qe.Filter(must=must)
+
+    def sparse(self, indices: list[int], values: list[float]) -> qe.SparseVector:
+        return qe.SparseVector(indices, values)
+
+    def request(
+        self, vector: Any, using: str, limit: int, selector: Any, params: Any
+    ) -> qe.QueryRequest:
+        return qe.QueryRequest(
+            limit=limit,
+            query=qe.Query.Nearest(vector, using=using),
+            filter=selector,
+            with_payload=False,
+            params=params,
+        )
+
+
+EDGE = EdgeDialect()
+
+
 def edge_filter(conds: list[Condition]) -> qe.Filter:
-    must: list[Any] = []
-    for cond in conds:
-        if isinstance(cond, MatchValue):
-            must.append(qe.FieldCondition(cond.key, match=qe.MatchValue(cond.value)))
-        elif isinstance(cond, MatchAny):
-            must.append(qe.FieldCondition(cond.key, match=qe.MatchAny(list(cond.values))))
-        elif isinstance(cond, IntRange):
-            must.append(
-                qe.FieldCondition(
-                    cond.key,
-                    range=qe.RangeFloat(
-                        gte=float(cond.gte) if cond.gte is not None else None,
-                        lte=float(cond.lte) if cond.lte is not None else None,
-                    ),
-                )
-            )
-        elif isinstance(cond, TimeRange):
-            must.append(
-                qe.FieldCondition(cond.key, range=qe.RangeDateTime(gte=cond.gte, lte=cond.lte))
-            )
-    return qe.Filter(must=must)
+    selector: qe.Filter = EDGE.filter(conds)
+    return selector
 
 
 def _edge_point(point: StoredPoint) -> qe.Point:
-    vectors: dict[str, Any] = {
-        SPARSE_VECTOR: qe.SparseVector(list(point.sparse.indices), list(point.sparse.values))
-    }
-    if point.dense is not None:
-        vectors[DENSE_VECTOR] = list(point.dense)
-    return qe.Point(
-        point_id(point.memory.user_id, point.memory.memory_id), vectors, payload_of(point.memory)
-    )
+    return qe.Point(*EDGE.point(point))
 
 
 class EdgeVectorStore:
@@ -139,12 +149,8 @@ class EdgeVectorStore:
         else:
             self._path.mkdir(parents=True, exist_ok=True)
             shard = qe.EdgeShard.create(str(self._path), config)
-        indexes: list[tuple[str, Any]] = [(TENANT_FIELD, qe.KeywordIndexParams(is_tenant=True))]
-        indexes += [(name, qe.PayloadSchemaType.Keyword) for name in KEYWORD_FIELDS]
-        indexes += [(name, qe.PayloadSchemaType.Integer) for name in INTEGER_FIELDS]
-        indexes += [(name, qe.PayloadSchemaType.Datetime) for name in DATETIME_FIELDS]
         existing = shard.info().payload_schema
-        for name, schema in indexes:
+        for name, schema in EDGE.payload_indexes():
             if name not in existing:
                 shard.update(qe.UpdateOperation.create_field_index(name, schema))
         return shard
@@ -247,28 +253,7 @@ class EdgeVectorStore:
         selector = edge_filter(conditions(user_id, filters))
         # IDF over this user's memories only: another tenant's vocabulary must not shape the ranking.
         idf = qe.SearchParams(idf=qe.IdfParams(corpus=edge_filter([tenant_condition(user_id)])))
-        requests: list[qe.QueryRequest] = []
-        slots: list[int] = []
-        for i, q in enumerate(queries):
-            if q.using == SPARSE_VECTOR:
-                sparse = q.vector
-                assert not isinstance(sparse, list)
-                if sparse.is_empty():
-                    continue
-                query = qe.Query.Nearest(
-                    qe.SparseVector(list(sparse.indices), list(sparse.values)), using=SPARSE_VECTOR
-                )
-                params: qe.SearchParams | None = idf
-            else:
-                assert isinstance(q.vector, list)
-                query = qe.Query.Nearest(list(q.vector), using=DENSE_VECTOR)
-                params = None
-            requests.append(
-                qe.QueryRequest(
-                    limit=q.limit, query=query, filter=selector, with_payload=False, params=params
-                )
-            )
-            slots.append(i)
+        requests, slots = EDGE.requests(queries, selector, idf)
         out: list[list[Candidate]] = [[] for _ in queries]
         if not requests:
             return out
@@ -298,11 +283,7 @@ class EdgeVectorStore:
         results, fetched = await self._read(run)
         cache.fill(fetched, generation)
         for slot, found in zip(slots, results, strict=True):
-            candidates: list[Candidate] = []
-            for payload, score in found:
-                if payload and payload.get(TENANT_FIELD) == user_id:
-                    candidates.append(Candidate(str(payload["memory_id"]), float(score), payload))
-            out[slot] = candidates
+            out[slot] = candidates(user_id, found)
         return out
 
     async def count(self, user_id: str) -> int:
@@ -321,10 +302,7 @@ class EdgeVectorStore:
         records, next_offset = await self._read(
             lambda: shard.scroll(qe.ScrollRequest(offset=offset, limit=limit, with_payload=True))
         )
-        memories = [
-            m for r in records if r.payload and (m := memory_from_payload(r.payload)) is not None
-        ]
-        return ScanPage(memories, str(next_offset) if next_offset is not None else None)
+        return scan_page(records, next_offset)
 
     async def present(self, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
         if not keys:
@@ -342,11 +320,7 @@ class EdgeVectorStore:
         records = await self._read(
             lambda: shard.retrieve([META_POINT_ID], with_payload=True, with_vector=False)
         )
-        for record in records:
-            meta = (record.payload or {}).get(META_FIELD)
-            if isinstance(meta, dict):
-                return meta
-        return None
+        return meta_of(records)
 
     async def write_meta(self, meta: dict[str, Any]) -> None:
         shard = self._require()

@@ -13,6 +13,7 @@ from typing import Any
 from qdrant_client import AsyncQdrantClient
 from qdrant_client import models as qm
 
+from muninn_memory.vectors.dialect import Dialect, candidates, meta_of, scan_page
 from muninn_memory.vectors.port import (
     Candidate,
     ScanPage,
@@ -23,22 +24,12 @@ from muninn_memory.vectors.port import (
 )
 from muninn_memory.vectors.schema import (
     COLLECTION_PREFIX,
-    DATETIME_FIELDS,
     DENSE_VECTOR,
-    INTEGER_FIELDS,
-    KEYWORD_FIELDS,
     META_FIELD,
     META_POINT_ID,
     SPARSE_VECTOR,
-    TENANT_FIELD,
     Condition,
-    IntRange,
-    MatchAny,
-    MatchValue,
-    TimeRange,
     conditions,
-    memory_from_payload,
-    payload_of,
     point_id,
     tenant_condition,
 )
@@ -46,35 +37,54 @@ from muninn_memory.vectors.schema import (
 _UPSERT_BATCH = 256
 
 
+class QdrantDialect(Dialect):
+    tenant_index = qm.KeywordIndexParams(type=qm.KeywordIndexType.KEYWORD, is_tenant=True)
+    keyword_index = qm.PayloadSchemaType.KEYWORD
+    integer_index = qm.PayloadSchemaType.INTEGER
+    datetime_index = qm.PayloadSchemaType.DATETIME
+
+    def match_value(self, key: str, value: Any) -> qm.FieldCondition:
+        return qm.FieldCondition(key=key, match=qm.MatchValue(value=value))
+
+    def match_any(self, key: str, values: list[Any]) -> qm.FieldCondition:
+        return qm.FieldCondition(key=key, match=qm.MatchAny(any=values))
+
+    def int_range(self, key: str, gte: int | None, lte: int | None) -> qm.FieldCondition:
+        return qm.FieldCondition(key=key, range=qm.Range(gte=gte, lte=lte))
+
+    def time_range(self, key: str, gte: str | None, lte: str | None) -> qm.FieldCondition:
+        return qm.FieldCondition(key=key, range=qm.DatetimeRange(gte=gte, lte=lte))
+
+    def all_of(self, must: list[Any]) -> qm.Filter:
+        return qm.Filter(must=must)
+
+    def sparse(self, indices: list[int], values: list[float]) -> qm.SparseVector:
+        return qm.SparseVector(indices=indices, values=values)
+
+    def request(
+        self, vector: Any, using: str, limit: int, selector: Any, params: Any
+    ) -> qm.QueryRequest:
+        return qm.QueryRequest(
+            query=vector,
+            using=using,
+            filter=selector,
+            limit=limit,
+            with_payload=True,
+            params=params,
+        )
+
+
+QDRANT = QdrantDialect()
+
+
 def qdrant_filter(conds: list[Condition]) -> qm.Filter:
-    must: list[qm.Condition] = []
-    for cond in conds:
-        if isinstance(cond, MatchValue):
-            must.append(qm.FieldCondition(key=cond.key, match=qm.MatchValue(value=cond.value)))
-        elif isinstance(cond, MatchAny):
-            must.append(qm.FieldCondition(key=cond.key, match=qm.MatchAny(any=list(cond.values))))
-        elif isinstance(cond, IntRange):
-            must.append(qm.FieldCondition(key=cond.key, range=qm.Range(gte=cond.gte, lte=cond.lte)))
-        elif isinstance(cond, TimeRange):
-            must.append(
-                qm.FieldCondition(key=cond.key, range=qm.DatetimeRange(gte=cond.gte, lte=cond.lte))
-            )
-    return qm.Filter(must=must)
+    selector: qm.Filter = QDRANT.filter(conds)
+    return selector
 
 
 def _point(point: StoredPoint) -> qm.PointStruct:
-    vectors: dict[str, Any] = {
-        SPARSE_VECTOR: qm.SparseVector(
-            indices=list(point.sparse.indices), values=list(point.sparse.values)
-        )
-    }
-    if point.dense is not None:
-        vectors[DENSE_VECTOR] = list(point.dense)
-    return qm.PointStruct(
-        id=point_id(point.memory.user_id, point.memory.memory_id),
-        vector=vectors,
-        payload=payload_of(point.memory),
-    )
+    id_, vectors, payload = QDRANT.point(point)
+    return qm.PointStruct(id=id_, vector=vectors, payload=payload)
 
 
 class QdrantVectorStore:
@@ -105,19 +115,10 @@ class QdrantVectorStore:
                         SPARSE_VECTOR: qm.SparseVectorParams(modifier=qm.Modifier.IDF)
                     },
                 )
-                schemas: list[tuple[str, Any]] = [
-                    (
-                        TENANT_FIELD,
-                        qm.KeywordIndexParams(type=qm.KeywordIndexType.KEYWORD, is_tenant=True),
-                    )
-                ]
-                schemas += [(name, qm.PayloadSchemaType.KEYWORD) for name in KEYWORD_FIELDS]
-                schemas += [(name, qm.PayloadSchemaType.INTEGER) for name in INTEGER_FIELDS]
-                schemas += [(name, qm.PayloadSchemaType.DATETIME) for name in DATETIME_FIELDS]
                 with warnings.catch_warnings():
                     # Local mode keeps no payload indexes and says so; the server does.
                     warnings.simplefilter("ignore")
-                    for name, schema in schemas:
+                    for name, schema in QDRANT.payload_indexes():
                         await self._client.create_payload_index(
                             self._collection, name, field_schema=schema
                         )
@@ -152,52 +153,14 @@ class QdrantVectorStore:
         idf = qm.SearchParams(
             idf=qm.IdfCorpusParams(corpus=qdrant_filter([tenant_condition(user_id)]))
         )
-        requests: list[qm.QueryRequest] = []
-        slots: list[int] = []
-        for i, q in enumerate(queries):
-            if q.using == SPARSE_VECTOR:
-                sparse = q.vector
-                assert not isinstance(sparse, list)
-                if sparse.is_empty():
-                    continue
-                requests.append(
-                    qm.QueryRequest(
-                        query=qm.SparseVector(
-                            indices=list(sparse.indices), values=list(sparse.values)
-                        ),
-                        using=SPARSE_VECTOR,
-                        filter=selector,
-                        limit=q.limit,
-                        with_payload=True,
-                        params=idf,
-                    )
-                )
-            else:
-                assert isinstance(q.vector, list)
-                requests.append(
-                    qm.QueryRequest(
-                        query=list(q.vector),
-                        using=DENSE_VECTOR,
-                        filter=selector,
-                        limit=q.limit,
-                        with_payload=True,
-                    )
-                )
-            slots.append(i)
+        requests, slots = QDRANT.requests(queries, selector, idf)
         out: list[list[Candidate]] = [[] for _ in queries]
         if not requests:
             return out
         responses = await self._client.query_batch_points(self._collection, requests)
         for slot, response in zip(slots, responses, strict=True):
-            out[slot] = [
-                Candidate(
-                    memory_id=str(p.payload["memory_id"]),
-                    score=float(p.score),
-                    payload=dict(p.payload),
-                )
-                for p in response.points
-                if p.payload and p.payload.get(TENANT_FIELD) == user_id
-            ]
+            hits = ((dict(p.payload) if p.payload else None, p.score) for p in response.points)
+            out[slot] = candidates(user_id, hits)
         return out
 
     async def count(self, user_id: str) -> int:
@@ -214,10 +177,7 @@ class QdrantVectorStore:
         records, next_offset = await self._client.scroll(
             self._collection, limit=limit, offset=offset, with_payload=True, with_vectors=False
         )
-        memories = [
-            m for r in records if r.payload and (m := memory_from_payload(r.payload)) is not None
-        ]
-        return ScanPage(memories, str(next_offset) if next_offset is not None else None)
+        return scan_page(records, next_offset)
 
     async def present(self, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
         if not keys:
@@ -231,11 +191,7 @@ class QdrantVectorStore:
 
     async def read_meta(self) -> dict[str, Any] | None:
         records = await self._client.retrieve(self._collection, [META_POINT_ID], with_payload=True)
-        for record in records:
-            meta = (record.payload or {}).get(META_FIELD)
-            if isinstance(meta, dict):
-                return meta
-        return None
+        return meta_of(records)
 
     async def write_meta(self, meta: dict[str, Any]) -> None:
         point = qm.PointStruct(id=META_POINT_ID, vector={}, payload={META_FIELD: meta})

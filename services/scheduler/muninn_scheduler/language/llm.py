@@ -12,6 +12,7 @@ import re
 from typing import TypeVar
 
 import httpx
+from muninn_shared.llm import ChatEndpoint
 from muninn_shared.logging import get_logger
 from pydantic import BaseModel, ValidationError
 
@@ -22,26 +23,9 @@ M = TypeVar("M", bound=BaseModel)
 FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
 
 
-class ChatExtractor:
-    def __init__(
-        self,
-        http: httpx.AsyncClient,
-        *,
-        base_url: str,
-        model: str,
-        api_key: str | None = None,
-        timeout: float = 20.0,
-    ) -> None:
-        self._http = http
-        self._url = base_url.rstrip("/") + "/chat/completions"
-        self._model = model
-        self._api_key = api_key
-        self._timeout = timeout
-
+class ChatExtractor(ChatEndpoint):
     async def extract(self, schema: type[M], system: str, user: str) -> M | None:
-        headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
         body = {
-            "model": self._model,
             "temperature": 0,
             "response_format": {"type": "json_object"},
             "messages": [
@@ -50,11 +34,7 @@ class ChatExtractor:
             ],
         }
         try:
-            response = await self._http.post(
-                self._url, json=body, headers=headers, timeout=self._timeout
-            )
-            response.raise_for_status()
-            content = response.json()["choices"][0]["message"]["content"]
+            content = await self.complete(body)
             return schema.model_validate(json.loads(FENCE.sub("", content.strip())))
         except (
             httpx.HTTPError,

@@ -13,26 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import dateparser
+from muninn_shared.calendar_words import COUNTS, WEEKDAYS
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-NUMBERS = {
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "fifteen": 15,
-    "twenty": 20,
-    "thirty": 30,
-    "half an": 0.5,
-}
+NUMBERS: dict[str, float] = {**COUNTS, "fifteen": 15, "twenty": 20, "thirty": 30, "half an": 0.5}
 PARTS_OF_DAY = {"morning": 9, "afternoon": 15, "evening": 18, "tonight": 20, "night": 20}
 DEFAULT_HOUR = 9
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from muninn_shared.events import EventEnvelope, Topic
-from muninn_shared.events.payloads import UserRegistered, UserUpdated
 from muninn_shared.messaging.consumer import EventConsumers
-from pymongo.asynchronous.client_session import AsyncClientSession
+from muninn_shared.profiles import follow_user_events
 
 from muninn_scheduler.profiles.store import ProfileStore
 
@@ -34,22 +32,14 @@ def preference_fields(preferences: dict[str, Any]) -> dict[str, Any]:
 
 
 def register_handlers(consumers: EventConsumers, profiles: ProfileStore) -> None:
-    @consumers.on(
-        Topic.IDENTITY_USERS,
-        "identity.user.registered",
-        "identity.user.updated",
+    follow_user_events(
+        consumers,
+        profiles,
         name="scheduler-profiles",
+        registered=lambda user: {
+            "timezone": user.timezone,
+            "email": user.email,
+            "display_name": user.display_name,
+        },
+        preferences=preference_fields,
     )
-    async def on_user_event(event: EventEnvelope, session: AsyncClientSession) -> None:
-        if event.type == "identity.user.registered":
-            user = UserRegistered.model_validate(event.data)
-            await profiles.merge(
-                user.user_id,
-                {"timezone": user.timezone, "email": user.email, "display_name": user.display_name},
-                session,
-            )
-            return
-        update = UserUpdated.model_validate(event.data)
-        changes = preference_fields(update.preferences or {})
-        if changes:
-            await profiles.merge(update.user_id, changes, session)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
 
+from muninn_shared.profiles import ProfileDocuments
 from muninn_shared.storage.mongo import Document
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -15,9 +15,9 @@ from muninn_scheduler.profiles.models import Profile
 PROFILES = "profiles"
 
 
-class ProfileStore:
+class ProfileStore(ProfileDocuments):
     def __init__(self, db: AsyncDatabase[Document]) -> None:
-        self._profiles = db[PROFILES]
+        super().__init__(db[PROFILES])
 
     async def get(self, user_id: str, session: AsyncClientSession | None = None) -> Profile:
         doc = await self._profiles.find_one({"_id": user_id}, session=session)
@@ -34,13 +34,3 @@ class ProfileStore:
         for doc in await find_in(self._profiles, "_id", users, session):
             found[doc["_id"]] = Profile.model_validate({k: v for k, v in doc.items() if k != "_id"})
         return found
-
-    async def merge(
-        self, user_id: str, changes: Document, session: AsyncClientSession | None = None
-    ) -> None:
-        await self._profiles.update_one(
-            {"_id": user_id},
-            {"$set": {**changes, "user_id": user_id, "updated_at": datetime.now(UTC)}},
-            upsert=True,
-            session=session,
-        )
