@@ -140,7 +140,10 @@ _SPECS = [
         Topic.SCHEDULER_ACTIVITY,
         p.NotificationChanged,
         producers=SCHEDULER,
-        description="A notification was created, delivered, deferred, failed or acted upon.",
+        description=(
+            "A notification was created, delivered, deferred, failed, acted upon or "
+            "cancelled before delivery."
+        ),
     ),
     EventSpec(
         "integrations.record.synced",

@@ -6,6 +6,12 @@ limit; then the in-app channel (inbox + a proactive message in the conversation)
 the same transaction, while webhook and e-mail each get a timer of their own (see
 ``outbound.py``).
 
+The feature that made a notification may withdraw it, in the transaction of whatever made
+it pointless (a follow-up whose e-mail was answered): one still waiting is deleted with its
+delivery timer, so it never arrives; an unread one becomes ``acted_upon``; one the person
+has read, dismissed or acted upon stays as they left it. Such a notification records what it
+is about in ``source`` (besides ``ref_kind``/``ref_id``), which is how it is found again.
+
 Everything here works on lists: a timer chunk of 200 reminders creates its 200
 notifications with a few bulk reads and writes, and the rate limit counts the deliveries
 the chunk itself makes.
@@ -15,15 +21,17 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from muninn_shared.events import EventEnvelope
 from muninn_shared.logging import get_logger
 from muninn_shared.outbound import OutboundGuard, OutboundRefusedError
 from muninn_shared.problems import ProblemError
+from muninn_shared.storage.mongo import Document
 from muninn_shared.storage.outbox import Outbox
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -71,6 +79,42 @@ class NotificationSpec:
     ref_kind: str | None = None
     ref_id: str | None = None
     conversation_id: str | None = None
+    # What within ``ref_id`` it is about (a follow-up's thread and message), so the feature
+    # that made it can find it again when that thing is done with.
+    source: Mapping[str, Any] | None = None
+
+
+class Withdrawal(StrEnum):
+    CANCEL = "cancel"
+    ACT = "act"
+    KEEP = "keep"
+
+
+def withdrawal_of(status: str) -> Withdrawal:
+    """What withdrawing a notification the person no longer needs does to it.
+
+    One not delivered yet is cancelled so it never arrives; an unread one is marked acted
+    upon, since the person did what it asked; one they have already handled (read,
+    dismissed, acted upon) keeps what they made of it."""
+    if status == NotificationStatus.SCHEDULED.value:
+        return Withdrawal.CANCEL
+    if status == NotificationStatus.UNREAD.value:
+        return Withdrawal.ACT
+    return Withdrawal.KEEP
+
+
+def status_fields(doc: Mapping[str, Any], status: NotificationStatus, now: datetime) -> Document:
+    """The fields a delivered notification's change to ``status`` sets."""
+    changes: Document = {"status": status.value, "updated_at": now}
+    if status in (
+        NotificationStatus.READ,
+        NotificationStatus.ACTED_UPON,
+        NotificationStatus.DISMISSED,
+    ):
+        changes["read_at"] = doc.get("read_at") or now
+    if status == NotificationStatus.ACTED_UPON:
+        changes["acted_at"] = now
+    return changes
 
 
 @dataclass
@@ -141,6 +185,7 @@ class NotificationService:
             "ref_kind": spec.ref_kind,
             "ref_id": spec.ref_id,
             "conversation_id": spec.conversation_id,
+            "source": dict(spec.source) if spec.source is not None else None,
             "created_at": now,
             "updated_at": now,
         }
@@ -316,18 +361,51 @@ class NotificationService:
             raise ProblemError(
                 409, "This notification has not been delivered yet.", code="not-delivered"
             )
-        now = self._clock.now()
-        changes: dict[str, Any] = {"status": status.value, "updated_at": now}
-        if status in (
-            NotificationStatus.READ,
-            NotificationStatus.ACTED_UPON,
-            NotificationStatus.DISMISSED,
-        ):
-            changes["read_at"] = doc.get("read_at") or now
-        if status == NotificationStatus.ACTED_UPON:
-            changes["acted_at"] = now
+        changes = status_fields(doc, status, self._clock.now())
         updated = await self._store.update(notification_id, changes)
         return notification_from_doc(updated or doc)
+
+    # -- withdrawing -------------------------------------------------------------------------
+
+    async def open_about(
+        self,
+        user_id: str,
+        kind: str,
+        ref_id: str,
+        source: Mapping[str, str],
+        session: AsyncClientSession,
+    ) -> list[Document]:
+        """``user_id``'s notifications of ``kind`` about ``ref_id`` still waiting or unread,
+        whose ``source`` has the given values."""
+        return await self._store.open_about(user_id, kind, ref_id, source, session)
+
+    async def withdraw(
+        self, docs: Sequence[Mapping[str, Any]], reason: str, session: AsyncClientSession
+    ) -> None:
+        """The person no longer needs these (see ``withdrawal_of``), in the caller's
+        transaction; notifications already withdrawn are left as they are, so a redelivered
+        event changes nothing."""
+        now = self._clock.now()
+        cancelled: list[str] = []
+        acted: list[tuple[str, Document, Document | None]] = []
+        announced: list[EventEnvelope] = []
+        for doc in docs:
+            match withdrawal_of(doc["status"]):
+                case Withdrawal.CANCEL:
+                    cancelled.append(doc["_id"])
+                    # It was announced as deferred: say it will not come after all.
+                    announced.append(events.changed(dict(doc), "cancelled", None, reason))
+                case Withdrawal.ACT:
+                    changes = status_fields(doc, NotificationStatus.ACTED_UPON, now)
+                    acted.append((doc["_id"], changes, None))
+                    announced.append(events.changed(dict(doc), "acted_upon", None, reason))
+                case Withdrawal.KEEP:
+                    pass
+        for notification_id in cancelled:
+            await self._timers.cancel_for(DELIVER, notification_id, session)
+        await self._store.delete_many(cancelled, session)
+        await self._store.update_each(acted, session)
+        await self._outbox.put_many(announced, session)
 
     # -- channel settings -------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from muninn_scheduler.bulk import find_in
 from muninn_scheduler.documents import UserDocuments, record_from
-from muninn_scheduler.notifications.models import Notification
+from muninn_scheduler.notifications.models import Notification, NotificationStatus
 
 NOTIFICATIONS = "notifications"
 CHANNELS = "notification_channels"
@@ -43,6 +43,29 @@ class NotificationStore(UserDocuments):
         self, notification_id: str, session: AsyncClientSession | None = None
     ) -> Document | None:
         return await self._collection.find_one({"_id": notification_id}, session=session)
+
+    async def open_about(
+        self,
+        user_id: str,
+        kind: str,
+        ref_id: str,
+        source: Mapping[str, str],
+        session: AsyncClientSession | None,
+    ) -> list[Document]:
+        query: Document = {
+            "user_id": user_id,
+            "status": {
+                "$in": [NotificationStatus.SCHEDULED.value, NotificationStatus.UNREAD.value]
+            },
+            "kind": kind,
+            "ref_id": ref_id,
+            **{f"source.{name}": value for name, value in source.items()},
+        }
+        return [doc async for doc in self._collection.find(query, session=session)]
+
+    async def delete_many(self, ids: list[str], session: AsyncClientSession | None) -> None:
+        if ids:
+            await self._collection.delete_many({"_id": {"$in": ids}}, session=session)
 
     async def delivered_since_many(
         self, user_ids: Iterable[str], since: datetime, session: AsyncClientSession | None
