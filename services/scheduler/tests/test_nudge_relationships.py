@@ -97,3 +97,16 @@ def test_gates_per_kind_and_per_contact() -> None:
     assert not contact_allows({"opt_out": True}, START)
     assert not contact_allows({"snoozed_until": START + WAIT}, START)
     assert contact_allows({"snoozed_until": START - WAIT}, START)
+
+
+def test_a_reply_answers_the_follow_ups_of_its_thread_about_earlier_messages() -> None:
+    (thread,) = threads.track([], mail("in-1", "inbound", 0))
+    source = threads.follow_up_source(thread)
+    assert source == {"thread_id": "t1", "message_id": "in-1", "message_at": START}
+    assert threads.answers(mail("out-1", "outbound", 4), source)
+    assert threads.answers(mail("call-1", "mutual", 4), source)
+    assert threads.answers(mail("out-same", "outbound", 0), source), "as unanswered counts it"
+    assert not threads.answers(mail("out-0", "outbound", -1), source), "older, synced late"
+    assert not threads.answers(mail("out-2", "outbound", 4, thread="t2"), source)
+    assert not threads.answers(mail("in-2", "inbound", 4), source), "they wrote again"
+    assert not threads.answers(mail("out-1", "outbound", 4), {"thread_id": "t1"})

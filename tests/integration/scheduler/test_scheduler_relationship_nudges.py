@@ -287,3 +287,107 @@ async def test_briefings_toggle_and_contact_opt_out(lisbon: LisbonUser, clock: M
     clock.set(deliver + timedelta(hours=2))
     await fire_due(app)
     assert len([n for n in await inbox(lisbon) if n["kind"] == "briefing"]) == 1, "kind off"
+
+
+async def follow_ups_due(lisbon: LisbonUser, clock: ManualClock, contacts: dict[str, str]) -> None:
+    """Each contact (id: thread) wrote an e-mail two days ago; the daily check a day and a
+    bit later finds them all unanswered for three days, the default wait."""
+    client, app, user_id, me = lisbon
+    sent = NOW - timedelta(days=2)
+    for contact_id, thread in contacts.items():
+        await synced(app, user_id, "contact", contact_id, {"name": contact_id.removeprefix("c-")})
+        inbound = email(contact_id, "inbound", sent, thread)
+        await synced(app, user_id, "interaction", f"in-{thread}:{contact_id}", inbound)
+    await tracked(lisbon, len(contacts))
+    check = (await client.get("/v1/notifications/nudges", headers=me)).json()["next_check_at"]
+    clock.set(datetime.fromisoformat(check))
+    await fire_due(app)
+    clock.set(datetime.fromisoformat(check) + timedelta(days=1))
+    await fire_due(app)
+
+
+async def caught_up(lisbon: LisbonUser, contact_id: str) -> None:
+    """Every record published so far has been applied: a contact published after them is."""
+    _, app, user_id, _ = lisbon
+    await synced(app, user_id, "contact", contact_id, {"name": contact_id})
+    await eventually(lambda: tracked_names(lisbon, contact_id), f"{contact_id}, published last")
+
+
+async def test_a_reply_or_a_deleted_mail_marks_a_delivered_follow_up_acted_upon(
+    lisbon: LisbonUser, clock: ManualClock
+) -> None:
+    client, app, user_id, me = lisbon
+    await follow_ups_due(lisbon, clock, {"c-ana": "t-a", "c-ben": "t-b", "c-cara": "t-c"})
+    sent = {n["ref_id"]: n for n in await inbox(lisbon) if n["kind"] == "follow_up"}
+    assert sorted(sent) == ["c-ana", "c-ben", "c-cara"]
+    assert {n["status"] for n in sent.values()} == {"unread"}
+    read = await client.patch(
+        f"/v1/notifications/{sent['c-cara']['id']}", json={"status": "read"}, headers=me
+    )
+    assert read.status_code == 200
+
+    replied_at = clock.now()
+    old_reply = email("c-ana", "outbound", NOW - timedelta(days=3), "t-a")
+    await synced(app, user_id, "interaction", "out-old:c-ana", old_reply)
+    await caught_up(lisbon, "before-the-reply")
+    assert (await notification(lisbon, sent["c-ana"]["id"]))["status"] == "unread", (
+        "a reply older than the mail answers nothing"
+    )
+    reply = email("c-ana", "outbound", replied_at, "t-a")
+    await synced(app, user_id, "interaction", "out-a:c-ana", reply)
+    await synced(app, user_id, "interaction", "in-t-b:c-ben", {"contact_id": "c-ben"}, "deleted")
+    await synced(
+        app, user_id, "interaction", "out-c:c-cara", email("c-cara", "outbound", replied_at, "t-c")
+    )
+    await caught_up(lisbon, "after-the-replies")
+
+    ana = await notification(lisbon, sent["c-ana"]["id"])
+    assert ana["status"] == "acted_upon"
+    assert datetime.fromisoformat(ana["acted_at"]) == replied_at
+    assert datetime.fromisoformat(ana["read_at"]) == replied_at
+    assert (await notification(lisbon, sent["c-ben"]["id"]))["status"] == "acted_upon"
+    assert (await notification(lisbon, sent["c-cara"]["id"]))["status"] == "read", "left alone"
+
+    # Redelivered later, the reply changes nothing more.
+    clock.set(replied_at + timedelta(hours=1))
+    await synced(app, user_id, "interaction", "out-a:c-ana", reply)
+    await caught_up(lisbon, "after-the-redelivery")
+    assert await notification(lisbon, sent["c-ana"]["id"]) == ana
+
+
+async def notification(lisbon: LisbonUser, notification_id: str) -> dict[str, Any]:
+    client, _, _, me = lisbon
+    found = await client.get(f"/v1/notifications/{notification_id}", headers=me)
+    assert found.status_code == 200, found.text
+    body: dict[str, Any] = found.json()
+    return body
+
+
+async def test_a_reply_cancels_a_follow_up_deferred_by_quiet_hours(
+    scheduler: Scheduler, settings: SchedulerSettings, clock: ManualClock
+) -> None:
+    client, app = scheduler
+    user_id = await lisbon_user(app, start="00:00", end="23:59")
+    me = auth(settings, user_id)
+    lisbon = LisbonUser(client, app, user_id, me)
+    await follow_ups_due(lisbon, clock, {"c-ana": "t-a"})
+    (waiting,) = (await client.get("/v1/notifications/scheduled", headers=me)).json()
+    assert (waiting["kind"], waiting["deferred_reason"]) == ("follow_up", "quiet_hours")
+    timers = app.state.runtime.db["timers"]
+    assert await timers.count_documents({"ref_id": waiting["id"], "status": "scheduled"}) == 1
+
+    reply = email("c-ana", "outbound", clock.now(), "t-a")
+    await synced(app, user_id, "interaction", "out-a:c-ana", reply)
+
+    async def cancelled() -> bool:
+        listed = (await client.get("/v1/notifications/scheduled", headers=me)).json()
+        return listed == []
+
+    await eventually(cancelled, "the deferred follow-up cancelled")
+    gone = await client.get(f"/v1/notifications/{waiting['id']}", headers=me)
+    assert gone.status_code == 404
+    assert await timers.count_documents({"ref_id": waiting["id"], "status": "scheduled"}) == 0
+    clock.set(datetime.fromisoformat(waiting["deliver_at"]) + timedelta(minutes=5))
+    await fire_due(app)
+    await fire_due(app)
+    assert [n for n in await inbox(lisbon) if n["kind"] == "follow_up"] == [], "never delivered"

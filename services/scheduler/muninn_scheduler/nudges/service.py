@@ -9,6 +9,13 @@ rate limits, channels). Each contact is nudged about going cold once per silence
 birthday once per year, about an unanswered e-mail once per message, and about a job change
 once per change; snoozes and opt-outs apply per contact, per kind and for all nudges.
 Briefings have their own timers (``briefings.py``).
+
+A follow-up records the thread and message it is about (its ``source``). When the user then
+writes in that thread (an outbound or mutual interaction no older than the message), or the
+message is deleted, the follow-up is withdrawn in the transaction of that record's event: one
+still waiting for delivery (quiet hours, rate limit) is cancelled with its timer and never
+arrives; one delivered and unread becomes ``acted_upon``; one read, dismissed or acted upon is
+left alone. A redelivered event finds nothing left to withdraw.
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ from muninn_scheduler.timers.models import DueTimer, Misfire, new_timer
 from muninn_scheduler.timers.wheel import FireContext, Outcome, TimerWheel
 
 DAILY = "nudges.daily"
+FOLLOW_UP = "follow_up"
 NAME_FIELDS = ("name", "display_name", "full_name")
 KEEP_JOB_CHANGES = 20
 WHEN_FIELDS = ("occurred_at", "interaction_date", "date", "timestamp")
@@ -107,6 +115,8 @@ class NudgeService:
                 await self.store.upsert_contact(
                     record.user_id, contact_id, {"threads": tracked}, session
                 )
+                if message.direction != "inbound":
+                    await self._answered(record.user_id, contact_id, message, session)
         elif record.record_type == "contact_memory":
             if record.data.get("kind") == "briefing":
                 await self._briefings.on_record(record, session)
@@ -164,6 +174,22 @@ class NudgeService:
         if doc is not None:
             kept = threads.forget(doc.get("threads", []), record.record_id)
             await self.store.upsert_contact(record.user_id, contact_id, {"threads": kept}, session)
+        # A message that is gone needs no reply: its follow-up goes with it.
+        about = {"message_id": record.record_id}
+        follow_ups = await self.deps.notifications.open_about(
+            record.user_id, FOLLOW_UP, contact_id, about, session
+        )
+        await self.deps.notifications.withdraw(follow_ups, "message_deleted", session)
+
+    async def _answered(
+        self, user_id: str, contact_id: str, reply: threads.Message, session: AsyncClientSession
+    ) -> None:
+        """The user wrote in a thread: the follow-ups their message answers are withdrawn."""
+        follow_ups = await self.deps.notifications.open_about(
+            user_id, FOLLOW_UP, contact_id, {"thread_id": reply.thread_id}, session
+        )
+        answered = [n for n in follow_ups if threads.answers(reply, n.get("source") or {})]
+        await self.deps.notifications.withdraw(answered, "answered", session)
 
     async def _ensure_daily(self, user_id: str, session: AsyncClientSession) -> None:
         settings = await self.store.settings(user_id, session)
@@ -306,10 +332,11 @@ class NudgeService:
             notes.append(
                 self._spec(
                     contact,
-                    "follow_up",
+                    FOLLOW_UP,
                     f"You haven't replied to {name}{about} ({days})"[:200],
                     f"{name} wrote to you {days} ago{about} and is waiting for a reply.",
                     Priority.NORMAL,
+                    source=threads.follow_up_source(thread),
                 )
             )
         nudged = {t["thread_id"] for t in waiting}
@@ -333,7 +360,13 @@ class NudgeService:
 
     @staticmethod
     def _spec(
-        contact: dict[str, Any], kind: str, title: str, body: str, priority: Priority
+        contact: dict[str, Any],
+        kind: str,
+        title: str,
+        body: str,
+        priority: Priority,
+        *,
+        source: dict[str, Any] | None = None,
     ) -> NotificationSpec:
         return NotificationSpec(
             user_id=contact["user_id"],
@@ -343,6 +376,7 @@ class NudgeService:
             priority=priority,
             ref_kind="contact",
             ref_id=contact["contact_id"],
+            source=source,
         )
 
     # -- the API -----------------------------------------------------------------------------

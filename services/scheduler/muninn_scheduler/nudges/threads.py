@@ -6,6 +6,7 @@ follow-up is about a recent message, so older threads can be forgotten without l
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -97,3 +98,25 @@ def unanswered(
         if now - inbound_at >= after:
             found.append(thread)
     return found
+
+
+def follow_up_source(thread: Mapping[str, Any]) -> dict[str, Any]:
+    """What a follow-up about ``thread`` records, to be found again when it is answered."""
+    return {
+        "thread_id": thread["thread_id"],
+        "message_id": thread["inbound_id"],
+        "message_at": thread["inbound_at"],
+    }
+
+
+def answers(reply: Message, source: Mapping[str, Any]) -> bool:
+    """Whether the user's ``reply`` answers the message a follow-up (``source``) is about:
+    one in its thread sent no earlier than that message, as ``unanswered`` counts a reply
+    (an older message of the user's synced late answers nothing that came after it)."""
+    message_at = source.get("message_at")
+    return (
+        reply.direction != "inbound"
+        and source.get("thread_id") == reply.thread_id
+        and message_at is not None
+        and reply.at >= message_at
+    )
