@@ -185,6 +185,34 @@ async def test_a_crowd_links_nobody_and_a_type_set_by_hand_survives_inference(
     assert doc["shared_interactions"] == 1
 
 
+async def test_links_of_contacts_are_those_at_either_end_strongest_first(parts: Parts) -> None:
+    """``of_contacts`` asks for each end apart: a link with both ends asked for comes once,
+    the merged list keeps the strongest-first order and its limit, and another user's links
+    (at the same contact ids) stay out."""
+    store = LinkStore(parts.db)
+    user, other_user = uuid.uuid4().hex, uuid.uuid4().hex
+    strengths = {("c1", "c2"): 0.5, ("c0", "c1"): 0.9, ("c2", "c3"): 0.7, ("c3", "c4"): 0.8}
+    for (a, b), strength in strengths.items():
+        await store.insert(
+            {"_id": f"{a}-{b}", "user_id": user, "a": a, "b": b, "strength": strength}
+        )
+    await store.insert({"_id": "x", "user_id": other_user, "a": "c1", "b": "c2", "strength": 1.0})
+
+    found = await store.of_contacts(user, ["c1", "c2"], limit=None)
+    assert [d["_id"] for d in found] == ["c0-c1", "c2-c3", "c1-c2"]
+
+    assert [d["_id"] for d in await store.of_contacts(user, ["c1", "c2"], limit=2)] == [
+        "c0-c1",
+        "c2-c3",
+    ]
+    strong = await store.of_contacts(user, ["c1", "c2"], min_strength=0.6, limit=None)
+    assert [d["_id"] for d in strong] == ["c0-c1", "c2-c3"]
+
+    ends = await store.of_contacts(user, ["c3"], limit=None, fields={"a": 1, "b": 1})
+    assert ends == [{"_id": "c3-c4", "a": "c3", "b": "c4"}, {"_id": "c2-c3", "a": "c2", "b": "c3"}]
+    assert await store.of_contacts(user, [], limit=None) == []
+
+
 # --- interests -------------------------------------------------------------------------------
 
 
