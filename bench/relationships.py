@@ -621,7 +621,7 @@ async def integrations_part(
         LinkStore(db),
     )
     announcer = RecordAnnouncer(Outbox(db))
-    contacts = CountingContacts(client=client, store=contact_store)
+    contacts = CountingContacts(client=client, store=contact_store, announcer=announcer)
     relationships = TimedRelationships(
         client=client,
         store=interaction_store,

@@ -115,7 +115,9 @@ def create_app(
     briefing_store = BriefingStore(db)
 
     announcer = RecordAnnouncer(runtime.outbox)
-    contacts = ContactService(client=runtime.mongo, store=contact_store, audit=audit)
+    contacts = ContactService(
+        client=runtime.mongo, store=contact_store, announcer=announcer, audit=audit
+    )
     relationships = RelationshipService(
         client=runtime.mongo,
         store=interaction_store,
@@ -246,6 +248,8 @@ def create_app(
 
     # Contacts synced after the mail and meetings they are on catch up with them.
     catch_up = CatchUp([calendar_sink, mail_sink], derived, provider_of)
+    # And so do contacts made, or given an address, by hand.
+    contacts.when_addresses_added(catch_up.involving)
     sync = SyncService(
         client=runtime.mongo,
         store=sync_store,

@@ -28,8 +28,10 @@ from muninn_integrations.interests.service import InterestService
 from muninn_integrations.interests.store import CONTACT_INTERESTS, InterestStore
 from muninn_integrations.main import create_app
 from muninn_integrations.settings import IntegrationsSettings
+from muninn_integrations.sync.announce import RecordAnnouncer
 from muninn_integrations.sync.sinks import Action, Applied, SyncScope
 from muninn_shared.storage.mongo import in_transaction
+from muninn_shared.storage.outbox import Outbox
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -92,7 +94,9 @@ async def parts(mongo: AsyncMongoClient[dict[str, Any]], unique: str) -> Parts:
     contact_store, link_store, interest_store = ContactStore(db), LinkStore(db), InterestStore(db)
     for store in (contact_store, link_store, interest_store):
         await store.ensure_indexes()
-    contacts = ContactService(client=mongo, store=contact_store)
+    contacts = ContactService(
+        client=mongo, store=contact_store, announcer=RecordAnnouncer(Outbox(db))
+    )
     graph = GraphService(link_store, contacts, GraphPolicy(half_life_days=90, max_participants=25))
     interests = InterestService(
         interest_store,

@@ -6,9 +6,9 @@ contacts at that moment. A calendar and an address book are two connections sync
 jobs, in either order: a calendar synced first would leave its meetings without
 interactions, links or briefings until each one changed at the source.
 
-So when a page of contacts brings new or changed contacts, the user's latest mail and
-meetings involving their addresses are handed to the same followers again, in the same
-transaction, as if just applied. Every follower counts a record once (interactions per
+So when a page of contacts brings new or changed contacts (or the user makes a contact or
+gives one an address by hand), the user's latest mail and meetings involving their addresses
+are handed to the same followers again, in the same transaction, as if just applied. Every follower counts a record once (interactions per
 record and contact, link evidence per record, interests per record and topic, one briefing
 per meeting and contact), so what was derived before stays as it was and only the newly
 known contacts gain theirs.
@@ -16,7 +16,7 @@ known contacts gain theirs.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence, Set
 from typing import ClassVar, Protocol
 
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -79,10 +79,16 @@ class CatchUp:
     ) -> None:
         if kind is not RecordKind.CONTACT:
             return
-        addresses = addresses_of(applied)
+        await self.involving(scope.user_id, addresses_of(applied), session)
+
+    async def involving(
+        self, user_id: str, addresses: Set[str], session: AsyncClientSession
+    ) -> None:
+        """Hand the user's latest mail and meetings involving any of ``addresses``
+        (lower-cased) to the followers again: also for a contact made or given an address
+        by hand (``ContactService.when_addresses_added``)."""
         if not addresses:
             return
-        user_id = scope.user_id
         providers: dict[str, str | None] = {}
         for source in self._sources:
             by_connection: dict[str, list[Applied]] = {}
