@@ -322,7 +322,7 @@ class InteractionService:
             parties = (
                 {}
                 if item.action is Action.DELETED or at is None
-                else derive.parties(kind, item.data, known)
+                else derive.parties(kind, item.data, known, scope.account)
             )
             for contact_id, doc in before.items():
                 if contact_id not in parties:
