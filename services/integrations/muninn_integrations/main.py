@@ -67,7 +67,7 @@ from muninn_integrations.settings import IntegrationsSettings
 from muninn_integrations.sync.announce import RecordAnnouncer
 from muninn_integrations.sync.catchup import CatchUp
 from muninn_integrations.sync.router import router as sync_router
-from muninn_integrations.sync.service import Follower, SyncService
+from muninn_integrations.sync.service import Follower, SyncService, connection_scope
 from muninn_integrations.sync.sinks import RecordSink, SyncScope
 from muninn_integrations.sync.store import SyncStore
 from muninn_integrations.vault.service import Vault
@@ -132,7 +132,9 @@ def build_integrations(
     briefing_store = BriefingStore(db)
 
     announcer = RecordAnnouncer(runtime.outbox)
-    contacts = ContactService(client=runtime.mongo, store=contact_store, audit=audit)
+    contacts = ContactService(
+        client=runtime.mongo, store=contact_store, announcer=announcer, audit=audit
+    )
     relationships = RelationshipService(
         client=runtime.mongo,
         store=interaction_store,
@@ -255,14 +257,16 @@ def build_integrations(
         briefings.follow,
     ]
 
-    async def provider_of(user_id: str, connection_id: str) -> str | None:
+    async def scope_of(user_id: str, connection_id: str) -> SyncScope | None:
         try:
-            return (await connections.get(user_id, connection_id)).provider.value
+            return connection_scope(user_id, await connections.get(user_id, connection_id), None)
         except ProblemError:
             return None
 
     # Contacts synced after the mail and meetings they are on catch up with them.
-    catch_up = CatchUp([calendar_sink, mail_sink], derived, provider_of)
+    catch_up = CatchUp([calendar_sink, mail_sink], derived, scope_of)
+    # And so do contacts made, or given an address, by hand.
+    contacts.when_addresses_added(catch_up.involving)
     sync = SyncService(
         client=runtime.mongo,
         store=sync_store,

@@ -127,7 +127,7 @@ async def world(mongo: AsyncMongoClient[dict[str, Any]], unique: str) -> World:
     for store in (contact_store, calendar_store, briefing_store):
         await store.ensure_indexes()
     announcer = RecordAnnouncer(Outbox(db))
-    contacts = ContactService(client=mongo, store=contact_store)
+    contacts = ContactService(client=mongo, store=contact_store, announcer=announcer)
     calendar = CalendarService(
         client=mongo, store=calendar_store, announcer=announcer, open_calendar=refuse_writes
     )

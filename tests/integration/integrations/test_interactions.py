@@ -245,6 +245,27 @@ async def test_synced_mail_and_meetings_are_stored_moved_and_removed(
     assert await announced(infra, other, "interaction", 1, timeout=2) == []
 
 
+async def test_the_accounts_own_address_says_which_way_mail_went(running: Running) -> None:
+    user, headers = new_user("ana")
+    bea = await add_contact(running, headers, "Bea", "bea@example.org")
+    cy = await add_contact(running, headers, "Cy", "cy@example.org")
+    scope = SyncScope(user, uuid.uuid4().hex, "imap", None, account=ME)
+    copied = mail(1, "nobody@example.org", [ME, "cy@example.org"], "Offer for you both")
+    sent = mail(2, ME, ["cy@example.org", "bea@example.org"], "Agenda")
+    received = mail(3, "bea@example.org", [ME, "cy@example.org"], "Re: Agenda")
+    changes = [Change(EMAIL, m.external_id, "INBOX", m, None) for m in (copied, sent, received)]
+    await sync(running, scope, EMAIL, changes)
+
+    # A stranger's mail copied to Cy is no exchange with Cy, though its sender is no contact.
+    assert [(i["subject"], i["direction"]) for i in await listed(running, headers, cy)] == [
+        ("Agenda", "outbound")
+    ]
+    assert sorted((i["subject"], i["direction"]) for i in await listed(running, headers, bea)) == [
+        ("Agenda", "outbound"),
+        ("Re: Agenda", "inbound"),
+    ]
+
+
 async def test_interactions_by_hand_over_http(running: Running) -> None:
     _user, headers = new_user("ana")
     bea = await add_contact(running, headers, "Bea", "bea@example.org")

@@ -108,7 +108,13 @@ class Setup:
         return made.id
 
     async def records(self, user: str) -> list[dict[str, Any]]:
-        rows = self.db[OUTBOX].find({"envelope.subject": user}).sort("_id", 1)
+        """What was announced for ``user`` beyond the contacts the test made (each of which
+        is announced as created)."""
+        rows = (
+            self.db[OUTBOX]
+            .find({"envelope.subject": user, "envelope.data.data.action": {"$ne": "created"}})
+            .sort("_id", 1)
+        )
         return [row["envelope"]["data"] async for row in rows]
 
 
@@ -117,11 +123,12 @@ async def setup(mongo: AsyncMongoClient[dict[str, Any]], unique: str) -> Setup:
     db = mongo[f"mentions_{unique}"]
     store = ContactStore(db)
     await store.ensure_indexes()
-    contacts = ContactService(client=mongo, store=store)
+    announcer = RecordAnnouncer(Outbox(db))
+    contacts = ContactService(client=mongo, store=store, announcer=announcer)
     recorder, interests = Recorder(), Interests()
     mentions = MentionService(
         contacts=contacts,
-        announcer=RecordAnnouncer(Outbox(db)),
+        announcer=announcer,
         recorder=recorder,
         interests=interests,
     )

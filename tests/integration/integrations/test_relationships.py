@@ -26,8 +26,10 @@ from muninn_integrations.interests.scoring import InterestPolicy
 from muninn_integrations.interests.service import InterestService
 from muninn_integrations.interests.store import CONTACT_INTERESTS, InterestStore
 from muninn_integrations.main import create_app
+from muninn_integrations.sync.announce import RecordAnnouncer
 from muninn_integrations.sync.sinks import Action, Applied, SyncScope
 from muninn_shared.storage.mongo import in_transaction
+from muninn_shared.storage.outbox import Outbox
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -91,7 +93,9 @@ async def parts(mongo: AsyncMongoClient[dict[str, Any]], unique: str) -> Parts:
     contact_store, link_store, interest_store = ContactStore(db), LinkStore(db), InterestStore(db)
     for store in (contact_store, link_store, interest_store):
         await store.ensure_indexes()
-    contacts = ContactService(client=mongo, store=contact_store)
+    contacts = ContactService(
+        client=mongo, store=contact_store, announcer=RecordAnnouncer(Outbox(db))
+    )
     graph = GraphService(link_store, contacts, GraphPolicy(half_life_days=90, max_participants=25))
     interests = InterestService(
         interest_store,
@@ -182,6 +186,34 @@ async def test_a_crowd_links_nobody_and_a_type_set_by_hand_survives_inference(
     assert doc is not None
     assert (doc["type"], doc["type_source"]) == ("friend", "user")
     assert doc["shared_interactions"] == 1
+
+
+async def test_links_of_contacts_are_those_at_either_end_strongest_first(parts: Parts) -> None:
+    """``of_contacts`` asks for each end apart: a link with both ends asked for comes once,
+    the merged list keeps the strongest-first order and its limit, and another user's links
+    (at the same contact ids) stay out."""
+    store = LinkStore(parts.db)
+    user, other_user = uuid.uuid4().hex, uuid.uuid4().hex
+    strengths = {("c1", "c2"): 0.5, ("c0", "c1"): 0.9, ("c2", "c3"): 0.7, ("c3", "c4"): 0.8}
+    for (a, b), strength in strengths.items():
+        await store.insert(
+            {"_id": f"{a}-{b}", "user_id": user, "a": a, "b": b, "strength": strength}
+        )
+    await store.insert({"_id": "x", "user_id": other_user, "a": "c1", "b": "c2", "strength": 1.0})
+
+    found = await store.of_contacts(user, ["c1", "c2"], limit=None)
+    assert [d["_id"] for d in found] == ["c0-c1", "c2-c3", "c1-c2"]
+
+    assert [d["_id"] for d in await store.of_contacts(user, ["c1", "c2"], limit=2)] == [
+        "c0-c1",
+        "c2-c3",
+    ]
+    strong = await store.of_contacts(user, ["c1", "c2"], min_strength=0.6, limit=None)
+    assert [d["_id"] for d in strong] == ["c0-c1", "c2-c3"]
+
+    ends = await store.of_contacts(user, ["c3"], limit=None, fields={"a": 1, "b": 1})
+    assert ends == [{"_id": "c3-c4", "a": "c3", "b": "c4"}, {"_id": "c2-c3", "a": "c2", "b": "c3"}]
+    assert await store.of_contacts(user, [], limit=None) == []
 
 
 # --- interests -------------------------------------------------------------------------------

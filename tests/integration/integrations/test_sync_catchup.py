@@ -241,3 +241,78 @@ async def test_contacts_synced_after_their_mail_and_meetings_catch_up_once(
     ).model_copy(update={"phones": [LabeledValue(value="+351 912 345 678")]})
     await synced(running, user_id, contacts_connection)
     assert await derived() == first
+
+
+async def test_a_contact_made_or_given_an_address_by_hand_catches_up(running: Running) -> None:
+    user_id, headers = new_user("byhand")
+    db = running.db
+    past = NOW - timedelta(days=2)
+    running.sources.records = {
+        Provider.CALDAV: {"review.ics": meeting("review", "Kubernetes migration review", past)},
+        Provider.IMAP: {
+            "INBOX/1/1": MailMessage(
+                external_id="INBOX/1/1",
+                mailbox="INBOX",
+                uid=1,
+                uidvalidity=1,
+                thread_id="t-1",
+                subject="Slides for the review",
+                sender=MailAddress(address=ANA, name="Ana"),
+                to=[MailAddress(address=ME, name="Me")],
+                sent_at=past - timedelta(hours=3),
+            )
+        },
+    }
+    for provider in (Provider.CALDAV, Provider.IMAP):
+        await synced(running, user_id, await connected(running, headers, provider))
+
+    async def interactions() -> list[tuple[str, str, str]]:
+        return sorted(
+            [
+                (d["contact_id"], d["kind"], d["subject"])
+                async for d in db["interactions"].find({"user_id": user_id})
+            ]
+        )
+
+    async def links() -> list[tuple[str, str, int]]:
+        return [
+            (d["a"], d["b"], d["shared_interactions"])
+            async for d in db["contact_links"].find({"user_id": user_id})
+        ]
+
+    made = await running.client.post(
+        "/v1/contacts",
+        json={"display_name": "Ana Lima", "emails": [{"value": ANA.upper()}]},
+        headers=headers,
+    )
+    assert made.status_code == 201, made.text
+    ana = made.json()["id"]
+    assert await interactions() == [
+        (ana, "email", "Slides for the review"),
+        (ana, "meeting", "Kubernetes migration review"),
+    ]
+
+    # Ben is made with his home address, which is on nothing; his work one joins later.
+    made = await running.client.post(
+        "/v1/contacts",
+        json={"display_name": "Ben Okafor", "emails": [{"value": "ben@home.example"}]},
+        headers=headers,
+    )
+    ben = made.json()["id"]
+    assert [i for i in await interactions() if i[0] == ben] == []
+    both = [{"value": "ben@home.example"}, {"value": BEN}]
+    edited = await running.client.patch(
+        f"/v1/contacts/{ben}", json={"emails": both}, headers=headers
+    )
+    assert edited.status_code == 200, edited.text
+    caught_up = await interactions()
+    assert (ben, "meeting", "Kubernetes migration review") in caught_up
+    a, b = sorted((ana, ben))
+    assert await links() == [(a, b, 1)]
+
+    # An edit that adds no address, and the same addresses again, count nothing twice.
+    for patch in ({"title": "Platform lead"}, {"emails": both}):
+        answer = await running.client.patch(f"/v1/contacts/{ben}", json=patch, headers=headers)
+        assert answer.status_code == 200, answer.text
+    assert await interactions() == caught_up
+    assert await links() == [(a, b, 1)]

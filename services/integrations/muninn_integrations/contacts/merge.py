@@ -107,6 +107,17 @@ def email_key(value: str) -> str | None:
     return "e:" + address if "@" in address else None
 
 
+def email_addresses(fields: Mapping[str, Any]) -> set[str]:
+    """The contact's e-mail addresses, lower-cased as mail and meetings are matched."""
+    return {
+        address
+        for item in fields.get("emails") or []
+        if isinstance(item, Mapping)
+        and isinstance(item.get("value"), str)
+        and "@" in (address := item["value"].strip().lower())
+    }
+
+
 def phone_key(value: str) -> str | None:
     digits = re.sub(r"\D", "", value)
     return "p:" + digits[-PHONE_DIGITS:] if len(digits) >= 7 else None

@@ -1,9 +1,16 @@
-"""Read, make, edit, archive and delete the user's contacts."""
+"""Read, make, edit, archive and delete the user's contacts.
+
+What the user does to a contact through the API is announced as a ``contact`` record, in the
+same transaction, exactly as a sync announces the contacts it changes: memory keeps a card
+per contact for people search, the scheduler its nudges. A contact made by hand, or given an
+e-mail address by hand, catches up with the mail and meetings synced before that involve it
+(see ``sync/catchup.py``), as a contact synced after them does.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +22,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_integrations.audit.models import AuditAction
 from muninn_integrations.audit.service import AuditLog
+from muninn_integrations.connectors.port import RecordKind
 from muninn_integrations.contacts.audit import audit_contact
 from muninn_integrations.contacts.jobs import (
     JobStatement,
@@ -25,6 +33,7 @@ from muninn_integrations.contacts.jobs import (
 )
 from muninn_integrations.contacts.merge import (
     company_key,
+    email_addresses,
     email_key,
     event_data,
     fields_from_request,
@@ -34,6 +43,7 @@ from muninn_integrations.contacts.merge import (
     merge_fields,
     search_condition,
 )
+from muninn_integrations.contacts.merging import contact_scope
 from muninn_integrations.contacts.models import (
     ContactCreate,
     ContactPage,
@@ -44,10 +54,15 @@ from muninn_integrations.contacts.models import (
 )
 from muninn_integrations.contacts.sink import DeletedHook, compose
 from muninn_integrations.contacts.store import ContactStore, contact_from_doc
+from muninn_integrations.sync.announce import RecordAnnouncer
+from muninn_integrations.sync.sinks import Action, Applied
 
 MAX_NAME_LOOKUPS = 30
 
 MAX_PEOPLE = 50_000
+
+AddressesAddedHook = Callable[[str, set[str], AsyncClientSession], Awaitable[None]]
+"""(user_id, addresses, session): a contact gained these e-mail addresses (lower-cased)."""
 
 
 class ContactService:
@@ -56,17 +71,26 @@ class ContactService:
         *,
         client: AsyncMongoClient[dict[str, Any]],
         store: ContactStore,
+        announcer: RecordAnnouncer,
         audit: AuditLog | None = None,
     ) -> None:
         self._client = client
         self._store = store
+        self._announcer = announcer
         self._audit = audit
         self._on_delete: list[DeletedHook] = []
+        self._on_addresses_added: list[AddressesAddedHook] = []
 
     def when_deleted(self, hook: DeletedHook) -> None:
         """Run ``hook`` in the transaction deleting a contact. Registered after construction:
         the features keeping per-contact data are built on this service."""
         self._on_delete.append(hook)
+
+    def when_addresses_added(self, hook: AddressesAddedHook) -> None:
+        """Run ``hook`` in the transaction that gives a contact e-mail addresses it did not
+        have, by hand (a new contact, an edit): the mail and meetings already synced with
+        them are the contact's too. Registered after construction, as ``when_deleted``."""
+        self._on_addresses_added.append(hook)
 
     async def ids_by_email(
         self, user_id: str, addresses: list[str], session: AsyncClientSession
@@ -230,6 +254,8 @@ class ContactService:
         async def work(session: AsyncClientSession) -> None:
             await self._store.insert(doc, session)
             await self._audited(user_id, AuditAction.CREATE, None, doc, session)
+            await self._announce(user_id, doc, Action.CREATED, session)
+            await self._addresses_added(user_id, email_addresses(doc), session)
 
         await in_transaction(self._client, work)
         return await self.get(user_id, doc["_id"])
@@ -256,7 +282,12 @@ class ContactService:
                 "updated_at": datetime.now(UTC),
             }
             await self._store.set(user_id, contact_id, changed, session)
-            await self._audited(user_id, AuditAction.UPDATE, doc, {**doc, **changed}, session)
+            after = {**doc, **changed}
+            await self._audited(user_id, AuditAction.UPDATE, doc, after, session)
+            if after.get("digest") != doc.get("digest"):  # what a contact record shows changed
+                await self._announce(user_id, after, Action.UPDATED, session)
+            added = email_addresses(after) - email_addresses(doc)
+            await self._addresses_added(user_id, added, session)
             return True
 
         if not await in_transaction(self._client, work):
@@ -276,7 +307,11 @@ class ContactService:
             if doc is None or not await self._store.set(user_id, contact_id, changes, session):
                 return False
             if bool(doc.get("is_archived")) != archived:
-                await self._audited(user_id, action, doc, {**doc, **changes}, session)
+                after = {**doc, **changes}
+                await self._audited(user_id, action, doc, after, session)
+                # As a sync announces a contact it archives: gone from memory and nudges.
+                announced = Action.DELETED if archived else Action.UPDATED
+                await self._announce(user_id, after, announced, session)
             return True
 
         if not await in_transaction(self._client, work):
@@ -301,12 +336,29 @@ class ContactService:
             if not await self._store.delete(user_id, contact_id, session):
                 return False
             await self._audited(user_id, AuditAction.DELETE, doc, None, session)
+            await self._announce(user_id, doc, Action.DELETED, session)
             for hook in self._on_delete:
                 await hook(user_id, contact_id, session)
             return True
 
         if not await in_transaction(self._client, work):
             raise not_found("Contact")
+
+    async def _announce(
+        self, user_id: str, doc: Mapping[str, Any], action: Action, session: AsyncClientSession
+    ) -> None:
+        applied = Applied(doc["_id"], action, event_data(doc))
+        await self._announcer.announce(
+            contact_scope(user_id, doc), RecordKind.CONTACT, [applied], session
+        )
+
+    async def _addresses_added(
+        self, user_id: str, addresses: set[str], session: AsyncClientSession
+    ) -> None:
+        if not addresses:
+            return
+        for hook in self._on_addresses_added:
+            await hook(user_id, addresses, session)
 
     async def _audited(
         self,

@@ -34,6 +34,19 @@ Doc = dict[str, Any]
 Session = AsyncClientSession | None
 
 
+def _by_strength(doc: Doc) -> tuple[float, str]:
+    """``BY_STRENGTH`` in the process: strongest first, then by ``_id``."""
+    return (-float(doc.get("strength") or 0.0), str(doc["_id"]))
+
+
+def _reading_strength(fields: Mapping[str, int] | None) -> tuple[Doc | None, bool]:
+    """``fields`` as a projection that reads ``strength``, which the in-process merge orders
+    by, and whether ``strength`` had to be added to it."""
+    if not fields or not any(fields.values()) or "strength" in fields:
+        return (dict(fields) if fields else None), False
+    return {**fields, "strength": 1}, True
+
+
 class LinkStore:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self._links = db[CONTACT_LINKS]
@@ -110,13 +123,29 @@ class LinkStore:
         fields: Mapping[str, int] | None = None,
         session: Session = None,
     ) -> list[Doc]:
-        """Links with one end among ``contact_ids``, strongest first."""
+        """Links with one end among ``contact_ids``, strongest first.
+
+        The two ends are asked for apart, each through its ``(user_id, a|b, strength)``
+        index, and merged here: a MongoDB-protocol server may plan the ``$or`` of both as a
+        scan of every user's links. Each half's strongest ``limit`` hold the union's.
+        """
         ids = list(contact_ids)
-        query: Doc = {"user_id": user_id, "$or": [{"a": {"$in": ids}}, {"b": {"$in": ids}}]}
-        if min_strength > 0:
-            query["strength"] = {"$gte": min_strength}
-        found = self._links.find(query, dict(fields) if fields else None, session=session)
-        return await found.sort(BY_STRENGTH).to_list(limit)
+        if not ids:
+            return []
+        projection, unasked = _reading_strength(fields)
+        merged: dict[Any, Doc] = {}
+        for end in ("a", "b"):
+            query: Doc = {"user_id": user_id, end: {"$in": ids}}
+            if min_strength > 0:
+                query["strength"] = {"$gte": min_strength}
+            found = self._links.find(query, projection, session=session).sort(BY_STRENGTH)
+            for doc in await found.to_list(limit):
+                merged.setdefault(doc["_id"], doc)
+        strongest = sorted(merged.values(), key=_by_strength)[:limit]
+        if unasked:
+            for doc in strongest:
+                doc.pop("strength", None)
+        return strongest
 
     async def among(
         self, user_id: str, contact_ids: Sequence[str], *, min_strength: float, limit: int

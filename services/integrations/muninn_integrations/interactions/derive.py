@@ -1,7 +1,10 @@
 """What interactions a synced e-mail or meeting yields (pure, no I/O).
 
-An e-mail whose sender is a contact is ``inbound`` with that contact; otherwise each contact
-among its recipients had it ``outbound``. A meeting is ``mutual`` with each attendee (one who
+An e-mail the account's own address sent is ``outbound`` with each contact among its
+recipients; one a contact sent is ``inbound`` with that contact; one someone else sent
+(a stranger writing to the user and a contact) is no interaction with anyone. When the
+account's own address is unknown (an IMAP login that is no address), a sender who is not a
+contact is taken for the user. A meeting is ``mutual`` with each attendee (one who
 declined did not meet) and the organiser; a cancelled meeting yields none.
 """
 
@@ -83,14 +86,21 @@ def contacts_on(
 
 
 def parties(
-    kind: RecordKind, data: Mapping[str, Any], known: Mapping[str, str]
+    kind: RecordKind,
+    data: Mapping[str, Any],
+    known: Mapping[str, str],
+    own: str | None = None,
 ) -> dict[str, Direction]:
-    """contact id → direction, given ``known`` (address → the user's contact id)."""
+    """contact id → direction, given ``known`` (address → the user's contact id) and
+    ``own``, the account's own address (lower-cased) when known."""
     if kind is RecordKind.EMAIL:
         sender = sender_of(data)
+        sent_by_user = sender == own if own is not None else sender not in known
+        if sent_by_user:
+            return {known[a]: "outbound" for a in recipients_of(data) if a in known and a != own}
         if sender is not None and sender in known:
             return {known[sender]: "inbound"}
-        return {known[a]: "outbound" for a in recipients_of(data) if a in known}
+        return {}
     if kind is RecordKind.CALENDAR_EVENT:
         if data.get("status") == "cancelled":
             return {}

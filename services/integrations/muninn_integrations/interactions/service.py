@@ -317,7 +317,7 @@ class InteractionService(PageFollower):
             parties = (
                 {}
                 if item.action is Action.DELETED or at is None
-                else derive.parties(kind, item.data, known)
+                else derive.parties(kind, item.data, known, scope.account)
             )
             for contact_id, doc in before.items():
                 if contact_id not in parties:

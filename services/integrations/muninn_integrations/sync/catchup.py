@@ -6,9 +6,9 @@ contacts at that moment. A calendar and an address book are two connections sync
 jobs, in either order: a calendar synced first would leave its meetings without
 interactions, links or briefings until each one changed at the source.
 
-So when a page of contacts brings new or changed contacts, the user's latest mail and
-meetings involving their addresses are handed to the same followers again, in the same
-transaction, as if just applied. Every follower counts a record once (interactions per
+So when a page of contacts brings new or changed contacts (or the user makes a contact or
+gives one an address by hand), the user's latest mail and meetings involving their addresses
+are handed to the same followers again, in the same transaction, as if just applied. Every follower counts a record once (interactions per
 record and contact, link evidence per record, interests per record and topic, one briefing
 per meeting and contact), so what was derived before stays as it was and only the newly
 known contacts gain theirs.
@@ -16,7 +16,7 @@ known contacts gain theirs.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence, Set
 from typing import ClassVar, Protocol
 
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -29,8 +29,9 @@ from muninn_integrations.sync.sinks import Action, Applied, SyncScope
 MAX_CAUGHT_UP = 500
 """Records of each kind looked at per page of contacts: the newest (and as many series)."""
 
-ProviderOf = Callable[[str, str], Awaitable[str | None]]
-"""(user_id, connection_id) → the connection's provider; None once it is gone."""
+ScopeOf = Callable[[str, str], Awaitable[SyncScope | None]]
+"""(user_id, connection_id) → the scope an incremental sync of the connection applies its
+pages in (``sync.service.connection_scope``); None once the connection is gone."""
 
 
 class RecentRecords(Protocol):
@@ -62,12 +63,12 @@ class CatchUp:
         self,
         sources: Sequence[RecentRecords],
         followers: Sequence[Follower],
-        provider_of: ProviderOf,
+        scope_of: ScopeOf,
         limit: int = MAX_CAUGHT_UP,
     ) -> None:
         self._sources = tuple(sources)
         self._followers = tuple(followers)
-        self._provider_of = provider_of
+        self._scope_of = scope_of
         self._limit = limit
 
     async def follow(
@@ -79,11 +80,17 @@ class CatchUp:
     ) -> None:
         if kind is not RecordKind.CONTACT:
             return
-        addresses = addresses_of(applied)
+        await self.involving(scope.user_id, addresses_of(applied), session)
+
+    async def involving(
+        self, user_id: str, addresses: Set[str], session: AsyncClientSession
+    ) -> None:
+        """Hand the user's latest mail and meetings involving any of ``addresses``
+        (lower-cased) to the followers again: also for a contact made or given an address
+        by hand (``ContactService.when_addresses_added``)."""
         if not addresses:
             return
-        user_id = scope.user_id
-        providers: dict[str, str | None] = {}
+        scopes: dict[str, SyncScope | None] = {}
         for source in self._sources:
             by_connection: dict[str, list[Applied]] = {}
             for connection_id, item in await source.recent(user_id, self._limit, session):
@@ -91,11 +98,10 @@ class CatchUp:
                     continue
                 by_connection.setdefault(connection_id, []).append(item)
             for connection_id, items in by_connection.items():
-                if connection_id not in providers:
-                    providers[connection_id] = await self._provider_of(user_id, connection_id)
-                provider = providers[connection_id]
-                if provider is None:  # disconnected, its records kept: nothing new from them
+                if connection_id not in scopes:
+                    scopes[connection_id] = await self._scope_of(user_id, connection_id)
+                replayed = scopes[connection_id]
+                if replayed is None:  # disconnected, its records kept: nothing new from them
                     continue
-                replayed = SyncScope(user_id, connection_id, provider, None)
                 for follow in self._followers:
                     await follow(replayed, source.kind, items, session)

@@ -51,6 +51,14 @@ class LeaseLostError(RuntimeError):
     """Another replica took the job over (this one was too slow) or it was removed."""
 
 
+def connection_scope(user_id: str, connection: Connection, generation: str | None) -> SyncScope:
+    """The scope a sync of ``connection`` applies its pages in. Its user name is the
+    account's own address when it is one (a Google account, most IMAP logins)."""
+    name = (connection.username or "").strip().lower()
+    account = name if "@" in name else None
+    return SyncScope(user_id, connection.id, connection.provider.value, generation, account)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -287,7 +295,7 @@ class SyncService:
         sinks: Sequence[RecordSink],
     ) -> None:
         job_id, user_id = doc["_id"], doc["user_id"]
-        scope = SyncScope(user_id, connection.id, connection.provider.value, doc.get("generation"))
+        scope = connection_scope(user_id, connection, doc.get("generation"))
         cursor: str | None = doc.get("cursor")
         processed: int = doc.get("items_processed", 0)
         total: int | None = doc.get("items_total")

@@ -48,6 +48,9 @@ class SyncScope:
     connection_id: str
     provider: str
     generation: str | None  # the full sync's job id; None for an incremental sync
+    account: str | None = None
+    """The connected account's own e-mail address (lower-cased), when it is known: whether
+    the user sent an e-mail or received it."""
 
 
 class RecordSink(Protocol):
