@@ -55,6 +55,7 @@ def build_byod(
         qdrant_probe=qdrant_probe or HttpQdrantProbe(guard),
         policy=StorePolicy(
             check_timeout=settings.byod_check_timeout_seconds,
+            register_deadline=settings.byod_register_deadline_seconds,
             plaintext_networks=tuple(settings.byod_plaintext_cidrs),
             unauthenticated_networks=tuple(settings.byod_unauthenticated_cidrs),
             health_interval=timedelta(seconds=settings.byod_health_interval_seconds),

@@ -26,6 +26,13 @@ class ByodSettings(OutboundSettings, VaultSettings):
         description="Registering a database: how long its server may take to be found, to "
         "accept a connection and to answer each command.",
     )
+    byod_register_deadline_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=110,
+        description="Registering a database: every check together (the connection string's "
+        "SRV name, each address, each server tried, Qdrant) finishes within this.",
+    )
     byod_plaintext_cidrs: list[IPvAnyNetwork] = Field(
         default_factory=lambda: list(LOOPBACK_NETWORKS),
         description="Networks where a user's database (or Qdrant) may be reached without TLS "

@@ -162,6 +162,7 @@ def service(
         qdrant_probe=qdrant or FakeQdrant(),
         policy=StorePolicy(
             check_timeout=1,
+            register_deadline=10,
             plaintext_networks=(ip_network("127.0.0.0/8"),),
             unauthenticated_networks=(ip_network("127.0.0.0/8"),),
             health_interval=timedelta(minutes=5),
@@ -458,3 +459,42 @@ async def test_the_health_check_of_missing_credentials_says_so() -> None:
         "ana", active_store(StoreStatus.ACTIVE)
     )
     assert records.health[-1]["error"]["code"] == "store-credentials-unavailable"
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        good_answers(hello={"setName": "rs0", "hosts": 5, "logicalSessionTimeoutMinutes": 30}),
+        good_answers(connection_status={"authInfo": ["not", "a", "document"]}),
+        good_answers(
+            connection_status={
+                "authInfo": {
+                    "authenticatedUsers": [{"user": "ana"}],
+                    "authenticatedUserPrivileges": ["cluster"],
+                }
+            }
+        ),
+    ],
+)
+async def test_answers_of_any_shape_are_refused_not_crashed_on(answers: ServerAnswers) -> None:
+    assert (await refusal(service(FakeMongo(answers)), registration())).code == (
+        "store-answers-malformed"
+    )
+
+
+async def test_sizes_of_any_shape_are_recorded_as_counts() -> None:
+    records = NothingWritten()
+    vault = FakeVault(VaultSecret({"mongo_uri": "mongodb://ana:pw@db.example.com/notes?tls=true"}))
+    odd = Measurement(
+        1.0, {"objects": "many", "dataSize": float("inf"), "storageSize": -5, "indexSize": True}
+    )
+    await service(FakeMongo(measured=odd), records=records, vault=vault).check_health(
+        "ana", active_store(StoreStatus.ACTIVE)
+    )
+    sizes = records.health[-1]["data_sizes"]
+    assert (
+        sizes["objects"],
+        sizes["data_bytes"],
+        sizes["storage_bytes"],
+        sizes["index_bytes"],
+    ) == (0, 0, 0, 0)

@@ -118,7 +118,13 @@ class PyMongoProbe:
             return Measurement(latency_ms=round(latency, 2), db_stats=dict(stats))
 
     def _session(self, target: ProbeTarget, timeout: float) -> _ProbeSession:
-        return _ProbeSession(self._client(target, timeout), timeout)
+        try:
+            client = self._client(target, timeout)
+        except PyMongoError:
+            raise ProbeFailedError(
+                "store-uri-invalid", "The driver does not accept the connection string's settings."
+            ) from None
+        return _ProbeSession(client, timeout)
 
 
 class _ProbeSession:

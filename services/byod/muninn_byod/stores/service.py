@@ -9,6 +9,8 @@ transaction. The schema deploy, the data copy and the routing switch are later s
 
 from __future__ import annotations
 
+import asyncio
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,6 +30,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from muninn_byod.stores.checks import (
+    AccountVerdict,
     HostPort,
     StoreUri,
     all_within,
@@ -45,6 +48,7 @@ from muninn_byod.stores.models import (
     Store,
     StoreRegistration,
     StoreStatus,
+    Topology,
 )
 from muninn_byod.stores.probe import (
     Measurement,
@@ -65,6 +69,7 @@ QDRANT_KEY_FIELD = "qdrant_api_key"
 @dataclass(frozen=True)
 class StorePolicy:
     check_timeout: float
+    register_deadline: float
     plaintext_networks: tuple[IPNetwork, ...]
     unauthenticated_networks: tuple[IPNetwork, ...]
     health_interval: timedelta
@@ -78,6 +83,18 @@ class CheckedServer:
 
     answers: ServerAnswers
     addresses: tuple[IPAddress, ...]
+
+
+@dataclass(frozen=True)
+class RegistrationChecks:
+    """What registration found, once every check passed."""
+
+    uri: StoreUri
+    database: str
+    topology: Topology
+    version: str
+    verdict: AccountVerdict
+    qdrant_host: str | None
 
 
 class StoreService:
@@ -104,32 +121,19 @@ class StoreService:
         bound = log.bind(user_id=user_id)
         if await self._store.current(user_id) is not None:
             raise already_registered()
-        uri_text = request.mongo_uri.get_secret_value()
-        uri = await parse_store_uri(uri_text, timeout=self._policy.check_timeout)
-        database = database_name(request.database, uri)
-        checked = await self._check_server(uri, database)
-        topology = topology_of(checked.answers.hello)
-        version = server_version(checked.answers.build_info)
-        verdict = judge_account(
-            checked.answers.connection_status,
-            database,
-            signed_in=uri.username is not None,
-            unauthenticated_allowed=all_within(
-                checked.addresses, self._policy.unauthenticated_networks
-            ),
-            can_read_unauthenticated=checked.answers.can_list_collections,
-        )
-        qdrant_host: str | None = None
+        try:
+            async with asyncio.timeout(self._policy.register_deadline):
+                checks = await self._check_registration(request)
+        except TimeoutError:
+            raise refused(
+                "store-check-timed-out",
+                "Checking the data store did not finish in time; try again, or check that "
+                "its servers answer promptly.",
+            ) from None
+        uri, database, verdict = checks.uri, checks.database, checks.verdict
+        qdrant_host = checks.qdrant_host
         qdrant_key = request.qdrant_api_key.get_secret_value() if request.qdrant_api_key else None
-        if request.qdrant_url is not None:
-            qdrant_host = await self._check_qdrant(request.qdrant_url, qdrant_key)
-        elif qdrant_key is not None:
-            raise invalid_field(
-                "A Qdrant API key needs its Qdrant URL.",
-                loc=("body", "qdrant_url"),
-                msg="required with qdrant_api_key",
-                code="qdrant-url-required",
-            )
+        uri_text = request.mongo_uri.get_secret_value()
 
         now = datetime.now(UTC)
         store_id = uuid.uuid4().hex
@@ -142,8 +146,8 @@ class StoreService:
             "srv_host": uri.srv_host,
             "tls": uri.tls,
             "authenticated": verdict.authenticated,
-            "server_version": version,
-            "topology": topology.value,
+            "server_version": checks.version,
+            "topology": checks.topology.value,
             "qdrant_host": qdrant_host,
             "qdrant_url_configured": request.qdrant_url is not None,
             "schema_version": None,
@@ -180,6 +184,41 @@ class StoreService:
             qdrant_host=qdrant_host,
         )
         return await self.current(user_id)
+
+    async def _check_registration(self, request: StoreRegistration) -> RegistrationChecks:
+        """Every check, in order, the first failure a problem; nothing is written."""
+        uri = await parse_store_uri(
+            request.mongo_uri.get_secret_value(), timeout=self._policy.check_timeout
+        )
+        database = database_name(request.database, uri)
+        qdrant_key = request.qdrant_api_key.get_secret_value() if request.qdrant_api_key else None
+        if request.qdrant_url is None and qdrant_key is not None:
+            raise invalid_field(
+                "A Qdrant API key needs its Qdrant URL.",
+                loc=("body", "qdrant_url"),
+                msg="required with qdrant_api_key",
+                code="qdrant-url-required",
+            )
+        server = await self._check_server(uri, database)
+        # The answers come from a server the user chose: any shape at all.
+        try:
+            topology = topology_of(server.answers.hello)
+            version = server_version(server.answers.build_info)
+            verdict = judge_account(
+                server.answers.connection_status,
+                database,
+                signed_in=uri.username is not None,
+                unauthenticated_allowed=all_within(
+                    server.addresses, self._policy.unauthenticated_networks
+                ),
+                can_read_unauthenticated=server.answers.can_list_collections,
+            )
+        except (AttributeError, KeyError, TypeError, ValueError):
+            raise malformed_answers() from None
+        qdrant_host = None
+        if request.qdrant_url is not None:
+            qdrant_host = await self._check_qdrant(request.qdrant_url, qdrant_key)
+        return RegistrationChecks(uri, database, topology, version, verdict, qdrant_host)
 
     async def current(self, user_id: str) -> Store:
         found = await self._store.current(user_id)
@@ -238,10 +277,10 @@ class StoreService:
                 "last_health_check": {"at": now, "ok": True, "latency_ms": measurement.latency_ms},
                 "error": None,
                 "data_sizes": {
-                    "objects": int(stats.get("objects") or 0),
-                    "data_bytes": int(stats.get("dataSize") or 0),
-                    "storage_bytes": int(stats.get("storageSize") or 0),
-                    "index_bytes": int(stats.get("indexSize") or 0),
+                    "objects": _size(stats.get("objects")),
+                    "data_bytes": _size(stats.get("dataSize")),
+                    "storage_bytes": _size(stats.get("storageSize")),
+                    "index_bytes": _size(stats.get("indexSize")),
                     "measured_at": now,
                 },
             }
@@ -323,7 +362,11 @@ class StoreService:
             assert failure is not None
             raise refused(failure.code, str(failure))
         # A replica set's members are where a driver goes next: they must pass too.
-        for member in announced_members(answers.hello):
+        try:
+            members = announced_members(answers.hello)
+        except (AttributeError, KeyError, TypeError, ValueError):
+            raise malformed_answers() from None
+        for member in members:
             if member in uri.seeds:
                 continue
             member_addresses = await self._guarded(member)
@@ -370,6 +413,21 @@ class StoreService:
         except ProbeFailedError as exc:
             raise refused(exc.code, str(exc)) from None
         return f"{host}:{port}" if port else host
+
+
+def _size(reported: object) -> int:
+    """A size as the user's server reported it; anything but a count reads as 0."""
+    if isinstance(reported, bool) or not isinstance(reported, int | float):
+        return 0
+    if isinstance(reported, float) and not math.isfinite(reported):
+        return 0
+    return max(0, min(int(reported), 2**62))
+
+
+def malformed_answers() -> ProblemError:
+    return refused(
+        "store-answers-malformed", "The server's answers are not shaped as MongoDB's are."
+    )
 
 
 def already_registered() -> ProblemError:
