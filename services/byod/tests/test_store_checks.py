@@ -169,11 +169,15 @@ def test_announced_members_are_read_from_hello() -> None:
     ]
     with pytest.raises(ProblemError):
         announced_members({"hosts": ["no-port"]})
+    with pytest.raises(ProblemError) as error:
+        announced_members({"hosts": [f"m{i}.example.com:27017" for i in range(51)]})
+    assert code_of(error) == "store-answers-malformed"
 
 
 def test_the_server_version_has_a_minimum() -> None:
     assert server_version({"version": "8.2.11", "versionArray": [8, 2, 11, 0]}) == "8.2.11"
     assert server_version({"version": "6.0.3"}) == "6.0.3"
+    assert len(server_version({"version": "7.0." + "9" * 10_000})) == 64
     for info in ({"version": "5.0.9", "versionArray": [5, 0, 9, 0]}, {"version": "4.4"}, {}):
         with pytest.raises(ProblemError) as error:
             server_version(info)

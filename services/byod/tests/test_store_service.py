@@ -498,3 +498,13 @@ async def test_sizes_of_any_shape_are_recorded_as_counts() -> None:
         sizes["storage_bytes"],
         sizes["index_bytes"],
     ) == (0, 0, 0, 0)
+
+
+async def test_an_unauthenticated_store_off_the_development_networks_turns_degraded() -> None:
+    records = NothingWritten()
+    vault = FakeVault(VaultSecret({"mongo_uri": "mongodb://db.example.com/notes?tls=true"}))
+    store = active_store(StoreStatus.ACTIVE).model_copy(update={"authenticated": False})
+    mongo = FakeMongo()
+    await service(mongo, records=records, vault=vault).check_health("ana", store)
+    assert records.health[-1]["error"]["code"] == "store-authentication-required"
+    assert mongo.asked == []

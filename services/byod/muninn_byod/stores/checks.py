@@ -67,6 +67,10 @@ ALLOWED_OPTIONS = frozenset(
 # MONGODB-AWS and MONGODB-OIDC would sign in with this host's own identity.
 ALLOWED_AUTH_MECHANISMS = frozenset({"SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN", "DEFAULT"})
 
+# A replica set has at most 50 members; a longer list is not a MongoDB answer.
+MAX_MEMBERS = 50
+MAX_VERSION_CHARS = 64
+
 RESERVED_DATABASES = frozenset({"admin", "local", "config"})
 _DATABASE_FORBIDDEN = re.compile(r'[/\\. "$*<>:|?\x00]')
 MAX_DATABASE_BYTES = 63
@@ -310,11 +314,17 @@ def announced_members(hello: Mapping[str, Any]) -> list[HostPort]:
             member = HostPort(host.strip("[]"), int(port))
             if member not in members:
                 members.append(member)
+            if len(members) > MAX_MEMBERS:
+                raise refused(
+                    "store-answers-malformed",
+                    f"The server announces more than {MAX_MEMBERS} members.",
+                )
     return members
 
 
 def server_version(build_info: Mapping[str, Any]) -> str:
-    version = str(build_info.get("version") or "")
+    version = "".join(c for c in str(build_info.get("version") or "") if c.isprintable())
+    version = version[:MAX_VERSION_CHARS]
     parts = build_info.get("versionArray")
     numbers: list[int] = []
     if isinstance(parts, list) and parts:

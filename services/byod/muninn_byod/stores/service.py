@@ -149,7 +149,6 @@ class StoreService:
             "server_version": checks.version,
             "topology": checks.topology.value,
             "qdrant_host": qdrant_host,
-            "qdrant_url_configured": request.qdrant_url is not None,
             "schema_version": None,
             "data_sizes": None,
             "last_health_check": None,
@@ -308,6 +307,17 @@ class StoreService:
             targets = await self._targets(uri, found.database)
         except ProblemError as exc:
             raise ProbeFailedError(exc.code, exc.detail) from None
+        addresses = [address for _target, resolved in targets for address in resolved]
+        if not found.authenticated and not all_within(
+            addresses, self._policy.unauthenticated_networks
+        ):
+            # Accepted without credentials on a development network the operator has since
+            # stopped allowing (or the name now leads elsewhere).
+            raise ProbeFailedError(
+                "store-authentication-required",
+                "The server asks for no credentials and is no longer on an allowed "
+                "development network.",
+            )
         failure: ProbeFailedError | None = None
         for target, _addresses in targets:
             try:
@@ -347,7 +357,7 @@ class StoreService:
 
     async def _check_server(self, uri: StoreUri, database: str) -> CheckedServer:
         targets = await self._targets(uri, database)
-        addresses = [address for _target, found in targets for address in found]
+        addresses = [address for _target, resolved in targets for address in resolved]
         answers: ServerAnswers | None = None
         failure: ProbeFailedError | None = None
         for target, _addresses in targets:
