@@ -16,6 +16,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,7 +24,7 @@ import pytest
 from fastapi import FastAPI
 from muninn_byod.main import create_app
 from muninn_byod.settings import ByodSettings
-from muninn_devstack.servers import free_port, running_mongo
+from muninn_devstack.servers import free_port, running_mongo, start_mongo
 from muninn_shared.events import Topic
 from muninn_shared.storage.mongo import create_mongo_client
 from muninn_shared.vault.store import VAULT
@@ -284,3 +285,39 @@ async def test_erasure_forgets_the_store_and_its_credentials(
         return await nothing_kept_for(byod, user_id)
 
     await eventually(erased, 60, "the store and its vault entry erased")
+
+
+async def test_a_store_whose_server_stops_turns_degraded_and_recovers(
+    byod: Running, tmp_path: Path
+) -> None:
+    user_id, who = user()
+    port = free_port()
+    data = tmp_path / "mongo"
+    server = start_mongo(data, port, tmp_path / "mongo.log")
+    try:
+        uri = f"mongodb://127.0.0.1:{port}/mine?directConnection=true"
+        created = await register(byod, who, mongo_uri=uri)
+        assert created.status_code == 201, created.text
+        await byod.db["stores"].update_one({"user_id": user_id}, {"$set": {"status": "active"}})
+    finally:
+        server.stop()
+
+    stores = byod.app.state.services.stores
+    found = await stores.current(user_id)
+    started = time.monotonic()
+    await stores.check_health(user_id, found)
+    assert time.monotonic() - started < 15  # the ping is bounded
+    degraded = (await byod.http.get(f"{STORES}/current", headers=who)).json()
+    assert degraded["status"] == "degraded"
+    assert degraded["last_health_check"]["ok"] is False
+    assert degraded["error"]["code"] == "store-unreachable"
+
+    server = start_mongo(data, port, tmp_path / "mongo-again.log")
+    try:
+        await stores.check_health(user_id, await stores.current(user_id))
+    finally:
+        server.stop()
+    recovered = (await byod.http.get(f"{STORES}/current", headers=who)).json()
+    assert recovered["status"] == "active"
+    assert recovered["error"] is None
+    assert recovered["last_health_check"]["ok"] is True
