@@ -251,7 +251,10 @@ class StoreService:
             if claimed is None:
                 break
             user_id, found = claimed
-            await self.check_health(user_id, found)
+            try:
+                await self.check_health(user_id, found)
+            except Exception:  # one store's failure must not hold up the others' checks
+                log.exception("byod store health check failed", user_id=user_id, store_id=found.id)
             checked += 1
         return checked
 
