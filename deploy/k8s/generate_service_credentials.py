@@ -12,11 +12,13 @@ Deployment mounts only its own Secret (deploy/k8s/base/*.yaml). Nothing here is 
     kubectl rollout restart -n muninn deployment
 
 ``--key-encryption-key`` also prints ``muninn-identity-event-key-encryption-key``, which wraps
-every stored event key, and ``muninn-integrations-encryption-keys``, the integrations vault's
-key ring (key ``keys``: ``id:key``), which wraps every connection's data key: generate them
-once, keep a copy, and never apply new ones over them (stored keys, retained events and
-connection secrets would become unreadable). The vault's ring rotates by adding a key in front
-(``python -m muninn_integrations.vault new-key``) and running ``... vault rewrap``.
+every stored event key, and the vaults' key rings (key ``keys``: ``id:key``),
+``muninn-integrations-encryption-keys`` (every connection's data key) and
+``muninn-byod-encryption-keys`` (every registered database's data key): generate them once,
+keep a copy, and never apply new ones over them (stored keys, retained events and users'
+secrets would become unreadable). A vault's ring rotates by adding a key in front
+(``python -m muninn_shared.vault new-key``) and running
+``python -m muninn_shared.vault rewrap --service <name>`` in that service's pod.
 """
 
 from __future__ import annotations
@@ -36,7 +38,11 @@ from muninn_shared.settings import KEY_READING_SERVICES
 NAMESPACE = "muninn"
 HASHES_SECRET = "muninn-identity-service-credential-hashes"
 KEY_ENCRYPTION_KEY_SECRET = "muninn-identity-event-key-encryption-key"
-VAULT_KEYS_SECRET = "muninn-integrations-encryption-keys"
+# Each service that keeps users' secrets has a vault ring of its own.
+VAULT_KEYS_SECRETS = {
+    "integrations": "muninn-integrations-encryption-keys",
+    "byod": "muninn-byod-encryption-keys",
+}
 
 
 def credential_secret(service: str) -> str:
@@ -67,8 +73,9 @@ def secrets(*, key_encryption_key: bool) -> list[dict[str, Any]]:
     if key_encryption_key:
         encoded = base64.urlsafe_b64encode(os.urandom(32)).decode()
         documents.append(secret(KEY_ENCRYPTION_KEY_SECRET, {"key": encoded}))
-        vault_key = base64.urlsafe_b64encode(os.urandom(32)).decode()
-        documents.append(secret(VAULT_KEYS_SECRET, {"keys": f"k1:{vault_key}"}))
+        for vault_secret in VAULT_KEYS_SECRETS.values():
+            vault_key = base64.urlsafe_b64encode(os.urandom(32)).decode()
+            documents.append(secret(vault_secret, {"keys": f"k1:{vault_key}"}))
     return documents
 
 
@@ -77,7 +84,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--key-encryption-key",
         action="store_true",
-        help="also print identity's key-encryption key and the vault's key ring (first install only)",
+        help="also print identity's key-encryption key and the vaults' key rings (first install only)",
     )
     args = parser.parse_args(argv)
     sys.stdout.write(yaml.safe_dump_all(secrets(key_encryption_key=args.key_encryption_key)))

@@ -7,11 +7,13 @@ that was in fact connected.
 
 from __future__ import annotations
 
+from muninn_byod.settings import ByodSettings
 from muninn_gateway.settings import GatewaySettings
 from muninn_integrations.settings import IntegrationsSettings
+from pydantic_settings import BaseSettings
 
 
-def _most(model: type[IntegrationsSettings], field: str) -> float:
+def _most(model: type[BaseSettings], field: str) -> float:
     for rule in model.model_fields[field].metadata:
         if hasattr(rule, "le"):
             return float(rule.le)
@@ -23,6 +25,11 @@ def test_connecting_an_account_is_waited_for_as_long_as_its_check_may_take() -> 
     assert timeouts["/v1/integrations"] > _most(
         IntegrationsSettings, "connect_check_timeout_seconds"
     )
+
+
+def test_registering_a_database_is_waited_for_as_long_as_its_checks_may_take() -> None:
+    timeouts = GatewaySettings().route_read_timeouts
+    assert timeouts["/v1/byod"] > _most(ByodSettings, "byod_register_deadline_seconds")
 
 
 def test_a_calendar_write_is_waited_for_as_long_as_the_server_may_take() -> None:

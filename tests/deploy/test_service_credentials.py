@@ -117,33 +117,39 @@ def test_the_compose_env_lines_name_each_credential_and_their_hashes() -> None:
     assert credential_matches("s1", hashes["memory"])
 
 
-def test_integrations_alone_holds_the_vault_key_ring() -> None:
+def test_each_vault_service_alone_holds_its_own_key_ring() -> None:
     module = generator()
+    rings = module.VAULT_KEYS_SECRETS
+    assert len(set(rings.values())) == len(rings)
     for name, deployment in base_objects("Deployment").items():
         env = deployment_env(deployment)
-        if name == "integrations":
-            assert secret_ref(env, "MUNINN_ENCRYPTION_KEYS") == {
-                "name": module.VAULT_KEYS_SECRET,
-                "key": "keys",
-            }
-        else:
-            assert module.VAULT_KEYS_SECRET not in str(deployment), name
+        if name in rings:
+            assert secret_ref(env, "MUNINN_ENCRYPTION_KEYS") == {"name": rings[name], "key": "keys"}
+        for holder, ring in rings.items():
+            if holder != name:
+                assert ring not in str(deployment), name
     services = compose_services()
     assert str(services["integrations"]["environment"]["MUNINN_ENCRYPTION_KEYS"]).startswith(
         "${MUNINN_ENCRYPTION_KEYS:?"
     )
+    assert str(services["byod"]["environment"]["MUNINN_ENCRYPTION_KEYS"]).startswith(
+        "${MUNINN_BYOD_ENCRYPTION_KEYS:?"
+    )
     for name, service in services.items():
-        if name != "integrations":
+        if name not in rings:
             assert "MUNINN_ENCRYPTION_KEYS" not in service.get("environment", {}), name
 
 
 def test_the_first_install_prints_a_vault_key_ring_the_service_accepts() -> None:
-    from muninn_integrations.vault.keyring import parse_key_ring
+    from muninn_shared.vault.keyring import parse_key_ring
 
     module = generator()
     documents = {d["metadata"]["name"]: d for d in module.secrets(key_encryption_key=True)}
-    ring = parse_key_ring(documents[module.VAULT_KEYS_SECRET]["stringData"]["keys"])
-    assert ring.primary == "k1"
-    assert module.VAULT_KEYS_SECRET not in {
-        d["metadata"]["name"] for d in module.secrets(key_encryption_key=False)
-    }
+    rings = [
+        parse_key_ring(documents[name]["stringData"]["keys"])
+        for name in module.VAULT_KEYS_SECRETS.values()
+    ]
+    assert all(ring.primary == "k1" for ring in rings)
+    assert rings[0].keys != rings[1].keys
+    rotated = {d["metadata"]["name"] for d in module.secrets(key_encryption_key=False)}
+    assert not rotated & set(module.VAULT_KEYS_SECRETS.values())

@@ -2,20 +2,102 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
 from fastapi import FastAPI
+from muninn_shared.background import BackgroundTasks
 from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.service import build_service_app
+from muninn_shared.vault.service import Vault
+from muninn_shared.vault.store import VaultStore
 
+from muninn_byod.deps import ByodServices
 from muninn_byod.settings import ByodSettings
+from muninn_byod.stores.probe import HttpQdrantProbe, MongoProbe, PyMongoProbe, QdrantProbe
+from muninn_byod.stores.router import router as stores_router
+from muninn_byod.stores.service import StorePolicy, StoreService
+from muninn_byod.stores.store import StoreRecordStore
 
 
-def create_app(settings: ByodSettings | None = None) -> FastAPI:
-    runtime = ServiceRuntime(settings or ByodSettings())
+@dataclass(frozen=True, kw_only=True)
+class ByodGraph:
+    """The byod service's objects, wired; ``start`` runs in the app's lifespan before the
+    background loops."""
+
+    services: ByodServices
+    background: BackgroundTasks
+    start: Callable[[], Awaitable[None]]
+
+
+def build_byod(
+    settings: ByodSettings,
+    runtime: ServiceRuntime,
+    mongo_probe: MongoProbe | None = None,
+    qdrant_probe: QdrantProbe | None = None,
+) -> ByodGraph:
+    """Stores, services, consumers and background loops of byod on ``runtime``.
+
+    ``mongo_probe`` and ``qdrant_probe`` replace how users' servers are asked (tests)."""
+    # Refuses to start without key-encryption keys where a development ring is not allowed.
+    ring = settings.vault_key_ring()
+    guard = settings.outbound_guard()
+    vault_store = VaultStore(runtime.db)
+    store_records = StoreRecordStore(runtime.db)
+    stores = StoreService(
+        client=runtime.mongo,
+        store=store_records,
+        vault=Vault(vault_store, ring),
+        guard=guard,
+        mongo_probe=mongo_probe or PyMongoProbe(),
+        qdrant_probe=qdrant_probe or HttpQdrantProbe(guard),
+        policy=StorePolicy(
+            check_timeout=settings.byod_check_timeout_seconds,
+            register_deadline=settings.byod_register_deadline_seconds,
+            plaintext_networks=tuple(settings.byod_plaintext_cidrs),
+            unauthenticated_networks=tuple(settings.byod_unauthenticated_cidrs),
+            health_interval=timedelta(seconds=settings.byod_health_interval_seconds),
+            health_timeout=settings.byod_health_timeout_seconds,
+            health_batch=settings.byod_health_batch,
+        ),
+    )
+    # Erasure removes every document carrying the user's id: the store record and the
+    # vault entry holding its sealed credentials and wrapped data key.
     install_erasure_consumer(runtime)
+
+    async def ensure_indexes() -> None:
+        await vault_store.ensure_indexes()
+        await store_records.ensure_indexes()
+
+    background = BackgroundTasks(settings.service_name)
+    background.every(
+        "store-health",
+        settings.byod_health_interval_seconds,
+        stores.check_health_due,
+        start_delay=min(30.0, settings.byod_health_interval_seconds),
+    )
+    return ByodGraph(
+        services=ByodServices(stores=stores), background=background, start=ensure_indexes
+    )
+
+
+def create_app(
+    settings: ByodSettings | None = None,
+    mongo_probe: MongoProbe | None = None,
+    qdrant_probe: QdrantProbe | None = None,
+) -> FastAPI:
+    """The arguments as :func:`build_byod` takes them."""
+    settings = settings or ByodSettings()
+    runtime = ServiceRuntime(settings)
+    byod = build_byod(settings, runtime, mongo_probe, qdrant_probe)
     return build_service_app(
         runtime,
         title="Muninn byod",
         description="Bring-your-own-database registrations, schema provisioning and migrations.",
-        routers=[],
+        routers=[stores_router],
+        background=byod.background,
+        on_startup=[byod.start],
+        state={"services": byod.services},
     )

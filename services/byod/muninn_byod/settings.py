@@ -2,9 +2,55 @@
 
 from __future__ import annotations
 
-from muninn_shared.settings import DEFAULT_PORTS, ServiceSettings
+from ipaddress import ip_network
+
+from muninn_shared.outbound import OutboundSettings
+from muninn_shared.settings import DEFAULT_PORTS
+from muninn_shared.vault.settings import VaultSettings
+from pydantic import Field, IPvAnyNetwork
+
+LOOPBACK_NETWORKS: list[IPvAnyNetwork] = [ip_network("127.0.0.0/8"), ip_network("::1/128")]
 
 
-class ByodSettings(ServiceSettings):
+class ByodSettings(OutboundSettings, VaultSettings):
+    """The vault fields (``MUNINN_ENCRYPTION_KEYS``) hold byod's own ring: it seals the
+    credentials of users' databases, which no other service can open."""
+
     service_name: str = "byod"
     port: int = DEFAULT_PORTS["byod"]
+
+    byod_check_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=30,
+        description="Registering a database: how long its server may take to be found, to "
+        "accept a connection and to answer each command.",
+    )
+    byod_register_deadline_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=110,
+        description="Registering a database: every check together (the connection string's "
+        "SRV name, each address, each server tried, Qdrant) finishes within this.",
+    )
+    byod_plaintext_cidrs: list[IPvAnyNetwork] = Field(
+        default_factory=lambda: list(LOOPBACK_NETWORKS),
+        description="Networks where a user's database (or Qdrant) may be reached without TLS "
+        "(JSON list of CIDRs); everywhere else TLS is required.",
+    )
+    byod_unauthenticated_cidrs: list[IPvAnyNetwork] = Field(
+        default_factory=lambda: list(LOOPBACK_NETWORKS),
+        description="Development networks where a database that asks for no credentials is "
+        "accepted (JSON list of CIDRs); everywhere else an authenticated account is required.",
+    )
+    byod_health_interval_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="How often each active or degraded store is pinged.",
+    )
+    byod_health_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=30, description="How long one store's ping may take."
+    )
+    byod_health_batch: int = Field(
+        default=100, ge=1, le=10_000, description="Stores one replica pings in one pass at most."
+    )

@@ -95,6 +95,9 @@ class GatewaySettings(ServiceSettings):
             "/v1/integrations": 130.0,
             # A calendar write waits for the user's server, twice the connector timeout.
             "/v1/calendar": 90.0,
+            # Registering a user's own database checks its servers first: up to byod's
+            # registration deadline, 110 s at the most.
+            "/v1/byod": 120.0,
         },
         description="Per-prefix wait for response headers and between body chunks; "
         "other routes use upstream_timeout_seconds.",

@@ -12,6 +12,8 @@ from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.problems import ProblemError
 from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.service import build_service_app
+from muninn_shared.vault.service import Vault
+from muninn_shared.vault.store import VaultStore
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_integrations.audit.context import RequestOriginMiddleware
@@ -70,9 +72,6 @@ from muninn_integrations.sync.router import router as sync_router
 from muninn_integrations.sync.service import Follower, SyncService, connection_scope
 from muninn_integrations.sync.sinks import RecordSink, SyncScope
 from muninn_integrations.sync.store import SyncStore
-from muninn_integrations.vault.service import Vault
-from muninn_integrations.vault.store import VaultStore
-from muninn_integrations.vault.wiring import key_ring
 from muninn_integrations.watch.service import SyncWatcher, WatchPolicy
 from muninn_integrations.watch.store import WatchStore
 
@@ -104,7 +103,7 @@ def build_integrations(
     ``open_calendar`` how calendar write-back reaches a connection's server (tests);
     ``briefing_sources`` where briefings read interactions and interests (tests)."""
     # Refuses to start without key-encryption keys where a development ring is not allowed.
-    ring = key_ring(settings)
+    ring = settings.vault_key_ring()
     google = settings.google_config()  # refuses a client id without its secret and redirect
     db = runtime.db
     if registry is None:

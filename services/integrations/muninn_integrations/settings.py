@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from muninn_shared.outbound import OutboundSettings
 from muninn_shared.settings import DEFAULT_PORTS
+from muninn_shared.vault.settings import VaultSettings
 from pydantic import Field, SecretStr
 
 from muninn_integrations.connectors.google.config import (
@@ -20,21 +19,11 @@ from muninn_integrations.connectors.google.config import (
 from muninn_integrations.interactions.strength import Tuning
 
 
-class IntegrationsSettings(OutboundSettings):
+class IntegrationsSettings(OutboundSettings, VaultSettings):
+    # The credentials vault (MUNINN_ENCRYPTION_KEYS): connection secrets sealed under
+    # per-connection data keys; its fields come from VaultSettings.
     service_name: str = "integrations"
     port: int = DEFAULT_PORTS["integrations"]
-
-    # The credentials vault: connection secrets sealed under per-connection data keys.
-    encryption_keys: SecretStr | None = Field(
-        default=None,
-        description="Key-encryption keys as 'id:key,id:key' (32 random bytes each, base64url); "
-        "the first wraps new data keys, all unwrap. Required in prod and off loopback.",
-    )
-    dev_encryption_keys_file: Path = Field(
-        default=Path(".muninn/data/integrations-encryption-keys"),
-        description="Where a development key ring is generated when none is configured; used "
-        "only while the service is bound to loopback.",
-    )
 
     connect_check_timeout_seconds: float = Field(
         default=30.0,

@@ -26,8 +26,8 @@ from muninn_integrations.connectors.port import (
 )
 from muninn_integrations.connectors.registry import ConnectorRegistry, Endpoint
 from muninn_integrations.main import create_app
-from muninn_integrations.vault.store import VAULT
 from muninn_shared.events import Topic
+from muninn_shared.vault.store import VAULT
 from pymongo import AsyncMongoClient
 
 from tests.integration.infra import Infra

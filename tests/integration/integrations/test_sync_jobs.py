@@ -42,10 +42,10 @@ from muninn_integrations.sync.models import JobKind, JobStatus
 from muninn_integrations.sync.service import SyncService
 from muninn_integrations.sync.sinks import Action, Applied, SyncScope
 from muninn_integrations.sync.store import SyncStore
-from muninn_integrations.vault.keyring import parse_key_ring
-from muninn_integrations.vault.service import Vault
-from muninn_integrations.vault.store import VaultStore
 from muninn_shared.storage.outbox import OUTBOX, Outbox
+from muninn_shared.vault.keyring import parse_key_ring
+from muninn_shared.vault.service import Vault
+from muninn_shared.vault.store import VaultStore
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase

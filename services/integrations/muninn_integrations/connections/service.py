@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 from muninn_shared.logging import get_logger
 from muninn_shared.problems import ProblemError, not_found, or_not_found
 from muninn_shared.storage.mongo import in_transaction
+from muninn_shared.vault.models import VaultSecret
+from muninn_shared.vault.service import Vault
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
@@ -41,8 +43,6 @@ from muninn_integrations.connections.models import (
 from muninn_integrations.connections.store import ConnectionStore
 from muninn_integrations.connectors.port import ConnectorError, RevocableConnector
 from muninn_integrations.connectors.registry import ConnectorRegistry, Endpoint
-from muninn_integrations.vault.models import VaultSecret
-from muninn_integrations.vault.service import Vault
 
 log = get_logger(__name__)
 

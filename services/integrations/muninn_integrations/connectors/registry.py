@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from muninn_shared.vault.models import VaultSecret
+
 from muninn_integrations.connections.models import Provider, ProviderInfo
 from muninn_integrations.connectors.port import Connector
-from muninn_integrations.vault.models import VaultSecret
 
 SaveSecret = Callable[[Mapping[str, str], datetime | None], Awaitable[None]]
 

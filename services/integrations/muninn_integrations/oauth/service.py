@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from muninn_shared.logging import get_logger
 from muninn_shared.outbound import OutboundGuard, OutboundRefusedError, guarded_client
 from muninn_shared.problems import ProblemError
+from muninn_shared.vault.envelope import SealBrokenError
+from muninn_shared.vault.service import UnknownKeyError, Vault
 
 from muninn_integrations.connections.checks import source_unavailable
 from muninn_integrations.connections.models import Connection, Provider, SourceCollection
@@ -37,8 +39,6 @@ from muninn_integrations.connectors.port import (
 )
 from muninn_integrations.oauth.models import OAuthComplete, OAuthStart, OAuthStarted
 from muninn_integrations.oauth.store import OAuthStateStore
-from muninn_integrations.vault.envelope import SealBrokenError
-from muninn_integrations.vault.service import UnknownKeyError, Vault
 
 log = get_logger(__name__)
 

@@ -1,8 +1,10 @@
-"""The credentials vault: seal a connection's secret, open it for a sync, destroy it on disconnect.
+"""The credentials vault: seal a record's secret, open it when it is used,
+destroy it when the record goes.
 
-Each connection gets its own random data key; the secret is sealed under it and the data key
-is wrapped by the ring's primary key-encryption key. Destroying the entry destroys the data
-key, so nothing sealed under it opens again, wherever a copy of the ciphertext went.
+Each record (an integrations connection, a BYOD store) gets its own random data key; the
+secret is sealed under it and the data key is wrapped by the ring's primary key-encryption
+key. Destroying the entry destroys the data key, so nothing sealed under it opens again,
+wherever a copy of the ciphertext went.
 """
 
 from __future__ import annotations
@@ -11,19 +13,19 @@ import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from muninn_shared.logging import get_logger
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from muninn_integrations.vault.envelope import (
+from muninn_shared.logging import get_logger
+from muninn_shared.vault.envelope import (
     key_context,
     new_data_key,
     open_sealed,
     seal,
     secret_context,
 )
-from muninn_integrations.vault.keyring import KeyRing
-from muninn_integrations.vault.models import MAX_SECRET_BYTES, VaultRecord, VaultSecret
-from muninn_integrations.vault.store import VaultStore
+from muninn_shared.vault.keyring import KeyRing
+from muninn_shared.vault.models import MAX_SECRET_BYTES, VaultRecord, VaultSecret
+from muninn_shared.vault.store import VaultStore
 
 log = get_logger(__name__)
 
@@ -44,33 +46,31 @@ class Vault:
     async def put(
         self,
         user_id: str,
-        connection_id: str,
+        record_id: str,
         secret: Mapping[str, str],
         session: AsyncClientSession | None = None,
         *,
         only_existing: bool = False,
     ) -> bool:
-        """Seal ``secret`` for the connection, replacing what it held (a refreshed token).
+        """Seal ``secret`` for the record, replacing what it held (a refreshed token).
         ``only_existing``: never create the entry (a refresh finishing after a disconnect
         must not bring the secret back); False when there was none."""
         plaintext = json.dumps(dict(secret), separators=(",", ":")).encode()
         if len(plaintext) > MAX_SECRET_BYTES:
-            raise SecretTooLargeError(
-                f"a connection's secret is limited to {MAX_SECRET_BYTES} bytes"
-            )
+            raise SecretTooLargeError(f"a record's secret is limited to {MAX_SECRET_BYTES} bytes")
         now = datetime.now(UTC)
-        existing = await self._store.get(user_id, connection_id, session)
+        existing = await self._store.get(user_id, record_id, session)
         if existing is None and only_existing:
             return False
         data_key = self._data_key(existing) if existing is not None else new_data_key()
         record = VaultRecord(
-            connection_id=connection_id,
+            record_id=record_id,
             user_id=user_id,
             key_id=self._ring.primary,
             data_key_ciphertext=seal(
-                self._ring.keys[self._ring.primary], data_key, key_context(user_id, connection_id)
+                self._ring.keys[self._ring.primary], data_key, key_context(user_id, record_id)
             ),
-            secret_ciphertext=seal(data_key, plaintext, secret_context(user_id, connection_id)),
+            secret_ciphertext=seal(data_key, plaintext, secret_context(user_id, record_id)),
             created_at=existing.created_at if existing is not None else now,
             updated_at=now,
         )
@@ -88,22 +88,22 @@ class Vault:
             raise UnknownKeyError(f"a note sealed by the key {key_id!r}, no longer in the ring")
         return open_sealed(key, sealed, f"muninn-vault-note\x00{context}".encode())
 
-    async def get(self, user_id: str, connection_id: str) -> VaultSecret | None:
-        record = await self._store.get(user_id, connection_id)
+    async def get(self, user_id: str, record_id: str) -> VaultSecret | None:
+        record = await self._store.get(user_id, record_id)
         if record is None:
             return None
         plaintext = open_sealed(
             self._data_key(record),
             record.secret_ciphertext,
-            secret_context(user_id, connection_id),
+            secret_context(user_id, record_id),
         )
         values = json.loads(plaintext)
         return VaultSecret({str(k): str(v) for k, v in values.items()})
 
     async def destroy(
-        self, user_id: str, connection_id: str, session: AsyncClientSession | None = None
+        self, user_id: str, record_id: str, session: AsyncClientSession | None = None
     ) -> bool:
-        return await self._store.delete(user_id, connection_id, session)
+        return await self._store.delete(user_id, record_id, session)
 
     async def rewrap(self, batch_size: int = 200) -> int:
         """Wrap every data key under the primary key; the number re-wrapped.
@@ -119,7 +119,7 @@ class Vault:
                 for r in await self._store.wrapped_by_other_keys(
                     self._ring.primary, batch_size + len(skipped)
                 )
-                if r.connection_id not in skipped
+                if r.record_id not in skipped
             ]
             if not records:
                 return rewrapped
@@ -127,34 +127,34 @@ class Vault:
                 try:
                     data_key = self._data_key(record)
                 except UnknownKeyError:
-                    skipped.add(record.connection_id)
+                    skipped.add(record.record_id)
                     log.warning(
                         "vault entry wrapped by a key not in the ring",
-                        connection_id=record.connection_id,
+                        record_id=record.record_id,
                         key_id=record.key_id,
                     )
                     continue
                 wrapped = seal(
                     self._ring.keys[self._ring.primary],
                     data_key,
-                    key_context(record.user_id, record.connection_id),
+                    key_context(record.user_id, record.record_id),
                 )
                 if await self._store.replace_data_key(
                     record, key_id=self._ring.primary, data_key_ciphertext=wrapped
                 ):
                     rewrapped += 1
                 else:
-                    skipped.add(record.connection_id)
+                    skipped.add(record.record_id)
 
     def _data_key(self, record: VaultRecord) -> bytes:
         wrapping_key = self._ring.key(record.key_id)
         if wrapping_key is None:
             raise UnknownKeyError(
-                f"connection {record.connection_id}: its key {record.key_id!r} is not in "
+                f"record {record.record_id}: its key {record.key_id!r} is not in "
                 "MUNINN_ENCRYPTION_KEYS"
             )
         return open_sealed(
             wrapping_key,
             record.data_key_ciphertext,
-            key_context(record.user_id, record.connection_id),
+            key_context(record.user_id, record.record_id),
         )

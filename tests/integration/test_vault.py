@@ -7,11 +7,11 @@ import os
 from typing import Any
 
 import pytest
-from muninn_integrations.vault.envelope import SealBrokenError
-from muninn_integrations.vault.keyring import parse_key_ring
-from muninn_integrations.vault.service import SecretTooLargeError, UnknownKeyError, Vault
-from muninn_integrations.vault.store import VAULT, VaultStore
 from muninn_shared.privacy import SECRET_FIELD_SUFFIXES
+from muninn_shared.vault.envelope import SealBrokenError
+from muninn_shared.vault.keyring import parse_key_ring
+from muninn_shared.vault.service import SecretTooLargeError, UnknownKeyError, Vault
+from muninn_shared.vault.store import VAULT, VaultStore
 from pymongo import AsyncMongoClient
 
 

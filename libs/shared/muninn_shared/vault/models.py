@@ -1,4 +1,5 @@
-"""What the vault keeps: one sealed secret per connection, and the secret once opened."""
+"""What the vault keeps: one sealed secret per record (an integrations
+connection, a BYOD store), and the secret once opened."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ MAX_SECRET_BYTES = 64 * 1024
 
 
 class VaultSecret(Mapping[str, str]):
-    """The credentials of one connection (tokens, app passwords).
+    """The credentials of one record (tokens, app passwords, a database URI).
 
     Its repr names the fields and never shows a value, so a secret that slips into a log line
     or an exception message leaks nothing.
@@ -39,9 +40,9 @@ class VaultSecret(Mapping[str, str]):
 
 @dataclass(frozen=True)
 class VaultRecord:
-    """A connection's data key (wrapped by ``key_id``) and its secret sealed under that data key."""
+    """A record's data key (wrapped by ``key_id``) and its secret sealed under that data key."""
 
-    connection_id: str
+    record_id: str
     user_id: str
     key_id: str
     data_key_ciphertext: bytes = field(repr=False)
@@ -52,7 +53,7 @@ class VaultRecord:
 
 def vault_record(doc: Mapping[str, Any]) -> VaultRecord:
     return VaultRecord(
-        connection_id=doc["_id"],
+        record_id=doc["_id"],
         user_id=doc["user_id"],
         key_id=doc["key_id"],
         data_key_ciphertext=bytes(doc["data_key_ciphertext"]),

@@ -1,7 +1,7 @@
-"""AES-256-GCM envelope encryption: a data key per connection, wrapped by a key-encryption key.
+"""AES-256-GCM envelope encryption: a data key per record, wrapped by a key-encryption key.
 
-Both layers bind associated data naming the owner and the connection, so a wrapped key or a
-sealed secret copied onto another connection (or another user) does not open.
+Both layers bind associated data naming the owner and the record, so a wrapped key or a
+sealed secret copied onto another record (or another user) does not open.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import os
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from muninn_integrations.vault.keyring import KEY_BYTES
+from muninn_shared.vault.keyring import KEY_BYTES
 
 NONCE_BYTES = 12
 
@@ -38,11 +38,11 @@ def open_sealed(key: bytes, sealed: bytes, associated_data: bytes) -> bytes:
         raise SealBrokenError("ciphertext does not open") from None
 
 
-def key_context(user_id: str, connection_id: str) -> bytes:
+def key_context(user_id: str, record_id: str) -> bytes:
     """Associated data of a wrapped data key."""
-    return f"muninn-vault-key\x00{user_id}\x00{connection_id}".encode()
+    return f"muninn-vault-key\x00{user_id}\x00{record_id}".encode()
 
 
-def secret_context(user_id: str, connection_id: str) -> bytes:
+def secret_context(user_id: str, record_id: str) -> bytes:
     """Associated data of a sealed secret."""
-    return f"muninn-vault-secret\x00{user_id}\x00{connection_id}".encode()
+    return f"muninn-vault-secret\x00{user_id}\x00{record_id}".encode()

@@ -3,7 +3,7 @@
 ``MUNINN_ENCRYPTION_KEYS`` lists ``id:key`` pairs separated by commas, each key 32 random
 bytes in base64url. The first key wraps new data keys; every key in the ring unwraps. To
 rotate: put a new key first, keep the old ones after it, restart, run
-``python -m muninn_integrations.vault rewrap``, then drop the old keys.
+``python -m muninn_shared.vault rewrap --service <name>``, then drop the old keys.
 """
 
 from __future__ import annotations
@@ -95,6 +95,6 @@ def key_ring_from(
         raise KeyRingRefusedError(
             "MUNINN_ENCRYPTION_KEYS is required in prod and off loopback ('id:key' pairs, "
             "each key 32 random bytes in base64url); make one with: "
-            "python -m muninn_integrations.vault new-key"
+            "python -m muninn_shared.vault new-key"
         )
     return development_key_ring(development_file)

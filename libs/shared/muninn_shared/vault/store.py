@@ -1,4 +1,4 @@
-"""Sealed connection secrets in MongoDB, one document per connection.
+"""Sealed secrets in MongoDB, one document per record (connection, store).
 
 Field names end in ``_ciphertext`` so a data export redacts them; the user id on each
 document lets erasure remove them with the rest of the user's data.
@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from muninn_shared.storage.indexes import ensure_index
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from muninn_integrations.vault.models import VaultRecord, vault_record
+from muninn_shared.storage.indexes import ensure_index
+from muninn_shared.vault.models import VaultRecord, vault_record
 
 VAULT = "vault_entries"
 
@@ -26,11 +26,9 @@ class VaultStore:
         await ensure_index(self._entries, "key_id")
 
     async def get(
-        self, user_id: str, connection_id: str, session: AsyncClientSession | None = None
+        self, user_id: str, record_id: str, session: AsyncClientSession | None = None
     ) -> VaultRecord | None:
-        doc = await self._entries.find_one(
-            {"_id": connection_id, "user_id": user_id}, session=session
-        )
+        doc = await self._entries.find_one({"_id": record_id, "user_id": user_id}, session=session)
         return vault_record(doc) if doc is not None else None
 
     async def save(
@@ -42,7 +40,7 @@ class VaultStore:
     ) -> bool:
         """Store the entry; with ``create=False`` only over an entry that still exists."""
         result = await self._entries.update_one(
-            {"_id": record.connection_id, "user_id": record.user_id},
+            {"_id": record.record_id, "user_id": record.user_id},
             {
                 "$set": {
                     "key_id": record.key_id,
@@ -58,10 +56,10 @@ class VaultStore:
         return result.matched_count == 1 or result.upserted_id is not None
 
     async def delete(
-        self, user_id: str, connection_id: str, session: AsyncClientSession | None = None
+        self, user_id: str, record_id: str, session: AsyncClientSession | None = None
     ) -> bool:
         result = await self._entries.delete_one(
-            {"_id": connection_id, "user_id": user_id}, session=session
+            {"_id": record_id, "user_id": user_id}, session=session
         )
         return result.deleted_count == 1
 
@@ -75,7 +73,7 @@ class VaultStore:
         """Re-wrapped key, stored only if nobody changed the entry since it was read."""
         result = await self._entries.update_one(
             {
-                "_id": record.connection_id,
+                "_id": record.record_id,
                 "key_id": record.key_id,
                 "data_key_ciphertext": record.data_key_ciphertext,
             },

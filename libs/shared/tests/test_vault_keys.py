@@ -1,4 +1,5 @@
-"""The key ring and the envelope: parsing refuses bad keys without echoing them; seals bind owners."""
+"""The key ring and the envelope: parsing refuses bad keys without echoing them; seals bind
+owners; each service has a ring of its own."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import os
 from pathlib import Path
 
 import pytest
-from muninn_integrations.vault.envelope import (
+from muninn_shared.vault.__main__ import main as vault_cli
+from muninn_shared.vault.envelope import (
     SealBrokenError,
     key_context,
     new_data_key,
@@ -15,13 +17,14 @@ from muninn_integrations.vault.envelope import (
     seal,
     secret_context,
 )
-from muninn_integrations.vault.keyring import (
+from muninn_shared.vault.keyring import (
     KeyRingRefusedError,
     development_key_ring,
     key_ring_from,
     parse_key_ring,
 )
-from muninn_integrations.vault.models import VaultSecret
+from muninn_shared.vault.models import VaultSecret
+from muninn_shared.vault.settings import VaultSettings
 
 
 def encoded() -> str:
@@ -95,3 +98,37 @@ def test_a_secret_never_shows_its_values() -> None:
     assert "hunter2" not in repr(secret)
     assert "hunter2" not in str(secret)
     assert "hunter2" not in f"{secret}"
+
+
+def test_each_service_generates_its_own_development_ring(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MUNINN_ENCRYPTION_KEYS", raising=False)
+    monkeypatch.delenv("MUNINN_DEV_ENCRYPTION_KEYS_FILE", raising=False)
+    integrations = VaultSettings(service_name="integrations")
+    byod = VaultSettings(service_name="byod")
+    assert integrations.development_encryption_keys_file() == Path(
+        ".muninn/data/integrations-encryption-keys"
+    )
+    assert byod.vault_key_ring().keys != integrations.vault_key_ring().keys
+
+
+def test_a_configured_ring_is_used_and_off_loopback_one_is_required(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("MUNINN_ENCRYPTION_KEYS", raising=False)
+    key = encoded()
+    configured = VaultSettings(service_name="byod", encryption_keys=f"b1:{key}")
+    assert configured.vault_key_ring().primary == "b1"
+    with pytest.raises(KeyRingRefusedError, match="MUNINN_ENCRYPTION_KEYS is required"):
+        VaultSettings(service_name="byod", host="0.0.0.0").vault_key_ring()
+
+
+def test_the_cli_makes_keys_the_ring_accepts(capsys: pytest.CaptureFixture[str]) -> None:
+    assert vault_cli(["new-key"]) == 0
+    printed = capsys.readouterr().out.strip()
+    ring = parse_key_ring(printed)
+    assert ring.primary == printed.split(":")[0]
+    with pytest.raises(SystemExit):
+        vault_cli(["rewrap"])  # whose vault must be said

@@ -1,0 +1,39 @@
+"""What every route of the byod service takes: the caller and the services that answer them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from muninn_shared.auth import CurrentPrincipal
+
+from muninn_byod.stores.service import StoreService
+
+
+@dataclass(frozen=True)
+class ByodServices:
+    stores: StoreService
+
+
+async def get_services(request: Request) -> ByodServices:
+    services: ByodServices = request.app.state.services
+    return services
+
+
+Services = Annotated[ByodServices, Depends(get_services)]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who calls (the authenticated user) and the services that answer them."""
+
+    user_id: str
+    services: ByodServices
+
+
+async def get_caller(principal: CurrentPrincipal, services: Services) -> Caller:
+    return Caller(principal.user_id, services)
+
+
+CurrentCaller = Annotated[Caller, Depends(get_caller)]
