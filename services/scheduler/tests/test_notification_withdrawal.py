@@ -17,6 +17,7 @@ from muninn_scheduler.notifications.service import (
     status_fields,
     withdrawal_of,
 )
+from muninn_scheduler.nudges.briefings import BriefingChange, briefing_source, stale
 from muninn_scheduler.reminders.service import ReminderChange
 from muninn_scheduler.tasks.service import TaskChange
 from muninn_scheduler.tasks.service import change_of as task_change_of
@@ -110,3 +111,18 @@ def test_an_experience_edit_withdraws_its_follow_up_when_it_is_called_off() -> N
     )
     assert experience_change_of(scheduled, {"status": "completed"}) is None
     assert experience_change_of({"status": "cancelled"}, {"status": "no_show"}) is None
+
+
+def test_a_briefings_notices_are_stale_when_it_is_gone_or_its_meeting_moved() -> None:
+    lunch = NOW + timedelta(hours=3)
+    doc = {"_id": "u:briefing:ev-Lunch:c-ana", "event_start": lunch}
+    assert briefing_source(doc) == {"briefing_id": doc["_id"], "event_start": lunch}
+    for_lunch = {"_id": "n1", "source": briefing_source(doc)}
+    # The notice's start went through MongoDB at millisecond precision: still the same start.
+    precise = lunch + timedelta(microseconds=400)
+    assert stale([for_lunch], precise) == (BriefingChange.MOVED, [])
+    moved = lunch + timedelta(hours=1)
+    assert stale([for_lunch], moved) == (BriefingChange.MOVED, [for_lunch])
+    assert stale([for_lunch], None) == (BriefingChange.CANCELLED, [for_lunch])
+    unknown = {"_id": "n2", "source": None}
+    assert stale([unknown], lunch) == (BriefingChange.MOVED, [unknown]), "for no known start"
