@@ -158,6 +158,7 @@ def build_features(
         retry_base_seconds=settings.delivery_retry_base_seconds,
     )
     notifications = NotificationService(
+        client=client,
         store=notification_store,
         profiles=profile_service,
         timers=timer_service,

@@ -1,5 +1,6 @@
 """Synced calendar events: a reminder before each, an experience for appointments, kept in
-step when the event moves, is cancelled or deleted."""
+step when the event moves, is cancelled or deleted (a reminder's notification waiting for
+quiet hours to end going with it)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,16 @@ from typing import Any
 from fastapi import FastAPI
 from muninn_scheduler.clock import ManualClock
 from muninn_scheduler.profiles.store import ProfileStore
+from muninn_scheduler.settings import SchedulerSettings
 
-from tests.integration.scheduler.harness import LisbonUser, eventually
+from tests.integration.scheduler.harness import (
+    LisbonUser,
+    Scheduler,
+    auth,
+    eventually,
+    fire_due,
+    lisbon_user,
+)
 from tests.integration.scheduler.test_scheduler_nudges import synced
 
 NOW = datetime(2026, 6, 10, 9, 0, tzinfo=UTC)
@@ -120,3 +129,42 @@ async def test_a_user_who_turned_calendar_reminders_off_gets_none(lisbon: Lisbon
     found = await eventually(experience, "the haircut to become an experience")
     assert found[0]["type"] == "hair_salon"
     assert (await client.get("/v1/reminders", headers=me)).json()["items"] == []
+
+
+async def test_a_meeting_cancelled_while_its_reminder_waits_for_morning_is_not_reminded_of(
+    scheduler: Scheduler, settings: SchedulerSettings, clock: ManualClock
+) -> None:
+    client, app = scheduler
+    user_id = await lisbon_user(app, start="22:00", end="07:30")
+    me = auth(settings, user_id)
+    late_call = datetime(2026, 6, 10, 23, 30, tzinfo=UTC)  # 00:30 in Lisbon
+    await event_synced(app, user_id, "ev-late", event("Call with Tokyo", late_call))
+
+    async def planned() -> list[dict[str, Any]] | None:
+        items: list[dict[str, Any]] = (await client.get("/v1/reminders", headers=me)).json()[
+            "items"
+        ]
+        return items or None
+
+    (reminder,) = await eventually(planned, "the reminder before the call")
+    clock.set(late_call - timedelta(minutes=30))
+    assert await fire_due(app) == 1
+    (waiting,) = (await client.get("/v1/notifications/scheduled", headers=me)).json()
+    assert (waiting["ref_id"], waiting["deferred_reason"]) == (reminder["id"], "quiet_hours")
+
+    cancelled = {**event("Call with Tokyo", late_call), "status": "cancelled", "action": "updated"}
+    await event_synced(app, user_id, "ev-late", cancelled)
+
+    async def withdrawn() -> bool:
+        waiting: list[dict[str, Any]] = (
+            await client.get("/v1/notifications/scheduled", headers=me)
+        ).json()
+        return waiting == []
+
+    await eventually(withdrawn, "the waiting reminder withdrawn with the call")
+    timers = app.state.runtime.db["timers"]
+    assert await timers.count_documents({"ref_id": waiting["id"], "status": "scheduled"}) == 0
+    clock.set(datetime(2026, 6, 11, 6, 30, tzinfo=UTC))
+    await fire_due(app)
+    await fire_due(app)
+    assert (await client.get("/v1/notifications", headers=me)).json()["items"] == []

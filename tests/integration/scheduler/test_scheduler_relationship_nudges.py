@@ -258,6 +258,57 @@ async def test_briefing_delivered_at_deliver_at_and_moved_by_an_update(
     assert await briefings.count_documents({"user_id": user_id}) == 0
 
 
+async def test_a_cancelled_or_moved_meeting_withdraws_its_briefing(
+    lisbon: LisbonUser, clock: ManualClock
+) -> None:
+    _, app, user_id, _ = lisbon
+    for contact_id in ("c-ana", "c-ben", "c-cara"):
+        await synced(app, user_id, "contact", contact_id, {"name": contact_id.removeprefix("c-")})
+    soon = NOW + timedelta(hours=1)
+    lunch = briefing("c-ana", "Lunch", NOW + timedelta(hours=3), NOW + timedelta(hours=2), "A")
+    call = briefing("c-ben", "Call", NOW + timedelta(hours=2), soon, "Ben")
+    review = briefing("c-cara", "Review", NOW + timedelta(hours=2), soon, "Cara")
+    for record_id, body in (
+        ("briefing:ev-Lunch:c-ana", lunch),
+        ("briefing:ev-Call:c-ben", call),
+        ("briefing:ev-Review:c-cara", review),
+    ):
+        await synced(app, user_id, "contact_memory", record_id, body)
+        await wait_for_briefing(app, f"{user_id}:{record_id}", body["content"])
+    clock.set(soon)
+    await fire_due(app)
+    sent = {n["ref_id"]: n for n in await inbox(lisbon) if n["kind"] == "briefing"}
+    assert sorted(sent) == ["c-ben", "c-cara"]
+    assert {n["status"] for n in sent.values()} == {"unread"}
+
+    # Lunch and the call are cancelled (integrations withdraw their briefings); the review
+    # moves three hours later and is briefed again before its new start.
+    await synced(app, user_id, "contact_memory", "briefing:ev-Lunch:c-ana", lunch, "deleted")
+    await synced(app, user_id, "contact_memory", "briefing:ev-Call:c-ben", call, "deleted")
+    later = briefing("c-cara", "Review", NOW + timedelta(hours=5), NOW + timedelta(hours=4), "C")
+    await synced(app, user_id, "contact_memory", "briefing:ev-Review:c-cara", later, "updated")
+    await wait_for_briefing(app, f"{user_id}:briefing:ev-Lunch:c-ana", None)
+    await wait_for_briefing(app, f"{user_id}:briefing:ev-Call:c-ben", None)
+    await wait_for_briefing(app, f"{user_id}:briefing:ev-Review:c-cara", "C")
+
+    assert (await notification(lisbon, sent["c-ben"]["id"]))["status"] == "dismissed"
+    assert (await notification(lisbon, sent["c-cara"]["id"]))["status"] == "dismissed"
+    clock.set(NOW + timedelta(hours=2))
+    await fire_due(app)
+    assert "c-ana" not in {n["ref_id"] for n in await inbox(lisbon)}, "never delivered"
+    clock.set(NOW + timedelta(hours=4))
+    await fire_due(app)
+    fresh = [n for n in await inbox(lisbon) if n["status"] == "unread"]
+    assert [(n["ref_id"], n["body"]) for n in fresh] == [("c-cara", "C")]
+
+    # Redelivered, the records change nothing more.
+    await synced(app, user_id, "contact_memory", "briefing:ev-Call:c-ben", call, "deleted")
+    await synced(app, user_id, "contact_memory", "briefing:ev-Review:c-cara", later, "updated")
+    await caught_up(lisbon, "after-the-redeliveries")
+    statuses = sorted((n["ref_id"], n["status"]) for n in await inbox(lisbon))
+    assert statuses == [("c-ben", "dismissed"), ("c-cara", "dismissed"), ("c-cara", "unread")]
+
+
 async def test_briefings_toggle_and_contact_opt_out(lisbon: LisbonUser, clock: ManualClock) -> None:
     client, app, user_id, me = lisbon
     await synced(app, user_id, "contact", "c-ana", {"name": "Ana"})

@@ -141,8 +141,9 @@ _SPECS = [
         p.NotificationChanged,
         producers=SCHEDULER,
         description=(
-            "A notification was created, delivered, deferred, failed, acted upon or "
-            "cancelled before delivery."
+            "A notification was delivered, deferred, failed or cancelled before delivery, "
+            "or its status changed (read, dismissed, acted upon: by the user, detail "
+            "'user', or withdrawn by the scheduler, detail naming why)."
         ),
     ),
     EventSpec(

@@ -6,12 +6,21 @@ notification goes out through the normal delivery policy (quiet hours, rate limi
 arrives as an assistant message in the conversation. The conversation service tells us which
 conversation that was (``conversation.message.completed`` with our ``reference_id``); the
 person's next message there, within a window, is the reply we turn into a review.
+
+A follow-up may wait for quiet hours or the rate limit to pass. When its question no longer
+needs asking it is withdrawn in the transaction of that change: one still waiting is
+cancelled with its delivery timer and never arrives; one delivered and unread becomes
+``acted_upon`` once the experience is reviewed (the question was answered), and
+``dismissed`` when the experience is deleted, cancelled or marked missed (nothing to ask
+about any more).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,6 +42,7 @@ from muninn_scheduler.experiences.store import ExperienceStore, experience_from_
 from muninn_scheduler.feature import ById, DueBatch, FeatureDeps, TimedFeature
 from muninn_scheduler.language.extract import Understanding
 from muninn_scheduler.language.reviews import summary
+from muninn_scheduler.notifications.models import NotificationStatus
 from muninn_scheduler.notifications.service import NotificationSpec
 from muninn_scheduler.providers.models import provider_key
 from muninn_scheduler.providers.service import ProviderRatings
@@ -44,6 +54,30 @@ from muninn_scheduler.timers.wheel import FireContext, Outcome
 FOLLOW_UP = "experience.follow_up"
 ENDED = (ExperienceStatus.CANCELLED.value, ExperienceStatus.NO_SHOW.value)
 VENUES = {"restaurant", "event", "spa", "hair_salon", "hotel", "bar", "cafe"}
+NOTICE = "follow_up"  # the kind of notification the follow-up timer sends
+REF_KIND = "experience"
+
+
+class ExperienceChange(StrEnum):
+    """What happened to an experience that makes its follow-up question pointless."""
+
+    REVIEWED = "experience_reviewed"
+    ENDED = "experience_cancelled"  # cancelled or missed
+    DELETED = "experience_deleted"
+
+    @property
+    def unread_becomes(self) -> NotificationStatus:
+        """A review answers the question; otherwise there is nothing left to ask about."""
+        if self is ExperienceChange.REVIEWED:
+            return NotificationStatus.ACTED_UPON
+        return NotificationStatus.DISMISSED
+
+
+def change_of(before: Mapping[str, Any], after: Mapping[str, Any]) -> ExperienceChange | None:
+    """What an edit turning ``before`` into ``after`` means for its follow-up question."""
+    if after["status"] in ENDED and before["status"] not in ENDED:
+        return ExperienceChange.ENDED
+    return None
 
 
 def follow_up_question(doc: dict[str, Any]) -> str:
@@ -196,6 +230,9 @@ class ExperienceService(TimedFeature[ExperienceStore]):
             if updated is None:
                 return None
             await self._arm(updated, session)
+            change = change_of(doc, updated)
+            if change is not None:
+                await self._withdraw_follow_up(user_id, experience_id, change, session)
             for key in {old_key, updated.get("provider_key")} - {None}:
                 await self._rate_provider(user_id, str(key), session)
             return updated
@@ -211,10 +248,28 @@ class ExperienceService(TimedFeature[ExperienceStore]):
 
         async def work(tx: AsyncClientSession) -> None:
             await self._delete_timed(experience_id, tx)
+            await self._withdraw_follow_up(user_id, experience_id, ExperienceChange.DELETED, tx)
             if doc.get("provider_key"):
                 await self._rate_provider(user_id, doc["provider_key"], tx)
 
         await self._write(work, session)
+
+    async def _withdraw_follow_up(
+        self,
+        user_id: str,
+        experience_id: str,
+        change: ExperienceChange,
+        session: AsyncClientSession,
+    ) -> None:
+        await self._notifications.withdraw_about(
+            user_id,
+            NOTICE,
+            REF_KIND,
+            experience_id,
+            change.value,
+            session,
+            unread_becomes=change.unread_becomes,
+        )
 
     # -- reviews -----------------------------------------------------------------------------
 
@@ -262,6 +317,9 @@ class ExperienceService(TimedFeature[ExperienceStore]):
             changes["status"] = ExperienceStatus.COMPLETED.value
             changes["completed_at"] = now
         updated = await self._store.update(doc["_id"], changes, session)
+        await self._withdraw_follow_up(
+            doc["user_id"], doc["_id"], ExperienceChange.REVIEWED, session
+        )
         if doc.get("provider_key"):
             await self._rate_provider(doc["user_id"], doc["provider_key"], session)
         return updated
@@ -363,10 +421,10 @@ class ExperienceService(TimedFeature[ExperienceStore]):
             notes.append(
                 NotificationSpec(
                     user_id=doc["user_id"],
-                    kind="follow_up",
+                    kind=NOTICE,
                     title=question,
                     body=question,
-                    ref_kind="experience",
+                    ref_kind=REF_KIND,
                     ref_id=doc["_id"],
                     conversation_id=doc.get("conversation_id"),
                 )

@@ -6,11 +6,17 @@ limit; then the in-app channel (inbox + a proactive message in the conversation)
 the same transaction, while webhook and e-mail each get a timer of their own (see
 ``outbound.py``).
 
-The feature that made a notification may withdraw it, in the transaction of whatever made
-it pointless (a follow-up whose e-mail was answered): one still waiting is deleted with its
-delivery timer, so it never arrives; an unread one becomes ``acted_upon``; one the person
-has read, dismissed or acted upon stays as they left it. Such a notification records what it
-is about in ``source`` (besides ``ref_kind``/``ref_id``), which is how it is found again.
+The feature that made a notification withdraws it, in the transaction of whatever made it
+pointless: one still waiting (quiet hours, rate limit) is deleted with its delivery timer, so
+it never arrives; an unread one becomes what the cause says it is: ``acted_upon`` when the
+person did what it asked (a follow-up answered, a reminder or task completed), ``dismissed``
+when what it is about is gone or moved (a reminder or task deleted or rescheduled, a meeting
+cancelled or moved, an experience deleted); one the person has read, dismissed or acted upon
+stays as they left it. A notification is found again by ``kind``, ``ref_kind``/``ref_id`` and,
+where one thing has several, what within it it is about (``source``).
+
+Every change of status is announced (``scheduler.notification.changed``) in the transaction
+that makes it, whether the scheduler or the person (``PATCH``) made it.
 
 Everything here works on lists: a timer chunk of 200 reminders creates its 200
 notifications with a few bulk reads and writes, and the rate limit counts the deliveries
@@ -31,8 +37,9 @@ from muninn_shared.events import EventEnvelope
 from muninn_shared.logging import get_logger
 from muninn_shared.outbound import OutboundGuard, OutboundRefusedError
 from muninn_shared.problems import ProblemError
-from muninn_shared.storage.mongo import Document
+from muninn_shared.storage.mongo import Document, in_transaction
 from muninn_shared.storage.outbox import Outbox
+from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_scheduler.clock import Clock
@@ -65,6 +72,7 @@ from muninn_scheduler.timers.service import TimerService
 from muninn_scheduler.timers.wheel import FireContext, Outcome, TimerWheel
 
 DELIVER = "notification.deliver"
+BY_USER = "user"  # the ``detail`` of a status the person set themselves
 
 log = get_logger(__name__)
 
@@ -86,20 +94,25 @@ class NotificationSpec:
 
 class Withdrawal(StrEnum):
     CANCEL = "cancel"
-    ACT = "act"
+    CLOSE = "close"
     KEEP = "keep"
+
+
+# What an unread notification may become when it is withdrawn: the person did what it asked,
+# or what it asked about is no longer there.
+CLOSED = (NotificationStatus.ACTED_UPON, NotificationStatus.DISMISSED)
 
 
 def withdrawal_of(status: str) -> Withdrawal:
     """What withdrawing a notification the person no longer needs does to it.
 
-    One not delivered yet is cancelled so it never arrives; an unread one is marked acted
-    upon, since the person did what it asked; one they have already handled (read,
-    dismissed, acted upon) keeps what they made of it."""
+    One not delivered yet is cancelled so it never arrives; an unread one is closed (acted
+    upon or dismissed, as the caller says); one they have already handled (read, dismissed,
+    acted upon) keeps what they made of it."""
     if status == NotificationStatus.SCHEDULED.value:
         return Withdrawal.CANCEL
     if status == NotificationStatus.UNREAD.value:
-        return Withdrawal.ACT
+        return Withdrawal.CLOSE
     return Withdrawal.KEEP
 
 
@@ -129,6 +142,7 @@ class NotificationService:
     def __init__(
         self,
         *,
+        client: AsyncMongoClient[Document],
         store: NotificationStore,
         profiles: ProfileService,
         timers: TimerService,
@@ -138,6 +152,7 @@ class NotificationService:
         confirmations: EmailConfirmations,
         email_enabled: bool = False,
     ) -> None:
+        self._client = client
         self._store = store
         self._profiles = profiles
         self._timers = timers
@@ -361,8 +376,17 @@ class NotificationService:
             raise ProblemError(
                 409, "This notification has not been delivered yet.", code="not-delivered"
             )
+        if doc["status"] == status.value:
+            return notification_from_doc(doc)  # a repeated PATCH changes and announces nothing
         changes = status_fields(doc, status, self._clock.now())
-        updated = await self._store.update(notification_id, changes)
+
+        async def work(session: AsyncClientSession) -> Document | None:
+            updated = await self._store.update(notification_id, changes, session)
+            # Announced like the scheduler's own changes, so a listener sees every status.
+            await self._outbox.put(events.changed(doc, status.value, None, BY_USER), session)
+            return updated
+
+        updated = await in_transaction(self._client, work)
         return notification_from_doc(updated or doc)
 
     # -- withdrawing -------------------------------------------------------------------------
@@ -374,20 +398,47 @@ class NotificationService:
         ref_id: str,
         source: Mapping[str, str],
         session: AsyncClientSession,
+        *,
+        ref_kind: str | None = None,
     ) -> list[Document]:
-        """``user_id``'s notifications of ``kind`` about ``ref_id`` still waiting or unread,
-        whose ``source`` has the given values."""
-        return await self._store.open_about(user_id, kind, ref_id, source, session)
+        """``user_id``'s notifications of ``kind`` about ``ref_id`` (of ``ref_kind``, when
+        given) still waiting or unread, whose ``source`` has the given values."""
+        return await self._store.open_about(
+            user_id, kind, ref_id, source, session, ref_kind=ref_kind
+        )
+
+    async def withdraw_about(
+        self,
+        user_id: str,
+        kind: str,
+        ref_kind: str,
+        ref_id: str,
+        reason: str,
+        session: AsyncClientSession,
+        *,
+        unread_becomes: NotificationStatus,
+    ) -> None:
+        """Withdraw every open notification of ``kind`` about one thing (see ``withdraw``)."""
+        found = await self.open_about(user_id, kind, ref_id, {}, session, ref_kind=ref_kind)
+        await self.withdraw(found, reason, session, unread_becomes=unread_becomes)
 
     async def withdraw(
-        self, docs: Sequence[Mapping[str, Any]], reason: str, session: AsyncClientSession
+        self,
+        docs: Sequence[Mapping[str, Any]],
+        reason: str,
+        session: AsyncClientSession,
+        *,
+        unread_becomes: NotificationStatus = NotificationStatus.ACTED_UPON,
     ) -> None:
         """The person no longer needs these (see ``withdrawal_of``), in the caller's
-        transaction; notifications already withdrawn are left as they are, so a redelivered
-        event changes nothing."""
+        transaction: waiting ones are cancelled, unread ones become ``unread_becomes`` (one
+        of ``CLOSED``); notifications already withdrawn are left as they are, so a
+        redelivered event changes nothing."""
+        if unread_becomes not in CLOSED:
+            raise ValueError(f"a withdrawn notification cannot become {unread_becomes}")
         now = self._clock.now()
         cancelled: list[str] = []
-        acted: list[tuple[str, Document, Document | None]] = []
+        closed: list[tuple[str, Document, Document | None]] = []
         announced: list[EventEnvelope] = []
         for doc in docs:
             match withdrawal_of(doc["status"]):
@@ -395,16 +446,16 @@ class NotificationService:
                     cancelled.append(doc["_id"])
                     # It was announced as deferred: say it will not come after all.
                     announced.append(events.changed(dict(doc), "cancelled", None, reason))
-                case Withdrawal.ACT:
-                    changes = status_fields(doc, NotificationStatus.ACTED_UPON, now)
-                    acted.append((doc["_id"], changes, None))
-                    announced.append(events.changed(dict(doc), "acted_upon", None, reason))
+                case Withdrawal.CLOSE:
+                    changes = status_fields(doc, unread_becomes, now)
+                    closed.append((doc["_id"], changes, None))
+                    announced.append(events.changed(dict(doc), unread_becomes.value, None, reason))
                 case Withdrawal.KEEP:
                     pass
         for notification_id in cancelled:
             await self._timers.cancel_for(DELIVER, notification_id, session)
         await self._store.delete_many(cancelled, session)
-        await self._store.update_each(acted, session)
+        await self._store.update_each(closed, session)
         await self._outbox.put_many(announced, session)
 
     # -- channel settings -------------------------------------------------------------------

@@ -51,6 +51,8 @@ class NotificationStore(UserDocuments):
         ref_id: str,
         source: Mapping[str, str],
         session: AsyncClientSession | None,
+        *,
+        ref_kind: str | None = None,
     ) -> list[Document]:
         query: Document = {
             "user_id": user_id,
@@ -61,6 +63,8 @@ class NotificationStore(UserDocuments):
             "ref_id": ref_id,
             **{f"source.{name}": value for name, value in source.items()},
         }
+        if ref_kind is not None:
+            query["ref_kind"] = ref_kind
         return [doc async for doc in self._collection.find(query, session=session)]
 
     async def delete_many(self, ids: list[str], session: AsyncClientSession | None) -> None:

@@ -8,19 +8,29 @@ ahead goes out at once.
 Briefings are **urgent**: the delivery policy holds every other priority until quiet hours
 end, which for an early meeting is after the meeting; a briefing held past its meeting is
 worthless, and the person asked for it by having the meeting.
+
+A briefing's notification records which briefing and which meeting start it was for
+(``source``). When integrations withdraw the briefing (the meeting cancelled or deleted, or
+the contact no longer attending) or announce it for another start (the meeting moved), its
+notifications for the old meeting are withdrawn in the transaction of that record: one still
+waiting for delivery is cancelled with its timer, and one delivered and unread is
+``dismissed`` — a briefing for a meeting that is not happening, or not then, is noise (a
+moved meeting gets its own briefing before its new start).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from muninn_shared.events.payloads import IntegrationRecord
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_scheduler.feature import FeatureDeps
-from muninn_scheduler.notifications.models import Priority
+from muninn_scheduler.notifications.models import NotificationStatus, Priority
 from muninn_scheduler.notifications.service import NotificationSpec
 from muninn_scheduler.nudges.gate import contact_allows, user_allows
 from muninn_scheduler.nudges.models import NudgeSettings
@@ -29,8 +39,43 @@ from muninn_scheduler.timers.models import DueTimer, Misfire, new_timer
 from muninn_scheduler.timers.wheel import FireContext, Outcome, TimerWheel
 
 DELIVER = "nudges.briefing"
+NOTICE = "briefing"  # the kind of notification a briefing becomes
 MAX_TITLE = 200
 MAX_CONTENT = 4000
+# Moments go through MongoDB at millisecond precision: closer than this is the same start.
+SAME_MOMENT = timedelta(milliseconds=1)
+
+
+class BriefingChange(StrEnum):
+    """Why a briefing's notifications no longer fit its meeting."""
+
+    CANCELLED = "meeting_cancelled"  # or deleted, or the contact no longer attends
+    MOVED = "meeting_moved"
+
+
+def briefing_source(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """What a briefing's notification records, to be found again when its meeting changes."""
+    return {"briefing_id": doc["_id"], "event_start": doc["event_start"]}
+
+
+def stale(
+    notices: Sequence[Mapping[str, Any]], event_start: datetime | None
+) -> tuple[BriefingChange, list[Mapping[str, Any]]]:
+    """Which of a briefing's open notifications no longer fit its meeting, and why: all of
+    them when the briefing is gone (``event_start`` None), those for another start when the
+    meeting moved."""
+    if event_start is None:
+        return BriefingChange.CANCELLED, list(notices)
+    moved = [
+        notice
+        for notice in notices
+        if not _same_moment((notice.get("source") or {}).get("event_start"), event_start)
+    ]
+    return BriefingChange.MOVED, moved
+
+
+def _same_moment(stored: object, moment: datetime) -> bool:
+    return isinstance(stored, datetime) and abs(stored - moment) < SAME_MOMENT
 
 
 def _text(data: dict[str, Any], field: str, limit: int) -> str | None:
@@ -53,6 +98,8 @@ class Briefings:
         now = self.deps.clock.now()
         contact_id = _text(data, "contact_id", 200)
         event_start = record.moment("event_start")
+        if data.get("action") == "deleted":
+            await self._withdraw_notices(record.user_id, contact_id, key, None, session)
         if (
             data.get("action") == "deleted"
             or contact_id is None
@@ -61,6 +108,7 @@ class Briefings:
         ):
             await self.store.delete_briefing(key, session)
             return
+        await self._withdraw_notices(record.user_id, contact_id, key, event_start, session)
         existing = await self.store.briefing(key, session)
         fields = {
             "user_id": record.user_id,
@@ -87,6 +135,30 @@ class Briefings:
             now=now,
         )
         await self.deps.timers.add(timer, session)
+
+    async def _withdraw_notices(
+        self,
+        user_id: str,
+        contact_id: str | None,
+        key: str,
+        event_start: datetime | None,
+        session: AsyncClientSession,
+    ) -> None:
+        """Withdraw the briefing's open notifications that no longer fit its meeting (see
+        ``stale``)."""
+        if contact_id is None:
+            # A deleted record may not say whom it was about: the briefing kept here does.
+            kept = await self.store.briefing(key, session)
+            contact_id = (kept or {}).get("contact_id")
+            if contact_id is None:
+                return
+        notices = await self.deps.notifications.open_about(
+            user_id, NOTICE, contact_id, {"briefing_id": key}, session, ref_kind="contact"
+        )
+        change, withdrawn = stale(notices, event_start)
+        await self.deps.notifications.withdraw(
+            withdrawn, change.value, session, unread_becomes=NotificationStatus.DISMISSED
+        )
 
     async def _on_due(
         self, timers: Sequence[DueTimer], context: FireContext, session: AsyncClientSession
@@ -125,10 +197,11 @@ class Briefings:
             title = doc.get("title") or f"Before {event}"
         return NotificationSpec(
             user_id=doc["user_id"],
-            kind="briefing",
+            kind=NOTICE,
             title=title[:MAX_TITLE],
             body=doc.get("content") or title,
             priority=Priority.URGENT,
             ref_kind="contact",
             ref_id=doc["contact_id"],
+            source=briefing_source(doc),
         )

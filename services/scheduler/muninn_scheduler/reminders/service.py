@@ -1,9 +1,18 @@
-"""Reminders: create, change, complete, snooze, delete — and what happens when one is due."""
+"""Reminders: create, change, complete, snooze, delete — and what happens when one is due.
+
+A reminder's notification may wait for quiet hours or the rate limit to pass. Whatever the
+person then does to the reminder withdraws its open notifications in the same transaction:
+completing it, deleting it, snoozing it or moving it to another time cancels one still
+waiting (with its delivery timer), so it never arrives. One already delivered and unread
+becomes ``acted_upon`` when the reminder is completed, and ``dismissed`` otherwise: a notice
+of a reminder that is gone, or that will come again at its new time, is noise.
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,7 +23,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_scheduler.documents import owner_query
 from muninn_scheduler.feature import ById, DueBatch, TimedFeature
-from muninn_scheduler.notifications.models import Priority
+from muninn_scheduler.notifications.models import NotificationStatus, Priority
 from muninn_scheduler.notifications.service import NotificationSpec
 from muninn_scheduler.reminders.models import (
     Reminder,
@@ -38,6 +47,23 @@ from muninn_scheduler.timers.wheel import FireContext, Outcome
 
 KIND = "reminder"
 PAST_TOLERANCE = timedelta(minutes=1)
+
+
+class ReminderChange(StrEnum):
+    """What the person did to a reminder that makes its open notifications pointless."""
+
+    COMPLETED = "reminder_completed"
+    DELETED = "reminder_deleted"
+    SNOOZED = "reminder_snoozed"
+    RESCHEDULED = "reminder_rescheduled"
+
+    @property
+    def unread_becomes(self) -> NotificationStatus:
+        """Completing does what the notice asked; anything else leaves a notice about a
+        reminder that is gone or will come again later."""
+        if self is ReminderChange.COMPLETED:
+            return NotificationStatus.ACTED_UPON
+        return NotificationStatus.DISMISSED
 
 
 class ReminderService(TimedFeature[ReminderStore]):
@@ -192,6 +218,9 @@ class ReminderService(TimedFeature[ReminderStore]):
         async def work(session: AsyncClientSession) -> dict[str, Any] | None:
             updated = await self._store.update(reminder_id, changes, session)
             if reschedule and updated is not None:
+                await self._withdraw_notices(
+                    user_id, reminder_id, ReminderChange.RESCHEDULED, session
+                )
                 await self._timers.cancel_for(KIND, reminder_id, session)
                 await self._arm(
                     updated, updated["next_due_at"], session, occurrence=updated["next_due_at"]
@@ -208,6 +237,7 @@ class ReminderService(TimedFeature[ReminderStore]):
 
         async def work(session: AsyncClientSession) -> dict[str, Any] | None:
             await self._timers.cancel_for(KIND, reminder_id, session)
+            await self._withdraw_notices(user_id, reminder_id, ReminderChange.COMPLETED, session)
             return await self._store.update(
                 reminder_id,
                 {
@@ -244,6 +274,7 @@ class ReminderService(TimedFeature[ReminderStore]):
 
         async def work(session: AsyncClientSession) -> dict[str, Any] | None:
             await self._timers.cancel_for(KIND, reminder_id, session)
+            await self._withdraw_notices(user_id, reminder_id, ReminderChange.SNOOZED, session)
             updated = await self._store.update(
                 reminder_id,
                 {
@@ -266,7 +297,29 @@ class ReminderService(TimedFeature[ReminderStore]):
         self, user_id: str, reminder_id: str, *, session: AsyncClientSession | None = None
     ) -> None:
         await self._store.owned(user_id, reminder_id, session)
-        await self._write(lambda tx: self._delete_timed(reminder_id, tx), session)
+
+        async def work(tx: AsyncClientSession) -> None:
+            await self._delete_timed(reminder_id, tx)
+            await self._withdraw_notices(user_id, reminder_id, ReminderChange.DELETED, tx)
+
+        await self._write(work, session)
+
+    async def _withdraw_notices(
+        self,
+        user_id: str,
+        reminder_id: str,
+        change: ReminderChange,
+        session: AsyncClientSession,
+    ) -> None:
+        await self._notifications.withdraw_about(
+            user_id,
+            KIND,
+            KIND,
+            reminder_id,
+            change.value,
+            session,
+            unread_becomes=change.unread_becomes,
+        )
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -337,7 +390,7 @@ class ReminderService(TimedFeature[ReminderStore]):
             notes.append(
                 NotificationSpec(
                     user_id=doc["user_id"],
-                    kind="reminder",
+                    kind=KIND,
                     title=doc["title"],
                     body=body,
                     priority=Priority(doc["priority"]),

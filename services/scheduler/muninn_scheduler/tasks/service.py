@@ -1,10 +1,20 @@
 """Tasks: create, change, complete (recurring ones spawn their next occurrence), delete, and the
-reminder a task with a due time can send ahead of it."""
+reminder a task with a due time can send ahead of it.
+
+That reminder's notification (``task_due``) may wait for quiet hours or the rate limit to
+pass. Completing, cancelling or deleting the task, or moving its due time, withdraws its open
+notifications in the same transaction: one still waiting is cancelled with its delivery
+timer and never arrives; one delivered and unread becomes ``acted_upon`` for a completed task
+and ``dismissed`` otherwise (a task gone, cancelled or due at another time makes the notice
+noise; a moved task is reminded of again before its new due time).
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +25,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_scheduler.documents import owner_query
 from muninn_scheduler.feature import ById, DueBatch, TimedFeature
+from muninn_scheduler.notifications.models import NotificationStatus
 from muninn_scheduler.notifications.service import NotificationSpec
 from muninn_scheduler.reminders.recurrence import RecurrenceError, next_occurrence, parse_rule
 from muninn_scheduler.schema import PageQuery
@@ -33,6 +44,37 @@ from muninn_scheduler.timers.models import Misfire, new_timer
 from muninn_scheduler.timers.wheel import FireContext, Outcome
 
 KIND = "task.due"
+NOTICE = "task_due"  # the kind of notification the timer sends
+REF_KIND = "task"
+
+
+class TaskChange(StrEnum):
+    """What happened to a task that makes its open ``task_due`` notifications pointless."""
+
+    COMPLETED = "task_completed"
+    CANCELLED = "task_cancelled"
+    DELETED = "task_deleted"
+    RESCHEDULED = "task_rescheduled"
+
+    @property
+    def unread_becomes(self) -> NotificationStatus:
+        """Completing does what the notice asked; otherwise the notice is about a task that
+        is gone, dropped, or due at another time (and reminded of again before it)."""
+        if self is TaskChange.COMPLETED:
+            return NotificationStatus.ACTED_UPON
+        return NotificationStatus.DISMISSED
+
+
+def change_of(before: Mapping[str, Any], after: Mapping[str, Any]) -> TaskChange | None:
+    """What an edit turning ``before`` into ``after`` means for the task's open notices."""
+    if after["status"] != before["status"]:
+        if after["status"] == TaskStatus.COMPLETED.value:
+            return TaskChange.COMPLETED
+        if after["status"] == TaskStatus.CANCELLED.value:
+            return TaskChange.CANCELLED
+    if after.get("due_at") != before.get("due_at"):
+        return TaskChange.RESCHEDULED
+    return None
 
 
 def remind_at(doc: dict[str, Any]) -> datetime | None:
@@ -168,6 +210,9 @@ class TaskService(TimedFeature[TaskStore]):
             updated = await self._store.update(task_id, changes, session)
             if updated is not None:
                 await self._arm(updated, session)
+                change = change_of(doc, updated)
+                if change is not None:
+                    await self._withdraw_notices(user_id, task_id, change, session)
             return updated
 
         updated = await in_transaction(self._client, work)
@@ -183,6 +228,7 @@ class TaskService(TimedFeature[TaskStore]):
 
         async def work(session: AsyncClientSession) -> dict[str, Any] | None:
             await self._timers.cancel_for(KIND, task_id, session)
+            await self._withdraw_notices(user_id, task_id, TaskChange.COMPLETED, session)
             changes: dict[str, Any] = {
                 "status": TaskStatus.COMPLETED.value,
                 "completed_at": now,
@@ -240,7 +286,25 @@ class TaskService(TimedFeature[TaskStore]):
 
     async def delete(self, user_id: str, task_id: str) -> None:
         await self._store.owned(user_id, task_id)
-        await self._write(lambda session: self._delete_timed(task_id, session), None)
+
+        async def work(session: AsyncClientSession) -> None:
+            await self._delete_timed(task_id, session)
+            await self._withdraw_notices(user_id, task_id, TaskChange.DELETED, session)
+
+        await self._write(work, None)
+
+    async def _withdraw_notices(
+        self, user_id: str, task_id: str, change: TaskChange, session: AsyncClientSession
+    ) -> None:
+        await self._notifications.withdraw_about(
+            user_id,
+            NOTICE,
+            REF_KIND,
+            task_id,
+            change.value,
+            session,
+            unread_becomes=change.unread_becomes,
+        )
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -287,11 +351,11 @@ class TaskService(TimedFeature[TaskStore]):
             notes.append(
                 NotificationSpec(
                     user_id=doc["user_id"],
-                    kind="task_due",
+                    kind=NOTICE,
                     title=f"Task due: {doc['title']}",
                     body=f"Your task “{doc['title']}” {lead}.",
                     priority=TaskPriority(doc["priority"]).notification_priority(),
-                    ref_kind="task",
+                    ref_kind=REF_KIND,
                     ref_id=doc["_id"],
                     conversation_id=doc.get("conversation_id"),
                 )
