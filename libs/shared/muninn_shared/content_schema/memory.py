@@ -43,12 +43,14 @@ MEMORY_COLLECTIONS = (
         index([("user_id", 1), ("metadata.record_id", 1)]),
         index("expires_at", sparse=True),
         index(AWAITING_INDEX),
+        required=("content", "status", "lineage_id", "created_at", "updated_at"),
     ),
     content(
         "memory_history",
         "Every change of a memory (added, updated, superseded, deleted), by memory and lineage.",
         index([("user_id", 1), ("memory_id", 1), ("at", 1)]),
         index([("user_id", 1), ("lineage_id", 1), ("at", 1)]),
+        required=("memory_id", "at", "operation"),
     ),
     content(
         "entities",
@@ -59,6 +61,7 @@ MEMORY_COLLECTIONS = (
         index([("user_id", 1), ("emails", 1)]),
         index([("user_id", 1), ("phones", 1)]),
         index([("user_id", 1), ("last_mentioned_at", -1), ("_id", -1)]),
+        required=("created_at", "updated_at"),
     ),
     content(
         "entity_relationships",
@@ -68,28 +71,33 @@ MEMORY_COLLECTIONS = (
             unique=True,
         ),
         index([("user_id", 1), ("target_id", 1)]),
+        required=("source_id", "target_id", "relationship"),
     ),
     content(
         "documents",
         "Documents the user gave memory (name, type, size, status).",
         index([("user_id", 1), ("created_at", -1), ("_id", -1)]),
+        required=("created_at",),
     ),
     content(
         "document_chunks",
         "A document's text in chunks, each with the state of its vector.",
         index([("user_id", 1), ("document_id", 1), ("index", 1)]),
         index(AWAITING_INDEX),
+        required=("document_id", "index", "created_at"),
     ),
     content(
         "memory_summaries",
         "Daily, weekly and monthly summaries of the user's memories.",
         index([("user_id", 1), ("period", 1), ("start", 1)], unique=True),
         index([("user_id", 1), ("start", -1), ("_id", -1)]),
+        required=("period", "start", "created_at"),
     ),
     content(
         "contact_record_links",
         "Which synced records (mail, events, cards) concern which of the user's contacts.",
         index([("user_id", 1), ("contact_ids", 1)]),
+        required=("record_id", "contact_ids", "updated_at"),
     ),
     content(
         "ingestion_jobs",
@@ -105,6 +113,7 @@ MEMORY_COLLECTIONS = (
         index([("status", 1), ("enqueued_at", 1), ("_id", 1)]),
         index([("user_id", 1), ("status", 1), ("turn", -1)]),
         index([("user_id", 1), ("created_at", 1)]),
+        required=("status", "turn", "created_at", "enqueued_at"),
     ),
 )
 

@@ -32,6 +32,7 @@ SCHEDULER_COLLECTIONS = (
         "Reminders, one-off or recurring, with their next due moment.",
         index(NEWEST_FIRST),
         index([("user_id", 1), ("status", 1), ("next_due_at", 1)]),
+        required=("status", "created_at", "updated_at"),
     ),
     content(
         "tasks",
@@ -39,6 +40,7 @@ SCHEDULER_COLLECTIONS = (
         index(NEWEST_FIRST),
         index([("user_id", 1), ("status", 1), ("due_at", 1)]),
         index([("user_id", 1), ("series_id", 1)]),
+        required=("status", "created_at", "updated_at"),
     ),
     content(
         "experiences",
@@ -46,11 +48,13 @@ SCHEDULER_COLLECTIONS = (
         index(NEWEST_FIRST),
         index([("user_id", 1), ("provider_key", 1)]),
         index([("follow_up_conversation_id", 1), ("awaiting_review", 1)]),
+        required=("status", "created_at", "updated_at"),
     ),
     content(
         "provider_ratings",
         "The user's rating of each provider (one document per user and provider).",
         index([("user_id", 1), ("personal_rating", -1)]),
+        required=("provider_key",),
     ),
     content(
         "notifications",
@@ -58,23 +62,27 @@ SCHEDULER_COLLECTIONS = (
         index(NEWEST_FIRST),
         index([("user_id", 1), ("status", 1)]),
         index([("user_id", 1), ("delivered_at", -1)]),
+        required=("status", "created_at", "updated_at"),
     ),
     content(
         "plans",
         "What was created from which conversation message, so it can be undone.",
         index([("user_id", 1), ("conversation_id", 1), ("created_at", -1)]),
         index([("user_id", 1), ("message_id", 1)]),
+        required=("conversation_id", "message_id", "kind", "created_at"),
     ),
     content(
         "nudge_contacts",
         "The user's contacts as the scheduler sees them (projected from synced records) "
         "for relationship nudges.",
         index([("user_id", 1), ("name", 1)]),
+        required=("contact_id",),
     ),
     content(
         "nudge_briefings",
         "Meeting briefings announced for the user's upcoming events.",
         index([("user_id", 1), ("event_start", 1)]),
+        required=("contact_id", "event_start", "updated_at"),
     ),
     content(
         "nudge_settings",
@@ -85,6 +93,7 @@ SCHEDULER_COLLECTIONS = (
         "calendar_links",
         "Links from synced calendar events to the reminders and experiences made for them.",
         index("user_id"),
+        required=("record_id",),
     ),
     content(
         "timers",
@@ -96,6 +105,7 @@ SCHEDULER_COLLECTIONS = (
         index("claim"),
         index("user_id"),
         role=CollectionRole.INFRASTRUCTURE,
+        required=("kind", "due_at", "status"),
     ),
 )
 

@@ -42,6 +42,9 @@ class Tenancy(StrEnum):
 
     USER_ID_FIELD = "user_id_field"
     """Every document carries ``user_id``; queries lead with it, so an index does too."""
+    USER_OR_SHARED = "user_or_shared"
+    """Every document carries ``user_id``; ``null`` marks a row shared by every user (a
+    built-in catalogue entry), which the service keeps on its main database."""
     KEYED_BY_USER = "keyed_by_user"
     """One document per user, whose ``_id`` is the user id (and ``user_id`` repeats it)."""
     NO_USER_DATA = "no_user_data"
@@ -247,7 +250,8 @@ def documents(
     typed: dict[str, Any] = {}
     if tenancy is not Tenancy.NO_USER_DATA:
         names.append("user_id")
-        typed["user_id"] = {"bsonType": "string"}
+        shared = tenancy is Tenancy.USER_OR_SHARED
+        typed["user_id"] = {"bsonType": ["string", "null"] if shared else "string"}
     if tenancy is Tenancy.KEYED_BY_USER:
         typed["_id"] = {"bsonType": "string"}
     names += [n for n in required if n not in names]
