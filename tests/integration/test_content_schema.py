@@ -351,6 +351,20 @@ async def write_conversation_content(client: httpx.AsyncClient, me: Headers) -> 
         "/v1/bookmarks", json={"conversation_id": cid, "message_id": message_id}, headers=me
     )
     assert bookmark.status_code == 201, bookmark.text
+    snippet = await client.post(
+        "/v1/snippets",
+        json={"title": "Query", "content": "SELECT 1", "language": "sql", "tags": ["db"]},
+        headers=me,
+    )
+    assert snippet.status_code == 201, snippet.text
+    project = await client.post("/v1/projects", json={"name": "Holidays"}, headers=me)
+    assert project.status_code == 201, project.text
+    attached = await client.post(
+        f"/v1/projects/{project.json()['id']}/files",
+        json={"filename": "plan.pdf", "mime_type": "application/pdf", "size": 1024},
+        headers=me,
+    )
+    assert attached.status_code == 201, attached.text
 
 
 async def write_memory_content(client: httpx.AsyncClient, me: Headers) -> None:
@@ -362,6 +376,12 @@ async def write_memory_content(client: httpx.AsyncClient, me: Headers) -> None:
     remembered = await client.post("/v1/memories", json=body, headers=me)
     assert remembered.status_code == 200, remembered.text
     assert remembered.json()["status"] == "done", remembered.text
+    uploaded = await client.post(
+        "/v1/documents",
+        content=b"# Recipes\n\nAna's cataplana needs clams and chorizo.",
+        headers={**me, "Content-Type": "text/markdown"},
+    )
+    assert uploaded.status_code == 201, uploaded.text
 
 
 async def write_scheduler_content(client: httpx.AsyncClient, me: Headers) -> None:
@@ -373,11 +393,23 @@ async def write_scheduler_content(client: httpx.AsyncClient, me: Headers) -> Non
         headers=me,
     )
     assert reminder.status_code == 201, reminder.text
+    experience = await client.post(
+        "/v1/experiences",
+        json={"title": "Dentist", "provider": "Dr. Costa", "scheduled_at": "2030-02-01T10:00:00Z"},
+        headers=me,
+    )
+    assert experience.status_code == 201, experience.text
 
 
 async def write_integrations_content(client: httpx.AsyncClient, me: Headers) -> None:
     contact = await client.post("/v1/contacts", json={"display_name": "Ana"}, headers=me)
     assert contact.status_code == 201, contact.text
+    logged = await client.post(
+        f"/v1/contacts/{contact.json()['id']}/interactions",
+        json={"kind": "manual", "summary": "Coffee in Alfama"},
+        headers=me,
+    )
+    assert logged.status_code == 201, logged.text
 
 
 WRITES = {
@@ -387,10 +419,28 @@ WRITES = {
     ContentService.INTEGRATIONS: write_integrations_content,
 }
 WRITTEN = {
-    ContentService.CONVERSATION: ("conversations", "participants", "messages", "notes", "tags"),
-    ContentService.MEMORY: ("memories", "memory_history", "ingestion_jobs"),
-    ContentService.SCHEDULER: ("tasks", "reminders", "timers"),
-    ContentService.INTEGRATIONS: ("contacts",),
+    ContentService.CONVERSATION: (
+        "conversations",
+        "participants",
+        "messages",
+        "notes",
+        "tags",
+        "bookmarks",
+        "snippets",
+        "projects",
+        "project_files",
+        "usage_daily",
+    ),
+    ContentService.MEMORY: (
+        "memories",
+        "memory_history",
+        "entities",
+        "ingestion_jobs",
+        "documents",
+        "document_chunks",
+    ),
+    ContentService.SCHEDULER: ("tasks", "reminders", "experiences", "timers"),
+    ContentService.INTEGRATIONS: ("contacts", "interactions"),
 }
 
 
