@@ -8,7 +8,7 @@ is told apart from one that is already right.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -202,7 +202,7 @@ class MainOnlyCollection:
 class ServiceSchema:
     service: ContentService
     collections: tuple[CollectionSpec, ...]
-    main_only: tuple[MainOnlyCollection, ...] = field(default=())
+    main_only: tuple[MainOnlyCollection, ...] = ()
 
     def collection(self, name: str) -> CollectionSpec:
         for spec in self.collections:
@@ -222,6 +222,7 @@ def collection(
     role: CollectionRole = CollectionRole.CONTENT,
     tenancy: Tenancy = Tenancy.USER_ID_FIELD,
     required: Sequence[str] = (),
+    since: int = 1,
 ) -> CollectionSpec:
     """A collection whose validator requires ``_id``, the user (per ``tenancy``) and ``required``."""
     return CollectionSpec(
@@ -232,6 +233,7 @@ def collection(
         holds=holds,
         validator=documents(tenancy=tenancy, required=required),
         indexes=indexes,
+        since=since,
     )
 
 
