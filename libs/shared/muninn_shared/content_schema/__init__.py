@@ -1,17 +1,16 @@
 """The content schema: every content collection's validator and indexes, in one place.
 
-A BYOD user's MongoDB holds one database per content service, named as on the main MongoDB
-(``muninn_conversation``, ``muninn_memory``, ``muninn_scheduler``, ``muninn_integrations``)
-and holding the same collections under the same names, so a service reaches a user's data
-through its store router whichever MongoDB holds it, and each service's export and erasure
-(every collection of its database) stay right. Each database also holds the service's
-outbox and applied-event markers, which must commit with the content
-(:mod:`~muninn_shared.content_schema.infrastructure`); what stays on the main stores is
-listed per service as ``main_only`` with the reason. ``docs/byod-schema.md`` maps this onto
-the seed's tables.
+A BYOD user registers one database of their own (``muninn_byod``'s stores). It holds every
+content service's collections under the names they have in each service's own database on
+the main MongoDB — those names are unique across services — except the delivery bookkeeping
+every service has under the same names (outbox, applied-event markers), which is prefixed
+with its service there (:mod:`~muninn_shared.content_schema.infrastructure`): it must live
+beside the content, since a state change and its event commit in one transaction. What stays
+on the main stores is listed per service as ``main_only`` with the reason.
+``docs/byod-schema.md`` maps this onto the seed's tables.
 """
 
-from muninn_shared.content_schema.catalogue import SCHEMAS, database_name
+from muninn_shared.content_schema.catalogue import SCHEMAS, user_database_collections
 from muninn_shared.content_schema.deploy import (
     SCHEMA_COLLECTION,
     DeployReport,
@@ -48,7 +47,7 @@ __all__ = [
     "SchemaTooNewError",
     "ServiceSchema",
     "Tenancy",
-    "database_name",
     "deploy",
     "recorded_version",
+    "user_database_collections",
 ]

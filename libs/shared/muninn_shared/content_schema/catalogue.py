@@ -1,4 +1,4 @@
-"""Every content service's schema, by service."""
+"""Every content service's schema, by service, and the whole of a user's database."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from muninn_shared.content_schema.conversation import CONVERSATION
 from muninn_shared.content_schema.integrations import INTEGRATIONS
 from muninn_shared.content_schema.memory import MEMORY
 from muninn_shared.content_schema.scheduler import SCHEDULER
-from muninn_shared.content_schema.specs import ContentService, ServiceSchema
+from muninn_shared.content_schema.specs import CollectionSpec, ContentService, ServiceSchema
 
 SCHEMAS: Mapping[ContentService, ServiceSchema] = {
     schema.service: schema for schema in (CONVERSATION, MEMORY, SCHEDULER, INTEGRATIONS)
 }
 
 
-def database_name(service: ContentService, prefix: str = "muninn_") -> str:
-    """The name of ``service``'s database in a user's MongoDB, as on the main one."""
-    return f"{prefix}{service.value}"
+def user_database_collections() -> tuple[CollectionSpec, ...]:
+    """Every collection a user's database holds, each service's in turn."""
+    return tuple(spec for schema in SCHEMAS.values() for spec in schema.collections)

@@ -1,4 +1,4 @@
-"""Provision one content service's database in a user's MongoDB, idempotently.
+"""Provision a user's database with the content schema, idempotently.
 
 ``deploy`` compares what the database holds with the package before it changes anything:
 collections missing are created with their validator, validators that differ are set with
@@ -15,7 +15,7 @@ history entry ``{version, applied_at, changes, degraded}`` per run that changed 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -26,7 +26,6 @@ from pymongo.errors import CollectionInvalid, OperationFailure
 from muninn_shared.content_schema.catalogue import SCHEMAS
 from muninn_shared.content_schema.specs import (
     CollectionSpec,
-    ContentService,
     IndexSpec,
     ServiceSchema,
     plain,
@@ -81,7 +80,6 @@ class IndexConflictError(RuntimeError):
 @dataclass
 class DeployReport:
     database: str
-    service: ContentService
     recorded_version: int | None
     version: int
     created_collections: list[str] = field(default_factory=list)
@@ -109,17 +107,19 @@ class DeployReport:
 
 async def deploy(
     database: AsyncDatabase[Doc],
-    service: ContentService | ServiceSchema,
     *,
     target: int = SCHEMA_VERSION,
+    schemas: Iterable[ServiceSchema] = SCHEMAS.values(),
 ) -> DeployReport:
-    """Bring ``database`` (the user's database of ``service``) to content schema ``target``.
+    """Bring ``database`` (a user's) to content schema ``target``: every service's collections.
+
+    ``schemas`` narrows or renames what is provisioned (a service's own database on main
+    holds only its part, under its main names: ``SCHEMAS[service].as_on_main()``).
 
     Raises :class:`SchemaTooNewError` if the database records a version above ``target``,
     :class:`IndexConflictError` (before changing anything) if an index contradicts the
     package.
     """
-    schema = SCHEMAS[service] if isinstance(service, ContentService) else service
     if not 1 <= target <= SCHEMA_VERSION:
         raise ValueError(f"content schema version {target} is not between 1 and {SCHEMA_VERSION}")
     state = await database[SCHEMA_COLLECTION].find_one({"_id": STATE_ID})
@@ -127,24 +127,24 @@ async def deploy(
     if recorded is not None and recorded > target:
         raise SchemaTooNewError(database.name, recorded, target)
 
-    report = DeployReport(database.name, schema.service, recorded, target)
-    specs = schema.collections_until(target)
+    report = DeployReport(database.name, recorded, target)
+    specs = [spec for schema in schemas for spec in schema.collections_until(target)]
     existing = {info["name"]: info for info in await (await database.list_collections()).to_list()}
     indexes: dict[str, Mapping[str, Any]] = {}
     for spec in specs:
-        if spec.name in existing:
-            indexes[spec.name] = await database[spec.name].index_information()
+        if spec.stored_as in existing:
+            indexes[spec.stored_as] = await database[spec.stored_as].index_information()
     conflicts = [
         conflict
         for spec in specs
-        for conflict in _conflicts(spec, target, indexes.get(spec.name, {}))
+        for conflict in _conflicts(spec, target, indexes.get(spec.stored_as, {}))
     ]
     if conflicts:
         raise IndexConflictError(database.name, conflicts)
 
     for spec in specs:
-        await _ensure_collection(database, spec, existing.get(spec.name), report)
-        await _ensure_indexes(database, spec, target, indexes.get(spec.name, {}), report)
+        await _ensure_collection(database, spec, existing.get(spec.stored_as), report)
+        await _ensure_indexes(database, spec, target, indexes.get(spec.stored_as, {}), report)
 
     if report.changed:
         now = datetime.now(UTC)
@@ -156,10 +156,7 @@ async def deploy(
         }
         await database[SCHEMA_COLLECTION].update_one(
             {"_id": STATE_ID},
-            {
-                "$set": {"version": target, "service": schema.service.value, "updated_at": now},
-                "$push": {"history": entry},
-            },
+            {"$set": {"version": target, "updated_at": now}, "$push": {"history": entry}},
             upsert=True,
         )
     return report
@@ -180,7 +177,7 @@ def _conflicts(
         if have is not None:
             differences = wanted.differences(have)
             if differences:
-                found.append(IndexConflict(spec.name, wanted.name, tuple(differences)))
+                found.append(IndexConflict(spec.stored_as, wanted.name, tuple(differences)))
             continue
         # The same keys under another name: the server would refuse ours (or, with other
         # options, keep two indexes where the package means one). Renaming is the owner's call.
@@ -188,7 +185,9 @@ def _conflicts(
         for name, info in existing.items():
             if _key(info.get("key", [])) == keys:
                 found.append(
-                    IndexConflict(spec.name, wanted.name, (f"its keys are indexed as {name!r}",))
+                    IndexConflict(
+                        spec.stored_as, wanted.name, (f"its keys are indexed as {name!r}",)
+                    )
                 )
     return found
 
@@ -202,33 +201,35 @@ async def _ensure_collection(
     wanted = spec.collection_options()
     if existing is None:
         try:
-            await database.create_collection(spec.name, **wanted)
-            report.created_collections.append(spec.name)
+            await database.create_collection(spec.stored_as, **wanted)
+            report.created_collections.append(spec.stored_as)
             return
         except CollectionInvalid:
             # Created by someone else since we listed: compare with it below.
             existing = (
-                await (await database.list_collections(filter={"name": spec.name})).to_list()
+                await (await database.list_collections(filter={"name": spec.stored_as})).to_list()
             )[0]
         except OperationFailure as refused:
             if refused.code not in UNSUPPORTED_CODES:
                 raise
-            await database.create_collection(spec.name)
-            report.created_collections.append(spec.name)
+            await database.create_collection(spec.stored_as)
+            report.created_collections.append(spec.stored_as)
             report.degraded.append(
-                f"{spec.name}: validator refused by the server ({_reason(refused)})"
+                f"{spec.stored_as}: validator refused by the server ({_reason(refused)})"
             )
             return
     options = plain(existing.get("options") or {})
     if all(options.get(name) == value for name, value in wanted.items()):
         return
     try:
-        await database.command("collMod", spec.name, **wanted)
-        report.validators_applied.append(spec.name)
+        await database.command("collMod", spec.stored_as, **wanted)
+        report.validators_applied.append(spec.stored_as)
     except OperationFailure as refused:
         if refused.code not in UNSUPPORTED_CODES:
             raise
-        report.degraded.append(f"{spec.name}: validator refused by the server ({_reason(refused)})")
+        report.degraded.append(
+            f"{spec.stored_as}: validator refused by the server ({_reason(refused)})"
+        )
 
 
 async def _ensure_indexes(
@@ -238,27 +239,27 @@ async def _ensure_indexes(
     existing: Mapping[str, Any],
     report: DeployReport,
 ) -> None:
-    collection = database[spec.name]
+    collection = database[spec.stored_as]
     declared = spec.indexes_until(target)
     for wanted in declared:
         have = existing.get(wanted.name)
         if have is not None:
             if wanted.expiry_differs(have):
-                report.tuned_expiries.append(f"{spec.name}.{wanted.name}")
+                report.tuned_expiries.append(f"{spec.stored_as}.{wanted.name}")
             continue
         try:
             await collection.create_index(list(wanted.keys), **wanted.create_options())
-            report.created_indexes.append(f"{spec.name}.{wanted.name}")
+            report.created_indexes.append(f"{spec.stored_as}.{wanted.name}")
         except OperationFailure as refused:
             if refused.code not in UNSUPPORTED_CODES:
                 raise
             report.degraded.append(
-                f"{spec.name}.{wanted.name}: {_kind(wanted)} refused by the server "
+                f"{spec.stored_as}.{wanted.name}: {_kind(wanted)} refused by the server "
                 f"({_reason(refused)})"
             )
     names = {i.name for i in declared}
     report.undeclared_indexes += [
-        f"{spec.name}.{name}" for name in existing if name != "_id_" and name not in names
+        f"{spec.stored_as}.{name}" for name in existing if name != "_id_" and name not in names
     ]
 
 

@@ -3,13 +3,16 @@
 A state change and the event announcing it commit in one transaction (the outbox), and an
 event's effect commits with the marker saying it was applied (idempotent consumers). A
 transaction spans one MongoDB deployment, so for a user whose content lives in their own
-database these collections must live there too: each service database of the user holds
-its own outbox, outbox dead letters, relay lease and applied-event markers, under the same
-names as on the main MongoDB (``muninn_shared.storage.outbox`` and ``.idempotency``).
+database these collections must live there too. Every service has them under the same names
+in its own database (``muninn_shared.storage.outbox`` and ``.idempotency``); in a user's
+database, which holds every service's collections, each service's are prefixed with the
+service (``conversation_outbox``, ``memory_processed_events``…), so no relay publishes
+another service's events and no consumer reads another's markers.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from muninn_shared.content_schema.specs import (
@@ -33,6 +36,13 @@ NULLABLE_USER = {"user_id": {"bsonType": ["string", "null"]}}
 
 
 def delivery_collections(service: ContentService) -> tuple[CollectionSpec, ...]:
+    return tuple(
+        replace(spec, stored_as=f"{service.value}_{spec.name}")
+        for spec in _delivery_collections(service)
+    )
+
+
+def _delivery_collections(service: ContentService) -> tuple[CollectionSpec, ...]:
     return (
         CollectionSpec(
             name=OUTBOX,

@@ -8,7 +8,7 @@ is told apart from one that is already right.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -168,6 +168,7 @@ def index(
 @dataclass(frozen=True)
 class CollectionSpec:
     name: str
+    """The collection's name in its service's own database (on the main MongoDB)."""
     service: ContentService
     role: CollectionRole
     tenancy: Tenancy
@@ -176,6 +177,14 @@ class CollectionSpec:
     validator: Mapping[str, Any]
     indexes: tuple[IndexSpec, ...] = ()
     since: int = 1
+    stored_as: str = ""
+    """Its name in a user's database, which holds every service's collections: the same
+    name, except where two services have a collection of that name (their delivery
+    bookkeeping)."""
+
+    def __post_init__(self) -> None:
+        if not self.stored_as:
+            object.__setattr__(self, "stored_as", self.name)
 
     def indexes_until(self, version: int) -> tuple[IndexSpec, ...]:
         return tuple(i for i in self.indexes if i.since <= version)
@@ -212,6 +221,12 @@ class ServiceSchema:
 
     def collections_until(self, version: int) -> tuple[CollectionSpec, ...]:
         return tuple(c for c in self.collections if c.since <= version)
+
+    def as_on_main(self) -> ServiceSchema:
+        """The same schema under the names the service's own database uses (on main)."""
+        return replace(
+            self, collections=tuple(replace(c, stored_as=c.name) for c in self.collections)
+        )
 
 
 def collection(

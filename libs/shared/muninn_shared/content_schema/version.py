@@ -13,10 +13,11 @@ SCHEMA_VERSION = 1
 
 CHANGELOG: Mapping[int, str] = {
     1: (
-        "Initial content schema: one database per content service (conversation, memory, "
-        "scheduler, integrations) with the collections, $jsonSchema validators (moderate) "
-        "and indexes those services create on the main MongoDB; the outbox, its dead letters "
-        "and lease, and the applied-event markers in each; memory's vector collection "
-        "(dense + sparse, cosine) and its payload indexes for the user's Qdrant."
+        "Initial content schema: the content collections of conversation, memory, scheduler "
+        "and integrations in the user's database, with $jsonSchema validators (moderate) and "
+        "the indexes those services create on the main MongoDB; each service's outbox, its "
+        "dead letters and lease, and applied-event markers, prefixed with the service; "
+        "memory's vector collection (dense + sparse, cosine) and its payload indexes for the "
+        "user's Qdrant."
     ),
 }
