@@ -1,0 +1,23 @@
+"""The version of the content schema a user's databases are provisioned with, and its history.
+
+A change to any collection, validator or index of the package is a new version: its specs
+carry ``since`` so :func:`~muninn_shared.content_schema.deploy.deploy` can provision any
+version up to this one, and a database provisioned by newer code is refused by older code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+SCHEMA_VERSION = 1
+
+CHANGELOG: Mapping[int, str] = {
+    1: (
+        "Initial content schema: the content collections of conversation, memory, scheduler "
+        "and integrations in the user's database, with $jsonSchema validators (moderate) and "
+        "the indexes those services create on the main MongoDB; each service's outbox, its "
+        "dead letters and lease, and applied-event markers, prefixed with the service; "
+        "memory's vector collection (dense + sparse, cosine) and its payload indexes for the "
+        "user's Qdrant."
+    ),
+}
