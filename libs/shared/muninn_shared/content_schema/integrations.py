@@ -66,6 +66,7 @@ INTEGRATIONS_COLLECTIONS = (
         index([("user_id", 1), ("is_archived", 1), ("relationship_strength", -1), ("_id", -1)]),
         index([("user_id", 1), ("company_key", 1)]),
         index([("user_id", 1), ("_id", 1)]),
+        index([("last_interaction_at", 1), ("_id", 1)]),
         required=("created_at",),
     ),
     content(

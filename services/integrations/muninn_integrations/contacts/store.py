@@ -128,6 +128,8 @@ class ContactStore:
             )
         await ensure_index(self._contacts, [("user_id", ASCENDING), ("company_key", ASCENDING)])
         await ensure_index(self._contacts, [("user_id", ASCENDING), ("_id", ASCENDING)])
+        # The summary job pages through every user's recently active contacts.
+        await ensure_index(self._contacts, [("last_interaction_at", ASCENDING), ("_id", ASCENDING)])
 
     async def backfill_list_keys(self) -> int:
         """Give contacts stored before the list's sort and filter keys existed those keys."""
@@ -141,7 +143,6 @@ class ContactStore:
         if operations:
             await self._contacts.bulk_write(operations, ordered=False)
         return len(operations)
-        await ensure_index(self._contacts, [("last_interaction_at", ASCENDING), ("_id", ASCENDING)])
 
     # --- contacts ---------------------------------------------------------------------------
 
