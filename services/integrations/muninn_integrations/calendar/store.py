@@ -147,6 +147,12 @@ class CalendarEventStore:
         doc = await self._events.find_one({"_id": event_id, "user_id": user_id}, session=session)
         return stored_event_from_doc(doc) if doc is not None else None
 
+    async def some(
+        self, user_id: str, event_ids: list[str], session: AsyncClientSession | None = None
+    ) -> list[StoredCalendarEvent]:
+        found = self._events.find({"user_id": user_id, "_id": {"$in": event_ids}}, session=session)
+        return [stored_event_from_doc(doc) async for doc in found]
+
     async def latest(
         self, user_id: str, limit: int, session: AsyncClientSession | None = None
     ) -> list[StoredCalendarEvent]:

@@ -22,6 +22,9 @@ from muninn_integrations.interactions.models import EDITABLE_SOURCES, Interactio
 from muninn_integrations.interactions.strength import Activity
 
 INTERACTIONS = "interactions"
+# One document per recurring meeting that gave interactions: how far ahead its occurrences
+# were derived and when they are next rolled forward (``InteractionService.roll_forward``).
+SERIES = "interaction_series"
 SWEEPS = "relationship_sweeps"  # one document per day the strength sweep ran (no user data)
 RHYTHM_MOMENTS = 50  # the most recent interactions a contact's rhythm is learnt from
 MAX_THREAD_SCAN = 500
@@ -60,6 +63,7 @@ class InteractionStore:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self._interactions = db[INTERACTIONS]
         self._sweeps = db[SWEEPS]
+        self._series = db[SERIES]
 
     async def ensure_indexes(self) -> None:
         await ensure_index(
@@ -86,6 +90,8 @@ class InteractionStore:
         await ensure_index(
             self._sweeps, [("claimed_at", ASCENDING)], expireAfterSeconds=SWEEP_KEPT_SECONDS
         )
+        await ensure_index(self._series, [("due_at", ASCENDING)])
+        await ensure_index(self._series, [("user_id", ASCENDING), ("connection_id", ASCENDING)])
 
     async def claim_sweep(self, day: str, now: datetime) -> bool:
         """True for the first caller of the day (across replicas)."""
@@ -94,6 +100,41 @@ class InteractionStore:
         except DuplicateKeyError:
             return False
         return True
+
+    async def save_series(
+        self, user_id: str, record_id: str, fields: Mapping[str, Any], session: Session
+    ) -> None:
+        await self._series.update_one(
+            {"_id": record_id, "user_id": user_id},
+            {"$set": {"user_id": user_id, **fields}},
+            upsert=True,
+            session=session,
+        )
+
+    async def forget_series(
+        self, user_id: str, record_ids: Sequence[str], session: Session
+    ) -> None:
+        if record_ids:
+            await self._series.delete_many(
+                {"user_id": user_id, "_id": {"$in": list(record_ids)}}, session=session
+            )
+
+    async def forget_connection_series(
+        self, user_id: str, connection_id: str, session: Session
+    ) -> None:
+        await self._series.delete_many(
+            {"user_id": user_id, "connection_id": connection_id}, session=session
+        )
+
+    async def claim_due_series(self, now: datetime, retry_at: datetime) -> Doc | None:
+        """The series longest due for rolling forward, claimed until ``retry_at`` (another
+        replica's run passes it by; a roll that failed is tried again then)."""
+        found: Doc | None = await self._series.find_one_and_update(
+            {"due_at": {"$lte": now}},
+            {"$set": {"due_at": retry_at}},
+            sort=[("due_at", ASCENDING)],
+        )
+        return found
 
     async def get(self, user_id: str, interaction_id: str, session: Session = None) -> Doc | None:
         return await self._interactions.find_one(
