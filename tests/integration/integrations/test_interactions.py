@@ -10,16 +10,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from muninn_integrations.calendar.ical import event_from_ical
 from muninn_integrations.calendar.models import Attendee, CalendarEvent, Person, ResponseStatus
 from muninn_integrations.connectors.port import Change, RecordKind
 from muninn_integrations.contacts.merging import ContactMerger
 from muninn_integrations.contacts.models import Contact, ContactMerge, LabeledValue
 from muninn_integrations.contacts.store import ContactStore
 from muninn_integrations.interactions.models import InteractionDraft
+from muninn_integrations.interactions.occurrences import occurrence_key
 from muninn_integrations.mail.models import MailAddress, MailMessage
 from muninn_integrations.sync.announce import RecordAnnouncer
 from muninn_integrations.sync.sinks import Action, Applied, SyncScope
 from muninn_shared.events import Topic
+from muninn_shared.moments import as_utc
 from muninn_shared.problems import ProblemError
 from muninn_shared.storage.outbox import Outbox
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -816,3 +819,137 @@ async def test_a_contact_purged_with_its_account_takes_its_interactions(running:
     assert [(a.record_id, a.action) for a in purged] == [(bea, Action.DELETED)]
     left = await running.client.get(f"/v1/interactions/{answer.json()['id']}", headers=headers)
     assert left.status_code == 404
+
+
+def weekly_one_on_one(first: datetime, *more: str) -> CalendarEvent:
+    """A weekly half-hour with Ana and Bo from ``first``, as a CalDAV server has it (its
+    iCalendar text kept for expansion); ``more``: master lines (EXDATE) or overridden
+    occurrences (whole VEVENTs)."""
+    stamp = occurrence_key
+    lines = [m for m in more if not m.startswith("BEGIN:VEVENT")]
+    overrides = [m for m in more if m.startswith("BEGIN:VEVENT")]
+    text = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:one-on-one\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{stamp(first)}\r\n"
+        f"DTEND:{stamp(first + timedelta(minutes=30))}\r\nRRULE:FREQ=WEEKLY\r\n"
+        f"SUMMARY:1:1\r\nORGANIZER:mailto:{ME}\r\n"
+        "ATTENDEE;PARTSTAT=ACCEPTED:mailto:ana@acme.example\r\n"
+        "ATTENDEE;PARTSTAT=ACCEPTED:mailto:bo@acme.example\r\n"
+        + "".join(f"{line}\r\n" for line in lines)
+        + "END:VEVENT\r\n"
+        + "".join(overrides)
+        + "END:VCALENDAR\r\n"
+    )
+    event = event_from_ical(text)
+    assert event is not None
+    assert event.recurring
+    return event
+
+
+def moved_without_bo(original: datetime, start: datetime) -> str:
+    """An overridden occurrence of the 1:1: moved to ``start``, Bo declined."""
+    return (
+        "BEGIN:VEVENT\r\nUID:one-on-one\r\nDTSTAMP:20260101T000000Z\r\n"
+        f"RECURRENCE-ID:{occurrence_key(original)}\r\nDTSTART:{occurrence_key(start)}\r\n"
+        f"DTEND:{occurrence_key(start + timedelta(minutes=30))}\r\nSUMMARY:1:1 (moved)\r\n"
+        f"ORGANIZER:mailto:{ME}\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:ana@acme.example\r\n"
+        "ATTENDEE;PARTSTAT=DECLINED:mailto:bo@acme.example\r\nEND:VEVENT\r\n"
+    )
+
+
+async def every_interaction(
+    running: Running, headers: dict[str, str], contact_id: str
+) -> dict[str, datetime]:
+    """The contact's interactions, every page: id → when."""
+    found: dict[str, datetime] = {}
+    cursor: str | None = None
+    while True:
+        params: dict[str, Any] = {"limit": 100, **({"cursor": cursor} if cursor else {})}
+        answer = await running.client.get(
+            f"/v1/contacts/{contact_id}/interactions", params=params, headers=headers
+        )
+        assert answer.status_code == 200, answer.text
+        for item in answer.json()["items"]:
+            found[item["id"]] = datetime.fromisoformat(item["occurred_at"])
+        cursor = answer.json()["next_cursor"]
+        if cursor is None:
+            return found
+
+
+async def test_a_weekly_meeting_gives_an_interaction_per_occurrence(running: Running) -> None:
+    user, headers = new_user("ana")
+    ana = await add_contact(running, headers, "Ana", "ana@acme.example")
+    bo = await add_contact(running, headers, "Bo", "bo@acme.example")
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    first = now - timedelta(weeks=10, hours=1)
+    weeks = [first + timedelta(weeks=k) for k in range(30)]
+    past, ahead = weeks[:11], [w for w in weeks[11:] if w < now + timedelta(days=60)]
+    scope = SyncScope(user, uuid.uuid4().hex, "caldav", None)
+    href = "/cal/one-on-one.ics"
+    [series] = await sync(
+        running, scope, EVENT, [Change(EVENT, href, "/cal/", weekly_one_on_one(first))]
+    )
+
+    def ids(contact_id: str, moments: Sequence[datetime]) -> set[str]:
+        return {f"{series.record_id}@{occurrence_key(m)}:{contact_id}" for m in moments}
+
+    for contact_id in (ana, bo):
+        found = await every_interaction(running, headers, contact_id)
+        # One per occurrence that happened, and the next ones within the horizon (they count
+        # once they happen): not one at the series' first start.
+        assert set(found) == ids(contact_id, past + ahead)
+        assert sorted(m for m in found.values() if m <= now) == past
+        profile = await contact(running, headers, contact_id)
+        assert profile["interaction_frequency"] == "weekly"
+        assert profile["usual_gap_days"] == 7
+        assert datetime.fromisoformat(profile["last_interaction_at"]) == past[-1]
+    docs = await running.db["interactions"].find({"user_id": user}).to_list(None)
+    assert {d["source_record_id"] for d in docs} == {series.record_id}
+
+    # The same series handed over again (a replayed page) changes nothing.
+    before = {d["_id"]: d["updated_at"] for d in docs}
+
+    async def replay(session: AsyncClientSession) -> None:
+        await running.services.interactions.follow(scope, EVENT, [series], session)
+
+    await running.txn(replay)
+    again = await running.db["interactions"].find({"user_id": user}).to_list(None)
+    assert {d["_id"]: d["updated_at"] for d in again} == before
+
+    # One week excluded, one moved a day on with Bo declining: the excluded week is no
+    # interaction with anyone, the moved one is Ana's alone, at its new time.
+    excluded, moved = past[5], past[7]
+    changed = weekly_one_on_one(
+        first,
+        f"EXDATE:{occurrence_key(excluded)}",
+        moved_without_bo(moved, moved + timedelta(days=1)),
+    )
+    await sync(running, scope, EVENT, [Change(EVENT, href, "/cal/", changed)])
+    found_ana = await every_interaction(running, headers, ana)
+    found_bo = await every_interaction(running, headers, bo)
+    assert set(found_ana) == ids(ana, [w for w in past + ahead if w != excluded])
+    assert found_ana[f"{series.record_id}@{occurrence_key(moved)}:{ana}"] == moved + timedelta(
+        days=1
+    )
+    assert set(found_bo) == ids(bo, [w for w in past + ahead if w not in (excluded, moved)])
+
+    # A month on, the hourly job rolls the series forward: the weeks that came within the
+    # horizon since are interactions too.
+    later = now + timedelta(days=30)
+    assert await running.services.interactions.roll_forward(later) >= 1
+    rolled = [w for w in weeks[11:] if w < later + timedelta(days=60)]
+    assert len(rolled) > len(ahead)
+    assert set(await every_interaction(running, headers, ana)) == ids(
+        ana, [w for w in past + rolled if w != excluded]
+    )
+    marker = await running.db["interaction_series"].find_one({"_id": series.record_id})
+    assert marker is not None
+    assert marker["user_id"] == user
+    assert as_utc(marker["derived_through"]) == later + timedelta(days=60)
+
+    # The series deleted at the source: every occurrence's interaction goes with it.
+    await sync(running, scope, EVENT, [Change(EVENT, href, "/cal/", None)])
+    assert await every_interaction(running, headers, ana) == {}
+    assert await every_interaction(running, headers, bo) == {}
+    assert await running.db["interaction_series"].find_one({"_id": series.record_id}) is None
+    assert (await contact(running, headers, ana))["last_interaction_at"] is None
