@@ -821,17 +821,19 @@ async def test_a_contact_purged_with_its_account_takes_its_interactions(running:
     assert left.status_code == 404
 
 
-def weekly_one_on_one(first: datetime, *more: str) -> CalendarEvent:
-    """A weekly half-hour with Ana and Bo from ``first``, as a CalDAV server has it (its
-    iCalendar text kept for expansion); ``more``: master lines (EXDATE) or overridden
-    occurrences (whole VEVENTs)."""
+def recurring_one_on_one(
+    first: datetime, *more: str, uid: str = "one-on-one", rule: str = "FREQ=WEEKLY"
+) -> CalendarEvent:
+    """A half-hour with Ana and Bo from ``first``, weekly unless ``rule`` says otherwise, as a
+    CalDAV server has it (its iCalendar text kept for expansion); ``more``: master lines
+    (EXDATE) or overridden occurrences (whole VEVENTs)."""
     stamp = occurrence_key
     lines = [m for m in more if not m.startswith("BEGIN:VEVENT")]
     overrides = [m for m in more if m.startswith("BEGIN:VEVENT")]
     text = (
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
-        f"UID:one-on-one\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{stamp(first)}\r\n"
-        f"DTEND:{stamp(first + timedelta(minutes=30))}\r\nRRULE:FREQ=WEEKLY\r\n"
+        f"UID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{stamp(first)}\r\n"
+        f"DTEND:{stamp(first + timedelta(minutes=30))}\r\nRRULE:{rule}\r\n"
         f"SUMMARY:1:1\r\nORGANIZER:mailto:{ME}\r\n"
         "ATTENDEE;PARTSTAT=ACCEPTED:mailto:ana@acme.example\r\n"
         "ATTENDEE;PARTSTAT=ACCEPTED:mailto:bo@acme.example\r\n"
@@ -887,7 +889,7 @@ async def test_a_weekly_meeting_gives_an_interaction_per_occurrence(running: Run
     scope = SyncScope(user, uuid.uuid4().hex, "caldav", None)
     href = "/cal/one-on-one.ics"
     [series] = await sync(
-        running, scope, EVENT, [Change(EVENT, href, "/cal/", weekly_one_on_one(first))]
+        running, scope, EVENT, [Change(EVENT, href, "/cal/", recurring_one_on_one(first))]
     )
 
     def ids(contact_id: str, moments: Sequence[datetime]) -> set[str]:
@@ -919,7 +921,7 @@ async def test_a_weekly_meeting_gives_an_interaction_per_occurrence(running: Run
     # One week excluded, one moved a day on with Bo declining: the excluded week is no
     # interaction with anyone, the moved one is Ana's alone, at its new time.
     excluded, moved = past[5], past[7]
-    changed = weekly_one_on_one(
+    changed = recurring_one_on_one(
         first,
         f"EXDATE:{occurrence_key(excluded)}",
         moved_without_bo(moved, moved + timedelta(days=1)),
@@ -953,3 +955,37 @@ async def test_a_weekly_meeting_gives_an_interaction_per_occurrence(running: Run
     assert await every_interaction(running, headers, bo) == {}
     assert await running.db["interaction_series"].find_one({"_id": series.record_id}) is None
     assert (await contact(running, headers, ana))["last_interaction_at"] is None
+
+
+async def test_a_page_of_many_series_leaves_the_rest_to_the_roll_forward(
+    running: Running,
+) -> None:
+    user, headers = new_user("ana")
+    ana = await add_contact(running, headers, "Ana", "ana@acme.example")
+    first = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=400)
+    scope = SyncScope(user, uuid.uuid4().hex, "caldav", None)
+    # Fourteen daily series: each is capped and expanded around now (some 160 occurrences
+    # up to the horizon), and a page stops expanding once its series gave 2,000.
+    dailies = [recurring_one_on_one(first, uid=f"daily-{n}", rule="FREQ=DAILY") for n in range(14)]
+    changes: list[Change[Any]] = [
+        Change(EVENT, f"/cal/daily-{n}.ics", "/cal/", event) for n, event in enumerate(dailies)
+    ]
+    applied = await sync(running, scope, EVENT, changes)
+    series = {a.record_id for a in applied}
+
+    async def per_series() -> dict[str, int]:
+        counts = dict.fromkeys(series, 0)
+        async for doc in running.db["interactions"].find({"user_id": user, "contact_id": ana}):
+            counts[doc["source_record_id"]] += 1
+        return counts
+
+    counts = await per_series()
+    [left] = [record_id for record_id, n in counts.items() if n == 0]
+    each = max(counts.values())
+    assert 100 < each <= 200
+    assert sorted(counts.values()) == [0] + [each] * 13
+    marker = await running.db["interaction_series"].find_one({"_id": left})
+    assert marker is not None  # written in the page's transaction: it is not lost
+
+    assert await running.services.interactions.roll_forward(datetime.now(UTC)) >= 1
+    assert sorted((await per_series()).values()) == [each] * 14

@@ -56,6 +56,16 @@ log = get_logger(__name__)
 Doc = dict[str, Any]
 SYNCED_KINDS = (RecordKind.EMAIL, RecordKind.CALENDAR_EVENT)
 ROLL_RETRY = timedelta(hours=1)  # a series whose roll failed is tried again after this
+# A page of many series expands them until they gave this many occurrences (a page's
+# transaction stays small); the rest are left to the roll-forward.
+PAGE_OCCURRENCES = 2_000
+
+
+class Deferred:
+    """A series a page left to the roll-forward."""
+
+
+DEFERRED = Deferred()
 SeriesReader = Callable[
     [str, Sequence[str], AsyncClientSession], Awaitable[Mapping[str, CalendarEvent]]
 ]
@@ -378,7 +388,7 @@ class InteractionService(PageFollower):
             *(
                 address
                 for expansion in series.values()
-                if expansion is not None
+                if isinstance(expansion, SeriesExpansion)
                 for occurrence in expansion.occurrences
                 for address in derive.addresses_in(kind, occurrence.data)
             ),
@@ -401,6 +411,15 @@ class InteractionService(PageFollower):
                 expansion = series[item.record_id]
                 if expansion is None:
                     continue  # a rule that cannot be expanded: what it gave stays as it was
+                if isinstance(expansion, Deferred):
+                    # Kept as it was; the marker, written in this transaction, has the hourly
+                    # job derive it soon.
+                    markers[item.record_id] = {
+                        "connection_id": scope.connection_id,
+                        "provider": scope.provider,
+                        "due_at": now,
+                    }
+                    continue
                 wanted = occurrence_interactions(item.record_id, expansion, known)
                 covered_from = expansion.covered_from
                 # Occurrences before the range looked at are history, kept as derived then.
@@ -477,10 +496,11 @@ class InteractionService(PageFollower):
         records: Sequence[Applied],
         session: AsyncClientSession,
         now: datetime,
-    ) -> dict[str, SeriesExpansion | None]:
+    ) -> dict[str, SeriesExpansion | Deferred | None]:
         """The recurring meetings among ``records``, each with its occurrences (None: a rule
         that cannot be expanded). A series no longer stored has none: it was deleted, and
-        its interactions go with it."""
+        its interactions go with it. Once a page's series gave ``PAGE_OCCURRENCES``, the
+        rest are ``DEFERRED`` to the roll-forward, a transaction each."""
         ids = [
             a.record_id
             for a in records
@@ -491,14 +511,18 @@ class InteractionService(PageFollower):
         if not ids or self._read_series is None:
             return {}
         events = await self._stored_events(user_id, ids, session)
-        found: dict[str, SeriesExpansion | None] = {}
+        found: dict[str, SeriesExpansion | Deferred | None] = {}
+        expanded = 0
         for record_id, event in events.items():
             if not event.recurring:
                 continue
+            if expanded >= PAGE_OCCURRENCES:
+                found[record_id] = DEFERRED
+                continue
             try:
-                found[record_id] = await asyncio.to_thread(
-                    expand_series, event, now, self._series_policy
-                )
+                expansion = await asyncio.to_thread(expand_series, event, now, self._series_policy)
+                found[record_id] = expansion
+                expanded += len(expansion.occurrences)
             except (MalformedCalendarError, OverflowError, ValueError):
                 log.warning("recurring_meeting_not_expandable", record_id=record_id)
                 found[record_id] = None
