@@ -949,12 +949,35 @@ async def test_a_weekly_meeting_gives_an_interaction_per_occurrence(running: Run
     assert marker["user_id"] == user
     assert as_utc(marker["derived_through"]) == later + timedelta(days=60)
 
+    # Ana merged into a card of her own: each occurrence moves under its own id, which the
+    # series derives again for the card she now is, so rolling it on adds only the weeks the
+    # horizon newly reaches.
+    card = await add_contact(running, headers, "Ana Lima", "ana.lima@home.example")
+    merged = await running.client.post(
+        "/v1/contacts/merge", json={"into": card, "merge": [ana]}, headers=headers
+    )
+    assert merged.status_code == 200, merged.text
+    kept = [w for w in past + rolled if w != excluded]
+    assert set(await every_interaction(running, headers, card)) == ids(card, kept)
+    moved_before = await running.db["interactions"].find({"contact_id": card}).to_list(None)
+    next_day = later + timedelta(days=1)
+    assert await running.services.interactions.roll_forward(next_day) >= 1
+    reached = [
+        w for w in weeks[11:] if later + timedelta(days=60) <= w < next_day + timedelta(days=60)
+    ]
+    assert set(await every_interaction(running, headers, card)) == ids(card, kept + reached)
+    after_roll = {
+        d["_id"]: d["updated_at"]
+        for d in await running.db["interactions"].find({"contact_id": card}).to_list(None)
+    }
+    assert {d["_id"]: d["updated_at"] for d in moved_before}.items() <= after_roll.items()
+
     # The series deleted at the source: every occurrence's interaction goes with it.
     await sync(running, scope, EVENT, [Change(EVENT, href, "/cal/", None)])
-    assert await every_interaction(running, headers, ana) == {}
+    assert await every_interaction(running, headers, card) == {}
     assert await every_interaction(running, headers, bo) == {}
     assert await running.db["interaction_series"].find_one({"_id": series.record_id}) is None
-    assert (await contact(running, headers, ana))["last_interaction_at"] is None
+    assert (await contact(running, headers, card))["last_interaction_at"] is None
 
 
 async def test_a_page_of_many_series_leaves_the_rest_to_the_roll_forward(
