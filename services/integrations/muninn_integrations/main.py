@@ -209,6 +209,8 @@ def build_integrations(
             max_participants=settings.graph_max_participants,
         ),
         audit=audit,
+        read_series=read_series,
+        series_policy=settings.series_policy(),
     )
     interests = InterestService(
         interest_store,
@@ -374,8 +376,9 @@ def build_integrations(
 
     async def keep_relationships_current() -> None:
         # Occurrences of recurring meetings that came within the horizon become interactions
-        # first, so the day's strengths count them.
-        await interactions.roll_forward()
+        # (and the links of those who met at one that happened since grow) first, so the
+        # day's strengths count them.
+        await interactions.roll_forward(followers=[graph.follow])
         await relationships.sweep()
 
     # Hourly look: recurring meetings due are rolled forward (a bounded batch), and the first

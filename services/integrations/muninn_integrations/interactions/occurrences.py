@@ -12,10 +12,12 @@ had: it gives no occurrences at all.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_integrations.calendar.models import CalendarEvent
 from muninn_integrations.calendar.recurrence import expand_event
@@ -56,6 +58,14 @@ class SeriesExpansion:
     """The end of the range derived: the horizon, or the last occurrence when capped."""
 
 
+SeriesReader = Callable[
+    [str, Sequence[str], AsyncClientSession], Awaitable[Mapping[str, CalendarEvent]]
+]
+"""The user's stored calendar events by id, read in the caller's transaction."""
+
+# A page of many series expands them until they gave this many occurrences (a page's
+# transaction stays small); the rest are left to the roll-forward.
+PAGE_OCCURRENCES = 2_000
 MAX_RULE_STEPS = 20_000
 PERIOD_SECONDS = {
     "SECONDLY": 1,

@@ -39,8 +39,10 @@ from muninn_integrations.interactions.models import (
     InteractionRecord,
 )
 from muninn_integrations.interactions.occurrences import (
+    PAGE_OCCURRENCES,
     SeriesExpansion,
     SeriesPolicy,
+    SeriesReader,
     expand_series,
     occurrence_interactions,
 )
@@ -56,9 +58,6 @@ log = get_logger(__name__)
 Doc = dict[str, Any]
 SYNCED_KINDS = (RecordKind.EMAIL, RecordKind.CALENDAR_EVENT)
 ROLL_RETRY = timedelta(hours=1)  # a series whose roll failed is tried again after this
-# A page of many series expands them until they gave this many occurrences (a page's
-# transaction stays small); the rest are left to the roll-forward.
-PAGE_OCCURRENCES = 2_000
 
 
 class Deferred:
@@ -66,9 +65,7 @@ class Deferred:
 
 
 DEFERRED = Deferred()
-SeriesReader = Callable[
-    [str, Sequence[str], AsyncClientSession], Awaitable[Mapping[str, CalendarEvent]]
-]
+Follower = Callable[[SyncScope, RecordKind, Sequence[Applied], AsyncClientSession], Awaitable[None]]
 
 
 def event_data(doc: Mapping[str, Any]) -> dict[str, Any]:
@@ -331,10 +328,14 @@ class InteractionService(PageFollower):
         """Bring the interactions of a page of synced mail or events in line with it."""
         await self._derive(page.scope, page.kind, page.applied, page.session, datetime.now(UTC))
 
-    async def roll_forward(self, now: datetime | None = None) -> int:
+    async def roll_forward(
+        self, now: datetime | None = None, *, followers: Sequence[Follower] = ()
+    ) -> int:
         """Re-derive the recurring meetings whose occurrences were derived longest ago, so
         occurrences that came within the horizon since count once they happen; at most
-        ``roll_batch`` series, each in a transaction of its own. How many were rolled."""
+        ``roll_batch`` series, each in a transaction of its own, handed to ``followers``
+        too (the contact graph counts the occurrences that happened since). How many were
+        rolled."""
         now = now or datetime.now(UTC)
         rolled = 0
         for _ in range(self._series_policy.roll_batch):
@@ -359,6 +360,8 @@ class InteractionService(PageFollower):
                     else Applied(record_id, Action.UPDATED, calendar_event_data(event, ""))
                 )
                 await self._derive(scope, RecordKind.CALENDAR_EVENT, [series], session, now)
+                for follower in followers:
+                    await follower(scope, RecordKind.CALENDAR_EVENT, [series], session)
 
             try:
                 await in_transaction(self._client, work)
