@@ -938,12 +938,19 @@ async def test_a_weekly_meeting_gives_an_interaction_per_occurrence(running: Run
     # A month on, the hourly job rolls the series forward: the weeks that came within the
     # horizon since are interactions too.
     later = now + timedelta(days=30)
-    assert await running.services.interactions.roll_forward(later) >= 1
+    graph = running.services.graph
+    assert await running.services.interactions.roll_forward(later, followers=[graph.follow]) >= 1
     rolled = [w for w in weeks[11:] if w < later + timedelta(days=60)]
     assert len(rolled) > len(ahead)
     assert set(await every_interaction(running, headers, ana)) == ids(
         ana, [w for w in past + rolled if w != excluded]
     )
+    # Handed to the contact graph too: Ana and Bo met at each week that happened but the
+    # excluded one and the one Bo declined.
+    a, b = sorted((ana, bo))
+    link = await running.db["contact_links"].find_one({"user_id": user, "a": a, "b": b})
+    assert link is not None
+    assert link["shared_interactions"] == len(past) - 2
     marker = await running.db["interaction_series"].find_one({"_id": series.record_id})
     assert marker is not None
     assert marker["user_id"] == user
