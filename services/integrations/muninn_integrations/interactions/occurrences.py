@@ -128,7 +128,8 @@ def expand_series(event: CalendarEvent, now: datetime, policy: SeriesPolicy) -> 
     first, last = (datetime.fromisoformat(found[i].data["start"]) for i in (0, cap - 1))
     around = max(start, now - (last - first) / 2)
     found = _derived(event, around, end, cap)
-    through = datetime.fromisoformat(found[-1].data["start"]) if found else end
+    capped = len(found) >= cap
+    through = datetime.fromisoformat(found[-1].data["start"]) if capped else end
     return SeriesExpansion(found, datetime.min.replace(tzinfo=UTC), through)
 
 
