@@ -378,6 +378,7 @@ def build_integrations(
         # Occurrences of recurring meetings that came within the horizon become interactions
         # (and the links of those who met at one that happened since grow) first, so the
         # day's strengths count them.
+        await interactions.seed_existing_series(calendar.recurring_after)
         await interactions.roll_forward(followers=[graph.follow])
         await relationships.sweep()
 

@@ -1019,3 +1019,40 @@ async def test_a_page_of_many_series_leaves_the_rest_to_the_roll_forward(
 
     assert await running.services.interactions.roll_forward(datetime.now(UTC)) >= 1
     assert sorted((await per_series()).values()) == [each] * 14
+
+
+async def test_a_series_synced_before_occurrences_counted_is_derived_anew_once(
+    running: Running,
+) -> None:
+    user, headers = new_user("ana")
+    ana = await add_contact(running, headers, "Ana", "ana@acme.example")
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    first = now - timedelta(weeks=3, hours=1)
+    scope = SyncScope(user, uuid.uuid4().hex, "caldav", None)
+    change = Change(EVENT, "/cal/one-on-one.ics", "/cal/", recurring_one_on_one(first))
+    [series] = await sync(running, scope, EVENT, [change])
+    # As an earlier version left it: one interaction at the series' first start, no marker.
+    interactions = running.db["interactions"]
+    [template] = await interactions.find({"user_id": user}).limit(1).to_list(None)
+    await interactions.delete_many({"user_id": user})
+    await running.db["interaction_series"].delete_many({"user_id": user})
+    legacy = {
+        **template,
+        "_id": f"{series.record_id}:{ana}",
+        "external_id": series.record_id,
+        "occurred_at": first,
+    }
+    await interactions.insert_one(legacy)
+
+    calendar = running.services.calendar
+    service = running.services.interactions
+    assert await service.seed_existing_series(calendar.recurring_after) >= 1
+    assert await service.roll_forward(datetime.now(UTC)) >= 1
+    weeks = [first + timedelta(weeks=k) for k in range(4)]
+    found = await every_interaction(running, headers, ana)
+    assert {i for i, at in found.items() if at <= now} == {
+        f"{series.record_id}@{occurrence_key(w)}:{ana}" for w in weeks
+    }
+    assert legacy["_id"] not in found
+    # Once per database: a later run seeds nothing.
+    assert await service.seed_existing_series(calendar.recurring_after) == 0

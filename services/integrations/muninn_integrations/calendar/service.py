@@ -274,6 +274,13 @@ class CalendarService:
         found = await self._store.some(user_id, list(dict.fromkeys(event_ids)), session)
         return {record.id: record.event for record in found}
 
+    async def recurring_after(
+        self, after_id: str | None, limit: int
+    ) -> list[tuple[str, str, str | None, str | None]]:
+        """Every user's series in id order, ``limit`` after ``after_id``: (id, user,
+        connection, provider)."""
+        return await self._store.recurring_after(after_id, limit)
+
     async def _record(self, user_id: str, event_id: str) -> StoredCalendarEvent:
         return or_not_found(await self._store.get(user_id, event_id), "Event")
 

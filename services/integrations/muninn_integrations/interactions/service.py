@@ -65,6 +65,11 @@ class Deferred:
 
 
 DEFERRED = Deferred()
+RecurringLister = Callable[
+    [str | None, int], Awaitable[list[tuple[str, str, str | None, str | None]]]
+]
+OCCURRENCES_SEEDED = "series-occurrences-seeded"
+SEED_PAGE = 1_000
 Follower = Callable[[SyncScope, RecordKind, Sequence[Applied], AsyncClientSession], Awaitable[None]]
 
 
@@ -370,6 +375,28 @@ class InteractionService(PageFollower):
                 continue
             rolled += 1
         return rolled
+
+    async def seed_existing_series(
+        self, recurring_after: RecurringLister, now: datetime | None = None
+    ) -> int:
+        """Once per database: every series synced before series gave an interaction per
+        occurrence is made due for the roll-forward, which derives it anew (its one
+        interaction at the first start goes). How many series were seeded."""
+        if await self._store.once_done(OCCURRENCES_SEEDED):
+            return 0
+        now = now or datetime.now(UTC)
+        seeded = 0
+        after: str | None = None
+        while page := await recurring_after(after, SEED_PAGE):
+            for record_id, user_id, connection_id, provider in page:
+                if connection_id is None:
+                    continue
+                fields = {"connection_id": connection_id, "provider": provider, "due_at": now}
+                await self._store.seed_series(user_id, record_id, fields)
+                seeded += 1
+            after = page[-1][0]
+        await self._store.mark_once_done(OCCURRENCES_SEEDED, now)
+        return seeded
 
     async def _derive(
         self,

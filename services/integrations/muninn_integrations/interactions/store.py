@@ -111,6 +111,24 @@ class InteractionStore:
             session=session,
         )
 
+    async def seed_series(self, user_id: str, record_id: str, fields: Mapping[str, Any]) -> None:
+        """A marker for a series that has none (one that has keeps its own)."""
+        await self._series.update_one(
+            {"_id": record_id, "user_id": user_id},
+            {"$setOnInsert": {"user_id": user_id, **fields}},
+            upsert=True,
+        )
+
+    async def once_done(self, name: str) -> bool:
+        return await self._sweeps.find_one({"_id": name}) is not None
+
+    async def mark_once_done(self, name: str, now: datetime) -> None:
+        # No ``claimed_at``: the sweeps' expiry never takes it.
+        try:
+            await self._sweeps.insert_one({"_id": name, "done_at": now})
+        except DuplicateKeyError:
+            return
+
     async def forget_series(
         self, user_id: str, record_ids: Sequence[str], session: Session
     ) -> None:
