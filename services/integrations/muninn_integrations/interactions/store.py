@@ -25,7 +25,8 @@ INTERACTIONS = "interactions"
 # One document per recurring meeting that gave interactions: how far ahead its occurrences
 # were derived and when they are next rolled forward (``InteractionService.roll_forward``).
 SERIES = "interaction_series"
-SWEEPS = "relationship_sweeps"  # one document per day the strength sweep ran (no user data)
+# One document per day the strength sweep ran, and one per one-off task done (no user data).
+SWEEPS = "relationship_sweeps"
 RHYTHM_MOMENTS = 50  # the most recent interactions a contact's rhythm is learnt from
 MAX_THREAD_SCAN = 500
 FEW_CONTACTS = 50
