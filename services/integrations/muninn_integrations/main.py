@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,6 +23,7 @@ from muninn_integrations.briefings.router import router as briefings_router
 from muninn_integrations.briefings.service import BriefingPolicy, BriefingService
 from muninn_integrations.briefings.sources import BriefingSources, ServiceSources
 from muninn_integrations.briefings.store import BriefingStore
+from muninn_integrations.calendar.models import CalendarEvent
 from muninn_integrations.calendar.router import router as calendar_router
 from muninn_integrations.calendar.service import (
     CalendarService,
@@ -141,12 +142,21 @@ def build_integrations(
         announcer=announcer,
         tuning=settings.relationship_tuning(),
     )
+
+    async def read_series(
+        user_id: str, record_ids: Sequence[str], session: AsyncClientSession
+    ) -> dict[str, CalendarEvent]:
+        # Bound late: the calendar writes through the connections, which purge interactions.
+        return await calendar.series(user_id, record_ids, session)
+
     interactions = InteractionService(
         client=runtime.mongo,
         store=interaction_store,
         contacts=contacts,
         announcer=announcer,
         relationships=relationships,
+        series_policy=settings.series_policy(),
+        read_series=read_series,
         audit=audit,
     )
     contacts.when_deleted(interactions.forget_contact)
@@ -198,6 +208,8 @@ def build_integrations(
             max_participants=settings.graph_max_participants,
         ),
         audit=audit,
+        read_series=read_series,
+        series_policy=settings.series_policy(),
     )
     interests = InterestService(
         interest_store,
@@ -360,8 +372,18 @@ def build_integrations(
         sweep_relationships,
         start_delay=60.0,
     )
-    # Hourly look: the first replica to claim the day recomputes every contact's strength.
-    background.every("relationship-strengths", 3600, relationships.sweep, start_delay=60)
+
+    async def keep_relationships_current() -> None:
+        # Occurrences of recurring meetings that came within the horizon become interactions
+        # (and the links of those who met at one that happened since grow) first, so the
+        # day's strengths count them.
+        await interactions.seed_existing_series(calendar.recurring_after)
+        await interactions.roll_forward(followers=[graph.follow])
+        await relationships.sweep()
+
+    # Hourly look: recurring meetings due are rolled forward (a bounded batch), and the first
+    # replica to claim the day recomputes every contact's strength.
+    background.every("relationship-strengths", 3600, keep_relationships_current, start_delay=60)
     if settings.sync_workers_enabled:
         background.add("sync-worker", sync.work_forever)
         background.every("sync-schedule", settings.sync_schedule_interval_seconds, queue_due_syncs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from muninn_shared.outbound import OutboundSettings
 from muninn_shared.settings import DEFAULT_PORTS
 from muninn_shared.vault.settings import VaultSettings
@@ -16,6 +18,7 @@ from muninn_integrations.connectors.google.config import (
     TOKEN_URL,
     GoogleConfig,
 )
+from muninn_integrations.interactions.occurrences import SeriesPolicy
 from muninn_integrations.interactions.strength import Tuning
 
 
@@ -160,6 +163,37 @@ class IntegrationsSettings(OutboundSettings, VaultSettings):
     relationship_cold_min_days: float = Field(
         default=14.0, ge=0, description="Going cold: never before this many silent days."
     )
+
+    relationship_recurring_horizon_days: float = Field(
+        default=60.0,
+        gt=0,
+        le=366,
+        description="A recurring meeting's occurrences up to this far ahead are derived as "
+        "interactions (each counts once it happened); the hourly job rolls the horizon on.",
+    )
+    relationship_recurring_max_occurrences: int = Field(
+        default=200,
+        ge=1,
+        le=2_000,
+        description="Occurrences derived from one recurring meeting at most (from the window's "
+        "start to the horizon), so a FREQ=SECONDLY rule cannot flood a sync page.",
+    )
+    relationship_recurring_roll_batch: int = Field(
+        default=200,
+        ge=1,
+        le=10_000,
+        description="Recurring meetings re-derived in one run of the hourly job at most (each "
+        "is due a day after it was last derived).",
+    )
+
+    def series_policy(self) -> SeriesPolicy:
+        return SeriesPolicy(
+            window=timedelta(days=self.relationship_window_days),
+            horizon=timedelta(days=self.relationship_recurring_horizon_days),
+            max_occurrences=self.relationship_recurring_max_occurrences,
+            roll_every=timedelta(days=1),
+            roll_batch=self.relationship_recurring_roll_batch,
+        )
 
     def relationship_tuning(self) -> Tuning:
         weights = (

@@ -17,6 +17,7 @@ from muninn_integrations.graph.scoring import (
     pairs,
     tie_strength,
 )
+from muninn_integrations.graph.service import GraphPolicy, merged
 from muninn_integrations.interests.detect import Topic, detect, tokens
 from muninn_integrations.interests.models import InterestCreate
 from muninn_integrations.interests.scoring import decayed, reinforced
@@ -96,6 +97,60 @@ def test_evidence_keeps_the_last_fifty() -> None:
     assert evidence[0]["record_id"] == "r10"
     assert evidence[-1]["record_id"] == "r59"
     assert doc["shared_interactions"] == 60
+
+
+def test_a_series_counts_each_occurrence_once_even_past_the_last_fifty() -> None:
+    doc: dict[str, object] = {"evidence": [], "shared_interactions": 0}
+
+    def daily(days: range) -> list[Sighting]:
+        moments = [NOW - timedelta(days=100) + timedelta(days=d) for d in days]
+        return [Sighting(f"s@{m:%Y%m%d}", "meeting", m, series="s") for m in moments]
+
+    changes = absorb(doc, daily(range(60)), NOW, 90)
+    assert changes is not None
+    doc.update(changes)
+    assert doc["shared_interactions"] == 60
+    assert changes["series"] == [
+        {"record_id": "s", "through": NOW - timedelta(days=41), "count": 60}
+    ]
+    # Handed over again with one more day: the ten that left the last fifty do not count
+    # again, the new day does.
+    changes = absorb(doc, daily(range(61)), NOW, 90)
+    assert changes is not None
+    doc.update(changes)
+    assert doc["shared_interactions"] == 61
+    assert absorb(doc, daily(range(61)), NOW, 90) is None
+    # A single meeting beside it stays when the series goes.
+    single = absorb(doc, [Sighting("m1", "meeting", NOW)], NOW, 90)
+    assert single is not None
+    doc.update(single)
+    after = release(doc, {"s"}, NOW, 90)
+    assert after["shared_interactions"] == 1
+    assert [e["record_id"] for e in after["evidence"]] == ["m1"]
+    assert after["series"] == []
+
+
+def test_merged_links_count_a_series_both_saw_once() -> None:
+    at = NOW - timedelta(days=1)
+    target = {
+        "evidence": [{"record_id": "m1", "kind": "meeting", "at": at}],
+        "series": [{"record_id": "s", "through": at, "count": 5}],
+        "shared_interactions": 6,
+    }
+    moved = {
+        "evidence": [{"record_id": "m1", "kind": "meeting", "at": at}],
+        "series": [
+            {"record_id": "s", "through": NOW, "count": 6},
+            {"record_id": "t", "through": at, "count": 2},
+        ],
+        "shared_interactions": 9,
+    }
+    fields = merged(target, moved, NOW, GraphPolicy(half_life_days=90, max_participants=25))
+    assert fields["shared_interactions"] == 1 + 6 + 2  # m1 once, s's six, t's two
+    assert sorted((e["record_id"], e["count"], e["through"]) for e in fields["series"]) == [
+        ("s", 6, NOW),
+        ("t", 2, at),
+    ]
 
 
 # --- paths and clusters ----------------------------------------------------------------------

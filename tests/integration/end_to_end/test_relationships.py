@@ -7,7 +7,9 @@ the other. Then, read through the gateway:
 
 - integrations: each colleague has an interaction for yesterday's meeting, each pair of them
   a ``colleague`` link with that meeting as evidence (same company or work e-mail domain,
-  docs/relationships.md), and a briefing for the meeting ahead mentions yesterday's;
+  docs/relationships.md), ``/v1/people/path`` follows those links (and answers another user
+  and a contact nothing links to with 404 problems), and a briefing for the meeting ahead
+  mentions yesterday's;
 - the scheduler delivers a briefing per colleague at the briefing's ``deliver_at`` and before
   the meeting starts;
 - memory finds a colleague by people search.
@@ -33,7 +35,7 @@ from muninn_devstack.demo import seed_address_book, seed_calendar
 from muninn_devstack.demo_data import Contact, DemoData, Meeting, Person
 from pymongo import AsyncMongoClient
 
-from tests.integration.e2e import Doc, User, register
+from tests.integration.e2e import Doc, User, assert_problem, register
 from tests.integration.end_to_end.pim import (
     BRIEFING_LEAD_MINUTES,
     ERASURE_TIMEOUT,
@@ -267,6 +269,9 @@ async def test_a_meeting_with_three_colleagues_gives_interactions_links_and_a_br
         evidence = {(e["record_id"], e["kind"]) for e in link["evidence"]}
         assert (past_record, "meeting") in evidence, link
 
+    # -- how the user reaches a colleague, and one colleague another, over those links
+    await connection_paths(client, user, ids)
+
     # -- a briefing per colleague, delivered at its time and before the meeting
     upcoming = team.upcoming
     announced = {
@@ -309,6 +314,55 @@ async def test_a_meeting_with_three_colleagues_gives_interactions_links_and_a_br
 
     hit = await eventually(found_in_memory, "Ingrid in /v1/people/search")
     assert hit["name"] == INGRID.name, hit
+
+
+async def connection_paths(client: httpx.AsyncClient, user: User, ids: dict[str, str]) -> None:
+    """``GET /v1/people/path`` through the gateway: from the user to a colleague (straight to
+    them: one shared meeting makes no chain stronger than the user's own tie), from one
+    colleague to another (their ``colleague`` link), to nobody for another user, and the
+    documented ``no-path`` problem for a contact nothing links to."""
+    ingrid, tomas, leila = (ids[p.email] for p in TEAM)
+    contact = await get(client, user, f"/v1/contacts/{ingrid}")
+    assert contact["relationship_strength"] > 0, contact
+    path = await get(client, user, "/v1/people/path", to=ingrid)
+    assert path["origin"] == "me", path
+    assert [n["id"] for n in path["nodes"]] == [ingrid], path
+    assert [(h["source"], h["target"], h["type"]) for h in path["hops"]] == [
+        ("me", ingrid, None)
+    ], path
+    assert path["strength"] == pytest.approx(contact["relationship_strength"], abs=1e-6), path
+
+    between = await get(client, user, "/v1/people/path", to=leila, **{"from": tomas})
+    assert between["origin"] == tomas, between
+    assert [n["id"] for n in between["nodes"]] == [tomas, leila], between
+    assert [(h["source"], h["target"], h["type"]) for h in between["hops"]] == [
+        (tomas, leila, "colleague")
+    ], between
+    assert 0 < between["strength"] < 1, between
+
+    # Another user's contacts are not there for them: the same ids are unknown.
+    outsider = await register(client, "path-outsider")
+    for params in ({"to": ingrid}, {"to": leila, "from": tomas}):
+        response = await client.get("/v1/people/path", params=params, headers=outsider.headers)
+        problem = assert_problem(response, 404)
+        assert problem["type"].endswith("/not-found"), (params, problem)
+
+    # A contact made by hand, met nowhere: known, but nothing leads to them.
+    made = await client.post(
+        "/v1/contacts",
+        json={"display_name": "Nadia Alone", "emails": [{"value": "nadia@elsewhere.example"}]},
+        headers=user.headers,
+    )
+    assert made.status_code == 201, made.text
+    alone = made.json()["id"]
+    for params in ({"to": alone}, {"to": alone, "from": tomas}):
+        response = await client.get("/v1/people/path", params=params, headers=user.headers)
+        problem = assert_problem(response, 404)
+        assert problem["type"].endswith("/no-path"), (params, problem)
+    same = await client.get(
+        "/v1/people/path", params={"to": tomas, "from": tomas}, headers=user.headers
+    )
+    assert assert_problem(same, 422)["type"].endswith("/same-contact")
 
 
 async def delivered_briefings(

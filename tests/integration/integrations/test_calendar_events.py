@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -21,8 +22,10 @@ from muninn_integrations.calendar.sink import CalendarEventSink
 from muninn_integrations.calendar.store import CALENDAR_EVENTS, CalendarEventStore
 from muninn_integrations.connectors.dav import CalDavConnector, DavCredentials
 from muninn_integrations.connectors.port import Change, RecordKind
+from muninn_integrations.deps import IntegrationsServices
+from muninn_integrations.interactions.occurrences import occurrence_key
 from muninn_integrations.main import create_app
-from muninn_integrations.sync.sinks import Action, Applied, SyncScope
+from muninn_integrations.sync.sinks import Action, Applied, RecordSink, SyncScope
 from muninn_shared.events import Topic
 from muninn_shared.problems import not_found
 from muninn_shared.storage.mongo import in_transaction
@@ -79,6 +82,9 @@ class Running:
     sink: CalendarEventSink
     accounts: dict[tuple[str, str], tuple[str, str]]  # (user, connection) → DAV account
     read_only: set[tuple[str, str]]
+    services: IntegrationsServices
+    service_mongo: AsyncMongoClient[dict[str, Any]]  # the app's own: its transactions
+    service_sink: RecordSink  # the app's calendar sink, on that client
 
     def account(self) -> Account:
         dav_user = f"cal{next(_accounts)}"
@@ -151,7 +157,19 @@ async def running(
     db = mongo[settings.mongo_database]
     async with serving(app) as client:
         sink = CalendarEventSink(CalendarEventStore(db))
-        yield Running(client, radicale, mongo, db, sink, accounts, read_only)
+        [service_sink] = [s for s in app.state.sinks if s.kind is RecordKind.CALENDAR_EVENT]
+        yield Running(
+            client,
+            radicale,
+            mongo,
+            db,
+            sink,
+            accounts,
+            read_only,
+            app.state.services,
+            app.state.runtime.mongo,
+            service_sink,
+        )
 
 
 def put(client: httpx.Client, href: str, body: str) -> None:
@@ -670,3 +688,80 @@ async def test_write_back_through_a_connection_made_with_the_api_and_purge(
         assert [b["data"]["data"]["action"] for b in bodies] == ["created", "deleted"]
         assert bodies[-1]["data"]["connection_id"] == connection_id
         assert bodies[-1]["data"]["provider"] == "caldav"
+
+
+def weekly_one_on_one(first: datetime) -> str:
+    """A weekly half-hour with Ana and Bo from ``first``, in Berlin time, with no end."""
+    local = first.astimezone(ZoneInfo("Europe/Berlin"))
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
+        "UID:one-on-one\r\nDTSTAMP:20260101T000000Z\r\n"
+        f"DTSTART;TZID=Europe/Berlin:{local:%Y%m%dT%H%M%S}\r\n"
+        f"DTEND;TZID=Europe/Berlin:{local + timedelta(minutes=30):%Y%m%dT%H%M%S}\r\n"
+        "RRULE:FREQ=WEEKLY\r\nSUMMARY:1:1\r\nORGANIZER:mailto:me@example.org\r\n"
+        "ATTENDEE;PARTSTAT=ACCEPTED:mailto:ana@example.org\r\n"
+        "ATTENDEE;PARTSTAT=ACCEPTED:mailto:bo@example.org\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+
+
+async def test_a_weekly_meeting_synced_from_the_calendar_is_an_interaction_each_week(
+    running: Running,
+) -> None:
+    ana_user = running.account()
+    contacts = {}
+    for name, address in (("Ana", "ana@example.org"), ("Bo", "bo@example.org")):
+        made = await running.client.post(
+            "/v1/contacts",
+            json={"display_name": name, "emails": [{"value": address}]},
+            headers=ana_user.headers,
+        )
+        assert made.status_code == 201, made.text
+        contacts[name] = made.json()["id"]
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    first = now - timedelta(weeks=12, hours=2)
+    path = create_calendar(running.radicale.url, ana_user.dav_user, ana_user.password, "work")
+    with running.source(ana_user) as source:
+        put(source, f"{path}one-on-one.ics", weekly_one_on_one(first))
+
+    # Synced as the sync service applies a page: the sink and the followers, one transaction.
+    scope = SyncScope(ana_user.user_id, ana_user.connection_id, "caldav", None)
+    connector = running.connector(ana_user)
+    try:
+        page = await connector.changes(None, page_size=50)
+    finally:
+        await connector.aclose()
+    interactions = running.services.interactions
+
+    async def work(session: AsyncClientSession) -> list[Applied]:
+        applied = await running.service_sink.apply(scope, list(page.changes), session)
+        await interactions.follow(scope, RecordKind.CALENDAR_EVENT, applied, session)
+        return applied
+
+    [series] = await in_transaction(running.service_mongo, work)
+    assert series.data["recurring"] is True
+
+    # Weekly at the same Berlin wall time, across a change of summer time or not; the
+    # thirteenth week is a couple of hours ago.
+    local = first.astimezone(ZoneInfo("Europe/Berlin"))
+    weeks = [(local + timedelta(weeks=k)).astimezone(UTC) for k in range(13)]
+    for contact_id in contacts.values():
+        answer = await running.client.get(
+            f"/v1/contacts/{contact_id}/interactions",
+            params={"limit": 100},
+            headers=ana_user.headers,
+        )
+        assert answer.status_code == 200, answer.text
+        items = answer.json()["items"]
+        happened = sorted(
+            datetime.fromisoformat(i["occurred_at"])
+            for i in items
+            if datetime.fromisoformat(i["occurred_at"]) <= now
+        )
+        assert happened == weeks
+        assert {i["id"] for i in items} >= {
+            f"{series.record_id}@{occurrence_key(w)}:{contact_id}" for w in weeks
+        }
+        assert {i["source_record_id"] for i in items} == {series.record_id}
+        contact = await running.client.get(f"/v1/contacts/{contact_id}", headers=ana_user.headers)
+        assert contact.json()["interaction_frequency"] == "weekly", contact.json()

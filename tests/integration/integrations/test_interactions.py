@@ -10,16 +10,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from muninn_integrations.calendar.ical import event_from_ical
 from muninn_integrations.calendar.models import Attendee, CalendarEvent, Person, ResponseStatus
 from muninn_integrations.connectors.port import Change, RecordKind
 from muninn_integrations.contacts.merging import ContactMerger
 from muninn_integrations.contacts.models import Contact, ContactMerge, LabeledValue
 from muninn_integrations.contacts.store import ContactStore
 from muninn_integrations.interactions.models import InteractionDraft
+from muninn_integrations.interactions.occurrences import occurrence_key
 from muninn_integrations.mail.models import MailAddress, MailMessage
 from muninn_integrations.sync.announce import RecordAnnouncer
 from muninn_integrations.sync.sinks import Action, Applied, SyncScope
 from muninn_shared.events import Topic
+from muninn_shared.moments import as_utc
 from muninn_shared.problems import ProblemError
 from muninn_shared.storage.outbox import Outbox
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -816,3 +819,240 @@ async def test_a_contact_purged_with_its_account_takes_its_interactions(running:
     assert [(a.record_id, a.action) for a in purged] == [(bea, Action.DELETED)]
     left = await running.client.get(f"/v1/interactions/{answer.json()['id']}", headers=headers)
     assert left.status_code == 404
+
+
+def recurring_one_on_one(
+    first: datetime, *more: str, uid: str = "one-on-one", rule: str = "FREQ=WEEKLY"
+) -> CalendarEvent:
+    """A half-hour with Ana and Bo from ``first``, weekly unless ``rule`` says otherwise, as a
+    CalDAV server has it (its iCalendar text kept for expansion); ``more``: master lines
+    (EXDATE) or overridden occurrences (whole VEVENTs)."""
+    stamp = occurrence_key
+    lines = [m for m in more if not m.startswith("BEGIN:VEVENT")]
+    overrides = [m for m in more if m.startswith("BEGIN:VEVENT")]
+    text = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{stamp(first)}\r\n"
+        f"DTEND:{stamp(first + timedelta(minutes=30))}\r\nRRULE:{rule}\r\n"
+        f"SUMMARY:1:1\r\nORGANIZER:mailto:{ME}\r\n"
+        "ATTENDEE;PARTSTAT=ACCEPTED:mailto:ana@acme.example\r\n"
+        "ATTENDEE;PARTSTAT=ACCEPTED:mailto:bo@acme.example\r\n"
+        + "".join(f"{line}\r\n" for line in lines)
+        + "END:VEVENT\r\n"
+        + "".join(overrides)
+        + "END:VCALENDAR\r\n"
+    )
+    event = event_from_ical(text)
+    assert event is not None
+    assert event.recurring
+    return event
+
+
+def moved_without_bo(original: datetime, start: datetime) -> str:
+    """An overridden occurrence of the 1:1: moved to ``start``, Bo declined."""
+    return (
+        "BEGIN:VEVENT\r\nUID:one-on-one\r\nDTSTAMP:20260101T000000Z\r\n"
+        f"RECURRENCE-ID:{occurrence_key(original)}\r\nDTSTART:{occurrence_key(start)}\r\n"
+        f"DTEND:{occurrence_key(start + timedelta(minutes=30))}\r\nSUMMARY:1:1 (moved)\r\n"
+        f"ORGANIZER:mailto:{ME}\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:ana@acme.example\r\n"
+        "ATTENDEE;PARTSTAT=DECLINED:mailto:bo@acme.example\r\nEND:VEVENT\r\n"
+    )
+
+
+async def every_interaction(
+    running: Running, headers: dict[str, str], contact_id: str
+) -> dict[str, datetime]:
+    """The contact's interactions, every page: id → when."""
+    found: dict[str, datetime] = {}
+    cursor: str | None = None
+    while True:
+        params: dict[str, Any] = {"limit": 100, **({"cursor": cursor} if cursor else {})}
+        answer = await running.client.get(
+            f"/v1/contacts/{contact_id}/interactions", params=params, headers=headers
+        )
+        assert answer.status_code == 200, answer.text
+        for item in answer.json()["items"]:
+            found[item["id"]] = datetime.fromisoformat(item["occurred_at"])
+        cursor = answer.json()["next_cursor"]
+        if cursor is None:
+            return found
+
+
+async def test_a_weekly_meeting_gives_an_interaction_per_occurrence(running: Running) -> None:
+    user, headers = new_user("ana")
+    ana = await add_contact(running, headers, "Ana", "ana@acme.example")
+    bo = await add_contact(running, headers, "Bo", "bo@acme.example")
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    first = now - timedelta(weeks=10, hours=1)
+    weeks = [first + timedelta(weeks=k) for k in range(30)]
+    past, ahead = weeks[:11], [w for w in weeks[11:] if w < now + timedelta(days=60)]
+    scope = SyncScope(user, uuid.uuid4().hex, "caldav", None)
+    href = "/cal/one-on-one.ics"
+    [series] = await sync(
+        running, scope, EVENT, [Change(EVENT, href, "/cal/", recurring_one_on_one(first))]
+    )
+
+    def ids(contact_id: str, moments: Sequence[datetime]) -> set[str]:
+        return {f"{series.record_id}@{occurrence_key(m)}:{contact_id}" for m in moments}
+
+    for contact_id in (ana, bo):
+        found = await every_interaction(running, headers, contact_id)
+        # One per occurrence that happened, and the next ones within the horizon (they count
+        # once they happen): not one at the series' first start.
+        assert set(found) == ids(contact_id, past + ahead)
+        assert sorted(m for m in found.values() if m <= now) == past
+        profile = await contact(running, headers, contact_id)
+        assert profile["interaction_frequency"] == "weekly"
+        assert profile["usual_gap_days"] == 7
+        assert datetime.fromisoformat(profile["last_interaction_at"]) == past[-1]
+    docs = await running.db["interactions"].find({"user_id": user}).to_list(None)
+    assert {d["source_record_id"] for d in docs} == {series.record_id}
+
+    # The same series handed over again (a replayed page) changes nothing.
+    before = {d["_id"]: d["updated_at"] for d in docs}
+
+    async def replay(session: AsyncClientSession) -> None:
+        await running.services.interactions.follow(scope, EVENT, [series], session)
+
+    await running.txn(replay)
+    again = await running.db["interactions"].find({"user_id": user}).to_list(None)
+    assert {d["_id"]: d["updated_at"] for d in again} == before
+
+    # One week excluded, one moved a day on with Bo declining: the excluded week is no
+    # interaction with anyone, the moved one is Ana's alone, at its new time.
+    excluded, moved = past[5], past[7]
+    changed = recurring_one_on_one(
+        first,
+        f"EXDATE:{occurrence_key(excluded)}",
+        moved_without_bo(moved, moved + timedelta(days=1)),
+    )
+    await sync(running, scope, EVENT, [Change(EVENT, href, "/cal/", changed)])
+    found_ana = await every_interaction(running, headers, ana)
+    found_bo = await every_interaction(running, headers, bo)
+    assert set(found_ana) == ids(ana, [w for w in past + ahead if w != excluded])
+    assert found_ana[f"{series.record_id}@{occurrence_key(moved)}:{ana}"] == moved + timedelta(
+        days=1
+    )
+    assert set(found_bo) == ids(bo, [w for w in past + ahead if w not in (excluded, moved)])
+
+    # A month on, the hourly job rolls the series forward: the weeks that came within the
+    # horizon since are interactions too.
+    later = now + timedelta(days=30)
+    graph = running.services.graph
+    assert await running.services.interactions.roll_forward(later, followers=[graph.follow]) >= 1
+    rolled = [w for w in weeks[11:] if w < later + timedelta(days=60)]
+    assert len(rolled) > len(ahead)
+    assert set(await every_interaction(running, headers, ana)) == ids(
+        ana, [w for w in past + rolled if w != excluded]
+    )
+    # Handed to the contact graph too: Ana and Bo met at each week that happened but the
+    # excluded one and the one Bo declined.
+    a, b = sorted((ana, bo))
+    link = await running.db["contact_links"].find_one({"user_id": user, "a": a, "b": b})
+    assert link is not None
+    assert link["shared_interactions"] == len(past) - 2
+    marker = await running.db["interaction_series"].find_one({"_id": series.record_id})
+    assert marker is not None
+    assert marker["user_id"] == user
+    assert as_utc(marker["derived_through"]) == later + timedelta(days=60)
+
+    # Ana merged into a card of her own: each occurrence moves under its own id, which the
+    # series derives again for the card she now is, so rolling it on adds only the weeks the
+    # horizon newly reaches.
+    card = await add_contact(running, headers, "Ana Lima", "ana.lima@home.example")
+    merged = await running.client.post(
+        "/v1/contacts/merge", json={"into": card, "merge": [ana]}, headers=headers
+    )
+    assert merged.status_code == 200, merged.text
+    kept = [w for w in past + rolled if w != excluded]
+    assert set(await every_interaction(running, headers, card)) == ids(card, kept)
+    moved_before = await running.db["interactions"].find({"contact_id": card}).to_list(None)
+    next_day = later + timedelta(days=1)
+    assert await running.services.interactions.roll_forward(next_day) >= 1
+    reached = [
+        w for w in weeks[11:] if later + timedelta(days=60) <= w < next_day + timedelta(days=60)
+    ]
+    assert set(await every_interaction(running, headers, card)) == ids(card, kept + reached)
+    after_roll = {
+        d["_id"]: d["updated_at"]
+        for d in await running.db["interactions"].find({"contact_id": card}).to_list(None)
+    }
+    assert {d["_id"]: d["updated_at"] for d in moved_before}.items() <= after_roll.items()
+
+    # The series deleted at the source: every occurrence's interaction goes with it.
+    await sync(running, scope, EVENT, [Change(EVENT, href, "/cal/", None)])
+    assert await every_interaction(running, headers, card) == {}
+    assert await every_interaction(running, headers, bo) == {}
+    assert await running.db["interaction_series"].find_one({"_id": series.record_id}) is None
+    assert (await contact(running, headers, card))["last_interaction_at"] is None
+
+
+async def test_a_page_of_many_series_leaves_the_rest_to_the_roll_forward(
+    running: Running,
+) -> None:
+    user, headers = new_user("ana")
+    ana = await add_contact(running, headers, "Ana", "ana@acme.example")
+    first = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=400)
+    scope = SyncScope(user, uuid.uuid4().hex, "caldav", None)
+    # Fourteen daily series: each is capped and expanded around now (some 160 occurrences
+    # up to the horizon), and a page stops expanding once its series gave 2,000.
+    dailies = [recurring_one_on_one(first, uid=f"daily-{n}", rule="FREQ=DAILY") for n in range(14)]
+    changes: list[Change[Any]] = [
+        Change(EVENT, f"/cal/daily-{n}.ics", "/cal/", event) for n, event in enumerate(dailies)
+    ]
+    applied = await sync(running, scope, EVENT, changes)
+    series = {a.record_id for a in applied}
+
+    async def per_series() -> dict[str, int]:
+        counts = dict.fromkeys(series, 0)
+        async for doc in running.db["interactions"].find({"user_id": user, "contact_id": ana}):
+            counts[doc["source_record_id"]] += 1
+        return counts
+
+    counts = await per_series()
+    [left] = [record_id for record_id, n in counts.items() if n == 0]
+    each = max(counts.values())
+    assert 100 < each <= 200
+    assert sorted(counts.values()) == [0] + [each] * 13
+    marker = await running.db["interaction_series"].find_one({"_id": left})
+    assert marker is not None  # written in the page's transaction: it is not lost
+
+    assert await running.services.interactions.roll_forward(datetime.now(UTC)) >= 1
+    assert sorted((await per_series()).values()) == [each] * 14
+
+
+async def test_a_series_synced_before_occurrences_counted_is_derived_anew_once(
+    running: Running,
+) -> None:
+    user, headers = new_user("ana")
+    ana = await add_contact(running, headers, "Ana", "ana@acme.example")
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    first = now - timedelta(weeks=3, hours=1)
+    scope = SyncScope(user, uuid.uuid4().hex, "caldav", None)
+    change = Change(EVENT, "/cal/one-on-one.ics", "/cal/", recurring_one_on_one(first))
+    [series] = await sync(running, scope, EVENT, [change])
+    # As an earlier version left it: one interaction at the series' first start, no marker.
+    interactions = running.db["interactions"]
+    [template] = await interactions.find({"user_id": user}).limit(1).to_list(None)
+    await interactions.delete_many({"user_id": user})
+    await running.db["interaction_series"].delete_many({"user_id": user})
+    legacy = {
+        **template,
+        "_id": f"{series.record_id}:{ana}",
+        "external_id": series.record_id,
+        "occurred_at": first,
+    }
+    await interactions.insert_one(legacy)
+
+    calendar = running.services.calendar
+    service = running.services.interactions
+    assert await service.seed_existing_series(calendar.recurring_after) >= 1
+    assert await service.roll_forward(datetime.now(UTC)) >= 1
+    weeks = [first + timedelta(weeks=k) for k in range(4)]
+    found = await every_interaction(running, headers, ana)
+    assert {i for i, at in found.items() if at <= now} == {
+        f"{series.record_id}@{occurrence_key(w)}:{ana}" for w in weeks
+    }
+    assert legacy["_id"] not in found
+    # Once per database: a later run seeds nothing.
+    assert await service.seed_existing_series(calendar.recurring_after) == 0

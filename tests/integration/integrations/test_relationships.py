@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from muninn_integrations.calendar.ical import event_from_ical
+from muninn_integrations.calendar.models import CalendarEvent
 from muninn_integrations.connectors.port import RecordKind
 from muninn_integrations.contacts.models import ContactCreate
 from muninn_integrations.contacts.service import ContactService
@@ -22,12 +24,14 @@ from muninn_integrations.deps import IntegrationsServices
 from muninn_integrations.graph.models import LinkType
 from muninn_integrations.graph.service import GraphPolicy, GraphService
 from muninn_integrations.graph.store import CONTACT_LINKS, LinkStore
+from muninn_integrations.interactions.occurrences import SeriesPolicy, occurrence_key
 from muninn_integrations.interests.scoring import InterestPolicy
 from muninn_integrations.interests.service import InterestService
 from muninn_integrations.interests.store import CONTACT_INTERESTS, InterestStore
 from muninn_integrations.main import create_app
 from muninn_integrations.sync.announce import RecordAnnouncer
 from muninn_integrations.sync.sinks import Action, Applied, SyncScope
+from muninn_shared.moments import as_utc
 from muninn_shared.storage.mongo import in_transaction
 from muninn_shared.storage.outbox import Outbox
 from pymongo import AsyncMongoClient
@@ -166,6 +170,104 @@ async def test_a_meeting_of_three_colleagues_links_each_pair_once(parts: Parts) 
     assert ana_bo is not None
     assert ana_bo["shared_interactions"] == 1
     assert await parts.link(user, ana, dee) is None
+
+
+def standup(first: datetime, *more: str) -> CalendarEvent:
+    """A weekly standup of Ana, Bo and Cy from ``first``, with its iCalendar text;
+    ``more``: further lines of the series (RDATE, EXDATE)."""
+    stamp = occurrence_key
+    people = "".join(
+        f"ATTENDEE;PARTSTAT=ACCEPTED:mailto:{who}@acme.com\r\n" for who in ("ana", "bo", "cy")
+    )
+    event = event_from_ical(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:standup\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{stamp(first)}\r\n"
+        f"DTEND:{stamp(first + timedelta(minutes=15))}\r\nRRULE:FREQ=WEEKLY\r\n"
+        f"SUMMARY:Standup\r\nORGANIZER:mailto:me@example.org\r\n{people}"
+        + "".join(f"{line}\r\n" for line in more)
+        + "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    assert event is not None
+    return event
+
+
+async def test_a_weekly_meeting_links_its_attendees_once_per_occurrence_that_happened(
+    parts: Parts,
+) -> None:
+    user = uuid.uuid4().hex
+    ana = await parts.contact(user, "Ana", "ana@acme.com")
+    bo = await parts.contact(user, "Bo", "bo@acme.com")
+    cy = await parts.contact(user, "Cy", "cy@acme.com")
+    stored: dict[str, CalendarEvent] = {}
+
+    async def read_series(
+        user_id: str, record_ids: Sequence[str], session: AsyncClientSession
+    ) -> dict[str, CalendarEvent]:
+        return {r: stored[r] for r in record_ids if r in stored and user_id == user}
+
+    graph = GraphService(
+        LinkStore(parts.db),
+        parts.contacts,
+        GraphPolicy(half_life_days=90, max_participants=25),
+        read_series=read_series,
+        series_policy=SeriesPolicy(
+            window=timedelta(days=180),
+            horizon=timedelta(days=60),
+            max_occurrences=200,
+            roll_every=timedelta(days=1),
+            roll_batch=10,
+        ),
+    )
+    scope = SyncScope(user, "conn-1", "caldav", None)
+
+    async def follow(*applied: Applied) -> None:
+        await in_transaction(
+            parts.mongo, lambda session: graph.follow(scope, MEETING, list(applied), session)
+        )
+
+    now = NOW.replace(second=0, microsecond=0)  # as iCalendar has it
+    first = now - timedelta(weeks=5, hours=1)
+    happened = [first + timedelta(weeks=k) for k in range(6)]  # the next ones are ahead
+    stored["s1"] = standup(first)
+    series = Applied("s1", Action.CREATED, {"title": "Standup", "recurring": True})
+    await follow(series, meeting("e1", "ana@acme.com", "bo@acme.com"))
+
+    ana_bo = await parts.link(user, ana, bo)
+    assert ana_bo is not None
+    assert ana_bo["shared_interactions"] == 7  # six standups and the single meeting
+    assert {e["record_id"] for e in ana_bo["evidence"]} == {
+        "e1",
+        *(f"s1@{occurrence_key(m)}" for m in happened),
+    }
+    [counted] = ana_bo["series"]
+    assert (counted["record_id"], counted["count"]) == ("s1", 6)
+    assert as_utc(counted["through"]) == happened[-1]
+    bo_cy = await parts.link(user, bo, cy)
+    assert bo_cy is not None
+    assert bo_cy["shared_interactions"] == 6
+    assert 1 - math.exp(-6 / 3) - 0.01 < bo_cy["strength"] < 1 - math.exp(-6 / 3)
+
+    # Handed over again (a replay, the roll-forward): nothing new happened, nothing counts.
+    await follow(Applied("s1", Action.UPDATED, {"recurring": True}))
+    assert (await parts.link(user, bo, cy) or {})["shared_interactions"] == 6
+
+    # One more standup happened since (here: an extra date half an hour ago): it alone counts.
+    extra = now - timedelta(minutes=30)
+    stored["s1"] = standup(first, f"RDATE:{occurrence_key(extra)}")
+    await follow(Applied("s1", Action.UPDATED, {"recurring": True}))
+    bo_cy = await parts.link(user, bo, cy)
+    assert bo_cy is not None
+    assert bo_cy["shared_interactions"] == 7
+    assert f"s1@{occurrence_key(extra)}" in {e["record_id"] for e in bo_cy["evidence"]}
+
+    # The series deleted: every occurrence it counted is taken back, the single meeting stays.
+    await follow(Applied("s1", Action.DELETED, {}))
+    ana_bo = await parts.link(user, ana, bo)
+    assert ana_bo is not None
+    assert ana_bo["shared_interactions"] == 1
+    assert [e["record_id"] for e in ana_bo["evidence"]] == ["e1"]
+    assert ana_bo["series"] == []
+    assert await parts.link(user, bo, cy) is None
 
 
 async def test_a_crowd_links_nobody_and_a_type_set_by_hand_survives_inference(

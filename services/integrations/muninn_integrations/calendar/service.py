@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import math
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -263,6 +263,23 @@ class CalendarService:
             if occurrence.start > after and occurrence.status is not EventStatus.CANCELLED:
                 return occurrence_of(record, occurrence)
         return None
+
+    async def series(
+        self, user_id: str, event_ids: Sequence[str], session: AsyncClientSession | None = None
+    ) -> dict[str, CalendarEvent]:
+        """The user's stored events of these ids, as synced (with their iCalendar text, so a
+        series can be expanded); ``session``: read inside the transaction that applied them."""
+        if not event_ids:
+            return {}
+        found = await self._store.some(user_id, list(dict.fromkeys(event_ids)), session)
+        return {record.id: record.event for record in found}
+
+    async def recurring_after(
+        self, after_id: str | None, limit: int
+    ) -> list[tuple[str, str, str | None, str | None]]:
+        """Every user's series in id order, ``limit`` after ``after_id``: (id, user,
+        connection, provider)."""
+        return await self._store.recurring_after(after_id, limit)
 
     async def _record(self, user_id: str, event_id: str) -> StoredCalendarEvent:
         return or_not_found(await self._store.get(user_id, event_id), "Event")

@@ -147,6 +147,28 @@ class CalendarEventStore:
         doc = await self._events.find_one({"_id": event_id, "user_id": user_id}, session=session)
         return stored_event_from_doc(doc) if doc is not None else None
 
+    async def some(
+        self, user_id: str, event_ids: list[str], session: AsyncClientSession | None = None
+    ) -> list[StoredCalendarEvent]:
+        found = self._events.find({"user_id": user_id, "_id": {"$in": event_ids}}, session=session)
+        return [stored_event_from_doc(doc) async for doc in found]
+
+    async def recurring_after(
+        self, after_id: str | None, limit: int
+    ) -> list[tuple[str, str, str | None, str | None]]:
+        """Every user's series in id order, ``limit`` after ``after_id``: (id, user,
+        connection, provider)."""
+        query: dict[str, Any] = {"recurring": True}
+        if after_id is not None:
+            query["_id"] = {"$gt": after_id}
+        found = self._events.find(query, {"user_id": 1, "connection_id": 1, "provider": 1}).sort(
+            "_id", ASCENDING
+        )
+        return [
+            (doc["_id"], doc["user_id"], doc.get("connection_id"), doc.get("provider"))
+            async for doc in found.limit(limit)
+        ]
+
     async def latest(
         self, user_id: str, limit: int, session: AsyncClientSession | None = None
     ) -> list[StoredCalendarEvent]:

@@ -3,6 +3,7 @@ hand, and read as a contact's circle, the user's strongest ties, a path, cluster
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -11,12 +12,14 @@ from itertools import pairwise
 from typing import Any
 
 from muninn_shared.logging import get_logger
+from muninn_shared.moments import as_utc
 from muninn_shared.problems import ProblemError, not_found
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_integrations.audit.hooks import audit_change
 from muninn_integrations.audit.models import AuditAction, ResourceType
 from muninn_integrations.audit.service import AuditLog
+from muninn_integrations.calendar.models import MalformedCalendarError
 from muninn_integrations.connectors.port import RecordKind
 from muninn_integrations.contacts.models import ContactPerson
 from muninn_integrations.contacts.service import ContactService
@@ -53,9 +56,23 @@ from muninn_integrations.graph.scoring import (
     work_domains,
 )
 from muninn_integrations.graph.store import SWEEP_FIELDS, LinkStore
-from muninn_integrations.interactions.derive import addresses_on, contacts_on
+from muninn_integrations.interactions.derive import (
+    addresses_in,
+    addresses_on,
+    contacts_on,
+    moment,
+    occurred_at,
+    parties,
+)
+from muninn_integrations.interactions.occurrences import (
+    PAGE_OCCURRENCES,
+    Occurrence,
+    SeriesPolicy,
+    SeriesReader,
+    expand_series,
+)
 from muninn_integrations.sync.followers import AppliedPage, PageFollower
-from muninn_integrations.sync.sinks import Action
+from muninn_integrations.sync.sinks import Action, Applied
 
 log = get_logger(__name__)
 
@@ -104,7 +121,14 @@ class GraphService(PageFollower):
         contacts: ContactService,
         policy: GraphPolicy,
         audit: AuditLog | None = None,
+        *,
+        read_series: SeriesReader | None = None,
+        series_policy: SeriesPolicy | None = None,
     ) -> None:
+        """``read_series`` and ``series_policy``: a recurring meeting links its attendees
+        once per occurrence that happened (without them, once, like a single meeting)."""
+        self._read_series = read_series
+        self._series_policy = series_policy
         self._audit = audit
         self._store = store
         self._contacts = contacts
@@ -121,8 +145,19 @@ class GraphService(PageFollower):
         gone = {a.record_id for a in applied if a.action is Action.DELETED}
         if gone:
             await self._forget(user_id, gone, now, session)
-        fresh = [a for a in applied if a.action is Action.CREATED]
-        wanted = addresses_on(kind, fresh)
+        series = await self._happened(user_id, kind, applied, now, session)
+        fresh = [a for a in applied if a.action is Action.CREATED and a.record_id not in series]
+        wanted = sorted(
+            {
+                *addresses_on(kind, fresh),
+                *(
+                    address
+                    for occurrences in series.values()
+                    for occurrence in occurrences
+                    for address in addresses_in(kind, occurrence.data)
+                ),
+            }
+        )
         if not wanted:
             return
         known = await self._contacts.ids_by_email(user_id, wanted, session)
@@ -133,8 +168,65 @@ class GraphService(PageFollower):
             sighting = Sighting(item.record_id, evidence_kind(kind), at)
             for pair in pairs(ids):
                 seen.setdefault(pair, []).append(sighting)
+        for record_id, occurrences in series.items():
+            for occurrence in occurrences:
+                when = occurred_at(kind, occurrence.data)
+                met = set(parties(kind, occurrence.data, known))  # none when cancelled
+                if when is None or not 2 <= len(met) <= self._policy.max_participants:
+                    continue
+                sighting = Sighting(
+                    f"{record_id}@{occurrence.key}", "meeting", when, series=record_id
+                )
+                for pair in pairs(met):
+                    seen.setdefault(pair, []).append(sighting)
         if seen:
             await self._record(user_id, seen, now, session)
+
+    async def _happened(
+        self,
+        user_id: str,
+        kind: RecordKind,
+        applied: Sequence[Applied],
+        now: datetime,
+        session: AsyncClientSession,
+    ) -> dict[str, list[Occurrence]]:
+        """The recurring meetings among ``applied`` (new or changed: occurrences keep
+        happening), each with its occurrences in the relationship window that already
+        happened. Once a page's series gave ``PAGE_OCCURRENCES``, the rest wait for the
+        roll-forward, which hands each series over again."""
+        if self._read_series is None or self._series_policy is None:
+            return {}
+        ids = [
+            a.record_id
+            for a in applied
+            if kind is RecordKind.CALENDAR_EVENT
+            and a.action is not Action.DELETED
+            and a.data.get("recurring")
+        ]
+        if not ids:
+            return {}
+        events = await self._read_series(user_id, ids, session)
+        found: dict[str, list[Occurrence]] = {}
+        budget = PAGE_OCCURRENCES
+        for record_id in ids:
+            event = events.get(record_id)
+            if event is None or not event.recurring:
+                continue
+            found[record_id] = []  # counted here, never as a single meeting
+            if budget <= 0:
+                continue
+            try:
+                expansion = await asyncio.to_thread(expand_series, event, now, self._series_policy)
+            except (MalformedCalendarError, OverflowError, ValueError):
+                log.warning("recurring_meeting_not_expandable", record_id=record_id)
+                continue
+            budget -= len(expansion.occurrences)
+            found[record_id] = [
+                o
+                for o in expansion.occurrences
+                if (at := moment(o.data.get("start"))) and at <= now
+            ]
+        return found
 
     async def _record(
         self,
@@ -535,13 +627,25 @@ def merged(
 ) -> dict[str, Any]:
     """The fields of ``target`` once the same pair's ``moved`` link is folded into it."""
     evidence = recent([*(target.get("evidence") or []), *(moved.get("evidence") or [])])
-    overlap = {str(e["record_id"]) for e in target.get("evidence") or []} & {
-        str(e["record_id"]) for e in moved.get("evidence") or []
-    }
+    overlap = {
+        str(e["record_id"]) for e in target.get("evidence") or [] if e.get("series") is None
+    } & {str(e["record_id"]) for e in moved.get("evidence") or [] if e.get("series") is None}
+    # A series both links counted: the occurrences both saw count once.
+    series = {str(e["record_id"]): dict(e) for e in target.get("series") or []}
+    both = 0
+    for entry in moved.get("series") or []:
+        mine = series.get(str(entry["record_id"]))
+        if mine is None:
+            series[str(entry["record_id"])] = dict(entry)
+            continue
+        both += min(int(mine["count"]), int(entry["count"]))
+        mine["count"] = max(int(mine["count"]), int(entry["count"]))
+        mine["through"] = max(as_utc(mine["through"]), as_utc(entry["through"]))
     shared = (
         int(target.get("shared_interactions") or 0)
         + int(moved.get("shared_interactions") or 0)
         - len(overlap)
+        - both
     )
     moments = [
         m.replace(tzinfo=m.tzinfo or UTC)
@@ -559,7 +663,7 @@ def merged(
         for m in (target.get("detected_at"), moved.get("detected_at"))
         if isinstance(m, datetime)
     ]
-    return {
+    fields: dict[str, Any] = {
         "evidence": evidence,
         "shared_interactions": shared,
         "last_evidence_at": last,
@@ -569,3 +673,6 @@ def merged(
         "detected_at": min(detected) if detected else now,
         "updated_at": now,
     }
+    if series:
+        fields["series"] = list(series.values())
+    return fields

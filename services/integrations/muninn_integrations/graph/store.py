@@ -63,6 +63,7 @@ class LinkStore:
         )
         await ensure_index(self._links, [("user_id", ASCENDING), ("strength", DESCENDING)])
         await ensure_index(self._links, [("user_id", ASCENDING), ("evidence.record_id", ASCENDING)])
+        await ensure_index(self._links, [("user_id", ASCENDING), ("series.record_id", ASCENDING)])
 
     async def pairs(
         self, user_id: str, pairs: Sequence[tuple[str, str]], session: Session = None
@@ -108,7 +109,13 @@ class LinkStore:
         self, user_id: str, record_ids: Sequence[str], session: Session = None
     ) -> list[Doc]:
         found = self._links.find(
-            {"user_id": user_id, "evidence.record_id": {"$in": list(record_ids)}},
+            {
+                "user_id": user_id,
+                "$or": [
+                    {"evidence.record_id": {"$in": list(record_ids)}},
+                    {"series.record_id": {"$in": list(record_ids)}},
+                ],
+            },
             session=session,
         )
         return await found.to_list(None)

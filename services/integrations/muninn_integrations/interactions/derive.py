@@ -22,9 +22,13 @@ from muninn_integrations.interactions.models import (
     Direction,
     clip,
 )
+from muninn_integrations.interactions.sentiment import score
 from muninn_integrations.sync.sinks import Applied
 
 MAX_MINUTES = 1440
+
+Derived = dict[str, tuple[str, str, dict[str, Any]]]
+"""Interaction id → (contact id, external id, the interaction's fields)."""
 
 
 def _address(person: Any) -> str | None:
@@ -152,4 +156,32 @@ def facts(kind: RecordKind, data: Mapping[str, Any]) -> dict[str, Any]:
         "duration_minutes": duration_minutes(data),
         "attendees": attendees_of(data),
         "thread_id": None,
+    }
+
+
+def synced_fields(kind: RecordKind, data: Mapping[str, Any], at: datetime) -> dict[str, Any]:
+    """The fields a synced record (or one occurrence of a series) gives its interactions,
+    whoever the contact is; sentiment scored from the text."""
+    fields = facts(kind, data)
+    fields["sentiment"] = score(" ".join(t for t in (fields["subject"], fields["summary"]) if t))
+    fields["occurred_at"] = at
+    return fields
+
+
+def record_interactions(
+    external_id: str,
+    kind: RecordKind,
+    data: Mapping[str, Any],
+    known: Mapping[str, str],
+    own: str | None = None,
+) -> Derived:
+    """The interactions one e-mail or meeting (or one occurrence, named ``external_id``)
+    gives: one per contact on it, ``<external_id>:<contact_id>``."""
+    at = occurred_at(kind, data)
+    if at is None:
+        return {}
+    fields = synced_fields(kind, data, at)
+    return {
+        f"{external_id}:{contact_id}": (contact_id, external_id, {**fields, "direction": direction})
+        for contact_id, direction in parties(kind, data, known, own).items()
     }

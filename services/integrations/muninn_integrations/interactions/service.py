@@ -9,19 +9,24 @@ Every change is announced as an ``integrations.record.synced`` record of type
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from muninn_shared.logging import get_logger
+from muninn_shared.moments import as_utc
 from muninn_shared.problems import ProblemError, not_found, or_not_found
 from muninn_shared.storage.mongo import in_transaction
 from pymongo import AsyncMongoClient, DeleteOne, InsertOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from muninn_integrations.audit.models import ActorKind, AuditAction, ResourceType
 from muninn_integrations.audit.service import AuditLog, Values
+from muninn_integrations.calendar.models import CalendarEvent, MalformedCalendarError
+from muninn_integrations.calendar.sink import event_data as calendar_event_data
 from muninn_integrations.connectors.port import RecordKind
 from muninn_integrations.contacts.service import ContactService
 from muninn_integrations.interactions import derive
@@ -33,6 +38,14 @@ from muninn_integrations.interactions.models import (
     InteractionPatch,
     InteractionRecord,
 )
+from muninn_integrations.interactions.occurrences import (
+    PAGE_OCCURRENCES,
+    SeriesExpansion,
+    SeriesPolicy,
+    SeriesReader,
+    expand_series,
+    occurrence_interactions,
+)
 from muninn_integrations.interactions.relationships import RelationshipService
 from muninn_integrations.interactions.sentiment import score
 from muninn_integrations.interactions.store import InteractionStore, interaction_from_doc
@@ -40,8 +53,24 @@ from muninn_integrations.sync.announce import RecordAnnouncer
 from muninn_integrations.sync.followers import AppliedPage, PageFollower
 from muninn_integrations.sync.sinks import Action, Applied, SyncScope
 
+log = get_logger(__name__)
+
 Doc = dict[str, Any]
 SYNCED_KINDS = (RecordKind.EMAIL, RecordKind.CALENDAR_EVENT)
+ROLL_RETRY = timedelta(hours=1)  # a series whose roll failed is tried again after this
+
+
+class Deferred:
+    """A series a page left to the roll-forward."""
+
+
+DEFERRED = Deferred()
+RecurringLister = Callable[
+    [str | None, int], Awaitable[list[tuple[str, str, str | None, str | None]]]
+]
+OCCURRENCES_SEEDED = "series-occurrences-seeded"
+SEED_PAGE = 1_000
+Follower = Callable[[SyncScope, RecordKind, Sequence[Applied], AsyncClientSession], Awaitable[None]]
 
 
 def event_data(doc: Mapping[str, Any]) -> dict[str, Any]:
@@ -86,8 +115,14 @@ class InteractionService(PageFollower):
         contacts: ContactService,
         announcer: RecordAnnouncer,
         relationships: RelationshipService,
+        series_policy: SeriesPolicy,
+        read_series: SeriesReader | None = None,
         audit: AuditLog | None = None,
     ) -> None:
+        """``read_series``: the user's stored calendar events by id, read in the caller's
+        transaction, so recurring meetings give an interaction per occurrence."""
+        self._series_policy = series_policy
+        self._read_series = read_series
         self._audit = audit
         self._client = client
         self._store = store
@@ -187,8 +222,9 @@ class InteractionService(PageFollower):
                 kept.add(external_id)
             moved = {**doc, "contact_id": into_id, "updated_at": now}
             if doc.get("source_record_id"):
-                # A synced interaction's id names its contact: it is a new record there.
-                moved["_id"] = f"{doc['source_record_id']}:{into_id}"
+                # A synced interaction's id names its record (or occurrence) and its contact:
+                # it is a new record there.
+                moved["_id"] = f"{external_id}:{into_id}"
                 operations += [DeleteOne({"_id": doc["_id"]}), InsertOne(moved)]
                 changes += [(doc, Action.DELETED), (moved, Action.CREATED)]
             else:
@@ -220,6 +256,7 @@ class InteractionService(PageFollower):
         """A disconnect with purge: the interactions its mail and events gave go with them."""
         docs = await self._store.of_connection(user_id, connection_id, session)
         removed = await self._store.delete(user_id, [d["_id"] for d in docs], session)
+        await self._store.forget_connection_series(user_id, connection_id, session)
         await self._announce(user_id, [(d, Action.DELETED) for d in docs], session)
         contacts = sorted({d["contact_id"] for d in docs})
         if contacts:
@@ -294,49 +331,168 @@ class InteractionService(PageFollower):
 
     async def follow_page(self, page: AppliedPage) -> None:
         """Bring the interactions of a page of synced mail or events in line with it."""
-        scope, kind, applied, session = page.scope, page.kind, page.applied, page.session
+        await self._derive(page.scope, page.kind, page.applied, page.session, datetime.now(UTC))
+
+    async def roll_forward(
+        self, now: datetime | None = None, *, followers: Sequence[Follower] = ()
+    ) -> int:
+        """Re-derive the recurring meetings whose occurrences were derived longest ago, so
+        occurrences that came within the horizon since count once they happen; at most
+        ``roll_batch`` series, each in a transaction of its own, handed to ``followers``
+        too (the contact graph counts the occurrences that happened since). How many were
+        rolled."""
+        now = now or datetime.now(UTC)
+        rolled = 0
+        for _ in range(self._series_policy.roll_batch):
+            marker = await self._store.claim_due_series(now, now + ROLL_RETRY)
+            if marker is None:
+                break
+            scope = SyncScope(
+                marker["user_id"], marker["connection_id"], marker.get("provider") or "", None
+            )
+
+            async def work(
+                session: AsyncClientSession,
+                scope: SyncScope = scope,
+                record_id: str = marker["_id"],
+            ) -> None:
+                # Followed again as the sync would hand it over: as it is stored now.
+                found = await self._stored_events(scope.user_id, [record_id], session)
+                event = found.get(record_id)
+                series = (
+                    Applied(record_id, Action.DELETED, {})
+                    if event is None
+                    else Applied(record_id, Action.UPDATED, calendar_event_data(event, ""))
+                )
+                await self._derive(scope, RecordKind.CALENDAR_EVENT, [series], session, now)
+                for follower in followers:
+                    await follower(scope, RecordKind.CALENDAR_EVENT, [series], session)
+
+            try:
+                await in_transaction(self._client, work)
+            except PyMongoError:
+                log.warning("recurring_meeting_not_rolled", record_id=marker["_id"], exc_info=True)
+                continue
+            rolled += 1
+        return rolled
+
+    async def seed_existing_series(
+        self, recurring_after: RecurringLister, now: datetime | None = None
+    ) -> int:
+        """Once per database: every series synced before series gave an interaction per
+        occurrence is made due for the roll-forward, which derives it anew (its one
+        interaction at the first start goes). How many series were seeded."""
+        if await self._store.once_done(OCCURRENCES_SEEDED):
+            return 0
+        now = now or datetime.now(UTC)
+        seeded = 0
+        after: str | None = None
+        while page := await recurring_after(after, SEED_PAGE):
+            for record_id, user_id, connection_id, provider in page:
+                if connection_id is None:
+                    continue
+                fields = {"connection_id": connection_id, "provider": provider, "due_at": now}
+                await self._store.seed_series(user_id, record_id, fields)
+                seeded += 1
+            after = page[-1][0]
+        await self._store.mark_once_done(OCCURRENCES_SEEDED, now)
+        return seeded
+
+    async def _derive(
+        self,
+        scope: SyncScope,
+        kind: RecordKind,
+        applied: Sequence[Applied],
+        session: AsyncClientSession,
+        now: datetime,
+    ) -> None:
         user_id = scope.user_id
-        live = [a for a in applied if a.action is not Action.DELETED]
-        wanted = derive.addresses_on(kind, live)
-        known = await self._contacts.ids_by_email(user_id, wanted, session) if wanted else {}
+        first_of: dict[str, Applied] = {}
+        for item in applied:
+            first_of.setdefault(item.record_id, item)
+        records = list(first_of.values())
+        series = await self._series_of(user_id, kind, records, session, now)
+        live = [a for a in records if a.action is not Action.DELETED]
+        wanted_addresses = {
+            *derive.addresses_on(kind, live),
+            *(
+                address
+                for expansion in series.values()
+                if isinstance(expansion, SeriesExpansion)
+                for occurrence in expansion.occurrences
+                for address in derive.addresses_in(kind, occurrence.data)
+            ),
+        }
+        known = (
+            await self._contacts.ids_by_email(user_id, sorted(wanted_addresses), session)
+            if wanted_addresses
+            else {}
+        )
         existing: dict[str, dict[str, Doc]] = {}
-        record_ids = list(dict.fromkeys(a.record_id for a in applied))
-        for doc in await self._store.from_records(user_id, record_ids, session):
-            existing.setdefault(doc["source_record_id"], {})[doc["contact_id"]] = doc
-        now = datetime.now(UTC)
+        for doc in await self._store.from_records(user_id, [a.record_id for a in records], session):
+            existing.setdefault(doc["source_record_id"], {})[doc["_id"]] = doc
         operations: list[InsertOne[Doc] | UpdateOne | DeleteOne] = []
         changes: list[tuple[Doc, Action]] = []
         previous: dict[str, Doc] = {}
-        seen: set[str] = set()
-        for item in applied:
-            if item.record_id in seen:
-                continue
-            seen.add(item.record_id)
+        markers: dict[str, Doc | None] = {}
+        for item in records:
             before = existing.get(item.record_id, {})
-            at = derive.occurred_at(kind, item.data)
-            parties = (
-                {}
-                if item.action is Action.DELETED or at is None
-                else derive.parties(kind, item.data, known, scope.account)
-            )
-            for contact_id, doc in before.items():
-                if contact_id not in parties:
-                    operations.append(DeleteOne({"_id": doc["_id"]}))
+            if item.record_id in series:
+                expansion = series[item.record_id]
+                if expansion is None:
+                    continue  # a rule that cannot be expanded: what it gave stays as it was
+                if isinstance(expansion, Deferred):
+                    # Kept as it was; the marker, written in this transaction, has the hourly
+                    # job derive it soon.
+                    markers[item.record_id] = {
+                        "connection_id": scope.connection_id,
+                        "provider": scope.provider,
+                        "due_at": now,
+                    }
+                    continue
+                wanted = occurrence_interactions(item.record_id, expansion, known)
+                covered_from = expansion.covered_from
+                # Occurrences before the range looked at are history, kept as derived then.
+                kept = {
+                    doc_id
+                    for doc_id, doc in before.items()
+                    if doc.get("external_id") != item.record_id
+                    and as_utc(doc["occurred_at"]) < covered_from
+                }
+                markers[item.record_id] = (
+                    {
+                        "connection_id": scope.connection_id,
+                        "provider": scope.provider,
+                        "derived_at": now,
+                        "derived_through": expansion.through,
+                        "due_at": now + self._series_policy.roll_every,
+                    }
+                    if wanted
+                    else None
+                )
+            else:
+                wanted = (
+                    {}
+                    if item.action is Action.DELETED
+                    else derive.record_interactions(
+                        item.record_id, kind, item.data, known, scope.account
+                    )
+                )
+                kept = set()
+                if kind is RecordKind.CALENDAR_EVENT:
+                    markers[item.record_id] = None
+            for doc_id, doc in before.items():
+                if doc_id not in wanted and doc_id not in kept:
+                    operations.append(DeleteOne({"_id": doc_id}))
                     changes.append((doc, Action.DELETED))
-            if not parties or at is None:
-                continue
-            facts = derive.facts(kind, item.data)
-            facts["sentiment"] = text_sentiment(facts["subject"], facts["summary"])
-            facts["occurred_at"] = at
-            for contact_id, direction in parties.items():
-                fields = {**facts, "direction": direction}
-                old = before.get(contact_id)
+            for doc_id, (contact_id, external_id, fields) in wanted.items():
+                old = before.get(doc_id)
                 if old is None:
                     doc = {
-                        "_id": f"{item.record_id}:{contact_id}",
+                        "_id": doc_id,
                         "user_id": user_id,
                         "contact_id": contact_id,
-                        "external_id": item.record_id,
+                        "external_id": external_id,
                         "source_record_id": item.record_id,
                         "connection_id": scope.connection_id,
                         "provider": scope.provider,
@@ -352,15 +508,77 @@ class InteractionService(PageFollower):
                 diff = {k: v for k, v in fields.items() if old.get(k) != v}
                 if diff:
                     diff["updated_at"] = now
-                    operations.append(UpdateOne({"_id": old["_id"]}, {"$set": diff}))
+                    operations.append(UpdateOne({"_id": doc_id}, {"$set": diff}))
                     changes.append(({**old, **diff}, Action.UPDATED))
-                    previous[old["_id"]] = old
+                    previous[doc_id] = old
+        await self._keep_markers(user_id, markers, session)
         if not operations:
             return
         await self._store.write(operations, session)
         await self._announce(user_id, changes, session, previous=previous, actor=ActorKind.SYNC)
         touched = sorted({doc["contact_id"] for doc, _ in changes})
         await self._relationships.refresh(user_id, touched, session)
+
+    async def _series_of(
+        self,
+        user_id: str,
+        kind: RecordKind,
+        records: Sequence[Applied],
+        session: AsyncClientSession,
+        now: datetime,
+    ) -> dict[str, SeriesExpansion | Deferred | None]:
+        """The recurring meetings among ``records``, each with its occurrences (None: a rule
+        that cannot be expanded). A series no longer stored has none: it was deleted, and
+        its interactions go with it. Once a page's series gave ``PAGE_OCCURRENCES``, the
+        rest are ``DEFERRED`` to the roll-forward, a transaction each."""
+        ids = [
+            a.record_id
+            for a in records
+            if kind is RecordKind.CALENDAR_EVENT
+            and a.action is not Action.DELETED
+            and a.data.get("recurring")
+        ]
+        if not ids or self._read_series is None:
+            return {}
+        events = await self._stored_events(user_id, ids, session)
+        found: dict[str, SeriesExpansion | Deferred | None] = {}
+        expanded = 0
+        for record_id, event in events.items():
+            if not event.recurring:
+                continue
+            if expanded >= PAGE_OCCURRENCES:
+                found[record_id] = DEFERRED
+                continue
+            try:
+                expansion = await asyncio.to_thread(expand_series, event, now, self._series_policy)
+                found[record_id] = expansion
+                expanded += len(expansion.occurrences)
+            except (MalformedCalendarError, OverflowError, ValueError):
+                log.warning("recurring_meeting_not_expandable", record_id=record_id)
+                found[record_id] = None
+        for record_id in ids:
+            if record_id not in events:
+                # Gone from the calendar within the transaction: nothing of it stays.
+                found[record_id] = SeriesExpansion([], datetime.min.replace(tzinfo=UTC), now)
+        return found
+
+    async def _stored_events(
+        self, user_id: str, record_ids: Sequence[str], session: AsyncClientSession
+    ) -> Mapping[str, CalendarEvent]:
+        if self._read_series is None:
+            return {}
+        return await self._read_series(user_id, record_ids, session)
+
+    async def _keep_markers(
+        self, user_id: str, markers: Mapping[str, Doc | None], session: AsyncClientSession
+    ) -> None:
+        """Note how far each recurring meeting was derived; forget those that are no longer
+        recurring meetings with contacts on them."""
+        for record_id, fields in markers.items():
+            if fields is not None:
+                await self._store.save_series(user_id, record_id, fields, session)
+        gone = [record_id for record_id, fields in markers.items() if fields is None]
+        await self._store.forget_series(user_id, gone, session)
 
     # --- helpers ------------------------------------------------------------------------
 

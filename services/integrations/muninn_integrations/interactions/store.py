@@ -22,7 +22,11 @@ from muninn_integrations.interactions.models import EDITABLE_SOURCES, Interactio
 from muninn_integrations.interactions.strength import Activity
 
 INTERACTIONS = "interactions"
-SWEEPS = "relationship_sweeps"  # one document per day the strength sweep ran (no user data)
+# One document per recurring meeting that gave interactions: how far ahead its occurrences
+# were derived and when they are next rolled forward (``InteractionService.roll_forward``).
+SERIES = "interaction_series"
+# One document per day the strength sweep ran, and one per one-off task done (no user data).
+SWEEPS = "relationship_sweeps"
 RHYTHM_MOMENTS = 50  # the most recent interactions a contact's rhythm is learnt from
 MAX_THREAD_SCAN = 500
 FEW_CONTACTS = 50
@@ -60,6 +64,7 @@ class InteractionStore:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self._interactions = db[INTERACTIONS]
         self._sweeps = db[SWEEPS]
+        self._series = db[SERIES]
 
     async def ensure_indexes(self) -> None:
         await ensure_index(
@@ -86,6 +91,8 @@ class InteractionStore:
         await ensure_index(
             self._sweeps, [("claimed_at", ASCENDING)], expireAfterSeconds=SWEEP_KEPT_SECONDS
         )
+        await ensure_index(self._series, [("due_at", ASCENDING)])
+        await ensure_index(self._series, [("user_id", ASCENDING), ("connection_id", ASCENDING)])
 
     async def claim_sweep(self, day: str, now: datetime) -> bool:
         """True for the first caller of the day (across replicas)."""
@@ -94,6 +101,59 @@ class InteractionStore:
         except DuplicateKeyError:
             return False
         return True
+
+    async def save_series(
+        self, user_id: str, record_id: str, fields: Mapping[str, Any], session: Session
+    ) -> None:
+        await self._series.update_one(
+            {"_id": record_id, "user_id": user_id},
+            {"$set": {"user_id": user_id, **fields}},
+            upsert=True,
+            session=session,
+        )
+
+    async def seed_series(self, user_id: str, record_id: str, fields: Mapping[str, Any]) -> None:
+        """A marker for a series that has none (one that has keeps its own)."""
+        await self._series.update_one(
+            {"_id": record_id, "user_id": user_id},
+            {"$setOnInsert": {"user_id": user_id, **fields}},
+            upsert=True,
+        )
+
+    async def once_done(self, name: str) -> bool:
+        return await self._sweeps.find_one({"_id": name}) is not None
+
+    async def mark_once_done(self, name: str, now: datetime) -> None:
+        # No ``claimed_at``: the sweeps' expiry never takes it.
+        try:
+            await self._sweeps.insert_one({"_id": name, "done_at": now})
+        except DuplicateKeyError:
+            return
+
+    async def forget_series(
+        self, user_id: str, record_ids: Sequence[str], session: Session
+    ) -> None:
+        if record_ids:
+            await self._series.delete_many(
+                {"user_id": user_id, "_id": {"$in": list(record_ids)}}, session=session
+            )
+
+    async def forget_connection_series(
+        self, user_id: str, connection_id: str, session: Session
+    ) -> None:
+        await self._series.delete_many(
+            {"user_id": user_id, "connection_id": connection_id}, session=session
+        )
+
+    async def claim_due_series(self, now: datetime, retry_at: datetime) -> Doc | None:
+        """The series longest due for rolling forward, claimed until ``retry_at`` (another
+        replica's run passes it by; a roll that failed is tried again then)."""
+        found: Doc | None = await self._series.find_one_and_update(
+            {"due_at": {"$lte": now}},
+            {"$set": {"due_at": retry_at}},
+            sort=[("due_at", ASCENDING)],
+        )
+        return found
 
     async def get(self, user_id: str, interaction_id: str, session: Session = None) -> Doc | None:
         return await self._interactions.find_one(
