@@ -83,6 +83,14 @@ INTEGRATIONS_COLLECTIONS = (
         required=("contact_id",),
     ),
     content(
+        "interaction_series",
+        "Recurring meetings whose occurrences gave interactions: how far they were derived "
+        "and when to roll them forward, written in the transaction of those interactions.",
+        index("due_at"),
+        index([("user_id", 1), ("connection_id", 1)]),
+        role=CollectionRole.INFRASTRUCTURE,
+    ),
+    content(
         "contact_links",
         "The contact graph: one document per pair of the user's contacts, with evidence.",
         index([("user_id", 1), ("a", 1), ("b", 1)], unique=True),
@@ -90,6 +98,7 @@ INTEGRATIONS_COLLECTIONS = (
         index([("user_id", 1), ("b", 1), ("strength", -1)]),
         index([("user_id", 1), ("strength", -1)]),
         index([("user_id", 1), ("evidence.record_id", 1)]),
+        index([("user_id", 1), ("series.record_id", 1)]),
         required=("a", "b"),
     ),
     content(
