@@ -14,7 +14,13 @@ from muninn_integrations.calendar.models import (
     MalformedCalendarError,
     ResponseStatus,
 )
-from muninn_integrations.calendar.recurrence import expand, expand_event
+from muninn_integrations.calendar.recurrence import (
+    RuleTooDenseError,
+    expand,
+    expand_event,
+    expand_ical,
+    rule_steps,
+)
 from muninn_integrations.calendar.serialize import event_to_ical
 
 
@@ -184,6 +190,29 @@ def test_expansion_is_bounded_and_sorted_across_events() -> None:
     assert len(occurrences) == 50
     assert [o.start for o in occurrences] == sorted(o.start for o in occurrences)
     assert "later" not in {o.uid for o in occurrences}
+
+
+def test_a_dense_rule_that_began_long_before_the_range_is_refused_not_walked() -> None:
+    # Walking a month of seconds to reach the range would hold a worker thread for ~10 s.
+    dense = event_from_ical(
+        calendar("UID:dense\nDTSTART:20260101T000000Z\nRRULE:FREQ=SECONDLY\nSUMMARY:tick")
+    )
+    assert dense is not None
+    later = datetime(2026, 2, 1, tzinfo=UTC)
+    with pytest.raises(RuleTooDenseError):
+        expand_event(dense, later, later + timedelta(days=1), limit=10)
+    # A second, denser RRULE behind a harmless first one is refused as well.
+    hidden = calendar(
+        "UID:two\nDTSTART:20250101T000000Z\nRRULE:FREQ=WEEKLY\nRRULE:FREQ=MINUTELY\nSUMMARY:x"
+    )
+    with pytest.raises(RuleTooDenseError):
+        expand_ical(hidden, later, later + timedelta(days=7), uid="two")
+    # A weekly meeting of ten years, or an hourly one of a year, is walked as before.
+    weekly = calendar("UID:w\nDTSTART:20160104T090000Z\nRRULE:FREQ=WEEKLY\nSUMMARY:w")
+    assert len(expand_ical(weekly, later, later + timedelta(days=14), uid="w")) == 2
+    assert rule_steps("FREQ=HOURLY", later - timedelta(days=365), later) == 8760
+    assert rule_steps("FREQ=MINUTELY;BYSECOND=0,30", later - timedelta(days=1), later) == 2880
+    assert rule_steps("FREQ=SECONDLY;COUNT=5", later - timedelta(days=30), later) == 5
 
 
 def test_write_back_text_reads_back_the_same_event() -> None:

@@ -2,13 +2,18 @@
 overridden occurrences, time zones), with ``recurring-ical-events``.
 
 A rule can be unbounded or absurdly dense (``FREQ=SECONDLY``), so expansion stops after
-``limit`` occurrences whatever the range.
+``limit`` occurrences whatever the range. The expansion walks a rule from its first start,
+so a dense rule that began long ago costs minutes of a worker thread before the range is
+even reached (a `FREQ=SECONDLY` event a month old: ~9 s here): a rule that would take more
+than ``MAX_RULE_STEPS`` steps to reach the range's start is refused (``RuleTooDenseError``)
+before anything is expanded. Within the range, ``limit`` bounds the walk.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
+from typing import Any
 
 import recurring_ical_events
 
@@ -17,6 +22,76 @@ from muninn_integrations.calendar.models import CalendarEvent, MalformedCalendar
 from muninn_integrations.calendar.serialize import event_to_ical
 
 DEFAULT_LIMIT = 1_000
+MAX_RULE_STEPS = 100_000  # ~0.3 s of walking here
+PERIOD_SECONDS = {
+    "SECONDLY": 1,
+    "MINUTELY": 60,
+    "HOURLY": 3_600,
+    "DAILY": 86_400,
+    "WEEKLY": 604_800,
+    "MONTHLY": 28 * 86_400,
+    "YEARLY": 365 * 86_400,
+}
+EXPANDING_PARTS = ("BYSECOND", "BYMINUTE", "BYHOUR")  # each value a step within a period
+
+
+class RuleTooDenseError(MalformedCalendarError):
+    """A recurrence rule too dense to walk from its first start to the range asked for."""
+
+
+def rule_steps(rule: str, first_start: datetime, end: datetime) -> float:
+    """About how many steps expanding ``rule`` from ``first_start`` up to ``end`` takes."""
+    parts: dict[str, str] = {}
+    for part in rule.upper().split(";"):
+        name, _, value = part.partition("=")
+        parts[name.strip()] = value.strip()
+    period = PERIOD_SECONDS.get(parts.get("FREQ", ""))
+    if period is None:
+        return 0.0  # not a rule the expansion reads either
+    try:
+        interval = max(1, int(parts.get("INTERVAL") or 1))
+    except ValueError:
+        interval = 1
+    steps = max(0.0, (end - first_start).total_seconds()) / (period * interval)
+    expanding = [name for name in EXPANDING_PARTS if name in parts]
+    for name in expanding:
+        steps *= max(1, len(parts[name].split(",")))
+    count = parts.get("COUNT", "")
+    if count.isdigit() and not expanding:
+        steps = min(steps, float(count))
+    return steps
+
+
+def _refuse_dense_rules(
+    calendar: Any, start: datetime, uid: str | None, default_tz: tzinfo
+) -> None:
+    """Every RRULE of the events to expand (a VEVENT may carry several) is walkable to
+    ``start``."""
+    for component in calendar.walk("VEVENT"):
+        if uid is not None and str(component.get("UID")) != uid:
+            continue
+        rules = component.get("RRULE")
+        if rules is None:
+            continue
+        first = _first_start(component, default_tz)
+        if first is None:
+            continue
+        for rule in rules if isinstance(rules, list) else [rules]:
+            text = rule.to_ical().decode() if hasattr(rule, "to_ical") else str(rule)
+            if rule_steps(text, first, start) > MAX_RULE_STEPS:
+                raise RuleTooDenseError("the recurrence rule is too dense to expand")
+
+
+def _first_start(component: Any, default_tz: tzinfo) -> datetime | None:
+    try:
+        value = component.decoded("DTSTART")
+    except (KeyError, ValueError):
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=default_tz)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=default_tz)
+    return None
 
 
 def expand(
@@ -64,6 +139,7 @@ def expand_ical(
 ) -> list[CalendarEvent]:
     """The occurrences in an iCalendar text (optionally of one ``uid``) overlapping the range."""
     calendar = parse_calendar(text)
+    _refuse_dense_rules(calendar, start, uid, default_tz)
     query = recurring_ical_events.of(calendar, components=["VEVENT"])
     found: list[CalendarEvent] = []
     try:

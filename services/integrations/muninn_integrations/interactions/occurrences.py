@@ -20,7 +20,7 @@ from typing import Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_integrations.calendar.models import CalendarEvent
-from muninn_integrations.calendar.recurrence import expand_event
+from muninn_integrations.calendar.recurrence import MAX_RULE_STEPS, expand_event, rule_steps
 from muninn_integrations.calendar.sink import event_data
 from muninn_integrations.connectors.port import RecordKind
 from muninn_integrations.interactions.derive import Derived, record_interactions
@@ -66,40 +66,6 @@ SeriesReader = Callable[
 # A page of many series expands them until they gave this many occurrences (a page's
 # transaction stays small); the rest are left to the roll-forward.
 PAGE_OCCURRENCES = 2_000
-MAX_RULE_STEPS = 20_000
-PERIOD_SECONDS = {
-    "SECONDLY": 1,
-    "MINUTELY": 60,
-    "HOURLY": 3_600,
-    "DAILY": 86_400,
-    "WEEKLY": 604_800,
-    "MONTHLY": 28 * 86_400,
-    "YEARLY": 365 * 86_400,
-}
-EXPANDING_PARTS = ("BYSECOND", "BYMINUTE", "BYHOUR")  # each value a step within a period
-
-
-def rule_steps(rule: str, first_start: datetime, end: datetime) -> float:
-    """About how many steps expanding ``rule`` from ``first_start`` up to ``end`` takes."""
-    parts: dict[str, str] = {}
-    for part in rule.upper().split(";"):
-        name, _, value = part.partition("=")
-        parts[name.strip()] = value.strip()
-    period = PERIOD_SECONDS.get(parts.get("FREQ", ""))
-    if period is None:
-        return 0.0  # not a rule the expansion reads either
-    try:
-        interval = max(1, int(parts.get("INTERVAL") or 1))
-    except ValueError:
-        interval = 1
-    steps = max(0.0, (end - first_start).total_seconds()) / (period * interval)
-    expanding = [name for name in EXPANDING_PARTS if name in parts]
-    for name in expanding:
-        steps *= max(1, len(parts[name].split(",")))
-    count = parts.get("COUNT", "")
-    if count.isdigit() and not expanding:
-        steps = min(steps, float(count))
-    return steps
 
 
 def occurrence_key(recurrence_id: datetime) -> str:
