@@ -75,3 +75,55 @@ def test_finite_rule_ends() -> None:
 def test_bad_rules_are_rejected(rule: str) -> None:
     with pytest.raises(RecurrenceError):
         parse_rule(rule, datetime(2026, 1, 1, 9, 0))
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=SECONDLY",
+        "FREQ=MINUTELY",
+        "FREQ=MINUTELY;INTERVAL=14",
+        "FREQ=HOURLY;BYMINUTE=0,10,20,30,40,50",
+        "FREQ=DAILY;BYHOUR=9;BYMINUTE=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,54,55,56,57,58,59,0",
+    ],
+)
+def test_a_rule_denser_than_every_fifteen_minutes_is_refused(rule: str) -> None:
+    with pytest.raises(RecurrenceError, match="15 minutes"):
+        parse_rule(rule, datetime(2026, 1, 1, 9, 0))
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=MINUTELY;INTERVAL=15",
+        "FREQ=MINUTELY;INTERVAL=30;BYHOUR=9,10,11",  # BYHOUR limits a minutely rule
+        "FREQ=HOURLY;BYMINUTE=0,30",
+        "FREQ=DAILY;BYHOUR=8,12,18",
+        "FREQ=WEEKLY;BYDAY=MO,WE,FR",
+    ],
+)
+def test_reminders_every_quarter_hour_or_less_often_are_accepted(rule: str) -> None:
+    assert parse_rule(rule, datetime(2026, 1, 1, 9, 0)) is not None
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30",
+        "FREQ=YEARLY;BYMONTH=4;BYMONTHDAY=31",
+        "FREQ=WEEKLY;UNTIL=20251231T000000",
+    ],
+)
+def test_a_rule_that_never_occurs_is_refused_not_stored(rule: str) -> None:
+    # dateutil would walk it to the year 9999 each time its next occurrence is asked for.
+    with pytest.raises(RecurrenceError, match="no occurrence"):
+        parse_rule(rule, datetime(2026, 1, 1, 9, 0))
+
+
+def test_a_leap_day_reminder_is_a_rule_that_occurs() -> None:
+    rule = "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29"
+    parse_rule(rule, datetime(2029, 3, 1, 9, 0))  # the next leap day is three years away
+    after = datetime(2029, 3, 1, tzinfo=UTC)
+    assert next_occurrence(rule, datetime(2029, 3, 1, 9, 0), LISBON, after) == datetime(
+        2032, 2, 29, 9, 0, tzinfo=UTC
+    )

@@ -8,11 +8,37 @@ hour as it would if the rule ran in UTC.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from itertools import islice, pairwise
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
 MAX_RULE_LENGTH = 500
+# A rule denser than this is no reminder a person wants, and each firing walks the rule from
+# its start in the event loop (a month of FREQ=SECONDLY: seconds per firing, every second).
+MIN_GAP_SECONDS = 15 * 60
+# A rule that never occurs (FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30) is walked by dateutil to the
+# year 9999 (seconds) each time its next occurrence is asked for: it is refused when it is
+# made, once, instead of being stored. Its first occurrences also show a burst that an
+# average hides (BYMINUTE=0,1,2… within one hour).
+TRIAL_OCCURRENCES = 50
+PERIOD_SECONDS = {
+    "SECONDLY": 1,
+    "MINUTELY": 60,
+    "HOURLY": 3_600,
+    "DAILY": 86_400,
+    "WEEKLY": 604_800,
+    "MONTHLY": 28 * 86_400,
+    "YEARLY": 365 * 86_400,
+}
+# The parts finer than each frequency: each value another time within a period (coarser
+# ones only limit, as BYHOUR does for FREQ=HOURLY).
+FINER_PARTS = {
+    "SECONDLY": (),
+    "MINUTELY": ("BYSECOND",),
+    "HOURLY": ("BYMINUTE", "BYSECOND"),
+}
+ALL_TIME_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND")
 
 
 class RecurrenceError(ValueError):
@@ -34,7 +60,46 @@ def parse_rule(rule: str, start_local: datetime) -> rrule:
         raise RecurrenceError(f"not a valid RRULE: {exc}") from None
     if not isinstance(parsed, rrule):
         raise RecurrenceError("give a single RRULE, not a set")
+    if average_gap_seconds(text) < MIN_GAP_SECONDS:
+        raise RecurrenceError(too_dense())
+    _try_out(parsed)
     return parsed
+
+
+def too_dense() -> str:
+    return f"a reminder repeats at most every {MIN_GAP_SECONDS // 60} minutes"
+
+
+def _try_out(parsed: rrule) -> None:
+    """The rule occurs, and never twice within ``MIN_GAP_SECONDS`` among its first
+    ``TRIAL_OCCURRENCES``."""
+    moments = list(islice(parsed, TRIAL_OCCURRENCES))
+    if not moments:
+        raise RecurrenceError("the rule gives no occurrence")
+    if any(
+        (later - earlier).total_seconds() < MIN_GAP_SECONDS for earlier, later in pairwise(moments)
+    ):
+        raise RecurrenceError(too_dense())
+
+
+def average_gap_seconds(rule: str) -> float:
+    """About how far apart the rule's occurrences are: its period times its interval, over
+    the times it names within a period (``BYHOUR=8,12`` is two a day)."""
+    parts: dict[str, str] = {}
+    for part in rule.upper().split(";"):
+        name, _, value = part.partition("=")
+        parts[name.strip()] = value.strip()
+    freq = parts.get("FREQ", "")
+    period = PERIOD_SECONDS.get(freq, PERIOD_SECONDS["DAILY"])
+    try:
+        interval = max(1, int(parts.get("INTERVAL") or 1))
+    except ValueError:
+        interval = 1
+    per_period = 1
+    for name in FINER_PARTS.get(freq, ALL_TIME_PARTS):
+        if parts.get(name):
+            per_period *= len(parts[name].split(","))
+    return period * interval / per_period
 
 
 def localize(naive_local: datetime, zone: ZoneInfo) -> datetime:
