@@ -17,6 +17,7 @@ from muninn_shared.vault.store import VaultStore
 from muninn_byod.deps import ByodServices
 from muninn_byod.settings import ByodSettings
 from muninn_byod.stores.probe import HttpQdrantProbe, MongoProbe, PyMongoProbe, QdrantProbe
+from muninn_byod.stores.provision import PyMongoSchemaDeployer, RetryPolicy, SchemaDeployer
 from muninn_byod.stores.router import router as stores_router
 from muninn_byod.stores.service import StorePolicy, StoreService
 from muninn_byod.stores.store import StoreRecordStore
@@ -37,10 +38,12 @@ def build_byod(
     runtime: ServiceRuntime,
     mongo_probe: MongoProbe | None = None,
     qdrant_probe: QdrantProbe | None = None,
+    deployer: SchemaDeployer | None = None,
 ) -> ByodGraph:
     """Stores, services, consumers and background loops of byod on ``runtime``.
 
-    ``mongo_probe`` and ``qdrant_probe`` replace how users' servers are asked (tests)."""
+    ``mongo_probe``, ``qdrant_probe`` and ``deployer`` replace how users' servers are asked
+    and provisioned (tests)."""
     # Refuses to start without key-encryption keys where a development ring is not allowed.
     ring = settings.vault_key_ring()
     guard = settings.outbound_guard()
@@ -61,7 +64,14 @@ def build_byod(
             health_interval=timedelta(seconds=settings.byod_health_interval_seconds),
             health_timeout=settings.byod_health_timeout_seconds,
             health_batch=settings.byod_health_batch,
+            provision_timeout=settings.byod_provision_timeout_seconds,
+            provision_batch=settings.byod_provision_batch,
+            provision_retry=RetryPolicy(
+                first=timedelta(seconds=settings.byod_provision_retry_seconds),
+                longest=timedelta(seconds=settings.byod_provision_retry_max_seconds),
+            ),
         ),
+        deployer=deployer or PyMongoSchemaDeployer(),
     )
     # Erasure removes every document carrying the user's id: the store record and the
     # vault entry holding its sealed credentials and wrapped data key.
@@ -77,6 +87,12 @@ def build_byod(
         settings.byod_health_interval_seconds,
         stores.check_health_due,
         start_delay=min(30.0, settings.byod_health_interval_seconds),
+    )
+    background.every(
+        "store-provisioning",
+        settings.byod_provision_interval_seconds,
+        stores.provision_due,
+        start_delay=min(30.0, settings.byod_provision_interval_seconds),
     )
     return ByodGraph(
         services=ByodServices(stores=stores), background=background, start=ensure_indexes

@@ -54,3 +54,26 @@ class ByodSettings(OutboundSettings, VaultSettings):
     byod_health_batch: int = Field(
         default=100, ge=1, le=10_000, description="Stores one replica pings in one pass at most."
     )
+    byod_provision_interval_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="How often stores waiting for their schema are looked for.",
+    )
+    byod_provision_timeout_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        le=900,
+        description="How long deploying the schema on one store may take in all (each command "
+        "to its server is bounded by the health-check timeout).",
+    )
+    byod_provision_batch: int = Field(
+        default=20, ge=1, le=1_000, description="Stores one replica provisions in one pass at most."
+    )
+    byod_provision_retry_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="The wait after a store's first failed deploy; doubled per further failure.",
+    )
+    byod_provision_retry_max_seconds: float = Field(
+        default=3600.0, gt=0, description="The longest wait between two deploy attempts."
+    )

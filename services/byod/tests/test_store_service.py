@@ -20,6 +20,7 @@ from muninn_byod.stores.probe import (
     ProbeTarget,
     ServerAnswers,
 )
+from muninn_byod.stores.provision import PyMongoSchemaDeployer, RetryPolicy
 from muninn_byod.stores.service import StorePolicy, StoreService
 from muninn_shared.outbound import OutboundGuard, OutboundPolicy
 from muninn_shared.problems import ProblemError
@@ -168,7 +169,11 @@ def service(
             health_interval=timedelta(minutes=5),
             health_timeout=1,
             health_batch=10,
+            provision_timeout=10,
+            provision_batch=10,
+            provision_retry=RetryPolicy(first=timedelta(minutes=1), longest=timedelta(hours=1)),
         ),
+        deployer=PyMongoSchemaDeployer(),
     )
 
 

@@ -25,6 +25,13 @@ from fastapi import FastAPI
 from muninn_byod.main import create_app
 from muninn_byod.settings import ByodSettings
 from muninn_devstack.servers import free_port, running_mongo, start_mongo
+from muninn_shared.content_schema import (
+    SCHEMA_COLLECTION,
+    SCHEMA_VERSION,
+    deploy,
+    recorded_version,
+    user_database_collections,
+)
 from muninn_shared.events import Topic
 from muninn_shared.storage.mongo import create_mongo_client
 from muninn_shared.vault.store import VAULT
@@ -96,6 +103,8 @@ async def byod(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncI
         outbound_require_https=False,
         byod_check_timeout_seconds=3,
         byod_health_interval_seconds=3600,
+        # The tests run each provisioning pass themselves.
+        byod_provision_interval_seconds=3600,
     )
     app = create_app(settings)
     client = create_mongo_client(infra.mongo_uri)
@@ -321,3 +330,122 @@ async def test_a_store_whose_server_stops_turns_degraded_and_recovers(
     assert recovered["status"] == "active"
     assert recovered["error"] is None
     assert recovered["last_health_check"]["ok"] is True
+
+
+async def test_the_schema_is_deployed_on_the_users_own_database_only(
+    infra: Infra, byod: Running, own_accounts: UserServer
+) -> None:
+    _user_id, who = user()
+    database = "prov_" + uuid.uuid4().hex[:8]
+    created = await register(byod, who, mongo_uri=own_accounts.uri(database=database))
+    assert created.status_code == 201, created.text
+    assert created.json()["schema_version"] is None
+
+    stores = byod.app.state.services.stores
+    assert await stores.provision_due() >= 1
+    shown = (await byod.http.get(f"{STORES}/current", headers=who)).json()
+    assert shown["status"] == "provisioning"
+    assert shown["schema_version"] == SCHEMA_VERSION
+    assert shown["schema_deployed_at"] is not None
+    assert shown["error"] is None
+    assert shown["data_sizes"]["objects"] >= 0
+    assert any(
+        note.startswith(f"Content schema version {SCHEMA_VERSION} deployed")
+        for note in shown["notes"]
+    )
+
+    own: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(own_accounts.uri())
+    main = create_mongo_client(infra.mongo_uri)
+    try:
+        assert await recorded_version(own[database]) == SCHEMA_VERSION
+        names = set(await own[database].list_collection_names())
+        expected = user_database_collections()
+        assert {spec.stored_as for spec in expected} <= names
+        for spec in expected:
+            indexes = await own[database][spec.stored_as].index_information()
+            assert {index.name for index in spec.indexes_until(SCHEMA_VERSION)} <= set(indexes)
+        history = await own[database][SCHEMA_COLLECTION].find_one({"_id": "schema"})
+        assert history is not None
+        assert len(history["history"]) == 1
+        assert database not in await main.list_database_names()
+
+        # Deployed, the store is not claimed again; and deploying again changes nothing.
+        assert await stores.provision_due() == 0
+        assert not (await deploy(own[database])).changed
+    finally:
+        await own.close()
+        await main.close()
+
+    forgotten = await byod.http.delete(f"{STORES}/current", headers=who)
+    assert forgotten.status_code == 204, forgotten.text
+
+
+async def test_a_database_at_a_newer_schema_is_refused_and_tried_again_later(
+    byod: Running, own_accounts: UserServer
+) -> None:
+    user_id, who = user()
+    database = "newer_" + uuid.uuid4().hex[:8]
+    own: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(own_accounts.uri())
+    try:
+        await own[database][SCHEMA_COLLECTION].insert_one({"_id": "schema", "version": 99})
+        created = await register(byod, who, mongo_uri=own_accounts.uri(database=database))
+        assert created.status_code == 201, created.text
+        stores = byod.app.state.services.stores
+        await stores.provision_due()
+        shown = (await byod.http.get(f"{STORES}/current", headers=who)).json()
+        assert shown["schema_version"] is None
+        assert shown["error"]["code"] == "schema-too-new"
+        assert shown["provision_attempts"] == 1
+        assert datetime.fromisoformat(shown["next_attempt_at"]) > datetime.now(UTC)
+        # Not due yet: a second pass leaves it alone.
+        await stores.provision_due()
+        again = (await byod.http.get(f"{STORES}/current", headers=who)).json()
+        assert again["provision_attempts"] == 1
+
+        # Set right by its owner and due again, it is provisioned.
+        await own[database][SCHEMA_COLLECTION].delete_many({})
+        await byod.db["stores"].update_one(
+            {"user_id": user_id}, {"$set": {"next_attempt_at": datetime.now(UTC)}}
+        )
+        await stores.provision_due()
+        fixed = (await byod.http.get(f"{STORES}/current", headers=who)).json()
+        assert fixed["schema_version"] == SCHEMA_VERSION
+        assert fixed["error"] is None
+        assert fixed["provision_attempts"] == 0
+    finally:
+        await own.close()
+
+
+async def test_a_stopped_server_is_provisioned_once_it_is_back(
+    byod: Running, tmp_path: Path
+) -> None:
+    user_id, who = user()
+    port = free_port()
+    data = tmp_path / "mongo"
+    server = start_mongo(data, port, tmp_path / "mongo.log")
+    try:
+        uri = f"mongodb://127.0.0.1:{port}/mine?directConnection=true"
+        created = await register(byod, who, mongo_uri=uri)
+        assert created.status_code == 201, created.text
+    finally:
+        server.stop()
+
+    stores = byod.app.state.services.stores
+    started = time.monotonic()
+    await stores.provision_due()
+    assert time.monotonic() - started < 30  # every wait on the user's server is bounded
+    down = (await byod.http.get(f"{STORES}/current", headers=who)).json()
+    assert down["error"]["code"] == "store-unreachable"
+    assert down["schema_version"] is None
+
+    await byod.db["stores"].update_one(
+        {"user_id": user_id}, {"$set": {"next_attempt_at": datetime.now(UTC)}}
+    )
+    server = start_mongo(data, port, tmp_path / "mongo-again.log")
+    try:
+        await stores.provision_due()
+    finally:
+        server.stop()
+    back = (await byod.http.get(f"{STORES}/current", headers=who)).json()
+    assert back["schema_version"] == SCHEMA_VERSION
+    assert back["error"] is None

@@ -94,6 +94,15 @@ class Store(BaseModel):
     schema_version: int | None = Field(
         default=None, description="null until the schema is deployed"
     )
+    schema_deployed_at: datetime | None = Field(
+        default=None, description="When the content schema was deployed; null until then"
+    )
+    provision_attempts: int = Field(
+        default=0, description="Failed schema deploys since the last success"
+    )
+    next_attempt_at: datetime | None = Field(
+        default=None, description="When the schema deploy is next tried, while it is pending"
+    )
     data_sizes: DataSizes | None = Field(default=None, description="null until measured")
     last_health_check: HealthCheck | None = None
     error: StoreError | None = Field(default=None, description="The latest problem, if any")

@@ -67,32 +67,37 @@ class MongoProbe(Protocol):
     async def measure(self, target: ProbeTarget, *, timeout: float) -> Measurement: ...
 
 
+def direct_client(target: ProbeTarget, timeout: float) -> AsyncMongoClient[dict[str, Any]]:
+    """A client of that one server only (no discovery), every wait bounded by ``timeout``."""
+    milliseconds = max(1, int(timeout * 1000))
+    options: dict[str, Any] = {
+        "directConnection": True,
+        "tls": target.tls,
+        "serverSelectionTimeoutMS": milliseconds,
+        "connectTimeoutMS": milliseconds,
+        "socketTimeoutMS": milliseconds,
+        "timeoutMS": milliseconds,
+        "maxPoolSize": 1,
+        "retryReads": False,
+        "retryWrites": False,
+        "appname": "muninn-byod",
+    }
+    if target.username is not None:
+        options.update(
+            username=target.username,
+            password=target.password or "",
+            authSource=target.auth_source,
+        )
+        if target.auth_mechanism is not None:
+            options["authMechanism"] = target.auth_mechanism
+    return AsyncMongoClient(str(target.address), **options)
+
+
 class PyMongoProbe:
     """Asks a real server with pymongo's async client, one connection, bounded timeouts."""
 
     def _client(self, target: ProbeTarget, timeout: float) -> AsyncMongoClient[dict[str, Any]]:
-        milliseconds = max(1, int(timeout * 1000))
-        options: dict[str, Any] = {
-            "directConnection": True,
-            "tls": target.tls,
-            "serverSelectionTimeoutMS": milliseconds,
-            "connectTimeoutMS": milliseconds,
-            "socketTimeoutMS": milliseconds,
-            "timeoutMS": milliseconds,
-            "maxPoolSize": 1,
-            "retryReads": False,
-            "retryWrites": False,
-            "appname": "muninn-byod",
-        }
-        if target.username is not None:
-            options.update(
-                username=target.username,
-                password=target.password or "",
-                authSource=target.auth_source,
-            )
-            if target.auth_mechanism is not None:
-                options["authMechanism"] = target.auth_mechanism
-        return AsyncMongoClient(str(target.address), **options)
+        return direct_client(target, timeout)
 
     async def answers(self, target: ProbeTarget, *, timeout: float) -> ServerAnswers:
         async with self._session(target, timeout) as client:
@@ -127,13 +132,30 @@ class PyMongoProbe:
         return _ProbeSession(client, timeout)
 
 
+def probe_session(target: ProbeTarget, timeout: float, deadline: float) -> _ProbeSession:
+    """A direct client to ``target`` whose whole use is bounded by ``deadline``, its errors
+    turned into :class:`ProbeFailedError`."""
+    try:
+        client = direct_client(target, timeout)
+    except PyMongoError:
+        raise ProbeFailedError(
+            "store-uri-invalid", "The driver does not accept the connection string's settings."
+        ) from None
+    return _ProbeSession(client, timeout, deadline)
+
+
 class _ProbeSession:
     """The client for one probe: closed after it, its errors turned into ProbeFailedError,
     and the whole probe bounded (a few round trips of ``timeout`` each)."""
 
-    def __init__(self, client: AsyncMongoClient[dict[str, Any]], timeout: float) -> None:
+    def __init__(
+        self,
+        client: AsyncMongoClient[dict[str, Any]],
+        timeout: float,
+        deadline: float | None = None,
+    ) -> None:
         self._client = client
-        self._deadline = asyncio.timeout(timeout * 4)
+        self._deadline = asyncio.timeout(deadline if deadline is not None else timeout * 4)
 
     async def __aenter__(self) -> AsyncMongoClient[dict[str, Any]]:
         await self._deadline.__aenter__()

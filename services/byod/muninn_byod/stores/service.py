@@ -58,6 +58,16 @@ from muninn_byod.stores.probe import (
     QdrantProbe,
     ServerAnswers,
 )
+from muninn_byod.stores.provision import (
+    NOT_PRIMARY,
+    Deployed,
+    RetryPolicy,
+    SchemaDeployer,
+    deployed_notes,
+    failure_of,
+    lease_until,
+    retry_after,
+)
 from muninn_byod.stores.store import StoreRecordStore
 
 log = get_logger(__name__)
@@ -75,6 +85,9 @@ class StorePolicy:
     health_interval: timedelta
     health_timeout: float
     health_batch: int
+    provision_timeout: float
+    provision_batch: int
+    provision_retry: RetryPolicy
 
 
 @dataclass(frozen=True)
@@ -108,6 +121,7 @@ class StoreService:
         mongo_probe: MongoProbe,
         qdrant_probe: QdrantProbe,
         policy: StorePolicy,
+        deployer: SchemaDeployer,
     ) -> None:
         self._client = client
         self._store = store
@@ -116,6 +130,7 @@ class StoreService:
         self._mongo = mongo_probe
         self._qdrant = qdrant_probe
         self._policy = policy
+        self._deployer = deployer
 
     async def register(self, user_id: str, request: StoreRegistration) -> Store:
         bound = log.bind(user_id=user_id)
@@ -155,6 +170,9 @@ class StoreService:
             "error": None,
             "notes": list(verdict.notes),
             "health_due_at": now,
+            "schema_deployed_at": None,
+            "provision_attempts": 0,
+            "next_attempt_at": now,
             "created_at": now,
             "updated_at": now,
         }
@@ -292,6 +310,21 @@ class StoreService:
         await self._store.record_health(user_id, found.id, changes)
 
     async def _ping(self, user_id: str, found: Store) -> Measurement:
+        targets = await self._reopen(user_id, found, self._policy.health_timeout)
+        failure: ProbeFailedError | None = None
+        for target, _addresses in targets:
+            try:
+                return await self._mongo.measure(target, timeout=self._policy.health_timeout)
+            except ProbeFailedError as exc:
+                failure = exc
+        assert failure is not None  # there is always at least one seed
+        raise failure
+
+    async def _reopen(
+        self, user_id: str, found: Store, timeout: float
+    ) -> list[tuple[ProbeTarget, list[IPAddress]]]:
+        """The store's servers from its sealed connection string, each address through the
+        outbound guard again; every refusal a :class:`ProbeFailedError`."""
         try:
             secret = await self._vault.get(user_id, found.id)
         except (SealBrokenError, UnknownKeyError):
@@ -304,9 +337,7 @@ class StoreService:
                 "store-credentials-unavailable", "The stored credentials are missing."
             )
         try:
-            uri = await parse_store_uri(
-                secret[MONGO_URI_FIELD], timeout=self._policy.health_timeout
-            )
+            uri = await parse_store_uri(secret[MONGO_URI_FIELD], timeout=timeout)
             targets = await self._targets(uri, found.database)
         except ProblemError as exc:
             raise ProbeFailedError(exc.code, exc.detail) from None
@@ -321,12 +352,102 @@ class StoreService:
                 "The server asks for no credentials and is no longer on an allowed "
                 "development network.",
             )
+        return targets
+
+    async def provision_due(self) -> int:
+        """Deploy the schema on every provisioning store whose attempt is due (up to a
+        batch); how many were attempted."""
+        attempted = 0
+        while attempted < self._policy.provision_batch:
+            now = datetime.now(UTC)
+            claim = uuid.uuid4().hex
+            claimed = await self._store.claim_provisioning(
+                now, lease_until(now, self._policy.provision_timeout), claim
+            )
+            if claimed is None:
+                break
+            user_id, found = claimed
+            try:
+                await self.provision(user_id, found, claim)
+            except Exception:  # one store's failure must not hold up the others' deploys
+                log.exception("byod store provisioning failed", user_id=user_id, store_id=found.id)
+            attempted += 1
+        return attempted
+
+    async def provision(self, user_id: str, found: Store, claim: str) -> None:
+        """One deploy attempt on a store leased under ``claim``; its outcome recorded."""
+        bound = log.bind(user_id=user_id, store_id=found.id)
+        try:
+            async with asyncio.timeout(self._policy.provision_timeout):
+                deployed = await self._deploy(user_id, found)
+        except Exception as exc:
+            failure = failure_of(exc)
+            if failure is None and isinstance(exc, TimeoutError):
+                failure = ("store-unreachable", "Deploying the schema did not finish in time.")
+            if failure is None:
+                raise
+            code, message = failure
+            now = datetime.now(UTC)
+            failures = found.provision_attempts + 1
+            bound.warning("byod schema deploy failed", code=code, attempts=failures)
+            await self._store.record_provisioning(
+                user_id,
+                found.id,
+                claim,
+                {
+                    "error": {"code": code, "message": message, "at": now},
+                    "provision_attempts": failures,
+                    "next_attempt_at": now + retry_after(failures, self._policy.provision_retry),
+                    "updated_at": now,
+                },
+            )
+            return
+        now = datetime.now(UTC)
+        report, stats = deployed.report, deployed.db_stats
+        await self._store.record_provisioning(
+            user_id,
+            found.id,
+            claim,
+            {
+                "schema_version": report.version,
+                "schema_deployed_at": now,
+                "error": None,
+                "provision_attempts": 0,
+                "next_attempt_at": None,
+                "data_sizes": {
+                    "objects": _size(stats.get("objects")),
+                    "data_bytes": _size(stats.get("dataSize")),
+                    "storage_bytes": _size(stats.get("storageSize")),
+                    "index_bytes": _size(stats.get("indexSize")),
+                    "measured_at": now,
+                },
+                "updated_at": now,
+            },
+            notes=deployed_notes(report),
+        )
+        bound.info(
+            "byod schema deployed",
+            version=report.version,
+            created_collections=len(report.created_collections),
+            created_indexes=len(report.created_indexes),
+            degraded=report.degraded,
+        )
+
+    async def _deploy(self, user_id: str, found: Store) -> Deployed:
+        targets = await self._reopen(user_id, found, self._policy.health_timeout)
         failure: ProbeFailedError | None = None
         for target, _addresses in targets:
             try:
-                return await self._mongo.measure(target, timeout=self._policy.health_timeout)
+                return await self._deployer.deploy(
+                    target,
+                    timeout=self._policy.health_timeout,
+                    deadline=self._policy.provision_timeout,
+                )
             except ProbeFailedError as exc:
                 failure = exc
+                # Another seed may be up, or be the primary; any other refusal is the store's.
+                if exc.code not in ("store-unreachable", NOT_PRIMARY):
+                    break
         assert failure is not None  # there is always at least one seed
         raise failure
 

@@ -30,6 +30,10 @@ class StoreRecordStore:
         # One store per user: a second registration racing the first fails here.
         await ensure_index(self._stores, "user_id", unique=True)
         await ensure_index(self._stores, [("status", ASCENDING), ("health_due_at", ASCENDING)])
+        await ensure_index(
+            self._stores,
+            [("status", ASCENDING), ("schema_version", ASCENDING), ("next_attempt_at", ASCENDING)],
+        )
 
     async def insert(self, doc: dict[str, Any], session: AsyncClientSession) -> None:
         await self._stores.insert_one(doc, session=session)
@@ -78,5 +82,48 @@ class StoreRecordStore:
                 "status": {"$in": [s.value for s in HEALTH_CHECKED]},
             },
             {"$set": dict(changes)},
+        )
+        return result.matched_count == 1
+
+    async def claim_provisioning(
+        self, now: datetime, lease_until: datetime, claim: str
+    ) -> tuple[str, Store] | None:
+        """A provisioning store whose schema is not deployed and whose next attempt is due,
+        leased until ``lease_until`` under ``claim`` so that other replicas leave it alone (a
+        replica that dies mid-deploy lets the lease run out); with its owner."""
+        doc = await self._stores.find_one_and_update(
+            {
+                "status": StoreStatus.PROVISIONING.value,
+                "schema_version": None,
+                # Missing (registered before provisioning existed) counts as due.
+                "next_attempt_at": {"$not": {"$gt": now}},
+            },
+            {"$set": {"next_attempt_at": lease_until, "provision_claim": claim}},
+            sort=[("next_attempt_at", ASCENDING)],
+            return_document=ReturnDocument.AFTER,
+        )
+        return (doc["user_id"], store_from_doc(doc)) if doc is not None else None
+
+    async def record_provisioning(
+        self,
+        user_id: str,
+        store_id: str,
+        claim: str,
+        changes: Mapping[str, Any],
+        notes: list[str] | None = None,
+    ) -> bool:
+        """The attempt's outcome, written only by the claim's holder while the store is still
+        provisioning (a store forgotten or erased meanwhile stays gone)."""
+        update: dict[str, Any] = {"$set": dict(changes), "$unset": {"provision_claim": ""}}
+        if notes:
+            update["$push"] = {"notes": {"$each": notes}}
+        result = await self._stores.update_one(
+            {
+                "_id": store_id,
+                "user_id": user_id,
+                "status": StoreStatus.PROVISIONING.value,
+                "provision_claim": claim,
+            },
+            update,
         )
         return result.matched_count == 1
