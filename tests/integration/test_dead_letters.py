@@ -78,7 +78,7 @@ async def test_failing_handler_and_poison_message_are_dead_lettered(
                 "byod.routing.changed",
                 source="byod",
                 subject=user,
-                data={"user_id": user, "store_id": None, "status": "active"},
+                data={"user_id": user, "version": 1, "placement": "hosted"},
             )
             await runtime.publish(Topic.BYOD_ROUTING.value, event)
         # Valid JSON but not an envelope: cannot be parsed, must not be dropped either.
@@ -160,7 +160,7 @@ async def test_dead_letters_are_listed_shown_and_redriven(infra: Infra, unique: 
     await runtime.start()
     try:
         for user in (small_user, large_user):
-            data: dict[str, object] = {"user_id": user, "store_id": None, "status": "active"}
+            data: dict[str, object] = {"user_id": user, "version": 1, "placement": "hosted"}
             event = new_event("byod.routing.changed", source="byod", subject=user, data=data)
             if user == large_user:
                 event.data["padding"] = "x" * 50_000  # over the dead-letter limit: cut

@@ -119,7 +119,7 @@ def _routing_change(user: str) -> EventEnvelope:
         "byod.routing.changed",
         source="byod",
         subject=user,
-        data={"user_id": user, "store_id": None, "status": "active"},
+        data={"user_id": user, "version": 1, "placement": "hosted"},
     )
 
 
@@ -155,7 +155,7 @@ async def test_a_write_committed_during_the_erasure_transaction_is_swept(
                 "byod.routing.changed",
                 source="byod",
                 subject=user,
-                data={"user_id": user, "store_id": None, "status": "active"},
+                data={"user_id": user, "version": 1, "placement": "hosted"},
             ),
         )
 

@@ -28,6 +28,8 @@ from muninn_shared.logging import bind_user, get_logger
 from muninn_shared.problems import ProblemError
 from muninn_shared.signing import ALGORITHM
 from muninn_shared.signing import ALL_SCOPES as ALL_SCOPES
+from muninn_shared.storage.routed import serve
+from muninn_shared.storage.routes import RouteTable
 
 log = get_logger(__name__)
 
@@ -321,6 +323,9 @@ async def current_principal(request: Request) -> Principal:
     principal = await verifier.verify(bearer_token(request))
     request.state.principal = principal
     bind_user(principal.user_id)
+    # The user's content is read and written where it lives (their own database for BYOD).
+    routes: RouteTable | None = getattr(request.app.state, "routes", None)
+    serve(routes.route_of(principal.user_id) if routes is not None else None)
     return principal
 
 

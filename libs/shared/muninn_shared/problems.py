@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
@@ -13,6 +14,8 @@ from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from muninn_shared.logging import get_logger
+from muninn_shared.storage.routed import serving_route
+from muninn_shared.storage.routes import RouteTable, StoreUnavailableError, WritesPausedError
 
 T = TypeVar("T")
 
@@ -164,9 +167,28 @@ def install_problem_handlers(app: FastAPI) -> None:
             exc.status_code, str(exc.detail), instance=request.url.path, headers=headers
         )
 
+    @app.exception_handler(StoreUnavailableError)
+    async def _own_store_down(request: Request, exc: StoreUnavailableError) -> JSONResponse:
+        return own_store_unavailable(request, exc.store_id, exc.since)
+
+    @app.exception_handler(WritesPausedError)
+    async def _writes_paused(request: Request, exc: WritesPausedError) -> JSONResponse:
+        return problem_response(
+            503,
+            "Your content is being moved between databases; changes resume in a few seconds.",
+            code="store-switching",
+            instance=request.url.path,
+            headers={"Retry-After": "2"},
+        )
+
     @app.exception_handler(ServerSelectionTimeoutError)
     @app.exception_handler(ConnectionFailure)
     async def _store_down(request: Request, exc: Exception) -> JSONResponse:
+        route = serving_route()
+        routes: RouteTable | None = getattr(request.app.state, "routes", None)
+        if route is not None and route.store_id is not None and routes is not None:
+            since = routes.mark_down(route.store_id, str(exc))
+            return own_store_unavailable(request, route.store_id, since)
         log.warning("store unavailable", error=str(exc), path=request.url.path)
         return problem_response(
             503,
@@ -182,3 +204,15 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(
             500, "An unexpected error occurred.", code="internal", instance=request.url.path
         )
+
+
+def own_store_unavailable(request: Request, store_id: str, since: datetime) -> JSONResponse:
+    """Only this user's requests fail: their own database cannot be reached."""
+    return problem_response(
+        503,
+        f"Your own database (store {store_id}) has been unreachable since "
+        f"{since.isoformat(timespec='seconds')}; your content is there, so this waits for it.",
+        code="own-store-unavailable",
+        instance=request.url.path,
+        headers={"Retry-After": "5"},
+    )

@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
 from muninn_shared.auth import JwksKeys, KeySource, TokenVerifier, jwks_fetcher
@@ -34,7 +36,13 @@ from muninn_shared.settings import ServiceSettings
 from muninn_shared.storage.idempotency import ProcessedEvents
 from muninn_shared.storage.mongo import create_mongo_client, ping
 from muninn_shared.storage.outbox import Outbox, OutboxRelay
-from muninn_shared.storage.routing import MainStoreRouter
+from muninn_shared.storage.own_relays import (
+    OwnStoreRelays,
+    install_route_consumer,
+    placements_for,
+)
+from muninn_shared.storage.routed import RoutedStoreRouter
+from muninn_shared.storage.routing import MainStoreRouter, StoreRouter
 from muninn_shared.storage.tombstones import ErasureTombstones
 from muninn_shared.telemetry import configure_tracing
 
@@ -73,9 +81,22 @@ class ServiceRuntime:
         """``token_keys``: where access tokens' public keys come from (identity's JWKS if None)."""
         self.settings = settings
         self.tracer_provider = prepare_process(settings)
-        self.mongo = create_mongo_client(settings.mongo_uri)
-        self.db = self.mongo[settings.mongo_database]
-        self.stores = MainStoreRouter(self.mongo, settings.mongo_database)
+        self.main_mongo = create_mongo_client(settings.mongo_uri)
+        self.main_db = self.main_mongo[settings.mongo_database]
+        self.routes, self.placements = placements_for(settings, self.main_mongo, self.main_db)
+        # A content service's stores are built on these: every operation goes to the database
+        # of the user being served (see muninn_shared.storage.routed); elsewhere they are main.
+        self.mongo: AsyncMongoClient[dict[str, Any]] = (
+            self.placements.client if self.placements is not None else self.main_mongo
+        )
+        self.db: AsyncDatabase[dict[str, Any]] = (
+            self.placements.database if self.placements is not None else self.main_db
+        )
+        self.stores: StoreRouter = (
+            RoutedStoreRouter(self.placements)
+            if self.placements is not None
+            else MainStoreRouter(self.main_mongo, settings.mongo_database)
+        )
         self.outbox = Outbox(
             self.db, max_event_bytes=settings.event_max_bytes, sealed=settings.event_sealing
         )
@@ -84,7 +105,7 @@ class ServiceRuntime:
             self.db,
             retention=timedelta(days=settings.processed_events_retention_days),
         )
-        self.tombstones = ErasureTombstones(self.db)
+        self.tombstones = ErasureTombstones(self.main_db)
         self._identity_client = httpx.AsyncClient(timeout=httpx.Timeout(5.0), trust_env=False)
         self.event_keys = EventKeys(
             self._identity_key_fetcher(), ttl_seconds=settings.event_key_cache_seconds
@@ -110,9 +131,10 @@ class ServiceRuntime:
             group_prefix=settings.kafka_group_prefix,
             pace_empty_fetches=settings.kafka_pace_empty_fetches,
             keys=self.event_keys,
+            routes=self.routes,
         )
         self.relay = OutboxRelay(
-            self.db,
+            self.main_db,
             self.outbox,
             self.publish,
             name=settings.service_name,
@@ -121,6 +143,16 @@ class ServiceRuntime:
         )
         self.background = BackgroundTasks(settings.service_name)
         self.background.add("outbox-relay", self.relay.run)
+        if self.routes is not None and self.placements is not None:
+            self.own_relays = OwnStoreRelays(
+                self.routes,
+                self.placements,
+                lambda db: self._relay_over(db),
+                interval=settings.byod_route_refresh_seconds,
+            )
+            self.background.add("byod-routes", self.routes.run)
+            self.background.add("own-store-relays", self.own_relays.run)
+            install_route_consumer(self.consumers, self.routes)
         self._jwks_client = httpx.AsyncClient(timeout=httpx.Timeout(3.0), trust_env=False)
         self.token_verifier = token_verifier_from(
             settings, token_keys or jwks_keys_from(settings, self._jwks_client)
@@ -128,6 +160,17 @@ class ServiceRuntime:
         self._startup_hooks: list[StartupHook] = []
         self._shutdown_hooks: list[StartupHook] = []
         self.started = False
+
+    def _relay_over(self, db: AsyncDatabase[dict[str, Any]]) -> OutboxRelay:
+        settings = self.settings
+        return OutboxRelay(
+            db,
+            Outbox(db, max_event_bytes=settings.event_max_bytes, sealed=settings.event_sealing),
+            self.publish,
+            name=settings.service_name,
+            poll_interval=max(settings.outbox_poll_interval_seconds, 0.5),
+            seal=self.event_keys.seal if settings.event_sealing else None,
+        )
 
     def _identity_key_fetcher(self) -> KeyFetch:
         credential = self.settings.service_credential
@@ -159,7 +202,7 @@ class ServiceRuntime:
     @property
     def readiness_checks(self) -> dict[str, ReadinessCheck]:
         async def mongo_ready() -> None:
-            await ping(self.db)
+            await ping(self.main_db)
 
         async def kafka_ready() -> None:
             if not self.started or not await self.broker.ping(timeout=1.5):
@@ -192,7 +235,9 @@ class ServiceRuntime:
         """Connect to MongoDB and Kafka, waiting for them (bounded) if they are still starting."""
         for attempt in range(1, attempts + 1):
             try:
-                await ping(self.db)
+                await ping(self.main_db)
+                if self.routes is not None:
+                    await self.routes.load()
                 await self.outbox.ensure_indexes()
                 await self.processed.ensure_indexes()
                 if self.settings.kafka_create_topics:
@@ -223,6 +268,8 @@ class ServiceRuntime:
         for hook in reversed(self._shutdown_hooks):
             await hook()
         await self.broker.stop()
-        await self.mongo.close()
+        if self.routes is not None:
+            await self.routes.close()
+        await self.main_mongo.close()
         await self._jwks_client.aclose()
         await self._identity_client.aclose()

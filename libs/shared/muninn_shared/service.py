@@ -64,6 +64,8 @@ def build_service_app(
         tracer_provider=runtime.tracer_provider,
     )
     app.state.runtime = runtime
+    # Requests of a BYOD user are served from their own database (muninn_shared.auth).
+    app.state.routes = runtime.routes
     app.state.token_verifier = runtime.token_verifier
     # Tests and status pages read the loops' states (and stop them to simulate a crash).
     app.state.background = background

@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from muninn_shared.vault.keyring import KeyRing, key_ring_from
+
 SERVICE_NAMES = (
     "gateway",
     "identity",
@@ -168,6 +170,29 @@ class ServiceSettings(BaseSettings):
         description="Where the public signing keys are read (http(s):// or file://); "
         "default <identity_url>/.well-known/jwks.json.",
     )
+    byod_route_keys: SecretStr | None = Field(
+        default=None,
+        description="The key ring byod seals users' own-database connections under and every "
+        "content service opens them with ('id:key,…', 32 random bytes each, base64url; the "
+        "same value for byod and the content services). Default, on loopback outside prod: "
+        "one generated into .muninn/data/byod-route-keys.",
+    )
+    byod_route_refresh_seconds: float = Field(
+        default=2.0, gt=0, description="How often every replica rereads the users' routes."
+    )
+    byod_store_timeout_ms: int = Field(
+        default=3000,
+        ge=100,
+        le=60000,
+        description="How long an operation waits to reach a user's own database before the "
+        "user gets a 503.",
+    )
+    byod_outage_retry_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="After a user's own database failed, their requests fail at once for this "
+        "long before it is tried again.",
+    )
     jwks_refresh_seconds: float = Field(
         default=300.0, gt=0, description="Cached keys are refreshed in the background this often."
     )
@@ -189,6 +214,18 @@ class ServiceSettings(BaseSettings):
                 "event keys from identity"
             )
         return self
+
+    def byod_route_key_ring(self) -> KeyRing | None:
+        """The configured ring; a generated development one where that is allowed; else None
+        (a BYOD user's store then cannot be opened here: their requests get 503s)."""
+        configured = self.byod_route_keys
+        if configured is None and not self.allows_development_secrets():
+            return None
+        return key_ring_from(
+            configured.get_secret_value() if configured is not None else None,
+            development_file=Path(".muninn/data/byod-route-keys"),
+            development_allowed=True,
+        )
 
     def allows_development_secrets(self) -> bool:
         """A secret generated into the working directory serves only a non-production process

@@ -90,7 +90,7 @@ def routing_event(user: str = "u-1", *, source: str = "byod") -> EventEnvelope:
         "byod.routing.changed",
         source=source,
         subject=user,
-        data={"user_id": user, "store_id": None, "status": "active"},
+        data={"user_id": user, "version": 1, "placement": "hosted"},
     )
 
 

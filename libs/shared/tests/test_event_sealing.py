@@ -126,7 +126,7 @@ def test_events_without_personal_fields_and_unsealed_events_pass_through(message
         "byod.routing.changed",
         source="byod",
         subject="u-1",
-        data={"user_id": "u-1", "store_id": None, "status": "active"},
+        data={"user_id": "u-1", "version": 1, "placement": "hosted"},
     )
     assert not needs_key(routing)
     assert seal_event(routing, key()) is routing

@@ -144,6 +144,7 @@ def build_features(
         poll_interval=settings.timer_poll_interval_seconds,
         max_attempts=settings.timer_max_attempts,
         retry_base_seconds=settings.timer_retry_base_seconds,
+        routes=runtime.routes,
     )
     timer_service = TimerService(timers)
     profile_service = ProfileService(profiles)

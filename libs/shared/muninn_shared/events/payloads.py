@@ -190,7 +190,27 @@ class AuditChangeRecorded(BaseModel):
     created_at: datetime
 
 
+class SealedConnection(BaseModel):
+    """A user's database connection, sealed under the route key every content service holds
+    (``MUNINN_BYOD_ROUTE_KEYS``): the event and each service's copy of the route never carry
+    it in the clear."""
+
+    key_id: str = Field(max_length=64)
+    sealed: str = Field(max_length=16384, description="base64url of nonce + AES-256-GCM")
+
+
 class ByodRoutingChanged(BaseModel):
+    """Where a user's content lives from now on. ``version`` grows with every change of the
+    user's route; a service applies a change only over an older one."""
+
     user_id: str
-    store_id: str | None
-    status: Literal["active", "disconnected"]
+    version: int = Field(ge=1)
+    placement: Literal["hosted", "own"]
+    store_id: str | None = None
+    connection: SealedConnection | None = Field(
+        default=None, description="Set exactly when placement is 'own'"
+    )
+    writes_paused: bool = Field(
+        default=False,
+        description="While a move switches sides: writes wait (503, retry) until the next change",
+    )

@@ -50,9 +50,11 @@ from muninn_shared.events.trust import untrusted_because
 from muninn_shared.events.wire import decode_envelope
 from muninn_shared.logging import get_logger
 from muninn_shared.messaging.event_keys import EventKeys, UserErasedError
-from muninn_shared.messaging.outages import unavailable_dependency
+from muninn_shared.messaging.outages import MONGODB, unavailable_dependency
 from muninn_shared.messaging.pacing import pace_empty_fetches as install_fetch_pacing
 from muninn_shared.storage.idempotency import ProcessedEvents
+from muninn_shared.storage.routed import serving
+from muninn_shared.storage.routes import RouteTable
 from muninn_shared.storage.tombstones import ErasureTombstones
 
 log = get_logger(__name__)
@@ -89,10 +91,13 @@ class EventConsumers:
         group_prefix: str = "",
         pace_empty_fetches: bool = False,
         keys: EventKeys | None = None,
+        routes: RouteTable | None = None,
     ) -> None:
         """``pace_empty_fetches``: only against the development broker (see messaging/pacing.py).
-        ``keys`` open sealed personal fields; None reads events as they come."""
+        ``keys`` open sealed personal fields; None reads events as they come. ``routes``: where
+        each user's content lives (a content service); an event is applied in its subject's."""
         self._broker = broker
+        self._routes = routes
         self._keys = keys
         self._service = service
         self._instance_id = instance_id
@@ -137,9 +142,12 @@ class EventConsumers:
         self._late_erasure = sweep
 
     def on(
-        self, topic: Topic, *types: str, name: str
+        self, topic: Topic, *types: str, name: str, on_main: bool = False
     ) -> Callable[[TransactionalHandler], TransactionalHandler]:
-        """Decorate ``async def handler(event, session)``; its writes must use ``session``."""
+        """Decorate ``async def handler(event, session)``; its writes must use ``session``.
+
+        The handler runs in the database of the event's subject (a BYOD user's own), unless
+        ``on_main``: it keeps service-wide state (the users' routes themselves)."""
         wanted = frozenset(types)
         consumer = f"{self._service}.{name}"
         group = f"{self._group_prefix}{consumer}"
@@ -155,7 +163,9 @@ class EventConsumers:
                 # The event is read from the record's bytes, not from FastStream's decoded
                 # body: FastStream decodes only ``application/json``, and this reads the
                 # structured CloudEvent and the previous release's shape alike.
-                await self._deliver(consumer, wanted, handler, origin=origin, raw=message.body)
+                await self._deliver(
+                    consumer, wanted, handler, origin=origin, raw=message.body, on_main=on_main
+                )
 
             consume.__name__ = f"consume_{name.replace('-', '_').replace('.', '_')}"
             self._broker.subscriber(
@@ -185,6 +195,7 @@ class EventConsumers:
         *,
         origin: Origin,
         raw: bytes,
+        on_main: bool = False,
     ) -> None:
         try:
             event = decode_envelope(raw)
@@ -208,8 +219,15 @@ class EventConsumers:
         failures = 0
         outage_retries = 0
         while True:
+            route = None
             try:
-                await self._apply_once(consumer, handler, event, bound)
+                route = (
+                    None
+                    if on_main or self._routes is None
+                    else self._routes.route_of(event.subject)
+                )
+                with serving(route):
+                    await self._apply_once(consumer, handler, event, bound)
                 self._resumed(consumer, bound)
                 return
             except asyncio.CancelledError:
@@ -228,6 +246,11 @@ class EventConsumers:
             except Exception as exc:
                 error = _describe(exc)
                 dependency = unavailable_dependency(exc)
+                if dependency == MONGODB and route is not None and route.store_id is not None:
+                    # The subject's own database, not the service's: only their events wait.
+                    assert self._routes is not None
+                    self._routes.mark_down(route.store_id, error)
+                    dependency = f"user store {route.store_id}"
                 if dependency is not None:
                     self._wait_on(consumer, dependency, error, bound)
                     await self._pause(self._outage_delay(outage_retries))

@@ -16,6 +16,7 @@ from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
 from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
 from muninn_shared.messaging.event_keys import IdentityUnavailableError
+from muninn_shared.storage.routes import StoreUnavailableError, WritesPausedError
 
 MONGODB = "mongodb"
 KAFKA = "kafka"
@@ -73,6 +74,10 @@ def unavailable_dependency(exc: BaseException) -> str | None:
 
 
 def _classify(exc: BaseException) -> str | None:
+    if isinstance(exc, StoreUnavailableError):
+        return f"user store {exc.store_id}"
+    if isinstance(exc, WritesPausedError):
+        return "user store switch"
     if isinstance(exc, IdentityUnavailableError):
         return IDENTITY  # no key to seal or open with: the event waits, as for a broker outage
     if isinstance(exc, ConnectionFailure):

@@ -79,9 +79,18 @@ def development_key_ring(path: Path) -> KeyRing:
     """The ring in ``path``, generated there (readable by its owner only) on first use."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Written aside, then linked into place: processes starting together (a shared ring)
+        # all read one whole ring, whichever of them made it.
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w", encoding="utf-8") as file:
             file.write(f"{DEVELOPMENT_KEY_ID}:{new_encoded_key()}")
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(draft)
     return parse_key_ring(path.read_text(encoding="utf-8"), setting=str(path))
 
 

@@ -30,6 +30,8 @@ from muninn_shared.events.payloads import TimerFired
 from muninn_shared.logging import get_logger
 from muninn_shared.storage.mongo import in_transaction
 from muninn_shared.storage.outbox import Outbox
+from muninn_shared.storage.routed import across_stores
+from muninn_shared.storage.routes import RouteTable
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -130,8 +132,11 @@ class TimerWheel:
         max_attempts: int = 5,
         retry_base_seconds: float = 5.0,
         scan_batches: int = 10,
+        routes: RouteTable | None = None,
     ) -> None:
+        """``routes``: BYOD users' own databases, whose timers fire like those on main."""
         self._client = client
+        self._routes = routes
         self._store = store
         self._outbox = outbox
         self._clock = clock
@@ -209,6 +214,10 @@ class TimerWheel:
                     await self._wake.wait()
 
     async def run_due(self) -> int:
+        """Fire everything due now on every store (main, then each BYOD user's own)."""
+        return sum(await across_stores(self._routes, self._run_due_here))
+
+    async def _run_due_here(self) -> int:
         """Fire everything due now (including abandoned claims); returns how many fired.
 
         One scan lists many due timers; claims then take them a batch at a time. Replicas
