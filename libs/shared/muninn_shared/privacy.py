@@ -20,6 +20,12 @@ from fastapi.encoders import jsonable_encoder
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_shared.auth import CurrentPrincipal
+from muninn_shared.content_schema import (
+    SCHEMA_COLLECTION,
+    SCHEMAS,
+    CollectionRole,
+    user_database_collections,
+)
 from muninn_shared.contracts.privacy import ServiceExport
 from muninn_shared.events import EventEnvelope, Topic, new_event
 from muninn_shared.events.payloads import ErasureCompleted, ErasureRequested
@@ -61,11 +67,29 @@ def _jsonable(doc: dict[str, Any]) -> dict[str, Any]:
     return converted
 
 
+def _others_in_own_database(runtime: ServiceRuntime, user_id: str) -> frozenset[str]:
+    """The collections of a BYOD user's database that are not this service's: every content
+    service keeps its collections there, and each exports and erases only its own."""
+    routes, placements = runtime.routes, runtime.placements
+    if routes is None or placements is None or routes.route_of(user_id) is None:
+        return frozenset()
+    own = placements.own_collections()
+    infrastructure = {
+        spec.stored_as
+        for schema in SCHEMAS.values()
+        for spec in schema.collections
+        if spec.role is CollectionRole.INFRASTRUCTURE
+    }
+    everything = {spec.stored_as for spec in user_database_collections()}
+    return frozenset((everything - own) | infrastructure | {SCHEMA_COLLECTION})
+
+
 async def export_user_documents(runtime: ServiceRuntime, user_id: str) -> ServiceExport:
     db = await runtime.stores.database_for(user_id)
     collections: dict[str, list[dict[str, Any]]] = {}
+    skipped = INFRASTRUCTURE_COLLECTIONS | _others_in_own_database(runtime, user_id)
     for name in sorted(await db.list_collection_names()):
-        if name in INFRASTRUCTURE_COLLECTIONS or name.startswith("system."):
+        if name in skipped or name.startswith("system."):
             continue
         docs = [redacted(d) async for d in db[name].find({"user_id": user_id})]
         if docs:
@@ -83,10 +107,9 @@ def install_erasure_consumer(
         deleted: dict[str, int] = {}
         for eraser in extra_erasers:
             deleted.update(await eraser(user_id, session))
+        skipped = INFRASTRUCTURE_COLLECTIONS | _others_in_own_database(runtime, user_id)
         for name, count in (
-            await erase_user_documents(
-                db, user_id, session=session, skip=INFRASTRUCTURE_COLLECTIONS
-            )
+            await erase_user_documents(db, user_id, session=session, skip=skipped)
         ).items():
             deleted[name] = deleted.get(name, 0) + count
         return deleted
@@ -129,6 +152,10 @@ def install_erasure_consumer(
             ),
             session,
         )
+        if runtime.routes is not None and runtime.routes.route_of(request.user_id) is not None:
+            # Not in the transaction (it runs on the user's own database): should that
+            # transaction not commit, byod's own erasure still empties the user's database.
+            await runtime.routes.forget(request.user_id)
         log.info(
             "user data erased",
             user_id=request.user_id,

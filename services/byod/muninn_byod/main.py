@@ -73,9 +73,10 @@ def build_byod(
         ),
         deployer=deployer or PyMongoSchemaDeployer(),
     )
-    # Erasure removes every document carrying the user's id: the store record and the
-    # vault entry holding its sealed credentials and wrapped data key.
-    install_erasure_consumer(runtime)
+    # Erasure first empties the user's own database of what Muninn wrote there, then removes
+    # every document carrying the user's id: the store record, the vault entry holding its
+    # sealed credentials and wrapped data key.
+    install_erasure_consumer(runtime, extra_erasers=[stores.erase_own_database])
 
     async def ensure_indexes() -> None:
         await vault_store.ensure_indexes()

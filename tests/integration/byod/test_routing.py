@@ -33,6 +33,7 @@ from pydantic import SecretStr
 from pymongo import AsyncMongoClient
 
 from tests.integration.conversation_app import conversation_settings, running
+from tests.integration.events import erasure_requested
 from tests.integration.infra import Infra
 from tests.integration.memory_support import eventually
 from tests.integration.tokens import identity_token_issuer
@@ -204,3 +205,36 @@ async def test_an_unreachable_own_database_fails_only_its_user_fast(
         return answer.status_code == 200
 
     await eventually(served_again, 60, "the own database served again", interval=0.5)
+
+
+async def test_erasure_of_a_byod_user_empties_their_slice_and_forgets_the_route(
+    stack: Stack, own_server: OwnServer
+) -> None:
+    ana, bo = f"ana-{uuid.uuid4().hex[:8]}", f"bo-{uuid.uuid4().hex[:8]}"
+    await route_to_own(stack, own_server, ana)
+    for user in (ana, bo):
+        made = await stack.http.post(
+            "/v1/conversations", json={"title": "to forget"}, headers=as_user(user)
+        )
+        assert made.status_code == 201, made.text
+    own_db = stack.own[OWN_DATABASE]
+    assert await own_db["conversations"].count_documents({"user_id": ana}) == 1
+    runtime = stack.http.app.state.runtime  # type: ignore[attr-defined]
+    await runtime.publish(Topic.IDENTITY_USERS.value, erasure_requested(ana, "conversation"))
+
+    async def erased() -> bool:
+        return (
+            await own_db["conversations"].count_documents({"user_id": ana}) == 0
+            and runtime.routes.route_of(ana) is None
+        )
+
+    await eventually(erased, 30, "ana's conversations erased from her database")
+    main_db = stack.main[stack.main_database]
+    assert await main_db["byod_routes"].count_documents({"_id": ana}) == 0
+    assert await main_db["conversations"].count_documents({"user_id": bo}) == 1
+    # Her erasure's confirmation went out from her database's outbox.
+
+    async def confirmed() -> bool:
+        return await own_db["conversation_outbox"].count_documents({"user_id": ana}) == 0
+
+    await eventually(confirmed, 30, "the erasure confirmation published")

@@ -296,6 +296,43 @@ async def test_erasure_forgets_the_store_and_its_credentials(
     await eventually(erased, 60, "the store and its vault entry erased")
 
 
+async def test_erasure_empties_the_own_database_of_what_muninn_wrote_there_only(
+    infra: Infra, byod: Running, own_accounts: UserServer
+) -> None:
+    user_id, who = user()
+    database = "erase_" + uuid.uuid4().hex[:8]
+    created = await register(byod, who, mongo_uri=own_accounts.uri(database=database))
+    assert created.status_code == 201, created.text
+    assert await byod.app.state.services.stores.provision_due() >= 1
+    own: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(own_accounts.uri())
+    try:
+        now = datetime.now(UTC)
+        await own[database]["messages"].insert_one(
+            {
+                "user_id": user_id,
+                "conversation_id": "c1",
+                "role": "user",
+                "content": "hello",
+                "status": "complete",
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        # The user's own collection beside Muninn's: not ours to delete.
+        await own[database]["my_recipes"].insert_one({"name": "bread"})
+        await publish_all(infra, Topic.IDENTITY_USERS, [erasure_requested(user_id, "byod")])
+
+        async def erased() -> bool:
+            return await nothing_kept_for(byod, user_id)
+
+        await eventually(erased, 60, "the store, its vault entry and its content erased")
+        left = set(await own[database].list_collection_names())
+        assert left == {"my_recipes"}, left
+        assert await own[database]["my_recipes"].count_documents({}) == 1
+    finally:
+        await own.close()
+
+
 async def test_a_store_whose_server_stops_turns_degraded_and_recovers(
     byod: Running, tmp_path: Path
 ) -> None:

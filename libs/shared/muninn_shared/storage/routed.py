@@ -116,6 +116,11 @@ class Placements:
             return False, name
         return False, self._own_names.get(name, name)
 
+    def own_collections(self) -> frozenset[str]:
+        """This service's collections in a user's own database, as stored there (a user's
+        database holds every service's; each service reads and erases only its own)."""
+        return frozenset(self._own_names.values())
+
     @property
     def database(self) -> Database:
         """The database the service's stores are built on (it routes every operation)."""

@@ -196,6 +196,11 @@ class RouteTable:
             return True
         return False
 
+    async def forget(self, user_id: str) -> None:
+        """Drop an erased user's route (and its sealed connection) from this service."""
+        await self._main[ROUTES].delete_one({"_id": user_id})
+        self._routes.pop(user_id, None)
+
     async def load(self) -> None:
         """Read every route from this service's main database."""
         routes: dict[str, UserRoute] = {}

@@ -28,6 +28,11 @@ class ErasureTombstones:
         return await self._db[TOMBSTONES].find_one({"_id": subject_hash(user_id)}) is not None
 
     async def record(self, user_id: str, session: AsyncClientSession | None) -> None:
+        """In ``session``'s transaction when it is on this (the main) store. A BYOD user's
+        erasure commits in their own database: the tombstone is then written on its own,
+        which is safe early, as it stops every event of the user but the erasure itself."""
+        if session is not None and session.client is not self._db.client:
+            session = None
         await self._db[TOMBSTONES].update_one(
             {"_id": subject_hash(user_id)},
             {"$setOnInsert": {"erased_at": datetime.now(UTC)}},

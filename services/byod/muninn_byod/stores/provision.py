@@ -15,10 +15,12 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from muninn_shared.content_schema import (
+    SCHEMA_COLLECTION,
     DeployReport,
     IndexConflictError,
     SchemaTooNewError,
     deploy,
+    user_database_collections,
 )
 
 from muninn_byod.stores.probe import ProbeFailedError, ProbeTarget, probe_session
@@ -38,6 +40,11 @@ class SchemaDeployer(Protocol):
         cannot be used, and deploy's own errors as they are."""
         ...
 
+    async def erase(self, target: ProbeTarget, *, timeout: float, deadline: float) -> list[str]:
+        """Drop every collection Muninn made in ``target``'s database (the content schema's
+        and ``_muninn_schema``), nothing else of it; the names dropped."""
+        ...
+
 
 class PyMongoSchemaDeployer:
     """Deploys over one direct connection to the server the guard passed, which must be the
@@ -54,6 +61,16 @@ class PyMongoSchemaDeployer:
             report = await deploy(database)
             stats = await database.command("dbStats")
             return Deployed(report=report, db_stats=dict(stats))
+
+    async def erase(self, target: ProbeTarget, *, timeout: float, deadline: float) -> list[str]:
+        ours = {spec.stored_as for spec in user_database_collections()} | {SCHEMA_COLLECTION}
+        async with probe_session(target, timeout, deadline) as client:
+            database = client[target.database]
+            present = set(await database.list_collection_names())
+            dropped = sorted(ours & present)
+            for name in dropped:
+                await database.drop_collection(name)
+            return dropped
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from muninn_shared.vault.models import VaultSecret
 from muninn_shared.vault.service import UnknownKeyError, Vault
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import ConnectionFailure, DuplicateKeyError
 
 from muninn_byod.stores.checks import (
     AccountVerdict,
@@ -74,6 +74,10 @@ log = get_logger(__name__)
 
 MONGO_URI_FIELD = "mongo_uri"
 QDRANT_KEY_FIELD = "qdrant_api_key"
+
+
+class OwnDatabaseUnreachableError(ConnectionFailure):
+    """The user's database could not be emptied now; an outage, so the erasure waits."""
 
 
 @dataclass(frozen=True)
@@ -259,6 +263,34 @@ class StoreService:
             # Its status moved on (a schema deploy began) between the read and the delete.
             raise not_forgettable((await self.current(user_id)).status)
         log.info("byod store forgotten", user_id=user_id, store_id=found.id)
+
+    async def erase_own_database(self, user_id: str, session: AsyncClientSession) -> dict[str, int]:
+        """On the user's erasure: empty their own database of everything Muninn wrote there,
+        before the store record and its credentials go (with the erasure's transaction).
+
+        A server that cannot be reached fails the erasure, which is retried until it can:
+        the credentials are kept until then, or nothing could clean it later."""
+        found = await self._store.current(user_id)
+        if found is None:
+            return {}
+        if found.status in FORGETTABLE and found.schema_version is None:
+            return {}  # nothing was ever written there
+        targets = await self._reopen(user_id, found, self._policy.health_timeout)
+        failure: ProbeFailedError | None = None
+        for target, _addresses in targets:
+            try:
+                dropped = await self._deployer.erase(
+                    target,
+                    timeout=self._policy.health_timeout,
+                    deadline=self._policy.provision_timeout,
+                )
+            except ProbeFailedError as exc:
+                failure = exc
+                continue
+            log.info("own database emptied", user_id=user_id, store_id=found.id, dropped=dropped)
+            return {"own_database_collections": len(dropped)}
+        assert failure is not None
+        raise OwnDatabaseUnreachableError(f"{found.id}: {failure.code}")
 
     async def check_health_due(self) -> int:
         """Ping every active or degraded store whose check is due (up to a batch); how many."""
