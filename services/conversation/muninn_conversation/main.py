@@ -8,6 +8,7 @@ from muninn_shared.background import BackgroundTasks
 from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.service import build_service_app
+from muninn_shared.storage.routed import across_stores
 
 from muninn_conversation.advisors.erasure import advisor_eraser
 from muninn_conversation.advisors.memory import AdvisorMemoryService
@@ -203,7 +204,11 @@ def create_app(
     runtime.on_shutdown(stop_features)
     background = BackgroundTasks(settings.service_name)
     # Turns replies whose process died mid-generation into visible errors.
-    background.every("generation-sweeper", settings.generation_sweep_interval_seconds, engine.sweep)
+    background.every(
+        "generation-sweeper",
+        settings.generation_sweep_interval_seconds,
+        lambda: across_stores(runtime.routes, engine.sweep),
+    )
     return build_service_app(
         runtime,
         title="Muninn conversation",

@@ -12,6 +12,7 @@ from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.problems import ProblemError
 from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.service import build_service_app
+from muninn_shared.storage.routed import across_stores
 from muninn_shared.vault.service import Vault
 from muninn_shared.vault.store import VaultStore
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -141,6 +142,7 @@ def build_integrations(
         contacts=contacts,
         announcer=announcer,
         tuning=settings.relationship_tuning(),
+        routes=runtime.routes,
     )
 
     async def read_series(
@@ -260,6 +262,7 @@ def build_integrations(
             summary_every=timedelta(seconds=settings.briefing_summary_interval_seconds),
             summary_batch=settings.briefing_summary_batch,
         ),
+        routes=runtime.routes,
     )
     derived: list[Follower] = [
         InteractionLog(interactions).follow,
@@ -292,6 +295,7 @@ def build_integrations(
         max_attempts=settings.sync_max_attempts,
         retry_base_seconds=settings.sync_retry_base_seconds,
         poll_seconds=settings.sync_poll_seconds,
+        routes=runtime.routes,
     )
 
     services = IntegrationsServices(
@@ -362,8 +366,8 @@ def build_integrations(
         await sync.queue_due()
 
     async def sweep_relationships() -> None:
-        await graph.sweep()
-        await interests.sweep()
+        await across_stores(runtime.routes, graph.sweep)
+        await across_stores(runtime.routes, interests.sweep)
 
     background = BackgroundTasks(settings.service_name)
     background.every(
@@ -377,8 +381,12 @@ def build_integrations(
         # Occurrences of recurring meetings that came within the horizon become interactions
         # (and the links of those who met at one that happened since grow) first, so the
         # day's strengths count them.
+        # Seeding is a one-off over series synced before occurrences counted: only main
+        # has any. Rolling forward and the day's sweep cover every store.
         await interactions.seed_existing_series(calendar.recurring_after)
-        await interactions.roll_forward(followers=[graph.follow])
+        await across_stores(
+            runtime.routes, lambda: interactions.roll_forward(followers=[graph.follow])
+        )
         await relationships.sweep()
 
     # Hourly look: recurring meetings due are rolled forward (a bounded batch), and the first

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -11,6 +13,8 @@ from muninn_shared.background import BackgroundTasks
 from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.service import build_service_app
+from muninn_shared.storage.routed import across_stores
+from muninn_shared.storage.routes import RouteTable
 
 from muninn_memory.contacts.handlers import install_contact_consumer
 from muninn_memory.contacts.router import router as people_router
@@ -81,6 +85,16 @@ class MemoryGraph:
     stop: Callable[[], Awaitable[None]]
 
 
+def every_store(routes: RouteTable | None, work: Work) -> Work:
+    """``work`` over the main database and every BYOD user's own (the job's lease is on main:
+    one replica runs the round, on each store)."""
+
+    async def on_each(now: datetime) -> list[Any]:
+        return await across_stores(routes, lambda: work(now))
+
+    return on_each
+
+
 def build_memory(
     settings: MemorySettings, runtime: ServiceRuntime, index: MemoryIndex
 ) -> MemoryGraph:
@@ -106,6 +120,7 @@ def build_memory(
         sweep_db=runtime.db,
         tombstones=runtime.tombstones,
         interval=settings.index_sync_interval_seconds,
+        routes=runtime.routes,
     )
     index_sync.register(MemorySource(memory_store))
     index_sync.register(ChunkSource(document_store))
@@ -142,6 +157,7 @@ def build_memory(
         poll_interval=settings.ingestion_poll_interval_seconds,
         instance_id=settings.instance_id,
         max_attempts=settings.ingestion_max_attempts,
+        routes=runtime.routes,
     )
     ingestion = IngestionService(
         jobs,
@@ -204,7 +220,7 @@ def build_memory(
         PeriodicJob(
             runtime.db,
             name,
-            work,
+            every_store(runtime.routes, work),
             interval=interval,
             start_delay=settings.background_start_delay_seconds,
         ).schedule(background)

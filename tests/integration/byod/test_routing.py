@@ -11,63 +11,30 @@ store within the timeout, B carries on; restarted, A is served again.
 from __future__ import annotations
 
 import asyncio
-import base64
-import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from muninn_conversation.main import create_app
-from muninn_devstack.servers import ManagedProcess, free_port, mongo_uri, start_mongo
 from muninn_shared.content_schema import deploy
-from muninn_shared.events import Topic, new_event
-from muninn_shared.events.payloads import ByodRoutingChanged
+from muninn_shared.events import Topic
 from muninn_shared.storage.mongo import create_mongo_client
-from muninn_shared.storage.routes import OwnDatabase, seal_connection
-from muninn_shared.vault.keyring import parse_key_ring
-from pydantic import SecretStr
 from pymongo import AsyncMongoClient
 
+from tests.integration.byod.routing_support import (
+    OWN_DATABASE,
+    OwnServer,
+    announce_own_route,
+    routed_settings,
+)
 from tests.integration.conversation_app import conversation_settings, running
 from tests.integration.events import erasure_requested
 from tests.integration.infra import Infra
 from tests.integration.memory_support import eventually
 from tests.integration.tokens import identity_token_issuer
-
-ROUTE_KEYS = f"r1:{base64.urlsafe_b64encode(os.urandom(32)).decode()}"
-OWN_DATABASE = "ana_content"
-
-
-@dataclass
-class OwnServer:
-    workdir: Path
-    port: int
-    process: ManagedProcess
-
-    @property
-    def uri(self) -> str:
-        return mongo_uri(self.port)
-
-    def kill(self) -> None:
-        self.process.kill()
-
-    def restart(self) -> None:
-        self.process = start_mongo(self.workdir / "mongo", self.port, self.workdir / "mongo.log")
-
-
-@pytest.fixture(scope="module")
-def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnServer]:
-    workdir = tmp_path_factory.mktemp("ana-mongo")
-    port = free_port()
-    server = OwnServer(workdir, port, start_mongo(workdir / "mongo", port, workdir / "mongo.log"))
-    try:
-        yield server
-    finally:
-        server.process.stop()
 
 
 @dataclass
@@ -79,17 +46,10 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-async def stack(infra: Infra, own_server: OwnServer) -> AsyncIterator[Stack]:
+async def stack(infra: Infra, own_mongo: OwnServer) -> AsyncIterator[Stack]:
     unique = uuid.uuid4().hex[:10]
-    settings = conversation_settings(infra, unique).model_copy(
-        update={
-            "byod_route_keys": SecretStr(ROUTE_KEYS),
-            "byod_route_refresh_seconds": 0.3,
-            "byod_store_timeout_ms": 1500,
-            "byod_outage_retry_seconds": 1.0,
-        }
-    )
-    own = create_mongo_client(own_server.uri)
+    settings = conversation_settings(infra, unique).model_copy(update=routed_settings())
+    own = create_mongo_client(own_mongo.uri)
     main = create_mongo_client(infra.mongo_uri)
     await deploy(own[OWN_DATABASE])
     try:
@@ -104,32 +64,15 @@ def as_user(user_id: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {identity_token_issuer().issue(user_id)}"}
 
 
-async def route_to_own(stack: Stack, own_server: OwnServer, user_id: str) -> None:
-    """Announce ``user_id``'s own database as byod does, and wait until the service uses it."""
-    ring = parse_key_ring(ROUTE_KEYS)
-    own = OwnDatabase(store_id=f"s-{user_id}", mongo_uri=own_server.uri, database=OWN_DATABASE)
-    change = ByodRoutingChanged(
-        user_id=user_id,
-        version=1,
-        placement="own",
-        store_id=own.store_id,
-        connection=seal_connection(ring, user_id, own),
-    )
-    runtime = stack.http.app.state.runtime  # type: ignore[attr-defined]
-    event = new_event("byod.routing.changed", source="byod", subject=user_id, data=change)
-    await runtime.publish(Topic.BYOD_ROUTING.value, event)
-
-    async def routed() -> bool:
-        return runtime.routes.route_of(user_id) is not None
-
-    await eventually(routed, 30, f"{user_id}'s route")
+async def route_to_own(stack: Stack, own_mongo: OwnServer, user_id: str) -> None:
+    await announce_own_route(stack.http.app.state.runtime, own_mongo, user_id)  # type: ignore[attr-defined]
 
 
 async def test_own_content_goes_to_the_own_database_and_others_stay_on_main(
-    stack: Stack, own_server: OwnServer
+    stack: Stack, own_mongo: OwnServer
 ) -> None:
     ana, bo = f"ana-{uuid.uuid4().hex[:8]}", f"bo-{uuid.uuid4().hex[:8]}"
-    await route_to_own(stack, own_server, ana)
+    await route_to_own(stack, own_mongo, ana)
     ids: dict[str, str] = {}
     for user in (ana, bo):
         made = await stack.http.post(
@@ -172,11 +115,11 @@ async def test_own_content_goes_to_the_own_database_and_others_stay_on_main(
 
 
 async def test_an_unreachable_own_database_fails_only_its_user_fast(
-    stack: Stack, own_server: OwnServer
+    stack: Stack, own_mongo: OwnServer
 ) -> None:
     ana, bo = f"ana-{uuid.uuid4().hex[:8]}", f"bo-{uuid.uuid4().hex[:8]}"
-    await route_to_own(stack, own_server, ana)
-    own_server.kill()
+    await route_to_own(stack, own_mongo, ana)
+    own_mongo.kill()
     try:
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -198,7 +141,7 @@ async def test_an_unreachable_own_database_fails_only_its_user_fast(
         )
         assert fine.status_code == 201, fine.text
     finally:
-        own_server.restart()
+        own_mongo.restart()
 
     async def served_again() -> bool:
         answer = await stack.http.get("/v1/conversations", headers=as_user(ana))
@@ -208,10 +151,10 @@ async def test_an_unreachable_own_database_fails_only_its_user_fast(
 
 
 async def test_erasure_of_a_byod_user_empties_their_slice_and_forgets_the_route(
-    stack: Stack, own_server: OwnServer
+    stack: Stack, own_mongo: OwnServer
 ) -> None:
     ana, bo = f"ana-{uuid.uuid4().hex[:8]}", f"bo-{uuid.uuid4().hex[:8]}"
-    await route_to_own(stack, own_server, ana)
+    await route_to_own(stack, own_mongo, ana)
     for user in (ana, bo):
         made = await stack.http.post(
             "/v1/conversations", json={"title": "to forget"}, headers=as_user(user)

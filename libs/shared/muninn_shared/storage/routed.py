@@ -78,6 +78,13 @@ def serving(route: UserRoute | None) -> Iterator[None]:
         _serving.reset(token)
 
 
+@contextmanager
+def serving_user(routes: RouteTable | None, user_id: str) -> Iterator[None]:
+    """Serve ``user_id``'s store for the block: background work done for one user."""
+    with serving(routes.route_of(user_id) if routes is not None else None):
+        yield
+
+
 Database = AsyncDatabase[dict[str, Any]]
 
 
@@ -99,7 +106,7 @@ class Placements:
         self.main_db = main_db
         self.routes = routes
         self._own_names = dict(own_names)
-        self._main_only = main_only
+        self.main_only = main_only
 
     def resolve(self, route: UserRoute | None) -> tuple[AsyncMongoClient[dict[str, Any]], Database]:
         if route is None or route.hosted or self.routes is None:
@@ -110,7 +117,7 @@ class Placements:
 
     def collection_name(self, name: str, route: UserRoute | None) -> tuple[bool, str]:
         """Whether ``name`` stays on main for every user, and its name where it is stored."""
-        if name in self._main_only:
+        if name in self.main_only:
             return True, name
         if route is None or route.hosted:
             return False, name
@@ -149,6 +156,11 @@ class RoutedDatabase:
 
     def pinned_route(self) -> UserRoute | None:
         return self._pinned
+
+    @property
+    def client(self) -> RoutedClient:
+        """The client of whichever database is served (stores take it once, at start-up)."""
+        return RoutedClient(self._placements, pinned=self._pinned)
 
     def __getitem__(self, name: str) -> RoutedCollection:
         return RoutedCollection(self._placements, name, {}, self._pinned)
@@ -196,7 +208,16 @@ class RoutedCollection:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        return getattr(self._target(name), name)
+        attribute = getattr(self._target(name), name)
+        route = _route(self._pinned)
+        if (
+            callable(attribute)
+            and self._name in self._placements.main_only
+            and route is not None
+            and not route.hosted
+        ):
+            return _outside_foreign_session(attribute, self._placements.main_client)
+        return attribute
 
     def with_options(self, **options: Any) -> RoutedCollection:
         return RoutedCollection(
@@ -207,6 +228,25 @@ class RoutedCollection:
         return RoutedCollection(
             self._placements, f"{self._name}.{name}", self._options, self._pinned
         )
+
+
+def _outside_foreign_session(
+    operation: Callable[..., Any], main_client: AsyncMongoClient[dict[str, Any]]
+) -> Callable[..., Any]:
+    """``operation`` on a main-only collection, run outside a session of another deployment.
+
+    A BYOD user's transaction runs on their own database; bookkeeping that stays on main (a
+    connection's schedule, a tombstone) cannot join it, as no transaction spans two
+    deployments. Such a write commits on its own, just before the user's transaction does:
+    each is written to be harmless if the other is then retried."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        session = kwargs.get("session")
+        if session is not None and session.client is not main_client:
+            kwargs.pop("session")
+        return operation(*args, **kwargs)
+
+    return call
 
 
 class RoutedClient:
@@ -272,3 +312,27 @@ async def across_stores(routes: RouteTable | None, step: Callable[[], Awaitable[
         except ConnectionFailure as exc:
             routes.mark_down(route.store_id, str(exc))
     return results
+
+
+async def first_across_stores(
+    routes: RouteTable | None, step: Callable[[], Awaitable[T | None]]
+) -> tuple[T | None, UserRoute | None]:
+    """The first thing ``step`` finds (a job to claim), on main or else on a user's own
+    database, with the route it was found under (to serve while working on it)."""
+    found = await step()
+    if found is not None or routes is None:
+        return found, None
+    for route in routes.own_routes():
+        if route.own is None or route.store_id is None:
+            continue
+        try:
+            with serving(route):
+                found = await step()
+        except (StoreUnavailableError, WritesPausedError):
+            continue
+        except ConnectionFailure as exc:
+            routes.mark_down(route.store_id, str(exc))
+            continue
+        if found is not None:
+            return found, route
+    return None, None

@@ -19,6 +19,8 @@ from muninn_shared.logging import get_logger
 from muninn_shared.moments import parse_moment
 from muninn_shared.problems import ProblemError
 from muninn_shared.storage.mongo import in_transaction
+from muninn_shared.storage.routed import across_stores
+from muninn_shared.storage.routes import RouteTable
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -104,7 +106,10 @@ class BriefingService(PageFollower):
         owner: str,
         policy: BriefingPolicy | None = None,
         clock: Callable[[], datetime] | None = None,
+        routes: RouteTable | None = None,
     ) -> None:
+        """``routes``: BYOD users' own databases, whose briefings are written too."""
+        self._routes = routes
         self._client = client
         self._store = store
         self._contacts = contacts
@@ -125,6 +130,7 @@ class BriefingService(PageFollower):
             every=self._policy.summary_every,
             batch=self._policy.summary_batch,
             clock=self._clock,
+            routes=routes,
         )
 
     # --- following the calendar -------------------------------------------------------------
@@ -271,6 +277,9 @@ class BriefingService(PageFollower):
         """Write the briefings whose delivery is within the preparation window (and rewrite
         written ones now and then until their meeting); how many were written."""
         now = now or self._clock()
+        return sum(await across_stores(self._routes, lambda: self._write_due_here(now, limit)))
+
+    async def _write_due_here(self, now: datetime, limit: int) -> int:
         await self._roll_series(now, limit)
         await self._store.forget_past(now - BRIEFING_TTL_AFTER_MEETING)
         written = 0

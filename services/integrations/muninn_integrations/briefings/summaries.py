@@ -10,6 +10,8 @@ from typing import Any
 from muninn_shared.moments import parse_moment
 from muninn_shared.problems import ProblemError
 from muninn_shared.storage.mongo import in_transaction
+from muninn_shared.storage.routed import across_stores
+from muninn_shared.storage.routes import RouteTable
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -41,7 +43,10 @@ class SummaryWriter:
         every: timedelta,
         batch: int,
         clock: Callable[[], datetime],
+        routes: RouteTable | None = None,
     ) -> None:
+        """``routes``: BYOD users' own databases, whose contacts are summarised too."""
+        self._routes = routes
         self._client = client
         self._store = store
         self._contacts = contacts
@@ -59,6 +64,10 @@ class SummaryWriter:
         until = now + self._every * 0.9
         if not await self._store.claim_job(SUMMARY_JOB, self._owner, now, until):
             return 0
+        # The day is claimed once, on main; the pass then reads every store.
+        return sum(await across_stores(self._routes, lambda: self._refresh_here(now)))
+
+    async def _refresh_here(self, now: datetime) -> int:
         since = now - self._every * 2  # a day's pass missed is caught by the next
         after: tuple[datetime, str] | None = None
         written = 0

@@ -15,6 +15,8 @@ from typing import Any
 
 from muninn_shared.logging import get_logger
 from muninn_shared.storage.mongo import in_transaction
+from muninn_shared.storage.routed import across_stores
+from muninn_shared.storage.routes import RouteTable
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -56,7 +58,10 @@ class RelationshipService:
         announcer: RecordAnnouncer,
         tuning: Tuning,
         batch: int = SWEEP_BATCH,
+        routes: RouteTable | None = None,
     ) -> None:
+        """``routes``: BYOD users' own databases, whose contacts the daily sweep covers too."""
+        self._routes = routes
         self._client = client
         self._store = store
         self._contacts = contacts
@@ -92,7 +97,8 @@ class RelationshipService:
         now = datetime.now(UTC)
         if not await self._store.claim_sweep(now.date().isoformat(), now):
             return
-        count = await self.recompute_all(now)
+        # The day is claimed once, on main; the recompute then covers every store.
+        count = sum(await across_stores(self._routes, lambda: self.recompute_all(now)))
         log.info("relationship strengths recomputed", contacts=count)
 
     async def _apply(

@@ -20,6 +20,8 @@ from typing import Any
 from muninn_shared.logging import get_logger
 from muninn_shared.problems import ProblemError, or_not_found
 from muninn_shared.storage.mongo import in_transaction
+from muninn_shared.storage.routed import across_stores, serving_user
+from muninn_shared.storage.routes import RouteTable
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
@@ -81,7 +83,10 @@ class SyncService:
         retry_base_seconds: float,
         poll_seconds: float,
         clock: Callable[[], datetime] = utcnow,
+        routes: RouteTable | None = None,
     ) -> None:
+        """``routes``: BYOD users' own databases, where their jobs and synced records live."""
+        self._routes = routes
         self._client = client
         self._store = store
         self._connections = connections
@@ -105,6 +110,12 @@ class SyncService:
     ) -> tuple[SyncJob, bool]:
         """Queue a sync of the connection; (the job, whether it is new). One runs at a time:
         asking while one is queued or running returns that one."""
+        with serving_user(self._routes, user_id):
+            return await self._request(user_id, connection_id, full=full, trigger=trigger)
+
+    async def _request(
+        self, user_id: str, connection_id: str, *, full: bool, trigger: str
+    ) -> tuple[SyncJob, bool]:
         await self._connections.get(user_id, connection_id)
         saved = await self._store.saved_cursor(connection_id)
         kind = JobKind.FULL if full or saved is None else JobKind.INCREMENTAL
@@ -225,7 +236,11 @@ class SyncService:
                         await self._wake.wait()
 
     async def run_next(self) -> bool:
-        """Claim and run one job; False when none is ready."""
+        """Claim and run one job, from the main store or a BYOD user's own; False when none
+        is ready on any."""
+        return any(await across_stores(self._routes, self._run_next_here))
+
+    async def _run_next_here(self) -> bool:
         doc = await self._store.claim(self._owner, self._clock(), self._lease)
         if doc is None:
             return False

@@ -13,6 +13,8 @@ from collections import defaultdict
 from typing import Any, Protocol
 
 from muninn_shared.logging import get_logger
+from muninn_shared.storage.routed import across_stores
+from muninn_shared.storage.routes import RouteTable
 from muninn_shared.storage.tombstones import ErasureTombstones
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
@@ -50,10 +52,13 @@ class IndexSync:
         tombstones: ErasureTombstones,
         interval: float = 5.0,
         batch: int = 256,
+        routes: RouteTable | None = None,
     ) -> None:
+        """``routes``: BYOD users' own databases, swept like the main one."""
         self._sources: dict[str, IndexSource] = {}
         self._index = index
         self._sweep_db = sweep_db
+        self._routes = routes
         self._tombstones = tombstones
         self._interval = interval
         self._batch = batch
@@ -117,7 +122,7 @@ class IndexSync:
         full, else after the interval. A failed round is logged and retried."""
         while True:
             try:
-                swept = await self.sweep_once()
+                swept = max(await across_stores(self._routes, self.sweep_once))
             except asyncio.CancelledError:
                 raise
             except (PyMongoError, Exception) as exc:

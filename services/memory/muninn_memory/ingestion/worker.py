@@ -20,6 +20,8 @@ from typing import Any
 
 from muninn_shared.background import BackgroundTasks
 from muninn_shared.logging import get_logger
+from muninn_shared.storage.routed import across_stores, first_across_stores, serving
+from muninn_shared.storage.routes import RouteTable
 
 from muninn_memory.ingestion.pipeline import IngestionPipeline
 from muninn_memory.ingestion.store import JobStore, LostClaimError
@@ -40,7 +42,10 @@ class IngestionWorkers:
         poll_interval: float,
         instance_id: str,
         max_attempts: int,
+        routes: RouteTable | None = None,
     ) -> None:
+        """``routes``: BYOD users' own databases, whose jobs are queued there."""
+        self._routes = routes
         self._jobs = jobs
         self._pipeline = pipeline
         self._count = workers
@@ -67,7 +72,9 @@ class IngestionWorkers:
 
     async def recover(self) -> None:
         """Take back this instance's claims from before a restart; before the loops start."""
-        recovered = await self._jobs.recover_instance(self._instance)
+        recovered = sum(
+            await across_stores(self._routes, lambda: self._jobs.recover_instance(self._instance))
+        )
         if recovered:
             log.info("ingestion jobs recovered from before a restart", jobs=recovered)
 
@@ -80,7 +87,8 @@ class IngestionWorkers:
         """Once the loops are stopped: interrupted jobs did not commit; hand them straight
         back instead of waiting for their leases to lapse."""
         with contextlib.suppress(Exception):
-            released = await self._jobs.release(list(self._claims))
+            claims = list(self._claims)
+            released = sum(await across_stores(self._routes, lambda: self._jobs.release(claims)))
             if released:
                 log.info("ingestion jobs handed back at shutdown", jobs=released)
         self._claims.clear()
@@ -89,12 +97,7 @@ class IngestionWorkers:
         """One worker: claim a job, run it, repeat; wait for a wake-up or the poll when idle."""
         while True:
             try:
-                job = await self._jobs.claim(
-                    worker=self._name,
-                    instance_id=self._instance,
-                    lease_seconds=self._lease,
-                    skip_users=set(self._busy_users),
-                )
+                job, route = await first_across_stores(self._routes, self._claim)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -109,7 +112,16 @@ class IngestionWorkers:
                         await self._wakeup.wait()
                 self._wakeup.clear()
                 continue
-            await self._process(job)
+            with serving(route):
+                await self._process(job)
+
+    async def _claim(self) -> Doc | None:
+        return await self._jobs.claim(
+            worker=self._name,
+            instance_id=self._instance,
+            lease_seconds=self._lease,
+            skip_users=set(self._busy_users),
+        )
 
     async def _process(self, job: Doc) -> None:
         user_id, claim = job["user_id"], job["claim"]

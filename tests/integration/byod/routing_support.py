@@ -1,0 +1,73 @@
+"""Two MongoDB servers for routing tests: the main one, and a user's own, announced to a
+content service as byod announces it."""
+
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from muninn_devstack.servers import ManagedProcess, mongo_uri, start_mongo
+from muninn_shared.events import Topic, new_event
+from muninn_shared.events.payloads import ByodRoutingChanged
+from muninn_shared.runtime import ServiceRuntime
+from muninn_shared.storage.routes import OwnDatabase, seal_connection
+from muninn_shared.vault.keyring import parse_key_ring
+from pydantic import SecretStr
+
+from tests.integration.memory_support import eventually
+
+ROUTE_KEYS = f"r1:{base64.urlsafe_b64encode(os.urandom(32)).decode()}"
+OWN_DATABASE = "ana_content"
+
+
+@dataclass
+class OwnServer:
+    workdir: Path
+    port: int
+    process: ManagedProcess
+
+    @property
+    def uri(self) -> str:
+        return mongo_uri(self.port)
+
+    def kill(self) -> None:
+        self.process.kill()
+
+    def restart(self) -> None:
+        self.process = start_mongo(self.workdir / "mongo", self.port, self.workdir / "mongo.log")
+
+
+def routed_settings() -> dict[str, object]:
+    """What a content service under test needs to open users' own databases, quickly."""
+    return {
+        "byod_route_keys": SecretStr(ROUTE_KEYS),
+        "byod_route_refresh_seconds": 0.3,
+        "byod_store_timeout_ms": 1500,
+        "byod_outage_retry_seconds": 1.0,
+    }
+
+
+async def announce_own_route(
+    runtime: ServiceRuntime, own_server: OwnServer, user_id: str, *, version: int = 1
+) -> None:
+    """Announce ``user_id``'s own database as byod does; wait until the service uses it."""
+    ring = parse_key_ring(ROUTE_KEYS)
+    own = OwnDatabase(store_id=f"s-{user_id}", mongo_uri=own_server.uri, database=OWN_DATABASE)
+    change = ByodRoutingChanged(
+        user_id=user_id,
+        version=version,
+        placement="own",
+        store_id=own.store_id,
+        connection=seal_connection(ring, user_id, own),
+    )
+    event = new_event("byod.routing.changed", source="byod", subject=user_id, data=change)
+    await runtime.publish(Topic.BYOD_ROUTING.value, event)
+    routes = runtime.routes
+    assert routes is not None
+
+    async def routed() -> bool:
+        return routes.route_of(user_id) is not None
+
+    await eventually(routed, 30, f"{user_id}'s route")
