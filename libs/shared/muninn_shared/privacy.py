@@ -34,6 +34,7 @@ from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.storage.idempotency import PROCESSED
 from muninn_shared.storage.mongo import erase_user_documents
 from muninn_shared.storage.outbox import DEAD_LETTERS, LEASES, OUTBOX
+from muninn_shared.storage.routed import route_for
 from muninn_shared.storage.tombstones import TOMBSTONES
 
 log = get_logger(__name__)
@@ -71,7 +72,10 @@ def _others_in_own_database(runtime: ServiceRuntime, user_id: str) -> frozenset[
     """The collections of a BYOD user's database that are not this service's: every content
     service keeps its collections there, and each exports and erases only its own."""
     routes, placements = runtime.routes, runtime.placements
-    if routes is None or placements is None or routes.route_of(user_id) is None:
+    if routes is None or placements is None:
+        return frozenset()
+    route = route_for(routes, user_id)
+    if route is None or route.hosted:
         return frozenset()
     own = placements.own_collections()
     infrastructure = {

@@ -41,6 +41,7 @@ from muninn_shared.storage.own_relays import (
     install_route_consumer,
     placements_for,
 )
+from muninn_shared.storage.parking import ParkedEvents
 from muninn_shared.storage.routed import RoutedStoreRouter
 from muninn_shared.storage.routing import MainStoreRouter, StoreRouter
 from muninn_shared.storage.tombstones import ErasureTombstones
@@ -106,6 +107,8 @@ class ServiceRuntime:
             retention=timedelta(days=settings.processed_events_retention_days),
         )
         self.tombstones = ErasureTombstones(self.main_db)
+        # Events about a BYOD user whose database is down wait here (content services only).
+        self.parked = ParkedEvents(self.main_db) if self.routes is not None else None
         self._identity_client = httpx.AsyncClient(timeout=httpx.Timeout(5.0), trust_env=False)
         self.event_keys = EventKeys(
             self._identity_key_fetcher(), ttl_seconds=settings.event_key_cache_seconds
@@ -132,6 +135,7 @@ class ServiceRuntime:
             pace_empty_fetches=settings.kafka_pace_empty_fetches,
             keys=self.event_keys,
             routes=self.routes,
+            parked=self.parked,
         )
         self.relay = OutboxRelay(
             self.main_db,
@@ -152,6 +156,11 @@ class ServiceRuntime:
             )
             self.background.add("byod-routes", self.routes.run)
             self.background.add("own-store-relays", self.own_relays.run)
+            self.background.every(
+                "parked-events",
+                settings.byod_outage_retry_seconds,
+                self.consumers.replay_parked,
+            )
             install_route_consumer(self.consumers, self.routes)
         self._jwks_client = httpx.AsyncClient(timeout=httpx.Timeout(3.0), trust_env=False)
         self.token_verifier = token_verifier_from(
@@ -238,6 +247,8 @@ class ServiceRuntime:
                 await ping(self.main_db)
                 if self.routes is not None:
                     await self.routes.load()
+                if self.parked is not None:
+                    await self.parked.ensure_indexes()
                 await self.outbox.ensure_indexes()
                 await self.processed.ensure_indexes()
                 if self.settings.kafka_create_topics:

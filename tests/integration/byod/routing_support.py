@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from muninn_devstack.servers import ManagedProcess, mongo_uri, start_mongo
+from muninn_shared.content_schema import deploy
 from muninn_shared.events import Topic, new_event
 from muninn_shared.events.payloads import ByodRoutingChanged
 from muninn_shared.runtime import ServiceRuntime
+from muninn_shared.storage.mongo import create_mongo_client
 from muninn_shared.storage.routes import OwnDatabase, seal_connection
 from muninn_shared.vault.keyring import parse_key_ring
 from pydantic import SecretStr
@@ -19,7 +21,6 @@ from pydantic import SecretStr
 from tests.integration.memory_support import eventually
 
 ROUTE_KEYS = f"r1:{base64.urlsafe_b64encode(os.urandom(32)).decode()}"
-OWN_DATABASE = "ana_content"
 
 
 @dataclass
@@ -49,12 +50,24 @@ def routed_settings() -> dict[str, object]:
     }
 
 
+def own_database_of(user_id: str) -> str:
+    """Each user their own database, as in life (a database holds one user's content)."""
+    return "own_" + user_id.replace("-", "_")
+
+
 async def announce_own_route(
     runtime: ServiceRuntime, own_server: OwnServer, user_id: str, *, version: int = 1
-) -> None:
-    """Announce ``user_id``'s own database as byod does; wait until the service uses it."""
+) -> str:
+    """Provision ``user_id``'s own database, announce it as byod does and wait until the
+    service uses it; its name."""
+    database = own_database_of(user_id)
+    client = create_mongo_client(own_server.uri)
+    try:
+        await deploy(client[database])
+    finally:
+        await client.close()
     ring = parse_key_ring(ROUTE_KEYS)
-    own = OwnDatabase(store_id=f"s-{user_id}", mongo_uri=own_server.uri, database=OWN_DATABASE)
+    own = OwnDatabase(store_id=f"s-{user_id}", mongo_uri=own_server.uri, database=database)
     change = ByodRoutingChanged(
         user_id=user_id,
         version=version,
@@ -71,3 +84,4 @@ async def announce_own_route(
         return routes.route_of(user_id) is not None
 
     await eventually(routed, 30, f"{user_id}'s route")
+    return database

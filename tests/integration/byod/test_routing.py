@@ -19,13 +19,11 @@ from typing import Any
 import httpx
 import pytest
 from muninn_conversation.main import create_app
-from muninn_shared.content_schema import deploy
 from muninn_shared.events import Topic
 from muninn_shared.storage.mongo import create_mongo_client
 from pymongo import AsyncMongoClient
 
 from tests.integration.byod.routing_support import (
-    OWN_DATABASE,
     OwnServer,
     announce_own_route,
     routed_settings,
@@ -51,7 +49,6 @@ async def stack(infra: Infra, own_mongo: OwnServer) -> AsyncIterator[Stack]:
     settings = conversation_settings(infra, unique).model_copy(update=routed_settings())
     own = create_mongo_client(own_mongo.uri)
     main = create_mongo_client(infra.mongo_uri)
-    await deploy(own[OWN_DATABASE])
     try:
         async with running(create_app(settings)) as http:
             yield Stack(http, main, settings.mongo_database, own)
@@ -64,15 +61,16 @@ def as_user(user_id: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {identity_token_issuer().issue(user_id)}"}
 
 
-async def route_to_own(stack: Stack, own_mongo: OwnServer, user_id: str) -> None:
-    await announce_own_route(stack.http.app.state.runtime, own_mongo, user_id)  # type: ignore[attr-defined]
+async def route_to_own(stack: Stack, own_mongo: OwnServer, user_id: str) -> str:
+    runtime = stack.http.app.state.runtime  # type: ignore[attr-defined]
+    return await announce_own_route(runtime, own_mongo, user_id)
 
 
 async def test_own_content_goes_to_the_own_database_and_others_stay_on_main(
     stack: Stack, own_mongo: OwnServer
 ) -> None:
     ana, bo = f"ana-{uuid.uuid4().hex[:8]}", f"bo-{uuid.uuid4().hex[:8]}"
-    await route_to_own(stack, own_mongo, ana)
+    database = await route_to_own(stack, own_mongo, ana)
     ids: dict[str, str] = {}
     for user in (ana, bo):
         made = await stack.http.post(
@@ -91,7 +89,7 @@ async def test_own_content_goes_to_the_own_database_and_others_stay_on_main(
         )
         assert listed.status_code == 200, listed.text
 
-    own_db = stack.own[OWN_DATABASE]
+    own_db = stack.own[database]
     main_db = stack.main[stack.main_database]
     for name in ("conversations", "messages"):
         assert await own_db[name].count_documents({"user_id": ana}) >= 1, name
@@ -154,13 +152,13 @@ async def test_erasure_of_a_byod_user_empties_their_slice_and_forgets_the_route(
     stack: Stack, own_mongo: OwnServer
 ) -> None:
     ana, bo = f"ana-{uuid.uuid4().hex[:8]}", f"bo-{uuid.uuid4().hex[:8]}"
-    await route_to_own(stack, own_mongo, ana)
+    database = await route_to_own(stack, own_mongo, ana)
     for user in (ana, bo):
         made = await stack.http.post(
             "/v1/conversations", json={"title": "to forget"}, headers=as_user(user)
         )
         assert made.status_code == 201, made.text
-    own_db = stack.own[OWN_DATABASE]
+    own_db = stack.own[database]
     assert await own_db["conversations"].count_documents({"user_id": ana}) == 1
     runtime = stack.http.app.state.runtime  # type: ignore[attr-defined]
     await runtime.publish(Topic.IDENTITY_USERS.value, erasure_requested(ana, "conversation"))

@@ -13,14 +13,12 @@ import httpx
 import pytest
 from muninn_memory.main import create_app
 from muninn_memory.settings import MemorySettings
-from muninn_shared.content_schema import deploy
 from muninn_shared.events import EventEnvelope, Topic, new_event
 from muninn_shared.events.payloads import MessageEvent
 from muninn_shared.storage.mongo import create_mongo_client
 from pymongo import AsyncMongoClient
 
 from tests.integration.byod.routing_support import (
-    OWN_DATABASE,
     OwnServer,
     announce_own_route,
     routed_settings,
@@ -40,11 +38,6 @@ async def memory(infra: Infra, own_mongo: OwnServer) -> AsyncIterator[httpx.Asyn
         log_level="WARNING",
         **routed_settings(),
     )
-    own = create_mongo_client(own_mongo.uri)
-    try:
-        await deploy(own[OWN_DATABASE])
-    finally:
-        await own.close()
     async with started(create_app(settings), "http://memory", timeout=60) as http:
         yield http
 
@@ -69,7 +62,7 @@ async def test_a_byod_users_message_becomes_memories_in_their_database(
     runtime = memory.app.state.runtime  # type: ignore[attr-defined]
     settings = runtime.settings
     ana, bo = "ana-" + uuid.uuid4().hex[:8], "bo-" + uuid.uuid4().hex[:8]
-    await announce_own_route(runtime, own_mongo, ana)
+    database = await announce_own_route(runtime, own_mongo, ana)
     await publish_all(
         infra,
         Topic.CONVERSATION_MESSAGES,
@@ -85,7 +78,7 @@ async def test_a_byod_users_message_becomes_memories_in_their_database(
     own: AsyncMongoClient[dict[str, Any]] = create_mongo_client(own_mongo.uri)
     main: AsyncMongoClient[dict[str, Any]] = create_mongo_client(infra.mongo_uri)
     try:
-        own_db, main_db = own[OWN_DATABASE], main[settings.mongo_database]
+        own_db, main_db = own[database], main[settings.mongo_database]
         for name in ("memories", "memory_history", "ingestion_jobs"):
             assert await own_db[name].count_documents({"user_id": ana}) >= 1, name
             assert await own_db[name].count_documents({"user_id": bo}) == 0, name
@@ -97,3 +90,50 @@ async def test_a_byod_users_message_becomes_memories_in_their_database(
     finally:
         await own.close()
         await main.close()
+
+
+async def test_events_of_a_user_whose_database_is_down_wait_without_holding_others(
+    infra: Infra, own_mongo: OwnServer, memory: httpx.AsyncClient
+) -> None:
+    runtime = memory.app.state.runtime  # type: ignore[attr-defined]
+    settings = runtime.settings
+    ana, bo = "ana-" + uuid.uuid4().hex[:8], "bo-" + uuid.uuid4().hex[:8]
+    await announce_own_route(runtime, own_mongo, ana)
+    own_mongo.kill()
+    try:
+        # Same key as hers, so the same partition: his event must not wait behind hers.
+        await publish_all(
+            infra,
+            Topic.CONVERSATION_MESSAGES,
+            [
+                said(ana, "My sister Lena lives in Porto."),
+                said(ana, "I started learning the cello."),
+                said(bo, "My brother Tomas lives in Faro."),
+            ],
+        )
+
+        async def his_found() -> bool:
+            return bool(await search(memory, auth(settings, bo), "brother Tomas Faro"))
+
+        await eventually(his_found, 60, "the hosted user's message applied meanwhile")
+
+        async def hers_parked() -> bool:
+            return bool(await runtime.parked.count() >= 2)
+
+        await eventually(hers_parked, 30, "her events parked")
+        answer = await memory.get("/v1/memories", headers=auth(settings, ana))
+        assert answer.status_code == 503, answer.text
+        assert answer.json()["type"].endswith("own-store-unavailable")
+    finally:
+        own_mongo.restart()
+
+    async def hers_found() -> bool:
+        answer = await memory.post(
+            "/v1/memories/search", json={"query": "cello"}, headers=auth(settings, ana)
+        )
+        return answer.status_code == 200 and bool(answer.json()["results"])
+
+    await eventually(hers_found, 90, "her parked events applied once her database is back")
+    assert await runtime.parked.count() == 0
+    found = await search(memory, auth(settings, ana), "sister Lena Porto")
+    assert found, "both of her events applied, in order"

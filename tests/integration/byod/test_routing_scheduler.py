@@ -10,12 +10,10 @@ from typing import Any
 
 import pytest
 from muninn_scheduler.clock import ManualClock
-from muninn_shared.content_schema import deploy
 from muninn_shared.storage.mongo import create_mongo_client
 from pymongo import AsyncMongoClient
 
 from tests.integration.byod.routing_support import (
-    OWN_DATABASE,
     OwnServer,
     announce_own_route,
     routed_settings,
@@ -39,11 +37,6 @@ async def routed_scheduler(
     unique = uuid.uuid4().hex[:10]
     settings = scheduler_settings(infra, unique, **routed_settings())
     clock = start_clock()
-    own = create_mongo_client(own_mongo.uri)
-    try:
-        await deploy(own[OWN_DATABASE])
-    finally:
-        await own.close()
     async with running(settings, clock) as pair:
         yield pair, clock, settings.mongo_database
 
@@ -53,7 +46,7 @@ async def test_reminders_of_a_byod_user_are_kept_and_fired_in_their_database(
 ) -> None:
     (client, app), clock, main_database = routed_scheduler
     ana, bo = await lisbon_user(app), await lisbon_user(app)
-    await announce_own_route(app.state.runtime, own_mongo, ana)
+    database = await announce_own_route(app.state.runtime, own_mongo, ana)
     settings = app.state.runtime.settings
     reminders: dict[str, str] = {}
     for user in (ana, bo):
@@ -72,7 +65,7 @@ async def test_reminders_of_a_byod_user_are_kept_and_fired_in_their_database(
     own: AsyncMongoClient[dict[str, Any]] = create_mongo_client(own_mongo.uri)
     main: AsyncMongoClient[dict[str, Any]] = create_mongo_client(infra.mongo_uri)
     try:
-        own_db, main_db = own[OWN_DATABASE], main[main_database]
+        own_db, main_db = own[database], main[main_database]
         for name in ("reminders", "notifications"):
             assert await own_db[name].count_documents({"user_id": ana}) >= 1, name
             assert await own_db[name].count_documents({"user_id": bo}) == 0, name

@@ -26,6 +26,8 @@ from muninn_shared.content_schema.specs import (
 )
 from muninn_shared.storage.idempotency import PROCESSED
 from muninn_shared.storage.outbox import DEAD_LETTERS, LEASES, OUTBOX
+from muninn_shared.storage.parking import PARKED
+from muninn_shared.storage.routes import ROUTES
 from muninn_shared.storage.tombstones import TOMBSTONES
 
 # ``processed_events_retention_days``' default; each service retunes the expiry from its
@@ -110,5 +112,15 @@ def delivery_main_only(service: ContentService) -> tuple[MainOnlyCollection, ...
             service,
             "Hashes of erased users, checked before any event is applied: they must outlive "
             "the user's database registration, which the erasure ends.",
+        ),
+        MainOnlyCollection(
+            ROUTES,
+            service,
+            "Where each BYOD user's content lives: read before any user's database is known.",
+        ),
+        MainOnlyCollection(
+            PARKED,
+            service,
+            "Events about a user whose own database is down, kept until it answers again.",
         ),
     )

@@ -53,8 +53,9 @@ from muninn_shared.messaging.event_keys import EventKeys, UserErasedError
 from muninn_shared.messaging.outages import MONGODB, unavailable_dependency
 from muninn_shared.messaging.pacing import pace_empty_fetches as install_fetch_pacing
 from muninn_shared.storage.idempotency import ProcessedEvents
+from muninn_shared.storage.parking import ParkedEvents
 from muninn_shared.storage.routed import serving
-from muninn_shared.storage.routes import RouteTable
+from muninn_shared.storage.routes import RouteTable, UserRoute
 from muninn_shared.storage.tombstones import ErasureTombstones
 
 log = get_logger(__name__)
@@ -92,12 +93,16 @@ class EventConsumers:
         pace_empty_fetches: bool = False,
         keys: EventKeys | None = None,
         routes: RouteTable | None = None,
+        parked: ParkedEvents | None = None,
     ) -> None:
         """``pace_empty_fetches``: only against the development broker (see messaging/pacing.py).
         ``keys`` open sealed personal fields; None reads events as they come. ``routes``: where
-        each user's content lives (a content service); an event is applied in its subject's."""
+        each user's content lives (a content service); an event is applied in its subject's.
+        ``parked``: where events wait while their subject's own database is down."""
         self._broker = broker
         self._routes = routes
+        self._parked = parked
+        self._handlers: dict[str, TransactionalHandler] = {}
         self._keys = keys
         self._service = service
         self._instance_id = instance_id
@@ -183,6 +188,8 @@ class EventConsumers:
                 description=handler.__doc__ or "",
             )(consume)
             self.registered.append((topic.value, consumer, wanted))
+            if not on_main:
+                self._handlers[consumer] = handler
             return handler
 
         return register
@@ -218,14 +225,19 @@ class EventConsumers:
             return
         failures = 0
         outage_retries = 0
+        first = self._route_of(event, on_main)
+        if (
+            first is not None
+            and self._parked is not None
+            and await self._parked.has_parked(consumer, event.subject)
+        ):
+            # The user's earlier events wait for their database: this one queues behind them.
+            await self._park(consumer, event, raw, first, bound, origin.topic)
+            return
         while True:
             route = None
             try:
-                route = (
-                    None
-                    if on_main or self._routes is None
-                    else self._routes.route_of(event.subject)
-                )
+                route = self._route_of(event, on_main)
                 with serving(route):
                     await self._apply_once(consumer, handler, event, bound)
                 self._resumed(consumer, bound)
@@ -246,11 +258,17 @@ class EventConsumers:
             except Exception as exc:
                 error = _describe(exc)
                 dependency = unavailable_dependency(exc)
-                if dependency == MONGODB and route is not None and route.store_id is not None:
-                    # The subject's own database, not the service's: only their events wait.
-                    assert self._routes is not None
-                    self._routes.mark_down(route.store_id, error)
-                    dependency = f"user store {route.store_id}"
+                if route is not None and route.store_id is not None and dependency is not None:
+                    if dependency == MONGODB:
+                        assert self._routes is not None
+                        self._routes.mark_down(route.store_id, error)
+                    if dependency == MONGODB or dependency.startswith("user store"):
+                        # The subject's own database, not the service's: only their events
+                        # wait, parked, so the partition's other users go on.
+                        if self._parked is not None:
+                            await self._park(consumer, event, raw, route, bound, origin.topic)
+                            return
+                        dependency = f"user store {route.store_id}"
                 if dependency is not None:
                     self._wait_on(consumer, dependency, error, bound)
                     await self._pause(self._outage_delay(outage_retries))
@@ -262,6 +280,78 @@ class EventConsumers:
                     await self._dead_letter(consumer, origin, raw, "handler-failed", error)
                     return
                 await self._pause(self._retry_base * (2 ** (failures - 1)))
+
+    def _route_of(self, event: EventEnvelope, on_main: bool) -> UserRoute | None:
+        if on_main or self._routes is None:
+            return None
+        return self._routes.route_of(event.subject)
+
+    async def _park(
+        self,
+        consumer: str,
+        event: EventEnvelope,
+        raw: bytes,
+        route: UserRoute,
+        bound: structlog.stdlib.BoundLogger,
+        topic: str,
+    ) -> None:
+        assert self._parked is not None
+        store_id = route.store_id or "switching"
+        await self._parked.park(consumer, event.subject, str(event.id), store_id, topic, raw)
+        bound.info("event parked until the user's own database answers", store_id=store_id)
+
+    async def replay_parked(self, batch: int = 100) -> int:
+        """Apply parked events, each user's in order, whose database answers again; how many.
+
+        A user whose database still fails keeps theirs for the next pass. An event that
+        fails for itself is retried like any delivery, then dead-lettered."""
+        if self._parked is None:
+            return 0
+        applied = 0
+        for consumer, user_id in await self._parked.waiting():
+            handler = self._handlers.get(consumer)
+            if handler is None:
+                continue  # a consumer of another release; its events wait for it
+            for doc in await self._parked.of(consumer, user_id, batch):
+                if not await self._replay_one(consumer, handler, doc):
+                    break
+                applied += 1
+        return applied
+
+    async def _replay_one(
+        self, consumer: str, handler: TransactionalHandler, doc: dict[str, Any]
+    ) -> bool:
+        """Apply one parked event; False when its user's database is still unavailable."""
+        assert self._parked is not None
+        raw = bytes(doc["raw"])
+        event = decode_envelope(raw)
+        bound = log.bind(
+            consumer=consumer, event_id=str(event.id), event_type=event.type, user_id=event.subject
+        )
+        for failures in range(1, self._max_attempts + 1):
+            route = self._route_of(event, on_main=False)
+            try:
+                with serving(route):
+                    await self._apply_once(consumer, handler, event, bound)
+                break
+            except asyncio.CancelledError:
+                raise
+            except UserErasedError:
+                break
+            except Exception as exc:
+                dependency = unavailable_dependency(exc)
+                if dependency is not None:
+                    if dependency == MONGODB and route is not None and route.store_id:
+                        assert self._routes is not None
+                        self._routes.mark_down(route.store_id, _describe(exc))
+                    return False
+                bound.warning("parked event failed", attempt=failures, error=_describe(exc))
+                if failures == self._max_attempts:
+                    origin = Origin(str(doc["topic"]), None, None)
+                    await self._dead_letter(consumer, origin, raw, "handler-failed", _describe(exc))
+        await self._parked.done(doc["_id"])
+        bound.info("parked event applied")
+        return True
 
     async def _apply_once(
         self,

@@ -25,7 +25,7 @@ from muninn_shared.messaging.consumer import EventConsumers
 from muninn_shared.settings import ServiceSettings
 from muninn_shared.storage.outbox import OutboxRelay
 from muninn_shared.storage.routed import Placements
-from muninn_shared.storage.routes import ROUTES, RouteTable, UserRoute
+from muninn_shared.storage.routes import RouteTable, UserRoute
 
 log = get_logger(__name__)
 
@@ -65,7 +65,7 @@ def placements_for(
         main_db,
         routes,
         own_names={spec.name: spec.stored_as for spec in schema.collections},
-        main_only=frozenset({ROUTES, *(kept.name for kept in schema.main_only)}),
+        main_only=frozenset(kept.name for kept in schema.main_only),
     )
     return routes, placements
 

@@ -64,6 +64,15 @@ def serving_route() -> UserRoute | None:
     return _serving.get()
 
 
+def route_for(routes: RouteTable | None, user_id: str) -> UserRoute | None:
+    """``user_id``'s route: the one being served if it is theirs (a delivery keeps the route
+    it began with, even if the table changes meanwhile), else the table's."""
+    served = _serving.get()
+    if served is not None and served.user_id == user_id:
+        return served
+    return routes.route_of(user_id) if routes is not None else None
+
+
 def serve(route: UserRoute | None) -> None:
     """Serve ``route`` for the rest of this task (a request's dependency sets it once)."""
     _serving.set(route)
@@ -278,9 +287,8 @@ class RoutedStoreRouter:
         self._placements = placements
 
     async def database_for(self, user_id: str) -> Database:
-        routes = self._placements.routes
-        route = routes.route_of(user_id) if routes is not None else None
-        if route is None:
+        route = route_for(self._placements.routes, user_id)
+        if route is None or route.hosted:
             return self._placements.main_db
         return self._placements.database_of(route)
 
