@@ -3,7 +3,6 @@ collections move under which names, and how document hashes combine into a check
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import bson
@@ -66,15 +65,19 @@ def test_only_content_naming_a_user_moves() -> None:
     assert len(names) == len(moved)  # one name per collection in the user's database
 
 
+Sides = tuple[dict[ContentService, AsyncDatabase[Any]], AsyncDatabase[Any]]
+
+
 @pytest.fixture
-def databases() -> Iterator[tuple[dict[ContentService, AsyncDatabase[Any]], AsyncDatabase[Any]]]:
+def databases() -> Sides:
+    """Database handles only: nothing here connects to a server."""
     client: AsyncMongoClient[Any] = AsyncMongoClient("mongodb://127.0.0.1:9", connect=False)
     hosted = {s: client[f"muninn_{s.value}"] for s in ContentService}
-    yield hosted, client["own"]
+    return hosted, client["own"]
 
 
 def test_a_move_pairs_each_hosted_collection_with_its_name_in_the_users_database(
-    databases: tuple[dict[ContentService, AsyncDatabase[Any]], AsyncDatabase[Any]],
+    databases: Sides,
 ) -> None:
     hosted, own = databases
     to_own = move_pairs(hosted, own, MoveDirection.TO_OWN)
@@ -91,7 +94,7 @@ def test_a_move_pairs_each_hosted_collection_with_its_name_in_the_users_database
 
 
 def test_a_move_refuses_to_leave_a_service_behind(
-    databases: tuple[dict[ContentService, AsyncDatabase[Any]], AsyncDatabase[Any]],
+    databases: Sides,
 ) -> None:
     hosted, own = databases
     del hosted[ContentService.SCHEDULER]
