@@ -381,6 +381,24 @@ async def test_an_interrupted_move_resumes_where_it_stopped(world: World) -> Non
     await assert_verified(world, MoveDirection.TO_OWN)
 
 
+async def test_a_repeated_move_replaces_what_the_target_holds(world: World) -> None:
+    await move_user(world.hosted, world.own, A, direction=MoveDirection.TO_OWN, batch_size=100)
+    await world.messages().update_one({"_id": f"{A}-m00150"}, {"$set": {"content": "newer"}})
+    limits = world.hosted[ContentService.CONVERSATION]["usage_limits"]
+    await limits.update_one({"_id": A}, {"$set": {"monthly_cost_cap": 20.0}})
+
+    # From the start again, as after progress lost: every document is already there.
+    finished = await move_user(
+        world.hosted, world.own, A, direction=MoveDirection.TO_OWN, batch_size=100
+    )
+
+    assert {p.collection: p.copied for p in finished if p.copied} == SEEDED
+    await assert_verified(world, MoveDirection.TO_OWN)
+    replaced = await world.own_messages().find_one({"_id": f"{A}-m00150"})
+    assert replaced is not None
+    assert replaced["content"] == "newer"
+
+
 async def test_a_user_moves_back_to_the_hosted_databases(world: World) -> None:
     await move_user(world.hosted, world.own, A, direction=MoveDirection.TO_OWN)
     b_before = await fingerprint(world.messages(), {"user_id": B})

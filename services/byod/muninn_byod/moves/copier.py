@@ -20,11 +20,13 @@ from bson.raw_bson import RawBSONDocument
 from muninn_shared.content_schema import CollectionSpec, Tenancy
 from pymongo import ASCENDING, ReplaceOne
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError
 
 from muninn_byod.moves.models import Fingerprint, ReconcileReport
 
 BATCH_SIZE = 1000
 CHECKSUM_BITS = 128
+DUPLICATE_KEY = 11000
 CHECKSUM_MODULUS = 1 << CHECKSUM_BITS
 
 BatchCallback = Callable[[Any, int], Awaitable[None]]
@@ -76,16 +78,15 @@ async def copy_collection(
     cursor = _raw(source).find(_after(filter, after), sort=[("_id", ASCENDING)])
     cursor.batch_size(batch_size)
     copied = 0
-    batch: list[RawBSONDocument] = []
+    # The next batch is read from the source while this one is written to the target: the
+    # two servers work at the same time. Progress still names only what was written.
+    reading = asyncio.ensure_future(cursor.to_list(batch_size))
     try:
-        async for document in cursor:
-            batch.append(document)
-            if len(batch) >= batch_size:
-                copied += await _flush(target, batch, copied, on_batch)
-                batch = []
-        if batch:
+        while batch := await reading:
+            reading = asyncio.ensure_future(cursor.to_list(batch_size))
             copied += await _flush(target, batch, copied, on_batch)
     finally:
+        reading.cancel()
         await cursor.close()
     return copied
 
@@ -192,10 +193,25 @@ async def _flush(
     copied_before: int,
     on_batch: BatchCallback | None,
 ) -> int:
-    await target.bulk_write([_upsert(d) for d in batch], ordered=False)
+    await _write(target, batch)
     if on_batch is not None:
         await on_batch(batch[-1]["_id"], copied_before + len(batch))
     return len(batch)
+
+
+async def _write(target: AsyncCollection[Any], batch: Sequence[RawBSONDocument]) -> None:
+    """Insert the batch; replace the documents the target already holds (a resumed or
+    repeated copy). Inserting first: an upsert costs the packaged server about twice an
+    insert, and a first copy into an empty database has nothing to replace."""
+    try:
+        await target.insert_many(batch, ordered=False)
+    except BulkWriteError as failed:
+        errors = failed.details.get("writeErrors", [])
+        if any(e.get("code") != DUPLICATE_KEY for e in errors):
+            raise
+        # A duplicate of a unique key other than _id fails the replace as well, and raises.
+        held = [batch[e["index"]] for e in errors]
+        await target.bulk_write([_upsert(d) for d in held], ordered=False)
 
 
 async def _delete_ids(
