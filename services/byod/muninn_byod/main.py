@@ -8,13 +8,20 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 from muninn_shared.background import BackgroundTasks
+from muninn_shared.content_schema import ContentService
 from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.service import build_service_app
+from muninn_shared.vault.keyring import KeyRingRefusedError
 from muninn_shared.vault.service import Vault
 from muninn_shared.vault.store import VaultStore
 
 from muninn_byod.deps import ByodServices
+from muninn_byod.moves.router import router as moves_router
+from muninn_byod.moves.service import MovePolicy, MoveService, new_owner
+from muninn_byod.moves.store import MoveStore
+from muninn_byod.routes.service import RoutingService
+from muninn_byod.routes.store import RouteStore
 from muninn_byod.settings import ByodSettings
 from muninn_byod.stores.probe import HttpQdrantProbe, MongoProbe, PyMongoProbe, QdrantProbe
 from muninn_byod.stores.provision import PyMongoSchemaDeployer, RetryPolicy, SchemaDeployer
@@ -73,6 +80,36 @@ def build_byod(
         ),
         deployer=deployer or PyMongoSchemaDeployer(),
     )
+    route_ring = settings.byod_route_key_ring()
+    if route_ring is None:
+        raise KeyRingRefusedError(
+            "MUNINN_BYOD_ROUTE_KEYS is required in prod and off loopback: byod seals users' "
+            "database connections under it for the content services (the same value there)"
+        )
+    routing = RoutingService(runtime.mongo, RouteStore(runtime.db), runtime.outbox, route_ring)
+    move_store = MoveStore(runtime.db)
+    moves = MoveService(
+        moves=move_store,
+        stores=stores,
+        routing=routing,
+        hosted={
+            service: runtime.main_mongo[f"{settings.mongo_database_prefix}{service.value}"]
+            for service in ContentService
+        },
+        policy=MovePolicy(
+            settle=settings.byod_switch_settle_seconds,
+            grace=timedelta(hours=settings.byod_hosted_grace_hours),
+            timeout=settings.byod_move_timeout_seconds,
+            server_timeout=settings.byod_health_timeout_seconds,
+            batch_size=settings.byod_move_batch_size,
+            retry=RetryPolicy(
+                first=timedelta(seconds=settings.byod_move_retry_seconds),
+                longest=timedelta(seconds=settings.byod_move_retry_max_seconds),
+            ),
+            max_attempts=settings.byod_move_max_attempts,
+        ),
+        owner=new_owner(settings.service_name, settings.instance_id),
+    )
     # Erasure first empties the user's own database of what Muninn wrote there, then removes
     # every document carrying the user's id: the store record, the vault entry holding its
     # sealed credentials and wrapped data key.
@@ -81,6 +118,7 @@ def build_byod(
     async def ensure_indexes() -> None:
         await vault_store.ensure_indexes()
         await store_records.ensure_indexes()
+        await move_store.ensure_indexes()
 
     background = BackgroundTasks(settings.service_name)
     background.every(
@@ -95,8 +133,16 @@ def build_byod(
         stores.provision_due,
         start_delay=min(30.0, settings.byod_provision_interval_seconds),
     )
+    background.every(
+        "store-moves",
+        settings.byod_move_interval_seconds,
+        moves.run_due,
+        start_delay=min(30.0, settings.byod_move_interval_seconds),
+    )
     return ByodGraph(
-        services=ByodServices(stores=stores), background=background, start=ensure_indexes
+        services=ByodServices(stores=stores, moves=moves),
+        background=background,
+        start=ensure_indexes,
     )
 
 
@@ -113,7 +159,7 @@ def create_app(
         runtime,
         title="Muninn byod",
         description="Bring-your-own-database registrations, schema provisioning and migrations.",
-        routers=[stores_router],
+        routers=[stores_router, moves_router],
         background=byod.background,
         on_startup=[byod.start],
         state={"services": byod.services},

@@ -77,3 +77,36 @@ class ByodSettings(OutboundSettings, VaultSettings):
     byod_provision_retry_max_seconds: float = Field(
         default=3600.0, gt=0, description="The longest wait between two deploy attempts."
     )
+    byod_move_interval_seconds: float = Field(
+        default=10.0, gt=0, description="How often moves due to start or resume are looked for."
+    )
+    byod_switch_settle_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="Writes stay paused this long before the final catch-up of a move: more "
+        "than the content services' MUNINN_BYOD_ROUTE_REFRESH_SECONDS plus a request in flight.",
+    )
+    byod_hosted_grace_hours: float = Field(
+        default=168.0,
+        ge=0,
+        description="How long the hosted copy is kept after a user's data moved to their "
+        "database (moving back meanwhile reuses it).",
+    )
+    byod_move_timeout_seconds: float = Field(
+        default=3600.0, gt=0, le=86400, description="One attempt at a move, at the most."
+    )
+    byod_move_batch_size: int = Field(
+        default=1000, ge=10, le=10_000, description="Documents per copy batch."
+    )
+    byod_move_retry_seconds: float = Field(
+        default=30.0, gt=0, description="The wait after a failed move attempt; doubled each time."
+    )
+    byod_move_retry_max_seconds: float = Field(
+        default=3600.0, gt=0, description="The longest wait between two move attempts."
+    )
+    byod_move_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="Attempts before a move is given up (the user stays where they were).",
+    )

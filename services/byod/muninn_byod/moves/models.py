@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -52,3 +53,31 @@ class ReconcileReport(BaseModel):
     """Documents missing from the target or differing there, written from the source."""
     deleted: int = 0
     """Documents the target held that the source no longer does."""
+
+
+class MovePhase(StrEnum):
+    COPYING = "copying"
+    """Copying while the user keeps reading and writing where they are."""
+    SWITCHING = "switching"
+    """Writes paused: the writes made during the copy are caught up, checked, then routed."""
+    DONE = "done"
+    FAILED = "failed"
+    """Given up (the checks differed too often, or the store is gone); the user stays where
+    they were, with writes resumed."""
+
+
+class MoveStatus(BaseModel):
+    """A move as its owner sees it: where it goes, how far it got, what was checked."""
+
+    direction: MoveDirection
+    phase: MovePhase
+    store_id: str
+    progress: list[MoveProgress]
+    checks: list[CollectionCheck] = []
+    attempts: int = 0
+    error: str | None = None
+    started_at: datetime
+    updated_at: datetime
+    switched_at: datetime | None = None
+    hosted_copy_deleted_at: datetime | None = None
+    hosted_copy_delete_after: datetime | None = None

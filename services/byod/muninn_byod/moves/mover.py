@@ -2,8 +2,8 @@
 
 The hosted side is one database per content service on the main MongoDB, each collection
 under its ``name``; the user's side is one database holding every service's collections under
-their ``stored_as`` names. Only content moves: the delivery bookkeeping (outbox, applied-event
-markers, timers, sync jobs…) belongs to the deployment that runs it and starts empty.
+their ``stored_as`` names. What names the user moves (content, timers, sync state…); the delivery
+bookkeeping (outbox, applied-event markers, leases) belongs to the deployment that runs it.
 
 A move is: :func:`move_user` (resumable from its progress records), then, with the user's
 writes held, :func:`reconcile_user` until it changes nothing, then :func:`verify`. A target
@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from muninn_shared.content_schema import (
-    CollectionRole,
     CollectionSpec,
     ContentService,
     Tenancy,
@@ -62,11 +61,12 @@ class MovePair:
 
 
 def content_collections() -> tuple[CollectionSpec, ...]:
-    """The collections a move carries: every service's content that names its user."""
+    """The collections a move carries: every one whose documents name their user — content,
+    and the per-user state the services keep beside it (a reminder's timer, a connection's
+    sync cursor, a recurring meeting's roll-forward), without which the content would stop
+    moving on. Not the delivery bookkeeping, which names no user."""
     return tuple(
-        spec
-        for spec in user_database_collections()
-        if spec.role is CollectionRole.CONTENT and spec.tenancy is not Tenancy.NO_USER_DATA
+        spec for spec in user_database_collections() if spec.tenancy is not Tenancy.NO_USER_DATA
     )
 
 

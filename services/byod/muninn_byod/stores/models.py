@@ -30,6 +30,8 @@ class StoreStatus(StrEnum):
 FORGETTABLE = frozenset({StoreStatus.PROVISIONING})
 # The statuses the health check watches and moves between.
 HEALTH_CHECKED = frozenset({StoreStatus.ACTIVE, StoreStatus.DEGRADED})
+# The user's data lives in the store: it may be moved back to the hosted databases.
+MOVABLE_BACK = frozenset({StoreStatus.ACTIVE, StoreStatus.DEGRADED})
 
 
 class Topology(StrEnum):

@@ -22,6 +22,7 @@ from muninn_shared.outbound import OutboundGuard, OutboundRefusedError
 from muninn_shared.outbound.addresses import IPAddress, IPNetwork
 from muninn_shared.problems import ProblemError, invalid_field, not_found
 from muninn_shared.storage.mongo import in_transaction
+from muninn_shared.storage.routes import OwnDatabase
 from muninn_shared.vault.envelope import SealBrokenError
 from muninn_shared.vault.models import VaultSecret
 from muninn_shared.vault.service import UnknownKeyError, Vault
@@ -45,6 +46,7 @@ from muninn_byod.stores.checks import (
 )
 from muninn_byod.stores.models import (
     FORGETTABLE,
+    MOVABLE_BACK,
     Store,
     StoreRegistration,
     StoreStatus,
@@ -579,6 +581,69 @@ class StoreService:
         except ProbeFailedError as exc:
             raise refused(exc.code, str(exc)) from None
         return f"{host}:{port}" if port else host
+
+    # --- moving data: what the moves feature asks of a store -----------------------------------
+
+    async def ready_to_copy(self, limit: int) -> list[tuple[str, Store]]:
+        """Provisioning stores whose schema is deployed: their user's data can be copied."""
+        return await self._store.deployed_in(StoreStatus.PROVISIONING, limit)
+
+    async def disconnecting(self, limit: int) -> list[tuple[str, Store]]:
+        return await self._store.deployed_in(StoreStatus.DISCONNECTING, limit)
+
+    async def advance(
+        self, user_id: str, store_id: str, expected: frozenset[StoreStatus], status: StoreStatus
+    ) -> bool:
+        """Move the store to ``status`` if it is still in one of ``expected``."""
+        return await self._store.advance(user_id, store_id, expected, status, datetime.now(UTC))
+
+    async def own_database(self, user_id: str, found: Store) -> OwnDatabase:
+        """The store as the content services connect to it (from the sealed credentials)."""
+        secret = await self._vault.get(user_id, found.id)
+        if secret is None:
+            raise ProbeFailedError(
+                "store-credentials-unavailable", "The stored credentials are missing."
+            )
+        return OwnDatabase(
+            store_id=found.id,
+            mongo_uri=secret[MONGO_URI_FIELD],
+            database=found.database,
+            qdrant_url=secret.get("qdrant_url"),
+            qdrant_api_key=secret.get(QDRANT_KEY_FIELD),
+        )
+
+    async def copy_targets(self, user_id: str, found: Store) -> list[ProbeTarget]:
+        """The store's servers to copy over, each through the outbound guard again."""
+        return [
+            target for target, _ in await self._reopen(user_id, found, self._policy.health_timeout)
+        ]
+
+    async def disconnect(self, user_id: str) -> Store:
+        """Begin moving the user's data back to the hosted databases (then forgetting them)."""
+        found = await self.current(user_id)
+        if not await self.advance(user_id, found.id, MOVABLE_BACK, StoreStatus.DISCONNECTING):
+            raise ProblemError(
+                409,
+                f"A store that is {found.status.value} cannot be disconnected; only an active or "
+                "degraded one.",
+                code="store-not-disconnectable",
+            )
+        log.info("byod store disconnecting", user_id=user_id, store_id=found.id)
+        return await self.current(user_id)
+
+    async def forget_disconnected(self, user_id: str, store_id: str) -> None:
+        """The data is back on the hosted databases: forget the store and its credentials."""
+
+        async def work(session: AsyncClientSession) -> bool:
+            if not await self._store.delete_in(
+                user_id, store_id, frozenset({StoreStatus.DISCONNECTING}), session
+            ):
+                return False
+            await self._vault.destroy(user_id, store_id, session)
+            return True
+
+        if await in_transaction(self._client, work):
+            log.info("byod store forgotten after disconnecting", user_id=user_id, store_id=store_id)
 
 
 def _size(reported: object) -> int:

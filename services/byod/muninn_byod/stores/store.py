@@ -127,3 +127,30 @@ class StoreRecordStore:
             update,
         )
         return result.matched_count == 1
+
+    async def deployed_in(self, status: StoreStatus, limit: int) -> list[tuple[str, Store]]:
+        """Stores in ``status`` whose schema is deployed, oldest first; with their owners."""
+        cursor = (
+            self._stores.find({"status": status.value, "schema_version": {"$ne": None}})
+            .sort("created_at", ASCENDING)
+            .limit(limit)
+        )
+        return [(doc["user_id"], store_from_doc(doc)) async for doc in cursor]
+
+    async def advance(
+        self,
+        user_id: str,
+        store_id: str,
+        expected: frozenset[StoreStatus],
+        status: StoreStatus,
+        now: datetime,
+    ) -> bool:
+        result = await self._stores.update_one(
+            {
+                "_id": store_id,
+                "user_id": user_id,
+                "status": {"$in": [s.value for s in expected]},
+            },
+            {"$set": {"status": status.value, "updated_at": now, "health_due_at": now}},
+        )
+        return result.matched_count == 1
