@@ -14,7 +14,7 @@ from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.service import build_service_app
 from muninn_shared.storage.routed import across_stores
-from muninn_shared.storage.routes import RouteTable
+from muninn_shared.storage.routes import OwnDatabase, RouteTable
 
 from muninn_memory.contacts.handlers import install_contact_consumer
 from muninn_memory.contacts.router import router as people_router
@@ -55,11 +55,14 @@ from muninn_memory.profiles.store import ProfileStore
 from muninn_memory.reconciliation.service import Reconciler
 from muninn_memory.retrieval.hybrid import HybridIndex
 from muninn_memory.retrieval.port import MemoryIndex
+from muninn_memory.retrieval.routed import OwnIndexFactory, RoutedMemoryIndex
 from muninn_memory.settings import MemorySettings
 from muninn_memory.summaries.llm import LLMSummariser
 from muninn_memory.summaries.router import router as summaries_router
 from muninn_memory.summaries.service import SummaryService
 from muninn_memory.summaries.store import SummaryStore
+from muninn_memory.vectors.qdrant_client import create_qdrant_client
+from muninn_memory.vectors.server import QdrantBackend
 
 
 def default_index(settings: MemorySettings) -> MemoryIndex:
@@ -95,11 +98,32 @@ def every_store(routes: RouteTable | None, work: Work) -> Work:
     return on_each
 
 
+def own_qdrant_index(hosted: MemoryIndex) -> OwnIndexFactory | None:
+    """How a BYOD user's own Qdrant is indexed: the hosted index's model over their server."""
+    if not isinstance(hosted, HybridIndex):
+        return None
+
+    def over(own: OwnDatabase) -> MemoryIndex:
+        assert own.qdrant_url is not None
+        client = create_qdrant_client(own.qdrant_url, api_key=own.qdrant_api_key)
+        return hosted.on_backend(QdrantBackend(client))
+
+    return over
+
+
 def build_memory(
-    settings: MemorySettings, runtime: ServiceRuntime, index: MemoryIndex
+    settings: MemorySettings,
+    runtime: ServiceRuntime,
+    index: MemoryIndex,
+    own_index: OwnIndexFactory | None = None,
 ) -> MemoryGraph:
     """Stores, services, consumers and background loops of memory on ``runtime``; nothing
-    runs until ``start`` (or the loops of ``background``)."""
+    runs until ``start`` (or the loops of ``background``). ``own_index`` builds the index of
+    a BYOD user's own Qdrant (default: ``index``'s model over it)."""
+    hosted = index
+    own_index = own_index or own_qdrant_index(hosted)
+    if runtime.routes is not None and own_index is not None:
+        index = RoutedMemoryIndex(hosted, runtime.routes, own_index)
     http = httpx.AsyncClient(
         timeout=httpx.Timeout(settings.memory_llm_timeout_seconds, connect=5.0)
     )
@@ -264,8 +288,8 @@ def build_memory(
         await contact_links.ensure_indexes(runtime.db)
         await profiles.ensure_indexes()
         await jobs.ensure_indexes()
-        if isinstance(index, HybridIndex):
-            await index.warm_up()
+        if isinstance(hosted, HybridIndex):
+            await hosted.warm_up()
         await workers.recover()
 
     async def stop_features() -> None:
@@ -288,11 +312,16 @@ def build_memory(
 
 
 def create_app(
-    settings: MemorySettings | None = None, *, index: MemoryIndex | None = None
+    settings: MemorySettings | None = None,
+    *,
+    index: MemoryIndex | None = None,
+    own_index: OwnIndexFactory | None = None,
 ) -> FastAPI:
+    """``index`` replaces the hosted index, ``own_index`` how a BYOD user's Qdrant is
+    reached (tests)."""
     settings = settings or MemorySettings()
     runtime = ServiceRuntime(settings)
-    memory = build_memory(settings, runtime, index or default_index(settings))
+    memory = build_memory(settings, runtime, index or default_index(settings), own_index)
     # Runtime hooks, not the app's: features start before the consumers and stop after them;
     # the background loops run in between (the app's lifespan stops them before these hooks).
     runtime.on_startup(memory.start)

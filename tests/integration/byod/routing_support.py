@@ -56,7 +56,12 @@ def own_database_of(user_id: str) -> str:
 
 
 async def announce_own_route(
-    runtime: ServiceRuntime, own_server: OwnServer, user_id: str, *, version: int = 1
+    runtime: ServiceRuntime,
+    own_server: OwnServer,
+    user_id: str,
+    *,
+    version: int = 1,
+    qdrant_url: str | None = None,
 ) -> str:
     """Provision ``user_id``'s own database, announce it as byod does and wait until the
     service uses it; its name."""
@@ -67,7 +72,12 @@ async def announce_own_route(
     finally:
         await client.close()
     ring = parse_key_ring(ROUTE_KEYS)
-    own = OwnDatabase(store_id=f"s-{user_id}", mongo_uri=own_server.uri, database=database)
+    own = OwnDatabase(
+        store_id=f"s-{user_id}",
+        mongo_uri=own_server.uri,
+        database=database,
+        qdrant_url=qdrant_url,
+    )
     change = ByodRoutingChanged(
         user_id=user_id,
         version=version,

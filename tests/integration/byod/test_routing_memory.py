@@ -7,15 +7,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from muninn_memory.main import create_app
+from muninn_memory.main import create_app, default_index
+from muninn_memory.retrieval.port import MemoryIndex
 from muninn_memory.settings import MemorySettings
+from muninn_memory.vectors.qdrant_client import create_qdrant_client
+from muninn_memory.vectors.server import QdrantBackend
 from muninn_shared.events import EventEnvelope, Topic, new_event
 from muninn_shared.events.payloads import MessageEvent
 from muninn_shared.storage.mongo import create_mongo_client
+from muninn_shared.storage.routes import OwnDatabase
 from pymongo import AsyncMongoClient
 
 from tests.integration.byod.routing_support import (
@@ -137,3 +142,56 @@ async def test_events_of_a_user_whose_database_is_down_wait_without_holding_othe
     assert await runtime.parked.count() == 0
     found = await search(memory, auth(settings, ana), "sister Lena Porto")
     assert found, "both of her events applied, in order"
+
+
+@pytest.fixture
+async def memory_with_own_qdrant(
+    infra: Infra, tmp_path: Path
+) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, MemoryIndex], MemoryIndex]]:
+    """Memory whose BYOD users' Qdrant is reached through qdrant-client's local mode (a
+    directory per store): no Qdrant server installs here, and the HTTP transport is the
+    client library's own."""
+    unique = uuid.uuid4().hex[:10]
+    settings = MemorySettings(
+        **infra.service_fields(unique),
+        ingestion_poll_interval_seconds=0.1,
+        index_sync_interval_seconds=0.5,
+        log_level="WARNING",
+        **routed_settings(),
+    )
+    hosted = default_index(settings)
+    opened: dict[str, MemoryIndex] = {}
+
+    def own_index(own: OwnDatabase) -> MemoryIndex:
+        client = create_qdrant_client(None, path=tmp_path / own.store_id)
+        opened[str(own.qdrant_url)] = hosted.on_backend(QdrantBackend(client))
+        return opened[str(own.qdrant_url)]
+
+    app = create_app(settings, index=hosted, own_index=own_index)
+    async with started(app, "http://memory", timeout=60) as http:
+        yield http, opened, hosted
+
+
+async def test_a_byod_users_vectors_go_to_their_own_qdrant(
+    own_mongo: OwnServer,
+    memory_with_own_qdrant: tuple[httpx.AsyncClient, dict[str, MemoryIndex], MemoryIndex],
+) -> None:
+    memory, opened, hosted = memory_with_own_qdrant
+    runtime = memory.app.state.runtime  # type: ignore[attr-defined]
+    settings = runtime.settings
+    ana, bo = "ana-" + uuid.uuid4().hex[:8], "bo-" + uuid.uuid4().hex[:8]
+    qdrant = "https://qdrant.ana.example"
+    await announce_own_route(runtime, own_mongo, ana, qdrant_url=qdrant)
+    for user in (ana, bo):
+        stored = await memory.post(
+            "/v1/memories",
+            json={"messages": [{"content": "I play the cello on Sundays."}], "wait": True},
+            headers=auth(settings, user),
+        )
+        assert stored.status_code == 200, stored.text
+        assert await search(memory, auth(settings, user), "cello"), user
+    own_index = opened[qdrant]
+    assert await own_index.count(ana) >= 1
+    assert await own_index.count(bo) == 0
+    assert await hosted.count(ana) == 0
+    assert await hosted.count(bo) >= 1

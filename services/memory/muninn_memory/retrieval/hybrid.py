@@ -81,6 +81,20 @@ class HybridIndex:
         self._migrated: asyncio.Future[None] | None = None
         self._closed = False
 
+    def on_backend(self, backend: VectorBackend) -> HybridIndex:
+        """The same index (model, tuning) over another vector store — a BYOD user's own
+        Qdrant. It shares this index's embedder, which it leaves open when it closes."""
+        other = HybridIndex(
+            backend,
+            self._embedder,
+            embedder_spec=self._spec,
+            tuning=self.tuning,
+            encoder=self._encoder,
+            reembed_batch=self._reembed_batch,
+        )
+        other._owned_embedders = []
+        return other
+
     # -- lifecycle -------------------------------------------------------------------------
 
     @property
