@@ -84,6 +84,7 @@ $bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operatio
 $bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Read --group integrations. --resource-pattern-type prefix
 $bin/kafka-configs.sh $connect --alter --entity-type users --entity-name byod --add-config "SCRAM-SHA-512=[password=$KAFKA_PASSWORD_BYOD]"
 $bin/kafka-acls.sh $connect --add --allow-principal User:byod --operation Describe --operation Read --topic muninn.identity.users --resource-pattern-type literal
+$bin/kafka-acls.sh $connect --add --allow-principal User:byod --operation Describe --operation Write --topic muninn.byod.routing --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:byod --operation Describe --operation Write --topic muninn.identity.erasure-confirmations --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:byod --operation Describe --operation Write --topic muninn.identity.users.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:byod --operation Describe --operation Read --group byod. --resource-pattern-type prefix
