@@ -44,8 +44,10 @@ $bin/kafka-acls.sh $connect --add --allow-principal User:identity --operation De
 $bin/kafka-acls.sh $connect --add --allow-principal User:identity --operation Describe --operation Write --topic muninn.integrations.audit.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:identity --operation Describe --operation Read --group identity. --resource-pattern-type prefix
 $bin/kafka-configs.sh $connect --alter --entity-type users --entity-name conversation --add-config "SCRAM-SHA-512=[password=$KAFKA_PASSWORD_CONVERSATION]"
+$bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Read --topic muninn.byod.routing --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Read --topic muninn.identity.users --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Read --topic muninn.scheduler.proactive --resource-pattern-type literal
+$bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Write --topic muninn.byod.routing.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Write --topic muninn.conversation.conversations --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Write --topic muninn.conversation.messages --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Write --topic muninn.identity.erasure-confirmations --resource-pattern-type literal
@@ -53,18 +55,22 @@ $bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operatio
 $bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Write --topic muninn.scheduler.proactive.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Read --group conversation. --resource-pattern-type prefix
 $bin/kafka-configs.sh $connect --alter --entity-type users --entity-name memory --add-config "SCRAM-SHA-512=[password=$KAFKA_PASSWORD_MEMORY]"
+$bin/kafka-acls.sh $connect --add --allow-principal User:memory --operation Describe --operation Read --topic muninn.byod.routing --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:memory --operation Describe --operation Read --topic muninn.conversation.messages --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:memory --operation Describe --operation Read --topic muninn.identity.users --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:memory --operation Describe --operation Read --topic muninn.integrations.records --resource-pattern-type literal
+$bin/kafka-acls.sh $connect --add --allow-principal User:memory --operation Describe --operation Write --topic muninn.byod.routing.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:memory --operation Describe --operation Write --topic muninn.conversation.messages.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:memory --operation Describe --operation Write --topic muninn.identity.erasure-confirmations --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:memory --operation Describe --operation Write --topic muninn.identity.users.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:memory --operation Describe --operation Write --topic muninn.integrations.records.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:memory --operation Describe --operation Read --group memory. --resource-pattern-type prefix
 $bin/kafka-configs.sh $connect --alter --entity-type users --entity-name scheduler --add-config "SCRAM-SHA-512=[password=$KAFKA_PASSWORD_SCHEDULER]"
+$bin/kafka-acls.sh $connect --add --allow-principal User:scheduler --operation Describe --operation Read --topic muninn.byod.routing --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:scheduler --operation Describe --operation Read --topic muninn.conversation.messages --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:scheduler --operation Describe --operation Read --topic muninn.identity.users --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:scheduler --operation Describe --operation Read --topic muninn.integrations.records --resource-pattern-type literal
+$bin/kafka-acls.sh $connect --add --allow-principal User:scheduler --operation Describe --operation Write --topic muninn.byod.routing.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:scheduler --operation Describe --operation Write --topic muninn.conversation.messages.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:scheduler --operation Describe --operation Write --topic muninn.identity.erasure-confirmations --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:scheduler --operation Describe --operation Write --topic muninn.identity.users.dlq --resource-pattern-type literal
@@ -74,8 +80,10 @@ $bin/kafka-acls.sh $connect --add --allow-principal User:scheduler --operation D
 $bin/kafka-acls.sh $connect --add --allow-principal User:scheduler --operation Describe --operation Write --topic muninn.scheduler.proactive --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:scheduler --operation Describe --operation Read --group scheduler. --resource-pattern-type prefix
 $bin/kafka-configs.sh $connect --alter --entity-type users --entity-name integrations --add-config "SCRAM-SHA-512=[password=$KAFKA_PASSWORD_INTEGRATIONS]"
+$bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Read --topic muninn.byod.routing --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Read --topic muninn.conversation.messages --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Read --topic muninn.identity.users --resource-pattern-type literal
+$bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Write --topic muninn.byod.routing.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Write --topic muninn.conversation.messages.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Write --topic muninn.identity.erasure-confirmations --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Write --topic muninn.identity.users.dlq --resource-pattern-type literal
@@ -84,6 +92,7 @@ $bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operatio
 $bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Read --group integrations. --resource-pattern-type prefix
 $bin/kafka-configs.sh $connect --alter --entity-type users --entity-name byod --add-config "SCRAM-SHA-512=[password=$KAFKA_PASSWORD_BYOD]"
 $bin/kafka-acls.sh $connect --add --allow-principal User:byod --operation Describe --operation Read --topic muninn.identity.users --resource-pattern-type literal
+$bin/kafka-acls.sh $connect --add --allow-principal User:byod --operation Describe --operation Write --topic muninn.byod.routing --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:byod --operation Describe --operation Write --topic muninn.identity.erasure-confirmations --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:byod --operation Describe --operation Write --topic muninn.identity.users.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:byod --operation Describe --operation Read --group byod. --resource-pattern-type prefix

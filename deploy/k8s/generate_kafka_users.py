@@ -3,7 +3,10 @@
 What a service may do is read from its code, not written by hand:
 
 - it consumes a topic when a handler is registered on it (``consumers.on(Topic.X, ...)``, or
-  the shared erasure consumer ``install_erasure_consumer``, which reads the users topic);
+  the shared erasure consumer ``install_erasure_consumer``, which reads the users topic); a
+  service whose users' content may live in their own database (``ContentService``) also
+  consumes the byod routes, whose consumer the shared runtime installs
+  (``muninn_shared.storage.own_relays.install_route_consumer``);
 - it produces a topic when it emits an event type of that topic (a catalogue event type as the
   first argument of a call: ``new_event("scheduler.timer.fired", ...)`` or a helper such as
   ``self._announce("conversation.message.created", ...)``), the erasure confirmation when it
@@ -35,6 +38,7 @@ from types import ModuleType
 
 import yaml
 from muninn_gateway.revocation.feed import TOPIC as REVOCATIONS_TOPIC
+from muninn_shared.content_schema import ContentService
 from muninn_shared.events.catalogue import CATALOGUE, Topic, all_topics, dead_letter_topic
 from muninn_shared.settings import CONTENT_SERVICES
 
@@ -103,6 +107,9 @@ def scan(source: str, access: ServiceAccess) -> None:
 
 def service_access(service: str) -> ServiceAccess:
     access = ServiceAccess(reads=set(GROUPLESS_READERS.get(service, ())))
+    if service in {content.value for content in ContentService}:
+        # Installed by muninn_shared.runtime, not in the service's own code.
+        access.consumes.add(Topic.BYOD_ROUTING.value)
     package = ROOT / "services" / service / f"muninn_{service}"
     for path in sorted(package.rglob("*.py")):
         scan(path.read_text(), access)

@@ -12,13 +12,21 @@ Deployment mounts only its own Secret (deploy/k8s/base/*.yaml). Nothing here is 
     kubectl rollout restart -n muninn deployment
 
 ``--key-encryption-key`` also prints ``muninn-identity-event-key-encryption-key``, which wraps
-every stored event key, and the vaults' key rings (key ``keys``: ``id:key``),
+every stored event key, the vaults' key rings (key ``keys``: ``id:key``),
 ``muninn-integrations-encryption-keys`` (every connection's data key) and
-``muninn-byod-encryption-keys`` (every registered database's data key): generate them once,
-keep a copy, and never apply new ones over them (stored keys, retained events and users'
-secrets would become unreadable). A vault's ring rotates by adding a key in front
-(``python -m muninn_shared.vault new-key``) and running
+``muninn-byod-encryption-keys`` (every registered database's data key), and the route key
+ring ``muninn-byod-route-keys`` (key ``keys``) that byod seals users' own-database connections
+under and conversation, memory, scheduler and integrations open them with: generate them
+once, keep a copy, and never apply new ones over them (stored keys, retained events, users'
+secrets and the announced routes would become unreadable). A vault's ring rotates by adding a
+key in front (``python -m muninn_shared.vault new-key``) and running
 ``python -m muninn_shared.vault rewrap --service <name>`` in that service's pod.
+
+A cluster installed before the route key ring existed gets it alone, with ``kubectl create``,
+which refuses to replace an existing Secret:
+
+    .venv/bin/python deploy/k8s/generate_service_credentials.py --byod-route-keys \
+        | kubectl create -n muninn -f -
 """
 
 from __future__ import annotations
@@ -43,6 +51,8 @@ VAULT_KEYS_SECRETS = {
     "integrations": "muninn-integrations-encryption-keys",
     "byod": "muninn-byod-encryption-keys",
 }
+# One ring shared by byod (it seals) and the content services (they open): MUNINN_BYOD_ROUTE_KEYS.
+ROUTE_KEYS_SECRET = "muninn-byod-route-keys"
 
 
 def credential_secret(service: str) -> str:
@@ -63,6 +73,15 @@ def secret(name: str, data: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+def key_ring(name: str) -> dict[str, Any]:
+    """A Secret holding a fresh one-key ring (key ``keys``: ``k1:<32 random bytes>``)."""
+    return secret(name, {"keys": f"k1:{base64.urlsafe_b64encode(os.urandom(32)).decode()}"})
+
+
+def route_keys_secret() -> dict[str, Any]:
+    return key_ring(ROUTE_KEYS_SECRET)
+
+
 def secrets(*, key_encryption_key: bool) -> list[dict[str, Any]]:
     credentials = generate_for(KEY_READING_SERVICES)
     documents = [
@@ -73,21 +92,33 @@ def secrets(*, key_encryption_key: bool) -> list[dict[str, Any]]:
     if key_encryption_key:
         encoded = base64.urlsafe_b64encode(os.urandom(32)).decode()
         documents.append(secret(KEY_ENCRYPTION_KEY_SECRET, {"key": encoded}))
-        for vault_secret in VAULT_KEYS_SECRETS.values():
-            vault_key = base64.urlsafe_b64encode(os.urandom(32)).decode()
-            documents.append(secret(vault_secret, {"keys": f"k1:{vault_key}"}))
+        documents.extend(key_ring(name) for name in VAULT_KEYS_SECRETS.values())
+        documents.append(route_keys_secret())
     return documents
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument(
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
         "--key-encryption-key",
         action="store_true",
-        help="also print identity's key-encryption key and the vaults' key rings (first install only)",
+        help="also print identity's key-encryption key, the vaults' key rings and the route "
+        "key ring (first install only)",
+    )
+    which.add_argument(
+        "--byod-route-keys",
+        action="store_true",
+        help=f"print only the Secret {ROUTE_KEYS_SECRET} (once, for a cluster installed "
+        "before it existed; apply it with kubectl create)",
     )
     args = parser.parse_args(argv)
-    sys.stdout.write(yaml.safe_dump_all(secrets(key_encryption_key=args.key_encryption_key)))
+    documents = (
+        [route_keys_secret()]
+        if args.byod_route_keys
+        else secrets(key_encryption_key=args.key_encryption_key)
+    )
+    sys.stdout.write(yaml.safe_dump_all(documents))
     return 0
 
 

@@ -15,18 +15,33 @@ from typing import Any
 
 import pytest
 import yaml
+from muninn_shared.content_schema import ContentService
 from muninn_shared.service_credentials import credential_matches, env_lines
 from muninn_shared.settings import KEY_READING_SERVICES, SERVICE_NAMES
 
 from tests.deploy.scripts import load_script
 from tests.deploy.test_manifests import (
+    COMPOSE_FILE,
+    DEPLOY,
     K8S,
+    ROOT,
+    SECRET_VALUES,
     base_objects,
+    compose_env,
     compose_services,
     deployment_env,
+    k8s_env,
+    production_settings_from,
 )
 
 IDENTITY_ONLY = ("MUNINN_EVENT_KEY_ENCRYPTION_KEY", "MUNINN_SERVICE_CREDENTIAL_HASHES")
+# byod seals users' own-database connections under MUNINN_BYOD_ROUTE_KEYS; the services whose
+# users' content may live there open them with the same ring. Written out, not derived.
+ROUTE_KEYS = "MUNINN_BYOD_ROUTE_KEYS"
+ROUTE_KEY_HOLDERS = ("byod", "conversation", "memory", "scheduler", "integrations")
+COMPOSE_ROUTE_KEYS = (
+    "${MUNINN_BYOD_ROUTE_KEYS:?set MUNINN_BYOD_ROUTE_KEYS (see the top of this file)}"
+)
 
 
 @cache
@@ -153,3 +168,103 @@ def test_the_first_install_prints_a_vault_key_ring_the_service_accepts() -> None
     assert rings[0].keys != rings[1].keys
     rotated = {d["metadata"]["name"] for d in module.secrets(key_encryption_key=False)}
     assert not rotated & set(module.VAULT_KEYS_SECRETS.values())
+
+
+def test_the_route_key_holders_are_byod_and_every_content_service() -> None:
+    assert set(ROUTE_KEY_HOLDERS) == {"byod", *(s.value for s in ContentService)}
+    assert set(ROUTE_KEY_HOLDERS) < set(SERVICE_NAMES)
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_byod_and_the_content_services_take_the_one_route_key_secret(service: str) -> None:
+    module = generator()
+    deployment = base_objects("Deployment")[service]
+    env = deployment_env(deployment)
+    if service in ROUTE_KEY_HOLDERS:
+        assert secret_ref(env, ROUTE_KEYS) == {"name": module.ROUTE_KEYS_SECRET, "key": "keys"}
+    else:
+        assert ROUTE_KEYS not in env, service
+        assert module.ROUTE_KEYS_SECRET not in str(deployment), service
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_compose_gives_byod_and_the_content_services_the_one_route_key_ring(
+    service: str,
+) -> None:
+    env = compose_services()[service]["environment"]
+    if service in ROUTE_KEY_HOLDERS:
+        assert env[ROUTE_KEYS] == COMPOSE_ROUTE_KEYS
+        with pytest.raises(LookupError, match=ROUTE_KEYS):
+            compose_env(service, env={k: v for k, v in SECRET_VALUES.items() if k != ROUTE_KEYS})
+    else:
+        assert ROUTE_KEYS not in env, service
+
+
+def test_the_compose_and_kubernetes_set_ups_make_the_route_key_ring() -> None:
+    # The .env one-liners (the top of docker-compose.yml, deploy/README.md) make the ring.
+    line = "MUNINN_BYOD_ROUTE_KEYS=k1:$(openssl rand -base64 32 | tr '+/' '-_')"
+    header = COMPOSE_FILE.read_text().split("\nname:", 1)[0]
+    assert line in header
+    readme = (DEPLOY / "README.md").read_text()
+    assert line in readme
+    assert generator().ROUTE_KEYS_SECRET in readme
+    assert generator().ROUTE_KEYS_SECRET in (K8S / "base" / "kustomization.yaml").read_text()
+    assert f"| `{ROUTE_KEYS}` |" in (ROOT / "README.md").read_text()
+
+
+@pytest.mark.parametrize("platform", ["compose", "k8s"])
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_in_prod_the_route_key_ring_opens_only_where_it_is_given(
+    service: str, platform: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """byod refuses to start without the ring in prod; a content service would answer 503 to
+    every BYOD user. Identity and the gateway never see users' databases."""
+    from muninn_shared.vault.keyring import parse_key_ring
+
+    env = compose_env(service) if platform == "compose" else k8s_env(service)
+    settings = production_settings_from(service, env, monkeypatch)
+    ring = settings.byod_route_key_ring()
+    if service in ROUTE_KEY_HOLDERS:
+        assert ring is not None
+        assert ring.keys == parse_key_ring(SECRET_VALUES[ROUTE_KEYS]).keys
+    else:
+        assert ring is None
+
+
+def test_the_first_install_alone_prints_the_route_key_ring() -> None:
+    from muninn_shared.vault.keyring import parse_key_ring
+
+    module = generator()
+    documents = module.secrets(key_encryption_key=True)
+    named = [d for d in documents if d["metadata"]["name"] == module.ROUTE_KEYS_SECRET]
+    assert len(named) == 1
+    ring = parse_key_ring(named[0]["stringData"]["keys"])
+    assert ring.primary == "k1"
+    vault_keys = [
+        parse_key_ring(d["stringData"]["keys"]).keys["k1"]
+        for d in documents
+        if d["metadata"]["name"] in module.VAULT_KEYS_SECRETS.values()
+    ]
+    assert ring.keys["k1"] not in vault_keys, "a ring of its own, not a vault's"
+    again = {d["metadata"]["name"]: d for d in module.secrets(key_encryption_key=True)}
+    assert again[module.ROUTE_KEYS_SECRET]["stringData"] != named[0]["stringData"]
+    rotated = {d["metadata"]["name"] for d in module.secrets(key_encryption_key=False)}
+    assert module.ROUTE_KEYS_SECRET not in rotated, "rotating credentials keeps the routes open"
+
+
+def test_an_existing_cluster_gets_the_route_key_ring_alone(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from muninn_shared.vault.keyring import parse_key_ring
+
+    module = generator()
+    assert module.main(["--byod-route-keys"]) == 0
+    (document,) = list(yaml.safe_load_all(capsys.readouterr().out))
+    assert document["kind"] == "Secret"
+    assert document["metadata"]["name"] == module.ROUTE_KEYS_SECRET
+    assert parse_key_ring(document["stringData"]["keys"]).primary == "k1"
+    with pytest.raises(SystemExit):
+        module.main(["--byod-route-keys", "--key-encryption-key"])
+    capsys.readouterr()
+    assert module.main([]) == 0
+    assert module.ROUTE_KEYS_SECRET not in capsys.readouterr().out
