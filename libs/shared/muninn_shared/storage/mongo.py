@@ -15,13 +15,20 @@ T = TypeVar("T")
 
 
 def create_mongo_client(uri: str, *, timeout_ms: int = 5000) -> AsyncMongoClient[Document]:
+    """A client of ``uri``; ``timeout_ms`` bounds server selection and connecting unless the
+    URI sets them itself (an operator's options win over the default)."""
+    options = uri.lower()
+    timeouts: dict[str, Any] = {
+        name: timeout_ms
+        for name in ("serverSelectionTimeoutMS", "connectTimeoutMS")
+        if f"{name.lower()}=" not in options
+    }
     return AsyncMongoClient(
         uri,
         tz_aware=True,
         uuidRepresentation="standard",
-        serverSelectionTimeoutMS=timeout_ms,
-        connectTimeoutMS=timeout_ms,
         appname="muninn",
+        **timeouts,
     )
 
 
