@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
+from muninn_shared.pagination import CursorPage
 from muninn_shared.patches import refuse_null, require_change
 from pydantic import (
     AfterValidator,
@@ -197,9 +198,8 @@ class Advisor(BaseModel):
     updated_at: datetime
 
 
-class AdvisorPage(BaseModel):
-    items: list[Advisor]
-    next_cursor: str | None = None
+class AdvisorPage(CursorPage[Advisor]):
+    pass
 
 
 # -- the advisory board -------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from muninn_shared.pagination import CursorPage
 from pydantic import BaseModel, ConfigDict, Field
 
 from muninn_conversation.messages.models import MessageRole
@@ -44,6 +45,5 @@ class Bookmark(BaseModel):
     updated_at: datetime
 
 
-class BookmarkPage(BaseModel):
-    items: list[Bookmark]
-    next_cursor: str | None = None
+class BookmarkPage(CursorPage[Bookmark]):
+    pass

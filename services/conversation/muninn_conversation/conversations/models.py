@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from muninn_shared.contexts import Context
+from muninn_shared.pagination import CursorPage
 from muninn_shared.patches import require_change
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -118,6 +119,5 @@ class Conversation(BaseModel):
     my_role: Role = Role.OWNER
 
 
-class ConversationPage(BaseModel):
-    items: list[Conversation]
-    next_cursor: str | None = None
+class ConversationPage(CursorPage[Conversation]):
+    pass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from muninn_shared.pagination import CursorPage
 from muninn_shared.patches import refuse_null, require_change
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -86,9 +87,8 @@ class Note(BaseModel):
     search: SearchHit | None = None
 
 
-class NotePage(BaseModel):
-    items: list[Note]
-    next_cursor: str | None = None
+class NotePage(CursorPage[Note]):
+    pass
 
 
 class NoteSummary(BaseModel):

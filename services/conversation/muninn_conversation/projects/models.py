@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from muninn_shared.pagination import CursorPage
 from muninn_shared.patches import refuse_null, require_change
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -87,9 +88,8 @@ class Project(BaseModel):
     counts: ProjectCounts | None = Field(default=None, description="On single-project reads.")
 
 
-class ProjectPage(BaseModel):
-    items: list[Project]
-    next_cursor: str | None = None
+class ProjectPage(CursorPage[Project]):
+    pass
 
 
 class ProjectFileIn(AttachmentIn):

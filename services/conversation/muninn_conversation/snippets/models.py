@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
+from muninn_shared.pagination import CursorPage
 from muninn_shared.patches import refuse_null, require_change
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -67,6 +68,5 @@ class Snippet(BaseModel):
     search: SearchHit | None = None
 
 
-class SnippetPage(BaseModel):
-    items: list[Snippet]
-    next_cursor: str | None = None
+class SnippetPage(CursorPage[Snippet]):
+    pass

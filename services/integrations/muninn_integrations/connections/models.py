@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
+from muninn_shared.pagination import CursorPage
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from muninn_integrations.connectors.port import RecordKind
@@ -116,6 +117,5 @@ class Connection(BaseModel):
     updated_at: datetime
 
 
-class ConnectionPage(BaseModel):
-    items: list[Connection]
-    next_cursor: str | None = None
+class ConnectionPage(CursorPage[Connection]):
+    pass

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import vobject
+from muninn_shared.pagination import CursorPage
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 MAX_VCARD_CHARS = 512_000
@@ -369,9 +370,8 @@ class ContactMerge(BaseModel):
         return self
 
 
-class ContactPage(BaseModel):
-    items: list[ContactRecord]
-    next_cursor: str | None = None
+class ContactPage(CursorPage[ContactRecord]):
+    pass
 
 
 class EmailIn(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
+from muninn_shared.pagination import CursorPage
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 MAX_SUBJECT = 200
@@ -106,9 +107,8 @@ class InteractionRecord(BaseModel):
     updated_at: datetime
 
 
-class InteractionPage(BaseModel):
-    items: list[InteractionRecord]
-    next_cursor: str | None = None
+class InteractionPage(CursorPage[InteractionRecord]):
+    pass
 
 
 Subject = Annotated[str, Field(min_length=1, max_length=MAX_SUBJECT)]

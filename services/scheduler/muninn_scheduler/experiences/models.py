@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from muninn_shared.contexts import Context
+from muninn_shared.pagination import CursorPage
 from muninn_shared.patches import refuse_null, require_change
 from pydantic import BaseModel, Field, model_validator
 
@@ -131,6 +132,5 @@ class Experience(BaseModel):
     updated_at: datetime
 
 
-class ExperiencePage(BaseModel):
-    items: list[Experience]
-    next_cursor: str | None = None
+class ExperiencePage(CursorPage[Experience]):
+    pass

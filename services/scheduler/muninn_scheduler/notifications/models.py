@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from muninn_shared.pagination import CursorPage
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field
 
 
@@ -63,9 +64,7 @@ class Notification(BaseModel):
     acted_at: datetime | None = None
 
 
-class NotificationPage(BaseModel):
-    items: list[Notification]
-    next_cursor: str | None = None
+class NotificationPage(CursorPage[Notification]):
     unread_count: int
 
 

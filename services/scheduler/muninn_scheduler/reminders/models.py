@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from muninn_shared.contexts import Context
+from muninn_shared.pagination import CursorPage
 from muninn_shared.patches import require_change
 from pydantic import BaseModel, Field, model_validator
 
@@ -136,6 +137,5 @@ class Reminder(BaseModel):
     completed_at: datetime | None = None
 
 
-class ReminderPage(BaseModel):
-    items: list[Reminder]
-    next_cursor: str | None = None
+class ReminderPage(CursorPage[Reminder]):
+    pass

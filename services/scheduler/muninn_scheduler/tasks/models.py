@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from muninn_shared.contexts import Context
+from muninn_shared.pagination import CursorPage
 from muninn_shared.patches import refuse_null, require_change
 from pydantic import BaseModel, Field, model_validator
 
@@ -126,9 +127,8 @@ class Task(BaseModel):
     updated_at: datetime
 
 
-class TaskPage(BaseModel):
-    items: list[Task]
-    next_cursor: str | None = None
+class TaskPage(CursorPage[Task]):
+    pass
 
 
 class Completion(BaseModel):
