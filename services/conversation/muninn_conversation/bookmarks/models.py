@@ -5,13 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from muninn_shared.pagination import CursorPage
-from pydantic import BaseModel, ConfigDict, Field
+from muninn_shared.strict import Strict
+from pydantic import BaseModel, Field
 
 from muninn_conversation.messages.models import MessageRole
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class BookmarkCreate(Strict):

@@ -8,17 +8,14 @@ from enum import StrEnum
 from muninn_shared.contexts import Context
 from muninn_shared.pagination import CursorPage
 from muninn_shared.patches import require_change
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from muninn_shared.strict import Strict
+from pydantic import BaseModel, Field, model_validator
 
 
 class Role(StrEnum):
     OWNER = "owner"
     COLLABORATOR = "collaborator"
     VIEWER = "viewer"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class GenerationSettings(Strict):

@@ -6,15 +6,12 @@ from datetime import datetime
 
 from muninn_shared.pagination import CursorPage
 from muninn_shared.patches import refuse_null, require_change
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from muninn_shared.strict import Strict
+from pydantic import BaseModel, Field, model_validator
 
 from muninn_conversation.tags.models import TagList
 
 MAX_NOTE_LENGTH = 200_000
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class NoteCreate(Strict):

@@ -9,10 +9,11 @@ from enum import StrEnum
 from muninn_shared.contexts import Context
 from muninn_shared.pagination import CursorPage
 from muninn_shared.patches import refuse_null, require_change
+from muninn_shared.strict import Strict
 from pydantic import BaseModel, Field, model_validator
 
 from muninn_scheduler.language.reviews import ReviewInsights
-from muninn_scheduler.schema import AwareDatetime, Strict, TimeZoneName
+from muninn_scheduler.schema import AwareDatetime, TimeZoneName
 
 MAX_DURATION_MINUTES = 60 * 24 * 14
 MAX_FOLLOW_UP_DELAY = 60 * 24 * 7

@@ -10,10 +10,11 @@ from typing import Annotated
 from muninn_shared.contexts import Context
 from muninn_shared.pagination import CursorPage
 from muninn_shared.patches import require_change
+from muninn_shared.strict import Strict
 from pydantic import BaseModel, Field, model_validator
 
 from muninn_scheduler.notifications.models import Priority
-from muninn_scheduler.schema import Strict, TimeZoneName
+from muninn_scheduler.schema import TimeZoneName
 from muninn_scheduler.timers.models import Misfire
 
 
