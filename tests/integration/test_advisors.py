@@ -25,6 +25,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from tests.integration.conversation_app import conversation_settings, join, running
 from tests.integration.in_process import started
 from tests.integration.infra import Infra
+from tests.integration.paging import every_item
 from tests.integration.tokens import identity_token_issuer
 
 MAYA = "builtin-career-coach"
@@ -79,17 +80,7 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
 async def all_pages(
     client: httpx.AsyncClient, headers: dict[str, str], **params: Any
 ) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        query = {**params, **({"cursor": cursor} if cursor else {})}
-        response = await client.get("/v1/advisors", params=query, headers=headers)
-        assert response.status_code == 200, response.text
-        page = response.json()
-        items.extend(page["items"])
-        cursor = page["next_cursor"]
-        if cursor is None:
-            return items
+    return await every_item(client, "/v1/advisors", headers, **params)
 
 
 async def create_advisor(

@@ -15,6 +15,7 @@ from pymongo import AsyncMongoClient
 
 from tests.integration.conversation_app import client, settings
 from tests.integration.conversation_app import join as join_conversation
+from tests.integration.paging import every_item
 from tests.integration.tokens import identity_token_issuer
 
 PROBLEM = "application/problem+json"
@@ -102,15 +103,7 @@ async def collect(
     client: httpx.AsyncClient, user: User, path: str, **params: str | int | bool
 ) -> list[Doc]:
     """Every item of a cursor-paginated list, checking pages never overlap."""
-    items: list[Doc] = []
-    cursor = None
-    while True:
-        query: dict[str, str | int | bool] = {**params, **({"cursor": cursor} if cursor else {})}
-        page = await read(client, user, path, **query)
-        items += page["items"]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
+    items = await every_item(client, path, user.headers, **params)
     ids = [item["id"] for item in items]
     assert len(ids) == len(set(ids)), "pages overlap"
     return items

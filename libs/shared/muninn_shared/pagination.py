@@ -6,9 +6,10 @@ import base64
 import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
+from pydantic import BaseModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
@@ -19,6 +20,17 @@ T = TypeVar("T")
 # The query parameters of a paged list: how many items, and where the previous page ended.
 PageLimit = Annotated[int, Query(ge=1, le=100)]
 PageCursor = Annotated[str | None, Query(max_length=512)]
+
+
+class CursorPage(BaseModel, Generic[T]):
+    """One page of a list and the cursor of the next, if there is more.
+
+    Each list subclasses it for its item (``class NotePage(CursorPage[Note])``), so the API
+    names the page after what it holds.
+    """
+
+    items: list[T]
+    next_cursor: str | None = None
 
 
 def encode_cursor(at: datetime, item_id: str) -> str:

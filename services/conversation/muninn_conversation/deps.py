@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
+from muninn_shared.http.services import services_of
 
 from muninn_conversation.advisors.memory import AdvisorMemoryService
 from muninn_conversation.advisors.service import AdvisorService
@@ -46,9 +47,4 @@ class ConversationServices:
     summaries: ThreadSummaryService
 
 
-async def get_services(request: Request) -> ConversationServices:
-    services: ConversationServices = request.app.state.services
-    return services
-
-
-Services = Annotated[ConversationServices, Depends(get_services)]
+Services = Annotated[ConversationServices, Depends(services_of(ConversationServices))]

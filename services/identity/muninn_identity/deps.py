@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from muninn_shared.auth import Principal, current_principal
+from muninn_shared.http.services import services_of
 from muninn_shared.problems import ProblemError
 
 from muninn_identity.api_keys.service import ApiKeyService
@@ -26,12 +27,7 @@ class IdentityServices:
     privacy: PrivacyService
 
 
-async def get_services(request: Request) -> IdentityServices:
-    services: IdentityServices = request.app.state.services
-    return services
-
-
-Services = Annotated[IdentityServices, Depends(get_services)]
+Services = Annotated[IdentityServices, Depends(services_of(IdentityServices))]
 
 
 async def request_info(request: Request) -> RequestInfo:

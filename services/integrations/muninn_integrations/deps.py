@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path
 from muninn_shared.auth import CurrentPrincipal
+from muninn_shared.http.services import services_of
 
 from muninn_integrations.audit.service import AuditLog
 from muninn_integrations.briefings.service import BriefingService
@@ -41,12 +42,7 @@ class IntegrationsServices:
     briefings: BriefingService
 
 
-async def get_services(request: Request) -> IntegrationsServices:
-    services: IntegrationsServices = request.app.state.services
-    return services
-
-
-Services = Annotated[IntegrationsServices, Depends(get_services)]
+Services = Annotated[IntegrationsServices, Depends(services_of(IntegrationsServices))]
 
 
 @dataclass(frozen=True)

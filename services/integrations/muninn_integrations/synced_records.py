@@ -30,6 +30,31 @@ def stale_query(user_id: str, connection_id: str, generation: str) -> dict[str, 
     return {"user_id": user_id, "connection_id": connection_id, "generation": {"$ne": generation}}
 
 
+async def stale_external_ids(
+    collection: AsyncCollection[Any],
+    user_id: str,
+    connection_id: str,
+    generation: str,
+    session: AsyncClientSession | None,
+) -> list[str]:
+    """The external ids of the connection's records not stamped ``generation``."""
+    found = collection.find(
+        stale_query(user_id, connection_id, generation), {"external_id": 1}, session=session
+    )
+    return [doc["external_id"] async for doc in found]
+
+
+async def connection_records(
+    collection: AsyncCollection[Any],
+    user_id: str,
+    connection_id: str,
+    session: AsyncClientSession | None,
+) -> list[dict[str, Any]]:
+    """The user's documents of one connection (its records, or what was made of them), whole."""
+    found = collection.find({"user_id": user_id, "connection_id": connection_id}, session=session)
+    return await found.to_list(None)
+
+
 async def delete_connection_records(
     collection: AsyncCollection[Any], user_id: str, connection_id: str, session: AsyncClientSession
 ) -> list[str]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
+from muninn_shared.http.services import services_of
 
 from muninn_memory.contacts.service import ContactMemories
 from muninn_memory.documents.service import DocumentService
@@ -31,9 +32,4 @@ class MemoryServices:
     contacts: ContactMemories
 
 
-async def get_services(request: Request) -> MemoryServices:
-    services: MemoryServices = request.app.state.services
-    return services
-
-
-Services = Annotated[MemoryServices, Depends(get_services)]
+Services = Annotated[MemoryServices, Depends(services_of(MemoryServices))]

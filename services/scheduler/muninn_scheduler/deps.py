@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
+from muninn_shared.http.services import services_of
 
 from muninn_scheduler.experiences.service import ExperienceService
 from muninn_scheduler.notifications.service import NotificationService
@@ -29,9 +30,4 @@ class SchedulerServices:
     wheel: TimerWheel
 
 
-async def get_services(request: Request) -> SchedulerServices:
-    services: SchedulerServices = request.app.state.services
-    return services
-
-
-Services = Annotated[SchedulerServices, Depends(get_services)]
+Services = Annotated[SchedulerServices, Depends(services_of(SchedulerServices))]

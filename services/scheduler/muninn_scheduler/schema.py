@@ -8,7 +8,7 @@ from typing import Annotated
 from zoneinfo import available_timezones
 
 from fastapi import Depends, Query
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, Field
 
 
 def _timezone(value: str) -> str:
@@ -38,7 +38,3 @@ class PageQuery:
 
 
 Paging = Annotated[PageQuery, Depends()]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")

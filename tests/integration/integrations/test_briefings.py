@@ -36,6 +36,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from tests.integration.infra import Infra
 from tests.integration.integrations.app_support import serving, settings_for
 from tests.integration.integrations.records_support import new_user
+from tests.integration.paging import every_item
 
 CONTACT_MEMORY = "contact_memory"
 LEAD = timedelta(minutes=60)
@@ -445,20 +446,8 @@ async def test_briefing_and_memories_over_http_answer_only_the_owner(api: Api) -
     [briefing] = only.json()["items"]
     assert briefing["id"] == f"briefing:{event_id}:{cy}"
     assert briefing["event_record_id"] == event_id
-    seen: list[str] = []
-    cursor: str | None = None
-    while True:
-        params: dict[str, Any] = {"limit": 1}
-        if cursor:
-            params["cursor"] = cursor
-        page = await api.client.get(
-            f"/v1/contacts/{cy}/memories", params=params, headers=ana_headers
-        )
-        assert page.status_code == 200, page.text
-        seen += [item["id"] for item in page.json()["items"]]
-        cursor = page.json()["next_cursor"]
-        if cursor is None:
-            break
+    paged = await every_item(api.client, f"/v1/contacts/{cy}/memories", ana_headers, limit=1)
+    seen = [item["id"] for item in paged]
     assert sorted(seen) == sorted(item["id"] for item in listed.json()["items"])
     assert (
         await api.client.get(

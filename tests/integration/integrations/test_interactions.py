@@ -30,6 +30,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from tests.integration.infra import Infra
 from tests.integration.integrations.records_support import HOSTILE, Running, new_user, running
 from tests.integration.kafka_tools import collect
+from tests.integration.paging import every_item
 
 __all__ = ["running"]
 
@@ -296,20 +297,8 @@ async def test_interactions_by_hand_over_http(running: Running) -> None:
     assert plain.json()["kind"] == "manual"
     assert plain.json()["sentiment"] == 0
 
-    seen: list[str] = []
-    cursor = None
-    while True:
-        params: dict[str, Any] = {"limit": 2}
-        if cursor:
-            params["cursor"] = cursor
-        answer = await running.client.get(
-            f"/v1/contacts/{bea}/interactions", params=params, headers=headers
-        )
-        assert answer.status_code == 200, answer.text
-        seen += [item["id"] for item in answer.json()["items"]]
-        cursor = answer.json()["next_cursor"]
-        if cursor is None:
-            break
+    path = f"/v1/contacts/{bea}/interactions"
+    seen = [item["id"] for item in await every_item(running.client, path, headers, limit=2)]
     assert len(seen) == len(set(seen)) == 6
     assert seen[0] == plain.json()["id"]  # newest first
     assert [i["kind"] for i in await listed(running, headers, bea, kind="call")] == ["call"] * 2
@@ -605,16 +594,8 @@ async def test_strength_rises_and_going_cold_flips_on_the_rhythm(
 
     # The list filters and sorts by it, paging each sort.
     async def page_all(**params: Any) -> list[str]:
-        seen: list[str] = []
-        cursor = None
-        while True:
-            query = {**params, "limit": 1, **({"cursor": cursor} if cursor else {})}
-            answer = await running.client.get("/v1/contacts", params=query, headers=headers)
-            assert answer.status_code == 200, answer.text
-            seen += [c["id"] for c in answer.json()["items"]]
-            cursor = answer.json()["next_cursor"]
-            if cursor is None:
-                return seen
+        pages = await every_item(running.client, "/v1/contacts", headers, **params, limit=1)
+        return [contact["id"] for contact in pages]
 
     assert await page_all(company="acme") == [rare, weekly]
     assert await page_all(going_cold=True) == [weekly]
@@ -863,19 +844,9 @@ async def every_interaction(
     running: Running, headers: dict[str, str], contact_id: str
 ) -> dict[str, datetime]:
     """The contact's interactions, every page: id → when."""
-    found: dict[str, datetime] = {}
-    cursor: str | None = None
-    while True:
-        params: dict[str, Any] = {"limit": 100, **({"cursor": cursor} if cursor else {})}
-        answer = await running.client.get(
-            f"/v1/contacts/{contact_id}/interactions", params=params, headers=headers
-        )
-        assert answer.status_code == 200, answer.text
-        for item in answer.json()["items"]:
-            found[item["id"]] = datetime.fromisoformat(item["occurred_at"])
-        cursor = answer.json()["next_cursor"]
-        if cursor is None:
-            return found
+    path = f"/v1/contacts/{contact_id}/interactions"
+    items = await every_item(running.client, path, headers, limit=100)
+    return {item["id"]: datetime.fromisoformat(item["occurred_at"]) for item in items}
 
 
 async def test_a_weekly_meeting_gives_an_interaction_per_occurrence(running: Running) -> None:

@@ -65,6 +65,21 @@ def meeting(uid: str, title: str, start: datetime) -> CalendarEvent:
     )
 
 
+def slides_from_ana(meeting_start: datetime) -> MailMessage:
+    """Ana's e-mail to the user, three hours before the review meeting."""
+    return MailMessage(
+        external_id="INBOX/1/1",
+        mailbox="INBOX",
+        uid=1,
+        uidvalidity=1,
+        thread_id="t-1",
+        subject="Slides for the review",
+        sender=MailAddress(address=ANA, name="Ana"),
+        to=[MailAddress(address=ME, name="Me")],
+        sent_at=meeting_start - timedelta(hours=3),
+    )
+
+
 def contact(uid: str, name: str, email: str) -> Contact:
     return Contact(uid=uid, full_name=name, emails=[LabeledValue(value=email)])
 
@@ -160,19 +175,7 @@ async def test_contacts_synced_after_their_mail_and_meetings_catch_up_once(
             "review.ics": meeting("review", "Kubernetes migration review", past),
             "roadmap.ics": meeting("roadmap", "Roadmap", NOW + timedelta(days=1)),
         },
-        Provider.IMAP: {
-            "INBOX/1/1": MailMessage(
-                external_id="INBOX/1/1",
-                mailbox="INBOX",
-                uid=1,
-                uidvalidity=1,
-                thread_id="t-1",
-                subject="Slides for the review",
-                sender=MailAddress(address=ANA, name="Ana"),
-                to=[MailAddress(address=ME, name="Me")],
-                sent_at=past - timedelta(hours=3),
-            )
-        },
+        Provider.IMAP: {"INBOX/1/1": slides_from_ana(past)},
         Provider.CARDDAV: {
             "ana.vcf": contact("ana", "Ana Lima", ANA),
             "ben.vcf": contact("ben", "Ben Okafor", BEN.lower()),
@@ -249,19 +252,7 @@ async def test_a_contact_made_or_given_an_address_by_hand_catches_up(running: Ru
     past = NOW - timedelta(days=2)
     running.sources.records = {
         Provider.CALDAV: {"review.ics": meeting("review", "Kubernetes migration review", past)},
-        Provider.IMAP: {
-            "INBOX/1/1": MailMessage(
-                external_id="INBOX/1/1",
-                mailbox="INBOX",
-                uid=1,
-                uidvalidity=1,
-                thread_id="t-1",
-                subject="Slides for the review",
-                sender=MailAddress(address=ANA, name="Ana"),
-                to=[MailAddress(address=ME, name="Me")],
-                sent_at=past - timedelta(hours=3),
-            )
-        },
+        Provider.IMAP: {"INBOX/1/1": slides_from_ana(past)},
     }
     for provider in (Provider.CALDAV, Provider.IMAP):
         await synced(running, user_id, await connected(running, headers, provider))

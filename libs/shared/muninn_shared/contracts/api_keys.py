@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from muninn_shared.http.scopes import Scope
+from muninn_shared.strict import Strict
 
 
-class ApiKeyVerification(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ApiKeyVerification(Strict):
     key: str = Field(min_length=1, max_length=256)
 
 

@@ -6,11 +6,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
+from muninn_shared.pagination import CursorPage
 from muninn_shared.patches import refuse_null, require_change
+from muninn_shared.strict import Strict
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     Field,
     JsonValue,
     field_validator,
@@ -21,10 +22,6 @@ SLUG = r"^[a-z0-9][a-z0-9-]{0,39}$"
 HANDLE = r"^[a-z0-9][a-z0-9_-]{1,39}$"
 MEMORY_KEY = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
 PERSONA_SCHEMA_VERSION = "1"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 def _clean_list(values: list[str]) -> list[str]:
@@ -197,9 +194,8 @@ class Advisor(BaseModel):
     updated_at: datetime
 
 
-class AdvisorPage(BaseModel):
-    items: list[Advisor]
-    next_cursor: str | None = None
+class AdvisorPage(CursorPage[Advisor]):
+    pass
 
 
 # -- the advisory board -------------------------------------------------------------------------

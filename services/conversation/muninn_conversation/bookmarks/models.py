@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from muninn_shared.pagination import CursorPage
+from muninn_shared.strict import Strict
+from pydantic import BaseModel, Field
 
 from muninn_conversation.messages.models import MessageRole
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class BookmarkCreate(Strict):
@@ -44,6 +42,5 @@ class Bookmark(BaseModel):
     updated_at: datetime
 
 
-class BookmarkPage(BaseModel):
-    items: list[Bookmark]
-    next_cursor: str | None = None
+class BookmarkPage(CursorPage[Bookmark]):
+    pass

@@ -6,18 +6,16 @@ from datetime import datetime
 from enum import StrEnum
 
 from muninn_shared.contexts import Context
+from muninn_shared.pagination import CursorPage
 from muninn_shared.patches import require_change
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from muninn_shared.strict import Strict
+from pydantic import BaseModel, Field, model_validator
 
 
 class Role(StrEnum):
     OWNER = "owner"
     COLLABORATOR = "collaborator"
     VIEWER = "viewer"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class GenerationSettings(Strict):
@@ -118,6 +116,5 @@ class Conversation(BaseModel):
     my_role: Role = Role.OWNER
 
 
-class ConversationPage(BaseModel):
-    items: list[Conversation]
-    next_cursor: str | None = None
+class ConversationPage(CursorPage[Conversation]):
+    pass

@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
+from muninn_shared.strict import Strict
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -24,10 +25,6 @@ class GenerationStatus(StrEnum):
 
 
 FINISHED = frozenset({GenerationStatus.COMPLETE, GenerationStatus.ERROR, GenerationStatus.STOPPED})
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class AttachmentIn(Strict):

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from muninn_shared.pagination import CursorPage
 from muninn_shared.patches import refuse_null, require_change
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from muninn_shared.strict import Strict
+from pydantic import BaseModel, Field, model_validator
 
 from muninn_conversation.tags.models import TagList
 
 MAX_NOTE_LENGTH = 200_000
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class NoteCreate(Strict):
@@ -86,9 +84,8 @@ class Note(BaseModel):
     search: SearchHit | None = None
 
 
-class NotePage(BaseModel):
-    items: list[Note]
-    next_cursor: str | None = None
+class NotePage(CursorPage[Note]):
+    pass
 
 
 class NoteSummary(BaseModel):

@@ -5,17 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from muninn_shared.pagination import CursorPage
 from muninn_shared.patches import refuse_null, require_change
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from muninn_shared.strict import Strict
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from muninn_conversation.conversations.models import Conversation
 from muninn_conversation.messages.models import AttachmentIn
 from muninn_conversation.notes.models import NoteSummary
 from muninn_conversation.tags.models import Color
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 def _visible_name(value: str | None) -> str | None:
@@ -87,9 +85,8 @@ class Project(BaseModel):
     counts: ProjectCounts | None = Field(default=None, description="On single-project reads.")
 
 
-class ProjectPage(BaseModel):
-    items: list[Project]
-    next_cursor: str | None = None
+class ProjectPage(CursorPage[Project]):
+    pass
 
 
 class ProjectFileIn(AttachmentIn):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from muninn_shared.strict import Strict
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -63,10 +64,8 @@ class ProviderConfig(BaseModel):
         return [self.default_model, *(m for m in self.models if m != self.default_model)]
 
 
-class CompatibleProvider(BaseModel):
+class CompatibleProvider(Strict):
     """An OpenAI-compatible server declared in ``MUNINN_LLM_PROVIDERS``."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: str = Field(
         pattern=_NAME_PATTERN, description="Lower-case; used in 'provider/model' ids, so no '/'."

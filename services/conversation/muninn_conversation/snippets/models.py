@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
+from muninn_shared.pagination import CursorPage
 from muninn_shared.patches import refuse_null, require_change
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from muninn_shared.strict import Strict
+from pydantic import BaseModel, BeforeValidator, Field, model_validator
 
 from muninn_conversation.notes.models import SearchHit
 from muninn_conversation.tags.models import TagList
@@ -16,10 +18,6 @@ Language = Annotated[
     BeforeValidator(lambda value: value.strip().lower() if isinstance(value, str) else value),
     Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9+#._ -]*$"),
 ]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class SnippetCreate(Strict):
@@ -67,6 +65,5 @@ class Snippet(BaseModel):
     search: SearchHit | None = None
 
 
-class SnippetPage(BaseModel):
-    items: list[Snippet]
-    next_cursor: str | None = None
+class SnippetPage(CursorPage[Snippet]):
+    pass

@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Annotated
 
 from muninn_shared.patches import require_change
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from muninn_shared.strict import Strict
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 MAX_TAG_LENGTH = 40
 MAX_TAGS_PER_ITEM = 50
@@ -52,10 +53,6 @@ def replace_tag(tags: list[str], old: str, new: str | None) -> list[str]:
 TagName = Annotated[str, AfterValidator(normalize_tag)]
 TagList = Annotated[list[str], Field(max_length=MAX_TAGS_PER_ITEM), AfterValidator(normalize_tags)]
 Color = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$", description="Hex colour, #RRGGBB.")]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class TagCreate(Strict):

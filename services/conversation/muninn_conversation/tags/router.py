@@ -1,13 +1,17 @@
 """/v1/tags (the vocabulary) and tagging of conversations, notes and snippets."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: the tagging endpoints' path parameters are
+# annotated with types made where their routes are added, which FastAPI must read as objects.
 
-from fastapi import APIRouter, Response, status
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response, status
 from muninn_shared.auth import CurrentPrincipal
 
 from muninn_conversation.deps import Services
 from muninn_conversation.tags.models import ItemTags, Tag, TagCreate, TagPatch
-from muninn_conversation.tags.service import tag_param
+from muninn_conversation.tags.service import TagService, tag_param
 
 router = APIRouter(tags=["tags"])
 
@@ -47,52 +51,61 @@ async def delete(tag: str, principal: CurrentPrincipal, services: Services) -> R
     return Response(status_code=NO_CONTENT)
 
 
-@router.put("/v1/conversations/{conversation_id}/tags/{tag}", summary="Tag a conversation")
-async def tag_conversation(
-    conversation_id: str, tag: str, principal: CurrentPrincipal, services: Services
-) -> ItemTags:
-    return await services.tags.tag_conversation(principal.user_id, conversation_id, tag_param(tag))
+# Tagging items: a PUT and a DELETE on each kind of item that carries tags.
+TagItem = Callable[[str, str, str], Awaitable[ItemTags]]
+TagName = Annotated[str, Path(alias="tag")]
 
 
-@router.delete(
-    "/v1/conversations/{conversation_id}/tags/{tag}",
-    status_code=NO_CONTENT,
-    summary="Untag a conversation",
+def add_tagging_routes(
+    collection: str,
+    id_name: str,
+    noun: str,
+    tag: Callable[[TagService], TagItem],
+    untag: Callable[[TagService], TagItem],
+) -> None:
+    """PUT and DELETE ``{collection}/{id_name}/tags/{tag}``, named tag_{noun} and untag_{noun};
+    ``tag`` and ``untag`` pick the tag service's method for the kind."""
+    path = f"{collection}/{{{id_name}}}/tags/{{tag}}"
+    ItemId = Annotated[str, Path(alias=id_name)]  # noqa: N806 - a type, named as one
+
+    async def tag_item(
+        item_id: ItemId, name: TagName, principal: CurrentPrincipal, services: Services
+    ) -> ItemTags:
+        return await tag(services.tags)(principal.user_id, item_id, tag_param(name))
+
+    async def untag_item(
+        item_id: ItemId, name: TagName, principal: CurrentPrincipal, services: Services
+    ) -> Response:
+        await untag(services.tags)(principal.user_id, item_id, tag_param(name))
+        return Response(status_code=NO_CONTENT)
+
+    router.add_api_route(
+        path, tag_item, methods=["PUT"], summary=f"Tag a {noun}", name=f"tag_{noun}"
+    )
+    router.add_api_route(
+        path,
+        untag_item,
+        methods=["DELETE"],
+        status_code=NO_CONTENT,
+        summary=f"Untag a {noun}",
+        name=f"untag_{noun}",
+    )
+
+
+add_tagging_routes(
+    "/v1/conversations",
+    "conversation_id",
+    "conversation",
+    lambda tags: tags.tag_conversation,
+    lambda tags: tags.untag_conversation,
 )
-async def untag_conversation(
-    conversation_id: str, tag: str, principal: CurrentPrincipal, services: Services
-) -> Response:
-    await services.tags.untag_conversation(principal.user_id, conversation_id, tag_param(tag))
-    return Response(status_code=NO_CONTENT)
-
-
-@router.put("/v1/notes/{note_id}/tags/{tag}", summary="Tag a note")
-async def tag_note(
-    note_id: str, tag: str, principal: CurrentPrincipal, services: Services
-) -> ItemTags:
-    return await services.tags.tag_note(principal.user_id, note_id, tag_param(tag))
-
-
-@router.delete("/v1/notes/{note_id}/tags/{tag}", status_code=NO_CONTENT, summary="Untag a note")
-async def untag_note(
-    note_id: str, tag: str, principal: CurrentPrincipal, services: Services
-) -> Response:
-    await services.tags.untag_note(principal.user_id, note_id, tag_param(tag))
-    return Response(status_code=NO_CONTENT)
-
-
-@router.put("/v1/snippets/{snippet_id}/tags/{tag}", summary="Tag a snippet")
-async def tag_snippet(
-    snippet_id: str, tag: str, principal: CurrentPrincipal, services: Services
-) -> ItemTags:
-    return await services.tags.tag_snippet(principal.user_id, snippet_id, tag_param(tag))
-
-
-@router.delete(
-    "/v1/snippets/{snippet_id}/tags/{tag}", status_code=NO_CONTENT, summary="Untag a snippet"
+add_tagging_routes(
+    "/v1/notes", "note_id", "note", lambda tags: tags.tag_note, lambda tags: tags.untag_note
 )
-async def untag_snippet(
-    snippet_id: str, tag: str, principal: CurrentPrincipal, services: Services
-) -> Response:
-    await services.tags.untag_snippet(principal.user_id, snippet_id, tag_param(tag))
-    return Response(status_code=NO_CONTENT)
+add_tagging_routes(
+    "/v1/snippets",
+    "snippet_id",
+    "snippet",
+    lambda tags: tags.tag_snippet,
+    lambda tags: tags.untag_snippet,
+)

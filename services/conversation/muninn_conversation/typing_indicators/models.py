@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from muninn_shared.strict import Strict
+from pydantic import BaseModel, Field
 
 
-class TypingUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TypingUpdate(Strict):
     is_typing: bool = Field(description="True while the user types; false when they stop or send.")
 
 

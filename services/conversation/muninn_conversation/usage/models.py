@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from muninn_shared.strict import Strict
+from pydantic import BaseModel, Field, model_validator
 
 
 class UsageDay(BaseModel):
@@ -42,10 +43,8 @@ class UsageLimits(BaseModel):
     server_spend_per_month_usd: float | None
 
 
-class LimitsUpdate(BaseModel):
+class LimitsUpdate(Strict):
     """A user's own caps; they can only tighten the server's limits, never lift them."""
-
-    model_config = ConfigDict(extra="forbid")
 
     messages_per_day: int | None = Field(default=None, ge=1, le=1_000_000)
     spend_per_month_usd: float | None = Field(default=None, ge=0, le=1_000_000)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from muninn_shared.strict import Strict
+from pydantic import BaseModel, Field
 
 Scope = Literal["read", "write", "admin"]
 
@@ -14,9 +15,7 @@ def _default_scopes() -> list[Scope]:
     return ["read", "write"]
 
 
-class ApiKeyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ApiKeyCreate(Strict):
     name: str = Field(min_length=1, max_length=100)
     scopes: list[Scope] = Field(default_factory=_default_scopes, min_length=1)
     expires_in_days: int | None = Field(

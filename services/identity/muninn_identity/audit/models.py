@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from muninn_shared.pagination import CursorPage
 from pydantic import BaseModel, Field
 
 # ``kind`` of the stored entries integrations recorded; security entries carry none.
@@ -40,9 +41,8 @@ class AuditEntry(BaseModel):
     created_at: datetime
 
 
-class AuditPage(BaseModel):
-    items: list[AuditEntry]
-    next_cursor: str | None = None
+class AuditPage(CursorPage[AuditEntry]):
+    pass
 
 
 @dataclass(frozen=True)

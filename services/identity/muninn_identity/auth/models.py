@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from muninn_shared.strict import Strict
+from pydantic import BaseModel, EmailStr, Field
 
 from muninn_identity.users.models import LanguageTag, TimeZoneName, User
 
 
-class Credentials(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Credentials(Strict):
     email: EmailStr
     password: str = Field(min_length=1, max_length=256)
 
 
-class Registration(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Registration(Strict):
     email: EmailStr
     password: str = Field(min_length=10, max_length=256, description="At least 10 characters.")
     name: str | None = Field(default=None, min_length=1, max_length=120)
@@ -28,15 +25,11 @@ class Registration(BaseModel):
     language: LanguageTag | None = Field(default=None, description="BCP 47 tag, e.g. 'pt-BR'.")
 
 
-class RefreshRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RefreshRequest(Strict):
     refresh_token: str = Field(min_length=16, max_length=512)
 
 
-class LogoutRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class LogoutRequest(Strict):
     refresh_token: str = Field(min_length=16, max_length=512)
 
 

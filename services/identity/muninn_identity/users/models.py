@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from muninn_shared.contexts import Context
 from muninn_shared.patches import require_change
+from muninn_shared.strict import Strict
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     EmailStr,
     Field,
     field_validator,
@@ -64,10 +64,6 @@ class SubscriptionTier(StrEnum):
     FREE = "free"
     PRO = "pro"
     ENTERPRISE = "enterprise"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class QuietHours(Strict):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from muninn_shared.pagination import CursorPage
 from pydantic import BaseModel, Field
 
 MAX_TITLE = 200
@@ -165,9 +166,8 @@ class ContactMemoryOut(BaseModel):
     updated_at: datetime
 
 
-class ContactMemoryPage(BaseModel):
-    items: list[ContactMemoryOut]
-    next_cursor: str | None = None
+class ContactMemoryPage(CursorPage[ContactMemoryOut]):
+    pass
 
 
 def _interaction_out(item: InteractionFacts) -> InteractionFactOut:

@@ -24,6 +24,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from muninn_integrations.briefings.models import ContactMemoryOut
+from muninn_integrations.synced_records import connection_records
 
 BRIEFINGS = "briefings"
 CONTACT_MEMORIES = "contact_memories"
@@ -102,10 +103,7 @@ class BriefingStore:
     async def briefings_of_connection(
         self, user_id: str, connection_id: str, session: Session
     ) -> list[Doc]:
-        found = self._briefings.find(
-            {"user_id": user_id, "connection_id": connection_id}, session=session
-        )
-        return await found.to_list(None)
+        return await connection_records(self._briefings, user_id, connection_id, session)
 
     async def briefing(self, briefing_id: str, session: Session = None) -> Doc | None:
         return await self._briefings.find_one({"_id": briefing_id}, session=session)

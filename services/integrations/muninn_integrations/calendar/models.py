@@ -14,7 +14,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from muninn_shared.strict import Strict
+from pydantic import AwareDatetime, BaseModel, Field
 
 MAX_TITLE = 1_000
 MAX_DESCRIPTION = 20_000
@@ -162,16 +163,12 @@ class EventDetail(BaseModel):
     updated_at: datetime
 
 
-class AttendeeWrite(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AttendeeWrite(Strict):
     email: EmailField
     name: ShortText | None = None
 
 
-class _EventFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class _EventFields(Strict):
     location: ShortText | None = None
     description: LongText | None = None
     time_zone: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(

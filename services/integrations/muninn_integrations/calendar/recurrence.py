@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 import recurring_ical_events
+from muninn_shared.rrule_parts import PERIOD_SECONDS, rule_interval, rule_parts
 
 from muninn_integrations.calendar.ical import event_from_component, parse_calendar
 from muninn_integrations.calendar.models import CalendarEvent, MalformedCalendarError
@@ -23,15 +24,6 @@ from muninn_integrations.calendar.serialize import event_to_ical
 
 DEFAULT_LIMIT = 1_000
 MAX_RULE_STEPS = 100_000  # ~0.3 s of walking here
-PERIOD_SECONDS = {
-    "SECONDLY": 1,
-    "MINUTELY": 60,
-    "HOURLY": 3_600,
-    "DAILY": 86_400,
-    "WEEKLY": 604_800,
-    "MONTHLY": 28 * 86_400,
-    "YEARLY": 365 * 86_400,
-}
 EXPANDING_PARTS = ("BYSECOND", "BYMINUTE", "BYHOUR")  # each value a step within a period
 
 
@@ -41,17 +33,11 @@ class RuleTooDenseError(MalformedCalendarError):
 
 def rule_steps(rule: str, first_start: datetime, end: datetime) -> float:
     """About how many steps expanding ``rule`` from ``first_start`` up to ``end`` takes."""
-    parts: dict[str, str] = {}
-    for part in rule.upper().split(";"):
-        name, _, value = part.partition("=")
-        parts[name.strip()] = value.strip()
+    parts = rule_parts(rule)
     period = PERIOD_SECONDS.get(parts.get("FREQ", ""))
     if period is None:
         return 0.0  # not a rule the expansion reads either
-    try:
-        interval = max(1, int(parts.get("INTERVAL") or 1))
-    except ValueError:
-        interval = 1
+    interval = rule_interval(parts)
     steps = max(0.0, (end - first_start).total_seconds()) / (period * interval)
     expanding = [name for name in EXPANDING_PARTS if name in parts]
     for name in expanding:

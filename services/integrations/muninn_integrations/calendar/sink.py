@@ -14,7 +14,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from muninn_integrations.calendar.models import CalendarEvent
 from muninn_integrations.calendar.store import CalendarEventStore, Outcome, Source
 from muninn_integrations.connectors.port import Change, RecordKind
-from muninn_integrations.sync.sinks import Action, Applied, KindSink, SyncScope
+from muninn_integrations.sync.sinks import Action, Applied, StoreSink, SyncScope
 
 MAX_EVENT_ATTENDEES = 100
 MAX_DATA_TEXT = 1_000
@@ -52,11 +52,8 @@ def event_data(event: CalendarEvent, collection_id: str) -> dict[str, Any]:
     }
 
 
-class CalendarEventSink(KindSink):
+class CalendarEventSink(StoreSink[CalendarEventStore]):
     kind = RecordKind.CALENDAR_EVENT
-
-    def __init__(self, store: CalendarEventStore) -> None:
-        self._store = store
 
     async def upsert(
         self, scope: SyncScope, change: Change[Any], session: AsyncClientSession
@@ -102,14 +99,3 @@ class CalendarEventSink(KindSink):
             return None
         data = {"title": gone.event.title[:MAX_DATA_TEXT], "calendar": gone.collection_id}
         return Applied(gone.id, Action.DELETED, data)
-
-    async def stale(
-        self, scope: SyncScope, generation: str, session: AsyncClientSession
-    ) -> list[str]:
-        return await self._store.stale(scope.user_id, scope.connection_id, generation, session)
-
-    async def purge_connection(
-        self, user_id: str, connection_id: str, session: AsyncClientSession
-    ) -> list[Applied]:
-        gone = await self._store.purge_connection(user_id, connection_id, session)
-        return [Applied(record_id, Action.DELETED, {}) for record_id in gone]

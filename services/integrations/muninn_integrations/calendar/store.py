@@ -28,7 +28,7 @@ from muninn_integrations.calendar.models import CalendarEvent
 from muninn_integrations.synced_records import (
     delete_connection_records,
     ensure_synced_indexes,
-    stale_query,
+    stale_external_ids,
 )
 
 CALENDAR_EVENTS = "calendar_events"
@@ -272,12 +272,7 @@ class CalendarEventStore:
         self, user_id: str, connection_id: str, generation: str, session: AsyncClientSession
     ) -> list[str]:
         """External ids of the connection's records not stamped ``generation``."""
-        found = self._events.find(
-            stale_query(user_id, connection_id, generation),
-            {"external_id": 1},
-            session=session,
-        )
-        return [doc["external_id"] async for doc in found]
+        return await stale_external_ids(self._events, user_id, connection_id, generation, session)
 
     async def purge_connection(
         self, user_id: str, connection_id: str, session: AsyncClientSession

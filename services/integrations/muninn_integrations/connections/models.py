@@ -10,7 +10,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from muninn_shared.pagination import CursorPage
+from muninn_shared.strict import Strict
+from pydantic import BaseModel, Field, SecretStr
 
 from muninn_integrations.connectors.port import RecordKind
 
@@ -61,10 +63,8 @@ Username = Annotated[str, Field(min_length=1, max_length=320)]
 DisplayName = Annotated[str, Field(min_length=1, max_length=120)]
 
 
-class CredentialsConnect(BaseModel):
+class CredentialsConnect(Strict):
     """Connect a server that takes a user name and an app password (or a public feed URL)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     provider: Provider = Field(description="caldav, carddav, imap or ics")
     server_url: ServerUrl = Field(
@@ -79,9 +79,7 @@ class CredentialsConnect(BaseModel):
     sync_frequency: SyncFrequency = SyncFrequency.HOURLY
 
 
-class ConnectionPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ConnectionPatch(Strict):
     display_name: DisplayName | None = None
     sync_frequency: SyncFrequency | None = None
     enabled: bool | None = Field(default=None, description="false pauses syncing")
@@ -116,6 +114,5 @@ class Connection(BaseModel):
     updated_at: datetime
 
 
-class ConnectionPage(BaseModel):
-    items: list[Connection]
-    next_cursor: str | None = None
+class ConnectionPage(CursorPage[Connection]):
+    pass

@@ -12,7 +12,9 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import vobject
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from muninn_shared.pagination import CursorPage
+from muninn_shared.strict import Strict
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 MAX_VCARD_CHARS = 512_000
 MAX_TEXT = 1_000
@@ -352,10 +354,8 @@ ContactIdText = Annotated[str, Field(min_length=1, max_length=64, pattern=CONTAC
 MAX_MERGE = 20
 
 
-class ContactMerge(BaseModel):
+class ContactMerge(Strict):
     """Merge ``merge`` into ``into``: one person kept, the others' history moved to it."""
-
-    model_config = ConfigDict(extra="forbid")
 
     into: ContactIdText
     merge: Annotated[list[ContactIdText], Field(min_length=1, max_length=MAX_MERGE)]
@@ -369,14 +369,11 @@ class ContactMerge(BaseModel):
         return self
 
 
-class ContactPage(BaseModel):
-    items: list[ContactRecord]
-    next_cursor: str | None = None
+class ContactPage(CursorPage[ContactRecord]):
+    pass
 
 
-class EmailIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class EmailIn(Strict):
     value: Annotated[str, Field(max_length=320, pattern=_EMAIL_PATTERN)]
     kinds: Annotated[
         list[Annotated[str, Field(min_length=1, max_length=30)]], Field(max_length=10)
@@ -384,9 +381,7 @@ class EmailIn(BaseModel):
     preferred: bool = False
 
 
-class PhoneIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PhoneIn(Strict):
     value: Annotated[str, Field(min_length=3, max_length=50, pattern=r"^[0-9+()./ \-x#*]+$")]
     kinds: Annotated[
         list[Annotated[str, Field(min_length=1, max_length=30)]], Field(max_length=10)
@@ -398,10 +393,8 @@ Name = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
 Tag = Annotated[str, Field(min_length=1, max_length=100)]
 
 
-class ContactFields(BaseModel):
+class ContactFields(Strict):
     """What a person can write on a contact (create, or patch where each given field replaces)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     display_name: Name | None = None
     first_name: Annotated[str, Field(min_length=1, max_length=100)] | None = None

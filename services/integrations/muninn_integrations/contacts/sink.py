@@ -120,10 +120,9 @@ class ContactSink(KindSink):
     async def stale(
         self, scope: SyncScope, generation: str, session: AsyncClientSession
     ) -> list[str]:
-        found = await self._store.stale_sources(
+        return await self._store.stale_sources(
             scope.user_id, scope.connection_id, generation, session
         )
-        return [source["external_id"] for source in found]
 
     async def purge_connection(
         self, user_id: str, connection_id: str, session: AsyncClientSession

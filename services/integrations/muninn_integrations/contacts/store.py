@@ -26,7 +26,11 @@ from muninn_integrations.contacts.models import (
     JobChange,
     birthday_text,
 )
-from muninn_integrations.synced_records import ensure_synced_indexes, stale_query
+from muninn_integrations.synced_records import (
+    connection_records,
+    ensure_synced_indexes,
+    stale_external_ids,
+)
 
 CONTACTS = "contacts"
 CONTACT_SOURCES = "contact_sources"
@@ -344,20 +348,14 @@ class ContactStore:
 
     async def stale_sources(
         self, user_id: str, connection_id: str, generation: str, session: Session
-    ) -> list[Doc]:
-        found = self._sources.find(
-            stale_query(user_id, connection_id, generation),
-            session=session,
-        )
-        return await found.to_list(None)
+    ) -> list[str]:
+        """External ids of the connection's sources not stamped ``generation``."""
+        return await stale_external_ids(self._sources, user_id, connection_id, generation, session)
 
     async def sources_of_connection(
         self, user_id: str, connection_id: str, session: Session
     ) -> list[Doc]:
-        found = self._sources.find(
-            {"user_id": user_id, "connection_id": connection_id}, session=session
-        )
-        return await found.to_list(None)
+        return await connection_records(self._sources, user_id, connection_id, session)
 
     # --- what other features read -----------------------------------------------------------
 

@@ -6,7 +6,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from muninn_shared.strict import Strict
+from pydantic import BaseModel, Field
 
 
 class LinkType(StrEnum):
@@ -131,7 +132,5 @@ class ClusterList(BaseModel):
     items: list[Cluster]
 
 
-class LinkTypeBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class LinkTypeBody(Strict):
     type: LinkType

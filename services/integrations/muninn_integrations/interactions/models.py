@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from muninn_shared.pagination import CursorPage
+from muninn_shared.strict import Strict
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 MAX_SUBJECT = 200
 MAX_SUMMARY = 500
@@ -106,9 +108,8 @@ class InteractionRecord(BaseModel):
     updated_at: datetime
 
 
-class InteractionPage(BaseModel):
-    items: list[InteractionRecord]
-    next_cursor: str | None = None
+class InteractionPage(CursorPage[InteractionRecord]):
+    pass
 
 
 Subject = Annotated[str, Field(min_length=1, max_length=MAX_SUBJECT)]
@@ -124,10 +125,8 @@ def _not_far_ahead(value: datetime | None) -> datetime | None:
     return value
 
 
-class InteractionIn(BaseModel):
+class InteractionIn(Strict):
     """An interaction logged by hand (a call, a coffee, a message elsewhere)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     kind: Kind = "manual"
     direction: Direction = "mutual"
@@ -164,10 +163,8 @@ class InteractionIn(BaseModel):
         )
 
 
-class InteractionPatch(BaseModel):
+class InteractionPatch(Strict):
     """Fields not sent stay; subject, summary, sentiment and duration may be cleared (null)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     kind: Kind | None = None
     direction: Direction | None = None

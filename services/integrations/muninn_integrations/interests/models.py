@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from muninn_shared.strict import Strict
+from pydantic import BaseModel, Field, field_validator
 
 from muninn_integrations.interests.taxonomy import TAXONOMY
 
@@ -33,9 +34,7 @@ class InterestList(BaseModel):
     items: list[ContactInterest]
 
 
-class InterestCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class InterestCreate(Strict):
     category: Annotated[str, Field(min_length=1, max_length=50)]
     topic: Annotated[str, Field(min_length=1, max_length=100)]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from muninn_shared.pagination import CursorPage
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -94,6 +95,5 @@ class MailMessageDetail(MailSummary):
     body_truncated: bool = False
 
 
-class MailPage(BaseModel):
-    items: list[MailSummary]
-    next_cursor: str | None = None
+class MailPage(CursorPage[MailSummary]):
+    pass

@@ -16,7 +16,7 @@ from muninn_integrations.connectors.port import Change, RecordKind
 from muninn_integrations.mail.models import MailMessage
 from muninn_integrations.mail.search import search_terms
 from muninn_integrations.mail.store import MailStore
-from muninn_integrations.sync.sinks import Action, Applied, KindSink, SyncScope
+from muninn_integrations.sync.sinks import Action, Applied, StoreSink, SyncScope
 
 MAX_BODY_CHARS = 200_000
 MAX_SNIPPET = 500
@@ -98,11 +98,8 @@ def _message_of(record: Any) -> MailMessage | None:
     return None
 
 
-class MailSink(KindSink):
+class MailSink(StoreSink[MailStore]):
     kind = RecordKind.EMAIL
-
-    def __init__(self, store: MailStore) -> None:
-        self._store = store
 
     async def upsert(
         self, scope: SyncScope, change: Change[Any], session: AsyncClientSession
@@ -136,18 +133,6 @@ class MailSink(KindSink):
             return None
         await self._store.delete(existing["_id"], session)
         return self._deleted(existing)
-
-    async def stale(
-        self, scope: SyncScope, generation: str, session: AsyncClientSession
-    ) -> list[str]:
-        found = await self._store.stale(scope.user_id, scope.connection_id, generation, session)
-        return [doc["external_id"] for doc in found]
-
-    async def purge_connection(
-        self, user_id: str, connection_id: str, session: AsyncClientSession
-    ) -> list[Applied]:
-        gone = await self._store.delete_connection(user_id, connection_id, session)
-        return [Applied(record_id, Action.DELETED, {}) for record_id in gone]
 
     @staticmethod
     def _deleted(doc: Mapping[str, Any]) -> Applied:

@@ -15,7 +15,7 @@ from muninn_integrations.mail.models import MailMessageDetail, MailSummary
 from muninn_integrations.synced_records import (
     delete_connection_records,
     ensure_synced_indexes,
-    stale_query,
+    stale_external_ids,
 )
 
 MAIL_MESSAGES = "mail_messages"
@@ -79,15 +79,11 @@ class MailStore:
 
     async def stale(
         self, user_id: str, connection_id: str, generation: str, session: AsyncClientSession
-    ) -> list[Doc]:
-        found = self._messages.find(
-            stale_query(user_id, connection_id, generation),
-            {"_id": 1, "external_id": 1},
-            session=session,
-        )
-        return await found.to_list(None)
+    ) -> list[str]:
+        """External ids of the connection's messages not stamped ``generation``."""
+        return await stale_external_ids(self._messages, user_id, connection_id, generation, session)
 
-    async def delete_connection(
+    async def purge_connection(
         self, user_id: str, connection_id: str, session: AsyncClientSession
     ) -> list[str]:
         """Delete the connection's messages; their ids."""

@@ -6,14 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from muninn_shared.strict import Strict
+from pydantic import BaseModel, Field
 
 from muninn_integrations.connectors.google.config import Product
 
 
-class OAuthStart(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class OAuthStart(Strict):
     products: Annotated[list[Product], Field(min_length=1, max_length=3)] | None = Field(
         default=None,
         description="What to ask access to (calendar, contacts, mail); default: all three.",
@@ -27,8 +26,6 @@ class OAuthStarted(BaseModel):
     scopes: list[str] = Field(description="The permissions asked for.")
 
 
-class OAuthComplete(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class OAuthComplete(Strict):
     code: Annotated[str, Field(min_length=1, max_length=2048)]
     state: Annotated[str, Field(min_length=16, max_length=512)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from muninn_shared.pagination import CursorPage
 from pydantic import BaseModel, Field
 
 
@@ -45,9 +46,8 @@ class SyncJob(BaseModel):
     not_before: datetime | None = None
 
 
-class SyncJobPage(BaseModel):
-    items: list[SyncJob]
-    next_cursor: str | None = None
+class SyncJobPage(CursorPage[SyncJob]):
+    pass
 
 
 class SyncRequest(BaseModel):

@@ -16,7 +16,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -128,3 +128,35 @@ class KindSink(ABC):
     async def purge_connection(
         self, user_id: str, connection_id: str, session: AsyncClientSession
     ) -> list[Applied]: ...
+
+
+class SyncedRecordStore(Protocol):
+    async def stale(
+        self, user_id: str, connection_id: str, generation: str, session: AsyncClientSession
+    ) -> list[str]: ...
+
+    async def purge_connection(
+        self, user_id: str, connection_id: str, session: AsyncClientSession
+    ) -> list[str]: ...
+
+
+Store = TypeVar("Store", bound=SyncedRecordStore)
+
+
+class StoreSink(KindSink, Generic[Store]):
+    """A sink whose records are one store's documents, one per source record (calendar
+    events, mail messages): the store finds the stale ones and purges a connection's."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def stale(
+        self, scope: SyncScope, generation: str, session: AsyncClientSession
+    ) -> list[str]:
+        return await self._store.stale(scope.user_id, scope.connection_id, generation, session)
+
+    async def purge_connection(
+        self, user_id: str, connection_id: str, session: AsyncClientSession
+    ) -> list[Applied]:
+        gone = await self._store.purge_connection(user_id, connection_id, session)
+        return [Applied(record_id, Action.DELETED, {}) for record_id in gone]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from muninn_shared.pagination import CursorPage
 from pydantic import BaseModel, Field
 
 
@@ -25,9 +26,8 @@ class Document(BaseModel):
     updated_at: datetime
 
 
-class DocumentPage(BaseModel):
-    items: list[Document]
-    next_cursor: str | None = None
+class DocumentPage(CursorPage[Document]):
+    pass
 
 
 class DocumentChunk(BaseModel):
@@ -43,9 +43,8 @@ class DocumentChunk(BaseModel):
     embedding_model: str | None = None
 
 
-class DocumentChunkPage(BaseModel):
-    items: list[DocumentChunk]
-    next_cursor: str | None = None
+class DocumentChunkPage(CursorPage[DocumentChunk]):
+    pass
 
 
 class DocumentHit(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from muninn_shared.pagination import CursorPage
 from pydantic import BaseModel, Field
 
 from muninn_memory.entities.recognize import EntityType
@@ -45,9 +46,8 @@ class Entity(BaseModel):
     updated_at: datetime
 
 
-class EntityPage(BaseModel):
-    items: list[Entity]
-    next_cursor: str | None = None
+class EntityPage(CursorPage[Entity]):
+    pass
 
 
 class EntityDetail(Entity):

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from muninn_shared.contracts.memory_search import MemorySearchQuery
+from muninn_shared.pagination import CursorPage
 from pydantic import BaseModel, Field, model_validator
 
 from muninn_memory.documents.models import Document, DocumentHit
@@ -140,9 +141,8 @@ class Memory(BaseModel):
     updated_at: datetime
 
 
-class MemoryPage(BaseModel):
-    items: list[Memory]
-    next_cursor: str | None = None
+class MemoryPage(CursorPage[Memory]):
+    pass
 
 
 class MemoryPatch(BaseModel):

@@ -6,6 +6,7 @@ import datetime as dt
 from datetime import datetime
 from typing import Literal
 
+from muninn_shared.pagination import CursorPage
 from pydantic import BaseModel, Field
 
 Period = Literal["week", "month"]
@@ -54,9 +55,8 @@ class Summary(BaseModel):
     updated_at: datetime
 
 
-class SummaryPage(BaseModel):
-    items: list[Summary]
-    next_cursor: str | None = None
+class SummaryPage(CursorPage[Summary]):
+    pass
 
 
 class SummaryRequest(BaseModel):

@@ -7,11 +7,13 @@ from datetime import datetime
 from enum import StrEnum
 
 from muninn_shared.contexts import Context
+from muninn_shared.pagination import CursorPage
 from muninn_shared.patches import refuse_null, require_change
+from muninn_shared.strict import Strict
 from pydantic import BaseModel, Field, model_validator
 
 from muninn_scheduler.language.reviews import ReviewInsights
-from muninn_scheduler.schema import AwareDatetime, Strict, TimeZoneName
+from muninn_scheduler.schema import AwareDatetime, TimeZoneName
 
 MAX_DURATION_MINUTES = 60 * 24 * 14
 MAX_FOLLOW_UP_DELAY = 60 * 24 * 7
@@ -131,6 +133,5 @@ class Experience(BaseModel):
     updated_at: datetime
 
 
-class ExperiencePage(BaseModel):
-    items: list[Experience]
-    next_cursor: str | None = None
+class ExperiencePage(CursorPage[Experience]):
+    pass

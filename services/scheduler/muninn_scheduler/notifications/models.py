@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field
+from muninn_shared.pagination import CursorPage
+from muninn_shared.strict import Strict
+from pydantic import AnyHttpUrl, BaseModel, EmailStr, Field
 
 
 class Priority(StrEnum):
@@ -63,37 +65,27 @@ class Notification(BaseModel):
     acted_at: datetime | None = None
 
 
-class NotificationPage(BaseModel):
-    items: list[Notification]
-    next_cursor: str | None = None
+class NotificationPage(CursorPage[Notification]):
     unread_count: int
 
 
-class StatusChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class StatusChange(Strict):
     status: NotificationStatus = Field(
         description="read, dismissed or acted_upon (unread to mark it again)"
     )
 
 
-class WebhookSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class WebhookSettings(Strict):
     url: AnyHttpUrl
     enabled: bool = True
 
 
-class EmailSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class EmailSettings(Strict):
     address: EmailStr
     enabled: bool = True
 
 
-class ChannelSettingsIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ChannelSettingsIn(Strict):
     in_app: bool = True
     webhook: WebhookSettings | None = None
     email: EmailSettings | None = None
@@ -122,7 +114,5 @@ class ChannelSettings(BaseModel):
     max_per_hour: int = 10
 
 
-class EmailConfirmation(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class EmailConfirmation(Strict):
     token: str = Field(min_length=1, max_length=200)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from muninn_shared.strict import Strict
 from pydantic import BaseModel, Field, model_validator
 
-from muninn_scheduler.schema import AwareDatetime, Strict
+from muninn_scheduler.schema import AwareDatetime
 
 
 class NudgeSettings(BaseModel):

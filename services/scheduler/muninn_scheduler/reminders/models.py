@@ -8,11 +8,13 @@ from enum import StrEnum
 from typing import Annotated
 
 from muninn_shared.contexts import Context
+from muninn_shared.pagination import CursorPage
 from muninn_shared.patches import require_change
+from muninn_shared.strict import Strict
 from pydantic import BaseModel, Field, model_validator
 
 from muninn_scheduler.notifications.models import Priority
-from muninn_scheduler.schema import Strict, TimeZoneName
+from muninn_scheduler.schema import TimeZoneName
 from muninn_scheduler.timers.models import Misfire
 
 
@@ -136,6 +138,5 @@ class Reminder(BaseModel):
     completed_at: datetime | None = None
 
 
-class ReminderPage(BaseModel):
-    items: list[Reminder]
-    next_cursor: str | None = None
+class ReminderPage(CursorPage[Reminder]):
+    pass

@@ -12,6 +12,7 @@ from itertools import islice, pairwise
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
+from muninn_shared.rrule_parts import PERIOD_SECONDS, rule_interval, rule_parts
 
 MAX_RULE_LENGTH = 500
 # A rule denser than this is no reminder a person wants, and each firing walks the rule from
@@ -22,15 +23,6 @@ MIN_GAP_SECONDS = 15 * 60
 # made, once, instead of being stored. Its first occurrences also show a burst that an
 # average hides (BYMINUTE=0,1,2… within one hour).
 TRIAL_OCCURRENCES = 50
-PERIOD_SECONDS = {
-    "SECONDLY": 1,
-    "MINUTELY": 60,
-    "HOURLY": 3_600,
-    "DAILY": 86_400,
-    "WEEKLY": 604_800,
-    "MONTHLY": 28 * 86_400,
-    "YEARLY": 365 * 86_400,
-}
 # The parts finer than each frequency: each value another time within a period (coarser
 # ones only limit, as BYHOUR does for FREQ=HOURLY).
 FINER_PARTS = {
@@ -85,16 +77,10 @@ def _try_out(parsed: rrule) -> None:
 def average_gap_seconds(rule: str) -> float:
     """About how far apart the rule's occurrences are: its period times its interval, over
     the times it names within a period (``BYHOUR=8,12`` is two a day)."""
-    parts: dict[str, str] = {}
-    for part in rule.upper().split(";"):
-        name, _, value = part.partition("=")
-        parts[name.strip()] = value.strip()
+    parts = rule_parts(rule)
     freq = parts.get("FREQ", "")
     period = PERIOD_SECONDS.get(freq, PERIOD_SECONDS["DAILY"])
-    try:
-        interval = max(1, int(parts.get("INTERVAL") or 1))
-    except ValueError:
-        interval = 1
+    interval = rule_interval(parts)
     per_period = 1
     for name in FINER_PARTS.get(freq, ALL_TIME_PARTS):
         if parts.get(name):

@@ -7,11 +7,13 @@ from datetime import datetime
 from enum import StrEnum
 
 from muninn_shared.contexts import Context
+from muninn_shared.pagination import CursorPage
 from muninn_shared.patches import refuse_null, require_change
+from muninn_shared.strict import Strict
 from pydantic import BaseModel, Field, model_validator
 
 from muninn_scheduler.notifications.models import Priority
-from muninn_scheduler.schema import AwareDatetime, Strict, Tags, TimeZoneName
+from muninn_scheduler.schema import AwareDatetime, Tags, TimeZoneName
 
 MAX_ESTIMATE_MINUTES = 60 * 24 * 7
 MAX_LEAD_MINUTES = 60 * 24 * 30
@@ -126,9 +128,8 @@ class Task(BaseModel):
     updated_at: datetime
 
 
-class TaskPage(BaseModel):
-    items: list[Task]
-    next_cursor: str | None = None
+class TaskPage(CursorPage[Task]):
+    pass
 
 
 class Completion(BaseModel):

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import json
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from muninn_shared.strict import Strict
+from pydantic import Field, ValidationError
 
 from muninn_integrations.connectors.port import CursorExpiredError
 
@@ -26,9 +27,7 @@ CURSOR_VERSION = 1
 DELETION_CHUNK = 1000
 
 
-class MailboxCursor(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class MailboxCursor(Strict):
     uv: int
     u: int = 0
     ms: int | None = None
@@ -51,9 +50,7 @@ class MailboxCursor(BaseModel):
             self.c.pop(chunk, None)
 
 
-class ImapCursor(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ImapCursor(Strict):
     v: int = CURSOR_VERSION
     m: dict[str, MailboxCursor] = Field(default_factory=dict)
 
