@@ -18,7 +18,6 @@ from muninn_byod.moves.models import MoveDirection
 from muninn_byod.moves.mover import content_collections, move_pairs
 from muninn_shared.content_schema import (
     SCHEMAS,
-    CollectionRole,
     ContentService,
     Tenancy,
     user_database_collections,
@@ -54,13 +53,14 @@ def test_a_collection_of_no_user_refuses_a_filter() -> None:
         user_filter(outbox, "ana")
 
 
-def test_only_content_naming_a_user_moves() -> None:
+def test_everything_naming_a_user_moves_and_no_delivery_bookkeeping() -> None:
     moved = content_collections()
     names = {s.stored_as for s in moved}
     assert {"messages", "conversations", "memories", "advisors", "usage_limits"} <= names
-    assert all(s.role is CollectionRole.CONTENT for s in moved)
-    assert "conversation_outbox" not in names
-    assert "timers" not in names  # scheduler's timers are infrastructure
+    # The state that keeps content moving on goes with it: a reminder's timer, sync cursors.
+    assert {"timers", "sync_states", "sync_jobs", "interaction_series"} <= names
+    assert all(s.tenancy is not Tenancy.NO_USER_DATA for s in moved)
+    assert not names & {"conversation_outbox", "memory_processed_events", "scheduler_outbox"}
     assert {s.service for s in moved} == set(ContentService)
     assert len(names) == len(moved)  # one name per collection in the user's database
 
