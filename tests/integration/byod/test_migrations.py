@@ -25,6 +25,7 @@ from muninn_shared.content_schema import (
     Outcome,
     Progress,
     RenameField,
+    RewriteDocuments,
     SchemaTooNewError,
     ServiceSchema,
     deploy,
@@ -274,3 +275,30 @@ async def test_a_database_at_a_newer_version_is_refused_untouched(fresh: Db) -> 
         await migrate(fresh, owner="old-code", dry_run=True, **PLAN)
     assert await fresh[CARDS].count_documents({"title": {"$exists": True}}) == 10
     assert set(await schema_docs(fresh)) == {"schema"}
+
+
+async def test_a_run_goes_through_each_pending_version_in_turn(fresh: Db) -> None:
+    """v2 then v3 (a backfill through the generic step) in one run, each recorded."""
+    await at_v1(fresh, 250)
+    v3 = Migration(
+        3,
+        "cards have a kind",
+        (
+            RewriteDocuments(
+                CARDS, {"kind": {"$exists": False}}, {"$set": {"kind": "card"}}, "backfill kind"
+            ),
+        ),
+    )
+    report = await migrate(
+        fresh,
+        owner="both",
+        target=3,
+        migrations=(V2, v3),
+        schemas=[TEST_SCHEMA],
+        batch_size=100,
+    )
+    assert [v.version for v in report.versions] == [2, 3]
+    assert [s.documents for v in report.versions for s in v.steps] == [250, 250]
+    assert await fresh[CARDS].count_documents({"kind": "card", "name": {"$exists": True}}) == 250
+    state = await schema_docs(fresh)
+    assert [entry["version"] for entry in state["schema"]["history"]] == [1, 2, 3]
