@@ -580,6 +580,36 @@ class StoreService:
             raise refused(exc.code, str(exc)) from None
         return f"{host}:{port}" if port else host
 
+    # Schema migrations: muninn_byod.migrations drives them; the store record is this
+    # feature's, so it reaches it through these.
+
+    async def open_targets(self, user_id: str, found: Store) -> list[ProbeTarget]:
+        """The store's servers, reopened from its sealed connection string (each address
+        through the outbound guard again); a refusal is a :class:`ProbeFailedError`."""
+        return [
+            target for target, _ in await self._reopen(user_id, found, self._policy.health_timeout)
+        ]
+
+    async def claim_migration(
+        self, target: int, now: datetime, lease_until: datetime, claim: str
+    ) -> tuple[str, Store, StoreStatus] | None:
+        return await self._store.claim_migration(target, now, lease_until, claim)
+
+    async def record_migration_progress(
+        self, user_id: str, store_id: str, claim: str, progress: dict[str, Any]
+    ) -> bool:
+        return await self._store.record_migration_progress(user_id, store_id, claim, progress)
+
+    async def finish_migration(
+        self,
+        user_id: str,
+        store_id: str,
+        claim: str,
+        changes: dict[str, Any],
+        notes: list[str] | None = None,
+    ) -> bool:
+        return await self._store.finish_migration(user_id, store_id, claim, changes, notes)
+
 
 def _size(reported: object) -> int:
     """A size as the user's server reported it; anything but a count reads as 0."""
