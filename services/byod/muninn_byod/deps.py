@@ -8,12 +8,14 @@ from typing import Annotated
 from fastapi import Depends, Request
 from muninn_shared.auth import CurrentPrincipal
 
+from muninn_byod.migrations.service import MigrationService
 from muninn_byod.stores.service import StoreService
 
 
 @dataclass(frozen=True)
 class ByodServices:
     stores: StoreService
+    migrations: MigrationService
 
 
 async def get_services(request: Request) -> ByodServices:

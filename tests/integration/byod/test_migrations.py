@@ -10,17 +10,26 @@ deploy, the runner and byod's pass run exactly as they will for a real version 2
 from __future__ import annotations
 
 import asyncio
+import base64
+import os
 import random
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from bson import ObjectId
+from fastapi import FastAPI
+from muninn_byod.main import create_app
+from muninn_byod.migrations.models import MigrationPlan
+from muninn_byod.settings import ByodSettings
 from muninn_devstack.servers import running_mongo
 from muninn_shared.content_schema import (
     SCHEMA_COLLECTION,
+    SCHEMAS,
     Migration,
     Outcome,
     Progress,
@@ -33,8 +42,12 @@ from muninn_shared.content_schema import (
     recorded_version,
 )
 from muninn_shared.content_schema.specs import ContentService, collection, index
+from muninn_shared.storage.mongo import create_mongo_client
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
+
+from tests.integration.infra import Infra
+from tests.integration.integrations.app_support import me, serving
 
 CARDS = "test_cards"
 NEW_INDEX = "user_id_1_name_1"
@@ -302,3 +315,179 @@ async def test_a_run_goes_through_each_pending_version_in_turn(fresh: Db) -> Non
     assert await fresh[CARDS].count_documents({"kind": "card", "name": {"$exists": True}}) == 250
     state = await schema_docs(fresh)
     assert [entry["version"] for entry in state["schema"]["history"]] == [1, 2, 3]
+
+
+# byod's background pass, with the test's v2 as the version every store is taken to: the
+# package's collections (version 1 throughout) and the test collection.
+BYOD_PLAN = MigrationPlan(target=2, migrations=(V2,), schemas=(*SCHEMAS.values(), TEST_SCHEMA))
+STORES = "/v1/byod/stores"
+
+
+@dataclass
+class Byod:
+    http: httpx.AsyncClient
+    app: FastAPI
+    db: Db
+
+
+@pytest.fixture(scope="module")
+async def byod(infra: Infra) -> AsyncIterator[Byod]:
+    unique = uuid.uuid4().hex[:10]
+    key = base64.urlsafe_b64encode(os.urandom(32)).decode()
+    settings = ByodSettings(
+        **infra.service_fields(unique),
+        log_level="WARNING",
+        encryption_keys=f"t1:{key}",
+        outbound_allow_cidrs=["127.0.0.0/8"],
+        outbound_require_https=False,
+        byod_check_timeout_seconds=3,
+        byod_health_interval_seconds=3600,
+        # The tests run each pass themselves.
+        byod_provision_interval_seconds=3600,
+        byod_migration_interval_seconds=3600,
+        byod_migration_concurrency=1,
+        byod_migration_documents_per_batch=25,
+    )
+    app = create_app(settings, migration_plan=BYOD_PLAN)
+    client = create_mongo_client(infra.mongo_uri)
+    try:
+        async with serving(app) as http:
+            yield Byod(http, app, client[settings.mongo_database])
+    finally:
+        await client.close()
+
+
+async def registered_at_v1(
+    byod: Byod, server_uri: str, cards: int, status: str
+) -> tuple[str, dict[str, str], Db, AsyncMongoClient[dict[str, Any]]]:
+    """A user's store registered, provisioned (the package at version 1), set to ``status``,
+    and ``cards`` v1 documents in the test collection."""
+    user_id = "u-" + uuid.uuid4().hex[:12]
+    who = me(user_id)
+    database = "byodmig_" + uuid.uuid4().hex[:8]
+    uri = server_uri.replace("/?", f"/{database}?")
+    created = await byod.http.post(STORES, json={"mongo_uri": uri}, headers=who)
+    assert created.status_code == 201, created.text
+    assert await byod.app.state.services.stores.provision_due() >= 1
+    await byod.db["stores"].update_one({"user_id": user_id}, {"$set": {"status": status}})
+    own: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(server_uri)
+    await own[database][CARDS].insert_many(
+        [{"user_id": user_id, "title": f"card {n}"} for n in range(cards)]
+    )
+    shown = (await byod.http.get(f"{STORES}/current", headers=who)).json()
+    assert shown["schema_version"] == 1
+    assert shown["migration"] is None
+    return user_id, who, own[database], own
+
+
+async def test_the_background_pass_migrates_registered_stores_one_at_a_time(
+    byod: Byod, server_uri: str
+) -> None:
+    ana, ana_who, ana_db, ana_own = await registered_at_v1(byod, server_uri, 1500, "active")
+    bo, bo_who, bo_db, bo_own = await registered_at_v1(byod, server_uri, 1500, "provisioning")
+    try:
+        stop = asyncio.Event()
+        most_at_once = 0
+        seen_migrating: set[str] = set()
+        shown_running: list[dict[str, Any]] = []
+
+        async def watch() -> None:
+            nonlocal most_at_once
+            while not stop.is_set():
+                migrating = [
+                    doc["user_id"]
+                    async for doc in byod.db["stores"].find(
+                        {"user_id": {"$in": [ana, bo]}, "status": "migrating"}
+                    )
+                ]
+                most_at_once = max(most_at_once, len(migrating))
+                seen_migrating.update(migrating)
+                if ana in migrating and not shown_running:
+                    shown = (await byod.http.get(f"{STORES}/current", headers=ana_who)).json()
+                    if shown["status"] == "migrating" and shown["migration"]["batches"] > 0:
+                        shown_running.append(shown)
+                await asyncio.sleep(0.005)
+
+        watcher = asyncio.create_task(watch())
+        try:
+            assert await byod.app.state.services.migrations.migrate_due() == 2
+        finally:
+            stop.set()
+            await watcher
+
+        assert seen_migrating == {ana, bo}
+        assert most_at_once == 1  # concurrency 1: one store at a time
+        [running] = shown_running
+        assert running["migration"]["state"] == "running"
+        assert running["migration"]["from_version"] == 1
+        assert running["migration"]["to_version"] == 2
+        assert running["migration"]["version"] == 2
+        assert running["migration"]["step"] == "rename test_cards.title to name"
+        assert running["migration"]["documents_done"] > 0
+
+        for who, status, db in ((ana_who, "active", ana_db), (bo_who, "provisioning", bo_db)):
+            shown = (await byod.http.get(f"{STORES}/current", headers=who)).json()
+            assert shown["status"] == status  # back to what it was
+            assert shown["schema_version"] == 2
+            assert shown["error"] is None
+            assert shown["migration"]["state"] == "done"
+            assert shown["migration"]["documents_done"] == 1500
+            assert shown["migration"]["finished_at"] is not None
+            assert any("migrated from version 1 to 2" in note for note in shown["notes"])
+            assert await recorded_version(db) == 2
+            assert await db[CARDS].count_documents({"title": {"$exists": True}}) == 0
+            assert await db[CARDS].count_documents({"name": {"$exists": True}}) == 1500
+            assert NEW_INDEX in await db[CARDS].index_information()
+        # Both at the target: the next pass finds nothing.
+        assert await byod.app.state.services.migrations.migrate_due() == 0
+    finally:
+        await ana_own.close()
+        await bo_own.close()
+
+
+async def test_a_failed_migration_is_recorded_backed_off_and_resumed(
+    byod: Byod, server_uri: str
+) -> None:
+    user_id, who, db, own = await registered_at_v1(byod, server_uri, 200, "active")
+    migrations = byod.app.state.services.migrations
+    try:
+        # The user's own index under v2's name, on other keys: deploy refuses to touch it.
+        await db[CARDS].create_index([("title", 1)], name=NEW_INDEX)
+        assert await migrations.migrate_due() == 1
+        failed = (await byod.http.get(f"{STORES}/current", headers=who)).json()
+        assert failed["status"] == "active"
+        assert failed["schema_version"] == 1
+        assert failed["error"]["code"] == "schema-index-conflict"
+        assert failed["migration"]["state"] == "failed"
+        assert failed["migration"]["attempts"] == 1
+        assert datetime.fromisoformat(failed["migration"]["next_attempt_at"]) > datetime.now(UTC)
+        # The steps ran; the version did not move: the database is at v1, usable.
+        assert await recorded_version(db) == 1
+        assert await db[CARDS].count_documents({"name": {"$exists": True}}) == 200
+        # Not due yet: the next pass leaves it alone.
+        assert await migrations.migrate_due() == 0
+
+        # Set right by its owner; meanwhile a replica claimed it and died (its lease ran out).
+        await db[CARDS].drop_index(NEW_INDEX)
+        await byod.db["stores"].update_one(
+            {"user_id": user_id},
+            {
+                "$set": {
+                    "status": "migrating",
+                    "migration_prior_status": "active",
+                    "migration_claim": "dead-replica",
+                    "migration_lease_until": datetime.now(UTC) - timedelta(seconds=1),
+                }
+            },
+        )
+        assert await migrations.migrate_due() == 1
+        fixed = (await byod.http.get(f"{STORES}/current", headers=who)).json()
+        assert fixed["status"] == "active"
+        assert fixed["schema_version"] == 2
+        assert fixed["error"] is None
+        assert fixed["migration"]["state"] == "done"
+        assert fixed["migration"]["attempts"] == 0
+        assert await recorded_version(db) == 2
+        assert NEW_INDEX in await db[CARDS].index_information()
+    finally:
+        await own.close()
