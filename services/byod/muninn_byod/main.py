@@ -87,7 +87,7 @@ def build_byod(
             batch=settings.byod_migration_batch,
             documents_per_batch=settings.byod_migration_documents_per_batch,
             timeout=settings.byod_migration_timeout_seconds,
-            command_timeout=settings.byod_health_timeout_seconds,
+            command_timeout=settings.byod_migration_command_timeout_seconds,
             lease_seconds=settings.byod_migration_lease_seconds,
             retry=RetryPolicy(
                 first=timedelta(seconds=settings.byod_migration_retry_seconds),

@@ -103,6 +103,13 @@ class ByodSettings(OutboundSettings, VaultSettings):
         description="How long one store's migration may take in all; one that takes longer "
         "stops and resumes from its cursor on the next attempt.",
     )
+    byod_migration_command_timeout_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="How long one command of a migration may take on the user's server (a "
+        "batch's rewrite, building a new version's index on a full collection).",
+    )
     byod_migration_lease_seconds: float = Field(
         default=120.0,
         gt=0,
