@@ -17,6 +17,7 @@ from muninn_shared.vault.store import VaultStore
 from muninn_byod.deps import ByodServices
 from muninn_byod.migrations.migrator import PyMongoSchemaMigrator, SchemaMigrator
 from muninn_byod.migrations.models import MigrationPlan, MigrationPolicy
+from muninn_byod.migrations.router import router as migrations_router
 from muninn_byod.migrations.service import MigrationService
 from muninn_byod.settings import ByodSettings
 from muninn_byod.stores.probe import HttpQdrantProbe, MongoProbe, PyMongoProbe, QdrantProbe
@@ -145,7 +146,7 @@ def create_app(
         runtime,
         title="Muninn byod",
         description="Bring-your-own-database registrations, schema provisioning and migrations.",
-        routers=[stores_router],
+        routers=[stores_router, migrations_router],
         background=byod.background,
         on_startup=[byod.start],
         state={"services": byod.services},

@@ -451,6 +451,33 @@ async def test_a_failed_migration_is_recorded_backed_off_and_resumed(
     user_id, who, db, own = await registered_at_v1(byod, server_uri, 200, "active")
     migrations = byod.app.state.services.migrations
     try:
+        # Its owner may see what the migration would change (a dry run: nothing written).
+        plan = await byod.http.get(f"{STORES}/current/migration", headers=who)
+        assert plan.status_code == 200, plan.text
+        assert plan.json() == {
+            "schema_version": 1,
+            "target": 2,
+            "versions": [
+                {
+                    "version": 2,
+                    "description": V2.description,
+                    "steps": [
+                        {
+                            "description": "rename test_cards.title to name",
+                            "collection": CARDS,
+                            "documents": 200,
+                        }
+                    ],
+                    "schema_changes": [f"create index {CARDS}.{NEW_INDEX}"],
+                }
+            ],
+        }
+        assert set(await schema_docs(db)) == {"schema"}
+        assert await db[CARDS].count_documents({"title": {"$exists": True}}) == 200
+        stranger = me("u-" + uuid.uuid4().hex[:12])
+        nobody = await byod.http.get(f"{STORES}/current/migration", headers=stranger)
+        assert nobody.status_code == 404
+
         # The user's own index under v2's name, on other keys: deploy refuses to touch it.
         await db[CARDS].create_index([("title", 1)], name=NEW_INDEX)
         assert await migrations.migrate_due() == 1

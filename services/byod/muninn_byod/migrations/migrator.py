@@ -23,10 +23,12 @@ class SchemaMigrator(Protocol):
         deadline: float,
         batch_size: int,
         lease_seconds: float,
-        on_progress: ProgressCallback,
+        on_progress: ProgressCallback | None,
+        dry_run: bool = False,
     ) -> MigrationReport:
-        """Migrate ``target``'s database to ``plan.target``; raises :class:`ProbeFailedError`
-        when the server cannot be used, and the runner's own errors as they are."""
+        """Migrate ``target``'s database to ``plan.target`` (or, ``dry_run``, only count
+        what would change); raises :class:`ProbeFailedError` when the server cannot be
+        used, and the runner's own errors as they are."""
         ...
 
 
@@ -44,7 +46,8 @@ class PyMongoSchemaMigrator:
         deadline: float,
         batch_size: int,
         lease_seconds: float,
-        on_progress: ProgressCallback,
+        on_progress: ProgressCallback | None,
+        dry_run: bool = False,
     ) -> MigrationReport:
         async with probe_session(target, timeout, deadline) as client:
             hello = await client.admin.command("hello")
@@ -61,4 +64,5 @@ class PyMongoSchemaMigrator:
                 lease_seconds=lease_seconds,
                 batch_size=batch_size,
                 on_progress=on_progress,
+                dry_run=dry_run,
             )

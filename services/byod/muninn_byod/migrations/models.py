@@ -11,8 +11,10 @@ from muninn_shared.content_schema import (
     SCHEMA_VERSION,
     SCHEMAS,
     Migration,
+    MigrationReport,
     ServiceSchema,
 )
+from pydantic import BaseModel, Field
 
 from muninn_byod.stores.provision import RetryPolicy
 
@@ -46,3 +48,46 @@ class MigrationPolicy:
         """How long a claimed store keeps other replicas away: the attempt's bound and a
         margin, so a replica that died mid-migration frees it soon after."""
         return timedelta(seconds=self.timeout * 2)
+
+
+class StepPreview(BaseModel):
+    description: str
+    collection: str
+    documents: int = Field(description="Documents the step would rewrite now")
+
+
+class VersionPreview(BaseModel):
+    version: int
+    description: str
+    steps: list[StepPreview]
+    schema_changes: list[str] = Field(description="Collections and indexes it would create")
+
+
+class MigrationPreview(BaseModel):
+    """What migrating the store's database would change, counted now (a dry run: nothing
+    was written)."""
+
+    schema_version: int | None = Field(description="The version the database records")
+    target: int = Field(description="The version this Muninn migrates stores to")
+    versions: list[VersionPreview] = Field(description="Each pending version; empty if none")
+
+
+def preview_of(report: MigrationReport) -> MigrationPreview:
+    return MigrationPreview(
+        schema_version=report.from_version,
+        target=report.target,
+        versions=[
+            VersionPreview(
+                version=v.version,
+                description=v.description,
+                steps=[
+                    StepPreview(
+                        description=s.description, collection=s.collection, documents=s.documents
+                    )
+                    for s in v.steps
+                ],
+                schema_changes=v.schema_changes,
+            )
+            for v in report.versions
+        ],
+    )

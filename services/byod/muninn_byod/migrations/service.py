@@ -25,16 +25,26 @@ from muninn_shared.content_schema import (
     Outcome,
     Progress,
 )
+from muninn_shared.content_schema.migrations import ProgressCallback
 from muninn_shared.logging import get_logger
+from muninn_shared.problems import ProblemError
 
 from muninn_byod.migrations.migrator import SchemaMigrator
-from muninn_byod.migrations.models import MigrationPlan, MigrationPolicy
+from muninn_byod.migrations.models import (
+    MigrationPlan,
+    MigrationPolicy,
+    MigrationPreview,
+    preview_of,
+)
 from muninn_byod.stores.models import MigrationState, Store, StoreStatus
 from muninn_byod.stores.probe import ProbeFailedError
 from muninn_byod.stores.provision import NOT_PRIMARY, failure_of, retry_after
 from muninn_byod.stores.service import StoreService
 
 log = get_logger(__name__)
+
+# A preview answers a request: counted within this, or refused as unreachable.
+PREVIEW_SECONDS = 30.0
 
 
 class MigrationClaimLostError(RuntimeError):
@@ -58,6 +68,28 @@ class MigrationService:
     @property
     def plan(self) -> MigrationPlan:
         return self._plan
+
+    async def preview(self, user_id: str) -> MigrationPreview:
+        """What migrating the user's store would change, counted on it now; nothing written."""
+        found = await self._stores.current(user_id)
+        if found.schema_version is None:
+            raise ProblemError(
+                409,
+                "The data store's schema is not deployed yet: there is nothing to migrate.",
+                code="store-not-provisioned",
+            )
+        bound = min(self._policy.command_timeout, PREVIEW_SECONDS)
+        try:
+            async with asyncio.timeout(PREVIEW_SECONDS):
+                report = await self._run(
+                    user_id, found, dry_run=True, on_progress=None, timeout=bound
+                )
+        except Exception as exc:
+            code, message = _failure(exc)
+            if code == "schema-migration-failed":
+                raise
+            raise ProblemError(503, message, code=code) from None
+        return preview_of(report)
 
     async def migrate_due(self) -> int:
         """Migrate the stores below the target version (up to a batch), at most
@@ -204,6 +236,18 @@ class MigrationService:
             if not kept:
                 raise MigrationClaimLostError(found.id)
 
+        return await self._run(user_id, found, owner=f"muninn-byod:{claim}", on_progress=progress)
+
+    async def _run(
+        self,
+        user_id: str,
+        found: Store,
+        *,
+        owner: str = "muninn-byod:preview",
+        dry_run: bool = False,
+        on_progress: ProgressCallback | None,
+        timeout: float | None = None,
+    ) -> MigrationReport:
         targets = await self._stores.open_targets(user_id, found)
         failure: ProbeFailedError | None = None
         for target in targets:
@@ -211,12 +255,13 @@ class MigrationService:
                 return await self._migrator.migrate(
                     target,
                     self._plan,
-                    owner=f"muninn-byod:{claim}",
-                    timeout=self._policy.command_timeout,
-                    deadline=self._policy.timeout,
+                    owner=owner,
+                    timeout=timeout or self._policy.command_timeout,
+                    deadline=PREVIEW_SECONDS if dry_run else self._policy.timeout,
                     batch_size=self._policy.documents_per_batch,
                     lease_seconds=self._policy.lease_seconds,
-                    on_progress=progress,
+                    on_progress=on_progress,
+                    dry_run=dry_run,
                 )
             except ProbeFailedError as exc:
                 failure = exc
