@@ -7,6 +7,7 @@ that was in fact connected.
 
 from __future__ import annotations
 
+from muninn_byod.migrations.service import PREVIEW_SECONDS
 from muninn_byod.settings import ByodSettings
 from muninn_gateway.settings import GatewaySettings
 from muninn_integrations.settings import IntegrationsSettings
@@ -30,6 +31,7 @@ def test_connecting_an_account_is_waited_for_as_long_as_its_check_may_take() -> 
 def test_registering_a_database_is_waited_for_as_long_as_its_checks_may_take() -> None:
     timeouts = GatewaySettings().route_read_timeouts
     assert timeouts["/v1/byod"] > _most(ByodSettings, "byod_register_deadline_seconds")
+    assert timeouts["/v1/byod"] > PREVIEW_SECONDS
 
 
 def test_a_calendar_write_is_waited_for_as_long_as_the_server_may_take() -> None:

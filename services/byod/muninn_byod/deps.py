@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from muninn_shared.auth import CurrentPrincipal
 
+from muninn_byod.migrations.service import MigrationService
 from muninn_byod.moves.service import MoveService
 from muninn_byod.stores.service import StoreService
 
@@ -16,6 +17,7 @@ from muninn_byod.stores.service import StoreService
 class ByodServices:
     stores: StoreService
     moves: MoveService
+    migrations: MigrationService
 
 
 async def get_services(request: Request) -> ByodServices:

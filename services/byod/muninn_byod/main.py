@@ -17,6 +17,10 @@ from muninn_shared.vault.service import Vault
 from muninn_shared.vault.store import VaultStore
 
 from muninn_byod.deps import ByodServices
+from muninn_byod.migrations.migrator import PyMongoSchemaMigrator, SchemaMigrator
+from muninn_byod.migrations.models import MigrationPlan, MigrationPolicy
+from muninn_byod.migrations.router import router as migrations_router
+from muninn_byod.migrations.service import MigrationService
 from muninn_byod.moves.router import router as moves_router
 from muninn_byod.moves.service import MovePolicy, MoveService, new_owner
 from muninn_byod.moves.store import MoveStore
@@ -46,11 +50,14 @@ def build_byod(
     mongo_probe: MongoProbe | None = None,
     qdrant_probe: QdrantProbe | None = None,
     deployer: SchemaDeployer | None = None,
+    migration_plan: MigrationPlan | None = None,
+    migrator: SchemaMigrator | None = None,
 ) -> ByodGraph:
     """Stores, services, consumers and background loops of byod on ``runtime``.
 
     ``mongo_probe``, ``qdrant_probe`` and ``deployer`` replace how users' servers are asked
-    and provisioned (tests)."""
+    and provisioned, ``migration_plan`` (a test's own next schema version) and ``migrator``
+    what and how they are migrated (tests)."""
     # Refuses to start without key-encryption keys where a development ring is not allowed.
     ring = settings.vault_key_ring()
     guard = settings.outbound_guard()
@@ -110,6 +117,23 @@ def build_byod(
         ),
         owner=new_owner(settings.service_name, settings.instance_id),
     )
+    migrations = MigrationService(
+        stores=stores,
+        migrator=migrator or PyMongoSchemaMigrator(),
+        policy=MigrationPolicy(
+            concurrency=settings.byod_migration_concurrency,
+            batch=settings.byod_migration_batch,
+            documents_per_batch=settings.byod_migration_documents_per_batch,
+            timeout=settings.byod_migration_timeout_seconds,
+            command_timeout=settings.byod_migration_command_timeout_seconds,
+            lease_seconds=settings.byod_migration_lease_seconds,
+            retry=RetryPolicy(
+                first=timedelta(seconds=settings.byod_migration_retry_seconds),
+                longest=timedelta(seconds=settings.byod_migration_retry_max_seconds),
+            ),
+        ),
+        plan=migration_plan,
+    )
     # Erasure first empties the user's own database of what Muninn wrote there, then removes
     # every document carrying the user's id: the store record, the vault entry holding its
     # sealed credentials and wrapped data key.
@@ -139,8 +163,14 @@ def build_byod(
         moves.run_due,
         start_delay=min(30.0, settings.byod_move_interval_seconds),
     )
+    background.every(
+        "store-migrations",
+        settings.byod_migration_interval_seconds,
+        migrations.migrate_due,
+        start_delay=min(30.0, settings.byod_migration_interval_seconds),
+    )
     return ByodGraph(
-        services=ByodServices(stores=stores, moves=moves),
+        services=ByodServices(stores=stores, moves=moves, migrations=migrations),
         background=background,
         start=ensure_indexes,
     )
@@ -150,16 +180,17 @@ def create_app(
     settings: ByodSettings | None = None,
     mongo_probe: MongoProbe | None = None,
     qdrant_probe: QdrantProbe | None = None,
+    migration_plan: MigrationPlan | None = None,
 ) -> FastAPI:
     """The arguments as :func:`build_byod` takes them."""
     settings = settings or ByodSettings()
     runtime = ServiceRuntime(settings)
-    byod = build_byod(settings, runtime, mongo_probe, qdrant_probe)
+    byod = build_byod(settings, runtime, mongo_probe, qdrant_probe, migration_plan=migration_plan)
     return build_service_app(
         runtime,
         title="Muninn byod",
         description="Bring-your-own-database registrations, schema provisioning and migrations.",
-        routers=[stores_router, moves_router],
+        routers=[stores_router, moves_router, migrations_router],
         background=byod.background,
         on_startup=[byod.start],
         state={"services": byod.services},

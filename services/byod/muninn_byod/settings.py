@@ -110,3 +110,51 @@ class ByodSettings(OutboundSettings, VaultSettings):
         le=100,
         description="Attempts before a move is given up (the user stays where they were).",
     )
+    byod_migration_interval_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="How often stores below this Muninn's content schema version are looked "
+        "for, to be migrated in the background.",
+    )
+    byod_migration_concurrency: int = Field(
+        default=4, ge=1, le=64, description="Stores one replica migrates at once."
+    )
+    byod_migration_batch: int = Field(
+        default=50, ge=1, le=10_000, description="Stores one replica migrates in one pass at most."
+    )
+    byod_migration_documents_per_batch: int = Field(
+        default=500,
+        ge=1,
+        le=10_000,
+        description="Documents a migration step rewrites per batch (its cursor is saved after "
+        "each).",
+    )
+    byod_migration_timeout_seconds: float = Field(
+        default=1800.0,
+        gt=0,
+        le=86_400,
+        description="How long one store's migration may take in all; one that takes longer "
+        "stops and resumes from its cursor on the next attempt.",
+    )
+    byod_migration_command_timeout_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="How long one command of a migration may take on the user's server (a "
+        "batch's rewrite, building a new version's index on a full collection).",
+    )
+    byod_migration_lease_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        le=3600,
+        description="The lease a migration holds in the user's database, renewed after every "
+        "batch: how soon another runner may take over from one that died.",
+    )
+    byod_migration_retry_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="The wait after a store's first failed migration; doubled per further failure.",
+    )
+    byod_migration_retry_max_seconds: float = Field(
+        default=21_600.0, gt=0, description="The longest wait between two migration attempts."
+    )

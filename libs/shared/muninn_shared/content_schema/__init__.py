@@ -20,6 +20,18 @@ from muninn_shared.content_schema.deploy import (
     deploy,
     recorded_version,
 )
+from muninn_shared.content_schema.migrations import (
+    MIGRATIONS,
+    Migration,
+    MigrationLeaseLostError,
+    MigrationReport,
+    Outcome,
+    Progress,
+    RenameField,
+    RewriteDocuments,
+    Step,
+    migrate,
+)
 from muninn_shared.content_schema.specs import (
     CollectionRole,
     CollectionSpec,
@@ -33,6 +45,7 @@ from muninn_shared.content_schema.version import CHANGELOG, SCHEMA_VERSION
 
 __all__ = [
     "CHANGELOG",
+    "MIGRATIONS",
     "SCHEMAS",
     "SCHEMA_COLLECTION",
     "SCHEMA_VERSION",
@@ -44,10 +57,19 @@ __all__ = [
     "IndexConflictError",
     "IndexSpec",
     "MainOnlyCollection",
+    "Migration",
+    "MigrationLeaseLostError",
+    "MigrationReport",
+    "Outcome",
+    "Progress",
+    "RenameField",
+    "RewriteDocuments",
     "SchemaTooNewError",
     "ServiceSchema",
+    "Step",
     "Tenancy",
     "deploy",
+    "migrate",
     "recorded_version",
     "user_database_collections",
 ]

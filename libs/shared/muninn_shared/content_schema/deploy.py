@@ -110,18 +110,23 @@ async def deploy(
     *,
     target: int = SCHEMA_VERSION,
     schemas: Iterable[ServiceSchema] = SCHEMAS.values(),
+    latest: int = SCHEMA_VERSION,
+    migration: Mapping[str, Any] | None = None,
 ) -> DeployReport:
     """Bring ``database`` (a user's) to content schema ``target``: every service's collections.
 
     ``schemas`` narrows or renames what is provisioned (a service's own database on main
     holds only its part, under its main names: ``SCHEMAS[service].as_on_main()``).
+    ``latest`` is the newest version the caller knows (the package's ``SCHEMA_VERSION``; a
+    test declaring its own next version in ``schemas`` passes that). ``migration``, given by
+    the migrations runner once a version's steps finished, is kept in the history entry.
 
     Raises :class:`SchemaTooNewError` if the database records a version above ``target``,
     :class:`IndexConflictError` (before changing anything) if an index contradicts the
     package.
     """
-    if not 1 <= target <= SCHEMA_VERSION:
-        raise ValueError(f"content schema version {target} is not between 1 and {SCHEMA_VERSION}")
+    if not 1 <= target <= latest:
+        raise ValueError(f"content schema version {target} is not between 1 and {latest}")
     state = await database[SCHEMA_COLLECTION].find_one({"_id": STATE_ID})
     recorded: int | None = None if state is None else int(state["version"])
     if recorded is not None and recorded > target:
@@ -154,6 +159,8 @@ async def deploy(
             "changes": report.changes,
             "degraded": report.degraded,
         }
+        if migration is not None:
+            entry["migration"] = dict(migration)
         await database[SCHEMA_COLLECTION].update_one(
             {"_id": STATE_ID},
             {"$set": {"version": target, "updated_at": now}, "$push": {"history": entry}},

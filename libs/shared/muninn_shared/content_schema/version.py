@@ -3,6 +3,13 @@
 A change to any collection, validator or index of the package is a new version: its specs
 carry ``since`` so :func:`~muninn_shared.content_schema.deploy.deploy` can provision any
 version up to this one, and a database provisioned by newer code is refused by older code.
+
+Adding version N: raise ``SCHEMA_VERSION`` to N and add its line here; give every new
+collection or index ``since=N``; if documents must change (a field renamed, a backfill), add
+``Migration(N, "...", steps=(...))`` to ``MIGRATIONS`` in
+:mod:`~muninn_shared.content_schema.migrations`. Ship the services reading both shapes and
+writing the new one first: byod's migration pass then takes every registered database to N
+in the background (``docs/byod-schema.md``, Migrations).
 """
 
 from __future__ import annotations

@@ -172,7 +172,7 @@ class MoveService:
 
     async def _primary(self, user_id: str, store: Store) -> ProbeTarget:
         """The first of the store's servers (a direct connection: the guard saw only it)."""
-        targets = await self._stores.copy_targets(user_id, store)
+        targets = await self._stores.open_targets(user_id, store)
         return targets[0]
 
     async def _copy(self, user_id: str, move: MoveStatus, own_db: Database) -> None:

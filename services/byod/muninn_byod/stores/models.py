@@ -32,6 +32,8 @@ FORGETTABLE = frozenset({StoreStatus.PROVISIONING})
 HEALTH_CHECKED = frozenset({StoreStatus.ACTIVE, StoreStatus.DEGRADED})
 # The user's data lives in the store: it may be moved back to the hosted databases.
 MOVABLE_BACK = frozenset({StoreStatus.ACTIVE, StoreStatus.DEGRADED})
+# The statuses a schema migration starts from (``migrating`` while it runs, then back).
+MIGRATABLE = frozenset({StoreStatus.ACTIVE, StoreStatus.DEGRADED, StoreStatus.PROVISIONING})
 
 
 class Topology(StrEnum):
@@ -82,6 +84,34 @@ class DataSizes(BaseModel):
     measured_at: datetime
 
 
+class MigrationState(StrEnum):
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class MigrationProgress(BaseModel):
+    """The store's latest content-schema migration: where it is while it runs, then how it
+    ended."""
+
+    state: MigrationState
+    from_version: int
+    to_version: int
+    version: int | None = Field(
+        default=None, description="The version whose steps are running; null before the first"
+    )
+    step: str | None = Field(default=None, description="The step running, in words")
+    documents_done: int = Field(default=0, description="Documents the step rewrote so far")
+    batches: int = Field(default=0, description="Batches of the step so far")
+    attempts: int = Field(default=0, description="Failed attempts since the last success")
+    started_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None = None
+    next_attempt_at: datetime | None = Field(
+        default=None, description="When a failed migration is tried again"
+    )
+
+
 class Store(BaseModel):
     id: str
     status: StoreStatus
@@ -104,6 +134,9 @@ class Store(BaseModel):
     )
     next_attempt_at: datetime | None = Field(
         default=None, description="When the schema deploy is next tried, while it is pending"
+    )
+    migration: MigrationProgress | None = Field(
+        default=None, description="The latest schema migration; null if none ran"
     )
     data_sizes: DataSizes | None = Field(default=None, description="null until measured")
     last_health_check: HealthCheck | None = None

@@ -612,8 +612,12 @@ class StoreService:
             qdrant_api_key=secret.get(QDRANT_KEY_FIELD),
         )
 
-    async def copy_targets(self, user_id: str, found: Store) -> list[ProbeTarget]:
-        """The store's servers to copy over, each through the outbound guard again."""
+    # Schema migrations: muninn_byod.migrations drives them; the store record is this
+    # feature's, so it reaches it through these.
+
+    async def open_targets(self, user_id: str, found: Store) -> list[ProbeTarget]:
+        """The store's servers, reopened from its sealed connection string (each address
+        through the outbound guard again); a refusal is a :class:`ProbeFailedError`."""
         return [
             target for target, _ in await self._reopen(user_id, found, self._policy.health_timeout)
         ]
@@ -644,6 +648,26 @@ class StoreService:
 
         if await in_transaction(self._client, work):
             log.info("byod store forgotten after disconnecting", user_id=user_id, store_id=store_id)
+
+    async def claim_migration(
+        self, target: int, now: datetime, lease_until: datetime, claim: str
+    ) -> tuple[str, Store, StoreStatus] | None:
+        return await self._store.claim_migration(target, now, lease_until, claim)
+
+    async def record_migration_progress(
+        self, user_id: str, store_id: str, claim: str, progress: dict[str, Any]
+    ) -> bool:
+        return await self._store.record_migration_progress(user_id, store_id, claim, progress)
+
+    async def finish_migration(
+        self,
+        user_id: str,
+        store_id: str,
+        claim: str,
+        changes: dict[str, Any],
+        notes: list[str] | None = None,
+    ) -> bool:
+        return await self._store.finish_migration(user_id, store_id, claim, changes, notes)
 
 
 def _size(reported: object) -> int:

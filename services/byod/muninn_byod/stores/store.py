@@ -11,7 +11,7 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from muninn_byod.stores.models import HEALTH_CHECKED, Store, StoreStatus
+from muninn_byod.stores.models import HEALTH_CHECKED, MIGRATABLE, Store, StoreStatus
 
 STORES = "stores"
 
@@ -123,6 +123,123 @@ class StoreRecordStore:
                 "user_id": user_id,
                 "status": StoreStatus.PROVISIONING.value,
                 "provision_claim": claim,
+            },
+            update,
+        )
+        return result.matched_count == 1
+
+    # Schema migrations (driven by muninn_byod.migrations through StoreService). While one
+    # runs the store is ``migrating``; ``migration_prior_status`` is what it goes back to,
+    # ``migration_claim`` and ``migration_lease_until`` keep other replicas away.
+
+    async def claim_migration(
+        self, target: int, now: datetime, lease_until: datetime, claim: str
+    ) -> tuple[str, Store, StoreStatus] | None:
+        """A store below schema ``target`` whose migration is due — or one left ``migrating``
+        by a replica whose lease ran out — set ``migrating`` under ``claim``; with its owner
+        and the status it goes back to."""
+        for _ in range(5):  # another replica may claim the one we found first: look again
+            doc = await self._stores.find_one(
+                {
+                    "$or": [
+                        {
+                            "status": {"$in": [s.value for s in MIGRATABLE]},
+                            "schema_version": {"$lt": target, "$ne": None},
+                            "migration.next_attempt_at": {"$not": {"$gt": now}},
+                        },
+                        {
+                            "status": StoreStatus.MIGRATING.value,
+                            "migration_lease_until": {"$lte": now},
+                        },
+                    ]
+                },
+                sort=[("updated_at", ASCENDING)],
+            )
+            if doc is None:
+                return None
+            prior = StoreStatus(
+                doc.get("migration_prior_status", StoreStatus.ACTIVE.value)
+                if doc["status"] == StoreStatus.MIGRATING.value
+                else doc["status"]
+            )
+            previous = doc.get("migration") or {}
+            claimed = await self._stores.find_one_and_update(
+                {
+                    "_id": doc["_id"],
+                    "status": doc["status"],
+                    "migration_lease_until": doc.get("migration_lease_until"),
+                },
+                {
+                    "$set": {
+                        "status": StoreStatus.MIGRATING.value,
+                        "migration_prior_status": prior.value,
+                        "migration_claim": claim,
+                        "migration_lease_until": lease_until,
+                        "migration": {
+                            "state": "running",
+                            "from_version": doc["schema_version"],
+                            "to_version": target,
+                            "version": None,
+                            "step": None,
+                            "documents_done": 0,
+                            "batches": 0,
+                            "attempts": int(previous.get("attempts", 0)),
+                            "started_at": now,
+                            "updated_at": now,
+                            "finished_at": None,
+                            "next_attempt_at": None,
+                        },
+                        "updated_at": now,
+                    }
+                },
+                return_document=ReturnDocument.AFTER,
+            )
+            if claimed is not None:
+                return claimed["user_id"], store_from_doc(claimed), prior
+        return None
+
+    async def record_migration_progress(
+        self, user_id: str, store_id: str, claim: str, progress: Mapping[str, Any]
+    ) -> bool:
+        """``migration.<field>`` of the running migration; False once the claim is lost (the
+        store erased, or taken over after its lease ran out)."""
+        result = await self._stores.update_one(
+            {
+                "_id": store_id,
+                "user_id": user_id,
+                "status": StoreStatus.MIGRATING.value,
+                "migration_claim": claim,
+            },
+            {"$set": {f"migration.{name}": value for name, value in progress.items()}},
+        )
+        return result.matched_count == 1
+
+    async def finish_migration(
+        self,
+        user_id: str,
+        store_id: str,
+        claim: str,
+        changes: Mapping[str, Any],
+        notes: list[str] | None = None,
+    ) -> bool:
+        """The migration's outcome (``changes`` sets the status it goes back to), written only
+        by the claim's holder."""
+        update: dict[str, Any] = {
+            "$set": dict(changes),
+            "$unset": {
+                "migration_claim": "",
+                "migration_prior_status": "",
+                "migration_lease_until": "",
+            },
+        }
+        if notes:
+            update["$push"] = {"notes": {"$each": notes}}
+        result = await self._stores.update_one(
+            {
+                "_id": store_id,
+                "user_id": user_id,
+                "status": StoreStatus.MIGRATING.value,
+                "migration_claim": claim,
             },
             update,
         )
