@@ -70,8 +70,9 @@ async def copy_collection(
 ) -> int:
     """Copy the documents ``filter`` selects, in ``_id`` order, after ``after`` if given.
 
-    Each batch is upserted by ``_id``, so a run repeated or resumed from an older cursor
-    writes the same documents again rather than duplicates. Returns how many were copied.
+    Each batch is written by ``_id`` (inserted, or replacing the target's document of that
+    ``_id``), so a run repeated or resumed from an older cursor writes the same documents
+    again rather than duplicates. Returns how many were copied.
     One cursor serves the whole run: a page per query (``_id > last`` with a limit) makes
     the server select and sort the user's slice again for every page.
     """
@@ -232,12 +233,28 @@ def _raw(collection: AsyncCollection[Any]) -> AsyncCollection[RawBSONDocument]:
 
 
 def _after(filter: Mapping[str, Any], after: Any) -> dict[str, Any]:
-    # $and: the filter may itself constrain _id (a collection keyed by user).
-    return dict(filter) if after is None else {"$and": [dict(filter), {"_id": {"$gt": after}}]}
+    if after is None:
+        return dict(filter)
+    # Led by the user's filter: a range of _id led by _id would walk every user's documents.
+    return _and_id(filter, {"$gt": after}, lead_with_id=False)
 
 
 def _with_ids(filter: Mapping[str, Any], ids: Sequence[Any]) -> dict[str, Any]:
-    return {"$and": [dict(filter), {"_id": {"$in": list(ids)}}]}
+    return _and_id(filter, {"$in": list(ids)}, lead_with_id=True)
+
+
+def _and_id(
+    filter: Mapping[str, Any], condition: Mapping[str, Any], *, lead_with_id: bool
+) -> dict[str, Any]:
+    """``filter`` and a condition on ``_id`` in one flat query, where the filter leaves
+    ``_id`` free. The packaged server picks its index by the query's first field, and scans
+    for an ``$and``: a thousand ids among a user's 100,000 documents took 23-26 s to find
+    led by ``user_id`` or as an ``$and``, 0.7-1.2 s led by ``_id``."""
+    if "_id" in filter:
+        return {"$and": [dict(filter), {"_id": dict(condition)}]}
+    if lead_with_id:
+        return {"_id": dict(condition), **filter}
+    return {**filter, "_id": dict(condition)}
 
 
 def _id_key(identifier: Any) -> bytes:
