@@ -16,10 +16,12 @@ them), and the user's own, provisioned with the content schema (``deploy``) befo
    the same time; the bench exits with status 1 if any differs.
 
     .venv/bin/python bench/byod.py [--messages 100000] [--memories 100000] [--others 20000]
-        [--batch-size 1000] [--late-writes 1000]
+        [--batch-size 1000] [--late-writes 1000] [--requests 500]
 
-The servers are started in :func:`main` and handed to :func:`bench_copy`; a measure of
-request latency for a hosted and a BYOD user can take the same servers as another step.
+5. Request latency (``bench/byod_latency.py``, ``--requests`` each): the conversation
+   service in-process over a real Kafka, one user routed to their own database on the second
+   server and one hosted, creating and listing conversations interleaved: p50 and p95 of
+   each, side by side. ``--requests 0`` skips it.
 """
 
 from __future__ import annotations
@@ -37,9 +39,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from byod_latency import bench_latency
 from muninn_byod.moves.models import MoveDirection, MoveProgress
 from muninn_byod.moves.mover import move_user, reconcile_user, verify
-from muninn_devstack.servers import running_mongo
+from muninn_devstack.servers import free_port, running_mongo, start_kafka
 from muninn_shared.content_schema import SCHEMAS, ContentService, deploy
 from muninn_shared.storage.mongo import create_mongo_client
 from pymongo.asynchronous.database import AsyncDatabase
@@ -357,6 +360,9 @@ def main() -> None:
     parser.add_argument("--others", type=int, default=20_000)
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--late-writes", type=int, default=1000)
+    parser.add_argument(
+        "--requests", type=int, default=500, help="per user and kind, for the latency step"
+    )
     args = parser.parse_args()
     sizes = Sizes(args.messages, args.memories, args.others, args.batch_size, args.late_writes)
     with (
@@ -365,6 +371,21 @@ def main() -> None:
         running_mongo(Path(workdir) / "own") as own_uri,
     ):
         equal = asyncio.run(bench_copy(main_uri, own_uri, sizes))
+        if args.requests > 0:
+            kafka_port = free_port()
+            kafka = start_kafka(Path(workdir) / "kafka", kafka_port, Path(workdir) / "kafka.log")
+            try:
+                asyncio.run(
+                    bench_latency(
+                        main_uri,
+                        own_uri,
+                        f"127.0.0.1:{kafka_port}",
+                        Path(workdir),
+                        args.requests,
+                    )
+                )
+            finally:
+                kafka.stop()
     if not equal:
         print("the user's database differs from the hosted copy", file=sys.stderr)
         sys.exit(1)

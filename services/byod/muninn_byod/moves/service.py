@@ -29,6 +29,7 @@ from muninn_shared.logging import get_logger
 from muninn_shared.problems import ProblemError
 from muninn_shared.storage.routes import OwnDatabase
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from muninn_byod.moves.models import MoveDirection, MovePhase, MoveProgress, MoveStatus
 from muninn_byod.moves.mover import (
@@ -180,15 +181,27 @@ class MoveService:
             if not await self._moves.save_progress(user_id, self._owner, progress):
                 raise ProbeFailedError("move-lease-lost", "Another replica took the move over.")
 
-        await move_user(
-            self._hosted,
-            own_db,
-            user_id,
-            direction=move.direction,
-            batch_size=self._policy.batch_size,
-            resume={p.collection: p for p in move.progress},
-            on_progress=saved,
-        )
+        try:
+            await move_user(
+                self._hosted,
+                own_db,
+                user_id,
+                direction=move.direction,
+                batch_size=self._policy.batch_size,
+                resume={p.collection: p for p in move.progress},
+                on_progress=saved,
+            )
+        except (DuplicateKeyError, BulkWriteError):
+            # The target still holds an older copy (moving back within the grace period),
+            # whose documents clash on a unique key: bring it level instead, which deletes
+            # what the source no longer has before it writes.
+            await reconcile_user(
+                self._hosted,
+                own_db,
+                user_id,
+                direction=move.direction,
+                batch_size=self._policy.batch_size,
+            )
         await self._moves.update(
             user_id,
             self._owner,
