@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from muninn_devstack.servers import ManagedProcess, mongo_uri, start_mongo
-from muninn_shared.content_schema import deploy
+from muninn_shared.content_schema import SCHEMAS, ContentService, deploy
 from muninn_shared.events import Topic, new_event
 from muninn_shared.events.payloads import ByodRoutingChanged
 from muninn_shared.runtime import ServiceRuntime
@@ -95,3 +95,27 @@ async def announce_own_route(
 
     await eventually(routed, 30, f"{user_id}'s route")
     return database
+
+
+async def nothing_of_on_main(
+    main_uri: str, database: str, service: str, user_id: str
+) -> dict[str, int]:
+    """Documents naming ``user_id`` in ``service``'s main database, outside the collections
+    that stay on main for every user (tombstones, routes, parked events, leases…); empty when
+    the user's content went only to their own database."""
+    kept = {kept.name for kept in SCHEMAS[ContentService(service)].main_only}
+    client = create_mongo_client(main_uri)
+    try:
+        db = client[database]
+        found: dict[str, int] = {}
+        for name in await db.list_collection_names():
+            if name in kept or name.startswith("system."):
+                continue
+            count = await db[name].count_documents(
+                {"$or": [{"user_id": user_id}, {"_id": user_id}]}
+            )
+            if count:
+                found[name] = count
+        return found
+    finally:
+        await client.close()

@@ -26,6 +26,7 @@ from pymongo import AsyncMongoClient
 from tests.integration.byod.routing_support import (
     OwnServer,
     announce_own_route,
+    nothing_of_on_main,
     routed_settings,
 )
 from tests.integration.conversation_app import conversation_settings, running
@@ -41,6 +42,7 @@ class Stack:
     main: AsyncMongoClient[dict[str, Any]]
     main_database: str
     own: AsyncMongoClient[dict[str, Any]]
+    main_uri: str
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +53,7 @@ async def stack(infra: Infra, own_mongo: OwnServer) -> AsyncIterator[Stack]:
     main = create_mongo_client(infra.mongo_uri)
     try:
         async with running(create_app(settings)) as http:
-            yield Stack(http, main, settings.mongo_database, own)
+            yield Stack(http, main, settings.mongo_database, own, infra.mongo_uri)
     finally:
         await own.close()
         await main.close()
@@ -105,6 +107,7 @@ async def test_own_content_goes_to_the_own_database_and_others_stay_on_main(
     await eventually(own_outbox_drained, 30, "the own outbox drained")
     # A's database is not a second home for the service's own bookkeeping.
     assert "outbox" not in await own_db.list_collection_names()
+    assert await nothing_of_on_main(stack.main_uri, stack.main_database, "conversation", ana) == {}
     # Each sees only their own conversation.
     mine = await stack.http.get("/v1/conversations", headers=as_user(ana))
     assert [c["id"] for c in mine.json()["items"]] == [ids[ana]]

@@ -26,6 +26,7 @@ from pymongo import AsyncMongoClient
 from tests.integration.byod.routing_support import (
     OwnServer,
     announce_own_route,
+    nothing_of_on_main,
     routed_settings,
 )
 from tests.integration.in_process import started
@@ -90,6 +91,9 @@ async def test_a_byod_users_message_becomes_memories_in_their_database(
             assert await main_db[name].count_documents({"user_id": ana}) == 0, name
         assert await own_db["memories"].count_documents({"user_id": ana}) >= 1
         assert await main_db["memories"].count_documents({"user_id": bo}) >= 1
+        assert (
+            await nothing_of_on_main(infra.mongo_uri, settings.mongo_database, "memory", ana) == {}
+        )
         # The marker of the applied event committed with the memories, in her database.
         assert await own_db["memory_processed_events"].count_documents({}) >= 1
     finally:

@@ -16,6 +16,7 @@ from pymongo import AsyncMongoClient
 from tests.integration.byod.routing_support import (
     OwnServer,
     announce_own_route,
+    nothing_of_on_main,
     routed_settings,
 )
 from tests.integration.infra import Infra
@@ -72,6 +73,7 @@ async def test_reminders_of_a_byod_user_are_kept_and_fired_in_their_database(
             assert await main_db[name].count_documents({"user_id": ana}) == 0, name
             assert await main_db[name].count_documents({"user_id": bo}) >= 1, name
         assert await main_db["timers"].count_documents({"user_id": ana}) == 0
+        assert await nothing_of_on_main(infra.mongo_uri, main_database, "scheduler", ana) == {}
     finally:
         await own.close()
         await main.close()
