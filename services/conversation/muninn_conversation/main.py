@@ -107,6 +107,7 @@ def create_app(
             ADVISOR_MEMORIES,
             THREAD_SUMMARIES,
         ],
+        routes=runtime.routes,
     )
     usage_store = UsageStore(db)
     usage = UsageService(

@@ -182,3 +182,23 @@ async def test_erasure_of_a_byod_user_empties_their_slice_and_forgets_the_route(
         return await own_db["conversation_outbox"].count_documents({"user_id": ana}) == 0
 
     await eventually(confirmed, 30, "the erasure confirmation published")
+
+
+async def test_a_conversation_is_not_shared_across_stores(
+    stack: Stack, own_mongo: OwnServer
+) -> None:
+    ana, bo = f"ana-{uuid.uuid4().hex[:8]}", f"bo-{uuid.uuid4().hex[:8]}"
+    await route_to_own(stack, own_mongo, ana)
+    made = await stack.http.post("/v1/conversations", json={"title": "ours"}, headers=as_user(ana))
+    assert made.status_code == 201, made.text
+    refused = await stack.http.post(
+        f"/v1/conversations/{made.json()['id']}/participants",
+        json={"user_id": bo},
+        headers=as_user(ana),
+    )
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["type"].endswith("sharing-across-stores")
+    listed = await stack.http.get(
+        f"/v1/conversations/{made.json()['id']}/participants", headers=as_user(ana)
+    )
+    assert [p["user_id"] for p in listed.json()] == [ana], "nothing was written"

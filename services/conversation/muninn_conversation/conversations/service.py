@@ -20,6 +20,7 @@ from muninn_shared.pagination import decode_cursor, encode_cursor
 from muninn_shared.problems import ProblemError, not_found
 from muninn_shared.storage.mongo import in_transaction
 from muninn_shared.storage.outbox import Outbox
+from muninn_shared.storage.routes import RouteTable
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -63,9 +64,13 @@ class ConversationService:
         outbox: Outbox,
         *,
         cascade: Sequence[str],
+        routes: RouteTable | None = None,
     ) -> None:
-        """``cascade``: the collections whose documents of a conversation go when it is deleted."""
+        """``cascade``: the collections whose documents of a conversation go when it is deleted.
+        ``routes``: where each user's content lives (a conversation is shared only among
+        users whose content lives in the same place)."""
         self._cascade = tuple(cascade)
+        self._routes = routes
         self._client = client
         self._store = store
         self._outbox = outbox
@@ -224,6 +229,12 @@ class ConversationService:
             )
         ]
 
+    def _lives_apart(self, user_id: str, other_id: str) -> bool:
+        if self._routes is None:
+            return False
+        mine, theirs = self._routes.route_of(user_id), self._routes.route_of(other_id)
+        return (mine.store_id if mine else None) != (theirs.store_id if theirs else None)
+
     async def invite(
         self, conversation_id: str, user_id: str, body: ParticipantAdd
     ) -> list[Participant]:
@@ -231,6 +242,15 @@ class ConversationService:
         await self.authorize(conversation_id, user_id, Operation.INVITE)
         if body.user_id == user_id:
             raise ProblemError(409, "The owner is already a participant.", code="already-owner")
+        if self._lives_apart(user_id, body.user_id):
+            # The conversation lives in one database; the other user reads and writes only
+            # theirs, where it would not be found.
+            raise ProblemError(
+                409,
+                "This conversation cannot be shared with that user: one of you keeps their "
+                "content in a database of their own, and a conversation lives in one place.",
+                code="sharing-across-stores",
+            )
         invited = await self._store.invite(
             {
                 "_id": uuid.uuid4().hex,
