@@ -8,14 +8,15 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from muninn_memory.main import create_app
 from muninn_memory.settings import MemorySettings
-from muninn_shared.events import EventEnvelope, Topic
+from muninn_shared.events import EventEnvelope, Topic, new_event
+from muninn_shared.events.payloads import MessageEvent
 from muninn_shared.messaging.broker import create_broker, publish_event
 
 from tests.integration.in_process import started
@@ -111,3 +112,18 @@ async def publish_all(infra: Infra, topic: Topic, events: list[EventEnvelope]) -
             await publish_event(broker, topic.value, event)
     finally:
         await broker.stop()
+
+
+def message_event(user: str, content: str) -> EventEnvelope:
+    """Conversation's announcement that ``user`` said ``content`` in a new conversation."""
+    message = MessageEvent(
+        user_id=user,
+        conversation_id="c-" + uuid.uuid4().hex[:8],
+        message_id="m-" + uuid.uuid4().hex[:8],
+        role="user",
+        content=content,
+        created_at=datetime.now(UTC),
+    )
+    return new_event(
+        "conversation.message.created", source="conversation", subject=user, data=message
+    )

@@ -48,6 +48,7 @@ from tests.integration.memory_support import (
     auth,
     client,
     eventually,
+    message_event,
     new_user,
     publish_all,
     remember,
@@ -206,7 +207,7 @@ async def test_message_event_from_kafka_becomes_a_searchable_memory(
 ) -> None:
     user = new_user()
     me = auth(settings, user)
-    event = _message_event(user, "I just adopted a cat named Miso.")
+    event = message_event(user, "I just adopted a cat named Miso.")
     message_id = event.data["message_id"]
     await _publish(infra, Topic.CONVERSATION_MESSAGES, event, twice=True)
 
@@ -1079,7 +1080,7 @@ async def test_long_term_memory_off_stops_learning_from_conversations(
         return not (await profiles.get(user)).long_term_memory
 
     await eventually(learned, 30, "the preference to arrive")
-    first = _message_event(user, "I have a secret garden.")
+    first = message_event(user, "I have a secret garden.")
     await _publish(infra, Topic.CONVERSATION_MESSAGES, first)
     db = mongo[settings.mongo_database]
     marker = f"memory.memory-ingestion:{first.id}"
@@ -1095,7 +1096,7 @@ async def test_long_term_memory_off_stops_learning_from_conversations(
         return bool((await profiles.get(user)).long_term_memory)
 
     await eventually(back_on, 30, "the preference to change back")
-    await _publish(infra, Topic.CONVERSATION_MESSAGES, _message_event(user, "I grow tomatoes."))
+    await _publish(infra, Topic.CONVERSATION_MESSAGES, message_event(user, "I grow tomatoes."))
 
     async def tomatoes() -> bool:
         return bool(await search(client, me, "tomatoes grow"))
@@ -1105,20 +1106,6 @@ async def test_long_term_memory_off_stops_learning_from_conversations(
         m["content"] for m in (await client.get("/v1/memories", headers=me)).json()["items"]
     ]
     assert not any("garden" in c for c in contents)
-
-
-def _message_event(user: str, content: str) -> EventEnvelope:
-    message = MessageEvent(
-        user_id=user,
-        conversation_id="c-" + uuid.uuid4().hex[:8],
-        message_id="m-" + uuid.uuid4().hex[:8],
-        role="user",
-        content=content,
-        created_at=datetime.now(UTC),
-    )
-    return new_event(
-        "conversation.message.created", source="conversation", subject=user, data=message
-    )
 
 
 # -- a real crash ---------------------------------------------------------------------------

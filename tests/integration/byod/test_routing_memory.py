@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +16,7 @@ from muninn_memory.retrieval.port import MemoryIndex
 from muninn_memory.settings import MemorySettings
 from muninn_memory.vectors.qdrant_client import create_qdrant_client
 from muninn_memory.vectors.server import QdrantBackend
-from muninn_shared.events import EventEnvelope, Topic, new_event
-from muninn_shared.events.payloads import MessageEvent
+from muninn_shared.events import Topic
 from muninn_shared.storage.mongo import create_mongo_client
 from muninn_shared.storage.routes import OwnDatabase
 from pymongo import AsyncMongoClient
@@ -31,7 +29,13 @@ from tests.integration.byod.routing_support import (
 )
 from tests.integration.in_process import started
 from tests.integration.infra import Infra
-from tests.integration.memory_support import auth, eventually, publish_all, search
+from tests.integration.memory_support import (
+    auth,
+    eventually,
+    message_event,
+    publish_all,
+    search,
+)
 
 
 @pytest.fixture
@@ -48,20 +52,6 @@ async def memory(infra: Infra, own_mongo: OwnServer) -> AsyncIterator[httpx.Asyn
         yield http
 
 
-def said(user: str, content: str) -> EventEnvelope:
-    message = MessageEvent(
-        user_id=user,
-        conversation_id="c-" + uuid.uuid4().hex[:8],
-        message_id="m-" + uuid.uuid4().hex[:8],
-        role="user",
-        content=content,
-        created_at=datetime.now(UTC),
-    )
-    return new_event(
-        "conversation.message.created", source="conversation", subject=user, data=message
-    )
-
-
 async def test_a_byod_users_message_becomes_memories_in_their_database(
     infra: Infra, own_mongo: OwnServer, memory: httpx.AsyncClient
 ) -> None:
@@ -72,7 +62,7 @@ async def test_a_byod_users_message_becomes_memories_in_their_database(
     await publish_all(
         infra,
         Topic.CONVERSATION_MESSAGES,
-        [said(user, "I just adopted a cat named Miso.") for user in (ana, bo)],
+        [message_event(user, "I just adopted a cat named Miso.") for user in (ana, bo)],
     )
     for user in (ana, bo):
 
@@ -115,9 +105,9 @@ async def test_events_of_a_user_whose_database_is_down_wait_without_holding_othe
             infra,
             Topic.CONVERSATION_MESSAGES,
             [
-                said(ana, "My sister Lena lives in Porto."),
-                said(ana, "I started learning the cello."),
-                said(bo, "My brother Tomas lives in Faro."),
+                message_event(ana, "My sister Lena lives in Porto."),
+                message_event(ana, "I started learning the cello."),
+                message_event(bo, "My brother Tomas lives in Faro."),
             ],
         )
 

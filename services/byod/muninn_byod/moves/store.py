@@ -13,6 +13,7 @@ from typing import Any
 from muninn_shared.storage.indexes import ensure_index
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from muninn_byod.moves.models import MoveDirection, MovePhase, MoveProgress, MoveStatus
 
@@ -53,49 +54,34 @@ class MoveStore:
         self, user_id: str, store_id: str, direction: MoveDirection, now: datetime
     ) -> bool:
         """Start a move unless one is under way; a finished one is replaced."""
+        fresh: dict[str, Any] = {
+            "user_id": user_id,
+            "store_id": store_id,
+            "direction": direction.value,
+            "phase": MovePhase.COPYING.value,
+            "progress": {},
+            "checks": [],
+            "attempts": 0,
+            "error": None,
+            "lease_owner": None,
+            "lease_until": now,
+            "started_at": now,
+            "updated_at": now,
+            "switched_at": None,
+            "hosted_copy_delete_after": None,
+            "hosted_copy_deleted_at": None,
+        }
         result = await self._moves.update_one(
-            {"_id": user_id, "phase": {"$nin": UNFINISHED}},
-            {
-                "$set": {
-                    "user_id": user_id,
-                    "store_id": store_id,
-                    "direction": direction.value,
-                    "phase": MovePhase.COPYING.value,
-                    "progress": {},
-                    "checks": [],
-                    "attempts": 0,
-                    "error": None,
-                    "lease_owner": None,
-                    "lease_until": now,
-                    "started_at": now,
-                    "updated_at": now,
-                    "switched_at": None,
-                    "hosted_copy_delete_after": None,
-                    "hosted_copy_deleted_at": None,
-                }
-            },
+            {"_id": user_id, "phase": {"$nin": UNFINISHED}}, {"$set": fresh}
         )
         if result.matched_count:
             return True
         if await self._moves.find_one({"_id": user_id}) is not None:
             return False
-        await self._moves.insert_one(
-            {
-                "_id": user_id,
-                "user_id": user_id,
-                "store_id": store_id,
-                "direction": direction.value,
-                "phase": MovePhase.COPYING.value,
-                "progress": {},
-                "checks": [],
-                "attempts": 0,
-                "error": None,
-                "lease_owner": None,
-                "lease_until": now,
-                "started_at": now,
-                "updated_at": now,
-            }
-        )
+        try:
+            await self._moves.insert_one({"_id": user_id, **fresh})
+        except DuplicateKeyError:
+            return False  # another replica began it meanwhile
         return True
 
     async def claim(
