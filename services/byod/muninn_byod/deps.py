@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from muninn_shared.auth import CurrentPrincipal
+from muninn_shared.http.services import services_of
 
 from muninn_byod.migrations.service import MigrationService
 from muninn_byod.moves.service import MoveService
@@ -20,12 +21,7 @@ class ByodServices:
     migrations: MigrationService
 
 
-async def get_services(request: Request) -> ByodServices:
-    services: ByodServices = request.app.state.services
-    return services
-
-
-Services = Annotated[ByodServices, Depends(get_services)]
+Services = Annotated[ByodServices, Depends(services_of(ByodServices))]
 
 
 @dataclass(frozen=True)
