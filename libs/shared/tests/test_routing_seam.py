@@ -39,7 +39,8 @@ OWN = OwnDatabase(
 def test_a_sealed_connection_opens_only_for_its_user_and_store() -> None:
     keys = ring()
     sealed = seal_connection(keys, "ana", OWN)
-    assert "secret" not in sealed.sealed and "db.example" not in sealed.sealed
+    assert "secret" not in sealed.sealed
+    assert "db.example" not in sealed.sealed
     assert open_connection(keys, "ana", "s-ana", sealed) == OWN
     assert open_connection(keys, "bo", "s-ana", sealed) is None, "copied onto another user"
     assert open_connection(keys, "ana", "s-other", sealed) is None, "onto another store"
@@ -51,8 +52,10 @@ def test_a_sealed_connection_opens_only_for_its_user_and_store() -> None:
 
 def test_a_hosted_route_carries_no_store_and_no_connection() -> None:
     row = route_row(ByodRoutingChanged(user_id="ana", version=3, placement="hosted"))
-    assert row["store_id"] is None and row["connection"] is None
-    assert row["version"] == 3 and row["_id"] == "ana"
+    assert row["store_id"] is None
+    assert row["connection"] is None
+    assert row["version"] == 3
+    assert row["_id"] == "ana"
 
 
 def placements() -> tuple[Placements, RouteTable]:
