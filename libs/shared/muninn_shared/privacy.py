@@ -18,6 +18,7 @@ from bson import ObjectId
 from fastapi import APIRouter
 from fastapi.encoders import jsonable_encoder
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
 
 from muninn_shared.auth import CurrentPrincipal
 from muninn_shared.content_schema import (
@@ -34,7 +35,7 @@ from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.storage.idempotency import PROCESSED
 from muninn_shared.storage.mongo import erase_user_documents
 from muninn_shared.storage.outbox import DEAD_LETTERS, LEASES, OUTBOX
-from muninn_shared.storage.routed import route_for
+from muninn_shared.storage.routed import route_for, serving
 from muninn_shared.storage.tombstones import TOMBSTONES
 
 log = get_logger(__name__)
@@ -106,12 +107,19 @@ def install_erasure_consumer(
 ) -> None:
     service = runtime.settings.service_name
 
-    async def erase_all(user_id: str, session: AsyncClientSession) -> dict[str, int]:
-        db = await runtime.stores.database_for(user_id)
+    async def erase_all(
+        user_id: str,
+        db: AsyncDatabase[dict[str, Any]],
+        session: AsyncClientSession,
+        *,
+        on_main: bool = False,
+    ) -> dict[str, int]:
         deleted: dict[str, int] = {}
         for eraser in extra_erasers:
             deleted.update(await eraser(user_id, session))
-        skipped = INFRASTRUCTURE_COLLECTIONS | _others_in_own_database(runtime, user_id)
+        skipped = INFRASTRUCTURE_COLLECTIONS
+        if not on_main:
+            skipped |= _others_in_own_database(runtime, user_id)
         for name, count in (
             await erase_user_documents(db, user_id, session=session, skip=skipped)
         ).items():
@@ -120,9 +128,10 @@ def install_erasure_consumer(
 
     async def sweep_late_writes(user_id: str) -> None:
         """Another consumer committed a write for the user while the erasure ran: remove it."""
+        db = await runtime.stores.database_for(user_id)
 
         async def txn(session: AsyncClientSession) -> dict[str, int]:
-            deleted = await erase_all(user_id, session)
+            deleted = await erase_all(user_id, db, session)
             await runtime.outbox.discard_pending_for(user_id, session)
             return deleted
 
@@ -133,15 +142,44 @@ def install_erasure_consumer(
 
     runtime.consumers.on_late_erasure(sweep_late_writes)
 
+    async def erase_own_database(user_id: str) -> dict[str, int]:
+        """A BYOD user's content in their own database, in a transaction there (idempotent:
+        should the rest fail, the redelivery erases nothing twice)."""
+        route = runtime.routes.route_of(user_id) if runtime.routes is not None else None
+        if route is None or route.hosted:
+            return {}
+        with serving(route):
+            db = await runtime.stores.database_for(user_id)
+
+            async def txn(session: AsyncClientSession) -> dict[str, int]:
+                deleted = await erase_all(user_id, db, session)
+                await runtime.outbox.discard_pending_for(user_id, session)
+                return deleted
+
+            async with runtime.mongo.start_session() as session:
+                erased: dict[str, int] = await session.with_transaction(txn)
+                return erased
+
     @runtime.consumers.on(
-        Topic.IDENTITY_USERS, "identity.user.erasure_requested", name="privacy-erasure"
+        Topic.IDENTITY_USERS,
+        "identity.user.erasure_requested",
+        name="privacy-erasure",
+        on_main=True,
     )
     async def on_erasure_requested(event: EventEnvelope, session: AsyncClientSession) -> None:
-        """Delete everything this service holds for the user, then confirm."""
+        """Delete everything this service holds for the user, then confirm.
+
+        Runs on main whatever the user's route: their own database is emptied first, then the
+        tombstone, the confirmation and the forgotten route commit together on main, so the
+        confirmation never waits in the outbox of a database Muninn no longer routes to."""
         request = ErasureRequested.model_validate(event.data)
         if service not in request.services:
             return
-        deleted = await erase_all(request.user_id, session)
+        deleted = await erase_own_database(request.user_id)
+        for name, count in (
+            await erase_all(request.user_id, runtime.main_db, session, on_main=True)
+        ).items():
+            deleted[name] = deleted.get(name, 0) + count
         await runtime.outbox.discard_pending_for(request.user_id, session)
         await runtime.tombstones.record(request.user_id, session)
         confirmation = ErasureCompleted(
@@ -156,10 +194,8 @@ def install_erasure_consumer(
             ),
             session,
         )
-        if runtime.routes is not None and runtime.routes.route_of(request.user_id) is not None:
-            # Not in the transaction (it runs on the user's own database): should that
-            # transaction not commit, byod's own erasure still empties the user's database.
-            await runtime.routes.forget(request.user_id)
+        if runtime.routes is not None:
+            await runtime.routes.forget(request.user_id, session)
         log.info(
             "user data erased",
             user_id=request.user_id,

@@ -196,9 +196,9 @@ class RouteTable:
             return True
         return False
 
-    async def forget(self, user_id: str) -> None:
+    async def forget(self, user_id: str, session: AsyncClientSession | None = None) -> None:
         """Drop an erased user's route (and its sealed connection) from this service."""
-        await self._main[ROUTES].delete_one({"_id": user_id})
+        await self._main[ROUTES].delete_one({"_id": user_id}, session=session)
         self._routes.pop(user_id, None)
 
     async def load(self) -> None:
