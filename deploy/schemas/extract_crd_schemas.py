@@ -46,7 +46,9 @@ def strict(schema: Any) -> Any:
     return result
 
 
-def resource_schema(version_schema: dict[str, Any], group: str, version: str, kind: str) -> dict[str, Any]:
+def resource_schema(
+    version_schema: dict[str, Any], group: str, version: str, kind: str
+) -> dict[str, Any]:
     """A whole document's schema: the CRD's, with apiVersion, kind and metadata pinned."""
     schema = strict(version_schema)
     properties = schema.setdefault("properties", {})
@@ -69,7 +71,9 @@ def extract(crd_path: Path, output_dir: Path) -> list[Path]:
         for version in crd["spec"]["versions"]:
             if not version.get("served"):
                 continue
-            schema = resource_schema(version["schema"]["openAPIV3Schema"], group, version["name"], kind)
+            schema = resource_schema(
+                version["schema"]["openAPIV3Schema"], group, version["name"], kind
+            )
             target = output_dir / group / f"{kind.lower()}_{version['name']}.json"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(json.dumps(schema, indent=1, sort_keys=True) + "\n")
@@ -78,7 +82,9 @@ def extract(crd_path: Path, output_dir: Path) -> list[Path]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("crds", nargs="+", type=Path, help="CustomResourceDefinition YAML files")
     parser.add_argument("--output", type=Path, default=SCHEMAS_DIR)
     arguments = parser.parse_args()
