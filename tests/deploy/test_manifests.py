@@ -801,7 +801,8 @@ def test_each_deployment_takes_config_secrets_and_a_per_pod_instance_id(service:
         assert "MUNINN_MONGO_URI" not in env, "no database credentials where no data is kept"
     else:
         mongo = env["MUNINN_MONGO_URI"]["valueFrom"]["secretKeyRef"]
-        (user,) = infra_object("MongoDBCommunity")["spec"]["users"]
+        users = infra_object("MongoDBCommunity")["spec"]["users"]
+        (user,) = [u for u in users if u["name"] == f"muninn-{service}"]
         assert mongo == {
             "name": user["connectionStringSecretName"],
             "key": "connectionString.standard",
