@@ -210,7 +210,8 @@ def test_every_vendored_schema_is_a_valid_json_schema_named_by_its_layout() -> N
         schema = json.loads(path.read_text())
         jsonschema.validators.validator_for(schema).check_schema(schema)
         kind, _, version = path.stem.rpartition("_")
-        assert kind and version, path
+        assert kind, path
+        assert version, path
         if path.is_relative_to(SCHEMAS / "crds"):
             group = path.parent.name
             assert schema["properties"]["apiVersion"]["enum"] == [f"{group}/{version}"], path
