@@ -50,7 +50,7 @@ def resource_schema(
     version_schema: dict[str, Any], group: str, version: str, kind: str
 ) -> dict[str, Any]:
     """A whole document's schema: the CRD's, with apiVersion, kind and metadata pinned."""
-    schema = strict(version_schema)
+    schema: dict[str, Any] = strict(version_schema)
     properties = schema.setdefault("properties", {})
     properties["apiVersion"] = {"type": "string", "enum": [f"{group}/{version}"]}
     properties["kind"] = {"type": "string", "enum": [kind]}

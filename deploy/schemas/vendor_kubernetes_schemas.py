@@ -66,7 +66,7 @@ def rewrite_references(node: Any, referenced: set[str]) -> Any:
 
 def standalone(kind_schema: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
     referenced: set[str] = set()
-    schema = rewrite_references(kind_schema, referenced)
+    schema: dict[str, Any] = rewrite_references(kind_schema, referenced)
     included: dict[str, Any] = {}
     pending = set(referenced)
     while pending:

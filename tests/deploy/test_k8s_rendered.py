@@ -26,6 +26,8 @@ from muninn_gateway.settings import GatewaySettings
 from muninn_shared.settings import SERVICE_NAMES
 from muninn_shared.signing import SigningKeyRing
 
+from tests.deploy.scripts import load_script
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
@@ -126,7 +128,8 @@ def validator(path: Path) -> jsonschema.protocols.Validator:
 
 def main_container(deployment: Document) -> Document:
     pod = deployment["spec"]["template"]["spec"]
-    (container,) = [c for c in pod["containers"] if c["name"] == deployment["metadata"]["name"]]
+    containers: list[Document] = pod["containers"]
+    (container,) = [c for c in containers if c["name"] == deployment["metadata"]["name"]]
     return container
 
 
@@ -317,6 +320,19 @@ def test_each_service_has_its_own_mongodb_user_confined_to_its_database() -> Non
         env = {e["name"]: e for e in main_container(deployments[service])["env"]}
         uri = env["MUNINN_MONGO_URI"]["valueFrom"]["secretKeyRef"]
         assert uri["name"] == user["connectionStringSecretName"]
+
+
+def test_the_credentials_script_prints_every_mongodb_users_password_secret() -> None:
+    script = load_script(K8S / "generate_service_credentials.py", "generate_service_credentials")
+    printed = {doc["metadata"]["name"]: doc for doc in script.mongodb_passwords()}
+    (mongo,) = of_kind(rendered("infra"), "MongoDBCommunity").values()
+    wanted = {user["passwordSecretRef"]["name"] for user in mongo["spec"]["users"]}
+    assert set(printed) == wanted
+    for user in mongo["spec"]["users"]:
+        secret = printed[user["passwordSecretRef"]["name"]]
+        assert len(secret["stringData"][user["passwordSecretRef"]["key"]]) >= 32
+    dev = {doc["metadata"]["name"] for doc in of_kind(rendered("overlays/dev"), "Secret").values()}
+    assert wanted <= dev, "the dev overlay generates every user's password"
 
 
 @pytest.mark.parametrize("service", sorted(QDRANT_CLIENTS))
