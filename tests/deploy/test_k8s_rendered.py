@@ -27,6 +27,7 @@ from muninn_shared.settings import SERVICE_NAMES
 from muninn_shared.signing import SigningKeyRing
 
 from tests.deploy.scripts import load_script
+from tests.deploy.test_manifests import env_names, settings_class
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -341,6 +342,22 @@ def test_prod_qdrant_collections_are_sharded_and_replicated(service: str) -> Non
     env = {e["name"]: e.get("value") for e in main_container(deployment)["env"]}
     for name, value in PROD_QDRANT_SETTINGS.items():
         assert env.get(name) == value, name
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_every_prod_environment_variable_is_a_real_setting(service: str) -> None:
+    deployment = of_kind(rendered("overlays/prod"), "Deployment")[service]
+    names = {e["name"] for e in main_container(deployment)["env"]} | set(
+        of_kind(rendered("overlays/prod"), "ConfigMap").popitem()[1]["data"]
+    )
+    unknown = {name for name in names if name.startswith("MUNINN_")} - env_names(
+        settings_class(service)
+    )
+    assert unknown <= set(PROD_QDRANT_SETTINGS), sorted(unknown)
+    if unknown:
+        # The three Qdrant collection settings are being added to ServiceSettings on another
+        # branch under exactly these names; until it lands, only they may be unknown.
+        pytest.skip(f"settings fields not yet in ServiceSettings: {sorted(unknown)}")
 
 
 def test_qdrant_runs_three_replicating_nodes_with_an_api_key() -> None:

@@ -698,7 +698,7 @@ def kustomize_paths(directory: Path) -> set[Path]:
 
 @pytest.mark.parametrize(
     "directory",
-    [BASE, INFRA, OVERLAYS / "dev", OVERLAYS / "prod"],
+    [BASE, INFRA, OVERLAYS / "dev", OVERLAYS / "prod", K8S / "components" / "ingress"],
     ids=lambda p: str(p.relative_to(K8S)),
 )
 def test_kustomization_lists_every_file_and_every_listed_file_exists(directory: Path) -> None:
