@@ -23,7 +23,7 @@ key in front (``python -m muninn_shared.vault new-key``) and running
 ``python -m muninn_shared.vault rewrap --service <name>`` in that service's pod.
 
 ``--mongodb-passwords`` prints only ``muninn-mongodb-<service>-password`` (key ``password``) for
-each service that keeps data: the passwords of the per-service MongoDB users in
+each service: the passwords of the per-service MongoDB users in
 deploy/k8s/infra/mongodb.yaml, from which the MongoDB operator writes each service's
 connection Secret. Apply them before the infrastructure, once; a new password applied later
 is picked up by the operator, then ``kubectl rollout restart`` the service.
@@ -61,8 +61,9 @@ VAULT_KEYS_SECRETS = {
 ROUTE_KEYS_SECRET = "muninn-byod-route-keys"
 
 
-# The gateway keeps no data and has no database user.
-DATABASE_SERVICES = tuple(service for service in SERVICE_NAMES if service != "gateway")
+# Every service has a database user; the gateway's serves only its shared rate limits, when an
+# overlay turns them on.
+DATABASE_SERVICES = SERVICE_NAMES
 
 
 def mongodb_password_secret(service: str) -> str:
