@@ -8,6 +8,10 @@ TOOLS_DIR := .tools
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS_DIR)/bin/uv)
 VENV := .venv
 BIN := $(VENV)/bin
+# Policy checks of the deployment (tests/deploy): checkov pins heavy dependencies of its own,
+# so it lives in an environment apart from the workspace's lock.
+TOOLS_VENV := .venv-tools
+CHECKOV_VERSION := 3.3.30
 MYPY_PACKAGES := muninn_shared muninn_devstack muninn_gateway muninn_identity muninn_conversation muninn_memory muninn_scheduler muninn_integrations muninn_byod
 
 export UV_PYTHON := $(PYTHON)
@@ -27,7 +31,11 @@ $(VENV)/.synced: uv.lock pyproject.toml libs/shared/pyproject.toml libs/devstack
 	$(UV) sync --all-packages --frozen
 	@touch $@
 
-install: $(VENV)/.synced ## install every package (editable) and the dev tools into .venv
+$(TOOLS_VENV)/bin/checkov: | $(UV)
+	$(UV) venv --quiet --allow-existing $(TOOLS_VENV)
+	$(UV) pip install --quiet --python $(TOOLS_VENV)/bin/python "checkov==$(CHECKOV_VERSION)"
+
+install: $(VENV)/.synced $(TOOLS_VENV)/bin/checkov ## install every package (editable) and the dev tools into .venv (checkov into .venv-tools)
 
 run: install ## start the whole suite locally (Kafka, MongoDB, every service); gateway on :8080
 	$(BIN)/python -m muninn_devstack run
@@ -58,4 +66,4 @@ bench: install ## run the benchmarks (they print figures; see bench/README.md)
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean: ## remove the virtual environment and local data
-	rm -rf $(VENV) $(TOOLS_DIR) .muninn
+	rm -rf $(VENV) $(TOOLS_VENV) $(TOOLS_DIR) .muninn

@@ -149,7 +149,7 @@ def acls(service: str, access: ServiceAccess) -> list[dict[str, object]]:
 
 def user_resource(service: str, access: ServiceAccess) -> dict[str, object]:
     return {
-        "apiVersion": "kafka.strimzi.io/v1beta2",
+        "apiVersion": "kafka.strimzi.io/v1",
         "kind": "KafkaUser",
         "metadata": {
             "name": kafka_user(service),

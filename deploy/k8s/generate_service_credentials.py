@@ -22,6 +22,12 @@ secrets and the announced routes would become unreadable). A vault's ring rotate
 key in front (``python -m muninn_shared.vault new-key``) and running
 ``python -m muninn_shared.vault rewrap --service <name>`` in that service's pod.
 
+``--mongodb-passwords`` prints only ``muninn-mongodb-<service>-password`` (key ``password``) for
+each service: the passwords of the per-service MongoDB users in
+deploy/k8s/infra/mongodb.yaml, from which the MongoDB operator writes each service's
+connection Secret. Apply them before the infrastructure, once; a new password applied later
+is picked up by the operator, then ``kubectl rollout restart`` the service.
+
 A cluster installed before the route key ring existed gets it alone, with ``kubectl create``,
 which refuses to replace an existing Secret:
 
@@ -41,7 +47,7 @@ from typing import Any
 
 import yaml
 from muninn_shared.service_credentials import generate_for, hashes_of
-from muninn_shared.settings import KEY_READING_SERVICES
+from muninn_shared.settings import KEY_READING_SERVICES, SERVICE_NAMES
 
 NAMESPACE = "muninn"
 HASHES_SECRET = "muninn-identity-service-credential-hashes"
@@ -53,6 +59,22 @@ VAULT_KEYS_SECRETS = {
 }
 # One ring shared by byod (it seals) and the content services (they open): MUNINN_BYOD_ROUTE_KEYS.
 ROUTE_KEYS_SECRET = "muninn-byod-route-keys"
+
+
+# Every service has a database user; the gateway's serves only its shared rate limits, when an
+# overlay turns them on.
+DATABASE_SERVICES = SERVICE_NAMES
+
+
+def mongodb_password_secret(service: str) -> str:
+    return f"muninn-mongodb-{service}-password"
+
+
+def mongodb_passwords() -> list[dict[str, Any]]:
+    return [
+        secret(mongodb_password_secret(service), {"password": os.urandom(24).hex()})
+        for service in DATABASE_SERVICES
+    ]
 
 
 def credential_secret(service: str) -> str:
@@ -112,12 +134,18 @@ def main(argv: list[str]) -> int:
         help=f"print only the Secret {ROUTE_KEYS_SECRET} (once, for a cluster installed "
         "before it existed; apply it with kubectl create)",
     )
-    args = parser.parse_args(argv)
-    documents = (
-        [route_keys_secret()]
-        if args.byod_route_keys
-        else secrets(key_encryption_key=args.key_encryption_key)
+    which.add_argument(
+        "--mongodb-passwords",
+        action="store_true",
+        help="print only each service's MongoDB user password (infra/mongodb.yaml)",
     )
+    args = parser.parse_args(argv)
+    if args.byod_route_keys:
+        documents = [route_keys_secret()]
+    elif args.mongodb_passwords:
+        documents = mongodb_passwords()
+    else:
+        documents = secrets(key_encryption_key=args.key_encryption_key)
     sys.stdout.write(yaml.safe_dump_all(documents))
     return 0
 

@@ -29,7 +29,7 @@ def partitions() -> int:
 
 def topic_resource(name: str) -> dict[str, object]:
     return {
-        "apiVersion": "kafka.strimzi.io/v1beta2",
+        "apiVersion": "kafka.strimzi.io/v1",
         "kind": "KafkaTopic",
         "metadata": {
             "name": name,

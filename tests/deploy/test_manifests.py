@@ -698,7 +698,7 @@ def kustomize_paths(directory: Path) -> set[Path]:
 
 @pytest.mark.parametrize(
     "directory",
-    [BASE, INFRA, OVERLAYS / "dev", OVERLAYS / "prod"],
+    [BASE, INFRA, OVERLAYS / "dev", OVERLAYS / "prod", K8S / "components" / "ingress"],
     ids=lambda p: str(p.relative_to(K8S)),
 )
 def test_kustomization_lists_every_file_and_every_listed_file_exists(directory: Path) -> None:
@@ -801,7 +801,8 @@ def test_each_deployment_takes_config_secrets_and_a_per_pod_instance_id(service:
         assert "MUNINN_MONGO_URI" not in env, "no database credentials where no data is kept"
     else:
         mongo = env["MUNINN_MONGO_URI"]["valueFrom"]["secretKeyRef"]
-        (user,) = infra_object("MongoDBCommunity")["spec"]["users"]
+        users = infra_object("MongoDBCommunity")["spec"]["users"]
+        (user,) = [u for u in users if u["name"] == f"muninn-{service}"]
         assert mongo == {
             "name": user["connectionStringSecretName"],
             "key": "connectionString.standard",
@@ -927,40 +928,47 @@ def test_autoscalers_ingress_and_network_policies_target_real_objects() -> None:
         target = deployments[hpa["spec"]["scaleTargetRef"]["name"]]
         assert "replicas" not in target["spec"], "the autoscaler owns the replica count"
         assert 1 <= hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"]
-    (ingress,) = base_objects("Ingress").values()
-    backends = [
-        path["backend"]["service"]
-        for rule in ingress["spec"]["rules"]
-        for path in rule["http"]["paths"]
-    ]
-    assert backends == [{"name": "gateway", "port": {"name": "http"}}]
-    assert base_objects("Service")["gateway"]["spec"]["ports"][0]["name"] == "http"
+    (route,) = base_objects("HTTPRoute").values()
+    backends = [backend for rule in route["spec"]["rules"] for backend in rule["backendRefs"]]
+    gateway_port = base_objects("Service")["gateway"]["spec"]["ports"][0]
+    assert gateway_port["name"] == "http"
+    assert backends == [{"name": "gateway", "port": gateway_port["port"]}]
     policies = base_objects("NetworkPolicy")
     assert policies
     for policy in policies.values():
         selected = [
             d
             for d in deployments.values()
-            if policy["spec"]["podSelector"]["matchLabels"].items()
-            <= d["spec"]["template"]["metadata"]["labels"].items()
+            if selects(policy["spec"]["podSelector"], d["spec"]["template"]["metadata"]["labels"])
         ]
         assert selected, f"{policy['metadata']['name']} selects no Deployment"
-        for rule in policy["spec"]["ingress"]:
+        for rule in policy["spec"].get("ingress", []):
             for port in rule["ports"]:
                 for d in selected:
                     port_number(container(d), port["port"])
 
 
+def selects(selector: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
+    """Whether a label selector (matchLabels, and matchExpressions with In) picks these labels."""
+    if not selector.get("matchLabels", {}).items() <= labels.items():
+        return False
+    for expression in selector.get("matchExpressions", []):
+        assert expression["operator"] == "In", expression
+        if labels.get(expression["key"]) not in expression["values"]:
+            return False
+    return True
+
+
 def test_every_deployment_may_reach_the_kafka_listener() -> None:
     """Every service, the gateway included, signs in to Kafka: no policy may cut it off.
 
-    The services' policies restrict ingress only, and Strimzi's policy for the listener names
-    no peers (everyone in the namespace may connect). Should either change, the Kafka clients
-    must stay allowed.
+    Strimzi's policy for the listener admits its networkPolicyPeers, and the services' egress
+    policies must, together, leave the listener's port open for every service.
     """
     (listener,) = infra_object("Kafka")["spec"]["kafka"]["listeners"]
     peers = listener.get("networkPolicyPeers")
     policies = base_objects("NetworkPolicy").values()
+    egress_ports: dict[str, list[int | str | None]] = {}
     for name, deployment in base_objects("Deployment").items():
         labels = deployment["spec"]["template"]["metadata"]["labels"]
         if peers is not None:
@@ -969,17 +977,16 @@ def test_every_deployment_may_reach_the_kafka_listener() -> None:
                 for peer in peers
             ), f"{name} is not a peer of the Kafka listener"
         for policy in policies:
-            if not policy["spec"]["podSelector"]["matchLabels"].items() <= labels.items():
+            if not selects(policy["spec"]["podSelector"], labels):
                 continue
             if "Egress" in policy["spec"].get("policyTypes", []):
-                ports = [
+                egress_ports.setdefault(name, []).extend(
                     port.get("port")
                     for rule in policy["spec"].get("egress", [])
                     for port in rule.get("ports", [{}])
-                ]
-                assert None in ports or listener["port"] in ports, (
-                    f"{policy['metadata']['name']} cuts {name} off Kafka's listener"
                 )
+    for name, ports in egress_ports.items():
+        assert None in ports or listener["port"] in ports, f"egress cuts {name} off Kafka"
 
 
 def test_prod_overlay_spreads_every_service() -> None:
@@ -1149,7 +1156,7 @@ def test_built_base_and_infra() -> None:
         "Service",
         "PodDisruptionBudget",
         "HorizontalPodAutoscaler",
-        "Ingress",
+        "HTTPRoute",
         "NetworkPolicy",
     }
     infra = built(INFRA)
@@ -1160,4 +1167,5 @@ def test_built_base_and_infra() -> None:
         "KafkaUser",
         "MongoDBCommunity",
         "OpenTelemetryCollector",
+        "NetworkPolicy",
     }
