@@ -45,6 +45,7 @@ from muninn_shared.storage.parking import ParkedEvents
 from muninn_shared.storage.routed import RoutedStoreRouter
 from muninn_shared.storage.routing import MainStoreRouter, StoreRouter
 from muninn_shared.storage.tombstones import ErasureTombstones
+from muninn_shared.metrics import configure_metrics
 from muninn_shared.telemetry import configure_tracing
 
 log = get_logger(__name__)
@@ -67,9 +68,10 @@ def token_verifier_from(settings: ServiceSettings, keys: KeySource) -> TokenVeri
 
 
 def prepare_process(settings: ServiceSettings) -> Any:
-    """Logging and tracing for this process; returns the tracer provider."""
+    """Logging, tracing and metrics for this process; returns the tracer provider."""
     global _httpx_instrumented
     configure_logging(settings.service_name, settings.log_level, settings.log_format)
+    configure_metrics(settings)
     provider = configure_tracing(settings)
     if not _httpx_instrumented:
         HTTPXClientInstrumentor().instrument(tracer_provider=provider)
