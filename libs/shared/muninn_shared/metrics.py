@@ -287,8 +287,6 @@ def start_metrics_server(settings: ServiceSettings) -> tuple[str, int] | None:
         start_http_server(port, addr=host)
     except (OSError, OverflowError) as exc:
         # Metrics are not worth the service: it serves on without them, and says so.
-        log.warning(
-            "metrics listener not started", host=host, port=port, error=repr(exc)[:300]
-        )
+        log.warning("metrics listener not started", host=host, port=port, error=repr(exc)[:300])
         return None
     return address

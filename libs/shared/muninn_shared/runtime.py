@@ -32,6 +32,7 @@ from muninn_shared.messaging.event_keys import (
     http_key_fetcher,
 )
 from muninn_shared.messaging.security import kafka_security
+from muninn_shared.metrics import configure_metrics
 from muninn_shared.settings import ServiceSettings
 from muninn_shared.storage.idempotency import ProcessedEvents
 from muninn_shared.storage.mongo import create_mongo_client, ping
@@ -45,7 +46,6 @@ from muninn_shared.storage.parking import ParkedEvents
 from muninn_shared.storage.routed import RoutedStoreRouter
 from muninn_shared.storage.routing import MainStoreRouter, StoreRouter
 from muninn_shared.storage.tombstones import ErasureTombstones
-from muninn_shared.metrics import configure_metrics
 from muninn_shared.telemetry import configure_tracing
 
 log = get_logger(__name__)
