@@ -94,8 +94,7 @@ async def test_requests_are_counted_by_route_template_and_status_class() -> None
     buckets = [
         labels
         for (name, labels) in scrape()
-        if name == "muninn_http_server_duration_seconds_bucket"
-        and ("route", route) in labels
+        if name == "muninn_http_server_duration_seconds_bucket" and ("route", route) in labels
     ]
     assert buckets, "latency is a histogram with buckets"
 
@@ -128,7 +127,9 @@ async def test_the_api_port_does_not_answer_metrics() -> None:
 
 def test_metrics_listen_on_their_own_port_by_default() -> None:
     assert metrics_address(ServiceSettings(port=8083)) == ("127.0.0.1", 9083)
-    assert metrics_address(ServiceSettings(port=8080, metrics_port=9999, metrics_host="0.0.0.0")) == (
+    assert metrics_address(
+        ServiceSettings(port=8080, metrics_port=9999, metrics_host="0.0.0.0")
+    ) == (
         "0.0.0.0",
         9999,
     )
