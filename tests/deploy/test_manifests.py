@@ -725,7 +725,9 @@ def test_overlays_build_on_base_and_infra() -> None:
     for overlay in ("dev", "prod"):
         data = kustomization(OVERLAYS / overlay)
         assert data["namespace"] == "muninn"
-        assert set(data["resources"]) == {"../../base", "../../infra"}
+        # Prod also carries the monitoring (ServiceMonitor, PrometheusRule, dashboard).
+        extra = {"../../monitoring"} if overlay == "prod" else set()
+        assert set(data["resources"]) == {"../../base", "../../infra"} | extra
     assert kustomization(BASE)["namespace"] == "muninn"
     assert kustomization(INFRA)["namespace"] == "muninn"
     (namespace,) = base_objects("Namespace").values()
@@ -749,16 +751,22 @@ def test_each_service_has_a_deployment_a_service_and_a_disruption_budget(service
     assert svc["spec"]["selector"].items() <= pod_labels.items()
     assert pdb["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
     c = container(deployment)
-    (service_port,) = svc["spec"]["ports"]
-    assert service_port["port"] == DEFAULT_PORTS[service]
-    assert port_number(c, service_port["targetPort"]) == DEFAULT_PORTS[service]
+    ports = {p["name"]: p for p in svc["spec"]["ports"]}
+    assert set(ports) == {"http", "metrics"}
+    assert ports["http"]["port"] == DEFAULT_PORTS[service]
+    assert port_number(c, ports["http"]["targetPort"]) == DEFAULT_PORTS[service]
+    # The metrics listener's default (muninn_shared.metrics.metrics_address): port + 1000.
+    assert port_number(c, ports["metrics"]["targetPort"]) == DEFAULT_PORTS[service] + 1000
 
 
 @pytest.mark.parametrize("service", SERVICE_NAMES)
 def test_each_deployment_probes_healthz_and_readyz_on_its_port(service: str) -> None:
     deployment = base_objects("Deployment")[service]
     c = container(deployment)
-    assert [p["containerPort"] for p in c["ports"]] == [DEFAULT_PORTS[service]]
+    assert [p["containerPort"] for p in c["ports"]] == [
+        DEFAULT_PORTS[service],
+        DEFAULT_PORTS[service] + 1000,
+    ]
     liveness = c["livenessProbe"]["httpGet"]
     readiness = c["readinessProbe"]["httpGet"]
     startup = c["startupProbe"]["httpGet"]

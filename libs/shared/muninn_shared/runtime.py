@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -32,6 +32,14 @@ from muninn_shared.messaging.event_keys import (
     http_key_fetcher,
 )
 from muninn_shared.messaging.security import kafka_security
+from muninn_shared.metrics import (
+    CONSUMER_LAG,
+    GAUGE_VALUES,
+    OUTBOX_BACKLOG,
+    OUTBOX_DEAD_LETTERS,
+    OUTBOX_OLDEST_AGE,
+    configure_metrics,
+)
 from muninn_shared.settings import ServiceSettings
 from muninn_shared.storage.idempotency import ProcessedEvents
 from muninn_shared.storage.mongo import create_mongo_client, ping
@@ -67,9 +75,10 @@ def token_verifier_from(settings: ServiceSettings, keys: KeySource) -> TokenVeri
 
 
 def prepare_process(settings: ServiceSettings) -> Any:
-    """Logging and tracing for this process; returns the tracer provider."""
+    """Logging, tracing and metrics for this process; returns the tracer provider."""
     global _httpx_instrumented
     configure_logging(settings.service_name, settings.log_level, settings.log_format)
+    configure_metrics(settings)
     provider = configure_tracing(settings)
     if not _httpx_instrumented:
         HTTPXClientInstrumentor().instrument(tracer_provider=provider)
@@ -147,6 +156,7 @@ class ServiceRuntime:
         )
         self.background = BackgroundTasks(settings.service_name)
         self.background.add("outbox-relay", self.relay.run)
+        self.background.every("metrics", settings.metrics_interval_seconds, self.refresh_metrics)
         if self.routes is not None and self.placements is not None:
             self.own_relays = OwnStoreRelays(
                 self.routes,
@@ -198,6 +208,16 @@ class ServiceRuntime:
             service=self.settings.service_name,
             credential=credential.get_secret_value(),
         )
+
+    async def refresh_metrics(self) -> None:
+        """Recompute the gauges a scrape reads: outbox backlog, its oldest row, dead letters
+        and consumer lag (a few indexed counts and the Kafka client's own figures)."""
+        waiting, oldest = await self.outbox.backlog()
+        GAUGE_VALUES.set(OUTBOX_BACKLOG.name, waiting)
+        age = (datetime.now(UTC) - oldest).total_seconds() if oldest is not None else 0.0
+        GAUGE_VALUES.set(OUTBOX_OLDEST_AGE.name, max(0.0, age))
+        GAUGE_VALUES.set(OUTBOX_DEAD_LETTERS.name, await self.outbox.dead_letter_count())
+        GAUGE_VALUES.replace(CONSUMER_LAG.name, await self.consumers.lag())
 
     async def publish(self, topic: str, event: EventEnvelope) -> None:
         await publish_event(self.broker, topic, event)

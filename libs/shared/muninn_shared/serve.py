@@ -10,7 +10,11 @@ import sys
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 
+from muninn_shared.logging import get_logger
+from muninn_shared.metrics import start_metrics_server
 from muninn_shared.settings import ServiceSettings
+
+log = get_logger(__name__)
 
 # CPython's default (700 net new container objects) runs a young collection about twice per
 # search, and every collection also walks what each request keeps alive; collections this far
@@ -47,6 +51,9 @@ def serve(app_factory: str, settings: ServiceSettings) -> None:
         forwarded_allow_ips="127.0.0.1",
     )
     server = _Server(config)
+    metrics_at = start_metrics_server(settings)
+    if metrics_at is not None:
+        log.info("metrics served", address=f"http://{metrics_at[0]}:{metrics_at[1]}/metrics")
     with contextlib.suppress(KeyboardInterrupt):
         server.run()
     if not server.started:

@@ -99,6 +99,26 @@ class ServiceSettings(BaseSettings):
     log_format: Literal["json", "console"] = "json"
     otel_exporter: Literal["none", "console", "otlp"] = "none"
     otel_endpoint: str | None = None
+    metrics_enabled: bool = Field(
+        default=True,
+        description="Serve Prometheus metrics on their own port (GET /metrics there).",
+    )
+    metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="Port of the metrics listener; default the service's port + 1000 "
+        "(gateway 9080, identity 9081, …). Never the API's port: the gateway's is public.",
+    )
+    metrics_host: str | None = Field(
+        default=None, description="Address the metrics listener binds; default MUNINN_HOST."
+    )
+    metrics_interval_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="How often backlogs, lag and ages are recomputed, and metrics pushed over "
+        "OTLP when MUNINN_OTEL_EXPORTER=otlp.",
+    )
 
     outbox_poll_interval_seconds: float = Field(default=0.5, gt=0)
     event_max_bytes: int = Field(

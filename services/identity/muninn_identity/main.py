@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from fastapi import FastAPI
 from muninn_shared.auth import StaticKeys
 from muninn_shared.background import BackgroundTasks
+from muninn_shared.metrics import (
+    ERASURE_OLDEST_AGE,
+    ERASURES_IN_PROGRESS,
+    ERASURES_STUCK,
+    GAUGE_VALUES,
+)
 from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.service import build_service_app
 
@@ -125,6 +131,15 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     async def reannounce_stuck_erasures() -> None:
         await services.privacy.reannounce_stuck(reannounce_after)
 
+    async def measure_erasures() -> None:
+        now = datetime.now(UTC)
+        progress = await erasures.progress(now - reannounce_after)
+        GAUGE_VALUES.set(ERASURES_IN_PROGRESS.name, progress.in_progress)
+        GAUGE_VALUES.set(ERASURES_STUCK.name, progress.stuck)
+        oldest = progress.oldest_requested_at
+        age = (now - oldest).total_seconds() if oldest is not None else 0.0
+        GAUGE_VALUES.set(ERASURE_OLDEST_AGE.name, max(0.0, age))
+
     background = BackgroundTasks(settings.service_name)
     # Announces stuck erasures again until every service has confirmed them; the first
     # round waits one interval, as a service just started has nothing stuck yet.
@@ -134,6 +149,7 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         reannounce_stuck_erasures,
         start_delay=settings.erasure_check_interval_seconds,
     )
+    background.every("erasure-metrics", settings.metrics_interval_seconds, measure_erasures)
     return build_service_app(
         runtime,
         title="Muninn identity",

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 from muninn_shared.background import BackgroundTasks
+from muninn_shared.metrics import GAUGE_VALUES, INGESTION_BACKLOG
 from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.service import build_service_app
@@ -232,6 +233,13 @@ def build_memory(
     # Picks up index writes a crash left pending.
     background.add("memory-index-sweep", index_sync.run)
     workers.schedule(background)
+
+    async def measure_ingestion_backlog() -> None:
+        GAUGE_VALUES.set(INGESTION_BACKLOG.name, await jobs.backlog())
+
+    background.every(
+        "ingestion-backlog-metric", settings.metrics_interval_seconds, measure_ingestion_backlog
+    )
     # Once per interval across the replicas (a lease in MongoDB), not once per replica.
     periodic: list[tuple[str, Work, float]] = [
         ("lifecycle", lifecycle.run, settings.lifecycle_interval_seconds)

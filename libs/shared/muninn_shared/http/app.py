@@ -11,6 +11,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 
 from muninn_shared.http.health import ReadinessCheck, health_router
+from muninn_shared.http.metrics import HttpMetricsMiddleware
 from muninn_shared.http.middleware import RequestIdMiddleware
 from muninn_shared.http.scopes import authorize_route
 from muninn_shared.http.unicode import UnicodeTextMiddleware
@@ -51,6 +52,8 @@ def create_service_app(
     app.include_router(health_router(service))
     for router in routers:
         app.include_router(router, responses=PROBLEM_RESPONSES)
+    # Innermost: it must see the scope the router fills in (the matched route's template).
+    app.add_middleware(HttpMetricsMiddleware)
     app.add_middleware(UnicodeTextMiddleware)
     app.add_middleware(RequestIdMiddleware)
     if tracer_provider is not None:

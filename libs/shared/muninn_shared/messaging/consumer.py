@@ -23,11 +23,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import structlog
 from faststream.exceptions import NackMessage
@@ -52,6 +53,7 @@ from muninn_shared.logging import get_logger
 from muninn_shared.messaging.event_keys import EventKeys, UserErasedError
 from muninn_shared.messaging.outages import MONGODB, unavailable_dependency
 from muninn_shared.messaging.pacing import pace_empty_fetches as install_fetch_pacing
+from muninn_shared.metrics import METRICS
 from muninn_shared.storage.idempotency import ProcessedEvents
 from muninn_shared.storage.parking import ParkedEvents
 from muninn_shared.storage.routed import serving
@@ -59,6 +61,9 @@ from muninn_shared.storage.routes import RouteTable, UserRoute
 from muninn_shared.storage.tombstones import ErasureTombstones
 
 log = get_logger(__name__)
+
+Outcome = Literal["applied", "skipped", "parked", "dead_lettered", "not_wanted"]
+"""What became of a delivery; ``not_wanted`` (another type on the topic) is not measured."""
 
 TransactionalHandler = Callable[[EventEnvelope, AsyncClientSession], Awaitable[None]]
 
@@ -118,6 +123,7 @@ class EventConsumers:
         self._stopping = asyncio.Event()
         self._waiting: dict[str, Waiting] = {}
         self.registered: list[tuple[str, str, frozenset[str]]] = []
+        self._subscribers: list[tuple[str, Any]] = []
         if pace_empty_fetches:
             install_fetch_pacing()
 
@@ -168,12 +174,22 @@ class EventConsumers:
                 # The event is read from the record's bytes, not from FastStream's decoded
                 # body: FastStream decodes only ``application/json``, and this reads the
                 # structured CloudEvent and the previous release's shape alike.
-                await self._deliver(
-                    consumer, wanted, handler, origin=origin, raw=message.body, on_main=on_main
-                )
+                started = time.perf_counter()
+                outcome: Outcome | Literal["failed"] = "failed"
+                try:
+                    outcome = await self._deliver(
+                        consumer, wanted, handler, origin=origin, raw=message.body, on_main=on_main
+                    )
+                finally:
+                    # "failed": handed back unacknowledged (a stop, a dead letter not published).
+                    if outcome != "not_wanted":
+                        METRICS.consumer_duration.record(
+                            time.perf_counter() - started,
+                            {"consumer": consumer, "outcome": outcome},
+                        )
 
             consume.__name__ = f"consume_{name.replace('-', '_').replace('.', '_')}"
-            self._broker.subscriber(
+            subscriber = self._broker.subscriber(
                 topic.value,
                 group_id=group,
                 # Static membership: a restarted process takes its partitions back at once
@@ -186,7 +202,9 @@ class EventConsumers:
                 ack_policy=AckPolicy.NACK_ON_ERROR,
                 title=consumer,
                 description=handler.__doc__ or "",
-            )(consume)
+            )
+            subscriber(consume)
+            self._subscribers.append((consumer, subscriber))
             self.registered.append((topic.value, consumer, wanted))
             if not on_main:
                 self._handlers[consumer] = handler
@@ -203,16 +221,17 @@ class EventConsumers:
         origin: Origin,
         raw: bytes,
         on_main: bool = False,
-    ) -> None:
+    ) -> Outcome:
+        """Handle one delivery; what became of it."""
         try:
             event = decode_envelope(raw)
         except ValidationError as exc:
             await self._dead_letter(
                 consumer, origin, raw, "invalid-envelope", f"invalid envelope: {exc}"
             )
-            return
+            return "dead_lettered"
         if wanted and event.type not in wanted:
-            return
+            return "not_wanted"
         bound = log.bind(
             consumer=consumer, event_id=str(event.id), event_type=event.type, user_id=event.subject
         )
@@ -222,7 +241,7 @@ class EventConsumers:
             await self._dead_letter(
                 consumer, origin, raw, "untrusted", f"untrusted event: {distrust}"
             )
-            return
+            return "dead_lettered"
         failures = 0
         outage_retries = 0
         first = self._route_of(event, on_main)
@@ -233,7 +252,7 @@ class EventConsumers:
         ):
             # The user's earlier events wait for their database: this one queues behind them.
             await self._park(consumer, event, raw, first, bound, origin.topic)
-            return
+            return "parked"
         while True:
             route = None
             try:
@@ -241,20 +260,20 @@ class EventConsumers:
                 with serving(route):
                     await self._apply_once(consumer, handler, event, bound)
                 self._resumed(consumer, bound)
-                return
+                return "applied"
             except asyncio.CancelledError:
                 raise
             except UserErasedError:
                 # Its key died with the user: nothing in it can be read or applied again.
                 self._resumed(consumer, bound)
                 bound.info("event of an erased user skipped: its key is destroyed")
-                return
+                return "skipped"
             except SealBrokenError as exc:
                 bound.error("sealed event refused", reason=str(exc))
                 await self._dead_letter(
                     consumer, origin, raw, "untrusted", f"untrusted event: {exc}"
                 )
-                return
+                return "dead_lettered"
             except Exception as exc:
                 error = _describe(exc)
                 dependency = unavailable_dependency(exc)
@@ -267,7 +286,7 @@ class EventConsumers:
                         # wait, parked, so the partition's other users go on.
                         if self._parked is not None:
                             await self._park(consumer, event, raw, route, bound, origin.topic)
-                            return
+                            return "parked"
                         dependency = f"user store {route.store_id}"
                 if dependency is not None:
                     self._wait_on(consumer, dependency, error, bound)
@@ -278,8 +297,28 @@ class EventConsumers:
                 bound.warning("event handler failed", attempt=failures, error=error)
                 if failures >= self._max_attempts:
                     await self._dead_letter(consumer, origin, raw, "handler-failed", error)
-                    return
+                    return "dead_lettered"
                 await self._pause(self._retry_base * (2 ** (failures - 1)))
+
+    async def lag(self) -> list[tuple[dict[str, str], float]]:
+        """Per consumer, the messages between its position and the end of the partitions this
+        replica holds, from what the client already knows (no request to the broker)."""
+        series: list[tuple[dict[str, str], float]] = []
+        for consumer, subscriber in self._subscribers:
+            client = getattr(subscriber, "consumer", None)
+            if client is None or not hasattr(client, "assignment"):
+                continue  # not started, or an in-process test broker
+            behind = 0
+            for partition in client.assignment():
+                end = client.highwater(partition)
+                if end is None:
+                    continue  # nothing fetched from it yet
+                # Bounded: a partition whose position is being reset must not stall the step.
+                with contextlib.suppress(Exception):
+                    async with asyncio.timeout(1.0):
+                        behind += max(0, end - await client.position(partition))
+            series.append(({"consumer": consumer}, float(behind)))
+        return series
 
     def _route_of(self, event: EventEnvelope, on_main: bool) -> UserRoute | None:
         if on_main or self._routes is None:
@@ -449,6 +488,7 @@ class EventConsumers:
                     },
                 )
                 self._resumed(consumer, log.bind(consumer=consumer))
+                METRICS.consumer_dead_letters.add(1, {"consumer": consumer, "reason": reason})
                 return
             except asyncio.CancelledError:
                 raise

@@ -43,6 +43,7 @@ from muninn_shared.events.catalogue import UnknownEventTypeError
 from muninn_shared.events.sealing import fit_sealed_event
 from muninn_shared.logging import get_logger
 from muninn_shared.messaging.event_keys import UserErasedError
+from muninn_shared.metrics import METRICS
 from muninn_shared.storage.indexes import ensure_index
 from muninn_shared.storage.mongo import in_transaction, update_one_and_read
 
@@ -205,6 +206,19 @@ class Outbox:
 
         await in_transaction(self._db.client, move)
 
+    async def backlog(self) -> tuple[int, datetime | None]:
+        """How many rows wait to be published, and when the oldest was written.
+
+        Both walk the ``(published_at, _id)`` index: published rows are deleted, so what is
+        left is the backlog itself, and the smallest ``_id`` is the oldest row."""
+        waiting = {"published_at": None}
+        count = await self._db[OUTBOX].count_documents(waiting)
+        oldest = await self._db[OUTBOX].find_one(
+            waiting, {"created_at": 1}, sort=[("published_at", ASCENDING), ("_id", ASCENDING)]
+        )
+        created = oldest.get("created_at") if oldest else None
+        return count, created if isinstance(created, datetime) else None
+
     async def dead_letter_count(self) -> int:
         return await self._db[DEAD_LETTERS].count_documents({})
 
@@ -348,11 +362,13 @@ class OutboxRelay:
             if done:
                 await self._outbox.mark_published(done)
                 self.published += len(done)
+                METRICS.outbox_published.add(len(done))
         return len(done) + set_aside
 
     async def _set_aside(self, row: dict[str, Any], error: str) -> None:
         await self._outbox.set_aside(row, error)
         self.dead_lettered += 1
+        METRICS.outbox_set_aside.add(1)
         envelope = row.get("envelope")
         log.error(
             "outbox event set aside as undeliverable",

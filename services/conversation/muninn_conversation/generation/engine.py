@@ -23,6 +23,7 @@ from muninn_conversation.generation.prompt import system_prompt
 from muninn_conversation.messages.models import FINISHED, GenerationStatus
 from muninn_conversation.messages.replies import Replies
 from muninn_conversation.profiles.client import ProfileClient, UserContext
+from muninn_conversation.providers.metering import metered_stream
 from muninn_conversation.providers.models import (
     ChatMessage,
     Completion,
@@ -184,7 +185,7 @@ class GenerationEngine:
             request = self._request(job, user, recall, model)
             completion: Completion | None = None
             last_save = time.monotonic()
-            events = provider.stream(request)
+            events = metered_stream(provider, request)
             try:
                 async for event in events:
                     if isinstance(event, TextDelta):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
+from muninn_shared.http.metrics import UNMATCHED, label_route
 from muninn_shared.logging import bind_user
 from muninn_shared.problems import ProblemError
 
@@ -30,6 +31,8 @@ async def proxy(request: Request) -> Response:
 
     path: str = request.scope["path"]
     route = gateway.routes.match(path)
+    # The catch-all's template says nothing: requests are counted by the prefix they matched.
+    label_route(request.scope, route.prefix if route is not None else UNMATCHED)
     if route is None:
         raise ProblemError(404, "No API resource lives at this path.", code="not-found")
 

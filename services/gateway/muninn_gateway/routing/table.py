@@ -41,10 +41,15 @@ class PrefixMap(Generic[T]):
         self._longest = max((len(k) for k in self._entries), default=0)
 
     def lookup(self, segments: Segments) -> T | None:
+        found = self.longest_match(segments)
+        return found[1] if found is not None else None
+
+    def longest_match(self, segments: Segments) -> tuple[Segments, T] | None:
+        """The longest prefix of ``segments`` with a value, and that value."""
         for length in range(min(len(segments), self._longest), 0, -1):
             value = self._entries.get(segments[:length])
             if value is not None:
-                return value
+                return segments[:length], value
         return None
 
 
@@ -54,6 +59,8 @@ class Route:
     base_url: str
     read_timeout: float
     max_body_bytes: int
+    prefix: str = ""
+    """The route-table prefix that matched (``/v1/memories``): the request's metrics label."""
 
 
 class RouteTable:
@@ -96,10 +103,12 @@ class RouteTable:
         segments = split_path(path)
         if segments is None or segments[0] != "v1":
             return None
-        service = self._services.lookup(segments)
-        if service is None:
+        found = self._services.longest_match(segments)
+        if found is None:
             return None
+        prefix, service = found
         return Route(
+            prefix="/" + "/".join(prefix),
             service=service,
             base_url=self._service_urls[service],
             read_timeout=self._read_timeouts.lookup(segments) or self._default_read_timeout,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from muninn_shared.storage.indexes import ensure_index
@@ -10,6 +11,13 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 ERASURES = "erasures"
+
+
+@dataclass(frozen=True)
+class ErasureProgress:
+    in_progress: int
+    stuck: int
+    oldest_requested_at: datetime | None
 
 
 class ErasureStore:
@@ -41,6 +49,28 @@ class ErasureStore:
             }
         ).limit(limit)
         return [doc async for doc in cursor]
+
+    async def progress(self, announced_before: datetime) -> ErasureProgress:
+        """How many erasures are in progress, how many of those are stuck (as :meth:`stuck`
+        sees them), and when the oldest was requested: for the erasure gauges."""
+        in_progress = {"status": "in_progress"}
+        count = await self._erasures.count_documents(in_progress)
+        if count == 0:
+            return ErasureProgress(0, 0, None)
+        stuck = await self._erasures.count_documents(
+            {
+                **in_progress,
+                "$or": [
+                    {"announced_at": {"$lt": announced_before}},
+                    {"announced_at": {"$exists": False}, "requested_at": {"$lt": announced_before}},
+                ],
+            }
+        )
+        oldest = await self._erasures.find_one(
+            in_progress, {"requested_at": 1}, sort=[("requested_at", 1)]
+        )
+        requested = oldest.get("requested_at") if oldest else None
+        return ErasureProgress(count, stuck, requested if isinstance(requested, datetime) else None)
 
     async def claim_reannouncement(
         self, erasure: Document, now: datetime, session: AsyncClientSession

@@ -16,10 +16,12 @@ import asyncio
 import contextlib
 import os
 import socket
+from datetime import UTC, datetime
 from typing import Any
 
 from muninn_shared.background import BackgroundTasks
 from muninn_shared.logging import get_logger
+from muninn_shared.metrics import METRICS
 from muninn_shared.storage.routed import across_stores, first_across_stores, serving
 from muninn_shared.storage.routes import RouteTable
 
@@ -132,6 +134,7 @@ class IngestionWorkers:
         try:
             await self._pipeline.run(job)
             self.processed += 1
+            METRICS.time_to_searchable.record(_seconds_since(job.get("created_at")))
             self._notify(job["_id"])
         except LostClaimError:
             log.warning("ingestion job taken over or removed; not applied here", job_id=job["_id"])
@@ -184,3 +187,11 @@ class IngestionWorkers:
             with contextlib.suppress(Exception):
                 if not await self._jobs.renew(job_id, claim, self._lease):
                     return
+
+
+def _seconds_since(moment: object) -> float:
+    """Seconds from ``moment`` (a job's creation) to now; 0 for a job without one."""
+    if not isinstance(moment, datetime):
+        return 0.0
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return max(0.0, (datetime.now(UTC) - aware).total_seconds())

@@ -1,4 +1,5 @@
-"""Where a search spends its time, for the W3C ``Server-Timing`` response header.
+"""Where a search spends its time, for the W3C ``Server-Timing`` response header and the
+``muninn.memory.search.duration`` histogram (one series per stage, and ``total``).
 
 Stages are recorded into the timings of the request being served (a context variable), so
 code deep in the index needs no extra parameter; outside a recording, ``stage`` costs nothing.
@@ -11,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from muninn_shared.metrics import METRICS
+
 
 class StageTimings:
     def __init__(self) -> None:
@@ -19,6 +22,11 @@ class StageTimings:
 
     def add(self, name: str, seconds: float) -> None:
         self.stages[name] = self.stages.get(name, 0.0) + seconds
+
+    def record_metrics(self) -> None:
+        total = time.perf_counter() - self.started
+        for name, seconds in [*self.stages.items(), ("total", total)]:
+            METRICS.search_duration.record(seconds, {"stage": name})
 
     def header(self) -> str:
         """``embed;dur=21.3, index;dur=8.1, …, total;dur=40.2`` (milliseconds)."""
@@ -36,6 +44,7 @@ def recording() -> Iterator[StageTimings]:
     token = _current.set(timings)
     try:
         yield timings
+        timings.record_metrics()
     finally:
         _current.reset(token)
 

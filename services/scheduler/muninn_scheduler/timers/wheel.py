@@ -28,6 +28,7 @@ from typing import Any
 from muninn_shared.events import EventEnvelope, new_event
 from muninn_shared.events.payloads import TimerFired
 from muninn_shared.logging import get_logger
+from muninn_shared.metrics import METRICS
 from muninn_shared.storage.mongo import in_transaction
 from muninn_shared.storage.outbox import Outbox
 from muninn_shared.storage.routed import across_stores
@@ -295,6 +296,11 @@ class TimerWheel:
             return 0
         self.fired += len(chunk)
         self._outbox.poke()
+        for timer, outcome in zip(chunk, outcomes, strict=True):
+            if outcome == Outcome.FIRED:
+                METRICS.timer_lateness.record(
+                    max(0.0, (now - timer.due_at).total_seconds()), {"kind": timer.kind}
+                )
         return sum(1 for outcome in outcomes if outcome == Outcome.FIRED)
 
     @staticmethod
