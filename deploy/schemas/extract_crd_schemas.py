@@ -14,6 +14,10 @@ Where the vendored CRDs came from (deploy/README.md, "Operator versions", pins t
                          config/crd/bases/mongodbcommunity.mongodb.com_mongodbcommunity.yaml
     OpenTelemetry operator v0.158.0
                          config/crd/bases/opentelemetry.io_opentelemetrycollectors.yaml
+    prometheus-operator 0.93.0
+                         example/prometheus-operator-crd/monitoring.coreos.com_{servicemonitors,
+                         prometheusrules}.yaml (one pattern rewritten: Go accepts `^(?i)…`,
+                         Python only `(?i)^…`, the same expression)
 
     python deploy/schemas/extract_crd_schemas.py path/to/crd.yaml ...
 """

@@ -109,6 +109,16 @@ def of_kind(docs: list[Document], kind: str) -> dict[str, Document]:
     return {doc["metadata"]["name"]: doc for doc in docs if doc["kind"] == kind}
 
 
+def service_config(docs: list[Document]) -> tuple[str, Document]:
+    """The services' ConfigMap (others, such as Grafana's dashboards, may sit beside it)."""
+    ((name, config),) = [
+        (name, doc)
+        for name, doc in of_kind(docs, "ConfigMap").items()
+        if name.startswith("muninn-config")
+    ]
+    return name, config
+
+
 def schema_path(doc: Document) -> Path | None:
     group, _, version = doc["apiVersion"].rpartition("/")
     name = f"{doc['kind'].lower()}_{version}.json"
@@ -260,7 +270,7 @@ def test_every_prod_topic_has_three_replicas_and_two_in_sync() -> None:
 
 @pytest.mark.parametrize("target", ["base", "overlays/dev", "overlays/prod"])
 def test_services_never_create_topics(target: str) -> None:
-    (config,) = of_kind(rendered(target), "ConfigMap").values()
+    _, config = service_config(rendered(target))
     assert config["data"]["MUNINN_KAFKA_CREATE_TOPICS"] == "false"
 
 
@@ -470,7 +480,7 @@ def test_readme_states_the_proxy_body_limit_the_gateway_enforces() -> None:
 @pytest.mark.parametrize("target", ["overlays/dev", "overlays/prod"])
 def test_configuration_and_generated_secrets_carry_a_content_hash(target: str) -> None:
     docs = rendered(target)
-    (config,) = of_kind(docs, "ConfigMap")
+    config, _ = service_config(docs)
     assert config.startswith("muninn-config-"), "a changed config must change the name"
     for name, deployment in of_kind(docs, "Deployment").items():
         sources = main_container(deployment)["envFrom"]
