@@ -14,13 +14,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from muninn_memory.retrieval.factory import create_vector_backend
 from muninn_shared.content_schema.vectors import deploy_vectors, memory_vector_collection
 from muninn_shared.settings import ServiceSettings
 from pydantic import ValidationError
 from qdrant_client import AsyncQdrantClient
 from qdrant_client.http.exceptions import UnexpectedResponse
-
-from muninn_memory.retrieval.factory import create_vector_backend
 
 
 class QdrantRest(BaseHTTPRequestHandler):
