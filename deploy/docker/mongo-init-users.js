@@ -1,0 +1,19 @@
+// Runs once, on the first start of an empty data volume (the image's
+// /docker-entrypoint-initdb.d), as the root user: one MongoDB user per service, allowed to
+// read and write its own database (muninn_<service>) and nothing else. The passwords come
+// from the container's environment (MUNINN_MONGO_PASSWORD_<SERVICE>, from .env).
+const services = ["identity", "conversation", "memory", "scheduler", "integrations", "byod"];
+const admin = db.getSiblingDB("admin");
+for (const service of services) {
+  const password = process.env[`MUNINN_MONGO_PASSWORD_${service.toUpperCase()}`];
+  if (!password) {
+    throw new Error(`MUNINN_MONGO_PASSWORD_${service.toUpperCase()} is not set`);
+  }
+  if (admin.getUser(service) === null) {
+    admin.createUser({
+      user: service,
+      pwd: password,
+      roles: [{ role: "readWrite", db: `muninn_${service}` }],
+    });
+  }
+}
