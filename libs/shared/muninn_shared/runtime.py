@@ -120,6 +120,7 @@ class ServiceRuntime:
             client_id=f"{settings.kafka_client_prefix}-{settings.service_name}",
             tracer_provider=self.tracer_provider,
             security=self.kafka_security,
+            create_topics=settings.kafka_create_topics,
         )
         self.consumers = EventConsumers(
             self.broker,
