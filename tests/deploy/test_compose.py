@@ -51,7 +51,10 @@ def test_env_files_stay_out_of_git_and_the_build_context() -> None:
 
 def test_mongo_users_are_one_per_service_on_its_own_database() -> None:
     script = (ROOT / "deploy" / "docker" / "mongo-init-users.js").read_text()
-    assert 'role: "readWrite", db: `muninn_${service}`' in script
+    assert 'role: "readWrite", db: `muninn_${name}`' in script
+    assert 'service === "byod" ? [service, ...movedByByod] : [service]' in script
+    # byod's moves copy the content services' hosted data: exactly those four.
+    assert 'movedByByod = ["conversation", "memory", "scheduler", "integrations"]' in script
     services = yaml.safe_load(COMPOSE_FILE.read_text())["services"]
     mongo = services["mongo"]
     assert "--keyFile" in mongo["command"]
