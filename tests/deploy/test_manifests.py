@@ -58,6 +58,11 @@ SECRET_VALUES = {
     "MUNINN_SIGNING_KEYS": SigningKeyRing.generate().to_json(),
     "MUNINN_MONGO_URI": "mongodb://muninn:pw@muninn-mongodb-0.muninn-mongodb-svc:27017/admin?replicaSet=muninn-mongodb",
     "MUNINN_QDRANT_API_KEY": "qdrant-test-key",
+    "MUNINN_MONGO_ROOT_PASSWORD": "mongo-root-password",
+    **{
+        f"MUNINN_MONGO_PASSWORD_{service.upper()}": f"mongo{service}password"
+        for service in SERVICE_NAMES
+    },
     "MUNINN_KAFKA_SASL_PASSWORD": "kafka-test-password",
     **{
         f"MUNINN_KAFKA_PASSWORD_{service.upper()}": f"kafka-{service}-password"
@@ -321,7 +326,7 @@ def test_dockerfile_has_a_builder_and_a_runtime_stage_on_python_3_11_slim() -> N
     for instructions in stages.values():
         image = instructions[0][1]
         resolved = re.sub(r"\$\{(\w+)\}", lambda m: global_args()[m[1]], image)
-        assert resolved == "python:3.11-slim"
+        assert re.fullmatch(r"python:3\.11-slim@sha256:[0-9a-f]{64}", resolved), resolved
 
 
 def test_dockerfile_takes_service_as_a_build_arg_in_every_stage() -> None:
@@ -617,6 +622,9 @@ def test_compose_wires_kafka_mongo_qdrant_and_the_collector() -> None:
     assert services["mongo"]["image"].startswith("mongo:7")
     replica_set = mongo_command[mongo_command.index("--replSet") + 1]
     mongo_check = " ".join(services["mongo"]["healthcheck"]["test"])
+    assert "$$MONGO_HEALTHCHECK" in mongo_check
+    assert "-u root" in mongo_check, "access control is on: the check signs in"
+    mongo_check = services["mongo"]["environment"]["MONGO_HEALTHCHECK"]
     assert "rs.initiate" in mongo_check
     assert "NotYetInitialized" in mongo_check, "rs.initiate must run only once"
     assert f"_id: '{replica_set}'" in mongo_check
@@ -630,9 +638,15 @@ def test_compose_wires_kafka_mongo_qdrant_and_the_collector() -> None:
     for service in SERVICE_NAMES:
         env = compose_env(service)
         assert env["MUNINN_KAFKA_BOOTSTRAP"] == advertised
-        mongo = urlsplit(env["MUNINN_MONGO_URI"])
-        assert mongo.hostname == "mongo"
-        assert f"replicaSet={replica_set}" in mongo.query
+        if service in STATELESS_SERVICES:
+            assert "MUNINN_MONGO_URI" not in env
+        else:
+            mongo = urlsplit(env["MUNINN_MONGO_URI"])
+            assert mongo.hostname == "mongo"
+            assert f"replicaSet={replica_set}" in mongo.query
+            assert "authSource=admin" in mongo.query
+            assert mongo.username == service
+            assert mongo.password == SECRET_VALUES[f"MUNINN_MONGO_PASSWORD_{service.upper()}"]
         otel = urlsplit(env["MUNINN_OTEL_ENDPOINT"])
         assert (otel.hostname, otel.port, otel.path) == ("otel-collector", http_port, "/v1/traces")
         if service == "memory":

@@ -39,9 +39,7 @@ IDENTITY_ONLY = ("MUNINN_EVENT_KEY_ENCRYPTION_KEY", "MUNINN_SERVICE_CREDENTIAL_H
 # users' content may live there open them with the same ring. Written out, not derived.
 ROUTE_KEYS = "MUNINN_BYOD_ROUTE_KEYS"
 ROUTE_KEY_HOLDERS = ("byod", "conversation", "memory", "scheduler", "integrations")
-COMPOSE_ROUTE_KEYS = (
-    "${MUNINN_BYOD_ROUTE_KEYS:?set MUNINN_BYOD_ROUTE_KEYS (see the top of this file)}"
-)
+COMPOSE_ROUTE_KEYS = "${MUNINN_BYOD_ROUTE_KEYS:?set MUNINN_BYOD_ROUTE_KEYS (see .env.example)}"
 
 
 @cache
@@ -201,10 +199,11 @@ def test_compose_gives_byod_and_the_content_services_the_one_route_key_ring(
 
 
 def test_the_compose_and_kubernetes_set_ups_make_the_route_key_ring() -> None:
-    # The .env one-liners (the top of docker-compose.yml, deploy/README.md) make the ring.
+    # .env.example names the ring and how to make it; deploy/README.md's one-liner too.
     line = "MUNINN_BYOD_ROUTE_KEYS=k1:$(openssl rand -base64 32 | tr '+/' '-_')"
-    header = COMPOSE_FILE.read_text().split("\nname:", 1)[0]
-    assert line in header
+    example = (COMPOSE_FILE.parent / ".env.example").read_text()
+    assert "MUNINN_BYOD_ROUTE_KEYS=\n" in example
+    assert "k1:$(openssl rand -base64 32 | tr '+/' '-_')" in example
     readme = (DEPLOY / "README.md").read_text()
     assert line in readme
     assert generator().ROUTE_KEYS_SECRET in readme

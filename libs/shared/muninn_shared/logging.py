@@ -22,6 +22,9 @@ def _add_trace_ids(
     return event_dict
 
 
+_MUNINN_HANDLER = "_muninn_handler"
+
+
 def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> None:
     renderer: Any = (
         structlog.processors.JSONRenderer()
@@ -43,11 +46,41 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> N
         cache_logger_on_first_use=True,
     )
     structlog.contextvars.bind_contextvars(service=service)
-    logging.basicConfig(
-        level=level.upper(), stream=sys.stdout, format="%(name)s %(levelname)s %(message)s"
-    )
+    # Libraries log through the standard library (uvicorn's error and access loggers, which
+    # serve.py leaves unconfigured so they reach the root): one JSON object per line as well.
+    # Only the handler installed here is replaced: others on the root (a test runner's
+    # capture) stay.
+    root = logging.getLogger()
+    for installed in [h for h in root.handlers if getattr(h, _MUNINN_HANDLER, False)]:
+        root.removeHandler(installed)
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(stdlib_formatter(fmt))
+    setattr(handler, _MUNINN_HANDLER, True)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
     for noisy in ("aiokafka", "pymongo", "httpx", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def stdlib_formatter(fmt: str) -> logging.Formatter:
+    """Standard-library records rendered like structlog's: JSON with the logger's name, level,
+    UTC time, the bound context (service, request and trace ids) and any exception."""
+    if fmt != "json":
+        return logging.Formatter("%(name)s %(levelname)s %(message)s")
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[
+            structlog.contextvars.merge_contextvars,
+            structlog.stdlib.add_logger_name,
+            structlog.stdlib.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            _add_trace_ids,
+        ],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(),
+        ],
+    )
 
 
 def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:

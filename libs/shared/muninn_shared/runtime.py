@@ -23,6 +23,7 @@ from muninn_shared.background import BackgroundTasks
 from muninn_shared.events import EventEnvelope
 from muninn_shared.http.health import ReadinessCheck
 from muninn_shared.logging import configure_logging, get_logger
+from muninn_shared.messaging.auto_create import forbid_topic_auto_creation
 from muninn_shared.messaging.broker import create_broker, ensure_topics, publish_event
 from muninn_shared.messaging.consumer import EventConsumers
 from muninn_shared.messaging.event_keys import (
@@ -128,6 +129,7 @@ class ServiceRuntime:
             client_id=f"{settings.kafka_client_prefix}-{settings.service_name}",
             tracer_provider=self.tracer_provider,
             security=self.kafka_security,
+            create_topics=settings.kafka_create_topics,
         )
         self.consumers = EventConsumers(
             self.broker,
@@ -262,6 +264,9 @@ class ServiceRuntime:
 
     async def start(self, *, attempts: int = 60, delay: float = 1.0) -> None:
         """Connect to MongoDB and Kafka, waiting for them (bounded) if they are still starting."""
+        if not self.settings.kafka_create_topics:
+            # Before any Kafka client starts: they and their tasks inherit it.
+            forbid_topic_auto_creation()
         for attempt in range(1, attempts + 1):
             try:
                 await ping(self.main_db)

@@ -90,6 +90,22 @@ class ServiceSettings(BaseSettings):
     qdrant_url: str | None = None
     qdrant_api_key: SecretStr | None = None
     qdrant_path: Path | None = None
+    qdrant_shard_number: int = Field(
+        default=1,
+        ge=1,
+        description="Shards of each collection memory creates on the Qdrant server "
+        "(MUNINN_QDRANT_URL); set once, at creation. Embedded Qdrant Edge ignores it.",
+    )
+    qdrant_replication_factor: int = Field(
+        default=1,
+        ge=1,
+        description="Copies of each shard across the Qdrant cluster's nodes (at most its size).",
+    )
+    qdrant_write_consistency_factor: int = Field(
+        default=1,
+        ge=1,
+        description="Replicas that must acknowledge a write; at most the replication factor.",
+    )
 
     jwt_issuer: str = "muninn"
     jwt_audience: str = "muninn"
@@ -221,6 +237,15 @@ class ServiceSettings(BaseSettings):
         ge=0,
         description="At most one refetch per interval for tokens with an unknown key id.",
     )
+
+    @model_validator(mode="after")
+    def _qdrant_writes_fit_the_replicas(self) -> ServiceSettings:
+        if self.qdrant_write_consistency_factor > self.qdrant_replication_factor:
+            raise ValueError(
+                "MUNINN_QDRANT_WRITE_CONSISTENCY_FACTOR cannot exceed "
+                "MUNINN_QDRANT_REPLICATION_FACTOR: a write would wait for replicas that do not exist"
+            )
+        return self
 
     @model_validator(mode="after")
     def _sealing_in_prod(self) -> ServiceSettings:

@@ -72,6 +72,29 @@ def memory_vector_collection(model_id: str, dimension: int) -> VectorCollectionS
     return VectorCollectionSpec(name=name, dimension=dimension)
 
 
+@dataclass(frozen=True)
+class CollectionLayout:
+    """How a collection is spread over a Qdrant cluster; fixed when it is created.
+
+    A user's own Qdrant gets :data:`SINGLE_NODE` (what a self-hosted Qdrant is, unless its
+    owner says otherwise); the hosted one gets the operator's settings
+    (``MUNINN_QDRANT_SHARD_NUMBER``, ``_REPLICATION_FACTOR``, ``_WRITE_CONSISTENCY_FACTOR``).
+    """
+
+    shard_number: int = 1
+    replication_factor: int = 1
+    write_consistency_factor: int = 1
+
+    def __post_init__(self) -> None:
+        if min(self.shard_number, self.replication_factor, self.write_consistency_factor) < 1:
+            raise ValueError("shards, replicas and write consistency are at least 1")
+        if self.write_consistency_factor > self.replication_factor:
+            raise ValueError("write consistency cannot exceed the replication factor")
+
+
+SINGLE_NODE = CollectionLayout()
+
+
 class VectorSchemaConflictError(RuntimeError):
     """The user's Qdrant holds the collection or a payload index in another shape."""
 
@@ -91,7 +114,7 @@ class VectorDeployReport:
 
 
 async def deploy_vectors(
-    client: AsyncQdrantClient, spec: VectorCollectionSpec
+    client: AsyncQdrantClient, spec: VectorCollectionSpec, layout: CollectionLayout = SINGLE_NODE
 ) -> VectorDeployReport:
     """Create ``spec``'s collection and payload indexes where missing; idempotent.
 
@@ -108,6 +131,9 @@ async def deploy_vectors(
                 DENSE_VECTOR: qm.VectorParams(size=spec.dimension, distance=qm.Distance.COSINE)
             },
             sparse_vectors_config={SPARSE_VECTOR: qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
+            shard_number=layout.shard_number,
+            replication_factor=layout.replication_factor,
+            write_consistency_factor=layout.write_consistency_factor,
         )
         report.created_collection = True
     present = (await client.get_collection(spec.name)).payload_schema

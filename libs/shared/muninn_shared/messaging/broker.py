@@ -28,11 +28,15 @@ def create_broker(
     client_id: str,
     tracer_provider: TracerProvider | None,
     security: BaseSecurity | None = None,
+    create_topics: bool = True,
 ) -> KafkaBroker:
+    """``create_topics=False``: FastStream's subscribers must not create their topics through
+    the admin client when they start (its default), as ensure_topics would not."""
     return KafkaBroker(
         bootstrap,
         client_id=client_id,
         security=security,
+        allow_auto_create_topics=create_topics,
         enable_idempotence=True,
         acks="all",
         request_timeout_ms=15000,

@@ -20,6 +20,7 @@ from muninn_shared.events import EventEnvelope
 from muninn_shared.events.catalogue import Topic
 from muninn_shared.events.payloads import SessionRevoked
 from muninn_shared.logging import get_logger
+from muninn_shared.messaging.auto_create import forbid_topic_auto_creation
 from muninn_shared.messaging.broker import ensure_topics
 from muninn_shared.messaging.security import admin_client_options
 from pydantic import ValidationError
@@ -87,6 +88,8 @@ class RevocationFeed:
     async def _connect(self) -> None:
         if self._create_topic:
             await ensure_topics(self._bootstrap, topics=[TOPIC], security=self._security)
+        else:
+            forbid_topic_auto_creation()
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self._bootstrap,
             **admin_client_options(self._security),

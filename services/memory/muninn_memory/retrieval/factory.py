@@ -6,6 +6,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from muninn_shared.content_schema.vectors import CollectionLayout
 from muninn_shared.settings import ServiceSettings
 
 from muninn_memory.embeddings.factory import create_embedder, embedder_from_spec, embedder_spec
@@ -23,13 +24,25 @@ from muninn_memory.vectors.server import QdrantBackend
 EDGE_DIRECTORY = "edge"
 
 
+def qdrant_layout(settings: ServiceSettings) -> CollectionLayout:
+    """The hosted Qdrant server's collection layout (Edge, in-process, has no cluster)."""
+    return CollectionLayout(
+        shard_number=settings.qdrant_shard_number,
+        replication_factor=settings.qdrant_replication_factor,
+        write_consistency_factor=settings.qdrant_write_consistency_factor,
+    )
+
+
 def create_vector_backend(
     settings: ServiceSettings, vectors: VectorSettings | None = None
 ) -> VectorBackend:
     vectors = vectors or VectorSettings()
     api_key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
     if settings.qdrant_url:
-        return QdrantBackend(create_qdrant_client(settings.qdrant_url, api_key=api_key))
+        return QdrantBackend(
+            create_qdrant_client(settings.qdrant_url, api_key=api_key),
+            qdrant_layout(settings),
+        )
     if vectors.backend == "qdrant-local":
         return QdrantBackend(create_qdrant_client(None, path=settings.qdrant_path))
     if settings.qdrant_path is not None:

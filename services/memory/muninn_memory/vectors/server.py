@@ -10,6 +10,7 @@ import asyncio
 import warnings
 from typing import Any
 
+from muninn_shared.content_schema.vectors import SINGLE_NODE, CollectionLayout
 from qdrant_client import AsyncQdrantClient
 from qdrant_client import models as qm
 
@@ -88,10 +89,17 @@ def _point(point: StoredPoint) -> qm.PointStruct:
 
 
 class QdrantVectorStore:
-    def __init__(self, client: AsyncQdrantClient, collection: str, dimension: int) -> None:
+    def __init__(
+        self,
+        client: AsyncQdrantClient,
+        collection: str,
+        dimension: int,
+        layout: CollectionLayout = SINGLE_NODE,
+    ) -> None:
         self._client = client
         self._collection = collection
         self._dimension = dimension
+        self._layout = layout
         self._opened = False
         self._open_lock = asyncio.Lock()
 
@@ -114,6 +122,10 @@ class QdrantVectorStore:
                     sparse_vectors_config={
                         SPARSE_VECTOR: qm.SparseVectorParams(modifier=qm.Modifier.IDF)
                     },
+                    # Local mode accepts and ignores these; a server fixes them at creation.
+                    shard_number=self._layout.shard_number,
+                    replication_factor=self._layout.replication_factor,
+                    write_consistency_factor=self._layout.write_consistency_factor,
                 )
                 with warnings.catch_warnings():
                     # Local mode keeps no payload indexes and says so; the server does.
@@ -204,8 +216,11 @@ class QdrantVectorStore:
 class QdrantBackend:
     """Collections on a Qdrant server (or in qdrant-client's local mode)."""
 
-    def __init__(self, client: AsyncQdrantClient) -> None:
+    def __init__(self, client: AsyncQdrantClient, layout: CollectionLayout = SINGLE_NODE) -> None:
+        """``layout``: the hosted server's from settings; a BYOD user's own Qdrant keeps the
+        single-node default."""
         self._client = client
+        self._layout = layout
         self._stores: dict[str, QdrantVectorStore] = {}
 
     @property
@@ -224,7 +239,7 @@ class QdrantBackend:
         existing = self._stores.get(collection)
         if existing is None:
             existing = self._stores[collection] = QdrantVectorStore(
-                self._client, collection, dimension
+                self._client, collection, dimension, self._layout
             )
         return existing
 
