@@ -8,7 +8,7 @@ TOOLS_DIR := .tools
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS_DIR)/bin/uv)
 VENV := .venv
 BIN := $(VENV)/bin
-MYPY_PACKAGES := muninn_shared muninn_devstack muninn_gateway muninn_identity muninn_conversation muninn_memory muninn_scheduler muninn_integrations muninn_byod
+MYPY_PACKAGES := muninn_shared muninn_devstack muninn_ops muninn_gateway muninn_identity muninn_conversation muninn_memory muninn_scheduler muninn_integrations muninn_byod
 
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
@@ -23,7 +23,7 @@ $(TOOLS_DIR)/bin/uv:
 	$(PYTHON) -m venv $(TOOLS_DIR)
 	$(TOOLS_DIR)/bin/pip install --quiet "uv==$(UV_VERSION)"
 
-$(VENV)/.synced: uv.lock pyproject.toml libs/shared/pyproject.toml libs/devstack/pyproject.toml $(wildcard services/*/pyproject.toml) | $(UV)
+$(VENV)/.synced: uv.lock pyproject.toml libs/shared/pyproject.toml libs/devstack/pyproject.toml libs/ops/pyproject.toml $(wildcard services/*/pyproject.toml) | $(UV)
 	$(UV) sync --all-packages --frozen
 	@touch $@
 
