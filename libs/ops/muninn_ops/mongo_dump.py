@@ -185,7 +185,7 @@ async def _dump_collection(
     with _open_write(partial, compressed) as out:
         # Natural order without a sort: no index needed, no server-side sort memory.
         async for document in collection.find({}, session=session, batch_size=BATCH_DOCUMENTS):
-            raw: bytes = cast(RawBSONDocument, document).raw
+            raw = bytes(cast(RawBSONDocument, document).raw)
             out.write(raw)
             written += len(raw)
             documents += 1
