@@ -698,7 +698,7 @@ def kustomize_paths(directory: Path) -> set[Path]:
 
 @pytest.mark.parametrize(
     "directory",
-    [BASE, INFRA, OVERLAYS / "dev", OVERLAYS / "prod"],
+    [BASE, INFRA, K8S / "backup", OVERLAYS / "dev", OVERLAYS / "prod"],
     ids=lambda p: str(p.relative_to(K8S)),
 )
 def test_kustomization_lists_every_file_and_every_listed_file_exists(directory: Path) -> None:
@@ -722,12 +722,18 @@ def test_helm_values_stay_out_of_kustomize() -> None:
 
 
 def test_overlays_build_on_base_and_infra() -> None:
-    for overlay in ("dev", "prod"):
+    # Production backs itself up; a development cluster holds nothing worth keeping.
+    wanted = {
+        "dev": {"../../base", "../../infra"},
+        "prod": {"../../base", "../../infra", "../../backup"},
+    }
+    for overlay, resources in wanted.items():
         data = kustomization(OVERLAYS / overlay)
         assert data["namespace"] == "muninn"
-        assert set(data["resources"]) == {"../../base", "../../infra"}
+        assert set(data["resources"]) == resources
     assert kustomization(BASE)["namespace"] == "muninn"
     assert kustomization(INFRA)["namespace"] == "muninn"
+    assert kustomization(K8S / "backup")["namespace"] == "muninn"
     (namespace,) = base_objects("Namespace").values()
     assert namespace["metadata"]["name"] == "muninn"
 
