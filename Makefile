@@ -12,7 +12,7 @@ BIN := $(VENV)/bin
 # so it lives in an environment apart from the workspace's lock.
 TOOLS_VENV := .venv-tools
 CHECKOV_VERSION := 3.3.30
-MYPY_PACKAGES := muninn_shared muninn_devstack muninn_gateway muninn_identity muninn_conversation muninn_memory muninn_scheduler muninn_integrations muninn_byod
+MYPY_PACKAGES := muninn_shared muninn_devstack muninn_ops muninn_gateway muninn_identity muninn_conversation muninn_memory muninn_scheduler muninn_integrations muninn_byod
 
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
@@ -27,7 +27,7 @@ $(TOOLS_DIR)/bin/uv:
 	$(PYTHON) -m venv $(TOOLS_DIR)
 	$(TOOLS_DIR)/bin/pip install --quiet "uv==$(UV_VERSION)"
 
-$(VENV)/.synced: uv.lock pyproject.toml libs/shared/pyproject.toml libs/devstack/pyproject.toml $(wildcard services/*/pyproject.toml) | $(UV)
+$(VENV)/.synced: uv.lock pyproject.toml libs/shared/pyproject.toml libs/devstack/pyproject.toml libs/ops/pyproject.toml $(wildcard services/*/pyproject.toml) | $(UV)
 	$(UV) sync --all-packages --frozen
 	@touch $@
 

@@ -64,6 +64,8 @@ ROUTE_KEYS_SECRET = "muninn-byod-route-keys"
 # Every service has a database user; the gateway's serves only its shared rate limits, when an
 # overlay turns them on.
 DATABASE_SERVICES = SERVICE_NAMES
+# The operators' jobs have users of their own: the nightly dump and the pre-rollout schema upgrade.
+OPERATOR_DATABASE_USERS = ("backup", "schema")
 
 
 def mongodb_password_secret(service: str) -> str:
@@ -73,7 +75,7 @@ def mongodb_password_secret(service: str) -> str:
 def mongodb_passwords() -> list[dict[str, Any]]:
     return [
         secret(mongodb_password_secret(service), {"password": os.urandom(24).hex()})
-        for service in DATABASE_SERVICES
+        for service in (*DATABASE_SERVICES, *OPERATOR_DATABASE_USERS)
     ]
 
 

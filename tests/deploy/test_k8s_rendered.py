@@ -318,7 +318,25 @@ def test_each_service_has_its_own_mongodb_user_confined_to_its_database() -> Non
     (mongo,) = of_kind(docs, "MongoDBCommunity").values()
     users = {user["name"]: user for user in mongo["spec"]["users"]}
     deployments = of_kind(docs, "Deployment")
-    assert set(users) == {f"muninn-{service}" for service in SERVICE_NAMES}
+    operators = {"muninn-backup", "muninn-schema"}
+    assert set(users) == {f"muninn-{service}" for service in SERVICE_NAMES} | operators
+    # The nightly dump reads everything and writes nothing; the schema upgrade reaches the
+    # content services' databases only.
+    assert users["muninn-backup"]["roles"] == [{"name": "backup", "db": "admin"}]
+    content = {f"muninn_{s}" for s in ("conversation", "memory", "scheduler", "integrations")}
+    assert {role["db"] for role in users["muninn-schema"]["roles"]} == content
+    assert {role["name"] for role in users["muninn-schema"]["roles"]} == {"readWrite", "dbAdmin"}
+    jobs = {**of_kind(docs, "Job"), **of_kind(docs, "CronJob")}
+    dump_pod = jobs["mongodb-dump"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    upgrade_pod = jobs["schema-upgrade"]["spec"]["template"]["spec"]
+    for pod, user in ((dump_pod, "muninn-backup"), (upgrade_pod, "muninn-schema")):
+        secrets = {
+            e["valueFrom"]["secretKeyRef"]["name"]
+            for c in pod["containers"]
+            for e in c.get("env", [])
+            if "secretKeyRef" in e.get("valueFrom", {})
+        }
+        assert users[user]["connectionStringSecretName"] in secrets, user
     assert "MUNINN_MONGO_URI" not in {
         e["name"] for e in main_container(deployments["gateway"])["env"]
     }
@@ -362,7 +380,7 @@ def test_prod_qdrant_collections_are_sharded_and_replicated(service: str) -> Non
 def test_every_prod_environment_variable_is_a_real_setting(service: str) -> None:
     deployment = of_kind(rendered("overlays/prod"), "Deployment")[service]
     names = {e["name"] for e in main_container(deployment)["env"]} | set(
-        of_kind(rendered("overlays/prod"), "ConfigMap").popitem()[1]["data"]
+        service_config(rendered("overlays/prod"))[1]["data"]
     )
     unknown = {name for name in names if name.startswith("MUNINN_")} - env_names(
         settings_class(service)

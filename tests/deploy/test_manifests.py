@@ -712,7 +712,14 @@ def kustomize_paths(directory: Path) -> set[Path]:
 
 @pytest.mark.parametrize(
     "directory",
-    [BASE, INFRA, OVERLAYS / "dev", OVERLAYS / "prod", K8S / "components" / "ingress"],
+    [
+        BASE,
+        INFRA,
+        K8S / "backup",
+        OVERLAYS / "dev",
+        OVERLAYS / "prod",
+        K8S / "components" / "ingress",
+    ],
     ids=lambda p: str(p.relative_to(K8S)),
 )
 def test_kustomization_lists_every_file_and_every_listed_file_exists(directory: Path) -> None:
@@ -736,14 +743,19 @@ def test_helm_values_stay_out_of_kustomize() -> None:
 
 
 def test_overlays_build_on_base_and_infra() -> None:
-    for overlay in ("dev", "prod"):
+    # Production backs itself up and is monitored; a development cluster holds nothing worth
+    # keeping.
+    wanted = {
+        "dev": {"../../base", "../../infra"},
+        "prod": {"../../base", "../../infra", "../../backup", "../../monitoring"},
+    }
+    for overlay, resources in wanted.items():
         data = kustomization(OVERLAYS / overlay)
         assert data["namespace"] == "muninn"
-        # Prod also carries the monitoring (ServiceMonitor, PrometheusRule, dashboard).
-        extra = {"../../monitoring"} if overlay == "prod" else set()
-        assert set(data["resources"]) == {"../../base", "../../infra"} | extra
+        assert set(data["resources"]) == resources
     assert kustomization(BASE)["namespace"] == "muninn"
     assert kustomization(INFRA)["namespace"] == "muninn"
+    assert kustomization(K8S / "backup")["namespace"] == "muninn"
     (namespace,) = base_objects("Namespace").values()
     assert namespace["metadata"]["name"] == "muninn"
 

@@ -1,0 +1,1 @@
+"""Operator tools for a Muninn deployment: backups, restores, Qdrant snapshots."""
