@@ -2,15 +2,35 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import logging
+from collections.abc import Iterator
 
 import pytest
+import structlog
 from muninn_shared.logging import configure_logging
 
 
-def test_uvicorn_error_and_access_lines_are_json(capsys: pytest.CaptureFixture[str]) -> None:
-    configure_logging("memory", "INFO", "json")
+@pytest.fixture
+def stdout() -> Iterator[io.StringIO]:
+    """Where the logging configured in a test writes (configure_logging binds the stdout it
+    finds), undone afterwards so that no later test logs into a stream that is gone."""
+    saved_config = structlog.get_config()
+    root = logging.getLogger()
+    saved_handlers, saved_level = list(root.handlers), root.level
+    try:
+        yield io.StringIO()
+    finally:
+        structlog.configure(**saved_config)
+        root.handlers[:] = saved_handlers
+        root.setLevel(saved_level)
+
+
+def test_uvicorn_error_and_access_lines_are_json(stdout: io.StringIO) -> None:
+    with contextlib.redirect_stdout(stdout):
+        configure_logging("memory", "INFO", "json")
     logging.getLogger("uvicorn.error").info("Started server process [%d]", 42)
     logging.getLogger("uvicorn.access").warning(
         '%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", "/healthz", "1.1", 500
@@ -20,7 +40,7 @@ def test_uvicorn_error_and_access_lines_are_json(capsys: pytest.CaptureFixture[s
     except RuntimeError:
         logging.getLogger("uvicorn.error").exception("Exception in ASGI application")
 
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
+    lines = [json.loads(line) for line in stdout.getvalue().splitlines() if line.strip()]
 
     started, access, failure = lines[-3:]
     assert started["event"] == "Started server process [42]"
@@ -34,7 +54,8 @@ def test_uvicorn_error_and_access_lines_are_json(capsys: pytest.CaptureFixture[s
     assert "RuntimeError: boom" in failure["exception"]
 
 
-def test_console_format_keeps_plain_lines(capsys: pytest.CaptureFixture[str]) -> None:
-    configure_logging("memory", "INFO", "console")
+def test_console_format_keeps_plain_lines(stdout: io.StringIO) -> None:
+    with contextlib.redirect_stdout(stdout):
+        configure_logging("memory", "INFO", "console")
     logging.getLogger("uvicorn.error").info("Application startup complete.")
-    assert "uvicorn.error INFO Application startup complete." in capsys.readouterr().out
+    assert "uvicorn.error INFO Application startup complete." in stdout.getvalue()
