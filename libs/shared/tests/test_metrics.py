@@ -167,7 +167,8 @@ def routing_event(user: str) -> EventEnvelope:
     )
 
 
-async def test_a_delivered_event_records_its_processing_time_per_consumer() -> None:
+def probe_consumers() -> tuple[KafkaBroker, EventConsumers]:
+    """An in-process broker and consumers that apply every event once and give up at once."""
     broker = KafkaBroker()
     consumers = EventConsumers(
         broker,
@@ -178,6 +179,11 @@ async def test_a_delivered_event_records_its_processing_time_per_consumer() -> N
         max_attempts=1,
         retry_base_seconds=0.001,
     )
+    return broker, consumers
+
+
+async def test_a_delivered_event_records_its_processing_time_per_consumer() -> None:
+    broker, consumers = probe_consumers()
     applied: list[str] = []
 
     @consumers.on(Topic.BYOD_ROUTING, "byod.routing.changed", name="routes", on_main=True)
@@ -198,16 +204,7 @@ async def test_a_delivered_event_records_its_processing_time_per_consumer() -> N
 
 
 async def test_an_event_given_up_on_counts_as_a_dead_letter_by_consumer_and_reason() -> None:
-    broker = KafkaBroker()
-    consumers = EventConsumers(
-        broker,
-        service="metricsprobe",
-        instance_id="0",
-        processed=AppliedOnce(),  # type: ignore[arg-type]
-        tombstones=NobodyErased(),  # type: ignore[arg-type]
-        max_attempts=1,
-        retry_base_seconds=0.001,
-    )
+    broker, consumers = probe_consumers()
 
     @consumers.on(Topic.BYOD_ROUTING, "byod.routing.changed", name="broken", on_main=True)
     async def handle(event: EventEnvelope, session: Any) -> None:
