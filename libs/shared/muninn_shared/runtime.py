@@ -46,6 +46,7 @@ from muninn_shared.storage.idempotency import ProcessedEvents
 from muninn_shared.storage.mongo import create_mongo_client, ping
 from muninn_shared.storage.outbox import Outbox, OutboxRelay
 from muninn_shared.storage.own_relays import (
+    OutboxFigures,
     OwnStoreRelays,
     install_route_consumer,
     placements_for,
@@ -159,6 +160,7 @@ class ServiceRuntime:
         self.background = BackgroundTasks(settings.service_name)
         self.background.add("outbox-relay", self.relay.run)
         self.background.every("metrics", settings.metrics_interval_seconds, self.refresh_metrics)
+        self.own_relays: OwnStoreRelays | None = None
         if self.routes is not None and self.placements is not None:
             self.own_relays = OwnStoreRelays(
                 self.routes,
@@ -215,10 +217,15 @@ class ServiceRuntime:
         """Recompute the gauges a scrape reads: outbox backlog, its oldest row, dead letters
         and consumer lag (a few indexed counts and the Kafka client's own figures)."""
         waiting, oldest = await self.outbox.backlog()
-        GAUGE_VALUES.set(OUTBOX_BACKLOG.name, waiting)
+        figures = [OutboxFigures(waiting, oldest, await self.outbox.dead_letter_count())]
+        if self.own_relays is not None:
+            # BYOD users' outboxes are in their own databases: theirs count too.
+            figures += await self.own_relays.backlogs()
+        GAUGE_VALUES.set(OUTBOX_BACKLOG.name, sum(f.waiting for f in figures))
+        oldest = min((f.oldest for f in figures if f.oldest is not None), default=None)
         age = (datetime.now(UTC) - oldest).total_seconds() if oldest is not None else 0.0
         GAUGE_VALUES.set(OUTBOX_OLDEST_AGE.name, max(0.0, age))
-        GAUGE_VALUES.set(OUTBOX_DEAD_LETTERS.name, await self.outbox.dead_letter_count())
+        GAUGE_VALUES.set(OUTBOX_DEAD_LETTERS.name, sum(f.dead_letters for f in figures))
         GAUGE_VALUES.replace(CONSUMER_LAG.name, await self.consumers.lag())
 
     async def publish(self, topic: str, event: EventEnvelope) -> None:

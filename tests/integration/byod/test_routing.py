@@ -14,6 +14,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -21,6 +22,8 @@ import pytest
 from muninn_conversation.main import create_app
 from muninn_shared.events import Topic, spec_for
 from muninn_shared.storage.mongo import create_mongo_client
+from prometheus_client import REGISTRY, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 from pymongo import AsyncMongoClient
 
 from tests.integration.byod.routing_support import (
@@ -212,3 +215,51 @@ async def test_a_conversation_is_not_shared_across_stores(
         f"/v1/conversations/{made.json()['id']}/participants", headers=as_user(ana)
     )
     assert [p["user_id"] for p in listed.json()] == [ana], "nothing was written"
+
+
+async def test_a_byod_users_outbox_counts_in_the_outbox_gauges(
+    stack: Stack, own_mongo: OwnServer
+) -> None:
+    ana = f"ana-{uuid.uuid4().hex[:8]}"
+    database = await route_to_own(stack, own_mongo, ana)
+    runtime = stack.http.app.state.runtime  # type: ignore[attr-defined]
+
+    async def relayed() -> bool:
+        return f"s-{ana}" in runtime.own_relays.stores
+
+    await eventually(relayed, 30, "a relay for ana's database")
+    await runtime.refresh_metrics()
+    before = outbox_gauge("muninn_outbox_dead_letters")
+    # A row no relay can publish (its envelope is no CloudEvent): set aside in her database.
+    own_outbox = stack.own[database]["conversation_outbox"]
+    await own_outbox.insert_one(
+        {
+            "event_id": uuid.uuid4().hex,
+            "topic": Topic.CONVERSATION_MESSAGES.value,
+            "user_id": ana,
+            "envelope": {"type": "not.an.event"},
+            "created_at": datetime.now(UTC),
+            "published_at": None,
+        }
+    )
+
+    async def counted() -> bool:
+        await runtime.refresh_metrics()
+        return outbox_gauge("muninn_outbox_dead_letters") == before + 1
+
+    await eventually(counted, 30, "her dead letter in muninn_outbox_dead_letters")
+    assert await stack.own[database]["conversation_outbox_dead_letters"].count_documents({}) >= 1
+    assert (
+        await stack.main[stack.main_database]["outbox_dead_letters"].count_documents(
+            {"user_id": ana}
+        )
+        == 0
+    )
+
+
+def outbox_gauge(name: str) -> float:
+    for family in text_string_to_metric_families(generate_latest(REGISTRY).decode()):
+        for sample in family.samples:
+            if sample.name == name and not sample.labels:
+                return float(sample.value)
+    raise AssertionError(f"{name} is not exported")

@@ -296,6 +296,11 @@ class OutboxRelay:
         self.published = 0
         self.dead_lettered = 0
 
+    @property
+    def outbox(self) -> Outbox:
+        """The outbox this relay drains."""
+        return self._outbox
+
     async def _hold_lease(self) -> bool:
         now = datetime.now(UTC)
         # Renew only once half the lease has run out: an idle relay would otherwise write the

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -70,6 +71,12 @@ def placements_for(
     return routes, placements
 
 
+class OutboxFigures(NamedTuple):
+    waiting: int
+    oldest: datetime | None
+    dead_letters: int
+
+
 class OwnStoreRelays:
     def __init__(
         self,
@@ -88,6 +95,20 @@ class OwnStoreRelays:
     @property
     def stores(self) -> list[str]:
         return sorted(self._running)
+
+    async def backlogs(self) -> list[OutboxFigures]:
+        """Each relayed store's outbox figures; a store that does not answer is left out (its
+        user's requests and byod's health check already say it is down)."""
+        figures: list[OutboxFigures] = []
+        for store_id, (_, relay, _) in list(self._running.items()):
+            try:
+                waiting, oldest = await relay.outbox.backlog()
+                figures.append(
+                    OutboxFigures(waiting, oldest, await relay.outbox.dead_letter_count())
+                )
+            except Exception as exc:
+                log.debug("own outbox figures not read", store_id=store_id, error=repr(exc))
+        return figures
 
     async def run(self) -> None:
         try:
