@@ -144,7 +144,7 @@ async def test_the_async_client_pages_reminders_and_maps_errors(suite: Suite) ->
         await client.register({"email": email, "password": PASSWORD, "timezone": "Europe/Lisbon"})
         for n in range(3):
             await client.reminders.create(
-                {"title": f"water the plants {n}", "due_at": "2030-01-0{}T09:00:00Z".format(n + 1)}
+                {"title": f"water the plants {n}", "due_at": f"2030-01-0{n + 1}T09:00:00Z"}
             )
         titles = [r.title async for r in client.reminders.list(limit=2)]
         assert sorted(titles) == [f"water the plants {n}" for n in range(3)]
