@@ -23,6 +23,7 @@ from muninn_client._generated import models as m
 from muninn_client.cli import admin, config, memories, reminders
 from muninn_client.cli.state import JsonFlag, State, fail, handled, state_of
 from muninn_client.client import Muninn
+from muninn_client.errors import APIError
 from muninn_client.streaming import Delta, Done, Failed, MessageStarted, Snapshot
 
 app = typer.Typer(
@@ -101,8 +102,13 @@ def logout(context: typer.Context, as_json: JsonFlag = False) -> None:
     state = state_of(context)
     profile = state.profile()
     if profile is not None and profile.refresh_token:
-        with Muninn(profile.base_url) as client:
-            client.auth.logout(m.LogoutRequest(refresh_token=profile.refresh_token))
+        try:
+            with state.client() as client:
+                client.logout()
+        except APIError as exc:
+            # The saved credentials go regardless: a session the server no longer knows
+            # needs no ending.
+            state.output().error(f"the server did not end the session: {exc}")
     removed = config.forget(state.config_path)
     state.output(as_json).result(
         {"signed_out": removed}, "signed out" if removed else "was not signed in"
