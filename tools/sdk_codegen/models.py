@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from muninn_gateway.openapi.merge import collect_refs, reachable_components
+
 REF_PREFIX = "#/components/schemas/"
 # Field names a pydantic model cannot use as attributes (they shadow BaseModel's own).
 RESERVED = {"schema", "json", "dict", "copy", "validate", "construct", "fields", "register"}
@@ -181,8 +183,17 @@ def render_field(name: str, schema: dict[str, Any], required: bool, types: TypeR
     return f"    {attribute}: {annotation} = Field({', '.join(arguments)})"
 
 
+def public_schemas(document: dict[str, Any]) -> dict[str, Any]:
+    """The schemas the /v1 operations reach: the gateway's own (health, keys) stay out."""
+    components: dict[str, Any] = document.get("components", {})
+    public = {p: item for p, item in document.get("paths", {}).items() if p.startswith("/v1/")}
+    used = reachable_components(components, collect_refs(public))
+    schemas: dict[str, Any] = components.get("schemas", {})
+    return {name: schemas[name] for section, name in sorted(used) if section == "schemas"}
+
+
 def render_models(document: dict[str, Any]) -> str:
-    components: dict[str, Any] = document.get("components", {}).get("schemas", {})
+    components = public_schemas(document)
     types = TypeRenderer(components)
     lines = [
         '"""The API\'s models, generated from the merged OpenAPI document: do not edit.',

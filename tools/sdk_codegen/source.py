@@ -24,18 +24,23 @@ def service_document(service: str) -> Document:
     return document
 
 
-def merged_document() -> Document:
-    """The /v1 paths of every service, as the gateway's default route table sends them."""
+def merge(documents: dict[str, Document]) -> Document:
+    """Services' documents merged as the gateway merges them (its default route table)."""
     settings = GatewaySettings()
     routes = RouteTable.from_settings(settings)
     public = PublicRoutes(settings.public_routes)
     merger = DocumentMerger()
-    for service in sorted(CONTENT_SERVICES):
+    for service in sorted(documents):
 
         def owned(path: str, service: str = service) -> bool:
             return routes.service_for(path) == service
 
-        merger.add(service, service_document(service), owned)
+        merger.add(service, documents[service], owned)
     return merger.document(
         info={"title": "Muninn API", "version": "0.1.0"}, is_public=public.is_public
     )
+
+
+def merged_document() -> Document:
+    """The /v1 paths of every service, built in-process."""
+    return merge({service: service_document(service) for service in CONTENT_SERVICES})

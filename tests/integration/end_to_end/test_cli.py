@@ -139,3 +139,19 @@ def test_admin_dead_letters_use_the_operator_tool(cli: Cli, suite: Suite) -> Non
         code=1,
     )
     assert "no such dead letter" in missing.output
+
+
+def test_admin_backup_dumps_a_services_database(cli: Cli, suite: Suite, tmp_path: Path) -> None:
+    dumped = cli.json(
+        "admin",
+        "backup",
+        "--out",
+        str(tmp_path / "dump"),
+        "--uri",
+        suite.infra.mongo_uri,
+        "--database",
+        suite.database("identity"),
+    )
+    assert dumped["command"] == "dump"
+    written = {p.name for p in (tmp_path / "dump").iterdir()}
+    assert suite.database("identity") in written, written

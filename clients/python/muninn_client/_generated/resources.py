@@ -80,9 +80,6 @@ __all__ = [
     "UsageResource",
 ]
 
-# Unused in some generations; kept so the imports never change with the document.
-_UNUSED = (_dt, Literal)
-
 
 class AdvisorBoardResource(SyncResource):
     """``/v1/advisor-board``"""

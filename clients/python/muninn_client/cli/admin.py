@@ -35,6 +35,27 @@ Bootstrap = Annotated[
 MongoUri = Annotated[
     str | None, typer.Option(help="MongoDB URI (default: MUNINN_MONGO_URI or the local stack's).")
 ]
+DatabasePrefix = Annotated[
+    str | None,
+    typer.Option(
+        help="The services' database prefix (default: MUNINN_MONGO_DATABASE_PREFIX or muninn_)."
+    ),
+]
+
+
+Databases = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--database", help="Only this database (repeat for more); default: every service's."
+    ),
+]
+
+
+def _mongo_args(uri: str | None, prefix: str | None, databases: list[str] | None) -> list[str]:
+    argv = [*(["--uri", uri] if uri else []), *(["--prefix", prefix] if prefix else [])]
+    for name in databases or []:
+        argv += ["--database", name]
+    return argv
 
 
 def operator_tool(module: str, needs: str) -> ModuleType:
@@ -129,11 +150,13 @@ def backup(
     context: typer.Context,
     out_dir: Annotated[Path, typer.Option("--out", help="Directory to write the dump to.")],
     uri: MongoUri = None,
+    prefix: DatabasePrefix = None,
+    databases: Databases = None,
     gzip: Annotated[bool, typer.Option(help="Compress the dump.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Dump every service's MongoDB database (mongodump's layout)."""
-    argv = ["dump", "--out", str(out_dir), *(["--uri", uri] if uri else [])]
+    argv = ["dump", "--out", str(out_dir), *_mongo_args(uri, prefix, databases)]
     _backup_tool([*argv, *(["--gzip"] if gzip else [])], context, as_json, "dumping")
 
 
@@ -142,11 +165,13 @@ def restore(
     context: typer.Context,
     from_dir: Annotated[Path, typer.Option("--dir", help="A dump written by `backup`.")],
     uri: MongoUri = None,
+    prefix: DatabasePrefix = None,
+    databases: Databases = None,
     drop: Annotated[bool, typer.Option(help="Replace databases that hold data.")] = False,
     reindex: Annotated[bool, typer.Option(help="Rebuild the vectors from MongoDB.")] = True,
     as_json: JsonFlag = False,
 ) -> None:
     """Restore a dump into a MongoDB server."""
-    argv = ["restore", "--dir", str(from_dir), *(["--uri", uri] if uri else [])]
+    argv = ["restore", "--dir", str(from_dir), *_mongo_args(uri, prefix, databases)]
     argv += (["--drop"] if drop else []) + ([] if reindex else ["--no-reindex"])
     _backup_tool(argv, context, as_json, "restoring")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -86,7 +87,6 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 def handled(command: Callable[..., T]) -> Callable[..., T]:
     """API errors printed as one line (status, title, detail, field errors), exit status 1."""
-    import functools
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> T:
