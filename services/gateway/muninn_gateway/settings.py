@@ -7,8 +7,8 @@ Dictionaries and lists are read as JSON, e.g.
 from __future__ import annotations
 
 import ipaddress
-from urllib.parse import urlsplit
 from typing import Literal
+from urllib.parse import urlsplit
 
 from muninn_shared.settings import CONTENT_SERVICES, DEFAULT_PORTS, ServiceSettings
 from pydantic import Field, field_validator, model_validator

@@ -129,7 +129,7 @@ async def test_requests_spread_over_replicas_and_pass_a_refused_one(
         ]
 
     assert [a.status_code for a in answers + posted] == [200] * 18
-    assert hits["one"] >= 6 and hits["two"] >= 6, hits
+    assert min(hits["one"], hits["two"]) >= 6, hits
     assert sum(hits.values()) == 18, "each request reached exactly one replica"
     # A body sent after a refused connection arrives whole at the next replica.
     assert [p.json()["body"] for p in posted] == [f"body-{i}" for i in range(6)]
