@@ -14,9 +14,9 @@ from muninn_memory.indexing.follower import EPOCH, STATE_FILE, IndexFollower
 from muninn_memory.indexing.models import SYNCED
 from muninn_memory.indexing.service import IndexSync
 from muninn_memory.memories.indexing import MemorySource
+from muninn_memory.memories.models import ExtractionInfo, Provenance
 from muninn_memory.memories.records import new_memory_doc
 from muninn_memory.memories.store import MEMORIES, MemoryStore
-from muninn_memory.memories.models import ExtractionInfo, Provenance
 from muninn_shared.storage.routing import MainStoreRouter
 from muninn_shared.storage.tombstones import ErasureTombstones
 from pymongo import AsyncMongoClient
@@ -85,7 +85,8 @@ async def test_each_replica_indexes_what_the_other_stored_and_drops_erased_users
         assert replica.ids_of("u1") == {through_a, through_b}
         assert replica.ids_of("u2") == {other_user}
     stored = await mongo[database][MEMORIES].find_one({"_id": through_b})
-    assert stored is not None and stored["index_state"] == SYNCED, "the writer's sync stands"
+    assert stored is not None
+    assert stored["index_state"] == SYNCED, "the writer's sync stands"
 
     # A pass with nothing new writes nothing: what is in the overlap window is not redone.
     assert await a.follower.follow_once() == 0
