@@ -30,6 +30,13 @@ PORT_BASE_ENV = "MUNINN_DEVSTACK_PORT_BASE"
 SERVICES_ENV = "MUNINN_DEVSTACK_SERVICES"
 """Comma-separated subset of services to run (default: all that are installed)."""
 
+REPLICAS_ENV = "MUNINN_DEVSTACK_REPLICAS"
+"""More processes of a service, e.g. ``memory=2,gateway=2``: replica n listens on the
+service's port + 100 * (n - 1) (memory 8083, 8183)."""
+
+MAX_REPLICAS = 9
+REPLICA_PORT_STEP = 100
+
 START_ORDER = (*CONTENT_SERVICES, "gateway")
 """The gateway last: its readiness aggregates the others."""
 
@@ -87,6 +94,35 @@ def selected_services(environ: Mapping[str, str] = os.environ) -> frozenset[str]
             f"{SERVICES_ENV} names unknown services: {', '.join(unknown)} "
             f"(known: {', '.join(SERVICE_NAMES)})"
         )
+    return chosen
+
+
+def replicas_from_env(environ: Mapping[str, str] = os.environ) -> dict[str, int]:
+    """How many processes of each service ``MUNINN_DEVSTACK_REPLICAS`` asks for (1 if unnamed)."""
+    raw = environ.get(REPLICAS_ENV, "").strip()
+    counts: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        service, _, count = part.partition("=")
+        service = service.strip()
+        if service not in SERVICE_NAMES:
+            raise ValueError(f"{REPLICAS_ENV} names unknown service {service!r}")
+        if not count.strip().isdigit() or not 1 <= int(count) <= MAX_REPLICAS:
+            raise ValueError(
+                f"{REPLICAS_ENV}: {part!r} must read <service>=<1..{MAX_REPLICAS}>, e.g. memory=2"
+            )
+        counts[service] = int(count)
+    return counts
+
+
+def replica_ports_for(ports: Mapping[str, int], counts: Mapping[str, int]) -> dict[str, list[int]]:
+    """Replica n of a service on its port + 100 * (n - 1)."""
+    chosen = {
+        service: [ports[service] + REPLICA_PORT_STEP * n for n in range(1, count)]
+        for service, count in counts.items()
+        if count > 1
+    }
+    if any(port > 65535 for taken in chosen.values() for port in taken):
+        raise ValueError(f"{REPLICAS_ENV}: the replicas' ports would pass 65535; lower the base")
     return chosen
 
 

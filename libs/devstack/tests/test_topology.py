@@ -5,7 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from muninn_devstack.topology import PACE_EMPTY_FETCHES_ENV, StackConfig
+import pytest
+from muninn_devstack.topology import (
+    PACE_EMPTY_FETCHES_ENV,
+    REPLICAS_ENV,
+    StackConfig,
+    replica_ports_for,
+    replicas_from_env,
+)
 from muninn_shared.settings import SERVICE_NAMES, ServiceSettings
 
 
@@ -84,3 +91,15 @@ def test_a_shared_qdrant_server_needs_no_follower() -> None:
     env = config.env_for("memory", 2)
     assert env["MUNINN_QDRANT_URL"] == "http://qdrant:6333"
     assert "MUNINN_INDEX_FOLLOW_INTERVAL_SECONDS" not in env
+
+
+def test_make_run_replicas_come_from_the_environment_on_ports_a_hundred_apart() -> None:
+    counts = replicas_from_env({REPLICAS_ENV: " memory=2, gateway=3 ,scheduler=1"})
+    assert counts == {"memory": 2, "gateway": 3, "scheduler": 1}
+    ports = {name: 8080 + n for n, name in enumerate(SERVICE_NAMES)}
+    assert replica_ports_for(ports, counts) == {"memory": [8183], "gateway": [8180, 8280]}
+    for bad in ("memory=0", "memory=10", "memory=two", "nosuch=2", "memory"):
+        with pytest.raises(ValueError, match=REPLICAS_ENV):
+            replicas_from_env({REPLICAS_ENV: bad})
+    with pytest.raises(ValueError, match="65535"):
+        replica_ports_for({"memory": 65500}, {"memory": 2})
