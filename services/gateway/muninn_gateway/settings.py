@@ -101,6 +101,9 @@ class GatewaySettings(ServiceSettings):
         default_factory=lambda: {
             "/v1/chat/completions": 300.0,
             "/v1/conversations": 300.0,
+            # A write with wait=true is answered when its job is done: up to memory's
+            # MUNINN_INGESTION_WAIT_TIMEOUT_SECONDS (30 s by default).
+            "/v1/memories": 40.0,
             # Parsing and embedding a large PDF happens before the upload is answered.
             "/v1/documents": 120.0,
             # Connecting an account waits for its server (discovery, a first listing): up to
