@@ -27,8 +27,8 @@ from pymongo import AsyncMongoClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.integration.infra import provide_infra  # noqa: E402
-from tests.integration.scale_out import (  # noqa: E402
+from tests.integration.infra import provide_infra
+from tests.integration.scale_out import (
     REPLICAS,
     STACK_ENV,
     Doc,
@@ -43,8 +43,8 @@ from tests.integration.scale_out import (  # noqa: E402
     run_scenario,
     unsearchable_memories,
 )
-from tests.integration.suite import provide_suite  # noqa: E402
-from tests.integration.tokens import provision_test_keys  # noqa: E402
+from tests.integration.suite import provide_suite
+from tests.integration.tokens import provision_test_keys
 
 SETTLE_SECONDS = 120.0
 
@@ -76,9 +76,7 @@ async def measure(plan: Plan, workdir: Path) -> None:
                     client, ledger
                 ),
                 "reminders not fired exactly once": lambda: reminder_fires(mongo, suite, ledger),
-                "events applied twice or never": lambda: events_applied_twice(
-                    mongo, suite, ledger
-                ),
+                "events applied twice or never": lambda: events_applied_twice(mongo, suite, ledger),
             }
             for what, check in checks.items():
                 complaints = await poll(check, give_up_after=SETTLE_SECONDS)
