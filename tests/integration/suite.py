@@ -91,13 +91,21 @@ class Suite:
     # -- life cycle ----------------------------------------------------------------------
 
     def start(self) -> None:
-        for name in self.config.services():
-            for replica in range(1, self.config.replica_count(name) + 1):
+        # Further replicas join once the first ones are ready: members joining a consumer
+        # group at the same moment can be handed an empty assignment by the packaged broker,
+        # which aiokafka cannot decode (the process then fails to start).
+        most = max((self.config.replica_count(n) for n in self.config.services()), default=1)
+        for replica in range(1, most + 1):
+            started = []
+            for name in self.config.services():
+                if replica > self.config.replica_count(name):
+                    continue
                 process = self.config.process(name, self.log_dir, replica)
                 process.start()
                 self.processes[process.name] = process
                 self.replica_of[process.name] = (name, replica)
-        self.wait_ready(self.services)
+                started.append(process.name)
+            self.wait_ready(started)
 
     def wait_ready(self, names: list[str], timeout: float = READY_TIMEOUT) -> None:
         try:

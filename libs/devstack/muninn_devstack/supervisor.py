@@ -344,25 +344,34 @@ class Supervisor:
                 "muninn_gateway is not installed: starting the services without the gateway."
             )
         self.reporter.say(f"Starting {', '.join(services)} …")
-        for name in services:
-            for replica in range(1, config.replica_count(name) + 1):
-                self._launch(
-                    Supervised(
-                        config.process(name, self.layout.logs_dir, replica),
-                        "service",
-                        url=config.readyz_url(name, replica),
-                    )
+        # Further replicas start once the first ones are ready: members joining a consumer
+        # group at the same moment can be handed an empty assignment by the packaged broker,
+        # which aiokafka cannot decode.
+        most = max((config.replica_count(name) for name in services), default=1)
+        for replica in range(1, most + 1):
+            launched = [
+                Supervised(
+                    config.process(name, self.layout.logs_dir, replica),
+                    "service",
+                    url=config.readyz_url(name, replica),
                 )
-        wait_ready(
-            {
-                child.name: Target.http(child.url, child.process)
-                for child in self.children
-                if child.url is not None
-            },
-            timeout=self._ready_timeout(),
-            cancelled=self.stop_requested.is_set,
-            on_ready=lambda name, seconds: self.reporter.say(f"  {name} ready ({seconds:.1f}s)"),
-        )
+                for name in services
+                if replica <= config.replica_count(name)
+            ]
+            for child in launched:
+                self._launch(child)
+            wait_ready(
+                {
+                    child.name: Target.http(child.url, child.process)
+                    for child in launched
+                    if child.url is not None
+                },
+                timeout=self._ready_timeout(),
+                cancelled=self.stop_requested.is_set,
+                on_ready=lambda name, seconds: self.reporter.say(
+                    f"  {name} ready ({seconds:.1f}s)"
+                ),
+            )
 
     def _reseed_after_restart(self) -> None:
         """Seed the restarted demo mail server in the background: the supervision loop goes on."""
