@@ -15,13 +15,13 @@ from typing import Any, TypeVar
 os.environ["MEM0_TELEMETRY"] = "False"
 os.environ.setdefault("MEM0_DIR", tempfile.mkdtemp(prefix="mem0-client-"))
 
-import httpx  # noqa: E402
-import pytest  # noqa: E402
-from mem0 import MemoryClient  # noqa: E402
-from mem0.exceptions import MemoryNotFoundError, ValidationError  # noqa: E402
+import httpx
+import pytest
+from mem0 import MemoryClient
+from mem0.exceptions import MemoryNotFoundError, ValidationError
 
-from tests.integration.e2e import User, register  # noqa: E402
-from tests.integration.suite import Suite  # noqa: E402
+from tests.integration.e2e import User, register
+from tests.integration.suite import Suite
 
 T = TypeVar("T")
 
@@ -155,7 +155,8 @@ async def test_the_same_mem0_user_in_two_accounts_sees_only_its_own(
     mine_id, theirs_id = mine["results"][0]["id"], theirs["results"][0]["id"]
 
     found = await call(first.search, "locker code", filters={"user_id": "alice"})
-    assert texts(found) and all("4711" in text for text in texts(found))
+    assert texts(found)
+    assert all("4711" in text for text in texts(found))
     listed = await call(first.get_all, filters={"user_id": "*"})
     assert "9000" not in " ".join(texts(listed))
     with pytest.raises(MemoryNotFoundError):

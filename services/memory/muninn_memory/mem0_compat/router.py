@@ -11,9 +11,9 @@ from muninn_shared.http.scopes import READS
 
 from muninn_memory.deps import Services
 from muninn_memory.mem0_compat.models import (
+    DEFAULT_PROJECT,
     MAX_PAGE_SIZE,
     AddRequest,
-    DEFAULT_PROJECT,
     AddResponse,
     EntityId,
     HistoryItem,
