@@ -95,6 +95,16 @@ async def test_mem0_client_adds_searches_lists_updates_and_deletes(
     )
     assert texts(either) == ["Bob drinks green tea."]
 
+    # Facts reconcile within their own mem0 user: Bob's move does not move Alice.
+    await call(mem0.add, [{"role": "user", "content": "I live in Berlin."}], user_id="alice")
+    await call(mem0.add, [{"role": "user", "content": "I live in Lisbon."}], user_id="bob")
+    alice_facts = await call(
+        mem0.get_all,
+        filters={"AND": [{"user_id": "alice"}, {"categories": {"ne": "conversation"}}]},
+    )
+    assert any("Berlin" in text for text in texts(alice_facts)), alice_facts
+    assert not any("Lisbon" in text for text in texts(alice_facts))
+
     first = await call(mem0.get_all, filters={"user_id": "alice"}, page=1, page_size=1)
     assert first["count"] >= 2
     assert len(first["results"]) == 1
