@@ -136,6 +136,18 @@ async def test_mem0_client_adds_searches_lists_updates_and_deletes(
     native = await client.get(f"/v1/memories/{hiking_id}", headers=user.headers)
     assert native.status_code == 200, native.text
     assert native.json()["scope"] == {"user_id": "alice"}
+    # ...while the account's own memories are not mem0's to read or change.
+    own = await client.post(
+        "/v1/memories",
+        json={"content": "My passport expires in May.", "wait": True},
+        headers=user.headers,
+    )
+    assert own.status_code == 200, own.text
+    own_id = own.json()["memories"][0]["id"]
+    with pytest.raises(MemoryNotFoundError):
+        await call(mem0.get, own_id)
+    with pytest.raises(MemoryNotFoundError):
+        await call(mem0.delete, own_id)
 
     assert "deleted" in (await call(mem0.delete, hiking_id))["message"]
     with pytest.raises(MemoryNotFoundError):

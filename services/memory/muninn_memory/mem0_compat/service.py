@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from muninn_shared.problems import ProblemError
+from muninn_shared.problems import ProblemError, not_found
 
 from muninn_memory.history.service import HistoryService
 from muninn_memory.ingestion.models import JobStatus, MemoryCreate, MessageIn
@@ -176,7 +176,15 @@ class Mem0Compat:
         )
 
     async def get(self, user_id: str, memory_id: str) -> Mem0Memory:
-        return mem0_memory(await self.memories.get(user_id, memory_id))
+        return mem0_memory(await self._scoped(user_id, memory_id))
+
+    async def _scoped(self, user_id: str, memory_id: str) -> Memory:
+        """A memory written through this API: the account's own memories (from its
+        conversations and integrations) are not mem0's to read or change."""
+        memory = await self.memories.get(user_id, memory_id)
+        if not memory.scope:
+            raise not_found("Memory")
+        return memory
 
     async def update(self, user_id: str, memory_id: str, request: UpdateRequest) -> Mem0Memory:
         changes: Doc = {}
@@ -188,10 +196,12 @@ class Mem0Compat:
             changes["expires_at"] = _end_of(request.expiration_date)
         if not changes:
             raise invalid("Give text, metadata or expiration_date to change.")
+        await self._scoped(user_id, memory_id)
         patch = MemoryPatch(**changes, reason="updated through the mem0-compatible API")
         return mem0_memory(await self.memories.patch(user_id, memory_id, patch))
 
     async def delete(self, user_id: str, memory_id: str) -> None:
+        await self._scoped(user_id, memory_id)
         await self.memories.delete(
             user_id, memory_id, purge=False, reason="deleted through the mem0-compatible API"
         )
@@ -205,6 +215,8 @@ class Mem0Compat:
     async def history(self, user_id: str, memory_id: str) -> list[HistoryItem]:
         found = await self.histories.of(user_id, memory_id)
         scope = found.memory.scope
+        if not scope:
+            raise not_found("Memory")
         items: list[HistoryItem] = []
         for change in found.changes:
             before, after = change.before or {}, change.after or {}
