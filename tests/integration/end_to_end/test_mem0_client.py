@@ -169,7 +169,10 @@ async def test_the_same_mem0_user_in_two_accounts_sees_only_its_own(
     first = await mem0_client(suite, await api_key(client, first_user))
     second = await mem0_client(suite, await api_key(client, second_user))
     mine = await call(
-        first.add, [{"role": "user", "content": "My locker code is 4711."}], user_id="alice"
+        first.add,
+        [{"role": "user", "content": "My locker code is 4711."}],
+        user_id="alice",
+        expiration_date="2099-12-31",
     )
     theirs = await call(
         second.add, [{"role": "user", "content": "My locker code is 9000."}], user_id="alice"
@@ -181,6 +184,7 @@ async def test_the_same_mem0_user_in_two_accounts_sees_only_its_own(
     assert all("4711" in text for text in texts(found))
     listed = await call(first.get_all, filters={"user_id": "*"})
     assert "9000" not in " ".join(texts(listed))
+    assert (await call(first.get, mine_id))["expiration_date"] == "2099-12-31"
     with pytest.raises(MemoryNotFoundError):
         await call(first.get, theirs_id)
     with pytest.raises(MemoryNotFoundError):
