@@ -113,8 +113,9 @@ class GatewaySettings(ServiceSettings):
             # Registering a user's own database checks its servers first: up to byod's
             # registration deadline, 110 s at the most.
             "/v1/byod": 120.0,
-            # mem0's add answers once the messages are stored: memory waits up to 30 s.
-            MEM0_PREFIX: 35.0,
+            # mem0's add answers once its memories are stored, or PENDING after memory's
+            # MUNINN_MEM0_ADD_WAIT_SECONDS (10 s, 60 s at the most).
+            MEM0_PREFIX: 65.0,
         },
         description="Per-prefix wait for response headers and between body chunks; "
         "other routes use upstream_timeout_seconds.",

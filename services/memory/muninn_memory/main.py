@@ -284,7 +284,11 @@ def build_memory(
         summaries=summaries,
         contacts=contacts,
         mem0=Mem0Compat(
-            memories=memories, search_service=search, ingestion=ingestion, histories=history
+            memories=memories,
+            search_service=search,
+            ingestion=ingestion,
+            histories=history,
+            add_wait_seconds=settings.mem0_add_wait_seconds,
         ),
     )
     install_message_consumer(runtime.consumers, ingestion, profile_service)

@@ -81,6 +81,7 @@ class Mem0Compat:
     search_service: MemorySearch
     ingestion: IngestionService
     histories: HistoryService
+    add_wait_seconds: float = 10.0
 
     async def add(self, user_id: str, request: AddRequest) -> AddResponse:
         given = dict(request.filters or {})
@@ -110,7 +111,7 @@ class Mem0Compat:
             infer=request.infer,
         )
         job = await self.ingestion.submit(user_id, body, scope=scope)
-        job = await self.ingestion.wait(user_id, job["_id"])
+        job = await self.ingestion.wait(user_id, job["_id"], timeout=self.add_wait_seconds)
         status = job["status"]
         results = [
             MemoryEvent(
