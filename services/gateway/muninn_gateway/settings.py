@@ -16,6 +16,19 @@ from pydantic import Field, field_validator, model_validator
 MIB = 1024 * 1024
 MAX_REPLICAS = 64
 
+API_ROOT = "v1"
+MEM0_PREFIX = "/mem0"
+"""The one path outside /v1 the gateway routes: mem0's API, whose client fixes its own paths
+(``/v1/memories/``…) under the host an app gives it, and so must not share /v1."""
+COMPAT_ROOTS = frozenset({MEM0_PREFIX.strip("/")})
+ROUTED_ROOTS = frozenset({API_ROOT, *COMPAT_ROOTS})
+
+
+def is_routed_path(path: str) -> bool:
+    """Whether ``path`` lies where the route table may send requests (/v1, /mem0)."""
+    return path.strip("/").split("/")[0] in ROUTED_ROOTS
+
+
 DEFAULT_ROUTES: dict[str, str] = {
     "/v1/auth": "identity",
     "/v1/me": "identity",
@@ -49,6 +62,8 @@ DEFAULT_ROUTES: dict[str, str] = {
     "/v1/calendar": "integrations",
     "/v1/mail": "integrations",
     "/v1/byod": "byod",
+    # mem0's hosted API, for apps that switch by changing the host (see README).
+    MEM0_PREFIX: "memory",
 }
 
 DEFAULT_PUBLIC_ROUTES = [
@@ -72,8 +87,8 @@ def _base_url(url: str) -> str:
 def _normalise_prefix(prefix: str) -> str:
     cleaned = "/" + prefix.strip().strip("/")
     segments = cleaned.split("/")[1:]
-    if not cleaned.startswith("/v1") or segments[0] != "v1":
-        raise ValueError(f"route prefix {prefix!r} must lie under /v1")
+    if segments[0] not in ROUTED_ROOTS:
+        raise ValueError(f"route prefix {prefix!r} must lie under /v1 (or be {MEM0_PREFIX})")
     if any(s in ("", ".", "..") for s in segments):
         raise ValueError(f"route prefix {prefix!r} has an empty or dot segment")
     return cleaned
@@ -85,7 +100,7 @@ class GatewaySettings(ServiceSettings):
 
     routes: dict[str, str] = Field(
         default_factory=lambda: dict(DEFAULT_ROUTES),
-        description="Path prefix (whole segments, under /v1) -> upstream service; longest prefix "
+        description="Path prefix (whole segments, under /v1 or /mem0) -> upstream service; longest prefix "
         "wins. Setting it replaces the whole default table.",
     )
     public_routes: list[str] = Field(
@@ -114,6 +129,9 @@ class GatewaySettings(ServiceSettings):
             # Registering a user's own database checks its servers first: up to byod's
             # registration deadline, 110 s at the most.
             "/v1/byod": 120.0,
+            # mem0's add answers once its memories are stored, or PENDING after memory's
+            # MUNINN_MEM0_ADD_WAIT_SECONDS (10 s, 60 s at the most).
+            MEM0_PREFIX: 65.0,
         },
         description="Per-prefix wait for response headers and between body chunks; "
         "other routes use upstream_timeout_seconds.",

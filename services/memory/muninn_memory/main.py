@@ -46,6 +46,8 @@ from muninn_memory.ingestion.store import JobStore
 from muninn_memory.ingestion.worker import IngestionWorkers
 from muninn_memory.lifecycle.runner import PeriodicJob, Work
 from muninn_memory.lifecycle.service import LifecycleService
+from muninn_memory.mem0_compat.router import router as mem0_router
+from muninn_memory.mem0_compat.service import Mem0Compat
 from muninn_memory.memories.indexing import MemorySource
 from muninn_memory.memories.ledger import MemoryLedger
 from muninn_memory.memories.router import router as memories_router
@@ -282,16 +284,24 @@ def build_memory(
         index_sync=index_sync,
         search=search,
     )
+    history = HistoryService(memories, history_log)
     services = MemoryServices(
         memories=memories,
         memory_store=memory_store,
-        history=HistoryService(memories, history_log),
+        history=history,
         entities=entities,
         ingestion=ingestion,
         search=search,
         documents=documents,
         summaries=summaries,
         contacts=contacts,
+        mem0=Mem0Compat(
+            memories=memories,
+            search_service=search,
+            ingestion=ingestion,
+            histories=history,
+            add_wait_seconds=settings.mem0_add_wait_seconds,
+        ),
     )
     install_message_consumer(runtime.consumers, ingestion, profile_service)
     install_record_consumer(runtime.consumers, ingestion, profile_service)
@@ -359,6 +369,7 @@ def create_app(
             entities_router,
             documents_router,
             people_router,
+            mem0_router,
         ],
         background=memory.background,
         state={

@@ -27,6 +27,13 @@ class MemorySettings(ServiceSettings):
     ingestion_wait_timeout_seconds: float = Field(
         default=30.0, gt=0, description="Longest a wait=true request blocks."
     )
+    mem0_add_wait_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=60,
+        description="Longest the mem0-compatible add waits for its memories before answering "
+        "PENDING (they are stored and searchable shortly after, as on mem0).",
+    )
     ingestion_max_attempts: int = Field(
         default=5, ge=1, description="Attempts before a job is marked failed."
     )

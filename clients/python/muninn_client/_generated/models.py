@@ -1479,6 +1479,7 @@ class Memory(ApiModel):
     entities: list[EntityRef] | None = None
     tags: list[str] | None = None
     metadata: dict[str, Any] | None = None
+    scope: dict[str, str] | None = None
     contact_id: str | None = None
     contact_ids: list[str] | None = None
     status: Literal["active", "superseded", "deleted"]

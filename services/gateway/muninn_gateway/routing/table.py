@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from muninn_gateway.routing.replicas import DEFAULT_DOWN_SECONDS, ReplicaSet
-from muninn_gateway.settings import GatewaySettings
+from muninn_gateway.settings import ROUTED_ROOTS, GatewaySettings
 
 T = TypeVar("T")
 
@@ -101,13 +101,13 @@ class RouteTable:
 
     def service_for(self, path: str) -> str | None:
         segments = split_path(path)
-        if segments is None or segments[0] != "v1":
+        if segments is None or segments[0] not in ROUTED_ROOTS:
             return None
         return self._services.lookup(segments)
 
     def match(self, path: str) -> Route | None:
         segments = split_path(path)
-        if segments is None or segments[0] != "v1":
+        if segments is None or segments[0] not in ROUTED_ROOTS:
             return None
         found = self._services.longest_match(segments)
         if found is None:
