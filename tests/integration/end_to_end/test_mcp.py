@@ -117,7 +117,10 @@ async def test_every_tool_through_the_gateway_as_its_user(
         found = structured(
             await mcp.call_tool("recall", {"query": "Where does my sister live?", "limit": 5})
         )
-        assert any("Bergen" in r["memory"]["content"] for r in found["results"]), found
+        assert any("Bergen" in r["content"] for r in found["results"]), found
+        assert {"id", "content", "type", "occurred_at", "entities", "score"} <= set(
+            found["results"][0]
+        )
         listed_memories = structured(await mcp.call_tool("list_memories", {"limit": 10}))
         assert memory_id in {m["id"] for m in listed_memories["items"]}
         history = structured(await mcp.call_tool("memory_history", {"memory_id": memory_id}))
@@ -343,7 +346,7 @@ async def test_oauth_from_the_url_alone(suite: Suite, client: httpx.AsyncClient)
         names = {tool.name for tool in (await mcp.list_tools()).tools}
         assert names == READ_TOOLS | WRITE_TOOLS
         found = structured(await mcp.call_tool("recall", {"query": "which instrument?"}))
-        assert any("cello" in r["memory"]["content"] for r in found["results"])
+        assert any("cello" in r["content"] for r in found["results"])
     assert "wrong" in browser.wrong_password_page
     tokens, registered = storage.tokens, storage.client
     assert tokens is not None

@@ -108,6 +108,8 @@ class MuninnMcp:
         self._upstream = upstream
         self._integrations = integrations
         self._tools = {tool.name: tool for tool in TOOLS}
+        # Schemas are generated once: building them is most of a tools/list otherwise.
+        self._described = {tool.name: _as_tool(tool) for tool in TOOLS}
         self.server: Server[Any] = Server(
             "muninn",
             version="0.1.0",
@@ -140,9 +142,8 @@ class MuninnMcp:
         self, ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
         current = _current(ctx)
-        return types.ListToolsResult(
-            tools=[_as_tool(t) for t in await self._visible(current.caller)]
-        )
+        visible = await self._visible(current.caller)
+        return types.ListToolsResult(tools=[self._described[t.name] for t in visible])
 
     async def _call_tool(
         self, ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams

@@ -79,7 +79,40 @@ async def _recall(call: ToolCall, args: a.Recall) -> Answer:
         "filters": filters,
         "sources": ["memories", "documents"] if args.include_documents else ["memories"],
     }
-    return await call.send("POST", "/v1/memories/search", body=body)
+    answer = await call.send("POST", "/v1/memories/search", body=body)
+    if not answer.ok or not isinstance(answer.body, dict):
+        return answer
+    hits = answer.body.get("results", [])
+    return Answer(
+        answer.status,
+        {
+            "results": [_found(hit) for hit in hits if isinstance(hit, dict)],
+            "token_count": answer.body.get("token_count"),
+        },
+    )
+
+
+def _found(hit: dict[str, Any]) -> dict[str, Any]:
+    """What a model needs of a search hit: the text, what it is about, when, how sure.
+
+    Provenance, score components and bookkeeping fields stay with memory_history: they would
+    take most of the token budget and tell the model nothing it can use to answer.
+    """
+    if hit.get("kind") == "document":
+        return {"kind": "document", "score": hit.get("score"), **(hit.get("document") or {})}
+    memory = hit.get("memory") or {}
+    return {
+        "kind": "memory",
+        "id": memory.get("id"),
+        "content": memory.get("content"),
+        "type": memory.get("type"),
+        "context": memory.get("context"),
+        "occurred_at": memory.get("occurred_at"),
+        "entities": [e.get("name") for e in memory.get("entities", []) if isinstance(e, dict)],
+        "tags": memory.get("tags", []),
+        "source": (hit.get("provenance") or {}).get("source"),
+        "score": hit.get("score"),
+    }
 
 
 async def _list_memories(call: ToolCall, args: a.ListMemories) -> Answer:
@@ -171,8 +204,9 @@ TOOLS: tuple[Tool, ...] = (
         "Recall memories",
         "Search the user's memories by meaning and keywords, newest facts preferred, within a "
         "token budget. Use it before answering anything that depends on what the user told you "
-        "before (people, places, preferences, past events). Each result has the memory, its "
-        "score and where it came from.",
+        "before (people, places, preferences, past events). Each result has the memory's id, "
+        "text, type, when it happened, who or what it is about, and its score; memory_history "
+        "tells where one came from.",
         a.Recall,
         "read",
         _recall,
