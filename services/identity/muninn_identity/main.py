@@ -132,6 +132,10 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         issuer_url=public_url,
         resource_url=mcp_resource,
         authorization_ttl=timedelta(seconds=settings.oauth_authorization_ttl_seconds),
+        # As long as its newest refresh token is kept (reuse of an old one must still be seen).
+        grant_lifetime=timedelta(
+            days=settings.refresh_token_ttl_days + settings.refresh_token_reuse_window_days
+        ),
         exchanged_ttl_seconds=settings.api_key_access_ttl_seconds,
     )
     services = IdentityServices(

@@ -45,3 +45,5 @@ class OAuthGrant(BaseModel):
     scopes: list[str]
     resource: str
     created_at: datetime
+    expires_at: datetime
+    """Pushed back at every refresh; a grant whose refresh tokens are all gone goes too."""

@@ -62,6 +62,7 @@ class McpAuthorizationServer:
         issuer_url: str,
         resource_url: str,
         authorization_ttl: timedelta,
+        grant_lifetime: timedelta,
         exchanged_ttl_seconds: int,
     ) -> None:
         self._store = store
@@ -74,6 +75,7 @@ class McpAuthorizationServer:
         self.issuer_url = issuer_url.rstrip("/")
         self.resource_url = resource_url
         self._authorization_ttl = authorization_ttl
+        self._grant_lifetime = grant_lifetime
         self._exchanged_ttl = exchanged_ttl_seconds
 
     # -- clients (RFC 7591) --------------------------------------------------------------
@@ -174,6 +176,7 @@ class McpAuthorizationServer:
             scopes=authorization_code.scopes,
             resource=authorization_code.resource or self.resource_url,
             created_at=datetime.now(UTC),
+            expires_at=datetime.now(UTC) + self._grant_lifetime,
         )
         await self._store.add_grant(grant)
         refresh_token = await self._auth.start_family(user_id, grant.family_id)
@@ -236,6 +239,7 @@ class McpAuthorizationServer:
             await self._auth.end_family(grant.family_id)
             raise TokenError("invalid_grant", "the account is no longer active")
         new_token = await self._auth.start_family(grant.user_id, grant.family_id)
+        await self._store.extend_grant(grant.family_id, datetime.now(UTC) + self._grant_lifetime)
         return self._tokens(grant, scopes or grant.scopes, new_token)
 
     def _tokens(self, grant: OAuthGrant, scopes: list[str], refresh_token: str) -> OAuthToken:

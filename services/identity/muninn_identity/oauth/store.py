@@ -36,6 +36,7 @@ class OAuthStore:
         await ensure_index(self._requests, "expires_at", expireAfterSeconds=0)
         await ensure_index(self._codes, "expires_at", expireAfterSeconds=0)
         await ensure_index(self._grants, "user_id")
+        await ensure_index(self._grants, "expires_at", expireAfterSeconds=0)
 
     # -- clients -------------------------------------------------------------------------
 
@@ -111,6 +112,9 @@ class OAuthStore:
             {"_id": grant.family_id, **grant.model_dump(mode="python", exclude={"family_id"})},
             session=session,
         )
+
+    async def extend_grant(self, family_id: str, expires_at: datetime) -> None:
+        await self._grants.update_one({"_id": family_id}, {"$set": {"expires_at": expires_at}})
 
     async def grant(self, family_id: str) -> OAuthGrant | None:
         doc = await self._grants.find_one({"_id": family_id})
