@@ -170,11 +170,6 @@ class GatewaySettings(ServiceSettings):
     )
 
     # The MCP server at /mcp and the OAuth endpoints in front of identity.
-    public_url: str = Field(
-        default="http://127.0.0.1:8080",
-        description="This gateway's address as clients reach it (https off loopback): the MCP "
-        "resource is <public_url>/mcp, and identity, the OAuth issuer, must be given the same.",
-    )
     mcp_enabled: bool = Field(default=True, description="Serve the MCP server at /mcp.")
     mcp_tool_timeout_seconds: float = Field(
         default=30.0, gt=0, description="Longest wait for the service behind one tool call."

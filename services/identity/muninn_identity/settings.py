@@ -43,11 +43,6 @@ class IdentitySettings(ServiceSettings):
 
     # OAuth 2.1 for MCP clients: identity is the authorization server, reached through the
     # gateway, so its issuer and the MCP resource are the gateway's public address.
-    public_url: str = Field(
-        default="http://127.0.0.1:8080",
-        description="The gateway's address as clients reach it (https off loopback): the OAuth "
-        "issuer, and the base of the MCP resource (<public_url>/mcp) tokens are bound to.",
-    )
     oauth_authorization_ttl_seconds: int = Field(
         default=600,
         ge=60,
