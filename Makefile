@@ -12,13 +12,13 @@ BIN := $(VENV)/bin
 # so it lives in an environment apart from the workspace's lock.
 TOOLS_VENV := .venv-tools
 CHECKOV_VERSION := 3.3.30
-MYPY_PACKAGES := muninn_shared muninn_devstack muninn_ops muninn_gateway muninn_identity muninn_conversation muninn_memory muninn_scheduler muninn_integrations muninn_byod
+MYPY_PACKAGES := muninn_shared muninn_devstack muninn_ops muninn_client muninn_gateway muninn_identity muninn_conversation muninn_memory muninn_scheduler muninn_integrations muninn_byod
 
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 
-.PHONY: help install run run-demo test test-unit test-integration lint format bench clean
+.PHONY: help install run run-demo test test-unit test-integration lint format bench clean sdk
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -27,7 +27,7 @@ $(TOOLS_DIR)/bin/uv:
 	$(PYTHON) -m venv $(TOOLS_DIR)
 	$(TOOLS_DIR)/bin/pip install --quiet "uv==$(UV_VERSION)"
 
-$(VENV)/.synced: uv.lock pyproject.toml libs/shared/pyproject.toml libs/devstack/pyproject.toml libs/ops/pyproject.toml $(wildcard services/*/pyproject.toml) | $(UV)
+$(VENV)/.synced: uv.lock pyproject.toml libs/shared/pyproject.toml libs/devstack/pyproject.toml libs/ops/pyproject.toml clients/python/pyproject.toml $(wildcard services/*/pyproject.toml) | $(UV)
 	$(UV) sync --all-packages --frozen
 	@touch $@
 
@@ -61,6 +61,9 @@ lint: install ## ruff, mypy and the architecture's import contracts
 format: install ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+sdk: install ## regenerate the Python SDK's models and resources from the services' OpenAPI
+	$(BIN)/python -m tools.generate_sdk
 
 bench: install ## run the benchmarks (they print figures; see bench/README.md)
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -11,6 +11,7 @@ from muninn_byod.migrations.service import PREVIEW_SECONDS
 from muninn_byod.settings import ByodSettings
 from muninn_gateway.settings import GatewaySettings
 from muninn_integrations.settings import IntegrationsSettings
+from muninn_memory.settings import MemorySettings
 from pydantic_settings import BaseSettings
 
 
@@ -38,3 +39,10 @@ def test_a_calendar_write_is_waited_for_as_long_as_the_server_may_take() -> None
     timeouts = GatewaySettings().route_read_timeouts
     write_timeout = 2 * IntegrationsSettings().connector_timeout_seconds
     assert timeouts["/v1/calendar"] > write_timeout
+
+
+def test_a_memory_write_that_waits_for_its_job_is_waited_for() -> None:
+    """A wait=true write under load took longer than the default 10 s: clients got a 504 for
+    a memory that was stored (found by the scale-out test)."""
+    timeouts = GatewaySettings().route_read_timeouts
+    assert timeouts["/v1/memories"] > MemorySettings().ingestion_wait_timeout_seconds

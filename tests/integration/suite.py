@@ -53,6 +53,9 @@ class Suite:
     database_prefix: str
     log_dir: Path
     processes: dict[str, ManagedProcess] = field(default_factory=dict)
+    """By process name: the service's, or ``<service>-<n>`` for its n-th replica."""
+    replica_of: dict[str, tuple[str, int]] = field(default_factory=dict)
+    """Process name -> (service, replica number)."""
 
     # -- where things are ----------------------------------------------------------------
 
@@ -75,7 +78,7 @@ class Suite:
 
     @property
     def urls(self) -> dict[str, str]:
-        return {name: self.config.url(name) for name in self.processes}
+        return {name: self.config.url(*self.replica_of[name]) for name in self.processes}
 
     def database(self, service: str) -> str:
         return f"{self.database_prefix}{service}"
@@ -88,17 +91,29 @@ class Suite:
     # -- life cycle ----------------------------------------------------------------------
 
     def start(self) -> None:
-        for name in self.config.services():
-            process = self.config.process(name, self.log_dir)
-            process.start()
-            self.processes[name] = process
-        self.wait_ready(self.services)
+        # Further replicas join once the first ones are ready: members joining a consumer
+        # group at the same moment can be handed an empty assignment by the packaged broker,
+        # which aiokafka cannot decode (the process then fails to start).
+        most = max((self.config.replica_count(n) for n in self.config.services()), default=1)
+        for replica in range(1, most + 1):
+            started = []
+            for name in self.config.services():
+                if replica > self.config.replica_count(name):
+                    continue
+                process = self.config.process(name, self.log_dir, replica)
+                process.start()
+                self.processes[process.name] = process
+                self.replica_of[process.name] = (name, replica)
+                started.append(process.name)
+            self.wait_ready(started)
 
     def wait_ready(self, names: list[str], timeout: float = READY_TIMEOUT) -> None:
         try:
             wait_ready(
                 {
-                    name: Target.http(self.config.readyz_url(name), self.processes[name])
+                    name: Target.http(
+                        self.config.readyz_url(*self.replica_of[name]), self.processes[name]
+                    )
                     for name in names
                 },
                 timeout=timeout,
@@ -122,8 +137,11 @@ class Suite:
         return self.processes[service].alive()
 
     def stop(self) -> None:
-        ordered = [self.processes[n] for n in reversed(SERVICE_NAMES) if n in self.processes]
-        terminate(ordered, STOP_GRACE_SECONDS, force=threading.Event())
+        order = {name: position for position, name in enumerate(SERVICE_NAMES)}
+        ordered = sorted(
+            self.processes, key=lambda name: order[self.replica_of[name][0]], reverse=True
+        )
+        terminate([self.processes[n] for n in ordered], STOP_GRACE_SECONDS, force=threading.Event())
 
     def tails(self, lines: int = 25, names: list[str] | None = None) -> str:
         """The end of each service's log, for failure messages."""
@@ -140,7 +158,9 @@ def build_suite(
     workdir: Path,
     env: Mapping[str, str] | None = None,
     service_env: Mapping[str, Mapping[str, str]] | None = None,
+    replicas: Mapping[str, int] | None = None,
 ) -> Suite:
+    """``replicas``: how many processes of a service (default one each)."""
     prefix = f"e2e{uuid.uuid4().hex[:10]}_"
     config = StackConfig(
         kafka_bootstrap=infra.kafka_bootstrap,
@@ -161,6 +181,10 @@ def build_suite(
             **(env or {}),
         },
         service_env=service_env or {},
+        replica_ports={
+            name: [free_port() for _ in range(count - 1)]
+            for name, count in (replicas or {}).items()
+        },
     )
     return Suite(config=config, infra=infra, database_prefix=prefix, log_dir=workdir / "logs")
 
@@ -171,8 +195,9 @@ def provide_suite(
     workdir: Path,
     env: Mapping[str, str] | None = None,
     service_env: Mapping[str, Mapping[str, str]] | None = None,
+    replicas: Mapping[str, int] | None = None,
 ) -> Iterator[Suite]:
-    suite = build_suite(infra, workdir, env, service_env)
+    suite = build_suite(infra, workdir, env, service_env, replicas)
     try:
         suite.start()
         yield suite

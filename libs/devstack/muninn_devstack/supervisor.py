@@ -58,6 +58,8 @@ from muninn_devstack.topology import (
     StackConfig,
     port_base_from_env,
     ports_from_base,
+    replica_ports_for,
+    replicas_from_env,
     selected_services,
 )
 
@@ -205,6 +207,7 @@ class Supervisor:
         try:
             ports = ports_from_base(port_base_from_env(self.environ))
             only = selected_services(self.environ)
+            replica_ports = replica_ports_for(ports, replicas_from_env(self.environ))
         except ValueError as exc:
             self.reporter.say(f"muninn: {exc}", error=True)
             return 2
@@ -222,7 +225,7 @@ class Supervisor:
             self.layout.create()
             self.reporter.open_log(self.layout.log("supervisor"))
             self._end_leftovers(stale)
-            self._start(ports, only)
+            self._start(ports, only, replica_ports)
             self._banner()
             self._supervise()
             return 0
@@ -269,7 +272,12 @@ class Supervisor:
             )
         remove_state(self.layout.state_path)
 
-    def _start(self, ports: Mapping[str, int], only: frozenset[str] | None) -> None:
+    def _start(
+        self,
+        ports: Mapping[str, int],
+        only: frozenset[str] | None,
+        replica_ports: Mapping[str, list[int]],
+    ) -> None:
         backing = plan_backing(self.layout, self.environ)
         self.backing = backing
         demo = (
@@ -293,6 +301,7 @@ class Supervisor:
             service_env={"integrations": integrations_env(self.environ)}
             if demo is not None
             else {},
+            replica_ports=replica_ports,
         )
         self.config = config
         services = config.services()
@@ -335,24 +344,34 @@ class Supervisor:
                 "muninn_gateway is not installed: starting the services without the gateway."
             )
         self.reporter.say(f"Starting {', '.join(services)} …")
-        for name in services:
-            self._launch(
+        # Further replicas start once the first ones are ready: members joining a consumer
+        # group at the same moment can be handed an empty assignment by the packaged broker,
+        # which aiokafka cannot decode.
+        most = max((config.replica_count(name) for name in services), default=1)
+        for replica in range(1, most + 1):
+            launched = [
                 Supervised(
-                    config.process(name, self.layout.logs_dir),
+                    config.process(name, self.layout.logs_dir, replica),
                     "service",
-                    url=config.readyz_url(name),
+                    url=config.readyz_url(name, replica),
                 )
+                for name in services
+                if replica <= config.replica_count(name)
+            ]
+            for child in launched:
+                self._launch(child)
+            wait_ready(
+                {
+                    child.name: Target.http(child.url, child.process)
+                    for child in launched
+                    if child.url is not None
+                },
+                timeout=self._ready_timeout(),
+                cancelled=self.stop_requested.is_set,
+                on_ready=lambda name, seconds: self.reporter.say(
+                    f"  {name} ready ({seconds:.1f}s)"
+                ),
             )
-        wait_ready(
-            {
-                child.name: Target.http(child.url, child.process)
-                for child in self.children
-                if child.url is not None
-            },
-            timeout=self._ready_timeout(),
-            cancelled=self.stop_requested.is_set,
-            on_ready=lambda name, seconds: self.reporter.say(f"  {name} ready ({seconds:.1f}s)"),
-        )
 
     def _reseed_after_restart(self) -> None:
         """Seed the restarted demo mail server in the background: the supervision loop goes on."""
@@ -398,8 +417,10 @@ class Supervisor:
 
     def _check_service_ports(self, config: StackConfig, services: list[str]) -> None:
         for name in services:
-            port = config.ports[name]
-            if port_open(port):
+            ports = [config.port_of(name, n) for n in range(1, config.replica_count(name) + 1)]
+            for port in ports:
+                if not port_open(port):
+                    continue
                 raise PortTakenError(
                     port_taken_message(
                         port,
@@ -442,7 +463,14 @@ class Supervisor:
                 "  Gateway    not running (muninn_gateway is not installed or not selected)"
             )
         others = [name for name in services if name != "gateway"]
-        lines.append("  Services   " + ", ".join(f"{n} :{config.ports[n]}" for n in others))
+        lines.append(
+            "  Services   "
+            + ", ".join(
+                f"{n} :"
+                + ",".join(str(config.port_of(n, r)) for r in range(1, config.replica_count(n) + 1))
+                for n in others
+            )
+        )
         for label, value in backing.describe().items():
             lines.append(f"  {label:<10} {value}")
         if self.demo_servers is not None and self.demo_data is not None:

@@ -127,7 +127,10 @@ class ServiceRuntime:
         self.kafka_security = kafka_security(settings)
         self.broker = create_broker(
             settings.kafka_bootstrap,
-            client_id=f"{settings.kafka_client_prefix}-{settings.service_name}",
+            # One id per replica: broker logs, metrics and quotas then tell the replicas apart.
+            client_id="-".join(
+                (settings.kafka_client_prefix, settings.service_name, settings.instance_id)
+            ),
             tracer_provider=self.tracer_provider,
             security=self.kafka_security,
             create_topics=settings.kafka_create_topics,

@@ -81,6 +81,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     pool = UpstreamPool(max_connections=settings.max_upstream_connections)
     urls = settings.upstream_urls()
+    replica_urls = settings.upstream_replica_urls()
     routes = RouteTable.from_settings(settings)
     public = PublicRoutes(settings.public_routes)
     readiness_services = settings.readiness_upstreams or routes.services
@@ -137,7 +138,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         if revocation_feed is not None:
             # Not one request before the revocations of the last token lifetime are known.
             await revocation_feed.start(timeout=settings.revocation_catch_up_timeout_seconds)
-        log.info("gateway started", routes=len(settings.routes), upstreams=urls)
+        log.info("gateway started", routes=len(settings.routes), upstreams=replica_urls)
         for start in limits.on_startup:
             await start()
         try:
@@ -162,7 +163,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         readiness_checks={
             **upstream_checks(
                 client,
-                {name: urls[name] for name in readiness_services},
+                {name: replica_urls[name] for name in readiness_services},
                 timeout=settings.readiness_timeout_seconds,
             ),
             **revocation_checks(revocation_feed),

@@ -8,11 +8,26 @@ from __future__ import annotations
 
 import ipaddress
 from typing import Literal
+from urllib.parse import urlsplit
 
 from muninn_shared.settings import CONTENT_SERVICES, DEFAULT_PORTS, ServiceSettings
 from pydantic import Field, field_validator, model_validator
 
 MIB = 1024 * 1024
+MAX_REPLICAS = 64
+
+API_ROOT = "v1"
+MEM0_PREFIX = "/mem0"
+"""The one path outside /v1 the gateway routes: mem0's API, whose client fixes its own paths
+(``/v1/memories/``…) under the host an app gives it, and so must not share /v1."""
+COMPAT_ROOTS = frozenset({MEM0_PREFIX.strip("/")})
+ROUTED_ROOTS = frozenset({API_ROOT, *COMPAT_ROOTS})
+
+
+def is_routed_path(path: str) -> bool:
+    """Whether ``path`` lies where the route table may send requests (/v1, /mem0)."""
+    return path.strip("/").split("/")[0] in ROUTED_ROOTS
+
 
 DEFAULT_ROUTES: dict[str, str] = {
     "/v1/auth": "identity",
@@ -47,6 +62,8 @@ DEFAULT_ROUTES: dict[str, str] = {
     "/v1/calendar": "integrations",
     "/v1/mail": "integrations",
     "/v1/byod": "byod",
+    # mem0's hosted API, for apps that switch by changing the host (see README).
+    MEM0_PREFIX: "memory",
 }
 
 DEFAULT_PUBLIC_ROUTES = [
@@ -56,11 +73,22 @@ DEFAULT_PUBLIC_ROUTES = [
 ]
 
 
+def _base_url(url: str) -> str:
+    """An upstream base URL as the proxy joins paths onto it: http(s), a host, no query."""
+    cleaned = url.strip().rstrip("/")
+    parsed = urlsplit(cleaned)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ValueError(f"upstream URL {url!r} must be http(s)://host[:port][/path]")
+    if parsed.query or parsed.fragment or parsed.username or parsed.password:
+        raise ValueError(f"upstream URL {url!r} must carry no query, fragment or credentials")
+    return cleaned
+
+
 def _normalise_prefix(prefix: str) -> str:
     cleaned = "/" + prefix.strip().strip("/")
     segments = cleaned.split("/")[1:]
-    if not cleaned.startswith("/v1") or segments[0] != "v1":
-        raise ValueError(f"route prefix {prefix!r} must lie under /v1")
+    if segments[0] not in ROUTED_ROOTS:
+        raise ValueError(f"route prefix {prefix!r} must lie under /v1 (or be {MEM0_PREFIX})")
     if any(s in ("", ".", "..") for s in segments):
         raise ValueError(f"route prefix {prefix!r} has an empty or dot segment")
     return cleaned
@@ -72,7 +100,7 @@ class GatewaySettings(ServiceSettings):
 
     routes: dict[str, str] = Field(
         default_factory=lambda: dict(DEFAULT_ROUTES),
-        description="Path prefix (whole segments, under /v1) -> upstream service; longest prefix "
+        description="Path prefix (whole segments, under /v1 or /mem0) -> upstream service; longest prefix "
         "wins. Setting it replaces the whole default table.",
     )
     public_routes: list[str] = Field(
@@ -88,6 +116,9 @@ class GatewaySettings(ServiceSettings):
         default_factory=lambda: {
             "/v1/chat/completions": 300.0,
             "/v1/conversations": 300.0,
+            # A write with wait=true is answered when its job is done: up to memory's
+            # MUNINN_INGESTION_WAIT_TIMEOUT_SECONDS (30 s by default).
+            "/v1/memories": 40.0,
             # Parsing and embedding a large PDF happens before the upload is answered.
             "/v1/documents": 120.0,
             # Connecting an account waits for its server (discovery, a first listing): up to
@@ -98,6 +129,9 @@ class GatewaySettings(ServiceSettings):
             # Registering a user's own database checks its servers first: up to byod's
             # registration deadline, 110 s at the most.
             "/v1/byod": 120.0,
+            # mem0's add answers once its memories are stored, or PENDING after memory's
+            # MUNINN_MEM0_ADD_WAIT_SECONDS (10 s, 60 s at the most).
+            MEM0_PREFIX: 65.0,
         },
         description="Per-prefix wait for response headers and between body chunks; "
         "other routes use upstream_timeout_seconds.",
@@ -108,6 +142,19 @@ class GatewaySettings(ServiceSettings):
         description="Longest silence tolerated inside a text/event-stream response.",
     )
     retry_after_seconds: int = Field(default=5, ge=1)
+    upstream_replicas: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Several base URLs for a service, e.g. "
+        '{"memory": ["http://memory-1:8083", "http://memory-2:8083"]}: requests go round robin '
+        "and one whose connection is refused is tried on the next replica. Replaces "
+        "MUNINN_<SERVICE>_URL for that service's routes (its first URL serves the gateway's own "
+        "calls); for Compose or bare metal without a load balancer in front of the replicas.",
+    )
+    upstream_down_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How long a replica that refused a connection is tried only after the others.",
+    )
     max_upstream_connections: int = Field(default=512, ge=1)
 
     max_body_bytes: int = Field(default=MIB, ge=0)
@@ -246,6 +293,21 @@ class GatewaySettings(ServiceSettings):
                 raise ValueError(f"unknown service {service!r}")
         return services
 
+    @field_validator("upstream_replicas")
+    @classmethod
+    def _check_replicas(cls, replicas: dict[str, list[str]]) -> dict[str, list[str]]:
+        checked: dict[str, list[str]] = {}
+        for service, urls in replicas.items():
+            if service not in CONTENT_SERVICES:
+                raise ValueError(f"upstream_replicas names unknown service {service!r}")
+            if not 1 <= len(urls) <= MAX_REPLICAS:
+                raise ValueError(f"{service} needs between 1 and {MAX_REPLICAS} replica URLs")
+            cleaned = [_base_url(url) for url in urls]
+            if len(set(cleaned)) != len(cleaned):
+                raise ValueError(f"{service} lists a replica URL twice")
+            checked[service] = cleaned
+        return checked
+
     @model_validator(mode="after")
     def _api_key_prefix_given(self) -> GatewaySettings:
         if not self.api_key_prefix:
@@ -253,6 +315,14 @@ class GatewaySettings(ServiceSettings):
         return self
 
     def upstream_urls(self) -> dict[str, str]:
-        """Base URL of every service the route table (or API-key exchange) talks to."""
+        """The one base URL of every service the gateway calls itself (API-key exchange,
+        OpenAPI documents): a service's first replica when it has several."""
+        return {name: urls[0] for name, urls in self.upstream_replica_urls().items()}
+
+    def upstream_replica_urls(self) -> dict[str, list[str]]:
+        """Every base URL of every service the route table (or API-key exchange) talks to."""
         names = {*self.routes.values(), "identity"}
-        return {name: self.service_url(name) for name in sorted(names)}
+        return {
+            name: self.upstream_replicas.get(name) or [self.service_url(name)]
+            for name in sorted(names)
+        }

@@ -265,6 +265,7 @@ def memory_app(state: UpstreamState) -> FastAPI:
         return ItemPage(items=[], shared=Shared(ok=True))
 
     @app.api_route("/v1/memories/{rest:path}", methods=ECHO_METHODS, include_in_schema=False)
+    @app.api_route("/mem0/{rest:path}", methods=ECHO_METHODS, include_in_schema=False)
     async def memories(request: Request) -> dict[str, Any]:
         return await echo(request)
 

@@ -209,3 +209,21 @@ def test_ttl_cache_is_bounded_and_expires() -> None:
     assert cache.get("a") is None
     cache.put("d", "4", 0)
     assert cache.get("d") is None
+
+
+async def test_mem0_token_scheme_carries_api_keys_on_the_mem0_paths_only(
+    make_gateway: Any, codec: TokenIssuer, problem_of: Problem
+) -> None:
+    async with make_gateway() as gateway:
+        taken = await gateway.get("/mem0/v1/ping/", headers={"Authorization": f"Token {VALID_KEY}"})
+        assert taken.status_code == 200, taken.text
+        forwarded = taken.json()["headers"]["authorization"]
+        assert forwarded.startswith("Bearer ")
+        assert VALID_KEY not in forwarded
+        # A JWT is never a mem0 token, and the Token scheme means nothing outside /mem0.
+        jwt_as_token = await gateway.get(
+            "/mem0/v1/ping/", headers={"Authorization": f"Token {codec.issue('user-1')}"}
+        )
+        assert "invalid-api-key" in str(problem_of(jwt_as_token, 401))
+        outside = await gateway.get("/v1/me", headers={"Authorization": f"Token {VALID_KEY}"})
+        problem_of(outside, 401)

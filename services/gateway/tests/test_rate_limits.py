@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 from muninn_devstack.servers import free_port
-from muninn_gateway.ratelimit.buckets import BucketPolicy, Decision, TokenBuckets
+from muninn_gateway.ratelimit.buckets import BucketPolicy, TokenBuckets
 from muninn_gateway.ratelimit.stores import FallbackStore, LoginBackoff, MemoryStore, MongoStore
 from muninn_shared.storage.mongo import create_mongo_client
 from pymongo import AsyncMongoClient
@@ -229,16 +229,25 @@ async def test_an_unreachable_shared_store_falls_back_to_local_buckets() -> None
         await mongo.close()
 
 
-class SilentStore(MongoStore):
-    """A shared store whose server accepted the connection and never answers."""
-
-    async def take(self, policy: BucketPolicy, key: str) -> Decision:
-        await asyncio.Event().wait()
-        raise AssertionError("unreachable")
-
-
 async def test_a_shared_store_that_never_answers_falls_back_within_its_timeout() -> None:
-    mongo, store = _fallback_over_unreachable(SilentStore, timeout_seconds=0.05)
+    """A MongoDB port that accepts connections and never answers: the driver's own deadline
+    ends the wait (the store never cancels a PyMongo operation), and the request goes on."""
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # hold the connection, answer nothing
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    mongo = create_mongo_client(f"mongodb://127.0.0.1:{port}/?directConnection=true")
+    backoff = LoginBackoff(base_seconds=1, cap_seconds=8, hold_seconds=30, forget_seconds=600)
+    db = mongo["silent"]
+    store = FallbackStore(
+        MongoStore(db["w"], db["l"], backoff),
+        MemoryStore(backoff, max_keys=100),
+        timeout_seconds=0.2,
+        cooldown_seconds=60,
+    )
     try:
         decision = await asyncio.wait_for(
             store.take(BucketPolicy.per_minute("t", rate=1, burst=1), "k"), 5
@@ -246,3 +255,4 @@ async def test_a_shared_store_that_never_answers_falls_back_within_its_timeout()
         assert decision.allowed
     finally:
         await mongo.close()
+        server.close()

@@ -41,6 +41,10 @@ def table() -> RouteTable:
         ("/v1/calendar/events", "integrations"),
         ("/v1/mail", "integrations"),
         ("/v1/byod/stores", "byod"),
+        # mem0's client, given host=<gateway>/mem0, calls its own /v1, /v2 and /v3 paths there.
+        ("/mem0/v1/ping/", "memory"),
+        ("/mem0/v3/memories/search/", "memory"),
+        ("/mem0/v1/memories/m1/history/", "memory"),
     ],
 )
 def test_paths_reach_their_service(table: RouteTable, path: str, service: str) -> None:
@@ -63,6 +67,9 @@ def test_paths_reach_their_service(table: RouteTable, path: str, service: str) -
         "/v1/me/./x",
         "/internal/api-keys/verify",
         "/v2/memories",
+        "/v3/memories/add/",
+        "/mem0x/v1/ping",
+        "/mem0/../v1/me",
         "memories",
         "",
     ],
@@ -107,6 +114,8 @@ def test_public_routes_match_method_and_exact_path() -> None:
         {"/v1/x": "nobody"},
         {"/v1/../internal": "identity"},
         {"/": "identity"},
+        {"/internal/mem0": "memory"},
+        {"/mem1": "memory"},
     ],
 )
 def test_bad_route_tables_are_refused(routes: dict[str, str]) -> None:

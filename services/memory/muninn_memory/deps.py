@@ -13,6 +13,7 @@ from muninn_memory.documents.service import DocumentService
 from muninn_memory.entities.service import EntityService
 from muninn_memory.history.service import HistoryService
 from muninn_memory.ingestion.service import IngestionService
+from muninn_memory.mem0_compat.service import Mem0Compat
 from muninn_memory.memories.search import MemorySearch
 from muninn_memory.memories.service import MemoryService
 from muninn_memory.memories.store import MemoryStore
@@ -30,6 +31,7 @@ class MemoryServices:
     documents: DocumentService
     summaries: SummaryService
     contacts: ContactMemories
+    mem0: Mem0Compat
 
 
 Services = Annotated[MemoryServices, Depends(services_of(MemoryServices))]

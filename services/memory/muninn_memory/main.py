@@ -22,10 +22,11 @@ from muninn_memory.contacts.router import router as people_router
 from muninn_memory.contacts.service import ContactMemories
 from muninn_memory.contacts.store import ContactLinkStore
 from muninn_memory.deps import MemoryServices
+from muninn_memory.documents.indexing import KIND as CHUNK_KIND
 from muninn_memory.documents.indexing import ChunkSource
 from muninn_memory.documents.router import router as documents_router
 from muninn_memory.documents.service import DocumentService
-from muninn_memory.documents.store import DocumentStore
+from muninn_memory.documents.store import CHUNKS, DocumentStore
 from muninn_memory.entities.router import router as entities_router
 from muninn_memory.entities.service import EntityService
 from muninn_memory.entities.store import EntityStore
@@ -35,6 +36,7 @@ from muninn_memory.history.log import HistoryLog
 from muninn_memory.history.router import router as history_router
 from muninn_memory.history.service import HistoryService
 from muninn_memory.history.store import HistoryStore
+from muninn_memory.indexing.follower import IndexFollower
 from muninn_memory.indexing.service import IndexSync
 from muninn_memory.ingestion.handlers import install_message_consumer, install_record_consumer
 from muninn_memory.ingestion.pipeline import IngestionPipeline
@@ -44,12 +46,14 @@ from muninn_memory.ingestion.store import JobStore
 from muninn_memory.ingestion.worker import IngestionWorkers
 from muninn_memory.lifecycle.runner import PeriodicJob, Work
 from muninn_memory.lifecycle.service import LifecycleService
+from muninn_memory.mem0_compat.router import router as mem0_router
+from muninn_memory.mem0_compat.service import Mem0Compat
 from muninn_memory.memories.indexing import MemorySource
 from muninn_memory.memories.ledger import MemoryLedger
 from muninn_memory.memories.router import router as memories_router
 from muninn_memory.memories.search import MemorySearch
 from muninn_memory.memories.service import MemoryService
-from muninn_memory.memories.store import MemoryStore
+from muninn_memory.memories.store import MEMORIES, MemoryStore
 from muninn_memory.profiles.handlers import install_profile_consumer
 from muninn_memory.profiles.service import ProfileService
 from muninn_memory.profiles.store import ProfileStore
@@ -232,6 +236,16 @@ def build_memory(
     background = BackgroundTasks(settings.service_name)
     # Picks up index writes a crash left pending.
     background.add("memory-index-sweep", index_sync.run)
+    if settings.index_follow_interval_seconds is not None:
+        follower = IndexFollower(
+            index_sync,
+            db=runtime.db,
+            collections={"memory": MEMORIES, CHUNK_KIND: CHUNKS},
+            state_dir=settings.qdrant_path,
+            interval=settings.index_follow_interval_seconds,
+            overlap=settings.index_follow_overlap_seconds,
+        )
+        background.add("memory-index-follow", follower.run)
     workers.schedule(background)
 
     async def measure_ingestion_backlog() -> None:
@@ -270,16 +284,24 @@ def build_memory(
         index_sync=index_sync,
         search=search,
     )
+    history = HistoryService(memories, history_log)
     services = MemoryServices(
         memories=memories,
         memory_store=memory_store,
-        history=HistoryService(memories, history_log),
+        history=history,
         entities=entities,
         ingestion=ingestion,
         search=search,
         documents=documents,
         summaries=summaries,
         contacts=contacts,
+        mem0=Mem0Compat(
+            memories=memories,
+            search_service=search,
+            ingestion=ingestion,
+            histories=history,
+            add_wait_seconds=settings.mem0_add_wait_seconds,
+        ),
     )
     install_message_consumer(runtime.consumers, ingestion, profile_service)
     install_record_consumer(runtime.consumers, ingestion, profile_service)
@@ -347,6 +369,7 @@ def create_app(
             entities_router,
             documents_router,
             people_router,
+            mem0_router,
         ],
         background=memory.background,
         state={

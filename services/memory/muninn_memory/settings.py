@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from muninn_shared.settings import DEFAULT_PORTS, ServiceSettings
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 
 
 class MemorySettings(ServiceSettings):
@@ -26,6 +26,13 @@ class MemorySettings(ServiceSettings):
     ingestion_max_messages_per_job: int = Field(default=500, ge=1, le=5000)
     ingestion_wait_timeout_seconds: float = Field(
         default=30.0, gt=0, description="Longest a wait=true request blocks."
+    )
+    mem0_add_wait_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=60,
+        description="Longest the mem0-compatible add waits for its memories before answering "
+        "PENDING (they are stored and searchable shortly after, as on mem0).",
     )
     ingestion_max_attempts: int = Field(
         default=5, ge=1, description="Attempts before a job is marked failed."
@@ -55,6 +62,19 @@ class MemorySettings(ServiceSettings):
 
     index_sync_interval_seconds: float = Field(
         default=5.0, gt=0, description="Sweep for memories whose vectors are not yet written."
+    )
+    index_follow_interval_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        description="Several replicas on one machine, each with its own embedded vector "
+        "directory (MUNINN_QDRANT_PATH): each also writes what the others stored, read from "
+        "MongoDB this often. Unset: off (one replica, or a Qdrant server all replicas share).",
+    )
+    index_follow_overlap_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="How far behind its watermark the follower rereads, for writes whose "
+        "transaction committed after later ones.",
     )
     search_overfetch: int = Field(
         default=3,
@@ -108,3 +128,12 @@ class MemorySettings(ServiceSettings):
     @property
     def llm_configured(self) -> bool:
         return bool(self.memory_llm_base_url and self.memory_llm_model)
+
+    @model_validator(mode="after")
+    def _follow_only_a_private_index(self) -> MemorySettings:
+        if self.index_follow_interval_seconds is not None and self.qdrant_url:
+            raise ValueError(
+                "MUNINN_INDEX_FOLLOW_INTERVAL_SECONDS is for embedded vectors; the replicas of "
+                "a Qdrant server (MUNINN_QDRANT_URL) share one index already"
+            )
+        return self

@@ -120,3 +120,42 @@ def test_different_slots_never_collide_even_if_similar(reconciler: Reconciler) -
 def test_containment_needs_substance() -> None:
     assert containment("User no longer works at Acme.", "User works at Acme Corp.") == 1.0
     assert containment("User doesn't like it anymore.", "User likes sushi.") == 0.0
+
+
+class _Ledger:
+    """Every memory of the account, whatever its scope, as the ledger's lookups return them."""
+
+    def __init__(self, docs: list[dict[str, Any]]) -> None:
+        self.docs = docs
+
+    async def active_by_slot(self, user_id: str, slot: str) -> list[dict[str, Any]]:
+        return [d for d in self.docs if d["slot"] == slot]
+
+    async def active_by_normalized(self, user_id: str, text: str) -> list[dict[str, Any]]:
+        return []
+
+    async def active_among(self, user_id: str, ids: list[str]) -> list[dict[str, Any]]:
+        return []
+
+
+class _NoIndex:
+    async def search(self, *args: Any, **kwargs: Any) -> list[Any]:
+        return []
+
+
+async def test_a_fact_changes_only_facts_of_its_own_scope() -> None:
+    alice = memory("I live in Berlin.", _id="alice", scope={"user_id": "alice"})
+    own = memory("I live in Madrid.", _id="own")
+    scoped = Reconciler(memories=_Ledger([alice, own]), index=_NoIndex())  # type: ignore[arg-type]
+    moved = fact("I live in Lisbon.")
+
+    for_bob = await scoped.decide(
+        "acct", moved, pending=[], retired=set(), scope={"user_id": "bob"}
+    )
+    assert (for_bob.op, for_bob.target) == ("add", None)
+    for_alice = await scoped.decide(
+        "acct", moved, pending=[], retired=set(), scope={"user_id": "alice"}
+    )
+    assert (for_alice.op, for_alice.target) == ("update", alice)
+    unscoped = await scoped.decide("acct", moved, pending=[], retired=set())
+    assert (unscoped.op, unscoped.target) == ("update", own)

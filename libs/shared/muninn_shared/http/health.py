@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from muninn_shared.problems import PROBLEM_MEDIA_TYPE
+from muninn_shared.storage.mongo import mongo_deadline
 
 ReadinessCheck = Callable[[], Awaitable[str | None]]
 """Raises when its dependency is not ready; may return a note that does not fail readiness."""
@@ -26,11 +27,18 @@ class Readiness(BaseModel):
     checks: dict[str, str]
 
 
+CANCEL_MARGIN_SECONDS = 1.0
+"""How long after its deadline a check that PyMongo did not end is cancelled."""
+
+
 async def run_checks(checks: dict[str, ReadinessCheck], timeout: float = 2.0) -> dict[str, str]:
     async def one(check: ReadinessCheck) -> str:
         try:
-            async with asyncio.timeout(timeout):
-                note = await check()
+            # The database's own deadline ends a MongoDB probe (see mongo_deadline); the
+            # asyncio timeout, a moment later, only ends checks that are not PyMongo's.
+            with mongo_deadline(timeout):
+                async with asyncio.timeout(timeout + CANCEL_MARGIN_SECONDS):
+                    note = await check()
         except Exception as exc:
             return f"failing: {type(exc).__name__}: {exc}"[:300]
         return f"ok: {note}"[:300] if note else "ok"

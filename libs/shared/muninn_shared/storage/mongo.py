@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
+import pymongo
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
@@ -30,6 +32,21 @@ def create_mongo_client(uri: str, *, timeout_ms: int = 5000) -> AsyncMongoClient
         appname="muninn",
         **timeouts,
     )
+
+
+@contextlib.contextmanager
+def mongo_deadline(seconds: float) -> Iterator[None]:
+    """Bound every PyMongo operation inside to ``seconds``, by the driver's own deadline.
+
+    Never bound a PyMongo operation by cancelling it (``asyncio.timeout``, ``wait_for``): on
+    Python 3.11 a cancellation that lands while the operation selects a server can leave the
+    client's topology lock for ever unreleased, and then every later operation of that client,
+    and its ``close()``, waits for ever. A readiness probe cancelling its pings through a
+    database restart wedged a service's consumers, outbox relay and shutdown that way. Under
+    this deadline PyMongo raises its own timeout error (a ``PyMongoError``) instead.
+    """
+    with pymongo.timeout(seconds):
+        yield
 
 
 async def in_transaction(

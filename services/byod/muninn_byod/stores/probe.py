@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
+from muninn_shared.http.health import CANCEL_MARGIN_SECONDS
 from muninn_shared.outbound import OutboundGuard, OutboundRefusedError, guarded_client
+from muninn_shared.storage.mongo import mongo_deadline
 from pymongo import AsyncMongoClient
 from pymongo.errors import OperationFailure, PyMongoError
 
@@ -155,9 +157,14 @@ class _ProbeSession:
         deadline: float | None = None,
     ) -> None:
         self._client = client
-        self._deadline = asyncio.timeout(deadline if deadline is not None else timeout * 4)
+        seconds = deadline if deadline is not None else timeout * 4
+        # The driver's deadline ends the probe's operations; the cancelling one, a moment
+        # later, only what is not PyMongo's (see muninn_shared.storage.mongo.mongo_deadline).
+        self._driver_deadline = mongo_deadline(seconds)
+        self._deadline = asyncio.timeout(seconds + CANCEL_MARGIN_SECONDS)
 
     async def __aenter__(self) -> AsyncMongoClient[dict[str, Any]]:
+        self._driver_deadline.__enter__()
         await self._deadline.__aenter__()
         return self._client
 
@@ -167,6 +174,7 @@ class _ProbeSession:
         try:
             await self._client.close()
         finally:
+            self._driver_deadline.__exit__(None, None, None)
             try:
                 await self._deadline.__aexit__(kind, exc, tb)
             except TimeoutError:

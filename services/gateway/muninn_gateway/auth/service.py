@@ -12,8 +12,13 @@ from muninn_gateway.auth.api_keys import ApiKeyExchanger
 from muninn_gateway.auth.models import Caller
 from muninn_gateway.auth.problems import challenge, unauthenticated
 from muninn_gateway.revocation.cache import RevocationCache
+from muninn_gateway.routing.table import split_path
+from muninn_gateway.settings import COMPAT_ROOTS
 
 API_KEY_HEADER = "x-api-key"
+KEY_SCHEME = "token"
+"""mem0's clients send ``Authorization: Token <key>``: taken for an API key (never a JWT) on
+the mem0-compatible paths only."""
 
 ERASURE_PROGRESS_PREFIX = "/v1/me/erasure/"
 """Erasure revokes every token of the user, yet the documented way to follow the erasure's
@@ -44,6 +49,8 @@ class Authenticator:
         if authorization is not None:
             scheme, _, credential = authorization.strip().partition(" ")
             credential = credential.strip()
+            if scheme.lower() == KEY_SCHEME and credential and _compat_path(path):
+                return await self._by_key(credential)
             if scheme.lower() != "bearer" or not credential:
                 raise unauthenticated()
             if credential.startswith(self._prefix):
@@ -97,6 +104,11 @@ class Authenticator:
                 code="session-revoked",
                 headers=challenge("invalid_token"),
             )
+
+
+def _compat_path(path: str) -> bool:
+    segments = split_path(path)
+    return segments is not None and segments[0] in COMPAT_ROOTS
 
 
 def _issued_at(grant: ApiKeyGrant) -> int:

@@ -94,20 +94,31 @@ class Upstream:
             headers["x-request-id"] = request_id
         if client_address:
             headers["x-forwarded-for"] = client_address
-        try:
-            response = await self._client.request(
-                method,
-                route.base_url.rstrip("/") + path,
-                params=params,
-                json=body,
-                headers=headers,
-                timeout=min(self._timeout, route.read_timeout),
-            )
-        except httpx.HTTPError as exc:
-            log.warning("mcp tool upstream failed", service=route.service, error=repr(exc))
+        response: httpx.Response | None = None
+        # Replicas in turn, as the proxy does: one refusing connections is skipped for a while.
+        for base_url in route.replicas.attempt_order():
+            try:
+                response = await self._client.request(
+                    method,
+                    base_url.rstrip("/") + path,
+                    params=params,
+                    json=body,
+                    headers=headers,
+                    timeout=min(self._timeout, route.read_timeout),
+                )
+            except httpx.ConnectError as exc:
+                route.replicas.mark_down(base_url)
+                log.info("mcp tool upstream replica refused", url=base_url, error=repr(exc))
+                continue
+            except httpx.HTTPError as exc:
+                log.warning("mcp tool upstream failed", service=route.service, error=repr(exc))
+                break
+            route.replicas.mark_up(base_url)
+            break
+        if response is None:
             raise UpstreamUnavailableError(
                 f"the {route.service} service is unavailable; try again shortly"
-            ) from None
+            )
         try:
             parsed: Any = response.json() if response.content else None
         except ValueError:

@@ -12,6 +12,7 @@ from muninn_shared.logging import get_logger
 
 from muninn_gateway.openapi.merge import Document, DocumentMerger
 from muninn_gateway.routing.table import PublicRoutes, RouteTable
+from muninn_gateway.settings import is_routed_path
 
 log = get_logger(__name__)
 
@@ -84,7 +85,7 @@ class OpenApiCatalogue:
 
     def _merge(self) -> Document:
         merger = DocumentMerger()
-        merger.add("gateway", self._own_document(), lambda path: not path.startswith("/v1"))
+        merger.add("gateway", self._own_document(), lambda path: not is_routed_path(path))
         for service in sorted(self._documents):
             merger.add(service, self._documents[service], self._owned_by(service))
         info = {**self._info, "x-muninn-services": dict(sorted(self._status.items()))}
@@ -97,4 +98,4 @@ class OpenApiCatalogue:
         return owned
 
     def _is_public(self, method: str, path: str) -> bool:
-        return not path.startswith("/v1") or self._public.is_public(method, path)
+        return not is_routed_path(path) or self._public.is_public(method, path)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from muninn_shared.problems import ProblemError
 from starlette.requests import Request
@@ -39,7 +39,7 @@ def has_body(request: Request) -> bool:
     return "chunked" in request.headers.get("transfer-encoding", "").lower()
 
 
-async def limited_body(request: Request, limit: int) -> AsyncIterator[bytes]:
+async def limited_body(request: Request, limit: int) -> AsyncGenerator[bytes, None]:
     """Chunks as they arrive; stops the upload once ``limit`` is passed (chunked bodies or a
     lying Content-Length cannot slip past the check made on the header)."""
     received = 0

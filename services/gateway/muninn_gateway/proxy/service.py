@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+
 import aiohttp
 import anyio
 from multidict import CIMultiDict
@@ -55,7 +57,6 @@ class UpstreamProxy:
         client_address: str,
     ) -> Response:
         scope = request.scope
-        url = _upstream_url(route.base_url, scope)
         headers = CIMultiDict(
             (name.decode("latin-1"), value.decode("latin-1"))
             for name, value in upstream_request_headers(
@@ -72,28 +73,9 @@ class UpstreamProxy:
             connect=self._connect_timeout,
             sock_read=max(route.read_timeout, self._idle_timeout),
         )
-        body = limited_body(request, route.max_body_bytes) if has_body(request) else None
-        try:
-            with (
-                tracer.start_as_current_span(
-                    f"{request.method} {route.service}", kind=trace.SpanKind.CLIENT
-                ) as span,
-                anyio.fail_after(route.read_timeout),
-            ):
-                propagate.inject(headers)
-                upstream = await self._pool.session().request(
-                    request.method,
-                    url,
-                    headers=headers,
-                    data=body,
-                    timeout=timeout,
-                    allow_redirects=False,
-                )
-                span.set_attribute("http.response.status_code", upstream.status)
-        except Exception as exc:
-            raise self._problem(route, exc) from None
+        upstream, base_url = await self._first_answer(request, route, headers, timeout)
         response_headers = downstream_response_headers(
-            list(upstream.raw_headers), upstream_base=route.base_url.encode("latin-1")
+            list(upstream.raw_headers), upstream_base=base_url.encode("latin-1")
         )
         if _small_and_finite(upstream):
             # Read the whole body before answering: a service dying between its headers and
@@ -105,6 +87,60 @@ class UpstreamProxy:
             response_headers + extra_headers,
             chunk_timeout=self._idle_timeout if is_event_stream(upstream) else route.read_timeout,
         )
+
+    async def _first_answer(
+        self,
+        request: Request,
+        route: Route,
+        headers: CIMultiDict[str],
+        timeout: aiohttp.ClientTimeout,
+    ) -> tuple[aiohttp.ClientResponse, str]:
+        """The response head of the first replica that takes the request, and its base URL."""
+        attempts = route.replicas.attempt_order()
+        for attempt, base_url in enumerate(attempts, start=1):
+            url = _upstream_url(base_url, request.scope)
+            body = limited_body(request, route.max_body_bytes) if has_body(request) else None
+            try:
+                upstream = await self._send(request, route, url, headers, body, timeout)
+            except Exception as exc:
+                if body is not None:
+                    await body.aclose()
+                if _never_reached(exc):
+                    route.replicas.mark_down(base_url)
+                    if attempt < len(attempts):
+                        log.info("upstream replica refused, trying the next", url=base_url)
+                        continue
+                raise self._problem(route, exc) from None
+            route.replicas.mark_up(base_url)
+            return upstream, base_url
+        raise AssertionError("a replica set is never empty")
+
+    async def _send(
+        self,
+        request: Request,
+        route: Route,
+        url: URL,
+        headers: CIMultiDict[str],
+        body: AsyncGenerator[bytes, None] | None,
+        timeout: aiohttp.ClientTimeout,
+    ) -> aiohttp.ClientResponse:
+        with (
+            tracer.start_as_current_span(
+                f"{request.method} {route.service}", kind=trace.SpanKind.CLIENT
+            ) as span,
+            anyio.fail_after(route.read_timeout),
+        ):
+            propagate.inject(headers)
+            upstream = await self._pool.session().request(
+                request.method,
+                url,
+                headers=headers,
+                data=body,
+                timeout=timeout,
+                allow_redirects=False,
+            )
+            span.set_attribute("http.response.status_code", upstream.status)
+            return upstream
 
     async def _read_body(self, route: Route, upstream: aiohttp.ClientResponse) -> bytes:
         try:
@@ -157,6 +193,12 @@ class UpstreamProxy:
             code="upstream-unavailable",
             headers={"Retry-After": self._retry_after},
         )
+
+
+def _never_reached(exc: BaseException) -> bool:
+    """The connection was never made, so the request cannot have reached the replica and
+    another may take it, whatever its method (a dropped connection may have: no retry)."""
+    return isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError)
 
 
 def _body_failure(exc: BaseException) -> BaseException | None:

@@ -12,7 +12,6 @@ loosening) and requests are never refused because the store is down.
 
 from __future__ import annotations
 
-import asyncio
 import math
 import time
 from collections import OrderedDict
@@ -21,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, Protocol, TypeVar
 
 from muninn_shared.logging import get_logger
-from muninn_shared.storage.mongo import update_one_and_read
+from muninn_shared.storage.mongo import mongo_deadline, update_one_and_read
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
@@ -256,8 +255,10 @@ class FallbackStore:
         try:
             # Bounded here too: a server that accepts connections and never answers would
             # otherwise hold every request (the driver bounds only selecting and connecting).
-            return await asyncio.wait_for(shared(), self._timeout)
-        except (PyMongoError, TimeoutError) as exc:
+            # The driver's own deadline, never a cancellation: see mongo_deadline.
+            with mongo_deadline(self._timeout):
+                return await shared()
+        except PyMongoError as exc:
             self._local_until = self._clock() + self._cooldown
             log.warning(
                 "rate-limit store unavailable; limiting in this process for a while",

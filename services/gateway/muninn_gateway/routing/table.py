@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from muninn_gateway.settings import GatewaySettings
+from muninn_gateway.routing.replicas import DEFAULT_DOWN_SECONDS, ReplicaSet
+from muninn_gateway.settings import ROUTED_ROOTS, GatewaySettings
 
 T = TypeVar("T")
 
@@ -56,7 +57,7 @@ class PrefixMap(Generic[T]):
 @dataclass(frozen=True)
 class Route:
     service: str
-    base_url: str
+    replicas: ReplicaSet
     read_timeout: float
     max_body_bytes: int
     prefix: str = ""
@@ -68,14 +69,18 @@ class RouteTable:
         self,
         routes: Mapping[str, str],
         *,
-        service_urls: Mapping[str, str],
+        service_urls: Mapping[str, list[str]],
         default_read_timeout: float,
         read_timeouts: Mapping[str, float],
         default_max_body_bytes: int,
         max_body_bytes: Mapping[str, int],
+        replica_down_seconds: float = DEFAULT_DOWN_SECONDS,
     ) -> None:
         self._services = PrefixMap(routes)
-        self._service_urls = dict(service_urls)
+        self.replicas = {
+            name: ReplicaSet(name, urls, down_seconds=replica_down_seconds)
+            for name, urls in service_urls.items()
+        }
         self._default_read_timeout = default_read_timeout
         self._read_timeouts = PrefixMap(read_timeouts)
         self._default_max_body = default_max_body_bytes
@@ -86,22 +91,23 @@ class RouteTable:
     def from_settings(cls, settings: GatewaySettings) -> RouteTable:
         return cls(
             settings.routes,
-            service_urls=settings.upstream_urls(),
+            service_urls=settings.upstream_replica_urls(),
             default_read_timeout=settings.upstream_timeout_seconds,
             read_timeouts=settings.route_read_timeouts,
             default_max_body_bytes=settings.max_body_bytes,
             max_body_bytes=settings.route_max_body_bytes,
+            replica_down_seconds=settings.upstream_down_seconds,
         )
 
     def service_for(self, path: str) -> str | None:
         segments = split_path(path)
-        if segments is None or segments[0] != "v1":
+        if segments is None or segments[0] not in ROUTED_ROOTS:
             return None
         return self._services.lookup(segments)
 
     def match(self, path: str) -> Route | None:
         segments = split_path(path)
-        if segments is None or segments[0] != "v1":
+        if segments is None or segments[0] not in ROUTED_ROOTS:
             return None
         found = self._services.longest_match(segments)
         if found is None:
@@ -110,7 +116,7 @@ class RouteTable:
         return Route(
             prefix="/" + "/".join(prefix),
             service=service,
-            base_url=self._service_urls[service],
+            replicas=self.replicas[service],
             read_timeout=self._read_timeouts.lookup(segments) or self._default_read_timeout,
             max_body_bytes=self._max_body.lookup(segments) or self._default_max_body,
         )

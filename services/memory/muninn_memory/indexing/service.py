@@ -87,7 +87,14 @@ class IndexSync:
         except Exception as exc:
             log.warning("index write deferred to the sweep", user_id=user_id, error=repr(exc))
 
-    async def _apply(self, source: IndexSource, user_id: str, docs: list[Doc]) -> None:
+    async def refresh(self, kind: str, user_id: str, docs: list[Doc]) -> None:
+        """Write these records (read by the caller) into this process's index only, leaving
+        their sync state alone: how a replica with a private index follows the others."""
+        await self._apply(self._sources[kind], user_id, docs, mark=False)
+
+    async def _apply(
+        self, source: IndexSource, user_id: str, docs: list[Doc], *, mark: bool = True
+    ) -> None:
         if not docs:
             return
         active = [d for d in docs if source.searchable(d)]
@@ -99,6 +106,8 @@ class IndexSync:
         # An erasure can commit between our read and the vector write: never leave its vectors.
         if await self._tombstones.is_erased(user_id):
             await self._index.delete_user(user_id)
+            return
+        if not mark:
             return
         await source.mark_synced(
             user_id, {d["_id"]: int(d.get("index_rev", 1)) for d in docs}, self._index.model_id

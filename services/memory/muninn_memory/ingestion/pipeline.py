@@ -94,6 +94,7 @@ class IngestionPipeline:
             extraction = await self._plan_direct(job, payload, messages[0], plan)
         else:
             extraction = await self._plan_messages(job, messages, plan)
+        _stamp(plan.new, payload)
         counts = Counter(op.op for op in plan.operations)
         result = JobResult(
             operations=plan.operations,
@@ -181,7 +182,11 @@ class IngestionPipeline:
         for fact in extraction.facts:
             message = messages[fact.message_index]
             decision = await self.reconciler.decide(
-                user_id, fact, pending=plan.active_facts(), retired=plan.retired
+                user_id,
+                fact,
+                pending=plan.active_facts(),
+                retired=plan.retired,
+                scope=payload.get("scope"),
             )
             memory_id = plan_decision(
                 plan,
@@ -257,7 +262,9 @@ class IngestionPipeline:
             confidence=1.0,
             context=payload["memory"].get("context") or context_of(content),
         )
-        decision = await self.reconciler.decide(job["user_id"], fact, pending=[], retired=set())
+        decision = await self.reconciler.decide(
+            job["user_id"], fact, pending=[], retired=set(), scope=payload.get("scope")
+        )
         plan_decision(
             plan,
             decision,
@@ -366,3 +373,18 @@ def _mentions(sentence: str, entity: ResolvedEntity) -> bool:
         if key and re.search(rf"\b{re.escape(key)}\b", lowered):
             return True
     return False
+
+
+def _stamp(docs: list[Doc], payload: Doc) -> None:
+    """What the request said of all its memories: the app's scope, its metadata (under each
+    memory's own, which wins) and an expiry."""
+    scope = payload.get("scope") or {}
+    metadata = payload.get("metadata") or {}
+    expires_at = payload.get("expires_at")
+    for doc in docs:
+        if scope:
+            doc["scope"] = dict(scope)
+        if metadata:
+            doc["metadata"] = {**metadata, **(doc.get("metadata") or {})}
+        if expires_at is not None and doc.get("expires_at") is None:
+            doc["expires_at"] = expires_at

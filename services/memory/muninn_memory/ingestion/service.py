@@ -83,7 +83,11 @@ class IngestionService:
             self._backlog = (time.monotonic(), value)
         return value
 
-    async def submit(self, user_id: str, body: MemoryCreate) -> Doc:
+    async def submit(
+        self, user_id: str, body: MemoryCreate, *, scope: dict[str, str] | None = None
+    ) -> Doc:
+        """Queue ``body`` for ingestion. ``scope`` (identifiers an app chose inside the
+        account) is stamped on every memory the job writes, and facts reconcile within it."""
         if await self.backlog() >= self._max_backlog:
             raise ProblemError(
                 429,
@@ -93,6 +97,8 @@ class IngestionService:
             )
         now = datetime.now(UTC)
         payload: Doc = {"context": body.context}
+        if scope:
+            payload["scope"] = dict(scope)
         if body.messages is not None:
             if len(body.messages) > self._max_messages:
                 raise ProblemError(
@@ -111,6 +117,11 @@ class IngestionService:
                 }
                 for m in body.messages
             ]
+            # Said of the request as a whole: every memory the messages leave carries them.
+            if body.metadata:
+                payload["metadata"] = body.metadata
+            if body.expires_at:
+                payload["expires_at"] = _utc(body.expires_at)
             kind = "messages"
         else:
             assert body.content is not None

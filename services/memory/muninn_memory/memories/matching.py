@@ -62,9 +62,22 @@ def _all(value: Any, required: Any) -> bool:
     return all(any(_comparable(p) == _comparable(r) for p in present) for r in required)
 
 
+def _exists(value: Any, wanted: Any) -> bool:
+    return (value is not None) == bool(wanted)
+
+
+def _regex(value: Any, pattern: Any) -> bool:
+    """A pattern compiled by the caller (``re.Pattern``), as PyMongo sends one to the server."""
+    return any(isinstance(v, str) and pattern.search(v) is not None for v in _candidates(value))
+
+
 _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "$eq": _equals,
+    "$ne": lambda value, wanted: not _equals(value, wanted),
     "$in": _in,
+    "$nin": lambda value, options: not _in(value, options),
+    "$exists": _exists,
+    "$regex": _regex,
     "$all": _all,
     "$gte": _compare(lambda a, b: a >= b),
     "$gt": _compare(lambda a, b: a > b),
@@ -78,6 +91,14 @@ def matches(doc: Doc, query: Doc) -> bool:
     for path, condition in query.items():
         if path == "$or":
             if not any(matches(doc, option) for option in condition):
+                return False
+            continue
+        if path == "$and":
+            if not all(matches(doc, option) for option in condition):
+                return False
+            continue
+        if path == "$nor":
+            if any(matches(doc, option) for option in condition):
                 return False
             continue
         value = _path(doc, path)

@@ -101,6 +101,11 @@ class Memory(BaseModel):
     entities: list[EntityRef] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
     metadata: dict[str, Any] = Field(default_factory=dict)
+    scope: dict[str, str] = Field(
+        default_factory=dict,
+        description="Identifiers an app chose inside this account (the mem0-compatible API's "
+        "user_id, agent_id, app_id, run_id); facts reconcile only within the same scope.",
+    )
     contact_id: str | None = Field(
         default=None, description="The contact this memory belongs to (a contact memory)."
     )

@@ -100,6 +100,7 @@ def memory_from_doc(doc: Doc, entities: dict[str, Doc] | None = None) -> Memory:
         entities=refs,
         tags=list(doc.get("tags") or []),
         metadata=dict(doc.get("metadata") or {}),
+        scope={str(k): str(v) for k, v in (doc.get("scope") or {}).items()},
         contact_id=doc.get("contact_id"),
         contact_ids=list(doc.get("contact_ids") or []),
         status=doc["status"],

@@ -31,7 +31,7 @@ from muninn_memory.memories.models import (
     SearchResult,
 )
 from muninn_memory.memories.service import MemoryService
-from muninn_memory.memories.store import MemoryStore, filter_query
+from muninn_memory.memories.store import MemoryStore, filter_query, with_condition
 from muninn_memory.retrieval.port import MemoryIndex, ScoredMemory
 from muninn_memory.retrieval.timing import stage
 from muninn_memory.vectors.port import SearchFilters
@@ -101,6 +101,7 @@ class _Lookup:
     memories: bool
     documents: bool
     now: datetime
+    where: Doc | None = None
 
 
 @dataclass(kw_only=True, eq=False)
@@ -114,7 +115,11 @@ class MemorySearch:
     overfetch: int = 3
     timeout: float = 10.0
 
-    async def search(self, user_id: str, request: SearchRequest) -> SearchResponse:
+    async def search(
+        self, user_id: str, request: SearchRequest, *, where: Doc | None = None
+    ) -> SearchResponse:
+        """``where`` narrows the memories further: a condition built by a feature of this
+        service (the index does not know it, so the widest candidate list is read)."""
         filters = request.filters
         want_documents = "documents" in request.sources
         want_memories = "memories" in request.sources and filters.source != DOCUMENT_SOURCE
@@ -150,7 +155,7 @@ class MemorySearch:
             source=filters.source if want_memories and filters.source else None,
             contact_ids=(filters.contact_id,) if want_memories and filters.contact_id else (),
         )
-        wide = want_memories and (len(resolved) > 1 or bool(linked))
+        wide = want_memories and (len(resolved) > 1 or bool(linked) or bool(where))
         scored = await self._ask_index(user_id, request, index_filters, wide=wide)
         if want_memories and about:
             scored = await self._with_contacts(user_id, request, index_filters, about, scored)
@@ -162,6 +167,7 @@ class MemorySearch:
             memories=want_memories,
             documents=want_documents,
             now=datetime.now(UTC),
+            where=where,
         )
         # Records are read for the best hits first: almost always they fill the page, and
         # the database's time grows with every record read. The rest only when some of the
@@ -190,11 +196,14 @@ class MemorySearch:
         """The current records behind these hits that pass the filters, by id."""
         candidates: dict[str, Candidate] = {}
         if lookup.memories:
-            query = filter_query(
-                lookup.user_id,
-                lookup.filters,
-                entity_ids=lookup.entity_ids,
-                contact_ids=lookup.contact_ids,
+            query = with_condition(
+                filter_query(
+                    lookup.user_id,
+                    lookup.filters,
+                    entity_ids=lookup.entity_ids,
+                    contact_ids=lookup.contact_ids,
+                ),
+                lookup.where,
             )
             query["outdated_by"] = None
             with stage("records"):

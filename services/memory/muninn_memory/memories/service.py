@@ -30,7 +30,7 @@ from muninn_memory.memories.models import (
     MemoryStatus,
 )
 from muninn_memory.memories.records import memory_from_doc
-from muninn_memory.memories.store import MemoryStore, filter_query
+from muninn_memory.memories.store import MemoryStore, filter_query, with_condition
 
 log = get_logger(__name__)
 
@@ -91,6 +91,16 @@ class MemoryService:
         docs = await self.store.page(user_id, query, after=after, limit=limit + 1)
         page, next_cursor = one_page(docs, limit, dict, field="occurred_at")
         return MemoryPage(items=await self.hydrate(user_id, page), next_cursor=next_cursor)
+
+    async def window(
+        self, user_id: str, where: Doc, *, offset: int, limit: int
+    ) -> tuple[list[Memory], int]:
+        """Active memories matching ``where`` (a condition built by a feature of this service,
+        never taken from a request as is), newest first: ``limit`` from ``offset``, and how
+        many match in all."""
+        query = with_condition(filter_query(user_id, None), where)
+        docs = await self.store.find(user_id, query, limit=limit, skip=offset)
+        return await self.hydrate(user_id, docs), await self.store.count(user_id, query)
 
     async def for_entity(self, user_id: str, entity_id: str, limit: int = 50) -> list[Memory]:
         docs = await self.store.find(
@@ -206,10 +216,15 @@ class MemoryService:
             session,
         )
 
-    async def bulk_delete(self, user_id: str, request: BulkDeleteRequest) -> BulkDeleteResult:
+    async def bulk_delete(
+        self, user_id: str, request: BulkDeleteRequest, *, where: Doc | None = None
+    ) -> BulkDeleteResult:
+        """Retire the memories matching the request's filters (and ``where``, a condition
+        built by a feature of this service)."""
         filters = request.filters
         has_filter = bool(
-            filters.types
+            where
+            or filters.types
             or filters.context
             or filters.importance
             or filters.time
@@ -232,7 +247,9 @@ class MemoryService:
         _, entity_ids = await self.entity_filter(user_id, filters)
         if entity_ids is not None and not entity_ids:
             return BulkDeleteResult(matched=0, deleted=0, dry_run=request.dry_run)
-        query = filter_query(user_id, filters, statuses=statuses, entity_ids=entity_ids)
+        query = with_condition(
+            filter_query(user_id, filters, statuses=statuses, entity_ids=entity_ids), where
+        )
         docs = await self.store.find(user_id, query)
         if request.dry_run or not docs:
             return BulkDeleteResult(matched=len(docs), deleted=0, dry_run=request.dry_run)

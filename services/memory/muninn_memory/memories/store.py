@@ -76,6 +76,13 @@ def filter_query(
     return query
 
 
+def with_condition(query: Doc, condition: Doc | None) -> Doc:
+    """``query`` narrowed by ``condition`` too; the user's scope stays at the top level."""
+    if not condition:
+        return query
+    return {**query, "$and": [*query.get("$and", []), condition]}
+
+
 class MemoryStore:
     def __init__(self, router: StoreRouter) -> None:
         self._router = router
@@ -143,7 +150,13 @@ class MemoryStore:
         ]
 
     async def find(
-        self, user_id: str, query: Doc, *, limit: int = 0, session: AsyncClientSession | None = None
+        self,
+        user_id: str,
+        query: Doc,
+        *,
+        limit: int = 0,
+        skip: int = 0,
+        session: AsyncClientSession | None = None,
     ) -> list[Doc]:
         if query.get("user_id") != user_id:
             raise ValueError("memory queries are always scoped to their user")
@@ -153,6 +166,8 @@ class MemoryStore:
             .find(query, session=session)
             .sort([("occurred_at", DESCENDING), ("_id", DESCENDING)])
         )
+        if skip:
+            cursor = cursor.skip(skip)
         if limit:
             cursor = cursor.limit(limit)
         return [d async for d in cursor]

@@ -94,7 +94,12 @@ class Reconciler:
         self._index_timeout = index_timeout
 
     async def candidates(
-        self, user_id: str, fact: ExtractedFact, pending: list[Doc], retired: set[str]
+        self,
+        user_id: str,
+        fact: ExtractedFact,
+        pending: list[Doc],
+        retired: set[str],
+        scope: dict[str, str] | None = None,
     ) -> list[Doc]:
         found: dict[str, Doc] = {}
         if fact.slot:
@@ -104,6 +109,10 @@ class Reconciler:
             found[doc["_id"]] = doc
         for doc in await self._similar(user_id, fact):
             found.setdefault(doc["_id"], doc)
+        # A fact in an app's scope (one of its users, agents or runs) never changes another
+        # scope's facts; the job's own facts (pending) share its scope.
+        wanted = scope or {}
+        found = {k: d for k, d in found.items() if (d.get("scope") or {}) == wanted}
         for doc in pending:
             if (
                 doc["status"] == MemoryStatus.ACTIVE.value
@@ -137,9 +146,15 @@ class Reconciler:
         return await self._memories.active_among(user_id, ids)
 
     async def decide(
-        self, user_id: str, fact: ExtractedFact, *, pending: list[Doc], retired: set[str]
+        self,
+        user_id: str,
+        fact: ExtractedFact,
+        *,
+        pending: list[Doc],
+        retired: set[str],
+        scope: dict[str, str] | None = None,
     ) -> Decision:
-        candidates = await self.candidates(user_id, fact, pending, retired)
+        candidates = await self.candidates(user_id, fact, pending, retired, scope)
         return self.decide_among(fact, candidates)
 
     def decide_among(self, fact: ExtractedFact, candidates: list[Doc]) -> Decision:

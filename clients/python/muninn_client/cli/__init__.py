@@ -1,0 +1,1 @@
+"""The `muninn` command line (install the `cli` extra: typer and rich)."""

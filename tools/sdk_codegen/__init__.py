@@ -1,0 +1,1 @@
+"""Generates the Python SDK's models and resources from the merged OpenAPI document."""
