@@ -213,6 +213,8 @@ class StackConfig:
         )
         for other in SERVICE_NAMES:
             env[url_env(other)] = self.url(other)
+        # What clients reach: the MCP resource and the OAuth issuer (gateway and identity).
+        env.setdefault("MUNINN_PUBLIC_URL", self.url("gateway"))
         if self.development_broker:
             env[PACE_EMPTY_FETCHES_ENV] = "true"
         if service == "identity" and self.signing_keys_file is not None:

@@ -198,6 +198,12 @@ class ServiceSettings(BaseSettings):
     scheduler_url: str = "http://127.0.0.1:8084"
     integrations_url: str = "http://127.0.0.1:8085"
     byod_url: str = "http://127.0.0.1:8086"
+    public_url: str = Field(
+        default="http://127.0.0.1:8080",
+        description="The gateway's address as clients reach it (https off loopback). The "
+        "gateway and identity read it: the OAuth issuer, and the MCP resource (<url>/mcp) "
+        "that MCP clients' tokens are bound to.",
+    )
     upstream_timeout_seconds: float = Field(default=10.0, gt=0)
 
     # Access-token verification: identity's public keys only (identity alone signs).

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
+from muninn_shared.auth import TokenVerifier
 from muninn_shared.contracts.api_keys import ApiKeyGrant
+from muninn_shared.contracts.mcp_tokens import McpTokenGrant
 from muninn_shared.http.app import create_service_app
 from muninn_shared.logging import get_logger
 from muninn_shared.runtime import jwks_keys_from, prepare_process, token_verifier_from
+from starlette.routing import Route
 
 from muninn_gateway.auth.api_keys import ApiKeyExchanger
 from muninn_gateway.auth.cache import TtlCache
@@ -21,6 +24,13 @@ from muninn_gateway.auth.router import router as jwks_router
 from muninn_gateway.auth.service import Authenticator
 from muninn_gateway.deps import Gateway
 from muninn_gateway.health.service import upstream_checks
+from muninn_gateway.mcp.auth import METADATA_PATH, McpAuthenticator
+from muninn_gateway.mcp.endpoint import ALLOWED_METHODS, McpEndpoint
+from muninn_gateway.mcp.exchange import McpTokenExchanger
+from muninn_gateway.mcp.probe import ServiceProbe
+from muninn_gateway.mcp.router import router as mcp_router
+from muninn_gateway.mcp.server import MuninnMcp
+from muninn_gateway.mcp.upstream import Upstream
 from muninn_gateway.openapi.router import openapi_document, swagger_ui
 from muninn_gateway.openapi.router import router as openapi_router
 from muninn_gateway.openapi.service import OpenApiCatalogue
@@ -121,6 +131,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         ),
     )
 
+    mcp = _mcp_server(settings, client, routes, urls) if settings.mcp_enabled else None
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if revocation_feed is not None:
@@ -130,7 +142,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         for start in limits.on_startup:
             await start()
         try:
-            yield
+            async with AsyncExitStack() as running:
+                if mcp is not None:
+                    await running.enter_async_context(mcp.sessions.run())
+                yield
         finally:
             if revocation_feed is not None:
                 await revocation_feed.stop()
@@ -143,7 +158,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         service=settings.service_name,
         title=TITLE,
         description=DESCRIPTION,
-        routers=[openapi_router, jwks_router, proxy_router],
+        routers=[openapi_router, jwks_router, *([mcp_router] if mcp else []), proxy_router],
         lifespan=lifespan,
         readiness_checks={
             **upstream_checks(
@@ -182,7 +197,50 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             expose_headers=EXPOSED_HEADERS,
             max_age=settings.cors_max_age_seconds,
         )
+    if mcp is not None:
+        public_url = settings.public_url.rstrip("/")
+        resource_url = f"{public_url}/mcp"
+        authenticator = McpAuthenticator(
+            gateway.auth,
+            TokenVerifier(token_keys, issuer=settings.jwt_issuer, audience=resource_url),
+            McpTokenExchanger(
+                client,
+                urls["identity"],
+                cache=TtlCache[McpTokenGrant](settings.api_key_cache_size),
+                cache_ttl_seconds=settings.api_key_cache_ttl_seconds,
+                timeout_seconds=settings.api_key_exchange_timeout_seconds,
+                retry_after_seconds=settings.retry_after_seconds,
+            ),
+            resource_url=resource_url,
+            metadata_url=public_url + METADATA_PATH,
+        )
+        endpoint = McpEndpoint(
+            gateway, authenticator, mcp, max_body_bytes=settings.mcp_max_body_bytes
+        )
+        app.router.routes.insert(0, Route("/mcp", endpoint, methods=list(ALLOWED_METHODS)))
     app.state.gateway = gateway
     app.state.token_keys = token_keys
     app.state.settings = settings
+    app.state.http = client
+    app.state.identity_url = urls["identity"]
     return app
+
+
+def _mcp_server(
+    settings: GatewaySettings,
+    client: httpx.AsyncClient,
+    routes: RouteTable,
+    urls: dict[str, str],
+) -> MuninnMcp:
+    integrations_url = urls.get("integrations")
+    upstream = Upstream(client, routes, timeout_seconds=settings.mcp_tool_timeout_seconds)
+
+    async def integrations_up() -> bool:
+        if integrations_url is None:
+            return False
+        return await upstream.reachable("integrations", integrations_url)
+
+    return MuninnMcp(
+        upstream,
+        ServiceProbe(integrations_up, ttl_seconds=settings.mcp_integrations_check_seconds),
+    )

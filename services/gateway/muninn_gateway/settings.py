@@ -216,6 +216,19 @@ class GatewaySettings(ServiceSettings):
         description="Services whose /readyz gate the gateway's; default every routed service.",
     )
 
+    # The MCP server at /mcp and the OAuth endpoints in front of identity.
+    mcp_enabled: bool = Field(default=True, description="Serve the MCP server at /mcp.")
+    mcp_tool_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Longest wait for the service behind one tool call."
+    )
+    mcp_integrations_check_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="How long the answer to 'is the integrations service up?' is kept; the "
+        "contact and calendar tools are listed only while it is.",
+    )
+    mcp_max_body_bytes: int = Field(default=MIB, ge=1024)
+
     openapi_cache_ttl_seconds: float = Field(default=60.0, ge=0)
     openapi_fetch_timeout_seconds: float = Field(default=3.0, gt=0)
 

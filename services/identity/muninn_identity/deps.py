@@ -14,6 +14,8 @@ from muninn_identity.api_keys.service import ApiKeyService
 from muninn_identity.audit.models import RequestInfo
 from muninn_identity.audit.service import AuditLog
 from muninn_identity.auth.service import AuthService
+from muninn_identity.oauth.consent import ConsentPages
+from muninn_identity.oauth.server import McpAuthorizationServer
 from muninn_identity.privacy.service import PrivacyService
 from muninn_identity.users.service import UserService
 
@@ -25,6 +27,8 @@ class IdentityServices:
     api_keys: ApiKeyService
     audit: AuditLog
     privacy: PrivacyService
+    oauth: McpAuthorizationServer
+    consent: ConsentPages
 
 
 Services = Annotated[IdentityServices, Depends(services_of(IdentityServices))]

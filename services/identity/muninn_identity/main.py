@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from fastapi import FastAPI
-from muninn_shared.auth import StaticKeys
+from muninn_shared.auth import StaticKeys, TokenVerifier
 from muninn_shared.background import BackgroundTasks
 from muninn_shared.metrics import (
     ERASURE_OLDEST_AGE,
@@ -16,6 +16,7 @@ from muninn_shared.metrics import (
 )
 from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.service import build_service_app
+from muninn_shared.signing import TokenIssuer
 
 from muninn_identity.api_keys.router import internal as api_keys_internal
 from muninn_identity.api_keys.router import router as api_keys_router
@@ -35,6 +36,12 @@ from muninn_identity.event_keys.router import router as event_keys_router
 from muninn_identity.event_keys.service import EventKeyService
 from muninn_identity.event_keys.store import EventKeyStore
 from muninn_identity.event_keys.wrapping import load_wrapping_key
+from muninn_identity.oauth.consent import ConsentPages
+from muninn_identity.oauth.router import authorization_routes
+from muninn_identity.oauth.router import internal as oauth_internal
+from muninn_identity.oauth.router import router as oauth_router
+from muninn_identity.oauth.server import McpAuthorizationServer
+from muninn_identity.oauth.store import OAuthStore
 from muninn_identity.privacy.handlers import register_handlers as register_privacy_handlers
 from muninn_identity.privacy.router import router as privacy_router
 from muninn_identity.privacy.service import PrivacyService
@@ -100,7 +107,40 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         client=runtime.mongo,
         outbox=runtime.outbox,
     )
+    oauth_store = OAuthStore(
+        db, unused_client_ttl=timedelta(hours=settings.oauth_unused_client_ttl_hours)
+    )
+    public_url = settings.public_url.rstrip("/")
+    mcp_resource = f"{public_url}/mcp"
+    # Tokens for MCP clients carry the MCP endpoint as audience: no other API accepts them.
+    resource_tokens = TokenIssuer(
+        signing_keys,
+        issuer=settings.jwt_issuer,
+        audience=mcp_resource,
+        ttl_seconds=settings.access_token_ttl_seconds,
+    )
+    oauth = McpAuthorizationServer(
+        store=oauth_store,
+        auth=auth,
+        users=user_service,
+        audit=audit,
+        resource_tokens=resource_tokens,
+        resource_verifier=TokenVerifier(
+            StaticKeys(signing_keys.jwks()), issuer=settings.jwt_issuer, audience=mcp_resource
+        ),
+        api_tokens=token_issuer,
+        issuer_url=public_url,
+        resource_url=mcp_resource,
+        authorization_ttl=timedelta(seconds=settings.oauth_authorization_ttl_seconds),
+        # As long as its newest refresh token is kept (reuse of an old one must still be seen).
+        grant_lifetime=timedelta(
+            days=settings.refresh_token_ttl_days + settings.refresh_token_reuse_window_days
+        ),
+        exchanged_ttl_seconds=settings.api_key_access_ttl_seconds,
+    )
     services = IdentityServices(
+        oauth=oauth,
+        consent=ConsentPages(oauth, oauth_store, auth),
         users=user_service,
         auth=auth,
         api_keys=api_key_service,
@@ -123,7 +163,7 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     register_audit_handlers(runtime.consumers, audit, user_service)
 
     async def ensure_indexes() -> None:
-        for store in (users, tokens, api_keys, audit_store, erasures):
+        for store in (users, tokens, api_keys, audit_store, erasures, oauth_store):
             await store.ensure_indexes()
 
     reannounce_after = timedelta(seconds=settings.erasure_reannounce_after_seconds)
@@ -150,7 +190,7 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         start_delay=settings.erasure_check_interval_seconds,
     )
     background.every("erasure-metrics", settings.metrics_interval_seconds, measure_erasures)
-    return build_service_app(
+    app = build_service_app(
         runtime,
         title="Muninn identity",
         description="Users, authentication, API keys, preferences, presence, audit log, export and erasure.",
@@ -163,6 +203,8 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
             api_keys_internal,
             event_keys_router,
             signing_router,
+            oauth_router,
+            oauth_internal,
         ],
         background=background,
         on_startup=[ensure_indexes],
@@ -178,3 +220,5 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         # Identity carries out erasures itself; its own routes decide what an erased user may do.
         refuse_erased_writes=False,
     )
+    app.router.routes.extend(authorization_routes(oauth))
+    return app

@@ -40,6 +40,21 @@ class IdentitySettings(ServiceSettings):
         "/v1/me/audit-log before they expire; security events are kept with the account.",
     )
     export_timeout_seconds: float = Field(default=20.0, gt=0)
+
+    # OAuth 2.1 for MCP clients: identity is the authorization server, reached through the
+    # gateway, so its issuer and the MCP resource are the gateway's public address.
+    oauth_authorization_ttl_seconds: int = Field(
+        default=600,
+        ge=60,
+        le=3600,
+        description="How long a consent page and an authorization code stay usable.",
+    )
+    oauth_unused_client_ttl_hours: int = Field(
+        default=24,
+        ge=1,
+        description="A registered client that no user has authorized within this long is "
+        "deleted (registration is open to anyone, so abandoned ones must not pile up).",
+    )
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_cost_kib: int = Field(default=65536, ge=8192)
 

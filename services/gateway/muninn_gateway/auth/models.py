@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from muninn_shared.auth import ALL_SCOPES
 
 
 @dataclass(frozen=True)
@@ -11,6 +13,8 @@ class Caller:
     access_token: str
     """The JWT every upstream verifies itself: the caller's own, or one exchanged for a key."""
     api_key_id: str | None = None
+    scopes: frozenset[str] = field(default_factory=lambda: frozenset(ALL_SCOPES))
+    """What the credential grants (an API key or an MCP client may hold less than a session)."""
 
     @property
     def authorization(self) -> str:

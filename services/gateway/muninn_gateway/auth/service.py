@@ -60,7 +60,9 @@ class Authenticator:
                 self._refuse_revoked(
                     principal.user_id, principal.session_id, principal.via_api_key, issued_at
                 )
-            return Caller(user_id=principal.user_id, access_token=credential)
+            return Caller(
+                user_id=principal.user_id, access_token=credential, scopes=principal.scopes
+            )
         key = headers.get(API_KEY_HEADER)
         if key is not None:
             return await self._by_key(key.strip())
@@ -78,8 +80,17 @@ class Authenticator:
         if self._revocations is not None:
             self._refuse_revoked(grant.user_id, None, grant.api_key_id, _issued_at(grant))
         return Caller(
-            user_id=grant.user_id, access_token=grant.access_token, api_key_id=grant.api_key_id
+            user_id=grant.user_id,
+            access_token=grant.access_token,
+            api_key_id=grant.api_key_id,
+            scopes=frozenset(grant.scopes),
         )
+
+    def refuse_revoked(
+        self, user_id: str, session_id: str | None, api_key_id: str | None, issued_at: int
+    ) -> None:
+        """401 when a revocation the gateway has heard of covers this token."""
+        self._refuse_revoked(user_id, session_id, api_key_id, issued_at)
 
     def _refuse_revoked(
         self, user_id: str, session_id: str | None, api_key_id: str | None, issued_at: int

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from muninn_shared.strict import Strict
@@ -44,3 +46,14 @@ class TokenPair(BaseModel):
 class Session(BaseModel):
     user: User
     tokens: TokenPair
+
+
+@dataclass(frozen=True)
+class RefreshToken:
+    """A stored refresh token (only its digest is kept, so the record holds no secret)."""
+
+    id: str
+    user_id: str
+    family_id: str
+    status: str
+    expires_at: datetime

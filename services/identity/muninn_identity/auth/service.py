@@ -26,7 +26,13 @@ from pymongo.errors import DuplicateKeyError
 
 from muninn_identity.audit.models import RequestInfo
 from muninn_identity.audit.service import AuditLog
-from muninn_identity.auth.models import Credentials, Registration, Session, TokenPair
+from muninn_identity.auth.models import (
+    Credentials,
+    RefreshToken,
+    Registration,
+    Session,
+    TokenPair,
+)
 from muninn_identity.auth.passwords import Passwords
 from muninn_identity.auth.revocations import Reason, session_revoked
 from muninn_identity.auth.store import RefreshTokenStore
@@ -138,23 +144,8 @@ class AuthService:
         )
 
     async def login(self, credentials: Credentials, request: RequestInfo) -> Session:
-        doc = await self._users.by_email(normalize_email(str(credentials.email)))
-        stored = await self._users.password_hash(doc["_id"]) if doc else None
-        ok = await self._passwords.verify(stored, credentials.password)
-        if doc is None or not ok or doc.get("status") != "active":
-            if doc is not None:
-                await self._audit.record(
-                    user_id=doc["_id"],
-                    action="auth.login_failed",
-                    resource_type="session",
-                    request=request,
-                )
-            raise ProblemError(401, INVALID_CREDENTIALS, code="invalid-credentials")
+        doc = await self._checked_account(credentials, request)
         user_id = doc["_id"]
-        if stored and self._passwords.needs_rehash(stored):
-            await self._users.set_password_hash(
-                user_id, await self._passwords.hash(credentials.password)
-            )
         family_id = uuid.uuid4().hex
         refresh_token = new_refresh_token()
         await self._tokens.issue(user_id, family_id, refresh_token, self._refresh_ttl)
@@ -170,6 +161,33 @@ class AuthService:
         return Session(
             user=user_from_doc(fresh or doc), tokens=self._pair(user_id, family_id, refresh_token)
         )
+
+    async def check_credentials(self, credentials: Credentials, request: RequestInfo) -> str:
+        """The id of the active account these credentials open, starting no session."""
+        doc = await self._checked_account(credentials, request)
+        user_id: str = doc["_id"]
+        return user_id
+
+    async def _checked_account(
+        self, credentials: Credentials, request: RequestInfo
+    ) -> dict[str, Any]:
+        doc = await self._users.by_email(normalize_email(str(credentials.email)))
+        stored = await self._users.password_hash(doc["_id"]) if doc else None
+        ok = await self._passwords.verify(stored, credentials.password)
+        if doc is None or not ok or doc.get("status") != "active":
+            if doc is not None:
+                await self._audit.record(
+                    user_id=doc["_id"],
+                    action="auth.login_failed",
+                    resource_type="session",
+                    request=request,
+                )
+            raise ProblemError(401, INVALID_CREDENTIALS, code="invalid-credentials")
+        if stored and self._passwords.needs_rehash(stored):
+            await self._users.set_password_hash(
+                doc["_id"], await self._passwords.hash(credentials.password)
+            )
+        return doc
 
     async def refresh(self, refresh_token: str, request: RequestInfo) -> TokenPair:
         rotated = await self._tokens.rotate(refresh_token)
@@ -223,6 +241,10 @@ class AuthService:
             request=request,
         )
 
+    async def revoke_session(self, user_id: str, family_id: str, reason: Reason) -> int:
+        """End a refresh-token family and the access tokens of its session (announced)."""
+        return await self._revoke_family(user_id, family_id, reason)
+
     async def _revoke_family(self, user_id: str, family_id: str, reason: Reason) -> int:
         """Revoke the family and announce it (one transaction): its access tokens die too."""
         revoked = 0
@@ -238,6 +260,24 @@ class AuthService:
     async def revoke_all(self, user_id: str, session: AsyncClientSession) -> None:
         """Every refresh token of the user, in the caller's transaction (erasure)."""
         await self._tokens.revoke_all(user_id, session)
+
+    # Refresh-token families of grants made elsewhere (OAuth clients), kept with the rest.
+
+    async def start_family(self, user_id: str, family_id: str) -> str:
+        """The first (or next) refresh token of a family."""
+        token = new_refresh_token()
+        await self._tokens.issue(user_id, family_id, token, self._refresh_ttl)
+        return token
+
+    async def find_refresh_token(self, token: str) -> RefreshToken | None:
+        return await self._tokens.find(token)
+
+    async def rotate_refresh_token(self, token: str) -> RefreshToken | None:
+        """The token as it was if it was active (now rotated), else None."""
+        return await self._tokens.rotate(token)
+
+    async def end_family(self, family_id: str) -> None:
+        await self._tokens.revoke_family(family_id)
 
     async def session_active(self, family_id: str) -> bool:
         return await self._tokens.family_active(family_id)

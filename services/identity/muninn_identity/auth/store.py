@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,18 +17,8 @@ from muninn_shared.storage.indexes import ensure_index
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from muninn_identity.auth.models import RefreshToken
 from muninn_identity.digests import secret_digest
-
-
-@dataclass(frozen=True)
-class RefreshToken:
-    """A stored refresh token (only its digest is kept, so the record holds no secret)."""
-
-    id: str
-    user_id: str
-    family_id: str
-    status: str
-    expires_at: datetime
 
 
 def refresh_token_from(doc: Mapping[str, Any]) -> RefreshToken:
