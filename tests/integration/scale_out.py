@@ -30,6 +30,7 @@ import httpx
 from pymongo import AsyncMongoClient
 
 from tests.integration.e2e import PASSWORD, User, new_email
+from tests.integration.paging import every_item
 from tests.integration.suite import Suite
 
 SCALED = ("gateway", "conversation", "memory", "scheduler")
@@ -376,14 +377,18 @@ async def missing_users(client: httpx.AsyncClient, ledger: Ledger) -> list[str]:
 async def missing_memories(client: httpx.AsyncClient, ledger: Ledger) -> list[str]:
     """Every acknowledged write's job is done and its memory is stored with the content sent."""
     missing = []
+    contents_of: dict[str, list[str]] = {}
     for user, job_id, token in ledger.memories:
         job = await client.get(f"/v1/memories/jobs/{job_id}", headers=user.headers)
         if job.status_code != 200 or job.json()["status"] != "done":
             missing.append(f"job {job_id}: {job.status_code} {job.text[:120]}")
             continue
-        found = await client.get("/v1/memories", params={"limit": 100}, headers=user.headers)
-        contents = [m["content"] for m in found.json().get("items", [])]
-        if not any(token in content for content in contents):
+        if user.id not in contents_of:
+            # Every page: each chat message adds an episodic memory, so a user's own writes
+            # soon lie beyond the first hundred.
+            listed = await every_item(client, "/v1/memories", user.headers, limit=100)
+            contents_of[user.id] = [m["content"] for m in listed]
+        if not any(token in content for content in contents_of[user.id]):
             missing.append(f"memory {token} (job {job_id}) not listed")
     return missing
 
