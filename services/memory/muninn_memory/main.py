@@ -176,7 +176,7 @@ def build_memory(
         extractor=create_extractor(settings, http),
         reconciler=reconciler,
         index_sync=index_sync,
-        record_contacts=contact_links.contacts_of,
+        record_contacts=contact_links.contacts_for_new_memories,
     )
     workers = IngestionWorkers(
         jobs,

@@ -197,14 +197,6 @@ class ContactMemories:
             task.cancel()
         await asyncio.gather(*self._pending, return_exceptions=True)
 
-    # -- for ingestion ----------------------------------------------------------------------
-
-    async def contacts_of_records(
-        self, user_id: str, record_ids: list[str], session: AsyncClientSession | None
-    ) -> dict[str, list[str]]:
-        """The contacts interactions already tied to these synced records."""
-        return await self.links.contacts_of(user_id, record_ids, session)
-
     # -- people search ----------------------------------------------------------------------
 
     async def people(self, user_id: str, query: str, limit: int) -> PeopleSearchResponse:

@@ -12,17 +12,18 @@ from typing import Any
 
 from muninn_shared.storage.indexes import ensure_index
 from muninn_shared.storage.routing import StoreRouter
-from pymongo import ASCENDING
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 Doc = dict[str, Any]
 LINKS = "contact_record_links"
 MAX_CONTACTS = 50
+MAX_RECORD_ID = 500
 
 
 def link_key(user_id: str, record_id: str) -> str:
-    return f"{user_id}\x1f{record_id}"
+    return f"{user_id}\x1f{record_id[:MAX_RECORD_ID]}"
 
 
 class ContactLinkStore:
@@ -56,16 +57,29 @@ class ContactLinkStore:
         )
         return contacts
 
-    async def contacts_of(
-        self, user_id: str, record_ids: list[str], session: AsyncClientSession | None
+    async def contacts_for_new_memories(
+        self, user_id: str, record_ids: list[str], session: AsyncClientSession
     ) -> dict[str, list[str]]:
-        if not record_ids:
-            return {}
+        """The contacts already linked to records whose memories this transaction writes.
+
+        It writes each record's link document, not only reads it: an interaction tagging the
+        same record concurrently then conflicts with this transaction and one of them runs
+        again. A read alone lets both commit unseen by each other (write skew under snapshot
+        isolation), and the memory stays untagged.
+        """
         db = await self._router.database_for(user_id)
-        keys = [link_key(user_id, r) for r in record_ids]
-        cursor = db[LINKS].find({"_id": {"$in": keys}}, session=session)
-        return {
-            d["record_id"]: list(d.get("contact_ids") or [])
-            async for d in cursor
-            if d.get("user_id") == user_id
-        }
+        found: dict[str, list[str]] = {}
+        for record_id in dict.fromkeys(record_ids):
+            doc = await db[LINKS].find_one_and_update(
+                {"_id": link_key(user_id, record_id)},
+                {
+                    "$set": {"memory_written_at": datetime.now(UTC)},
+                    "$setOnInsert": {"user_id": user_id, "record_id": record_id},
+                },
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+                session=session,
+            )
+            if doc and doc.get("user_id") == user_id and doc.get("contact_ids"):
+                found[record_id] = list(doc["contact_ids"])
+        return found
