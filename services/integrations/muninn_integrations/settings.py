@@ -217,8 +217,11 @@ class IntegrationsSettings(OutboundSettings, VaultSettings):
         )
 
     # Briefings before meetings and per-contact summaries (contact memories).
-    briefing_lead_minutes: int = Field(
-        default=60, ge=0, le=1440, description="A briefing is delivered this long before a meeting."
+    briefing_lead_minutes: float = Field(
+        default=60,
+        ge=0,
+        le=1440,
+        description="A briefing is delivered this long before a meeting (fractions allowed).",
     )
     briefing_prepare_minutes: int = Field(
         default=120,

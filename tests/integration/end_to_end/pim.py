@@ -20,9 +20,9 @@ from tests.integration.e2e import Doc, User
 ERASURE_TIMEOUT = 120.0
 SYNC_TIMEOUT = 90.0
 
-BRIEFING_LEAD_MINUTES = 1
+BRIEFING_LEAD_MINUTES = 0.5
 """The suite's integrations service delivers meeting briefings this long before a meeting
-(60 by default), so a test can see one delivered within minutes."""
+(60 by default), so a test can see one delivered within a minute."""
 BRIEFING_INTERVAL_SECONDS = 2
 """And looks for briefings to write this often (every 5 minutes by default)."""
 

@@ -61,8 +61,9 @@ PAST_TITLE = "Kubernetes migration review"
 UPCOMING_TITLE = "Quarterly roadmap with the platform team"
 
 LEAD = timedelta(minutes=BRIEFING_LEAD_MINUTES)
-UPCOMING_IN = LEAD + timedelta(minutes=2)
-"""The meeting ahead: its briefing is due a couple of minutes after seeding."""
+UPCOMING_IN = LEAD + timedelta(seconds=30)
+"""The meeting ahead: its briefing is due half a minute after seeding (what comes before it
+takes a few seconds; a briefing written after its delivery time would be delivered late)."""
 DERIVED_TIMEOUT = 90.0
 """Interactions, links, memories: derived within seconds of a sync; generous on a busy box."""
 RELATIONSHIP_COLLECTIONS = (
