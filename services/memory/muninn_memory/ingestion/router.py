@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -14,6 +15,9 @@ from muninn_memory.ingestion.service import job_from_doc
 from muninn_memory.memories.models import MemoryStatus
 
 router = APIRouter(prefix="/v1/memories", tags=["memories"])
+
+RETRY_AFTER_SECONDS = 2
+"""When to look at a job that is not finished yet (its status URL is in ``Location``)."""
 
 
 async def _job_with_memories(services: Services, user_id: str, doc: dict[str, object]) -> Job:
@@ -34,6 +38,11 @@ async def _job_with_memories(services: Services, user_id: str, doc: dict[str, ob
     status_code=202,
     response_model=Job,
     summary="Remember a memory or messages (202 with a job at once; wait=true answers when stored)",
+    description="The job is queued and answered at once (202, its status URL in `Location`, "
+    "`Retry-After` saying when to look). With `wait=true` the answer comes once its memories "
+    "are searchable (200), or, when MUNINN_INGESTION_WAIT_TIMEOUT_SECONDS (30 s) have passed "
+    "first, as a 202 like the one without waiting: the write is stored and will be done, "
+    "never an error.",
     responses={
         200: {
             "model": Job,
@@ -47,16 +56,18 @@ async def create_memories(
     services: Services,
     wait: Annotated[bool | None, Query(description="Same as the body's 'wait'.")] = None,
 ) -> JSONResponse:
+    started = time.monotonic()
     doc = await services.ingestion.submit(principal.user_id, body)
-    headers = {"Location": f"/v1/memories/jobs/{doc['_id']}"}
+    pending = {"Location": f"/v1/memories/jobs/{doc['_id']}"}
+    pending["Retry-After"] = str(RETRY_AFTER_SECONDS)
     if wait or (wait is None and body.wait):
-        doc = await services.ingestion.wait(principal.user_id, doc["_id"])
+        # The bound covers the whole request, so a slow submission leaves less to wait.
+        doc = await services.ingestion.wait(doc, since=started)
         job = await _job_with_memories(services, principal.user_id, doc)
-        finished = job.status in (JobStatus.DONE, JobStatus.FAILED)
-        return JSONResponse(
-            job.model_dump(mode="json"), status_code=200 if finished else 202, headers=headers
-        )
-    return JSONResponse(job_from_doc(doc).model_dump(mode="json"), status_code=202, headers=headers)
+        if job.status in (JobStatus.DONE, JobStatus.FAILED):
+            return JSONResponse(job.model_dump(mode="json"), status_code=200)
+        return JSONResponse(job.model_dump(mode="json"), status_code=202, headers=pending)
+    return JSONResponse(job_from_doc(doc).model_dump(mode="json"), status_code=202, headers=pending)
 
 
 @router.get("/jobs/{job_id}", summary="An ingestion job's status and outcome")

@@ -13,7 +13,9 @@ from muninn_shared.events import EventEnvelope
 from muninn_shared.events.payloads import MessageEvent
 from muninn_shared.logging import get_logger
 from muninn_shared.problems import ProblemError, not_found
+from muninn_shared.storage.mongo import mongo_deadline
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import PyMongoError
 
 from muninn_memory.ingestion.models import Job, JobResult, JobStatus, MemoryCreate
 from muninn_memory.ingestion.records import RecordMemory
@@ -292,28 +294,45 @@ class IngestionService:
             raise not_found("Job")
         return doc
 
-    async def wait(self, user_id: str, job_id: str, timeout: float | None = None) -> Doc:
+    async def wait(
+        self, submitted: Doc, timeout: float | None = None, *, since: float | None = None
+    ) -> Doc:
         """The job once done (and its memories searchable) or failed, or as it stands when
-        the wait times out."""
-        deadline = time.monotonic() + (timeout or self._wait_timeout)
+        ``timeout`` (the service's wait bound by default) has passed since ``since`` (a
+        ``time.monotonic()`` reading; now by default).
+
+        Bounded in every case, a slow database included: a waiting write must be answered
+        (202 and the job) before the gateway gives up on it, or the user sees an error for a
+        write that was stored.
+        """
+        user_id, job_id = submitted["user_id"], submitted["_id"]
+        start = time.monotonic() if since is None else since
+        deadline = start + (self._wait_timeout if timeout is None else timeout)
         finished = self._workers.finished_event(job_id)
+        doc = submitted
         try:
-            while True:
-                doc = await self.get(user_id, job_id)
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or doc["status"] == JobStatus.FAILED.value:
-                    return doc
-                # Committed is not yet searchable: the vectors are written just after.
-                if doc["status"] == JobStatus.DONE.value and not (
-                    await self._memories.pending_for_job(user_id, job_id)
-                ):
-                    return doc
+            while (remaining := deadline - time.monotonic()) > 0:
+                try:
+                    with mongo_deadline(remaining):
+                        doc = await self.get(user_id, job_id)
+                        if doc["status"] == JobStatus.FAILED.value:
+                            return doc
+                        # Committed is not yet searchable: the vectors are written just after.
+                        if doc["status"] == JobStatus.DONE.value and not (
+                            await self._memories.pending_for_job(user_id, job_id)
+                        ):
+                            return doc
+                except PyMongoError as exc:
+                    if not exc.timeout:
+                        raise
+                    return doc  # the database is slower than the bound: the job as last read
                 if finished.is_set():  # done here, vectors still being written
-                    await asyncio.sleep(0.05)
+                    await asyncio.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
                     continue
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(min(remaining, 0.25)):
                         await finished.wait()
+            return doc
         finally:
             self._workers.forget(job_id)
 

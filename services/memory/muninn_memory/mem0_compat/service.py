@@ -111,7 +111,7 @@ class Mem0Compat:
             infer=request.infer,
         )
         job = await self.ingestion.submit(user_id, body, scope=scope)
-        job = await self.ingestion.wait(user_id, job["_id"], timeout=self.add_wait_seconds)
+        job = await self.ingestion.wait(job, timeout=self.add_wait_seconds)
         status = job["status"]
         results = [
             Mem0MemoryEvent(
