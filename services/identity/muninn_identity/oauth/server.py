@@ -38,7 +38,12 @@ from muninn_identity.auth.service import AuthService
 from muninn_identity.digests import secret_digest
 from muninn_identity.oauth.models import ConsentRequest, IssuedCode, OAuthGrant
 from muninn_identity.oauth.store import OAuthStore
-from muninn_identity.oauth.validation import OAUTH_SCOPES, SCOPES, check_client
+from muninn_identity.oauth.validation import (
+    OAUTH_SCOPES,
+    SCOPES,
+    RegisteredClient,
+    check_client,
+)
 from muninn_identity.users.service import UserService
 
 log = get_logger(__name__)
@@ -84,7 +89,7 @@ class McpAuthorizationServer:
         if not client_id or len(client_id) > MAX_CLIENT_ID_LENGTH:
             return None
         metadata = await self._store.client(client_id)
-        return None if metadata is None else OAuthClientInformationFull.model_validate(metadata)
+        return None if metadata is None else RegisteredClient.model_validate(metadata)
 
     async def register_client(self, client_info: OAuthClientInformationFull) -> None:
         check_client(client_info)
