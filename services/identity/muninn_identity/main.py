@@ -207,7 +207,7 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
             oauth_internal,
         ],
         background=background,
-        on_startup=[ensure_indexes],
+        on_startup=[ensure_indexes, oauth.hash_legacy_secrets],
         on_shutdown=[http.aclose],
         state={
             "services": services,

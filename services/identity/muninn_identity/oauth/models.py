@@ -2,9 +2,38 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
+
+from muninn_identity.oauth.validation import RegisteredClient
+
+
+class ClientRecord(BaseModel):
+    """A registered client as stored: its RFC 7591 metadata, never its secret in plain text.
+
+    The secret is 256 bits from ``secrets.token_hex(32)``: nobody can guess it, so a digest
+    need not be slow or salted to keep a database reader from learning or using it (a slow
+    hash protects low-entropy passwords against guessing, which cannot succeed here).
+    """
+
+    client_id: str
+    metadata: dict[str, Any]
+    secret_digest: str | None = None
+    legacy_secret: str | None = None
+    """The plain-text secret an earlier version stored, until it is hashed."""
+
+    def client(self) -> RegisteredClient:
+        return RegisteredClient.model_validate(self.metadata)
+
+    def secret_matches(self, presented: str) -> bool:
+        if self.secret_digest is None:
+            return False
+        digest = hashlib.sha256(presented.encode("utf-8", "surrogatepass")).hexdigest()
+        return hmac.compare_digest(self.secret_digest, digest)
 
 
 class ConsentRequest(BaseModel):

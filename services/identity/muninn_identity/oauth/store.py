@@ -1,12 +1,14 @@
 """MCP clients, consent requests, authorization codes and grants, in identity's database.
 
-Codes and consent-page secrets are kept only as SHA-256 digests (they are 256-bit random).
-A grant is one refresh-token family (the tokens themselves live in ``refresh_tokens``), so
-rotation, reuse detection and revocation are the same as for signed-in sessions.
+Codes, consent-page secrets and client secrets are kept only as SHA-256 digests (they are
+256-bit random). A grant is one refresh-token family (the tokens themselves live in
+``refresh_tokens``), so rotation, reuse detection and revocation are the same as for
+signed-in sessions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,12 +16,15 @@ from muninn_shared.storage.indexes import ensure_index
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from muninn_identity.oauth.models import ConsentRequest, IssuedCode, OAuthGrant
+from muninn_identity.digests import secret_digest
+from muninn_identity.oauth.models import ClientRecord, ConsentRequest, IssuedCode, OAuthGrant
 
 CLIENTS = "oauth_clients"
 CONSENT_REQUESTS = "oauth_consent_requests"
 CODES = "oauth_codes"
 GRANTS = "oauth_grants"
+LEGACY_SECRET = "metadata.client_secret"
+"""Where versions before hashing kept a confidential client's secret, in plain text."""
 
 
 class OAuthStore:
@@ -40,20 +45,45 @@ class OAuthStore:
 
     # -- clients -------------------------------------------------------------------------
 
-    async def add_client(self, client_id: str, metadata: dict[str, Any]) -> None:
+    async def add_client(
+        self, client_id: str, metadata: dict[str, Any], digest: str | None
+    ) -> None:
         now = datetime.now(UTC)
         await self._clients.insert_one(
             {
                 "_id": client_id,
                 "metadata": metadata,
+                "secret_digest": digest,
                 "created_at": now,
                 "unused_until": now + self._unused_client_ttl,
             }
         )
 
-    async def client(self, client_id: str) -> dict[str, Any] | None:
+    async def client(self, client_id: str) -> ClientRecord | None:
         doc = await self._clients.find_one({"_id": client_id})
-        return None if doc is None else dict(doc["metadata"])
+        return None if doc is None else _client_record(doc)
+
+    async def clients(self, client_ids: Sequence[str]) -> dict[str, ClientRecord]:
+        found = self._clients.find({"_id": {"$in": list(client_ids)}})
+        return {doc["_id"]: _client_record(doc) async for doc in found}
+
+    async def hash_legacy_secret(self, client_id: str, secret: str) -> None:
+        """Replace a plain-text secret by its digest (unless it changed meanwhile)."""
+        await self._clients.update_one(
+            {"_id": client_id, LEGACY_SECRET: secret},
+            {"$set": {"secret_digest": secret_digest(secret)}, "$unset": {LEGACY_SECRET: ""}},
+        )
+
+    async def hash_legacy_secrets(self) -> int:
+        """Hash every plain-text secret earlier versions stored; how many there were."""
+        hashed = 0
+        found = self._clients.find({LEGACY_SECRET: {"$exists": True}}, {LEGACY_SECRET: 1})
+        async for doc in found:
+            secret = doc.get("metadata", {}).get("client_secret")
+            if isinstance(secret, str):
+                await self.hash_legacy_secret(doc["_id"], secret)
+                hashed += 1
+        return hashed
 
     async def mark_client_used(self, client_id: str) -> None:
         await self._clients.update_one({"_id": client_id}, {"$unset": {"unused_until": ""}})
@@ -118,4 +148,19 @@ class OAuthStore:
 
     async def grant(self, family_id: str) -> OAuthGrant | None:
         doc = await self._grants.find_one({"_id": family_id})
-        return None if doc is None else OAuthGrant.model_validate({**doc, "family_id": doc["_id"]})
+        return None if doc is None else _grant(doc)
+
+
+def _grant(doc: Mapping[str, Any]) -> OAuthGrant:
+    return OAuthGrant.model_validate({**doc, "family_id": doc["_id"]})
+
+
+def _client_record(doc: Mapping[str, Any]) -> ClientRecord:
+    metadata = dict(doc["metadata"])
+    legacy = metadata.pop("client_secret", None)
+    return ClientRecord(
+        client_id=doc["_id"],
+        metadata=metadata,
+        secret_digest=doc.get("secret_digest"),
+        legacy_secret=legacy if isinstance(legacy, str) else None,
+    )
