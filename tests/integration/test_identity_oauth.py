@@ -1,6 +1,6 @@
 """Identity as an OAuth authorization server against real MongoDB and Kafka: native-app
-redirect URIs at registration and authorization, and hashed client secrets (and the
-plain-text ones earlier versions stored)."""
+redirect URIs at registration and authorization, hashed client secrets (and the plain-text
+ones earlier versions stored), and the user's connections listed and disconnected."""
 
 from __future__ import annotations
 
@@ -17,10 +17,12 @@ import httpx
 import pytest
 from muninn_identity.main import create_app
 from muninn_identity.settings import IdentitySettings
+from muninn_shared.events import Topic
 from pymongo import AsyncMongoClient
 
 from tests.integration.in_process import started
 from tests.integration.infra import Infra
+from tests.integration.kafka_tools import collect
 
 PASSWORD = "correct horse battery staple"
 IDENTITY = "http://identity"
@@ -389,3 +391,128 @@ async def test_plain_text_secrets_are_hashed_at_start_up_and_at_first_use(
         right = await client.post("/token", data={**probe, "client_secret": "old secret two"})
         assert right.status_code == 400, "authenticated; only the code is unknown"
         assert right.json()["error"] == "invalid_grant"
+
+
+# -- connections ---------------------------------------------------------------------------
+
+
+async def test_connections_are_listed_paged_and_disconnected(
+    client: httpx.AsyncClient, infra: Infra
+) -> None:
+    ada = await account(client, "conn")
+    eve = await account(client, "eve")
+    cursor_app = await register_client(client, [CURSOR], scope="read")
+    desktop = await register_client(client, [LOOPBACK, REVERSE_DOMAIN], client_name="Desktop")
+    first = await connect(client, cursor_app, ada, CURSOR)
+    second = await connect(client, cursor_app, ada, CURSOR)
+    desktop_tokens = await connect(client, desktop, ada, LOOPBACK)
+    assert (await refresh(client, desktop, desktop_tokens["refresh_token"])).status_code == 200
+
+    listed = await client.get("/v1/me/connections", headers=ada.headers)
+    assert listed.status_code == 200, listed.text
+    items = listed.json()["items"]
+    assert [item["client_id"] for item in items] == [desktop["client_id"], cursor_app["client_id"]]
+    newest, oldest = items
+    assert newest["client_name"] == "Desktop"
+    assert newest["redirect_targets"] == ["127.0.0.1", "com.example.muninn-test:"]
+    assert newest["scopes"] == ["read", "write"]
+    assert newest["last_used_at"] is not None, "refreshed"
+    assert oldest["redirect_targets"] == ["cursor://anysphere.cursor-retrieval"]
+    assert oldest["scopes"] == ["read"]
+    assert oldest["last_used_at"] is None
+    assert oldest["first_authorized_at"] < newest["first_authorized_at"]
+
+    pages: list[str] = []
+    cursor: str | None = None
+    while True:
+        params: dict[str, Any] = {"limit": 1, **({"cursor": cursor} if cursor else {})}
+        page = (await client.get("/v1/me/connections", headers=ada.headers, params=params)).json()
+        pages += [item["client_id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == [desktop["client_id"], cursor_app["client_id"]]
+    bad_cursor = await client.get(
+        "/v1/me/connections", headers=ada.headers, params={"cursor": "nonsense"}
+    )
+    assert bad_cursor.status_code == 400
+
+    # Another user sees none of it, and cannot tell the client exists.
+    assert (await client.get("/v1/me/connections", headers=eve.headers)).json()["items"] == []
+    foreign = await client.delete(
+        f"/v1/me/connections/{cursor_app['client_id']}", headers=eve.headers
+    )
+    assert foreign.status_code == 404
+    unknown = await client.delete("/v1/me/connections/no-such-client", headers=ada.headers)
+    assert unknown.status_code == 404
+    assert foreign.json()["detail"] == unknown.json()["detail"]
+    assert (await refresh(client, cursor_app, second["refresh_token"])).status_code == 200
+
+    access = first["access_token"]
+    assert (await client.post("/internal/oauth/exchange", json={"token": access})).status_code == (
+        200
+    )
+    gone = await client.delete(f"/v1/me/connections/{cursor_app['client_id']}", headers=ada.headers)
+    assert gone.status_code == 204, gone.text
+    remaining = (await client.get("/v1/me/connections", headers=ada.headers)).json()["items"]
+    assert [item["client_id"] for item in remaining] == [desktop["client_id"]]
+    # Every grant of the client ended: refresh tokens and the trade of access tokens.
+    for tokens in (first, second):
+        refused = await refresh(client, cursor_app, tokens["refresh_token"])
+        assert refused.status_code == 400
+        assert refused.json()["error"] == "invalid_grant"
+    traded = await client.post("/internal/oauth/exchange", json={"token": access})
+    assert traded.status_code == 401
+    again = await client.delete(
+        f"/v1/me/connections/{cursor_app['client_id']}", headers=ada.headers
+    )
+    assert again.status_code == 404
+    # The other client is untouched.
+    assert (
+        await client.post(
+            "/internal/oauth/exchange", json={"token": desktop_tokens["access_token"]}
+        )
+    ).status_code == 200
+
+    audit = await client.get(
+        "/v1/me/audit-log", headers=ada.headers, params={"action": "oauth.connection_revoked"}
+    )
+    entry = audit.json()["items"][0]
+    assert entry["resource_type"] == "oauth_client"
+    assert entry["resource_id"] == cursor_app["client_id"]
+    assert entry["details"]["grants"] == 2
+    assert entry["api_endpoint"] == f"DELETE /v1/me/connections/{cursor_app['client_id']}"
+
+    # The gateway hears of it as session revocations of both grants (their tokens' sid).
+    announced = await collect(
+        infra.kafka_bootstrap,
+        Topic.IDENTITY_SESSIONS.value,
+        lambda body: (
+            body.get("type") == "identity.session.revoked" and body.get("subject") == ada.user_id
+        ),
+        count=2,
+        timeout=30,
+    )
+    assert len(announced) == 2
+    assert {event["data"]["reason"] for event in announced} == {"logout"}
+
+
+async def test_a_connected_client_may_read_connections_but_not_disconnect_any(
+    client: httpx.AsyncClient,
+) -> None:
+    ada = await account(client, "scope")
+    assert (await client.get("/v1/me/connections")).status_code == 401
+    registered = await register_client(client, [REVERSE_DOMAIN])
+    tokens = await connect(client, registered, ada, REVERSE_DOMAIN)
+    # What the gateway's MCP endpoint calls services with: read and write, never admin.
+    traded = await client.post("/internal/oauth/exchange", json={"token": tokens["access_token"]})
+    as_client = {"Authorization": f"Bearer {traded.json()['access_token']}"}
+    listed = await client.get("/v1/me/connections", headers=as_client)
+    assert [item["client_id"] for item in listed.json()["items"]] == [registered["client_id"]]
+    refused = await client.delete(
+        f"/v1/me/connections/{registered['client_id']}", headers=as_client
+    )
+    assert refused.status_code == 403
+    assert refused.json()["type"].endswith("/insufficient-scope")
+    too_long = await client.delete("/v1/me/connections/" + "x" * 65, headers=ada.headers)
+    assert too_long.status_code == 422

@@ -1,4 +1,4 @@
-"""The records of the MCP authorization flow."""
+"""The records of the MCP authorization flow, and the connections a user sees."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import hmac
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from muninn_shared.pagination import CursorPage
+from pydantic import BaseModel, Field
 
-from muninn_identity.oauth.validation import RegisteredClient
+from muninn_identity.oauth.validation import DelegatedScope, RegisteredClient
 
 
 class ClientRecord(BaseModel):
@@ -76,3 +77,43 @@ class OAuthGrant(BaseModel):
     created_at: datetime
     expires_at: datetime
     """Pushed back at every refresh; a grant whose refresh tokens are all gone goes too."""
+    last_used_at: datetime | None = None
+    """The last refresh, or the last time the gateway traded one of its access tokens."""
+
+
+class ConnectionRow(BaseModel):
+    """One client's live grants of one user, summed up (its name and addresses come from the
+    client's record)."""
+
+    client_id: str
+    scopes: list[str]
+    first_authorized_at: datetime
+    last_used_at: datetime | None = None
+
+
+class OAuthConnection(BaseModel):
+    """An MCP or OAuth client the user authorized, with every grant it still holds."""
+
+    client_id: str
+    client_name: str | None = Field(
+        default=None, description="The name the client registered with, if it gave one."
+    )
+    redirect_targets: list[str] = Field(
+        description="Where the client's authorization codes go: the host of a web or loopback "
+        "redirect URI (claude.ai, 127.0.0.1), or an app's scheme (cursor://anysphere."
+        "cursor-retrieval, com.example.app:)."
+    )
+    scopes: list[DelegatedScope] = Field(description="What it may do: read, write.")
+    first_authorized_at: datetime = Field(
+        description="When the oldest authorization it still holds was given."
+    )
+    last_used_at: datetime | None = Field(
+        default=None,
+        description="When it last refreshed its token or called the MCP server (within a few "
+        "minutes: the gateway trades each access token once per few minutes); absent when it "
+        "has done neither since it was authorized.",
+    )
+
+
+class OAuthConnectionPage(CursorPage[OAuthConnection]):
+    pass

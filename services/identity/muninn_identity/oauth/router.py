@@ -1,4 +1,5 @@
-"""The consent page and the gateway's token exchange; the OAuth endpoints are the SDK's.
+"""The consent page, the user's connections and the gateway's token exchange; the OAuth
+endpoints are the SDK's.
 
 ``authorization_routes`` mounts the MCP SDK's handlers (RFC 8414 metadata, RFC 7591
 registration, /authorize, /token, /revoke) over identity's provider, /token and /revoke with
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from mcp.server.auth.handlers.revoke import RevocationHandler
 from mcp.server.auth.handlers.token import TokenHandler
@@ -21,18 +22,28 @@ from mcp.server.auth.settings import ClientRegistrationOptions, RevocationOption
 from mcp.server.transport_security import DEFAULT_MAX_REQUEST_BODY_SIZE, RequestBodyLimitMiddleware
 from mcp.shared.inbound import MCP_PROTOCOL_VERSION_HEADER
 from muninn_shared.contracts.mcp_tokens import McpTokenExchange, McpTokenGrant
+from muninn_shared.http.scopes import ADMIN
+from muninn_shared.pagination import PageCursor, PageLimit
 from pydantic import AnyHttpUrl
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, Route, request_response
 
-from muninn_identity.deps import ClientInfo, Services
+from muninn_identity.deps import ActiveUser, ClientInfo, Services
 from muninn_identity.oauth.client_auth import HashedSecretAuthenticator
 from muninn_identity.oauth.consent import PAGE_HEADERS, ConsentForm, Page
-from muninn_identity.oauth.server import CONSENT_PATH, McpAuthorizationServer
+from muninn_identity.oauth.models import OAuthConnectionPage
+from muninn_identity.oauth.server import (
+    CONSENT_PATH,
+    MAX_CLIENT_ID_LENGTH,
+    McpAuthorizationServer,
+)
 from muninn_identity.oauth.validation import OAUTH_SCOPES
 
 router = APIRouter(tags=["oauth"], include_in_schema=False)
+connections = APIRouter(prefix="/v1/me/connections", tags=["connections"])
 internal = APIRouter(prefix="/internal/oauth", tags=["internal"], include_in_schema=False)
+
+ClientId = Annotated[str, Path(min_length=1, max_length=MAX_CLIENT_ID_LENGTH)]
 
 MAX_FIELD_LENGTH = 512
 
@@ -64,6 +75,26 @@ async def consent_decision(request: Request, services: Services, client: ClientI
     if isinstance(answer, Page):
         return _html(answer)
     return RedirectResponse(answer.location, status_code=303, headers={"Cache-Control": "no-store"})
+
+
+@connections.get("", summary="The MCP and OAuth clients you authorized, newest first")
+async def list_connections(
+    user: ActiveUser, services: Services, limit: PageLimit = 20, cursor: PageCursor = None
+) -> OAuthConnectionPage:
+    return await services.connections.page(user.user_id, limit=limit, cursor=cursor or None)
+
+
+@connections.delete(
+    "/{client_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Disconnect a client: its refresh tokens end and its access tokens stop working",
+    openapi_extra=ADMIN,
+)
+async def revoke_connection(
+    client_id: ClientId, user: ActiveUser, services: Services, client: ClientInfo
+) -> Response:
+    await services.connections.revoke(user.user_id, client_id, client)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @internal.post("/exchange")

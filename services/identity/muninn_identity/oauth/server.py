@@ -320,6 +320,8 @@ class McpAuthorizationServer:
             raise refused
         if not await self._users.is_active(grant.user_id):
             raise refused
+        # The gateway trades each token once per few minutes: "last used" to that precision.
+        await self._store.mark_grant_used(grant.family_id)
         remaining = issued_at + self._resource_tokens.ttl_seconds - int(time.time())
         ttl = max(1, min(self._exchanged_ttl, remaining))
         scopes: list[Scope] = [s for s in SCOPES if s in principal.scopes]

@@ -32,14 +32,15 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from typing import Literal
 from urllib.parse import urlsplit
 
 from mcp.server.auth.provider import RegistrationError
 from mcp.shared.auth import InvalidRedirectUriError, OAuthClientInformationFull
-from muninn_shared.http.scopes import Scope
 from pydantic import AnyUrl, TypeAdapter, ValidationError
 
-SCOPES: tuple[Scope, ...] = ("read", "write")
+DelegatedScope = Literal["read", "write"]
+SCOPES: tuple[DelegatedScope, ...] = ("read", "write")
 """Muninn's scopes an MCP client may hold; ``admin`` (keys, erasure) is never delegated."""
 OAUTH_SCOPES: tuple[str, ...] = SCOPES
 
