@@ -14,6 +14,7 @@ from muninn_identity.api_keys.service import ApiKeyService
 from muninn_identity.audit.models import RequestInfo
 from muninn_identity.audit.service import AuditLog
 from muninn_identity.auth.service import AuthService
+from muninn_identity.oauth.connections import Connections
 from muninn_identity.oauth.consent import ConsentPages
 from muninn_identity.oauth.server import McpAuthorizationServer
 from muninn_identity.privacy.service import PrivacyService
@@ -29,6 +30,7 @@ class IdentityServices:
     privacy: PrivacyService
     oauth: McpAuthorizationServer
     consent: ConsentPages
+    connections: Connections
 
 
 Services = Annotated[IdentityServices, Depends(services_of(IdentityServices))]

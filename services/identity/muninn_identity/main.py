@@ -36,8 +36,10 @@ from muninn_identity.event_keys.router import router as event_keys_router
 from muninn_identity.event_keys.service import EventKeyService
 from muninn_identity.event_keys.store import EventKeyStore
 from muninn_identity.event_keys.wrapping import load_wrapping_key
+from muninn_identity.oauth.connections import Connections
 from muninn_identity.oauth.consent import ConsentPages
 from muninn_identity.oauth.router import authorization_routes
+from muninn_identity.oauth.router import connections as connections_router
 from muninn_identity.oauth.router import internal as oauth_internal
 from muninn_identity.oauth.router import router as oauth_router
 from muninn_identity.oauth.server import McpAuthorizationServer
@@ -141,6 +143,7 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     services = IdentityServices(
         oauth=oauth,
         consent=ConsentPages(oauth, oauth_store, auth),
+        connections=Connections(client=runtime.mongo, store=oauth_store, auth=auth, audit=audit),
         users=user_service,
         auth=auth,
         api_keys=api_key_service,
@@ -204,10 +207,11 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
             event_keys_router,
             signing_router,
             oauth_router,
+            connections_router,
             oauth_internal,
         ],
         background=background,
-        on_startup=[ensure_indexes],
+        on_startup=[ensure_indexes, oauth.hash_legacy_secrets],
         on_shutdown=[http.aclose],
         state={
             "services": services,

@@ -1892,6 +1892,22 @@ class OAuthComplete(ApiModel):
     state: str
 
 
+class OAuthConnection(ApiModel):
+    """An MCP or OAuth client the user authorized, with every grant it still holds."""
+
+    client_id: str
+    client_name: str | None = None
+    redirect_targets: list[str]
+    scopes: list[Literal["read", "write"]]
+    first_authorized_at: _dt.datetime
+    last_used_at: _dt.datetime | None = None
+
+
+class OAuthConnectionPage(ApiModel):
+    items: list[OAuthConnection]
+    next_cursor: str | None = None
+
+
 class OAuthStart(ApiModel):
     products: list[Literal["calendar", "mail", "contacts"]] | None = None
 

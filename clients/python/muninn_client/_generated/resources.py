@@ -3458,6 +3458,24 @@ class MeResource(SyncResource):
             page=m.AuditPage,
         )
 
+    def list_connections(self, *, limit: int | None = None) -> Paginator[m.OAuthConnection]:
+        """The MCP and OAuth clients you authorized, newest first.
+
+        ``GET /v1/me/connections``
+
+        Every item of every page, fetched as the iteration reaches it.
+        """
+        return self._paginate(
+            "GET", "/v1/me/connections", params={"limit": limit}, page=m.OAuthConnectionPage
+        )
+
+    def revoke_connection(self, client_id: str) -> None:
+        """Disconnect a client: its refresh tokens end and its access tokens stop working.
+
+        ``DELETE /v1/me/connections/{client_id}``
+        """
+        self._call("DELETE", f"/v1/me/connections/{_segment(client_id)}")
+
     def erasure_status(self, erasure_id: str) -> m.ErasureStatus:
         """Progress of an erasure.
 
@@ -3580,6 +3598,24 @@ class AsyncMeResource(AsyncResource):
             },
             page=m.AuditPage,
         )
+
+    def list_connections(self, *, limit: int | None = None) -> AsyncPaginator[m.OAuthConnection]:
+        """The MCP and OAuth clients you authorized, newest first.
+
+        ``GET /v1/me/connections``
+
+        Every item of every page, fetched as the iteration reaches it.
+        """
+        return self._paginate(
+            "GET", "/v1/me/connections", params={"limit": limit}, page=m.OAuthConnectionPage
+        )
+
+    async def revoke_connection(self, client_id: str) -> None:
+        """Disconnect a client: its refresh tokens end and its access tokens stop working.
+
+        ``DELETE /v1/me/connections/{client_id}``
+        """
+        await self._call("DELETE", f"/v1/me/connections/{_segment(client_id)}")
 
     async def erasure_status(self, erasure_id: str) -> m.ErasureStatus:
         """Progress of an erasure.
@@ -6065,6 +6101,8 @@ OPERATIONS: dict[str, str] = {
     "POST /v1/me/api-keys": "me.create_key",
     "DELETE /v1/me/api-keys/{key_id}": "me.revoke_key",
     "GET /v1/me/audit-log": "me.audit_log",
+    "GET /v1/me/connections": "me.list_connections",
+    "DELETE /v1/me/connections/{client_id}": "me.revoke_connection",
     "GET /v1/me/erasure/{erasure_id}": "me.erasure_status",
     "POST /v1/me/export": "me.export",
     "GET /v1/me/preferences": "me.get_preferences",

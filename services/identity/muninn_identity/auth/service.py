@@ -281,3 +281,24 @@ class AuthService:
 
     async def session_active(self, family_id: str) -> bool:
         return await self._tokens.family_active(family_id)
+
+    async def active_families(
+        self, user_id: str, family_ids: list[str], session: AsyncClientSession | None = None
+    ) -> set[str]:
+        """Those of the user's families that can still be refreshed (not revoked, not expired)."""
+        return await self._tokens.active_families(user_id, family_ids, session)
+
+    async def revoke_families(
+        self, user_id: str, family_ids: list[str], reason: Reason, session: AsyncClientSession
+    ) -> int:
+        """End these families of the user in the caller's transaction, each announced so the
+        access tokens of its sessions are refused too; how many refresh tokens were revoked.
+
+        Every family is announced, revoked before or not: one ended another way (an account
+        turned inactive) may not have been.
+        """
+        revoked = 0
+        for family_id in family_ids:
+            revoked += await self._tokens.revoke_family(family_id, session)
+            await self._outbox.put(session_revoked(user_id, reason, session_id=family_id), session)
+        return revoked
