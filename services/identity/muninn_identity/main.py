@@ -44,6 +44,8 @@ from muninn_identity.oauth.router import internal as oauth_internal
 from muninn_identity.oauth.router import router as oauth_router
 from muninn_identity.oauth.server import McpAuthorizationServer
 from muninn_identity.oauth.store import OAuthStore
+from muninn_identity.operators.router import router as operators_router
+from muninn_identity.operators.service import OperatorEmails, OperatorService
 from muninn_identity.privacy.handlers import register_handlers as register_privacy_handlers
 from muninn_identity.privacy.router import router as privacy_router
 from muninn_identity.privacy.service import PrivacyService
@@ -80,6 +82,7 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     # Identity's own relay and consumers take keys straight from the service, not over HTTP.
     runtime.event_keys.fetch_with(event_keys.key_for)
     http = httpx.AsyncClient(timeout=httpx.Timeout(settings.export_timeout_seconds, connect=2.0))
+    operator_emails = OperatorEmails(settings.operator_emails)
 
     auth = AuthService(
         client=runtime.mongo,
@@ -99,6 +102,8 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         audit=audit,
         outbox=runtime.outbox,
         refresh_ttl=timedelta(days=settings.refresh_token_ttl_days),
+        operators=operator_emails,
+        registration_open=settings.registration_open,
     )
     api_key_service = ApiKeyService(
         keys=api_keys,
@@ -144,6 +149,7 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         oauth=oauth,
         consent=ConsentPages(oauth, oauth_store, auth),
         connections=Connections(client=runtime.mongo, store=oauth_store, auth=auth, audit=audit),
+        operators=OperatorService(user_service, operator_emails),
         users=user_service,
         auth=auth,
         api_keys=api_key_service,
@@ -203,6 +209,7 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
             api_keys_router,
             audit_router,
             privacy_router,
+            operators_router,
             api_keys_internal,
             event_keys_router,
             signing_router,

@@ -212,6 +212,7 @@ def test_a_well_formed_client_is_accepted() -> None:
         ({"redirect_uris": ["javascript:alert(1)"]}, "invalid_redirect_uri"),
         ({"redirect_uris": ["com.example.app:/cb#x"]}, "invalid_redirect_uri"),
         ({"scope": "read admin"}, "invalid_client_metadata"),
+        ({"scope": "read operator"}, "invalid_client_metadata"),
         ({"client_name": "x" * 121}, "invalid_client_metadata"),
         ({"client_name": "Looks\nlike two lines"}, "invalid_client_metadata"),
         ({"grant_types": ["authorization_code", "client_credentials"]}, "invalid_client_metadata"),
