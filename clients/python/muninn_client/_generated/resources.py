@@ -18,8 +18,10 @@ from muninn_client.pagination import AsyncPaginator, Paginator
 
 __all__ = [
     "OPERATIONS",
+    "AdminResource",
     "AdvisorBoardResource",
     "AdvisorsResource",
+    "AsyncAdminResource",
     "AsyncAdvisorBoardResource",
     "AsyncAdvisorsResource",
     "AsyncAuthResource",
@@ -79,6 +81,88 @@ __all__ = [
     "TeamTemplatesResource",
     "UsageResource",
 ]
+
+
+class AdminResource(SyncResource):
+    """``/v1/admin``"""
+
+    def get_index(self) -> m.IndexState:
+        """The embedding model, the collection read and a re-embedding's progress (operators only).
+
+        ``GET /v1/admin/index``
+        """
+        return _cast(m.IndexState, self._call("GET", "/v1/admin/index", answer=m.IndexState))
+
+    def list_users(
+        self,
+        *,
+        q: str | None = None,
+        status: Literal["active", "erasing"] | None = None,
+        limit: int | None = None,
+    ) -> Paginator[m.AdminUser]:
+        """Every account of this instance, newest first (operators only).
+
+        ``GET /v1/admin/users``
+
+        Every item of every page, fetched as the iteration reaches it.
+        """
+        return self._paginate(
+            "GET",
+            "/v1/admin/users",
+            params={"q": q, "status": status, "limit": limit},
+            page=m.AdminUserPage,
+        )
+
+    def get_user(self, user_id: str) -> m.AdminUser:
+        """One account of this instance (operators only).
+
+        ``GET /v1/admin/users/{user_id}``
+        """
+        return _cast(
+            m.AdminUser,
+            self._call("GET", f"/v1/admin/users/{_segment(user_id)}", answer=m.AdminUser),
+        )
+
+
+class AsyncAdminResource(AsyncResource):
+    """``/v1/admin``"""
+
+    async def get_index(self) -> m.IndexState:
+        """The embedding model, the collection read and a re-embedding's progress (operators only).
+
+        ``GET /v1/admin/index``
+        """
+        return _cast(m.IndexState, await self._call("GET", "/v1/admin/index", answer=m.IndexState))
+
+    def list_users(
+        self,
+        *,
+        q: str | None = None,
+        status: Literal["active", "erasing"] | None = None,
+        limit: int | None = None,
+    ) -> AsyncPaginator[m.AdminUser]:
+        """Every account of this instance, newest first (operators only).
+
+        ``GET /v1/admin/users``
+
+        Every item of every page, fetched as the iteration reaches it.
+        """
+        return self._paginate(
+            "GET",
+            "/v1/admin/users",
+            params={"q": q, "status": status, "limit": limit},
+            page=m.AdminUserPage,
+        )
+
+    async def get_user(self, user_id: str) -> m.AdminUser:
+        """One account of this instance (operators only).
+
+        ``GET /v1/admin/users/{user_id}``
+        """
+        return _cast(
+            m.AdminUser,
+            await self._call("GET", f"/v1/admin/users/{_segment(user_id)}", answer=m.AdminUser),
+        )
 
 
 class AdvisorBoardResource(SyncResource):
@@ -5850,6 +5934,7 @@ class AsyncUsageResource(AsyncResource):
 class SyncGroups:
     """One attribute per resource group of the API."""
 
+    admin: AdminResource
     advisor_board: AdvisorBoardResource
     advisors: AdvisorsResource
     auth: AuthResource
@@ -5881,6 +5966,7 @@ class SyncGroups:
     usage: UsageResource
 
     def __init__(self, transport: SyncTransport) -> None:
+        self.admin = AdminResource(transport)
         self.advisor_board = AdvisorBoardResource(transport)
         self.advisors = AdvisorsResource(transport)
         self.auth = AuthResource(transport)
@@ -5915,6 +6001,7 @@ class SyncGroups:
 class AsyncGroups:
     """One attribute per resource group of the API."""
 
+    admin: AsyncAdminResource
     advisor_board: AsyncAdvisorBoardResource
     advisors: AsyncAdvisorsResource
     auth: AsyncAuthResource
@@ -5946,6 +6033,7 @@ class AsyncGroups:
     usage: AsyncUsageResource
 
     def __init__(self, transport: AsyncTransport) -> None:
+        self.admin = AsyncAdminResource(transport)
         self.advisor_board = AsyncAdvisorBoardResource(transport)
         self.advisors = AsyncAdvisorsResource(transport)
         self.auth = AsyncAuthResource(transport)
@@ -5978,6 +6066,9 @@ class AsyncGroups:
 
 
 OPERATIONS: dict[str, str] = {
+    "GET /v1/admin/index": "admin.get_index",
+    "GET /v1/admin/users": "admin.list_users",
+    "GET /v1/admin/users/{user_id}": "admin.get_user",
     "GET /v1/advisor-board": "advisor_board.get",
     "PUT /v1/advisor-board/{advisor_id}": "advisor_board.select_advisor",
     "DELETE /v1/advisor-board/{advisor_id}": "advisor_board.deselect_advisor",
