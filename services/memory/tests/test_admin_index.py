@@ -111,7 +111,7 @@ async def test_an_operator_sees_the_reembedding_progress(
         body = running.json()
         assert body["instance_id"] == "memory-1"
         assert body["shared"] is False
-        assert body["model_id"] == "model-b"
+        assert body["embedding_model"] == "model-b"
         assert body["read_collection"] == old  # reads stay on the old model until the end
         migration = body["migration"]
         assert (migration["state"], migration["source"], migration["target"]) == (

@@ -42,7 +42,7 @@ class IndexState(BaseModel):
         description="Whether the replicas share one Qdrant server (MUNINN_QDRANT_URL); "
         "otherwise each holds an index of its own, in its process"
     )
-    model_id: str = Field(description="The embedding model new vectors are made with")
+    embedding_model: str = Field(description="The embedding model new vectors are made with")
     read_collection: str | None = Field(
         default=None,
         description="The collection searches read (the old one until a copy completes)",

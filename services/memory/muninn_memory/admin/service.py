@@ -36,7 +36,7 @@ class IndexAdmin:
         return IndexState(
             instance_id=self._instance_id,
             shared=self._shared,
-            model_id=self._index.model_id,
+            embedding_model=self._index.model_id,
             read_collection=read_collection,
             migration=IndexMigration(
                 state=status.state,
