@@ -1239,7 +1239,7 @@ class IndexMigration(ApiModel):
 class IndexState(ApiModel):
     instance_id: str
     shared: bool
-    model_id_: str = Field(alias="model_id")
+    embedding_model: str
     read_collection: str | None = None
     migration: IndexMigration
     pending: IndexBacklog
