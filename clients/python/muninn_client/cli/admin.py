@@ -322,6 +322,12 @@ def _print_index(out: Output, index: m.IndexState) -> None:
     _facts(out, index, rows, title="memory index")
 
 
+def _watching(index: m.IndexState) -> str:
+    error = index.migration.error
+    retrying = f", retrying after: {short(error, 60)}" if error else ""
+    return f"re-embedding (memory {index.instance_id}{retrying})"
+
+
 def _watch(client: Muninn, out: Output, index: m.IndexState, interval: float) -> m.IndexState:
     """Polls until the copy is no longer running; a restarting memory service is waited out."""
     columns = (
@@ -334,7 +340,7 @@ def _watch(client: Muninn, out: Output, index: m.IndexState, interval: float) ->
     with Progress(*columns, console=out.errors, disable=out.as_json) as progress:
         migration = index.migration
         task = progress.add_task(
-            f"re-embedding (memory {index.instance_id})",
+            _watching(index),
             total=migration.total or None,
             completed=migration.copied,
         )
@@ -348,7 +354,7 @@ def _watch(client: Muninn, out: Output, index: m.IndexState, interval: float) ->
             migration = index.migration
             progress.update(
                 task,
-                description=f"re-embedding (memory {index.instance_id})",
+                description=_watching(index),
                 total=migration.total or None,
                 completed=migration.copied,
             )
