@@ -33,6 +33,7 @@ HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 PATH_PARAMETER = re.compile(r"\{[^}]+\}")
 # The refresh token in the body is the authority here, not the caller's access token.
 AUTHORISED_BY_THEIR_BODY = frozenset({"POST /v1/auth/logout"})
+IN_FLIGHT = 24
 
 
 @dataclass(frozen=True)
@@ -143,8 +144,18 @@ def refused_for_scope(response: httpx.Response, operation: Operation) -> bool:
 async def call_all(
     gateway: httpx.AsyncClient, operations: list[Operation], scopes: tuple[str, ...] = ("read",)
 ) -> list[tuple[Operation, httpx.Response]]:
-    # Concurrently: a read waits out the services' MongoDB timeout before its error comes back.
-    responses = await asyncio.gather(*(call(gateway, o, scopes) for o in operations))
+    # Concurrently, since a read waits out the services' MongoDB timeout before its error comes
+    # back; but a bounded number at a time. Every app runs on this one event loop, so a request's
+    # latency is the CPU time of all those in flight: ~250 at once on a loaded machine went past
+    # the gateway's upstream timeout, and the services' requests cancelled at shutdown left their
+    # MongoDB clients wedged mid server selection (the module's event loop never closed).
+    slots = asyncio.Semaphore(IN_FLIGHT)
+
+    async def bounded(operation: Operation) -> httpx.Response:
+        async with slots:
+            return await call(gateway, operation, scopes)
+
+    responses = await asyncio.gather(*(bounded(o) for o in operations))
     return list(zip(operations, responses, strict=True))
 
 
