@@ -172,3 +172,67 @@ async def test_records_are_read_for_the_best_hits_first_and_the_rest_only_if_nee
     stale = _Store(set(ids[12:]))  # the best twelve were superseded since they were indexed
     assert await _search(stale, ids, limit=10) == ids[12:22]
     assert stale.reads == [ids[:15], ids[15:]]
+
+
+class _LimitedIndex(_Index):
+    """Honours the candidate limit, as the real index does."""
+
+    def __init__(self, ids: list[str]) -> None:
+        super().__init__(ids)
+        self.limits: list[int] = []
+
+    async def search(self, user_id: str, query: str, **options: Any) -> list[ScoredMemory]:
+        self.limits.append(options["limit"])
+        return (await super().search(user_id, query))[: options["limit"]]
+
+
+class _TaggedStore(_Store):
+    """Records with tags; the records filter is applied as MongoDB would."""
+
+    def __init__(self, tags: dict[str, list[str]]) -> None:
+        super().__init__(set(tags))
+        self.tags = tags
+
+    async def by_ids(self, user_id: str, ids: list[str], query: dict[str, Any]) -> list[Any]:
+        from muninn_memory.memories.matching import matches
+
+        docs = [
+            {
+                "_id": i,
+                "user_id": "u",
+                "status": "active",
+                "content": f"Fact {i} stands alone.",
+                "type": "personal_info",
+                "tags": self.tags[i],
+            }
+            for i in ids
+            if i in self.tags
+        ]
+        return [d for d in docs if matches(d, query)]
+
+
+async def test_a_tag_filter_reads_the_widest_candidate_list() -> None:
+    """Tags are filtered on the records: a tagged memory ranked 40th is still found."""
+    ids = [f"m{i:02d}" for i in range(60)]
+    tags = {i: ["work"] for i in ids}
+    tags["m40"] = ["travel"]
+    tags["m50"] = ["travel", "family"]
+    index = _LimitedIndex(ids)
+    search = MemorySearch(
+        memories=_Memories(),  # type: ignore[arg-type]
+        store=_TaggedStore(tags),  # type: ignore[arg-type]
+        documents=_Documents(),  # type: ignore[arg-type]
+        index=index,  # type: ignore[arg-type]
+    )
+    found: list[list[str]] = []
+
+    async def results(user_id: str, picked: list[Candidate]) -> list[Any]:
+        found.append([c.doc["_id"] for c in picked])
+        return []
+
+    search._results = results  # type: ignore[method-assign]
+    for filters in ({"tags": ["travel"]}, {"tags": ["family", "nowhere"], "tag_match": "any"}):
+        request = SearchRequest(query="q", limit=5, sources=["memories"], filters=filters)
+        await search.search("u", request)
+    assert found == [["m40", "m50"], ["m50"]]
+    assert index.limits == [200, 200]

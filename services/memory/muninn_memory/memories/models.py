@@ -193,6 +193,9 @@ class MemoryFilters(BaseModel):
     )
     source: MemorySource | None = None
     tags: list[str] = Field(default_factory=list)
+    tag_match: Literal["all", "any"] = Field(
+        default="all", description="Keep memories with every listed tag (all) or any of them."
+    )
     contact_id: str | None = Field(
         default=None,
         min_length=1,

@@ -60,7 +60,10 @@ async def list_memories(
     before: Annotated[datetime | None, Query(description="occurred_at before")] = None,
     entity: Annotated[list[str] | None, Query(description="Entity id or name; repeatable.")] = None,
     source: MemorySource | None = None,
-    tag: Annotated[list[str] | None, Query()] = None,
+    tag: Annotated[list[str] | None, Query(description="Repeatable.")] = None,
+    tag_match: Annotated[
+        Literal["all", "any"], Query(description="Every listed tag, or any of them.")
+    ] = "all",
     contact_id: Annotated[
         str | None, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     ] = None,
@@ -78,6 +81,7 @@ async def list_memories(
         entities=entity or [],
         source=source,
         tags=tag or [],
+        tag_match=tag_match,
         contact_id=contact_id,
     )
     statuses = [s.value for s in MemoryStatus] if status == "all" else [status]

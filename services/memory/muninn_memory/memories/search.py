@@ -155,7 +155,11 @@ class MemorySearch:
             source=filters.source if want_memories and filters.source else None,
             contact_ids=(filters.contact_id,) if want_memories and filters.contact_id else (),
         )
-        wide = want_memories and (len(resolved) > 1 or bool(linked) or bool(where))
+        # Tags are not in the index: the records filter keeps the tagged ones, so the widest
+        # candidate list is read or a tagged memory ranked below the usual few is never seen.
+        wide = want_memories and (
+            len(resolved) > 1 or bool(linked) or bool(where) or bool(filters.tags)
+        )
         scored = await self._ask_index(user_id, request, index_filters, wide=wide)
         if want_memories and about:
             scored = await self._with_contacts(user_id, request, index_filters, about, scored)
