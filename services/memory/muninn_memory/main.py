@@ -62,10 +62,12 @@ from muninn_memory.retrieval.hybrid import HybridIndex
 from muninn_memory.retrieval.port import MemoryIndex
 from muninn_memory.retrieval.routed import OwnIndexFactory, RoutedMemoryIndex
 from muninn_memory.settings import MemorySettings
+from muninn_memory.summaries.indexing import KIND as SUMMARY_KIND
+from muninn_memory.summaries.indexing import SummarySource
 from muninn_memory.summaries.llm import LLMSummariser
 from muninn_memory.summaries.router import router as summaries_router
 from muninn_memory.summaries.service import SummaryService
-from muninn_memory.summaries.store import SummaryStore
+from muninn_memory.summaries.store import SUMMARIES, SummaryStore
 from muninn_memory.vectors.qdrant_client import create_qdrant_client
 from muninn_memory.vectors.server import QdrantBackend
 
@@ -153,6 +155,7 @@ def build_memory(
     )
     index_sync.register(MemorySource(memory_store))
     index_sync.register(ChunkSource(document_store))
+    index_sync.register(SummarySource(summary_store))
     ledger = MemoryLedger(
         client=runtime.mongo,
         store=memory_store,
@@ -218,6 +221,7 @@ def build_memory(
         entities=entities,
         store=summary_store,
         llm=LLMSummariser(chat) if chat is not None else None,
+        index_sync=index_sync,
     )
     lifecycle = LifecycleService(
         client=runtime.mongo,
@@ -240,7 +244,7 @@ def build_memory(
         follower = IndexFollower(
             index_sync,
             db=runtime.db,
-            collections={"memory": MEMORIES, CHUNK_KIND: CHUNKS},
+            collections={"memory": MEMORIES, CHUNK_KIND: CHUNKS, SUMMARY_KIND: SUMMARIES},
             state_dir=settings.qdrant_path,
             interval=settings.index_follow_interval_seconds,
             overlap=settings.index_follow_overlap_seconds,
@@ -275,6 +279,7 @@ def build_memory(
         store=memory_store,
         documents=documents,
         index=index,
+        summaries=summaries,
         overfetch=settings.search_overfetch,
     )
     contacts = ContactMemories(

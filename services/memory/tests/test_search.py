@@ -236,3 +236,109 @@ async def test_a_tag_filter_reads_the_widest_candidate_list() -> None:
         await search.search("u", request)
     assert found == [["m40", "m50"], ["m50"]]
     assert index.limits == [200, 200]
+
+
+class _RecordingIndex(_Index):
+    def __init__(self, ids: list[str]) -> None:
+        super().__init__(ids)
+        self.types: list[tuple[str, ...]] = []
+
+    async def search(self, user_id: str, query: str, **options: Any) -> list[ScoredMemory]:
+        self.types.append(options["filters"].types)
+        return await super().search(user_id, query)
+
+
+class _Summaries:
+    """A stored week summary, as the summary service hands search its hits."""
+
+    async def hits(self, user_id: str, ids: list[str]) -> dict[str, Any]:
+        from datetime import UTC, datetime
+
+        from muninn_memory.summaries.service import summary_from_doc
+
+        at = datetime(2024, 4, 8, tzinfo=UTC)
+        doc = {
+            "_id": "s1",
+            "user_id": user_id,
+            "period": "week",
+            "start": at,
+            "end": at.replace(day=15),
+            "summary": "Week of 08 Apr 2024: the user flew to Rome.",
+            "key_insights": [],
+            "important_events": [],
+            "learned_preferences": [],
+            "entities": [],
+            "new_relationships": [],
+            "context_breakdown": {"personal": 100.0},
+            "original_memory_count": 3,
+            "compression_ratio": 2.0,
+            "generator": "rules-v1",
+            "created_at": at,
+            "updated_at": at,
+        }
+        return {"s1": (doc, summary_from_doc(doc))} if "s1" in ids else {}
+
+
+class _ShownMemories(_Memories):
+    async def hydrate(self, user_id: str, docs: list[dict[str, Any]]) -> list[Any]:
+        from datetime import UTC, datetime
+
+        from muninn_memory.memories.models import Memory
+
+        at = datetime(2024, 4, 9, tzinfo=UTC)
+        return [
+            Memory.model_validate(
+                {
+                    **{k: v for k, v in d.items() if k != "_id"},
+                    "id": d["_id"],
+                    "context": "personal",
+                    "importance": 5,
+                    "status": "active",
+                    "occurred_at": at,
+                    "valid_from": at,
+                    "provenance": {"source": "api", "extraction": {"extractor": "none"}},
+                    "created_at": at,
+                    "updated_at": at,
+                }
+            )
+            for d in docs
+        ]
+
+
+async def test_summaries_are_searched_only_when_asked_for() -> None:
+    from muninn_memory.documents.indexing import DOCUMENT_TYPE
+    from muninn_memory.memories.search import MEMORY_TYPES
+    from muninn_memory.summaries.indexing import SUMMARY_TYPE
+
+    index = _RecordingIndex(["s1", "m1"])
+    search = MemorySearch(
+        memories=_ShownMemories(),  # type: ignore[arg-type]
+        store=_Store({"m1"}),  # type: ignore[arg-type]
+        documents=_Documents(),  # type: ignore[arg-type]
+        index=index,  # type: ignore[arg-type]
+        summaries=_Summaries(),  # type: ignore[arg-type]
+    )
+    plain = await search.search("u", SearchRequest(query="rome trip"))
+    assert index.types[-1] == (*MEMORY_TYPES, DOCUMENT_TYPE), "the index also holds summaries"
+    assert [r.kind for r in plain.results] == ["memory"]
+
+    asked = await search.search(
+        "u", SearchRequest(query="rome trip", sources=["summaries", "memories"])
+    )
+    assert index.types[-1] == (*MEMORY_TYPES, SUMMARY_TYPE)
+    assert [r.kind for r in asked.results] == ["summary", "memory"]
+    found = asked.results[0]
+    assert found.summary is not None
+    assert found.summary.time_range.period == "week"
+    assert (found.provenance.source, found.provenance.extraction.category) == ("summary", "week")
+
+    typed = await search.search(
+        "u",
+        SearchRequest(
+            query="rome trip",
+            sources=["summaries", "memories"],
+            filters={"types": ["personal_info"]},
+        ),
+    )
+    assert index.types[-1] == ("personal_info",), "memory-only filters leave summaries out"
+    assert [r.kind for r in typed.results] == ["memory"]

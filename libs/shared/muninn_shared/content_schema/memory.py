@@ -19,7 +19,7 @@ from muninn_shared.content_schema.specs import (
 )
 
 SERVICE = ContentService.MEMORY
-# Both the memories and the chunks are swept for vectors still to be (re)indexed.
+# Memories, chunks and summaries are swept for vectors still to be (re)indexed.
 AWAITING_INDEX = [("index_state", 1), ("updated_at", 1)]
 
 
@@ -88,9 +88,11 @@ MEMORY_COLLECTIONS = (
     ),
     content(
         "memory_summaries",
-        "Daily, weekly and monthly summaries of the user's memories.",
+        "Week, month, quarter and year summaries of the user's memories (a quarter built from "
+        "its months, a year from its quarters), each with the state of its vector.",
         index([("user_id", 1), ("period", 1), ("start", 1)], unique=True),
         index([("user_id", 1), ("start", -1), ("_id", -1)]),
+        index(AWAITING_INDEX, since=2),
         required=("period", "start", "created_at"),
     ),
     content(

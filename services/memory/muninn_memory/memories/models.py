@@ -74,7 +74,9 @@ class DocumentSource(BaseModel):
 
 
 class Provenance(BaseModel):
-    source: MemorySource
+    source: MemorySource | Literal["summary"] = Field(
+        description="Where a memory came from; 'summary' only for a summary found by search."
+    )
     job_id: str | None = None
     event_id: str | None = None
     message_ids: list[str] = Field(default_factory=list)
@@ -205,7 +207,7 @@ class MemoryFilters(BaseModel):
     )
 
 
-SearchSource = Literal["memories", "documents"]
+SearchSource = Literal["memories", "documents", "summaries"]
 
 
 def _all_sources() -> list[SearchSource]:
@@ -218,8 +220,10 @@ class SearchRequest(MemorySearchQuery):
     sources: list[SearchSource] = Field(
         default_factory=_all_sources,
         min_length=1,
-        description="Search memories, uploaded documents, or both. Memory-only filters (types, "
-        "importance, entities, tags, source) leave documents out unless only documents are asked for.",
+        description="Search memories, uploaded documents, period summaries (week, month, "
+        "quarter, year), or several; summaries only when listed. Memory-only filters (types, "
+        "importance, entities, tags, source) leave documents and summaries out unless only "
+        "they are asked for. A summary's time is its period's start.",
     )
     filters: MemoryFilters = Field(default_factory=MemoryFilters)
     token_budget: int | None = Field(
@@ -231,11 +235,14 @@ class SearchRequest(MemorySearchQuery):
 
 
 class SearchResult(BaseModel):
-    kind: Literal["memory", "document"] = "memory"
+    kind: Literal["memory", "document", "summary"] = "memory"
     score: float
     memory: Memory | None = Field(default=None, description="Set when kind is 'memory'.")
     document: DocumentHit | None = Field(
         default=None, description="Set when kind is 'document': the matching chunk."
+    )
+    summary: Summary | None = Field(
+        default=None, description="Set when kind is 'summary': the matching period summary."
     )
     provenance: Provenance
     components: dict[str, float] = Field(

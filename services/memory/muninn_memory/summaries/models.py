@@ -9,7 +9,7 @@ from typing import Literal
 from muninn_shared.pagination import CursorPage
 from pydantic import BaseModel, Field
 
-Period = Literal["week", "month"]
+Period = Literal["week", "month", "quarter", "year"]
 
 
 class LearnedPreference(BaseModel):
@@ -51,6 +51,10 @@ class Summary(BaseModel):
         description="Characters of the period's memories per character of the summary."
     )
     generator: str = Field(description="'rules-v1' or 'llm:<model>'.")
+    built_from: list[str] = Field(
+        default_factory=list,
+        description="For a quarter or a year: the summaries of its months or quarters, in order.",
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -60,7 +64,12 @@ class SummaryPage(CursorPage[Summary]):
 
 
 class SummaryRequest(BaseModel):
-    period: Period = "week"
+    period: Period = Field(
+        default="week",
+        description="A week or month is summarised from its memories; a quarter from its "
+        "months and a year from its quarters (each made first when missing or made before "
+        "its period ended).",
+    )
     date: dt.date | None = Field(
         default=None,
         description="Any day of the period to summarise (UTC); default: the last completed one.",
