@@ -236,3 +236,40 @@ def test_a_summary_is_indexed_by_its_text_and_main_context() -> None:
     assert summary_index_text(doc) == "April: three memories. User loves Thai food."
     assert primary_context(doc) == "family"
     assert primary_context(month(utc(2024, 4), 0, context_breakdown={"work": 0.0})) is None
+
+
+class _Chat:
+    """An OpenAI-compatible model that answers the summary schema."""
+
+    model = "fake-model"
+
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+        self.asked: list[list[dict[str, str]]] = []
+
+    async def complete_json(self, conversation: list[dict[str, str]], schema: Any, **_: Any) -> str:
+        self.asked.append(conversation)
+        return self.answer
+
+
+async def test_the_llm_rewrites_a_quarter_from_its_months() -> None:
+    import json
+
+    from muninn_memory.summaries.llm import LLMSummariser
+
+    months = [month(utc(2024, 4), 30, summary="April: Rome."), month(utc(2024, 5), 10)]
+    draft = rollup("quarter", utc(2024, 4), utc(2024, 7), months)
+    answer = {"summary": "A spring of travel.", "key_insights": ["Travel"], "important_events": []}
+    chat = _Chat(json.dumps(answer))
+    improved = await LLMSummariser(chat).improve_rollup(draft, months)  # type: ignore[arg-type]
+    assert improved.summary == "A spring of travel."
+    assert improved.generator == "llm:fake-model"
+    original = sum(round(10.0 * len(m["summary"])) for m in months)
+    assert improved.compression_ratio == round(original / len("A spring of travel."), 2)
+    asked = json.loads(chat.asked[0][1]["content"])
+    assert [p["period"] for p in asked["parts"]] == ["April 2024", "May 2024"]
+    assert asked["draft"]["summary"] == draft.summary
+
+    broken = await LLMSummariser(_Chat("not json")).improve_rollup(draft, months)  # type: ignore[arg-type]
+    assert broken.summary == draft.summary, "on failure the rules' draft stands"
+    assert broken.generator == "rules-v1"
