@@ -149,3 +149,157 @@ async def test_quarter_and_year_summaries_are_built_from_months_and_found_by_sea
     )
     stranger = auth(settings, new_user())
     assert await search(client, stranger, "cello Thai food Rome", sources=["summaries"]) == []
+
+
+# -- entity corrections -------------------------------------------------------------------
+
+
+async def entities_named(client: httpx.AsyncClient, me: Headers, q: str) -> list[dict[str, Any]]:
+    response = await client.get("/v1/entities", params={"q": q}, headers=me)
+    assert response.status_code == 200, response.text
+    return list(response.json()["items"])
+
+
+async def entity(client: httpx.AsyncClient, me: Headers, entity_id: str) -> dict[str, Any]:
+    response = await client.get(f"/v1/entities/{entity_id}", headers=me)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+async def test_entities_are_corrected_by_hand_with_history_and_recognition_follows(
+    client: httpx.AsyncClient, settings: MemorySettings, me: Headers
+) -> None:
+    long_ago = datetime(2024, 2, 1, 9, 0, tzinfo=UTC)
+    await remember(client, me, "My sister Anna lives in Rome.", "Anna loves painting.", at=long_ago)
+    await remember(client, me, "Ann called me about the pottery class.", at=long_ago)
+    [anna] = [e for e in await entities_named(client, me, "anna") if e["name"] == "Anna"]
+    [ann] = [e for e in await entities_named(client, me, "ann") if e["name"] == "Ann"]
+
+    # Rename, with a preference: the old name stays an alias, the memories follow.
+    renamed = await client.patch(
+        f"/v1/entities/{anna['id']}",
+        json={
+            "name": "Anna Berg",
+            "preferences": [{"preference": "Loves painting", "sentiment": "positive"}],
+            "reason": "her full name",
+        },
+        headers=me,
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["name"] == "Anna Berg"
+    assert {"Anna", "Anna Berg"} <= set(renamed.json()["aliases"])
+    assert renamed.json()["preferences"][0]["preference"] == "Loves painting"
+    assert renamed.json()["corrected"] is True
+    detail = await entity(client, me, anna["id"])
+    assert detail["memories"], "her memories stay hers"
+    for memory in detail["memories"]:
+        assert {"id": anna["id"], "name": "Anna Berg", "type": "person"} in memory["entities"]
+    by_name = await search(client, me, "painting Rome", filters={"entities": ["Anna Berg"]})
+    assert by_name, "the index knows her new name"
+
+    # Ann is Anna: merged, Ann answers 404 with a pointer and her names are Anna's.
+    merged = await client.post(
+        f"/v1/entities/{ann['id']}/merge", json={"into": anna["id"]}, headers=me
+    )
+    assert merged.status_code == 200, merged.text
+    assert merged.json()["id"] == anna["id"]
+    assert "Ann" in merged.json()["aliases"]
+    assert merged.json()["mention_count"] == anna["mention_count"] + ann["mention_count"]
+    gone = await client.get(f"/v1/entities/{ann['id']}", headers=me)
+    assert gone.status_code == 404
+    assert gone.json()["type"].endswith("entity-merged")
+    assert anna["id"] in gone.json()["detail"]
+    pottery = [
+        m for m in (await entity(client, me, anna["id"]))["memories"] if "pottery" in m["content"]
+    ]
+    assert pottery, "Ann's memories are Anna's now"
+    history = (await client.get(f"/v1/entities/{ann['id']}/history", headers=me)).json()
+    assert history["merged_into"] == anna["id"]
+    assert history["entity"] is None
+    assert [c["operation"] for c in history["changes"]] == ["merged"]
+    assert history["changes"][0]["before"]["name"] == "Ann"
+    await remember(client, me, "Ann is coming for dinner on Sunday.")
+    assert [e["id"] for e in await entities_named(client, me, "ann")] == [anna["id"]], (
+        "a merged name is recognised as the entity it was merged into"
+    )
+
+    # Two people after all: the pottery friend is split off, with the name Ann.
+    bad = [
+        {"name": "Ann Kowalski", "memory_ids": ["not-a-memory"]},
+        {"name": "Ann Kowalski", "memory_ids": [pottery[0]["id"]], "aliases": ["Anna Berg"]},
+        {"name": "", "memory_ids": [pottery[0]["id"]]},
+        {"name": "Ann Kowalski", "memory_ids": []},
+    ]
+    for body in bad:
+        refused = await client.post(f"/v1/entities/{anna['id']}/split", json=body, headers=me)
+        assert refused.status_code == 422, (body, refused.text)
+    assert (await entity(client, me, anna["id"]))["aliases"] == merged.json()["aliases"], (
+        "bad input changes nothing"
+    )
+    split = await client.post(
+        f"/v1/entities/{anna['id']}/split",
+        json={
+            "name": "Ann Kowalski",
+            "aliases": ["Ann"],
+            "memory_ids": [m["id"] for m in pottery],
+            "reason": "the pottery friend",
+        },
+        headers=me,
+    )
+    assert split.status_code == 201, split.text
+    kowalski = split.json()
+    assert kowalski["mention_count"] == len(pottery)
+    moved = await entity(client, me, kowalski["id"])
+    assert {m["id"] for m in moved["memories"]} == {m["id"] for m in pottery}
+    left = await entity(client, me, anna["id"])
+    assert "Ann" not in left["aliases"]
+    assert not {m["id"] for m in left["memories"]} & {m["id"] for m in pottery}
+    operations = (await client.get(f"/v1/entities/{anna['id']}/history", headers=me)).json()
+    assert [c["operation"] for c in operations["changes"]] == ["edited", "absorbed", "split"]
+    assert operations["changes"][0]["before"]["name"] == "Anna"
+    assert operations["changes"][0]["after"]["name"] == "Anna Berg"
+    assert operations["changes"][0]["reason"] == "her full name"
+    assert operations["changes"][2]["related_entity_id"] == kowalski["id"]
+
+    # Deleted: its memories stay, unlinked; an old message does not make it again.
+    assert (await client.delete(f"/v1/entities/{kowalski['id']}", headers=me)).status_code == 204
+    assert (await client.get(f"/v1/entities/{kowalski['id']}", headers=me)).status_code == 404
+    for memory in pottery:
+        kept = (await client.get(f"/v1/memories/{memory['id']}", headers=me)).json()
+        assert all(e["id"] != kowalski["id"] for e in kept["entities"])
+    deleted = (await client.get(f"/v1/entities/{kowalski['id']}/history", headers=me)).json()
+    assert deleted["deleted"] is True
+    assert [c["operation"] for c in deleted["changes"]] == ["created", "deleted"]
+    await remember(client, me, "Ann Kowalski signed up for the pottery class.", at=long_ago)
+    assert await entities_named(client, me, "kowalski") == [], "a replay does not revive it"
+    await remember(client, me, "Ann Kowalski moved to Oslo.")
+    [again] = await entities_named(client, me, "kowalski")
+    assert again["id"] != kowalski["id"], "mentioned after the deletion: a new entity"
+
+
+async def test_entity_corrections_refuse_bad_input_and_other_users(
+    client: httpx.AsyncClient, settings: MemorySettings, me: Headers
+) -> None:
+    await remember(client, me, "My brother Luis works at Google.")
+    [luis] = await entities_named(client, me, "luis")
+    stranger = auth(settings, new_user())
+    await remember(client, stranger, "My friend Tom lives in Paris.")
+    [tom] = await entities_named(client, stranger, "tom")
+    path = f"/v1/entities/{luis['id']}"
+    for method, url, body in [
+        ("PATCH", path, {"name": "Lou"}),
+        ("POST", f"{path}/merge", {"into": tom["id"]}),
+        ("POST", f"{path}/split", {"name": "Lou", "memory_ids": ["x"]}),
+        ("DELETE", path, None),
+        ("GET", f"{path}/history", None),
+    ]:
+        response = await client.request(method, url, json=body, headers=stranger)
+        assert response.status_code == 404, (method, url, response.text)
+    into_theirs = await client.post(f"{path}/merge", json={"into": tom["id"]}, headers=me)
+    assert into_theirs.status_code == 404
+    for body in ({}, {"reason": "x"}, {"name": ""}, {"name": None}, {"type": "planet"}):
+        assert (await client.patch(path, json=body, headers=me)).status_code == 422, body
+    itself = await client.post(f"{path}/merge", json={"into": luis["id"]}, headers=me)
+    assert itself.status_code == 422
+    assert (await entity(client, me, luis["id"]))["name"] == "Luis", "nothing changed"
+    assert (await client.get(f"{path}/history", headers=me)).json()["changes"] == []

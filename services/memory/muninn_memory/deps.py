@@ -10,6 +10,7 @@ from muninn_shared.http.services import services_of
 
 from muninn_memory.contacts.service import ContactMemories
 from muninn_memory.documents.service import DocumentService
+from muninn_memory.entities.corrections import EntityCorrections
 from muninn_memory.entities.service import EntityService
 from muninn_memory.history.service import HistoryService
 from muninn_memory.ingestion.service import IngestionService
@@ -26,6 +27,7 @@ class MemoryServices:
     memory_store: MemoryStore
     history: HistoryService
     entities: EntityService
+    entity_corrections: EntityCorrections
     ingestion: IngestionService
     search: MemorySearch
     documents: DocumentService

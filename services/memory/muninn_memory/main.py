@@ -27,6 +27,7 @@ from muninn_memory.documents.indexing import ChunkSource
 from muninn_memory.documents.router import router as documents_router
 from muninn_memory.documents.service import DocumentService
 from muninn_memory.documents.store import CHUNKS, DocumentStore
+from muninn_memory.entities.corrections import EntityCorrections
 from muninn_memory.entities.router import router as entities_router
 from muninn_memory.entities.service import EntityService
 from muninn_memory.entities.store import EntityStore
@@ -295,6 +296,9 @@ def build_memory(
         memory_store=memory_store,
         history=history,
         entities=entities,
+        entity_corrections=EntityCorrections(
+            client=runtime.mongo, entities=entities, store=entity_store, memories=ledger
+        ),
         ingestion=ingestion,
         search=search,
         documents=documents,

@@ -74,6 +74,15 @@ MEMORY_COLLECTIONS = (
         required=("source_id", "target_id", "relationship"),
     ),
     content(
+        "entity_history",
+        "The user's corrections of entities (edit, merge, split, delete) with before and after; "
+        "a deletion keeps the entity's keys so older messages do not make it again.",
+        index([("user_id", 1), ("entity_id", 1), ("at", 1)], since=2),
+        index([("user_id", 1), ("keys", 1)], since=2),
+        required=("entity_id", "at", "operation"),
+        since=2,
+    ),
+    content(
         "documents",
         "Documents the user gave memory (name, type, size, status).",
         index([("user_id", 1), ("created_at", -1), ("_id", -1)]),

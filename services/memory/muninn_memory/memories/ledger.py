@@ -186,6 +186,31 @@ class MemoryLedger:
         """The active memories among ``ids``."""
         return await self._store.many(user_id, ids, statuses=[MemoryStatus.ACTIVE.value])
 
+    # -- for entity corrections --------------------------------------------------------------
+
+    async def linked_to_entity(
+        self, user_id: str, entity_id: str, session: AsyncClientSession
+    ) -> list[Doc]:
+        """Every memory linked to the entity, whatever its status (history shows them too)."""
+        query = {"user_id": user_id, "entity_ids": entity_id}
+        return await self._store.find(user_id, query, session=session)
+
+    async def set_entities(
+        self,
+        user_id: str,
+        memory_id: str,
+        entity_ids: list[str],
+        entity_names: list[str],
+        session: AsyncClientSession,
+    ) -> None:
+        """Relink a memory to these entities; its vector follows (the index filters by name)."""
+        changes = {"entity_ids": entity_ids, "entity_names": entity_names}
+        await self._store.update(user_id, memory_id, changes, session=session)
+
+    async def reindex(self, user_id: str, memory_ids: list[str]) -> None:
+        """Bring the index up to date for these memories after the caller's commit."""
+        await self._index_sync.try_sync(user_id, memory_ids)
+
     # -- for the lifecycle and summaries --------------------------------------------------
 
     async def in_period(
