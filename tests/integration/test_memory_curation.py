@@ -11,13 +11,19 @@ from typing import Any
 import httpx
 import pytest
 from muninn_memory.settings import MemorySettings
+from muninn_shared.events import Topic
+from pymongo import AsyncMongoClient
 
+from tests.integration.events import erasure_requested
+from tests.integration.infra import Infra
 from tests.integration.memory_support import (
     Headers,
     _one_embedding_thread,
     auth,
     client,
+    eventually,
     new_user,
+    publish_all,
     remember,
     search,
     settings,
@@ -303,3 +309,185 @@ async def test_entity_corrections_refuse_bad_input_and_other_users(
     assert itself.status_code == 422
     assert (await entity(client, me, luis["id"]))["name"] == "Luis", "nothing changed"
     assert (await client.get(f"{path}/history", headers=me)).json()["changes"] == []
+
+
+# -- memory relations ---------------------------------------------------------------------
+
+
+async def relations_of(
+    client: httpx.AsyncClient, me: Headers, memory_id: str, **params: Any
+) -> list[dict[str, Any]]:
+    response = await client.get(f"/v1/memories/{memory_id}/relations", params=params, headers=me)
+    assert response.status_code == 200, response.text
+    return list(response.json()["items"])
+
+
+async def test_a_correction_is_related_to_what_it_corrected_and_where_it_was_said(
+    client: httpx.AsyncClient, me: Headers
+) -> None:
+    start = datetime(2024, 1, 10, 9, 0, tzinfo=UTC)
+    first = await remember(client, me, "I live in Berlin.", at=start)
+    job = await remember(
+        client, me, "Actually I moved to Lisbon last month.", at=start + timedelta(days=30)
+    )
+    update = next(op for op in job["result"]["operations"] if op["op"] == "update")
+    berlin_fact = next(m for m in first["memories"] if m["type"] != "conversation")
+    berlin_message = next(m for m in first["memories"] if m["type"] == "conversation")
+    lisbon_message = next(m for m in job["memories"] if m["type"] == "conversation")
+
+    detail = (await client.get(f"/v1/memories/{update['memory_id']}", headers=me)).json()
+    found = {r["related_memory_id"]: r for r in detail["relations"]}
+    assert (found[berlin_fact["id"]]["type"], found[berlin_fact["id"]]["direction"]) == (
+        "updates",
+        "outgoing",
+    )
+    assert found[berlin_fact["id"]]["related"]["status"] == "superseded"
+    assert found[berlin_message["id"]]["type"] == "contradicts"
+    assert found[lisbon_message["id"]]["type"] == "follows_from"
+    assert all(r["source"] == "inferred" and 0 < r["strength"] <= 1 for r in detail["relations"])
+    older = await relations_of(client, me, berlin_fact["id"])
+    assert [
+        (r["related_memory_id"], r["type"], r["direction"]) for r in older if r["type"] == "updates"
+    ] == [(update["memory_id"], "updates", "incoming")]
+
+    # Removed by the user: an inferred relation is not inferred again, from either side.
+    said = found[lisbon_message["id"]]
+    removed = await client.delete(
+        f"/v1/memories/{update['memory_id']}/relations/{said['id']}", headers=me
+    )
+    assert removed.status_code == 204
+    assert said["id"] not in {r["id"] for r in await relations_of(client, me, update["memory_id"])}
+    assert said["id"] not in {r["id"] for r in await relations_of(client, me, lisbon_message["id"])}
+    again = await client.delete(
+        f"/v1/memories/{update['memory_id']}/relations/{said['id']}", headers=me
+    )
+    assert again.status_code == 404
+
+
+async def test_relations_made_by_hand_are_shown_used_in_recall_and_go_with_their_memory(
+    client: httpx.AsyncClient, settings: MemorySettings, me: Headers
+) -> None:
+    plan = await add(client, me, "Planning a long holiday in Japan next spring")
+    flight = await add(client, me, "Booked the flight to Tokyo with a window seat")
+    unrelated = await add(client, me, "The dentist appointment moved to Thursday")
+
+    made = await client.post(
+        f"/v1/memories/{flight}/relations",
+        json={
+            "related_memory_id": plan,
+            "type": "part_of",
+            "strength": 0.9,
+            "reason": "the flight is for that holiday",
+        },
+        headers=me,
+    )
+    assert made.status_code == 201, made.text
+    relation = made.json()
+    assert (relation["type"], relation["direction"], relation["source"]) == (
+        "part_of",
+        "outgoing",
+        "user",
+    )
+    assert relation["related"]["content"] == "Planning a long holiday in Japan next spring"
+    [seen] = [r for r in await relations_of(client, me, plan) if r["source"] == "user"]
+    assert (seen["id"], seen["direction"], seen["related_memory_id"]) == (
+        relation["id"],
+        "incoming",
+        flight,
+    )
+    detail = (await client.get(f"/v1/memories/{plan}", headers=me)).json()
+    assert relation["id"] in {r["id"] for r in detail["relations"]}
+
+    stranger = auth(settings, new_user())
+    theirs = await add(client, stranger, "Their own note about Tokyo")
+    for body, status in [
+        ({"related_memory_id": plan, "type": "part_of"}, 409),
+        ({"related_memory_id": flight, "type": "related"}, 422),
+        ({"related_memory_id": theirs, "type": "related"}, 404),
+        ({"related_memory_id": "missing", "type": "related"}, 404),
+        ({"related_memory_id": plan, "type": "friends"}, 422),
+        ({"related_memory_id": plan, "strength": 1.5}, 422),
+    ]:
+        response = await client.post(f"/v1/memories/{flight}/relations", json=body, headers=me)
+        assert response.status_code == status, (body, response.text)
+    for method, path in [
+        ("GET", f"/v1/memories/{flight}/relations"),
+        ("POST", f"/v1/memories/{flight}/relations"),
+        ("DELETE", f"/v1/memories/{flight}/relations/{relation['id']}"),
+    ]:
+        body = {"related_memory_id": theirs} if method == "POST" else None
+        response = await client.request(method, path, json=body, headers=stranger)
+        assert response.status_code == 404, (method, path, response.text)
+    assert len([r for r in await relations_of(client, me, flight) if r["source"] == "user"]) == 1
+
+    ranked = await search(client, me, "flight Tokyo window seat", limit=1)
+    assert [r["memory"]["id"] for r in ranked] == [flight]
+    expanded = await search(client, me, "flight Tokyo window seat", limit=1, expand_relations=True)
+    assert [r["memory"]["id"] for r in expanded] == [flight, plan], "related memories follow"
+    assert expanded[0]["via"] is None
+    assert expanded[1]["via"] == {
+        "memory_id": flight,
+        "type": "part_of",
+        "direction": "outgoing",
+        "strength": 0.9,
+    }
+    assert expanded[1]["score"] == pytest.approx(expanded[0]["score"] * 0.9)
+    assert unrelated not in {r["memory"]["id"] for r in expanded}
+    filtered = await search(
+        client,
+        me,
+        "flight Tokyo window seat",
+        limit=1,
+        expand_relations=True,
+        filters={"tags": ["nothing-has-this"]},
+    )
+    assert filtered == [], "related memories pass the same filters"
+
+    assert (await client.delete(f"/v1/memories/{plan}", headers=me)).status_code == 204
+    assert [r for r in await relations_of(client, me, flight) if r["source"] == "user"] == []
+    exported = (await client.get("/v1/memories/export", headers=me)).json()
+    assert exported["relations"] == [], "a deleted memory's relations go with it"
+    assert (
+        await client.delete(f"/v1/memories/{flight}/relations/{relation['id']}", headers=me)
+    ).status_code == 404
+
+
+async def test_erasure_removes_relations_corrections_and_summaries(
+    client: httpx.AsyncClient,
+    settings: MemorySettings,
+    infra: Infra,
+    mongo: AsyncMongoClient[Any],
+) -> None:
+    user = new_user()
+    me = auth(settings, user)
+    at = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
+    await remember(client, me, "My sister Anna lives in Rome.", at=at)
+    first = await add(client, me, "Anna's birthday is in June")
+    second = await add(client, me, "Buy Anna a painting for her birthday")
+    made = await client.post(
+        f"/v1/memories/{second}/relations",
+        json={"related_memory_id": first, "type": "follows_from"},
+        headers=me,
+    )
+    assert made.status_code == 201
+    [anna] = [e for e in await entities_named(client, me, "anna") if e["name"] == "Anna"]
+    patched = await client.patch(f"/v1/entities/{anna['id']}", json={"name": "Anna B"}, headers=me)
+    assert patched.status_code == 200
+    summary = await client.post(
+        "/v1/memories/summaries", json={"period": "quarter", "date": "2024-03-04"}, headers=me
+    )
+    assert summary.status_code == 200
+    db = mongo[settings.mongo_database]
+    for collection in ("memory_relations", "entity_history", "memory_summaries"):
+        assert await db[collection].count_documents({"user_id": user}) > 0, collection
+
+    await publish_all(infra, Topic.IDENTITY_USERS, [erasure_requested(user, "memory")])
+
+    async def erased() -> bool:
+        return await db.memories.count_documents({"user_id": user}) == 0
+
+    await eventually(erased, 30, "the user's memories to be erased")
+    for collection in ("memory_relations", "entity_history", "memory_summaries"):
+        assert await db[collection].count_documents({"user_id": user}) == 0, collection
+    index = client.app.state.index_sync.index  # type: ignore[attr-defined]
+    assert await index.count(user) == 0, "summaries' vectors too"

@@ -18,6 +18,7 @@ from muninn_memory.mem0_compat.service import Mem0Compat
 from muninn_memory.memories.search import MemorySearch
 from muninn_memory.memories.service import MemoryService
 from muninn_memory.memories.store import MemoryStore
+from muninn_memory.relations.service import RelationService
 from muninn_memory.summaries.service import SummaryService
 
 
@@ -32,6 +33,7 @@ class MemoryServices:
     search: MemorySearch
     documents: DocumentService
     summaries: SummaryService
+    relations: RelationService
     contacts: ContactMemories
     mem0: Mem0Compat
 

@@ -59,6 +59,9 @@ from muninn_memory.profiles.handlers import install_profile_consumer
 from muninn_memory.profiles.service import ProfileService
 from muninn_memory.profiles.store import ProfileStore
 from muninn_memory.reconciliation.service import Reconciler
+from muninn_memory.relations.router import router as relations_router
+from muninn_memory.relations.service import RelationService
+from muninn_memory.relations.store import RelationStore
 from muninn_memory.retrieval.hybrid import HybridIndex
 from muninn_memory.retrieval.port import MemoryIndex
 from muninn_memory.retrieval.routed import OwnIndexFactory, RoutedMemoryIndex
@@ -143,6 +146,7 @@ def build_memory(
     document_store = DocumentStore(runtime.stores)
     summary_store = SummaryStore(runtime.stores)
     contact_links = ContactLinkStore(runtime.stores)
+    relation_store = RelationStore(runtime.stores)
     profiles = ProfileStore(runtime.db)
     profile_service = ProfileService(profiles)
     jobs = JobStore(runtime.db)
@@ -275,12 +279,16 @@ def build_memory(
             interval=interval,
             start_delay=settings.background_start_delay_seconds,
         ).schedule(background)
+    relations = RelationService(store=relation_store, memories=memories, ledger=ledger)
+    memories.on_deleted.append(relations.forget)
+    ledger.on_purged.append(relations.forget)
     search = MemorySearch(
         memories=memories,
         store=memory_store,
         documents=documents,
         index=index,
         summaries=summaries,
+        relations=relations,
         overfetch=settings.search_overfetch,
     )
     contacts = ContactMemories(
@@ -303,6 +311,7 @@ def build_memory(
         search=search,
         documents=documents,
         summaries=summaries,
+        relations=relations,
         contacts=contacts,
         mem0=Mem0Compat(
             memories=memories,
@@ -324,6 +333,7 @@ def build_memory(
         await entity_store.ensure_indexes(runtime.db)
         await document_store.ensure_indexes(runtime.db)
         await summary_store.ensure_indexes(runtime.db)
+        await relation_store.ensure_indexes(runtime.db)
         await contact_links.ensure_indexes(runtime.db)
         await profiles.ensure_indexes()
         await jobs.ensure_indexes()
@@ -375,6 +385,7 @@ def create_app(
             ingestion_router,
             memories_router,
             history_router,
+            relations_router,
             entities_router,
             documents_router,
             people_router,

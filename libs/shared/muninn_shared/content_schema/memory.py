@@ -83,6 +83,16 @@ MEMORY_COLLECTIONS = (
         since=2,
     ),
     content(
+        "memory_relations",
+        "Typed relations between two of the user's memories that the user made (related, "
+        "contradicts, updates, follows_from, supports, part_of; strength, reason), and the "
+        "inferred ones the user removed (dismissed: true).",
+        index([("user_id", 1), ("memory_id", 1)], since=2),
+        index([("user_id", 1), ("related_memory_id", 1)], since=2),
+        required=("memory_id", "related_memory_id", "type", "created_at"),
+        since=2,
+    ),
+    content(
         "documents",
         "Documents the user gave memory (name, type, size, status).",
         index([("user_id", 1), ("created_at", -1), ("_id", -1)]),

@@ -30,6 +30,7 @@ CHANGELOG: Mapping[int, str] = {
     2: (
         "Memory: summaries are searchable, so memory_summaries carry the state of their vector "
         "(index on index_state, updated_at; a summary without one is indexed by the sweep); "
-        "entity_history keeps the user's corrections of entities."
+        "entity_history keeps the user's corrections of entities; memory_relations the "
+        "relations between memories the user made or removed."
     ),
 }

@@ -596,6 +596,13 @@ class EntityService:
         """Every stored entity of the user, as an export carries them."""
         return await self._store.all_for(user_id)
 
+    async def all_changes(self, user_id: str) -> list[Doc]:
+        """Every correction of the user's entities, as an export carries them."""
+        return [
+            change_from_doc(d).model_dump(mode="json")
+            for d in await self._store.all_history(user_id)
+        ]
+
     async def relationships_since(self, user_id: str, start: datetime, end: datetime) -> list[Doc]:
         """Relationships first seen in ``[start, end)``, most mentioned first."""
         return await self._store.relationships_since(user_id, start, end)

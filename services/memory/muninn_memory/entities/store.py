@@ -272,6 +272,13 @@ class EntityStore:
         )
         return [d async for d in cursor.limit(1000)]
 
+    async def all_history(self, user_id: str) -> list[Doc]:
+        db = await self._db(user_id)
+        cursor = (
+            db[HISTORY].find({"user_id": user_id}).sort([("at", ASCENDING), ("_id", ASCENDING)])
+        )
+        return [d async for d in cursor]
+
     async def deleted_after(
         self,
         user_id: str,

@@ -11,6 +11,7 @@ from muninn_shared.pagination import CursorPage
 from pydantic import BaseModel, Field, model_validator
 
 from muninn_memory.documents.models import Document, DocumentHit
+from muninn_memory.relations.types import Direction, RelationType
 from muninn_memory.summaries.models import Summary
 
 
@@ -232,6 +233,19 @@ class SearchRequest(MemorySearchQuery):
         le=200_000,
         description="Stop adding results once their text would exceed this many tokens.",
     )
+    expand_relations: bool = Field(
+        default=False,
+        description="After the ranked results, add memories related to the best of them "
+        "(same fact's message, shared entities, the user's own relations), each with 'via'; "
+        "at most as many as 'limit', within the filters and the token budget.",
+    )
+
+
+class RelationVia(BaseModel):
+    memory_id: str = Field(description="The ranked result it is related to.")
+    type: RelationType
+    direction: Direction = Field(description="As seen from the ranked result.")
+    strength: float = Field(ge=0, le=1)
 
 
 class SearchResult(BaseModel):
@@ -247,6 +261,11 @@ class SearchResult(BaseModel):
     provenance: Provenance
     components: dict[str, float] = Field(
         default_factory=dict, description="Per-signal scores behind the fused score."
+    )
+    via: RelationVia | None = Field(
+        default=None,
+        description="Added by expand_relations, not ranked: how it relates to a ranked result "
+        "(its score is that result's times the relation's strength).",
     )
 
 
@@ -278,3 +297,10 @@ class MemoryExport(BaseModel):
     entities: list[dict[str, Any]]
     documents: list[Document] = Field(default_factory=list)
     summaries: list[Summary] = Field(default_factory=list)
+    entity_changes: list[dict[str, Any]] = Field(
+        default_factory=list, description="The user's corrections of entities."
+    )
+    relations: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Relations between memories the user made, and inferred ones removed.",
+    )

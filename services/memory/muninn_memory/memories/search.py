@@ -30,12 +30,14 @@ from muninn_memory.memories.models import (
     MemoryFilters,
     MemoryType,
     Provenance,
+    RelationVia,
     SearchRequest,
     SearchResponse,
     SearchResult,
 )
 from muninn_memory.memories.service import MemoryService
 from muninn_memory.memories.store import MemoryStore, filter_query, with_condition
+from muninn_memory.relations.service import RelationService
 from muninn_memory.retrieval.port import MemoryIndex, ScoredMemory
 from muninn_memory.retrieval.timing import stage
 from muninn_memory.summaries.indexing import SUMMARY_TYPE, primary_context
@@ -126,6 +128,7 @@ class MemorySearch:
     documents: DocumentService
     index: MemoryIndex
     summaries: SummaryService | None = None
+    relations: RelationService | None = None
     overfetch: int = 3
     timeout: float = 10.0
 
@@ -211,14 +214,57 @@ class MemorySearch:
             chosen, tokens, complete = self._choose(scored, candidates, request)
             if complete:
                 break
+        added: list[tuple[Candidate, RelationVia]] = []
+        if request.expand_relations and want_memories and self.relations is not None:
+            with stage("relations"):
+                added, tokens = await self._related(lookup, chosen, request, tokens)
         with stage("hydrate"):
-            results = await self._results(user_id, chosen)
+            results = await self._results(user_id, [*chosen, *(c for c, _ in added)])
+        for result, (_, via) in zip(results[len(chosen) :], added, strict=True):
+            result.via = via
         return SearchResponse(
             query=request.query,
             results=results,
             token_count=tokens,
             embedding_model=self.index.model_id,
         )
+
+    async def _related(
+        self, lookup: _Lookup, chosen: list[Candidate], request: SearchRequest, tokens: int
+    ) -> tuple[list[tuple[Candidate, RelationVia]], int]:
+        """Memories related to the best results, after them: those the request's filters
+        keep, current, not near-duplicates of a result, within the token budget; at most as
+        many as the request's limit. The ranked results stay as they are."""
+        assert self.relations is not None
+        ranked = [(c.doc["_id"], c.score) for c in chosen if c.is_memory]
+        if not ranked:
+            return [], tokens
+        found = await self.relations.expand(lookup.user_id, ranked)
+        memories_only = replace(lookup, documents=False, summaries=False)
+        candidates = await self._candidates(memories_only, [e.other_id for e in found])
+        kept = list(chosen)
+        added: list[tuple[Candidate, RelationVia]] = []
+        for expansion in found:
+            candidate = candidates.get(expansion.other_id)
+            if candidate is None or any(_near_duplicate(candidate, k) for k in kept):
+                continue
+            cost = estimate_tokens(candidate.content)
+            if request.token_budget is not None and tokens + cost > request.token_budget:
+                continue
+            candidate.score = expansion.score
+            candidate.components = {"relation": expansion.strength}
+            via = RelationVia(
+                memory_id=expansion.parent_id,
+                type=expansion.type,
+                direction=expansion.direction,
+                strength=expansion.strength,
+            )
+            tokens += cost
+            kept.append(candidate)
+            added.append((candidate, via))
+            if len(added) >= request.limit:
+                break
+        return added, tokens
 
     async def _candidates(self, lookup: _Lookup, ids: list[str]) -> dict[str, Candidate]:
         """The current records behind these hits that pass the filters, by id."""
