@@ -342,3 +342,64 @@ async def test_summaries_are_searched_only_when_asked_for() -> None:
     )
     assert index.types[-1] == ("personal_info",), "memory-only filters leave summaries out"
     assert [r.kind for r in typed.results] == ["memory"]
+
+
+class _Relations:
+    """Relations as recall reads them: what to add after the results."""
+
+    def __init__(self, expansions: list[Any]) -> None:
+        self.expansions = expansions
+        self.asked: list[list[tuple[str, float]]] = []
+
+    async def expand(self, user_id: str, ranked: list[tuple[str, float]]) -> list[Any]:
+        self.asked.append(ranked)
+        return self.expansions
+
+
+async def test_related_memories_follow_the_ranked_ones_within_limit_and_budget() -> None:
+    from muninn_memory.relations.service import Expansion
+
+    relations = _Relations(
+        [
+            Expansion("m0", "r1", "part_of", "outgoing", 0.9, 0.9),
+            Expansion("m0", "gone", "related", "mutual", 0.8, 0.8),
+            Expansion("m1", "r2", "supports", "incoming", 0.5, 0.49),
+            Expansion("m1", "r3", "related", "mutual", 0.4, 0.39),
+        ]
+    )
+    search = MemorySearch(
+        memories=_ShownMemories(),  # type: ignore[arg-type]
+        store=_Store({"m0", "m1", "r1", "r2", "r3"}),  # type: ignore[arg-type]
+        documents=_Documents(),  # type: ignore[arg-type]
+        index=_Index(["m0", "m1"]),  # type: ignore[arg-type]
+        relations=relations,  # type: ignore[arg-type]
+    )
+    plain = await search.search("u", SearchRequest(query="q", limit=2, sources=["memories"]))
+    assert [r.memory.id for r in plain.results if r.memory] == ["m0", "m1"]
+    assert relations.asked == [], "only when asked for"
+
+    request = SearchRequest(query="q", limit=2, sources=["memories"], expand_relations=True)
+    found = await search.search("u", request)
+    assert [r.memory.id for r in found.results if r.memory] == ["m0", "m1", "r1", "r2"]
+    assert relations.asked == [[("m0", 1.0), ("m1", 0.99)]]
+    assert [r.via for r in found.results[:2]] == [None, None], "the ranked ones as they were"
+    via = found.results[2].via
+    assert via is not None
+    assert (via.memory_id, via.type, via.direction, via.strength) == (
+        "m0",
+        "part_of",
+        "outgoing",
+        0.9,
+    )
+    assert found.results[2].score == 0.9
+    assert found.results[2].components == {"relation": 0.9}
+
+    tight = SearchRequest(
+        query="q",
+        limit=2,
+        sources=["memories"],
+        expand_relations=True,
+        token_budget=found.token_count - 5,
+    )
+    budgeted = await search.search("u", tight)
+    assert [r.memory.id for r in budgeted.results if r.memory] == ["m0", "m1", "r1"]
