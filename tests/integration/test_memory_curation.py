@@ -142,6 +142,9 @@ async def test_quarter_and_year_summaries_are_built_from_months_and_found_by_sea
         "/v1/memories/summaries", json={"period": "year", "date": "2019-06-01"}, headers=me
     )
     assert empty.status_code == 422
+    for far in ({"period": "week", "date": "9999-12-31"}, {"period": "year", "date": "0001-06-01"}):
+        beyond = await client.post("/v1/memories/summaries", json=far, headers=me)
+        assert beyond.status_code == 422, far
 
     found = await search(client, me, "cello Thai food Rome", sources=["summaries"])
     assert found, "summaries are searchable"

@@ -72,5 +72,8 @@ class SummaryRequest(BaseModel):
     )
     date: dt.date | None = Field(
         default=None,
+        # A period's end must still be a date: the last year a year's summary can end in.
+        ge=dt.date(1900, 1, 1),
+        le=dt.date(9998, 12, 31),
         description="Any day of the period to summarise (UTC); default: the last completed one.",
     )
