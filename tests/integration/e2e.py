@@ -14,6 +14,8 @@ from muninn_shared.signing import TokenIssuer
 from tests.integration.tokens import identity_token_issuer
 
 PASSWORD = "correct horse battery staple"
+OPERATOR_EMAIL = "operator@example.com"
+"""The account the suite's identity lists in MUNINN_OPERATOR_EMAILS."""
 REQUEST_TIMEOUT = httpx.Timeout(15.0)
 
 Doc = dict[str, Any]

@@ -47,3 +47,18 @@ async def test_a_jobs_memories_are_found_by_job_and_matched_on_the_rest(
     assert [d["_id"] for d in await store.of_job("ada", "job-1", same_turn)] == ["a"]
     assert await store.pending_for_job("bob", "job-1") == 1
     assert await store.of_job("ada", "job-3") == []
+
+
+async def test_the_index_backlog_is_counted_on_its_index_and_bounded(
+    mongo: AsyncMongoClient[Doc], unique: str
+) -> None:
+    db = mongo[f"mem{unique}"]
+    await MemoryStore.ensure_indexes(db)
+    await db["memories"].insert_many(
+        [memory(f"p{i}", "ada", "job-1", index_state=PENDING) for i in range(5)]
+        + [memory("s", "bob", "job-2")]
+    )
+    assert await MemoryStore.pending_count(db, limit=100) == 5
+    assert await MemoryStore.pending_count(db, limit=3) == 3
+    await db["memories"].update_many({}, {"$set": {"index_state": SYNCED}})
+    assert await MemoryStore.pending_count(db, limit=100) == 0

@@ -131,11 +131,13 @@ async def call(
     )
 
 
-def refused_for_scope(response: httpx.Response) -> bool:
+def refused_for_scope(response: httpx.Response, operation: Operation) -> bool:
+    """Refused for what the credential lacks: a scope, or being the operator (which no key is)."""
     if response.status_code != 403:
         return False
     assert response.headers["content-type"].startswith("application/problem+json")
-    return bool(response.json().get("type") == PROBLEM_BASE + "insufficient-scope")
+    expected = "operator-only" if operation.declared_scope == "operator" else "insufficient-scope"
+    return bool(response.json().get("type") == PROBLEM_BASE + expected)
 
 
 async def call_all(
@@ -154,7 +156,7 @@ async def test_a_read_only_key_changes_nothing_anywhere(
     allowed = [
         f"{operation.method} {operation.path}: {response.status_code}"
         for operation, response in await call_all(gateway, changing)
-        if not refused_for_scope(response)
+        if not refused_for_scope(response, operation)
     ]
     assert not allowed, "a read-only key was not refused:\n" + "\n".join(allowed)
 
@@ -171,21 +173,40 @@ async def test_a_read_only_key_reads_everything(
     refused = [
         f"{operation.method} {operation.path}"
         for operation, response in await call_all(gateway, reading)
-        if refused_for_scope(response)
+        if refused_for_scope(response, operation)
     ]
     assert not refused, "a read-only key was refused a read:\n" + "\n".join(refused)
 
 
-async def test_a_read_write_key_is_refused_only_the_admin_operations(
+async def test_a_read_write_key_is_refused_only_the_admin_and_operator_operations(
     gateway: httpx.AsyncClient, operations: list[Operation]
 ) -> None:
-    admin = {o for o in operations if o.declared_scope == "admin"}
-    assert {("POST", "/v1/me/api-keys"), ("DELETE", "/v1/me")} <= {
+    admin = {o for o in operations if o.declared_scope in ("admin", "operator")}
+    assert {("POST", "/v1/me/api-keys"), ("DELETE", "/v1/me"), ("GET", "/v1/admin/users")} <= {
         (o.method, o.path) for o in admin
     }
     refused = {
         operation
         for operation, response in await call_all(gateway, operations, ("read", "write"))
-        if refused_for_scope(response)
+        if refused_for_scope(response, operation)
     }
     assert refused == admin
+
+
+async def test_an_admin_key_is_no_operator_whatever_it_claims(
+    gateway: httpx.AsyncClient, operations: list[Operation]
+) -> None:
+    """``admin`` is every scope of one's own account; running the instance is another thing."""
+    operator_only = [o for o in operations if o.declared_scope == "operator"]
+    assert {(o.method, o.path) for o in operator_only} >= {
+        ("GET", "/v1/admin/users"),
+        ("GET", "/v1/admin/users/{user_id}"),
+        ("GET", "/v1/admin/index"),
+    }
+    for scopes in (("read", "write", "admin"), ("read", "write", "admin", "operator")):
+        refused = [
+            operation
+            for operation, response in await call_all(gateway, operator_only, scopes)
+            if refused_for_scope(response, operation)
+        ]
+        assert refused == operator_only, scopes

@@ -28,6 +28,7 @@ from muninn_shared.logging import bind_user, get_logger
 from muninn_shared.problems import ProblemError
 from muninn_shared.signing import ALGORITHM
 from muninn_shared.signing import ALL_SCOPES as ALL_SCOPES
+from muninn_shared.signing import OPERATOR_SCOPE as OPERATOR_SCOPE
 from muninn_shared.storage.routed import serve
 from muninn_shared.storage.routes import RouteTable
 
@@ -44,10 +45,30 @@ class Principal:
     token_id: str | None = None
     via_api_key: str | None = None
 
+    @property
+    def is_operator(self) -> bool:
+        # A token exchanged for an API key never counts, whatever it says: identity does not
+        # put the scope in one, and a key leaked from a script must not run the instance.
+        return OPERATOR_SCOPE in self.scopes and self.via_api_key is None
+
     def require(self, scope: str) -> None:
+        """403 unless the credential grants ``scope``; ``admin`` stands in for the user's own
+        scopes (read, write), never for ``operator``."""
+        if scope == OPERATOR_SCOPE:
+            self.require_operator()
+            return
         if scope not in self.scopes and "admin" not in self.scopes:
             raise ProblemError(
                 403, f"This credential lacks the '{scope}' scope.", code="insufficient-scope"
+            )
+
+    def require_operator(self) -> None:
+        if not self.is_operator:
+            raise ProblemError(
+                403,
+                "Only an operator of this Muninn may do this: sign in with an account the "
+                "operator listed (API keys and MCP clients never act as operator).",
+                code="operator-only",
             )
 
 
@@ -330,3 +351,12 @@ async def current_principal(request: Request) -> Principal:
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+async def current_operator(principal: CurrentPrincipal) -> Principal:
+    """The caller, who must be an operator (403 ``operator-only`` otherwise)."""
+    principal.require_operator()
+    return principal
+
+
+CurrentOperator = Annotated[Principal, Depends(current_operator)]

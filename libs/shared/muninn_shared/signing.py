@@ -33,6 +33,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 ALGORITHM = "EdDSA"
 ALL_SCOPES = ("read", "write", "admin")
+"""What a signed-in user holds over their own account (an API key or MCP client holds fewer)."""
+OPERATOR_SCOPE = "operator"
+"""Running this Muninn for everyone (all users, the index): never implied by ``admin``, held
+only by the sessions of the accounts identity's ``MUNINN_OPERATOR_EMAILS`` lists."""
 
 
 class KeyRingError(ValueError):

@@ -318,3 +318,23 @@ def test_scope_check() -> None:
         reader.require("write")
     assert raised.value.status == 403
     Principal(user_id="u", scopes=frozenset({"admin"})).require("write")
+
+
+def test_admin_does_not_make_an_operator() -> None:
+    def refusal(principal: Principal) -> str | None:
+        with pytest.raises(ProblemError) as raised:
+            principal.require("operator")
+        assert raised.value.status == 403
+        return raised.value.code
+
+    account_owner = Principal(user_id="u", scopes=frozenset({"read", "write", "admin"}))
+    assert refusal(account_owner) == "operator-only"
+    assert not account_owner.is_operator
+    # A key's token is never an operator's, even one that claims the scope.
+    key = Principal(user_id="u", scopes=frozenset({"admin", "operator"}), via_api_key="k1")
+    assert refusal(key) == "operator-only"
+
+    operator = Principal(user_id="u", scopes=frozenset({"read", "write", "admin", "operator"}))
+    operator.require_operator()
+    operator.require("operator")
+    assert operator.is_operator

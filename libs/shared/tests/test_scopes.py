@@ -7,7 +7,7 @@ import pytest
 from fastapi import APIRouter, Depends, FastAPI
 from muninn_shared.auth import CurrentPrincipal, StaticKeys, TokenVerifier
 from muninn_shared.http.app import create_service_app
-from muninn_shared.http.scopes import ADMIN, READS, SCOPE_EXTENSION
+from muninn_shared.http.scopes import ADMIN, OPERATOR, READS, SCOPE_EXTENSION
 from muninn_shared.problems import PROBLEM_BASE
 from muninn_shared.signing import SigningKeyRing, TokenIssuer
 
@@ -38,6 +38,11 @@ def make_app(touched: list[str]) -> FastAPI:
     @router.delete("/account", openapi_extra=ADMIN)
     async def close_account(principal: CurrentPrincipal) -> dict[str, str]:
         return {"user": principal.user_id}
+
+    @router.get("/instance", openapi_extra=OPERATOR)
+    async def instance(principal: CurrentPrincipal) -> dict[str, str]:
+        touched.append("operator handler")
+        return {"operator": principal.user_id}
 
     @router.post("/sign-in")
     async def sign_in() -> dict[str, str]:
@@ -110,6 +115,33 @@ def test_declared_scopes_are_published_in_the_openapi_document(touched: list[str
     paths = make_app(touched).openapi()["paths"]
     assert paths["/things/search"]["post"][SCOPE_EXTENSION] == "read"
     assert paths["/account"]["delete"][SCOPE_EXTENSION] == "admin"
+    assert paths["/instance"]["get"][SCOPE_EXTENSION] == "operator"
+
+
+def session(*scopes: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {CODEC.issue('u1', scopes=scopes, session_id='s1')}"}
+
+
+async def test_an_operator_route_opens_to_an_operators_session_alone(
+    client: httpx.AsyncClient, touched: list[str]
+) -> None:
+    refused = [
+        await client.get("/instance", headers=credential)
+        for credential in (
+            session("read", "write", "admin"),  # every scope of the account is not enough
+            key("read", "write", "admin"),
+            key("read", "write", "admin", "operator"),  # nor a key claiming to be one
+        )
+    ]
+    for response in refused:
+        assert response.status_code == 403, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["type"] == PROBLEM_BASE + "operator-only"
+    assert touched == []
+    allowed = await client.get("/instance", headers=session("read", "write", "admin", "operator"))
+    assert allowed.status_code == 200
+    assert allowed.json() == {"operator": "u1"}
+    assert touched == ["operator handler"]
 
 
 async def test_an_unknown_declared_scope_fails_loudly() -> None:

@@ -62,6 +62,9 @@ DEFAULT_ROUTES: dict[str, str] = {
     "/v1/calendar": "integrations",
     "/v1/mail": "integrations",
     "/v1/byod": "byod",
+    # The operator's routes: each service answers for what it owns.
+    "/v1/admin/users": "identity",
+    "/v1/admin/index": "memory",
     # mem0's hosted API, for apps that switch by changing the host (see README).
     MEM0_PREFIX: "memory",
 }

@@ -41,6 +41,10 @@ def table() -> RouteTable:
         ("/v1/calendar/events", "integrations"),
         ("/v1/mail", "integrations"),
         ("/v1/byod/stores", "byod"),
+        # The operator's routes, each with the service that owns what it shows.
+        ("/v1/admin/users", "identity"),
+        ("/v1/admin/users/u1", "identity"),
+        ("/v1/admin/index", "memory"),
         # mem0's client, given host=<gateway>/mem0, calls its own /v1, /v2 and /v3 paths there.
         ("/mem0/v1/ping/", "memory"),
         ("/mem0/v3/memories/search/", "memory"),
@@ -62,6 +66,9 @@ def test_paths_reach_their_service(table: RouteTable, path: str, service: str) -
         "/v1/memoriesx",
         "/v1/chat",
         "/v1/chat/completion",
+        "/v1/admin",
+        "/v1/admin/usersx",
+        "/v1/admin/backup",
         "/v1//memories",
         "/v1/me/../internal",
         "/v1/me/./x",

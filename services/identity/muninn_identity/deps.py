@@ -14,8 +14,10 @@ from muninn_identity.api_keys.service import ApiKeyService
 from muninn_identity.audit.models import RequestInfo
 from muninn_identity.audit.service import AuditLog
 from muninn_identity.auth.service import AuthService
+from muninn_identity.oauth.connections import Connections
 from muninn_identity.oauth.consent import ConsentPages
 from muninn_identity.oauth.server import McpAuthorizationServer
+from muninn_identity.operators.service import OperatorService
 from muninn_identity.privacy.service import PrivacyService
 from muninn_identity.users.service import UserService
 
@@ -29,6 +31,8 @@ class IdentityServices:
     privacy: PrivacyService
     oauth: McpAuthorizationServer
     consent: ConsentPages
+    connections: Connections
+    operators: OperatorService
 
 
 Services = Annotated[IdentityServices, Depends(services_of(IdentityServices))]
@@ -64,4 +68,13 @@ async def active_principal(
 
 
 ActiveUser = Annotated[Principal, Depends(active_principal)]
+
+
+async def operator_principal(principal: ActiveUser, services: Services) -> Principal:
+    """An active operator whose email is still listed (not only when their token was issued)."""
+    await services.operators.confirm(principal)
+    return principal
+
+
+Operator = Annotated[Principal, Depends(operator_principal)]
 TokenHolder = Annotated[Principal, Depends(current_principal)]

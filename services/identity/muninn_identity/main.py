@@ -36,12 +36,16 @@ from muninn_identity.event_keys.router import router as event_keys_router
 from muninn_identity.event_keys.service import EventKeyService
 from muninn_identity.event_keys.store import EventKeyStore
 from muninn_identity.event_keys.wrapping import load_wrapping_key
+from muninn_identity.oauth.connections import Connections
 from muninn_identity.oauth.consent import ConsentPages
 from muninn_identity.oauth.router import authorization_routes
+from muninn_identity.oauth.router import connections as connections_router
 from muninn_identity.oauth.router import internal as oauth_internal
 from muninn_identity.oauth.router import router as oauth_router
 from muninn_identity.oauth.server import McpAuthorizationServer
 from muninn_identity.oauth.store import OAuthStore
+from muninn_identity.operators.router import router as operators_router
+from muninn_identity.operators.service import OperatorEmails, OperatorService
 from muninn_identity.privacy.handlers import register_handlers as register_privacy_handlers
 from muninn_identity.privacy.router import router as privacy_router
 from muninn_identity.privacy.service import PrivacyService
@@ -78,6 +82,7 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     # Identity's own relay and consumers take keys straight from the service, not over HTTP.
     runtime.event_keys.fetch_with(event_keys.key_for)
     http = httpx.AsyncClient(timeout=httpx.Timeout(settings.export_timeout_seconds, connect=2.0))
+    operator_emails = OperatorEmails(settings.operator_emails)
 
     auth = AuthService(
         client=runtime.mongo,
@@ -97,6 +102,8 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         audit=audit,
         outbox=runtime.outbox,
         refresh_ttl=timedelta(days=settings.refresh_token_ttl_days),
+        operators=operator_emails,
+        registration_open=settings.registration_open,
     )
     api_key_service = ApiKeyService(
         keys=api_keys,
@@ -141,6 +148,8 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     services = IdentityServices(
         oauth=oauth,
         consent=ConsentPages(oauth, oauth_store, auth),
+        connections=Connections(client=runtime.mongo, store=oauth_store, auth=auth, audit=audit),
+        operators=OperatorService(user_service, operator_emails),
         users=user_service,
         auth=auth,
         api_keys=api_key_service,
@@ -200,14 +209,16 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
             api_keys_router,
             audit_router,
             privacy_router,
+            operators_router,
             api_keys_internal,
             event_keys_router,
             signing_router,
             oauth_router,
+            connections_router,
             oauth_internal,
         ],
         background=background,
-        on_startup=[ensure_indexes],
+        on_startup=[ensure_indexes, oauth.hash_legacy_secrets],
         on_shutdown=[http.aclose],
         state={
             "services": services,

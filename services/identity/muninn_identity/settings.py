@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any
 
 from muninn_shared.settings import DEFAULT_PORTS, KEY_READING_SERVICES, ServiceSettings
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
+from pydantic.networks import validate_email
+from pydantic_settings import NoDecode
+
+from muninn_identity.users.models import normalize_email
 
 MIB_IN_KIB = 1024
 
@@ -54,6 +59,17 @@ class IdentitySettings(ServiceSettings):
         ge=1,
         description="A registered client that no user has authorized within this long is "
         "deleted (registration is open to anyone, so abandoned ones must not pile up).",
+    )
+    operator_emails: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated emails of the accounts that run this Muninn: their "
+        "sign-in sessions hold the 'operator' scope (/v1/admin/*). Identity does not verify "
+        "emails, so register these accounts before anyone else can sign up.",
+    )
+    registration_open: bool = Field(
+        default=True,
+        description="Whether anyone may create an account (POST /v1/auth/register); false "
+        "once the accounts of an instance exist.",
     )
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_cost_kib: int = Field(default=65536, ge=8192)
@@ -107,6 +123,23 @@ class IdentitySettings(ServiceSettings):
     )
     argon2_max_wait_seconds: float = Field(default=3.0, gt=0)
     argon2_retry_after_seconds: int = Field(default=2, ge=1)
+
+    @field_validator("operator_emails", mode="before")
+    @classmethod
+    def _operator_emails(cls, value: Any) -> list[str]:
+        """Normalised as sign-up normalises an account's email, so they compare equal."""
+        entries = value.split(",") if isinstance(value, str) else list(value or [])
+        found: list[str] = []
+        for entry in entries:
+            text = str(entry).strip()
+            if not text:
+                continue
+            try:
+                _, address = validate_email(text)
+            except ValueError:
+                raise ValueError(f"operator email {text!r} is not an email address") from None
+            found.append(normalize_email(address))
+        return sorted(set(found))
 
     def argon2_slots(self) -> int:
         if self.argon2_max_concurrent is not None:

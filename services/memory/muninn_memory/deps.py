@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends
 from muninn_shared.http.services import services_of
 
+from muninn_memory.admin.service import IndexAdmin
 from muninn_memory.contacts.service import ContactMemories
 from muninn_memory.documents.service import DocumentService
 from muninn_memory.entities.corrections import EntityCorrections
@@ -36,6 +37,7 @@ class MemoryServices:
     relations: RelationService
     contacts: ContactMemories
     mem0: Mem0Compat
+    index_admin: IndexAdmin
 
 
 Services = Annotated[MemoryServices, Depends(services_of(MemoryServices))]

@@ -17,6 +17,8 @@ from muninn_shared.service import build_service_app
 from muninn_shared.storage.routed import across_stores
 from muninn_shared.storage.routes import OwnDatabase, RouteTable
 
+from muninn_memory.admin.router import router as admin_router
+from muninn_memory.admin.service import IndexAdmin
 from muninn_memory.contacts.handlers import install_contact_consumer
 from muninn_memory.contacts.router import router as people_router
 from muninn_memory.contacts.service import ContactMemories
@@ -320,6 +322,12 @@ def build_memory(
             histories=history,
             add_wait_seconds=settings.mem0_add_wait_seconds,
         ),
+        index_admin=IndexAdmin(
+            index=hosted,
+            index_sync=index_sync,
+            instance_id=settings.instance_id,
+            shared=bool(settings.qdrant_url),
+        ),
     )
     install_message_consumer(runtime.consumers, ingestion, profile_service)
     install_record_consumer(runtime.consumers, ingestion, profile_service)
@@ -390,6 +398,7 @@ def create_app(
             documents_router,
             people_router,
             mem0_router,
+            admin_router,
         ],
         background=memory.background,
         state={

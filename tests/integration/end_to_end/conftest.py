@@ -13,7 +13,7 @@ import httpx
 import pytest
 from muninn_devstack.demo import integrations_env
 
-from tests.integration.e2e import REQUEST_TIMEOUT
+from tests.integration.e2e import OPERATOR_EMAIL, REQUEST_TIMEOUT
 from tests.integration.end_to_end.pim import relationships_env
 from tests.integration.fake_llm import MODEL as FAKE_MODEL
 from tests.integration.fake_llm import serve_fake_llm
@@ -50,7 +50,11 @@ def suite(infra: Infra, fake_llm: str, tmp_path_factory: pytest.TempPathFactory)
     # As in `make run-demo`: integrations alone may reach the calendar and mail servers the
     # tests start on loopback (over plain HTTP and IMAP). Briefings go out a minute before a
     # meeting and are looked for every few seconds, so one can be seen delivered.
-    service_env = {"integrations": {**integrations_env({}), **relationships_env()}}
+    service_env = {
+        "integrations": {**integrations_env({}), **relationships_env()},
+        # One account runs the instance (muninn admin users / reembed).
+        "identity": {"MUNINN_OPERATOR_EMAILS": OPERATOR_EMAIL},
+    }
     with provide_suite(infra, tmp_path_factory.mktemp("suite"), env, service_env) as running:
         yield running
 

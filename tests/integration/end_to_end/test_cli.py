@@ -6,17 +6,19 @@ drives the commands as a person (rich output) or a script (`--json`) would.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import stat
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from muninn_client import Muninn
+from muninn_client import Conflict, Muninn
 from muninn_client.cli.app import app
 from typer.testing import CliRunner, Result
 
-from tests.integration.e2e import PASSWORD, new_email
+from tests.integration.e2e import OPERATOR_EMAIL, PASSWORD, bearer, new_email
 from tests.integration.suite import Suite
 
 
@@ -155,3 +157,51 @@ def test_admin_backup_dumps_a_services_database(cli: Cli, suite: Suite, tmp_path
     assert dumped["command"] == "dump"
     written = {p.name for p in (tmp_path / "dump").iterdir()}
     assert suite.database("identity") in written, written
+
+
+def signed_in_operator(suite: Suite, config: Path) -> Cli:
+    """The suite's operator account (made by whichever test needs it first), signed in."""
+    # An earlier test may have made it: the suite runs once per package.
+    with Muninn(suite.gateway_url) as client, contextlib.suppress(Conflict):
+        client.register({"email": OPERATOR_EMAIL, "password": PASSWORD, "name": "Operator"})
+    operator = Cli(suite, config)
+    operator.json("login", "--email", OPERATOR_EMAIL, "--password", PASSWORD)
+    return operator
+
+
+def test_an_operator_lists_users_and_sees_the_index_and_admin_is_not_enough(
+    cli: Cli, suite: Suite, tmp_path: Path
+) -> None:
+    # An account owner's session holds every scope of their account: not the operator's.
+    me = cli.json("whoami")
+    refused = cli("admin", "users", code=1)
+    assert "403" in refused.output
+    assert "operator" in refused.output
+    saved = json.loads(cli.config.read_text())
+    with Muninn(suite.gateway_url) as owner:
+        owner.login(me["email"], PASSWORD)
+        key = owner.me.create_key({"name": "all of mine", "scopes": ["read", "write", "admin"]})
+    with httpx.Client(base_url=suite.gateway_url, timeout=15) as http:
+        for credential in (saved["access_token"], key.key):
+            for path in ("/v1/admin/users", f"/v1/admin/users/{me['id']}", "/v1/admin/index"):
+                answer = http.get(path, headers=bearer(credential))
+                assert answer.status_code == 403, (path, answer.text)
+                assert answer.headers["content-type"].startswith("application/problem+json")
+                assert answer.json()["type"].endswith("/operator-only")
+
+    operator = signed_in_operator(suite, tmp_path / "operator" / "credentials.json")
+    found = operator.json("admin", "users", "--q", me["email"].upper())
+    assert [(u["id"], u["email"], u["operator"]) for u in found] == [(me["id"], me["email"], False)]
+    assert operator.json("admin", "users", "show", me["id"])["email"] == me["email"]
+    listed = operator.json("admin", "users", "--q", OPERATOR_EMAIL)
+    assert [u["operator"] for u in listed] == [True]
+    table = operator("admin", "users", "--limit", "5").stdout
+    assert me["email"] in table
+    assert OPERATOR_EMAIL in table
+
+    index = operator.json("admin", "reembed", "--watch")
+    assert index["migration"]["state"] == "idle"  # the suite never switched models
+    assert index["embedding_model"]
+    assert index["read_collection"]
+    assert index["pending"]["memories"] >= 0
+    assert "memory index" in operator("admin", "reembed").stdout

@@ -4,7 +4,9 @@ Tools are listed and each is called over streamable HTTP as its user; two users 
 their own data; a read-only key sees and may call only read tools; and an MCP client that
 knows nothing but the URL discovers the authorization server, registers, is authorized with
 PKCE (the consent form driven over HTTP), calls a tool, refreshes its token, and loses its
-grant when a rotated refresh token comes back.
+grant when a rotated refresh token comes back. A native app with a private-use redirect
+scheme connects the same way, shows among the user's connections, and is disconnected there:
+its refresh token is refused at once and its access token within a second or two.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ WRITE_TOOLS = {
     "complete_task",
 }
 REDIRECT_URI = "http://127.0.0.1:47821/callback"
+APP_REDIRECT_URI = "com.example.muninn-e2e:/oauth/callback"
 
 
 @asynccontextmanager
@@ -269,9 +272,10 @@ class MemoryStorage:
 class ConsentingUser:
     """Plays the browser: follows /authorize to the consent page and allows."""
 
-    def __init__(self, gateway_url: str, email: str) -> None:
+    def __init__(self, gateway_url: str, email: str, redirect_uri: str = REDIRECT_URI) -> None:
         self._gateway_url = gateway_url
         self._email = email
+        self._redirect_uri = redirect_uri
         self.answer: dict[str, list[str]] = {}
         self.wrong_password_page = ""
 
@@ -307,7 +311,7 @@ class ConsentingUser:
             )
             assert allowed.status_code == 303, allowed.text
             location = allowed.headers["location"]
-            assert location.startswith(REDIRECT_URI)
+            assert location.startswith(self._redirect_uri + "?"), location
             self.answer = parse_qs(urlsplit(location).query)
 
     async def callback(self) -> AuthorizationCodeResult:
@@ -329,19 +333,7 @@ async def test_oauth_from_the_url_alone(suite: Suite, client: httpx.AsyncClient)
     )
     browser = ConsentingUser(suite.gateway_url, user.email)
     storage = MemoryStorage()
-    provider = OAuthClientProvider(
-        server_url=f"{suite.gateway_url}/mcp",
-        client_metadata=OAuthClientMetadata(
-            client_name="Muninn MCP test",
-            redirect_uris=[AnyUrl(REDIRECT_URI)],
-            grant_types=["authorization_code", "refresh_token"],
-            response_types=["code"],
-            scope="read write",
-        ),
-        storage=storage,
-        redirect_handler=browser.open,
-        callback_handler=browser.callback,
-    )
+    provider = _oauth_provider(suite, browser, storage, REDIRECT_URI)
     async with mcp_client(f"{suite.gateway_url}/mcp", auth=provider) as mcp:
         names = {tool.name for tool in (await mcp.list_tools()).tools}
         assert names == READ_TOOLS | WRITE_TOOLS
@@ -378,16 +370,86 @@ async def test_oauth_from_the_url_alone(suite: Suite, client: httpx.AsyncClient)
     newest = {**refresh, "refresh_token": new_tokens["refresh_token"]}
     assert (await client.post("/token", data=newest)).status_code == 400
     deadline = time.monotonic() + 10
-    while True:
-        answer = await client.post(
-            "/mcp",
-            headers={
-                **bearer(new_tokens["access_token"]),
-                "accept": "application/json, text/event-stream",
-            },
-            json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
-        )
-        if answer.status_code == 401:
-            break
+    while (await _tools_list(client, new_tokens["access_token"])).status_code != 401:
         assert time.monotonic() < deadline, "the revoked grant's token still works"
         await asyncio.sleep(0.2)
+
+
+def _oauth_provider(
+    suite: Suite, browser: ConsentingUser, storage: MemoryStorage, redirect_uri: str
+) -> OAuthClientProvider:
+    return OAuthClientProvider(
+        server_url=f"{suite.gateway_url}/mcp",
+        client_metadata=OAuthClientMetadata(
+            client_name="Muninn MCP test",
+            redirect_uris=[AnyUrl(redirect_uri)],
+            grant_types=["authorization_code", "refresh_token"],
+            response_types=["code"],
+            scope="read write",
+        ),
+        storage=storage,
+        redirect_handler=browser.open,
+        callback_handler=browser.callback,
+    )
+
+
+async def _tools_list(client: httpx.AsyncClient, access_token: str) -> httpx.Response:
+    return await client.post(
+        "/mcp",
+        headers={**bearer(access_token), "accept": "application/json, text/event-stream"},
+        json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+    )
+
+
+async def test_a_native_app_connects_shows_among_connections_and_is_disconnected(
+    suite: Suite, client: httpx.AsyncClient
+) -> None:
+    user = await register(client, "mcp-connections")
+    browser = ConsentingUser(suite.gateway_url, user.email, redirect_uri=APP_REDIRECT_URI)
+    storage = MemoryStorage()
+    provider = _oauth_provider(suite, browser, storage, APP_REDIRECT_URI)
+    async with mcp_client(f"{suite.gateway_url}/mcp", auth=provider) as mcp:
+        assert {tool.name for tool in (await mcp.list_tools()).tools} == READ_TOOLS | WRITE_TOOLS
+    tokens, registered = storage.tokens, storage.client
+    assert tokens is not None
+    assert registered is not None
+    assert tokens.refresh_token
+
+    listed = await client.get("/v1/me/connections", headers=user.headers)
+    assert listed.status_code == 200, listed.text
+    [connection] = listed.json()["items"]
+    assert connection["client_id"] == registered.client_id
+    assert connection["client_name"] == "Muninn MCP test"
+    assert connection["redirect_targets"] == ["com.example.muninn-e2e:"]
+    assert connection["scopes"] == ["read", "write"]
+    assert connection["first_authorized_at"]
+    # The gateway traded this access token for the tools call: "last used" is known, and
+    # the trade is cached, so what refuses the token below is the revocation itself.
+    assert connection["last_used_at"] is not None
+    assert (await _tools_list(client, tokens.access_token)).status_code == 200
+
+    stranger = await register(client, "mcp-stranger")
+    foreign = await client.delete(
+        f"/v1/me/connections/{registered.client_id}", headers=stranger.headers
+    )
+    assert foreign.status_code == 404
+    gone = await client.delete(f"/v1/me/connections/{registered.client_id}", headers=user.headers)
+    assert gone.status_code == 204, gone.text
+    assert (await client.get("/v1/me/connections", headers=user.headers)).json()["items"] == []
+
+    refreshed = await client.post(
+        "/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": tokens.refresh_token,
+            "client_id": registered.client_id,
+            "client_secret": registered.client_secret or "",
+        },
+    )
+    assert refreshed.status_code == 400
+    assert refreshed.json()["error"] == "invalid_grant"
+    deadline = time.monotonic() + 5
+    while (answer := await _tools_list(client, tokens.access_token)).status_code != 401:
+        assert time.monotonic() < deadline, "the disconnected client's token still works"
+        await asyncio.sleep(0.2)
+    assert 'error="invalid_token"' in answer.headers["www-authenticate"]

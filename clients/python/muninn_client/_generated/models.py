@@ -128,6 +128,22 @@ Theme: TypeAlias = Literal["light", "dark", "system"]
 Topology: TypeAlias = Literal["replica_set", "sharded"]
 
 
+class AdminUser(ApiModel):
+    id: str
+    email: str
+    name: str | None = None
+    status: Literal["active", "erasing"]
+    created_at: _dt.datetime
+    last_login_at: _dt.datetime | None = None
+    last_active_at: _dt.datetime | None = None
+    operator: bool
+
+
+class AdminUserPage(ApiModel):
+    items: list[AdminUser]
+    next_cursor: str | None = None
+
+
 class AdviceDelivery(ApiModel):
     """How the advisor gives advice: the voice the model is asked to keep."""
 
@@ -1264,6 +1280,35 @@ class ImportanceRange(ApiModel):
     max: int | None = None
 
 
+class IndexBacklog(ApiModel):
+    """Records written to MongoDB whose vectors are not written yet (the sweep catches up)."""
+
+    memories: int
+    document_chunks: int
+    limit: int
+
+
+class IndexMigration(ApiModel):
+    """Re-embedding every memory into the configured model's collection, after a model change."""
+
+    state: Literal["idle", "running", "complete", "failed"]
+    source: str | None = None
+    target: str | None = None
+    copied: int
+    total: int
+    progress: float
+    error: str | None = None
+
+
+class IndexState(ApiModel):
+    instance_id: str
+    shared: bool
+    embedding_model: str
+    read_collection: str | None = None
+    migration: IndexMigration
+    pending: IndexBacklog
+
+
 class IntegrationsAttachment(ApiModel):
     filename: str | None
     content_type: str
@@ -2018,6 +2063,22 @@ class NudgeSettingsIn(ApiModel):
 class OAuthComplete(ApiModel):
     code: str
     state: str
+
+
+class OAuthConnection(ApiModel):
+    """An MCP or OAuth client the user authorized, with every grant it still holds."""
+
+    client_id: str
+    client_name: str | None = None
+    redirect_targets: list[str]
+    scopes: list[Literal["read", "write"]]
+    first_authorized_at: _dt.datetime
+    last_used_at: _dt.datetime | None = None
+
+
+class OAuthConnectionPage(ApiModel):
+    items: list[OAuthConnection]
+    next_cursor: str | None = None
 
 
 class OAuthStart(ApiModel):

@@ -18,8 +18,10 @@ from muninn_client.pagination import AsyncPaginator, Paginator
 
 __all__ = [
     "OPERATIONS",
+    "AdminResource",
     "AdvisorBoardResource",
     "AdvisorsResource",
+    "AsyncAdminResource",
     "AsyncAdvisorBoardResource",
     "AsyncAdvisorsResource",
     "AsyncAuthResource",
@@ -79,6 +81,88 @@ __all__ = [
     "TeamTemplatesResource",
     "UsageResource",
 ]
+
+
+class AdminResource(SyncResource):
+    """``/v1/admin``"""
+
+    def get_index(self) -> m.IndexState:
+        """The embedding model, the collection read and a re-embedding's progress (operators only).
+
+        ``GET /v1/admin/index``
+        """
+        return _cast(m.IndexState, self._call("GET", "/v1/admin/index", answer=m.IndexState))
+
+    def list_users(
+        self,
+        *,
+        q: str | None = None,
+        status: Literal["active", "erasing"] | None = None,
+        limit: int | None = None,
+    ) -> Paginator[m.AdminUser]:
+        """Every account of this instance, newest first (operators only).
+
+        ``GET /v1/admin/users``
+
+        Every item of every page, fetched as the iteration reaches it.
+        """
+        return self._paginate(
+            "GET",
+            "/v1/admin/users",
+            params={"q": q, "status": status, "limit": limit},
+            page=m.AdminUserPage,
+        )
+
+    def get_user(self, user_id: str) -> m.AdminUser:
+        """One account of this instance (operators only).
+
+        ``GET /v1/admin/users/{user_id}``
+        """
+        return _cast(
+            m.AdminUser,
+            self._call("GET", f"/v1/admin/users/{_segment(user_id)}", answer=m.AdminUser),
+        )
+
+
+class AsyncAdminResource(AsyncResource):
+    """``/v1/admin``"""
+
+    async def get_index(self) -> m.IndexState:
+        """The embedding model, the collection read and a re-embedding's progress (operators only).
+
+        ``GET /v1/admin/index``
+        """
+        return _cast(m.IndexState, await self._call("GET", "/v1/admin/index", answer=m.IndexState))
+
+    def list_users(
+        self,
+        *,
+        q: str | None = None,
+        status: Literal["active", "erasing"] | None = None,
+        limit: int | None = None,
+    ) -> AsyncPaginator[m.AdminUser]:
+        """Every account of this instance, newest first (operators only).
+
+        ``GET /v1/admin/users``
+
+        Every item of every page, fetched as the iteration reaches it.
+        """
+        return self._paginate(
+            "GET",
+            "/v1/admin/users",
+            params={"q": q, "status": status, "limit": limit},
+            page=m.AdminUserPage,
+        )
+
+    async def get_user(self, user_id: str) -> m.AdminUser:
+        """One account of this instance (operators only).
+
+        ``GET /v1/admin/users/{user_id}``
+        """
+        return _cast(
+            m.AdminUser,
+            await self._call("GET", f"/v1/admin/users/{_segment(user_id)}", answer=m.AdminUser),
+        )
 
 
 class AdvisorBoardResource(SyncResource):
@@ -3566,6 +3650,24 @@ class MeResource(SyncResource):
             page=m.AuditPage,
         )
 
+    def list_connections(self, *, limit: int | None = None) -> Paginator[m.OAuthConnection]:
+        """The MCP and OAuth clients you authorized, newest first.
+
+        ``GET /v1/me/connections``
+
+        Every item of every page, fetched as the iteration reaches it.
+        """
+        return self._paginate(
+            "GET", "/v1/me/connections", params={"limit": limit}, page=m.OAuthConnectionPage
+        )
+
+    def revoke_connection(self, client_id: str) -> None:
+        """Disconnect a client: its refresh tokens end and its access tokens stop working.
+
+        ``DELETE /v1/me/connections/{client_id}``
+        """
+        self._call("DELETE", f"/v1/me/connections/{_segment(client_id)}")
+
     def erasure_status(self, erasure_id: str) -> m.ErasureStatus:
         """Progress of an erasure.
 
@@ -3688,6 +3790,24 @@ class AsyncMeResource(AsyncResource):
             },
             page=m.AuditPage,
         )
+
+    def list_connections(self, *, limit: int | None = None) -> AsyncPaginator[m.OAuthConnection]:
+        """The MCP and OAuth clients you authorized, newest first.
+
+        ``GET /v1/me/connections``
+
+        Every item of every page, fetched as the iteration reaches it.
+        """
+        return self._paginate(
+            "GET", "/v1/me/connections", params={"limit": limit}, page=m.OAuthConnectionPage
+        )
+
+    async def revoke_connection(self, client_id: str) -> None:
+        """Disconnect a client: its refresh tokens end and its access tokens stop working.
+
+        ``DELETE /v1/me/connections/{client_id}``
+        """
+        await self._call("DELETE", f"/v1/me/connections/{_segment(client_id)}")
 
     async def erasure_status(self, erasure_id: str) -> m.ErasureStatus:
         """Progress of an erasure.
@@ -6033,6 +6153,7 @@ class AsyncUsageResource(AsyncResource):
 class SyncGroups:
     """One attribute per resource group of the API."""
 
+    admin: AdminResource
     advisor_board: AdvisorBoardResource
     advisors: AdvisorsResource
     auth: AuthResource
@@ -6064,6 +6185,7 @@ class SyncGroups:
     usage: UsageResource
 
     def __init__(self, transport: SyncTransport) -> None:
+        self.admin = AdminResource(transport)
         self.advisor_board = AdvisorBoardResource(transport)
         self.advisors = AdvisorsResource(transport)
         self.auth = AuthResource(transport)
@@ -6098,6 +6220,7 @@ class SyncGroups:
 class AsyncGroups:
     """One attribute per resource group of the API."""
 
+    admin: AsyncAdminResource
     advisor_board: AsyncAdvisorBoardResource
     advisors: AsyncAdvisorsResource
     auth: AsyncAuthResource
@@ -6129,6 +6252,7 @@ class AsyncGroups:
     usage: AsyncUsageResource
 
     def __init__(self, transport: AsyncTransport) -> None:
+        self.admin = AsyncAdminResource(transport)
         self.advisor_board = AsyncAdvisorBoardResource(transport)
         self.advisors = AsyncAdvisorsResource(transport)
         self.auth = AsyncAuthResource(transport)
@@ -6161,6 +6285,9 @@ class AsyncGroups:
 
 
 OPERATIONS: dict[str, str] = {
+    "GET /v1/admin/index": "admin.get_index",
+    "GET /v1/admin/users": "admin.list_users",
+    "GET /v1/admin/users/{user_id}": "admin.get_user",
     "GET /v1/advisor-board": "advisor_board.get",
     "PUT /v1/advisor-board/{advisor_id}": "advisor_board.select_advisor",
     "DELETE /v1/advisor-board/{advisor_id}": "advisor_board.deselect_advisor",
@@ -6289,6 +6416,8 @@ OPERATIONS: dict[str, str] = {
     "POST /v1/me/api-keys": "me.create_key",
     "DELETE /v1/me/api-keys/{key_id}": "me.revoke_key",
     "GET /v1/me/audit-log": "me.audit_log",
+    "GET /v1/me/connections": "me.list_connections",
+    "DELETE /v1/me/connections/{client_id}": "me.revoke_connection",
     "GET /v1/me/erasure/{erasure_id}": "me.erasure_status",
     "POST /v1/me/export": "me.export",
     "GET /v1/me/preferences": "me.get_preferences",

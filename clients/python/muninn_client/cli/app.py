@@ -5,6 +5,7 @@
     muninn chat "message"             the reply streams into the terminal
     muninn reminders list|add|complete|delete
     muninn export --output FILE       everything of yours, with a progress bar
+    muninn admin users|reembed        the instance's accounts and index (an operator's login)
     muninn admin dead-letters|backup|restore   operator tools (Kafka / MongoDB access)
 
 ``--json`` (before or after the command) prints JSON for scripts.

@@ -3,7 +3,9 @@
 A route needs the scope its method implies (GET, HEAD and OPTIONS read, everything else
 writes) unless it declares otherwise through its OpenAPI operation, where clients see it
 too: ``@router.post("/search", openapi_extra=READS)`` for a POST that only reads,
-``openapi_extra=ADMIN`` for account-level operations (API keys, erasure). A route opts out
+``openapi_extra=ADMIN`` for account-level operations (API keys, erasure),
+``openapi_extra=OPERATOR`` for the operator's routes (every user, the index), which ``admin``
+does not open. A route opts out
 of nothing by forgetting a check: :func:`authorize_route` runs before the route's own
 dependencies on every route that asks for the caller, and answers 403 ``insufficient-scope``
 before any of them (or the handler) touches state.
@@ -18,9 +20,13 @@ from fastapi import Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
-from muninn_shared.auth import ALL_SCOPES, current_principal
+from muninn_shared.auth import ALL_SCOPES, OPERATOR_SCOPE, current_principal
 
 Scope = Literal["read", "write", "admin"]
+"""What a user may hand to a credential (API key, MCP client)."""
+RouteScope = Literal["read", "write", "admin", "operator"]
+"""What a route may need: the user's scopes, or being an operator."""
+ROUTE_SCOPES = (*ALL_SCOPES, OPERATOR_SCOPE)
 
 SCOPE_EXTENSION = "x-muninn-scope"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -29,18 +35,20 @@ READS: dict[str, Any] = {SCOPE_EXTENSION: "read"}
 """openapi_extra of a route that changes nothing although its method is not a safe one."""
 ADMIN: dict[str, Any] = {SCOPE_EXTENSION: "admin"}
 """openapi_extra of an account-level route: an API key needs the ``admin`` scope."""
+OPERATOR: dict[str, Any] = {SCOPE_EXTENSION: OPERATOR_SCOPE}
+"""openapi_extra of an operator's route: only an operator's own session passes."""
 
 
-def declared_scope(route: APIRoute) -> Scope | None:
+def declared_scope(route: APIRoute) -> RouteScope | None:
     declared = (route.openapi_extra or {}).get(SCOPE_EXTENSION)
     if declared is None:
         return None
-    if declared not in ALL_SCOPES:
+    if declared not in ROUTE_SCOPES:
         raise ValueError(f"{route.path}: unknown scope {declared!r} in {SCOPE_EXTENSION}")
-    return cast(Scope, declared)
+    return cast(RouteScope, declared)
 
 
-def required_scope(route: APIRoute, method: str) -> Scope:
+def required_scope(route: APIRoute, method: str) -> RouteScope:
     declared = declared_scope(route)
     if declared is not None:
         return declared

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-from collections.abc import Callable
-
 import httpx
 from muninn_shared.contracts.api_keys import ApiKeyGrant
 from muninn_shared.logging import get_logger
@@ -13,15 +9,12 @@ from muninn_shared.problems import ProblemError
 from pydantic import ValidationError
 
 from muninn_gateway.auth.cache import TtlCache
+from muninn_gateway.auth.grants import GrantCache
 from muninn_gateway.auth.problems import challenge
 
 log = get_logger(__name__)
 
 VERIFY_PATH = "/internal/api-keys/verify"
-
-
-def key_digest(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 class ApiKeyExchanger:
@@ -43,34 +36,15 @@ class ApiKeyExchanger:
     ) -> None:
         self._client = client
         self._url = identity_url.rstrip("/") + VERIFY_PATH
-        self._cache = cache
-        self._cache_ttl = cache_ttl_seconds
+        self._grants = GrantCache(cache, ttl_seconds=cache_ttl_seconds)
         self._timeout = timeout_seconds
         self._retry_after = retry_after_seconds
-        self._inflight: dict[str, asyncio.Future[ApiKeyGrant]] = {}
 
     async def exchange(self, key: str) -> ApiKeyGrant:
-        digest = key_digest(key)
-        cached = self._cache.get(digest)
-        if cached is not None:
-            return cached
         # One identity call per key even when a client fires many requests at once.
-        pending = self._inflight.get(digest)
-        if pending is None:
-            pending = asyncio.ensure_future(self._verify(key, digest))
-            self._inflight[digest] = pending
-            pending.add_done_callback(self._forget(digest))
-        return await asyncio.shield(pending)
+        return await self._grants.get(key, lambda: self._verify(key))
 
-    def _forget(self, digest: str) -> Callable[[asyncio.Future[ApiKeyGrant]], None]:
-        def forget(done: asyncio.Future[ApiKeyGrant]) -> None:
-            self._inflight.pop(digest, None)
-            if not done.cancelled():
-                done.exception()  # retrieved here so a caller gone away leaves no warning
-
-        return forget
-
-    async def _verify(self, key: str, digest: str) -> ApiKeyGrant:
+    async def _verify(self, key: str) -> ApiKeyGrant:
         try:
             response = await self._client.post(self._url, json={"key": key}, timeout=self._timeout)
         except httpx.HTTPError as exc:
@@ -91,7 +65,6 @@ class ApiKeyExchanger:
         except ValidationError:
             log.warning("identity sent an unreadable api key grant")
             raise self._unavailable() from None
-        self._cache.put(digest, grant, min(self._cache_ttl, grant.expires_in / 2))
         return grant
 
     def _unavailable(self) -> ProblemError:

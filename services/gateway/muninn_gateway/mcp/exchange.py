@@ -7,9 +7,6 @@ and scopes. The grant is cached by the token's digest for at most half its lifet
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-
 import httpx
 from muninn_shared.contracts.mcp_tokens import McpTokenGrant
 from muninn_shared.logging import get_logger
@@ -17,6 +14,7 @@ from muninn_shared.problems import ProblemError
 from pydantic import ValidationError
 
 from muninn_gateway.auth.cache import TtlCache
+from muninn_gateway.auth.grants import GrantCache
 
 log = get_logger(__name__)
 
@@ -36,30 +34,14 @@ class McpTokenExchanger:
     ) -> None:
         self._client = client
         self._url = identity_url.rstrip("/") + EXCHANGE_PATH
-        self._cache = cache
-        self._cache_ttl = cache_ttl_seconds
+        self._grants = GrantCache(cache, ttl_seconds=cache_ttl_seconds)
         self._timeout = timeout_seconds
         self._retry_after = retry_after_seconds
-        self._inflight: dict[str, asyncio.Future[McpTokenGrant]] = {}
 
     async def exchange(self, token: str) -> McpTokenGrant:
-        digest = hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
-        cached = self._cache.get(digest)
-        if cached is not None:
-            return cached
-        pending = self._inflight.get(digest)
-        if pending is None:
-            pending = asyncio.ensure_future(self._exchange(token, digest))
-            self._inflight[digest] = pending
-            pending.add_done_callback(lambda done: self._settle(digest, done))
-        return await asyncio.shield(pending)
+        return await self._grants.get(token, lambda: self._exchange(token))
 
-    def _settle(self, digest: str, done: asyncio.Future[McpTokenGrant]) -> None:
-        self._inflight.pop(digest, None)
-        if not done.cancelled():
-            done.exception()  # retrieved, so a caller gone away leaves no warning
-
-    async def _exchange(self, token: str, digest: str) -> McpTokenGrant:
+    async def _exchange(self, token: str) -> McpTokenGrant:
         try:
             response = await self._client.post(
                 self._url, json={"token": token}, timeout=self._timeout
@@ -79,7 +61,6 @@ class McpTokenExchanger:
         except ValidationError:
             log.warning("identity sent an unreadable mcp token grant")
             raise self._unavailable() from None
-        self._cache.put(digest, grant, min(self._cache_ttl, grant.expires_in / 2))
         return grant
 
     def _unavailable(self) -> ProblemError:

@@ -12,7 +12,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from muninn_shared.auth import ALL_SCOPES
 from muninn_shared.events import new_event
 from muninn_shared.events.payloads import UserRegistered
 from muninn_shared.logging import get_logger
@@ -36,16 +35,13 @@ from muninn_identity.auth.models import (
 from muninn_identity.auth.passwords import Passwords
 from muninn_identity.auth.revocations import Reason, session_revoked
 from muninn_identity.auth.store import RefreshTokenStore
-from muninn_identity.users.models import Preferences, SubscriptionTier
+from muninn_identity.operators.service import OperatorEmails
+from muninn_identity.users.models import Preferences, SubscriptionTier, normalize_email
 from muninn_identity.users.service import SOURCE, UserService, user_from_doc
 
 log = get_logger(__name__)
 
 INVALID_CREDENTIALS = "The email or password is incorrect."
-
-
-def normalize_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def new_refresh_token() -> str:
@@ -64,6 +60,8 @@ class AuthService:
         audit: AuditLog,
         outbox: Outbox,
         refresh_ttl: timedelta,
+        operators: OperatorEmails,
+        registration_open: bool = True,
     ) -> None:
         self._client = client
         self._users = users
@@ -73,16 +71,29 @@ class AuthService:
         self._audit = audit
         self._outbox = outbox
         self._refresh_ttl = refresh_ttl
+        self._operators = operators
+        self._registration_open = registration_open
 
-    def _pair(self, user_id: str, family_id: str, refresh_token: str) -> TokenPair:
+    def _pair(self, account: dict[str, Any], family_id: str, refresh_token: str) -> TokenPair:
+        # Decided at every issue from the account's email as stored now: an account taken off
+        # the operator list loses the scope at its next refresh.
+        scopes = self._operators.session_scopes(account.get("email_normalized"))
         return TokenPair(
-            access_token=self._token_issuer.issue(user_id, scopes=ALL_SCOPES, session_id=family_id),
+            access_token=self._token_issuer.issue(
+                account["_id"], scopes=scopes, session_id=family_id
+            ),
             expires_in=self._token_issuer.ttl_seconds,
             refresh_token=refresh_token,
             refresh_expires_in=int(self._refresh_ttl.total_seconds()),
         )
 
     async def register(self, registration: Registration, request: RequestInfo) -> Session:
+        if not self._registration_open:
+            raise ProblemError(
+                403,
+                "This Muninn does not take new accounts; ask its operator.",
+                code="registration-closed",
+            )
         email = normalize_email(str(registration.email))
         password_hash = await self._passwords.hash(registration.password)
         now = datetime.now(UTC)
@@ -140,7 +151,7 @@ class AuthService:
             ) from None
         log.info("user registered", user_id=user_id)
         return Session(
-            user=user_from_doc(user_doc), tokens=self._pair(user_id, family_id, refresh_token)
+            user=user_from_doc(user_doc), tokens=self._pair(user_doc, family_id, refresh_token)
         )
 
     async def login(self, credentials: Credentials, request: RequestInfo) -> Session:
@@ -157,9 +168,9 @@ class AuthService:
             resource_id=family_id,
             request=request,
         )
-        fresh = await self._users.account(user_id)
+        fresh = await self._users.account(user_id) or doc
         return Session(
-            user=user_from_doc(fresh or doc), tokens=self._pair(user_id, family_id, refresh_token)
+            user=user_from_doc(fresh), tokens=self._pair(fresh, family_id, refresh_token)
         )
 
     async def check_credentials(self, credentials: Credentials, request: RequestInfo) -> str:
@@ -216,9 +227,9 @@ class AuthService:
                     code="refresh-token-reused",
                 )
             raise ProblemError(401, "The refresh token is not valid.", code="invalid-refresh-token")
-        if rotated.expires_at <= datetime.now(UTC) or not await self._users.is_active(
-            rotated.user_id
-        ):
+        account = await self._users.account(rotated.user_id)
+        expired = rotated.expires_at <= datetime.now(UTC)
+        if expired or account is None or account.get("status") != "active":
             await self._tokens.revoke_family(rotated.family_id)
             raise ProblemError(
                 401, "The refresh token has expired. Sign in again.", code="invalid-refresh-token"
@@ -226,7 +237,7 @@ class AuthService:
         new_token = new_refresh_token()
         await self._tokens.issue(rotated.user_id, rotated.family_id, new_token, self._refresh_ttl)
         await self._users.touch(rotated.user_id)
-        return self._pair(rotated.user_id, rotated.family_id, new_token)
+        return self._pair(account, rotated.family_id, new_token)
 
     async def logout(self, refresh_token: str, request: RequestInfo) -> None:
         known = await self._tokens.find(refresh_token)
@@ -281,3 +292,24 @@ class AuthService:
 
     async def session_active(self, family_id: str) -> bool:
         return await self._tokens.family_active(family_id)
+
+    async def active_families(
+        self, user_id: str, family_ids: list[str], session: AsyncClientSession | None = None
+    ) -> set[str]:
+        """Those of the user's families that can still be refreshed (not revoked, not expired)."""
+        return await self._tokens.active_families(user_id, family_ids, session)
+
+    async def revoke_families(
+        self, user_id: str, family_ids: list[str], reason: Reason, session: AsyncClientSession
+    ) -> int:
+        """End these families of the user in the caller's transaction, each announced so the
+        access tokens of its sessions are refused too; how many refresh tokens were revoked.
+
+        Every family is announced, revoked before or not: one ended another way (an account
+        turned inactive) may not have been.
+        """
+        revoked = 0
+        for family_id in family_ids:
+            revoked += await self._tokens.revoke_family(family_id, session)
+            await self._outbox.put(session_revoked(user_id, reason, session_id=family_id), session)
+        return revoked

@@ -105,6 +105,24 @@ class RefreshTokenStore:
         )
         return result.modified_count
 
+    async def active_families(
+        self, user_id: str, family_ids: list[str], session: AsyncClientSession | None = None
+    ) -> set[str]:
+        """Those of the user's families whose newest token can still be refreshed."""
+        if not family_ids:
+            return set()
+        found = await self._tokens.distinct(
+            "family_id",
+            {
+                "user_id": user_id,
+                "family_id": {"$in": family_ids},
+                "status": "active",
+                "expires_at": {"$gt": datetime.now(UTC)},
+            },
+            session=session,
+        )
+        return {str(family_id) for family_id in found}
+
     async def family_active(self, family_id: str) -> bool:
         return (
             await self._tokens.find_one({"family_id": family_id, "status": {"$ne": "revoked"}})

@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 import secrets
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from mcp.server.auth.provider import construct_redirect_uri
 from muninn_shared.problems import ProblemError
@@ -25,6 +24,7 @@ from muninn_identity.digests import secret_digest
 from muninn_identity.oauth.models import ConsentRequest
 from muninn_identity.oauth.server import CONSENT_PATH, McpAuthorizationServer
 from muninn_identity.oauth.store import OAuthStore
+from muninn_identity.oauth.validation import redirect_target
 
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
@@ -99,7 +99,7 @@ class ConsentPages:
         form_token = secrets.token_urlsafe(32)
         await self._store.set_form_token(pending.id, secret_digest(form_token))
         name = await self._server.client_name(pending.client_id)
-        redirect_host = urlsplit(pending.redirect_uri).netloc
+        redirect_host = redirect_target(pending.redirect_uri)
         scopes = "".join(f"<li>{html.escape(SCOPE_WORDS.get(s, s))}</li>" for s in pending.scopes)
         notice = f'<p class="error">{html.escape(error)}</p>' if error else ""
         body = f"""<!doctype html>

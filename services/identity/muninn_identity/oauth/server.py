@@ -36,7 +36,7 @@ from pydantic import AnyUrl
 from muninn_identity.audit.service import AuditLog
 from muninn_identity.auth.service import AuthService
 from muninn_identity.digests import secret_digest
-from muninn_identity.oauth.models import ConsentRequest, IssuedCode, OAuthGrant
+from muninn_identity.oauth.models import ClientRecord, ConsentRequest, IssuedCode, OAuthGrant
 from muninn_identity.oauth.store import OAuthStore
 from muninn_identity.oauth.validation import OAUTH_SCOPES, SCOPES, check_client
 from muninn_identity.users.service import UserService
@@ -81,17 +81,40 @@ class McpAuthorizationServer:
     # -- clients (RFC 7591) --------------------------------------------------------------
 
     async def get_client(self, client_id: str) -> OAuthClientInformationFull | None:
+        """The client without its secret (the token endpoint's authenticator checks that)."""
+        record = await self.client_record(client_id)
+        return None if record is None else record.client()
+
+    async def client_record(self, client_id: str) -> ClientRecord | None:
         if not client_id or len(client_id) > MAX_CLIENT_ID_LENGTH:
             return None
-        metadata = await self._store.client(client_id)
-        return None if metadata is None else OAuthClientInformationFull.model_validate(metadata)
+        record = await self._store.client(client_id)
+        if record is not None and record.legacy_secret is not None:
+            # Start-up hashed every plain-text secret; this one was written since, by a replica
+            # of the previous version during a rolling upgrade. Hashed at its first use.
+            await self._store.hash_legacy_secret(client_id, record.legacy_secret)
+            record = record.model_copy(
+                update={"secret_digest": secret_digest(record.legacy_secret), "legacy_secret": None}
+            )
+        return record
+
+    async def hash_legacy_secrets(self) -> None:
+        """Hash the client secrets earlier versions stored in plain text (run at start-up)."""
+        hashed = await self._store.hash_legacy_secrets()
+        if hashed:
+            log.info("plain-text oauth client secrets hashed", clients=hashed)
 
     async def register_client(self, client_info: OAuthClientInformationFull) -> None:
         check_client(client_info)
         if client_info.scope is None:
             client_info.scope = " ".join(OAUTH_SCOPES)
+        # The SDK answers the registration with client_info, secret included: it is shown to
+        # the client once and only its digest is kept.
+        secret = client_info.client_secret
         await self._store.add_client(
-            client_info.client_id, client_info.model_dump(mode="json", exclude_none=True)
+            client_info.client_id,
+            client_info.model_dump(mode="json", exclude_none=True, exclude={"client_secret"}),
+            secret_digest(secret) if secret else None,
         )
         log.info("oauth client registered", client_id=client_info.client_id)
 
@@ -297,6 +320,8 @@ class McpAuthorizationServer:
             raise refused
         if not await self._users.is_active(grant.user_id):
             raise refused
+        # The gateway trades each token once per few minutes: "last used" to that precision.
+        await self._store.mark_grant_used(grant.family_id)
         remaining = issued_at + self._resource_tokens.ttl_seconds - int(time.time())
         ttl = max(1, min(self._exchanged_ttl, remaining))
         scopes: list[Scope] = [s for s in SCOPES if s in principal.scopes]

@@ -20,6 +20,12 @@ from pydantic import (
     model_validator,
 )
 
+
+def normalize_email(email: str) -> str:
+    """The form an account's email is stored and looked up in (``email_normalized``)."""
+    return email.strip().lower()
+
+
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 

@@ -58,6 +58,12 @@ class UserService:
         doc = await self._users.get(user_id)
         return doc is not None and doc.get("status") == "active"
 
+    async def accounts(
+        self, *, contains: str | None, status: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """A page of every user's stored account, newest first (the operator's view)."""
+        return await self._users.page(contains=contains, status=status, limit=limit, cursor=cursor)
+
     async def by_email(self, email_normalized: str) -> dict[str, Any] | None:
         return await self._users.by_email(email_normalized)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
+from muninn_shared.pagination import fetch_page
 from muninn_shared.storage.indexes import ensure_index
 from muninn_shared.storage.mongo import Document, update_one_and_read
 from pymongo import ASCENDING, DESCENDING
@@ -25,6 +27,8 @@ class UserStore:
         await ensure_index(self._users, "email_normalized", unique=True)
         await ensure_index(self._users, [("last_active_at", DESCENDING)])
         await ensure_index(self._users, "user_id", unique=True)
+        # The operator's list of accounts, newest first (one page per request).
+        await ensure_index(self._users, [("created_at", DESCENDING), ("_id", DESCENDING)])
         await ensure_index(self._credentials, "user_id", unique=True)
         await ensure_index(self._presence, [("is_online", ASCENDING)])
 
@@ -45,6 +49,19 @@ class UserStore:
 
     async def by_email(self, email_normalized: str) -> Document | None:
         return await self._users.find_one({"email_normalized": email_normalized})
+
+    async def page(
+        self, *, contains: str | None, status: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[Document], str | None]:
+        """Accounts newest first; ``contains`` is matched as plain text (escaped, any case)
+        in the email or the name, never as a pattern of the caller's."""
+        query: Document = {}
+        if status is not None:
+            query["status"] = status
+        if contains:
+            literal = {"$regex": re.escape(contains), "$options": "i"}
+            query["$or"] = [{"email_normalized": literal}, {"name": literal}]
+        return await fetch_page(self._users, query, limit=limit, cursor=cursor, convert=dict)
 
     async def password_hash(self, user_id: str) -> str | None:
         doc = await self._credentials.find_one({"_id": user_id})

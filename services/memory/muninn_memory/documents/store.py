@@ -161,3 +161,8 @@ class DocumentStore:
             db[CHUNKS].find({"index_state": PENDING}).sort("updated_at", ASCENDING).limit(limit)
         )
         return [d async for d in cursor]
+
+    @staticmethod
+    async def pending_count(db: AsyncDatabase[Doc], limit: int) -> int:
+        """How many wait for the index, counted on its index up to ``limit``."""
+        return await db[CHUNKS].count_documents({"index_state": PENDING}, limit=limit)

@@ -36,6 +36,8 @@ class IndexSource(Protocol):
 
     async def pending_in(self, db: AsyncDatabase[Doc], limit: int) -> list[Doc]: ...
 
+    async def pending_count(self, db: AsyncDatabase[Doc], limit: int) -> int: ...
+
     async def mark_synced(self, user_id: str, revisions: dict[str, int], model_id: str) -> None: ...
 
     def searchable(self, doc: Doc) -> bool: ...
@@ -112,6 +114,14 @@ class IndexSync:
         await source.mark_synced(
             user_id, {d["_id"]: int(d.get("index_rev", 1)) for d in docs}, self._index.model_id
         )
+
+    async def pending_counts(self, limit: int) -> dict[str, int]:
+        """Per kind of record, how many in the main database wait for the index (up to
+        ``limit`` each); what the sweep has yet to pick up."""
+        return {
+            kind: await source.pending_count(self._sweep_db, limit)
+            for kind, source in self._sources.items()
+        }
 
     async def sweep_once(self) -> int:
         async with self._lock:

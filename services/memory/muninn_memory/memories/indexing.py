@@ -25,6 +25,9 @@ class MemorySource:
     async def pending_in(self, db: AsyncDatabase[Doc], limit: int) -> list[Doc]:
         return await MemoryStore.pending_in(db, limit)
 
+    async def pending_count(self, db: AsyncDatabase[Doc], limit: int) -> int:
+        return await MemoryStore.pending_count(db, limit)
+
     async def mark_synced(self, user_id: str, revisions: dict[str, int], model_id: str) -> None:
         await self._store.mark_synced(user_id, revisions, model_id)
 

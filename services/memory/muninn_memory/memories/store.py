@@ -320,6 +320,11 @@ class MemoryStore:
         )
         return [d async for d in cursor]
 
+    @staticmethod
+    async def pending_count(db: AsyncDatabase[Doc], limit: int) -> int:
+        """How many wait for the index, counted on its index up to ``limit``."""
+        return await db[MEMORIES].count_documents({"index_state": PENDING}, limit=limit)
+
     async def ids_before(self, user_id: str, cutoff: datetime, limit: int) -> list[str]:
         """Memories (any status) that happened before ``cutoff``: what retention removes."""
         db = await self.database_for(user_id)
