@@ -29,6 +29,7 @@ from muninn_memory.documents.indexing import ChunkSource
 from muninn_memory.documents.router import router as documents_router
 from muninn_memory.documents.service import DocumentService
 from muninn_memory.documents.store import CHUNKS, DocumentStore
+from muninn_memory.entities.corrections import EntityCorrections
 from muninn_memory.entities.router import router as entities_router
 from muninn_memory.entities.service import EntityService
 from muninn_memory.entities.store import EntityStore
@@ -60,14 +61,19 @@ from muninn_memory.profiles.handlers import install_profile_consumer
 from muninn_memory.profiles.service import ProfileService
 from muninn_memory.profiles.store import ProfileStore
 from muninn_memory.reconciliation.service import Reconciler
+from muninn_memory.relations.router import router as relations_router
+from muninn_memory.relations.service import RelationService
+from muninn_memory.relations.store import RelationStore
 from muninn_memory.retrieval.hybrid import HybridIndex
 from muninn_memory.retrieval.port import MemoryIndex
 from muninn_memory.retrieval.routed import OwnIndexFactory, RoutedMemoryIndex
 from muninn_memory.settings import MemorySettings
+from muninn_memory.summaries.indexing import KIND as SUMMARY_KIND
+from muninn_memory.summaries.indexing import SummarySource
 from muninn_memory.summaries.llm import LLMSummariser
 from muninn_memory.summaries.router import router as summaries_router
 from muninn_memory.summaries.service import SummaryService
-from muninn_memory.summaries.store import SummaryStore
+from muninn_memory.summaries.store import SUMMARIES, SummaryStore
 from muninn_memory.vectors.qdrant_client import create_qdrant_client
 from muninn_memory.vectors.server import QdrantBackend
 
@@ -142,6 +148,7 @@ def build_memory(
     document_store = DocumentStore(runtime.stores)
     summary_store = SummaryStore(runtime.stores)
     contact_links = ContactLinkStore(runtime.stores)
+    relation_store = RelationStore(runtime.stores)
     profiles = ProfileStore(runtime.db)
     profile_service = ProfileService(profiles)
     jobs = JobStore(runtime.db)
@@ -155,6 +162,7 @@ def build_memory(
     )
     index_sync.register(MemorySource(memory_store))
     index_sync.register(ChunkSource(document_store))
+    index_sync.register(SummarySource(summary_store))
     ledger = MemoryLedger(
         client=runtime.mongo,
         store=memory_store,
@@ -220,6 +228,7 @@ def build_memory(
         entities=entities,
         store=summary_store,
         llm=LLMSummariser(chat) if chat is not None else None,
+        index_sync=index_sync,
     )
     lifecycle = LifecycleService(
         client=runtime.mongo,
@@ -242,7 +251,7 @@ def build_memory(
         follower = IndexFollower(
             index_sync,
             db=runtime.db,
-            collections={"memory": MEMORIES, CHUNK_KIND: CHUNKS},
+            collections={"memory": MEMORIES, CHUNK_KIND: CHUNKS, SUMMARY_KIND: SUMMARIES},
             state_dir=settings.qdrant_path,
             interval=settings.index_follow_interval_seconds,
             overlap=settings.index_follow_overlap_seconds,
@@ -272,11 +281,16 @@ def build_memory(
             interval=interval,
             start_delay=settings.background_start_delay_seconds,
         ).schedule(background)
+    relations = RelationService(store=relation_store, memories=memories, ledger=ledger)
+    memories.on_deleted.append(relations.forget)
+    ledger.on_purged.append(relations.forget)
     search = MemorySearch(
         memories=memories,
         store=memory_store,
         documents=documents,
         index=index,
+        summaries=summaries,
+        relations=relations,
         overfetch=settings.search_overfetch,
     )
     contacts = ContactMemories(
@@ -292,10 +306,14 @@ def build_memory(
         memory_store=memory_store,
         history=history,
         entities=entities,
+        entity_corrections=EntityCorrections(
+            client=runtime.mongo, entities=entities, store=entity_store, memories=ledger
+        ),
         ingestion=ingestion,
         search=search,
         documents=documents,
         summaries=summaries,
+        relations=relations,
         contacts=contacts,
         mem0=Mem0Compat(
             memories=memories,
@@ -323,6 +341,7 @@ def build_memory(
         await entity_store.ensure_indexes(runtime.db)
         await document_store.ensure_indexes(runtime.db)
         await summary_store.ensure_indexes(runtime.db)
+        await relation_store.ensure_indexes(runtime.db)
         await contact_links.ensure_indexes(runtime.db)
         await profiles.ensure_indexes()
         await jobs.ensure_indexes()
@@ -374,6 +393,7 @@ def create_app(
             ingestion_router,
             memories_router,
             history_router,
+            relations_router,
             entities_router,
             documents_router,
             people_router,

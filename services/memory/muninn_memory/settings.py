@@ -102,7 +102,8 @@ class MemorySettings(ServiceSettings):
         default=2, ge=1, le=10, description="Decay never takes importance below this."
     )
     summaries_enabled: bool = Field(
-        default=True, description="Summarise each user's last week and month in the background."
+        default=True,
+        description="Summarise each user's last week, month, quarter and year in the background.",
     )
     summaries_interval_seconds: float = Field(default=6 * 3600.0, gt=0)
     background_start_delay_seconds: float = Field(

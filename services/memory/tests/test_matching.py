@@ -54,6 +54,8 @@ def test_every_filter_kind() -> None:
     assert not matches(DOC, query(source="api"))
     assert matches(DOC, query(tags=["travel"]))
     assert not matches(DOC, query(tags=["travel", "work"]))
+    assert matches(DOC, query(tags=["travel", "work"], tag_match="any"))
+    assert not matches(DOC, query(tags=["work", "home"], tag_match="any"))
     entity_query = filter_query("u1", MemoryFilters(), entity_ids=["e2", "e9"])
     assert matches(DOC, entity_query)
     assert not matches(DOC, filter_query("u1", MemoryFilters(), entity_ids=["e9"]))

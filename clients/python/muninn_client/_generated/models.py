@@ -920,8 +920,23 @@ class Entity(ApiModel):
     last_mentioned_at: _dt.datetime
     importance: int
     contact_ids: list[str] | None = None
+    preferences: list[EntityPreference] | None = None
+    corrected: bool = False
     created_at: _dt.datetime
     updated_at: _dt.datetime
+
+
+class EntityChange(ApiModel):
+    id: str
+    entity_id: str
+    at: _dt.datetime
+    operation: Literal["edited", "merged", "absorbed", "split", "created", "deleted"]
+    actor: Literal["user"] = "user"
+    reason: str | None = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    related_entity_id: str | None = None
+    memory_ids: list[str] | None = None
 
 
 class EntityDetail(ApiModel):
@@ -939,10 +954,25 @@ class EntityDetail(ApiModel):
     last_mentioned_at: _dt.datetime
     importance: int
     contact_ids: list[str] | None = None
+    preferences: list[EntityPreference] | None = None
+    corrected: bool = False
     created_at: _dt.datetime
     updated_at: _dt.datetime
     relationships: list[MemoryRelationship]
     memories: list[Memory]
+
+
+class EntityHistory(ApiModel):
+    entity_id: str
+    entity: Entity | None
+    merged_into: str | None = None
+    deleted: bool = False
+    changes: list[EntityChange]
+
+
+class EntityMerge(ApiModel):
+    into: str
+    reason: str | None = None
 
 
 class EntityPage(ApiModel):
@@ -950,10 +980,44 @@ class EntityPage(ApiModel):
     next_cursor: str | None = None
 
 
+class EntityPatch(ApiModel):
+    """A user's correction of an entity; lists replace what the entity had."""
+
+    name: str | None = None
+    type: (
+        Literal["person", "place", "organization", "project", "event", "product", "service"] | None
+    ) = None
+    aliases: list[str] | None = None
+    description: str | None = None
+    roles: list[str] | None = None
+    preferences: list[EntityPreference] | None = None
+    reason: str | None = None
+
+
+class EntityPreference(ApiModel):
+    """What the user thinks of the entity (seed: entity preferences)."""
+
+    preference: str
+    sentiment: Literal["positive", "negative", "neutral"] = "neutral"
+    confidence: float = 1.0
+    evidence: list[str] | None = None
+
+
 class EntityRef(ApiModel):
     id: str
     name: str
     type: str
+
+
+class EntitySplit(ApiModel):
+    name: str
+    type: (
+        Literal["person", "place", "organization", "project", "event", "product", "service"] | None
+    ) = None
+    aliases: list[str] | None = None
+    roles: list[str] | None = None
+    memory_ids: list[str]
+    reason: str | None = None
 
 
 class ErasureStatus(ApiModel):
@@ -1578,6 +1642,50 @@ class MemoryCreate(ApiModel):
     wait: bool = False
 
 
+class MemoryDetail(ApiModel):
+    id: str
+    content: str
+    type: Literal[
+        "conversation",
+        "task_completion",
+        "preference_learned",
+        "context_switch",
+        "personal_info",
+        "experience_review",
+        "goal_setting",
+        "relationship_info",
+        "calendar_event",
+        "email",
+    ]
+    context: str
+    importance: int
+    sentiment: Literal["positive", "negative", "neutral"] = "neutral"
+    entities: list[EntityRef] | None = None
+    tags: list[str] | None = None
+    metadata: dict[str, Any] | None = None
+    scope: dict[str, str] | None = None
+    contact_id: str | None = None
+    contact_ids: list[str] | None = None
+    status: Literal["active", "superseded", "deleted"]
+    version: int = 1
+    occurred_at: _dt.datetime
+    event_at: _dt.datetime | None = None
+    valid_from: _dt.datetime
+    valid_to: _dt.datetime | None = None
+    supersedes: str | None = None
+    superseded_by: str | None = None
+    outdated_by: str | None = None
+    expires_at: _dt.datetime | None = None
+    reinforcements: int = 0
+    last_reinforced_at: _dt.datetime | None = None
+    decay_factor: float = 1.0
+    embedding_model: str | None = None
+    provenance: Provenance
+    created_at: _dt.datetime
+    updated_at: _dt.datetime
+    relations: list[MemoryRelation] | None = None
+
+
 class MemoryEntry(ApiModel):
     key: str
     value: Any
@@ -1594,6 +1702,8 @@ class MemoryExport(ApiModel):
     entities: list[dict[str, Any]]
     documents: list[Document] | None = None
     summaries: list[Summary] | None = None
+    entity_changes: list[dict[str, Any]] | None = None
+    relations: list[dict[str, Any]] | None = None
 
 
 class MemoryFilters(ApiModel):
@@ -1620,6 +1730,7 @@ class MemoryFilters(ApiModel):
     entities: list[str] | None = None
     source: Literal["api", "conversation", "integration", "document"] | None = None
     tags: list[str] | None = None
+    tag_match: Literal["all", "any"] = "all"
     contact_id: str | None = None
 
 
@@ -1672,6 +1783,23 @@ class MemoryPatch(ApiModel):
     event_at: _dt.datetime | None = None
     expires_at: _dt.datetime | None = None
     reason: str | None = None
+
+
+class MemoryRelation(ApiModel):
+    id: str
+    type: Literal["related", "contradicts", "updates", "follows_from", "supports", "part_of"]
+    direction: Literal["outgoing", "incoming", "mutual"]
+    related_memory_id: str
+    related: RelatedMemory
+    strength: float
+    source: Literal["inferred", "user"]
+    reason: str | None = None
+    created_at: _dt.datetime
+
+
+class MemoryRelations(ApiModel):
+    memory_id: str
+    items: list[MemoryRelation]
 
 
 class MemoryRelationship(ApiModel):
@@ -2194,7 +2322,7 @@ class ProjectPatch(ApiModel):
 
 
 class Provenance(ApiModel):
-    source: Literal["api", "conversation", "integration", "document"]
+    source: Literal["api", "conversation", "integration", "document"] | Literal["summary"]
     job_id: str | None = None
     event_id: str | None = None
     message_ids: list[str] | None = None
@@ -2260,6 +2388,43 @@ class Registration(ApiModel):
     name: str | None = None
     timezone: str | None = None
     language: str | None = None
+
+
+class RelatedMemory(ApiModel):
+    """The other memory of a relation, in brief (``GET /v1/memories/{id}`` has the rest)."""
+
+    id: str
+    content: str
+    type: Literal[
+        "conversation",
+        "task_completion",
+        "preference_learned",
+        "context_switch",
+        "personal_info",
+        "experience_review",
+        "goal_setting",
+        "relationship_info",
+        "calendar_event",
+        "email",
+    ]
+    status: Literal["active", "superseded", "deleted"]
+    occurred_at: _dt.datetime
+
+
+class RelationCreate(ApiModel):
+    related_memory_id: str
+    type: Literal["related", "contradicts", "updates", "follows_from", "supports", "part_of"] = (
+        "related"
+    )
+    strength: float = 1.0
+    reason: str | None = None
+
+
+class RelationVia(ApiModel):
+    memory_id: str
+    type: Literal["related", "contradicts", "updates", "follows_from", "supports", "part_of"]
+    direction: Literal["outgoing", "incoming", "mutual"]
+    strength: float
 
 
 class Relationship(ApiModel):
@@ -2372,9 +2537,10 @@ class SearchRequest(ApiModel):
 
     query: str
     limit: int = 10
-    sources: list[Literal["memories", "documents"]] | None = None
+    sources: list[Literal["memories", "documents", "summaries"]] | None = None
     filters: MemoryFilters | None = None
     token_budget: int | None = None
+    expand_relations: bool = False
 
 
 class SearchResponse(ApiModel):
@@ -2385,12 +2551,14 @@ class SearchResponse(ApiModel):
 
 
 class SearchResult(ApiModel):
-    kind: Literal["memory", "document"] = "memory"
+    kind: Literal["memory", "document", "summary"] = "memory"
     score: float
     memory: Memory | None = None
     document: DocumentHit | None = None
+    summary: Summary | None = None
     provenance: Provenance
     components: dict[str, float] | None = None
+    via: RelationVia | None = None
 
 
 class ServiceErasure(ApiModel):
@@ -2544,6 +2712,7 @@ class Summary(ApiModel):
     original_memory_count: int
     compression_ratio: float
     generator: str
+    built_from: list[str] | None = None
     created_at: _dt.datetime
     updated_at: _dt.datetime
 
@@ -2559,7 +2728,7 @@ class SummaryPage(ApiModel):
 
 
 class SummaryRequest(ApiModel):
-    period: Literal["week", "month"] = "week"
+    period: Literal["week", "month", "quarter", "year"] = "week"
     date: _dt.date | None = None
 
 
@@ -2741,7 +2910,7 @@ class TimeRangeInput(ApiModel):
 class TimeRangeOutput(ApiModel):
     start: _dt.datetime
     end: _dt.datetime
-    period: Literal["week", "month"]
+    period: Literal["week", "month", "quarter", "year"]
 
 
 class Timing(ApiModel):

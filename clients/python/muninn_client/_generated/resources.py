@@ -2658,6 +2658,59 @@ class EntitiesResource(SyncResource):
             ),
         )
 
+    def delete(self, entity_id: str, *, reason: str | None = None) -> None:
+        """Delete an entity (its memories stay, unlinked).
+
+        ``DELETE /v1/entities/{entity_id}``
+        """
+        self._call("DELETE", f"/v1/entities/{_segment(entity_id)}", params={"reason": reason})
+
+    def patch(self, entity_id: str, body: m.EntityPatch | Mapping[str, Any]) -> m.Entity:
+        """Correct an entity: name, type, aliases, roles, description, preferences.
+
+        ``PATCH /v1/entities/{entity_id}``
+        """
+        return _cast(
+            m.Entity,
+            self._call("PATCH", f"/v1/entities/{_segment(entity_id)}", json=body, answer=m.Entity),
+        )
+
+    def history(self, entity_id: str) -> m.EntityHistory:
+        """Every correction of an entity, also once merged or deleted.
+
+        ``GET /v1/entities/{entity_id}/history``
+        """
+        return _cast(
+            m.EntityHistory,
+            self._call(
+                "GET", f"/v1/entities/{_segment(entity_id)}/history", answer=m.EntityHistory
+            ),
+        )
+
+    def merge(self, entity_id: str, body: m.EntityMerge | Mapping[str, Any]) -> m.Entity:
+        """Merge an entity into another (the same person, place or thing).
+
+        ``POST /v1/entities/{entity_id}/merge``
+        """
+        return _cast(
+            m.Entity,
+            self._call(
+                "POST", f"/v1/entities/{_segment(entity_id)}/merge", json=body, answer=m.Entity
+            ),
+        )
+
+    def split(self, entity_id: str, body: m.EntitySplit | Mapping[str, Any]) -> m.Entity:
+        """Split a new entity off one that stood for two.
+
+        ``POST /v1/entities/{entity_id}/split``
+        """
+        return _cast(
+            m.Entity,
+            self._call(
+                "POST", f"/v1/entities/{_segment(entity_id)}/split", json=body, answer=m.Entity
+            ),
+        )
+
 
 class AsyncEntitiesResource(AsyncResource):
     """``/v1/entities``"""
@@ -2696,6 +2749,61 @@ class AsyncEntitiesResource(AsyncResource):
                 f"/v1/entities/{_segment(entity_id)}",
                 params={"memory_limit": memory_limit},
                 answer=m.EntityDetail,
+            ),
+        )
+
+    async def delete(self, entity_id: str, *, reason: str | None = None) -> None:
+        """Delete an entity (its memories stay, unlinked).
+
+        ``DELETE /v1/entities/{entity_id}``
+        """
+        await self._call("DELETE", f"/v1/entities/{_segment(entity_id)}", params={"reason": reason})
+
+    async def patch(self, entity_id: str, body: m.EntityPatch | Mapping[str, Any]) -> m.Entity:
+        """Correct an entity: name, type, aliases, roles, description, preferences.
+
+        ``PATCH /v1/entities/{entity_id}``
+        """
+        return _cast(
+            m.Entity,
+            await self._call(
+                "PATCH", f"/v1/entities/{_segment(entity_id)}", json=body, answer=m.Entity
+            ),
+        )
+
+    async def history(self, entity_id: str) -> m.EntityHistory:
+        """Every correction of an entity, also once merged or deleted.
+
+        ``GET /v1/entities/{entity_id}/history``
+        """
+        return _cast(
+            m.EntityHistory,
+            await self._call(
+                "GET", f"/v1/entities/{_segment(entity_id)}/history", answer=m.EntityHistory
+            ),
+        )
+
+    async def merge(self, entity_id: str, body: m.EntityMerge | Mapping[str, Any]) -> m.Entity:
+        """Merge an entity into another (the same person, place or thing).
+
+        ``POST /v1/entities/{entity_id}/merge``
+        """
+        return _cast(
+            m.Entity,
+            await self._call(
+                "POST", f"/v1/entities/{_segment(entity_id)}/merge", json=body, answer=m.Entity
+            ),
+        )
+
+    async def split(self, entity_id: str, body: m.EntitySplit | Mapping[str, Any]) -> m.Entity:
+        """Split a new entity off one that stood for two.
+
+        ``POST /v1/entities/{entity_id}/split``
+        """
+        return _cast(
+            m.Entity,
+            await self._call(
+                "POST", f"/v1/entities/{_segment(entity_id)}/split", json=body, answer=m.Entity
             ),
         )
 
@@ -3787,6 +3895,7 @@ class MemoriesResource(SyncResource):
         entity: builtins.list[str] | None = None,
         source: Literal["api", "conversation", "integration", "document"] | None = None,
         tag: builtins.list[str] | None = None,
+        tag_match: Literal["all", "any"] | None = None,
         contact_id: str | None = None,
         status: Literal["active", "superseded", "deleted", "all"] | None = None,
         limit: int | None = None,
@@ -3810,6 +3919,7 @@ class MemoriesResource(SyncResource):
                 "entity": entity,
                 "source": source,
                 "tag": tag,
+                "tag_match": tag_match,
                 "contact_id": contact_id,
                 "status": status,
                 "limit": limit,
@@ -3877,7 +3987,10 @@ class MemoriesResource(SyncResource):
         )
 
     def list_summaries(
-        self, *, period: Literal["week", "month"] | None = None, limit: int | None = None
+        self,
+        *,
+        period: Literal["week", "month", "quarter", "year"] | None = None,
+        limit: int | None = None,
     ) -> Paginator[m.Summary]:
         """Summaries, most recent period first.
 
@@ -3911,13 +4024,14 @@ class MemoriesResource(SyncResource):
             self._call("GET", f"/v1/memories/summaries/{_segment(summary_id)}", answer=m.Summary),
         )
 
-    def get(self, memory_id: str) -> m.Memory:
-        """One memory.
+    def get(self, memory_id: str) -> m.MemoryDetail:
+        """One memory, with its strongest relations.
 
         ``GET /v1/memories/{memory_id}``
         """
         return _cast(
-            m.Memory, self._call("GET", f"/v1/memories/{_segment(memory_id)}", answer=m.Memory)
+            m.MemoryDetail,
+            self._call("GET", f"/v1/memories/{_segment(memory_id)}", answer=m.MemoryDetail),
         )
 
     def delete(self, memory_id: str, *, purge: bool | None = None) -> None:
@@ -3947,6 +4061,56 @@ class MemoriesResource(SyncResource):
             self._call(
                 "GET", f"/v1/memories/{_segment(memory_id)}/history", answer=m.MemoryHistory
             ),
+        )
+
+    def list_relations(
+        self,
+        memory_id: str,
+        *,
+        type: builtins.list[
+            Literal["related", "contradicts", "updates", "follows_from", "supports", "part_of"]
+        ]
+        | None = None,
+        limit: int | None = None,
+    ) -> m.MemoryRelations:
+        """A memory's relations: inferred and made by the user, strongest first.
+
+        ``GET /v1/memories/{memory_id}/relations``
+        """
+        return _cast(
+            m.MemoryRelations,
+            self._call(
+                "GET",
+                f"/v1/memories/{_segment(memory_id)}/relations",
+                params={"type": type, "limit": limit},
+                answer=m.MemoryRelations,
+            ),
+        )
+
+    def add_relation(
+        self, memory_id: str, body: m.RelationCreate | Mapping[str, Any]
+    ) -> m.MemoryRelation:
+        """Relate a memory to another one.
+
+        ``POST /v1/memories/{memory_id}/relations``
+        """
+        return _cast(
+            m.MemoryRelation,
+            self._call(
+                "POST",
+                f"/v1/memories/{_segment(memory_id)}/relations",
+                json=body,
+                answer=m.MemoryRelation,
+            ),
+        )
+
+    def remove_relation(self, memory_id: str, relation_id: str) -> None:
+        """Remove a relation (an inferred one is no longer inferred).
+
+        ``DELETE /v1/memories/{memory_id}/relations/{relation_id}``
+        """
+        self._call(
+            "DELETE", f"/v1/memories/{_segment(memory_id)}/relations/{_segment(relation_id)}"
         )
 
 
@@ -3979,6 +4143,7 @@ class AsyncMemoriesResource(AsyncResource):
         entity: builtins.list[str] | None = None,
         source: Literal["api", "conversation", "integration", "document"] | None = None,
         tag: builtins.list[str] | None = None,
+        tag_match: Literal["all", "any"] | None = None,
         contact_id: str | None = None,
         status: Literal["active", "superseded", "deleted", "all"] | None = None,
         limit: int | None = None,
@@ -4002,6 +4167,7 @@ class AsyncMemoriesResource(AsyncResource):
                 "entity": entity,
                 "source": source,
                 "tag": tag,
+                "tag_match": tag_match,
                 "contact_id": contact_id,
                 "status": status,
                 "limit": limit,
@@ -4076,7 +4242,10 @@ class AsyncMemoriesResource(AsyncResource):
         )
 
     def list_summaries(
-        self, *, period: Literal["week", "month"] | None = None, limit: int | None = None
+        self,
+        *,
+        period: Literal["week", "month", "quarter", "year"] | None = None,
+        limit: int | None = None,
     ) -> AsyncPaginator[m.Summary]:
         """Summaries, most recent period first.
 
@@ -4113,14 +4282,14 @@ class AsyncMemoriesResource(AsyncResource):
             ),
         )
 
-    async def get(self, memory_id: str) -> m.Memory:
-        """One memory.
+    async def get(self, memory_id: str) -> m.MemoryDetail:
+        """One memory, with its strongest relations.
 
         ``GET /v1/memories/{memory_id}``
         """
         return _cast(
-            m.Memory,
-            await self._call("GET", f"/v1/memories/{_segment(memory_id)}", answer=m.Memory),
+            m.MemoryDetail,
+            await self._call("GET", f"/v1/memories/{_segment(memory_id)}", answer=m.MemoryDetail),
         )
 
     async def delete(self, memory_id: str, *, purge: bool | None = None) -> None:
@@ -4152,6 +4321,56 @@ class AsyncMemoriesResource(AsyncResource):
             await self._call(
                 "GET", f"/v1/memories/{_segment(memory_id)}/history", answer=m.MemoryHistory
             ),
+        )
+
+    async def list_relations(
+        self,
+        memory_id: str,
+        *,
+        type: builtins.list[
+            Literal["related", "contradicts", "updates", "follows_from", "supports", "part_of"]
+        ]
+        | None = None,
+        limit: int | None = None,
+    ) -> m.MemoryRelations:
+        """A memory's relations: inferred and made by the user, strongest first.
+
+        ``GET /v1/memories/{memory_id}/relations``
+        """
+        return _cast(
+            m.MemoryRelations,
+            await self._call(
+                "GET",
+                f"/v1/memories/{_segment(memory_id)}/relations",
+                params={"type": type, "limit": limit},
+                answer=m.MemoryRelations,
+            ),
+        )
+
+    async def add_relation(
+        self, memory_id: str, body: m.RelationCreate | Mapping[str, Any]
+    ) -> m.MemoryRelation:
+        """Relate a memory to another one.
+
+        ``POST /v1/memories/{memory_id}/relations``
+        """
+        return _cast(
+            m.MemoryRelation,
+            await self._call(
+                "POST",
+                f"/v1/memories/{_segment(memory_id)}/relations",
+                json=body,
+                answer=m.MemoryRelation,
+            ),
+        )
+
+    async def remove_relation(self, memory_id: str, relation_id: str) -> None:
+        """Remove a relation (an inferred one is no longer inferred).
+
+        ``DELETE /v1/memories/{memory_id}/relations/{relation_id}``
+        """
+        await self._call(
+            "DELETE", f"/v1/memories/{_segment(memory_id)}/relations/{_segment(relation_id)}"
         )
 
 
@@ -6159,6 +6378,11 @@ OPERATIONS: dict[str, str] = {
     "GET /v1/documents/{document_id}/chunks": "documents.chunks",
     "GET /v1/entities": "entities.list",
     "GET /v1/entities/{entity_id}": "entities.get",
+    "DELETE /v1/entities/{entity_id}": "entities.delete",
+    "PATCH /v1/entities/{entity_id}": "entities.patch",
+    "GET /v1/entities/{entity_id}/history": "entities.history",
+    "POST /v1/entities/{entity_id}/merge": "entities.merge",
+    "POST /v1/entities/{entity_id}/split": "entities.split",
     "GET /v1/experiences": "experiences.list",
     "POST /v1/experiences": "experiences.create",
     "GET /v1/experiences/{experience_id}": "experiences.get",
@@ -6214,6 +6438,9 @@ OPERATIONS: dict[str, str] = {
     "DELETE /v1/memories/{memory_id}": "memories.delete",
     "PATCH /v1/memories/{memory_id}": "memories.patch",
     "GET /v1/memories/{memory_id}/history": "memories.history",
+    "GET /v1/memories/{memory_id}/relations": "memories.list_relations",
+    "POST /v1/memories/{memory_id}/relations": "memories.add_relation",
+    "DELETE /v1/memories/{memory_id}/relations/{relation_id}": "memories.remove_relation",
     "GET /v1/models": "models.list",
     "GET /v1/notes": "notes.list",
     "POST /v1/notes": "notes.create",

@@ -19,7 +19,7 @@ from muninn_shared.content_schema.specs import (
 )
 
 SERVICE = ContentService.MEMORY
-# Both the memories and the chunks are swept for vectors still to be (re)indexed.
+# Memories, chunks and summaries are swept for vectors still to be (re)indexed.
 AWAITING_INDEX = [("index_state", 1), ("updated_at", 1)]
 
 
@@ -74,6 +74,25 @@ MEMORY_COLLECTIONS = (
         required=("source_id", "target_id", "relationship"),
     ),
     content(
+        "entity_history",
+        "The user's corrections of entities (edit, merge, split, delete) with before and after; "
+        "a deletion keeps the entity's keys so older messages do not make it again.",
+        index([("user_id", 1), ("entity_id", 1), ("at", 1)], since=2),
+        index([("user_id", 1), ("keys", 1)], since=2),
+        required=("entity_id", "at", "operation"),
+        since=2,
+    ),
+    content(
+        "memory_relations",
+        "Typed relations between two of the user's memories that the user made (related, "
+        "contradicts, updates, follows_from, supports, part_of; strength, reason), and the "
+        "inferred ones the user removed (dismissed: true).",
+        index([("user_id", 1), ("memory_id", 1)], since=2),
+        index([("user_id", 1), ("related_memory_id", 1)], since=2),
+        required=("memory_id", "related_memory_id", "type", "created_at"),
+        since=2,
+    ),
+    content(
         "documents",
         "Documents the user gave memory (name, type, size, status).",
         index([("user_id", 1), ("created_at", -1), ("_id", -1)]),
@@ -88,9 +107,11 @@ MEMORY_COLLECTIONS = (
     ),
     content(
         "memory_summaries",
-        "Daily, weekly and monthly summaries of the user's memories.",
+        "Week, month, quarter and year summaries of the user's memories (a quarter built from "
+        "its months, a year from its quarters), each with the state of its vector.",
         index([("user_id", 1), ("period", 1), ("start", 1)], unique=True),
         index([("user_id", 1), ("start", -1), ("_id", -1)]),
+        index(AWAITING_INDEX, since=2),
         required=("period", "start", "created_at"),
     ),
     content(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 CHANGELOG: Mapping[int, str] = {
     1: (
@@ -26,5 +26,11 @@ CHANGELOG: Mapping[int, str] = {
         "dead letters and lease, and applied-event markers, prefixed with the service; "
         "memory's vector collection (dense + sparse, cosine) and its payload indexes for the "
         "user's Qdrant."
+    ),
+    2: (
+        "Memory: summaries are searchable, so memory_summaries carry the state of their vector "
+        "(index on index_state, updated_at; a summary without one is indexed by the sweep); "
+        "entity_history keeps the user's corrections of entities; memory_relations the "
+        "relations between memories the user made or removed."
     ),
 }

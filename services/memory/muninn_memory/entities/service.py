@@ -4,6 +4,12 @@ Resolution, in order: a known alias ("Dr. Mary" and "Mary" share the key "mary")
 person, the first name of a known full name or the reverse ("Mary" ↔ "Mary Johnson") when
 exactly one fits; a bare role ("the dentist") goes to the one entity in that role, or to a
 placeholder ("My dentist") that the first named mention in that role takes over.
+
+Resolution follows the user's corrections (``corrections.py``): the keys it matches are
+the ones the user left an entity (a merged entity's names belong to the one it was merged
+into, a split-off alias to the new entity); an entity the user named keeps that name; and a
+deleted entity is not made again from a mention said before it was deleted (a replayed or
+re-synced message), while a mention said afterwards makes a new one.
 """
 
 from __future__ import annotations
@@ -16,10 +22,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from muninn_shared.pagination import decode_cursor, one_page
-from muninn_shared.problems import not_found
+from muninn_shared.problems import ProblemError, not_found
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from muninn_memory.entities.models import Entity, EntityDetail, EntityPage, Relationship
+from muninn_memory.entities.models import (
+    Entity,
+    EntityChange,
+    EntityDetail,
+    EntityHistory,
+    EntityPage,
+    EntityPreference,
+    Relationship,
+)
 from muninn_memory.entities.recognize import EntityMention, Recognition, alias_key, strip_title
 from muninn_memory.entities.store import EntityStore
 from muninn_memory.extraction.rules import UNIQUE_ROLES
@@ -97,8 +111,24 @@ def entity_from_doc(doc: Mapping[str, Any]) -> Entity:
         last_mentioned_at=doc["last_mentioned_at"],
         importance=importance(doc),
         contact_ids=list(doc.get("contact_ids") or []),
+        preferences=[EntityPreference.model_validate(p) for p in doc.get("preferences") or []],
+        corrected=bool(doc.get("corrected")),
         created_at=doc["created_at"],
         updated_at=doc["updated_at"],
+    )
+
+
+def change_from_doc(doc: Mapping[str, Any]) -> EntityChange:
+    return EntityChange(
+        id=doc["_id"],
+        entity_id=doc["entity_id"],
+        at=doc["at"],
+        operation=doc["operation"],
+        reason=doc.get("reason"),
+        before=doc.get("before"),
+        after=doc.get("after"),
+        related_entity_id=doc.get("related_entity_id"),
+        memory_ids=list(doc.get("memory_ids") or []),
     )
 
 
@@ -110,6 +140,13 @@ def _resolved(doc: Doc) -> ResolvedEntity:
         tuple(doc.get("aliases") or ()),
         tuple(doc.get("contact_ids") or ()),
     )
+
+
+def keys_for(name: str, aliases: tuple[str, ...], roles: tuple[str, ...], kind: str) -> list[str]:
+    """Every key an entity of this name, aliases, roles and type is found by."""
+    keys = set(_keys_for(name, aliases, None, kind))
+    keys.update(f"role:{role}" for role in roles)
+    return sorted(keys)
 
 
 def _keys_for(name: str, aliases: tuple[str, ...], role: str | None, kind: str) -> list[str]:
@@ -185,6 +222,8 @@ class EntityService:
         session: AsyncClientSession | None,
     ) -> Doc | None:
         match, rename = await self._find(user_id, mention, session)
+        if match is None and await self._deleted_by_user(user_id, mention, at, session):
+            return None
         if match is None and mention.name is None:
             role = mention.role or "contact"
             if role not in UNIQUE_ROLES and await self._store.by_role(user_id, role, session):
@@ -220,6 +259,21 @@ class EntityService:
             counted=counted,
             session=session,
         )
+
+    async def _deleted_by_user(
+        self,
+        user_id: str,
+        mention: EntityMention,
+        at: datetime,
+        session: AsyncClientSession | None,
+    ) -> bool:
+        """A mention said no later than the user deleted the entity it would make again."""
+        if mention.name is None:
+            keys = [f"role:{mention.role or 'contact'}"]
+        else:
+            roles = (mention.role,) if mention.role else ()
+            keys = keys_for(mention.name, mention.aliases, roles, mention.type)
+        return await self._store.deleted_after(user_id, keys, at, session)
 
     async def _find(
         self, user_id: str, mention: EntityMention, session: AsyncClientSession | None
@@ -316,6 +370,8 @@ class EntityService:
         session: AsyncClientSession | None,
     ) -> Doc:
         counted.add(doc["_id"])
+        if doc.get("corrected"):
+            rename = None  # the user named it: a mention does not rename it
         name = rename or doc["name"]
         new_aliases = [a for a in (mention.name, *mention.aliases) if a]
         keys = _keys_for(name, tuple(a for a in new_aliases), mention.role, doc["type"])
@@ -454,8 +510,44 @@ class EntityService:
     async def get(self, user_id: str, entity_id: str) -> Doc:
         doc = await self._store.get(user_id, entity_id)
         if doc is None:
+            merged = await self.merged_into(user_id, entity_id)
+            if merged is not None:
+                # Gone, with a pointer: its history names the surviving entity too.
+                raise ProblemError(
+                    404, f"The entity was merged into {merged}.", code="entity-merged"
+                )
             raise not_found("Entity")
         return doc
+
+    async def merged_into(self, user_id: str, entity_id: str) -> str | None:
+        """Where a merged entity went, following later merges of where it went."""
+        seen: set[str] = set()
+        current: str | None = None
+        at = entity_id
+        while at not in seen:
+            seen.add(at)
+            merges = [
+                c for c in await self._store.history_of(user_id, at) if c["operation"] == "merged"
+            ]
+            if not merges:
+                break
+            current = at = str(merges[-1]["related_entity_id"])
+        return current
+
+    async def history(self, user_id: str, entity_id: str) -> EntityHistory:
+        """Every correction of an entity, also once it was merged or deleted."""
+        entries = await self._store.history_of(user_id, entity_id)
+        doc = await self._store.get(user_id, entity_id)
+        if doc is None and not entries:
+            raise not_found("Entity")
+        merged = await self.merged_into(user_id, entity_id) if doc is None else None
+        return EntityHistory(
+            entity_id=entity_id,
+            entity=entity_from_doc(doc) if doc is not None else None,
+            merged_into=merged,
+            deleted=doc is None and merged is None,
+            changes=[change_from_doc(e) for e in entries],
+        )
 
     async def relationships(self, user_id: str, entity_id: str) -> list[Relationship]:
         rows = await self._store.relationships_of(user_id, entity_id)
@@ -503,6 +595,13 @@ class EntityService:
     async def all_docs(self, user_id: str) -> list[Doc]:
         """Every stored entity of the user, as an export carries them."""
         return await self._store.all_for(user_id)
+
+    async def all_changes(self, user_id: str) -> list[Doc]:
+        """Every correction of the user's entities, as an export carries them."""
+        return [
+            change_from_doc(d).model_dump(mode="json")
+            for d in await self._store.all_history(user_id)
+        ]
 
     async def relationships_since(self, user_id: str, start: datetime, end: datetime) -> list[Doc]:
         """Relationships first seen in ``[start, end)``, most mentioned first."""

@@ -1,4 +1,5 @@
-"""Entities and their relationships in MongoDB, each user's in the database the router picks."""
+"""Entities, their relationships and the user's corrections of them in MongoDB, each user's in
+the database the router picks."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 Doc = dict[str, Any]
 ENTITIES = "entities"
 RELATIONSHIPS = "entity_relationships"
+HISTORY = "entity_history"
+# How many of the memories a correction moved its history entry lists.
+MAX_LISTED_MEMORIES = 5000
 
 
 class EntityStore:
@@ -44,6 +48,11 @@ class EntityStore:
             unique=True,
         )
         await ensure_index(db[RELATIONSHIPS], [("user_id", ASCENDING), ("target_id", ASCENDING)])
+        await ensure_index(
+            db[HISTORY], [("user_id", ASCENDING), ("entity_id", ASCENDING), ("at", ASCENDING)]
+        )
+        # A deleted entity's keys: recognition does not make it again from older messages.
+        await ensure_index(db[HISTORY], [("user_id", ASCENDING), ("keys", ASCENDING)])
 
     async def _db(self, user_id: str) -> AsyncDatabase[Doc]:
         return await self._router.database_for(user_id)
@@ -82,9 +91,17 @@ class EntityStore:
             session=session,
         )
 
-    async def get(self, user_id: str, entity_id: str) -> Doc | None:
+    async def get(
+        self, user_id: str, entity_id: str, session: AsyncClientSession | None = None
+    ) -> Doc | None:
         db = await self._db(user_id)
-        return await db[ENTITIES].find_one({"_id": entity_id, "user_id": user_id})
+        return await db[ENTITIES].find_one({"_id": entity_id, "user_id": user_id}, session=session)
+
+    async def replace(self, doc: Doc, session: AsyncClientSession) -> None:
+        db = await self._db(doc["user_id"])
+        await db[ENTITIES].replace_one(
+            {"_id": doc["_id"], "user_id": doc["user_id"]}, doc, session=session
+        )
 
     async def many(self, user_id: str, ids: list[str]) -> list[Doc]:
         if not ids:
@@ -193,6 +210,91 @@ class EntityStore:
         db = await self._db(user_id)
         await db[ENTITIES].delete_one({"_id": entity_id, "user_id": user_id}, session=session)
 
+    # -- corrections ----------------------------------------------------------------------
+
+    async def move_relationships(
+        self, user_id: str, from_id: str, to_id: str, session: AsyncClientSession
+    ) -> None:
+        """Relationships of ``from_id`` become ``to_id``'s: counts add up where it had the same
+        one already, and one between the two (now with itself) goes."""
+        db = await self._db(user_id)
+        either = {"user_id": user_id, "$or": [{"source_id": from_id}, {"target_id": from_id}]}
+        rows = [r async for r in db[RELATIONSHIPS].find(either, session=session)]
+        await db[RELATIONSHIPS].delete_many(either, session=session)
+        for row in rows:
+            source = to_id if row["source_id"] == from_id else row["source_id"]
+            target = to_id if row["target_id"] == from_id else row["target_id"]
+            if source == target:
+                continue
+            update: Doc = {
+                "$inc": {"mentions": int(row.get("mentions", 1))},
+                "$set": {"context": row.get("context")},
+            }
+            if row.get("last_seen_at") is not None:
+                update["$max"] = {"last_seen_at": row["last_seen_at"]}
+            if row.get("first_seen_at") is not None:
+                update["$min"] = {"first_seen_at": row["first_seen_at"]}
+            await db[RELATIONSHIPS].update_one(
+                {
+                    "user_id": user_id,
+                    "source_id": source,
+                    "target_id": target,
+                    "relationship": row["relationship"],
+                },
+                update,
+                upsert=True,
+                session=session,
+            )
+
+    async def delete_relationships(
+        self, user_id: str, entity_id: str, session: AsyncClientSession
+    ) -> None:
+        db = await self._db(user_id)
+        await db[RELATIONSHIPS].delete_many(
+            {"user_id": user_id, "$or": [{"source_id": entity_id}, {"target_id": entity_id}]},
+            session=session,
+        )
+
+    async def add_history(
+        self, user_id: str, entries: list[Doc], session: AsyncClientSession
+    ) -> None:
+        db = await self._db(user_id)
+        for entry in entries:
+            entry["memory_ids"] = list(entry.get("memory_ids") or [])[:MAX_LISTED_MEMORIES]
+        await db[HISTORY].insert_many(entries, session=session)
+
+    async def history_of(self, user_id: str, entity_id: str) -> list[Doc]:
+        db = await self._db(user_id)
+        cursor = (
+            db[HISTORY]
+            .find({"user_id": user_id, "entity_id": entity_id})
+            .sort([("at", ASCENDING), ("_id", ASCENDING)])
+        )
+        return [d async for d in cursor.limit(1000)]
+
+    async def all_history(self, user_id: str) -> list[Doc]:
+        db = await self._db(user_id)
+        cursor = (
+            db[HISTORY].find({"user_id": user_id}).sort([("at", ASCENDING), ("_id", ASCENDING)])
+        )
+        return [d async for d in cursor]
+
+    async def deleted_after(
+        self,
+        user_id: str,
+        keys: list[str],
+        at: datetime,
+        session: AsyncClientSession | None = None,
+    ) -> bool:
+        """Whether the user deleted an entity known by one of ``keys`` at ``at`` or later."""
+        if not keys:
+            return False
+        db = await self._db(user_id)
+        found = db[HISTORY].find(
+            {"user_id": user_id, "keys": {"$in": keys}}, {"at": 1}, session=session
+        )
+        return any([d["at"] >= at async for d in found])
+
     async def all_for(self, user_id: str) -> list[Doc]:
         db = await self._db(user_id)
         return [d async for d in db[ENTITIES].find({"user_id": user_id})]
@@ -226,6 +328,9 @@ class EntityStore:
         await db[RELATIONSHIPS].delete_many(
             {"user_id": user_id, "last_seen_at": {"$lt": cutoff}}, session=session
         )
+        # Corrections that old are gone with what they corrected (and a deleted entity's
+        # messages of before are gone by then too).
+        await db[HISTORY].delete_many({"user_id": user_id, "at": {"$lt": cutoff}}, session=session)
         return removed
 
     async def relationships_since(self, user_id: str, start: datetime, end: datetime) -> list[Doc]:

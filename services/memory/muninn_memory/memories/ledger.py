@@ -4,6 +4,7 @@ lifecycle and summaries run. The API's reading and editing is ``service.py``."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from muninn_memory.history.log import HistoryLog
 from muninn_memory.history.records import history_entry
 from muninn_memory.indexing.service import IndexSync
-from muninn_memory.memories.models import MemoryStatus
+from muninn_memory.memories.models import MemoryStatus, MemoryType
 from muninn_memory.memories.store import MemoryStore
 
 Doc = dict[str, Any]
@@ -54,6 +55,8 @@ class MemoryLedger:
         self._sweep_db = sweep_db  # the sweeps read every user's memories, not one user's
         self._history = history
         self._index_sync = index_sync
+        # What other features drop with purged memories (relations), in the same transaction.
+        self.on_purged: list[Callable[[str, list[str], AsyncClientSession], Awaitable[None]]] = []
 
     # -- for ingestion and reconciliation -------------------------------------------------
 
@@ -186,6 +189,51 @@ class MemoryLedger:
         """The active memories among ``ids``."""
         return await self._store.many(user_id, ids, statuses=[MemoryStatus.ACTIVE.value])
 
+    # -- for relations ----------------------------------------------------------------------
+
+    async def docs(self, user_id: str, ids: list[str]) -> list[Doc]:
+        """The memories among ``ids``, whatever their status."""
+        return await self._store.many(user_id, ids)
+
+    async def lineage(self, user_id: str, lineage_id: str) -> list[Doc]:
+        """Every version of a fact, oldest first."""
+        return await self._store.lineage(user_id, lineage_id)
+
+    async def sharing_entities(self, user_id: str, entity_ids: list[str], limit: int) -> list[Doc]:
+        """Active facts (not stored messages) that mention one of these entities, newest first."""
+        query = {
+            "user_id": user_id,
+            "entity_ids": {"$in": entity_ids},
+            "status": MemoryStatus.ACTIVE.value,
+            "type": {"$ne": MemoryType.CONVERSATION.value},
+        }
+        return await self._store.find(user_id, query, limit=limit)
+
+    # -- for entity corrections --------------------------------------------------------------
+
+    async def linked_to_entity(
+        self, user_id: str, entity_id: str, session: AsyncClientSession
+    ) -> list[Doc]:
+        """Every memory linked to the entity, whatever its status (history shows them too)."""
+        query = {"user_id": user_id, "entity_ids": entity_id}
+        return await self._store.find(user_id, query, session=session)
+
+    async def set_entities(
+        self,
+        user_id: str,
+        memory_id: str,
+        entity_ids: list[str],
+        entity_names: list[str],
+        session: AsyncClientSession,
+    ) -> None:
+        """Relink a memory to these entities; its vector follows (the index filters by name)."""
+        changes = {"entity_ids": entity_ids, "entity_names": entity_names}
+        await self._store.update(user_id, memory_id, changes, session=session)
+
+    async def reindex(self, user_id: str, memory_ids: list[str]) -> None:
+        """Bring the index up to date for these memories after the caller's commit."""
+        await self._index_sync.try_sync(user_id, memory_ids)
+
     # -- for the lifecycle and summaries --------------------------------------------------
 
     async def in_period(
@@ -212,6 +260,8 @@ class MemoryLedger:
         """Remove memories for good, with their history, in the caller's transaction."""
         await self._store.delete(user_id, memory_ids, session)
         await self._history.delete_for(user_id, memory_ids, session)
+        for hook in self.on_purged:
+            await hook(user_id, memory_ids, session)
 
     async def expired(self, now: datetime, limit: int) -> list[Doc]:
         """Active memories of any user past their expiry time (``_id`` and ``user_id`` only)."""

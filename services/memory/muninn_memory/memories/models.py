@@ -11,6 +11,7 @@ from muninn_shared.pagination import CursorPage
 from pydantic import BaseModel, Field, model_validator
 
 from muninn_memory.documents.models import Document, DocumentHit
+from muninn_memory.relations.types import Direction, RelationType
 from muninn_memory.summaries.models import Summary
 
 
@@ -74,7 +75,9 @@ class DocumentSource(BaseModel):
 
 
 class Provenance(BaseModel):
-    source: MemorySource
+    source: MemorySource | Literal["summary"] = Field(
+        description="Where a memory came from; 'summary' only for a summary found by search."
+    )
     job_id: str | None = None
     event_id: str | None = None
     message_ids: list[str] = Field(default_factory=list)
@@ -193,6 +196,9 @@ class MemoryFilters(BaseModel):
     )
     source: MemorySource | None = None
     tags: list[str] = Field(default_factory=list)
+    tag_match: Literal["all", "any"] = Field(
+        default="all", description="Keep memories with every listed tag (all) or any of them."
+    )
     contact_id: str | None = Field(
         default=None,
         min_length=1,
@@ -202,7 +208,7 @@ class MemoryFilters(BaseModel):
     )
 
 
-SearchSource = Literal["memories", "documents"]
+SearchSource = Literal["memories", "documents", "summaries"]
 
 
 def _all_sources() -> list[SearchSource]:
@@ -215,8 +221,10 @@ class SearchRequest(MemorySearchQuery):
     sources: list[SearchSource] = Field(
         default_factory=_all_sources,
         min_length=1,
-        description="Search memories, uploaded documents, or both. Memory-only filters (types, "
-        "importance, entities, tags, source) leave documents out unless only documents are asked for.",
+        description="Search memories, uploaded documents, period summaries (week, month, "
+        "quarter, year), or several; summaries only when listed. Memory-only filters (types, "
+        "importance, entities, tags, source) leave documents and summaries out unless only "
+        "they are asked for. A summary's time is its period's start.",
     )
     filters: MemoryFilters = Field(default_factory=MemoryFilters)
     token_budget: int | None = Field(
@@ -225,18 +233,39 @@ class SearchRequest(MemorySearchQuery):
         le=200_000,
         description="Stop adding results once their text would exceed this many tokens.",
     )
+    expand_relations: bool = Field(
+        default=False,
+        description="After the ranked results, add memories related to the best of them "
+        "(same fact's message, shared entities, the user's own relations), each with 'via'; "
+        "at most as many as 'limit', within the filters and the token budget.",
+    )
+
+
+class RelationVia(BaseModel):
+    memory_id: str = Field(description="The ranked result it is related to.")
+    type: RelationType
+    direction: Direction = Field(description="As seen from the ranked result.")
+    strength: float = Field(ge=0, le=1)
 
 
 class SearchResult(BaseModel):
-    kind: Literal["memory", "document"] = "memory"
+    kind: Literal["memory", "document", "summary"] = "memory"
     score: float
     memory: Memory | None = Field(default=None, description="Set when kind is 'memory'.")
     document: DocumentHit | None = Field(
         default=None, description="Set when kind is 'document': the matching chunk."
     )
+    summary: Summary | None = Field(
+        default=None, description="Set when kind is 'summary': the matching period summary."
+    )
     provenance: Provenance
     components: dict[str, float] = Field(
         default_factory=dict, description="Per-signal scores behind the fused score."
+    )
+    via: RelationVia | None = Field(
+        default=None,
+        description="Added by expand_relations, not ranked: how it relates to a ranked result "
+        "(its score is that result's times the relation's strength).",
     )
 
 
@@ -268,3 +297,10 @@ class MemoryExport(BaseModel):
     entities: list[dict[str, Any]]
     documents: list[Document] = Field(default_factory=list)
     summaries: list[Summary] = Field(default_factory=list)
+    entity_changes: list[dict[str, Any]] = Field(
+        default_factory=list, description="The user's corrections of entities."
+    )
+    relations: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Relations between memories the user made, and inferred ones removed.",
+    )

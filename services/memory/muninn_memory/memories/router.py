@@ -26,6 +26,7 @@ from muninn_memory.memories.models import (
     SearchResponse,
     TimeRange,
 )
+from muninn_memory.relations.models import MemoryDetail
 from muninn_memory.retrieval.timing import recording
 
 router = APIRouter(prefix="/v1/memories", tags=["memories"])
@@ -60,7 +61,10 @@ async def list_memories(
     before: Annotated[datetime | None, Query(description="occurred_at before")] = None,
     entity: Annotated[list[str] | None, Query(description="Entity id or name; repeatable.")] = None,
     source: MemorySource | None = None,
-    tag: Annotated[list[str] | None, Query()] = None,
+    tag: Annotated[list[str] | None, Query(description="Repeatable.")] = None,
+    tag_match: Annotated[
+        Literal["all", "any"], Query(description="Every listed tag, or any of them.")
+    ] = "all",
     contact_id: Annotated[
         str | None, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     ] = None,
@@ -78,6 +82,7 @@ async def list_memories(
         entities=entity or [],
         source=source,
         tags=tag or [],
+        tag_match=tag_match,
         contact_id=contact_id,
     )
     statuses = [s.value for s in MemoryStatus] if status == "all" else [status]
@@ -94,6 +99,8 @@ async def export_memories(principal: CurrentPrincipal, services: Services) -> Me
     export = await services.memories.export(principal.user_id)
     export.documents = await services.documents.all(principal.user_id)
     export.summaries = await services.summaries.all(principal.user_id)
+    export.entity_changes = await services.entities.all_changes(principal.user_id)
+    export.relations = await services.relations.all(principal.user_id)
     return export
 
 
@@ -104,9 +111,13 @@ async def bulk_delete(
     return await services.memories.bulk_delete(principal.user_id, body)
 
 
-@router.get("/{memory_id}", summary="One memory")
-async def get_memory(memory_id: str, principal: CurrentPrincipal, services: Services) -> Memory:
-    return await services.memories.get(principal.user_id, memory_id)
+@router.get("/{memory_id}", summary="One memory, with its strongest relations")
+async def get_memory(
+    memory_id: str, principal: CurrentPrincipal, services: Services
+) -> MemoryDetail:
+    memory = await services.memories.get(principal.user_id, memory_id)
+    relations = await services.relations.of(principal.user_id, memory_id)
+    return MemoryDetail(**memory.model_dump(), relations=relations)
 
 
 @router.patch(

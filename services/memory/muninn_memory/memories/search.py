@@ -1,8 +1,12 @@
-"""Search over a user's memories and documents.
+"""Search over a user's memories, documents and period summaries.
 
 The index is asked for ids (always for one user); hits are then hydrated from MongoDB with
 the filters applied again and only current records kept — the index can lag, MongoDB is the
 record. Near-identical results are collapsed, and results stop at the token budget.
+
+Documents and summaries are indexed beside memories, each under its own type, and merged
+into the same ranked list: a search names the sources it wants and the index is asked for
+exactly those types.
 """
 
 from __future__ import annotations
@@ -26,14 +30,19 @@ from muninn_memory.memories.models import (
     MemoryFilters,
     MemoryType,
     Provenance,
+    RelationVia,
     SearchRequest,
     SearchResponse,
     SearchResult,
 )
 from muninn_memory.memories.service import MemoryService
 from muninn_memory.memories.store import MemoryStore, filter_query, with_condition
+from muninn_memory.relations.service import RelationService
 from muninn_memory.retrieval.port import MemoryIndex, ScoredMemory
 from muninn_memory.retrieval.timing import stage
+from muninn_memory.summaries.indexing import SUMMARY_TYPE, primary_context
+from muninn_memory.summaries.models import Summary
+from muninn_memory.summaries.service import SummaryService
 from muninn_memory.vectors.port import SearchFilters
 
 log = get_logger(__name__)
@@ -56,10 +65,15 @@ class Candidate:
     hit: DocumentHit | None = None
     normalized: str = field(default="")
     _terms: frozenset[str] | None = field(default=None, repr=False)
+    summary: Summary | None = None
+
+    @property
+    def is_memory(self) -> bool:
+        return self.hit is None and self.summary is None
 
     @property
     def episodic(self) -> bool:
-        return self.hit is None and self.doc["type"] == MemoryType.CONVERSATION.value
+        return self.is_memory and self.doc["type"] == MemoryType.CONVERSATION.value
 
     @property
     def terms(self) -> frozenset[str]:
@@ -102,6 +116,7 @@ class _Lookup:
     documents: bool
     now: datetime
     where: Doc | None = None
+    summaries: bool = False
 
 
 @dataclass(kw_only=True, eq=False)
@@ -112,6 +127,8 @@ class MemorySearch:
     store: MemoryStore
     documents: DocumentService
     index: MemoryIndex
+    summaries: SummaryService | None = None
+    relations: RelationService | None = None
     overfetch: int = 3
     timeout: float = 10.0
 
@@ -123,25 +140,34 @@ class MemorySearch:
         filters = request.filters
         want_documents = "documents" in request.sources
         want_memories = "memories" in request.sources and filters.source != DOCUMENT_SOURCE
+        want_summaries = (
+            "summaries" in request.sources
+            and self.summaries is not None
+            and filters.source != DOCUMENT_SOURCE
+        )
         if want_memories and memory_only(filters):
-            want_documents = False
+            want_documents = want_summaries = False
         resolved, entity_ids = await self.memories.entity_filter(user_id, filters)
         empty = SearchResponse(
             query=request.query, results=[], token_count=0, embedding_model=self.index.model_id
         )
         if want_memories and entity_ids is not None and not entity_ids:
             want_memories = False
-        if not (want_memories or want_documents):
+        if not (want_memories or want_documents or want_summaries):
             return empty
         # A person linked to contacts is also what the user's contact memories say about them.
         linked = sorted({c for e in resolved for c in e.contact_ids})
         about = linked if entity_ids is not None else await self._contacts_named(user_id, request)
+        # Exactly the types of the sources asked for: the index also holds what was not.
+        types: tuple[str, ...] = ()
+        if want_memories:
+            types += tuple(t.value for t in filters.types) or MEMORY_TYPES
+        if want_documents:
+            types += (DOCUMENT_TYPE,)
+        if want_summaries:
+            types += (SUMMARY_TYPE,)
         index_filters = SearchFilters(
-            types=()
-            if want_memories and want_documents
-            else tuple(t.value for t in filters.types) or MEMORY_TYPES
-            if want_memories
-            else (DOCUMENT_TYPE,),
+            types=types,
             context=filters.context,
             min_importance=filters.importance.min if want_memories and filters.importance else None,
             max_importance=filters.importance.max if want_memories and filters.importance else None,
@@ -155,7 +181,11 @@ class MemorySearch:
             source=filters.source if want_memories and filters.source else None,
             contact_ids=(filters.contact_id,) if want_memories and filters.contact_id else (),
         )
-        wide = want_memories and (len(resolved) > 1 or bool(linked) or bool(where))
+        # Tags are not in the index: the records filter keeps the tagged ones, so the widest
+        # candidate list is read or a tagged memory ranked below the usual few is never seen.
+        wide = want_memories and (
+            len(resolved) > 1 or bool(linked) or bool(where) or bool(filters.tags)
+        )
         scored = await self._ask_index(user_id, request, index_filters, wide=wide)
         if want_memories and about:
             scored = await self._with_contacts(user_id, request, index_filters, about, scored)
@@ -168,6 +198,7 @@ class MemorySearch:
             documents=want_documents,
             now=datetime.now(UTC),
             where=where,
+            summaries=want_summaries,
         )
         # Records are read for the best hits first: almost always they fill the page, and
         # the database's time grows with every record read. The rest only when some of the
@@ -183,14 +214,57 @@ class MemorySearch:
             chosen, tokens, complete = self._choose(scored, candidates, request)
             if complete:
                 break
+        added: list[tuple[Candidate, RelationVia]] = []
+        if request.expand_relations and want_memories and self.relations is not None:
+            with stage("relations"):
+                added, tokens = await self._related(lookup, chosen, request, tokens)
         with stage("hydrate"):
-            results = await self._results(user_id, chosen)
+            results = await self._results(user_id, [*chosen, *(c for c, _ in added)])
+        for result, (_, via) in zip(results[len(chosen) :], added, strict=True):
+            result.via = via
         return SearchResponse(
             query=request.query,
             results=results,
             token_count=tokens,
             embedding_model=self.index.model_id,
         )
+
+    async def _related(
+        self, lookup: _Lookup, chosen: list[Candidate], request: SearchRequest, tokens: int
+    ) -> tuple[list[tuple[Candidate, RelationVia]], int]:
+        """Memories related to the best results, after them: those the request's filters
+        keep, current, not near-duplicates of a result, within the token budget; at most as
+        many as the request's limit. The ranked results stay as they are."""
+        assert self.relations is not None
+        ranked = [(c.doc["_id"], c.score) for c in chosen if c.is_memory]
+        if not ranked:
+            return [], tokens
+        found = await self.relations.expand(lookup.user_id, ranked)
+        memories_only = replace(lookup, documents=False, summaries=False)
+        candidates = await self._candidates(memories_only, [e.other_id for e in found])
+        kept = list(chosen)
+        added: list[tuple[Candidate, RelationVia]] = []
+        for expansion in found:
+            candidate = candidates.get(expansion.other_id)
+            if candidate is None or any(_near_duplicate(candidate, k) for k in kept):
+                continue
+            cost = estimate_tokens(candidate.content)
+            if request.token_budget is not None and tokens + cost > request.token_budget:
+                continue
+            candidate.score = expansion.score
+            candidate.components = {"relation": expansion.strength}
+            via = RelationVia(
+                memory_id=expansion.parent_id,
+                type=expansion.type,
+                direction=expansion.direction,
+                strength=expansion.strength,
+            )
+            tokens += cost
+            kept.append(candidate)
+            added.append((candidate, via))
+            if len(added) >= request.limit:
+                break
+        return added, tokens
 
     async def _candidates(self, lookup: _Lookup, ids: list[str]) -> dict[str, Candidate]:
         """The current records behind these hits that pass the filters, by id."""
@@ -221,6 +295,15 @@ class MemorySearch:
             for chunk_id, (chunk, hit) in hits.items():
                 if _chunk_matches(chunk, lookup.filters):
                     candidates[chunk_id] = Candidate(0.0, {}, chunk["content"], chunk, hit)
+        if lookup.summaries and self.summaries is not None:
+            missing = [i for i in ids if i not in candidates]
+            with stage("summaries"):
+                found = await self.summaries.hits(lookup.user_id, missing)
+            for summary_id, (doc, summary) in found.items():
+                if _summary_matches(doc, lookup.filters):
+                    candidates[summary_id] = Candidate(
+                        0.0, {}, summary.summary, doc, summary=summary
+                    )
         return candidates
 
     async def _contacts_named(self, user_id: str, request: SearchRequest) -> list[str]:
@@ -328,7 +411,7 @@ class MemorySearch:
                 kept = chosen[twin]
                 delta = cost - estimate_tokens(kept.content)
                 fits = budget is None or tokens + delta <= budget
-                if fits and kept.episodic and candidate.hit is None and not candidate.episodic:
+                if fits and kept.episodic and candidate.is_memory and not candidate.episodic:
                     candidate.score, candidate.components = kept.score, kept.components
                     chosen[twin] = candidate
                     tokens += delta
@@ -343,10 +426,27 @@ class MemorySearch:
 
     async def _results(self, user_id: str, chosen: list[Candidate]) -> list[SearchResult]:
         memories = iter(
-            await self.memories.hydrate(user_id, [c.doc for c in chosen if c.hit is None])
+            await self.memories.hydrate(user_id, [c.doc for c in chosen if c.is_memory])
         )
         results: list[SearchResult] = []
         for candidate in chosen:
+            if candidate.summary is not None:
+                results.append(
+                    SearchResult(
+                        kind="summary",
+                        score=candidate.score,
+                        summary=candidate.summary,
+                        provenance=Provenance(
+                            source="summary",
+                            extraction=ExtractionInfo(
+                                extractor=candidate.summary.generator,
+                                category=candidate.summary.time_range.period,
+                            ),
+                        ),
+                        components=candidate.components,
+                    )
+                )
+                continue
             if candidate.hit is None:
                 memory = next(memories)
                 results.append(
@@ -386,6 +486,13 @@ class MemorySearch:
 def _request_time(moment: datetime) -> datetime:
     """A time from the request, where a client may leave out the zone: read as UTC."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _summary_matches(doc: Doc, filters: MemoryFilters) -> bool:
+    """A summary's context is its period's main one, its time the period's start."""
+    if filters.context and primary_context(doc) != filters.context:
+        return False
+    return _chunk_matches({"occurred_at": doc.get("start")}, MemoryFilters(time=filters.time))
 
 
 def _chunk_matches(chunk: Doc, filters: MemoryFilters) -> bool:

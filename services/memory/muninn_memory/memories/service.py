@@ -3,7 +3,8 @@ other features of the service use in ``ledger.py``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,6 +38,10 @@ log = get_logger(__name__)
 Doc = dict[str, Any]
 BULK_CHUNK = 500
 
+OnDeleted = Callable[[str, list[str], AsyncClientSession], Awaitable[None]]
+"""What another feature drops with deleted memories (their relations), in the same
+transaction: (user id, memory ids, session)."""
+
 
 @dataclass(kw_only=True, eq=False)
 class MemoryService:
@@ -47,6 +52,7 @@ class MemoryService:
     history: HistoryLog
     entities: EntityService
     index_sync: IndexSync
+    on_deleted: list[OnDeleted] = field(default_factory=list)
 
     # -- reading --------------------------------------------------------------------------
 
@@ -177,6 +183,8 @@ class MemoryService:
                 await self.history.delete_for(user_id, [memory_id], session)
             else:
                 await self._retire(user_id, doc, now, reason or "deleted by the user", session)
+            for hook in self.on_deleted:
+                await hook(user_id, [memory_id], session)
 
         await in_transaction(self.client, work)
         if purge:
@@ -261,6 +269,8 @@ class MemoryService:
             async def work(session: AsyncClientSession, chunk: list[Doc] = chunk) -> None:
                 for doc in chunk:
                     await self._retire(user_id, doc, now, "bulk deletion by the user", session)
+                for hook in self.on_deleted:
+                    await hook(user_id, [d["_id"] for d in chunk], session)
 
             await in_transaction(self.client, work)
             deleted += len(chunk)

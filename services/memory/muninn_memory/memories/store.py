@@ -65,7 +65,7 @@ def filter_query(
     if filters.source:
         query["provenance.source"] = filters.source
     if filters.tags:
-        query["tags"] = {"$all": filters.tags}
+        query["tags"] = {"$all" if filters.tag_match == "all" else "$in": filters.tags}
     if filters.contact_id:
         query["contact_ids"] = filters.contact_id
     if entity_ids is not None and contact_ids:

@@ -1,4 +1,5 @@
-"""With an LLM configured, it writes the summary's prose and insights from the rules' draft.
+"""With an LLM configured, it writes the summary's prose and insights from the rules' draft
+(for a quarter or a year, from the summaries of its parts).
 
 The model sees only the period's memories and the rules' draft, answers JSON constrained by
 a schema, and is validated; on any failure the rules' draft stands. Preferences, context
@@ -17,6 +18,8 @@ from pydantic import BaseModel, Field, ValidationError
 
 from muninn_memory.extraction.llm import ChatCompletionsClient, ExtractionFailedError
 from muninn_memory.extraction.text import truncate
+from muninn_memory.summaries.periods import label
+from muninn_memory.summaries.rollup import original_chars
 from muninn_memory.summaries.rules import Draft
 
 log = get_logger(__name__)
@@ -41,6 +44,13 @@ Answer JSON: "summary" (at most 120 words, third person, only facts from the mem
 "key_insights" (at most 8 short patterns or important facts), "important_events" (at most 10,
 each starting with its date YYYY-MM-DD). Never invent anything."""
 
+ROLLUP_PROMPT = """You summarise a quarter or a year of a person's life for their personal
+assistant. You get the summaries of its months (or quarters), in order, and a draft made by
+rules. Answer JSON: "summary" (at most 150 words, third person, only facts from the
+summaries; say what changed over the period), "key_insights" (at most 8 patterns or
+important facts across the parts), "important_events" (at most 10, each starting with its
+date YYYY-MM-DD, taken from the parts' events). Never invent anything."""
+
 
 class _Answer(BaseModel):
     summary: str = Field(min_length=1, max_length=3000)
@@ -54,6 +64,7 @@ class LLMSummariser:
         self._attempts = max_attempts
 
     async def improve(self, draft: Draft, docs: list[Doc]) -> Draft:
+        """A week's or month's draft rewritten from its memories."""
         memories = [
             {
                 "date": d["occurred_at"].date().isoformat(),
@@ -63,13 +74,33 @@ class LLMSummariser:
             }
             for d in sorted(docs, key=lambda d: -int(d.get("importance", 5)))[:MAX_MEMORIES]
         ]
+        original = sum(len(d["content"]) for d in docs)
+        return await self._rewrite(draft, {"memories": memories}, PROMPT, original)
+
+    async def improve_rollup(self, draft: Draft, parts: list[Doc]) -> Draft:
+        """A quarter's or year's draft rewritten from the summaries of its parts."""
+        material = [
+            {
+                "period": label(p["period"], p["start"], p["end"]),
+                "summary": truncate(str(p["summary"]), 2000),
+                "key_insights": list(p.get("key_insights") or [])[:8],
+                "important_events": list(p.get("important_events") or [])[:10],
+            }
+            for p in parts
+        ]
+        original = sum(original_chars(p) for p in parts)
+        return await self._rewrite(draft, {"parts": material}, ROLLUP_PROMPT, original)
+
+    async def _rewrite(
+        self, draft: Draft, material: dict[str, Any], prompt: str, original: int
+    ) -> Draft:
         conversation = [
-            {"role": "system", "content": PROMPT},
+            {"role": "system", "content": prompt},
             {
                 "role": "user",
                 "content": json.dumps(
                     {
-                        "memories": memories,
+                        **material,
                         "draft": {
                             "summary": draft.summary,
                             "key_insights": draft.key_insights,
@@ -87,7 +118,6 @@ class LLMSummariser:
             except (ExtractionFailedError, httpx.HTTPError, ValidationError) as exc:
                 log.info("LLM summary unusable", attempt=attempt, error=str(exc)[:200])
                 continue
-            original = sum(len(d["content"]) for d in docs)
             return replace(
                 draft,
                 summary=answer.summary.strip(),

@@ -9,7 +9,7 @@ from typing import Literal
 from muninn_shared.pagination import CursorPage
 from pydantic import BaseModel, Field
 
-Period = Literal["week", "month"]
+Period = Literal["week", "month", "quarter", "year"]
 
 
 class LearnedPreference(BaseModel):
@@ -51,6 +51,10 @@ class Summary(BaseModel):
         description="Characters of the period's memories per character of the summary."
     )
     generator: str = Field(description="'rules-v1' or 'llm:<model>'.")
+    built_from: list[str] = Field(
+        default_factory=list,
+        description="For a quarter or a year: the summaries of its months or quarters, in order.",
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -60,8 +64,16 @@ class SummaryPage(CursorPage[Summary]):
 
 
 class SummaryRequest(BaseModel):
-    period: Period = "week"
+    period: Period = Field(
+        default="week",
+        description="A week or month is summarised from its memories; a quarter from its "
+        "months and a year from its quarters (each made first when missing or made before "
+        "its period ended).",
+    )
     date: dt.date | None = Field(
         default=None,
+        # A period's end must still be a date: the last year a year's summary can end in.
+        ge=dt.date(1900, 1, 1),
+        le=dt.date(9998, 12, 31),
         description="Any day of the period to summarise (UTC); default: the last completed one.",
     )

@@ -1,4 +1,9 @@
-"""Summaries in MongoDB: one per user, period kind and start (regenerating replaces it)."""
+"""Summaries in MongoDB: one per user, period kind and start (regenerating replaces it).
+
+Summaries are searchable, so like memories each carries the state of its vector: a write
+marks it ``pending`` and the index sync (or its sweep, after a crash) brings the index up to
+date. Summaries stored before they were searchable have no state and count as pending.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,12 @@ from muninn_shared.storage.routing import StoreRouter
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from muninn_memory.indexing.models import PENDING, SYNCED
+
 Doc = dict[str, Any]
 SUMMARIES = "memory_summaries"
+# Not yet in the index: marked so by a write, or stored before summaries were searchable.
+AWAITING_INDEX: Doc = {"index_state": {"$in": [PENDING, None]}}
 
 
 class SummaryStore:
@@ -29,6 +38,7 @@ class SummaryStore:
         await ensure_index(
             db[SUMMARIES], [("user_id", ASCENDING), ("start", DESCENDING), ("_id", DESCENDING)]
         )
+        await ensure_index(db[SUMMARIES], [("index_state", ASCENDING), ("updated_at", ASCENDING)])
 
     async def _db(self, user_id: str) -> AsyncDatabase[Doc]:
         return await self._router.database_for(user_id)
@@ -41,7 +51,11 @@ class SummaryStore:
         saved = await update_one_and_read(
             db[SUMMARIES],
             key,
-            {"$set": fields, "$setOnInsert": {"_id": doc["_id"], "created_at": doc["created_at"]}},
+            {
+                "$set": {**fields, "index_state": PENDING},
+                "$setOnInsert": {"_id": doc["_id"], "created_at": doc["created_at"]},
+                "$inc": {"index_rev": 1},
+            },
             upsert=True,
         )
         return saved or doc
@@ -49,6 +63,35 @@ class SummaryStore:
     async def get(self, user_id: str, summary_id: str) -> Doc | None:
         db = await self._db(user_id)
         return await db[SUMMARIES].find_one({"_id": summary_id, "user_id": user_id})
+
+    async def many(self, user_id: str, ids: list[str]) -> list[Doc]:
+        if not ids:
+            return []
+        db = await self._db(user_id)
+        # By id alone, then the owner here (as the memory store does: see memories.matching).
+        found = db[SUMMARIES].find({"_id": {"$in": ids}})
+        return [d async for d in found if d.get("user_id") == user_id]
+
+    async def for_period(self, user_id: str, period: str, start: datetime) -> Doc | None:
+        db = await self._db(user_id)
+        return await db[SUMMARIES].find_one({"user_id": user_id, "period": period, "start": start})
+
+    @staticmethod
+    async def pending_in(db: AsyncDatabase[Doc], limit: int) -> list[Doc]:
+        cursor = db[SUMMARIES].find(AWAITING_INDEX).sort("updated_at", ASCENDING).limit(limit)
+        return [d async for d in cursor]
+
+    async def mark_synced(self, user_id: str, revisions: dict[str, int], model_id: str) -> None:
+        """Record that the index reflects these revisions; a newer write stays pending."""
+        db = await self._db(user_id)
+        for summary_id, revision in revisions.items():
+            # A summary stored before summaries were indexed has no revision: it is read as
+            # the first one.
+            current = {"$in": [revision, None]} if revision == 1 else revision
+            await db[SUMMARIES].update_one(
+                {"_id": summary_id, "user_id": user_id, "index_rev": current},
+                {"$set": {"index_state": SYNCED, "embedding_model": model_id}},
+            )
 
     async def exists(self, user_id: str, period: str, start: datetime) -> bool:
         db = await self._db(user_id)
@@ -80,7 +123,11 @@ class SummaryStore:
         )
         return [d async for d in cursor]
 
-    async def delete_before(self, user_id: str, cutoff: datetime) -> int:
+    async def delete_before(self, user_id: str, cutoff: datetime) -> list[str]:
+        """Remove the summaries of periods that ended by ``cutoff``; their ids."""
         db = await self._db(user_id)
-        result = await db[SUMMARIES].delete_many({"user_id": user_id, "end": {"$lte": cutoff}})
-        return result.deleted_count
+        query = {"user_id": user_id, "end": {"$lte": cutoff}}
+        ids = [d["_id"] async for d in db[SUMMARIES].find(query, {"_id": 1})]
+        if ids:
+            await db[SUMMARIES].delete_many({"user_id": user_id, "_id": {"$in": ids}})
+        return ids

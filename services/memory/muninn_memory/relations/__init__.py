@@ -1,0 +1,1 @@
+"""Typed relations between two memories of a user."""
