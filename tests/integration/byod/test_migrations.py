@@ -1,10 +1,10 @@
 """Content-schema migrations against a real MongoDB-protocol server (secantusdb).
 
-The package has no version 2 yet, so the tests declare one: a collection of their own,
-``test_cards``, whose v1 documents carry ``title``; v2 renames it ``name`` (a
-:class:`RenameField` step) and adds an index on ``(user_id, name)`` (``since=2``). A test
-collection rather than a real one keeps the package's specs as they are (version 1), while
-deploy, the runner and byod's pass run exactly as they will for a real version 2.
+The tests declare the version after the package's own (``NEXT``): a collection of their own,
+``test_cards``, whose documents at the package's version (``BASE``) carry ``title``; ``NEXT``
+renames it ``name`` (a :class:`RenameField` step) and adds an index on ``(user_id, name)``
+(``since=NEXT``). A test collection rather than a real one keeps the package's specs as they
+are, while deploy, the runner and byod's pass run exactly as they will for a real next version.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from muninn_byod.settings import ByodSettings
 from muninn_devstack.servers import running_mongo
 from muninn_shared.content_schema import (
     SCHEMA_COLLECTION,
+    SCHEMA_VERSION,
     SCHEMAS,
     Migration,
     Outcome,
@@ -49,6 +50,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from tests.integration.infra import Infra
 from tests.integration.integrations.app_support import me, serving
 
+BASE = SCHEMA_VERSION
+NEXT = BASE + 1
 CARDS = "test_cards"
 NEW_INDEX = "user_id_1_name_1"
 TEST_SCHEMA = ServiceSchema(
@@ -57,14 +60,16 @@ TEST_SCHEMA = ServiceSchema(
         collection(
             ContentService.CONVERSATION,
             CARDS,
-            "A test's cards: v1 names them by title, v2 by name.",
+            "A test's cards: the package's version names them by title, the next by name.",
             index("user_id"),
-            index([("user_id", 1), ("name", 1)], since=2),
+            index([("user_id", 1), ("name", 1)], since=NEXT),
         ),
     ),
 )
-V2 = Migration(2, "cards are named by name, not title", (RenameField(CARDS, "title", "name"),))
-PLAN: dict[str, Any] = {"target": 2, "migrations": (V2,), "schemas": [TEST_SCHEMA]}
+NEXT_MIGRATION = Migration(
+    NEXT, "cards are named by name, not title", (RenameField(CARDS, "title", "name"),)
+)
+PLAN: dict[str, Any] = {"target": NEXT, "migrations": (NEXT_MIGRATION,), "schemas": [TEST_SCHEMA]}
 
 Db = AsyncDatabase[dict[str, Any]]
 
@@ -84,9 +89,10 @@ async def fresh(server_uri: str) -> AsyncIterator[Db]:
         await client.close()
 
 
-async def at_v1(db: Db, cards: int) -> list[ObjectId]:
-    """The test collection deployed at version 1 with ``cards`` documents written the v1 way."""
-    await deploy(db, target=1, schemas=[TEST_SCHEMA], latest=2)
+async def at_base(db: Db, cards: int) -> list[ObjectId]:
+    """The test collection deployed at the package's version with ``cards`` documents written
+    its way (a title)."""
+    await deploy(db, target=BASE, schemas=[TEST_SCHEMA], latest=NEXT)
     ids = [ObjectId() for _ in range(cards)]
     for start in range(0, cards, 1000):
         await db[CARDS].insert_many(
@@ -103,7 +109,7 @@ async def schema_docs(db: Db) -> dict[str, dict[str, Any]]:
 
 
 async def test_a_rename_and_an_index_roll_out_while_the_user_keeps_writing(fresh: Db) -> None:
-    ids = await at_v1(fresh, 5000)
+    ids = await at_base(fresh, 5000)
     stop = asyncio.Event()
     inserted: list[ObjectId] = []
     renamed: dict[ObjectId, str] = {}
@@ -149,7 +155,7 @@ async def test_a_rename_and_an_index_roll_out_while_the_user_keeps_writing(fresh
         await writer
     assert during > 10, "the user wrote while the migration ran"
     assert report.outcome is Outcome.MIGRATED
-    assert (report.from_version, report.version) == (1, 2)
+    assert (report.from_version, report.version) == (BASE, NEXT)
     step = report.versions[0].steps[0]
     assert step.description == "rename test_cards.title to name"
     assert report.versions[0].schema_changes == [f"created index {CARDS}.{NEW_INDEX}"]
@@ -172,9 +178,9 @@ async def test_a_rename_and_an_index_roll_out_while_the_user_keeps_writing(fresh
 
     state = await schema_docs(fresh)
     assert set(state) == {"schema"}  # no lease, no cursor left
-    assert state["schema"]["version"] == 2
+    assert state["schema"]["version"] == NEXT
     history = state["schema"]["history"]
-    assert [entry["version"] for entry in history] == [1, 2]
+    assert [entry["version"] for entry in history] == [BASE, NEXT]
     assert history[1]["migration"]["steps"][0]["step"] == step.description
     assert f"created index {CARDS}.{NEW_INDEX}" in history[1]["changes"]
 
@@ -183,13 +189,13 @@ async def test_a_rename_and_an_index_roll_out_while_the_user_keeps_writing(fresh
 
 
 async def test_a_dry_run_counts_what_would_change_and_writes_nothing(fresh: Db) -> None:
-    await at_v1(fresh, 300)
+    await at_base(fresh, 300)
     before = await schema_docs(fresh)
     report = await migrate(fresh, owner="planner", dry_run=True, **PLAN)
     assert report.outcome is Outcome.DRY_RUN
-    assert (report.from_version, report.version) == (1, 1)
+    assert (report.from_version, report.version) == (BASE, BASE)
     [version] = report.versions
-    assert version.version == 2
+    assert version.version == NEXT
     assert [(s.description, s.documents) for s in version.steps] == [
         ("rename test_cards.title to name", 300)
     ]
@@ -199,10 +205,10 @@ async def test_a_dry_run_counts_what_would_change_and_writes_nothing(fresh: Db) 
     assert NEW_INDEX not in await fresh[CARDS].index_information()
 
 
-async def test_a_run_that_stops_midway_leaves_v1_and_the_next_resumes_from_its_cursor(
+async def test_a_run_that_stops_midway_leaves_the_base_version_and_the_next_resumes_from_its_cursor(
     fresh: Db,
 ) -> None:
-    await at_v1(fresh, 1000)
+    await at_base(fresh, 1000)
 
     async def crash_after_three(p: Progress) -> None:
         if p.batches == 3:
@@ -210,15 +216,15 @@ async def test_a_run_that_stops_midway_leaves_v1_and_the_next_resumes_from_its_c
 
     with pytest.raises(RuntimeError, match="went away"):
         await migrate(fresh, owner="first", batch_size=100, on_progress=crash_after_three, **PLAN)
-    assert await recorded_version(fresh) == 1
+    assert await recorded_version(fresh) == BASE
     cards = fresh[CARDS]
-    # Still usable at v1: every document has its title or, already moved, its name.
+    # Still usable at the base version: every document has its title or, already moved, its name.
     assert await cards.count_documents({"name": {"$exists": True}}) == 300
     assert await cards.count_documents({"title": {"$exists": True}}) == 700
     assert NEW_INDEX not in await cards.index_information()
     state = await schema_docs(fresh)
     assert "migration_lease" not in state  # released by the run that failed
-    assert state["migration"]["version"] == 2
+    assert state["migration"]["version"] == NEXT
     assert state["migration"]["batches"] == 3
 
     batches: list[int] = []
@@ -235,14 +241,14 @@ async def test_a_run_that_stops_midway_leaves_v1_and_the_next_resumes_from_its_c
     assert step.batches == 7  # not from zero
     assert batches == list(range(4, 11))
     assert step.documents == 1000
-    assert await recorded_version(fresh) == 2
+    assert await recorded_version(fresh) == NEXT
     assert await cards.count_documents({"title": {"$exists": True}}) == 0
     assert await cards.count_documents({"name": {"$exists": True}}) == 1000
     assert set(await schema_docs(fresh)) == {"schema"}
 
 
 async def test_one_runner_at_a_time_the_other_is_told_busy(fresh: Db) -> None:
-    await at_v1(fresh, 2000)
+    await at_base(fresh, 2000)
     first, second = await asyncio.gather(
         migrate(fresh, owner="runner-a", batch_size=100, **PLAN),
         migrate(fresh, owner="runner-b", batch_size=100, **PLAN),
@@ -252,13 +258,13 @@ async def test_one_runner_at_a_time_the_other_is_told_busy(fresh: Db) -> None:
     busy = first if first.outcome is Outcome.BUSY else second
     ran = second if busy is first else first
     assert busy.lease_owner == ("runner-a" if busy is second else "runner-b")
-    assert busy.version == 1
-    assert ran.version == 2
-    assert await recorded_version(fresh) == 2
+    assert busy.version == BASE
+    assert ran.version == NEXT
+    assert await recorded_version(fresh) == NEXT
 
 
 async def test_a_live_lease_is_respected_and_an_expired_one_taken_over(fresh: Db) -> None:
-    await at_v1(fresh, 50)
+    await at_base(fresh, 50)
     leases = fresh[SCHEMA_COLLECTION]
     await leases.insert_one(
         {
@@ -278,12 +284,12 @@ async def test_a_live_lease_is_respected_and_an_expired_one_taken_over(fresh: Db
     )
     done = await migrate(fresh, owner="here", **PLAN)
     assert done.outcome is Outcome.MIGRATED
-    assert await recorded_version(fresh) == 2
+    assert await recorded_version(fresh) == NEXT
 
 
 async def test_a_database_at_a_newer_version_is_refused_untouched(fresh: Db) -> None:
-    await at_v1(fresh, 10)
-    await fresh[SCHEMA_COLLECTION].update_one({"_id": "schema"}, {"$set": {"version": 3}})
+    await at_base(fresh, 10)
+    await fresh[SCHEMA_COLLECTION].update_one({"_id": "schema"}, {"$set": {"version": NEXT + 1}})
     with pytest.raises(SchemaTooNewError):
         await migrate(fresh, owner="old-code", **PLAN)
     with pytest.raises(SchemaTooNewError):
@@ -293,10 +299,10 @@ async def test_a_database_at_a_newer_version_is_refused_untouched(fresh: Db) -> 
 
 
 async def test_a_run_goes_through_each_pending_version_in_turn(fresh: Db) -> None:
-    """v2 then v3 (a backfill through the generic step) in one run, each recorded."""
-    await at_v1(fresh, 250)
-    v3 = Migration(
-        3,
+    """the test's next version, then one more (a backfill through the generic step) in one run, each recorded."""
+    await at_base(fresh, 250)
+    after = Migration(
+        NEXT + 1,
         "cards have a kind",
         (
             RewriteDocuments(
@@ -307,21 +313,23 @@ async def test_a_run_goes_through_each_pending_version_in_turn(fresh: Db) -> Non
     report = await migrate(
         fresh,
         owner="both",
-        target=3,
-        migrations=(V2, v3),
+        target=NEXT + 1,
+        migrations=(NEXT_MIGRATION, after),
         schemas=[TEST_SCHEMA],
         batch_size=100,
     )
-    assert [v.version for v in report.versions] == [2, 3]
+    assert [v.version for v in report.versions] == [NEXT, NEXT + 1]
     assert [s.documents for v in report.versions for s in v.steps] == [250, 250]
     assert await fresh[CARDS].count_documents({"kind": "card", "name": {"$exists": True}}) == 250
     state = await schema_docs(fresh)
-    assert [entry["version"] for entry in state["schema"]["history"]] == [1, 2, 3]
+    assert [entry["version"] for entry in state["schema"]["history"]] == [BASE, NEXT, NEXT + 1]
 
 
-# byod's background pass, with the test's v2 as the version every store is taken to: the
-# package's collections (version 1 throughout) and the test collection.
-BYOD_PLAN = MigrationPlan(target=2, migrations=(V2,), schemas=(*SCHEMAS.values(), TEST_SCHEMA))
+# byod's background pass, with the test's next version as the version every store is taken to: the
+# package's collections (at its version throughout) and the test collection.
+BYOD_PLAN = MigrationPlan(
+    target=NEXT, migrations=(NEXT_MIGRATION,), schemas=(*SCHEMAS.values(), TEST_SCHEMA)
+)
 STORES = "/v1/byod/stores"
 
 
@@ -359,11 +367,11 @@ async def byod(infra: Infra) -> AsyncIterator[Byod]:
         await client.close()
 
 
-async def registered_at_v1(
+async def registered_at_base(
     byod: Byod, server_uri: str, cards: int, status: str
 ) -> tuple[str, dict[str, str], Db, AsyncMongoClient[dict[str, Any]]]:
-    """A user's store registered, provisioned (the package at version 1), set to ``status``,
-    and ``cards`` v1 documents in the test collection."""
+    """A user's store registered, provisioned (the package at its version), set to ``status``,
+    and ``cards`` documents of the base version in the test collection."""
     user_id = "u-" + uuid.uuid4().hex[:12]
     who = me(user_id)
     database = "byodmig_" + uuid.uuid4().hex[:8]
@@ -377,7 +385,7 @@ async def registered_at_v1(
         [{"user_id": user_id, "title": f"card {n}"} for n in range(cards)]
     )
     shown = (await byod.http.get(f"{STORES}/current", headers=who)).json()
-    assert shown["schema_version"] == 1
+    assert shown["schema_version"] == BASE
     assert shown["migration"] is None
     return user_id, who, own[database], own
 
@@ -385,8 +393,8 @@ async def registered_at_v1(
 async def test_the_background_pass_migrates_registered_stores_one_at_a_time(
     byod: Byod, server_uri: str
 ) -> None:
-    ana, ana_who, ana_db, ana_own = await registered_at_v1(byod, server_uri, 1500, "active")
-    bo, bo_who, bo_db, bo_own = await registered_at_v1(byod, server_uri, 1500, "provisioning")
+    ana, ana_who, ana_db, ana_own = await registered_at_base(byod, server_uri, 1500, "active")
+    bo, bo_who, bo_db, bo_own = await registered_at_base(byod, server_uri, 1500, "provisioning")
     try:
         stop = asyncio.Event()
         most_at_once = 0
@@ -421,22 +429,22 @@ async def test_the_background_pass_migrates_registered_stores_one_at_a_time(
         assert most_at_once == 1  # concurrency 1: one store at a time
         [running] = shown_running
         assert running["migration"]["state"] == "running"
-        assert running["migration"]["from_version"] == 1
-        assert running["migration"]["to_version"] == 2
-        assert running["migration"]["version"] == 2
+        assert running["migration"]["from_version"] == BASE
+        assert running["migration"]["to_version"] == NEXT
+        assert running["migration"]["version"] == NEXT
         assert running["migration"]["step"] == "rename test_cards.title to name"
         assert running["migration"]["documents_done"] > 0
 
         for who, status, db in ((ana_who, "active", ana_db), (bo_who, "provisioning", bo_db)):
             shown = (await byod.http.get(f"{STORES}/current", headers=who)).json()
             assert shown["status"] == status  # back to what it was
-            assert shown["schema_version"] == 2
+            assert shown["schema_version"] == NEXT
             assert shown["error"] is None
             assert shown["migration"]["state"] == "done"
             assert shown["migration"]["documents_done"] == 1500
             assert shown["migration"]["finished_at"] is not None
-            assert any("migrated from version 1 to 2" in note for note in shown["notes"])
-            assert await recorded_version(db) == 2
+            assert any(f"migrated from version {BASE} to {NEXT}" in note for note in shown["notes"])
+            assert await recorded_version(db) == NEXT
             assert await db[CARDS].count_documents({"title": {"$exists": True}}) == 0
             assert await db[CARDS].count_documents({"name": {"$exists": True}}) == 1500
             assert NEW_INDEX in await db[CARDS].index_information()
@@ -450,19 +458,19 @@ async def test_the_background_pass_migrates_registered_stores_one_at_a_time(
 async def test_a_failed_migration_is_recorded_backed_off_and_resumed(
     byod: Byod, server_uri: str
 ) -> None:
-    user_id, who, db, own = await registered_at_v1(byod, server_uri, 200, "active")
+    user_id, who, db, own = await registered_at_base(byod, server_uri, 200, "active")
     migrations = byod.app.state.services.migrations
     try:
         # Its owner may see what the migration would change (a dry run: nothing written).
         plan = await byod.http.get(f"{STORES}/current/migration", headers=who)
         assert plan.status_code == 200, plan.text
         assert plan.json() == {
-            "schema_version": 1,
-            "target": 2,
+            "schema_version": BASE,
+            "target": NEXT,
             "versions": [
                 {
-                    "version": 2,
-                    "description": V2.description,
+                    "version": NEXT,
+                    "description": NEXT_MIGRATION.description,
                     "steps": [
                         {
                             "description": "rename test_cards.title to name",
@@ -485,13 +493,13 @@ async def test_a_failed_migration_is_recorded_backed_off_and_resumed(
         assert await migrations.migrate_due() == 1
         failed = (await byod.http.get(f"{STORES}/current", headers=who)).json()
         assert failed["status"] == "active"
-        assert failed["schema_version"] == 1
+        assert failed["schema_version"] == BASE
         assert failed["error"]["code"] == "schema-index-conflict"
         assert failed["migration"]["state"] == "failed"
         assert failed["migration"]["attempts"] == 1
         assert datetime.fromisoformat(failed["migration"]["next_attempt_at"]) > datetime.now(UTC)
-        # The steps ran; the version did not move: the database is at v1, usable.
-        assert await recorded_version(db) == 1
+        # The steps ran; the version did not move: the database is at the base version, usable.
+        assert await recorded_version(db) == BASE
         assert await db[CARDS].count_documents({"name": {"$exists": True}}) == 200
         # Not due yet: the next pass leaves it alone.
         assert await migrations.migrate_due() == 0
@@ -512,11 +520,11 @@ async def test_a_failed_migration_is_recorded_backed_off_and_resumed(
         assert await migrations.migrate_due() == 1
         fixed = (await byod.http.get(f"{STORES}/current", headers=who)).json()
         assert fixed["status"] == "active"
-        assert fixed["schema_version"] == 2
+        assert fixed["schema_version"] == NEXT
         assert fixed["error"] is None
         assert fixed["migration"]["state"] == "done"
         assert fixed["migration"]["attempts"] == 0
-        assert await recorded_version(db) == 2
+        assert await recorded_version(db) == NEXT
         assert NEW_INDEX in await db[CARDS].index_information()
     finally:
         await own.close()

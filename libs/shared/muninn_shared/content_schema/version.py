@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 CHANGELOG: Mapping[int, str] = {
     1: (
@@ -26,5 +26,9 @@ CHANGELOG: Mapping[int, str] = {
         "dead letters and lease, and applied-event markers, prefixed with the service; "
         "memory's vector collection (dense + sparse, cosine) and its payload indexes for the "
         "user's Qdrant."
+    ),
+    2: (
+        "Scheduler: expenses (amounts as Decimal128, by day and by category), the user's own "
+        "expense category keywords, lists with their items and memberships (shared lists)."
     ),
 }
