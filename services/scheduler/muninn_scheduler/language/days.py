@@ -32,7 +32,9 @@ YESTERDAY = re.compile(
     re.IGNORECASE,
 )
 AGO = re.compile(rf"\b(\d+|an?|{NUMBER_WORDS})\s+(day|week)s?\s+ago\b", re.IGNORECASE)
-PAST_WEEKDAY = re.compile(rf"\b(?:(on|last)\s+)?{_WEEKDAY_NAMES}\b", re.IGNORECASE)
+PAST_WEEKDAY = re.compile(
+    rf"\b(?:(on|last|this|next|coming|this\s+coming)\s+)?{_WEEKDAY_NAMES}\b", re.IGNORECASE
+)
 
 MONTH_PERIOD = re.compile(
     rf"\b(?:(?:in|during|for|over|of)\s+(?:the\s+month\s+of\s+)?|(last|this)\s+)"
@@ -143,9 +145,14 @@ def spent_on(text: str, today: date) -> Day | None:
         # "sat"/"wed" alone are ordinary words; abbreviations count after "on" or "last".
         if not match.group(1) and match.group(0).lower() not in WEEKDAYS:
             continue
+        prefix = " ".join((match.group(1) or "").lower().split())
         target = next(i for i, n in enumerate(WEEKDAYS) if n.startswith(match.group(2)[:3].lower()))
+        if prefix in ("next", "coming", "this coming") or (
+            prefix == "this" and target > today.weekday()
+        ):
+            return None  # "tickets for next Friday": a day ahead is not when it was spent
         back = (today.weekday() - target) % 7
-        if back == 0 and (match.group(1) or "").lower() == "last":
+        if back == 0 and prefix == "last":
             back = 7
         return Day(today - timedelta(days=back), match.span())
     if match := CALENDAR.search(text):

@@ -109,7 +109,8 @@ Time spent, prices of things not bought by them, plans, wishes and other questio
 Resolve relative dates against "today"."""
 
 RECORDS_HINT = re.compile(
-    r"\d|\b(?:spen[dt]|paid|pay|cost|expenses?|bought|got|list|out\s+of|tick|cross|buy|"
+    r"\d|\b(?:spen[dt]|spending|paid|pay|cost|expenses?|how\s+much|bought|got|list|out\s+of|"
+    r"tick|cross|buy|shopping|groceries|"
     r"euros?|dollars?|pounds?|quid|bucks)\b|[$€£¥₹]",
     re.IGNORECASE,
 )
