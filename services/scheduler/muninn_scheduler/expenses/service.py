@@ -49,6 +49,7 @@ from muninn_scheduler.expenses.store import (
     ExpenseStore,
     amount_of,
     day_value,
+    days_from,
     expense_from_doc,
     money_value,
 )
@@ -204,14 +205,7 @@ class ExpenseService:
             raise ProblemError(422, "'from' is after 'to'.", code="invalid-range")
         if filters.min_amount and filters.max_amount and filters.min_amount > filters.max_amount:
             raise ProblemError(422, "min_amount is above max_amount.", code="invalid-range")
-        query: dict[str, Any] = {"user_id": user_id}
-        days: dict[str, Any] = {}
-        if filters.start:
-            days["$gte"] = day_value(filters.start)
-        if filters.end:
-            days["$lte"] = day_value(filters.end)
-        if days:
-            query["date"] = days
+        query: dict[str, Any] = {"user_id": user_id, **days_from(filters.start, filters.end)}
         amounts: dict[str, Any] = {}
         if filters.min_amount is not None:
             amounts["$gte"] = money_value(filters.min_amount)

@@ -4,7 +4,7 @@ ranges and cursors compare dates); and each user's own category keywords."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -32,6 +32,21 @@ T = TypeVar("T")
 def day_value(day: date) -> datetime:
     """How a day is stored: midnight UTC of that calendar date (the date is already local)."""
     return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def days_from(start: date | None, end: date | None) -> Document:
+    """A ``date`` filter for the days from ``start`` to ``end``, both included.
+
+    Written with strict bounds around them (after the midnight before ``start``, before the
+    one after ``end``): every stored day is a midnight, so it means the same, and strict
+    bounds are read right by every server — the packaged one misses the value equal to an
+    inclusive bound when walking the descending day index."""
+    bounds: Document = {}
+    if start is not None:
+        bounds["$gt"] = day_value(start - timedelta(days=1))
+    if end is not None:
+        bounds["$lt"] = day_value(end + timedelta(days=1))
+    return {"date": bounds} if bounds else {}
 
 
 def money_value(amount: Decimal) -> Decimal128:
@@ -77,11 +92,7 @@ class ExpenseStore(UserDocuments):
         session: AsyncClientSession | None = None,
     ) -> list[Document]:
         """The user's expenses from ``start`` to ``end`` (inclusive), for totals."""
-        query = {
-            "user_id": user_id,
-            "date": {"$gte": day_value(start), "$lte": day_value(end)},
-            **(extra or {}),
-        }
+        query = {"user_id": user_id, **days_from(start, end), **(extra or {})}
         projection = {"amount": 1, "currency": 1, "category": 1, "date": 1}
         cursor = self._collection.find(query, projection, session=session)
         return await cursor.to_list(MAX_SUMMED)
