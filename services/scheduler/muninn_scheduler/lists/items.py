@@ -200,6 +200,16 @@ ITEM_CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+AISLES = [category for category, _ in ITEM_CATEGORIES]
+
+
+def aisle_order(doc: dict[str, object]) -> tuple[int, str]:
+    """Where an item comes in a list read out: by aisle, then by name."""
+    category = str(doc.get("category") or OTHER)
+    place = AISLES.index(category) if category in AISLES else len(AISLES)
+    return place, str(doc.get("name", "")).lower()
+
+
 @lru_cache(maxsize=1024)
 def _word(keyword: str) -> re.Pattern[str]:
     # Singular keywords match plurals too ("apples", "berries", "tomatoes").

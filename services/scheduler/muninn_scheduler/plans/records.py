@@ -27,6 +27,7 @@ from muninn_scheduler.expenses.service import ExpenseService, Spent
 from muninn_scheduler.language.expenses import ExpenseDraft, SpendQuestion
 from muninn_scheduler.language.extract import RecordsRequest, Understanding
 from muninn_scheduler.language.lists import ListAction, ListCommand, item_key
+from muninn_scheduler.lists.items import aisle_order
 from muninn_scheduler.lists.service import Change, ListService, item_line
 from muninn_scheduler.profiles.models import Profile
 
@@ -257,7 +258,7 @@ class ConversationRecords:
 
     async def _show(self, list_doc: Document, session: AsyncClientSession) -> Reply:
         items = await self._lists.all_items(list_doc, session)
-        open_items = [i for i in items if not i.get("completed")]
+        open_items = sorted((i for i in items if not i.get("completed")), key=aisle_order)
         done = len(items) - len(open_items)
         ticked = f" ({done} ticked off)" if done else ""
         if not open_items:
