@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, WithJsonSchema
 
 # Active ISO 4217 codes (2025) with their minor units; every code not listed has two.
 _ZERO_DECIMALS = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX VND VUV XAF XOF XPF"
@@ -70,7 +70,12 @@ def decimal_amount(value: Any) -> Decimal:
     return amount
 
 
-Amount = Annotated[Decimal, BeforeValidator(decimal_amount)]
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(decimal_amount),
+    # Documented as the string it should be sent as, so clients never build it from a float.
+    WithJsonSchema({"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$", "examples": ["45.00"]}),
+]
 
 
 def in_minor_units(amount: Decimal, currency: str) -> Decimal:
