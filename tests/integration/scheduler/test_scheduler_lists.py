@@ -327,7 +327,7 @@ async def test_a_collaborator_adds_to_a_shared_list_by_name_in_conversation(
 
 
 async def test_erasure_and_export_cover_lists_items_and_memberships(
-    lisbon: LisbonUser, settings: SchedulerSettings
+    lisbon: LisbonUser, settings: SchedulerSettings, clock: ManualClock
 ) -> None:
     client, app, owner_id, owner = lisbon
     collaborator_id = "u-" + uuid.uuid4().hex
@@ -358,11 +358,28 @@ async def test_erasure_and_export_cover_lists_items_and_memberships(
         201,
     )
 
+    # The collaborator takes the owner's tea off by chat: their plan keeps what undo needs.
+    await ok(
+        await client.post(f"/v1/lists/{mine['id']}/items", json={"name": "jam"}, headers=owner), 201
+    )
+    await say(
+        app,
+        collaborator_id,
+        "conv-" + uuid.uuid4().hex,
+        "remove tea from the mine list",
+        clock.now(),
+    )
+
+    async def tea_gone() -> bool:
+        return [i["name"] for i in await items_of(client, mine["id"], owner)] == ["jam"]
+
+    await eventually(tea_gone, "the removal")
+
     exported = (await ok(await client.get("/internal/privacy/export", headers=owner)))[
         "collections"
     ]
     assert [d["name"] for d in exported["lists"]] == ["Mine"]
-    assert [d["name"] for d in exported["list_items"]] == ["tea"]
+    assert [d["name"] for d in exported["list_items"]] == ["jam"]
     assert [d["list_id"] for d in exported["list_members"]] == [theirs["id"]]
 
     await app.state.runtime.publish(
@@ -385,3 +402,6 @@ async def test_erasure_and_export_cover_lists_items_and_memberships(
         "id"
     ] == theirs["id"]
     assert len((await ok(await client.get("/v1/lists", headers=collaborator)))["items"]) == 1
+    left = [str(d) async for d in db["plans"].find({"user_id": collaborator_id})]
+    assert left, "the collaborator's plan stays: it is theirs"
+    assert not [d for d in left if owner_id in d], "and names no one else"

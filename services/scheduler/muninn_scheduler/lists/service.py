@@ -68,7 +68,7 @@ class Change:
     completed: list[str] = field(default_factory=list)
     """Items ticked off."""
     removed: list[Document] = field(default_factory=list)
-    """Items deleted, whole, to put back."""
+    """Items deleted, to put back (``snapshot``)."""
     list_created: bool = False
     lines: list[str] = field(default_factory=list)
     """The items as the confirmation names them."""
@@ -507,7 +507,9 @@ class ListService:
         self, user_id: str, list_doc: Document, items: Sequence[Document], session: Session
     ) -> Change:
         await self.authorize(list_doc["_id"], user_id, Operation.EDIT_ITEMS, session=session)
-        change = Change(list_doc["_id"], list_doc["name"], removed=list(items))
+        change = Change(
+            list_doc["_id"], list_doc["name"], removed=[snapshot(i, user_id) for i in items]
+        )
         change.lines = [str(i["name"]) for i in items]
         await self._store.delete_items([i["_id"] for i in items], session)
         if items:
@@ -537,15 +539,29 @@ class ListService:
                 {"completed": False, "completed_at": None, "completed_by": None, "updated_at": now},
                 session,
             )
-        removed = data.get("removed") or []
         present = {d["_id"] for d in await self.all_items(list_doc, session)}
-        await self._store.restore_items([d for d in removed if d["_id"] not in present], session)
+        restored = [
+            {**d, "user_id": list_doc["user_id"], "list_id": list_doc["_id"]}
+            for d in data.get("removed") or []
+            if d["_id"] not in present
+        ]
+        await self._store.restore_items(restored, session)
         created_here = data.get("list_created") and role is Role.OWNER
         if created_here and not await self.all_items(list_doc, session):
             await self._store.delete_list(list_doc, session)
             return True
         await self._store.touch(list_doc["_id"], now, session)
         return True
+
+
+def snapshot(item: Document, actor: str) -> Document:
+    """An item as kept to undo its removal, in the plans of ``actor`` (who removed it): the
+    list's owner and whoever else added or ticked it off are left out, so that no other
+    user's id is kept among ``actor``'s records (their erasure could not reach it there)."""
+    kept = {k: v for k, v in item.items() if k not in ("user_id", "added_by", "completed_by")}
+    for name in ("added_by", "completed_by"):
+        kept[name] = actor if item.get(name) == actor else None
+    return kept
 
 
 def _member(doc: Document) -> Member:

@@ -19,6 +19,7 @@ from muninn_shared.events.payloads import MessageEvent
 from muninn_shared.money import MINOR_UNITS
 from muninn_shared.problems import ProblemError
 from muninn_shared.storage.mongo import Document
+from pydantic import ValidationError
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_scheduler.expenses.categories import display_name
@@ -143,15 +144,21 @@ class ConversationRecords:
                 "a default currency in your preferences.",
             )
         try:
+            body = ExpenseIn(
+                description=draft.description,
+                amount=draft.amount,
+                currency=currency,
+                date=draft.day,
+                merchant=draft.merchant,
+            )
+        except ValidationError:  # an amount of a trillion or more is a slip, not a purchase
+            return Reply(
+                ANSWER, f"I couldn't record {draft.amount:f} as an expense: check the amount."
+            )
+        try:
             expense = await self._expenses.create(
                 message.user_id,
-                ExpenseIn(
-                    description=draft.description,
-                    amount=draft.amount,
-                    currency=currency,
-                    date=draft.day,
-                    merchant=draft.merchant,
-                ),
+                body,
                 source=ExpenseSource(
                     kind="conversation",
                     conversation_id=message.conversation_id,
