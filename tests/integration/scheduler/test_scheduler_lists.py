@@ -405,3 +405,28 @@ async def test_erasure_and_export_cover_lists_items_and_memberships(
     left = [str(d) async for d in db["plans"].find({"user_id": collaborator_id})]
     assert left, "the collaborator's plan stays: it is theirs"
     assert not [d for d in left if owner_id in d], "and names no one else"
+
+
+async def test_named_lists_and_answers_about_what_is_not_there(
+    lisbon: LisbonUser, clock: ManualClock, infra: Infra
+) -> None:
+    chat = Chat(lisbon, infra, clock)
+    none_yet = await chat.say("what lists do I have?", "records_answer")
+    assert none_yet["text"].startswith("You have no lists yet")
+    started = await chat.say("add nails and a tin of paint to the hardware store list")
+    assert started["text"].startswith("I started a new list, “Hardware store”. Added to")
+    assert "paint 1 can" in started["text"]
+    listed_now = await chat.say("what lists do I have?", "records_answer")
+    assert listed_now["text"] == "Your lists: Hardware store (2 to get)."
+    empty = await chat.say("what's on my list?", "records_answer")
+    assert empty["text"] == "Your shopping list is empty.", "a named list is not the default"
+    missing = await chat.say("remove screws from the hardware store list", "records_answer")
+    assert missing["text"] == "Screws: not on Hardware store."
+    unknown = await chat.say("what's on the garden list?", "records_answer")
+    assert unknown["text"] == "You have no list called “Garden”."
+    cleared = await chat.say("clear the hardware store list")
+    assert "Cleared 2 items from Hardware store" in cleared["text"]
+    nothing = await chat.say(
+        "clear the completed items from the hardware store list", "records_answer"
+    )
+    assert nothing["text"] == "Nothing is ticked off on Hardware store."
