@@ -407,6 +407,25 @@ async def write_scheduler_content(client: httpx.AsyncClient, me: Headers) -> Non
         headers=me,
     )
     assert experience.status_code == 201, experience.text
+    expense = await client.post(
+        "/v1/expenses",
+        json={"description": "Groceries", "amount": "45.10", "currency": "EUR"},
+        headers=me,
+    )
+    assert expense.status_code == 201, expense.text
+    rules = await client.put(
+        "/v1/expenses/categories/treats", json={"keywords": ["cake"]}, headers=me
+    )
+    assert rules.status_code == 200, rules.text
+    groceries = await client.post("/v1/lists", json={"name": "Groceries"}, headers=me)
+    assert groceries.status_code == 201, groceries.text
+    list_id = groceries.json()["id"]
+    item = await client.post(f"/v1/lists/{list_id}/items", json={"name": "milk"}, headers=me)
+    assert item.status_code == 201, item.text
+    invited = await client.post(
+        f"/v1/lists/{list_id}/members", json={"user_id": "u-invitee"}, headers=me
+    )
+    assert invited.status_code == 200, invited.text
 
 
 async def write_integrations_content(client: httpx.AsyncClient, me: Headers) -> None:
@@ -447,7 +466,17 @@ WRITTEN = {
         "documents",
         "document_chunks",
     ),
-    ContentService.SCHEDULER: ("tasks", "reminders", "experiences", "timers"),
+    ContentService.SCHEDULER: (
+        "tasks",
+        "reminders",
+        "experiences",
+        "timers",
+        "expenses",
+        "expense_categories",
+        "lists",
+        "list_items",
+        "list_members",
+    ),
     ContentService.INTEGRATIONS: ("contacts", "interactions"),
 }
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from bson import ObjectId
+from bson import Decimal128, ObjectId
 from fastapi import APIRouter
 from fastapi.encoders import jsonable_encoder
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -62,9 +62,15 @@ def redacted(value: Any) -> Any:
 
 
 def _jsonable(doc: dict[str, Any]) -> dict[str, Any]:
-    """BSON (ObjectId, datetimes) to plain JSON values."""
+    """BSON (ObjectId, datetimes, decimals) to plain JSON values; a Decimal128 (money) as
+    its exact decimal string, never a float."""
     converted: dict[str, Any] = jsonable_encoder(
-        doc, custom_encoder={ObjectId: str, bytes: lambda b: b.hex()}
+        doc,
+        custom_encoder={
+            ObjectId: str,
+            bytes: lambda b: b.hex(),
+            Decimal128: lambda d: str(d.to_decimal()),
+        },
     )
     return converted
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from muninn_shared.privacy import redacted
+from bson import Decimal128
+from muninn_shared.privacy import _jsonable, redacted
 
 
 def test_secret_fields_go_at_every_depth_lists_included() -> None:
@@ -27,3 +28,8 @@ def test_secret_fields_go_at_every_depth_lists_included() -> None:
 def test_nothing_else_changes() -> None:
     doc = {"title": "Lunch", "attendees": [{"name": "Ana", "email": "ana@example.org"}], "n": 3}
     assert redacted(doc) == doc
+
+
+def test_money_is_exported_as_its_exact_decimal_string() -> None:
+    doc = {"amount": Decimal128("45.10"), "parts": [Decimal128("0.1"), Decimal128("1E+3")]}
+    assert _jsonable(doc) == {"amount": "45.10", "parts": ["0.1", "1E+3"]}

@@ -54,6 +54,8 @@ DEFAULT_ROUTES: dict[str, str] = {
     "/v1/experiences": "scheduler",
     "/v1/notifications": "scheduler",
     "/v1/providers": "scheduler",
+    "/v1/expenses": "scheduler",
+    "/v1/lists": "scheduler",
     "/v1/integrations": "integrations",
     "/v1/contacts": "integrations",
     "/v1/interactions": "integrations",

@@ -38,6 +38,8 @@ def table() -> RouteTable:
         ("/v1/interests", "memory"),
         ("/v1/reminders/r1", "scheduler"),
         ("/v1/providers", "scheduler"),
+        ("/v1/expenses/summary", "scheduler"),
+        ("/v1/lists/l1/items/i1", "scheduler"),
         ("/v1/calendar/events", "integrations"),
         ("/v1/mail", "integrations"),
         ("/v1/byod/stores", "byod"),

@@ -35,6 +35,8 @@ def test_merge_patch_is_rfc7396() -> None:
         {"privacy": {"data_retention_days": -1}},
         {"preferred_contact_times": {"morning": 15}},
         {"theme": "neon"},
+        {"currency": "EURO"},
+        {"currency": "XYZ"},
         {"surprise": True},
     ],
 )
@@ -53,6 +55,13 @@ def test_valid_iana_zone_and_location() -> None:
     assert prefs.timezone == "America/New_York"
     assert prefs.location is not None
     assert prefs.location.timezone == "Europe/Lisbon"
+
+
+def test_a_default_currency_is_an_iso_4217_code_in_upper_case() -> None:
+    assert Preferences().currency is None
+    assert Preferences.model_validate({"currency": "eur"}).currency == "EUR"
+    cleared = merge_patch(Preferences(currency="JPY").model_dump(mode="json"), {"currency": None})
+    assert Preferences.model_validate(cleared).currency is None
 
 
 def test_registration_rejects_a_malformed_language_tag_before_anything_is_stored() -> None:

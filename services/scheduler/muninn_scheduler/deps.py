@@ -8,7 +8,9 @@ from typing import Annotated
 from fastapi import Depends
 from muninn_shared.http.services import services_of
 
+from muninn_scheduler.expenses.service import ExpenseService
 from muninn_scheduler.experiences.service import ExperienceService
+from muninn_scheduler.lists.service import ListService
 from muninn_scheduler.notifications.service import NotificationService
 from muninn_scheduler.nudges.service import NudgeService
 from muninn_scheduler.plans.service import PlanService
@@ -27,6 +29,8 @@ class SchedulerServices:
     providers: ProviderRatings
     plans: PlanService
     nudges: NudgeService
+    expenses: ExpenseService
+    lists: ListService
     wheel: TimerWheel
 
 

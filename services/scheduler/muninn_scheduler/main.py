@@ -10,7 +10,7 @@ import httpx
 from fastapi import FastAPI
 from muninn_shared.background import BackgroundTasks
 from muninn_shared.outbound import OutboundGuard, guarded_client
-from muninn_shared.privacy import install_erasure_consumer
+from muninn_shared.privacy import ExtraEraser, install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.service import build_service_app
 
@@ -22,12 +22,18 @@ from muninn_scheduler.conversations.handlers import register_handlers as registe
 from muninn_scheduler.delivery.email import EmailSender
 from muninn_scheduler.delivery.webhook import WebhookSender
 from muninn_scheduler.deps import SchedulerServices
+from muninn_scheduler.expenses.router import router as expenses_router
+from muninn_scheduler.expenses.service import ExpenseService
+from muninn_scheduler.expenses.store import CategoryRuleStore, ExpenseStore
 from muninn_scheduler.experiences.router import router as experiences_router
 from muninn_scheduler.experiences.service import ExperienceService
 from muninn_scheduler.experiences.store import ExperienceStore
 from muninn_scheduler.feature import FeatureDeps
 from muninn_scheduler.language.extract import Understanding
 from muninn_scheduler.language.llm import ChatExtractor
+from muninn_scheduler.lists.router import router as lists_router
+from muninn_scheduler.lists.service import ListService
+from muninn_scheduler.lists.store import ListStore
 from muninn_scheduler.notifications.email_confirmation import EmailConfirmations
 from muninn_scheduler.notifications.outbound import OutboundChannels
 from muninn_scheduler.notifications.router import router as notifications_router
@@ -37,6 +43,7 @@ from muninn_scheduler.nudges.handlers import register_handlers as register_nudge
 from muninn_scheduler.nudges.router import router as nudges_router
 from muninn_scheduler.nudges.service import NudgeService
 from muninn_scheduler.nudges.store import NudgeStore
+from muninn_scheduler.plans.records import ConversationRecords
 from muninn_scheduler.plans.service import PlanService
 from muninn_scheduler.plans.store import PlanStore
 from muninn_scheduler.profiles.handlers import register_handlers as register_profile_handlers
@@ -95,6 +102,8 @@ class Indexed(Protocol):
 class Features:
     services: SchedulerServices
     stores: tuple[Indexed, ...]
+    erasers: tuple[ExtraEraser, ...] = ()
+    """What erasing a user does besides deleting the documents that carry their id."""
 
 
 def build_features(
@@ -121,6 +130,9 @@ def build_features(
     plan_store = PlanStore(db)
     nudge_store = NudgeStore(db)
     calendar_links = CalendarLinkStore(db)
+    expense_store = ExpenseStore(db)
+    category_rules = CategoryRuleStore(db)
+    list_store = ListStore(db)
     stores: tuple[Indexed, ...] = (
         timers,
         notification_store,
@@ -131,6 +143,9 @@ def build_features(
         plan_store,
         nudge_store,
         calendar_links,
+        expense_store,
+        category_rules,
+        list_store,
     )
 
     wheel = TimerWheel(
@@ -192,6 +207,8 @@ def build_features(
         follow_up_delay_minutes=settings.follow_up_delay_minutes,
         reply_window=timedelta(hours=settings.review_reply_window_hours),
     )
+    expenses = ExpenseService(expense_store, category_rules, profile_service, clock)
+    lists = ListService(list_store, clock, runtime.routes)
     plans = PlanService(
         store=plan_store,
         reminders=reminders,
@@ -200,6 +217,7 @@ def build_features(
         understanding=reader,
         outbox=runtime.outbox,
         clock=clock,
+        records=ConversationRecords(expenses, lists, reader),
         enabled=settings.plans_from_conversation,
         undo_window=timedelta(minutes=settings.undo_window_minutes),
     )
@@ -233,9 +251,11 @@ def build_features(
         providers=providers,
         plans=plans,
         nudges=nudges,
+        expenses=expenses,
+        lists=lists,
         wheel=wheel,
     )
-    return Features(services=services, stores=stores)
+    return Features(services=services, stores=stores, erasers=(list_store.erase_for,))
 
 
 def create_app(
@@ -257,7 +277,7 @@ def create_app(
     guard = guard or settings.outbound_guard()
     webhook_http = guarded_client(guard, timeout=timeout)
     features = build_features(settings, clock, runtime, http, guard, webhook_http)
-    install_erasure_consumer(runtime)
+    install_erasure_consumer(runtime, features.erasers)
     background = BackgroundTasks(settings.service_name)
     if run_timers:
         background.add("timer-wheel", features.services.wheel.run)
@@ -270,7 +290,7 @@ def create_app(
         runtime,
         title="Muninn scheduler",
         description="Reminders, tasks, experiences and follow-ups, provider ratings, "
-        "notifications and nudges, on durable timers.",
+        "notifications and nudges, on durable timers; expenses and shared lists.",
         routers=[
             reminders_router,
             tasks_router,
@@ -278,6 +298,8 @@ def create_app(
             providers_router,
             nudges_router,  # before notifications: /v1/notifications/{id} would swallow it
             notifications_router,
+            expenses_router,
+            lists_router,
         ],
         background=background,
         on_startup=[ensure_indexes],

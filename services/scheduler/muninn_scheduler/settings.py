@@ -40,7 +40,8 @@ class SchedulerSettings(OutboundSettings):
     )
     email_confirmation_ttl_hours: int = Field(default=24, ge=1, le=24 * 14)
 
-    # Optional LLM extraction of plans and reviews (OpenAI-compatible /chat/completions);
+    # Optional LLM extraction of plans, reviews, expenses and list requests (OpenAI-compatible
+    # /chat/completions);
     # the offline rule-based extractors are used when unset or when the model fails.
     scheduler_llm_base_url: str | None = None
     scheduler_llm_api_key: SecretStr | None = None
@@ -48,7 +49,9 @@ class SchedulerSettings(OutboundSettings):
     scheduler_llm_timeout_seconds: float = Field(default=20.0, gt=0)
 
     plans_from_conversation: bool = Field(
-        default=True, description="Create reminders and experiences from what users write."
+        default=True,
+        description="Create reminders, experiences and expenses, change lists and answer "
+        "spending and list questions from what users write.",
     )
     undo_window_minutes: int = Field(
         default=24 * 60, ge=1, description="How long replying 'undo' cancels the last plan."

@@ -10,6 +10,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from muninn_scheduler.language import plans, reviews
+from muninn_scheduler.language.expenses import parse_expense, parse_spend_question
+from muninn_scheduler.language.lists import parse_list_command
 from muninn_scheduler.language.plans import parse_plan
 from muninn_scheduler.language.reviews import analyse_review
 from muninn_shared.whitespace import plain_whitespace
@@ -117,3 +119,50 @@ ordinary = st.lists(
 def test_rewritten_patterns_answer_as_before(text: str) -> None:
     assert reviews.CONTRAST.split(text) == OLD_CONTRAST.split(text)
     assert plans._without_trailing_filler(text.strip()) == OLD_TRAILING_FILLER.sub("", text.strip())
+
+
+def _record_runs() -> st.SearchStrategy[str]:
+    return repeated_pieces(
+        [
+            "spent ",
+            "I paid ",
+            "45 euros ",
+            "€",
+            "on ",
+            "at Lidl ",
+            "add ",
+            "milk and ",
+            "eggs, ",
+            "to the ",
+            "list ",
+            "got the ",
+            "how much did I spend ",
+            "in November ",
+            "two dozen ",
+            "kg ",
+        ],
+        [",", ".", "!", "?", "-", "'", "$", "€", "&"],
+    )
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(st.lists(_record_runs(), min_size=1, max_size=8).map("".join))
+@example("I spent 45 euros on" + " \u3000" * 8_000 + "groceries")
+@example("add " + "milk, " * 80 + "eggs to the list")
+@example("how much did I spend on " + "the " * 120 + "?")
+def test_money_and_list_rules_read_hostile_text_as_its_plain_whitespace(text: str) -> None:
+    normal = plain_whitespace(text)
+    today = NOW.date()
+    assert parse_expense(text, today) == parse_expense(normal, today)
+    assert parse_spend_question(text, today) == parse_spend_question(normal, today)
+    assert parse_list_command(text) == parse_list_command(normal)
+
+
+def test_a_run_of_whitespace_in_an_expense_reads_as_one_space() -> None:
+    hostile = parse_expense("I spent 45 euros on" + "\u1680" * 400 + "groceries", NOW.date())
+    assert hostile is not None
+    assert hostile.description == "Groceries"

@@ -56,6 +56,8 @@ LinkType: TypeAlias = Literal[
     "acquaintance",
 ]
 
+MemberStatus: TypeAlias = Literal["invited", "active"]
+
 MemoryJobStatus: TypeAlias = Literal["queued", "processing", "done", "failed"]
 
 MemoryKind: TypeAlias = Literal["summary", "insight", "briefing", "talking_point"]
@@ -109,6 +111,8 @@ ResponseStyle: TypeAlias = Literal["concise", "detailed", "casual"]
 
 Role: TypeAlias = Literal["owner", "collaborator", "viewer"]
 
+SchedulerRole: TypeAlias = Literal["owner", "collaborator"]
+
 StoreStatus: TypeAlias = Literal[
     "provisioning", "migrating", "copying", "active", "degraded", "disconnecting"
 ]
@@ -116,6 +120,8 @@ StoreStatus: TypeAlias = Literal[
 SubscriptionTier: TypeAlias = Literal["free", "pro", "enterprise"]
 
 SummaryMethod: TypeAlias = Literal["extractive", "provided"]
+
+SummaryPeriod: TypeAlias = Literal["week", "month"]
 
 SyncFrequency: TypeAlias = Literal["realtime", "hourly", "daily"]
 
@@ -126,6 +132,8 @@ TaskStatus: TypeAlias = Literal["todo", "in_progress", "completed", "cancelled"]
 Theme: TypeAlias = Literal["light", "dark", "system"]
 
 Topology: TypeAlias = Literal["replica_set", "sharded"]
+
+Trend: TypeAlias = Literal["up", "down", "same", "new"]
 
 
 class AdminUser(ApiModel):
@@ -412,6 +420,19 @@ class CalendarPerson(ApiModel):
     name: str | None = None
 
 
+class Category(ApiModel):
+    id: str
+    name: str
+    keywords: list[str]
+    your_keywords: list[str] | None = None
+    custom: bool = False
+
+
+class CategoryRules(ApiModel):
+    name: str | None = None
+    keywords: list[str]
+
+
 class ChannelSettings(ApiModel):
     in_app: bool = True
     webhook: WebhookSettings | None = None
@@ -471,6 +492,10 @@ class Choice(ApiModel):
     message: CompletionMessage
     finish_reason: str
     logprobs: None = None
+
+
+class Cleared(ApiModel):
+    cleared: int
 
 
 class Cluster(ApiModel):
@@ -1114,6 +1139,67 @@ class Exchange(ApiModel):
     assistant_message: Message
 
 
+class Expense(ApiModel):
+    id: str
+    description: str
+    amount: str
+    currency: str
+    category: str
+    date: _dt.date
+    merchant: str | None = None
+    metadata: dict[str, Any] | None = None
+    timezone: str
+    source: ExpenseSource | None = None
+    created_at: _dt.datetime
+    updated_at: _dt.datetime
+
+
+class ExpenseIn(ApiModel):
+    description: str
+    amount: str
+    currency: str | None = None
+    category: str | None = None
+    date: _dt.date | None = None
+    merchant: str | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class ExpensePage(ApiModel):
+    items: list[Expense]
+    next_cursor: str | None = None
+
+
+class ExpensePatch(ApiModel):
+    description: str | None = None
+    amount: str | None = None
+    currency: str | None = None
+    category: str | None = None
+    date: _dt.date | None = None
+    merchant: str | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class ExpenseSource(ApiModel):
+    """Where an expense came from: the API, or a message in a conversation."""
+
+    kind: Literal["api", "conversation"] = "api"
+    conversation_id: str | None = None
+    message_id: str | None = None
+    text: str | None = None
+    extractor: str | None = None
+
+
+class ExpenseSummary(ApiModel):
+    period: Literal["week", "month"]
+    start: _dt.date
+    end: _dt.date
+    previous_start: _dt.date
+    previous_end: _dt.date
+    timezone: str
+    totals: list[Total]
+    categories: list[Total]
+
+
 class Experience(ApiModel):
     id: str
     type: str
@@ -1402,6 +1488,41 @@ class Invitation(ApiModel):
     invited_at: _dt.datetime | None
 
 
+class Item(ApiModel):
+    id: str
+    list_id: str
+    name: str
+    category: str
+    quantity: int | float
+    unit: str | None = None
+    completed: bool
+    completed_at: _dt.datetime | None = None
+    added_by: str | None = None
+    completed_by: str | None = None
+    created_at: _dt.datetime
+    updated_at: _dt.datetime
+
+
+class ItemIn(ApiModel):
+    name: str
+    quantity: float | str = "1"
+    unit: str | None = None
+    category: str | None = None
+
+
+class ItemPage(ApiModel):
+    items: list[Item]
+    next_cursor: str | None = None
+
+
+class ItemPatch(ApiModel):
+    name: str | None = None
+    quantity: float | str | None = None
+    unit: str | None = None
+    category: str | None = None
+    completed: bool | None = None
+
+
 class ItemTags(ApiModel):
     """The tags an item carries after a change."""
 
@@ -1492,6 +1613,30 @@ class LinkTypeBody(ApiModel):
     ]
 
 
+class ListIn(ApiModel):
+    name: str
+    is_default: bool = False
+
+
+class ListInvitation(ApiModel):
+    list_id: str
+    name: str
+    owner_id: str
+    role: Literal["owner", "collaborator"]
+    invited_by: str
+    invited_at: _dt.datetime | None = None
+
+
+class ListPage(ApiModel):
+    items: list[ShoppingList]
+    next_cursor: str | None = None
+
+
+class ListPatch(ApiModel):
+    name: str | None = None
+    is_default: bool | None = None
+
+
 class Localization(ApiModel):
     default_language: str | None = None
     supported_languages: list[str] | None = None
@@ -1565,6 +1710,20 @@ class MailSummary(ApiModel):
     size: int = 0
     created_at: _dt.datetime
     updated_at: _dt.datetime
+
+
+class Member(ApiModel):
+    user_id: str
+    role: Literal["owner", "collaborator"]
+    status: Literal["invited", "active"] = "active"
+    invited_by: str | None = None
+    invited_at: _dt.datetime | None = None
+    joined_at: _dt.datetime | None = None
+
+
+class MemberAdd(ApiModel):
+    user_id: str
+    role: Literal["owner", "collaborator"] = "collaborator"
 
 
 class Memory(ApiModel):
@@ -2215,6 +2374,7 @@ class Preferences(ApiModel):
     theme: Literal["light", "dark", "system"] = "system"
     language: str = "en"
     timezone: str = "UTC"
+    currency: str | None = None
     preferred_contact_times: PreferredContactTimes | None = None
     location: IdentityLocation | None = None
 
@@ -2570,6 +2730,19 @@ class ServiceErasure(ApiModel):
 class Session(ApiModel):
     user: User
     tokens: TokenPair
+
+
+class ShoppingList(ApiModel):
+    id: str
+    name: str
+    owner_id: str
+    my_role: Literal["owner", "collaborator"]
+    is_default: bool
+    item_count: int
+    open_count: int
+    member_count: int
+    created_at: _dt.datetime
+    updated_at: _dt.datetime
 
 
 class Snippet(ApiModel):
@@ -2936,6 +3109,22 @@ class ToolCall(ApiModel):
     status: Literal["pending", "complete", "error"] = "pending"
     error: str | None = None
     created_at: _dt.datetime
+
+
+class Total(ApiModel):
+    """Spending in one currency (and one category, in a category's row), this period and the
+    one before.
+    """
+
+    category: str | None = None
+    currency: str
+    amount: str
+    count: int
+    previous_amount: str
+    previous_count: int
+    change: str
+    change_percent: str | None = None
+    trend: Literal["up", "down", "same", "new"]
 
 
 class TrackedContact(ApiModel):

@@ -33,10 +33,12 @@ __all__ = [
     "AsyncConversationsResource",
     "AsyncDocumentsResource",
     "AsyncEntitiesResource",
+    "AsyncExpensesResource",
     "AsyncExperiencesResource",
     "AsyncGroups",
     "AsyncIntegrationsResource",
     "AsyncInteractionsResource",
+    "AsyncListsResource",
     "AsyncMailResource",
     "AsyncMeResource",
     "AsyncMemoriesResource",
@@ -61,9 +63,11 @@ __all__ = [
     "ConversationsResource",
     "DocumentsResource",
     "EntitiesResource",
+    "ExpensesResource",
     "ExperiencesResource",
     "IntegrationsResource",
     "InteractionsResource",
+    "ListsResource",
     "MailResource",
     "MeResource",
     "MemoriesResource",
@@ -2808,6 +2812,249 @@ class AsyncEntitiesResource(AsyncResource):
         )
 
 
+class ExpensesResource(SyncResource):
+    """``/v1/expenses``"""
+
+    def list(
+        self,
+        *,
+        from_: _dt.date | None = None,
+        to: _dt.date | None = None,
+        category: str | None = None,
+        currency: str | None = None,
+        min_amount: str | None = None,
+        max_amount: str | None = None,
+        q: str | None = None,
+        limit: int | None = None,
+    ) -> Paginator[m.Expense]:
+        """Your expenses, latest day first.
+
+        ``GET /v1/expenses``
+
+        Every item of every page, fetched as the iteration reaches it.
+        """
+        return self._paginate(
+            "GET",
+            "/v1/expenses",
+            params={
+                "from": from_,
+                "to": to,
+                "category": category,
+                "currency": currency,
+                "min_amount": min_amount,
+                "max_amount": max_amount,
+                "q": q,
+                "limit": limit,
+            },
+            page=m.ExpensePage,
+        )
+
+    def create(self, body: m.ExpenseIn | Mapping[str, Any]) -> m.Expense:
+        """Record an expense.
+
+        ``POST /v1/expenses``
+        """
+        return _cast(m.Expense, self._call("POST", "/v1/expenses", json=body, answer=m.Expense))
+
+    def categories(self) -> builtins.list[m.Category]:
+        """The categories, with their keywords and yours.
+
+        ``GET /v1/expenses/categories``
+        """
+        return _cast(
+            builtins.list[m.Category],
+            self._call("GET", "/v1/expenses/categories", answer=builtins.list[m.Category]),
+        )
+
+    def set_category(self, category: str, body: m.CategoryRules | Mapping[str, Any]) -> m.Category:
+        """Set your keywords for a category (a new id makes a category of your own).
+
+        ``PUT /v1/expenses/categories/{category}``
+        """
+        return _cast(
+            m.Category,
+            self._call(
+                "PUT", f"/v1/expenses/categories/{_segment(category)}", json=body, answer=m.Category
+            ),
+        )
+
+    def drop_category(self, category: str) -> None:
+        """Drop your keywords for a category (and a category of your own).
+
+        ``DELETE /v1/expenses/categories/{category}``
+        """
+        self._call("DELETE", f"/v1/expenses/categories/{_segment(category)}")
+
+    def summary(
+        self, *, period: Literal["week", "month"] | None = None, date: _dt.date | None = None
+    ) -> m.ExpenseSummary:
+        """Spending per category for a week or month, with the trend against the one before.
+
+        ``GET /v1/expenses/summary``
+        """
+        return _cast(
+            m.ExpenseSummary,
+            self._call(
+                "GET",
+                "/v1/expenses/summary",
+                params={"period": period, "date": date},
+                answer=m.ExpenseSummary,
+            ),
+        )
+
+    def get(self, expense_id: str) -> m.Expense:
+        """One expense.
+
+        ``GET /v1/expenses/{expense_id}``
+        """
+        return _cast(
+            m.Expense, self._call("GET", f"/v1/expenses/{_segment(expense_id)}", answer=m.Expense)
+        )
+
+    def delete(self, expense_id: str) -> None:
+        """Delete an expense.
+
+        ``DELETE /v1/expenses/{expense_id}``
+        """
+        self._call("DELETE", f"/v1/expenses/{_segment(expense_id)}")
+
+    def update(self, expense_id: str, body: m.ExpensePatch | Mapping[str, Any]) -> m.Expense:
+        """Change an expense.
+
+        ``PATCH /v1/expenses/{expense_id}``
+        """
+        return _cast(
+            m.Expense,
+            self._call(
+                "PATCH", f"/v1/expenses/{_segment(expense_id)}", json=body, answer=m.Expense
+            ),
+        )
+
+
+class AsyncExpensesResource(AsyncResource):
+    """``/v1/expenses``"""
+
+    def list(
+        self,
+        *,
+        from_: _dt.date | None = None,
+        to: _dt.date | None = None,
+        category: str | None = None,
+        currency: str | None = None,
+        min_amount: str | None = None,
+        max_amount: str | None = None,
+        q: str | None = None,
+        limit: int | None = None,
+    ) -> AsyncPaginator[m.Expense]:
+        """Your expenses, latest day first.
+
+        ``GET /v1/expenses``
+
+        Every item of every page, fetched as the iteration reaches it.
+        """
+        return self._paginate(
+            "GET",
+            "/v1/expenses",
+            params={
+                "from": from_,
+                "to": to,
+                "category": category,
+                "currency": currency,
+                "min_amount": min_amount,
+                "max_amount": max_amount,
+                "q": q,
+                "limit": limit,
+            },
+            page=m.ExpensePage,
+        )
+
+    async def create(self, body: m.ExpenseIn | Mapping[str, Any]) -> m.Expense:
+        """Record an expense.
+
+        ``POST /v1/expenses``
+        """
+        return _cast(
+            m.Expense, await self._call("POST", "/v1/expenses", json=body, answer=m.Expense)
+        )
+
+    async def categories(self) -> builtins.list[m.Category]:
+        """The categories, with their keywords and yours.
+
+        ``GET /v1/expenses/categories``
+        """
+        return _cast(
+            builtins.list[m.Category],
+            await self._call("GET", "/v1/expenses/categories", answer=builtins.list[m.Category]),
+        )
+
+    async def set_category(
+        self, category: str, body: m.CategoryRules | Mapping[str, Any]
+    ) -> m.Category:
+        """Set your keywords for a category (a new id makes a category of your own).
+
+        ``PUT /v1/expenses/categories/{category}``
+        """
+        return _cast(
+            m.Category,
+            await self._call(
+                "PUT", f"/v1/expenses/categories/{_segment(category)}", json=body, answer=m.Category
+            ),
+        )
+
+    async def drop_category(self, category: str) -> None:
+        """Drop your keywords for a category (and a category of your own).
+
+        ``DELETE /v1/expenses/categories/{category}``
+        """
+        await self._call("DELETE", f"/v1/expenses/categories/{_segment(category)}")
+
+    async def summary(
+        self, *, period: Literal["week", "month"] | None = None, date: _dt.date | None = None
+    ) -> m.ExpenseSummary:
+        """Spending per category for a week or month, with the trend against the one before.
+
+        ``GET /v1/expenses/summary``
+        """
+        return _cast(
+            m.ExpenseSummary,
+            await self._call(
+                "GET",
+                "/v1/expenses/summary",
+                params={"period": period, "date": date},
+                answer=m.ExpenseSummary,
+            ),
+        )
+
+    async def get(self, expense_id: str) -> m.Expense:
+        """One expense.
+
+        ``GET /v1/expenses/{expense_id}``
+        """
+        return _cast(
+            m.Expense,
+            await self._call("GET", f"/v1/expenses/{_segment(expense_id)}", answer=m.Expense),
+        )
+
+    async def delete(self, expense_id: str) -> None:
+        """Delete an expense.
+
+        ``DELETE /v1/expenses/{expense_id}``
+        """
+        await self._call("DELETE", f"/v1/expenses/{_segment(expense_id)}")
+
+    async def update(self, expense_id: str, body: m.ExpensePatch | Mapping[str, Any]) -> m.Expense:
+        """Change an expense.
+
+        ``PATCH /v1/expenses/{expense_id}``
+        """
+        return _cast(
+            m.Expense,
+            await self._call(
+                "PATCH", f"/v1/expenses/{_segment(expense_id)}", json=body, answer=m.Expense
+            ),
+        )
+
+
 class ExperiencesResource(SyncResource):
     """``/v1/experiences``"""
 
@@ -3456,6 +3703,398 @@ class AsyncInteractionsResource(AsyncResource):
                 answer=m.InteractionRecord,
             ),
         )
+
+
+class ListsResource(SyncResource):
+    """``/v1/lists``"""
+
+    def list_lists(self, *, limit: int | None = None) -> Paginator[m.ShoppingList]:
+        """Your lists and the ones shared with you, newest first.
+
+        ``GET /v1/lists``
+
+        Every item of every page, fetched as the iteration reaches it.
+        """
+        return self._paginate("GET", "/v1/lists", params={"limit": limit}, page=m.ListPage)
+
+    def create(self, body: m.ListIn | Mapping[str, Any]) -> m.ShoppingList:
+        """Create a list.
+
+        ``POST /v1/lists``
+        """
+        return _cast(
+            m.ShoppingList, self._call("POST", "/v1/lists", json=body, answer=m.ShoppingList)
+        )
+
+    def invitations(self) -> builtins.list[m.ListInvitation]:
+        """Lists you are invited to and have not accepted or declined.
+
+        ``GET /v1/lists/invitations``
+        """
+        return _cast(
+            builtins.list[m.ListInvitation],
+            self._call("GET", "/v1/lists/invitations", answer=builtins.list[m.ListInvitation]),
+        )
+
+    def accept(self, list_id: str) -> m.ShoppingList:
+        """Accept an invitation: the list appears among yours as a collaborator's.
+
+        ``POST /v1/lists/invitations/{list_id}/accept``
+        """
+        return _cast(
+            m.ShoppingList,
+            self._call(
+                "POST", f"/v1/lists/invitations/{_segment(list_id)}/accept", answer=m.ShoppingList
+            ),
+        )
+
+    def decline(self, list_id: str) -> None:
+        """Decline an invitation.
+
+        ``POST /v1/lists/invitations/{list_id}/decline``
+        """
+        self._call("POST", f"/v1/lists/invitations/{_segment(list_id)}/decline")
+
+    def get(self, list_id: str) -> m.ShoppingList:
+        """One list.
+
+        ``GET /v1/lists/{list_id}``
+        """
+        return _cast(
+            m.ShoppingList,
+            self._call("GET", f"/v1/lists/{_segment(list_id)}", answer=m.ShoppingList),
+        )
+
+    def delete(self, list_id: str) -> None:
+        """Delete a list and its items (owner only).
+
+        ``DELETE /v1/lists/{list_id}``
+        """
+        self._call("DELETE", f"/v1/lists/{_segment(list_id)}")
+
+    def update(self, list_id: str, body: m.ListPatch | Mapping[str, Any]) -> m.ShoppingList:
+        """Rename a list or make it the default (owner only).
+
+        ``PATCH /v1/lists/{list_id}``
+        """
+        return _cast(
+            m.ShoppingList,
+            self._call("PATCH", f"/v1/lists/{_segment(list_id)}", json=body, answer=m.ShoppingList),
+        )
+
+    def items(
+        self,
+        list_id: str,
+        *,
+        completed: bool | None = None,
+        category: str | None = None,
+        limit: int | None = None,
+    ) -> Paginator[m.Item]:
+        """A list's items, newest first.
+
+        ``GET /v1/lists/{list_id}/items``
+
+        Every item of every page, fetched as the iteration reaches it.
+        """
+        return self._paginate(
+            "GET",
+            f"/v1/lists/{_segment(list_id)}/items",
+            params={"completed": completed, "category": category, "limit": limit},
+            page=m.ItemPage,
+        )
+
+    def add_item(self, list_id: str, body: m.ItemIn | Mapping[str, Any]) -> m.Item:
+        """Add an item (201), or add to the quantity of the open item of that name and unit (200).
+
+        ``POST /v1/lists/{list_id}/items``
+        """
+        return _cast(
+            m.Item,
+            self._call("POST", f"/v1/lists/{_segment(list_id)}/items", json=body, answer=m.Item),
+        )
+
+    def clear_completed(self, list_id: str) -> m.Cleared:
+        """Remove the items ticked off.
+
+        ``POST /v1/lists/{list_id}/items/clear-completed``
+        """
+        return _cast(
+            m.Cleared,
+            self._call(
+                "POST", f"/v1/lists/{_segment(list_id)}/items/clear-completed", answer=m.Cleared
+            ),
+        )
+
+    def get_item(self, list_id: str, item_id: str) -> m.Item:
+        """One item.
+
+        ``GET /v1/lists/{list_id}/items/{item_id}``
+        """
+        return _cast(
+            m.Item,
+            self._call(
+                "GET", f"/v1/lists/{_segment(list_id)}/items/{_segment(item_id)}", answer=m.Item
+            ),
+        )
+
+    def delete_item(self, list_id: str, item_id: str) -> None:
+        """Remove an item.
+
+        ``DELETE /v1/lists/{list_id}/items/{item_id}``
+        """
+        self._call("DELETE", f"/v1/lists/{_segment(list_id)}/items/{_segment(item_id)}")
+
+    def update_item(
+        self, list_id: str, item_id: str, body: m.ItemPatch | Mapping[str, Any]
+    ) -> m.Item:
+        """Change an item or tick it off.
+
+        ``PATCH /v1/lists/{list_id}/items/{item_id}``
+        """
+        return _cast(
+            m.Item,
+            self._call(
+                "PATCH",
+                f"/v1/lists/{_segment(list_id)}/items/{_segment(item_id)}",
+                json=body,
+                answer=m.Item,
+            ),
+        )
+
+    def members(self, list_id: str) -> builtins.list[m.Member]:
+        """Who shares the list.
+
+        ``GET /v1/lists/{list_id}/members``
+        """
+        return _cast(
+            builtins.list[m.Member],
+            self._call(
+                "GET", f"/v1/lists/{_segment(list_id)}/members", answer=builtins.list[m.Member]
+            ),
+        )
+
+    def invite(
+        self, list_id: str, body: m.MemberAdd | Mapping[str, Any]
+    ) -> builtins.list[m.Member]:
+        """Invite a collaborator (owner only); they join when they accept.
+
+        ``POST /v1/lists/{list_id}/members``
+        """
+        return _cast(
+            builtins.list[m.Member],
+            self._call(
+                "POST",
+                f"/v1/lists/{_segment(list_id)}/members",
+                json=body,
+                answer=builtins.list[m.Member],
+            ),
+        )
+
+    def remove_member(self, list_id: str, user_id: str) -> None:
+        """Remove a collaborator or withdraw an invitation (owner), or leave.
+
+        ``DELETE /v1/lists/{list_id}/members/{user_id}``
+        """
+        self._call("DELETE", f"/v1/lists/{_segment(list_id)}/members/{_segment(user_id)}")
+
+
+class AsyncListsResource(AsyncResource):
+    """``/v1/lists``"""
+
+    def list_lists(self, *, limit: int | None = None) -> AsyncPaginator[m.ShoppingList]:
+        """Your lists and the ones shared with you, newest first.
+
+        ``GET /v1/lists``
+
+        Every item of every page, fetched as the iteration reaches it.
+        """
+        return self._paginate("GET", "/v1/lists", params={"limit": limit}, page=m.ListPage)
+
+    async def create(self, body: m.ListIn | Mapping[str, Any]) -> m.ShoppingList:
+        """Create a list.
+
+        ``POST /v1/lists``
+        """
+        return _cast(
+            m.ShoppingList, await self._call("POST", "/v1/lists", json=body, answer=m.ShoppingList)
+        )
+
+    async def invitations(self) -> builtins.list[m.ListInvitation]:
+        """Lists you are invited to and have not accepted or declined.
+
+        ``GET /v1/lists/invitations``
+        """
+        return _cast(
+            builtins.list[m.ListInvitation],
+            await self._call(
+                "GET", "/v1/lists/invitations", answer=builtins.list[m.ListInvitation]
+            ),
+        )
+
+    async def accept(self, list_id: str) -> m.ShoppingList:
+        """Accept an invitation: the list appears among yours as a collaborator's.
+
+        ``POST /v1/lists/invitations/{list_id}/accept``
+        """
+        return _cast(
+            m.ShoppingList,
+            await self._call(
+                "POST", f"/v1/lists/invitations/{_segment(list_id)}/accept", answer=m.ShoppingList
+            ),
+        )
+
+    async def decline(self, list_id: str) -> None:
+        """Decline an invitation.
+
+        ``POST /v1/lists/invitations/{list_id}/decline``
+        """
+        await self._call("POST", f"/v1/lists/invitations/{_segment(list_id)}/decline")
+
+    async def get(self, list_id: str) -> m.ShoppingList:
+        """One list.
+
+        ``GET /v1/lists/{list_id}``
+        """
+        return _cast(
+            m.ShoppingList,
+            await self._call("GET", f"/v1/lists/{_segment(list_id)}", answer=m.ShoppingList),
+        )
+
+    async def delete(self, list_id: str) -> None:
+        """Delete a list and its items (owner only).
+
+        ``DELETE /v1/lists/{list_id}``
+        """
+        await self._call("DELETE", f"/v1/lists/{_segment(list_id)}")
+
+    async def update(self, list_id: str, body: m.ListPatch | Mapping[str, Any]) -> m.ShoppingList:
+        """Rename a list or make it the default (owner only).
+
+        ``PATCH /v1/lists/{list_id}``
+        """
+        return _cast(
+            m.ShoppingList,
+            await self._call(
+                "PATCH", f"/v1/lists/{_segment(list_id)}", json=body, answer=m.ShoppingList
+            ),
+        )
+
+    def items(
+        self,
+        list_id: str,
+        *,
+        completed: bool | None = None,
+        category: str | None = None,
+        limit: int | None = None,
+    ) -> AsyncPaginator[m.Item]:
+        """A list's items, newest first.
+
+        ``GET /v1/lists/{list_id}/items``
+
+        Every item of every page, fetched as the iteration reaches it.
+        """
+        return self._paginate(
+            "GET",
+            f"/v1/lists/{_segment(list_id)}/items",
+            params={"completed": completed, "category": category, "limit": limit},
+            page=m.ItemPage,
+        )
+
+    async def add_item(self, list_id: str, body: m.ItemIn | Mapping[str, Any]) -> m.Item:
+        """Add an item (201), or add to the quantity of the open item of that name and unit (200).
+
+        ``POST /v1/lists/{list_id}/items``
+        """
+        return _cast(
+            m.Item,
+            await self._call(
+                "POST", f"/v1/lists/{_segment(list_id)}/items", json=body, answer=m.Item
+            ),
+        )
+
+    async def clear_completed(self, list_id: str) -> m.Cleared:
+        """Remove the items ticked off.
+
+        ``POST /v1/lists/{list_id}/items/clear-completed``
+        """
+        return _cast(
+            m.Cleared,
+            await self._call(
+                "POST", f"/v1/lists/{_segment(list_id)}/items/clear-completed", answer=m.Cleared
+            ),
+        )
+
+    async def get_item(self, list_id: str, item_id: str) -> m.Item:
+        """One item.
+
+        ``GET /v1/lists/{list_id}/items/{item_id}``
+        """
+        return _cast(
+            m.Item,
+            await self._call(
+                "GET", f"/v1/lists/{_segment(list_id)}/items/{_segment(item_id)}", answer=m.Item
+            ),
+        )
+
+    async def delete_item(self, list_id: str, item_id: str) -> None:
+        """Remove an item.
+
+        ``DELETE /v1/lists/{list_id}/items/{item_id}``
+        """
+        await self._call("DELETE", f"/v1/lists/{_segment(list_id)}/items/{_segment(item_id)}")
+
+    async def update_item(
+        self, list_id: str, item_id: str, body: m.ItemPatch | Mapping[str, Any]
+    ) -> m.Item:
+        """Change an item or tick it off.
+
+        ``PATCH /v1/lists/{list_id}/items/{item_id}``
+        """
+        return _cast(
+            m.Item,
+            await self._call(
+                "PATCH",
+                f"/v1/lists/{_segment(list_id)}/items/{_segment(item_id)}",
+                json=body,
+                answer=m.Item,
+            ),
+        )
+
+    async def members(self, list_id: str) -> builtins.list[m.Member]:
+        """Who shares the list.
+
+        ``GET /v1/lists/{list_id}/members``
+        """
+        return _cast(
+            builtins.list[m.Member],
+            await self._call(
+                "GET", f"/v1/lists/{_segment(list_id)}/members", answer=builtins.list[m.Member]
+            ),
+        )
+
+    async def invite(
+        self, list_id: str, body: m.MemberAdd | Mapping[str, Any]
+    ) -> builtins.list[m.Member]:
+        """Invite a collaborator (owner only); they join when they accept.
+
+        ``POST /v1/lists/{list_id}/members``
+        """
+        return _cast(
+            builtins.list[m.Member],
+            await self._call(
+                "POST",
+                f"/v1/lists/{_segment(list_id)}/members",
+                json=body,
+                answer=builtins.list[m.Member],
+            ),
+        )
+
+    async def remove_member(self, list_id: str, user_id: str) -> None:
+        """Remove a collaborator or withdraw an invitation (owner), or leave.
+
+        ``DELETE /v1/lists/{list_id}/members/{user_id}``
+        """
+        await self._call("DELETE", f"/v1/lists/{_segment(list_id)}/members/{_segment(user_id)}")
 
 
 class MailResource(SyncResource):
@@ -6165,9 +6804,11 @@ class SyncGroups:
     conversations: ConversationsResource
     documents: DocumentsResource
     entities: EntitiesResource
+    expenses: ExpensesResource
     experiences: ExperiencesResource
     integrations: IntegrationsResource
     interactions: InteractionsResource
+    lists: ListsResource
     mail: MailResource
     me: MeResource
     memories: MemoriesResource
@@ -6197,9 +6838,11 @@ class SyncGroups:
         self.conversations = ConversationsResource(transport)
         self.documents = DocumentsResource(transport)
         self.entities = EntitiesResource(transport)
+        self.expenses = ExpensesResource(transport)
         self.experiences = ExperiencesResource(transport)
         self.integrations = IntegrationsResource(transport)
         self.interactions = InteractionsResource(transport)
+        self.lists = ListsResource(transport)
         self.mail = MailResource(transport)
         self.me = MeResource(transport)
         self.memories = MemoriesResource(transport)
@@ -6232,9 +6875,11 @@ class AsyncGroups:
     conversations: AsyncConversationsResource
     documents: AsyncDocumentsResource
     entities: AsyncEntitiesResource
+    expenses: AsyncExpensesResource
     experiences: AsyncExperiencesResource
     integrations: AsyncIntegrationsResource
     interactions: AsyncInteractionsResource
+    lists: AsyncListsResource
     mail: AsyncMailResource
     me: AsyncMeResource
     memories: AsyncMemoriesResource
@@ -6264,9 +6909,11 @@ class AsyncGroups:
         self.conversations = AsyncConversationsResource(transport)
         self.documents = AsyncDocumentsResource(transport)
         self.entities = AsyncEntitiesResource(transport)
+        self.expenses = AsyncExpensesResource(transport)
         self.experiences = AsyncExperiencesResource(transport)
         self.integrations = AsyncIntegrationsResource(transport)
         self.interactions = AsyncInteractionsResource(transport)
+        self.lists = AsyncListsResource(transport)
         self.mail = AsyncMailResource(transport)
         self.me = AsyncMeResource(transport)
         self.memories = AsyncMemoriesResource(transport)
@@ -6383,6 +7030,15 @@ OPERATIONS: dict[str, str] = {
     "GET /v1/entities/{entity_id}/history": "entities.history",
     "POST /v1/entities/{entity_id}/merge": "entities.merge",
     "POST /v1/entities/{entity_id}/split": "entities.split",
+    "GET /v1/expenses": "expenses.list",
+    "POST /v1/expenses": "expenses.create",
+    "GET /v1/expenses/categories": "expenses.categories",
+    "PUT /v1/expenses/categories/{category}": "expenses.set_category",
+    "DELETE /v1/expenses/categories/{category}": "expenses.drop_category",
+    "GET /v1/expenses/summary": "expenses.summary",
+    "GET /v1/expenses/{expense_id}": "expenses.get",
+    "DELETE /v1/expenses/{expense_id}": "expenses.delete",
+    "PATCH /v1/expenses/{expense_id}": "expenses.update",
     "GET /v1/experiences": "experiences.list",
     "POST /v1/experiences": "experiences.create",
     "GET /v1/experiences/{experience_id}": "experiences.get",
@@ -6406,6 +7062,23 @@ OPERATIONS: dict[str, str] = {
     "GET /v1/interactions/{interaction_id}": "interactions.get",
     "DELETE /v1/interactions/{interaction_id}": "interactions.delete",
     "PATCH /v1/interactions/{interaction_id}": "interactions.update",
+    "GET /v1/lists": "lists.list_lists",
+    "POST /v1/lists": "lists.create",
+    "GET /v1/lists/invitations": "lists.invitations",
+    "POST /v1/lists/invitations/{list_id}/accept": "lists.accept",
+    "POST /v1/lists/invitations/{list_id}/decline": "lists.decline",
+    "GET /v1/lists/{list_id}": "lists.get",
+    "DELETE /v1/lists/{list_id}": "lists.delete",
+    "PATCH /v1/lists/{list_id}": "lists.update",
+    "GET /v1/lists/{list_id}/items": "lists.items",
+    "POST /v1/lists/{list_id}/items": "lists.add_item",
+    "POST /v1/lists/{list_id}/items/clear-completed": "lists.clear_completed",
+    "GET /v1/lists/{list_id}/items/{item_id}": "lists.get_item",
+    "DELETE /v1/lists/{list_id}/items/{item_id}": "lists.delete_item",
+    "PATCH /v1/lists/{list_id}/items/{item_id}": "lists.update_item",
+    "GET /v1/lists/{list_id}/members": "lists.members",
+    "POST /v1/lists/{list_id}/members": "lists.invite",
+    "DELETE /v1/lists/{list_id}/members/{user_id}": "lists.remove_member",
     "GET /v1/mail/messages": "mail.list_messages",
     "GET /v1/mail/messages/{message_id}": "mail.get_message",
     "GET /v1/mail/threads/{thread_id}": "mail.get_thread",

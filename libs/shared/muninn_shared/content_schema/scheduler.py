@@ -96,6 +96,45 @@ SCHEDULER_COLLECTIONS = (
         required=("record_id",),
     ),
     content(
+        "expenses",
+        "Money the user spent: description, amount (Decimal128) in its own currency, category, "
+        "the local day, merchant and metadata.",
+        index([("user_id", 1), ("date", -1), ("_id", -1)], since=2),
+        index([("user_id", 1), ("category", 1), ("date", -1)], since=2),
+        required=("amount", "currency", "category", "date", "created_at"),
+        since=2,
+    ),
+    content(
+        "expense_categories",
+        "The user's own keywords (and names) for expense categories (one document per user).",
+        tenancy=Tenancy.KEYED_BY_USER,
+        since=2,
+    ),
+    content(
+        "lists",
+        "The user's lists (groceries by default), by name.",
+        index(NEWEST_FIRST, since=2),
+        index([("user_id", 1), ("name_key", 1)], unique=True, since=2),
+        required=("name", "name_key", "created_at"),
+        since=2,
+    ),
+    content(
+        "list_items",
+        "The items of the user's lists (name, category, quantity, unit, done), whoever of the "
+        "list's collaborators added them.",
+        index([("user_id", 1), ("list_id", 1), ("created_at", -1), ("_id", -1)], since=2),
+        required=("list_id", "name", "key", "completed", "created_at"),
+        since=2,
+    ),
+    content(
+        "list_members",
+        "The user's memberships of others' lists: invited or accepted, and the role.",
+        index([("list_id", 1), ("user_id", 1)], unique=True, since=2),
+        index([("user_id", 1), ("status", 1)], since=2),
+        required=("list_id", "role", "status"),
+        since=2,
+    ),
+    content(
         "timers",
         "Durable timers of the user's reminders, tasks and follow-ups: firing commits the "
         "effect and the timer's status in one transaction, so timers live beside them.",

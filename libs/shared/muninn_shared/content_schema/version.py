@@ -31,6 +31,8 @@ CHANGELOG: Mapping[int, str] = {
         "Memory: summaries are searchable, so memory_summaries carry the state of their vector "
         "(index on index_state, updated_at; a summary without one is indexed by the sweep); "
         "entity_history keeps the user's corrections of entities; memory_relations the "
-        "relations between memories the user made or removed."
+        "relations between memories the user made or removed. "
+        "Scheduler: expenses (amounts as Decimal128, by day and by category), the user's own "
+        "expense category keywords, lists with their items and memberships (shared lists)."
     ),
 }

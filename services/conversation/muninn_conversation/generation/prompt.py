@@ -32,6 +32,7 @@ def system_prompt(
     ]
     if user.display_name:
         parts.append(f"The user's name is {user.display_name}.")
+    parts.append(RECORDS)
     if conversation_prompt:
         parts.append(conversation_prompt)
     if shared:
@@ -40,6 +41,14 @@ def system_prompt(
         parts.append(recalled_block(memories, nonce=nonce or secrets.token_hex(8)))
     return "\n\n".join(parts)
 
+
+# The scheduler keeps expenses and lists and answers questions about them from the records,
+# in a message of its own; a model that does not see those records must not make figures up.
+RECORDS = (
+    "The user's expenses and shopping lists are kept as records, and questions about them "
+    "(how much they spent, what is on a list) are answered from those records in a separate "
+    "message. Never estimate or invent amounts spent or list contents yourself."
+)
 
 SHARED_CONVERSATION = (
     "This conversation is shared: other people read your replies. What you recall about the "

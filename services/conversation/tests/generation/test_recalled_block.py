@@ -87,3 +87,9 @@ def test_a_shared_conversation_is_named_as_such_to_the_model() -> None:
     alone = system_prompt(UserContext(), memories, conversation_prompt=None, shared=False)
     assert "other people read your replies" in shared
     assert "other people read your replies" not in alone
+
+
+def test_the_model_is_told_not_to_make_up_spending_or_list_contents() -> None:
+    prompt = prompt_with()
+    assert "answered from those records in a separate message" in prompt
+    assert "Never estimate or invent amounts spent or list contents" in prompt

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from muninn_shared.contexts import Context
+from muninn_shared.money import CurrencyCode
 from muninn_shared.patches import require_change
 from muninn_shared.strict import Strict
 from pydantic import (
@@ -136,6 +137,11 @@ class Preferences(Strict):
     theme: Theme = Theme.SYSTEM
     language: LanguageTag = "en"
     timezone: TimeZoneName = "UTC"
+    currency: CurrencyCode | None = Field(
+        default=None,
+        description="ISO 4217 code of the currency an amount said without one is in "
+        "(expenses from conversation); unset: the assistant asks.",
+    )
     preferred_contact_times: PreferredContactTimes = Field(default_factory=PreferredContactTimes)
     location: Location | None = None
 

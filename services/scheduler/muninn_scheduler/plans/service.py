@@ -1,10 +1,11 @@
 """From conversation to plans: a user message that asks for a reminder or mentions an
-appointment becomes a reminder or an experience, and the assistant says so in the
-conversation.
+appointment becomes a reminder or an experience, one about money spent becomes an expense,
+one about a list changes it (``records``), and the assistant says so in the conversation.
+Questions about spending and lists are answered there from the records.
 
 Undo: replying "undo" (or "cancel that", "never mind", "scratch that") in the same
-conversation within ``undo_window`` removes the most recent plan made there and confirms it;
-the reminder or experience can also be deleted through the API at any time.
+conversation within ``undo_window`` takes back the most recent change made there and
+confirms it; what was made can also be changed or deleted through the API at any time.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from muninn_scheduler.experiences.models import ExperienceIn
 from muninn_scheduler.experiences.service import ExperienceService
 from muninn_scheduler.language.extract import Understanding
 from muninn_scheduler.language.plans import Plan, PlanKind, is_undo
+from muninn_scheduler.plans.records import RECORD_KINDS, ConversationRecords
 from muninn_scheduler.plans.store import PlanStore
 from muninn_scheduler.profiles.service import ProfileService
 from muninn_scheduler.reminders.models import ReminderIn, ReminderSource
@@ -57,6 +59,7 @@ class PlanService:
     understanding: Understanding
     outbox: Outbox
     clock: Clock
+    records: ConversationRecords | None = None
     enabled: bool = True
     undo_window: timedelta = timedelta(hours=24)
 
@@ -81,6 +84,29 @@ class PlanService:
         ):
             return
         profile = await self.profiles.get(message.user_id, session)
+        if self.records is not None:
+            reply, extractor = await self.records.reply_to(message, profile, session)
+            if reply is not None:
+                if reply.undo is not None:
+                    await self.store.insert(
+                        {
+                            "_id": uuid.uuid4().hex,
+                            "user_id": message.user_id,
+                            "conversation_id": message.conversation_id,
+                            "message_id": message.message_id,
+                            "kind": reply.undo.kind,
+                            "ref_id": reply.undo.ref_id,
+                            "title": reply.undo.title,
+                            "undo": reply.undo.data,
+                            "timezone": profile.timezone,
+                            "extractor": extractor,
+                            "created_at": self.clock.now(),
+                            "undone_at": None,
+                        },
+                        session,
+                    )
+                await self._say(message, reply.kind, reply.text, reply.reference_id, session)
+                return
         zone = profile.zone()
         now_local = message.created_at.astimezone(zone).replace(tzinfo=None)
         plan, extractor = await self.understanding.plan(text, now_local, profile.timezone)
@@ -164,6 +190,11 @@ class PlanService:
         )
         if plan is None:
             return  # "never mind" about something else: nothing to say
+        if plan["kind"] in RECORD_KINDS and self.records is not None:
+            text = await self.records.undo(plan, message.user_id, session)
+            await self.store.mark_undone(plan["_id"], self.clock.now(), session)
+            await self._say(message, UNDONE, text, plan["ref_id"], session)
+            return
         try:
             if plan["kind"] == PlanKind.REMINDER.value:
                 await self.reminders.delete(message.user_id, plan["ref_id"], session=session)
@@ -186,7 +217,7 @@ class PlanService:
         message: MessageEvent,
         kind: str,
         text: str,
-        reference_id: str,
+        reference_id: str | None,
         session: AsyncClientSession,
     ) -> None:
         payload = SchedulerProactive(

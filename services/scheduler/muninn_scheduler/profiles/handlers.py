@@ -15,6 +15,8 @@ def preference_fields(preferences: dict[str, Any]) -> dict[str, Any]:
     changes: dict[str, Any] = {}
     if "timezone" in preferences:
         changes["timezone"] = preferences["timezone"]
+    if "currency" in preferences:
+        changes["currency"] = preferences["currency"]
     if "quiet_hours" in notifications:
         changes["quiet_hours"] = notifications["quiet_hours"]
     switches = {

@@ -37,6 +37,9 @@ class Profile(BaseModel):
 
     user_id: str
     timezone: str = "UTC"
+    currency: str | None = Field(
+        default=None, description="ISO 4217 code of amounts said without a currency."
+    )
     email: str | None = None
     display_name: str | None = None
     quiet_hours: QuietHours = Field(default_factory=QuietHours)
