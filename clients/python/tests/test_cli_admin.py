@@ -40,7 +40,7 @@ def index_state(state: str, copied: int, total: int = 40, error: str | None = No
             "progress": progress,
             "error": error,
         },
-        "pending": {"memories": 3, "document_chunks": 0, "limit": 100000},
+        "pending": {"memories": 3, "document_chunks": 0, "summaries": 0, "limit": 100000},
     }
 
 

@@ -16,6 +16,7 @@ from muninn_memory.embeddings.port import Vector
 from muninn_memory.indexing.service import IndexSync
 from muninn_memory.retrieval.hybrid import HybridIndex
 from muninn_memory.retrieval.port import IndexedMemory
+from muninn_memory.summaries.indexing import SummarySource
 from muninn_memory.vectors.edge import EdgeBackend
 from muninn_memory.vectors.schema import collection_name
 from muninn_shared.auth import StaticKeys, TokenVerifier
@@ -90,6 +91,7 @@ async def test_an_operator_sees_the_reembedding_progress(
     sync = IndexSync(index, sweep_db=None, tombstones=None)  # type: ignore[arg-type]
     sync.register(Pending("memory", 7))  # type: ignore[arg-type]
     sync.register(Pending("document", 2))  # type: ignore[arg-type]
+    sync.register(Pending(SummarySource.kind, 3))  # type: ignore[arg-type]
     app = create_service_app(service="memory", title="t", description="t", routers=[admin_router])
     app.state.token_verifier = TokenVerifier(
         StaticKeys(RING.jwks()), issuer="muninn", audience="muninn"
@@ -125,6 +127,7 @@ async def test_an_operator_sees_the_reembedding_progress(
         assert body["pending"] == {
             "memories": 7,
             "document_chunks": 2,
+            "summaries": 3,
             "limit": PENDING_COUNT_LIMIT,
         }
 

@@ -1371,6 +1371,7 @@ class IndexBacklog(ApiModel):
 
     memories: int
     document_chunks: int
+    summaries: int
     limit: int
 
 

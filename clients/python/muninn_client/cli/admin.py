@@ -316,7 +316,8 @@ def _print_index(out: Output, index: m.IndexState) -> None:
     rows.append(
         (
             "waiting to be indexed",
-            f"{pending.memories} memories, {pending.document_chunks} document chunks",
+            f"{pending.memories} memories, {pending.document_chunks} document chunks, "
+            f"{pending.summaries} summaries",
         )
     )
     _facts(out, index, rows, title="memory index")

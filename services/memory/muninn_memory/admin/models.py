@@ -30,6 +30,7 @@ class IndexBacklog(BaseModel):
 
     memories: int = Field(ge=0)
     document_chunks: int = Field(ge=0)
+    summaries: int = Field(ge=0)
     limit: int = Field(description="Each kind is counted up to this many")
 
 

@@ -9,6 +9,7 @@ from muninn_memory.memories.indexing import MemorySource
 from muninn_memory.retrieval.hybrid import HybridIndex
 from muninn_memory.retrieval.migration import MigrationStatus
 from muninn_memory.retrieval.port import MemoryIndex
+from muninn_memory.summaries.indexing import SummarySource
 
 PENDING_COUNT_LIMIT = 100_000
 """A backlog counted on the ``index_state`` index costs what it holds: bounded, it stays cheap
@@ -50,6 +51,7 @@ class IndexAdmin:
             pending=IndexBacklog(
                 memories=pending.get(MemorySource.kind, 0),
                 document_chunks=pending.get(CHUNK_KIND, 0),
+                summaries=pending.get(SummarySource.kind, 0),
                 limit=PENDING_COUNT_LIMIT,
             ),
         )

@@ -45,6 +45,9 @@ class SummarySource:
     async def pending_in(self, db: AsyncDatabase[Doc], limit: int) -> list[Doc]:
         return await SummaryStore.pending_in(db, limit)
 
+    async def pending_count(self, db: AsyncDatabase[Doc], limit: int) -> int:
+        return await SummaryStore.pending_count(db, limit)
+
     async def mark_synced(self, user_id: str, revisions: dict[str, int], model_id: str) -> None:
         await self._store.mark_synced(user_id, revisions, model_id)
 

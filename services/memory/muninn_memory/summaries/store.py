@@ -81,6 +81,11 @@ class SummaryStore:
         cursor = db[SUMMARIES].find(AWAITING_INDEX).sort("updated_at", ASCENDING).limit(limit)
         return [d async for d in cursor]
 
+    @staticmethod
+    async def pending_count(db: AsyncDatabase[Doc], limit: int) -> int:
+        """How many wait for the index, counted on its index up to ``limit``."""
+        return await db[SUMMARIES].count_documents(AWAITING_INDEX, limit=limit)
+
     async def mark_synced(self, user_id: str, revisions: dict[str, int], model_id: str) -> None:
         """Record that the index reflects these revisions; a newer write stays pending."""
         db = await self._db(user_id)
