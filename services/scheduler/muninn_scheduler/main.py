@@ -9,6 +9,7 @@ from typing import Protocol
 import httpx
 from fastapi import FastAPI
 from muninn_shared.background import BackgroundTasks
+from muninn_shared.model_calls import ModelCallRecorder, outbox_recorder
 from muninn_shared.outbound import OutboundGuard, guarded_client
 from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
@@ -71,19 +72,22 @@ def email_sender(settings: SchedulerSettings) -> EmailSender | None:
     )
 
 
-def understanding(settings: SchedulerSettings, http: httpx.AsyncClient) -> Understanding:
+def language_model(
+    settings: SchedulerSettings, http: httpx.AsyncClient, recorder: ModelCallRecorder
+) -> ChatExtractor | None:
+    """The LLM when ``MUNINN_SCHEDULER_LLM_*`` is configured, else None (offline rules)."""
     base_url, model = settings.scheduler_llm_base_url, settings.scheduler_llm_model
     if not base_url or not model:
-        return Understanding()
+        return None
     key = settings.scheduler_llm_api_key
-    return Understanding(
-        ChatExtractor(
-            http,
-            base_url=base_url,
-            model=model,
-            api_key=key.get_secret_value() if key else None,
-            timeout=settings.scheduler_llm_timeout_seconds,
-        )
+    return ChatExtractor(
+        http,
+        base_url=base_url,
+        model=model,
+        api_key=key.get_secret_value() if key else None,
+        timeout=settings.scheduler_llm_timeout_seconds,
+        recorder=recorder,
+        feature="scheduler_language",
     )
 
 
@@ -182,7 +186,11 @@ def build_features(
     )
     reminders = ReminderService(feature_deps, reminder_store)
     tasks = TaskService(feature_deps, task_store)
-    reader = understanding(settings, http)
+    # Its calls are the usage of the user served (conversation keeps the records).
+    llm = language_model(
+        settings, http, outbox_recorder("scheduler.model_call.recorded", runtime.outbox)
+    )
+    reader = Understanding(llm)
     providers = ProviderRatings(store=rating_store, clock=clock)
     experiences = ExperienceService(
         feature_deps,

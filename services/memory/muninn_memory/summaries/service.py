@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from muninn_shared.logging import get_logger
+from muninn_shared.model_calls import on_behalf_of
 from muninn_shared.pagination import decode_cursor, one_page
 from muninn_shared.problems import ProblemError, not_found
 
@@ -84,7 +85,9 @@ class SummaryService:
         names = {e["_id"]: e["name"] for e in await self.entities.docs(user_id, sorted(entity_ids))}
         draft = summarise(period, start, end, docs, names, relationships)
         if self.llm is not None:
-            draft = await self.llm.improve(draft, docs)
+            # Also when the background run writes it: the model's answer is this user's usage.
+            with on_behalf_of(user_id):
+                draft = await self.llm.improve(draft, docs)
         doc: Doc = {
             "_id": uuid.uuid4().hex,
             "user_id": user_id,
