@@ -52,12 +52,18 @@ $bin/kafka-acls.sh $connect --add --allow-principal User:identity --operation De
 $bin/kafka-configs.sh $connect --alter --entity-type users --entity-name conversation --add-config "SCRAM-SHA-512=[password=$KAFKA_PASSWORD_CONVERSATION]"
 $bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Read --topic muninn.byod.routing --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Read --topic muninn.identity.users --resource-pattern-type literal
+$bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Read --topic muninn.integrations.model-calls --resource-pattern-type literal
+$bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Read --topic muninn.memory.model-calls --resource-pattern-type literal
+$bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Read --topic muninn.scheduler.model-calls --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Read --topic muninn.scheduler.proactive --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Write --topic muninn.byod.routing.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Write --topic muninn.conversation.conversations --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Write --topic muninn.conversation.messages --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Write --topic muninn.identity.erasure-confirmations --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Write --topic muninn.identity.users.dlq --resource-pattern-type literal
+$bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Write --topic muninn.integrations.model-calls.dlq --resource-pattern-type literal
+$bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Write --topic muninn.memory.model-calls.dlq --resource-pattern-type literal
+$bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Write --topic muninn.scheduler.model-calls.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Write --topic muninn.scheduler.proactive.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Read --group conversation. --resource-pattern-type prefix
 $bin/kafka-configs.sh $connect --alter --entity-type users --entity-name memory --add-config "SCRAM-SHA-512=[password=$KAFKA_PASSWORD_MEMORY]"

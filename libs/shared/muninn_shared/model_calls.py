@@ -137,7 +137,7 @@ def error_code_of(exc: BaseException) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")[:80]
 
 
-Sink = Callable[[ModelCallRecorded], Awaitable[None]]
+Sink = Callable[[ModelCallRecorded], Awaitable[object]]
 
 
 class ModelCallRecorder:
@@ -149,17 +149,28 @@ class ModelCallRecorder:
 
     @asynccontextmanager
     async def call(
-        self, *, provider: str, endpoint: str, model: str, feature: str
+        self,
+        *,
+        provider: str,
+        endpoint: str,
+        model: str,
+        feature: str,
+        attribution: Attribution | None = None,
     ) -> AsyncIterator[CallMeter]:
-        """Around one request to a provider; raise out of the block when it fails."""
+        """Around one request to a provider; raise out of the block when it fails.
+
+        ``attribution``: who the call is for, when the caller knows better than the context
+        (a stream read across a generator's yields, where a context variable must not be set)."""
         meter = CallMeter()
-        attribution = _acting_for.get()
+        attribution = attribution or _acting_for.get()
         called_at = datetime.now(UTC)
         started = time.perf_counter()
         try:
             yield meter
         except BaseException as exc:
-            if meter.error_code is None:
+            # A generator closed by its reader is not a failure of the call in itself: the
+            # caller, who knows whether the answer had come, says (CallMeter.fail).
+            if meter.error_code is None and not isinstance(exc, GeneratorExit):
                 meter.fail(error_code_of(exc))
             raise
         finally:
