@@ -54,6 +54,8 @@ DEFAULT_ROUTES: dict[str, str] = {
     "/v1/experiences": "scheduler",
     "/v1/notifications": "scheduler",
     "/v1/providers": "scheduler",
+    # Learned from what the scheduler sees you do; the rest of /v1/me is identity's.
+    "/v1/me/patterns": "scheduler",
     "/v1/integrations": "integrations",
     "/v1/contacts": "integrations",
     "/v1/interactions": "integrations",

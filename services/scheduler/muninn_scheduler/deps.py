@@ -11,6 +11,7 @@ from muninn_shared.http.services import services_of
 from muninn_scheduler.experiences.service import ExperienceService
 from muninn_scheduler.notifications.service import NotificationService
 from muninn_scheduler.nudges.service import NudgeService
+from muninn_scheduler.patterns.service import PatternService
 from muninn_scheduler.plans.service import PlanService
 from muninn_scheduler.providers.service import ProviderRatings
 from muninn_scheduler.reminders.service import ReminderService
@@ -27,6 +28,7 @@ class SchedulerServices:
     providers: ProviderRatings
     plans: PlanService
     nudges: NudgeService
+    patterns: PatternService
     wheel: TimerWheel
 
 

@@ -38,6 +38,10 @@ from muninn_scheduler.nudges.handlers import register_handlers as register_nudge
 from muninn_scheduler.nudges.router import router as nudges_router
 from muninn_scheduler.nudges.service import NudgeService
 from muninn_scheduler.nudges.store import NudgeStore
+from muninn_scheduler.patterns.memories import MemoryReader
+from muninn_scheduler.patterns.router import router as patterns_router
+from muninn_scheduler.patterns.service import PatternService
+from muninn_scheduler.patterns.store import ActivityStore, PatternStore
 from muninn_scheduler.plans.service import PlanService
 from muninn_scheduler.plans.store import PlanStore
 from muninn_scheduler.profiles.handlers import register_handlers as register_profile_handlers
@@ -125,6 +129,7 @@ def build_features(
     plan_store = PlanStore(db)
     nudge_store = NudgeStore(db)
     calendar_links = CalendarLinkStore(db)
+    activity_store, pattern_store = ActivityStore(db), PatternStore(db)
     stores: tuple[Indexed, ...] = (
         timers,
         notification_store,
@@ -135,6 +140,8 @@ def build_features(
         plan_store,
         nudge_store,
         calendar_links,
+        activity_store,
+        pattern_store,
     )
 
     wheel = TimerWheel(
@@ -152,6 +159,25 @@ def build_features(
     )
     timer_service = TimerService(timers)
     profile_service = ProfileService(profiles)
+    # Its calls are the usage of the user served (conversation keeps the records).
+    llm = language_model(
+        settings, http, outbox_recorder("scheduler.model_call.recorded", runtime.outbox)
+    )
+    patterns = PatternService(
+        activity=activity_store,
+        store=pattern_store,
+        profiles=profile_service,
+        clock=clock,
+        # Bound late: notifications, built below, time their deliveries by these patterns.
+        delivered_since=lambda user_id, since: notifications.delivered_count(user_id, since),
+        llm=llm,
+        memories=MemoryReader(http, settings.service_url("memory")),
+        routes=runtime.routes,
+        min_evidence=settings.patterns_min_evidence,
+        min_confidence=settings.patterns_min_confidence,
+        keep_days=settings.patterns_activity_days,
+        memories_read=settings.patterns_memories,
+    )
     email = email_sender(settings)
     outbound = OutboundChannels(
         store=notification_store,
@@ -176,6 +202,9 @@ def build_features(
             ttl=timedelta(hours=settings.email_confirmation_ttl_hours),
         ),
         email_enabled=outbound.email_enabled,
+        timing=patterns,
+        answers=patterns,
+        max_wait=timedelta(hours=settings.patterns_max_wait_hours),
     )
     feature_deps = FeatureDeps(
         client=client,
@@ -186,10 +215,6 @@ def build_features(
     )
     reminders = ReminderService(feature_deps, reminder_store)
     tasks = TaskService(feature_deps, task_store)
-    # Its calls are the usage of the user served (conversation keeps the records).
-    llm = language_model(
-        settings, http, outbox_recorder("scheduler.model_call.recorded", runtime.outbox)
-    )
     reader = Understanding(llm)
     providers = ProviderRatings(store=rating_store, clock=clock)
     experiences = ExperienceService(
@@ -221,7 +246,7 @@ def build_features(
     for feature in (notifications, outbound, reminders, tasks, experiences, nudges):
         feature.register_timers(wheel)
     register_profile_handlers(runtime.consumers, profiles)
-    register_conversation(runtime.consumers, plans, experiences)
+    register_conversation(runtime.consumers, plans, experiences, patterns)
     register_nudges(runtime.consumers, nudges)
     register_calendar(
         runtime.consumers,
@@ -241,6 +266,7 @@ def build_features(
         providers=providers,
         plans=plans,
         nudges=nudges,
+        patterns=patterns,
         wheel=wheel,
     )
     return Features(services=services, stores=stores)
@@ -269,6 +295,13 @@ def create_app(
     background = BackgroundTasks(settings.service_name)
     if run_timers:
         background.add("timer-wheel", features.services.wheel.run)
+        # Time-driven too: tests that drive time themselves learn by hand.
+        background.every(
+            "patterns-learner",
+            settings.patterns_learn_interval_seconds,
+            features.services.patterns.learn_recent,
+            start_delay=min(60.0, settings.patterns_learn_interval_seconds),
+        )
 
     async def ensure_indexes() -> None:
         for store in features.stores:
@@ -286,6 +319,7 @@ def create_app(
             providers_router,
             nudges_router,  # before notifications: /v1/notifications/{id} would swallow it
             notifications_router,
+            patterns_router,
         ],
         background=background,
         on_startup=[ensure_indexes],

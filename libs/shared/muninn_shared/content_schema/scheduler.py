@@ -96,6 +96,25 @@ SCHEDULER_COLLECTIONS = (
         required=("record_id",),
     ),
     content(
+        "activity",
+        "What the user did that their patterns are learned from: when they wrote (length, "
+        "topic words) and answered notifications (how long after delivery); dropped after "
+        "MUNINN_PATTERNS_ACTIVITY_DAYS.",
+        index([("user_id", 1), ("at", 1)]),
+        index("at"),
+        index("expires_at", expire_after_seconds=0),
+        required=("kind", "at", "local_hour", "expires_at"),
+    ),
+    content(
+        "user_patterns",
+        "Patterns learned from the user's activity (active hours, response times, reply "
+        "length, recurring topics) and, with an LLM, from their memories; each with its "
+        "evidence, and whether the user dismissed it.",
+        index(NEWEST_FIRST),
+        index([("user_id", 1), ("key", 1)], unique=True),
+        required=("key", "pattern_type", "status", "created_at", "updated_at"),
+    ),
+    content(
         "timers",
         "Durable timers of the user's reminders, tasks and follow-ups: firing commits the "
         "effect and the timer's status in one transaction, so timers live beside them.",
