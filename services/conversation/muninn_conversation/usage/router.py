@@ -49,7 +49,7 @@ async def update_limits(
 
 
 @router.get("/calls", summary="Every model call made for you, newest first")
-async def calls(
+async def list_calls(
     principal: CurrentPrincipal,
     services: Services,
     limit: PageLimit = 50,
@@ -73,7 +73,7 @@ async def calls(
 
 
 @router.get("/calls/{call_id}", summary="One model call")
-async def call(
+async def get_call(
     call_id: Annotated[str, Path(min_length=1, max_length=64)],
     principal: CurrentPrincipal,
     services: Services,

@@ -33,7 +33,7 @@ async def list_patterns(
     "/learn",
     summary="Learn your patterns now (with an LLM configured, also from your memories)",
 )
-async def learn(
+async def learn_patterns(
     request: Request, principal: CurrentPrincipal, services: Services
 ) -> LearningReport:
     return await services.patterns.learn_now(principal.user_id, bearer_token(request))
@@ -50,7 +50,7 @@ async def get_pattern(
     "/{pattern_id}/dismiss",
     summary="Dismiss a pattern: no longer shown as active, nor used to time notifications",
 )
-async def dismiss(
+async def dismiss_pattern(
     pattern_id: PatternId, principal: CurrentPrincipal, services: Services
 ) -> Pattern:
     return await services.patterns.set_status(
@@ -59,7 +59,7 @@ async def dismiss(
 
 
 @router.post("/{pattern_id}/restore", summary="Take a dismissed pattern back")
-async def restore(
+async def restore_pattern(
     pattern_id: PatternId, principal: CurrentPrincipal, services: Services
 ) -> Pattern:
     return await services.patterns.set_status(principal.user_id, pattern_id, PatternStatus.ACTIVE)
