@@ -5,6 +5,7 @@ question made in the morning waits for that evening — until they dismiss the p
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -15,15 +16,19 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from muninn_scheduler.clock import ManualClock
+from muninn_scheduler.main import create_app
 from muninn_scheduler.settings import SchedulerSettings
 from muninn_shared.events import Topic
 
 from tests.integration.events import erasure_requested
+from tests.integration.in_process import started
 from tests.integration.infra import Infra
+from tests.integration.kafka_tools import collect
 from tests.integration.scheduler.harness import (
     LisbonUser,
     alice_and_bob,
     assert_not_found,
+    auth,
     eventually,
     fire_due,
     say,
@@ -199,3 +204,95 @@ async def test_reminders_keep_their_time_and_patterns_are_their_owners(
     ].count_documents({"user_id": user_id}):
         assert time.monotonic() < deadline, "the erasure never removed the patterns"
         await asyncio.sleep(0.2)
+
+
+MEMORIES = [
+    {
+        "id": f"m{i}",
+        "content": text,
+        "type": "experience",
+        "context": "work",
+        "importance": 5,
+        "status": "active",
+        "occurred_at": f"2026-05-{10 + i}T20:00:00Z",
+    }
+    for i, text in enumerate(
+        [
+            "User worked until midnight before the product launch.",
+            "User skipped lunch the week of the quarterly review.",
+            "User went for a long run after the launch shipped.",
+        ]
+    )
+]
+
+
+def model_and_memory(asked: list[httpx.Request]) -> httpx.MockTransport:
+    """The memory service (the user's memories, to their token) and an OpenAI-compatible
+    model that finds one pattern in them, citing two real memories and one it made up."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        asked.append(request)
+        if request.url.path == "/v1/memories":
+            assert request.headers["authorization"].startswith("Bearer ")
+            return httpx.Response(200, json={"items": MEMORIES, "next_cursor": None})
+        answer = {
+            "patterns": [
+                {
+                    "pattern_type": "stress_response",
+                    "name": "Works late before deadlines",
+                    "description": "You work late and skip meals before big deadlines.",
+                    "triggers": ["deadlines"],
+                    "recommendations": ["Block an evening off after a launch."],
+                    "confidence": 0.9,
+                    "evidence": ["m0", "m1", "m9"],
+                }
+            ]
+        }
+        return httpx.Response(
+            200,
+            json={
+                "choices": [{"message": {"role": "assistant", "content": json.dumps(answer)}}],
+                "usage": {"prompt_tokens": 321, "completion_tokens": 54},
+            },
+        )
+
+    return httpx.MockTransport(handle)
+
+
+async def test_with_a_model_behaviour_patterns_cite_the_memories_and_the_call_is_usage(
+    infra: Infra, unique: str, clock: ManualClock
+) -> None:
+    settings = scheduler_settings(
+        infra, unique, scheduler_llm_base_url="http://llm.test/v1", scheduler_llm_model="tiny-1"
+    )
+    asked: list[httpx.Request] = []
+    http = httpx.AsyncClient(transport=model_and_memory(asked))
+    app = create_app(settings, clock, run_timers=False, http=http)
+    user_id = "u-" + uuid.uuid4().hex
+    me = auth(settings, user_id)
+    async with started(app, "http://scheduler", timeout=60, startup_timeout=120) as client:
+        report = await client.post("/v1/me/patterns/learn", headers=me)
+        assert report.status_code == 200, report.text
+        assert (report.json()["llm"], report.json()["from_memories"]) == ("used", 1)
+        (found,) = [p for p in report.json()["patterns"] if p["source"] == "llm"]
+        assert found["pattern_type"] == "stress_response"
+        assert found["evidence"]["memory_ids"] == ["m0", "m1"], "the made-up m9 counts for nothing"
+        assert found["evidence_count"] == 2
+        assert found["confidence"] == 0.5
+        assert found["recommendations"] == ["Block an evening off after a launch."]
+        assert [m["content"] for m in found["evidence"]["memories"]] == [
+            MEMORIES[0]["content"],
+            MEMORIES[1]["content"],
+        ]
+        assert [r.url.path for r in asked] == ["/v1/memories", "/v1/chat/completions"]
+        # The relay publishes it while the service runs.
+        (recorded,) = await collect(
+            infra.kafka_bootstrap,
+            Topic.SCHEDULER_MODEL_CALLS.value,
+            lambda b: b.get("subject") == user_id,
+        )
+    assert recorded["type"] == "scheduler.model_call.recorded"
+    call = recorded["data"]
+    assert (call["feature"], call["provider"], call["model"]) == ("patterns", "llm.test", "tiny-1")
+    assert (call["prompt_tokens"], call["completion_tokens"]) == (321, 54)
+    assert call["success"] is True
