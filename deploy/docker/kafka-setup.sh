@@ -24,6 +24,9 @@ $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.scheduler.
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.scheduler.activity --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.integrations.records --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.integrations.audit --partitions 3 --replication-factor 1 --config retention.ms=604800000
+$bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.memory.model-calls --partitions 3 --replication-factor 1 --config retention.ms=604800000
+$bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.scheduler.model-calls --partitions 3 --replication-factor 1 --config retention.ms=604800000
+$bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.integrations.model-calls --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.byod.routing --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.identity.users.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.identity.sessions.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
@@ -34,6 +37,9 @@ $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.scheduler.
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.scheduler.activity.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.integrations.records.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.integrations.audit.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
+$bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.memory.model-calls.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
+$bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.scheduler.model-calls.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
+$bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.integrations.model-calls.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-topics.sh $connect --create --if-not-exists --topic muninn.byod.routing.dlq --partitions 3 --replication-factor 1 --config retention.ms=604800000
 $bin/kafka-configs.sh $connect --alter --entity-type users --entity-name identity --add-config "SCRAM-SHA-512=[password=$KAFKA_PASSWORD_IDENTITY]"
 $bin/kafka-acls.sh $connect --add --allow-principal User:identity --operation Describe --operation Read --topic muninn.identity.erasure-confirmations --resource-pattern-type literal
@@ -46,12 +52,18 @@ $bin/kafka-acls.sh $connect --add --allow-principal User:identity --operation De
 $bin/kafka-configs.sh $connect --alter --entity-type users --entity-name conversation --add-config "SCRAM-SHA-512=[password=$KAFKA_PASSWORD_CONVERSATION]"
 $bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Read --topic muninn.byod.routing --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Read --topic muninn.identity.users --resource-pattern-type literal
+$bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Read --topic muninn.integrations.model-calls --resource-pattern-type literal
+$bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Read --topic muninn.memory.model-calls --resource-pattern-type literal
+$bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Read --topic muninn.scheduler.model-calls --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Read --topic muninn.scheduler.proactive --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Write --topic muninn.byod.routing.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Write --topic muninn.conversation.conversations --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Write --topic muninn.conversation.messages --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Write --topic muninn.identity.erasure-confirmations --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Write --topic muninn.identity.users.dlq --resource-pattern-type literal
+$bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Write --topic muninn.integrations.model-calls.dlq --resource-pattern-type literal
+$bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Write --topic muninn.memory.model-calls.dlq --resource-pattern-type literal
+$bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Write --topic muninn.scheduler.model-calls.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Write --topic muninn.scheduler.proactive.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:conversation --operation Describe --operation Read --group conversation. --resource-pattern-type prefix
 $bin/kafka-configs.sh $connect --alter --entity-type users --entity-name memory --add-config "SCRAM-SHA-512=[password=$KAFKA_PASSWORD_MEMORY]"
@@ -64,6 +76,7 @@ $bin/kafka-acls.sh $connect --add --allow-principal User:memory --operation Desc
 $bin/kafka-acls.sh $connect --add --allow-principal User:memory --operation Describe --operation Write --topic muninn.identity.erasure-confirmations --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:memory --operation Describe --operation Write --topic muninn.identity.users.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:memory --operation Describe --operation Write --topic muninn.integrations.records.dlq --resource-pattern-type literal
+$bin/kafka-acls.sh $connect --add --allow-principal User:memory --operation Describe --operation Write --topic muninn.memory.model-calls --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:memory --operation Describe --operation Read --group memory. --resource-pattern-type prefix
 $bin/kafka-configs.sh $connect --alter --entity-type users --entity-name scheduler --add-config "SCRAM-SHA-512=[password=$KAFKA_PASSWORD_SCHEDULER]"
 $bin/kafka-acls.sh $connect --add --allow-principal User:scheduler --operation Describe --operation Read --topic muninn.byod.routing --resource-pattern-type literal
@@ -77,6 +90,7 @@ $bin/kafka-acls.sh $connect --add --allow-principal User:scheduler --operation D
 $bin/kafka-acls.sh $connect --add --allow-principal User:scheduler --operation Describe --operation Write --topic muninn.integrations.records.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:scheduler --operation Describe --operation Write --topic muninn.scheduler.activity --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:scheduler --operation Describe --operation Write --topic muninn.scheduler.activity.dlq --resource-pattern-type literal
+$bin/kafka-acls.sh $connect --add --allow-principal User:scheduler --operation Describe --operation Write --topic muninn.scheduler.model-calls --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:scheduler --operation Describe --operation Write --topic muninn.scheduler.proactive --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:scheduler --operation Describe --operation Read --group scheduler. --resource-pattern-type prefix
 $bin/kafka-configs.sh $connect --alter --entity-type users --entity-name integrations --add-config "SCRAM-SHA-512=[password=$KAFKA_PASSWORD_INTEGRATIONS]"
@@ -88,6 +102,7 @@ $bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operatio
 $bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Write --topic muninn.identity.erasure-confirmations --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Write --topic muninn.identity.users.dlq --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Write --topic muninn.integrations.audit --resource-pattern-type literal
+$bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Write --topic muninn.integrations.model-calls --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Write --topic muninn.integrations.records --resource-pattern-type literal
 $bin/kafka-acls.sh $connect --add --allow-principal User:integrations --operation Describe --operation Read --group integrations. --resource-pattern-type prefix
 $bin/kafka-configs.sh $connect --alter --entity-type users --entity-name byod --add-config "SCRAM-SHA-512=[password=$KAFKA_PASSWORD_BYOD]"

@@ -3,6 +3,10 @@
 It speaks the real ``/v1/chat/completions`` SSE format (``data: {chunk}`` lines, then
 ``data: [DONE]``), one word every ``WORD_INTERVAL`` seconds, so a test has time to kill the
 conversation service in the middle of a generation.
+
+Asked for JSON (``response_format``), as memory's extraction and summaries and the
+scheduler's language model ask, it answers at once with a valid, empty-handed answer ("no
+facts"), and reports the usage a provider would.
 """
 
 from __future__ import annotations
@@ -22,6 +26,12 @@ from muninn_devstack.in_thread import serve_in_thread
 WORD_INTERVAL = 0.25
 WORDS = 240
 MODEL = "slow-1"
+PROMPT_TOKENS = 10
+# What a structured request gets, by the name of its JSON schema.
+JSON_ANSWERS: dict[str, Any] = {
+    "memory_facts": {"facts": []},
+    "memory_summary": {"summary": "A quiet period.", "key_insights": [], "important_events": []},
+}
 
 
 def _chunk(completion_id: str, delta: dict[str, Any], finish: str | None = None) -> bytes:
@@ -43,6 +53,10 @@ def create_app() -> FastAPI:
         payload = await request.json()
         completion_id = f"chatcmpl-{uuid.uuid4().hex[:12]}"
         words = [f"word{i}" for i in range(WORDS)]
+        response_format = payload.get("response_format")
+        if isinstance(response_format, dict) and not payload.get("stream"):
+            name = (response_format.get("json_schema") or {}).get("name", "")
+            words = [json.dumps(JSON_ANSWERS.get(name, {}))]
         if not payload.get("stream"):
             return JSONResponse(
                 {
@@ -58,9 +72,9 @@ def create_app() -> FastAPI:
                         }
                     ],
                     "usage": {
-                        "prompt_tokens": 10,
-                        "completion_tokens": WORDS,
-                        "total_tokens": WORDS + 10,
+                        "prompt_tokens": PROMPT_TOKENS,
+                        "completion_tokens": len(words),
+                        "total_tokens": len(words) + PROMPT_TOKENS,
                     },
                 }
             )

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import Depends, Request
 
 from muninn_shared.logging import bind_user, get_logger
+from muninn_shared.model_calls import act_for
 from muninn_shared.problems import ProblemError
 from muninn_shared.signing import ALGORITHM
 from muninn_shared.signing import ALL_SCOPES as ALL_SCOPES
@@ -347,6 +348,8 @@ async def current_principal(request: Request) -> Principal:
     # The user's content is read and written where it lives (their own database for BYOD).
     routes: RouteTable | None = getattr(request.app.state, "routes", None)
     serve(routes.route_of(principal.user_id) if routes is not None else None)
+    # Model calls made while answering are this user's usage (muninn_shared.model_calls).
+    act_for(principal.user_id)
     return principal
 
 

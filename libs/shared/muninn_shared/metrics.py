@@ -200,6 +200,28 @@ class MuninnMetrics:
             unit="{error}",
             description="Failed LLM generations, by provider and kind of failure.",
         )
+        # Every request to a model provider by any service (muninn_shared.model_calls): what
+        # the calls are for (feature) is a label, who they are for is not (per-user figures
+        # are the usage records behind /v1/usage).
+        self.model_calls = meter.create_counter(
+            "muninn.model.calls",
+            unit="{call}",
+            description="Requests to model providers (chat completions, embeddings), by "
+            "provider, endpoint, feature and outcome.",
+        )
+        self.model_duration = meter.create_histogram(
+            "muninn.model.duration",
+            unit="s",
+            description="One request to a model provider, by provider, endpoint, feature and "
+            "outcome.",
+            explicit_bucket_boundaries_advisory=SLOW_BUCKETS,
+        )
+        self.model_tokens = meter.create_counter(
+            "muninn.model.tokens",
+            unit="{token}",
+            description="Tokens model providers reported reading (input) or writing (output), "
+            "by provider, endpoint and feature.",
+        )
         for spec in GAUGES:
             meter.create_observable_gauge(
                 spec.name,

@@ -125,7 +125,11 @@ async def test_the_broker_receives_the_bytes_the_cap_measured() -> None:
 
 def test_memory_changes_are_not_announced_at_all() -> None:
     # Kafka keeps events for days whatever an erasure deletes, and no service consumed them.
-    assert not [type_ for type_ in CATALOGUE if type_.startswith("memory.")]
+    # Memory announces only its model calls' figures (tokens, latency): no memory's content.
+    announced = [type_ for type_ in CATALOGUE if type_.startswith("memory.")]
+    assert announced == ["memory.model_call.recorded"]
+    fields = set(CATALOGUE[announced[0]].payload.model_fields)
+    assert not fields & {"content", "text", "memory_id", "prompt", "answer"}
     with pytest.raises(UnknownEventTypeError):
         new_event(
             "memory.record.changed",

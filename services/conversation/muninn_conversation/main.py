@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 from muninn_shared.background import BackgroundTasks
+from muninn_shared.model_calls import ModelCallRecorder
 from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.service import build_service_app
@@ -62,9 +63,10 @@ from muninn_conversation.tags.tagging import TagVocabulary
 from muninn_conversation.typing_indicators.router import router as typing_router
 from muninn_conversation.typing_indicators.service import TypingService
 from muninn_conversation.typing_indicators.store import TYPING_INDICATORS, TypingStore
+from muninn_conversation.usage.handlers import register_handlers as register_usage_handlers
 from muninn_conversation.usage.router import router as usage_router
 from muninn_conversation.usage.service import UsageService
-from muninn_conversation.usage.store import UsageStore
+from muninn_conversation.usage.store import CallStore, UsageStore
 
 
 def create_app(
@@ -80,6 +82,14 @@ def create_app(
     message_reader = MessageReader(message_store)
     http = httpx.AsyncClient(timeout=httpx.Timeout(settings.upstream_timeout_seconds, connect=2.0))
     registry = ProviderRegistry(providers or ProvidersSettings())
+    usage_store, call_store = UsageStore(db), CallStore(db)
+    usage = UsageService(
+        usage_store,
+        messages_per_day=settings.usage_messages_per_day,
+        spend_per_month_usd=settings.usage_spend_per_month_usd,
+        calls=call_store,
+        price=registry.call_cost,
+    )
     engine = GenerationEngine(
         replies=Replies(message_store, source_store),
         registry=registry,
@@ -93,6 +103,8 @@ def create_app(
         instance_id=settings.instance_id,
         lease_seconds=settings.generation_lease_seconds,
         save_interval=settings.generation_save_interval_seconds,
+        # Each reply is a model call of the user who asked, kept beside the other services'.
+        calls=ModelCallRecorder(settings.service_name, usage.record_call),
     )
     # Deleting a conversation takes every document that belongs to it along.
     conversations = ConversationService(
@@ -108,12 +120,6 @@ def create_app(
             THREAD_SUMMARIES,
         ],
         routes=runtime.routes,
-    )
-    usage_store = UsageStore(db)
-    usage = UsageService(
-        usage_store,
-        messages_per_day=settings.usage_messages_per_day,
-        spend_per_month_usd=settings.usage_spend_per_month_usd,
     )
     project_store, note_store, tag_store = ProjectStore(db), NoteStore(db), TagStore(db)
     projects = ProjectService(
@@ -166,6 +172,7 @@ def create_app(
         summaries=ThreadSummaryService(summary_store, message_reader, advisor_store, conversations),
     )
     register_proactive_handlers(runtime.consumers, messages)
+    register_usage_handlers(runtime.consumers, usage)
     install_erasure_consumer(
         runtime,
         [
@@ -178,6 +185,7 @@ def create_app(
         message_store,
         source_store,
         usage_store,
+        call_store,
         typing_store,
         project_store,
         note_store,

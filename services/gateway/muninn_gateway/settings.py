@@ -56,6 +56,8 @@ DEFAULT_ROUTES: dict[str, str] = {
     "/v1/providers": "scheduler",
     "/v1/expenses": "scheduler",
     "/v1/lists": "scheduler",
+    # Learned from what the scheduler sees you do; the rest of /v1/me is identity's.
+    "/v1/me/patterns": "scheduler",
     "/v1/integrations": "integrations",
     "/v1/contacts": "integrations",
     "/v1/interactions": "integrations",

@@ -28,6 +28,11 @@ def table() -> RouteTable:
         ("/v1/me/api-keys/k1", "identity"),
         # One audit log, identity's: integrations' changes reach it as events.
         ("/v1/me/audit-log", "identity"),
+        # Patterns are learned by the scheduler, which sees notifications answered.
+        ("/v1/me/patterns", "scheduler"),
+        ("/v1/me/patterns/p1/dismiss", "scheduler"),
+        ("/v1/me/patterns-elsewhere", "identity"),
+        ("/v1/usage/calls", "conversation"),
         ("/v1/conversations", "conversation"),
         ("/v1/conversations/c1/messages", "conversation"),
         ("/v1/conversations/exports/e1", "memory"),

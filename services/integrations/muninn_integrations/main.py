@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 from muninn_shared.background import BackgroundTasks
+from muninn_shared.model_calls import outbox_recorder
 from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.problems import ProblemError
 from muninn_shared.runtime import ServiceRuntime
@@ -246,7 +247,9 @@ def build_integrations(
         open_calendar=open_calendar or open_connection_calendar,
         write_timeout=settings.connector_timeout_seconds * 2,
     )
-    briefing_writer = create_writer(settings)
+    briefing_writer = create_writer(
+        settings, outbox_recorder("integrations.model_call.recorded", runtime.outbox)
+    )
     briefings = BriefingService(
         client=runtime.mongo,
         store=briefing_store,

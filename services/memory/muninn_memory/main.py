@@ -11,6 +11,7 @@ import httpx
 from fastapi import FastAPI
 from muninn_shared.background import BackgroundTasks
 from muninn_shared.metrics import GAUGE_VALUES, INGESTION_BACKLOG
+from muninn_shared.model_calls import ModelCallRecorder, outbox_recorder
 from muninn_shared.privacy import install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.service import build_service_app
@@ -78,10 +79,12 @@ from muninn_memory.vectors.qdrant_client import create_qdrant_client
 from muninn_memory.vectors.server import QdrantBackend
 
 
-def default_index(settings: MemorySettings) -> MemoryIndex:
+def default_index(
+    settings: MemorySettings, recorder: ModelCallRecorder | None = None
+) -> MemoryIndex:
     from muninn_memory.retrieval.factory import create_memory_index
 
-    index: MemoryIndex = create_memory_index(settings)
+    index: MemoryIndex = create_memory_index(settings, recorder=recorder)
     return index
 
 
@@ -109,6 +112,12 @@ def every_store(routes: RouteTable | None, work: Work) -> Work:
         return await across_stores(routes, lambda: work(now))
 
     return on_each
+
+
+def model_call_recorder(runtime: ServiceRuntime) -> ModelCallRecorder:
+    """Memory's LLM and embedding requests, recorded as their user's usage (conversation
+    keeps the records behind /v1/usage)."""
+    return outbox_recorder("memory.model_call.recorded", runtime.outbox)
 
 
 def own_qdrant_index(hosted: MemoryIndex) -> OwnIndexFactory | None:
@@ -140,6 +149,7 @@ def build_memory(
     http = httpx.AsyncClient(
         timeout=httpx.Timeout(settings.memory_llm_timeout_seconds, connect=5.0)
     )
+    calls = model_call_recorder(runtime)
 
     memory_store = MemoryStore(runtime.stores)
     history_store = HistoryStore(runtime.stores)
@@ -170,7 +180,7 @@ def build_memory(
         history=history_log,
         index_sync=index_sync,
     )
-    chat = create_chat_client(settings, http)
+    chat = create_chat_client(settings, http, calls)
     reconciler = Reconciler(
         ledger,
         index,
@@ -183,7 +193,7 @@ def build_memory(
         jobs=jobs,
         memories=ledger,
         entities=entities,
-        extractor=create_extractor(settings, http),
+        extractor=create_extractor(settings, http, calls),
         reconciler=reconciler,
         index_sync=index_sync,
         record_contacts=contact_links.contacts_for_new_memories,
@@ -378,7 +388,12 @@ def create_app(
     reached (tests)."""
     settings = settings or MemorySettings()
     runtime = ServiceRuntime(settings)
-    memory = build_memory(settings, runtime, index or default_index(settings), own_index)
+    memory = build_memory(
+        settings,
+        runtime,
+        index or default_index(settings, model_call_recorder(runtime)),
+        own_index,
+    )
     # Runtime hooks, not the app's: features start before the consumers and stop after them;
     # the background loops run in between (the app's lifespan stops them before these hooks).
     runtime.on_startup(memory.start)

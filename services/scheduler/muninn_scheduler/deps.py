@@ -13,6 +13,7 @@ from muninn_scheduler.experiences.service import ExperienceService
 from muninn_scheduler.lists.service import ListService
 from muninn_scheduler.notifications.service import NotificationService
 from muninn_scheduler.nudges.service import NudgeService
+from muninn_scheduler.patterns.service import PatternService
 from muninn_scheduler.plans.service import PlanService
 from muninn_scheduler.providers.service import ProviderRatings
 from muninn_scheduler.reminders.service import ReminderService
@@ -31,6 +32,7 @@ class SchedulerServices:
     nudges: NudgeService
     expenses: ExpenseService
     lists: ListService
+    patterns: PatternService
     wheel: TimerWheel
 
 

@@ -9,6 +9,7 @@ from typing import Protocol
 import httpx
 from fastapi import FastAPI
 from muninn_shared.background import BackgroundTasks
+from muninn_shared.model_calls import ModelCallRecorder, outbox_recorder
 from muninn_shared.outbound import OutboundGuard, guarded_client
 from muninn_shared.privacy import ExtraEraser, install_erasure_consumer
 from muninn_shared.runtime import ServiceRuntime
@@ -43,6 +44,10 @@ from muninn_scheduler.nudges.handlers import register_handlers as register_nudge
 from muninn_scheduler.nudges.router import router as nudges_router
 from muninn_scheduler.nudges.service import NudgeService
 from muninn_scheduler.nudges.store import NudgeStore
+from muninn_scheduler.patterns.memories import MemoryReader
+from muninn_scheduler.patterns.router import router as patterns_router
+from muninn_scheduler.patterns.service import PatternService
+from muninn_scheduler.patterns.store import ActivityStore, PatternStore
 from muninn_scheduler.plans.records import ConversationRecords
 from muninn_scheduler.plans.service import PlanService
 from muninn_scheduler.plans.store import PlanStore
@@ -78,19 +83,22 @@ def email_sender(settings: SchedulerSettings) -> EmailSender | None:
     )
 
 
-def understanding(settings: SchedulerSettings, http: httpx.AsyncClient) -> Understanding:
+def language_model(
+    settings: SchedulerSettings, http: httpx.AsyncClient, recorder: ModelCallRecorder
+) -> ChatExtractor | None:
+    """The LLM when ``MUNINN_SCHEDULER_LLM_*`` is configured, else None (offline rules)."""
     base_url, model = settings.scheduler_llm_base_url, settings.scheduler_llm_model
     if not base_url or not model:
-        return Understanding()
+        return None
     key = settings.scheduler_llm_api_key
-    return Understanding(
-        ChatExtractor(
-            http,
-            base_url=base_url,
-            model=model,
-            api_key=key.get_secret_value() if key else None,
-            timeout=settings.scheduler_llm_timeout_seconds,
-        )
+    return ChatExtractor(
+        http,
+        base_url=base_url,
+        model=model,
+        api_key=key.get_secret_value() if key else None,
+        timeout=settings.scheduler_llm_timeout_seconds,
+        recorder=recorder,
+        feature="scheduler_language",
     )
 
 
@@ -133,6 +141,7 @@ def build_features(
     expense_store = ExpenseStore(db)
     category_rules = CategoryRuleStore(db)
     list_store = ListStore(db)
+    activity_store, pattern_store = ActivityStore(db), PatternStore(db)
     stores: tuple[Indexed, ...] = (
         timers,
         notification_store,
@@ -146,6 +155,8 @@ def build_features(
         expense_store,
         category_rules,
         list_store,
+        activity_store,
+        pattern_store,
     )
 
     wheel = TimerWheel(
@@ -163,6 +174,25 @@ def build_features(
     )
     timer_service = TimerService(timers)
     profile_service = ProfileService(profiles)
+    # Its calls are the usage of the user served (conversation keeps the records).
+    llm = language_model(
+        settings, http, outbox_recorder("scheduler.model_call.recorded", runtime.outbox)
+    )
+    patterns = PatternService(
+        activity=activity_store,
+        store=pattern_store,
+        profiles=profile_service,
+        clock=clock,
+        # Bound late: notifications, built below, time their deliveries by these patterns.
+        delivered_since=lambda user_id, since: notifications.delivered_count(user_id, since),
+        llm=llm,
+        memories=MemoryReader(http, settings.service_url("memory")),
+        routes=runtime.routes,
+        min_evidence=settings.patterns_min_evidence,
+        min_confidence=settings.patterns_min_confidence,
+        keep_days=settings.patterns_activity_days,
+        memories_read=settings.patterns_memories,
+    )
     email = email_sender(settings)
     outbound = OutboundChannels(
         store=notification_store,
@@ -187,6 +217,9 @@ def build_features(
             ttl=timedelta(hours=settings.email_confirmation_ttl_hours),
         ),
         email_enabled=outbound.email_enabled,
+        timing=patterns,
+        answers=patterns,
+        max_wait=timedelta(hours=settings.patterns_max_wait_hours),
     )
     feature_deps = FeatureDeps(
         client=client,
@@ -197,7 +230,7 @@ def build_features(
     )
     reminders = ReminderService(feature_deps, reminder_store)
     tasks = TaskService(feature_deps, task_store)
-    reader = understanding(settings, http)
+    reader = Understanding(llm)
     providers = ProviderRatings(store=rating_store, clock=clock)
     experiences = ExperienceService(
         feature_deps,
@@ -231,7 +264,7 @@ def build_features(
     for feature in (notifications, outbound, reminders, tasks, experiences, nudges):
         feature.register_timers(wheel)
     register_profile_handlers(runtime.consumers, profiles)
-    register_conversation(runtime.consumers, plans, experiences)
+    register_conversation(runtime.consumers, plans, experiences, patterns)
     register_nudges(runtime.consumers, nudges)
     register_calendar(
         runtime.consumers,
@@ -253,6 +286,7 @@ def build_features(
         nudges=nudges,
         expenses=expenses,
         lists=lists,
+        patterns=patterns,
         wheel=wheel,
     )
     return Features(services=services, stores=stores, erasers=(list_store.erase_for,))
@@ -281,6 +315,13 @@ def create_app(
     background = BackgroundTasks(settings.service_name)
     if run_timers:
         background.add("timer-wheel", features.services.wheel.run)
+        # Time-driven too: tests that drive time themselves learn by hand.
+        background.every(
+            "patterns-learner",
+            settings.patterns_learn_interval_seconds,
+            features.services.patterns.learn_recent,
+            start_delay=min(60.0, settings.patterns_learn_interval_seconds),
+        )
 
     async def ensure_indexes() -> None:
         for store in features.stores:
@@ -300,6 +341,7 @@ def create_app(
             notifications_router,
             expenses_router,
             lists_router,
+            patterns_router,
         ],
         background=background,
         on_startup=[ensure_indexes],

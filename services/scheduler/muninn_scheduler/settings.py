@@ -69,3 +69,32 @@ class SchedulerSettings(OutboundSettings):
     going_cold_factor: float = Field(
         default=2.0, gt=1, description="Cold when silent for this many usual gaps."
     )
+
+    # Patterns learned from what the user does (muninn_scheduler.patterns).
+    patterns_learn_interval_seconds: float = Field(
+        default=3600.0, gt=0, description="How often users with new activity are learned again."
+    )
+    patterns_min_evidence: int = Field(
+        default=5, ge=2, description="Observations a pattern needs before it is reported."
+    )
+    patterns_min_confidence: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Confidence the active-hours pattern needs before notifications wait for it.",
+    )
+    patterns_activity_days: int = Field(
+        default=400,
+        ge=7,
+        le=3660,
+        description="How long observations are kept (long enough to see a season come back).",
+    )
+    patterns_max_wait_hours: int = Field(
+        default=24,
+        ge=1,
+        le=72,
+        description="The longest a notification that can wait waits for a learned hour.",
+    )
+    patterns_memories: int = Field(
+        default=100, ge=10, le=200, description="Memories an LLM reads to find behaviour patterns."
+    )

@@ -54,6 +54,9 @@ def suite(infra: Infra, fake_llm: str, tmp_path_factory: pytest.TempPathFactory)
         "integrations": {**integrations_env({}), **relationships_env()},
         # One account runs the instance (muninn admin users / reembed).
         "identity": {"MUNINN_OPERATOR_EMAILS": OPERATOR_EMAIL},
+        # Memory extracts with the LLM port (the fake answers "no facts": the rules' facts
+        # stand), so its model calls are recorded as usage like any provider's.
+        "memory": {"MUNINN_MEMORY_LLM_BASE_URL": fake_llm, "MUNINN_MEMORY_LLM_MODEL": FAKE_MODEL},
     }
     with provide_suite(infra, tmp_path_factory.mktemp("suite"), env, service_env) as running:
         yield running

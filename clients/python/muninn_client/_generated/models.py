@@ -91,6 +91,10 @@ NotificationStatus: TypeAlias = Literal["scheduled", "unread", "read", "dismisse
 
 ParticipantStatus: TypeAlias = Literal["invited", "active"]
 
+PatternSource: TypeAlias = Literal["offline", "llm"]
+
+PatternStatus: TypeAlias = Literal["active", "dismissed"]
+
 Priority: TypeAlias = Literal["low", "normal", "high", "urgent"]
 
 Product: TypeAlias = Literal["calendar", "mail", "contacts"]
@@ -1592,6 +1596,15 @@ class LearnedPreference(ApiModel):
     memory_ids: list[str]
 
 
+class LearningReport(ApiModel):
+    """What a learning run found for the user."""
+
+    learned: int
+    from_memories: int
+    llm: str
+    patterns: list[Pattern]
+
+
 class LimitsUpdate(ApiModel):
     """A user's own caps; they can only tighten the server's limits, never lift them."""
 
@@ -2175,6 +2188,7 @@ class Notification(ApiModel):
     deliver_at: _dt.datetime
     delivered_at: _dt.datetime | None = None
     deferred_reason: str | None = None
+    flexible: bool = False
     channels: dict[str, ChannelState] | None = None
     ref_kind: str | None = None
     ref_id: str | None = None
@@ -2302,6 +2316,36 @@ class PathHop(ApiModel):
         ]
         | None
     ) = None
+
+
+class Pattern(ApiModel):
+    id: str
+    pattern_type: str
+    name: str
+    description: str
+    triggers: list[str] | None = None
+    indicators: list[str] | None = None
+    outcomes: list[str] | None = None
+    confidence: float
+    evidence_count: int
+    evidence: dict[str, Any] | None = None
+    contexts: list[str] | None = None
+    time_patterns: TimePatterns | None = None
+    recommendations: list[str] | None = None
+    preventative_actions: list[str] | None = None
+    source: Literal["offline", "llm"]
+    status: Literal["active", "dismissed"]
+    used_for_delivery: bool = False
+    first_observed: _dt.datetime | None = None
+    last_observed: _dt.datetime | None = None
+    dismissed_at: _dt.datetime | None = None
+    created_at: _dt.datetime
+    updated_at: _dt.datetime
+
+
+class PatternPage(ApiModel):
+    items: list[Pattern]
+    next_cursor: str | None = None
 
 
 class PeopleSearchResponse(ApiModel):
@@ -3076,6 +3120,13 @@ class TieList(ApiModel):
     items: list[Tie]
 
 
+class TimePatterns(ApiModel):
+    days_of_week: list[int] | None = None
+    hours: list[int] | None = None
+    months: list[int] | None = None
+    seasons: list[str] | None = None
+
+
 class TimeRangeInput(ApiModel):
     after: _dt.datetime | None = None
     before: _dt.datetime | None = None
@@ -3170,11 +3221,45 @@ class Usage(ApiModel):
     estimated: bool = False
 
 
+class UsageCall(ApiModel):
+    """One call to a model provider made for you: a chat reply, a memory extraction, an
+    embedding request, the scheduler reading a message…
+    """
+
+    id: str
+    service: str
+    provider: str
+    endpoint: str
+    model: str
+    feature: str
+    context: str | None = None
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+    tokens_reported: bool
+    cost_usd: float | None
+    latency_ms: int
+    success: bool
+    error_code: str | None = None
+    called_at: _dt.datetime
+
+
+class UsageCallPage(ApiModel):
+    items: list[UsageCall]
+    next_cursor: str | None = None
+
+
 class UsageDay(ApiModel):
+    """One day's use of one model for one feature."""
+
     day: _dt.date
     provider: str
     model: str
+    feature: str = "chat"
     messages: int = 0
+    calls: int = 0
+    failed_calls: int = 0
+    unpriced_calls: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
@@ -3200,6 +3285,9 @@ class UsageReport(ApiModel):
 
 class UsageTotals(ApiModel):
     messages: int = 0
+    calls: int = 0
+    failed_calls: int = 0
+    unpriced_calls: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0

@@ -4324,6 +4324,65 @@ class MeResource(SyncResource):
         """
         return _cast(m.ExportArchive, self._call("POST", "/v1/me/export", answer=m.ExportArchive))
 
+    def list_patterns(
+        self,
+        *,
+        status: Literal["active", "dismissed"] | None = None,
+        pattern_type: str | None = None,
+        limit: int | None = None,
+    ) -> Paginator[m.Pattern]:
+        """Your patterns, newest first, each with its evidence.
+
+        ``GET /v1/me/patterns``
+
+        Every item of every page, fetched as the iteration reaches it.
+        """
+        return self._paginate(
+            "GET",
+            "/v1/me/patterns",
+            params={"status": status, "pattern_type": pattern_type, "limit": limit},
+            page=m.PatternPage,
+        )
+
+    def learn_patterns(self) -> m.LearningReport:
+        """Learn your patterns now (with an LLM configured, also from your memories).
+
+        ``POST /v1/me/patterns/learn``
+        """
+        return _cast(
+            m.LearningReport, self._call("POST", "/v1/me/patterns/learn", answer=m.LearningReport)
+        )
+
+    def get_pattern(self, pattern_id: str) -> m.Pattern:
+        """One pattern and its evidence.
+
+        ``GET /v1/me/patterns/{pattern_id}``
+        """
+        return _cast(
+            m.Pattern,
+            self._call("GET", f"/v1/me/patterns/{_segment(pattern_id)}", answer=m.Pattern),
+        )
+
+    def dismiss_pattern(self, pattern_id: str) -> m.Pattern:
+        """Dismiss a pattern: no longer shown as active, nor used to time notifications.
+
+        ``POST /v1/me/patterns/{pattern_id}/dismiss``
+        """
+        return _cast(
+            m.Pattern,
+            self._call("POST", f"/v1/me/patterns/{_segment(pattern_id)}/dismiss", answer=m.Pattern),
+        )
+
+    def restore_pattern(self, pattern_id: str) -> m.Pattern:
+        """Take a dismissed pattern back.
+
+        ``POST /v1/me/patterns/{pattern_id}/restore``
+        """
+        return _cast(
+            m.Pattern,
+            self._call("POST", f"/v1/me/patterns/{_segment(pattern_id)}/restore", answer=m.Pattern),
+        )
+
     def get_preferences(self) -> m.Preferences:
         """The full preferences object.
 
@@ -4467,6 +4526,70 @@ class AsyncMeResource(AsyncResource):
         """
         return _cast(
             m.ExportArchive, await self._call("POST", "/v1/me/export", answer=m.ExportArchive)
+        )
+
+    def list_patterns(
+        self,
+        *,
+        status: Literal["active", "dismissed"] | None = None,
+        pattern_type: str | None = None,
+        limit: int | None = None,
+    ) -> AsyncPaginator[m.Pattern]:
+        """Your patterns, newest first, each with its evidence.
+
+        ``GET /v1/me/patterns``
+
+        Every item of every page, fetched as the iteration reaches it.
+        """
+        return self._paginate(
+            "GET",
+            "/v1/me/patterns",
+            params={"status": status, "pattern_type": pattern_type, "limit": limit},
+            page=m.PatternPage,
+        )
+
+    async def learn_patterns(self) -> m.LearningReport:
+        """Learn your patterns now (with an LLM configured, also from your memories).
+
+        ``POST /v1/me/patterns/learn``
+        """
+        return _cast(
+            m.LearningReport,
+            await self._call("POST", "/v1/me/patterns/learn", answer=m.LearningReport),
+        )
+
+    async def get_pattern(self, pattern_id: str) -> m.Pattern:
+        """One pattern and its evidence.
+
+        ``GET /v1/me/patterns/{pattern_id}``
+        """
+        return _cast(
+            m.Pattern,
+            await self._call("GET", f"/v1/me/patterns/{_segment(pattern_id)}", answer=m.Pattern),
+        )
+
+    async def dismiss_pattern(self, pattern_id: str) -> m.Pattern:
+        """Dismiss a pattern: no longer shown as active, nor used to time notifications.
+
+        ``POST /v1/me/patterns/{pattern_id}/dismiss``
+        """
+        return _cast(
+            m.Pattern,
+            await self._call(
+                "POST", f"/v1/me/patterns/{_segment(pattern_id)}/dismiss", answer=m.Pattern
+            ),
+        )
+
+    async def restore_pattern(self, pattern_id: str) -> m.Pattern:
+        """Take a dismissed pattern back.
+
+        ``POST /v1/me/patterns/{pattern_id}/restore``
+        """
+        return _cast(
+            m.Pattern,
+            await self._call(
+                "POST", f"/v1/me/patterns/{_segment(pattern_id)}/restore", answer=m.Pattern
+            ),
         )
 
     async def get_preferences(self) -> m.Preferences:
@@ -6724,7 +6847,7 @@ class UsageResource(SyncResource):
     def report(
         self, *, start: _dt.date | None = None, end: _dt.date | None = None
     ) -> m.UsageReport:
-        """Tokens, messages and cost per day and model.
+        """Calls, tokens, messages and cost per day, model and feature.
 
         ``GET /v1/usage``
         """
@@ -6733,6 +6856,46 @@ class UsageResource(SyncResource):
             self._call(
                 "GET", "/v1/usage", params={"start": start, "end": end}, answer=m.UsageReport
             ),
+        )
+
+    def list_calls(
+        self,
+        *,
+        limit: int | None = None,
+        feature: str | None = None,
+        provider: str | None = None,
+        success: bool | None = None,
+        start: _dt.date | None = None,
+        end: _dt.date | None = None,
+    ) -> Paginator[m.UsageCall]:
+        """Every model call made for you, newest first.
+
+        ``GET /v1/usage/calls``
+
+        Every item of every page, fetched as the iteration reaches it.
+        """
+        return self._paginate(
+            "GET",
+            "/v1/usage/calls",
+            params={
+                "limit": limit,
+                "feature": feature,
+                "provider": provider,
+                "success": success,
+                "start": start,
+                "end": end,
+            },
+            page=m.UsageCallPage,
+        )
+
+    def get_call(self, call_id: str) -> m.UsageCall:
+        """One model call.
+
+        ``GET /v1/usage/calls/{call_id}``
+        """
+        return _cast(
+            m.UsageCall,
+            self._call("GET", f"/v1/usage/calls/{_segment(call_id)}", answer=m.UsageCall),
         )
 
     def get_limits(self) -> m.UsageLimits:
@@ -6758,7 +6921,7 @@ class AsyncUsageResource(AsyncResource):
     async def report(
         self, *, start: _dt.date | None = None, end: _dt.date | None = None
     ) -> m.UsageReport:
-        """Tokens, messages and cost per day and model.
+        """Calls, tokens, messages and cost per day, model and feature.
 
         ``GET /v1/usage``
         """
@@ -6767,6 +6930,46 @@ class AsyncUsageResource(AsyncResource):
             await self._call(
                 "GET", "/v1/usage", params={"start": start, "end": end}, answer=m.UsageReport
             ),
+        )
+
+    def list_calls(
+        self,
+        *,
+        limit: int | None = None,
+        feature: str | None = None,
+        provider: str | None = None,
+        success: bool | None = None,
+        start: _dt.date | None = None,
+        end: _dt.date | None = None,
+    ) -> AsyncPaginator[m.UsageCall]:
+        """Every model call made for you, newest first.
+
+        ``GET /v1/usage/calls``
+
+        Every item of every page, fetched as the iteration reaches it.
+        """
+        return self._paginate(
+            "GET",
+            "/v1/usage/calls",
+            params={
+                "limit": limit,
+                "feature": feature,
+                "provider": provider,
+                "success": success,
+                "start": start,
+                "end": end,
+            },
+            page=m.UsageCallPage,
+        )
+
+    async def get_call(self, call_id: str) -> m.UsageCall:
+        """One model call.
+
+        ``GET /v1/usage/calls/{call_id}``
+        """
+        return _cast(
+            m.UsageCall,
+            await self._call("GET", f"/v1/usage/calls/{_segment(call_id)}", answer=m.UsageCall),
         )
 
     async def get_limits(self) -> m.UsageLimits:
@@ -7093,6 +7296,11 @@ OPERATIONS: dict[str, str] = {
     "DELETE /v1/me/connections/{client_id}": "me.revoke_connection",
     "GET /v1/me/erasure/{erasure_id}": "me.erasure_status",
     "POST /v1/me/export": "me.export",
+    "GET /v1/me/patterns": "me.list_patterns",
+    "POST /v1/me/patterns/learn": "me.learn_patterns",
+    "GET /v1/me/patterns/{pattern_id}": "me.get_pattern",
+    "POST /v1/me/patterns/{pattern_id}/dismiss": "me.dismiss_pattern",
+    "POST /v1/me/patterns/{pattern_id}/restore": "me.restore_pattern",
     "GET /v1/me/preferences": "me.get_preferences",
     "PATCH /v1/me/preferences": "me.patch_preferences",
     "GET /v1/me/presence": "me.get_presence",
@@ -7181,6 +7389,8 @@ OPERATIONS: dict[str, str] = {
     "GET /v1/team-templates": "team_templates.list",
     "POST /v1/team-templates/{template_id}/apply": "team_templates.apply",
     "GET /v1/usage": "usage.report",
+    "GET /v1/usage/calls": "usage.list_calls",
+    "GET /v1/usage/calls/{call_id}": "usage.get_call",
     "GET /v1/usage/limits": "usage.get_limits",
     "PATCH /v1/usage/limits": "usage.update_limits",
 }

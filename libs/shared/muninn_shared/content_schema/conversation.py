@@ -115,6 +115,16 @@ CONVERSATION_COLLECTIONS = (
         required=("day", "provider", "model", "updated_at"),
     ),
     content(
+        "usage_calls",
+        "Every model call made for the user (chat replies; memory, scheduler and "
+        "integrations calls they announce): provider, endpoint, model, feature, tokens, cost, "
+        "latency, outcome.",
+        index([("user_id", 1), ("called_at", -1), ("_id", -1)], since=2),
+        index([("user_id", 1), ("day", 1)], since=2),
+        required=("provider", "model", "feature", "called_at", "day"),
+        since=2,
+    ),
+    content(
         "usage_limits",
         "The user's own spending and token caps (one document per user).",
         tenancy=Tenancy.KEYED_BY_USER,

@@ -135,6 +135,27 @@ SCHEDULER_COLLECTIONS = (
         since=2,
     ),
     content(
+        "activity",
+        "What the user did that their patterns are learned from: when they wrote (length, "
+        "topic words) and answered notifications (how long after delivery); dropped after "
+        "MUNINN_PATTERNS_ACTIVITY_DAYS.",
+        index([("user_id", 1), ("at", 1)], since=2),
+        index("at", since=2),
+        index("expires_at", expire_after_seconds=0, since=2),
+        required=("kind", "at", "local_hour", "expires_at"),
+        since=2,
+    ),
+    content(
+        "user_patterns",
+        "Patterns learned from the user's activity (active hours, response times, reply "
+        "length, recurring topics) and, with an LLM, from their memories; each with its "
+        "evidence, and whether the user dismissed it.",
+        index(NEWEST_FIRST, since=2),
+        index([("user_id", 1), ("key", 1)], unique=True, since=2),
+        required=("key", "pattern_type", "status", "created_at", "updated_at"),
+        since=2,
+    ),
+    content(
         "timers",
         "Durable timers of the user's reminders, tasks and follow-ups: firing commits the "
         "effect and the timer's status in one transaction, so timers live beside them.",

@@ -33,6 +33,8 @@ CHANGELOG: Mapping[int, str] = {
         "entity_history keeps the user's corrections of entities; memory_relations the "
         "relations between memories the user made or removed. "
         "Scheduler: expenses (amounts as Decimal128, by day and by category), the user's own "
-        "expense category keywords, lists with their items and memberships (shared lists)."
+        "expense category keywords, lists with their items and memberships (shared lists); "
+        "activity (what user patterns are learned from, with a TTL) and user_patterns. "
+        "Conversation: usage_calls, one record per model call made for the user."
     ),
 }

@@ -24,6 +24,10 @@ class Topic(StrEnum):
     SCHEDULER_ACTIVITY = "muninn.scheduler.activity"
     INTEGRATIONS_RECORDS = "muninn.integrations.records"
     INTEGRATIONS_AUDIT = "muninn.integrations.audit"
+    # Each caller of models its own topic: a service's Kafka user writes only its own topics.
+    MEMORY_MODEL_CALLS = "muninn.memory.model-calls"
+    SCHEDULER_MODEL_CALLS = "muninn.scheduler.model-calls"
+    INTEGRATIONS_MODEL_CALLS = "muninn.integrations.model-calls"
     BYOD_ROUTING = "muninn.byod.routing"
 
 
@@ -159,6 +163,22 @@ _SPECS = [
         producers=INTEGRATIONS,
         description="A change to a contact, interaction or connection, with its old and new "
         "values, actor and origin; identity keeps it in the user's audit log.",
+    ),
+    *(
+        EventSpec(
+            f"{service}.model_call.recorded",
+            topic,
+            p.ModelCallRecorded,
+            producers=frozenset({service}),
+            description=f"The {service} service called a model provider for a user (tokens, "
+            "latency, outcome); the conversation service prices it and keeps it for /v1/usage.",
+            producer_field="service",
+        )
+        for service, topic in (
+            ("memory", Topic.MEMORY_MODEL_CALLS),
+            ("scheduler", Topic.SCHEDULER_MODEL_CALLS),
+            ("integrations", Topic.INTEGRATIONS_MODEL_CALLS),
+        )
     ),
     EventSpec("byod.routing.changed", Topic.BYOD_ROUTING, p.ByodRoutingChanged, producers=BYOD),
 ]

@@ -135,6 +135,37 @@ class SchedulerProactive(BaseModel):
     reference_id: str | None = None
 
 
+MODEL_CALL_NAME = r"^[a-z0-9][a-z0-9_./:-]{0,79}$"
+"""A model call's provider, endpoint or feature: bounded names, never free text."""
+
+
+class ModelCallRecorded(BaseModel):
+    """One call a service made to a model provider for a user (an LLM's chat completion, an
+    embedding request): what the owner of ``/v1/usage`` prices and keeps, once per ``call_id``.
+
+    No prompt and no answer travel here: the figures only. ``context`` is the user's context
+    the call served (``work``, ``personal``, ``family``) when the caller knows it."""
+
+    user_id: str
+    call_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    service: str = Field(max_length=40)
+    provider: str = Field(max_length=80, pattern=MODEL_CALL_NAME)
+    endpoint: str = Field(max_length=80, pattern=MODEL_CALL_NAME)
+    model: str = Field(min_length=1, max_length=200)
+    feature: str = Field(max_length=80, pattern=MODEL_CALL_NAME)
+    context: str | None = Field(default=None, max_length=40)
+    prompt_tokens: int = Field(default=0, ge=0)
+    completion_tokens: int = Field(default=0, ge=0)
+    total_tokens: int = Field(default=0, ge=0)
+    tokens_reported: bool = Field(
+        default=True, description="False when the provider's answer carried no token counts."
+    )
+    latency_ms: int = Field(ge=0)
+    success: bool
+    error_code: str | None = Field(default=None, max_length=80)
+    called_at: datetime
+
+
 class IntegrationRecord(BaseModel):
     user_id: str
     connection_id: str

@@ -54,6 +54,7 @@ from muninn_shared.messaging.event_keys import EventKeys, UserErasedError
 from muninn_shared.messaging.outages import MONGODB, unavailable_dependency
 from muninn_shared.messaging.pacing import pace_empty_fetches as install_fetch_pacing
 from muninn_shared.metrics import METRICS
+from muninn_shared.model_calls import on_behalf_of
 from muninn_shared.storage.idempotency import ProcessedEvents
 from muninn_shared.storage.parking import ParkedEvents
 from muninn_shared.storage.routed import serving
@@ -257,7 +258,8 @@ class EventConsumers:
             route = None
             try:
                 route = self._route_of(event, on_main)
-                with serving(route):
+                # Model calls a handler makes are usage of the event's subject.
+                with serving(route), on_behalf_of(event.subject):
                     await self._apply_once(consumer, handler, event, bound)
                 self._resumed(consumer, bound)
                 return "applied"
@@ -370,7 +372,7 @@ class EventConsumers:
         for failures in range(1, self._max_attempts + 1):
             route = self._route_of(event, on_main=False)
             try:
-                with serving(route):
+                with serving(route), on_behalf_of(event.subject):
                     await self._apply_once(consumer, handler, event, bound)
                 break
             except asyncio.CancelledError:

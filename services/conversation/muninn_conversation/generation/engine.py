@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from muninn_shared.logging import get_logger
+from muninn_shared.model_calls import ModelCallRecorder
 
 from muninn_conversation.generation.live import EventName, LiveEvent, LiveGeneration
 from muninn_conversation.generation.prompt import system_prompt
@@ -57,6 +58,8 @@ class GenerationJob:
     persona: str | None = None
     advisor_id: str | None = None
     shared: bool = False
+    context: str | None = None
+    """The conversation's context (work, personal…): its model call is recorded under it."""
     on_finished: list[OnFinished] = field(default_factory=list)
 
 
@@ -71,8 +74,11 @@ class GenerationEngine:
         instance_id: str,
         lease_seconds: float = 30.0,
         save_interval: float = 0.25,
+        calls: ModelCallRecorder | None = None,
     ) -> None:
+        """``calls`` records each generation as the requester's ``chat`` model call."""
         self._replies = replies
+        self._calls = calls
         self._registry = registry
         self._recall = recall
         self._profiles = profiles
@@ -185,7 +191,7 @@ class GenerationEngine:
             request = self._request(job, user, recall, model)
             completion: Completion | None = None
             last_save = time.monotonic()
-            events = metered_stream(provider, request)
+            events = metered_stream(provider, request, calls=self._calls, context=job.context)
             try:
                 async for event in events:
                     if isinstance(event, TextDelta):

@@ -578,6 +578,7 @@ class MessageService:
             bearer_token=bearer_token,
             advisor_id=assistant.get("advisor_id"),
             persona=persona,
+            context=conversation.get("context"),
             on_finished=[self._after_reply],
         )
         return self._engine.launch(job)

@@ -50,6 +50,10 @@ OPENAI_PRICES: dict[str, ModelPrice] = {
     "o3-mini": _p("1.10", "4.40"),
     "o1": _p("15", "60"),
     "o1-mini": _p("1.10", "4.40"),
+    # Embeddings read tokens and write none.
+    "text-embedding-3-small": _p("0.02", "0"),
+    "text-embedding-3-large": _p("0.13", "0"),
+    "text-embedding-ada-002": _p("0.10", "0"),
 }
 
 ANTHROPIC_PRICES: dict[str, ModelPrice] = {
@@ -120,10 +124,16 @@ class Priced(Protocol):
 
 def cost_usd(config: Priced, model: str, usage: Usage) -> Decimal | None:
     """The reply's cost in USD (8 decimal places), or None when the model has no known price."""
-    price = price_for(config.prices, model)
+    return tokens_cost(config.prices, model, usage.input_tokens, usage.output_tokens)
+
+
+def tokens_cost(
+    prices: Mapping[str, ModelPrice], model: str, input_tokens: int, output_tokens: int
+) -> Decimal | None:
+    """What these tokens of ``model`` cost in USD (8 decimal places); None when its price is
+    unknown."""
+    price = price_for(prices, model)
     if price is None:
         return None
-    total = (
-        Decimal(usage.input_tokens) * price.input + Decimal(usage.output_tokens) * price.output
-    ) / _MILLION
+    total = (Decimal(input_tokens) * price.input + Decimal(output_tokens) * price.output) / _MILLION
     return total.quantize(_CENT_FRACTION)

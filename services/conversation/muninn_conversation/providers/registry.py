@@ -7,6 +7,8 @@ the next one — ending, at worst, at the offline responder, which is always reg
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from muninn_shared.logging import get_logger
 
 from muninn_conversation.providers.anthropic import AnthropicProvider
@@ -19,7 +21,13 @@ from muninn_conversation.providers.config import (
 from muninn_conversation.providers.models import ChatProvider
 from muninn_conversation.providers.offline import OfflineProvider
 from muninn_conversation.providers.openai_compat import OpenAICompatibleProvider
-from muninn_conversation.providers.pricing import cost_usd
+from muninn_conversation.providers.pricing import (
+    ModelPrice,
+    cost_usd,
+    default_prices,
+    merged_prices,
+    tokens_cost,
+)
 from muninn_conversation.providers.retry import RetryPolicy
 from muninn_conversation.providers.transport import StreamingHttpProvider
 
@@ -115,6 +123,23 @@ class ProviderRegistry:
             return self._configs[key]
         # Pricing a reply from a provider that has since gone must not break the reply: no prices.
         return ProviderConfig(name=name, kind="custom", default_model="default")
+
+    def prices_for(self, provider: str) -> dict[str, ModelPrice]:
+        """The price table of a provider as another service names it (muninn_shared.model_calls:
+        ``openai``, ``anthropic``, or a self-hosted server's host): a registered provider's own
+        table, else the list prices of OpenAI's and Anthropic's APIs, with ``MUNINN_LLM_PRICES``
+        applied either way; a self-hosted model is priced only when the operator says how."""
+        key = self._canonical(provider)
+        if key is not None:
+            return dict(self._configs[key].prices)
+        kind = provider if provider in ("openai", "anthropic") else "openai_compatible"
+        return merged_prices(provider, default_prices(kind), {}, self.settings.prices)
+
+    def call_cost(
+        self, provider: str, model: str, input_tokens: int, output_tokens: int
+    ) -> Decimal | None:
+        """A recorded model call's cost in USD, None when the model's price is unknown."""
+        return tokens_cost(self.prices_for(provider), model, input_tokens, output_tokens)
 
     def all_models(self) -> list[tuple[str, str]]:
         return [

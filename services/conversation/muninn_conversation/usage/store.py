@@ -1,16 +1,20 @@
-"""Daily usage per user, provider and model, and users' own caps."""
+"""Daily usage per user, provider and model, users' own caps, and every model call made for
+a user (chat replies and the other services' recorded calls)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from muninn_shared.pagination import fetch_page
 from muninn_shared.storage.indexes import ensure_index
-from pymongo import ASCENDING
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 USAGE = "usage_daily"
 LIMITS = "usage_limits"
+CALLS = "usage_calls"
 
 Doc = dict[str, Any]
 
@@ -87,3 +91,62 @@ class UsageStore:
             {"$set": {**changes, "user_id": user_id, "updated_at": datetime.now(UTC)}},
             upsert=True,
         )
+
+
+class CallStore:
+    """One document per model call made for a user (``_id`` = the call's id)."""
+
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._calls = db[CALLS]
+
+    async def ensure_indexes(self) -> None:
+        await ensure_index(
+            self._calls,
+            [("user_id", ASCENDING), ("called_at", DESCENDING), ("_id", DESCENDING)],
+        )
+        await ensure_index(self._calls, [("user_id", ASCENDING), ("day", ASCENDING)])
+
+    async def insert(self, doc: Doc, session: AsyncClientSession | None = None) -> bool:
+        """False when a call of this id is kept already (a redelivered record). An upsert
+        that only inserts: a duplicate key would abort the consumer's transaction."""
+        result = await self._calls.update_one(
+            {"_id": doc["_id"]},
+            {"$setOnInsert": {k: v for k, v in doc.items() if k != "_id"}},
+            upsert=True,
+            session=session,
+        )
+        return result.upserted_id is not None
+
+    async def page(
+        self, query: Doc, *, limit: int, cursor: str | None
+    ) -> tuple[list[Doc], str | None]:
+        return await fetch_page(
+            self._calls, query, limit=limit, cursor=cursor, convert=dict, field="called_at"
+        )
+
+    async def get(self, user_id: str, call_id: str) -> Doc | None:
+        return await self._calls.find_one({"_id": call_id, "user_id": user_id})
+
+    async def per_day(self, user_id: str, start: date, end: date) -> list[Doc]:
+        """Calls, failures, tokens and cost per day, provider, model and feature."""
+        days = [_day_key(start + timedelta(days=n)) for n in range((end - start).days + 1)]
+        pipeline: list[Doc] = [
+            {"$match": {"user_id": user_id, "day": {"$in": days}}},
+            {
+                "$group": {
+                    "_id": {
+                        "day": "$day",
+                        "provider": "$provider",
+                        "model": "$model",
+                        "feature": "$feature",
+                    },
+                    "calls": {"$sum": 1},
+                    "failed_calls": {"$sum": {"$cond": ["$success", 0, 1]}},
+                    "unpriced_calls": {"$sum": {"$cond": [{"$eq": ["$cost_usd", None]}, 1, 0]}},
+                    "input_tokens": {"$sum": "$prompt_tokens"},
+                    "output_tokens": {"$sum": "$completion_tokens"},
+                    "cost_usd": {"$sum": {"$ifNull": ["$cost_usd", 0]}},
+                }
+            },
+        ]
+        return [{**row.pop("_id"), **row} async for row in await self._calls.aggregate(pipeline)]

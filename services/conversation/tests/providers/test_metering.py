@@ -13,7 +13,9 @@ from muninn_conversation.providers.models import (
     StreamEvent,
 )
 from muninn_conversation.providers.offline import OfflineProvider
+from muninn_shared.events.payloads import ModelCallRecorded
 from muninn_shared.metrics import configure_metrics
+from muninn_shared.model_calls import ModelCallRecorder
 from muninn_shared.settings import ServiceSettings
 from prometheus_client import REGISTRY, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
@@ -76,3 +78,33 @@ async def test_a_failed_generation_counts_an_error_by_kind() -> None:
     assert (
         value("muninn_llm_duration_seconds_count", provider="failing-metered", outcome="error") >= 1
     )
+
+
+class Recorded:
+    def __init__(self) -> None:
+        self.calls: list[ModelCallRecorded] = []
+
+    async def __call__(self, call: ModelCallRecorded) -> None:
+        self.calls.append(call)
+
+
+async def test_each_generation_is_one_chat_call_of_the_user_who_asked() -> None:
+    recorded = Recorded()
+    calls = ModelCallRecorder("conversation", recorded)
+    events = [
+        e async for e in metered_stream(OfflineProvider(), request(), calls=calls, context="family")
+    ]
+    usage = events[-1].usage  # type: ignore[union-attr]
+    (call,) = recorded.calls
+    assert (call.user_id, call.feature, call.context) == ("user-3c9e1f", "chat", "family")
+    assert (call.provider, call.endpoint, call.model) == ("offline", "chat/completions", "offline")
+    assert (call.prompt_tokens, call.completion_tokens) == (usage.input_tokens, usage.output_tokens)
+    assert call.tokens_reported is not usage.estimated
+    assert call.success
+
+    with pytest.raises(ProviderError):
+        async for _ in metered_stream(FailingProvider(), request(), calls=calls):  # type: ignore[arg-type]
+            pass
+    failed = recorded.calls[-1]
+    assert (failed.success, failed.error_code) == (False, "provider_unavailable")
+    assert failed.total_tokens == 0

@@ -104,3 +104,27 @@ def test_estimated_usage_is_priced_the_same_way() -> None:
     assert cost_usd(registry().config_for("openai"), "gpt-4o-mini", estimated) == Decimal(
         "0.00045000"
     )
+
+
+def test_other_services_calls_are_priced_by_the_same_table() -> None:
+    """Recorded calls name their provider by endpoint (muninn_shared.model_calls.provider_of)."""
+    configured = registry()
+    # OpenAI's API, known even when conversation itself has no OpenAI key.
+    unconfigured = ProviderRegistry(ProvidersSettings())
+    for table in (configured, unconfigured):
+        assert table.call_cost("openai", "gpt-4o-mini", 1_000, 500) == Decimal("0.00045000")
+        assert table.call_cost("openai", "text-embedding-3-small", 1_000_000, 0) == Decimal(
+            "0.02000000"
+        )
+        assert table.call_cost("anthropic", "claude-3-haiku", 1_000_000, 0) == Decimal("0.25")
+    # A self-hosted server's model: priced only when the operator says how.
+    assert unconfigured.call_cost("127.0.0.1", "llama3.1:8b", 1_000, 500) is None
+    priced = ProviderRegistry(
+        ProvidersSettings(
+            prices={"127.0.0.1/*": {"input": "1", "output": "1"}}  # type: ignore[dict-item]
+        )
+    )
+    assert priced.call_cost("127.0.0.1", "llama3.1:8b", 1_000_000, 0) == Decimal("1")
+    assert priced.call_cost("10.0.0.5", "llama3.1:8b", 1_000_000, 0) is None
+    # The offline responder is free, whoever asks.
+    assert unconfigured.call_cost("offline", "muninn-offline-1", 5_000, 5_000) == Decimal("0")

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import httpx
 from muninn_shared.llm import ChatEndpoint
 from muninn_shared.logging import get_logger
+from muninn_shared.model_calls import ModelCallRecorder
 from muninn_shared.outbound import OutboundRefusedError, guarded_client
 
 from muninn_integrations.briefings.compose import (
@@ -145,10 +146,13 @@ class LLMWriter(ChatEndpoint):
         return prose
 
 
-def create_writer(settings: IntegrationsSettings) -> BriefingWriter:
+def create_writer(
+    settings: IntegrationsSettings, recorder: ModelCallRecorder | None = None
+) -> BriefingWriter:
     """The LLM writer when ``MUNINN_BRIEFING_LLM_*`` is configured, else the offline one. The
     endpoint is reached through the outbound guard: a model on a private network needs its
-    network allow-listed (``MUNINN_OUTBOUND_ALLOW_CIDRS``)."""
+    network allow-listed (``MUNINN_OUTBOUND_ALLOW_CIDRS``). ``recorder`` records its calls
+    as the usage of the user a briefing is for."""
     if not settings.briefing_llm_base_url or not settings.briefing_llm_model:
         return OfflineWriter()
     timeout = settings.briefing_llm_timeout_seconds
@@ -159,4 +163,6 @@ def create_writer(settings: IntegrationsSettings) -> BriefingWriter:
         model=settings.briefing_llm_model,
         api_key=key.get_secret_value() if key else None,
         timeout=timeout,
+        recorder=recorder,
+        feature="briefings",
     )

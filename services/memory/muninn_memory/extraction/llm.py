@@ -15,6 +15,7 @@ from typing import Any, Literal, get_args
 import httpx
 from muninn_shared.llm import ChatEndpoint, ChatEndpointError
 from muninn_shared.logging import get_logger
+from muninn_shared.model_calls import ModelCallRecorder
 from pydantic import BaseModel, Field, ValidationError
 
 from muninn_memory.extraction.models import (
@@ -119,7 +120,12 @@ class ChatCompletionsClient(ChatEndpoint):
     """The minimal OpenAI-compatible chat client extraction needs."""
 
     async def complete_json(
-        self, messages: list[dict[str, str]], schema: dict[str, Any], *, name: str = "memory_facts"
+        self,
+        messages: list[dict[str, str]],
+        schema: dict[str, Any],
+        *,
+        name: str = "memory_facts",
+        feature: str = "memory_extraction",
     ) -> str:
         body = {
             "messages": messages,
@@ -130,7 +136,7 @@ class ChatCompletionsClient(ChatEndpoint):
             },
         }
         try:
-            return await self.complete(body)
+            return await self.complete(body, feature=feature)
         except ChatEndpointError as exc:
             raise ExtractionFailedError(str(exc)) from exc
 
@@ -261,9 +267,12 @@ class LLMExtractor:
 
 
 def create_chat_client(
-    settings: MemorySettings, http: httpx.AsyncClient
+    settings: MemorySettings,
+    http: httpx.AsyncClient,
+    recorder: ModelCallRecorder | None = None,
 ) -> ChatCompletionsClient | None:
-    """The LLM client when ``MUNINN_MEMORY_LLM_*`` is configured, else None (offline)."""
+    """The LLM client when ``MUNINN_MEMORY_LLM_*`` is configured, else None (offline);
+    ``recorder`` records its calls as the usage of the user being served."""
     if (
         not settings.llm_configured
         or not settings.memory_llm_base_url
@@ -278,16 +287,22 @@ def create_chat_client(
         if settings.memory_llm_api_key
         else None,
         timeout=settings.memory_llm_timeout_seconds,
+        recorder=recorder,
+        feature="memory_extraction",
     )
 
 
-def create_extractor(settings: MemorySettings, http: httpx.AsyncClient) -> Extractor:
+def create_extractor(
+    settings: MemorySettings,
+    http: httpx.AsyncClient,
+    recorder: ModelCallRecorder | None = None,
+) -> Extractor:
     """The LLM extractor when ``MUNINN_MEMORY_LLM_*`` is configured, else the offline rules."""
     rules = RuleExtractor(
         budget_seconds=settings.extraction_budget_seconds,
         max_facts_per_message=settings.extraction_max_facts_per_message,
     )
-    client = create_chat_client(settings, http)
+    client = create_chat_client(settings, http, recorder)
     if client is None:
         return rules
     return LLMExtractor(client, max_attempts=settings.memory_llm_max_attempts, fallback=rules)

@@ -13,6 +13,7 @@ from collections import defaultdict
 from typing import Any, Protocol
 
 from muninn_shared.logging import get_logger
+from muninn_shared.model_calls import on_behalf_of
 from muninn_shared.storage.routed import across_stores
 from muninn_shared.storage.routes import RouteTable
 from muninn_shared.storage.tombstones import ErasureTombstones
@@ -102,7 +103,9 @@ class IndexSync:
         active = [d for d in docs if source.searchable(d)]
         gone = [d["_id"] for d in docs if not source.searchable(d)]
         if active:
-            await self._index.upsert([source.to_indexed(d) for d in active])
+            # Embedding them is this user's usage, also when the sweep or a follower writes.
+            with on_behalf_of(user_id):
+                await self._index.upsert([source.to_indexed(d) for d in active])
         if gone:
             await self._index.delete(user_id, gone)
         # An erasure can commit between our read and the vector write: never leave its vectors.

@@ -22,6 +22,7 @@ from typing import Any
 from muninn_shared.background import BackgroundTasks
 from muninn_shared.logging import get_logger
 from muninn_shared.metrics import METRICS
+from muninn_shared.model_calls import on_behalf_of
 from muninn_shared.storage.routed import across_stores, first_across_stores, serving
 from muninn_shared.storage.routes import RouteTable
 
@@ -114,7 +115,8 @@ class IngestionWorkers:
                         await self._wakeup.wait()
                 self._wakeup.clear()
                 continue
-            with serving(route):
+            # The job's model calls (extraction, embeddings) are its user's usage.
+            with serving(route), on_behalf_of(job.get("user_id")):
                 await self._process(job)
 
     async def _claim(self) -> Doc | None:

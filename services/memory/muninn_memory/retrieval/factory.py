@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from muninn_shared.content_schema.vectors import CollectionLayout
+from muninn_shared.model_calls import ModelCallRecorder
 from muninn_shared.settings import ServiceSettings
 
 from muninn_memory.embeddings.factory import create_embedder, embedder_from_spec, embedder_spec
@@ -66,17 +67,19 @@ def create_memory_index(
     embeddings: EmbeddingSettings | None = None,
     vectors: VectorSettings | None = None,
     wrap_embedder: Callable[[Embedder], Embedder] | None = None,
+    recorder: ModelCallRecorder | None = None,
 ) -> HybridIndex:
-    """``wrap_embedder`` wraps the embedder of ``embeddings`` (the benchmarks cache vectors)."""
+    """``wrap_embedder`` wraps the embedder of ``embeddings`` (the benchmarks cache vectors);
+    ``recorder`` records a provider's embedding requests as the served user's usage."""
     embeddings = embeddings or EmbeddingSettings()
     vectors = vectors or VectorSettings()
     current = embeddings
-    embedder = create_embedder(embeddings)
+    embedder = create_embedder(embeddings, recorder)
     return HybridIndex(
         create_vector_backend(settings, vectors),
         wrap_embedder(embedder) if wrap_embedder else embedder,
         embedder_spec=embedder_spec(embeddings),
-        previous_embedder=lambda spec: embedder_from_spec(spec, current),
+        previous_embedder=lambda spec: embedder_from_spec(spec, current, recorder),
         keep_previous=vectors.keep_previous,
         tuning=RankingTuning(fusion=vectors.fusion),
         reembed_batch=vectors.reembed_batch,

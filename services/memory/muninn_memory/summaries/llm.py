@@ -113,7 +113,9 @@ class LLMSummariser:
         ]
         for attempt in range(1, self._attempts + 1):
             try:
-                raw = await self._client.complete_json(conversation, SCHEMA, name="memory_summary")
+                raw = await self._client.complete_json(
+                    conversation, SCHEMA, name="memory_summary", feature="memory_summary"
+                )
                 answer = _Answer.model_validate_json(raw.strip().removeprefix("```json").strip("`"))
             except (ExtractionFailedError, httpx.HTTPError, ValidationError) as exc:
                 log.info("LLM summary unusable", attempt=attempt, error=str(exc)[:200])

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from muninn_shared.logging import get_logger
+from muninn_shared.model_calls import on_behalf_of
 from muninn_shared.pagination import decode_cursor, one_page
 from muninn_shared.problems import ProblemError, not_found
 
@@ -89,7 +90,9 @@ class SummaryService:
                 raise _nothing(start, end)
             draft = rollup(period, start, end, found)
             if self.llm is not None:
-                draft = await self.llm.improve_rollup(draft, found)
+                # Also when the background run writes it: the model's answer is this user's usage.
+                with on_behalf_of(user_id):
+                    draft = await self.llm.improve_rollup(draft, found)
             built_from = [p["_id"] for p in found]
         else:
             draft = await self._from_memories(user_id, period, start, end)
@@ -130,7 +133,8 @@ class SummaryService:
         names = {e["_id"]: e["name"] for e in await self.entities.docs(user_id, sorted(entity_ids))}
         draft = summarise(period, start, end, docs, names, relationships)
         if self.llm is not None:
-            draft = await self.llm.improve(draft, docs)
+            with on_behalf_of(user_id):
+                draft = await self.llm.improve(draft, docs)
         return draft
 
     async def _parts(

@@ -14,11 +14,15 @@ from muninn_shared.messaging.consumer import EventConsumers
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_scheduler.experiences.service import ExperienceService
+from muninn_scheduler.patterns.service import PatternService
 from muninn_scheduler.plans.service import PlanService
 
 
 def register_handlers(
-    consumers: EventConsumers, plans: PlanService, experiences: ExperienceService
+    consumers: EventConsumers,
+    plans: PlanService,
+    experiences: ExperienceService,
+    patterns: PatternService,
 ) -> None:
     @consumers.on(
         Topic.CONVERSATION_MESSAGES,
@@ -27,7 +31,8 @@ def register_handlers(
         name="scheduler-conversation",
     )
     async def on_message(event: EventEnvelope, session: AsyncClientSession) -> None:
-        """Plans from user messages; follow-up questions posted and the replies to them."""
+        """Plans from user messages; follow-up questions posted and the replies to them; a
+        user's message as evidence of their patterns (when and how they write)."""
         message = MessageEvent.model_validate(event.data)
         if event.type == "conversation.message.completed":
             metadata = message.metadata
@@ -42,4 +47,5 @@ def register_handlers(
                 )
             return
         if message.role == "user":
+            await patterns.on_user_message(message, session)
             await plans.on_user_message(message, session)

@@ -427,6 +427,8 @@ class ExperienceService(TimedFeature[ExperienceStore]):
                     ref_kind=REF_KIND,
                     ref_id=doc["_id"],
                     conversation_id=doc.get("conversation_id"),
+                    # "How was it?" can wait for the hours the person usually answers at.
+                    flexible=True,
                 )
             )
             changes: dict[str, Any] = {

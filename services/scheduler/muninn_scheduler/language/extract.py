@@ -234,7 +234,9 @@ class Understanding:
                     "message": text,
                 }
             )
-            answer = await self._llm.extract(LLMPlan, PLAN_PROMPT, question)
+            answer = await self._llm.extract(
+                LLMPlan, PLAN_PROMPT, question, feature="scheduler_plans"
+            )
             if answer is not None:
                 return answer.to_plan(now_local), "llm"
         return parse_plan(text, now_local), "rules"
@@ -256,7 +258,9 @@ class Understanding:
     async def review(self, text: str, about: str) -> tuple[ReviewInsights, str]:
         if self._llm is not None:
             question = json.dumps({"experience": about, "reply": text})
-            answer = await self._llm.extract(ReviewInsights, REVIEW_PROMPT, question)
+            answer = await self._llm.extract(
+                ReviewInsights, REVIEW_PROMPT, question, feature="scheduler_reviews"
+            )
             if answer is not None:
                 return answer, "llm"
         return analyse_review(text), "rules"

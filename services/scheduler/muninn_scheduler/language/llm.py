@@ -24,7 +24,10 @@ FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
 
 
 class ChatExtractor(ChatEndpoint):
-    async def extract(self, schema: type[M], system: str, user: str) -> M | None:
+    async def extract(
+        self, schema: type[M], system: str, user: str, *, feature: str = "scheduler_language"
+    ) -> M | None:
+        """``feature``: what the call is for, in the user's usage records."""
         body = {
             "temperature": 0,
             "response_format": {"type": "json_object"},
@@ -34,7 +37,7 @@ class ChatExtractor(ChatEndpoint):
             ],
         }
         try:
-            content = await self.complete(body)
+            content = await self.complete(body, feature=feature)
             return schema.model_validate(json.loads(FENCE.sub("", content.strip())))
         except (
             httpx.HTTPError,

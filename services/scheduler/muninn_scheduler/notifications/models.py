@@ -55,7 +55,16 @@ class Notification(BaseModel):
     status: NotificationStatus
     deliver_at: datetime
     delivered_at: datetime | None = None
-    deferred_reason: str | None = Field(default=None, description="quiet_hours or rate_limit")
+    deferred_reason: str | None = Field(
+        default=None,
+        description="quiet_hours, rate_limit, or learned_hours (it waits for the hours you "
+        "usually answer at)",
+    )
+    flexible: bool = Field(
+        default=False,
+        description="Not tied to a moment you chose (a nudge, a follow-up question): it may "
+        "wait for the hours you usually answer at, unless urgent or high priority.",
+    )
     channels: dict[ChannelName, ChannelState] = Field(default_factory=dict)
     ref_kind: str | None = None
     ref_id: str | None = None

@@ -18,6 +18,13 @@ where one thing has several, what within it it is about (``source``).
 Every change of status is announced (``scheduler.notification.changed``) in the transaction
 that makes it, whether the scheduler or the person (``PATCH``) made it.
 
+A notification that can wait (``flexible``: a nudge, a follow-up question — not a reminder or
+a task due at a time the person chose, nor a meeting briefing) of low or normal priority is
+delivered at the hours the person actually writes and answers (``timing``: their active-hours
+pattern), within their contact times and never inside quiet hours, and at most
+``max_wait`` after it was made. The person's answers to notifications (``PATCH`` from unread)
+are evidence for those patterns (``answers``).
+
 Everything here works on lists: a timer chunk of 200 reminders creates its 200
 notifications with a few bulk reads and writes, and the rate limit counts the deliveries
 the chunk itself makes.
@@ -27,11 +34,11 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from muninn_shared.events import EventEnvelope
 from muninn_shared.logging import get_logger
@@ -43,7 +50,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from muninn_scheduler.clock import Clock
-from muninn_scheduler.delivery.policy import quiet_until
+from muninn_scheduler.delivery.policy import learned_delivery, quiet_until
 from muninn_scheduler.documents import owner_query
 from muninn_scheduler.notifications import events
 from muninn_scheduler.notifications.channels import (
@@ -73,6 +80,32 @@ from muninn_scheduler.timers.wheel import FireContext, Outcome, TimerWheel
 
 DELIVER = "notification.deliver"
 BY_USER = "user"  # the ``detail`` of a status the person set themselves
+LEARNED_HOURS = "learned_hours"  # the ``deferred_reason`` of one waiting for a learned hour
+# What may wait for a learned hour: urgent and high priority never wait.
+MAY_WAIT = frozenset({Priority.LOW.value, Priority.NORMAL.value})
+
+
+class DeliveryTiming(Protocol):
+    """The hours each person usually writes and answers at (their active-hours pattern)."""
+
+    async def delivery_hours(
+        self, user_ids: Iterable[str], session: AsyncClientSession | None
+    ) -> dict[str, list[int]]:
+        """Local hours by user; users without a usable pattern are left out."""
+        ...
+
+
+class Answers(Protocol):
+    """Told when the person answers a delivered notification (evidence of their patterns)."""
+
+    async def notification_answered(
+        self,
+        doc: Mapping[str, Any],
+        status: NotificationStatus,
+        now: datetime,
+        session: AsyncClientSession,
+    ) -> None: ...
+
 
 log = get_logger(__name__)
 
@@ -90,6 +123,8 @@ class NotificationSpec:
     # What within ``ref_id`` it is about (a follow-up's thread and message), so the feature
     # that made it can find it again when that thing is done with.
     source: Mapping[str, Any] | None = None
+    # Not tied to a moment the person chose: it may wait for the hours they usually answer.
+    flexible: bool = False
 
 
 class Withdrawal(StrEnum):
@@ -114,6 +149,25 @@ def withdrawal_of(status: str) -> Withdrawal:
     if status == NotificationStatus.UNREAD.value:
         return Withdrawal.CLOSE
     return Withdrawal.KEEP
+
+
+def wait_for_learned_hours(
+    doc: Mapping[str, Any],
+    now: datetime,
+    profile: Profile,
+    hours: list[int],
+    max_wait: timedelta,
+) -> datetime | None:
+    """When a notification should arrive to meet the person at an hour they usually answer;
+    None to deliver it now: it cannot wait (not flexible, high or urgent priority), it has
+    waited ``max_wait`` already, the current hour is one of theirs, or none qualifies (see
+    :func:`~muninn_scheduler.delivery.policy.learned_delivery`)."""
+    if not doc.get("flexible") or doc["priority"] not in MAY_WAIT:
+        return None
+    remaining = doc["created_at"] + max_wait - now
+    if remaining <= timedelta(0):
+        return None
+    return learned_delivery(now, profile, hours, within=remaining)
 
 
 def status_fields(doc: Mapping[str, Any], status: NotificationStatus, now: datetime) -> Document:
@@ -151,6 +205,9 @@ class NotificationService:
         guard: OutboundGuard,
         confirmations: EmailConfirmations,
         email_enabled: bool = False,
+        timing: DeliveryTiming | None = None,
+        answers: Answers | None = None,
+        max_wait: timedelta = timedelta(hours=24),
     ) -> None:
         self._client = client
         self._store = store
@@ -161,6 +218,9 @@ class NotificationService:
         self._email_enabled = email_enabled
         self._guard = guard
         self._confirmations = confirmations
+        self._timing = timing
+        self._answers = answers
+        self._max_wait = max_wait
 
     def register_timers(self, wheel: TimerWheel) -> None:
         wheel.register_batch(DELIVER, self._on_deliver_due)
@@ -201,6 +261,7 @@ class NotificationService:
             "ref_id": spec.ref_id,
             "conversation_id": spec.conversation_id,
             "source": dict(spec.source) if spec.source is not None else None,
+            "flexible": spec.flexible,
             "created_at": now,
             "updated_at": now,
         }
@@ -214,12 +275,24 @@ class NotificationService:
         settings = await channel_settings_many(self._store, users, session)
         limited = {d["user_id"] for d in docs if d["priority"] != Priority.URGENT.value}
         recent = await self._store.delivered_since_many(limited, now - timedelta(hours=1), session)
+        waiting = {d["user_id"] for d in docs if d.get("flexible") and d["priority"] in MAY_WAIT}
+        learned = (
+            await self._timing.delivery_hours(waiting, session)
+            if self._timing is not None and waiting
+            else {}
+        )
         writes = _Writes()
         for doc in docs:
             user = doc["user_id"]
             deliver_at, reason = self._earliest_delivery(
                 doc, now, profiles[user], settings[user], recent.get(user, [])
             )
+            if reason is None and user in learned:
+                moment = wait_for_learned_hours(
+                    doc, now, profiles[user], learned[user], self._max_wait
+                )
+                if moment is not None:
+                    deliver_at, reason = moment, LEARNED_HOURS
             if deliver_at > now:
                 doc.update(deliver_at=deliver_at, deferred_reason=reason, updated_at=now)
                 writes.timers.append(
@@ -328,6 +401,10 @@ class NotificationService:
 
     # -- the inbox -------------------------------------------------------------------------
 
+    async def delivered_count(self, user_id: str, since: datetime) -> int:
+        """How many notifications reached ``user_id`` since ``since``."""
+        return await self._store.count({"user_id": user_id, "delivered_at": {"$gte": since}})
+
     async def page(
         self,
         user_id: str,
@@ -384,6 +461,10 @@ class NotificationService:
             updated = await self._store.update(notification_id, changes, session)
             # Announced like the scheduler's own changes, so a listener sees every status.
             await self._outbox.put(events.changed(doc, status.value, None, BY_USER), session)
+            if self._answers is not None and status != NotificationStatus.UNREAD:
+                await self._answers.notification_answered(
+                    doc, status, changes["updated_at"], session
+                )
             return updated
 
         updated = await in_transaction(self._client, work)

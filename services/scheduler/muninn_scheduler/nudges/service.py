@@ -377,6 +377,8 @@ class NudgeService:
             ref_kind="contact",
             ref_id=contact["contact_id"],
             source=source,
+            # A birthday, a friend going cold, a new job: it can wait for a good moment.
+            flexible=True,
         )
 
     # -- the API -----------------------------------------------------------------------------
