@@ -177,6 +177,14 @@ class MuninnMetrics:
             description="From an ingestion job's enqueueing to its memories being searchable.",
             explicit_bucket_boundaries_advisory=SLOW_BUCKETS,
         )
+        self.ingestion_stage_duration = meter.create_histogram(
+            "muninn.memory.ingestion.stage.duration",
+            unit="s",
+            description="Time one ingestion job spent in each stage (claim, plan, recognise, "
+            "embed, transaction, index read/write/mark) and in total; the embedding overlaps "
+            "the transaction.",
+            explicit_bucket_boundaries_advisory=SLOW_BUCKETS,
+        )
         self.timer_lateness = meter.create_histogram(
             "muninn.scheduler.timer.lateness",
             unit="s",

@@ -20,6 +20,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
 from muninn_memory.retrieval.port import IndexedMemory, MemoryIndex
+from muninn_memory.retrieval.timing import stage
 
 log = get_logger(__name__)
 
@@ -76,7 +77,9 @@ class IndexSync:
         if not ids:
             return
         source = self._sources[kind]
-        await self._apply(source, user_id, await source.many(user_id, ids))
+        with stage("index.read"):
+            docs = await source.many(user_id, ids)
+        await self._apply(source, user_id, docs)
 
     async def try_sync(self, user_id: str, ids: list[str], kind: str = "memory") -> None:
         """:meth:`sync`, leaving failures to the sweep: the write is already safe in MongoDB."""
@@ -109,9 +112,10 @@ class IndexSync:
             return
         if not mark:
             return
-        await source.mark_synced(
-            user_id, {d["_id"]: int(d.get("index_rev", 1)) for d in docs}, self._index.model_id
-        )
+        with stage("index.mark"):
+            await source.mark_synced(
+                user_id, {d["_id"]: int(d.get("index_rev", 1)) for d in docs}, self._index.model_id
+            )
 
     async def sweep_once(self) -> int:
         async with self._lock:

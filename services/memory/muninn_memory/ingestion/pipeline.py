@@ -42,6 +42,7 @@ from muninn_memory.memories.models import (
 )
 from muninn_memory.memories.records import new_memory_doc
 from muninn_memory.reconciliation.service import Reconciler
+from muninn_memory.retrieval.timing import stage
 
 log = get_logger(__name__)
 
@@ -90,11 +91,12 @@ class IngestionPipeline:
         messages = [source_message(m) for m in payload.get("messages") or []]
         plan = Plan()
         extraction: Extraction | None
-        if job["kind"] == "memory":
-            extraction = await self._plan_direct(job, payload, messages[0], plan)
-        else:
-            extraction = await self._plan_messages(job, messages, plan)
-        _stamp(plan.new, payload)
+        with stage("plan"):
+            if job["kind"] == "memory":
+                extraction = await self._plan_direct(job, payload, messages[0], plan)
+            else:
+                extraction = await self._plan_messages(job, messages, plan)
+            _stamp(plan.new, payload)
         counts = Counter(op.op for op in plan.operations)
         result = JobResult(
             operations=plan.operations,
@@ -103,9 +105,10 @@ class IngestionPipeline:
             counts=dict(counts),
         )
         # In a worker thread, as extraction: a long message's rules leave the event loop free.
-        recognitions = await asyncio.to_thread(
-            lambda: [recognize(m.content) if m.role == "user" else None for m in messages]
-        )
+        with stage("recognise"):
+            recognitions = await asyncio.to_thread(
+                lambda: [recognize(m.content) if m.role == "user" else None for m in messages]
+            )
 
         async def work(session: AsyncClientSession) -> None:
             await self.jobs.finish(
@@ -138,7 +141,8 @@ class IngestionPipeline:
                 session=session,
             )
 
-        await in_transaction(self.client, work)
+        with stage("transaction"):
+            await in_transaction(self.client, work)
         await self.index_sync.try_sync(user_id, plan.touched)
         return result
 

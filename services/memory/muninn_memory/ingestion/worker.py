@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import os
 import socket
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +28,7 @@ from muninn_shared.storage.routes import RouteTable
 
 from muninn_memory.ingestion.pipeline import IngestionPipeline
 from muninn_memory.ingestion.store import JobStore, LostClaimError
+from muninn_memory.retrieval.timing import recording
 
 log = get_logger(__name__)
 
@@ -99,6 +101,7 @@ class IngestionWorkers:
         """One worker: claim a job, run it, repeat; wait for a wake-up or the poll when idle."""
         while True:
             try:
+                claiming = time.perf_counter()
                 job, route = await first_across_stores(self._routes, self._claim)
             except asyncio.CancelledError:
                 raise
@@ -114,7 +117,9 @@ class IngestionWorkers:
                         await self._wakeup.wait()
                 self._wakeup.clear()
                 continue
-            with serving(route):
+            # Where the job's time goes, stage by stage (claim, plan, embed, transaction, index).
+            with serving(route), recording(METRICS.ingestion_stage_duration) as timings:
+                timings.add("claim", time.perf_counter() - claiming)
                 await self._process(job)
 
     async def _claim(self) -> Doc | None:

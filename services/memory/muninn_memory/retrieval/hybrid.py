@@ -21,7 +21,7 @@ from muninn_shared.background import BackgroundTasks
 from muninn_shared.logging import get_logger
 
 from muninn_memory.embeddings.port import Embedder, EmbeddingError, Vector
-from muninn_memory.retrieval.lexical import SparseEncoder
+from muninn_memory.retrieval.lexical import SparseEncoder, SparseVector
 from muninn_memory.retrieval.migration import MigrationStatus, Reembedder
 from muninn_memory.retrieval.port import IndexedMemory, ScoredMemory
 from muninn_memory.retrieval.ranking import RankingTuning, profile, rank
@@ -294,7 +294,18 @@ class HybridIndex:
         dense_by_model: dict[str, list[Vector]] = {}
         for space in list(self._writes):
             if space.embedder is not None and space.model_id not in dense_by_model:
-                dense_by_model[space.model_id] = await space.embedder.embed_documents(texts)
+                with stage("embed"):
+                    dense_by_model[space.model_id] = await space.embedder.embed_documents(texts)
+        with stage("index.write"):
+            await self._write_points(memories, texts, sparse, dense_by_model)
+
+    async def _write_points(
+        self,
+        memories: list[IndexedMemory],
+        texts: list[str],
+        sparse: list[SparseVector],
+        dense_by_model: dict[str, list[Vector]],
+    ) -> None:
         async with self._write_lock:
             for space in self._writes:
                 dense: list[Vector | None]

