@@ -61,6 +61,7 @@ class IngestionWorkers:
         self._wakeup = asyncio.Event()
         self._busy_users: set[str] = set()
         self._claims: set[str] = set()
+        self._running: set[str] = set()
         self._finished: dict[str, asyncio.Event] = {}
         self.processed = 0
 
@@ -73,6 +74,11 @@ class IngestionWorkers:
 
     def forget(self, job_id: str) -> None:
         self._finished.pop(job_id, None)
+
+    def running(self, job_id: str) -> bool:
+        """Whether a worker of this process is running ``job_id`` now (its end sets the
+        job's finished event)."""
+        return job_id in self._running
 
     async def recover(self) -> None:
         """Take back this instance's claims from before a restart; before the loops start."""
@@ -134,6 +140,7 @@ class IngestionWorkers:
         user_id, claim = job["user_id"], job["claim"]
         self._busy_users.add(user_id)
         self._claims.add(claim)
+        self._running.add(job["_id"])
         heartbeat = asyncio.create_task(self._heartbeat(job["_id"], claim))
         interrupted = False
         try:
@@ -153,6 +160,7 @@ class IngestionWorkers:
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
             self._busy_users.discard(user_id)
+            self._running.discard(job["_id"])
             if not interrupted:  # an interrupted claim is released by hand_back()
                 self._claims.discard(claim)
             # The user's next job may be waiting on this one.
