@@ -57,6 +57,12 @@ TARGET = 0.80
 STAGE_METRIC = "muninn_memory_ingestion_stage_duration_seconds"
 PROFILE = ROOT / ".muninn" / "memory_ingest-profile.txt"  # py-spy's raw stacks, kept to read
 PROFILE_RATE = 50  # samples a second
+# Stages of the reconciliation's searches (infer=true), recorded into the job's: part of plan.
+SEARCH_STAGES = {
+    "embed": "plan: questions embedded (reconciliation)",
+    "index": "plan: index searched (reconciliation)",
+    "rank": "plan: candidates ranked (reconciliation)",
+}
 
 
 # -- the client --------------------------------------------------------------------------------
@@ -399,7 +405,8 @@ def print_mode(label: str, result: ModeResult, floor: float | None) -> None:
             f"  stages inside the service, seconds per job ({jobs} jobs; stages overlap across the workers):"
         )
         for name, (seconds, n) in sorted(result.stages.items(), key=lambda kv: -kv[1][0]):
-            print(f"    {name:<22} {seconds / max(n, 1):7.3f} s x {n:>4} = {seconds:7.1f} s")
+            label = SEARCH_STAGES.get(name, name)
+            print(f"    {label:<40} {seconds / max(n, 1):7.3f} s x {n:>4} = {seconds:7.1f} s")
     wall = result.seconds
     print(f"  CPU during the mode (seconds, share of {wall:.0f} s wall x {os.cpu_count()} cores):")
     for name, seconds in sorted(result.cpu.items(), key=lambda kv: -kv[1]):

@@ -181,8 +181,9 @@ class MuninnMetrics:
             "muninn.memory.ingestion.stage.duration",
             unit="s",
             description="Time one ingestion job spent in each stage (claim, plan, recognise, "
-            "embed, transaction, index read/write/mark) and in total; the embedding overlaps "
-            "the transaction.",
+            "embed.documents, transaction, index.read/write/mark) and in total; the embedding "
+            "overlaps the transaction. A job that reconciles facts also records its searches' "
+            "stages (embed, index, rank), which are part of plan.",
             explicit_bucket_boundaries_advisory=SLOW_BUCKETS,
         )
         self.timer_lateness = meter.create_histogram(

@@ -120,7 +120,7 @@ class IngestionPipeline:
         return result
 
     async def _embed_ahead(self, user_id: str, docs: list[Doc]) -> None:
-        with stage("embed"), contextlib.suppress(Exception):
+        with stage("embed.documents"), contextlib.suppress(Exception):
             # A failure here is the index sync's to meet (and to leave to the sweep).
             await self.index_sync.prepare(user_id, docs)
 

@@ -327,7 +327,7 @@ class HybridIndex:
         dense_by_model: dict[str, list[Vector]] = {}
         for space in list(self._writes):
             if space.embedder is not None and space.model_id not in dense_by_model:
-                with stage("embed"):
+                with stage("embed.documents"):
                     dense_by_model[space.model_id] = await self._embed_documents(space, texts)
         with stage("index.write"):
             await self._write_points(memories, texts, sparse, dense_by_model)
