@@ -90,9 +90,11 @@ def message(conv: Conversation, turn: Turn) -> dict[str, Any]:
 
 async def post_user(
     http: httpx.AsyncClient, token: str, conv: Conversation, turns: list[Turn], infer: bool
-) -> list[float]:
-    """One user's turns in batches of 50, each waited for; the seconds each batch took."""
+) -> tuple[list[float], int]:
+    """One user's turns in batches of 50, each waited for: the seconds each batch took, and
+    the memories the jobs added (each embedded; with infer, facts besides the turns)."""
     seconds: list[float] = []
+    added = 0
     headers = {"Authorization": f"Bearer {token}"}
     for start in range(0, len(turns), BATCH):
         body = {
@@ -109,12 +111,14 @@ async def post_user(
         if job["status"] != "done":
             raise RuntimeError(f"ingestion job {job['id']} {job['status']}: {job.get('error')}")
         seconds.append(time.perf_counter() - t0)
-    return seconds
+        added += int((job.get("result") or {}).get("counts", {}).get("add", 0))
+    return seconds, added
 
 
 @dataclass
 class ModeResult:
     turns: int
+    memories: int  # added, so embedded: the turns, and with infer the facts besides
     seconds: float
     batch_seconds: list[float]
     stages: dict[str, tuple[float, int]]  # stage -> (seconds, observations)
@@ -158,7 +162,8 @@ async def run_mode(
     return ModeResult(
         turns=sum(len(t) for _, t in work),
         seconds=seconds,
-        batch_seconds=[s for user in per_user for s in user],
+        memories=sum(added for _, added in per_user),
+        batch_seconds=[s for user, _ in per_user for s in user],
         stages=stages,
         cpu=cpu,
         threads=threads,
@@ -432,7 +437,8 @@ def print_mode(label: str, result: ModeResult, floor: float | None, *, targeted:
     print(f"\n## {label}")
     print(
         f"{result.turns} turns in {result.seconds:.1f} s = {rate:.1f} turns/s end to end "
-        f"(batch of {BATCH} answered p50 {p50:.1f} s, p95 {p95:.1f} s)"
+        f"(batch of {BATCH} answered p50 {p50:.1f} s, p95 {p95:.1f} s); {result.memories} "
+        f"memories added and embedded = {result.memories / result.seconds:.1f} texts/s"
     )
     if floor is not None:
         ratio = rate / floor
