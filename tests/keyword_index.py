@@ -37,6 +37,9 @@ class KeywordIndex:
         for memory in memories:
             self.points.setdefault(memory.user_id, {})[memory.memory_id] = memory
 
+    async def prepare(self, user_id: str, texts: list[str]) -> None:
+        """Keywords need no model: nothing to compute ahead."""
+
     async def delete(self, user_id: str, memory_ids: list[str]) -> None:
         for memory_id in memory_ids:
             self.points.get(user_id, {}).pop(memory_id, None)

@@ -8,7 +8,9 @@ from typing import Any
 from muninn_memory.indexing.models import PENDING, SYNCED
 from muninn_memory.memories.store import MemoryStore
 from muninn_shared.storage.routing import MainStoreRouter
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
+
+from tests.integration.infra import Infra
 
 Doc = dict[str, Any]
 T0 = datetime(2026, 3, 1, 18, 0, tzinfo=UTC)
@@ -62,3 +64,48 @@ async def test_the_index_backlog_is_counted_on_its_index_and_bounded(
     assert await MemoryStore.pending_count(db, limit=3) == 3
     await db["memories"].update_many({}, {"$set": {"index_state": SYNCED}})
     assert await MemoryStore.pending_count(db, limit=100) == 0
+
+
+class _Commands(monitoring.CommandListener):
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.names.append(event.command_name)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+async def test_a_jobs_memories_are_marked_synced_in_one_command_and_a_newer_edit_stays_pending(
+    infra: Infra, unique: str
+) -> None:
+    commands = _Commands()
+    client: AsyncMongoClient[Doc] = AsyncMongoClient(infra.mongo_uri, event_listeners=[commands])
+    try:
+        store = MemoryStore(MainStoreRouter(client, f"mem{unique}"))
+        db = client[f"mem{unique}"]
+        docs = [
+            memory(f"m{i}", "ada", "job-1", index_state=PENDING, index_rev=1) for i in range(50)
+        ]
+        docs[7]["index_rev"] = 2  # edited again after the index sync read it
+        await db["memories"].insert_many(docs)
+        commands.names.clear()
+
+        await store.mark_synced("ada", {f"m{i}": 1 for i in range(50)}, "model-x")
+
+        assert commands.names == ["update"]
+        states = {d["_id"]: d async for d in db["memories"].find({})}
+        assert states["m7"]["index_state"] == PENDING
+        assert "embedding_model" not in states["m7"]
+        synced = [i for i in range(50) if states[f"m{i}"]["index_state"] == SYNCED]
+        assert synced == [i for i in range(50) if i != 7]
+        assert {states[f"m{i}"]["embedding_model"] for i in synced} == {"model-x"}
+        commands.names.clear()
+        await store.mark_synced("ada", {}, "model-x")  # nothing to mark: no command
+        assert commands.names == []
+    finally:
+        await client.close()

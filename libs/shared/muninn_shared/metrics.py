@@ -177,6 +177,15 @@ class MuninnMetrics:
             description="From an ingestion job's enqueueing to its memories being searchable.",
             explicit_bucket_boundaries_advisory=SLOW_BUCKETS,
         )
+        self.ingestion_stage_duration = meter.create_histogram(
+            "muninn.memory.ingestion.stage.duration",
+            unit="s",
+            description="Time one ingestion job spent in each stage (claim, plan, recognise, "
+            "embed.documents, transaction, index.read/write/mark) and in total; the embedding "
+            "overlaps the transaction. A job that reconciles facts also records its searches' "
+            "stages (embed, index, rank), which are part of plan.",
+            explicit_bucket_boundaries_advisory=SLOW_BUCKETS,
+        )
         self.timer_lateness = meter.create_histogram(
             "muninn.scheduler.timer.lateness",
             unit="s",

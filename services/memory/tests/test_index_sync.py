@@ -100,3 +100,36 @@ async def test_document_chunks_follow_their_own_source(memory_index: Any) -> Non
     assert index.points["u1"]["c1"].source == "document"
     [hit] = await index.search("u1", "deposit", filters=None)
     assert hit.memory_id == "c1"
+
+
+class PendingSource(MemorySource):
+    """Memories whose pending ones the sweep finds, as MemoryStore.pending_in does."""
+
+    def __init__(self, records: Records) -> None:
+        super().__init__(records)  # type: ignore[arg-type]
+        self._records = records
+
+    async def pending_in(self, db: Any, limit: int) -> list[Doc]:
+        pending = [d for i, d in self._records.docs.items() if i not in self._records.synced]
+        return pending[:limit]
+
+
+async def test_the_sweep_leaves_a_writers_records_to_it_until_it_is_done(
+    memory_index: Any,
+) -> None:
+    """Pending from their commit to their writer's sync: swept meanwhile, they would be
+    embedded twice."""
+    index = memory_index
+    records = Records([memory("m1"), memory("m2"), memory("old")])  # "old": a crash's leftover
+    sync = IndexSync(index, sweep_db=None, tombstones=Tombstones(set()))  # type: ignore[arg-type]
+    sync.register(PendingSource(records))
+
+    with sync.writing(["m1", "m2"]):
+        assert await sync.sweep_once() == 1
+        assert records.synced == {"old": 2}
+        await sync.sync("u1", ["m1"])  # the writer's own sync, then its second record
+    assert set(records.synced) == {"old", "m1"}
+
+    assert await sync.sweep_once() == 1  # no longer in hand: a crash's, the sweep's
+    assert set(records.synced) == {"old", "m1", "m2"}
+    assert set(index.points["u1"]) == {"old", "m1", "m2"}

@@ -17,8 +17,12 @@ SUBMITTED: Doc = {"_id": "job-1", "user_id": "ada", "status": "queued"}
 
 
 class Finished:
-    def __init__(self) -> None:
+    def __init__(self, *, running: bool = False) -> None:
         self.events: dict[str, asyncio.Event] = {}
+        self.running_here = running
+
+    def running(self, job_id: str) -> bool:
+        return self.running_here
 
     def finished_event(self, job_id: str) -> asyncio.Event:
         return self.events.setdefault(job_id, asyncio.Event())
@@ -83,3 +87,30 @@ async def test_the_bound_counts_from_when_the_request_began() -> None:
 async def test_a_done_job_is_answered_at_once() -> None:
     found = await service(Jobs("done"), Finished(), wait_timeout=30).wait(SUBMITTED)
     assert found["status"] == "done"
+
+
+async def test_a_job_running_here_is_not_read_again_until_it_ends() -> None:
+    """Its end wakes the wait: reading the job while it runs here only loads the database."""
+    jobs, workers = Jobs("processing"), Finished(running=True)
+    waiting = asyncio.create_task(service(jobs, workers, wait_timeout=30).wait(SUBMITTED))
+    await asyncio.sleep(0.8)  # ~4 reads at a fixed 0.25 s pause
+    assert jobs.reads == 1
+    jobs.status = "done"
+    workers.events["job-1"].set()
+    found = await waiting
+    assert found["status"] == "done"
+    assert jobs.reads == 2
+
+
+async def test_a_queued_job_is_read_less_and_less_often() -> None:
+    jobs = Jobs("queued")
+    await service(jobs, Finished(), wait_timeout=2.0).wait(SUBMITTED)
+    # Reads at 0, 0.25, 0.75 and 1.75 s (each pause twice the last, up to a second), where a
+    # fixed quarter second made eight.
+    assert 2 <= jobs.reads <= 4
+
+
+async def test_a_job_another_replica_runs_is_read_every_quarter_second() -> None:
+    jobs = Jobs("processing")
+    await service(jobs, Finished(), wait_timeout=1.1).wait(SUBMITTED)
+    assert jobs.reads >= 3  # at 0, 0.25, 0.5, 0.75 and 1 s on time

@@ -34,3 +34,21 @@ async def test_outside_a_recording_stages_record_nothing() -> None:
     with recording() as timings:
         pass
     assert list(parse(timings.header())) == ["total"]
+
+
+class Histogram:
+    def __init__(self) -> None:
+        self.recorded: list[tuple[float, dict[str, str]]] = []
+
+    def record(self, amount: float, attributes: dict[str, str] | None = None) -> None:
+        self.recorded.append((amount, dict(attributes or {})))
+
+
+async def test_an_ingestion_job_records_its_stages_into_its_own_histogram() -> None:
+    histogram = Histogram()
+    with recording(histogram) as timings:  # type: ignore[arg-type]
+        timings.add("claim", 0.5)
+        with stage("transaction"):
+            await asyncio.sleep(0)
+    assert [a["stage"] for _, a in histogram.recorded] == ["claim", "transaction", "total"]
+    assert histogram.recorded[0][0] == 0.5

@@ -4,12 +4,19 @@ Writers mark memories ``index_state: pending`` in their transaction and call :me
 right after committing; a background sweep picks up whatever a crash left pending. Active
 memories are upserted; superseded and deleted ones are removed, so search only ever sees
 what is current.
+
+The sweep leaves alone the records a writer of this process is about to sync itself
+(:meth:`writing`): they are pending from their commit until the writer marks them, which
+under a steady stream of ingestion jobs is most of the time, and a sweep that took them
+would embed every job's memories a second time.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
+import contextlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
 from muninn_shared.logging import get_logger
@@ -21,6 +28,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
 from muninn_memory.retrieval.port import IndexedMemory, MemoryIndex
+from muninn_memory.retrieval.timing import stage
 
 log = get_logger(__name__)
 
@@ -66,6 +74,7 @@ class IndexSync:
         self._interval = interval
         self._batch = batch
         self._lock = asyncio.Lock()
+        self._writing: Counter[str] = Counter()
 
     @property
     def index(self) -> MemoryIndex:
@@ -74,12 +83,39 @@ class IndexSync:
     def register(self, source: IndexSource) -> None:
         self._sources[source.kind] = source
 
+    @contextlib.contextmanager
+    def writing(self, ids: Iterable[str]) -> Iterator[None]:
+        """Around a write and the :meth:`sync` that follows it: the sweep skips these records
+        meanwhile (a record is in this process's hands; a crash leaves it to the sweep)."""
+        held = list(ids)
+        self._writing.update(held)
+        try:
+            yield
+        finally:
+            self._writing.subtract(held)
+            for record_id in held:
+                if self._writing[record_id] <= 0:
+                    del self._writing[record_id]
+
     async def sync(self, user_id: str, ids: list[str], kind: str = "memory") -> None:
         """Bring the index up to date for these records (any status)."""
         if not ids:
             return
         source = self._sources[kind]
-        await self._apply(source, user_id, await source.many(user_id, ids))
+        with self.writing(ids):
+            with stage("index.read"):
+                docs = await source.many(user_id, ids)
+            await self._apply(source, user_id, docs)
+
+    async def prepare(self, user_id: str, docs: list[Doc], kind: str = "memory") -> None:
+        """Embed what these records (about to be committed) will be indexed as, so that the
+        sync after their commit finds the vectors ready: a writer runs this beside its
+        transaction. The text indexed is decided by the record alone, so nothing the
+        transaction changes makes these vectors stale; a failure only leaves the work to the sync."""
+        source = self._sources[kind]
+        texts = [source.to_indexed(d).text for d in docs if source.searchable(d)]
+        if texts:
+            await self._index.prepare(user_id, texts)
 
     async def try_sync(self, user_id: str, ids: list[str], kind: str = "memory") -> None:
         """:meth:`sync`, leaving failures to the sweep: the write is already safe in MongoDB."""
@@ -114,9 +150,10 @@ class IndexSync:
             return
         if not mark:
             return
-        await source.mark_synced(
-            user_id, {d["_id"]: int(d.get("index_rev", 1)) for d in docs}, self._index.model_id
-        )
+        with stage("index.mark"):
+            await source.mark_synced(
+                user_id, {d["_id"]: int(d.get("index_rev", 1)) for d in docs}, self._index.model_id
+            )
 
     async def pending_counts(self, limit: int) -> dict[str, int]:
         """Per kind of record, how many in the main database wait for the index (up to
@@ -130,12 +167,14 @@ class IndexSync:
         async with self._lock:
             swept = 0
             for source in list(self._sources.values()):
-                pending = await source.pending_in(self._sweep_db, self._batch)
+                found = await source.pending_in(self._sweep_db, self._batch)
+                pending = [doc for doc in found if doc["_id"] not in self._writing]
                 by_user: dict[str, list[Doc]] = defaultdict(list)
                 for doc in pending:
                     by_user[doc["user_id"]].append(doc)
                 for user_id, docs in by_user.items():
                     await self._apply(source, user_id, docs)
+                # Records being written here are not a backlog to go round again for at once.
                 swept = max(swept, len(pending))
             return swept
 

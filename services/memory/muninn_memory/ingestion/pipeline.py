@@ -9,6 +9,7 @@ exactly once even if its worker dies at any point; the vector index follows from
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import re
 from collections import Counter
@@ -42,6 +43,7 @@ from muninn_memory.memories.models import (
 )
 from muninn_memory.memories.records import new_memory_doc
 from muninn_memory.reconciliation.service import Reconciler
+from muninn_memory.retrieval.timing import stage
 
 log = get_logger(__name__)
 
@@ -90,11 +92,12 @@ class IngestionPipeline:
         messages = [source_message(m) for m in payload.get("messages") or []]
         plan = Plan()
         extraction: Extraction | None
-        if job["kind"] == "memory":
-            extraction = await self._plan_direct(job, payload, messages[0], plan)
-        else:
-            extraction = await self._plan_messages(job, messages, plan)
-        _stamp(plan.new, payload)
+        with stage("plan"):
+            if job["kind"] == "memory":
+                extraction = await self._plan_direct(job, payload, messages[0], plan)
+            else:
+                extraction = await self._plan_messages(job, messages, plan)
+            _stamp(plan.new, payload)
         counts = Counter(op.op for op in plan.operations)
         result = JobResult(
             operations=plan.operations,
@@ -102,10 +105,40 @@ class IngestionPipeline:
             notes=extraction.notes if extraction else [],
             counts=dict(counts),
         )
+        # The model's lane is the slowest stage of a job and the transaction mostly waits on
+        # the database: the new memories are embedded while it runs, and the index sync after
+        # the commit takes their vectors.
+        with self.index_sync.writing(plan.touched):
+            embedding = asyncio.create_task(self._embed_ahead(user_id, plan.new))
+            try:
+                await self._commit(job, payload, messages, plan, result)
+            except BaseException:
+                embedding.cancel()
+                raise
+            await embedding
+            await self.index_sync.try_sync(user_id, plan.touched)
+        return result
+
+    async def _embed_ahead(self, user_id: str, docs: list[Doc]) -> None:
+        with stage("embed.documents"), contextlib.suppress(Exception):
+            # A failure here is the index sync's to meet (and to leave to the sweep).
+            await self.index_sync.prepare(user_id, docs)
+
+    async def _commit(
+        self,
+        job: Doc,
+        payload: Doc,
+        messages: list[SourceMessage],
+        plan: Plan,
+        result: JobResult,
+    ) -> None:
+        """The job's outcome, its memories and their entities, in one transaction."""
+        user_id: str = job["user_id"]
         # In a worker thread, as extraction: a long message's rules leave the event loop free.
-        recognitions = await asyncio.to_thread(
-            lambda: [recognize(m.content) if m.role == "user" else None for m in messages]
-        )
+        with stage("recognise"):
+            recognitions = await asyncio.to_thread(
+                lambda: [recognize(m.content) if m.role == "user" else None for m in messages]
+            )
 
         async def work(session: AsyncClientSession) -> None:
             await self.jobs.finish(
@@ -138,9 +171,8 @@ class IngestionPipeline:
                 session=session,
             )
 
-        await in_transaction(self.client, work)
-        await self.index_sync.try_sync(user_id, plan.touched)
-        return result
+        with stage("transaction"):
+            await in_transaction(self.client, work)
 
     # -- planning -------------------------------------------------------------------------
 

@@ -29,6 +29,14 @@ log = get_logger(__name__)
 Doc = dict[str, Any]
 EVENT_JOBS = uuid.UUID("9a0f4a52-52d4-4c43-9d0b-6f2d3c1e8b11")
 BACKLOG_CACHE_SECONDS = 1.0
+# How often a waiting write reads its job again. Its end here wakes the wait at once, so the
+# reads are for what another replica does: a job it runs is read often, a queued one less
+# and less often (every waiting request reads: ten writers waiting behind a backlog read 40
+# times a second at 0.25 s, much of the embedded database's time), and one running here only
+# as a backstop should its claim be lost.
+POLL_PROCESSING_ELSEWHERE = 0.25
+POLL_QUEUED_FIRST, POLL_QUEUED_MAX = 0.25, 1.0
+POLL_RUNNING_HERE = 2.0
 
 
 def _utc(moment: datetime | None) -> datetime:
@@ -310,6 +318,7 @@ class IngestionService:
         deadline = start + (self._wait_timeout if timeout is None else timeout)
         finished = self._workers.finished_event(job_id)
         doc = submitted
+        queued_reads = 0
         try:
             while (remaining := deadline - time.monotonic()) > 0:
                 try:
@@ -329,8 +338,15 @@ class IngestionService:
                 if finished.is_set():  # done here, vectors still being written
                     await asyncio.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
                     continue
+                if self._workers.running(job_id):
+                    pause = POLL_RUNNING_HERE
+                elif doc["status"] == JobStatus.QUEUED.value:
+                    pause = min(POLL_QUEUED_MAX, POLL_QUEUED_FIRST * 2**queued_reads)
+                    queued_reads += 1
+                else:
+                    pause = POLL_PROCESSING_ELSEWHERE
                 with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(min(remaining, 0.25)):
+                    async with asyncio.timeout(min(remaining, pause)):
                         await finished.wait()
             return doc
         finally:

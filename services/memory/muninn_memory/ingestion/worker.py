@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import os
 import socket
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +29,7 @@ from muninn_shared.storage.routes import RouteTable
 
 from muninn_memory.ingestion.pipeline import IngestionPipeline
 from muninn_memory.ingestion.store import JobStore, LostClaimError
+from muninn_memory.retrieval.timing import recording
 
 log = get_logger(__name__)
 
@@ -60,6 +62,7 @@ class IngestionWorkers:
         self._wakeup = asyncio.Event()
         self._busy_users: set[str] = set()
         self._claims: set[str] = set()
+        self._running: set[str] = set()
         self._finished: dict[str, asyncio.Event] = {}
         self.processed = 0
 
@@ -72,6 +75,11 @@ class IngestionWorkers:
 
     def forget(self, job_id: str) -> None:
         self._finished.pop(job_id, None)
+
+    def running(self, job_id: str) -> bool:
+        """Whether a worker of this process is running ``job_id`` now (its end sets the
+        job's finished event)."""
+        return job_id in self._running
 
     async def recover(self) -> None:
         """Take back this instance's claims from before a restart; before the loops start."""
@@ -100,6 +108,7 @@ class IngestionWorkers:
         """One worker: claim a job, run it, repeat; wait for a wake-up or the poll when idle."""
         while True:
             try:
+                claiming = time.perf_counter()
                 job, route = await first_across_stores(self._routes, self._claim)
             except asyncio.CancelledError:
                 raise
@@ -115,8 +124,14 @@ class IngestionWorkers:
                         await self._wakeup.wait()
                 self._wakeup.clear()
                 continue
-            # The job's model calls (extraction, embeddings) are its user's usage.
-            with serving(route), on_behalf_of(job.get("user_id")):
+            # The job's model calls (extraction, embeddings) are its user's usage; where its time
+            # goes, stage by stage (claim, plan, embed, transaction, index).
+            with (
+                serving(route),
+                on_behalf_of(job.get("user_id")),
+                recording(METRICS.ingestion_stage_duration) as timings,
+            ):
+                timings.add("claim", time.perf_counter() - claiming)
                 await self._process(job)
 
     async def _claim(self) -> Doc | None:
@@ -131,6 +146,7 @@ class IngestionWorkers:
         user_id, claim = job["user_id"], job["claim"]
         self._busy_users.add(user_id)
         self._claims.add(claim)
+        self._running.add(job["_id"])
         heartbeat = asyncio.create_task(self._heartbeat(job["_id"], claim))
         interrupted = False
         try:
@@ -150,6 +166,7 @@ class IngestionWorkers:
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
             self._busy_users.discard(user_id)
+            self._running.discard(job["_id"])
             if not interrupted:  # an interrupted claim is released by hand_back()
                 self._claims.discard(claim)
             # The user's next job may be waiting on this one.

@@ -14,7 +14,7 @@ from typing import Any
 
 from muninn_shared.storage.indexes import ensure_index
 from muninn_shared.storage.routing import StoreRouter
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.asynchronous.database import AsyncDatabase
@@ -305,13 +305,25 @@ class MemoryStore:
         return result.deleted_count
 
     async def mark_synced(self, user_id: str, revisions: dict[str, int], model_id: str) -> None:
-        """Record that the index reflects these revisions; a newer edit stays pending."""
+        """Record that the index reflects these revisions; a newer edit stays pending.
+
+        One command for them all (an ingestion job marks 50 at once): each statement still
+        finds its memory by ``_id``, where an ``$in`` with the other fields would be planned
+        as a collection scan by the embedded server (see ``matching.py``).
+        """
+        if not revisions:
+            return
         db = await self.database_for(user_id)
-        for memory_id, revision in revisions.items():
-            await db[MEMORIES].update_one(
-                {"_id": memory_id, "user_id": user_id, "index_rev": revision},
-                {"$set": {"index_state": SYNCED, "embedding_model": model_id}},
-            )
+        await db[MEMORIES].bulk_write(
+            [
+                UpdateOne(
+                    {"_id": memory_id, "user_id": user_id, "index_rev": revision},
+                    {"$set": {"index_state": SYNCED, "embedding_model": model_id}},
+                )
+                for memory_id, revision in revisions.items()
+            ],
+            ordered=False,
+        )
 
     @staticmethod
     async def pending_in(db: AsyncDatabase[Doc], limit: int) -> list[Doc]:

@@ -13,6 +13,7 @@ that starts with it.
 from __future__ import annotations
 
 import asyncio
+from array import array
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +22,7 @@ from muninn_shared.background import BackgroundTasks
 from muninn_shared.logging import get_logger
 
 from muninn_memory.embeddings.port import Embedder, EmbeddingError, Vector
-from muninn_memory.retrieval.lexical import SparseEncoder
+from muninn_memory.retrieval.lexical import SparseEncoder, SparseVector
 from muninn_memory.retrieval.migration import MigrationStatus, Reembedder
 from muninn_memory.retrieval.port import IndexedMemory, ScoredMemory
 from muninn_memory.retrieval.ranking import RankingTuning, profile, rank
@@ -46,6 +47,10 @@ from muninn_memory.vectors.schema import collection_name, parse_collection_name,
 log = get_logger(__name__)
 
 EmbedderBuilder = Callable[[dict[str, Any]], Embedder | None]
+
+PREPARED_LIMIT = 2048
+"""Embeddings computed ahead of their upsert that are kept waiting for it, at most (the oldest
+go first: they belong to a job that failed after preparing). Stored as float32, ~1.5 KB each."""
 
 
 class HybridIndex:
@@ -80,6 +85,7 @@ class HybridIndex:
         self._background = BackgroundTasks("memory")
         self._migrated: asyncio.Future[None] | None = None
         self._closed = False
+        self._prepared: dict[str, array[float]] = {}
 
     def on_backend(self, backend: VectorBackend) -> HybridIndex:
         """The same index (model, tuning) over another vector store — a BYOD user's own
@@ -283,6 +289,33 @@ class HybridIndex:
 
     # -- writes ------------------------------------------------------------------------------
 
+    async def prepare(self, user_id: str, texts: list[str]) -> None:
+        """Embed documents about to be upserted with this index's model, while the caller
+        does other work (an ingestion job embeds during its transaction): their upsert then
+        takes these vectors instead of waiting for the model. A text already prepared is not
+        embedded again."""
+        tenant_condition(user_id)
+        wanted = [text for text in dict.fromkeys(texts) if text not in self._prepared]
+        if not wanted:
+            return
+        vectors = await self._embedder.embed_documents(wanted)
+        for text, vector in zip(wanted, vectors, strict=True):
+            self._prepared[text] = array("f", vector)
+        while len(self._prepared) > PREPARED_LIMIT:
+            del self._prepared[next(iter(self._prepared))]
+
+    async def _embed_documents(self, space: Space, texts: list[str]) -> list[Vector]:
+        """The space's vectors for ``texts``: those prepared for its model, the rest embedded
+        now (each text once)."""
+        assert space.embedder is not None
+        if space.embedder is not self._embedder:
+            return await space.embedder.embed_documents(texts)
+        found = {t: self._prepared.pop(t).tolist() for t in set(texts) if t in self._prepared}
+        missing = [text for text in dict.fromkeys(texts) if text not in found]
+        if missing:
+            found.update(zip(missing, await space.embedder.embed_documents(missing), strict=True))
+        return [found[text] for text in texts]
+
     async def upsert(self, memories: list[IndexedMemory]) -> None:
         if not memories:
             return
@@ -294,7 +327,18 @@ class HybridIndex:
         dense_by_model: dict[str, list[Vector]] = {}
         for space in list(self._writes):
             if space.embedder is not None and space.model_id not in dense_by_model:
-                dense_by_model[space.model_id] = await space.embedder.embed_documents(texts)
+                with stage("embed.documents"):
+                    dense_by_model[space.model_id] = await self._embed_documents(space, texts)
+        with stage("index.write"):
+            await self._write_points(memories, texts, sparse, dense_by_model)
+
+    async def _write_points(
+        self,
+        memories: list[IndexedMemory],
+        texts: list[str],
+        sparse: list[SparseVector],
+        dense_by_model: dict[str, list[Vector]],
+    ) -> None:
         async with self._write_lock:
             for space in self._writes:
                 dense: list[Vector | None]
