@@ -162,4 +162,15 @@ def indexed_from_doc(doc: Doc) -> IndexedMemory:
         entities=tuple(dict.fromkeys(doc.get("entity_names") or [])),
         source=(doc.get("provenance") or {}).get("source"),
         contact_ids=tuple(doc.get("contact_ids") or ()),
+        speaker=message_speaker(doc),
     )
+
+
+def message_speaker(doc: Doc) -> str | None:
+    """Who said a raw message (the name :func:`index_text` puts before it); an extracted fact
+    has none of its own: it names its subject in its text."""
+    messages = doc.get("provenance", {}).get("messages") or []
+    if doc.get("type") != "conversation" or not messages:
+        return None
+    speaker = messages[0].get("speaker")
+    return speaker if isinstance(speaker, str) and speaker.strip() else None
