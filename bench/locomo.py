@@ -40,6 +40,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+# The service mode borrows the integration tests' infrastructure and token helpers.
+sys.path.insert(0, str(ROOT))
 DEFAULT_DATA = ROOT.parent / "shared" / "eval" / "locomo10.json"
 KS = (5, 10, 20)
 BUDGET_TOKENS = 1000
@@ -432,7 +434,6 @@ async def memory_service(workdir: Path) -> AsyncIterator[tuple[Any, Any, Any]]:
     from muninn_memory.main import create_app
     from muninn_memory.settings import MemorySettings
 
-    sys.path.insert(0, str(ROOT))
     from tests.integration.infra import provide_infra
     from tests.integration.tokens import provision_test_keys
 

@@ -177,7 +177,7 @@ def test_contact_filters_in_the_index_and_in_mongodb() -> None:
     assert not matches(doc, filter_query("u", MemoryFilters(), entity_ids=["e1"]))
 
 
-def test_a_raw_message_is_indexed_with_its_speaker_and_a_fact_without() -> None:
+def test_a_message_and_the_facts_drawn_from_it_are_indexed_with_its_speaker() -> None:
     said = {"speaker": "Tom", "message_id": "m1", "content": "I went hiking"}
     doc: dict[str, Any] = {
         "_id": "a",
@@ -189,4 +189,6 @@ def test_a_raw_message_is_indexed_with_its_speaker_and_a_fact_without() -> None:
     indexed = indexed_from_doc(doc)
     assert (indexed.text, indexed.speaker) == ("Tom: I went hiking", "Tom")
     fact = indexed_from_doc({**doc, "_id": "b", "type": "fact", "content": "Tom went hiking"})
-    assert fact.speaker is None
+    assert (fact.text, fact.speaker) == ("Tom went hiking", "Tom")
+    synced = indexed_from_doc({**doc, "_id": "c", "provenance": {"source": "caldav"}})
+    assert synced.speaker is None

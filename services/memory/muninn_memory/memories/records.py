@@ -167,10 +167,11 @@ def indexed_from_doc(doc: Doc) -> IndexedMemory:
 
 
 def message_speaker(doc: Doc) -> str | None:
-    """Who said a raw message (the name :func:`index_text` puts before it); an extracted fact
-    has none of its own: it names its subject in its text."""
+    """Who said the message a memory comes from: the raw message's speaker, and for a fact
+    extracted from it the same person, so the fact and the message it was drawn from weigh
+    alike for a question naming them."""
     messages = doc.get("provenance", {}).get("messages") or []
-    if doc.get("type") != "conversation" or not messages:
+    if not messages:
         return None
     speaker = messages[0].get("speaker")
     return speaker if isinstance(speaker, str) and speaker.strip() else None

@@ -28,8 +28,8 @@ class IndexedMemory:
     entities: tuple[str, ...] = ()
     source: str | None = None
     contact_ids: tuple[str, ...] = ()
-    # Who said it, for a message kept as it was: a question about a person is mostly answered
-    # by what that person said, not by what others said to them.
+    # Who said the message it comes from: a question about a person is mostly answered by
+    # what that person said, not by what others said to them.
     speaker: str | None = None
 
 

@@ -37,8 +37,8 @@ class RankingTuning:
     # with the limit so the top results do not change with how many are asked for.
     candidates: int = 200
     entity_boost: float = 0.1
-    # A memory said by a person the question names (LoCoMo: 96% of the evidence of such
-    # questions; bench/README.md). Only raw messages know their speaker. Higher weights help
+    # A memory said by a person the question names, or drawn from what they said (LoCoMo: 96%
+    # of the evidence of such questions; bench/README.md). Higher weights help
     # multi-hop questions more but bury what someone else said when the question names the
     # wrong person (LoCoMo's adversarial category: -4.1 all@10 at 0.2, -8.5 at 0.3).
     speaker_boost: float = 0.2
