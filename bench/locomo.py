@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import re
 import statistics
@@ -33,6 +34,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -358,6 +360,51 @@ def comparison(
     return lines
 
 
+# -- BM25 baseline ---------------------------------------------------------------------------
+
+
+def run_bm25(conversations: list[Conversation], dataset: str) -> None:
+    """Okapi BM25 over every turn of the conversation (k1 1.5, b 0.75, negative IDF floored at
+    a quarter of the mean, as rank_bm25 does), the way ../shared/eval/README.md's baseline
+    indexes a turn: ``"[<time>] <speaker>: <text>"``, lowercase words, stopwords removed."""
+    from muninn_memory.retrieval.lexical import STOPWORDS, words
+
+    def tokens(text: str) -> list[str]:
+        return [w for w in words(text) if w not in STOPWORDS]
+
+    scores = Scores()
+    for conv in conversations:
+        texts = [turn_text(t) for t in conv.turns]
+        docs = [
+            Counter(tokens(f"[{t.at:%d %B %Y %H:%M}] {text}"))
+            for t, text in zip(conv.turns, texts, strict=True)
+        ]
+        n = len(docs)
+        avg = sum(sum(d.values()) for d in docs) / n
+        df = Counter(w for d in docs for w in d)
+        idf = {w: math.log(n - c + 0.5) - math.log(c + 0.5) for w, c in df.items()}
+        floor = 0.25 * sum(idf.values()) / len(idf)
+        idf = {w: v if v >= 0 else floor for w, v in idf.items()}
+        for q in conv.questions:
+            terms = tokens(q.text)
+            ranked = sorted(
+                range(n),
+                key=lambda i: (
+                    -sum(
+                        idf.get(w, 0.0)
+                        * docs[i][w]
+                        * 2.5
+                        / (docs[i][w] + 1.5 * (0.25 + 0.75 * sum(docs[i].values()) / avg))
+                        for w in terms
+                        if w in docs[i]
+                    )
+                ),
+            )[:FETCH]
+            scores.add(q, [Hit(frozenset({conv.turns[i].dia_id}), texts[i]) for i in ranked])
+    title = f"{dataset}, BM25 baseline (every turn, Okapi)"
+    print(report(title, scores, [], None, categories=DATASET_CATEGORIES[dataset]))
+
+
 # -- index-only mode -------------------------------------------------------------------------
 
 
@@ -596,6 +643,7 @@ def main(argv: list[str] | None = None) -> None:
         f"(default {DEFAULT_REALTALK})",
     )
     parser.add_argument("--index-only", action="store_true", help="drive the hybrid index directly")
+    parser.add_argument("--bm25", action="store_true", help="the BM25 baseline alone")
     parser.add_argument("--infer", choices=["false", "true", "both"], default="both")
     parser.add_argument(
         "--conversations", type=int, default=None, help="only the first N conversations"
@@ -610,6 +658,9 @@ def main(argv: list[str] | None = None) -> None:
     else:
         conversations = load(args.data or DEFAULT_DATA)
     conversations = conversations[: args.conversations]
+    if args.bm25:
+        run_bm25(conversations, args.dataset)
+        return
     if args.index_only:
         asyncio.run(run_index_only(conversations, args.dataset))
         return
