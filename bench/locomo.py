@@ -49,7 +49,7 @@ KS = (5, 10, 20)
 BUDGET_TOKENS = 1000
 FETCH = 50  # results asked per question: enough for k = 20 and for the token budget
 HEADLINE = (1, 2, 3, 4)
-# REALTALK asks no single-hop or adversarial questions.
+# REALTALK asks no single-hop or adversarial questions; its category 3 is commonsense.
 DATASET_CATEGORIES = {"locomo": (1, 2, 3, 4, 5), "realtalk": (1, 2, 3)}
 CATEGORY_NAMES = {
     1: "multi-hop",
@@ -58,6 +58,7 @@ CATEGORY_NAMES = {
     4: "single-hop",
     5: "adversarial",
 }
+DATASET_NAMES = {"locomo": CATEGORY_NAMES, "realtalk": {**CATEGORY_NAMES, 3: "commonsense"}}
 _EVIDENCE = re.compile(r"D(\d+):(\d+)")
 DEFAULT_REALTALK = ROOT.parent / "shared" / "eval" / "realtalk"
 
@@ -285,6 +286,7 @@ def report(
     ingest: tuple[int, float] | None,
     *,
     categories: tuple[int, ...] = DATASET_CATEGORIES["locomo"],
+    names: dict[int, str] = CATEGORY_NAMES,
     previous: Previous | None = None,
     targets: bool = False,
 ) -> str:
@@ -297,7 +299,7 @@ def report(
     ]
     label = f"{headline[0]}-{headline[-1]} (headline)"
     rows: list[tuple[str, str, list[int]]] = [("headline", label, headline)]
-    rows += [(str(c), f"{c} {CATEGORY_NAMES[c]}", [c]) for c in categories]
+    rows += [(str(c), f"{c} {names[c]}", [c]) for c in categories]
     for _, name, cats in rows:
         values = " | ".join(f"{scores.pct(cats, m):.1f}" for m in METRICS)
         lines.append(f"| {name} | {scores.n(cats)} | {values} |")
@@ -402,7 +404,16 @@ def run_bm25(conversations: list[Conversation], dataset: str) -> None:
             )[:FETCH]
             scores.add(q, [Hit(frozenset({conv.turns[i].dia_id}), texts[i]) for i in ranked])
     title = f"{dataset}, BM25 baseline (every turn, Okapi)"
-    print(report(title, scores, [], None, categories=DATASET_CATEGORIES[dataset]))
+    print(
+        report(
+            title,
+            scores,
+            [],
+            None,
+            categories=DATASET_CATEGORIES[dataset],
+            names=DATASET_NAMES[dataset],
+        )
+    )
 
 
 # -- index-only mode -------------------------------------------------------------------------
@@ -465,6 +476,7 @@ async def run_index_only(
             latencies,
             ingest,
             categories=DATASET_CATEGORIES[dataset],
+            names=DATASET_NAMES[dataset],
             previous=PREVIOUS.get((dataset, "index")),
             targets=dataset == "locomo",
         )
@@ -577,6 +589,7 @@ async def run_service(
                         latencies,
                         ingest,
                         categories=DATASET_CATEGORIES[dataset],
+                        names=DATASET_NAMES[dataset],
                         previous=PREVIOUS.get((dataset, f"api-{mode[6:]}")),
                         # The targets are for infer=false.
                         targets=dataset == "locomo" and not infer,
