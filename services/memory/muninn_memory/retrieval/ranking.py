@@ -38,9 +38,9 @@ class RankingTuning:
     candidates: int = 200
     entity_boost: float = 0.1
     # A memory said by a person the question names, or drawn from what they said (LoCoMo: 96%
-    # of the evidence of such questions; bench/README.md). Higher weights help
-    # multi-hop questions more but bury what someone else said when the question names the
-    # wrong person (LoCoMo's adversarial category: -4.1 all@10 at 0.2, -8.5 at 0.3).
+    # of the evidence of such questions; bench/README.md). Higher weights help multi-hop
+    # questions more but bury what someone else said when the question names the wrong
+    # person (LoCoMo's adversarial category: -4.1 all@10 at 0.2, -8.5 at 0.3).
     speaker_boost: float = 0.2
     period_boost: float = 0.8
     # Events are often told some days after they happen: memories this soon after the named
