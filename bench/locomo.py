@@ -12,6 +12,12 @@ session time, recognised entities).
 
     .venv/bin/python bench/locomo.py                  # service, infer=false and infer=true
     .venv/bin/python bench/locomo.py --index-only     # hybrid index alone
+    .venv/bin/python bench/locomo.py --dataset realtalk --data DIR --index-only
+
+``--dataset realtalk`` runs the same measurement on REALTALK (real 21-day chats in LoCoMo's
+layout; bench/README.md says where it comes from), the second set every ranking change is
+checked on. Each report ends with all@10 / any@10 per category beside the figures before
+issue 21's changes and, for LoCoMo, whether that issue's targets are met.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import re
 import statistics
@@ -27,6 +34,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -34,11 +42,15 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+# The service mode borrows the integration tests' infrastructure and token helpers.
+sys.path.insert(0, str(ROOT))
 DEFAULT_DATA = ROOT.parent / "shared" / "eval" / "locomo10.json"
 KS = (5, 10, 20)
 BUDGET_TOKENS = 1000
 FETCH = 50  # results asked per question: enough for k = 20 and for the token budget
 HEADLINE = (1, 2, 3, 4)
+# REALTALK asks no single-hop or adversarial questions; its category 3 is commonsense.
+DATASET_CATEGORIES = {"locomo": (1, 2, 3, 4, 5), "realtalk": (1, 2, 3)}
 CATEGORY_NAMES = {
     1: "multi-hop",
     2: "temporal",
@@ -46,7 +58,48 @@ CATEGORY_NAMES = {
     4: "single-hop",
     5: "adversarial",
 }
+DATASET_NAMES = {"locomo": CATEGORY_NAMES, "realtalk": {**CATEGORY_NAMES, 3: "commonsense"}}
 _EVIDENCE = re.compile(r"D(\d+):(\d+)")
+DEFAULT_REALTALK = ROOT.parent / "shared" / "eval" / "realtalk"
+
+# all@10 / any@10 per category before issue 21 (speaker signal), measured with this script:
+# LoCoMo through the API from bench/README.md (2026-11-23 / 2026-12-02), index-only and
+# REALTALK on 2026-12-07 at commit c4fb550.
+Previous = dict[str, tuple[float, float]]
+PREVIOUS: dict[tuple[str, str], Previous] = {
+    ("locomo", "index"): {
+        "headline": (66.8, 80.1),
+        "1": (16.7, 70.2),
+        "2": (79.4, 85.4),
+        "3": (29.3, 46.7),
+        "4": (82.9, 85.0),
+        "5": (75.8, 76.9),
+    },
+    ("locomo", "api-false"): {
+        "headline": (66.7, 80.0),
+        "1": (16.7, 70.2),
+        "2": (79.1, 85.0),
+        "3": (29.3, 46.7),
+        "4": (82.9, 85.0),
+        "5": (75.6, 76.9),
+    },
+    ("locomo", "api-true"): {
+        "headline": (65.4, 79.6),
+        "1": (18.1, 73.4),
+        "2": (78.8, 85.7),
+        "3": (28.3, 47.8),
+        "4": (80.3, 82.8),
+        "5": (72.4, 74.2),
+    },
+    ("realtalk", "index"): {
+        "headline": (47.1, 74.2),
+        "1": (14.6, 66.3),
+        "2": (83.7, 88.1),
+        "3": (27.6, 54.3),
+    },
+}
+# Issue 21 with infer=false: headline all@10 >= 72 and any@10 >= 85, multi-hop all@10 up 10.
+TARGET_ALL10, TARGET_ANY10, TARGET_MULTIHOP_GAIN = 72.0, 85.0, 10.0
 
 
 # -- data ------------------------------------------------------------------------------------
@@ -124,6 +177,51 @@ def load(path: Path) -> list[Conversation]:
     return out
 
 
+_REALTALK_TIME = "%d.%m.%Y, %H:%M:%S"
+# "D12:3-D12:5" names every turn from D12:3 to D12:5; other separators (";", ",", " ") only list.
+_EVIDENCE_RANGE = re.compile(r"D(\d+):(\d+)\s*-\s*D(\d+):(\d+)")
+
+
+def realtalk_evidence(raw: str) -> set[str]:
+    out: set[str] = set()
+    for s1, t1, s2, t2 in _EVIDENCE_RANGE.findall(raw):
+        if s1 == s2:
+            out.update(f"D{int(s1)}:{t}" for t in range(int(t1), int(t2) + 1))
+    out.update(f"D{int(s)}:{int(t)}" for s, t in _EVIDENCE.findall(raw))
+    return out
+
+
+def load_realtalk(path: Path) -> list[Conversation]:
+    """REALTALK (Lee et al., 2025): ten 21-day chats between real people over a messaging app,
+    in LoCoMo's layout, each turn with its own send time. Ranges ("D12:3-D12:5") are expanded;
+    evidence that names no existing turn (136 of 1,828 references) is dropped, like LoCoMo's,
+    and so are the 23 questions left with none: 705 of 728 questions are scored."""
+    out: list[Conversation] = []
+    for file in sorted(path.glob("Chat_*.json"), key=lambda f: int(f.name.split("_")[1])):
+        sample = json.loads(file.read_text())
+        sessions = sorted(int(k.split("_")[1]) for k in sample if re.fullmatch(r"session_\d+", k))
+        turns = [
+            Turn(
+                dia_id=t["dia_id"],
+                speaker=t["speaker"],
+                text=t["clean_text"],
+                caption=None,
+                session=n,
+                at=datetime.strptime(t["date_time"], _REALTALK_TIME).replace(tzinfo=UTC),
+            )
+            for n in sessions
+            for t in sample[f"session_{n}"]
+        ]
+        known = {t.dia_id for t in turns}
+        questions = []
+        for qa in sample["qa"]:
+            evidence = set().union(*(realtalk_evidence(e) for e in qa.get("evidence", []))) & known
+            if evidence:
+                questions.append(Question(qa["question"], int(qa["category"]), frozenset(evidence)))
+        out.append(Conversation(file.stem, turns, questions))
+    return out
+
+
 def turn_text(turn: Turn) -> str:
     """What the service indexes for an ``infer=false`` turn (see memories/documents.py)."""
     text = f"{turn.speaker}: {turn.text}"
@@ -182,17 +280,27 @@ METRICS = [f"{kind}@{k}" for kind in ("all", "any") for k in KS] + ["all@1000tok
 
 
 def report(
-    title: str, scores: Scores, latencies: list[float], ingest: tuple[int, float] | None
+    title: str,
+    scores: Scores,
+    latencies: list[float],
+    ingest: tuple[int, float] | None,
+    *,
+    categories: tuple[int, ...] = DATASET_CATEGORIES["locomo"],
+    names: dict[int, str] = CATEGORY_NAMES,
+    previous: Previous | None = None,
+    targets: bool = False,
 ) -> str:
+    headline = [c for c in HEADLINE if c in categories]
     lines = [
         f"## {title}",
         "",
         "| categories | n | " + " | ".join(METRICS) + " |",
         "|---|---|" + "---|" * len(METRICS),
     ]
-    rows: list[tuple[str, list[int]]] = [("1-4 (headline)", list(HEADLINE))]
-    rows += [(f"{c} {CATEGORY_NAMES[c]}", [c]) for c in (1, 2, 3, 4, 5)]
-    for name, cats in rows:
+    label = f"{headline[0]}-{headline[-1]} (headline)"
+    rows: list[tuple[str, str, list[int]]] = [("headline", label, headline)]
+    rows += [(str(c), f"{c} {names[c]}", [c]) for c in categories]
+    for _, name, cats in rows:
         values = " | ".join(f"{scores.pct(cats, m):.1f}" for m in METRICS)
         lines.append(f"| {name} | {scores.n(cats)} | {values} |")
     if latencies:
@@ -206,13 +314,114 @@ def report(
     if ingest:
         turns, seconds = ingest
         lines.append(f"ingestion: {turns} turns in {seconds:.1f} s = {turns / seconds:.1f} turns/s")
+    if previous:
+        lines += ["", *comparison(scores, rows, previous, targets=targets)]
     return "\n".join(lines)
+
+
+def comparison(
+    scores: Scores, rows: list[tuple[str, str, list[int]]], previous: Previous, *, targets: bool
+) -> list[str]:
+    """all@10 and any@10 now beside the figures before issue 21, and that issue's targets."""
+    lines = [
+        "| categories | all@10 before | all@10 now | any@10 before | any@10 now |",
+        "|---|---|---|---|---|",
+    ]
+    for key, name, cats in rows:
+        if key not in previous:
+            continue
+        before_all, before_any = previous[key]
+        now_all, now_any = scores.pct(cats, "all@10"), scores.pct(cats, "any@10")
+        lines.append(
+            f"| {name} | {before_all:.1f} | {now_all:.1f} ({now_all - before_all:+.1f}) "
+            f"| {before_any:.1f} | {now_any:.1f} ({now_any - before_any:+.1f}) |"
+        )
+    if targets:
+        headline = [c for c in HEADLINE if c in {c for _, _, cs in rows for c in cs}]
+        checks = [
+            (
+                f"headline all@10 >= {TARGET_ALL10:.0f}",
+                scores.pct(headline, "all@10"),
+                TARGET_ALL10,
+            ),
+            (
+                f"headline any@10 >= {TARGET_ANY10:.0f}",
+                scores.pct(headline, "any@10"),
+                TARGET_ANY10,
+            ),
+            (
+                f"multi-hop all@10 >= {previous['1'][0]:.1f} + {TARGET_MULTIHOP_GAIN:.0f}",
+                scores.pct([1], "all@10"),
+                previous["1"][0] + TARGET_MULTIHOP_GAIN,
+            ),
+        ]
+        lines.append("")
+        for name, value, goal in checks:
+            verdict = "met" if value >= goal else "NOT met"
+            lines.append(f"target {name}: {value:.1f} -> {verdict}")
+    return lines
+
+
+# -- BM25 baseline ---------------------------------------------------------------------------
+
+
+def run_bm25(conversations: list[Conversation], dataset: str) -> None:
+    """Okapi BM25 over every turn of the conversation (k1 1.5, b 0.75, negative IDF floored at
+    a quarter of the mean, as rank_bm25 does), the way ../shared/eval/README.md's baseline
+    indexes a turn: ``"[<time>] <speaker>: <text>"``, lowercase words, stopwords removed."""
+    from muninn_memory.retrieval.lexical import STOPWORDS, words
+
+    def tokens(text: str) -> list[str]:
+        return [w for w in words(text) if w not in STOPWORDS]
+
+    scores = Scores()
+    for conv in conversations:
+        texts = [turn_text(t) for t in conv.turns]
+        docs = [
+            Counter(tokens(f"[{t.at:%d %B %Y %H:%M}] {text}"))
+            for t, text in zip(conv.turns, texts, strict=True)
+        ]
+        n = len(docs)
+        avg = sum(sum(d.values()) for d in docs) / n
+        df = Counter(w for d in docs for w in d)
+        idf = {w: math.log(n - c + 0.5) - math.log(c + 0.5) for w, c in df.items()}
+        floor = 0.25 * sum(idf.values()) / len(idf)
+        idf = {w: v if v >= 0 else floor for w, v in idf.items()}
+        for q in conv.questions:
+            terms = tokens(q.text)
+            ranked = sorted(
+                range(n),
+                key=lambda i: (
+                    -sum(
+                        idf.get(w, 0.0)
+                        * docs[i][w]
+                        * 2.5
+                        / (docs[i][w] + 1.5 * (0.25 + 0.75 * sum(docs[i].values()) / avg))
+                        for w in terms
+                        if w in docs[i]
+                    )
+                ),
+            )[:FETCH]
+            scores.add(q, [Hit(frozenset({conv.turns[i].dia_id}), texts[i]) for i in ranked])
+    title = f"{dataset}, BM25 baseline (every turn, Okapi)"
+    print(
+        report(
+            title,
+            scores,
+            [],
+            None,
+            categories=DATASET_CATEGORIES[dataset],
+            names=DATASET_NAMES[dataset],
+        )
+    )
 
 
 # -- index-only mode -------------------------------------------------------------------------
 
 
-async def run_index_only(conversations: list[Conversation], *, fetch: int = FETCH) -> None:
+async def run_index_only(
+    conversations: list[Conversation], dataset: str, *, fetch: int = FETCH
+) -> None:
     from muninn_memory.embeddings.factory import create_embedder
     from muninn_memory.entities.recognize import recognize
     from muninn_memory.retrieval.hybrid import HybridIndex
@@ -238,6 +447,7 @@ async def run_index_only(conversations: list[Conversation], *, fetch: int = FETC
                         "conversation",
                         occurred_at=turn.at,
                         entities=(turn.speaker, *names),
+                        speaker=turn.speaker,
                     )
                 )
             for start in range(0, len(batch), 64):
@@ -258,7 +468,19 @@ async def run_index_only(conversations: list[Conversation], *, fetch: int = FETC
                 ]
                 scores.add(q, hits)
         await index.close()
-    print(report("index only (HybridIndex, infer=false equivalent)", scores, latencies, ingest))
+    title = f"{dataset}, index only (HybridIndex, infer=false equivalent)"
+    print(
+        report(
+            title,
+            scores,
+            latencies,
+            ingest,
+            categories=DATASET_CATEGORIES[dataset],
+            names=DATASET_NAMES[dataset],
+            previous=PREVIOUS.get((dataset, "index")),
+            targets=dataset == "locomo",
+        )
+    )
 
 
 # -- service mode ----------------------------------------------------------------------------
@@ -271,7 +493,6 @@ async def memory_service(workdir: Path) -> AsyncIterator[tuple[Any, Any, Any]]:
     from muninn_memory.main import create_app
     from muninn_memory.settings import MemorySettings
 
-    sys.path.insert(0, str(ROOT))
     from tests.integration.infra import provide_infra
     from tests.integration.tokens import provision_test_keys
 
@@ -343,7 +564,7 @@ async def ingest_conversation(
 
 
 async def run_service(
-    conversations: list[Conversation], infers: list[bool], *, parallel: int
+    conversations: list[Conversation], dataset: str, infers: list[bool], *, parallel: int
 ) -> None:
     from tests.integration.tokens import identity_token_issuer
 
@@ -360,8 +581,20 @@ async def run_service(
                 }
                 ingest = await ingest_all(app, http, headers, conversations, infer, parallel)
                 scores, latencies = await ask_all(http, headers, conversations)
-                title = f"service API, infer={'true' if infer else 'false'}"
-                print(report(title, scores, latencies, ingest))
+                mode = f"infer={'true' if infer else 'false'}"
+                print(
+                    report(
+                        f"{dataset}, service API, {mode}",
+                        scores,
+                        latencies,
+                        ingest,
+                        categories=DATASET_CATEGORIES[dataset],
+                        names=DATASET_NAMES[dataset],
+                        previous=PREVIOUS.get((dataset, f"api-{mode[6:]}")),
+                        # The issue's targets are for infer=false.
+                        targets=dataset == "locomo" and not infer,
+                    )
+                )
                 print()
 
 
@@ -414,20 +647,38 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--dataset", choices=["locomo", "realtalk"], default="locomo")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help=f"LoCoMo's json (default {DEFAULT_DATA}) or REALTALK's folder of Chat_*.json "
+        f"(default {DEFAULT_REALTALK})",
+    )
     parser.add_argument("--index-only", action="store_true", help="drive the hybrid index directly")
+    parser.add_argument("--bm25", action="store_true", help="the BM25 baseline alone")
     parser.add_argument("--infer", choices=["false", "true", "both"], default="both")
     parser.add_argument(
         "--conversations", type=int, default=None, help="only the first N conversations"
     )
     parser.add_argument("--parallel", type=int, default=2, help="conversations ingested at once")
     args = parser.parse_args(argv)
-    conversations = load(args.data)[: args.conversations]
+    if args.dataset == "realtalk":
+        folder = args.data or DEFAULT_REALTALK
+        if not any(folder.glob("Chat_*.json")):
+            parser.error(f"no REALTALK Chat_*.json in {folder} (bench/README.md: where to get it)")
+        conversations = load_realtalk(folder)
+    else:
+        conversations = load(args.data or DEFAULT_DATA)
+    conversations = conversations[: args.conversations]
+    if args.bm25:
+        run_bm25(conversations, args.dataset)
+        return
     if args.index_only:
-        asyncio.run(run_index_only(conversations))
+        asyncio.run(run_index_only(conversations, args.dataset))
         return
     infers = {"false": [False], "true": [True], "both": [False, True]}[args.infer]
-    asyncio.run(run_service(conversations, infers, parallel=args.parallel))
+    asyncio.run(run_service(conversations, args.dataset, infers, parallel=args.parallel))
 
 
 if __name__ == "__main__":

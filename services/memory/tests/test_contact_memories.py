@@ -17,6 +17,7 @@ from muninn_memory.contacts.records import (
 )
 from muninn_memory.memories.matching import matches
 from muninn_memory.memories.models import MemoryFilters, MemoryType
+from muninn_memory.memories.records import indexed_from_doc
 from muninn_memory.memories.store import filter_query
 from muninn_memory.retrieval.port import IndexedMemory
 from muninn_memory.vectors.port import SearchFilters
@@ -160,6 +161,9 @@ def test_contact_filters_in_the_index_and_in_mongodb() -> None:
     assert "contact_ids" not in payload_of(
         IndexedMemory(memory_id="n", user_id="u", text="t", type="x")
     )
+    said = payload_of(IndexedMemory("s", "u", "t", "conversation", speaker="Fahim  Khan"))
+    assert said["speaker"] == "fahim khan"
+    assert (memory_from_payload(said) or memory).speaker == "fahim khan"
     found = conditions("u", SearchFilters(contact_ids=("c1",), any_contact=True))
     assert found[0].key == "user_id", "the tenant condition always comes first"
     assert {c.key for c in found[1:]} == {"contact_ids"}
@@ -171,3 +175,20 @@ def test_contact_filters_in_the_index_and_in_mongodb() -> None:
     linked = filter_query("u", MemoryFilters(), entity_ids=["e1"], contact_ids=["c1"])
     assert matches(doc, linked), "a person's contact memories come with what was said of them"
     assert not matches(doc, filter_query("u", MemoryFilters(), entity_ids=["e1"]))
+
+
+def test_a_message_and_the_facts_drawn_from_it_are_indexed_with_its_speaker() -> None:
+    said = {"speaker": "Tom", "message_id": "m1", "content": "I went hiking"}
+    doc: dict[str, Any] = {
+        "_id": "a",
+        "user_id": "u",
+        "content": "I went hiking",
+        "type": "conversation",
+        "provenance": {"source": "chat", "messages": [said]},
+    }
+    indexed = indexed_from_doc(doc)
+    assert (indexed.text, indexed.speaker) == ("Tom: I went hiking", "Tom")
+    fact = indexed_from_doc({**doc, "_id": "b", "type": "fact", "content": "Tom went hiking"})
+    assert (fact.text, fact.speaker) == ("Tom went hiking", "Tom")
+    synced = indexed_from_doc({**doc, "_id": "c", "provenance": {"source": "caldav"}})
+    assert synced.speaker is None

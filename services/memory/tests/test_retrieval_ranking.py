@@ -140,6 +140,31 @@ def test_entity_period_when_recency_and_context_boosts() -> None:
     assert ranked(episode, [], context_weight=0.5)[:2] == ["strong", "neighbour"]
 
 
+def test_what_a_named_person_said_comes_before_what_was_said_to_them() -> None:
+    # Both mention Tom; only the first is Tom's own account. Without the speaker signal the
+    # reply addressed to him, a little closer to the question, would lead.
+    turns = [
+        cand(
+            "to-tom",
+            0.91,
+            "Ann: Tom, the hike sounds great!",
+            entities=["ann", "tom"],
+            speaker="ann",
+        ),
+        cand("by-tom", 0.90, "Tom: I went on a hike with my team", entities=["tom"], speaker="tom"),
+    ]
+    assert (
+        ranked(turns, [], "What outdoor activities has Tom done?", speaker_boost=0.0)[0] == "to-tom"
+    )
+    assert ranked(turns, [], "What outdoor activities has Tom done?") == ["by-tom", "to-tom"]
+    # A question naming nobody, or someone else, leaves the order to the match.
+    assert ranked(turns, [], "what outdoor activities were done?")[0] == "to-tom"
+    assert ranked(turns, [], "What did Bea do outdoors?")[0] == "to-tom"
+    # A multi-word speaker is matched by any of their names.
+    full = [cand("n", 0.91, "hike"), cand("s", 0.9, "a hike", speaker="fahim khan")]
+    assert ranked(full, [], "Which hikes did Fahim do?")[0] == "s"
+
+
 def test_sparse_query_terms_are_stemmed_content_words() -> None:
     assert terms("What did Caroline's sisters paint?") == ["carolin", "sister", "paint"]
     vector = encoder.query("paint painting painted")
@@ -177,6 +202,7 @@ def _random_candidates(rng: random.Random, n: int) -> tuple[list[Candidate], lis
             "text": " ".join(words),
             "entities": [w for w in words if w in ("caroline", "melanie")],
             "occurred_at": at.isoformat(),
+            "speaker": rng.choice(["caroline", "melanie", "sam"]),
         }
         dense.append(Candidate(f"m{i}", rng.uniform(0.6, 0.9), payload))
         if rng.random() < 0.5:
@@ -204,6 +230,7 @@ def test_a_short_ranking_is_the_head_of_the_full_one(question: str) -> None:
         RankingTuning(fusion="rrf"),
         RankingTuning(period_boost=3.0),
         RankingTuning(dense_weight=-1.0, entity_boost=-0.5, when_boost=-0.4),
+        RankingTuning(speaker_boost=-0.3, entity_boost=0.5),
     )
     for tuning in tunings:
         for _ in range(25):

@@ -162,4 +162,16 @@ def indexed_from_doc(doc: Doc) -> IndexedMemory:
         entities=tuple(dict.fromkeys(doc.get("entity_names") or [])),
         source=(doc.get("provenance") or {}).get("source"),
         contact_ids=tuple(doc.get("contact_ids") or ()),
+        speaker=message_speaker(doc),
     )
+
+
+def message_speaker(doc: Doc) -> str | None:
+    """Who said the message a memory comes from: the raw message's speaker, and for a fact
+    extracted from it the same person, so the fact and the message it was drawn from weigh
+    alike for a question naming them."""
+    messages = doc.get("provenance", {}).get("messages") or []
+    if not messages:
+        return None
+    speaker = messages[0].get("speaker")
+    return speaker if isinstance(speaker, str) and speaker.strip() else None

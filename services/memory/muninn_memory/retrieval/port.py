@@ -28,6 +28,9 @@ class IndexedMemory:
     entities: tuple[str, ...] = ()
     source: str | None = None
     contact_ids: tuple[str, ...] = ()
+    # Who said the message it comes from: a question about a person is mostly answered by
+    # what that person said, not by what others said to them.
+    speaker: str | None = None
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,8 @@ def payload_of(memory: IndexedMemory) -> dict[str, Any]:
         payload["source"] = memory.source
     if memory.contact_ids:
         payload["contact_ids"] = [ANY_CONTACT, *sorted(set(memory.contact_ids))]
+    if memory.speaker and memory.speaker.strip():
+        payload["speaker"] = normalise_entity(memory.speaker)
     return payload
 
 
@@ -104,6 +106,7 @@ def memory_from_payload(payload: dict[str, Any]) -> IndexedMemory | None:
         return None
     context = payload.get("context")
     source = payload.get("source")
+    speaker = payload.get("speaker")
     entities = payload.get("entities") or []
     contacts = [str(c) for c in payload.get("contact_ids") or [] if c != ANY_CONTACT]
     return IndexedMemory(
@@ -117,6 +120,7 @@ def memory_from_payload(payload: dict[str, Any]) -> IndexedMemory | None:
         entities=tuple(str(e) for e in entities),
         source=source if isinstance(source, str) else None,
         contact_ids=tuple(contacts),
+        speaker=speaker if isinstance(speaker, str) else None,
     )
 
 
