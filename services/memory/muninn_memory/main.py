@@ -270,7 +270,7 @@ def build_memory(
     workers.schedule(background)
 
     async def measure_ingestion_backlog() -> None:
-        GAUGE_VALUES.set(INGESTION_BACKLOG.name, await jobs.backlog())
+        GAUGE_VALUES.set(INGESTION_BACKLOG.name, await workers.queued_everywhere())
 
     background.every(
         "ingestion-backlog-metric", settings.metrics_interval_seconds, measure_ingestion_backlog

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -189,3 +190,30 @@ async def test_a_byod_users_vectors_go_to_their_own_qdrant(
     assert await own_index.count(bo) == 0
     assert await hosted.count(ana) == 0
     assert await hosted.count(bo) >= 1
+
+
+async def test_a_byod_users_queued_jobs_count_in_the_ingestion_backlog(
+    own_mongo: OwnServer, memory: httpx.AsyncClient
+) -> None:
+    runtime = memory.app.state.runtime  # type: ignore[attr-defined]
+    workers = memory.app.state.workers  # type: ignore[attr-defined]
+    ana = "ana-" + uuid.uuid4().hex[:8]
+    database = await announce_own_route(runtime, own_mongo, ana)
+    before = await workers.queued_everywhere()
+    own: AsyncMongoClient[dict[str, Any]] = create_mongo_client(own_mongo.uri)
+    try:
+        # Not runnable for a day, so no worker takes it while it is counted.
+        await own[database]["ingestion_jobs"].insert_one(
+            {
+                "_id": uuid.uuid4().hex,
+                "user_id": ana,
+                "status": "queued",
+                "turn": 1,
+                "created_at": datetime.now(UTC),
+                "enqueued_at": datetime.now(UTC),
+                "not_before": datetime.now(UTC) + timedelta(days=1),
+            }
+        )
+        assert await workers.queued_everywhere() == before + 1
+    finally:
+        await own.close()

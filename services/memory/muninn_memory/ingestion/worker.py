@@ -66,6 +66,11 @@ class IngestionWorkers:
         self._finished: dict[str, asyncio.Event] = {}
         self.processed = 0
 
+    async def queued_everywhere(self) -> int:
+        """Jobs waiting to run, on main and in every BYOD user's own database (theirs are
+        queued there), for the backlog gauge."""
+        return sum(await across_stores(self._routes, self._jobs.backlog))
+
     def wake(self) -> None:
         self._wakeup.set()
 
