@@ -12,20 +12,34 @@ import pytest
 import structlog
 from muninn_shared.logging import configure_logging
 
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+
 
 @pytest.fixture
 def stdout() -> Iterator[io.StringIO]:
     """Where the logging configured in a test writes (configure_logging binds the stdout it
-    finds), undone afterwards so that no later test logs into a stream that is gone."""
+    finds), undone afterwards so that no later test logs into a stream that is gone.
+
+    uvicorn's loggers start as in a fresh service process: an earlier test's
+    ``uvicorn.Config(log_level="warning", access_log=False)`` sets their levels, and stops
+    the access logger propagating, for the whole session."""
     saved_config = structlog.get_config()
     root = logging.getLogger()
     saved_handlers, saved_level = list(root.handlers), root.level
+    uvicorn_loggers = [logging.getLogger(name) for name in UVICORN_LOGGERS]
+    saved = [(logger.level, logger.propagate) for logger in uvicorn_loggers]
+    for logger in uvicorn_loggers:
+        logger.setLevel(logging.NOTSET)
+        logger.propagate = True
     try:
         yield io.StringIO()
     finally:
         structlog.configure(**saved_config)
         root.handlers[:] = saved_handlers
         root.setLevel(saved_level)
+        for logger, (level, propagate) in zip(uvicorn_loggers, saved, strict=True):
+            logger.setLevel(level)
+            logger.propagate = propagate
 
 
 def test_uvicorn_error_and_access_lines_are_json(stdout: io.StringIO) -> None:
