@@ -355,6 +355,8 @@ async def byod(infra: Infra) -> AsyncIterator[Byod]:
         # The tests run each pass themselves.
         byod_provision_interval_seconds=3600,
         byod_migration_interval_seconds=3600,
+        # Nor may a move start a provisioning store's copy while a test looks at its status.
+        byod_move_interval_seconds=3600,
         byod_migration_concurrency=1,
         byod_migration_documents_per_batch=25,
     )

@@ -103,8 +103,10 @@ async def byod(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncI
         outbound_require_https=False,
         byod_check_timeout_seconds=3,
         byod_health_interval_seconds=3600,
-        # The tests run each provisioning pass themselves.
+        # The tests run each provisioning pass themselves, and no move may start the copy of
+        # a deployed store while a test reads its status.
         byod_provision_interval_seconds=3600,
+        byod_move_interval_seconds=3600,
     )
     app = create_app(settings)
     client = create_mongo_client(infra.mongo_uri)
