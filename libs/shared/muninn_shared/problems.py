@@ -80,6 +80,17 @@ def not_found(what: str) -> ProblemError:
     return ProblemError(404, f"{what} not found", code="not-found")
 
 
+def sharing_across_stores(thing: str) -> ProblemError:
+    """A shared ``thing`` lives in one database: it cannot be shared between a user whose
+    content is hosted and one whose content is in a database of their own."""
+    return ProblemError(
+        409,
+        f"This {thing} cannot be shared with that user: one of you keeps their content in a "
+        f"database of their own, and a {thing} lives in one place.",
+        code="sharing-across-stores",
+    )
+
+
 def or_not_found(value: T | None, what: str) -> T:
     """``value``, or a 404 problem saying ``what`` was not found when there is none."""
     if value is None:

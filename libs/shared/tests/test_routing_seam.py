@@ -127,3 +127,13 @@ def test_a_delivery_keeps_the_route_it_began_with() -> None:
         assert route_for(routes, "ana") is began, "the table no longer has it: erased meanwhile"
         assert route_for(routes, "bo") is None, "another user: the table's answer"
     assert route_for(routes, "ana") is None
+
+
+def test_users_live_apart_when_only_one_keeps_a_database_of_their_own() -> None:
+    _, routes = placements()
+    routes._routes["ana"] = own_route()  # as the routing feed records her switch
+    routes._routes["cy"] = UserRoute(user_id="cy", version=1, store_id="s-ana", own=OWN)
+    assert routes.apart("ana", "bo"), "hers is her own database, his is hosted"
+    assert routes.apart("bo", "ana")
+    assert not routes.apart("bo", "dee"), "both hosted"
+    assert not routes.apart("ana", "cy"), "the same store"

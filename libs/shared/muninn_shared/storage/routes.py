@@ -178,6 +178,12 @@ class RouteTable:
             return None
         return route
 
+    def apart(self, user_id: str, other_id: str) -> bool:
+        """Whether the two users' content lives in different databases (one of them keeps
+        theirs in a database of their own): what one shares, the other could not find."""
+        mine, theirs = self.route_of(user_id), self.route_of(other_id)
+        return (mine.store_id if mine else None) != (theirs.store_id if theirs else None)
+
     def own_routes(self) -> list[UserRoute]:
         return [r for r in self._routes.values() if not r.hosted]
 

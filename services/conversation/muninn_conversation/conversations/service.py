@@ -17,7 +17,7 @@ from typing import Any
 from muninn_shared.events import new_event
 from muninn_shared.events.payloads import ConversationDeleted
 from muninn_shared.pagination import decode_cursor, encode_cursor
-from muninn_shared.problems import ProblemError, not_found
+from muninn_shared.problems import ProblemError, not_found, sharing_across_stores
 from muninn_shared.storage.mongo import in_transaction
 from muninn_shared.storage.outbox import Outbox
 from muninn_shared.storage.routes import RouteTable
@@ -229,12 +229,6 @@ class ConversationService:
             )
         ]
 
-    def _lives_apart(self, user_id: str, other_id: str) -> bool:
-        if self._routes is None:
-            return False
-        mine, theirs = self._routes.route_of(user_id), self._routes.route_of(other_id)
-        return (mine.store_id if mine else None) != (theirs.store_id if theirs else None)
-
     async def invite(
         self, conversation_id: str, user_id: str, body: ParticipantAdd
     ) -> list[Participant]:
@@ -242,15 +236,9 @@ class ConversationService:
         await self.authorize(conversation_id, user_id, Operation.INVITE)
         if body.user_id == user_id:
             raise ProblemError(409, "The owner is already a participant.", code="already-owner")
-        if self._lives_apart(user_id, body.user_id):
-            # The conversation lives in one database; the other user reads and writes only
-            # theirs, where it would not be found.
-            raise ProblemError(
-                409,
-                "This conversation cannot be shared with that user: one of you keeps their "
-                "content in a database of their own, and a conversation lives in one place.",
-                code="sharing-across-stores",
-            )
+        if self._routes is not None and self._routes.apart(user_id, body.user_id):
+            # It lives in one database; the other user reads and writes only theirs.
+            raise sharing_across_stores("conversation")
         invited = await self._store.invite(
             {
                 "_id": uuid.uuid4().hex,

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from muninn_shared.problems import ProblemError, not_found
+from muninn_shared.problems import ProblemError, not_found, sharing_across_stores
 from muninn_shared.storage.mongo import Document
 from muninn_shared.storage.routes import RouteTable
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -340,25 +340,14 @@ class ListService:
         others = await self._store.members(list_id, include_invited=role is Role.OWNER)
         return [owner, *(_member(d) for d in others)]
 
-    def _lives_apart(self, user_id: str, other_id: str) -> bool:
-        if self._routes is None:
-            return False
-        mine, theirs = self._routes.route_of(user_id), self._routes.route_of(other_id)
-        return (mine.store_id if mine else None) != (theirs.store_id if theirs else None)
-
     async def invite(self, user_id: str, list_id: str, body: MemberAdd) -> list[Member]:
         """Invite a user; they take part only once they accept through their invitations."""
         await self.authorize(list_id, user_id, Operation.INVITE)
         if body.user_id == user_id:
             raise ProblemError(409, "The owner already has the list.", code="already-owner")
-        if self._lives_apart(user_id, body.user_id):
-            # The list lives in one database; the other user reads and writes only theirs.
-            raise ProblemError(
-                409,
-                "This list cannot be shared with that user: one of you keeps their content in "
-                "a database of their own, and a list lives in one place.",
-                code="sharing-across-stores",
-            )
+        if self._routes is not None and self._routes.apart(user_id, body.user_id):
+            # It lives in one database; the other user reads and writes only theirs.
+            raise sharing_across_stores("list")
         invited = await self._store.invite(
             {
                 "_id": uuid.uuid4().hex,
