@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import hashlib
 import json
 import os
 import random
@@ -49,7 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from locomo import DEFAULT_DATA, load, turn_text  # noqa: E402
+from locomo import DEFAULT_DATA, load, pool_cache_path, turn_text  # noqa: E402
 from muninn_memory.embeddings.factory import create_embedder, embedder_spec  # noqa: E402
 from muninn_memory.embeddings.port import Vector  # noqa: E402
 from muninn_memory.embeddings.settings import EmbeddingSettings  # noqa: E402
@@ -57,7 +56,12 @@ from muninn_memory.retrieval.lexical import SparseEncoder  # noqa: E402
 from muninn_memory.retrieval.port import IndexedMemory  # noqa: E402
 from muninn_memory.retrieval.spaces import CollectionState, new_meta, utc_now_iso  # noqa: E402
 from muninn_memory.vectors.edge import EdgeBackend  # noqa: E402
-from muninn_memory.vectors.port import StoredPoint, VectorBackend, VectorQuery  # noqa: E402
+from muninn_memory.vectors.port import (  # noqa: E402
+    SearchFilters,
+    StoredPoint,
+    VectorBackend,
+    VectorQuery,
+)
 from muninn_memory.vectors.schema import collection_name  # noqa: E402
 from muninn_memory.vectors.server import QdrantBackend  # noqa: E402
 
@@ -95,19 +99,11 @@ def pool_and_questions() -> tuple[list[str], list[str]]:
     return texts, questions
 
 
-CACHE_DIR = ROOT / ".muninn" / "bench-cache"
-
-
-def _cache_path(model_id: str, texts: list[str]) -> Path:
-    digest = hashlib.sha256("\n".join([model_id, *texts]).encode()).hexdigest()[:16]
-    return CACHE_DIR / f"pool-{digest}.json"
-
-
 async def embed_pool(texts: list[str]) -> list[Vector]:
     """The pool's vectors, from the cache in .muninn/ when this model embedded these texts
     before (embedding them takes minutes; they are deterministic)."""
     embedder = create_embedder()
-    cache = _cache_path(embedder.model_id, texts)
+    cache = pool_cache_path(embedder.model_id, texts)
     if cache.exists():
         await embedder.close()
         print(f"pool: {len(texts)} vectors read from {cache.relative_to(ROOT)}")
@@ -128,11 +124,17 @@ async def embed_pool(texts: list[str]) -> list[Vector]:
     return vectors
 
 
-def assignments(users: int, per_user: int, pool: int, seed: int = 7) -> list[tuple[str, list[int]]]:
+def assignments(
+    users: int, per_user: int, pool: int, seed: int = 7, name: str = "bench-user"
+) -> list[tuple[str, list[int]]]:
     rng = random.Random(seed)
-    return [
-        (f"bench-user-{u:03d}", rng.sample(range(pool), min(per_user, pool))) for u in range(users)
-    ]
+    return [(f"{name}-{u:03d}", rng.sample(range(pool), min(per_user, pool))) for u in range(users)]
+
+
+def small_assignments(users: int, per_user: int, pool: int) -> list[tuple[str, list[int]]]:
+    """Users with few memories, beside the large ones in the same stores (their own names,
+    so a change of size seeds new users and leaves the old ones unread)."""
+    return assignments(users, per_user, pool, seed=13, name=f"bench-small{per_user}")
 
 
 def memory_id(user: str, slot: int) -> str:
@@ -345,17 +347,23 @@ async def timed_searches(
     concurrency: int = 1,
     seed: int = 11,
     stage_log: dict[str, list[float]] | None = None,
+    users_of: dict[str, list[str]] | None = None,
 ) -> tuple[dict[str, list[float]], float]:
-    """``n`` searches, alternating between the targets (name -> base URL).
+    """``n`` searches, alternating between the targets (name -> base URL), each for a random
+    user (of ``users_of[target]`` when given, else of all) and a random question.
 
     Interleaving keeps the comparison fair: run one after the other, the second target would
     find the vector store's files and the database already in the page cache.
     """
     rng = random.Random(seed)
-    users = list(tokens)
     names = list(targets)
+    users = {name: (users_of or {}).get(name) or list(tokens) for name in names}
     jobs = [
-        (names[i % len(names)], rng.choice(users), questions[rng.randrange(len(questions))])
+        (
+            names[i % len(names)],
+            rng.choice(users[names[i % len(names)]]),
+            questions[rng.randrange(len(questions))],
+        )
         for i in range(n)
     ]
     latencies: dict[str, list[float]] = {name: [] for name in names}
@@ -463,6 +471,81 @@ async def compare_stores(
 # -- main --------------------------------------------------------------------------------------
 
 
+def plain_search_filters() -> SearchFilters:
+    """What a search with no filters asks the index for: memories and document chunks."""
+    from muninn_memory.documents.indexing import DOCUMENT_TYPE
+    from muninn_memory.memories.search import MEMORY_TYPES
+
+    return SearchFilters(types=(*MEMORY_TYPES, DOCUMENT_TYPE))
+
+
+async def embedding_floor(settings: EmbeddingSettings, questions: list[str]) -> list[float]:
+    """Seconds per question embedded alone: a new embedder of the service's settings (same
+    runtime, threads and worker lane), no cache, one question at a time."""
+    embedder = create_embedder(settings)
+    await embedder.embed_query("warm up")
+    latencies: list[float] = []
+    for question in questions:
+        t0 = time.perf_counter()
+        await embedder.embed_query(question)
+        latencies.append(time.perf_counter() - t0)
+    await embedder.close()
+    return latencies
+
+
+async def edge_floor(
+    workdir: Path,
+    model_id: str,
+    settings: EmbeddingSettings,
+    users: list[str],
+    questions: list[str],
+) -> list[float]:
+    """Seconds per Qdrant Edge query alone on the service's own shard (once the service has
+    stopped): the dense and the keyword query of a plain search, as one batch, under the
+    same filter and with the same candidate counts, straight on the shard in this thread."""
+    import qdrant_edge as qe
+    from muninn_memory.retrieval.ranking import RankingTuning
+    from muninn_memory.vectors.edge import EDGE, edge_filter
+    from muninn_memory.vectors.schema import conditions
+
+    candidates = RankingTuning().candidates
+    embedder = create_embedder(settings)
+    dense = [await embedder.embed_query(q) for q in questions]
+    await embedder.close()
+    encoder = SparseEncoder()
+    backend = EdgeBackend(workdir / "qdrant" / "edge")
+    store = backend.edge_store(collection_name(model_id, 384), 384)
+    await store.open()
+    shard = store._require()  # the floor is the shard itself, without the store around it
+    rng = random.Random(17)
+    latencies: list[float] = []
+    for i, question in enumerate(questions):
+        user = rng.choice(users)
+        selector = edge_filter(conditions(user, plain_search_filters()))
+        idf = qe.SearchParams(idf=qe.IdfParams(corpus=edge_filter(conditions(user, None))))
+        requests, _ = EDGE.requests(
+            [
+                VectorQuery("dense", dense[i], candidates),
+                VectorQuery("sparse", encoder.query(question), candidates),
+            ],
+            selector,
+            idf,
+        )
+        t0 = time.perf_counter()
+        shard.query_batch(qe.QueryBatchRequest(requests))
+        latencies.append(time.perf_counter() - t0)
+    await backend.close()
+    return latencies
+
+
+def ms(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+TARGET_P95_MS = 20.0
+
+
 async def through_gateway(
     workdir: Path,
     model_id: str,
@@ -471,6 +554,7 @@ async def through_gateway(
     vectors: list[Vector],
     questions: list[str],
     plan: list[tuple[str, list[int]]],
+    small: list[tuple[str, list[int]]],
     args: argparse.Namespace,
 ) -> None:
     from tests.integration.infra import provide_infra
@@ -481,7 +565,9 @@ async def through_gateway(
     total = sum(len(s) for _, s in plan)
     marker = workdir / "seeded.json"
     wanted = {"model_id": model_id, "users": len(plan), "memories": total}
+    wanted_small = {"users": len(small), "memories": sum(len(s) for _, s in small)}
     seeded = json.loads(marker.read_text()) if marker.exists() else {}
+    spec = embedder_spec(settings)
     with provide_infra(workdir / "infra") as infra:
         if {k: seeded.get(k) for k in wanted} == wanted:
             prefix = seeded["prefix"]
@@ -489,38 +575,84 @@ async def through_gateway(
         else:
             prefix = f"bench{uuid.uuid4().hex[:8]}_"
             backend = EdgeBackend(workdir / "qdrant" / "edge")
-            spec = embedder_spec(settings)
             vec_s = await seed_vectors(backend, model_id, 384, spec, texts, vectors, plan)
             await backend.close()
             mongo_s = await seed_mongo(infra.mongo_uri, f"{prefix}memory", model_id, texts, plan)
-            marker.write_text(json.dumps({**wanted, "prefix": prefix}))
+            seeded = {**wanted, "prefix": prefix}
+            marker.write_text(json.dumps(seeded))
             print(
                 f"seeded {total} memories for {len(plan)} users: "
                 f"vectors {vec_s:.1f} s, MongoDB {mongo_s:.1f} s"
             )
+        if small and seeded.get("small") != wanted_small:
+            backend = EdgeBackend(workdir / "qdrant" / "edge")
+            await seed_vectors(backend, model_id, 384, spec, texts, vectors, small)
+            await backend.close()
+            await seed_mongo(infra.mongo_uri, f"{prefix}memory", model_id, texts, small)
+            seeded["small"] = wanted_small
+            marker.write_text(json.dumps(seeded))
+            print(f"seeded {len(small)} small users with {wanted_small['memories']} memories")
         await mark_maintenance_done(infra.mongo_uri, f"{prefix}memory")
         codec = identity_token_issuer(ttl_seconds=24 * 3600)
-        tokens = {user: codec.issue(user) for user, _ in plan}
+        large_users = [user for user, _ in plan]
+        small_users = [user for user, _ in small]
+        tokens = {user: codec.issue(user) for user in [*large_users, *small_users]}
+        report: dict[str, list[float]] = {}
         with processes(infra, workdir, prefix) as urls:
             both = {"gateway": urls["gateway"], "memory": urls["memory"]}
             # Warm-up: every user's vectors and documents read once, through both paths.
             await timed_searches(both, tokens, questions[::-1], 2 * len(tokens), seed=3)
             stages: dict[str, list[float]] = {}
+            large = {"gateway": large_users, "memory": large_users}
             measured, wall = await timed_searches(
-                both, tokens, questions, 2 * args.searches, stage_log=stages
+                both, tokens, questions, 2 * args.searches, stage_log=stages, users_of=large
             )
             for target, lat in measured.items():
                 print(f"search via {target}, sequential, interleaved: {percentiles(lat)}")
                 embedded = stages.pop(f"{target}:embedded", [])
                 print(f"  those whose question was embedded (not cached): {percentiles(embedded)}")
+                report[target] = lat
+                report[f"{target}:embedded"] = embedded
             print("  inside the memory service (Server-Timing), searches via the gateway:")
             for name, lat in stages.items():
                 if name.startswith("gateway:"):
                     print(f"    {name.removeprefix('gateway:'):<10} {percentiles(lat)}")
             print(f"  {2 * args.searches / wall:.0f} searches/s in all")
+            if small_users:
+                sizes = {"large": urls["gateway"], "small": urls["gateway"]}
+                size_stages: dict[str, list[float]] = {}
+                measured, _ = await timed_searches(
+                    sizes,
+                    tokens,
+                    questions,
+                    2 * args.small_searches,
+                    seed=23,
+                    stage_log=size_stages,
+                    users_of={"large": large_users, "small": small_users},
+                )
+                per_user = {"large": args.per_user, "small": args.small_per_user}
+                print("search via gateway by store size, interleaved:")
+                for size, lat in measured.items():
+                    report[size] = lat
+                    print(f"  {per_user[size]:>5} memories/user: {percentiles(lat)}")
+                    inside = {
+                        name.split(":", 1)[1]: ms(v, 0.5)
+                        for name, v in size_stages.items()
+                        if name.startswith(f"{size}:") and not name.endswith(":embedded")
+                    }
+                    print(
+                        "    stage medians: "
+                        + ", ".join(f"{name} {value:.1f}" for name, value in inside.items())
+                    )
             gateway_only = {"gateway": urls["gateway"]}
             measured, wall = await timed_searches(
-                gateway_only, tokens, questions, args.searches, concurrency=4, seed=5
+                gateway_only,
+                tokens,
+                questions,
+                args.searches,
+                concurrency=4,
+                seed=5,
+                users_of={"gateway": large_users},
             )
             print(
                 f"search via gateway, 4 in flight: {percentiles(measured['gateway'])}; "
@@ -528,12 +660,39 @@ async def through_gateway(
             )
             fresh = await freshness(urls["gateway"], tokens)
             print(f"fact posted -> searchable, via gateway: {percentiles(fresh)}")
+    # The floors, in this run, once the service has stopped (the shard is its own again).
+    floor_questions = random.Random(29).sample(questions, min(len(questions), args.floor_samples))
+    embed = await embedding_floor(settings, floor_questions)
+    edge = await edge_floor(workdir, model_id, settings, large_users, floor_questions)
+    floor = ms(embed, 0.95) + ms(edge, 0.95)
+    gateway_p95 = ms(report["gateway"], 0.95)
+    print("\nfloor references, same run:")
+    print(f"  question embedding alone (service runtime and lane): {percentiles(embed)}")
+    print(f"  Qdrant Edge query alone (dense + keyword, plain-search filter): {percentiles(edge)}")
+    print(f"  search via gateway (all):             {percentiles(report['gateway'])}")
+    print(f"  search via gateway (question embedded): {percentiles(report['gateway:embedded'])}")
+    print(
+        f"  ratio gateway p95 / (embed p95 + edge p95) = {gateway_p95:.1f} / {floor:.1f} "
+        f"= {gateway_p95 / floor:.2f}; question embedded: "
+        f"{ms(report['gateway:embedded'], 0.95) / floor:.2f}"
+    )
+    if "small" in report:
+        small_p50, large_p50 = ms(report["small"], 0.5), ms(report["large"], 0.5)
+        small_p95, large_p95 = ms(report["small"], 0.95), ms(report["large"], 0.95)
+        print(
+            f"  small stores ({args.small_per_user}/user) p50 / p95 {small_p50:.1f} / "
+            f"{small_p95:.1f} ms against large ({args.per_user}/user) {large_p50:.1f} / "
+            f"{large_p95:.1f} ms: {'faster' if small_p50 < large_p50 else 'NOT faster'}"
+        )
+    verdict = "MET" if gateway_p95 <= TARGET_P95_MS else "NOT MET"
+    print(f"target p95 <= {TARGET_P95_MS:.0f} ms via gateway: {verdict} (p95 {gateway_p95:.1f} ms)")
 
 
 async def run(args: argparse.Namespace) -> None:
     texts, questions = pool_and_questions()
     vectors = await embed_pool(texts)
     plan = assignments(args.users, args.per_user, len(texts))
+    small = small_assignments(args.small_users, args.small_per_user, len(texts))
     settings = EmbeddingSettings()
     model_id = create_embedder(settings).model_id
     with contextlib.ExitStack() as stack:
@@ -546,7 +705,7 @@ async def run(args: argparse.Namespace) -> None:
             )
         if not args.compare_only:
             await through_gateway(
-                workdir, model_id, settings, texts, vectors, questions, plan, args
+                workdir, model_id, settings, texts, vectors, questions, plan, small, args
             )
         if not args.skip_compare:
             await compare_stores(
@@ -569,6 +728,14 @@ def main() -> None:
     parser.add_argument("--per-user", type=int, default=1000)
     parser.add_argument("--searches", type=int, default=1000)
     parser.add_argument("--compare-searches", type=int, default=300)
+    parser.add_argument("--small-users", type=int, default=20, help="users with few memories")
+    parser.add_argument("--small-per-user", type=int, default=50)
+    parser.add_argument(
+        "--small-searches", type=int, default=300, help="per store size, interleaved"
+    )
+    parser.add_argument(
+        "--floor-samples", type=int, default=400, help="questions timed alone: embed, Edge"
+    )
     parser.add_argument("--skip-compare", action="store_true", help="no Edge vs local-mode part")
     parser.add_argument("--compare-only", action="store_true", help="only the store comparison")
     parser.add_argument(
