@@ -191,9 +191,10 @@ async def seed_mongo(
     texts: list[str],
     plan: list[tuple[str, list[int]]],
 ) -> float:
-    from muninn_memory.memories.documents import new_memory_doc
+    from muninn_memory.indexing.models import SYNCED
     from muninn_memory.memories.models import ExtractionInfo, Provenance
-    from muninn_memory.memories.store import SYNCED, MemoryStore
+    from muninn_memory.memories.records import new_memory_doc
+    from muninn_memory.memories.store import MemoryStore
     from muninn_shared.storage.routing import MainStoreRouter
     from pymongo import AsyncMongoClient
 
@@ -499,10 +500,10 @@ async def edge_floor(
     settings: EmbeddingSettings,
     users: list[str],
     questions: list[str],
-) -> list[float]:
+) -> tuple[list[float], list[float]]:
     """Seconds per Qdrant Edge query alone on the service's own shard (once the service has
     stopped): the dense and the keyword query of a plain search, as one batch, under the
-    same filter and with the same candidate counts, straight on the shard in this thread."""
+    same filter and with the same candidate counts, straight on the shard in this thread; and the same pair through the service's store."""
     import qdrant_edge as qe
     from muninn_memory.retrieval.ranking import RankingTuning
     from muninn_memory.vectors.edge import EDGE, edge_filter
@@ -519,6 +520,7 @@ async def edge_floor(
     shard = store._require()  # the floor is the shard itself, without the store around it
     rng = random.Random(17)
     latencies: list[float] = []
+    through_store: list[float] = []
     for i, question in enumerate(questions):
         user = rng.choice(users)
         selector = edge_filter(conditions(user, plain_search_filters()))
@@ -534,8 +536,19 @@ async def edge_floor(
         t0 = time.perf_counter()
         shard.query_batch(qe.QueryBatchRequest(requests))
         latencies.append(time.perf_counter() - t0)
+        # The same pair as the service's store runs it (worker thread, payloads, candidates).
+        t0 = time.perf_counter()
+        await store.query(
+            user,
+            [
+                VectorQuery("dense", dense[i], candidates),
+                VectorQuery("sparse", encoder.query(question), candidates),
+            ],
+            plain_search_filters(),
+        )
+        through_store.append(time.perf_counter() - t0)
     await backend.close()
-    return latencies
+    return latencies, through_store
 
 
 def ms(samples: list[float], q: float) -> float:
@@ -663,12 +676,13 @@ async def through_gateway(
     # The floors, in this run, once the service has stopped (the shard is its own again).
     floor_questions = random.Random(29).sample(questions, min(len(questions), args.floor_samples))
     embed = await embedding_floor(settings, floor_questions)
-    edge = await edge_floor(workdir, model_id, settings, large_users, floor_questions)
+    edge, edge_store = await edge_floor(workdir, model_id, settings, large_users, floor_questions)
     floor = ms(embed, 0.95) + ms(edge, 0.95)
     gateway_p95 = ms(report["gateway"], 0.95)
     print("\nfloor references, same run:")
     print(f"  question embedding alone (service runtime and lane): {percentiles(embed)}")
     print(f"  Qdrant Edge query alone (dense + keyword, plain-search filter): {percentiles(edge)}")
+    print(f"    the same through the service's store (thread, payloads): {percentiles(edge_store)}")
     print(f"  search via gateway (all):             {percentiles(report['gateway'])}")
     print(f"  search via gateway (question embedded): {percentiles(report['gateway:embedded'])}")
     print(
