@@ -36,7 +36,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -349,6 +349,7 @@ async def timed_searches(
     seed: int = 11,
     stage_log: dict[str, list[float]] | None = None,
     users_of: dict[str, list[str]] | None = None,
+    after_each: Callable[[str, str, str], Awaitable[None]] | None = None,
 ) -> tuple[dict[str, list[float]], float]:
     """``n`` searches, alternating between the targets (name -> base URL), each for a random
     user (of ``users_of[target]`` when given, else of all) and a random question.
@@ -395,6 +396,8 @@ async def timed_searches(
                     stages.setdefault(f"{target}:embedded", []).append(took)
                 if not json.loads(body)["results"]:
                     raise RuntimeError(f"no results for {user}: {question}")
+                if after_each is not None:  # still holding the gate: nothing else runs
+                    await after_each(target, user, question)
 
         started = time.perf_counter()
         await asyncio.gather(*(one(t, u, q) for t, u, q in jobs))
@@ -480,75 +483,61 @@ def plain_search_filters() -> SearchFilters:
     return SearchFilters(types=(*MEMORY_TYPES, DOCUMENT_TYPE))
 
 
-async def embedding_floor(settings: EmbeddingSettings, questions: list[str]) -> list[float]:
-    """Seconds per question embedded alone: a new embedder of the service's settings (same
-    runtime, threads and worker lane), no cache, one question at a time."""
-    embedder = create_embedder(settings)
-    await embedder.embed_query("warm up")
-    latencies: list[float] = []
-    for question in questions:
+class Floors:
+    """The floor of a search, timed between the searches of the same run (so under the same
+    machine conditions): the question's embedding alone, by an embedder of the service's
+    settings (same runtime, threads and worker lane; no cache, so every question is embedded),
+    and the Qdrant Edge query alone (the dense and the keyword query of a plain search, one
+    batch, same filter, same candidate counts) on a copy of the service's shard taken before
+    it started, straight on the shard in this thread."""
+
+    def __init__(self, workdir: Path, model_id: str, settings: EmbeddingSettings) -> None:
+        import shutil
+
+        copy = workdir / "floor-edge"
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(workdir / "qdrant" / "edge", copy)
+        self._backend = EdgeBackend(copy)
+        self._collection = collection_name(model_id, 384)
+        self._embedder = create_embedder(settings)
+        self._encoder = SparseEncoder()
+        self.embed: list[float] = []
+        self.edge: list[float] = []
+
+    async def open(self) -> None:
+        from muninn_memory.retrieval.ranking import RankingTuning
+
+        self._store = self._backend.edge_store(self._collection, 384)
+        await self._store.open()
+        self._shard = self._store._require()  # the floor is the shard, without the store
+        self._candidates = RankingTuning().candidates
+        await self._embedder.embed_query("warm up")
+
+    async def measure(self, user: str, question: str) -> None:
+        import qdrant_edge as qe
+        from muninn_memory.vectors.edge import EDGE, edge_filter
+        from muninn_memory.vectors.schema import conditions
+
         t0 = time.perf_counter()
-        await embedder.embed_query(question)
-        latencies.append(time.perf_counter() - t0)
-    await embedder.close()
-    return latencies
-
-
-async def edge_floor(
-    workdir: Path,
-    model_id: str,
-    settings: EmbeddingSettings,
-    users: list[str],
-    questions: list[str],
-) -> tuple[list[float], list[float]]:
-    """Seconds per Qdrant Edge query alone on the service's own shard (once the service has
-    stopped): the dense and the keyword query of a plain search, as one batch, under the
-    same filter and with the same candidate counts, straight on the shard in this thread; and the same pair through the service's store."""
-    import qdrant_edge as qe
-    from muninn_memory.retrieval.ranking import RankingTuning
-    from muninn_memory.vectors.edge import EDGE, edge_filter
-    from muninn_memory.vectors.schema import conditions
-
-    candidates = RankingTuning().candidates
-    embedder = create_embedder(settings)
-    dense = [await embedder.embed_query(q) for q in questions]
-    await embedder.close()
-    encoder = SparseEncoder()
-    backend = EdgeBackend(workdir / "qdrant" / "edge")
-    store = backend.edge_store(collection_name(model_id, 384), 384)
-    await store.open()
-    shard = store._require()  # the floor is the shard itself, without the store around it
-    rng = random.Random(17)
-    latencies: list[float] = []
-    through_store: list[float] = []
-    for i, question in enumerate(questions):
-        user = rng.choice(users)
+        dense = await self._embedder.embed_query(question)
+        self.embed.append(time.perf_counter() - t0)
         selector = edge_filter(conditions(user, plain_search_filters()))
         idf = qe.SearchParams(idf=qe.IdfParams(corpus=edge_filter(conditions(user, None))))
         requests, _ = EDGE.requests(
             [
-                VectorQuery("dense", dense[i], candidates),
-                VectorQuery("sparse", encoder.query(question), candidates),
+                VectorQuery("dense", dense, self._candidates),
+                VectorQuery("sparse", self._encoder.query(question), self._candidates),
             ],
             selector,
             idf,
         )
         t0 = time.perf_counter()
-        shard.query_batch(qe.QueryBatchRequest(requests))
-        latencies.append(time.perf_counter() - t0)
-        # The same pair as the service's store runs it (worker thread, payloads, candidates).
-        t0 = time.perf_counter()
-        await store.query(
-            user,
-            [
-                VectorQuery("dense", dense[i], candidates),
-                VectorQuery("sparse", encoder.query(question), candidates),
-            ],
-            plain_search_filters(),
-        )
-        through_store.append(time.perf_counter() - t0)
-    await backend.close()
-    return latencies, through_store
+        self._shard.query_batch(qe.QueryBatchRequest(requests))
+        self.edge.append(time.perf_counter() - t0)
+
+    async def close(self) -> None:
+        await self._embedder.close()
+        await self._backend.close()
 
 
 def ms(samples: list[float], q: float) -> float:
@@ -611,52 +600,52 @@ async def through_gateway(
         small_users = [user for user, _ in small]
         tokens = {user: codec.issue(user) for user in [*large_users, *small_users]}
         report: dict[str, list[float]] = {}
+        floors = Floors(workdir, model_id, settings)  # a copy of the shard, before it opens
         with processes(infra, workdir, prefix) as urls:
             both = {"gateway": urls["gateway"], "memory": urls["memory"]}
             # Warm-up: every user's vectors and documents read once, through both paths.
             await timed_searches(both, tokens, questions[::-1], 2 * len(tokens), seed=3)
+            await floors.open()
+
+            async def floor_after_gateway(target: str, user: str, question: str) -> None:
+                if target == "gateway":
+                    await floors.measure(user, question)
+
+            # Large stores via the gateway and straight to the service, small stores via the
+            # gateway, and the floors after each gateway search: one rotation, so every figure
+            # meets the same machine and the same share of cached questions.
+            rotation = {"gateway": urls["gateway"], "memory": urls["memory"]}
+            if small_users:
+                rotation["small"] = urls["gateway"]
             stages: dict[str, list[float]] = {}
-            large = {"gateway": large_users, "memory": large_users}
             measured, wall = await timed_searches(
-                both, tokens, questions, 2 * args.searches, stage_log=stages, users_of=large
+                rotation,
+                tokens,
+                questions,
+                len(rotation) * args.searches,
+                stage_log=stages,
+                users_of={"gateway": large_users, "memory": large_users, "small": small_users},
+                after_each=floor_after_gateway,
             )
+            await floors.close()
+            names = {
+                "gateway": f"via gateway, {args.per_user} memories/user",
+                "memory": f"straight to the service, {args.per_user} memories/user",
+                "small": f"via gateway, {args.small_per_user} memories/user",
+            }
             for target, lat in measured.items():
-                print(f"search via {target}, sequential, interleaved: {percentiles(lat)}")
+                print(f"search {names[target]}, one at a time: {percentiles(lat)}")
                 embedded = stages.pop(f"{target}:embedded", [])
                 print(f"  those whose question was embedded (not cached): {percentiles(embedded)}")
                 report[target] = lat
                 report[f"{target}:embedded"] = embedded
-            print("  inside the memory service (Server-Timing), searches via the gateway:")
-            for name, lat in stages.items():
-                if name.startswith("gateway:"):
-                    print(f"    {name.removeprefix('gateway:'):<10} {percentiles(lat)}")
-            print(f"  {2 * args.searches / wall:.0f} searches/s in all")
-            if small_users:
-                sizes = {"large": urls["gateway"], "small": urls["gateway"]}
-                size_stages: dict[str, list[float]] = {}
-                measured, _ = await timed_searches(
-                    sizes,
-                    tokens,
-                    questions,
-                    2 * args.small_searches,
-                    seed=23,
-                    stage_log=size_stages,
-                    users_of={"large": large_users, "small": small_users},
-                )
-                per_user = {"large": args.per_user, "small": args.small_per_user}
-                print("search via gateway by store size, interleaved:")
-                for size, lat in measured.items():
-                    report[size] = lat
-                    print(f"  {per_user[size]:>5} memories/user: {percentiles(lat)}")
-                    inside = {
-                        name.split(":", 1)[1]: ms(v, 0.5)
-                        for name, v in size_stages.items()
-                        if name.startswith(f"{size}:") and not name.endswith(":embedded")
-                    }
-                    print(
-                        "    stage medians: "
-                        + ", ".join(f"{name} {value:.1f}" for name, value in inside.items())
-                    )
+            for target in ("gateway", "small"):
+                if target not in measured:
+                    continue
+                print(f"  inside the memory service (Server-Timing), searches {names[target]}:")
+                for name, lat in stages.items():
+                    if name.startswith(f"{target}:"):
+                        print(f"    {name.removeprefix(f'{target}:'):<10} {percentiles(lat)}")
             gateway_only = {"gateway": urls["gateway"]}
             measured, wall = await timed_searches(
                 gateway_only,
@@ -673,17 +662,13 @@ async def through_gateway(
             )
             fresh = await freshness(urls["gateway"], tokens)
             print(f"fact posted -> searchable, via gateway: {percentiles(fresh)}")
-    # The floors, in this run, once the service has stopped (the shard is its own again).
-    floor_questions = random.Random(29).sample(questions, min(len(questions), args.floor_samples))
-    embed = await embedding_floor(settings, floor_questions)
-    edge, edge_store = await edge_floor(workdir, model_id, settings, large_users, floor_questions)
+    embed, edge = floors.embed, floors.edge
     floor = ms(embed, 0.95) + ms(edge, 0.95)
     gateway_p95 = ms(report["gateway"], 0.95)
-    print("\nfloor references, same run:")
+    print("\nthe floor, timed between the same run's searches:")
     print(f"  question embedding alone (service runtime and lane): {percentiles(embed)}")
     print(f"  Qdrant Edge query alone (dense + keyword, plain-search filter): {percentiles(edge)}")
-    print(f"    the same through the service's store (thread, payloads): {percentiles(edge_store)}")
-    print(f"  search via gateway (all):             {percentiles(report['gateway'])}")
+    print(f"  search via gateway (all):               {percentiles(report['gateway'])}")
     print(f"  search via gateway (question embedded): {percentiles(report['gateway:embedded'])}")
     print(
         f"  ratio gateway p95 / (embed p95 + edge p95) = {gateway_p95:.1f} / {floor:.1f} "
@@ -691,12 +676,13 @@ async def through_gateway(
         f"{ms(report['gateway:embedded'], 0.95) / floor:.2f}"
     )
     if "small" in report:
-        small_p50, large_p50 = ms(report["small"], 0.5), ms(report["large"], 0.5)
-        small_p95, large_p95 = ms(report["small"], 0.95), ms(report["large"], 0.95)
+        small_p50, large_p50 = ms(report["small"], 0.5), ms(report["gateway"], 0.5)
+        small_p95, large_p95 = ms(report["small"], 0.95), ms(report["gateway"], 0.95)
+        faster = small_p50 < large_p50 and small_p95 < large_p95
         print(
             f"  small stores ({args.small_per_user}/user) p50 / p95 {small_p50:.1f} / "
             f"{small_p95:.1f} ms against large ({args.per_user}/user) {large_p50:.1f} / "
-            f"{large_p95:.1f} ms: {'faster' if small_p50 < large_p50 else 'NOT faster'}"
+            f"{large_p95:.1f} ms: {'faster' if faster else 'NOT faster at both'}"
         )
     verdict = "MET" if gateway_p95 <= TARGET_P95_MS else "NOT MET"
     print(f"target p95 <= {TARGET_P95_MS:.0f} ms via gateway: {verdict} (p95 {gateway_p95:.1f} ms)")
@@ -744,12 +730,6 @@ def main() -> None:
     parser.add_argument("--compare-searches", type=int, default=300)
     parser.add_argument("--small-users", type=int, default=20, help="users with few memories")
     parser.add_argument("--small-per-user", type=int, default=50)
-    parser.add_argument(
-        "--small-searches", type=int, default=300, help="per store size, interleaved"
-    )
-    parser.add_argument(
-        "--floor-samples", type=int, default=400, help="questions timed alone: embed, Edge"
-    )
     parser.add_argument("--skip-compare", action="store_true", help="no Edge vs local-mode part")
     parser.add_argument("--compare-only", action="store_true", help="only the store comparison")
     parser.add_argument(
