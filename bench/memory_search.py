@@ -526,6 +526,7 @@ class Floors:
         self.embed: list[float] = []
         self.embed_alt: list[float] = []
         self.edge: list[float] = []
+        self.edge_tenant_only: list[float] = []
 
     async def open(self) -> None:
         from muninn_memory.retrieval.ranking import RankingTuning
@@ -565,6 +566,19 @@ class Floors:
         t0 = time.perf_counter()
         self._shard.query_batch(qe.QueryBatchRequest(requests))
         self.edge.append(time.perf_counter() - t0)
+        # What the type filter a plain search sends (memories and documents, so summaries take
+        # no candidate slots) costs: the same pair under the tenant condition alone.
+        unfiltered, _ = EDGE.requests(
+            [
+                VectorQuery("dense", dense, self._candidates),
+                VectorQuery("sparse", self._encoder.query(question), self._candidates),
+            ],
+            edge_filter(conditions(user, None)),
+            idf,
+        )
+        t0 = time.perf_counter()
+        self._shard.query_batch(qe.QueryBatchRequest(unfiltered))
+        self.edge_tenant_only.append(time.perf_counter() - t0)
 
     async def _time_alt(self, question: str) -> None:
         assert self._alt is not None
@@ -714,6 +728,7 @@ async def through_gateway(
             f"{percentiles(floors.embed_alt)}"
         )
     print(f"  Qdrant Edge query alone (dense + keyword, plain-search filter): {percentiles(edge)}")
+    print(f"    the same under the tenant condition alone: {percentiles(floors.edge_tenant_only)}")
     print(f"  search via gateway (all):               {percentiles(report['gateway'])}")
     print(f"  search via gateway (question embedded): {percentiles(report['gateway:embedded'])}")
     print(
