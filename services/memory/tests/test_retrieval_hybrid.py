@@ -185,24 +185,20 @@ async def test_the_keyword_leg_runs_while_the_question_is_embedded(tmp_path: Pat
     try:
         await idx.upsert([mem("u", "m1", "the red bicycle"), mem("u", "m2", "a blue car")])
         store = (await idx._ready()).store
-        asked: list[tuple[list[str], bool, bool]] = []
+        asked: list[tuple[list[str], bool]] = []
         query = store.query
 
-        async def watched(
-            user_id: str, queries: list[VectorQuery], filters: object, *, inline: bool = False
-        ) -> object:
-            asked.append(([q.using for q in queries], embedder.gate.is_set(), inline))
+        async def watched(user_id: str, queries: list[VectorQuery], filters: object) -> object:
+            asked.append(([q.using for q in queries], embedder.gate.is_set()))
             embedder.gate.set()
-            return await query(user_id, queries, filters, inline=inline)  # type: ignore[arg-type]
+            return await query(user_id, queries, filters)  # type: ignore[arg-type]
 
         store.query = watched  # type: ignore[method-assign]
         assert (await ids(idx, "u", "red bicycle"))[0] == "m1"
-        # The keyword leg on a worker, beside the embedding; the dense leg, with nothing left
-        # to overlap, on the calling thread.
-        assert asked == [(["sparse"], False, False), (["dense"], True, True)]
+        assert asked == [(["sparse"], False), (["dense"], True)]
         asked.clear()
         assert (await ids(idx, "u", "red bicycle"))[0] == "m1"
-        assert asked == [(["dense", "sparse"], True, True)], "a cached question: one batch"
+        assert asked == [(["dense", "sparse"], True)], "a cached question goes in one batch"
     finally:
         await idx.close()
 

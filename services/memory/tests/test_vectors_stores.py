@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from muninn_memory.retrieval.lexical import SparseEncoder
@@ -303,45 +302,3 @@ async def test_contact_filters(store: VectorStore) -> None:
     assert set(await dense_ids(store, "u", v, SearchFilters(any_contact=True))) == {"card", "mail"}
     assert set(await dense_ids(store, "u", v, SearchFilters(contact_ids=("c2",)))) == {"mail"}
     assert set(await dense_ids(store, "v", v, SearchFilters(contact_ids=("c1",)))) == {"theirs"}
-
-
-async def test_an_inline_query_answers_as_a_handed_off_one_cold_or_warm(tmp_path: Path) -> None:
-    """On Edge an inline query runs on the calling thread; a cold payload cache is read by a
-    worker all the same, and what comes back is what the worker's query returns."""
-    fresh = EdgeBackend(tmp_path / "edge")
-    written = fresh.edge_store(collection_name("test-model", DIM), DIM)
-    await written.open()
-    await written.upsert(
-        [
-            point("alice", "a1", "I moved to Lisbon in spring", unit(1, 0)),
-            point("alice", "a2", "My dog is called Rex", unit(0, 1)),
-            point("alice", "a3", "Lisbon again, the cake this time", unit(1, 0.2)),
-            point("bob", "b1", "I moved to Lisbon in spring", unit(1, 0)),
-        ]
-    )
-    await fresh.close()
-    queries = [
-        VectorQuery("dense", unit(1, 0.1), 10),
-        VectorQuery("sparse", encoder.query("Lisbon"), 10),
-    ]
-
-    def shape(results: list[list[Any]]) -> list[list[tuple[str, float, str]]]:
-        return [[(c.memory_id, round(c.score, 6), c.payload["text"]) for c in r] for r in results]
-
-    reopened = EdgeBackend(tmp_path / "edge")  # its payload cache starts empty
-    store = reopened.edge_store(collection_name("test-model", DIM), DIM)
-    await store.open()
-    cold = await store.query("alice", queries, None, inline=True)
-    warm = await store.query("alice", queries, None, inline=True)
-    handed_off = await store.query("alice", queries, None)
-    assert shape(cold) == shape(warm) == shape(handed_off)
-    assert [c.memory_id for c in cold[1]] == ["a1", "a3"] or [c.memory_id for c in cold[1]] == [
-        "a3",
-        "a1",
-    ]
-    assert {c.payload["user_id"] for r in cold for c in r} == {"alice"}
-
-    await store.delete("alice", ["a1"])  # a write drops what the cache held for it
-    after = await store.query("alice", queries, None, inline=True)
-    assert "a1" not in {c.memory_id for r in after for c in r}
-    await reopened.close()

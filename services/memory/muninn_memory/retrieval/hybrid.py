@@ -409,7 +409,7 @@ class HybridIndex:
         if dense is not None or space.embedder is None:
             queries = [VectorQuery("dense", dense, sparse.limit)] if dense is not None else []
             with stage("index"):
-                results = await space.store.query(user_id, [*queries, sparse], filters, inline=True)
+                results = await space.store.query(user_id, [*queries, sparse], filters)
             return (results[0] if dense is not None else []), results[-1]
         embedding = asyncio.ensure_future(self._embed(space, query))
         try:
@@ -423,7 +423,7 @@ class HybridIndex:
                 embedding.exception()  # seen (it was raised above), so never logged as lost
         with stage("index"):
             [dense_hits] = await space.store.query(
-                user_id, [VectorQuery("dense", dense, sparse.limit)], filters, inline=True
+                user_id, [VectorQuery("dense", dense, sparse.limit)], filters
             )
         return dense_hits, sparse_hits
 

@@ -248,12 +248,7 @@ class EdgeVectorStore:
             self._payloads.clear()
 
     async def query(
-        self,
-        user_id: str,
-        queries: list[VectorQuery],
-        filters: SearchFilters | None,
-        *,
-        inline: bool = False,
+        self, user_id: str, queries: list[VectorQuery], filters: SearchFilters | None
     ) -> list[list[Candidate]]:
         selector = edge_filter(conditions(user_id, filters))
         # IDF over this user's memories only: another tenant's vocabulary must not shape the ranking.
@@ -266,44 +261,29 @@ class EdgeVectorStore:
         cache = self._payloads
         generation = cache.generation
 
-        def search() -> tuple[list[list[tuple[Hashable, float]]], dict[Hashable, Payload | None]]:
+        def run() -> tuple[list[list[tuple[Payload | None, float]]], dict[Hashable, Payload]]:
             # Point ids come back as uuid.UUID objects: used as they are (str() per hit
-            # doubled the cost of reading a result list). Payloads are looked up here, once:
-            # a write may drop cache entries meanwhile.
+            # doubled the cost of reading a result list).
             hits: list[list[tuple[Hashable, float]]] = [
                 [(p.id, p.score) for p in points]
                 for points in shard.query_batch(qe.QueryBatchRequest(requests))
             ]
-            return hits, {key: cache.get(key) for found in hits for key, _ in found}
-
-        def read_payloads(known: dict[Hashable, Payload | None]) -> dict[Hashable, Payload]:
+            known = {key: cache.get(key) for found in hits for key, _ in found}
             missing: list[qe.PointId] = [str(k) for k, payload in known.items() if payload is None]
-            if not missing:
-                return {}
-            records = shard.retrieve(missing, with_payload=True, with_vector=False)
-            return {r.id: r.payload for r in records if r.payload}
+            fetched: dict[Hashable, Payload] = {}
+            if missing:
+                records = shard.retrieve(missing, with_payload=True, with_vector=False)
+                fetched = {r.id: r.payload for r in records if r.payload}
+            # Payloads are resolved here, once: a write may drop cache entries meanwhile.
+            resolved = [
+                [(known[key] or fetched.get(key), score) for key, score in found] for found in hits
+            ]
+            return resolved, fetched
 
-        def search_and_read() -> tuple[
-            list[list[tuple[Hashable, float]]],
-            dict[Hashable, Payload | None],
-            dict[Hashable, Payload],
-        ]:
-            hits, known = search()
-            return hits, known, read_payloads(known)
-
-        if inline:
-            # The search itself takes a few tenths of a millisecond, about what two thread
-            # hand-offs cost; reading payloads from disk (a cold cache) is left to a worker.
-            hits, known = search()
-            cold = any(payload is None for payload in known.values())
-            fetched = await self._read(lambda: read_payloads(known)) if cold else {}
-        else:
-            hits, known, fetched = await self._read(search_and_read)
+        results, fetched = await self._read(run)
         cache.fill(fetched, generation)
-        for slot, found in zip(slots, hits, strict=True):
-            out[slot] = candidates(
-                user_id, ((known[key] or fetched.get(key), score) for key, score in found)
-            )
+        for slot, found in zip(slots, results, strict=True):
+            out[slot] = candidates(user_id, found)
         return out
 
     async def count(self, user_id: str) -> int:

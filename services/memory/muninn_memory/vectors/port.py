@@ -85,19 +85,11 @@ class VectorStore(Protocol):
     async def delete_user(self, user_id: str) -> None: ...
 
     async def query(
-        self,
-        user_id: str,
-        queries: list[VectorQuery],
-        filters: SearchFilters | None,
-        *,
-        inline: bool = False,
+        self, user_id: str, queries: list[VectorQuery], filters: SearchFilters | None
     ) -> list[list[Candidate]]:
         """Run the queries (in one batch where the store can) under the user's filter.
 
-        Sparse queries compute IDF over the user's memories only. ``inline``: a query on a
-        search's critical path, with nothing to overlap it — an embedded store runs it on the
-        calling thread, where handing it to a worker and back costs more than the query
-        itself; a store over the network ignores it.
+        Sparse queries compute IDF over the user's memories only.
         """
         ...
 

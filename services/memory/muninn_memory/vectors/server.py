@@ -159,12 +159,7 @@ class QdrantVectorStore:
         await self._client.delete(self._collection, qm.FilterSelector(filter=selector), wait=True)
 
     async def query(
-        self,
-        user_id: str,
-        queries: list[VectorQuery],
-        filters: SearchFilters | None,
-        *,
-        inline: bool = False,  # a network call: nothing to run on this thread
+        self, user_id: str, queries: list[VectorQuery], filters: SearchFilters | None
     ) -> list[list[Candidate]]:
         selector = qdrant_filter(conditions(user_id, filters))
         idf = qm.SearchParams(
