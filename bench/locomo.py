@@ -418,18 +418,61 @@ def run_bm25(conversations: list[Conversation], dataset: str) -> None:
 
 # -- index-only mode -------------------------------------------------------------------------
 
+CACHE_DIR = ROOT / ".muninn" / "bench-cache"
+
+
+def pool_cache_path(model_id: str, texts: list[str]) -> Path:
+    """Where the document vectors of ``texts`` by this model are kept between runs (they are
+    deterministic, and embedding LoCoMo's 5,880 turns takes minutes)."""
+    import hashlib
+
+    digest = hashlib.sha256("\n".join([model_id, *texts]).encode()).hexdigest()[:16]
+    return CACHE_DIR / f"pool-{digest}.json"
+
+
+class CachedDocuments:
+    """An embedder whose document vectors come from the pool cache when it holds the text
+    (written by bench/memory_search.py from the same model and turns); questions, and any
+    text the cache lacks, go to the real embedder. Only questions are embedded live, which
+    is what a change to the query path needs re-measured."""
+
+    def __init__(self, embedder: Any, vectors: dict[str, list[float]]) -> None:
+        self._embedder = embedder
+        self._vectors = vectors
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._embedder, name)
+
+    async def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            computed = await self._embedder.embed_documents(missing)
+            self._vectors.update(zip(missing, computed, strict=True))
+        return [self._vectors[t] for t in texts]
+
+
+def index_embedder(conversations: list[Conversation]) -> Any:
+    from muninn_memory.embeddings.factory import create_embedder
+
+    embedder = create_embedder()
+    texts = list(dict.fromkeys(turn_text(t) for c in conversations for t in c.turns))
+    cache = pool_cache_path(embedder.model_id, texts)
+    if not cache.exists():
+        return embedder
+    print(f"document vectors read from {cache.relative_to(ROOT)}", file=sys.stderr)
+    return CachedDocuments(embedder, dict(zip(texts, json.loads(cache.read_text()), strict=True)))
+
 
 async def run_index_only(
     conversations: list[Conversation], dataset: str, *, fetch: int = FETCH
 ) -> None:
-    from muninn_memory.embeddings.factory import create_embedder
     from muninn_memory.entities.recognize import recognize
     from muninn_memory.retrieval.hybrid import HybridIndex
     from muninn_memory.retrieval.port import IndexedMemory
     from muninn_memory.vectors.edge import EdgeBackend
 
     with tempfile.TemporaryDirectory(prefix="locomo-index-") as tmp:
-        index = HybridIndex(EdgeBackend(Path(tmp)), create_embedder())
+        index = HybridIndex(EdgeBackend(Path(tmp)), index_embedder(conversations))
         by_text: dict[tuple[str, str], str] = {}
         started = time.perf_counter()
         total = 0

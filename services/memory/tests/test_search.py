@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import pytest
 from muninn_memory.documents.models import DocumentHit
 from muninn_memory.memories.models import MemoryFilters, SearchRequest
 from muninn_memory.memories.search import Candidate, MemorySearch, memory_only
@@ -403,3 +405,73 @@ async def test_related_memories_follow_the_ranked_ones_within_limit_and_budget()
     )
     budgeted = await search.search("u", tight)
     assert [r.memory.id for r in budgeted.results if r.memory] == ["m0", "m1", "r1"]
+
+
+class _People:
+    """Entities whose name lookup finishes only once the index has been asked."""
+
+    def __init__(self, index_asked: asyncio.Event) -> None:
+        self.index_asked = index_asked
+        self.looked_up: list[list[str]] = []
+        self.cancelled = False
+
+    async def people_named(self, user_id: str, names: list[str]) -> list[Any]:
+        self.looked_up.append(names)
+        try:
+            await self.index_asked.wait()
+        except asyncio.CancelledError:
+            self.cancelled = True
+            raise
+        return []
+
+
+class _PeopleMemories(_Memories):
+    def __init__(self, entities: _People) -> None:
+        self.entities = entities
+
+
+class _WaitingIndex(_Index):
+    def __init__(self, ids: list[str], asked: asyncio.Event, *, fail: bool = False) -> None:
+        super().__init__(ids)
+        self.asked = asked
+        self.fail = fail
+
+    async def search(self, user_id: str, query: str, **_: Any) -> list[ScoredMemory]:
+        self.asked.set()
+        await asyncio.sleep(0)
+        if self.fail:
+            raise RuntimeError("the vector store is down")
+        return await super().search(user_id, query)
+
+
+async def test_the_people_a_question_names_are_looked_up_while_the_index_is_asked() -> None:
+    from muninn_shared.problems import ProblemError
+
+    request = SearchRequest(query="What do I know about Ana Silva?", sources=["memories"])
+    for fail in (False, True):
+        asked = asyncio.Event()
+        people = _People(asked)
+        search = MemorySearch(
+            memories=_PeopleMemories(people),  # type: ignore[arg-type]
+            store=_Store({"m1"}),  # type: ignore[arg-type]
+            documents=_Documents(),  # type: ignore[arg-type]
+            index=_WaitingIndex(["m1"], asked, fail=fail),  # type: ignore[arg-type]
+        )
+        search._results = _no_results  # type: ignore[method-assign]
+        if fail:
+            # The lookup is left waiting for an index that failed: it must not outlive the search.
+            asked.set = lambda: None  # type: ignore[method-assign]
+            with pytest.raises(ProblemError) as problem:
+                await asyncio.wait_for(search.search("u", request), 2)
+            assert problem.value.status == 503
+            await asyncio.sleep(0)
+            assert people.cancelled
+        else:
+            # One after the other, the lookup would wait forever for an index not yet asked.
+            await asyncio.wait_for(search.search("u", request), 2)
+            assert not people.cancelled
+        assert people.looked_up == [["Ana Silva"]]
+
+
+async def _no_results(user_id: str, picked: list[Candidate]) -> list[Any]:
+    return []

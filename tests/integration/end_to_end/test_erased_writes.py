@@ -52,5 +52,13 @@ async def test_after_erasure_the_old_token_writes_nothing_in_any_service(
         )
         assert listed.status_code == 200, listed.text
         assert listed.json()["items"] == []
+        # A search is a POST that only reads (it declares so): it answers as a read does.
+        searched = await direct.post(
+            f"{suite.url('memory')}/v1/memories/search",
+            json={"query": "where do I live?"},
+            headers=user.headers,
+        )
+        assert searched.status_code == 200, searched.text
+        assert searched.json()["results"] == []
     await asyncio.sleep(1.0)  # anything a write had set off (ingestion, events) would show by now
     assert await documents_mentioning(mongo, suite.database_prefix, [user.id]) == []

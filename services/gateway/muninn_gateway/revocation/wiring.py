@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from muninn_shared.background import BackgroundTasks
 from muninn_shared.http.health import ReadinessCheck
+from muninn_shared.messaging.pacing import pace_empty_fetches
 from muninn_shared.messaging.security import kafka_security
 
 from muninn_gateway.revocation.cache import RevocationCache
@@ -16,6 +17,11 @@ def revocations_from(
 ) -> tuple[RevocationCache | None, RevocationFeed | None]:
     if not settings.revocation_feed_enabled:
         return None, None
+    if settings.kafka_pace_empty_fetches:
+        # The feed's own consumer, like the services' ones: against the development broker an
+        # unpaced idle consumer re-fetches in a tight loop, a fifth of a core taken from
+        # every request the gateway and the other processes on the machine serve.
+        pace_empty_fetches()
     cache = RevocationCache(
         max_entries=settings.revocation_cache_size,
         lifetime_seconds=settings.revocation_lifetime_seconds,

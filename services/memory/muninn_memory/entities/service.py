@@ -471,19 +471,22 @@ class EntityService:
 
     async def people_named(self, user_id: str, names: list[str]) -> list[ResolvedEntity]:
         """The person entities these names stand for: an exact name or alias, or a first name
-        that only one known full name has."""
+        that only one known full name has. One database read for every name and its first-name
+        key (a search naming someone waits on it)."""
+        keys = [key for key in dict.fromkeys(alias_key(name) for name in names) if key]
+        firsts = {key: f"first:{key}" for key in keys if len(key.split()) == 1}
+        if not keys:
+            return []
+        people = [
+            d
+            for d in await self._store.by_keys(user_id, [*keys, *firsts.values()])
+            if d["type"] == "person"
+        ]
         found: dict[str, Doc] = {}
-        for name in names:
-            key = alias_key(name)
-            if not key:
-                continue
-            exact = [d for d in await self._store.by_keys(user_id, [key]) if d["type"] == "person"]
-            if not exact and len(key.split()) == 1:
-                exact = [
-                    d
-                    for d in await self._store.by_keys(user_id, [f"first:{key}"])
-                    if d["type"] == "person"
-                ]
+        for key in keys:
+            exact = [d for d in people if key in d.get("keys", ())]
+            if not exact and key in firsts:
+                exact = [d for d in people if firsts[key] in d.get("keys", ())]
                 exact = exact if len(exact) == 1 else []
             found.update((d["_id"], d) for d in exact)
         return [_resolved(d) for d in found.values()]

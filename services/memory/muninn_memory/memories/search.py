@@ -157,7 +157,6 @@ class MemorySearch:
             return empty
         # A person linked to contacts is also what the user's contact memories say about them.
         linked = sorted({c for e in resolved for c in e.contact_ids})
-        about = linked if entity_ids is not None else await self._contacts_named(user_id, request)
         # Exactly the types of the sources asked for: the index also holds what was not.
         types: tuple[str, ...] = ()
         if want_memories:
@@ -186,7 +185,21 @@ class MemorySearch:
         wide = want_memories and (
             len(resolved) > 1 or bool(linked) or bool(where) or bool(filters.tags)
         )
-        scored = await self._ask_index(user_id, request, index_filters, wide=wide)
+        about: list[str] = linked
+        if want_memories and entity_ids is None:
+            # The people the question names are looked up while the index is asked (their
+            # database reads would otherwise come before it, on every search naming someone).
+            named = asyncio.ensure_future(self._contacts_named(user_id, request))
+            try:
+                scored = await self._ask_index(user_id, request, index_filters, wide=wide)
+                about = await named
+            finally:
+                if not named.done():
+                    named.cancel()  # the index failed: nobody will wait for the names
+                elif not named.cancelled():
+                    named.exception()  # seen (raised above or beside the index's), never "lost"
+        else:
+            scored = await self._ask_index(user_id, request, index_filters, wide=wide)
         if want_memories and about:
             scored = await self._with_contacts(user_id, request, index_filters, about, scored)
         lookup = _Lookup(
