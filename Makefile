@@ -12,6 +12,8 @@ BIN := $(VENV)/bin
 # so it lives in an environment apart from the workspace's lock.
 TOOLS_VENV := .venv-tools
 CHECKOV_VERSION := 3.3.30
+# make test runs whole test modules on this many processes (each module starts its own servers).
+TEST_WORKERS ?= 2
 MYPY_PACKAGES := muninn_shared muninn_devstack muninn_ops muninn_client muninn_gateway muninn_identity muninn_conversation muninn_memory muninn_scheduler muninn_integrations muninn_byod
 
 export UV_PYTHON := $(PYTHON)
@@ -44,7 +46,7 @@ run-demo: install ## like run, plus seeded demo calendar, contacts (Radicale) an
 	$(BIN)/python -m muninn_devstack run --demo
 
 test: install ## run every test: unit, integration (real Kafka/MongoDB protocols) and end-to-end
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 test-unit: install ## only the in-process tests
 	$(BIN)/python -m pytest -m "not integration"

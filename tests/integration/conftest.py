@@ -17,11 +17,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.integration)
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def unsealed_in_process() -> Iterator[None]:
     """Services started in-process here run without an identity to hold event keys.
 
     The suite of processes (tests/integration/suite.py) runs beside identity, sealing on.
+    Set per module and undone after it: for the whole session it stayed set for every test
+    run after the first integration module, wherever it lived (identity's own settings
+    tests refuse a production config that has sealing off).
     """
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(SEALING_ENV, "false")

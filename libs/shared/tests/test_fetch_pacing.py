@@ -30,8 +30,9 @@ def fetch_result(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         state["sleeps"].append(seconds)
 
     monkeypatch.setattr(Fetcher, "_proc_fetch_request", fake_fetch)
-    monkeypatch.setattr(pacing.asyncio, "sleep", recording_sleep)
-    pacing.pace_empty_fetches()
+    # Only the pacing's wait is replaced: a patched asyncio.sleep would also stop every other
+    # task on the loop from waiting (a server's tick loop then spins without yielding).
+    pacing.pace_empty_fetches(sleep=recording_sleep)
     return state
 
 

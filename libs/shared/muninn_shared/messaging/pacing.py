@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiokafka.consumer.fetcher import Fetcher
@@ -22,8 +23,10 @@ from aiokafka.consumer.fetcher import Fetcher
 _PACED_MARKER = "_muninn_paced"
 
 
-def pace_empty_fetches() -> None:
-    """Install the pacing once per process (idempotent)."""
+def pace_empty_fetches(sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+    """Install the pacing once per process (idempotent). ``sleep`` waits out the rest of an
+    empty fetch; it is given rather than looked up on ``asyncio`` so that replacing it touches
+    this wait alone."""
     original = Fetcher._proc_fetch_request
     if getattr(original, _PACED_MARKER, False):
         return
@@ -35,7 +38,7 @@ def pace_empty_fetches() -> None:
             remaining = self._fetch_max_wait_ms / 1000 - (time.monotonic() - started)
             if remaining > 0:
                 try:
-                    await asyncio.sleep(remaining)
+                    await sleep(remaining)
                 except asyncio.CancelledError:
                     # aiokafka cancels fetch tasks on close or reassignment and expects them
                     # to end quietly, as its own coroutine does.
