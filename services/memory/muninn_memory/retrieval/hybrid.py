@@ -403,32 +403,24 @@ class HybridIndex:
         sparse: VectorQuery,
         filters: SearchFilters | None,
     ) -> tuple[list[Candidate], list[Candidate]]:
-        """Dense and sparse candidates. While the question is being embedded (the longest
-        step of a search) the keyword leg already runs; a cached embedding goes in one batch."""
-        dense = space.cached_query_vector(query)
-        if dense is not None or space.embedder is None:
-            queries = [VectorQuery("dense", dense, sparse.limit)] if dense is not None else []
-            with stage("index"):
-                results = await space.store.query(user_id, [*queries, sparse], filters)
-            return (results[0] if dense is not None else []), results[-1]
-        embedding = asyncio.ensure_future(self._embed(space, query))
-        try:
-            with stage("index"):
-                [sparse_hits] = await space.store.query(user_id, [sparse], filters)
-            dense = await embedding
-        finally:
-            if not embedding.done():
-                embedding.cancel()  # the keyword leg failed: nobody will wait for it
-            elif not embedding.cancelled():
-                embedding.exception()  # seen (it was raised above), so never logged as lost
+        """Dense and sparse candidates, asked in one batch once the question is embedded.
+
+        The keyword leg does not run during the embedding: the offline model's threads take
+        the cores, so a leg beside them slowed the embedding by about what it saved, and each
+        leg apart cost a hand-off to a worker thread and back (one batch: p95 -1 ms in
+        process, bench/README.md). Beside a hosted model it would save under a millisecond of
+        the model's round trip."""
+        dense = await self._embed(space, query) if space.embedder is not None else None
+        queries = [VectorQuery("dense", dense, sparse.limit)] if dense is not None else []
         with stage("index"):
-            [dense_hits] = await space.store.query(
-                user_id, [VectorQuery("dense", dense, sparse.limit)], filters
-            )
-        return dense_hits, sparse_hits
+            results = await space.store.query(user_id, [*queries, sparse], filters)
+        return (results[0] if dense is not None else []), results[-1]
 
     @staticmethod
     async def _embed(space: Space, query: str) -> Vector:
+        cached = space.cached_query_vector(query)
+        if cached is not None:
+            return cached
         with stage("embed"):
             vector = await space.query_vector(query)
         assert vector is not None  # the space has a model
