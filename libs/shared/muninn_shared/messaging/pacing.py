@@ -14,6 +14,7 @@ test fixtures do when they start the packaged broker. Production processes never
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -31,6 +32,8 @@ def pace_empty_fetches(sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     if getattr(original, _PACED_MARKER, False):
         return
 
+    # ``__wrapped__`` (inspect.unwrap) leads back to aiokafka's own method.
+    @functools.wraps(original)
     async def paced(self: Fetcher, assignment: Any, node_id: Any, request: Any) -> bool:
         started = time.monotonic()
         got_records: bool = await original(self, assignment, node_id, request)
