@@ -230,6 +230,16 @@ def turn_text(turn: Turn) -> str:
     return text
 
 
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
+
+
+def turn_sentences(turn: Turn) -> list[str]:
+    """The sentences of a message of two or more (of three words or more), each as its own
+    text ("speaker: sentence"); none for a one-sentence message (``--sentences``)."""
+    parts = [p.strip() for p in SENTENCE_BREAK.split(turn.text) if len(p.split()) >= 3]
+    return [f"{turn.speaker}: {p}" for p in parts] if len(parts) >= 2 else []
+
+
 # -- scoring ---------------------------------------------------------------------------------
 
 
@@ -464,8 +474,10 @@ def index_embedder(conversations: list[Conversation]) -> Any:
 
 
 async def run_index_only(
-    conversations: list[Conversation], dataset: str, *, fetch: int = FETCH
+    conversations: list[Conversation], dataset: str, *, fetch: int = FETCH, sentences: bool = False
 ) -> None:
+    """``sentences``: each message of several sentences is also indexed sentence by sentence
+    (points of their own); a hit on a sentence counts for its message, whose first place wins."""
     from muninn_memory.entities.recognize import recognize
     from muninn_memory.retrieval.hybrid import HybridIndex
     from muninn_memory.retrieval.port import IndexedMemory
@@ -482,17 +494,19 @@ async def run_index_only(
                 text = turn_text(turn)
                 by_text[(conv.sample_id, turn.dia_id)] = text
                 names = [m.name for m in recognize(turn.text).mentions if m.name]
-                batch.append(
-                    IndexedMemory(
-                        turn.dia_id,
-                        conv.sample_id,
-                        text,
-                        "conversation",
-                        occurred_at=turn.at,
-                        entities=(turn.speaker, *names),
-                        speaker=turn.speaker,
+                parts = [text, *(turn_sentences(turn) if sentences else [])]
+                for number, part in enumerate(parts):
+                    batch.append(
+                        IndexedMemory(
+                            turn.dia_id if number == 0 else f"{turn.dia_id}#{number}",
+                            conv.sample_id,
+                            part,
+                            "conversation",
+                            occurred_at=turn.at,
+                            entities=(turn.speaker, *names),
+                            speaker=turn.speaker,
+                        )
                     )
-                )
             for start in range(0, len(batch), 64):
                 await index.upsert(batch[start : start + 64])
             total += len(batch)
@@ -503,15 +517,19 @@ async def run_index_only(
             now = max(t.at for t in conv.turns) + timedelta(days=1)
             for q in conv.questions:
                 t0 = time.perf_counter()
-                results = await index.search(conv.sample_id, q.text, limit=fetch, now=now)
+                asked = fetch * 3 if sentences else fetch  # room for the collapsed sentences
+                results = await index.search(conv.sample_id, q.text, limit=asked, now=now)
                 latencies.append(time.perf_counter() - t0)
+                messages = dict.fromkeys(r.memory_id.split("#")[0] for r in results)
                 hits = [
-                    Hit(frozenset({r.memory_id}), by_text[(conv.sample_id, r.memory_id)])
-                    for r in results
+                    Hit(frozenset({dia_id}), by_text[(conv.sample_id, dia_id)])
+                    for dia_id in list(messages)[:fetch]
                 ]
                 scores.add(q, hits)
         await index.close()
     title = f"{dataset}, index only (HybridIndex, infer=false equivalent)"
+    if sentences:
+        title += ", messages and their sentences indexed"
     print(
         report(
             title,
@@ -699,6 +717,11 @@ def main(argv: list[str] | None = None) -> None:
         f"(default {DEFAULT_REALTALK})",
     )
     parser.add_argument("--index-only", action="store_true", help="drive the hybrid index directly")
+    parser.add_argument(
+        "--sentences",
+        action="store_true",
+        help="with --index-only: also index each message's sentences (bench/README.md)",
+    )
     parser.add_argument("--bm25", action="store_true", help="the BM25 baseline alone")
     parser.add_argument("--infer", choices=["false", "true", "both"], default="both")
     parser.add_argument(
@@ -718,7 +741,7 @@ def main(argv: list[str] | None = None) -> None:
         run_bm25(conversations, args.dataset)
         return
     if args.index_only:
-        asyncio.run(run_index_only(conversations, args.dataset))
+        asyncio.run(run_index_only(conversations, args.dataset, sentences=args.sentences))
         return
     infers = {"false": [False], "true": [True], "both": [False, True]}[args.infer]
     asyncio.run(run_service(conversations, args.dataset, infers, parallel=args.parallel))
