@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from muninn_devstack.readiness import StartupError, Target, wait_ready
-from muninn_devstack.servers import ManagedProcess, free_port
+from muninn_devstack.servers import ManagedProcess, end_orphaned_transactions, free_port
 from muninn_devstack.supervisor import STOP_GRACE_SECONDS, terminate
 from muninn_devstack.topology import StackConfig
 from muninn_shared.settings import CONTENT_SERVICES, SERVICE_NAMES
@@ -122,10 +122,19 @@ class Suite:
             raise SuiteError(f"{exc}\n\n{self.tails()}") from None
 
     def kill(self, service: str) -> None:
-        """SIGKILL, as a crash would: no graceful shutdown, nothing flushed."""
+        """SIGKILL, as a crash would: no graceful shutdown, nothing flushed.
+
+        A transaction the process had open is then aborted, as mongod does with a dead
+        client's after 60 s; the development server never does, and the replacement's
+        start-up writes would wait on its locks for good.
+        """
         process = self.processes[service]
         process.kill()
         process.stop()
+        if not end_orphaned_transactions(self.infra.mongo_uri):
+            raise SuiteError(
+                f"could not end {service}'s open transactions at {self.infra.mongo_uri}"
+            )
 
     def restart(self, service: str, timeout: float = READY_TIMEOUT) -> None:
         process = self.processes[service]

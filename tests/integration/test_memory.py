@@ -21,7 +21,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from muninn_devstack.readiness import Target, wait_ready
-from muninn_devstack.servers import free_port
+from muninn_devstack.servers import end_orphaned_transactions, free_port
 from muninn_devstack.topology import StackConfig
 from muninn_memory.lifecycle.runner import PeriodicJob
 from muninn_memory.main import create_app
@@ -1245,9 +1245,7 @@ async def test_sigkill_during_ingestion_of_1000_messages_loses_and_duplicates_no
             process.kill()  # SIGKILL: no shutdown, claims and Kafka offsets left as they are
             at_kill = await _ingested(db, users)
             assert at_kill < total, "the crash happens mid-ingestion"
-            # mongod aborts a dead client's open transaction after 60 s; secantusdb keeps it,
-            # and its locks, until the session is reaped (30 min). End it as mongod would.
-            await mongo.admin.command("killAllSessions", [])
+            assert await asyncio.to_thread(end_orphaned_transactions, infra.mongo_uri)
 
             process.start()
             await asyncio.to_thread(wait_ready, ready, timeout=STARTUP_TIMEOUT)

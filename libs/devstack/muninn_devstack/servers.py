@@ -201,6 +201,31 @@ def mongo_ready(uri: str) -> bool:
         client.close()
 
 
+def end_orphaned_transactions(uri: str) -> bool:
+    """Abort the open transactions of clients that died, as mongod does after 60 s.
+
+    The packaged development server (secantusdb) never reaps a dead client's transaction:
+    its writes stay locked, and every later write to those documents, and inserts into the
+    same collection, wait for good. So a crashed service's replacement hangs in its start-up
+    writes. ``killAllSessions`` ends every session's transaction at once, as a primary's
+    failover does; live clients see a transient error and retry (``with_transaction`` and
+    the timer claims do). False when the server could not be asked.
+    """
+    from pymongo import MongoClient
+    from pymongo.errors import PyMongoError
+
+    client: MongoClient[dict[str, object]] = MongoClient(
+        uri, serverSelectionTimeoutMS=5000, timeoutMS=10000
+    )
+    try:
+        client.admin.command("killAllSessions", [])
+        return True
+    except PyMongoError:
+        return False
+    finally:
+        client.close()
+
+
 def start_kafka(data_dir: Path, port: int, log_path: Path, timeout: float = 180) -> ManagedProcess:
     server = kafka_server(data_dir, port, log_path)
     server.start()

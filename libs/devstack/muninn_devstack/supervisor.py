@@ -44,7 +44,12 @@ from muninn_devstack.readiness import (
     is_ready,
     wait_ready,
 )
-from muninn_devstack.servers import ManagedProcess, port_open, wait_until
+from muninn_devstack.servers import (
+    ManagedProcess,
+    end_orphaned_transactions,
+    port_open,
+    wait_until,
+)
 from muninn_devstack.state import (
     ProcessRecord,
     RunState,
@@ -511,6 +516,8 @@ class Supervisor:
             return
         code = child.process.process.returncode if child.process.process else None
         child.process.stop()  # close the log before the next start appends to it
+        if child.kind == "service":
+            self._end_orphaned_transactions(child)
         if now - child.started_at >= STABLE_AFTER_SECONDS:
             child.failures = 0
         child.failures += 1
@@ -531,6 +538,20 @@ class Supervisor:
             f"(attempt {child.failures} of {RESTART_LIMIT}; log: {log})",
             error=True,
         )
+
+    def _end_orphaned_transactions(self, dead: Supervised) -> None:
+        """The development MongoDB keeps a dead client's transaction, and its locks, for good
+        (mongod ends it after 60 s): end it before the replacement starts writing. A database
+        of the user's own is left to do that itself."""
+        backing = self.backing
+        if backing is None or backing.mongo is None:
+            return
+        if not end_orphaned_transactions(backing.mongo_uri):
+            self.reporter.say(
+                f"could not end {dead.name}'s open MongoDB transactions; its replacement may "
+                "wait on their locks",
+                error=True,
+            )
 
     # -- shutdown ----------------------------------------------------------------------------
 
