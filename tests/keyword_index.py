@@ -37,7 +37,7 @@ class KeywordIndex:
         for memory in memories:
             self.points.setdefault(memory.user_id, {})[memory.memory_id] = memory
 
-    async def prepare(self, user_id: str, texts: list[str]) -> None:
+    async def prepare(self, user_id: str, memories: list[IndexedMemory]) -> None:
         """Keywords need no model: nothing to compute ahead."""
 
     async def delete(self, user_id: str, memory_ids: list[str]) -> None:

@@ -41,10 +41,17 @@ async def test_an_upsert_takes_the_prepared_vectors_and_embeds_only_the_rest(
     embedder_and_index: tuple[CountingEmbedder, HybridIndex],
 ) -> None:
     embedder, index = embedder_and_index
-    await index.prepare("ada", ["the lake at dawn", "a red kite", "the lake at dawn"])
+    await index.prepare(
+        "ada",
+        [
+            memory("m1", "the lake at dawn"),
+            memory("m2", "a red kite"),
+            memory("x", "the lake at dawn"),
+        ],
+    )
     assert embedder.calls == [["the lake at dawn", "a red kite"]]  # once each, one call
 
-    await index.prepare("ada", ["a red kite"])  # already prepared: nothing to do
+    await index.prepare("ada", [memory("m2", "a red kite")])  # already prepared: nothing to do
     assert len(embedder.calls) == 1
 
     await index.upsert(
@@ -68,7 +75,27 @@ async def test_prepared_vectors_nobody_upserts_are_dropped_oldest_first(
 ) -> None:
     embedder, index = embedder_and_index
     monkeypatch.setattr(hybrid, "PREPARED_LIMIT", 2)
-    await index.prepare("ada", ["one", "two"])
-    await index.prepare("ada", ["three"])  # a job that failed after preparing left "one"
+    await index.prepare("ada", [memory("m1", "one"), memory("m2", "two")])
+    await index.prepare(
+        "ada", [memory("m3", "three")]
+    )  # a job that failed after preparing left "one"
     await index.upsert([memory("m1", "one"), memory("m2", "two"), memory("m3", "three")])
     assert embedder.calls == [["one", "two"], ["three"], ["one"]]
+
+
+async def test_a_messages_sentence_parts_are_prepared_with_it(
+    embedder_and_index: tuple[CountingEmbedder, HybridIndex],
+) -> None:
+    embedder, index = embedder_and_index
+    said = "ada: I swam across the lake at dawn. Then we flew a red kite all afternoon."
+    message = IndexedMemory("m1", "ada", said, "conversation", speaker="ada")
+    await index.prepare("ada", [message])
+    assert embedder.calls == [
+        [
+            said,
+            "ada: I swam across the lake at dawn.",
+            "ada: Then we flew a red kite all afternoon.",
+        ]
+    ]
+    await index.upsert([message])
+    assert len(embedder.calls) == 1, "the upsert found every vector ready"

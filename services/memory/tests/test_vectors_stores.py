@@ -83,7 +83,7 @@ async def dense_ids(
     store: VectorStore, user: str, vector: list[float], filters: SearchFilters | None = None
 ) -> list[str]:
     [hits] = await store.query(user, [VectorQuery("dense", vector, 10)], filters)
-    return [h.memory_id for h in hits]
+    return [h.key for h in hits]
 
 
 async def test_dense_and_sparse_queries_only_see_the_users_points(store: VectorStore) -> None:
@@ -101,8 +101,8 @@ async def test_dense_and_sparse_queries_only_see_the_users_points(store: VectorS
         [VectorQuery("dense", unit(1, 0), 10), VectorQuery("sparse", encoder.query("Lisbon"), 10)],
         None,
     )
-    assert {c.memory_id for c in dense} == {"b1", "b2"}
-    assert {c.memory_id for c in sparse} == {"b1", "b2"}
+    assert {c.key for c in dense} == {"b1", "b2"}
+    assert {c.key for c in sparse} == {"b1", "b2"}
     assert all(c.payload["user_id"] == "bob" for c in dense + sparse)
     assert sparse[0].payload["text"]
     assert await store.count("alice") == 2
@@ -123,8 +123,8 @@ async def test_sparse_idf_is_computed_over_the_users_memories_only(store: Vector
     )
     [guitar] = await store.query("alice", [VectorQuery("sparse", encoder.query("guitar"), 5)], None)
     [piano] = await store.query("alice", [VectorQuery("sparse", encoder.query("piano"), 5)], None)
-    assert [c.memory_id for c in guitar] == ["a1"]
-    assert [c.memory_id for c in piano] == ["a2"]
+    assert [c.key for c in guitar] == ["a1"]
+    assert [c.key for c in piano] == ["a2"]
     assert guitar[0].score == pytest.approx(piano[0].score, rel=1e-4)
 
 
@@ -206,7 +206,7 @@ async def test_upsert_overwrites_by_memory_id(store: VectorStore) -> None:
     await store.upsert([point("u", "m", "old text", unit(1))])
     await store.upsert([point("u", "m", "new text", unit(0, 1))])
     [hits] = await store.query("u", [VectorQuery("dense", unit(0, 1), 5)], None)
-    assert [(h.memory_id, h.payload["text"]) for h in hits] == [("m", "new text")]
+    assert [(h.key, h.payload["text"]) for h in hits] == [("m", "new text")]
 
 
 async def test_a_query_after_a_write_sees_the_write(store: VectorStore) -> None:
@@ -222,7 +222,7 @@ async def test_a_query_after_a_write_sees_the_write(store: VectorStore) -> None:
     await store.upsert([point("u", "other", "another text", unit(1))])
     await store.delete("u", ["m"])
     [hits] = await store.query("u", [VectorQuery("dense", unit(1), 5)], None)
-    assert [h.memory_id for h in hits] == ["other"]
+    assert [h.key for h in hits] == ["other"]
 
     await store.delete_user("u")
     await store.upsert([point("u", "other", "written again", unit(1))])
@@ -251,7 +251,7 @@ async def test_scan_present_insert_missing_and_meta(store: VectorStore) -> None:
     [hits] = await store.query(
         "u1", [VectorQuery("sparse", encoder.query("stale copy fresh text"), 30)], None
     )
-    texts = {h.memory_id: h.payload["text"] for h in hits}
+    texts = {h.key: h.payload["text"] for h in hits}
     assert texts["m1"] == "text 1"
     assert texts["new"] == "fresh"  # a point without a dense vector is still found by keywords
     assert (await store.read_meta() or {})["state"] == "complete"
@@ -302,3 +302,37 @@ async def test_contact_filters(store: VectorStore) -> None:
     assert set(await dense_ids(store, "u", v, SearchFilters(any_contact=True))) == {"card", "mail"}
     assert set(await dense_ids(store, "u", v, SearchFilters(contact_ids=("c2",)))) == {"mail"}
     assert set(await dense_ids(store, "v", v, SearchFilters(contact_ids=("c1",)))) == {"theirs"}
+
+
+async def test_sentence_parts_are_points_of_their_own_counted_and_deleted_with_their_memory(
+    store: VectorStore,
+) -> None:
+    whole = point("u", "m", "Kickboxing was tiring. The weather was lovely.", unit(1))
+    parts = [
+        StoredPoint(replace(whole.memory, text=text, part=n), unit(*vector), encoder.document(text))
+        for n, (text, vector) in enumerate(
+            [("Kickboxing was tiring.", (0, 1)), ("The weather was lovely.", (0, 0, 1))], start=1
+        )
+    ]
+    await store.upsert([whole, *parts, point("u", "other", "other memory", unit(1, 1))])
+
+    assert await store.count("u") == 2, "parts are not memories of their own"
+    [hits] = await store.query("u", [VectorQuery("dense", unit(0, 1), 1)], None)
+    assert [(h.key, h.payload["memory_id"], h.payload["part"]) for h in hits] == [
+        ("m\x1f1", "m", 1)
+    ]
+    assert await store.present([("u", "m")]) == {("u", "m")}
+    page = await store.scan(None, 50)
+    scanned = sorted((m.memory_id, m.part, m.text) for m in page.memories)
+    assert ("m", 1, "Kickboxing was tiring.") in scanned
+    assert ("m", 2, "The weather was lovely.") in scanned
+
+    await store.delete_parts("u", [("m", 2)])
+    [hits] = await store.query("u", [VectorQuery("dense", unit(0, 0, 1), 10)], None)
+    assert "m\x1f2" not in {h.key for h in hits}
+    assert "m\x1f1" in {h.key for h in hits}
+
+    await store.delete("u", ["m"])
+    [hits] = await store.query("u", [VectorQuery("dense", unit(0, 1), 10)], None)
+    assert {h.payload["memory_id"] for h in hits} == {"other"}
+    assert await store.count("u") == 1

@@ -113,9 +113,9 @@ class IndexSync:
         transaction. The text indexed is decided by the record alone, so nothing the
         transaction changes makes these vectors stale; a failure only leaves the work to the sync."""
         source = self._sources[kind]
-        texts = [source.to_indexed(d).text for d in docs if source.searchable(d)]
-        if texts:
-            await self._index.prepare(user_id, texts)
+        memories = [source.to_indexed(d) for d in docs if source.searchable(d)]
+        if memories:
+            await self._index.prepare(user_id, memories)
 
     async def try_sync(self, user_id: str, ids: list[str], kind: str = "memory") -> None:
         """:meth:`sync`, leaving failures to the sweep: the write is already safe in MongoDB."""

@@ -83,4 +83,5 @@ def create_memory_index(
         keep_previous=vectors.keep_previous,
         tuning=RankingTuning(fusion=vectors.fusion),
         reembed_batch=vectors.reembed_batch,
+        split_sentences=vectors.split_sentences,
     )

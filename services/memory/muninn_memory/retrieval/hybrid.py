@@ -24,6 +24,7 @@ from muninn_shared.logging import get_logger
 from muninn_memory.embeddings.port import Embedder, EmbeddingError, Vector
 from muninn_memory.retrieval.lexical import SparseEncoder, SparseVector
 from muninn_memory.retrieval.migration import MigrationStatus, Reembedder
+from muninn_memory.retrieval.parts import collapse, sentence_parts
 from muninn_memory.retrieval.port import IndexedMemory, ScoredMemory
 from muninn_memory.retrieval.ranking import RankingTuning, profile, rank
 from muninn_memory.retrieval.spaces import (
@@ -42,7 +43,12 @@ from muninn_memory.vectors.port import (
     VectorBackend,
     VectorQuery,
 )
-from muninn_memory.vectors.schema import collection_name, parse_collection_name, tenant_condition
+from muninn_memory.vectors.schema import (
+    MAX_PARTS,
+    collection_name,
+    parse_collection_name,
+    tenant_condition,
+)
 
 log = get_logger(__name__)
 
@@ -51,6 +57,10 @@ EmbedderBuilder = Callable[[dict[str, Any]], Embedder | None]
 PREPARED_LIMIT = 2048
 """Embeddings computed ahead of their upsert that are kept waiting for it, at most (the oldest
 go first: they belong to a job that failed after preparing). Stored as float32, ~1.5 KB each."""
+
+PART_SPREAD = 3
+"""With sentence parts a memory may take several places of the ranking before it is collapsed
+to one: the ranking is asked for this many times the results wanted."""
 
 
 class HybridIndex:
@@ -65,7 +75,10 @@ class HybridIndex:
         tuning: RankingTuning | None = None,
         encoder: SparseEncoder | None = None,
         reembed_batch: int = 64,
+        split_sentences: bool = True,
     ) -> None:
+        """``split_sentences``: index chat messages sentence by sentence as well
+        (retrieval/parts.py); off, a re-indexed memory loses the parts it had."""
         self._backend = backend
         self._embedder = embedder
         self._spec = embedder_spec or {"model_id": embedder.model_id}
@@ -74,6 +87,7 @@ class HybridIndex:
         self.tuning = tuning or RankingTuning()
         self._encoder = encoder or SparseEncoder()
         self._reembed_batch = reembed_batch
+        self._split_sentences = split_sentences
         self._read: Space | None = None
         self._writes: list[Space] = []
         self._owned_embedders: list[Embedder] = [embedder]
@@ -97,6 +111,7 @@ class HybridIndex:
             tuning=self.tuning,
             encoder=self._encoder,
             reembed_batch=self._reembed_batch,
+            split_sentences=self._split_sentences,
         )
         other._owned_embedders = []
         return other
@@ -289,12 +304,13 @@ class HybridIndex:
 
     # -- writes ------------------------------------------------------------------------------
 
-    async def prepare(self, user_id: str, texts: list[str]) -> None:
-        """Embed documents about to be upserted with this index's model, while the caller
-        does other work (an ingestion job embeds during its transaction): their upsert then
-        takes these vectors instead of waiting for the model. A text already prepared is not
-        embedded again."""
+    async def prepare(self, user_id: str, memories: list[IndexedMemory]) -> None:
+        """Embed memories about to be upserted (and their sentence parts) with this index's
+        model, while the caller does other work (an ingestion job embeds during its
+        transaction): their upsert then takes these vectors instead of waiting for the model.
+        A text already prepared is not embedded again."""
         tenant_condition(user_id)
+        texts = [m.text for m in self._with_parts(memories)[0]]
         wanted = [text for text in dict.fromkeys(texts) if text not in self._prepared]
         if not wanted:
             return
@@ -322,6 +338,7 @@ class HybridIndex:
         for m in memories:
             tenant_condition(m.user_id)
         await self._ready()
+        memories, stale = self._with_parts(memories)
         texts = [m.text for m in memories]
         sparse = [self._encoder.document(m.text) for m in memories]
         dense_by_model: dict[str, list[Vector]] = {}
@@ -330,7 +347,25 @@ class HybridIndex:
                 with stage("embed.documents"):
                     dense_by_model[space.model_id] = await self._embed_documents(space, texts)
         with stage("index.write"):
-            await self._write_points(memories, texts, sparse, dense_by_model)
+            await self._write_points(memories, texts, sparse, dense_by_model, stale)
+
+    def _with_parts(
+        self, memories: list[IndexedMemory]
+    ) -> tuple[list[IndexedMemory], dict[str, list[tuple[str, int]]]]:
+        """The memories with their sentence parts, and by user the parts they no longer have
+        (a message edited to fewer sentences; every part, with splitting off)."""
+        out: list[IndexedMemory] = []
+        stale: dict[str, list[tuple[str, int]]] = {}
+        for memory in memories:
+            out.append(memory)
+            if memory.part:  # a part copied as it is (a re-embed writes them one by one)
+                continue
+            parts = sentence_parts(memory) if self._split_sentences else []
+            out.extend(parts)
+            stale.setdefault(memory.user_id, []).extend(
+                (memory.memory_id, n) for n in range(len(parts) + 1, MAX_PARTS + 1)
+            )
+        return out, stale
 
     async def _write_points(
         self,
@@ -338,6 +373,7 @@ class HybridIndex:
         texts: list[str],
         sparse: list[SparseVector],
         dense_by_model: dict[str, list[Vector]],
+        stale: dict[str, list[tuple[str, int]]],
     ) -> None:
         async with self._write_lock:
             for space in self._writes:
@@ -351,6 +387,8 @@ class HybridIndex:
                 await space.store.upsert(
                     [StoredPoint(m, d, s) for m, d, s in zip(memories, dense, sparse, strict=True)]
                 )
+                for user_id, parts in stale.items():
+                    await space.store.delete_parts(user_id, parts)
 
     async def delete(self, user_id: str, memory_ids: list[str]) -> None:
         tenant_condition(user_id)
@@ -387,13 +425,20 @@ class HybridIndex:
         sparse = VectorQuery("sparse", self._encoder.query(query), n)
         dense_hits, sparse_hits = await self._candidates(space, user_id, query, sparse, filters)
         with stage("rank"):
-            return rank(
+            ranked = rank(
                 dense_hits,
                 sparse_hits,
                 profile(query, now or datetime.now(UTC)),
-                limit=limit,
+                limit=limit * PART_SPREAD,
                 tuning=self.tuning,
             )
+            owners = {
+                c.key: c.payload["memory_id"]
+                for hits in (dense_hits, sparse_hits)
+                for c in hits
+                if c.payload.get("part")
+            }
+            return collapse(ranked, owners, limit)
 
     async def _candidates(
         self,

@@ -31,6 +31,9 @@ class IndexedMemory:
     # Who said the message it comes from: a question about a person is mostly answered by
     # what that person said, not by what others said to them.
     speaker: str | None = None
+    # 0: the memory itself. n >= 1: its n-th sentence part (retrieval/parts.py), a point of
+    # its own whose hits count for the memory.
+    part: int = 0
 
 
 @dataclass(frozen=True)
@@ -48,9 +51,10 @@ class MemoryIndex(Protocol):
 
     async def upsert(self, memories: list[IndexedMemory]) -> None: ...
 
-    async def prepare(self, user_id: str, texts: list[str]) -> None:
-        """Compute what upserting these texts for ``user_id`` will need (their embeddings)
-        ahead of it, while the caller does other work; the upsert then reuses it."""
+    async def prepare(self, user_id: str, memories: list[IndexedMemory]) -> None:
+        """Compute what upserting these memories of ``user_id`` will need (the embeddings of
+        their texts and sentence parts) ahead of it, while the caller does other work; the
+        upsert then reuses it."""
         ...
 
     async def delete(self, user_id: str, memory_ids: list[str]) -> None: ...

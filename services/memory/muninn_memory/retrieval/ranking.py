@@ -120,10 +120,10 @@ class _Entry:
 def _collect(dense: list[Candidate], sparse: list[Candidate]) -> dict[str, _Entry]:
     entries: dict[str, _Entry] = {}
     for position, c in enumerate(dense):
-        e = entries.get(c.memory_id) or entries.setdefault(c.memory_id, _entry(c))
+        e = entries.get(c.key) or entries.setdefault(c.key, _entry(c))
         e.dense, e.dense_rank = c.score, position
     for position, c in enumerate(sparse):
-        e = entries.get(c.memory_id) or entries.setdefault(c.memory_id, _entry(c))
+        e = entries.get(c.key) or entries.setdefault(c.key, _entry(c))
         e.sparse, e.sparse_rank = c.score, position
     return entries
 

@@ -53,8 +53,8 @@ class RoutedMemoryIndex:
         for user_id, theirs in by_user.items():
             await self._index_of(user_id).upsert(theirs)
 
-    async def prepare(self, user_id: str, texts: list[str]) -> None:
-        await self._index_of(user_id).prepare(user_id, texts)
+    async def prepare(self, user_id: str, memories: list[IndexedMemory]) -> None:
+        await self._index_of(user_id).prepare(user_id, memories)
 
     async def delete(self, user_id: str, memory_ids: list[str]) -> None:
         await self._index_of(user_id).delete(user_id, memory_ids)

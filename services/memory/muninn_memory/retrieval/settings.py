@@ -34,3 +34,10 @@ class VectorSettings(BaseSettings):
         description="Points written before Edge builds its HNSW/segment indexes.",
     )
     fusion: Literal["score", "rrf"] = "score"
+    split_sentences: bool = Field(
+        default=True,
+        description=(
+            "Index each sentence of a chat message as a point of its own as well, found for "
+            "its message (multi-hop recall; about 2-3x the points and embeddings of messages)."
+        ),
+    )

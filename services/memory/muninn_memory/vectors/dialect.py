@@ -29,6 +29,7 @@ from muninn_memory.vectors.schema import (
     memory_from_payload,
     payload_of,
     point_id,
+    point_key,
 )
 
 
@@ -91,7 +92,7 @@ class Dialect(ABC):
         if point.dense is not None:
             vectors[DENSE_VECTOR] = list(point.dense)
         memory = point.memory
-        return point_id(memory.user_id, memory.memory_id), vectors, payload_of(memory)
+        return point_id(memory.user_id, memory.memory_id, memory.part), vectors, payload_of(memory)
 
     def payload_indexes(self) -> list[tuple[str, Any]]:
         indexes: list[tuple[str, Any]] = [(TENANT_FIELD, self.tenant_index)]
@@ -129,9 +130,10 @@ class Dialect(ABC):
 def candidates(
     user_id: str, hits: Iterable[tuple[dict[str, Any] | None, float]]
 ) -> list[Candidate]:
-    """The hits on the user's own points (the filter already keeps to them; checked again)."""
+    """The hits on the user's own points (the filter already keeps to them; checked again),
+    each under its point's key: a sentence part is a candidate apart from its memory."""
     return [
-        Candidate(str(payload["memory_id"]), float(score), payload)
+        Candidate(point_key(payload), float(score), payload)
         for payload, score in hits
         if payload and payload.get(TENANT_FIELD) == user_id
     ]

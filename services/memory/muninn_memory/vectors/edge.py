@@ -38,7 +38,9 @@ from muninn_memory.vectors.schema import (
     SPARSE_VECTOR,
     Condition,
     conditions,
+    parts_condition,
     point_id,
+    point_ids_of,
     tenant_condition,
 )
 
@@ -197,7 +199,8 @@ class EdgeVectorStore:
             await self._write(run)
         finally:
             self._payloads.invalidate(
-                uuid.UUID(point_id(p.memory.user_id, p.memory.memory_id)) for p in points
+                uuid.UUID(point_id(p.memory.user_id, p.memory.memory_id, p.memory.part))
+                for p in points
             )
         self._unoptimized += len(points)
         self._maybe_optimize()
@@ -230,7 +233,15 @@ class EdgeVectorStore:
         if not memory_ids:
             return
         tenant_condition(user_id)
-        ids: list[qe.PointId] = [point_id(user_id, m) for m in memory_ids]
+        await self._delete_ids([i for m in memory_ids for i in point_ids_of(user_id, m)])
+
+    async def delete_parts(self, user_id: str, parts: list[tuple[str, int]]) -> None:
+        if not parts:
+            return
+        tenant_condition(user_id)
+        await self._delete_ids([point_id(user_id, m, n) for m, n in parts if n > 0])
+
+    async def _delete_ids(self, ids: list[qe.PointId]) -> None:
         shard = self._require()
         try:
             await self._write(lambda: shard.update(qe.UpdateOperation.delete_points(ids)))
@@ -287,9 +298,15 @@ class EdgeVectorStore:
         return out
 
     async def count(self, user_id: str) -> int:
-        selector = edge_filter([tenant_condition(user_id)])
+        everything = edge_filter([tenant_condition(user_id)])
+        parts = edge_filter([tenant_condition(user_id), parts_condition()])
         shard = self._require()
-        return await self._read(lambda: shard.count(qe.CountRequest(exact=True, filter=selector)))
+
+        def run() -> int:
+            total: int = shard.count(qe.CountRequest(exact=True, filter=everything))
+            return total - int(shard.count(qe.CountRequest(exact=True, filter=parts)))
+
+        return await self._read(run)
 
     async def size(self) -> int:
         shard = self._require()

@@ -50,9 +50,12 @@ class VectorQuery:
 
 
 class Candidate(NamedTuple):
-    """One hit of a vector query (a few hundred per search: a tuple is the cheapest to build)."""
+    """One hit of a vector query (a few hundred per search: a tuple is the cheapest to build).
 
-    memory_id: str
+    ``key`` is the memory id, or for a hit on one of its sentence parts the memory id and the
+    part's number (``schema.point_key``); ``payload["memory_id"]`` is always the memory's."""
+
+    key: str
     score: float
     payload: dict[str, Any]
 
@@ -80,7 +83,13 @@ class VectorStore(Protocol):
 
     async def upsert(self, points: list[StoredPoint]) -> None: ...
 
-    async def delete(self, user_id: str, memory_ids: list[str]) -> None: ...
+    async def delete(self, user_id: str, memory_ids: list[str]) -> None:
+        """The memories' points, their sentence parts with them."""
+        ...
+
+    async def delete_parts(self, user_id: str, parts: list[tuple[str, int]]) -> None:
+        """These sentence parts, ``(memory id, part number)``, and nothing else."""
+        ...
 
     async def delete_user(self, user_id: str) -> None: ...
 
@@ -93,7 +102,9 @@ class VectorStore(Protocol):
         """
         ...
 
-    async def count(self, user_id: str) -> int: ...
+    async def count(self, user_id: str) -> int:
+        """The user's memories (their sentence parts are not counted)."""
+        ...
 
     async def size(self) -> int:
         """Memories of every tenant (progress of a re-embed)."""
@@ -104,7 +115,7 @@ class VectorStore(Protocol):
         ...
 
     async def present(self, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
-        """Which ``(user_id, memory_id)`` pairs have a point here."""
+        """Which ``(user_id, memory_id)`` pairs have a point of the memory itself here."""
         ...
 
     async def insert_missing(self, points: list[StoredPoint]) -> None:

@@ -27,7 +27,7 @@ KEYWORD_FIELDS = ("memory_id", "type", "context", "entities", "source", "contact
 # keyword match, which both adapters and their payload indexes already serve.
 ANY_CONTACT = "*"
 TENANT_FIELD = "user_id"
-INTEGER_FIELDS = ("importance",)
+INTEGER_FIELDS = ("importance", "part")
 DATETIME_FIELDS = ("occurred_at",)
 
 _POINT_NAMESPACE = uuid.UUID("5b0f3f5e-8a44-4c8e-9a61-6d2f3c1b7a10")
@@ -44,9 +44,28 @@ def collection_name(model_id: str, dimension: int, *, prefix: str = COLLECTION_P
     return f"{prefix}__{slugify_model_id(model_id)}__{dimension}"
 
 
-def point_id(user_id: str, memory_id: str) -> str:
-    """Deterministic id: re-indexing a memory overwrites it; equal memory ids of two users never collide."""
-    return str(uuid.uuid5(_POINT_NAMESPACE, f"{user_id}\x1f{memory_id}"))
+MAX_PARTS = 8
+"""Sentence parts a memory is indexed with, at most (retrieval/parts.py)."""
+
+
+def point_id(user_id: str, memory_id: str, part: int = 0) -> str:
+    """Deterministic id: re-indexing a memory overwrites it; equal memory ids of two users never
+    collide. A memory's sentence parts have ids of their own, derived the same way."""
+    key = f"{user_id}\x1f{memory_id}" if not part else f"{user_id}\x1f{memory_id}\x1f{part}"
+    return str(uuid.uuid5(_POINT_NAMESPACE, key))
+
+
+def point_ids_of(user_id: str, memory_id: str) -> list[str]:
+    """Every point a memory may have: itself and each possible sentence part."""
+    return [point_id(user_id, memory_id, part) for part in range(MAX_PARTS + 1)]
+
+
+def point_key(payload: dict[str, Any]) -> str:
+    """What a hit is ranked as: the memory id, or for a sentence part the memory id and its
+    number (a part competes with the whole memory until the results are collapsed)."""
+    part = payload.get("part")
+    memory_id = str(payload["memory_id"])
+    return f"{memory_id}\x1f{part}" if part else memory_id
 
 
 # A reserved point holding the collection's own record; it has no user id, so no tenant
@@ -94,6 +113,8 @@ def payload_of(memory: IndexedMemory) -> dict[str, Any]:
         payload["contact_ids"] = [ANY_CONTACT, *sorted(set(memory.contact_ids))]
     if memory.speaker and memory.speaker.strip():
         payload["speaker"] = normalise_entity(memory.speaker)
+    if memory.part:
+        payload["part"] = memory.part
     return payload
 
 
@@ -121,6 +142,7 @@ def memory_from_payload(payload: dict[str, Any]) -> IndexedMemory | None:
         source=source if isinstance(source, str) else None,
         contact_ids=tuple(contacts),
         speaker=speaker if isinstance(speaker, str) else None,
+        part=part if isinstance(part := payload.get("part"), int) and part > 0 else 0,
     )
 
 
@@ -167,6 +189,11 @@ class TimeRange:
 
 
 Condition = MatchValue | MatchAny | IntRange | TimeRange
+
+
+def parts_condition() -> IntRange:
+    """Matches the sentence parts, not the memories themselves (which have no ``part``)."""
+    return IntRange("part", gte=1)
 
 
 def tenant_condition(user_id: str) -> MatchValue:

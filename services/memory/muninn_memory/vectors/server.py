@@ -31,7 +31,9 @@ from muninn_memory.vectors.schema import (
     SPARSE_VECTOR,
     Condition,
     conditions,
+    parts_condition,
     point_id,
+    point_ids_of,
     tenant_condition,
 )
 
@@ -127,10 +129,16 @@ class QdrantVectorStore:
                     replication_factor=self._layout.replication_factor,
                     write_consistency_factor=self._layout.write_consistency_factor,
                 )
-                with warnings.catch_warnings():
-                    # Local mode keeps no payload indexes and says so; the server does.
-                    warnings.simplefilter("ignore")
-                    for name, schema in QDRANT.payload_indexes():
+                existing: set[str] = set()
+            else:
+                # A collection made by an earlier version may lack a newer field's index.
+                info = await self._client.get_collection(self._collection)
+                existing = set(info.payload_schema or {})
+            with warnings.catch_warnings():
+                # Local mode keeps no payload indexes and says so; the server does.
+                warnings.simplefilter("ignore")
+                for name, schema in QDRANT.payload_indexes():
+                    if name not in existing:
                         await self._client.create_payload_index(
                             self._collection, name, field_schema=schema
                         )
@@ -151,7 +159,14 @@ class QdrantVectorStore:
         if not memory_ids:
             return
         tenant_condition(user_id)
-        ids: list[qm.ExtendedPointId] = [point_id(user_id, m) for m in memory_ids]
+        ids: list[qm.ExtendedPointId] = [i for m in memory_ids for i in point_ids_of(user_id, m)]
+        await self._client.delete(self._collection, qm.PointIdsList(points=ids), wait=True)
+
+    async def delete_parts(self, user_id: str, parts: list[tuple[str, int]]) -> None:
+        if not parts:
+            return
+        tenant_condition(user_id)
+        ids: list[qm.ExtendedPointId] = [point_id(user_id, m, n) for m, n in parts if n > 0]
         await self._client.delete(self._collection, qm.PointIdsList(points=ids), wait=True)
 
     async def delete_user(self, user_id: str) -> None:
@@ -176,10 +191,14 @@ class QdrantVectorStore:
         return out
 
     async def count(self, user_id: str) -> int:
-        result = await self._client.count(
+        everything = await self._client.count(
             self._collection, count_filter=qdrant_filter([tenant_condition(user_id)])
         )
-        return result.count
+        parts = await self._client.count(
+            self._collection,
+            count_filter=qdrant_filter([tenant_condition(user_id), parts_condition()]),
+        )
+        return everything.count - parts.count
 
     async def size(self) -> int:
         total = (await self._client.count(self._collection)).count
