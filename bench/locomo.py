@@ -230,16 +230,6 @@ def turn_text(turn: Turn) -> str:
     return text
 
 
-SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
-
-
-def turn_sentences(turn: Turn) -> list[str]:
-    """The sentences of a message of two or more (of three words or more), each as its own
-    text ("speaker: sentence"); none for a one-sentence message (``--sentences``)."""
-    parts = [p.strip() for p in SENTENCE_BREAK.split(turn.text) if len(p.split()) >= 3]
-    return [f"{turn.speaker}: {p}" for p in parts] if len(parts) >= 2 else []
-
-
 # -- scoring ---------------------------------------------------------------------------------
 
 
@@ -448,88 +438,104 @@ class CachedDocuments:
 
     def __init__(self, embedder: Any, vectors: dict[str, list[float]]) -> None:
         self._embedder = embedder
-        self._vectors = vectors
+        self.vectors = vectors
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._embedder, name)
 
     async def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        missing = [t for t in dict.fromkeys(texts) if t not in self.vectors]
         if missing:
             computed = await self._embedder.embed_documents(missing)
-            self._vectors.update(zip(missing, computed, strict=True))
-        return [self._vectors[t] for t in texts]
+            self.vectors.update(zip(missing, computed, strict=True))
+        return [self.vectors[t] for t in texts]
 
 
-def index_embedder(conversations: list[Conversation]) -> Any:
+def indexed_turns(conversations: list[Conversation]) -> dict[str, list[Any]]:
+    """Each conversation's turns as the service indexes them for ``infer=false``."""
+    from muninn_memory.entities.recognize import recognize
+    from muninn_memory.retrieval.port import IndexedMemory
+
+    return {
+        conv.sample_id: [
+            IndexedMemory(
+                turn.dia_id,
+                conv.sample_id,
+                turn_text(turn),
+                "conversation",
+                occurred_at=turn.at,
+                entities=(turn.speaker, *(m.name for m in recognize(turn.text).mentions if m.name)),
+                speaker=turn.speaker,
+            )
+            for turn in conv.turns
+        ]
+        for conv in conversations
+    }
+
+
+def index_embedder(texts: list[str]) -> tuple[Any, Path | None]:
+    """The embedder, its document vectors read from the pool cache when it holds ``texts``;
+    otherwise the cache file to write once they are computed."""
     from muninn_memory.embeddings.factory import create_embedder
 
     embedder = create_embedder()
-    texts = list(dict.fromkeys(turn_text(t) for c in conversations for t in c.turns))
     cache = pool_cache_path(embedder.model_id, texts)
     if not cache.exists():
-        return embedder
+        return CachedDocuments(embedder, {}), cache
     print(f"document vectors read from {cache.relative_to(ROOT)}", file=sys.stderr)
-    return CachedDocuments(embedder, dict(zip(texts, json.loads(cache.read_text()), strict=True)))
+    vectors = dict(zip(texts, json.loads(cache.read_text()), strict=True))
+    return CachedDocuments(embedder, vectors), None
 
 
 async def run_index_only(
-    conversations: list[Conversation], dataset: str, *, fetch: int = FETCH, sentences: bool = False
+    conversations: list[Conversation], dataset: str, *, fetch: int = FETCH, split: bool = True
 ) -> None:
-    """``sentences``: each message of several sentences is also indexed sentence by sentence
-    (points of their own); a hit on a sentence counts for its message, whose first place wins."""
-    from muninn_memory.entities.recognize import recognize
+    """``split``: chat messages are also indexed sentence by sentence, as the service does by
+    default (``MUNINN_VECTORS_SPLIT_SENTENCES``); off, each message is one point."""
     from muninn_memory.retrieval.hybrid import HybridIndex
-    from muninn_memory.retrieval.port import IndexedMemory
+    from muninn_memory.retrieval.parts import sentence_parts
     from muninn_memory.vectors.edge import EdgeBackend
 
+    turns = indexed_turns(conversations)
+    texts = list(
+        dict.fromkeys(
+            text
+            for memories in turns.values()
+            for m in memories
+            for text in [m.text, *(p.text for p in (sentence_parts(m) if split else []))]
+        )
+    )
+    embedder, write_cache = index_embedder(texts)
     with tempfile.TemporaryDirectory(prefix="locomo-index-") as tmp:
-        index = HybridIndex(EdgeBackend(Path(tmp)), index_embedder(conversations))
-        by_text: dict[tuple[str, str], str] = {}
+        index = HybridIndex(EdgeBackend(Path(tmp)), embedder, split_sentences=split)
+        by_text = {(user, m.memory_id): m.text for user, ms in turns.items() for m in ms}
         started = time.perf_counter()
         total = 0
-        for conv in conversations:
-            batch: list[IndexedMemory] = []
-            for turn in conv.turns:
-                text = turn_text(turn)
-                by_text[(conv.sample_id, turn.dia_id)] = text
-                names = [m.name for m in recognize(turn.text).mentions if m.name]
-                parts = [text, *(turn_sentences(turn) if sentences else [])]
-                for number, part in enumerate(parts):
-                    batch.append(
-                        IndexedMemory(
-                            turn.dia_id if number == 0 else f"{turn.dia_id}#{number}",
-                            conv.sample_id,
-                            part,
-                            "conversation",
-                            occurred_at=turn.at,
-                            entities=(turn.speaker, *names),
-                            speaker=turn.speaker,
-                        )
-                    )
-            for start in range(0, len(batch), 64):
-                await index.upsert(batch[start : start + 64])
-            total += len(batch)
-            print(f"indexed {conv.sample_id}: {len(batch)} turns", file=sys.stderr)
+        for user, memories in turns.items():
+            for start in range(0, len(memories), 64):
+                await index.upsert(memories[start : start + 64])
+            total += len(memories)
+            print(f"indexed {user}: {len(memories)} turns", file=sys.stderr)
         ingest = (total, time.perf_counter() - started)
+        if write_cache is not None:
+            write_cache.parent.mkdir(parents=True, exist_ok=True)
+            write_cache.write_text(json.dumps([embedder.vectors[t] for t in texts]))
         scores, latencies = Scores(), []
         for conv in conversations:
             now = max(t.at for t in conv.turns) + timedelta(days=1)
             for q in conv.questions:
                 t0 = time.perf_counter()
-                asked = fetch * 3 if sentences else fetch  # room for the collapsed sentences
-                results = await index.search(conv.sample_id, q.text, limit=asked, now=now)
+                results = await index.search(conv.sample_id, q.text, limit=fetch, now=now)
                 latencies.append(time.perf_counter() - t0)
-                messages = dict.fromkeys(r.memory_id.split("#")[0] for r in results)
                 hits = [
-                    Hit(frozenset({dia_id}), by_text[(conv.sample_id, dia_id)])
-                    for dia_id in list(messages)[:fetch]
+                    Hit(frozenset({r.memory_id}), by_text[(conv.sample_id, r.memory_id)])
+                    for r in results
                 ]
                 scores.add(q, hits)
         await index.close()
     title = f"{dataset}, index only (HybridIndex, infer=false equivalent)"
-    if sentences:
-        title += ", messages and their sentences indexed"
+    if not split:
+        title += ", each message one point"
     print(
         report(
             title,
@@ -718,9 +724,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--index-only", action="store_true", help="drive the hybrid index directly")
     parser.add_argument(
-        "--sentences",
+        "--whole-messages",
         action="store_true",
-        help="with --index-only: also index each message's sentences (bench/README.md)",
+        help="with --index-only: each message one point, not also sentence by sentence",
     )
     parser.add_argument("--bm25", action="store_true", help="the BM25 baseline alone")
     parser.add_argument("--infer", choices=["false", "true", "both"], default="both")
@@ -741,7 +747,7 @@ def main(argv: list[str] | None = None) -> None:
         run_bm25(conversations, args.dataset)
         return
     if args.index_only:
-        asyncio.run(run_index_only(conversations, args.dataset, sentences=args.sentences))
+        asyncio.run(run_index_only(conversations, args.dataset, split=not args.whole_messages))
         return
     infers = {"false": [False], "true": [True], "both": [False, True]}[args.infer]
     asyncio.run(run_service(conversations, args.dataset, infers, parallel=args.parallel))

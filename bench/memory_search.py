@@ -47,6 +47,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,7 @@ from muninn_memory.embeddings.factory import create_embedder, embedder_spec  # n
 from muninn_memory.embeddings.port import Vector  # noqa: E402
 from muninn_memory.embeddings.settings import EmbeddingSettings  # noqa: E402
 from muninn_memory.retrieval.lexical import SparseEncoder  # noqa: E402
+from muninn_memory.retrieval.parts import sentence_parts  # noqa: E402
 from muninn_memory.retrieval.port import IndexedMemory  # noqa: E402
 from muninn_memory.retrieval.spaces import CollectionState, new_meta, utc_now_iso  # noqa: E402
 from muninn_memory.vectors.edge import EdgeBackend  # noqa: E402
@@ -107,6 +109,44 @@ def pool_and_questions() -> tuple[list[str], list[str]]:
     texts = list(dict.fromkeys(turn_text(t) for c in conversations for t in c.turns))
     questions = list(dict.fromkeys(q.text for c in conversations for q in c.questions))
     return texts, questions
+
+
+@dataclass(frozen=True)
+class Parts:
+    """The sentence parts of the pool's texts, as the service indexes them: ``of[p]`` lists
+    the indexes into ``texts`` / ``vectors`` of text ``p``'s parts (none for one sentence)."""
+
+    texts: list[str]
+    vectors: list[Vector]
+    of: list[list[int]]
+
+
+def speaker_of(text: str) -> str | None:
+    """The speaker a pool text (a LoCoMo turn, "Name: said") begins with."""
+    name, colon, _ = text.partition(": ")
+    return name if colon and name else None
+
+
+def pool_memory(user: str, slot: int, text: str) -> IndexedMemory:
+    return IndexedMemory(
+        memory_id(user, slot),
+        user,
+        text,
+        "conversation",
+        occurred_at=occurred(slot),
+        speaker=speaker_of(text),
+    )
+
+
+async def part_pool(texts: list[str]) -> Parts:
+    part_texts: list[str] = []
+    of: list[list[int]] = []
+    for text in texts:
+        parts = sentence_parts(pool_memory("pool", 0, text))
+        of.append(list(range(len(part_texts), len(part_texts) + len(parts))))
+        part_texts.extend(p.text for p in parts)
+    print(f"pool: {len(part_texts)} sentence parts of {len(texts)} messages")
+    return Parts(part_texts, await embed_pool(part_texts), of)
 
 
 async def embed_pool(texts: list[str]) -> list[Vector]:
@@ -166,10 +206,13 @@ async def seed_vectors(
     texts: list[str],
     vectors: list[Vector],
     plan: list[tuple[str, list[int]]],
+    parts: Parts | None,
 ) -> float:
-    """Write every user's points into the model's collection, marked complete. Returns seconds."""
+    """Write every user's points (and their sentence parts) into the model's collection,
+    marked complete. Returns seconds."""
     encoder = SparseEncoder()
     sparse = [encoder.document(t) for t in texts]
+    part_sparse = [encoder.document(t) for t in parts.texts] if parts else []
     store = backend.store(collection_name(model_id, dimension), dimension)
     await store.open()
     await store.write_meta(
@@ -177,16 +220,14 @@ async def seed_vectors(
     )
     started = time.perf_counter()
     for user, slots in plan:
-        points = [
-            StoredPoint(
-                IndexedMemory(
-                    memory_id(user, i), user, texts[p], "conversation", occurred_at=occurred(i)
-                ),
-                vectors[p],
-                sparse[p],
-            )
-            for i, p in enumerate(slots)
-        ]
+        points: list[StoredPoint] = []
+        for i, p in enumerate(slots):
+            memory = pool_memory(user, i, texts[p])
+            points.append(StoredPoint(memory, vectors[p], sparse[p]))
+            if parts is not None:
+                for number, q in enumerate(parts.of[p], start=1):
+                    part = replace(memory, text=parts.texts[q], part=number)
+                    points.append(StoredPoint(part, parts.vectors[q], part_sparse[q]))
         await store.upsert(points)
     if isinstance(backend, EdgeBackend):
         # What the service does in the background once enough points arrived unindexed.
@@ -427,6 +468,7 @@ async def compare_stores(
     texts: list[str],
     vectors: list[Vector],
     plan: list[tuple[str, list[int]]],
+    parts: Parts | None,
     questions: list[str],
     n: int,
 ) -> None:
@@ -449,7 +491,9 @@ async def compare_stores(
     ]
     for name, backend in backends:
         rng = random.Random(5)
-        seconds = await seed_vectors(backend, model_id, dimension, spec, texts, vectors, plan)
+        seconds = await seed_vectors(
+            backend, model_id, dimension, spec, texts, vectors, plan, parts
+        )
         store = backend.store(collection_name(model_id, dimension), dimension)
         store_latencies: list[float] = []
         for i in range(n):
@@ -610,6 +654,7 @@ async def through_gateway(
     questions: list[str],
     plan: list[tuple[str, list[int]]],
     small: list[tuple[str, list[int]]],
+    parts: Parts | None,
     args: argparse.Namespace,
 ) -> None:
     from tests.integration.infra import provide_infra
@@ -619,7 +664,12 @@ async def through_gateway(
 
     total = sum(len(s) for _, s in plan)
     marker = workdir / "seeded.json"
-    wanted = {"model_id": model_id, "users": len(plan), "memories": total}
+    wanted = {
+        "model_id": model_id,
+        "users": len(plan),
+        "memories": total,
+        "sentence_parts": parts is not None,
+    }
     wanted_small = {"users": len(small), "memories": sum(len(s) for _, s in small)}
     seeded = json.loads(marker.read_text()) if marker.exists() else {}
     spec = embedder_spec(settings)
@@ -630,7 +680,7 @@ async def through_gateway(
         else:
             prefix = f"bench{uuid.uuid4().hex[:8]}_"
             backend = EdgeBackend(workdir / "qdrant" / "edge")
-            vec_s = await seed_vectors(backend, model_id, 384, spec, texts, vectors, plan)
+            vec_s = await seed_vectors(backend, model_id, 384, spec, texts, vectors, plan, parts)
             await backend.close()
             mongo_s = await seed_mongo(infra.mongo_uri, f"{prefix}memory", model_id, texts, plan)
             seeded = {**wanted, "prefix": prefix}
@@ -641,7 +691,7 @@ async def through_gateway(
             )
         if small and seeded.get("small") != wanted_small:
             backend = EdgeBackend(workdir / "qdrant" / "edge")
-            await seed_vectors(backend, model_id, 384, spec, texts, vectors, small)
+            await seed_vectors(backend, model_id, 384, spec, texts, vectors, small, parts)
             await backend.close()
             await seed_mongo(infra.mongo_uri, f"{prefix}memory", model_id, texts, small)
             seeded["small"] = wanted_small
@@ -752,6 +802,7 @@ async def through_gateway(
 async def run(args: argparse.Namespace) -> None:
     texts, questions = pool_and_questions()
     vectors = await embed_pool(texts)
+    parts = None if args.whole_messages else await part_pool(texts)
     plan = assignments(args.users, args.per_user, len(texts))
     small = small_assignments(args.small_users, args.small_per_user, len(texts))
     settings = EmbeddingSettings()
@@ -766,7 +817,7 @@ async def run(args: argparse.Namespace) -> None:
             )
         if not args.compare_only:
             await through_gateway(
-                workdir, model_id, settings, texts, vectors, questions, plan, small, args
+                workdir, model_id, settings, texts, vectors, questions, plan, small, parts, args
             )
         if not args.skip_compare:
             await compare_stores(
@@ -776,6 +827,7 @@ async def run(args: argparse.Namespace) -> None:
                 texts,
                 vectors,
                 plan,
+                parts,
                 questions,
                 args.compare_searches,
             )
@@ -795,6 +847,12 @@ def main() -> None:
         "--alt-query-threads",
         type=int,
         help="also time the question's embedding alone on this many threads, between searches",
+    )
+    parser.add_argument(
+        "--whole-messages",
+        action="store_true",
+        help="seed each message as one point, without its sentence parts (the service's "
+        "MUNINN_VECTORS_SPLIT_SENTENCES=false)",
     )
     parser.add_argument("--skip-compare", action="store_true", help="no Edge vs local-mode part")
     parser.add_argument("--compare-only", action="store_true", help="only the store comparison")

@@ -429,7 +429,7 @@ class HybridIndex:
                 dense_hits,
                 sparse_hits,
                 profile(query, now or datetime.now(UTC)),
-                limit=limit * PART_SPREAD,
+                limit=limit * PART_SPREAD if self._split_sentences else limit,
                 tuning=self.tuning,
             )
             owners = {
