@@ -473,18 +473,36 @@ def indexed_turns(conversations: list[Conversation]) -> dict[str, list[Any]]:
     }
 
 
-def index_embedder(texts: list[str]) -> tuple[Any, Path | None]:
-    """The embedder, its document vectors read from the pool cache when it holds ``texts``;
-    otherwise the cache file to write once they are computed."""
+def part_texts(texts: list[str]) -> list[str]:
+    """The sentence parts of these message texts, in order (repeats kept): the list
+    bench/memory_search.py caches too, so one embedding of it serves both benchmarks."""
+    from muninn_memory.retrieval.parts import sentence_parts
+    from muninn_memory.retrieval.port import IndexedMemory
+
+    out: list[str] = []
+    for text in texts:
+        name, colon, _ = text.partition(": ")
+        memory = IndexedMemory("m", "u", text, "conversation", speaker=name if colon else None)
+        out.extend(p.text for p in sentence_parts(memory))
+    return out
+
+
+def index_embedder(pools: list[list[str]]) -> tuple[Any, list[tuple[Path, list[str]]]]:
+    """The embedder, its document vectors read from the pool cache for each list of texts it
+    holds; the others' cache files are returned, to write once their vectors are computed."""
     from muninn_memory.embeddings.factory import create_embedder
 
     embedder = create_embedder()
-    cache = pool_cache_path(embedder.model_id, texts)
-    if not cache.exists():
-        return CachedDocuments(embedder, {}), cache
-    print(f"document vectors read from {cache.relative_to(ROOT)}", file=sys.stderr)
-    vectors = dict(zip(texts, json.loads(cache.read_text()), strict=True))
-    return CachedDocuments(embedder, vectors), None
+    documents = CachedDocuments(embedder, {})
+    missing: list[tuple[Path, list[str]]] = []
+    for texts in pools:
+        cache = pool_cache_path(embedder.model_id, texts)
+        if not cache.exists():
+            missing.append((cache, texts))
+            continue
+        print(f"document vectors read from {cache.relative_to(ROOT)}", file=sys.stderr)
+        documents.vectors.update(zip(texts, json.loads(cache.read_text()), strict=True))
+    return documents, missing
 
 
 async def run_index_only(
@@ -493,19 +511,11 @@ async def run_index_only(
     """``split``: chat messages are also indexed sentence by sentence, as the service does by
     default (``MUNINN_VECTORS_SPLIT_SENTENCES``); off, each message is one point."""
     from muninn_memory.retrieval.hybrid import HybridIndex
-    from muninn_memory.retrieval.parts import sentence_parts
     from muninn_memory.vectors.edge import EdgeBackend
 
     turns = indexed_turns(conversations)
-    texts = list(
-        dict.fromkeys(
-            text
-            for memories in turns.values()
-            for m in memories
-            for text in [m.text, *(p.text for p in (sentence_parts(m) if split else []))]
-        )
-    )
-    embedder, write_cache = index_embedder(texts)
+    texts = list(dict.fromkeys(m.text for memories in turns.values() for m in memories))
+    embedder, uncached = index_embedder([texts, *([part_texts(texts)] if split else [])])
     with tempfile.TemporaryDirectory(prefix="locomo-index-") as tmp:
         index = HybridIndex(EdgeBackend(Path(tmp)), embedder, split_sentences=split)
         by_text = {(user, m.memory_id): m.text for user, ms in turns.items() for m in ms}
@@ -517,9 +527,9 @@ async def run_index_only(
             total += len(memories)
             print(f"indexed {user}: {len(memories)} turns", file=sys.stderr)
         ingest = (total, time.perf_counter() - started)
-        if write_cache is not None:
-            write_cache.parent.mkdir(parents=True, exist_ok=True)
-            write_cache.write_text(json.dumps([embedder.vectors[t] for t in texts]))
+        for cache, cached_texts in uncached:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            cache.write_text(json.dumps([embedder.vectors[t] for t in cached_texts]))
         scores, latencies = Scores(), []
         for conv in conversations:
             now = max(t.at for t in conv.turns) + timedelta(days=1)
