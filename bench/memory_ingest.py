@@ -13,8 +13,9 @@ Both modes run on fresh users: ``infer: false`` (each turn stored as an episodic
 ``infer: true`` (rule-based extraction and reconciliation besides). ``infer: false`` runs in
 rounds (``--rounds``, each user's next batches); before each round and after the last, with
 the service idle, the same embedder configuration (``MUNINN_EMBEDDINGS_*``, the same thread
-count) embeds the texts of the round beside it, 50 per call as a job hands them over: the
-floor reference is all those texts over all that time. The machine is shared and its load
+count) embeds what the service embeds for the round's turns beside it (each message and its
+sentence parts), 50 texts per call as a job hands them over: the floor reference is those
+turns over all that time, in turns/s. The machine is shared and its load
 drifts, so the floor and the ingestion are measured in the same stretches of it. What the
 service indexed is checked against the floor's texts. The target: ``infer: false`` at ≥ 80 %
 of the floor.
@@ -56,7 +57,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from locomo import DEFAULT_DATA, Conversation, Turn, load, turn_text  # noqa: E402
+from locomo import DEFAULT_DATA, Conversation, Turn, load, part_texts, turn_text  # noqa: E402
 from memory_search import BENCH_ENV  # noqa: E402
 
 BATCH = 50
@@ -211,6 +212,14 @@ def combined(parts: list[ModeResult]) -> ModeResult:
 
 
 # -- the floor ---------------------------------------------------------------------------------
+
+
+def embedded_for(texts: list[str]) -> list[str]:
+    """What the service embeds for these messages: each one and, unless splitting is off
+    (``MUNINN_VECTORS_SPLIT_SENTENCES=false``), its sentence parts."""
+    if os.environ.get("MUNINN_VECTORS_SPLIT_SENTENCES", "true").lower() in ("false", "0", "no"):
+        return texts
+    return texts + part_texts(texts)
 
 
 async def indexed_texts(mongo_uri: str, database: str, users: list[str]) -> list[str]:
@@ -477,7 +486,7 @@ def print_mode(label: str, result: ModeResult, floor: float | None, *, targeted:
     print(
         f"{result.turns} turns in {result.seconds:.1f} s = {rate:.1f} turns/s end to end "
         f"(batch of {BATCH} answered p50 {p50:.1f} s, p95 {p95:.1f} s); {result.memories} "
-        f"memories added and embedded = {result.memories / result.seconds:.1f} texts/s"
+        f"memories added = {result.memories / result.seconds:.1f} memories/s"
     )
     if floor is not None:
         ratio = rate / floor
@@ -487,7 +496,7 @@ def print_mode(label: str, result: ModeResult, floor: float | None, *, targeted:
         else:
             verdict = "for reference (extraction and reconciliation besides; no target)"
         print(
-            f"  {ratio * 100:.0f} % of the embedder alone ({floor:.1f} texts/s, same run): "
+            f"  {ratio * 100:.0f} % of the embedder alone ({floor:.1f} turns/s, same run): "
             f"{verdict}"
         )
     jobs = max((n for _, n in result.stages.values()), default=0)
@@ -581,7 +590,7 @@ async def run(args: argparse.Namespace) -> None:
                     ]
                     texts = [turn_text(t) for _, part in work for t in part]
                     if not infer:
-                        floor_seconds.append(await embedder_alone(texts))
+                        floor_seconds.append(await embedder_alone(embedded_for(texts)))
                         floor_counts.append(len(texts))
                         floor_texts += texts
                     print(
@@ -602,7 +611,7 @@ async def run(args: argparse.Namespace) -> None:
                     )
                 if not infer:  # and one more slice after the last round
                     ingested = floor_texts.copy()
-                    floor_seconds.append(await embedder_alone(texts))
+                    floor_seconds.append(await embedder_alone(embedded_for(texts)))
                     floor_counts.append(len(texts))
                     floor_texts += texts
                 results[infer] = combined(parts)
@@ -613,11 +622,14 @@ async def run(args: argparse.Namespace) -> None:
                     raise RuntimeError("the service indexed other texts than the floor's")
                 floor = len(floor_texts) / sum(floor_seconds)
                 slices = [n / t for n, t in zip(floor_counts, floor_seconds, strict=True)]
+                embedded = len(embedded_for(floor_texts))
                 print(
                     f"\nembedder alone (the service idle, its settings, {BATCH} texts per call), "
                     f"{len(floor_seconds)} slices around the {args.rounds} infer=false rounds: "
-                    f"{len(floor_texts)} texts in {sum(floor_seconds):.1f} s = {floor:.1f} texts/s "
-                    f"(slices {min(slices):.1f}-{max(slices):.1f})"
+                    f"the {len(floor_texts)} turns' {embedded} texts (messages and their sentence "
+                    f"parts) in {sum(floor_seconds):.1f} s = {floor:.1f} turns/s, "
+                    f"{embedded / sum(floor_seconds):.1f} texts/s "
+                    f"(slices {min(slices):.1f}-{max(slices):.1f} turns/s)"
                 )
         for infer, result in results.items():
             print_mode(f"infer: {str(infer).lower()}", result, floor, targeted=not infer)
