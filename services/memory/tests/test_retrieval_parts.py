@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 from muninn_memory.retrieval.hybrid import HybridIndex
-from muninn_memory.retrieval.parts import collapse, sentence_parts, sentences
-from muninn_memory.retrieval.port import IndexedMemory, ScoredMemory
+from muninn_memory.retrieval.parts import sentence_parts, sentences
+from muninn_memory.retrieval.port import IndexedMemory
+from muninn_memory.retrieval.ranking import RankingTuning, profile, rank
 from muninn_memory.vectors.edge import EdgeBackend
-from muninn_memory.vectors.port import VectorQuery
+from muninn_memory.vectors.port import Candidate, VectorQuery
 from muninn_memory.vectors.schema import MAX_PARTS, collection_name
 
 from tests.bag_embedder import BagEmbedder
@@ -93,21 +94,26 @@ def test_a_long_message_is_grouped_into_at_most_max_parts_in_order() -> None:
     assert sentences(parts[0].text.removeprefix("John: ")) == said[:3]
 
 
-def test_collapse_keeps_each_memory_once_at_its_best_place() -> None:
-    ranked = [
-        ScoredMemory("a\x1f2", 0.9),
-        ScoredMemory("b", 0.8),
-        ScoredMemory("a", 0.7),
-        ScoredMemory("c\x1f1", 0.6),
-        ScoredMemory("a\x1f1", 0.5),
-        ScoredMemory("d", 0.4),
+def test_the_ranking_places_each_memory_once_at_its_best_points_place() -> None:
+    def hit(key: str, memory: str, score: float) -> Candidate:
+        payload = {"memory_id": memory, "text": f"text of {key}"}
+        return Candidate(key, score, payload if key == memory else {**payload, "part": 1})
+
+    dense = [
+        hit("a\x1f2", "a", 0.9),
+        hit("b", "b", 0.8),
+        hit("a", "a", 0.7),
+        hit("c\x1f1", "c", 0.6),
+        hit("a\x1f1", "a", 0.5),
+        hit("d", "d", 0.4),
     ]
-    owners = {"a\x1f2": "a", "a\x1f1": "a", "c\x1f1": "c"}
-    assert [(r.memory_id, r.score) for r in collapse(ranked, owners, 3)] == [
-        ("a", 0.9),
-        ("b", 0.8),
-        ("c", 0.6),
-    ]
+    owners = {c.key: c.payload["memory_id"] for c in dense if "part" in c.payload}
+    tuning = RankingTuning(context_weight=0)
+
+    ranked = rank(dense, [], profile("anything", NOW), limit=3, tuning=tuning, owners=owners)
+
+    assert [r.memory_id for r in ranked] == ["a", "b", "c"]
+    assert ranked[0].score > ranked[1].score > ranked[2].score
 
 
 # -- the index -----------------------------------------------------------------------------

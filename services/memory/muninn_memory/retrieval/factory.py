@@ -51,12 +51,14 @@ def create_vector_backend(
             Path(settings.qdrant_path) / EDGE_DIRECTORY,
             search_threads=vectors.edge_search_threads,
             optimize_after=vectors.edge_optimize_after,
+            payload_cache=vectors.edge_payload_cache,
         )
     # Nothing configured (tests, a throw-away run): a private directory removed on close.
     return EdgeBackend(
         Path(tempfile.mkdtemp(prefix="muninn-vectors-")),
         search_threads=vectors.edge_search_threads,
         optimize_after=vectors.edge_optimize_after,
+        payload_cache=vectors.edge_payload_cache,
         remove_on_close=True,
     )
 

@@ -24,7 +24,7 @@ from muninn_shared.logging import get_logger
 from muninn_memory.embeddings.port import Embedder, EmbeddingError, Vector
 from muninn_memory.retrieval.lexical import SparseEncoder, SparseVector
 from muninn_memory.retrieval.migration import MigrationStatus, Reembedder
-from muninn_memory.retrieval.parts import collapse, sentence_parts
+from muninn_memory.retrieval.parts import sentence_parts
 from muninn_memory.retrieval.port import IndexedMemory, ScoredMemory
 from muninn_memory.retrieval.ranking import RankingTuning, profile, rank
 from muninn_memory.retrieval.spaces import (
@@ -57,10 +57,6 @@ EmbedderBuilder = Callable[[dict[str, Any]], Embedder | None]
 PREPARED_LIMIT = 2048
 """Embeddings computed ahead of their upsert that are kept waiting for it, at most (the oldest
 go first: they belong to a job that failed after preparing). Stored as float32, ~1.5 KB each."""
-
-PART_SPREAD = 3
-"""With sentence parts a memory may take several places of the ranking before it is collapsed
-to one: the ranking is asked for this many times the results wanted."""
 
 
 class HybridIndex:
@@ -425,20 +421,20 @@ class HybridIndex:
         sparse = VectorQuery("sparse", self._encoder.query(query), n)
         dense_hits, sparse_hits = await self._candidates(space, user_id, query, sparse, filters)
         with stage("rank"):
-            ranked = rank(
-                dense_hits,
-                sparse_hits,
-                profile(query, now or datetime.now(UTC)),
-                limit=limit * PART_SPREAD if self._split_sentences else limit,
-                tuning=self.tuning,
-            )
             owners = {
                 c.key: c.payload["memory_id"]
                 for hits in (dense_hits, sparse_hits)
                 for c in hits
-                if c.payload.get("part")
+                if "part" in c.payload
             }
-            return collapse(ranked, owners, limit)
+            return rank(
+                dense_hits,
+                sparse_hits,
+                profile(query, now or datetime.now(UTC)),
+                limit=limit,
+                tuning=self.tuning,
+                owners=owners,
+            )
 
     async def _candidates(
         self,

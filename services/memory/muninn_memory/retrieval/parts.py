@@ -4,7 +4,7 @@ One vector for a whole message averages its particulars away: "…went to a kick
 with my friend, it was exhausting! How was your week?" is far from "What exercises has John
 done?". Each sentence of a message of two or more is therefore indexed again as a point of
 its own, carrying the message's memory id, speaker, time and entities; a hit on a part counts
-for its message, and the message's best-placed point is the one kept (bench/README.md:
+for its message, which the ranking places once, at its best point's place (bench/README.md:
 multi-hop all@10 +2.1 points on LoCoMo, +3.2 on REALTALK, both headlines up).
 
 Only conversational memories are split: the measurement was made on chat messages, documents
@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from muninn_memory.retrieval.port import IndexedMemory, ScoredMemory
+from muninn_memory.retrieval.port import IndexedMemory
 from muninn_memory.vectors.schema import MAX_PARTS
 
 SPLIT_TYPES = frozenset({"conversation"})
@@ -61,20 +61,4 @@ def _grouped(items: list[str], most: int) -> list[str]:
         end = start + size + (1 if run < extra else 0)
         out.append(" ".join(items[start:end]))
         start = end
-    return out
-
-
-def collapse(ranked: list[ScoredMemory], owners: dict[str, str], limit: int) -> list[ScoredMemory]:
-    """One result per memory, at the place of its best-ranked point (``owners``: the memory id
-    of each ranked key), the first ``limit`` of them."""
-    seen: set[str] = set()
-    out: list[ScoredMemory] = []
-    for hit in ranked:
-        memory_id = owners.get(hit.memory_id, hit.memory_id)
-        if memory_id in seen:
-            continue
-        seen.add(memory_id)
-        out.append(hit if memory_id == hit.memory_id else replace(hit, memory_id=memory_id))
-        if len(out) == limit:
-            break
     return out

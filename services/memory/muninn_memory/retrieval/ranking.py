@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -282,12 +283,18 @@ def _distinct(
     entries: dict[str, _Entry],
     limit: int,
     tuning: RankingTuning,
+    owners: Mapping[str, str],
 ) -> list[tuple[float, str]]:
-    """The best ``limit`` of ``scored`` (score, arrival, id), near-duplicates of better ones
-    (Jaccard similarity of their terms at or above ``dedupe_jaccard``) dropped."""
+    """The best ``limit`` of ``scored`` (score, arrival, key), near-duplicates of better ones
+    (Jaccard similarity of their terms at or above ``dedupe_jaccard``) dropped, and a key whose
+    memory (``owners``: a sentence part's) is already kept skipped."""
     threshold = tuning.dedupe_jaccard
     kept: list[tuple[float, str, frozenset[str], int]] = []
+    taken: set[str] = set()
     for score, _, mid in sorted(scored, key=lambda s: (-s[0], s[1])):
+        owner = owners.get(mid, mid)
+        if owner in taken:
+            continue
         terms_ = _term_set(entries[mid].payload)
         size = len(terms_)
         duplicate = False
@@ -303,6 +310,7 @@ def _distinct(
         if duplicate:
             continue
         kept.append((score, mid, terms_, size))
+        taken.add(owner)
         if len(kept) == limit:
             break
     return [(score, mid) for score, mid, *_ in kept]
@@ -315,7 +323,11 @@ def rank(
     *,
     limit: int,
     tuning: RankingTuning,
+    owners: Mapping[str, str] | None = None,
 ) -> list[ScoredMemory]:
+    """The best ``limit`` memories. ``owners`` maps the key of a sentence part's candidate to
+    its memory's id: a memory is ranked at its best point's place, once."""
+    owners = owners or {}
     entries = _collect(dense, sparse)
     if not entries:
         return []
@@ -343,12 +355,14 @@ def rank(
         for _, base, arrival, mid in bases[done : done + batch]:
             scored.append((_boosted(entries[mid], base, query, tuning, newest), arrival, mid))
         done = min(len(bases), done + batch)
-        chosen = _distinct(scored, entries, limit, tuning)
+        chosen = _distinct(scored, entries, limit, tuning, owners)
         if len(chosen) == limit and done < len(bases) and bases[done][0] < chosen[-1][0]:
             break
         batch *= 2
     return [
-        ScoredMemory(memory_id=mid, score=score, components=dict(entries[mid].components))
+        ScoredMemory(
+            memory_id=owners.get(mid, mid), score=score, components=dict(entries[mid].components)
+        )
         for score, mid in chosen
     ]
 

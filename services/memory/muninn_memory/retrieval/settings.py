@@ -33,6 +33,11 @@ class VectorSettings(BaseSettings):
         ge=100,
         description="Points written before Edge builds its HNSW/segment indexes.",
     )
+    edge_payload_cache: int = Field(
+        default=400_000,
+        ge=0,
+        description="Points whose payload Qdrant Edge's store keeps in RAM (~1 KB each).",
+    )
     fusion: Literal["score", "rrf"] = "score"
     split_sentences: bool = Field(
         default=True,

@@ -21,6 +21,7 @@ import qdrant_edge as qe
 from muninn_shared.logging import get_logger
 
 from muninn_memory.vectors.dialect import Dialect, candidates, meta_of, scan_page
+from muninn_memory.vectors.payload_cache import DEFAULT_LIMIT as DEFAULT_PAYLOAD_CACHE
 from muninn_memory.vectors.payload_cache import Payload, PayloadCache
 from muninn_memory.vectors.port import (
     Candidate,
@@ -116,6 +117,7 @@ class EdgeVectorStore:
         *,
         readers: ThreadPoolExecutor,
         optimize_after: int = DEFAULT_OPTIMIZE_AFTER,
+        payload_cache: int = DEFAULT_PAYLOAD_CACHE,
     ) -> None:
         self._path = path
         self._collection = collection
@@ -127,7 +129,7 @@ class EdgeVectorStore:
         self._optimizing: asyncio.Future[bool] | None = None
         self._shard: qe.EdgeShard | None = None
         self._open_lock = asyncio.Lock()
-        self._payloads = PayloadCache()
+        self._payloads = PayloadCache(payload_cache)
         # Reads still running on the shard: closing it under one fails in the engine
         # ("Already borrowed"), and a cancelled search does not stop its read.
         self._reading: set[Future[Any]] = set()
@@ -372,6 +374,7 @@ class EdgeBackend:
         *,
         search_threads: int = 2,
         optimize_after: int = DEFAULT_OPTIMIZE_AFTER,
+        payload_cache: int = DEFAULT_PAYLOAD_CACHE,
         remove_on_close: bool = False,
     ) -> None:
         self._root = root
@@ -380,6 +383,7 @@ class EdgeBackend:
             max_workers=max(1, search_threads), thread_name_prefix="edge-r"
         )
         self._optimize_after = optimize_after
+        self._payload_cache = payload_cache
         self._stores: dict[str, EdgeVectorStore] = {}
 
     @property
@@ -412,6 +416,7 @@ class EdgeBackend:
             dimension,
             readers=self._readers,
             optimize_after=self._optimize_after,
+            payload_cache=self._payload_cache,
         )
         self._stores[collection] = store
         return store

@@ -13,7 +13,9 @@ from collections.abc import Hashable, Iterable
 from typing import Any
 
 Payload = dict[str, Any]  # keyed by the point id as the shard returns it (a uuid.UUID)
-DEFAULT_LIMIT = 200_000
+DEFAULT_LIMIT = 400_000
+"""Points whose payload is kept (~1 KB each): 100,000 chat messages with their sentence parts
+are ~350,000 points. Past the limit the cache starts again from empty."""
 
 
 class PayloadCache:
