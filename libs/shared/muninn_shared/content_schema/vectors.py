@@ -46,6 +46,7 @@ MEMORY_PAYLOAD_INDEXES = (
         for name in ("memory_id", "type", "context", "entities", "source", "contact_ids")
     ),
     PayloadIndexSpec("importance", PayloadKind.INTEGER),
+    PayloadIndexSpec("part", PayloadKind.INTEGER),
     PayloadIndexSpec("occurred_at", PayloadKind.DATETIME),
 )
 
