@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from muninn_memory.vectors.payload_cache import DEFAULT_LIMIT as DEFAULT_PAYLOAD_CACHE
+
 
 class VectorSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MUNINN_VECTORS_", extra="ignore", env_file=None)
@@ -34,7 +36,7 @@ class VectorSettings(BaseSettings):
         description="Points written before Edge builds its HNSW/segment indexes.",
     )
     edge_payload_cache: int = Field(
-        default=400_000,
+        default=DEFAULT_PAYLOAD_CACHE,
         ge=0,
         description="Points whose payload Qdrant Edge's store keeps in RAM (~1 KB each).",
     )
@@ -43,6 +45,6 @@ class VectorSettings(BaseSettings):
         default=True,
         description=(
             "Index each sentence of a chat message as a point of its own as well, found for "
-            "its message (multi-hop recall; about 2-3x the points and embeddings of messages)."
+            "its message (multi-hop recall; 1.8-3.5x the points and embeddings of messages)."
         ),
     )
