@@ -33,7 +33,7 @@ from muninn_shared.events.payloads import ErasureCompleted, ErasureRequested
 from muninn_shared.logging import get_logger
 from muninn_shared.runtime import ServiceRuntime
 from muninn_shared.storage.idempotency import PROCESSED
-from muninn_shared.storage.mongo import erase_user_documents
+from muninn_shared.storage.mongo import erase_user_documents, run_transaction
 from muninn_shared.storage.outbox import DEAD_LETTERS, LEASES, OUTBOX
 from muninn_shared.storage.routed import route_for, serving
 from muninn_shared.storage.tombstones import TOMBSTONES
@@ -142,7 +142,7 @@ def install_erasure_consumer(
             return deleted
 
         async with runtime.mongo.start_session() as session:
-            deleted = await session.with_transaction(txn)
+            deleted = await run_transaction(session, txn)
         if any(deleted.values()):
             log.info("late writes of an erased user removed", user_id=user_id, deleted=deleted)
 
@@ -163,7 +163,7 @@ def install_erasure_consumer(
                 return deleted
 
             async with runtime.mongo.start_session() as session:
-                erased: dict[str, int] = await session.with_transaction(txn)
+                erased: dict[str, int] = await run_transaction(session, txn)
                 return erased
 
     @runtime.consumers.on(

@@ -17,6 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from muninn_shared.storage.indexes import ensure_index
+from muninn_shared.storage.mongo import run_transaction
 
 PROCESSED = "processed_events"
 
@@ -69,7 +70,7 @@ class ProcessedEvents:
             return False
         async with self._client.start_session() as session:
             try:
-                ran: bool = await session.with_transaction(txn)
+                ran: bool = await run_transaction(session, txn)
             except DuplicateKeyError:
                 return False
             return ran

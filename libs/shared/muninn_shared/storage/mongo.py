@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import random
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
@@ -11,6 +14,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import OperationFailure, PyMongoError
 
 Document = dict[str, Any]
 T = TypeVar("T")
@@ -49,13 +53,92 @@ def mongo_deadline(seconds: float) -> Iterator[None]:
         yield
 
 
+# How long a transaction keeps retrying transient errors (a write conflict, a failover) once
+# it has met one. PyMongo's ``with_transaction`` retries for 120 s, and an unreachable server
+# is a transient error inside a transaction: a consumer caught mid-transaction by an outage
+# spun silently for two minutes before it said that it waits for MongoDB, and a request held
+# its caller as long. Callers wait out outages themselves (consumers with backoff, requests
+# with a 503), so the transaction only has to ride out blips. The window opens at the first
+# error, not at the start, so a long transaction (a large erasure) is never cut short.
+TRANSACTION_RETRY_SECONDS = 20.0
+_BACKOFF_FIRST = 0.005
+_BACKOFF_MAX = 0.5
+
+
+async def run_transaction(
+    session: AsyncClientSession,
+    work: Callable[[AsyncClientSession], Awaitable[T]],
+    *,
+    retry_seconds: float = TRANSACTION_RETRY_SECONDS,
+) -> T:
+    """Run ``work`` in a transaction of ``session`` and commit it, as ``with_transaction`` does
+    (the convenient API of the transactions specification), retrying transient errors and
+    unknown commit results for ``retry_seconds`` after the first one. Past that, the last
+    error is raised as it is, labels included, for the caller to classify."""
+    first_error_at: float | None = None
+    attempt = 0
+
+    def may_retry() -> bool:
+        nonlocal first_error_at
+        now = time.monotonic()
+        if first_error_at is None:
+            first_error_at = now
+        return now - first_error_at < retry_seconds
+
+    while True:
+        if attempt:
+            ceiling = min(_BACKOFF_FIRST * 1.5**attempt, _BACKOFF_MAX)
+            # Jittered, so that writers who conflicted do not meet again in step.
+            await asyncio.sleep(random.random() * ceiling)
+        attempt += 1
+        await session.start_transaction()
+        try:
+            result = await work(session)
+        except BaseException as exc:
+            if session.in_transaction:
+                await session.abort_transaction()
+            if (
+                isinstance(exc, PyMongoError)
+                and exc.has_error_label("TransientTransactionError")
+                and may_retry()
+            ):
+                continue
+            raise
+        if not session.in_transaction:  # the work ended the transaction itself
+            return result
+        if await _commit(session, may_retry):
+            return result
+
+
+async def _commit(session: AsyncClientSession, may_retry: Callable[[], bool]) -> bool:
+    """Commit; True once committed, False when the whole transaction must run again."""
+    while True:
+        try:
+            await session.commit_transaction()
+            return True
+        except PyMongoError as exc:
+            if (
+                exc.has_error_label("UnknownTransactionCommitResult")
+                and not _server_ran_out_of_time(exc)
+                and may_retry()
+            ):
+                continue
+            if exc.has_error_label("TransientTransactionError") and may_retry():
+                return False
+            raise
+
+
+def _server_ran_out_of_time(exc: PyMongoError) -> bool:
+    """A commit the server stopped at its time limit (MaxTimeMSExpired): retrying cannot help."""
+    return isinstance(exc, OperationFailure) and exc.code == 50
+
+
 async def in_transaction(
     client: AsyncMongoClient[Document], work: Callable[[AsyncClientSession], Awaitable[T]]
 ) -> T:
     """Run ``work`` in one multi-document transaction, retrying transient errors."""
     async with client.start_session() as session:
-        result: T = await session.with_transaction(work)
-        return result
+        return await run_transaction(session, work)
 
 
 async def ping(db: AsyncDatabase[Document]) -> None:
