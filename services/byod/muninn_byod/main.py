@@ -145,29 +145,30 @@ def build_byod(
         await move_store.ensure_indexes()
 
     background = BackgroundTasks(settings.service_name)
+    first_pass = settings.byod_background_start_delay_seconds
     background.every(
         "store-health",
         settings.byod_health_interval_seconds,
         stores.check_health_due,
-        start_delay=min(30.0, settings.byod_health_interval_seconds),
+        start_delay=min(first_pass, settings.byod_health_interval_seconds),
     )
     background.every(
         "store-provisioning",
         settings.byod_provision_interval_seconds,
         stores.provision_due,
-        start_delay=min(30.0, settings.byod_provision_interval_seconds),
+        start_delay=min(first_pass, settings.byod_provision_interval_seconds),
     )
     background.every(
         "store-moves",
         settings.byod_move_interval_seconds,
         moves.run_due,
-        start_delay=min(30.0, settings.byod_move_interval_seconds),
+        start_delay=min(first_pass, settings.byod_move_interval_seconds),
     )
     background.every(
         "store-migrations",
         settings.byod_migration_interval_seconds,
         migrations.migrate_due,
-        start_delay=min(30.0, settings.byod_migration_interval_seconds),
+        start_delay=min(first_pass, settings.byod_migration_interval_seconds),
     )
     return ByodGraph(
         services=ByodServices(stores=stores, moves=moves, migrations=migrations),

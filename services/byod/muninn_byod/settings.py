@@ -43,6 +43,13 @@ class ByodSettings(OutboundSettings, VaultSettings):
         description="Development networks where a database that asks for no credentials is "
         "accepted (JSON list of CIDRs); everywhere else an authenticated account is required.",
     )
+    byod_background_start_delay_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="Wait this long after start-up (or one interval, if shorter) before the "
+        "first health, provisioning, move and migration pass, so a (re)starting replica serves "
+        "requests first and stores waiting for it are not left for a whole interval.",
+    )
     byod_health_interval_seconds: float = Field(
         default=300.0,
         gt=0,

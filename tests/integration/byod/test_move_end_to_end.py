@@ -63,6 +63,9 @@ async def pair(infra: Infra) -> AsyncIterator[Pair]:
         outbound_allow_cidrs=["127.0.0.0/8"],
         outbound_require_https=False,
         byod_check_timeout_seconds=3,
+        # No background pass at all, not even the first one after start-up: a pass that
+        # claimed a store while a test drove its own found nothing left to do (a CI failure).
+        byod_background_start_delay_seconds=3600,
         byod_health_interval_seconds=3600,
         byod_provision_interval_seconds=3600,
         byod_move_interval_seconds=3600,  # the test runs each pass itself
