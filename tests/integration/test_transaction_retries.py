@@ -19,6 +19,7 @@ from muninn_shared.messaging.outages import unavailable_dependency
 from muninn_shared.storage.mongo import Document, in_transaction, run_transaction
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import PyMongoError
 
 
@@ -59,6 +60,11 @@ async def client(server: Server) -> AsyncIterator[AsyncMongoClient[Document]]:
         yield connected
     finally:
         await connected.close()
+
+
+@pytest.fixture
+def notes(client: AsyncMongoClient[Document], unique: str) -> AsyncCollection[Document]:
+    return client[f"txn{unique}"].notes
 
 
 Work = Callable[[AsyncClientSession], Awaitable[None]]
@@ -109,9 +115,8 @@ async def test_a_write_conflict_is_retried_until_both_writers_commit(
 
 @pytest.mark.timeout(60)  # with_transaction's 120 s of retries would overrun this
 async def test_an_unreachable_server_ends_the_retries_and_reads_as_an_outage(
-    server: Server, client: AsyncMongoClient[Document], unique: str
+    server: Server, notes: AsyncCollection[Document]
 ) -> None:
-    notes = client[f"txn{unique}"].notes
     await notes.insert_one({"_id": "warm-up"})
     await asyncio.to_thread(server.process.stop)
 
@@ -119,7 +124,7 @@ async def test_an_unreachable_server_ends_the_retries_and_reads_as_an_outage(
         await notes.insert_one({"_id": "during the outage"}, session=session)
 
     attempt, attempts = counted(write)
-    async with client.start_session() as session:
+    async with notes.database.client.start_session() as session:
         with pytest.raises(PyMongoError) as raised:
             await run_transaction(session, attempt, retry_seconds=2)
 
@@ -130,9 +135,8 @@ async def test_an_unreachable_server_ends_the_retries_and_reads_as_an_outage(
 
 @pytest.mark.timeout(60)
 async def test_a_transaction_longer_than_the_window_is_not_cut_short(
-    client: AsyncMongoClient[Document], unique: str
+    notes: AsyncCollection[Document],
 ) -> None:
-    notes = client[f"txn{unique}"].notes
 
     async def slow(session: AsyncClientSession) -> None:
         await notes.insert_one({"_id": "first"}, session=session)
@@ -140,7 +144,7 @@ async def test_a_transaction_longer_than_the_window_is_not_cut_short(
         await notes.insert_one({"_id": "second"}, session=session)
 
     attempt, attempts = counted(slow)
-    async with client.start_session() as session:
+    async with notes.database.client.start_session() as session:
         await run_transaction(session, attempt, retry_seconds=0.5)
 
     assert attempts == [1]
@@ -148,17 +152,14 @@ async def test_a_transaction_longer_than_the_window_is_not_cut_short(
 
 
 @pytest.mark.timeout(60)
-async def test_an_error_of_the_work_itself_aborts_at_once(
-    client: AsyncMongoClient[Document], unique: str
-) -> None:
-    notes = client[f"txn{unique}"].notes
+async def test_an_error_of_the_work_itself_aborts_at_once(notes: AsyncCollection[Document]) -> None:
 
     async def refused(session: AsyncClientSession) -> None:
         await notes.insert_one({"_id": "half done"}, session=session)
         raise ValueError("the input cannot be applied")
 
     attempt, attempts = counted(refused)
-    async with client.start_session() as session:
+    async with notes.database.client.start_session() as session:
         with pytest.raises(ValueError, match="cannot be applied"):
             await run_transaction(session, attempt)
         assert not session.in_transaction
