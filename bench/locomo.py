@@ -454,10 +454,21 @@ class CachedDocuments:
 def indexed_turns(conversations: list[Conversation]) -> dict[str, list[Any]]:
     """Each conversation's turns as the service indexes them for ``infer=false``."""
     from muninn_memory.entities.recognize import recognize
+    from muninn_memory.retrieval.parts import questions_answered
     from muninn_memory.retrieval.port import IndexedMemory
 
-    return {
-        conv.sample_id: [
+    indexed: dict[str, list[Any]] = {}
+    for conv in conversations:
+        # One request per session, as ingest_conversation sends them: a message answers a
+        # question of its own session only.
+        answers = {
+            turn.dia_id: asked
+            for session in conv.sessions()
+            for turn, asked in zip(
+                session, questions_answered([(t.speaker, t.text) for t in session]), strict=True
+            )
+        }
+        indexed[conv.sample_id] = [
             IndexedMemory(
                 turn.dia_id,
                 conv.sample_id,
@@ -466,11 +477,11 @@ def indexed_turns(conversations: list[Conversation]) -> dict[str, list[Any]]:
                 occurred_at=turn.at,
                 entities=(turn.speaker, *(m.name for m in recognize(turn.text).mentions if m.name)),
                 speaker=turn.speaker,
+                answers=answers.get(turn.dia_id),
             )
             for turn in conv.turns
         ]
-        for conv in conversations
-    }
+    return indexed
 
 
 def part_texts(texts: list[str]) -> list[str]:
@@ -511,11 +522,13 @@ async def run_index_only(
     """``split``: chat messages are also indexed sentence by sentence, as the service does by
     default (``MUNINN_VECTORS_SPLIT_SENTENCES``); off, each message is one point."""
     from muninn_memory.retrieval.hybrid import HybridIndex
+    from muninn_memory.retrieval.parts import answer_part
     from muninn_memory.vectors.edge import EdgeBackend
 
     turns = indexed_turns(conversations)
     texts = list(dict.fromkeys(m.text for memories in turns.values() for m in memories))
-    embedder, uncached = index_embedder([texts, *([part_texts(texts)] if split else [])])
+    answers = [p.text for ms in turns.values() for m in ms if (p := answer_part(m))]
+    embedder, uncached = index_embedder([texts, *([part_texts(texts), answers] if split else [])])
     with tempfile.TemporaryDirectory(prefix="locomo-index-") as tmp:
         index = HybridIndex(EdgeBackend(Path(tmp)), embedder, split_sentences=split)
         by_text = {(user, m.memory_id): m.text for user, ms in turns.items() for m in ms}

@@ -59,6 +59,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from locomo import DEFAULT_DATA, Conversation, Turn, load, part_texts, turn_text  # noqa: E402
 from memory_search import BENCH_ENV  # noqa: E402
+from muninn_memory.retrieval.parts import questions_answered  # noqa: E402
 
 BATCH = 50
 TARGET = 0.80
@@ -214,12 +215,20 @@ def combined(parts: list[ModeResult]) -> ModeResult:
 # -- the floor ---------------------------------------------------------------------------------
 
 
-def embedded_for(texts: list[str]) -> list[str]:
-    """What the service embeds for these messages: each one and, unless splitting is off
-    (``MUNINN_VECTORS_SPLIT_SENTENCES=false``), its sentence parts."""
+def embedded_for(work: list[tuple[Conversation, list[Turn]]]) -> list[str]:
+    """What the service embeds for these turns, posted as :func:`post_user` posts them: each
+    message and, unless splitting is off (``MUNINN_VECTORS_SPLIT_SENTENCES=false``), its
+    sentence parts and its answer part (behind the question it answers in its batch)."""
+    texts = [turn_text(t) for _, turns in work for t in turns]
     if os.environ.get("MUNINN_VECTORS_SPLIT_SENTENCES", "true").lower() in ("false", "0", "no"):
         return texts
-    return texts + part_texts(texts)
+    embedded = texts + part_texts(texts)
+    for _, turns in work:
+        for start in range(0, len(turns), BATCH):
+            batch = turns[start : start + BATCH]
+            asked = questions_answered([(t.speaker, t.text) for t in batch])
+            embedded += [f"{q}\n{turn_text(t)}" for t, q in zip(batch, asked, strict=True) if q]
+    return embedded
 
 
 async def indexed_texts(mongo_uri: str, database: str, users: list[str]) -> list[str]:
@@ -568,6 +577,7 @@ async def run(args: argparse.Namespace) -> None:
             floor_seconds: list[float] = []
             floor_counts: list[int] = []
             floor_texts: list[str] = []
+            floor_embedded = 0
             ingested: list[str] = []
             for infer in args.modes:
                 label = "infer" if infer else "raw"
@@ -590,7 +600,9 @@ async def run(args: argparse.Namespace) -> None:
                     ]
                     texts = [turn_text(t) for _, part in work for t in part]
                     if not infer:
-                        floor_seconds.append(await embedder_alone(embedded_for(texts)))
+                        embedded = embedded_for(work)
+                        floor_embedded += len(embedded)
+                        floor_seconds.append(await embedder_alone(embedded))
                         floor_counts.append(len(texts))
                         floor_texts += texts
                     print(
@@ -611,7 +623,9 @@ async def run(args: argparse.Namespace) -> None:
                     )
                 if not infer:  # and one more slice after the last round
                     ingested = floor_texts.copy()
-                    floor_seconds.append(await embedder_alone(embedded_for(texts)))
+                    embedded = embedded_for(work)
+                    floor_embedded += len(embedded)
+                    floor_seconds.append(await embedder_alone(embedded))
                     floor_counts.append(len(texts))
                     floor_texts += texts
                 results[infer] = combined(parts)
@@ -622,13 +636,12 @@ async def run(args: argparse.Namespace) -> None:
                     raise RuntimeError("the service indexed other texts than the floor's")
                 floor = len(floor_texts) / sum(floor_seconds)
                 slices = [n / t for n, t in zip(floor_counts, floor_seconds, strict=True)]
-                embedded = len(embedded_for(floor_texts))
                 print(
                     f"\nembedder alone (the service idle, its settings, {BATCH} texts per call), "
                     f"{len(floor_seconds)} slices around the {args.rounds} infer=false rounds: "
-                    f"the {len(floor_texts)} turns' {embedded} texts (messages and their sentence "
-                    f"parts) in {sum(floor_seconds):.1f} s = {floor:.1f} turns/s, "
-                    f"{embedded / sum(floor_seconds):.1f} texts/s "
+                    f"the {len(floor_texts)} turns' {floor_embedded} texts (messages and their "
+                    f"sentence and answer parts) in {sum(floor_seconds):.1f} s = {floor:.1f} turns/s, "
+                    f"{floor_embedded / sum(floor_seconds):.1f} texts/s "
                     f"(slices {min(slices):.1f}-{max(slices):.1f} turns/s)"
                 )
         for infer, result in results.items():

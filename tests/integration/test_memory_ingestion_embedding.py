@@ -71,3 +71,32 @@ async def test_a_job_of_fifty_messages_is_embedded_in_one_call_before_its_commit
         found = await search(client, headers, "sunrise over the lake, day 17", limit=3)
         assert "day 17," in found[0]["memory"]["content"]
         assert await index.count(user) == 50
+
+
+async def test_a_reply_sent_with_the_question_it_answers_is_found_by_the_questions_words(
+    settings: MemorySettings, tmp_path: Path
+) -> None:
+    index = HybridIndex(EdgeBackend(tmp_path / "edge"), BagEmbedder())
+    user = new_user()
+    headers = auth(settings, user)
+    said = [
+        *[("Melanie", f"The names of the team are on the report of week {i}.") for i in range(10)],
+        ("Caroline", "Congrats on the new flat! What are the names of your pets?"),
+        ("Melanie", "Luna and Oliver! They are so sweet and playful."),
+    ]
+    messages = [{"content": text, "metadata": {"speaker": who}} for who, text in said]
+    async with started(create_app(settings, index=index), MEMORY, timeout=60) as client:
+        response = await client.post(
+            "/v1/memories",
+            json={"messages": messages, "infer": False, "wait": True},
+            headers=headers,
+        )
+        assert response.status_code == 200, response.text
+
+        found = await search(client, headers, "What are the names of Melanie's pets?", limit=3)
+        assert found[0]["memory"]["content"] == "Luna and Oliver! They are so sweet and playful."
+        assert found[0]["memory"]["metadata"]["in_reply_to"] == (
+            "Caroline: What are the names of your pets?"
+        )
+        assert "in_reply_to" not in found[1]["memory"]["metadata"], "it answers nothing"
+        assert await index.count(user) == len(said), "answer parts are not memories"

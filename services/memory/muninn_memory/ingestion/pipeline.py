@@ -41,8 +41,9 @@ from muninn_memory.memories.models import (
     MemoryType,
     Provenance,
 )
-from muninn_memory.memories.records import new_memory_doc
+from muninn_memory.memories.records import ANSWERS_KEY, new_memory_doc
 from muninn_memory.reconciliation.service import Reconciler
+from muninn_memory.retrieval.parts import questions_answered
 from muninn_memory.retrieval.timing import stage
 
 log = get_logger(__name__)
@@ -190,6 +191,7 @@ class IngestionPipeline:
             if d["type"] == MemoryType.CONVERSATION.value
             for mid in d["provenance"].get("message_ids", [])
         }
+        answered = questions_answered([(m.speaker or m.role, m.content) for m in messages])
         for index, message in enumerate(messages):
             if message.message_id and message.message_id in episodic_for:
                 plan.operations.append(
@@ -201,7 +203,9 @@ class IngestionPipeline:
                     )
                 )
                 continue
-            self._add_episodic(job, message, index, plan, context=payload.get("context"))
+            self._add_episodic(
+                job, message, index, plan, context=payload.get("context"), answers=answered[index]
+            )
         if not job.get("infer", True):
             return None
         extraction = await self.extractor.extract(messages)
@@ -313,8 +317,17 @@ class IngestionPipeline:
         return Extraction(facts=[fact], extractor="none" if not match else "rules-v1")
 
     def _add_episodic(
-        self, job: Doc, message: SourceMessage, index: int, plan: Plan, *, context: str | None
+        self,
+        job: Doc,
+        message: SourceMessage,
+        index: int,
+        plan: Plan,
+        *,
+        context: str | None,
+        answers: str | None = None,
     ) -> None:
+        """The message as a conversational memory; ``answers``: the question it answers, from
+        the messages sent with it (indexed with it, retrieval/parts.py)."""
         provenance = Provenance(
             source=job["source"],
             job_id=job["_id"],
@@ -335,6 +348,7 @@ class IngestionPipeline:
             metadata={
                 "role": message.role,
                 **({"speaker": message.speaker} if message.speaker else {}),
+                **({ANSWERS_KEY: answers} if answers else {}),
             },
             embedding_model=self.index_sync.index.model_id,
         )

@@ -150,6 +150,18 @@ def searchable(doc: Doc) -> bool:
     return doc["status"] == MemoryStatus.ACTIVE.value and not doc.get("outdated_by")
 
 
+ANSWERS_KEY = "in_reply_to"
+"""Metadata of a chat message's memory: the question it answers ("Caroline: What are their
+names?"), when the messages sent with it asked one."""
+
+
+def answered_question(doc: Doc) -> str | None:
+    if doc.get("type") != "conversation":
+        return None
+    asked = (doc.get("metadata") or {}).get(ANSWERS_KEY)
+    return asked if isinstance(asked, str) and asked.strip() else None
+
+
 def indexed_from_doc(doc: Doc) -> IndexedMemory:
     return IndexedMemory(
         memory_id=doc["_id"],
@@ -163,6 +175,7 @@ def indexed_from_doc(doc: Doc) -> IndexedMemory:
         source=(doc.get("provenance") or {}).get("source"),
         contact_ids=tuple(doc.get("contact_ids") or ()),
         speaker=message_speaker(doc),
+        answers=answered_question(doc),
     )
 
 

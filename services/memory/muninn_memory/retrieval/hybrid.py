@@ -24,7 +24,7 @@ from muninn_shared.logging import get_logger
 from muninn_memory.embeddings.port import Embedder, EmbeddingError, Vector
 from muninn_memory.retrieval.lexical import SparseEncoder, SparseVector
 from muninn_memory.retrieval.migration import MigrationStatus, Reembedder
-from muninn_memory.retrieval.parts import sentence_parts
+from muninn_memory.retrieval.parts import parts_of
 from muninn_memory.retrieval.port import IndexedMemory, ScoredMemory
 from muninn_memory.retrieval.ranking import RankingTuning, profile, rank
 from muninn_memory.retrieval.spaces import (
@@ -44,7 +44,7 @@ from muninn_memory.vectors.port import (
     VectorQuery,
 )
 from muninn_memory.vectors.schema import (
-    MAX_PARTS,
+    ANSWER_PART,
     collection_name,
     parse_collection_name,
     tenant_condition,
@@ -73,8 +73,9 @@ class HybridIndex:
         reembed_batch: int = 64,
         split_sentences: bool = True,
     ) -> None:
-        """``split_sentences``: index chat messages sentence by sentence as well
-        (retrieval/parts.py); off, a re-indexed memory loses the parts it had."""
+        """``split_sentences``: index chat messages sentence by sentence as well, and replies
+        behind the question they answer (retrieval/parts.py); off, a re-indexed memory loses
+        the parts it had."""
         self._backend = backend
         self._embedder = embedder
         self._spec = embedder_spec or {"model_id": embedder.model_id}
@@ -356,10 +357,11 @@ class HybridIndex:
             out.append(memory)
             if memory.part:  # a part copied as it is (a re-embed writes them one by one)
                 continue
-            parts = sentence_parts(memory) if self._split_sentences else []
+            parts = parts_of(memory) if self._split_sentences else []
             out.extend(parts)
+            kept = {part.part for part in parts}
             stale.setdefault(memory.user_id, []).extend(
-                (memory.memory_id, n) for n in range(len(parts) + 1, MAX_PARTS + 1)
+                (memory.memory_id, n) for n in range(1, ANSWER_PART + 1) if n not in kept
             )
         return out, stale
 

@@ -31,8 +31,11 @@ class IndexedMemory:
     # Who said the message it comes from: a question about a person is mostly answered by
     # what that person said, not by what others said to them.
     speaker: str | None = None
-    # 0: the memory itself. n >= 1: its n-th sentence part (retrieval/parts.py), a point of
-    # its own whose hits count for the memory.
+    # The question a chat message answers, with its asker ("Caroline: What are their
+    # names?"): the reply is indexed once more behind it (retrieval/parts.py).
+    answers: str | None = None
+    # 0: the memory itself. n >= 1: its n-th sentence part, or its answer part
+    # (retrieval/parts.py), a point of its own whose hits count for the memory.
     part: int = 0
 
 

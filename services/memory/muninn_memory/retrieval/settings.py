@@ -44,7 +44,8 @@ class VectorSettings(BaseSettings):
     split_sentences: bool = Field(
         default=True,
         description=(
-            "Index each sentence of a chat message as a point of its own as well, found for "
-            "its message (multi-hop recall; 1.8-3.5x the points and embeddings of messages)."
+            "Index each sentence of a chat message as a point of its own as well, and a reply "
+            "once more behind the question it answers, found for its message (recall; about "
+            "2-4x the points and embeddings of messages)."
         ),
     )

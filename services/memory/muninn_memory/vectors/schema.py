@@ -46,6 +46,8 @@ def collection_name(model_id: str, dimension: int, *, prefix: str = COLLECTION_P
 
 MAX_PARTS = 8
 """Sentence parts a memory is indexed with, at most (retrieval/parts.py)."""
+ANSWER_PART = MAX_PARTS + 1
+"""The part number of a reply indexed with the question it answers (retrieval/parts.py)."""
 
 
 def point_id(user_id: str, memory_id: str, part: int = 0) -> str:
@@ -56,8 +58,8 @@ def point_id(user_id: str, memory_id: str, part: int = 0) -> str:
 
 
 def point_ids_of(user_id: str, memory_id: str) -> list[str]:
-    """Every point a memory may have: itself and each possible sentence part."""
-    return [point_id(user_id, memory_id, part) for part in range(MAX_PARTS + 1)]
+    """Every point a memory may have: itself, each possible sentence part and its answer part."""
+    return [point_id(user_id, memory_id, part) for part in range(ANSWER_PART + 1)]
 
 
 def point_key(payload: dict[str, Any]) -> str:
