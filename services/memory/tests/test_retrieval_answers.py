@@ -86,7 +86,8 @@ def test_the_answer_part_is_the_reply_behind_its_question_for_chat_messages_only
     assert part is not None
     assert part.part == ANSWER_PART
     assert part.text == f"{ASKED}\nMelanie: Luna and Oliver! They are so sweet and playful."
-    assert part.memory_id == "reply" and part.speaker == "Melanie"
+    assert part.memory_id == "reply"
+    assert part.speaker == "Melanie"
     assert answer_part(reply(None)) is None
     assert answer_part(reply(type_="fact")) is None
     assert [p.part for p in parts_of(reply())] == [1, 2, ANSWER_PART]
