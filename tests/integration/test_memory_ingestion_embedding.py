@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import httpx
 from muninn_memory.embeddings.port import Vector
 from muninn_memory.ingestion.models import JOBS
 from muninn_memory.main import create_app
@@ -45,6 +46,19 @@ class WatchingEmbedder(BagEmbedder):
         await self._jobs.database.client.close()
 
 
+async def ingest(
+    client: httpx.AsyncClient, headers: dict[str, str], messages: list[dict[str, Any]]
+) -> None:
+    """The messages as one job, with ``infer: false``, waited for until searchable."""
+    response = await client.post(
+        "/v1/memories",
+        json={"messages": messages, "infer": False, "wait": True},
+        headers=headers,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "done"
+
+
 async def test_a_job_of_fifty_messages_is_embedded_in_one_call_before_its_commit(
     settings: MemorySettings, tmp_path: Path
 ) -> None:
@@ -57,13 +71,7 @@ async def test_a_job_of_fifty_messages_is_embedded_in_one_call_before_its_commit
         for i in range(50)
     ]
     async with started(create_app(settings, index=index), MEMORY, timeout=60) as client:
-        response = await client.post(
-            "/v1/memories",
-            json={"messages": messages, "infer": False, "wait": True},
-            headers=headers,
-        )
-        assert response.status_code == 200, response.text
-        assert response.json()["status"] == "done"
+        await ingest(client, headers, messages)
 
         # One call for the job's 50 texts, made while the job was still in progress (its
         # transaction not committed); the index write after the commit reused the vectors.
@@ -86,12 +94,7 @@ async def test_a_reply_sent_with_the_question_it_answers_is_found_by_the_questio
     ]
     messages = [{"content": text, "metadata": {"speaker": who}} for who, text in said]
     async with started(create_app(settings, index=index), MEMORY, timeout=60) as client:
-        response = await client.post(
-            "/v1/memories",
-            json={"messages": messages, "infer": False, "wait": True},
-            headers=headers,
-        )
-        assert response.status_code == 200, response.text
+        await ingest(client, headers, messages)
 
         found = await search(client, headers, "What are the names of Melanie's pets?", limit=3)
         assert found[0]["memory"]["content"] == "Luna and Oliver! They are so sweet and playful."
