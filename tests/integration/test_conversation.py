@@ -12,11 +12,14 @@ import httpx
 import pytest
 from muninn_conversation.main import create_app
 from muninn_conversation.settings import ConversationSettings
+from muninn_shared.events import Topic
+from muninn_shared.events.payloads import REPLYING_TO
 from pymongo import AsyncMongoClient
 
 from tests.integration.conversation_app import conversation_settings, join, running
 from tests.integration.in_process import started
 from tests.integration.infra import Infra
+from tests.integration.kafka_tools import collect
 from tests.integration.tokens import identity_token_issuer
 
 
@@ -89,6 +92,42 @@ async def test_send_message_gets_complete_reply_with_usage(
     assert conversation["title_generated"] is True
     assert conversation["message_count"] == 1
     assert conversation["last_message_preview"] == reply["content"][:200]
+
+
+async def test_a_message_announces_the_end_of_the_reply_it_follows(
+    app_client: httpx.AsyncClient,
+    settings: ConversationSettings,
+    mongo: AsyncMongoClient,
+    infra: Infra,
+) -> None:
+    """Memory reads there the question the message answers (``replying_to``)."""
+    db = mongo[settings.mongo_database]
+    me = auth(settings, "u-" + uuid.uuid4().hex)
+    cid = await new_conversation(app_client, me)
+    first = await send(app_client, me, cid, "I just adopted a dog.")
+    asked = "Congratulations! " * 40 + "What is your dog called?"
+    await db.messages.update_one(
+        {"_id": first["assistant_message"]["id"]}, {"$set": {"content": asked}}
+    )
+    second = await send(app_client, me, cid, "Rex, a beagle.")
+
+    async def announced(message_id: str) -> dict[str, Any]:
+        [body] = await collect(
+            infra.kafka_bootstrap,
+            Topic.CONVERSATION_MESSAGES.value,
+            lambda body: (
+                body.get("type") == "conversation.message.created"
+                and body["data"]["message_id"] == message_id
+            ),
+            timeout=30,
+        )
+        metadata: dict[str, Any] = body["data"]["metadata"]
+        return metadata
+
+    followed = (await announced(second["user_message"]["id"]))[REPLYING_TO]
+    assert followed.endswith("What is your dog called?")
+    assert len(followed) == 500, "the end of a long reply only"
+    assert REPLYING_TO not in await announced(first["user_message"]["id"]), "it follows none"
 
 
 async def test_streaming_reply_over_sse(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from muninn_memory.main import create_app
 from muninn_memory.retrieval.hybrid import HybridIndex
 from muninn_memory.settings import MemorySettings
 from muninn_memory.vectors.edge import EdgeBackend
+from muninn_shared.events.payloads import REPLYING_TO
 from muninn_shared.storage.mongo import create_mongo_client
 
 from tests.bag_embedder import BagEmbedder
@@ -103,3 +105,28 @@ async def test_a_reply_sent_with_the_question_it_answers_is_found_by_the_questio
         )
         assert "in_reply_to" not in found[1]["memory"]["metadata"], "it answers nothing"
         assert await index.count(user) == len(said), "answer parts are not memories"
+
+
+async def test_a_message_sent_alone_answers_the_question_of_the_reply_it_followed(
+    settings: MemorySettings, tmp_path: Path
+) -> None:
+    """A chat message from the conversation service comes alone, with the end of the reply it
+    followed (``replying_to``): the question asked there is the one it answers."""
+    index = HybridIndex(EdgeBackend(tmp_path / "edge"), BagEmbedder())
+    user = new_user()
+    headers = auth(settings, user)
+    followed = "Lovely to hear from you. By the way, what is your dog called?"
+    messages: list[dict[str, Any]] = [
+        {"content": f"The name of the project of week {i} is on the board."} for i in range(10)
+    ]
+    async with started(create_app(settings, index=index), MEMORY, timeout=60) as client:
+        await ingest(client, headers, messages)
+        await ingest(client, headers, [{"content": "Rex!", "metadata": {REPLYING_TO: followed}}])
+
+        found = await search(client, headers, "What is the name of my dog?", limit=3)
+        memory = found[0]["memory"]
+        assert memory["content"] == "Rex!"
+        assert (
+            memory["metadata"]["in_reply_to"] == "assistant: By the way, what is your dog called?"
+        )
+        assert REPLYING_TO not in json.dumps(memory), "the other side's words are not kept"

@@ -81,6 +81,13 @@ class UserErased(BaseModel):
     completed_at: datetime
 
 
+REPLYING_TO = "replying_to"
+"""``MessageEvent.metadata`` key: for a user's message, the end of the reply it follows (at most
+:data:`REPLYING_TO_CHARS` characters), so memory can index the message behind the question it
+answers."""
+REPLYING_TO_CHARS = 500
+
+
 class MessageEvent(BaseModel):
     """A chat message, as memory and scheduler need it."""
 

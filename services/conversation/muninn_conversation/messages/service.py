@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from muninn_shared.auth import Principal
 from muninn_shared.events import new_event
-from muninn_shared.events.payloads import MessageEvent
+from muninn_shared.events.payloads import REPLYING_TO, REPLYING_TO_CHARS, MessageEvent
 from muninn_shared.problems import ProblemError, not_found
 from muninn_shared.storage.mongo import in_transaction
 from muninn_shared.storage.outbox import Outbox
@@ -455,6 +455,7 @@ class MessageService:
         assistant_doc = self._assistant_doc(
             conversation, user_doc["_id"], advisor_id, principal.user_id, regenerated=False
         )
+        replying_to = await self._reply_followed(conversation_id, parent_id)
 
         async def work(session: AsyncClientSession) -> None:
             user_doc["branch_index"] = await self._messages.sibling_count(
@@ -469,7 +470,9 @@ class MessageService:
                 leaf_id=assistant_doc["_id"],
                 session=session,
             )
-            await self._announce("conversation.message.created", user_doc, session)
+            await self._announce(
+                "conversation.message.created", user_doc, session, replying_to=replying_to
+            )
 
         await in_transaction(self._client, work)
         if history is None:
@@ -610,8 +613,22 @@ class MessageService:
                     {"title": title_from(first["content"]), "title_generated": True},
                 )
 
+    async def _reply_followed(self, conversation_id: str, parent_id: str | None) -> str | None:
+        """The end of the reply a user's message follows: memory reads the question it asked
+        there, to index the message as the answer to it."""
+        parent = await self._messages.get(conversation_id, parent_id) if parent_id else None
+        if parent is None or parent.get("role") != MessageRole.ASSISTANT.value:
+            return None
+        content = str(parent.get("content") or "").strip()
+        return content[-REPLYING_TO_CHARS:] or None
+
     async def _announce(
-        self, event_type: str, doc: dict[str, Any], session: AsyncClientSession
+        self,
+        event_type: str,
+        doc: dict[str, Any],
+        session: AsyncClientSession,
+        *,
+        replying_to: str | None = None,
     ) -> None:
         # A reply belongs with the turn it answers: consumers such as memory ingestion file it
         # under the user who posted that turn, never under the owner of a shared conversation,
@@ -625,9 +642,12 @@ class MessageService:
             content=doc.get("content", ""),
             created_at=doc["created_at"],
             metadata={
-                k: v
-                for k, v in (doc.get("metadata") or {}).items()
-                if isinstance(v, str | int | float | bool)
+                **{
+                    k: v
+                    for k, v in (doc.get("metadata") or {}).items()
+                    if isinstance(v, str | int | float | bool)
+                },
+                **({REPLYING_TO: replying_to} if replying_to else {}),
             },
         )
         await self._outbox.put(

@@ -33,6 +33,9 @@ class SourceMessage:
     conversation_id: str | None = None
     speaker: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    # The end of the reply this message follows, when it came without it (a chat message from
+    # the conversation service): where the question it answers is looked for.
+    replying_to: str | None = None
 
     @property
     def subject(self) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from muninn_shared.events.payloads import REPLYING_TO, REPLYING_TO_CHARS
 from muninn_shared.logging import get_logger
 from muninn_shared.storage.mongo import in_transaction
 from pymongo import AsyncMongoClient
@@ -43,7 +44,7 @@ from muninn_memory.memories.models import (
 )
 from muninn_memory.memories.records import ANSWERS_KEY, new_memory_doc
 from muninn_memory.reconciliation.service import Reconciler
-from muninn_memory.retrieval.parts import questions_answered
+from muninn_memory.retrieval.parts import last_question, questions_answered
 from muninn_memory.retrieval.timing import stage
 
 log = get_logger(__name__)
@@ -55,6 +56,8 @@ RecordContacts = Callable[[str, list[str], AsyncClientSession], Awaitable[dict[s
 
 def source_message(raw: Doc) -> SourceMessage:
     metadata = dict(raw.get("metadata") or {})
+    # Kept apart from the metadata, which provenance stores: it is the other side's words.
+    replying_to = metadata.pop(REPLYING_TO, None)
     speaker = metadata.get("speaker") or metadata.get("speaker_name") or metadata.get("name")
     created = raw.get("created_at")
     if isinstance(created, str):
@@ -71,6 +74,7 @@ def source_message(raw: Doc) -> SourceMessage:
         conversation_id=raw.get("conversation_id"),
         speaker=str(speaker) if speaker else None,
         metadata=metadata,
+        replying_to=replying_to[-REPLYING_TO_CHARS:] if isinstance(replying_to, str) else None,
     )
 
 
@@ -191,7 +195,14 @@ class IngestionPipeline:
             if d["type"] == MemoryType.CONVERSATION.value
             for mid in d["provenance"].get("message_ids", [])
         }
-        answered = questions_answered([(m.speaker or m.role, m.content) for m in messages])
+        answered = [
+            asked or (last_question("assistant", m.replying_to) if m.replying_to else None)
+            for m, asked in zip(
+                messages,
+                questions_answered([(m.speaker or m.role, m.content) for m in messages]),
+                strict=True,
+            )
+        ]
         for index, message in enumerate(messages):
             if message.message_id and message.message_id in episodic_for:
                 plan.operations.append(
