@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
+from muninn_shared.events import Topic
 
 
 async def collect(
@@ -45,3 +46,14 @@ async def collect(
     finally:
         await consumer.stop()
     return found
+
+
+async def message_event(bootstrap: str, event_type: str, message_id: str) -> dict[str, Any]:
+    """The one ``event_type`` event the conversation service published for ``message_id``."""
+    [body] = await collect(
+        bootstrap,
+        Topic.CONVERSATION_MESSAGES.value,
+        lambda body: body.get("type") == event_type and body["data"]["message_id"] == message_id,
+        timeout=30,
+    )
+    return body

@@ -12,14 +12,13 @@ import httpx
 import pytest
 from muninn_conversation.main import create_app
 from muninn_conversation.settings import ConversationSettings
-from muninn_shared.events import Topic
 from muninn_shared.events.payloads import REPLYING_TO
 from pymongo import AsyncMongoClient
 
 from tests.integration.conversation_app import conversation_settings, join, running
 from tests.integration.in_process import started
 from tests.integration.infra import Infra
-from tests.integration.kafka_tools import collect
+from tests.integration.kafka_tools import message_event
 from tests.integration.tokens import identity_token_issuer
 
 
@@ -112,14 +111,8 @@ async def test_a_message_announces_the_end_of_the_reply_it_follows(
     second = await send(app_client, me, cid, "Rex, a beagle.")
 
     async def announced(message_id: str) -> dict[str, Any]:
-        [body] = await collect(
-            infra.kafka_bootstrap,
-            Topic.CONVERSATION_MESSAGES.value,
-            lambda body: (
-                body.get("type") == "conversation.message.created"
-                and body["data"]["message_id"] == message_id
-            ),
-            timeout=30,
+        body = await message_event(
+            infra.kafka_bootstrap, "conversation.message.created", message_id
         )
         metadata: dict[str, Any] = body["data"]["metadata"]
         return metadata

@@ -28,7 +28,7 @@ from pymongo import AsyncMongoClient
 from tests.integration.conversation_app import client, settings
 from tests.integration.events import erasure_requested
 from tests.integration.infra import Infra
-from tests.integration.kafka_tools import collect
+from tests.integration.kafka_tools import message_event
 from tests.integration.tokens import identity_token_issuer
 
 Headers = dict[str, str]
@@ -657,14 +657,8 @@ async def test_a_reply_is_announced_for_the_user_whose_turn_it_answers(
     cid = await shared_conversation(client, owner, collaborator)
     reply_id = (await post(client, cid, collaborator, "Hello"))["assistant_message"]["id"]
 
-    [announced] = await collect(
-        infra.kafka_bootstrap,
-        Topic.CONVERSATION_MESSAGES.value,
-        lambda body: (
-            body.get("type") == "conversation.message.completed"
-            and body["data"]["message_id"] == reply_id
-        ),
-        timeout=30,
+    announced = await message_event(
+        infra.kafka_bootstrap, "conversation.message.completed", reply_id
     )
     assert announced["subject"] == collaborator.id
     assert announced["data"]["user_id"] == collaborator.id
