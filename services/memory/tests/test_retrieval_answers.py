@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from muninn_memory.memories.records import ANSWERS_KEY, indexed_from_doc
+from muninn_memory.memories.records import ANSWERS_KEY, ANSWERS_MAX_CHARS, indexed_from_doc
 from muninn_memory.retrieval.hybrid import HybridIndex
 from muninn_memory.retrieval.parts import answer_part, parts_of, questions_answered
 from muninn_memory.retrieval.port import IndexedMemory
@@ -105,6 +105,10 @@ def test_a_stored_message_keeps_the_question_it_answers_for_reindexing() -> None
     assert indexed_from_doc(doc).answers == ASKED
     assert indexed_from_doc({**doc, "type": "fact"}).answers is None
     assert indexed_from_doc({**doc, "metadata": {ANSWERS_KEY: "  "}}).answers is None
+    # The client writes metadata: what is indexed of it is bounded.
+    hostile = indexed_from_doc({**doc, "metadata": {ANSWERS_KEY: "Why? " * 10_000}}).answers
+    assert hostile is not None
+    assert len(hostile) == ANSWERS_MAX_CHARS
 
 
 # -- ranking and the index ----------------------------------------------------------------------

@@ -155,11 +155,18 @@ ANSWERS_KEY = "in_reply_to"
 names?"), when the messages sent with it asked one."""
 
 
+ANSWERS_MAX_CHARS = 500
+"""What of a stored question is indexed: metadata is the client's to write, and the question
+is embedded and keyword-indexed with the message on every re-index."""
+
+
 def answered_question(doc: Doc) -> str | None:
     if doc.get("type") != "conversation":
         return None
     asked = (doc.get("metadata") or {}).get(ANSWERS_KEY)
-    return asked if isinstance(asked, str) and asked.strip() else None
+    if not isinstance(asked, str) or not asked.strip():
+        return None
+    return asked.strip()[:ANSWERS_MAX_CHARS]
 
 
 def indexed_from_doc(doc: Doc) -> IndexedMemory:
